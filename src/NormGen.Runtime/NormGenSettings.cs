@@ -1,0 +1,45 @@
+using System;
+using System.Threading;
+
+namespace NormGen;
+
+/// <summary>Process-wide settings that every generated NormGen kernel reads on each call.</summary>
+public static class NormGenSettings
+{
+    private static int s_maxDegreeOfParallelism = -1;
+    private static int s_minElementsPerThread = 1 << 17;
+
+    /// <summary>
+    /// The most threads one kernel call spreads its rows over. -1 (the default) means <see cref="Environment.ProcessorCount"/>;
+    /// 1 runs every call on the calling thread. Results are bitwise the same whatever the value: each row is computed
+    /// by the same code whichever thread runs it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is 0 or less than -1.</exception>
+    public static int MaxDegreeOfParallelism
+    {
+        get => Volatile.Read(ref s_maxDegreeOfParallelism);
+        set
+        {
+            if (value == 0 || value < -1)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "MaxDegreeOfParallelism must be -1 (all cores) or a positive thread count.");
+            Volatile.Write(ref s_maxDegreeOfParallelism, value);
+        }
+    }
+
+    /// <summary>
+    /// The fewest elements a thread is given before another thread is used (default 131072). Waking a pool thread costs
+    /// microseconds, about the time one thread needs to normalize this many elements, so smaller inputs stay on the
+    /// calling thread and allocate nothing.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public static int MinElementsPerThread
+    {
+        get => Volatile.Read(ref s_minElementsPerThread);
+        set
+        {
+            if (value < 1)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "MinElementsPerThread must be at least 1.");
+            Volatile.Write(ref s_minElementsPerThread, value);
+        }
+    }
+}

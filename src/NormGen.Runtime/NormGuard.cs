@@ -1,0 +1,103 @@
+using System;
+using System.ComponentModel;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NormGen;
+
+/// <summary>
+/// Argument checks called by generated kernels before they touch any memory. Each failure throws an
+/// <see cref="ArgumentException"/> whose <see cref="ArgumentException.ParamName"/> is the user's parameter name.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class NormGuard
+{
+    /// <summary>Returns <paramref name="length"/> / <paramref name="rowLength"/>, or throws if the length is not a whole number of rows.</summary>
+    public static int RowCount(int length, int rowLength, string paramName)
+    {
+        if (rowLength <= 0)
+            throw new ArgumentOutOfRangeException(paramName, rowLength, $"The row length must be positive, but is {rowLength}.");
+        if (length % rowLength != 0)
+            throw new ArgumentException($"'{paramName}' has {length} elements, which is not a whole number of rows of {rowLength} elements.", paramName);
+        return length / rowLength;
+    }
+
+    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
+    public static void Length(int actual, int expected, string paramName, string what)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"'{paramName}' must have {expected} elements ({what}), but has {actual}.", paramName);
+    }
+
+    /// <summary>Throws if <paramref name="output"/> overlaps <paramref name="input"/> without starting at the same address (in-place is allowed, shifted overlap is not).</summary>
+    public static void NoPartialOverlap<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output, string inputName, string outputName)
+    {
+        if (input.IsEmpty || output.IsEmpty) return;
+        ref byte i0 = ref Unsafe.As<TIn, byte>(ref MemoryMarshal.GetReference(input));
+        ref byte o0 = ref Unsafe.As<TOut, byte>(ref MemoryMarshal.GetReference(output));
+        if (Unsafe.AreSame(ref i0, ref o0) && Unsafe.SizeOf<TIn>() == Unsafe.SizeOf<TOut>()) return;
+        nint inBytes = (nint)input.Length * Unsafe.SizeOf<TIn>();
+        nint outBytes = (nint)output.Length * Unsafe.SizeOf<TOut>();
+        nint offset = Unsafe.ByteOffset(ref i0, ref o0);
+        if (offset < inBytes && -offset < outBytes)
+            throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same span for in-place use, or buffers that do not overlap.", outputName);
+    }
+
+    /// <summary>Returns the elements of a dense tensor span as a flat span, or throws if it is strided or broadcast.</summary>
+    public static ReadOnlySpan<T> Dense<T>(in ReadOnlyTensorSpan<T> tensor, string paramName)
+    {
+        if (tensor.IsEmpty) return default;
+        if (!tensor.IsDense)
+            throw new ArgumentException($"'{paramName}' must be dense (contiguous, row-major, not broadcast). Copy it into a dense tensor first.", paramName);
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.AsRef(in tensor.GetPinnableReference()), checked((int)tensor.FlattenedLength));
+    }
+
+    /// <summary>Returns the elements of a dense tensor span as a flat span, or throws if it is strided or broadcast.</summary>
+    public static Span<T> Dense<T>(in TensorSpan<T> tensor, string paramName)
+    {
+        if (tensor.IsEmpty) return default;
+        if (!tensor.IsDense)
+            throw new ArgumentException($"'{paramName}' must be dense (contiguous, row-major, not broadcast). Copy it into a dense tensor first.", paramName);
+        return MemoryMarshal.CreateSpan(ref tensor.GetPinnableReference(), checked((int)tensor.FlattenedLength));
+    }
+
+    /// <summary>
+    /// For a tensor whose trailing <paramref name="axes"/> axes are normalized, returns the number of rows and sets
+    /// <paramref name="rowLength"/> to the product of the normalized axes.
+    /// </summary>
+    public static int Rows(ReadOnlySpan<nint> lengths, int axes, out int rowLength, string paramName)
+    {
+        if (lengths.Length < axes)
+            throw new ArgumentException($"'{paramName}' has rank {lengths.Length}, but {axes} trailing axes are normalized.", paramName);
+        long row = 1, rows = 1;
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            if (i >= lengths.Length - axes) row *= lengths[i];
+            else rows *= lengths[i];
+            if (row > int.MaxValue || rows > int.MaxValue)
+                throw new ArgumentException($"'{paramName}' is too large: rows and row length must each fit in an int.", paramName);
+        }
+        if (row == 0 && rows != 0)
+            throw new ArgumentException($"'{paramName}' has an empty normalized axis; a row must hold at least one element.", paramName);
+        rowLength = (int)row;
+        return (int)rows;
+    }
+
+    /// <summary>Throws unless the trailing lengths of <paramref name="lengths"/> are exactly <paramref name="shape"/>.</summary>
+    public static void TrailingShape(ReadOnlySpan<nint> lengths, ReadOnlySpan<int> shape, string paramName)
+    {
+        bool ok = lengths.Length >= shape.Length;
+        for (int i = 0; ok && i < shape.Length; i++)
+            ok = lengths[lengths.Length - shape.Length + i] == shape[i];
+        if (!ok)
+            throw new ArgumentException($"The trailing axes of '{paramName}' are [{string.Join(", ", lengths.ToArray())}], which does not end with the normalized shape [{string.Join(", ", shape.ToArray())}].", paramName);
+    }
+
+    /// <summary>Throws unless the two tensor shapes are identical.</summary>
+    public static void SameShape(ReadOnlySpan<nint> expected, ReadOnlySpan<nint> actual, string expectedName, string paramName)
+    {
+        if (!expected.SequenceEqual(actual))
+            throw new ArgumentException($"'{paramName}' has shape [{string.Join(", ", actual.ToArray())}] but must have the shape of '{expectedName}', [{string.Join(", ", expected.ToArray())}].", paramName);
+    }
+}

@@ -1,0 +1,110 @@
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+
+namespace NormGen;
+
+/// <summary>A block of rows that a generated kernel processes; implemented by generated code.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IRowKernel
+{
+    /// <summary>Processes rows <paramref name="firstRow"/> … <paramref name="firstRow"/> + <paramref name="rowCount"/> − 1.</summary>
+    /// <param name="buffers">The call's spans, pinned for the duration of the call.</param>
+    /// <param name="firstRow">The first row of the block.</param>
+    /// <param name="rowCount">How many rows the block has.</param>
+    void Execute(in PinnedBuffers buffers, int firstRow, int rowCount);
+}
+
+/// <summary>
+/// Up to eight spans pinned by <see cref="RowScheduler.Run{TKernel}"/>, handed to each worker so that generated code can
+/// rebuild them as spans on another thread without an <c>unsafe</c> context in the user's project.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public readonly unsafe struct PinnedBuffers
+{
+    private readonly Buffer8<nint> _pointers;
+    private readonly Buffer8<int> _byteLengths;
+
+    internal PinnedBuffers(Buffer8<nint> pointers, Buffer8<int> byteLengths)
+    {
+        _pointers = pointers;
+        _byteLengths = byteLengths;
+    }
+
+    /// <summary>The span pinned at <paramref name="index"/>, as elements of <typeparamref name="T"/>.</summary>
+    public Span<T> Get<T>(int index) where T : unmanaged
+        => new Span<T>((void*)_pointers[index], _byteLengths[index] / sizeof(T));
+
+    [System.Runtime.CompilerServices.InlineArray(8)]
+    internal struct Buffer8<T>
+    {
+        private T _element0;
+    }
+}
+
+/// <summary>
+/// Spreads the rows of one kernel call over the thread pool. Used by generated code; rows are split into contiguous
+/// blocks, one per thread, and every row is computed by the same code whichever block it falls in, so results do not
+/// depend on the thread count.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RowScheduler
+{
+    /// <summary>How many threads a call with <paramref name="rowCount"/> rows of <paramref name="rowLength"/> elements should use.</summary>
+    public static int DegreeOfParallelism(int rowCount, int rowLength)
+    {
+        int max = NormGenSettings.MaxDegreeOfParallelism;
+        if (max == 1 || rowCount < 2) return 1;
+        if (max < 0) max = Environment.ProcessorCount;
+        long byWork = (long)rowCount * rowLength / NormGenSettings.MinElementsPerThread;
+        long degree = Math.Min(Math.Min(max, rowCount), byWork);
+        return degree < 1 ? 1 : (int)degree;
+    }
+
+    /// <summary>
+    /// Pins the spans, splits <paramref name="rowCount"/> rows into <paramref name="degree"/> contiguous blocks and runs
+    /// <paramref name="kernel"/> on each block in parallel. Returns when every block is done.
+    /// </summary>
+    public static unsafe void Run<TKernel>(int degree, int rowCount, TKernel kernel,
+        ReadOnlySpan<byte> b0, ReadOnlySpan<byte> b1 = default, ReadOnlySpan<byte> b2 = default, ReadOnlySpan<byte> b3 = default,
+        ReadOnlySpan<byte> b4 = default, ReadOnlySpan<byte> b5 = default, ReadOnlySpan<byte> b6 = default, ReadOnlySpan<byte> b7 = default)
+        where TKernel : struct, IRowKernel
+    {
+        fixed (byte* p0 = b0) fixed (byte* p1 = b1) fixed (byte* p2 = b2) fixed (byte* p3 = b3)
+        fixed (byte* p4 = b4) fixed (byte* p5 = b5) fixed (byte* p6 = b6) fixed (byte* p7 = b7)
+        {
+            var pointers = new PinnedBuffers.Buffer8<nint>();
+            var lengths = new PinnedBuffers.Buffer8<int>();
+            pointers[0] = (nint)p0; lengths[0] = b0.Length;
+            pointers[1] = (nint)p1; lengths[1] = b1.Length;
+            pointers[2] = (nint)p2; lengths[2] = b2.Length;
+            pointers[3] = (nint)p3; lengths[3] = b3.Length;
+            pointers[4] = (nint)p4; lengths[4] = b4.Length;
+            pointers[5] = (nint)p5; lengths[5] = b5.Length;
+            pointers[6] = (nint)p6; lengths[6] = b6.Length;
+            pointers[7] = (nint)p7; lengths[7] = b7.Length;
+            var buffers = new PinnedBuffers(pointers, lengths);
+            if (degree <= 1)
+            {
+                kernel.Execute(in buffers, 0, rowCount);
+                return;
+            }
+            var work = new BlockWork<TKernel>(kernel, buffers, rowCount, degree);
+            Parallel.For(0, degree, new ParallelOptions { MaxDegreeOfParallelism = degree }, work.RunBlock);
+        }
+    }
+
+    private sealed class BlockWork<TKernel>(TKernel kernel, PinnedBuffers buffers, int rowCount, int blocks)
+        where TKernel : struct, IRowKernel
+    {
+        public void RunBlock(int block)
+        {
+            // Even split with the remainder spread over the first blocks: block sizes differ by at most one row.
+            int baseRows = rowCount / blocks, extra = rowCount % blocks;
+            int first = block * baseRows + Math.Min(block, extra);
+            int count = baseRows + (block < extra ? 1 : 0);
+            kernel.Execute(in buffers, first, count);
+        }
+    }
+}

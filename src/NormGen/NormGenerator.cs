@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator;
+
+/// <summary>
+/// Writes a specialised normalization kernel for every <c>static partial</c> method that carries a NormGen attribute
+/// (<c>[LayerNorm]</c>, <c>[RmsNorm]</c>), and reports NG diagnostics for declarations it cannot implement.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed partial class NormGenerator : IIncrementalGenerator
+{
+    internal const string LayerNormAttributeName = "NormGen.LayerNormAttribute";
+    internal const string RmsNormAttributeName = "NormGen.RmsNormAttribute";
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        Register(context, LayerNormAttributeName, NormKind.LayerNorm);
+        Register(context, RmsNormAttributeName, NormKind.RmsNorm);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind)
+    {
+        // Find the annotated methods (cheap syntax filter first) and parse each into plain values: a spec and its diagnostics.
+        IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                attributeName,
+                predicate: static (node, _) => node is MethodDeclarationSyntax,
+                transform: (ctx, ct) => Parser.Parse(ctx, kind, ct))
+            .WithTrackingName(TrackingNames.Parse);
+
+        // Specs and diagnostics leave in separate outputs, so moving a declaration (which changes only diagnostic
+        // locations) does not re-emit its kernel.
+        IncrementalValuesProvider<KernelSpec> specs = results
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(TrackingNames.Specs);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
+            .Where(static r => r.Diagnostics.Count > 0)
+            .Select(static (r, _) => r.Diagnostics)
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        // Write one source file per kernel.
+        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, CpuEmitter.Emit(spec)));
+
+        // Report the diagnostics.
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (DiagnosticInfo d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+        });
+    }
+}
