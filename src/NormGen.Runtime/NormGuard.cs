@@ -44,6 +44,17 @@ public static class NormGuard
             throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same span for in-place use, or buffers that do not overlap.", outputName);
     }
 
+    /// <summary>Throws if the two outputs share any memory.</summary>
+    public static void NoOverlap<TA, TB>(Span<TA> a, Span<TB> b, string aName, string bName)
+    {
+        if (a.IsEmpty || b.IsEmpty) return;
+        nint aBytes = (nint)a.Length * Unsafe.SizeOf<TA>();
+        nint bBytes = (nint)b.Length * Unsafe.SizeOf<TB>();
+        nint offset = Unsafe.ByteOffset(ref Unsafe.As<TA, byte>(ref MemoryMarshal.GetReference(a)), ref Unsafe.As<TB, byte>(ref MemoryMarshal.GetReference(b)));
+        if (offset < aBytes && -offset < bBytes)
+            throw new ArgumentException($"'{bName}' overlaps '{aName}'; the two outputs must be separate buffers.", bName);
+    }
+
     /// <summary>Returns the elements of a dense tensor span as a flat span, or throws if it is strided or broadcast.</summary>
     public static ReadOnlySpan<T> Dense<T>(in ReadOnlyTensorSpan<T> tensor, string paramName)
     {

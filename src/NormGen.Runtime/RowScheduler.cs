@@ -17,16 +17,16 @@ public interface IRowKernel
 }
 
 /// <summary>
-/// Up to eight spans pinned by <see cref="RowScheduler.Run{TKernel}"/>, handed to each worker so that generated code can
+/// Up to ten spans pinned by <see cref="RowScheduler.Run{TKernel}"/>, handed to each worker so that generated code can
 /// rebuild them as spans on another thread without an <c>unsafe</c> context in the user's project.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly unsafe struct PinnedBuffers
 {
-    private readonly Buffer8<nint> _pointers;
-    private readonly Buffer8<int> _byteLengths;
+    private readonly Buffer10<nint> _pointers;
+    private readonly Buffer10<int> _byteLengths;
 
-    internal PinnedBuffers(Buffer8<nint> pointers, Buffer8<int> byteLengths)
+    internal PinnedBuffers(Buffer10<nint> pointers, Buffer10<int> byteLengths)
     {
         _pointers = pointers;
         _byteLengths = byteLengths;
@@ -36,8 +36,8 @@ public readonly unsafe struct PinnedBuffers
     public Span<T> Get<T>(int index) where T : unmanaged
         => new Span<T>((void*)_pointers[index], _byteLengths[index] / sizeof(T));
 
-    [System.Runtime.CompilerServices.InlineArray(8)]
-    internal struct Buffer8<T>
+    [System.Runtime.CompilerServices.InlineArray(10)]
+    internal struct Buffer10<T>
     {
         private T _element0;
     }
@@ -68,14 +68,16 @@ public static class RowScheduler
     /// </summary>
     public static unsafe void Run<TKernel>(int degree, int rowCount, TKernel kernel,
         ReadOnlySpan<byte> b0, ReadOnlySpan<byte> b1 = default, ReadOnlySpan<byte> b2 = default, ReadOnlySpan<byte> b3 = default,
-        ReadOnlySpan<byte> b4 = default, ReadOnlySpan<byte> b5 = default, ReadOnlySpan<byte> b6 = default, ReadOnlySpan<byte> b7 = default)
+        ReadOnlySpan<byte> b4 = default, ReadOnlySpan<byte> b5 = default, ReadOnlySpan<byte> b6 = default, ReadOnlySpan<byte> b7 = default,
+        ReadOnlySpan<byte> b8 = default, ReadOnlySpan<byte> b9 = default)
         where TKernel : struct, IRowKernel
     {
         fixed (byte* p0 = b0) fixed (byte* p1 = b1) fixed (byte* p2 = b2) fixed (byte* p3 = b3)
         fixed (byte* p4 = b4) fixed (byte* p5 = b5) fixed (byte* p6 = b6) fixed (byte* p7 = b7)
+        fixed (byte* p8 = b8) fixed (byte* p9 = b9)
         {
-            var pointers = new PinnedBuffers.Buffer8<nint>();
-            var lengths = new PinnedBuffers.Buffer8<int>();
+            var pointers = new PinnedBuffers.Buffer10<nint>();
+            var lengths = new PinnedBuffers.Buffer10<int>();
             pointers[0] = (nint)p0; lengths[0] = b0.Length;
             pointers[1] = (nint)p1; lengths[1] = b1.Length;
             pointers[2] = (nint)p2; lengths[2] = b2.Length;
@@ -84,6 +86,8 @@ public static class RowScheduler
             pointers[5] = (nint)p5; lengths[5] = b5.Length;
             pointers[6] = (nint)p6; lengths[6] = b6.Length;
             pointers[7] = (nint)p7; lengths[7] = b7.Length;
+            pointers[8] = (nint)p8; lengths[8] = b8.Length;
+            pointers[9] = (nint)p9; lengths[9] = b9.Length;
             var buffers = new PinnedBuffers(pointers, lengths);
             if (degree <= 1)
             {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using System.Text;
@@ -18,6 +17,24 @@ public sealed partial class NormGenerator
     /// <summary>Turns one annotated method into a <see cref="KernelSpec"/> and/or diagnostics. Never throws for bad input.</summary>
     internal static class Parser
     {
+        /// <summary>The attribute's options, read and validated, before the parameters are looked at.</summary>
+        private sealed class Options
+        {
+            public List<int> Shape = new();
+            public int? Axes;
+            public float Epsilon;
+            public AffineMode Affine;
+            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage;
+            public ActivationKind Activation;
+            public double Alpha = 1d;
+            public string AlphaSource = "";
+            public float Momentum = 0.1f;
+            public int Groups;
+            public bool Ok = true;
+        }
+
+        private sealed record ParamInfo(IParameterSymbol Symbol, bool Supported, ParamForm Form, ElementKind? Element, string ElementDisplay);
+
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, NormKind kind, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
@@ -37,7 +54,6 @@ public sealed partial class NormGenerator
                 return Result(null, diagnostics);
             }
 
-            // ---- attribute arguments ----
             if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error ||
                 attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
                 attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
@@ -46,98 +62,31 @@ public sealed partial class NormGenerator
                 return Result(null, diagnostics);
             }
 
-            var shape = new List<int>();
-            foreach (TypedConstant argument in attribute.ConstructorArguments)
-            {
-                if (argument.Kind == TypedConstantKind.Array)
-                {
-                    foreach (TypedConstant item in argument.Values)
-                        if (item.Value is int size) shape.Add(size);
-                }
-                else if (argument.Value is int single)
-                {
-                    shape.Add(single);
-                }
-            }
+            Options options = ReadOptions(kind, attribute, attributeName, attributeLocation, diagnostics);
 
-            int? axes = null;
-            float epsilon = kind == NormKind.RmsNorm ? NormDefaults.RmsNormEpsilon : NormDefaults.LayerNormEpsilon;
-            int affineValue = (int)(kind == NormKind.RmsNorm ? AffineMode.Scale : AffineMode.ScaleAndBias);
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                switch (named.Key)
-                {
-                    case "Axes" when named.Value.Value is int a: axes = a; break;
-                    case "Epsilon" when named.Value.Value is float e: epsilon = e; break;
-                    case "Affine" when named.Value.Value is int v: affineValue = v; break;
-                }
-            }
-
-            bool attributeOk = true;
-            for (int i = 0; i < shape.Count; i++)
-            {
-                if (shape[i] <= 0)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.ShapeEntryNotPositive, attributeLocation, i.ToString(CultureInfo.InvariantCulture), shape[i].ToString(CultureInfo.InvariantCulture), attributeName));
-                    attributeOk = false;
-                }
-            }
-            if (attributeOk && NormDefaults.RowLength(shape.ToArray()) == -2)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.ShapeTooLarge, attributeLocation, JoinShape(shape)));
-                attributeOk = false;
-            }
-            if (axes is int ax && ax < 1)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.AxesNotPositive, attributeLocation, ax.ToString(CultureInfo.InvariantCulture)));
-                attributeOk = false;
-            }
-            else if (axes is int ax2 && shape.Count > 0 && ax2 != shape.Count)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.AxesDisagreeWithShape, attributeLocation, ax2.ToString(CultureInfo.InvariantCulture), JoinShape(shape), shape.Count.ToString(CultureInfo.InvariantCulture)));
-                attributeOk = false;
-            }
-            if (float.IsNaN(epsilon) || float.IsInfinity(epsilon) || epsilon <= 0f)
-            {
-                string suggested = FormatFloat(kind == NormKind.RmsNorm ? 1e-6f : NormDefaults.LayerNormEpsilon) + "f";
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidEpsilon, attributeLocation, FormatFloat(epsilon), suggested));
-                attributeOk = false;
-            }
-            if (affineValue is < 0 or > 2)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidAffine, attributeLocation, affineValue.ToString(CultureInfo.InvariantCulture)));
-                attributeOk = false;
-            }
-            var affine = (AffineMode)Math.Max(0, Math.Min(2, affineValue));
-
-            // ---- parameters ----
+            // ---- parameters: classify each one ----
             var parameters = new List<ParamInfo>();
             foreach (IParameterSymbol p in method.Parameters)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                bool supported = p.RefKind == RefKind.None && !p.IsParams && TryClassify(p.Type, out ParamForm form, out ITypeSymbol? elementType);
-                if (!supported)
-                {
+                if (p.RefKind == RefKind.None && !p.IsParams && TryClassify(p.Type, out ParamForm form, out ITypeSymbol? elementType))
+                    parameters.Add(new ParamInfo(p, true, form, elementType is null ? null : ClassifyElement(elementType), elementType?.ToDisplayString() ?? ""));
+                else
                     parameters.Add(new ParamInfo(p, false, default, null, ""));
-                    continue;
-                }
-                TryClassify(p.Type, out form, out elementType);
-                parameters.Add(new ParamInfo(p, true, form, elementType is null ? null : ClassifyElement(elementType), elementType?.ToDisplayString() ?? ""));
             }
 
-            ParamInfo? first = parameters.FirstOrDefault(p => p.Supported && p.Form != ParamForm.Int32 && p.Element is not null);
+            ParamInfo? first = parameters.FirstOrDefault(p => p.Supported && p.Form != ParamForm.Int32 && p.Element is ElementKind.Float or ElementKind.Double or ElementKind.Half);
             ElementKind element0 = first?.Element ?? ElementKind.Float;
-            bool tensorForm = parameters.Count > 0 && parameters[0].Supported && parameters[0].Form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan;
-            bool hasIntParam = parameters.Any(p => p.Supported && p.Form == ParamForm.Int32);
-            bool runtimeRowLength = shape.Count == 0 && !tensorForm;
-            string expected = ExpectedSignature(method.Name, kind, affine, element0, tensorForm, runtimeRowLength);
+            bool tensorForm = IsTensorKind(kind) || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
+            bool runtimeRowLength = IsRowKind(kind) && options.Shape.Count == 0 && !tensorForm;
+            List<ParamRole> expectedRoles = ExpectedRoles(kind, options, withResidualOut: false);
+            string expected = ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
 
             // ---- the method itself ----
             bool isStatic = syntax.Modifiers.Any(SyntaxKind.StaticKeyword);
             bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
             bool hasBody = syntax.Body is not null || syntax.ExpressionBody is not null;
-            bool returnsVoid = method.ReturnsVoid;
-            if (!isStatic || !isPartial || hasBody || !returnsVoid)
+            if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid)
                 diagnostics.Add(Diag(NormGenDiagnostics.MethodMustBeStaticPartial, methodLocation, method.Name, expected));
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -151,8 +100,9 @@ public sealed partial class NormGenerator
             }
 
             if (method.TypeParameters.Length > 0)
-                diagnostics.Add(Diag(NormGenDiagnostics.GenericMethod, methodLocation, method.Name, ExpectedSignature(method.Name, kind, affine, ElementKind.Float, tensorForm, runtimeRowLength)));
+                diagnostics.Add(Diag(NormGenDiagnostics.GenericMethod, methodLocation, method.Name, expected));
 
+            // ---- parameter types ----
             bool parametersOk = true;
             foreach (ParamInfo p in parameters)
             {
@@ -162,39 +112,27 @@ public sealed partial class NormGenerator
                     diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedParameterType, location, p.Symbol.Name, DescribeParameterType(p.Symbol), expected));
                     parametersOk = false;
                 }
-                else if (p.Form == ParamForm.Int32)
+                else if (p.Form != ParamForm.Int32 && p.Element is null)
                 {
-                    continue;
-                }
-                else if (p.Element is null)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedElementType, location, p.Symbol.Name, p.ElementDisplay, ExpectedSignature(method.Name, kind, affine, ElementKind.Float, tensorForm, runtimeRowLength)));
-                    parametersOk = false;
-                }
-                else if (p.Element != element0)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.ElementTypesDisagree, location, p.Symbol.Name, p.ElementDisplay, first!.ElementDisplay, expected));
+                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedElementType, location, p.Symbol.Name, p.ElementDisplay, expected));
                     parametersOk = false;
                 }
             }
 
-            // ---- roles: x, [gamma], [beta], y in order, plus one optional int row length ----
-            var roles = new List<ParamRole> { ParamRole.Input };
-            if (affine >= AffineMode.Scale) roles.Add(ParamRole.Gamma);
-            if (affine == AffineMode.ScaleAndBias) roles.Add(ParamRole.Beta);
-            roles.Add(ParamRole.Output);
-
+            // ---- roles, in declaration order; one int row length allowed for run-time flat shapes ----
             var specs = new List<ParameterSpec>();
             if (parametersOk)
             {
                 var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
                 var ints = parameters.Where(p => p.Form == ParamForm.Int32).ToList();
-                // (every parameter is supported here: parametersOk)
+                List<ParamRole> roles = expectedRoles;
+                if (spans.Count == roles.Count + 1 && ExpectedRoles(kind, options, withResidualOut: true) is { } withOut && withOut.Count == spans.Count)
+                    roles = withOut;
                 bool intsOk = ints.Count == 0 || (ints.Count == 1 && runtimeRowLength);
                 if (spans.Count != roles.Count || !intsOk)
                 {
                     diagnostics.Add(Diag(NormGenDiagnostics.SignatureDoesNotMatch, methodLocation, method.Name,
-                        DescribeParameters(spans.Count, ints.Count), DescribeAttribute(attributeName, affine, shape.Count > 0), expected));
+                        DescribeParameters(spans.Count, ints.Count), DescribeAttribute(attributeName, kind, options), expected));
                     parametersOk = false;
                 }
                 else
@@ -205,41 +143,15 @@ public sealed partial class NormGenerator
                         ParamRole role = p.Form == ParamForm.Int32 ? ParamRole.RowLength : roles[spanIndex++];
                         specs.Add(new ParameterSpec(p.Symbol.Name, role, p.Form, p.Element ?? element0));
                     }
-
-                    ParameterSpec input = specs.First(s => s.Role == ParamRole.Input);
-                    ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
-                    if (output.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
-                    {
-                        diagnostics.Add(Diag(NormGenDiagnostics.OutputNotWritable, ParameterLocation(method.Parameters.First(q => q.Name == output.Name), cancellationToken) ?? methodLocation,
-                            output.Name, output.Form == ParamForm.ReadOnlySpan ? "Span<T>" : "TensorSpan<T>", expected));
-                        parametersOk = false;
-                    }
-                    bool inputTensor = input.Form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan;
-                    bool outputTensor = output.Form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan;
-                    if (inputTensor != outputTensor)
-                    {
-                        diagnostics.Add(Diag(NormGenDiagnostics.FormsDisagree, ParameterLocation(method.Parameters.First(q => q.Name == output.Name), cancellationToken) ?? methodLocation,
-                            output.Name, FormName(output.Form), input.Name, FormName(input.Form), expected));
-                        parametersOk = false;
-                    }
-                    foreach (ParameterSpec s in specs.Where(s => s.Role is ParamRole.Gamma or ParamRole.Beta && s.Form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan))
-                    {
-                        diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedParameterType, ParameterLocation(method.Parameters.First(q => q.Name == s.Name), cancellationToken) ?? methodLocation,
-                            s.Name, FormName(s.Form) + " (gamma and beta are flat spans of the row length)", expected));
-                        parametersOk = false;
-                    }
-                    if (parametersOk && shape.Count == 0 && (inputTensor ? axes is null : !hasIntParam))
-                    {
-                        diagnostics.Add(Diag(NormGenDiagnostics.NoShape, methodLocation, method.Name, attributeName, expected));
-                        parametersOk = false;
-                    }
+                    parametersOk = CheckRoles(kind, options, method, specs, element0, tensorForm, expected, methodLocation, diagnostics, cancellationToken);
                 }
             }
 
-            if (diagnostics.Count > 0 || !attributeOk || !parametersOk)
+            if (diagnostics.Count > 0 || !options.Ok || !parametersOk)
                 return Result(null, diagnostics);
 
-            int resolvedAxes = shape.Count > 0 ? shape.Count : axes ?? 1;
+            ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
+            int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
             var spec = new KernelSpec(
                 Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 ContainingTypes: ContainingTypes(method).ToEquatableArray(),
@@ -249,15 +161,305 @@ public sealed partial class NormGenerator
                 KernelClassName: KernelClassName(method),
                 Kind: kind,
                 Element: element0,
-                Shape: shape.ToEquatableArray(),
+                Shape: options.Shape.ToEquatableArray(),
                 Axes: resolvedAxes,
-                Epsilon: epsilon,
-                Affine: affine,
-                Parameters: specs.ToEquatableArray());
+                Epsilon: options.Epsilon,
+                Affine: options.Affine,
+                Parameters: specs.ToEquatableArray())
+            {
+                OutputElement = output.Element,
+                Residual = options.Residual || kind == NormKind.DeepNorm,
+                ResidualBias = options.ResidualBias,
+                Alpha = options.Alpha,
+                AlphaSource = options.AlphaSource,
+                Activation = options.Activation,
+                SaveStatistics = options.SaveStatistics,
+                ZeroCenteredGamma = options.ZeroCenteredGamma,
+                Training = options.Training,
+                Momentum = options.Momentum,
+                CumulativeAverage = options.CumulativeAverage,
+                Groups = options.Groups,
+            };
             return Result(spec, diagnostics);
         }
 
-        private sealed record ParamInfo(IParameterSymbol Symbol, bool Supported, ParamForm Form, ElementKind? Element, string ElementDisplay);
+        // ------------------------------------------------------------------ attribute options
+
+        private static Options ReadOptions(NormKind kind, AttributeData attribute, string attributeName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        {
+            var o = new Options
+            {
+                Epsilon = kind == NormKind.RmsNorm ? NormDefaults.RmsNormEpsilon : NormDefaults.LayerNormEpsilon,
+                Affine = kind switch
+                {
+                    NormKind.RmsNorm => AffineMode.Scale,
+                    NormKind.InstanceNorm or NormKind.MinMaxScale or NormKind.Standardize => AffineMode.None,
+                    _ => AffineMode.ScaleAndBias,
+                },
+            };
+
+            foreach (TypedConstant argument in attribute.ConstructorArguments)
+            {
+                if (kind == NormKind.GroupNorm)
+                {
+                    if (argument.Value is int groups) o.Groups = groups;
+                }
+                else if (argument.Kind == TypedConstantKind.Array)
+                {
+                    foreach (TypedConstant item in argument.Values)
+                        if (item.Value is int size) o.Shape.Add(size);
+                }
+                else if (argument.Value is int single)
+                {
+                    o.Shape.Add(single);
+                }
+            }
+
+            int affineValue = (int)o.Affine, activationValue = 0, architecture = 0, layers = 0, decoderLayers = 0;
+            float? alpha = null;
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                object? v = named.Value.Value;
+                switch (named.Key)
+                {
+                    case "Axes" when v is int a: o.Axes = a; break;
+                    case "Epsilon" when v is float e: o.Epsilon = e; break;
+                    case "Affine" when v is int af: affineValue = af; break;
+                    case "Residual" when v is bool b: o.Residual = b; break;
+                    case "ResidualBias" when v is bool b: o.ResidualBias = b; break;
+                    case "SaveStatistics" when v is bool b: o.SaveStatistics = b; break;
+                    case "ZeroCenteredGamma" when v is bool b: o.ZeroCenteredGamma = b; break;
+                    case "Activation" when v is int act: activationValue = act; break;
+                    case "Alpha" when v is float al: alpha = al; break;
+                    case "Architecture" when v is int ar: architecture = ar; break;
+                    case "Layers" when v is int l: layers = l; break;
+                    case "DecoderLayers" when v is int l: decoderLayers = l; break;
+                    case "Training" when v is bool b: o.Training = b; break;
+                    case "Momentum" when v is float m: o.Momentum = m; break;
+                    case "CumulativeAverage" when v is bool b: o.CumulativeAverage = b; break;
+                }
+            }
+
+            for (int i = 0; i < o.Shape.Count; i++)
+            {
+                if (o.Shape[i] <= 0)
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.ShapeEntryNotPositive, location, i.ToString(CultureInfo.InvariantCulture), o.Shape[i].ToString(CultureInfo.InvariantCulture), attributeName));
+                    o.Ok = false;
+                }
+            }
+            if (o.Ok && NormDefaults.RowLength(o.Shape.ToArray()) == -2)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.ShapeTooLarge, location, JoinShape(o.Shape)));
+                o.Ok = false;
+            }
+            if (o.Axes is int ax && ax < 1)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.AxesNotPositive, location, ax.ToString(CultureInfo.InvariantCulture)));
+                o.Ok = false;
+            }
+            else if (o.Axes is int ax2 && o.Shape.Count > 0 && ax2 != o.Shape.Count)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.AxesDisagreeWithShape, location, ax2.ToString(CultureInfo.InvariantCulture), JoinShape(o.Shape), o.Shape.Count.ToString(CultureInfo.InvariantCulture)));
+                o.Ok = false;
+            }
+            if (HasEpsilon(kind) && (float.IsNaN(o.Epsilon) || float.IsInfinity(o.Epsilon) || o.Epsilon <= 0f))
+            {
+                string suggested = FormatFloat(kind == NormKind.RmsNorm ? 1e-6f : NormDefaults.LayerNormEpsilon) + "f";
+                diagnostics.Add(Diag(NormGenDiagnostics.InvalidEpsilon, location, FormatFloat(o.Epsilon), suggested));
+                o.Ok = false;
+            }
+            if (affineValue is < 0 or > 2)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.InvalidAffine, location, affineValue.ToString(CultureInfo.InvariantCulture)));
+                o.Ok = false;
+            }
+            o.Affine = (AffineMode)Math.Max(0, Math.Min(2, affineValue));
+            if (activationValue is < 0 or > 4)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, "Activation = " + activationValue.ToString(CultureInfo.InvariantCulture), "use Activation.None, Relu, Gelu, GeluTanh or Silu"));
+                o.Ok = false;
+            }
+            else
+            {
+                o.Activation = (ActivationKind)activationValue;
+            }
+
+            // Options that only make sense together.
+            void Invalid(string option, string fix)
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, option, fix));
+                o.Ok = false;
+            }
+            if (o.ResidualBias && !o.Residual && kind != NormKind.DeepNorm)
+                Invalid("ResidualBias = true", "it adds a bias to the residual sum: also set Residual = true");
+            if (o.Residual && kind == NormKind.DeepNorm)
+                Invalid("Residual = true", "DeepNorm always adds its sublayer input: remove Residual");
+            if (o.ZeroCenteredGamma && o.Affine == AffineMode.None)
+                Invalid("ZeroCenteredGamma = true", "it changes how γ is applied: use Affine.Scale or Affine.ScaleAndBias, or remove it");
+            if (kind == NormKind.BatchNorm)
+            {
+                if (float.IsNaN(o.Momentum) || o.Momentum < 0f || o.Momentum > 1f)
+                    Invalid("Momentum = " + FormatFloat(o.Momentum), "the momentum must be in [0, 1], e.g. Momentum = 0.1f");
+                if (!o.Training && (o.CumulativeAverage || attribute.NamedArguments.Any(a => a.Key == "Momentum")))
+                    Invalid(o.CumulativeAverage ? "CumulativeAverage = true" : "Momentum", "running statistics are only updated in training: set Training = true");
+            }
+            if (kind == NormKind.GroupNorm && o.Groups < 1)
+                Invalid("Groups = " + o.Groups.ToString(CultureInfo.InvariantCulture), "at least one group is needed, e.g. [GroupNorm(32)]");
+
+            if (kind == NormKind.DeepNorm)
+            {
+                if (alpha is float a)
+                {
+                    if (architecture != 0)
+                        Invalid("Alpha together with Architecture", "give either Alpha = … or Architecture and Layers, not both");
+                    else if (float.IsNaN(a) || float.IsInfinity(a) || a <= 0f)
+                        Invalid("Alpha = " + FormatFloat(a), "α must be positive and finite, e.g. Alpha = 2.0f");
+                    else
+                    {
+                        // The float's shortest decimal text, read as a double: Alpha = 2.5f means 2.5 for double kernels too.
+                        o.Alpha = double.Parse(FormatFloat(a), CultureInfo.InvariantCulture);
+                        o.AlphaSource = "given";
+                    }
+                }
+                else
+                {
+                    double value = NormDefaults.DeepNormAlpha(architecture, layers, decoderLayers);
+                    if (double.IsNaN(value))
+                    {
+                        Invalid(architecture == 0 ? "no α" : "Architecture without its layer counts",
+                            "write Alpha = 2.0f, or Architecture = DeepNetArchitecture.EncoderOnly, Layers = N (EncoderDecoderEncoder also needs DecoderLayers = M; EncoderDecoderDecoder needs DecoderLayers = M)");
+                    }
+                    else
+                    {
+                        o.Alpha = value;
+                        string n = layers.ToString(CultureInfo.InvariantCulture), m = decoderLayers.ToString(CultureInfo.InvariantCulture);
+                        o.AlphaSource = architecture switch
+                        {
+                            1 => $"(2N)^¼ for an encoder-only stack, N = {n}",
+                            2 => $"(2M)^¼ for a decoder-only stack, M = {n}",
+                            3 => $"0.81·(N⁴M)^(1/16) for the encoder of an encoder-decoder, N = {n}, M = {m}",
+                            _ => $"(3M)^¼ for the decoder of an encoder-decoder, M = {m}",
+                        };
+                    }
+                }
+            }
+            return o;
+        }
+
+        private static bool HasEpsilon(NormKind kind) => kind is not (NormKind.MinMaxScale or NormKind.Standardize);
+
+        // ------------------------------------------------------------------ roles
+
+        /// <summary>The span parameters the attribute calls for, in order.</summary>
+        private static List<ParamRole> ExpectedRoles(NormKind kind, Options o, bool withResidualOut)
+        {
+            var roles = new List<ParamRole> { ParamRole.Input };
+            bool residual = o.Residual || kind == NormKind.DeepNorm;
+            if (IsRowKind(kind))
+            {
+                if (residual) roles.Add(ParamRole.Residual);
+                if (residual && o.ResidualBias) roles.Add(ParamRole.Bias);
+            }
+            if (kind is not (NormKind.MinMaxScale or NormKind.Standardize))
+            {
+                if (o.Affine >= AffineMode.Scale) roles.Add(ParamRole.Gamma);
+                if (o.Affine == AffineMode.ScaleAndBias) roles.Add(ParamRole.Beta);
+            }
+            if (kind == NormKind.BatchNorm)
+            {
+                roles.Add(ParamRole.RunningMean);
+                roles.Add(ParamRole.RunningVar);
+                if (o.Training && o.CumulativeAverage) roles.Add(ParamRole.BatchesTracked);
+            }
+            roles.Add(ParamRole.Output);
+            if (IsRowKind(kind))
+            {
+                if (withResidualOut && residual && kind != NormKind.DeepNorm) roles.Add(ParamRole.ResidualOut);
+                if (o.SaveStatistics && kind != NormKind.RmsNorm) roles.Add(ParamRole.Mean);
+                if (o.SaveStatistics) roles.Add(ParamRole.Rstd);
+            }
+            return roles;
+        }
+
+        private static bool CheckRoles(NormKind kind, Options o, IMethodSymbol method, List<ParameterSpec> specs, ElementKind element0, bool tensorForm,
+            string expected, LocationInfo? methodLocation, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        {
+            bool ok = true;
+            LocationInfo? Loc(ParameterSpec s) => ParameterLocation(method.Parameters.First(q => q.Name == s.Name), ct) ?? methodLocation;
+            ElementKind statsElement = element0 == ElementKind.Double ? ElementKind.Double : ElementKind.Float;
+            ParameterSpec input = specs.First(s => s.Role == ParamRole.Input);
+            ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
+
+            foreach (ParameterSpec s in specs.Where(s => s.Role != ParamRole.RowLength))
+            {
+                // Element types: statistics are float (double for double inputs), the counter is long, y may be float ↔ Half.
+                ElementKind want = s.Role switch
+                {
+                    ParamRole.Mean or ParamRole.Rstd => statsElement,
+                    ParamRole.BatchesTracked => ElementKind.Int64,
+                    _ => element0,
+                };
+                bool elementOk = s.Element == want ||
+                    (s.Role == ParamRole.Output && IsRowKind(kind) && IsConvertible(element0, s.Element));
+                if (s.Element == ElementKind.Int64 && s.Role != ParamRole.BatchesTracked)
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedElementType, Loc(s), s.Name, "long", expected));
+                    ok = false;
+                }
+                else if (!elementOk)
+                {
+                    if (s.Role == ParamRole.Output && s.Element != ElementKind.Int64)
+                        diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedOutputConversion, Loc(s), s.Name, ElementName(element0), ElementName(s.Element)));
+                    else
+                        diagnostics.Add(Diag(NormGenDiagnostics.ElementTypesDisagree, Loc(s), s.Name, ElementName(s.Element), ElementName(want), expected));
+                    ok = false;
+                }
+
+                // Forms: outputs writable; x and y tensors or flat together; everything else a flat span.
+                bool writable = s.Role is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd or ParamRole.BatchesTracked
+                    || (o.Training && s.Role is ParamRole.RunningMean or ParamRole.RunningVar);
+                bool xy = s.Role is ParamRole.Input or ParamRole.Output;
+                if (writable && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.OutputNotWritable, Loc(s), s.Name, s.Form == ParamForm.ReadOnlySpan ? "Span<T>" : "TensorSpan<T>", expected));
+                    ok = false;
+                }
+                else if (!xy && IsTensor(s.Form))
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedParameterType, Loc(s), s.Name, FormName(s.Form) + " (only x and y may be tensor spans; the others are flat spans)", expected));
+                    ok = false;
+                }
+            }
+
+            if (ok && IsTensor(input.Form) != IsTensor(output.Form))
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.FormsDisagree, Loc(output), output.Name, FormName(output.Form), input.Name, FormName(input.Form), expected));
+                ok = false;
+            }
+            if (ok && IsTensorKind(kind) && !IsTensor(input.Form))
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.TensorSpansRequired, Loc(input), AttributeShortName(kind), expected));
+                ok = false;
+            }
+            if (ok && IsRowKind(kind) && o.Shape.Count == 0 && (tensorForm ? o.Axes is null : !specs.Any(s => s.Role == ParamRole.RowLength)))
+            {
+                diagnostics.Add(Diag(NormGenDiagnostics.NoShape, methodLocation, method.Name, AttributeShortName(kind), expected));
+                ok = false;
+            }
+            return ok;
+        }
+
+        private static bool IsConvertible(ElementKind from, ElementKind to) =>
+            (from == ElementKind.Float && to == ElementKind.Half) || (from == ElementKind.Half && to == ElementKind.Float);
+
+        internal static bool IsRowKind(NormKind kind) => kind is NormKind.LayerNorm or NormKind.RmsNorm or NormKind.DeepNorm;
+
+        internal static bool IsTensorKind(NormKind kind) => !IsRowKind(kind);
+
+        private static bool IsTensor(ParamForm form) => form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan;
+
+        // ------------------------------------------------------------------ helpers
 
         private static ParseResult Result(KernelSpec? spec, List<DiagnosticInfo> diagnostics) => new(spec, diagnostics.ToEquatableArray());
 
@@ -267,6 +469,13 @@ public sealed partial class NormGenerator
         internal static string AttributeShortName(NormKind kind) => kind switch
         {
             NormKind.RmsNorm => "RmsNorm",
+            NormKind.DeepNorm => "DeepNorm",
+            NormKind.ChannelLayerNorm => "ChannelLayerNorm",
+            NormKind.BatchNorm => "BatchNorm",
+            NormKind.GroupNorm => "GroupNorm",
+            NormKind.InstanceNorm => "InstanceNorm",
+            NormKind.MinMaxScale => "MinMaxScale",
+            NormKind.Standardize => "Standardize",
             _ => "LayerNorm",
         };
 
@@ -287,8 +496,7 @@ public sealed partial class NormGenerator
                 return true;
             }
             if (type is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named) return false;
-            string name = named.ConstructedFrom.ToDisplayString();
-            switch (name)
+            switch (named.ConstructedFrom.ToDisplayString())
             {
                 case "System.ReadOnlySpan<T>": form = ParamForm.ReadOnlySpan; break;
                 case "System.Span<T>": form = ParamForm.Span; break;
@@ -304,6 +512,7 @@ public sealed partial class NormGenerator
         {
             if (type.SpecialType == SpecialType.System_Single) return ElementKind.Float;
             if (type.SpecialType == SpecialType.System_Double) return ElementKind.Double;
+            if (type.SpecialType == SpecialType.System_Int64) return ElementKind.Int64;
             if (type.Name == "Half" && type.ContainingNamespace?.ToDisplayString() == "System") return ElementKind.Half;
             return null;
         }
@@ -327,6 +536,7 @@ public sealed partial class NormGenerator
         {
             ElementKind.Double => "double",
             ElementKind.Half => "Half",
+            ElementKind.Int64 => "long",
             _ => "float",
         };
 
@@ -339,20 +549,46 @@ public sealed partial class NormGenerator
             _ => "int",
         };
 
-        /// <summary>The declaration a user should write for this attribute, e.g. for the diagnostics' "write this instead".</summary>
-        internal static string ExpectedSignature(string name, NormKind kind, AffineMode affine, ElementKind element, bool tensorForm, bool runtimeRowLength)
+        private static string RoleName(NormKind kind, ParamRole role) => role switch
+        {
+            ParamRole.Input => "x",
+            ParamRole.Residual => kind == NormKind.DeepNorm ? "sublayer" : "residual",
+            ParamRole.Bias => "bias",
+            ParamRole.Gamma => kind == NormKind.RmsNorm ? "weight" : "gamma",
+            ParamRole.Beta => "beta",
+            ParamRole.RunningMean => "runningMean",
+            ParamRole.RunningVar => "runningVar",
+            ParamRole.BatchesTracked => "batchesTracked",
+            ParamRole.Output => "y",
+            ParamRole.ResidualOut => "residualOut",
+            ParamRole.Mean => "mean",
+            ParamRole.Rstd => "rstd",
+            _ => "rowLength",
+        };
+
+        /// <summary>The declaration a user should write for this attribute, for the diagnostics' "write this instead".</summary>
+        private static string ExpectedSignature(string name, NormKind kind, Options o, ElementKind element, ElementKind outElement, bool tensorForm, bool runtimeRowLength, List<ParamRole> roles)
         {
             string t = ElementName(element);
-            var sb = new StringBuilder();
-            sb.Append("static partial void ").Append(name).Append('(');
-            sb.Append(tensorForm ? $"ReadOnlyTensorSpan<{t}> x" : $"ReadOnlySpan<{t}> x");
-            if (runtimeRowLength && !tensorForm) sb.Append(", int rowLength");
-            string gammaName = kind == NormKind.RmsNorm ? "weight" : "gamma";
-            if (affine >= AffineMode.Scale) sb.Append($", ReadOnlySpan<{t}> {gammaName}");
-            if (affine == AffineMode.ScaleAndBias) sb.Append($", ReadOnlySpan<{t}> beta");
-            sb.Append(tensorForm ? $", TensorSpan<{t}> y" : $", Span<{t}> y");
-            sb.Append(");");
-            return sb.ToString();
+            string stats = element == ElementKind.Double ? "double" : "float";
+            var parts = new List<string>();
+            foreach (ParamRole role in roles)
+            {
+                string n = RoleName(kind, role);
+                string text = role switch
+                {
+                    ParamRole.Input => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
+                    ParamRole.Output => tensorForm ? $"TensorSpan<{ElementName(outElement)}> {n}" : $"Span<{ElementName(outElement)}> {n}",
+                    ParamRole.Mean or ParamRole.Rstd => $"Span<{stats}> {n}",
+                    ParamRole.BatchesTracked => $"Span<long> {n}",
+                    ParamRole.ResidualOut => $"Span<{t}> {n}",
+                    ParamRole.RunningMean or ParamRole.RunningVar when o.Training => $"Span<{t}> {n}",
+                    _ => $"ReadOnlySpan<{t}> {n}",
+                };
+                parts.Add(text);
+                if (role == ParamRole.Input && runtimeRowLength) parts.Add("int rowLength");
+            }
+            return $"static partial void {name}({string.Join(", ", parts)});";
         }
 
         private static string DescribeParameters(int spans, int ints)
@@ -362,15 +598,22 @@ public sealed partial class NormGenerator
             return s;
         }
 
-        private static string DescribeAttribute(string attributeName, AffineMode affine, bool staticShape)
+        private static string DescribeAttribute(string attributeName, NormKind kind, Options o)
         {
-            string affineText = affine switch
+            var parts = new List<string> { $"[{attributeName}]" };
+            if (kind is not (NormKind.MinMaxScale or NormKind.Standardize))
             {
-                AffineMode.None => "Affine.None (no gamma, no beta)",
-                AffineMode.Scale => "Affine.Scale (gamma only)",
-                _ => "Affine.ScaleAndBias (gamma and beta)",
-            };
-            return $"[{attributeName}] and {affineText}{(staticShape ? " and a compile-time shape (no int row length)" : "")}";
+                parts.Add(o.Affine switch
+                {
+                    AffineMode.None => "Affine.None (no gamma, no beta)",
+                    AffineMode.Scale => "Affine.Scale (gamma only)",
+                    _ => "Affine.ScaleAndBias (gamma and beta)",
+                });
+            }
+            if (o.Residual) parts.Add(o.ResidualBias ? "Residual and ResidualBias (residual, bias; residualOut optional)" : "Residual (residual; residualOut optional)");
+            if (o.SaveStatistics) parts.Add(kind == NormKind.RmsNorm ? "SaveStatistics (rstd)" : "SaveStatistics (mean, rstd)");
+            if (o.Shape.Count > 0 && IsRowKind(kind)) parts.Add("a compile-time shape (no int row length)");
+            return string.Join(" and ", parts);
         }
 
         private static string JoinShape(List<int> shape) => string.Join(", ", shape.Select(s => s.ToString(CultureInfo.InvariantCulture)));

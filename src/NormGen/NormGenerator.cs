@@ -6,19 +6,31 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// Writes a specialised normalization kernel for every <c>static partial</c> method that carries a NormGen attribute
-/// (<c>[LayerNorm]</c>, <c>[RmsNorm]</c>), and reports NG diagnostics for declarations it cannot implement.
+/// (<c>[LayerNorm]</c>, <c>[RmsNorm]</c>, <c>[DeepNorm]</c>, <c>[BatchNorm]</c>, <c>[GroupNorm]</c>, …), and reports NG
+/// diagnostics for declarations it cannot implement.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NormGenerator : IIncrementalGenerator
 {
-    internal const string LayerNormAttributeName = "NormGen.LayerNormAttribute";
-    internal const string RmsNormAttributeName = "NormGen.RmsNormAttribute";
+    /// <summary>Each attribute's metadata name and the kind it declares.</summary>
+    internal static readonly (string MetadataName, NormKind Kind)[] Attributes =
+    {
+        ("NormGen.LayerNormAttribute", NormKind.LayerNorm),
+        ("NormGen.RmsNormAttribute", NormKind.RmsNorm),
+        ("NormGen.DeepNormAttribute", NormKind.DeepNorm),
+        ("NormGen.ChannelLayerNormAttribute", NormKind.ChannelLayerNorm),
+        ("NormGen.BatchNormAttribute", NormKind.BatchNorm),
+        ("NormGen.GroupNormAttribute", NormKind.GroupNorm),
+        ("NormGen.InstanceNormAttribute", NormKind.InstanceNorm),
+        ("NormGen.MinMaxScaleAttribute", NormKind.MinMaxScale),
+        ("NormGen.StandardizeAttribute", NormKind.Standardize),
+    };
 
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        Register(context, LayerNormAttributeName, NormKind.LayerNorm);
-        Register(context, RmsNormAttributeName, NormKind.RmsNorm);
+        foreach ((string name, NormKind kind) in Attributes)
+            Register(context, name, kind);
     }
 
     private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind)
@@ -43,8 +55,9 @@ public sealed partial class NormGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        // Write one source file per kernel.
-        context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, CpuEmitter.Emit(spec)));
+        // Write one source file per kernel: row kinds through the row emitter, (N, C, *) kinds through the tensor emitter.
+        context.RegisterSourceOutput(specs, static (spc, spec) =>
+            spc.AddSource(spec.HintName, spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
 
         // Report the diagnostics.
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>

@@ -30,5 +30,26 @@ namespace NormGen
             }
             return product;
         }
+
+        /// <summary>
+        /// DeepNorm's α (Wang et al. 2022, table 1). architecture: 1 encoder-only (2N)^¼, 2 decoder-only (2M)^¼ with
+        /// M = layers, 3 encoder of an encoder-decoder 0.81·(N⁴M)^(1/16), 4 decoder of an encoder-decoder (3M)^¼ with
+        /// M = decoderLayers. Returns NaN when the layer counts the formula needs are not positive.
+        /// </summary>
+        public static double DeepNormAlpha(int architecture, int layers, int decoderLayers)
+        {
+            switch (architecture)
+            {
+                case 1:
+                case 2:
+                    return layers > 0 ? System.Math.Pow(2.0 * layers, 0.25) : double.NaN;
+                case 3:
+                    return layers > 0 && decoderLayers > 0 ? 0.81 * System.Math.Pow(System.Math.Pow(layers, 4) * decoderLayers, 1.0 / 16) : double.NaN;
+                case 4:
+                    return decoderLayers > 0 ? System.Math.Pow(3.0 * decoderLayers, 0.25) : double.NaN;
+                default:
+                    return double.NaN;
+            }
+        }
     }
 }

@@ -35,7 +35,7 @@ internal static class NormGenDiagnostics
 
     public static readonly DiagnosticDescriptor ElementTypesDisagree = Error("NG0006",
         "Element types disagree",
-        "Parameter '{0}' has element type '{1}' but the input has '{2}'; all spans must share one element type. Expected: {3}");
+        "Parameter '{0}' has element type '{1}' but must have '{2}' (the input's element type; statistics are float, or double for double inputs). Expected: {3}");
 
     public static readonly DiagnosticDescriptor SignatureDoesNotMatch = Error("NG0007",
         "Parameters do not match the attribute",
@@ -84,6 +84,18 @@ internal static class NormGenDiagnostics
     public static readonly DiagnosticDescriptor InvalidAttributeArguments = Error("NG0018",
         "Attribute arguments could not be read",
         "The arguments of [{0}] could not be read; give the normalized shape as int constants, e.g. [{0}(768)] or [{0}(8, 96)]");
+
+    public static readonly DiagnosticDescriptor UnsupportedOutputConversion = Error("NG0019",
+        "Unsupported output element type",
+        "Output '{0}' has element type '{2}' but the input is '{1}'; y may differ from x only as float → Half or Half → float. Declare '{0}' as Span<{1}> or use one of those pairs");
+
+    public static readonly DiagnosticDescriptor TensorSpansRequired = Error("NG0020",
+        "Tensor spans required",
+        "[{0}] normalizes over axes of an (N, C, *) or (samples, features) tensor and needs x and y as tensor spans. Write: {1}");
+
+    public static readonly DiagnosticDescriptor InvalidOption = Error("NG0021",
+        "Invalid attribute option",
+        "{0} is not valid here: {1}");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Build();
 

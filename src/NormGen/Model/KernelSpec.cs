@@ -5,6 +5,23 @@ internal enum NormKind
 {
     LayerNorm,
     RmsNorm,
+    DeepNorm,
+    ChannelLayerNorm,
+    BatchNorm,
+    GroupNorm,
+    InstanceNorm,
+    MinMaxScale,
+    Standardize,
+}
+
+/// <summary>Mirror of <c>NormGen.Activation</c> (same values).</summary>
+internal enum ActivationKind
+{
+    None = 0,
+    Relu = 1,
+    Gelu = 2,
+    GeluTanh = 3,
+    Silu = 4,
 }
 
 /// <summary>The element type of a span parameter.</summary>
@@ -13,6 +30,7 @@ internal enum ElementKind
     Float,
     Double,
     Half,
+    Int64,
 }
 
 /// <summary>Mirror of <c>NormGen.Affine</c> (same values): the generator does not reference the runtime.</summary>
@@ -27,9 +45,17 @@ internal enum AffineMode
 internal enum ParamRole
 {
     Input,
+    Residual,
+    Bias,
     Gamma,
     Beta,
+    RunningMean,
+    RunningVar,
+    BatchesTracked,
     Output,
+    ResidualOut,
+    Mean,
+    Rstd,
     RowLength,
 }
 
@@ -68,6 +94,59 @@ internal sealed record KernelSpec(
     AffineMode Affine,
     EquatableArray<ParameterSpec> Parameters)
 {
+    // ---- fusions and kind-specific options (defaults: none) ----
+
+    /// <summary>Element type of y (may differ from the input: float ↔ Half).</summary>
+    public ElementKind OutputElement { get; init; } = Element;
+
+    /// <summary>h = α·x + residual (+ bias) is normalized (Residual, and always for DeepNorm).</summary>
+    public bool Residual { get; init; }
+
+    /// <summary>A pre-norm bias is added with the residual.</summary>
+    public bool ResidualBias { get; init; }
+
+    /// <summary>DeepNorm's α (1 when not DeepNorm). Float kernels round it to float.</summary>
+    public double Alpha { get; init; } = 1d;
+
+    /// <summary>How α was obtained, for the remarks (e.g. "(2·24)^¼, encoder-only, N = 24").</summary>
+    public string AlphaSource { get; init; } = "";
+
+    public ActivationKind Activation { get; init; }
+
+    public bool SaveStatistics { get; init; }
+
+    public bool ZeroCenteredGamma { get; init; }
+
+    /// <summary>BatchNorm: training (batch statistics, running-stat update) rather than evaluation.</summary>
+    public bool Training { get; init; }
+
+    /// <summary>BatchNorm: running-statistics momentum.</summary>
+    public float Momentum { get; init; }
+
+    /// <summary>BatchNorm: cumulative moving average (PyTorch momentum=None).</summary>
+    public bool CumulativeAverage { get; init; }
+
+    /// <summary>GroupNorm: number of groups.</summary>
+    public int Groups { get; init; }
+
+    /// <summary>True for the kinds normalized row by row (LayerNorm, RMSNorm, DeepNorm).</summary>
+    public bool IsRowKind => Kind is NormKind.LayerNorm or NormKind.RmsNorm or NormKind.DeepNorm;
+
+    /// <summary>True when the kernel subtracts a mean (everything but RMSNorm).</summary>
+    public bool Centers => Kind != NormKind.RmsNorm;
+
+    public ParameterSpec? ResidualInput => Find(ParamRole.Residual);
+
+    public ParameterSpec? BiasInput => Find(ParamRole.Bias);
+
+    public ParameterSpec? ResidualOutput => Find(ParamRole.ResidualOut);
+
+    public ParameterSpec? MeanOutput => Find(ParamRole.Mean);
+
+    public ParameterSpec? RstdOutput => Find(ParamRole.Rstd);
+
+    public ParameterSpec? Parameter(ParamRole role) => Find(role);
+
     /// <summary>True when the row length is a compile-time constant.</summary>
     public bool HasStaticShape => Shape.Count > 0;
 

@@ -1,0 +1,107 @@
+using System;
+
+namespace NormGen;
+
+/// <summary>
+/// Generates a LayerNorm over the channel axis of an (N, C, *) tensor, separately at every spatial position: what
+/// Restormer and ConvNeXt do with <c>to_3d → LayerNorm(C) → to_4d</c>, in one pass and without transposes.
+/// <c>y[n, c, s] = (x[n, c, s] − μ[n, s]) / sqrt(σ²[n, s] + ε) · γ[c] + β[c]</c>.
+/// </summary>
+/// <remarks>
+/// Defaults: ε = 1e-5 and <see cref="Affine.ScaleAndBias"/>; <see cref="Affine.Scale"/> is Restormer's BiasFree
+/// variant. Expected signature:
+/// <c>static partial void Name(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>.
+/// </remarks>
+public sealed class ChannelLayerNormAttribute : NormalizationAttribute
+{
+    /// <summary>The value added to the variance inside the square root.</summary>
+    public float Epsilon { get; set; } = NormDefaults.LayerNormEpsilon;
+
+    /// <summary>Per-channel affine parameters (γ and β hold C elements).</summary>
+    public Affine Affine { get; set; } = Affine.ScaleAndBias;
+}
+
+/// <summary>
+/// Generates a Batch Normalization kernel over an (N, C, *) tensor (Ioffe &amp; Szegedy 2015; PyTorch <c>BatchNorm1d/2d/3d</c>).
+/// </summary>
+/// <remarks>
+/// Evaluation (the default) uses the running statistics, folded to one multiply-add per element:
+/// <c>y = x·s[c] + t[c]</c>, <c>s = γ/sqrt(running_var + ε)</c>, <c>t = β − running_mean·s</c>. Signature:
+/// <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, ReadOnlySpan&lt;T&gt; runningMean, ReadOnlySpan&lt;T&gt; runningVar, TensorSpan&lt;T&gt; y)</c>.
+/// Training normalizes with the batch statistics (biased variance) and updates the running ones in place with the
+/// unbiased variance, <c>r ← (1 − m)·r + m·stat</c>; runningMean and runningVar are then <c>Span&lt;T&gt;</c>.
+/// </remarks>
+public sealed class BatchNormAttribute : NormalizationAttribute
+{
+    /// <summary>The value added to the variance inside the square root (PyTorch default 1e-5).</summary>
+    public float Epsilon { get; set; } = NormDefaults.LayerNormEpsilon;
+
+    /// <summary>Per-channel affine parameters (γ and β hold C elements).</summary>
+    public Affine Affine { get; set; } = Affine.ScaleAndBias;
+
+    /// <summary>True: normalize with batch statistics and update the running statistics. False (default): evaluation.</summary>
+    public bool Training { get; set; }
+
+    /// <summary>The running statistics' update factor m in <c>r ← (1 − m)·r + m·stat</c> (PyTorch default 0.1).</summary>
+    public float Momentum { get; set; } = 0.1f;
+
+    /// <summary>
+    /// PyTorch's <c>momentum=None</c>: a cumulative moving average, <c>m = 1 / batchesTracked</c> after incrementing
+    /// the counter. The method then takes a <c>Span&lt;long&gt; batchesTracked</c> of one element after runningVar.
+    /// </summary>
+    public bool CumulativeAverage { get; set; }
+}
+
+/// <summary>
+/// Generates a Group Normalization kernel over an (N, C, *) tensor (Wu &amp; He 2018; PyTorch <c>group_norm</c>):
+/// statistics per (sample, group of C/G channels), biased variance, per-channel affine.
+/// </summary>
+/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>; γ and β hold C elements.</remarks>
+public sealed class GroupNormAttribute : NormalizationAttribute
+{
+    /// <summary>Declares a GroupNorm with <paramref name="groups"/> groups; C must be a multiple of it.</summary>
+    /// <param name="groups">The number of groups G (≥ 1).</param>
+    public GroupNormAttribute(int groups) => Groups = groups;
+
+    /// <summary>The number of channel groups G.</summary>
+    public int Groups { get; }
+
+    /// <summary>The value added to the variance inside the square root (PyTorch default 1e-5).</summary>
+    public float Epsilon { get; set; } = NormDefaults.LayerNormEpsilon;
+
+    /// <summary>Per-channel affine parameters (γ and β hold C elements).</summary>
+    public Affine Affine { get; set; } = Affine.ScaleAndBias;
+}
+
+/// <summary>
+/// Generates an Instance Normalization kernel over an (N, C, *) tensor (Ulyanov et al. 2016; PyTorch <c>instance_norm</c>):
+/// statistics per (sample, channel), biased variance. PyTorch's default has no affine parameters; set
+/// <see cref="Affine"/> for per-channel γ/β.
+/// </summary>
+/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+public sealed class InstanceNormAttribute : NormalizationAttribute
+{
+    /// <summary>The value added to the variance inside the square root (PyTorch default 1e-5).</summary>
+    public float Epsilon { get; set; } = NormDefaults.LayerNormEpsilon;
+
+    /// <summary>Per-channel affine parameters; <see cref="Affine.None"/> by default, as PyTorch's <c>affine=False</c>.</summary>
+    public Affine Affine { get; set; } = Affine.None;
+}
+
+/// <summary>
+/// Generates min-max feature scaling of a (samples, features) tensor, per feature (column):
+/// <c>y = (x − min) / (max − min)</c>, mapping each column to [0, 1]; a constant column gives 0.
+/// </summary>
+/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+public sealed class MinMaxScaleAttribute : NormalizationAttribute
+{
+}
+
+/// <summary>
+/// Generates z-score standardization of a (samples, features) tensor, per feature (column):
+/// <c>y = (x − mean) / std</c> with the population standard deviation; a constant column gives 0.
+/// </summary>
+/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+public sealed class StandardizeAttribute : NormalizationAttribute
+{
+}
