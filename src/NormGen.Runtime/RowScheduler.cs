@@ -62,6 +62,9 @@ public static class RowScheduler
         return degree < 1 ? 1 : (int)degree;
     }
 
+    /// <summary>Whether a call writing <paramref name="outputBytes"/> bytes should use non-temporal stores.</summary>
+    public static bool UseStreamingStores(long outputBytes) => outputBytes >= NormGenSettings.StreamingStoreThreshold;
+
     /// <summary>
     /// Pins the spans, splits <paramref name="rowCount"/> rows into <paramref name="degree"/> contiguous blocks and runs
     /// <paramref name="kernel"/> on each block in parallel. Returns when every block is done.

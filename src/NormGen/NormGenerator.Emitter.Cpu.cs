@@ -177,10 +177,23 @@ internal static class CpuEmitter
         var args = RowParams(spec).Select(p => p.IsOutput ? local[p.Role] : Ro(p.Role)).ToList();
         string rowArg = spec.HasStaticShape ? "" : ", " + rowLength;
         w.Line($"int {threads} = global::NormGen.RowScheduler.DegreeOfParallelism({rows}, {rowLength});");
-        w.Line($"if ({threads} == 1)");
-        w.Line($"    {k}.Rows({string.Join(", ", args)}{rowArg}, 0, {rows});");
-        w.Line("else");
-        w.Line($"    global::NormGen.RowScheduler.Run({threads}, {rows}, new {k}.Block({(spec.HasStaticShape ? "" : rowLength)}), {string.Join(", ", args.Select(a => $"MemoryMarshal.AsBytes({a})"))});");
+        string blockArgs = spec.HasStaticShape ? "" : rowLength;
+        if (CanStream(spec))
+        {
+            string streaming = Unique("streaming");
+            w.Line($"bool {streaming} = global::NormGen.RowScheduler.UseStreamingStores((long){local[ParamRole.Output]}.Length * {(spec.OutputElement == ElementKind.Double ? "sizeof(double)" : "sizeof(float)")});");
+            w.Line($"if ({threads} == 1 && !{streaming})");
+            w.Line($"    {k}.Rows({string.Join(", ", args)}{rowArg}, 0, {rows}, false);");
+            w.Line("else // the scheduler pins every span, which streaming stores need");
+            blockArgs = blockArgs.Length > 0 ? blockArgs + ", " + streaming : streaming;
+        }
+        else
+        {
+            w.Line($"if ({threads} == 1)");
+            w.Line($"    {k}.Rows({string.Join(", ", args)}{rowArg}, 0, {rows});");
+            w.Line("else");
+        }
+        w.Line($"    global::NormGen.RowScheduler.Run({threads}, {rows}, new {k}.Block({blockArgs}), {string.Join(", ", args.Select(a => $"MemoryMarshal.AsBytes({a})"))});");
         w.Close();
     }
 
@@ -332,21 +345,35 @@ internal static class CpuEmitter
         var ps = RowParams(spec);
         w.Line("/// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref=\"global::NormGen.PinnedBuffers\"/>.</summary>");
         w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-        if (!spec.HasStaticShape)
+        var fields = new List<string>();
+        if (!spec.HasStaticShape) fields.Add("int rowLength");
+        if (CanStream(spec)) fields.Add("bool streaming");
+        if (fields.Count > 0)
         {
-            w.Line("private readonly int _rowLength;");
+            foreach (string f in fields) w.Line($"private readonly {f.Split(' ')[0]} _{f.Split(' ')[1]};");
             w.Line();
-            w.Line("public Block(int rowLength) => _rowLength = rowLength;");
+            w.Line($"public Block({string.Join(", ", fields)})");
+            w.Line("{");
+            foreach (string f in fields) w.Line($"    _{f.Split(' ')[1]} = {f.Split(' ')[1]};");
+            w.Line("}");
             w.Line();
         }
         string args = string.Join(", ", ps.Select((p, i) => $"buffers.Get<{ElementName(p.User.Element)}>({Lit(i)})"));
+        string extra = (spec.HasStaticShape ? "" : ", _rowLength") + ", firstRow, rowCount" + (CanStream(spec) ? ", _streaming" : "");
         w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
-        w.Line($"    => Rows({args}{(spec.HasStaticShape ? "" : ", _rowLength")}, firstRow, rowCount);");
+        w.Line($"    => Rows({args}{extra});");
         w.Close();
     }
 
     /// <summary>True when this parameter's row or column passes through a float scratch buffer (Half in or out).</summary>
     private static bool Staged(RowParam p) => !p.IsStatistic && p.User.Element == ElementKind.Half;
+
+    /// <summary>
+    /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's
+    /// (pinned) memory, not a Half staging buffer.
+    /// </summary>
+    internal static bool CanStream(KernelSpec spec) =>
+        spec.OutputElement != ElementKind.Half && !(spec.ResidualOutput is not null && spec.Element == ElementKind.Half);
 
     private static void EmitRows(SourceWriter w, KernelSpec spec)
     {
@@ -355,63 +382,111 @@ internal static class CpuEmitter
         string n = N(spec);
         string signature = string.Join(", ", ps.Select(p => $"{SpanType(p)} {p.Name}"));
         var staged = ps.Where(Staged).ToList();
+        bool stream = CanStream(spec);
         w.Line("/// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>");
-        w.Open($"internal static void Rows({signature}{RowLengthParam(spec)}, int firstRow, int rowCount)");
+        w.Open($"internal static void Rows({signature}{RowLengthParam(spec)}, int firstRow, int rowCount{(stream ? ", bool streaming" : "")})");
         if (staged.Count > 0)
         {
-            w.Line("// Half rows are widened into float scratch (γ/β once per block), computed in float and narrowed once on store.");
-            w.Line("// The pool hands the same array back on the next call: no allocation per call.");
+            w.Line("// Half rows are widened into float scratch (per-column parameters once per block), computed in float and");
+            w.Line("// narrowed once on store. The pool hands the same array back on the next call: no allocation per call.");
             w.Line($"{c}[] scratch = global::System.Buffers.ArrayPool<{c}>.Shared.Rent({Lit(staged.Count)} * {n});");
-            w.Open("try");
-            for (int i = 0; i < staged.Count; i++)
-            {
-                RowParam p = staged[i];
-                w.Line($"Span<{c}> {p.Name}Buffer = scratch.AsSpan({(i == 0 ? "0" : Lit(i) + " * " + n)}, {n});");
-                if (p.PerColumn) w.Line($"TensorPrimitives.ConvertToSingle({p.Name}, {p.Name}Buffer);");
-            }
+        }
+        if (spec.Residual && stream)
+        {
+            w.Line("// With streaming stores h cannot live in the output (it would be read back from memory): it gets a row of");
+            w.Line("// cache-resident scratch instead.");
+            w.Line($"{c}[]? hScratch = streaming ? global::System.Buffers.ArrayPool<{c}>.Shared.Rent({n}) : null;");
+        }
+        bool hasTry = staged.Count > 0 || (spec.Residual && stream);
+        if (hasTry) w.Open("try");
+        for (int i = 0; i < staged.Count; i++)
+        {
+            RowParam p = staged[i];
+            w.Line($"Span<{c}> {p.Name}Buffer = scratch.AsSpan({(i == 0 ? "0" : Lit(i) + " * " + n)}, {n});");
+            if (p.PerColumn) w.Line($"TensorPrimitives.ConvertToSingle({p.Name}, {p.Name}Buffer);");
         }
         foreach (RowParam p in ps.Where(p => !Staged(p) && !p.IsStatistic))
             w.Line($"ref {ElementName(p.User.Element)} {p.Name}0 = ref MemoryMarshal.GetReference({p.Name});");
+        foreach (RowParam p in ps.Where(p => Staged(p) && p.PerColumn))
+            w.Line($"ref {c} {p.Name}0 = ref MemoryMarshal.GetReference({p.Name}Buffer);");
         w.Open("for (int row = firstRow; row < firstRow + rowCount; row++)");
         w.Line($"int offset = row * {n};");
         foreach (RowParam p in staged.Where(p => p.PerRow && !p.IsOutput))
             w.Line($"TensorPrimitives.ConvertToSingle({p.Name}.Slice(offset, {n}), {p.Name}Buffer);");
+        foreach (RowParam p in ps.Where(p => p.PerRow))
+            w.Line(Staged(p)
+                ? $"ref {c} {p.Name}Row = ref MemoryMarshal.GetReference({p.Name}Buffer);"
+                : $"ref {c} {p.Name}Row = ref Unsafe.Add(ref {p.Name}0, offset);");
+        if (spec.Residual)
+        {
+            string home = spec.ResidualOutput is not null ? "residualOutRow" : "yRow";
+            w.Line(stream
+                ? $"ref {c} h = ref hScratch is null ? ref {home} : ref hScratch[0];"
+                : $"ref {c} h = ref {home};");
+        }
         var callArgs = new List<string>();
         foreach (RowParam p in ps)
         {
-            if (p.IsStatistic)
-                callArgs.Add($"out {p.Name}[row]");
-            else if (Staged(p))
-                callArgs.Add($"ref MemoryMarshal.GetReference({p.Name}Buffer)");
-            else if (p.PerRow)
-                callArgs.Add($"ref Unsafe.Add(ref {p.Name}0, offset)");
-            else
-                callArgs.Add($"ref {p.Name}0");
+            // h goes right after the row spans, before the statistics: the order of RowSignature.
+            if (p.IsStatistic && spec.Residual && !callArgs.Contains("ref h")) callArgs.Add("ref h");
+            if (p.IsStatistic) callArgs.Add($"out {p.Name}[row]");
+            else if (p.PerRow) callArgs.Add($"ref {p.Name}Row");
+            else callArgs.Add($"ref {p.Name}0");
         }
-        w.Line($"Row({string.Join(", ", callArgs)}{RowLengthArg(spec)});");
+        if (spec.Residual && !callArgs.Contains("ref h")) callArgs.Add("ref h");
+        w.Line($"Row({string.Join(", ", callArgs)}{RowLengthArg(spec)}{(stream ? ", streaming" : "")});");
         foreach (RowParam p in staged.Where(p => p.PerRow && p.IsOutput))
             w.Line($"TensorPrimitives.ConvertToHalf({p.Name}Buffer, {p.Name}.Slice(offset, {n}));");
         w.Close();
-        if (staged.Count > 0)
+        if (stream)
+        {
+            w.Line("if (streaming)");
+            w.Line("    global::NormGen.StreamingStore.Fence();");
+        }
+        if (hasTry)
         {
             w.Close();
             w.Line("finally");
             w.Line("{");
-            w.Line($"    global::System.Buffers.ArrayPool<{c}>.Shared.Return(scratch);");
+            if (staged.Count > 0) w.Line($"    global::System.Buffers.ArrayPool<{c}>.Shared.Return(scratch);");
+            if (spec.Residual && stream)
+            {
+                w.Line("    if (hScratch is not null)");
+                w.Line($"        global::System.Buffers.ArrayPool<{c}>.Shared.Return(hScratch);");
+            }
             w.Line("}");
         }
         w.Close();
     }
 
-    /// <summary>The row kernel's parameters: refs in the compute type, then the statistics as out values.</summary>
+    /// <summary>
+    /// The row kernel's parameters: refs in the compute type (x, [residual], [bias], [γ], [β], y, [residualOut], [h]),
+    /// the statistics as out values, then the run-time row length and the streaming flag.
+    /// </summary>
     private static string RowSignature(KernelSpec spec)
     {
         string c = ComputeName(spec);
-        return string.Join(", ", RowParams(spec).Select(p => p.IsStatistic ? $"out {c} {p.Name}Out" : $"ref {c} {p.Name}")) + RowLengthParam(spec);
+        var parts = new List<string>();
+        foreach (RowParam p in RowParams(spec))
+        {
+            if (p.IsStatistic && spec.Residual && !parts.Contains($"ref {c} h")) parts.Add($"ref {c} h");
+            parts.Add(p.IsStatistic ? $"out {c} {p.Name}Out" : $"ref {c} {p.Name}");
+        }
+        if (spec.Residual && !parts.Contains($"ref {c} h")) parts.Add($"ref {c} h");
+        return string.Join(", ", parts) + RowLengthParam(spec) + (CanStream(spec) ? ", bool streaming" : "");
     }
 
-    private static string RowCallArgs(KernelSpec spec) =>
-        string.Join(", ", RowParams(spec).Select(p => p.IsStatistic ? $"out {p.Name}Out" : $"ref {p.Name}")) + RowLengthArg(spec);
+    private static string RowCallArgs(KernelSpec spec)
+    {
+        var parts = new List<string>();
+        foreach (RowParam p in RowParams(spec))
+        {
+            if (p.IsStatistic && spec.Residual && !parts.Contains("ref h")) parts.Add("ref h");
+            parts.Add(p.IsStatistic ? $"out {p.Name}Out" : $"ref {p.Name}");
+        }
+        if (spec.Residual && !parts.Contains("ref h")) parts.Add("ref h");
+        return string.Join(", ", parts) + RowLengthArg(spec) + (CanStream(spec) ? ", streaming" : "");
+    }
 
     private static void EmitRowDispatch(SourceWriter w, KernelSpec spec)
     {
@@ -491,8 +566,7 @@ internal static class CpuEmitter
         }
         if (residual)
         {
-            w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed in pass 1 and stored in {hTarget}; the later passes read it back from cache.");
-            w.Line($"ref {c} h = ref {hTarget};");
+            w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed in pass 1 and stored in h ({hTarget}, or row scratch when streaming); the later passes read it back from cache.");
             if (spec.Alpha != 1d) w.Line($"{VT} alpha = {V}.Create(Alpha);");
         }
         w.Line("nuint i;");
@@ -626,6 +700,39 @@ internal static class CpuEmitter
 
         // ---- last pass ----
         w.Line($"{VT} r = {V}.Create(rstd);");
+        if (CanStream(spec))
+        {
+            bool resOut = spec.ResidualOutput is not null;
+            w.Open("if (streaming)");
+            w.Line("// The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every");
+            w.Line("// output line. The unaligned head and the tail are computed first and stored last, so an in-place call");
+            w.Line("// reads them before the loop overwrites them.");
+            w.Line($"nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, {Lit(L)});");
+            w.Open($"if (head < {Lit(L)})");
+            if (resOut) w.Line($"bool alignedH = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref residualOut, {Lit(L)}) == head;");
+            w.Line($"{VT} first = {Output(spec, V, Load(src, "0"), "0")};");
+            w.Line($"{VT} lastOut = {Output(spec, V, Load(src, last), last)};");
+            w.Open($"for (i = head; i + {Lit(L)} <= n; i += {Lit(L)})");
+            w.Line($"global::NormGen.StreamingStore.Store({Output(spec, V, Load(src, "i"), "i")}, ref Unsafe.Add(ref y, i));");
+            if (resOut)
+            {
+                w.Line("if (alignedH)");
+                w.Line($"    global::NormGen.StreamingStore.Store({Load("h", "i")}, ref Unsafe.Add(ref residualOut, i));");
+                w.Line("else");
+                w.Line($"    {V}.StoreUnsafe({Load("h", "i")}, ref residualOut, i);");
+            }
+            w.Close();
+            w.Line($"{V}.StoreUnsafe(first, ref y, 0);");
+            w.Line($"{V}.StoreUnsafe(lastOut, ref y, {last});");
+            if (resOut)
+            {
+                w.Line($"{V}.StoreUnsafe({Load("h", "0")}, ref residualOut, 0);");
+                w.Line($"{V}.StoreUnsafe({Load("h", last)}, ref residualOut, {last});");
+            }
+            w.Line("return;");
+            w.Close();
+            w.Close();
+        }
         if (hasTail)
         {
             w.Line("// The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before");
@@ -662,7 +769,16 @@ internal static class CpuEmitter
             if (!staticShape) w.Line(tailIf);
             w.Line($"{(staticShape ? "" : "    ")}{V}.StoreUnsafe(last, ref y, {last});");
         }
+        EmitCopyHToResidualOut(w, spec, n);
         w.Close();
+    }
+
+    /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
+    private static void EmitCopyHToResidualOut(SourceWriter w, KernelSpec spec, string n)
+    {
+        if (spec.ResidualOutput is null || !CanStream(spec)) return;
+        w.Line("if (!Unsafe.AreSame(ref h, ref residualOut))");
+        w.Line($"    MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(MemoryMarshal.CreateSpan(ref residualOut, (int)n));");
     }
 
     /// <summary>The vector expression for one output vector: normalize, affine, activation.</summary>
@@ -699,7 +815,6 @@ internal static class CpuEmitter
         w.Line($"int n = {n};");
         if (residual)
         {
-            w.Line($"ref {c} h = ref {(spec.ResidualOutput is not null ? "residualOut" : "y")};");
             string hExpr = $"{(spec.Alpha != 1d ? "Alpha * " : "")}Unsafe.Add(ref x, i) + Unsafe.Add(ref residual, i){(spec.ResidualBias ? " + Unsafe.Add(ref bias, i)" : "")}";
             w.Line("for (int i = 0; i < n; i++)");
             w.Line($"    Unsafe.Add(ref h, i) = {hExpr};");
@@ -739,6 +854,7 @@ internal static class CpuEmitter
         };
         w.Line("for (int i = 0; i < n; i++)");
         w.Line($"    Unsafe.Add(ref y, i) = {Activate(spec, expr)};");
+        EmitCopyHToResidualOut(w, spec, "n");
         w.Close();
     }
 

@@ -1,0 +1,63 @@
+// Non-temporal stores for generated kernels whose output is too large to stay in cache: they skip the read-for-
+// ownership of each output line (a third of the traffic of a normalization that reads x and writes y) and do not
+// evict the input. Kept here, in one unsafe place, so users' projects need no AllowUnsafeBlocks.
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// Aligned non-temporal vector stores, used by generated kernels for outputs of at least
+/// <see cref="NormGenSettings.StreamingStoreThreshold"/> bytes. The destination must be pinned for the whole call
+/// (generated code only uses this under <see cref="RowScheduler.Run{TKernel}"/>, which pins every span) and aligned
+/// to the vector size (see <see cref="ElementsToAlignment{T}(ref T, int)"/>).
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static unsafe class StreamingStore
+{
+    /// <summary>
+    /// How many elements from <paramref name="destination"/> to the next address aligned to a vector of
+    /// <paramref name="lanes"/> elements (0 … lanes − 1), or <paramref name="lanes"/> if no element of the span can be
+    /// aligned (an address that is not a multiple of the element size).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ElementsToAlignment<T>(ref T destination, int lanes) where T : unmanaged
+    {
+        nuint address = (nuint)Unsafe.AsPointer(ref destination);
+        nuint vectorBytes = (nuint)(lanes * sizeof(T));
+        if (address % (nuint)sizeof(T) != 0) return lanes;
+        return (int)((vectorBytes - address % vectorBytes) % vectorBytes / (nuint)sizeof(T));
+    }
+
+    /// <summary>Makes the streaming stores of this thread visible to others (an sfence); call once after the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Fence()
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.StoreFence();
+    }
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => Vector128.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref destination));
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<double> value, ref double destination) => Vector128.StoreAlignedNonTemporal(value, (double*)Unsafe.AsPointer(ref destination));
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination) => Vector256.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref destination));
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<double> value, ref double destination) => Vector256.StoreAlignedNonTemporal(value, (double*)Unsafe.AsPointer(ref destination));
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination) => Vector512.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref destination));
+
+    /// <summary>Stores <paramref name="value"/> at the aligned, pinned <paramref name="destination"/> without polluting the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<double> value, ref double destination) => Vector512.StoreAlignedNonTemporal(value, (double*)Unsafe.AsPointer(ref destination));
+}
