@@ -81,10 +81,14 @@ public static class Baselines
     public static void Copy(float[] x, float[] y, int threads)
     {
         if (threads <= 1 || x.Length < 2 * NormGenSettings.MinElementsPerThread)
-        {
             x.AsSpan().CopyTo(y);
-            return;
-        }
+        else
+            ParallelCopy(x, y, threads);
+    }
+
+    // Apart from Copy so that the single-thread path does not allocate the lambda's closure.
+    private static void ParallelCopy(float[] x, float[] y, int threads)
+    {
         Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
         {
             int size = x.Length / threads, start = block * size;

@@ -51,7 +51,7 @@ public sealed class BandwidthColumn : SuiteColumn
 
     public static long BytesMoved(BenchmarkCase c)
     {
-        BatchShape shape = BatchShape.Parse((string)c.Parameters["Shape"]);
+        var shape = (BatchShape)c.Parameters["Shape"];
         int affine = c.Descriptor.WorkloadMethod.Name == nameof(NormBenchmarks.Copy)
             ? 0
             : c.Descriptor.Type.GetCustomAttribute<AffineVectorsAttribute>()?.Count ?? 0;

@@ -10,8 +10,10 @@ namespace NormGen.Benchmarks;
 public abstract class NormBenchmarks
 {
     /// <summary>rows × hidden: one token, a short batch, and growing activations up to 2048 × 8192 (64 MiB each for x and y).</summary>
-    [Params("1x768", "32x768", "128x4096", "512x4096", "4096x1024", "2048x8192")]
-    public string Shape { get; set; } = "32x768";
+    [ParamsSource(nameof(Shapes))]
+    public BatchShape Shape { get; set; }
+
+    public static BatchShape[] Shapes { get; } = [new(1, 768), new(32, 768), new(128, 4096), new(512, 4096), new(4096, 1024), new(2048, 8192)];
 
     [Params(Threads.Single, Threads.AllCores)]
     public Threads Threads { get; set; }
@@ -22,7 +24,7 @@ public abstract class NormBenchmarks
 
     protected void SetUp()
     {
-        W = new Workload(BatchShape.Parse(Shape));
+        W = new Workload(Shape);
         NormGenSettings.MaxDegreeOfParallelism = Threads == Threads.Single ? 1 : -1;
         _copyThreads = Threads == Threads.Single ? 1 : Environment.ProcessorCount;
     }
@@ -55,7 +57,7 @@ public class LayerNormBenchmarks : NormBenchmarks
 
     /// <summary>NormGen's generated kernel for the compile-time row length.</summary>
     [Benchmark]
-    public void NormGen() => Kernels.LayerNorm(W.Shape.Hidden, W.X, W.Gamma, W.Beta, W.Y);
+    public void NormGenKernel() => Kernels.LayerNorm(W.Shape.Hidden, W.X, W.Gamma, W.Beta, W.Y);
 
     /// <summary>Per row: Sum, Subtract, SumOfSquares, Multiply, MultiplyAdd (single thread only).</summary>
     [Benchmark]
@@ -85,7 +87,7 @@ public class RmsNormBenchmarks : NormBenchmarks
     }
 
     [Benchmark]
-    public void NormGen() => Kernels.RmsNorm(W.Shape.Hidden, W.X, W.Gamma, W.Y);
+    public void NormGenKernel() => Kernels.RmsNorm(W.Shape.Hidden, W.X, W.Gamma, W.Y);
 
     /// <summary>Per row: SumOfSquares, Multiply by rstd, Multiply by weight (single thread only).</summary>
     [Benchmark]

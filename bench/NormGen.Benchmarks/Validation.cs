@@ -14,12 +14,11 @@ public static class Validation
 
     public static int Run()
     {
-        var shapes = new[] { "1x768", "32x768", "128x4096", "512x4096", "4096x1024", "2048x8192" };
         int failures = 0;
         Console.WriteLine($"{"suite",-10}{"shape",-11}{"method",-28}{"max |y - ref|",14}");
-        foreach (string s in shapes)
+        foreach (BatchShape s in NormBenchmarks.Shapes)
         {
-            var w = new Workload(BatchShape.Parse(s));
+            var w = new Workload(s);
             int h = w.Shape.Hidden;
             double[] lnRef = Reference(w, rms: false), rmsRef = Reference(w, rms: true);
             var ln = new List<(string, Action)>
@@ -47,7 +46,7 @@ public static class Validation
         return failures == 0 ? 0 : 1;
     }
 
-    private static int Check(string suite, string shape, List<(string Name, Action Run)> methods, Workload w, double[] reference)
+    private static int Check(string suite, BatchShape shape, List<(string Name, Action Run)> methods, Workload w, double[] reference)
     {
         int failures = 0;
         foreach ((string name, Action run) in methods)
@@ -62,7 +61,7 @@ public static class Validation
             }
             bool ok = max <= Tolerance;
             if (!ok) failures++;
-            Console.WriteLine($"{suite,-10}{shape,-11}{name,-28}{max.ToString("E2", CultureInfo.InvariantCulture),14}{(ok ? "" : "  FAIL")}");
+            Console.WriteLine($"{suite,-10}{shape.ToString(),-11}{name,-28}{max.ToString("E2", CultureInfo.InvariantCulture),14}{(ok ? "" : "  FAIL")}");
         }
         return failures;
     }

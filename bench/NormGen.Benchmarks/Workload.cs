@@ -13,18 +13,18 @@ public enum Threads
     AllCores,
 }
 
-/// <summary>A batch shape: rows × hidden, written "rows x hidden" in parameter values (e.g. "32x768").</summary>
-public readonly record struct BatchShape(int Rows, int Hidden)
+/// <summary>
+/// A batch shape: rows × hidden, shown as "32x768" in tables and benchmark names (so <c>--filter '*32x768*'</c> selects
+/// it). Ordered by element count, so tables read from the smallest input to the largest.
+/// </summary>
+public readonly record struct BatchShape(int Rows, int Hidden) : IComparable<BatchShape>, IComparable
 {
     public int Elements => checked(Rows * Hidden);
 
-    public static BatchShape Parse(string text)
-    {
-        string[] parts = text.Split('x');
-        if (parts.Length != 2)
-            throw new FormatException($"Shape '{text}' must be written rows x hidden, e.g. 32x768.");
-        return new BatchShape(int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
-    }
+    public int CompareTo(BatchShape other)
+        => Elements != other.Elements ? Elements.CompareTo(other.Elements) : Hidden.CompareTo(other.Hidden);
+
+    public int CompareTo(object? obj) => obj is BatchShape other ? CompareTo(other) : 1;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Rows}x{Hidden}");
 }
