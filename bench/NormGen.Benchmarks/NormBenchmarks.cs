@@ -15,8 +15,12 @@ public abstract class NormBenchmarks
 
     public static BatchShape[] Shapes { get; } = [new(1, 768), new(32, 768), new(128, 4096), new(512, 4096), new(4096, 1024), new(2048, 8192)];
 
-    [Params(Threads.Single, Threads.AllCores)]
+    // A ParamsSource like Shape (not [Params]) so that the two keep their declaration order: Shape is the leftmost
+    // column and comes first in the full names that --filter matches ("…(Shape: 32x768, Threads: Single)").
+    [ParamsSource(nameof(ThreadModes))]
     public Threads Threads { get; set; }
+
+    public static Threads[] ThreadModes { get; } = [Threads.Single, Threads.AllCores];
 
     protected Workload W = null!;
     protected OrtRunner? Ort;
