@@ -1,0 +1,99 @@
+using System;
+using System.Numerics.Tensors;
+using System.Threading.Tasks;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>The hand-written competitors: what a .NET user would write without NormGen.</summary>
+public static class Baselines
+{
+    public const float LayerNormEpsilon = 1e-5f;
+    public const float RmsNormEpsilon = 1e-6f;
+
+    /// <summary>LayerNorm as a plain two-pass scalar loop, the way it is usually first written.</summary>
+    public static void NaiveLayerNorm(float[] x, int hidden, float[] gamma, float[] beta, float[] y)
+    {
+        int rows = x.Length / hidden;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * hidden;
+            float sum = 0;
+            for (int i = 0; i < hidden; i++) sum += x[o + i];
+            float mean = sum / hidden;
+            float sq = 0;
+            for (int i = 0; i < hidden; i++) { float d = x[o + i] - mean; sq += d * d; }
+            float rstd = 1f / MathF.Sqrt(sq / hidden + LayerNormEpsilon);
+            for (int i = 0; i < hidden; i++) y[o + i] = (x[o + i] - mean) * rstd * gamma[i] + beta[i];
+        }
+    }
+
+    /// <summary>RMSNorm as a plain scalar loop.</summary>
+    public static void NaiveRmsNorm(float[] x, int hidden, float[] weight, float[] y)
+    {
+        int rows = x.Length / hidden;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * hidden;
+            float sq = 0;
+            for (int i = 0; i < hidden; i++) sq += x[o + i] * x[o + i];
+            float rstd = 1f / MathF.Sqrt(sq / hidden + RmsNormEpsilon);
+            for (int i = 0; i < hidden; i++) y[o + i] = x[o + i] * rstd * weight[i];
+        }
+    }
+
+    /// <summary>
+    /// LayerNorm composed from <see cref="TensorPrimitives"/> per row: five vectorised passes (Sum, Subtract,
+    /// SumOfSquares, Multiply, MultiplyAdd), each a separate sweep over the row.
+    /// </summary>
+    public static void TensorPrimitivesLayerNorm(ReadOnlySpan<float> x, int hidden, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
+    {
+        int rows = x.Length / hidden;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = x.Slice(r * hidden, hidden);
+            Span<float> yr = y.Slice(r * hidden, hidden);
+            float mean = TensorPrimitives.Sum(xr) / hidden;
+            TensorPrimitives.Subtract(xr, mean, yr);
+            float variance = TensorPrimitives.SumOfSquares(yr) / hidden;
+            TensorPrimitives.Multiply(yr, 1f / MathF.Sqrt(variance + LayerNormEpsilon), yr);
+            TensorPrimitives.MultiplyAdd(yr, gamma, beta, yr);
+        }
+    }
+
+    /// <summary>RMSNorm composed from <see cref="TensorPrimitives"/> per row: SumOfSquares, Multiply by rstd, Multiply by weight.</summary>
+    public static void TensorPrimitivesRmsNorm(ReadOnlySpan<float> x, int hidden, ReadOnlySpan<float> weight, Span<float> y)
+    {
+        int rows = x.Length / hidden;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> xr = x.Slice(r * hidden, hidden);
+            Span<float> yr = y.Slice(r * hidden, hidden);
+            float meanSquare = TensorPrimitives.SumOfSquares(xr) / hidden;
+            TensorPrimitives.Multiply(xr, 1f / MathF.Sqrt(meanSquare + RmsNormEpsilon), yr);
+            TensorPrimitives.Multiply(yr, weight, yr);
+        }
+    }
+
+    /// <summary>
+    /// The copy bound: x → y, the same bytes a normalization must read and write. With <paramref name="threads"/> &gt; 1
+    /// and a large input the copy is split into that many contiguous blocks, so the all-cores bound is all cores' bandwidth.
+    /// </summary>
+    public static void Copy(float[] x, float[] y, int threads)
+    {
+        if (threads <= 1 || x.Length < 2 * NormGenSettings.MinElementsPerThread)
+            x.AsSpan().CopyTo(y);
+        else
+            ParallelCopy(x, y, threads);
+    }
+
+    // Apart from Copy so that the single-thread path does not allocate the lambda's closure.
+    private static void ParallelCopy(float[] x, float[] y, int threads)
+    {
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        {
+            int size = x.Length / threads, start = block * size;
+            int count = block == threads - 1 ? x.Length - start : size;
+            x.AsSpan(start, count).CopyTo(y.AsSpan(start, count));
+        });
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using Microsoft.ML.OnnxRuntime;
+using NormGen.Testing;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>
+/// One ONNX Runtime CPU session over a single-node model, with every OrtValue created up front over the workload's
+/// (pinned) arrays, so <see cref="Run"/> measures only <c>session.Run</c>: no allocation, no copy of inputs or outputs.
+/// </summary>
+public sealed class OrtRunner : IDisposable
+{
+    private readonly SessionOptions _options;
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly OrtValue[] _inputs;
+    private readonly string[] _outputNames = ["Y"];
+    private readonly OrtValue[] _outputs;
+
+    private OrtRunner(byte[] model, Threads threads, Workload w, bool layerNorm)
+    {
+        _options = new SessionOptions { ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        if (threads == Threads.Single)
+        {
+            _options.IntraOpNumThreads = 1;
+            _options.InterOpNumThreads = 1;
+        }
+        _session = new InferenceSession(model, _options);
+        long[] shape = [w.Shape.Rows, w.Shape.Hidden], row = [w.Shape.Hidden];
+        _inputNames = layerNorm ? ["X", "Scale", "B"] : ["X", "scale"];
+        _inputs = layerNorm
+            ? [OrtValue.CreateTensorValueFromMemory(w.X, shape), OrtValue.CreateTensorValueFromMemory(w.Gamma, row), OrtValue.CreateTensorValueFromMemory(w.Beta, row)]
+            : [OrtValue.CreateTensorValueFromMemory(w.X, shape), OrtValue.CreateTensorValueFromMemory(w.Gamma, row)];
+        _outputs = [OrtValue.CreateTensorValueFromMemory(w.Y, shape)];
+    }
+
+    /// <summary>ONNX <c>LayerNormalization</c> (opset 17) over the last axis, ε = 1e-5, with scale and bias.</summary>
+    public static OrtRunner LayerNorm(Workload w, Threads threads)
+        => new(OnnxModels.LayerNormalization([w.Shape.Rows, w.Shape.Hidden], 1, Baselines.LayerNormEpsilon, withBias: true), threads, w, layerNorm: true);
+
+    /// <summary>ONNX Runtime's <c>SimplifiedLayerNormalization</c> (RMSNorm) over the last axis, ε = 1e-6, with scale.</summary>
+    public static OrtRunner RmsNorm(Workload w, Threads threads)
+        => new(OnnxModels.SimplifiedLayerNormalization([w.Shape.Rows, w.Shape.Hidden], 1, Baselines.RmsNormEpsilon), threads, w, layerNorm: false);
+
+    public void Run() => _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+
+    public void Dispose()
+    {
+        foreach (OrtValue v in _inputs) v.Dispose();
+        foreach (OrtValue v in _outputs) v.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+        _options.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Running;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>
+/// Entry point. Arguments are BenchmarkDotNet's (<c>--filter</c>, <c>--list flat</c>, …) plus two of our own:
+/// <c>--quick</c> (a smoke-test job instead of the suite's job) and <c>--validate</c> (check every method's output
+/// against a double-precision reference at every shape, then exit; no timing). See docs/benchmarks.md.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        if (args.Contains("--validate"))
+            return Validation.Run();
+        bool quick = args.Contains("--quick");
+        string[] rest = args.Where(a => a != "--quick").ToArray();
+        BenchmarkSwitcher.FromTypes([typeof(LayerNormBenchmarks), typeof(RmsNormBenchmarks)]).Run(rest, new SuiteConfig(quick));
+        return 0;
+    }
+}

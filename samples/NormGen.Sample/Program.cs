@@ -1,0 +1,23 @@
+using System;
+using System.Text;
+
+namespace NormGen.Sample;
+
+/// <summary>
+/// A tour of NormGen: each section is one static method in its own file, so further sections (the GPU one, say) are a
+/// new file and one line here.
+/// </summary>
+public static class Program
+{
+    public static void Main()
+    {
+        Console.OutputEncoding = Encoding.UTF8;
+        Console.WriteLine("NormGen sample: normalization kernels written by a source generator from [LayerNorm]/[RmsNorm] declarations (see Kernels.cs).");
+        Console.WriteLine();
+
+        NormalizationDemo.LayerNorm();
+        NormalizationDemo.RmsNorm();
+        NormalizationDemo.TensorLayerNorm();
+        TimingDemo.Run();
+    }
+}
