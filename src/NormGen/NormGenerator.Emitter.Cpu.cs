@@ -55,49 +55,64 @@ internal static class CpuEmitter
         string t = ElementName(spec.Element);
         string xs = Id(x.Name), ys = Id(y.Name);
 
+        // The body's locals must not collide with the user's parameter names (e.g. the suggested 'int rowLength').
+        var taken = new HashSet<string>(spec.Parameters.Select(p => p.Name), System.StringComparer.Ordinal);
+        string Local(string name)
+        {
+            while (taken.Contains(name)) name += "_";
+            taken.Add(name);
+            return name;
+        }
+        string rows = Local("rows");
+        string threads = Local("threads");
+
         // 1. Row length and row count, checked before anything is written.
+        string rowLength;
         if (spec.IsTensorForm)
         {
             if (spec.HasStaticShape)
             {
-                w.Line($"global::NormGen.NormGuard.TrailingShape({xs}.Lengths, {k}.Shape, nameof({x.Name}));");
+                w.Line($"global::NormGen.NormGuard.TrailingShape({xs}.Lengths, {k}.Shape, nameof({xs}));");
             }
-            w.Line($"global::NormGen.NormGuard.SameShape({xs}.Lengths, {ys}.Lengths, nameof({x.Name}), nameof({y.Name}));");
-            w.Line($"int rows = global::NormGen.NormGuard.Rows({xs}.Lengths, {spec.Axes.ToString(CultureInfo.InvariantCulture)}, out int rowLength, nameof({x.Name}));");
-            w.Line($"ReadOnlySpan<{t}> xFlat = global::NormGen.NormGuard.Dense({xs}, nameof({x.Name}));");
-            w.Line($"Span<{t}> yFlat = global::NormGen.NormGuard.Dense({ys}, nameof({y.Name}));");
-            xs = "xFlat";
-            ys = "yFlat";
+            rowLength = Local("rowLength");
+            string xFlat = Local("xFlat"), yFlat = Local("yFlat");
+            w.Line($"global::NormGen.NormGuard.SameShape({xs}.Lengths, {ys}.Lengths, nameof({xs}), nameof({ys}));");
+            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({xs}.Lengths, {spec.Axes.ToString(CultureInfo.InvariantCulture)}, out int {rowLength}, nameof({xs}));");
+            w.Line($"ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({xs}, nameof({xs}));");
+            w.Line($"Span<{t}> {yFlat} = global::NormGen.NormGuard.Dense({ys}, nameof({ys}));");
+            xs = xFlat;
+            ys = yFlat;
         }
         else
         {
             if (spec.HasStaticShape)
             {
-                w.Line($"const int rowLength = {k}.RowLength;");
+                rowLength = Local("rowLength");
+                w.Line($"const int {rowLength} = {k}.RowLength;");
             }
             else
             {
-                ParameterSpec n = spec.RowLengthParameter!;
-                w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException(nameof({n.Name}), {Id(n.Name)}, \"The row length must be positive.\");");
-                w.Line($"int rowLength = {Id(n.Name)};");
+                // The user's row-length parameter is used as it is.
+                rowLength = Id(spec.RowLengthParameter!.Name);
+                w.Line($"if ({rowLength} <= 0) throw new ArgumentOutOfRangeException(nameof({rowLength}), {rowLength}, \"The row length must be positive.\");");
             }
-            w.Line($"int rows = global::NormGen.NormGuard.RowCount({xs}.Length, rowLength, nameof({x.Name}));");
-            w.Line($"global::NormGen.NormGuard.Length({ys}.Length, {xs}.Length, nameof({y.Name}), \"the same as {x.Name}\");");
+            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({xs}.Length, {rowLength}, nameof({Id(x.Name)}));");
+            w.Line($"global::NormGen.NormGuard.Length({ys}.Length, {xs}.Length, nameof({Id(y.Name)}), \"the same as {x.Name}\");");
         }
         foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta))
-            w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, rowLength, nameof({p.Name}), \"one per normalized element\");");
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Cast(x, xs)}, {ys}, nameof({x.Name}), nameof({y.Name}));");
-        w.Line("if (rows == 0) return;");
+            w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rowLength}, nameof({Id(p.Name)}), \"one per normalized element\");");
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Cast(x, xs)}, {ys}, nameof({Id(x.Name)}), nameof({Id(y.Name)}));");
+        w.Line($"if ({rows} == 0) return;");
         w.Line();
 
         // 2. Run on this thread, or spread the rows over the pool for large inputs.
-        string rowArg = spec.HasStaticShape ? "" : ", rowLength";
+        string rowArg = spec.HasStaticShape ? "" : ", " + rowLength;
         var spanArgs = RowSpanArguments(spec, xs, ys);
-        w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);");
-        w.Line("if (threads == 1)");
-        w.Line($"    {k}.Rows({string.Join(", ", spanArgs)}{rowArg}, 0, rows);");
+        w.Line($"int {threads} = global::NormGen.RowScheduler.DegreeOfParallelism({rows}, {rowLength});");
+        w.Line($"if ({threads} == 1)");
+        w.Line($"    {k}.Rows({string.Join(", ", spanArgs)}{rowArg}, 0, {rows});");
         w.Line("else");
-        w.Line($"    global::NormGen.RowScheduler.Run(threads, rows, new {k}.Block({(spec.HasStaticShape ? "" : "rowLength")}), {string.Join(", ", spanArgs.Select(a => $"MemoryMarshal.AsBytes({a})"))});");
+        w.Line($"    global::NormGen.RowScheduler.Run({threads}, {rows}, new {k}.Block({(spec.HasStaticShape ? "" : rowLength)}), {string.Join(", ", spanArgs.Select(a => $"MemoryMarshal.AsBytes({a})"))});");
         w.Close();
     }
 
