@@ -83,6 +83,29 @@ public class EmitterTests
                         new ParameterSpec("y", ParamRole.Output, ParamForm.Span, ElementKind.Double),
                     }.ToEquatableArray()),
                 "using System; using NormGen; namespace E { public static partial class K { [LayerNorm(5, Epsilon = 0.1f, Affine = Affine.None)] public static partial void N(ReadOnlySpan<double> x, Span<double> y); } }"),
+            // Parameter names that are C# keywords (nameof(@in)) or that the body's own locals would otherwise use.
+            ["KeywordAndCollidingNames"] = (
+                new KernelSpec("E", new[] { new TypeDeclSpec("class", "K") }.ToEquatableArray(), "N", "public static partial", "E.K.N.g.cs", "NKernel",
+                    NormKind.LayerNorm, ElementKind.Float, EquatableArray<int>.Empty, 1, 1e-5f, AffineMode.ScaleAndBias,
+                    new[]
+                    {
+                        new ParameterSpec("in", ParamRole.Input, ParamForm.ReadOnlySpan, ElementKind.Float),
+                        new ParameterSpec("rows", ParamRole.RowLength, ParamForm.Int32, ElementKind.Float),
+                        new ParameterSpec("threads", ParamRole.Gamma, ParamForm.ReadOnlySpan, ElementKind.Float),
+                        new ParameterSpec("base", ParamRole.Beta, ParamForm.ReadOnlySpan, ElementKind.Float),
+                        new ParameterSpec("out", ParamRole.Output, ParamForm.Span, ElementKind.Float),
+                    }.ToEquatableArray()),
+                "using System; using NormGen; namespace E { public static partial class K { [LayerNorm] public static partial void N(ReadOnlySpan<float> @in, int rows, ReadOnlySpan<float> threads, ReadOnlySpan<float> @base, Span<float> @out); } }"),
+            ["TensorCollidingNames"] = (
+                new KernelSpec("E", new[] { new TypeDeclSpec("class", "K") }.ToEquatableArray(), "N", "public static partial", "E.K.N.g.cs", "NKernel",
+                    NormKind.RmsNorm, ElementKind.Half, EquatableArray<int>.Empty, 1, 1.1920929e-07f, AffineMode.Scale,
+                    new[]
+                    {
+                        new ParameterSpec("xFlat", ParamRole.Input, ParamForm.ReadOnlyTensorSpan, ElementKind.Half),
+                        new ParameterSpec("rowLength", ParamRole.Gamma, ParamForm.ReadOnlySpan, ElementKind.Half),
+                        new ParameterSpec("yFlat", ParamRole.Output, ParamForm.TensorSpan, ElementKind.Half),
+                    }.ToEquatableArray()),
+                "using System; using System.Numerics.Tensors; using NormGen; namespace E { public static partial class K { [RmsNorm(Axes = 1)] public static partial void N(ReadOnlyTensorSpan<Half> xFlat, ReadOnlySpan<Half> rowLength, TensorSpan<Half> yFlat); } }"),
         };
     }
 
