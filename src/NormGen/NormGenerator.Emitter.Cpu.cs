@@ -134,7 +134,7 @@ internal static class CpuEmitter
         string rowText = spec.HasStaticShape
             ? $"rows of {spec.StaticRowLength.ToString(CultureInfo.InvariantCulture)} elements (normalized shape [{string.Join(", ", spec.Shape)}])"
             : spec.IsTensorForm
-                ? $"rows made of the last {spec.Axes.ToString(CultureInfo.InvariantCulture)} axis{(spec.Axes == 1 ? "" : "es")} of <paramref name=\"{spec.Input.Name}\"/>"
+                ? $"rows made of the last {spec.Axes.ToString(CultureInfo.InvariantCulture)} {(spec.Axes == 1 ? "axis" : "axes")} of <paramref name=\"{spec.Input.Name}\"/>"
                 : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
         string what = spec.Kind == NormKind.LayerNorm ? "Layer normalization" : "RMS normalization";
         string x = spec.Input.Name, y = spec.Output.Name;
