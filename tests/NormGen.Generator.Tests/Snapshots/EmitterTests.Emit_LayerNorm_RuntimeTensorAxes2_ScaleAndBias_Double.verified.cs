@@ -13,7 +13,7 @@ namespace Grid
     partial class Kernels
     {
         /// <summary>
-        /// Layer normalization of <paramref name="x"/> into <paramref name="y"/>, over rows made of the last 2 axises of <paramref name="x"/>.
+        /// Layer normalization of <paramref name="x"/> into <paramref name="y"/>, over rows made of the last 2 axes of <paramref name="x"/>.
         /// </summary>
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>

@@ -13,7 +13,7 @@ namespace Grid
     partial class Kernels
     {
         /// <summary>
-        /// RMS normalization of <paramref name="x"/> into <paramref name="y"/>, over rows made of the last 2 axises of <paramref name="x"/>.
+        /// RMS normalization of <paramref name="x"/> into <paramref name="y"/>, over rows made of the last 2 axes of <paramref name="x"/>.
         /// </summary>
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
