@@ -51,6 +51,8 @@ public sealed partial class NormGenerator
             {
                 if (argument.Kind == TypedConstantKind.Array)
                 {
+                    // [LayerNorm(null)]: Values is a default array here. The runtime reads a null shape as empty.
+                    if (argument.IsNull) continue;
                     foreach (TypedConstant item in argument.Values)
                         if (item.Value is int size) shape.Add(size);
                 }
