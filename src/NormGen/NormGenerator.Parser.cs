@@ -38,7 +38,9 @@ public sealed partial class NormGenerator
             }
 
             // ---- attribute arguments ----
-            if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error ||
+            // No constructor: overload resolution failed (e.g. [LayerNorm("x")] or a missing argument), and the
+            // arguments are simply absent from ConstructorArguments, so without this check they would read as "no shape".
+            if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error || attribute.AttributeConstructor is null ||
                 attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
                 attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
             {
