@@ -141,7 +141,10 @@ public sealed partial class NormGenerator
             bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
             bool hasBody = syntax.Body is not null || syntax.ExpressionBody is not null;
             bool returnsVoid = method.ReturnsVoid;
-            if (!isStatic || !isPartial || hasBody || !returnsVoid)
+            // extern partial is an implementing declaration, and so is a body the user wrote in another part: a
+            // generated body would be a second implementation (CS0757).
+            bool implemented = method.IsExtern || method.PartialImplementationPart is not null;
+            if (!isStatic || !isPartial || hasBody || !returnsVoid || implemented)
                 diagnostics.Add(Diag(NormGenDiagnostics.MethodMustBeStaticPartial, methodLocation, method.Name, expected));
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
