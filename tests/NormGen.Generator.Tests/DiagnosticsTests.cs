@@ -36,6 +36,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0001_ReturnsValue"] = (
             $"public partial class K {{ [RmsNorm(768)] public static partial int {{|NG0001:M|}}({RmsParams}); }}",
             new[] { "Write: " + RmsExpected }),
+        ["NG0001_ExternPartial"] = (
+            $"public partial class K {{ [LayerNorm(768)] public static extern partial void {{|NG0001:M|}}({LnParams}); }}",
+            new[] { "with no body: NormGen writes the body", "Write: " + LnExpected }),
+        ["NG0001_UserImplementation"] = (
+            $"public partial class K {{ [LayerNorm(768)] static partial void {{|NG0001:M|}}({LnParams}); static partial void M({LnParams}) {{ }} }}",
+            new[] { "with no body: NormGen writes the body" }),
         ["NG0002_NotPartial"] = (
             $"public class K {{ [LayerNorm(768)] static partial void {{|NG0002:M|}}({LnParams}); }}",
             new[] { "Type 'K'", "must be declared 'partial'" }),
