@@ -47,7 +47,8 @@ internal static class CpuEmitter
     {
         EmitDocumentation(w, spec);
         w.Line(Generated);
-        string parameters = string.Join(", ", spec.Parameters.Select(p => TypeName(p) + " " + Id(p.Name)));
+        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
+        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
         w.Open($"{spec.Modifiers} void {spec.MethodName}({parameters})");
 
         ParameterSpec x = spec.Input, y = spec.Output;

@@ -260,7 +260,8 @@ public sealed partial class NormGenerator
                 Axes: resolvedAxes,
                 Epsilon: epsilon,
                 Affine: affine,
-                Parameters: specs.ToEquatableArray());
+                Parameters: specs.ToEquatableArray(),
+                IsExtension: method.IsExtensionMethod);
             return Result(spec, diagnostics);
         }
 

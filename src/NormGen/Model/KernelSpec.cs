@@ -66,7 +66,8 @@ internal sealed record KernelSpec(
     int Axes,
     float Epsilon,
     AffineMode Affine,
-    EquatableArray<ParameterSpec> Parameters)
+    EquatableArray<ParameterSpec> Parameters,
+    bool IsExtension = false)
 {
     /// <summary>True when the row length is a compile-time constant.</summary>
     public bool HasStaticShape => Shape.Count > 0;
