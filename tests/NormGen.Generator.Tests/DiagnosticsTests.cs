@@ -233,7 +233,6 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["HugeShape"] = $"public partial class K {{ [LayerNorm(int.MaxValue, int.MaxValue, int.MaxValue)] static partial void M({LnParams}); }}",
         ["NegativeAffine"] = $"public partial class K {{ [LayerNorm(768, Affine = (Affine)(-1))] static partial void M({LnParams}); }}",
         ["InfiniteEpsilon"] = $"public partial class K {{ [LayerNorm(768, Epsilon = float.PositiveInfinity)] static partial void M({LnParams}); }}",
-        ["ExtensionMethod"] = $"public static partial class K {{ [LayerNorm(768)] public static partial void M(this {LnParams}); }}",
         ["SameMethodTwice"] = $"public partial class K {{ [LayerNorm(768)] static partial void M({LnParams}); [LayerNorm(768)] static partial void M({LnParams}); }}",
         ["UnclosedEverything"] = "public partial class K { [LayerNorm(768 static partial void M(ReadOnlySpan<float> x",
         ["PointerAndFunctionPointer"] = "public unsafe partial class K { [RmsNorm(4)] static partial void M(float* x, delegate*<void> weight, Span<float> y); }",

@@ -106,6 +106,20 @@ public class DriverTests
         Assert.True(orphans.Count == 0, "Stale snapshots (delete them): " + string.Join(", ", orphans));
     }
 
+    /// <summary>Valid declarations in less common places: each gets a kernel, no diagnostic, and the result compiles.</summary>
+    [Theory]
+    [InlineData("public partial record R(int A) { [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }")]
+    [InlineData("public partial record struct R(int A) { [RmsNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); }")]
+    [InlineData("public partial interface I { [RmsNorm(768)] static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); }")]
+    [InlineData("public partial struct S { [LayerNorm(Axes = 3, Affine = Affine.None)] internal static partial void M(ReadOnlyTensorSpan<double> x, TensorSpan<double> y); }")]
+    [InlineData("public static partial class Ext { [RmsNorm(768)] public static partial void M(this ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); }")]
+    [InlineData("public static partial class Ext { [LayerNorm] public static partial void M(this ReadOnlySpan<Half> x, int n, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y); }")]
+    public void UnusualButValidDeclarationsCompile(string declaration)
+    {
+        var (_, result) = RunClean(("Unusual.cs", "using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace U;\n\n" + declaration));
+        Assert.Single(result.GeneratedSources);
+    }
+
     private static IReadOnlyList<(string HintName, string Text)> Generate()
     {
         var run = Harness.Run(Harness.Compile(("Kernels.cs", ContractSource()), ("Extra.cs", ExtraSource)));
