@@ -98,7 +98,8 @@ internal static class CpuEmitter
     {
         EmitDocumentation(w, spec);
         w.Line(Generated);
-        string parameters = string.Join(", ", spec.Parameters.Select(p => TypeName(p) + " " + Id(p.Name)));
+        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
+        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
         w.Open($"{spec.Modifiers} void {spec.MethodName}({parameters})");
 
         ParameterSpec x = spec.Input, y = spec.Output;
@@ -119,11 +120,11 @@ internal static class CpuEmitter
         if (spec.IsTensorForm)
         {
             if (spec.HasStaticShape)
-                w.Line($"global::NormGen.NormGuard.TrailingShape({local[ParamRole.Input]}.Lengths, {k}.Shape, nameof({x.Name}));");
-            w.Line($"global::NormGen.NormGuard.SameShape({local[ParamRole.Input]}.Lengths, {local[ParamRole.Output]}.Lengths, nameof({x.Name}), nameof({y.Name}));");
-            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({local[ParamRole.Input]}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, nameof({x.Name}));");
-            w.Line($"ReadOnlySpan<{ElementName(x.Element)}> {xFlat} = global::NormGen.NormGuard.Dense({local[ParamRole.Input]}, nameof({x.Name}));");
-            w.Line($"Span<{ElementName(y.Element)}> {yFlat} = global::NormGen.NormGuard.Dense({local[ParamRole.Output]}, nameof({y.Name}));");
+                w.Line($"global::NormGen.NormGuard.TrailingShape({local[ParamRole.Input]}.Lengths, {k}.Shape, nameof({Id(x.Name)}));");
+            w.Line($"global::NormGen.NormGuard.SameShape({local[ParamRole.Input]}.Lengths, {local[ParamRole.Output]}.Lengths, nameof({Id(x.Name)}), nameof({Id(y.Name)}));");
+            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({local[ParamRole.Input]}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, nameof({Id(x.Name)}));");
+            w.Line($"ReadOnlySpan<{ElementName(x.Element)}> {xFlat} = global::NormGen.NormGuard.Dense({local[ParamRole.Input]}, nameof({Id(x.Name)}));");
+            w.Line($"Span<{ElementName(y.Element)}> {yFlat} = global::NormGen.NormGuard.Dense({local[ParamRole.Output]}, nameof({Id(y.Name)}));");
             local[ParamRole.Input] = xFlat;
             local[ParamRole.Output] = yFlat;
         }
@@ -136,31 +137,31 @@ internal static class CpuEmitter
             else
             {
                 ParameterSpec n = spec.RowLengthParameter!;
-                w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException(nameof({n.Name}), {Id(n.Name)}, \"The row length must be positive.\");");
+                w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException(nameof({Id(n.Name)}), {Id(n.Name)}, \"The row length must be positive.\");");
                 w.Line($"int {rowLength} = {Id(n.Name)};");
             }
-            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({local[ParamRole.Input]}.Length, {rowLength}, nameof({x.Name}));");
-            w.Line($"global::NormGen.NormGuard.Length({local[ParamRole.Output]}.Length, {local[ParamRole.Input]}.Length, nameof({y.Name}), \"the same as {x.Name}\");");
+            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({local[ParamRole.Input]}.Length, {rowLength}, nameof({Id(x.Name)}));");
+            w.Line($"global::NormGen.NormGuard.Length({local[ParamRole.Output]}.Length, {local[ParamRole.Input]}.Length, nameof({Id(y.Name)}), \"the same as {x.Name}\");");
         }
         foreach (ParameterSpec p in spec.Parameters)
         {
             switch (p.Role)
             {
                 case ParamRole.Residual or ParamRole.ResidualOut:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {local[ParamRole.Input]}.Length, nameof({p.Name}), \"the same as {x.Name}\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {local[ParamRole.Input]}.Length, nameof({Id(p.Name)}), \"the same as {x.Name}\");");
                     break;
                 case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rowLength}, nameof({p.Name}), \"one per normalized element\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rowLength}, nameof({Id(p.Name)}), \"one per normalized element\");");
                     break;
                 case ParamRole.Mean or ParamRole.Rstd:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rows}, nameof({p.Name}), \"one per row\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rows}, nameof({Id(p.Name)}), \"one per row\");");
                     break;
             }
         }
 
         // In place is allowed (y is x, residualOut is residual); shifted overlaps are not.
         string Ro(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span ? $"(ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){local[role]}" : local[role];
-        string Nm(ParamRole role) => $"nameof({spec.Parameter(role)!.Name})";
+        string Nm(ParamRole role) => $"nameof({Id(spec.Parameter(role)!.Name)})";
         w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Input)}, {local[ParamRole.Output]}, {Nm(ParamRole.Input)}, {Nm(ParamRole.Output)});");
         if (spec.ResidualInput is not null)
             w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Residual)}, {local[ParamRole.Output]}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.Output)});");
@@ -204,7 +205,7 @@ internal static class CpuEmitter
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements (normalized shape [{string.Join(", ", spec.Shape)}])"
             : spec.IsTensorForm
-                ? $"rows made of the last {Lit(spec.Axes)} axis{(spec.Axes == 1 ? "" : "es")} of <paramref name=\"{spec.Input.Name}\"/>"
+                ? $"rows made of the last {Lit(spec.Axes)} {(spec.Axes == 1 ? "axis" : "axes")} of <paramref name=\"{spec.Input.Name}\"/>"
                 : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
         string what = spec.Kind switch
         {

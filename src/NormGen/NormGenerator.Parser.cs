@@ -54,7 +54,9 @@ public sealed partial class NormGenerator
                 return Result(null, diagnostics);
             }
 
-            if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error ||
+            // No constructor: overload resolution failed (e.g. [LayerNorm("x")] or a missing argument), and the
+            // arguments are simply absent from ConstructorArguments, so without this check they would read as "no shape".
+            if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error || attribute.AttributeConstructor is null ||
                 attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
                 attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
             {
@@ -86,7 +88,10 @@ public sealed partial class NormGenerator
             bool isStatic = syntax.Modifiers.Any(SyntaxKind.StaticKeyword);
             bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
             bool hasBody = syntax.Body is not null || syntax.ExpressionBody is not null;
-            if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid)
+            // extern partial is an implementing declaration, and so is a body the user wrote in another part: a
+            // generated body would be a second implementation (CS0757).
+            bool implemented = method.IsExtern || method.PartialImplementationPart is not null;
+            if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid || implemented)
                 diagnostics.Add(Diag(NormGenDiagnostics.MethodMustBeStaticPartial, methodLocation, method.Name, expected));
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -165,7 +170,8 @@ public sealed partial class NormGenerator
                 Axes: resolvedAxes,
                 Epsilon: options.Epsilon,
                 Affine: options.Affine,
-                Parameters: specs.ToEquatableArray())
+                Parameters: specs.ToEquatableArray(),
+                IsExtension: method.IsExtensionMethod)
             {
                 OutputElement = output.Element,
                 Residual = options.Residual || kind == NormKind.DeepNorm,
@@ -206,6 +212,8 @@ public sealed partial class NormGenerator
                 }
                 else if (argument.Kind == TypedConstantKind.Array)
                 {
+                    // [LayerNorm(null)]: Values is a default array here. The runtime reads a null shape as empty.
+                    if (argument.IsNull) continue;
                     foreach (TypedConstant item in argument.Values)
                         if (item.Value is int size) o.Shape.Add(size);
                 }

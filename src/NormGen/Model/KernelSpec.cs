@@ -92,7 +92,8 @@ internal sealed record KernelSpec(
     int Axes,
     float Epsilon,
     AffineMode Affine,
-    EquatableArray<ParameterSpec> Parameters)
+    EquatableArray<ParameterSpec> Parameters,
+    bool IsExtension = false)
 {
     // ---- fusions and kind-specific options (defaults: none) ----
 

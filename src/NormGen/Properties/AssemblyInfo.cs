@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The generator tests build KernelSpec values by hand and call the emitter and parser directly.
+[assembly: InternalsVisibleTo("NormGen.Generator.Tests")]

@@ -1,0 +1,266 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using NormGen.Generator.Diagnostics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace NormGen.Generator.Tests;
+
+/// <summary>
+/// Layer 4: each NG descriptor from a snippet that triggers it, with the exact set of IDs and spans (marked in the
+/// snippet as <c>{|NG0004:text|}</c>) and the fix the message promises; and malformed declarations that must not
+/// crash the generator.
+/// </summary>
+public class DiagnosticsTests(ITestOutputHelper output)
+{
+    private const string Preamble = "using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace D;\n\n";
+
+    private const string LnParams = "ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y";
+    private const string LnExpected = "static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);";
+    private const string RmsParams = "ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y";
+    private const string RmsExpected = "static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);";
+
+    /// <summary>Name → (snippet with marked spans, texts each reported message must contain).</summary>
+    private static readonly Dictionary<string, (string Snippet, string[] MessageContains)> s_cases = new()
+    {
+        ["NG0001_NotStatic"] = (
+            $"public partial class K {{ [LayerNorm(768)] public partial void {{|NG0001:M|}}({LnParams}); }}",
+            new[] { "must be declared 'static partial void M(...);'", "Write: " + LnExpected }),
+        ["NG0001_HasBody"] = (
+            $"public partial class K {{ [LayerNorm(768)] static partial void {{|NG0001:M|}}({LnParams}) {{ }} }}",
+            new[] { "Write: " + LnExpected }),
+        ["NG0001_ReturnsValue"] = (
+            $"public partial class K {{ [RmsNorm(768)] public static partial int {{|NG0001:M|}}({RmsParams}); }}",
+            new[] { "Write: " + RmsExpected }),
+        ["NG0001_ExternPartial"] = (
+            $"public partial class K {{ [LayerNorm(768)] public static extern partial void {{|NG0001:M|}}({LnParams}); }}",
+            new[] { "with no body: NormGen writes the body", "Write: " + LnExpected }),
+        ["NG0001_UserImplementation"] = (
+            $"public partial class K {{ [LayerNorm(768)] static partial void {{|NG0001:M|}}({LnParams}); static partial void M({LnParams}) {{ }} }}",
+            new[] { "with no body: NormGen writes the body" }),
+        ["NG0002_NotPartial"] = (
+            $"public class K {{ [LayerNorm(768)] static partial void {{|NG0002:M|}}({LnParams}); }}",
+            new[] { "Type 'K'", "must be declared 'partial'" }),
+        ["NG0002_OuterNotPartial"] = (
+            $"public class Outer {{ public partial class Inner {{ [LayerNorm(768)] static partial void {{|NG0002:M|}}({LnParams}); }} }}",
+            new[] { "Type 'Outer'", "must be declared 'partial'" }),
+        ["NG0003_Generic"] = (
+            $"public partial class K {{ [LayerNorm(768)] static partial void {{|NG0003:M|}}<T>({LnParams}); }}",
+            new[] { "Declare one method per element type, e.g. " + LnExpected }),
+        ["NG0004_Array"] = (
+            "public partial class K { [RmsNorm(768)] static partial void M({|NG0004:float[] x|}, ReadOnlySpan<float> weight, Span<float> y); }",
+            new[] { "has type 'float[]'", "Expected: " + RmsExpected }),
+        ["NG0004_Ref"] = (
+            "public partial class K { [RmsNorm(768)] static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, {|NG0004:ref Span<float> y|}); }",
+            new[] { "has type 'ref System.Span<float>'", "by value, no ref/in/out", "Expected: " + RmsExpected }),
+        ["NG0004_TensorGamma"] = (
+            "public partial class K { [RmsNorm(Axes = 1)] static partial void M(ReadOnlyTensorSpan<float> x, {|NG0004:ReadOnlyTensorSpan<float> weight|}, TensorSpan<float> y); }",
+            new[] { "gamma and beta are flat spans", "Expected: static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);" }),
+        ["NG0005_IntElements"] = (
+            "public partial class K { [RmsNorm(768)] static partial void M({|NG0005:ReadOnlySpan<int> x|}, ReadOnlySpan<float> weight, Span<float> y); }",
+            new[] { "element type 'int'", "float, double or System.Half", "Expected: " + RmsExpected }),
+        ["NG0006_Mixed"] = (
+            "public partial class K { [LayerNorm(768)] static partial void M(ReadOnlySpan<float> x, {|NG0006:ReadOnlySpan<double> gamma|}, ReadOnlySpan<float> beta, Span<float> y); }",
+            new[] { "element type 'double' but the input has 'float'", "Expected: " + LnExpected }),
+        ["NG0007_MissingGammaBeta"] = (
+            "public partial class K { [LayerNorm(768)] static partial void {|NG0007:M|}(ReadOnlySpan<float> x, Span<float> y); }",
+            new[] { "has 2 span parameters", "Affine.ScaleAndBias", "the method must be: " + LnExpected }),
+        ["NG0007_IntWithStaticShape"] = (
+            "public partial class K { [RmsNorm(768)] static partial void {|NG0007:M|}(ReadOnlySpan<float> x, int n, ReadOnlySpan<float> weight, Span<float> y); }",
+            new[] { "3 span parameters and 1 int parameter", "compile-time shape (no int row length)", "the method must be: " + RmsExpected }),
+        ["NG0008_ZeroEntry"] = (
+            $"public partial class K {{ [{{|NG0008:LayerNorm(768, 0)|}}] static partial void M({LnParams}); }}",
+            new[] { "entry 1 is 0", "e.g. [LayerNorm(768)]" }),
+        ["NG0009_TooLarge"] = (
+            $"public partial class K {{ [{{|NG0009:LayerNorm(65536, 65536)|}}] static partial void M({LnParams}); }}",
+            new[] { "[65536, 65536]", "must fit in an int" }),
+        ["NG0010_AxesDisagree"] = (
+            $"public partial class K {{ [{{|NG0010:LayerNorm(8, 96, Axes = 1)|}}] static partial void M({LnParams}); }}",
+            new[] { "Axes = 1", "has 2 axes; remove Axes or make it 2" }),
+        ["NG0011_AxesZero"] = (
+            "public partial class K { [{|NG0011:RmsNorm(Axes = 0)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
+            new[] { "Axes = 0", "e.g. Axes = 1" }),
+        ["NG0012_ZeroEpsilon"] = (
+            $"public partial class K {{ [{{|NG0012:RmsNorm(768, Epsilon = 0f)|}}] static partial void M({RmsParams}); }}",
+            new[] { "Epsilon = 0;", "e.g. Epsilon = 1E-06f" }),
+        ["NG0012_NaNEpsilon"] = (
+            $"public partial class K {{ [{{|NG0012:LayerNorm(768, Epsilon = float.NaN)|}}] static partial void M({LnParams}); }}",
+            new[] { "Epsilon = NaN", "e.g. Epsilon = 1E-05f" }),
+        ["NG0013_FlatNoShape"] = (
+            $"public partial class K {{ [LayerNorm] static partial void {{|NG0013:M|}}({LnParams}); }}",
+            new[] { "[LayerNorm(768)]", "[LayerNorm(Axes = 1)]", "Expected: static partial void M(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);" }),
+        ["NG0013_TensorNoAxes"] = (
+            "public partial class K { [RmsNorm] static partial void {|NG0013:M|}(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
+            new[] { "[RmsNorm(Axes = 1)]", "Expected: static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);" }),
+        ["NG0014_ReadOnlyOutput"] = (
+            "public partial class K { [RmsNorm(768)] static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, {|NG0014:ReadOnlySpan<float> y|}); }",
+            new[] { "must be a Span<T>; write: " + RmsExpected }),
+        ["NG0014_ReadOnlyTensorOutput"] = (
+            "public partial class K { [RmsNorm(Axes = 1)] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, {|NG0014:ReadOnlyTensorSpan<float> y|}); }",
+            new[] { "must be a TensorSpan<T>; write: static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);" }),
+        ["NG0015_TensorInFlatOut"] = (
+            "public partial class K { [RmsNorm(Axes = 1)] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, {|NG0015:Span<float> y|}); }",
+            new[] { "both be tensor spans or both be flat spans", "Expected: static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);" }),
+        ["NG0016_TwoAttributes"] = (
+            $"public partial class K {{ [LayerNorm(768)] [RmsNorm(768)] static partial void {{|NG0016:M|}}({LnParams}); }}",
+            new[] { "keep exactly one" }),
+        ["NG0017_UndefinedAffine"] = (
+            $"public partial class K {{ [{{|NG0017:LayerNorm(768, Affine = (Affine)7)|}}] static partial void M({LnParams}); }}",
+            new[] { "Affine = 7", "use Affine.None, Affine.Scale or Affine.ScaleAndBias" }),
+        ["NG0018_UndefinedConstant"] = (
+            $"public partial class K {{ [{{|NG0018:LayerNorm(768, Epsilon = Missing.Value)|}}] static partial void M({LnParams}); }}",
+            new[] { "could not be read", "e.g. [LayerNorm(768)] or [LayerNorm(8, 96)]" }),
+        ["NG0018_NonConstantShape"] = (
+            $"public partial class K {{ static int s_n = 768; [{{|NG0018:LayerNorm(s_n)|}}] static partial void M({LnParams}); }}",
+            new[] { "could not be read" }),
+        ["NG0018_StringShape"] = (
+            $"public partial class K {{ [{{|NG0018:LayerNorm(\"x\")|}}] static partial void M({LnParams}); }}",
+            new[] { "could not be read", "e.g. [LayerNorm(768)]" }),
+        ["NG0018_MissingArgument"] = (
+            $"public partial class K {{ [{{|NG0018:RmsNorm(768, )|}}] static partial void M({RmsParams}); }}",
+            new[] { "could not be read", "e.g. [RmsNorm(768)]" }),
+        ["Several_OnePerParameter"] = (
+            "public partial class K { [LayerNorm(768)] static partial void M({|NG0004:float[] x|}, {|NG0005:ReadOnlySpan<int> gamma|}, ReadOnlySpan<float> beta, {|NG0006:Span<double> y|}); }",
+            Array.Empty<string>()),
+    };
+
+    public static IEnumerable<object[]> CaseNames() => s_cases.Keys.Select(k => new object[] { k });
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void ReportsExactlyTheMarkedDiagnostics(string name)
+    {
+        var (snippet, contains) = s_cases[name];
+        var (source, expected) = ParseMarkers(Preamble + snippet);
+
+        var run = Harness.Run(Harness.Compile(source, "Snippet.cs"));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        var actual = run.Result.Diagnostics
+            .Select(d => (d.Id, d.Location.SourceSpan, Text: source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)))
+            .OrderBy(d => d.SourceSpan.Start).ThenBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(
+            expected.Select(e => $"{e.Id} at '{source.Substring(e.Span.Start, e.Span.Length)}' {e.Span}"),
+            actual.Select(a => $"{a.Id} at '{a.Text}' {a.SourceSpan}"));
+
+        foreach (Diagnostic d in run.Result.Diagnostics)
+        {
+            Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal("Snippet.cs", d.Location.SourceTree?.FilePath ?? d.Location.GetLineSpan().Path);
+            string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string text in contains) Assert.Contains(text, message);
+        }
+        // A diagnosed method gets no kernel.
+        Assert.Empty(run.Result.GeneratedSources);
+    }
+
+    /// <summary>Every descriptor NG0001…NG0018 has at least one case above, and each has a help link and the NormGen category.</summary>
+    [Fact]
+    public void EveryDescriptorIsCovered()
+    {
+        var descriptors = typeof(NormGenDiagnostics).GetFields()
+            .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
+        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"NG{i:0000}"), descriptors.Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal));
+        var covered = s_cases.Values.SelectMany(c => ParseMarkers(c.Snippet).Expected.Select(e => e.Id)).ToHashSet();
+        Assert.Empty(descriptors.Select(d => d.Id).Where(id => !covered.Contains(id)));
+        foreach (DiagnosticDescriptor d in descriptors)
+        {
+            Assert.Equal("NormGen", d.Category);
+            Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri);
+            Assert.Same(d, NormGenDiagnostics.ById(d.Id));
+        }
+    }
+
+    /// <summary>Strips <c>{|ID:text|}</c> markers and returns the clean source with each marked span.</summary>
+    internal static (string Source, List<(string Id, TextSpan Span)> Expected) ParseMarkers(string marked)
+    {
+        var sb = new StringBuilder();
+        var expected = new List<(string, TextSpan)>();
+        var open = new Stack<(string Id, int Start)>();
+        int i = 0;
+        while (i < marked.Length)
+        {
+            if (marked[i] == '{' && i + 1 < marked.Length && marked[i + 1] == '|')
+            {
+                int colon = marked.IndexOf(':', i);
+                open.Push((marked.Substring(i + 2, colon - i - 2), sb.Length));
+                i = colon + 1;
+            }
+            else if (marked[i] == '|' && i + 1 < marked.Length && marked[i + 1] == '}' && open.Count > 0)
+            {
+                var (id, start) = open.Pop();
+                expected.Add((id, TextSpan.FromBounds(start, sb.Length)));
+                i += 2;
+            }
+            else
+            {
+                sb.Append(marked[i++]);
+            }
+        }
+        Assert.Empty(open);
+        return (sb.ToString(), expected.OrderBy(e => e.Item2.Start).ThenBy(e => e.Item1, StringComparer.Ordinal).ToList());
+    }
+
+    // ------------------------------------------------------------------ never throws
+
+    /// <summary>Malformed declarations (most do not compile at all): the generator may report or stay silent, never crash.</summary>
+    private static readonly Dictionary<string, string> s_malformed = new()
+    {
+        ["NoParameters"] = "public partial class K { [LayerNorm] static partial void M(); }",
+        ["MissingAttributeArgument"] = $"public partial class K {{ [LayerNorm(768, )] static partial void M({LnParams}); }}",
+        ["UnfinishedNamedArgument"] = $"public partial class K {{ [LayerNorm(768, Epsilon = )] static partial void M({LnParams}); }}",
+        ["StringShape"] = $"public partial class K {{ [LayerNorm(\"x\")] static partial void M({LnParams}); }}",
+        ["NullShape"] = $"public partial class K {{ [LayerNorm(null)] static partial void M({LnParams}); }}",
+        ["NullArrayShape"] = $"public partial class K {{ [LayerNorm((int[])null)] static partial void M({LnParams}); }}",
+        ["ErrorTypes"] = "public partial class K { [LayerNorm(768)] static partial void M(Foo x, ReadOnlySpan<Bar> gamma, Baz<float> beta, Span<float> y); }",
+        ["ParamsArray"] = "public partial class K { [LayerNorm(768)] static partial void M(params float[] x); }",
+        ["RefInOut"] = "public partial class K { [RmsNorm(768)] static partial void M(in ReadOnlySpan<float> x, ref ReadOnlySpan<float> weight, out Span<float> y); }",
+        ["NestedNonPartial"] = $"public class Outer {{ class Mid {{ partial class Inner {{ [LayerNorm(768)] static partial void M({LnParams}); }} }} }}",
+        ["GenericContainer"] = "public partial class G<T> where T : struct { [RmsNorm(16)] static partial void M(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, Span<T> y); }",
+        ["BodyNotPartial"] = "public partial class K { [LayerNorm(768)] static void M(ReadOnlySpan<float> x, Span<float> y) { } }",
+        ["Extern"] = $"public partial class K {{ [LayerNorm(768)] static extern void M({LnParams}); }}",
+        ["ExternPartial"] = $"public partial class K {{ [LayerNorm(768)] static extern partial void M({LnParams}); }}",
+        ["Record"] = $"public partial record R(int A) {{ [LayerNorm(768)] public static partial void M({LnParams}); }}",
+        ["RecordStruct"] = $"public partial record struct R(int A) {{ [LayerNorm(768)] public static partial void M({LnParams}); }}",
+        ["Interface"] = $"public partial interface I {{ [LayerNorm(768)] static partial void M({LnParams}); }}",
+        ["DefinitionAndImplementation"] = $"public partial class K {{ [LayerNorm(768)] static partial void M({LnParams}); static partial void M({LnParams}) {{ }} }}",
+        ["LocalFunction"] = $"public partial class K {{ void F() {{ [LayerNorm(768)] static void M({LnParams}) {{ }} }} }}",
+        ["Constructor"] = "public partial class K { [LayerNorm(768)] public K() { } }",
+        ["HugeShape"] = $"public partial class K {{ [LayerNorm(int.MaxValue, int.MaxValue, int.MaxValue)] static partial void M({LnParams}); }}",
+        ["NegativeAffine"] = $"public partial class K {{ [LayerNorm(768, Affine = (Affine)(-1))] static partial void M({LnParams}); }}",
+        ["InfiniteEpsilon"] = $"public partial class K {{ [LayerNorm(768, Epsilon = float.PositiveInfinity)] static partial void M({LnParams}); }}",
+        ["SameMethodTwice"] = $"public partial class K {{ [LayerNorm(768)] static partial void M({LnParams}); [LayerNorm(768)] static partial void M({LnParams}); }}",
+        ["UnclosedEverything"] = "public partial class K { [LayerNorm(768 static partial void M(ReadOnlySpan<float> x",
+        ["PointerAndFunctionPointer"] = "public unsafe partial class K { [RmsNorm(4)] static partial void M(float* x, delegate*<void> weight, Span<float> y); }",
+        ["TupleAndDynamic"] = "public partial class K { [RmsNorm(4)] static partial void M((float, float) x, dynamic weight, Span<float> y); }",
+    };
+
+    public static IEnumerable<object[]> MalformedNames() => s_malformed.Keys.Select(k => new object[] { k });
+
+    [Theory]
+    [MemberData(nameof(MalformedNames))]
+    public void NeverThrows(string name)
+    {
+        string source = Preamble + s_malformed[name];
+        var run = Harness.Run(Harness.Compile(source, "Malformed.cs"));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        output.WriteLine($"{run.Result.GeneratedSources.Length} generated file(s); errors in generated code:");
+        foreach (Diagnostic d in run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs") == true))
+            output.WriteLine("  " + d);
+        output.WriteLine("errors in the snippet:");
+        foreach (Diagnostic d in run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath == "Malformed.cs"))
+            output.WriteLine("  " + d);
+        output.WriteLine("generator diagnostics:");
+        // Whatever it reports is one of its own descriptors, located in the snippet.
+        foreach (Diagnostic d in run.Result.Diagnostics)
+        {
+            output.WriteLine("  " + d);
+            Assert.StartsWith("NG", d.Id);
+            Assert.True(d.Location.IsInSource || d.Location.Kind == LocationKind.ExternalFile, $"{d.Id} has no source location");
+        }
+    }
+}
