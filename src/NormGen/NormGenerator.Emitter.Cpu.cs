@@ -79,7 +79,8 @@ internal static class CpuEmitter
             {
                 ParameterSpec n = spec.RowLengthParameter!;
                 w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException(nameof({n.Name}), {Id(n.Name)}, \"The row length must be positive.\");");
-                w.Line($"int rowLength = {Id(n.Name)};");
+                // The documented signature names the parameter rowLength itself; re-declaring it would not compile.
+                if (n.Name != "rowLength") w.Line($"int rowLength = {Id(n.Name)};");
             }
             w.Line($"int rows = global::NormGen.NormGuard.RowCount({xs}.Length, rowLength, nameof({x.Name}));");
             w.Line($"global::NormGen.NormGuard.Length({ys}.Length, {xs}.Length, nameof({y.Name}), \"the same as {x.Name}\");");
