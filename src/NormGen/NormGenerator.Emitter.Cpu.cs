@@ -441,6 +441,15 @@ internal static class CpuEmitter
             w.Line($"offset += sumDev / {n};");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
             w.Line();
+            w.Line("// Fold the shift into the mean when shift + offset is exact (always so for a row centred near 0, where");
+            w.Line("// x − shift is not exact): x − μ then rounds once, as in a plain two-pass. Rows whose mean does not");
+            w.Line("// fit next to the shift keep (x − shift) − offset, exact in its first step.");
+            w.Line($"{c} mu = shift + offset;");
+            w.Open($"if ({math}.Abs(shift) >= {math}.Abs(offset) ? mu - shift == offset : mu - offset == shift)");
+            w.Line("offset = " + zero + ";");
+            w.Line($"k = {V}.Create(mu);");
+            w.Close();
+            w.Line();
             w.Line("// Pass 3: normalise and apply the affine.");
             w.Line("m = " + $"{V}.Create(offset);");
         }
