@@ -231,7 +231,7 @@ internal static class CpuEmitter
         var perColumn = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         w.Line($"/// <para>Lengths: <paramref name=\"{x}\"/> and <paramref name=\"{y}\"/> hold a whole number of rows{(perColumn.Count > 0 ? $"; {string.Join(", ", perColumn)} hold one row" : "")}{(spec.SaveStatistics ? $"; {string.Join(" and ", spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>"))} hold one value per row (saved as PyTorch saves them for the backward pass)" : "")}. <paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}. Zero rows do nothing.</para>");
         if (spec.Centers)
-            w.Line("/// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is kept as the row's first element plus an offset, so x − μ is formed without the mean's rounding error; the variance is the corrected two-pass sum of squared deviations (Chan, Golub &amp; LeVeque). Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>");
+            w.Line("/// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>");
         else
             w.Line("/// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>");
         string compute = "";
@@ -301,6 +301,9 @@ internal static class CpuEmitter
         {
             w.Line("/// <summary>Elements in one normalized row: the product of the normalized shape.</summary>");
             w.Line($"internal const int RowLength = {Lit(spec.StaticRowLength)};");
+            w.Line();
+            w.Line("/// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>");
+            w.Line($"private const {c} InverseRowLength = {CpuEmitterText.Literal(1.0 / spec.StaticRowLength, c)};");
             if (spec.IsTensorForm)
             {
                 w.Line();
@@ -557,9 +560,11 @@ internal static class CpuEmitter
             if (staticShape) w.Open(""); else w.Open(tailIf);
         }
 
+        string inv = staticShape ? "InverseRowLength" : "inverseN";
         w.Line($"/// <summary>One row with {Lit(v.Bits)}-bit vectors of {Lit(L)} × {c}.</summary>");
         w.Open($"private static void Row{Lit(v.Bits)}({RowSignature(spec)})");
         w.Line($"nuint n = (nuint){n};");
+        if (!staticShape) w.Line($"{c} inverseN = {one} / {n};");
         if (hasTail)
         {
             w.Line("// The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.");
@@ -576,9 +581,8 @@ internal static class CpuEmitter
         // ---- pass 1 ----
         if (spec.Centers)
         {
-            w.Line("// Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values");
-            w.Line("// near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row");
-            w.Line("// has offset 0 exactly. Four accumulators hide add latency.");
+            w.Line("// Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small");
+            w.Line("// for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.");
             w.Line(residual
                 ? $"{c} shift = {(spec.Alpha != 1d ? "Alpha * " : "")}x + residual{(spec.ResidualBias ? " + bias" : "")};"
                 : $"{c} shift = x;");
@@ -647,17 +651,18 @@ internal static class CpuEmitter
 
         if (spec.Centers)
         {
-            w.Line($"{c} offset = {V}.Sum((s0 + s1) + (s2 + s3)) / {n};");
+            w.Line($"{c} mean = shift + {V}.Sum((s0 + s1) + (s2 + s3)) * {inv};");
             w.Line();
-            w.Line("// Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding");
-            w.Line("// error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.");
-            w.Line($"{VT} m = {V}.Create(offset);");
+            w.Line("// Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance");
+            w.Line("// and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error");
+            w.Line("// does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.");
+            w.Line($"{VT} m = {V}.Create(mean);");
             w.Line($"{VT} q0 = {VT}.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;");
             w.Line("i = 0;");
             if (hasBlocks)
             {
                 w.Open($"for (; i + {Lit(block)} <= n; i += {Lit(block)})");
-                for (int j = 0; j < 4; j++) w.Line($"{VT} d{j} = {Load(src, Off("i", j))} - k - m;");
+                for (int j = 0; j < 4; j++) w.Line($"{VT} d{j} = {Load(src, Off("i", j))} - m;");
                 for (int j = 0; j < 4; j++) w.Line($"q{j} = {V}.MultiplyAddEstimate(d{j}, d{j}, q{j});");
                 w.Line("c0 += d0 + d1;");
                 w.Line("c1 += d2 + d3;");
@@ -666,7 +671,7 @@ internal static class CpuEmitter
             if (hasSingles)
             {
                 w.Open($"for (; i + {Lit(L)} <= n; i += {Lit(L)})");
-                w.Line($"{VT} d = {Load(src, "i")} - k - m;");
+                w.Line($"{VT} d = {Load(src, "i")} - m;");
                 w.Line($"q0 = {V}.MultiplyAddEstimate(d, d, q0);");
                 w.Line("c0 += d;");
                 w.Close();
@@ -674,25 +679,26 @@ internal static class CpuEmitter
             if (hasTail)
             {
                 OpenTail();
-                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {Load(src, last)} - k - m, {VT}.Zero);");
+                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {Load(src, last)} - m, {VT}.Zero);");
                 w.Line($"q1 = {V}.MultiplyAddEstimate(d, d, q1);");
                 w.Line("c1 += d;");
                 w.Close();
             }
             w.Line($"{c} sumDev = {V}.Sum(c0 + c1);");
             w.Line($"{c} sumSq = {V}.Sum((q0 + q1) + (q2 + q3));");
-            w.Line($"{c} variance = {math}.Max((sumSq - sumDev * sumDev / {n}) / {n}, {zero}); // NaN stays NaN");
-            w.Line($"offset += sumDev / {n};");
+            w.Line($"{c} variance = {math}.Max((sumSq - sumDev * sumDev * {inv}) * {inv}, {zero}); // NaN stays NaN");
+            w.Line($"{c} correction = sumDev * {inv};");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
-            if (spec.MeanOutput is not null) w.Line("meanOut = shift + offset;");
+            if (spec.MeanOutput is not null) w.Line("meanOut = mean + correction;");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
             w.Line();
-            w.Line($"// Pass 3: normalise{(spec.Affine != AffineMode.None ? " and apply the affine" : "")}{(spec.Activation != ActivationKind.None ? " and the activation" : "")}.");
-            w.Line($"m = {V}.Create(offset);");
+            w.Line($"// Pass 3: normalise{(spec.Affine != AffineMode.None ? " and apply the affine" : "")}{(spec.Activation != ActivationKind.None ? " and the activation" : "")}: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one");
+            w.Line("// subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).");
+            w.Line($"{VT} rc = {V}.Create(-(correction * rstd));");
         }
         else
         {
-            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) / {n};");
+            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(meanSquare + Epsilon);");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
             w.Line();
@@ -785,7 +791,7 @@ internal static class CpuEmitter
     /// <summary>The vector expression for one output vector: normalize, affine, activation.</summary>
     private static string Output(KernelSpec spec, string V, string load, string offset)
     {
-        string core = spec.Centers ? $"({load} - k - m) * r" : $"{load} * r";
+        string core = spec.Centers ? $"{V}.MultiplyAddEstimate({load} - m, r, rc)" : $"{load} * r";
         string c = ComputeName(spec);
         string gamma = spec.ZeroCenteredGamma ? $"({V}.LoadUnsafe(ref gamma, {offset}) + {V}<{c}>.One)" : $"{V}.LoadUnsafe(ref gamma, {offset})";
         string e = spec.Affine switch

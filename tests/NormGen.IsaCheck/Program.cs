@@ -1,0 +1,233 @@
+// Runs a fixed checklist of generated kernels against a double-precision reference on whatever vector widths the
+// JIT accelerates in this process, prints the acceleration flags and one PASS/FAIL line per check, and exits 1 if any
+// check fails. NormGen.Tests starts it with the ISA environment switches so each kernel path runs in every test run.
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using NormGen;
+
+namespace NormGen.IsaCheck;
+
+public static partial class IsaKernels
+{
+    [LayerNorm] public static partial void LnF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+    [LayerNorm(Affine = Affine.None)] public static partial void LnFNone(ReadOnlySpan<float> x, int rowLength, Span<float> y);
+    [LayerNorm] public static partial void LnD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
+    [LayerNorm] public static partial void LnH(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y);
+    [RmsNorm] public static partial void RmsF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, Span<float> y);
+    [RmsNorm(Affine = Affine.ScaleAndBias)] public static partial void RmsFBias(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, ReadOnlySpan<float> beta, Span<float> y);
+    [RmsNorm] public static partial void RmsD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> weight, Span<double> y);
+    [RmsNorm] public static partial void RmsH(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> weight, Span<Half> y);
+    [LayerNorm(768)] public static partial void LnF768(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+    [LayerNorm(4099)] public static partial void LnF4099(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+    [LayerNorm(3)] public static partial void LnF3(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+    [LayerNorm(13)] public static partial void LnD13(ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
+    [RmsNorm(17)] public static partial void RmsF17(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
+    [RmsNorm(1000)] public static partial void RmsD1000(ReadOnlySpan<double> x, ReadOnlySpan<double> weight, Span<double> y);
+}
+
+public static class Program
+{
+    private delegate void Fn(double[] x, int n, double[] g, double[] b, double[] y);
+
+    private sealed record Kernel(string Name, bool LayerNorm, bool Scale, bool Bias, char Type, int StaticN, Fn Run);
+
+    private static int s_failures;
+
+    public static int Main()
+    {
+        Console.WriteLine($"Vector512.IsHardwareAccelerated={Vector512.IsHardwareAccelerated}");
+        Console.WriteLine($"Vector256.IsHardwareAccelerated={Vector256.IsHardwareAccelerated}");
+        Console.WriteLine($"Vector128.IsHardwareAccelerated={Vector128.IsHardwareAccelerated}");
+
+        var kernels = new List<Kernel>
+        {
+            new("LnF", true, true, true, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnF(xs, n, gs, bs, ys))),
+            new("LnFNone", true, false, false, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnFNone(xs, n, ys))),
+            new("LnD", true, true, true, 'd', 0, (x, n, g, b, y) => IsaKernels.LnD(x, n, g, b, y)),
+            new("LnH", true, true, true, 'h', 0, (x, n, g, b, y) => Half16(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnH(xs, n, gs, bs, ys))),
+            new("RmsF", false, true, false, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.RmsF(xs, n, gs, ys))),
+            new("RmsFBias", false, true, true, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.RmsFBias(xs, n, gs, bs, ys))),
+            new("RmsD", false, true, false, 'd', 0, (x, n, g, b, y) => IsaKernels.RmsD(x, n, g, y)),
+            new("RmsH", false, true, false, 'h', 0, (x, n, g, b, y) => Half16(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.RmsH(xs, n, gs, ys))),
+            new("LnF768", true, true, true, 'f', 768, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnF768(xs, gs, bs, ys))),
+            new("LnF4099", true, true, true, 'f', 4099, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnF4099(xs, gs, bs, ys))),
+            new("LnF3", true, true, true, 'f', 3, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.LnF3(xs, gs, bs, ys))),
+            new("LnD13", true, true, true, 'd', 13, (x, n, g, b, y) => IsaKernels.LnD13(x, g, b, y)),
+            new("RmsF17", false, true, false, 'f', 17, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.RmsF17(xs, gs, ys))),
+            new("RmsD1000", false, true, false, 'd', 1000, (x, n, g, b, y) => IsaKernels.RmsD1000(x, g, y)),
+        };
+
+        var lengths = new List<int>();
+        for (int n = 1; n <= 70; n++) lengths.Add(n);
+        lengths.AddRange([127, 128, 129, 768, 1000, 4099]);
+
+        foreach (Kernel k in kernels)
+        {
+            int[] ns = k.StaticN > 0 ? [k.StaticN] : lengths.ToArray();
+            Check($"{k.Name} matches reference (n={Describe(ns)})", () => ns.All(n => Accuracy(k, n, 0, 1, 3) && Accuracy(k, n, -30, 0.5, 2)));
+            if (k.Type != 'h')
+                Check($"{k.Name} row mean 1e4, std 1", () => ns.All(n => Accuracy(k, n, 1e4, 1, 2)));
+            Check($"{k.Name} in place equals out of place", () => ns.All(n => InPlace(k, n)));
+            if (k.LayerNorm)
+                Check($"{k.Name} constant row gives exactly beta", () => ns.All(n => ConstantRow(k, n)));
+            Check($"{k.Name} NaN poisons only its row", () => ns.All(n => NaNRow(k, n)));
+        }
+
+        Console.WriteLine(s_failures == 0 ? "ALL PASS" : $"{s_failures} FAILED");
+        return s_failures == 0 ? 0 : 1;
+    }
+
+    private static string Describe(int[] ns) => ns.Length == 1 ? ns[0].ToString(CultureInfo.InvariantCulture) : $"{ns[0]}..{ns[^1]}, {ns.Length} lengths";
+
+    private static void Check(string what, Func<bool> check)
+    {
+        bool ok;
+        try { ok = check(); }
+        catch (Exception e) { Console.WriteLine($"  {e.GetType().Name}: {e.Message}"); ok = false; }
+        Console.WriteLine($"{(ok ? "PASS" : "FAIL")} {what}");
+        if (!ok) s_failures++;
+    }
+
+    private delegate void FloatFn(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> b, Span<float> y);
+    private delegate void HalfFn(ReadOnlySpan<Half> x, ReadOnlySpan<Half> g, ReadOnlySpan<Half> b, Span<Half> y);
+
+    private static void Float(double[] x, double[] g, double[] b, double[] y, FloatFn fn)
+    {
+        float[] xs = Array.ConvertAll(x, v => (float)v), ys = new float[y.Length];
+        bool inPlace = ReferenceEquals(x, y);
+        fn(xs, Array.ConvertAll(g, v => (float)v), Array.ConvertAll(b, v => (float)v), inPlace ? xs : ys);
+        float[] result = inPlace ? xs : ys;
+        for (int i = 0; i < y.Length; i++) y[i] = result[i];
+    }
+
+    private static void Half16(double[] x, double[] g, double[] b, double[] y, HalfFn fn)
+    {
+        Half[] xs = Array.ConvertAll(x, v => (Half)v), ys = new Half[y.Length];
+        bool inPlace = ReferenceEquals(x, y);
+        fn(xs, Array.ConvertAll(g, v => (Half)v), Array.ConvertAll(b, v => (Half)v), inPlace ? xs : ys);
+        Half[] result = inPlace ? xs : ys;
+        for (int i = 0; i < y.Length; i++) y[i] = (double)result[i];
+    }
+
+    private static double RoundTo(char type, double v) => type switch { 'f' => (float)v, 'h' => (double)(Half)v, _ => v };
+
+    private static (double[] X, double[] G, double[] B) Data(Kernel k, int n, int rows, double mean, double std, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new double[rows * n];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+            x[i] = RoundTo(k.Type, mean + std * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+        }
+        var g = new double[n];
+        var b = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            g[i] = RoundTo(k.Type, (0.5 + rng.NextDouble()) * (rng.Next(2) == 0 ? -1 : 1));
+            b[i] = RoundTo(k.Type, 0.25 + rng.NextDouble());
+        }
+        return (x, g, b);
+    }
+
+    /// <summary>
+    /// Each element within u·(16 + 4√n) of the terms |x̂γ| + |β| + |γ|·max|x̂| (as in NormGen.Tests' Reference), plus
+    /// ½ Half ulp for Half. The reference is a plain two-pass in double; for double kernels its own worst-case error
+    /// (a sequential sum of n terms: n·2⁻⁵³ relative, times |μ|/σ for the mean) is added to the allowance.
+    /// </summary>
+    private static bool Accuracy(Kernel k, int n, double mean, double std, int rows)
+    {
+        var (x, g, b) = Data(k, n, rows, mean, std, n * 7 + (int)mean);
+        var y = new double[x.Length];
+        k.Run(x, n, g, b, y);
+        double eps = k.LayerNorm ? (k.Type == 'd' ? 1e-5 : 1e-5f) : (k.Type == 'd' ? 1.1920929e-07 : 1.1920929e-07f);
+        double u = k.Type == 'd' ? Math.Pow(2, -53) : Math.Pow(2, -24);
+        double units = 16 + 4 * Math.Sqrt(n);
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * n;
+            double mu = 0;
+            if (k.LayerNorm) { for (int i = 0; i < n; i++) mu += x[o + i]; mu /= n; }
+            double ss = 0;
+            for (int i = 0; i < n; i++) ss += (x[o + i] - mu) * (x[o + i] - mu);
+            double rstd = 1 / Math.Sqrt(ss / n + eps);
+            double maxHat = 0;
+            for (int i = 0; i < n; i++) maxHat = Math.Max(maxHat, Math.Abs((x[o + i] - mu) * rstd));
+            double referenceError = k.Type == 'd' ? Math.Pow(2, -53) * 2 * n * (1 + Math.Abs(mu) * rstd) : 0;
+            for (int i = 0; i < n; i++)
+            {
+                double hat = (x[o + i] - mu) * rstd;
+                double gi = k.Scale ? g[i] : 1, bi = k.Bias ? b[i] : 0;
+                double expected = hat * gi + bi;
+                double terms = Math.Abs(hat * gi) + Math.Abs(bi) + Math.Abs(gi) * maxHat;
+                double allowed = (u * units + referenceError) * terms + (k.Type == 'h' ? 0.5 * HalfUlp(expected) : 0);
+                if (!(Math.Abs(y[o + i] - expected) <= allowed))
+                {
+                    Console.WriteLine($"  {k.Name} n={n} mean={mean} row={r} col={i}: y={y[o + i]:R} reference={expected:R} allowed={allowed:E2}");
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static double HalfUlp(double v) => Math.Abs(v) < Math.Pow(2, -14) ? Math.Pow(2, -24) : Math.Pow(2, Math.ILogB(Math.Abs(v)) - 10);
+
+    private static bool InPlace(Kernel k, int n)
+    {
+        var (x, g, b) = Data(k, n, 3, 2, 3, n);
+        var y = new double[x.Length];
+        k.Run(x, n, g, b, y);
+        k.Run(x, n, g, b, x); // the wrappers pass the same typed array as x and y
+        for (int i = 0; i < x.Length; i++)
+            if (BitConverter.DoubleToInt64Bits(x[i]) != BitConverter.DoubleToInt64Bits(y[i]))
+            {
+                Console.WriteLine($"  {k.Name} n={n}: element {i} in place {x[i]:R} vs {y[i]:R}");
+                return false;
+            }
+        return true;
+    }
+
+    private static bool ConstantRow(Kernel k, int n)
+    {
+        var (_, g, b) = Data(k, n, 1, 0, 1, n + 1);
+        var x = new double[2 * n];
+        for (int i = 0; i < n; i++) { x[i] = RoundTo(k.Type, -3.5); x[n + i] = RoundTo(k.Type, 1000.5); }
+        var y = new double[x.Length];
+        k.Run(x, n, g, b, y);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double expected = k.Bias ? b[i % n] : 0;
+            if (!(k.Bias ? BitConverter.DoubleToInt64Bits(y[i]) == BitConverter.DoubleToInt64Bits(expected) : y[i] == 0))
+            {
+                Console.WriteLine($"  {k.Name} n={n}: y[{i}]={y[i]:R}, expected {expected:R}");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool NaNRow(Kernel k, int n)
+    {
+        var (x, g, b) = Data(k, n, 3, 1, 2, n + 2);
+        var clean = new double[x.Length];
+        k.Run(x, n, g, b, clean);
+        x[n + n / 2] = double.NaN;
+        var y = new double[x.Length];
+        k.Run(x, n, g, b, y);
+        for (int i = 0; i < x.Length; i++)
+        {
+            bool middle = i >= n && i < 2 * n;
+            bool ok = middle ? double.IsNaN(y[i]) : BitConverter.DoubleToInt64Bits(y[i]) == BitConverter.DoubleToInt64Bits(clean[i]);
+            if (!ok)
+            {
+                Console.WriteLine($"  {k.Name} n={n}: y[{i}]={y[i]:R} (clean {clean[i]:R})");
+                return false;
+            }
+        }
+        return true;
+    }
+}

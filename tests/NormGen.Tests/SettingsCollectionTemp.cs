@@ -1,9 +1,0 @@
-using Xunit;
-
-namespace NormGen.Tests;
-
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class SettingsCollection
-{
-    public const string Name = "NormGenSettings";
-}
