@@ -182,7 +182,7 @@ public sealed partial class NormGenerator
                 SaveStatistics = options.SaveStatistics,
                 ZeroCenteredGamma = options.ZeroCenteredGamma,
                 Training = options.Training,
-                Momentum = options.Momentum,
+                Momentum = kind == NormKind.BatchNorm ? options.Momentum : 0f,
                 CumulativeAverage = options.CumulativeAverage,
                 Groups = options.Groups,
             };

@@ -15,11 +15,11 @@ partial class GlobalKernels
     /// </summary>
     /// <remarks>
     /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ + β, with ε = 1.1920929E-07 (PyTorch <c>rms_norm</c>).</para>
-    /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> and <paramref name="bias"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-    /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
+    /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/>, <paramref name="bias"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
+    /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
     /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
     /// </remarks>
-    /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+    /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     static partial void Rms(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, TensorSpan<float> y)
     {
@@ -34,10 +34,11 @@ partial class GlobalKernels
         if (rows == 0) return;
 
         int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-        if (threads == 1)
-            RmsKernel.Rows(xFlat, weight, bias, yFlat, 0, rows);
-        else
-            global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), MemoryMarshal.AsBytes(xFlat), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(yFlat));
+        bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)yFlat.Length * sizeof(float));
+        if (threads == 1 && !streaming)
+            RmsKernel.Rows(xFlat, weight, bias, yFlat, 0, rows, false);
+        else // the scheduler pins every span, which streaming stores need
+            global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(xFlat), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(yFlat));
     }
 }
 
@@ -48,6 +49,9 @@ file static class RmsKernel
     /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
     internal const int RowLength = 128;
 
+    /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+    private const float InverseRowLength = 0.0078125f;
+
     /// <summary>The normalized shape: the trailing axes of x.</summary>
     internal static ReadOnlySpan<int> Shape => new int[] { 8, 16 };
 
@@ -56,12 +60,19 @@ file static class RmsKernel
     /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
     internal readonly struct Block : global::NormGen.IRowKernel
     {
+        private readonly bool _streaming;
+
+        public Block(bool streaming)
+        {
+            _streaming = streaming;
+        }
+
         public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-            => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount);
+            => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount, _streaming);
     }
 
     /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-    internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount)
+    internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount, bool streaming)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
@@ -69,26 +80,30 @@ file static class RmsKernel
         ref float y0 = ref MemoryMarshal.GetReference(y);
         for (int row = firstRow; row < firstRow + rowCount; row++)
         {
-            nint offset = (nint)row * RowLength;
-            Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref beta0, ref Unsafe.Add(ref y0, offset));
+            int offset = row * RowLength;
+            ref float xRow = ref Unsafe.Add(ref x0, offset);
+            ref float yRow = ref Unsafe.Add(ref y0, offset);
+            Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
         }
+        if (streaming)
+            global::NormGen.StreamingStore.Fence();
     }
 
     /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-    private static void Row(ref float x, ref float gamma, ref float beta, ref float y)
+    private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
     {
         if (Vector512.IsHardwareAccelerated)
-            Row512(ref x, ref gamma, ref beta, ref y);
+            Row512(ref x, ref gamma, ref beta, ref y, streaming);
         else if (Vector256.IsHardwareAccelerated)
-            Row256(ref x, ref gamma, ref beta, ref y);
+            Row256(ref x, ref gamma, ref beta, ref y, streaming);
         else if (Vector128.IsHardwareAccelerated)
-            Row128(ref x, ref gamma, ref beta, ref y);
+            Row128(ref x, ref gamma, ref beta, ref y, streaming);
         else
-            RowScalar(ref x, ref gamma, ref beta, ref y);
+            RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
     }
 
     /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-    private static void Row512(ref float x, ref float gamma, ref float beta, ref float y)
+    private static void Row512(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
     {
         nuint n = (nuint)RowLength;
         nuint i;
@@ -99,19 +114,38 @@ file static class RmsKernel
         for (; i + 64 <= n; i += 64)
         {
             Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-            Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-            Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-            Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
             q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
+            Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
             q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
+            Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
             q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
+            Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
             q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
         }
-        float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+        float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
         float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
         // Pass 2: scale.
         Vector512<float> r = Vector512.Create(rstd);
+        if (streaming)
+        {
+            // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+            // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+            // reads them before the loop overwrites them.
+            nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
+            if (head < 16)
+            {
+                Vector512<float> first = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, 0) * r, Vector512.LoadUnsafe(ref gamma, 0), Vector512.LoadUnsafe(ref beta, 0));
+                Vector512<float> lastOut = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16) * r, Vector512.LoadUnsafe(ref gamma, n - 16), Vector512.LoadUnsafe(ref beta, n - 16));
+                for (i = head; i + 16 <= n; i += 16)
+                {
+                    global::NormGen.StreamingStore.Store(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) * r, Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                }
+                Vector512.StoreUnsafe(first, ref y, 0);
+                Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                return;
+            }
+        }
         i = 0;
         for (; i + 64 <= n; i += 64)
         {
@@ -123,7 +157,7 @@ file static class RmsKernel
     }
 
     /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-    private static void Row256(ref float x, ref float gamma, ref float beta, ref float y)
+    private static void Row256(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
     {
         nuint n = (nuint)RowLength;
         nuint i;
@@ -134,19 +168,38 @@ file static class RmsKernel
         for (; i + 32 <= n; i += 32)
         {
             Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-            Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-            Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-            Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
             q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
+            Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
             q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
+            Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
             q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
+            Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
             q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
         }
-        float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+        float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
         float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
         // Pass 2: scale.
         Vector256<float> r = Vector256.Create(rstd);
+        if (streaming)
+        {
+            // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+            // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+            // reads them before the loop overwrites them.
+            nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
+            if (head < 8)
+            {
+                Vector256<float> first = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, 0) * r, Vector256.LoadUnsafe(ref gamma, 0), Vector256.LoadUnsafe(ref beta, 0));
+                Vector256<float> lastOut = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8) * r, Vector256.LoadUnsafe(ref gamma, n - 8), Vector256.LoadUnsafe(ref beta, n - 8));
+                for (i = head; i + 8 <= n; i += 8)
+                {
+                    global::NormGen.StreamingStore.Store(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) * r, Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                }
+                Vector256.StoreUnsafe(first, ref y, 0);
+                Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                return;
+            }
+        }
         i = 0;
         for (; i + 32 <= n; i += 32)
         {
@@ -158,7 +211,7 @@ file static class RmsKernel
     }
 
     /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-    private static void Row128(ref float x, ref float gamma, ref float beta, ref float y)
+    private static void Row128(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
     {
         nuint n = (nuint)RowLength;
         nuint i;
@@ -169,19 +222,38 @@ file static class RmsKernel
         for (; i + 16 <= n; i += 16)
         {
             Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-            Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-            Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-            Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
             q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
+            Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
             q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
+            Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
             q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
+            Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
             q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
         }
-        float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+        float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
         float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
         // Pass 2: scale.
         Vector128<float> r = Vector128.Create(rstd);
+        if (streaming)
+        {
+            // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+            // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+            // reads them before the loop overwrites them.
+            nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
+            if (head < 4)
+            {
+                Vector128<float> first = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) * r, Vector128.LoadUnsafe(ref gamma, 0), Vector128.LoadUnsafe(ref beta, 0));
+                Vector128<float> lastOut = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4) * r, Vector128.LoadUnsafe(ref gamma, n - 4), Vector128.LoadUnsafe(ref beta, n - 4));
+                for (i = head; i + 4 <= n; i += 4)
+                {
+                    global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) * r, Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                }
+                Vector128.StoreUnsafe(first, ref y, 0);
+                Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                return;
+            }
+        }
         i = 0;
         for (; i + 16 <= n; i += 16)
         {
@@ -193,7 +265,7 @@ file static class RmsKernel
     }
 
     /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-    private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y)
+    private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
     {
         int n = RowLength;
         double sumSq = 0;

@@ -17,11 +17,11 @@ namespace Grid
         /// </summary>
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>
-        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/> and <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is kept as the row's first element plus an offset, so x − μ is formed without the mean's rounding error; the variance is the corrected two-pass sum of squared deviations (Chan, Golub &amp; LeVeque). Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
+        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
+        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
         /// <para>Code paths: scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Ln(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
         {
@@ -34,10 +34,11 @@ namespace Grid
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                LnKernel.Rows(x, gamma, beta, y, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y));
+            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
+            if (threads == 1 && !streaming)
+                LnKernel.Rows(x, gamma, beta, y, 0, rows, false);
+            else // the scheduler pins every span, which streaming stores need
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -51,17 +52,27 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 3;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.33333334f;
+
         private const float Epsilon = 1E-05f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
         internal readonly struct Block : global::NormGen.IRowKernel
         {
+            private readonly bool _streaming;
+
+            public Block(bool streaming)
+            {
+                _streaming = streaming;
+            }
+
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount);
+                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount, _streaming);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount)
+        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount, bool streaming)
         {
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
@@ -69,19 +80,23 @@ namespace Grid
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                nint offset = (nint)row * RowLength;
-                Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref beta0, ref Unsafe.Add(ref y0, offset));
+                int offset = row * RowLength;
+                ref float xRow = ref Unsafe.Add(ref x0, offset);
+                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
             }
+            if (streaming)
+                global::NormGen.StreamingStore.Fence();
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
-            RowScalar(ref x, ref gamma, ref beta, ref y);
+            RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             int n = RowLength;
             double shift = x, sum = 0;

@@ -17,11 +17,11 @@ namespace Grid
         /// </summary>
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>
-        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/> and <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is kept as the row's first element plus an offset, so x − μ is formed without the mean's rounding error; the variance is the corrected two-pass sum of squared deviations (Chan, Golub &amp; LeVeque). Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
+        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
+        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Ln(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)
         {
@@ -34,10 +34,11 @@ namespace Grid
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                LnKernel.Rows(x, gamma, beta, y, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y));
+            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
+            if (threads == 1 && !streaming)
+                LnKernel.Rows(x, gamma, beta, y, 0, rows, false);
+            else // the scheduler pins every span, which streaming stores need
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -51,17 +52,27 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 768;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.0013020834f;
+
         private const float Epsilon = 1E-05f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
         internal readonly struct Block : global::NormGen.IRowKernel
         {
+            private readonly bool _streaming;
+
+            public Block(bool streaming)
+            {
+                _streaming = streaming;
+            }
+
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount);
+                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount, _streaming);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount)
+        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount, bool streaming)
         {
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
@@ -69,57 +80,65 @@ namespace Grid
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                nint offset = (nint)row * RowLength;
-                Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref beta0, ref Unsafe.Add(ref y0, offset));
+                int offset = row * RowLength;
+                ref float xRow = ref Unsafe.Add(ref x0, offset);
+                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
             }
+            if (streaming)
+                global::NormGen.StreamingStore.Fence();
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             if (Vector512.IsHardwareAccelerated)
-                Row512(ref x, ref gamma, ref beta, ref y);
+                Row512(ref x, ref gamma, ref beta, ref y, streaming);
             else if (Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref beta, ref y);
+                Row256(ref x, ref gamma, ref beta, ref y, streaming);
             else if (Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref beta, ref y);
+                Row128(ref x, ref gamma, ref beta, ref y, streaming);
             else
-                RowScalar(ref x, ref gamma, ref beta, ref y);
+                RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void Row512(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector512<float> k = Vector512.Create(shift);
             Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                s0 += Vector512.LoadUnsafe(ref x, i) - k;
-                s1 += Vector512.LoadUnsafe(ref x, i + 16) - k;
-                s2 += Vector512.LoadUnsafe(ref x, i + 32) - k;
-                s3 += Vector512.LoadUnsafe(ref x, i + 48) - k;
+                Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
+                s1 += v1 - k;
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
+                s2 += v2 - k;
+                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
+                s3 += v3 - k;
             }
-            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector512<float> m = Vector512.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector512<float> m = Vector512.Create(mean);
             Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
-                Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - k - m;
-                Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - k - m;
-                Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - k - m;
+                Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - m;
+                Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - m;
+                Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - m;
+                Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - m;
                 q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
@@ -129,56 +148,80 @@ namespace Grid
             }
             float sumDev = Vector512.Sum(c0 + c1);
             float sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector512.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector512<float> rc = Vector512.Create(-(correction * rstd));
             Vector512<float> r = Vector512.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
+                if (head < 16)
+                {
+                    Vector512<float> first = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, 0) - m, r, rc), Vector512.LoadUnsafe(ref gamma, 0), Vector512.LoadUnsafe(ref beta, 0));
+                    Vector512<float> lastOut = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, n - 16), Vector512.LoadUnsafe(ref beta, n - 16));
+                    for (i = head; i + 16 <= n; i += 16)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector512.StoreUnsafe(first, ref y, 0);
+                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 16) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 32) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 48) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
             }
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void Row256(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector256<float> k = Vector256.Create(shift);
             Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                s0 += Vector256.LoadUnsafe(ref x, i) - k;
-                s1 += Vector256.LoadUnsafe(ref x, i + 8) - k;
-                s2 += Vector256.LoadUnsafe(ref x, i + 16) - k;
-                s3 += Vector256.LoadUnsafe(ref x, i + 24) - k;
+                Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
+                s1 += v1 - k;
+                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
+                s2 += v2 - k;
+                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
+                s3 += v3 - k;
             }
-            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector256<float> m = Vector256.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector256<float> m = Vector256.Create(mean);
             Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - k - m;
-                Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - k - m;
-                Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - k - m;
-                Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - k - m;
+                Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - m;
+                Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - m;
+                Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - m;
+                Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - m;
                 q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
@@ -188,56 +231,80 @@ namespace Grid
             }
             float sumDev = Vector256.Sum(c0 + c1);
             float sumSq = Vector256.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector256.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector256<float> rc = Vector256.Create(-(correction * rstd));
             Vector256<float> r = Vector256.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
+                if (head < 8)
+                {
+                    Vector256<float> first = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, 0) - m, r, rc), Vector256.LoadUnsafe(ref gamma, 0), Vector256.LoadUnsafe(ref beta, 0));
+                    Vector256<float> lastOut = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, n - 8), Vector256.LoadUnsafe(ref beta, n - 8));
+                    for (i = head; i + 8 <= n; i += 8)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector256.StoreUnsafe(first, ref y, 0);
+                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 8) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 16) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 24) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void Row128(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector128<float> k = Vector128.Create(shift);
             Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                s0 += Vector128.LoadUnsafe(ref x, i) - k;
-                s1 += Vector128.LoadUnsafe(ref x, i + 4) - k;
-                s2 += Vector128.LoadUnsafe(ref x, i + 8) - k;
-                s3 += Vector128.LoadUnsafe(ref x, i + 12) - k;
+                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
+                s1 += v1 - k;
+                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
+                s2 += v2 - k;
+                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
+                s3 += v3 - k;
             }
-            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector128<float> m = Vector128.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector128<float> m = Vector128.Create(mean);
             Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - k - m;
-                Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - k - m;
-                Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - k - m;
-                Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - k - m;
+                Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - m;
+                Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - m;
+                Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - m;
+                Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - m;
                 q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
@@ -247,25 +314,45 @@ namespace Grid
             }
             float sumDev = Vector128.Sum(c0 + c1);
             float sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector128.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector128<float> rc = Vector128.Create(-(correction * rstd));
             Vector128<float> r = Vector128.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
+                if (head < 4)
+                {
+                    Vector128<float> first = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) - m, r, rc), Vector128.LoadUnsafe(ref gamma, 0), Vector128.LoadUnsafe(ref beta, 0));
+                    Vector128<float> lastOut = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, n - 4), Vector128.LoadUnsafe(ref beta, n - 4));
+                    for (i = head; i + 4 <= n; i += 4)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector128.StoreUnsafe(first, ref y, 0);
+                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 4) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 8) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 12) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y)
+        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             int n = RowLength;
             double shift = x, sum = 0;

@@ -17,11 +17,11 @@ namespace Grid
         /// </summary>
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>
-        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/> and <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is kept as the row's first element plus an offset, so x − μ is formed without the mean's rounding error; the variance is the corrected two-pass sum of squared deviations (Chan, Golub &amp; LeVeque). Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half rows are widened to float, computed in float and rounded once on store.</para>
+        /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
+        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half inputs are widened to float and computed in float. The output is rounded once to Half on store.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Ln(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y)
         {
@@ -51,6 +51,9 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 768;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.0013020834f;
+
         private const float Epsilon = 1E-05f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
@@ -63,20 +66,27 @@ namespace Grid
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
         internal static void Rows(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y, int firstRow, int rowCount)
         {
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * RowLength);
+            // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
+            // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * RowLength);
             try
             {
-                Span<float> rowBuffer = scratch.AsSpan(0, RowLength);
+                Span<float> xBuffer = scratch.AsSpan(0, RowLength);
                 Span<float> gammaBuffer = scratch.AsSpan(1 * RowLength, RowLength);
                 TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
                 Span<float> betaBuffer = scratch.AsSpan(2 * RowLength, RowLength);
                 TensorPrimitives.ConvertToSingle(beta, betaBuffer);
+                Span<float> yBuffer = scratch.AsSpan(3 * RowLength, RowLength);
+                ref float gamma0 = ref MemoryMarshal.GetReference(gammaBuffer);
+                ref float beta0 = ref MemoryMarshal.GetReference(betaBuffer);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * RowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), rowBuffer);
-                    Row(ref MemoryMarshal.GetReference(rowBuffer), ref MemoryMarshal.GetReference(gammaBuffer), ref MemoryMarshal.GetReference(betaBuffer), ref MemoryMarshal.GetReference(rowBuffer));
-                    TensorPrimitives.ConvertToHalf(rowBuffer, y.Slice(offset, RowLength));
+                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
+                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    Row(ref xRow, ref gamma0, ref beta0, ref yRow);
+                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
             finally
@@ -104,33 +114,37 @@ namespace Grid
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector512<float> k = Vector512.Create(shift);
             Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                s0 += Vector512.LoadUnsafe(ref x, i) - k;
-                s1 += Vector512.LoadUnsafe(ref x, i + 16) - k;
-                s2 += Vector512.LoadUnsafe(ref x, i + 32) - k;
-                s3 += Vector512.LoadUnsafe(ref x, i + 48) - k;
+                Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
+                s1 += v1 - k;
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
+                s2 += v2 - k;
+                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
+                s3 += v3 - k;
             }
-            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector512<float> m = Vector512.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector512<float> m = Vector512.Create(mean);
             Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
-                Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - k - m;
-                Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - k - m;
-                Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - k - m;
+                Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - m;
+                Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - m;
+                Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - m;
+                Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - m;
                 q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
@@ -140,20 +154,21 @@ namespace Grid
             }
             float sumDev = Vector512.Sum(c0 + c1);
             float sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector512.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector512<float> rc = Vector512.Create(-(correction * rstd));
             Vector512<float> r = Vector512.Create(rstd);
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 16) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 32) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate((Vector512.LoadUnsafe(ref x, i + 48) - k - m) * r, Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
+                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
             }
         }
 
@@ -163,33 +178,37 @@ namespace Grid
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector256<float> k = Vector256.Create(shift);
             Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                s0 += Vector256.LoadUnsafe(ref x, i) - k;
-                s1 += Vector256.LoadUnsafe(ref x, i + 8) - k;
-                s2 += Vector256.LoadUnsafe(ref x, i + 16) - k;
-                s3 += Vector256.LoadUnsafe(ref x, i + 24) - k;
+                Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
+                s1 += v1 - k;
+                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
+                s2 += v2 - k;
+                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
+                s3 += v3 - k;
             }
-            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector256<float> m = Vector256.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector256<float> m = Vector256.Create(mean);
             Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - k - m;
-                Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - k - m;
-                Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - k - m;
-                Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - k - m;
+                Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - m;
+                Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - m;
+                Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - m;
+                Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - m;
                 q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
@@ -199,20 +218,21 @@ namespace Grid
             }
             float sumDev = Vector256.Sum(c0 + c1);
             float sumSq = Vector256.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector256.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector256<float> rc = Vector256.Create(-(correction * rstd));
             Vector256<float> r = Vector256.Create(rstd);
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 8) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 16) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate((Vector256.LoadUnsafe(ref x, i + 24) - k - m) * r, Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
         }
 
@@ -222,33 +242,37 @@ namespace Grid
             nuint n = (nuint)RowLength;
             nuint i;
 
-            // Pass 1: the mean, kept as shift + offset with shift the row's first element. x − shift is exact for values
-            // near the mean, so a row with a large mean loses no precision to the mean's rounding, and a constant row
-            // has offset 0 exactly. Four accumulators hide add latency.
+            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
+            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
             float shift = x;
             Vector128<float> k = Vector128.Create(shift);
             Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                s0 += Vector128.LoadUnsafe(ref x, i) - k;
-                s1 += Vector128.LoadUnsafe(ref x, i + 4) - k;
-                s2 += Vector128.LoadUnsafe(ref x, i + 8) - k;
-                s3 += Vector128.LoadUnsafe(ref x, i + 12) - k;
+                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
+                s0 += v0 - k;
+                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
+                s1 += v1 - k;
+                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
+                s2 += v2 - k;
+                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
+                s3 += v3 - k;
             }
-            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) / RowLength;
+            float mean = shift + Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
 
-            // Pass 2: squared deviations from that mean, and their plain sum, which corrects the mean's rounding
-            // error (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n). The row is still in L1/L2 from pass 1.
-            Vector128<float> m = Vector128.Create(offset);
+            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
+            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
+            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
+            Vector128<float> m = Vector128.Create(mean);
             Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - k - m;
-                Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - k - m;
-                Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - k - m;
-                Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - k - m;
+                Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - m;
+                Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - m;
+                Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - m;
+                Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - m;
                 q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
                 q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
                 q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
@@ -258,20 +282,21 @@ namespace Grid
             }
             float sumDev = Vector128.Sum(c0 + c1);
             float sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev / RowLength) / RowLength, 0f); // NaN stays NaN
-            offset += sumDev / RowLength;
+            float variance = MathF.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0f); // NaN stays NaN
+            float correction = sumDev * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine.
-            m = Vector128.Create(offset);
+            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
+            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
+            Vector128<float> rc = Vector128.Create(-(correction * rstd));
             Vector128<float> r = Vector128.Create(rstd);
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 4) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 8) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate((Vector128.LoadUnsafe(ref x, i + 12) - k - m) * r, Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
         }
 

@@ -18,25 +18,27 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, Span<float> y)
         {
             if (rowLength <= 0) throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "The row length must be positive.");
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
+            int rowLength_ = rowLength;
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, nameof(x));
             global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength_, nameof(weight), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                RmsKernel.Rows(x, weight, y, rowLength, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);
+            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
+            if (threads == 1 && !streaming)
+                RmsKernel.Rows(x, weight, y, rowLength_, 0, rows, false);
+            else // the scheduler pins every span, which streaming stores need
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength_, streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -53,43 +55,53 @@ namespace Grid
         internal readonly struct Block : global::NormGen.IRowKernel
         {
             private readonly int _rowLength;
+            private readonly bool _streaming;
 
-            public Block(int rowLength) => _rowLength = rowLength;
+            public Block(int rowLength, bool streaming)
+            {
+                _rowLength = rowLength;
+                _streaming = streaming;
+            }
 
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), _rowLength, firstRow, rowCount);
+                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), _rowLength, firstRow, rowCount, _streaming);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int rowLength, int firstRow, int rowCount)
+        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int rowLength, int firstRow, int rowCount, bool streaming)
         {
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                nint offset = (nint)row * rowLength;
-                Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref Unsafe.Add(ref y0, offset), rowLength);
+                int offset = row * rowLength;
+                ref float xRow = ref Unsafe.Add(ref x0, offset);
+                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                Row(ref xRow, ref gamma0, ref yRow, rowLength, streaming);
             }
+            if (streaming)
+                global::NormGen.StreamingStore.Fence();
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float y, int rowLength)
+        private static void Row(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
             if (Vector512.IsHardwareAccelerated && rowLength >= 16)
-                Row512(ref x, ref gamma, ref y, rowLength);
+                Row512(ref x, ref gamma, ref y, rowLength, streaming);
             else if (Vector256.IsHardwareAccelerated && rowLength >= 8)
-                Row256(ref x, ref gamma, ref y, rowLength);
+                Row256(ref x, ref gamma, ref y, rowLength, streaming);
             else if (Vector128.IsHardwareAccelerated && rowLength >= 4)
-                Row128(ref x, ref gamma, ref y, rowLength);
+                Row128(ref x, ref gamma, ref y, rowLength, streaming);
             else
-                RowScalar(ref x, ref gamma, ref y, rowLength);
+                RowScalar(ref x, ref gamma, ref y, rowLength, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float gamma, ref float y, int rowLength)
+        private static void Row512(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector512<float> tail = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create((int)(16 - (int)(n % 16)))).AsSingle();
             nuint i;
@@ -100,12 +112,12 @@ namespace Grid
             for (; i + 64 <= n; i += 64)
             {
                 Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
+                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
                 q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
                 q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
+                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 16 <= n; i += 16)
@@ -118,11 +130,30 @@ namespace Grid
                 Vector512<float> v = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16), Vector512<float>.Zero);
                 q1 = Vector512.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector512<float> r = Vector512.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
+                if (head < 16)
+                {
+                    Vector512<float> first = Vector512.LoadUnsafe(ref x, 0) * r * Vector512.LoadUnsafe(ref gamma, 0);
+                    Vector512<float> lastOut = Vector512.LoadUnsafe(ref x, n - 16) * r * Vector512.LoadUnsafe(ref gamma, n - 16);
+                    for (i = head; i + 16 <= n; i += 16)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector512.LoadUnsafe(ref x, i) * r * Vector512.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector512.StoreUnsafe(first, ref y, 0);
+                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    return;
+                }
+            }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
             Vector512<float> last = Vector512<float>.Zero;
@@ -143,9 +174,10 @@ namespace Grid
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float y, int rowLength)
+        private static void Row256(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
             nuint i;
@@ -156,12 +188,12 @@ namespace Grid
             for (; i + 32 <= n; i += 32)
             {
                 Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
+                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
                 q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
+                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
                 q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
+                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 8 <= n; i += 8)
@@ -174,11 +206,30 @@ namespace Grid
                 Vector256<float> v = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8), Vector256<float>.Zero);
                 q1 = Vector256.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector256<float> r = Vector256.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
+                if (head < 8)
+                {
+                    Vector256<float> first = Vector256.LoadUnsafe(ref x, 0) * r * Vector256.LoadUnsafe(ref gamma, 0);
+                    Vector256<float> lastOut = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+                    for (i = head; i + 8 <= n; i += 8)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector256.StoreUnsafe(first, ref y, 0);
+                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    return;
+                }
+            }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
             Vector256<float> last = Vector256<float>.Zero;
@@ -199,9 +250,10 @@ namespace Grid
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float y, int rowLength)
+        private static void Row128(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
             nuint i;
@@ -212,12 +264,12 @@ namespace Grid
             for (; i + 16 <= n; i += 16)
             {
                 Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
+                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
                 q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
+                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
                 q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
+                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 4 <= n; i += 4)
@@ -230,11 +282,30 @@ namespace Grid
                 Vector128<float> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4), Vector128<float>.Zero);
                 q1 = Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector128<float> r = Vector128.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
+                if (head < 4)
+                {
+                    Vector128<float> first = Vector128.LoadUnsafe(ref x, 0) * r * Vector128.LoadUnsafe(ref gamma, 0);
+                    Vector128<float> lastOut = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+                    for (i = head; i + 4 <= n; i += 4)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector128.StoreUnsafe(first, ref y, 0);
+                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    return;
+                }
+            }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
             Vector128<float> last = Vector128<float>.Zero;
@@ -255,7 +326,7 @@ namespace Grid
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float y, int rowLength)
+        private static void RowScalar(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
             int n = rowLength;
             double sumSq = 0;

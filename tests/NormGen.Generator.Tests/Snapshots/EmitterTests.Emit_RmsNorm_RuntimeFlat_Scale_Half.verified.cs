@@ -18,25 +18,26 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half rows are widened to float, computed in float and rounded once on store.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half inputs are widened to float and computed in float. The output is rounded once to Half on store.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> weight, Span<Half> y)
         {
             if (rowLength <= 0) throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "The row length must be positive.");
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
+            int rowLength_ = rowLength;
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, nameof(x));
             global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength_, nameof(weight), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);
             if (threads == 1)
-                RmsKernel.Rows(x, weight, y, rowLength, 0, rows);
+                RmsKernel.Rows(x, weight, y, rowLength_, 0, rows);
             else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength_), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -54,7 +55,10 @@ namespace Grid
         {
             private readonly int _rowLength;
 
-            public Block(int rowLength) => _rowLength = rowLength;
+            public Block(int rowLength)
+            {
+                _rowLength = rowLength;
+            }
 
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
                 => Rows(buffers.Get<Half>(0), buffers.Get<Half>(1), buffers.Get<Half>(2), _rowLength, firstRow, rowCount);
@@ -63,18 +67,24 @@ namespace Grid
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
         internal static void Rows(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, Span<Half> y, int rowLength, int firstRow, int rowCount)
         {
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * rowLength);
+            // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
+            // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * rowLength);
             try
             {
-                Span<float> rowBuffer = scratch.AsSpan(0, rowLength);
+                Span<float> xBuffer = scratch.AsSpan(0, rowLength);
                 Span<float> gammaBuffer = scratch.AsSpan(1 * rowLength, rowLength);
                 TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
+                Span<float> yBuffer = scratch.AsSpan(2 * rowLength, rowLength);
+                ref float gamma0 = ref MemoryMarshal.GetReference(gammaBuffer);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * rowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, rowLength), rowBuffer);
-                    Row(ref MemoryMarshal.GetReference(rowBuffer), ref MemoryMarshal.GetReference(gammaBuffer), ref MemoryMarshal.GetReference(rowBuffer), rowLength);
-                    TensorPrimitives.ConvertToHalf(rowBuffer, y.Slice(offset, rowLength));
+                    TensorPrimitives.ConvertToSingle(x.Slice(offset, rowLength), xBuffer);
+                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    Row(ref xRow, ref gamma0, ref yRow, rowLength);
+                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, rowLength));
                 }
             }
             finally
@@ -100,6 +110,7 @@ namespace Grid
         private static void Row512(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector512<float> tail = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create((int)(16 - (int)(n % 16)))).AsSingle();
             nuint i;
@@ -110,12 +121,12 @@ namespace Grid
             for (; i + 64 <= n; i += 64)
             {
                 Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
+                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
                 q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
                 q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
+                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 16 <= n; i += 16)
@@ -128,7 +139,7 @@ namespace Grid
                 Vector512<float> v = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16), Vector512<float>.Zero);
                 q1 = Vector512.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -156,6 +167,7 @@ namespace Grid
         private static void Row256(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
             nuint i;
@@ -166,12 +178,12 @@ namespace Grid
             for (; i + 32 <= n; i += 32)
             {
                 Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
+                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
                 q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
+                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
                 q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
+                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 8 <= n; i += 8)
@@ -184,7 +196,7 @@ namespace Grid
                 Vector256<float> v = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8), Vector256<float>.Zero);
                 q1 = Vector256.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -212,6 +224,7 @@ namespace Grid
         private static void Row128(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
+            float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
             nuint i;
@@ -222,12 +235,12 @@ namespace Grid
             for (; i + 16 <= n; i += 16)
             {
                 Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
+                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
                 q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
+                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
                 q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
+                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 4 <= n; i += 4)
@@ -240,7 +253,7 @@ namespace Grid
                 Vector128<float> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4), Vector128<float>.Zero);
                 q1 = Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) / rowLength;
+            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.

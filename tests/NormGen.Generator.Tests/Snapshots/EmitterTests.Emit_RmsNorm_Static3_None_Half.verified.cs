@@ -18,10 +18,10 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε), with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
-        /// <para>Code paths: scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half rows are widened to float, computed in float and rounded once on store.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
+        /// <para>Code paths: scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half inputs are widened to float and computed in float. The output is rounded once to Half on store.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<Half> x, Span<Half> y)
         {
@@ -49,6 +49,9 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 3;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.33333334f;
+
         private const float Epsilon = 1E-06f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
@@ -61,16 +64,21 @@ namespace Grid
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
         internal static void Rows(ReadOnlySpan<Half> x, Span<Half> y, int firstRow, int rowCount)
         {
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(1 * RowLength);
+            // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
+            // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * RowLength);
             try
             {
-                Span<float> rowBuffer = scratch.AsSpan(0, RowLength);
+                Span<float> xBuffer = scratch.AsSpan(0, RowLength);
+                Span<float> yBuffer = scratch.AsSpan(1 * RowLength, RowLength);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * RowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), rowBuffer);
-                    Row(ref MemoryMarshal.GetReference(rowBuffer), ref MemoryMarshal.GetReference(rowBuffer));
-                    TensorPrimitives.ConvertToHalf(rowBuffer, y.Slice(offset, RowLength));
+                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
+                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    Row(ref xRow, ref yRow);
+                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
             finally

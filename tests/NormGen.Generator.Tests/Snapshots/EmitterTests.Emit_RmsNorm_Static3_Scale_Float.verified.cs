@@ -18,10 +18,10 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
         /// <para>Code paths: scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y)
         {
@@ -33,10 +33,11 @@ namespace Grid
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                RmsKernel.Rows(x, weight, y, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
+            if (threads == 1 && !streaming)
+                RmsKernel.Rows(x, weight, y, 0, rows, false);
+            else // the scheduler pins every span, which streaming stores need
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -50,36 +51,50 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 3;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.33333334f;
+
         private const float Epsilon = 1E-06f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
         internal readonly struct Block : global::NormGen.IRowKernel
         {
+            private readonly bool _streaming;
+
+            public Block(bool streaming)
+            {
+                _streaming = streaming;
+            }
+
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), firstRow, rowCount);
+                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), firstRow, rowCount, _streaming);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int firstRow, int rowCount)
+        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int firstRow, int rowCount, bool streaming)
         {
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                nint offset = (nint)row * RowLength;
-                Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref Unsafe.Add(ref y0, offset));
+                int offset = row * RowLength;
+                ref float xRow = ref Unsafe.Add(ref x0, offset);
+                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                Row(ref xRow, ref gamma0, ref yRow, streaming);
             }
+            if (streaming)
+                global::NormGen.StreamingStore.Fence();
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float y)
+        private static void Row(ref float x, ref float gamma, ref float y, bool streaming)
         {
-            RowScalar(ref x, ref gamma, ref y);
+            RowScalar(ref x, ref gamma, ref y, streaming);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float y)
+        private static void RowScalar(ref float x, ref float gamma, ref float y, bool streaming)
         {
             int n = RowLength;
             double sumSq = 0;

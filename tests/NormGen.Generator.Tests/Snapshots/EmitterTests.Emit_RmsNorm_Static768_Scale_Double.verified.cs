@@ -18,10 +18,10 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
         /// <para>Code paths: 512-bit vectors (8 × double), 256-bit vectors (4 × double), 128-bit vectors (2 × double), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<double> x, ReadOnlySpan<double> weight, Span<double> y)
         {
@@ -33,10 +33,11 @@ namespace Grid
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                RmsKernel.Rows(x, weight, y, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(double));
+            if (threads == 1 && !streaming)
+                RmsKernel.Rows(x, weight, y, 0, rows, false);
+            else // the scheduler pins every span, which streaming stores need
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -50,43 +51,57 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 768;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const double InverseRowLength = 0.0013020833333333333d;
+
         private const double Epsilon = 1E-06d;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
         internal readonly struct Block : global::NormGen.IRowKernel
         {
+            private readonly bool _streaming;
+
+            public Block(bool streaming)
+            {
+                _streaming = streaming;
+            }
+
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<double>(0), buffers.Get<double>(1), buffers.Get<double>(2), firstRow, rowCount);
+                => Rows(buffers.Get<double>(0), buffers.Get<double>(1), buffers.Get<double>(2), firstRow, rowCount, _streaming);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, Span<double> y, int firstRow, int rowCount)
+        internal static void Rows(ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, Span<double> y, int firstRow, int rowCount, bool streaming)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double gamma0 = ref MemoryMarshal.GetReference(gamma);
             ref double y0 = ref MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                nint offset = (nint)row * RowLength;
-                Row(ref Unsafe.Add(ref x0, offset), ref gamma0, ref Unsafe.Add(ref y0, offset));
+                int offset = row * RowLength;
+                ref double xRow = ref Unsafe.Add(ref x0, offset);
+                ref double yRow = ref Unsafe.Add(ref y0, offset);
+                Row(ref xRow, ref gamma0, ref yRow, streaming);
             }
+            if (streaming)
+                global::NormGen.StreamingStore.Fence();
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref double x, ref double gamma, ref double y)
+        private static void Row(ref double x, ref double gamma, ref double y, bool streaming)
         {
             if (Vector512.IsHardwareAccelerated)
-                Row512(ref x, ref gamma, ref y);
+                Row512(ref x, ref gamma, ref y, streaming);
             else if (Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref y);
+                Row256(ref x, ref gamma, ref y, streaming);
             else if (Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref y);
+                Row128(ref x, ref gamma, ref y, streaming);
             else
-                RowScalar(ref x, ref gamma, ref y);
+                RowScalar(ref x, ref gamma, ref y, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 8 × double.</summary>
-        private static void Row512(ref double x, ref double gamma, ref double y)
+        private static void Row512(ref double x, ref double gamma, ref double y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -97,19 +112,38 @@ namespace Grid
             for (; i + 32 <= n; i += 32)
             {
                 Vector512<double> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<double> v1 = Vector512.LoadUnsafe(ref x, i + 8);
-                Vector512<double> v2 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<double> v3 = Vector512.LoadUnsafe(ref x, i + 24);
                 q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
+                Vector512<double> v1 = Vector512.LoadUnsafe(ref x, i + 8);
                 q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
+                Vector512<double> v2 = Vector512.LoadUnsafe(ref x, i + 16);
                 q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
+                Vector512<double> v3 = Vector512.LoadUnsafe(ref x, i + 24);
                 q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
-            double meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            double meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector512<double> r = Vector512.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
+                if (head < 8)
+                {
+                    Vector512<double> first = Vector512.LoadUnsafe(ref x, 0) * r * Vector512.LoadUnsafe(ref gamma, 0);
+                    Vector512<double> lastOut = Vector512.LoadUnsafe(ref x, n - 8) * r * Vector512.LoadUnsafe(ref gamma, n - 8);
+                    for (i = head; i + 8 <= n; i += 8)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector512.LoadUnsafe(ref x, i) * r * Vector512.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector512.StoreUnsafe(first, ref y, 0);
+                    Vector512.StoreUnsafe(lastOut, ref y, n - 8);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
@@ -121,7 +155,7 @@ namespace Grid
         }
 
         /// <summary>One row with 256-bit vectors of 4 × double.</summary>
-        private static void Row256(ref double x, ref double gamma, ref double y)
+        private static void Row256(ref double x, ref double gamma, ref double y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -132,19 +166,38 @@ namespace Grid
             for (; i + 16 <= n; i += 16)
             {
                 Vector256<double> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<double> v1 = Vector256.LoadUnsafe(ref x, i + 4);
-                Vector256<double> v2 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<double> v3 = Vector256.LoadUnsafe(ref x, i + 12);
                 q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
+                Vector256<double> v1 = Vector256.LoadUnsafe(ref x, i + 4);
                 q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
+                Vector256<double> v2 = Vector256.LoadUnsafe(ref x, i + 8);
                 q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
+                Vector256<double> v3 = Vector256.LoadUnsafe(ref x, i + 12);
                 q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
-            double meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            double meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector256<double> r = Vector256.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
+                if (head < 4)
+                {
+                    Vector256<double> first = Vector256.LoadUnsafe(ref x, 0) * r * Vector256.LoadUnsafe(ref gamma, 0);
+                    Vector256<double> lastOut = Vector256.LoadUnsafe(ref x, n - 4) * r * Vector256.LoadUnsafe(ref gamma, n - 4);
+                    for (i = head; i + 4 <= n; i += 4)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector256.StoreUnsafe(first, ref y, 0);
+                    Vector256.StoreUnsafe(lastOut, ref y, n - 4);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
@@ -156,7 +209,7 @@ namespace Grid
         }
 
         /// <summary>One row with 128-bit vectors of 2 × double.</summary>
-        private static void Row128(ref double x, ref double gamma, ref double y)
+        private static void Row128(ref double x, ref double gamma, ref double y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -167,19 +220,38 @@ namespace Grid
             for (; i + 8 <= n; i += 8)
             {
                 Vector128<double> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<double> v1 = Vector128.LoadUnsafe(ref x, i + 2);
-                Vector128<double> v2 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<double> v3 = Vector128.LoadUnsafe(ref x, i + 6);
                 q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
+                Vector128<double> v1 = Vector128.LoadUnsafe(ref x, i + 2);
                 q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
+                Vector128<double> v2 = Vector128.LoadUnsafe(ref x, i + 4);
                 q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
+                Vector128<double> v3 = Vector128.LoadUnsafe(ref x, i + 6);
                 q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
-            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
             Vector128<double> r = Vector128.Create(rstd);
+            if (streaming)
+            {
+                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
+                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
+                // reads them before the loop overwrites them.
+                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
+                if (head < 2)
+                {
+                    Vector128<double> first = Vector128.LoadUnsafe(ref x, 0) * r * Vector128.LoadUnsafe(ref gamma, 0);
+                    Vector128<double> lastOut = Vector128.LoadUnsafe(ref x, n - 2) * r * Vector128.LoadUnsafe(ref gamma, n - 2);
+                    for (i = head; i + 2 <= n; i += 2)
+                    {
+                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                    }
+                    Vector128.StoreUnsafe(first, ref y, 0);
+                    Vector128.StoreUnsafe(lastOut, ref y, n - 2);
+                    return;
+                }
+            }
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
@@ -191,7 +263,7 @@ namespace Grid
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref double x, ref double gamma, ref double y)
+        private static void RowScalar(ref double x, ref double gamma, ref double y, bool streaming)
         {
             int n = RowLength;
             double sumSq = 0;

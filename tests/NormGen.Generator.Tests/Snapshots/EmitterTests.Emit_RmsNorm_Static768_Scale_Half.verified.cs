@@ -18,10 +18,10 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square, four independent accumulators, then one pass to scale.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half rows are widened to float, computed in float and rounded once on store.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads. Half inputs are widened to float and computed in float. The output is rounded once to Half on store.</para>
         /// </remarks>
-        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or the output overlaps the input without being the same memory. Nothing is written.</exception>
+        /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(ReadOnlySpan<Half> x, ReadOnlySpan<Half> weight, Span<Half> y)
         {
@@ -50,6 +50,9 @@ namespace Grid
         /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
         internal const int RowLength = 768;
 
+        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
+        private const float InverseRowLength = 0.0013020834f;
+
         private const float Epsilon = 1E-06f;
 
         /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
@@ -62,18 +65,24 @@ namespace Grid
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
         internal static void Rows(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, Span<Half> y, int firstRow, int rowCount)
         {
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * RowLength);
+            // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
+            // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * RowLength);
             try
             {
-                Span<float> rowBuffer = scratch.AsSpan(0, RowLength);
+                Span<float> xBuffer = scratch.AsSpan(0, RowLength);
                 Span<float> gammaBuffer = scratch.AsSpan(1 * RowLength, RowLength);
                 TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
+                Span<float> yBuffer = scratch.AsSpan(2 * RowLength, RowLength);
+                ref float gamma0 = ref MemoryMarshal.GetReference(gammaBuffer);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * RowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), rowBuffer);
-                    Row(ref MemoryMarshal.GetReference(rowBuffer), ref MemoryMarshal.GetReference(gammaBuffer), ref MemoryMarshal.GetReference(rowBuffer));
-                    TensorPrimitives.ConvertToHalf(rowBuffer, y.Slice(offset, RowLength));
+                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
+                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    Row(ref xRow, ref gamma0, ref yRow);
+                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
             finally
@@ -107,15 +116,15 @@ namespace Grid
             for (; i + 64 <= n; i += 64)
             {
                 Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
+                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
                 q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
+                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
                 q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
+                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
                 q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -142,15 +151,15 @@ namespace Grid
             for (; i + 32 <= n; i += 32)
             {
                 Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
+                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
                 q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
+                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
                 q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
+                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
                 q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -177,15 +186,15 @@ namespace Grid
             for (; i + 16 <= n; i += 16)
             {
                 Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
+                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
                 q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
+                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
                 q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
+                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
                 q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) / RowLength;
+            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
