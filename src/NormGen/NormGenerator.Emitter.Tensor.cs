@@ -252,6 +252,7 @@ internal static class TensorEmitter
             w.Line();
         }
         EmitRun(w, spec);
+        if (WritesRunning(spec)) EmitBatchNormPanel(w, spec);
 
         var t = new Template(spec);
         if (spec.Kind == NormKind.BatchNorm && !spec.Training)
@@ -407,6 +408,11 @@ internal static class TensorEmitter
                     w.Line($"const {c} momentum = Momentum;");
                 }
                 w.Block(t.Fill($$"""
+                    if (spatial == 1)
+                    {
+                        Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, batch, channels, momentum);
+                        return;
+                    }
                     ref {T} x0 = ref MemoryMarshal.GetReference(x);
                     ref {T} y0 = ref MemoryMarshal.GetReference(y);
                     nuint length = (nuint)spatial;
@@ -509,6 +515,83 @@ internal static class TensorEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// BatchNorm training on an (N, C) tensor: channel c is column c of an N × C panel, so whole rows are accumulated
+    /// into per-channel sums (vectorized across the channels) instead of walking each column with stride C.
+    /// </summary>
+    private static void EmitBatchNormPanel(SourceWriter w, KernelSpec spec)
+    {
+        var t = new Template(spec);
+        string g = spec.Gamma is not null ? ", ReadOnlySpan<{T}> gamma" : "";
+        string b = spec.Beta is not null ? ", ReadOnlySpan<{T}> beta" : "";
+        string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
+        string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
+        w.Line();
+        w.Block(t.Fill($$"""
+            /// <summary>
+            /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
+            /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
+            /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
+            /// </summary>
+            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y, int batch, int channels, {T} momentum)
+            {
+                {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * channels);
+                try
+                {
+                    Span<{T}> shift = scratch.AsSpan(0, channels), offset = scratch.AsSpan(channels, channels);
+                    Span<{T}> sumDev = scratch.AsSpan(2 * channels, channels), sumSq = scratch.AsSpan(3 * channels, channels);
+                    Span<{T}> d = scratch.AsSpan(4 * channels, channels);
+                    {T} count = batch;
+                    x.Slice(0, channels).CopyTo(shift);
+                    offset.Clear();
+                    sumDev.Clear();
+                    sumSq.Clear();
+
+                    // Pass 1: Σ (x − shift) per channel.
+                    for (int n = 0; n < batch; n++)
+                    {
+                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Add(offset, d, offset);
+                    }
+                    TensorPrimitives.Divide(offset, count, offset);
+
+                    // Pass 2: Σd and Σd², d = (x − shift) − offset.
+                    for (int n = 0; n < batch; n++)
+                    {
+                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(d, offset, d);
+                        TensorPrimitives.Add(sumDev, d, sumDev);
+                        TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
+                    }
+
+                    // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
+                    for (int c = 0; c < channels; c++)
+                    {
+                        {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
+                        offset[c] += sumDev[c] / count;
+                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
+                        runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift[c] + offset[c]);
+                        runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
+                        sumSq[c] = {{a}};
+                        sumDev[c] = {{bias}};
+                    }
+
+                    // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
+                    for (int n = 0; n < batch; n++)
+                    {
+                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(d, offset, d);
+                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<{T}>.Shared.Return(scratch);
+                }
+            }
+            """));
+    }
+
     // ---------------------------------------------------------------- templates
 
     /// <summary>Fills the placeholders of a code template for one compute type and (optionally) one vector width.</summary>
@@ -539,6 +622,7 @@ internal static class TensorEmitter
                     .Replace("{2L}", Lit(2 * v.Lanes))
                     .Replace("{3L}", Lit(3 * v.Lanes))
                     .Replace("{4L}", Lit(4 * v.Lanes))
+                    .Replace("{LANE}", _c == "double" ? "(long)" : "")
                     .Replace("{I}", _c == "double" ? "long" : "int")
                     .Replace("{AS}", _c == "double" ? "AsDouble" : "AsSingle");
             }
@@ -565,7 +649,7 @@ internal static class TensorEmitter
         };
         string ret = returns ? "return " : "";
         w.Line();
-        w.Line($"/// <summary>{name}: the widest accelerated vectors that fit in {length} (the checks are JIT-time constants but {length}).</summary>");
+        w.Line($"/// <summary>Picks the widest accelerated vector that fits in {length} (IsHardwareAccelerated is a JIT-time constant).</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
         w.Open($"private static {(returns ? t.T : "void")} {name}({t.Fill(parameters)})");
         bool first = true;
@@ -603,7 +687,7 @@ internal static class TensorEmitter
                 /// <summary>The lanes of an overlapping last {W}-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … {L} − 1) elements are left.</summary>
                 [MethodImpl(MethodImplOptions.AggressiveInlining)]
                 private static {VT} Tail{W}(nuint remaining) =>
-                    {V}.GreaterThanOrEqual({V}<{I}>.Indices, {V}.Create(({I})({L} - (int)remaining))).{AS}();
+                    {V}.GreaterThanOrEqual({V}<{I}>.Indices, {V}.Create({LANE}({L} - (int)remaining))).{AS}();
                 """, v));
         }
     }
