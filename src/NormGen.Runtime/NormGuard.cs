@@ -111,4 +111,59 @@ public static class NormGuard
         if (!expected.SequenceEqual(actual))
             throw new ArgumentException($"'{paramName}' has shape [{string.Join(", ", actual.ToArray())}] but must have the shape of '{expectedName}', [{string.Join(", ", expected.ToArray())}].", paramName);
     }
+    /// <summary>
+    /// Reads an (N, C, *) layout: <paramref name="batch"/> = N, <paramref name="channels"/> = C and
+    /// <paramref name="spatial"/> = the product of the remaining axes (1 when there are none). Throws unless the rank
+    /// is at least 2 and each of the three fits in an int.
+    /// </summary>
+    public static void ChannelLayout(ReadOnlySpan<nint> lengths, string paramName, out int batch, out int channels, out int spatial)
+    {
+        if (lengths.Length < 2)
+            throw new ArgumentException($"'{paramName}' has rank {lengths.Length}, but an (N, C, *) tensor of rank 2 or more is expected.", paramName);
+        long s = 1;
+        for (int i = 2; i < lengths.Length; i++)
+        {
+            s *= lengths[i];
+            if (s > int.MaxValue) break;
+        }
+        if (lengths[0] > int.MaxValue || lengths[1] > int.MaxValue || s > int.MaxValue || (long)lengths[1] * s > int.MaxValue)
+            throw new ArgumentException($"'{paramName}' is too large: one sample (C × spatial) must fit in an int.", paramName);
+        batch = (int)lengths[0];
+        channels = (int)lengths[1];
+        spatial = (int)s;
+    }
+
+    /// <summary>
+    /// Reads a (samples, features, …) layout: axis 0 holds the samples, the product of the other axes the features.
+    /// Throws unless the rank is at least 2 and both fit in an int.
+    /// </summary>
+    public static void SampleLayout(ReadOnlySpan<nint> lengths, string paramName, out int samples, out int features)
+    {
+        if (lengths.Length < 2)
+            throw new ArgumentException($"'{paramName}' has rank {lengths.Length}, but a (samples, features) tensor of rank 2 or more is expected.", paramName);
+        long f = 1;
+        for (int i = 1; i < lengths.Length; i++)
+        {
+            f *= lengths[i];
+            if (f > int.MaxValue) break;
+        }
+        if (lengths[0] > int.MaxValue || f > int.MaxValue)
+            throw new ArgumentException($"'{paramName}' is too large: samples and features must each fit in an int.", paramName);
+        samples = (int)lengths[0];
+        features = (int)f;
+    }
+
+    /// <summary>Throws unless <paramref name="channels"/> is a multiple of <paramref name="groups"/> (GroupNorm).</summary>
+    public static void ChannelsDivisible(int channels, int groups, string paramName)
+    {
+        if (channels % groups != 0)
+            throw new ArgumentException($"'{paramName}' has {channels} channels, which is not a multiple of the {groups} groups.", paramName);
+    }
+
+    /// <summary>Throws unless a training batch has more than one value per channel (N × spatial &gt; 1), as PyTorch requires.</summary>
+    public static void MoreThanOneValuePerChannel(int batch, int spatial, int channels, string paramName)
+    {
+        if (channels > 0 && (long)batch * spatial <= 1)
+            throw new ArgumentException($"'{paramName}' holds {(long)batch * spatial} value(s) per channel; BatchNorm training needs more than one to estimate a variance.", paramName);
+    }
 }

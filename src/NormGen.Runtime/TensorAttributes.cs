@@ -11,6 +11,14 @@ namespace NormGen;
 /// Defaults: ε = 1e-5 and <see cref="Affine.ScaleAndBias"/>; <see cref="Affine.Scale"/> is Restormer's BiasFree
 /// variant. Expected signature:
 /// <c>static partial void Name(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>.
+/// x is (N, C, *) with any number of spatial axes; the kernel is vectorized across neighbouring spatial positions and
+/// accumulates over the channels. With no spatial axes ((N, C)) it is a plain, unvectorized LayerNorm over C:
+/// prefer <see cref="LayerNormAttribute"/> there.
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
 /// </remarks>
 public sealed class ChannelLayerNormAttribute : NormalizationAttribute
 {
@@ -30,6 +38,13 @@ public sealed class ChannelLayerNormAttribute : NormalizationAttribute
 /// <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, ReadOnlySpan&lt;T&gt; runningMean, ReadOnlySpan&lt;T&gt; runningVar, TensorSpan&lt;T&gt; y)</c>.
 /// Training normalizes with the batch statistics (biased variance) and updates the running ones in place with the
 /// unbiased variance, <c>r ← (1 − m)·r + m·stat</c>; runningMean and runningVar are then <c>Span&lt;T&gt;</c>.
+/// x is (N, C, *) with any number of spatial axes, including none; training needs more than one value per channel
+/// (N × spatial &gt; 1), as PyTorch does.
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
 /// </remarks>
 public sealed class BatchNormAttribute : NormalizationAttribute
 {
@@ -56,7 +71,15 @@ public sealed class BatchNormAttribute : NormalizationAttribute
 /// Generates a Group Normalization kernel over an (N, C, *) tensor (Wu &amp; He 2018; PyTorch <c>group_norm</c>):
 /// statistics per (sample, group of C/G channels), biased variance, per-channel affine.
 /// </summary>
-/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>; γ and β hold C elements.</remarks>
+/// <remarks>
+/// Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>;
+/// γ and β hold C elements. x is (N, C, *); C not a multiple of <see cref="Groups"/> is an <see cref="ArgumentException"/> on x.
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// </remarks>
 public sealed class GroupNormAttribute : NormalizationAttribute
 {
     /// <summary>Declares a GroupNorm with <paramref name="groups"/> groups; C must be a multiple of it.</summary>
@@ -78,7 +101,15 @@ public sealed class GroupNormAttribute : NormalizationAttribute
 /// statistics per (sample, channel), biased variance. PyTorch's default has no affine parameters; set
 /// <see cref="Affine"/> for per-channel γ/β.
 /// </summary>
-/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+/// <remarks>
+/// Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>, or with gamma and beta (C elements each)
+/// before y when <see cref="Affine"/> is set. x is (N, C, *).
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// </remarks>
 public sealed class InstanceNormAttribute : NormalizationAttribute
 {
     /// <summary>The value added to the variance inside the square root (PyTorch default 1e-5).</summary>
@@ -92,7 +123,18 @@ public sealed class InstanceNormAttribute : NormalizationAttribute
 /// Generates min-max feature scaling of a (samples, features) tensor, per feature (column):
 /// <c>y = (x − min) / (max − min)</c>, mapping each column to [0, 1]; a constant column gives 0.
 /// </summary>
-/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+/// <remarks>
+/// Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes), i.e.
+/// every trailing position is its own feature; rank below 2 is an <see cref="ArgumentException"/>.
+/// The range is divided, not multiplied by its reciprocal, so each column's maximum maps to exactly 1. Min and max
+/// propagate NaN (as <c>torch.amin</c>/<c>amax</c>, unlike scikit-learn's NaN-ignoring scaler): a NaN makes its own
+/// column NaN and no other.
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// </remarks>
 public sealed class MinMaxScaleAttribute : NormalizationAttribute
 {
 }
@@ -101,7 +143,16 @@ public sealed class MinMaxScaleAttribute : NormalizationAttribute
 /// Generates z-score standardization of a (samples, features) tensor, per feature (column):
 /// <c>y = (x − mean) / std</c> with the population standard deviation; a constant column gives 0.
 /// </summary>
-/// <remarks>Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>.</remarks>
+/// <remarks>
+/// Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, TensorSpan&lt;T&gt; y)</c>. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes), i.e.
+/// every trailing position is its own feature; rank below 2 is an <see cref="ArgumentException"/>.
+/// No ε: σ = 0 gives 0 exactly, any other σ divides as is (scikit-learn's <c>StandardScaler</c> with population σ).
+/// <para>All tensor kinds: x and y are dense tensor spans of the same shape and element type (float, double, or Half;
+/// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
+/// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
+/// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
+/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// </remarks>
 public sealed class StandardizeAttribute : NormalizationAttribute
 {
 }

@@ -109,6 +109,73 @@ public static class OnnxModels
         return model.ToArray();
     }
 
+    /// <summary>
+    /// <c>BatchNormalization</c> (opset 15, inference: <c>training_mode</c> 0): inputs X (N, C, *), scale, B, input_mean,
+    /// input_var (C each); output Y = (X − mean) / √(var + ε) · scale + B.
+    /// </summary>
+    public static byte[] BatchNormalization(long[] shape, float epsilon, ElementType type = ElementType.Float)
+    {
+        long[] channels = [shape[1]];
+        return SingleAtOpset("BatchNormalization", 15,
+            [new("X", type, shape), new("scale", type, channels), new("B", type, channels), new("input_mean", type, channels), new("input_var", type, channels)],
+            [new("Y", type, shape)], [new("epsilon", F: epsilon)]);
+    }
+
+    /// <summary><c>InstanceNormalization</c> (version 6, imported at opset 17): inputs input (N, C, *), scale, B (C each); output output.</summary>
+    public static byte[] InstanceNormalization(long[] shape, float epsilon, ElementType type = ElementType.Float)
+    {
+        long[] channels = [shape[1]];
+        return SingleAtOpset("InstanceNormalization", 17,
+            [new("input", type, shape), new("scale", type, channels), new("B", type, channels)],
+            [new("output", type, shape)], [new("epsilon", F: epsilon)]);
+    }
+
+    /// <summary>
+    /// <c>GroupNormalization</c> at opset 21, where scale and bias hold one value per channel (C), as PyTorch's
+    /// <c>group_norm</c>; opset 18 took one per group and is deprecated. Inputs X (N, C, *), scale, bias; output Y.
+    /// </summary>
+    public static byte[] GroupNormalization(long[] shape, int groups, float epsilon, ElementType type = ElementType.Float)
+    {
+        long[] channels = [shape[1]];
+        return SingleAtOpset("GroupNormalization", 21,
+            [new("X", type, shape), new("scale", type, channels), new("bias", type, channels)],
+            [new("Y", type, shape)], [new("epsilon", F: epsilon), new("num_groups", I: groups)]);
+    }
+
+    /// <summary>A model with one node of the default ONNX domain, imported at <paramref name="onnxOpset"/>.</summary>
+    public static byte[] SingleAtOpset(string opType, long onnxOpset, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> outputs, IReadOnlyList<Attribute> attributes)
+    {
+        var node = new ProtoWriter();
+        foreach (Tensor t in inputs) node.String(1, t.Name);
+        foreach (Tensor t in outputs) node.String(2, t.Name);
+        node.String(3, "node");
+        node.String(4, opType);
+        foreach (Attribute a in attributes)
+        {
+            var attr = new ProtoWriter();
+            attr.String(1, a.Name);
+            if (a.F is float f) { attr.Fixed32(2, f); attr.Varint(20, 1); }
+            else { attr.Varint(3, a.I ?? 0); attr.Varint(20, 2); }
+            node.Message(5, attr);
+        }
+
+        var graph = new ProtoWriter();
+        graph.Message(1, node);
+        graph.String(2, "g");
+        foreach (Tensor t in inputs) if (t.Name.Length > 0) graph.Message(11, ValueInfo(t));
+        foreach (Tensor t in outputs) if (t.Name.Length > 0) graph.Message(12, ValueInfo(t));
+
+        var model = new ProtoWriter();
+        model.Varint(1, onnxOpset >= 21 ? 10 : 8); // ir_version: opset 21 needs IR 10
+        model.String(2, "NormGen.Testing");
+        model.Message(7, graph);
+        var opset = new ProtoWriter();
+        opset.String(1, "");
+        opset.Varint(2, onnxOpset);
+        model.Message(8, opset);
+        return model.ToArray();
+    }
+
     private static ProtoWriter ValueInfo(Tensor t)
     {
         var shape = new ProtoWriter();
