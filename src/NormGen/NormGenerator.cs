@@ -46,6 +46,9 @@ public sealed partial class NormGenerator : IIncrementalGenerator
         // Write one source file per kernel.
         context.RegisterSourceOutput(specs, static (spc, spec) => spc.AddSource(spec.HintName, CpuEmitter.Emit(spec)));
 
+        // When the compilation references ILGPU, also write the GPU overloads and kernels.
+        GpuEmitter.Register(context, specs);
+
         // Report the diagnostics.
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
