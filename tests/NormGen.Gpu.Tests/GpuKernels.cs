@@ -37,3 +37,9 @@ public static partial class GpuKernels
     [RmsNorm(2048)]
     public static partial void RmsHalf2048(ReadOnlySpan<Half> x, ReadOnlySpan<Half> weight, Span<Half> y);
 }
+
+public static partial class GpuKernels
+{
+    [LayerNorm]
+    public static partial void LnHalfDyn(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y, int length);
+}
