@@ -179,15 +179,14 @@ internal static class GpuEmitter
         else
         {
             string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            string nName = extra ?? spec.RowLengthParameter!.Name;
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, nameof({nName}));");
+                        w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, nameof({n}));");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, nameof({spec.Input.Name}));");
-        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({spec.Output.Name}), \"the same as {spec.Input.Name}\");");
+        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, nameof({x}));");
+        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({y}), \"the same as {spec.Input.Name}\");");
         foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta))
-            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {rowLength}, nameof({p.Name}), \"one per normalized element\");");
-        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({spec.Input.Name}), nameof({spec.Output.Name}));");
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {rowLength}, nameof({CpuEmitter.Id(p.Name)}), \"one per normalized element\");");
+        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({x}), nameof({y}));");
         w.Line($"if ({rows} == 0) return;");
         string cast = spec.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "";
         var launchArgs = ViewRoles(spec).Select(r => CpuEmitter.Id(UserName(spec, r)) + cast).ToList();
