@@ -59,6 +59,9 @@ public sealed partial class NormGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(specs, static (spc, spec) =>
             spc.AddSource(spec.HintName, spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
 
+        // When the compilation references ILGPU, also write the GPU overloads and kernels.
+        GpuEmitter.Register(context, specs);
+
         // Report the diagnostics.
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {

