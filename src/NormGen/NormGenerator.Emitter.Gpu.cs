@@ -40,11 +40,28 @@ internal static class GpuEmitter
 
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
-            .Where(static pair => pair.Right)
+            .Where(static pair => pair.Right && Supports(pair.Left) is null)
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(TrackingNames.GpuSpecs);
 
         context.RegisterSourceOutput(gpuSpecs, static (spc, spec) => spc.AddSource(HintName(spec), Emit(spec)));
+    }
+
+    /// <summary>
+    /// Null when this emitter can write the GPU variant of the spec; otherwise what it lacks, for NG0022. The GPU
+    /// kernels cover the plain row normalizations; the fusions and the tensor kinds run on the CPU only so far.
+    /// </summary>
+    internal static string? Supports(KernelSpec spec)
+    {
+        if (!spec.IsRowKind) return $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
+        if (spec.Kind == NormKind.DeepNorm) return "DeepNorm has no GPU kernel yet";
+        var missing = new List<string>();
+        if (spec.Residual) missing.Add("Residual");
+        if (spec.Activation != ActivationKind.None) missing.Add("Activation");
+        if (spec.SaveStatistics) missing.Add("SaveStatistics");
+        if (spec.ZeroCenteredGamma) missing.Add("ZeroCenteredGamma");
+        if (spec.OutputElement != spec.Element) missing.Add("an output element type other than the input's");
+        return missing.Count == 0 ? null : string.Join(", ", missing) + (missing.Count == 1 ? " is" : " are") + " not in the GPU kernels yet";
     }
 
     /// <summary><c>Ns.Type.Method.g.cs</c> becomes <c>Ns.Type.Method.Gpu.g.cs</c>.</summary>

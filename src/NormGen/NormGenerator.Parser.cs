@@ -186,6 +186,10 @@ public sealed partial class NormGenerator
                 CumulativeAverage = options.CumulativeAverage,
                 Groups = options.Groups,
             };
+            // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
+            if (GpuEmitter.Supports(spec) is string gpuGap &&
+                context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
+                diagnostics.Add(Diag(NormGenDiagnostics.NoGpuVariant, methodLocation, method.Name, gpuGap));
             return Result(spec, diagnostics);
         }
 

@@ -97,6 +97,11 @@ internal static class NormGenDiagnostics
         "Invalid attribute option",
         "{0} is not valid here: {1}");
 
+    public static readonly DiagnosticDescriptor NoGpuVariant = new("NG0022",
+        "No GPU variant generated",
+        "The project references ILGPU, but no GPU overload of '{0}' is generated: {1}. The CPU kernel is generated as usual; declare a separate plain kernel for the GPU, or call the CPU one.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0022");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Build();
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
