@@ -581,13 +581,11 @@ internal static class CpuEmitter
         // ---- pass 1 ----
         if (spec.Centers)
         {
-            w.Line("// Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small");
-            w.Line("// for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.");
-            w.Line(residual
-                ? $"{c} shift = {(spec.Alpha != 1d ? "Alpha * " : "")}x + residual{(spec.ResidualBias ? " + bias" : "")};"
-                : $"{c} shift = x;");
+            w.Line("// Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector");
+            w.Line("// (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.");
+            w.Line($"{c} shift = {V}.Sum({(residual ? H("0") : Load("x", "0"))}) / {Lit(L)};");
             w.Line($"{VT} k = {V}.Create(shift);");
-            w.Line($"{VT} s0 = {VT}.Zero, s1 = s0, s2 = s0, s3 = s0;");
+            w.Line($"{VT} s0 = {VT}.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;");
         }
         else
         {
@@ -617,7 +615,17 @@ internal static class CpuEmitter
             {
                 w.Line($"{VT} {vName} = {Load("x", offset)};");
             }
-            w.Line(spec.Centers ? $"{acc.Replace('q', 's')} += {vName} - k;" : $"{acc} = {V}.MultiplyAddEstimate({vName}, {vName}, {acc});");
+            if (spec.Centers)
+            {
+                string d = "d" + vName.Substring(1);
+                w.Line($"{VT} {d} = {vName} - k;");
+                w.Line($"{acc.Replace('q', 's')} += {d};");
+                w.Line($"{acc} = {V}.MultiplyAddEstimate({d}, {d}, {acc});");
+            }
+            else
+            {
+                w.Line($"{acc} = {V}.MultiplyAddEstimate({vName}, {vName}, {acc});");
+            }
         }
         w.Line("i = 0;");
         if (hasBlocks)
@@ -638,7 +646,9 @@ internal static class CpuEmitter
             string tailValue = residual ? "hLast" : Load("x", last);
             if (spec.Centers)
             {
-                w.Line($"s1 += {V}.ConditionalSelect(tail, {tailValue} - k, {VT}.Zero);");
+                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {tailValue} - k, {VT}.Zero);");
+                w.Line("s1 += d;");
+                w.Line($"q1 = {V}.MultiplyAddEstimate(d, d, q1);");
             }
             else
             {
@@ -651,19 +661,27 @@ internal static class CpuEmitter
 
         if (spec.Centers)
         {
-            w.Line($"{c} mean = shift + {V}.Sum((s0 + s1) + (s2 + s3)) * {inv};");
-            w.Line();
-            w.Line("// Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance");
-            w.Line("// and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error");
-            w.Line("// does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.");
-            w.Line($"{VT} m = {V}.Create(mean);");
-            w.Line($"{VT} q0 = {VT}.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;");
+            w.Line($"{c} offset = {V}.Sum((s0 + s1) + (s2 + s3)) * {inv};                  // mean − shift");
+            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};              // mean of d²");
+            w.Line($"{c} center = shift, variance;");
+            w.Line("// Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that");
+            w.Line("// subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first");
+            w.Line("// vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected");
+            w.Line("// two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².");
+            w.Open($"if (offset * offset <= {(c == "double" ? "0.25" : "0.25f")} * meanSquare)");
+            w.Line($"variance = meanSquare - offset * offset;");
+            w.Close();
+            w.Line("else");
+            w.Open("");
+            w.Line("center = shift + offset;");
+            w.Line($"{VT} mean = {V}.Create(center);");
+            w.Line($"{VT} e0 = {VT}.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;");
             w.Line("i = 0;");
             if (hasBlocks)
             {
                 w.Open($"for (; i + {Lit(block)} <= n; i += {Lit(block)})");
-                for (int j = 0; j < 4; j++) w.Line($"{VT} d{j} = {Load(src, Off("i", j))} - m;");
-                for (int j = 0; j < 4; j++) w.Line($"q{j} = {V}.MultiplyAddEstimate(d{j}, d{j}, q{j});");
+                for (int j = 0; j < 4; j++) w.Line($"{VT} d{j} = {Load(src, Off("i", j))} - mean;");
+                for (int j = 0; j < 4; j++) w.Line($"e{j} = {V}.MultiplyAddEstimate(d{j}, d{j}, e{j});");
                 w.Line("c0 += d0 + d1;");
                 w.Line("c1 += d2 + d3;");
                 w.Close();
@@ -671,30 +689,32 @@ internal static class CpuEmitter
             if (hasSingles)
             {
                 w.Open($"for (; i + {Lit(L)} <= n; i += {Lit(L)})");
-                w.Line($"{VT} d = {Load(src, "i")} - m;");
-                w.Line($"q0 = {V}.MultiplyAddEstimate(d, d, q0);");
+                w.Line($"{VT} d = {Load(src, "i")} - mean;");
+                w.Line($"e0 = {V}.MultiplyAddEstimate(d, d, e0);");
                 w.Line("c0 += d;");
                 w.Close();
             }
             if (hasTail)
             {
                 OpenTail();
-                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {Load(src, last)} - m, {VT}.Zero);");
-                w.Line($"q1 = {V}.MultiplyAddEstimate(d, d, q1);");
+                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {Load(src, last)} - mean, {VT}.Zero);");
+                w.Line($"e1 = {V}.MultiplyAddEstimate(d, d, e1);");
                 w.Line("c1 += d;");
                 w.Close();
             }
             w.Line($"{c} sumDev = {V}.Sum(c0 + c1);");
-            w.Line($"{c} sumSq = {V}.Sum((q0 + q1) + (q2 + q3));");
-            w.Line($"{c} variance = {math}.Max((sumSq - sumDev * sumDev * {inv}) * {inv}, {zero}); // NaN stays NaN");
-            w.Line($"{c} correction = sumDev * {inv};");
+            w.Line($"variance = ({V}.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * {inv}) * {inv};");
+            w.Line($"offset = sumDev * {inv};");
+            w.Close();
+            w.Line($"variance = {math}.Max(variance, {zero}); // NaN stays NaN");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
-            if (spec.MeanOutput is not null) w.Line("meanOut = mean + correction;");
+            if (spec.MeanOutput is not null) w.Line("meanOut = center + offset;");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
             w.Line();
-            w.Line($"// Pass 3: normalise{(spec.Affine != AffineMode.None ? " and apply the affine" : "")}{(spec.Activation != ActivationKind.None ? " and the activation" : "")}: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one");
-            w.Line("// subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).");
-            w.Line($"{VT} rc = {V}.Create(-(correction * rstd));");
+            w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? " and apply the affine" : "")}{(spec.Activation != ActivationKind.None ? " and the activation" : "")}. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one");
+            w.Line("// subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).");
+            w.Line($"{VT} m = {V}.Create(center);");
+            w.Line($"{VT} rc = {V}.Create(-(offset * rstd));");
         }
         else
         {

@@ -76,16 +76,19 @@ public class OffsetTests(ITestOutputHelper output)
 
     /// <summary>
     /// NormGen's max error must not exceed the composition's. At offset 0 both are limited by the same final roundings
-    /// (x − μ, ·rstd, FMA with γ, β: about 1.2 ulp of the largest |y|), and which of the two lands a quarter ulp lower
-    /// depends on the data, so ties are allowed a margin of 10% (an eighth of an ulp there). From offset 1e2 up the
-    /// composition loses 2⁻²⁴·|μ|/σ to the rounded mean and is 30× to 10⁵× worse, far outside that margin.
+    /// (about 1–2 units of roundoff of the largest |y|), and NormGen's one-pass statistics path (deviations from the
+    /// first vector's mean, taken only when that shift is within σ/2 of the mean, so the variance loses under half a
+    /// bit) may land one rounding higher there: at offset 0 it is allowed one more unit of roundoff than the
+    /// composition (in <see cref="ErrorStats.MaxUnits"/>, error / (u·|terms|)). From offset 1e2 up the composition
+    /// loses 2⁻²⁴·|μ|/σ to the rounded mean and is 30× to 10⁵× worse; there NormGen must be strictly at least as accurate.
     /// </summary>
     private static void AssertAtLeastAsAccurate(ErrorStats ng, ErrorStats tp, double offset, int n) =>
-        Assert.True(ng.MaxAbs <= tp.MaxAbs * 1.1, $"NormGen max error {ng.MaxAbs:E3} > TensorPrimitives composition {tp.MaxAbs:E3} at offset {offset}, n={n}");
+        Assert.True(offset == 0 ? ng.MaxUnits <= tp.MaxUnits + 1 : ng.MaxAbs <= tp.MaxAbs,
+            $"NormGen max error {ng.MaxAbs:E3} ({ng.MaxUnits:F2}u) > TensorPrimitives composition {tp.MaxAbs:E3} ({tp.MaxUnits:F2}u) at offset {offset}, n={n}");
 
     private void Report(string what, double offset, int n, ErrorStats ng, ErrorStats tp) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{what} offset={offset:G} n={n}: NormGen maxAbs={ng.MaxAbs:E2} maxRel={ng.MaxRel:E2} | TensorPrimitives maxAbs={tp.MaxAbs:E2} maxRel={tp.MaxRel:E2}"));
+            $"{what} offset={offset:G} n={n}: NormGen maxAbs={ng.MaxAbs:E2} ({ng.MaxUnits:F2}u) maxRel={ng.MaxRel:E2} | TensorPrimitives maxAbs={tp.MaxAbs:E2} ({tp.MaxUnits:F2}u) maxRel={tp.MaxRel:E2}"));
 
     private delegate void Ln<T>(ReadOnlySpan<T> x, int n, ReadOnlySpan<T> g, ReadOnlySpan<T> b, Span<T> y);
     private delegate void Rms<T>(ReadOnlySpan<T> x, int n, ReadOnlySpan<T> g, Span<T> y);

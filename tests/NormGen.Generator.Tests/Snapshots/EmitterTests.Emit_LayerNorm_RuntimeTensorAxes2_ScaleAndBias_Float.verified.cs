@@ -108,74 +108,97 @@ namespace Grid
             Vector512<float> tail = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create((int)(16 - (int)(n % 16)))).AsSingle();
             nuint i;
 
-            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
-            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
-            float shift = x;
+            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
+            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
+            float shift = Vector512.Sum(Vector512.LoadUnsafe(ref x, 0)) / 16;
             Vector512<float> k = Vector512.Create(shift);
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
                 Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                s0 += v0 - k;
+                Vector512<float> d0 = v0 - k;
+                s0 += d0;
+                q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
                 Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                s1 += v1 - k;
+                Vector512<float> d1 = v1 - k;
+                s1 += d1;
+                q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
                 Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                s2 += v2 - k;
+                Vector512<float> d2 = v2 - k;
+                s2 += d2;
+                q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
                 Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
-                s3 += v3 - k;
+                Vector512<float> d3 = v3 - k;
+                s3 += d3;
+                q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 16 <= n; i += 16)
             {
                 Vector512<float> v = Vector512.LoadUnsafe(ref x, i);
-                s0 += v - k;
-            }
-            if (n % 16 != 0)
-            {
-                s1 += Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16) - k, Vector512<float>.Zero);
-            }
-            float mean = shift + Vector512.Sum((s0 + s1) + (s2 + s3)) * inverseN;
-
-            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
-            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
-            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
-            Vector512<float> m = Vector512.Create(mean);
-            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - m;
-                Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - m;
-                Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - m;
-                Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - m;
-                q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-                q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
-                q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector512<float> d = Vector512.LoadUnsafe(ref x, i) - m;
+                Vector512<float> d = v - k;
+                s0 += d;
                 q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
             }
             if (n % 16 != 0)
             {
-                Vector512<float> d = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16) - m, Vector512<float>.Zero);
+                Vector512<float> d = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16) - k, Vector512<float>.Zero);
+                s1 += d;
                 q1 = Vector512.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
             }
-            float sumDev = Vector512.Sum(c0 + c1);
-            float sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev * inverseN) * inverseN, 0f); // NaN stays NaN
-            float correction = sumDev * inverseN;
+            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) * inverseN;                  // mean − shift
+            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;              // mean of d²
+            float center = shift, variance;
+            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
+            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
+            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
+            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
+            if (offset * offset <= 0.25f * meanSquare)
+            {
+                variance = meanSquare - offset * offset;
+            }
+            else
+            {
+                center = shift + offset;
+                Vector512<float> mean = Vector512.Create(center);
+                Vector512<float> e0 = Vector512<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                i = 0;
+                for (; i + 64 <= n; i += 64)
+                {
+                    Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - mean;
+                    Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - mean;
+                    Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - mean;
+                    Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - mean;
+                    e0 = Vector512.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = Vector512.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = Vector512.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = Vector512.MultiplyAddEstimate(d3, d3, e3);
+                    c0 += d0 + d1;
+                    c1 += d2 + d3;
+                }
+                for (; i + 16 <= n; i += 16)
+                {
+                    Vector512<float> d = Vector512.LoadUnsafe(ref x, i) - mean;
+                    e0 = Vector512.MultiplyAddEstimate(d, d, e0);
+                    c0 += d;
+                }
+                if (n % 16 != 0)
+                {
+                    Vector512<float> d = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16) - mean, Vector512<float>.Zero);
+                    e1 = Vector512.MultiplyAddEstimate(d, d, e1);
+                    c1 += d;
+                }
+                float sumDev = Vector512.Sum(c0 + c1);
+                variance = (Vector512.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                offset = sumDev * inverseN;
+            }
+            variance = MathF.Max(variance, 0f); // NaN stays NaN
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
-            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
-            Vector512<float> rc = Vector512.Create(-(correction * rstd));
+            // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
+            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+            Vector512<float> m = Vector512.Create(center);
+            Vector512<float> rc = Vector512.Create(-(offset * rstd));
             Vector512<float> r = Vector512.Create(rstd);
             if (streaming)
             {
@@ -224,74 +247,97 @@ namespace Grid
             Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
             nuint i;
 
-            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
-            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
-            float shift = x;
+            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
+            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
+            float shift = Vector256.Sum(Vector256.LoadUnsafe(ref x, 0)) / 8;
             Vector256<float> k = Vector256.Create(shift);
-            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
                 Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                s0 += v0 - k;
+                Vector256<float> d0 = v0 - k;
+                s0 += d0;
+                q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
                 Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                s1 += v1 - k;
+                Vector256<float> d1 = v1 - k;
+                s1 += d1;
+                q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
                 Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                s2 += v2 - k;
+                Vector256<float> d2 = v2 - k;
+                s2 += d2;
+                q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
                 Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
-                s3 += v3 - k;
+                Vector256<float> d3 = v3 - k;
+                s3 += d3;
+                q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 8 <= n; i += 8)
             {
                 Vector256<float> v = Vector256.LoadUnsafe(ref x, i);
-                s0 += v - k;
-            }
-            if (n % 8 != 0)
-            {
-                s1 += Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8) - k, Vector256<float>.Zero);
-            }
-            float mean = shift + Vector256.Sum((s0 + s1) + (s2 + s3)) * inverseN;
-
-            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
-            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
-            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
-            Vector256<float> m = Vector256.Create(mean);
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - m;
-                Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - m;
-                Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - m;
-                Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - m;
-                q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-                q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
-                q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 8 <= n; i += 8)
-            {
-                Vector256<float> d = Vector256.LoadUnsafe(ref x, i) - m;
+                Vector256<float> d = v - k;
+                s0 += d;
                 q0 = Vector256.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
             }
             if (n % 8 != 0)
             {
-                Vector256<float> d = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8) - m, Vector256<float>.Zero);
+                Vector256<float> d = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8) - k, Vector256<float>.Zero);
+                s1 += d;
                 q1 = Vector256.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
             }
-            float sumDev = Vector256.Sum(c0 + c1);
-            float sumSq = Vector256.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev * inverseN) * inverseN, 0f); // NaN stays NaN
-            float correction = sumDev * inverseN;
+            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) * inverseN;                  // mean − shift
+            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;              // mean of d²
+            float center = shift, variance;
+            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
+            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
+            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
+            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
+            if (offset * offset <= 0.25f * meanSquare)
+            {
+                variance = meanSquare - offset * offset;
+            }
+            else
+            {
+                center = shift + offset;
+                Vector256<float> mean = Vector256.Create(center);
+                Vector256<float> e0 = Vector256<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                i = 0;
+                for (; i + 32 <= n; i += 32)
+                {
+                    Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - mean;
+                    Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - mean;
+                    Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - mean;
+                    Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - mean;
+                    e0 = Vector256.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = Vector256.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = Vector256.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = Vector256.MultiplyAddEstimate(d3, d3, e3);
+                    c0 += d0 + d1;
+                    c1 += d2 + d3;
+                }
+                for (; i + 8 <= n; i += 8)
+                {
+                    Vector256<float> d = Vector256.LoadUnsafe(ref x, i) - mean;
+                    e0 = Vector256.MultiplyAddEstimate(d, d, e0);
+                    c0 += d;
+                }
+                if (n % 8 != 0)
+                {
+                    Vector256<float> d = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8) - mean, Vector256<float>.Zero);
+                    e1 = Vector256.MultiplyAddEstimate(d, d, e1);
+                    c1 += d;
+                }
+                float sumDev = Vector256.Sum(c0 + c1);
+                variance = (Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                offset = sumDev * inverseN;
+            }
+            variance = MathF.Max(variance, 0f); // NaN stays NaN
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
-            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
-            Vector256<float> rc = Vector256.Create(-(correction * rstd));
+            // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
+            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+            Vector256<float> m = Vector256.Create(center);
+            Vector256<float> rc = Vector256.Create(-(offset * rstd));
             Vector256<float> r = Vector256.Create(rstd);
             if (streaming)
             {
@@ -340,74 +386,97 @@ namespace Grid
             Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
             nuint i;
 
-            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
-            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
-            float shift = x;
+            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
+            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
+            float shift = Vector128.Sum(Vector128.LoadUnsafe(ref x, 0)) / 4;
             Vector128<float> k = Vector128.Create(shift);
-            Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
                 Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                s0 += v0 - k;
+                Vector128<float> d0 = v0 - k;
+                s0 += d0;
+                q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
                 Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                s1 += v1 - k;
+                Vector128<float> d1 = v1 - k;
+                s1 += d1;
+                q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
                 Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                s2 += v2 - k;
+                Vector128<float> d2 = v2 - k;
+                s2 += d2;
+                q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
                 Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
-                s3 += v3 - k;
+                Vector128<float> d3 = v3 - k;
+                s3 += d3;
+                q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 4 <= n; i += 4)
             {
                 Vector128<float> v = Vector128.LoadUnsafe(ref x, i);
-                s0 += v - k;
-            }
-            if (n % 4 != 0)
-            {
-                s1 += Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4) - k, Vector128<float>.Zero);
-            }
-            float mean = shift + Vector128.Sum((s0 + s1) + (s2 + s3)) * inverseN;
-
-            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
-            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
-            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
-            Vector128<float> m = Vector128.Create(mean);
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - m;
-                Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - m;
-                Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - m;
-                Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - m;
-                q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-                q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
-                q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 4 <= n; i += 4)
-            {
-                Vector128<float> d = Vector128.LoadUnsafe(ref x, i) - m;
+                Vector128<float> d = v - k;
+                s0 += d;
                 q0 = Vector128.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
             }
             if (n % 4 != 0)
             {
-                Vector128<float> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4) - m, Vector128<float>.Zero);
+                Vector128<float> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4) - k, Vector128<float>.Zero);
+                s1 += d;
                 q1 = Vector128.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
             }
-            float sumDev = Vector128.Sum(c0 + c1);
-            float sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-            float variance = MathF.Max((sumSq - sumDev * sumDev * inverseN) * inverseN, 0f); // NaN stays NaN
-            float correction = sumDev * inverseN;
+            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * inverseN;                  // mean − shift
+            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;              // mean of d²
+            float center = shift, variance;
+            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
+            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
+            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
+            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
+            if (offset * offset <= 0.25f * meanSquare)
+            {
+                variance = meanSquare - offset * offset;
+            }
+            else
+            {
+                center = shift + offset;
+                Vector128<float> mean = Vector128.Create(center);
+                Vector128<float> e0 = Vector128<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                i = 0;
+                for (; i + 16 <= n; i += 16)
+                {
+                    Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - mean;
+                    Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - mean;
+                    Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - mean;
+                    Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - mean;
+                    e0 = Vector128.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = Vector128.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = Vector128.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = Vector128.MultiplyAddEstimate(d3, d3, e3);
+                    c0 += d0 + d1;
+                    c1 += d2 + d3;
+                }
+                for (; i + 4 <= n; i += 4)
+                {
+                    Vector128<float> d = Vector128.LoadUnsafe(ref x, i) - mean;
+                    e0 = Vector128.MultiplyAddEstimate(d, d, e0);
+                    c0 += d;
+                }
+                if (n % 4 != 0)
+                {
+                    Vector128<float> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4) - mean, Vector128<float>.Zero);
+                    e1 = Vector128.MultiplyAddEstimate(d, d, e1);
+                    c1 += d;
+                }
+                float sumDev = Vector128.Sum(c0 + c1);
+                variance = (Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                offset = sumDev * inverseN;
+            }
+            variance = MathF.Max(variance, 0f); // NaN stays NaN
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise and apply the affine: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
-            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
-            Vector128<float> rc = Vector128.Create(-(correction * rstd));
+            // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
+            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+            Vector128<float> m = Vector128.Create(center);
+            Vector128<float> rc = Vector128.Create(-(offset * rstd));
             Vector128<float> r = Vector128.Create(rstd);
             if (streaming)
             {

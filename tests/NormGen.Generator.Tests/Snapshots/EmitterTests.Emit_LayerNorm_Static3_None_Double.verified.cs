@@ -102,48 +102,63 @@ namespace Grid
             Vector128<double> tail = Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)(n % 2)))).AsDouble();
             nuint i;
 
-            // Pass 1: the mean, as shift + Σ(x − shift)/n with shift the row's first element: the partial sums stay small
-            // for a row with a large mean, and a constant row's mean is exactly its value. Four accumulators hide add latency.
-            double shift = x;
+            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
+            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
+            double shift = Vector128.Sum(Vector128.LoadUnsafe(ref x, 0)) / 2;
             Vector128<double> k = Vector128.Create(shift);
-            Vector128<double> s0 = Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            Vector128<double> s0 = Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 2 <= n; i += 2)
             {
                 Vector128<double> v = Vector128.LoadUnsafe(ref x, i);
-                s0 += v - k;
-            }
-            {
-                s1 += Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - k, Vector128<double>.Zero);
-            }
-            double mean = shift + Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;
-
-            // Pass 2: deviations from that (rounded) mean, squared and plain. Their plain sum corrects both the variance
-            // and the mean (corrected two-pass: σ² = (Σd² − (Σd)²/n) / n, μ = mean + Σd/n), so the mean's rounding error
-            // does not reach the result; for rows with a large mean x − mean is exact. The row is still in L1/L2.
-            Vector128<double> m = Vector128.Create(mean);
-            Vector128<double> q0 = Vector128<double>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            i = 0;
-            for (; i + 2 <= n; i += 2)
-            {
-                Vector128<double> d = Vector128.LoadUnsafe(ref x, i) - m;
+                Vector128<double> d = v - k;
+                s0 += d;
                 q0 = Vector128.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
             }
             {
-                Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - m, Vector128<double>.Zero);
+                Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - k, Vector128<double>.Zero);
+                s1 += d;
                 q1 = Vector128.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
             }
-            double sumDev = Vector128.Sum(c0 + c1);
-            double sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-            double variance = Math.Max((sumSq - sumDev * sumDev * InverseRowLength) * InverseRowLength, 0d); // NaN stays NaN
-            double correction = sumDev * InverseRowLength;
+            double offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;                  // mean − shift
+            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;              // mean of d²
+            double center = shift, variance;
+            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
+            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
+            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
+            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
+            if (offset * offset <= 0.25 * meanSquare)
+            {
+                variance = meanSquare - offset * offset;
+            }
+            else
+            {
+                center = shift + offset;
+                Vector128<double> mean = Vector128.Create(center);
+                Vector128<double> e0 = Vector128<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                i = 0;
+                for (; i + 2 <= n; i += 2)
+                {
+                    Vector128<double> d = Vector128.LoadUnsafe(ref x, i) - mean;
+                    e0 = Vector128.MultiplyAddEstimate(d, d, e0);
+                    c0 += d;
+                }
+                {
+                    Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - mean, Vector128<double>.Zero);
+                    e1 = Vector128.MultiplyAddEstimate(d, d, e1);
+                    c1 += d;
+                }
+                double sumDev = Vector128.Sum(c0 + c1);
+                variance = (Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
+                offset = sumDev * InverseRowLength;
+            }
+            variance = Math.Max(variance, 0d); // NaN stays NaN
             double rstd = 1d / Math.Sqrt(variance + Epsilon);
 
-            // Pass 3: normalise: (x − μ)·rstd = (x − mean)·rstd − correction·rstd, one
-            // subtraction and one FMA; correction·rstd is tiny (the mean's rounding error in units of σ).
-            Vector128<double> rc = Vector128.Create(-(correction * rstd));
+            // Last pass: normalise. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
+            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+            Vector128<double> m = Vector128.Create(center);
+            Vector128<double> rc = Vector128.Create(-(offset * rstd));
             Vector128<double> r = Vector128.Create(rstd);
             if (streaming)
             {
