@@ -47,7 +47,7 @@ public sealed class BandwidthColumn : SuiteColumn
 {
     public override string Id => "NormGen.GBps";
     public override string ColumnName => "GB/s";
-    public override string Legend => "Bytes moved (x read + y written + γ/β read once) / mean time, in 10^9 bytes per second";
+    public override string Legend => "Bytes moved (x read + y written, plus residual read + residualOut written in the residual suite, + γ/β read once) / mean time, in 10^9 bytes per second";
 
     public static long BytesMoved(BenchmarkCase c)
     {
@@ -55,7 +55,10 @@ public sealed class BandwidthColumn : SuiteColumn
         int affine = c.Descriptor.WorkloadMethod.Name == nameof(NormBenchmarks.Copy)
             ? 0
             : c.Descriptor.Type.GetCustomAttribute<AffineVectorsAttribute>()?.Count ?? 0;
-        return (2L * shape.Elements + (long)affine * shape.Hidden) * sizeof(float);
+        int tensors = c.Descriptor.WorkloadMethod.Name == nameof(NormBenchmarks.Copy)
+            ? 2
+            : c.Descriptor.Type.GetCustomAttribute<TensorsMovedAttribute>()?.Count ?? 2;
+        return ((long)tensors * shape.Elements + (long)affine * shape.Hidden) * sizeof(float);
     }
 
     public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)

@@ -30,7 +30,8 @@ public sealed class SuiteConfig : ManualConfig
             // give a usable standard deviation without the default job's 15–100.
             : Job.Default.WithId("Suite").WithLaunchCount(1).WithWarmupCount(4).WithIterationCount(10).WithIterationTime(TimeInterval.FromMilliseconds(150)));
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(new BandwidthColumn(), new PercentOfCopyColumn(), new SpeedupOverColumn(nameof(LayerNormBenchmarks.TensorPrimitives), "×TP"));
+        AddColumn(new BandwidthColumn(), new PercentOfCopyColumn(), new SpeedupOverColumn(nameof(LayerNormBenchmarks.TensorPrimitives), "×TP"),
+            new SpeedupOverColumn(nameof(ResidualBenchmarks.OnnxRuntimeSkipLayerNorm), "×ORT-Skip"));
         HideColumns(Column.Error, Column.Gen0, Column.Gen1, Column.Gen2);
         // The naive loop and the TensorPrimitives composition never use more than one thread: in the AllCores group
         // they would only repeat their Single-thread numbers.

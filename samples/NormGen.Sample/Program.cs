@@ -18,6 +18,8 @@ public static class Program
         NormalizationDemo.LayerNorm();
         NormalizationDemo.RmsNorm();
         NormalizationDemo.TensorLayerNorm();
+        BlocksDemo.PreNorm();
+        BlocksDemo.DeepNorm();
         TimingDemo.Run();
     }
 }
