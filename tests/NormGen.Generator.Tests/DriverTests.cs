@@ -63,6 +63,20 @@ public class DriverTests
         return (run.Output, run.Result);
     }
 
+    /// <summary>A copy of the fused-kernels issue's declarations (row fusions, BatchNorm, GroupNorm, InstanceNorm, scalers, channel LayerNorm).</summary>
+    internal static string FusedContractSource([CallerFilePath] string thisFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "Inputs", "FusedContractKernels.cs"));
+
+    [Fact]
+    public void FusedContract()
+    {
+        var (_, result) = RunClean(("Blocks.cs", FusedContractSource()));
+        var sources = Harness.Sources(result);
+        Assert.Equal(12, sources.Count);
+        foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
+        AssertNoOrphanSnapshots(nameof(FusedContract), sources.Select(s => s.HintName));
+    }
+
     [Fact]
     public void Contract()
     {
