@@ -26,6 +26,13 @@ public static partial class IsaKernels
     [LayerNorm(13)] public static partial void LnD13(ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
     [RmsNorm(17)] public static partial void RmsF17(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
     [RmsNorm(1000)] public static partial void RmsD1000(ReadOnlySpan<double> x, ReadOnlySpan<double> weight, Span<double> y);
+
+    // Fused forms: the checks feed x/2 and x/2 (DeepNorm: x/4 with α = 2, and x/2), so h = x exactly and the plain
+    // reference applies; residualOut must then hold x bitwise.
+    [RmsNorm(Residual = true)] public static partial void AddRmsF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight, Span<float> y, Span<float> residualOut);
+    [LayerNorm(Residual = true, ResidualBias = true)] public static partial void SkipLnF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> residual, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> residualOut);
+    [DeepNorm(Alpha = 2f)] public static partial void DeepD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> sublayer, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
+    [LayerNorm(Residual = true)] public static partial void AddLnH(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> residual, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y, Span<Half> residualOut);
 }
 
 public static class Program
@@ -58,6 +65,32 @@ public static class Program
             new("LnD13", true, true, true, 'd', 13, (x, n, g, b, y) => IsaKernels.LnD13(x, g, b, y)),
             new("RmsF17", false, true, false, 'f', 17, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) => IsaKernels.RmsF17(xs, gs, ys))),
             new("RmsD1000", false, true, false, 'd', 1000, (x, n, g, b, y) => IsaKernels.RmsD1000(x, g, y)),
+            new("AddRmsF", false, true, false, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) =>
+            {
+                float[] expected = xs.ToArray(), half = Halve(xs), residualOut = new float[xs.Length];
+                IsaKernels.AddRmsF(half, n, half, gs, ys, residualOut);
+                RequireEqual("AddRmsF residualOut", residualOut, expected);
+            })),
+            new("SkipLnF", true, true, true, 'f', 0, (x, n, g, b, y) => Float(x, g, b, y, (xs, gs, bs, ys) =>
+            {
+                float[] expected = xs.ToArray(), half = Halve(xs), residualOut = new float[xs.Length];
+                IsaKernels.SkipLnF(half, n, half, new float[n], gs, bs, ys, residualOut);
+                RequireEqual("SkipLnF residualOut", residualOut, expected);
+            })),
+            new("DeepD", true, true, true, 'd', 0, (x, n, g, b, y) =>
+            {
+                double[] quarter = Array.ConvertAll(x, v => v / 4), half = Array.ConvertAll(x, v => v / 2);
+                IsaKernels.DeepD(quarter, n, half, g, b, y);
+            }),
+            new("AddLnH", true, true, true, 'h', 0, (x, n, g, b, y) => Half16(x, g, b, y, (xs, gs, bs, ys) =>
+            {
+                // x/2 is not always a Half (subnormals), so the check is the kernel's own definition: h = x + residual in float.
+                Half[] half = Array.ConvertAll(xs.ToArray(), v => (Half)((float)v / 2)), residualOut = new Half[xs.Length];
+                Half[] expected = Array.ConvertAll(half, v => (Half)((float)v + (float)v));
+                IsaKernels.AddLnH(half, n, half, gs, bs, ys, residualOut);
+                if (!residualOut.Select(BitConverter.HalfToInt16Bits).SequenceEqual(expected.Select(BitConverter.HalfToInt16Bits)))
+                    throw new InvalidOperationException("AddLnH residualOut is not x + residual bitwise");
+            })),
         };
 
         var lengths = new List<int>();
@@ -76,8 +109,50 @@ public static class Program
             Check($"{k.Name} NaN poisons only its row", () => ns.All(n => NaNRow(k, n)));
         }
 
+        // Streaming (non-temporal) stores: the same results, bitwise, on this ISA's vector width.
+        Check("streaming stores equal cached stores (LnF, AddRmsF, n = 1..70, 1000, 4099)", () => lengths.Where(n => n != 127 && n != 128 && n != 129 && n != 768).All(StreamingMatches));
+
         Console.WriteLine(s_failures == 0 ? "ALL PASS" : $"{s_failures} FAILED");
         return s_failures == 0 ? 0 : 1;
+    }
+
+    private static float[] Halve(ReadOnlySpan<float> x)
+    {
+        var half = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) half[i] = x[i] / 2;
+        return half;
+    }
+
+    private static void RequireEqual<T>(string what, T[] actual, ReadOnlySpan<T> expected) where T : IEquatable<T>
+    {
+        if (!actual.AsSpan().SequenceEqual(expected))
+            throw new InvalidOperationException($"{what} is not x + residual bitwise");
+    }
+
+    private static bool StreamingMatches(int n)
+    {
+        const int rows = 5;
+        var rng = new Random(n);
+        float[] x = Enumerable.Range(0, rows * n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        float[] res = Enumerable.Range(0, rows * n).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        float[] g = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble()).ToArray(), b = (float[])g.Clone();
+        (float[] Ln, float[] Rms, float[] RmsOut) Run(long threshold)
+        {
+            long saved = NormGenSettings.StreamingStoreThreshold;
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            try
+            {
+                // y one element into a buffer, so the streaming path also peels an unaligned head.
+                float[] ln = new float[rows * n + 1], rms = new float[rows * n + 1], rmsOut = new float[rows * n];
+                IsaKernels.LnF(x, n, g, b, ln.AsSpan(1));
+                IsaKernels.AddRmsF(x, n, res, g, rms.AsSpan(1), rmsOut);
+                return (ln, rms, rmsOut);
+            }
+            finally { NormGenSettings.StreamingStoreThreshold = saved; }
+        }
+        var cached = Run(long.MaxValue);
+        var streamed = Run(0);
+        return cached.Ln.AsSpan().SequenceEqual(streamed.Ln) && cached.Rms.AsSpan().SequenceEqual(streamed.Rms) && cached.RmsOut.AsSpan().SequenceEqual(streamed.RmsOut);
     }
 
     private static string Describe(int[] ns) => ns.Length == 1 ? ns[0].ToString(CultureInfo.InvariantCulture) : $"{ns[0]}..{ns[^1]}, {ns.Length} lengths";
