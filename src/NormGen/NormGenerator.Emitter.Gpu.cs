@@ -317,7 +317,7 @@ internal static class GpuEmitter
     private static string ActivationText(KernelSpec spec) => spec.Activation switch
     {
         ActivationKind.Relu => " act = ReLU.",
-        ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf by Abramowitz & Stegun 7.1.26 (within 1.5e-7), as the CPU kernel.",
+        ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf by Abramowitz &amp; Stegun 7.1.26 (within 1.5e-7), as the CPU kernel.",
         ActivationKind.GeluTanh => " act = GELU, tanh approximation, tanh(u) = 1 − 2/(e^(2u) + 1) as the CPU kernel.",
         ActivationKind.Silu => " act = SiLU, x / (1 + e^−x).",
         _ => "",
@@ -559,7 +559,7 @@ internal static class GpuEmitter
             AffineMode.Scale => $"{core} * {gamma}",
             _ => $"{core} * {gamma} + {load("beta", "i")}",
         };
-        if (spec.Activation != ActivationKind.None) expr = $"Activation({expr})";
+        if (spec.Activation != ActivationKind.None) expr = $"Activate({expr})";
         string storeY = spec.OutputElement == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr;
         w.Open(loop);
         w.Line($"{c} {v} = {value("start + i", "i")};");
@@ -624,14 +624,14 @@ internal static class GpuEmitter
         {
             case ActivationKind.Relu:
                 w.Line("/// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>");
-                w.Line($"private static {c} Activation({c} v) => v > 0{f} || v != v ? v : 0{f};");
+                w.Line($"private static {c} Activate({c} v) => v > 0{f} || v != v ? v : 0{f};");
                 return;
             case ActivationKind.Gelu:
                 w.Line("/// <summary>");
                 w.Line("/// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):");
                 w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
                 w.Line("/// </summary>");
-                w.Open($"private static {c} Activation({c} v)");
+                w.Open($"private static {c} Activate({c} v)");
                 w.Line($"{c} z = v * {L(0.70710678118654752440)};");
                 w.Line($"{c} a = z < 0{f} ? -z : z;");
                 w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
@@ -643,7 +643,7 @@ internal static class GpuEmitter
                 break;
             case ActivationKind.GeluTanh:
                 w.Line("/// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>");
-                w.Open($"private static {c} Activation({c} v)");
+                w.Open($"private static {c} Activate({c} v)");
                 w.Line($"{c} u = {L(0.79788456080286535588)} * (v + {L(0.044715)} * v * v * v);");
                 w.Line($"{c} tanh = 1{f} - 2{f} / (Exp(u + u) + 1{f});");
                 w.Line($"return 0.5{f} * v * (1{f} + tanh);");
@@ -651,7 +651,7 @@ internal static class GpuEmitter
                 break;
             case ActivationKind.Silu:
                 w.Line("/// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>");
-                w.Line($"private static {c} Activation({c} v) => v / (1{f} + Exp(-v));");
+                w.Line($"private static {c} Activate({c} v) => v / (1{f} + Exp(-v));");
                 break;
         }
         w.Line();

@@ -64,8 +64,8 @@ public sealed class FusedTests(CpuAcceleratorFixture fixture, ITestOutputHelper 
         {
             Assert.Equal(e is null, gpuValues is null);
             if (e is null) return;
-            double versusReference = Reference.MaxError(e, gpuValues);
-            double versusCpu = Reference.MaxError(cpuValues, gpuValues);
+            double versusReference = Reference.MaxError(e, gpuValues!);
+            double versusCpu = Reference.MaxError(cpuValues!, gpuValues!);
             output.WriteLine($"{c.Name} n={rowLength} rows={rows}{(inPlace ? " in place" : "")} {what}: vs reference {versusReference:E2}, vs CPU {versusCpu:E2}");
             Assert.True(versusReference < tolerance, $"{what} vs reference {versusReference}");
             Assert.True(versusCpu < tolerance, $"{what} vs CPU {versusCpu}");
