@@ -624,7 +624,7 @@ internal static class GpuEmitter
         {
             case ActivationKind.Relu:
                 w.Line("/// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>");
-                w.Line($"private static {c} Activate({c} v) => v > 0{f} || v != v ? v : 0{f};");
+                w.Line($"private static {c} Activate({c} v) => v > 0{f} || {c}.IsNaN(v) ? v : 0{f};");
                 return;
             case ActivationKind.Gelu:
                 w.Line("/// <summary>");
@@ -668,7 +668,7 @@ internal static class GpuEmitter
         if (dbl)
         {
             w.Open("private static double Exp(double v)");
-            w.Line("if (v != v) return v;");
+            w.Line("if (double.IsNaN(v)) return v;");
             w.Line("if (v > 709.782712893384) return double.PositiveInfinity;");
             w.Line("if (v < -745.2) return 0d;");
             w.Line("double t = v * 1.4426950408889634;");
@@ -686,7 +686,7 @@ internal static class GpuEmitter
         else
         {
             w.Open("private static float Exp(float v)");
-            w.Line("if (v != v) return v;");
+            w.Line("if (float.IsNaN(v)) return v;");
             w.Line("if (v > 88.72284f) return float.PositiveInfinity;");
             w.Line("if (v < -103.97208f) return 0f;");
             w.Line("float t = v * 1.442695f;");
