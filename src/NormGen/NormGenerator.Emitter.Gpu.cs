@@ -264,7 +264,7 @@ internal static class GpuEmitter
         {
             string alpha = spec.Alpha != 1d ? "α·x + " : "x + ";
             string bias = spec.ResidualBias ? $" + {Ref(ParamRole.Bias)}" : "";
-            w.Line($"/// <para>h = {alpha}{Ref(ParamRole.Residual)}{bias}, element by element{(spec.ResidualOutput is not null ? $", is stored in {Ref(ParamRole.ResidualOut)} (the residual stream for the next block)" : "")}; h is normalized. It is formed in registers in every pass (never re-read from memory){(spec.Element == ElementKind.Half ? " and kept in float; only the stored copy is rounded to Half" : "")}.</para>");
+            w.Line($"/// <para>h = {alpha}{Ref(ParamRole.Residual)}{bias}, element by element{(spec.ResidualOutput is not null ? $", is stored in {Ref(ParamRole.ResidualOut)} (the residual stream for the next block)" : "")}; h is normalized. Each pass forms h again in registers from the inputs (which the row's first pass brought into cache) rather than storing and reloading it; it is written once, in the last pass{(spec.Element == ElementKind.Half ? ", and kept in float: only the stored copy is rounded to Half" : "")}.</para>");
             if (spec.Alpha != 1d)
                 w.Line($"/// <para>α = {spec.Alpha.ToString("R", CultureInfo.InvariantCulture)}{(spec.AlphaSource.Length > 0 ? $" ({spec.AlphaSource.Replace("<", "&lt;")})" : "")}, a constant in the kernel (Wang et al. 2022, DeepNet).</para>");
         }
@@ -274,8 +274,8 @@ internal static class GpuEmitter
         var perRow = spec.Parameters.Where(p => p.Role is ParamRole.Residual or ParamRole.ResidualOut).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         var stats = spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         string views = $"<paramref name=\"{x}\"/>{string.Concat(perRow.Select(r => ", " + r))} and <paramref name=\"{y}\"/> hold a whole number of rows";
-        if (perColumn.Count > 0) views += $"; {string.Join(", ", perColumn)} hold one row";
-        if (stats.Count > 0) views += $"; {string.Join(" and ", stats)} hold one value per row ({(spec.Element == ElementKind.Double ? "double" : "float")}, saved as PyTorch saves them for the backward pass)";
+        if (perColumn.Count > 0) views += $"; {string.Join(", ", perColumn)} hold{(perColumn.Count == 1 ? "s" : "")} one row";
+        if (stats.Count > 0) views += $"; {string.Join(" and ", stats)} hold{(stats.Count == 1 ? "s" : "")} one value per row ({(spec.Element == ElementKind.Double ? "double" : "float")}, saved as PyTorch saves them for the backward pass)";
         string inPlace = $"<paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}";
         w.Line($"/// <para>Views: {views}; all belong to the stream's accelerator. {inPlace}. Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>");
         string kernel = spec.HasStaticShape
@@ -319,7 +319,7 @@ internal static class GpuEmitter
         ActivationKind.Relu => " act = ReLU.",
         ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf by Abramowitz &amp; Stegun 7.1.26 (within 1.5e-7), as the CPU kernel.",
         ActivationKind.GeluTanh => " act = GELU, tanh approximation, tanh(u) = 1 − 2/(e^(2u) + 1) as the CPU kernel.",
-        ActivationKind.Silu => " act = SiLU, x / (1 + e^−x).",
+        ActivationKind.Silu => " act = SiLU, v / (1 + e^−v).",
         _ => "",
     };
 
