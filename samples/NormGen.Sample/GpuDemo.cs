@@ -40,14 +40,14 @@ public static class GpuDemo
             accelerator.Synchronize();
             float[] cpu = new float[x.Length];
             Kernels.LayerNorm768(x, gamma, beta, cpu);
-            Console.WriteLine($"  LayerNorm768 on {Tokens} tokens: max |GPU − CPU| = {MaxAbsDifference(ys.GetAsArray1D(), cpu):E1}");
+            Console.WriteLine($"  LayerNorm768 on {Tokens} tokens: max |GPU − CPU| = {MaxAbsDifference(ys.GetAsArray1D(), cpu):0.0E+0}");
 
             // Residual RMSNorm, the residual stream updated in place (residualOut is the residual view itself).
             float[] cpuY = new float[x.Length], cpuStream = new float[x.Length];
             Kernels.AddRmsNorm768(x, residual, weight, cpuY, cpuStream);
             Kernels.AddRmsNorm768(accelerator, xs.View, residuals.View, weights.View, ys.View, residuals.View);
             accelerator.Synchronize();
-            Console.WriteLine($"  AddRmsNorm768 (h = x + residual in place, y = RMSNorm(h)·weight): max |GPU − CPU| = {MaxAbsDifference(ys.GetAsArray1D(), cpuY):E1} for y, {MaxAbsDifference(residuals.GetAsArray1D(), cpuStream):E1} for the residual stream");
+            Console.WriteLine($"  AddRmsNorm768 (h = x + residual in place, y = RMSNorm(h)·weight): max |GPU − CPU| = {MaxAbsDifference(ys.GetAsArray1D(), cpuY):0.0E+0} for y, {MaxAbsDifference(residuals.GetAsArray1D(), cpuStream):0.0E+0} for the residual stream");
         }
         Console.WriteLine();
     }
