@@ -53,30 +53,8 @@ public sealed class FusedTests(CpuAcceleratorFixture fixture, ITestOutputHelper 
     [InlineData("HalfAddRms", 1)]
     public void ManyRows(string name, int rowLength) => Check(FusedCases.Get(name), rowLength, 65537, inPlace: false, seed: 5);
 
-    private void Check(FusedCase c, int rowLength, int rows, bool inPlace, int seed)
-    {
-        FusedInputs io = FusedCases.Inputs(rowLength, rows, seed);
-        FusedOutputs cpu = c.Cpu(io);
-        FusedOutputs gpu = c.Gpu(Accelerator, io, inPlace);
-        FusedOutputs expected = FusedReference.Run(c.Spec, io);
-
-        void Compare(string what, double[]? e, double[]? cpuValues, double[]? gpuValues, double tolerance)
-        {
-            Assert.Equal(e is null, gpuValues is null);
-            if (e is null) return;
-            double versusReference = Reference.MaxError(e, gpuValues!);
-            double versusCpu = Reference.MaxError(cpuValues!, gpuValues!);
-            output.WriteLine($"{c.Name} n={rowLength} rows={rows}{(inPlace ? " in place" : "")} {what}: vs reference {versusReference:E2}, vs CPU {versusCpu:E2}");
-            Assert.True(versusReference < tolerance, $"{what} vs reference {versusReference}");
-            Assert.True(versusCpu < tolerance, $"{what} vs CPU {versusCpu}");
-        }
-
-        Compare("y", expected.Y, cpu.Y, gpu.Y, c.Tolerance);
-        // The residual stream is h itself: exact for float and double, rounded once for Half.
-        Compare("residualOut", expected.ResidualOut, cpu.ResidualOut, gpu.ResidualOut, c.ResidualOutTolerance);
-        Compare("mean", expected.Mean, cpu.Mean, gpu.Mean, c.Tolerance > 1e-4 ? 2e-5 : c.Tolerance);
-        Compare("rstd", expected.Rstd, cpu.Rstd, gpu.Rstd, c.Tolerance > 1e-4 ? 2e-5 : c.Tolerance);
-    }
+    private void Check(FusedCase c, int rowLength, int rows, bool inPlace, int seed) =>
+        FusedRunner.Check(Accelerator, c, rowLength, rows, inPlace, seed, output.WriteLine);
 
     /// <summary>A constant h gives exactly β after the residual add too (the shift is h's first element).</summary>
     [Fact]
