@@ -52,11 +52,19 @@ internal static class GpuEmitter
 
     /// <summary>
     /// Null when this emitter can write the GPU variant of the spec; otherwise what it lacks, for NG0022. The GPU
-    /// kernels cover every row kind (LayerNorm, RMSNorm, DeepNorm) with every row fusion; the tensor kinds run on the
-    /// CPU only so far.
+    /// kernels cover every row kind (LayerNorm, RMSNorm, DeepNorm) with every row fusion, and BatchNorm evaluation; the
+    /// other tensor kinds (and BatchNorm training) run on the CPU only so far.
     /// </summary>
-    internal static string? Supports(KernelSpec spec) =>
-        spec.IsRowKind ? null : $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
+    internal static string? Supports(KernelSpec spec)
+    {
+        if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
+        return spec.Kind == NormKind.BatchNorm
+            ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"
+            : $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
+    }
+
+    /// <summary>BatchNorm evaluation: running statistics folded into one multiply-add per element, on the GPU as on the CPU.</summary>
+    private static bool IsBatchNormEval(KernelSpec spec) => spec.Kind == NormKind.BatchNorm && !spec.Training;
 
     /// <summary><c>Ns.Type.Method.g.cs</c> becomes <c>Ns.Type.Method.Gpu.g.cs</c>.</summary>
     internal static string HintName(KernelSpec spec) =>
@@ -73,13 +81,15 @@ internal static class GpuEmitter
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
         foreach (TypeDeclSpec type in spec.ContainingTypes) w.Open("partial " + type.Keyword + " " + type.NameWithTypeParameters);
-        EmitOverloads(w, spec);
+        if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
+        else EmitOverloads(w, spec);
         foreach (TypeDeclSpec _ in spec.ContainingTypes) w.Close();
         if (spec.Namespace is not null) w.Close();
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        EmitKernelClass(w, spec);
+        if (IsBatchNormEval(spec)) EmitBatchNormKernelClass(w, spec);
+        else EmitKernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
         return w.ToString();
     }
@@ -697,5 +707,165 @@ internal static class GpuEmitter
             w.Line("return p * global::ILGPU.Interop.IntAsFloat((uint)(k1 + 127) << 23) * global::ILGPU.Interop.IntAsFloat((uint)(k2 + 127) << 23);");
             w.Close();
         }
+    }
+
+    // ---------------------------------------------------------------- BatchNorm evaluation
+
+    private static void EmitBatchNormOverloads(SourceWriter w, KernelSpec spec)
+    {
+        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
+        string accelerator = Unique(spec, "accelerator");
+        string stream = Unique(spec, "stream");
+        string spatial = Unique(spec, "spatial");
+        string channels = Unique(spec, "channels");
+        string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
+        string x = Id(ParamRole.Input), y = Id(ParamRole.Output), mean = Id(ParamRole.RunningMean);
+        var parameters = spec.Parameters.Select(p => View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
+        parameters.Add("int " + spatial);
+        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).ToList();
+        arguments.Add(spatial);
+        string parameterList = string.Join(", ", parameters);
+
+        void Documentation(bool onStream)
+        {
+            string affine = spec.Affine switch
+            {
+                AffineMode.None => "",
+                AffineMode.Scale => " · γ[c]",
+                _ => " · γ[c] + β[c]",
+            };
+            w.Line("/// <summary>");
+            w.Line($"/// Batch normalization (evaluation) of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
+            w.Line("/// </summary>");
+            w.Line("/// <remarks>");
+            w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε){affine}, ε = {CpuEmitterText.Float(spec.Epsilon)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>");
+            w.Line($"/// <para>Views: <paramref name=\"{spec.Input.Name}\"/> and <paramref name=\"{spec.Output.Name}\"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name=\"{spatial}\"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name=\"{spec.Parameter(ParamRole.RunningMean)!.Name}\"/>; every per-channel view has C elements. <paramref name=\"{spec.Output.Name}\"/> may be <paramref name=\"{spec.Input.Name}\"/> itself (in place). An empty batch enqueues nothing.</para>");
+            w.Line($"/// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / {spatial}) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic.{(spec.Element == ElementKind.Half ? " Half is computed in float and rounded once on store." : "")} Compiled once per accelerator, on first use, and cached.</para>");
+            w.Line("/// </remarks>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
+        }
+
+        Documentation(onStream: false);
+        w.Line(Generated);
+        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException(nameof({accelerator}));");
+        w.Line($"{spec.MethodName}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Close();
+        w.Line();
+
+        Documentation(onStream: true);
+        w.Line(Generated);
+        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException(nameof({stream}));");
+        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, nameof({spatial}));");
+        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", nameof({mean}));");
+        w.Line($"int {channels} = (int){mean}.Length;");
+        foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar))
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, nameof({CpuEmitter.Id(p.Name)}), \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
+        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException(nameof({spatial}), {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
+        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, nameof({x}));");
+        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({y}), \"the same as {spec.Input.Name}\");");
+        string k = GpuKernelClassName(spec);
+        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({x}), nameof({y}));");
+        w.Line($"if ({x}.Length == 0) return;");
+        var launchArgs = BatchNormViews(spec)
+            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
+            .ToList();
+        launchArgs.Add(spatial);
+        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        w.Close();
+    }
+
+    private static readonly (ParamRole Role, string Name)[] BatchNormRoles =
+    {
+        (ParamRole.Input, "x"),
+        (ParamRole.Gamma, "gamma"),
+        (ParamRole.Beta, "beta"),
+        (ParamRole.RunningMean, "runningMean"),
+        (ParamRole.RunningVar, "runningVar"),
+        (ParamRole.Output, "y"),
+    };
+
+    private static List<KernelView> BatchNormViews(KernelSpec spec)
+    {
+        var list = new List<KernelView>();
+        foreach ((ParamRole role, string name) in BatchNormRoles)
+            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
+        return list;
+    }
+
+    private static void EmitBatchNormKernelClass(SourceWriter w, KernelSpec spec)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        bool half = spec.Element == ElementKind.Half;
+        string one = c == "double" ? "1d" : "1f";
+        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        string load(string view, string index) => half ? $"(float){view}[{index}]" : $"{view}[{index}]";
+        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+        List<KernelView> views = BatchNormViews(spec);
+        string typeArgs = string.Join(", ", views.Select(v => View(v.Element)).Concat(new[] { "int" }));
+        string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
+        string kernelParamList = string.Join(", ", views.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { "int spatial" }));
+        string kernelArgList = string.Join(", ", views.Select(v => v.Name).Concat(new[] { "spatial" }));
+        const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
+
+        w.Line($"/// <summary>ILGPU kernel behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
+        w.Line(Generated);
+        w.Open($"file static class {GpuKernelClassName(spec)}");
+        w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        w.Line();
+        w.Line("/// <summary>The compiled launcher of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
+        w.Open("private sealed class Launchers");
+        w.Line($"public readonly global::System.Lazy<{launcherType}> Elements;");
+        w.Line("public readonly int MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, ElementKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
+        w.Line();
+        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
+        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+        w.Line();
+        w.Line("// Constrained calls: the views are not boxed.");
+        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
+        w.Line();
+        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
+        w.Line();
+        w.Line("/// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
+        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
+        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
+        w.Line("int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
+        w.Line("long blocks = (x.Length + group - 1) / group;");
+        w.Line("int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line($"l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the");
+        w.Line("/// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the");
+        w.Line("/// same thread, so y may be x.");
+        w.Line("/// </summary>");
+        w.Open($"private static void ElementKernel({kernelParamList})");
+        w.Line("int channels = (int)runningMean.Length;");
+        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+        w.Open("for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)");
+        w.Line("int c = (int)(i / spatial % channels);");
+        w.Line($"{c} rstd = {one} / {sqrt}({load("runningVar", "c")} + Epsilon);");
+        w.Line($"{c} s = {(spec.Gamma is not null ? $"rstd * {load("gamma", "c")}" : "rstd")};");
+        w.Line($"{c} t = {(spec.Beta is not null ? $"{load("beta", "c")} - {load("runningMean", "c")} * s" : $"-{load("runningMean", "c")} * s")};");
+        string expr = $"{load("x", "i")} * s + t";
+        w.Line($"y[i] = {(half ? $"(global::ILGPU.Half)({expr})" : expr)};");
+        w.Close();
+        w.Close();
+        w.Close();
     }
 }
