@@ -6,7 +6,9 @@ namespace NormGen.Sample;
 
 /// <summary>
 /// The kernels this sample uses. Each is a declaration only: the NormGen source generator writes the body, a
-/// SIMD kernel specialised for the row length, epsilon and affine given here.
+/// SIMD kernel specialised for the row length, epsilon and affine given here. Because this project references ILGPU,
+/// every one of them also gets GPU overloads (Accelerator or AcceleratorStream first, ArrayView&lt;T&gt; for the spans);
+/// GpuDemo.cs uses two of them.
 /// </summary>
 public static partial class Kernels
 {
@@ -21,6 +23,13 @@ public static partial class Kernels
     /// <summary>LayerNorm over the last axis of a tensor whose shape is known only at run time.</summary>
     [LayerNorm(Axes = 1)]
     public static partial void LayerNormLastAxis(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);
+
+    /// <summary>
+    /// The pre-norm residual step of a LLaMA-style block, fused: h = x + residual is stored in residualOut (the residual
+    /// stream for the next block; it may be residual itself) and y = RMSNorm(h)·weight, in one pass over memory.
+    /// </summary>
+    [RmsNorm(768, Epsilon = 1e-6f, Residual = true)]
+    public static partial void AddRmsNorm768(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight, Span<float> y, Span<float> residualOut);
 
     /// <summary>A wider LayerNorm (4096 features, LLaMA-7B's hidden size) for the timing section.</summary>
     [LayerNorm(4096)]

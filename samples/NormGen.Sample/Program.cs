@@ -4,8 +4,7 @@ using System.Text;
 namespace NormGen.Sample;
 
 /// <summary>
-/// A tour of NormGen: each section is one static method in its own file, so further sections (the GPU one, say) are a
-/// new file and one line here.
+/// A tour of NormGen: each section is one static method in its own file, so further sections are a new file and one line here.
 /// </summary>
 public static class Program
 {
@@ -21,5 +20,6 @@ public static class Program
         BlocksDemo.PreNorm();
         BlocksDemo.DeepNorm();
         TimingDemo.Run();
+        GpuDemo.Run();
     }
 }

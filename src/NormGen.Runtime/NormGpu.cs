@@ -60,6 +60,18 @@ public static class NormGpu
             throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same view for in-place use, or views that do not overlap.", outputName);
     }
 
+    /// <summary>
+    /// Throws if two output views share any memory, the same view included (y and residualOut are both written).
+    /// Views of different buffers never overlap.
+    /// </summary>
+    public static void NoOverlap(object? firstBuffer, long firstOffsetBytes, long firstBytes, object? secondBuffer, long secondOffsetBytes, long secondBytes, string firstName, string secondName)
+    {
+        if (firstBuffer is null || !ReferenceEquals(firstBuffer, secondBuffer) || firstBytes == 0 || secondBytes == 0) return;
+        long offset = secondOffsetBytes - firstOffsetBytes;
+        if (offset < firstBytes && -offset < secondBytes)
+            throw new ArgumentException($"'{secondName}' overlaps '{firstName}'; both are written, so they must be separate memory.", secondName);
+    }
+
     /// <summary>Threads per group for a warp-per-row launch: a multiple of the warp size, at most 256 and the device limit.</summary>
     public static int WarpPerRowGroupSize(int warpSize, int maxThreadsPerGroup)
     {

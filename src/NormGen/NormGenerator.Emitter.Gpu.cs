@@ -18,6 +18,9 @@ namespace NormGen.Generator;
 /// meet in shared memory). Both walk the rows with a grid-stride loop. Statistics mirror the CPU emitter: LayerNorm
 /// keeps the mean as the row's first element plus an offset and uses the corrected two-pass variance; RMSNorm one
 /// pass for the mean square; float arithmetic (double for double, float for Half, rounded once on store).
+/// The row fusions of the CPU emitter are all here: residual (+ bias, + residualOut) and DeepNorm's α, with
+/// h = α·x + residual (+ bias) formed in registers in every pass; zero-centred γ; the epilogue activation (arithmetic
+/// only, so every ILGPU backend compiles it); saved mean/rstd; float ↔ Half output.
 /// </remarks>
 internal static class GpuEmitter
 {
@@ -49,20 +52,19 @@ internal static class GpuEmitter
 
     /// <summary>
     /// Null when this emitter can write the GPU variant of the spec; otherwise what it lacks, for NG0022. The GPU
-    /// kernels cover the plain row normalizations; the fusions and the tensor kinds run on the CPU only so far.
+    /// kernels cover every row kind (LayerNorm, RMSNorm, DeepNorm) with every row fusion, and BatchNorm evaluation; the
+    /// other tensor kinds (and BatchNorm training) run on the CPU only so far.
     /// </summary>
     internal static string? Supports(KernelSpec spec)
     {
-        if (!spec.IsRowKind) return $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
-        if (spec.Kind == NormKind.DeepNorm) return "DeepNorm has no GPU kernel yet";
-        var missing = new List<string>();
-        if (spec.Residual) missing.Add("Residual");
-        if (spec.Activation != ActivationKind.None) missing.Add("Activation");
-        if (spec.SaveStatistics) missing.Add("SaveStatistics");
-        if (spec.ZeroCenteredGamma) missing.Add("ZeroCenteredGamma");
-        if (spec.OutputElement != spec.Element) missing.Add("an output element type other than the input's");
-        return missing.Count == 0 ? null : string.Join(", ", missing) + (missing.Count == 1 ? " is" : " are") + " not in the GPU kernels yet";
+        if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
+        return spec.Kind == NormKind.BatchNorm
+            ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"
+            : $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
     }
+
+    /// <summary>BatchNorm evaluation: running statistics folded into one multiply-add per element, on the GPU as on the CPU.</summary>
+    private static bool IsBatchNormEval(KernelSpec spec) => spec.Kind == NormKind.BatchNorm && !spec.Training;
 
     /// <summary><c>Ns.Type.Method.g.cs</c> becomes <c>Ns.Type.Method.Gpu.g.cs</c>.</summary>
     internal static string HintName(KernelSpec spec) =>
@@ -79,13 +81,15 @@ internal static class GpuEmitter
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
         foreach (TypeDeclSpec type in spec.ContainingTypes) w.Open("partial " + type.Keyword + " " + type.NameWithTypeParameters);
-        EmitOverloads(w, spec);
+        if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
+        else EmitOverloads(w, spec);
         foreach (TypeDeclSpec _ in spec.ContainingTypes) w.Close();
         if (spec.Namespace is not null) w.Close();
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        EmitKernelClass(w, spec);
+        if (IsBatchNormEval(spec)) EmitBatchNormKernelClass(w, spec);
+        else EmitKernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
         return w.ToString();
     }
@@ -94,8 +98,8 @@ internal static class GpuEmitter
 
     private static string Lit(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The element type of the public views: the user's element type (Half is <c>System.Half</c>).</summary>
-    private static string PublicElement(KernelSpec spec) => spec.Element switch
+    /// <summary>The element type of a public view: the user's element type (Half is <c>System.Half</c>).</summary>
+    private static string PublicElement(ElementKind e) => e switch
     {
         ElementKind.Double => "double",
         ElementKind.Half => "global::System.Half",
@@ -103,7 +107,7 @@ internal static class GpuEmitter
     };
 
     /// <summary>The element type the kernels see: ILGPU's own Half, whose conversions ILGPU lowers to hardware instructions.</summary>
-    private static string KernelElement(KernelSpec spec) => spec.Element switch
+    private static string KernelElement(ElementKind e) => e switch
     {
         ElementKind.Double => "double",
         ElementKind.Half => "global::ILGPU.Half",
@@ -125,32 +129,47 @@ internal static class GpuEmitter
         return name;
     }
 
-    /// <summary>The kernels' view parameters in order: x, [gamma], [beta], y.</summary>
-    private static List<string> ViewRoles(KernelSpec spec)
+    /// <summary>The kernels' view parameters in order, with the canonical names used inside the kernel class (as the CPU emitter's).</summary>
+    private static readonly (ParamRole Role, string Name)[] RowRoles =
     {
-        var list = new List<string> { "x" };
-        if (spec.Affine >= AffineMode.Scale) list.Add("gamma");
-        if (spec.Affine == AffineMode.ScaleAndBias) list.Add("beta");
-        list.Add("y");
+        (ParamRole.Input, "x"),
+        (ParamRole.Residual, "residual"),
+        (ParamRole.Bias, "bias"),
+        (ParamRole.Gamma, "gamma"),
+        (ParamRole.Beta, "beta"),
+        (ParamRole.Output, "y"),
+        (ParamRole.ResidualOut, "residualOut"),
+        (ParamRole.Mean, "meanOut"),
+        (ParamRole.Rstd, "rstdOut"),
+    };
+
+    private sealed record KernelView(ParamRole Role, string Name, ParameterSpec User)
+    {
+        public string Element => KernelElement(User.Element);
+    }
+
+    private static List<KernelView> KernelViews(KernelSpec spec)
+    {
+        var list = new List<KernelView>();
+        foreach ((ParamRole role, string name) in RowRoles)
+            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
         return list;
     }
 
-    private static string UserName(KernelSpec spec, string role) => role switch
-    {
-        "x" => spec.Input.Name,
-        "gamma" => spec.Gamma!.Name,
-        "beta" => spec.Beta!.Name,
-        _ => spec.Output.Name,
-    };
-
     private static string GpuKernelClassName(KernelSpec spec) => spec.KernelClassName + "Gpu";
+
+    private static string KindText(KernelSpec spec) => spec.Kind switch
+    {
+        NormKind.RmsNorm => "RMS normalization",
+        NormKind.DeepNorm => "DeepNorm (post-norm residual with α)",
+        _ => "Layer normalization",
+    };
 
     // ---------------------------------------------------------------- public overloads
 
     private static void EmitOverloads(SourceWriter w, KernelSpec spec)
     {
         string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
-        string t = PublicElement(spec);
         string? extra = ExtraRowLengthName(spec);
         string accelerator = Unique(spec, "accelerator");
         string stream = Unique(spec, "stream");
@@ -159,7 +178,7 @@ internal static class GpuEmitter
         var arguments = new List<string>();
         foreach (ParameterSpec p in spec.Parameters)
         {
-            parameters.Add(p.Role == ParamRole.RowLength ? "int " + CpuEmitter.Id(p.Name) : View(t) + " " + CpuEmitter.Id(p.Name));
+            parameters.Add(p.Role == ParamRole.RowLength ? "int " + CpuEmitter.Id(p.Name) : View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name));
             arguments.Add(CpuEmitter.Id(p.Name));
         }
         if (extra is not null)
@@ -184,7 +203,8 @@ internal static class GpuEmitter
         w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException(nameof({stream}));");
         string k = GpuKernelClassName(spec);
-        string x = CpuEmitter.Id(spec.Input.Name), y = CpuEmitter.Id(spec.Output.Name);
+        string x = CpuEmitter.Id(spec.Input.Name);
+        string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
         // Locals: a run-time row-length parameter may itself be called rowLength; any other user name is avoided.
         string rowLength = spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength");
         if (extra is not null) rowLength = extra;
@@ -196,17 +216,41 @@ internal static class GpuEmitter
         else
         {
             string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-                        w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, nameof({n}));");
+            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, nameof({n}));");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, nameof({x}));");
-        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({y}), \"the same as {spec.Input.Name}\");");
-        foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta))
-            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {rowLength}, nameof({CpuEmitter.Id(p.Name)}), \"one per normalized element\");");
-        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({x}), nameof({y}));");
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            string id = CpuEmitter.Id(p.Name);
+            switch (p.Role)
+            {
+                case ParamRole.Output or ParamRole.Residual or ParamRole.ResidualOut:
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, nameof({id}), \"the same as {spec.Input.Name}\");");
+                    break;
+                case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, nameof({id}), \"one per normalized element\");");
+                    break;
+                case ParamRole.Mean or ParamRole.Rstd:
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, nameof({id}), \"one per row\");");
+                    break;
+            }
+        }
+        // In place is allowed (y is x, residualOut is residual); shifted overlaps are not. The same rules as the CPU form.
+        string Nm(ParamRole role) => $"nameof({Id(role)})";
+        w.Line($"{k}.NoPartialOverlap({x}, {Id(ParamRole.Output)}, {Nm(ParamRole.Input)}, {Nm(ParamRole.Output)});");
+        if (spec.ResidualInput is not null)
+            w.Line($"{k}.NoPartialOverlap({Id(ParamRole.Residual)}, {Id(ParamRole.Output)}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.Output)});");
+        if (spec.ResidualOutput is not null)
+        {
+            w.Line($"{k}.NoPartialOverlap({x}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Input)}, {Nm(ParamRole.ResidualOut)});");
+            w.Line($"{k}.NoPartialOverlap({Id(ParamRole.Residual)}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.ResidualOut)});");
+            w.Line($"{k}.NoOverlap({Id(ParamRole.Output)}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Output)}, {Nm(ParamRole.ResidualOut)});");
+        }
         w.Line($"if ({rows} == 0) return;");
-        string cast = spec.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "";
-        var launchArgs = ViewRoles(spec).Select(r => CpuEmitter.Id(UserName(spec, r)) + cast).ToList();
+        var launchArgs = KernelViews(spec)
+            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
+            .ToList();
         if (!spec.HasStaticShape) launchArgs.Add(rowLength);
         launchArgs.Add(rows);
         w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
@@ -215,71 +259,99 @@ internal static class GpuEmitter
 
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec, string? extra, bool stream)
     {
-        string what = spec.Kind == NormKind.LayerNorm ? "Layer normalization" : "RMS normalization";
         string x = spec.Input.Name, y = spec.Output.Name;
+        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements (normalized shape [{string.Join(", ", spec.Shape)}])"
             : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
         string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
         w.Line("/// <summary>");
-        w.Line($"/// {what} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
+        w.Line($"/// {KindText(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {Formula(spec)}, ε = {CpuEmitterText.Float(spec.Epsilon)}.</para>");
+        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {Formula(spec)}, ε = {CpuEmitterText.Float(spec.Epsilon)}.{ActivationText(spec)}</para>");
+        if (spec.Residual)
+        {
+            string alpha = spec.Alpha != 1d ? "α·x + " : "x + ";
+            string bias = spec.ResidualBias ? $" + {Ref(ParamRole.Bias)}" : "";
+            w.Line($"/// <para>h = {alpha}{Ref(ParamRole.Residual)}{bias}, element by element{(spec.ResidualOutput is not null ? $", is stored in {Ref(ParamRole.ResidualOut)} (the residual stream for the next block)" : "")}; h is normalized. Each pass forms h again in registers from the inputs (which the row's first pass brought into cache) rather than storing and reloading it; it is written once, in the last pass{(spec.Element == ElementKind.Half ? ", and kept in float: only the stored copy is rounded to Half" : "")}.</para>");
+            if (spec.Alpha != 1d)
+                w.Line($"/// <para>α = {spec.Alpha.ToString("R", CultureInfo.InvariantCulture)}{(spec.AlphaSource.Length > 0 ? $" ({spec.AlphaSource.Replace("<", "&lt;")})" : "")}, a constant in the kernel (Wang et al. 2022, DeepNet).</para>");
+        }
         if (extra is not null)
             w.Line($"/// <para>The views are the tensors' dense, row-major elements; <paramref name=\"{extra}\"/> is the product of the last {Lit(spec.Axes)} axis length{(spec.Axes == 1 ? "" : "s")} (the normalized shape).</para>");
-        string paramsText = string.Join(" and ", spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta).Select(p => $"<paramref name=\"{p.Name}\"/>"));
-        w.Line($"/// <para>Views: <paramref name=\"{x}\"/> and <paramref name=\"{y}\"/> hold a whole number of rows{(paramsText.Length > 0 ? $"; {paramsText} hold one row" : "")}; all belong to the stream's accelerator. <paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place). Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>");
+        var perColumn = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
+        var perRow = spec.Parameters.Where(p => p.Role is ParamRole.Residual or ParamRole.ResidualOut).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
+        var stats = spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
+        string views = $"<paramref name=\"{x}\"/>{string.Concat(perRow.Select(r => ", " + r))} and <paramref name=\"{y}\"/> hold a whole number of rows";
+        if (perColumn.Count > 0) views += $"; {string.Join(", ", perColumn)} hold{(perColumn.Count == 1 ? "s" : "")} one row";
+        if (stats.Count > 0) views += $"; {string.Join(" and ", stats)} hold{(stats.Count == 1 ? "s" : "")} one value per row ({(spec.Element == ElementKind.Double ? "double" : "float")}, saved as PyTorch saves them for the backward pass)";
+        string inPlace = $"<paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}";
+        w.Line($"/// <para>Views: {views}; all belong to the stream's accelerator. {inPlace}. Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>");
         string kernel = spec.HasStaticShape
             ? spec.StaticRowLength <= WarpPerRowMaxLength
                 ? "one warp per row, several rows per group, warp-shuffle reductions"
                 : "one group per row, warp-shuffle reductions meeting in shared memory"
             : $"rows up to {Lit(WarpPerRowMaxLength)} elements: one warp per row, several rows per group; longer rows: one group per row with a shared-memory reduction";
-        string stats = spec.Kind == NormKind.LayerNorm
+        string statsText = spec.Centers
             ? "mean as first element plus offset, corrected two-pass variance"
             : "one pass for the mean square";
         string compute = spec.Element switch
         {
             ElementKind.Double => "double",
-            ElementKind.Half => "float (Half is widened on load and rounded once on store)",
+            ElementKind.Half => "float (Half is widened on load)",
             _ => "float",
         };
-        w.Line($"/// <para>Kernel: {kernel}; a grid-stride loop covers any row count. Statistics in {compute}: {stats}. Compiled once per accelerator, on first use, and cached.</para>");
+        string store = spec.OutputElement != spec.Element
+            ? $" The output is rounded once to {CpuEmitter.ElementName(spec.OutputElement)} on store."
+            : spec.Element == ElementKind.Half ? " The output is rounded once to Half on store." : "";
+        w.Line($"/// <para>Kernel: {kernel}; a grid-stride loop covers any row count. Statistics in {compute}: {statsText}.{store} Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
     private static string Formula(KernelSpec spec)
     {
-        string core = spec.Kind == NormKind.LayerNorm ? "y = (x − μ) / √(σ² + ε)" : "y = x / √(mean(x²) + ε)";
-        return spec.Affine switch
+        string v = spec.Residual ? "h" : "x";
+        string core = spec.Centers ? $"y = ({v} − μ) / √(σ² + ε)" : $"y = {v} / √(mean({v}²) + ε)";
+        string g = spec.ZeroCenteredGamma ? "(1 + γ)" : "γ";
+        core = spec.Affine switch
         {
             AffineMode.None => core,
-            AffineMode.Scale => core + " · γ",
-            _ => core + " · γ + β",
+            AffineMode.Scale => core + " · " + g,
+            _ => core + " · " + g + " + β",
         };
+        return spec.Activation == ActivationKind.None ? core : core.Replace("y = ", "y = act(") + ")";
     }
+
+    private static string ActivationText(KernelSpec spec) => spec.Activation switch
+    {
+        ActivationKind.Relu => " act = ReLU.",
+        ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf by Abramowitz &amp; Stegun 7.1.26 (within 1.5e-7), as the CPU kernel.",
+        ActivationKind.GeluTanh => " act = GELU, tanh approximation, tanh(u) = 1 − 2/(e^(2u) + 1) as the CPU kernel.",
+        ActivationKind.Silu => " act = SiLU, v / (1 + e^−v).",
+        _ => "",
+    };
 
     // ---------------------------------------------------------------- kernel class
 
     private static void EmitKernelClass(SourceWriter w, KernelSpec spec)
     {
         string c = CpuEmitter.ComputeName(spec);
-        string te = KernelElement(spec);
         string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
         bool warpKernel = !spec.HasStaticShape || spec.StaticRowLength <= WarpPerRowMaxLength;
         bool groupKernel = !spec.HasStaticShape || spec.StaticRowLength > WarpPerRowMaxLength;
-        List<string> views = ViewRoles(spec);
-        var kernelTypes = views.Select(_ => View(te)).ToList();
+        List<KernelView> views = KernelViews(spec);
+        var kernelTypes = views.Select(v => View(v.Element)).ToList();
         if (!spec.HasStaticShape) kernelTypes.Add("int");
         kernelTypes.Add("int");
         string typeArgs = string.Join(", ", kernelTypes);
         string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
-        var kernelParams = views.Select(v => $"{View(te)} {v}").ToList();
+        var kernelParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
         if (!spec.HasStaticShape) kernelParams.Add("int rowLength");
         kernelParams.Add("int rows");
         string kernelParamList = string.Join(", ", kernelParams);
-        var kernelArgs = views.ToList();
+        var kernelArgs = views.Select(v => v.Name).ToList();
         if (!spec.HasStaticShape) kernelArgs.Add("rowLength");
         kernelArgs.Add("rows");
         string kernelArgList = string.Join(", ", kernelArgs);
@@ -294,6 +366,12 @@ internal static class GpuEmitter
             w.Line();
         }
         w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        if (spec.Residual && spec.Alpha != 1d)
+        {
+            w.Line();
+            w.Line($"/// <summary>DeepNorm's α{(spec.AlphaSource.Length > 0 ? ": " + spec.AlphaSource.Replace("<", "&lt;") : "")}.</summary>");
+            w.Line($"private const {c} Alpha = {CpuEmitterText.Literal(spec.Alpha, c)};");
+        }
         w.Line();
 
         // ---- launcher cache
@@ -324,23 +402,27 @@ internal static class GpuEmitter
         w.Line();
 
         // ---- argument checks that need ILGPU's view interfaces (the runtime knows no ILGPU types)
-        string pv = View(PublicElement(spec));
-        w.Line("/// <summary>Throws if y overlaps x without being the same view (same buffer, same offset, same length).</summary>");
-        w.Line($"internal static void NoPartialOverlap({pv} x, {pv} y, string xName, string yName) =>");
-        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(x), OffsetInBytes(x), x.LengthInBytes, BufferOf(y), OffsetInBytes(y), y.LengthInBytes, xName, yName);");
+        const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
+        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
+        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
         w.Line();
+        if (spec.ResidualOutput is not null)
+        {
+            w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
+            w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+            w.Line("    global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+            w.Line();
+        }
         w.Line("// Constrained calls: the views are not boxed.");
-        w.Line("private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;");
+        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
         w.Line();
-        w.Line("private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;");
+        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
         w.Line();
 
         // ---- launch
-        var launchParams = views.Select(v => $"{View(te)} {v}").ToList();
-        if (!spec.HasStaticShape) launchParams.Add("int rowLength");
-        launchParams.Add("int rows");
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>");
-        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {string.Join(", ", launchParams)})");
+        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
         void EmitWarpLaunch()
         {
@@ -379,6 +461,7 @@ internal static class GpuEmitter
         }
         w.Line();
         EmitReductions(w, spec, groupKernel);
+        EmitActivation(w, spec);
         w.Close();
     }
 
@@ -387,17 +470,23 @@ internal static class GpuEmitter
     private static void EmitKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
     {
         string c = CpuEmitter.ComputeName(spec);
-        bool half = spec.Element == ElementKind.Half;
+        bool halfIn = spec.Element == ElementKind.Half;
         string n = spec.HasStaticShape ? "RowLength" : "rowLength";
         string zero = c == "double" ? "0d" : "0f";
         string one = c == "double" ? "1d" : "1f";
         string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
-        string load(string view, string index) => half ? $"(float){view}[{index}]" : $"{view}[{index}]";
-        string store(string expression) => half ? $"(global::ILGPU.Half)({expression})" : expression;
+        string load(string view, string index) => halfIn ? $"(float){view}[{index}]" : $"{view}[{index}]";
         string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
         string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
         string sum(string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
         string loop = $"for (int i = {first}; i < {n}; i += {step})";
+        bool residual = spec.Residual;
+        // The value normalized at element i: x, or h = α·x + residual (+ bias), formed in the same order as the CPU kernel's.
+        string value(string index, string column) => residual
+            ? $"{(spec.Alpha != 1d ? "Alpha * " : "")}{load("x", index)} + {load("residual", index)}{(spec.ResidualBias ? " + " + load("bias", column) : "")}"
+            : load("x", index);
+        string element(string index, string column) => residual ? $"({value(index, column)})" : value(index, column);
+        string v = residual ? "h" : "xi";
 
         if (groupPerRow)
         {
@@ -421,21 +510,26 @@ internal static class GpuEmitter
             w.Open("for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)");
         }
         w.Line($"long start = (long)row * {n};");
-        if (spec.Kind == NormKind.LayerNorm)
+        if (residual)
         {
-            w.Line("// Pass 1: the mean as shift + offset, shift the row's first element: x − shift is exact near the mean, so a");
+            w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed again in every pass from inputs the row's earlier passes");
+            w.Line("// brought into L1/L2, instead of a store and a reload; it reaches memory only once, in the last pass.");
+        }
+        if (spec.Centers)
+        {
+            w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {(residual ? "h" : "element")}: {v} − shift is exact near the mean, so a");
             w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
-            w.Line($"{c} shift = {load("x", "start")};");
+            w.Line($"{c} shift = {value("start", "0")};");
             w.Line($"{c} s = {zero};");
             w.Line(loop);
-            w.Line($"    s += {load("x", "start + i")} - shift;");
+            w.Line($"    s += {element("start + i", "i")} - shift;");
             w.Line($"{c} offset = {sum("s")} / {n};");
             w.Line();
             w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
             w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
             w.Line($"{c} q = {zero}, e = {zero};");
             w.Open(loop);
-            w.Line($"{c} d = {load("x", "start + i")} - shift - offset;");
+            w.Line($"{c} d = {element("start + i", "i")} - shift - offset;");
             w.Line("q += d * d;");
             w.Line("e += d;");
             w.Close();
@@ -445,32 +539,44 @@ internal static class GpuEmitter
             w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
             w.Line($"offset += sumDev / {n};");
             w.Line($"{c} rstd = {one} / {sqrt}(variance + Epsilon);");
-            w.Line();
-            w.Line("// Pass 3: normalise and apply the affine. Each element is read and written by the same thread, so y may be x.");
         }
         else
         {
             w.Line("// Pass 1: the mean square.");
             w.Line($"{c} q = {zero};");
             w.Open(loop);
-            w.Line($"{c} v = {load("x", "start + i")};");
+            w.Line($"{c} v = {value("start + i", "i")};");
             w.Line("q += v * v;");
             w.Close();
             w.Line($"{c} rstd = {one} / {sqrt}({sum("q")} / {n} + Epsilon);");
-            w.Line();
-            w.Line("// Pass 2: scale. Each element is read and written by the same thread, so y may be x.");
         }
-        string core = spec.Kind == NormKind.LayerNorm
-            ? $"({load("x", "start + i")} - shift - offset) * rstd"
-            : $"{load("x", "start + i")} * rstd";
+        if (spec.SaveStatistics)
+        {
+            w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
+            w.Open("");
+            if (spec.MeanOutput is not null) w.Line("meanOut[row] = shift + offset;");
+            w.Line("rstdOut[row] = rstd;");
+            w.Close();
+        }
+        w.Line();
+        w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? ", apply the affine" : "")}{(spec.Activation != ActivationKind.None ? ", the activation" : "")}{(spec.ResidualOutput is not null ? ", store h" : "")}. Each element is read and written by the same");
+        w.Line($"// thread, so y may be x{(spec.ResidualOutput is not null ? " and residualOut may be residual" : "")}.");
+        string core = spec.Centers ? $"({v} - shift - offset) * rstd" : $"{v} * rstd";
+        string gamma = spec.ZeroCenteredGamma ? $"({one} + {load("gamma", "i")})" : load("gamma", "i");
         string expr = spec.Affine switch
         {
             AffineMode.None => core,
-            AffineMode.Scale => $"{core} * {load("gamma", "i")}",
-            _ => $"{core} * {load("gamma", "i")} + {load("beta", "i")}",
+            AffineMode.Scale => $"{core} * {gamma}",
+            _ => $"{core} * {gamma} + {load("beta", "i")}",
         };
-        w.Line(loop);
-        w.Line($"    y[start + i] = {store(expr)};");
+        if (spec.Activation != ActivationKind.None) expr = $"Activate({expr})";
+        string storeY = spec.OutputElement == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr;
+        w.Open(loop);
+        w.Line($"{c} {v} = {value("start + i", "i")};");
+        if (spec.ResidualOutput is not null)
+            w.Line($"residualOut[start + i] = {(halfIn ? "(global::ILGPU.Half)h" : "h")};");
+        w.Line($"y[start + i] = {storeY};");
+        w.Close();
         w.Close();
         w.Close();
     }
@@ -506,6 +612,260 @@ internal static class GpuEmitter
         w.Line("total = WarpSum(total);");
         w.Line("global::ILGPU.Group.Barrier();");
         w.Line("return total;");
+        w.Close();
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    /// <summary>
+    /// The epilogue activation as a private method of the kernel class, with the CPU kernel's formulas. Nothing but
+    /// arithmetic, comparisons and a bit cast: ILGPU lowers <c>MathF.Exp</c> only through libdevice or ILGPU.Algorithms,
+    /// so e^v is computed here (Cody–Waite reduction, Taylor polynomial), which every backend compiles.
+    /// </summary>
+    private static void EmitActivation(SourceWriter w, KernelSpec spec)
+    {
+        if (spec.Activation == ActivationKind.None) return;
+        bool dbl = spec.Element == ElementKind.Double;
+        string c = dbl ? "double" : "float";
+        string f = dbl ? "" : "f";
+        string L(double value) => dbl ? CpuEmitterText.Literal(value, "double") : CpuEmitterText.Float((float)value) + "f";
+        w.Line();
+        switch (spec.Activation)
+        {
+            case ActivationKind.Relu:
+                w.Line("/// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>");
+                w.Line($"private static {c} Activate({c} v) => v > 0{f} || {c}.IsNaN(v) ? v : 0{f};");
+                return;
+            case ActivationKind.Gelu:
+                w.Line("/// <summary>");
+                w.Line("/// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):");
+                w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
+                w.Line("/// </summary>");
+                w.Open($"private static {c} Activate({c} v)");
+                w.Line($"{c} z = v * {L(0.70710678118654752440)};");
+                w.Line($"{c} a = z < 0{f} ? -z : z;");
+                w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
+                w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
+                w.Line($"{c} erf = 1{f} - poly * Exp(-(a * a));");
+                w.Line("if (z < 0" + f + ") erf = -erf;");
+                w.Line($"return 0.5{f} * v * (1{f} + erf);");
+                w.Close();
+                break;
+            case ActivationKind.GeluTanh:
+                w.Line("/// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>");
+                w.Open($"private static {c} Activate({c} v)");
+                w.Line($"{c} u = {L(0.79788456080286535588)} * (v + {L(0.044715)} * v * v * v);");
+                w.Line($"{c} tanh = 1{f} - 2{f} / (Exp(u + u) + 1{f});");
+                w.Line($"return 0.5{f} * v * (1{f} + tanh);");
+                w.Close();
+                break;
+            case ActivationKind.Silu:
+                w.Line("/// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>");
+                w.Line($"private static {c} Activate({c} v) => v / (1{f} + Exp(-v));");
+                break;
+        }
+        w.Line();
+        EmitExp(w, dbl);
+    }
+
+    private static void EmitExp(SourceWriter w, bool dbl)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// e^v from arithmetic alone: k = round(v/ln 2), r = v − k·ln 2 in two parts (Cody–Waite, exact for the k that");
+        w.Line($"/// occur), e^r by its Taylor polynomial on |r| ≤ ln 2 / 2 (degree {(dbl ? "13" : "7")}: truncation under half an ulp), times 2^k built in");
+        w.Line("/// two exponent-field halves so that neither overflows. NaN stays NaN; beyond the range, ∞ or 0.");
+        w.Line("/// </summary>");
+        if (dbl)
+        {
+            w.Open("private static double Exp(double v)");
+            w.Line("if (double.IsNaN(v)) return v;");
+            w.Line("if (v > 709.782712893384) return double.PositiveInfinity;");
+            w.Line("if (v < -745.2) return 0d;");
+            w.Line("double t = v * 1.4426950408889634;");
+            w.Line("int k = (int)(t + (t >= 0d ? 0.5 : -0.5));");
+            w.Line("double r = v - k * 0.69314718036912382 - k * 1.9082149292705877E-10;");
+            var terms = Enumerable.Range(1, 13).Select(i => 1.0 / Enumerable.Range(1, i).Aggregate(1.0, (a, b) => a * b)).ToArray();
+            string poly = "1d";
+            for (int i = terms.Length - 1; i >= 0; i--)
+                poly = i == terms.Length - 1 ? CpuEmitterText.Literal(terms[i], "double") : $"{CpuEmitterText.Literal(terms[i], "double")} + r * ({poly})";
+            w.Line($"double p = 1d + r * ({poly});");
+            w.Line("int k1 = k / 2, k2 = k - k1;");
+            w.Line("return p * global::ILGPU.Interop.IntAsFloat((ulong)(k1 + 1023) << 52) * global::ILGPU.Interop.IntAsFloat((ulong)(k2 + 1023) << 52);");
+            w.Close();
+        }
+        else
+        {
+            w.Open("private static float Exp(float v)");
+            w.Line("if (float.IsNaN(v)) return v;");
+            w.Line("if (v > 88.72284f) return float.PositiveInfinity;");
+            w.Line("if (v < -103.97208f) return 0f;");
+            w.Line("float t = v * 1.442695f;");
+            w.Line("int k = (int)(t + (t >= 0f ? 0.5f : -0.5f));");
+            w.Line("float r = v - k * 0.693145752f - k * 1.42860677E-06f;");
+            w.Line("float p = 1f + r * (1f + r * (0.5f + r * (0.16666667f + r * (0.041666668f + r * (0.008333334f + r * (0.0013888889f + r * 0.0001984127f))))));");
+            w.Line("int k1 = k / 2, k2 = k - k1;");
+            w.Line("return p * global::ILGPU.Interop.IntAsFloat((uint)(k1 + 127) << 23) * global::ILGPU.Interop.IntAsFloat((uint)(k2 + 127) << 23);");
+            w.Close();
+        }
+    }
+
+    // ---------------------------------------------------------------- BatchNorm evaluation
+
+    private static void EmitBatchNormOverloads(SourceWriter w, KernelSpec spec)
+    {
+        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
+        string accelerator = Unique(spec, "accelerator");
+        string stream = Unique(spec, "stream");
+        string spatial = Unique(spec, "spatial");
+        string channels = Unique(spec, "channels");
+        string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
+        string x = Id(ParamRole.Input), y = Id(ParamRole.Output), mean = Id(ParamRole.RunningMean);
+        var parameters = spec.Parameters.Select(p => View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
+        parameters.Add("int " + spatial);
+        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).ToList();
+        arguments.Add(spatial);
+        string parameterList = string.Join(", ", parameters);
+
+        void Documentation(bool onStream)
+        {
+            string affine = spec.Affine switch
+            {
+                AffineMode.None => "",
+                AffineMode.Scale => " · γ[c]",
+                _ => " · γ[c] + β[c]",
+            };
+            w.Line("/// <summary>");
+            w.Line($"/// Batch normalization (evaluation) of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
+            w.Line("/// </summary>");
+            w.Line("/// <remarks>");
+            w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε){affine}, ε = {CpuEmitterText.Float(spec.Epsilon)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>");
+            w.Line($"/// <para>Views: <paramref name=\"{spec.Input.Name}\"/> and <paramref name=\"{spec.Output.Name}\"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name=\"{spatial}\"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name=\"{spec.Parameter(ParamRole.RunningMean)!.Name}\"/>; every per-channel view has C elements. <paramref name=\"{spec.Output.Name}\"/> may be <paramref name=\"{spec.Input.Name}\"/> itself (in place). An empty batch enqueues nothing.</para>");
+            w.Line($"/// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / {spatial}) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic.{(spec.Element == ElementKind.Half ? " Half is computed in float and rounded once on store." : "")} Compiled once per accelerator, on first use, and cached.</para>");
+            w.Line("/// </remarks>");
+            w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
+        }
+
+        Documentation(onStream: false);
+        w.Line(Generated);
+        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException(nameof({accelerator}));");
+        w.Line($"{spec.MethodName}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Close();
+        w.Line();
+
+        Documentation(onStream: true);
+        w.Line(Generated);
+        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException(nameof({stream}));");
+        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, nameof({spatial}));");
+        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", nameof({mean}));");
+        w.Line($"int {channels} = (int){mean}.Length;");
+        foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar))
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, nameof({CpuEmitter.Id(p.Name)}), \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
+        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException(nameof({spatial}), {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
+        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, nameof({x}));");
+        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({y}), \"the same as {spec.Input.Name}\");");
+        string k = GpuKernelClassName(spec);
+        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({x}), nameof({y}));");
+        w.Line($"if ({x}.Length == 0) return;");
+        var launchArgs = BatchNormViews(spec)
+            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
+            .ToList();
+        launchArgs.Add(spatial);
+        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        w.Close();
+    }
+
+    private static readonly (ParamRole Role, string Name)[] BatchNormRoles =
+    {
+        (ParamRole.Input, "x"),
+        (ParamRole.Gamma, "gamma"),
+        (ParamRole.Beta, "beta"),
+        (ParamRole.RunningMean, "runningMean"),
+        (ParamRole.RunningVar, "runningVar"),
+        (ParamRole.Output, "y"),
+    };
+
+    private static List<KernelView> BatchNormViews(KernelSpec spec)
+    {
+        var list = new List<KernelView>();
+        foreach ((ParamRole role, string name) in BatchNormRoles)
+            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
+        return list;
+    }
+
+    private static void EmitBatchNormKernelClass(SourceWriter w, KernelSpec spec)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        bool half = spec.Element == ElementKind.Half;
+        string one = c == "double" ? "1d" : "1f";
+        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        string load(string view, string index) => half ? $"(float){view}[{index}]" : $"{view}[{index}]";
+        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+        List<KernelView> views = BatchNormViews(spec);
+        string typeArgs = string.Join(", ", views.Select(v => View(v.Element)).Concat(new[] { "int" }));
+        string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
+        string kernelParamList = string.Join(", ", views.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { "int spatial" }));
+        string kernelArgList = string.Join(", ", views.Select(v => v.Name).Concat(new[] { "spatial" }));
+        const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
+
+        w.Line($"/// <summary>ILGPU kernel behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
+        w.Line(Generated);
+        w.Open($"file static class {GpuKernelClassName(spec)}");
+        w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        w.Line();
+        w.Line("/// <summary>The compiled launcher of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
+        w.Open("private sealed class Launchers");
+        w.Line($"public readonly global::System.Lazy<{launcherType}> Elements;");
+        w.Line("public readonly int MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, ElementKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
+        w.Line();
+        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
+        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+        w.Line();
+        w.Line("// Constrained calls: the views are not boxed.");
+        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
+        w.Line();
+        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
+        w.Line();
+        w.Line("/// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
+        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
+        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
+        w.Line("int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
+        w.Line("long blocks = (x.Length + group - 1) / group;");
+        w.Line("int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line($"l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the");
+        w.Line("/// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the");
+        w.Line("/// same thread, so y may be x.");
+        w.Line("/// </summary>");
+        w.Open($"private static void ElementKernel({kernelParamList})");
+        w.Line("int channels = (int)runningMean.Length;");
+        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+        w.Open("for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)");
+        w.Line("int c = (int)(i / spatial % channels);");
+        w.Line($"{c} rstd = {one} / {sqrt}({load("runningVar", "c")} + Epsilon);");
+        w.Line($"{c} s = {(spec.Gamma is not null ? $"rstd * {load("gamma", "c")}" : "rstd")};");
+        w.Line($"{c} t = {(spec.Beta is not null ? $"{load("beta", "c")} - {load("runningMean", "c")} * s" : $"-{load("runningMean", "c")} * s")};");
+        string expr = $"{load("x", "i")} * s + t";
+        w.Line($"y[i] = {(half ? $"(global::ILGPU.Half)({expr})" : expr)};");
+        w.Close();
+        w.Close();
         w.Close();
     }
 }

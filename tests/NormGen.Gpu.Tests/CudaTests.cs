@@ -100,4 +100,28 @@ public sealed class CudaTests(CudaFixture fixture, ITestOutputHelper output) : I
         var e = Runner.Run(cuda, Cases.HalfCase(name), x, Array.ConvertAll(gf, v => (System.Half)v), Array.ConvertAll(bf, v => (System.Half)v), rowLength, inPlace: false, Reference.Widen);
         Assert.True(e.VersusReference < 2e-3 && e.VersusCpu < 2e-3, $"{e.VersusReference} {e.VersusCpu}");
     }
+
+    /// <summary>Every fused variant at sizes the CPU accelerator cannot afford; the residual stream in place for the residual forms.</summary>
+    [SkippableTheory]
+    [InlineData("AddRms", 4096, 4096)]
+    [InlineData("AddRms", 17, 70000)]
+    [InlineData("AddRms4096", 4096, 2048)]
+    [InlineData("SkipLn", 768, 8192)]
+    [InlineData("SkipLn", 16384, 64)]
+    [InlineData("Deep", 1024, 4096)]
+    [InlineData("DeepDouble", 4099, 300)]
+    [InlineData("LnRelu", 1000, 2000)]
+    [InlineData("LnGelu", 1000, 2000)]
+    [InlineData("LnGeluTanh", 1025, 2000)]
+    [InlineData("RmsSilu", 8192, 256)]
+    [InlineData("LnGeluHalfOut", 768, 8192)]
+    [InlineData("HalfAddRms", 4096, 1024)]
+    [InlineData("GemmaRms", 2048, 2048)]
+    [InlineData("LnZcStats", 3, 100000)]
+    public void Fused(string name, int rowLength, int rows)
+    {
+        Accelerator cuda = Cuda;
+        FusedCase c = FusedCases.Get(name);
+        FusedRunner.Check(cuda, c, rowLength, rows, inPlace: c.Spec.HasResidualOut, seed: 3, output.WriteLine);
+    }
 }

@@ -48,6 +48,50 @@ public sealed class GeneratorTests
         }
         """;
 
+    private const string FusedSource = """
+        using System;
+        using System.Numerics.Tensors;
+        using NormGen;
+
+        namespace Sample.Gpu;
+
+        public static partial class Blocks
+        {
+            [RmsNorm(4096, Epsilon = 1e-6f, Residual = true)]
+            public static partial void AddRms(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight, Span<float> y, Span<float> residualOut);
+
+            [DeepNorm(1024, Architecture = DeepNetArchitecture.EncoderOnly, Layers = 24)]
+            public static partial void Deep(ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+
+            [LayerNorm(768, Activation = Activation.Gelu, SaveStatistics = true)]
+            public static partial void LnGelu(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<Half> y, Span<float> mean, Span<float> rstd);
+
+            [RmsNorm(2048, ZeroCenteredGamma = true)]
+            public static partial void GemmaRms(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
+
+            [LayerNorm(Residual = true, ResidualBias = true)]
+            public static partial void SkipLn(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> residual, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> residualOut);
+
+            [RmsNorm(Axes = 1, Residual = true, SaveStatistics = true, Activation = Activation.Silu)]
+            public static partial void HalfAddRms(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> residual, ReadOnlySpan<Half> weight, TensorSpan<float> y, Span<Half> residualOut, Span<float> rstd);
+
+            [DeepNorm(Alpha = 2.5f, Activation = Activation.GeluTanh)]
+            public static partial void DeepDouble(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> sublayer, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
+
+            [LayerNorm(13, Activation = Activation.Relu, ZeroCenteredGamma = true, Affine = Affine.Scale)]
+            public static partial void Ln13(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y);
+
+            [InstanceNorm]
+            public static partial void Inorm(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+
+            [BatchNorm]
+            public static partial void BnEval(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, TensorSpan<float> y);
+
+            [BatchNorm(Training = true)]
+            public static partial void BnTrain(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y);
+        }
+        """;
+
     private static IIncrementalGenerator CreateGenerator()
     {
         string path = typeof(GeneratorTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NormGenGeneratorPath").Value!;
@@ -118,6 +162,42 @@ public sealed class GeneratorTests
         IMethodSymbol rms = kernels.GetMembers("Rms").OfType<IMethodSymbol>().Single(m => m.Parameters[0].Type.Name == "Accelerator");
         Assert.Equal(Accessibility.Internal, rms.DeclaredAccessibility);
         Assert.Equal("accelerator, in, weight, out, n", string.Join(", ", rms.Parameters.Select(p => p.Name)));
+    }
+
+    /// <summary>
+    /// The fused-kernels issue's row declarations and BatchNorm evaluation all get GPU overloads; only the other tensor
+    /// kinds and BatchNorm training report NG0022.
+    /// </summary>
+    [Fact]
+    public void EveryRowFusionGetsGpuOverloadsAndOnlyTensorKindsReportNG0022()
+    {
+        var (driver, output, diagnostics) = Run(Compile(withIlgpu: true, FusedSource));
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        string[] messages = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.Id + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, messages.Length);
+        Assert.StartsWith("NG0022: The project references ILGPU, but no GPU overload of 'Inorm' is generated: [InstanceNorm] has no GPU kernel yet.", messages[0]);
+        Assert.StartsWith("NG0022: The project references ILGPU, but no GPU overload of 'BnTrain' is generated: [BatchNorm(Training = true)] has no GPU kernel yet", messages[1]);
+        string[] gpuHints = result.GeneratedSources.Select(s => s.HintName).Where(h => h.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(9, gpuHints.Length);
+        Assert.DoesNotContain(gpuHints, h => h.Contains("Inorm", StringComparison.Ordinal) || h.Contains("BnTrain", StringComparison.Ordinal));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)));
+
+        // Views mirror the span parameters' element types: statistics float, y Half or float as declared.
+        INamedTypeSymbol blocks = output.GetTypeByMetadataName("Sample.Gpu.Blocks")!;
+        string Signature(string method) => string.Join(", ", blocks.GetMembers(method).OfType<IMethodSymbol>()
+            .Single(m => m.Parameters[0].Type.Name == "Accelerator").Parameters.Select(p => p.Type.ToDisplayString() + " " + p.Name));
+        Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<float> x, ILGPU.ArrayView<float> gamma, ILGPU.ArrayView<float> beta, ILGPU.ArrayView<System.Half> y, ILGPU.ArrayView<float> mean, ILGPU.ArrayView<float> rstd",
+            Signature("LnGelu"));
+        Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<System.Half> x, ILGPU.ArrayView<System.Half> residual, ILGPU.ArrayView<System.Half> weight, ILGPU.ArrayView<float> y, ILGPU.ArrayView<System.Half> residualOut, ILGPU.ArrayView<float> rstd, int rowLength",
+            Signature("HalfAddRms"));
+        Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<float> x, int rowLength, ILGPU.ArrayView<float> residual, ILGPU.ArrayView<float> bias, ILGPU.ArrayView<float> gamma, ILGPU.ArrayView<float> beta, ILGPU.ArrayView<float> y, ILGPU.ArrayView<float> residualOut",
+            Signature("SkipLn"));
+        Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<float> x, ILGPU.ArrayView<float> gamma, ILGPU.ArrayView<float> beta, ILGPU.ArrayView<float> runningMean, ILGPU.ArrayView<float> runningVar, ILGPU.ArrayView<float> y, int spatial",
+            Signature("BnEval"));
+        // α is a constant in the kernel, shown in the remarks.
+        string deep = result.GeneratedSources.Single(s => s.HintName.EndsWith("Blocks.Deep.Gpu.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("private const float Alpha = 2.63214", deep, StringComparison.Ordinal);
+        Assert.Contains("Alpha * x[start + i] + residual[start + i]", deep, StringComparison.Ordinal);
     }
 
     [Fact]

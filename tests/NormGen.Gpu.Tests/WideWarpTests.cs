@@ -45,4 +45,14 @@ public sealed class WideWarpTests(WideWarpFixture fixture) : IClassFixture<WideW
         var e = Runner.Run(fixture.Accelerator, Cases.FloatCase(name), x, g, b, rowLength, inPlace: false, Reference.Widen);
         Assert.True(e.VersusReference < 2e-5 && e.VersusCpu < 2e-5, $"{e.VersusReference} {e.VersusCpu}");
     }
+
+    /// <summary>Fused variants with 16-lane warps and groups of 8+ warps: the statistics written by the group's first thread, the residual stream in place.</summary>
+    [Theory]
+    [InlineData("AddRms", 4099, 3, true)]
+    [InlineData("SkipLn", 1025, 3, false)]
+    [InlineData("HalfAddRms", 17, 40, true)]
+    [InlineData("LnZcStats", 4099, 2, false)]
+    [InlineData("LnGeluHalfOut", 768, 5, false)]
+    public void FusedMatchesCpuAndReference(string name, int rowLength, int rows, bool inPlace) =>
+        FusedRunner.Check(fixture.Accelerator, FusedCases.Get(name), rowLength, rows, inPlace, seed: 21, _ => { });
 }
