@@ -79,12 +79,10 @@ internal static class GpuEmitter
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS1591 // the user's declaration carries the public documentation");
         w.Line();
-        if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        foreach (TypeDeclSpec type in spec.ContainingTypes) w.Open("partial " + type.Keyword + " " + type.NameWithTypeParameters);
+        CpuEmitter.OpenUserType(w, spec);
         if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
         else EmitOverloads(w, spec);
-        foreach (TypeDeclSpec _ in spec.ContainingTypes) w.Close();
-        if (spec.Namespace is not null) w.Close();
+        CpuEmitter.CloseUserType(w, spec);
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
