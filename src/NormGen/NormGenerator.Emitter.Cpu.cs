@@ -231,7 +231,7 @@ internal static class CpuEmitter
         var perColumn = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         w.Line($"/// <para>Lengths: <paramref name=\"{x}\"/> and <paramref name=\"{y}\"/> hold a whole number of rows{(perColumn.Count > 0 ? $"; {string.Join(", ", perColumn)} hold one row" : "")}{(spec.SaveStatistics ? $"; {string.Join(" and ", spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>"))} hold one value per row (saved as PyTorch saves them for the backward pass)" : "")}. <paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}. Zero rows do nothing.</para>");
         if (spec.Centers)
-            w.Line("/// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>");
+            w.Line("/// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>");
         else
             w.Line("/// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>");
         string compute = "";
@@ -661,8 +661,8 @@ internal static class CpuEmitter
 
         if (spec.Centers)
         {
-            w.Line($"{c} offset = {V}.Sum((s0 + s1) + (s2 + s3)) * {inv};                  // mean − shift");
-            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};              // mean of d²");
+            w.Line($"{c} offset = {V}.Sum((s0 + s1) + (s2 + s3)) * {inv}; // mean − shift");
+            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv}; // mean of d²");
             w.Line($"{c} center = shift, variance;");
             w.Line("// Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that");
             w.Line("// subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first");

@@ -16,7 +16,8 @@ namespace NormGen.Generator;
 /// Kernels: rows up to <see cref="WarpPerRowMaxLength"/> elements are normalized by one warp each (several rows per
 /// group, warp-shuffle reductions, no barriers); longer rows by one group each (warp shuffles, then the per-warp sums
 /// meet in shared memory). Both walk the rows with a grid-stride loop. Statistics mirror the CPU emitter: LayerNorm
-/// keeps the mean as the row's first element plus an offset and uses the corrected two-pass variance; RMSNorm one
+/// keeps the mean as the row's first element plus an offset and uses the corrected two-pass variance (the CPU kernels
+/// take one pass when the first vector's mean is close enough to the row's, the GPU kernels always two); RMSNorm one
 /// pass for the mean square; float arithmetic (double for double, float for Half, rounded once on store).
 /// The row fusions of the CPU emitter are all here: residual (+ bias, + residualOut) and DeepNorm's α, with
 /// h = α·x + residual (+ bias) formed in registers in every pass; zero-centred γ; the epilogue activation (arithmetic

@@ -18,7 +18,7 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: exact two-pass over the row while it sits in cache. The mean is summed as deviations from the row's first element; the second pass takes deviations from it and their sum corrects both the variance and the mean (corrected two-pass, Chan, Golub &amp; LeVeque), so the mean's rounding error never reaches x − μ. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
+        /// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
@@ -133,8 +133,8 @@ namespace Grid
                 s3 += d3;
                 q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;                  // mean − shift
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;              // mean of d²
+            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -235,8 +235,8 @@ namespace Grid
                 s3 += d3;
                 q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;                  // mean − shift
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;              // mean of d²
+            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -337,8 +337,8 @@ namespace Grid
                 s3 += d3;
                 q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength;                  // mean − shift
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;              // mean of d²
+            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
