@@ -109,6 +109,8 @@ public static class Program
             Check($"{k.Name} NaN poisons only its row", () => ns.All(n => NaNRow(k, n)));
         }
 
+        TensorChecks.Run(Check);
+
         // Streaming (non-temporal) stores: the same results, bitwise, on this ISA's vector width.
         Check("streaming stores equal cached stores (LnF, AddRmsF, n = 1..70, 1000, 4099)", () => lengths.Where(n => n != 127 && n != 128 && n != 129 && n != 768).All(StreamingMatches));
 
