@@ -206,7 +206,7 @@ internal static class TensorEmitter
         string half = spec.Element == ElementKind.Half
             ? " Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store."
             : "";
-        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.{half}");
+        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. {(spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm ? "Large tensors spread their (sample, group) blocks over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; a block's result does not depend on the thread." : "Runs on the calling thread.")}{half}");
 
         w.Line("/// <summary>");
         w.Line("/// " + summary);
@@ -457,6 +457,37 @@ internal static class TensorEmitter
                 break;
 
             case NormKind.GroupNorm or NormKind.InstanceNorm:
+            {
+                // Groups are independent contiguous blocks: large tensors spread them over the pool (same code per
+                // group whichever thread runs it, so results do not depend on the thread count).
+                string groupsExpr = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
+                var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output).ToList();
+                string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+                w.Line($"int blocks = batch * {groupsExpr};");
+                w.Line($"int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / {groupsExpr} * spatial);");
+                w.Line("if (threads == 1)");
+                w.Line($"    GroupBlocks(0, blocks, {spanArgs}, channels, spatial);");
+                w.Line("else");
+                w.Line($"    global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
+                w.Close();
+                w.Line();
+                w.Line("/// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>");
+                w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
+                w.Line("private readonly int _channels, _spatial;");
+                w.Line();
+                w.Line("public Block(int channels, int spatial)");
+                w.Line("{");
+                w.Line("    _channels = channels;");
+                w.Line("    _spatial = spatial;");
+                w.Line("}");
+                w.Line();
+                w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
+                w.Line($"    => GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial);");
+                w.Close();
+                w.Line();
+                w.Line("/// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>");
+                string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role == ParamRole.Output ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
+                w.Open($"private static void GroupBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
                 w.Line(spec.Kind == NormKind.GroupNorm
                     ? "const int groups = Groups;"
                     : "int groups = channels; // instance norm: one group per channel");
@@ -466,35 +497,35 @@ internal static class TensorEmitter
                     {T} count = ({T})groupLength;
                     ref {T} x0 = ref MemoryMarshal.GetReference(x);
                     ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    for (int n = 0; n < batch; n++)
+                    for (int block = firstBlock; block < firstBlock + blockCount; block++)
                     {
-                        for (int g = 0; g < groups; g++)
+                        int n = block / groups, g = block % groups;
+
+                        // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+                        nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                        ref {T} xg = ref Unsafe.Add(ref x0, start);
+
+                        // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
+                        {T} shift = xg;
+                        {T} offset = SumShifted(ref xg, groupLength, shift) / count;
+
+                        // Pass 2: corrected two-pass variance (biased).
+                        SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
+                        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                        offset += sumDev / count;
+                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
+
+                        // Pass 3: normalize each channel of the group with its own γ and β.
+                        for (int j = 0; j < perGroup; j++)
                         {
-                            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                            ref {T} xg = ref Unsafe.Add(ref x0, start);
-
-                            // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                            {T} shift = xg;
-                            {T} offset = SumShifted(ref xg, groupLength, shift) / count;
-
-                            // Pass 2: corrected two-pass variance (biased).
-                            SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
-                            {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                            offset += sumDev / count;
-                            {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
-
-                            // Pass 3: normalize each channel of the group with its own γ and β.
-                            for (int j = 0; j < perGroup; j++)
-                            {
-                                int c = g * perGroup + j;
-                                nint o = start + (nint)j * spatial;
-                                Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
-                            }
+                            int c = g * perGroup + j;
+                            nint o = start + (nint)j * spatial;
+                            Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
                         }
                     }
                     """));
                 break;
+            }
 
             case NormKind.ChannelLayerNorm:
                 w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");

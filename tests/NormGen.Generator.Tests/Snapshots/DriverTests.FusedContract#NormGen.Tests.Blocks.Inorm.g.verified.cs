@@ -19,7 +19,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − μ[n, c]) / √(σ²[n, c] + ε) with ε = 1E-05, μ and σ² the mean and biased variance of the spatial positions of channel c of sample n (PyTorch <c>instance_norm</c> with <c>use_input_stats=True</c>; no running statistics).</para>
         /// <para>Statistics: exact two-pass over each (n, c) block (shift by its first element, corrected two-pass variance), never E[x²] − μ²: a constant channel gives exactly β (0 without affine) and a NaN stays in its channel.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their (sample, group) blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; a block's result does not depend on the thread.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -48,37 +48,62 @@ namespace NormGen.Tests
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, int channels, int spatial)
         {
+            int blocks = batch * channels;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / channels * spatial);
+            if (threads == 1)
+                GroupBlocks(0, blocks, x, y, channels, spatial);
+            else
+                global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _channels, _spatial;
+
+            public Block(int channels, int spatial)
+            {
+                _channels = channels;
+                _spatial = spatial;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => GroupBlocks(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), _channels, _spatial);
+        }
+
+        /// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>
+        private static void GroupBlocks(int firstBlock, int blockCount, ReadOnlySpan<float> x, Span<float> y, int channels, int spatial)
+        {
             int groups = channels; // instance norm: one group per channel
             int perGroup = channels / groups;
             nuint groupLength = (nuint)perGroup * (nuint)spatial;
             float count = (float)groupLength;
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            for (int block = firstBlock; block < firstBlock + blockCount; block++)
             {
-                for (int g = 0; g < groups; g++)
+                int n = block / groups, g = block % groups;
+
+                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                ref float xg = ref Unsafe.Add(ref x0, start);
+
+                // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
+                float shift = xg;
+                float offset = SumShifted(ref xg, groupLength, shift) / count;
+
+                // Pass 2: corrected two-pass variance (biased).
+                SumDeviations(ref xg, groupLength, shift, offset, out float sumDev, out float sumSq);
+                float variance = Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                offset += sumDev / count;
+                float rstd = 1f / MathF.Sqrt(variance + Epsilon);
+
+                // Pass 3: normalize each channel of the group with its own γ and β.
+                for (int j = 0; j < perGroup; j++)
                 {
-                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                    ref float xg = ref Unsafe.Add(ref x0, start);
-
-                    // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                    float shift = xg;
-                    float offset = SumShifted(ref xg, groupLength, shift) / count;
-
-                    // Pass 2: corrected two-pass variance (biased).
-                    SumDeviations(ref xg, groupLength, shift, offset, out float sumDev, out float sumSq);
-                    float variance = Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                    offset += sumDev / count;
-                    float rstd = 1f / MathF.Sqrt(variance + Epsilon);
-
-                    // Pass 3: normalize each channel of the group with its own γ and β.
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0f);
-                    }
+                    int c = g * perGroup + j;
+                    nint o = start + (nint)j * spatial;
+                    Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0f);
                 }
             }
         }
