@@ -206,7 +206,7 @@ internal static class TensorEmitter
         string half = spec.Element == ElementKind.Half
             ? " Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store."
             : "";
-        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. {(spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm ? "Large tensors spread their (sample, group) blocks over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; a block's result does not depend on the thread." : "Runs on the calling thread.")}{half}");
+        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. {(spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm || (spec.Kind == NormKind.BatchNorm && !spec.Training) ? "Large tensors spread their independent blocks over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; a block's result does not depend on the thread." : "Runs on the calling thread.")}{half}");
 
         w.Line("/// <summary>");
         w.Line("/// " + summary);
@@ -367,31 +367,58 @@ internal static class TensorEmitter
                             scale[c] = s;
                             shift[c] = {{(spec.Beta is not null ? "beta[c] - runningMean[c] * s" : "-runningMean[c] * s")}};
                         }
-                        ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                        ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                        if (spatial == 1)
-                        {
-                            // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                            for (int n = 0; n < batch; n++)
-                            {
-                                nint row = (nint)n * channels;
-                                ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
-                            }
-                        }
+                        // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
+                        // them over the pool (each unit is computed the same way whichever thread runs it).
+                        int units = spatial == 1 ? batch : batch * channels;
+                        int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
+                        if (threads == 1)
+                            Units(0, units, x, scale, shift, y, channels, spatial);
                         else
-                        {
-                            // (N, C, *): one contiguous block of spatial elements per (n, c).
-                            nint offset = 0;
-                            for (int n = 0; n < batch; n++)
-                            {
-                                for (int c = 0; c < channels; c++, offset += spatial)
-                                    ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[c], shift[c]);
-                            }
-                        }
+                            global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)scale), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)shift), MemoryMarshal.AsBytes(y));
                     }
                     finally
                     {
                         global::System.Buffers.ArrayPool<{T}>.Shared.Return(folded);
+                    }
+                    """));
+                w.Close();
+                w.Line();
+                w.Line("/// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>");
+                w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
+                w.Line("private readonly int _channels, _spatial;");
+                w.Line();
+                w.Line("public Block(int channels, int spatial)");
+                w.Line("{");
+                w.Line("    _channels = channels;");
+                w.Line("    _spatial = spatial;");
+                w.Line("}");
+                w.Line();
+                w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
+                w.Line($"    => Units(firstRow, rowCount, buffers.Get<{c}>(0), buffers.Get<{c}>(1), buffers.Get<{c}>(2), buffers.Get<{c}>(3), _channels, _spatial);");
+                w.Close();
+                w.Line();
+                w.Line("/// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>");
+                w.Open($"private static void Units(int firstUnit, int unitCount, ReadOnlySpan<{c}> x, ReadOnlySpan<{c}> scale, ReadOnlySpan<{c}> shift, Span<{c}> y, int channels, int spatial)");
+                w.Block(t.Fill("""
+                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
+                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
+                    if (spatial == 1)
+                    {
+                        // (N, C): a sample is one contiguous row of channels; vectorize across them.
+                        for (int n = firstUnit; n < firstUnit + unitCount; n++)
+                        {
+                            nint row = (nint)n * channels;
+                            ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
+                        }
+                    }
+                    else
+                    {
+                        // (N, C, *): one contiguous block of spatial elements per (n, c).
+                        for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                        {
+                            nint offset = (nint)unit * spatial;
+                            ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+                        }
                     }
                     """));
                 break;

@@ -6,7 +6,7 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// GroupNorm and InstanceNorm spread their (sample, group) blocks over the pool for large tensors; a block's result
+/// GroupNorm, InstanceNorm and BatchNorm evaluation spread their independent blocks over the pool for large tensors; a block's result
 /// must not depend on the thread that computes it.
 /// </summary>
 [Collection(SettingsCollection.Name)]
@@ -21,7 +21,7 @@ public class TensorThreadingTests
     }
 
     [Fact]
-    public void GroupNormAndInstanceNormGiveTheSameBitsOnOneThreadAndOnAll()
+    public void GroupNormInstanceNormAndBatchNormGiveTheSameBitsOnOneThreadAndOnAll()
     {
         nint[] shape = [4, 64, 33, 33];
         int length = 4 * 64 * 33 * 33;
@@ -37,6 +37,14 @@ public class TensorThreadingTests
         void In(float[] y) => TensorKernels.InormAffine(new ReadOnlyTensorSpan<float>(x, shape), g, b, new TensorSpan<float>(y, shape));
         Assert.Equal(Run(1, Gn, length), Run(-1, Gn, length));
         Assert.Equal(Run(1, In, length), Run(-1, In, length));
+
+        float[] rm = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        float[] rv = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() + 0.1)).ToArray();
+        void Bn(float[] y) => Blocks.BnEval(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(y, shape));
+        Assert.Equal(Run(1, Bn, length), Run(-1, Bn, length));
+        nint[] flat = [length / 64, 64]; // (N, C): one unit per sample
+        void BnRows(float[] y) => Blocks.BnEval(new ReadOnlyTensorSpan<float>(x, flat), g, b, rm, rv, new TensorSpan<float>(y, flat));
+        Assert.Equal(Run(1, BnRows, length), Run(-1, BnRows, length));
 
         // In place, on all threads, equals out of place.
         float[] inPlace = (float[])x.Clone();

@@ -18,7 +18,7 @@ namespace NormGen.Tests
         /// <remarks>
         /// <para>Computes y = (x − <paramref name="runningMean"/>[c]) / √(<paramref name="runningVar"/>[c] + ε) · γ[c] + β[c] with ε = 1E-05 (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded once per channel into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c], so every element costs one multiply-add: y = x·s[c] + t[c].</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/>, <paramref name="beta"/>, <paramref name="runningMean"/>, <paramref name="runningVar"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; a block's result does not depend on the thread.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -63,31 +63,58 @@ namespace NormGen.Tests
                     scale[c] = s;
                     shift[c] = beta[c] - runningMean[c] * s;
                 }
-                ref float x0 = ref MemoryMarshal.GetReference(x);
-                ref float y0 = ref MemoryMarshal.GetReference(y);
-                if (spatial == 1)
-                {
-                    // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                    for (int n = 0; n < batch; n++)
-                    {
-                        nint row = (nint)n * channels;
-                        ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
-                    }
-                }
+                // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
+                // them over the pool (each unit is computed the same way whichever thread runs it).
+                int units = spatial == 1 ? batch : batch * channels;
+                int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
+                if (threads == 1)
+                    Units(0, units, x, scale, shift, y, channels, spatial);
                 else
-                {
-                    // (N, C, *): one contiguous block of spatial elements per (n, c).
-                    nint offset = 0;
-                    for (int n = 0; n < batch; n++)
-                    {
-                        for (int c = 0; c < channels; c++, offset += spatial)
-                            ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[c], shift[c]);
-                    }
-                }
+                    global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes((ReadOnlySpan<float>)scale), MemoryMarshal.AsBytes((ReadOnlySpan<float>)shift), MemoryMarshal.AsBytes(y));
             }
             finally
             {
                 global::System.Buffers.ArrayPool<float>.Shared.Return(folded);
+            }
+        }
+
+        /// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _channels, _spatial;
+
+            public Block(int channels, int spatial)
+            {
+                _channels = channels;
+                _spatial = spatial;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => Units(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), _channels, _spatial);
+        }
+
+        /// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>
+        private static void Units(int firstUnit, int unitCount, ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y, int channels, int spatial)
+        {
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            if (spatial == 1)
+            {
+                // (N, C): a sample is one contiguous row of channels; vectorize across them.
+                for (int n = firstUnit; n < firstUnit + unitCount; n++)
+                {
+                    nint row = (nint)n * channels;
+                    ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
+                }
+            }
+            else
+            {
+                // (N, C, *): one contiguous block of spatial elements per (n, c).
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    nint offset = (nint)unit * spatial;
+                    ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+                }
             }
         }
 
