@@ -233,23 +233,10 @@ public class CombinationTests(ITestOutputHelper output)
     private static double Activate(double v, Act act) => act switch
     {
         Act.Relu => Math.Max(v, 0),
-        Act.Gelu => 0.5 * v * (1 + Erf(v / Math.Sqrt(2))),
-        Act.GeluTanh => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))),
-        Act.Silu => v / (1 + Math.Exp(-v)),
+        Act.Gelu => NormGen.Testing.ActivationReference.Gelu(v),
+        Act.GeluTanh => NormGen.Testing.ActivationReference.GeluTanh(v),
+        Act.Silu => NormGen.Testing.ActivationReference.Silu(v),
         _ => v,
     };
 
-    /// <summary>erf by its all-positive series 2/√π·e^(−x²)·Σ 2ⁿx^(2n+1)/(1·3·…·(2n+1)).</summary>
-    private static double Erf(double x)
-    {
-        double a = Math.Abs(x);
-        if (a > 6) return Math.Sign(x);
-        double term = a, sum = a;
-        for (int k = 1; k < 400 && term > 1e-17 * sum; k++)
-        {
-            term *= 2 * a * a / (2 * k + 1);
-            sum += term;
-        }
-        return Math.Sign(x) * 2 / Math.Sqrt(Math.PI) * Math.Exp(-a * a) * sum;
-    }
 }

@@ -33,26 +33,12 @@ internal static class FusedReference
     public static double Activate(double v, Act act) => act switch
     {
         Act.Relu => Math.Max(v, 0),
-        Act.Gelu => 0.5 * v * (1 + Erf(v / Math.Sqrt(2))),
-        Act.GeluTanh => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v))),
-        Act.Silu => v / (1 + Math.Exp(-v)),
+        Act.Gelu => ActivationReference.Gelu(v),
+        Act.GeluTanh => ActivationReference.GeluTanh(v),
+        Act.Silu => ActivationReference.Silu(v),
         _ => v,
     };
 
-    /// <summary>erf by the all-positive series 2/√π·e^(−x²)·Σ 2ⁿx^(2n+1)/(1·3·…·(2n+1)): no cancellation, converges for all x.</summary>
-    public static double Erf(double x)
-    {
-        if (double.IsNaN(x)) return x;
-        double a = Math.Abs(x);
-        if (a > 6) return Math.Sign(x);
-        double term = a, sum = a;
-        for (int k = 1; k < 400 && term > 1e-17 * sum; k++)
-        {
-            term *= 2 * a * a / (2 * k + 1);
-            sum += term;
-        }
-        return Math.Sign(x) * 2 / Math.Sqrt(Math.PI) * Math.Exp(-a * a) * sum;
-    }
 }
 
 public class FusedTests(ITestOutputHelper output)
