@@ -19,7 +19,7 @@ public class IsaTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Switches))]
-    public void IsaCheck_PassesUnderSwitch(string environment)
+    public async System.Threading.Tasks.Task IsaCheck_PassesUnderSwitch(string environment)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "NormGen.IsaCheck.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: NormGen.Tests must reference tests/NormGen.IsaCheck");
@@ -45,7 +45,7 @@ public class IsaTests(ITestOutputHelper output)
         Assert.True(process.WaitForExit(120_000), "IsaCheck did not finish in 2 minutes");
         output.WriteLine($"[{environment}] exit {process.ExitCode}");
         output.WriteLine(stdout);
-        output.WriteLine(stderr.Result);
+        output.WriteLine(await stderr);
 
         bool v512 = Flag(stdout, "Vector512"), v256 = Flag(stdout, "Vector256"), v128 = Flag(stdout, "Vector128");
         Assert.Equal(0, process.ExitCode);
