@@ -243,7 +243,8 @@ internal static class CpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
     }
 
-    private static string Formula(KernelSpec spec)
+    /// <summary>The row formula in words for the remarks (also the GPU variant's).</summary>
+    internal static string Formula(KernelSpec spec)
     {
         string v = spec.Residual ? "h" : "x";
         string core = spec.Centers ? $"y = ({v} − μ) / √(σ² + ε)" : $"y = {v} / √(mean({v}²) + ε)";

@@ -31,6 +31,9 @@ internal static class GpuEmitter
     private const string Generated = "[global::System.CodeDom.Compiler.GeneratedCode(\"NormGen\", \"" + CpuEmitter.GeneratorVersion + "\")]";
     private const string AcceleratorTypeName = "ILGPU.Runtime.Accelerator";
 
+    /// <summary>The constraint of the generated view helpers' type parameters: any contiguous view, unboxed.</summary>
+    private const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
+
     /// <summary>
     /// Adds the GPU outputs to the pipeline: the specs, combined with one bool that says whether the compilation
     /// references ILGPU. The bool is all that leaves the compilation, so an edit re-emits nothing unless a spec or the
@@ -268,7 +271,7 @@ internal static class GpuEmitter
         w.Line($"/// {KindText(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {Formula(spec)}, ε = {CpuEmitterText.Float(spec.Epsilon)}.{ActivationText(spec)}</para>");
+        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {CpuEmitter.Formula(spec)}, ε = {CpuEmitterText.Float(spec.Epsilon)}.{ActivationText(spec)}</para>");
         if (spec.Residual)
         {
             string alpha = spec.Alpha != 1d ? "α·x + " : "x + ";
@@ -309,18 +312,25 @@ internal static class GpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
-    private static string Formula(KernelSpec spec)
+    /// <summary>The launch-side overlap checks on views (and their unboxed accessors), shared by every GPU kernel class.</summary>
+    private static void EmitViewChecks(SourceWriter w, bool withNoOverlap)
     {
-        string v = spec.Residual ? "h" : "x";
-        string core = spec.Centers ? $"y = ({v} − μ) / √(σ² + ε)" : $"y = {v} / √(mean({v}²) + ε)";
-        string g = spec.ZeroCenteredGamma ? "(1 + γ)" : "γ";
-        core = spec.Affine switch
+        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
+        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+        w.Line();
+        if (withNoOverlap)
         {
-            AffineMode.None => core,
-            AffineMode.Scale => core + " · " + g,
-            _ => core + " · " + g + " + β",
-        };
-        return spec.Activation == ActivationKind.None ? core : core.Replace("y = ", "y = act(") + ")";
+            w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
+            w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+            w.Line("    global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+            w.Line();
+        }
+        w.Line("// Constrained calls: the views are not boxed.");
+        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
+        w.Line();
+        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
+        w.Line();
     }
 
     private static string ActivationText(KernelSpec spec) => spec.Activation switch
@@ -401,23 +411,7 @@ internal static class GpuEmitter
         w.Line();
 
         // ---- argument checks that need ILGPU's view interfaces (the runtime knows no ILGPU types)
-        const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
-        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
-        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-        w.Line();
-        if (spec.ResidualOutput is not null)
-        {
-            w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
-            w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-            w.Line("    global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-            w.Line();
-        }
-        w.Line("// Constrained calls: the views are not boxed.");
-        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
-        w.Line();
-        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
-        w.Line();
+        EmitViewChecks(w, withNoOverlap: spec.ResidualOutput is not null);
 
         // ---- launch
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>");
@@ -806,7 +800,6 @@ internal static class GpuEmitter
         string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
         string kernelParamList = string.Join(", ", views.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { "int spatial" }));
         string kernelArgList = string.Join(", ", views.Select(v => v.Name).Concat(new[] { "spatial" }));
-        const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
 
         w.Line($"/// <summary>ILGPU kernel behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
         w.Line(Generated);
@@ -830,15 +823,7 @@ internal static class GpuEmitter
         w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
         w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
         w.Line();
-        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
-        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-        w.Line();
-        w.Line("// Constrained calls: the views are not boxed.");
-        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
-        w.Line();
-        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
-        w.Line();
+        EmitViewChecks(w, withNoOverlap: false);
         w.Line("/// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
         w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");

@@ -342,6 +342,24 @@ internal static class TensorEmitter
         w.Close();
     }
 
+    /// <summary>The pool work item of a threaded tensor kernel: carries channels and spatial, runs <paramref name="call"/>.</summary>
+    private static void EmitBlockStruct(SourceWriter w, string summary, string call)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
+        w.Line("private readonly int _channels, _spatial;");
+        w.Line();
+        w.Line("public Block(int channels, int spatial)");
+        w.Line("{");
+        w.Line("    _channels = channels;");
+        w.Line("    _spatial = spatial;");
+        w.Line("}");
+        w.Line();
+        w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
+        w.Line($"    => {call};");
+        w.Close();
+    }
+
     private static void EmitRun(SourceWriter w, KernelSpec spec)
     {
         var t = new Template(spec);
@@ -383,19 +401,8 @@ internal static class TensorEmitter
                     """));
                 w.Close();
                 w.Line();
-                w.Line("/// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>");
-                w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-                w.Line("private readonly int _channels, _spatial;");
-                w.Line();
-                w.Line("public Block(int channels, int spatial)");
-                w.Line("{");
-                w.Line("    _channels = channels;");
-                w.Line("    _spatial = spatial;");
-                w.Line("}");
-                w.Line();
-                w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
-                w.Line($"    => Units(firstRow, rowCount, buffers.Get<{c}>(0), buffers.Get<{c}>(1), buffers.Get<{c}>(2), buffers.Get<{c}>(3), _channels, _spatial);");
-                w.Close();
+                EmitBlockStruct(w, "A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.",
+                    $"Units(firstRow, rowCount, buffers.Get<{c}>(0), buffers.Get<{c}>(1), buffers.Get<{c}>(2), buffers.Get<{c}>(3), _channels, _spatial)");
                 w.Line();
                 w.Line("/// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>");
                 w.Open($"private static void Units(int firstUnit, int unitCount, ReadOnlySpan<{c}> x, ReadOnlySpan<{c}> scale, ReadOnlySpan<{c}> shift, Span<{c}> y, int channels, int spatial)");
@@ -498,19 +505,8 @@ internal static class TensorEmitter
                 w.Line($"    global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
                 w.Close();
                 w.Line();
-                w.Line("/// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>");
-                w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-                w.Line("private readonly int _channels, _spatial;");
-                w.Line();
-                w.Line("public Block(int channels, int spatial)");
-                w.Line("{");
-                w.Line("    _channels = channels;");
-                w.Line("    _spatial = spatial;");
-                w.Line("}");
-                w.Line();
-                w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
-                w.Line($"    => GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial);");
-                w.Close();
+                EmitBlockStruct(w, "A range of (sample, group) blocks for one pool thread; the spans arrive pinned.",
+                    $"GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial)");
                 w.Line();
                 w.Line("/// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>");
                 string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role == ParamRole.Output ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
