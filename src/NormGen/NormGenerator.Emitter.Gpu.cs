@@ -47,7 +47,7 @@ internal static class GpuEmitter
 
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
-            .Where(static pair => pair.Right && Supports(pair.Left) is null)
+            .Where(static pair => pair.Right && Supports(pair.Left) is null && !pair.Left.GpuOverloadsCollide)
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(TrackingNames.GpuSpecs);
 
@@ -93,7 +93,7 @@ internal static class GpuEmitter
         if (IsBatchNormEval(spec)) EmitBatchNormKernelClass(w, spec);
         else EmitKernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
-        return w.ToString();
+        return GlobalNames.Qualify(w.ToString());
     }
 
     // ---------------------------------------------------------------- names and shapes
@@ -158,7 +158,10 @@ internal static class GpuEmitter
         return list;
     }
 
-    private static string GpuKernelClassName(KernelSpec spec) => spec.KernelClassName + "Gpu";
+    /// <summary>The parameter an identifier names, as a string literal (not nameof, which a user member named nameof would capture).</summary>
+    private static string NameOf(string identifier) => CpuEmitter.Str(identifier.TrimStart('@'));
+
+    private static string GpuKernelClassName(KernelSpec spec) => spec.KernelClassName + "_Gpu";
 
     private static string KindText(KernelSpec spec) => spec.Kind switch
     {
@@ -193,17 +196,17 @@ internal static class GpuEmitter
         // Overload 1: the accelerator's default stream.
         EmitDocumentation(w, spec, extra, stream: false);
         w.Line(Generated);
-        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException(nameof({accelerator}));");
-        w.Line($"{spec.MethodName}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
+        w.Line($"{CpuEmitter.Id(spec.MethodName)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
 
         // Overload 2: an explicit stream. Checks everything before the launch, then enqueues.
         EmitDocumentation(w, spec, extra, stream: true);
         w.Line(Generated);
-        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException(nameof({stream}));");
+        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
         string k = GpuKernelClassName(spec);
         string x = CpuEmitter.Id(spec.Input.Name);
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
@@ -218,28 +221,28 @@ internal static class GpuEmitter
         else
         {
             string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, nameof({n}));");
+            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {NameOf(n)});");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, nameof({x}));");
+        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {NameOf(x)});");
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
             switch (p.Role)
             {
                 case ParamRole.Output or ParamRole.Residual or ParamRole.ResidualOut:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, nameof({id}), \"the same as {spec.Input.Name}\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {NameOf(id)}, \"the same as {spec.Input.Name}\");");
                     break;
                 case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, nameof({id}), \"one per normalized element\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {NameOf(id)}, \"one per normalized element\");");
                     break;
                 case ParamRole.Mean or ParamRole.Rstd:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, nameof({id}), \"one per row\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {NameOf(id)}, \"one per row\");");
                     break;
             }
         }
         // In place is allowed (y is x, residualOut is residual); shifted overlaps are not. The same rules as the CPU form.
-        string Nm(ParamRole role) => $"nameof({Id(role)})";
+        string Nm(ParamRole role) => NameOf(Id(role));
         w.Line($"{k}.NoPartialOverlap({x}, {Id(ParamRole.Output)}, {Nm(ParamRole.Input)}, {Nm(ParamRole.Output)});");
         if (spec.ResidualInput is not null)
             w.Line($"{k}.NoPartialOverlap({Id(ParamRole.Residual)}, {Id(ParamRole.Output)}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.Output)});");
@@ -740,26 +743,26 @@ internal static class GpuEmitter
 
         Documentation(onStream: false);
         w.Line(Generated);
-        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException(nameof({accelerator}));");
-        w.Line($"{spec.MethodName}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
+        w.Line($"{CpuEmitter.Id(spec.MethodName)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
 
         Documentation(onStream: true);
         w.Line(Generated);
-        w.Open($"{modifiers} void {spec.MethodName}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException(nameof({stream}));");
-        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, nameof({spatial}));");
-        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", nameof({mean}));");
+        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
+        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, {NameOf(spatial)});");
+        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {NameOf(mean)});");
         w.Line($"int {channels} = (int){mean}.Length;");
         foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar))
-            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, nameof({CpuEmitter.Id(p.Name)}), \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
-        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException(nameof({spatial}), {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
-        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, nameof({x}));");
-        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, nameof({y}), \"the same as {spec.Input.Name}\");");
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, {NameOf(CpuEmitter.Id(p.Name))}, \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
+        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException({NameOf(spatial)}, {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
+        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {NameOf(x)});");
+        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, {NameOf(y)}, \"the same as {spec.Input.Name}\");");
         string k = GpuKernelClassName(spec);
-        w.Line($"{k}.NoPartialOverlap({x}, {y}, nameof({x}), nameof({y}));");
+        w.Line($"{k}.NoPartialOverlap({x}, {y}, {NameOf(x)}, {NameOf(y)});");
         w.Line($"if ({x}.Length == 0) return;");
         var launchArgs = BatchNormViews(spec)
             .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))

@@ -69,17 +69,18 @@ internal static class TensorEmitter
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
         EmitKernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
-        return w.ToString();
+        return GlobalNames.Qualify(w.ToString());
     }
 
     // ---------------------------------------------------------------- entry point
 
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
     {
-        EmitDocumentation(w, spec);
+        Documentation.Write(w, spec, EmitDocumentation);
         w.Line(Generated);
-        string parameters = string.Join(", ", spec.Parameters.Select(p => TypeName(p) + " " + Id(p.Name)));
-        w.Open($"{spec.Modifiers} void {spec.MethodName}({parameters})");
+        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
+        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
+        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
 
         var taken = new HashSet<string>(spec.Parameters.Select(p => p.Name));
         string Unique(string name)
@@ -95,36 +96,36 @@ internal static class TensorEmitter
         string[] dims;
 
         // 1. Shapes, lengths and aliasing, all checked before anything is written.
-        w.Line($"global::NormGen.NormGuard.SameShape({xId}.Lengths, {yId}.Lengths, nameof({x.Name}), nameof({y.Name}));");
+        w.Line($"global::NormGen.NormGuard.SameShape({xId}.Lengths, {yId}.Lengths, {Str(x.Name)}, {Str(y.Name)});");
         if (IsSampleKind(spec))
         {
             dims = new[] { Unique("samples"), Unique("features") };
-            w.Line($"global::NormGen.NormGuard.SampleLayout({xId}.Lengths, nameof({x.Name}), out int {dims[0]}, out int {dims[1]});");
+            w.Line($"global::NormGen.NormGuard.SampleLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]});");
         }
         else
         {
             dims = new[] { Unique("batch"), Unique("channels"), Unique("spatial") };
-            w.Line($"global::NormGen.NormGuard.ChannelLayout({xId}.Lengths, nameof({x.Name}), out int {dims[0]}, out int {dims[1]}, out int {dims[2]});");
+            w.Line($"global::NormGen.NormGuard.ChannelLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]}, out int {dims[2]});");
             if (spec.Kind == NormKind.GroupNorm)
-                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({dims[1]}, {spec.KernelClassName}.Groups, nameof({x.Name}));");
+                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({dims[1]}, {spec.KernelClassName}.Groups, {Str(x.Name)});");
             if (WritesRunning(spec))
-                w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({dims[0]}, {dims[2]}, {dims[1]}, nameof({x.Name}));");
+                w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({dims[0]}, {dims[2]}, {dims[1]}, {Str(x.Name)});");
         }
-        w.Line($"ReadOnlySpan<{e}> {xFlat} = global::NormGen.NormGuard.Dense({xId}, nameof({x.Name}));");
-        w.Line($"Span<{e}> {yFlat} = global::NormGen.NormGuard.Dense({yId}, nameof({y.Name}));");
+        w.Line($"ReadOnlySpan<{e}> {xFlat} = global::NormGen.NormGuard.Dense({xId}, {Str(x.Name)});");
+        w.Line($"Span<{e}> {yFlat} = global::NormGen.NormGuard.Dense({yId}, {Str(y.Name)});");
         foreach (ParameterSpec p in spec.Parameters)
         {
             switch (p.Role)
             {
                 case ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {dims[1]}, nameof({p.Name}), \"one per channel\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {dims[1]}, {Str(p.Name)}, \"one per channel\");");
                     break;
                 case ParamRole.BatchesTracked:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, nameof({p.Name}), \"the number of batches seen so far\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
                     break;
             }
         }
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({xFlat}, {yFlat}, nameof({x.Name}), nameof({y.Name}));");
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({xFlat}, {yFlat}, {Str(x.Name)}, {Str(y.Name)});");
         w.Line($"if ({xFlat}.IsEmpty) return;");
         w.Line();
 
@@ -313,12 +314,12 @@ internal static class TensorEmitter
             ? "float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length);"
             : $"float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length + {Lit(staged.Count)} * channels);");
         w.Open("try");
-        w.Line("Span<float> data = scratch.AsSpan(0, length);");
+        w.Line("Span<float> data = MemoryExtensions.AsSpan(scratch, 0, length);");
         w.Line("TensorPrimitives.ConvertToSingle(x, data);");
         for (int i = 0; i < staged.Count; i++)
         {
             string name = Canonical(staged[i].Role);
-            w.Line($"Span<float> {name}Single = scratch.AsSpan(length{(i == 0 ? "" : $" + {Lit(i)} * channels")}, channels);");
+            w.Line($"Span<float> {name}Single = MemoryExtensions.AsSpan(scratch, length{(i == 0 ? "" : $" + {Lit(i)} * channels")}, channels);");
             w.Line($"TensorPrimitives.ConvertToSingle({name}, {name}Single);");
         }
         var args = spec.Parameters.Select(p => p.Role switch
@@ -377,7 +378,7 @@ internal static class TensorEmitter
                     {T}[] folded = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * channels);
                     try
                     {
-                        Span<{T}> scale = folded.AsSpan(0, channels), shift = folded.AsSpan(channels, channels);
+                        Span<{T}> scale = MemoryExtensions.AsSpan(folded, 0, channels), shift = MemoryExtensions.AsSpan(folded, channels, channels);
                         for (int c = 0; c < channels; c++)
                         {
                             {T} rstd = {ONE} / {MATH}.Sqrt(runningVar[c] + Epsilon);
@@ -592,9 +593,9 @@ internal static class TensorEmitter
                 {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * channels);
                 try
                 {
-                    Span<{T}> shift = scratch.AsSpan(0, channels), offset = scratch.AsSpan(channels, channels);
-                    Span<{T}> sumDev = scratch.AsSpan(2 * channels, channels), sumSq = scratch.AsSpan(3 * channels, channels);
-                    Span<{T}> d = scratch.AsSpan(4 * channels, channels);
+                    Span<{T}> shift = MemoryExtensions.AsSpan(scratch, 0, channels), offset = MemoryExtensions.AsSpan(scratch, channels, channels);
+                    Span<{T}> sumDev = MemoryExtensions.AsSpan(scratch, 2 * channels, channels), sumSq = MemoryExtensions.AsSpan(scratch, 3 * channels, channels);
+                    Span<{T}> d = MemoryExtensions.AsSpan(scratch, 4 * channels, channels);
                     {T} count = batch;
                     x.Slice(0, channels).CopyTo(shift);
                     offset.Clear();
@@ -741,7 +742,7 @@ internal static class TensorEmitter
                 /// <summary>The lanes of an overlapping last {W}-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … {L} − 1) elements are left.</summary>
                 [MethodImpl(MethodImplOptions.AggressiveInlining)]
                 private static {VT} Tail{W}(nuint remaining) =>
-                    {V}.GreaterThanOrEqual({V}<{I}>.Indices, {V}.Create({LANE}({L} - (int)remaining))).{AS}();
+                    {V}.{AS}({V}.GreaterThanOrEqual({V}<{I}>.Indices, {V}.Create({LANE}({L} - (int)remaining))));
                 """, v));
         }
     }

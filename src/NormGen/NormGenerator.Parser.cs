@@ -158,7 +158,7 @@ public sealed partial class NormGenerator
             ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
             int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
             var spec = new KernelSpec(
-                Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? string.Join(".", NamespaceNames(ns).Select(GlobalNames.Identifier)) : null,
                 ContainingTypes: ContainingTypes(method).ToEquatableArray(),
                 MethodName: method.Name,
                 Modifiers: string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
@@ -185,11 +185,21 @@ public sealed partial class NormGenerator
                 Momentum = kind == NormKind.BatchNorm ? options.Momentum : 0f,
                 CumulativeAverage = options.CumulativeAverage,
                 Groups = options.Groups,
+                UserDocumentation = Documentation.Read(method, cancellationToken),
             };
             // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
-            if (GpuEmitter.Supports(spec) is string gpuGap &&
-                context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
-                diagnostics.Add(Diag(NormGenDiagnostics.NoGpuVariant, methodLocation, method.Name, gpuGap));
+            if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
+            {
+                if (GpuEmitter.Supports(spec) is string gpuGap)
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.NoGpuVariant, methodLocation, method.Name, gpuGap));
+                }
+                else if (GpuTwin(method) is IMethodSymbol twin)
+                {
+                    spec = spec with { GpuOverloadsCollide = true };
+                    diagnostics.Add(Diag(NormGenDiagnostics.GpuOverloadsCollide, methodLocation, method.Name, twin.ToDisplayString()));
+                }
+            }
             return Result(spec, diagnostics);
         }
 
@@ -462,6 +472,59 @@ public sealed partial class NormGenerator
             return ok;
         }
 
+        /// <summary>
+        /// The declaration of the same name whose GPU overloads would have exactly this one's parameter types (a span
+        /// form and a tensor form of one kernel: both take <c>ArrayView&lt;T&gt;</c>), and which keeps them: span forms
+        /// before tensor forms, then the first in source order. Null when this declaration keeps its own.
+        /// </summary>
+        private static IMethodSymbol? GpuTwin(IMethodSymbol method)
+        {
+            if (method.ContainingType is null || GpuParameterKey(method) is not string key) return null;
+            bool tensor = IsTensorDeclaration(method);
+            foreach (IMethodSymbol other in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(other, method) || GpuParameterKey(other) != key) continue;
+                bool otherTensor = IsTensorDeclaration(other);
+                if (otherTensor != tensor ? !otherTensor : Precedes(other, method)) return other;
+            }
+            return null;
+        }
+
+        private static bool IsTensorDeclaration(IMethodSymbol m) =>
+            m.Parameters.Length > 0 && TryClassify(m.Parameters[0].Type, out ParamForm form, out _) && IsTensor(form);
+
+        private static bool Precedes(IMethodSymbol a, IMethodSymbol b)
+        {
+            Location? la = a.Locations.FirstOrDefault(), lb = b.Locations.FirstOrDefault();
+            int byPath = StringComparer.Ordinal.Compare(la?.SourceTree?.FilePath, lb?.SourceTree?.FilePath);
+            return byPath != 0 ? byPath < 0 : (la?.SourceSpan.Start ?? 0) < (lb?.SourceSpan.Start ?? 0);
+        }
+
+        /// <summary>
+        /// The parameter types the GPU overloads of an annotated declaration get after the accelerator or stream (views
+        /// for spans, int row lengths, the extra row length or spatial size), or null when it gets none.
+        /// </summary>
+        private static string? GpuParameterKey(IMethodSymbol m)
+        {
+            AttributeData? attribute = m.GetAttributes().FirstOrDefault(a => IsNormGenAttribute(a.AttributeClass));
+            string? attributeName = attribute?.AttributeClass?.ToDisplayString();
+            NormKind? kind = null;
+            foreach ((string name, NormKind k) in NormGenerator.Attributes)
+                if (name == attributeName) kind = k;
+            if (attribute is null || kind is not NormKind k0) return null;
+            bool batchNormEval = k0 == NormKind.BatchNorm && !attribute.NamedArguments.Any(n => n.Key == "Training" && n.Value.Value is true);
+            if (!IsRowKind(k0) && !batchNormEval) return null;
+            var parts = new List<string>();
+            foreach (IParameterSymbol p in m.Parameters)
+            {
+                if (p.RefKind != RefKind.None || !TryClassify(p.Type, out ParamForm form, out ITypeSymbol? element)) return null;
+                parts.Add(form == ParamForm.Int32 ? "int" : "view of " + element!.ToDisplayString());
+            }
+            bool staticShape = attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array ? !a.IsNull && a.Values.Length > 0 : a.Value is int);
+            if ((IsRowKind(k0) && IsTensorDeclaration(m) && !staticShape) || batchNormEval) parts.Add("int");
+            return string.Join(", ", parts);
+        }
+
         private static bool IsConvertible(ElementKind from, ElementKind to) =>
             (from == ElementKind.Float && to == ElementKind.Half) || (from == ElementKind.Half && to == ElementKind.Float);
 
@@ -645,9 +708,9 @@ public sealed partial class NormGenerator
                         TypeKind.Interface => "interface",
                         _ => "class",
                     };
-                string name = type.Name;
+                string name = GlobalNames.Identifier(type.Name);
                 if (type.TypeParameters.Length > 0)
-                    name += "<" + string.Join(", ", type.TypeParameters.Select(tp => tp.Name)) + ">";
+                    name += "<" + string.Join(", ", type.TypeParameters.Select(tp => GlobalNames.Identifier(tp.Name))) + ">";
                 stack.Push(new TypeDeclSpec(keyword, name));
             }
             return stack;
@@ -658,39 +721,84 @@ public sealed partial class NormGenerator
             var parts = new List<string>();
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
                 parts.Insert(0, type.TypeParameters.Length > 0 ? $"{type.Name}`{type.TypeParameters.Length}" : type.Name);
-            if (method.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.Insert(0, ns.ToDisplayString());
+            if (method.ContainingNamespace is { IsGlobalNamespace: false } ns) parts.InsertRange(0, NamespaceNames(ns));
             parts.Add(method.Name);
             return string.Join(".", parts);
         }
 
-        /// <summary>
-        /// 1-based position of this method among the annotated methods of the same name in its type, so overloads get
-        /// distinct hint names. 1 for the common single method.
-        /// </summary>
-        private static int OverloadOrdinal(IMethodSymbol method)
+        /// <summary>The names of a namespace, outermost first, as declared (<c>App</c>, <c>checked</c>: without the '@' of ToDisplayString).</summary>
+        private static List<string> NamespaceNames(INamespaceSymbol ns)
         {
-            var annotated = method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>()
-                .Where(m => m.GetAttributes().Any(a => IsNormGenAttribute(a.AttributeClass)))
+            var names = new List<string>();
+            for (INamespaceSymbol? n = ns; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace) names.Insert(0, n.Name);
+            return names;
+        }
+
+        /// <summary>
+        /// The exact, case-sensitive identity of a method: namespace, containing types with their arity (nesting
+        /// marked apart from namespaces), name, arity and parameter types. Two methods of one compilation share it only
+        /// when they are declared twice (an error of its own), and then they get ordinals.
+        /// </summary>
+        private static string Signature(IMethodSymbol method)
+        {
+            var sb = new StringBuilder();
+            if (method.ContainingNamespace is { IsGlobalNamespace: false } ns) sb.Append(string.Join(".", NamespaceNames(ns)));
+            var types = new List<string>();
+            for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+                types.Insert(0, type.Arity > 0 ? type.Name + "`" + type.Arity.ToString(CultureInfo.InvariantCulture) : type.Name);
+            sb.Append("::").Append(string.Join("+", types)).Append("::").Append(method.Name);
+            if (method.Arity > 0) sb.Append("``").Append(method.Arity.ToString(CultureInfo.InvariantCulture));
+            sb.Append('(');
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                IParameterSymbol p = method.Parameters[i];
+                if (i > 0) sb.Append(',');
+                sb.Append(p.RefKind switch { RefKind.Ref => "ref ", RefKind.Out => "out ", RefKind.In => "in ", _ => "" });
+                sb.Append(p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+            }
+            return sb.Append(')').ToString();
+        }
+
+        /// <summary>
+        /// Eight hex digits of a 32-bit FNV-1a hash of <see cref="Signature"/>: the same on every run, machine and
+        /// culture, and different for names that differ only in case (which hint names compare equal).
+        /// </summary>
+        internal static string SignatureHash(IMethodSymbol method)
+        {
+            string signature = Signature(method);
+            // Declared twice with one signature (CS0111/CS0756): the second and later get an ordinal, so no two hint names clash.
+            var twins = method.ContainingType?.GetMembers(method.Name).OfType<IMethodSymbol>().Where(m => Signature(m) == signature)
                 .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, StringComparer.Ordinal)
                 .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
                 .ToList();
-            int index = annotated.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method));
-            return index < 0 ? 1 : index + 1;
+            int index = twins?.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method)) ?? -1;
+            if (index > 0) signature += "#" + index.ToString(CultureInfo.InvariantCulture);
+            uint hash = 2166136261;
+            foreach (char c in signature)
+            {
+                hash ^= c;
+                hash *= 16777619;
+            }
+            return hash.ToString("x8", CultureInfo.InvariantCulture);
         }
 
-        private static string HintName(IMethodSymbol method)
+        /// <summary>
+        /// <c>Namespace.Type`1.Nested.Method.1a2b3c4d.g.cs</c>: the readable path (characters a file name cannot hold
+        /// become '_') and the signature's hash, which keeps overloads, case variants and <c>Norm</c> beside
+        /// <c>Norm_2</c> apart: the compiler compares hint names ignoring case.
+        /// </summary>
+        internal static string HintName(IMethodSymbol method)
         {
-            int ordinal = OverloadOrdinal(method);
-            string path = QualifiedPath(method) + (ordinal > 1 ? "_" + ordinal.ToString(CultureInfo.InvariantCulture) : "");
-            var sb = new StringBuilder(path.Length + 5);
+            string path = QualifiedPath(method);
+            var sb = new StringBuilder(path.Length + 16);
             foreach (char c in path) sb.Append(char.IsLetterOrDigit(c) || c is '.' or '_' or '`' ? c : '_');
-            return sb.Append(".g.cs").ToString();
+            return sb.Append('.').Append(SignatureHash(method)).Append(".g.cs").ToString();
         }
 
-        private static string KernelClassName(IMethodSymbol method)
-        {
-            int ordinal = OverloadOrdinal(method);
-            return method.Name + "Kernel" + (ordinal > 1 ? ordinal.ToString(CultureInfo.InvariantCulture) : "");
-        }
+        /// <summary>
+        /// The generated helper class: <c>__NormGen_Method_1a2b3c4d</c>, a name no user member, parameter or nested
+        /// type takes (the old <c>MethodKernel</c> was captured by a user's parameter or nested type of that name).
+        /// </summary>
+        private static string KernelClassName(IMethodSymbol method) => "__NormGen_" + method.Name + "_" + SignatureHash(method);
     }
 }

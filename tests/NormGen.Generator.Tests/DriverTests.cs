@@ -88,7 +88,7 @@ public class DriverTests
                 "NormGen.Tests.Kernels.Ln2D.g.cs", "NormGen.Tests.Kernels.LnDouble.g.cs", "NormGen.Tests.Kernels.LnDyn.g.cs",
                 "NormGen.Tests.Kernels.Norm.g.cs", "NormGen.Tests.Kernels.Rms.g.cs", "NormGen.Tests.Kernels.RmsHalf.g.cs",
             },
-            sources.Select(s => s.HintName));
+            sources.Select(s => WithoutHash(s.HintName)));
         foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
         AssertNoOrphanSnapshots(nameof(Contract), sources.Select(s => s.HintName));
     }
@@ -101,12 +101,15 @@ public class DriverTests
         Assert.Equal(
             new[]
             {
-                "Extra.Space.Outer`1.Inner.Rms.g.cs", "Extra.Space.Overloads.Norm.g.cs", "Extra.Space.Overloads.Norm_2.g.cs", "GlobalKernels.Rms.g.cs",
+                "Extra.Space.Outer`1.Inner.Rms.g.cs", "Extra.Space.Overloads.Norm.g.cs", "Extra.Space.Overloads.Norm.g.cs", "GlobalKernels.Rms.g.cs", // the two overloads differ in their hashes
             },
-            sources.Select(s => s.HintName));
+            sources.Select(s => WithoutHash(s.HintName)));
         foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
         AssertNoOrphanSnapshots(nameof(Extra), sources.Select(s => s.HintName));
     }
+
+    /// <summary>A hint name without the signature hash before ".g.cs" (RobustnessTests checks the hashes).</summary>
+    private static string WithoutHash(string hint) => System.Text.RegularExpressions.Regex.Replace(hint, @"\.[0-9a-f]{8}\.g\.cs$", ".g.cs");
 
     /// <summary>A verified file that no generated file matches any more is a stale snapshot (a renamed or removed kernel).</summary>
     private static void AssertNoOrphanSnapshots(string test, IEnumerable<string> hints)

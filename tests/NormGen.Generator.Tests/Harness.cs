@@ -43,11 +43,17 @@ internal static class Harness
                     .ToImmutableArray();
     }
 
-    public static CSharpCompilation Compile(params (string Path, string Text)[] sources) =>
+    /// <summary><see cref="References"/> plus ILGPU: the generator then also writes the GPU overloads.</summary>
+    public static readonly ImmutableArray<MetadataReference> ReferencesWithIlgpu =
+        References.Add(MetadataReference.CreateFromFile(typeof(global::ILGPU.Runtime.Accelerator).Assembly.Location));
+
+    public static CSharpCompilation Compile(params (string Path, string Text)[] sources) => Compile(false, sources);
+
+    public static CSharpCompilation Compile(bool withIlgpu, params (string Path, string Text)[] sources) =>
         CSharpCompilation.Create(
             "NormGen.GeneratorTests.Input",
             sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path)),
-            References,
+            withIlgpu ? ReferencesWithIlgpu : References,
             CompilationOptions);
 
     public static CSharpCompilation Compile(string source, string path = "Input.cs") => Compile((path, source));

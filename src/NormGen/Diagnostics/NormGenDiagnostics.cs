@@ -102,6 +102,11 @@ internal static class NormGenDiagnostics
         "The project references ILGPU, but no GPU overload of '{0}' is generated: {1}. The CPU kernel is generated as usual; declare a separate plain kernel for the GPU, or call the CPU one.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0022");
 
+    public static readonly DiagnosticDescriptor GpuOverloadsCollide = new("NG0030",
+        "GPU overloads would collide",
+        "The project references ILGPU, but '{0}' gets no GPU overloads: they would have the same parameter types as those of {1} (span and tensor-span parameters both become ArrayView<T>). The CPU kernel is generated as usual; give one of the two declarations another name to get GPU overloads for both.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0030");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Build();
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -72,7 +72,7 @@ internal enum ParamForm
 /// <summary>One parameter of the user's declaration, with the role the parser gave it.</summary>
 internal sealed record ParameterSpec(string Name, ParamRole Role, ParamForm Form, ElementKind Element);
 
-/// <summary>A type that contains the method, outermost first, as it must be re-declared (e.g. <c>partial class Kernels</c>).</summary>
+/// <summary>A type that contains the method, outermost first, as it must be re-declared (e.g. <c>partial class Kernels</c>; names escaped, e.g. <c>@struct</c>).</summary>
 internal sealed record TypeDeclSpec(string Keyword, string NameWithTypeParameters);
 
 /// <summary>
@@ -80,7 +80,7 @@ internal sealed record TypeDeclSpec(string Keyword, string NameWithTypeParameter
 /// pipeline can compare specs between runs and skip emission when nothing changed.
 /// </summary>
 internal sealed record KernelSpec(
-    string? Namespace,
+    string? Namespace, // as written in a namespace declaration (segments escaped, e.g. App.@checked); null: the global namespace
     EquatableArray<TypeDeclSpec> ContainingTypes,
     string MethodName,
     string Modifiers,
@@ -129,6 +129,12 @@ internal sealed record KernelSpec(
 
     /// <summary>GroupNorm: number of groups.</summary>
     public int Groups { get; init; }
+
+    /// <summary>The user's own doc comment on the declaration, as XML lines without '///' ("" when none): see <see cref="Documentation"/>.</summary>
+    public string UserDocumentation { get; init; } = "";
+
+    /// <summary>No GPU overloads although the GPU emitter supports the spec: they would duplicate another declaration's (NG0030).</summary>
+    public bool GpuOverloadsCollide { get; init; }
 
     /// <summary>True for the kinds normalized row by row (LayerNorm, RMSNorm, DeepNorm).</summary>
     public bool IsRowKind => Kind is NormKind.LayerNorm or NormKind.RmsNorm or NormKind.DeepNorm;

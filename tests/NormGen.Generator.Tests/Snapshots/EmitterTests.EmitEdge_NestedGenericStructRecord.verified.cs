@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace A.B
 {
     partial class Outer<T>
@@ -27,12 +21,12 @@ namespace A.B
                 /// </remarks>
                 /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
                 [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-                internal static partial void N(ReadOnlySpan<float> x, Span<float> y)
+                internal static partial void N(global::System.ReadOnlySpan<float> x, global::System.Span<float> y)
                 {
                     const int rowLength = NKernel.RowLength;
-                    int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-                    global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-                    global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+                    int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+                    global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+                    global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
                     if (rows == 0) return;
 
                     int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -40,7 +34,7 @@ namespace A.B
                     if (threads == 1 && !streaming)
                         NKernel.Rows(x, y, 0, rows, false);
                     else // the scheduler pins every span, which streaming stores need
-                        global::NormGen.RowScheduler.Run(threads, rows, new NKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y));
+                        global::NormGen.RowScheduler.Run(threads, rows, new NKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
                 }
             }
         }
@@ -76,15 +70,15 @@ namespace A.B
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, Span<float> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
         {
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref float xRow = ref Unsafe.Add(ref x0, offset);
-                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref yRow, streaming);
             }
             if (streaming)
@@ -94,11 +88,11 @@ namespace A.B
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float y, bool streaming)
         {
-            if (Vector512.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 Row512(ref x, ref y, streaming);
-            else if (Vector256.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 Row256(ref x, ref y, streaming);
-            else if (Vector128.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref y, streaming);
             else
                 RowScalar(ref x, ref y, streaming);
@@ -111,18 +105,18 @@ namespace A.B
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref x, i);
-                q0 = Vector512.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v, v, q0);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector512<float> r = Vector512.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -131,20 +125,20 @@ namespace A.B
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
-                    Vector512<float> first = Vector512.LoadUnsafe(ref x, 0) * r;
-                    Vector512<float> lastOut = Vector512.LoadUnsafe(ref x, n - 16) * r;
+                    global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) * r;
+                    global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r;
                     for (i = head; i + 16 <= n; i += 16)
                     {
-                        global::NormGen.StreamingStore.Store(Vector512.LoadUnsafe(ref x, i) * r, ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector512.StoreUnsafe(first, ref y, 0);
-                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     return;
                 }
             }
             i = 0;
             for (; i + 16 <= n; i += 16)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i) * r, ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r, ref y, i);
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
@@ -154,18 +148,18 @@ namespace A.B
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q0);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -174,20 +168,20 @@ namespace A.B
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector256<float> first = Vector256.LoadUnsafe(ref x, 0) * r;
-                    Vector256<float> lastOut = Vector256.LoadUnsafe(ref x, n - 8) * r;
+                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) * r;
+                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r;
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.LoadUnsafe(ref x, i) * r, ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             i = 0;
             for (; i + 8 <= n; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i) * r, ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r, ref y, i);
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
@@ -197,24 +191,24 @@ namespace A.B
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
-                q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
+                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
+                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -223,24 +217,24 @@ namespace A.B
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector128<float> first = Vector128.LoadUnsafe(ref x, 0) * r;
-                    Vector128<float> lastOut = Vector128.LoadUnsafe(ref x, n - 4) * r;
+                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r;
+                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r;
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r, ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r, ref y, i);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 4) * r, ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 8) * r, ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 12) * r, ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) * r, ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) * r, ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) * r, ref y, i + 12);
             }
         }
 
@@ -250,10 +244,10 @@ namespace A.B
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd);
         }
     }
 }

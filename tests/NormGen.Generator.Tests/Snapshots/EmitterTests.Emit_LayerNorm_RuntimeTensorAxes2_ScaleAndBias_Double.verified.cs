@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,15 +17,15 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Ln(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, TensorSpan<double> y)
+        public static partial void Ln(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Numerics.Tensors.TensorSpan<double> y)
         {
-            global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, nameof(x), nameof(y));
-            int rows = global::NormGen.NormGuard.Rows(x.Lengths, 2, out int rowLength, nameof(x));
-            ReadOnlySpan<double> xFlat = global::NormGen.NormGuard.Dense(x, nameof(x));
-            Span<double> yFlat = global::NormGen.NormGuard.Dense(y, nameof(y));
-            global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
-            global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, "x", "y");
+            int rows = global::NormGen.NormGuard.Rows(x.Lengths, 2, out int rowLength, "x");
+            global::System.ReadOnlySpan<double> xFlat = global::NormGen.NormGuard.Dense(x, "x");
+            global::System.Span<double> yFlat = global::NormGen.NormGuard.Dense(y, "y");
+            global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
+            global::NormGen.NormGuard.Length(beta.Length, rowLength, "beta", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -39,7 +33,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 LnKernel.Rows(xFlat, gamma, beta, yFlat, rowLength, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(rowLength, streaming), MemoryMarshal.AsBytes(xFlat), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(yFlat));
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(rowLength, streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(xFlat), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(yFlat));
         }
     }
 }
@@ -69,17 +63,17 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y, int rowLength, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> y, int rowLength, int firstRow, int rowCount, bool streaming)
         {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double gamma0 = ref MemoryMarshal.GetReference(gamma);
-            ref double beta0 = ref MemoryMarshal.GetReference(beta);
-            ref double y0 = ref MemoryMarshal.GetReference(y);
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
+            ref double beta0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(beta);
+            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * rowLength;
-                ref double xRow = ref Unsafe.Add(ref x0, offset);
-                ref double yRow = ref Unsafe.Add(ref y0, offset);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref double yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref gamma0, ref beta0, ref yRow, rowLength, streaming);
             }
             if (streaming)
@@ -89,11 +83,11 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
-            if (Vector512.IsHardwareAccelerated && rowLength >= 8)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && rowLength >= 8)
                 Row512(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
-            else if (Vector256.IsHardwareAccelerated && rowLength >= 4)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && rowLength >= 4)
                 Row256(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
-            else if (Vector128.IsHardwareAccelerated && rowLength >= 2)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && rowLength >= 2)
                 Row128(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
             else
                 RowScalar(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
@@ -105,49 +99,49 @@ namespace Grid
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector512<double> tail = Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create((long)(8 - (int)(n % 8)))).AsDouble();
+            global::System.Runtime.Intrinsics.Vector512<double> tail = global::System.Runtime.Intrinsics.Vector512.AsDouble(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<long>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((long)(8 - (int)(n % 8)))));
             nuint i;
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            double shift = Vector512.Sum(Vector512.LoadUnsafe(ref x, 0)) / 8;
-            Vector512<double> k = Vector512.Create(shift);
-            Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            double shift = global::System.Runtime.Intrinsics.Vector512.Sum(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0)) / 8;
+            global::System.Runtime.Intrinsics.Vector512<double> k = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector512<double> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<double> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector512<double> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector512<double> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-                Vector512<double> v1 = Vector512.LoadUnsafe(ref x, i + 8);
-                Vector512<double> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector512<double> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 8);
+                global::System.Runtime.Intrinsics.Vector512<double> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-                Vector512<double> v2 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<double> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector512<double> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
+                global::System.Runtime.Intrinsics.Vector512<double> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
-                Vector512<double> v3 = Vector512.LoadUnsafe(ref x, i + 24);
-                Vector512<double> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector512<double> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 24);
+                global::System.Runtime.Intrinsics.Vector512<double> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 8 <= n; i += 8)
             {
-                Vector512<double> v = Vector512.LoadUnsafe(ref x, i);
-                Vector512<double> d = v - k;
+                global::System.Runtime.Intrinsics.Vector512<double> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector512<double> d = v - k;
                 s0 += d;
-                q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q0);
             }
             if (n % 8 != 0)
             {
-                Vector512<double> d = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 8) - k, Vector512<double>.Zero);
+                global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 8) - k, global::System.Runtime.Intrinsics.Vector512<double>.Zero);
                 s1 += d;
-                q1 = Vector512.MultiplyAddEstimate(d, d, q1);
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q1);
             }
-            double offset = Vector512.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
-            double meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
+            double offset = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
+            double meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
             double center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -160,46 +154,46 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector512<double> mean = Vector512.Create(center);
-                Vector512<double> e0 = Vector512<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector512<double> mean = global::System.Runtime.Intrinsics.Vector512.Create(center);
+                global::System.Runtime.Intrinsics.Vector512<double> e0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 32 <= n; i += 32)
                 {
-                    Vector512<double> d0 = Vector512.LoadUnsafe(ref x, i) - mean;
-                    Vector512<double> d1 = Vector512.LoadUnsafe(ref x, i + 8) - mean;
-                    Vector512<double> d2 = Vector512.LoadUnsafe(ref x, i + 16) - mean;
-                    Vector512<double> d3 = Vector512.LoadUnsafe(ref x, i + 24) - mean;
-                    e0 = Vector512.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector512.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector512.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector512.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 8) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<double> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<double> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 24) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
                 for (; i + 8 <= n; i += 8)
                 {
-                    Vector512<double> d = Vector512.LoadUnsafe(ref x, i) - mean;
-                    e0 = Vector512.MultiplyAddEstimate(d, d, e0);
+                    global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, e0);
                     c0 += d;
                 }
                 if (n % 8 != 0)
                 {
-                    Vector512<double> d = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 8) - mean, Vector512<double>.Zero);
-                    e1 = Vector512.MultiplyAddEstimate(d, d, e1);
+                    global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 8) - mean, global::System.Runtime.Intrinsics.Vector512<double>.Zero);
+                    e1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, e1);
                     c1 += d;
                 }
-                double sumDev = Vector512.Sum(c0 + c1);
-                variance = (Vector512.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                double sumDev = global::System.Runtime.Intrinsics.Vector512.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector512.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
                 offset = sumDev * inverseN;
             }
-            variance = Math.Max(variance, 0d); // NaN stays NaN
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector512<double> m = Vector512.Create(center);
-            Vector512<double> rc = Vector512.Create(-(offset * rstd));
-            Vector512<double> r = Vector512.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector512<double> m = global::System.Runtime.Intrinsics.Vector512.Create(center);
+            global::System.Runtime.Intrinsics.Vector512<double> rc = global::System.Runtime.Intrinsics.Vector512.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector512<double> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -208,34 +202,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector512<double> first = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, 0) - m, r, rc), Vector512.LoadUnsafe(ref gamma, 0), Vector512.LoadUnsafe(ref beta, 0));
-                    Vector512<double> lastOut = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 8) - m, r, rc), Vector512.LoadUnsafe(ref gamma, n - 8), Vector512.LoadUnsafe(ref beta, n - 8));
+                    global::System.Runtime.Intrinsics.Vector512<double> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector512<double> lastOut = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 8));
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector512.StoreUnsafe(first, ref y, 0);
-                    Vector512.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector512<double> last = Vector512<double>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<double> last = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
             if (n % 8 != 0)
-                last = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 8) - m, r, rc), Vector512.LoadUnsafe(ref gamma, n - 8), Vector512.LoadUnsafe(ref beta, n - 8));
+                last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 8));
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 8), Vector512.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 24) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 24), Vector512.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 24) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 24), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
             for (; i + 8 <= n; i += 8)
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 8 != 0)
-                Vector512.StoreUnsafe(last, ref y, n - 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 8);
         }
 
         /// <summary>One row with 256-bit vectors of 4 × double.</summary>
@@ -244,49 +238,49 @@ namespace Grid
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector256<double> tail = Vector256.GreaterThanOrEqual(Vector256<long>.Indices, Vector256.Create((long)(4 - (int)(n % 4)))).AsDouble();
+            global::System.Runtime.Intrinsics.Vector256<double> tail = global::System.Runtime.Intrinsics.Vector256.AsDouble(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<long>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((long)(4 - (int)(n % 4)))));
             nuint i;
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            double shift = Vector256.Sum(Vector256.LoadUnsafe(ref x, 0)) / 4;
-            Vector256<double> k = Vector256.Create(shift);
-            Vector256<double> s0 = Vector256<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            double shift = global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0)) / 4;
+            global::System.Runtime.Intrinsics.Vector256<double> k = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector256<double> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<double> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector256<double> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector256<double> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-                Vector256<double> v1 = Vector256.LoadUnsafe(ref x, i + 4);
-                Vector256<double> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector256<double> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 4);
+                global::System.Runtime.Intrinsics.Vector256<double> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-                Vector256<double> v2 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<double> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector256<double> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
+                global::System.Runtime.Intrinsics.Vector256<double> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
-                Vector256<double> v3 = Vector256.LoadUnsafe(ref x, i + 12);
-                Vector256<double> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector256<double> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 12);
+                global::System.Runtime.Intrinsics.Vector256<double> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 4 <= n; i += 4)
             {
-                Vector256<double> v = Vector256.LoadUnsafe(ref x, i);
-                Vector256<double> d = v - k;
+                global::System.Runtime.Intrinsics.Vector256<double> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector256<double> d = v - k;
                 s0 += d;
-                q0 = Vector256.MultiplyAddEstimate(d, d, q0);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q0);
             }
             if (n % 4 != 0)
             {
-                Vector256<double> d = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 4) - k, Vector256<double>.Zero);
+                global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 4) - k, global::System.Runtime.Intrinsics.Vector256<double>.Zero);
                 s1 += d;
-                q1 = Vector256.MultiplyAddEstimate(d, d, q1);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q1);
             }
-            double offset = Vector256.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
-            double meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
+            double offset = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
+            double meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
             double center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -299,46 +293,46 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector256<double> mean = Vector256.Create(center);
-                Vector256<double> e0 = Vector256<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector256<double> mean = global::System.Runtime.Intrinsics.Vector256.Create(center);
+                global::System.Runtime.Intrinsics.Vector256<double> e0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 16 <= n; i += 16)
                 {
-                    Vector256<double> d0 = Vector256.LoadUnsafe(ref x, i) - mean;
-                    Vector256<double> d1 = Vector256.LoadUnsafe(ref x, i + 4) - mean;
-                    Vector256<double> d2 = Vector256.LoadUnsafe(ref x, i + 8) - mean;
-                    Vector256<double> d3 = Vector256.LoadUnsafe(ref x, i + 12) - mean;
-                    e0 = Vector256.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector256.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector256.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector256.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 4) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<double> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<double> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 12) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
                 for (; i + 4 <= n; i += 4)
                 {
-                    Vector256<double> d = Vector256.LoadUnsafe(ref x, i) - mean;
-                    e0 = Vector256.MultiplyAddEstimate(d, d, e0);
+                    global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, e0);
                     c0 += d;
                 }
                 if (n % 4 != 0)
                 {
-                    Vector256<double> d = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 4) - mean, Vector256<double>.Zero);
-                    e1 = Vector256.MultiplyAddEstimate(d, d, e1);
+                    global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 4) - mean, global::System.Runtime.Intrinsics.Vector256<double>.Zero);
+                    e1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, e1);
                     c1 += d;
                 }
-                double sumDev = Vector256.Sum(c0 + c1);
-                variance = (Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                double sumDev = global::System.Runtime.Intrinsics.Vector256.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
                 offset = sumDev * inverseN;
             }
-            variance = Math.Max(variance, 0d); // NaN stays NaN
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector256<double> m = Vector256.Create(center);
-            Vector256<double> rc = Vector256.Create(-(offset * rstd));
-            Vector256<double> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<double> m = global::System.Runtime.Intrinsics.Vector256.Create(center);
+            global::System.Runtime.Intrinsics.Vector256<double> rc = global::System.Runtime.Intrinsics.Vector256.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector256<double> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -347,34 +341,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector256<double> first = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, 0) - m, r, rc), Vector256.LoadUnsafe(ref gamma, 0), Vector256.LoadUnsafe(ref beta, 0));
-                    Vector256<double> lastOut = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 4) - m, r, rc), Vector256.LoadUnsafe(ref gamma, n - 4), Vector256.LoadUnsafe(ref beta, n - 4));
+                    global::System.Runtime.Intrinsics.Vector256<double> first = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector256<double> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 4));
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector256<double> last = Vector256<double>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<double> last = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
             if (n % 4 != 0)
-                last = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 4) - m, r, rc), Vector256.LoadUnsafe(ref gamma, n - 4), Vector256.LoadUnsafe(ref beta, n - 4));
+                last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 4));
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 4) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 4), Vector256.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 12) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 12), Vector256.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 12) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 12), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
             for (; i + 4 <= n; i += 4)
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 4 != 0)
-                Vector256.StoreUnsafe(last, ref y, n - 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 4);
         }
 
         /// <summary>One row with 128-bit vectors of 2 × double.</summary>
@@ -383,49 +377,49 @@ namespace Grid
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<double> tail = Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)(n % 2)))).AsDouble();
+            global::System.Runtime.Intrinsics.Vector128<double> tail = global::System.Runtime.Intrinsics.Vector128.AsDouble(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<long>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((long)(2 - (int)(n % 2)))));
             nuint i;
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            double shift = Vector128.Sum(Vector128.LoadUnsafe(ref x, 0)) / 2;
-            Vector128<double> k = Vector128.Create(shift);
-            Vector128<double> s0 = Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            double shift = global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0)) / 2;
+            global::System.Runtime.Intrinsics.Vector128<double> k = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
-                Vector128<double> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<double> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector128<double> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector128<double> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-                Vector128<double> v1 = Vector128.LoadUnsafe(ref x, i + 2);
-                Vector128<double> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector128<double> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 2);
+                global::System.Runtime.Intrinsics.Vector128<double> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-                Vector128<double> v2 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<double> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector128<double> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
+                global::System.Runtime.Intrinsics.Vector128<double> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
-                Vector128<double> v3 = Vector128.LoadUnsafe(ref x, i + 6);
-                Vector128<double> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector128<double> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 6);
+                global::System.Runtime.Intrinsics.Vector128<double> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, q3);
             }
             for (; i + 2 <= n; i += 2)
             {
-                Vector128<double> v = Vector128.LoadUnsafe(ref x, i);
-                Vector128<double> d = v - k;
+                global::System.Runtime.Intrinsics.Vector128<double> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector128<double> d = v - k;
                 s0 += d;
-                q0 = Vector128.MultiplyAddEstimate(d, d, q0);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
             }
             if (n % 2 != 0)
             {
-                Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - k, Vector128<double>.Zero);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - k, global::System.Runtime.Intrinsics.Vector128<double>.Zero);
                 s1 += d;
-                q1 = Vector128.MultiplyAddEstimate(d, d, q1);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q1);
             }
-            double offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
-            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
+            double offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)) * inverseN; // mean − shift
+            double meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN; // mean of d²
             double center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -438,46 +432,46 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector128<double> mean = Vector128.Create(center);
-                Vector128<double> e0 = Vector128<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector128<double> mean = global::System.Runtime.Intrinsics.Vector128.Create(center);
+                global::System.Runtime.Intrinsics.Vector128<double> e0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 8 <= n; i += 8)
                 {
-                    Vector128<double> d0 = Vector128.LoadUnsafe(ref x, i) - mean;
-                    Vector128<double> d1 = Vector128.LoadUnsafe(ref x, i + 2) - mean;
-                    Vector128<double> d2 = Vector128.LoadUnsafe(ref x, i + 4) - mean;
-                    Vector128<double> d3 = Vector128.LoadUnsafe(ref x, i + 6) - mean;
-                    e0 = Vector128.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector128.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector128.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector128.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 2) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<double> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<double> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 6) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
                 for (; i + 2 <= n; i += 2)
                 {
-                    Vector128<double> d = Vector128.LoadUnsafe(ref x, i) - mean;
-                    e0 = Vector128.MultiplyAddEstimate(d, d, e0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e0);
                     c0 += d;
                 }
                 if (n % 2 != 0)
                 {
-                    Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - mean, Vector128<double>.Zero);
-                    e1 = Vector128.MultiplyAddEstimate(d, d, e1);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - mean, global::System.Runtime.Intrinsics.Vector128<double>.Zero);
+                    e1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e1);
                     c1 += d;
                 }
-                double sumDev = Vector128.Sum(c0 + c1);
-                variance = (Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
+                double sumDev = global::System.Runtime.Intrinsics.Vector128.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * inverseN) * inverseN;
                 offset = sumDev * inverseN;
             }
-            variance = Math.Max(variance, 0d); // NaN stays NaN
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector128<double> m = Vector128.Create(center);
-            Vector128<double> rc = Vector128.Create(-(offset * rstd));
-            Vector128<double> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(center);
+            global::System.Runtime.Intrinsics.Vector128<double> rc = global::System.Runtime.Intrinsics.Vector128.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -486,34 +480,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
                 if (head < 2)
                 {
-                    Vector128<double> first = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) - m, r, rc), Vector128.LoadUnsafe(ref gamma, 0), Vector128.LoadUnsafe(ref beta, 0));
-                    Vector128<double> lastOut = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc), Vector128.LoadUnsafe(ref gamma, n - 2), Vector128.LoadUnsafe(ref beta, n - 2));
+                    global::System.Runtime.Intrinsics.Vector128<double> first = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector128<double> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 2), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 2));
                     for (i = head; i + 2 <= n; i += 2)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 2);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<double> last = Vector128<double>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<double> last = global::System.Runtime.Intrinsics.Vector128<double>.Zero;
             if (n % 2 != 0)
-                last = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc), Vector128.LoadUnsafe(ref gamma, n - 2), Vector128.LoadUnsafe(ref beta, n - 2));
+                last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 2), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 2));
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 2) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 2), Vector128.LoadUnsafe(ref beta, i + 2)), ref y, i + 2);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 6) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 6), Vector128.LoadUnsafe(ref beta, i + 6)), ref y, i + 6);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 2) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 2), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 2)), ref y, i + 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 6) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 6), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 6)), ref y, i + 6);
             }
             for (; i + 2 <= n; i += 2)
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 2 != 0)
-                Vector128.StoreUnsafe(last, ref y, n - 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 2);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -522,20 +516,20 @@ namespace Grid
             int n = rowLength;
             double shift = x, sum = 0;
             for (int i = 0; i < n; i++)
-                sum += Unsafe.Add(ref x, i) - shift;
+                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
             double mean = shift + sum / n;
             double sumDev = 0, sumSq = 0;
             for (int i = 0; i < n; i++)
             {
-                double d = Unsafe.Add(ref x, i) - mean;
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean;
                 sumDev += d;
                 sumSq += d * d;
             }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
+            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (double)((Unsafe.Add(ref x, i) - mean) * rstd) * Unsafe.Add(ref gamma, i) + Unsafe.Add(ref beta, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
         }
     }
 }

@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,12 +17,12 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Ln(ReadOnlySpan<double> x, Span<double> y)
+        public static partial void Ln(global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
         {
             const int rowLength = LnKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -36,7 +30,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 LnKernel.Rows(x, y, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -70,15 +64,15 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<double> x, Span<double> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int firstRow, int rowCount, bool streaming)
         {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double y0 = ref MemoryMarshal.GetReference(y);
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref double xRow = ref Unsafe.Add(ref x0, offset);
-                ref double yRow = ref Unsafe.Add(ref y0, offset);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref double yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref yRow, streaming);
             }
             if (streaming)
@@ -88,7 +82,7 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref double x, ref double y, bool streaming)
         {
-            if (Vector128.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref y, streaming);
             else
                 RowScalar(ref x, ref y, streaming);
@@ -99,29 +93,29 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<double> tail = Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)(n % 2)))).AsDouble();
+            global::System.Runtime.Intrinsics.Vector128<double> tail = global::System.Runtime.Intrinsics.Vector128.AsDouble(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<long>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((long)(2 - (int)(n % 2)))));
             nuint i;
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            double shift = Vector128.Sum(Vector128.LoadUnsafe(ref x, 0)) / 2;
-            Vector128<double> k = Vector128.Create(shift);
-            Vector128<double> s0 = Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            double shift = global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0)) / 2;
+            global::System.Runtime.Intrinsics.Vector128<double> k = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 2 <= n; i += 2)
             {
-                Vector128<double> v = Vector128.LoadUnsafe(ref x, i);
-                Vector128<double> d = v - k;
+                global::System.Runtime.Intrinsics.Vector128<double> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector128<double> d = v - k;
                 s0 += d;
-                q0 = Vector128.MultiplyAddEstimate(d, d, q0);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
             }
             {
-                Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - k, Vector128<double>.Zero);
+                global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - k, global::System.Runtime.Intrinsics.Vector128<double>.Zero);
                 s1 += d;
-                q1 = Vector128.MultiplyAddEstimate(d, d, q1);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q1);
             }
-            double offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
+            double offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            double meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             double center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -134,32 +128,32 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector128<double> mean = Vector128.Create(center);
-                Vector128<double> e0 = Vector128<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector128<double> mean = global::System.Runtime.Intrinsics.Vector128.Create(center);
+                global::System.Runtime.Intrinsics.Vector128<double> e0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 2 <= n; i += 2)
                 {
-                    Vector128<double> d = Vector128.LoadUnsafe(ref x, i) - mean;
-                    e0 = Vector128.MultiplyAddEstimate(d, d, e0);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e0);
                     c0 += d;
                 }
                 {
-                    Vector128<double> d = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2) - mean, Vector128<double>.Zero);
-                    e1 = Vector128.MultiplyAddEstimate(d, d, e1);
+                    global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - mean, global::System.Runtime.Intrinsics.Vector128<double>.Zero);
+                    e1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e1);
                     c1 += d;
                 }
-                double sumDev = Vector128.Sum(c0 + c1);
-                variance = (Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
+                double sumDev = global::System.Runtime.Intrinsics.Vector128.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
                 offset = sumDev * InverseRowLength;
             }
-            variance = Math.Max(variance, 0d); // NaN stays NaN
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
             // Last pass: normalise. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector128<double> m = Vector128.Create(center);
-            Vector128<double> rc = Vector128.Create(-(offset * rstd));
-            Vector128<double> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<double> m = global::System.Runtime.Intrinsics.Vector128.Create(center);
+            global::System.Runtime.Intrinsics.Vector128<double> rc = global::System.Runtime.Intrinsics.Vector128.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -168,24 +162,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
                 if (head < 2)
                 {
-                    Vector128<double> first = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) - m, r, rc);
-                    Vector128<double> lastOut = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc);
+                    global::System.Runtime.Intrinsics.Vector128<double> first = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - m, r, rc);
+                    global::System.Runtime.Intrinsics.Vector128<double> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc);
                     for (i = head; i + 2 <= n; i += 2)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 2);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<double> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc);
+            global::System.Runtime.Intrinsics.Vector128<double> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc);
             i = 0;
             for (; i + 2 <= n; i += 2)
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), ref y, i);
-            Vector128.StoreUnsafe(last, ref y, n - 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), ref y, i);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 2);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -194,20 +188,20 @@ namespace Grid
             int n = RowLength;
             double shift = x, sum = 0;
             for (int i = 0; i < n; i++)
-                sum += Unsafe.Add(ref x, i) - shift;
+                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
             double mean = shift + sum / n;
             double sumDev = 0, sumSq = 0;
             for (int i = 0; i < n; i++)
             {
-                double d = Unsafe.Add(ref x, i) - mean;
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean;
                 sumDev += d;
                 sumSq += d * d;
             }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
+            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (double)((Unsafe.Add(ref x, i) - mean) * rstd);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd);
         }
     }
 }

@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,19 +17,19 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Ln(ReadOnlySpan<Half> x, Span<Half> y)
+        public static partial void Ln(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y)
         {
             const int rowLength = LnKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
             if (threads == 1)
                 LnKernel.Rows(x, y, 0, rows);
             else
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -58,32 +52,35 @@ namespace Grid
         internal readonly struct Block : global::NormGen.IRowKernel
         {
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<Half>(0), buffers.Get<Half>(1), firstRow, rowCount);
+                => Rows(buffers.Get<global::System.Half>(0), buffers.Get<global::System.Half>(1), firstRow, rowCount);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<Half> x, Span<Half> y, int firstRow, int rowCount)
+        internal static void Rows(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y, int firstRow, int rowCount)
         {
             // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
             // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * RowLength);
+            // One array per staged span: their total length can exceed an array's (a compile-time RowLength up to int.MaxValue).
+            float[] xScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
+            float[] yScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
             try
             {
-                Span<float> xBuffer = scratch.AsSpan(0, RowLength);
-                Span<float> yBuffer = scratch.AsSpan(1 * RowLength, RowLength);
+                global::System.Span<float> xBuffer = new global::System.Span<float>(xScratch, 0, RowLength);
+                global::System.Span<float> yBuffer = new global::System.Span<float>(yScratch, 0, RowLength);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * RowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
-                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
-                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
+                    ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
                     Row(ref xRow, ref yRow);
-                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
+                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(xScratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(yScratch);
             }
         }
 
@@ -99,20 +96,20 @@ namespace Grid
             int n = RowLength;
             double shift = x, sum = 0;
             for (int i = 0; i < n; i++)
-                sum += Unsafe.Add(ref x, i) - shift;
+                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
             double mean = shift + sum / n;
             double sumDev = 0, sumSq = 0;
             for (int i = 0; i < n; i++)
             {
-                double d = Unsafe.Add(ref x, i) - mean;
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean;
                 sumDev += d;
                 sumSq += d * d;
             }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
+            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref x, i) - mean) * rstd);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd);
         }
     }
 }

@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,16 +17,16 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Ln(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y)
+        public static partial void Ln(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::NormGen.NormGuard.TrailingShape(x.Lengths, LnKernel.Shape, nameof(x));
-            global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, nameof(x), nameof(y));
-            int rows = global::NormGen.NormGuard.Rows(x.Lengths, 2, out int rowLength, nameof(x));
-            ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, nameof(x));
-            Span<float> yFlat = global::NormGen.NormGuard.Dense(y, nameof(y));
-            global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
-            global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.TrailingShape(x.Lengths, LnKernel.Shape, "x");
+            global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, "x", "y");
+            int rows = global::NormGen.NormGuard.Rows(x.Lengths, 2, out int rowLength, "x");
+            global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, "x");
+            global::System.Span<float> yFlat = global::NormGen.NormGuard.Dense(y, "y");
+            global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
+            global::NormGen.NormGuard.Length(beta.Length, rowLength, "beta", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -40,7 +34,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 LnKernel.Rows(xFlat, gamma, beta, yFlat, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), MemoryMarshal.AsBytes(xFlat), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(yFlat));
+                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(xFlat), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(yFlat));
         }
     }
 }
@@ -58,7 +52,7 @@ namespace Grid
         private const float InverseRowLength = 0.0013020834f;
 
         /// <summary>The normalized shape: the trailing axes of x.</summary>
-        internal static ReadOnlySpan<int> Shape => new int[] { 8, 96 };
+        internal static global::System.ReadOnlySpan<int> Shape => new int[] { 8, 96 };
 
         private const float Epsilon = 1E-05f;
 
@@ -77,17 +71,17 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
         {
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
-            ref float beta0 = ref MemoryMarshal.GetReference(beta);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
+            ref float beta0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(beta);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref float xRow = ref Unsafe.Add(ref x0, offset);
-                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
             }
             if (streaming)
@@ -97,11 +91,11 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
-            if (Vector512.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 Row512(ref x, ref gamma, ref beta, ref y, streaming);
-            else if (Vector256.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 Row256(ref x, ref gamma, ref beta, ref y, streaming);
-            else if (Vector128.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref gamma, ref beta, ref y, streaming);
             else
                 RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
@@ -115,31 +109,31 @@ namespace Grid
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            float shift = Vector512.Sum(Vector512.LoadUnsafe(ref x, 0)) / 16;
-            Vector512<float> k = Vector512.Create(shift);
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            float shift = global::System.Runtime.Intrinsics.Vector512.Sum(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0)) / 16;
+            global::System.Runtime.Intrinsics.Vector512<float> k = global::System.Runtime.Intrinsics.Vector512.Create(shift);
+            global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                Vector512<float> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector512<float> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                Vector512<float> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
+                global::System.Runtime.Intrinsics.Vector512<float> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                Vector512<float> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32);
+                global::System.Runtime.Intrinsics.Vector512<float> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
-                Vector512<float> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48);
+                global::System.Runtime.Intrinsics.Vector512<float> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
+            float offset = global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -152,34 +146,34 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector512<float> mean = Vector512.Create(center);
-                Vector512<float> e0 = Vector512<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector512<float> mean = global::System.Runtime.Intrinsics.Vector512.Create(center);
+                global::System.Runtime.Intrinsics.Vector512<float> e0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 64 <= n; i += 64)
                 {
-                    Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - mean;
-                    Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - mean;
-                    Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - mean;
-                    Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - mean;
-                    e0 = Vector512.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector512.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector512.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector512.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - mean;
+                    global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
-                float sumDev = Vector512.Sum(c0 + c1);
-                variance = (Vector512.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
+                float sumDev = global::System.Runtime.Intrinsics.Vector512.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector512.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
                 offset = sumDev * InverseRowLength;
             }
-            variance = MathF.Max(variance, 0f); // NaN stays NaN
-            float rstd = 1f / MathF.Sqrt(variance + Epsilon);
+            variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector512<float> m = Vector512.Create(center);
-            Vector512<float> rc = Vector512.Create(-(offset * rstd));
-            Vector512<float> r = Vector512.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector512<float> m = global::System.Runtime.Intrinsics.Vector512.Create(center);
+            global::System.Runtime.Intrinsics.Vector512<float> rc = global::System.Runtime.Intrinsics.Vector512.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -188,24 +182,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
-                    Vector512<float> first = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, 0) - m, r, rc), Vector512.LoadUnsafe(ref gamma, 0), Vector512.LoadUnsafe(ref beta, 0));
-                    Vector512<float> lastOut = Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, n - 16), Vector512.LoadUnsafe(ref beta, n - 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 16));
                     for (i = head; i + 16 <= n; i += 16)
                     {
-                        global::NormGen.StreamingStore.Store(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector512.StoreUnsafe(first, ref y, 0);
-                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     return;
                 }
             }
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48) - m, r, rc), Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
             }
         }
 
@@ -217,31 +211,31 @@ namespace Grid
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            float shift = Vector256.Sum(Vector256.LoadUnsafe(ref x, 0)) / 8;
-            Vector256<float> k = Vector256.Create(shift);
-            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            float shift = global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0)) / 8;
+            global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.Create(shift);
+            global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                Vector256<float> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector256<float> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                Vector256<float> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
+                global::System.Runtime.Intrinsics.Vector256<float> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                Vector256<float> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16);
+                global::System.Runtime.Intrinsics.Vector256<float> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
-                Vector256<float> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24);
+                global::System.Runtime.Intrinsics.Vector256<float> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
+            float offset = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -254,34 +248,34 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector256<float> mean = Vector256.Create(center);
-                Vector256<float> e0 = Vector256<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector256<float> mean = global::System.Runtime.Intrinsics.Vector256.Create(center);
+                global::System.Runtime.Intrinsics.Vector256<float> e0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 32 <= n; i += 32)
                 {
-                    Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - mean;
-                    Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - mean;
-                    Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - mean;
-                    Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - mean;
-                    e0 = Vector256.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector256.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector256.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector256.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - mean;
+                    global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
-                float sumDev = Vector256.Sum(c0 + c1);
-                variance = (Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
+                float sumDev = global::System.Runtime.Intrinsics.Vector256.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
                 offset = sumDev * InverseRowLength;
             }
-            variance = MathF.Max(variance, 0f); // NaN stays NaN
-            float rstd = 1f / MathF.Sqrt(variance + Epsilon);
+            variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector256<float> m = Vector256.Create(center);
-            Vector256<float> rc = Vector256.Create(-(offset * rstd));
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(center);
+            global::System.Runtime.Intrinsics.Vector256<float> rc = global::System.Runtime.Intrinsics.Vector256.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -290,24 +284,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector256<float> first = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, 0) - m, r, rc), Vector256.LoadUnsafe(ref gamma, 0), Vector256.LoadUnsafe(ref beta, 0));
-                    Vector256<float> lastOut = Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, n - 8), Vector256.LoadUnsafe(ref beta, n - 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24) - m, r, rc), Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
         }
 
@@ -319,31 +313,31 @@ namespace Grid
 
             // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
             // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            float shift = Vector128.Sum(Vector128.LoadUnsafe(ref x, 0)) / 4;
-            Vector128<float> k = Vector128.Create(shift);
-            Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            float shift = global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0)) / 4;
+            global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.Create(shift);
+            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                Vector128<float> d0 = v0 - k;
+                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                global::System.Runtime.Intrinsics.Vector128<float> d0 = v0 - k;
                 s0 += d0;
-                q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                Vector128<float> d1 = v1 - k;
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
+                global::System.Runtime.Intrinsics.Vector128<float> d1 = v1 - k;
                 s1 += d1;
-                q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                Vector128<float> d2 = v2 - k;
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
+                global::System.Runtime.Intrinsics.Vector128<float> d2 = v2 - k;
                 s2 += d2;
-                q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
-                Vector128<float> d3 = v3 - k;
+                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, q2);
+                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
+                global::System.Runtime.Intrinsics.Vector128<float> d3 = v3 - k;
                 s3 += d3;
-                q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
+                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, q3);
             }
-            float offset = Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
+            float offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
             float center = shift, variance;
             // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
             // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
@@ -356,34 +350,34 @@ namespace Grid
             else
             {
                 center = shift + offset;
-                Vector128<float> mean = Vector128.Create(center);
-                Vector128<float> e0 = Vector128<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+                global::System.Runtime.Intrinsics.Vector128<float> mean = global::System.Runtime.Intrinsics.Vector128.Create(center);
+                global::System.Runtime.Intrinsics.Vector128<float> e0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
                 i = 0;
                 for (; i + 16 <= n; i += 16)
                 {
-                    Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - mean;
-                    Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - mean;
-                    Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - mean;
-                    Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - mean;
-                    e0 = Vector128.MultiplyAddEstimate(d0, d0, e0);
-                    e1 = Vector128.MultiplyAddEstimate(d1, d1, e1);
-                    e2 = Vector128.MultiplyAddEstimate(d2, d2, e2);
-                    e3 = Vector128.MultiplyAddEstimate(d3, d3, e3);
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - mean;
+                    global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - mean;
+                    e0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, e0);
+                    e1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, e1);
+                    e2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, e2);
+                    e3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, e3);
                     c0 += d0 + d1;
                     c1 += d2 + d3;
                 }
-                float sumDev = Vector128.Sum(c0 + c1);
-                variance = (Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
+                float sumDev = global::System.Runtime.Intrinsics.Vector128.Sum(c0 + c1);
+                variance = (global::System.Runtime.Intrinsics.Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
                 offset = sumDev * InverseRowLength;
             }
-            variance = MathF.Max(variance, 0f); // NaN stays NaN
-            float rstd = 1f / MathF.Sqrt(variance + Epsilon);
+            variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
             // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            Vector128<float> m = Vector128.Create(center);
-            Vector128<float> rc = Vector128.Create(-(offset * rstd));
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(center);
+            global::System.Runtime.Intrinsics.Vector128<float> rc = global::System.Runtime.Intrinsics.Vector128.Create(-(offset * rstd));
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -392,24 +386,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector128<float> first = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) - m, r, rc), Vector128.LoadUnsafe(ref gamma, 0), Vector128.LoadUnsafe(ref beta, 0));
-                    Vector128<float> lastOut = Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, n - 4), Vector128.LoadUnsafe(ref beta, n - 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12) - m, r, rc), Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
         }
 
@@ -419,20 +413,20 @@ namespace Grid
             int n = RowLength;
             double shift = x, sum = 0;
             for (int i = 0; i < n; i++)
-                sum += Unsafe.Add(ref x, i) - shift;
+                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
             double mean = shift + sum / n;
             double sumDev = 0, sumSq = 0;
             for (int i = 0; i < n; i++)
             {
-                double d = Unsafe.Add(ref x, i) - mean;
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean;
                 sumDev += d;
                 sumSq += d * d;
             }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
+            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
-            double rstd = 1d / Math.Sqrt(variance + Epsilon);
+            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref x, i) - mean) * rstd) * Unsafe.Add(ref gamma, i) + Unsafe.Add(ref beta, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
         }
     }
 }

@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,14 +17,14 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Rms(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, Span<float> y)
+        public static partial void Rms(global::System.ReadOnlySpan<float> x, int rowLength, global::System.ReadOnlySpan<float> weight, global::System.Span<float> y)
         {
-            if (rowLength <= 0) throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "The row length must be positive.");
+            if (rowLength <= 0) throw new global::System.ArgumentOutOfRangeException("rowLength", rowLength, "The row length must be positive.");
             int rowLength_ = rowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength_, nameof(weight), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength_, "weight", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);
@@ -38,7 +32,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 RmsKernel.Rows(x, weight, y, rowLength_, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength_, streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(rowLength_, streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -68,16 +62,16 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int rowLength, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int rowLength, int firstRow, int rowCount, bool streaming)
         {
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * rowLength;
-                ref float xRow = ref Unsafe.Add(ref x0, offset);
-                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref gamma0, ref yRow, rowLength, streaming);
             }
             if (streaming)
@@ -87,11 +81,11 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float gamma, ref float y, int rowLength, bool streaming)
         {
-            if (Vector512.IsHardwareAccelerated && rowLength >= 16)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && rowLength >= 16)
                 Row512(ref x, ref gamma, ref y, rowLength, streaming);
-            else if (Vector256.IsHardwareAccelerated && rowLength >= 8)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && rowLength >= 8)
                 Row256(ref x, ref gamma, ref y, rowLength, streaming);
-            else if (Vector128.IsHardwareAccelerated && rowLength >= 4)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && rowLength >= 4)
                 Row128(ref x, ref gamma, ref y, rowLength, streaming);
             else
                 RowScalar(ref x, ref gamma, ref y, rowLength, streaming);
@@ -103,38 +97,38 @@ namespace Grid
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector512<float> tail = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create((int)(16 - (int)(n % 16)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector512<float> tail = global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((int)(16 - (int)(n % 16)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
-                q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32);
+                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48);
+                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 16 <= n; i += 16)
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref x, i);
-                q0 = Vector512.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v, v, q0);
             }
             if (n % 16 != 0)
             {
-                Vector512<float> v = Vector512.ConditionalSelect(tail, Vector512.LoadUnsafe(ref x, n - 16), Vector512<float>.Zero);
-                q1 = Vector512.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16), global::System.Runtime.Intrinsics.Vector512<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector512<float> r = Vector512.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -143,34 +137,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
-                    Vector512<float> first = Vector512.LoadUnsafe(ref x, 0) * r * Vector512.LoadUnsafe(ref gamma, 0);
-                    Vector512<float> lastOut = Vector512.LoadUnsafe(ref x, n - 16) * r * Vector512.LoadUnsafe(ref gamma, n - 16);
+                    global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, 0);
+                    global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16);
                     for (i = head; i + 16 <= n; i += 16)
                     {
-                        global::NormGen.StreamingStore.Store(Vector512.LoadUnsafe(ref x, i) * r * Vector512.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector512.StoreUnsafe(first, ref y, 0);
-                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector512<float> last = Vector512<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
             if (n % 16 != 0)
-                last = Vector512.LoadUnsafe(ref x, n - 16) * r * Vector512.LoadUnsafe(ref gamma, n - 16);
+                last = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16);
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i) * r * Vector512.LoadUnsafe(ref gamma, i), ref y, i);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i + 16) * r * Vector512.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i + 32) * r * Vector512.LoadUnsafe(ref gamma, i + 32), ref y, i + 32);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i + 48) * r * Vector512.LoadUnsafe(ref gamma, i + 48), ref y, i + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), ref y, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), ref y, i + 48);
             }
             for (; i + 16 <= n; i += 16)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, i) * r * Vector512.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 16 != 0)
-                Vector512.StoreUnsafe(last, ref y, n - 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 16);
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
@@ -179,38 +173,38 @@ namespace Grid
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector256<float> tail = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((int)(8 - (int)(n % 8)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
-                q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16);
+                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24);
+                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 8 <= n; i += 8)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q0);
             }
             if (n % 8 != 0)
             {
-                Vector256<float> v = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8), Vector256<float>.Zero);
-                q1 = Vector256.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -219,34 +213,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector256<float> first = Vector256.LoadUnsafe(ref x, 0) * r * Vector256.LoadUnsafe(ref gamma, 0);
-                    Vector256<float> lastOut = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector256<float> last = Vector256<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
             if (n % 8 != 0)
-                last = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+                last = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref y, i);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i + 8) * r * Vector256.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i + 16) * r * Vector256.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i + 24) * r * Vector256.LoadUnsafe(ref gamma, i + 24), ref y, i + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), ref y, i + 24);
             }
             for (; i + 8 <= n; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 8 != 0)
-                Vector256.StoreUnsafe(last, ref y, n - 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
@@ -255,38 +249,38 @@ namespace Grid
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector128<float> tail = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((int)(4 - (int)(n % 4)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
-                q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
+                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
+                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
             for (; i + 4 <= n; i += 4)
             {
-                Vector128<float> v = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q0);
             }
             if (n % 4 != 0)
             {
-                Vector128<float> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4), Vector128<float>.Zero);
-                q1 = Vector128.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -295,34 +289,34 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector128<float> first = Vector128.LoadUnsafe(ref x, 0) * r * Vector128.LoadUnsafe(ref gamma, 0);
-                    Vector128<float> lastOut = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<float> last = Vector128<float>.Zero;
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
             if (n % 4 != 0)
-                last = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+                last = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref y, i);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 4) * r * Vector128.LoadUnsafe(ref gamma, i + 4), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 8) * r * Vector128.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i + 12) * r * Vector128.LoadUnsafe(ref gamma, i + 12), ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), ref y, i + 12);
             }
             for (; i + 4 <= n; i += 4)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 4 != 0)
-                Vector128.StoreUnsafe(last, ref y, n - 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -331,10 +325,10 @@ namespace Grid
             int n = rowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
         }
     }
 }

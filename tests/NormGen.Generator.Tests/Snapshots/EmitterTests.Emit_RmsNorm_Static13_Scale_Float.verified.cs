@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,13 +17,13 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Rms(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y)
+        public static partial void Rms(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.Span<float> y)
         {
             const int rowLength = RmsKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -37,7 +31,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 RmsKernel.Rows(x, weight, y, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -71,16 +65,16 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
         {
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref float xRow = ref Unsafe.Add(ref x0, offset);
-                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref gamma0, ref yRow, streaming);
             }
             if (streaming)
@@ -90,9 +84,9 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float gamma, ref float y, bool streaming)
         {
-            if (Vector256.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 Row256(ref x, ref gamma, ref y, streaming);
-            else if (Vector128.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref gamma, ref y, streaming);
             else
                 RowScalar(ref x, ref gamma, ref y, streaming);
@@ -103,26 +97,26 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector256<float> tail = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((int)(8 - (int)(n % 8)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q0);
             }
             {
-                Vector256<float> v = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8), Vector256<float>.Zero);
-                q1 = Vector256.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -131,24 +125,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector256<float> first = Vector256.LoadUnsafe(ref x, 0) * r * Vector256.LoadUnsafe(ref gamma, 0);
-                    Vector256<float> lastOut = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector256<float> last = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
             i = 0;
             for (; i + 8 <= n; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref y, i);
-            Vector256.StoreUnsafe(last, ref y, n - 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
@@ -156,26 +150,26 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector128<float> tail = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((int)(4 - (int)(n % 4)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 4 <= n; i += 4)
             {
-                Vector128<float> v = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q0);
             }
             {
-                Vector128<float> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4), Vector128<float>.Zero);
-                q1 = Vector128.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -184,24 +178,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector128<float> first = Vector128.LoadUnsafe(ref x, 0) * r * Vector128.LoadUnsafe(ref gamma, 0);
-                    Vector128<float> lastOut = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0);
+                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<float> last = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
             i = 0;
             for (; i + 4 <= n; i += 4)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref y, i);
-            Vector128.StoreUnsafe(last, ref y, n - 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -210,10 +204,10 @@ namespace Grid
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
         }
     }
 }

@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,20 +17,20 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Rms(ReadOnlySpan<Half> x, ReadOnlySpan<Half> weight, Span<Half> y)
+        public static partial void Rms(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> weight, global::System.Span<global::System.Half> y)
         {
             const int rowLength = RmsKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
             if (threads == 1)
                 RmsKernel.Rows(x, weight, y, 0, rows);
             else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -59,44 +53,49 @@ namespace Grid
         internal readonly struct Block : global::NormGen.IRowKernel
         {
             public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<Half>(0), buffers.Get<Half>(1), buffers.Get<Half>(2), firstRow, rowCount);
+                => Rows(buffers.Get<global::System.Half>(0), buffers.Get<global::System.Half>(1), buffers.Get<global::System.Half>(2), firstRow, rowCount);
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, Span<Half> y, int firstRow, int rowCount)
+        internal static void Rows(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> gamma, global::System.Span<global::System.Half> y, int firstRow, int rowCount)
         {
             // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
             // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * RowLength);
+            // One array per staged span: their total length can exceed an array's (a compile-time RowLength up to int.MaxValue).
+            float[] xScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
+            float[] gammaScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
+            float[] yScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
             try
             {
-                Span<float> xBuffer = scratch.AsSpan(0, RowLength);
-                Span<float> gammaBuffer = scratch.AsSpan(1 * RowLength, RowLength);
-                TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
-                Span<float> yBuffer = scratch.AsSpan(2 * RowLength, RowLength);
-                ref float gamma0 = ref MemoryMarshal.GetReference(gammaBuffer);
+                global::System.Span<float> xBuffer = new global::System.Span<float>(xScratch, 0, RowLength);
+                global::System.Span<float> gammaBuffer = new global::System.Span<float>(gammaScratch, 0, RowLength);
+                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
+                global::System.Span<float> yBuffer = new global::System.Span<float>(yScratch, 0, RowLength);
+                ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gammaBuffer);
                 for (int row = firstRow; row < firstRow + rowCount; row++)
                 {
                     int offset = row * RowLength;
-                    TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
-                    ref float xRow = ref MemoryMarshal.GetReference(xBuffer);
-                    ref float yRow = ref MemoryMarshal.GetReference(yBuffer);
+                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
+                    ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
+                    ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
                     Row(ref xRow, ref gamma0, ref yRow);
-                    TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
+                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(xScratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(gammaScratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(yScratch);
             }
         }
 
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float gamma, ref float y)
         {
-            if (Vector256.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 Row256(ref x, ref gamma, ref y);
-            else if (Vector128.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref gamma, ref y);
             else
                 RowScalar(ref x, ref gamma, ref y);
@@ -107,33 +106,33 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector256<float> tail = Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create((int)(8 - (int)(n % 8)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector256<float> tail = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((int)(8 - (int)(n % 8)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 8 <= n; i += 8)
             {
-                Vector256<float> v = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q0);
             }
             {
-                Vector256<float> v = Vector256.ConditionalSelect(tail, Vector256.LoadUnsafe(ref x, n - 8), Vector256<float>.Zero);
-                q1 = Vector256.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8), global::System.Runtime.Intrinsics.Vector256<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector256<float> last = Vector256.LoadUnsafe(ref x, n - 8) * r * Vector256.LoadUnsafe(ref gamma, n - 8);
+            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
             i = 0;
             for (; i + 8 <= n; i += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, i) * r * Vector256.LoadUnsafe(ref gamma, i), ref y, i);
-            Vector256.StoreUnsafe(last, ref y, n - 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
+            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
@@ -141,33 +140,33 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<float> tail = Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create((int)(4 - (int)(n % 4)))).AsSingle();
+            global::System.Runtime.Intrinsics.Vector128<float> tail = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((int)(4 - (int)(n % 4)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 4 <= n; i += 4)
             {
-                Vector128<float> v = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q0);
             }
             {
-                Vector128<float> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 4), Vector128<float>.Zero);
-                q1 = Vector128.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4), global::System.Runtime.Intrinsics.Vector128<float>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<float> last = Vector128.LoadUnsafe(ref x, n - 4) * r * Vector128.LoadUnsafe(ref gamma, n - 4);
+            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
             i = 0;
             for (; i + 4 <= n; i += 4)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r * Vector128.LoadUnsafe(ref gamma, i), ref y, i);
-            Vector128.StoreUnsafe(last, ref y, n - 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -176,10 +175,10 @@ namespace Grid
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
         }
     }
 }

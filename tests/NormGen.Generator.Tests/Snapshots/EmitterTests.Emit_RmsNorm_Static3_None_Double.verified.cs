@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,12 +17,12 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Rms(ReadOnlySpan<double> x, Span<double> y)
+        public static partial void Rms(global::System.ReadOnlySpan<double> x, global::System.Span<double> y)
         {
             const int rowLength = RmsKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -36,7 +30,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 RmsKernel.Rows(x, y, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -70,15 +64,15 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<double> x, Span<double> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int firstRow, int rowCount, bool streaming)
         {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double y0 = ref MemoryMarshal.GetReference(y);
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref double xRow = ref Unsafe.Add(ref x0, offset);
-                ref double yRow = ref Unsafe.Add(ref y0, offset);
+                ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref double yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref yRow, streaming);
             }
             if (streaming)
@@ -88,7 +82,7 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref double x, ref double y, bool streaming)
         {
-            if (Vector128.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref y, streaming);
             else
                 RowScalar(ref x, ref y, streaming);
@@ -99,26 +93,26 @@ namespace Grid
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            Vector128<double> tail = Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)(n % 2)))).AsDouble();
+            global::System.Runtime.Intrinsics.Vector128<double> tail = global::System.Runtime.Intrinsics.Vector128.AsDouble(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<long>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((long)(2 - (int)(n % 2)))));
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<double> q0 = Vector128<double>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<double> q0 = global::System.Runtime.Intrinsics.Vector128<double>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 2 <= n; i += 2)
             {
-                Vector128<double> v = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v, v, q0);
+                global::System.Runtime.Intrinsics.Vector128<double> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q0);
             }
             {
-                Vector128<double> v = Vector128.ConditionalSelect(tail, Vector128.LoadUnsafe(ref x, n - 2), Vector128<double>.Zero);
-                q1 = Vector128.MultiplyAddEstimate(v, v, q1);
+                global::System.Runtime.Intrinsics.Vector128<double> v = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2), global::System.Runtime.Intrinsics.Vector128<double>.Zero);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q1);
             }
-            double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
+            double meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            double rstd = 1d / global::System.Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<double> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<double> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -127,24 +121,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
                 if (head < 2)
                 {
-                    Vector128<double> first = Vector128.LoadUnsafe(ref x, 0) * r;
-                    Vector128<double> lastOut = Vector128.LoadUnsafe(ref x, n - 2) * r;
+                    global::System.Runtime.Intrinsics.Vector128<double> first = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r;
+                    global::System.Runtime.Intrinsics.Vector128<double> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) * r;
                     for (i = head; i + 2 <= n; i += 2)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.LoadUnsafe(ref x, i) * r, ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 2);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 2);
                     return;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
             // the loop overwrites its first lanes.
-            Vector128<double> last = Vector128.LoadUnsafe(ref x, n - 2) * r;
+            global::System.Runtime.Intrinsics.Vector128<double> last = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) * r;
             i = 0;
             for (; i + 2 <= n; i += 2)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, i) * r, ref y, i);
-            Vector128.StoreUnsafe(last, ref y, n - 2);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref y, i);
+            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 2);
         }
 
         /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
@@ -153,10 +147,10 @@ namespace Grid
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (double)(Unsafe.Add(ref x, i) * rstd);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd);
         }
     }
 }

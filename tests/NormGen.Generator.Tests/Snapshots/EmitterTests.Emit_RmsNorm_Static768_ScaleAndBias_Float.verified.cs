@@ -2,12 +2,6 @@
 #nullable enable
 #pragma warning disable CS1591 // the user's declaration carries the public documentation
 
-using global::System;
-using global::System.Numerics.Tensors;
-using global::System.Runtime.CompilerServices;
-using global::System.Runtime.InteropServices;
-using global::System.Runtime.Intrinsics;
-
 namespace Grid
 {
     partial class Kernels
@@ -23,14 +17,14 @@ namespace Grid
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void Rms(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> beta, Span<float> y)
+        public static partial void Rms(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y)
         {
             const int rowLength = RmsKernel.RowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
-            global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
+            global::NormGen.NormGuard.Length(beta.Length, rowLength, "beta", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
@@ -38,7 +32,7 @@ namespace Grid
             if (threads == 1 && !streaming)
                 RmsKernel.Rows(x, weight, beta, y, 0, rows, false);
             else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(weight), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y));
+                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
     }
 }
@@ -72,17 +66,17 @@ namespace Grid
         }
 
         /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int firstRow, int rowCount, bool streaming)
+        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
         {
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref MemoryMarshal.GetReference(gamma);
-            ref float beta0 = ref MemoryMarshal.GetReference(beta);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
+            ref float beta0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(beta);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * RowLength;
-                ref float xRow = ref Unsafe.Add(ref x0, offset);
-                ref float yRow = ref Unsafe.Add(ref y0, offset);
+                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
+                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                 Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
             }
             if (streaming)
@@ -92,11 +86,11 @@ namespace Grid
         /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
         private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
-            if (Vector512.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 Row512(ref x, ref gamma, ref beta, ref y, streaming);
-            else if (Vector256.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 Row256(ref x, ref gamma, ref beta, ref y, streaming);
-            else if (Vector128.IsHardwareAccelerated)
+            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
                 Row128(ref x, ref gamma, ref beta, ref y, streaming);
             else
                 RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
@@ -109,24 +103,24 @@ namespace Grid
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512<float> v0 = Vector512.LoadUnsafe(ref x, i);
-                q0 = Vector512.MultiplyAddEstimate(v0, v0, q0);
-                Vector512<float> v1 = Vector512.LoadUnsafe(ref x, i + 16);
-                q1 = Vector512.MultiplyAddEstimate(v1, v1, q1);
-                Vector512<float> v2 = Vector512.LoadUnsafe(ref x, i + 32);
-                q2 = Vector512.MultiplyAddEstimate(v2, v2, q2);
-                Vector512<float> v3 = Vector512.LoadUnsafe(ref x, i + 48);
-                q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
+                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32);
+                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48);
+                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector512<float> r = Vector512.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -135,24 +129,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
-                    Vector512<float> first = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, 0) * r, Vector512.LoadUnsafe(ref gamma, 0), Vector512.LoadUnsafe(ref beta, 0));
-                    Vector512<float> lastOut = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16) * r, Vector512.LoadUnsafe(ref gamma, n - 16), Vector512.LoadUnsafe(ref beta, n - 16));
+                    global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 16));
                     for (i = head; i + 16 <= n; i += 16)
                     {
-                        global::NormGen.StreamingStore.Store(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) * r, Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector512.StoreUnsafe(first, ref y, 0);
-                    Vector512.StoreUnsafe(lastOut, ref y, n - 16);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     return;
                 }
             }
             i = 0;
             for (; i + 64 <= n; i += 64)
             {
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) * r, Vector512.LoadUnsafe(ref gamma, i), Vector512.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) * r, Vector512.LoadUnsafe(ref gamma, i + 16), Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32) * r, Vector512.LoadUnsafe(ref gamma, i + 32), Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
-                Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48) * r, Vector512.LoadUnsafe(ref gamma, i + 48), Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) * r, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
             }
         }
 
@@ -163,24 +157,24 @@ namespace Grid
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256<float> v0 = Vector256.LoadUnsafe(ref x, i);
-                q0 = Vector256.MultiplyAddEstimate(v0, v0, q0);
-                Vector256<float> v1 = Vector256.LoadUnsafe(ref x, i + 8);
-                q1 = Vector256.MultiplyAddEstimate(v1, v1, q1);
-                Vector256<float> v2 = Vector256.LoadUnsafe(ref x, i + 16);
-                q2 = Vector256.MultiplyAddEstimate(v2, v2, q2);
-                Vector256<float> v3 = Vector256.LoadUnsafe(ref x, i + 24);
-                q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
+                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16);
+                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24);
+                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector256<float> r = Vector256.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -189,24 +183,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
-                    Vector256<float> first = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, 0) * r, Vector256.LoadUnsafe(ref gamma, 0), Vector256.LoadUnsafe(ref beta, 0));
-                    Vector256<float> lastOut = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8) * r, Vector256.LoadUnsafe(ref gamma, n - 8), Vector256.LoadUnsafe(ref beta, n - 8));
+                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
                     for (i = head; i + 8 <= n; i += 8)
                     {
-                        global::NormGen.StreamingStore.Store(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) * r, Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector256.StoreUnsafe(first, ref y, 0);
-                    Vector256.StoreUnsafe(lastOut, ref y, n - 8);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     return;
                 }
             }
             i = 0;
             for (; i + 32 <= n; i += 32)
             {
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) * r, Vector256.LoadUnsafe(ref gamma, i), Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) * r, Vector256.LoadUnsafe(ref gamma, i + 8), Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16) * r, Vector256.LoadUnsafe(ref gamma, i + 16), Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
-                Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24) * r, Vector256.LoadUnsafe(ref gamma, i + 24), Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) * r, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
         }
 
@@ -217,24 +211,24 @@ namespace Grid
             nuint i;
 
             // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128<float> v0 = Vector128.LoadUnsafe(ref x, i);
-                q0 = Vector128.MultiplyAddEstimate(v0, v0, q0);
-                Vector128<float> v1 = Vector128.LoadUnsafe(ref x, i + 4);
-                q1 = Vector128.MultiplyAddEstimate(v1, v1, q1);
-                Vector128<float> v2 = Vector128.LoadUnsafe(ref x, i + 8);
-                q2 = Vector128.MultiplyAddEstimate(v2, v2, q2);
-                Vector128<float> v3 = Vector128.LoadUnsafe(ref x, i + 12);
-                q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
+                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
+                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, v0, q0);
+                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
+                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, v1, q1);
+                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
+                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, v2, q2);
+                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
+                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
-            float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
+            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
-            Vector128<float> r = Vector128.Create(rstd);
+            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
             if (streaming)
             {
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
@@ -243,24 +237,24 @@ namespace Grid
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
-                    Vector128<float> first = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, 0) * r, Vector128.LoadUnsafe(ref gamma, 0), Vector128.LoadUnsafe(ref beta, 0));
-                    Vector128<float> lastOut = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4) * r, Vector128.LoadUnsafe(ref gamma, n - 4), Vector128.LoadUnsafe(ref beta, n - 4));
+                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, 0));
+                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
                     for (i = head; i + 4 <= n; i += 4)
                     {
-                        global::NormGen.StreamingStore.Store(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) * r, Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref Unsafe.Add(ref y, i));
+                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
-                    Vector128.StoreUnsafe(first, ref y, 0);
-                    Vector128.StoreUnsafe(lastOut, ref y, n - 4);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
+                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     return;
                 }
             }
             i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) * r, Vector128.LoadUnsafe(ref gamma, i), Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) * r, Vector128.LoadUnsafe(ref gamma, i + 4), Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8) * r, Vector128.LoadUnsafe(ref gamma, i + 8), Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
-                Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12) * r, Vector128.LoadUnsafe(ref gamma, i + 12), Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 4)), ref y, i + 4);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
+                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) * r, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
         }
 
@@ -270,10 +264,10 @@ namespace Grid
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
-                sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
-            double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
+                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i) + Unsafe.Add(ref beta, i);
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
         }
     }
 }
