@@ -32,6 +32,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, nameof(beta), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

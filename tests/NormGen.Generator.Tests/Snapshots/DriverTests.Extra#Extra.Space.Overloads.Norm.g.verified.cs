@@ -31,6 +31,8 @@ namespace Extra.Space
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, nameof(beta), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

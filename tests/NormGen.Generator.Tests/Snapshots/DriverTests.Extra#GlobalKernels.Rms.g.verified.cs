@@ -31,6 +31,8 @@ partial class GlobalKernels
         global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
         global::NormGen.NormGuard.Length(bias.Length, rowLength, nameof(bias), "one per normalized element");
         global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+        global::NormGen.NormGuard.NoOverlapWithInput(weight, yFlat, nameof(weight), nameof(y));
+        global::NormGen.NormGuard.NoOverlapWithInput(bias, yFlat, nameof(bias), nameof(y));
         if (rows == 0) return;
 
         int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

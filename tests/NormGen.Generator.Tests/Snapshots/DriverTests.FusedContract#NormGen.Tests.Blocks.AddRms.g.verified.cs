@@ -34,8 +34,10 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(residualOut.Length, x.Length, nameof(residualOut), "the same as x");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
             global::NormGen.NormGuard.NoPartialOverlap(residual, y, nameof(residual), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, y, nameof(weight), nameof(y));
             global::NormGen.NormGuard.NoPartialOverlap(x, residualOut, nameof(x), nameof(residualOut));
             global::NormGen.NormGuard.NoPartialOverlap(residual, residualOut, nameof(residual), nameof(residualOut));
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, residualOut, nameof(weight), nameof(residualOut));
             global::NormGen.NormGuard.NoOverlap(y, residualOut, nameof(y), nameof(residualOut));
             if (rows == 0) return;
 

@@ -33,6 +33,10 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(runningMean.Length, channels, nameof(runningMean), "one per channel");
             global::NormGen.NormGuard.Length(runningVar.Length, channels, nameof(runningVar), "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, nameof(beta), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(runningMean, yFlat, nameof(runningMean), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(runningVar, yFlat, nameof(runningVar), nameof(y));
             if (xFlat.IsEmpty) return;
 
             BnEvalKernel.Run(xFlat, gamma, beta, runningMean, runningVar, yFlat, batch, channels, spatial);

@@ -35,7 +35,18 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(beta.Length, channels, nameof(beta), "one per channel");
             global::NormGen.NormGuard.Length(runningMean.Length, channels, nameof(runningMean), "one per channel");
             global::NormGen.NormGuard.Length(runningVar.Length, channels, nameof(runningVar), "one per channel");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, runningMean, nameof(x), nameof(runningMean));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, runningMean, nameof(gamma), nameof(runningMean));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, runningMean, nameof(beta), nameof(runningMean));
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, runningVar, nameof(x), nameof(runningVar));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, runningVar, nameof(gamma), nameof(runningVar));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, runningVar, nameof(beta), nameof(runningVar));
+            global::NormGen.NormGuard.NoOverlap(runningMean, runningVar, nameof(runningMean), nameof(runningVar));
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, nameof(beta), nameof(y));
+            global::NormGen.NormGuard.NoOverlap(runningMean, yFlat, nameof(runningMean), nameof(y));
+            global::NormGen.NormGuard.NoOverlap(runningVar, yFlat, nameof(runningVar), nameof(y));
             if (xFlat.IsEmpty) return;
 
             BnTrainKernel.Run(xFlat, gamma, beta, runningMean, runningVar, yFlat, batch, channels, spatial);

@@ -32,6 +32,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(gamma.Length, channels, nameof(gamma), "one per channel");
             global::NormGen.NormGuard.Length(beta.Length, channels, nameof(beta), "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, nameof(beta), nameof(y));
             if (xFlat.IsEmpty) return;
 
             ChannelLnKernel.Run(xFlat, gamma, beta, yFlat, batch, channels, spatial);

@@ -31,6 +31,7 @@ namespace NormGen.Tests
             Span<float> yFlat = global::NormGen.NormGuard.Dense(y, nameof(y));
             global::NormGen.NormGuard.Length(gamma.Length, channels, nameof(gamma), "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, nameof(gamma), nameof(y));
             if (xFlat.IsEmpty) return;
 
             ChannelLnBiasFreeKernel.Run(xFlat, gamma, yFlat, batch, channels, spatial);

@@ -35,6 +35,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
             global::NormGen.NormGuard.NoPartialOverlap(sublayer, y, nameof(sublayer), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, nameof(beta), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

@@ -33,6 +33,17 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(mean.Length, rows, nameof(mean), "one per row");
             global::NormGen.NormGuard.Length(rstd.Length, rows, nameof(rstd), "one per row");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, nameof(beta), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(x, mean, nameof(x), nameof(mean));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, mean, nameof(gamma), nameof(mean));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, mean, nameof(beta), nameof(mean));
+            global::NormGen.NormGuard.NoOverlap(y, mean, nameof(y), nameof(mean));
+            global::NormGen.NormGuard.NoOverlapWithInput(x, rstd, nameof(x), nameof(rstd));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, rstd, nameof(gamma), nameof(rstd));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, rstd, nameof(beta), nameof(rstd));
+            global::NormGen.NormGuard.NoOverlap(y, rstd, nameof(y), nameof(rstd));
+            global::NormGen.NormGuard.NoOverlap(mean, rstd, nameof(mean), nameof(rstd));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

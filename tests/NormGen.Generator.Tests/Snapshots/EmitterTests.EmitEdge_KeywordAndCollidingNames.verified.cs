@@ -32,6 +32,8 @@ namespace E
             global::NormGen.NormGuard.Length(threads.Length, rowLength, nameof(threads), "one per normalized element");
             global::NormGen.NormGuard.Length(@base.Length, rowLength, nameof(@base), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(@in, @out, nameof(@in), nameof(@out));
+            global::NormGen.NormGuard.NoOverlapWithInput(threads, @out, nameof(threads), nameof(@out));
+            global::NormGen.NormGuard.NoOverlapWithInput(@base, @out, nameof(@base), nameof(@out));
             if (rows_ == 0) return;
 
             int threads_ = global::NormGen.RowScheduler.DegreeOfParallelism(rows_, rowLength);

@@ -31,6 +31,7 @@ namespace E
             Span<Half> yFlat_ = global::NormGen.NormGuard.Dense(yFlat, nameof(yFlat));
             global::NormGen.NormGuard.Length(rowLength.Length, rowLength_, nameof(rowLength), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat_, yFlat_, nameof(xFlat), nameof(yFlat));
+            global::NormGen.NormGuard.NoOverlapWithInput(rowLength, yFlat_, nameof(rowLength), nameof(yFlat));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);

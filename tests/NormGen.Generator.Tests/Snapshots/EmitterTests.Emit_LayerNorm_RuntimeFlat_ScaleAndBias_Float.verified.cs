@@ -32,6 +32,8 @@ namespace Grid
             global::NormGen.NormGuard.Length(gamma.Length, rowLength_, nameof(gamma), "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength_, nameof(beta), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, nameof(gamma), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, nameof(beta), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);

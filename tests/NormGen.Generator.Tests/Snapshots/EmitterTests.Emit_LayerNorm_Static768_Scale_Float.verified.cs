@@ -30,6 +30,7 @@ namespace Grid
             global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, nameof(gamma), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

@@ -31,6 +31,7 @@ namespace Grid
             Span<Half> yFlat = global::NormGen.NormGuard.Dense(y, nameof(y));
             global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, yFlat, nameof(weight), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

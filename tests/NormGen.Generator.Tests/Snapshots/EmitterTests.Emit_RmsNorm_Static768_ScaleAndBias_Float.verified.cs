@@ -31,6 +31,8 @@ namespace Grid
             global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength, nameof(beta), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, y, nameof(weight), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, nameof(beta), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

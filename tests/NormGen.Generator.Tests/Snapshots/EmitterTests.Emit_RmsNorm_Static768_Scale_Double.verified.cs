@@ -30,6 +30,7 @@ namespace Grid
             global::NormGen.NormGuard.Length(y.Length, x.Length, nameof(y), "the same as x");
             global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, nameof(x), nameof(y));
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, y, nameof(weight), nameof(y));
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
