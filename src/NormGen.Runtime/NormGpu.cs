@@ -61,6 +61,18 @@ public static class NormGpu
     }
 
     /// <summary>
+    /// Throws if the output view shares any memory with the input view, the same view included: for an input that is
+    /// read while the output is written (γ, β, a bias, running statistics). Views of different buffers never overlap.
+    /// </summary>
+    public static void NoOverlapWithInput(object? inputBuffer, long inputOffsetBytes, long inputBytes, object? outputBuffer, long outputOffsetBytes, long outputBytes, string inputName, string outputName)
+    {
+        if (inputBuffer is null || !ReferenceEquals(inputBuffer, outputBuffer) || inputBytes == 0 || outputBytes == 0) return;
+        long offset = outputOffsetBytes - inputOffsetBytes;
+        if (offset < inputBytes && -offset < outputBytes)
+            throw new ArgumentException($"'{outputName}' overlaps '{inputName}', which is still read while '{outputName}' is written; pass views that do not overlap.", outputName);
+    }
+
+    /// <summary>
     /// Throws if two output views share any memory, the same view included (y and residualOut are both written).
     /// Views of different buffers never overlap.
     /// </summary>

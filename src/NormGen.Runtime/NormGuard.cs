@@ -44,6 +44,21 @@ public static class NormGuard
             throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same span for in-place use, or buffers that do not overlap.", outputName);
     }
 
+    /// <summary>
+    /// Throws if <paramref name="output"/> shares any memory with <paramref name="input"/>, the same start included: for
+    /// an input that is read while the output is written (γ, β, a bias, running statistics, a statistic over x), where
+    /// no aliasing is safe. One range test, no allocation.
+    /// </summary>
+    public static void NoOverlapWithInput<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output, string inputName, string outputName)
+    {
+        if (input.IsEmpty || output.IsEmpty) return;
+        nint inBytes = (nint)input.Length * Unsafe.SizeOf<TIn>();
+        nint outBytes = (nint)output.Length * Unsafe.SizeOf<TOut>();
+        nint offset = Unsafe.ByteOffset(ref Unsafe.As<TIn, byte>(ref MemoryMarshal.GetReference(input)), ref Unsafe.As<TOut, byte>(ref MemoryMarshal.GetReference(output)));
+        if (offset < inBytes && -offset < outBytes)
+            throw new ArgumentException($"'{outputName}' overlaps '{inputName}', which is still read while '{outputName}' is written; pass buffers that do not overlap.", outputName);
+    }
+
     /// <summary>Throws if the two outputs share any memory.</summary>
     public static void NoOverlap<TA, TB>(Span<TA> a, Span<TB> b, string aName, string bName)
     {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -86,6 +87,24 @@ internal static class CpuEmitter
         return list;
     }
 
+    /// <summary>
+    /// The aliasing checks of <see cref="OverlapCheck.For"/>, one range test per pair, written before anything is stored.
+    /// <paramref name="read"/> gives a parameter as a read-only span, <paramref name="written"/> as a writable one.
+    /// </summary>
+    internal static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, Func<ParamRole, string> read, Func<ParamRole, string> written)
+    {
+        foreach (OverlapCheck c in OverlapCheck.For(spec))
+        {
+            string first = Str(c.First.Name), second = Str(c.Written.Name);
+            w.Line(c.Rule switch
+            {
+                OverlapRule.SameOrDisjoint => $"global::NormGen.NormGuard.NoPartialOverlap({read(c.First.Role)}, {written(c.Written.Role)}, {first}, {second});",
+                OverlapRule.DisjointFromInput => $"global::NormGen.NormGuard.NoOverlapWithInput({read(c.First.Role)}, {written(c.Written.Role)}, {first}, {second});",
+                _ => $"global::NormGen.NormGuard.NoOverlap({written(c.First.Role)}, {written(c.Written.Role)}, {first}, {second});",
+            });
+        }
+    }
+
     // ---------------------------------------------------------------- entry point
 
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
@@ -153,18 +172,10 @@ internal static class CpuEmitter
             }
         }
 
-        // In place is allowed (y is x, residualOut is residual); shifted overlaps are not.
+        // In place is allowed (y or residualOut is x or residual); shifted overlaps are not, and an output shares no
+        // memory with γ, β, the bias or another output.
         string Ro(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span ? $"(ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){local[role]}" : local[role];
-        string Nm(ParamRole role) => Str(spec.Parameter(role)!.Name);
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Input)}, {local[ParamRole.Output]}, {Nm(ParamRole.Input)}, {Nm(ParamRole.Output)});");
-        if (spec.ResidualInput is not null)
-            w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Residual)}, {local[ParamRole.Output]}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.Output)});");
-        if (spec.ResidualOutput is not null)
-        {
-            w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Input)}, {local[ParamRole.ResidualOut]}, {Nm(ParamRole.Input)}, {Nm(ParamRole.ResidualOut)});");
-            w.Line($"global::NormGen.NormGuard.NoPartialOverlap({Ro(ParamRole.Residual)}, {local[ParamRole.ResidualOut]}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.ResidualOut)});");
-            w.Line($"global::NormGen.NormGuard.NoOverlap({local[ParamRole.Output]}, {local[ParamRole.ResidualOut]}, {Nm(ParamRole.Output)}, {Nm(ParamRole.ResidualOut)});");
-        }
+        EmitOverlapChecks(w, spec, Ro, role => local[role]);
         w.Line($"if ({rows} == 0) return;");
         w.Line();
 

@@ -241,17 +241,9 @@ internal static class GpuEmitter
                     break;
             }
         }
-        // In place is allowed (y is x, residualOut is residual); shifted overlaps are not. The same rules as the CPU form.
-        string Nm(ParamRole role) => NameOf(Id(role));
-        w.Line($"{k}.NoPartialOverlap({x}, {Id(ParamRole.Output)}, {Nm(ParamRole.Input)}, {Nm(ParamRole.Output)});");
-        if (spec.ResidualInput is not null)
-            w.Line($"{k}.NoPartialOverlap({Id(ParamRole.Residual)}, {Id(ParamRole.Output)}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.Output)});");
-        if (spec.ResidualOutput is not null)
-        {
-            w.Line($"{k}.NoPartialOverlap({x}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Input)}, {Nm(ParamRole.ResidualOut)});");
-            w.Line($"{k}.NoPartialOverlap({Id(ParamRole.Residual)}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Residual)}, {Nm(ParamRole.ResidualOut)});");
-            w.Line($"{k}.NoOverlap({Id(ParamRole.Output)}, {Id(ParamRole.ResidualOut)}, {Nm(ParamRole.Output)}, {Nm(ParamRole.ResidualOut)});");
-        }
+        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
+        // memory with γ, β, the bias or each other.
+        EmitOverlapChecks(w, spec, k);
         w.Line($"if ({rows} == 0) return;");
         var launchArgs = KernelViews(spec)
             .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
@@ -315,14 +307,39 @@ internal static class GpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
-    /// <summary>The launch-side overlap checks on views (and their unboxed accessors), shared by every GPU kernel class.</summary>
-    private static void EmitViewChecks(SourceWriter w, bool withNoOverlap)
+    /// <summary>The aliasing checks of <see cref="OverlapCheck.For"/> on views, through the kernel class's helpers.</summary>
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string kernelClass)
     {
+        foreach (OverlapCheck c in OverlapCheck.For(spec))
+        {
+            string a = CpuEmitter.Id(c.First.Name), b = CpuEmitter.Id(c.Written.Name);
+            w.Line($"{kernelClass}.{CheckName(c.Rule)}({a}, {b}, {NameOf(a)}, {NameOf(b)});");
+        }
+    }
+
+    private static string CheckName(OverlapRule rule) => rule switch
+    {
+        OverlapRule.SameOrDisjoint => "NoPartialOverlap",
+        OverlapRule.DisjointFromInput => "NoOverlapWithInput",
+        _ => "NoOverlap",
+    };
+
+    /// <summary>The launch-side overlap checks on views (and their unboxed accessors), shared by every GPU kernel class.</summary>
+    private static void EmitViewChecks(SourceWriter w, KernelSpec spec)
+    {
+        var rules = OverlapCheck.For(spec).Select(c => c.Rule).ToList();
         w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
         w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
         w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
         w.Line();
-        if (withNoOverlap)
+        if (rules.Contains(OverlapRule.DisjointFromInput))
+        {
+            w.Line("/// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>");
+            w.Line($"internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+            w.Line("    global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+            w.Line();
+        }
+        if (rules.Contains(OverlapRule.DisjointOutputs))
         {
             w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
             w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
@@ -414,7 +431,7 @@ internal static class GpuEmitter
         w.Line();
 
         // ---- argument checks that need ILGPU's view interfaces (the runtime knows no ILGPU types)
-        EmitViewChecks(w, withNoOverlap: spec.ResidualOutput is not null);
+        EmitViewChecks(w, spec);
 
         // ---- launch
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>");
@@ -762,7 +779,7 @@ internal static class GpuEmitter
         w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {NameOf(x)});");
         w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, {NameOf(y)}, \"the same as {spec.Input.Name}\");");
         string k = GpuKernelClassName(spec);
-        w.Line($"{k}.NoPartialOverlap({x}, {y}, {NameOf(x)}, {NameOf(y)});");
+        EmitOverlapChecks(w, spec, k);
         w.Line($"if ({x}.Length == 0) return;");
         var launchArgs = BatchNormViews(spec)
             .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
@@ -826,7 +843,7 @@ internal static class GpuEmitter
         w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
         w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
         w.Line();
-        EmitViewChecks(w, withNoOverlap: false);
+        EmitViewChecks(w, spec);
         w.Line("/// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
         w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");

@@ -125,7 +125,13 @@ internal static class TensorEmitter
                     break;
             }
         }
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({xFlat}, {yFlat}, {Str(x.Name)}, {Str(y.Name)});");
+        // y may be x (in place); it shares no memory with γ, β or the running statistics, which the training
+        // kernel writes and so keeps apart from x and y.
+        string Flat(ParamRole role) => role == ParamRole.Input ? xFlat : role == ParamRole.Output ? yFlat : Id(spec.Parameter(role)!.Name);
+        string Ro(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span
+            ? $"(ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){Flat(role)}"
+            : Flat(role);
+        EmitOverlapChecks(w, spec, Ro, Flat);
         w.Line($"if ({xFlat}.IsEmpty) return;");
         w.Line();
 

@@ -112,4 +112,38 @@ public sealed class FusedTests(CpuAcceleratorFixture fixture, ITestOutputHelper 
         Accelerator.Synchronize();
         Assert.Throws<ArgumentOutOfRangeException>(() => FusedGpuKernels.AddRms(Accelerator, x.View, r.View, g.View, y.View, ro.View, 0));
     }
+    /// <summary>
+    /// Outputs over γ, β, the bias, x or each other are refused before the launch, the exact in-place aliases are not:
+    /// every view is a slice of one sentinel-filled buffer, which is unchanged afterwards.
+    /// </summary>
+    [Fact]
+    public void OutputsOverlappingReadOnlyInputsAreRefusedBeforeTheLaunch()
+    {
+        const int n = 16, rows = 4, size = 8192;
+        const float sentinel = -12345.5f;
+        using var buffer = Accelerator.Allocate1D<float>(size);
+        using var bn = Accelerator.Allocate1D<float>(256);
+        var b = buffer.View;
+        ArrayView<float> V(int start, int length) => b.SubView(start, length);
+        void Refused(string param, Action call)
+        {
+            buffer.CopyFromCPU(Enumerable.Repeat(sentinel, size).ToArray());
+            var e = Assert.Throws<ArgumentException>(call);
+            Assert.Equal(param, e.ParamName);
+            Assert.Contains("overlaps", e.Message);
+            Accelerator.Synchronize();
+            Assert.All(buffer.GetAsArray1D(), v => Assert.Equal(sentinel, v));
+        }
+
+        Refused("y", () => FusedGpuKernels.AddRms(Accelerator, V(1000, n * rows), V(2000, n * rows), V(8, n), V(0, n * rows), V(3000, n * rows), n));
+        Refused("y", () => FusedGpuKernels.Deep(Accelerator, V(1000, n * rows), V(2000, n * rows), V(3000, n), V(0, n), V(0, n * rows), n));
+        Refused("residualOut", () => FusedGpuKernels.SkipLn(Accelerator, V(1000, n * rows), n, V(2000, n * rows), V(40, n), V(3000, n), V(3100, n), V(4000, n * rows), V(0, n * rows)));
+        Refused("mean", () => FusedGpuKernels.LnGeluHalfOut(Accelerator, V(0, 1536), V(2000, 768), V(3000, 768), V(4000, 768).Cast<Half>(), V(100, 2), V(5000, 2)));
+        Refused("rstd", () => FusedGpuKernels.HalfAddRms(Accelerator, V(1000, n * rows / 2).Cast<Half>(), V(2000, n * rows / 2).Cast<Half>(), V(3000, n / 2).Cast<Half>(), V(0, n * rows), V(4000, n * rows / 2).Cast<Half>(), V(60, rows), n));
+        Refused("y", () => BatchNormGpuKernels.BnEval(Accelerator, V(1000, 2 * 3 * 4), V(2000, 3), V(2100, 3), V(4, 3), V(2200, 3), V(0, 2 * 3 * 4), 4));
+
+        // The supported exact aliases still run: y = x, residualOut = residual.
+        FusedGpuKernels.AddRms(Accelerator, bn.View.SubView(0, 64), bn.View.SubView(64, 64), bn.View.SubView(128, n), bn.View.SubView(0, 64), bn.View.SubView(64, 64), n);
+        Accelerator.Synchronize();
+    }
 }

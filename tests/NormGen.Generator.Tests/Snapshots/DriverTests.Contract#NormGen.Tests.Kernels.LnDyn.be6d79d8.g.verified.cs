@@ -26,6 +26,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength, "beta", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

@@ -25,6 +25,7 @@ namespace NormGen.Tests
             global::System.Span<global::System.Half> yFlat = global::NormGen.NormGuard.Dense(y, "y");
             global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, yFlat, "weight", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

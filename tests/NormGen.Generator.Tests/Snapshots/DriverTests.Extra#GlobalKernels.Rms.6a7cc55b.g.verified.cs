@@ -25,6 +25,8 @@ partial class GlobalKernels
         global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
         global::NormGen.NormGuard.Length(bias.Length, rowLength, "bias", "one per normalized element");
         global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+        global::NormGen.NormGuard.NoOverlapWithInput(weight, yFlat, "weight", "y");
+        global::NormGen.NormGuard.NoOverlapWithInput(bias, yFlat, "bias", "y");
         if (rows == 0) return;
 
         int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

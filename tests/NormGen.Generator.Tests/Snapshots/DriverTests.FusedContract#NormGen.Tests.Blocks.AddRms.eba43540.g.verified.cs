@@ -28,8 +28,10 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(residualOut.Length, x.Length, "residualOut", "the same as x");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
             global::NormGen.NormGuard.NoPartialOverlap(residual, y, "residual", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, y, "weight", "y");
             global::NormGen.NormGuard.NoPartialOverlap(x, residualOut, "x", "residualOut");
             global::NormGen.NormGuard.NoPartialOverlap(residual, residualOut, "residual", "residualOut");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, residualOut, "weight", "residualOut");
             global::NormGen.NormGuard.NoOverlap(y, residualOut, "y", "residualOut");
             if (rows == 0) return;
 

@@ -27,6 +27,10 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(runningMean.Length, channels, "runningMean", "one per channel");
             global::NormGen.NormGuard.Length(runningVar.Length, channels, "runningVar", "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(runningMean, yFlat, "runningMean", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(runningVar, yFlat, "runningVar", "y");
             if (xFlat.IsEmpty) return;
 
             __NormGen_BnEval_82cdc165.Run(xFlat, gamma, beta, runningMean, runningVar, yFlat, batch, channels, spatial);

@@ -29,7 +29,18 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(beta.Length, channels, "beta", "one per channel");
             global::NormGen.NormGuard.Length(runningMean.Length, channels, "runningMean", "one per channel");
             global::NormGen.NormGuard.Length(runningVar.Length, channels, "runningVar", "one per channel");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, runningMean, "x", "runningMean");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, runningMean, "gamma", "runningMean");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, runningMean, "beta", "runningMean");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, runningVar, "x", "runningVar");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, runningVar, "gamma", "runningVar");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, runningVar, "beta", "runningVar");
+            global::NormGen.NormGuard.NoOverlap(runningMean, runningVar, "runningMean", "runningVar");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
+            global::NormGen.NormGuard.NoOverlap(runningMean, yFlat, "runningMean", "y");
+            global::NormGen.NormGuard.NoOverlap(runningVar, yFlat, "runningVar", "y");
             if (xFlat.IsEmpty) return;
 
             __NormGen_BnTrain_f5e74d3d.Run(xFlat, gamma, beta, runningMean, runningVar, yFlat, batch, channels, spatial);

@@ -26,6 +26,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
             global::NormGen.NormGuard.Length(beta.Length, channels, "beta", "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
             if (xFlat.IsEmpty) return;
 
             __NormGen_ChannelLn_01e66b4c.Run(xFlat, gamma, beta, yFlat, batch, channels, spatial);

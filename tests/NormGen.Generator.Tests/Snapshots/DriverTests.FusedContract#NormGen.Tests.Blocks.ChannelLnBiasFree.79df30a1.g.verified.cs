@@ -25,6 +25,7 @@ namespace NormGen.Tests
             global::System.Span<float> yFlat = global::NormGen.NormGuard.Dense(y, "y");
             global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
             if (xFlat.IsEmpty) return;
 
             __NormGen_ChannelLnBiasFree_79df30a1.Run(xFlat, gamma, yFlat, batch, channels, spatial);

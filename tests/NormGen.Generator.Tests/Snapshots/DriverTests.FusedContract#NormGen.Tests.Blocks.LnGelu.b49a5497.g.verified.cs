@@ -27,6 +27,17 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(mean.Length, rows, "mean", "one per row");
             global::NormGen.NormGuard.Length(rstd.Length, rows, "rstd", "one per row");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, "beta", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(x, mean, "x", "mean");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, mean, "gamma", "mean");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, mean, "beta", "mean");
+            global::NormGen.NormGuard.NoOverlap(y, mean, "y", "mean");
+            global::NormGen.NormGuard.NoOverlapWithInput(x, rstd, "x", "rstd");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, rstd, "gamma", "rstd");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, rstd, "beta", "rstd");
+            global::NormGen.NormGuard.NoOverlap(y, rstd, "y", "rstd");
+            global::NormGen.NormGuard.NoOverlap(mean, rstd, "mean", "rstd");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

@@ -26,6 +26,8 @@ namespace E
             global::NormGen.NormGuard.Length(threads.Length, rowLength, "threads", "one per normalized element");
             global::NormGen.NormGuard.Length(@base.Length, rowLength, "base", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(@in, @out, "in", "out");
+            global::NormGen.NormGuard.NoOverlapWithInput(threads, @out, "threads", "out");
+            global::NormGen.NormGuard.NoOverlapWithInput(@base, @out, "base", "out");
             if (rows_ == 0) return;
 
             int threads_ = global::NormGen.RowScheduler.DegreeOfParallelism(rows_, rowLength);

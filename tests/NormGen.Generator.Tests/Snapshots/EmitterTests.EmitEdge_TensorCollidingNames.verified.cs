@@ -25,6 +25,7 @@ namespace E
             global::System.Span<global::System.Half> yFlat_ = global::NormGen.NormGuard.Dense(yFlat, "yFlat");
             global::NormGen.NormGuard.Length(rowLength.Length, rowLength_, "rowLength", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat_, yFlat_, "xFlat", "yFlat");
+            global::NormGen.NormGuard.NoOverlapWithInput(rowLength, yFlat_, "rowLength", "yFlat");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);

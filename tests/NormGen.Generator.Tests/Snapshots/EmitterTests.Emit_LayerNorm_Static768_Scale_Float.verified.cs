@@ -24,6 +24,7 @@ namespace Grid
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, "gamma", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

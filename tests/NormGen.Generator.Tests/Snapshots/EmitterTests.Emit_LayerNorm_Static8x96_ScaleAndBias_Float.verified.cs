@@ -25,6 +25,8 @@ namespace Grid
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGuard.Length(beta.Length, rowLength, "beta", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, y, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(beta, y, "beta", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);

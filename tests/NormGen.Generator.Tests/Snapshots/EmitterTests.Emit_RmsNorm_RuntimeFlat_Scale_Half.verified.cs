@@ -25,6 +25,7 @@ namespace Grid
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(weight.Length, rowLength_, "weight", "one per normalized element");
             global::NormGen.NormGuard.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, y, "weight", "y");
             if (rows == 0) return;
 
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength_);
