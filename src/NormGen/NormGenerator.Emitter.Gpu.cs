@@ -161,6 +161,15 @@ internal static class GpuEmitter
     /// <summary>The parameter an identifier names, as a string literal (not nameof, which a user member named nameof would capture).</summary>
     private static string NameOf(string identifier) => CpuEmitter.Str(identifier.TrimStart('@'));
 
+    /// <summary>
+    /// The method as <c>global::Ns.Outer&lt;T&gt;.Kernels.Norm</c>, for the call from one overload to the other: a
+    /// parameter may have the method's own name and would capture the simple name.
+    /// </summary>
+    private static string QualifiedMethod(KernelSpec spec) =>
+        "global::" + string.Join(".", (spec.Namespace is null ? new string[0] : new[] { spec.Namespace })
+            .Concat(spec.ContainingTypes.Select(t => t.NameWithTypeParameters))
+            .Concat(new[] { CpuEmitter.Id(spec.MethodName) }));
+
     private static string GpuKernelClassName(KernelSpec spec) => spec.KernelClassName + "_Gpu";
 
     private static string KindText(KernelSpec spec) => spec.Kind switch
@@ -198,7 +207,7 @@ internal static class GpuEmitter
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
         w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
-        w.Line($"{CpuEmitter.Id(spec.MethodName)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
 
@@ -762,7 +771,7 @@ internal static class GpuEmitter
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
         w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
-        w.Line($"{CpuEmitter.Id(spec.MethodName)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
 

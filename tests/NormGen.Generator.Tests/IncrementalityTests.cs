@@ -165,7 +165,7 @@ public class IncrementalityTests
         var before = Harness.Sources(first).ToDictionary(s => s.HintName, s => s.Text);
         var after = Harness.Sources(second).ToDictionary(s => s.HintName, s => s.Text);
         Assert.Equal(before.Keys.OrderBy(k => k, StringComparer.Ordinal), after.Keys.OrderBy(k => k, StringComparer.Ordinal));
-        Assert.Matches(@"^NormGen\.Tests\.Kernels\.Rms\.[0-9a-f]{8}\.g\.cs$", Assert.Single(before.Keys.Where(k => before[k] != after[k])));
+        Assert.Matches(@"^NormGen\.Tests\.Kernels\.Rms\.[0-9a-f]{8}\.g\.cs$", Assert.Single(before.Keys, k => before[k] != after[k]));
     }
 
     /// <summary>
