@@ -18,7 +18,7 @@ namespace NormGen;
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². Runs on the calling thread.</para>
 /// </remarks>
 public sealed class ChannelLayerNormAttribute : NormalizationAttribute
 {
@@ -44,7 +44,7 @@ public sealed class ChannelLayerNormAttribute : NormalizationAttribute
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². Evaluation spreads the samples of a large (N, C) tensor, or the (sample, channel) blocks of a large (N, C, *) one, over up to <see cref="NormGenSettings.MaxDegreeOfParallelism"/> threads, and a small one runs on the calling thread; a block's result does not depend on the thread. Training runs on the calling thread.</para>
 /// </remarks>
 public sealed class BatchNormAttribute : NormalizationAttribute
 {
@@ -78,7 +78,7 @@ public sealed class BatchNormAttribute : NormalizationAttribute
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². The (sample, group) blocks of a large tensor are spread over up to <see cref="NormGenSettings.MaxDegreeOfParallelism"/> threads, a small one runs on the calling thread; a block's result does not depend on the thread.</para>
 /// </remarks>
 public sealed class GroupNormAttribute : NormalizationAttribute
 {
@@ -108,7 +108,7 @@ public sealed class GroupNormAttribute : NormalizationAttribute
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². The (sample, channel) blocks of a large tensor are spread over up to <see cref="NormGenSettings.MaxDegreeOfParallelism"/> threads, a small one runs on the calling thread; a block's result does not depend on the thread.</para>
 /// </remarks>
 public sealed class InstanceNormAttribute : NormalizationAttribute
 {
@@ -133,7 +133,7 @@ public sealed class InstanceNormAttribute : NormalizationAttribute
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². Runs on the calling thread.</para>
 /// </remarks>
 public sealed class MinMaxScaleAttribute : NormalizationAttribute
 {
@@ -151,7 +151,7 @@ public sealed class MinMaxScaleAttribute : NormalizationAttribute
 /// Half is computed in float through one pooled float buffer and rounded once on store); y may be x (in place).
 /// Shapes and span lengths are checked before anything is written (<see cref="ArgumentException"/> naming the
 /// parameter). Statistics are exact two-pass (shift by the first element, corrected two-pass variance), never
-/// E[x²] − μ². Kernels run on the calling thread.</para>
+/// E[x²] − μ². Runs on the calling thread.</para>
 /// </remarks>
 public sealed class StandardizeAttribute : NormalizationAttribute
 {

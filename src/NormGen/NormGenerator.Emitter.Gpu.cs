@@ -218,7 +218,6 @@ internal static class GpuEmitter
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
         string k = GpuKernelClassName(spec);
         string x = CpuEmitter.Id(spec.Input.Name);
-        string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
         // Locals: a run-time row-length parameter may itself be called rowLength; any other user name is avoided.
         string rowLength = spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength");
         if (extra is not null) rowLength = extra;

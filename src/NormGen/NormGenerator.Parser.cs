@@ -44,6 +44,9 @@ public sealed partial class NormGenerator
             string attributeName = AttributeShortName(kind);
             LocationInfo? methodLocation = LocationInfo.From(syntax.Identifier.GetLocation());
             LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? methodLocation;
+            // A declaration with an error gets no kernel but, where it can be implemented, a body that throws.
+            ParseResult Done(KernelSpec? kernel) =>
+                new(kernel, diagnostics.ToEquatableArray(), kernel is null ? Stub(method, syntax, diagnostics, cancellationToken) : null);
 
             // A method with two NormGen attributes is reported once, by the pipeline of the first attribute.
             var normAttributes = method.GetAttributes().Where(a => IsNormGenAttribute(a.AttributeClass)).ToList();
@@ -51,17 +54,18 @@ public sealed partial class NormGenerator
             {
                 if (SymbolEqualityComparer.Default.Equals(normAttributes[0].AttributeClass, attribute.AttributeClass))
                     diagnostics.Add(Diag(NormGenDiagnostics.MultipleAttributes, methodLocation, method.Name));
-                return Result(null, diagnostics);
+                return Done(null);
             }
 
             // No constructor: overload resolution failed (e.g. [LayerNorm("x")] or a missing argument), and the
             // arguments are simply absent from ConstructorArguments, so without this check they would read as "no shape".
             if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error || attribute.AttributeConstructor is null ||
                 attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
-                attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+                attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error) ||
+                HasUnboundNamedArgument(attribute, cancellationToken))
             {
                 diagnostics.Add(Diag(NormGenDiagnostics.InvalidAttributeArguments, attributeLocation, attributeName));
-                return Result(null, diagnostics);
+                return Done(null);
             }
 
             Options options = ReadOptions(kind, attribute, attributeName, attributeLocation, diagnostics);
@@ -71,7 +75,7 @@ public sealed partial class NormGenerator
             foreach (IParameterSymbol p in method.Parameters)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (p.RefKind == RefKind.None && !p.IsParams && TryClassify(p.Type, out ParamForm form, out ITypeSymbol? elementType))
+                if (p.RefKind == RefKind.None && !p.IsParams && p.ScopedKind == ScopedKind.None && TryClassify(p.Type, out ParamForm form, out ITypeSymbol? elementType))
                     parameters.Add(new ParamInfo(p, true, form, elementType is null ? null : ClassifyElement(elementType), elementType?.ToDisplayString() ?? ""));
                 else
                     parameters.Add(new ParamInfo(p, false, default, null, ""));
@@ -91,21 +95,36 @@ public sealed partial class NormGenerator
             // extern partial is an implementing declaration, and so is a body the user wrote in another part: a
             // generated body would be a second implementation (CS0757).
             bool implemented = method.IsExtern || method.PartialImplementationPart is not null;
-            if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid || implemented)
+            if (ModifierProblem(syntax) is string modifierProblem)
+                diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedModifier, methodLocation, method.Name, modifierProblem, expected));
+            else if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid || implemented)
                 diagnostics.Add(Diag(NormGenDiagnostics.MethodMustBeStaticPartial, methodLocation, method.Name, expected));
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                bool partial = type.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
-                if (!partial)
+                var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+                if (!declarations.Any(t => t.Modifiers.Any(SyntaxKind.PartialKeyword)))
                 {
                     diagnostics.Add(Diag(NormGenDiagnostics.ContainingTypeMustBePartial, methodLocation, type.Name, method.Name));
                     break;
                 }
+                if (declarations.Any(t => t.Modifiers.Any(SyntaxKind.FileKeyword)))
+                {
+                    diagnostics.Add(Diag(NormGenDiagnostics.FileLocalType, methodLocation, type.Name, method.Name));
+                    break;
+                }
             }
 
+            // The compiler reports the second declaration (CS0756); a second kernel would add CS0757.
+            if (IsRepeatedDeclaration(method))
+                diagnostics.Add(Diag(NormGenDiagnostics.DeclaredTwice, methodLocation, method.Name, method.ContainingType.Name));
+
+            // A generic method is one mistake: its T-typed parameters are not reported again one by one.
             if (method.TypeParameters.Length > 0)
+            {
                 diagnostics.Add(Diag(NormGenDiagnostics.GenericMethod, methodLocation, method.Name, expected));
+                return Done(null);
+            }
 
             // ---- parameter types ----
             bool parametersOk = true;
@@ -148,12 +167,20 @@ public sealed partial class NormGenerator
                         ParamRole role = p.Form == ParamForm.Int32 ? ParamRole.RowLength : roles[spanIndex++];
                         specs.Add(new ParameterSpec(p.Symbol.Name, role, p.Form, p.Element ?? element0));
                     }
-                    parametersOk = CheckRoles(kind, options, method, specs, element0, tensorForm, expected, methodLocation, diagnostics, cancellationToken);
+                    if (OrderMistake(kind, specs) is string mistake)
+                    {
+                        diagnostics.Add(Diag(NormGenDiagnostics.ParametersOutOfOrder, methodLocation, method.Name, mistake, expected));
+                        parametersOk = false;
+                    }
+                    else
+                    {
+                        parametersOk = CheckRoles(kind, options, method, specs, element0, tensorForm, expected, methodLocation, diagnostics, cancellationToken);
+                    }
                 }
             }
 
             if (diagnostics.Count > 0 || !options.Ok || !parametersOk)
-                return Result(null, diagnostics);
+                return Done(null);
 
             ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
             int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
@@ -200,7 +227,7 @@ public sealed partial class NormGenerator
                     diagnostics.Add(Diag(NormGenDiagnostics.GpuOverloadsCollide, methodLocation, method.Name, twin.ToDisplayString()));
                 }
             }
-            return Result(spec, diagnostics);
+            return Done(spec);
         }
 
         // ------------------------------------------------------------------ attribute options
@@ -536,7 +563,6 @@ public sealed partial class NormGenerator
 
         // ------------------------------------------------------------------ helpers
 
-        private static ParseResult Result(KernelSpec? spec, List<DiagnosticInfo> diagnostics) => new(spec, diagnostics.ToEquatableArray());
 
         private static DiagnosticInfo Diag(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
             new(descriptor.Id, location, args.ToEquatableArray());
@@ -601,6 +627,7 @@ public sealed partial class NormGenerator
                 RefKind.In => "in ",
                 _ => p.IsParams ? "params " : "",
             };
+            if (p.ScopedKind != ScopedKind.None) prefix = "scoped " + prefix;
             return prefix + p.Type.ToDisplayString();
         }
 
@@ -710,11 +737,167 @@ public sealed partial class NormGenerator
                     };
                 string name = GlobalNames.Identifier(type.Name);
                 if (type.TypeParameters.Length > 0)
-                    name += "<" + string.Join(", ", type.TypeParameters.Select(tp => GlobalNames.Identifier(tp.Name))) + ">";
+                    name += "<" + string.Join(", ", type.TypeParameters.Select(tp => Variance(tp) + GlobalNames.Identifier(tp.Name))) + ">";
                 stack.Push(new TypeDeclSpec(keyword, name));
             }
             return stack;
         }
+
+        // Partial declarations of a variant interface must repeat the variance (CS1067).
+        private static string Variance(ITypeParameterSymbol tp) => tp.Variance switch
+        {
+            VarianceKind.Out => "out ",
+            VarianceKind.In => "in ",
+            _ => "",
+        };
+
+        /// <summary>
+        /// What is wrong with the method's modifiers for a kernel, e.g. "is 'virtual'" or "has 'static' twice", or null.
+        /// An accessibility, static, partial, unsafe and new are fine (missing static/partial is NG0001's).
+        /// </summary>
+        private static string? ModifierProblem(MethodDeclarationSyntax syntax)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (SyntaxToken m in syntax.Modifiers)
+            {
+                if (!seen.Add(m.Text)) return $"has '{m.Text}' twice";
+                switch (m.Kind())
+                {
+                    case SyntaxKind.PublicKeyword or SyntaxKind.PrivateKeyword or SyntaxKind.ProtectedKeyword or SyntaxKind.InternalKeyword:
+                    case SyntaxKind.StaticKeyword or SyntaxKind.PartialKeyword or SyntaxKind.UnsafeKeyword or SyntaxKind.NewKeyword:
+                    case SyntaxKind.ExternKeyword: // an implementation, NG0001's
+                        break;
+                    default:
+                        return $"is '{m.Text}'";
+                }
+            }
+            return null;
+        }
+
+        /// <summary>True when an earlier annotated partial definition in the same type has the same name and parameters.</summary>
+        private static bool IsRepeatedDeclaration(IMethodSymbol method)
+        {
+            int Position(IMethodSymbol m) => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0;
+            string File(IMethodSymbol m) => m.Locations.FirstOrDefault()?.SourceTree?.FilePath ?? "";
+            foreach (IMethodSymbol other in method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(other, method) || other.Parameters.Length != method.Parameters.Length) continue;
+                if (!other.GetAttributes().Any(a => IsNormGenAttribute(a.AttributeClass))) continue;
+                bool same = true;
+                for (int i = 0; same && i < other.Parameters.Length; i++)
+                    same = other.Parameters[i].RefKind == method.Parameters[i].RefKind &&
+                           SymbolEqualityComparer.Default.Equals(other.Parameters[i].Type, method.Parameters[i].Type);
+                int order = string.CompareOrdinal(File(other), File(method));
+                if (same && (order < 0 || (order == 0 && Position(other) < Position(method)))) return true;
+            }
+            return false;
+        }
+
+        /// <summary>
+        /// When the parameters are the expected ones in another order, the real mistake ("'y' must come after 'gamma'
+        /// and 'beta'"), rather than the type error it causes at the first misplaced position; otherwise null.
+        /// </summary>
+        private static string? OrderMistake(NormKind kind, List<ParameterSpec> specs)
+        {
+            var spans = specs.Where(s => s.Role != ParamRole.RowLength).ToList();
+            var names = spans.Select(s => s.Name).ToList();
+            var expected = spans.Select(s => RoleName(kind, s.Role)).ToList();
+            if (names.SequenceEqual(expected, StringComparer.Ordinal)) return null;
+
+            // The expected names, permuted: name the first parameter that sits before ones that belong before it.
+            if (names.OrderBy(n => n, StringComparer.Ordinal).SequenceEqual(expected.OrderBy(n => n, StringComparer.Ordinal), StringComparer.Ordinal))
+            {
+                for (int i = 0; i < names.Count; i++)
+                {
+                    var before = expected.Take(expected.IndexOf(names[i])).Where(e => names.IndexOf(e) > i).ToList();
+                    if (before.Count > 0) return $"'{names[i]}' must come after {JoinNames(before)}";
+                }
+                return null;
+            }
+
+            // Other names: a writable span where an input belongs and a read-only one where an output belongs.
+            bool Writable(ParameterSpec s) => s.Form is ParamForm.Span or ParamForm.TensorSpan;
+            bool OutputRole(ParamRole r) => r is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd;
+            int misplacedOutput = spans.FindIndex(s => OutputRole(s.Role) && !Writable(s));
+            int misplacedInput = spans.FindIndex(s => s.Role is not ParamRole.Input && !OutputRole(s.Role) && Writable(s) && s.Element == spans[0].Element);
+            if (misplacedOutput < 0 || misplacedInput < 0 || misplacedInput > misplacedOutput) return null;
+            var between = spans.Skip(misplacedInput).Take(misplacedOutput - misplacedInput).Select(s => RoleName(kind, s.Role)).ToList();
+            return $"'{spans[misplacedInput].Name}' is writable and sits where {RoleName(kind, spans[misplacedInput].Role)} belongs, while '{spans[misplacedOutput].Name}' is read-only where {RoleName(kind, spans[misplacedOutput].Role)} belongs: the output {RoleName(kind, spans[misplacedOutput].Role)} must come after {JoinNames(between)}";
+        }
+
+        private static string JoinNames(List<string> names) =>
+            names.Count == 1 ? $"'{names[0]}'" : string.Join(", ", names.Take(names.Count - 1).Select(n => $"'{n}'")) + $" and '{names[names.Count - 1]}'";
+
+        /// <summary>True when the compiler dropped a named argument it could not bind (e.g. Epsilon = someField): its value would silently be the default.</summary>
+        private static bool HasUnboundNamedArgument(AttributeData attribute, CancellationToken ct) =>
+            attribute.ApplicationSyntaxReference?.GetSyntax(ct) is AttributeSyntax { ArgumentList: { } list } &&
+            list.Arguments.Any(a => a.NameEquals is { } n && !attribute.NamedArguments.Any(na => na.Key == n.Name.Identifier.ValueText));
+
+        // ------------------------------------------------------------------ stubs for invalid declarations
+
+        private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        /// <summary>
+        /// The implementing declaration for a method NormGen reported errors for, whose body throws with the messages;
+        /// null where no implementation can compile: not a partial definition, already implemented, a containing type
+        /// that is not partial or is file-local, modifiers the compiler rejects, a second declaration, constrained type parameters,
+        /// types that do not resolve, or pointers outside an unsafe method.
+        /// </summary>
+        private static InvalidDeclaration? Stub(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        {
+            var errors = diagnostics.Where(d => NormGenDiagnostics.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error).ToList();
+            if (errors.Count == 0) return null;
+            if (errors.Any(d => d.Id is "NG0002" or "NG0023" or "NG0025")) return null;
+            // Modifiers the compiler accepts on a partial method pair are repeated once each; ones it rejects get no stub.
+            var modifiers = syntax.Modifiers.Select(m => m.Text).Distinct(StringComparer.Ordinal).ToList();
+            if (modifiers.Contains("abstract") || (modifiers.Contains("static") && modifiers.Any(m => m is "readonly" or "virtual" or "override" or "sealed")))
+                return null;
+            if (!method.IsPartialDefinition || method.PartialImplementationPart is not null || method.IsExtern ||
+                syntax.Body is not null || syntax.ExpressionBody is not null || method.ReturnsByRef || method.ReturnsByRefReadonly)
+                return null;
+            if (method.TypeParameters.Any(tp => tp.HasReferenceTypeConstraint || tp.HasValueTypeConstraint || tp.HasUnmanagedTypeConstraint ||
+                                                tp.HasNotNullConstraint || tp.HasConstructorConstraint || tp.ConstraintTypes.Length > 0))
+                return null;
+            var types = method.Parameters.Select(p => p.Type).Append(method.ReturnType).ToList();
+            if (types.Any(ContainsErrorType)) return null;
+            bool isUnsafe = syntax.Modifiers.Any(SyntaxKind.UnsafeKeyword);
+            if (!isUnsafe && types.Any(t => t is IPointerTypeSymbol or IFunctionPointerTypeSymbol)) return null;
+
+            var parameters = method.Parameters.Select((p, i) =>
+            {
+                string prefix = (method.IsExtensionMethod && i == 0 ? "this " : "") + (p.ScopedKind != ScopedKind.None ? "scoped " : "");
+                prefix += p.RefKind switch
+                {
+                    RefKind.Ref => "ref ",
+                    RefKind.Out => "out ",
+                    RefKind.In => "in ",
+                    RefKind.None => p.IsParams ? "params " : "",
+                    _ => "ref readonly ",
+                };
+                return prefix + p.Type.ToDisplayString(s_typeFormat) + " " + CpuEmitter.Id(p.Name);
+            });
+            string typeParameters = method.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", method.TypeParameters.Select(tp => tp.Name)) + ">";
+            string signature = $"{string.Join(" ", modifiers)} {method.ReturnType.ToDisplayString(s_typeFormat)} {CpuEmitter.Id(method.Name)}{typeParameters}({string.Join(", ", parameters)})";
+            string message = $"NormGen could not implement '{method.Name}': " + string.Join(" ", errors.Select(d =>
+                d.Id + ": " + string.Format(CultureInfo.InvariantCulture, NormGenDiagnostics.ById(d.Id).MessageFormat.ToString(CultureInfo.InvariantCulture), d.MessageArgs.ToArray<object>())));
+            string hint = HintName(method);
+            return new InvalidDeclaration(
+                method.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                ContainingTypes(method).ToEquatableArray(),
+                hint.Substring(0, hint.Length - ".g.cs".Length) + "`Invalid.g.cs",
+                signature,
+                message);
+        }
+
+        private static bool ContainsErrorType(ITypeSymbol type) => type switch
+        {
+            { TypeKind: TypeKind.Error } => true,
+            IArrayTypeSymbol a => ContainsErrorType(a.ElementType),
+            IPointerTypeSymbol p => ContainsErrorType(p.PointedAtType),
+            INamedTypeSymbol n => n.TypeArguments.Any(ContainsErrorType),
+            _ => false,
+        };
 
         private static string QualifiedPath(IMethodSymbol method)
         {

@@ -55,6 +55,14 @@ public sealed partial class NormGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
 
+        // A declaration with an NG error gets a body that throws NotSupportedException with the NG message, so the
+        // compiler does not add "partial method has no implementation" (CS8795) to the one real mistake.
+        IncrementalValuesProvider<InvalidDeclaration> stubs = results
+            .Where(static r => r.Stub is not null)
+            .Select(static (r, _) => r.Stub!)
+            .WithTrackingName(TrackingNames.InvalidDeclarations);
+        context.RegisterSourceOutput(stubs, static (spc, stub) => spc.AddSource(stub.HintName, StubEmitter.Emit(stub)));
+
         // Write one source file per kernel: row kinds through the row emitter, (N, C, *) kinds through the tensor emitter.
         context.RegisterSourceOutput(specs, static (spc, spec) =>
             spc.AddSource(spec.HintName, spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));

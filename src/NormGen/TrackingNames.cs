@@ -6,6 +6,7 @@ internal static class TrackingNames
     public const string Parse = "NormGen.Parse";
     public const string Specs = "NormGen.Specs";
     public const string Diagnostics = "NormGen.Diagnostics";
+    public const string InvalidDeclarations = "NormGen.InvalidDeclarations";
     public const string IlgpuReference = "NormGen.IlgpuReference";
     public const string GpuSpecs = "NormGen.GpuSpecs";
 }

@@ -148,6 +148,53 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0018_MissingArgument"] = (
             $"public partial class K {{ [{{|NG0018:RmsNorm(768, )|}}] static partial void M({RmsParams}); }}",
             new[] { "could not be read", "e.g. [RmsNorm(768)]" }),
+        // Declarations the generator used to accept and then implement with code that does not compile.
+        ["NG0023_FileLocalType"] = (
+            $"file partial class K {{ [LayerNorm(768)] public static partial void {{|NG0023:M|}}({LnParams}); }}",
+            new[] { "Type 'K' is declared 'file'", "Remove 'file'" }),
+        ["NG0023_FileLocalOuterType"] = (
+            $"file partial class Outer {{ partial class K {{ [LayerNorm(768)] public static partial void {{|NG0023:M|}}({LnParams}); }} }}",
+            new[] { "Type 'Outer' is declared 'file'" }),
+        ["NG0004_Scoped"] = (
+            "public partial class K { [RmsNorm(768)] public static partial void M({|NG0004:scoped ReadOnlySpan<float> x|}, ReadOnlySpan<float> weight, Span<float> y); }",
+            new[] { "has type 'scoped System.ReadOnlySpan<float>'", "Expected: " + RmsExpected }),
+        ["NG0024_Virtual"] = (
+            $"public partial class K {{ [LayerNorm(768)] public virtual partial void {{|NG0024:M|}}({LnParams}); }}",
+            new[] { "Method 'M' is 'virtual'", "Write: " + LnExpected }),
+        ["NG0024_Abstract"] = (
+            $"public abstract partial class K {{ [LayerNorm(768)] public abstract partial void {{|NG0024:M|}}({LnParams}); }}",
+            new[] { "Method 'M' is 'abstract'" }),
+        ["NG0024_StaticVirtualInInterface"] = (
+            $"public partial interface I {{ [LayerNorm(768)] public static virtual partial void {{|NG0024:M|}}({LnParams}); }}",
+            new[] { "Method 'M' is 'virtual'" }),
+        ["NG0024_StaticReadonly"] = (
+            $"public partial struct S {{ [LayerNorm(768)] public static readonly partial void {{|NG0024:M|}}({LnParams}); }}",
+            new[] { "Method 'M' is 'readonly'" }),
+        ["NG0024_DuplicateModifier"] = (
+            $"public partial class K {{ [LayerNorm(768)] public static static partial void {{|NG0024:M|}}({LnParams}); }}",
+            new[] { "Method 'M' has 'static' twice", "each once" }),
+        ["NG0025_DeclaredTwice"] = (
+            $"public partial class K {{ [LayerNorm(768)] public static partial void M({LnParams}); [LayerNorm(768)] public static partial void {{|NG0025:M|}}({LnParams}); }}",
+            new[] { "declared more than once with the same parameters in 'K'" }),
+        // One mistake, one error, and a message that names it.
+        ["NG0026_OutputFirst"] = (
+            "public partial class K { [LayerNorm(768)] public static partial void {|NG0026:M|}(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta); }",
+            new[] { "'y' must come after 'gamma' and 'beta'", "write: " + LnExpected }),
+        ["NG0026_GammaBetaSwapped"] = (
+            "public partial class K { [LayerNorm(768)] public static partial void {|NG0026:M|}(ReadOnlySpan<float> x, ReadOnlySpan<float> beta, ReadOnlySpan<float> gamma, Span<float> y); }",
+            new[] { "'beta' must come after 'gamma'" }),
+        ["NG0026_OtherNames"] = (
+            "public partial class K { [RmsNorm(768)] public static partial void {|NG0026:M|}(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> w); }",
+            new[] { "'output' is writable and sits where weight belongs", "the output y must come after 'weight'" }),
+        ["NG0003_GenericOnly"] = (
+            "public partial class K { [LayerNorm(768)] public static partial void {|NG0003:M|}<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y); }",
+            new[] { "Declare one method per element type, e.g. " + LnExpected }),
+        ["NG0018_NonConstantNamedArgument"] = (
+            $"public partial class K {{ static float s_eps = 1e-5f; [{{|NG0018:LayerNorm(768, Epsilon = s_eps)|}}] public static partial void M({LnParams}); }}",
+            new[] { "could not be read" }),
+        ["NG0018_NonConstantGroups"] = (
+            "public partial class K { static int s_g = 4; [{|NG0018:GroupNorm(s_g)|}] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y); }",
+            new[] { "could not be read" }),
         ["Several_OnePerParameter"] = (
             "public partial class K { [LayerNorm(768)] static partial void M({|NG0004:float[] x|}, {|NG0005:ReadOnlySpan<int> gamma|}, ReadOnlySpan<float> beta, Span<double> y); }",
             Array.Empty<string>()),
@@ -183,11 +230,101 @@ public class DiagnosticsTests(ITestOutputHelper output)
             string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
             foreach (string text in contains) Assert.Contains(text, message);
         }
-        // A method with an error gets no kernel; a warning (NG0022) leaves the CPU kernel in place and adds no GPU file.
-        if (run.Result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
-            Assert.Empty(run.Result.GeneratedSources);
+        // A method with an error gets no kernel, at most a stub that throws; a warning (NG0022) leaves the CPU kernel
+        // in place and adds no GPU file.
+        // (A method declared twice: the first declaration keeps its kernel, the second is reported.)
+        if (name == "NG0025_DeclaredTwice")
+            Assert.Single(run.Result.GeneratedSources);
+        else if (run.Result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+            Assert.All(run.Result.GeneratedSources, s => Assert.EndsWith("`Invalid.g.cs", s.HintName));
         else // NG0030: only the declaration that reports it lacks GPU overloads (the span form's GPU file is there)
             Assert.Equal(run.Result.Diagnostics.Count(d => d.Id == "NG0030"), run.Result.GeneratedSources.Count(s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)));
+
+        // One mistake, one error: nothing the generator wrote fails to compile, and no "partial method has no
+        // implementation" (CS8795) comes with the NG error.
+        var generatedErrors = run.Output.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath != "Snippet.cs" && d.Location.SourceTree?.FilePath != "IlgpuStub.cs")
+            // GPU files need the real ILGPU, not this stub; NormGen.Gpu.Tests compiles them against it.
+            .Where(d => d.Location.SourceTree?.FilePath.EndsWith(".Gpu.g.cs", StringComparison.Ordinal) != true)
+            .ToList();
+        Assert.True(generatedErrors.Count == 0, "Errors in generated code:\n" + Harness.Format(generatedErrors));
+        if (!s_noStubPossible.Contains(name))
+            Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id == "CS8795");
+    }
+
+    /// <summary>
+    /// Declarations no implementation can compile for (another file cannot see a file-local type; the compiler rejects
+    /// the modifiers of any implementing part; a second definition has none to pair with), so CS8795 stays beside the NG error.
+    /// </summary>
+    private static readonly HashSet<string> s_noStubPossible = new(StringComparer.Ordinal)
+    {
+        "NG0023_FileLocalType", "NG0023_FileLocalOuterType", "NG0024_Abstract", "NG0024_StaticVirtualInInterface", "NG0024_StaticReadonly", "NG0025_DeclaredTwice",
+    };
+
+    /// <summary>
+    /// The complete diagnostic list of a snippet: the NG error and the compiler's own complaints about the user's text
+    /// (which the generator cannot remove), never a CS8795 or an error in generated code.
+    /// </summary>
+    [Theory]
+    [InlineData("public partial class K { [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta); }", "NG0026")]
+    [InlineData("public partial class K { [LayerNorm(768)] public static partial void M<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y); }", "NG0003")]
+    [InlineData("public partial class K { [RmsNorm(768)] public static partial void M(ReadOnlySpan<float> x, Span<float> y); }", "NG0007")]
+    [InlineData("public partial class K { [RmsNorm(768)] public static partial void M(scoped ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); }", "NG0004")]
+    [InlineData("public partial class K { [RmsNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<int> weight, Span<float> y); }", "NG0005")]
+    [InlineData("public partial class K { [LayerNorm(768)] public virtual partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }", "NG0024")]
+    [InlineData("public partial class K { [LayerNorm(768)] public static static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }", "CS1004 NG0024")]
+    [InlineData("file partial class K { [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }", "CS8795 NG0023")] // no stub can see a file-local type
+    [InlineData("public partial class K { [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }", "CS0111 CS0756 NG0025")]
+    [InlineData("public partial class K { static float s_eps = 1e-5f; [LayerNorm(768, Epsilon = s_eps)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y); }", "CS0182 NG0018")]
+    [InlineData("public static partial class K { [LayerNorm(768)] public static partial void M(this ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> y); }", "NG0007")]
+    public void OneMistakeOneError(string snippet, string expectedIds)
+    {
+        var run = Harness.Run(Harness.Compile(Preamble + snippet, "Snippet.cs"));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Concat(run.Result.Diagnostics).Select(d => d.Id).OrderBy(i => i, StringComparer.Ordinal);
+        Assert.Equal(expectedIds, string.Join(" ", errors));
+    }
+
+    /// <summary>Valid declarations in variant generic interfaces compile: the generated part repeats the variance (CS1067).</summary>
+    [Theory]
+    [InlineData("out")]
+    [InlineData("in")]
+    public void VariantInterfaceKeepsTheVariance(string variance)
+    {
+        var run = Harness.Run(Harness.Compile(Preamble + $"public partial interface I<{variance} T> {{ [LayerNorm(768)] public static partial void M({LnParams}); }}", "Snippet.cs"));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        Assert.Empty(run.Result.Diagnostics);
+        Assert.Single(run.Result.GeneratedSources);
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, Harness.Format(errors));
+    }
+
+    /// <summary>Calling a declaration NormGen reported throws <see cref="NotSupportedException"/> with the NG message.</summary>
+    [Fact]
+    public void StubThrowsNotSupportedWithTheMessage()
+    {
+        string source = Preamble + "public static partial class K { [LayerNorm(768)] public static partial void M(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta); "
+            + "public static void Call() => M(new float[768], new float[768], new float[768], new float[768]); }";
+        var run = Harness.Run(Harness.Compile(source, "Snippet.cs"));
+        Assert.Equal(new[] { "NG0026" }, run.Result.Diagnostics.Select(d => d.Id));
+        string expected = run.Result.Diagnostics[0].GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        using var stream = new System.IO.MemoryStream();
+        var emit = run.Output.Emit(stream);
+        Assert.True(emit.Success, Harness.Format(emit.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        var context = new System.Runtime.Loader.AssemblyLoadContext("stub", isCollectible: true);
+        try
+        {
+            stream.Position = 0;
+            var call = context.LoadFromStream(stream).GetType("D.K")!.GetMethod("Call")!;
+            var e = Assert.Throws<System.Reflection.TargetInvocationException>(() => call.Invoke(null, null));
+            var notSupported = Assert.IsType<NotSupportedException>(e.InnerException);
+            Assert.Equal("NormGen could not implement 'M': NG0026: " + expected, notSupported.Message);
+        }
+        finally
+        {
+            context.Unload();
+        }
     }
 
     /// <summary>Every descriptor has at least one case above, and each has a help link and the NormGen category.</summary>

@@ -17,7 +17,7 @@ namespace NormGen.Generator.Tests;
 /// </summary>
 public class IncrementalityTests
 {
-    private static readonly string[] s_trackingNames = { TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Diagnostics };
+    private static readonly string[] s_trackingNames = { TrackingNames.Parse, TrackingNames.Specs, TrackingNames.Diagnostics, TrackingNames.InvalidDeclarations };
 
     /// <summary>Declarations that report a diagnostic, so the Diagnostics step has outputs too.</summary>
     private const string BrokenSource = """

@@ -102,6 +102,22 @@ internal static class NormGenDiagnostics
         "The project references ILGPU, but no GPU overload of '{0}' is generated: {1}. The CPU kernel is generated as usual; declare a separate plain kernel for the GPU, or call the CPU one.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0022");
 
+    public static readonly DiagnosticDescriptor FileLocalType = Error("NG0023",
+        "Containing type is file-local",
+        "Type '{0}' is declared 'file' and contains the NormGen method '{1}'; the generated kernel lives in another file, which cannot see a file-local type. Remove 'file' (use 'internal' or 'private' to keep the type out of the public API).");
+
+    public static readonly DiagnosticDescriptor UnsupportedModifier = Error("NG0024",
+        "Unsupported modifier on a kernel method",
+        "Method '{0}' {1}; a kernel method takes an accessibility, 'static', 'partial' and optionally 'unsafe' or 'new', each once. Write: {2}");
+
+    public static readonly DiagnosticDescriptor DeclaredTwice = Error("NG0025",
+        "Kernel method declared twice",
+        "Method '{0}' is declared more than once with the same parameters in '{1}'; keep one declaration (overloads need different parameter types)");
+
+    public static readonly DiagnosticDescriptor ParametersOutOfOrder = Error("NG0026",
+        "Parameters out of order",
+        "Method '{0}' has its parameters out of order: {1}. NormGen gives each parameter its role by position; write: {2}");
+
     public static readonly DiagnosticDescriptor GpuOverloadsCollide = new("NG0030",
         "GPU overloads would collide",
         "The project references ILGPU, but '{0}' gets no GPU overloads: they would have the same parameter types as those of {1} (span and tensor-span parameters both become ArrayView<T>). The CPU kernel is generated as usual; give one of the two declarations another name to get GPU overloads for both.",

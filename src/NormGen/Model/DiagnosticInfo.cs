@@ -23,5 +23,14 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
         Diagnostic.Create(Diagnostics.NormGenDiagnostics.ById(Id), Location?.ToLocation(), MessageArgs.ToArray());
 }
 
-/// <summary>The parser's result for one annotated method: a spec to emit, diagnostics to report, or both empty.</summary>
-internal sealed record ParseResult(KernelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// The parser's result for one annotated method: a spec to emit, diagnostics to report, or both empty; and for a
+/// declaration with an NG error that can still be implemented, a stub that throws (so the only error is the NG one).
+/// </summary>
+internal sealed record ParseResult(KernelSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics, InvalidDeclaration? Stub = null);
+
+/// <summary>
+/// A declaration NormGen reported an error for, as plain values: where it lives, its implementing signature
+/// (<c>public static partial void M(global::System.ReadOnlySpan&lt;float&gt; x, …)</c>) and the message its body throws.
+/// </summary>
+internal sealed record InvalidDeclaration(string? Namespace, EquatableArray<TypeDeclSpec> ContainingTypes, string HintName, string Signature, string Message);
