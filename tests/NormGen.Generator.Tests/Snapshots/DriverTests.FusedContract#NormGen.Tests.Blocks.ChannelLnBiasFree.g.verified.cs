@@ -13,27 +13,27 @@ namespace NormGen.Tests
     partial class Blocks
     {
         /// <summary>
-        /// Layer normalization over the channel axis of <paramref name="x"/> into <paramref name="y"/>, separately at every spatial position of the (N, C, *) layout.
+        /// Layer normalization over the channel axis of <paramref name="x"/> into <paramref name="y"/>, separately at every spatial position of the (N, C, *) layout, Restormer's BiasFree variant.
         /// </summary>
         /// <remarks>
-        /// <para>Computes y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε) · γ[c] with ε = 1E-05, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c> (BiasFree variant: γ only) in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there.</para>
-        /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance; a constant position gives exactly β.</para>
-        /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
+        /// <para>Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · <paramref name="weight"/>[c] with ε = 1E-05, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.</para>
+        /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance.</para>
+        /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="weight"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> y)
+        public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y)
         {
             global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, nameof(x), nameof(y));
             global::NormGen.NormGuard.ChannelLayout(x.Lengths, nameof(x), out int batch, out int channels, out int spatial);
             ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, nameof(x));
             Span<float> yFlat = global::NormGen.NormGuard.Dense(y, nameof(y));
-            global::NormGen.NormGuard.Length(gamma.Length, channels, nameof(gamma), "one per channel");
+            global::NormGen.NormGuard.Length(weight.Length, channels, nameof(weight), "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, nameof(x), nameof(y));
             if (xFlat.IsEmpty) return;
 
-            ChannelLnBiasFreeKernel.Run(xFlat, gamma, yFlat, batch, channels, spatial);
+            ChannelLnBiasFreeKernel.Run(xFlat, weight, yFlat, batch, channels, spatial);
         }
     }
 }
@@ -132,7 +132,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                Vector512<float> v = (Vector512.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * Vector512.Create(Unsafe.Add(ref gamma, r));
+                Vector512<float> v = Vector512.LoadUnsafe(ref x0, r * stride) * rstd * Vector512.Create(Unsafe.Add(ref gamma, r));
                 Vector512.StoreUnsafe(Vector512.ConditionalSelect(keep, v, Vector512.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -197,7 +197,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                Vector256<float> v = (Vector256.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * Vector256.Create(Unsafe.Add(ref gamma, r));
+                Vector256<float> v = Vector256.LoadUnsafe(ref x0, r * stride) * rstd * Vector256.Create(Unsafe.Add(ref gamma, r));
                 Vector256.StoreUnsafe(Vector256.ConditionalSelect(keep, v, Vector256.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -262,7 +262,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                Vector128<float> v = (Vector128.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * Vector128.Create(Unsafe.Add(ref gamma, r));
+                Vector128<float> v = Vector128.LoadUnsafe(ref x0, r * stride) * rstd * Vector128.Create(Unsafe.Add(ref gamma, r));
                 Vector128.StoreUnsafe(Vector128.ConditionalSelect(keep, v, Vector128.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -290,7 +290,7 @@ namespace NormGen.Tests
                 offset += sumDev / count;
                 float rstd = 1f / MathF.Sqrt(variance + Epsilon);
                 for (nuint r = 0; r < rows; r++)
-                    Unsafe.Add(ref y0, r * width) = (Unsafe.Add(ref x0, r * width) - shift - offset) * rstd * Unsafe.Add(ref gamma, r);
+                    Unsafe.Add(ref y0, r * width) = Unsafe.Add(ref x0, r * width) * rstd * Unsafe.Add(ref gamma, r);
             }
         }
 
