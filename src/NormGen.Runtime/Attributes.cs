@@ -96,8 +96,10 @@ public sealed class LayerNormAttribute : RowNormalizationAttribute
 /// <c>y = x / sqrt(mean(x²) + ε) · γ</c> over the trailing normalized axes of each row.
 /// </summary>
 /// <remarks>
-/// Defaults follow PyTorch: <see cref="RowNormalizationAttribute.Epsilon"/> = float32 machine epsilon (1.1920929e-07,
-/// what PyTorch uses for <c>eps=None</c>) and <see cref="Affine.Scale"/>.
+/// Defaults follow PyTorch: <see cref="Affine.Scale"/>, and when <see cref="RowNormalizationAttribute.Epsilon"/> is not
+/// set, the machine epsilon of the compute type, as PyTorch's <c>eps=None</c> (<c>torch.finfo(opmath dtype).eps</c>):
+/// 1.1920929e-07 (2⁻²³) for float and Half inputs, 2.220446049250313e-16 (2⁻⁵²) for double inputs. An Epsilon you set
+/// applies to every element type.
 /// Expected signature: <c>static partial void Name(ReadOnlySpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; weight, Span&lt;T&gt; y)</c>.
 /// </remarks>
 public sealed class RmsNormAttribute : RowNormalizationAttribute

@@ -31,6 +31,19 @@ public enum Activation
 
     /// <summary>SiLU (swish), <c>y · σ(y) = y / (1 + e^−y)</c>.</summary>
     Silu = 4,
+
+    /// <summary>
+    /// <c>tanh(y)</c>: the layer-normalized RNN of Ba et al. 2016, <c>h = tanh(g/σ ⊙ (a − μ) + b)</c>. Within about 2 ulps
+    /// of the exact value in float (an odd polynomial near 0, <c>(1 − e)/(1 + e)</c> with <c>e = e^(−2|y|)</c> beyond);
+    /// saturates to ±1, NaN stays NaN.
+    /// </summary>
+    Tanh = 5,
+
+    /// <summary>
+    /// The logistic sigmoid <c>σ(y) = 1 / (1 + e^−y)</c> (LSTM gates in a layer-normalized LSTM). Within about 3 ulps of
+    /// the exact value in float; 0 at −∞, 1 at +∞, no overflow, NaN stays NaN.
+    /// </summary>
+    Sigmoid = 6,
 }
 
 /// <summary>

@@ -8,9 +8,10 @@ namespace NormGen;
 /// <c>y[n, c, s] = (x[n, c, s] − μ[n, s]) / sqrt(σ²[n, s] + ε) · γ[c] + β[c]</c>.
 /// </summary>
 /// <remarks>
-/// Defaults: ε = 1e-5 and <see cref="Affine.ScaleAndBias"/>; <see cref="Affine.Scale"/> is Restormer's BiasFree
-/// variant. Expected signature:
+/// Defaults: ε = 1e-5 and <see cref="Affine.ScaleAndBias"/> (Restormer's <c>WithBias_LayerNorm</c>). Expected signature:
 /// <c>static partial void Name(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; gamma, ReadOnlySpan&lt;T&gt; beta, TensorSpan&lt;T&gt; y)</c>.
+/// <see cref="Affine.Scale"/> is this centred LayerNorm with γ only, <c>(x − μ) / sqrt(σ² + ε) · γ</c>; it is not
+/// Restormer's BiasFree variant, which does not subtract the mean: for that set <see cref="BiasFree"/>.
 /// x is (N, C, *) with any number of spatial axes; the kernel is vectorized across neighbouring spatial positions and
 /// accumulates over the channels. With no spatial axes ((N, C)) it is a plain, unvectorized LayerNorm over C:
 /// prefer <see cref="LayerNormAttribute"/> there.
@@ -27,6 +28,14 @@ public sealed class ChannelLayerNormAttribute : NormalizationAttribute
 
     /// <summary>Per-channel affine parameters (γ and β hold C elements).</summary>
     public Affine Affine { get; set; } = Affine.ScaleAndBias;
+
+    /// <summary>
+    /// Restormer's <c>BiasFree_LayerNorm</c>: <c>y[n, c, s] = x[n, c, s] / sqrt(σ²[n, s] + ε) · weight[c]</c>, with σ²
+    /// the biased variance of the C values around their mean, but the mean <b>not</b> subtracted from x (Zamir et al.
+    /// 2022). Signature: <c>(ReadOnlyTensorSpan&lt;T&gt; x, ReadOnlySpan&lt;T&gt; weight, TensorSpan&lt;T&gt; y)</c>,
+    /// weight of C elements. <see cref="Affine"/> must then be left unset (or <see cref="Affine.Scale"/>).
+    /// </summary>
+    public bool BiasFree { get; set; }
 }
 
 /// <summary>

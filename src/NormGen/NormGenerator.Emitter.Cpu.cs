@@ -232,7 +232,7 @@ internal static class CpuEmitter
             if (spec.Alpha != 1d)
                 w.Line($"/// <para>α = {spec.Alpha.ToString("R", CultureInfo.InvariantCulture)}{(spec.AlphaSource.Length > 0 ? $" ({spec.AlphaSource})" : "")} (Wang et al. 2022, DeepNet).</para>");
         }
-        w.Line($"/// <para>Computes, for each row: {Formula(spec)}, with ε = {CpuEmitterText.Float(spec.Epsilon)}{(spec.Centers ? ", μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>)" : " (PyTorch <c>rms_norm</c>)")}.{ActivationText(spec)}</para>");
+        w.Line($"/// <para>Computes, for each row: {Formula(spec)}, with ε = {CpuEmitterText.Epsilon(spec)}{(spec.Centers ? ", μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>)" : " (PyTorch <c>rms_norm</c>)")}.{ActivationText(spec)}</para>");
         var perColumn = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         w.Line($"/// <para>Lengths: <paramref name=\"{x}\"/> and <paramref name=\"{y}\"/> hold a whole number of rows{(perColumn.Count > 0 ? $"; {string.Join(", ", perColumn)} hold one row" : "")}{(spec.SaveStatistics ? $"; {string.Join(" and ", spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>"))} hold one value per row (saved as PyTorch saves them for the backward pass)" : "")}. <paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}. Zero rows do nothing.</para>");
         if (spec.Centers)
@@ -269,6 +269,8 @@ internal static class CpuEmitter
         ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf to within 1.5e-7.",
         ActivationKind.GeluTanh => " act = GELU, tanh approximation.",
         ActivationKind.Silu => " act = SiLU.",
+        ActivationKind.Tanh => " act = tanh (Ba et al.'s layer-normalized RNN), within about 2 float ulps: an odd polynomial below |v| = 0.625, (1 − e)/(1 + e) with e = e^(−2|v|) above.",
+        ActivationKind.Sigmoid => " act = the logistic sigmoid 1/(1 + e^−v), as (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v| (no overflow).",
         _ => "",
     };
 
@@ -934,12 +936,22 @@ internal static class CpuEmitterText
     /// <summary>The float as its shortest round-trip text, e.g. 1E-05.</summary>
     public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>ε as the kernel uses it, for the remarks (2⁻⁵² in full for a double kernel, see <see cref="Literal(float, string)"/>).</summary>
+    public static string Epsilon(KernelSpec spec) =>
+        spec.Element == ElementKind.Double && spec.Epsilon == NormDefaults.RmsNormEpsilonDoubleAsFloat
+            ? NormDefaults.RmsNormEpsilonDouble.ToString("R", CultureInfo.InvariantCulture)
+            : Float(spec.Epsilon);
+
     /// <summary>
     /// A literal of the compute type. For double, the float's shortest decimal text is read as a double, so that
     /// <c>Epsilon = 1e-5f</c> means 1e-5 exactly as PyTorch's Python float does, not 9.99999974737875E-06.
     /// </summary>
     public static string Literal(float value, string computeType)
     {
+        // The one ε meant as its exact binary value: double's machine epsilon 2⁻⁵², RMSNorm's default for double
+        // (exact in float, but its shortest float text 2.220446E-16 read as a double is not 2⁻⁵²).
+        if (computeType == "double" && value == NormDefaults.RmsNormEpsilonDoubleAsFloat)
+            return Literal(NormDefaults.RmsNormEpsilonDouble, computeType);
         if (computeType == "double")
             return Literal(double.Parse(Float(value), NumberStyles.Float, CultureInfo.InvariantCulture), computeType);
         return Float(value) + "f";

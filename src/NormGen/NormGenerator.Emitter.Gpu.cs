@@ -274,7 +274,7 @@ internal static class GpuEmitter
         w.Line($"/// {KindText(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {CpuEmitter.Formula(spec)}, ε = {CpuEmitterText.Float(spec.Epsilon)}.{ActivationText(spec)}</para>");
+        w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {CpuEmitter.Formula(spec)}, ε = {CpuEmitterText.Epsilon(spec)}.{ActivationText(spec)}</para>");
         if (spec.Residual)
         {
             string alpha = spec.Alpha != 1d ? "α·x + " : "x + ";
@@ -367,6 +367,8 @@ internal static class GpuEmitter
         ActivationKind.Gelu => " act = GELU, exact erf form (PyTorch's default), erf by Abramowitz &amp; Stegun 7.1.26 (within 1.5e-7), as the CPU kernel.",
         ActivationKind.GeluTanh => " act = GELU, tanh approximation, tanh(u) = 1 − 2/(e^(2u) + 1) as the CPU kernel.",
         ActivationKind.Silu => " act = SiLU, v / (1 + e^−v).",
+        ActivationKind.Tanh => " act = tanh, the CPU kernel's formulas: an odd polynomial below |v| = 0.625, (1 − e)/(1 + e) with e = e^(−2|v|) above.",
+        ActivationKind.Sigmoid => " act = the logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|, as the CPU kernel.",
         _ => "",
     };
 
@@ -683,6 +685,31 @@ internal static class GpuEmitter
             case ActivationKind.Silu:
                 w.Line("/// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>");
                 w.Line($"private static {c} Activate({c} v) => v / (1{f} + Exp(-v));");
+                break;
+            case ActivationKind.Tanh:
+                w.Line("/// <summary>");
+                w.Line("/// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)");
+                w.Line("/// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.");
+                w.Line("/// </summary>");
+                w.Open($"private static {c} Activate({c} v)");
+                w.Line($"{c} a = v < 0{f} ? -v : v;");
+                w.Open($"if (a < 0.625{f})");
+                w.Line($"{c} z = v * v;");
+                w.Line(dbl
+                    ? "return v + v * z * ((-1614.6876844170845d + z * (-99.28772310019185d + z * -0.9643991794250523d)) / (4844.063053251255d + z * (2235.4883906010045d + z * (112.81167849163293d + z))));"
+                    : "return (-0.333332819422f + z * (0.133314422036f + z * (-0.0537397155531f + z * (0.0206390887954f + z * -0.00570498872745f)))) * z * v + v;");
+                w.Close();
+                w.Line($"{c} e = Exp(-(a + a));");
+                w.Line($"{c} t = (1{f} - e) / (1{f} + e);");
+                w.Line($"return v < 0{f} ? -t : t;");
+                w.Close();
+                break;
+            case ActivationKind.Sigmoid:
+                w.Line("/// <summary>The logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|: no overflow, 0 at −∞, 1 at +∞, NaN stays NaN.</summary>");
+                w.Open($"private static {c} Activate({c} v)");
+                w.Line($"{c} e = Exp(v < 0{f} ? v : -v);");
+                w.Line($"return (v < 0{f} ? e : 1{f}) / (1{f} + e);");
+                w.Close();
                 break;
         }
         w.Line();

@@ -186,9 +186,12 @@ internal static class TensorEmitter
                 paras.Add("Statistics: exact two-pass over each (n, c) block (shift by its first element, corrected two-pass variance), never E[x²] − μ²: a constant channel gives exactly β (0 without affine) and a NaN stays in its channel.");
                 break;
             case NormKind.ChannelLayerNorm:
-                summary = $"Layer normalization over the channel axis of {x} into {y}, separately at every spatial position of the (N, C, *) layout.";
-                paras.Add($"Computes y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε){affine} with ε = {eps}, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c>{(spec.Affine == AffineMode.Scale ? " (BiasFree variant: γ only)" : "")} in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there.");
-                paras.Add("Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance; a constant position gives exactly β.");
+                summary = $"Layer normalization over the channel axis of {x} into {y}, separately at every spatial position of the (N, C, *) layout{(spec.BiasFree ? ", Restormer's BiasFree variant" : "")}.";
+                if (spec.BiasFree)
+                    paras.Add($"Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · {Ref(ParamRole.Gamma)}[c] with ε = {eps}, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.");
+                else
+                    paras.Add($"Computes y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε){affine} with ε = {eps}, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c>{(spec.Affine == AffineMode.ScaleAndBias ? " (its WithBias_LayerNorm)" : "")} in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there.");
+                paras.Add($"Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance{(spec.BiasFree ? "" : "; a constant position gives exactly β")}.");
                 break;
             case NormKind.Standardize:
                 summary = $"Z-score standardization of {x} into {y}, per feature (column) of a (samples, features) tensor.";
@@ -959,6 +962,7 @@ internal static class TensorEmitter
             _ => "{V}.MultiplyAddEstimate(" + core + ", {V}.Create(Unsafe.Add(ref gamma, r)), {V}.Create(Unsafe.Add(ref beta, r)))",
         };
         if (standardize) output = core;
+        if (spec.BiasFree) output = "{V}.LoadUnsafe(ref x0, r * stride) * rstd * {V}.Create(Unsafe.Add(ref gamma, r))"; // Restormer: x, not x − μ
         return t.Fill($$"""
             /// <summary>
             /// {L} neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass statistics,
@@ -1080,6 +1084,7 @@ internal static class TensorEmitter
             AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
             _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
         };
+        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * width) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
         return t.Fill($$"""
             /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
             private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})

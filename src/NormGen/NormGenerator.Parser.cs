@@ -23,8 +23,9 @@ public sealed partial class NormGenerator
             public List<int> Shape = new();
             public int? Axes;
             public float Epsilon;
+            public bool EpsilonGiven;
             public AffineMode Affine;
-            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage;
+            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage, BiasFree;
             public ActivationKind Activation;
             public double Alpha = 1d;
             public string AlphaSource = "";
@@ -195,7 +196,8 @@ public sealed partial class NormGenerator
                 Element: element0,
                 Shape: options.Shape.ToEquatableArray(),
                 Axes: resolvedAxes,
-                Epsilon: options.Epsilon,
+                // RMSNorm's default is finfo(compute type).eps (PyTorch eps=None): 2⁻⁵² for double, 2⁻²³ otherwise.
+                Epsilon: kind == NormKind.RmsNorm && !options.EpsilonGiven && element0 == ElementKind.Double ? NormDefaults.RmsNormEpsilonDoubleAsFloat : options.Epsilon,
                 Affine: options.Affine,
                 Parameters: specs.ToEquatableArray(),
                 IsExtension: method.IsExtensionMethod)
@@ -213,6 +215,7 @@ public sealed partial class NormGenerator
                 CumulativeAverage = options.CumulativeAverage,
                 Groups = options.Groups,
                 UserDocumentation = Documentation.Read(method, cancellationToken),
+                BiasFree = options.BiasFree,
             };
             // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
             if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
@@ -272,7 +275,7 @@ public sealed partial class NormGenerator
                 switch (named.Key)
                 {
                     case "Axes" when v is int a: o.Axes = a; break;
-                    case "Epsilon" when v is float e: o.Epsilon = e; break;
+                    case "Epsilon" when v is float e: o.Epsilon = e; o.EpsilonGiven = true; break;
                     case "Affine" when v is int af: affineValue = af; break;
                     case "Residual" when v is bool b: o.Residual = b; break;
                     case "ResidualBias" when v is bool b: o.ResidualBias = b; break;
@@ -286,6 +289,7 @@ public sealed partial class NormGenerator
                     case "Training" when v is bool b: o.Training = b; break;
                     case "Momentum" when v is float m: o.Momentum = m; break;
                     case "CumulativeAverage" when v is bool b: o.CumulativeAverage = b; break;
+                    case "BiasFree" when v is bool b: o.BiasFree = b; break;
                 }
             }
 
@@ -324,9 +328,9 @@ public sealed partial class NormGenerator
                 o.Ok = false;
             }
             o.Affine = (AffineMode)Math.Max(0, Math.Min(2, affineValue));
-            if (activationValue is < 0 or > 4)
+            if (activationValue is < 0 or > 6)
             {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, "Activation = " + activationValue.ToString(CultureInfo.InvariantCulture), "use Activation.None, Relu, Gelu, GeluTanh or Silu"));
+                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, "Activation = " + activationValue.ToString(CultureInfo.InvariantCulture), "use Activation.None, Relu, Gelu, GeluTanh, Silu, Tanh or Sigmoid"));
                 o.Ok = false;
             }
             else
@@ -344,6 +348,13 @@ public sealed partial class NormGenerator
                 Invalid("ResidualBias = true", "it adds a bias to the residual sum: also set Residual = true");
             if (o.Residual && kind == NormKind.DeepNorm)
                 Invalid("Residual = true", "DeepNorm always adds its sublayer input: remove Residual");
+            if (o.BiasFree)
+            {
+                // Restormer's BiasFree_LayerNorm takes a weight and nothing else.
+                if (o.Affine != AffineMode.Scale && attribute.NamedArguments.Any(a => a.Key == "Affine"))
+                    Invalid("BiasFree = true with Affine." + o.Affine, "Restormer's BiasFree LayerNorm, x / √(σ² + ε) · weight, always takes one weight and no bias: remove Affine (or write Affine = Affine.Scale)");
+                o.Affine = AffineMode.Scale;
+            }
             if (o.ZeroCenteredGamma && o.Affine == AffineMode.None)
                 Invalid("ZeroCenteredGamma = true", "it changes how γ is applied: use Affine.Scale or Affine.ScaleAndBias, or remove it");
             if (kind == NormKind.BatchNorm)
@@ -676,7 +687,7 @@ public sealed partial class NormGenerator
             var parts = new List<string>();
             foreach (ParamRole role in roles)
             {
-                string n = RoleName(kind, role);
+                string n = role == ParamRole.Gamma && o.BiasFree ? "weight" : RoleName(kind, role);
                 string text = role switch
                 {
                     ParamRole.Input => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
@@ -705,7 +716,7 @@ public sealed partial class NormGenerator
             var parts = new List<string> { $"[{attributeName}]" };
             if (kind is not (NormKind.MinMaxScale or NormKind.Standardize))
             {
-                parts.Add(o.Affine switch
+                parts.Add(o.BiasFree ? "BiasFree (weight only)" : o.Affine switch
                 {
                     AffineMode.None => "Affine.None (no gamma, no beta)",
                     AffineMode.Scale => "Affine.Scale (gamma only)",

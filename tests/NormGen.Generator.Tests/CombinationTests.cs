@@ -24,7 +24,7 @@ public class CombinationTests(ITestOutputHelper output)
     private enum Kind { LayerNorm, RmsNorm, DeepNorm }
     private enum Form { Static, RuntimeFlat, Tensor }
     private enum Res { None, Residual, ResidualOut, BiasAndOut }
-    private enum Act { None, Relu, Gelu, GeluTanh, Silu }
+    private enum Act { None, Relu, Gelu, GeluTanh, Silu, Tanh, Sigmoid }
 
     private sealed record Config(int Id, Kind Kind, string T, string Out, Form Form, Res Res, int Affine, Act Act, bool Stats, bool ZeroCentered)
     {
@@ -34,7 +34,7 @@ public class CombinationTests(ITestOutputHelper output)
         public bool Bias => Res == Res.BiasAndOut;
         public bool ResidualOut => Kind != Kind.DeepNorm && Res is Res.ResidualOut or Res.BiasAndOut;
         public double Alpha => Kind == Kind.DeepNorm ? 1.5 : 1;
-        public double Epsilon => Kind == Kind.RmsNorm ? 1.1920929e-07 : 1e-5; // the attributes' defaults (PyTorch)
+        public double Epsilon => Kind == Kind.RmsNorm ? (T == "double" ? Math.Pow(2, -52) : 1.1920929e-07) : 1e-5; // the attributes' defaults (PyTorch)
         public string Stat => T == "double" ? "double" : "float";
 
         public override string ToString() =>
@@ -56,7 +56,7 @@ public class CombinationTests(ITestOutputHelper output)
             var form = (Form)rng.Next(3);
             var res = kind == Kind.DeepNorm ? (rng.Next(2) == 0 ? Res.None : Res.BiasAndOut) : (Res)rng.Next(4);
             int affine = rng.Next(3);
-            var act = (Act)rng.Next(5);
+            var act = (Act)rng.Next(7);
             bool stats = rng.Next(2) == 0;
             bool zc = affine > 0 && rng.Next(3) == 0;
             var c = new Config(list.Count, kind, t, o, form, res, affine, act, stats, zc);
@@ -236,6 +236,8 @@ public class CombinationTests(ITestOutputHelper output)
         Act.Gelu => NormGen.Testing.ActivationReference.Gelu(v),
         Act.GeluTanh => NormGen.Testing.ActivationReference.GeluTanh(v),
         Act.Silu => NormGen.Testing.ActivationReference.Silu(v),
+        Act.Tanh => NormGen.Testing.ActivationReference.Tanh(v),
+        Act.Sigmoid => NormGen.Testing.ActivationReference.Sigmoid(v),
         _ => v,
     };
 

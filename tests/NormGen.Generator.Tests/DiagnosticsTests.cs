@@ -78,6 +78,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0021_MomentumOutOfRange"] = (
             "public partial class K { [{|NG0021:BatchNorm(Training = true, Momentum = 1.5f)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y); }",
             new[] { "Momentum = 1.5", "in [0, 1]" }),
+        ["NG0021_BiasFreeWithAffineNone"] = (
+            "public partial class K { [{|NG0021:ChannelLayerNorm(BiasFree = true, Affine = Affine.None)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
+            new[] { "BiasFree = true with Affine.None is not valid here", "always takes one weight and no bias: remove Affine" }),
+        ["NG0021_BiasFreeWithScaleAndBias"] = (
+            "public partial class K { [{|NG0021:ChannelLayerNorm(BiasFree = true, Affine = Affine.ScaleAndBias)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
+            new[] { "BiasFree = true with Affine.ScaleAndBias is not valid here" }),
         ["NG0021_GroupsZero"] = (
             "public partial class K { [{|NG0021:GroupNorm(0)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y); }",
             new[] { "Groups = 0", "[GroupNorm(32)]" }),

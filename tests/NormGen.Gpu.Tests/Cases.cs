@@ -56,7 +56,7 @@ internal static class Cases
         new("LnDynDouble", Kind.LayerNorm, AffineKind.ScaleAndBias, 1e-5, 0,
             (x, g, b, y, n) => GpuKernels.LnDynDouble(x, g, b, y, n),
             (a, x, g, b, y, n) => GpuKernels.LnDynDouble(a, x, g, b, y, n)),
-        new("RmsDynNone", Kind.RmsNorm, AffineKind.None, 1.1920929e-07, 0,
+        new("RmsDynNone", Kind.RmsNorm, AffineKind.None, Math.Pow(2, -52), 0,
             (x, g, b, y, n) => GpuKernels.RmsDynNone(x, y, n),
             (a, x, g, b, y, n) => GpuKernels.RmsDynNone(a, x, y, n)),
     ];

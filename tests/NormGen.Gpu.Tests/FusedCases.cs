@@ -6,7 +6,7 @@ using Half = System.Half;
 
 namespace NormGen.Gpu.Tests;
 
-internal enum Act { None, Relu, Gelu, GeluTanh, Silu }
+internal enum Act { None, Relu, Gelu, GeluTanh, Silu, Tanh, Sigmoid }
 
 /// <summary>What the double reference needs to know about a fused declaration.</summary>
 internal sealed record FusedSpec(Kind Kind, double Epsilon, bool Residual = false, bool Bias = false, double Alpha = 1, AffineKind Affine = AffineKind.ScaleAndBias,
@@ -126,6 +126,8 @@ internal static class FusedCases
         Activation("LnRelu", Act.Relu, FusedGpuKernels.LnRelu, FusedGpuKernels.LnRelu),
         Activation("LnGelu", Act.Gelu, FusedGpuKernels.LnGelu, FusedGpuKernels.LnGelu),
         Activation("LnGeluTanh", Act.GeluTanh, FusedGpuKernels.LnGeluTanh, FusedGpuKernels.LnGeluTanh),
+        Activation("LnTanh", Act.Tanh, FusedGpuKernels.LnTanh, FusedGpuKernels.LnTanh),
+        Activation("LnSigmoid", Act.Sigmoid, FusedGpuKernels.LnSigmoid, FusedGpuKernels.LnSigmoid),
         new("RmsSilu", new(Kind.RmsNorm, 1.1920929e-07, Affine: AffineKind.Scale, Act: Act.Silu), 0, FloatTolerance,
             io =>
             {

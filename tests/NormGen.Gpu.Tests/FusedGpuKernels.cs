@@ -37,6 +37,13 @@ public static partial class FusedGpuKernels
     [LayerNorm(Activation = Activation.GeluTanh)]
     public static partial void LnGeluTanh(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int length);
 
+    // Ba et al.'s layer-normalized RNN (tanh) and LSTM gates (sigmoid).
+    [LayerNorm(Activation = Activation.Tanh)]
+    public static partial void LnTanh(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int length);
+
+    [LayerNorm(Activation = Activation.Sigmoid)]
+    public static partial void LnSigmoid(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int length);
+
     [RmsNorm(Activation = Activation.Silu)]
     public static partial void RmsSilu(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y, int length);
 

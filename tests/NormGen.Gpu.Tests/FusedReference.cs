@@ -54,6 +54,8 @@ internal static class FusedReference
         Act.Gelu => NormGen.Testing.ActivationReference.Gelu(v),
         Act.GeluTanh => NormGen.Testing.ActivationReference.GeluTanh(v),
         Act.Silu => NormGen.Testing.ActivationReference.Silu(v),
+        Act.Tanh => NormGen.Testing.ActivationReference.Tanh(v),
+        Act.Sigmoid => NormGen.Testing.ActivationReference.Sigmoid(v),
         _ => v,
     };
 

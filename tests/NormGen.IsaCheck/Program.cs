@@ -32,6 +32,11 @@ public static partial class IsaKernels
     [RmsNorm(Residual = true)] public static partial void AddRmsF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight, Span<float> y, Span<float> residualOut);
     [LayerNorm(Residual = true, ResidualBias = true)] public static partial void SkipLnF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> residual, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> residualOut);
     [DeepNorm(Alpha = 2f)] public static partial void DeepD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> sublayer, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y);
+    // Activation probes (ActivationReference.ActivationProbe): the activation sees ±γ exactly.
+    [LayerNorm(Epsilon = 1e-30f, Affine = Affine.Scale, Activation = Activation.Tanh)] public static partial void LnTanhF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> gamma, Span<float> y);
+    [LayerNorm(Epsilon = 1e-30f, Affine = Affine.Scale, Activation = Activation.Sigmoid)] public static partial void LnSigmoidF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> gamma, Span<float> y);
+    [RmsNorm(Epsilon = 1e-30f, Activation = Activation.Tanh)] public static partial void RmsTanhD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> weight, Span<double> y);
+    [RmsNorm(Epsilon = 1e-30f, Activation = Activation.Sigmoid)] public static partial void RmsSigmoidD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> weight, Span<double> y);
     [LayerNorm(Residual = true)] public static partial void AddLnH(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> residual, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y, Span<Half> residualOut);
 }
 
@@ -111,11 +116,40 @@ public static class Program
 
         TensorChecks.Run(Check);
 
+        // Activation.Tanh / Sigmoid on this ISA's width: float within 2 / 3 ulps, double within 4 ulps.
+        Check("LnTanhF activation probe within 2 float ulps", () => ActivationProbe(true, false) <= 2);
+        Check("LnSigmoidF activation probe within 3 float ulps", () => ActivationProbe(false, false) <= 3);
+        Check("RmsTanhD activation probe within 4 double ulps", () => ActivationProbe(true, true) <= 4);
+        Check("RmsSigmoidD activation probe within 4 double ulps", () => ActivationProbe(false, true) <= 4);
+
         // Streaming (non-temporal) stores: the same results, bitwise, on this ISA's vector width.
         Check("streaming stores equal cached stores (LnF, AddRmsF, n = 1..70, 1000, 4099)", () => lengths.Where(n => n != 127 && n != 128 && n != 129 && n != 768).All(StreamingMatches));
 
         Console.WriteLine(s_failures == 0 ? "ALL PASS" : $"{s_failures} FAILED");
         return s_failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>The largest error, in ulps of the output type, of an activation probe kernel against the double reference.</summary>
+    private static double ActivationProbe(bool tanh, bool dbl)
+    {
+        const int n = 4096;
+        var (x, g) = NormGen.Testing.ActivationReference.ActivationProbe(n);
+        Func<double, double> reference = tanh ? NormGen.Testing.ActivationReference.Tanh : NormGen.Testing.ActivationReference.Sigmoid;
+        double max = 0;
+        if (dbl)
+        {
+            double[] xd = Array.ConvertAll(x, v => (double)v), gd = Array.ConvertAll(g, v => (double)v), y = new double[n];
+            if (tanh) IsaKernels.RmsTanhD(xd, n, gd, y); else IsaKernels.RmsSigmoidD(xd, n, gd, y);
+            for (int i = 0; i < n; i++) max = Math.Max(max, NormGen.Testing.ActivationReference.DoubleUlps(y[i], reference(xd[i] * gd[i])));
+        }
+        else
+        {
+            var y = new float[n];
+            if (tanh) IsaKernels.LnTanhF(x, n, g, y); else IsaKernels.LnSigmoidF(x, n, g, y);
+            for (int i = 0; i < n; i++) max = Math.Max(max, NormGen.Testing.ActivationReference.FloatUlps(y[i], reference((double)x[i] * g[i])));
+        }
+        Console.WriteLine($"  {(tanh ? "tanh" : "sigmoid")} {(dbl ? "double" : "float")}: max {max.ToString("F2", CultureInfo.InvariantCulture)} ulps");
+        return max;
     }
 
     private static float[] Halve(ReadOnlySpan<float> x)
@@ -220,7 +254,7 @@ public static class Program
         var (x, g, b) = Data(k, n, rows, mean, std, n * 7 + (int)mean);
         var y = new double[x.Length];
         k.Run(x, n, g, b, y);
-        double eps = k.LayerNorm ? (k.Type == 'd' ? 1e-5 : 1e-5f) : (k.Type == 'd' ? 1.1920929e-07 : 1.1920929e-07f);
+        double eps = k.LayerNorm ? (k.Type == 'd' ? 1e-5 : 1e-5f) : (k.Type == 'd' ? Math.Pow(2, -52) : 1.1920929e-07f);
         double u = k.Type == 'd' ? Math.Pow(2, -53) : Math.Pow(2, -24);
         double units = 16 + 4 * Math.Sqrt(n);
         for (int r = 0; r < rows; r++)

@@ -38,7 +38,7 @@ public abstract class KernelCase
     /// <summary>ε as the kernel's compute type holds it: float kernels (and Half) use the float literal, double kernels the decimal value.</summary>
     public double Epsilon => Kind == NormKind.LayerNorm
         ? (Element == typeof(double) ? 1e-5 : (double)1e-5f)
-        : (Element == typeof(double) ? 1.1920929e-07 : (double)1.1920929e-07f);
+        : (Element == typeof(double) ? Math.Pow(2, -52) : (double)1.1920929e-07f); // RMSNorm: finfo(compute type).eps
 
     /// <summary>The unit roundoff of the type the kernel computes in (Half computes in float).</summary>
     public double ComputeEpsilon => Element == typeof(double) ? Math.Pow(2, -53) : Math.Pow(2, -24);

@@ -113,7 +113,7 @@ public class OffsetTests(ITestOutputHelper output)
         double[] xd = KernelCase<T>.From(x);
         gd = KernelCase<T>.From(g); bd = KernelCase<T>.From(b);
         double eps = typeof(T) == typeof(double)
-            ? (kind == NormKind.LayerNorm ? 1e-5 : 1.1920929e-07)
+            ? (kind == NormKind.LayerNorm ? 1e-5 : Math.Pow(2, -52))
             : (kind == NormKind.LayerNorm ? 1e-5f : 1.1920929e-07f);
         double u = typeof(T) == typeof(double) ? Math.Pow(2, -53) : Math.Pow(2, -24);
         double[] expected = Reference.Normalize(kind, affine, eps, xd, n, gd, bd, out double[] terms);

@@ -35,8 +35,19 @@ public static partial class TensorKernels
     [ChannelLayerNorm]
     public static partial void ChannelLn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);
 
+    // Centred LayerNorm over C with γ only (not Restormer's BiasFree: that one does not subtract the mean).
     [ChannelLayerNorm(Affine = Affine.Scale, Epsilon = 1e-6f)]
-    public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> y);
+    public static partial void ChannelLnScale(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> y);
+
+    // Restormer's BiasFree_LayerNorm: x / sqrt(var + 1e-5) * weight, the mean not subtracted.
+    [ChannelLayerNorm(BiasFree = true)]
+    public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
+
+    [ChannelLayerNorm(BiasFree = true)]
+    public static partial void ChannelLnBiasFreeDouble(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> weight, TensorSpan<double> y);
+
+    [ChannelLayerNorm(BiasFree = true, Affine = Affine.Scale)]
+    public static partial void ChannelLnBiasFreeHalf(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> weight, TensorSpan<Half> y);
 
     [ChannelLayerNorm]
     public static partial void ChannelLnDouble(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, TensorSpan<double> y);

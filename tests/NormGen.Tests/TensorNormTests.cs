@@ -362,8 +362,8 @@ public class TensorNormTests(ITestOutputHelper output)
         float[] xf = F(x), y = new float[x.Length], ybf = new float[x.Length];
         TensorKernels.ChannelLn(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(g), F(b), new TensorSpan<float>(y, Shape(dims)));
         Check("float", D(y), TensorReference.ChannelLayerNorm(D(xf), n, c, s, D(F(g)), D(F(b)), Eps), 1e-5);
-        TensorKernels.ChannelLnBiasFree(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(g), new TensorSpan<float>(ybf, Shape(dims)));
-        Check("float BiasFree", D(ybf), TensorReference.ChannelLayerNorm(D(xf), n, c, s, D(F(g)), null, 1e-6), 1e-5);
+        TensorKernels.ChannelLnScale(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(g), new TensorSpan<float>(ybf, Shape(dims)));
+        Check("float Affine.Scale (centred, γ only)", D(ybf), TensorReference.ChannelLayerNorm(D(xf), n, c, s, D(F(g)), null, 1e-6), 1e-5);
 
         double[] yd = new double[x.Length];
         TensorKernels.ChannelLnDouble(new ReadOnlyTensorSpan<double>(x, Shape(dims)), g, b, new TensorSpan<double>(yd, Shape(dims)));
@@ -375,6 +375,57 @@ public class TensorNormTests(ITestOutputHelper output)
 
         TensorKernels.ChannelLn(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(g), F(b), new TensorSpan<float>(xf, Shape(dims)));
         Assert.Equal(y, xf);
+    }
+
+    /// <summary>
+    /// Restormer's BiasFree_LayerNorm, written as Restormer writes it: <c>sigma = x.var(-1, keepdim=True,
+    /// unbiased=False); return x / torch.sqrt(sigma + 1e-5) * weight</c> over the C values at each position.
+    /// </summary>
+    private static double[] RestormerBiasFree(double[] x, int n, int c, int s, double[] weight, double eps)
+    {
+        var y = new double[x.Length];
+        for (int b = 0; b < n; b++)
+            for (int p = 0; p < s; p++)
+            {
+                double mean = 0, variance = 0;
+                for (int k = 0; k < c; k++) mean += x[(b * c + k) * s + p];
+                mean /= c;
+                for (int k = 0; k < c; k++) variance += (x[(b * c + k) * s + p] - mean) * (x[(b * c + k) * s + p] - mean);
+                variance /= c;
+                for (int k = 0; k < c; k++) y[(b * c + k) * s + p] = x[(b * c + k) * s + p] / Math.Sqrt(variance + eps) * weight[k];
+            }
+        return y;
+    }
+
+    /// <summary>
+    /// [ChannelLayerNorm(BiasFree = true)] is Restormer's BiasFree_LayerNorm: the variance is taken around the mean, the
+    /// mean is not subtracted. Data with mean ≈ 1 (σ ≈ 0.6) makes it far from the centred LayerNorm (checked too), so a
+    /// kernel that subtracts μ fails by about 1.7/σ.
+    /// </summary>
+    [Theory, MemberData(nameof(ChannelShapes))]
+    public void ChannelLayerNormBiasFreeIsRestormers(int[] dims)
+    {
+        var (n, c, s) = Layout(dims);
+        double[] x = Random(n * c * s, 54, 1, 1), w = Random(c, 55, 1, 1);
+        double[] expected = RestormerBiasFree(x, n, c, s, w, Eps);
+        if (c > 1)
+            Assert.True(MaxErr(TensorReference.ChannelLayerNorm(x, n, c, s, w, null, Eps), expected) > 0.1, "the data should separate BiasFree from centred LayerNorm");
+
+        float[] xf = F(x), yf = new float[x.Length];
+        TensorKernels.ChannelLnBiasFree(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(w), new TensorSpan<float>(yf, Shape(dims)));
+        Check("float", D(yf), RestormerBiasFree(D(xf), n, c, s, D(F(w)), Eps), 2e-6);
+
+        double[] yd = new double[x.Length];
+        TensorKernels.ChannelLnBiasFreeDouble(new ReadOnlyTensorSpan<double>(x, Shape(dims)), w, new TensorSpan<double>(yd, Shape(dims)));
+        Check("double", yd, expected, 1e-13);
+
+        Half[] xh = H(x), yh = new Half[x.Length];
+        TensorKernels.ChannelLnBiasFreeHalf(new ReadOnlyTensorSpan<Half>(xh, Shape(dims)), H(w), new TensorSpan<Half>(yh, Shape(dims)));
+        Check("Half", D(yh), RestormerBiasFree(D(xh), n, c, s, D(H(w)), Eps), 2e-3);
+
+        // In place: y is x.
+        TensorKernels.ChannelLnBiasFree(new ReadOnlyTensorSpan<float>(xf, Shape(dims)), F(w), new TensorSpan<float>(xf, Shape(dims)));
+        Assert.Equal(yf, xf);
     }
 
     // ---------------------------------------------------------------- feature scaling

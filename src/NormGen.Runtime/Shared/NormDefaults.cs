@@ -9,8 +9,21 @@ namespace NormGen
         /// <summary>PyTorch's default LayerNorm ε.</summary>
         public const float LayerNormEpsilon = 1e-5f;
 
-        /// <summary>PyTorch's RMSNorm ε for <c>eps=None</c>: float32 machine epsilon, 2⁻²³.</summary>
+        /// <summary>
+        /// PyTorch's RMSNorm ε for <c>eps=None</c> with float and Half inputs: <c>finfo(float32).eps</c>, 2⁻²³
+        /// (Half computes in float, PyTorch's opmath type for it).
+        /// </summary>
         public const float RmsNormEpsilon = 1.1920929e-07f;
+
+        /// <summary>
+        /// PyTorch's RMSNorm ε for <c>eps=None</c> with double inputs: <c>finfo(float64).eps</c>, 2⁻⁵² =
+        /// 2.220446049250313e-16. Exactly representable as a float, so <see cref="RmsNormEpsilonDoubleAsFloat"/> carries
+        /// it through places typed float without loss.
+        /// </summary>
+        public const double RmsNormEpsilonDouble = 2.220446049250313e-16;
+
+        /// <summary><see cref="RmsNormEpsilonDouble"/> as a float (2⁻⁵² is exact in float).</summary>
+        public const float RmsNormEpsilonDoubleAsFloat = (float)RmsNormEpsilonDouble;
 
         /// <summary>The largest number of elements in one normalized row (the row is indexed with <see cref="int"/>).</summary>
         public const long MaxRowLength = int.MaxValue;

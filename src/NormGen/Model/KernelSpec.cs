@@ -22,6 +22,8 @@ internal enum ActivationKind
     Gelu = 2,
     GeluTanh = 3,
     Silu = 4,
+    Tanh = 5,
+    Sigmoid = 6,
 }
 
 /// <summary>The element type of a span parameter.</summary>
@@ -126,6 +128,12 @@ internal sealed record KernelSpec(
 
     /// <summary>BatchNorm: cumulative moving average (PyTorch momentum=None).</summary>
     public bool CumulativeAverage { get; init; }
+
+    /// <summary>
+    /// ChannelLayerNorm: Restormer's BiasFree_LayerNorm, y = x / √(σ² + ε) · weight, σ² the variance around the mean
+    /// but the mean not subtracted from x. Affine is then Scale (the weight is the Gamma role).
+    /// </summary>
+    public bool BiasFree { get; init; }
 
     /// <summary>GroupNorm: number of groups.</summary>
     public int Groups { get; init; }

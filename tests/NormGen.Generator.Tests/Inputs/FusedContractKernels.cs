@@ -46,6 +46,6 @@ public static partial class Blocks
     [ChannelLayerNorm]
     public static partial void ChannelLn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);
 
-    [ChannelLayerNorm(Affine = Affine.Scale)]
-    public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> y);
+    [ChannelLayerNorm(BiasFree = true)]
+    public static partial void ChannelLnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
 }

@@ -7,28 +7,28 @@ namespace NormGen.Tests
     partial class Blocks
     {
         /// <summary>
-        /// Layer normalization over the channel axis of <paramref name="x"/> into <paramref name="y"/>, separately at every spatial position of the (N, C, *) layout.
+        /// Layer normalization over the channel axis of <paramref name="x"/> into <paramref name="y"/>, separately at every spatial position of the (N, C, *) layout, Restormer's BiasFree variant.
         /// </summary>
         /// <remarks>
-        /// <para>Computes y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε) · γ[c] with ε = 1E-05, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c> (BiasFree variant: γ only) in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there.</para>
-        /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance; a constant position gives exactly β.</para>
-        /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
+        /// <para>Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · <paramref name="weight"/>[c] with ε = 1E-05, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.</para>
+        /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance.</para>
+        /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="weight"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-        public static partial void ChannelLnBiasFree(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public static partial void ChannelLnBiasFree(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
             global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, "x", "y");
             global::NormGen.NormGuard.ChannelLayout(x.Lengths, "x", out int batch, out int channels, out int spatial);
             global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, "x");
             global::System.Span<float> yFlat = global::NormGen.NormGuard.Dense(y, "y");
-            global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
+            global::NormGen.NormGuard.Length(weight.Length, channels, "weight", "one per channel");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
-            global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, yFlat, "weight", "y");
             if (xFlat.IsEmpty) return;
 
-            __NormGen_ChannelLnBiasFree_79df30a1.Run(xFlat, gamma, yFlat, batch, channels, spatial);
+            __NormGen_ChannelLnBiasFree_79df30a1.Run(xFlat, weight, yFlat, batch, channels, spatial);
         }
     }
 }
@@ -127,7 +127,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> v = (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
+                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) * rstd * global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -192,7 +192,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> v = (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
+                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) * rstd * global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -257,7 +257,7 @@ namespace NormGen.Tests
             // Pass 3: normalize; rows are read before they are written, so y may be x.
             for (r = 0; r < rows; r++)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> v = (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k - m) * rstd * global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
+                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) * rstd * global::System.Runtime.Intrinsics.Vector128.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r));
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
             }
         }
@@ -285,7 +285,7 @@ namespace NormGen.Tests
                 offset += sumDev / count;
                 float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset) * rstd * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) * rstd * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r);
             }
         }
 
