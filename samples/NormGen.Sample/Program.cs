@@ -17,6 +17,12 @@ public static class Program
         NormalizationDemo.LayerNorm();
         NormalizationDemo.RmsNorm();
         NormalizationDemo.TensorLayerNorm();
+        TensorDemo.BatchNorm();
+        TensorDemo.GroupNorm();
+        TensorDemo.InstanceNorm();
+        TensorDemo.ChannelLayerNorms();
+        ScalingDemo.Run();
+        Pictures.LayerNormVsBatchNorm();
         BlocksDemo.PreNorm();
         BlocksDemo.DeepNorm();
         TimingDemo.Run();
