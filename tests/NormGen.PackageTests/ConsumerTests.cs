@@ -69,6 +69,8 @@ public sealed class ConsumerTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("error NG0007", failed, StringComparison.Ordinal);
         Assert.Contains("static partial void Wrong(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y)", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("CS0246", failed, StringComparison.Ordinal);
+        // The SDK prints each diagnostic's help link: the page that ships in the package.
+        Assert.Contains("docs/diagnostics.md#ng0007", failed, StringComparison.Ordinal);
     }
 
     /// <summary>One package: the generator in the Roslyn 4.8 analyzer folder, the runtime with its docs in lib/net10.0.</summary>
