@@ -73,6 +73,27 @@ public sealed class ConsumerTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("docs/diagnostics.md#ng0007", failed, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// <c>dotnet pack</c> at the repository root makes the NormGen package and nothing else: every other project of the
+    /// solution says IsPackable=false (the consumer test packs the one packable project directly, which is faster).
+    /// </summary>
+    [Fact]
+    public void OnlyTheRuntimeProjectIsPackable()
+    {
+        string solution = File.ReadAllText(Path.Combine(s_root, "NormGen.sln"));
+        var projects = solution.Split('"').Where(p => p.EndsWith(".csproj", StringComparison.Ordinal))
+            .Select(p => p.Replace('\\', '/')).ToList();
+        Assert.Contains("src/NormGen.Runtime/NormGen.Runtime.csproj", projects);
+        Assert.Contains("tests/NormGen.PackageTests/NormGen.PackageTests.csproj", projects);
+        foreach (string project in projects.Where(p => p != "src/NormGen.Runtime/NormGen.Runtime.csproj"))
+        {
+            XDocument xml = XDocument.Load(Path.Combine(s_root, project));
+            Assert.True(xml.Descendants("IsPackable").Any(e => e.Value.Trim() == "false"), $"{project} must set IsPackable=false");
+        }
+        XDocument runtime = XDocument.Load(Path.Combine(s_root, "src", "NormGen.Runtime", "NormGen.Runtime.csproj"));
+        Assert.Equal("NormGen", runtime.Descendants("PackageId").Single().Value);
+    }
+
     /// <summary>One package: the generator in the Roslyn 4.8 analyzer folder, the runtime with its docs in lib/net10.0.</summary>
     private void CheckPackageLayout(string feed)
     {
