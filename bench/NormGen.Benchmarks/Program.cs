@@ -5,9 +5,10 @@ using BenchmarkDotNet.Running;
 namespace NormGen.Benchmarks;
 
 /// <summary>
-/// Entry point. Arguments are BenchmarkDotNet's (<c>--filter</c>, <c>--list flat</c>, …) plus two of our own:
-/// <c>--quick</c> (a smoke-test job instead of the suite's job) and <c>--validate</c> (check every method's output
-/// against a double-precision reference at every shape, then exit; no timing). See docs/benchmarks.md.
+/// Entry point. Arguments are BenchmarkDotNet's (<c>--filter</c>, <c>--list flat</c>, …) plus our own:
+/// <c>--quick</c> (a smoke-test job instead of the suite's job), <c>--validate</c> (check every method's output
+/// against a double-precision reference at every shape, then exit; no timing) and <c>chart [--out PATH]</c> (the
+/// bandwidth-against-hidden-size chart, timed in process, Chart.cs). See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,8 @@ public static class Program
     {
         if (args.Contains("--validate"))
             return Validation.Run();
+        if (args.FirstOrDefault() == "chart")
+            return Chart.Run(args);
         bool quick = args.Contains("--quick");
         string[] rest = args.Where(a => a != "--quick").ToArray();
         BenchmarkSwitcher.FromTypes([typeof(LayerNormBenchmarks), typeof(RmsNormBenchmarks), typeof(ResidualBenchmarks)]).Run(rest, new SuiteConfig(quick));

@@ -43,6 +43,41 @@ public static class Data
         return Math.Sqrt(sq / row.Length);
     }
 
-    private static double Gaussian(Random rng) // Box–Muller
+    /// <summary>
+    /// An (n, C, pixels) activation tensor, flattened: channel c drawn from a normal distribution with mean
+    /// <paramref name="means"/>[c] and standard deviation <paramref name="scales"/>[c].
+    /// </summary>
+    public static float[] ChannelTensor(int n, int pixels, double[] means, double[] scales, int seed)
+    {
+        var rng = new Random(seed);
+        int c = means.Length;
+        var x = new float[n * c * pixels];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int ch = i / pixels % c;
+            x[i] = (float)(means[ch] + scales[ch] * Gaussian(rng));
+        }
+        return x;
+    }
+
+    /// <summary>Mean and biased variance of one channel of an (n, C, pixels) tensor, over the samples and the pixels.</summary>
+    public static (double Mean, double Variance) ChannelMeanVariance(float[] x, int n, int c, int pixels, int channel)
+    {
+        var values = new float[n * pixels];
+        for (int s = 0; s < n; s++)
+            x.AsSpan((s * c + channel) * pixels, pixels).CopyTo(values.AsSpan(s * pixels));
+        return MeanVariance(values);
+    }
+
+    /// <summary>Mean and biased variance over the channels at one pixel of a (1, C, pixels) tensor.</summary>
+    public static (double Mean, double Variance) PixelMeanVariance(float[] x, int c, int pixels, int pixel)
+    {
+        var values = new float[c];
+        for (int ch = 0; ch < c; ch++) values[ch] = x[ch * pixels + pixel];
+        return MeanVariance(values);
+    }
+
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    public static double Gaussian(Random rng)
         => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

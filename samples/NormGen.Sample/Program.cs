@@ -11,12 +11,18 @@ public static class Program
     public static void Main()
     {
         Console.OutputEncoding = Encoding.UTF8;
-        Console.WriteLine("NormGen sample: normalization kernels written by a source generator from [LayerNorm]/[RmsNorm] declarations (see Kernels.cs).");
+        Console.WriteLine("NormGen sample: normalization kernels written by a source generator from attribute declarations (see Kernels.cs and TensorKernels.cs).");
         Console.WriteLine();
 
         NormalizationDemo.LayerNorm();
         NormalizationDemo.RmsNorm();
         NormalizationDemo.TensorLayerNorm();
+        TensorDemo.BatchNorm();
+        TensorDemo.GroupNorm();
+        TensorDemo.InstanceNorm();
+        TensorDemo.ChannelLayerNorms();
+        ScalingDemo.Run();
+        Pictures.LayerNormVsBatchNorm();
         BlocksDemo.PreNorm();
         BlocksDemo.DeepNorm();
         TimingDemo.Run();

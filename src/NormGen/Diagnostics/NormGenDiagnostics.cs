@@ -8,7 +8,14 @@ namespace NormGen.Generator.Diagnostics;
 internal static class NormGenDiagnostics
 {
     private const string Category = "NormGen";
-    private const string HelpBase = "https://github.com/normgen/normgen/blob/main/docs/diagnostics.md#";
+
+    /// <summary>
+    /// Help links point at the diagnostics page that ships inside the NormGen package (and sits at the same path in the
+    /// source tree): <c>docs/diagnostics.md#ng0007</c>, relative to the package folder. The project has no public web
+    /// home yet, and a link to a site that does not exist would be worse than a relative one; IDEs that need an
+    /// absolute URI fall back to their search link. When the project has a public home, make this its absolute URL.
+    /// </summary>
+    internal const string HelpBase = "docs/diagnostics.md#";
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
