@@ -15,7 +15,7 @@ namespace NormGen.Generator;
 public sealed partial class NormGenerator
 {
     /// <summary>Turns one annotated method into a <see cref="KernelSpec"/> and/or diagnostics. Never throws for bad input.</summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         /// <summary>The attribute's options, read and validated, before the parameters are looked at.</summary>
         private sealed class Options
@@ -24,7 +24,7 @@ public sealed partial class NormGenerator
             public int? Axes;
             public float Epsilon;
             public AffineMode Affine;
-            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage;
+            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage, Backward;
             public ActivationKind Activation;
             public double Alpha = 1d;
             public string AlphaSource = "";
@@ -81,8 +81,11 @@ public sealed partial class NormGenerator
             ElementKind element0 = first?.Element ?? ElementKind.Float;
             bool tensorForm = IsTensorKind(kind) || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
             bool runtimeRowLength = IsRowKind(kind) && options.Shape.Count == 0 && !tensorForm;
-            List<ParamRole> expectedRoles = ExpectedRoles(kind, options, withResidualOut: false);
-            string expected = ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
+            List<ParamRole> expectedRoles = options.Backward ? BackwardRoles(kind, options) : ExpectedRoles(kind, options, withResidualOut: false);
+            string expected = options.Backward
+                ? BackwardSignature(method.Name, kind, element0, tensorForm, runtimeRowLength, expectedRoles)
+                : ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
+            if (options.Backward) CheckBackwardOptions(kind, options, attribute, attributeLocation, diagnostics);
 
             // ---- the method itself ----
             bool isStatic = syntax.Modifiers.Any(SyntaxKind.StaticKeyword);
@@ -126,7 +129,12 @@ public sealed partial class NormGenerator
 
             // ---- roles, in declaration order; one int row length allowed for run-time flat shapes ----
             var specs = new List<ParameterSpec>();
-            if (parametersOk)
+            if (parametersOk && options.Backward)
+            {
+                parametersOk = MatchBackward(kind, options, method, parameters.Select(p => (p.Symbol, p.Form, p.Element ?? element0)).ToList(), expectedRoles,
+                    element0, tensorForm, runtimeRowLength, attributeName, expected, methodLocation, specs, diagnostics, cancellationToken);
+            }
+            else if (parametersOk)
             {
                 var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
                 var ints = parameters.Where(p => p.Form == ParamForm.Int32).ToList();
@@ -155,7 +163,7 @@ public sealed partial class NormGenerator
             if (diagnostics.Count > 0 || !options.Ok || !parametersOk)
                 return Result(null, diagnostics);
 
-            ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
+            ParameterSpec output = specs.First(s => s.Role is ParamRole.Output or ParamRole.InputGradient);
             int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
             var spec = new KernelSpec(
                 Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -185,6 +193,7 @@ public sealed partial class NormGenerator
                 Momentum = kind == NormKind.BatchNorm ? options.Momentum : 0f,
                 CumulativeAverage = options.CumulativeAverage,
                 Groups = options.Groups,
+                Backward = options.Backward,
             };
             // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
             if (GpuEmitter.Supports(spec) is string gpuGap &&
@@ -249,6 +258,7 @@ public sealed partial class NormGenerator
                     case "Training" when v is bool b: o.Training = b; break;
                     case "Momentum" when v is float m: o.Momentum = m; break;
                     case "CumulativeAverage" when v is bool b: o.CumulativeAverage = b; break;
+                    case "Backward" when v is bool b: o.Backward = b; break;
                 }
             }
 

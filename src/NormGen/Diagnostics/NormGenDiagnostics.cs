@@ -102,6 +102,14 @@ internal static class NormGenDiagnostics
         "The project references ILGPU, but no GPU overload of '{0}' is generated: {1}. The CPU kernel is generated as usual; declare a separate plain kernel for the GPU, or call the CPU one.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0022");
 
+    public static readonly DiagnosticDescriptor BackwardSignatureDoesNotMatch = Error("NG0031",
+        "Backward parameters do not match the attribute",
+        "Backward method '{0}' has {1}; with {2} the method must be: {3}");
+
+    public static readonly DiagnosticDescriptor BackwardNotSupported = Error("NG0032",
+        "Backward not available for this declaration",
+        "{0} has no backward kernel: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Build();
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

@@ -57,6 +57,16 @@ internal enum ParamRole
     Mean,
     Rstd,
     RowLength,
+
+    // ---- backward kernels ----
+    /// <summary>The gradient of the forward output (backward kernels).</summary>
+    OutputGradient,
+    /// <summary>The gradient of the forward input, written by backward kernels.</summary>
+    InputGradient,
+    /// <summary>Σ dy·x̂, written by backward kernels (RMSNorm: dweight).</summary>
+    GammaGradient,
+    /// <summary>Σ dy, written by backward kernels.</summary>
+    BetaGradient,
 }
 
 /// <summary>How a parameter is passed.</summary>
@@ -126,6 +136,9 @@ internal sealed record KernelSpec(
 
     /// <summary>BatchNorm: cumulative moving average (PyTorch momentum=None).</summary>
     public bool CumulativeAverage { get; init; }
+
+    /// <summary>The backward pass (dy, x, saved statistics → dx, dγ, dβ) rather than the forward.</summary>
+    public bool Backward { get; init; }
 
     /// <summary>GroupNorm: number of groups.</summary>
     public int Groups { get; init; }
