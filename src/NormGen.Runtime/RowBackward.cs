@@ -360,4 +360,84 @@ public static class RowBackward
             Unsafe.Add(ref dx, i) = rstd * ((g - c1) - xh * c2);
         }
     }
+
+    // ------------------------------------------------------------------ segments of the (N, C, *) kinds (ChannelBackward)
+
+    /// <summary>Σdy and Σdy·x̂ over one contiguous segment, x̂ = (x − μ)·rstd, with the widest accelerated vectors.</summary>
+    internal static void SegmentSums<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, out T sumDy, out T sumDyXhat)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            SegmentSumsOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            SegmentSumsOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            SegmentSumsOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else
+            SegmentSumsOf<T, T, Scalar<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+    }
+
+    /// <summary>dx = rstd·(γ·dy − c₁ − x̂·c₂) over one contiguous segment; dx may be dy or x.</summary>
+    internal static void SegmentDx<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx, T mu, T rstd, T gamma, T c1, T c2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T dx0 = ref MemoryMarshal.GetReference(dx);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            SegmentDxOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            SegmentDxOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            SegmentDxOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else
+            SegmentDxOf<T, T, Scalar<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+    }
+
+    private static void SegmentSumsOf<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, nuint n, out T sumDy, out T sumDyXhat)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd), s0 = TOps.Zero, s1 = s0;
+        for (; i + width <= n; i += width)
+        {
+            TV d = TOps.Load(ref dy, i);
+            s0 = TOps.Add(s0, d);
+            s1 = TOps.Add(s1, TOps.Multiply(d, TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r)));
+        }
+        sumDy = TOps.Sum(s0);
+        sumDyXhat = TOps.Sum(s1);
+        for (; i < n; i++)
+        {
+            T d = Unsafe.Add(ref dy, i);
+            sumDy += d;
+            sumDyXhat += d * ((Unsafe.Add(ref x, i) - mu) * rstd);
+        }
+    }
+
+    private static void SegmentDxOf<TV, T, TOps>(ref T dy, ref T x, ref T dx, T mu, T rstd, T gamma, T c1, T c2, nuint n)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd), g = TOps.Create(gamma), c1v = TOps.Create(c1), c2v = TOps.Create(c2);
+        for (; i + width <= n; i += width)
+        {
+            TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV gd = TOps.Multiply(TOps.Load(ref dy, i), g);
+            TOps.Store(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(gd, c1v), TOps.Multiply(xh, c2v))), ref dx, i);
+        }
+        for (; i < n; i++)
+        {
+            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
+            Unsafe.Add(ref dx, i) = rstd * ((Unsafe.Add(ref dy, i) * gamma - c1) - xh * c2);
+        }
+    }
 }

@@ -43,6 +43,11 @@ internal static class BackwardEmitter
         string rows = Unique("rows"), rowLength = Unique("rowLength");
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
         string t = Element(spec.Element);
+        if (!spec.IsRowKind)
+        {
+            EmitChannelBody(w, spec, Unique);
+            return;
+        }
 
         // 1. Row length and row count, checked before anything is written.
         if (spec.IsTensorForm)
@@ -86,18 +91,8 @@ internal static class BackwardEmitter
                 w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, nameof({Id(p.Name)}), \"{(what == rows ? "one per row" : "one per normalized element")}\");");
         }
 
-        // 2. Overlaps: dx may be dy or x itself (each element is read before it is written), nothing else may share memory with an output.
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({dy}, {dx}, nameof({Name(spec, ParamRole.OutputGradient)}), nameof({Name(spec, ParamRole.InputGradient)}));");
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({x}, {dx}, nameof({Name(spec, ParamRole.Input)}), nameof({Name(spec, ParamRole.InputGradient)}));");
-        var outputs = new List<string> { dx };
-        foreach (ParamRole role in new[] { ParamRole.GammaGradient, ParamRole.BetaGradient })
-        {
-            if (spec.Parameter(role) is null) continue;
-            string name = Name(spec, role);
-            foreach (string other in outputs)
-                w.Line($"global::NormGen.NormGuard.NoOverlap({other}, {name}, nameof({(other == dx ? Name(spec, ParamRole.InputGradient) : other)}), nameof({name}));");
-            outputs.Add(name);
-        }
+        // 2. Overlaps.
+        EmitOverlapChecks(w, spec, dy, x, dx);
 
         // 3. The backward math, written once in the runtime.
         var flags = new List<string>();
@@ -107,6 +102,52 @@ internal static class BackwardEmitter
         string mean = spec.Parameter(ParamRole.Mean) is null ? "default" : Name(spec, ParamRole.Mean);
         w.Line($"global::NormGen.RowBackward.Run({dy}, {x}, {mean}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dx}, " +
                $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {rowLength}, {string.Join(" | ", flags)});");
+    }
+
+    /// <summary>BatchNorm (training), GroupNorm, InstanceNorm: (N, C, *) checks, then <c>NormGen.ChannelBackward</c>.</summary>
+    private static void EmitChannelBody(SourceWriter w, KernelSpec spec, System.Func<string, string> unique)
+    {
+        string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
+        string t = Element(spec.Element);
+        string batch = unique("batch"), channels = unique("channels"), spatial = unique("spatial");
+        string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
+        string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
+        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, nameof({x}), out int {batch}, out int {channels}, out int {spatial});");
+        if (spec.Kind == NormKind.GroupNorm)
+            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, nameof({x}));");
+        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
+        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
+        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, nameof({dx}));");
+        string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", _ => $"{batch} * {channels}" };
+        string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", _ => "one per (sample, channel)" };
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            if (p.Role is ParamRole.Mean or ParamRole.Rstd)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, nameof({Id(p.Name)}), \"{blockText}\");");
+            else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, nameof({Id(p.Name)}), \"one per channel\");");
+        }
+        EmitOverlapChecks(w, spec, dyFlat, xFlat, dxFlat);
+        w.Line($"global::NormGen.ChannelBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
+               $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, {groups});");
+    }
+
+    /// <summary>dx may be dy or x itself (each element is read before it is written); no output may share memory with another.</summary>
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx)
+    {
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({dy}, {dx}, nameof({Name(spec, ParamRole.OutputGradient)}), nameof({Name(spec, ParamRole.InputGradient)}));");
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({x}, {dx}, nameof({Name(spec, ParamRole.Input)}), nameof({Name(spec, ParamRole.InputGradient)}));");
+        var outputs = new List<(string Local, string Param)> { (dx, Name(spec, ParamRole.InputGradient)) };
+        foreach (ParamRole role in new[] { ParamRole.GammaGradient, ParamRole.BetaGradient })
+        {
+            if (spec.Parameter(role) is null) continue;
+            string name = Name(spec, role);
+            foreach (var other in outputs)
+                w.Line($"global::NormGen.NormGuard.NoOverlap({other.Local}, {name}, nameof({other.Param}), nameof({name}));");
+            outputs.Add((name, name));
+        }
     }
 
     private static string Element(ElementKind e) => e == ElementKind.Half ? "global::System.Half" : ElementName(e);
@@ -128,24 +169,46 @@ internal static class BackwardEmitter
 
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
     {
-        bool rms = spec.Kind == NormKind.RmsNorm;
-        string kind = rms ? "RMS normalization" : "layer normalization";
+        bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
+        string kind = spec.Kind switch
+        {
+            NormKind.RmsNorm => "RMS normalization",
+            NormKind.BatchNorm => "batch normalization in training (batch statistics)",
+            NormKind.GroupNorm => "group normalization",
+            NormKind.InstanceNorm => "instance normalization",
+            _ => "layer normalization",
+        };
+        string block = spec.Kind switch
+        {
+            NormKind.BatchNorm => "channel (over the batch and spatial axes)",
+            NormKind.GroupNorm => "(sample, group)",
+            NormKind.InstanceNorm => "(sample, channel)",
+            _ => "row",
+        };
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
-        string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
+        string gammaC = rows ? "γ" : "γ[c]";
+        string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
+        string over = rows ? "over all rows" : "per channel over (N, *)";
         var grads = new List<string>();
         if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·x̂");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
         string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
+        string dy = Ref(spec, ParamRole.OutputGradient), x = Ref(spec, ParamRole.Input), dx = Ref(spec, ParamRole.InputGradient);
 
         w.Line("/// <summary>");
-        w.Line($"/// Backward of the {kind}: the gradients with respect to {Ref(spec, ParamRole.Input)}{(grads.Count > 0 ? " and the affine parameters" : "")}, given {Ref(spec, ParamRole.OutputGradient)}, the gradient of the output.");
+        w.Line($"/// Backward of the {kind}: the gradients with respect to {x}{(grads.Count > 0 ? " and the affine parameters" : "")}, given {dy}, the gradient of the output.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        w.Line($"/// <para>Computes, for each row (PyTorch's native backward): {xhat} with the forward's saved {stats}, {gamma}, {dxText} into {Ref(spec, ParamRole.InputGradient)}{(grads.Count > 0 ? "; over all rows, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
-        w.Line($"/// <para>Lengths: {Ref(spec, ParamRole.OutputGradient)}, {Ref(spec, ParamRole.Input)} and {Ref(spec, ParamRole.InputGradient)} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}. {Ref(spec, ParamRole.InputGradient)} may be {Ref(spec, ParamRole.OutputGradient)} or {Ref(spec, ParamRole.Input)} itself (in place). Zero rows write zero gradients.</para>");
+        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with the forward's saved {stats}, {gamma}, {dxText} over the {block} into {dx}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
+        string lengths = rows
+            ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
+            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {block}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
+        w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
         if (grads.Count > 0)
-            w.Line("/// <para>Deterministic: rows are cut into fixed blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
+            w.Line(rows
+                ? "/// <para>Deterministic: rows are cut into fixed blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>"
+                : "/// <para>Deterministic: each (sample, channel) segment's sums are computed once, in a fixed order, and added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
         w.Line($"/// <para>Arithmetic: {(spec.Element == ElementKind.Half ? "Half widened to float, float sums and float dγ/dβ, dx rounded once to Half" : spec.Element == ElementKind.Double ? "double" : "float")}; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads.</para>");
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");

@@ -69,8 +69,10 @@ public sealed partial class NormGenerator
                 diagnostics.Add(Diag(NormGenDiagnostics.BackwardNotSupported, location, what, why));
                 o.Ok = false;
             }
-            if (kind is not (NormKind.LayerNorm or NormKind.RmsNorm))
-                NotSupported("backward kernels exist for [LayerNorm] and [RmsNorm] so far; declare the forward only, or normalize with LayerNorm");
+            if (kind is not (NormKind.LayerNorm or NormKind.RmsNorm or NormKind.BatchNorm or NormKind.GroupNorm or NormKind.InstanceNorm))
+                NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm] and [InstanceNorm] so far");
+            else if (kind == NormKind.BatchNorm && !o.Training)
+                NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
             else if (o.Residual || o.ResidualBias)
                 NotSupported("the fused residual backward is not available yet: declare the plain backward and add dResidualOut to dx yourself (d(stream) = dx + dResidualOut)");
             else if (o.Activation != ActivationKind.None)
@@ -117,7 +119,7 @@ public sealed partial class NormGenerator
                     return false;
                 }
             }
-            if (o.Shape.Count == 0 && (tensorForm ? o.Axes is null : ints == 0))
+            if (IsRowKind(kind) && o.Shape.Count == 0 && (tensorForm ? o.Axes is null : ints == 0))
             {
                 diagnostics.Add(Diag(NormGenDiagnostics.NoShape, methodLocation, method.Name, AttributeShortName(kind), expected));
                 return false;
@@ -133,7 +135,14 @@ public sealed partial class NormGenerator
                 AffineMode.Scale => kind == NormKind.RmsNorm ? "Affine.Scale (weight, dweight)" : "Affine.Scale (gamma, dgamma)",
                 _ => "Affine.ScaleAndBias (gamma, dgamma, dbeta)",
             };
-            string stats = kind == NormKind.RmsNorm ? "the saved rstd" : "the saved mean and rstd";
+            string stats = kind switch
+            {
+                NormKind.RmsNorm => "the saved rstd (one per row)",
+                NormKind.BatchNorm => "the saved mean and rstd (one per channel)",
+                NormKind.GroupNorm => "the saved mean and rstd (one per (sample, group))",
+                NormKind.InstanceNorm => "the saved mean and rstd (one per (sample, channel))",
+                _ => "the saved mean and rstd (one per row)",
+            };
             string shape = o.Shape.Count > 0 ? " and a compile-time shape (no int row length)" : "";
             return $"[{attributeName}(Backward = true)] and {affine}, reading {stats}{shape}";
         }

@@ -326,6 +326,10 @@ public sealed partial class NormGenerator
                 if (!o.Training && (o.CumulativeAverage || attribute.NamedArguments.Any(a => a.Key == "Momentum")))
                     Invalid(o.CumulativeAverage ? "CumulativeAverage = true" : "Momentum", "running statistics are only updated in training: set Training = true");
             }
+            if (o.SaveStatistics && !IsRowKind(kind) && !SavesBlockStatistics(kind, o))
+                Invalid("SaveStatistics = true", kind == NormKind.BatchNorm
+                    ? "evaluation uses the running statistics and has nothing to save: set Training = true"
+                    : "only the row kinds, BatchNorm training, GroupNorm and InstanceNorm save statistics: remove it");
             if (kind == NormKind.GroupNorm && o.Groups < 1)
                 Invalid("Groups = " + o.Groups.ToString(CultureInfo.InvariantCulture), "at least one group is needed, e.g. [GroupNorm(32)]");
 
@@ -369,6 +373,10 @@ public sealed partial class NormGenerator
             return o;
         }
 
+        /// <summary>Tensor kinds whose forward can save mean and rstd per statistics block (channel; (sample, group); (sample, channel)).</summary>
+        private static bool SavesBlockStatistics(NormKind kind, Options o) =>
+            kind is NormKind.GroupNorm or NormKind.InstanceNorm || (kind == NormKind.BatchNorm && o.Training);
+
         private static bool HasEpsilon(NormKind kind) => kind is not (NormKind.MinMaxScale or NormKind.Standardize);
 
         // ------------------------------------------------------------------ roles
@@ -395,6 +403,11 @@ public sealed partial class NormGenerator
                 if (o.Training && o.CumulativeAverage) roles.Add(ParamRole.BatchesTracked);
             }
             roles.Add(ParamRole.Output);
+            if (o.SaveStatistics && SavesBlockStatistics(kind, o))
+            {
+                roles.Add(ParamRole.Mean);
+                roles.Add(ParamRole.Rstd);
+            }
             if (IsRowKind(kind))
             {
                 if (withResidualOut && residual && kind != NormKind.DeepNorm) roles.Add(ParamRole.ResidualOut);
@@ -583,8 +596,8 @@ public sealed partial class NormGenerator
             ParamRole.BatchesTracked => "batchesTracked",
             ParamRole.Output => "y",
             ParamRole.ResidualOut => "residualOut",
-            ParamRole.Mean => "mean",
-            ParamRole.Rstd => "rstd",
+            ParamRole.Mean => kind == NormKind.BatchNorm ? "saveMean" : "mean",
+            ParamRole.Rstd => kind == NormKind.BatchNorm ? "saveRstd" : "rstd",
             _ => "rowLength",
         };
 

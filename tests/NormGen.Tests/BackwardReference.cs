@@ -99,3 +99,75 @@ public static class BackwardReference
 
     public static float[] ToFloat(double[] v) => Array.ConvertAll(v, d => (float)d);
 }
+
+/// <summary>
+/// The (N, C, *) backward reference in double: statistics blocks are channels over (N, *) (BatchNorm, groups = 0),
+/// (sample, group) (GroupNorm) or (sample, channel) (InstanceNorm, groups = C); γ per channel.
+/// </summary>
+public static class ChannelBackwardReference
+{
+    public static int Block(int n, int c, int channels, int groups) => groups == 0 ? c : n * groups + c / (channels / groups);
+
+    /// <summary>The biased mean and 1/√(σ² + ε) of every block, two-pass in double.</summary>
+    public static (double[] Mean, double[] Rstd) Statistics(double[] x, int batch, int channels, int spatial, int groups, double eps)
+    {
+        int blocks = groups == 0 ? channels : batch * groups;
+        var sum = new double[blocks];
+        var count = new double[blocks];
+        var sq = new double[blocks];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int s = 0; s < spatial; s++)
+                {
+                    int b = Block(n, c, channels, groups);
+                    sum[b] += x[(n * channels + c) * spatial + s];
+                    count[b]++;
+                }
+        var mean = new double[blocks];
+        for (int b = 0; b < blocks; b++) mean[b] = sum[b] / count[b];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int s = 0; s < spatial; s++)
+                {
+                    int b = Block(n, c, channels, groups);
+                    double d = x[(n * channels + c) * spatial + s] - mean[b];
+                    sq[b] += d * d;
+                }
+        var rstd = new double[blocks];
+        for (int b = 0; b < blocks; b++) rstd[b] = 1 / Math.Sqrt(sq[b] / count[b] + eps);
+        return (mean, rstd);
+    }
+
+    public static (double[] Dx, double[] DGamma, double[] DBeta) Backward(double[] dy, double[] x, double[] mean, double[] rstd, double[]? gamma,
+        int batch, int channels, int spatial, int groups)
+    {
+        int blocks = mean.Length;
+        var sumG = new double[blocks];
+        var sumGx = new double[blocks];
+        var count = new double[blocks];
+        var dg = new double[channels];
+        var db = new double[channels];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int s = 0; s < spatial; s++)
+                {
+                    int i = (n * channels + c) * spatial + s, b = Block(n, c, channels, groups);
+                    double xh = (x[i] - mean[b]) * rstd[b], g = dy[i] * (gamma is null ? 1 : gamma[c]);
+                    sumG[b] += g;
+                    sumGx[b] += g * xh;
+                    count[b]++;
+                    dg[c] += dy[i] * xh;
+                    db[c] += dy[i];
+                }
+        var dx = new double[x.Length];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int s = 0; s < spatial; s++)
+                {
+                    int i = (n * channels + c) * spatial + s, b = Block(n, c, channels, groups);
+                    double xh = (x[i] - mean[b]) * rstd[b], g = dy[i] * (gamma is null ? 1 : gamma[c]);
+                    dx[i] = rstd[b] * (g - sumG[b] / count[b] - xh * sumGx[b] / count[b]);
+                }
+        return (dx, dg, db);
+    }
+}

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 
 namespace NormGen.Tests;
 
@@ -51,4 +52,38 @@ public static partial class Grad
 
     [LayerNorm(Axes = 2, Backward = true)]
     public static partial void LnTensorBackward(System.Numerics.Tensors.ReadOnlyTensorSpan<float> dy, System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, System.Numerics.Tensors.TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+}
+
+/// <summary>The tensor part of the training contract (issue 9), exactly as written there, plus InstanceNorm, double and Half.</summary>
+public static partial class GradTensor
+{
+    [BatchNorm(Training = true, SaveStatistics = true)]
+    public static partial void BnTrain(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y, Span<float> saveMean, Span<float> saveRstd);
+
+    [BatchNorm(Training = true, Backward = true)]
+    public static partial void BnBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+    [GroupNorm(32, SaveStatistics = true)]
+    public static partial void Gn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y, Span<float> mean, Span<float> rstd);
+
+    [GroupNorm(32, Backward = true)]
+    public static partial void GnBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+    [InstanceNorm(SaveStatistics = true)]
+    public static partial void In(ReadOnlyTensorSpan<float> x, TensorSpan<float> y, Span<float> mean, Span<float> rstd);
+
+    [InstanceNorm(Backward = true)]
+    public static partial void InBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);
+
+    [BatchNorm(Training = true, SaveStatistics = true)]
+    public static partial void BnTrainDouble(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> runningMean, Span<double> runningVar, TensorSpan<double> y, Span<double> saveMean, Span<double> saveRstd);
+
+    [BatchNorm(Training = true, Backward = true)]
+    public static partial void BnBackwardDouble(ReadOnlyTensorSpan<double> dy, ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> saveMean, ReadOnlySpan<double> saveRstd, ReadOnlySpan<double> gamma, TensorSpan<double> dx, Span<double> dgamma, Span<double> dbeta);
+
+    [GroupNorm(4, SaveStatistics = true)]
+    public static partial void GnHalf(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, TensorSpan<Half> y, Span<float> mean, Span<float> rstd);
+
+    [GroupNorm(4, Backward = true)]
+    public static partial void GnHalfBackward(ReadOnlyTensorSpan<Half> dy, ReadOnlyTensorSpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma, TensorSpan<Half> dx, Span<float> dgamma, Span<float> dbeta);
 }

@@ -16,8 +16,8 @@ namespace NormGen.Tests
         /// Backward of the layer normalization: the gradients with respect to <paramref name="x"/>, given <paramref name="dy"/>, the gradient of the output.
         /// </summary>
         /// <remarks>
-        /// <para>Computes, for each row (PyTorch's native backward): x̂ = (x − μ)·rstd with the forward's saved <paramref name="mean"/> and <paramref name="rstd"/>, g = dy, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) into <paramref name="dx"/>.</para>
-        /// <para>Lengths: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="mean"/> and <paramref name="rstd"/> one value per row. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place). Zero rows write zero gradients.</para>
+        /// <para>Computes, for each row (PyTorch's native backward): x̂ = (x − μ)·rstd with the forward's saved <paramref name="mean"/> and <paramref name="rstd"/>, g = dy, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) over the row into <paramref name="dx"/>.</para>
+        /// <para>Lengths: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="mean"/> and <paramref name="rstd"/> one value per row. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place).</para>
         /// <para>Arithmetic: float; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>

@@ -16,8 +16,8 @@ namespace NormGen.Tests
         /// Backward of the RMS normalization: the gradients with respect to <paramref name="x"/> and the affine parameters, given <paramref name="dy"/>, the gradient of the output.
         /// </summary>
         /// <remarks>
-        /// <para>Computes, for each row (PyTorch's native backward): x̂ = x·rstd with the forward's saved <paramref name="rstd"/>, g = dy·γ, dx = rstd·(g − x̂·mean(g·x̂)) into <paramref name="dx"/>; over all rows, <paramref name="dweight"/> = Σ dy·x̂ (written, not accumulated).</para>
-        /// <para>Lengths: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="rstd"/> one value per row; γ and its gradients one row. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place). Zero rows write zero gradients.</para>
+        /// <para>Computes, for each row (PyTorch's native backward): x̂ = x·rstd with the forward's saved <paramref name="rstd"/>, g = dy·γ, dx = rstd·(g − x̂·mean(g·x̂)) over the row into <paramref name="dx"/>; over all rows, <paramref name="dweight"/> = Σ dy·x̂ (written, not accumulated).</para>
+        /// <para>Lengths: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="rstd"/> one value per row; γ and its gradients one row. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place).</para>
         /// <para>Deterministic: rows are cut into fixed blocks of <see cref="global::NormGen.RowBackward.BlockRows"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>
         /// <para>Arithmetic: float; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
