@@ -77,6 +77,11 @@ public static class ChannelBackward
             dbeta.Clear();
             return;
         }
+        if (groups == 0 && spatial == 1)
+        {
+            Panel(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
+            return;
+        }
         // Σdy and Σdy·x̂ per (sample, channel) segment, then summed over the samples into dβ and dγ.
         T[] sums = ArrayPool<T>.Shared.Rent(2 * segments);
         try
@@ -100,6 +105,62 @@ public static class ChannelBackward
         finally
         {
             ArrayPool<T>.Shared.Return(sums);
+        }
+    }
+
+    /// <summary>
+    /// BatchNorm on an (N, C) tensor: channel c is column c of an N × C panel, so the work runs along whole rows
+    /// (vectorized across the channels) instead of one element per segment. dy and dy·x̂ rows are summed over the samples
+    /// in the fixed pairwise order; as γ is constant over a channel, Σg = γ·Σdy and Σg·x̂ = γ·Σdy·x̂.
+    /// </summary>
+    private static void Panel<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+        Span<T> dx, Span<T> dgamma, Span<T> dbeta, int batch, int channels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] scratch = ArrayPool<T>.Shared.Rent(2 * batch * channels + 3 * channels);
+        try
+        {
+            int length = batch * channels;
+            Span<T> sumDy = scratch.AsSpan(0, length), sumDyXhat = scratch.AsSpan(length, length);
+            Span<T> xhat = scratch.AsSpan(2 * length, channels), c1 = scratch.AsSpan(2 * length + channels, channels), c2 = scratch.AsSpan(2 * length + 2 * channels, channels);
+            dy.CopyTo(sumDy);
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
+                TensorPrimitives.Multiply(xhat, rstd, xhat);
+                TensorPrimitives.Multiply(dy.Slice(n * channels, channels), xhat, sumDyXhat.Slice(n * channels, channels));
+            }
+            RowBackward.CombinePairwise(sumDy, batch, channels);
+            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
+            // c₁ = γ·Σdy / N and c₂ = γ·Σdy·x̂ / N per channel.
+            T inverseCount = T.One / T.CreateTruncating(batch);
+            TensorPrimitives.Multiply(sumDy.Slice(0, channels), inverseCount, c1);
+            TensorPrimitives.Multiply(sumDyXhat.Slice(0, channels), inverseCount, c2);
+            if (!gamma.IsEmpty)
+            {
+                TensorPrimitives.Multiply(c1, gamma, c1);
+                TensorPrimitives.Multiply(c2, gamma, c2);
+            }
+            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
+            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+            // dx = rstd·(γ·dy − c₁ − x̂·c₂), row by row (each row of dy and x is read before dx's row is written).
+            Span<T> g = sumDyXhat.Slice(0, channels); // free now
+            for (int n = 0; n < batch; n++)
+            {
+                ReadOnlySpan<T> dyRow = dy.Slice(n * channels, channels);
+                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
+                TensorPrimitives.Multiply(xhat, rstd, xhat);
+                if (gamma.IsEmpty) dyRow.CopyTo(g);
+                else TensorPrimitives.Multiply(dyRow, gamma, g);
+                TensorPrimitives.Subtract(g, c1, g);
+                TensorPrimitives.Multiply(xhat, c2, xhat);
+                TensorPrimitives.Subtract(g, xhat, g);
+                TensorPrimitives.Multiply(g, rstd, dx.Slice(n * channels, channels));
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
         }
     }
 
