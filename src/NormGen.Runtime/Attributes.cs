@@ -69,6 +69,14 @@ public abstract class RowNormalizationAttribute : NormalizationAttribute
 
     /// <summary>Zero-centred γ (Gemma, TransformerEngine's <c>zero_centered_gamma</c>): the scale applied is <c>1 + γ</c>.</summary>
     public bool ZeroCenteredGamma { get; set; }
+
+    /// <summary>
+    /// Declares the backward pass instead of the forward (PyTorch's native formula): the method takes <c>dy</c>, <c>x</c>,
+    /// the saved statistics (<c>mean</c> and <c>rstd</c>; RMSNorm <c>rstd</c> only), γ when affine, and writes <c>dx</c>
+    /// and, when affine, <c>dgamma</c> (RMSNorm <c>dweight</c>) and <c>dbeta</c>. dγ/dβ are reduced deterministically
+    /// (fixed blocks of rows, fixed combine order); see the README's "Training (backward)" section for every signature.
+    /// </summary>
+    public bool Backward { get; set; }
 }
 
 /// <summary>

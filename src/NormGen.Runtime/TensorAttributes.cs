@@ -74,6 +74,19 @@ public sealed class BatchNormAttribute : NormalizationAttribute
     /// the counter. The method then takes a <c>Span&lt;long&gt; batchesTracked</c> of one element after runningVar.
     /// </summary>
     public bool CumulativeAverage { get; set; }
+
+    /// <summary>
+    /// Also writes each statistics block's mean and 1/√(σ² + ε) (biased σ²), as PyTorch saves them for the backward
+    /// pass: the method takes <c>Span saveMean</c> and <c>Span saveRstd</c> after y, one per channel (training only). They are float for float and
+    /// Half inputs, double for double inputs.
+    /// </summary>
+    public bool SaveStatistics { get; set; }
+
+    /// <summary>
+    /// Declares the backward pass instead of the forward: <c>(dy, x, saveMean, saveRstd, [gamma], dx, [dgamma, dbeta])</c>
+    /// with dy, x, dx tensor spans; see the README's "Training (backward)" section.
+    /// </summary>
+    public bool Backward { get; set; }
 }
 
 /// <summary>
@@ -103,6 +116,19 @@ public sealed class GroupNormAttribute : NormalizationAttribute
 
     /// <summary>Per-channel affine parameters (γ and β hold C elements).</summary>
     public Affine Affine { get; set; } = Affine.ScaleAndBias;
+
+    /// <summary>
+    /// Also writes each statistics block's mean and 1/√(σ² + ε) (biased σ²), as PyTorch saves them for the backward
+    /// pass: the method takes <c>Span saveMean</c> and <c>Span saveRstd</c> after y, one per (sample, group), sample-major. They are float for float and
+    /// Half inputs, double for double inputs.
+    /// </summary>
+    public bool SaveStatistics { get; set; }
+
+    /// <summary>
+    /// Declares the backward pass instead of the forward: <c>(dy, x, saveMean, saveRstd, [gamma], dx, [dgamma, dbeta])</c>
+    /// with dy, x, dx tensor spans; see the README's "Training (backward)" section.
+    /// </summary>
+    public bool Backward { get; set; }
 }
 
 /// <summary>
@@ -126,6 +152,19 @@ public sealed class InstanceNormAttribute : NormalizationAttribute
 
     /// <summary>Per-channel affine parameters; <see cref="Affine.None"/> by default, as PyTorch's <c>affine=False</c>.</summary>
     public Affine Affine { get; set; } = Affine.None;
+
+    /// <summary>
+    /// Also writes each statistics block's mean and 1/√(σ² + ε) (biased σ²), as PyTorch saves them for the backward
+    /// pass: the method takes <c>Span saveMean</c> and <c>Span saveRstd</c> after y, one per (sample, channel), sample-major. They are float for float and
+    /// Half inputs, double for double inputs.
+    /// </summary>
+    public bool SaveStatistics { get; set; }
+
+    /// <summary>
+    /// Declares the backward pass instead of the forward: <c>(dy, x, saveMean, saveRstd, [gamma], dx, [dgamma, dbeta])</c>
+    /// with dy, x, dx tensor spans; see the README's "Training (backward)" section.
+    /// </summary>
+    public bool Backward { get; set; }
 }
 
 /// <summary>

@@ -61,6 +61,7 @@ internal static class GpuEmitter
     /// </summary>
     internal static string? Supports(KernelSpec spec)
     {
+        if (spec.Backward) return "backward kernels have no GPU variant yet";
         if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
         return spec.Kind == NormKind.BatchNorm
             ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"

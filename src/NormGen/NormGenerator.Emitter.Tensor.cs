@@ -48,6 +48,8 @@ internal static class TensorEmitter
         ParamRole.RunningVar => "runningVar",
         ParamRole.BatchesTracked => "batchesTracked",
         ParamRole.Output => "y",
+        ParamRole.Mean => "saveMean",
+        ParamRole.Rstd => "saveRstd",
         _ => "x",
     };
 
@@ -122,6 +124,10 @@ internal static class TensorEmitter
                     break;
                 case ParamRole.BatchesTracked:
                     w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
+                    break;
+                case ParamRole.Mean or ParamRole.Rstd: // saved statistics: one per channel (BatchNorm), per (sample, group) (GroupNorm), per (sample, channel) (InstanceNorm)
+                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", _ => $"{dims[0]} * {dims[1]}" };
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, nameof({p.Name}), \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : "one per (sample, channel)")}\");");
                     break;
             }
         }
@@ -299,6 +305,7 @@ internal static class TensorEmitter
             {
                 ParamRole.Output => $"Span<{element}>",
                 ParamRole.BatchesTracked => "Span<long>",
+                ParamRole.Mean or ParamRole.Rstd => $"Span<{(element == "double" ? "double" : "float")}>",
                 ParamRole.RunningMean or ParamRole.RunningVar when spec.Training => $"Span<{element}>",
                 _ => $"ReadOnlySpan<{element}>",
             };
@@ -334,7 +341,7 @@ internal static class TensorEmitter
         var args = spec.Parameters.Select(p => p.Role switch
         {
             ParamRole.Input or ParamRole.Output => "data",
-            ParamRole.BatchesTracked => "batchesTracked",
+            ParamRole.BatchesTracked or ParamRole.Mean or ParamRole.Rstd => Canonical(p.Role),
             _ => Canonical(p.Role) + "Single",
         });
         w.Line($"Run({string.Join(", ", args)}, {Dims(spec)});");
@@ -454,7 +461,7 @@ internal static class TensorEmitter
                 w.Block(t.Fill($$"""
                     if (spatial == 1)
                     {
-                        Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, batch, channels, momentum);
+                        Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, momentum);
                         return;
                     }
                     ref {T} x0 = ref MemoryMarshal.GetReference(x);
@@ -486,7 +493,7 @@ internal static class TensorEmitter
                         }
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                         offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
+                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[c] = shift + offset; // saved for the backward pass\n    saveRstd[c] = rstd;" : "")}}
 
                         // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
                         {T} a = {{a}}, b = {{beta}};
@@ -505,7 +512,7 @@ internal static class TensorEmitter
                 // Groups are independent contiguous blocks: large tensors spread them over the pool (same code per
                 // group whichever thread runs it, so results do not depend on the thread count).
                 string groupsExpr = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
-                var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output).ToList();
+                var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
                 string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
                 w.Line($"int blocks = batch * {groupsExpr};");
                 w.Line($"int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / {groupsExpr} * spatial);");
@@ -519,7 +526,7 @@ internal static class TensorEmitter
                     $"GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial)");
                 w.Line();
                 w.Line("/// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>");
-                string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role == ParamRole.Output ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
+                string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Output or ParamRole.Mean or ParamRole.Rstd ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
                 w.Open($"private static void GroupBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
                 w.Line(spec.Kind == NormKind.GroupNorm
                     ? "const int groups = Groups;"
@@ -546,7 +553,7 @@ internal static class TensorEmitter
                         SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                         offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
+                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[block] = shift + offset; // saved for the backward pass\n    saveRstd[block] = rstd;" : "")}}
 
                         // Pass 3: normalize each channel of the group with its own γ and β.
                         for (int j = 0; j < perGroup; j++)
@@ -590,6 +597,8 @@ internal static class TensorEmitter
         string b = spec.Beta is not null ? ", ReadOnlySpan<{T}> beta" : "";
         string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
         string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
+        string save = spec.SaveStatistics ? ", Span<{T}> saveMean, Span<{T}> saveRstd" : "";
+        string saveWrites = spec.SaveStatistics ? "\n        saveMean[c] = shift[c] + offset[c]; // saved for the backward pass\n        saveRstd[c] = rstd;" : "";
         w.Line();
         w.Block(t.Fill($$"""
             /// <summary>
@@ -597,7 +606,7 @@ internal static class TensorEmitter
             /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
             /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
             /// </summary>
-            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y, int batch, int channels, {T} momentum)
+            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y{{save}}, int batch, int channels, {T} momentum)
             {
                 {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * channels);
                 try
@@ -633,7 +642,7 @@ internal static class TensorEmitter
                     {
                         {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
                         offset[c] += sumDev[c] / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);
+                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{saveWrites}}
                         runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift[c] + offset[c]);
                         runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
                         sumSq[c] = {{a}};

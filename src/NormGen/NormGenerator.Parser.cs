@@ -15,7 +15,7 @@ namespace NormGen.Generator;
 public sealed partial class NormGenerator
 {
     /// <summary>Turns one annotated method into a <see cref="KernelSpec"/> and/or diagnostics. Never throws for bad input.</summary>
-    internal static class Parser
+    internal static partial class Parser
     {
         /// <summary>The attribute's options, read and validated, before the parameters are looked at.</summary>
         private sealed class Options
@@ -25,7 +25,7 @@ public sealed partial class NormGenerator
             public float Epsilon;
             public bool EpsilonGiven;
             public AffineMode Affine;
-            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage, BiasFree;
+            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage, BiasFree, Backward;
             public ActivationKind Activation;
             public double Alpha = 1d;
             public string AlphaSource = "";
@@ -86,8 +86,11 @@ public sealed partial class NormGenerator
             ElementKind element0 = first?.Element ?? ElementKind.Float;
             bool tensorForm = IsTensorKind(kind) || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
             bool runtimeRowLength = IsRowKind(kind) && options.Shape.Count == 0 && !tensorForm;
-            List<ParamRole> expectedRoles = ExpectedRoles(kind, options, withResidualOut: false);
-            string expected = ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
+            List<ParamRole> expectedRoles = options.Backward ? BackwardRoles(kind, options) : ExpectedRoles(kind, options, withResidualOut: false);
+            string expected = options.Backward
+                ? BackwardSignature(method.Name, kind, element0, tensorForm, runtimeRowLength, expectedRoles)
+                : ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
+            if (options.Backward) CheckBackwardOptions(kind, options, attribute, attributeLocation, diagnostics);
 
             // ---- the method itself ----
             bool isStatic = syntax.Modifiers.Any(SyntaxKind.StaticKeyword);
@@ -146,7 +149,12 @@ public sealed partial class NormGenerator
 
             // ---- roles, in declaration order; one int row length allowed for run-time flat shapes ----
             var specs = new List<ParameterSpec>();
-            if (parametersOk)
+            if (parametersOk && options.Backward)
+            {
+                parametersOk = MatchBackward(kind, options, method, parameters.Select(p => (p.Symbol, p.Form, p.Element ?? element0)).ToList(), expectedRoles,
+                    element0, tensorForm, runtimeRowLength, attributeName, expected, methodLocation, specs, diagnostics, cancellationToken);
+            }
+            else if (parametersOk)
             {
                 var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
                 var ints = parameters.Where(p => p.Form == ParamForm.Int32).ToList();
@@ -183,7 +191,7 @@ public sealed partial class NormGenerator
             if (diagnostics.Count > 0 || !options.Ok || !parametersOk)
                 return Done(null);
 
-            ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
+            ParameterSpec output = specs.First(s => s.Role is ParamRole.Output or ParamRole.InputGradient);
             int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
             var spec = new KernelSpec(
                 Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? string.Join(".", NamespaceNames(ns).Select(GlobalNames.Identifier)) : null,
@@ -216,6 +224,7 @@ public sealed partial class NormGenerator
                 Groups = options.Groups,
                 UserDocumentation = Documentation.Read(method, cancellationToken),
                 BiasFree = options.BiasFree,
+                Backward = options.Backward,
             };
             // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
             if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
@@ -290,6 +299,7 @@ public sealed partial class NormGenerator
                     case "Momentum" when v is float m: o.Momentum = m; break;
                     case "CumulativeAverage" when v is bool b: o.CumulativeAverage = b; break;
                     case "BiasFree" when v is bool b: o.BiasFree = b; break;
+                    case "Backward" when v is bool b: o.Backward = b; break;
                 }
             }
 
@@ -364,6 +374,10 @@ public sealed partial class NormGenerator
                 if (!o.Training && (o.CumulativeAverage || attribute.NamedArguments.Any(a => a.Key == "Momentum")))
                     Invalid(o.CumulativeAverage ? "CumulativeAverage = true" : "Momentum", "running statistics are only updated in training: set Training = true");
             }
+            if (o.SaveStatistics && !IsRowKind(kind) && !SavesBlockStatistics(kind, o))
+                Invalid("SaveStatistics = true", kind == NormKind.BatchNorm
+                    ? "evaluation uses the running statistics and has nothing to save: set Training = true"
+                    : "only the row kinds, BatchNorm training, GroupNorm and InstanceNorm save statistics: remove it");
             if (kind == NormKind.GroupNorm && o.Groups < 1)
                 Invalid("Groups = " + o.Groups.ToString(CultureInfo.InvariantCulture), "at least one group is needed, e.g. [GroupNorm(32)]");
 
@@ -407,6 +421,10 @@ public sealed partial class NormGenerator
             return o;
         }
 
+        /// <summary>Tensor kinds whose forward can save mean and rstd per statistics block (channel; (sample, group); (sample, channel)).</summary>
+        private static bool SavesBlockStatistics(NormKind kind, Options o) =>
+            kind is NormKind.GroupNorm or NormKind.InstanceNorm || (kind == NormKind.BatchNorm && o.Training);
+
         private static bool HasEpsilon(NormKind kind) => kind is not (NormKind.MinMaxScale or NormKind.Standardize);
 
         // ------------------------------------------------------------------ roles
@@ -433,6 +451,11 @@ public sealed partial class NormGenerator
                 if (o.Training && o.CumulativeAverage) roles.Add(ParamRole.BatchesTracked);
             }
             roles.Add(ParamRole.Output);
+            if (o.SaveStatistics && SavesBlockStatistics(kind, o))
+            {
+                roles.Add(ParamRole.Mean);
+                roles.Add(ParamRole.Rstd);
+            }
             if (IsRowKind(kind))
             {
                 if (withResidualOut && residual && kind != NormKind.DeepNorm) roles.Add(ParamRole.ResidualOut);
@@ -674,8 +697,8 @@ public sealed partial class NormGenerator
             ParamRole.BatchesTracked => "batchesTracked",
             ParamRole.Output => "y",
             ParamRole.ResidualOut => "residualOut",
-            ParamRole.Mean => "mean",
-            ParamRole.Rstd => "rstd",
+            ParamRole.Mean => kind == NormKind.BatchNorm ? "saveMean" : "mean",
+            ParamRole.Rstd => kind == NormKind.BatchNorm ? "saveRstd" : "rstd",
             _ => "rowLength",
         };
 

@@ -63,9 +63,10 @@ public sealed partial class NormGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.InvalidDeclarations);
         context.RegisterSourceOutput(stubs, static (spc, stub) => spc.AddSource(stub.HintName, StubEmitter.Emit(stub)));
 
-        // Write one source file per kernel: row kinds through the row emitter, (N, C, *) kinds through the tensor emitter.
+        // Write one source file per kernel: backward kernels through the backward emitter, row kinds through the row
+        // emitter, (N, C, *) kinds through the tensor emitter.
         context.RegisterSourceOutput(specs, static (spc, spec) =>
-            spc.AddSource(spec.HintName, spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
+            spc.AddSource(spec.HintName, spec.Backward ? BackwardEmitter.Emit(spec) : spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
 
         // When the compilation references ILGPU, also write the GPU overloads and kernels.
         GpuEmitter.Register(context, specs);

@@ -201,6 +201,21 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0018_NonConstantGroups"] = (
             "public partial class K { static int s_g = 4; [{|NG0018:GroupNorm(s_g)|}] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y); }",
             new[] { "could not be read" }),
+        ["NG0031_BackwardMissingRstd"] = (
+            "public partial class K { [LayerNorm(768, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "has 7 span parameters", "Backward = true", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0031_BackwardHalfGradientsAreFloat"] = (
+            "public partial class K { [RmsNorm(64, Backward = true)] static partial void M(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> weight, Span<Half> dx, {|NG0031:Span<Half> dweight|}); }",
+            new[] { "'dweight' is Half but must be float", "static partial void M(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> weight, Span<Half> dx, Span<float> dweight);" }),
+        ["NG0031_BackwardDxReadOnly"] = (
+            "public partial class K { [LayerNorm(Affine = Affine.None, Backward = true)] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, {|NG0031:ReadOnlySpan<float> dx|}); }",
+            new[] { "'dx' is read-only but is written", "int rowLength" }),
+        ["NG0032_BackwardWithResidual"] = (
+            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "has no backward kernel", "dResidualOut" }),
+        ["NG0032_DeepNormBackward"] = (
+            "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),
         ["Several_OnePerParameter"] = (
             "public partial class K { [LayerNorm(768)] static partial void M({|NG0004:float[] x|}, {|NG0005:ReadOnlySpan<int> gamma|}, ReadOnlySpan<float> beta, Span<double> y); }",
             Array.Empty<string>()),

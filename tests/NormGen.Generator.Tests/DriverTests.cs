@@ -77,6 +77,20 @@ public class DriverTests
         AssertNoOrphanSnapshots(nameof(FusedContract), sources.Select(s => s.HintName));
     }
 
+    /// <summary>A copy of the training issue's declarations: forward kernels saving statistics and the backward kernels.</summary>
+    internal static string TrainingContractSource([CallerFilePath] string thisFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "Inputs", "TrainingContractKernels.cs"));
+
+    [Fact]
+    public void TrainingContract()
+    {
+        var (_, result) = RunClean(("Grad.cs", TrainingContractSource()));
+        var sources = Harness.Sources(result);
+        Assert.Equal(10, sources.Count);
+        foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
+        AssertNoOrphanSnapshots(nameof(TrainingContract), sources.Select(s => s.HintName));
+    }
+
     [Fact]
     public void Contract()
     {

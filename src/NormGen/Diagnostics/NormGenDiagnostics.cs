@@ -130,6 +130,14 @@ internal static class NormGenDiagnostics
         "The project references ILGPU, but '{0}' gets no GPU overloads: they would have the same parameter types as those of {1} (span and tensor-span parameters both become ArrayView<T>). The CPU kernel is generated as usual; give one of the two declarations another name to get GPU overloads for both.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0030");
 
+    public static readonly DiagnosticDescriptor BackwardSignatureDoesNotMatch = Error("NG0031",
+        "Backward parameters do not match the attribute",
+        "Backward method '{0}' has {1}; with {2} the method must be: {3}");
+
+    public static readonly DiagnosticDescriptor BackwardNotSupported = Error("NG0032",
+        "Backward not available for this declaration",
+        "{0} has no backward kernel: {1}");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Build();
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

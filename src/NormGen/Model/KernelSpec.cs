@@ -59,6 +59,16 @@ internal enum ParamRole
     Mean,
     Rstd,
     RowLength,
+
+    // ---- backward kernels ----
+    /// <summary>The gradient of the forward output (backward kernels).</summary>
+    OutputGradient,
+    /// <summary>The gradient of the forward input, written by backward kernels.</summary>
+    InputGradient,
+    /// <summary>Σ dy·x̂, written by backward kernels (RMSNorm: dweight).</summary>
+    GammaGradient,
+    /// <summary>Σ dy, written by backward kernels.</summary>
+    BetaGradient,
 }
 
 /// <summary>How a parameter is passed.</summary>
@@ -134,6 +144,8 @@ internal sealed record KernelSpec(
     /// but the mean not subtracted from x. Affine is then Scale (the weight is the Gamma role).
     /// </summary>
     public bool BiasFree { get; init; }
+    /// <summary>The backward pass (dy, x, saved statistics → dx, dγ, dβ) rather than the forward.</summary>
+    public bool Backward { get; init; }
 
     /// <summary>GroupNorm: number of groups.</summary>
     public int Groups { get; init; }

@@ -1,0 +1,213 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// The backward pass of the (N, C, *) normalizations, written once for every generated backward kernel: BatchNorm in
+/// training (statistics per channel over (N, *)), GroupNorm (per (sample, group)) and InstanceNorm (per (sample,
+/// channel)). Same formula as <see cref="RowBackward"/> over each statistics block, with a per-channel γ:
+/// <c>dx = rstd·(g − mean(g) − x̂·mean(g·x̂))</c>, g = dy·γ[c], <c>dγ[c] = Σ dy·x̂</c>, <c>dβ[c] = Σ dy</c> over (N, *).
+/// </summary>
+/// <remarks>
+/// Each block is a list of contiguous (sample, channel) segments of <c>spatial</c> elements. Every segment's Σdy and
+/// Σdy·x̂ is computed once (vectors, fixed order) and kept per (sample, channel); a block adds its segments' sums in
+/// segment order in double, and dγ/dβ add the per-(sample, channel) sums over the samples in a fixed pairwise order.
+/// Blocks are independent, so results are bitwise the same for any thread count. Half tensors are widened to float.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ChannelBackward
+{
+    /// <summary>Backward of a float (N, C, *) tensor. Arguments are already checked; empty spans mean "absent".</summary>
+    /// <param name="dy">The output gradient, N × C × spatial, dense.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="mean">Saved means: C for BatchNorm (<paramref name="groups"/> = 0), N × groups otherwise.</param>
+    /// <param name="rstd">Saved 1/√(σ² + ε), as <paramref name="mean"/>.</param>
+    /// <param name="gamma">γ per channel (empty without affine).</param>
+    /// <param name="dx">Receives the input gradient; may be <paramref name="dy"/> or <paramref name="x"/>.</param>
+    /// <param name="dgamma">Receives Σ dy·x̂ per channel (or empty).</param>
+    /// <param name="dbeta">Receives Σ dy per channel (or empty).</param>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="spatial">The product of the axes after C (1 for an (N, C) tensor).</param>
+    /// <param name="groups">0 for BatchNorm (statistics per channel); G for GroupNorm; C for InstanceNorm.</param>
+    public static void Run(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        Span<float> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
+        => RunCore(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, groups);
+
+    /// <summary>Backward of a double (N, C, *) tensor; see the float overload.</summary>
+    public static void Run(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gamma,
+        Span<double> dx, Span<double> dgamma, Span<double> dbeta, int batch, int channels, int spatial, int groups)
+        => RunCore(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, groups);
+
+    /// <summary>Backward of a Half (N, C, *) tensor: widened to float, float math and float dγ/dβ, dx rounded once.</summary>
+    public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
+        Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
+    {
+        int length = x.Length;
+        float[] scratch = ArrayPool<float>.Shared.Rent(2 * length + gamma.Length);
+        try
+        {
+            Span<float> dyWide = scratch.AsSpan(0, length), xWide = scratch.AsSpan(length, length), gammaWide = scratch.AsSpan(2 * length, gamma.Length);
+            TensorPrimitives.ConvertToSingle(dy, dyWide);
+            TensorPrimitives.ConvertToSingle(x, xWide);
+            TensorPrimitives.ConvertToSingle(gamma, gammaWide);
+            RunCore<float>(dyWide, xWide, mean, rstd, gammaWide, dyWide, dgamma, dbeta, batch, channels, spatial, groups);
+            TensorPrimitives.ConvertToHalf(dyWide, dx);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    private static void RunCore<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+        Span<T> dx, Span<T> dgamma, Span<T> dbeta, int batch, int channels, int spatial, int groups)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int segments = batch * channels;
+        if (segments == 0 || spatial == 0)
+        {
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
+        }
+        if (groups == 0 && spatial == 1)
+        {
+            Panel(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
+            return;
+        }
+        // Σdy and Σdy·x̂ per (sample, channel) segment, then summed over the samples into dβ and dγ.
+        T[] sums = ArrayPool<T>.Shared.Rent(2 * segments);
+        try
+        {
+            Span<T> sumDy = sums.AsSpan(0, segments), sumDyXhat = sums.AsSpan(segments, segments);
+            int blocks = groups == 0 ? channels : batch * groups;
+            int blockLength = groups == 0 ? batch * spatial : channels / groups * spatial;
+            int threads = RowScheduler.DegreeOfParallelism(blocks, blockLength);
+            var work = new BlockWork<T>(batch, channels, spatial, groups);
+            if (threads == 1)
+                work.Blocks(dy, x, mean, rstd, gamma, dx, sumDy, sumDyXhat, 0, blocks);
+            else
+                RowScheduler.Run(threads, blocks, work, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean),
+                    MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(dx), MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
+
+            RowBackward.CombinePairwise(sumDy, batch, channels);
+            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
+            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
+            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(sums);
+        }
+    }
+
+    /// <summary>
+    /// BatchNorm on an (N, C) tensor: channel c is column c of an N × C panel, so the work runs along whole rows
+    /// (vectorized across the channels) instead of one element per segment. dy and dy·x̂ rows are summed over the samples
+    /// in the fixed pairwise order; as γ is constant over a channel, Σg = γ·Σdy and Σg·x̂ = γ·Σdy·x̂.
+    /// </summary>
+    private static void Panel<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+        Span<T> dx, Span<T> dgamma, Span<T> dbeta, int batch, int channels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] scratch = ArrayPool<T>.Shared.Rent(2 * batch * channels + 3 * channels);
+        try
+        {
+            int length = batch * channels;
+            Span<T> sumDy = scratch.AsSpan(0, length), sumDyXhat = scratch.AsSpan(length, length);
+            Span<T> xhat = scratch.AsSpan(2 * length, channels), c1 = scratch.AsSpan(2 * length + channels, channels), c2 = scratch.AsSpan(2 * length + 2 * channels, channels);
+            dy.CopyTo(sumDy);
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
+                TensorPrimitives.Multiply(xhat, rstd, xhat);
+                TensorPrimitives.Multiply(dy.Slice(n * channels, channels), xhat, sumDyXhat.Slice(n * channels, channels));
+            }
+            RowBackward.CombinePairwise(sumDy, batch, channels);
+            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
+            // c₁ = γ·Σdy / N and c₂ = γ·Σdy·x̂ / N per channel.
+            T inverseCount = T.One / T.CreateTruncating(batch);
+            TensorPrimitives.Multiply(sumDy.Slice(0, channels), inverseCount, c1);
+            TensorPrimitives.Multiply(sumDyXhat.Slice(0, channels), inverseCount, c2);
+            if (!gamma.IsEmpty)
+            {
+                TensorPrimitives.Multiply(c1, gamma, c1);
+                TensorPrimitives.Multiply(c2, gamma, c2);
+            }
+            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
+            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+            // dx = rstd·(γ·dy − c₁ − x̂·c₂), row by row (each row of dy and x is read before dx's row is written).
+            Span<T> g = sumDyXhat.Slice(0, channels); // free now
+            for (int n = 0; n < batch; n++)
+            {
+                ReadOnlySpan<T> dyRow = dy.Slice(n * channels, channels);
+                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
+                TensorPrimitives.Multiply(xhat, rstd, xhat);
+                if (gamma.IsEmpty) dyRow.CopyTo(g);
+                else TensorPrimitives.Multiply(dyRow, gamma, g);
+                TensorPrimitives.Subtract(g, c1, g);
+                TensorPrimitives.Multiply(xhat, c2, xhat);
+                TensorPrimitives.Subtract(g, xhat, g);
+                TensorPrimitives.Multiply(g, rstd, dx.Slice(n * channels, channels));
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>A range of statistics blocks; also the pool work item (the spans arrive pinned).</summary>
+    private readonly struct BlockWork<T>(int batch, int channels, int spatial, int groups) : IRowKernel
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+            => Blocks(buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3), buffers.Get<T>(4), buffers.Get<T>(5),
+                buffers.Get<T>(6), buffers.Get<T>(7), firstRow, rowCount);
+
+        public void Blocks(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+            Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, int firstBlock, int blockCount)
+        {
+            bool perChannel = groups == 0;
+            int perGroup = perChannel ? 1 : channels / groups;
+            int count = perChannel ? batch : perGroup; // segments per block
+            T inverseCount = T.One / T.CreateTruncating((long)count * spatial);
+            for (int block = firstBlock; block < firstBlock + blockCount; block++)
+            {
+                T mu = mean[block], rs = rstd[block];
+                // Pass 1: each segment's Σdy and Σdy·x̂, kept for dγ/dβ; the block's Σg and Σg·x̂ in double, in segment order.
+                double sumG = 0, sumGx = 0;
+                for (int k = 0; k < count; k++)
+                {
+                    int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
+                    int offset = segment * spatial;
+                    RowBackward.SegmentSums(dy.Slice(offset, spatial), x.Slice(offset, spatial), mu, rs, out T sd, out T sdx);
+                    sumDy[segment] = sd;
+                    sumDyXhat[segment] = sdx;
+                    double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[c]);
+                    sumG += g * double.CreateTruncating(sd);
+                    sumGx += g * double.CreateTruncating(sdx);
+                }
+                T c1 = T.CreateTruncating(sumG) * inverseCount, c2 = T.CreateTruncating(sumGx) * inverseCount;
+                // Pass 2: dx = rstd·(γ[c]·dy − c₁ − x̂·c₂).
+                for (int k = 0; k < count; k++)
+                {
+                    int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
+                    int offset = segment * spatial;
+                    RowBackward.SegmentDx(dy.Slice(offset, spatial), x.Slice(offset, spatial), dx.Slice(offset, spatial), mu, rs, gamma.IsEmpty ? T.One : gamma[c], c1, c2);
+                }
+            }
+        }
+
+        /// <summary>The k-th (sample, channel) segment of a block: sample k of channel <c>block</c> (BatchNorm), or channel k of the group.</summary>
+        private int Segment(int block, int k, bool perChannel, int perGroup)
+            => perChannel ? k * channels + block : (block / groups) * channels + (block % groups) * perGroup + k;
+    }
+}

@@ -1,0 +1,443 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>What a row backward kernel computes; set by the generated wrapper from the attribute.</summary>
+[Flags]
+[EditorBrowsable(EditorBrowsableState.Never)]
+public enum RowBackwardFlags
+{
+    /// <summary>RMSNorm: x̂ = x·rstd and no mean(g) term.</summary>
+    None = 0,
+
+    /// <summary>LayerNorm: x̂ = (x − μ)·rstd and dx subtracts mean(g).</summary>
+    Centered = 1,
+
+    /// <summary>The forward applied 1 + γ (zero-centred γ), so g = dy·(1 + γ).</summary>
+    ZeroCenteredGamma = 2,
+}
+
+/// <summary>
+/// The backward pass of the row normalizations (LayerNorm, RMSNorm), written once for every generated backward kernel
+/// (PyTorch's native formula): with x̂ = (x − μ)·rstd (RMSNorm: x·rstd) and g = dy·γ,
+/// <c>dx = rstd·(g − mean(g) − x̂·mean(g·x̂))</c> (RMSNorm: without mean(g)), <c>dγ = Σ dy·x̂</c>, <c>dβ = Σ dy</c>
+/// over rows.
+/// </summary>
+/// <remarks>
+/// Determinism: rows are cut into fixed blocks of <see cref="BlockRows"/> rows whatever the thread count. Each block
+/// sums its rows' dγ/dβ contributions in row order into its own partial row; the partials are then added in a fixed
+/// pairwise tree (block 2k + 1 into 2k, then 4k + 2 into 4k, …). No atomics, so dx, dγ and dβ are bitwise the same for
+/// any <see cref="NormGenSettings.MaxDegreeOfParallelism"/>. Within a row the two reductions (Σg, Σg·x̂) use a fixed
+/// number of vector accumulators and a fixed lane order, chosen by the row length and the processor only.
+/// Half inputs are widened to float per row; every sum and the partials are float (double for double inputs).
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RowBackward
+{
+    /// <summary>Rows per dγ/dβ partial: the fixed block partition that makes the result independent of the thread count.</summary>
+    public const int BlockRows = 64;
+
+    /// <summary>How many blocks of <see cref="BlockRows"/> rows cover <paramref name="rows"/> rows.</summary>
+    public static int BlockCount(int rows) => (rows + BlockRows - 1) / BlockRows;
+
+    /// <summary>Backward of float rows. Arguments are already checked by the generated wrapper; empty spans mean "absent".</summary>
+    /// <param name="dy">The gradient of the output, rows × rowLength.</param>
+    /// <param name="x">The forward input.</param>
+    /// <param name="mean">The forward's saved mean per row (empty for RMSNorm).</param>
+    /// <param name="rstd">The forward's saved 1/√(σ² + ε) per row.</param>
+    /// <param name="gamma">γ (empty without affine).</param>
+    /// <param name="dx">Receives the input gradient; may be <paramref name="dy"/> or <paramref name="x"/> (in place).</param>
+    /// <param name="dgamma">Receives Σ dy·x̂ over rows (empty when not wanted).</param>
+    /// <param name="dbeta">Receives Σ dy over rows (empty when not wanted).</param>
+    /// <param name="rowLength">Elements per row.</param>
+    /// <param name="flags">LayerNorm or RMSNorm, zero-centred γ.</param>
+    public static void Run(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        Span<float> dx, Span<float> dgamma, Span<float> dbeta, int rowLength, RowBackwardFlags flags)
+    {
+        int rows = rstd.Length;
+        if (rows == 0)
+        {
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
+        }
+        float[] gammaEffective = EffectiveGamma(gamma, rowLength, flags);
+        RunCore(new FloatRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
+        ArrayPool<float>.Shared.Return(gammaEffective);
+    }
+
+    /// <summary>Backward of double rows; see the float overload.</summary>
+    public static void Run(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gamma,
+        Span<double> dx, Span<double> dgamma, Span<double> dbeta, int rowLength, RowBackwardFlags flags)
+    {
+        int rows = rstd.Length;
+        if (rows == 0)
+        {
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
+        }
+        double[] gammaEffective = ArrayPool<double>.Shared.Rent(rowLength);
+        for (int i = 0; i < rowLength; i++)
+            gammaEffective[i] = gamma.IsEmpty ? 1d : (flags & RowBackwardFlags.ZeroCenteredGamma) != 0 ? 1d + gamma[i] : gamma[i];
+        RunCore(new DoubleRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
+        ArrayPool<double>.Shared.Return(gammaEffective);
+    }
+
+    /// <summary>Backward of Half rows: float math, float statistics, float dγ/dβ; dx rounded once to Half.</summary>
+    public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
+        Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int rowLength, RowBackwardFlags flags)
+    {
+        int rows = rstd.Length;
+        if (rows == 0)
+        {
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
+        }
+        float[] gammaWide = ArrayPool<float>.Shared.Rent(rowLength);
+        if (!gamma.IsEmpty) TensorPrimitives.ConvertToSingle(gamma, gammaWide.AsSpan(0, rowLength));
+        float[] gammaEffective = EffectiveGamma(gamma.IsEmpty ? default : gammaWide.AsSpan(0, rowLength), rowLength, flags);
+        ArrayPool<float>.Shared.Return(gammaWide);
+        RunCore(new HalfRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
+        ArrayPool<float>.Shared.Return(gammaEffective);
+    }
+
+    /// <summary>γ as the kernel multiplies by it: 1 without affine, 1 + γ when zero-centred.</summary>
+    private static float[] EffectiveGamma(ReadOnlySpan<float> gamma, int rowLength, RowBackwardFlags flags)
+    {
+        float[] result = ArrayPool<float>.Shared.Rent(rowLength);
+        Span<float> g = result.AsSpan(0, rowLength);
+        if (gamma.IsEmpty) g.Fill(1f);
+        else if ((flags & RowBackwardFlags.ZeroCenteredGamma) != 0) TensorPrimitives.Add(gamma, 1f, g);
+        else gamma.CopyTo(g);
+        return result;
+    }
+
+    // ------------------------------------------------------------------ the driver: fixed blocks, partials, fixed combine
+
+    /// <summary>One element type's row loop (float, double, Half widened to float); TAcc is the accumulation type.</summary>
+    private interface IRows<TIn, TAcc> where TIn : unmanaged where TAcc : unmanaged
+    {
+        void Blocks(ReadOnlySpan<TIn> dy, ReadOnlySpan<TIn> x, ReadOnlySpan<TAcc> mean, ReadOnlySpan<TAcc> rstd, ReadOnlySpan<TAcc> gammaEffective,
+            Span<TIn> dx, Span<TAcc> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate);
+    }
+
+    private static void RunCore<TRows, TIn, TAcc>(TRows kernel, ReadOnlySpan<TIn> dy, ReadOnlySpan<TIn> x, ReadOnlySpan<TAcc> mean, ReadOnlySpan<TAcc> rstd,
+        TAcc[] gammaEffective, Span<TIn> dx, Span<TAcc> dgamma, Span<TAcc> dbeta, int rowLength, RowBackwardFlags flags)
+        where TRows : struct, IRows<TIn, TAcc>
+        where TIn : unmanaged
+        where TAcc : unmanaged, IFloatingPointIeee754<TAcc>
+    {
+        int rows = rstd.Length;
+        int blocks = BlockCount(rows);
+        bool accumulate = !dgamma.IsEmpty || !dbeta.IsEmpty;
+        bool centered = (flags & RowBackwardFlags.Centered) != 0;
+        // Per block: the dγ partial row, then the dβ partial row.
+        int partialLength = accumulate ? checked(blocks * 2 * rowLength) : 0;
+        TAcc[]? partials = accumulate ? ArrayPool<TAcc>.Shared.Rent(partialLength) : null;
+        try
+        {
+            Span<TAcc> partialSpan = partials.AsSpan(0, partialLength);
+            ReadOnlySpan<TAcc> gammaSpan = gammaEffective.AsSpan(0, rowLength);
+            int threads = RowScheduler.DegreeOfParallelism(blocks, BlockRows * rowLength);
+            if (threads == 1)
+                kernel.Blocks(dy, x, mean, rstd, gammaSpan, dx, partialSpan, rowLength, rows, 0, blocks, centered, accumulate);
+            else
+                RowScheduler.Run(threads, blocks, new BlockWork<TRows, TIn, TAcc>(kernel, rowLength, rows, centered, accumulate),
+                    MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean), MemoryMarshal.AsBytes(rstd),
+                    MemoryMarshal.AsBytes(gammaSpan), MemoryMarshal.AsBytes(dx), MemoryMarshal.AsBytes(partialSpan));
+
+            if (accumulate)
+            {
+                CombinePairwise(partialSpan, blocks, 2 * rowLength);
+                if (!dgamma.IsEmpty) partialSpan.Slice(0, rowLength).CopyTo(dgamma);
+                if (!dbeta.IsEmpty) partialSpan.Slice(rowLength, rowLength).CopyTo(dbeta);
+            }
+        }
+        finally
+        {
+            if (partials is not null) ArrayPool<TAcc>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="count"/> partial rows of <paramref name="length"/> elements into the first, in a fixed pairwise
+    /// tree: at step s, row k·2s + s is added into row k·2s. The order depends on the count only.
+    /// </summary>
+    public static void CombinePairwise<T>(Span<T> partials, int count, int length) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int step = 1; step < count; step *= 2)
+        {
+            for (int k = 0; k + step < count; k += 2 * step)
+            {
+                Span<T> into = partials.Slice(k * length, length);
+                TensorPrimitives.Add(into, partials.Slice((k + step) * length, length), into);
+            }
+        }
+    }
+
+    /// <summary>A range of blocks for one pool thread; the spans arrive pinned.</summary>
+    private readonly struct BlockWork<TRows, TIn, TAcc>(TRows kernel, int rowLength, int rows, bool centered, bool accumulate) : IRowKernel
+        where TRows : struct, IRows<TIn, TAcc>
+        where TIn : unmanaged
+        where TAcc : unmanaged
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+            => kernel.Blocks(buffers.Get<TIn>(0), buffers.Get<TIn>(1), buffers.Get<TAcc>(2), buffers.Get<TAcc>(3), buffers.Get<TAcc>(4),
+                buffers.Get<TIn>(5), buffers.Get<TAcc>(6), rowLength, rows, firstRow, rowCount, centered, accumulate);
+    }
+
+    private readonly struct FloatRows : IRows<float, float>
+    {
+        public void Blocks(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gammaEffective,
+            Span<float> dx, Span<float> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
+            => BlocksOf<float>(dy, x, mean, rstd, gammaEffective, dx, partials, rowLength, rows, firstBlock, blockCount, centered, accumulate);
+    }
+
+    private readonly struct DoubleRows : IRows<double, double>
+    {
+        public void Blocks(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gammaEffective,
+            Span<double> dx, Span<double> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
+            => BlocksOf<double>(dy, x, mean, rstd, gammaEffective, dx, partials, rowLength, rows, firstBlock, blockCount, centered, accumulate);
+    }
+
+    /// <summary>Half rows: each row of dy and x is widened into float scratch, run through the float row, and dx rounded once.</summary>
+    private readonly struct HalfRows : IRows<Half, float>
+    {
+        public void Blocks(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gammaEffective,
+            Span<Half> dx, Span<float> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
+        {
+            float[] scratch = ArrayPool<float>.Shared.Rent(3 * rowLength);
+            Span<float> dyRow = scratch.AsSpan(0, rowLength), xRow = scratch.AsSpan(rowLength, rowLength), dxRow = scratch.AsSpan(2 * rowLength, rowLength);
+            for (int block = firstBlock; block < firstBlock + blockCount; block++)
+            {
+                int first = block * BlockRows, last = Math.Min(rows, first + BlockRows);
+                Span<float> pg = accumulate ? partials.Slice(block * 2 * rowLength, rowLength) : default;
+                Span<float> pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
+                pg.Clear();
+                pb.Clear();
+                for (int row = first; row < last; row++)
+                {
+                    TensorPrimitives.ConvertToSingle(dy.Slice(row * rowLength, rowLength), dyRow);
+                    TensorPrimitives.ConvertToSingle(x.Slice(row * rowLength, rowLength), xRow);
+                    Row(dyRow, xRow, centered ? mean[row] : 0f, rstd[row], gammaEffective, dxRow, pg, pb, centered, accumulate);
+                    TensorPrimitives.ConvertToHalf(dxRow, dx.Slice(row * rowLength, rowLength));
+                }
+            }
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Blocks firstBlock … firstBlock + blockCount − 1: dx for their rows, and each block's partial rows.</summary>
+    private static void BlocksOf<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gammaEffective,
+        Span<T> dx, Span<T> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int block = firstBlock; block < firstBlock + blockCount; block++)
+        {
+            int first = block * BlockRows, last = Math.Min(rows, first + BlockRows);
+            Span<T> pg = accumulate ? partials.Slice(block * 2 * rowLength, rowLength) : default;
+            Span<T> pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
+            pg.Clear();
+            pb.Clear();
+            for (int row = first; row < last; row++)
+            {
+                int offset = row * rowLength;
+                Row(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
+                    dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ one row, one loop skeleton for every width
+
+    /// <summary>One row with the widest vectors the processor accelerates (JIT-time constants) that fit the row.</summary>
+    private static void Row<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
+        Span<T> pg, Span<T> pb, bool centered, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T g0 = ref MemoryMarshal.GetReference(gammaEffective);
+        ref T dx0 = ref MemoryMarshal.GetReference(dx);
+        ref T pg0 = ref MemoryMarshal.GetReference(pg);
+        ref T pb0 = ref MemoryMarshal.GetReference(pb);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            RowOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            RowOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            RowOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+        else
+            RowOf<T, T, Scalar<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+    }
+
+    /// <summary>
+    /// The row written once for every width: pass 1 sums g and g·x̂ (two accumulators each, to hide add latency), pass 2
+    /// writes dx = rstd·(g − c₁ − x̂·c₂) and adds dy·x̂ and dy into the block's partials. Each element of dy and x is read
+    /// before dx at the same index is written, so dx may be dy or x. The remainder after the last whole vector runs
+    /// through the scalar operations (the same formula).
+    /// </summary>
+    private static void RowOf<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, ref T gamma, ref T dx, ref T pg, ref T pb, nuint n, bool centered, bool accumulate)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd);
+        TV sg0 = TOps.Zero, sg1 = sg0, sx0 = sg0, sx1 = sg0;
+        for (; i + 2 * width <= n; i += 2 * width)
+        {
+            TV xh0 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV g0 = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
+            sg0 = TOps.Add(sg0, g0);
+            sx0 = TOps.Add(sx0, TOps.Multiply(g0, xh0));
+            TV xh1 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i + width), m), r);
+            TV g1 = TOps.Multiply(TOps.Load(ref dy, i + width), TOps.Load(ref gamma, i + width));
+            sg1 = TOps.Add(sg1, g1);
+            sx1 = TOps.Add(sx1, TOps.Multiply(g1, xh1));
+        }
+        for (; i + width <= n; i += width)
+        {
+            TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV g = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
+            sg0 = TOps.Add(sg0, g);
+            sx0 = TOps.Add(sx0, TOps.Multiply(g, xh));
+        }
+        T sumG = TOps.Sum(TOps.Add(sg0, sg1)), sumGx = TOps.Sum(TOps.Add(sx0, sx1));
+        for (; i < n; i++)
+        {
+            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
+            T g = Unsafe.Add(ref dy, i) * Unsafe.Add(ref gamma, i);
+            sumG += g;
+            sumGx += g * xh;
+        }
+
+        T inverseN = T.One / T.CreateTruncating(n);
+        T c1 = centered ? sumG * inverseN : T.Zero, c2 = sumGx * inverseN;
+        TV c1v = TOps.Create(c1), c2v = TOps.Create(c2);
+        nuint vectorEnd = n - n % width;
+        if (accumulate)
+        {
+            for (i = 0; i < vectorEnd; i += width)
+            {
+                TV d = TOps.Load(ref dy, i);
+                TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+                TV g = TOps.Multiply(d, TOps.Load(ref gamma, i));
+                TOps.Store(TOps.Add(TOps.Load(ref pg, i), TOps.Multiply(d, xh)), ref pg, i);
+                TOps.Store(TOps.Add(TOps.Load(ref pb, i), d), ref pb, i);
+                TOps.Store(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(g, c1v), TOps.Multiply(xh, c2v))), ref dx, i);
+            }
+        }
+        else
+        {
+            for (i = 0; i < vectorEnd; i += width)
+            {
+                TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+                TV g = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
+                TOps.Store(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(g, c1v), TOps.Multiply(xh, c2v))), ref dx, i);
+            }
+        }
+        for (i = vectorEnd; i < n; i++)
+        {
+            T d = Unsafe.Add(ref dy, i);
+            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
+            T g = d * Unsafe.Add(ref gamma, i);
+            if (accumulate)
+            {
+                Unsafe.Add(ref pg, i) += d * xh;
+                Unsafe.Add(ref pb, i) += d;
+            }
+            Unsafe.Add(ref dx, i) = rstd * ((g - c1) - xh * c2);
+        }
+    }
+
+    // ------------------------------------------------------------------ segments of the (N, C, *) kinds (ChannelBackward)
+
+    /// <summary>Σdy and Σdy·x̂ over one contiguous segment, x̂ = (x − μ)·rstd, with the widest accelerated vectors.</summary>
+    internal static void SegmentSums<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, out T sumDy, out T sumDyXhat)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            SegmentSumsOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            SegmentSumsOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            SegmentSumsOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+        else
+            SegmentSumsOf<T, T, Scalar<T>>(ref dy0, ref x0, mu, rstd, n, out sumDy, out sumDyXhat);
+    }
+
+    /// <summary>dx = rstd·(γ·dy − c₁ − x̂·c₂) over one contiguous segment; dx may be dy or x.</summary>
+    internal static void SegmentDx<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx, T mu, T rstd, T gamma, T c1, T c2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T dx0 = ref MemoryMarshal.GetReference(dx);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            SegmentDxOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            SegmentDxOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            SegmentDxOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+        else
+            SegmentDxOf<T, T, Scalar<T>>(ref dy0, ref x0, ref dx0, mu, rstd, gamma, c1, c2, n);
+    }
+
+    private static void SegmentSumsOf<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, nuint n, out T sumDy, out T sumDyXhat)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd), s0 = TOps.Zero, s1 = s0;
+        for (; i + width <= n; i += width)
+        {
+            TV d = TOps.Load(ref dy, i);
+            s0 = TOps.Add(s0, d);
+            s1 = TOps.Add(s1, TOps.Multiply(d, TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r)));
+        }
+        sumDy = TOps.Sum(s0);
+        sumDyXhat = TOps.Sum(s1);
+        for (; i < n; i++)
+        {
+            T d = Unsafe.Add(ref dy, i);
+            sumDy += d;
+            sumDyXhat += d * ((Unsafe.Add(ref x, i) - mu) * rstd);
+        }
+    }
+
+    private static void SegmentDxOf<TV, T, TOps>(ref T dy, ref T x, ref T dx, T mu, T rstd, T gamma, T c1, T c2, nuint n)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd), g = TOps.Create(gamma), c1v = TOps.Create(c1), c2v = TOps.Create(c2);
+        for (; i + width <= n; i += width)
+        {
+            TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV gd = TOps.Multiply(TOps.Load(ref dy, i), g);
+            TOps.Store(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(gd, c1v), TOps.Multiply(xh, c2v))), ref dx, i);
+        }
+        for (; i < n; i++)
+        {
+            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
+            Unsafe.Add(ref dx, i) = rstd * ((Unsafe.Add(ref dy, i) * gamma - c1) - xh * c2);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System.Collections.Generic;
+using System.Linq;
+using NormGen.Generator.Model;
+using static NormGen.Generator.CpuEmitter;
+
+namespace NormGen.Generator;
+
+/// <summary>
+/// Writes a backward kernel (<c>Backward = true</c>): a thin wrapper that checks the arguments before anything is
+/// written, fixes the row length and the flags, and calls the one implementation of the backward math in
+/// <c>NormGen.RowBackward</c> (width-generic vector loop, fixed block partition, fixed-order dγ/dβ combine).
+/// </summary>
+internal static class BackwardEmitter
+{
+    public static string Emit(KernelSpec spec)
+    {
+        var w = new SourceWriter();
+        EmitFileHeader(w);
+        OpenUserType(w, spec);
+        EmitDocumentation(w, spec);
+        w.Line(Generated);
+        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
+        w.Open($"{spec.Modifiers} void {spec.MethodName}({parameters})");
+        EmitBody(w, spec);
+        w.Close();
+        CloseUserType(w, spec);
+        return w.ToString();
+    }
+
+    private static string Name(KernelSpec spec, ParamRole role) => spec.Parameter(role) is { } p ? Id(p.Name) : "default";
+
+    private static string Ref(KernelSpec spec, ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
+
+    private static void EmitBody(SourceWriter w, KernelSpec spec)
+    {
+        var taken = new HashSet<string>(spec.Parameters.Select(p => p.Name));
+        string Unique(string name)
+        {
+            while (taken.Contains(name)) name += "_";
+            taken.Add(name);
+            return name;
+        }
+        string rows = Unique("rows"), rowLength = Unique("rowLength");
+        string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
+        string t = Element(spec.Element);
+        if (!spec.IsRowKind)
+        {
+            EmitChannelBody(w, spec, Unique);
+            return;
+        }
+
+        // 1. Row length and row count, checked before anything is written.
+        if (spec.IsTensorForm)
+        {
+            string dyFlat = Unique("dyFlat"), xFlat = Unique("xFlat"), dxFlat = Unique("dxFlat");
+            if (spec.HasStaticShape)
+                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, nameof({x}));");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
+            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, nameof({x}));");
+            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
+            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
+            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, nameof({dx}));");
+            (dy, x, dx) = (dyFlat, xFlat, dxFlat);
+        }
+        else
+        {
+            if (spec.HasStaticShape)
+            {
+                w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
+            }
+            else
+            {
+                string n = Id(spec.RowLengthParameter!.Name);
+                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException(nameof({n}), {n}, \"The row length must be positive.\");");
+                w.Line($"int {rowLength} = {n};");
+            }
+            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, nameof({x}));");
+            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, nameof({dy}), \"one per element of {spec.Input.Name}\");");
+            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, nameof({dx}), \"one per element of {spec.Input.Name}\");");
+        }
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            string what = p.Role switch
+            {
+                ParamRole.Mean or ParamRole.Rstd => rows,
+                ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient => rowLength,
+                _ => "",
+            };
+            if (what.Length > 0)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, nameof({Id(p.Name)}), \"{(what == rows ? "one per row" : "one per normalized element")}\");");
+        }
+
+        // 2. Overlaps.
+        EmitOverlapChecks(w, spec, dy, x, dx);
+
+        // 3. The backward math, written once in the runtime.
+        var flags = new List<string>();
+        if (spec.Centers) flags.Add("global::NormGen.RowBackwardFlags.Centered");
+        if (spec.ZeroCenteredGamma) flags.Add("global::NormGen.RowBackwardFlags.ZeroCenteredGamma");
+        if (flags.Count == 0) flags.Add("global::NormGen.RowBackwardFlags.None");
+        string mean = spec.Parameter(ParamRole.Mean) is null ? "default" : Name(spec, ParamRole.Mean);
+        w.Line($"global::NormGen.RowBackward.Run({dy}, {x}, {mean}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dx}, " +
+               $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {rowLength}, {string.Join(" | ", flags)});");
+    }
+
+    /// <summary>BatchNorm (training), GroupNorm, InstanceNorm: (N, C, *) checks, then <c>NormGen.ChannelBackward</c>.</summary>
+    private static void EmitChannelBody(SourceWriter w, KernelSpec spec, System.Func<string, string> unique)
+    {
+        string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
+        string t = Element(spec.Element);
+        string batch = unique("batch"), channels = unique("channels"), spatial = unique("spatial");
+        string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
+        string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
+        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, nameof({x}), out int {batch}, out int {channels}, out int {spatial});");
+        if (spec.Kind == NormKind.GroupNorm)
+            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, nameof({x}));");
+        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
+        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
+        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, nameof({dx}));");
+        string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", _ => $"{batch} * {channels}" };
+        string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", _ => "one per (sample, channel)" };
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            if (p.Role is ParamRole.Mean or ParamRole.Rstd)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, nameof({Id(p.Name)}), \"{blockText}\");");
+            else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, nameof({Id(p.Name)}), \"one per channel\");");
+        }
+        EmitOverlapChecks(w, spec, dyFlat, xFlat, dxFlat);
+        w.Line($"global::NormGen.ChannelBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
+               $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, {groups});");
+    }
+
+    /// <summary>dx may be dy or x itself (each element is read before it is written); no output may share memory with another.</summary>
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx)
+    {
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({dy}, {dx}, nameof({Name(spec, ParamRole.OutputGradient)}), nameof({Name(spec, ParamRole.InputGradient)}));");
+        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({x}, {dx}, nameof({Name(spec, ParamRole.Input)}), nameof({Name(spec, ParamRole.InputGradient)}));");
+        var outputs = new List<(string Local, string Param)> { (dx, Name(spec, ParamRole.InputGradient)) };
+        foreach (ParamRole role in new[] { ParamRole.GammaGradient, ParamRole.BetaGradient })
+        {
+            if (spec.Parameter(role) is null) continue;
+            string name = Name(spec, role);
+            foreach (var other in outputs)
+                w.Line($"global::NormGen.NormGuard.NoOverlap({other.Local}, {name}, nameof({other.Param}), nameof({name}));");
+            outputs.Add((name, name));
+        }
+    }
+
+    private static string Element(ElementKind e) => e == ElementKind.Half ? "global::System.Half" : ElementName(e);
+
+    private static string TypeName(ParameterSpec p)
+    {
+        string e = Element(p.Element);
+        return p.Form switch
+        {
+            ParamForm.ReadOnlySpan => $"global::System.ReadOnlySpan<{e}>",
+            ParamForm.Span => $"global::System.Span<{e}>",
+            ParamForm.ReadOnlyTensorSpan => $"global::System.Numerics.Tensors.ReadOnlyTensorSpan<{e}>",
+            ParamForm.TensorSpan => $"global::System.Numerics.Tensors.TensorSpan<{e}>",
+            _ => "int",
+        };
+    }
+
+    // ---------------------------------------------------------------- documentation
+
+    private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
+    {
+        bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
+        string kind = spec.Kind switch
+        {
+            NormKind.RmsNorm => "RMS normalization",
+            NormKind.BatchNorm => "batch normalization in training (batch statistics)",
+            NormKind.GroupNorm => "group normalization",
+            NormKind.InstanceNorm => "instance normalization",
+            _ => "layer normalization",
+        };
+        string block = spec.Kind switch
+        {
+            NormKind.BatchNorm => "channel (over the batch and spatial axes)",
+            NormKind.GroupNorm => "(sample, group)",
+            NormKind.InstanceNorm => "(sample, channel)",
+            _ => "row",
+        };
+        string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
+        string gammaC = rows ? "γ" : "γ[c]";
+        string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
+        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
+        string over = rows ? "over all rows" : "per channel over (N, *)";
+        var grads = new List<string>();
+        if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·x̂");
+        if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
+        string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
+        string dy = Ref(spec, ParamRole.OutputGradient), x = Ref(spec, ParamRole.Input), dx = Ref(spec, ParamRole.InputGradient);
+
+        w.Line("/// <summary>");
+        w.Line($"/// Backward of the {kind}: the gradients with respect to {x}{(grads.Count > 0 ? " and the affine parameters" : "")}, given {dy}, the gradient of the output.");
+        w.Line("/// </summary>");
+        w.Line("/// <remarks>");
+        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with the forward's saved {stats}, {gamma}, {dxText} over the {block} into {dx}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
+        string lengths = rows
+            ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
+            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {block}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
+        w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
+        if (grads.Count > 0)
+            w.Line(rows
+                ? "/// <para>Deterministic: rows are cut into fixed blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>"
+                : "/// <para>Deterministic: each (sample, channel) segment's sums are computed once, in a fixed order, and added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
+        w.Line($"/// <para>Arithmetic: {(spec.Element == ElementKind.Half ? "Half widened to float, float sums and float dγ/dβ, dx rounded once to Half" : spec.Element == ElementKind.Double ? "double" : "float")}; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads.</para>");
+        w.Line("/// </remarks>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
+    }
+}
