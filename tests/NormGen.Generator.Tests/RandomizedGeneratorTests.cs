@@ -23,10 +23,10 @@ public class RandomizedGeneratorTests
     public RandomizedGeneratorTests(ITestOutputHelper output) => _output = output;
 
     [Theory]
-    [InlineData(20261129, 6)]
-    [InlineData(1, 3)]
-    [InlineData(7, 3)]
-    [InlineData(1234567, 3)]
+    [InlineData(20261129, 4)]
+    [InlineData(1, 2)]
+    [InlineData(7, 2)]
+    [InlineData(1234567, 2)]
     public void RandomDeclarations(int seed, int units)
     {
         var rng = new Random(seed);
