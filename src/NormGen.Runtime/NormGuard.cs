@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -31,6 +32,7 @@ public static class NormGuard
     }
 
     /// <summary>Throws if <paramref name="output"/> overlaps <paramref name="input"/> without starting at the same address (in-place is allowed, shifted overlap is not).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // a few instructions on the hot path; the throw is out of line
     public static void NoPartialOverlap<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output, string inputName, string outputName)
     {
         if (input.IsEmpty || output.IsEmpty) return;
@@ -41,14 +43,19 @@ public static class NormGuard
         nint outBytes = (nint)output.Length * Unsafe.SizeOf<TOut>();
         nint offset = Unsafe.ByteOffset(ref i0, ref o0);
         if (offset < inBytes && -offset < outBytes)
-            throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same span for in-place use, or buffers that do not overlap.", outputName);
+            ThrowPartialOverlap(inputName, outputName);
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowPartialOverlap(string inputName, string outputName) =>
+        throw new ArgumentException($"'{outputName}' overlaps '{inputName}' without being the same memory. Pass the same span for in-place use, or buffers that do not overlap.", outputName);
 
     /// <summary>
     /// Throws if <paramref name="output"/> shares any memory with <paramref name="input"/>, the same start included: for
     /// an input that is read while the output is written (γ, β, a bias, running statistics, a statistic over x), where
     /// no aliasing is safe. One range test, no allocation.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void NoOverlapWithInput<TIn, TOut>(ReadOnlySpan<TIn> input, Span<TOut> output, string inputName, string outputName)
     {
         if (input.IsEmpty || output.IsEmpty) return;
@@ -56,10 +63,15 @@ public static class NormGuard
         nint outBytes = (nint)output.Length * Unsafe.SizeOf<TOut>();
         nint offset = Unsafe.ByteOffset(ref Unsafe.As<TIn, byte>(ref MemoryMarshal.GetReference(input)), ref Unsafe.As<TOut, byte>(ref MemoryMarshal.GetReference(output)));
         if (offset < inBytes && -offset < outBytes)
-            throw new ArgumentException($"'{outputName}' overlaps '{inputName}', which is still read while '{outputName}' is written; pass buffers that do not overlap.", outputName);
+            ThrowOverlapWithInput(inputName, outputName);
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOverlapWithInput(string inputName, string outputName) =>
+        throw new ArgumentException($"'{outputName}' overlaps '{inputName}', which is still read while '{outputName}' is written; pass buffers that do not overlap.", outputName);
+
     /// <summary>Throws if the two outputs share any memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void NoOverlap<TA, TB>(Span<TA> a, Span<TB> b, string aName, string bName)
     {
         if (a.IsEmpty || b.IsEmpty) return;
@@ -67,8 +79,12 @@ public static class NormGuard
         nint bBytes = (nint)b.Length * Unsafe.SizeOf<TB>();
         nint offset = Unsafe.ByteOffset(ref Unsafe.As<TA, byte>(ref MemoryMarshal.GetReference(a)), ref Unsafe.As<TB, byte>(ref MemoryMarshal.GetReference(b)));
         if (offset < aBytes && -offset < bBytes)
-            throw new ArgumentException($"'{bName}' overlaps '{aName}'; the two outputs must be separate buffers.", bName);
+            ThrowOutputsOverlap(aName, bName);
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOutputsOverlap(string aName, string bName) =>
+        throw new ArgumentException($"'{bName}' overlaps '{aName}'; the two outputs must be separate buffers.", bName);
 
     /// <summary>Returns the elements of a dense tensor span as a flat span, or throws if it is strided or broadcast.</summary>
     public static ReadOnlySpan<T> Dense<T>(in ReadOnlyTensorSpan<T> tensor, string paramName)
