@@ -20,7 +20,7 @@ public static class Program
             return Chart.Run(args);
         bool quick = args.Contains("--quick");
         string[] rest = args.Where(a => a != "--quick").ToArray();
-        BenchmarkSwitcher.FromTypes([typeof(LayerNormBenchmarks), typeof(RmsNormBenchmarks), typeof(ResidualBenchmarks)]).Run(rest, new SuiteConfig(quick));
+        BenchmarkSwitcher.FromTypes([typeof(LayerNormBenchmarks), typeof(RmsNormBenchmarks), typeof(ResidualBenchmarks), typeof(BackwardBenchmarks)]).Run(rest, new SuiteConfig(quick));
         return 0;
     }
 }

@@ -216,6 +216,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0032_DeepNormBackward"] = (
             "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),
+        ["NG0032_BatchNormEvalBackward"] = (
+            "public partial class K { [{|NG0032:BatchNorm(Backward = true)|}] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "set Training = true" }),
+        ["NG0021_BatchNormEvalSaveStatistics"] = (
+            "public partial class K { [{|NG0021:BatchNorm(SaveStatistics = true)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, TensorSpan<float> y); }",
+            new[] { "SaveStatistics = true is not valid here", "set Training = true" }),
         ["Several_OnePerParameter"] = (
             "public partial class K { [LayerNorm(768)] static partial void M({|NG0004:float[] x|}, {|NG0005:ReadOnlySpan<int> gamma|}, ReadOnlySpan<float> beta, Span<double> y); }",
             Array.Empty<string>()),

@@ -141,6 +141,8 @@ public class BackwardTests(ITestOutputHelper output)
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
+    [InlineData(5)]   // 128-bit vectors (rows shorter than a 256-bit vector)
+    [InlineData(12)]  // 256-bit vectors and a scalar tail
     [InlineData(100)]
     [InlineData(1027)]
     public void LnBackwardDyn_NoAffine_Within1e5(int n)
