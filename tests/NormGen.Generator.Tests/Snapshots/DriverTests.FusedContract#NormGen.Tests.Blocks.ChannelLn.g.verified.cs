@@ -47,6 +47,9 @@ namespace NormGen.Tests
     {
         private const float Epsilon = 1E-05f;
 
+        /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
+        private const nuint SumBlock = 1024;
+
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, int batch, int channels, int spatial)
         {
@@ -96,38 +99,53 @@ namespace NormGen.Tests
             ref float y0 = ref Unsafe.Add(ref y, p);
             Vector512<float> count = Vector512.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             Vector512<float> k = Vector512.LoadUnsafe(ref x0);
-            Vector512<float> s0 = Vector512<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            Vector512<float> sum = Vector512<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += Vector512.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector512<float> s0 = Vector512<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += Vector512.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += Vector512.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += Vector512.LoadUnsafe(ref x0, r * stride) - k;
-            Vector512<float> m = (s0 + s1) / count;
+            Vector512<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            Vector512<float> sumSq = Vector512<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                Vector512<float> d0 = Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
-                Vector512<float> d1 = Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    Vector512<float> d0 = Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
+                    Vector512<float> d1 = Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    Vector512<float> d = Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                Vector512<float> d = Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            Vector512<float> sumDev = c0 + c1;
-            Vector512<float> variance = Vector512.Max((q0 + q1 - sumDev * sumDev / count) / count, Vector512<float>.Zero); // NaN stays NaN
+            Vector512<float> variance = Vector512.Max((sumSq - sumDev * sumDev / count) / count, Vector512<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             Vector512<float> rstd = Vector512.Create(1f) / Vector512.Sqrt(variance + Vector512.Create(Epsilon));
 
@@ -161,38 +179,53 @@ namespace NormGen.Tests
             ref float y0 = ref Unsafe.Add(ref y, p);
             Vector256<float> count = Vector256.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             Vector256<float> k = Vector256.LoadUnsafe(ref x0);
-            Vector256<float> s0 = Vector256<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            Vector256<float> sum = Vector256<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += Vector256.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector256<float> s0 = Vector256<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += Vector256.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += Vector256.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += Vector256.LoadUnsafe(ref x0, r * stride) - k;
-            Vector256<float> m = (s0 + s1) / count;
+            Vector256<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            Vector256<float> sumSq = Vector256<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                Vector256<float> d0 = Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
-                Vector256<float> d1 = Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    Vector256<float> d0 = Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
+                    Vector256<float> d1 = Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    Vector256<float> d = Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = Vector256.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                Vector256<float> d = Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = Vector256.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            Vector256<float> sumDev = c0 + c1;
-            Vector256<float> variance = Vector256.Max((q0 + q1 - sumDev * sumDev / count) / count, Vector256<float>.Zero); // NaN stays NaN
+            Vector256<float> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             Vector256<float> rstd = Vector256.Create(1f) / Vector256.Sqrt(variance + Vector256.Create(Epsilon));
 
@@ -226,38 +259,53 @@ namespace NormGen.Tests
             ref float y0 = ref Unsafe.Add(ref y, p);
             Vector128<float> count = Vector128.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             Vector128<float> k = Vector128.LoadUnsafe(ref x0);
-            Vector128<float> s0 = Vector128<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            Vector128<float> sum = Vector128<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += Vector128.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector128<float> s0 = Vector128<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += Vector128.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += Vector128.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += Vector128.LoadUnsafe(ref x0, r * stride) - k;
-            Vector128<float> m = (s0 + s1) / count;
+            Vector128<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            Vector128<float> sumSq = Vector128<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                Vector128<float> d0 = Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
-                Vector128<float> d1 = Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-                q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    Vector128<float> d0 = Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
+                    Vector128<float> d1 = Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    Vector128<float> d = Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = Vector128.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                Vector128<float> d = Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = Vector128.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            Vector128<float> sumDev = c0 + c1;
-            Vector128<float> variance = Vector128.Max((q0 + q1 - sumDev * sumDev / count) / count, Vector128<float>.Zero); // NaN stays NaN
+            Vector128<float> variance = Vector128.Max((sumSq - sumDev * sumDev / count) / count, Vector128<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             Vector128<float> rstd = Vector128.Create(1f) / Vector128.Sqrt(variance + Vector128.Create(Epsilon));
 
@@ -277,16 +325,30 @@ namespace NormGen.Tests
             {
                 ref float x0 = ref Unsafe.Add(ref x, p);
                 ref float y0 = ref Unsafe.Add(ref y, p);
+                // Sums over blocks of SumBlock rows, then over the blocks, as the vector paths.
                 float shift = x0, sum = 0f;
-                for (nuint r = 0; r < rows; r++)
-                    sum += Unsafe.Add(ref x0, r * width) - shift;
+                for (nuint start = 0; start < rows; start += SumBlock)
+                {
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    float block = 0f;
+                    for (nuint r = start; r < end; r++)
+                        block += Unsafe.Add(ref x0, r * width) - shift;
+                    sum += block;
+                }
                 float offset = sum / count;
                 float sumDev = 0f, sumSq = 0f;
-                for (nuint r = 0; r < rows; r++)
+                for (nuint start = 0; start < rows; start += SumBlock)
                 {
-                    float d = Unsafe.Add(ref x0, r * width) - shift - offset;
-                    sumDev += d;
-                    sumSq += d * d;
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    float blockDev = 0f, blockSq = 0f;
+                    for (nuint r = start; r < end; r++)
+                    {
+                        float d = Unsafe.Add(ref x0, r * width) - shift - offset;
+                        blockDev += d;
+                        blockSq += d * d;
+                    }
+                    sumDev += blockDev;
+                    sumSq += blockSq;
                 }
                 float variance = Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
                 offset += sumDev / count;

@@ -164,6 +164,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -266,6 +272,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -368,6 +380,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -421,9 +439,52 @@ namespace Grid
             }
             double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, ref y, (nuint)n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref x, i) - mean) * rstd);
+        }
+
+        /// <summary>
+        /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
+        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
+        /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
+        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static bool HugeRow(ref float src, ref float y, nuint n)
+        {
+            double max = 0;
+            for (nuint i = 0; i < n; i++)
+                max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i))); // NaN propagates
+            if (!double.IsFinite(max) || max == 0)
+                return false;
+            double scale = Math.ScaleB(1d, -Math.ILogB(max));
+            double epsilon = (double)Epsilon * scale * scale;
+            double shift = Unsafe.Add(ref src, 0) * scale, sum = 0;
+            for (nuint i = 0; i < n; i++)
+                sum += Unsafe.Add(ref src, i) * scale - shift;
+            double mean = shift + sum / n;
+            double sumDev = 0, sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double d = Unsafe.Add(ref src, i) * scale - mean;
+                sumDev += d;
+                sumSq += d * d;
+            }
+            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
+            mean += sumDev / n;
+            // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
+            bool constant = variance + epsilon == 0;
+            double rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);
+            for (nuint i = 0; i < n; i++)
+                Unsafe.Add(ref y, i) = (float)((Unsafe.Add(ref src, i) * scale - mean) * rstd);
+            return true;
         }
     }
 }

@@ -131,6 +131,12 @@ namespace Grid
                 q1 = Vector512.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -207,6 +213,12 @@ namespace Grid
                 q1 = Vector256.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -283,6 +295,12 @@ namespace Grid
                 q1 = Vector128.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -332,9 +350,43 @@ namespace Grid
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i);
+        }
+
+        /// <summary>
+        /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
+        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
+        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
+        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        {
+            double max = 0;
+            for (nuint i = 0; i < n; i++)
+                max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i))); // NaN propagates
+            if (!double.IsFinite(max) || max == 0)
+                return false;
+            double scale = Math.ScaleB(1d, -Math.ILogB(max));
+            double epsilon = (double)Epsilon * scale * scale;
+            double sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double v = Unsafe.Add(ref src, i) * scale;
+                sumSq += v * v;
+            }
+            double rstd = 1d / Math.Sqrt(sumSq / n + epsilon);
+            for (nuint i = 0; i < n; i++)
+                Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref src, i) * scale * rstd) * Unsafe.Add(ref gamma, i);
+            return true;
         }
     }
 }

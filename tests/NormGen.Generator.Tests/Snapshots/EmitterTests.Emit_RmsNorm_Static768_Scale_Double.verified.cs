@@ -121,6 +121,12 @@ namespace Grid
                 q3 = Vector512.MultiplyAddEstimate(v3, v3, q3);
             }
             double meanSquare = Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -175,6 +181,12 @@ namespace Grid
                 q3 = Vector256.MultiplyAddEstimate(v3, v3, q3);
             }
             double meanSquare = Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -229,6 +241,12 @@ namespace Grid
                 q3 = Vector128.MultiplyAddEstimate(v3, v3, q3);
             }
             double meanSquare = Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -269,9 +287,43 @@ namespace Grid
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)Unsafe.Add(ref x, i) * Unsafe.Add(ref x, i);
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            {
+                return;
+            }
             double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 Unsafe.Add(ref y, i) = (double)(Unsafe.Add(ref x, i) * rstd) * Unsafe.Add(ref gamma, i);
+        }
+
+        /// <summary>
+        /// A row whose squares overflow double although every element is finite (e.g. 1e21 among zeros, 1e300). Normalizing
+        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
+        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
+        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static bool HugeRow(ref double src, ref double gamma, ref double y, nuint n)
+        {
+            double max = 0;
+            for (nuint i = 0; i < n; i++)
+                max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i))); // NaN propagates
+            if (!double.IsFinite(max) || max == 0)
+                return false;
+            double scale = Math.ScaleB(1d, -Math.ILogB(max));
+            double epsilon = (double)Epsilon * scale * scale;
+            double sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double v = Unsafe.Add(ref src, i) * scale;
+                sumSq += v * v;
+            }
+            double rstd = 1d / Math.Sqrt(sumSq / n + epsilon);
+            for (nuint i = 0; i < n; i++)
+                Unsafe.Add(ref y, i) = (double)(Unsafe.Add(ref src, i) * scale * rstd) * Unsafe.Add(ref gamma, i);
+            return true;
         }
     }
 }
