@@ -236,9 +236,9 @@ internal static class CpuEmitter
         var perColumn = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
         w.Line($"/// <para>Lengths: <paramref name=\"{x}\"/> and <paramref name=\"{y}\"/> hold a whole number of rows{(perColumn.Count > 0 ? $"; {string.Join(", ", perColumn)} hold one row" : "")}{(spec.SaveStatistics ? $"; {string.Join(" and ", spec.Parameters.Where(p => p.Role is ParamRole.Mean or ParamRole.Rstd).Select(p => $"<paramref name=\"{p.Name}\"/>"))} hold one value per row (saved as PyTorch saves them for the backward pass)" : "")}. <paramref name=\"{y}\"/> may be <paramref name=\"{x}\"/> itself (in place){(spec.ResidualOutput is not null ? $", and {Ref(ParamRole.ResidualOut)} may be {Ref(ParamRole.Residual)}" : "")}. Zero rows do nothing.</para>");
         if (spec.Centers)
-            w.Line("/// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>");
+            w.Line("/// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β. A finite row whose squares or sums overflow is redone on x·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>");
         else
-            w.Line("/// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>");
+            w.Line("/// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale. A finite row whose squares overflow is redone on x·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>");
         string compute = "";
         if (spec.Element == ElementKind.Half) compute += " Half inputs are widened to float and computed in float.";
         if (spec.OutputElement != spec.Element) compute += $" The output is rounded once to {ElementName(spec.OutputElement)} on store.";
@@ -341,6 +341,8 @@ internal static class CpuEmitter
         }
         w.Line();
         EmitScalarRow(w, spec);
+        w.Line();
+        EmitHugeRow(w, spec);
         w.Close();
     }
 
@@ -717,6 +719,7 @@ internal static class CpuEmitter
             w.Line($"offset = sumDev * {inv};");
             w.Close();
             w.Line($"variance = {math}.Max(variance, {zero}); // NaN stays NaN");
+            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(variance) || !{c}.IsFinite(center + offset)", src, "n");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
             if (spec.MeanOutput is not null) w.Line("meanOut = center + offset;");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
@@ -729,6 +732,7 @@ internal static class CpuEmitter
         else
         {
             w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};");
+            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(meanSquare)", src, "n");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(meanSquare + Epsilon);");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
             w.Line();
@@ -870,6 +874,7 @@ internal static class CpuEmitter
             w.Close();
             w.Line("double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN");
             w.Line("mean += sumDev / n;");
+            EmitHugeRowCheck(w, spec, "!double.IsFinite(variance) || !double.IsFinite(mean)", src, "(nuint)n");
             w.Line("double rstd = 1d / Math.Sqrt(variance + Epsilon);");
             if (spec.MeanOutput is not null) w.Line($"meanOut = ({c})mean;");
         }
@@ -878,10 +883,20 @@ internal static class CpuEmitter
             w.Line("double sumSq = 0;");
             w.Line("for (int i = 0; i < n; i++)");
             w.Line($"    sumSq += (double)Unsafe.Add(ref {src}, i) * Unsafe.Add(ref {src}, i);");
+            EmitHugeRowCheck(w, spec, "!double.IsFinite(sumSq)", src, "(nuint)n");
             w.Line("double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);");
         }
         if (spec.RstdOutput is not null) w.Line($"rstdOut = ({c})rstd;");
         string core = spec.Centers ? $"({c})((Unsafe.Add(ref {src}, i) - mean) * rstd)" : $"({c})(Unsafe.Add(ref {src}, i) * rstd)";
+        w.Line("for (int i = 0; i < n; i++)");
+        w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
+        EmitCopyHToResidualOut(w, spec, "n");
+        w.Close();
+    }
+
+    /// <summary>The scalar output expression for element i from the normalized value <paramref name="core"/>: affine, activation.</summary>
+    private static string ScalarOutput(KernelSpec spec, string core)
+    {
         string gamma = spec.ZeroCenteredGamma ? $"(1 + Unsafe.Add(ref gamma, i))" : "Unsafe.Add(ref gamma, i)";
         string expr = spec.Affine switch
         {
@@ -889,9 +904,99 @@ internal static class CpuEmitter
             AffineMode.Scale => $"{core} * {gamma}",
             _ => $"{core} * {gamma} + Unsafe.Add(ref beta, i)",
         };
-        w.Line("for (int i = 0; i < n; i++)");
-        w.Line($"    Unsafe.Add(ref y, i) = {Activate(spec, expr)};");
-        EmitCopyHToResidualOut(w, spec, "n");
+        return Activate(spec, expr);
+    }
+
+    // ---------------------------------------------------------------- rows with huge values
+
+    /// <summary>The parameters of HugeRow: the formed row (x or h), the per-column parameters, y, the statistics, n.</summary>
+    private static string HugeRowSignature(KernelSpec spec)
+    {
+        string c = ComputeName(spec);
+        var parts = new List<string> { $"ref {c} src" };
+        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) parts.Add($"ref {c} {p.Name}");
+        parts.Add($"ref {c} y");
+        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) parts.Add($"out {c} {p.Name}Out");
+        parts.Add("nuint n");
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// After the fast statistics: when they are not finite, the row either holds NaN or ±∞ (the fast result stands, as
+    /// it always did) or is finite with squares or sums past the type's range; HugeRow then redoes it scaled.
+    /// </summary>
+    private static void EmitHugeRowCheck(SourceWriter w, KernelSpec spec, string condition, string src, string n)
+    {
+        var args = new List<string> { $"ref {src}" };
+        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) args.Add($"ref {p.Name}");
+        args.Add("ref y");
+        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) args.Add($"out {p.Name}Out");
+        args.Add(n);
+        w.Line("// Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose");
+        w.Line("// squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.");
+        w.Open($"if (({condition}) && HugeRow({string.Join(", ", args)}))");
+        EmitCopyHToResidualOut(w, spec, n.Replace("(nuint)", ""));
+        w.Line("return;");
+        w.Close();
+    }
+
+    /// <summary>
+    /// The row redone on x·2⁻ᵏ with 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, in double: power-of-two scaling is exact, every square and sum
+    /// then stays in range, and ε scales with s² so the result is exactly the unscaled formula's.
+    /// </summary>
+    private static void EmitHugeRow(SourceWriter w, KernelSpec spec)
+    {
+        string c = ComputeName(spec);
+        w.Line("/// <summary>");
+        w.Line($"/// A row whose {(spec.Centers ? "squared deviations or sums" : "squares")} overflow {c} although every element is finite (e.g. 1e21 among zeros{(c == "double" ? ", 1e300" : ", ±3e38")}). Normalizing");
+        w.Line("/// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place");
+        w.Line($"/// of ε, {(spec.Centers ? "(sx − sμ)/√(s²σ² + s²ε)" : "sx/√(mean((sx)²) + s²ε)")} is the unscaled result (ε·s² may underflow to 0, which is then exact");
+        w.Line("/// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.");
+        w.Line("/// </summary>");
+        w.Line("[MethodImpl(MethodImplOptions.NoInlining)]");
+        w.Open($"private static bool HugeRow({HugeRowSignature(spec)})");
+        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) w.Line($"{p.Name}Out = 0;");
+        w.Line("double max = 0;");
+        w.Line("for (nuint i = 0; i < n; i++)");
+        w.Line("    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i))); // NaN propagates");
+        w.Line("if (!double.IsFinite(max) || max == 0)");
+        w.Line("    return false;");
+        w.Line("double scale = Math.ScaleB(1d, -Math.ILogB(max));");
+        w.Line("double epsilon = (double)Epsilon * scale * scale;");
+        if (spec.Centers)
+        {
+            w.Line("double shift = Unsafe.Add(ref src, 0) * scale, sum = 0;");
+            w.Line("for (nuint i = 0; i < n; i++)");
+            w.Line("    sum += Unsafe.Add(ref src, i) * scale - shift;");
+            w.Line("double mean = shift + sum / n;");
+            w.Line("double sumDev = 0, sumSq = 0;");
+            w.Open("for (nuint i = 0; i < n; i++)");
+            w.Line("double d = Unsafe.Add(ref src, i) * scale - mean;");
+            w.Line("sumDev += d;");
+            w.Line("sumSq += d * d;");
+            w.Close();
+            w.Line("double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);");
+            w.Line("mean += sumDev / n;");
+            w.Line("// σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.");
+            w.Line("bool constant = variance + epsilon == 0;");
+            w.Line("double rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);");
+            if (spec.MeanOutput is not null) w.Line($"meanOut = ({c})(mean / scale);");
+            if (spec.RstdOutput is not null) w.Line($"rstdOut = constant ? ({c})(1d / Math.Sqrt((double)Epsilon)) : ({c})(rstd * scale);");
+        }
+        else
+        {
+            w.Line("double sumSq = 0;");
+            w.Open("for (nuint i = 0; i < n; i++)");
+            w.Line("double v = Unsafe.Add(ref src, i) * scale;");
+            w.Line("sumSq += v * v;");
+            w.Close();
+            w.Line("double rstd = 1d / Math.Sqrt(sumSq / n + epsilon);");
+            if (spec.RstdOutput is not null) w.Line($"rstdOut = ({c})(rstd * scale);");
+        }
+        string core = spec.Centers ? $"({c})((Unsafe.Add(ref src, i) * scale - mean) * rstd)" : $"({c})(Unsafe.Add(ref src, i) * scale * rstd)";
+        w.Line("for (nuint i = 0; i < n; i++)");
+        w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
+        w.Line("return true;");
         w.Close();
     }
 

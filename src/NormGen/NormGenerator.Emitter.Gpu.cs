@@ -485,6 +485,7 @@ internal static class GpuEmitter
         }
         w.Line();
         EmitReductions(w, spec, groupKernel);
+        EmitMaxReductions(w, spec, groupKernel);
         EmitActivation(w, spec);
         w.Close();
     }
@@ -503,6 +504,7 @@ internal static class GpuEmitter
         string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
         string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
         string sum(string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
+        string max(string value) => groupPerRow ? $"GroupMax({value}, partials)" : $"WarpMax({value})";
         string loop = $"for (int i = {first}; i < {n}; i += {step})";
         bool residual = spec.Residual;
         // The value normalized at element i: x, or h = α·x + residual (+ bias), formed in the same order as the CPU kernel's.
@@ -539,53 +541,91 @@ internal static class GpuEmitter
             w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed again in every pass from inputs the row's earlier passes");
             w.Line("// brought into L1/L2, instead of a store and a reload; it reaches memory only once, in the last pass.");
         }
+        w.Line($"// scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|{v}| for a finite row whose {(spec.Centers ? "squared deviations or sums" : "squares")} overflow {c} (1e21 among");
+        w.Line("// zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.");
+        w.Line($"{c} scale = {one}{(spec.Centers ? ", shift, offset, variance" : ", meanSquare")};");
+        w.Open("for (int attempt = 0; ; attempt++)");
         if (spec.Centers)
         {
             w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {(residual ? "h" : "element")}: {v} − shift is exact near the mean, so a");
             w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
-            w.Line($"{c} shift = {value("start", "0")};");
+            w.Line($"shift = {element("start", "0")} * scale;");
             w.Line($"{c} s = {zero};");
             w.Line(loop);
-            w.Line($"    s += {element("start + i", "i")} - shift;");
-            w.Line($"{c} offset = {sum("s")} / {n};");
+            w.Line($"    s += {element("start + i", "i")} * scale - shift;");
+            w.Line($"offset = {sum("s")} / {n};");
             w.Line();
             w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
             w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
             w.Line($"{c} q = {zero}, e = {zero};");
             w.Open(loop);
-            w.Line($"{c} d = {element("start + i", "i")} - shift - offset;");
+            w.Line($"{c} d = {element("start + i", "i")} * scale - shift - offset;");
             w.Line("q += d * d;");
             w.Line("e += d;");
             w.Close();
             w.Line($"{c} sumSq = {sum("q")};");
             w.Line($"{c} sumDev = {sum("e")};");
-            w.Line($"{c} variance = (sumSq - sumDev * sumDev / {n}) / {n};");
+            w.Line($"variance = (sumSq - sumDev * sumDev / {n}) / {n};");
             w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
             w.Line($"offset += sumDev / {n};");
-            w.Line($"{c} rstd = {one} / {sqrt}(variance + Epsilon);");
+            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+            w.Line($"if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))");
+            w.Line("    break;");
         }
         else
         {
             w.Line("// Pass 1: the mean square.");
             w.Line($"{c} q = {zero};");
             w.Open(loop);
-            w.Line($"{c} v = {value("start + i", "i")};");
+            w.Line($"{c} v = {element("start + i", "i")} * scale;");
             w.Line("q += v * v;");
             w.Close();
-            w.Line($"{c} rstd = {one} / {sqrt}({sum("q")} / {n} + Epsilon);");
+            w.Line($"meanSquare = {sum("q")} / {n};");
+            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+            w.Line($"if (attempt > 0 || Finite(meanSquare))");
+            w.Line("    break;");
+        }
+        w.Line($"// Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.");
+        w.Line($"{c} largest = {zero};");
+        w.Line(loop);
+        w.Line($"    largest = Larger(largest, global::System.Math.Abs({element("start + i", "i")}));");
+        w.Line($"largest = {max("largest")};");
+        w.Line($"if (!Finite(largest) || largest == {zero})");
+        w.Line("    break;");
+        if (c == "double")
+        {
+            w.Line("long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)");
+            w.Line("scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);");
+        }
+        else
+        {
+            w.Line("int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)");
+            w.Line("scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);");
+        }
+        w.Close();
+        w.Line($"{c} epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1");
+        if (spec.Centers)
+        {
+            w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
+            w.Line($"bool constant = variance + epsilon == {zero};");
+            w.Line($"{c} rstd = constant ? {zero} : {one} / {sqrt}(variance + epsilon);");
+        }
+        else
+        {
+            w.Line($"{c} rstd = {one} / {sqrt}(meanSquare + epsilon);");
         }
         if (spec.SaveStatistics)
         {
             w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
             w.Open("");
-            if (spec.MeanOutput is not null) w.Line("meanOut[row] = shift + offset;");
-            w.Line("rstdOut[row] = rstd;");
+            if (spec.MeanOutput is not null) w.Line("meanOut[row] = (shift + offset) / scale;");
+            w.Line(spec.Centers ? $"rstdOut[row] = constant ? {one} / {sqrt}(Epsilon) : rstd * scale;" : "rstdOut[row] = rstd * scale;");
             w.Close();
         }
         w.Line();
         w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? ", apply the affine" : "")}{(spec.Activation != ActivationKind.None ? ", the activation" : "")}{(spec.ResidualOutput is not null ? ", store h" : "")}. Each element is read and written by the same");
         w.Line($"// thread, so y may be x{(spec.ResidualOutput is not null ? " and residualOut may be residual" : "")}.");
-        string core = spec.Centers ? $"({v} - shift - offset) * rstd" : $"{v} * rstd";
+        string core = spec.Centers ? $"({v} * scale - shift - offset) * rstd" : $"{v} * scale * rstd";
         string gamma = spec.ZeroCenteredGamma ? $"({one} + {load("gamma", "i")})" : load("gamma", "i");
         string expr = spec.Affine switch
         {
@@ -634,6 +674,41 @@ internal static class GpuEmitter
         w.Line("for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)");
         w.Line("    total += partials[k];");
         w.Line("total = WarpSum(total);");
+        w.Line("global::ILGPU.Group.Barrier();");
+        w.Line("return total;");
+        w.Close();
+    }
+
+    /// <summary>The largest |value| of a row (only for rows whose statistics overflowed): NaN propagates.</summary>
+    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        w.Line();
+        w.Line("/// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>");
+        w.Line($"private static bool Finite({c} v) => !{c}.IsNaN(v) && !{c}.IsInfinity(v);");
+        w.Line();
+        w.Line("/// <summary>max(a, b), NaN if either is NaN.</summary>");
+        w.Line($"private static {c} Larger({c} a, {c} b) => a > b || {c}.IsNaN(a) ? a : b;");
+        w.Line();
+        w.Line("/// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>");
+        w.Open($"private static {c} WarpMax({c} value)");
+        w.Line("for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)");
+        w.Line("    value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));");
+        w.Line("return value;");
+        w.Close();
+        if (!groupKernel) return;
+        w.Line();
+        w.Line("/// <summary>The maximum over the group, in every thread (as GroupSum).</summary>");
+        w.Open($"private static {c} GroupMax({c} value, global::ILGPU.ArrayView<{c}> partials)");
+        w.Line("value = WarpMax(value);");
+        w.Line("if (global::ILGPU.Warp.IsFirstLane)");
+        w.Line("    partials[global::ILGPU.Warp.WarpIdx] = value;");
+        w.Line("global::ILGPU.Group.Barrier();");
+        w.Line("int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;");
+        w.Line($"{c} total = partials[0];");
+        w.Line("for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)");
+        w.Line("    total = Larger(total, partials[k]);");
+        w.Line("total = WarpMax(total);");
         w.Line("global::ILGPU.Group.Barrier();");
         w.Line("return total;");
         w.Close();

@@ -254,6 +254,13 @@ internal static class TensorEmitter
             w.Line("/// <summary>The number of channel groups G.</summary>");
             w.Line($"internal const int Groups = {Lit(spec.Groups)};");
         }
+        if (IsColumnKind(spec) && spec.Kind != NormKind.MinMaxScale)
+        {
+            if (constants) w.Line();
+            w.Line("/// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>");
+            w.Line("private const nuint SumBlock = 1024;");
+            constants = true;
+        }
         if (WritesRunning(spec) && !spec.CumulativeAverage)
         {
             w.Line();
@@ -983,38 +990,53 @@ internal static class TensorEmitter
                 ref {T} y0 = ref Unsafe.Add(ref y, p);
                 {VT} count = {V}.Create(({T})rows);
 
-                // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+                // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+                // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+                // length plus the block count instead of the row count (a million samples lose no digits), and the
+                // order depends on the shape only.
                 {VT} k = {V}.LoadUnsafe(ref x0);
-                {VT} s0 = {VT}.Zero, s1 = s0;
-                nuint r = 0;
-                for (; r + 2 <= rows; r += 2)
+                {VT} sum = {VT}.Zero;
+                nuint r;
+                for (nuint start = 0; start < rows; start += SumBlock)
                 {
-                    s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
-                    s1 += {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    {VT} s0 = {VT}.Zero, s1 = s0;
+                    for (r = start; r + 2 <= end; r += 2)
+                    {
+                        s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
+                        s1 += {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                    }
+                    if (r < end)
+                        s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
+                    sum += s0 + s1;
                 }
-                if (r < rows)
-                    s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
-                {VT} m = (s0 + s1) / count;
+                {VT} m = sum / count;
 
-                // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-                {VT} q0 = {VT}.Zero, q1 = q0, c0 = q0, c1 = q0;
-                for (r = 0; r + 2 <= rows; r += 2)
+                // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+                {VT} sumSq = {VT}.Zero, sumDev = sumSq;
+                for (nuint start = 0; start < rows; start += SumBlock)
                 {
-                    {VT} d0 = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
-                    {VT} d1 = {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                    q0 = {V}.MultiplyAddEstimate(d0, d0, q0);
-                    q1 = {V}.MultiplyAddEstimate(d1, d1, q1);
-                    c0 += d0;
-                    c1 += d1;
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    {VT} q0 = {VT}.Zero, q1 = q0, c0 = q0, c1 = q0;
+                    for (r = start; r + 2 <= end; r += 2)
+                    {
+                        {VT} d0 = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
+                        {VT} d1 = {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                        q0 = {V}.MultiplyAddEstimate(d0, d0, q0);
+                        q1 = {V}.MultiplyAddEstimate(d1, d1, q1);
+                        c0 += d0;
+                        c1 += d1;
+                    }
+                    if (r < end)
+                    {
+                        {VT} d = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
+                        q0 = {V}.MultiplyAddEstimate(d, d, q0);
+                        c0 += d;
+                    }
+                    sumSq += q0 + q1;
+                    sumDev += c0 + c1;
                 }
-                if (r < rows)
-                {
-                    {VT} d = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
-                    q0 = {V}.MultiplyAddEstimate(d, d, q0);
-                    c0 += d;
-                }
-                {VT} sumDev = c0 + c1;
-                {VT} variance = {V}.Max((q0 + q1 - sumDev * sumDev / count) / count, {VT}.Zero); // NaN stays NaN
+                {VT} variance = {V}.Max((sumSq - sumDev * sumDev / count) / count, {VT}.Zero); // NaN stays NaN
                 m += sumDev / count;
                 {{rstd}}
 
@@ -1103,16 +1125,30 @@ internal static class TensorEmitter
                 {
                     ref {T} x0 = ref Unsafe.Add(ref x, p);
                     ref {T} y0 = ref Unsafe.Add(ref y, p);
+                    // Sums over blocks of SumBlock rows, then over the blocks, as the vector paths.
                     {T} shift = x0, sum = {ZERO};
-                    for (nuint r = 0; r < rows; r++)
-                        sum += Unsafe.Add(ref x0, r * width) - shift;
+                    for (nuint start = 0; start < rows; start += SumBlock)
+                    {
+                        nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                        {T} block = {ZERO};
+                        for (nuint r = start; r < end; r++)
+                            block += Unsafe.Add(ref x0, r * width) - shift;
+                        sum += block;
+                    }
                     {T} offset = sum / count;
                     {T} sumDev = {ZERO}, sumSq = {ZERO};
-                    for (nuint r = 0; r < rows; r++)
+                    for (nuint start = 0; start < rows; start += SumBlock)
                     {
-                        {T} d = Unsafe.Add(ref x0, r * width) - shift - offset;
-                        sumDev += d;
-                        sumSq += d * d;
+                        nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                        {T} blockDev = {ZERO}, blockSq = {ZERO};
+                        for (nuint r = start; r < end; r++)
+                        {
+                            {T} d = Unsafe.Add(ref x0, r * width) - shift - offset;
+                            blockDev += d;
+                            blockSq += d * d;
+                        }
+                        sumDev += blockDev;
+                        sumSq += blockSq;
                     }
                     {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                     offset += sumDev / count;

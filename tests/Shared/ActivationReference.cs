@@ -6,7 +6,7 @@ namespace NormGen.Testing;
 /// Double-precision references for the activations, written independently of NormGen.Runtime's Activations: the exact
 /// erf (by a series), not the kernels' rational approximation. Shared by the test projects.
 /// </summary>
-public static class ActivationReference
+internal static class ActivationReference
 {
     /// <summary>The exact GELU, ½·x·(1 + erf(x/√2)) (PyTorch's approximate='none').</summary>
     public static double Gelu(double x) => 0.5 * x * (1 + Erf(x / Math.Sqrt(2)));

@@ -41,6 +41,9 @@ namespace NormGen.Tests
     {
         private const float Epsilon = 1E-05f;
 
+        /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
+        private const nuint SumBlock = 1024;
+
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int batch, int channels, int spatial)
         {
@@ -89,38 +92,53 @@ namespace NormGen.Tests
             ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, p);
             global::System.Runtime.Intrinsics.Vector512<float> count = global::System.Runtime.Intrinsics.Vector512.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             global::System.Runtime.Intrinsics.Vector512<float> k = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0);
-            global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            global::System.Runtime.Intrinsics.Vector512<float> sum = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k;
-            global::System.Runtime.Intrinsics.Vector512<float> m = (s0 + s1) / count;
+            global::System.Runtime.Intrinsics.Vector512<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            global::System.Runtime.Intrinsics.Vector512<float> sumSq = global::System.Runtime.Intrinsics.Vector512<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
-                global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
+                    global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            global::System.Runtime.Intrinsics.Vector512<float> sumDev = c0 + c1;
-            global::System.Runtime.Intrinsics.Vector512<float> variance = global::System.Runtime.Intrinsics.Vector512.Max((q0 + q1 - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN stays NaN
+            global::System.Runtime.Intrinsics.Vector512<float> variance = global::System.Runtime.Intrinsics.Vector512.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector512<float> rstd = global::System.Runtime.Intrinsics.Vector512.Create(1f) / global::System.Runtime.Intrinsics.Vector512.Sqrt(variance + global::System.Runtime.Intrinsics.Vector512.Create(Epsilon));
 
@@ -154,38 +172,53 @@ namespace NormGen.Tests
             ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, p);
             global::System.Runtime.Intrinsics.Vector256<float> count = global::System.Runtime.Intrinsics.Vector256.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0);
-            global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            global::System.Runtime.Intrinsics.Vector256<float> sum = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k;
-            global::System.Runtime.Intrinsics.Vector256<float> m = (s0 + s1) / count;
+            global::System.Runtime.Intrinsics.Vector256<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            global::System.Runtime.Intrinsics.Vector256<float> sumSq = global::System.Runtime.Intrinsics.Vector256<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
-                global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
+                    global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            global::System.Runtime.Intrinsics.Vector256<float> sumDev = c0 + c1;
-            global::System.Runtime.Intrinsics.Vector256<float> variance = global::System.Runtime.Intrinsics.Vector256.Max((q0 + q1 - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector256<float>.Zero); // NaN stays NaN
+            global::System.Runtime.Intrinsics.Vector256<float> variance = global::System.Runtime.Intrinsics.Vector256.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector256<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector256<float> rstd = global::System.Runtime.Intrinsics.Vector256.Create(1f) / global::System.Runtime.Intrinsics.Vector256.Sqrt(variance + global::System.Runtime.Intrinsics.Vector256.Create(Epsilon));
 
@@ -219,38 +252,53 @@ namespace NormGen.Tests
             ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, p);
             global::System.Runtime.Intrinsics.Vector128<float> count = global::System.Runtime.Intrinsics.Vector128.Create((float)rows);
 
-            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators.
+            // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
+            // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
+            // length plus the block count instead of the row count (a million samples lose no digits), and the
+            // order depends on the shape only.
             global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0);
-            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0;
-            nuint r = 0;
-            for (; r + 2 <= rows; r += 2)
+            global::System.Runtime.Intrinsics.Vector128<float> sum = global::System.Runtime.Intrinsics.Vector128<float>.Zero;
+            nuint r;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k;
+                    s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k;
+                }
+                if (r < end)
+                    s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k;
+                sum += s0 + s1;
             }
-            if (r < rows)
-                s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k;
-            global::System.Runtime.Intrinsics.Vector128<float> m = (s0 + s1) / count;
+            global::System.Runtime.Intrinsics.Vector128<float> m = sum / count;
 
-            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows.
-            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = 0; r + 2 <= rows; r += 2)
+            // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+            global::System.Runtime.Intrinsics.Vector128<float> sumSq = global::System.Runtime.Intrinsics.Vector128<float>.Zero, sumDev = sumSq;
+            for (nuint start = 0; start < rows; start += SumBlock)
             {
-                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
-                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, q1);
-                c0 += d0;
-                c1 += d1;
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, c0 = q0, c1 = q0;
+                for (r = start; r + 2 <= end; r += 2)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
+                    global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, q0);
+                    q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, q1);
+                    c0 += d0;
+                    c1 += d1;
+                }
+                if (r < end)
+                {
+                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
+                    q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
+                    c0 += d;
+                }
+                sumSq += q0 + q1;
+                sumDev += c0 + c1;
             }
-            if (r < rows)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, r * stride) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            global::System.Runtime.Intrinsics.Vector128<float> sumDev = c0 + c1;
-            global::System.Runtime.Intrinsics.Vector128<float> variance = global::System.Runtime.Intrinsics.Vector128.Max((q0 + q1 - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector128<float>.Zero); // NaN stays NaN
+            global::System.Runtime.Intrinsics.Vector128<float> variance = global::System.Runtime.Intrinsics.Vector128.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector128<float>.Zero); // NaN stays NaN
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector128<float> rstd = global::System.Runtime.Intrinsics.Vector128.Create(1f) / global::System.Runtime.Intrinsics.Vector128.Sqrt(variance + global::System.Runtime.Intrinsics.Vector128.Create(Epsilon));
 
@@ -270,16 +318,30 @@ namespace NormGen.Tests
             {
                 ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, p);
                 ref float y0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, p);
+                // Sums over blocks of SumBlock rows, then over the blocks, as the vector paths.
                 float shift = x0, sum = 0f;
-                for (nuint r = 0; r < rows; r++)
-                    sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                for (nuint start = 0; start < rows; start += SumBlock)
+                {
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    float block = 0f;
+                    for (nuint r = start; r < end; r++)
+                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                    sum += block;
+                }
                 float offset = sum / count;
                 float sumDev = 0f, sumSq = 0f;
-                for (nuint r = 0; r < rows; r++)
+                for (nuint start = 0; start < rows; start += SumBlock)
                 {
-                    float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
-                    sumDev += d;
-                    sumSq += d * d;
+                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                    float blockDev = 0f, blockSq = 0f;
+                    for (nuint r = start; r < end; r++)
+                    {
+                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
+                        blockDev += d;
+                        blockSq += d * d;
+                    }
+                    sumDev += blockDev;
+                    sumSq += blockSq;
                 }
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
                 offset += sumDev / count;

@@ -12,7 +12,7 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = (x − μ) / √(σ² + ε) · γ + β, with ε = 1E-05, μ the row's mean and σ² its biased variance (PyTorch <c>layer_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β.</para>
+        /// <para>Statistics: deviations from a shift (the mean of the row's first vector) summed and squared in one pass, kept only when the shift is within about σ/2 of the mean (the variance then loses under half a bit); otherwise an exact corrected two-pass over the row, still in cache (Chan, Golub &amp; LeVeque). x − μ is formed as (x − shift) minus a small correction. Never E[x²] − μ²: rows with a large mean lose no precision and a constant row gives exactly β. A finite row whose squares or sums overflow is redone on x·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
@@ -164,6 +164,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -266,6 +272,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -368,6 +380,12 @@ namespace Grid
                 offset = sumDev * InverseRowLength;
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
             // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
@@ -421,9 +439,52 @@ namespace Grid
             }
             double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, ref gamma, ref beta, ref y, (nuint)n))
+            {
+                return;
+            }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
+        }
+
+        /// <summary>
+        /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
+        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
+        /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
+        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static bool HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
+        {
+            double max = 0;
+            for (nuint i = 0; i < n; i++)
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
+            if (!double.IsFinite(max) || max == 0)
+                return false;
+            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
+            double epsilon = (double)Epsilon * scale * scale;
+            double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
+            for (nuint i = 0; i < n; i++)
+                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - shift;
+            double mean = shift + sum / n;
+            double sumDev = 0, sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean;
+                sumDev += d;
+                sumSq += d * d;
+            }
+            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
+            mean += sumDev / n;
+            // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
+            bool constant = variance + epsilon == 0;
+            double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
+            for (nuint i = 0; i < n; i++)
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
+            return true;
         }
     }
 }

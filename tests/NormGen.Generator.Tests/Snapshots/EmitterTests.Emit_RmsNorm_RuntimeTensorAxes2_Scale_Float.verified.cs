@@ -12,7 +12,7 @@ namespace Grid
         /// <remarks>
         /// <para>Computes, for each row: y = x / √(mean(x²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale. A finite row whose squares overflow is redone on x·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
@@ -126,6 +126,12 @@ namespace Grid
                 q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -202,6 +208,12 @@ namespace Grid
                 q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -278,6 +290,12 @@ namespace Grid
                 q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v, v, q1);
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            {
+                return;
+            }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
             // Pass 2: scale.
@@ -327,9 +345,43 @@ namespace Grid
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
+            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
+            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
+            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            {
+                return;
+            }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+        }
+
+        /// <summary>
+        /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
+        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
+        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
+        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// </summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        {
+            double max = 0;
+            for (nuint i = 0; i < n; i++)
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
+            if (!double.IsFinite(max) || max == 0)
+                return false;
+            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
+            double epsilon = (double)Epsilon * scale * scale;
+            double sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double v = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale;
+                sumSq += v * v;
+            }
+            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
+            for (nuint i = 0; i < n; i++)
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+            return true;
         }
     }
 }
