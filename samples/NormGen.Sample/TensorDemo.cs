@@ -117,9 +117,19 @@ public static class TensorDemo
         }
         Console.WriteLine();
 
-        // BIASFREE-DEMO: Restormer's BiasFree_LayerNorm, [ChannelLayerNorm(BiasFree = true)] (TensorKernels.cs has the matching
-        // spot): y = x / sqrt(var + 1e-5) * weight with the variance around the mean but the mean NOT subtracted, so each
-        // pixel keeps its mean / σ and comes out with variance ≈ 1. A table like the one above (mean after = mean before / σ,
-        // var after ≈ 1) goes here when the option exists.
+        // Restormer's BiasFree_LayerNorm: the variance is taken around the mean, but the mean is NOT subtracted, so every
+        // pixel keeps mean / σ and comes out with variance ≈ 1 (the variance of x/σ is σ²/(σ² + ε)).
+        Kernels.ChannelLayerNormBiasFree(new ReadOnlyTensorSpan<float>(x, shape), Data.Filled(c, 1f), new TensorSpan<float>(y, shape));
+        Console.WriteLine($"Restormer's BiasFree_LayerNorm ([ChannelLayerNorm(BiasFree = true)]) on the same tensor: x / sqrt(var + 1e-5) * weight,");
+        Console.WriteLine("the variance around the mean but the mean not subtracted: mean after = mean before / sigma, variance after = 1; weight = 1.");
+        Console.WriteLine($"  {"pixel",5}  {"mean before",12} {"var before",12}   {"mean after",10} {"mean/sigma",10} {"var after",10}");
+        for (int p = 0; p < hw; p++)
+        {
+            var before = Data.PixelMeanVariance(x, c, hw, p);
+            var after = Data.PixelMeanVariance(y, c, hw, p);
+            double expected = before.Mean / Math.Sqrt(before.Variance + 1e-5);
+            Console.WriteLine($"  {$"({p / 3},{p % 3})",5}  {Num(before.Mean),12} {Num(before.Variance),12}   {Fixed(after.Mean),10} {Fixed(expected),10} {Fixed(after.Variance),10}");
+        }
+        Console.WriteLine();
     }
 }

@@ -27,9 +27,9 @@ public static partial class Kernels
     [ChannelLayerNorm]
     public static partial void ChannelLayerNormWithBias(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, TensorSpan<float> y);
 
-    // BIASFREE-KERNEL: Restormer's BiasFree_LayerNorm (x / sqrt(var + eps) * weight, the mean not subtracted) goes here
-    // as [ChannelLayerNorm(BiasFree = true)] with (ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y)
-    // once the attribute has that option; TensorDemo.ChannelLayerNorms has the matching spot.
+    /// <summary>Restormer's BiasFree_LayerNorm: x / √(var + ε) · weight over the channels at every pixel, the mean not subtracted.</summary>
+    [ChannelLayerNorm(BiasFree = true)]
+    public static partial void ChannelLayerNormBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
 
     /// <summary>Min-max scaling of each column of a (samples, features) table to [0, 1].</summary>
     [MinMaxScale]
