@@ -17,15 +17,18 @@ internal static class BackwardEmitter
         var w = new SourceWriter();
         EmitFileHeader(w);
         OpenUserType(w, spec);
-        EmitDocumentation(w, spec);
+        Documentation.Write(w, spec, EmitDocumentation);
         w.Line(Generated);
         string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
-        w.Open($"{spec.Modifiers} void {spec.MethodName}({parameters})");
+        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
         EmitBody(w, spec);
         w.Close();
         CloseUserType(w, spec);
-        return w.ToString();
+        return GlobalNames.Qualify(w.ToString());
     }
+
+    /// <summary>A parameter's name as a string literal for the guards (not nameof, which a user member named nameof would capture).</summary>
+    private static string Nm(string identifier) => Str(identifier.TrimStart('@'));
 
     private static string Name(KernelSpec spec, ParamRole role) => spec.Parameter(role) is { } p ? Id(p.Name) : "default";
 
@@ -54,13 +57,13 @@ internal static class BackwardEmitter
         {
             string dyFlat = Unique("dyFlat"), xFlat = Unique("xFlat"), dxFlat = Unique("dxFlat");
             if (spec.HasStaticShape)
-                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, nameof({x}));");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
-            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, nameof({x}));");
-            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
-            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
-            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, nameof({dx}));");
+                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {Nm(x)});");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
+            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {Nm(x)});");
+            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
+            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
+            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {Nm(dx)});");
             (dy, x, dx) = (dyFlat, xFlat, dxFlat);
         }
         else
@@ -72,12 +75,12 @@ internal static class BackwardEmitter
             else
             {
                 string n = Id(spec.RowLengthParameter!.Name);
-                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException(nameof({n}), {n}, \"The row length must be positive.\");");
+                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException({Nm(n)}, {n}, \"The row length must be positive.\");");
                 w.Line($"int {rowLength} = {n};");
             }
-            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, nameof({x}));");
-            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, nameof({dy}), \"one per element of {spec.Input.Name}\");");
-            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, nameof({dx}), \"one per element of {spec.Input.Name}\");");
+            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {Nm(x)});");
+            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {Nm(dy)}, \"one per element of {spec.Input.Name}\");");
+            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {Nm(dx)}, \"one per element of {spec.Input.Name}\");");
         }
         foreach (ParameterSpec p in spec.Parameters)
         {
@@ -88,7 +91,7 @@ internal static class BackwardEmitter
                 _ => "",
             };
             if (what.Length > 0)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, nameof({Id(p.Name)}), \"{(what == rows ? "one per row" : "one per normalized element")}\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, {Nm(Id(p.Name))}, \"{(what == rows ? "one per row" : "one per normalized element")}\");");
         }
 
         // 2. Overlaps.
@@ -112,42 +115,46 @@ internal static class BackwardEmitter
         string batch = unique("batch"), channels = unique("channels"), spatial = unique("spatial");
         string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
         string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
-        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
-        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
-        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, nameof({x}), out int {batch}, out int {channels}, out int {spatial});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
+        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, {Nm(x)}, out int {batch}, out int {channels}, out int {spatial});");
         if (spec.Kind == NormKind.GroupNorm)
-            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, nameof({x}));");
-        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
-        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
-        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, nameof({dx}));");
+            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, {Nm(x)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
+        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {Nm(dx)});");
         string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", _ => $"{batch} * {channels}" };
         string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", _ => "one per (sample, channel)" };
         foreach (ParameterSpec p in spec.Parameters)
         {
             if (p.Role is ParamRole.Mean or ParamRole.Rstd)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, nameof({Id(p.Name)}), \"{blockText}\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Nm(Id(p.Name))}, \"{blockText}\");");
             else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, nameof({Id(p.Name)}), \"one per channel\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, {Nm(Id(p.Name))}, \"one per channel\");");
         }
         EmitOverlapChecks(w, spec, dyFlat, xFlat, dxFlat);
         w.Line($"global::NormGen.ChannelBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
                $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, {groups});");
     }
 
-    /// <summary>dx may be dy or x itself (each element is read before it is written); no output may share memory with another.</summary>
+    /// <summary>
+    /// The aliasing checks of the one table every emitter renders (<see cref="OverlapCheck"/>): dx may be dy or x itself
+    /// (each element is read before it is written); no output shares memory with another output or with the saved
+    /// statistics, γ or anything else it does not replace element by element.
+    /// </summary>
     private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx)
     {
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({dy}, {dx}, nameof({Name(spec, ParamRole.OutputGradient)}), nameof({Name(spec, ParamRole.InputGradient)}));");
-        w.Line($"global::NormGen.NormGuard.NoPartialOverlap({x}, {dx}, nameof({Name(spec, ParamRole.Input)}), nameof({Name(spec, ParamRole.InputGradient)}));");
-        var outputs = new List<(string Local, string Param)> { (dx, Name(spec, ParamRole.InputGradient)) };
-        foreach (ParamRole role in new[] { ParamRole.GammaGradient, ParamRole.BetaGradient })
+        string Local(ParamRole role) => role switch
         {
-            if (spec.Parameter(role) is null) continue;
-            string name = Name(spec, role);
-            foreach (var other in outputs)
-                w.Line($"global::NormGen.NormGuard.NoOverlap({other.Local}, {name}, nameof({other.Param}), nameof({name}));");
-            outputs.Add((name, name));
-        }
+            ParamRole.OutputGradient => dy,
+            ParamRole.Input => x,
+            ParamRole.InputGradient => dx,
+            _ => Id(spec.Parameter(role)!.Name),
+        };
+        string Read(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span
+            ? $"(global::System.ReadOnlySpan<{Element(spec.Parameter(role)!.Element)}>){Local(role)}"
+            : Local(role);
+        CpuEmitter.EmitOverlapChecks(w, spec, Read, Local);
     }
 
     private static string Element(ElementKind e) => e == ElementKind.Half ? "global::System.Half" : ElementName(e);

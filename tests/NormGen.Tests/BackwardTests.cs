@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Xunit;
 using Xunit.Abstractions;
 using static NormGen.Tests.BackwardReference;
@@ -287,6 +288,10 @@ public class BackwardTests(ITestOutputHelper output)
         Check("dbeta", (dx, dg, db) => Grad.LnBackward(dy, x, mean, rstd, g, dx.AsSpan(1), dg.AsSpan(1), db));
         Check("dbeta", (dx, dg, db) => Grad.LnBackward(dy, x, mean, rstd, g, dx.AsSpan(1), dg.AsSpan(1), dx.AsSpan(5, n)));
         Check("dx", (dx, dg, db) => Grad.LnBackward(dx.AsSpan(0, rows * n), x, mean, rstd, g, dx.AsSpan(1), dg.AsSpan(1), db.AsSpan(1)));
+        // Outputs that share memory with an input they do not replace element by element (issue 7, item 12).
+        Check("dgamma", (dx, dg, db) => Grad.LnBackward(dy, x, mean, rstd, g, dx.AsSpan(1), MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(g), n), db.AsSpan(1)));
+        Check("dx", (dx, dg, db) => Grad.LnBackward(dy, x, mean, rstd, dx.AsSpan(1, n), dx.AsSpan(1), dg.AsSpan(1), db.AsSpan(1)));
+        Check("dbeta", (dx, dg, db) => Grad.LnBackward(dy, x, db.AsSpan(1, rows), rstd, g, dx.AsSpan(1), dg.AsSpan(1), db.AsSpan(1)));
         Check("rowLength", (dx, dg, db) => Grad.LnBackwardDyn(dy, x, 0, mean, rstd, dx.AsSpan(1)));
         Check("x", (dx, dg, db) => Grad.LnBackwardDyn(dy, x, 7, mean, rstd, dx.AsSpan(1)));
     }

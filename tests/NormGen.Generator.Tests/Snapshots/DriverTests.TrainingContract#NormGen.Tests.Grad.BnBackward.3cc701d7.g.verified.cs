@@ -19,22 +19,35 @@ namespace NormGen.Tests
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void BnBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> dy, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> saveMean, global::System.ReadOnlySpan<float> saveRstd, global::System.ReadOnlySpan<float> gamma, global::System.Numerics.Tensors.TensorSpan<float> dx, global::System.Span<float> dgamma, global::System.Span<float> dbeta)
         {
-            global::NormGen.NormGuard.SameShape(x.Lengths, dy.Lengths, nameof(x), nameof(dy));
-            global::NormGen.NormGuard.SameShape(x.Lengths, dx.Lengths, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.ChannelLayout(x.Lengths, nameof(x), out int batch, out int channels, out int spatial);
-            global::System.ReadOnlySpan<float> dyFlat = global::NormGen.NormGuard.Dense(dy, nameof(dy));
-            global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, nameof(x));
-            global::System.Span<float> dxFlat = global::NormGen.NormGuard.Dense(dx, nameof(dx));
-            global::NormGen.NormGuard.Length(saveMean.Length, channels, nameof(saveMean), "one per channel");
-            global::NormGen.NormGuard.Length(saveRstd.Length, channels, nameof(saveRstd), "one per channel");
-            global::NormGen.NormGuard.Length(gamma.Length, channels, nameof(gamma), "one per channel");
-            global::NormGen.NormGuard.Length(dgamma.Length, channels, nameof(dgamma), "one per channel");
-            global::NormGen.NormGuard.Length(dbeta.Length, channels, nameof(dbeta), "one per channel");
-            global::NormGen.NormGuard.NoPartialOverlap(dyFlat, dxFlat, nameof(dy), nameof(dx));
-            global::NormGen.NormGuard.NoPartialOverlap(xFlat, dxFlat, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.NoOverlap(dxFlat, dgamma, nameof(dx), nameof(dgamma));
-            global::NormGen.NormGuard.NoOverlap(dxFlat, dbeta, nameof(dx), nameof(dbeta));
-            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, nameof(dgamma), nameof(dbeta));
+            global::NormGen.NormGuard.SameShape(x.Lengths, dy.Lengths, "x", "dy");
+            global::NormGen.NormGuard.SameShape(x.Lengths, dx.Lengths, "x", "dx");
+            global::NormGen.NormGuard.ChannelLayout(x.Lengths, "x", out int batch, out int channels, out int spatial);
+            global::System.ReadOnlySpan<float> dyFlat = global::NormGen.NormGuard.Dense(dy, "dy");
+            global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, "x");
+            global::System.Span<float> dxFlat = global::NormGen.NormGuard.Dense(dx, "dx");
+            global::NormGen.NormGuard.Length(saveMean.Length, channels, "saveMean", "one per channel");
+            global::NormGen.NormGuard.Length(saveRstd.Length, channels, "saveRstd", "one per channel");
+            global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
+            global::NormGen.NormGuard.Length(dgamma.Length, channels, "dgamma", "one per channel");
+            global::NormGen.NormGuard.Length(dbeta.Length, channels, "dbeta", "one per channel");
+            global::NormGen.NormGuard.NoPartialOverlap(dyFlat, dxFlat, "dy", "dx");
+            global::NormGen.NormGuard.NoPartialOverlap(xFlat, dxFlat, "x", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveMean, dxFlat, "saveMean", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveRstd, dxFlat, "saveRstd", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dxFlat, "gamma", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(dyFlat, dgamma, "dy", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, dgamma, "x", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveMean, dgamma, "saveMean", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveRstd, dgamma, "saveRstd", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
+            global::NormGen.NormGuard.NoOverlap(dxFlat, dgamma, "dx", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(dyFlat, dbeta, "dy", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, dbeta, "x", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveMean, dbeta, "saveMean", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(saveRstd, dbeta, "saveRstd", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dxFlat, dbeta, "dx", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
             global::NormGen.ChannelBackward.Run(dyFlat, xFlat, saveMean, saveRstd, gamma, dxFlat, dgamma, dbeta, batch, channels, spatial, 0);
         }
     }

@@ -19,23 +19,36 @@ namespace NormGen.Tests
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void GnBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> dy, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> mean, global::System.ReadOnlySpan<float> rstd, global::System.ReadOnlySpan<float> gamma, global::System.Numerics.Tensors.TensorSpan<float> dx, global::System.Span<float> dgamma, global::System.Span<float> dbeta)
         {
-            global::NormGen.NormGuard.SameShape(x.Lengths, dy.Lengths, nameof(x), nameof(dy));
-            global::NormGen.NormGuard.SameShape(x.Lengths, dx.Lengths, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.ChannelLayout(x.Lengths, nameof(x), out int batch, out int channels, out int spatial);
-            global::NormGen.NormGuard.ChannelsDivisible(channels, 32, nameof(x));
-            global::System.ReadOnlySpan<float> dyFlat = global::NormGen.NormGuard.Dense(dy, nameof(dy));
-            global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, nameof(x));
-            global::System.Span<float> dxFlat = global::NormGen.NormGuard.Dense(dx, nameof(dx));
-            global::NormGen.NormGuard.Length(mean.Length, batch * 32, nameof(mean), "one per (sample, group)");
-            global::NormGen.NormGuard.Length(rstd.Length, batch * 32, nameof(rstd), "one per (sample, group)");
-            global::NormGen.NormGuard.Length(gamma.Length, channels, nameof(gamma), "one per channel");
-            global::NormGen.NormGuard.Length(dgamma.Length, channels, nameof(dgamma), "one per channel");
-            global::NormGen.NormGuard.Length(dbeta.Length, channels, nameof(dbeta), "one per channel");
-            global::NormGen.NormGuard.NoPartialOverlap(dyFlat, dxFlat, nameof(dy), nameof(dx));
-            global::NormGen.NormGuard.NoPartialOverlap(xFlat, dxFlat, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.NoOverlap(dxFlat, dgamma, nameof(dx), nameof(dgamma));
-            global::NormGen.NormGuard.NoOverlap(dxFlat, dbeta, nameof(dx), nameof(dbeta));
-            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, nameof(dgamma), nameof(dbeta));
+            global::NormGen.NormGuard.SameShape(x.Lengths, dy.Lengths, "x", "dy");
+            global::NormGen.NormGuard.SameShape(x.Lengths, dx.Lengths, "x", "dx");
+            global::NormGen.NormGuard.ChannelLayout(x.Lengths, "x", out int batch, out int channels, out int spatial);
+            global::NormGen.NormGuard.ChannelsDivisible(channels, 32, "x");
+            global::System.ReadOnlySpan<float> dyFlat = global::NormGen.NormGuard.Dense(dy, "dy");
+            global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, "x");
+            global::System.Span<float> dxFlat = global::NormGen.NormGuard.Dense(dx, "dx");
+            global::NormGen.NormGuard.Length(mean.Length, batch * 32, "mean", "one per (sample, group)");
+            global::NormGen.NormGuard.Length(rstd.Length, batch * 32, "rstd", "one per (sample, group)");
+            global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
+            global::NormGen.NormGuard.Length(dgamma.Length, channels, "dgamma", "one per channel");
+            global::NormGen.NormGuard.Length(dbeta.Length, channels, "dbeta", "one per channel");
+            global::NormGen.NormGuard.NoPartialOverlap(dyFlat, dxFlat, "dy", "dx");
+            global::NormGen.NormGuard.NoPartialOverlap(xFlat, dxFlat, "x", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dxFlat, "mean", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dxFlat, "rstd", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dxFlat, "gamma", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(dyFlat, dgamma, "dy", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, dgamma, "x", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
+            global::NormGen.NormGuard.NoOverlap(dxFlat, dgamma, "dx", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(dyFlat, dbeta, "dy", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(xFlat, dbeta, "x", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dxFlat, dbeta, "dx", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
             global::NormGen.ChannelBackward.Run(dyFlat, xFlat, mean, rstd, gamma, dxFlat, dgamma, dbeta, batch, channels, spatial, 32);
         }
     }

@@ -20,19 +20,32 @@ namespace NormGen.Tests
         public static partial void LnBackwardDouble(global::System.ReadOnlySpan<double> dy, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> mean, global::System.ReadOnlySpan<double> rstd, global::System.ReadOnlySpan<double> gamma, global::System.Span<double> dx, global::System.Span<double> dgamma, global::System.Span<double> dbeta)
         {
             const int rowLength = 1000;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(dy.Length, x.Length, nameof(dy), "one per element of x");
-            global::NormGen.NormGuard.Length(dx.Length, x.Length, nameof(dx), "one per element of x");
-            global::NormGen.NormGuard.Length(mean.Length, rows, nameof(mean), "one per row");
-            global::NormGen.NormGuard.Length(rstd.Length, rows, nameof(rstd), "one per row");
-            global::NormGen.NormGuard.Length(gamma.Length, rowLength, nameof(gamma), "one per normalized element");
-            global::NormGen.NormGuard.Length(dgamma.Length, rowLength, nameof(dgamma), "one per normalized element");
-            global::NormGen.NormGuard.Length(dbeta.Length, rowLength, nameof(dbeta), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
-            global::NormGen.NormGuard.NoPartialOverlap(x, dx, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.NoOverlap(dx, dgamma, nameof(dx), nameof(dgamma));
-            global::NormGen.NormGuard.NoOverlap(dx, dbeta, nameof(dx), nameof(dbeta));
-            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, nameof(dgamma), nameof(dbeta));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(dy.Length, x.Length, "dy", "one per element of x");
+            global::NormGen.NormGuard.Length(dx.Length, x.Length, "dx", "one per element of x");
+            global::NormGen.NormGuard.Length(mean.Length, rows, "mean", "one per row");
+            global::NormGen.NormGuard.Length(rstd.Length, rows, "rstd", "one per row");
+            global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
+            global::NormGen.NormGuard.Length(dgamma.Length, rowLength, "dgamma", "one per normalized element");
+            global::NormGen.NormGuard.Length(dbeta.Length, rowLength, "dbeta", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, "dy", "dx");
+            global::NormGen.NormGuard.NoPartialOverlap(x, dx, "x", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dx, "mean", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dx, "rstd", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dx, "gamma", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(dy, dgamma, "dy", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(x, dgamma, "x", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
+            global::NormGen.NormGuard.NoOverlap(dx, dgamma, "dx", "dgamma");
+            global::NormGen.NormGuard.NoOverlapWithInput(dy, dbeta, "dy", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(x, dbeta, "x", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
+            global::NormGen.NormGuard.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dx, dbeta, "dx", "dbeta");
+            global::NormGen.NormGuard.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
             global::NormGen.RowBackward.Run(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rowLength, global::NormGen.RowBackwardFlags.Centered);
         }
     }

@@ -18,15 +18,17 @@ namespace NormGen.Tests
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void LnBackwardDyn(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> x, int rowLength, global::System.ReadOnlySpan<float> mean, global::System.ReadOnlySpan<float> rstd, global::System.Span<float> dx)
         {
-            if (rowLength <= 0) throw new global::System.ArgumentOutOfRangeException(nameof(rowLength), rowLength, "The row length must be positive.");
+            if (rowLength <= 0) throw new global::System.ArgumentOutOfRangeException("rowLength", rowLength, "The row length must be positive.");
             int rowLength_ = rowLength;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, nameof(x));
-            global::NormGen.NormGuard.Length(dy.Length, x.Length, nameof(dy), "one per element of x");
-            global::NormGen.NormGuard.Length(dx.Length, x.Length, nameof(dx), "one per element of x");
-            global::NormGen.NormGuard.Length(mean.Length, rows, nameof(mean), "one per row");
-            global::NormGen.NormGuard.Length(rstd.Length, rows, nameof(rstd), "one per row");
-            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
-            global::NormGen.NormGuard.NoPartialOverlap(x, dx, nameof(x), nameof(dx));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength_, "x");
+            global::NormGen.NormGuard.Length(dy.Length, x.Length, "dy", "one per element of x");
+            global::NormGen.NormGuard.Length(dx.Length, x.Length, "dx", "one per element of x");
+            global::NormGen.NormGuard.Length(mean.Length, rows, "mean", "one per row");
+            global::NormGen.NormGuard.Length(rstd.Length, rows, "rstd", "one per row");
+            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, "dy", "dx");
+            global::NormGen.NormGuard.NoPartialOverlap(x, dx, "x", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(mean, dx, "mean", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dx, "rstd", "dx");
             global::NormGen.RowBackward.Run(dy, x, mean, rstd, default, dx, default, default, rowLength_, global::NormGen.RowBackwardFlags.Centered);
         }
     }

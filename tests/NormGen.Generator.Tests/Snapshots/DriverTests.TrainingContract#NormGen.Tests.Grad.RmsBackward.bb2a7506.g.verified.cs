@@ -20,15 +20,21 @@ namespace NormGen.Tests
         public static partial void RmsBackward(global::System.ReadOnlySpan<float> dy, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> rstd, global::System.ReadOnlySpan<float> weight, global::System.Span<float> dx, global::System.Span<float> dweight)
         {
             const int rowLength = 4096;
-            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, nameof(x));
-            global::NormGen.NormGuard.Length(dy.Length, x.Length, nameof(dy), "one per element of x");
-            global::NormGen.NormGuard.Length(dx.Length, x.Length, nameof(dx), "one per element of x");
-            global::NormGen.NormGuard.Length(rstd.Length, rows, nameof(rstd), "one per row");
-            global::NormGen.NormGuard.Length(weight.Length, rowLength, nameof(weight), "one per normalized element");
-            global::NormGen.NormGuard.Length(dweight.Length, rowLength, nameof(dweight), "one per normalized element");
-            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
-            global::NormGen.NormGuard.NoPartialOverlap(x, dx, nameof(x), nameof(dx));
-            global::NormGen.NormGuard.NoOverlap(dx, dweight, nameof(dx), nameof(dweight));
+            int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
+            global::NormGen.NormGuard.Length(dy.Length, x.Length, "dy", "one per element of x");
+            global::NormGen.NormGuard.Length(dx.Length, x.Length, "dx", "one per element of x");
+            global::NormGen.NormGuard.Length(rstd.Length, rows, "rstd", "one per row");
+            global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
+            global::NormGen.NormGuard.Length(dweight.Length, rowLength, "dweight", "one per normalized element");
+            global::NormGen.NormGuard.NoPartialOverlap(dy, dx, "dy", "dx");
+            global::NormGen.NormGuard.NoPartialOverlap(x, dx, "x", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dx, "rstd", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, dx, "weight", "dx");
+            global::NormGen.NormGuard.NoOverlapWithInput(dy, dweight, "dy", "dweight");
+            global::NormGen.NormGuard.NoOverlapWithInput(x, dweight, "x", "dweight");
+            global::NormGen.NormGuard.NoOverlapWithInput(rstd, dweight, "rstd", "dweight");
+            global::NormGen.NormGuard.NoOverlapWithInput(weight, dweight, "weight", "dweight");
+            global::NormGen.NormGuard.NoOverlap(dx, dweight, "dx", "dweight");
             global::NormGen.RowBackward.Run(dy, x, default, rstd, weight, dx, dweight, default, rowLength, global::NormGen.RowBackwardFlags.None);
         }
     }
