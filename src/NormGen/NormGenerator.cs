@@ -71,10 +71,15 @@ public sealed partial class NormGenerator : IIncrementalGenerator
         // When the compilation references ILGPU, also write the GPU overloads and kernels.
         GpuEmitter.Register(context, specs);
 
-        // Report the diagnostics.
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        // Report the diagnostics at locations in the compilation's own trees, so `#pragma warning disable NG00xx` applies
+        // (the compiler ignores pragmas for a location rebuilt from a path). Only declarations with a diagnostic meet the
+        // compilation, at this last step, and they re-report only when their diagnostics or their tree change.
+        IncrementalValuesProvider<LocatedDiagnostics> located = diagnostics
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, _) => LocatedDiagnostics.Locate(pair.Left, pair.Right));
+        context.RegisterSourceOutput(located, static (spc, item) =>
         {
-            foreach (DiagnosticInfo d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+            foreach (DiagnosticInfo d in item.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(item.Tree));
         });
     }
 }

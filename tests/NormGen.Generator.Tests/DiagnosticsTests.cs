@@ -313,6 +313,39 @@ public class DiagnosticsTests(ITestOutputHelper output)
         Assert.Equal(expectedIds, string.Join(" ", errors));
     }
 
+    /// <summary>
+    /// <c>#pragma warning disable NG0022</c> around a declaration silences its warning, as docs/diagnostics.md says, and
+    /// only there: the same declaration outside the pragma still reports. The diagnostic's location lies in the
+    /// compilation's own tree (an external location rebuilt from the path would make the compiler ignore the pragma).
+    /// </summary>
+    [Fact]
+    public void PragmaWarningDisableSuppressesAWarning()
+    {
+        const string snippet = """
+            public partial class K
+            {
+            #pragma warning disable NG0022 // no GPU kernel for InstanceNorm yet: the CPU kernel is enough here
+                [InstanceNorm] static partial void Quiet(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+            #pragma warning restore NG0022
+                [InstanceNorm] static partial void Loud(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+            }
+            """;
+        var compilation = Harness.Compile(("Snippet.cs", Preamble + snippet), ("IlgpuStub.cs", "namespace ILGPU.Runtime { public abstract class Accelerator { } }"));
+        var run = Harness.Run(compilation);
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+
+        // RunGeneratorsAndUpdateCompilation's diagnostics (what csc prints) and the run result agree: the compiler applies
+        // the pragma by marking the diagnostic suppressed (csc and the IDE do not show a suppressed diagnostic).
+        foreach (var reported in new[] { run.DriverDiagnostics, run.Result.Diagnostics })
+        {
+            Diagnostic shown = Assert.Single(reported, d => d.Id == "NG0022" && !d.IsSuppressed);
+            Assert.Contains("'Loud'", shown.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Diagnostic quiet = Assert.Single(reported, d => d.Id == "NG0022" && d.IsSuppressed);
+            Assert.Contains("'Quiet'", quiet.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.All(reported, d => Assert.Same(compilation.SyntaxTrees.Single(t => t.FilePath == "Snippet.cs"), d.Location.SourceTree));
+        }
+    }
+
     /// <summary>Valid declarations in variant generic interfaces compile: the generated part repeats the variance (CS1067).</summary>
     [Theory]
     [InlineData("out")]
