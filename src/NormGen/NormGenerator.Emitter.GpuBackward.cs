@@ -402,7 +402,7 @@ internal static partial class GpuEmitter
         w.Line($"long start = (long)row * {n};");
         if (spec.Centers) w.Line($"{c} mu = mean[row];");
         w.Line($"{c} r = rstd[row];");
-        w.Line($"{c} sg = {zero}, sx = {zero};");
+        w.Line(spec.Centers ? $"{c} sg = {zero}, sx = {zero};" : $"{c} sx = {zero};");
         w.Open(loop);
         w.Line($"{c} g = {g};");
         if (spec.Centers) w.Line("sg += g;");
@@ -438,7 +438,7 @@ internal static partial class GpuEmitter
         w.Line($"int column = (int)(cell - (long)block * {n});");
         w.Line("int firstRow = block * BlockRows;");
         w.Line("int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;");
-        w.Line($"{c} pg = {zero}, pb = {zero};");
+        w.Line(betaGrad ? $"{c} pg = {zero}, pb = {zero};" : $"{c} pg = {zero};");
         w.Open("for (int row = firstRow; row < lastRow; row++)");
         w.Line($"long index = (long)row * {n} + column;");
         w.Line($"{c} d = {LoadValue(spec, "dy", "index")};");
