@@ -23,7 +23,7 @@ namespace NormGen.Generator;
 /// h = α·x + residual (+ bias) formed in registers in every pass; zero-centred γ; the epilogue activation (arithmetic
 /// only, so every ILGPU backend compiles it); saved mean/rstd; float ↔ Half output.
 /// </remarks>
-internal static class GpuEmitter
+internal static partial class GpuEmitter
 {
     /// <summary>Must equal <c>NormGen.NormGpu.WarpPerRowMaxLength</c> in the runtime.</summary>
     internal const int WarpPerRowMaxLength = 1024;
@@ -61,7 +61,7 @@ internal static class GpuEmitter
     /// </summary>
     internal static string? Supports(KernelSpec spec)
     {
-        if (spec.Backward) return "backward kernels have no GPU variant yet";
+        if (spec.Backward) return BackwardGap(spec);
         if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
         return spec.Kind == NormKind.BatchNorm
             ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"
@@ -84,6 +84,7 @@ internal static class GpuEmitter
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS1591 // the user's declaration carries the public documentation");
         w.Line();
+        if (spec.Backward) return EmitBackward(w, spec);
         CpuEmitter.OpenUserType(w, spec);
         if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
         else EmitOverloads(w, spec);

@@ -198,6 +198,66 @@ public sealed class GeneratorTests
         Assert.Contains("Alpha * x[start + i] + residual[start + i]", deep, StringComparison.Ordinal);
     }
 
+    private const string BackwardSource = """
+        using System;
+        using System.Numerics.Tensors;
+        using NormGen;
+
+        namespace Sample.Gpu;
+
+        public static partial class Grad
+        {
+            [LayerNorm(768, Backward = true)]
+            public static partial void LnBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+            [RmsNorm(4096, Backward = true)]
+            public static partial void RmsBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, Span<float> dx, Span<float> dweight);
+
+            [LayerNorm(Affine = Affine.None, Backward = true)]
+            public static partial void LnBackwardDyn(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx);
+
+            [LayerNorm(1000, Backward = true)]
+            public static partial void LnBackwardDouble(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gamma, Span<double> dx, Span<double> dgamma, Span<double> dbeta);
+
+            [RmsNorm(Backward = true, ZeroCenteredGamma = true)]
+            internal static partial void HalfRms(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> @in, int n, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> weight, Span<Half> dx, Span<float> dweight);
+
+            [LayerNorm(Axes = 1, Backward = true)]
+            public static partial void TensorBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+            [BatchNorm(Training = true, Backward = true)]
+            public static partial void BnBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+        }
+        """;
+
+    /// <summary>Flat-span row backward declarations get compilable GPU overloads; tensor-span and channel backward report NG0022.</summary>
+    [Fact]
+    public void RowBackwardGetsCompilableGpuOverloadsAndTheRestReportNG0022()
+    {
+        var (driver, output, diagnostics) = Run(Compile(withIlgpu: true, BackwardSource));
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        string[] messages = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.Id + ": " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(2, messages.Length);
+        Assert.StartsWith("NG0022: The project references ILGPU, but no GPU overload of 'TensorBackward' is generated: tensor-span backward kernels have no GPU variant yet", messages[0]);
+        Assert.StartsWith("NG0022: The project references ILGPU, but no GPU overload of 'BnBackward' is generated: [BatchNorm(Backward = true)] has no GPU kernel yet", messages[1]);
+        string[] gpuHints = result.GeneratedSources.Select(s => s.HintName).Where(h => h.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(5, gpuHints.Length);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)).Select(d => d.Id + ": " + d.GetMessage()));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        INamedTypeSymbol grad = output.GetTypeByMetadataName("Sample.Gpu.Grad")!;
+        string Signature(string method) => string.Join(", ", grad.GetMembers(method).OfType<IMethodSymbol>()
+            .Single(m => m.Parameters[0].Type.Name == "AcceleratorStream").Parameters.Select(p => p.Type.ToDisplayString() + " " + p.Name));
+        Assert.Equal("ILGPU.Runtime.AcceleratorStream stream, ILGPU.ArrayView<float> dy, ILGPU.ArrayView<float> x, ILGPU.ArrayView<float> mean, ILGPU.ArrayView<float> rstd, ILGPU.ArrayView<float> gamma, ILGPU.ArrayView<float> dx, ILGPU.ArrayView<float> dgamma, ILGPU.ArrayView<float> dbeta",
+            Signature("LnBackward"));
+        Assert.Equal("ILGPU.Runtime.AcceleratorStream stream, ILGPU.ArrayView<System.Half> dy, ILGPU.ArrayView<System.Half> in, int n, ILGPU.ArrayView<float> rstd, ILGPU.ArrayView<System.Half> weight, ILGPU.ArrayView<System.Half> dx, ILGPU.ArrayView<float> dweight",
+            Signature("HalfRms"));
+        // No atomics: the gradients come from block partials and a fixed-order combine.
+        string ln = result.GeneratedSources.Single(s => s.HintName.StartsWith("Sample.Gpu.Grad.LnBackward.", StringComparison.Ordinal) && s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.DoesNotContain("Atomic", ln, StringComparison.Ordinal);
+        Assert.Contains("private const int BlockRows = global::NormGen.RowBackward.BlockRows;", ln, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void OutputIsDeterministic()
     {
