@@ -36,6 +36,21 @@ public sealed class ChannelLayerNormAttribute : NormalizationAttribute
     /// weight of C elements. <see cref="Affine"/> must then be left unset (or <see cref="Affine.Scale"/>).
     /// </summary>
     public bool BiasFree { get; set; }
+
+    /// <summary>
+    /// Also writes the mean and 1/√(σ² + ε) (biased σ²) of every (sample, position) for the backward pass: the method
+    /// takes <c>Span saveMean</c> and <c>Span saveRstd</c> after y, N × spatial each, sample-major. Both variants save
+    /// both (the BiasFree backward needs the mean too: σ² is taken around it). They are float for float and Half
+    /// inputs, double for double inputs.
+    /// </summary>
+    public bool SaveStatistics { get; set; }
+
+    /// <summary>
+    /// Declares the backward pass instead of the forward: <c>(dy, x, saveMean, saveRstd, gamma, dx, dgamma, dbeta)</c>
+    /// (BiasFree: <c>(dy, x, saveMean, saveRstd, weight, dx, dweight)</c>) with dy, x, dx tensor spans; see the
+    /// README's "Training (backward)" section.
+    /// </summary>
+    public bool Backward { get; set; }
 }
 
 /// <summary>

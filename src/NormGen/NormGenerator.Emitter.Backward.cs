@@ -115,6 +115,7 @@ internal static class BackwardEmitter
         string batch = unique("batch"), channels = unique("channels"), spatial = unique("spatial");
         string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
         string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
+        bool channelLayerNorm = spec.Kind == NormKind.ChannelLayerNorm;
         w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
         w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
         w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, {Nm(x)}, out int {batch}, out int {channels}, out int {spatial});");
@@ -123,8 +124,8 @@ internal static class BackwardEmitter
         w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
         w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
         w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {Nm(dx)});");
-        string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", _ => $"{batch} * {channels}" };
-        string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", _ => "one per (sample, channel)" };
+        string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", NormKind.ChannelLayerNorm => $"{batch} * {spatial}", _ => $"{batch} * {channels}" };
+        string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", NormKind.ChannelLayerNorm => "one per (sample, position)", _ => "one per (sample, channel)" };
         foreach (ParameterSpec p in spec.Parameters)
         {
             if (p.Role is ParamRole.Mean or ParamRole.Rstd)
@@ -133,8 +134,12 @@ internal static class BackwardEmitter
                 w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, {Nm(Id(p.Name))}, \"one per channel\");");
         }
         EmitOverlapChecks(w, spec, dyFlat, xFlat, dxFlat);
-        w.Line($"global::NormGen.ChannelBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
-               $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, {groups});");
+        if (channelLayerNorm)
+            w.Line($"global::NormGen.ChannelLayerNormBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
+                   $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, biasFree: {(spec.BiasFree ? "true" : "false")});");
+        else
+            w.Line($"global::NormGen.ChannelBackward.Run({dyFlat}, {xFlat}, {Name(spec, ParamRole.Mean)}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dxFlat}, " +
+                   $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {batch}, {channels}, {spatial}, {groups});");
     }
 
     /// <summary>
@@ -183,6 +188,7 @@ internal static class BackwardEmitter
             NormKind.BatchNorm => "batch normalization in training (batch statistics)",
             NormKind.GroupNorm => "group normalization",
             NormKind.InstanceNorm => "instance normalization",
+            NormKind.ChannelLayerNorm => spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization",
             _ => "layer normalization",
         };
         string block = spec.Kind switch
@@ -190,15 +196,18 @@ internal static class BackwardEmitter
             NormKind.BatchNorm => "channel (over the batch and spatial axes)",
             NormKind.GroupNorm => "(sample, group)",
             NormKind.InstanceNorm => "(sample, channel)",
+            NormKind.ChannelLayerNorm => "(sample, position) over the C channels",
             _ => "row",
         };
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string gammaC = rows ? "γ" : "γ[c]";
         string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
-        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
+        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))"
+            : spec.BiasFree ? "with x̃ = x·rstd (the mean not subtracted, as in the forward), dx = rstd·(g − x̂·mean(g·x̃))"
+            : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
         string over = rows ? "over all rows" : "per channel over (N, *)";
         var grads = new List<string>();
-        if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·x̂");
+        if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·{(spec.BiasFree ? "x̃" : "x̂")}");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
         string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
         string dy = Ref(spec, ParamRole.OutputGradient), x = Ref(spec, ParamRole.Input), dx = Ref(spec, ParamRole.InputGradient);
@@ -210,13 +219,15 @@ internal static class BackwardEmitter
         w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with the forward's saved {stats}, {gamma}, {dxText} over the {block} into {dx}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
         string lengths = rows
             ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
-            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {block}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
+            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
         w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
-        if (grads.Count > 0)
+        if (grads.Count > 0 && spec.Kind == NormKind.ChannelLayerNorm)
+            w.Line("/// <para>Deterministic: runs on the calling thread in a fixed order; each (sample, channel) row's sums are added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
+        else if (grads.Count > 0)
             w.Line(rows
                 ? "/// <para>Deterministic: rows are cut into fixed blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>"
                 : "/// <para>Deterministic: each (sample, channel) segment's sums are computed once, in a fixed order, and added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
-        w.Line($"/// <para>Arithmetic: {(spec.Element == ElementKind.Half ? "Half widened to float, float sums and float dγ/dβ, dx rounded once to Half" : spec.Element == ElementKind.Double ? "double" : "float")}; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads.</para>");
+        w.Line($"/// <para>Arithmetic: {(spec.Element == ElementKind.Half ? "Half widened to float, float sums and float dγ/dβ, dx rounded once to Half" : spec.Element == ElementKind.Double ? "double" : "float")}; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. {(spec.Kind == NormKind.ChannelLayerNorm ? "Runs on the calling thread." : "Large inputs are spread over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads.")}</para>");
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
     }

@@ -126,8 +126,8 @@ internal static class TensorEmitter
                     w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
                     break;
                 case ParamRole.Mean or ParamRole.Rstd: // saved statistics: one per channel (BatchNorm), per (sample, group) (GroupNorm), per (sample, channel) (InstanceNorm)
-                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", _ => $"{dims[0]} * {dims[1]}" };
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, nameof({p.Name}), \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : "one per (sample, channel)")}\");");
+                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", NormKind.ChannelLayerNorm => $"{dims[0]} * {dims[2]}", _ => $"{dims[0]} * {dims[1]}" };
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Str(p.Name)}, \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : spec.Kind == NormKind.ChannelLayerNorm ? "one per (sample, position)" : "one per (sample, channel)")}\");");
                     break;
             }
         }
@@ -579,10 +579,15 @@ internal static class TensorEmitter
                 w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
                 if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
                 if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
+                if (spec.SaveStatistics)
+                {
+                    w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
+                    w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
+                }
                 w.Line("nint sampleLength = (nint)channels * spatial;");
                 w.Line("// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
                 w.Line("for (int n = 0; n < batch; n++)");
-                w.Line($"    Columns(ref Unsafe.Add(ref x0, n * sampleLength), ref Unsafe.Add(ref y0, n * sampleLength), (nuint)channels, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")});");
+                w.Line($"    Columns(ref Unsafe.Add(ref x0, n * sampleLength), ref Unsafe.Add(ref y0, n * sampleLength), (nuint)channels, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, n * spatial), ref Unsafe.Add(ref saveRstd0, n * spatial)" : "")});");
                 break;
 
             default:
@@ -939,10 +944,10 @@ internal static class TensorEmitter
     // ---- columns
 
     private static string ColumnParams(KernelSpec spec) =>
-        (spec.Gamma is not null ? ", ref {T} gamma" : "") + (spec.Beta is not null ? ", ref {T} beta" : "");
+        (spec.Gamma is not null ? ", ref {T} gamma" : "") + (spec.Beta is not null ? ", ref {T} beta" : "") + (spec.SaveStatistics ? ", ref {T} saveMean, ref {T} saveRstd" : "");
 
     private static string ColumnArgs(KernelSpec spec) =>
-        (spec.Gamma is not null ? ", ref gamma" : "") + (spec.Beta is not null ? ", ref beta" : "");
+        (spec.Gamma is not null ? ", ref gamma" : "") + (spec.Beta is not null ? ", ref beta" : "") + (spec.SaveStatistics ? ", ref saveMean, ref saveRstd" : "");
 
     private static VectorBody ColumnsVector(KernelSpec spec) => (t, v) =>
     {
@@ -1038,7 +1043,7 @@ internal static class TensorEmitter
                 }
                 {VT} variance = {V}.Max((sumSq - sumDev * sumDev / count) / count, {VT}.Zero); // NaN stays NaN
                 m += sumDev / count;
-                {{rstd}}
+                {{rstd}}{{(spec.SaveStatistics ? "\n\n    // Saved for the backward pass: the mean and rstd of each column (sample, position).\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, k + m, {V}.LoadUnsafe(ref saveMean, p)), ref saveMean, p);\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, rstd, {V}.LoadUnsafe(ref saveRstd, p)), ref saveRstd, p);" : "")}}
 
                 // Pass 3: normalize; rows are read before they are written, so y may be x.
                 for (r = 0; r < rows; r++)
@@ -1152,7 +1157,7 @@ internal static class TensorEmitter
                     }
                     {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                     offset += sumDev / count;
-                    {{rstd}}
+                    {{rstd}}{{(spec.SaveStatistics ? "\n        Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass\n        Unsafe.Add(ref saveRstd, p) = rstd;" : "")}}
                     for (nuint r = 0; r < rows; r++)
                         Unsafe.Add(ref y0, r * width) = {{output}};
                 }

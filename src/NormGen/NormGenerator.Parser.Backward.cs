@@ -69,8 +69,8 @@ public sealed partial class NormGenerator
                 diagnostics.Add(Diag(NormGenDiagnostics.BackwardNotSupported, location, what, why));
                 o.Ok = false;
             }
-            if (kind is not (NormKind.LayerNorm or NormKind.RmsNorm or NormKind.BatchNorm or NormKind.GroupNorm or NormKind.InstanceNorm))
-                NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm] and [InstanceNorm] so far");
+            if (kind is not (NormKind.LayerNorm or NormKind.RmsNorm or NormKind.BatchNorm or NormKind.GroupNorm or NormKind.InstanceNorm or NormKind.ChannelLayerNorm))
+                NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
             else if (kind == NormKind.BatchNorm && !o.Training)
                 NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
             else if (o.Residual || o.ResidualBias)
@@ -141,6 +141,7 @@ public sealed partial class NormGenerator
                 NormKind.BatchNorm => "the saved mean and rstd (one per channel)",
                 NormKind.GroupNorm => "the saved mean and rstd (one per (sample, group))",
                 NormKind.InstanceNorm => "the saved mean and rstd (one per (sample, channel))",
+                NormKind.ChannelLayerNorm => "the saved mean and rstd (one per (sample, position))",
                 _ => "the saved mean and rstd (one per row)",
             };
             string shape = o.Shape.Count > 0 ? " and a compile-time shape (no int row length)" : "";

@@ -377,7 +377,7 @@ public sealed partial class NormGenerator
             if (o.SaveStatistics && !IsRowKind(kind) && !SavesBlockStatistics(kind, o))
                 Invalid("SaveStatistics = true", kind == NormKind.BatchNorm
                     ? "evaluation uses the running statistics and has nothing to save: set Training = true"
-                    : "only the row kinds, BatchNorm training, GroupNorm and InstanceNorm save statistics: remove it");
+                    : "only the row kinds, BatchNorm training, GroupNorm, InstanceNorm and ChannelLayerNorm save statistics: remove it");
             if (kind == NormKind.GroupNorm && o.Groups < 1)
                 Invalid("Groups = " + o.Groups.ToString(CultureInfo.InvariantCulture), "at least one group is needed, e.g. [GroupNorm(32)]");
 
@@ -423,7 +423,7 @@ public sealed partial class NormGenerator
 
         /// <summary>Tensor kinds whose forward can save mean and rstd per statistics block (channel; (sample, group); (sample, channel)).</summary>
         private static bool SavesBlockStatistics(NormKind kind, Options o) =>
-            kind is NormKind.GroupNorm or NormKind.InstanceNorm || (kind == NormKind.BatchNorm && o.Training);
+            kind is NormKind.GroupNorm or NormKind.InstanceNorm or NormKind.ChannelLayerNorm || (kind == NormKind.BatchNorm && o.Training);
 
         private static bool HasEpsilon(NormKind kind) => kind is not (NormKind.MinMaxScale or NormKind.Standardize);
 

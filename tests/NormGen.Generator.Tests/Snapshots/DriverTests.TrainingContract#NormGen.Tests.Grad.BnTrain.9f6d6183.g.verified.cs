@@ -29,8 +29,8 @@ namespace NormGen.Tests
             global::NormGen.NormGuard.Length(beta.Length, channels, "beta", "one per channel");
             global::NormGen.NormGuard.Length(runningMean.Length, channels, "runningMean", "one per channel");
             global::NormGen.NormGuard.Length(runningVar.Length, channels, "runningVar", "one per channel");
-            global::NormGen.NormGuard.Length(saveMean.Length, channels, nameof(saveMean), "one per channel");
-            global::NormGen.NormGuard.Length(saveRstd.Length, channels, nameof(saveRstd), "one per channel");
+            global::NormGen.NormGuard.Length(saveMean.Length, channels, "saveMean", "one per channel");
+            global::NormGen.NormGuard.Length(saveRstd.Length, channels, "saveRstd", "one per channel");
             global::NormGen.NormGuard.NoOverlapWithInput(xFlat, runningMean, "x", "runningMean");
             global::NormGen.NormGuard.NoOverlapWithInput(gamma, runningMean, "gamma", "runningMean");
             global::NormGen.NormGuard.NoOverlapWithInput(beta, runningMean, "beta", "runningMean");

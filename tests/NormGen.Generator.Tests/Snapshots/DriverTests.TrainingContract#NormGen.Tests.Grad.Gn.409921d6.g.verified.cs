@@ -26,8 +26,8 @@ namespace NormGen.Tests
             global::System.Span<float> yFlat = global::NormGen.NormGuard.Dense(y, "y");
             global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
             global::NormGen.NormGuard.Length(beta.Length, channels, "beta", "one per channel");
-            global::NormGen.NormGuard.Length(mean.Length, batch * __NormGen_Gn_409921d6.Groups, nameof(mean), "one per (sample, group)");
-            global::NormGen.NormGuard.Length(rstd.Length, batch * __NormGen_Gn_409921d6.Groups, nameof(rstd), "one per (sample, group)");
+            global::NormGen.NormGuard.Length(mean.Length, batch * __NormGen_Gn_409921d6.Groups, "mean", "one per (sample, group)");
+            global::NormGen.NormGuard.Length(rstd.Length, batch * __NormGen_Gn_409921d6.Groups, "rstd", "one per (sample, group)");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
             global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
             global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
