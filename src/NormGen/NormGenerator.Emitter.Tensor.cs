@@ -296,8 +296,17 @@ internal static class TensorEmitter
             EmitPrimitive(w, t, "SumShifted", "ref {T} x, nuint n, {T} shift", "ref x, n, shift", "n", SumShiftedScalar, SumShiftedVector, returns: true);
             EmitPrimitive(w, t, "SumDeviations", "ref {T} x, nuint n, {T} shift, {T} offset, out {T} sumDev, out {T} sumSq", "ref x, n, shift, offset, out sumDev, out sumSq", "n", SumDeviationsScalar, SumDeviationsVector);
             EmitPrimitive(w, t, "Apply", "ref {T} x, ref {T} y, nuint n, {T} shift, {T} offset, {T} a, {T} b", "ref x, ref y, n, shift, offset, a, b", "n", ApplyScalar, ApplyVector);
+            w.Line();
+            w.Block(t.Fill(HugeBlock));
         }
         if (IsColumnKind(spec)) EmitTail(w, t);
+        if (IsColumnKind(spec) && spec.Kind != NormKind.MinMaxScale)
+        {
+            w.Line();
+            w.Block(t.Fill(HugeBlock.Substring(0, HugeBlock.IndexOf("/// <summary>y = (x·scale", System.StringComparison.Ordinal)).TrimEnd()));
+            w.Line();
+            w.Block(HugeColumn(spec, t));
+        }
         w.Close();
     }
 
@@ -499,6 +508,16 @@ internal static class TensorEmitter
                             sumSq += sq;
                         }
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                        if (!{T}.IsFinite(variance) && HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                        {
+                            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
+                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
+                            for (int n = 0; n < batch; n++)
+                                HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                            continue;
+                        }
                         offset += sumDev / count;
                         {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[c] = shift + offset; // saved for the backward pass\n    saveRstd[c] = rstd;" : "")}}
 
@@ -559,6 +578,18 @@ internal static class TensorEmitter
                         // Pass 2: corrected two-pass variance (biased).
                         SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                        if (!{T}.IsFinite(variance) && HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                        {
+                            // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
+                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[block] = ({T})(hm / hs);\n    saveRstd[block] = ({T})(hr * hs);" : "")}}
+                            for (int j = 0; j < perGroup; j++)
+                            {
+                                int c = g * perGroup + j;
+                                nint o = start + (nint)j * spatial;
+                                HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                            }
+                            continue;
+                        }
                         offset += sumDev / count;
                         {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[block] = shift + offset; // saved for the backward pass\n    saveRstd[block] = rstd;" : "")}}
 
@@ -650,9 +681,26 @@ internal static class TensorEmitter
                     }
 
                     // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
+                    double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
                     for (int c = 0; c < channels; c++)
                     {
                         {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
+                        if (!{T}.IsFinite(variance) && HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                        {
+                            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ; pass 3 writes
+                            // its outputs through d with a = 1, b = 0.
+                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{saveWrites.Replace("shift[c] + offset[c]", "({T})(hm / hs)").Replace("= rstd;", "= ({T})(hr * hs);")}}
+                            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                            huge ??= new double[4 * channels];
+                            huge[4 * c] = hs;
+                            huge[4 * c + 1] = hm;
+                            huge[4 * c + 2] = hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}};
+                            huge[4 * c + 3] = {{(spec.Beta is not null ? "beta[c]" : "0d")}};
+                            sumSq[c] = {ONE};
+                            sumDev[c] = {ZERO};
+                            continue;
+                        }
                         offset[c] += sumDev[c] / count;
                         {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{saveWrites}}
                         runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift[c] + offset[c]);
@@ -666,6 +714,10 @@ internal static class TensorEmitter
                     {
                         TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
                         TensorPrimitives.Subtract(d, offset, d);
+                        if (huge is not null)
+                            for (int c = 0; c < channels; c++)
+                                if (huge[4 * c] != 0d)
+                                    d[c] = ({T})(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
                         TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
                     }
                 }
@@ -675,6 +727,83 @@ internal static class TensorEmitter
                 }
             }
             """));
+    }
+
+    /// <summary>
+    /// The fallback for a finite block whose squared deviations overflow the compute type (values near its maximum, or
+    /// a spike whose square does): statistics and output in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|, so nothing overflows, with
+    /// ε·2⁻²ᵏ. The kernels call it once per block whose variance is not finite, so the common path costs one test.
+    /// The block is <c>blocks</c> runs of <c>length</c> contiguous elements, <c>blockStride</c> apart.
+    /// </summary>
+    private const string HugeBlock = """
+        /// <summary>
+        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
+        /// deviations overflow {T}; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
+        /// </summary>
+        private static bool HugeStatistics(ref {T} x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        {
+            double max = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref x, b * blockStride + i)));
+            scale = mean = variance = 0d;
+            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
+            scale = Math.ScaleB(1d, -Math.ILogB(max) - 1);
+            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    sum += (double)Unsafe.Add(ref x, b * blockStride + i) * scale;
+            mean = sum / count;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                {
+                    double d = (double)Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
+                    sumSq += d * d;
+                }
+            variance = sumSq / count;
+            return true;
+        }
+
+        /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
+        private static void HugeApply(ref {T} x, ref {T} y, nint length, double scale, double mean, double a, double b)
+        {
+            for (nint i = 0; i < length; i++)
+                Unsafe.Add(ref y, i) = ({T})(((double)Unsafe.Add(ref x, i) * scale - mean) * a + b);
+        }
+        """;
+
+    /// <summary>The column kinds' huge-value fallback: one column (rows, stride apart) normalized in double on x·2⁻ᵏ.</summary>
+    private static string HugeColumn(KernelSpec spec, Template t)
+    {
+        string rstd = spec.Kind == NormKind.Standardize
+            ? "double rstd = variance == 0d ? 0d : 1d / Math.Sqrt(variance);"
+            : "double rstd = 1d / Math.Sqrt(variance + (double)Epsilon * scale * scale);";
+        string core = "((double)Unsafe.Add(ref x, r * stride) * scale - mean) * rstd";
+        string output = spec.Kind == NormKind.Standardize ? core : spec.Affine switch
+        {
+            AffineMode.None => core,
+            AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
+            _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
+        };
+        if (spec.BiasFree) output = "(double)Unsafe.Add(ref x, r * stride) * scale * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
+        return t.Fill($$"""
+            /// <summary>
+            /// One column (rows, stride apart) whose squared deviations overflow {T}, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
+            /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
+            /// </summary>
+            private static void HugeColumn(ref {T} x, ref {T} y, nuint rows, nuint stride{{t.Fill(ColumnParams(spec))}})
+            {
+                if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
+                {
+                    for (nuint r = 0; r < rows; r++)
+                        Unsafe.Add(ref y, r * stride) = {T}.NaN;
+                    return;
+                }
+                {{rstd}}
+                for (nuint r = 0; r < rows; r++)
+                    Unsafe.Add(ref y, r * stride) = ({T})({{output}});
+            }
+            """);
     }
 
     // ---------------------------------------------------------------- templates
@@ -1042,6 +1171,15 @@ internal static class TensorEmitter
                     sumDev += c0 + c1;
                 }
                 {VT} variance = {V}.Max((sumSq - sumDev * sumDev / count) / count, {VT}.Zero); // NaN stays NaN
+                if (!{V}.EqualsAll(variance - variance, {VT}.Zero))
+                {
+                    // A column's variance is not finite (its squares overflow {T}, or it holds NaN/±∞): this chunk's new
+                    // columns one at a time, in double.
+                    for (int l = 0; l < {L}; l++)
+                        if ({V}.GetElement(keep, l) != {ZERO}) // the lanes this chunk stores
+                            HugeColumn(ref Unsafe.Add(ref x0, l), ref Unsafe.Add(ref y0, l), rows, stride{{ColumnArgs(spec)}});
+                    return;
+                }
                 m += sumDev / count;
                 {{rstd}}{{(spec.SaveStatistics ? "\n\n    // Saved for the backward pass: the mean and rstd of each column (sample, position).\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, k + m, {V}.LoadUnsafe(ref saveMean, p)), ref saveMean, p);\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, rstd, {V}.LoadUnsafe(ref saveRstd, p)), ref saveRstd, p);" : "")}}
 
@@ -1156,6 +1294,11 @@ internal static class TensorEmitter
                         sumSq += blockSq;
                     }
                     {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                    if (!{T}.IsFinite(variance))
+                    {
+                        HugeColumn(ref x0, ref y0, rows, width{{ColumnArgs(spec)}}); // squares overflow {T}: in double
+                        continue;
+                    }
                     offset += sumDev / count;
                     {{rstd}}{{(spec.SaveStatistics ? "\n        Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass\n        Unsafe.Add(ref saveRstd, p) = rstd;" : "")}}
                     for (nuint r = 0; r < rows; r++)

@@ -96,6 +96,16 @@ namespace NormGen.Tests
                     sumSq += sq;
                 }
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                if (!float.IsFinite(variance) && HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                {
+                    // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ.
+                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    for (int n = 0; n < batch; n++)
+                        HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                    runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                    runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                    continue;
+                }
                 offset += sumDev / count;
                 float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -147,9 +157,26 @@ namespace NormGen.Tests
                 }
 
                 // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
+                double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
                 for (int c = 0; c < channels; c++)
                 {
                     float variance = global::System.Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, 0f); // NaN stays NaN
+                    if (!float.IsFinite(variance) && HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ; pass 3 writes
+                        // its outputs through d with a = 1, b = 0.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                        runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                        huge ??= new double[4 * channels];
+                        huge[4 * c] = hs;
+                        huge[4 * c + 1] = hm;
+                        huge[4 * c + 2] = hr * gamma[c];
+                        huge[4 * c + 3] = beta[c];
+                        sumSq[c] = 1f;
+                        sumDev[c] = 0f;
+                        continue;
+                    }
                     offset[c] += sumDev[c] / count;
                     float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
                     runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift[c] + offset[c]);
@@ -163,6 +190,10 @@ namespace NormGen.Tests
                 {
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(d, offset, d);
+                    if (huge is not null)
+                        for (int c = 0; c < channels; c++)
+                            if (huge[4 * c] != 0d)
+                                d[c] = (float)(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
                     global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
                 }
             }
@@ -479,6 +510,41 @@ namespace NormGen.Tests
         {
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift - offset) * a + b;
+        }
+
+        /// <summary>
+        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
+        /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
+        /// </summary>
+        private static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        {
+            double max = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i)));
+            scale = mean = variance = 0d;
+            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
+            scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max) - 1);
+            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    sum += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale;
+            mean = sum / count;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                {
+                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
+                    sumSq += d * d;
+                }
+            variance = sumSq / count;
+            return true;
+        }
+
+        /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
+        private static void HugeApply(ref float x, ref float y, nint length, double scale, double mean, double a, double b)
+        {
+            for (nint i = 0; i < length; i++)
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * scale - mean) * a + b);
         }
     }
 }

@@ -142,6 +142,15 @@ namespace NormGen.Tests
                 sumDev += c0 + c1;
             }
             global::System.Runtime.Intrinsics.Vector512<float> variance = global::System.Runtime.Intrinsics.Vector512.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN stays NaN
+            if (!global::System.Runtime.Intrinsics.Vector512.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector512<float>.Zero))
+            {
+                // A column's variance is not finite (its squares overflow float, or it holds NaN/±∞): this chunk's new
+                // columns one at a time, in double.
+                for (int l = 0; l < 16; l++)
+                    if (global::System.Runtime.Intrinsics.Vector512.GetElement(keep, l) != 0f) // the lanes this chunk stores
+                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta);
+                return;
+            }
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector512<float> rstd = global::System.Runtime.Intrinsics.Vector512.Create(1f) / global::System.Runtime.Intrinsics.Vector512.Sqrt(variance + global::System.Runtime.Intrinsics.Vector512.Create(Epsilon));
 
@@ -222,6 +231,15 @@ namespace NormGen.Tests
                 sumDev += c0 + c1;
             }
             global::System.Runtime.Intrinsics.Vector256<float> variance = global::System.Runtime.Intrinsics.Vector256.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector256<float>.Zero); // NaN stays NaN
+            if (!global::System.Runtime.Intrinsics.Vector256.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector256<float>.Zero))
+            {
+                // A column's variance is not finite (its squares overflow float, or it holds NaN/±∞): this chunk's new
+                // columns one at a time, in double.
+                for (int l = 0; l < 8; l++)
+                    if (global::System.Runtime.Intrinsics.Vector256.GetElement(keep, l) != 0f) // the lanes this chunk stores
+                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta);
+                return;
+            }
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector256<float> rstd = global::System.Runtime.Intrinsics.Vector256.Create(1f) / global::System.Runtime.Intrinsics.Vector256.Sqrt(variance + global::System.Runtime.Intrinsics.Vector256.Create(Epsilon));
 
@@ -302,6 +320,15 @@ namespace NormGen.Tests
                 sumDev += c0 + c1;
             }
             global::System.Runtime.Intrinsics.Vector128<float> variance = global::System.Runtime.Intrinsics.Vector128.Max((sumSq - sumDev * sumDev / count) / count, global::System.Runtime.Intrinsics.Vector128<float>.Zero); // NaN stays NaN
+            if (!global::System.Runtime.Intrinsics.Vector128.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector128<float>.Zero))
+            {
+                // A column's variance is not finite (its squares overflow float, or it holds NaN/±∞): this chunk's new
+                // columns one at a time, in double.
+                for (int l = 0; l < 4; l++)
+                    if (global::System.Runtime.Intrinsics.Vector128.GetElement(keep, l) != 0f) // the lanes this chunk stores
+                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta);
+                return;
+            }
             m += sumDev / count;
             global::System.Runtime.Intrinsics.Vector128<float> rstd = global::System.Runtime.Intrinsics.Vector128.Create(1f) / global::System.Runtime.Intrinsics.Vector128.Sqrt(variance + global::System.Runtime.Intrinsics.Vector128.Create(Epsilon));
 
@@ -347,6 +374,11 @@ namespace NormGen.Tests
                     sumSq += blockSq;
                 }
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                if (!float.IsFinite(variance))
+                {
+                    HugeColumn(ref x0, ref y0, rows, width, ref gamma, ref beta); // squares overflow float: in double
+                    continue;
+                }
                 offset += sumDev / count;
                 float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
                 for (nuint r = 0; r < rows; r++)
@@ -368,5 +400,50 @@ namespace NormGen.Tests
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static global::System.Runtime.Intrinsics.Vector128<float> Tail128(nuint remaining) =>
             global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((4 - (int)remaining))));
+
+        /// <summary>
+        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
+        /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
+        /// </summary>
+        private static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        {
+            double max = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i)));
+            scale = mean = variance = 0d;
+            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
+            scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max) - 1);
+            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    sum += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale;
+            mean = sum / count;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                {
+                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
+                    sumSq += d * d;
+                }
+            variance = sumSq / count;
+            return true;
+        }
+
+        /// <summary>
+        /// One column (rows, stride apart) whose squared deviations overflow float, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
+        /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
+        /// </summary>
+        private static void HugeColumn(ref float x, ref float y, nuint rows, nuint stride, ref float gamma, ref float beta)
+        {
+            if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
+            {
+                for (nuint r = 0; r < rows; r++)
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride) = float.NaN;
+                return;
+            }
+            double rstd = 1d / global::System.Math.Sqrt(variance + (double)Epsilon * scale * scale);
+            for (nuint r = 0; r < rows; r++)
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride) = (float)(((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride) * scale - mean) * rstd * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, r));
+        }
     }
 }

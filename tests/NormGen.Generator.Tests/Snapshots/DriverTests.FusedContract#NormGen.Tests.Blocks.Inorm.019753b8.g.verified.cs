@@ -89,6 +89,18 @@ namespace NormGen.Tests
                 // Pass 2: corrected two-pass variance (biased).
                 SumDeviations(ref xg, groupLength, shift, offset, out float sumDev, out float sumSq);
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                if (!float.IsFinite(variance) && HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                {
+                    // Finite values whose squares overflow float: this block in double on x·2⁻ᵏ.
+                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    for (int j = 0; j < perGroup; j++)
+                    {
+                        int c = g * perGroup + j;
+                        nint o = start + (nint)j * spatial;
+                        HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr, 0d);
+                    }
+                    continue;
+                }
                 offset += sumDev / count;
                 float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -409,6 +421,41 @@ namespace NormGen.Tests
         {
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift - offset) * a + b;
+        }
+
+        /// <summary>
+        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
+        /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
+        /// </summary>
+        private static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        {
+            double max = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i)));
+            scale = mean = variance = 0d;
+            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
+            scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max) - 1);
+            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                    sum += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale;
+            mean = sum / count;
+            for (nint b = 0; b < blocks; b++)
+                for (nint i = 0; i < length; i++)
+                {
+                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
+                    sumSq += d * d;
+                }
+            variance = sumSq / count;
+            return true;
+        }
+
+        /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
+        private static void HugeApply(ref float x, ref float y, nint length, double scale, double mean, double a, double b)
+        {
+            for (nint i = 0; i < length; i++)
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * scale - mean) * a + b);
         }
     }
 }
