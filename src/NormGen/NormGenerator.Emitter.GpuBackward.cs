@@ -447,7 +447,7 @@ internal static partial class GpuEmitter
         w.Line($"pg += d * ({Xhat(spec, "index")});");
         if (betaGrad) w.Line("pb += d;");
         w.Close();
-        w.Line($"partials[(long)block * {gradCount} * {n} + column] = pg;");
+        w.Line(betaGrad ? $"partials[(long)block * 2 * {n} + column] = pg;" : $"partials[(long)block * {n} + column] = pg;");
         if (betaGrad) w.Line($"partials[((long)block * 2 + 1) * {n} + column] = pb;");
         w.Close();
         w.Close();
@@ -470,7 +470,7 @@ internal static partial class GpuEmitter
         w.Line("int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;");
         w.Line($"{c} s = {zero};");
         w.Line("for (int block = chunk; block < end; block++)");
-        w.Line($"    s += partials[((long)block * {gradCount} + which) * rowLength + column];");
+        w.Line(gradCount == "1" ? "    s += partials[(long)block * rowLength + column];" : $"    s += partials[((long)block * {gradCount} + which) * rowLength + column];");
         w.Line("total += s;");
         w.Close();
         w.Line("output[column] = total;");

@@ -43,7 +43,7 @@ public static partial class BackwardGpuKernels
 /// place, and with bad lengths rejected before anything is enqueued.
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class BackwardGpuTests(CpuAcceleratorFixture fixture)
+public sealed class BackwardGpuTests(CpuAcceleratorFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly Accelerator accelerator = fixture.Accelerator;
 
@@ -190,6 +190,9 @@ public sealed class BackwardGpuTests(CpuAcceleratorFixture fixture)
         double terms = 0;
         for (int i = 0; i < xD.Length; i++)
             terms = Math.Max(terms, rstdD[i / n] * Math.Abs(dyD[i] * (c.Gamma ? (c.ZeroCentered ? 1 + gammaD[i % n] : gammaD[i % n]) : 1)));
+        output.WriteLine($"dx vs reference {RelativeError(eDx, W(dx), terms):E2}, vs CPU {RelativeError(W(cpuDx), W(dx), terms):E2}" +
+            (c.Gamma ? $"; dγ vs reference {RelativeError(eDg, W(dg)):E2}, vs CPU {RelativeError(W(cpuDg), W(dg)):E2}" : "") +
+            (c.Beta ? $"; dβ vs reference {RelativeError(eDb, W(db)):E2}, vs CPU {RelativeError(W(cpuDb), W(db)):E2}" : ""));
         Assert.InRange(RelativeError(eDx, W(dx), terms), 0, tolerance);
         Assert.InRange(RelativeError(W(cpuDx), W(dx), terms), 0, tolerance);
         if (c.Gamma)
