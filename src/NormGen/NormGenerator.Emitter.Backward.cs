@@ -43,6 +43,7 @@ internal static class BackwardEmitter
         string rows = Unique("rows"), rowLength = Unique("rowLength");
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
         string t = Element(spec.Element);
+        string? residualOut = null;
         if (!spec.IsRowKind)
         {
             EmitChannelBody(w, spec, Unique);
@@ -57,6 +58,13 @@ internal static class BackwardEmitter
                 w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, nameof({x}));");
             w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, nameof({x}), nameof({dy}));");
             w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, nameof({x}), nameof({dx}));");
+            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            {
+                string drFlat = Unique("dResidualOutFlat");
+                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, nameof({x}), nameof({Id(dr.Name)}));");
+                w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, nameof({Id(dr.Name)}));");
+                residualOut = drFlat;
+            }
             w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, nameof({x}));");
             w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, nameof({dy}));");
             w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, nameof({x}));");
@@ -78,6 +86,11 @@ internal static class BackwardEmitter
             w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, nameof({x}));");
             w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, nameof({dy}), \"one per element of {spec.Input.Name}\");");
             w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, nameof({dx}), \"one per element of {spec.Input.Name}\");");
+            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            {
+                residualOut = Id(dr.Name);
+                w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, nameof({residualOut}), \"one per element of {spec.Input.Name}\");");
+            }
         }
         foreach (ParameterSpec p in spec.Parameters)
         {
@@ -93,6 +106,8 @@ internal static class BackwardEmitter
 
         // 2. Overlaps.
         EmitOverlapChecks(w, spec, dy, x, dx);
+        if (residualOut is not null) // dh is written before dResidualOut is read: they may not share memory
+            w.Line($"global::NormGen.NormGuard.NoOverlapWithInput({residualOut}, {dx}, nameof({Name(spec, ParamRole.ResidualOutGradient)}), nameof({Name(spec, ParamRole.InputGradient)}));");
 
         // 3. The backward math, written once in the runtime.
         var flags = new List<string>();
@@ -102,6 +117,11 @@ internal static class BackwardEmitter
         string mean = spec.Parameter(ParamRole.Mean) is null ? "default" : Name(spec, ParamRole.Mean);
         w.Line($"global::NormGen.RowBackward.Run({dy}, {x}, {mean}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dx}, " +
                $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {rowLength}, {string.Join(" | ", flags)});");
+        if (residualOut is not null)
+        {
+            w.Line("// Pre-norm residual: h = x + residual fed the norm, so x and the residual stream share one gradient, dh = dx + dResidualOut.");
+            w.Line($"global::NormGen.ResidualBackward.Add({dx}, {residualOut});");
+        }
     }
 
     /// <summary>BatchNorm (training), GroupNorm, InstanceNorm: (N, C, *) checks, then <c>NormGen.ChannelBackward</c>.</summary>
@@ -214,6 +234,8 @@ internal static class BackwardEmitter
             ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
             : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
         w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is not null)
+            w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {x} here is that h (the forward's residual output) and {dx} receives dh = dx + {Ref(spec, ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger). {Ref(spec, ParamRole.ResidualOutGradient)} must not overlap {dx}; it is added after the backward, in a second pass over {dx}.</para>");
         if (grads.Count > 0 && spec.Kind == NormKind.ChannelLayerNorm)
             w.Line("/// <para>Deterministic: runs on the calling thread in a fixed order; each (sample, channel) row's sums are added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
         else if (grads.Count > 0)
