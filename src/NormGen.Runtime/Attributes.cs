@@ -75,6 +75,8 @@ public abstract class RowNormalizationAttribute : NormalizationAttribute
     /// the saved statistics (<c>mean</c> and <c>rstd</c>; RMSNorm <c>rstd</c> only), γ when affine, and writes <c>dx</c>
     /// and, when affine, <c>dgamma</c> (RMSNorm <c>dweight</c>) and <c>dbeta</c>. dγ/dβ are reduced deterministically
     /// (fixed blocks of rows, fixed combine order); see the README's "Training (backward)" section for every signature.
+    /// With <c>Residual = true</c> (pre-norm residual) it also takes <c>dResidualOut</c> right after <c>dy</c>, reads the
+    /// forward's residual sum h as <c>x</c>, and writes <c>dh = dx + dResidualOut</c>, the one gradient of x and residual.
     /// </summary>
     public bool Backward { get; set; }
 }

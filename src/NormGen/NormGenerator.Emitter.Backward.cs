@@ -46,6 +46,7 @@ internal static class BackwardEmitter
         string rows = Unique("rows"), rowLength = Unique("rowLength");
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
         string t = Element(spec.Element);
+        string? residualOut = null;
         if (!spec.IsRowKind)
         {
             EmitChannelBody(w, spec, Unique);
@@ -60,6 +61,13 @@ internal static class BackwardEmitter
                 w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {Nm(x)});");
             w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
             w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
+            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            {
+                string drFlat = Unique("dResidualOutFlat");
+                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {Nm(x)}, {Nm(Id(dr.Name))});");
+                w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {Nm(Id(dr.Name))});");
+                residualOut = drFlat;
+            }
             w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {Nm(x)});");
             w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
             w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
@@ -81,6 +89,11 @@ internal static class BackwardEmitter
             w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {Nm(x)});");
             w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {Nm(dy)}, \"one per element of {spec.Input.Name}\");");
             w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {Nm(dx)}, \"one per element of {spec.Input.Name}\");");
+            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            {
+                residualOut = Id(dr.Name);
+                w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {Nm(residualOut)}, \"one per element of {spec.Input.Name}\");");
+            }
         }
         foreach (ParameterSpec p in spec.Parameters)
         {
@@ -95,7 +108,8 @@ internal static class BackwardEmitter
         }
 
         // 2. Overlaps.
-        EmitOverlapChecks(w, spec, dy, x, dx);
+        // dh is written before dResidualOut is read, so they may not share memory (the table's rule for that pair).
+        EmitOverlapChecks(w, spec, dy, x, dx, residualOut);
 
         // 3. The backward math, written once in the runtime.
         var flags = new List<string>();
@@ -105,6 +119,11 @@ internal static class BackwardEmitter
         string mean = spec.Parameter(ParamRole.Mean) is null ? "default" : Name(spec, ParamRole.Mean);
         w.Line($"global::NormGen.RowBackward.Run({dy}, {x}, {mean}, {Name(spec, ParamRole.Rstd)}, {Name(spec, ParamRole.Gamma)}, {dx}, " +
                $"{Name(spec, ParamRole.GammaGradient)}, {Name(spec, ParamRole.BetaGradient)}, {rowLength}, {string.Join(" | ", flags)});");
+        if (residualOut is not null)
+        {
+            w.Line("// Pre-norm residual: h = x + residual fed the norm, so x and the residual stream share one gradient, dh = dx + dResidualOut.");
+            w.Line($"global::NormGen.ResidualBackward.Add({dx}, {residualOut});");
+        }
     }
 
     /// <summary>BatchNorm (training), GroupNorm, InstanceNorm: (N, C, *) checks, then <c>NormGen.ChannelBackward</c>.</summary>
@@ -147,11 +166,12 @@ internal static class BackwardEmitter
     /// (each element is read before it is written); no output shares memory with another output or with the saved
     /// statistics, γ or anything else it does not replace element by element.
     /// </summary>
-    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx)
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string? residualOut = null)
     {
         string Local(ParamRole role) => role switch
         {
             ParamRole.OutputGradient => dy,
+            ParamRole.ResidualOutGradient when residualOut is not null => residualOut,
             ParamRole.Input => x,
             ParamRole.InputGradient => dx,
             _ => Id(spec.Parameter(role)!.Name),
@@ -221,6 +241,8 @@ internal static class BackwardEmitter
             ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
             : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
         w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is not null)
+            w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {x} here is that h (the forward's residual output) and {dx} receives dh = dx + {Ref(spec, ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger). {Ref(spec, ParamRole.ResidualOutGradient)} must not overlap {dx}; it is added after the backward, in a second pass over {dx}.</para>");
         if (grads.Count > 0 && spec.Kind == NormKind.ChannelLayerNorm)
             w.Line("/// <para>Deterministic: runs on the calling thread in a fixed order; each (sample, channel) row's sums are added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
         else if (grads.Count > 0)

@@ -19,7 +19,9 @@ public sealed partial class NormGenerator
         /// </summary>
         private static List<ParamRole> BackwardRoles(NormKind kind, Options o)
         {
-            var roles = new List<ParamRole> { ParamRole.OutputGradient, ParamRole.Input };
+            var roles = new List<ParamRole> { ParamRole.OutputGradient };
+            if (o.Residual) roles.Add(ParamRole.ResidualOutGradient);
+            roles.Add(ParamRole.Input);
             if (kind != NormKind.RmsNorm) roles.Add(ParamRole.Mean);
             roles.Add(ParamRole.Rstd);
             if (o.Affine >= AffineMode.Scale) roles.Add(ParamRole.Gamma);
@@ -32,6 +34,7 @@ public sealed partial class NormGenerator
         private static string BackwardRoleName(NormKind kind, ParamRole role) => role switch
         {
             ParamRole.OutputGradient => "dy",
+            ParamRole.ResidualOutGradient => "dResidualOut",
             ParamRole.InputGradient => "dx",
             ParamRole.GammaGradient => kind == NormKind.RmsNorm ? "dweight" : "dgamma",
             ParamRole.BetaGradient => "dbeta",
@@ -44,12 +47,13 @@ public sealed partial class NormGenerator
             string t = ElementName(element);
             string acc = element == ElementKind.Double ? "double" : "float";
             var parts = new List<string>();
+            bool residual = roles.Contains(ParamRole.ResidualOutGradient);
             foreach (ParamRole role in roles)
             {
-                string n = BackwardRoleName(kind, role);
+                string n = role == ParamRole.InputGradient && residual ? "dh" : BackwardRoleName(kind, role);
                 parts.Add(role switch
                 {
-                    ParamRole.OutputGradient or ParamRole.Input => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
+                    ParamRole.OutputGradient or ParamRole.ResidualOutGradient or ParamRole.Input => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
                     ParamRole.InputGradient => tensorForm ? $"TensorSpan<{t}> {n}" : $"Span<{t}> {n}",
                     ParamRole.Mean or ParamRole.Rstd => $"ReadOnlySpan<{acc}> {n}",
                     ParamRole.GammaGradient or ParamRole.BetaGradient => $"Span<{acc}> {n}",
@@ -73,8 +77,8 @@ public sealed partial class NormGenerator
                 NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
             else if (kind == NormKind.BatchNorm && !o.Training)
                 NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
-            else if (o.Residual || o.ResidualBias)
-                NotSupported("the fused residual backward is not available yet: declare the plain backward and add dResidualOut to dx yourself (d(stream) = dx + dResidualOut)");
+            else if (o.ResidualBias)
+                NotSupported("the residual-bias backward is not available yet: declare [" + AttributeShortName(kind) + "(Residual = true, Backward = true)] and take dbias = Σ dh over the rows yourself");
             else if (o.Activation != ActivationKind.None)
                 NotSupported("the activation epilogue has no backward yet: apply the activation's derivative to dy first, then call the plain backward");
             else if (o.SaveStatistics)
@@ -105,7 +109,7 @@ public sealed partial class NormGenerator
                 LocationInfo? location = ParameterLocation(method.Parameters.First(q => q.Name == s.Name), ct) ?? methodLocation;
                 ElementKind want = s.Role is ParamRole.Mean or ParamRole.Rstd or ParamRole.GammaGradient or ParamRole.BetaGradient ? accumulation : element0;
                 bool writable = s.Role is ParamRole.InputGradient or ParamRole.GammaGradient or ParamRole.BetaGradient;
-                bool tensorRole = s.Role is ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient;
+                bool tensorRole = s.Role is ParamRole.OutputGradient or ParamRole.ResidualOutGradient or ParamRole.Input or ParamRole.InputGradient;
                 string problem =
                     s.Element != want ? $"'{s.Name}' is {ElementName(s.Element)} but must be {ElementName(want)}" :
                     writable && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan ? $"'{s.Name}' is read-only but is written" :
@@ -145,7 +149,8 @@ public sealed partial class NormGenerator
                 _ => "the saved mean and rstd (one per row)",
             };
             string shape = o.Shape.Count > 0 ? " and a compile-time shape (no int row length)" : "";
-            return $"[{attributeName}(Backward = true)] and {affine}, reading {stats}{shape}";
+            string residual = o.Residual ? ", Residual (dResidualOut after dy; dh = dx + dResidualOut as the one input gradient)" : "";
+            return $"[{attributeName}(Backward = true)] and {affine}{residual}, reading {stats}{shape}";
         }
     }
 }

@@ -210,9 +210,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0031_BackwardDxReadOnly"] = (
             "public partial class K { [LayerNorm(Affine = Affine.None, Backward = true)] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, {|NG0031:ReadOnlySpan<float> dx|}); }",
             new[] { "'dx' is read-only but is written", "int rowLength" }),
-        ["NG0032_BackwardWithResidual"] = (
-            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "has no backward kernel", "dResidualOut" }),
+        ["NG0031_ResidualBackwardMissingDResidualOut"] = (
+            "public partial class K { [LayerNorm(768, Residual = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0032_BackwardWithResidualBias"] = (
+            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "has no backward kernel", "dbias = Σ dh" }),
         ["NG0032_DeepNormBackward"] = (
             "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),

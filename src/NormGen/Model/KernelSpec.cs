@@ -69,6 +69,8 @@ internal enum ParamRole
     GammaGradient,
     /// <summary>Σ dy, written by backward kernels.</summary>
     BetaGradient,
+    /// <summary>The gradient reaching the residual stream from later layers (pre-norm residual backward: dh = dx + dResidualOut).</summary>
+    ResidualOutGradient,
 }
 
 /// <summary>How a parameter is passed.</summary>
