@@ -152,10 +152,13 @@ internal static partial class GpuEmitter
         public string Element => KernelElement(User.Element);
     }
 
-    private static List<KernelView> KernelViews(KernelSpec spec)
+    private static List<KernelView> KernelViews(KernelSpec spec) => Views(spec, RowRoles);
+
+    /// <summary>The spec's parameters among <paramref name="roles"/>, in the table's order, with its canonical names.</summary>
+    private static List<KernelView> Views(KernelSpec spec, (ParamRole Role, string Name)[] roles)
     {
         var list = new List<KernelView>();
-        foreach ((ParamRole role, string name) in RowRoles)
+        foreach ((ParamRole role, string name) in roles)
             if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
         return list;
     }
@@ -911,13 +914,7 @@ internal static partial class GpuEmitter
         (ParamRole.Output, "y"),
     };
 
-    private static List<KernelView> BatchNormViews(KernelSpec spec)
-    {
-        var list = new List<KernelView>();
-        foreach ((ParamRole role, string name) in BatchNormRoles)
-            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
-        return list;
-    }
+    private static List<KernelView> BatchNormViews(KernelSpec spec) => Views(spec, BatchNormRoles);
 
     private static void EmitBatchNormKernelClass(SourceWriter w, KernelSpec spec)
     {

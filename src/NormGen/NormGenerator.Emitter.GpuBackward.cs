@@ -40,13 +40,7 @@ internal static partial class GpuEmitter
         (ParamRole.BetaGradient, "dbeta"),
     };
 
-    private static List<KernelView> BackwardViews(KernelSpec spec)
-    {
-        var list = new List<KernelView>();
-        foreach ((ParamRole role, string name) in BackwardRoles)
-            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
-        return list;
-    }
+    private static List<KernelView> BackwardViews(KernelSpec spec) => Views(spec, BackwardRoles);
 
     private static string EmitBackward(SourceWriter w, KernelSpec spec)
     {
@@ -109,18 +103,9 @@ internal static partial class GpuEmitter
             else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
                 w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {NameOf(id)}, \"one per normalized element\");");
         }
-        // The CPU form's aliasing rules: dx may be dy or x itself; the outputs share no memory with each other.
-        w.Line($"{k}.NoPartialOverlap({dy}, {dx}, {NameOf(dy)}, {NameOf(dx)});");
-        w.Line($"{k}.NoPartialOverlap({x}, {dx}, {NameOf(x)}, {NameOf(dx)});");
-        var outputs = new List<string> { dx };
-        foreach (ParamRole role in new[] { ParamRole.GammaGradient, ParamRole.BetaGradient })
-        {
-            if (spec.Parameter(role) is null) continue;
-            string name = Id(role);
-            foreach (string other in outputs)
-                w.Line($"{k}.NoOverlap({other}, {name}, {NameOf(other)}, {NameOf(name)});");
-            outputs.Add(name);
-        }
+        // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
+        // another output or with the saved statistics or γ.
+        EmitOverlapChecks(w, spec, k);
         if (!HasParameterGradients(spec)) w.Line($"if ({rows} == 0) return;");
         var launchArgs = BackwardViews(spec)
             .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
@@ -260,22 +245,7 @@ internal static partial class GpuEmitter
         w.Line();
 
         // ---- view checks
-        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
-        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-        w.Line();
-        if (grads)
-        {
-            w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
-            w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-            w.Line("    global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-            w.Line();
-        }
-        w.Line("// Constrained calls: the views are not boxed.");
-        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
-        w.Line();
-        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
-        w.Line();
+        EmitViewChecks(w, spec);
 
         // ---- launch
         var launchParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
