@@ -27,9 +27,6 @@ internal static class BackwardEmitter
         return GlobalNames.Qualify(w.ToString());
     }
 
-    /// <summary>A parameter's name as a string literal for the guards (not nameof, which a user member named nameof would capture).</summary>
-    private static string Nm(string identifier) => Str(identifier.TrimStart('@'));
-
     private static string Name(KernelSpec spec, ParamRole role) => spec.Parameter(role) is { } p ? Id(p.Name) : "default";
 
     private static string Ref(KernelSpec spec, ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
@@ -58,20 +55,20 @@ internal static class BackwardEmitter
         {
             string dyFlat = Unique("dyFlat"), xFlat = Unique("xFlat"), dxFlat = Unique("dxFlat");
             if (spec.HasStaticShape)
-                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {Nm(x)});");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
+                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {StrOfId(x)});");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {StrOfId(x)}, {StrOfId(dy)});");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {StrOfId(x)}, {StrOfId(dx)});");
             if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
             {
                 string drFlat = Unique("dResidualOutFlat");
-                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {Nm(x)}, {Nm(Id(dr.Name))});");
-                w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {Nm(Id(dr.Name))});");
+                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {StrOfId(x)}, {StrOfId(Id(dr.Name))});");
+                w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {StrOfId(Id(dr.Name))});");
                 residualOut = drFlat;
             }
-            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {Nm(x)});");
-            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
-            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
-            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {Nm(dx)});");
+            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {StrOfId(x)});");
+            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
+            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {StrOfId(x)});");
+            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {StrOfId(dx)});");
             (dy, x, dx) = (dyFlat, xFlat, dxFlat);
         }
         else
@@ -83,16 +80,16 @@ internal static class BackwardEmitter
             else
             {
                 string n = Id(spec.RowLengthParameter!.Name);
-                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException({Nm(n)}, {n}, \"The row length must be positive.\");");
+                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException({StrOfId(n)}, {n}, \"The row length must be positive.\");");
                 w.Line($"int {rowLength} = {n};");
             }
-            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {Nm(x)});");
-            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {Nm(dy)}, \"one per element of {spec.Input.Name}\");");
-            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {Nm(dx)}, \"one per element of {spec.Input.Name}\");");
+            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {StrOfId(x)});");
+            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
+            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
             if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
             {
                 residualOut = Id(dr.Name);
-                w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {Nm(residualOut)}, \"one per element of {spec.Input.Name}\");");
+                w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {StrOfId(residualOut)}, \"one per element of {spec.Input.Name}\");");
             }
         }
         foreach (ParameterSpec p in spec.Parameters)
@@ -104,7 +101,7 @@ internal static class BackwardEmitter
                 _ => "",
             };
             if (what.Length > 0)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, {Nm(Id(p.Name))}, \"{(what == rows ? "one per row" : "one per normalized element")}\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, {StrOfId(Id(p.Name))}, \"{(what == rows ? "one per row" : "one per normalized element")}\");");
         }
 
         // 2. Overlaps.
@@ -135,22 +132,22 @@ internal static class BackwardEmitter
         string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
         string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
         bool channelLayerNorm = spec.Kind == NormKind.ChannelLayerNorm;
-        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {Nm(x)}, {Nm(dy)});");
-        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {Nm(x)}, {Nm(dx)});");
-        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, {Nm(x)}, out int {batch}, out int {channels}, out int {spatial});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {StrOfId(x)}, {StrOfId(dy)});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {StrOfId(x)}, {StrOfId(dx)});");
+        w.Line($"global::NormGen.NormGuard.ChannelLayout({x}.Lengths, {StrOfId(x)}, out int {batch}, out int {channels}, out int {spatial});");
         if (spec.Kind == NormKind.GroupNorm)
-            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, {Nm(x)});");
-        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {Nm(dy)});");
-        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {Nm(x)});");
-        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {Nm(dx)});");
+            w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {groups}, {StrOfId(x)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {StrOfId(x)});");
+        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {StrOfId(dx)});");
         string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", NormKind.ChannelLayerNorm => $"{batch} * {spatial}", _ => $"{batch} * {channels}" };
         string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", NormKind.ChannelLayerNorm => "one per (sample, position)", _ => "one per (sample, channel)" };
         foreach (ParameterSpec p in spec.Parameters)
         {
             if (p.Role is ParamRole.Mean or ParamRole.Rstd)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Nm(Id(p.Name))}, \"{blockText}\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {StrOfId(Id(p.Name))}, \"{blockText}\");");
             else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, {Nm(Id(p.Name))}, \"one per channel\");");
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {channels}, {StrOfId(Id(p.Name))}, \"one per channel\");");
         }
         EmitOverlapChecks(w, spec, dyFlat, xFlat, dxFlat);
         if (channelLayerNorm)

@@ -1033,6 +1033,9 @@ internal static class CpuEmitter
 
     /// <summary>A parameter's name as a string literal, for the guards' messages (not nameof: a user member named nameof would capture it).</summary>
     internal static string Str(string name) => "\"" + name + "\"";
+
+    /// <summary>The parameter an escaped identifier (<c>@in</c>) names, as a string literal (<c>"in"</c>).</summary>
+    internal static string StrOfId(string identifier) => Str(identifier.TrimStart('@'));
 }
 
 /// <summary>Formatting of numbers in emitted code: invariant culture, round-trip.</summary>

@@ -163,9 +163,6 @@ internal static partial class GpuEmitter
         return list;
     }
 
-    /// <summary>The parameter an identifier names, as a string literal (not nameof, which a user member named nameof would capture).</summary>
-    private static string NameOf(string identifier) => CpuEmitter.Str(identifier.TrimStart('@'));
-
     /// <summary>
     /// The method as <c>global::Ns.Outer&lt;T&gt;.Kernels.Norm</c>, for the call from one overload to the other: a
     /// parameter may have the method's own name and would capture the simple name.
@@ -211,7 +208,7 @@ internal static partial class GpuEmitter
         EmitDocumentation(w, spec, extra, stream: false);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
         w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
@@ -220,7 +217,7 @@ internal static partial class GpuEmitter
         EmitDocumentation(w, spec, extra, stream: true);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
         string x = CpuEmitter.Id(spec.Input.Name);
         // Locals: a run-time row-length parameter may itself be called rowLength; any other user name is avoided.
@@ -234,23 +231,23 @@ internal static partial class GpuEmitter
         else
         {
             string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {NameOf(n)});");
+            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {NameOf(x)});");
+        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
             switch (p.Role)
             {
                 case ParamRole.Output or ParamRole.Residual or ParamRole.ResidualOut:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {NameOf(id)}, \"the same as {spec.Input.Name}\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {CpuEmitter.StrOfId(id)}, \"the same as {spec.Input.Name}\");");
                     break;
                 case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {NameOf(id)}, \"one per normalized element\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
                     break;
                 case ParamRole.Mean or ParamRole.Rstd:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {NameOf(id)}, \"one per row\");");
+                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
                     break;
             }
         }
@@ -326,7 +323,7 @@ internal static partial class GpuEmitter
         foreach (OverlapCheck c in OverlapCheck.For(spec))
         {
             string a = CpuEmitter.Id(c.First.Name), b = CpuEmitter.Id(c.Written.Name);
-            w.Line($"{kernelClass}.{CheckName(c.Rule)}({a}, {b}, {NameOf(a)}, {NameOf(b)});");
+            w.Line($"{kernelClass}.{CheckName(c.Rule)}({a}, {b}, {CpuEmitter.StrOfId(a)}, {CpuEmitter.StrOfId(b)});");
         }
     }
 
@@ -876,7 +873,7 @@ internal static partial class GpuEmitter
         Documentation(onStream: false);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
         w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
@@ -884,15 +881,15 @@ internal static partial class GpuEmitter
         Documentation(onStream: true);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
-        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, {NameOf(spatial)});");
-        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {NameOf(mean)});");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
+        w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, {CpuEmitter.StrOfId(spatial)});");
+        w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {CpuEmitter.StrOfId(mean)});");
         w.Line($"int {channels} = (int){mean}.Length;");
         foreach (ParameterSpec p in spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar))
-            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, {NameOf(CpuEmitter.Id(p.Name))}, \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
-        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException({NameOf(spatial)}, {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
-        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {NameOf(x)});");
-        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, {NameOf(y)}, \"the same as {spec.Input.Name}\");");
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(p.Name)}.Length, {channels}, {CpuEmitter.StrOfId(CpuEmitter.Id(p.Name))}, \"one per channel, as {spec.Parameter(ParamRole.RunningMean)!.Name}\");");
+        w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException({CpuEmitter.StrOfId(spatial)}, {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
+        w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {CpuEmitter.StrOfId(x)});");
+        w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, {CpuEmitter.StrOfId(y)}, \"the same as {spec.Input.Name}\");");
         string k = GpuKernelClassName(spec);
         EmitOverlapChecks(w, spec, k);
         w.Line($"if ({x}.Length == 0) return;");

@@ -69,7 +69,7 @@ internal static partial class GpuEmitter
         EmitBackwardDocumentation(w, spec, stream: false);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({NameOf(accelerator)});");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
         w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
         w.Close();
         w.Line();
@@ -77,7 +77,7 @@ internal static partial class GpuEmitter
         EmitBackwardDocumentation(w, spec, stream: true);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({NameOf(stream)});");
+        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
         string x = Id(ParamRole.Input), dy = Id(ParamRole.OutputGradient), dx = Id(ParamRole.InputGradient);
         string rowLength = spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength");
@@ -89,19 +89,19 @@ internal static partial class GpuEmitter
         else
         {
             string n = CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {NameOf(n)});");
+            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {NameOf(x)});");
-        w.Line($"global::NormGen.NormGpu.Length({dy}.Length, {x}.Length, {NameOf(dy)}, \"one per element of {spec.Input.Name}\");");
-        w.Line($"global::NormGen.NormGpu.Length({dx}.Length, {x}.Length, {NameOf(dx)}, \"one per element of {spec.Input.Name}\");");
+        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        w.Line($"global::NormGen.NormGpu.Length({dy}.Length, {x}.Length, {CpuEmitter.StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
+        w.Line($"global::NormGen.NormGpu.Length({dx}.Length, {x}.Length, {CpuEmitter.StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
             if (p.Role is ParamRole.Mean or ParamRole.Rstd)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {NameOf(id)}, \"one per row\");");
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
             else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {NameOf(id)}, \"one per normalized element\");");
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
         }
         // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
         // another output or with the saved statistics or γ.
