@@ -450,7 +450,8 @@ internal static class CpuEmitter
             else callArgs.Add($"ref {p.Name}0");
         }
         if (spec.Residual && !callArgs.Contains("ref h")) callArgs.Add("ref h");
-        w.Line($"Row({string.Join(", ", callArgs)}{RowLengthArg(spec)}{(stream ? ", streaming" : "")});");
+        w.Line($"if (!Row({string.Join(", ", callArgs)}{RowLengthArg(spec)}{(stream ? ", streaming" : "")}))");
+        EmitHugeRowCall(w, spec, spec.Residual ? "h" : "xRow", n);
         foreach (RowParam p in staged.Where(p => p.PerRow && p.IsOutput))
             w.Line($"TensorPrimitives.ConvertToHalf({p.Name}Buffer, {p.Name}.Slice(offset, {n}));");
         w.Close();
@@ -506,25 +507,28 @@ internal static class CpuEmitter
 
     private static void EmitRowDispatch(SourceWriter w, KernelSpec spec)
     {
-        w.Line("/// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>");
-        w.Open($"private static void Row({RowSignature(spec)})");
+        w.Line("/// <summary>");
+        w.Line("/// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with");
+        w.Line("/// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.");
+        w.Line("/// </summary>");
+        w.Open($"private static bool Row({RowSignature(spec)})");
         string args = RowCallArgs(spec);
         bool first = true;
         foreach (Vec v in VectorWidths(spec))
         {
             string cond = $"{v.Type}.IsHardwareAccelerated" + (spec.HasStaticShape ? "" : $" && rowLength >= {Lit(v.Lanes)}");
             w.Line($"{(first ? "if" : "else if")} ({cond})");
-            w.Line($"    Row{Lit(v.Bits)}({args});");
+            w.Line($"    return Row{Lit(v.Bits)}({args});");
             first = false;
         }
         if (first)
         {
-            w.Line($"RowScalar({args});");
+            w.Line($"return RowScalar({args});");
         }
         else
         {
             w.Line("else");
-            w.Line($"    RowScalar({args});");
+            w.Line($"    return RowScalar({args});");
         }
         w.Close();
     }
@@ -574,7 +578,7 @@ internal static class CpuEmitter
 
         string inv = staticShape ? "InverseRowLength" : "inverseN";
         w.Line($"/// <summary>One row with {Lit(v.Bits)}-bit vectors of {Lit(L)} × {c}.</summary>");
-        w.Open($"private static void Row{Lit(v.Bits)}({RowSignature(spec)})");
+        w.Open($"private static bool Row{Lit(v.Bits)}({RowSignature(spec)})");
         w.Line($"nuint n = (nuint){n};");
         if (!staticShape) w.Line($"{c} inverseN = {one} / {n};");
         if (hasTail)
@@ -719,7 +723,7 @@ internal static class CpuEmitter
             w.Line($"offset = sumDev * {inv};");
             w.Close();
             w.Line($"variance = {math}.Max(variance, {zero}); // NaN stays NaN");
-            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(variance) || !{c}.IsFinite(center + offset)", src, "n");
+            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(variance) || !{c}.IsFinite(center + offset)", src, "nuint");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
             if (spec.MeanOutput is not null) w.Line("meanOut = center + offset;");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
@@ -732,7 +736,7 @@ internal static class CpuEmitter
         else
         {
             w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};");
-            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(meanSquare)", src, "n");
+            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(meanSquare)", src, "nuint");
             w.Line($"{c} rstd = {one} / {math}.Sqrt(meanSquare + Epsilon);");
             if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
             w.Line();
@@ -770,7 +774,7 @@ internal static class CpuEmitter
                 w.Line($"{V}.StoreUnsafe({Load("h", "0")}, ref residualOut, 0);");
                 w.Line($"{V}.StoreUnsafe({Load("h", last)}, ref residualOut, {last});");
             }
-            w.Line("return;");
+            w.Line("return true;");
             w.Close();
             w.Close();
         }
@@ -810,16 +814,17 @@ internal static class CpuEmitter
             if (!staticShape) w.Line(tailIf);
             w.Line($"{(staticShape ? "" : "    ")}{V}.StoreUnsafe(last, ref y, {last});");
         }
-        EmitCopyHToResidualOut(w, spec, n);
+        EmitCopyHToResidualOut(w, spec, "n");
+        w.Line("return true;");
         w.Close();
     }
 
     /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
-    private static void EmitCopyHToResidualOut(SourceWriter w, KernelSpec spec, string n)
+    private static void EmitCopyHToResidualOut(SourceWriter w, KernelSpec spec, string n, string residualOut = "residualOut")
     {
         if (spec.ResidualOutput is null || !CanStream(spec)) return;
-        w.Line("if (!Unsafe.AreSame(ref h, ref residualOut))");
-        w.Line($"    MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(MemoryMarshal.CreateSpan(ref residualOut, (int)n));");
+        w.Line($"if (!Unsafe.AreSame(ref h, ref {residualOut}))");
+        w.Line($"    MemoryMarshal.CreateReadOnlySpan(ref h, (int){n}).CopyTo(MemoryMarshal.CreateSpan(ref {residualOut}, (int){n}));");
     }
 
     /// <summary>The vector expression for one output vector: normalize, affine, activation.</summary>
@@ -851,8 +856,8 @@ internal static class CpuEmitter
         string n = N(spec);
         bool residual = spec.Residual;
         string src = residual ? "h" : "x";
-        w.Line("/// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>");
-        w.Open($"private static void RowScalar({RowSignature(spec)})");
+        w.Line("/// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref=\"Row\"/>.</summary>");
+        w.Open($"private static bool RowScalar({RowSignature(spec)})");
         w.Line($"int n = {n};");
         if (residual)
         {
@@ -874,7 +879,7 @@ internal static class CpuEmitter
             w.Close();
             w.Line("double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN");
             w.Line("mean += sumDev / n;");
-            EmitHugeRowCheck(w, spec, "!double.IsFinite(variance) || !double.IsFinite(mean)", src, "(nuint)n");
+            EmitHugeRowCheck(w, spec, "!double.IsFinite(variance) || !double.IsFinite(mean)", src, "int");
             w.Line("double rstd = 1d / Math.Sqrt(variance + Epsilon);");
             if (spec.MeanOutput is not null) w.Line($"meanOut = ({c})mean;");
         }
@@ -883,7 +888,7 @@ internal static class CpuEmitter
             w.Line("double sumSq = 0;");
             w.Line("for (int i = 0; i < n; i++)");
             w.Line($"    sumSq += (double)Unsafe.Add(ref {src}, i) * Unsafe.Add(ref {src}, i);");
-            EmitHugeRowCheck(w, spec, "!double.IsFinite(sumSq)", src, "(nuint)n");
+            EmitHugeRowCheck(w, spec, "!double.IsFinite(sumSq)", src, "int");
             w.Line("double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);");
         }
         if (spec.RstdOutput is not null) w.Line($"rstdOut = ({c})rstd;");
@@ -891,6 +896,7 @@ internal static class CpuEmitter
         w.Line("for (int i = 0; i < n; i++)");
         w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
         EmitCopyHToResidualOut(w, spec, "n");
+        w.Line("return true;");
         w.Close();
     }
 
@@ -923,20 +929,51 @@ internal static class CpuEmitter
 
     /// <summary>
     /// After the fast statistics: when they are not finite, the row either holds NaN or ±∞ (the fast result stands, as
-    /// it always did) or is finite with squares or sums past the type's range; HugeRow then redoes it scaled.
+    /// it always did) or is finite with squares or sums past the type's range; the row method then returns false
+    /// before writing y, and <see cref="EmitHugeRowCall"/> redoes the row scaled. <paramref name="index"/> is the type of n.
     /// </summary>
-    private static void EmitHugeRowCheck(SourceWriter w, KernelSpec spec, string condition, string src, string n)
+    private static void EmitHugeRowCheck(SourceWriter w, KernelSpec spec, string condition, string src, string index)
+    {
+        string c = ComputeName(spec);
+        w.Line("// Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose");
+        w.Line("// squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out");
+        w.Line("// of this method: a call site here costs the hot loops their registers. One predictable branch per row.");
+        w.Open($"if ({condition})");
+        w.Line($"{index} j = 0;");
+        w.Line($"while (j < n && {c}.IsFinite(Unsafe.Add(ref {src}, j)))");
+        w.Line("    j++;");
+        var statistics = RowParams(spec).Where(p => p.IsStatistic).ToList();
+        if (statistics.Count == 0)
+        {
+            w.Line("if (j == n)");
+            w.Line("    return false;");
+        }
+        else
+        {
+            w.Open("if (j == n)");
+            foreach (RowParam p in statistics) w.Line($"{p.Name}Out = 0; // HugeRow sets them");
+            w.Line("return false;");
+            w.Close();
+        }
+        w.Close();
+    }
+
+    /// <summary>In Rows, after a row method returned false: the row redone by HugeRow from <paramref name="src"/> (xRow or h).</summary>
+    private static void EmitHugeRowCall(SourceWriter w, KernelSpec spec, string src, string n)
     {
         var args = new List<string> { $"ref {src}" };
-        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) args.Add($"ref {p.Name}");
-        args.Add("ref y");
-        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) args.Add($"out {p.Name}Out");
-        args.Add(n);
-        w.Line("// Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose");
-        w.Line("// squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.");
-        w.Open($"if (({condition}) && HugeRow({string.Join(", ", args)}))");
-        EmitCopyHToResidualOut(w, spec, n.Replace("(nuint)", ""));
-        w.Line("return;");
+        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) args.Add($"ref {p.Name}0");
+        args.Add("ref yRow");
+        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) args.Add($"out {p.Name}[row]");
+        args.Add($"(nuint){n}");
+        if (spec.ResidualOutput is null || !CanStream(spec))
+        {
+            w.Line($"    HugeRow({string.Join(", ", args)});");
+            return;
+        }
+        w.Open("");
+        w.Line($"HugeRow({string.Join(", ", args)});");
+        EmitCopyHToResidualOut(w, spec, n, "residualOutRow");
         w.Close();
     }
 
@@ -951,16 +988,13 @@ internal static class CpuEmitter
         w.Line($"/// A row whose {(spec.Centers ? "squared deviations or sums" : "squares")} overflow {c} although every element is finite (e.g. 1e21 among zeros{(c == "double" ? ", 1e300" : ", ±3e38")}). Normalizing");
         w.Line("/// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place");
         w.Line($"/// of ε, {(spec.Centers ? "(sx − sμ)/√(s²σ² + s²ε)" : "sx/√(mean((sx)²) + s²ε)")} is the unscaled result (ε·s² may underflow to 0, which is then exact");
-        w.Line("/// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.");
+        w.Line("/// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.");
         w.Line("/// </summary>");
         w.Line("[MethodImpl(MethodImplOptions.NoInlining)]");
-        w.Open($"private static bool HugeRow({HugeRowSignature(spec)})");
-        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) w.Line($"{p.Name}Out = 0;");
-        w.Line("double max = 0;");
+        w.Open($"private static void HugeRow({HugeRowSignature(spec)})");
+        w.Line("double max = 0; // not 0 at the end: the row's squares or sums overflowed");
         w.Line("for (nuint i = 0; i < n; i++)");
-        w.Line("    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i))); // NaN propagates");
-        w.Line("if (!double.IsFinite(max) || max == 0)");
-        w.Line("    return false;");
+        w.Line("    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i)));");
         w.Line("double scale = Math.ScaleB(1d, -Math.ILogB(max));");
         w.Line("double epsilon = (double)Epsilon * scale * scale;");
         if (spec.Centers)
@@ -996,7 +1030,6 @@ internal static class CpuEmitter
         string core = spec.Centers ? $"({c})((Unsafe.Add(ref src, i) * scale - mean) * rstd)" : $"({c})(Unsafe.Add(ref src, i) * scale * rstd)";
         w.Line("for (nuint i = 0; i < n; i++)");
         w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
-        w.Line("return true;");
         w.Close();
     }
 

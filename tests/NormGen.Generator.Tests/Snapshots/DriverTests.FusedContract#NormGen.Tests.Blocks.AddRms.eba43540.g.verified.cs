@@ -94,7 +94,12 @@ namespace NormGen.Tests
                     ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                     ref float residualOutRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualOut0, offset);
                     ref float h = ref hScratch is null ? ref residualOutRow : ref hScratch[0];
-                    Row(ref xRow, ref residualRow, ref gamma0, ref yRow, ref residualOutRow, ref h, streaming);
+                    if (!Row(ref xRow, ref residualRow, ref gamma0, ref yRow, ref residualOutRow, ref h, streaming))
+                    {
+                        HugeRow(ref h, ref gamma0, ref yRow, (nuint)RowLength);
+                        if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOutRow))
+                            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)RowLength).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOutRow, (int)RowLength));
+                    }
                 }
                 if (streaming)
                     global::NormGen.StreamingStore.Fence();
@@ -106,21 +111,24 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                Row512(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
+                return Row512(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
+                return Row256(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
+                return Row128(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
             else
-                RowScalar(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
+                return RowScalar(ref x, ref residual, ref gamma, ref y, ref residualOut, ref h, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row512(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -146,12 +154,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref h, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -180,7 +191,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, n - 16), ref residualOut, n - 16);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -193,10 +204,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row256(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -222,12 +234,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref h, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -256,7 +271,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, n - 8), ref residualOut, n - 8);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -269,10 +284,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row128(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -298,12 +314,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref h, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -332,7 +351,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, n - 4), ref residualOut, n - 4);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -345,10 +364,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float residual, ref float gamma, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             int n = RowLength;
             for (int i = 0; i < n; i++)
@@ -357,34 +377,36 @@ namespace NormGen.Tests
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref h, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref h, i);
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(sumSq)) && HugeRow(ref h, ref gamma, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(sumSq))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>
         /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double sumSq = 0;
@@ -396,7 +418,6 @@ namespace NormGen.Tests
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
         }
     }
 }

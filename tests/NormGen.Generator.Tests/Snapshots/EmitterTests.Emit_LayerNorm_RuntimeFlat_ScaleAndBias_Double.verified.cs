@@ -76,27 +76,31 @@ namespace Grid
                 int offset = row * rowLength;
                 ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
                 ref double yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                Row(ref xRow, ref gamma0, ref beta0, ref yRow, rowLength, streaming);
+                if (!Row(ref xRow, ref gamma0, ref beta0, ref yRow, rowLength, streaming))
+                    HugeRow(ref xRow, ref gamma0, ref beta0, ref yRow, (nuint)rowLength);
             }
             if (streaming)
                 global::NormGen.StreamingStore.Fence();
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && rowLength >= 8)
-                Row512(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
+                return Row512(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && rowLength >= 4)
-                Row256(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
+                return Row256(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && rowLength >= 2)
-                Row128(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
+                return Row128(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
             else
-                RowScalar(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
+                return RowScalar(ref x, ref gamma, ref beta, ref y, rowLength, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 8 × double.</summary>
-        private static void Row512(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
+        private static bool Row512(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -190,10 +194,15 @@ namespace Grid
             }
             variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
@@ -218,7 +227,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 8);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -238,10 +247,11 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 8 != 0)
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 4 × double.</summary>
-        private static void Row256(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
+        private static bool Row256(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -335,10 +345,15 @@ namespace Grid
             }
             variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
@@ -363,7 +378,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 4);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -383,10 +398,11 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 4 != 0)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 2 × double.</summary>
-        private static void Row128(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
+        private static bool Row128(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -480,10 +496,15 @@ namespace Grid
             }
             variance = global::System.Math.Max(variance, 0d); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
 
@@ -508,7 +529,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 2);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -528,10 +549,11 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
             if (n % 2 != 0)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 2);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref double x, ref double gamma, ref double beta, ref double y, int rowLength, bool streaming)
         {
             int n = rowLength;
             double shift = x, sum = 0;
@@ -548,30 +570,34 @@ namespace Grid
             double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, ref gamma, ref beta, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(mean))
             {
-                return;
+                int j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squared deviations or sums overflow double although every element is finite (e.g. 1e21 among zeros, 1e300). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref double src, ref double gamma, ref double beta, ref double y, nuint n)
+        private static void HugeRow(ref double src, ref double gamma, ref double beta, ref double y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
@@ -592,7 +618,6 @@ namespace Grid
             double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-            return true;
         }
     }
 }

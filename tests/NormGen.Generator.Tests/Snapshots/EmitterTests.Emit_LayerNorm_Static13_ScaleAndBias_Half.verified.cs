@@ -85,7 +85,8 @@ namespace Grid
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
                     ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
                     ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
-                    Row(ref xRow, ref gamma0, ref beta0, ref yRow);
+                    if (!Row(ref xRow, ref gamma0, ref beta0, ref yRow))
+                        HugeRow(ref xRow, ref gamma0, ref beta0, ref yRow, (nuint)RowLength);
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
@@ -98,19 +99,22 @@ namespace Grid
             }
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float beta, ref float y)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float gamma, ref float beta, ref float y)
         {
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref beta, ref y);
+                return Row256(ref x, ref gamma, ref beta, ref y);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref beta, ref y);
+                return Row128(ref x, ref gamma, ref beta, ref y);
             else
-                RowScalar(ref x, ref gamma, ref beta, ref y);
+                return RowScalar(ref x, ref gamma, ref beta, ref y);
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float beta, ref float y)
+        private static bool Row256(ref float x, ref float gamma, ref float beta, ref float y)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -169,10 +173,15 @@ namespace Grid
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -188,10 +197,11 @@ namespace Grid
             for (; i + 8 <= n; i += 8)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float beta, ref float y)
+        private static bool Row128(ref float x, ref float gamma, ref float beta, ref float y)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -250,10 +260,15 @@ namespace Grid
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -269,10 +284,11 @@ namespace Grid
             for (; i + 4 <= n; i += 4)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float gamma, ref float beta, ref float y)
         {
             int n = RowLength;
             double shift = x, sum = 0;
@@ -289,30 +305,34 @@ namespace Grid
             double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, ref gamma, ref beta, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(mean))
             {
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
@@ -333,7 +353,6 @@ namespace Grid
             double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-            return true;
         }
     }
 }

@@ -73,27 +73,31 @@ namespace Grid
                 int offset = row * rowLength;
                 ref double xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
                 ref double yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                Row(ref xRow, ref gamma0, ref yRow, rowLength, streaming);
+                if (!Row(ref xRow, ref gamma0, ref yRow, rowLength, streaming))
+                    HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)rowLength);
             }
             if (streaming)
                 global::NormGen.StreamingStore.Fence();
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && rowLength >= 8)
-                Row512(ref x, ref gamma, ref y, rowLength, streaming);
+                return Row512(ref x, ref gamma, ref y, rowLength, streaming);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && rowLength >= 4)
-                Row256(ref x, ref gamma, ref y, rowLength, streaming);
+                return Row256(ref x, ref gamma, ref y, rowLength, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && rowLength >= 2)
-                Row128(ref x, ref gamma, ref y, rowLength, streaming);
+                return Row128(ref x, ref gamma, ref y, rowLength, streaming);
             else
-                RowScalar(ref x, ref gamma, ref y, rowLength, streaming);
+                return RowScalar(ref x, ref gamma, ref y, rowLength, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 8 × double.</summary>
-        private static void Row512(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
+        private static bool Row512(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -127,10 +131,15 @@ namespace Grid
             }
             double meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(meanSquare + Epsilon);
 
@@ -152,7 +161,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 8);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -172,10 +181,11 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 8 != 0)
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 4 × double.</summary>
-        private static void Row256(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
+        private static bool Row256(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -209,10 +219,15 @@ namespace Grid
             }
             double meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(meanSquare + Epsilon);
 
@@ -234,7 +249,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 4);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -254,10 +269,11 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 4 != 0)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 2 × double.</summary>
-        private static void Row128(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
+        private static bool Row128(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
         {
             nuint n = (nuint)rowLength;
             double inverseN = 1d / rowLength;
@@ -291,10 +307,15 @@ namespace Grid
             }
             double meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(meanSquare + Epsilon);
 
@@ -316,7 +337,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 2);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -336,40 +357,45 @@ namespace Grid
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 2 != 0)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 2);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref double x, ref double gamma, ref double y, int rowLength, bool streaming)
         {
             int n = rowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(sumSq))
             {
-                return;
+                int j = 0;
+                while (j < n && double.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squares overflow double although every element is finite (e.g. 1e21 among zeros, 1e300). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref double src, ref double gamma, ref double y, nuint n)
+        private static void HugeRow(ref double src, ref double gamma, ref double y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double sumSq = 0;
@@ -381,7 +407,6 @@ namespace Grid
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (double)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
         }
     }
 }

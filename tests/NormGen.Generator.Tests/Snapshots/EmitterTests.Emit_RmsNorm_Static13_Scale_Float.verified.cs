@@ -76,25 +76,29 @@ namespace Grid
                 int offset = row * RowLength;
                 ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
                 ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                Row(ref xRow, ref gamma0, ref yRow, streaming);
+                if (!Row(ref xRow, ref gamma0, ref yRow, streaming))
+                    HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)RowLength);
             }
             if (streaming)
                 global::NormGen.StreamingStore.Fence();
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float y, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float gamma, ref float y, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref y, streaming);
+                return Row256(ref x, ref gamma, ref y, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref y, streaming);
+                return Row128(ref x, ref gamma, ref y, streaming);
             else
-                RowScalar(ref x, ref gamma, ref y, streaming);
+                return RowScalar(ref x, ref gamma, ref y, streaming);
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float y, bool streaming)
+        private static bool Row256(ref float x, ref float gamma, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -115,10 +119,15 @@ namespace Grid
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -140,7 +149,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -150,10 +159,11 @@ namespace Grid
             for (; i + 8 <= n; i += 8)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float y, bool streaming)
+        private static bool Row128(ref float x, ref float gamma, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -174,10 +184,15 @@ namespace Grid
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -199,7 +214,7 @@ namespace Grid
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
-                    return;
+                    return true;
                 }
             }
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
@@ -209,40 +224,45 @@ namespace Grid
             for (; i + 4 <= n; i += 4)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float y, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float gamma, ref float y, bool streaming)
         {
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(sumSq))
             {
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double sumSq = 0;
@@ -254,7 +274,6 @@ namespace Grid
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
         }
     }
 }

@@ -79,7 +79,8 @@ namespace Grid
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
                     ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
                     ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
-                    Row(ref xRow, ref gamma0, ref yRow);
+                    if (!Row(ref xRow, ref gamma0, ref yRow))
+                        HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)RowLength);
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
                 }
             }
@@ -91,19 +92,22 @@ namespace Grid
             }
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float y)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float gamma, ref float y)
         {
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref y);
+                return Row256(ref x, ref gamma, ref y);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref y);
+                return Row128(ref x, ref gamma, ref y);
             else
-                RowScalar(ref x, ref gamma, ref y);
+                return RowScalar(ref x, ref gamma, ref y);
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float y)
+        private static bool Row256(ref float x, ref float gamma, ref float y)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -124,10 +128,15 @@ namespace Grid
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -140,10 +149,11 @@ namespace Grid
             for (; i + 8 <= n; i += 8)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
             global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float y)
+        private static bool Row128(ref float x, ref float gamma, ref float y)
         {
             nuint n = (nuint)RowLength;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
@@ -164,10 +174,15 @@ namespace Grid
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -180,40 +195,45 @@ namespace Grid
             for (; i + 4 <= n; i += 4)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
             global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float y)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float gamma, ref float y)
         {
             int n = RowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(sumSq))
             {
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double sumSq = 0;
@@ -225,7 +245,6 @@ namespace Grid
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
         }
     }
 }
