@@ -1,11 +1,13 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading.Tasks;
 
 namespace NormGen.Benchmarks;
 
 /// <summary>The hand-written competitors: what a .NET user would write without NormGen.</summary>
-public static class Baselines
+public static unsafe class Baselines
 {
     public const float LayerNormEpsilon = 1e-5f;
     public const float RmsNormEpsilon = 1e-6f;
@@ -95,5 +97,64 @@ public static class Baselines
             int count = block == threads - 1 ? x.Length - start : size;
             x.AsSpan(start, count).CopyTo(y.AsSpan(start, count));
         });
+    }
+
+    /// <summary>
+    /// The streaming bound (issue 11's "NT copy"): x → y with aligned non-temporal vector stores (512-bit where
+    /// accelerated), so y is written without the read-for-ownership of its lines, as NormGen's streaming path writes.
+    /// With <paramref name="threads"/> &gt; 1 the copy is split into that many contiguous blocks.
+    /// </summary>
+    public static void NonTemporalCopy(float[] x, float[] y, int threads)
+    {
+        if (threads <= 1)
+            NonTemporalCopy(x.AsSpan(), y.AsSpan());
+        else
+            ParallelNonTemporalCopy(x, y, threads);
+    }
+
+    private static void ParallelNonTemporalCopy(float[] x, float[] y, int threads)
+    {
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, block =>
+        {
+            int size = x.Length / threads / 16 * 16, start = block * size;
+            int count = block == threads - 1 ? x.Length - start : size;
+            NonTemporalCopy(x.AsSpan(start, count), y.AsSpan(start, count));
+        });
+    }
+
+    private static void NonTemporalCopy(ReadOnlySpan<float> x, Span<float> y)
+    {
+        fixed (float* source = x)
+        fixed (float* target = y)
+        {
+            int n = x.Length, i = 0;
+            // Elements up to the first 64-byte boundary of y, copied with ordinary stores.
+            int head = (int)((64 - (nuint)target % 64) % 64 / sizeof(float));
+            if ((nuint)target % sizeof(float) != 0 || !Vector512.IsHardwareAccelerated && !Vector256.IsHardwareAccelerated)
+            {
+                x.CopyTo(y);
+                return;
+            }
+            for (; i < Math.Min(head, n); i++) target[i] = source[i];
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 64 <= n; i += 64)
+                {
+                    Vector512.StoreAlignedNonTemporal(Vector512.Load(source + i), target + i);
+                    Vector512.StoreAlignedNonTemporal(Vector512.Load(source + i + 16), target + i + 16);
+                    Vector512.StoreAlignedNonTemporal(Vector512.Load(source + i + 32), target + i + 32);
+                    Vector512.StoreAlignedNonTemporal(Vector512.Load(source + i + 48), target + i + 48);
+                }
+                for (; i + 16 <= n; i += 16)
+                    Vector512.StoreAlignedNonTemporal(Vector512.Load(source + i), target + i);
+            }
+            else
+            {
+                for (; i + 8 <= n; i += 8)
+                    Vector256.StoreAlignedNonTemporal(Vector256.Load(source + i), target + i);
+            }
+            for (; i < n; i++) target[i] = source[i];
+            if (Sse.IsSupported) Sse.StoreFence();
+        }
     }
 }

@@ -82,7 +82,7 @@ public class ResidualBenchmarks
     public void OnnxRuntimeSkipRmsNorm() => _ort!.Run();
 
     /// <summary>One ORT session over a Skip op with every OrtValue made up front (pinned arrays): Run measures the op alone.</summary>
-    private sealed class OrtSkip : IDisposable
+    internal sealed class OrtSkip : IDisposable
     {
         private readonly SessionOptions _options = new() { ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         private readonly InferenceSession _session;

@@ -1,0 +1,348 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using System.Threading;
+using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using NormGen.Testing;
+
+namespace NormGen.Benchmarks;
+
+/// <summary>
+/// <c>table</c> mode: issue 11's tables in one run, timed side by side in this process (not BenchmarkDotNet):
+/// memory-bound rows against the TensorPrimitives composition, ONNX Runtime (one thread) and a copy with
+/// non-temporal stores of the same bytes; the tensor kinds against ONNX Runtime and a TensorPrimitives composition;
+/// the scalers on wide tables against a row-wise TensorPrimitives loop. Printed as Markdown with the processor named.
+/// </summary>
+/// <remarks>
+/// GB/s = bytes the operation must move (x read + y written; residual rows: x, residual, y, residualOut; DeepNorm: x,
+/// sublayer, y) ÷ time. "NT copy" copies the same number of bytes (half read, half written) with aligned 512-bit
+/// non-temporal stores (<see cref="Baselines.NonTemporalCopy"/>). Every method of a case warms up for
+/// <see cref="WarmUp"/> (past tiered compilation and PGO), pauses <see cref="Pause"/> so the background JIT installs
+/// its code, and warms up again; then <see cref="Samples"/> batches of about <see cref="SampleTime"/> go round the
+/// methods in turn and the median batch is reported.
+/// </remarks>
+public static class Table
+{
+    private const int Samples = 11;
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(300), Pause = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(20);
+
+    public static int Run(string[] args)
+    {
+        var started = Stopwatch.StartNew();
+        // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
+        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+        Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
+            $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; float, ε as PyTorch.");
+        Console.WriteLine();
+        Rows();
+        Console.WriteLine();
+        Tensors();
+        Console.WriteLine();
+        Scalers();
+        Console.WriteLine();
+        Console.WriteLine($"({started.Elapsed.TotalSeconds:F0} s)");
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- memory-bound rows
+
+    /// <summary>One row of the first table: the shape, how many tensors move, and the four methods (null: none).</summary>
+    private sealed record RowCase(string Name, BatchShape Shape, int Tensors, bool AllCores, Action NormGen, Action? Composition, Action? Ort, Action Copy);
+
+    private static void Rows()
+    {
+        Console.WriteLine("| single thread | NormGen | TP | ONNX Runtime | NT copy | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (Func<List<IDisposable>, RowCase> make in RowCases())
+        {
+            var owned = new List<IDisposable>();
+            RowCase c = make(owned);
+            NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
+            double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);
+            foreach (IDisposable d in owned) d.Dispose();
+            NormGenSettings.MaxDegreeOfParallelism = 1;
+            double bytes = (double)c.Tensors * c.Shape.Elements * sizeof(float);
+            bool latency = c.Shape.Rows == 1;
+            string Cell(double? s) => s is null ? "–" : latency ? $"{s.Value * 1e9:N0} ns" : $"{bytes / s.Value / 1e9:F1}";
+            string name = c.AllCores ? $"{c.Name}, all cores" : c.Name;
+            string copy = Cell(t[3]) + (c.AllCores ? $" ({Environment.ProcessorCount}T)" : "");
+            Print($"| {name} | {Cell(t[0])} | {Cell(t[1])} | {Cell(t[2])} | {copy} | {Ratio(t[1], t[0])} | {Ratio(t[2], t[0])} | {(latency ? "–" : Percent(t[3], t[0]))} |");
+        }
+        Console.WriteLine();
+        Console.WriteLine("GB/s = bytes moved (x read + y written; residual: 4 tensors; DeepNorm: x, sublayer, y) ÷ median time; 1×768 in ns per call.");
+        Console.WriteLine("TP = the same math composed from TensorPrimitives calls per row; NT copy = AVX-512 non-temporal copy of the same bytes.");
+        Console.WriteLine("Ratios are speed ratios (time of the other ÷ time of NormGen); NormGen/NT copy is NormGen's share of the copy bound.");
+    }
+
+    private static IEnumerable<Func<List<IDisposable>, RowCase>> RowCases()
+    {
+        foreach (BatchShape s in new BatchShape[] { new(1, 768), new(32, 768), new(128, 4096), new(4096, 1024), new(2048, 8192) })
+            yield return owned => LayerNormCase(s, allCores: false, owned);
+        yield return owned =>
+        {
+            var w = new Workload(new BatchShape(2048, 8192));
+            OrtRunner ort = OrtRunner.RmsNorm(w, Threads.Single);
+            owned.Add(ort);
+            var (src, dst) = CopyBuffers(w.Shape, 2);
+            return new RowCase($"RMSNorm {Shape(w.Shape)}", w.Shape, 2, false,
+                () => Kernels.RmsNorm(w.Shape.Hidden, w.X, w.Gamma, w.Y),
+                () => Baselines.TensorPrimitivesRmsNorm(w.X, w.Shape.Hidden, w.Gamma, w.Y),
+                ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
+        };
+        yield return owned =>
+        {
+            var w = new Workload(new BatchShape(2048, 8192));
+            float[] residual = new Workload(w.Shape, seed: 7).X, residualOut = new float[w.Shape.Elements];
+            var ort = new ResidualBenchmarks.OrtSkip(w, residual, residualOut, layerNorm: true);
+            owned.Add(ort);
+            var (src, dst) = CopyBuffers(w.Shape, 4);
+            int n = w.Shape.Hidden;
+            return new RowCase($"residual LayerNorm {Shape(w.Shape)} (with residualOut)", w.Shape, 4, false,
+                () => ResidualKernels.AddLayerNorm(n, w.X, residual, w.Gamma, w.Beta, w.Y, residualOut),
+                () =>
+                {
+                    for (int r = 0; r < w.Shape.Rows; r++)
+                    {
+                        Span<float> h = residualOut.AsSpan(r * n, n);
+                        System.Numerics.Tensors.TensorPrimitives.Add(w.X.AsSpan(r * n, n), residual.AsSpan(r * n, n), h);
+                        Baselines.TensorPrimitivesLayerNorm(h, n, w.Gamma, w.Beta, w.Y.AsSpan(r * n, n));
+                    }
+                },
+                ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
+        };
+        foreach (BatchShape s in new BatchShape[] { new(2048, 8192), new(4096, 1024) })
+            yield return owned =>
+            {
+                var w = new Workload(s);
+                float[] sublayer = new Workload(s, seed: 7).X;
+                var (src, dst) = CopyBuffers(s, 3);
+                int n = s.Hidden;
+                float alpha = TableKernels.DeepAlpha;
+                return new RowCase($"DeepNorm {Shape(s)}", s, 3, false,
+                    () => TableKernels.DeepNorm(n, w.X, sublayer, w.Gamma, w.Beta, w.Y),
+                    () =>
+                    {
+                        for (int r = 0; r < s.Rows; r++)
+                        {
+                            Span<float> y = w.Y.AsSpan(r * n, n);
+                            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(w.X.AsSpan(r * n, n), alpha, sublayer.AsSpan(r * n, n), y);
+                            Baselines.TensorPrimitivesLayerNorm(y, n, w.Gamma, w.Beta, y);
+                        }
+                    },
+                    null, () => Baselines.NonTemporalCopy(src, dst, 1));
+            };
+        yield return owned => LayerNormCase(new BatchShape(2048, 8192), allCores: true, owned);
+    }
+
+    private static RowCase LayerNormCase(BatchShape s, bool allCores, List<IDisposable> owned)
+    {
+        var w = new Workload(s);
+        OrtRunner ort = OrtRunner.LayerNorm(w, allCores ? Threads.AllCores : Threads.Single);
+        owned.Add(ort);
+        var (src, dst) = CopyBuffers(s, 2);
+        int threads = allCores ? Environment.ProcessorCount : 1;
+        return new RowCase($"LayerNorm {Shape(s)}", s, 2, allCores,
+            () => Kernels.LayerNorm(s.Hidden, w.X, w.Gamma, w.Beta, w.Y),
+            allCores ? null : () => Baselines.TensorPrimitivesLayerNorm(w.X, s.Hidden, w.Gamma, w.Beta, w.Y),
+            ort.Run, () => Baselines.NonTemporalCopy(src, dst, threads));
+    }
+
+    /// <summary>Source and target of the NT copy for <paramref name="tensors"/> tensors of the shape moved: half of them each.</summary>
+    private static (float[] Source, float[] Target) CopyBuffers(BatchShape s, int tensors)
+    {
+        int length = checked(s.Elements * tensors / 2);
+        var source = new float[length];
+        new Random(5).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(source.AsSpan()));
+        for (int i = 0; i < source.Length; i++) if (!float.IsFinite(source[i])) source[i] = 0;
+        return (source, new float[length]);
+    }
+
+    // ---------------------------------------------------------------- tensor kinds
+
+    private static void Tensors()
+    {
+        NormGenSettings.MaxDegreeOfParallelism = 1;
+        Console.WriteLine("| tensor kind, single thread | NormGen | TP | ONNX Runtime | NormGen GB/s | NT copy GB/s | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        int[][] shapes = [[1, 512, 7, 7], [32, 256, 14, 14]];
+        foreach (string kind in new[] { "InstanceNorm", "BatchNorm training", "BatchNorm eval", "GroupNorm(32)" })
+            foreach (int[] shape in shapes)
+                TensorCase(kind, shape);
+        Console.WriteLine();
+        Console.WriteLine("Times are medians per call; GB/s = x read + y written. ONNX Runtime: InstanceNormalization (opset 17),");
+        Console.WriteLine("BatchNormalization (opset 15; training_mode = 1 where this ONNX Runtime build has it), GroupNormalization (opset 21: per-channel scale).");
+    }
+
+    private static void TensorCase(string kind, int[] shape)
+    {
+        int n = shape[0], c = shape[1], hw = shape[2] * shape[3], elements = n * c * hw;
+        var rng = new Random(11);
+        float[] x = Enumerable.Range(0, elements).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray(), y = new float[elements];
+        float[] gamma = Enumerable.Range(0, c).Select(_ => (float)(0.9 + rng.NextDouble() * 0.2)).ToArray();
+        float[] beta = Enumerable.Range(0, c).Select(_ => (float)(rng.NextDouble() * 0.2 - 0.1)).ToArray();
+        float[] runningMean = new float[c], runningVar = Enumerable.Repeat(1f, c).ToArray();
+        float[] ortMean = new float[c], ortVar = new float[c];
+        nint[] lengths = shape.Select(v => (nint)v).ToArray();
+        long[] longShape = shape.Select(v => (long)v).ToArray(), channels = [c];
+        var (src, dst) = CopyBuffers(new BatchShape(1, elements), 2);
+        ReadOnlyTensorSpan<float> X() => new(x, lengths);
+        TensorSpan<float> Y() => new(y, lengths);
+        OnnxModels.Tensor F(string name, long[] dims) => new(name, OnnxModels.ElementType.Float, dims);
+        (Action normGen, Action composition, Func<OrtModel> ortModel) = kind switch
+        {
+            "InstanceNorm" => (
+                (Action)(() => TableKernels.InstanceNorm(X(), gamma, beta, Y())),
+                (Action)(() => TensorBaselines.InstanceNorm(x, n, c, hw, gamma, beta, y)),
+                (Func<OrtModel>)(() => new OrtModel(OnnxModels.InstanceNormalization(longShape, TensorBaselines.Epsilon),
+                    [("input", x, longShape), ("scale", gamma, channels), ("B", beta, channels)], [("output", y, longShape)]))),
+            "BatchNorm training" => (
+                () => TableKernels.BatchNormTraining(X(), gamma, beta, runningMean, runningVar, Y()),
+                () => TensorBaselines.BatchNormTraining(x, n, c, hw, gamma, beta, runningMean, runningVar, y),
+                () => new OrtModel(OnnxModels.SingleAtOpset("BatchNormalization", 15,
+                        [F("X", longShape), F("scale", channels), F("B", channels), F("input_mean", channels), F("input_var", channels)],
+                        [F("Y", longShape), F("running_mean", channels), F("running_var", channels)],
+                        [new("epsilon", F: TensorBaselines.Epsilon), new("momentum", F: 0.9f), new("training_mode", I: 1)]),
+                    [("X", x, longShape), ("scale", gamma, channels), ("B", beta, channels), ("input_mean", runningMean, channels), ("input_var", runningVar, channels)],
+                    [("Y", y, longShape), ("running_mean", ortMean, channels), ("running_var", ortVar, channels)])),
+            "BatchNorm eval" => (
+                () => TableKernels.BatchNormEval(X(), gamma, beta, runningMean, runningVar, Y()),
+                () => TensorBaselines.BatchNormEval(x, n, c, hw, gamma, beta, runningMean, runningVar, y),
+                () => new OrtModel(OnnxModels.BatchNormalization(longShape, TensorBaselines.Epsilon),
+                    [("X", x, longShape), ("scale", gamma, channels), ("B", beta, channels), ("input_mean", runningMean, channels), ("input_var", runningVar, channels)],
+                    [("Y", y, longShape)])),
+            _ => (
+                () => TableKernels.GroupNorm32(X(), gamma, beta, Y()),
+                () => TensorBaselines.GroupNorm(x, n, c, hw, 32, gamma, beta, y),
+                () => new OrtModel(OnnxModels.GroupNormalization(longShape, 32, TensorBaselines.Epsilon),
+                    [("X", x, longShape), ("scale", gamma, channels), ("bias", beta, channels)], [("Y", y, longShape)])),
+        };
+        OrtModel? ort = null;
+        string? ortNote = null;
+        try
+        {
+            ort = ortModel();
+            ort.Run(); // a build without the op (e.g. BatchNorm training outside ORT's training builds) fails here
+        }
+        catch (OnnxRuntimeException e)
+        {
+            ort?.Dispose();
+            ort = null;
+            ortNote = e.Message.Split('\n')[0];
+        }
+        double?[] t = Measure([normGen, composition, ort is null ? null : ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1)]);
+        ort?.Dispose();
+        double bytes = 2.0 * elements * sizeof(float);
+        string Us(double? s) => s is null ? "–" : $"{s.Value * 1e6:F1} µs";
+        string Gbps(double? s) => s is null ? "–" : $"{bytes / s.Value / 1e9:F1}";
+        Print($"| {kind} ({string.Join(", ", shape)}) | {Us(t[0])} | {Us(t[1])} | {Us(t[2])} | {Gbps(t[0])} | {Gbps(t[3])} | {Ratio(t[1], t[0])} | {Ratio(t[2], t[0])} | {Percent(t[3], t[0])} |");
+        if (ortNote is not null) Console.WriteLine($"  (ONNX Runtime: {ortNote})");
+    }
+
+    // ---------------------------------------------------------------- scalers
+
+    private static void Scalers()
+    {
+        NormGenSettings.MaxDegreeOfParallelism = 1;
+        Console.WriteLine("| scaler, single thread | NormGen | row-wise TP loop | NormGen GB/s | NT copy GB/s | NormGen/TP | NormGen/NT copy |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (samples, features) in new[] { (100_000, 256), (1000, 4096) })
+        {
+            int elements = samples * features;
+            var rng = new Random(13);
+            float[] x = new float[elements], y = new float[elements];
+            for (int i = 0; i < elements; i++) x[i] = (float)(rng.NextDouble() * 4 - 2);
+            float[] a = new float[features], b = new float[features], scratch = new float[features];
+            nint[] lengths = [samples, features];
+            var (src, dst) = CopyBuffers(new BatchShape(samples, features), 2);
+            double bytes = 2.0 * elements * sizeof(float);
+            foreach (string kind in new[] { "MinMaxScale", "Standardize" })
+            {
+                Action normGen = kind == "MinMaxScale"
+                    ? () => TableKernels.MinMaxScale(new(x, lengths, []), new(y, lengths, []))
+                    : () => TableKernels.Standardize(new(x, lengths, []), new(y, lengths, []));
+                Action composition = kind == "MinMaxScale"
+                    ? () => TensorBaselines.MinMaxScale(x, samples, features, a, b, scratch, y)
+                    : () => TensorBaselines.Standardize(x, samples, features, a, b, scratch, y);
+                double?[] t = Measure([normGen, composition, () => Baselines.NonTemporalCopy(src, dst, 1)]);
+                Print($"| {kind} ({samples:N0}, {features:N0}) | {t[0]!.Value * 1e3:F2} ms | {t[1]!.Value * 1e3:F2} ms | {bytes / t[0]!.Value / 1e9:F1} | {bytes / t[2]!.Value / 1e9:F1} | {Ratio(t[1], t[0])} | {Percent(t[2], t[0])} |");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("Row-wise TP loop: per-column statistics accumulated row by row with TensorPrimitives (Min/Max; Add, then Subtract and");
+        Console.WriteLine("MultiplyAdd for the squared deviations), then one Subtract and one Multiply per row.");
+    }
+
+    // ---------------------------------------------------------------- timing
+
+    /// <summary>
+    /// Median seconds per call of each method (null where the method is null), timed side by side: all warm up first,
+    /// then the batches go round the methods in turn, so a burst of load from elsewhere falls on all of them alike.
+    /// </summary>
+    private static double?[] Measure(Action?[] methods)
+    {
+        foreach (Action? m in methods) if (m is not null) Spin(m, WarmUp);
+        Thread.Sleep(Pause);
+        foreach (Action? m in methods) if (m is not null) Spin(m, WarmUp);
+        int[] calls = methods.Select(m => m is null ? 0 : CallsPerBatch(m)).ToArray();
+        var perCall = methods.Select(_ => new double[Samples]).ToArray();
+        for (int i = 0; i < Samples; i++)
+            for (int m = 0; m < methods.Length; m++)
+            {
+                if (methods[m] is not Action action) continue;
+                long start = Stopwatch.GetTimestamp();
+                for (int k = 0; k < calls[m]; k++) action();
+                perCall[m][i] = Stopwatch.GetElapsedTime(start).TotalSeconds / calls[m];
+            }
+        return methods.Select((m, i) =>
+        {
+            if (m is null) return (double?)null;
+            Array.Sort(perCall[i]);
+            return perCall[i][Samples / 2];
+        }).ToArray();
+    }
+
+    private static int CallsPerBatch(Action action)
+    {
+        var probe = Stopwatch.StartNew();
+        int probeCalls = 0;
+        while (probe.Elapsed < TimeSpan.FromMilliseconds(5)) { action(); probeCalls++; }
+        return Math.Max(1, (int)(probeCalls * SampleTime.TotalMilliseconds / probe.Elapsed.TotalMilliseconds));
+    }
+
+    private static void Spin(Action action, TimeSpan duration)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < duration) action();
+    }
+
+    // ---------------------------------------------------------------- text
+
+    /// <summary>How many times faster NormGen is than the other method (other's time ÷ NormGen's).</summary>
+    private static string Ratio(double? other, double? normGen) => other is null || normGen is null ? "–" : $"{other.Value / normGen.Value:F2}×";
+
+    /// <summary>NormGen's speed as a share of the copy's: copy time ÷ NormGen time.</summary>
+    private static string Percent(double? copy, double? normGen) => copy is null || normGen is null ? "–" : $"{100 * copy.Value / normGen.Value:F0}%";
+
+    private static string Shape(BatchShape s) => $"{s.Rows}×{s.Hidden}";
+
+    private static void Print(string line) => Console.WriteLine(line);
+
+    /// <summary>The processor's name from /proc/cpuinfo (Linux), else the environment's description.</summary>
+    private static string ProcessorName()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " (model name unknown)";
+    }
+}
