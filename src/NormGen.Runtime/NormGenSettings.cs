@@ -1,4 +1,6 @@
 using System;
+using System.Globalization;
+using System.IO;
 using System.Threading;
 
 namespace NormGen;
@@ -8,7 +10,7 @@ public static class NormGenSettings
 {
     private static int s_maxDegreeOfParallelism = -1;
     private static int s_minElementsPerThread = 1 << 17;
-    private static long s_streamingStoreThreshold = 32L << 20;
+    private static long s_streamingStoreThreshold = DefaultStreamingStoreThreshold;
 
     /// <summary>
     /// The most threads one kernel call spreads its rows over. -1 (the default) means <see cref="Environment.ProcessorCount"/>;
@@ -45,13 +47,11 @@ public static class NormGenSettings
     }
 
     /// <summary>
-    /// Calls whose output is at least this many bytes (default 32 MiB) write it with non-temporal stores: the output
-    /// bypasses the caches, which saves the read-for-ownership of every output line (a third of the memory traffic of
-    /// a normalization that reads x and writes y) at the price of the output not being in cache for the next step.
-    /// The default sits between the sizes where each wins on the reference machine (a 2-core Xeon VM: cached stores are
-    /// 1.7× faster for a 16 MiB output, streaming stores 1.6× faster for 64 MiB; see docs/benchmarks.md); set it from
-    /// your own machine's last-level cache. <see cref="long.MaxValue"/> turns streaming stores off. Results are bitwise
-    /// the same either way.
+    /// Calls whose output is at least this many bytes (default <see cref="DefaultStreamingStoreThreshold"/>) write it
+    /// with non-temporal stores: the output bypasses the caches, which saves the read-for-ownership of every output line
+    /// (a third of the memory traffic of a normalization that reads x and writes y) at the price of the output not being
+    /// in cache for the next step; the streaming pass also prefetches the next row's input. <see cref="long.MaxValue"/>
+    /// turns streaming stores off. Results are bitwise the same either way.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public static long StreamingStoreThreshold
@@ -63,5 +63,59 @@ public static class NormGenSettings
                 throw new ArgumentOutOfRangeException(nameof(value), value, "StreamingStoreThreshold must not be negative.");
             Volatile.Write(ref s_streamingStoreThreshold, value);
         }
+    }
+
+    /// <summary>
+    /// The size in bytes of the last-level cache that the operating system reports for the first processor (Linux:
+    /// the highest-level data or unified cache under <c>/sys/devices/system/cpu/cpu0/cache</c>), read once; 0 where
+    /// it cannot be read (another operating system, or a VM that does not expose it).
+    /// </summary>
+    public static long LastLevelCacheBytes { get; } = ReadLastLevelCache();
+
+    /// <summary>
+    /// The default of <see cref="StreamingStoreThreshold"/>: the last-level cache size (an output that large cannot stay
+    /// in cache next to its input), at most 32 MiB, and 32 MiB where the size is unknown. The cap is there because VMs
+    /// report their host's shared cache (260 MiB on the reference Xeon VM, where 64 MiB outputs are still 1.6× faster
+    /// with streaming stores and 16 MiB ones 1.7× faster with cached stores; see docs/benchmarks.md).
+    /// </summary>
+    public static long DefaultStreamingStoreThreshold { get; } =
+        LastLevelCacheBytes > 0 ? Math.Min(LastLevelCacheBytes, 32L << 20) : 32L << 20;
+
+    private static long ReadLastLevelCache()
+    {
+        const string directory = "/sys/devices/system/cpu/cpu0/cache";
+        try
+        {
+            if (!Directory.Exists(directory)) return 0;
+            int bestLevel = 0;
+            long best = 0;
+            foreach (string index in Directory.EnumerateDirectories(directory, "index*"))
+            {
+                if (ReadLine(index, "type") == "Instruction") continue;
+                if (!int.TryParse(ReadLine(index, "level"), NumberStyles.None, CultureInfo.InvariantCulture, out int level) || level < bestLevel) continue;
+                long size = ParseCacheSize(ReadLine(index, "size"));
+                if (size <= 0) continue;
+                bestLevel = level;
+                best = size;
+            }
+            return best;
+        }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
+    }
+
+    private static string ReadLine(string directory, string file)
+    {
+        string path = Path.Combine(directory, file);
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : "";
+    }
+
+    /// <summary>sysfs cache sizes: "32768K", "1M", "512" (bytes); 0 when the text is not one of these.</summary>
+    private static long ParseCacheSize(string text)
+    {
+        if (text.Length == 0) return 0;
+        long unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+        string digits = unit == 1 ? text : text[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value < (1L << 40) ? value * unit : 0;
     }
 }

@@ -30,6 +30,19 @@ public static unsafe class StreamingStore
         return (int)((vectorBytes - address % vectorBytes) % vectorBytes / (nuint)sizeof(T));
     }
 
+    /// <summary>
+    /// Asks the processor to bring the cache line <paramref name="elementOffset"/> elements past <paramref name="row"/>
+    /// into the caches (prefetcht0), without waiting for it. Generated kernels call it in a row's last pass for the next
+    /// row, so its reads from memory overlap this row's writes. The line may lie past the end of the buffer: a prefetch
+    /// never faults, and the address is formed as a pointer here, never as a managed reference. A no-op without SSE.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch<T>(ref T row, nuint elementOffset) where T : unmanaged
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0((byte*)Unsafe.AsPointer(ref row) + elementOffset * (nuint)sizeof(T));
+    }
+
     /// <summary>Makes the streaming stores of this thread visible to others (an sfence); call once after the last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Fence()

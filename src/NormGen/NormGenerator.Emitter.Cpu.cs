@@ -752,12 +752,15 @@ internal static class CpuEmitter
             w.Line("// The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every");
             w.Line("// output line. The unaligned head and the tail are computed first and stored last, so an in-place call");
             w.Line("// reads them before the loop overwrites them.");
+            if (spec.Element != ElementKind.Half)
+                w.Line("// Each step also prefetches the next row's input at the same place, so its reads overlap these writes.");
             w.Line($"nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, {Lit(L)});");
             w.Open($"if (head < {Lit(L)})");
             if (resOut) w.Line($"bool alignedH = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref residualOut, {Lit(L)}) == head;");
             w.Line($"{VT} first = {Output(spec, V, Load(src, "0"), "0")};");
             w.Line($"{VT} lastOut = {Output(spec, V, Load(src, last), last)};");
             w.Open($"for (i = head; i + {Lit(L)} <= n; i += {Lit(L)})");
+            EmitNextRowPrefetch(w, spec, v, 1);
             w.Line($"global::NormGen.StreamingStore.Store({Output(spec, V, Load(src, "i"), "i")}, ref Unsafe.Add(ref y, i));");
             if (resOut)
             {
@@ -817,6 +820,23 @@ internal static class CpuEmitter
         EmitCopyHToResidualOut(w, spec, "n");
         w.Line("return true;");
         w.Close();
+    }
+
+    /// <summary>
+    /// In the streaming last pass, over <paramref name="vectors"/> vectors from i: a prefetch of each cache line of the
+    /// next row's inputs at the same place (x + n + i, and residual), so that row's reads from memory overlap this row's
+    /// writes instead of starting when this row is done (measured: 2048×8192 about 5% faster). Not in the cached loop:
+    /// there it also helps memory-bound calls, but costs in-cache rows 3–10% (32×768). Not for Half inputs, whose rows
+    /// are widened into scratch.
+    /// </summary>
+    private static void EmitNextRowPrefetch(SourceWriter w, KernelSpec spec, Vec v, int vectors)
+    {
+        if (spec.Element == ElementKind.Half) return;
+        int lineElements = 64 / (spec.Element == ElementKind.Double ? 8 : 4);
+        int lines = Math.Max(1, vectors * v.Lanes / lineElements);
+        foreach (string input in spec.Residual ? new[] { "x", "residual" } : new[] { "x" })
+            for (int k = 0; k < lines; k++)
+                w.Line($"global::NormGen.StreamingStore.Prefetch(ref {input}, i + n{(k == 0 ? "" : " + " + Lit(k * lineElements))});");
     }
 
     /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using Xunit;
 
@@ -89,5 +90,28 @@ public class StreamingStoreTests
             Assert.Equal(cached.Y, streamed.Y);
             Assert.Equal(cached.R, streamed.R);
         }
+    }
+
+    /// <summary>
+    /// The default threshold is the last-level cache that Linux reports (highest-level data or unified cache of cpu0),
+    /// capped at 32 MiB, or 32 MiB where none is reported; read here independently of the runtime's own parser.
+    /// </summary>
+    [Fact]
+    public void DefaultThresholdFollowsTheReportedLastLevelCache()
+    {
+        long expected = 0;
+        int bestLevel = 0;
+        const string root = "/sys/devices/system/cpu/cpu0/cache";
+        if (Directory.Exists(root))
+            foreach (string index in Directory.GetDirectories(root, "index*"))
+            {
+                string Read(string f) => File.Exists(Path.Combine(index, f)) ? File.ReadAllText(Path.Combine(index, f)).Trim() : "";
+                if (Read("type") == "Instruction" || !int.TryParse(Read("level"), out int level) || level < bestLevel) continue;
+                string size = Read("size");
+                if (size.EndsWith('K')) { expected = long.Parse(size[..^1]) * 1024; bestLevel = level; }
+                else if (size.EndsWith('M')) { expected = long.Parse(size[..^1]) * 1024 * 1024; bestLevel = level; }
+            }
+        Assert.Equal(expected, NormGenSettings.LastLevelCacheBytes);
+        Assert.Equal(expected > 0 ? Math.Min(expected, 32L << 20) : 32L << 20, NormGenSettings.DefaultStreamingStoreThreshold);
     }
 }

@@ -176,6 +176,7 @@ namespace E
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
@@ -183,6 +184,7 @@ namespace E
                     global::System.Runtime.Intrinsics.Vector256<double> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 4) - m, r, rc);
                     for (i = head; i + 4 <= n; i += 4)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
@@ -282,6 +284,7 @@ namespace E
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
                 if (head < 2)
                 {
@@ -289,6 +292,7 @@ namespace E
                     global::System.Runtime.Intrinsics.Vector128<double> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) - m, r, rc);
                     for (i = head; i + 2 <= n; i += 2)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);

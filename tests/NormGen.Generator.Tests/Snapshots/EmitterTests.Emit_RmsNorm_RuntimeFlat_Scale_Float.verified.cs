@@ -150,6 +150,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
@@ -157,6 +158,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16);
                     for (i = head; i + 16 <= n; i += 16)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
@@ -238,6 +240,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
@@ -245,6 +248,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
                     for (i = head; i + 8 <= n; i += 8)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
@@ -326,6 +330,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
@@ -333,6 +338,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
                     for (i = head; i + 4 <= n; i += 4)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);

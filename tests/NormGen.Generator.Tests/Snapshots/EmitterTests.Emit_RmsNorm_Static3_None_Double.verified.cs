@@ -133,6 +133,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 2);
                 if (head < 2)
                 {
@@ -140,6 +141,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector128<double> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 2) * r;
                     for (i = head; i + 2 <= n; i += 2)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);

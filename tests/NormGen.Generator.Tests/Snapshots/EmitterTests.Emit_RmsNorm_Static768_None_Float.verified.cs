@@ -137,6 +137,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
@@ -144,6 +145,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r;
                     for (i = head; i + 16 <= n; i += 16)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
@@ -203,6 +205,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
@@ -210,6 +213,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r;
                     for (i = head; i + 8 <= n; i += 8)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
@@ -269,6 +273,7 @@ namespace Grid
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
@@ -276,6 +281,7 @@ namespace Grid
                     global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r;
                     for (i = head; i + 4 <= n; i += 4)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
