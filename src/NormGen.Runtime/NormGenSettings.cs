@@ -10,7 +10,10 @@ public static class NormGenSettings
 {
     private static int s_maxDegreeOfParallelism = -1;
     private static int s_minElementsPerThread = 1 << 17;
-    private static long s_streamingStoreThreshold = DefaultStreamingStoreThreshold;
+    // Read before s_streamingStoreThreshold's initializer uses them: static initializers run in textual order.
+    private static readonly long s_lastLevelCacheBytes = ReadLastLevelCache();
+    private static readonly long s_defaultStreamingStoreThreshold = s_lastLevelCacheBytes > 0 ? Math.Min(s_lastLevelCacheBytes, 32L << 20) : 32L << 20;
+    private static long s_streamingStoreThreshold = s_defaultStreamingStoreThreshold;
 
     /// <summary>
     /// The most threads one kernel call spreads its rows over. -1 (the default) means <see cref="Environment.ProcessorCount"/>;
@@ -70,7 +73,7 @@ public static class NormGenSettings
     /// the highest-level data or unified cache under <c>/sys/devices/system/cpu/cpu0/cache</c>), read once; 0 where
     /// it cannot be read (another operating system, or a VM that does not expose it).
     /// </summary>
-    public static long LastLevelCacheBytes { get; } = ReadLastLevelCache();
+    public static long LastLevelCacheBytes => s_lastLevelCacheBytes;
 
     /// <summary>
     /// The default of <see cref="StreamingStoreThreshold"/>: the last-level cache size (an output that large cannot stay
@@ -78,8 +81,7 @@ public static class NormGenSettings
     /// report their host's shared cache (260 MiB on the reference Xeon VM, where 64 MiB outputs are still 1.6× faster
     /// with streaming stores and 16 MiB ones 1.7× faster with cached stores; see docs/benchmarks.md).
     /// </summary>
-    public static long DefaultStreamingStoreThreshold { get; } =
-        LastLevelCacheBytes > 0 ? Math.Min(LastLevelCacheBytes, 32L << 20) : 32L << 20;
+    public static long DefaultStreamingStoreThreshold => s_defaultStreamingStoreThreshold;
 
     private static long ReadLastLevelCache()
     {

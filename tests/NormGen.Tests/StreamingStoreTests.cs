@@ -94,7 +94,8 @@ public class StreamingStoreTests
 
     /// <summary>
     /// The default threshold is the last-level cache that Linux reports (highest-level data or unified cache of cpu0),
-    /// capped at 32 MiB, or 32 MiB where none is reported; read here independently of the runtime's own parser.
+    /// capped at 32 MiB, or 32 MiB where none is reported; read here independently of the runtime's own parser. The
+    /// setting starts at that default (it once started at 0, streaming every call, when its initializer ran first).
     /// </summary>
     [Fact]
     public void DefaultThresholdFollowsTheReportedLastLevelCache()
@@ -113,5 +114,7 @@ public class StreamingStoreTests
             }
         Assert.Equal(expected, NormGenSettings.LastLevelCacheBytes);
         Assert.Equal(expected > 0 ? Math.Min(expected, 32L << 20) : 32L << 20, NormGenSettings.DefaultStreamingStoreThreshold);
+        // The setting starts at the default (every test that changes it puts it back).
+        Assert.Equal(NormGenSettings.DefaultStreamingStoreThreshold, NormGenSettings.StreamingStoreThreshold);
     }
 }
