@@ -6,7 +6,8 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// The ILGPU variant of a row backward kernel (<c>[LayerNorm(Backward = true)]</c>, <c>[RmsNorm(Backward = true)]</c>,
-/// flat spans): dx by one warp (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
+/// flat spans, with or without the pre-norm residual's dh = dx + dResidualOut fused into the dx pass): dx by one warp
+/// (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
 /// atomics, by per-block partials over a fixed number of rows (<c>NormGen.RowBackward.BlockRows</c>, whatever the
 /// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order.
 /// </summary>
@@ -31,6 +32,7 @@ internal static partial class GpuEmitter
     private static readonly (ParamRole Role, string Name)[] BackwardRoles =
     {
         (ParamRole.OutputGradient, "dy"),
+        (ParamRole.ResidualOutGradient, "dResidualOut"),
         (ParamRole.Input, "x"),
         (ParamRole.Mean, "mean"),
         (ParamRole.Rstd, "rstd"),
@@ -95,6 +97,8 @@ internal static partial class GpuEmitter
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
         w.Line($"global::NormGen.NormGpu.Length({dy}.Length, {x}.Length, {CpuEmitter.StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
         w.Line($"global::NormGen.NormGpu.Length({dx}.Length, {x}.Length, {CpuEmitter.StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(dr.Name)}.Length, {x}.Length, {CpuEmitter.StrOfId(CpuEmitter.Id(dr.Name))}, \"one per element of {spec.Input.Name}\");");
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
@@ -104,7 +108,7 @@ internal static partial class GpuEmitter
                 w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
         }
         // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
-        // another output or with the saved statistics or γ.
+        // another output or with the saved statistics, γ or dResidualOut.
         EmitOverlapChecks(w, spec, k);
         if (!HasParameterGradients(spec)) w.Line($"if ({rows} == 0) return;");
         var launchArgs = BackwardViews(spec)
@@ -139,12 +143,19 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the forward's saved {stats}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
-        w.Line($"/// <para>Views: {Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place). Zero rows enqueue {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
+        bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
+        if (residual)
+            w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {Ref(ParamRole.Input)} here is that h (the forward's residual output) and {Ref(ParamRole.InputGradient)} receives dh = dx + {Ref(ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger), added in the dx kernel's last pass (one pass on the GPU; the span method adds it in a second pass over dh, so the two may differ by one float rounding of dx).</para>");
+        string rowViews = residual
+            ? $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.ResidualOutGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}"
+            : $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}";
+        string residualAlias = residual ? $" {Ref(ParamRole.ResidualOutGradient)} must not overlap {Ref(ParamRole.InputGradient)} (as in the span method)." : "";
+        w.Line($"/// <para>Views: {rowViews} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place).{residualAlias} Zero rows enqueue {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
         string kernel = spec.HasStaticShape
             ? spec.StaticRowLength <= WarpPerRowMaxLength ? "one warp per row, warp-shuffle reductions" : "one group per row, warp shuffles meeting in shared memory"
             : $"rows up to {Lit(WarpPerRowMaxLength)} elements: one warp per row; longer rows: one group per row";
         string compute = spec.Element switch { ElementKind.Double => "double", ElementKind.Half => "float (Half widened on load, dx rounded once to Half)", _ => "float" };
-        w.Line($"/// <para>dx kernel: {kernel}; two passes over the row (the sums of g and g·x̂, then dx). Arithmetic in {compute}.</para>");
+        w.Line($"/// <para>dx kernel: {kernel}; two passes over the row (the sums of g and g·x̂, then dx{(residual ? " + dResidualOut" : "")}). Arithmetic in {compute}.</para>");
         if (grads)
         {
             w.Line("/// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of " + Lit(CombineChunk) + ", into the outputs.</para>");
@@ -354,7 +365,10 @@ internal static partial class GpuEmitter
         w.Line(groupPerRow
             ? "/// dx, one group per row (long rows): the group's threads stride through the row; the sums meet in shared memory."
             : "/// dx, one warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.");
-        w.Line("/// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the");
+        bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
+        w.Line(residual
+            ? "/// Pass 1 sums g and g·x̂; pass 2 writes dh = rstd·(g − c₁ − x̂·c₂) + dResidualOut. Each element is read and written by the"
+            : "/// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the");
         w.Line("/// same thread, after every read of the row, so dx may be dy or x.");
         w.Line("/// </summary>");
         w.Open($"private static void {(groupPerRow ? "GroupPerRowKernel" : "WarpPerRowKernel")}({parameterList})");
@@ -384,7 +398,8 @@ internal static partial class GpuEmitter
         w.Open(loop);
         w.Line($"{c} g = {g};");
         w.Line($"{c} xh = {Xhat(spec, "start + i")};");
-        string expr = "r * (g - c1 - xh * c2)";
+        // Pre-norm residual: dh = dx + dResidualOut, dx rounded to the compute type first, as the span method's second pass.
+        string expr = residual ? $"r * (g - c1 - xh * c2) + {LoadValue(spec, "dResidualOut", "start + i")}" : "r * (g - c1 - xh * c2)";
         w.Line($"dx[start + i] = {(spec.Element == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr)};");
         w.Close();
         w.Close();
