@@ -129,8 +129,7 @@ internal static partial class GpuEmitter
             : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
         bool grads = HasParameterGradients(spec);
         string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        if (grads) on += ", which the call then waits for (it frees its scratch buffer)";
-        else on += ", not synchronised";
+        on += ", not synchronised";
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
@@ -159,7 +158,7 @@ internal static partial class GpuEmitter
         if (grads)
         {
             w.Line("/// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of " + Lit(CombineChunk) + ", into the outputs.</para>");
-            w.Line($"/// <para>Scratch: each call allocates blocks × {(spec.Parameter(ParamRole.BetaGradient) is not null ? "2 × " : "")}row length {(spec.Element == ElementKind.Double ? "doubles" : "floats")} from the stream's accelerator, and waits for the stream before freeing it; so this overload returns when the gradients are ready.</para>");
+            w.Line($"/// <para>Scratch: blocks × {(spec.Parameter(ParamRole.BetaGradient) is not null ? "2 × " : "")}row length {(spec.Element == ElementKind.Double ? "doubles" : "floats")} in the stream's cached buffer (<see cref=\"global::NormGen.ScratchSlot\"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the three kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>");
         }
         w.Line("/// <para>Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
@@ -223,6 +222,7 @@ internal static partial class GpuEmitter
             w.Line("/// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>");
             w.Line($"private const int CombineChunk = {Lit(CombineChunk)};");
             w.Line();
+            EmitScratchMethod(w, c);
         }
         w.Line("/// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open("private sealed class Launchers");
@@ -266,7 +266,7 @@ internal static partial class GpuEmitter
         w.Line(grads
             ? "/// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,"
             : "/// Enqueues the dx kernel. Arguments are already checked; rows &gt; 0.");
-        if (grads) w.Line("/// in that order on one stream, then waits for the stream and frees the scratch buffer. Arguments are already checked.");
+        if (grads) w.Line("/// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.");
         w.Line("/// </summary>");
         w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {string.Join(", ", launchParams)})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
@@ -274,8 +274,11 @@ internal static partial class GpuEmitter
         if (grads)
         {
             w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
-            w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}. At least one element: a view of none cannot be allocated everywhere.");
-            w.Line($"using global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = stream.Accelerator.Allocate1D<{c}>(global::System.Math.Max(1L, (long)blocks * {gradCount} * {n}));");
+            w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
+            w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
+            w.Open("lock (slot)");
+            w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}.");
+            w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * {gradCount} * {n});");
             w.Open("if (rows > 0)");
             w.Line($"long cells = (long)blocks * {n};");
             w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
@@ -311,8 +314,7 @@ internal static partial class GpuEmitter
             w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, {n}, blocks, 0);");
             if (betaGrad)
                 w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, {n}, blocks, 1);");
-            w.Line("// The scratch buffer is freed on return: the kernels that use it must have finished.");
-            w.Line("stream.Synchronize();");
+            w.Close();
         }
         w.Close();
 
@@ -337,6 +339,29 @@ internal static partial class GpuEmitter
         w.Line();
         EmitReductions(w, spec, groupKernel);
         w.Close();
+    }
+
+    /// <summary>The kernel class's accessor of the stream's cached scratch buffer (see <c>NormGen.ScratchSlot</c>).</summary>
+    private static void EmitScratchMethod(SourceWriter w, string c)
+    {
+        string buffer = $"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense>";
+        w.Line("/// <summary>");
+        w.Line("/// The stream's cached scratch buffer, at least <paramref name=\"length\"/> elements: reused as it is when large enough;");
+        w.Line("/// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a");
+        w.Line("/// larger one allocated. Called under the slot's lock.");
+        w.Line("/// </summary>");
+        w.Open($"private static {buffer} Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)");
+        w.Line($"if (slot.Buffer is {buffer} cached && cached.Length >= length) return cached;");
+        w.Open("if (slot.Buffer is global::System.IDisposable old)");
+        w.Line("stream.Synchronize();");
+        w.Line("slot.Buffer = null;");
+        w.Line("old.Dispose();");
+        w.Close();
+        w.Line($"{buffer} fresh = stream.Accelerator.Allocate1D<{c}>(global::NormGen.NormGpu.ScratchLength(length));");
+        w.Line("slot.Buffer = fresh;");
+        w.Line("return fresh;");
+        w.Close();
+        w.Line();
     }
 
     private static string LoadValue(KernelSpec spec, string view, string index) =>
