@@ -8,7 +8,8 @@ namespace NormGen.Benchmarks;
 /// Entry point. Arguments are BenchmarkDotNet's (<c>--filter</c>, <c>--list flat</c>, …) plus our own:
 /// <c>--quick</c> (a smoke-test job instead of the suite's job), <c>--validate</c> (check every method's output
 /// against a double-precision reference at every shape, then exit; no timing) and <c>chart [--out PATH]</c> (the
-/// bandwidth-against-hidden-size chart, timed in process, Chart.cs). See docs/benchmarks.md.
+/// bandwidth-against-hidden-size chart, timed in process, Chart.cs) and <c>backward [--short]</c> (the backward's
+/// side-by-side ratios, BackwardBandwidth.cs). See docs/benchmarks.md.
 /// </summary>
 public static class Program
 {
@@ -18,6 +19,8 @@ public static class Program
             return Validation.Run();
         if (args.FirstOrDefault() == "chart")
             return Chart.Run(args);
+        if (args.FirstOrDefault() == "backward")
+            return BackwardBandwidth.Run(args);
         bool quick = args.Contains("--quick");
         string[] rest = args.Where(a => a != "--quick").ToArray();
         BenchmarkSwitcher.FromTypes([typeof(LayerNormBenchmarks), typeof(RmsNormBenchmarks), typeof(ResidualBenchmarks), typeof(BackwardBenchmarks)]).Run(rest, new SuiteConfig(quick));
