@@ -85,6 +85,11 @@ public static class BackwardBandwidth
             }
             var big = new Data(new BatchShape(2048, 8192));
             Pair(big, "1", big.NormGen, "streaming add (NT stores)", () => big.Stream(1), samples, "≥ 70%");
+            // The same with dx written by ordinary stores (the kernel's choice below NormGenSettings.StreamingStoreThreshold).
+            long threshold = NormGenSettings.StreamingStoreThreshold;
+            NormGenSettings.StreamingStoreThreshold = long.MaxValue;
+            Pair(big, "1", big.NormGen, "streaming add (NT stores); NormGen with ordinary dx stores", () => big.Stream(1), samples, "");
+            NormGenSettings.StreamingStoreThreshold = threshold;
             NormGenSettings.MaxDegreeOfParallelism = -1;
             Pair(big, $"all ({cores})", big.NormGen, $"streaming add, {cores} threads", () => big.Stream(cores), samples, "scales");
         }
