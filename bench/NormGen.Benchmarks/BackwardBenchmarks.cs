@@ -51,28 +51,7 @@ public class BackwardBenchmarks
 
     /// <summary>The same formula from TensorPrimitives calls: x̂, g = dy·γ, Σg, Σg·x̂, dx, then dγ += dy·x̂ and dβ += dy.</summary>
     [Benchmark]
-    public void TensorPrimitives()
-    {
-        int n = Shape.Hidden;
-        Span<float> xhat = _rowScratch.AsSpan(0, n), g = _rowScratch.AsSpan(n, n);
-        _dgamma.AsSpan().Clear();
-        _dbeta.AsSpan().Clear();
-        for (int r = 0; r < Shape.Rows; r++)
-        {
-            ReadOnlySpan<float> dy = _dy.AsSpan(r * n, n), x = _w.X.AsSpan(r * n, n);
-            Span<float> dx = _dx.AsSpan(r * n, n);
-            float rstd = _rstd[r];
-            System.Numerics.Tensors.TensorPrimitives.Subtract(x, _mean[r], xhat);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(xhat, rstd, xhat);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(dy, _w.Gamma, g);
-            float c1 = System.Numerics.Tensors.TensorPrimitives.Sum(g) / n, c2 = System.Numerics.Tensors.TensorPrimitives.Dot(g, xhat) / n;
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(dy, xhat, _dgamma, _dgamma);
-            System.Numerics.Tensors.TensorPrimitives.Add(dy, _dbeta, _dbeta);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(g, c1, g);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(xhat, -c2, g, g);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(g, rstd, dx);
-        }
-    }
+    public void TensorPrimitives() => Baselines.TensorPrimitivesLayerNormBackward(_dy, _w.X, Shape.Hidden, _mean, _rstd, _w.Gamma, _dx, _dgamma, _dbeta, _rowScratch);
 }
 
 /// <summary>The backward kernel under test and the forward that saves its statistics.</summary>

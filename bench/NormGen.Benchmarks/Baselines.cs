@@ -77,6 +77,32 @@ public static unsafe class Baselines
     }
 
     /// <summary>
+    /// The LayerNorm backward from TensorPrimitives calls, row by row: x̂, g = dy·γ, Σg, Σg·x̂, dx, then dγ += dy·x̂ and
+    /// dβ += dy (accumulated in row order). <paramref name="scratch"/> holds two rows.
+    /// </summary>
+    public static void TensorPrimitivesLayerNormBackward(ReadOnlySpan<float> dyAll, ReadOnlySpan<float> xAll, int n, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd,
+        ReadOnlySpan<float> gamma, Span<float> dxAll, Span<float> dgamma, Span<float> dbeta, Span<float> scratch)
+    {
+        Span<float> xhat = scratch.Slice(0, n), g = scratch.Slice(n, n);
+        dgamma.Clear();
+        dbeta.Clear();
+        for (int r = 0; r < mean.Length; r++)
+        {
+            ReadOnlySpan<float> dy = dyAll.Slice(r * n, n), x = xAll.Slice(r * n, n);
+            Span<float> dx = dxAll.Slice(r * n, n);
+            TensorPrimitives.Subtract(x, mean[r], xhat);
+            TensorPrimitives.Multiply(xhat, rstd[r], xhat);
+            TensorPrimitives.Multiply(dy, gamma, g);
+            float c1 = TensorPrimitives.Sum(g) / n, c2 = TensorPrimitives.Dot(g, xhat) / n;
+            TensorPrimitives.MultiplyAdd(dy, xhat, dgamma, dgamma);
+            TensorPrimitives.Add(dy, dbeta, dbeta);
+            TensorPrimitives.Subtract(g, c1, g);
+            TensorPrimitives.MultiplyAdd(xhat, -c2, g, g);
+            TensorPrimitives.Multiply(g, rstd[r], dx);
+        }
+    }
+
+    /// <summary>
     /// The copy bound: x → y, the same bytes a normalization must read and write. With <paramref name="threads"/> &gt; 1
     /// and a large input the copy is split into that many contiguous blocks, so the all-cores bound is all cores' bandwidth.
     /// </summary>

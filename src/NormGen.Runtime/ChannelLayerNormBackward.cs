@@ -3,6 +3,7 @@ using System.Buffers;
 using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace NormGen;
 
@@ -18,11 +19,13 @@ namespace NormGen;
 /// </list>
 /// </summary>
 /// <remarks>
-/// Each sample is a C × spatial panel; the per-position means over C are accumulated row by row across the positions
-/// (vectorized over s by <see cref="TensorPrimitives"/>), then dx is written row by row (each row of dy and x is read
-/// before the same row of dx is written, so dx may be dy or x). Each (sample, channel) row's Σdy and Σdy·x̂ is kept and
-/// the rows are added over the samples in <see cref="RowBackward.CombinePairwise{T}"/>'s fixed pairwise order. The
-/// work runs on the calling thread in a fixed order: bitwise the same for any <see cref="NormGenSettings.MaxDegreeOfParallelism"/>.
+/// Work units are (sample, chunk of <see cref="SpatialChunk"/> positions): a unit accumulates its per-position means
+/// over C row by row (vectorized over the positions by <see cref="TensorPrimitives"/>), then writes dx row by row (each
+/// row of dy and x is read before the same row of dx is written, so dx may be dy or x). Each unit keeps its own Σdy and
+/// Σdy·x̂ per channel, and the units' rows are added in <see cref="RowBackward.CombinePairwise{T}"/>'s fixed pairwise
+/// order. The units are spread over up to <see cref="NormGenSettings.MaxDegreeOfParallelism"/> threads by the row
+/// scheduler; the partition is fixed by the shape alone and every unit computes the same bits on any thread, so dx, dγ
+/// and dβ are bitwise the same for any thread count.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class ChannelLayerNormBackward
@@ -70,76 +73,125 @@ public static class ChannelLayerNormBackward
         }
     }
 
+    /// <summary>
+    /// Positions per work unit: each sample's spatial axis is cut into chunks of this many positions (a constant, not a
+    /// function of the thread count), so the units, their sums and the combine order are fixed by the shape alone. A
+    /// chunk's C rows (C × 2048 × 2 inputs) stay in cache between the two passes.
+    /// </summary>
+    public const int SpatialChunk = 2048;
+
     private static void RunCore<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
         Span<T> dx, Span<T> dgamma, Span<T> dbeta, int batch, int channels, int spatial, bool biasFree)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int segments = batch * channels;
-        if (segments == 0 || spatial == 0)
+        if (batch == 0 || channels == 0 || spatial == 0)
         {
             dgamma.Clear();
             dbeta.Clear();
             return;
         }
-        T[] scratch = ArrayPool<T>.Shared.Rent(2 * segments + 4 * spatial);
+        // Units: (sample, chunk of positions), in that order. Each unit keeps its own Σdy and Σdy·x̂ per channel; the
+        // units' rows are added in CombinePairwise's fixed order, whatever thread computed them.
+        int chunks = (spatial + SpatialChunk - 1) / SpatialChunk;
+        int units = batch * chunks;
+        T[] sums = ArrayPool<T>.Shared.Rent(2 * units * channels);
         try
         {
-            Span<T> sumDy = scratch.AsSpan(0, segments), sumDyXhat = scratch.AsSpan(segments, segments);
-            Span<T> meanG = scratch.AsSpan(2 * segments, spatial), meanGx = scratch.AsSpan(2 * segments + spatial, spatial);
-            Span<T> xhat = scratch.AsSpan(2 * segments + 2 * spatial, spatial), g = scratch.AsSpan(2 * segments + 3 * spatial, spatial);
-            T inverseChannels = T.One / T.CreateTruncating(channels);
-            for (int n = 0; n < batch; n++)
-            {
-                ReadOnlySpan<T> mu = mean.Slice(n * spatial, spatial), rs = rstd.Slice(n * spatial, spatial);
-                // Pass 1: per position, mean_c(g) and mean_c(g·x̂) (BiasFree: mean_c(g·x̃), x̃ = x·rstd); per row, Σdy and Σdy·x̂.
-                meanG.Clear();
-                meanGx.Clear();
-                for (int c = 0; c < channels; c++)
-                {
-                    int offset = (n * channels + c) * spatial;
-                    ReadOnlySpan<T> dyRow = dy.Slice(offset, spatial), xRow = x.Slice(offset, spatial);
-                    if (biasFree)
-                    {
-                        TensorPrimitives.Multiply(xRow, rs, xhat);
-                    }
-                    else
-                    {
-                        TensorPrimitives.Subtract(xRow, mu, xhat);
-                        TensorPrimitives.Multiply(xhat, rs, xhat);
-                    }
-                    sumDy[n * channels + c] = TensorPrimitives.Sum(dyRow);
-                    sumDyXhat[n * channels + c] = TensorPrimitives.Dot(dyRow, (ReadOnlySpan<T>)xhat);
-                    if (gamma.IsEmpty) dyRow.CopyTo(g);
-                    else TensorPrimitives.Multiply(dyRow, gamma[c], g);
-                    TensorPrimitives.Add(meanG, g, meanG);
-                    TensorPrimitives.MultiplyAdd(g, xhat, meanGx, meanGx);
-                }
-                TensorPrimitives.Multiply(meanG, inverseChannels, meanG);
-                TensorPrimitives.Multiply(meanGx, inverseChannels, meanGx);
-
-                // Pass 2: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)); BiasFree: rstd·(g − x̂·mean(g·x̃)), x̂ = (x − μ)·rstd.
-                for (int c = 0; c < channels; c++)
-                {
-                    int offset = (n * channels + c) * spatial;
-                    ReadOnlySpan<T> dyRow = dy.Slice(offset, spatial), xRow = x.Slice(offset, spatial);
-                    TensorPrimitives.Subtract(xRow, mu, xhat);
-                    TensorPrimitives.Multiply(xhat, rs, xhat);
-                    if (gamma.IsEmpty) dyRow.CopyTo(g);
-                    else TensorPrimitives.Multiply(dyRow, gamma[c], g);
-                    if (!biasFree) TensorPrimitives.Subtract(g, meanG, g);
-                    TensorPrimitives.Multiply(xhat, meanGx, xhat);
-                    TensorPrimitives.Subtract(g, xhat, g);
-                    TensorPrimitives.Multiply(g, rs, dx.Slice(offset, spatial));
-                }
-            }
-            RowBackward.CombinePairwise(sumDy, batch, channels);
-            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
+            Span<T> sumDy = sums.AsSpan(0, units * channels), sumDyXhat = sums.AsSpan(units * channels, units * channels);
+            var work = new UnitWork<T>(channels, spatial, chunks, biasFree);
+            int threads = RowScheduler.DegreeOfParallelism(units, channels * Math.Min(spatial, SpatialChunk));
+            if (threads == 1)
+                work.Units(dy, x, mean, rstd, gamma, dx, sumDy, sumDyXhat, 0, units);
+            else
+                RowScheduler.Run(threads, units, work, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean),
+                    MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(dx), MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
+            RowBackward.CombinePairwise(sumDy, units, channels);
+            RowBackward.CombinePairwise(sumDyXhat, units, channels);
             if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
             if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(scratch);
+            ArrayPool<T>.Shared.Return(sums);
+        }
+    }
+
+    /// <summary>A range of (sample, chunk) units; also the row scheduler's work item (the spans arrive pinned).</summary>
+    private readonly struct UnitWork<T>(int channels, int spatial, int chunks, bool biasFree) : IRowKernel
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+            => Units(buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3), buffers.Get<T>(4), buffers.Get<T>(5),
+                buffers.Get<T>(6), buffers.Get<T>(7), firstRow, rowCount);
+
+        public void Units(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+            Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, int firstUnit, int unitCount)
+        {
+            int width = Math.Min(spatial, SpatialChunk);
+            T[] scratch = ArrayPool<T>.Shared.Rent(4 * width);
+            try
+            {
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    int n = unit / chunks, start = unit % chunks * SpatialChunk, length = Math.Min(SpatialChunk, spatial - start);
+                    Unit(dy, x, mean, rstd, gamma, dx, sumDy.Slice(unit * channels, channels), sumDyXhat.Slice(unit * channels, channels),
+                        scratch, n, start, length);
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(scratch);
+            }
+        }
+
+        /// <summary>Positions start … start + length − 1 of sample n: their dx, and each channel's Σdy and Σdy·x̂ over them.</summary>
+        private void Unit(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+            Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, T[] scratch, int n, int start, int length)
+        {
+            Span<T> meanG = scratch.AsSpan(0, length), meanGx = scratch.AsSpan(length, length);
+            Span<T> xhat = scratch.AsSpan(2 * length, length), g = scratch.AsSpan(3 * length, length);
+            ReadOnlySpan<T> mu = mean.Slice(n * spatial + start, length), rs = rstd.Slice(n * spatial + start, length);
+            T inverseChannels = T.One / T.CreateTruncating(channels);
+            // Pass 1: per position, mean_c(g) and mean_c(g·x̂) (BiasFree: mean_c(g·x̃), x̃ = x·rstd); per channel, Σdy and Σdy·x̂.
+            meanG.Clear();
+            meanGx.Clear();
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = (n * channels + c) * spatial + start;
+                ReadOnlySpan<T> dyRow = dy.Slice(offset, length), xRow = x.Slice(offset, length);
+                if (biasFree)
+                {
+                    TensorPrimitives.Multiply(xRow, rs, xhat);
+                }
+                else
+                {
+                    TensorPrimitives.Subtract(xRow, mu, xhat);
+                    TensorPrimitives.Multiply(xhat, rs, xhat);
+                }
+                sumDy[c] = TensorPrimitives.Sum(dyRow);
+                sumDyXhat[c] = TensorPrimitives.Dot(dyRow, (ReadOnlySpan<T>)xhat);
+                if (gamma.IsEmpty) dyRow.CopyTo(g);
+                else TensorPrimitives.Multiply(dyRow, gamma[c], g);
+                TensorPrimitives.Add(meanG, g, meanG);
+                TensorPrimitives.MultiplyAdd(g, xhat, meanGx, meanGx);
+            }
+            TensorPrimitives.Multiply(meanG, inverseChannels, meanG);
+            TensorPrimitives.Multiply(meanGx, inverseChannels, meanGx);
+
+            // Pass 2: dx = rstd·(g − mean(g) − x̂·mean(g·x̂)); BiasFree: rstd·(g − x̂·mean(g·x̃)), x̂ = (x − μ)·rstd.
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = (n * channels + c) * spatial + start;
+                ReadOnlySpan<T> dyRow = dy.Slice(offset, length), xRow = x.Slice(offset, length);
+                TensorPrimitives.Subtract(xRow, mu, xhat);
+                TensorPrimitives.Multiply(xhat, rs, xhat);
+                if (gamma.IsEmpty) dyRow.CopyTo(g);
+                else TensorPrimitives.Multiply(dyRow, gamma[c], g);
+                if (!biasFree) TensorPrimitives.Subtract(g, meanG, g);
+                TensorPrimitives.Multiply(xhat, meanGx, xhat);
+                TensorPrimitives.Subtract(g, xhat, g);
+                TensorPrimitives.Multiply(g, rs, dx.Slice(offset, length));
+            }
         }
     }
 }

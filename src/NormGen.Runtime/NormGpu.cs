@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 
 namespace NormGen;
 
@@ -84,6 +85,28 @@ public static class NormGpu
             throw new ArgumentException($"'{secondName}' overlaps '{firstName}'; both are written, so they must be separate memory.", secondName);
     }
 
+    /// <summary>
+    /// The cached scratch buffer of the GPU backward kernels' dγ/dβ partials for one stream and element type (one
+    /// <see cref="ScratchSlot"/> per (stream, <typeparamref name="T"/>), dropped with the stream: weak keys). Generated
+    /// code locks the slot while it enqueues the kernels that use the buffer; see <see cref="ScratchSlot"/>.
+    /// </summary>
+    /// <param name="stream">The ILGPU <c>AcceleratorStream</c> the kernels are enqueued on (typed <see cref="object"/>: this runtime does not reference ILGPU).</param>
+    public static ScratchSlot Scratch<T>(object stream) where T : unmanaged =>
+        ScratchSlots<T>.Table.GetValue(stream ?? throw new ArgumentNullException(nameof(stream)), static _ => new ScratchSlot());
+
+    /// <summary>The length to allocate for a scratch request of <paramref name="needed"/> elements: the next power of two (at least 1024), so a growing workload reallocates a few times only.</summary>
+    public static long ScratchLength(long needed)
+    {
+        long length = 1024;
+        while (length < needed) length *= 2;
+        return length;
+    }
+
+    private static class ScratchSlots<T> where T : unmanaged
+    {
+        public static readonly ConditionalWeakTable<object, ScratchSlot> Table = new();
+    }
+
     /// <summary>Threads per group for a warp-per-row launch: a multiple of the warp size, at most 256 and the device limit.</summary>
     public static int WarpPerRowGroupSize(int warpSize, int maxThreadsPerGroup)
     {
@@ -114,4 +137,27 @@ public static class NormGpu
         long grid = Math.Min(needed, Math.Max(1, resident * 4));
         return (int)Math.Max(1, Math.Min(grid, Math.Max(1, maxGridSize)));
     }
+}
+
+/// <summary>
+/// One stream's cached scratch buffer for the GPU backward kernels' dγ/dβ partials (an ILGPU
+/// <c>MemoryBuffer1D&lt;T, Stride1D.Dense&gt;</c>, typed <see cref="object"/>), reused by every call on that stream.
+/// </summary>
+/// <remarks>
+/// <para>Why reuse is safe without waiting: a call enqueues, on one stream, the kernel that writes the partials, the dx
+/// kernel and the kernel that reads them back; the next call's partials kernel is enqueued after them on the same
+/// stream, so the stream's order runs it only once the previous combine has finished. Generated code holds the slot's
+/// lock (<c>lock (slot)</c>) from choosing the buffer to enqueuing the last kernel, so calls from several threads on one
+/// stream cannot interleave their kernels; calls on different streams have different slots (the cache is keyed by
+/// stream), so they never share a buffer.</para>
+/// <para>Growing: a call that needs more than the buffer holds waits for its stream (earlier calls may still read the
+/// old buffer), frees the old buffer and allocates <see cref="NormGpu.ScratchLength"/> elements; so a call synchronises
+/// only when the scratch grows, a few times per stream. The buffer lives as long as the stream (the default stream:
+/// the accelerator); ILGPU frees it with the accelerator.</para>
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ScratchSlot
+{
+    /// <summary>The cached buffer, or null before the first call; read and replaced only under <c>lock (this)</c>.</summary>
+    public object? Buffer { get; set; }
 }

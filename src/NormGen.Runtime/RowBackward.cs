@@ -236,11 +236,16 @@ public static class RowBackward
         }
     }
 
-    /// <summary>Blocks firstBlock … firstBlock + blockCount − 1: dx for their rows, and each block's partial rows.</summary>
-    private static void BlocksOf<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gammaEffective,
+    /// <summary>
+    /// Blocks firstBlock … firstBlock + blockCount − 1: dx for their rows, and each block's partial rows. A dx too large
+    /// for the cache (<see cref="RowScheduler.UseStreamingStores"/>) is written with non-temporal stores, pinned here.
+    /// </summary>
+    private static unsafe void BlocksOf<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gammaEffective,
         Span<T> dx, Span<T> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        bool streaming = RowScheduler.UseStreamingStores((long)rows * rowLength * sizeof(T));
+        fixed (T* pinned = dx)
         for (int block = firstBlock; block < firstBlock + blockCount; block++)
         {
             int first = block * BlockRows, last = Math.Min(rows, first + BlockRows);
@@ -251,10 +256,35 @@ public static class RowBackward
             for (int row = first; row < last; row++)
             {
                 int offset = row * rowLength;
-                Row(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
-                    dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
+                if (streaming)
+                    RowStreaming(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
+                        dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
+                else
+                    Row(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
+                        dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
             }
         }
+        if (streaming) StreamingStore.Fence();
+    }
+
+    /// <summary><see cref="Row{T}"/> writing dx with non-temporal stores where dx is vector-aligned; dx must be pinned. The same bits as <see cref="Row{T}"/>.</summary>
+    private static void RowStreaming<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
+        Span<T> pg, Span<T> pb, bool centered, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T g0 = ref MemoryMarshal.GetReference(gammaEffective);
+        ref T dx0 = ref MemoryMarshal.GetReference(dx);
+        ref T pg0 = ref MemoryMarshal.GetReference(pg);
+        ref T pb0 = ref MemoryMarshal.GetReference(pb);
+        nuint n = (nuint)x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            RowOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming: true);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            RowOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming: true);
+        else
+            Row(dy, x, mu, rstd, gammaEffective, dx, pg, pb, centered, accumulate);
     }
 
     // ------------------------------------------------------------------ one row, one loop skeleton for every width
@@ -287,7 +317,8 @@ public static class RowBackward
     /// before dx at the same index is written, so dx may be dy or x. The remainder after the last whole vector runs
     /// through the scalar operations (the same formula).
     /// </summary>
-    private static void RowOf<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, ref T gamma, ref T dx, ref T pg, ref T pb, nuint n, bool centered, bool accumulate)
+    private static void RowOf<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, ref T gamma, ref T dx, ref T pg, ref T pb, nuint n, bool centered, bool accumulate,
+        bool streaming = false)
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOps : IVectorOps<TV, T>
@@ -326,7 +357,28 @@ public static class RowBackward
         T c1 = centered ? sumG * inverseN : T.Zero, c2 = sumGx * inverseN;
         TV c1v = TOps.Create(c1), c2v = TOps.Create(c2);
         nuint vectorEnd = n - n % width;
-        if (accumulate)
+        // Non-temporal stores: the elements before dx's first aligned vector go through the scalar formula (the same bits),
+        // the vectors are stored aligned from there; each stored vector's dy and x were read first, so dx may still be dy or x.
+        nuint head = streaming ? (nuint)StreamingStore.ElementsToAlignment(ref dx, (int)width) : 0;
+        if (head == width || head > n) { streaming = false; head = 0; }
+        if (streaming)
+        {
+            RowTail(ref dy, ref x, mu, rstd, ref gamma, ref dx, ref pg, ref pb, c1, c2, 0, head, accumulate);
+            vectorEnd = head + (n - head) / width * width;
+            for (i = head; i < vectorEnd; i += width)
+            {
+                TV d = TOps.Load(ref dy, i);
+                TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+                TV g = TOps.Multiply(d, TOps.Load(ref gamma, i));
+                if (accumulate)
+                {
+                    TOps.Store(TOps.Add(TOps.Load(ref pg, i), TOps.Multiply(d, xh)), ref pg, i);
+                    TOps.Store(TOps.Add(TOps.Load(ref pb, i), d), ref pb, i);
+                }
+                StoreNonTemporal(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(g, c1v), TOps.Multiply(xh, c2v))), ref Unsafe.Add(ref dx, i));
+            }
+        }
+        else if (accumulate)
         {
             for (i = 0; i < vectorEnd; i += width)
             {
@@ -347,7 +399,14 @@ public static class RowBackward
                 TOps.Store(TOps.Multiply(r, TOps.Subtract(TOps.Subtract(g, c1v), TOps.Multiply(xh, c2v))), ref dx, i);
             }
         }
-        for (i = vectorEnd; i < n; i++)
+        RowTail(ref dy, ref x, mu, rstd, ref gamma, ref dx, ref pg, ref pb, c1, c2, vectorEnd, n, accumulate);
+    }
+
+    /// <summary>Pass 2 of <see cref="RowOf"/> for elements from … to − 1 with scalars: the vector formula, element by element.</summary>
+    private static void RowTail<T>(ref T dy, ref T x, T mu, T rstd, ref T gamma, ref T dx, ref T pg, ref T pb, T c1, T c2, nuint from, nuint to, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = from; i < to; i++)
         {
             T d = Unsafe.Add(ref dy, i);
             T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
@@ -359,6 +418,17 @@ public static class RowBackward
             }
             Unsafe.Add(ref dx, i) = rstd * ((g - c1) - xh * c2);
         }
+    }
+
+    /// <summary>An aligned non-temporal store of a 512- or 256-bit vector of float or double (the type tests are JIT-time constants).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreNonTemporal<TV, T>(TV value, ref T destination) where TV : struct where T : unmanaged
+    {
+        if (typeof(TV) == typeof(Vector512<float>)) StreamingStore.Store(Unsafe.As<TV, Vector512<float>>(ref value), ref Unsafe.As<T, float>(ref destination));
+        else if (typeof(TV) == typeof(Vector512<double>)) StreamingStore.Store(Unsafe.As<TV, Vector512<double>>(ref value), ref Unsafe.As<T, double>(ref destination));
+        else if (typeof(TV) == typeof(Vector256<float>)) StreamingStore.Store(Unsafe.As<TV, Vector256<float>>(ref value), ref Unsafe.As<T, float>(ref destination));
+        else if (typeof(TV) == typeof(Vector256<double>)) StreamingStore.Store(Unsafe.As<TV, Vector256<double>>(ref value), ref Unsafe.As<T, double>(ref destination));
+        else throw new NotSupportedException();
     }
 
     // ------------------------------------------------------------------ segments of the (N, C, *) kinds (ChannelBackward)

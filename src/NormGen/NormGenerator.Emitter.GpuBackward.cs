@@ -6,7 +6,8 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// The ILGPU variant of a row backward kernel (<c>[LayerNorm(Backward = true)]</c>, <c>[RmsNorm(Backward = true)]</c>,
-/// flat spans): dx by one warp (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
+/// flat spans, with or without the pre-norm residual's dh = dx + dResidualOut fused into the dx pass): dx by one warp
+/// (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
 /// atomics, by per-block partials over a fixed number of rows (<c>NormGen.RowBackward.BlockRows</c>, whatever the
 /// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order.
 /// </summary>
@@ -31,6 +32,7 @@ internal static partial class GpuEmitter
     private static readonly (ParamRole Role, string Name)[] BackwardRoles =
     {
         (ParamRole.OutputGradient, "dy"),
+        (ParamRole.ResidualOutGradient, "dResidualOut"),
         (ParamRole.Input, "x"),
         (ParamRole.Mean, "mean"),
         (ParamRole.Rstd, "rstd"),
@@ -95,6 +97,8 @@ internal static partial class GpuEmitter
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
         w.Line($"global::NormGen.NormGpu.Length({dy}.Length, {x}.Length, {CpuEmitter.StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
         w.Line($"global::NormGen.NormGpu.Length({dx}.Length, {x}.Length, {CpuEmitter.StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(dr.Name)}.Length, {x}.Length, {CpuEmitter.StrOfId(CpuEmitter.Id(dr.Name))}, \"one per element of {spec.Input.Name}\");");
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
@@ -104,7 +108,7 @@ internal static partial class GpuEmitter
                 w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
         }
         // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
-        // another output or with the saved statistics or γ.
+        // another output or with the saved statistics, γ or dResidualOut.
         EmitOverlapChecks(w, spec, k);
         if (!HasParameterGradients(spec)) w.Line($"if ({rows} == 0) return;");
         var launchArgs = BackwardViews(spec)
@@ -125,8 +129,7 @@ internal static partial class GpuEmitter
             : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
         bool grads = HasParameterGradients(spec);
         string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        if (grads) on += ", which the call then waits for (it frees its scratch buffer)";
-        else on += ", not synchronised";
+        on += ", not synchronised";
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
@@ -139,16 +142,23 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the forward's saved {stats}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
-        w.Line($"/// <para>Views: {Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place). Zero rows enqueue {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
+        bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
+        if (residual)
+            w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {Ref(ParamRole.Input)} here is that h (the forward's residual output) and {Ref(ParamRole.InputGradient)} receives dh = dx + {Ref(ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger), added in the dx kernel's last pass (one pass on the GPU; the span method adds it in a second pass over dh, so the two may differ by one float rounding of dx).</para>");
+        string rowViews = residual
+            ? $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.ResidualOutGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}"
+            : $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}";
+        string residualAlias = residual ? $" {Ref(ParamRole.ResidualOutGradient)} must not overlap {Ref(ParamRole.InputGradient)} (as in the span method)." : "";
+        w.Line($"/// <para>Views: {rowViews} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place).{residualAlias} Zero rows enqueue {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
         string kernel = spec.HasStaticShape
             ? spec.StaticRowLength <= WarpPerRowMaxLength ? "one warp per row, warp-shuffle reductions" : "one group per row, warp shuffles meeting in shared memory"
             : $"rows up to {Lit(WarpPerRowMaxLength)} elements: one warp per row; longer rows: one group per row";
         string compute = spec.Element switch { ElementKind.Double => "double", ElementKind.Half => "float (Half widened on load, dx rounded once to Half)", _ => "float" };
-        w.Line($"/// <para>dx kernel: {kernel}; two passes over the row (the sums of g and g·x̂, then dx). Arithmetic in {compute}.</para>");
+        w.Line($"/// <para>dx kernel: {kernel}; two passes over the row (the sums of g and g·x̂, then dx{(residual ? " + dResidualOut" : "")}). Arithmetic in {compute}.</para>");
         if (grads)
         {
             w.Line("/// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of " + Lit(CombineChunk) + ", into the outputs.</para>");
-            w.Line($"/// <para>Scratch: each call allocates blocks × {(spec.Parameter(ParamRole.BetaGradient) is not null ? "2 × " : "")}row length {(spec.Element == ElementKind.Double ? "doubles" : "floats")} from the stream's accelerator, and waits for the stream before freeing it; so this overload returns when the gradients are ready.</para>");
+            w.Line($"/// <para>Scratch: blocks × {(spec.Parameter(ParamRole.BetaGradient) is not null ? "2 × " : "")}row length {(spec.Element == ElementKind.Double ? "doubles" : "floats")} in the stream's cached buffer (<see cref=\"global::NormGen.ScratchSlot\"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the three kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>");
         }
         w.Line("/// <para>Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
@@ -212,6 +222,7 @@ internal static partial class GpuEmitter
             w.Line("/// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>");
             w.Line($"private const int CombineChunk = {Lit(CombineChunk)};");
             w.Line();
+            EmitScratchMethod(w, c);
         }
         w.Line("/// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open("private sealed class Launchers");
@@ -255,7 +266,7 @@ internal static partial class GpuEmitter
         w.Line(grads
             ? "/// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,"
             : "/// Enqueues the dx kernel. Arguments are already checked; rows &gt; 0.");
-        if (grads) w.Line("/// in that order on one stream, then waits for the stream and frees the scratch buffer. Arguments are already checked.");
+        if (grads) w.Line("/// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.");
         w.Line("/// </summary>");
         w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {string.Join(", ", launchParams)})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
@@ -263,8 +274,11 @@ internal static partial class GpuEmitter
         if (grads)
         {
             w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
-            w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}. At least one element: a view of none cannot be allocated everywhere.");
-            w.Line($"using global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = stream.Accelerator.Allocate1D<{c}>(global::System.Math.Max(1L, (long)blocks * {gradCount} * {n}));");
+            w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
+            w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
+            w.Open("lock (slot)");
+            w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}.");
+            w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * {gradCount} * {n});");
             w.Open("if (rows > 0)");
             w.Line($"long cells = (long)blocks * {n};");
             w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
@@ -300,8 +314,7 @@ internal static partial class GpuEmitter
             w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, {n}, blocks, 0);");
             if (betaGrad)
                 w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, {n}, blocks, 1);");
-            w.Line("// The scratch buffer is freed on return: the kernels that use it must have finished.");
-            w.Line("stream.Synchronize();");
+            w.Close();
         }
         w.Close();
 
@@ -326,6 +339,29 @@ internal static partial class GpuEmitter
         w.Line();
         EmitReductions(w, spec, groupKernel);
         w.Close();
+    }
+
+    /// <summary>The kernel class's accessor of the stream's cached scratch buffer (see <c>NormGen.ScratchSlot</c>).</summary>
+    private static void EmitScratchMethod(SourceWriter w, string c)
+    {
+        string buffer = $"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense>";
+        w.Line("/// <summary>");
+        w.Line("/// The stream's cached scratch buffer, at least <paramref name=\"length\"/> elements: reused as it is when large enough;");
+        w.Line("/// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a");
+        w.Line("/// larger one allocated. Called under the slot's lock.");
+        w.Line("/// </summary>");
+        w.Open($"private static {buffer} Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)");
+        w.Line($"if (slot.Buffer is {buffer} cached && cached.Length >= length) return cached;");
+        w.Open("if (slot.Buffer is global::System.IDisposable old)");
+        w.Line("stream.Synchronize();");
+        w.Line("slot.Buffer = null;");
+        w.Line("old.Dispose();");
+        w.Close();
+        w.Line($"{buffer} fresh = stream.Accelerator.Allocate1D<{c}>(global::NormGen.NormGpu.ScratchLength(length));");
+        w.Line("slot.Buffer = fresh;");
+        w.Line("return fresh;");
+        w.Close();
+        w.Line();
     }
 
     private static string LoadValue(KernelSpec spec, string view, string index) =>
@@ -354,7 +390,10 @@ internal static partial class GpuEmitter
         w.Line(groupPerRow
             ? "/// dx, one group per row (long rows): the group's threads stride through the row; the sums meet in shared memory."
             : "/// dx, one warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.");
-        w.Line("/// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the");
+        bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
+        w.Line(residual
+            ? "/// Pass 1 sums g and g·x̂; pass 2 writes dh = rstd·(g − c₁ − x̂·c₂) + dResidualOut. Each element is read and written by the"
+            : "/// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the");
         w.Line("/// same thread, after every read of the row, so dx may be dy or x.");
         w.Line("/// </summary>");
         w.Open($"private static void {(groupPerRow ? "GroupPerRowKernel" : "WarpPerRowKernel")}({parameterList})");
@@ -384,7 +423,8 @@ internal static partial class GpuEmitter
         w.Open(loop);
         w.Line($"{c} g = {g};");
         w.Line($"{c} xh = {Xhat(spec, "start + i")};");
-        string expr = "r * (g - c1 - xh * c2)";
+        // Pre-norm residual: dh = dx + dResidualOut, dx rounded to the compute type first, as the span method's second pass.
+        string expr = residual ? $"r * (g - c1 - xh * c2) + {LoadValue(spec, "dResidualOut", "start + i")}" : "r * (g - c1 - xh * c2)";
         w.Line($"dx[start + i] = {(spec.Element == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr)};");
         w.Close();
         w.Close();

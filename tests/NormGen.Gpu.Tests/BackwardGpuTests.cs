@@ -88,7 +88,7 @@ public sealed class BackwardGpuTests(CpuAcceleratorFixture fixture, Xunit.Abstra
     };
 
     /// <summary>The inputs of one case in double: x with a row offset, dy, γ near 1, and the statistics of x rounded as the forward saves them.</summary>
-    private static (double[] Dy, double[] X, double[] Mean, double[] Rstd, double[] Gamma) Inputs(bool centered, int n, int rows, int seed, Func<double, double> round)
+    internal static (double[] Dy, double[] X, double[] Mean, double[] Rstd, double[] Gamma) Inputs(bool centered, int n, int rows, int seed, Func<double, double> round)
     {
         double[] x = Array.ConvertAll(Reference.Doubles(n * rows, seed, 2, 3), v => round(v));
         double[] dy = Array.ConvertAll(Reference.Doubles(n * rows, seed + 1), v => round(v));

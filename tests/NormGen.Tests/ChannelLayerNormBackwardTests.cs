@@ -161,6 +161,8 @@ public class ChannelLayerNormBackwardTests(ITestOutputHelper output)
     [InlineData(2, 48, 33, true)]
     [InlineData(3, 16, 3, true)]
     [InlineData(4, 64, 100, true)]
+    [InlineData(2, 8, 4500, false)] // three chunks of positions per sample (ChannelLayerNormBackward.SpatialChunk = 2048)
+    [InlineData(1, 5, 4097, true)]
     public void Float_SavedStatistics_And_Backward_Within1e5(int batch, int channels, int spatial, bool biasFree)
     {
         var rng = new Random(batch * 100 + channels + spatial);
@@ -277,25 +279,40 @@ public class ChannelLayerNormBackwardTests(ITestOutputHelper output)
 [Collection(SettingsCollection.Name)]
 public class ChannelLayerNormDeterminismTests
 {
-    [Fact]
-    public void Backward_BitwiseIdentical_For1_2_7_AllThreads()
+    /// <summary>
+    /// Many samples of few positions, one sample of many positions (3 chunks), and a small tensor: bitwise the same for
+    /// MaxDegreeOfParallelism 1, 2, 7 and all cores, with every unit allowed its own thread.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 48, 64)]
+    [InlineData(1, 24, 5000)]
+    [InlineData(3, 4, 5)]
+    public void Backward_BitwiseIdentical_For1_2_7_AllThreads(int batch, int channels, int spatial)
     {
-        const int batch = 16, channels = 48, spatial = 64, length = batch * channels * spatial;
-        var rng = new Random(43);
+        int length = batch * channels * spatial;
+        var rng = new Random(43 + spatial);
         nint[] shape = [batch, channels, spatial];
         float[] x = BackwardData.Normal(rng, length, 3, 2), dy = BackwardData.Normal(rng, length, 0.1, 1), g = BackwardData.Normal(rng, channels, 1, 0.5);
         float[] mean = new float[batch * spatial], rstd = new float[batch * spatial];
         GradChannel.Cln(new ReadOnlyTensorSpan<float>(x, shape), g, g, new TensorSpan<float>(new float[length], shape), mean, rstd);
+        Half[] xh = x.Select(v => (Half)v).ToArray(), dyh = dy.Select(v => (Half)v).ToArray(), gh = g.Select(v => (Half)v).ToArray();
         float[][] Run()
         {
             float[] dx = new float[length], dg = new float[channels], db = new float[channels], bdx = new float[length], bdg = new float[channels];
             GradChannel.ClnBackward(new ReadOnlyTensorSpan<float>(dy, shape), new ReadOnlyTensorSpan<float>(x, shape), mean, rstd, g, new TensorSpan<float>(dx, shape), dg, db);
             GradChannel.ClnBiasFreeBackward(new ReadOnlyTensorSpan<float>(dy, shape), new ReadOnlyTensorSpan<float>(x, shape), mean, rstd, g, new TensorSpan<float>(bdx, shape), bdg);
-            return [dx, dg, db, bdx, bdg];
+            Half[] hdx = new Half[length];
+            float[] hdg = new float[channels], hdb = new float[channels];
+            GradChannel.ClnHalfBackward(new ReadOnlyTensorSpan<Half>(dyh, shape), new ReadOnlyTensorSpan<Half>(xh, shape), mean, rstd, gh, new TensorSpan<Half>(hdx, shape), hdg, hdb);
+            // In place (dx = dy) on many threads: the same bits as a separate dx.
+            float[] inPlace = (float[])dy.Clone();
+            GradChannel.ClnBackward(new ReadOnlyTensorSpan<float>(inPlace, shape), new ReadOnlyTensorSpan<float>(x, shape), mean, rstd, g, new TensorSpan<float>(inPlace, shape), new float[channels], new float[channels]);
+            Assert.True(dx.AsSpan().SequenceEqual(inPlace), "in place");
+            return [dx, dg, db, bdx, bdg, hdx.Select(v => (float)v).ToArray(), hdg, hdb];
         }
         var results = new[] { 1, 2, 7, -1 }.Select(threads =>
         {
-            using var scope = new SettingsScope(threads, 1);
+            using var scope = new SettingsScope(threads, 1); // every (sample, chunk) unit may go to its own thread
             return Run();
         }).ToList();
         foreach (float[][] r in results.Skip(1))
