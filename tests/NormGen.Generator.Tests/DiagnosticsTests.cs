@@ -214,11 +214,17 @@ public class DiagnosticsTests(ITestOutputHelper output)
             "public partial class K { [LayerNorm(768, Residual = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta);" }),
         ["NG0032_BackwardWithResidualBias"] = (
-            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
+            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias); }",
             new[] { "has no backward kernel", "dbias = Σ dh" }),
         ["NG0032_DeepNormBackward"] = (
-            "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),
+        ["NG0031_RecomputedStatisticsWrongCount"] = (
+            "public partial class K { [LayerNorm(768, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma); }",
+            new[] { "has 5 span parameters", "or leave them out: recomputed from x", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0031_ChannelBackwardNeedsStatistics"] = (
+            "public partial class K { [GroupNorm(4, Backward = true)] static partial void {|NG0031:M|}(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "has 6 span parameters", "ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd" }),
         ["NG0032_BatchNormEvalBackward"] = (
             "public partial class K { [{|NG0032:BatchNorm(Backward = true)|}] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "set Training = true" }),

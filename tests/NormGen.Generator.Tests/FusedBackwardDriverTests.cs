@@ -1,0 +1,39 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace NormGen.Generator.Tests;
+
+/// <summary>Layer 2 for the fused row backward (issue 9): the generated wrappers, snapshotted, and that they compile.</summary>
+public class FusedBackwardDriverTests
+{
+    internal const string Source = """
+        using System;
+        using NormGen;
+
+        namespace Fused;
+
+        public static partial class Grad
+        {
+            // Statistics recomputed in the kernel: no mean/rstd parameters.
+            [LayerNorm(768, Backward = true)]
+            public static partial void LnBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+            [RmsNorm(Backward = true)]
+            public static partial void RmsBackward(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> weight, Span<Half> dx, Span<float> dweight);
+        }
+        """;
+
+    [Fact]
+    public void FusedBackward()
+    {
+        var run = Harness.Run(Harness.Compile(("Fused.cs", Source)));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        Assert.True(run.Result.Diagnostics.IsEmpty, "Generator diagnostics:\n" + Harness.Format(run.Result.Diagnostics));
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, "The generated compilation has errors:\n" + Harness.Format(errors));
+        var sources = Harness.Sources(run.Result);
+        Assert.Equal(Source.Split("static partial void").Length - 1, sources.Count);
+        foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
+    }
+}
