@@ -91,8 +91,6 @@ public sealed partial class NormGenerator
                 NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
             else if (kind == NormKind.DeepNorm) // TEMP-ITEM3
                 NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
-            else if (o.ResidualBias) // TEMP-ITEM2
-                NotSupported("the residual-bias backward is not available yet: declare [" + AttributeShortName(kind) + "(Residual = true, Backward = true)] and take dbias = Σ dh over the rows yourself");
             else if (o.Activation != ActivationKind.None) // TEMP-ITEM4
                 NotSupported("the activation epilogue has no backward yet: apply the activation's derivative to dy first, then call the plain backward");
             else if (o.Activation != ActivationKind.None && !IsRowKind(kind))

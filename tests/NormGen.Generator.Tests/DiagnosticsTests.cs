@@ -213,9 +213,9 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0031_ResidualBackwardMissingDResidualOut"] = (
             "public partial class K { [LayerNorm(768, Residual = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta);" }),
-        ["NG0032_BackwardWithResidualBias"] = (
-            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias); }",
-            new[] { "has no backward kernel", "dbias = Σ dh" }),
+        ["NG0031_ResidualBiasBackwardMissingDbias"] = (
+            "public partial class K { [LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "ResidualBias (dbias = Σ dh last)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);" }),
         ["NG0032_DeepNormBackward"] = (
             "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),

@@ -21,6 +21,10 @@ public class FusedBackwardDriverTests
 
             [RmsNorm(Backward = true)]
             public static partial void RmsBackward(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> weight, Span<Half> dx, Span<float> dweight);
+
+            // Pre-norm residual with a residual bias: dbias = Σ dh.
+            [LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)]
+            public static partial void LnResidualBiasBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);
         }
         """;
 
