@@ -89,8 +89,6 @@ public sealed partial class NormGenerator
                 NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [DeepNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
             else if (kind == NormKind.BatchNorm && !o.Training)
                 NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
-            else if (kind == NormKind.DeepNorm) // TEMP-ITEM3
-                NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
             else if (o.Activation != ActivationKind.None) // TEMP-ITEM4
                 NotSupported("the activation epilogue has no backward yet: apply the activation's derivative to dy first, then call the plain backward");
             else if (o.Activation != ActivationKind.None && !IsRowKind(kind))
@@ -108,7 +106,9 @@ public sealed partial class NormGenerator
             int ints = parameters.Count - spans.Count;
             string attributeText = DescribeBackward(attributeName, kind, o);
             // Row kinds may leave the saved statistics out; the kernel then recomputes them from x (one more read of x).
-            if (IsRowKind(kind) && spans.Count != roles.Count && WithoutStatistics(roles) is { } recomputed && spans.Count == recomputed.Count)
+            // A declaration that names a mean or rstd meant to pass them: its count is wrong for another reason.
+            bool namesStatistics = spans.Any(p => p.Symbol.Name.IndexOf("mean", System.StringComparison.OrdinalIgnoreCase) >= 0 || p.Symbol.Name.IndexOf("rstd", System.StringComparison.OrdinalIgnoreCase) >= 0);
+            if (IsRowKind(kind) && spans.Count != roles.Count && !namesStatistics && WithoutStatistics(roles) is { } recomputed && spans.Count == recomputed.Count)
                 roles = recomputed;
             if (spans.Count != roles.Count || ints > (runtimeRowLength ? 1 : 0))
             {
@@ -132,7 +132,7 @@ public sealed partial class NormGenerator
                     writable && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan ? $"'{s.Name}' is read-only but is written" :
                     !writable && s.Form is ParamForm.Span or ParamForm.TensorSpan && tensorRole ? $"'{s.Name}' must be read-only" :
                     tensorRole && IsTensor(s.Form) != tensorForm ? $"'{s.Name}' mixes tensor and flat spans" :
-                    !tensorRole && IsTensor(s.Form) ? $"'{s.Name}' must be a flat span (only dy, x and dx{(kind == NormKind.DeepNorm ? ", sublayer and dsublayer" : o.Residual ? " and dResidualOut" : "")} may be tensor spans)" :
+                    !tensorRole && IsTensor(s.Form) ? $"'{s.Name}' must be a flat span (only {(kind == NormKind.DeepNorm ? "dy, x, sublayer, dx and dsublayer" : o.Residual ? "dy, dResidualOut, x and dx" : "dy, x and dx")} may be tensor spans)" :
                     "";
                 if (problem.Length > 0)
                 {

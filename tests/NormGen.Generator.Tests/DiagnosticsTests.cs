@@ -216,15 +216,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0031_ResidualBiasBackwardMissingDbias"] = (
             "public partial class K { [LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "ResidualBias (dbias = Σ dh last)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);" }),
-        ["NG0032_DeepNormBackward"] = (
-            "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),
-        ["NG0031_RecomputedStatisticsWrongCount"] = (
-            "public partial class K { [LayerNorm(768, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma); }",
-            new[] { "has 5 span parameters", "or leave them out: recomputed from x", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);" }),
-        ["NG0031_ChannelBackwardNeedsStatistics"] = (
-            "public partial class K { [GroupNorm(4, Backward = true)] static partial void {|NG0031:M|}(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "has 6 span parameters", "ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd" }),
+        ["NG0031_DeepNormBackwardMissingSublayer"] = (
+            "public partial class K { [DeepNorm(64, Alpha = 2f, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "DeepNorm (x and sublayer in; dx = α·dh and dsublayer = dh out)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0031_DeepNormBackwardBiasIsFlat"] = (
+            "public partial class K { [DeepNorm(Alpha = 2f, Axes = 1, ResidualBias = true, Backward = true)] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlyTensorSpan<float> sublayer, {|NG0031:ReadOnlyTensorSpan<float> bias|}, ReadOnlySpan<float> gamma, TensorSpan<float> dx, TensorSpan<float> dsublayer, Span<float> dgamma, Span<float> dbeta, Span<float> dbias); }",
+            new[] { "'bias' must be a flat span (only dy, x, sublayer, dx and dsublayer may be tensor spans)" }),
         ["NG0032_BatchNormEvalBackward"] = (
             "public partial class K { [{|NG0032:BatchNorm(Backward = true)|}] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "set Training = true" }),

@@ -9,6 +9,7 @@ public class FusedBackwardDriverTests
 {
     internal const string Source = """
         using System;
+        using System.Numerics.Tensors;
         using NormGen;
 
         namespace Fused;
@@ -25,6 +26,13 @@ public class FusedBackwardDriverTests
             // Pre-norm residual with a residual bias: dbias = Σ dh.
             [LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)]
             public static partial void LnResidualBiasBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);
+
+            // DeepNorm: dx = α·dh, dsublayer = dh; with a residual bias also dbias; tensor spans flattened like x.
+            [DeepNorm(1024, Architecture = DeepNetArchitecture.EncoderOnly, Layers = 24, ResidualBias = true, Backward = true)]
+            public static partial void DnBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);
+
+            [DeepNorm(Alpha = 2.5f, Axes = 2, Backward = true)]
+            public static partial void DnBackwardTensor(ReadOnlyTensorSpan<double> dy, ReadOnlyTensorSpan<double> x, ReadOnlyTensorSpan<double> sublayer, ReadOnlySpan<double> gamma, TensorSpan<double> dx, TensorSpan<double> dsublayer, Span<double> dgamma, Span<double> dbeta);
         }
         """;
 
