@@ -89,8 +89,6 @@ public sealed partial class NormGenerator
                 NotSupported("backward kernels exist for [LayerNorm], [RmsNorm], [DeepNorm], [BatchNorm(Training = true)], [GroupNorm], [InstanceNorm] and [ChannelLayerNorm] so far");
             else if (kind == NormKind.BatchNorm && !o.Training)
                 NotSupported("the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)");
-            else if (o.Activation != ActivationKind.None) // TEMP-ITEM4
-                NotSupported("the activation epilogue has no backward yet: apply the activation's derivative to dy first, then call the plain backward");
             else if (o.Activation != ActivationKind.None && !IsRowKind(kind))
                 NotSupported("the activation epilogue has a backward for the row kinds ([LayerNorm], [RmsNorm], [DeepNorm]) only: apply the activation's derivative to dy first, then call the plain backward");
             else if (o.SaveStatistics)

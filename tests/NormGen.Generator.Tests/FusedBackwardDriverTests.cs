@@ -33,6 +33,10 @@ public class FusedBackwardDriverTests
 
             [DeepNorm(Alpha = 2.5f, Axes = 2, Backward = true)]
             public static partial void DnBackwardTensor(ReadOnlyTensorSpan<double> dy, ReadOnlyTensorSpan<double> x, ReadOnlyTensorSpan<double> sublayer, ReadOnlySpan<double> gamma, TensorSpan<double> dx, TensorSpan<double> dsublayer, Span<double> dgamma, Span<double> dbeta);
+
+            // Activation epilogue: z = x̂·γ + β recomputed, dz = dy·act′(z).
+            [LayerNorm(768, Activation = Activation.Gelu, Backward = true)]
+            public static partial void LnGeluBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
         }
         """;
 
