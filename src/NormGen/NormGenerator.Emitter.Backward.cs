@@ -304,6 +304,7 @@ internal static class BackwardEmitter
         var grads = new List<string>();
         if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·{(spec.BiasFree ? "x̃" : "x̂")}");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
+        if (spec.Activation != ActivationKind.None) grads = grads.Select(text => text.Replace("Σ dy", "Σ dz")).ToList();
         bool recomputed = spec.Parameter(ParamRole.Rstd) is null;
         string stats = recomputed ? (rms ? "rstd" : "μ and rstd") : spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
         if (spec.Kind == NormKind.DeepNorm) xhat = xhat.Replace("(x", "(h");
@@ -314,7 +315,9 @@ internal static class BackwardEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         string statsSource = recomputed ? $"{stats} recomputed from the row" : $"the forward's saved {stats}";
-        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with {statsSource}, {gamma}, {dxText} over the {block} into {dx}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
+        if (spec.Kind == NormKind.DeepNorm) dxText = dxText.Replace("dx = ", "dh = ");
+        if (spec.Activation != ActivationKind.None) gamma = gamma.Replace("g = dy", "g = dz");
+        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with {statsSource}, {gamma}, {dxText} over the {block}{(spec.Kind == NormKind.DeepNorm ? " (dh, the gradient of h)" : $" into {dx}")}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
         string lengths = rows
             ? $"{dy}, {x} and {dx} hold the same whole number of rows{(recomputed ? "" : $"; {stats} one value per row")}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
             : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";

@@ -10,7 +10,7 @@ namespace Fused
         /// Backward of the DeepNorm (layer normalization of h = α·x + sublayer): the gradients with respect to <paramref name="x"/> and the affine parameters, given <paramref name="dy"/>, the gradient of the output.
         /// </summary>
         /// <remarks>
-        /// <para>Computes, for each row (PyTorch's native backward): x̂ = (h − μ)·rstd with μ and rstd recomputed from the row, g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) over the row into <paramref name="dx"/>; over all rows, <paramref name="dgamma"/> = Σ dy·x̂ and <paramref name="dbeta"/> = Σ dy (written, not accumulated).</para>
+        /// <para>Computes, for each row (PyTorch's native backward): x̂ = (h − μ)·rstd with μ and rstd recomputed from the row, g = dy·γ, dh = rstd·(g − mean(g) − x̂·mean(g·x̂)) over the row (dh, the gradient of h); over all rows, <paramref name="dgamma"/> = Σ dy·x̂ and <paramref name="dbeta"/> = Σ dy (written, not accumulated).</para>
         /// <para>Lengths: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; γ and its gradients one row. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place).</para>
         /// <para>Statistics: not kept from the forward, so recomputed per row from h by the forward's own algorithm (ε = 1E-05), giving the values the forward saves bit for bit: one more read of each row, while it is in cache.</para>
         /// <para>DeepNorm: h = α·<paramref name="x"/> + <paramref name="sublayer"/> (α = 2.5) is formed again per row as the forward formed it; with dh the gradient of h, <paramref name="dsublayer"/> receives dh and <paramref name="dx"/> receives α·dh.</para>
