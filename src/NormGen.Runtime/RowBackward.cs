@@ -290,7 +290,7 @@ public static class RowBackward
     // ------------------------------------------------------------------ one row, one loop skeleton for every width
 
     /// <summary>One row with the widest vectors the processor accelerates (JIT-time constants) that fit the row.</summary>
-    private static void Row<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
+    internal static void Row<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
         Span<T> pg, Span<T> pb, bool centered, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -44,6 +44,10 @@ internal static class BackwardEmitter
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
         string t = Element(spec.Element);
         string? residualOut = null;
+        // DeepNorm's sublayer and dsublayer: flat spans, or tensor spans flattened like x and dx.
+        var rowLocals = new Dictionary<ParamRole, string>();
+        foreach (ParamRole role in new[] { ParamRole.Residual, ParamRole.ResidualGradient })
+            if (spec.Parameter(role) is { } p) rowLocals[role] = Id(p.Name);
         if (!spec.IsRowKind)
         {
             EmitChannelBody(w, spec, Unique);
@@ -64,6 +68,14 @@ internal static class BackwardEmitter
                 w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {StrOfId(x)}, {StrOfId(Id(dr.Name))});");
                 w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {StrOfId(Id(dr.Name))});");
                 residualOut = drFlat;
+            }
+            foreach (ParamRole role in rowLocals.Keys.ToList())
+            {
+                string name = rowLocals[role], flat = Unique(name.TrimStart('@') + "Flat");
+                string span = role == ParamRole.ResidualGradient ? "Span" : "ReadOnlySpan";
+                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {name}.Lengths, {StrOfId(x)}, {StrOfId(name)});");
+                w.Line($"global::System.{span}<{t}> {flat} = global::NormGen.NormGuard.Dense({name}, {StrOfId(name)});");
+                rowLocals[role] = flat;
             }
             w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {StrOfId(x)});");
             w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
@@ -91,13 +103,15 @@ internal static class BackwardEmitter
                 residualOut = Id(dr.Name);
                 w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {StrOfId(residualOut)}, \"one per element of {spec.Input.Name}\");");
             }
+            foreach (string name in rowLocals.Values)
+                w.Line($"global::NormGen.NormGuard.Length({name}.Length, {x}.Length, {StrOfId(name)}, \"one per element of {spec.Input.Name}\");");
         }
         foreach (ParameterSpec p in spec.Parameters)
         {
             string what = p.Role switch
             {
                 ParamRole.Mean or ParamRole.Rstd => rows,
-                ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient => rowLength,
+                ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.Beta or ParamRole.Bias or ParamRole.BiasGradient => rowLength,
                 _ => "",
             };
             if (what.Length > 0)
@@ -106,9 +120,14 @@ internal static class BackwardEmitter
 
         // 2. Overlaps.
         // dh is written before dResidualOut is read, so they may not share memory (the table's rule for that pair).
-        EmitOverlapChecks(w, spec, dy, x, dx, residualOut);
+        EmitOverlapChecks(w, spec, dy, x, dx, residualOut, rowLocals);
 
         // 3. The backward math, written once in the runtime.
+        if (IsFused(spec))
+        {
+            EmitFusedCall(w, spec, dy, x, dx, rowLength, residualOut, rowLocals);
+            return;
+        }
         var flags = new List<string>();
         if (spec.Centers) flags.Add("global::NormGen.RowBackwardFlags.Centered");
         if (spec.ZeroCenteredGamma) flags.Add("global::NormGen.RowBackwardFlags.ZeroCenteredGamma");
@@ -163,10 +182,11 @@ internal static class BackwardEmitter
     /// (each element is read before it is written); no output shares memory with another output or with the saved
     /// statistics, γ or anything else it does not replace element by element.
     /// </summary>
-    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string? residualOut = null)
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string? residualOut = null, Dictionary<ParamRole, string>? rowLocals = null)
     {
         string Local(ParamRole role) => role switch
         {
+            _ when rowLocals is not null && rowLocals.TryGetValue(role, out string? local) => local,
             ParamRole.OutputGradient => dy,
             ParamRole.ResidualOutGradient when residualOut is not null => residualOut,
             ParamRole.Input => x,
@@ -177,6 +197,49 @@ internal static class BackwardEmitter
             ? $"(global::System.ReadOnlySpan<{Element(spec.Parameter(role)!.Element)}>){Local(role)}"
             : Local(role);
         CpuEmitter.EmitOverlapChecks(w, spec, Read, Local);
+    }
+
+    /// <summary>
+    /// True when the row backward needs <c>NormGen.FusedRowBackward</c> rather than the plain <c>RowBackward</c>: the
+    /// statistics are recomputed (not declared), DeepNorm, a residual bias or an activation epilogue.
+    /// </summary>
+    internal static bool IsFused(KernelSpec spec) =>
+        spec.Backward && spec.IsRowKind &&
+        (spec.Parameter(ParamRole.Rstd) is null || spec.Kind == NormKind.DeepNorm || spec.ResidualBias || spec.Activation != ActivationKind.None);
+
+    /// <summary>What the GPU variant lacks for a fused row backward (NG0022), or null.</summary>
+    internal static string? GpuGap(KernelSpec spec) => IsFused(spec)
+        ? "the fused row backward (statistics recomputed in the kernel, DeepNorm, residual bias, activation epilogue) runs on the CPU only so far"
+        : null;
+
+    /// <summary>The call into <c>NormGen.FusedRowBackward</c>: every present input and output by name, the rest left at their defaults.</summary>
+    private static void EmitFusedCall(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string rowLength, string? residualOut, Dictionary<ParamRole, string> rowLocals)
+    {
+        string c = ComputeName(spec);
+        string flags = spec.Centers ? "global::NormGen.RowBackwardFlags.Centered" : "global::NormGen.RowBackwardFlags.None";
+        if (spec.ZeroCenteredGamma) flags += " | global::NormGen.RowBackwardFlags.ZeroCenteredGamma";
+        var args = new List<string> { dy, x, dx, rowLength, flags };
+        void Named(string name, ParamRole role)
+        {
+            if (rowLocals.TryGetValue(role, out string? local)) args.Add($"{name}: {local}");
+            else if (role == ParamRole.ResidualOutGradient && residualOut is not null) args.Add($"{name}: {residualOut}");
+            else if (spec.Parameter(role) is { } p) args.Add($"{name}: {Id(p.Name)}");
+        }
+        Named("mean", ParamRole.Mean);
+        Named("rstd", ParamRole.Rstd);
+        if (spec.Parameter(ParamRole.Rstd) is null) args.Add($"epsilon: {CpuEmitterText.Literal(spec.Epsilon, c)}");
+        Named("gamma", ParamRole.Gamma);
+        Named("beta", ParamRole.Beta);
+        if (spec.Activation != ActivationKind.None) args.Add($"activation: global::NormGen.Activation.{spec.Activation}");
+        Named("dResidualOut", ParamRole.ResidualOutGradient);
+        Named("sublayer", ParamRole.Residual);
+        Named("bias", ParamRole.Bias);
+        if (spec.Kind == NormKind.DeepNorm) args.Add($"alpha: {CpuEmitterText.Literal(spec.Alpha, c)}");
+        Named("dsublayer", ParamRole.ResidualGradient);
+        Named("dgamma", ParamRole.GammaGradient);
+        Named("dbeta", ParamRole.BetaGradient);
+        Named("dbias", ParamRole.BiasGradient);
+        w.Line($"global::NormGen.FusedRowBackward.Run({string.Join(", ", args)});");
     }
 
     private static string Element(ElementKind e) => e == ElementKind.Half ? "global::System.Half" : ElementName(e);
@@ -196,6 +259,20 @@ internal static class BackwardEmitter
 
     // ---------------------------------------------------------------- documentation
 
+    /// <summary>The remarks' paragraphs for the fusions of <see cref="IsFused"/>.</summary>
+    private static void EmitFusedDocumentation(SourceWriter w, KernelSpec spec, bool recomputed)
+    {
+        string x = Ref(spec, ParamRole.Input);
+        if (recomputed)
+            w.Line($"/// <para>Statistics: not kept from the forward, so recomputed per row from {(spec.Kind == NormKind.DeepNorm ? "h" : x)} by the forward's own algorithm (ε = {CpuEmitterText.Epsilon(spec)}), giving the values the forward saves bit for bit: one more read of each row, while it is in cache.</para>");
+        if (spec.Kind == NormKind.DeepNorm)
+            w.Line($"/// <para>DeepNorm: h = α·{x} + {Ref(spec, ParamRole.Residual)}{(spec.BiasInput is not null ? " + " + Ref(spec, ParamRole.Bias) : "")} (α = {CpuEmitterText.Literal(spec.Alpha, ComputeName(spec)).TrimEnd('f', 'd')}) is formed again per row as the forward formed it; with dh the gradient of h, {Ref(spec, ParamRole.ResidualGradient)} receives dh and {Ref(spec, ParamRole.InputGradient)} receives α·dh.</para>");
+        if (spec.Parameter(ParamRole.BiasGradient) is not null)
+            w.Line($"/// <para>Residual bias: the forward added the bias into h, so {Ref(spec, ParamRole.BiasGradient)} = Σ dh over all rows (fixed blocks and a fixed pairwise combine, like dγ), written, not accumulated.</para>");
+        if (spec.Activation != ActivationKind.None)
+            w.Line($"/// <para>Activation epilogue: the forward stored {spec.Activation}(z) with z = x̂·γ + β. z is recomputed per row from {x} and the statistics (never stored) and dy is replaced by dz = dy·{spec.Activation}′(z) before the backward above, so dγ = Σ dz·x̂ and dβ = Σ dz. The derivative is evaluated in double{(spec.Activation == ActivationKind.Gelu ? ", with Φ from the forward's erf approximation" : "")}.</para>");
+    }
+
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
     {
         bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
@@ -206,6 +283,7 @@ internal static class BackwardEmitter
             NormKind.GroupNorm => "group normalization",
             NormKind.InstanceNorm => "instance normalization",
             NormKind.ChannelLayerNorm => spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization",
+            NormKind.DeepNorm => "DeepNorm (layer normalization of h = α·x + sublayer)",
             _ => "layer normalization",
         };
         string block = spec.Kind switch
@@ -226,20 +304,27 @@ internal static class BackwardEmitter
         var grads = new List<string>();
         if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·{(spec.BiasFree ? "x̃" : "x̂")}");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
-        string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
+        if (spec.Activation != ActivationKind.None) grads = grads.Select(text => text.Replace("Σ dy", "Σ dz")).ToList();
+        bool recomputed = spec.Parameter(ParamRole.Rstd) is null;
+        string stats = recomputed ? (rms ? "rstd" : "μ and rstd") : spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
+        if (spec.Kind == NormKind.DeepNorm) xhat = xhat.Replace("(x", "(h");
         string dy = Ref(spec, ParamRole.OutputGradient), x = Ref(spec, ParamRole.Input), dx = Ref(spec, ParamRole.InputGradient);
 
         w.Line("/// <summary>");
         w.Line($"/// Backward of the {kind}: the gradients with respect to {x}{(grads.Count > 0 ? " and the affine parameters" : "")}, given {dy}, the gradient of the output.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with the forward's saved {stats}, {gamma}, {dxText} over the {block} into {dx}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
+        string statsSource = recomputed ? $"{stats} recomputed from the row" : $"the forward's saved {stats}";
+        if (spec.Kind == NormKind.DeepNorm) dxText = dxText.Replace("dx = ", "dh = ");
+        if (spec.Activation != ActivationKind.None) gamma = gamma.Replace("g = dy", "g = dz");
+        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with {statsSource}, {gamma}, {dxText} over the {block}{(spec.Kind == NormKind.DeepNorm ? " (dh, the gradient of h)" : $" into {dx}")}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
         string lengths = rows
-            ? $"{dy}, {x} and {dx} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
+            ? $"{dy}, {x} and {dx} hold the same whole number of rows{(recomputed ? "" : $"; {stats} one value per row")}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
             : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
         w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
         if (spec.Parameter(ParamRole.ResidualOutGradient) is not null)
             w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {x} here is that h (the forward's residual output) and {dx} receives dh = dx + {Ref(spec, ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger). {Ref(spec, ParamRole.ResidualOutGradient)} must not overlap {dx}; it is added after the backward, in a second pass over {dx}.</para>");
+        EmitFusedDocumentation(w, spec, recomputed);
         if (grads.Count > 0 && spec.Kind == NormKind.ChannelLayerNorm)
             w.Line("/// <para>Deterministic: the work is cut into fixed units of (sample, <see cref=\"global::NormGen.ChannelLayerNormBackward.SpatialChunk\"/> positions) whatever the thread count; each unit keeps its own per-channel sums, and the units' sums are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
         else if (grads.Count > 0)

@@ -61,7 +61,7 @@ internal static partial class GpuEmitter
     /// </summary>
     internal static string? Supports(KernelSpec spec)
     {
-        if (spec.Backward) return BackwardGap(spec);
+        if (spec.Backward) return BackwardEmitter.GpuGap(spec) ?? BackwardGap(spec);
         if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
         return spec.Kind == NormKind.BatchNorm
             ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"

@@ -213,12 +213,21 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0031_ResidualBackwardMissingDResidualOut"] = (
             "public partial class K { [LayerNorm(768, Residual = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta);" }),
-        ["NG0032_BackwardWithResidualBias"] = (
-            "public partial class K { [{|NG0032:LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "has no backward kernel", "dbias = Σ dh" }),
-        ["NG0032_DeepNormBackward"] = (
-            "public partial class K { [{|NG0032:DeepNorm(64, Alpha = 2f, Backward = true)|}] static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "[DeepNorm(Backward = true)] has no backward kernel" }),
+        ["NG0031_ResidualBiasBackwardMissingDbias"] = (
+            "public partial class K { [LayerNorm(768, Residual = true, ResidualBias = true, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "ResidualBias (dbias = Σ dh last)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dh, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);" }),
+        ["NG0031_DeepNormBackwardMissingSublayer"] = (
+            "public partial class K { [DeepNorm(64, Alpha = 2f, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "DeepNorm (x and sublayer in; dx = α·dh and dsublayer = dh out)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0031_DeepNormBackwardBiasIsFlat"] = (
+            "public partial class K { [DeepNorm(Alpha = 2f, Axes = 1, ResidualBias = true, Backward = true)] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlyTensorSpan<float> sublayer, {|NG0031:ReadOnlyTensorSpan<float> bias|}, ReadOnlySpan<float> gamma, TensorSpan<float> dx, TensorSpan<float> dsublayer, Span<float> dgamma, Span<float> dbeta, Span<float> dbias); }",
+            new[] { "'bias' must be a flat span (only dy, x, sublayer, dx and dsublayer may be tensor spans)" }),
+        ["NG0031_ActivationBackwardNeedsBeta"] = (
+            "public partial class K { [LayerNorm(768, Activation = Activation.Gelu, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "Activation = Gelu (beta after gamma: the pre-activation is recomputed)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> dx, Span<float> dgamma, Span<float> dbeta);" }),
+        ["NG0022_FusedBackwardWithIlgpu"] = (
+            "public partial class K { [LayerNorm(768, Backward = true)] static partial void {|NG0022:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
+            new[] { "the fused row backward (statistics recomputed in the kernel, DeepNorm, residual bias, activation epilogue) runs on the CPU only so far" }),
         ["NG0032_BatchNormEvalBackward"] = (
             "public partial class K { [{|NG0032:BatchNorm(Backward = true)|}] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "set Training = true" }),

@@ -71,6 +71,10 @@ internal enum ParamRole
     BetaGradient,
     /// <summary>The gradient reaching the residual stream from later layers (pre-norm residual backward: dh = dx + dResidualOut).</summary>
     ResidualOutGradient,
+    /// <summary>DeepNorm: the sublayer's gradient dh, written by backward kernels (dx = α·dh).</summary>
+    ResidualGradient,
+    /// <summary>Σ dh over rows, the residual bias's gradient, written by backward kernels.</summary>
+    BiasGradient,
 }
 
 /// <summary>How a parameter is passed.</summary>

@@ -44,14 +44,14 @@ internal sealed record OverlapCheck(ParameterSpec First, ParameterSpec Written, 
 
     /// <summary>True for the parameters the kernel writes: y, residualOut, the statistics, and the running statistics in training; for a backward kernel dx, dγ and dβ.</summary>
     public static bool IsWritten(KernelSpec spec, ParamRole role) => spec.Backward
-        ? role is ParamRole.InputGradient or ParamRole.GammaGradient or ParamRole.BetaGradient
+        ? role is ParamRole.InputGradient or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.ResidualGradient or ParamRole.BiasGradient
         : role is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd or ParamRole.BatchesTracked
           || (spec.Training && role is ParamRole.RunningMean or ParamRole.RunningVar);
 
     // The exact aliases the kernels support: each element of the written buffer is stored after the same element of
     // the read one was last read (y or residualOut over x or residual: one row, element by element, in the last pass).
     private static OverlapRule RuleFor(ParamRole read, ParamRole written) =>
-        read is ParamRole.Input or ParamRole.Residual or ParamRole.OutputGradient && written is ParamRole.Output or ParamRole.ResidualOut or ParamRole.InputGradient
+        read is ParamRole.Input or ParamRole.Residual or ParamRole.OutputGradient && written is ParamRole.Output or ParamRole.ResidualOut or ParamRole.InputGradient or ParamRole.ResidualGradient
             ? OverlapRule.SameOrDisjoint
             : OverlapRule.DisjointFromInput;
 }
