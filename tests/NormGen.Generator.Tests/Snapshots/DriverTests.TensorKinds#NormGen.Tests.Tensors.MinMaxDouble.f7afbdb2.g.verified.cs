@@ -67,7 +67,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 8, Tail512(width - p));
+                Chunk512(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail512<double>(width - p));
         }
 
         /// <summary>
@@ -105,7 +105,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 4, Tail256(width - p));
+                Chunk256(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail256<double>(width - p));
         }
 
         /// <summary>
@@ -143,7 +143,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 2, Tail128(width - p));
+                Chunk128(ref x, ref y, rows, width, width - 2, global::NormGen.TensorBlocks.Tail128<double>(width - p));
         }
 
         /// <summary>
@@ -191,20 +191,5 @@ namespace NormGen.Tests
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = range == 0d ? 0d : (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - lo) / range;
             }
         }
-
-        /// <summary>The lanes of an overlapping last 512-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 8 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<double> Tail512(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector512.AsDouble(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<long>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((long)(8 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 256-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 4 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<double> Tail256(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector256.AsDouble(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<long>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((long)(4 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 128-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 2 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<double> Tail128(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector128.AsDouble(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<long>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((long)(2 - (int)remaining))));
     }
 }
