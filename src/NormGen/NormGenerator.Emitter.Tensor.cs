@@ -13,15 +13,18 @@ namespace NormGen.Generator;
 /// <para>The user's method checks every argument, flattens x and y (both dense), and calls <c>Run</c> in a file-local
 /// kernel class. Half kernels get a <c>Run</c> overload that widens everything into one float scratch buffer,
 /// normalizes it in place with the float kernel, and narrows once on store.</para>
-/// <para>Two families of building blocks, each emitted once per vector width (512, 256, 128 bits) plus scalar, and
-/// only when the kind needs them:</para>
+/// <para>Two families of building blocks:</para>
 /// <list type="bullet">
 /// <item>Contiguous blocks (BatchNorm, GroupNorm, InstanceNorm): the statistics of a channel or group are sums over
 /// blocks of <c>spatial</c> (or <c>C/G × spatial</c>) contiguous elements (<c>SumShifted</c>, <c>SumDeviations</c>),
-/// and normalization is one multiply-add per element over the same blocks (<c>Apply</c>, <c>ScaleShift</c>).</item>
+/// and normalization is one multiply-add per element over the same blocks (<c>Apply</c>, <c>ScaleShift</c>). These do
+/// not depend on the spec: they live once in the runtime (<c>NormGen.TensorBlocks</c>, with the overlapping-tail masks
+/// and the huge-value fallback), and the generated driver calls them.</item>
 /// <item>Columns (channel LayerNorm, Standardize, MinMaxScale): statistics over a strided axis at every position of a
 /// contiguous one. A vector holds neighbouring positions; the loop walks the strided axis, so every lane is one
-/// independent column and the panel of one vector's columns stays in L1 for all passes (<c>Columns</c>, <c>Chunk</c>).</item>
+/// independent column and the panel of one vector's columns stays in L1 for all passes (<c>Columns</c>, <c>Chunk</c>).
+/// They fuse the kind's affine and saved statistics, so they are emitted per kernel, once per vector width (512, 256,
+/// 128 bits) plus scalar.</item>
 /// </list>
 /// </remarks>
 internal static class TensorEmitter
@@ -277,35 +280,19 @@ internal static class TensorEmitter
         EmitRun(w, spec);
         if (WritesRunning(spec)) EmitBatchNormPanel(w, spec);
 
-        var t = new Template(spec);
-        if (spec.Kind == NormKind.BatchNorm && !spec.Training)
+        // Everything spec-independent (the contiguous-block statistics and passes, tails, the huge-value fallback) is
+        // called from global::NormGen.TensorBlocks; only the column kinds' Columns/Chunk (which fuse the affine and the
+        // saved statistics) and HugeColumn are written here.
+        if (IsColumnKind(spec))
         {
-            EmitPrimitive(w, t, "ScaleShift", "ref {T} x, ref {T} y, nuint n, {T} s, {T} t", "ref x, ref y, n, s, t", "n", ScaleShiftScalar, ScaleShiftVector);
-            EmitPrimitive(w, t, "ScaleShiftChannels", "ref {T} x, ref {T} y, nuint n, ref {T} s, ref {T} t", "ref x, ref y, n, ref s, ref t", "n", ScaleShiftChannelsScalar, ScaleShiftChannelsVector);
-        }
-        else if (IsColumnKind(spec))
-        {
+            var t = new Template(spec);
             string p = ColumnParams(spec), a = ColumnArgs(spec);
             EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width" + p, "ref x, ref y, rows, width" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
-        }
-        else
-        {
-            w.Line();
-            w.Line("// ---- contiguous blocks: statistics and normalization ----");
-            EmitTail(w, t);
-            EmitPrimitive(w, t, "SumShifted", "ref {T} x, nuint n, {T} shift", "ref x, n, shift", "n", SumShiftedScalar, SumShiftedVector, returns: true);
-            EmitPrimitive(w, t, "SumDeviations", "ref {T} x, nuint n, {T} shift, {T} offset, out {T} sumDev, out {T} sumSq", "ref x, n, shift, offset, out sumDev, out sumSq", "n", SumDeviationsScalar, SumDeviationsVector);
-            EmitPrimitive(w, t, "Apply", "ref {T} x, ref {T} y, nuint n, {T} shift, {T} offset, {T} a, {T} b", "ref x, ref y, n, shift, offset, a, b", "n", ApplyScalar, ApplyVector);
-            w.Line();
-            w.Block(t.Fill(HugeBlock));
-        }
-        if (IsColumnKind(spec)) EmitTail(w, t);
-        if (IsColumnKind(spec) && spec.Kind != NormKind.MinMaxScale)
-        {
-            w.Line();
-            w.Block(t.Fill(HugeBlock.Substring(0, HugeBlock.IndexOf("/// <summary>y = (x·scale", System.StringComparison.Ordinal)).TrimEnd()));
-            w.Line();
-            w.Block(HugeColumn(spec, t));
+            if (spec.Kind != NormKind.MinMaxScale)
+            {
+                w.Line();
+                w.Block(HugeColumn(spec, t));
+            }
         }
         w.Close();
     }
@@ -448,7 +435,7 @@ internal static class TensorEmitter
                         for (int n = firstUnit; n < firstUnit + unitCount; n++)
                         {
                             nint row = (nint)n * channels;
-                            ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
+                            global::NormGen.TensorBlocks.ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
                         }
                     }
                     else
@@ -457,7 +444,7 @@ internal static class TensorEmitter
                         for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
                         {
                             nint offset = (nint)unit * spatial;
-                            ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+                            global::NormGen.TensorBlocks.ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
                         }
                     }
                     """));
@@ -496,24 +483,24 @@ internal static class TensorEmitter
                         {T} shift = xc;
                         {T} sum = {ZERO};
                         for (int n = 0; n < batch; n++)
-                            sum += SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                            sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
                         {T} offset = sum / count;
 
                         // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
                         {T} sumDev = {ZERO}, sumSq = {ZERO};
                         for (int n = 0; n < batch; n++)
                         {
-                            SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
+                            global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
                             sumDev += dev;
                             sumSq += sq;
                         }
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
                         {
                             // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
                             double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
                             for (int n = 0; n < batch; n++)
-                                HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
                             runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                             runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
                             continue;
@@ -524,7 +511,7 @@ internal static class TensorEmitter
                         // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
                         {T} a = {{a}}, b = {{beta}};
                         for (int n = 0; n < batch; n++)
-                            Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
 
                         // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
                         runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
@@ -573,12 +560,12 @@ internal static class TensorEmitter
 
                         // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
                         {T} shift = xg;
-                        {T} offset = SumShifted(ref xg, groupLength, shift) / count;
+                        {T} offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
 
                         // Pass 2: corrected two-pass variance (biased).
-                        SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
+                        global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
                         {
                             // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
                             double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[block] = ({T})(hm / hs);\n    saveRstd[block] = ({T})(hr * hs);" : "")}}
@@ -586,7 +573,7 @@ internal static class TensorEmitter
                             {
                                 int c = g * perGroup + j;
                                 nint o = start + (nint)j * spatial;
-                                HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
                             }
                             continue;
                         }
@@ -598,7 +585,7 @@ internal static class TensorEmitter
                         {
                             int c = g * perGroup + j;
                             nint o = start + (nint)j * spatial;
-                            Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
+                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
                         }
                     }
                     """));
@@ -685,7 +672,7 @@ internal static class TensorEmitter
                     for (int c = 0; c < channels; c++)
                     {
                         {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
                         {
                             // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ; pass 3 writes
                             // its outputs through d with a = 1, b = 0.
@@ -729,49 +716,6 @@ internal static class TensorEmitter
             """));
     }
 
-    /// <summary>
-    /// The fallback for a finite block whose squared deviations overflow the compute type (values near its maximum, or
-    /// a spike whose square does): statistics and output in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|, so nothing overflows, with
-    /// ε·2⁻²ᵏ. The kernels call it once per block whose variance is not finite, so the common path costs one test.
-    /// The block is <c>blocks</c> runs of <c>length</c> contiguous elements, <c>blockStride</c> apart.
-    /// </summary>
-    private const string HugeBlock = """
-        /// <summary>
-        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
-        /// deviations overflow {T}; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
-        /// </summary>
-        private static bool HugeStatistics(ref {T} x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
-        {
-            double max = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref x, b * blockStride + i)));
-            scale = mean = variance = 0d;
-            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
-            scale = Math.ScaleB(1d, -Math.ILogB(max) - 1);
-            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    sum += (double)Unsafe.Add(ref x, b * blockStride + i) * scale;
-            mean = sum / count;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                {
-                    double d = (double)Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
-                    sumSq += d * d;
-                }
-            variance = sumSq / count;
-            return true;
-        }
-
-        /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
-        private static void HugeApply(ref {T} x, ref {T} y, nint length, double scale, double mean, double a, double b)
-        {
-            for (nint i = 0; i < length; i++)
-                Unsafe.Add(ref y, i) = ({T})(((double)Unsafe.Add(ref x, i) * scale - mean) * a + b);
-        }
-        """;
-
     /// <summary>The column kinds' huge-value fallback: one column (rows, stride apart) normalized in double on x·2⁻ᵏ.</summary>
     private static string HugeColumn(KernelSpec spec, Template t)
     {
@@ -793,7 +737,7 @@ internal static class TensorEmitter
             /// </summary>
             private static void HugeColumn(ref {T} x, ref {T} y, nuint rows, nuint stride{{t.Fill(ColumnParams(spec))}})
             {
-                if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
+                if (!global::NormGen.TensorBlocks.HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
                 {
                     for (nuint r = 0; r < rows; r++)
                         Unsafe.Add(ref y, r * stride) = {T}.NaN;
@@ -835,10 +779,7 @@ internal static class TensorEmitter
                     .Replace("{L}", Lit(v.Lanes))
                     .Replace("{2L}", Lit(2 * v.Lanes))
                     .Replace("{3L}", Lit(3 * v.Lanes))
-                    .Replace("{4L}", Lit(4 * v.Lanes))
-                    .Replace("{LANE}", _c == "double" ? "(long)" : "")
-                    .Replace("{I}", _c == "double" ? "long" : "int")
-                    .Replace("{AS}", _c == "double" ? "AsDouble" : "AsSingle");
+                    .Replace("{4L}", Lit(4 * v.Lanes));
             }
             return text;
         }
@@ -892,184 +833,6 @@ internal static class TensorEmitter
         w.Block(scalar(t));
     }
 
-    private static void EmitTail(SourceWriter w, Template t)
-    {
-        foreach (Vec v in new[] { new Vec("Vector512", 512, t.T == "double" ? 8 : 16), new Vec("Vector256", 256, t.T == "double" ? 4 : 8), new Vec("Vector128", 128, t.T == "double" ? 2 : 4) })
-        {
-            w.Line();
-            w.Block(t.Fill("""
-                /// <summary>The lanes of an overlapping last {W}-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … {L} − 1) elements are left.</summary>
-                [MethodImpl(MethodImplOptions.AggressiveInlining)]
-                private static {VT} Tail{W}(nuint remaining) =>
-                    {V}.{AS}({V}.GreaterThanOrEqual({V}<{I}>.Indices, {V}.Create({LANE}({L} - (int)remaining))));
-                """, v));
-        }
-    }
-
-    // ---- contiguous blocks
-
-    private static string SumShiftedVector(Template t, Vec v) => t.Fill("""
-        /// <summary>Σ (x[i] − shift) over n ≥ {L} elements; four accumulators hide the add latency.</summary>
-        private static {T} SumShifted{W}(ref {T} x, nuint n, {T} shift)
-        {
-            {VT} k = {V}.Create(shift);
-            {VT} s0 = {VT}.Zero, s1 = s0, s2 = s0, s3 = s0;
-            nuint i = 0;
-            for (; i + {4L} <= n; i += {4L})
-            {
-                s0 += {V}.LoadUnsafe(ref x, i) - k;
-                s1 += {V}.LoadUnsafe(ref x, i + {L}) - k;
-                s2 += {V}.LoadUnsafe(ref x, i + {2L}) - k;
-                s3 += {V}.LoadUnsafe(ref x, i + {3L}) - k;
-            }
-            for (; i + {L} <= n; i += {L})
-                s0 += {V}.LoadUnsafe(ref x, i) - k;
-            if (i < n)
-                s1 += {V}.ConditionalSelect(Tail{W}(n - i), {V}.LoadUnsafe(ref x, n - {L}) - k, {VT}.Zero);
-            return {V}.Sum((s0 + s1) + (s2 + s3));
-        }
-        """, v);
-
-    private static string SumShiftedScalar(Template t) => t.Fill("""
-        private static {T} SumShiftedScalar(ref {T} x, nuint n, {T} shift)
-        {
-            {T} sum = {ZERO};
-            for (nuint i = 0; i < n; i++)
-                sum += Unsafe.Add(ref x, i) - shift;
-            return sum;
-        }
-        """);
-
-    private static string SumDeviationsVector(Template t, Vec v) => t.Fill("""
-        /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ {L} elements.</summary>
-        private static void SumDeviations{W}(ref {T} x, nuint n, {T} shift, {T} offset, out {T} sumDev, out {T} sumSq)
-        {
-            {VT} k = {V}.Create(shift), m = {V}.Create(offset);
-            {VT} q0 = {VT}.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            nuint i = 0;
-            for (; i + {4L} <= n; i += {4L})
-            {
-                {VT} d0 = {V}.LoadUnsafe(ref x, i) - k - m;
-                {VT} d1 = {V}.LoadUnsafe(ref x, i + {L}) - k - m;
-                {VT} d2 = {V}.LoadUnsafe(ref x, i + {2L}) - k - m;
-                {VT} d3 = {V}.LoadUnsafe(ref x, i + {3L}) - k - m;
-                q0 = {V}.MultiplyAddEstimate(d0, d0, q0);
-                q1 = {V}.MultiplyAddEstimate(d1, d1, q1);
-                q2 = {V}.MultiplyAddEstimate(d2, d2, q2);
-                q3 = {V}.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + {L} <= n; i += {L})
-            {
-                {VT} d = {V}.LoadUnsafe(ref x, i) - k - m;
-                q0 = {V}.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            if (i < n)
-            {
-                {VT} d = {V}.ConditionalSelect(Tail{W}(n - i), {V}.LoadUnsafe(ref x, n - {L}) - k - m, {VT}.Zero);
-                q1 = {V}.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
-            }
-            sumDev = {V}.Sum(c0 + c1);
-            sumSq = {V}.Sum((q0 + q1) + (q2 + q3));
-        }
-        """, v);
-
-    private static string SumDeviationsScalar(Template t) => t.Fill("""
-        private static void SumDeviationsScalar(ref {T} x, nuint n, {T} shift, {T} offset, out {T} sumDev, out {T} sumSq)
-        {
-            sumDev = {ZERO};
-            sumSq = {ZERO};
-            for (nuint i = 0; i < n; i++)
-            {
-                {T} d = Unsafe.Add(ref x, i) - shift - offset;
-                sumDev += d;
-                sumSq += d * d;
-            }
-        }
-        """);
-
-    private static string ApplyVector(Template t, Vec v) => t.Fill("""
-        /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ {L} elements: a constant block gives exactly b.</summary>
-        private static void Apply{W}(ref {T} x, ref {T} y, nuint n, {T} shift, {T} offset, {T} a, {T} b)
-        {
-            {VT} k = {V}.Create(shift), m = {V}.Create(offset), va = {V}.Create(a), vb = {V}.Create(b);
-            // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-            // overwrites its first lanes.
-            {VT} last = {V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, n - {L}) - k - m, va, vb);
-            nuint i = 0;
-            for (; i + {4L} <= n; i += {4L})
-            {
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {L}) - k - m, va, vb), ref y, i + {L});
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {2L}) - k - m, va, vb), ref y, i + {2L});
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {3L}) - k - m, va, vb), ref y, i + {3L});
-            }
-            for (; i + {L} <= n; i += {L})
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            {V}.StoreUnsafe(last, ref y, n - {L});
-        }
-        """, v);
-
-    private static string ApplyScalar(Template t) => t.Fill("""
-        private static void ApplyScalar(ref {T} x, ref {T} y, nuint n, {T} shift, {T} offset, {T} a, {T} b)
-        {
-            for (nuint i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = (Unsafe.Add(ref x, i) - shift - offset) * a + b;
-        }
-        """);
-
-    private static string ScaleShiftVector(Template t, Vec v) => t.Fill("""
-        /// <summary>y[i] = x[i]·s + t over n ≥ {L} elements.</summary>
-        private static void ScaleShift{W}(ref {T} x, ref {T} y, nuint n, {T} s, {T} t)
-        {
-            {VT} vs = {V}.Create(s), vt = {V}.Create(t);
-            // The overlapping last vector first, for in-place calls (see Apply).
-            {VT} last = {V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, n - {L}), vs, vt);
-            nuint i = 0;
-            for (; i + {4L} <= n; i += {4L})
-            {
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {L}), vs, vt), ref y, i + {L});
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {2L}), vs, vt), ref y, i + {2L});
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i + {3L}), vs, vt), ref y, i + {3L});
-            }
-            for (; i + {L} <= n; i += {L})
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            {V}.StoreUnsafe(last, ref y, n - {L});
-        }
-        """, v);
-
-    private static string ScaleShiftScalar(Template t) => t.Fill("""
-        private static void ScaleShiftScalar(ref {T} x, ref {T} y, nuint n, {T} s, {T} t)
-        {
-            for (nuint i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * s + t;
-        }
-        """);
-
-    private static string ScaleShiftChannelsVector(Template t, Vec v) => t.Fill("""
-        /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ {L} elements (one sample of an (N, C) tensor).</summary>
-        private static void ScaleShiftChannels{W}(ref {T} x, ref {T} y, nuint n, ref {T} s, ref {T} t)
-        {
-            {VT} last = {V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, n - {L}), {V}.LoadUnsafe(ref s, n - {L}), {V}.LoadUnsafe(ref t, n - {L}));
-            nuint i = 0;
-            for (; i + {L} <= n; i += {L})
-                {V}.StoreUnsafe({V}.MultiplyAddEstimate({V}.LoadUnsafe(ref x, i), {V}.LoadUnsafe(ref s, i), {V}.LoadUnsafe(ref t, i)), ref y, i);
-            {V}.StoreUnsafe(last, ref y, n - {L});
-        }
-        """, v);
-
-    private static string ScaleShiftChannelsScalar(Template t) => t.Fill("""
-        private static void ScaleShiftChannelsScalar(ref {T} x, ref {T} y, nuint n, ref {T} s, ref {T} t)
-        {
-            for (nuint i = 0; i < n; i++)
-                Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * Unsafe.Add(ref s, i) + Unsafe.Add(ref t, i);
-        }
-        """);
-
     // ---- columns
 
     private static string ColumnParams(KernelSpec spec) =>
@@ -1091,7 +854,7 @@ internal static class TensorEmitter
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
                 // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
                 if (p < width)
-                    Chunk{W}(ref x, ref y, rows, width, width - {L}, Tail{W}(width - p){{a}});
+                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
             }
             """, v);
         string chunk = spec.Kind == NormKind.MinMaxScale ? MinMaxChunk(t, v) : MomentChunk(spec, t, v);

@@ -53,9 +53,12 @@ public class DriverTests
         }
         """;
 
-    private static (Compilation Output, GeneratorRunResult Result) RunClean(params (string Path, string Text)[] sources)
+    private static (Compilation Output, GeneratorRunResult Result) RunClean(params (string Path, string Text)[] sources) =>
+        RunClean(false, sources);
+
+    private static (Compilation Output, GeneratorRunResult Result) RunClean(bool withIlgpu, params (string Path, string Text)[] sources)
     {
-        var run = Harness.Run(Harness.Compile(sources));
+        var run = Harness.Run(Harness.Compile(withIlgpu, sources));
         Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
         Assert.True(run.Result.Diagnostics.IsEmpty, "Generator diagnostics:\n" + Harness.Format(run.Result.Diagnostics));
         var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
@@ -89,6 +92,36 @@ public class DriverTests
         Assert.Equal(10, sources.Count);
         foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
         AssertNoOrphanSnapshots(nameof(TrainingContract), sources.Select(s => s.HintName));
+    }
+
+    /// <summary>The tensor kinds (GroupNorm, InstanceNorm, BatchNorm training and eval, channel LayerNorm both ways, the scalers) in float, double and Half.</summary>
+    internal static string TensorKindsSource([CallerFilePath] string thisFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "Inputs", "TensorKinds.cs"));
+
+    [Fact]
+    public void TensorKinds()
+    {
+        var (_, result) = RunClean(("Tensors.cs", TensorKindsSource()));
+        var sources = Harness.Sources(result);
+        Assert.Equal(24, sources.Count);
+        foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
+        AssertNoOrphanSnapshots(nameof(TensorKinds), sources.Select(s => s.HintName));
+    }
+
+    /// <summary>Kernels with GPU variants (a row kernel, a Half one with a run-time length, residual LayerNorm, BatchNorm eval, a LayerNorm backward).</summary>
+    internal static string GpuKernelsSource([CallerFilePath] string thisFile = "") =>
+        File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "Inputs", "GpuKernels.cs"));
+
+    /// <summary>With ILGPU referenced every kernel also gets its GPU file (<c>*.Gpu.g.cs</c>): both are pinned.</summary>
+    [Fact]
+    public void GpuKernels()
+    {
+        var (_, result) = RunClean(withIlgpu: true, ("Gpu.cs", GpuKernelsSource()));
+        var sources = Harness.Sources(result);
+        Assert.Equal(5, sources.Count(s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)));
+        Assert.Equal(10, sources.Count);
+        foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
+        AssertNoOrphanSnapshots(nameof(GpuKernels), sources.Select(s => s.HintName));
     }
 
     [Fact]

@@ -102,7 +102,7 @@ namespace NormGen.Tests
                 for (int n = firstUnit; n < firstUnit + unitCount; n++)
                 {
                     nint row = (nint)n * channels;
-                    ScaleShiftChannels(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, row), (nuint)channels, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shift));
+                    global::NormGen.TensorBlocks.ScaleShiftChannels(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, row), (nuint)channels, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shift));
                 }
             }
             else
@@ -111,136 +111,9 @@ namespace NormGen.Tests
                 for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
                 {
                     nint offset = (nint)unit * spatial;
-                    ScaleShift(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+                    global::NormGen.TensorBlocks.ScaleShift(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
                 }
             }
-        }
-
-        /// <summary>Picks the widest accelerated vector that fits in n (IsHardwareAccelerated is a JIT-time constant).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void ScaleShift(ref float x, ref float y, nuint n, float s, float t)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
-                ScaleShift512(ref x, ref y, n, s, t);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && n >= 8)
-                ScaleShift256(ref x, ref y, n, s, t);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && n >= 4)
-                ScaleShift128(ref x, ref y, n, s, t);
-            else
-                ScaleShiftScalar(ref x, ref y, n, s, t);
-        }
-
-        /// <summary>y[i] = x[i]·s + t over n ≥ 16 elements.</summary>
-        private static void ScaleShift512(ref float x, ref float y, nuint n, float s, float t)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> vs = global::System.Runtime.Intrinsics.Vector512.Create(s), vt = global::System.Runtime.Intrinsics.Vector512.Create(t);
-            // The overlapping last vector first, for in-place calls (see Apply).
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16), vs, vt);
-            nuint i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16), vs, vt), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32), vs, vt), ref y, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48), vs, vt), ref y, i + 48);
-            }
-            for (; i + 16 <= n; i += 16)
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 16);
-        }
-
-        /// <summary>y[i] = x[i]·s + t over n ≥ 8 elements.</summary>
-        private static void ScaleShift256(ref float x, ref float y, nuint n, float s, float t)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> vs = global::System.Runtime.Intrinsics.Vector256.Create(s), vt = global::System.Runtime.Intrinsics.Vector256.Create(t);
-            // The overlapping last vector first, for in-place calls (see Apply).
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8), vs, vt);
-            nuint i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16), vs, vt), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24), vs, vt), ref y, i + 24);
-            }
-            for (; i + 8 <= n; i += 8)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
-        }
-
-        /// <summary>y[i] = x[i]·s + t over n ≥ 4 elements.</summary>
-        private static void ScaleShift128(ref float x, ref float y, nuint n, float s, float t)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> vs = global::System.Runtime.Intrinsics.Vector128.Create(s), vt = global::System.Runtime.Intrinsics.Vector128.Create(t);
-            // The overlapping last vector first, for in-place calls (see Apply).
-            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4), vs, vt);
-            nuint i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4), vs, vt), ref y, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12), vs, vt), ref y, i + 12);
-            }
-            for (; i + 4 <= n; i += 4)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
-        }
-
-        private static void ScaleShiftScalar(ref float x, ref float y, nuint n, float s, float t)
-        {
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * s + t;
-        }
-
-        /// <summary>Picks the widest accelerated vector that fits in n (IsHardwareAccelerated is a JIT-time constant).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void ScaleShiftChannels(ref float x, ref float y, nuint n, ref float s, ref float t)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
-                ScaleShiftChannels512(ref x, ref y, n, ref s, ref t);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && n >= 8)
-                ScaleShiftChannels256(ref x, ref y, n, ref s, ref t);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && n >= 4)
-                ScaleShiftChannels128(ref x, ref y, n, ref s, ref t);
-            else
-                ScaleShiftChannelsScalar(ref x, ref y, n, ref s, ref t);
-        }
-
-        /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 16 elements (one sample of an (N, C) tensor).</summary>
-        private static void ScaleShiftChannels512(ref float x, ref float y, nuint n, ref float s, ref float t)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref s, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, n - 16));
-            nuint i = 0;
-            for (; i + 16 <= n; i += 16)
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref s, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, i)), ref y, i);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 16);
-        }
-
-        /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 8 elements (one sample of an (N, C) tensor).</summary>
-        private static void ScaleShiftChannels256(ref float x, ref float y, nuint n, ref float s, ref float t)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, n - 8));
-            nuint i = 0;
-            for (; i + 8 <= n; i += 8)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref s, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, i)), ref y, i);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
-        }
-
-        /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 4 elements (one sample of an (N, C) tensor).</summary>
-        private static void ScaleShiftChannels128(ref float x, ref float y, nuint n, ref float s, ref float t)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref t, n - 4));
-            nuint i = 0;
-            for (; i + 4 <= n; i += 4)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref s, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref t, i)), ref y, i);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
-        }
-
-        private static void ScaleShiftChannelsScalar(ref float x, ref float y, nuint n, ref float s, ref float t)
-        {
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref s, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref t, i);
         }
     }
 }

@@ -84,24 +84,24 @@ namespace NormGen.Tests
                 float shift = xc;
                 float sum = 0f;
                 for (int n = 0; n < batch; n++)
-                    sum += SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                    sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
                 float offset = sum / count;
 
                 // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
                 float sumDev = 0f, sumSq = 0f;
                 for (int n = 0; n < batch; n++)
                 {
-                    SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out float dev, out float sq);
+                    global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out float dev, out float sq);
                     sumDev += dev;
                     sumSq += sq;
                 }
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                if (!float.IsFinite(variance) && HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
                 {
                     // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ.
                     double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
                     for (int n = 0; n < batch; n++)
-                        HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
                     runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                     runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
                     continue;
@@ -112,7 +112,7 @@ namespace NormGen.Tests
                 // Pass 3: normalize and apply γ, β.
                 float a = rstd * gamma[c], b = beta[c];
                 for (int n = 0; n < batch; n++)
-                    Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
 
                 // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
                 runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift + offset);
@@ -161,7 +161,7 @@ namespace NormGen.Tests
                 for (int c = 0; c < channels; c++)
                 {
                     float variance = global::System.Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, 0f); // NaN stays NaN
-                    if (!float.IsFinite(variance) && HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
                     {
                         // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ; pass 3 writes
                         // its outputs through d with a = 1, b = 0.
@@ -201,350 +201,6 @@ namespace NormGen.Tests
             {
                 global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
             }
-        }
-
-        // ---- contiguous blocks: statistics and normalization ----
-
-        /// <summary>The lanes of an overlapping last 512-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 16 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<float> Tail512(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((16 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 256-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 8 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<float> Tail256(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((8 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 128-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 4 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<float> Tail128(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((4 - (int)remaining))));
-
-        /// <summary>Picks the widest accelerated vector that fits in n (IsHardwareAccelerated is a JIT-time constant).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static float SumShifted(ref float x, nuint n, float shift)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
-                return SumShifted512(ref x, n, shift);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && n >= 8)
-                return SumShifted256(ref x, n, shift);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && n >= 4)
-                return SumShifted128(ref x, n, shift);
-            return SumShiftedScalar(ref x, n, shift);
-        }
-
-        /// <summary>Σ (x[i] − shift) over n ≥ 16 elements; four accumulators hide the add latency.</summary>
-        private static float SumShifted512(ref float x, nuint n, float shift)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> k = global::System.Runtime.Intrinsics.Vector512.Create(shift);
-            global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-            nuint i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - k;
-                s2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - k;
-                s3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - k;
-            }
-            for (; i + 16 <= n; i += 16)
-                s0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k;
-            if (i < n)
-                s1 += global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(Tail512(n - i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) - k, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-            return global::System.Runtime.Intrinsics.Vector512.Sum((s0 + s1) + (s2 + s3));
-        }
-
-        /// <summary>Σ (x[i] − shift) over n ≥ 8 elements; four accumulators hide the add latency.</summary>
-        private static float SumShifted256(ref float x, nuint n, float shift)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-            nuint i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - k;
-                s2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - k;
-                s3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - k;
-            }
-            for (; i + 8 <= n; i += 8)
-                s0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k;
-            if (i < n)
-                s1 += global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(Tail256(n - i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - k, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-            return global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3));
-        }
-
-        /// <summary>Σ (x[i] − shift) over n ≥ 4 elements; four accumulators hide the add latency.</summary>
-        private static float SumShifted128(ref float x, nuint n, float shift)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-            nuint i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k;
-                s1 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - k;
-                s2 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - k;
-                s3 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - k;
-            }
-            for (; i + 4 <= n; i += 4)
-                s0 += global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k;
-            if (i < n)
-                s1 += global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(Tail128(n - i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - k, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-            return global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3));
-        }
-
-        private static float SumShiftedScalar(ref float x, nuint n, float shift)
-        {
-            float sum = 0f;
-            for (nuint i = 0; i < n; i++)
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
-            return sum;
-        }
-
-        /// <summary>Picks the widest accelerated vector that fits in n (IsHardwareAccelerated is a JIT-time constant).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void SumDeviations(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
-                SumDeviations512(ref x, n, shift, offset, out sumDev, out sumSq);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && n >= 8)
-                SumDeviations256(ref x, n, shift, offset, out sumDev, out sumSq);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && n >= 4)
-                SumDeviations128(ref x, n, shift, offset, out sumDev, out sumSq);
-            else
-                SumDeviationsScalar(ref x, n, shift, offset, out sumDev, out sumSq);
-        }
-
-        /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 16 elements.</summary>
-        private static void SumDeviations512(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> k = global::System.Runtime.Intrinsics.Vector512.Create(shift), m = global::System.Runtime.Intrinsics.Vector512.Create(offset);
-            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            nuint i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k - m;
-                global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - k - m;
-                global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - k - m;
-                global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, q1);
-                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, q2);
-                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            if (i < n)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(Tail512(n - i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) - k - m, global::System.Runtime.Intrinsics.Vector512<float>.Zero);
-                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
-            }
-            sumDev = global::System.Runtime.Intrinsics.Vector512.Sum(c0 + c1);
-            sumSq = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3));
-        }
-
-        /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 8 elements.</summary>
-        private static void SumDeviations256(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.Create(shift), m = global::System.Runtime.Intrinsics.Vector256.Create(offset);
-            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            nuint i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k - m;
-                global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - k - m;
-                global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - k - m;
-                global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, q1);
-                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, q2);
-                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 8 <= n; i += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            if (i < n)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(Tail256(n - i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - k - m, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
-            }
-            sumDev = global::System.Runtime.Intrinsics.Vector256.Sum(c0 + c1);
-            sumSq = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3));
-        }
-
-        /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 4 elements.</summary>
-        private static void SumDeviations128(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.Create(shift), m = global::System.Runtime.Intrinsics.Vector128.Create(offset);
-            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-            nuint i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k - m;
-                global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - k - m;
-                global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - k - m;
-                global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, q0);
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, q1);
-                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, q2);
-                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, q3);
-                c0 += d0 + d1;
-                c1 += d2 + d3;
-            }
-            for (; i + 4 <= n; i += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k - m;
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
-                c0 += d;
-            }
-            if (i < n)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(Tail128(n - i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - k - m, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q1);
-                c1 += d;
-            }
-            sumDev = global::System.Runtime.Intrinsics.Vector128.Sum(c0 + c1);
-            sumSq = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3));
-        }
-
-        private static void SumDeviationsScalar(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-        {
-            sumDev = 0f;
-            sumSq = 0f;
-            for (nuint i = 0; i < n; i++)
-            {
-                float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift - offset;
-                sumDev += d;
-                sumSq += d * d;
-            }
-        }
-
-        /// <summary>Picks the widest accelerated vector that fits in n (IsHardwareAccelerated is a JIT-time constant).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Apply(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && n >= 16)
-                Apply512(ref x, ref y, n, shift, offset, a, b);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && n >= 8)
-                Apply256(ref x, ref y, n, shift, offset, a, b);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && n >= 4)
-                Apply128(ref x, ref y, n, shift, offset, a, b);
-            else
-                ApplyScalar(ref x, ref y, n, shift, offset, a, b);
-        }
-
-        /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 16 elements: a constant block gives exactly b.</summary>
-        private static void Apply512(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> k = global::System.Runtime.Intrinsics.Vector512.Create(shift), m = global::System.Runtime.Intrinsics.Vector512.Create(offset), va = global::System.Runtime.Intrinsics.Vector512.Create(a), vb = global::System.Runtime.Intrinsics.Vector512.Create(b);
-            // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-            // overwrites its first lanes.
-            global::System.Runtime.Intrinsics.Vector512<float> last = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) - k - m, va, vb);
-            nuint i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) - k - m, va, vb), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - k - m, va, vb), ref y, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - k - m, va, vb), ref y, i + 48);
-            }
-            for (; i + 16 <= n; i += 16)
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 16);
-        }
-
-        /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 8 elements: a constant block gives exactly b.</summary>
-        private static void Apply256(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.Create(shift), m = global::System.Runtime.Intrinsics.Vector256.Create(offset), va = global::System.Runtime.Intrinsics.Vector256.Create(a), vb = global::System.Runtime.Intrinsics.Vector256.Create(b);
-            // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-            // overwrites its first lanes.
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - k - m, va, vb);
-            nuint i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - k - m, va, vb), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - k - m, va, vb), ref y, i + 24);
-            }
-            for (; i + 8 <= n; i += 8)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
-        }
-
-        /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 4 elements: a constant block gives exactly b.</summary>
-        private static void Apply128(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.Create(shift), m = global::System.Runtime.Intrinsics.Vector128.Create(offset), va = global::System.Runtime.Intrinsics.Vector128.Create(a), vb = global::System.Runtime.Intrinsics.Vector128.Create(b);
-            // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-            // overwrites its first lanes.
-            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - k - m, va, vb);
-            nuint i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) - k - m, va, vb), ref y, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - k - m, va, vb), ref y, i + 12);
-            }
-            for (; i + 4 <= n; i += 4)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
-        }
-
-        private static void ApplyScalar(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-        {
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift - offset) * a + b;
-        }
-
-        /// <summary>
-        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
-        /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
-        /// </summary>
-        private static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
-        {
-            double max = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i)));
-            scale = mean = variance = 0d;
-            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
-            scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max) - 1);
-            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    sum += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale;
-            mean = sum / count;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                {
-                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
-                    sumSq += d * d;
-                }
-            variance = sumSq / count;
-            return true;
-        }
-
-        /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
-        private static void HugeApply(ref float x, ref float y, nint length, double scale, double mean, double a, double b)
-        {
-            for (nint i = 0; i < length; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * scale - mean) * a + b);
         }
     }
 }

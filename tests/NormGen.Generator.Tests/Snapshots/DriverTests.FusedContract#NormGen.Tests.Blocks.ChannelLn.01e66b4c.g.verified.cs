@@ -82,7 +82,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 16, Tail512(width - p), ref gamma, ref beta);
+                Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p), ref gamma, ref beta);
         }
 
         /// <summary>
@@ -171,7 +171,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 8, Tail256(width - p), ref gamma, ref beta);
+                Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p), ref gamma, ref beta);
         }
 
         /// <summary>
@@ -260,7 +260,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 4, Tail128(width - p), ref gamma, ref beta);
+                Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p), ref gamma, ref beta);
         }
 
         /// <summary>
@@ -386,56 +386,13 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>The lanes of an overlapping last 512-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 16 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<float> Tail512(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((16 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 256-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 8 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<float> Tail256(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((8 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 128-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 4 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<float> Tail128(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((4 - (int)remaining))));
-
-        /// <summary>
-        /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
-        /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
-        /// </summary>
-        private static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
-        {
-            double max = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i)));
-            scale = mean = variance = 0d;
-            if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
-            scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max) - 1);
-            double count = (double)blocks * length, sum = 0d, sumSq = 0d;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                    sum += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale;
-            mean = sum / count;
-            for (nint b = 0; b < blocks; b++)
-                for (nint i = 0; i < length; i++)
-                {
-                    double d = (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
-                    sumSq += d * d;
-                }
-            variance = sumSq / count;
-            return true;
-        }
-
         /// <summary>
         /// One column (rows, stride apart) whose squared deviations overflow float, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
         /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
         /// </summary>
         private static void HugeColumn(ref float x, ref float y, nuint rows, nuint stride, ref float gamma, ref float beta)
         {
-            if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
+            if (!global::NormGen.TensorBlocks.HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
             {
                 for (nuint r = 0; r < rows; r++)
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride) = float.NaN;

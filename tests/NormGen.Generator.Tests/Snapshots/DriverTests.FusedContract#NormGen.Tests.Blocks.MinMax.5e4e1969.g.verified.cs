@@ -67,7 +67,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 16, Tail512(width - p));
+                Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
         }
 
         /// <summary>
@@ -105,7 +105,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 8, Tail256(width - p));
+                Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
         }
 
         /// <summary>
@@ -143,7 +143,7 @@ namespace NormGen.Tests
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 4, Tail128(width - p));
+                Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
         }
 
         /// <summary>
@@ -191,20 +191,5 @@ namespace NormGen.Tests
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = range == 0f ? 0f : (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - lo) / range;
             }
         }
-
-        /// <summary>The lanes of an overlapping last 512-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 16 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<float> Tail512(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector512.AsSingle(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector512<int>.Indices, global::System.Runtime.Intrinsics.Vector512.Create((16 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 256-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 8 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<float> Tail256(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((8 - (int)remaining))));
-
-        /// <summary>The lanes of an overlapping last 128-bit vector that lie past the last full one, when <paramref name="remaining"/> (1 … 4 − 1) elements are left.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<float> Tail128(nuint remaining) =>
-            global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((4 - (int)remaining))));
     }
 }

@@ -1,0 +1,26 @@
+using System;
+using System.Numerics.Tensors;
+using NormGen;
+
+namespace NormGen.Tests;
+
+// Kernels whose GPU variants (ILGPU referenced) are pinned by snapshots: a row kernel, a fused one, BatchNorm eval
+// and a backward kernel.
+public static partial class Gpu
+{
+    [LayerNorm(768)]
+    public static partial void Ln(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+
+    [RmsNorm]
+    public static partial void RmsDyn(ReadOnlySpan<Half> x, int rowLength, ReadOnlySpan<Half> weight, Span<Half> y);
+
+    // Pre-norm residual stream: h = x + residual; residualOut = h; y = LN(h)·γ + β.
+    [LayerNorm(1024, Residual = true)]
+    public static partial void AddLn(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> residualOut);
+
+    [BatchNorm]
+    public static partial void BnEval(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, TensorSpan<float> y);
+
+    [LayerNorm(768, Backward = true)]
+    public static partial void LnBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
+}

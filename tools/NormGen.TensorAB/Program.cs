@@ -1,0 +1,223 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace NormGen.TensorAB;
+
+/// <summary>
+/// The tensor kernels of this tree (NormGen.Tests.Tensors, generated now) against a baseline generator's output
+/// (Baseline.Tensors, from baseline.sh): bitwise equality on ordinary, odd-shaped, constant, huge-valued and NaN
+/// inputs, then interleaved timing (single thread): the best round of each side and the ratio new / baseline per kernel.
+/// Usage: <c>tools/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project tools/NormGen.TensorAB -c Release [-- --rounds N]</c>.
+/// </summary>
+public static class Program
+{
+    private delegate void Kernel<T>(T[] x, T[] y, nint[] shape, T[] p);
+
+    private sealed record Case(string Name, string Type, nint[] Shape, Action<int> Old, Action<int> New, Func<int, bool> Same);
+
+    public static int Main(string[] args)
+    {
+        int rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(21);
+        var cases = new List<Case>();
+        Add<float>(cases, "float");
+        Add<double>(cases, "double");
+
+        int mismatches = 0;
+        foreach (Case c in cases)
+            for (int variant = 0; variant < 4; variant++)
+                if (!c.Same(variant))
+                {
+                    mismatches++;
+                    Console.WriteLine($"MISMATCH {c.Name} {c.Type} [{string.Join("×", c.Shape)}] input variant {variant}");
+                }
+        Console.WriteLine($"Bitwise: {cases.Count * 4 - mismatches} of {cases.Count * 4} (kernel, shape, input) combinations equal to the baseline.");
+
+        NormGenSettings.MaxDegreeOfParallelism = 1;
+        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds; best round of each (the least disturbed on a loud machine) and the ratio of the medians:");
+        Console.WriteLine($"{"kernel",-20} {"type",-7} {"shape",-16} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
+        var ratios = new List<double>();
+        foreach (Case c in cases)
+        {
+            int reps = Calibrate(c.New);
+            Time(c.Old, reps, 300); // warm-up past tiered compilation
+            Time(c.New, reps, 300);
+            Thread.Sleep(100);
+            Time(c.Old, reps, 200);
+            Time(c.New, reps, 200);
+            var old = new List<double>();
+            var now = new List<double>();
+            for (int r = 0; r < rounds; r++)
+            {
+                old.Add(Time(c.Old, reps, 0));
+                now.Add(Time(c.New, reps, 0));
+            }
+            double o = old.Min(), n = now.Min();
+            ratios.Add(n / o);
+            Console.WriteLine($"{c.Name,-20} {c.Type,-7} {string.Join("×", c.Shape),-16} {o,12:F1} {n,10:F1} {n / o,7:F3} {Median(now) / Median(old),13:F3}");
+        }
+        Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
+        return mismatches == 0 ? 0 : 1;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>Repetitions so one timed batch takes about 20 ms.</summary>
+    private static int Calibrate(Action<int> run)
+    {
+        run(0);
+        var sw = Stopwatch.StartNew();
+        int reps = 0;
+        while (sw.ElapsedMilliseconds < 20) { run(0); reps++; }
+        return Math.Max(1, reps);
+    }
+
+    /// <summary>Runs batches of <paramref name="reps"/> calls (for at least <paramref name="minMs"/> ms); the last batch's µs per call.</summary>
+    private static double Time(Action<int> run, int reps, int minMs)
+    {
+        var total = Stopwatch.StartNew();
+        double perCall;
+        do
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++) run(0);
+            perCall = sw.Elapsed.TotalMicroseconds / reps;
+        } while (total.ElapsedMilliseconds < minMs);
+        return perCall;
+    }
+
+    private static void Add<T>(List<Case> cases, string type) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool d = typeof(T) == typeof(double);
+        nint[] nchw = { 8, 64, 28, 28 }, odd = { 3, 16, 7, 7 }, nc = { 256, 96 }, panel = { 4096, 100 }, panelOdd = { 999, 13 };
+        // Parameters p: gamma (C), beta (C), running mean (C), running var (C).
+        foreach (var (name, shapes) in new (string, nint[][])[]
+        {
+            ("GroupNorm", new[] { nchw, odd }),
+            ("InstanceNorm", new[] { nchw, odd }),
+            ("BatchNorm train", new[] { nchw, odd, nc }),
+            ("BatchNorm eval", new[] { nchw, odd, nc }),
+            ("ChannelLN", new[] { nchw, odd }),
+            ("ChannelLN biasfree", new[] { nchw, odd }),
+            ("MinMaxScale", new[] { panel, panelOdd }),
+            ("Standardize", new[] { panel, panelOdd }),
+        })
+        {
+            foreach (nint[] shape in shapes)
+            {
+                Kernel<T> @new = Pick<T>(name, d, true), old = Pick<T>(name, d, false);
+                int length = (int)shape.Aggregate((nint)1, (a, b) => a * b);
+                int channels = (int)shape[1];
+                T[] x = new T[length], yNew = new T[length], yOld = new T[length], p = new T[4 * channels], pNew = new T[4 * channels], pOld = new T[4 * channels];
+                Fill(x, p, 0);
+                cases.Add(new Case(name, type, shape,
+                    _ => { p.CopyTo(pOld, 0); old(x, yOld, shape, pOld); },
+                    _ => { p.CopyTo(pNew, 0); @new(x, yNew, shape, pNew); },
+                    variant =>
+                    {
+                        Fill(x, p, variant);
+                        p.CopyTo(pOld, 0);
+                        p.CopyTo(pNew, 0);
+                        old(x, yOld, shape, pOld);
+                        @new(x, yNew, shape, pNew);
+                        bool same = MemoryMarshal.AsBytes(yOld.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(yNew.AsSpan()))
+                                    && MemoryMarshal.AsBytes(pOld.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(pNew.AsSpan()));
+                        Fill(x, p, 0);
+                        return same;
+                    }));
+            }
+        }
+    }
+
+    /// <summary>Inputs: 0 ordinary (mean 3, spread 2), 1 with constant stretches, 2 with values whose squares overflow, 3 with a NaN.</summary>
+    private static void Fill<T>(T[] x, T[] p, int variant) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(12345 + variant);
+        for (int i = 0; i < x.Length; i++) x[i] = T.CreateTruncating(3 + 2 * (random.NextDouble() * 2 - 1));
+        int c = p.Length / 4;
+        for (int i = 0; i < c; i++)
+        {
+            p[i] = T.CreateTruncating(0.5 + random.NextDouble());          // gamma
+            p[c + i] = T.CreateTruncating(random.NextDouble() - 0.5);      // beta
+            p[2 * c + i] = T.CreateTruncating(random.NextDouble() - 0.5);  // running mean
+            p[3 * c + i] = T.CreateTruncating(0.5 + random.NextDouble());  // running var
+        }
+        double huge = typeof(T) == typeof(double) ? 1e200 : 1e30;
+        switch (variant)
+        {
+            case 1:
+                for (int i = 0; i < x.Length / 3; i++) x[i] = T.CreateTruncating(1.25);
+                break;
+            case 2:
+                for (int i = 0; i < x.Length; i += 97) x[i] = T.CreateTruncating(huge * (random.NextDouble() + 0.5));
+                break;
+            case 3:
+                x[x.Length / 2] = T.NaN;
+                break;
+        }
+    }
+
+    private static Kernel<T> Pick<T>(string name, bool isDouble, bool current) => isDouble
+        ? (Kernel<T>)(object)(current ? NewDouble(name) : OldDouble(name))
+        : (Kernel<T>)(object)(current ? NewFloat(name) : OldFloat(name));
+
+    private static ReadOnlySpan<T> G<T>(T[] p, int c) => p.AsSpan(0, c);
+    private static ReadOnlySpan<T> B<T>(T[] p, int c) => p.AsSpan(c, c);
+
+    private static Kernel<float> NewFloat(string name) => name switch
+    {
+        "GroupNorm" => (x, y, s, p) => NormGen.Tests.Tensors.GnFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "InstanceNorm" => (x, y, s, p) => NormGen.Tests.Tensors.InormFloat(new(x, s), new(y, s)),
+        "BatchNorm train" => (x, y, s, p) => NormGen.Tests.Tensors.BnTrainFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "BatchNorm eval" => (x, y, s, p) => NormGen.Tests.Tensors.BnEvalFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "ChannelLN" => (x, y, s, p) => NormGen.Tests.Tensors.ChannelLnFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "ChannelLN biasfree" => (x, y, s, p) => NormGen.Tests.Tensors.ChannelLnBiasFreeFloat(new(x, s), G(p, (int)s[1]), new(y, s)),
+        "MinMaxScale" => (x, y, s, p) => NormGen.Tests.Tensors.MinMaxFloat(new(x, s), new(y, s)),
+        _ => (x, y, s, p) => NormGen.Tests.Tensors.ZScoreFloat(new(x, s), new(y, s)),
+    };
+
+    private static Kernel<float> OldFloat(string name) => name switch
+    {
+        "GroupNorm" => (x, y, s, p) => Baseline.Tensors.GnFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "InstanceNorm" => (x, y, s, p) => Baseline.Tensors.InormFloat(new(x, s), new(y, s)),
+        "BatchNorm train" => (x, y, s, p) => Baseline.Tensors.BnTrainFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "BatchNorm eval" => (x, y, s, p) => Baseline.Tensors.BnEvalFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "ChannelLN" => (x, y, s, p) => Baseline.Tensors.ChannelLnFloat(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "ChannelLN biasfree" => (x, y, s, p) => Baseline.Tensors.ChannelLnBiasFreeFloat(new(x, s), G(p, (int)s[1]), new(y, s)),
+        "MinMaxScale" => (x, y, s, p) => Baseline.Tensors.MinMaxFloat(new(x, s), new(y, s)),
+        _ => (x, y, s, p) => Baseline.Tensors.ZScoreFloat(new(x, s), new(y, s)),
+    };
+
+    private static Kernel<double> NewDouble(string name) => name switch
+    {
+        "GroupNorm" => (x, y, s, p) => NormGen.Tests.Tensors.GnDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "InstanceNorm" => (x, y, s, p) => NormGen.Tests.Tensors.InormDouble(new(x, s), new(y, s)),
+        "BatchNorm train" => (x, y, s, p) => NormGen.Tests.Tensors.BnTrainDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "BatchNorm eval" => (x, y, s, p) => NormGen.Tests.Tensors.BnEvalDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "ChannelLN" => (x, y, s, p) => NormGen.Tests.Tensors.ChannelLnDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "ChannelLN biasfree" => (x, y, s, p) => NormGen.Tests.Tensors.ChannelLnBiasFreeDouble(new(x, s), G(p, (int)s[1]), new(y, s)),
+        "MinMaxScale" => (x, y, s, p) => NormGen.Tests.Tensors.MinMaxDouble(new(x, s), new(y, s)),
+        _ => (x, y, s, p) => NormGen.Tests.Tensors.ZScoreDouble(new(x, s), new(y, s)),
+    };
+
+    private static Kernel<double> OldDouble(string name) => name switch
+    {
+        "GroupNorm" => (x, y, s, p) => Baseline.Tensors.GnDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "InstanceNorm" => (x, y, s, p) => Baseline.Tensors.InormDouble(new(x, s), new(y, s)),
+        "BatchNorm train" => (x, y, s, p) => Baseline.Tensors.BnTrainDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "BatchNorm eval" => (x, y, s, p) => Baseline.Tensors.BnEvalDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), p.AsSpan(2 * (int)s[1], (int)s[1]), p.AsSpan(3 * (int)s[1], (int)s[1]), new(y, s)),
+        "ChannelLN" => (x, y, s, p) => Baseline.Tensors.ChannelLnDouble(new(x, s), G(p, (int)s[1]), B(p, (int)s[1]), new(y, s)),
+        "ChannelLN biasfree" => (x, y, s, p) => Baseline.Tensors.ChannelLnBiasFreeDouble(new(x, s), G(p, (int)s[1]), new(y, s)),
+        "MinMaxScale" => (x, y, s, p) => Baseline.Tensors.MinMaxDouble(new(x, s), new(y, s)),
+        _ => (x, y, s, p) => Baseline.Tensors.ZScoreDouble(new(x, s), new(y, s)),
+    };
+}
