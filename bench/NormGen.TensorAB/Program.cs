@@ -13,7 +13,7 @@ namespace NormGen.TensorAB;
 /// The tensor kernels of this tree (NormGen.Tests.Tensors, generated now) against a baseline generator's output
 /// (Baseline.Tensors, from baseline.sh): bitwise equality on ordinary, odd-shaped, constant, huge-valued and NaN
 /// inputs, then interleaved timing (single thread): the best round of each side and the ratio new / baseline per kernel.
-/// Usage: <c>tools/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project tools/NormGen.TensorAB -c Release [-- --rounds N]</c>.
+/// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- --rounds N]</c>.
 /// </summary>
 public static class Program
 {

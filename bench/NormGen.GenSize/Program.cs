@@ -18,7 +18,7 @@ namespace NormGen.GenSize;
 /// <item><c>synthetic500</c>: 500 declarations drawn with a fixed seed over kinds, element types, shapes and options
 /// (<see cref="Synthetic"/>).</item>
 /// </list>
-/// Usage: <c>dotnet run --project tools/NormGen.GenSize -c Release -- [--ilgpu] [--files] [--project DIR]</c>.
+/// Usage: <c>dotnet run --project bench/NormGen.GenSize -c Release -- [--ilgpu] [--files] [--project DIR]</c>.
 /// <c>--ilgpu</c> references ILGPU (GPU variants are written too); <c>--files</c> lists every file's line count;
 /// <c>--project DIR</c> also writes the synthetic declarations as two buildable projects, <c>DIR/with</c> (NormGen as
 /// an analyzer) and <c>DIR/without</c> (the same methods with empty bodies, no generator), to time <c>dotnet build</c>.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes baseline/: the TensorKinds driver snapshots (float and double) of a baseline commit, as compilable code in
-# namespace Baseline. Usage: tools/NormGen.TensorAB/baseline.sh <commit>   (e.g. the commit before the runtime move)
+# namespace Baseline. Usage: bench/NormGen.TensorAB/baseline.sh <commit>   (e.g. the commit before the runtime move)
 set -eu
 ref="${1:?usage: baseline.sh <commit>}"
 here="$(cd "$(dirname "$0")" && pwd)"
