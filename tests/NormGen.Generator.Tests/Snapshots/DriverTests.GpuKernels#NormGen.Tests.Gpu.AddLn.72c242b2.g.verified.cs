@@ -98,7 +98,12 @@ namespace NormGen.Tests
                     ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
                     ref float residualOutRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualOut0, offset);
                     ref float h = ref hScratch is null ? ref residualOutRow : ref hScratch[0];
-                    Row(ref xRow, ref residualRow, ref gamma0, ref beta0, ref yRow, ref residualOutRow, ref h, streaming);
+                    if (!Row(ref xRow, ref residualRow, ref gamma0, ref beta0, ref yRow, ref residualOutRow, ref h, streaming))
+                    {
+                        HugeRow(ref h, ref gamma0, ref beta0, ref yRow, (nuint)RowLength);
+                        if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOutRow))
+                            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)RowLength).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOutRow, (int)RowLength));
+                    }
                 }
                 if (streaming)
                     global::NormGen.StreamingStore.Fence();
@@ -110,21 +115,24 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                Row512(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
+                return Row512(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
+                return Row256(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
+                return Row128(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
             else
-                RowScalar(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
+                return RowScalar(ref x, ref residual, ref gamma, ref beta, ref y, ref residualOut, ref h, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row512(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -195,12 +203,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref h, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -214,6 +225,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
@@ -222,6 +234,8 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, n - 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 16));
                     for (i = head; i + 16 <= n; i += 16)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
+                        global::NormGen.StreamingStore.Prefetch(ref residual, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                         if (alignedH)
                             global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualOut, i));
@@ -232,7 +246,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref h, n - 16), ref residualOut, n - 16);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -245,10 +259,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row256(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -319,12 +334,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref h, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -338,6 +356,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
@@ -346,6 +365,8 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
                     for (i = head; i + 8 <= n; i += 8)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
+                        global::NormGen.StreamingStore.Prefetch(ref residual, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                         if (alignedH)
                             global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualOut, i));
@@ -356,7 +377,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref h, n - 8), ref residualOut, n - 8);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -369,10 +390,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
+        private static bool Row128(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             nuint n = (nuint)RowLength;
             // h = x + residual is formed in pass 1 and stored in h (residualOut, or row scratch when streaming); the later passes read it back from cache.
@@ -443,12 +465,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref h, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -462,6 +487,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
@@ -470,6 +496,8 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
                     for (i = head; i + 4 <= n; i += 4)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
+                        global::NormGen.StreamingStore.Prefetch(ref residual, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                         if (alignedH)
                             global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref residualOut, i));
@@ -480,7 +508,7 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, 0), ref residualOut, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref h, n - 4), ref residualOut, n - 4);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -493,10 +521,11 @@ namespace NormGen.Tests
             }
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float residual, ref float gamma, ref float beta, ref float y, ref float residualOut, ref float h, bool streaming)
         {
             int n = RowLength;
             for (int i = 0; i < n; i++)
@@ -515,34 +544,36 @@ namespace NormGen.Tests
             double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref h, ref gamma, ref beta, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(mean))
             {
-                if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
-                    global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref h, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref h, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
             if (!global::System.Runtime.CompilerServices.Unsafe.AreSame(ref h, ref residualOut))
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+            return true;
         }
 
         /// <summary>
         /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
@@ -563,7 +594,6 @@ namespace NormGen.Tests
             double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-            return true;
         }
     }
 }

@@ -79,27 +79,31 @@ namespace NormGen.Tests
                 int offset = row * RowLength;
                 ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
                 ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming);
+                if (!Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming))
+                    HugeRow(ref xRow, ref gamma0, ref beta0, ref yRow, (nuint)RowLength);
             }
             if (streaming)
                 global::NormGen.StreamingStore.Fence();
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                Row512(ref x, ref gamma, ref beta, ref y, streaming);
+                return Row512(ref x, ref gamma, ref beta, ref y, streaming);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                Row256(ref x, ref gamma, ref beta, ref y, streaming);
+                return Row256(ref x, ref gamma, ref beta, ref y, streaming);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                Row128(ref x, ref gamma, ref beta, ref y, streaming);
+                return Row128(ref x, ref gamma, ref beta, ref y, streaming);
             else
-                RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
+                return RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
+        private static bool Row512(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -165,10 +169,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -182,6 +191,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
                 if (head < 16)
                 {
@@ -189,11 +199,12 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, n - 16));
                     for (i = head; i + 16 <= n; i += 16)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -204,10 +215,11 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 32)), ref y, i + 32);
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) - m, r, rc), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref beta, i + 48)), ref y, i + 48);
             }
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
+        private static bool Row256(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -273,10 +285,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -290,6 +307,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
                 if (head < 8)
                 {
@@ -297,11 +315,12 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
                     for (i = head; i + 8 <= n; i += 8)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -312,10 +331,11 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 16)), ref y, i + 16);
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i + 24)), ref y, i + 24);
             }
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
+        private static bool Row128(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             nuint n = (nuint)RowLength;
             nuint i;
@@ -381,10 +401,15 @@ namespace NormGen.Tests
             }
             variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(variance) || !float.IsFinite(center + offset)) && HugeRow(ref x, ref gamma, ref beta, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
 
@@ -398,6 +423,7 @@ namespace NormGen.Tests
                 // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
                 // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
                 // reads them before the loop overwrites them.
+                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
                 nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
                 if (head < 4)
                 {
@@ -405,11 +431,12 @@ namespace NormGen.Tests
                     global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
                     for (i = head; i + 4 <= n; i += 4)
                     {
+                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
                         global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
                     }
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
-                    return;
+                    return true;
                 }
             }
             i = 0;
@@ -420,10 +447,11 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 8)), ref y, i + 8);
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i + 12)), ref y, i + 12);
             }
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
         {
             int n = RowLength;
             double shift = x, sum = 0;
@@ -440,30 +468,34 @@ namespace NormGen.Tests
             double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
             mean += sumDev / n;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, ref gamma, ref beta, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(variance) || !double.IsFinite(mean))
             {
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
@@ -484,7 +516,6 @@ namespace NormGen.Tests
             double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-            return true;
         }
     }
 }

@@ -7,14 +7,14 @@ namespace NormGen.Tests
     partial class Gpu
     {
         /// <summary>
-        /// Backward of the layer normalization on an ILGPU accelerator, over rows of 768 elements: the gradient <paramref name="dx"/> and those of the affine parameters, given <paramref name="dy"/>; enqueued on the accelerator's default stream, which the call then waits for (it frees its scratch buffer).
+        /// Backward of the layer normalization on an ILGPU accelerator, over rows of 768 elements: the gradient <paramref name="dx"/> and those of the affine parameters, given <paramref name="dy"/>; enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
         /// <remarks>
         /// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): x̂ = (x − μ)·rstd with the forward's saved <paramref name="mean"/> and <paramref name="rstd"/>, g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) per row; over all rows, <paramref name="dgamma"/> = Σ dy·x̂ and <paramref name="dbeta"/> = Σ dy (written, not accumulated).</para>
         /// <para>Views: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="mean"/> and <paramref name="rstd"/> one value per row; γ and its gradients one row; all belong to the stream's accelerator. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place). Zero rows enqueue only the kernel that writes zero gradients.</para>
         /// <para>dx kernel: one warp per row, warp-shuffle reductions; two passes over the row (the sums of g and g·x̂, then dx). Arithmetic in float.</para>
         /// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref="global::NormGen.RowBackward.BlockRows"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of 32, into the outputs.</para>
-        /// <para>Scratch: each call allocates blocks × 2 × row length floats from the stream's accelerator, and waits for the stream before freeing it; so this overload returns when the gradients are ready.</para>
+        /// <para>Scratch: blocks × 2 × row length floats in the stream's cached buffer (<see cref="global::NormGen.ScratchSlot"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the three kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>
         /// <para>Compiled once per accelerator, on first use, and cached.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>
@@ -26,14 +26,14 @@ namespace NormGen.Tests
         }
 
         /// <summary>
-        /// Backward of the layer normalization on an ILGPU accelerator, over rows of 768 elements: the gradient <paramref name="dx"/> and those of the affine parameters, given <paramref name="dy"/>; enqueued on <paramref name="stream"/>, which the call then waits for (it frees its scratch buffer).
+        /// Backward of the layer normalization on an ILGPU accelerator, over rows of 768 elements: the gradient <paramref name="dx"/> and those of the affine parameters, given <paramref name="dy"/>; enqueued on <paramref name="stream"/>, not synchronised.
         /// </summary>
         /// <remarks>
         /// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): x̂ = (x − μ)·rstd with the forward's saved <paramref name="mean"/> and <paramref name="rstd"/>, g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) per row; over all rows, <paramref name="dgamma"/> = Σ dy·x̂ and <paramref name="dbeta"/> = Σ dy (written, not accumulated).</para>
         /// <para>Views: <paramref name="dy"/>, <paramref name="x"/> and <paramref name="dx"/> hold the same whole number of rows; <paramref name="mean"/> and <paramref name="rstd"/> one value per row; γ and its gradients one row; all belong to the stream's accelerator. <paramref name="dx"/> may be <paramref name="dy"/> or <paramref name="x"/> itself (in place). Zero rows enqueue only the kernel that writes zero gradients.</para>
         /// <para>dx kernel: one warp per row, warp-shuffle reductions; two passes over the row (the sums of g and g·x̂, then dx). Arithmetic in float.</para>
         /// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref="global::NormGen.RowBackward.BlockRows"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of 32, into the outputs.</para>
-        /// <para>Scratch: each call allocates blocks × 2 × row length floats from the stream's accelerator, and waits for the stream before freeing it; so this overload returns when the gradients are ready.</para>
+        /// <para>Scratch: blocks × 2 × row length floats in the stream's cached buffer (<see cref="global::NormGen.ScratchSlot"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the three kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>
         /// <para>Compiled once per accelerator, on first use, and cached.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>
@@ -88,6 +88,25 @@ namespace NormGen.Tests
         /// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>
         private const int CombineChunk = 32;
 
+        /// <summary>
+        /// The stream's cached scratch buffer, at least <paramref name="length"/> elements: reused as it is when large enough;
+        /// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a
+        /// larger one allocated. Called under the slot's lock.
+        /// </summary>
+        private static global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)
+        {
+            if (slot.Buffer is global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> cached && cached.Length >= length) return cached;
+            if (slot.Buffer is global::System.IDisposable old)
+            {
+                stream.Synchronize();
+                slot.Buffer = null;
+                old.Dispose();
+            }
+            global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> fresh = stream.Accelerator.Allocate1D<float>(global::NormGen.NormGpu.ScratchLength(length));
+            slot.Buffer = fresh;
+            return fresh;
+        }
+
         /// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers
         {
@@ -131,29 +150,32 @@ namespace NormGen.Tests
 
         /// <summary>
         /// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,
-        /// in that order on one stream, then waits for the stream and frees the scratch buffer. Arguments are already checked.
+        /// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.
         /// </summary>
         internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> dgamma, global::ILGPU.ArrayView<float> dbeta, int rows)
         {
             Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
             int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
             int blocks = (rows + BlockRows - 1) / BlockRows;
-            // Per block: the dγ partial row, then the dβ partial row. At least one element: a view of none cannot be allocated everywhere.
-            using global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = stream.Accelerator.Allocate1D<float>(global::System.Math.Max(1L, (long)blocks * 2 * RowLength));
-            if (rows > 0)
+            global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
+            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
+            lock (slot)
             {
-                long cells = (long)blocks * RowLength;
-                int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rows);
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows);
+                // Per block: the dγ partial row, then the dβ partial row.
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * 2 * RowLength);
+                if (rows > 0)
+                {
+                    long cells = (long)blocks * RowLength;
+                    int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rows);
+                    int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                    int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                    l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows);
+                }
+                int combineGrid = global::NormGen.NormGpu.GridSize((RowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 0);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 1);
             }
-            int combineGrid = global::NormGen.NormGpu.GridSize((RowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-            l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 0);
-            l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 1);
-            // The scratch buffer is freed on return: the kernels that use it must have finished.
-            stream.Synchronize();
         }
 
         /// <summary>

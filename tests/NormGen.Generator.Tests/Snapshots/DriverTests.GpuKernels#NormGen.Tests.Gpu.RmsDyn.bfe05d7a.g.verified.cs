@@ -81,7 +81,8 @@ namespace NormGen.Tests
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, rowLength), xBuffer);
                     ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
                     ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
-                    Row(ref xRow, ref gamma0, ref yRow, rowLength);
+                    if (!Row(ref xRow, ref gamma0, ref yRow, rowLength))
+                        HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)rowLength);
                     global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, rowLength));
                 }
             }
@@ -93,21 +94,24 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>One row, with the widest vectors this processor accelerates (the checks are JIT-time constants).</summary>
-        private static void Row(ref float x, ref float gamma, ref float y, int rowLength)
+        /// <summary>
+        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
+        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
+        /// </summary>
+        private static bool Row(ref float x, ref float gamma, ref float y, int rowLength)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && rowLength >= 16)
-                Row512(ref x, ref gamma, ref y, rowLength);
+                return Row512(ref x, ref gamma, ref y, rowLength);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && rowLength >= 8)
-                Row256(ref x, ref gamma, ref y, rowLength);
+                return Row256(ref x, ref gamma, ref y, rowLength);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && rowLength >= 4)
-                Row128(ref x, ref gamma, ref y, rowLength);
+                return Row128(ref x, ref gamma, ref y, rowLength);
             else
-                RowScalar(ref x, ref gamma, ref y, rowLength);
+                return RowScalar(ref x, ref gamma, ref y, rowLength);
         }
 
         /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static void Row512(ref float x, ref float gamma, ref float y, int rowLength)
+        private static bool Row512(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
@@ -141,10 +145,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -167,10 +176,11 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 16 != 0)
                 global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(last, ref y, n - 16);
+            return true;
         }
 
         /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static void Row256(ref float x, ref float gamma, ref float y, int rowLength)
+        private static bool Row256(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
@@ -204,10 +214,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -230,10 +245,11 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 8 != 0)
                 global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
+            return true;
         }
 
         /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static void Row128(ref float x, ref float gamma, ref float y, int rowLength)
+        private static bool Row128(ref float x, ref float gamma, ref float y, int rowLength)
         {
             nuint n = (nuint)rowLength;
             float inverseN = 1f / rowLength;
@@ -267,10 +283,15 @@ namespace NormGen.Tests
             }
             float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * inverseN;
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!float.IsFinite(meanSquare)) && HugeRow(ref x, ref gamma, ref y, n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!float.IsFinite(meanSquare))
             {
-                return;
+                nuint j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
 
@@ -293,40 +314,45 @@ namespace NormGen.Tests
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
             if (n % 4 != 0)
                 global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
+            return true;
         }
 
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double.</summary>
-        private static void RowScalar(ref float x, ref float gamma, ref float y, int rowLength)
+        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+        private static bool RowScalar(ref float x, ref float gamma, ref float y, int rowLength)
         {
             int n = rowLength;
             double sumSq = 0;
             for (int i = 0; i < n; i++)
                 sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
             // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which HugeRow redoes scaled. One predictable branch per row on the common path.
-            if ((!double.IsFinite(sumSq)) && HugeRow(ref x, ref gamma, ref y, (nuint)n))
+            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
+            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
+            if (!double.IsFinite(sumSq))
             {
-                return;
+                int j = 0;
+                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
+                    j++;
+                if (j == n)
+                    return false;
             }
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
             for (int i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
+            return true;
         }
 
         /// <summary>
         /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
         /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
         /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Returns false, writing nothing, when the row holds NaN or ±∞.
+        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
         /// </summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static bool HugeRow(ref float src, ref float gamma, ref float y, nuint n)
+        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
         {
-            double max = 0;
+            double max = 0; // not 0 at the end: the row's squares or sums overflowed
             for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i))); // NaN propagates
-            if (!double.IsFinite(max) || max == 0)
-                return false;
+                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
             double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
             double epsilon = (double)Epsilon * scale * scale;
             double sumSq = 0;
@@ -338,7 +364,6 @@ namespace NormGen.Tests
             double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
             for (nuint i = 0; i < n; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
         }
     }
 }
