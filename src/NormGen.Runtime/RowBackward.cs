@@ -244,7 +244,11 @@ public static class RowBackward
         Span<T> dx, Span<T> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool streaming = RowScheduler.UseStreamingStores((long)rows * rowLength * sizeof(T));
+        long bytes = (long)rows * rowLength * sizeof(T);
+        bool streaming = RowScheduler.UseStreamingStores(bytes);
+        // Prefetching the next pair pays off only when dy and x come from memory (measured: it slows rows that are in
+        // cache), so it follows the streaming stores, or the cache-sized default threshold when stores are ordinary.
+        bool prefetchRows = streaming || bytes >= NormGenSettings.DefaultStreamingStoreThreshold;
         fixed (T* pinned = dx)
         for (int block = firstBlock; block < firstBlock + blockCount; block++)
         {
@@ -258,7 +262,7 @@ public static class RowBackward
             for (; row + 1 < last; row += 2)
             {
                 int offset = row * rowLength;
-                bool prefetch = row + 3 < rows;
+                bool prefetch = prefetchRows && row + 3 < rows;
                 int next = prefetch ? offset + 2 * rowLength : offset;
                 RowPair(dy.Slice(offset, 2 * rowLength), x.Slice(offset, 2 * rowLength), centered ? mean[row] : T.Zero, rstd[row],
                     centered ? mean[row + 1] : T.Zero, rstd[row + 1], gammaEffective, dx.Slice(offset, 2 * rowLength), pg, pb, centered, accumulate, streaming,
