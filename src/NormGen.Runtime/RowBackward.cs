@@ -244,7 +244,11 @@ public static class RowBackward
         Span<T> dx, Span<T> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool streaming = RowScheduler.UseStreamingStores((long)rows * rowLength * sizeof(T));
+        long bytes = (long)rows * rowLength * sizeof(T);
+        bool streaming = RowScheduler.UseStreamingStores(bytes);
+        // Prefetching the next pair pays off only when dy and x come from memory (measured: it slows rows that are in
+        // cache), so it follows the streaming stores, or the cache-sized default threshold when stores are ordinary.
+        bool prefetchRows = streaming || bytes >= NormGenSettings.DefaultStreamingStoreThreshold;
         fixed (T* pinned = dx)
         for (int block = firstBlock; block < firstBlock + blockCount; block++)
         {
@@ -253,7 +257,18 @@ public static class RowBackward
             Span<T> pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
             pg.Clear();
             pb.Clear();
-            for (int row = first; row < last; row++)
+            int row = first;
+            // Rows in pairs (one pass 2 and one partial update for both; the same bits as row by row), prefetching the next pair.
+            for (; row + 1 < last; row += 2)
+            {
+                int offset = row * rowLength;
+                bool prefetch = prefetchRows && row + 3 < rows;
+                int next = prefetch ? offset + 2 * rowLength : offset;
+                RowPair(dy.Slice(offset, 2 * rowLength), x.Slice(offset, 2 * rowLength), centered ? mean[row] : T.Zero, rstd[row],
+                    centered ? mean[row + 1] : T.Zero, rstd[row + 1], gammaEffective, dx.Slice(offset, 2 * rowLength), pg, pb, centered, accumulate, streaming,
+                    ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), next), ref Unsafe.Add(ref MemoryMarshal.GetReference(x), next), prefetch);
+            }
+            for (; row < last; row++)
             {
                 int offset = row * rowLength;
                 if (streaming)
@@ -311,6 +326,32 @@ public static class RowBackward
             RowOf<T, T, Scalar<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
     }
 
+    /// <summary>Rows a and b = a + 1 (spans of 2 × rowLength) with the widest accelerated vectors that fit a row; see <see cref="RowPairOf"/>.</summary>
+    private static void RowPair<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T muA, T rstdA, T muB, T rstdB, ReadOnlySpan<T> gammaEffective, Span<T> dx,
+        Span<T> pg, Span<T> pb, bool centered, bool accumulate, bool streaming, ref T nextDy, ref T nextX, bool prefetch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T dy0 = ref MemoryMarshal.GetReference(dy);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T g0 = ref MemoryMarshal.GetReference(gammaEffective);
+        ref T dx0 = ref MemoryMarshal.GetReference(dx);
+        ref T pg0 = ref MemoryMarshal.GetReference(pg);
+        ref T pb0 = ref MemoryMarshal.GetReference(pb);
+        nuint n = (nuint)gammaEffective.Length;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            RowPairOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, muA, rstdA, muB, rstdB, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming,
+                ref nextDy, ref nextX, prefetch);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            RowPairOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, muA, rstdA, muB, rstdB, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming,
+                ref nextDy, ref nextX, prefetch);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            RowPairOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, muA, rstdA, muB, rstdB, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, false,
+                ref nextDy, ref nextX, prefetch);
+        else
+            RowPairOf<T, T, Scalar<T>>(ref dy0, ref x0, muA, rstdA, muB, rstdB, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, false,
+                ref nextDy, ref nextX, prefetch);
+    }
+
     /// <summary>
     /// The row written once for every width: pass 1 sums g and g·x̂ (two accumulators each, to hide add latency), pass 2
     /// writes dx = rstd·(g − c₁ − x̂·c₂) and adds dy·x̂ and dy into the block's partials. Each element of dy and x is read
@@ -323,38 +364,10 @@ public static class RowBackward
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOps : IVectorOps<TV, T>
     {
-        nuint width = (nuint)TOps.Count, i = 0;
+        nuint width = (nuint)TOps.Count, i;
         TV m = TOps.Create(mu), r = TOps.Create(rstd);
-        TV sg0 = TOps.Zero, sg1 = sg0, sx0 = sg0, sx1 = sg0;
-        for (; i + 2 * width <= n; i += 2 * width)
-        {
-            TV xh0 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
-            TV g0 = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
-            sg0 = TOps.Add(sg0, g0);
-            sx0 = TOps.Add(sx0, TOps.Multiply(g0, xh0));
-            TV xh1 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i + width), m), r);
-            TV g1 = TOps.Multiply(TOps.Load(ref dy, i + width), TOps.Load(ref gamma, i + width));
-            sg1 = TOps.Add(sg1, g1);
-            sx1 = TOps.Add(sx1, TOps.Multiply(g1, xh1));
-        }
-        for (; i + width <= n; i += width)
-        {
-            TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
-            TV g = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
-            sg0 = TOps.Add(sg0, g);
-            sx0 = TOps.Add(sx0, TOps.Multiply(g, xh));
-        }
-        T sumG = TOps.Sum(TOps.Add(sg0, sg1)), sumGx = TOps.Sum(TOps.Add(sx0, sx1));
-        for (; i < n; i++)
-        {
-            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
-            T g = Unsafe.Add(ref dy, i) * Unsafe.Add(ref gamma, i);
-            sumG += g;
-            sumGx += g * xh;
-        }
-
-        T inverseN = T.One / T.CreateTruncating(n);
-        T c1 = centered ? sumG * inverseN : T.Zero, c2 = sumGx * inverseN;
+        RowSums<TV, T, TOps>(ref dy, ref x, mu, rstd, ref gamma, n, out T sumG, out T sumGx);
+        Coefficients(sumG, sumGx, n, centered, out T c1, out T c2);
         TV c1v = TOps.Create(c1), c2v = TOps.Create(c2);
         nuint vectorEnd = n - n % width;
         // Non-temporal stores: the elements before dx's first aligned vector go through the scalar formula (the same bits),
@@ -400,6 +413,122 @@ public static class RowBackward
             }
         }
         RowTail(ref dy, ref x, mu, rstd, ref gamma, ref dx, ref pg, ref pb, c1, c2, vectorEnd, n, accumulate);
+    }
+
+    /// <summary>Pass 1 of a row: Σg and Σg·x̂ with two vector accumulators each (to hide add latency), then the scalar remainder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowSums<TV, T, TOps>(ref T dy, ref T x, T mu, T rstd, ref T gamma, nuint n, out T sumG, out T sumGx)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        nuint width = (nuint)TOps.Count, i = 0;
+        TV m = TOps.Create(mu), r = TOps.Create(rstd);
+        TV sg0 = TOps.Zero, sg1 = sg0, sx0 = sg0, sx1 = sg0;
+        for (; i + 2 * width <= n; i += 2 * width)
+        {
+            TV xh0 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV g0 = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
+            sg0 = TOps.Add(sg0, g0);
+            sx0 = TOps.Add(sx0, TOps.Multiply(g0, xh0));
+            TV xh1 = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i + width), m), r);
+            TV g1 = TOps.Multiply(TOps.Load(ref dy, i + width), TOps.Load(ref gamma, i + width));
+            sg1 = TOps.Add(sg1, g1);
+            sx1 = TOps.Add(sx1, TOps.Multiply(g1, xh1));
+        }
+        for (; i + width <= n; i += width)
+        {
+            TV xh = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), m), r);
+            TV g = TOps.Multiply(TOps.Load(ref dy, i), TOps.Load(ref gamma, i));
+            sg0 = TOps.Add(sg0, g);
+            sx0 = TOps.Add(sx0, TOps.Multiply(g, xh));
+        }
+        sumG = TOps.Sum(TOps.Add(sg0, sg1));
+        sumGx = TOps.Sum(TOps.Add(sx0, sx1));
+        for (; i < n; i++)
+        {
+            T xh = (Unsafe.Add(ref x, i) - mu) * rstd;
+            T g = Unsafe.Add(ref dy, i) * Unsafe.Add(ref gamma, i);
+            sumG += g;
+            sumGx += g * xh;
+        }
+
+    }
+
+    /// <summary>c₁ = mean(g) (0 for RMSNorm) and c₂ = mean(g·x̂) from a row's two sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Coefficients<T>(T sumG, T sumGx, nuint n, bool centered, out T c1, out T c2) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverseN = T.One / T.CreateTruncating(n);
+        c1 = centered ? sumG * inverseN : T.Zero;
+        c2 = sumGx * inverseN;
+    }
+
+    /// <summary>
+    /// Two consecutive rows a and b (b = a + 1) of one block: the bits of <see cref="RowOf"/> on a, then on b, with one
+    /// pass 2 for both. Each partial element gets a's dy·x̂ and dy, then b's, in that order (the sequential order), but
+    /// is loaded and stored once for the pair instead of once per row, and γ is loaded once. While pass 2 runs, the next
+    /// pair's dy and x (from <paramref name="nextDy"/> and <paramref name="nextX"/>, 2·n elements each) are prefetched a
+    /// line per vector of each, so their reads from memory overlap this pair's writes. dx of a row may be its dy or x.
+    /// </summary>
+    private static void RowPairOf<TV, T, TOps>(ref T dy, ref T x, T muA, T rstdA, T muB, T rstdB, ref T gamma, ref T dx, ref T pg, ref T pb,
+        nuint n, bool centered, bool accumulate, bool streaming, ref T nextDy, ref T nextX, bool prefetch)
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorOps<TV, T>
+    {
+        ref T dyB = ref Unsafe.Add(ref dy, n), xB = ref Unsafe.Add(ref x, n), dxB = ref Unsafe.Add(ref dx, n);
+        nuint width = (nuint)TOps.Count, i;
+        RowSums<TV, T, TOps>(ref dy, ref x, muA, rstdA, ref gamma, n, out T sumGA, out T sumGxA);
+        RowSums<TV, T, TOps>(ref dyB, ref xB, muB, rstdB, ref gamma, n, out T sumGB, out T sumGxB);
+        Coefficients(sumGA, sumGxA, n, centered, out T c1A, out T c2A);
+        Coefficients(sumGB, sumGxB, n, centered, out T c1B, out T c2B);
+        TV mA = TOps.Create(muA), rA = TOps.Create(rstdA), c1A_ = TOps.Create(c1A), c2A_ = TOps.Create(c2A);
+        TV mB = TOps.Create(muB), rB = TOps.Create(rstdB), c1B_ = TOps.Create(c1B), c2B_ = TOps.Create(c2B);
+        // Non-temporal stores as in RowOf; both rows must reach vector alignment at the same element, else ordinary stores.
+        nuint head = streaming ? (nuint)StreamingStore.ElementsToAlignment(ref dx, (int)width) : 0;
+        if (streaming && (head == width || head > n || (nuint)StreamingStore.ElementsToAlignment(ref dxB, (int)width) != head)) { streaming = false; head = 0; }
+        RowTail(ref dy, ref x, muA, rstdA, ref gamma, ref dx, ref pg, ref pb, c1A, c2A, 0, head, accumulate);
+        RowTail(ref dyB, ref xB, muB, rstdB, ref gamma, ref dxB, ref pg, ref pb, c1B, c2B, 0, head, accumulate);
+        nuint vectorEnd = head + (n - head) / width * width;
+        // One prefetch per cache line: a vector of at least 64 bytes covers a line; narrower vectors prefetch every line twice (harmless).
+        ref T nextDyB = ref Unsafe.Add(ref nextDy, n), nextXB = ref Unsafe.Add(ref nextX, n);
+        for (i = head; i < vectorEnd; i += width)
+        {
+            if (prefetch)
+            {
+                StreamingStore.Prefetch(ref nextDy, i);
+                StreamingStore.Prefetch(ref nextX, i);
+                StreamingStore.Prefetch(ref nextDyB, i);
+                StreamingStore.Prefetch(ref nextXB, i);
+            }
+            TV gm = TOps.Load(ref gamma, i);
+            TV dA = TOps.Load(ref dy, i);
+            TV xhA = TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), mA), rA);
+            TV gA = TOps.Multiply(dA, gm);
+            TV dB = TOps.Load(ref dyB, i);
+            TV xhB = TOps.Multiply(TOps.Subtract(TOps.Load(ref xB, i), mB), rB);
+            TV gB = TOps.Multiply(dB, gm);
+            if (accumulate)
+            {
+                TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref pg, i), TOps.Multiply(dA, xhA)), TOps.Multiply(dB, xhB)), ref pg, i);
+                TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref pb, i), dA), dB), ref pb, i);
+            }
+            TV dxA = TOps.Multiply(rA, TOps.Subtract(TOps.Subtract(gA, c1A_), TOps.Multiply(xhA, c2A_)));
+            TV dxBv = TOps.Multiply(rB, TOps.Subtract(TOps.Subtract(gB, c1B_), TOps.Multiply(xhB, c2B_)));
+            if (streaming)
+            {
+                StoreNonTemporal(dxA, ref Unsafe.Add(ref dx, i));
+                StoreNonTemporal(dxBv, ref Unsafe.Add(ref dxB, i));
+            }
+            else
+            {
+                TOps.Store(dxA, ref dx, i);
+                TOps.Store(dxBv, ref dxB, i);
+            }
+        }
+        RowTail(ref dy, ref x, muA, rstdA, ref gamma, ref dx, ref pg, ref pb, c1A, c2A, vectorEnd, n, accumulate);
+        RowTail(ref dyB, ref xB, muB, rstdB, ref gamma, ref dxB, ref pg, ref pb, c1B, c2B, vectorEnd, n, accumulate);
     }
 
     /// <summary>Pass 2 of <see cref="RowOf"/> for elements from … to − 1 with scalars: the vector formula, element by element.</summary>

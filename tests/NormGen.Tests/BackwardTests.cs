@@ -335,4 +335,60 @@ public class BackwardDeterminismTests(ITestOutputHelper output)
         }
         output.WriteLine($"bitwise identical for MaxDegreeOfParallelism 1, 2, 7, -1 ({Environment.ProcessorCount} cores); dgamma[0] = {results[0].Item2[0]:R}");
     }
+
+    /// <summary>
+    /// Rows processed together (in pairs, sharing one partial update) give the bits of each row processed alone: dx of a
+    /// block of rows equals each row's dx run as a batch of one, and within one block of 64 rows dγ and dβ equal the
+    /// single rows' contributions added in row order (0 + a₀ + a₁ + …), with ordinary and with non-temporal dx stores.
+    /// </summary>
+    [Theory]
+    [InlineData(37, 768, true)]
+    [InlineData(64, 1000, true)]
+    [InlineData(5, 19, false)]
+    [InlineData(3, 4096, false)]
+    public void RowsTogether_BitwiseEqualTo_RowsAlone_InRowOrder(int rows, int n, bool centered)
+    {
+        var rng = new Random(rows * 31 + n);
+        float[] x = BackwardData.Rows(rng, rows, n, 10), dy = BackwardData.Normal(rng, rows * n, 0.1, 1), g = BackwardData.Normal(rng, n, 1, 0.5);
+        float[] mean = new float[rows], rstd = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double m = 0, v = 0;
+            for (int i = 0; i < n; i++) m += x[r * n + i];
+            m /= n;
+            for (int i = 0; i < n; i++) v += (x[r * n + i] - m) * (x[r * n + i] - m);
+            mean[r] = centered ? (float)m : 0f;
+            rstd[r] = (float)(1 / Math.Sqrt((centered ? v / n : v / n + m * m) + 1e-5));
+        }
+        RowBackwardFlags flags = centered ? RowBackwardFlags.Centered : RowBackwardFlags.None;
+        long threshold = NormGenSettings.StreamingStoreThreshold;
+        try
+        {
+            foreach (long t in new[] { long.MaxValue, 0L })
+            {
+                NormGenSettings.StreamingStoreThreshold = t;
+                using var scope = new SettingsScope(1, 1);
+                float[] dx = new float[rows * n], dg = new float[n], db = new float[n];
+                RowBackward.Run(dy, x, centered ? mean : default, rstd, g, dx, dg, db, n, flags);
+                float[] dxAlone = new float[rows * n], dgSum = new float[n], dbSum = new float[n], dgOne = new float[n], dbOne = new float[n];
+                for (int r = 0; r < rows; r++)
+                {
+                    RowBackward.Run(dy.AsSpan(r * n, n), x.AsSpan(r * n, n), centered ? mean.AsSpan(r, 1) : default, rstd.AsSpan(r, 1), g,
+                        dxAlone.AsSpan(r * n, n), dgOne, dbOne, n, flags);
+                    for (int i = 0; i < n; i++)
+                    {
+                        dgSum[i] += dgOne[i];
+                        dbSum[i] += dbOne[i];
+                    }
+                }
+                Assert.True(dx.AsSpan().SequenceEqual(dxAlone), $"dx, threshold {t}");
+                Assert.True(dg.AsSpan().SequenceEqual(dgSum), $"dgamma, threshold {t}");
+                Assert.True(db.AsSpan().SequenceEqual(dbSum), $"dbeta, threshold {t}");
+            }
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+        }
+    }
 }
