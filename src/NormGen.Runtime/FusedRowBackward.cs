@@ -234,7 +234,7 @@ public static class FusedRowBackward
                         ReadOnlySpan<T> d = Wide(RowOf(Dy, row), dzRow);
                         if (Activation != Activation.None)
                         {
-                            ActivationGradient(d, src, mu, rs, gamma, beta, dzRow);
+                            global::NormGen.ActivationGradient.Apply(Activation, d, src, mu, rs, gamma, beta, dzRow);
                             d = dzRow;
                         }
 
@@ -260,23 +260,13 @@ public static class FusedRowBackward
                 ArrayPool<T>.Shared.Return(scratch);
             }
         }
-
-        /// <summary>dz[i] = dy[i]·act′(z[i]), z[i] = (x[i] − μ)·rstd·γ_eff[i] + β[i]; dz may be dy.</summary>
-        private void ActivationGradient(ReadOnlySpan<T> dyRow, ReadOnlySpan<T> src, T mu, T rs, ReadOnlySpan<T> gammaEffective, ReadOnlySpan<T> beta, Span<T> dz)
-        {
-            for (int i = 0; i < src.Length; i++)
-            {
-                T z = (src[i] - mu) * rs * gammaEffective[i];
-                if (!beta.IsEmpty) z += beta[i];
-                dz[i] = dyRow[i] * T.CreateTruncating(ActivationDerivative(Activation, double.CreateTruncating(z)));
-            }
-        }
     }
 
     private const double InvSqrt2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794, SqrtTwoOverPi = 0.79788456080286535588, GeluTanhCubic = 0.044715;
 
     /// <summary>
-    /// act′(z) for the activations of <see cref="Activations"/>, in double: ReLU 1 for z &gt; 0 else 0; GELU Φ(z) + z·φ(z)
+    /// act′(z) for the activations of <see cref="Activations"/>, in double (a scalar form; the kernel uses the vector
+    /// <see cref="ActivationGradient"/>, the same derivatives written without cancellation): ReLU 1 for z &gt; 0 else 0; GELU Φ(z) + z·φ(z)
     /// with Φ from the same erf approximation as the forward; GELU-tanh the derivative of its tanh form; SiLU
     /// σ(z)·(1 + z·(1 − σ(z))); tanh 1 − tanh²(z); sigmoid σ(z)·(1 − σ(z)). NaN stays NaN.
     /// </summary>

@@ -1,0 +1,225 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// The activation epilogue's backward for <see cref="FusedRowBackward"/>: dz = dy·act′(z) with z = (x − μ)·rstd·γ + β
+/// recomputed per element, vectorised at 512, 256 or 128 bits (float math for float and Half rows, double for double).
+/// </summary>
+/// <remarks>
+/// Each derivative is written from e = e^(−|·|) alone, so that nothing cancels: σ(y) = (y &lt; 0 ? e : 1)/(1 + e),
+/// 1 − σ(y) = (y &lt; 0 ? 1 : e)/(1 + e), tanh′(y) = 4e/(1 + e)² with e = e^(−2|y|), GELU's Φ(z) = ½·poly·e^(−z²/2) for
+/// z &lt; 0 (the forward's erf approximation, 1 − erf(a) = poly·e^(−a²), without the 1 + erf that would cancel) and
+/// 1 − ½·poly·e^(−z²/2) above, and z·φ(z) from the same exponential. The lanes are independent, so a row's tail is one
+/// overlapping vector computed before the loop stores anything (dz may be dy).
+/// </remarks>
+internal static class ActivationGradient
+{
+    private const double P = 0.3275911, A1 = 0.254829592, A2 = -0.284496736, A3 = 1.421413741, A4 = -1.453152027, A5 = 1.061405429;
+    private const double InvSqrt2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794, SqrtTwoOverPi = 0.79788456080286535588, GeluTanhCubic = 0.044715;
+
+    /// <summary>dz[i] = dy[i]·act′(z[i]), z[i] = (x[i] − μ)·rstd·γ[i] + β[i] (β empty: 0); dz may be dy.</summary>
+    public static void Apply<T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rs, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> dz)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = x.Length;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count) Rows<Ops512<T>, Vector512<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count) Rows<Ops256<T>, Vector256<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        else if (n >= Vector128<T>.Count) Rows<Ops128<T>, Vector128<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        else if (n > 0)
+        {
+            // Shorter than a 128-bit vector: one padded vector, so the formulas are the vector ones.
+            Span<T> pad = stackalloc T[4 * Vector128<T>.Count];
+            pad.Clear();
+            Span<T> pdy = pad.Slice(0, Vector128<T>.Count), px = pad.Slice(Vector128<T>.Count, Vector128<T>.Count);
+            Span<T> pg = pad.Slice(2 * Vector128<T>.Count, Vector128<T>.Count), pb = pad.Slice(3 * Vector128<T>.Count, Vector128<T>.Count);
+            dy.CopyTo(pdy);
+            x.CopyTo(px);
+            gamma.CopyTo(pg);
+            beta.CopyTo(pb);
+            Rows<Ops128<T>, Vector128<T>, T>(activation, pdy, px, mu, rs, pg, beta.IsEmpty ? default : pb, pdy);
+            pdy.Slice(0, n).CopyTo(dz);
+        }
+    }
+
+    private static void Rows<TOps, TV, T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rs, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> dz)
+        where TOps : struct, IActivationOps<TV, T>
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T rDy = ref MemoryMarshal.GetReference(dy), rX = ref MemoryMarshal.GetReference(x), rG = ref MemoryMarshal.GetReference(gamma);
+        ref T rB = ref MemoryMarshal.GetReference(beta), rDz = ref MemoryMarshal.GetReference(dz);
+        bool hasBeta = !beta.IsEmpty;
+        nuint n = (nuint)x.Length, count = (nuint)TOps.Count, lastStart = n - count;
+        TV vMu = TOps.Create(mu), vRs = TOps.Create(rs);
+        // The last (possibly overlapping) vector first: its inputs are read before any dz is stored over dy.
+        TV last = Element<TOps, TV, T>(activation, ref rDy, ref rX, ref rG, ref rB, hasBeta, lastStart, vMu, vRs);
+        for (nuint i = 0; i < lastStart; i += count)
+            TOps.Store(Element<TOps, TV, T>(activation, ref rDy, ref rX, ref rG, ref rB, hasBeta, i, vMu, vRs), ref rDz, i);
+        TOps.Store(last, ref rDz, lastStart);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Element<TOps, TV, T>(Activation activation, ref T dy, ref T x, ref T gamma, ref T beta, bool hasBeta, nuint i, TV mu, TV rs)
+        where TOps : struct, IActivationOps<TV, T>
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // The same order of operations as the forward's z: ((x − μ)·rstd)·γ, then + β.
+        TV z = TOps.Multiply(TOps.Multiply(TOps.Subtract(TOps.Load(ref x, i), mu), rs), TOps.Load(ref gamma, i));
+        if (hasBeta) z = TOps.Add(z, TOps.Load(ref beta, i));
+        return TOps.Multiply(TOps.Load(ref dy, i), Derivative<TOps, TV, T>(activation, z));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Derivative<TOps, TV, T>(Activation activation, TV z)
+        where TOps : struct, IActivationOps<TV, T>
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TV one = TOps.Create(T.One);
+        switch (activation)
+        {
+            case Activation.Relu:
+            {
+                // 1 above 0, else 0; NaN stays NaN.
+                TV step = TOps.Select(TOps.LessThan(TOps.Zero, z), one, TOps.Zero);
+                return TOps.Select(TOps.EqualLanes(z, z), step, z);
+            }
+            case Activation.Gelu:
+            {
+                TV a = TOps.Multiply(TOps.Abs(z), C<TOps, TV, T>(InvSqrt2));
+                TV t = TOps.Divide(one, TOps.Add(one, TOps.Multiply(C<TOps, TV, T>(P), a)));
+                TV poly = TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A1), TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A2), TOps.Multiply(t,
+                    TOps.Add(C<TOps, TV, T>(A3), TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A4), TOps.Multiply(t, C<TOps, TV, T>(A5))))))))));
+                TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Multiply(a, a)));
+                TV lower = TOps.Multiply(TOps.Multiply(C<TOps, TV, T>(0.5), poly), e);
+                TV phi = TOps.Select(TOps.LessThan(z, TOps.Zero), lower, TOps.Subtract(one, lower));
+                return TOps.Add(phi, TOps.Multiply(TOps.Multiply(z, e), C<TOps, TV, T>(InvSqrt2Pi)));
+            }
+            case Activation.GeluTanh:
+            {
+                // ½(1 + tanh u) = σ(2u); ½·sech²(u) = 2e/(1 + e)², e = e^(−2|u|).
+                TV z2 = TOps.Multiply(z, z);
+                TV u = TOps.Multiply(C<TOps, TV, T>(SqrtTwoOverPi), TOps.Add(z, TOps.Multiply(TOps.Multiply(C<TOps, TV, T>(GeluTanhCubic), z2), z)));
+                TV au = TOps.Abs(u);
+                TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Add(au, au)));
+                TV r = TOps.Divide(one, TOps.Add(one, e));
+                TV half = TOps.Select(TOps.LessThan(u, TOps.Zero), TOps.Multiply(e, r), r);
+                TV slope = TOps.Multiply(C<TOps, TV, T>(2 * SqrtTwoOverPi), TOps.Add(one, TOps.Multiply(C<TOps, TV, T>(3 * GeluTanhCubic), z2)));
+                return TOps.Add(half, TOps.Multiply(TOps.Multiply(TOps.Multiply(z, slope), e), TOps.Multiply(r, r)));
+            }
+            case Activation.Silu:
+            {
+                TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Abs(z)));
+                TV r = TOps.Divide(one, TOps.Add(one, e)), er = TOps.Multiply(e, r);
+                var negative = TOps.LessThan(z, TOps.Zero);
+                TV s = TOps.Select(negative, er, r), oneMinusS = TOps.Select(negative, r, er);
+                return TOps.Multiply(s, TOps.Add(one, TOps.Multiply(z, oneMinusS)));
+            }
+            case Activation.Tanh:
+            {
+                TV a = TOps.Abs(z);
+                TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Add(a, a)));
+                TV r = TOps.Divide(one, TOps.Add(one, e));
+                return TOps.Multiply(TOps.Multiply(C<TOps, TV, T>(4), e), TOps.Multiply(r, r));
+            }
+            case Activation.Sigmoid:
+            {
+                TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Abs(z)));
+                TV r = TOps.Divide(one, TOps.Add(one, e));
+                return TOps.Multiply(e, TOps.Multiply(r, r));
+            }
+            default:
+                return one;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV C<TOps, TV, T>(double value)
+        where TOps : struct, IActivationOps<TV, T>
+        where TV : struct
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => TOps.Create(T.CreateTruncating(value));
+
+    private interface IActivationOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static abstract int Count { get; }
+        static abstract TV Zero { get; }
+        static abstract TV Create(T value);
+        static abstract TV Load(ref T source, nuint index);
+        static abstract void Store(TV value, ref T destination, nuint index);
+        static abstract TV Add(TV a, TV b);
+        static abstract TV Subtract(TV a, TV b);
+        static abstract TV Multiply(TV a, TV b);
+        static abstract TV Divide(TV a, TV b);
+        static abstract TV Abs(TV a);
+
+        /// <summary>e^a per lane (the runtime's vector Exp, as the forward's activations use).</summary>
+        static abstract TV Exp(TV a);
+        static abstract TV LessThan(TV a, TV b);
+        static abstract TV EqualLanes(TV a, TV b);
+        static abstract TV Select(TV mask, TV whenTrue, TV whenFalse);
+    }
+
+    private readonly struct Ops512<T> : IActivationOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector512<T>.Count;
+        public static Vector512<T> Zero => Vector512<T>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Exp(Vector512<T> a) => typeof(T) == typeof(float) ? Vector512.Exp(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualLanes(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+    }
+
+    private readonly struct Ops256<T> : IActivationOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector256<T>.Count;
+        public static Vector256<T> Zero => Vector256<T>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Exp(Vector256<T> a) => typeof(T) == typeof(float) ? Vector256.Exp(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualLanes(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    }
+
+    private readonly struct Ops128<T> : IActivationOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static int Count => Vector128<T>.Count;
+        public static Vector128<T> Zero => Vector128<T>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> Exp(Vector128<T> a) => typeof(T) == typeof(float) ? Vector128.Exp(a.AsSingle()).As<float, T>() : Vector128.Exp(a.AsDouble()).As<double, T>();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> LessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> EqualLanes(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+    }
+}
