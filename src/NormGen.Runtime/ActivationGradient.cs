@@ -27,9 +27,9 @@ internal static class ActivationGradient
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = x.Length;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count) Rows<Ops512<T>, Vector512<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count) Rows<Ops256<T>, Vector256<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
-        else if (n >= Vector128<T>.Count) Rows<Ops128<T>, Vector128<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count) Rows<Vec512<T>, Vector512<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count) Rows<Vec256<T>, Vector256<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
+        else if (n >= Vector128<T>.Count) Rows<Vec128<T>, Vector128<T>, T>(activation, dy, x, mu, rs, gamma, beta, dz);
         else if (n > 0)
         {
             // Shorter than a 128-bit vector: one padded vector, so the formulas are the vector ones.
@@ -41,13 +41,13 @@ internal static class ActivationGradient
             x.CopyTo(px);
             gamma.CopyTo(pg);
             beta.CopyTo(pb);
-            Rows<Ops128<T>, Vector128<T>, T>(activation, pdy, px, mu, rs, pg, beta.IsEmpty ? default : pb, pdy);
+            Rows<Vec128<T>, Vector128<T>, T>(activation, pdy, px, mu, rs, pg, beta.IsEmpty ? default : pb, pdy);
             pdy.Slice(0, n).CopyTo(dz);
         }
     }
 
     private static void Rows<TOps, TV, T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rs, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> dz)
-        where TOps : struct, IActivationOps<TV, T>
+        where TOps : struct, IVectorMathOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -65,7 +65,7 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Element<TOps, TV, T>(Activation activation, ref T dy, ref T x, ref T gamma, ref T beta, bool hasBeta, nuint i, TV mu, TV rs)
-        where TOps : struct, IActivationOps<TV, T>
+        where TOps : struct, IVectorMathOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -77,7 +77,7 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Derivative<TOps, TV, T>(Activation activation, TV z)
-        where TOps : struct, IActivationOps<TV, T>
+        where TOps : struct, IVectorMathOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -141,85 +141,8 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV C<TOps, TV, T>(double value)
-        where TOps : struct, IActivationOps<TV, T>
+        where TOps : struct, IVectorMathOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         => TOps.Create(T.CreateTruncating(value));
-
-    private interface IActivationOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        static abstract int Count { get; }
-        static abstract TV Zero { get; }
-        static abstract TV Create(T value);
-        static abstract TV Load(ref T source, nuint index);
-        static abstract void Store(TV value, ref T destination, nuint index);
-        static abstract TV Add(TV a, TV b);
-        static abstract TV Subtract(TV a, TV b);
-        static abstract TV Multiply(TV a, TV b);
-        static abstract TV Divide(TV a, TV b);
-        static abstract TV Abs(TV a);
-
-        /// <summary>e^a per lane (the runtime's vector Exp, as the forward's activations use).</summary>
-        static abstract TV Exp(TV a);
-        static abstract TV LessThan(TV a, TV b);
-        static abstract TV EqualLanes(TV a, TV b);
-        static abstract TV Select(TV mask, TV whenTrue, TV whenFalse);
-    }
-
-    private readonly struct Ops512<T> : IActivationOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector512<T>.Count;
-        public static Vector512<T> Zero => Vector512<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> Exp(Vector512<T> a) => typeof(T) == typeof(float) ? Vector512.Exp(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualLanes(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
-    }
-
-    private readonly struct Ops256<T> : IActivationOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector256<T>.Count;
-        public static Vector256<T> Zero => Vector256<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> Exp(Vector256<T> a) => typeof(T) == typeof(float) ? Vector256.Exp(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualLanes(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
-    }
-
-    private readonly struct Ops128<T> : IActivationOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector128<T>.Count;
-        public static Vector128<T> Zero => Vector128<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<T> Exp(Vector128<T> a) => typeof(T) == typeof(float) ? Vector128.Exp(a.AsSingle()).As<float, T>() : Vector128.Exp(a.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> LessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> EqualLanes(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
-    }
 }
