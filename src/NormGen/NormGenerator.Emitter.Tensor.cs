@@ -843,6 +843,7 @@ internal static class TensorEmitter
 
     private static VectorBody ColumnsVector(KernelSpec spec) => (t, v) =>
     {
+        if (spec.Kind == NormKind.MinMaxScale) return MinMaxColumns(t, v);
         string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
         string driver = t.Fill($$"""
             /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
@@ -857,7 +858,7 @@ internal static class TensorEmitter
                     Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
             }
             """, v);
-        string chunk = spec.Kind == NormKind.MinMaxScale ? MinMaxChunk(t, v) : MomentChunk(spec, t, v);
+        string chunk = MomentChunk(spec, t, v);
         return driver + "\n\n" + chunk;
     };
 
@@ -955,6 +956,103 @@ internal static class TensorEmitter
             }
             """, v);
     }
+
+    /// <summary>
+    /// MinMaxScale's columns, row by row: every row is read in memory order into per-column accumulators (a width-long
+    /// buffer that stays in cache), so a tall table streams through once per pass instead of once per column strip.
+    /// Each column still sees its rows in order, so the results are those of a column-by-column sweep.
+    /// </summary>
+    private static string MinMaxColumns(Template t, Vec v) => t.Fill("""
+        /// <summary>
+        /// All columns of a (rows × width) panel, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
+        /// then (x − min) / (max − min), both passes row by row.
+        /// </summary>
+        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width)
+        {
+            if (width < 4 * {L})
+            {
+                // A narrow table: a few rows share each cache line, so one column strip at a time, its min and max in
+                // registers, is faster.
+                nuint p = 0;
+                for (; p + {L} <= width; p += {L})
+                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet);
+                if (p < width)
+                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
+                return;
+            }
+
+            // Vector j covers columns j·{L} … j·{L} + {L} − 1; when {L} does not divide width, one more vector covers the last {L}
+            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
+            nuint full = width / {L};
+            nuint slots = full + (width % {L} != 0 ? 1u : 0u);
+            nuint last = width - {L};
+            int n = checked((int)(slots * {L}));
+            {T}[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * n);
+            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[512] : rented;
+            ref {T} lo = ref MemoryMarshal.GetReference(buffer);
+            ref {T} hi = ref Unsafe.Add(ref lo, n);
+
+            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
+            for (nuint j = 0; j < slots; j++)
+            {
+                {VT} v = {V}.LoadUnsafe(ref x, j < full ? j * {L} : last);
+                {V}.StoreUnsafe(v, ref lo, j * {L});
+                {V}.StoreUnsafe(v, ref hi, j * {L});
+            }
+            nuint r = 1;
+            for (; r + 4 <= rows; r += 4)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                for (nuint j = 0; j < slots; j++)
+                    MinMax4x{W}(ref row, width, j < full ? j * {L} : last, ref lo, ref hi, j * {L});
+            }
+            for (; r < rows; r++)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                for (nuint j = 0; j < slots; j++)
+                {
+                    {VT} v = {V}.LoadUnsafe(ref row, j < full ? j * {L} : last);
+                    {V}.StoreUnsafe({V}.Min({V}.LoadUnsafe(ref lo, j * {L}), v), ref lo, j * {L});
+                    {V}.StoreUnsafe({V}.Max({V}.LoadUnsafe(ref hi, j * {L}), v), ref hi, j * {L});
+                }
+            }
+            for (nuint j = 0; j < slots; j++) // hi becomes the range
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref hi, j * {L}) - {V}.LoadUnsafe(ref lo, j * {L}), ref hi, j * {L});
+
+            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
+            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
+            {VT} keep = global::NormGen.TensorBlocks.Tail{W}<{T}>(width - full * {L});
+            for (r = 0; r < rows; r++)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                ref {T} output = ref Unsafe.Add(ref y, r * width);
+                for (nuint j = 0; j < full; j++)
+                    {V}.StoreUnsafe(Scale{W}({V}.LoadUnsafe(ref row, j * {L}), {V}.LoadUnsafe(ref lo, j * {L}), {V}.LoadUnsafe(ref hi, j * {L})), ref output, j * {L});
+                if (full < slots)
+                {
+                    {VT} v = Scale{W}({V}.LoadUnsafe(ref row, last), {V}.LoadUnsafe(ref lo, full * {L}), {V}.LoadUnsafe(ref hi, full * {L}));
+                    {V}.StoreUnsafe({V}.ConditionalSelect(keep, v, {V}.LoadUnsafe(ref output, last)), ref output, last);
+                }
+            }
+            if (rented is not null)
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
+        }
+
+        /// <summary>Four rows (stride apart) of {L} columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void MinMax4x{W}(ref {T} row, nuint stride, nuint at, ref {T} lo, ref {T} hi, nuint slot)
+        {
+            {VT} v0 = {V}.LoadUnsafe(ref row, at), v1 = {V}.LoadUnsafe(ref row, at + stride);
+            {VT} v2 = {V}.LoadUnsafe(ref row, at + 2 * stride), v3 = {V}.LoadUnsafe(ref row, at + 3 * stride);
+            {V}.StoreUnsafe({V}.Min({V}.Min({V}.Min({V}.Min({V}.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
+            {V}.StoreUnsafe({V}.Max({V}.Max({V}.Max({V}.Max({V}.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
+        }
+
+        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static {VT} Scale{W}({VT} x, {VT} lo, {VT} range) =>
+            {V}.ConditionalSelect({V}.Equals(range, {VT}.Zero), {VT}.Zero, (x - lo) / range);
+        """, v) + "\n\n" + MinMaxChunk(t, v);
 
     private static string MinMaxChunk(Template t, Vec v) => t.Fill("""
         /// <summary>
