@@ -845,11 +845,12 @@ internal static class TensorEmitter
     {
         if (spec.Kind == NormKind.MinMaxScale) return MinMaxColumns(t, v);
         string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
+        bool panel = spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0 && !spec.BiasFree;
         string driver = t.Fill($$"""
             /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
             private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
             {
-                nuint p = 0;
+                nuint p = 0;{{(panel ? "\n    if (width >= 4 * {L})\n    {\n        // A wide table: its whole vectors row by row (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
                 for (; p + {L} <= width; p += {L})
                     Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet{{a}});
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
@@ -859,14 +860,190 @@ internal static class TensorEmitter
             }
             """, v);
         string chunk = MomentChunk(spec, t, v);
-        return driver + "\n\n" + chunk;
+        return driver + "\n\n" + (panel ? StandardizePanel(t, v) + "\n\n" : "") + chunk;
     };
+
+    private const string StandardizeRstd =
+        "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞";
+
+    /// <summary>
+    /// Standardize's whole vectors of a wide table, row by row: the passes of <see cref="MomentChunk"/> with per-column
+    /// accumulators in a buffer that stays in cache, so a tall table streams through once per pass instead of once per
+    /// column strip. Each column sees its rows in the same blocks, order and arithmetic, so the results are the same bits.
+    /// </summary>
+    private static string StandardizePanel(Template t, Vec v) => t.Fill("""
+        /// <summary>
+        /// Columns 0 … n − 1 (n a multiple of {L}) of a (rows × width) panel, row by row: the statistics of Chunk{W} in the
+        /// same order per column, then the normalized output.
+        /// </summary>
+        private static void Panel{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint n)
+        {
+            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
+            int size = checked((int)(8 * n + n / {L}));
+            {T}[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(size);
+            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[1024] : rented;
+            ref {T} k = ref MemoryMarshal.GetReference(buffer);
+            ref {T} m = ref Unsafe.Add(ref k, n);
+            ref {T} a0 = ref Unsafe.Add(ref k, 2 * n);
+            ref {T} a1 = ref Unsafe.Add(ref k, 3 * n);
+            ref {T} a2 = ref Unsafe.Add(ref k, 4 * n);
+            ref {T} a3 = ref Unsafe.Add(ref k, 5 * n);
+            ref {T} sumSq = ref Unsafe.Add(ref k, 6 * n);
+            ref {T} sumDev = ref Unsafe.Add(ref k, 7 * n);
+            ref {T} huge = ref Unsafe.Add(ref k, 8 * n);
+            {VT} count = {V}.Create(({T})rows);
+            nuint r, j;
+
+            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
+            for (j = 0; j < n; j += {L})
+            {
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref x, j), ref k, j);
+                {V}.StoreUnsafe({VT}.Zero, ref m, j);
+            }
+            for (nuint start = 0; start < rows; start += SumBlock)
+            {
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
+                }
+                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j);
+                        {VT} s0 = {V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj);
+                        {VT} s1 = {V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x0, j + width) - kj);
+                        {V}.StoreUnsafe(s0 + ({V}.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
+                        {V}.StoreUnsafe(s1 + ({V}.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
+                    }
+                }
+                for (; r + 2 <= end; r += 2)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj), ref a0, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x1, j) - kj), ref a1, j);
+                    }
+                }
+                if (r < end)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j)), ref a0, j);
+                }
+                for (j = 0; j < n; j += {L})
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref m, j);
+            }
+            for (j = 0; j < n; j += {L})
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) / count, ref m, j);
+
+            // Pass 2: corrected two-pass variance, blocked as pass 1.
+            for (j = 0; j < n; j += {L})
+            {
+                {V}.StoreUnsafe({VT}.Zero, ref sumSq, j);
+                {V}.StoreUnsafe({VT}.Zero, ref sumDev, j);
+            }
+            for (nuint start = 0; start < rows; start += SumBlock)
+            {
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a2, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a3, j);
+                }
+                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
+                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
+                        {VT} d1 = {V}.LoadUnsafe(ref x0, j + width) - kj - mj;
+                        {VT} d2 = {V}.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
+                        {VT} d3 = {V}.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d2, d2, {V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j))), ref a0, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d3, d3, {V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j))), ref a1, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
+                    }
+                }
+                for (; r + 2 <= end; r += 2)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
+                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
+                        {VT} d1 = {V}.LoadUnsafe(ref x1, j) - kj - mj;
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j)), ref a1, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0, ref a2, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1, ref a3, j);
+                    }
+                }
+                if (r < end)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} d = {V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d, d, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d, ref a2, j);
+                    }
+                }
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumSq, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref sumSq, j);
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumDev, j) + ({V}.LoadUnsafe(ref a2, j) + {V}.LoadUnsafe(ref a3, j)), ref sumDev, j);
+                }
+            }
+
+            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
+            for (j = 0; j < n; j += {L})
+            {
+                {VT} sumDevJ = {V}.LoadUnsafe(ref sumDev, j);
+                {VT} variance = {V}.Max(({V}.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, {VT}.Zero); // NaN stays NaN
+                if (!{V}.EqualsAll(variance - variance, {VT}.Zero))
+                {
+                    for (nuint l = 0; l < {L}; l++)
+                        HugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
+                    Unsafe.Add(ref huge, j / {L}) = {ONE};
+                    continue;
+                }
+                Unsafe.Add(ref huge, j / {L}) = {ZERO};
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
+                RSTD
+                {V}.StoreUnsafe(rstd, ref a0, j);
+            }
+
+            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
+            for (r = 0; r < rows; r++)
+            {
+                ref {T} xr = ref Unsafe.Add(ref x, r * width);
+                ref {T} yr = ref Unsafe.Add(ref y, r * width);
+                for (j = 0; j < n; j += {L})
+                    if (Unsafe.Add(ref huge, j / {L}) == {ZERO})
+                        {V}.StoreUnsafe(({V}.LoadUnsafe(ref xr, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j)) * {V}.LoadUnsafe(ref a0, j), ref yr, j);
+            }
+            if (rented is not null)
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
+        }
+        """.Replace("RSTD", StandardizeRstd), v);
 
     private static string MomentChunk(KernelSpec spec, Template t, Vec v)
     {
         bool standardize = spec.Kind == NormKind.Standardize;
         string rstd = standardize
-            ? "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞"
+            ? StandardizeRstd
             : "{VT} rstd = {V}.Create({ONE}) / {V}.Sqrt(variance + {V}.Create(Epsilon));";
         string core = "({V}.LoadUnsafe(ref x0, r * stride) - k - m) * rstd";
         string output = spec.Affine switch
