@@ -843,12 +843,14 @@ internal static class TensorEmitter
 
     private static VectorBody ColumnsVector(KernelSpec spec) => (t, v) =>
     {
+        if (spec.Kind == NormKind.MinMaxScale) return MinMaxColumns(t, v);
         string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
+        bool panel = spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0 && !spec.BiasFree;
         string driver = t.Fill($$"""
             /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
             private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
             {
-                nuint p = 0;
+                nuint p = 0;{{(panel ? "\n    if (width >= 4 * {L})\n    {\n        // A wide table: its whole vectors row by row (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
                 for (; p + {L} <= width; p += {L})
                     Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet{{a}});
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
@@ -857,15 +859,191 @@ internal static class TensorEmitter
                     Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
             }
             """, v);
-        string chunk = spec.Kind == NormKind.MinMaxScale ? MinMaxChunk(t, v) : MomentChunk(spec, t, v);
-        return driver + "\n\n" + chunk;
+        string chunk = MomentChunk(spec, t, v);
+        return driver + "\n\n" + (panel ? StandardizePanel(t, v) + "\n\n" : "") + chunk;
     };
+
+    private const string StandardizeRstd =
+        "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞";
+
+    /// <summary>
+    /// Standardize's whole vectors of a wide table, row by row: the passes of <see cref="MomentChunk"/> with per-column
+    /// accumulators in a buffer that stays in cache, so a tall table streams through once per pass instead of once per
+    /// column strip. Each column sees its rows in the same blocks, order and arithmetic, so the results are the same bits.
+    /// </summary>
+    private static string StandardizePanel(Template t, Vec v) => t.Fill("""
+        /// <summary>
+        /// Columns 0 … n − 1 (n a multiple of {L}) of a (rows × width) panel, row by row: the statistics of Chunk{W} in the
+        /// same order per column, then the normalized output.
+        /// </summary>
+        private static void Panel{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint n)
+        {
+            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
+            int size = checked((int)(8 * n + n / {L}));
+            {T}[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(size);
+            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[1024] : rented;
+            ref {T} k = ref MemoryMarshal.GetReference(buffer);
+            ref {T} m = ref Unsafe.Add(ref k, n);
+            ref {T} a0 = ref Unsafe.Add(ref k, 2 * n);
+            ref {T} a1 = ref Unsafe.Add(ref k, 3 * n);
+            ref {T} a2 = ref Unsafe.Add(ref k, 4 * n);
+            ref {T} a3 = ref Unsafe.Add(ref k, 5 * n);
+            ref {T} sumSq = ref Unsafe.Add(ref k, 6 * n);
+            ref {T} sumDev = ref Unsafe.Add(ref k, 7 * n);
+            ref {T} huge = ref Unsafe.Add(ref k, 8 * n);
+            {VT} count = {V}.Create(({T})rows);
+            nuint r, j;
+
+            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
+            for (j = 0; j < n; j += {L})
+            {
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref x, j), ref k, j);
+                {V}.StoreUnsafe({VT}.Zero, ref m, j);
+            }
+            for (nuint start = 0; start < rows; start += SumBlock)
+            {
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
+                }
+                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j);
+                        {VT} s0 = {V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj);
+                        {VT} s1 = {V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x0, j + width) - kj);
+                        {V}.StoreUnsafe(s0 + ({V}.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
+                        {V}.StoreUnsafe(s1 + ({V}.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
+                    }
+                }
+                for (; r + 2 <= end; r += 2)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj), ref a0, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x1, j) - kj), ref a1, j);
+                    }
+                }
+                if (r < end)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j)), ref a0, j);
+                }
+                for (j = 0; j < n; j += {L})
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref m, j);
+            }
+            for (j = 0; j < n; j += {L})
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) / count, ref m, j);
+
+            // Pass 2: corrected two-pass variance, blocked as pass 1.
+            for (j = 0; j < n; j += {L})
+            {
+                {V}.StoreUnsafe({VT}.Zero, ref sumSq, j);
+                {V}.StoreUnsafe({VT}.Zero, ref sumDev, j);
+            }
+            for (nuint start = 0; start < rows; start += SumBlock)
+            {
+                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a2, j);
+                    {V}.StoreUnsafe({VT}.Zero, ref a3, j);
+                }
+                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
+                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
+                        {VT} d1 = {V}.LoadUnsafe(ref x0, j + width) - kj - mj;
+                        {VT} d2 = {V}.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
+                        {VT} d3 = {V}.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d2, d2, {V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j))), ref a0, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d3, d3, {V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j))), ref a1, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
+                    }
+                }
+                for (; r + 2 <= end; r += 2)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
+                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
+                        {VT} d1 = {V}.LoadUnsafe(ref x1, j) - kj - mj;
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j)), ref a1, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0, ref a2, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1, ref a3, j);
+                    }
+                }
+                if (r < end)
+                {
+                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
+                    for (j = 0; j < n; j += {L})
+                    {
+                        {VT} d = {V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j);
+                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d, d, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
+                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d, ref a2, j);
+                    }
+                }
+                for (j = 0; j < n; j += {L})
+                {
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumSq, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref sumSq, j);
+                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumDev, j) + ({V}.LoadUnsafe(ref a2, j) + {V}.LoadUnsafe(ref a3, j)), ref sumDev, j);
+                }
+            }
+
+            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
+            for (j = 0; j < n; j += {L})
+            {
+                {VT} sumDevJ = {V}.LoadUnsafe(ref sumDev, j);
+                {VT} variance = {V}.Max(({V}.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, {VT}.Zero); // NaN stays NaN
+                if (!{V}.EqualsAll(variance - variance, {VT}.Zero))
+                {
+                    for (nuint l = 0; l < {L}; l++)
+                        HugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
+                    Unsafe.Add(ref huge, j / {L}) = {ONE};
+                    continue;
+                }
+                Unsafe.Add(ref huge, j / {L}) = {ZERO};
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
+                RSTD
+                {V}.StoreUnsafe(rstd, ref a0, j);
+            }
+
+            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
+            for (r = 0; r < rows; r++)
+            {
+                ref {T} xr = ref Unsafe.Add(ref x, r * width);
+                ref {T} yr = ref Unsafe.Add(ref y, r * width);
+                for (j = 0; j < n; j += {L})
+                    if (Unsafe.Add(ref huge, j / {L}) == {ZERO})
+                        {V}.StoreUnsafe(({V}.LoadUnsafe(ref xr, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j)) * {V}.LoadUnsafe(ref a0, j), ref yr, j);
+            }
+            if (rented is not null)
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
+        }
+        """.Replace("RSTD", StandardizeRstd), v);
 
     private static string MomentChunk(KernelSpec spec, Template t, Vec v)
     {
         bool standardize = spec.Kind == NormKind.Standardize;
         string rstd = standardize
-            ? "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞"
+            ? StandardizeRstd
             : "{VT} rstd = {V}.Create({ONE}) / {V}.Sqrt(variance + {V}.Create(Epsilon));";
         string core = "({V}.LoadUnsafe(ref x0, r * stride) - k - m) * rstd";
         string output = spec.Affine switch
@@ -955,6 +1133,103 @@ internal static class TensorEmitter
             }
             """, v);
     }
+
+    /// <summary>
+    /// MinMaxScale's columns, row by row: every row is read in memory order into per-column accumulators (a width-long
+    /// buffer that stays in cache), so a tall table streams through once per pass instead of once per column strip.
+    /// Each column still sees its rows in order, so the results are those of a column-by-column sweep.
+    /// </summary>
+    private static string MinMaxColumns(Template t, Vec v) => t.Fill("""
+        /// <summary>
+        /// All columns of a (rows × width) panel, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
+        /// then (x − min) / (max − min), both passes row by row.
+        /// </summary>
+        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width)
+        {
+            if (width < 4 * {L})
+            {
+                // A narrow table: a few rows share each cache line, so one column strip at a time, its min and max in
+                // registers, is faster.
+                nuint p = 0;
+                for (; p + {L} <= width; p += {L})
+                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet);
+                if (p < width)
+                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
+                return;
+            }
+
+            // Vector j covers columns j·{L} … j·{L} + {L} − 1; when {L} does not divide width, one more vector covers the last {L}
+            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
+            nuint full = width / {L};
+            nuint slots = full + (width % {L} != 0 ? 1u : 0u);
+            nuint last = width - {L};
+            int n = checked((int)(slots * {L}));
+            {T}[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * n);
+            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[512] : rented;
+            ref {T} lo = ref MemoryMarshal.GetReference(buffer);
+            ref {T} hi = ref Unsafe.Add(ref lo, n);
+
+            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
+            for (nuint j = 0; j < slots; j++)
+            {
+                {VT} v = {V}.LoadUnsafe(ref x, j < full ? j * {L} : last);
+                {V}.StoreUnsafe(v, ref lo, j * {L});
+                {V}.StoreUnsafe(v, ref hi, j * {L});
+            }
+            nuint r = 1;
+            for (; r + 4 <= rows; r += 4)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                for (nuint j = 0; j < slots; j++)
+                    MinMax4x{W}(ref row, width, j < full ? j * {L} : last, ref lo, ref hi, j * {L});
+            }
+            for (; r < rows; r++)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                for (nuint j = 0; j < slots; j++)
+                {
+                    {VT} v = {V}.LoadUnsafe(ref row, j < full ? j * {L} : last);
+                    {V}.StoreUnsafe({V}.Min({V}.LoadUnsafe(ref lo, j * {L}), v), ref lo, j * {L});
+                    {V}.StoreUnsafe({V}.Max({V}.LoadUnsafe(ref hi, j * {L}), v), ref hi, j * {L});
+                }
+            }
+            for (nuint j = 0; j < slots; j++) // hi becomes the range
+                {V}.StoreUnsafe({V}.LoadUnsafe(ref hi, j * {L}) - {V}.LoadUnsafe(ref lo, j * {L}), ref hi, j * {L});
+
+            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
+            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
+            {VT} keep = global::NormGen.TensorBlocks.Tail{W}<{T}>(width - full * {L});
+            for (r = 0; r < rows; r++)
+            {
+                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                ref {T} output = ref Unsafe.Add(ref y, r * width);
+                for (nuint j = 0; j < full; j++)
+                    {V}.StoreUnsafe(Scale{W}({V}.LoadUnsafe(ref row, j * {L}), {V}.LoadUnsafe(ref lo, j * {L}), {V}.LoadUnsafe(ref hi, j * {L})), ref output, j * {L});
+                if (full < slots)
+                {
+                    {VT} v = Scale{W}({V}.LoadUnsafe(ref row, last), {V}.LoadUnsafe(ref lo, full * {L}), {V}.LoadUnsafe(ref hi, full * {L}));
+                    {V}.StoreUnsafe({V}.ConditionalSelect(keep, v, {V}.LoadUnsafe(ref output, last)), ref output, last);
+                }
+            }
+            if (rented is not null)
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
+        }
+
+        /// <summary>Four rows (stride apart) of {L} columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void MinMax4x{W}(ref {T} row, nuint stride, nuint at, ref {T} lo, ref {T} hi, nuint slot)
+        {
+            {VT} v0 = {V}.LoadUnsafe(ref row, at), v1 = {V}.LoadUnsafe(ref row, at + stride);
+            {VT} v2 = {V}.LoadUnsafe(ref row, at + 2 * stride), v3 = {V}.LoadUnsafe(ref row, at + 3 * stride);
+            {V}.StoreUnsafe({V}.Min({V}.Min({V}.Min({V}.Min({V}.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
+            {V}.StoreUnsafe({V}.Max({V}.Max({V}.Max({V}.Max({V}.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
+        }
+
+        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static {VT} Scale{W}({VT} x, {VT} lo, {VT} range) =>
+            {V}.ConditionalSelect({V}.Equals(range, {VT}.Zero), {VT}.Zero, (x - lo) / range);
+        """, v) + "\n\n" + MinMaxChunk(t, v);
 
     private static string MinMaxChunk(Template t, Vec v) => t.Fill("""
         /// <summary>

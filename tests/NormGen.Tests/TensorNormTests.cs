@@ -434,6 +434,7 @@ public class TensorNormTests(ITestOutputHelper output)
     {
         new object[] { new[] { 1, 1 } }, new object[] { new[] { 5, 3 } }, new object[] { new[] { 2, 4 } }, new object[] { new[] { 17, 7 } },
         new object[] { new[] { 100, 33 } }, new object[] { new[] { 9, 64 } }, new object[] { new[] { 4, 3, 5 } }, new object[] { new[] { 64, 17 } },
+        new object[] { new[] { 40, 70 } }, new object[] { new[] { 37, 300 } }, // wide: the row-by-row column passes, stack and rented buffers
     };
 
     [Theory, MemberData(nameof(SampleShapes))]
