@@ -850,7 +850,7 @@ internal static class TensorEmitter
             /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
             private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
             {
-                nuint p = 0;{{(panel ? "\n    if (width >= 4 * {L})\n    {\n        // A wide table: its whole vectors row by row (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
+                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
                 for (; p + {L} <= width; p += {L})
                     Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet{{a}});
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are

@@ -65,9 +65,10 @@ namespace NormGen.Tests
         private static void Columns512(ref double x, ref double y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 8)
+            if (width >= 16 * 8)
             {
-                // A wide table: its whole vectors row by row (Panel512), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel512), then the overlapping last vector as before.
                 p = width / 8 * 8;
                 Panel512(ref x, ref y, rows, width, p);
             }
@@ -326,9 +327,10 @@ namespace NormGen.Tests
         private static void Columns256(ref double x, ref double y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 4)
+            if (width >= 16 * 4)
             {
-                // A wide table: its whole vectors row by row (Panel256), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel256), then the overlapping last vector as before.
                 p = width / 4 * 4;
                 Panel256(ref x, ref y, rows, width, p);
             }
@@ -587,9 +589,10 @@ namespace NormGen.Tests
         private static void Columns128(ref double x, ref double y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 2)
+            if (width >= 16 * 2)
             {
-                // A wide table: its whole vectors row by row (Panel128), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel128), then the overlapping last vector as before.
                 p = width / 2 * 2;
                 Panel128(ref x, ref y, rows, width, p);
             }

@@ -86,9 +86,10 @@ namespace NormGen.Tests
         private static void Columns512(ref float x, ref float y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 16)
+            if (width >= 16 * 16)
             {
-                // A wide table: its whole vectors row by row (Panel512), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel512), then the overlapping last vector as before.
                 p = width / 16 * 16;
                 Panel512(ref x, ref y, rows, width, p);
             }
@@ -347,9 +348,10 @@ namespace NormGen.Tests
         private static void Columns256(ref float x, ref float y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 8)
+            if (width >= 16 * 8)
             {
-                // A wide table: its whole vectors row by row (Panel256), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel256), then the overlapping last vector as before.
                 p = width / 8 * 8;
                 Panel256(ref x, ref y, rows, width, p);
             }
@@ -608,9 +610,10 @@ namespace NormGen.Tests
         private static void Columns128(ref float x, ref float y, nuint rows, nuint width)
         {
             nuint p = 0;
-            if (width >= 4 * 4)
+            if (width >= 16 * 4)
             {
-                // A wide table: its whole vectors row by row (Panel128), then the overlapping last vector as before.
+                // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
+                // (Panel128), then the overlapping last vector as before.
                 p = width / 4 * 4;
                 Panel128(ref x, ref y, rows, width, p);
             }
