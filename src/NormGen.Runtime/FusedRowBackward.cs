@@ -113,9 +113,7 @@ public static class FusedRowBackward
         try
         {
             Span<T> ge = gammaEffective.AsSpan(0, rowLength);
-            if (gamma.IsEmpty) ge.Fill(T.One);
-            else if ((flags & RowBackwardFlags.ZeroCenteredGamma) != 0) TensorPrimitives.Add(gamma, T.One, ge);
-            else gamma.CopyTo(ge);
+            RowBackward.EffectiveGamma(gamma, ge, flags);
             Span<T> partialSpan = partials.AsSpan(0, partialLength);
             fixed (TIn* pDy = dy, pX = x, pDx = dx, pDro = dResidualOut, pSub = sublayer, pDsub = dsublayer)
             fixed (T* pMean = mean, pRstd = rstd, pGamma = ge, pBeta = beta, pBias = bias, pPartials = partialSpan)

@@ -68,7 +68,8 @@ public static class RowBackward
             dbeta.Clear();
             return;
         }
-        float[] gammaEffective = EffectiveGamma(gamma, rowLength, flags);
+        float[] gammaEffective = ArrayPool<float>.Shared.Rent(rowLength);
+        EffectiveGamma(gamma, gammaEffective.AsSpan(0, rowLength), flags);
         RunCore(new FloatRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
         ArrayPool<float>.Shared.Return(gammaEffective);
     }
@@ -85,8 +86,7 @@ public static class RowBackward
             return;
         }
         double[] gammaEffective = ArrayPool<double>.Shared.Rent(rowLength);
-        for (int i = 0; i < rowLength; i++)
-            gammaEffective[i] = gamma.IsEmpty ? 1d : (flags & RowBackwardFlags.ZeroCenteredGamma) != 0 ? 1d + gamma[i] : gamma[i];
+        EffectiveGamma(gamma, gammaEffective.AsSpan(0, rowLength), flags);
         RunCore(new DoubleRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
         ArrayPool<double>.Shared.Return(gammaEffective);
     }
@@ -104,21 +104,19 @@ public static class RowBackward
         }
         float[] gammaWide = ArrayPool<float>.Shared.Rent(rowLength);
         if (!gamma.IsEmpty) TensorPrimitives.ConvertToSingle(gamma, gammaWide.AsSpan(0, rowLength));
-        float[] gammaEffective = EffectiveGamma(gamma.IsEmpty ? default : gammaWide.AsSpan(0, rowLength), rowLength, flags);
+        float[] gammaEffective = ArrayPool<float>.Shared.Rent(rowLength);
+        EffectiveGamma(gamma.IsEmpty ? default : gammaWide.AsSpan(0, rowLength), gammaEffective.AsSpan(0, rowLength), flags);
         ArrayPool<float>.Shared.Return(gammaWide);
         RunCore(new HalfRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
         ArrayPool<float>.Shared.Return(gammaEffective);
     }
 
-    /// <summary>γ as the kernel multiplies by it: 1 without affine, 1 + γ when zero-centred.</summary>
-    private static float[] EffectiveGamma(ReadOnlySpan<float> gamma, int rowLength, RowBackwardFlags flags)
+    /// <summary>γ as the kernel multiplies by it, written into <paramref name="into"/>: 1 without affine, 1 + γ when zero-centred.</summary>
+    internal static void EffectiveGamma<T>(ReadOnlySpan<T> gamma, Span<T> into, RowBackwardFlags flags) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        float[] result = ArrayPool<float>.Shared.Rent(rowLength);
-        Span<float> g = result.AsSpan(0, rowLength);
-        if (gamma.IsEmpty) g.Fill(1f);
-        else if ((flags & RowBackwardFlags.ZeroCenteredGamma) != 0) TensorPrimitives.Add(gamma, 1f, g);
-        else gamma.CopyTo(g);
-        return result;
+        if (gamma.IsEmpty) into.Fill(T.One);
+        else if ((flags & RowBackwardFlags.ZeroCenteredGamma) != 0) TensorPrimitives.Add(gamma, T.One, into);
+        else gamma.CopyTo(into);
     }
 
     // ------------------------------------------------------------------ the driver: fixed blocks, partials, fixed combine
