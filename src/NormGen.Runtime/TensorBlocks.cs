@@ -49,6 +49,33 @@ public static partial class TensorBlocks
             ? Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)remaining))).As<long, T>()
             : Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(4 - (int)remaining)).As<int, T>();
 
+    /// <summary>
+    /// How many units of work the columns of a panel <paramref name="width"/> columns wide are split into when a call
+    /// spreads them over threads: ranges of a fixed width (a multiple of 64 columns, about width / 16, at least 64; the
+    /// last range takes the remainder), so a range starts on a whole vector of every width and the split depends on
+    /// the shape only, never on the thread count. 1 when the panel is narrower than two ranges.
+    /// </summary>
+    public static int ColumnRanges(int width) => Math.Max(1, width / ColumnRangeWidth(width));
+
+    /// <summary>
+    /// The columns of range <paramref name="index"/> of <paramref name="ranges"/> (from <see cref="ColumnRanges"/>, or 1
+    /// for the whole panel): <paramref name="from"/> … <paramref name="from"/> + <paramref name="count"/> − 1.
+    /// </summary>
+    public static void ColumnRange(int width, int ranges, int index, out int from, out int count)
+    {
+        if (ranges == 1)
+        {
+            from = 0;
+            count = width;
+            return;
+        }
+        int size = ColumnRangeWidth(width);
+        from = index * size;
+        count = index == ranges - 1 ? width - from : size;
+    }
+
+    private static int ColumnRangeWidth(int width) => Math.Max(64, (width / 16 + 63) & ~63);
+
     // ================================================================ float
 
     /// <summary>Σ (x[i] − shift) over n contiguous elements: the first pass of the shifted two-pass statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>

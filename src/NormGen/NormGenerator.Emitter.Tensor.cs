@@ -225,7 +225,7 @@ internal static class TensorEmitter
         string half = spec.Element == ElementKind.Half
             ? " Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store."
             : "";
-        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. {(spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm || (spec.Kind == NormKind.BatchNorm && !spec.Training) ? "Large tensors spread their independent blocks over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; a block's result does not depend on the thread." : "Runs on the calling thread.")}{half}");
+        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent {(IsColumnKind(spec) ? "column ranges" : spec.Kind == NormKind.BatchNorm && spec.Training ? "channels" : "blocks")} over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.{half}");
 
         w.Line("/// <summary>");
         w.Line("/// " + summary);
@@ -287,7 +287,7 @@ internal static class TensorEmitter
         {
             var t = new Template(spec);
             string p = ColumnParams(spec), a = ColumnArgs(spec);
-            EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width" + p, "ref x, ref y, rows, width" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
+            EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride" + p, "ref x, ref y, rows, width, stride" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
             if (spec.Kind != NormKind.MinMaxScale)
             {
                 w.Line();
@@ -363,16 +363,20 @@ internal static class TensorEmitter
     }
 
     /// <summary>The pool work item of a threaded tensor kernel: carries channels and spatial, runs <paramref name="call"/>.</summary>
-    private static void EmitBlockStruct(SourceWriter w, string summary, string call)
+    private static void EmitBlockStruct(SourceWriter w, string summary, string call) =>
+        EmitBlockStruct(w, summary, call, ("int", "channels"), ("int", "spatial"));
+
+    /// <summary>The pool work item of a threaded tensor kernel: carries <paramref name="fields"/>, runs <paramref name="call"/>.</summary>
+    private static void EmitBlockStruct(SourceWriter w, string summary, string call, params (string Type, string Name)[] fields)
     {
         w.Line($"/// <summary>{summary}</summary>");
         w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-        w.Line("private readonly int _channels, _spatial;");
+        foreach (var group in fields.GroupBy(f => f.Type))
+            w.Line($"private readonly {group.Key} {string.Join(", ", group.Select(f => "_" + f.Name))};");
         w.Line();
-        w.Line("public Block(int channels, int spatial)");
+        w.Line($"public Block({string.Join(", ", fields.Select(f => f.Type + " " + f.Name))})");
         w.Line("{");
-        w.Line("    _channels = channels;");
-        w.Line("    _spatial = spatial;");
+        foreach (var f in fields) w.Line($"    _{f.Name} = {f.Name};");
         w.Line("}");
         w.Line();
         w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
@@ -461,64 +465,100 @@ internal static class TensorEmitter
                 {
                     w.Line($"const {c} momentum = Momentum;");
                 }
-                w.Block(t.Fill($$"""
-                    if (spatial == 1)
-                    {
-                        Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, momentum);
-                        return;
-                    }
-                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    nuint length = (nuint)spatial;
-                    nint sampleStride = (nint)channels * spatial;
-                    {T} count = ({T})((long)batch * spatial);
-                    for (int c = 0; c < channels; c++)
-                    {
-                        // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
-                        ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                        ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
-
-                        // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                        // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                        {T} shift = xc;
-                        {T} sum = {ZERO};
-                        for (int n = 0; n < batch; n++)
-                            sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                        {T} offset = sum / count;
-
-                        // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                        {T} sumDev = {ZERO}, sumSq = {ZERO};
-                        for (int n = 0; n < batch; n++)
+                {
+                    // Channels are independent: large tensors spread them (or, for (N, C), ranges of them) over the pool.
+                    var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+                    string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+                    w.Block(t.Fill($$"""
+                        // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
+                        // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
+                        // units, so the results do not depend on the thread count.
+                        int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
+                        int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+                        if (threads == 1)
                         {
-                            global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
-                            sumDev += dev;
-                            sumSq += sq;
+                            if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+                            Channels(0, units, {{spanArgs}}, batch, channels, spatial, units, momentum);
                         }
-                        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                        else
                         {
-                            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
-                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
+                            global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
+                        }
+                        """));
+                    w.Close();
+                    w.Line();
+                    EmitBlockStruct(w, "A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.",
+                        $"Channels(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _batch, _channels, _spatial, _ranges, _momentum)",
+                        ("int", "batch"), ("int", "channels"), ("int", "spatial"), ("int", "ranges"), (c, "momentum"));
+                    w.Line();
+                    w.Line("/// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>");
+                    string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+                    w.Open($"private static void Channels(int firstUnit, int unitCount, {spanParams}, int batch, int channels, int spatial, int ranges, {c} momentum)");
+                    w.Block(t.Fill($$"""
+                        if (spatial == 1)
+                        {
+                            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                            {
+                                global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                                Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, from, width, momentum);
+                            }
+                            return;
+                        }
+                        """));
+                    w.Block(t.Fill($$"""
+                        ref {T} x0 = ref MemoryMarshal.GetReference(x);
+                        ref {T} y0 = ref MemoryMarshal.GetReference(y);
+                        nuint length = (nuint)spatial;
+                        nint sampleStride = (nint)channels * spatial;
+                        {T} count = ({T})((long)batch * spatial);
+                        for (int c = firstUnit; c < firstUnit + unitCount; c++)
+                        {
+                            // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+                            ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                            ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+                            // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+                            // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+                            {T} shift = xc;
+                            {T} sum = {ZERO};
                             for (int n = 0; n < batch; n++)
-                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
-                            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                            continue;
+                                sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                            {T} offset = sum / count;
+
+                            // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+                            {T} sumDev = {ZERO}, sumSq = {ZERO};
+                            for (int n = 0; n < batch; n++)
+                            {
+                                global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
+                                sumDev += dev;
+                                sumSq += sq;
+                            }
+                            {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                            if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                            {
+                                // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
+                                double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
+                                for (int n = 0; n < batch; n++)
+                                    global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                                runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                                continue;
+                            }
+                            offset += sumDev / count;
+                            {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[c] = shift + offset; // saved for the backward pass\n    saveRstd[c] = rstd;" : "")}}
+
+                            // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
+                            {T} a = {{a}}, b = {{beta}};
+                            for (int n = 0; n < batch; n++)
+                                global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+
+                            // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                            runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
+                            runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
                         }
-                        offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[c] = shift + offset; // saved for the backward pass\n    saveRstd[c] = rstd;" : "")}}
-
-                        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
-                        {T} a = {{a}}, b = {{beta}};
-                        for (int n = 0; n < batch; n++)
-                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
-
-                        // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
-                        runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
-                        runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
-                    }
-                    """));
-                break;
+                        """));
+                    break;
+                }
 
             case NormKind.GroupNorm or NormKind.InstanceNorm:
             {
@@ -592,26 +632,65 @@ internal static class TensorEmitter
                 break;
             }
 
-            case NormKind.ChannelLayerNorm:
-                w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");
-                w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
-                if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
-                if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
-                if (spec.SaveStatistics)
-                {
-                    w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
-                    w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
-                }
-                w.Line("nint sampleLength = (nint)channels * spatial;");
-                w.Line("// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
-                w.Line("for (int n = 0; n < batch; n++)");
-                w.Line($"    Columns(ref Unsafe.Add(ref x0, n * sampleLength), ref Unsafe.Add(ref y0, n * sampleLength), (nuint)channels, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, n * spatial), ref Unsafe.Add(ref saveRstd0, n * spatial)" : "")});");
-                break;
-
             default:
-                w.Line("// One (samples × features) panel: every column (feature) is scaled over its rows (samples).");
-                w.Line("Columns(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);");
+                EmitColumnUnits(w, spec, t);
                 break;
+        }
+        w.Close();
+    }
+
+    /// <summary>
+    /// The column kinds' driver: every sample (one for the scalers) is a (rows × width) panel whose columns are
+    /// independent. One thread takes each panel whole; several threads take units of (sample, fixed column range),
+    /// whose columns get the same chunks, so the same bits, as in the whole panel.
+    /// </summary>
+    private static void EmitColumnUnits(SourceWriter w, KernelSpec spec, Template t)
+    {
+        string c = t.T;
+        bool sample = IsSampleKind(spec);
+        string batch = sample ? "1" : "batch", rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
+        var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+        string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+        w.Line(sample
+            ? "// One (samples × features) panel: every column (feature) is scaled over its rows (samples)."
+            : "// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
+        w.Line("// Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.");
+        w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
+        w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
+        w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
+        w.Line("if (threads == 1)");
+        w.Line($"    ColumnUnits(0, {batch}, {spanArgs}, {rows}, {width}, 1);");
+        w.Line("else");
+        w.Line($"    global::NormGen.RowScheduler.Run(threads, units, new Block({rows}, {width}, ranges), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
+        w.Close();
+        w.Line();
+        EmitBlockStruct(w, "A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.",
+            $"ColumnUnits(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _{rows}, _{width}, _ranges)",
+            ("int", rows), ("int", width), ("int", "ranges"));
+        w.Line();
+        w.Line($"/// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>");
+        string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+        w.Open($"private static void ColumnUnits(int firstUnit, int unitCount, {spanParams}, int {rows}, int {width}, int ranges)");
+        w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");
+        w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
+        if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
+        if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
+        if (spec.SaveStatistics)
+        {
+            w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
+            w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
+        }
+        w.Open("for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)");
+        w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, unit % ranges, out int from, out int width);");
+        if (sample)
+        {
+            w.Line("Columns(ref Unsafe.Add(ref x0, from), ref Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);");
+        }
+        else
+        {
+            w.Line("nint column = (nint)(unit / ranges) * spatial + from; // (sample, first position) as a column index of saveMean, saveRstd");
+            w.Line("nint at = (nint)(unit / ranges) * channels * spatial + from;");
+            w.Line($"Columns(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), (nuint)channels, (nuint)width, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, column), ref Unsafe.Add(ref saveRstd0, column)" : "")});");
         }
         w.Close();
     }
@@ -628,24 +707,30 @@ internal static class TensorEmitter
         string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
         string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
         string save = spec.SaveStatistics ? ", Span<{T}> saveMean, Span<{T}> saveRstd" : "";
+        string gs = spec.Gamma is not null ? "gamma = gamma.Slice(from, width);\n    " : "";
+        string bs = spec.Beta is not null ? "beta = beta.Slice(from, width);\n    " : "";
+        string ss = spec.SaveStatistics ? "\n    saveMean = saveMean.Slice(from, width);\n    saveRstd = saveRstd.Slice(from, width);" : "";
         string saveWrites = spec.SaveStatistics ? "\n        saveMean[c] = shift[c] + offset[c]; // saved for the backward pass\n        saveRstd[c] = rstd;" : "";
         w.Line();
         w.Block(t.Fill($$"""
             /// <summary>
             /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
             /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
-            /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
+            /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance. Works on the columns
+            /// from … from + width − 1 (a thread's range, or all of them); each column's result is the same either way.
             /// </summary>
-            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y{{save}}, int batch, int channels, {T} momentum)
+            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y{{save}}, int batch, int channels, int from, int width, {T} momentum)
             {
-                {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * channels);
+                {{gs}}{{bs}}runningMean = runningMean.Slice(from, width);
+                runningVar = runningVar.Slice(from, width);{{ss}}
+                {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * width);
                 try
                 {
-                    Span<{T}> shift = MemoryExtensions.AsSpan(scratch, 0, channels), offset = MemoryExtensions.AsSpan(scratch, channels, channels);
-                    Span<{T}> sumDev = MemoryExtensions.AsSpan(scratch, 2 * channels, channels), sumSq = MemoryExtensions.AsSpan(scratch, 3 * channels, channels);
-                    Span<{T}> d = MemoryExtensions.AsSpan(scratch, 4 * channels, channels);
+                    Span<{T}> shift = MemoryExtensions.AsSpan(scratch, 0, width), offset = MemoryExtensions.AsSpan(scratch, width, width);
+                    Span<{T}> sumDev = MemoryExtensions.AsSpan(scratch, 2 * width, width), sumSq = MemoryExtensions.AsSpan(scratch, 3 * width, width);
+                    Span<{T}> d = MemoryExtensions.AsSpan(scratch, 4 * width, width);
                     {T} count = batch;
-                    x.Slice(0, channels).CopyTo(shift);
+                    x.Slice(from, width).CopyTo(shift);
                     offset.Clear();
                     sumDev.Clear();
                     sumSq.Clear();
@@ -653,7 +738,7 @@ internal static class TensorEmitter
                     // Pass 1: Σ (x − shift) per channel.
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Add(offset, d, offset);
                     }
                     TensorPrimitives.Divide(offset, count, offset);
@@ -661,7 +746,7 @@ internal static class TensorEmitter
                     // Pass 2: Σd and Σd², d = (x − shift) − offset.
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Subtract(d, offset, d);
                         TensorPrimitives.Add(sumDev, d, sumDev);
                         TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
@@ -669,17 +754,17 @@ internal static class TensorEmitter
 
                     // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
                     double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
-                    for (int c = 0; c < channels; c++)
+                    for (int c = 0; c < width; c++)
                     {
                         {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), from + c), batch, 1, channels, out double hs, out double hm, out double hv))
                         {
                             // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ; pass 3 writes
                             // its outputs through d with a = 1, b = 0.
                             double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{saveWrites.Replace("shift[c] + offset[c]", "({T})(hm / hs)").Replace("= rstd;", "= ({T})(hr * hs);")}}
                             runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                             runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                            huge ??= new double[4 * channels];
+                            huge ??= new double[4 * width];
                             huge[4 * c] = hs;
                             huge[4 * c + 1] = hm;
                             huge[4 * c + 2] = hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}};
@@ -699,13 +784,13 @@ internal static class TensorEmitter
                     // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Subtract(d, offset, d);
                         if (huge is not null)
-                            for (int c = 0; c < channels; c++)
+                            for (int c = 0; c < width; c++)
                                 if (huge[4 * c] != 0d)
-                                    d[c] = ({T})(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
-                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
+                                    d[c] = ({T})(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
                     }
                 }
                 finally
@@ -847,16 +932,16 @@ internal static class TensorEmitter
         string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
         bool panel = spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0 && !spec.BiasFree;
         string driver = t.Fill($$"""
-            /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
-            private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
+            /// <summary>All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector; width ≥ {L}.</summary>
+            private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
             {
-                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
+                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, stride, p);\n    }" : "")}}
                 for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet{{a}});
+                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet{{a}});
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
                 // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
                 if (p < width)
-                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
+                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
             }
             """, v);
         string chunk = MomentChunk(spec, t, v);
@@ -1141,10 +1226,10 @@ internal static class TensorEmitter
     /// </summary>
     private static string MinMaxColumns(Template t, Vec v) => t.Fill("""
         /// <summary>
-        /// All columns of a (rows × width) panel, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
+        /// All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
         /// then (x − min) / (max − min), both passes row by row.
         /// </summary>
-        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width)
+        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
         {
             if (width < 4 * {L})
             {
@@ -1152,9 +1237,9 @@ internal static class TensorEmitter
                 // registers, is faster.
                 nuint p = 0;
                 for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet);
+                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet);
                 if (p < width)
-                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
+                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
                 return;
             }
 
@@ -1179,13 +1264,13 @@ internal static class TensorEmitter
             nuint r = 1;
             for (; r + 4 <= rows; r += 4)
             {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                ref {T} row = ref Unsafe.Add(ref x, r * stride);
                 for (nuint j = 0; j < slots; j++)
-                    MinMax4x{W}(ref row, width, j < full ? j * {L} : last, ref lo, ref hi, j * {L});
+                    MinMax4x{W}(ref row, stride, j < full ? j * {L} : last, ref lo, ref hi, j * {L});
             }
             for (; r < rows; r++)
             {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
+                ref {T} row = ref Unsafe.Add(ref x, r * stride);
                 for (nuint j = 0; j < slots; j++)
                 {
                     {VT} v = {V}.LoadUnsafe(ref row, j < full ? j * {L} : last);
@@ -1201,8 +1286,8 @@ internal static class TensorEmitter
             {VT} keep = global::NormGen.TensorBlocks.Tail{W}<{T}>(width - full * {L});
             for (r = 0; r < rows; r++)
             {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
-                ref {T} output = ref Unsafe.Add(ref y, r * width);
+                ref {T} row = ref Unsafe.Add(ref x, r * stride);
+                ref {T} output = ref Unsafe.Add(ref y, r * stride);
                 for (nuint j = 0; j < full; j++)
                     {V}.StoreUnsafe(Scale{W}({V}.LoadUnsafe(ref row, j * {L}), {V}.LoadUnsafe(ref lo, j * {L}), {V}.LoadUnsafe(ref hi, j * {L})), ref output, j * {L});
                 if (full < slots)
@@ -1266,7 +1351,7 @@ internal static class TensorEmitter
         {
             return t.Fill("""
                 /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-                private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width)
+                private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
                 {
                     for (nuint p = 0; p < width; p++)
                     {
@@ -1275,13 +1360,13 @@ internal static class TensorEmitter
                         {T} lo = x0, hi = lo;
                         for (nuint r = 1; r < rows; r++)
                         {
-                            {T} v = Unsafe.Add(ref x0, r * width);
+                            {T} v = Unsafe.Add(ref x0, r * stride);
                             lo = Math.Min(lo, v);
                             hi = Math.Max(hi, v);
                         }
                         {T} range = hi - lo;
                         for (nuint r = 0; r < rows; r++)
-                            Unsafe.Add(ref y0, r * width) = range == {ZERO} ? {ZERO} : (Unsafe.Add(ref x0, r * width) - lo) / range;
+                            Unsafe.Add(ref y0, r * stride) = range == {ZERO} ? {ZERO} : (Unsafe.Add(ref x0, r * stride) - lo) / range;
                     }
                 }
                 """);
@@ -1289,17 +1374,17 @@ internal static class TensorEmitter
         string rstd = spec.Kind == NormKind.Standardize
             ? "{T} rstd = variance == {ZERO} ? {ZERO} : {ONE} / {MATH}.Sqrt(variance);"
             : "{T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);";
-        string core = "(Unsafe.Add(ref x0, r * width) - shift - offset) * rstd";
+        string core = "(Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd";
         string output = spec.Kind == NormKind.Standardize ? core : spec.Affine switch
         {
             AffineMode.None => core,
             AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
             _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
         };
-        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * width) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
+        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * stride) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
         return t.Fill($$"""
             /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-            private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
+            private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
             {
                 {T} count = ({T})rows;
                 for (nuint p = 0; p < width; p++)
@@ -1313,7 +1398,7 @@ internal static class TensorEmitter
                         nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                         {T} block = {ZERO};
                         for (nuint r = start; r < end; r++)
-                            block += Unsafe.Add(ref x0, r * width) - shift;
+                            block += Unsafe.Add(ref x0, r * stride) - shift;
                         sum += block;
                     }
                     {T} offset = sum / count;
@@ -1324,7 +1409,7 @@ internal static class TensorEmitter
                         {T} blockDev = {ZERO}, blockSq = {ZERO};
                         for (nuint r = start; r < end; r++)
                         {
-                            {T} d = Unsafe.Add(ref x0, r * width) - shift - offset;
+                            {T} d = Unsafe.Add(ref x0, r * stride) - shift - offset;
                             blockDev += d;
                             blockSq += d * d;
                         }
@@ -1334,13 +1419,13 @@ internal static class TensorEmitter
                     {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                     if (!{T}.IsFinite(variance))
                     {
-                        HugeColumn(ref x0, ref y0, rows, width{{ColumnArgs(spec)}}); // squares overflow {T}: in double
+                        HugeColumn(ref x0, ref y0, rows, stride{{ColumnArgs(spec)}}); // squares overflow {T}: in double
                         continue;
                     }
                     offset += sumDev / count;
                     {{rstd}}{{(spec.SaveStatistics ? "\n        Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass\n        Unsafe.Add(ref saveRstd, p) = rstd;" : "")}}
                     for (nuint r = 0; r < rows; r++)
-                        Unsafe.Add(ref y0, r * width) = {{output}};
+                        Unsafe.Add(ref y0, r * stride) = {{output}};
                 }
             }
             """);

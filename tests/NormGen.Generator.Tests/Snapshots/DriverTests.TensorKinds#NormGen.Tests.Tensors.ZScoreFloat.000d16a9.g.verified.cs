@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).</para>
         /// <para>Vectorized across neighbouring features (contiguous), accumulating over the samples; each feature: shift by its first sample, corrected two-pass variance, never E[x²] − μ². A NaN makes its own column NaN and no other.</para>
         /// <para>Shapes: <paramref name="x"/> has rank 2 or more; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -44,25 +44,60 @@ namespace NormGen.Tests
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features)
         {
             // One (samples × features) panel: every column (feature) is scaled over its rows (samples).
-            Columns(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);
+            // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
+            int ranges = global::NormGen.TensorBlocks.ColumnRanges(features);
+            int units = ranges;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+                ColumnUnits(0, 1, x, y, samples, features, 1);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(samples, features, ranges), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _samples, _features, _ranges;
+
+            public Block(int samples, int features, int ranges)
+            {
+                _samples = samples;
+                _features = features;
+                _ranges = ranges;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => ColumnUnits(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), _samples, _features, _ranges);
+        }
+
+        /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+        private static void ColumnUnits(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features, int ranges)
+        {
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                global::NormGen.TensorBlocks.ColumnRange(features, ranges, unit % ranges, out int from, out int width);
+                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, from), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);
+            }
         }
 
         /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Columns(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && width >= 16)
-                Columns512(ref x, ref y, rows, width);
+                Columns512(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && width >= 8)
-                Columns256(ref x, ref y, rows, width);
+                Columns256(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && width >= 4)
-                Columns128(ref x, ref y, rows, width);
+                Columns128(ref x, ref y, rows, width, stride);
             else
-                ColumnsScalar(ref x, ref y, rows, width);
+                ColumnsScalar(ref x, ref y, rows, width, stride);
         }
 
-        /// <summary>All columns of a (rows × width) panel, 16 neighbouring columns per vector; width ≥ 16.</summary>
-        private static void Columns512(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector; width ≥ 16.</summary>
+        private static void Columns512(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 16)
@@ -70,14 +105,14 @@ namespace NormGen.Tests
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
                 // (Panel512), then the overlapping last vector as before.
                 p = width / 16 * 16;
-                Panel512(ref x, ref y, rows, width, p);
+                Panel512(ref x, ref y, rows, stride, p);
             }
             for (; p + 16 <= width; p += 16)
-                Chunk512(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
+                Chunk512(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
+                Chunk512(ref x, ref y, rows, stride, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
         }
 
         /// <summary>
@@ -323,8 +358,8 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 8 neighbouring columns per vector; width ≥ 8.</summary>
-        private static void Columns256(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector; width ≥ 8.</summary>
+        private static void Columns256(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 8)
@@ -332,14 +367,14 @@ namespace NormGen.Tests
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
                 // (Panel256), then the overlapping last vector as before.
                 p = width / 8 * 8;
-                Panel256(ref x, ref y, rows, width, p);
+                Panel256(ref x, ref y, rows, stride, p);
             }
             for (; p + 8 <= width; p += 8)
-                Chunk256(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
+                Chunk256(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
+                Chunk256(ref x, ref y, rows, stride, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
         }
 
         /// <summary>
@@ -585,8 +620,8 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 4 neighbouring columns per vector; width ≥ 4.</summary>
-        private static void Columns128(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector; width ≥ 4.</summary>
+        private static void Columns128(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 4)
@@ -594,14 +629,14 @@ namespace NormGen.Tests
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
                 // (Panel128), then the overlapping last vector as before.
                 p = width / 4 * 4;
-                Panel128(ref x, ref y, rows, width, p);
+                Panel128(ref x, ref y, rows, stride, p);
             }
             for (; p + 4 <= width; p += 4)
-                Chunk128(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
+                Chunk128(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
+                Chunk128(ref x, ref y, rows, stride, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
         }
 
         /// <summary>
@@ -848,7 +883,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width)
+        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             float count = (float)rows;
             for (nuint p = 0; p < width; p++)
@@ -862,7 +897,7 @@ namespace NormGen.Tests
                     nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                     float block = 0f;
                     for (nuint r = start; r < end; r++)
-                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift;
                     sum += block;
                 }
                 float offset = sum / count;
@@ -873,7 +908,7 @@ namespace NormGen.Tests
                     float blockDev = 0f, blockSq = 0f;
                     for (nuint r = start; r < end; r++)
                     {
-                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
+                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset;
                         blockDev += d;
                         blockSq += d * d;
                     }
@@ -883,13 +918,13 @@ namespace NormGen.Tests
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
                 if (!float.IsFinite(variance))
                 {
-                    HugeColumn(ref x0, ref y0, rows, width); // squares overflow float: in double
+                    HugeColumn(ref x0, ref y0, rows, stride); // squares overflow float: in double
                     continue;
                 }
                 offset += sumDev / count;
                 float rstd = variance == 0f ? 0f : 1f / global::System.MathF.Sqrt(variance);
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset) * rstd;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * stride) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd;
             }
         }
 
