@@ -95,7 +95,7 @@ namespace NormGen.Tests
 
         /// <summary>
         /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 16: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
         private static void Columns512(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
@@ -111,77 +111,10 @@ namespace NormGen.Tests
                 return;
             }
 
-            // Vector j covers columns j·16 … j·16 + 16 − 1; when 16 does not divide width, one more vector covers the last 16
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 16;
-            nuint slots = full + (width % 16 != 0 ? 1u : 0u);
-            nuint last = width - 16;
-            int n = checked((int)(slots * 16));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, j < full ? j * 16 : last);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(v, ref lo, j * 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(v, ref hi, j * 16);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x512(ref row, stride, j < full ? j * 16 : last, ref lo, ref hi, j * 16);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, j < full ? j * 16 : last);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), v), ref lo, j * 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16), v), ref hi, j * 16);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), ref hi, j * 16);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector512<float> keep = global::NormGen.TensorBlocks.Tail512<float>(width - full * 16);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(Scale512(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, j * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16)), ref output, j * 16);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> v = Scale512(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, full * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, full * 16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel512), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel512(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 16 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x512(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<float> Scale512(global::System.Runtime.Intrinsics.Vector512<float> x, global::System.Runtime.Intrinsics.Vector512<float> lo, global::System.Runtime.Intrinsics.Vector512<float> range) =>
-            global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(range, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 16 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
@@ -211,7 +144,7 @@ namespace NormGen.Tests
 
         /// <summary>
         /// All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector, width ≥ 8: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
         private static void Columns256(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
@@ -227,77 +160,10 @@ namespace NormGen.Tests
                 return;
             }
 
-            // Vector j covers columns j·8 … j·8 + 8 − 1; when 8 does not divide width, one more vector covers the last 8
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 8;
-            nuint slots = full + (width % 8 != 0 ? 1u : 0u);
-            nuint last = width - 8;
-            int n = checked((int)(slots * 8));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, j < full ? j * 8 : last);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(v, ref lo, j * 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(v, ref hi, j * 8);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x256(ref row, stride, j < full ? j * 8 : last, ref lo, ref hi, j * 8);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, j < full ? j * 8 : last);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), v), ref lo, j * 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8), v), ref hi, j * 8);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), ref hi, j * 8);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector256<float> keep = global::NormGen.TensorBlocks.Tail256<float>(width - full * 8);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(Scale256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, j * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8)), ref output, j * 8);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> v = Scale256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, full * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, full * 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel256), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel256(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 8 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x256(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<float> Scale256(global::System.Runtime.Intrinsics.Vector256<float> x, global::System.Runtime.Intrinsics.Vector256<float> lo, global::System.Runtime.Intrinsics.Vector256<float> range) =>
-            global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(range, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 8 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
@@ -327,7 +193,7 @@ namespace NormGen.Tests
 
         /// <summary>
         /// All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector, width ≥ 4: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
         private static void Columns128(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
@@ -343,77 +209,10 @@ namespace NormGen.Tests
                 return;
             }
 
-            // Vector j covers columns j·4 … j·4 + 4 − 1; when 4 does not divide width, one more vector covers the last 4
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 4;
-            nuint slots = full + (width % 4 != 0 ? 1u : 0u);
-            nuint last = width - 4;
-            int n = checked((int)(slots * 4));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, j < full ? j * 4 : last);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(v, ref lo, j * 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(v, ref hi, j * 4);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x128(ref row, stride, j < full ? j * 4 : last, ref lo, ref hi, j * 4);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, j < full ? j * 4 : last);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), v), ref lo, j * 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4), v), ref hi, j * 4);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), ref hi, j * 4);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector128<float> keep = global::NormGen.TensorBlocks.Tail128<float>(width - full * 4);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * stride);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * stride);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(Scale128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, j * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4)), ref output, j * 4);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> v = Scale128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, full * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, full * 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel128), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel128(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 4 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x128(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<float> Scale128(global::System.Runtime.Intrinsics.Vector128<float> x, global::System.Runtime.Intrinsics.Vector128<float> lo, global::System.Runtime.Intrinsics.Vector128<float> range) =>
-            global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.Equals(range, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 4 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),

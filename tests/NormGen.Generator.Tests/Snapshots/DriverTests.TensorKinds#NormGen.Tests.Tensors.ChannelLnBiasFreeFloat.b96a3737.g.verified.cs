@@ -42,7 +42,7 @@ namespace NormGen.Tests
         private const float Epsilon = 1E-05f;
 
         /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
-        private const nuint SumBlock = 1024;
+        private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;
 
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int batch, int channels, int spatial)
