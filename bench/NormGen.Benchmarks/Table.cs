@@ -45,12 +45,23 @@ public static class Table
             $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; float, ε as PyTorch.");
         Console.WriteLine(s_best ? "Each cell is the fastest of the method's batches (--best)." : "Each cell is the median of the method's batches.");
         Console.WriteLine();
-        Rows();
-        Console.WriteLine();
-        Tensors();
-        Console.WriteLine();
-        Scalers();
-        Console.WriteLine();
+        // --only rows|tensors|scalers: one of the three tables (a shorter run while working on one family).
+        string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+        if (only is null or "rows")
+        {
+            Rows();
+            Console.WriteLine();
+        }
+        if (only is null or "tensors")
+        {
+            Tensors();
+            Console.WriteLine();
+        }
+        if (only is null or "scalers")
+        {
+            Scalers();
+            Console.WriteLine();
+        }
         Console.WriteLine($"({started.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }

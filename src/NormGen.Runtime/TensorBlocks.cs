@@ -49,6 +49,40 @@ public static partial class TensorBlocks
             ? Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)(2 - (int)remaining))).As<long, T>()
             : Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(4 - (int)remaining)).As<int, T>();
 
+    /// <summary>
+    /// How many units of work the columns of a panel <paramref name="width"/> columns wide are split into when a call
+    /// spreads them over threads: ranges of a fixed width (a multiple of 64 columns, about width / 16, at least 64; the
+    /// last range takes the remainder), so a range starts on a whole vector of every width and the split depends on
+    /// the shape only, never on the thread count. 1 when the panel is narrower than two ranges.
+    /// </summary>
+    public static int ColumnRanges(int width) => Math.Max(1, width / ColumnRangeWidth(width));
+
+    /// <summary>
+    /// The columns of range <paramref name="index"/> of <paramref name="ranges"/> (from <see cref="ColumnRanges"/>, or 1
+    /// for the whole panel): <paramref name="from"/> … <paramref name="from"/> + <paramref name="count"/> − 1.
+    /// </summary>
+    public static void ColumnRange(int width, int ranges, int index, out int from, out int count)
+    {
+        if (ranges == 1)
+        {
+            from = 0;
+            count = width;
+            return;
+        }
+        int size = ColumnRangeWidth(width);
+        from = index * size;
+        count = index == ranges - 1 ? width - from : size;
+    }
+
+    /// <summary>The widest of the <see cref="ColumnRanges"/> ranges of a panel <paramref name="width"/> columns wide: the last one.</summary>
+    public static int WidestColumnRange(int width)
+    {
+        ColumnRange(width, ColumnRanges(width), ColumnRanges(width) - 1, out _, out int count);
+        return count;
+    }
+
+    private static int ColumnRangeWidth(int width) => Math.Max(64, (width / 16 + 63) & ~63);
+
     // ================================================================ float
 
     /// <summary>Σ (x[i] − shift) over n contiguous elements: the first pass of the shifted two-pass statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
@@ -130,6 +164,72 @@ public static partial class TensorBlocks
         for (nuint i = 0; i < n; i++)
             sum += Unsafe.Add(ref x, i) - shift;
         return sum;
+    }
+
+    /// <summary>
+    /// Both statistics passes over one block of n contiguous elements: offset = Σ(x − shift) / count, then Σd and Σd²
+    /// with d = (x − shift) − offset. Bitwise <see cref="SumShifted(ref float, nuint, float)"/> then
+    /// <see cref="SumDeviations(ref float, nuint, float, float, out float, out float)"/>: the same vectors, accumulators and order. A small
+    /// block (one to four 512-bit vectors, the tail overlapping) is loaded once and stays in registers for both passes,
+    /// without the calls, the second tail mask and the reloads that dominate at a few dozen elements.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Moments(ref float x, nuint n, float shift, float count, out float offset, out float sumDev, out float sumSq)
+    {
+        if (Vector512.IsHardwareAccelerated && n >= 16 && n < 64)
+        {
+            SmallMoments512(ref x, n, shift, count, out offset, out sumDev, out sumSq);
+            return;
+        }
+        offset = SumShifted(ref x, n, shift) / count;
+        SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
+    }
+
+    /// <summary><see cref="Moments(ref float, nuint, float, float, out float, out float, out float)"/> for 16 ≤ n &lt; 64: the loops of SumShifted512 and SumDeviations512 unrolled over registers.</summary>
+    private static void SmallMoments512(ref float x, nuint n, float shift, float count, out float offset, out float sumDev, out float sumSq)
+    {
+        nuint full = n / 16, rest = n - full * 16;
+        Vector512<float> zero = Vector512<float>.Zero;
+        Vector512<float> v0 = Vector512.LoadUnsafe(ref x);
+        Vector512<float> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, 16) : zero;
+        Vector512<float> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * 16) : zero;
+        Vector512<float> keep = rest != 0 ? Tail512<float>(rest) : zero;
+        Vector512<float> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - 16) : zero;
+        Vector512<float> k = Vector512.Create(shift);
+
+        // Pass 1, as SumShifted512 (no 4-vector iteration below 64): s0 takes the whole vectors in order, s1 the tail.
+        Vector512<float> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
+        if (full >= 2) s0 += v1 - k;
+        if (full >= 3) s0 += v2 - k;
+        if (rest != 0) s1 += Vector512.ConditionalSelect(keep, vt - k, zero);
+        offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / count;
+
+        // Pass 2, as SumDeviations512: q0/c0 the whole vectors, q1/c1 the tail.
+        Vector512<float> m = Vector512.Create(offset);
+        Vector512<float> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
+        Vector512<float> d = v0 - k - m;
+        q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+        c0 += d;
+        if (full >= 2)
+        {
+            d = v1 - k - m;
+            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            c0 += d;
+        }
+        if (full >= 3)
+        {
+            d = v2 - k - m;
+            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            c0 += d;
+        }
+        if (rest != 0)
+        {
+            d = Vector512.ConditionalSelect(keep, vt - k - m, zero);
+            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
+            c1 += d;
+        }
+        sumDev = Vector512.Sum(c0 + c1);
+        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
     }
 
     /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
@@ -586,6 +686,72 @@ public static partial class TensorBlocks
         for (nuint i = 0; i < n; i++)
             sum += Unsafe.Add(ref x, i) - shift;
         return sum;
+    }
+
+    /// <summary>
+    /// Both statistics passes over one block of n contiguous elements: offset = Σ(x − shift) / count, then Σd and Σd²
+    /// with d = (x − shift) − offset. Bitwise <see cref="SumShifted(ref double, nuint, double)"/> then
+    /// <see cref="SumDeviations(ref double, nuint, double, double, out double, out double)"/>: the same vectors, accumulators and order. A small
+    /// block (one to four 512-bit vectors, the tail overlapping) is loaded once and stays in registers for both passes,
+    /// without the calls, the second tail mask and the reloads that dominate at a few dozen elements.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Moments(ref double x, nuint n, double shift, double count, out double offset, out double sumDev, out double sumSq)
+    {
+        if (Vector512.IsHardwareAccelerated && n >= 8 && n < 32)
+        {
+            SmallMoments512(ref x, n, shift, count, out offset, out sumDev, out sumSq);
+            return;
+        }
+        offset = SumShifted(ref x, n, shift) / count;
+        SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
+    }
+
+    /// <summary><see cref="Moments(ref double, nuint, double, double, out double, out double, out double)"/> for 8 ≤ n &lt; 32: the loops of SumShifted512 and SumDeviations512 unrolled over registers.</summary>
+    private static void SmallMoments512(ref double x, nuint n, double shift, double count, out double offset, out double sumDev, out double sumSq)
+    {
+        nuint full = n / 8, rest = n - full * 8;
+        Vector512<double> zero = Vector512<double>.Zero;
+        Vector512<double> v0 = Vector512.LoadUnsafe(ref x);
+        Vector512<double> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, 8) : zero;
+        Vector512<double> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 16) : zero;
+        Vector512<double> keep = rest != 0 ? Tail512<double>(rest) : zero;
+        Vector512<double> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - 8) : zero;
+        Vector512<double> k = Vector512.Create(shift);
+
+        // Pass 1, as SumShifted512 (no 4-vector iteration below 32): s0 takes the whole vectors in order, s1 the tail.
+        Vector512<double> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
+        if (full >= 2) s0 += v1 - k;
+        if (full >= 3) s0 += v2 - k;
+        if (rest != 0) s1 += Vector512.ConditionalSelect(keep, vt - k, zero);
+        offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / count;
+
+        // Pass 2, as SumDeviations512: q0/c0 the whole vectors, q1/c1 the tail.
+        Vector512<double> m = Vector512.Create(offset);
+        Vector512<double> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
+        Vector512<double> d = v0 - k - m;
+        q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+        c0 += d;
+        if (full >= 2)
+        {
+            d = v1 - k - m;
+            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            c0 += d;
+        }
+        if (full >= 3)
+        {
+            d = v2 - k - m;
+            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            c0 += d;
+        }
+        if (rest != 0)
+        {
+            d = Vector512.ConditionalSelect(keep, vt - k - m, zero);
+            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
+            c1 += d;
+        }
+        sumDev = Vector512.Sum(c0 + c1);
+        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
     }
 
     /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>

@@ -11,8 +11,10 @@ namespace NormGen.Generator;
 /// </summary>
 /// <remarks>
 /// <para>The user's method checks every argument, flattens x and y (both dense), and calls <c>Run</c> in a file-local
-/// kernel class. Half kernels get a <c>Run</c> overload that widens everything into one float scratch buffer,
-/// normalizes it in place with the float kernel, and narrows once on store.</para>
+/// kernel class. Half kernels get a <c>Run</c> overload that streams x through a pooled float buffer of at most
+/// <c>Slab</c> elements, a slab of independent units at a time, normalizes each slab with the float kernel and narrows
+/// once on store. Every kind splits large calls into units that depend on the shape only and spreads them over
+/// <c>RowScheduler</c>.</para>
 /// <para>Two families of building blocks:</para>
 /// <list type="bullet">
 /// <item>Contiguous blocks (BatchNorm, GroupNorm, InstanceNorm): the statistics of a channel or group are sums over
@@ -24,7 +26,8 @@ namespace NormGen.Generator;
 /// contiguous one. A vector holds neighbouring positions; the loop walks the strided axis, so every lane is one
 /// independent column and the panel of one vector's columns stays in L1 for all passes (<c>Columns</c>, <c>Chunk</c>).
 /// They fuse the kind's affine and saved statistics, so they are emitted per kernel, once per vector width (512, 256,
-/// 128 bits) plus scalar.</item>
+/// 128 bits) plus scalar; the scalers' row-by-row panels for wide tables are spec-independent and live in the runtime
+/// (<c>TensorBlocks.MinMaxPanel512</c>, <c>StandardizePanel512</c>…).</item>
 /// </list>
 /// </remarks>
 internal static class TensorEmitter
@@ -223,9 +226,9 @@ internal static class TensorEmitter
         var widths = Widths(spec).Select(v => $"{Lit(v.Bits)}-bit vectors ({Lit(v.Lanes)} × {ComputeName(spec)})").ToList();
         widths.Add("scalar");
         string half = spec.Element == ElementKind.Half
-            ? " Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store."
+            ? " Half tensors stream through a pooled float buffer of at most 2²⁰ elements (" + HalfUnits(spec) + " at a time): widened, computed in float, and rounded once to Half on store."
             : "";
-        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. {(spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm || (spec.Kind == NormKind.BatchNorm && !spec.Training) ? "Large tensors spread their independent blocks over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; a block's result does not depend on the thread." : "Runs on the calling thread.")}{half}");
+        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent {(IsColumnKind(spec) ? "column ranges" : spec.Kind == NormKind.BatchNorm && spec.Training ? "channels" : "blocks")} over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.{half}");
 
         w.Line("/// <summary>");
         w.Line("/// " + summary);
@@ -261,7 +264,7 @@ internal static class TensorEmitter
         {
             if (constants) w.Line();
             w.Line("/// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>");
-            w.Line("private const nuint SumBlock = 1024;");
+            w.Line("private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;");
             constants = true;
         }
         if (WritesRunning(spec) && !spec.CumulativeAverage)
@@ -269,6 +272,13 @@ internal static class TensorEmitter
             w.Line();
             w.Line("/// <summary>The running statistics' update factor m in r ← (1 − m)·r + m·stat.</summary>");
             w.Line($"private const {c} Momentum = {CpuEmitterText.Literal(spec.Momentum, c)};");
+        }
+        if (spec.Element == ElementKind.Half)
+        {
+            if (constants) w.Line();
+            w.Line("/// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>");
+            w.Line("private const int Slab = 1 << 20;");
+            constants = true;
         }
         if (constants) w.Line();
 
@@ -287,7 +297,7 @@ internal static class TensorEmitter
         {
             var t = new Template(spec);
             string p = ColumnParams(spec), a = ColumnArgs(spec);
-            EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width" + p, "ref x, ref y, rows, width" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
+            EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride" + p, "ref x, ref y, rows, width, stride" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
             if (spec.Kind != NormKind.MinMaxScale)
             {
                 w.Line();
@@ -324,55 +334,191 @@ internal static class TensorEmitter
     {
         var staged = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar).ToList();
         w.Line("/// <summary>");
-        w.Line("/// Half tensors: everything is widened into one pooled float buffer, normalized there in place by the float");
-        w.Line("/// kernel, and narrowed once on store (also the running statistics, when they are updated).");
+        w.Line("/// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at");
+        w.Line("/// most <see cref=\"Slab\"/> elements, a slab of independent units at a time (" + HalfUnits(spec) + "),");
+        w.Line("/// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,");
+        w.Line("/// so the results do not depend on the slab size.");
         w.Line("/// </summary>");
         w.Open($"internal static void Run({RunParameters(spec, "Half")})");
-        w.Line("int length = x.Length;");
-        w.Line(staged.Count == 0
-            ? "float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length);"
-            : $"float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length + {Lit(staged.Count)} * channels);");
-        w.Open("try");
-        w.Line("Span<float> data = MemoryExtensions.AsSpan(scratch, 0, length);");
-        w.Line("TensorPrimitives.ConvertToSingle(x, data);");
-        for (int i = 0; i < staged.Count; i++)
+        if (staged.Count > 0)
         {
-            string name = Canonical(staged[i].Role);
-            w.Line($"Span<float> {name}Single = MemoryExtensions.AsSpan(scratch, length{(i == 0 ? "" : $" + {Lit(i)} * channels")}, channels);");
-            w.Line($"TensorPrimitives.ConvertToSingle({name}, {name}Single);");
+            w.Line($"float[] parameters = global::System.Buffers.ArrayPool<float>.Shared.Rent({Lit(staged.Count)} * channels);");
+            for (int i = 0; i < staged.Count; i++)
+            {
+                string name = Canonical(staged[i].Role);
+                w.Line($"Span<float> {name}Single = MemoryExtensions.AsSpan(parameters, {(i == 0 ? "0" : $"{Lit(i)} * channels")}, channels);");
+                w.Line($"TensorPrimitives.ConvertToSingle({name}, {name}Single);");
+            }
         }
-        var args = spec.Parameters.Select(p => p.Role switch
-        {
-            ParamRole.Input or ParamRole.Output => "data",
-            ParamRole.BatchesTracked or ParamRole.Mean or ParamRole.Rstd => Canonical(p.Role),
-            _ => Canonical(p.Role) + "Single",
-        });
-        w.Line($"Run({string.Join(", ", args)}, {Dims(spec)});");
-        w.Line("TensorPrimitives.ConvertToHalf(data, y);");
         if (WritesRunning(spec))
         {
-            w.Line("TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);");
-            w.Line("TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);");
+            if (spec.CumulativeAverage)
+            {
+                w.Line("// PyTorch's momentum=None: count this batch once, then m = 1 / batches seen.");
+                w.Line("long tracked = ++batchesTracked[0];");
+                w.Line("float momentum = (float)(1d / tracked);");
+            }
+            else
+            {
+                w.Line("const float momentum = Momentum;");
+            }
         }
+        string largest = spec.Kind switch
+        {
+            NormKind.BatchNorm when spec.Training => "batch * spatial", // one channel over all samples
+            NormKind.GroupNorm => "channels * spatial", // one sample
+            NormKind.ChannelLayerNorm => "channels * global::NormGen.TensorBlocks.WidestColumnRange(spatial)",
+            NormKind.Standardize or NormKind.MinMaxScale => "samples * global::NormGen.TensorBlocks.WidestColumnRange(features)",
+            _ => "spatial", // one channel of one sample
+        };
+        w.Line($"float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(Slab, {largest})));");
+        w.Open("try");
+        EmitHalfSlabs(w, spec);
         w.Close();
         w.Line("finally");
-        w.Line("{");
-        w.Line("    global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);");
-        w.Line("}");
+        w.Open("");
+        w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);");
+        if (staged.Count > 0) w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(parameters);");
+        w.Close();
         w.Close();
     }
 
+    private static string HalfUnits(KernelSpec spec) => spec.Kind switch
+    {
+        NormKind.GroupNorm => "whole samples",
+        NormKind.InstanceNorm or NormKind.BatchNorm when !spec.Training => "whole samples, or whole channels of a sample larger than a slab",
+        NormKind.BatchNorm => "whole channels over all samples",
+        NormKind.ChannelLayerNorm => "column ranges of one sample, all channels",
+        _ => "column ranges, all samples",
+    };
+
+    /// <summary>The slab loop of a Half kernel: widen a slab into buffer, run the float kernel on it, narrow it into y.</summary>
+    private static void EmitHalfSlabs(SourceWriter w, KernelSpec spec)
+    {
+        switch (spec.Kind)
+        {
+            case NormKind.BatchNorm when spec.Training:
+            {
+                // Channels c0 … c0 + count − 1 of every sample, gathered into an (N, count, spatial) tensor.
+                string args = string.Join(", ", spec.Parameters.Where(p => p.Role != ParamRole.BatchesTracked).Select(p => p.Role switch
+                {
+                    ParamRole.Input or ParamRole.Output => "data",
+                    _ => (p.Role is ParamRole.Mean or ParamRole.Rstd ? Canonical(p.Role) : Canonical(p.Role) + "Single") + ".Slice(c0, count)",
+                }));
+                w.Block("""
+                    // Units: channels, each over all samples (its statistics need them all); a slab holds as many as fit.
+                    int sampleLength = channels * spatial;
+                    int perSlab = Math.Max(1, Slab / (batch * spatial));
+                    for (int c0 = 0; c0 < channels; c0 += perSlab)
+                    {
+                        int count = Math.Min(perSlab, channels - c0);
+                        Span<float> data = MemoryExtensions.AsSpan(buffer, 0, batch * count * spatial);
+                        for (int n = 0; n < batch; n++)
+                            TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data.Slice(n * count * spatial, count * spatial));
+                    """);
+                w.Line($"    Train({args}, batch, count, spatial, momentum);");
+                w.Block("""
+                        for (int n = 0; n < batch; n++)
+                            TensorPrimitives.ConvertToHalf(data.Slice(n * count * spatial, count * spatial), y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                    }
+                    TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);
+                    TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);
+                    """);
+                break;
+            }
+            case NormKind.ChannelLayerNorm or NormKind.Standardize or NormKind.MinMaxScale:
+            {
+                bool sample = IsSampleKind(spec);
+                string rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
+                string args = string.Join(", ", spec.Parameters.Select(p => p.Role switch
+                {
+                    ParamRole.Input or ParamRole.Output => "data",
+                    ParamRole.Mean or ParamRole.Rstd => Canonical(p.Role) + ".Slice(n * spatial + from, width)",
+                    _ => Canonical(p.Role) + "Single",
+                }));
+                w.Line($"// Units: ranges of columns (all {rows} of each), gathered into a ({rows} × range) panel; a panel that fits in a");
+                w.Line("// slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.");
+                w.Line($"int ranges = (long){rows} * {width} <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges({width});");
+                w.Open(sample ? "for (int n = 0; n < 1; n++)" : "for (int n = 0; n < batch; n++)");
+                w.Open("for (int r = 0; r < ranges; r++)");
+                w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, r, out int from, out int width);");
+                w.Line($"Span<float> data = MemoryExtensions.AsSpan(buffer, 0, {rows} * width);");
+                w.Line($"int at = n * {rows} * {width} + from;");
+                w.Line($"for (int row = 0; row < {rows}; row++)");
+                w.Line($"    TensorPrimitives.ConvertToSingle(x.Slice(at + row * {width}, width), data.Slice(row * width, width));");
+                w.Line($"Run({args}, {(sample ? "samples, width" : "1, channels, width")});");
+                w.Line($"for (int row = 0; row < {rows}; row++)");
+                w.Line($"    TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * {width}, width));");
+                w.Close();
+                w.Close();
+                break;
+            }
+            default:
+            {
+                // GroupNorm, InstanceNorm, BatchNorm eval: whole samples; InstanceNorm and BatchNorm eval split a sample larger
+                // than a slab into whole channels.
+                bool byChannel = spec.Kind != NormKind.GroupNorm;
+                string perSample = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
+                string Args(bool channelSlab) => string.Join(", ", spec.Parameters.Select(p => p.Role switch
+                {
+                    ParamRole.Input or ParamRole.Output => "data",
+                    ParamRole.Mean or ParamRole.Rstd => channelSlab ? $"{Canonical(p.Role)}.Slice(n * channels + c0, count)" : $"{Canonical(p.Role)}.Slice(n0 * {perSample}, count * {perSample})",
+                    _ => Canonical(p.Role) + "Single" + (channelSlab ? ".Slice(c0, count)" : ""),
+                }));
+                w.Line("int sampleLength = channels * spatial;");
+                if (byChannel) w.Open("if (sampleLength <= Slab)");
+                w.Block($$"""
+                    // Units: whole samples, as many as fit in a slab.
+                    int perSlab = Math.Max(1, Slab / sampleLength);
+                    for (int n0 = 0; n0 < batch; n0 += perSlab)
+                    {
+                        int count = Math.Min(perSlab, batch - n0);
+                        Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
+                        TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
+                        Run({{Args(false)}}, count, channels, spatial);
+                        TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
+                    }
+                    """);
+                if (byChannel)
+                {
+                    w.Close();
+                    w.Line("else");
+                    w.Open("");
+                    w.Block($$"""
+                        // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
+                        int perSlab = Math.Max(1, Slab / spatial);
+                        for (int n = 0; n < batch; n++)
+                            for (int c0 = 0; c0 < channels; c0 += perSlab)
+                            {
+                                int count = Math.Min(perSlab, channels - c0);
+                                Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * spatial);
+                                TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
+                                Run({{Args(true)}}, 1, count, spatial);
+                                TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                            }
+                        """);
+                    w.Close();
+                }
+                break;
+            }
+        }
+    }
+
     /// <summary>The pool work item of a threaded tensor kernel: carries channels and spatial, runs <paramref name="call"/>.</summary>
-    private static void EmitBlockStruct(SourceWriter w, string summary, string call)
+    private static void EmitBlockStruct(SourceWriter w, string summary, string call) =>
+        EmitBlockStruct(w, summary, call, ("int", "channels"), ("int", "spatial"));
+
+    /// <summary>The pool work item of a threaded tensor kernel: carries <paramref name="fields"/>, runs <paramref name="call"/>.</summary>
+    private static void EmitBlockStruct(SourceWriter w, string summary, string call, params (string Type, string Name)[] fields)
     {
         w.Line($"/// <summary>{summary}</summary>");
         w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-        w.Line("private readonly int _channels, _spatial;");
+        foreach (var group in fields.GroupBy(f => f.Type))
+            w.Line($"private readonly {group.Key} {string.Join(", ", group.Select(f => "_" + f.Name))};");
         w.Line();
-        w.Line("public Block(int channels, int spatial)");
+        w.Line($"public Block({string.Join(", ", fields.Select(f => f.Type + " " + f.Name))})");
         w.Line("{");
-        w.Line("    _channels = channels;");
-        w.Line("    _spatial = spatial;");
+        foreach (var f in fields) w.Line($"    _{f.Name} = {f.Name};");
         w.Line("}");
         w.Line();
         w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
@@ -461,64 +607,139 @@ internal static class TensorEmitter
                 {
                     w.Line($"const {c} momentum = Momentum;");
                 }
-                w.Block(t.Fill($$"""
-                    if (spatial == 1)
-                    {
-                        Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, momentum);
-                        return;
-                    }
-                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    nuint length = (nuint)spatial;
-                    nint sampleStride = (nint)channels * spatial;
-                    {T} count = ({T})((long)batch * spatial);
-                    for (int c = 0; c < channels; c++)
-                    {
-                        // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
-                        ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                        ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
-
-                        // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                        // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                        {T} shift = xc;
-                        {T} sum = {ZERO};
-                        for (int n = 0; n < batch; n++)
-                            sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                        {T} offset = sum / count;
-
-                        // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                        {T} sumDev = {ZERO}, sumSq = {ZERO};
-                        for (int n = 0; n < batch; n++)
+                {
+                    // Channels are independent: large tensors spread them (or, for (N, C), ranges of them) over the pool.
+                    var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+                    string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+                    string trainParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+                    w.Line($"Train({spanArgs}, batch, channels, spatial, momentum);");
+                    w.Close();
+                    w.Line();
+                    w.Line("/// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>");
+                    w.Open($"internal static void Train({trainParams}, int batch, int channels, int spatial, {c} momentum)");
+                    w.Block(t.Fill($$"""
+                        // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
+                        // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
+                        // units, so the results do not depend on the thread count.
+                        int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
+                        int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+                        if (threads == 1)
                         {
-                            global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
-                            sumDev += dev;
-                            sumSq += sq;
+                            if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+                            Channels(0, units, {{spanArgs}}, batch, channels, spatial, units, momentum);
                         }
-                        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                        else
                         {
-                            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
-                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
-                            for (int n = 0; n < batch; n++)
-                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
-                            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                            continue;
+                            global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
                         }
-                        offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[c] = shift + offset; // saved for the backward pass\n    saveRstd[c] = rstd;" : "")}}
+                        """));
+                    w.Close();
+                    w.Line();
+                    EmitBlockStruct(w, "A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.",
+                        $"Channels(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _batch, _channels, _spatial, _ranges, _momentum)",
+                        ("int", "batch"), ("int", "channels"), ("int", "spatial"), ("int", "ranges"), (c, "momentum"));
+                    w.Line();
+                    w.Line("/// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>");
+                    string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+                    w.Open($"private static void Channels(int firstUnit, int unitCount, {spanParams}, int batch, int channels, int spatial, int ranges, {c} momentum)");
+                    w.Block(t.Fill($$"""
+                        if (spatial == 1)
+                        {
+                            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                            {
+                                global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                                Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, from, width, momentum);
+                            }
+                            return;
+                        }
+                        """));
+                    w.Block(t.Fill($$"""
+                        ref {T} x0 = ref MemoryMarshal.GetReference(x);
+                        ref {T} y0 = ref MemoryMarshal.GetReference(y);
+                        nuint length = (nuint)spatial;
+                        nint sampleStride = (nint)channels * spatial;
+                        {T} count = ({T})((long)batch * spatial);
 
-                        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
-                        {T} a = {{a}}, b = {{beta}};
-                        for (int n = 0; n < batch; n++)
-                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+                        // Batch 1 with small channels (up to 256 elements): runs of 16 channels, first the statistics of the whole run
+                        // (Moments: both passes, a small block in registers), then its outputs. The channels are independent, so the
+                        // processor overlaps their latency chains (horizontal sums, divisions, square root); each channel's arithmetic
+                        // is that of the loops below (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
+                        int run = batch == 1 && spatial <= 256 ? 16 : 1;
+                        Span<{T}> moments = stackalloc {T}[4 * 16];
+                        for (int first = firstUnit; first < firstUnit + unitCount; first += run)
+                        {
+                            int end = Math.Min(first + run, firstUnit + unitCount);
+                            if (batch == 1)
+                            {
+                                for (int c = first; c < end; c++)
+                                {
+                                    ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                                    int i = 4 * (c - first);
+                                    moments[i] = xc;
+                                    global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+                                }
+                            }
+                            for (int c = first; c < end; c++)
+                            {
+                                // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+                                ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                                ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-                        // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
-                        runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
-                        runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
-                    }
-                    """));
-                break;
+                                // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+                                // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+                                // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+                                {T} shift = xc;
+                                {T} offset, sumDev, sumSq;
+                                if (batch == 1)
+                                {
+                                    // One block: its passes 1 and 2 ran above, with the rest of the run.
+                                    int i = 4 * (c - first);
+                                    offset = moments[i + 1];
+                                    sumDev = moments[i + 2];
+                                    sumSq = moments[i + 3];
+                                }
+                                else
+                                {
+                                    {T} sum = {ZERO};
+                                    for (int n = 0; n < batch; n++)
+                                        sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                                    offset = sum / count;
+                                    sumDev = {ZERO};
+                                    sumSq = {ZERO};
+                                    for (int n = 0; n < batch; n++)
+                                    {
+                                        global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
+                                        sumDev += dev;
+                                        sumSq += sq;
+                                    }
+                                }
+                                {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                                if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                                {
+                                    // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
+                                    double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n            saveMean[c] = ({T})(hm / hs);\n            saveRstd[c] = ({T})(hr * hs);" : "")}}
+                                    for (int n = 0; n < batch; n++)
+                                        global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                    runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                                    runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                                    continue;
+                                }
+                                offset += sumDev / count;
+                                {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n        saveMean[c] = shift + offset; // saved for the backward pass\n        saveRstd[c] = rstd;" : "")}}
+
+                                // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
+                                {T} a = {{a}}, b = {{beta}};
+                                for (int n = 0; n < batch; n++)
+                                    global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+
+                                // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                                runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
+                                runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
+                            }
+                        }
+                        """));
+                    break;
+                }
 
             case NormKind.GroupNorm or NormKind.InstanceNorm:
             {
@@ -550,68 +771,121 @@ internal static class TensorEmitter
                     {T} count = ({T})groupLength;
                     ref {T} x0 = ref MemoryMarshal.GetReference(x);
                     ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    for (int block = firstBlock; block < firstBlock + blockCount; block++)
+                    // Small blocks (up to 256 elements) go in runs of 16: first the statistics of the whole run, then its outputs. The
+                    // blocks are independent, so the processor overlaps their latency chains (horizontal sums, divisions, square
+                    // root: most of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic
+                    // is unchanged, and so are its bits.
+                    int run = groupLength <= 256 ? 16 : 1;
+                    Span<{T}> moments = stackalloc {T}[4 * 16];
+                    for (int first = firstBlock; first < firstBlock + blockCount; first += run)
                     {
-                        int n = block / groups, g = block % groups;
-
-                        // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                        nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                        ref {T} xg = ref Unsafe.Add(ref x0, start);
-
-                        // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                        {T} shift = xg;
-                        {T} offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
-
-                        // Pass 2: corrected two-pass variance (biased).
-                        global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
-                        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                        int end = Math.Min(first + run, firstBlock + blockCount);
+                        for (int block = first; block < end; block++)
                         {
-                            // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
-                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[block] = ({T})(hm / hs);\n    saveRstd[block] = ({T})(hr * hs);" : "")}}
+                            // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
+                            // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
+                            ref {T} first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                            int i = 4 * (block - first);
+                            moments[i] = first0;
+                            global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+                        }
+                        for (int block = first; block < end; block++)
+                        {
+                            int n = block / groups, g = block % groups;
+
+                            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+                            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                            ref {T} xg = ref Unsafe.Add(ref x0, start);
+                            int i = 4 * (block - first);
+                            {T} shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
+                            {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+                            if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                            {
+                                // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
+                                double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n            saveMean[block] = ({T})(hm / hs);\n            saveRstd[block] = ({T})(hr * hs);" : "")}}
+                                for (int j = 0; j < perGroup; j++)
+                                {
+                                    int c = g * perGroup + j;
+                                    nint o = start + (nint)j * spatial;
+                                    global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                }
+                                continue;
+                            }
+                            offset += sumDev / count;
+                            {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n        saveMean[block] = shift + offset; // saved for the backward pass\n        saveRstd[block] = rstd;" : "")}}
+
+                            // Pass 3: normalize each channel of the group with its own γ and β.
                             for (int j = 0; j < perGroup; j++)
                             {
                                 int c = g * perGroup + j;
                                 nint o = start + (nint)j * spatial;
-                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+                                global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
                             }
-                            continue;
-                        }
-                        offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\n    saveMean[block] = shift + offset; // saved for the backward pass\n    saveRstd[block] = rstd;" : "")}}
-
-                        // Pass 3: normalize each channel of the group with its own γ and β.
-                        for (int j = 0; j < perGroup; j++)
-                        {
-                            int c = g * perGroup + j;
-                            nint o = start + (nint)j * spatial;
-                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
                         }
                     }
                     """));
                 break;
             }
 
-            case NormKind.ChannelLayerNorm:
-                w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");
-                w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
-                if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
-                if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
-                if (spec.SaveStatistics)
-                {
-                    w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
-                    w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
-                }
-                w.Line("nint sampleLength = (nint)channels * spatial;");
-                w.Line("// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
-                w.Line("for (int n = 0; n < batch; n++)");
-                w.Line($"    Columns(ref Unsafe.Add(ref x0, n * sampleLength), ref Unsafe.Add(ref y0, n * sampleLength), (nuint)channels, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, n * spatial), ref Unsafe.Add(ref saveRstd0, n * spatial)" : "")});");
-                break;
-
             default:
-                w.Line("// One (samples × features) panel: every column (feature) is scaled over its rows (samples).");
-                w.Line("Columns(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);");
+                EmitColumnUnits(w, spec, t);
                 break;
+        }
+        w.Close();
+    }
+
+    /// <summary>
+    /// The column kinds' driver: every sample (one for the scalers) is a (rows × width) panel whose columns are
+    /// independent. One thread takes each panel whole; several threads take units of (sample, fixed column range),
+    /// whose columns get the same chunks, so the same bits, as in the whole panel.
+    /// </summary>
+    private static void EmitColumnUnits(SourceWriter w, KernelSpec spec, Template t)
+    {
+        string c = t.T;
+        bool sample = IsSampleKind(spec);
+        string batch = sample ? "1" : "batch", rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
+        var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+        string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+        w.Line(sample
+            ? "// One (samples × features) panel: every column (feature) is scaled over its rows (samples)."
+            : "// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
+        w.Line("// Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.");
+        w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
+        w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
+        w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
+        w.Line("if (threads == 1)");
+        w.Line($"    ColumnUnits(0, {batch}, {spanArgs}, {rows}, {width}, 1);");
+        w.Line("else");
+        w.Line($"    global::NormGen.RowScheduler.Run(threads, units, new Block({rows}, {width}, ranges), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
+        w.Close();
+        w.Line();
+        EmitBlockStruct(w, "A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.",
+            $"ColumnUnits(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _{rows}, _{width}, _ranges)",
+            ("int", rows), ("int", width), ("int", "ranges"));
+        w.Line();
+        w.Line($"/// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>");
+        string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+        w.Open($"private static void ColumnUnits(int firstUnit, int unitCount, {spanParams}, int {rows}, int {width}, int ranges)");
+        w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");
+        w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
+        if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
+        if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
+        if (spec.SaveStatistics)
+        {
+            w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
+            w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
+        }
+        w.Open("for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)");
+        w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, unit % ranges, out int from, out int width);");
+        if (sample)
+        {
+            w.Line("Columns(ref Unsafe.Add(ref x0, from), ref Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);");
+        }
+        else
+        {
+            w.Line("nint column = (nint)(unit / ranges) * spatial + from; // (sample, first position) as a column index of saveMean, saveRstd");
+            w.Line("nint at = (nint)(unit / ranges) * channels * spatial + from;");
+            w.Line($"Columns(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), (nuint)channels, (nuint)width, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, column), ref Unsafe.Add(ref saveRstd0, column)" : "")});");
         }
         w.Close();
     }
@@ -628,24 +902,30 @@ internal static class TensorEmitter
         string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
         string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
         string save = spec.SaveStatistics ? ", Span<{T}> saveMean, Span<{T}> saveRstd" : "";
+        string gs = spec.Gamma is not null ? "gamma = gamma.Slice(from, width);\n    " : "";
+        string bs = spec.Beta is not null ? "beta = beta.Slice(from, width);\n    " : "";
+        string ss = spec.SaveStatistics ? "\n    saveMean = saveMean.Slice(from, width);\n    saveRstd = saveRstd.Slice(from, width);" : "";
         string saveWrites = spec.SaveStatistics ? "\n        saveMean[c] = shift[c] + offset[c]; // saved for the backward pass\n        saveRstd[c] = rstd;" : "";
         w.Line();
         w.Block(t.Fill($$"""
             /// <summary>
             /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
             /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
-            /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
+            /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance. Works on the columns
+            /// from … from + width − 1 (a thread's range, or all of them); each column's result is the same either way.
             /// </summary>
-            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y{{save}}, int batch, int channels, {T} momentum)
+            private static void Panel(ReadOnlySpan<{T}> x{{g}}{{b}}, Span<{T}> runningMean, Span<{T}> runningVar, Span<{T}> y{{save}}, int batch, int channels, int from, int width, {T} momentum)
             {
-                {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * channels);
+                {{gs}}{{bs}}runningMean = runningMean.Slice(from, width);
+                runningVar = runningVar.Slice(from, width);{{ss}}
+                {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(5 * width);
                 try
                 {
-                    Span<{T}> shift = MemoryExtensions.AsSpan(scratch, 0, channels), offset = MemoryExtensions.AsSpan(scratch, channels, channels);
-                    Span<{T}> sumDev = MemoryExtensions.AsSpan(scratch, 2 * channels, channels), sumSq = MemoryExtensions.AsSpan(scratch, 3 * channels, channels);
-                    Span<{T}> d = MemoryExtensions.AsSpan(scratch, 4 * channels, channels);
+                    Span<{T}> shift = MemoryExtensions.AsSpan(scratch, 0, width), offset = MemoryExtensions.AsSpan(scratch, width, width);
+                    Span<{T}> sumDev = MemoryExtensions.AsSpan(scratch, 2 * width, width), sumSq = MemoryExtensions.AsSpan(scratch, 3 * width, width);
+                    Span<{T}> d = MemoryExtensions.AsSpan(scratch, 4 * width, width);
                     {T} count = batch;
-                    x.Slice(0, channels).CopyTo(shift);
+                    x.Slice(from, width).CopyTo(shift);
                     offset.Clear();
                     sumDev.Clear();
                     sumSq.Clear();
@@ -653,7 +933,7 @@ internal static class TensorEmitter
                     // Pass 1: Σ (x − shift) per channel.
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Add(offset, d, offset);
                     }
                     TensorPrimitives.Divide(offset, count, offset);
@@ -661,7 +941,7 @@ internal static class TensorEmitter
                     // Pass 2: Σd and Σd², d = (x − shift) − offset.
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Subtract(d, offset, d);
                         TensorPrimitives.Add(sumDev, d, sumDev);
                         TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
@@ -669,17 +949,17 @@ internal static class TensorEmitter
 
                     // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
                     double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
-                    for (int c = 0; c < channels; c++)
+                    for (int c = 0; c < width; c++)
                     {
                         {T} variance = Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), from + c), batch, 1, channels, out double hs, out double hm, out double hv))
                         {
                             // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ; pass 3 writes
                             // its outputs through d with a = 1, b = 0.
                             double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{saveWrites.Replace("shift[c] + offset[c]", "({T})(hm / hs)").Replace("= rstd;", "= ({T})(hr * hs);")}}
                             runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                             runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                            huge ??= new double[4 * channels];
+                            huge ??= new double[4 * width];
                             huge[4 * c] = hs;
                             huge[4 * c + 1] = hm;
                             huge[4 * c + 2] = hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}};
@@ -699,13 +979,13 @@ internal static class TensorEmitter
                     // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
                     for (int n = 0; n < batch; n++)
                     {
-                        TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                         TensorPrimitives.Subtract(d, offset, d);
                         if (huge is not null)
-                            for (int c = 0; c < channels; c++)
+                            for (int c = 0; c < width; c++)
                                 if (huge[4 * c] != 0d)
-                                    d[c] = ({T})(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
-                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
+                                    d[c] = ({T})(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
                     }
                 }
                 finally
@@ -847,197 +1127,24 @@ internal static class TensorEmitter
         string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
         bool panel = spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0 && !spec.BiasFree;
         string driver = t.Fill($$"""
-            /// <summary>All columns of a (rows × width) panel, {L} neighbouring columns per vector; width ≥ {L}.</summary>
-            private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
+            /// <summary>All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector; width ≥ {L}.</summary>
+            private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
             {
-                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (Panel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        Panel{W}(ref x, ref y, rows, width, p);\n    }" : "")}}
+                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (TensorBlocks.StandardizePanel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        global::NormGen.TensorBlocks.StandardizePanel{W}(ref x, ref y, rows, stride, p);\n    }" : "")}}
                 for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet{{a}});
+                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet{{a}});
                 // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
                 // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
                 if (p < width)
-                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
+                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
             }
             """, v);
         string chunk = MomentChunk(spec, t, v);
-        return driver + "\n\n" + (panel ? StandardizePanel(t, v) + "\n\n" : "") + chunk;
+        return driver + "\n\n" + chunk;
     };
 
     private const string StandardizeRstd =
         "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞";
-
-    /// <summary>
-    /// Standardize's whole vectors of a wide table, row by row: the passes of <see cref="MomentChunk"/> with per-column
-    /// accumulators in a buffer that stays in cache, so a tall table streams through once per pass instead of once per
-    /// column strip. Each column sees its rows in the same blocks, order and arithmetic, so the results are the same bits.
-    /// </summary>
-    private static string StandardizePanel(Template t, Vec v) => t.Fill("""
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of {L}) of a (rows × width) panel, row by row: the statistics of Chunk{W} in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / {L}));
-            {T}[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(size);
-            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[1024] : rented;
-            ref {T} k = ref MemoryMarshal.GetReference(buffer);
-            ref {T} m = ref Unsafe.Add(ref k, n);
-            ref {T} a0 = ref Unsafe.Add(ref k, 2 * n);
-            ref {T} a1 = ref Unsafe.Add(ref k, 3 * n);
-            ref {T} a2 = ref Unsafe.Add(ref k, 4 * n);
-            ref {T} a3 = ref Unsafe.Add(ref k, 5 * n);
-            ref {T} sumSq = ref Unsafe.Add(ref k, 6 * n);
-            ref {T} sumDev = ref Unsafe.Add(ref k, 7 * n);
-            ref {T} huge = ref Unsafe.Add(ref k, 8 * n);
-            {VT} count = {V}.Create(({T})rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += {L})
-            {
-                {V}.StoreUnsafe({V}.LoadUnsafe(ref x, j), ref k, j);
-                {V}.StoreUnsafe({VT}.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += {L})
-                {
-                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
-                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += {L})
-                    {
-                        {VT} kj = {V}.LoadUnsafe(ref k, j);
-                        {VT} s0 = {V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj);
-                        {VT} s1 = {V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x0, j + width) - kj);
-                        {V}.StoreUnsafe(s0 + ({V}.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        {V}.StoreUnsafe(s1 + ({V}.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += {L})
-                    {
-                        {VT} kj = {V}.LoadUnsafe(ref k, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a1, j) + ({V}.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += {L})
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a0, j) + ({V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += {L})
-                    {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += {L})
-                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += {L})
-            {
-                {V}.StoreUnsafe({VT}.Zero, ref sumSq, j);
-                {V}.StoreUnsafe({VT}.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += {L})
-                {
-                    {V}.StoreUnsafe({VT}.Zero, ref a0, j);
-                    {V}.StoreUnsafe({VT}.Zero, ref a1, j);
-                    {V}.StoreUnsafe({VT}.Zero, ref a2, j);
-                    {V}.StoreUnsafe({VT}.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += {L})
-                    {
-                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
-                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
-                        {VT} d1 = {V}.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        {VT} d2 = {V}.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        {VT} d3 = {V}.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d2, d2, {V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j))), ref a0, j);
-                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d3, d3, {V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j))), ref a1, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    ref {T} x1 = ref Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += {L})
-                    {
-                        {VT} kj = {V}.LoadUnsafe(ref k, j), mj = {V}.LoadUnsafe(ref m, j);
-                        {VT} d0 = {V}.LoadUnsafe(ref x0, j) - kj - mj;
-                        {VT} d1 = {V}.LoadUnsafe(ref x1, j) - kj - mj;
-                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d0, d0, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
-                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d1, d1, {V}.LoadUnsafe(ref a1, j)), ref a1, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += {L})
-                    {
-                        {VT} d = {V}.LoadUnsafe(ref x0, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j);
-                        {V}.StoreUnsafe({V}.MultiplyAddEstimate(d, d, {V}.LoadUnsafe(ref a0, j)), ref a0, j);
-                        {V}.StoreUnsafe({V}.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += {L})
-                {
-                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumSq, j) + ({V}.LoadUnsafe(ref a0, j) + {V}.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    {V}.StoreUnsafe({V}.LoadUnsafe(ref sumDev, j) + ({V}.LoadUnsafe(ref a2, j) + {V}.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += {L})
-            {
-                {VT} sumDevJ = {V}.LoadUnsafe(ref sumDev, j);
-                {VT} variance = {V}.Max(({V}.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, {VT}.Zero); // NaN stays NaN
-                if (!{V}.EqualsAll(variance - variance, {VT}.Zero))
-                {
-                    for (nuint l = 0; l < {L}; l++)
-                        HugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                    Unsafe.Add(ref huge, j / {L}) = {ONE};
-                    continue;
-                }
-                Unsafe.Add(ref huge, j / {L}) = {ZERO};
-                {V}.StoreUnsafe({V}.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                RSTD
-                {V}.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref {T} xr = ref Unsafe.Add(ref x, r * width);
-                ref {T} yr = ref Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += {L})
-                    if (Unsafe.Add(ref huge, j / {L}) == {ZERO})
-                        {V}.StoreUnsafe(({V}.LoadUnsafe(ref xr, j) - {V}.LoadUnsafe(ref k, j) - {V}.LoadUnsafe(ref m, j)) * {V}.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
-        }
-        """.Replace("RSTD", StandardizeRstd), v);
 
     private static string MomentChunk(KernelSpec spec, Template t, Vec v)
     {
@@ -1141,10 +1248,10 @@ internal static class TensorEmitter
     /// </summary>
     private static string MinMaxColumns(Template t, Vec v) => t.Fill("""
         /// <summary>
-        /// All columns of a (rows × width) panel, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
-        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width)
+        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
         {
             if (width < 4 * {L})
             {
@@ -1152,83 +1259,16 @@ internal static class TensorEmitter
                 // registers, is faster.
                 nuint p = 0;
                 for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, width, p, {VT}.AllBitsSet);
+                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet);
                 if (p < width)
-                    Chunk{W}(ref x, ref y, rows, width, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
+                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
                 return;
             }
 
-            // Vector j covers columns j·{L} … j·{L} + {L} − 1; when {L} does not divide width, one more vector covers the last {L}
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / {L};
-            nuint slots = full + (width % {L} != 0 ? 1u : 0u);
-            nuint last = width - {L};
-            int n = checked((int)(slots * {L}));
-            {T}[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * n);
-            global::System.Span<{T}> buffer = rented is null ? stackalloc {T}[512] : rented;
-            ref {T} lo = ref MemoryMarshal.GetReference(buffer);
-            ref {T} hi = ref Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                {VT} v = {V}.LoadUnsafe(ref x, j < full ? j * {L} : last);
-                {V}.StoreUnsafe(v, ref lo, j * {L});
-                {V}.StoreUnsafe(v, ref hi, j * {L});
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x{W}(ref row, width, j < full ? j * {L} : last, ref lo, ref hi, j * {L});
-            }
-            for (; r < rows; r++)
-            {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    {VT} v = {V}.LoadUnsafe(ref row, j < full ? j * {L} : last);
-                    {V}.StoreUnsafe({V}.Min({V}.LoadUnsafe(ref lo, j * {L}), v), ref lo, j * {L});
-                    {V}.StoreUnsafe({V}.Max({V}.LoadUnsafe(ref hi, j * {L}), v), ref hi, j * {L});
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                {V}.StoreUnsafe({V}.LoadUnsafe(ref hi, j * {L}) - {V}.LoadUnsafe(ref lo, j * {L}), ref hi, j * {L});
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            {VT} keep = global::NormGen.TensorBlocks.Tail{W}<{T}>(width - full * {L});
-            for (r = 0; r < rows; r++)
-            {
-                ref {T} row = ref Unsafe.Add(ref x, r * width);
-                ref {T} output = ref Unsafe.Add(ref y, r * width);
-                for (nuint j = 0; j < full; j++)
-                    {V}.StoreUnsafe(Scale{W}({V}.LoadUnsafe(ref row, j * {L}), {V}.LoadUnsafe(ref lo, j * {L}), {V}.LoadUnsafe(ref hi, j * {L})), ref output, j * {L});
-                if (full < slots)
-                {
-                    {VT} v = Scale{W}({V}.LoadUnsafe(ref row, last), {V}.LoadUnsafe(ref lo, full * {L}), {V}.LoadUnsafe(ref hi, full * {L}));
-                    {V}.StoreUnsafe({V}.ConditionalSelect(keep, v, {V}.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<{T}>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel{W}), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel{W}(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of {L} columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x{W}(ref {T} row, nuint stride, nuint at, ref {T} lo, ref {T} hi, nuint slot)
-        {
-            {VT} v0 = {V}.LoadUnsafe(ref row, at), v1 = {V}.LoadUnsafe(ref row, at + stride);
-            {VT} v2 = {V}.LoadUnsafe(ref row, at + 2 * stride), v3 = {V}.LoadUnsafe(ref row, at + 3 * stride);
-            {V}.StoreUnsafe({V}.Min({V}.Min({V}.Min({V}.Min({V}.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            {V}.StoreUnsafe({V}.Max({V}.Max({V}.Max({V}.Max({V}.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static {VT} Scale{W}({VT} x, {VT} lo, {VT} range) =>
-            {V}.ConditionalSelect({V}.Equals(range, {VT}.Zero), {VT}.Zero, (x - lo) / range);
         """, v) + "\n\n" + MinMaxChunk(t, v);
 
     private static string MinMaxChunk(Template t, Vec v) => t.Fill("""
@@ -1266,7 +1306,7 @@ internal static class TensorEmitter
         {
             return t.Fill("""
                 /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-                private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width)
+                private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
                 {
                     for (nuint p = 0; p < width; p++)
                     {
@@ -1275,13 +1315,13 @@ internal static class TensorEmitter
                         {T} lo = x0, hi = lo;
                         for (nuint r = 1; r < rows; r++)
                         {
-                            {T} v = Unsafe.Add(ref x0, r * width);
+                            {T} v = Unsafe.Add(ref x0, r * stride);
                             lo = Math.Min(lo, v);
                             hi = Math.Max(hi, v);
                         }
                         {T} range = hi - lo;
                         for (nuint r = 0; r < rows; r++)
-                            Unsafe.Add(ref y0, r * width) = range == {ZERO} ? {ZERO} : (Unsafe.Add(ref x0, r * width) - lo) / range;
+                            Unsafe.Add(ref y0, r * stride) = range == {ZERO} ? {ZERO} : (Unsafe.Add(ref x0, r * stride) - lo) / range;
                     }
                 }
                 """);
@@ -1289,17 +1329,17 @@ internal static class TensorEmitter
         string rstd = spec.Kind == NormKind.Standardize
             ? "{T} rstd = variance == {ZERO} ? {ZERO} : {ONE} / {MATH}.Sqrt(variance);"
             : "{T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);";
-        string core = "(Unsafe.Add(ref x0, r * width) - shift - offset) * rstd";
+        string core = "(Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd";
         string output = spec.Kind == NormKind.Standardize ? core : spec.Affine switch
         {
             AffineMode.None => core,
             AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
             _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
         };
-        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * width) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
+        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * stride) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
         return t.Fill($$"""
             /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-            private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width{{p}})
+            private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
             {
                 {T} count = ({T})rows;
                 for (nuint p = 0; p < width; p++)
@@ -1313,7 +1353,7 @@ internal static class TensorEmitter
                         nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                         {T} block = {ZERO};
                         for (nuint r = start; r < end; r++)
-                            block += Unsafe.Add(ref x0, r * width) - shift;
+                            block += Unsafe.Add(ref x0, r * stride) - shift;
                         sum += block;
                     }
                     {T} offset = sum / count;
@@ -1324,7 +1364,7 @@ internal static class TensorEmitter
                         {T} blockDev = {ZERO}, blockSq = {ZERO};
                         for (nuint r = start; r < end; r++)
                         {
-                            {T} d = Unsafe.Add(ref x0, r * width) - shift - offset;
+                            {T} d = Unsafe.Add(ref x0, r * stride) - shift - offset;
                             blockDev += d;
                             blockSq += d * d;
                         }
@@ -1334,13 +1374,13 @@ internal static class TensorEmitter
                     {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                     if (!{T}.IsFinite(variance))
                     {
-                        HugeColumn(ref x0, ref y0, rows, width{{ColumnArgs(spec)}}); // squares overflow {T}: in double
+                        HugeColumn(ref x0, ref y0, rows, stride{{ColumnArgs(spec)}}); // squares overflow {T}: in double
                         continue;
                     }
                     offset += sumDev / count;
                     {{rstd}}{{(spec.SaveStatistics ? "\n        Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass\n        Unsafe.Add(ref saveRstd, p) = rstd;" : "")}}
                     for (nuint r = 0; r < rows; r++)
-                        Unsafe.Add(ref y0, r * width) = {{output}};
+                        Unsafe.Add(ref y0, r * stride) = {{output}};
                 }
             }
             """);

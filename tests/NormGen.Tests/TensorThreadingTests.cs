@@ -6,8 +6,8 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// GroupNorm, InstanceNorm and BatchNorm evaluation spread their independent blocks over the pool for large tensors; a block's result
-/// must not depend on the thread that computes it.
+/// Every tensor kind spreads its independent units (blocks, channels, column ranges) over the pool for large tensors; a unit's
+/// result must not depend on the thread that computes it, nor on how many threads share the call.
 /// </summary>
 [Collection(SettingsCollection.Name)]
 public class TensorThreadingTests
@@ -51,5 +51,155 @@ public class TensorThreadingTests
         using (new SettingsScope(-1, 1024))
             Blocks.Gn(new ReadOnlyTensorSpan<float>(inPlace, shape), g, b, new TensorSpan<float>(inPlace, shape));
         Assert.Equal(Run(1, Gn, length), inPlace);
+    }
+
+    /// <summary>The outputs of one call (y and whatever else it writes) with the given thread limit, on a fresh copy of its state.</summary>
+    private static T[][] Outputs<T>(int maxDegree, Func<T[][]> call)
+    {
+        using var scope = new SettingsScope(maxDegree, minElementsPerThread: 512);
+        return call();
+    }
+
+    private static void SameBitsOnAnyThreadCount<T>(Func<T[][]> call)
+    {
+        T[][] one = Outputs(1, call);
+        foreach (int degree in new[] { 2, 7, -1 })
+        {
+            T[][] other = Outputs(degree, call);
+            Assert.Equal(one.Length, other.Length);
+            for (int i = 0; i < one.Length; i++)
+                Assert.True(one[i].AsSpan().SequenceEqual(other[i]), $"output {i} differs with MaxDegreeOfParallelism = {degree}");
+        }
+    }
+
+    private static float[] Data(int length, int seed, double spread = 4)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(i => (float)(rng.NextDouble() * spread - spread / 2 + (i % 13) * 0.25)).ToArray();
+    }
+
+    [Theory]
+    [InlineData(3, 70, 5, 7)]   // (N, C, *): one unit per channel
+    [InlineData(2, 9, 33, 31)]
+    [InlineData(300, 1000, 1, 1)] // (N, C): ranges of channels (15 ranges, the last 104 wide)
+    [InlineData(40, 130, 1, 1)]   // (N, C): two ranges, the last not a whole number of vectors
+    public void BatchNormTrainingGivesTheSameBitsOnAnyThreadCount(int n, int c, int h, int w)
+    {
+        nint[] shape = h * w == 1 ? [n, c] : [n, c, h, w];
+        int length = n * c * h * w;
+        float[] x = Data(length, 1), g = Data(c, 2), b = Data(c, 3);
+        float[] rm0 = Data(c, 4), rv0 = Data(c, 5).Select(v => Math.Abs(v) + 0.5f).ToArray();
+        using (new SettingsScope(-1, 512))
+        {
+            int units = h * w == 1 ? TensorBlocks.ColumnRanges(c) : c;
+            Assert.True(Environment.ProcessorCount < 2 || RowScheduler.DegreeOfParallelism(units, length / units) > 1, "the parallel path should be taken");
+        }
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length], rm = (float[])rm0.Clone(), rv = (float[])rv0.Clone(), mean = new float[c], rstd = new float[c];
+            GradTensor.BnTrain(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(y, shape), mean, rstd);
+            return new[] { y, rm, rv, mean, rstd };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            double[] xd = x.Select(v => (double)v).ToArray(), y = new double[length], rm = rm0.Select(v => (double)v).ToArray(), rv = rv0.Select(v => (double)v).ToArray();
+            TensorKernels.BnTrainDouble(new ReadOnlyTensorSpan<double>(xd, shape), g.Select(v => (double)v).ToArray(), b.Select(v => (double)v).ToArray(), rm, rv, new TensorSpan<double>(y, shape));
+            return new[] { y, rm, rv };
+        });
+        // In place on all threads equals out of place on one.
+        float[] inPlace = (float[])x.Clone(), rmA = (float[])rm0.Clone(), rvA = (float[])rv0.Clone();
+        using (new SettingsScope(-1, 512))
+            Blocks.BnTrain(new ReadOnlyTensorSpan<float>(inPlace, shape), g, b, rmA, rvA, new TensorSpan<float>(inPlace, shape));
+        float[] expected = new float[length], rmB = (float[])rm0.Clone(), rvB = (float[])rv0.Clone();
+        using (new SettingsScope(1, 512))
+            Blocks.BnTrain(new ReadOnlyTensorSpan<float>(x, shape), g, b, rmB, rvB, new TensorSpan<float>(expected, shape));
+        Assert.Equal(expected, inPlace);
+        Assert.Equal(rmB, rmA);
+        Assert.Equal(rvB, rvA);
+    }
+
+    [Theory]
+    [InlineData(2, 24, 9, 29)]    // 261 positions: four ranges of 64, the last 69 wide (not whole vectors)
+    [InlineData(3, 7, 40, 50)]    // 2000 positions: ranges of 128
+    [InlineData(2, 16, 5, 11)]    // 55 positions: narrower than a range (one unit per sample)
+    public void ChannelLayerNormGivesTheSameBitsOnAnyThreadCount(int n, int c, int h, int w)
+    {
+        nint[] shape = [n, c, h, w];
+        int length = n * c * h * w, columns = n * h * w;
+        float[] x = Data(length, 7), g = Data(c, 8), b = Data(c, 9);
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length], mean = new float[columns], rstd = new float[columns];
+            GradChannel.Cln(new ReadOnlyTensorSpan<float>(x, shape), g, b, new TensorSpan<float>(y, shape), mean, rstd);
+            return new[] { y, mean, rstd };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length];
+            TensorKernels.ChannelLnBiasFree(new ReadOnlyTensorSpan<float>(x, shape), g, new TensorSpan<float>(y, shape));
+            return new[] { y };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            double[] y = new double[length];
+            TensorKernels.ChannelLnDouble(new ReadOnlyTensorSpan<double>(x.Select(v => (double)v).ToArray(), shape), g.Select(v => (double)v).ToArray(), b.Select(v => (double)v).ToArray(), new TensorSpan<double>(y, shape));
+            return new[] { y };
+        });
+        float[] inPlace = (float[])x.Clone();
+        using (new SettingsScope(-1, 512))
+            TensorKernels.ChannelLn(new ReadOnlyTensorSpan<float>(inPlace, shape), g, b, new TensorSpan<float>(inPlace, shape));
+        float[] expected = new float[length];
+        using (new SettingsScope(1, 512))
+            TensorKernels.ChannelLn(new ReadOnlyTensorSpan<float>(x, shape), g, b, new TensorSpan<float>(expected, shape));
+        Assert.Equal(expected, inPlace);
+    }
+
+    [Theory]
+    [InlineData(2000, 256)]  // four ranges of 64 (MinMaxScale's row-by-row panel in each)
+    [InlineData(300, 1100)]  // ranges of 128; Standardize's panel (≥ 16 vectors) on one thread, column strips per range
+    [InlineData(500, 333)]   // the last range not whole vectors
+    [InlineData(3000, 40)]   // narrower than a range
+    public void ScalersGiveTheSameBitsOnAnyThreadCount(int samples, int features)
+    {
+        nint[] shape = [samples, features];
+        int length = samples * features;
+        float[] x = Data(length, 11, spread: 100);
+        x[5 * features + 3] = float.NaN; // one poisoned column
+        for (int r = 0; r < samples; r++) x[r * features + features - 2] = 1.5f; // one constant column
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length];
+            Blocks.MinMax(new ReadOnlyTensorSpan<float>(x, shape), new TensorSpan<float>(y, shape));
+            return new[] { y };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length];
+            Blocks.ZScore(new ReadOnlyTensorSpan<float>(x, shape), new TensorSpan<float>(y, shape));
+            return new[] { y };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            double[] y = new double[length];
+            TensorKernels.ZScoreDouble(new ReadOnlyTensorSpan<double>(x.Select(v => (double)v).ToArray(), shape), new TensorSpan<double>(y, shape));
+            return new[] { y };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            Half[] y = new Half[length];
+            TensorKernels.MinMaxHalf(new ReadOnlyTensorSpan<Half>(x.Select(v => (Half)v).ToArray(), shape), new TensorSpan<Half>(y, shape));
+            return new[] { y };
+        });
+        foreach (bool minMax in new[] { true, false })
+        {
+            float[] inPlace = (float[])x.Clone(), expected = new float[length];
+            using (new SettingsScope(-1, 512))
+                if (minMax) Blocks.MinMax(new ReadOnlyTensorSpan<float>(inPlace, shape), new TensorSpan<float>(inPlace, shape));
+                else Blocks.ZScore(new ReadOnlyTensorSpan<float>(inPlace, shape), new TensorSpan<float>(inPlace, shape));
+            using (new SettingsScope(1, 512))
+                if (minMax) Blocks.MinMax(new ReadOnlyTensorSpan<float>(x, shape), new TensorSpan<float>(expected, shape));
+                else Blocks.ZScore(new ReadOnlyTensorSpan<float>(x, shape), new TensorSpan<float>(expected, shape));
+            Assert.Equal(expected, inPlace);
+        }
     }
 }

@@ -14,7 +14,7 @@ namespace NormGen.Tests
         /// <para>Then updates the running statistics in place with momentum m = 0.1: <paramref name="runningMean"/> ← (1 − m)·<paramref name="runningMean"/> + m·μ and <paramref name="runningVar"/> ← (1 − m)·<paramref name="runningVar"/> + m·σ²·n/(n − 1), the unbiased variance with n = N × spatial.</para>
         /// <para>Statistics: exact two-pass per channel, over N contiguous blocks of spatial elements. The mean is kept as the channel's first element plus an offset and the variance is the corrected two-pass sum (Chan, Golub &amp; LeVeque), never E[x²] − μ², so a constant channel gives exactly β and a NaN stays in its channel.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/>, <paramref name="beta"/>, <paramref name="runningMean"/>, <paramref name="runningVar"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent channels over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -63,9 +63,57 @@ namespace NormGen.Tests
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial)
         {
             const float momentum = Momentum;
+            Train(x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
+        }
+
+        /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+        internal static void Train(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial, float momentum)
+        {
+            // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
+            // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
+            // units, so the results do not depend on the thread count.
+            int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+            {
+                if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+                Channels(0, units, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, units, momentum);
+            }
+            else
+            {
+                global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningMean), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningVar), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            }
+        }
+
+        /// <summary>A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _batch, _channels, _spatial, _ranges;
+            private readonly float _momentum;
+
+            public Block(int batch, int channels, int spatial, int ranges, float momentum)
+            {
+                _batch = batch;
+                _channels = channels;
+                _spatial = spatial;
+                _ranges = ranges;
+                _momentum = momentum;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => Channels(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), buffers.Get<float>(4), buffers.Get<float>(5), _batch, _channels, _spatial, _ranges, _momentum);
+        }
+
+        /// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>
+        private static void Channels(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial, int ranges, float momentum)
+        {
             if (spatial == 1)
             {
-                Panel(x, gamma, beta, runningMean, runningVar, y, batch, channels, momentum);
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                    Panel(x, gamma, beta, runningMean, runningVar, y, batch, channels, from, width, momentum);
+                }
                 return;
             }
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
@@ -73,68 +121,106 @@ namespace NormGen.Tests
             nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             float count = (float)((long)batch * spatial);
-            for (int c = 0; c < channels; c++)
+
+            // Batch 1 with small channels (up to 256 elements): runs of 16 channels, first the statistics of the whole run
+            // (Moments: both passes, a small block in registers), then its outputs. The channels are independent, so the
+            // processor overlaps their latency chains (horizontal sums, divisions, square root); each channel's arithmetic
+            // is that of the loops below (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
+            int run = batch == 1 && spatial <= 256 ? 16 : 1;
+            global::System.Span<float> moments = stackalloc float[4 * 16];
+            for (int first = firstUnit; first < firstUnit + unitCount; first += run)
             {
-                // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
-                ref float xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
-                ref float yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
-
-                // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                float shift = xc;
-                float sum = 0f;
-                for (int n = 0; n < batch; n++)
-                    sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                float offset = sum / count;
-
-                // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                float sumDev = 0f, sumSq = 0f;
-                for (int n = 0; n < batch; n++)
+                int end = global::System.Math.Min(first + run, firstUnit + unitCount);
+                if (batch == 1)
                 {
-                    global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out float dev, out float sq);
-                    sumDev += dev;
-                    sumSq += sq;
+                    for (int c = first; c < end; c++)
+                    {
+                        ref float xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                        int i = 4 * (c - first);
+                        moments[i] = xc;
+                        global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+                    }
                 }
-                float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                for (int c = first; c < end; c++)
                 {
-                    // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ.
-                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+                    ref float xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref float yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+                    // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+                    // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+                    float shift = xc;
+                    float offset, sumDev, sumSq;
+                    if (batch == 1)
+                    {
+                        // One block: its passes 1 and 2 ran above, with the rest of the run.
+                        int i = 4 * (c - first);
+                        offset = moments[i + 1];
+                        sumDev = moments[i + 2];
+                        sumSq = moments[i + 3];
+                    }
+                    else
+                    {
+                        float sum = 0f;
+                        for (int n = 0; n < batch; n++)
+                            sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                        offset = sum / count;
+                        sumDev = 0f;
+                        sumSq = 0f;
+                        for (int n = 0; n < batch; n++)
+                        {
+                            global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out float dev, out float sq);
+                            sumDev += dev;
+                            sumSq += sq;
+                        }
+                    }
+                    float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        for (int n = 0; n < batch; n++)
+                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                        runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                        runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                        continue;
+                    }
+                    offset += sumDev / count;
+                    float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
+
+                    // Pass 3: normalize and apply γ, β.
+                    float a = rstd * gamma[c], b = beta[c];
                     for (int n = 0; n < batch; n++)
-                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
-                    runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                    runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                    continue;
+                        global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+
+                    // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                    runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift + offset);
+                    runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (variance * count / (count - 1f));
                 }
-                offset += sumDev / count;
-                float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-
-                // Pass 3: normalize and apply γ, β.
-                float a = rstd * gamma[c], b = beta[c];
-                for (int n = 0; n < batch; n++)
-                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
-
-                // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
-                runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift + offset);
-                runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (variance * count / (count - 1f));
             }
         }
 
         /// <summary>
         /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
         /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
-        /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
+        /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance. Works on the columns
+        /// from … from + width − 1 (a thread's range, or all of them); each column's result is the same either way.
         /// </summary>
-        private static void Panel(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, float momentum)
+        private static void Panel(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int from, int width, float momentum)
         {
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(5 * channels);
+            gamma = gamma.Slice(from, width);
+            beta = beta.Slice(from, width);
+            runningMean = runningMean.Slice(from, width);
+            runningVar = runningVar.Slice(from, width);
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(5 * width);
             try
             {
-                global::System.Span<float> shift = global::System.MemoryExtensions.AsSpan(scratch, 0, channels), offset = global::System.MemoryExtensions.AsSpan(scratch, channels, channels);
-                global::System.Span<float> sumDev = global::System.MemoryExtensions.AsSpan(scratch, 2 * channels, channels), sumSq = global::System.MemoryExtensions.AsSpan(scratch, 3 * channels, channels);
-                global::System.Span<float> d = global::System.MemoryExtensions.AsSpan(scratch, 4 * channels, channels);
+                global::System.Span<float> shift = global::System.MemoryExtensions.AsSpan(scratch, 0, width), offset = global::System.MemoryExtensions.AsSpan(scratch, width, width);
+                global::System.Span<float> sumDev = global::System.MemoryExtensions.AsSpan(scratch, 2 * width, width), sumSq = global::System.MemoryExtensions.AsSpan(scratch, 3 * width, width);
+                global::System.Span<float> d = global::System.MemoryExtensions.AsSpan(scratch, 4 * width, width);
                 float count = batch;
-                x.Slice(0, channels).CopyTo(shift);
+                x.Slice(from, width).CopyTo(shift);
                 offset.Clear();
                 sumDev.Clear();
                 sumSq.Clear();
@@ -142,7 +228,7 @@ namespace NormGen.Tests
                 // Pass 1: Σ (x − shift) per channel.
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Add(offset, d, offset);
                 }
                 global::System.Numerics.Tensors.TensorPrimitives.Divide(offset, count, offset);
@@ -150,7 +236,7 @@ namespace NormGen.Tests
                 // Pass 2: Σd and Σd², d = (x − shift) − offset.
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(d, offset, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Add(sumDev, d, sumDev);
                     global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
@@ -158,17 +244,17 @@ namespace NormGen.Tests
 
                 // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
                 double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
-                for (int c = 0; c < channels; c++)
+                for (int c = 0; c < width; c++)
                 {
                     float variance = global::System.Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, 0f); // NaN stays NaN
-                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), from + c), batch, 1, channels, out double hs, out double hm, out double hv))
                     {
                         // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ; pass 3 writes
                         // its outputs through d with a = 1, b = 0.
                         double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
                         runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                         runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                        huge ??= new double[4 * channels];
+                        huge ??= new double[4 * width];
                         huge[4 * c] = hs;
                         huge[4 * c + 1] = hm;
                         huge[4 * c + 2] = hr * gamma[c];
@@ -188,13 +274,13 @@ namespace NormGen.Tests
                 // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(d, offset, d);
                     if (huge is not null)
-                        for (int c = 0; c < channels; c++)
+                        for (int c = 0; c < width; c++)
                             if (huge[4 * c] != 0d)
-                                d[c] = (float)(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
-                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
+                                d[c] = (float)(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
                 }
             }
             finally

@@ -12,7 +12,7 @@ namespace NormGen.Tests
         /// <remarks>
         /// <para>Computes y = (x − <paramref name="runningMean"/>[c]) / √(<paramref name="runningVar"/>[c] + ε) · γ[c] + β[c] with ε = 1E-05 (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded once per channel into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c], so every element costs one multiply-add: y = x·s[c] + t[c].</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/>, <paramref name="beta"/>, <paramref name="runningMean"/>, <paramref name="runningVar"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; a block's result does not depend on the thread. Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (whole samples, or whole channels of a sample larger than a slab at a time): widened, computed in float, and rounded once to Half on store.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -46,32 +46,62 @@ namespace NormGen.Tests
     {
         private const float Epsilon = 1E-05f;
 
+        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+        private const int Slab = 1 << 20;
+
         /// <summary>
-        /// Half tensors: everything is widened into one pooled float buffer, normalized there in place by the float
-        /// kernel, and narrowed once on store (also the running statistics, when they are updated).
+        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
+        /// most <see cref="Slab"/> elements, a slab of independent units at a time (whole samples, or whole channels of a sample larger than a slab),
+        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
+        /// so the results do not depend on the slab size.
         /// </summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> gamma, global::System.ReadOnlySpan<global::System.Half> beta, global::System.ReadOnlySpan<global::System.Half> runningMean, global::System.ReadOnlySpan<global::System.Half> runningVar, global::System.Span<global::System.Half> y, int batch, int channels, int spatial)
         {
-            int length = x.Length;
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length + 4 * channels);
+            float[] parameters = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * channels);
+            global::System.Span<float> gammaSingle = global::System.MemoryExtensions.AsSpan(parameters, 0, channels);
+            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
+            global::System.Span<float> betaSingle = global::System.MemoryExtensions.AsSpan(parameters, 1 * channels, channels);
+            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
+            global::System.Span<float> runningMeanSingle = global::System.MemoryExtensions.AsSpan(parameters, 2 * channels, channels);
+            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningMean, runningMeanSingle);
+            global::System.Span<float> runningVarSingle = global::System.MemoryExtensions.AsSpan(parameters, 3 * channels, channels);
+            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningVar, runningVarSingle);
+            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, spatial)));
             try
             {
-                global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(scratch, 0, length);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x, data);
-                global::System.Span<float> gammaSingle = global::System.MemoryExtensions.AsSpan(scratch, length, channels);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
-                global::System.Span<float> betaSingle = global::System.MemoryExtensions.AsSpan(scratch, length + 1 * channels, channels);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
-                global::System.Span<float> runningMeanSingle = global::System.MemoryExtensions.AsSpan(scratch, length + 2 * channels, channels);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningMean, runningMeanSingle);
-                global::System.Span<float> runningVarSingle = global::System.MemoryExtensions.AsSpan(scratch, length + 3 * channels, channels);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningVar, runningVarSingle);
-                Run(data, gammaSingle, betaSingle, runningMeanSingle, runningVarSingle, data, batch, channels, spatial);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y);
+                int sampleLength = channels * spatial;
+                if (sampleLength <= Slab)
+                {
+                    // Units: whole samples, as many as fit in a slab.
+                    int perSlab = global::System.Math.Max(1, Slab / sampleLength);
+                    for (int n0 = 0; n0 < batch; n0 += perSlab)
+                    {
+                        int count = global::System.Math.Min(perSlab, batch - n0);
+                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
+                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
+                        Run(data, gammaSingle, betaSingle, runningMeanSingle, runningVarSingle, data, count, channels, spatial);
+                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
+                    }
+                }
+                else
+                {
+                    // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
+                    int perSlab = global::System.Math.Max(1, Slab / spatial);
+                    for (int n = 0; n < batch; n++)
+                        for (int c0 = 0; c0 < channels; c0 += perSlab)
+                        {
+                            int count = global::System.Math.Min(perSlab, channels - c0);
+                            global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * spatial);
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
+                            Run(data, gammaSingle.Slice(c0, count), betaSingle.Slice(c0, count), runningMeanSingle.Slice(c0, count), runningVarSingle.Slice(c0, count), data, 1, count, spatial);
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                        }
+                }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(parameters);
             }
         }
 

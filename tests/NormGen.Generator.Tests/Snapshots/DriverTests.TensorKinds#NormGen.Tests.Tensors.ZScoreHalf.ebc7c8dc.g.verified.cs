@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).</para>
         /// <para>Vectorized across neighbouring features (contiguous), accumulating over the samples; each feature: shift by its first sample, corrected two-pass variance, never E[x²] − μ². A NaN makes its own column NaN and no other.</para>
         /// <para>Shapes: <paramref name="x"/> has rank 2 or more; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread. Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (column ranges, all samples at a time): widened, computed in float, and rounded once to Half on store.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -38,26 +38,43 @@ namespace NormGen.Tests
     file static class __NormGen_ZScoreHalf_ebc7c8dc
     {
         /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
-        private const nuint SumBlock = 1024;
+        private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;
+
+        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+        private const int Slab = 1 << 20;
 
         /// <summary>
-        /// Half tensors: everything is widened into one pooled float buffer, normalized there in place by the float
-        /// kernel, and narrowed once on store (also the running statistics, when they are updated).
+        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
+        /// most <see cref="Slab"/> elements, a slab of independent units at a time (column ranges, all samples),
+        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
+        /// so the results do not depend on the slab size.
         /// </summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y, int samples, int features)
         {
-            int length = x.Length;
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length);
+            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, samples * global::NormGen.TensorBlocks.WidestColumnRange(features))));
             try
             {
-                global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(scratch, 0, length);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x, data);
-                Run(data, data, samples, features);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y);
+                // Units: ranges of columns (all samples of each), gathered into a (samples × range) panel; a panel that fits in a
+                // slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.
+                int ranges = (long)samples * features <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges(features);
+                for (int n = 0; n < 1; n++)
+                {
+                    for (int r = 0; r < ranges; r++)
+                    {
+                        global::NormGen.TensorBlocks.ColumnRange(features, ranges, r, out int from, out int width);
+                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, samples * width);
+                        int at = n * samples * features + from;
+                        for (int row = 0; row < samples; row++)
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * features, width), data.Slice(row * width, width));
+                        Run(data, data, samples, width);
+                        for (int row = 0; row < samples; row++)
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * features, width));
+                    }
+                }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         }
 
@@ -65,206 +82,75 @@ namespace NormGen.Tests
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features)
         {
             // One (samples × features) panel: every column (feature) is scaled over its rows (samples).
-            Columns(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);
+            // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
+            int ranges = global::NormGen.TensorBlocks.ColumnRanges(features);
+            int units = ranges;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+                ColumnUnits(0, 1, x, y, samples, features, 1);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(samples, features, ranges), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _samples, _features, _ranges;
+
+            public Block(int samples, int features, int ranges)
+            {
+                _samples = samples;
+                _features = features;
+                _ranges = ranges;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => ColumnUnits(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), _samples, _features, _ranges);
+        }
+
+        /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+        private static void ColumnUnits(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features, int ranges)
+        {
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                global::NormGen.TensorBlocks.ColumnRange(features, ranges, unit % ranges, out int from, out int width);
+                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, from), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);
+            }
         }
 
         /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Columns(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && width >= 16)
-                Columns512(ref x, ref y, rows, width);
+                Columns512(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && width >= 8)
-                Columns256(ref x, ref y, rows, width);
+                Columns256(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && width >= 4)
-                Columns128(ref x, ref y, rows, width);
+                Columns128(ref x, ref y, rows, width, stride);
             else
-                ColumnsScalar(ref x, ref y, rows, width);
+                ColumnsScalar(ref x, ref y, rows, width, stride);
         }
 
-        /// <summary>All columns of a (rows × width) panel, 16 neighbouring columns per vector; width ≥ 16.</summary>
-        private static void Columns512(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector; width ≥ 16.</summary>
+        private static void Columns512(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 16)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel512), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel512), then the overlapping last vector as before.
                 p = width / 16 * 16;
-                Panel512(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel512(ref x, ref y, rows, stride, p);
             }
             for (; p + 16 <= width; p += 16)
-                Chunk512(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
+                Chunk512(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 16) of a (rows × width) panel, row by row: the statistics of Chunk512 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel512(ref float x, ref float y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 16));
-            float[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(size);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-            ref float k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref float sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref float sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref float huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector512<float> count = global::System.Runtime.Intrinsics.Vector512.Create((float)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector512<float> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 16)
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 16)
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 16)
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<float>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<float> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<float> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512<float> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<float> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 16)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<float> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> sumDevJ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector512<float> variance = global::System.Runtime.Intrinsics.Vector512.Max((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector512<float>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector512.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector512<float>.Zero))
-                {
-                    for (nuint l = 0; l < 16; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 16) = 1f;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 16) = 0f;
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector512<float> rstd = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(variance, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, global::System.Runtime.Intrinsics.Vector512.Create(1f) / global::System.Runtime.Intrinsics.Vector512.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref float xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 16)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 16) == 0f)
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                Chunk512(ref x, ref y, rows, stride, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
         }
 
         /// <summary>
@@ -344,189 +230,23 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 8 neighbouring columns per vector; width ≥ 8.</summary>
-        private static void Columns256(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector; width ≥ 8.</summary>
+        private static void Columns256(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 8)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel256), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel256), then the overlapping last vector as before.
                 p = width / 8 * 8;
-                Panel256(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel256(ref x, ref y, rows, stride, p);
             }
             for (; p + 8 <= width; p += 8)
-                Chunk256(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
+                Chunk256(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 8) of a (rows × width) panel, row by row: the statistics of Chunk256 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel256(ref float x, ref float y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 8));
-            float[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(size);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-            ref float k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref float sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref float sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref float huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector256<float> count = global::System.Runtime.Intrinsics.Vector256.Create((float)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector256<float> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 8)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 8)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<float>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<float> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<float> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256<float> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<float> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> sumDevJ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector256<float> variance = global::System.Runtime.Intrinsics.Vector256.Max((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector256<float>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector256.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector256<float>.Zero))
-                {
-                    for (nuint l = 0; l < 8; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) = 1f;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) = 0f;
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector256<float> rstd = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(variance, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, global::System.Runtime.Intrinsics.Vector256.Create(1f) / global::System.Runtime.Intrinsics.Vector256.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref float xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 8)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) == 0f)
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                Chunk256(ref x, ref y, rows, stride, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
         }
 
         /// <summary>
@@ -606,189 +326,23 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 4 neighbouring columns per vector; width ≥ 4.</summary>
-        private static void Columns128(ref float x, ref float y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector; width ≥ 4.</summary>
+        private static void Columns128(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 4)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel128), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel128), then the overlapping last vector as before.
                 p = width / 4 * 4;
-                Panel128(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel128(ref x, ref y, rows, stride, p);
             }
             for (; p + 4 <= width; p += 4)
-                Chunk128(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
+                Chunk128(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 4) of a (rows × width) panel, row by row: the statistics of Chunk128 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel128(ref float x, ref float y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 4));
-            float[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(size);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-            ref float k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref float a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref float a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref float a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref float a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref float sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref float sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref float huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector128<float> count = global::System.Runtime.Intrinsics.Vector128.Create((float)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector128<float> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 4)
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 4)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<float>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<float> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<float> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref float x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128<float> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<float> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref float x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> sumDevJ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector128<float> variance = global::System.Runtime.Intrinsics.Vector128.Max((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector128<float>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector128.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector128<float>.Zero))
-                {
-                    for (nuint l = 0; l < 4; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) = 1f;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) = 0f;
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector128<float> rstd = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.Equals(variance, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, global::System.Runtime.Intrinsics.Vector128.Create(1f) / global::System.Runtime.Intrinsics.Vector128.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref float xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 4)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) == 0f)
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+                Chunk128(ref x, ref y, rows, stride, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
         }
 
         /// <summary>
@@ -869,7 +423,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width)
+        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             float count = (float)rows;
             for (nuint p = 0; p < width; p++)
@@ -883,7 +437,7 @@ namespace NormGen.Tests
                     nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                     float block = 0f;
                     for (nuint r = start; r < end; r++)
-                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift;
                     sum += block;
                 }
                 float offset = sum / count;
@@ -894,7 +448,7 @@ namespace NormGen.Tests
                     float blockDev = 0f, blockSq = 0f;
                     for (nuint r = start; r < end; r++)
                     {
-                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
+                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset;
                         blockDev += d;
                         blockSq += d * d;
                     }
@@ -904,13 +458,13 @@ namespace NormGen.Tests
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
                 if (!float.IsFinite(variance))
                 {
-                    HugeColumn(ref x0, ref y0, rows, width); // squares overflow float: in double
+                    HugeColumn(ref x0, ref y0, rows, stride); // squares overflow float: in double
                     continue;
                 }
                 offset += sumDev / count;
                 float rstd = variance == 0f ? 0f : 1f / global::System.MathF.Sqrt(variance);
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset) * rstd;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * stride) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd;
             }
         }
 

@@ -1,0 +1,108 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// Half tensor kinds stream through a float buffer of at most 2²⁰ elements, a slab of independent units at a time, instead
+/// of widening the whole tensor: the results must be those of the float kernel on the widened tensor, rounded once to
+/// Half, whatever the slab boundaries (several samples per slab, channels of one sample, channels over all samples,
+/// column ranges).
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class HalfStreamingTests
+{
+    private static Half[] Input(int length, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(i => (Half)(rng.NextDouble() * 4 - 2 + (i % 11) * 0.125)).ToArray();
+    }
+
+    private static float[] Widen(Half[] values) => values.Select(v => (float)v).ToArray();
+
+    private static Half[] Narrow(float[] values) => values.Select(v => (Half)v).ToArray();
+
+    private static void SameAsFloat(Half[] expected, Half[] actual, string what) =>
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{what}: the streamed Half result differs from the float kernel's, rounded");
+
+    [Theory]
+    [InlineData(3, 8, 200, 300)]  // 480,000 per sample: two samples per slab, then one
+    [InlineData(1, 40, 160, 170)] // one sample larger than a slab: whole channels of it
+    public void SampleAndChannelSlabs(int n, int c, int h, int w)
+    {
+        nint[] shape = [n, c, h, w];
+        int length = n * c * h * w;
+        Half[] x = Input(length, 1), g = Input(c, 2), b = Input(c, 3), rm = Input(c, 4), rv = Input(c, 5).Select(v => (Half)(Math.Abs((float)v) + 0.5f)).ToArray();
+        float[] xf = Widen(x);
+        using var scope = new SettingsScope(-1, 1 << 17);
+
+        var y = new Half[length];
+        var yf = new float[length];
+        TensorKernels.InormHalf(new ReadOnlyTensorSpan<Half>(x, shape), new TensorSpan<Half>(y, shape));
+        Blocks.Inorm(new ReadOnlyTensorSpan<float>(xf, shape), new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), y, "InstanceNorm");
+
+        TensorKernels.BnEvalHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, rm, rv, new TensorSpan<Half>(y, shape));
+        Blocks.BnEval(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), Widen(rm), Widen(rv), new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), y, "BatchNorm eval");
+
+        TensorKernels.Gn4Half(new ReadOnlyTensorSpan<Half>(x, shape), g, b, new TensorSpan<Half>(y, shape));
+        TensorKernels.Gn4(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), y, "GroupNorm");
+
+        // In place streams the same.
+        Half[] inPlace = (Half[])x.Clone();
+        TensorKernels.InormHalf(new ReadOnlyTensorSpan<Half>(inPlace, shape), new TensorSpan<Half>(inPlace, shape));
+        Blocks.Inorm(new ReadOnlyTensorSpan<float>(xf, shape), new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), inPlace, "InstanceNorm in place");
+    }
+
+    [Theory]
+    [InlineData(4, 6, 250, 250)] // 250,000 per channel: four channels per slab, then two
+    [InlineData(3000, 700, 1, 1)] // (N, C): every channel over 3000 samples
+    public void BatchNormTrainingChannelSlabs(int n, int c, int h, int w)
+    {
+        nint[] shape = h * w == 1 ? [n, c] : [n, c, h, w];
+        int length = n * c * h * w;
+        Half[] x = Input(length, 6), g = Input(c, 7), b = Input(c, 8), rm = Input(c, 9), rv = Input(c, 10).Select(v => (Half)(Math.Abs((float)v) + 0.5f)).ToArray();
+        float[] xf = Widen(x), rmf = Widen(rm), rvf = Widen(rv);
+        using var scope = new SettingsScope(-1, 1 << 17);
+        var y = new Half[length];
+        var yf = new float[length];
+        TensorKernels.BnTrainHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, rm, rv, new TensorSpan<Half>(y, shape));
+        Blocks.BnTrain(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), rmf, rvf, new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), y, "BatchNorm training, y");
+        SameAsFloat(Narrow(rmf), rm, "BatchNorm training, running mean");
+        SameAsFloat(Narrow(rvf), rv, "BatchNorm training, running var");
+    }
+
+    [Fact]
+    public void ColumnRangeSlabs()
+    {
+        nint[] shape = [1, 48, 150, 150]; // a (48 × 22,500) sample, larger than a slab: column ranges of it
+        int length = 48 * 150 * 150;
+        Half[] x = Input(length, 11), g = Input(48, 12), b = Input(48, 13);
+        float[] xf = Widen(x);
+        using var scope = new SettingsScope(-1, 1 << 17);
+        var y = new Half[length];
+        var yf = new float[length];
+        TensorKernels.ChannelLnHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, new TensorSpan<Half>(y, shape));
+        TensorKernels.ChannelLn(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), new TensorSpan<float>(yf, shape));
+        SameAsFloat(Narrow(yf), y, "ChannelLayerNorm");
+
+        nint[] table = [5000, 300]; // ranges of 64 columns, the last 108 wide
+        int cells = 5000 * 300;
+        Half[] t = Input(cells, 14);
+        float[] tf = Widen(t);
+        var ty = new Half[cells];
+        var tyf = new float[cells];
+        TensorKernels.MinMaxHalf(new ReadOnlyTensorSpan<Half>(t, table), new TensorSpan<Half>(ty, table));
+        Blocks.MinMax(new ReadOnlyTensorSpan<float>(tf, table), new TensorSpan<float>(tyf, table));
+        SameAsFloat(Narrow(tyf), ty, "MinMaxScale");
+        TensorKernels.ZScoreHalf(new ReadOnlyTensorSpan<Half>(t, table), new TensorSpan<Half>(ty, table));
+        Blocks.ZScore(new ReadOnlyTensorSpan<float>(tf, table), new TensorSpan<float>(tyf, table));
+        SameAsFloat(Narrow(tyf), ty, "Standardize");
+    }
+}
