@@ -20,7 +20,7 @@ namespace NormGen.Benchmarks;
 /// </remarks>
 public static class Latency
 {
-    private const int Calls = 20_000, Samples = 31;
+    private const int Calls = 2_000, Samples = 101;
     private static readonly float[] s_x = new Workload(new BatchShape(2, 768)).X, s_y = new float[2 * 768];
     private static readonly float[] s_gamma = new Workload(new BatchShape(1, 768), seed: 3).Gamma, s_beta = new Workload(new BatchShape(1, 768), seed: 3).Beta;
     private static int s_sink;
