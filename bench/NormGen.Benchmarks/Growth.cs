@@ -26,14 +26,14 @@ namespace NormGen.Benchmarks;
 /// wide, streaming) for <see cref="WarmUp"/> each, the process sleeps <see cref="Pause"/> so the background JIT installs
 /// its tier-1 code, and they warm up again; then each case calls every method once (caches, pages), sizes batches to
 /// about <see cref="SampleTime"/>, and times <see cref="Samples"/> batches round the methods in turn (3 where one call
-/// is longer than a batch); the median is reported. Cases over 1 GiB per tensor are skipped.
+/// is longer than a batch); the median is reported (<c>--best</c>: the fastest). Cases over 1 GiB per tensor are skipped.
 /// </remarks>
 public static class Growth
 {
     private static readonly int[] HiddenSizes = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
     private static readonly int[] RowCounts = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
     private const long MaxTensorBytes = 1L << 30, CompositionMaxTensorBytes = 64L << 20;
-    private const int Samples = 7, LongSamples = 3;
+    private const int Samples = 9, LongSamples = 3;
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(60), Pause = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(8), Probe = TimeSpan.FromMilliseconds(2);
 
@@ -41,7 +41,7 @@ public static class Growth
     private const int Ln = 0, Rms = 1, TpLn = 2, TpRms = 3, NtCopy = 4, PlainCopy = 5;
     private static readonly string[] Names = ["NormGen LayerNorm", "NormGen RMSNorm", "TP LayerNorm", "TP RMSNorm", "NT copy", "copy"];
 
-    /// <summary>One case: seconds per call, median and fastest batch, per method (null: not measured).</summary>
+    /// <summary>One case: seconds per call, median (fastest with <c>--best</c>) and fastest batch, per method (null: not measured).</summary>
     private sealed record Case(int Hidden, int Rows, double?[] Median, double?[] Best)
     {
         public double Bytes => 2.0 * sizeof(float) * Hidden * Rows;
@@ -50,16 +50,21 @@ public static class Growth
 
     private static float[] s_x = [], s_y = [], s_gamma = [], s_beta = [];
 
+    /// <summary><c>--best</c>: report each method's fastest batch instead of the median (for a machine others are loading).</summary>
+    private static bool s_best;
+
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
         string path = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("docs", "benchmark-growth.png");
         NormGenSettings.MaxDegreeOfParallelism = 1;
+        s_best = args.Contains("--best");
         string? l3 = args.SkipWhile(a => a != "--l3").Skip(1).FirstOrDefault();
         CacheSizes caches = CacheSizes.Read(l3 is null ? 0 : CacheSizes.Parse(l3));
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
             $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; caches: {caches}; " +
             $"streaming stores from {CacheSizes.Size(NormGenSettings.StreamingStoreThreshold)} of output.");
+        Console.WriteLine(s_best ? "Each cell is the fastest of the method's batches (--best)." : "Each cell is the median of the method's batches.");
         Allocate();
         WarmUpAll();
 
@@ -168,7 +173,7 @@ public static class Growth
         {
             if (methods[m] is null) continue;
             Array.Sort(perCall[m]);
-            median[m] = perCall[m][samples / 2];
+            median[m] = perCall[m][s_best ? 0 : samples / 2];
             best[m] = perCall[m][0];
         }
         return (median, best);
