@@ -11,7 +11,9 @@ namespace NormGen.Benchmarks;
 /// <c>latency</c> mode: where the time of one 1×768 LayerNorm call goes, side by side in one process. Times the whole
 /// call at 1 and 2 rows (the difference is one row body; 2·t(1) − t(2) is the fixed cost of a call), the generated
 /// prologue's pieces on their own (the argument checks in <see cref="NormGuard"/>, the scheduler's two decisions), the
-/// run-time row-length declaration and the TensorPrimitives composition at the same shape.
+/// run-time row-length declaration and the TensorPrimitives composition at the same shape; a hand copy of the row body
+/// with two kinds of horizontal sum (<see cref="RowReplica"/>); and the call's time against where its buffers lie
+/// (distance from the inputs to y mod 4096, offset from a 64-byte boundary).
 /// </summary>
 /// <remarks>
 /// Every variant is a plain loop over direct calls (no delegate), so the loop costs well under a nanosecond per call.
@@ -34,6 +36,8 @@ public static class Latency
         ("argument checks only (RowCount, 3 × Length, 3 overlap checks)", ChecksOnly),
         ("scheduler decisions only (DegreeOfParallelism, UseStreamingStores)", SchedulerOnly),
         ("TensorPrimitives composition, 1×768", Composition),
+        ("experiment: the row body copied by hand, Vector512.Sum (RowReplica)", ReplicaLibrarySum),
+        ("experiment: the same with 8-instruction halving sums", ReplicaHalvingSum),
         ("empty loop", Empty),
     ];
 
@@ -66,7 +70,7 @@ public static class Latency
         foreach ((string which, double[] t) in new[] { ("medians", median), ("fastest batches", best) })
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"From the {which}: one row body ≈ t(2 rows) − t(1 row) = {t[1] - t[0]:F1} ns; fixed cost of a call ≈ 2·t(1) − t(2) = {2 * t[0] - t[1]:F1} ns " +
-                $"(of which checks {t[4]:F1}, scheduler {t[5]:F1}; the loop {t[7]:F1})."));
+                $"(of which checks {t[4]:F1}, scheduler {t[5]:F1}; the loop {t[^1]:F1})."));
         Placement();
         return 0;
     }
@@ -103,11 +107,33 @@ public static class Latency
                 ns[k][s] = Stopwatch.GetElapsedTime(begin).TotalNanoseconds / Calls;
             }
         Console.WriteLine();
-        Console.WriteLine("| y − x, y − γ, y − β (mod 4096) | ns per call (median) | fastest batch |");
+        Console.WriteLine("| x, γ, β 4 KiB-aligned; y − x (mod 4096) | ns per call (median) | fastest batch |");
         Console.WriteLine("| ---: | ---: | ---: |");
         for (int k = 0; k < offsets.Length; k++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {offsets[k] * sizeof(float)} B | {ns[k].Order().ElementAt(Samples / 2):F1} | {ns[k].Min():F1} |"));
+
+        // The same four buffers all moved by the same few bytes past a 64-byte boundary: every 512-bit load and store
+        // of the row then spans two cache lines.
+        int[] shifts = [0, 1, 4, 8, 12];
+        var split = new double[shifts.Length][];
+        for (int k = 0; k < shifts.Length; k++) split[k] = new double[Samples];
+        for (int s = 0; s < Samples; s++)
+            for (int k = 0; k < shifts.Length; k++)
+            {
+                int o = shifts[k];
+                ReadOnlySpan<float> x = all.Slice(o, n), gamma = all.Slice(4 * page + o, n), beta = all.Slice(8 * page + o, n);
+                Span<float> y = all.Slice(12 * page + 2 * 256 + o, n);
+                long begin = Stopwatch.GetTimestamp();
+                for (int i = 0; i < Calls; i++) Kernels.LayerNorm768(x, gamma, beta, y);
+                split[k][s] = Stopwatch.GetElapsedTime(begin).TotalNanoseconds / Calls;
+            }
+        Console.WriteLine();
+        Console.WriteLine("| x, γ, β, y all this far past a 64-byte boundary (y − x ≡ 2048 mod 4096) | ns per call (median) | fastest batch |");
+        Console.WriteLine("| ---: | ---: | ---: |");
+        for (int k = 0; k < shifts.Length; k++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {shifts[k] * sizeof(float)} B | {split[k].Order().ElementAt(Samples / 2):F1} | {split[k].Min():F1} |"));
     }
 
     private static void Spin(Func<int, int> loop, TimeSpan duration)
@@ -194,6 +220,26 @@ public static class Latency
         Span<float> y = s_y.AsSpan(0, 768);
         for (int i = 0; i < calls; i++) Baselines.TensorPrimitivesLayerNorm(x, 768, gamma, beta, y);
         return 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReplicaLibrarySum(int calls)
+    {
+        ReadOnlySpan<float> x = s_x.AsSpan(0, 768), gamma = s_gamma, beta = s_beta;
+        Span<float> y = s_y.AsSpan(0, 768);
+        int sum = 0;
+        for (int i = 0; i < calls; i++) sum += RowReplica.Row<RowReplica.LibrarySum>(x, gamma, beta, y) ? 1 : 0;
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReplicaHalvingSum(int calls)
+    {
+        ReadOnlySpan<float> x = s_x.AsSpan(0, 768), gamma = s_gamma, beta = s_beta;
+        Span<float> y = s_y.AsSpan(0, 768);
+        int sum = 0;
+        for (int i = 0; i < calls; i++) sum += RowReplica.Row<RowReplica.HalvingSum>(x, gamma, beta, y) ? 1 : 0;
+        return sum;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
