@@ -18,7 +18,10 @@ namespace NormGen.Benchmarks;
 /// TensorPrimitives composition; each case marked with the cache level its working set (x + y) falls in. Then the
 /// largest case of each hidden size on all cores, and the static 768/4096 declarations against the run-time one at a
 /// few check points. Prints Markdown and draws <c>docs/benchmark-growth.png</c> (<c>--out PATH</c> elsewhere;
-/// <c>--l3 32M</c> sets the L3 size that the cache levels are marked by, see <see cref="CacheSizes.Read"/>).
+/// <c>--l3 32M</c> sets the L3 size that the cache levels are marked by, see <see cref="CacheSizes.Read"/>;
+/// <c>--streaming-threshold 64M</c> sets <see cref="NormGenSettings.StreamingStoreThreshold"/>, <c>off</c> turns streaming
+/// stores off; <c>--only 1000000x64,10x4096</c> measures just those cases, printing their lines only; <c>--align 0</c>
+/// starts x and y that many bytes past a 64-byte boundary).
 /// </summary>
 /// <remarks>
 /// Timed in this process. One x and one y of 1 GiB each are allocated (pinned) once and every case uses their first
@@ -50,6 +53,9 @@ public static class Growth
 
     private static float[] s_x = [], s_y = [], s_gamma = [], s_beta = [];
 
+    /// <summary>Where x and y start in <see cref="s_x"/> and <see cref="s_y"/>: 0, or as <c>--align</c> asks.</summary>
+    private static int s_offset;
+
     /// <summary><c>--best</c>: report each method's fastest batch instead of the median (for a machine others are loading).</summary>
     private static bool s_best;
 
@@ -65,13 +71,27 @@ public static class Growth
             $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; caches: {caches}; " +
             $"streaming stores from {CacheSizes.Size(NormGenSettings.StreamingStoreThreshold)} of output.");
         Console.WriteLine(s_best ? "Each cell is the fastest of the method's batches (--best)." : "Each cell is the median of the method's batches.");
+        if (args.SkipWhile(a => a != "--streaming-threshold").Skip(1).FirstOrDefault() is string threshold)
+        {
+            NormGenSettings.StreamingStoreThreshold = CacheSizes.Parse(threshold) is > 0 and long bytes ? bytes : long.MaxValue;
+            Console.WriteLine($"--streaming-threshold: streaming stores from {NormGenSettings.StreamingStoreThreshold:N0} bytes of output.");
+        }
+        // --only 1000000x64,100x4096: just these cases (rows x hidden), for a quick look; no chart, no all-cores or check points.
+        HashSet<(int, int)>? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',')
+            .Select(c => c.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToHashSet();
         Allocate();
+        // --align B: x and y start B bytes past a 64-byte boundary (both arrays come from the same allocator, so
+        // they share their alignment); by default they start where the allocator put them.
+        if (args.SkipWhile(a => a != "--align").Skip(1).FirstOrDefault() is string align)
+            s_offset = (int)((64 + int.Parse(align, CultureInfo.InvariantCulture) - Mod64(s_y)) % 64) / sizeof(float);
+        Console.WriteLine($"x starts {(Mod64(s_x) + 4 * s_offset) % 64} B and y {(Mod64(s_y) + 4 * s_offset) % 64} B past a 64-byte boundary.");
         WarmUpAll();
 
         var cases = new List<Case>();
-        int total = HiddenSizes.Sum(h => RowCounts.Count(r => Fits(h, r)));
+        bool Selected(int hidden, int rows) => Fits(hidden, rows) && (only is null || only.Contains((rows, hidden)));
+        int total = HiddenSizes.Sum(h => RowCounts.Count(r => Selected(h, r)));
         foreach (int hidden in HiddenSizes)
-            foreach (int rows in RowCounts.Where(r => Fits(hidden, r)))
+            foreach (int rows in RowCounts.Where(r => Selected(hidden, r)))
             {
                 Case c = MeasureCase(hidden, rows);
                 cases.Add(c);
@@ -81,6 +101,7 @@ public static class Growth
                     $"[{cases.Count,2}/{total}] {rows,9:N0} × {hidden,-6:N0} {CacheSizes.Size(c.Bytes),10} {caches.LevelOf(c.Bytes),-4} {methods}"));
             }
         Console.WriteLine();
+        if (only is not null) return 0;
         PrintGrids(cases, caches);
         PrintOverheads(cases, caches);
         AllCores(cases);
@@ -91,17 +112,22 @@ public static class Growth
         return 0;
     }
 
+    private static unsafe int Mod64(float[] a)
+    {
+        fixed (float* p = a) return (int)((nuint)p % 64);
+    }
+
     private static bool Fits(int hidden, int rows) => (long)hidden * rows * sizeof(float) <= MaxTensorBytes;
 
     private static void Allocate()
     {
-        int elements = (int)(MaxTensorBytes / sizeof(float));
+        int elements = (int)(MaxTensorBytes / sizeof(float)) + 16;
         s_x = GC.AllocateUninitializedArray<float>(elements, pinned: true);
         s_y = GC.AllocateUninitializedArray<float>(elements, pinned: true);
         // One 64 Ki-element block of values around 0.5 with spread 1, tiled: rows of any length look alike.
         var rng = new Random(42);
         for (int i = 0; i < 1 << 16; i++) s_x[i] = (float)(0.5 + (rng.NextDouble() * 2 - 1));
-        for (int i = 1 << 16; i < elements; i += 1 << 16) s_x.AsSpan(0, 1 << 16).CopyTo(s_x.AsSpan(i));
+        for (int i = 1 << 16; i < elements; i += 1 << 16) s_x.AsSpan(0, Math.Min(1 << 16, elements - i)).CopyTo(s_x.AsSpan(i));
         s_y.AsSpan().Clear(); // touch every page of y before anything is timed
         s_gamma = Enumerable.Range(0, HiddenSizes[^1]).Select(_ => (float)(0.9 + rng.NextDouble() * 0.2)).ToArray();
         s_beta = Enumerable.Range(0, HiddenSizes[^1]).Select(_ => (float)(rng.NextDouble() * 0.2 - 0.1)).ToArray();
@@ -115,12 +141,12 @@ public static class Growth
         bool composition = (long)n * sizeof(float) <= CompositionMaxTensorBytes;
         return
         [
-            () => GrowthKernels.LayerNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(0, n)),
-            () => GrowthKernels.RmsNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(0, n)),
-            composition ? () => Baselines.TensorPrimitivesLayerNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(0, n)) : null,
-            composition ? () => Baselines.TensorPrimitivesRmsNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(0, n)) : null,
-            () => Baselines.NonTemporalCopy(x.AsSpan(0, n), y.AsSpan(0, n)),
-            () => x.AsSpan(0, n).CopyTo(y.AsSpan(0, n)),
+            () => GrowthKernels.LayerNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
+            () => GrowthKernels.RmsNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
+            composition ? () => Baselines.TensorPrimitivesLayerNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(s_offset, n)) : null,
+            composition ? () => Baselines.TensorPrimitivesRmsNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(s_offset, n)) : null,
+            () => Baselines.NonTemporalCopy(x.AsSpan(s_offset, n), y.AsSpan(s_offset, n)),
+            () => x.AsSpan(s_offset, n).CopyTo(y.AsSpan(s_offset, n)),
         ];
     }
 
@@ -286,7 +312,7 @@ public static class Growth
             NormGenSettings.MaxDegreeOfParallelism = -1;
             (double?[] t, _) = Measure(
             [
-                () => GrowthKernels.LayerNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(0, n)),
+                () => GrowthKernels.LayerNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
                 () => ParallelNonTemporalCopy(n, threads),
             ]);
             NormGenSettings.MaxDegreeOfParallelism = 1;
@@ -303,7 +329,7 @@ public static class Growth
         {
             int size = n / threads / 16 * 16, start = block * size;
             int count = block == threads - 1 ? n - start : size;
-            Baselines.NonTemporalCopy(s_x.AsSpan(start, count), s_y.AsSpan(start, count));
+            Baselines.NonTemporalCopy(s_x.AsSpan(s_offset + start, count), s_y.AsSpan(s_offset + start, count));
         });
     }
 
@@ -321,10 +347,10 @@ public static class Growth
             int n = rows * hidden;
             Action[] methods =
             [
-                () => Kernels.LayerNorm(hidden, x.AsSpan(0, n), gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(0, n)),
-                () => GrowthKernels.LayerNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(0, n)),
-                () => Kernels.RmsNorm(hidden, x.AsSpan(0, n), gamma.AsSpan(0, hidden), y.AsSpan(0, n)),
-                () => GrowthKernels.RmsNorm(x.AsSpan(0, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(0, n)),
+                () => Kernels.LayerNorm(hidden, x.AsSpan(s_offset, n), gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
+                () => GrowthKernels.LayerNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), beta.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
+                () => Kernels.RmsNorm(hidden, x.AsSpan(s_offset, n), gamma.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
+                () => GrowthKernels.RmsNorm(x.AsSpan(s_offset, n), hidden, gamma.AsSpan(0, hidden), y.AsSpan(s_offset, n)),
             ];
             if (points[0] == (rows, hidden) || points[4] == (rows, hidden))
             {
