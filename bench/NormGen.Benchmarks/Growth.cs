@@ -391,13 +391,12 @@ public static class Growth
         {
             if (size <= 0) continue;
             var v = plot.Add.VerticalLine(Math.Log2(size), 1.5f, Colors.Black, LinePattern.Dotted);
-            v.LabelText = $"{name} {CacheSizes.Size(size)}";
-            v.LabelOppositeAxis = true;
+            v.LegendText = $"{name} {CacheSizes.Size(size)} (x + y)";
         }
         double[] ticks = Enumerable.Range(9, 23).Where(k => k % 2 == 1).Select(k => (double)k).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks, ticks.Select(k => CacheSizes.Size(Math.Pow(2, k))).ToArray());
         plot.Axes.SetLimitsY(0, cases.Max(c => Math.Max(c.GBps(Ln)!.Value, c.GBps(NtCopy)!.Value)) * 1.1);
-        plot.Title($"NormGen LayerNorm (run-time row length), float, 1 thread: GB/s against bytes moved, rows 1 … 10⁶");
+        plot.Title("LayerNorm, run-time row length, float, 1 thread: GB/s against bytes moved (rows 1 … 10⁶)");
         plot.XLabel("bytes moved per call (x read + y written; log scale)");
         plot.YLabel("GB/s");
         plot.ShowLegend(Edge.Right);
