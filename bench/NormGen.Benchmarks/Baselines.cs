@@ -148,7 +148,8 @@ public static unsafe class Baselines
         });
     }
 
-    private static void NonTemporalCopy(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>The single-thread NT copy of <paramref name="x"/> into <paramref name="y"/> (x.Length elements; y at least as long).</summary>
+    public static void NonTemporalCopy(ReadOnlySpan<float> x, Span<float> y)
     {
         fixed (float* source = x)
         fixed (float* target = y)

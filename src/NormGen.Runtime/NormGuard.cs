@@ -14,22 +14,42 @@ namespace NormGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class NormGuard
 {
+    // The checks below run on every call of every kernel, so they are inlined into the generated entry point and their
+    // throws live in NoInlining helpers: a throw built inline (an interpolated message) would bring its string-builder
+    // locals into the kernel's frame, which the prologue then zeroes on every call, and would spill the spans around it.
+    // With a compile-time row length the division below becomes a multiply by a constant.
+
     /// <summary>Returns <paramref name="length"/> / <paramref name="rowLength"/>, or throws if the length is not a whole number of rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int RowCount(int length, int rowLength, string paramName)
     {
         if (rowLength <= 0)
-            throw new ArgumentOutOfRangeException(paramName, rowLength, $"The row length must be positive, but is {rowLength}.");
-        if (length % rowLength != 0)
-            throw new ArgumentException($"'{paramName}' has {length} elements, which is not a whole number of rows of {rowLength} elements.", paramName);
-        return length / rowLength;
+            ThrowRowLengthNotPositive(rowLength, paramName);
+        int rows = length / rowLength;
+        if (rows * rowLength != length) // one division; lengths are never negative, so this is length % rowLength != 0
+            ThrowNotWholeRows(length, rowLength, paramName);
+        return rows;
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowRowLengthNotPositive(int rowLength, string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, rowLength, $"The row length must be positive, but is {rowLength}.");
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotWholeRows(int length, int rowLength, string paramName) =>
+        throw new ArgumentException($"'{paramName}' has {length} elements, which is not a whole number of rows of {rowLength} elements.", paramName);
+
     /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Length(int actual, int expected, string paramName, string what)
     {
         if (actual != expected)
-            throw new ArgumentException($"'{paramName}' must have {expected} elements ({what}), but has {actual}.", paramName);
+            ThrowLength(actual, expected, paramName, what);
     }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int expected, string paramName, string what) =>
+        throw new ArgumentException($"'{paramName}' must have {expected} elements ({what}), but has {actual}.", paramName);
 
     /// <summary>Throws if <paramref name="output"/> overlaps <paramref name="input"/> without starting at the same address (in-place is allowed, shifted overlap is not).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // a few instructions on the hot path; the throw is out of line

@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 
@@ -52,10 +53,24 @@ public readonly unsafe struct PinnedBuffers
 public static class RowScheduler
 {
     /// <summary>How many threads a call with <paramref name="rowCount"/> rows of <paramref name="rowLength"/> elements should use.</summary>
+    /// <remarks>
+    /// Inlined into every kernel call: a single row, or too few elements to give a second thread
+    /// <see cref="NormGenSettings.MinElementsPerThread"/>, answer 1 with two compares and no call; the division by the
+    /// setting and the processor count are left to <see cref="ParallelDegree"/>, which only inputs large enough to
+    /// spread reach.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int DegreeOfParallelism(int rowCount, int rowLength)
     {
+        if (rowCount < 2) return 1;
         int max = NormGenSettings.MaxDegreeOfParallelism;
-        if (max == 1 || rowCount < 2) return 1;
+        if (max == 1 || (long)rowCount * rowLength < 2L * NormGenSettings.MinElementsPerThread) return 1;
+        return ParallelDegree(max, rowCount, rowLength);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ParallelDegree(int max, int rowCount, int rowLength)
+    {
         if (max < 0) max = Environment.ProcessorCount;
         long byWork = (long)rowCount * rowLength / NormGenSettings.MinElementsPerThread;
         long degree = Math.Min(Math.Min(max, rowCount), byWork);
@@ -63,12 +78,18 @@ public static class RowScheduler
     }
 
     /// <summary>Whether a call writing <paramref name="outputBytes"/> bytes should use non-temporal stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool UseStreamingStores(long outputBytes) => outputBytes >= NormGenSettings.StreamingStoreThreshold;
 
     /// <summary>
     /// Pins the spans, splits <paramref name="rowCount"/> rows into <paramref name="degree"/> contiguous blocks and runs
     /// <paramref name="kernel"/> on each block in parallel. Returns when every block is done.
     /// </summary>
+    /// <remarks>
+    /// Never inlined: the kernels call it only for inputs large enough to spread or to stream, where a call costs
+    /// nothing, and inlined its ten pinned locals would take registers and stack from every small call's fast path.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static unsafe void Run<TKernel>(int degree, int rowCount, TKernel kernel,
         ReadOnlySpan<byte> b0, ReadOnlySpan<byte> b1 = default, ReadOnlySpan<byte> b2 = default, ReadOnlySpan<byte> b3 = default,
         ReadOnlySpan<byte> b4 = default, ReadOnlySpan<byte> b5 = default, ReadOnlySpan<byte> b6 = default, ReadOnlySpan<byte> b7 = default,
