@@ -35,16 +35,17 @@ internal static partial class GpuEmitter
     private const string ViewConstraint = "struct, global::ILGPU.IContiguousArrayView";
 
     /// <summary>
-    /// Adds the GPU outputs to the pipeline: the specs, combined with one bool that says whether the compilation
-    /// references ILGPU. The bool is all that leaves the compilation, so an edit re-emits nothing unless a spec or the
-    /// reference changes.
+    /// One bool that says whether the compilation references ILGPU. It is all that leaves the compilation, so an edit
+    /// re-emits nothing unless a spec or the reference changes. Built once per generator, shared by every attribute.
     /// </summary>
-    public static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs)
-    {
-        IncrementalValueProvider<bool> hasIlgpu = context.CompilationProvider
+    public static IncrementalValueProvider<bool> ReferencesIlgpu(IncrementalGeneratorInitializationContext context) =>
+        context.CompilationProvider
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(AcceleratorTypeName) is not null)
             .WithTrackingName(TrackingNames.IlgpuReference);
 
+    /// <summary>Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.</summary>
+    public static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
+    {
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
             .Where(static pair => pair.Right && Supports(pair.Left) is null && !pair.Left.GpuOverloadsCollide)

@@ -29,11 +29,13 @@ public sealed partial class NormGenerator : IIncrementalGenerator
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
+        // Whether the compilation references ILGPU: one bool, built once and shared by every attribute's GPU output.
+        IncrementalValueProvider<bool> hasIlgpu = GpuEmitter.ReferencesIlgpu(context);
         foreach ((string name, NormKind kind) in Attributes)
-            Register(context, name, kind);
+            Register(context, name, kind, hasIlgpu);
     }
 
-    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind)
+    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind, IncrementalValueProvider<bool> hasIlgpu)
     {
         // Find the annotated methods (cheap syntax filter first) and parse each into plain values: a spec and its diagnostics.
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
@@ -69,7 +71,7 @@ public sealed partial class NormGenerator : IIncrementalGenerator
             spc.AddSource(spec.HintName, spec.Backward ? BackwardEmitter.Emit(spec) : spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
 
         // When the compilation references ILGPU, also write the GPU overloads and kernels.
-        GpuEmitter.Register(context, specs);
+        GpuEmitter.Register(context, specs, hasIlgpu);
 
         // Report the diagnostics at locations in the compilation's own trees, so `#pragma warning disable NG00xx` applies
         // (the compiler ignores pragmas for a location rebuilt from a path). Only declarations with a diagnostic meet the
