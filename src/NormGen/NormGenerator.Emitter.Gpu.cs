@@ -43,8 +43,11 @@ internal static partial class GpuEmitter
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(AcceleratorTypeName) is not null)
             .WithTrackingName(TrackingNames.IlgpuReference);
 
-    /// <summary>Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.</summary>
-    public static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
+    /// <summary>
+    /// Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.
+    /// Returns those specs (for <see cref="RegisterDevicePrimitives"/>).
+    /// </summary>
+    public static IncrementalValuesProvider<KernelSpec> Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
     {
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
@@ -53,6 +56,7 @@ internal static partial class GpuEmitter
             .WithTrackingName(TrackingNames.GpuSpecs);
 
         context.RegisterSourceOutput(gpuSpecs, static (spc, spec) => spc.AddSource(HintName(spec), Emit(spec)));
+        return gpuSpecs;
     }
 
     /// <summary>
@@ -534,10 +538,10 @@ internal static partial class GpuEmitter
         : $"for (int i = global::ILGPU.Warp.LaneIdx; i < {length}; i += global::ILGPU.Warp.WarpSize)";
 
     /// <summary>The sum of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
-    private static string RowSum(bool groupPerRow, string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
+    private static string RowSum(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupSum({value}, partials)" : $"{device}WarpSum({value})";
 
     /// <summary>The maximum (NaN propagating) of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
-    private static string RowMax(bool groupPerRow, string value) => groupPerRow ? $"GroupMax({value}, partials)" : $"WarpMax({value})";
+    private static string RowMax(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupMax({value}, partials)" : $"{device}WarpMax({value})";
 
     /// <summary>
     /// Opens a warp-per-row or group-per-row kernel and its grid-stride loop over the rows (<c>row</c>, up to <c>rows</c>);
@@ -659,7 +663,7 @@ internal static partial class GpuEmitter
             w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
             w.Line($"offset += sumDev / {r.Length};");
             w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))");
+            w.Line($"if (attempt > 0 || ({r.Device}Finite(variance) && {r.Device}Finite(shift + offset)))");
             w.Line("    break;");
         }
         else
@@ -672,15 +676,15 @@ internal static partial class GpuEmitter
             w.Close();
             w.Line($"meanSquare = {r.Sum("q")} / {r.Length};");
             w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || Finite(meanSquare))");
+            w.Line($"if (attempt > 0 || {r.Device}Finite(meanSquare))");
             w.Line("    break;");
         }
         w.Line($"// Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.");
         w.Line($"{r.Compute} largest = {zero};");
         w.Line(r.Loop);
-        w.Line($"    largest = Larger(largest, global::System.Math.Abs({r.At("i")}));");
+        w.Line($"    largest = {r.Device}Larger(largest, global::System.Math.Abs({r.At("i")}));");
         w.Line($"largest = {r.Max("largest")};");
-        w.Line($"if (!Finite(largest) || largest == {zero})");
+        w.Line($"if (!{r.Device}Finite(largest) || largest == {zero})");
         w.Line("    break;");
         if (r.Compute == "double")
         {
@@ -709,20 +713,24 @@ internal static partial class GpuEmitter
     /// <summary>
     /// How a kernel reads one row, for <see cref="EmitRowStatistics"/>: the compute type, whether the mean is subtracted,
     /// the row length's name, the loop over the thread's elements, the value at a loop index ("0" or "i"), the value's
-    /// name and what the first one is called (in comments), and the row-wide sum and maximum.
+    /// name and what the first one is called (in comments), the row-wide sum and maximum, and the prefix of the device
+    /// helpers (Finite, Larger): "" for the kernel class's own, the shared device class for the tensor kernels.
     /// </summary>
     private sealed record RowReading(string Compute, bool Centers, string Length, string Loop, System.Func<string, string> At,
-        string ValueName, string FirstWhat, System.Func<string, string> Sum, System.Func<string, string> Max);
+        string ValueName, string FirstWhat, System.Func<string, string> Sum, System.Func<string, string> Max, string Device = "");
 
-    private static void EmitReductions(SourceWriter w, KernelSpec spec, bool groupKernel)
+    private static void EmitReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
+        EmitSums(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
+
+    /// <summary>WarpSum (and GroupSum) in compute type <paramref name="c"/>: a kernel class's private copy, or the shared device class's internal one.</summary>
+    private static void EmitSums(SourceWriter w, string c, bool groupKernel, string access)
     {
-        string c = CpuEmitter.ComputeName(spec);
         string zero = c == "double" ? "0d" : "0f";
         w.Line("/// <summary>");
         w.Line("/// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every");
         w.Line("/// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.");
         w.Line("/// </summary>");
-        w.Open($"private static {c} WarpSum({c} value)");
+        w.Open($"{access} static {c} WarpSum({c} value)");
         w.Line("for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)");
         w.Line("    value += global::ILGPU.Warp.ShuffleXor(value, lanes);");
         w.Line("return value;");
@@ -733,7 +741,7 @@ internal static partial class GpuEmitter
         w.Line("/// The sum over the group, in every thread: warp sums, one per warp into shared memory, then every warp adds the");
         w.Line("/// partials itself in the same order (no broadcast round). The closing barrier lets the next call reuse them.");
         w.Line("/// </summary>");
-        w.Open($"private static {c} GroupSum({c} value, global::ILGPU.ArrayView<{c}> partials)");
+        w.Open($"{access} static {c} GroupSum({c} value, global::ILGPU.ArrayView<{c}> partials)");
         w.Line("value = WarpSum(value);");
         w.Line("if (global::ILGPU.Warp.IsFirstLane)");
         w.Line("    partials[global::ILGPU.Warp.WarpIdx] = value;");
@@ -749,18 +757,21 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The largest |value| of a row (only for rows whose statistics overflowed): NaN propagates.</summary>
-    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel)
+    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
+        EmitMaxima(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
+
+    /// <summary>Finite, Larger, WarpMax (and GroupMax) in compute type <paramref name="c"/>, as <see cref="EmitSums"/>.</summary>
+    private static void EmitMaxima(SourceWriter w, string c, bool groupKernel, string access)
     {
-        string c = CpuEmitter.ComputeName(spec);
         w.Line();
         w.Line("/// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>");
-        w.Line($"private static bool Finite({c} v) => !{c}.IsNaN(v) && !{c}.IsInfinity(v);");
+        w.Line($"{access} static bool Finite({c} v) => !{c}.IsNaN(v) && !{c}.IsInfinity(v);");
         w.Line();
         w.Line("/// <summary>max(a, b), NaN if either is NaN.</summary>");
-        w.Line($"private static {c} Larger({c} a, {c} b) => a > b || {c}.IsNaN(a) ? a : b;");
+        w.Line($"{access} static {c} Larger({c} a, {c} b) => a > b || {c}.IsNaN(a) ? a : b;");
         w.Line();
         w.Line("/// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>");
-        w.Open($"private static {c} WarpMax({c} value)");
+        w.Open($"{access} static {c} WarpMax({c} value)");
         w.Line("for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)");
         w.Line("    value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));");
         w.Line("return value;");
@@ -768,7 +779,7 @@ internal static partial class GpuEmitter
         if (!groupKernel) return;
         w.Line();
         w.Line("/// <summary>The maximum over the group, in every thread (as GroupSum).</summary>");
-        w.Open($"private static {c} GroupMax({c} value, global::ILGPU.ArrayView<{c}> partials)");
+        w.Open($"{access} static {c} GroupMax({c} value, global::ILGPU.ArrayView<{c}> partials)");
         w.Line("value = WarpMax(value);");
         w.Line("if (global::ILGPU.Warp.IsFirstLane)");
         w.Line("    partials[global::ILGPU.Warp.WarpIdx] = value;");

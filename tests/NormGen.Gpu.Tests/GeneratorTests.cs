@@ -145,6 +145,8 @@ public sealed class GeneratorTests
         Assert.Empty(diagnostics);
         string[] gpuHints = result.GeneratedSources.Select(s => s.HintName).Where(h => h.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).OrderBy(h => h, StringComparer.Ordinal).ToArray();
         Assert.Equal(6, gpuHints.Length);
+        // No tensor kind with statistics here: no shared device file either.
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "NormGen.GpuDevice.g.cs");
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)));
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)); // the CPU files too (keyword names @in, @out)
 
@@ -176,6 +178,8 @@ public sealed class GeneratorTests
         Assert.Equal(11, gpuHints.Length);
         Assert.Contains(gpuHints, h => h.Contains("Inorm", StringComparison.Ordinal));
         Assert.Contains(gpuHints, h => h.Contains("BnTrain", StringComparison.Ordinal));
+        // Their shared device helpers: one file for the compilation, however many tensor kernels use it.
+        Assert.Single(result.GeneratedSources, s => s.HintName == "NormGen.GpuDevice.g.cs");
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)));
 
         // Views mirror the span parameters' element types: statistics float, y Half or float as declared.

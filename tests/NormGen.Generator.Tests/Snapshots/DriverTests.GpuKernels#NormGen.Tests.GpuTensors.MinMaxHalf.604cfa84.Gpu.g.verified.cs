@@ -121,11 +121,11 @@ namespace NormGen.Tests
                 for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
                 {
                     float v = (float)x[start + (long)i * rows];
-                    lo = Smaller(lo, v);
-                    hi = Larger(hi, v);
+                    lo = global::NormGen.Generated.GpuDevice.Smaller(lo, v);
+                    hi = global::NormGen.Generated.GpuDevice.Larger(hi, v);
                 }
-                hi = WarpMax(hi);
-                lo = -WarpMax(-lo); // min(a, b) = −max(−a, −b)
+                hi = global::NormGen.Generated.GpuDevice.WarpMax(hi);
+                lo = -global::NormGen.Generated.GpuDevice.WarpMax(-lo); // min(a, b) = −max(−a, −b)
                 float range = hi - lo;
 
                 // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
@@ -154,11 +154,11 @@ namespace NormGen.Tests
                 for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                 {
                     float v = (float)x[start + (long)i * rows];
-                    lo = Smaller(lo, v);
-                    hi = Larger(hi, v);
+                    lo = global::NormGen.Generated.GpuDevice.Smaller(lo, v);
+                    hi = global::NormGen.Generated.GpuDevice.Larger(hi, v);
                 }
-                hi = GroupMax(hi, partials);
-                lo = -GroupMax(-lo, partials); // min(a, b) = −max(−a, −b)
+                hi = global::NormGen.Generated.GpuDevice.GroupMax(hi, partials);
+                lo = -global::NormGen.Generated.GpuDevice.GroupMax(-lo, partials); // min(a, b) = −max(−a, −b)
                 float range = hi - lo;
 
                 // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
@@ -170,68 +170,5 @@ namespace NormGen.Tests
                 }
             }
         }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static float WarpSum(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
-        }
-
-        /// <summary>
-        /// The sum over the group, in every thread: warp sums, one per warp into shared memory, then every warp adds the
-        /// partials itself in the same order (no broadcast round). The closing barrier lets the next call reuse them.
-        /// </summary>
-        private static float GroupSum(float value, global::ILGPU.ArrayView<float> partials)
-        {
-            value = WarpSum(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            float total = 0f;
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total += partials[k];
-            total = WarpSum(total);
-            global::ILGPU.Group.Barrier();
-            return total;
-        }
-
-        /// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>
-        private static bool Finite(float v) => !float.IsNaN(v) && !float.IsInfinity(v);
-
-        /// <summary>max(a, b), NaN if either is NaN.</summary>
-        private static float Larger(float a, float b) => a > b || float.IsNaN(a) ? a : b;
-
-        /// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>
-        private static float WarpMax(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));
-            return value;
-        }
-
-        /// <summary>The maximum over the group, in every thread (as GroupSum).</summary>
-        private static float GroupMax(float value, global::ILGPU.ArrayView<float> partials)
-        {
-            value = WarpMax(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            float total = partials[0];
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total = Larger(total, partials[k]);
-            total = WarpMax(total);
-            global::ILGPU.Group.Barrier();
-            return total;
-        }
-
-        /// <summary>min(a, b), NaN if either is NaN.</summary>
-        private static float Smaller(float a, float b) => a < b || float.IsNaN(a) ? a : b;
     }
 }

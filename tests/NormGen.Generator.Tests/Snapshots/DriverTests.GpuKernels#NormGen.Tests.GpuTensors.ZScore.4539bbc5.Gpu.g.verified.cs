@@ -128,7 +128,7 @@ namespace NormGen.Tests
                     double s = 0d;
                     for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
                         s += x[start + (long)i * rows] * scale - shift;
-                    offset = WarpSum(s) / rowLength;
+                    offset = global::NormGen.Generated.GpuDevice.WarpSum(s) / rowLength;
 
                     // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
                     // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
@@ -139,20 +139,20 @@ namespace NormGen.Tests
                         q += d * d;
                         e += d;
                     }
-                    double sumSq = WarpSum(q);
-                    double sumDev = WarpSum(e);
+                    double sumSq = global::NormGen.Generated.GpuDevice.WarpSum(q);
+                    double sumDev = global::NormGen.Generated.GpuDevice.WarpSum(e);
                     variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
                     if (variance < 0d) variance = 0d; // NaN stays NaN
                     offset += sumDev / rowLength;
                     // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))
+                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
                         break;
                     // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
                     double largest = 0d;
                     for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
-                    largest = WarpMax(largest);
-                    if (!Finite(largest) || largest == 0d)
+                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
+                    largest = global::NormGen.Generated.GpuDevice.WarpMax(largest);
+                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
                         break;
                     long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
                     scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
@@ -194,7 +194,7 @@ namespace NormGen.Tests
                     double s = 0d;
                     for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
                         s += x[start + (long)i * rows] * scale - shift;
-                    offset = GroupSum(s, partials) / rowLength;
+                    offset = global::NormGen.Generated.GpuDevice.GroupSum(s, partials) / rowLength;
 
                     // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
                     // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
@@ -205,20 +205,20 @@ namespace NormGen.Tests
                         q += d * d;
                         e += d;
                     }
-                    double sumSq = GroupSum(q, partials);
-                    double sumDev = GroupSum(e, partials);
+                    double sumSq = global::NormGen.Generated.GpuDevice.GroupSum(q, partials);
+                    double sumDev = global::NormGen.Generated.GpuDevice.GroupSum(e, partials);
                     variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
                     if (variance < 0d) variance = 0d; // NaN stays NaN
                     offset += sumDev / rowLength;
                     // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))
+                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
                         break;
                     // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
                     double largest = 0d;
                     for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        largest = Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
-                    largest = GroupMax(largest, partials);
-                    if (!Finite(largest) || largest == 0d)
+                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
+                    largest = global::NormGen.Generated.GpuDevice.GroupMax(largest, partials);
+                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
                         break;
                     long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
                     scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
@@ -237,66 +237,6 @@ namespace NormGen.Tests
                     y[at] = (xi * scale - shift - offset) * rstd;
                 }
             }
-        }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static double WarpSum(double value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
-        }
-
-        /// <summary>
-        /// The sum over the group, in every thread: warp sums, one per warp into shared memory, then every warp adds the
-        /// partials itself in the same order (no broadcast round). The closing barrier lets the next call reuse them.
-        /// </summary>
-        private static double GroupSum(double value, global::ILGPU.ArrayView<double> partials)
-        {
-            value = WarpSum(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            double total = 0d;
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total += partials[k];
-            total = WarpSum(total);
-            global::ILGPU.Group.Barrier();
-            return total;
-        }
-
-        /// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>
-        private static bool Finite(double v) => !double.IsNaN(v) && !double.IsInfinity(v);
-
-        /// <summary>max(a, b), NaN if either is NaN.</summary>
-        private static double Larger(double a, double b) => a > b || double.IsNaN(a) ? a : b;
-
-        /// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>
-        private static double WarpMax(double value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));
-            return value;
-        }
-
-        /// <summary>The maximum over the group, in every thread (as GroupSum).</summary>
-        private static double GroupMax(double value, global::ILGPU.ArrayView<double> partials)
-        {
-            value = WarpMax(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            double total = partials[0];
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total = Larger(total, partials[k]);
-            total = WarpMax(total);
-            global::ILGPU.Group.Barrier();
-            return total;
         }
     }
 }
