@@ -178,6 +178,41 @@ public sealed class TensorGpuTests(CpuAcceleratorFixture fixture)
         }
     }
 
+    [Fact]
+    public void FiniteBlocksWhoseSquaresOverflowAreRescaled()
+    {
+        // ±3e19 and friends: the squared deviations overflow float (3.4e38), so the kernels repeat the passes on the block
+        // scaled by a power of two; the result is that of the double reference.
+        const int n = 2, c = 8, s = 3;
+        double[] x = Values(n * c * s, 15, 1).Select(v => v * 3e19).ToArray(), g = Values(c, 16, 0.5, 1), b = Values(c, 17, 0.5);
+        float[] xf = F(x);
+        x = W(xf);
+        using var xs = Up(xf); using var gs = Up(F(g)); using var bs = Up(F(b)); using var ys = Accelerator.Allocate1D<float>(x.Length);
+        using var ms = Up(new float[c]); using var vs = Up(new float[c]);
+        TensorGpuKernels.Gn(Accelerator, xs.View, gs.View, bs.View, ys.View, c, s);
+        Close(TensorReference.Groups(x, n, c, s, 4, g, b, 1e-5).Y, W(Down(ys)), 1e-5, "GroupNorm");
+        TensorGpuKernels.BnTrain(Accelerator, xs.View, gs.View, bs.View, ms.View, vs.View, ys.View, s);
+        var expected = TensorReference.BatchTraining(x, n, c, s, g, b, new double[c], new double[c], 1e-5, 0.1);
+        Close(expected.Y, W(Down(ys)), 1e-5, "BatchNorm y");
+        Close(expected.RunningMean.Select(v => v / 3e19).ToArray(), W(Down(ms)).Select(v => v / 3e19).ToArray(), 1e-6, "BatchNorm runningMean / 3e19");
+        Assert.All(Down(vs), v => Assert.True(float.IsPositiveInfinity(v))); // 0.1 · σ² overflows float, as on the CPU
+        TensorGpuKernels.ZScore(Accelerator, xs.View, ys.View, c * s);
+        Close(TensorReference.Standardize(x, n, c * s), W(Down(ys)), 1e-5, "Standardize");
+    }
+
+    [Fact]
+    public void EmptyTensorsEnqueueNothingAndBatchNormTrainingNeedsTwoValues()
+    {
+        using var empty = Accelerator.Allocate1D<float>(0);
+        using var c4 = Accelerator.Allocate1D<float>(4);
+        TensorGpuKernels.Gn(Accelerator, empty.View, c4.View, c4.View, empty.View, 4, 3);
+        TensorGpuKernels.Cln(Accelerator, empty.View, c4.View, c4.View, empty.View, 4, 3);
+        TensorGpuKernels.MinMax(Accelerator, empty.View, empty.View, 5);
+        Accelerator.Synchronize();
+        // PyTorch refuses a training batch with one value per channel (no variance); so does the CPU kernel, and so the GPU one.
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => TensorGpuKernels.BnTrain(Accelerator, empty.View, c4.View, c4.View, c4.View, c4.View, empty.View, 3)).ParamName);
+    }
+
     // ---------------------------------------------------------------- BatchNorm training
 
     [Theory]
