@@ -7,9 +7,9 @@ using NormGen.Generator.Model;
 namespace NormGen.Generator;
 
 /// <summary>
-/// Writes the CPU implementation of one row kernel (LayerNorm, RMSNorm, DeepNorm): the user's partial method
-/// (argument checks, threading) and a file-local class with the row kernels, one per vector width (512, 256,
-/// 128 bits) plus a scalar fallback, with the fusions (residual, α, activation, output cast, statistics) inlined.
+/// Writes the CPU implementation of one row kernel (LayerNorm, RMSNorm, DeepNorm): the user's partial method (its
+/// documentation, argument checks and a call of <c>global::NormGen.RowEngine.Forward</c>) and a file-local spec struct
+/// (row length, ε, fusions as static members) on which the JIT specialises the runtime's one width-generic row kernel.
 /// </summary>
 internal static class CpuEmitter
 {
@@ -53,7 +53,7 @@ internal static class CpuEmitter
 
     // ---------------------------------------------------------------- roles
 
-    /// <summary>The span roles of the row kernel, in its parameter order, with the canonical names used inside the kernel class.</summary>
+    /// <summary>The span roles of the row kernel, in the order and with the parameter names of <c>global::NormGen.RowEngine.Forward</c>.</summary>
     private static readonly (ParamRole Role, string Name)[] RowRoles =
     {
         (ParamRole.Input, "x"),
@@ -66,26 +66,6 @@ internal static class CpuEmitter
         (ParamRole.Mean, "mean"),
         (ParamRole.Rstd, "rstd"),
     };
-
-    private sealed record RowParam(ParamRole Role, string Name, ParameterSpec User)
-    {
-        public bool IsOutput => Role is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd;
-
-        /// <summary>Spans of one row (x, residual, y, residualOut) as opposed to one element per row (mean, rstd) or per column (bias, γ, β).</summary>
-        public bool PerRow => Role is ParamRole.Input or ParamRole.Residual or ParamRole.Output or ParamRole.ResidualOut;
-
-        public bool PerColumn => Role is ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta;
-
-        public bool IsStatistic => Role is ParamRole.Mean or ParamRole.Rstd;
-    }
-
-    private static List<RowParam> RowParams(KernelSpec spec)
-    {
-        var list = new List<RowParam>();
-        foreach ((ParamRole role, string name) in RowRoles)
-            if (spec.Parameter(role) is { } p) list.Add(new RowParam(role, name, p));
-        return list;
-    }
 
     /// <summary>
     /// The aliasing checks of <see cref="OverlapCheck.For"/>, one range test per pair, written before anything is stored.
@@ -115,8 +95,6 @@ internal static class CpuEmitter
         string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
         w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
 
-        ParameterSpec x = spec.Input, y = spec.Output;
-        string k = spec.KernelClassName;
         var local = new Dictionary<ParamRole, string>();
         foreach (ParameterSpec p in spec.Parameters) local[p.Role] = Id(p.Name);
         // The body's locals must not shadow the user's parameter names.
@@ -127,9 +105,33 @@ internal static class CpuEmitter
             taken.Add(name);
             return name;
         }
-        string rows = Unique("rows"), rowLength = Unique("rowLength"), threads = Unique("threads"), xFlat = Unique("xFlat"), yFlat = Unique("yFlat");
+        string rows = Unique("rows"), rowLength = Unique("rowLength");
 
-        // 1. Row length and row count, checked before anything is written.
+        // 1. Row length, row count and every span's length, checked before anything is written.
+        EmitRowCount(w, spec, local, rows, rowLength, Unique("xFlat"), Unique("yFlat"));
+        EmitLengthChecks(w, spec, local, rows, rowLength);
+
+        // In place is allowed (y or residualOut is x or residual); shifted overlaps are not, and an output shares no
+        // memory with γ, β, the bias or another output.
+        string Ro(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span ? $"(ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){local[role]}" : local[role];
+        EmitOverlapChecks(w, spec, Ro, role => local[role]);
+        w.Line($"if ({rows} == 0) return;");
+        w.Line();
+
+        // 2. The engine, specialised on the spec struct, runs the rows on this thread or spreads them over the pool.
+        string types = $"{spec.KernelClassName}, {ElementName(spec.Input.Element)}, {ElementName(spec.Output.Element)}, {ComputeName(spec)}";
+        var args = new List<string> { local[ParamRole.Input], local[ParamRole.Output], rowLength, rows };
+        foreach ((ParamRole role, string name) in RowRoles)
+            if (role is not (ParamRole.Input or ParamRole.Output) && local.ContainsKey(role)) args.Add($"{name}: {local[role]}");
+        w.Line($"global::NormGen.RowEngine.Forward<{types}>({string.Join(", ", args)});");
+        w.Close();
+    }
+
+    /// <summary>The row length and row count; a tensor's x and y become dense spans (<paramref name="local"/> is updated).</summary>
+    private static void EmitRowCount(SourceWriter w, KernelSpec spec, Dictionary<ParamRole, string> local, string rows, string rowLength, string xFlat, string yFlat)
+    {
+        ParameterSpec x = spec.Input, y = spec.Output;
+        string k = spec.KernelClassName;
         if (spec.IsTensorForm)
         {
             if (spec.HasStaticShape)
@@ -140,28 +142,32 @@ internal static class CpuEmitter
             w.Line($"Span<{ElementName(y.Element)}> {yFlat} = global::NormGen.NormGuard.Dense({local[ParamRole.Output]}, {Str(y.Name)});");
             local[ParamRole.Input] = xFlat;
             local[ParamRole.Output] = yFlat;
+            return;
+        }
+        if (spec.HasStaticShape)
+        {
+            w.Line($"int {rowLength} = {k}.RowLength;");
         }
         else
         {
-            if (spec.HasStaticShape)
-            {
-                w.Line($"const int {rowLength} = {k}.RowLength;");
-            }
-            else
-            {
-                ParameterSpec n = spec.RowLengthParameter!;
-                w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException({Str(n.Name)}, {Id(n.Name)}, \"The row length must be positive.\");");
-                w.Line($"int {rowLength} = {Id(n.Name)};");
-            }
-            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({local[ParamRole.Input]}.Length, {rowLength}, {Str(x.Name)});");
-            w.Line($"global::NormGen.NormGuard.Length({local[ParamRole.Output]}.Length, {local[ParamRole.Input]}.Length, {Str(y.Name)}, \"the same as {x.Name}\");");
+            ParameterSpec n = spec.RowLengthParameter!;
+            w.Line($"if ({Id(n.Name)} <= 0) throw new ArgumentOutOfRangeException({Str(n.Name)}, {Id(n.Name)}, \"The row length must be positive.\");");
+            w.Line($"int {rowLength} = {Id(n.Name)};");
         }
+        w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({local[ParamRole.Input]}.Length, {rowLength}, {Str(x.Name)});");
+        w.Line($"global::NormGen.NormGuard.Length({local[ParamRole.Output]}.Length, {local[ParamRole.Input]}.Length, {Str(y.Name)}, \"the same as {x.Name}\");");
+    }
+
+    /// <summary>The lengths of the residual spans (those of x), of the per-column spans (the row length) and of the statistics (the rows).</summary>
+    private static void EmitLengthChecks(SourceWriter w, KernelSpec spec, Dictionary<ParamRole, string> local, string rows, string rowLength)
+    {
+        string x = spec.Input.Name;
         foreach (ParameterSpec p in spec.Parameters)
         {
             switch (p.Role)
             {
                 case ParamRole.Residual or ParamRole.ResidualOut:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {local[ParamRole.Input]}.Length, {Str(p.Name)}, \"the same as {x.Name}\");");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {local[ParamRole.Input]}.Length, {Str(p.Name)}, \"the same as {x}\");");
                     break;
                 case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
                     w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {rowLength}, {Str(p.Name)}, \"one per normalized element\");");
@@ -171,36 +177,6 @@ internal static class CpuEmitter
                     break;
             }
         }
-
-        // In place is allowed (y or residualOut is x or residual); shifted overlaps are not, and an output shares no
-        // memory with γ, β, the bias or another output.
-        string Ro(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span ? $"(ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){local[role]}" : local[role];
-        EmitOverlapChecks(w, spec, Ro, role => local[role]);
-        w.Line($"if ({rows} == 0) return;");
-        w.Line();
-
-        // 2. Run on this thread, or spread the rows over the pool for large inputs.
-        var args = RowParams(spec).Select(p => p.IsOutput ? local[p.Role] : Ro(p.Role)).ToList();
-        string rowArg = spec.HasStaticShape ? "" : ", " + rowLength;
-        w.Line($"int {threads} = global::NormGen.RowScheduler.DegreeOfParallelism({rows}, {rowLength});");
-        string blockArgs = spec.HasStaticShape ? "" : rowLength;
-        if (CanStream(spec))
-        {
-            string streaming = Unique("streaming");
-            w.Line($"bool {streaming} = global::NormGen.RowScheduler.UseStreamingStores((long){local[ParamRole.Output]}.Length * {(spec.OutputElement == ElementKind.Double ? "sizeof(double)" : "sizeof(float)")});");
-            w.Line($"if ({threads} == 1 && !{streaming})");
-            w.Line($"    {k}.Rows({string.Join(", ", args)}{rowArg}, 0, {rows}, false);");
-            w.Line("else // the scheduler pins every span, which streaming stores need");
-            blockArgs = blockArgs.Length > 0 ? blockArgs + ", " + streaming : streaming;
-        }
-        else
-        {
-            w.Line($"if ({threads} == 1)");
-            w.Line($"    {k}.Rows({string.Join(", ", args)}{rowArg}, 0, {rows});");
-            w.Line("else");
-        }
-        w.Line($"    global::NormGen.RowScheduler.Run({threads}, {rows}, new {k}.Block({blockArgs}), {string.Join(", ", args.Select(a => $"MemoryMarshal.AsBytes({a})"))});");
-        w.Close();
     }
 
     // ---------------------------------------------------------------- documentation
@@ -281,11 +257,11 @@ internal static class CpuEmitter
         return string.Join(", ", widths);
     }
 
-    // ---------------------------------------------------------------- kernel class
+    // ---------------------------------------------------------------- spec struct
 
     private sealed record Vec(string Type, int Bits, int Lanes);
 
-    /// <summary>The vector widths worth emitting: with a compile-time row shorter than a vector, that width can never run.</summary>
+    /// <summary>The vector widths the engine can take for this row, for the remarks: with a compile-time row shorter than a vector, that width never runs.</summary>
     private static List<Vec> VectorWidths(KernelSpec spec)
     {
         int bytes = spec.Element == ElementKind.Double ? 8 : 4;
@@ -298,760 +274,46 @@ internal static class CpuEmitter
         return spec.HasStaticShape ? all.Where(v => v.Lanes <= spec.StaticRowLength).ToList() : all;
     }
 
+    /// <summary>
+    /// The file-local spec struct <see cref="EmitEntryPoint"/> hands to <c>global::NormGen.RowEngine</c>: the row length,
+    /// ε and the fusions as static members, which the JIT folds into the engine's one width-generic row kernel.
+    /// </summary>
     private static void EmitKernelClass(SourceWriter w, KernelSpec spec)
     {
         string c = ComputeName(spec);
         string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        w.Line($"/// <summary>Row kernels behind <c>{owner}.{spec.MethodName}</c>; see its remarks.</summary>");
+        w.Line($"/// <summary>What <c>{owner}.{spec.MethodName}</c> computes (see its remarks), as the constants <see cref=\"global::NormGen.RowEngine\"/> is specialised on.</summary>");
         w.Line(Generated);
-        w.Open($"file static class {spec.KernelClassName}");
+        w.Open($"file readonly struct {spec.KernelClassName} : global::NormGen.IRowSpec<{c}>");
         if (spec.HasStaticShape)
         {
-            w.Line("/// <summary>Elements in one normalized row: the product of the normalized shape.</summary>");
-            w.Line($"internal const int RowLength = {Lit(spec.StaticRowLength)};");
-            w.Line();
-            w.Line("/// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>");
-            w.Line($"private const {c} InverseRowLength = {CpuEmitterText.Literal(1.0 / spec.StaticRowLength, c)};");
-            if (spec.IsTensorForm)
-            {
-                w.Line();
-                w.Line("/// <summary>The normalized shape: the trailing axes of x.</summary>");
-                w.Line($"internal static ReadOnlySpan<int> Shape => new int[] {{ {string.Join(", ", spec.Shape)} }};");
-            }
-            w.Line();
-        }
-        w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
-        if (spec.Residual && spec.Alpha != 1d)
-        {
-            w.Line();
-            w.Line($"/// <summary>DeepNorm's α{(spec.AlphaSource.Length > 0 ? ": " + spec.AlphaSource.Replace("<", "&lt;") : "")}.</summary>");
-            w.Line($"private const {c} Alpha = {CpuEmitterText.Literal(spec.Alpha, c)};");
-        }
-        w.Line();
-
-        EmitBlockStruct(w, spec);
-        w.Line();
-        EmitRows(w, spec);
-        w.Line();
-        EmitRowDispatch(w, spec);
-        foreach (Vec v in VectorWidths(spec))
-        {
-            w.Line();
-            EmitVectorRow(w, spec, v);
-        }
-        w.Line();
-        EmitScalarRow(w, spec);
-        w.Line();
-        EmitHugeRow(w, spec);
-        w.Close();
-    }
-
-    private static string RowLengthParam(KernelSpec spec) => spec.HasStaticShape ? "" : ", int rowLength";
-
-    private static string RowLengthArg(KernelSpec spec) => spec.HasStaticShape ? "" : ", rowLength";
-
-    private static string N(KernelSpec spec) => spec.HasStaticShape ? "RowLength" : "rowLength";
-
-    private static string SpanType(RowParam p) => $"{(p.IsOutput ? "Span" : "ReadOnlySpan")}<{ElementName(p.User.Element)}>";
-
-    private static void EmitBlockStruct(SourceWriter w, KernelSpec spec)
-    {
-        var ps = RowParams(spec);
-        w.Line("/// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref=\"global::NormGen.PinnedBuffers\"/>.</summary>");
-        w.Open("internal readonly struct Block : global::NormGen.IRowKernel");
-        var fields = new List<string>();
-        if (!spec.HasStaticShape) fields.Add("int rowLength");
-        if (CanStream(spec)) fields.Add("bool streaming");
-        if (fields.Count > 0)
-        {
-            foreach (string f in fields) w.Line($"private readonly {f.Split(' ')[0]} _{f.Split(' ')[1]};");
-            w.Line();
-            w.Line($"public Block({string.Join(", ", fields)})");
-            w.Line("{");
-            foreach (string f in fields) w.Line($"    _{f.Split(' ')[1]} = {f.Split(' ')[1]};");
-            w.Line("}");
-            w.Line();
-        }
-        string args = string.Join(", ", ps.Select((p, i) => $"buffers.Get<{ElementName(p.User.Element)}>({Lit(i)})"));
-        string extra = (spec.HasStaticShape ? "" : ", _rowLength") + ", firstRow, rowCount" + (CanStream(spec) ? ", _streaming" : "");
-        w.Line("public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)");
-        w.Line($"    => Rows({args}{extra});");
-        w.Close();
-    }
-
-    /// <summary>True when this parameter's row or column passes through a float scratch buffer (Half in or out).</summary>
-    private static bool Staged(RowParam p) => !p.IsStatistic && p.User.Element == ElementKind.Half;
-
-    /// <summary>
-    /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's
-    /// (pinned) memory, not a Half staging buffer.
-    /// </summary>
-    internal static bool CanStream(KernelSpec spec) =>
-        spec.OutputElement != ElementKind.Half && !(spec.ResidualOutput is not null && spec.Element == ElementKind.Half);
-
-    private static void EmitRows(SourceWriter w, KernelSpec spec)
-    {
-        string c = ComputeName(spec);
-        var ps = RowParams(spec);
-        string n = N(spec);
-        string signature = string.Join(", ", ps.Select(p => $"{SpanType(p)} {p.Name}"));
-        var staged = ps.Where(Staged).ToList();
-        bool stream = CanStream(spec);
-        w.Line("/// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>");
-        w.Open($"internal static void Rows({signature}{RowLengthParam(spec)}, int firstRow, int rowCount{(stream ? ", bool streaming" : "")})");
-        if (staged.Count > 0)
-        {
-            w.Line("// Half rows are widened into float scratch (per-column parameters once per block), computed in float and");
-            w.Line("// narrowed once on store. The pool hands the same array back on the next call: no allocation per call.");
-            w.Line("// One array per staged span: their total length can exceed an array's (a compile-time RowLength up to int.MaxValue).");
-            foreach (RowParam p in staged)
-                w.Line($"{c}[] {p.Name}Scratch = global::System.Buffers.ArrayPool<{c}>.Shared.Rent({n});");
-        }
-        if (spec.Residual && stream)
-        {
-            w.Line("// With streaming stores h cannot live in the output (it would be read back from memory): it gets a row of");
-            w.Line("// cache-resident scratch instead.");
-            w.Line($"{c}[]? hScratch = streaming ? global::System.Buffers.ArrayPool<{c}>.Shared.Rent({n}) : null;");
-        }
-        bool hasTry = staged.Count > 0 || (spec.Residual && stream);
-        if (hasTry) w.Open("try");
-        for (int i = 0; i < staged.Count; i++)
-        {
-            RowParam p = staged[i];
-            w.Line($"Span<{c}> {p.Name}Buffer = new Span<{c}>({p.Name}Scratch, 0, {n});");
-            if (p.PerColumn) w.Line($"TensorPrimitives.ConvertToSingle({p.Name}, {p.Name}Buffer);");
-        }
-        foreach (RowParam p in ps.Where(p => !Staged(p) && !p.IsStatistic))
-            w.Line($"ref {ElementName(p.User.Element)} {p.Name}0 = ref MemoryMarshal.GetReference({p.Name});");
-        foreach (RowParam p in ps.Where(p => Staged(p) && p.PerColumn))
-            w.Line($"ref {c} {p.Name}0 = ref MemoryMarshal.GetReference({p.Name}Buffer);");
-        w.Open("for (int row = firstRow; row < firstRow + rowCount; row++)");
-        w.Line($"int offset = row * {n};");
-        foreach (RowParam p in staged.Where(p => p.PerRow && !p.IsOutput))
-            w.Line($"TensorPrimitives.ConvertToSingle({p.Name}.Slice(offset, {n}), {p.Name}Buffer);");
-        foreach (RowParam p in ps.Where(p => p.PerRow))
-            w.Line(Staged(p)
-                ? $"ref {c} {p.Name}Row = ref MemoryMarshal.GetReference({p.Name}Buffer);"
-                : $"ref {c} {p.Name}Row = ref Unsafe.Add(ref {p.Name}0, offset);");
-        if (spec.Residual)
-        {
-            string home = spec.ResidualOutput is not null ? "residualOutRow" : "yRow";
-            w.Line(stream
-                ? $"ref {c} h = ref hScratch is null ? ref {home} : ref hScratch[0];"
-                : $"ref {c} h = ref {home};");
-        }
-        var callArgs = new List<string>();
-        foreach (RowParam p in ps)
-        {
-            // h goes right after the row spans, before the statistics: the order of RowSignature.
-            if (p.IsStatistic && spec.Residual && !callArgs.Contains("ref h")) callArgs.Add("ref h");
-            if (p.IsStatistic) callArgs.Add($"out {p.Name}[row]");
-            else if (p.PerRow) callArgs.Add($"ref {p.Name}Row");
-            else callArgs.Add($"ref {p.Name}0");
-        }
-        if (spec.Residual && !callArgs.Contains("ref h")) callArgs.Add("ref h");
-        w.Line($"if (!Row({string.Join(", ", callArgs)}{RowLengthArg(spec)}{(stream ? ", streaming" : "")}))");
-        EmitHugeRowCall(w, spec, spec.Residual ? "h" : "xRow", n);
-        foreach (RowParam p in staged.Where(p => p.PerRow && p.IsOutput))
-            w.Line($"TensorPrimitives.ConvertToHalf({p.Name}Buffer, {p.Name}.Slice(offset, {n}));");
-        w.Close();
-        if (stream)
-        {
-            w.Line("if (streaming)");
-            w.Line("    global::NormGen.StreamingStore.Fence();");
-        }
-        if (hasTry)
-        {
-            w.Close();
-            w.Line("finally");
-            w.Line("{");
-            foreach (RowParam p in staged) w.Line($"    global::System.Buffers.ArrayPool<{c}>.Shared.Return({p.Name}Scratch);");
-            if (spec.Residual && stream)
-            {
-                w.Line("    if (hScratch is not null)");
-                w.Line($"        global::System.Buffers.ArrayPool<{c}>.Shared.Return(hScratch);");
-            }
-            w.Line("}");
-        }
-        w.Close();
-    }
-
-    /// <summary>
-    /// The row kernel's parameters: refs in the compute type (x, [residual], [bias], [γ], [β], y, [residualOut], [h]),
-    /// the statistics as out values, then the run-time row length and the streaming flag.
-    /// </summary>
-    private static string RowSignature(KernelSpec spec)
-    {
-        string c = ComputeName(spec);
-        var parts = new List<string>();
-        foreach (RowParam p in RowParams(spec))
-        {
-            if (p.IsStatistic && spec.Residual && !parts.Contains($"ref {c} h")) parts.Add($"ref {c} h");
-            parts.Add(p.IsStatistic ? $"out {c} {p.Name}Out" : $"ref {c} {p.Name}");
-        }
-        if (spec.Residual && !parts.Contains($"ref {c} h")) parts.Add($"ref {c} h");
-        return string.Join(", ", parts) + RowLengthParam(spec) + (CanStream(spec) ? ", bool streaming" : "");
-    }
-
-    private static string RowCallArgs(KernelSpec spec)
-    {
-        var parts = new List<string>();
-        foreach (RowParam p in RowParams(spec))
-        {
-            if (p.IsStatistic && spec.Residual && !parts.Contains("ref h")) parts.Add("ref h");
-            parts.Add(p.IsStatistic ? $"out {p.Name}Out" : $"ref {p.Name}");
-        }
-        if (spec.Residual && !parts.Contains("ref h")) parts.Add("ref h");
-        return string.Join(", ", parts) + RowLengthArg(spec) + (CanStream(spec) ? ", streaming" : "");
-    }
-
-    private static void EmitRowDispatch(SourceWriter w, KernelSpec spec)
-    {
-        w.Line("/// <summary>");
-        w.Line("/// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with");
-        w.Line("/// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.");
-        w.Line("/// </summary>");
-        w.Open($"private static bool Row({RowSignature(spec)})");
-        string args = RowCallArgs(spec);
-        bool first = true;
-        foreach (Vec v in VectorWidths(spec))
-        {
-            string cond = $"{v.Type}.IsHardwareAccelerated" + (spec.HasStaticShape ? "" : $" && rowLength >= {Lit(v.Lanes)}");
-            w.Line($"{(first ? "if" : "else if")} ({cond})");
-            w.Line($"    return Row{Lit(v.Bits)}({args});");
-            first = false;
-        }
-        if (first)
-        {
-            w.Line($"return RowScalar({args});");
+            w.Line($"public static int RowLength => {Lit(spec.StaticRowLength)};");
+            w.Line($"public static {c} InverseRowLength => {CpuEmitterText.Literal(1.0 / spec.StaticRowLength, c)};");
+            if (spec.IsTensorForm) w.Line($"internal static ReadOnlySpan<int> Shape => new int[] {{ {string.Join(", ", spec.Shape)} }};");
         }
         else
         {
-            w.Line("else");
-            w.Line($"    return RowScalar({args});");
+            w.Line("public static int RowLength => 0; // a run-time argument");
+            w.Line($"public static {c} InverseRowLength => {CpuEmitterText.Literal(0d, c)};");
         }
+        w.Line($"public static {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        w.Line($"public static bool Centered => {Bool(spec.Centers)};");
+        w.Line($"public static global::NormGen.Affine Affine => global::NormGen.Affine.{spec.Affine};");
+        w.Line($"public static bool ZeroCenteredGamma => {Bool(spec.ZeroCenteredGamma)};");
+        w.Line($"public static global::NormGen.Activation Activation => global::NormGen.Activation.{spec.Activation};");
+        w.Line($"public static bool Residual => {Bool(spec.Residual)};");
+        w.Line($"public static bool ResidualBias => {Bool(spec.ResidualBias)};");
+        bool alpha = spec.Residual && spec.Alpha != 1d;
+        w.Line($"public static bool HasAlpha => {Bool(alpha)};");
+        string alphaNote = alpha && spec.AlphaSource.Length > 0 ? " // DeepNorm's α: " + spec.AlphaSource : "";
+        w.Line($"public static {c} Alpha => {CpuEmitterText.Literal(alpha ? spec.Alpha : 1d, c)};{alphaNote}");
+        w.Line($"public static bool ResidualOut => {Bool(spec.ResidualOutput is not null)};");
+        w.Line($"public static bool SaveMean => {Bool(spec.MeanOutput is not null)};");
+        w.Line($"public static bool SaveRstd => {Bool(spec.RstdOutput is not null)};");
         w.Close();
     }
 
-    // ---------------------------------------------------------------- vector row
-
-    private static void EmitVectorRow(SourceWriter w, KernelSpec spec, Vec v)
-    {
-        string c = ComputeName(spec);
-        string V = v.Type;
-        string VT = $"{V}<{c}>";
-        int L = v.Lanes;
-        int block = 4 * L;
-        string n = N(spec);
-        bool staticShape = spec.HasStaticShape;
-        int staticN = spec.StaticRowLength;
-        // With a compile-time row the generator knows which loops and tails can run; otherwise they are run-time checks.
-        bool hasTail = !staticShape || staticN % L != 0;
-        bool hasBlocks = !staticShape || staticN >= block;          // the 4-vector loop can run
-        bool hasSingles = !staticShape || staticN % block >= L;     // single vectors remain after it
-        string tailIf = $"if (n % {Lit(L)} != 0)";
-        string one = c == "double" ? "1d" : "1f";
-        string zero = c == "double" ? "0d" : "0f";
-        string math = c == "double" ? "Math" : "MathF";
-        string intLane = c == "double" ? "long" : "int";
-        string asC = c == "double" ? "AsDouble" : "AsSingle";
-        string Load(string array, string offset) => $"{V}.LoadUnsafe(ref {array}, {offset})";
-        string Off(string i, int k) => k == 0 ? i : $"{i} + {Lit(k * L)}";
-        string last = $"n - {Lit(L)}";
-        bool residual = spec.Residual;
-        string src = residual ? "h" : "x";   // what passes 2 and 3 read
-        string hTarget = spec.ResidualOutput is not null ? "residualOut" : "y";
-
-        // h = α·x + residual (+ bias), formed in the order the scalar shift below uses, so a constant row stays exact.
-        string H(string offset)
-        {
-            string e = (spec.Alpha != 1d ? "alpha * " : "") + Load("x", offset) + " + " + Load("residual", offset);
-            return spec.ResidualBias ? e + " + " + Load("bias", offset) : e;
-        }
-
-        // Open a block that only exists for rows whose length is not a multiple of the vector: always for static
-        // shapes that need it (the generator decided), behind a run-time check otherwise.
-        void OpenTail()
-        {
-            if (staticShape) w.Open(""); else w.Open(tailIf);
-        }
-
-        string inv = staticShape ? "InverseRowLength" : "inverseN";
-        w.Line($"/// <summary>One row with {Lit(v.Bits)}-bit vectors of {Lit(L)} × {c}.</summary>");
-        w.Open($"private static bool Row{Lit(v.Bits)}({RowSignature(spec)})");
-        w.Line($"nuint n = (nuint){n};");
-        if (!staticShape) w.Line($"{c} inverseN = {one} / {n};");
-        if (hasTail)
-        {
-            w.Line("// The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.");
-            w.Line($"{VT} tail = {V}.{asC}({V}.GreaterThanOrEqual({V}<{intLane}>.Indices, {V}.Create(({intLane})({Lit(L)} - (int)(n % {Lit(L)})))));");
-        }
-        if (residual)
-        {
-            w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed in pass 1 and stored in h ({hTarget}, or row scratch when streaming); the later passes read it back from cache.");
-            if (spec.Alpha != 1d) w.Line($"{VT} alpha = {V}.Create(Alpha);");
-        }
-        w.Line("nuint i;");
-        w.Line();
-
-        // ---- pass 1 ----
-        if (spec.Centers)
-        {
-            w.Line("// Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector");
-            w.Line("// (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.");
-            w.Line($"{c} shift = {V}.Sum({(residual ? H("0") : Load("x", "0"))}) / {Lit(L)};");
-            w.Line($"{VT} k = {V}.Create(shift);");
-            w.Line($"{VT} s0 = {VT}.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;");
-        }
-        else
-        {
-            w.Line("// Pass 1: the mean square, with four accumulators to hide FMA latency.");
-            w.Line($"{VT} q0 = {VT}.Zero, q1 = q0, q2 = q0, q3 = q0;");
-        }
-        if (residual && hasTail)
-        {
-            // Computed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-            if (staticShape) w.Line($"{VT} hLast = {H(last)};");
-            else
-            {
-                w.Line($"{VT} hLast = {VT}.Zero;");
-                w.Line(tailIf);
-                w.Line($"    hLast = {H(last)};");
-            }
-        }
-        // The value pass 1 accumulates for one vector: a local named vName holding x (or h, which it also stores).
-        void Pass1Vector(string vName, string offset, string acc)
-        {
-            if (residual)
-            {
-                w.Line($"{VT} {vName} = {H(offset)};");
-                w.Line($"{V}.StoreUnsafe({vName}, ref h, {offset});");
-            }
-            else
-            {
-                w.Line($"{VT} {vName} = {Load("x", offset)};");
-            }
-            if (spec.Centers)
-            {
-                string d = "d" + vName.Substring(1);
-                w.Line($"{VT} {d} = {vName} - k;");
-                w.Line($"{acc.Replace('q', 's')} += {d};");
-                w.Line($"{acc} = {V}.MultiplyAddEstimate({d}, {d}, {acc});");
-            }
-            else
-            {
-                w.Line($"{acc} = {V}.MultiplyAddEstimate({vName}, {vName}, {acc});");
-            }
-        }
-        w.Line("i = 0;");
-        if (hasBlocks)
-        {
-            w.Open($"for (; i + {Lit(block)} <= n; i += {Lit(block)})");
-            for (int j = 0; j < 4; j++) Pass1Vector($"v{j}", Off("i", j), $"q{j}");
-            w.Close();
-        }
-        if (hasSingles)
-        {
-            w.Open($"for (; i + {Lit(L)} <= n; i += {Lit(L)})");
-            Pass1Vector("v", "i", "q0");
-            w.Close();
-        }
-        if (hasTail)
-        {
-            OpenTail();
-            string tailValue = residual ? "hLast" : Load("x", last);
-            if (spec.Centers)
-            {
-                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {tailValue} - k, {VT}.Zero);");
-                w.Line("s1 += d;");
-                w.Line($"q1 = {V}.MultiplyAddEstimate(d, d, q1);");
-            }
-            else
-            {
-                w.Line($"{VT} v = {V}.ConditionalSelect(tail, {tailValue}, {VT}.Zero);");
-                w.Line($"q1 = {V}.MultiplyAddEstimate(v, v, q1);");
-            }
-            if (residual) w.Line($"{V}.StoreUnsafe(hLast, ref h, {last});");
-            w.Close();
-        }
-
-        if (spec.Centers)
-        {
-            w.Line($"{c} offset = {V}.Sum((s0 + s1) + (s2 + s3)) * {inv}; // mean − shift");
-            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv}; // mean of d²");
-            w.Line($"{c} center = shift, variance;");
-            w.Line("// Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that");
-            w.Line("// subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first");
-            w.Line("// vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected");
-            w.Line("// two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².");
-            w.Open($"if (offset * offset <= {(c == "double" ? "0.25" : "0.25f")} * meanSquare)");
-            w.Line($"variance = meanSquare - offset * offset;");
-            w.Close();
-            w.Line("else");
-            w.Open("");
-            w.Line("center = shift + offset;");
-            w.Line($"{VT} mean = {V}.Create(center);");
-            w.Line($"{VT} e0 = {VT}.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;");
-            w.Line("i = 0;");
-            if (hasBlocks)
-            {
-                w.Open($"for (; i + {Lit(block)} <= n; i += {Lit(block)})");
-                for (int j = 0; j < 4; j++) w.Line($"{VT} d{j} = {Load(src, Off("i", j))} - mean;");
-                for (int j = 0; j < 4; j++) w.Line($"e{j} = {V}.MultiplyAddEstimate(d{j}, d{j}, e{j});");
-                w.Line("c0 += d0 + d1;");
-                w.Line("c1 += d2 + d3;");
-                w.Close();
-            }
-            if (hasSingles)
-            {
-                w.Open($"for (; i + {Lit(L)} <= n; i += {Lit(L)})");
-                w.Line($"{VT} d = {Load(src, "i")} - mean;");
-                w.Line($"e0 = {V}.MultiplyAddEstimate(d, d, e0);");
-                w.Line("c0 += d;");
-                w.Close();
-            }
-            if (hasTail)
-            {
-                OpenTail();
-                w.Line($"{VT} d = {V}.ConditionalSelect(tail, {Load(src, last)} - mean, {VT}.Zero);");
-                w.Line($"e1 = {V}.MultiplyAddEstimate(d, d, e1);");
-                w.Line("c1 += d;");
-                w.Close();
-            }
-            w.Line($"{c} sumDev = {V}.Sum(c0 + c1);");
-            w.Line($"variance = ({V}.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * {inv}) * {inv};");
-            w.Line($"offset = sumDev * {inv};");
-            w.Close();
-            w.Line($"variance = {math}.Max(variance, {zero}); // NaN stays NaN");
-            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(variance) || !{c}.IsFinite(center + offset)", src, "nuint");
-            w.Line($"{c} rstd = {one} / {math}.Sqrt(variance + Epsilon);");
-            if (spec.MeanOutput is not null) w.Line("meanOut = center + offset;");
-            if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
-            w.Line();
-            w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? " and apply the affine" : "")}{(spec.Activation != ActivationKind.None ? " and the activation" : "")}. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one");
-            w.Line("// subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).");
-            w.Line($"{VT} m = {V}.Create(center);");
-            w.Line($"{VT} rc = {V}.Create(-(offset * rstd));");
-        }
-        else
-        {
-            w.Line($"{c} meanSquare = {V}.Sum((q0 + q1) + (q2 + q3)) * {inv};");
-            EmitHugeRowCheck(w, spec, $"!{c}.IsFinite(meanSquare)", src, "nuint");
-            w.Line($"{c} rstd = {one} / {math}.Sqrt(meanSquare + Epsilon);");
-            if (spec.RstdOutput is not null) w.Line("rstdOut = rstd;");
-            w.Line();
-            w.Line($"// Pass 2: scale{(spec.Activation != ActivationKind.None ? " and apply the activation" : "")}.");
-        }
-
-        // ---- last pass ----
-        w.Line($"{VT} r = {V}.Create(rstd);");
-        if (CanStream(spec))
-        {
-            bool resOut = spec.ResidualOutput is not null;
-            w.Open("if (streaming)");
-            w.Line("// The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every");
-            w.Line("// output line. The unaligned head and the tail are computed first and stored last, so an in-place call");
-            w.Line("// reads them before the loop overwrites them.");
-            if (spec.Element != ElementKind.Half)
-                w.Line("// Each step also prefetches the next row's input at the same place, so its reads overlap these writes.");
-            w.Line($"nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, {Lit(L)});");
-            w.Open($"if (head < {Lit(L)})");
-            if (resOut) w.Line($"bool alignedH = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref residualOut, {Lit(L)}) == head;");
-            w.Line($"{VT} first = {Output(spec, V, Load(src, "0"), "0")};");
-            w.Line($"{VT} lastOut = {Output(spec, V, Load(src, last), last)};");
-            w.Open($"for (i = head; i + {Lit(L)} <= n; i += {Lit(L)})");
-            EmitNextRowPrefetch(w, spec, v, 1);
-            w.Line($"global::NormGen.StreamingStore.Store({Output(spec, V, Load(src, "i"), "i")}, ref Unsafe.Add(ref y, i));");
-            if (resOut)
-            {
-                w.Line("if (alignedH)");
-                w.Line($"    global::NormGen.StreamingStore.Store({Load("h", "i")}, ref Unsafe.Add(ref residualOut, i));");
-                w.Line("else");
-                w.Line($"    {V}.StoreUnsafe({Load("h", "i")}, ref residualOut, i);");
-            }
-            w.Close();
-            w.Line($"{V}.StoreUnsafe(first, ref y, 0);");
-            w.Line($"{V}.StoreUnsafe(lastOut, ref y, {last});");
-            if (resOut)
-            {
-                w.Line($"{V}.StoreUnsafe({Load("h", "0")}, ref residualOut, 0);");
-                w.Line($"{V}.StoreUnsafe({Load("h", last)}, ref residualOut, {last});");
-            }
-            w.Line("return true;");
-            w.Close();
-            w.Close();
-        }
-        if (hasTail)
-        {
-            w.Line("// The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before");
-            w.Line("// the loop overwrites its first lanes.");
-            if (staticShape)
-            {
-                w.Line($"{VT} last = {Output(spec, V, Load(src, last), last)};");
-            }
-            else
-            {
-                w.Line($"{VT} last = {VT}.Zero;");
-                w.Line(tailIf);
-                w.Line($"    last = {Output(spec, V, Load(src, last), last)};");
-            }
-        }
-        w.Line("i = 0;");
-        if (hasBlocks)
-        {
-            w.Open($"for (; i + {Lit(block)} <= n; i += {Lit(block)})");
-            for (int j = 0; j < 4; j++)
-            {
-                string o = Off("i", j);
-                w.Line($"{V}.StoreUnsafe({Output(spec, V, Load(src, o), o)}, ref y, {o});");
-            }
-            w.Close();
-        }
-        if (hasSingles)
-        {
-            w.Line($"for (; i + {Lit(L)} <= n; i += {Lit(L)})");
-            w.Line($"    {V}.StoreUnsafe({Output(spec, V, Load(src, "i"), "i")}, ref y, i);");
-        }
-        if (hasTail)
-        {
-            if (!staticShape) w.Line(tailIf);
-            w.Line($"{(staticShape ? "" : "    ")}{V}.StoreUnsafe(last, ref y, {last});");
-        }
-        EmitCopyHToResidualOut(w, spec, "n");
-        w.Line("return true;");
-        w.Close();
-    }
-
-    /// <summary>
-    /// In the streaming last pass, over <paramref name="vectors"/> vectors from i: a prefetch of each cache line of the
-    /// next row's inputs at the same place (x + n + i, and residual), so that row's reads from memory overlap this row's
-    /// writes instead of starting when this row is done (measured: 2048×8192 about 5% faster). Not in the cached loop:
-    /// there it also helps memory-bound calls, but costs in-cache rows 3–10% (32×768). Not for Half inputs, whose rows
-    /// are widened into scratch.
-    /// </summary>
-    private static void EmitNextRowPrefetch(SourceWriter w, KernelSpec spec, Vec v, int vectors)
-    {
-        if (spec.Element == ElementKind.Half) return;
-        int lineElements = 64 / (spec.Element == ElementKind.Double ? 8 : 4);
-        int lines = Math.Max(1, vectors * v.Lanes / lineElements);
-        foreach (string input in spec.Residual ? new[] { "x", "residual" } : new[] { "x" })
-            for (int k = 0; k < lines; k++)
-                w.Line($"global::NormGen.StreamingStore.Prefetch(ref {input}, i + n{(k == 0 ? "" : " + " + Lit(k * lineElements))});");
-    }
-
-    /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
-    private static void EmitCopyHToResidualOut(SourceWriter w, KernelSpec spec, string n, string residualOut = "residualOut")
-    {
-        if (spec.ResidualOutput is null || !CanStream(spec)) return;
-        w.Line($"if (!Unsafe.AreSame(ref h, ref {residualOut}))");
-        w.Line($"    MemoryMarshal.CreateReadOnlySpan(ref h, (int){n}).CopyTo(MemoryMarshal.CreateSpan(ref {residualOut}, (int){n}));");
-    }
-
-    /// <summary>The vector expression for one output vector: normalize, affine, activation.</summary>
-    private static string Output(KernelSpec spec, string V, string load, string offset)
-    {
-        string core = spec.Centers ? $"{V}.MultiplyAddEstimate({load} - m, r, rc)" : $"{load} * r";
-        string c = ComputeName(spec);
-        string gamma = spec.ZeroCenteredGamma ? $"({V}.LoadUnsafe(ref gamma, {offset}) + {V}<{c}>.One)" : $"{V}.LoadUnsafe(ref gamma, {offset})";
-        string e = spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => $"{core} * {gamma}",
-            _ => $"{V}.MultiplyAddEstimate({core}, {gamma}, {V}.LoadUnsafe(ref beta, {offset}))",
-        };
-        return Activate(spec, e);
-    }
-
-    private static string Activate(KernelSpec spec, string e) => spec.Activation switch
-    {
-        ActivationKind.None => e,
-        _ => $"global::NormGen.Activations.{spec.Activation}({e})",
-    };
-
-    // ---------------------------------------------------------------- scalar row
-
-    private static void EmitScalarRow(SourceWriter w, KernelSpec spec)
-    {
-        string c = ComputeName(spec);
-        string n = N(spec);
-        bool residual = spec.Residual;
-        string src = residual ? "h" : "x";
-        w.Line("/// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref=\"Row\"/>.</summary>");
-        w.Open($"private static bool RowScalar({RowSignature(spec)})");
-        w.Line($"int n = {n};");
-        if (residual)
-        {
-            string hExpr = $"{(spec.Alpha != 1d ? "Alpha * " : "")}Unsafe.Add(ref x, i) + Unsafe.Add(ref residual, i){(spec.ResidualBias ? " + Unsafe.Add(ref bias, i)" : "")}";
-            w.Line("for (int i = 0; i < n; i++)");
-            w.Line($"    Unsafe.Add(ref h, i) = {hExpr};");
-        }
-        if (spec.Centers)
-        {
-            w.Line($"double shift = {src}, sum = 0;");
-            w.Line("for (int i = 0; i < n; i++)");
-            w.Line($"    sum += Unsafe.Add(ref {src}, i) - shift;");
-            w.Line("double mean = shift + sum / n;");
-            w.Line("double sumDev = 0, sumSq = 0;");
-            w.Open("for (int i = 0; i < n; i++)");
-            w.Line($"double d = Unsafe.Add(ref {src}, i) - mean;");
-            w.Line("sumDev += d;");
-            w.Line("sumSq += d * d;");
-            w.Close();
-            w.Line("double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN");
-            w.Line("mean += sumDev / n;");
-            EmitHugeRowCheck(w, spec, "!double.IsFinite(variance) || !double.IsFinite(mean)", src, "int");
-            w.Line("double rstd = 1d / Math.Sqrt(variance + Epsilon);");
-            if (spec.MeanOutput is not null) w.Line($"meanOut = ({c})mean;");
-        }
-        else
-        {
-            w.Line("double sumSq = 0;");
-            w.Line("for (int i = 0; i < n; i++)");
-            w.Line($"    sumSq += (double)Unsafe.Add(ref {src}, i) * Unsafe.Add(ref {src}, i);");
-            EmitHugeRowCheck(w, spec, "!double.IsFinite(sumSq)", src, "int");
-            w.Line("double rstd = 1d / Math.Sqrt(sumSq / n + Epsilon);");
-        }
-        if (spec.RstdOutput is not null) w.Line($"rstdOut = ({c})rstd;");
-        string core = spec.Centers ? $"({c})((Unsafe.Add(ref {src}, i) - mean) * rstd)" : $"({c})(Unsafe.Add(ref {src}, i) * rstd)";
-        w.Line("for (int i = 0; i < n; i++)");
-        w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
-        EmitCopyHToResidualOut(w, spec, "n");
-        w.Line("return true;");
-        w.Close();
-    }
-
-    /// <summary>The scalar output expression for element i from the normalized value <paramref name="core"/>: affine, activation.</summary>
-    private static string ScalarOutput(KernelSpec spec, string core)
-    {
-        string gamma = spec.ZeroCenteredGamma ? $"(1 + Unsafe.Add(ref gamma, i))" : "Unsafe.Add(ref gamma, i)";
-        string expr = spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => $"{core} * {gamma}",
-            _ => $"{core} * {gamma} + Unsafe.Add(ref beta, i)",
-        };
-        return Activate(spec, expr);
-    }
-
-    // ---------------------------------------------------------------- rows with huge values
-
-    /// <summary>The parameters of HugeRow: the formed row (x or h), the per-column parameters, y, the statistics, n.</summary>
-    private static string HugeRowSignature(KernelSpec spec)
-    {
-        string c = ComputeName(spec);
-        var parts = new List<string> { $"ref {c} src" };
-        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) parts.Add($"ref {c} {p.Name}");
-        parts.Add($"ref {c} y");
-        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) parts.Add($"out {c} {p.Name}Out");
-        parts.Add("nuint n");
-        return string.Join(", ", parts);
-    }
-
-    /// <summary>
-    /// After the fast statistics: when they are not finite, the row either holds NaN or ±∞ (the fast result stands, as
-    /// it always did) or is finite with squares or sums past the type's range; the row method then returns false
-    /// before writing y, and <see cref="EmitHugeRowCall"/> redoes the row scaled. <paramref name="index"/> is the type of n.
-    /// </summary>
-    private static void EmitHugeRowCheck(SourceWriter w, KernelSpec spec, string condition, string src, string index)
-    {
-        string c = ComputeName(spec);
-        w.Line("// Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose");
-        w.Line("// squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out");
-        w.Line("// of this method: a call site here costs the hot loops their registers. One predictable branch per row.");
-        w.Open($"if ({condition})");
-        w.Line($"{index} j = 0;");
-        w.Line($"while (j < n && {c}.IsFinite(Unsafe.Add(ref {src}, j)))");
-        w.Line("    j++;");
-        var statistics = RowParams(spec).Where(p => p.IsStatistic).ToList();
-        if (statistics.Count == 0)
-        {
-            w.Line("if (j == n)");
-            w.Line("    return false;");
-        }
-        else
-        {
-            w.Open("if (j == n)");
-            foreach (RowParam p in statistics) w.Line($"{p.Name}Out = 0; // HugeRow sets them");
-            w.Line("return false;");
-            w.Close();
-        }
-        w.Close();
-    }
-
-    /// <summary>In Rows, after a row method returned false: the row redone by HugeRow from <paramref name="src"/> (xRow or h).</summary>
-    private static void EmitHugeRowCall(SourceWriter w, KernelSpec spec, string src, string n)
-    {
-        var args = new List<string> { $"ref {src}" };
-        foreach (RowParam p in RowParams(spec).Where(p => p.PerColumn && p.Role != ParamRole.Bias)) args.Add($"ref {p.Name}0");
-        args.Add("ref yRow");
-        foreach (RowParam p in RowParams(spec).Where(p => p.IsStatistic)) args.Add($"out {p.Name}[row]");
-        args.Add($"(nuint){n}");
-        if (spec.ResidualOutput is null || !CanStream(spec))
-        {
-            w.Line($"    HugeRow({string.Join(", ", args)});");
-            return;
-        }
-        w.Open("");
-        w.Line($"HugeRow({string.Join(", ", args)});");
-        EmitCopyHToResidualOut(w, spec, n, "residualOutRow");
-        w.Close();
-    }
-
-    /// <summary>
-    /// The row redone on x·2⁻ᵏ with 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, in double: power-of-two scaling is exact, every square and sum
-    /// then stays in range, and ε scales with s² so the result is exactly the unscaled formula's.
-    /// </summary>
-    private static void EmitHugeRow(SourceWriter w, KernelSpec spec)
-    {
-        string c = ComputeName(spec);
-        w.Line("/// <summary>");
-        w.Line($"/// A row whose {(spec.Centers ? "squared deviations or sums" : "squares")} overflow {c} although every element is finite (e.g. 1e21 among zeros{(c == "double" ? ", 1e300" : ", ±3e38")}). Normalizing");
-        w.Line("/// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place");
-        w.Line($"/// of ε, {(spec.Centers ? "(sx − sμ)/√(s²σ² + s²ε)" : "sx/√(mean((sx)²) + s²ε)")} is the unscaled result (ε·s² may underflow to 0, which is then exact");
-        w.Line("/// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.");
-        w.Line("/// </summary>");
-        w.Line("[MethodImpl(MethodImplOptions.NoInlining)]");
-        w.Open($"private static void HugeRow({HugeRowSignature(spec)})");
-        w.Line("double max = 0; // not 0 at the end: the row's squares or sums overflowed");
-        w.Line("for (nuint i = 0; i < n; i++)");
-        w.Line("    max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref src, i)));");
-        w.Line("double scale = Math.ScaleB(1d, -Math.ILogB(max));");
-        w.Line("double epsilon = (double)Epsilon * scale * scale;");
-        if (spec.Centers)
-        {
-            w.Line("double shift = Unsafe.Add(ref src, 0) * scale, sum = 0;");
-            w.Line("for (nuint i = 0; i < n; i++)");
-            w.Line("    sum += Unsafe.Add(ref src, i) * scale - shift;");
-            w.Line("double mean = shift + sum / n;");
-            w.Line("double sumDev = 0, sumSq = 0;");
-            w.Open("for (nuint i = 0; i < n; i++)");
-            w.Line("double d = Unsafe.Add(ref src, i) * scale - mean;");
-            w.Line("sumDev += d;");
-            w.Line("sumSq += d * d;");
-            w.Close();
-            w.Line("double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);");
-            w.Line("mean += sumDev / n;");
-            w.Line("// σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.");
-            w.Line("bool constant = variance + epsilon == 0;");
-            w.Line("double rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);");
-            if (spec.MeanOutput is not null) w.Line($"meanOut = ({c})(mean / scale);");
-            if (spec.RstdOutput is not null) w.Line($"rstdOut = constant ? ({c})(1d / Math.Sqrt((double)Epsilon)) : ({c})(rstd * scale);");
-        }
-        else
-        {
-            w.Line("double sumSq = 0;");
-            w.Open("for (nuint i = 0; i < n; i++)");
-            w.Line("double v = Unsafe.Add(ref src, i) * scale;");
-            w.Line("sumSq += v * v;");
-            w.Close();
-            w.Line("double rstd = 1d / Math.Sqrt(sumSq / n + epsilon);");
-            if (spec.RstdOutput is not null) w.Line($"rstdOut = ({c})(rstd * scale);");
-        }
-        string core = spec.Centers ? $"({c})((Unsafe.Add(ref src, i) * scale - mean) * rstd)" : $"({c})(Unsafe.Add(ref src, i) * scale * rstd)";
-        w.Line("for (nuint i = 0; i < n; i++)");
-        w.Line($"    Unsafe.Add(ref y, i) = {ScalarOutput(spec, core)};");
-        w.Close();
-    }
+    private static string Bool(bool value) => value ? "true" : "false";
 
     // ---------------------------------------------------------------- names
 

@@ -19,7 +19,7 @@ namespace Grid
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Ln(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y)
         {
-            const int rowLength = LnKernel.RowLength;
+            int rowLength = LnKernel.RowLength;
             int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
@@ -29,359 +29,30 @@ namespace Grid
             global::NormGen.NormGuard.NoOverlapWithInput(beta, y, "beta", "y");
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
-            if (threads == 1 && !streaming)
-                LnKernel.Rows(x, gamma, beta, y, 0, rows, false);
-            else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new LnKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            global::NormGen.RowEngine.Forward<LnKernel, float, float, float>(x, y, rowLength, rows, gamma: gamma, beta: beta);
         }
     }
 }
 
 namespace Grid
 {
-    /// <summary>Row kernels behind <c>Kernels.Ln</c>; see its remarks.</summary>
+    /// <summary>What <c>Kernels.Ln</c> computes (see its remarks), as the constants <see cref="global::NormGen.RowEngine"/> is specialised on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class LnKernel
+    file readonly struct LnKernel : global::NormGen.IRowSpec<float>
     {
-        /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
-        internal const int RowLength = 13;
-
-        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
-        private const float InverseRowLength = 0.07692308f;
-
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly bool _streaming;
-
-            public Block(bool streaming)
-            {
-                _streaming = streaming;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), firstRow, rowCount, _streaming);
-        }
-
-        /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
-        {
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
-            ref float beta0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(beta);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int row = firstRow; row < firstRow + rowCount; row++)
-            {
-                int offset = row * RowLength;
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                if (!Row(ref xRow, ref gamma0, ref beta0, ref yRow, streaming))
-                    HugeRow(ref xRow, ref gamma0, ref beta0, ref yRow, (nuint)RowLength);
-            }
-            if (streaming)
-                global::NormGen.StreamingStore.Fence();
-        }
-
-        /// <summary>
-        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
-        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
-        /// </summary>
-        private static bool Row(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
-        {
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                return Row256(ref x, ref gamma, ref beta, ref y, streaming);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                return Row128(ref x, ref gamma, ref beta, ref y, streaming);
-            else
-                return RowScalar(ref x, ref gamma, ref beta, ref y, streaming);
-        }
-
-        /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static bool Row256(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
-        {
-            nuint n = (nuint)RowLength;
-            // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            global::System.Runtime.Intrinsics.Vector256<float> tail = global::System.Runtime.Intrinsics.Vector256.AsSingle(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector256<int>.Indices, global::System.Runtime.Intrinsics.Vector256.Create((int)(8 - (int)(n % 8)))));
-            nuint i;
-
-            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
-            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            float shift = global::System.Runtime.Intrinsics.Vector256.Sum(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0)) / 8;
-            global::System.Runtime.Intrinsics.Vector256<float> k = global::System.Runtime.Intrinsics.Vector256.Create(shift);
-            global::System.Runtime.Intrinsics.Vector256<float> s0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            i = 0;
-            for (; i + 8 <= n; i += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
-                global::System.Runtime.Intrinsics.Vector256<float> d = v - k;
-                s0 += d;
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q0);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - k, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                s1 += d;
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, q1);
-            }
-            float offset = global::System.Runtime.Intrinsics.Vector256.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
-            float center = shift, variance;
-            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
-            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
-            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
-            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
-            if (offset * offset <= 0.25f * meanSquare)
-            {
-                variance = meanSquare - offset * offset;
-            }
-            else
-            {
-                center = shift + offset;
-                global::System.Runtime.Intrinsics.Vector256<float> mean = global::System.Runtime.Intrinsics.Vector256.Create(center);
-                global::System.Runtime.Intrinsics.Vector256<float> e0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
-                i = 0;
-                for (; i + 8 <= n; i += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - mean;
-                    e0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, e0);
-                    c0 += d;
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> d = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - mean, global::System.Runtime.Intrinsics.Vector256<float>.Zero);
-                    e1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, e1);
-                    c1 += d;
-                }
-                float sumDev = global::System.Runtime.Intrinsics.Vector256.Sum(c0 + c1);
-                variance = (global::System.Runtime.Intrinsics.Vector256.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
-                offset = sumDev * InverseRowLength;
-            }
-            variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-
-            // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
-            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            global::System.Runtime.Intrinsics.Vector256<float> m = global::System.Runtime.Intrinsics.Vector256.Create(center);
-            global::System.Runtime.Intrinsics.Vector256<float> rc = global::System.Runtime.Intrinsics.Vector256.Create(-(offset * rstd));
-            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
-            if (streaming)
-            {
-                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
-                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
-                // reads them before the loop overwrites them.
-                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
-                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
-                if (head < 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, 0));
-                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
-                    for (i = head; i + 8 <= n; i += 8)
-                    {
-                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
-                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
-                    return true;
-                }
-            }
-            // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
-            // the loop overwrites its first lanes.
-            global::System.Runtime.Intrinsics.Vector256<float> last = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, n - 8));
-            i = 0;
-            for (; i + 8 <= n; i += 8)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref beta, i)), ref y, i);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(last, ref y, n - 8);
-            return true;
-        }
-
-        /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static bool Row128(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
-        {
-            nuint n = (nuint)RowLength;
-            // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-            global::System.Runtime.Intrinsics.Vector128<float> tail = global::System.Runtime.Intrinsics.Vector128.AsSingle(global::System.Runtime.Intrinsics.Vector128.GreaterThanOrEqual(global::System.Runtime.Intrinsics.Vector128<int>.Indices, global::System.Runtime.Intrinsics.Vector128.Create((int)(4 - (int)(n % 4)))));
-            nuint i;
-
-            // Pass 1: deviations d = x − shift, summed and squared in one pass, with shift the mean of the first vector
-            // (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each hide latency.
-            float shift = global::System.Runtime.Intrinsics.Vector128.Sum(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0)) / 4;
-            global::System.Runtime.Intrinsics.Vector128<float> k = global::System.Runtime.Intrinsics.Vector128.Create(shift);
-            global::System.Runtime.Intrinsics.Vector128<float> s0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            i = 0;
-            for (; i + 4 <= n; i += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
-                global::System.Runtime.Intrinsics.Vector128<float> d = v - k;
-                s0 += d;
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q0);
-            }
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - k, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                s1 += d;
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, q1);
-            }
-            float offset = global::System.Runtime.Intrinsics.Vector128.Sum((s0 + s1) + (s2 + s3)) * InverseRowLength; // mean − shift
-            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength; // mean of d²
-            float center = shift, variance;
-            // Var = mean(d²) − offset². While the shift is within about σ/2 of the mean (offset² ≤ mean(d²)/4) that
-            // subtraction loses under half a bit, so the one pass is as exact as two. Otherwise (an outlying first
-            // vector, a trend along the row, NaN) an exact second pass around the mean decides, by the corrected
-            // two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ².
-            if (offset * offset <= 0.25f * meanSquare)
-            {
-                variance = meanSquare - offset * offset;
-            }
-            else
-            {
-                center = shift + offset;
-                global::System.Runtime.Intrinsics.Vector128<float> mean = global::System.Runtime.Intrinsics.Vector128.Create(center);
-                global::System.Runtime.Intrinsics.Vector128<float> e0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
-                i = 0;
-                for (; i + 4 <= n; i += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - mean;
-                    e0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e0);
-                    c0 += d;
-                }
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> d = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(tail, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - mean, global::System.Runtime.Intrinsics.Vector128<float>.Zero);
-                    e1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, e1);
-                    c1 += d;
-                }
-                float sumDev = global::System.Runtime.Intrinsics.Vector128.Sum(c0 + c1);
-                variance = (global::System.Runtime.Intrinsics.Vector128.Sum((e0 + e1) + (e2 + e3)) - sumDev * sumDev * InverseRowLength) * InverseRowLength;
-                offset = sumDev * InverseRowLength;
-            }
-            variance = global::System.MathF.Max(variance, 0f); // NaN stays NaN
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(variance) || !float.IsFinite(center + offset))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-
-            // Last pass: normalise and apply the affine. (x − μ)·rstd = (x − center)·rstd − offset·rstd: one
-            // subtraction, exact for a row with a large mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            global::System.Runtime.Intrinsics.Vector128<float> m = global::System.Runtime.Intrinsics.Vector128.Create(center);
-            global::System.Runtime.Intrinsics.Vector128<float> rc = global::System.Runtime.Intrinsics.Vector128.Create(-(offset * rstd));
-            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
-            if (streaming)
-            {
-                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
-                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
-                // reads them before the loop overwrites them.
-                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
-                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
-                if (head < 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, 0));
-                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
-                    for (i = head; i + 4 <= n; i += 4)
-                    {
-                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
-                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
-                    return true;
-                }
-            }
-            // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before
-            // the loop overwrites its first lanes.
-            global::System.Runtime.Intrinsics.Vector128<float> last = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, n - 4));
-            i = 0;
-            for (; i + 4 <= n; i += 4)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) - m, r, rc), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref beta, i)), ref y, i);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(last, ref y, n - 4);
-            return true;
-        }
-
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
-        private static bool RowScalar(ref float x, ref float gamma, ref float beta, ref float y, bool streaming)
-        {
-            int n = RowLength;
-            double shift = x, sum = 0;
-            for (int i = 0; i < n; i++)
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - shift;
-            double mean = shift + sum / n;
-            double sumDev = 0, sumSq = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean;
-                sumDev += d;
-                sumSq += d * d;
-            }
-            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
-            mean += sumDev / n;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!double.IsFinite(variance) || !double.IsFinite(mean))
-            {
-                int j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
-            for (int i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-            return true;
-        }
-
-        /// <summary>
-        /// A row whose squared deviations or sums overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
-        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
-        /// of ε, (sx − sμ)/√(s²σ² + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void HugeRow(ref float src, ref float gamma, ref float beta, ref float y, nuint n)
-        {
-            double max = 0; // not 0 at the end: the row's squares or sums overflowed
-            for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
-            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
-            double epsilon = (double)Epsilon * scale * scale;
-            double shift = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, 0) * scale, sum = 0;
-            for (nuint i = 0; i < n; i++)
-                sum += global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - shift;
-            double mean = shift + sum / n;
-            double sumDev = 0, sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean;
-                sumDev += d;
-                sumSq += d * d;
-            }
-            double variance = global::System.Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
-            mean += sumDev / n;
-            // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
-            bool constant = variance + epsilon == 0;
-            double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)((global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale - mean) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i) + global::System.Runtime.CompilerServices.Unsafe.Add(ref beta, i);
-        }
+        public static int RowLength => 13;
+        public static float InverseRowLength => 0.07692308f;
+        public static float Epsilon => 1E-05f;
+        public static bool Centered => true;
+        public static global::NormGen.Affine Affine => global::NormGen.Affine.ScaleAndBias;
+        public static bool ZeroCenteredGamma => false;
+        public static global::NormGen.Activation Activation => global::NormGen.Activation.None;
+        public static bool Residual => false;
+        public static bool ResidualBias => false;
+        public static bool HasAlpha => false;
+        public static float Alpha => 1f;
+        public static bool ResidualOut => false;
+        public static bool SaveMean => false;
+        public static bool SaveRstd => false;
     }
 }

@@ -19,7 +19,7 @@ namespace Grid
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.Span<float> y)
         {
-            const int rowLength = RmsKernel.RowLength;
+            int rowLength = RmsKernel.RowLength;
             int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
@@ -27,118 +27,30 @@ namespace Grid
             global::NormGen.NormGuard.NoOverlapWithInput(weight, y, "weight", "y");
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
-            if (threads == 1 && !streaming)
-                RmsKernel.Rows(x, weight, y, 0, rows, false);
-            else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            global::NormGen.RowEngine.Forward<RmsKernel, float, float, float>(x, y, rowLength, rows, gamma: weight);
         }
     }
 }
 
 namespace Grid
 {
-    /// <summary>Row kernels behind <c>Kernels.Rms</c>; see its remarks.</summary>
+    /// <summary>What <c>Kernels.Rms</c> computes (see its remarks), as the constants <see cref="global::NormGen.RowEngine"/> is specialised on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class RmsKernel
+    file readonly struct RmsKernel : global::NormGen.IRowSpec<float>
     {
-        /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
-        internal const int RowLength = 3;
-
-        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
-        private const float InverseRowLength = 0.33333334f;
-
-        private const float Epsilon = 1E-06f;
-
-        /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly bool _streaming;
-
-            public Block(bool streaming)
-            {
-                _streaming = streaming;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), firstRow, rowCount, _streaming);
-        }
-
-        /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
-        {
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int row = firstRow; row < firstRow + rowCount; row++)
-            {
-                int offset = row * RowLength;
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                if (!Row(ref xRow, ref gamma0, ref yRow, streaming))
-                    HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)RowLength);
-            }
-            if (streaming)
-                global::NormGen.StreamingStore.Fence();
-        }
-
-        /// <summary>
-        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
-        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
-        /// </summary>
-        private static bool Row(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            return RowScalar(ref x, ref gamma, ref y, streaming);
-        }
-
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
-        private static bool RowScalar(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            int n = RowLength;
-            double sumSq = 0;
-            for (int i = 0; i < n; i++)
-                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!double.IsFinite(sumSq))
-            {
-                int j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
-            for (int i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
-        }
-
-        /// <summary>
-        /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
-        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
-        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
-        {
-            double max = 0; // not 0 at the end: the row's squares or sums overflowed
-            for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
-            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
-            double epsilon = (double)Epsilon * scale * scale;
-            double sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double v = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale;
-                sumSq += v * v;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-        }
+        public static int RowLength => 3;
+        public static float InverseRowLength => 0.33333334f;
+        public static float Epsilon => 1E-06f;
+        public static bool Centered => false;
+        public static global::NormGen.Affine Affine => global::NormGen.Affine.Scale;
+        public static bool ZeroCenteredGamma => false;
+        public static global::NormGen.Activation Activation => global::NormGen.Activation.None;
+        public static bool Residual => false;
+        public static bool ResidualBias => false;
+        public static bool HasAlpha => false;
+        public static float Alpha => 1f;
+        public static bool ResidualOut => false;
+        public static bool SaveMean => false;
+        public static bool SaveRstd => false;
     }
 }

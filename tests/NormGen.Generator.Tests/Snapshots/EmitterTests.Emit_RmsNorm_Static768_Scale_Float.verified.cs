@@ -19,7 +19,7 @@ namespace Grid
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.Span<float> y)
         {
-            const int rowLength = RmsKernel.RowLength;
+            int rowLength = RmsKernel.RowLength;
             int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
@@ -27,329 +27,30 @@ namespace Grid
             global::NormGen.NormGuard.NoOverlapWithInput(weight, y, "weight", "y");
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            bool streaming = global::NormGen.RowScheduler.UseStreamingStores((long)y.Length * sizeof(float));
-            if (threads == 1 && !streaming)
-                RmsKernel.Rows(x, weight, y, 0, rows, false);
-            else // the scheduler pins every span, which streaming stores need
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(streaming), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            global::NormGen.RowEngine.Forward<RmsKernel, float, float, float>(x, y, rowLength, rows, gamma: weight);
         }
     }
 }
 
 namespace Grid
 {
-    /// <summary>Row kernels behind <c>Kernels.Rms</c>; see its remarks.</summary>
+    /// <summary>What <c>Kernels.Rms</c> computes (see its remarks), as the constants <see cref="global::NormGen.RowEngine"/> is specialised on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class RmsKernel
+    file readonly struct RmsKernel : global::NormGen.IRowSpec<float>
     {
-        /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
-        internal const int RowLength = 768;
-
-        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
-        private const float InverseRowLength = 0.0013020834f;
-
-        private const float Epsilon = 1E-06f;
-
-        /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly bool _streaming;
-
-            public Block(bool streaming)
-            {
-                _streaming = streaming;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), firstRow, rowCount, _streaming);
-        }
-
-        /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int firstRow, int rowCount, bool streaming)
-        {
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int row = firstRow; row < firstRow + rowCount; row++)
-            {
-                int offset = row * RowLength;
-                ref float xRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset);
-                ref float yRow = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset);
-                if (!Row(ref xRow, ref gamma0, ref yRow, streaming))
-                    HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)RowLength);
-            }
-            if (streaming)
-                global::NormGen.StreamingStore.Fence();
-        }
-
-        /// <summary>
-        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
-        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
-        /// </summary>
-        private static bool Row(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                return Row512(ref x, ref gamma, ref y, streaming);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                return Row256(ref x, ref gamma, ref y, streaming);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                return Row128(ref x, ref gamma, ref y, streaming);
-            else
-                return RowScalar(ref x, ref gamma, ref y, streaming);
-        }
-
-        /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static bool Row512(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
-                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32);
-                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48);
-                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
-            if (streaming)
-            {
-                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
-                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
-                // reads them before the loop overwrites them.
-                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
-                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 16);
-                if (head < 16)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> first = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, 0);
-                    global::System.Runtime.Intrinsics.Vector512<float> lastOut = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, n - 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, n - 16);
-                    for (i = head; i + 16 <= n; i += 16)
-                    {
-                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
-                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
-                    }
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(first, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(lastOut, ref y, n - 16);
-                    return true;
-                }
-            }
-            i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), ref y, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), ref y, i + 48);
-            }
-            return true;
-        }
-
-        /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static bool Row256(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16);
-                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24);
-                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
-            if (streaming)
-            {
-                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
-                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
-                // reads them before the loop overwrites them.
-                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
-                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 8);
-                if (head < 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> first = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, 0);
-                    global::System.Runtime.Intrinsics.Vector256<float> lastOut = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, n - 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, n - 8);
-                    for (i = head; i + 8 <= n; i += 8)
-                    {
-                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
-                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
-                    }
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(first, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(lastOut, ref y, n - 8);
-                    return true;
-                }
-            }
-            i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), ref y, i + 24);
-            }
-            return true;
-        }
-
-        /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static bool Row128(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
-                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
-                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
-            if (streaming)
-            {
-                // The output is too large for the caches: aligned non-temporal stores skip the read-for-ownership of every
-                // output line. The unaligned head and the tail are computed first and stored last, so an in-place call
-                // reads them before the loop overwrites them.
-                // Each step also prefetches the next row's input at the same place, so its reads overlap these writes.
-                nuint head = (nuint)global::NormGen.StreamingStore.ElementsToAlignment(ref y, 4);
-                if (head < 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> first = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, 0) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, 0);
-                    global::System.Runtime.Intrinsics.Vector128<float> lastOut = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, n - 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, n - 4);
-                    for (i = head; i + 4 <= n; i += 4)
-                    {
-                        global::NormGen.StreamingStore.Prefetch(ref x, i + n);
-                        global::NormGen.StreamingStore.Store(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i));
-                    }
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(first, ref y, 0);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(lastOut, ref y, n - 4);
-                    return true;
-                }
-            }
-            i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), ref y, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), ref y, i + 12);
-            }
-            return true;
-        }
-
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
-        private static bool RowScalar(ref float x, ref float gamma, ref float y, bool streaming)
-        {
-            int n = RowLength;
-            double sumSq = 0;
-            for (int i = 0; i < n; i++)
-                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!double.IsFinite(sumSq))
-            {
-                int j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
-            for (int i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
-        }
-
-        /// <summary>
-        /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
-        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
-        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
-        {
-            double max = 0; // not 0 at the end: the row's squares or sums overflowed
-            for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
-            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
-            double epsilon = (double)Epsilon * scale * scale;
-            double sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double v = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale;
-                sumSq += v * v;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-        }
+        public static int RowLength => 768;
+        public static float InverseRowLength => 0.0013020834f;
+        public static float Epsilon => 1E-06f;
+        public static bool Centered => false;
+        public static global::NormGen.Affine Affine => global::NormGen.Affine.Scale;
+        public static bool ZeroCenteredGamma => false;
+        public static global::NormGen.Activation Activation => global::NormGen.Activation.None;
+        public static bool Residual => false;
+        public static bool ResidualBias => false;
+        public static bool HasAlpha => false;
+        public static float Alpha => 1f;
+        public static bool ResidualOut => false;
+        public static bool SaveMean => false;
+        public static bool SaveRstd => false;
     }
 }

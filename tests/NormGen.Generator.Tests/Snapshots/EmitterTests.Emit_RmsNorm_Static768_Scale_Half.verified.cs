@@ -19,7 +19,7 @@ namespace Grid
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static partial void Rms(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> weight, global::System.Span<global::System.Half> y)
         {
-            const int rowLength = RmsKernel.RowLength;
+            int rowLength = RmsKernel.RowLength;
             int rows = global::NormGen.NormGuard.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGuard.Length(y.Length, x.Length, "y", "the same as x");
             global::NormGen.NormGuard.Length(weight.Length, rowLength, "weight", "one per normalized element");
@@ -27,275 +27,30 @@ namespace Grid
             global::NormGen.NormGuard.NoOverlapWithInput(weight, y, "weight", "y");
             if (rows == 0) return;
 
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(rows, rowLength);
-            if (threads == 1)
-                RmsKernel.Rows(x, weight, y, 0, rows);
-            else
-                global::NormGen.RowScheduler.Run(threads, rows, new RmsKernel.Block(), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            global::NormGen.RowEngine.Forward<RmsKernel, global::System.Half, global::System.Half, float>(x, y, rowLength, rows, gamma: weight);
         }
     }
 }
 
 namespace Grid
 {
-    /// <summary>Row kernels behind <c>Kernels.Rms</c>; see its remarks.</summary>
+    /// <summary>What <c>Kernels.Rms</c> computes (see its remarks), as the constants <see cref="global::NormGen.RowEngine"/> is specialised on.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class RmsKernel
+    file readonly struct RmsKernel : global::NormGen.IRowSpec<float>
     {
-        /// <summary>Elements in one normalized row: the product of the normalized shape.</summary>
-        internal const int RowLength = 768;
-
-        /// <summary>1 / RowLength: the means multiply by it, which keeps a division off each row's dependency chain.</summary>
-        private const float InverseRowLength = 0.0013020834f;
-
-        private const float Epsilon = 1E-06f;
-
-        /// <summary>A block of rows for one pool thread; the spans arrive pinned in <see cref="global::NormGen.PinnedBuffers"/>.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Rows(buffers.Get<global::System.Half>(0), buffers.Get<global::System.Half>(1), buffers.Get<global::System.Half>(2), firstRow, rowCount);
-        }
-
-        /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-        internal static void Rows(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> gamma, global::System.Span<global::System.Half> y, int firstRow, int rowCount)
-        {
-            // Half rows are widened into float scratch (per-column parameters once per block), computed in float and
-            // narrowed once on store. The pool hands the same array back on the next call: no allocation per call.
-            // One array per staged span: their total length can exceed an array's (a compile-time RowLength up to int.MaxValue).
-            float[] xScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
-            float[] gammaScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
-            float[] yScratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(RowLength);
-            try
-            {
-                global::System.Span<float> xBuffer = new global::System.Span<float>(xScratch, 0, RowLength);
-                global::System.Span<float> gammaBuffer = new global::System.Span<float>(gammaScratch, 0, RowLength);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaBuffer);
-                global::System.Span<float> yBuffer = new global::System.Span<float>(yScratch, 0, RowLength);
-                ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gammaBuffer);
-                for (int row = firstRow; row < firstRow + rowCount; row++)
-                {
-                    int offset = row * RowLength;
-                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(offset, RowLength), xBuffer);
-                    ref float xRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(xBuffer);
-                    ref float yRow = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(yBuffer);
-                    if (!Row(ref xRow, ref gamma0, ref yRow))
-                        HugeRow(ref xRow, ref gamma0, ref yRow, (nuint)RowLength);
-                    global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(yBuffer, y.Slice(offset, RowLength));
-                }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(xScratch);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(gammaScratch);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(yScratch);
-            }
-        }
-
-        /// <summary>
-        /// One row, with the widest vectors this processor accelerates (the checks are JIT-time constants). False, with
-        /// nothing written but h, for a finite row whose squares or sums overflow: the caller redoes it in HugeRow.
-        /// </summary>
-        private static bool Row(ref float x, ref float gamma, ref float y)
-        {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                return Row512(ref x, ref gamma, ref y);
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                return Row256(ref x, ref gamma, ref y);
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                return Row128(ref x, ref gamma, ref y);
-            else
-                return RowScalar(ref x, ref gamma, ref y);
-        }
-
-        /// <summary>One row with 512-bit vectors of 16 × float.</summary>
-        private static bool Row512(ref float x, ref float gamma, ref float y)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector512<float> q0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector512<float> v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16);
-                q1 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32);
-                q2 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector512<float> v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48);
-                q3 = global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector512.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector512<float> r = global::System.Runtime.Intrinsics.Vector512.Create(rstd);
-            i = 0;
-            for (; i + 64 <= n; i += 64)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 32) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 32), ref y, i + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, i + 48) * r * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gamma, i + 48), ref y, i + 48);
-            }
-            return true;
-        }
-
-        /// <summary>One row with 256-bit vectors of 8 × float.</summary>
-        private static bool Row256(ref float x, ref float gamma, ref float y)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector256<float> q0 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector256<float> v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8);
-                q1 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16);
-                q2 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector256<float> v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24);
-                q3 = global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector256.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector256<float> r = global::System.Runtime.Intrinsics.Vector256.Create(rstd);
-            i = 0;
-            for (; i + 32 <= n; i += 32)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 16) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 16), ref y, i + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, i + 24) * r * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gamma, i + 24), ref y, i + 24);
-            }
-            return true;
-        }
-
-        /// <summary>One row with 128-bit vectors of 4 × float.</summary>
-        private static bool Row128(ref float x, ref float gamma, ref float y)
-        {
-            nuint n = (nuint)RowLength;
-            nuint i;
-
-            // Pass 1: the mean square, with four accumulators to hide FMA latency.
-            global::System.Runtime.Intrinsics.Vector128<float> q0 = global::System.Runtime.Intrinsics.Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
-            i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i);
-                q0 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v0, v0, q0);
-                global::System.Runtime.Intrinsics.Vector128<float> v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4);
-                q1 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v1, v1, q1);
-                global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8);
-                q2 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v2, v2, q2);
-                global::System.Runtime.Intrinsics.Vector128<float> v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12);
-                q3 = global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(v3, v3, q3);
-            }
-            float meanSquare = global::System.Runtime.Intrinsics.Vector128.Sum((q0 + q1) + (q2 + q3)) * InverseRowLength;
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!float.IsFinite(meanSquare))
-            {
-                nuint j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            float rstd = 1f / global::System.MathF.Sqrt(meanSquare + Epsilon);
-
-            // Pass 2: scale.
-            global::System.Runtime.Intrinsics.Vector128<float> r = global::System.Runtime.Intrinsics.Vector128.Create(rstd);
-            i = 0;
-            for (; i + 16 <= n; i += 16)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i), ref y, i);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 4) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 4), ref y, i + 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 8) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 8), ref y, i + 8);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, i + 12) * r * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gamma, i + 12), ref y, i + 12);
-            }
-            return true;
-        }
-
-        /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
-        private static bool RowScalar(ref float x, ref float gamma, ref float y)
-        {
-            int n = RowLength;
-            double sumSq = 0;
-            for (int i = 0; i < n; i++)
-                sumSq += (double)global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i);
-            // Statistics not finite: NaN or ±∞ in the row (the result below stands, as it always did), or a finite row whose
-            // squares or sums overflow, which returns false, writing nothing, for Rows to redo in HugeRow. The call stays out
-            // of this method: a call site here costs the hot loops their registers. One predictable branch per row.
-            if (!double.IsFinite(sumSq))
-            {
-                int j = 0;
-                while (j < n && float.IsFinite(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j)))
-                    j++;
-                if (j == n)
-                    return false;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + Epsilon);
-            for (int i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, i) * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-            return true;
-        }
-
-        /// <summary>
-        /// A row whose squares overflow float although every element is finite (e.g. 1e21 among zeros, ±3e38). Normalizing
-        /// x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range; with ε·s² in place
-        /// of ε, sx/√(mean((sx)²) + s²ε) is the unscaled result (ε·s² may underflow to 0, which is then exact
-        /// in the type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
-        /// </summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void HugeRow(ref float src, ref float gamma, ref float y, nuint n)
-        {
-            double max = 0; // not 0 at the end: the row's squares or sums overflowed
-            for (nuint i = 0; i < n; i++)
-                max = global::System.Math.Max(max, global::System.Math.Abs((double)global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i)));
-            double scale = global::System.Math.ScaleB(1d, -global::System.Math.ILogB(max));
-            double epsilon = (double)Epsilon * scale * scale;
-            double sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double v = global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale;
-                sumSq += v * v;
-            }
-            double rstd = 1d / global::System.Math.Sqrt(sumSq / n + epsilon);
-            for (nuint i = 0; i < n; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref y, i) = (float)(global::System.Runtime.CompilerServices.Unsafe.Add(ref src, i) * scale * rstd) * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, i);
-        }
+        public static int RowLength => 768;
+        public static float InverseRowLength => 0.0013020834f;
+        public static float Epsilon => 1E-06f;
+        public static bool Centered => false;
+        public static global::NormGen.Affine Affine => global::NormGen.Affine.Scale;
+        public static bool ZeroCenteredGamma => false;
+        public static global::NormGen.Activation Activation => global::NormGen.Activation.None;
+        public static bool Residual => false;
+        public static bool ResidualBias => false;
+        public static bool HasAlpha => false;
+        public static float Alpha => 1f;
+        public static bool ResidualOut => false;
+        public static bool SaveMean => false;
+        public static bool SaveRstd => false;
     }
 }

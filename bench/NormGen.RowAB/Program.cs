@@ -1,0 +1,231 @@
+extern alias baseline;
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Threading;
+using Current = NormGen.RowAB.Adapter;
+using Old = baseline::NormGen.RowAB.Adapter;
+
+namespace NormGen.RowAB;
+
+/// <summary>
+/// The row kernels of this tree (NormGen.RowAB.K, generated now) against a baseline generator's output of the same
+/// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
+/// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
+/// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
+/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- --time [--rounds N]]</c>;
+/// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
+/// </summary>
+public static class Program
+{
+    private static readonly int[] RunTimeLengths =
+        { 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 31, 32, 33, 47, 63, 64, 65, 100, 127, 128, 129, 255, 256, 257, 511, 512, 513, 767, 768, 769, 1000, 1023, 1024, 1025, 1099, 1100 };
+
+    private const int Variants = 9;
+
+    /// <summary>Modes: 0 plain, 1 in place with y one element into its array, 2 streaming stores, 3 streaming in place, 4 threads.</summary>
+    private const int Modes = 5;
+
+    public static int Main(string[] args)
+    {
+        string isa = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2 (256-bit)" : Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
+        int total = 0, equal = 0;
+        foreach (var kernel in Current.Kernels)
+        {
+            int[] lengths = kernel.StaticLength > 0 ? new[] { kernel.StaticLength } : RunTimeLengths;
+            foreach (int n in lengths)
+                for (int variant = 0; variant < Variants; variant++)
+                    for (int mode = 0; mode < Modes; mode++)
+                    {
+                        if (mode is 1 or 3 && (kernel.Element != kernel.Output || kernel.Tensor && mode == 1)) continue;
+                        total++;
+                        string? why = Compare(kernel, n, variant, mode);
+                        if (why is null) equal++;
+                        else if (total - equal <= 40) Console.WriteLine($"MISMATCH {kernel.Name} n={n} variant={variant} mode={mode}: {why}");
+                    }
+        }
+        Settings(mode: 0);
+        Console.WriteLine($"{isa}: {equal}/{total} combinations equal (kernel × row length × input × mode; y, residual stream and statistics compared bit for bit).");
+        if (args.Contains("--time")) Time(args);
+        return equal == total ? 0 : 1;
+    }
+
+    private static void Settings(int mode)
+    {
+        NormGenSettings.MaxDegreeOfParallelism = mode == 4 ? 3 : 1;
+        NormGenSettings.MinElementsPerThread = mode == 4 ? 1 : 16384;
+        NormGenSettings.StreamingStoreThreshold = mode is 2 or 3 ? 0 : long.MaxValue;
+    }
+
+    private sealed class Buffers
+    {
+        public object X = null!, Residual = null!, Bias = null!, Gamma = null!, Beta = null!, Y = null!, ResidualOut = null!, Mean = null!, Rstd = null!;
+    }
+
+    private static string? Compare((string Name, string Element, string Output, int StaticLength, bool Tensor, string Roles) kernel, int n, int variant, int mode)
+    {
+        Settings(mode);
+        int rows = mode == 4 ? 7 : 3;
+        int off = kernel.Tensor ? 0 : mode switch { 1 => 1, 2 => 3, _ => 0 };
+        bool inPlace = mode is 1 or 3;
+        Buffers a = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace), b = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace);
+        try
+        {
+            Old.Run(kernel.Name, rows, n, off, a.X, a.Residual, a.Bias, a.Gamma, a.Beta, a.Y, a.ResidualOut, a.Mean, a.Rstd);
+            Current.Run(kernel.Name, rows, n, off, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
+        if (!Same(a.Y, b.Y)) return "y differs";
+        if (!Same(a.ResidualOut, b.ResidualOut)) return "residualOut differs";
+        if (!Same(a.Residual, b.Residual)) return "residual differs";
+        if (!Same(a.Mean, b.Mean)) return "mean differs";
+        if (!Same(a.Rstd, b.Rstd)) return "rstd differs";
+        if (!Same(a.X, b.X)) return "x differs";
+        return null;
+    }
+
+    private static bool Same(object p, object q) => Bytes(p).SequenceEqual(Bytes(q));
+
+    private static ReadOnlySpan<byte> Bytes(object a) => a switch
+    {
+        float[] f => MemoryMarshal.AsBytes(f.AsSpan()),
+        double[] d => MemoryMarshal.AsBytes(d.AsSpan()),
+        Half[] h => MemoryMarshal.AsBytes(h.AsSpan()),
+        _ => throw new ArgumentException(),
+    };
+
+    private static Buffers Make(string element, string output, int rows, int n, int off, int variant, bool inPlace)
+    {
+        var random = new Random(1234 + 31 * variant + n);
+        int length = rows * n + off;
+        var b = new Buffers
+        {
+            X = Array(element, Row(random, rows, n, off, variant, element)),
+            Residual = Array(element, Row(random, rows, n, off, 0, element)),
+            Bias = Array(element, Column(random, n, -0.5, 0.5)),
+            Gamma = Array(element, Column(random, n, 0.5, 1.5)),
+            Beta = Array(element, Column(random, n, -0.5, 0.5)),
+            Mean = Array(element == "double" ? "double" : "float", Enumerable.Repeat(-7.0, rows).ToArray()),
+            Rstd = Array(element == "double" ? "double" : "float", Enumerable.Repeat(-7.0, rows).ToArray()),
+        };
+        b.Y = inPlace ? b.X : Array(output, Enumerable.Repeat(-9.0, length).ToArray());
+        b.ResidualOut = inPlace ? b.Residual : Array(element, Enumerable.Repeat(-9.0, length).ToArray());
+        return b;
+    }
+
+    private static double[] Column(Random random, int n, double low, double high)
+        => Enumerable.Range(0, n).Select(_ => low + (high - low) * random.NextDouble()).ToArray();
+
+    /// <summary>
+    /// Rows by variant: 0 ordinary (mean 3, spread 2); 1 constant rows; 2 mean 1e4 with σ 1e-3; 3 a few 3e19 (float's
+    /// squares overflow; 1e160 for double); 4 a few 1e30 (1e300 for double); 5 a NaN in row 1; 6 +∞ in row 0, −∞ in
+    /// row 2; 7 mixed rows: ordinary, one huge element among zeros, constant; 8 a trend along the row (the shift of the
+    /// first vector lies far from the mean: the exact second pass).
+    /// </summary>
+    private static double[] Row(Random random, int rows, int n, int off, int variant, string element)
+    {
+        bool dbl = element == "double", half = element == "Half";
+        double huge1 = dbl ? 1e160 : half ? 6e4 : 3e19, huge2 = dbl ? 1e300 : half ? 6.5e4 : 1e30;
+        var v = new double[rows * n + off];
+        for (int i = 0; i < v.Length; i++) v[i] = 3 + 2 * (random.NextDouble() * 2 - 1);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < n; j++)
+            {
+                ref double e = ref v[off + r * n + j];
+                switch (variant)
+                {
+                    case 1: e = 1.25 + r; break;
+                    case 2: e = 1e4 + 1e-3 * (random.NextDouble() - 0.5); break;
+                    case 3: if ((j * 7 + r) % 5 == 0) e = huge1 * (random.NextDouble() + 0.5); break;
+                    case 4: if ((j * 3 + r) % 4 == 0) e = -huge2 * (random.NextDouble() + 0.5); break;
+                    case 5: if (r == 1 && j == n / 2) e = double.NaN; break;
+                    case 6: if (r == 0 && j == n - 1) e = double.PositiveInfinity; else if (r == 2 && j == 0) e = double.NegativeInfinity; break;
+                    case 7: e = r == 0 ? e : r == 1 ? (j == n / 3 ? huge1 : 0) : -2.5; break;
+                    case 8: e = 100 + 10.0 * j + (j < 16 ? 1000 : 0); break;
+                }
+            }
+        return v;
+    }
+
+    private static object Array(string element, double[] values) => element switch
+    {
+        "double" => values,
+        "Half" => values.Select(d => (Half)d).ToArray(),
+        _ => values.Select(d => (float)d).ToArray(),
+    };
+
+    // ---------------------------------------------------------------- timing
+
+    private static void Time(string[] args)
+    {
+        int rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+        Settings(mode: 0);
+        NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold;
+        var cases = new (string Kernel, int Rows, int N)[]
+        {
+            ("Ln768F", 64, 768), ("Ln768F", 2048, 768), ("Rms4096F", 64, 4096), ("LnF", 64, 1024), ("LnF", 256, 100), ("RmsF", 64, 4096),
+            ("LnD", 64, 1024), ("LnH", 64, 1024), ("RmsH", 64, 4096), ("AddRms4096F", 64, 4096), ("AddLnF", 64, 1024),
+            ("Deep1024F", 64, 1024), ("LnGelu768F", 64, 768), ("GemmaRms2048F", 64, 2048), ("LnTensorF", 64, 768),
+            ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
+        };
+        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds; best round of each and the ratio new / baseline (loud machine: indicative only):");
+        Console.WriteLine($"{"kernel",-16} {"rows×n",-12} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
+        var ratios = new List<double>();
+        foreach (var (name, rows, n) in cases)
+        {
+            var kernel = Current.Kernels.First(k => k.Name == name);
+            Buffers b = Make(kernel.Element, kernel.Output, rows, n, 0, 0, false);
+            // Both sides write the same arrays (same alignment).
+            Action old = () => Old.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+            Action now = () => Current.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+            int reps = Calibrate(now);
+            Measure(old, reps, 300);
+            Measure(now, reps, 300);
+            Thread.Sleep(100);
+            Measure(old, reps, 200);
+            Measure(now, reps, 200);
+            var o = new List<double>();
+            var c = new List<double>();
+            for (int r = 0; r < rounds; r++)
+            {
+                o.Add(Measure(old, reps, 0));
+                c.Add(Measure(now, reps, 0));
+            }
+            double bo = o.Min(), bc = c.Min();
+            ratios.Add(bc / bo);
+            Console.WriteLine($"{name,-16} {rows + "×" + n,-12} {bo,12:F2} {bc,10:F2} {bc / bo,7:F3} {Median(c) / Median(o),13:F3}");
+        }
+        Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
+    }
+
+    private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
+
+    private static int Calibrate(Action run)
+    {
+        run();
+        var sw = Stopwatch.StartNew();
+        int reps = 0;
+        while (sw.ElapsedMilliseconds < 20) { run(); reps++; }
+        return Math.Max(1, reps);
+    }
+
+    private static double Measure(Action run, int reps, int minMs)
+    {
+        var total = Stopwatch.StartNew();
+        double perCall;
+        do
+        {
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < reps; i++) run();
+            perCall = sw.Elapsed.TotalMicroseconds / reps;
+        } while (total.ElapsedMilliseconds < minMs);
+        return perCall;
+    }
+}

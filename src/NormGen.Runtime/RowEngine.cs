@@ -1,0 +1,616 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// The forward row kernel of LayerNorm, RMSNorm and DeepNorm, written once for every vector width and every fusion and
+/// specialised by the JIT per declaration on the generated <see cref="IRowSpec{T}"/> struct (the TensorPrimitives
+/// operator pattern): the generated method checks its arguments and calls <see cref="Forward{TSpec, TX, TY, T}"/>.
+/// </summary>
+/// <remarks>
+/// Per row: an optional prologue forms h = α·x + residual (+ bias) in pass 1 and stores it (into the residual-stream
+/// output, y, or row scratch when streaming); the statistics are the shifted one-pass sums (shift = the mean of the first
+/// vector, four accumulators), kept while the shift is within about σ/2 of the mean, else an exact corrected two-pass;
+/// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
+/// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
+/// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores with a prefetch of the
+/// next row; Half spans are widened into float scratch and narrowed once on store.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class RowEngine
+{
+    /// <summary>
+    /// Normalizes <paramref name="rows"/> rows of <paramref name="x"/> into <paramref name="y"/>, on this thread or
+    /// spread over the pool. Arguments must already be checked (lengths, overlaps, rows &gt; 0); spans the spec does not
+    /// use are empty.
+    /// </summary>
+    /// <typeparam name="TSpec">The generated spec: row length, ε, fusions.</typeparam>
+    /// <typeparam name="TX">Element of the inputs and of the residual-stream output (float, double or Half).</typeparam>
+    /// <typeparam name="TY">Element of the output (TX, or float ↔ Half).</typeparam>
+    /// <typeparam name="T">Compute type: float (for float and Half) or double; also the statistics' element.</typeparam>
+    /// <param name="x">The rows.</param>
+    /// <param name="y">The output, the length of <paramref name="x"/>.</param>
+    /// <param name="rowLength">Elements per row (the spec's RowLength when fixed at compile time).</param>
+    /// <param name="rows">Rows in <paramref name="x"/>.</param>
+    /// <param name="residual">The residual added to x (pre-norm residual, DeepNorm).</param>
+    /// <param name="bias">The per-column bias added to h.</param>
+    /// <param name="gamma">γ, one per column.</param>
+    /// <param name="beta">β, one per column.</param>
+    /// <param name="residualOut">Receives h.</param>
+    /// <param name="mean">Receives each row's mean.</param>
+    /// <param name="rstd">Receives each row's 1/√(σ² + ε).</param>
+    public static void Forward<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows,
+        ReadOnlySpan<TX> residual = default, ReadOnlySpan<TX> bias = default, ReadOnlySpan<TX> gamma = default, ReadOnlySpan<TX> beta = default,
+        Span<TX> residualOut = default, Span<T> mean = default, Span<T> rstd = default)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
+        bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores((long)y.Length * (typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float)));
+        if (threads == 1 && !streaming)
+            Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
+        else // the scheduler pins every span, which streaming stores need
+            RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
+                MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
+                MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
+                MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
+    }
+
+    /// <summary>
+    /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's (pinned)
+    /// memory, not a Half staging buffer.
+    /// </summary>
+    private static bool CanStream<TSpec, TX, TY, T>()
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
+
+    /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
+    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming) : IRowKernel
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+            => Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming);
+    }
+
+    // ---------------------------------------------------------------- rows
+
+    /// <summary>The row's elements in the compute type: the user's memory, or float scratch for Half.</summary>
+    private static ref T Direct<TX, T>(ReadOnlySpan<TX> span) where TX : unmanaged
+        => ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(span));
+
+    private static T[]? Rent<T>(bool needed, int n) => needed ? ArrayPool<T>.Shared.Rent(n) : null;
+
+    private static void Return<T>(T[]? array)
+    {
+        if (array is not null) ArrayPool<T>.Shared.Return(array);
+    }
+
+    /// <summary>Widens a Half span into float scratch; the scratch's first element.</summary>
+    private static ref T Widen<TX, T>(ReadOnlySpan<TX> source, T[] scratch) where TX : unmanaged where T : unmanaged
+    {
+        Span<float> into = MemoryMarshal.Cast<T, float>(scratch.AsSpan(0, source.Length));
+        TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<TX, Half>(source), into);
+        return ref MemoryMarshal.GetArrayDataReference(scratch);
+    }
+
+    /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
+    private static void Rows<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
+        bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
+        // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
+        // once on store. The pool hands the same arrays back on the next call: no allocation per call.
+        T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && TSpec.Residual, n), biasS = Rent<T>(halfIn && TSpec.ResidualBias, n);
+        T[]? gammaS = Rent<T>(halfIn && TSpec.Affine != Affine.None, n), betaS = Rent<T>(halfIn && TSpec.Affine == Affine.ScaleAndBias, n);
+        T[]? yS = Rent<T>(halfOut, n), residualOutS = Rent<T>(halfIn && TSpec.ResidualOut, n);
+        // With streaming stores h cannot live in the output (it would be read back from memory): it gets a row of
+        // cache-resident scratch instead.
+        T[]? hScratch = Rent<T>(TSpec.Residual && stream && streaming, n);
+        try
+        {
+            ref T bias0 = ref halfIn && TSpec.ResidualBias ? ref Widen(bias, biasS!) : ref Direct<TX, T>(bias);
+            ref T gamma0 = ref halfIn && TSpec.Affine != Affine.None ? ref Widen(gamma, gammaS!) : ref Direct<TX, T>(gamma);
+            ref T beta0 = ref halfIn && TSpec.Affine == Affine.ScaleAndBias ? ref Widen(beta, betaS!) : ref Direct<TX, T>(beta);
+            for (int row = firstRow; row < firstRow + rowCount; row++)
+            {
+                int offset = row * n;
+                ref T xRow = ref halfIn ? ref Widen(x.Slice(offset, n), xS!) : ref Unsafe.Add(ref Direct<TX, T>(x), offset);
+                ref T residualRow = ref Unsafe.NullRef<T>();
+                if (TSpec.Residual)
+                    residualRow = ref halfIn ? ref Widen(residual.Slice(offset, n), residualS!) : ref Unsafe.Add(ref Direct<TX, T>(residual), offset);
+                ref T yRow = ref halfOut ? ref MemoryMarshal.GetArrayDataReference(yS!) : ref Unsafe.Add(ref Direct<TY, T>(y), offset);
+                ref T residualOutRow = ref Unsafe.NullRef<T>();
+                if (TSpec.ResidualOut)
+                    residualOutRow = ref halfIn ? ref MemoryMarshal.GetArrayDataReference(residualOutS!) : ref Unsafe.Add(ref Direct<TX, T>(residualOut), offset);
+                ref T h = ref TSpec.ResidualOut ? ref residualOutRow : ref yRow;
+                if (hScratch is not null) h = ref MemoryMarshal.GetArrayDataReference(hScratch);
+                ref T src = ref TSpec.Residual ? ref h : ref xRow;
+                if (!Row<TSpec, T>(ref xRow, ref residualRow, ref bias0, ref gamma0, ref beta0, ref yRow, ref residualOutRow, ref h, out T rowMean, out T rowRstd, (nuint)n, stream && streaming, !halfIn))
+                {
+                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref yRow, out rowMean, out rowRstd, (nuint)n);
+                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref residualOutRow, (nuint)n);
+                }
+                if (TSpec.SaveMean) mean[row] = rowMean;
+                if (TSpec.SaveRstd) rstd[row] = rowRstd;
+                if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
+                if (halfIn && TSpec.ResidualOut)
+                    TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, n)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, n)));
+            }
+            if (stream && streaming) StreamingStore.Fence();
+        }
+        finally
+        {
+            Return(xS); Return(residualS); Return(biasS); Return(gammaS); Return(betaS); Return(yS); Return(residualOutS); Return(hScratch);
+        }
+    }
+
+    /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
+    private static void CopyH<T>(ref T h, ref T residualOut, nuint n)
+    {
+        if (!Unsafe.AreSame(ref h, ref residualOut))
+            MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(MemoryMarshal.CreateSpan(ref residualOut, (int)n));
+    }
+
+    /// <summary>
+    /// One row, with the widest vectors this processor accelerates that fit the row (JIT-time constants for a
+    /// compile-time row). False, with nothing written but h, for a finite row whose squares or sums overflow: the caller
+    /// redoes it in HugeRow.
+    /// </summary>
+    private static bool Row<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
+        out T mean, out T rstd, nuint n, bool streaming, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            return VectorRow<TSpec, T, Vector512<T>, Row512<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
+        if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            return VectorRow<TSpec, T, Vector256<T>, Row256<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
+        if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            return VectorRow<TSpec, T, Vector128<T>, Row128<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
+        return ScalarRow<TSpec, T>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, (int)n, streaming);
+    }
+
+    // ---------------------------------------------------------------- vector row
+
+    /// <summary>h = α·x + residual (+ bias) for one vector, in the order the scalar path uses, so a constant row stays exact.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint offset, TV alpha)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV v = TOps.Load(ref x, offset);
+        if (TSpec.HasAlpha) v = TOps.Multiply(alpha, v);
+        v = TOps.Add(v, TOps.Load(ref residual, offset));
+        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, offset)) : v;
+    }
+
+    /// <summary>One output vector from the row's (x or h) vector: normalise, affine, activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Output<TSpec, T, TV, TOps>(TV v, ref T gamma, ref T beta, nuint offset, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV e = TSpec.Centered ? TOps.MultiplyAdd(TOps.Subtract(v, m), r, rc) : TOps.Multiply(v, r);
+        if (TSpec.Affine != Affine.None)
+        {
+            TV g = TOps.Load(ref gamma, offset);
+            if (TSpec.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
+            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, TOps.Load(ref beta, offset));
+        }
+        return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
+    }
+
+    /// <summary>Pass 1 for one vector v (x, or h which it also stores): the shifted sums, or the squares for RMSNorm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.Centered)
+        {
+            TV d = TOps.Subtract(v, k);
+            s = TOps.Add(s, d);
+            q = TOps.MultiplyAdd(d, d, q);
+        }
+        else
+        {
+            q = TOps.MultiplyAdd(v, v, q);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (!TSpec.Residual) return TOps.Load(ref x, offset);
+        TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
+        TOps.Store(v, ref h, offset);
+        return v;
+    }
+
+    private static bool VectorRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
+        out T meanOut, out T rstdOut, nuint n, bool streaming, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        bool hasTail = n % L != 0;
+        // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
+        TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
+        meanOut = T.Zero;
+
+        // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
+        // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
+        // hide latency.
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0)) / T.CreateTruncating(L);
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+        TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+        for (i = 0; i + block <= n; i += block)
+        {
+            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
+            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + L, alpha), k, ref s1, ref q1);
+            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 2 * L, alpha), k, ref s2, ref q2);
+            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 3 * L, alpha), k, ref s3, ref q3);
+        }
+        for (; i + L <= n; i += L)
+            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
+        if (hasTail)
+        {
+            TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
+            if (TSpec.Centered)
+            {
+                TV d = TOps.Select(tail, TOps.Subtract(v, k));
+                s1 = TOps.Add(s1, d);
+                q1 = TOps.MultiplyAdd(d, d, q1);
+            }
+            else
+            {
+                v = TOps.Select(tail, v);
+                q1 = TOps.MultiplyAdd(v, v, q1);
+            }
+            if (TSpec.Residual) TOps.Store(hLast, ref h, last);
+        }
+
+        T rstd;
+        TV m = TOps.Zero, rc = TOps.Zero;
+        if (TSpec.Centered)
+        {
+            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+            {
+                rstdOut = T.Zero;
+                return false;
+            }
+            // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
+            // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+            m = TOps.Create(center);
+            rc = TOps.Create(-(offset * rstd));
+        }
+        else
+        {
+            T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+            if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
+            {
+                rstdOut = T.Zero;
+                return false;
+            }
+            rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
+        }
+        rstdOut = rstd;
+        TV r = TOps.Create(rstd);
+        if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
+            return true;
+
+        // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
+        // overwrites its first lanes.
+        TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
+        for (i = 0; i + block <= n; i += block)
+        {
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + L), ref gamma, ref beta, i + L, m, r, rc), ref y, i + L);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * L), ref gamma, ref beta, i + 2 * L, m, r, rc), ref y, i + 2 * L);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * L), ref gamma, ref beta, i + 3 * L, m, r, rc), ref y, i + 3 * L);
+        }
+        for (; i + L <= n; i += L)
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+        if (hasTail) TOps.Store(lastOut, ref y, last);
+        if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+        return true;
+    }
+
+    /// <summary>
+    /// LayerNorm's statistics from pass 1's sums. Var = mean(d²) − offset². While the shift is within about σ/2 of the
+    /// mean (offset² ≤ mean(d²)/4) that subtraction loses under half a bit, so the one pass is as exact as two. Otherwise
+    /// (an outlying first vector, a trend along the row, NaN) an exact second pass around the mean decides, by the
+    /// corrected two-pass formula σ² = (Σe² − (Σe)²/n)/n with e = x − mean: never E[x²] − μ². False for a finite row
+    /// whose squares or sums overflow.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Finish<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV s0, TV s1, TV s2, TV s3, TV q0, TV q1, TV q2, TV q3,
+        out T center, out T offset, out T rstd, out T mean)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        offset = TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3))) * inv; // mean − shift
+        T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv; // mean of d²
+        center = shift;
+        T variance;
+        if (offset * offset <= T.CreateTruncating(0.25) * meanSquare)
+        {
+            variance = meanSquare - offset * offset;
+        }
+        else
+        {
+            center = shift + offset;
+            TV mv = TOps.Create(center);
+            TV e0 = TOps.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV d0 = TOps.Subtract(TOps.Load(ref src, i), mv), d1 = TOps.Subtract(TOps.Load(ref src, i + L), mv);
+                TV d2 = TOps.Subtract(TOps.Load(ref src, i + 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref src, i + 3 * L), mv);
+                e0 = TOps.MultiplyAdd(d0, d0, e0);
+                e1 = TOps.MultiplyAdd(d1, d1, e1);
+                e2 = TOps.MultiplyAdd(d2, d2, e2);
+                e3 = TOps.MultiplyAdd(d3, d3, e3);
+                c0 = TOps.Add(c0, TOps.Add(d0, d1));
+                c1 = TOps.Add(c1, TOps.Add(d2, d3));
+            }
+            for (; i + L <= n; i += L)
+            {
+                TV d = TOps.Subtract(TOps.Load(ref src, i), mv);
+                e0 = TOps.MultiplyAdd(d, d, e0);
+                c0 = TOps.Add(c0, d);
+            }
+            if (n % L != 0)
+            {
+                TV d = TOps.Select(tail, TOps.Subtract(TOps.Load(ref src, last), mv));
+                e1 = TOps.MultiplyAdd(d, d, e1);
+                c1 = TOps.Add(c1, d);
+            }
+            T sumDev = TOps.Sum(TOps.Add(c0, c1));
+            variance = (TOps.Sum(TOps.Add(TOps.Add(e0, e1), TOps.Add(e2, e3))) - sumDev * sumDev * inv) * inv;
+            offset = sumDev * inv;
+        }
+        variance = T.Max(variance, T.Zero); // NaN stays NaN
+        mean = center + offset;
+        rstd = T.Zero;
+        if ((!T.IsFinite(variance) || !T.IsFinite(center + offset)) && AllFinite(ref src, n))
+            return false;
+        rstd = T.One / T.Sqrt(variance + TSpec.Epsilon);
+        return true;
+    }
+
+    /// <summary>
+    /// Statistics not finite: NaN or ±∞ in the row (the fast result stands, as it always did), or a finite row whose
+    /// squares or sums overflow, which the row redoes in HugeRow. One predictable branch per row; the call to HugeRow
+    /// stays out of the row method, where a call site costs the hot loops their registers.
+    /// </summary>
+    private static bool AllFinite<T>(ref T src, nuint n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint j = 0;
+        while (j < n && T.IsFinite(Unsafe.Add(ref src, j)))
+            j++;
+        return j == n;
+    }
+
+    /// <summary>
+    /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
+    /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
+    /// an in-place call reads them before the loop overwrites them. Each step also prefetches the next row's input at the
+    /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
+    /// when y is not aligned to its element size (the cached loop then runs).
+    /// </summary>
+    private static bool StreamRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut,
+        nuint n, TV m, TV r, TV rc, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint L = (nuint)TOps.Count, last = n - L, i;
+        nuint head = (nuint)StreamingStore.ElementsToAlignment(ref y, (int)L);
+        if (head >= L) return false;
+        bool alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref residualOut, (int)L) == head;
+        TV first = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc);
+        TV lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc);
+        for (i = head; i + L <= n; i += L)
+        {
+            if (prefetch)
+            {
+                StreamingStore.Prefetch(ref x, i + n);
+                if (TSpec.Residual) StreamingStore.Prefetch(ref residual, i + n);
+            }
+            TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref Unsafe.Add(ref y, i));
+            if (TSpec.ResidualOut)
+            {
+                if (alignedH)
+                    TOps.StoreNonTemporal(TOps.Load(ref src, i), ref Unsafe.Add(ref residualOut, i));
+                else
+                    TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
+            }
+        }
+        TOps.Store(first, ref y, 0);
+        TOps.Store(lastOut, ref y, last);
+        if (TSpec.ResidualOut)
+        {
+            TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
+            TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- scalar row and huge rows
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double D<T>(T value) where T : unmanaged, IFloatingPointIeee754<T> => double.CreateTruncating(value);
+
+    /// <summary>The scalar output for element i from the normalized value <paramref name="core"/>: affine, activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T ScalarOutput<TSpec, T>(T core, ref T gamma, ref T beta, nuint i)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.Affine != Affine.None)
+        {
+            T g = TSpec.ZeroCenteredGamma ? T.One + Unsafe.Add(ref gamma, i) : Unsafe.Add(ref gamma, i);
+            core = TSpec.Affine == Affine.Scale ? core * g : core * g + Unsafe.Add(ref beta, i);
+        }
+        return TSpec.Activation == Activation.None ? core : ActivateScalar(TSpec.Activation, core);
+    }
+
+    private static T ActivateScalar<T>(Activation activation, T v) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float f = Unsafe.BitCast<T, float>(v);
+            f = activation switch
+            {
+                Activation.Relu => Activations.Relu(f),
+                Activation.Gelu => Activations.Gelu(f),
+                Activation.GeluTanh => Activations.GeluTanh(f),
+                Activation.Silu => Activations.Silu(f),
+                Activation.Tanh => Activations.Tanh(f),
+                Activation.Sigmoid => Activations.Sigmoid(f),
+                _ => f,
+            };
+            return Unsafe.BitCast<float, T>(f);
+        }
+        double d = Unsafe.BitCast<T, double>(v);
+        d = activation switch
+        {
+            Activation.Relu => Activations.Relu(d),
+            Activation.Gelu => Activations.Gelu(d),
+            Activation.GeluTanh => Activations.GeluTanh(d),
+            Activation.Silu => Activations.Silu(d),
+            Activation.Tanh => Activations.Tanh(d),
+            Activation.Sigmoid => Activations.Sigmoid(d),
+            _ => d,
+        };
+        return Unsafe.BitCast<double, T>(d);
+    }
+
+    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+    private static bool ScalarRow<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
+        out T meanOut, out T rstdOut, int n, bool streaming)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.Residual)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                T v = TSpec.HasAlpha ? TSpec.Alpha * Unsafe.Add(ref x, i) : Unsafe.Add(ref x, i);
+                v += Unsafe.Add(ref residual, i);
+                Unsafe.Add(ref h, i) = TSpec.ResidualBias ? v + Unsafe.Add(ref bias, i) : v;
+            }
+        }
+        ref T src = ref TSpec.Residual ? ref h : ref x;
+        double eps = D(TSpec.Epsilon), mean = 0, rstd;
+        meanOut = rstdOut = T.Zero;
+        if (TSpec.Centered)
+        {
+            double shift = D(src), sum = 0;
+            for (int i = 0; i < n; i++)
+                sum += D(Unsafe.Add(ref src, i)) - shift;
+            mean = shift + sum / n;
+            double sumDev = 0, sumSq = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double d = D(Unsafe.Add(ref src, i)) - mean;
+                sumDev += d;
+                sumSq += d * d;
+            }
+            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
+            mean += sumDev / n;
+            if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && AllFinite(ref src, (nuint)n)) return false;
+            rstd = 1d / Math.Sqrt(variance + eps);
+            meanOut = T.CreateTruncating(mean);
+        }
+        else
+        {
+            double sumSq = 0;
+            for (int i = 0; i < n; i++)
+                sumSq += D(Unsafe.Add(ref src, i)) * D(Unsafe.Add(ref src, i));
+            if (!double.IsFinite(sumSq) && AllFinite(ref src, (nuint)n)) return false;
+            rstd = 1d / Math.Sqrt(sumSq / n + eps);
+        }
+        rstdOut = T.CreateTruncating(rstd);
+        for (int i = 0; i < n; i++)
+        {
+            T core = T.CreateTruncating(TSpec.Centered ? (D(Unsafe.Add(ref src, i)) - mean) * rstd : D(Unsafe.Add(ref src, i)) * rstd);
+            Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, (nuint)i);
+        }
+        if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, (nuint)n);
+        return true;
+    }
+
+    /// <summary>
+    /// A row whose squares or sums overflow the type although every element is finite (e.g. 1e21 among zeros).
+    /// Normalizing x·s with s = 2⁻ᵏ, 2ᵏ ≤ max|x| &lt; 2ᵏ⁺¹, is exact (a power of two) and keeps every square in range;
+    /// with ε·s² in place of ε the result is the unscaled formula's (ε·s² may underflow to 0, which is then exact in the
+    /// type). Computed in double, as the scalar path. Called from Rows, only for rows whose elements are all finite.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void HugeRow<TSpec, T>(ref T src, ref T gamma, ref T beta, ref T y, out T meanOut, out T rstdOut, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double max = 0; // not 0 at the end: the row's squares or sums overflowed
+        for (nuint i = 0; i < n; i++)
+            max = Math.Max(max, Math.Abs(D(Unsafe.Add(ref src, i))));
+        double scale = Math.ScaleB(1d, -Math.ILogB(max));
+        double epsilon = D(TSpec.Epsilon) * scale * scale;
+        double mean = 0, rstd;
+        meanOut = T.Zero;
+        if (TSpec.Centered)
+        {
+            double shift = D(src) * scale, sum = 0;
+            for (nuint i = 0; i < n; i++)
+                sum += D(Unsafe.Add(ref src, i)) * scale - shift;
+            mean = shift + sum / n;
+            double sumDev = 0, sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double d = D(Unsafe.Add(ref src, i)) * scale - mean;
+                sumDev += d;
+                sumSq += d * d;
+            }
+            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
+            mean += sumDev / n;
+            // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
+            bool constant = variance + epsilon == 0;
+            rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);
+            meanOut = T.CreateTruncating(mean / scale);
+            rstdOut = constant ? T.CreateTruncating(1d / Math.Sqrt(D(TSpec.Epsilon))) : T.CreateTruncating(rstd * scale);
+        }
+        else
+        {
+            double sumSq = 0;
+            for (nuint i = 0; i < n; i++)
+            {
+                double v = D(Unsafe.Add(ref src, i)) * scale;
+                sumSq += v * v;
+            }
+            rstd = 1d / Math.Sqrt(sumSq / n + epsilon);
+            rstdOut = T.CreateTruncating(rstd * scale);
+        }
+        for (nuint i = 0; i < n; i++)
+        {
+            T core = T.CreateTruncating(TSpec.Centered ? (D(Unsafe.Add(ref src, i)) * scale - mean) * rstd : D(Unsafe.Add(ref src, i)) * scale * rstd);
+            Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, i);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// The vector operations of the forward row kernel (<see cref="RowEngine"/>) and of <see cref="RowStatistics"/>, as
+/// static members of a struct per width: the loop is written once over <c>TOps</c> and the JIT specialises it for 512-,
+/// 256- and 128-bit vectors. Each member is the operation the generated kernels used, so results stay bit for bit.
+/// </summary>
+internal interface IRowOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract int Count { get; }
+    static abstract TV Zero { get; }
+    static abstract TV Create(T value);
+    static abstract TV Load(ref T source, nuint index);
+    static abstract void Store(TV value, ref T destination, nuint index);
+
+    /// <summary>An aligned non-temporal store (<see cref="StreamingStore"/>).</summary>
+    static abstract void StoreNonTemporal(TV value, ref T destination);
+    static abstract TV Add(TV a, TV b);
+    static abstract TV Subtract(TV a, TV b);
+    static abstract TV Multiply(TV a, TV b);
+
+    /// <summary>a·b + c as <c>MultiplyAddEstimate</c> (fused where the processor has FMA).</summary>
+    static abstract TV MultiplyAdd(TV a, TV b, TV c);
+
+    /// <summary>The lanes' sum in the vector type's fixed order.</summary>
+    static abstract T Sum(TV value);
+
+    /// <summary>The tail mask: the lanes from <paramref name="firstKept"/> on.</summary>
+    static abstract TV TailMask(int firstKept);
+
+    /// <summary>The lanes of <paramref name="value"/> where <paramref name="mask"/> is set, zero elsewhere.</summary>
+    static abstract TV Select(TV mask, TV value);
+
+    /// <summary>The activation of <see cref="Activations"/> at this width.</summary>
+    static abstract TV Activate(Activation activation, TV value);
+}
+
+internal readonly struct Row512<T> : IRowOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector512<T>.Count;
+    public static Vector512<T> Zero => Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNonTemporal(Vector512<T> value, ref T destination)
+    {
+        if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
+        else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
+        ? Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> TailMask(int firstKept) => typeof(T) == typeof(float)
+        ? Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(firstKept)).AsSingle().As<float, T>()
+        : Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create((long)firstKept)).AsDouble().As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> value) => Vector512.ConditionalSelect(mask, value, Vector512<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Activate(Activation activation, Vector512<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<float> f = value.AsSingle();
+            return (activation switch
+            {
+                Activation.Relu => Activations.Relu(f),
+                Activation.Gelu => Activations.Gelu(f),
+                Activation.GeluTanh => Activations.GeluTanh(f),
+                Activation.Silu => Activations.Silu(f),
+                Activation.Tanh => Activations.Tanh(f),
+                Activation.Sigmoid => Activations.Sigmoid(f),
+                _ => f,
+            }).As<float, T>();
+        }
+        Vector512<double> d = value.AsDouble();
+        return (activation switch
+        {
+            Activation.Relu => Activations.Relu(d),
+            Activation.Gelu => Activations.Gelu(d),
+            Activation.GeluTanh => Activations.GeluTanh(d),
+            Activation.Silu => Activations.Silu(d),
+            Activation.Tanh => Activations.Tanh(d),
+            Activation.Sigmoid => Activations.Sigmoid(d),
+            _ => d,
+        }).As<double, T>();
+    }
+}
+
+internal readonly struct Row256<T> : IRowOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector256<T>.Count;
+    public static Vector256<T> Zero => Vector256<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNonTemporal(Vector256<T> value, ref T destination)
+    {
+        if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
+        else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => typeof(T) == typeof(float)
+        ? Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> TailMask(int firstKept) => typeof(T) == typeof(float)
+        ? Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(firstKept)).AsSingle().As<float, T>()
+        : Vector256.GreaterThanOrEqual(Vector256<long>.Indices, Vector256.Create((long)firstKept)).AsDouble().As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> value) => Vector256.ConditionalSelect(mask, value, Vector256<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Activate(Activation activation, Vector256<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<float> f = value.AsSingle();
+            return (activation switch
+            {
+                Activation.Relu => Activations.Relu(f),
+                Activation.Gelu => Activations.Gelu(f),
+                Activation.GeluTanh => Activations.GeluTanh(f),
+                Activation.Silu => Activations.Silu(f),
+                Activation.Tanh => Activations.Tanh(f),
+                Activation.Sigmoid => Activations.Sigmoid(f),
+                _ => f,
+            }).As<float, T>();
+        }
+        Vector256<double> d = value.AsDouble();
+        return (activation switch
+        {
+            Activation.Relu => Activations.Relu(d),
+            Activation.Gelu => Activations.Gelu(d),
+            Activation.GeluTanh => Activations.GeluTanh(d),
+            Activation.Silu => Activations.Silu(d),
+            Activation.Tanh => Activations.Tanh(d),
+            Activation.Sigmoid => Activations.Sigmoid(d),
+            _ => d,
+        }).As<double, T>();
+    }
+}
+
+internal readonly struct Row128<T> : IRowOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector128<T>.Count;
+    public static Vector128<T> Zero => Vector128<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNonTemporal(Vector128<T> value, ref T destination)
+    {
+        if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
+        else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c) => typeof(T) == typeof(float)
+        ? Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> TailMask(int firstKept) => typeof(T) == typeof(float)
+        ? Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(firstKept)).AsSingle().As<float, T>()
+        : Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)firstKept)).AsDouble().As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> value) => Vector128.ConditionalSelect(mask, value, Vector128<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Activate(Activation activation, Vector128<T> value)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<float> f = value.AsSingle();
+            return (activation switch
+            {
+                Activation.Relu => Activations.Relu(f),
+                Activation.Gelu => Activations.Gelu(f),
+                Activation.GeluTanh => Activations.GeluTanh(f),
+                Activation.Silu => Activations.Silu(f),
+                Activation.Tanh => Activations.Tanh(f),
+                Activation.Sigmoid => Activations.Sigmoid(f),
+                _ => f,
+            }).As<float, T>();
+        }
+        Vector128<double> d = value.AsDouble();
+        return (activation switch
+        {
+            Activation.Relu => Activations.Relu(d),
+            Activation.Gelu => Activations.Gelu(d),
+            Activation.GeluTanh => Activations.GeluTanh(d),
+            Activation.Silu => Activations.Silu(d),
+            Activation.Tanh => Activations.Tanh(d),
+            Activation.Sigmoid => Activations.Sigmoid(d),
+            _ => d,
+        }).As<double, T>();
+    }
+}
