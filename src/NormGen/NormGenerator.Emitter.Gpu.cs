@@ -43,8 +43,11 @@ internal static partial class GpuEmitter
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(AcceleratorTypeName) is not null)
             .WithTrackingName(TrackingNames.IlgpuReference);
 
-    /// <summary>Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.</summary>
-    public static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
+    /// <summary>
+    /// Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.
+    /// Returns those specs (for <see cref="RegisterDevicePrimitives"/>).
+    /// </summary>
+    public static IncrementalValuesProvider<KernelSpec> Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
     {
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
@@ -53,20 +56,19 @@ internal static partial class GpuEmitter
             .WithTrackingName(TrackingNames.GpuSpecs);
 
         context.RegisterSourceOutput(gpuSpecs, static (spc, spec) => spc.AddSource(HintName(spec), Emit(spec)));
+        return gpuSpecs;
     }
 
     /// <summary>
     /// Null when this emitter can write the GPU variant of the spec; otherwise what it lacks, for NG0022. The GPU
-    /// kernels cover every row kind (LayerNorm, RMSNorm, DeepNorm) with every row fusion, and BatchNorm evaluation; the
-    /// other tensor kinds (and BatchNorm training) run on the CPU only so far.
+    /// kernels cover every forward kind: the row kinds (LayerNorm, RMSNorm, DeepNorm) with every row fusion, BatchNorm
+    /// evaluation, and the other tensor kinds (Emitter.GpuTensor.cs); backward kernels as <see cref="BackwardGap"/> says.
     /// </summary>
     internal static string? Supports(KernelSpec spec)
     {
         if (spec.Backward) return BackwardEmitter.GpuGap(spec) ?? BackwardGap(spec);
-        if (spec.IsRowKind || IsBatchNormEval(spec)) return null;
-        return spec.Kind == NormKind.BatchNorm
-            ? "[BatchNorm(Training = true)] has no GPU kernel yet (evaluation, the default, has one)"
-            : $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
+        if (spec.IsRowKind || IsBatchNormEval(spec) || IsGpuTensorKind(spec)) return null;
+        return $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
     }
 
     /// <summary>BatchNorm evaluation: running statistics folded into one multiply-add per element, on the GPU as on the CPU.</summary>
@@ -88,12 +90,14 @@ internal static partial class GpuEmitter
         if (spec.Backward) return EmitBackward(w, spec);
         CpuEmitter.OpenUserType(w, spec);
         if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
+        else if (IsGpuTensorKind(spec)) EmitTensorOverloads(w, spec);
         else EmitOverloads(w, spec);
         CpuEmitter.CloseUserType(w, spec);
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
         if (IsBatchNormEval(spec)) EmitBatchNormKernelClass(w, spec);
+        else if (IsGpuTensorKind(spec)) EmitTensorKernelClass(w, spec);
         else EmitKernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
         return GlobalNames.Qualify(w.ToString());
@@ -108,6 +112,7 @@ internal static partial class GpuEmitter
     {
         ElementKind.Double => "double",
         ElementKind.Half => "global::System.Half",
+        ElementKind.Int64 => "long",
         _ => "float",
     };
 
@@ -116,6 +121,7 @@ internal static partial class GpuEmitter
     {
         ElementKind.Double => "double",
         ElementKind.Half => "global::ILGPU.Half",
+        ElementKind.Int64 => "long",
         _ => "float",
     };
 
@@ -388,7 +394,6 @@ internal static partial class GpuEmitter
         if (!spec.HasStaticShape) kernelTypes.Add("int");
         kernelTypes.Add("int");
         string typeArgs = string.Join(", ", kernelTypes);
-        string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
         var kernelParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
         if (!spec.HasStaticShape) kernelParams.Add("int rowLength");
         kernelParams.Add("int rows");
@@ -417,31 +422,10 @@ internal static partial class GpuEmitter
         w.Line();
 
         // ---- launcher cache
-        w.Line("/// <summary>");
-        w.Line("/// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on");
-        w.Line("/// first use (<see cref=\"global::System.Lazy{T}\"/>, one thread compiles, the others wait).");
-        w.Line("/// </summary>");
-        w.Open("private sealed class Launchers");
-        if (warpKernel) w.Line($"public readonly global::System.Lazy<{launcherType}> WarpPerRow;");
-        if (groupKernel) w.Line($"public readonly global::System.Lazy<{launcherType}> GroupPerRow;");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        if (warpKernel)
-            w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        if (groupKernel)
-            w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line("WarpSize = accelerator.WarpSize;");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
-        w.Line();
+        var kernels = new List<(string Field, string Kernel, string TypeArgs)>();
+        if (warpKernel) kernels.Add(("WarpPerRow", "WarpPerRowKernel", typeArgs));
+        if (groupKernel) kernels.Add(("GroupPerRow", "GroupPerRowKernel", typeArgs));
+        EmitLauncherCache(w, kernels);
 
         // ---- argument checks that need ILGPU's view interfaces (the runtime knows no ILGPU types)
         EmitViewChecks(w, spec);
@@ -450,29 +434,7 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>");
         w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
         w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
-        void EmitWarpLaunch()
-        {
-            w.Line("int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);");
-            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
-        }
-        void EmitGroupLaunch()
-        {
-            w.Line($"int group = global::NormGen.NormGpu.GroupPerRowGroupSize({(spec.HasStaticShape ? "RowLength" : "rowLength")}, l.WarpSize, l.MaxThreadsPerGroup);");
-            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
-        }
-        if (warpKernel && groupKernel)
-        {
-            w.Open($"if (rowLength <= {Lit(WarpPerRowMaxLength)})");
-            EmitWarpLaunch();
-            w.Close();
-            w.Open("else");
-            EmitGroupLaunch();
-            w.Close();
-        }
-        else if (warpKernel) EmitWarpLaunch();
-        else EmitGroupLaunch();
+        EmitRowLaunch(w, warpKernel, groupKernel, spec.HasStaticShape ? "RowLength" : "rowLength", kernelArgList);
         w.Close();
 
         if (warpKernel)
@@ -492,30 +454,101 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// The kernel class's cache of compiled launchers, one <c>Launchers</c> per accelerator with the device limits the
+    /// launch geometry needs; each kernel compiles on first use. Shared by the row and tensor kernel classes.
+    /// </summary>
+    private static void EmitLauncherCache(SourceWriter w, List<(string Field, string Kernel, string TypeArgs)> kernels)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on");
+        w.Line("/// first use (<see cref=\"global::System.Lazy{T}\"/>, one thread compiles, the others wait).");
+        w.Line("/// </summary>");
+        w.Open("private sealed class Launchers");
+        foreach (var k in kernels)
+            w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {k.TypeArgs}>> {k.Field};");
+        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        foreach (var k in kernels)
+            w.Line($"{k.Field} = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{k.TypeArgs}>(accelerator, {k.Kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line("WarpSize = accelerator.WarpSize;");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
+        w.Line();
+    }
+
     // ---------------------------------------------------------------- kernels
 
-    private static void EmitKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
+    /// <summary>The saved statistics of the row (the mean of the unscaled values and rstd), written by the row's first thread.</summary>
+    private static void EmitSavedStatistics(SourceWriter w, KernelSpec spec, bool groupPerRow)
     {
+        if (!spec.SaveStatistics) return;
         string c = CpuEmitter.ComputeName(spec);
-        bool halfIn = spec.Element == ElementKind.Half;
-        string n = spec.HasStaticShape ? "RowLength" : "rowLength";
-        string zero = c == "double" ? "0d" : "0f";
         string one = c == "double" ? "1d" : "1f";
         string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
-        string load(string view, string index) => halfIn ? $"(float){view}[{index}]" : $"{view}[{index}]";
-        string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
-        string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
-        string sum(string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
-        string max(string value) => groupPerRow ? $"GroupMax({value}, partials)" : $"WarpMax({value})";
-        string loop = $"for (int i = {first}; i < {n}; i += {step})";
-        bool residual = spec.Residual;
-        // The value normalized at element i: x, or h = α·x + residual (+ bias), formed in the same order as the CPU kernel's.
-        string value(string index, string column) => residual
-            ? $"{(spec.Alpha != 1d ? "Alpha * " : "")}{load("x", index)} + {load("residual", index)}{(spec.ResidualBias ? " + " + load("bias", column) : "")}"
-            : load("x", index);
-        string element(string index, string column) => residual ? $"({value(index, column)})" : value(index, column);
-        string v = residual ? "h" : "xi";
+        w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
+        w.Open("");
+        if (spec.MeanOutput is not null) w.Line("meanOut[row] = (shift + offset) / scale;");
+        w.Line(spec.Centers ? $"rstdOut[row] = constant ? {one} / {sqrt}(Epsilon) : rstd * scale;" : "rstdOut[row] = rstd * scale;");
+        w.Close();
+    }
 
+    /// <summary>
+    /// The body of a row kernel class's <c>Launch</c> after the launchers are fetched: the warp-per-row kernel for rows up
+    /// to <see cref="WarpPerRowMaxLength"/> elements, the group-per-row kernel for longer ones, each with its geometry.
+    /// </summary>
+    private static void EmitRowLaunch(SourceWriter w, bool warpKernel, bool groupKernel, string length, string kernelArgList)
+    {
+        void EmitWarpLaunch()
+        {
+            w.Line("int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);");
+            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+            w.Line($"l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+        }
+        void EmitGroupLaunch()
+        {
+            w.Line($"int group = global::NormGen.NormGpu.GroupPerRowGroupSize({length}, l.WarpSize, l.MaxThreadsPerGroup);");
+            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+            w.Line($"l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+        }
+        if (warpKernel && groupKernel)
+        {
+            w.Open($"if ({length} <= {Lit(WarpPerRowMaxLength)})");
+            EmitWarpLaunch();
+            w.Close();
+            w.Open("else");
+            EmitGroupLaunch();
+            w.Close();
+        }
+        else if (warpKernel) EmitWarpLaunch();
+        else EmitGroupLaunch();
+    }
+
+    /// <summary>The loop over a thread's elements of its row: the lanes of a warp, or the threads of a group, striding through it.</summary>
+    private static string RowLoop(bool groupPerRow, string length) => groupPerRow
+        ? $"for (int i = global::ILGPU.Group.IdxX; i < {length}; i += global::ILGPU.Group.DimX)"
+        : $"for (int i = global::ILGPU.Warp.LaneIdx; i < {length}; i += global::ILGPU.Warp.WarpSize)";
+
+    /// <summary>The sum of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
+    private static string RowSum(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupSum({value}, partials)" : $"{device}WarpSum({value})";
+
+    /// <summary>The maximum (NaN propagating) of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
+    private static string RowMax(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupMax({value}, partials)" : $"{device}WarpMax({value})";
+
+    /// <summary>
+    /// Opens a warp-per-row or group-per-row kernel and its grid-stride loop over the rows (<c>row</c>, up to <c>rows</c>);
+    /// the caller writes the row's body and closes both blocks.
+    /// </summary>
+    private static void OpenRowKernel(SourceWriter w, string c, string parameterList, bool groupPerRow)
+    {
         if (groupPerRow)
         {
             w.Line("/// <summary>");
@@ -537,93 +570,37 @@ internal static partial class GpuEmitter
             w.Line("int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;");
             w.Open("for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)");
         }
+    }
+
+    private static void EmitKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        bool halfIn = spec.Element == ElementKind.Half;
+        string n = spec.HasStaticShape ? "RowLength" : "rowLength";
+        string zero = c == "double" ? "0d" : "0f";
+        string one = c == "double" ? "1d" : "1f";
+        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        string load(string view, string index) => halfIn ? $"(float){view}[{index}]" : $"{view}[{index}]";
+        string sum(string value) => RowSum(groupPerRow, value);
+        string max(string value) => RowMax(groupPerRow, value);
+        string loop = RowLoop(groupPerRow, n);
+        bool residual = spec.Residual;
+        // The value normalized at element i: x, or h = α·x + residual (+ bias), formed in the same order as the CPU kernel's.
+        string value(string index, string column) => residual
+            ? $"{(spec.Alpha != 1d ? "Alpha * " : "")}{load("x", index)} + {load("residual", index)}{(spec.ResidualBias ? " + " + load("bias", column) : "")}"
+            : load("x", index);
+        string element(string index, string column) => residual ? $"({value(index, column)})" : value(index, column);
+        string v = residual ? "h" : "xi";
+
+        OpenRowKernel(w, c, parameterList, groupPerRow);
         w.Line($"long start = (long)row * {n};");
         if (residual)
         {
             w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed again in every pass from inputs the row's earlier passes");
             w.Line("// brought into L1/L2, instead of a store and a reload; it reaches memory only once, in the last pass.");
         }
-        w.Line($"// scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|{v}| for a finite row whose {(spec.Centers ? "squared deviations or sums" : "squares")} overflow {c} (1e21 among");
-        w.Line("// zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.");
-        w.Line($"{c} scale = {one}{(spec.Centers ? ", shift, offset, variance" : ", meanSquare")};");
-        w.Open("for (int attempt = 0; ; attempt++)");
-        if (spec.Centers)
-        {
-            w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {(residual ? "h" : "element")}: {v} − shift is exact near the mean, so a");
-            w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
-            w.Line($"shift = {element("start", "0")} * scale;");
-            w.Line($"{c} s = {zero};");
-            w.Line(loop);
-            w.Line($"    s += {element("start + i", "i")} * scale - shift;");
-            w.Line($"offset = {sum("s")} / {n};");
-            w.Line();
-            w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
-            w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
-            w.Line($"{c} q = {zero}, e = {zero};");
-            w.Open(loop);
-            w.Line($"{c} d = {element("start + i", "i")} * scale - shift - offset;");
-            w.Line("q += d * d;");
-            w.Line("e += d;");
-            w.Close();
-            w.Line($"{c} sumSq = {sum("q")};");
-            w.Line($"{c} sumDev = {sum("e")};");
-            w.Line($"variance = (sumSq - sumDev * sumDev / {n}) / {n};");
-            w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
-            w.Line($"offset += sumDev / {n};");
-            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))");
-            w.Line("    break;");
-        }
-        else
-        {
-            w.Line("// Pass 1: the mean square.");
-            w.Line($"{c} q = {zero};");
-            w.Open(loop);
-            w.Line($"{c} v = {element("start + i", "i")} * scale;");
-            w.Line("q += v * v;");
-            w.Close();
-            w.Line($"meanSquare = {sum("q")} / {n};");
-            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || Finite(meanSquare))");
-            w.Line("    break;");
-        }
-        w.Line($"// Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.");
-        w.Line($"{c} largest = {zero};");
-        w.Line(loop);
-        w.Line($"    largest = Larger(largest, global::System.Math.Abs({element("start + i", "i")}));");
-        w.Line($"largest = {max("largest")};");
-        w.Line($"if (!Finite(largest) || largest == {zero})");
-        w.Line("    break;");
-        if (c == "double")
-        {
-            w.Line("long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)");
-            w.Line("scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);");
-        }
-        else
-        {
-            w.Line("int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)");
-            w.Line("scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);");
-        }
-        w.Close();
-        w.Line($"{c} epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1");
-        if (spec.Centers)
-        {
-            w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
-            w.Line($"bool constant = variance + epsilon == {zero};");
-            w.Line($"{c} rstd = constant ? {zero} : {one} / {sqrt}(variance + epsilon);");
-        }
-        else
-        {
-            w.Line($"{c} rstd = {one} / {sqrt}(meanSquare + epsilon);");
-        }
-        if (spec.SaveStatistics)
-        {
-            w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
-            w.Open("");
-            if (spec.MeanOutput is not null) w.Line("meanOut[row] = (shift + offset) / scale;");
-            w.Line(spec.Centers ? $"rstdOut[row] = constant ? {one} / {sqrt}(Epsilon) : rstd * scale;" : "rstdOut[row] = rstd * scale;");
-            w.Close();
-        }
+        EmitRowStatistics(w, new RowReading(c, spec.Centers, n, loop, i => element(i == "0" ? "start" : "start + " + i, i), v, residual ? "h" : "element", sum, max));
+        EmitSavedStatistics(w, spec, groupPerRow);
         w.Line();
         w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? ", apply the affine" : "")}{(spec.Activation != ActivationKind.None ? ", the activation" : "")}{(spec.ResidualOutput is not null ? ", store h" : "")}. Each element is read and written by the same");
         w.Line($"// thread, so y may be x{(spec.ResidualOutput is not null ? " and residualOut may be residual" : "")}.");
@@ -647,15 +624,113 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    private static void EmitReductions(SourceWriter w, KernelSpec spec, bool groupKernel)
+    /// <summary>
+    /// The statistics of one row, whatever the kernel shape: the shifted, corrected two-pass mean and variance (or RMSNorm's
+    /// mean square), repeated once on the row scaled by a power of two when a finite row overflows, then ε·scale² and
+    /// rstd. Leaves <c>scale</c>, <c>shift</c>/<c>offset</c>/<c>variance</c> (or <c>meanSquare</c>), <c>epsilon</c>,
+    /// <c>constant</c> and <c>rstd</c> in scope for the caller's last pass.
+    /// </summary>
+    private static void EmitRowStatistics(SourceWriter w, RowReading r)
     {
-        string c = CpuEmitter.ComputeName(spec);
+        string zero = r.Compute == "double" ? "0d" : "0f";
+        string one = r.Compute == "double" ? "1d" : "1f";
+        string sqrt = r.Compute == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        w.Line($"// scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|{r.ValueName}| for a finite row whose {(r.Centers ? "squared deviations or sums" : "squares")} overflow {r.Compute} (1e21 among");
+        w.Line("// zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.");
+        w.Line($"{r.Compute} scale = {one}{(r.Centers ? ", shift, offset, variance" : ", meanSquare")};");
+        w.Open("for (int attempt = 0; ; attempt++)");
+        if (r.Centers)
+        {
+            w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {r.FirstWhat}: {r.ValueName} − shift is exact near the mean, so a");
+            w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
+            w.Line($"shift = {r.At("0")} * scale;");
+            w.Line($"{r.Compute} s = {zero};");
+            w.Line(r.Loop);
+            w.Line($"    s += {r.At("i")} * scale - shift;");
+            w.Line($"offset = {r.Sum("s")} / {r.Length};");
+            w.Line();
+            w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
+            w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
+            w.Line($"{r.Compute} q = {zero}, e = {zero};");
+            w.Open(r.Loop);
+            w.Line($"{r.Compute} d = {r.At("i")} * scale - shift - offset;");
+            w.Line("q += d * d;");
+            w.Line("e += d;");
+            w.Close();
+            w.Line($"{r.Compute} sumSq = {r.Sum("q")};");
+            w.Line($"{r.Compute} sumDev = {r.Sum("e")};");
+            w.Line($"variance = (sumSq - sumDev * sumDev / {r.Length}) / {r.Length};");
+            w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
+            w.Line($"offset += sumDev / {r.Length};");
+            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+            w.Line($"if (attempt > 0 || ({r.Device}Finite(variance) && {r.Device}Finite(shift + offset)))");
+            w.Line("    break;");
+        }
+        else
+        {
+            w.Line("// Pass 1: the mean square.");
+            w.Line($"{r.Compute} q = {zero};");
+            w.Open(r.Loop);
+            w.Line($"{r.Compute} v = {r.At("i")} * scale;");
+            w.Line("q += v * v;");
+            w.Close();
+            w.Line($"meanSquare = {r.Sum("q")} / {r.Length};");
+            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+            w.Line($"if (attempt > 0 || {r.Device}Finite(meanSquare))");
+            w.Line("    break;");
+        }
+        w.Line($"// Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.");
+        w.Line($"{r.Compute} largest = {zero};");
+        w.Line(r.Loop);
+        w.Line($"    largest = {r.Device}Larger(largest, global::System.Math.Abs({r.At("i")}));");
+        w.Line($"largest = {r.Max("largest")};");
+        w.Line($"if (!{r.Device}Finite(largest) || largest == {zero})");
+        w.Line("    break;");
+        if (r.Compute == "double")
+        {
+            w.Line("long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)");
+            w.Line("scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);");
+        }
+        else
+        {
+            w.Line("int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)");
+            w.Line("scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);");
+        }
+        w.Close();
+        w.Line($"{r.Compute} epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1");
+        if (r.Centers)
+        {
+            w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
+            w.Line($"bool constant = variance + epsilon == {zero};");
+            w.Line($"{r.Compute} rstd = constant ? {zero} : {one} / {sqrt}(variance + epsilon);");
+        }
+        else
+        {
+            w.Line($"{r.Compute} rstd = {one} / {sqrt}(meanSquare + epsilon);");
+        }
+    }
+
+    /// <summary>
+    /// How a kernel reads one row, for <see cref="EmitRowStatistics"/>: the compute type, whether the mean is subtracted,
+    /// the row length's name, the loop over the thread's elements, the value at a loop index ("0" or "i"), the value's
+    /// name and what the first one is called (in comments), the row-wide sum and maximum, and the prefix of the device
+    /// helpers (Finite, Larger): "" for the kernel class's own, the shared device class for the tensor kernels.
+    /// </summary>
+    private sealed record RowReading(string Compute, bool Centers, string Length, string Loop, System.Func<string, string> At,
+        string ValueName, string FirstWhat, System.Func<string, string> Sum, System.Func<string, string> Max, string Device = "");
+
+    private static void EmitReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
+        EmitSums(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
+
+    /// <summary>WarpSum (and GroupSum) in compute type <paramref name="c"/>: a kernel class's private copy, or the shared device class's internal one.</summary>
+    private static void EmitSums(SourceWriter w, string c, bool groupKernel, string access)
+    {
         string zero = c == "double" ? "0d" : "0f";
         w.Line("/// <summary>");
         w.Line("/// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every");
         w.Line("/// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.");
         w.Line("/// </summary>");
-        w.Open($"private static {c} WarpSum({c} value)");
+        w.Open($"{access} static {c} WarpSum({c} value)");
         w.Line("for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)");
         w.Line("    value += global::ILGPU.Warp.ShuffleXor(value, lanes);");
         w.Line("return value;");
@@ -666,7 +741,7 @@ internal static partial class GpuEmitter
         w.Line("/// The sum over the group, in every thread: warp sums, one per warp into shared memory, then every warp adds the");
         w.Line("/// partials itself in the same order (no broadcast round). The closing barrier lets the next call reuse them.");
         w.Line("/// </summary>");
-        w.Open($"private static {c} GroupSum({c} value, global::ILGPU.ArrayView<{c}> partials)");
+        w.Open($"{access} static {c} GroupSum({c} value, global::ILGPU.ArrayView<{c}> partials)");
         w.Line("value = WarpSum(value);");
         w.Line("if (global::ILGPU.Warp.IsFirstLane)");
         w.Line("    partials[global::ILGPU.Warp.WarpIdx] = value;");
@@ -682,18 +757,21 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The largest |value| of a row (only for rows whose statistics overflowed): NaN propagates.</summary>
-    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel)
+    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
+        EmitMaxima(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
+
+    /// <summary>Finite, Larger, WarpMax (and GroupMax) in compute type <paramref name="c"/>, as <see cref="EmitSums"/>.</summary>
+    private static void EmitMaxima(SourceWriter w, string c, bool groupKernel, string access)
     {
-        string c = CpuEmitter.ComputeName(spec);
         w.Line();
         w.Line("/// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>");
-        w.Line($"private static bool Finite({c} v) => !{c}.IsNaN(v) && !{c}.IsInfinity(v);");
+        w.Line($"{access} static bool Finite({c} v) => !{c}.IsNaN(v) && !{c}.IsInfinity(v);");
         w.Line();
         w.Line("/// <summary>max(a, b), NaN if either is NaN.</summary>");
-        w.Line($"private static {c} Larger({c} a, {c} b) => a > b || {c}.IsNaN(a) ? a : b;");
+        w.Line($"{access} static {c} Larger({c} a, {c} b) => a > b || {c}.IsNaN(a) ? a : b;");
         w.Line();
         w.Line("/// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>");
-        w.Open($"private static {c} WarpMax({c} value)");
+        w.Open($"{access} static {c} WarpMax({c} value)");
         w.Line("for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)");
         w.Line("    value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));");
         w.Line("return value;");
@@ -701,7 +779,7 @@ internal static partial class GpuEmitter
         if (!groupKernel) return;
         w.Line();
         w.Line("/// <summary>The maximum over the group, in every thread (as GroupSum).</summary>");
-        w.Open($"private static {c} GroupMax({c} value, global::ILGPU.ArrayView<{c}> partials)");
+        w.Open($"{access} static {c} GroupMax({c} value, global::ILGPU.ArrayView<{c}> partials)");
         w.Line("value = WarpMax(value);");
         w.Line("if (global::ILGPU.Warp.IsFirstLane)");
         w.Line("    partials[global::ILGPU.Warp.WarpIdx] = value;");

@@ -573,8 +573,8 @@ public sealed partial class NormGenerator
             foreach ((string name, NormKind k) in NormGenerator.Attributes)
                 if (name == attributeName) kind = k;
             if (attribute is null || kind is not NormKind k0) return null;
-            bool batchNormEval = k0 == NormKind.BatchNorm && !attribute.NamedArguments.Any(n => n.Key == "Training" && n.Value.Value is true);
-            if (!IsRowKind(k0) && !batchNormEval) return null;
+            bool backward = attribute.NamedArguments.Any(n => n.Key == "Backward" && n.Value.Value is true);
+            if (!IsRowKind(k0) && backward) return null;
             var parts = new List<string>();
             foreach (IParameterSymbol p in m.Parameters)
             {
@@ -582,7 +582,10 @@ public sealed partial class NormGenerator
                 parts.Add(form == ParamForm.Int32 ? "int" : "view of " + element!.ToDisplayString());
             }
             bool staticShape = attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array ? !a.IsNull && a.Values.Length > 0 : a.Value is int);
-            if ((IsRowKind(k0) && IsTensorDeclaration(m) && !staticShape) || batchNormEval) parts.Add("int");
+            if (IsRowKind(k0) && IsTensorDeclaration(m) && !staticShape) parts.Add("int");
+            // The tensor kinds' sizes (GpuEmitter.TensorSizeParameters): spatial (BatchNorm), features (the scalers),
+            // channels and spatial (the others).
+            if (!IsRowKind(k0)) parts.Add(k0 is NormKind.GroupNorm or NormKind.InstanceNorm or NormKind.ChannelLayerNorm ? "int, int" : "int");
             return string.Join(", ", parts);
         }
 

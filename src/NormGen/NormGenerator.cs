@@ -31,11 +31,16 @@ public sealed partial class NormGenerator : IIncrementalGenerator
     {
         // Whether the compilation references ILGPU: one bool, built once and shared by every attribute's GPU output.
         IncrementalValueProvider<bool> hasIlgpu = GpuEmitter.ReferencesIlgpu(context);
+        var gpuSpecs = new System.Collections.Generic.List<IncrementalValuesProvider<KernelSpec>>();
         foreach ((string name, NormKind kind) in Attributes)
-            Register(context, name, kind, hasIlgpu);
+            gpuSpecs.Add(Register(context, name, kind, hasIlgpu));
+
+        // The device helpers the GPU tensor kernels share: one file per compilation, when any of them is emitted.
+        GpuEmitter.RegisterDevicePrimitives(context, gpuSpecs);
     }
 
-    private static void Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind, IncrementalValueProvider<bool> hasIlgpu)
+    /// <summary>One attribute's pipeline: parse, CPU kernel, stubs, diagnostics, GPU outputs. Returns its GPU specs.</summary>
+    private static IncrementalValuesProvider<KernelSpec> Register(IncrementalGeneratorInitializationContext context, string attributeName, NormKind kind, IncrementalValueProvider<bool> hasIlgpu)
     {
         // Find the annotated methods (cheap syntax filter first) and parse each into plain values: a spec and its diagnostics.
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
@@ -71,7 +76,7 @@ public sealed partial class NormGenerator : IIncrementalGenerator
             spc.AddSource(spec.HintName, spec.Backward ? BackwardEmitter.Emit(spec) : spec.IsRowKind ? CpuEmitter.Emit(spec) : TensorEmitter.Emit(spec)));
 
         // When the compilation references ILGPU, also write the GPU overloads and kernels.
-        GpuEmitter.Register(context, specs, hasIlgpu);
+        IncrementalValuesProvider<KernelSpec> gpuSpecs = GpuEmitter.Register(context, specs, hasIlgpu);
 
         // Report the diagnostics at locations in the compilation's own trees, so `#pragma warning disable NG00xx` applies
         // (the compiler ignores pragmas for a location rebuilt from a path). Only declarations with a diagnostic meet the
@@ -83,5 +88,6 @@ public sealed partial class NormGenerator : IIncrementalGenerator
         {
             foreach (DiagnosticInfo d in item.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(item.Tree));
         });
+        return gpuSpecs;
     }
 }

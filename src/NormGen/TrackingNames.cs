@@ -9,4 +9,5 @@ internal static class TrackingNames
     public const string InvalidDeclarations = "NormGen.InvalidDeclarations";
     public const string IlgpuReference = "NormGen.IlgpuReference";
     public const string GpuSpecs = "NormGen.GpuSpecs";
+    public const string GpuDevicePrimitives = "NormGen.GpuDevicePrimitives";
 }

@@ -108,7 +108,11 @@ public class DriverTests
         AssertNoOrphanSnapshots(nameof(TensorKinds), sources.Select(s => s.HintName));
     }
 
-    /// <summary>Kernels with GPU variants (a row kernel, a Half one with a run-time length, residual LayerNorm, BatchNorm eval, a LayerNorm backward).</summary>
+    /// <summary>
+    /// Kernels with GPU variants (a row kernel, a Half one with a run-time length, residual LayerNorm, BatchNorm eval, a
+    /// LayerNorm backward, and one of each other tensor kind: GroupNorm, InstanceNorm, BatchNorm training,
+    /// ChannelLayerNorm, MinMaxScale, Standardize).
+    /// </summary>
     internal static string GpuKernelsSource([CallerFilePath] string thisFile = "") =>
         File.ReadAllText(Path.Combine(Path.GetDirectoryName(thisFile)!, "Inputs", "GpuKernels.cs"));
 
@@ -118,8 +122,8 @@ public class DriverTests
     {
         var (_, result) = RunClean(withIlgpu: true, ("Gpu.cs", GpuKernelsSource()));
         var sources = Harness.Sources(result);
-        Assert.Equal(5, sources.Count(s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)));
-        Assert.Equal(10, sources.Count);
+        Assert.Equal(11, sources.Count(s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)));
+        Assert.Equal(23, sources.Count); // and NormGen.GpuDevice.g.cs, the tensor kernels' shared device helpers
         foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
         AssertNoOrphanSnapshots(nameof(GpuKernels), sources.Select(s => s.HintName));
     }

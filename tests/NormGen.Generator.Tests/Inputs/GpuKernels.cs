@@ -24,3 +24,25 @@ public static partial class Gpu
     [LayerNorm(768, Backward = true)]
     public static partial void LnBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
 }
+
+// The tensor kinds with statistics, one of each, across float, double and Half (ILGPU referenced).
+public static partial class GpuTensors
+{
+    [GroupNorm(8, SaveStatistics = true)]
+    public static partial void Gn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y, Span<float> saveMean, Span<float> saveRstd);
+
+    [InstanceNorm]
+    public static partial void InormHalf(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);
+
+    [BatchNorm(Training = true, CumulativeAverage = true)]
+    public static partial void BnTrain(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> runningMean, Span<double> runningVar, Span<long> batchesTracked, TensorSpan<double> y);
+
+    [ChannelLayerNorm(BiasFree = true)]
+    public static partial void ClnBiasFree(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
+
+    [MinMaxScale]
+    public static partial void MinMaxHalf(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);
+
+    [Standardize]
+    public static partial void ZScore(ReadOnlyTensorSpan<double> x, TensorSpan<double> y);
+}
