@@ -14,7 +14,7 @@ namespace NormGen.Tests
         /// <para>Then updates the running statistics as PyTorch does with <c>momentum=None</c>: <paramref name="batchesTracked"/>[0] is incremented and m = 1 / <paramref name="batchesTracked"/>[0]; <paramref name="runningMean"/> ← (1 − m)·<paramref name="runningMean"/> + m·μ and <paramref name="runningVar"/> ← (1 − m)·<paramref name="runningVar"/> + m·σ²·n/(n − 1) (the unbiased variance, n = N × spatial), a cumulative average over the batches seen.</para>
         /// <para>Statistics: exact two-pass per channel, over N contiguous blocks of spatial elements. The mean is kept as the channel's first element plus an offset and the variance is the corrected two-pass sum (Chan, Golub &amp; LeVeque), never E[x²] − μ², so a constant channel gives exactly β and a NaN stays in its channel.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="gamma"/>, <paramref name="beta"/>, <paramref name="runningMean"/>, <paramref name="runningVar"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (8 × double), 256-bit vectors (4 × double), 128-bit vectors (2 × double), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (8 × double), 256-bit vectors (4 × double), 128-bit vectors (2 × double), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent channels over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -69,9 +69,57 @@ namespace NormGen.Tests
             // PyTorch's momentum=None: count this batch, then m = 1 / batches seen, a cumulative average.
             long tracked = ++batchesTracked[0];
             double momentum = (double)(1d / tracked);
+            Train(x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
+        }
+
+        /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+        internal static void Train(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial, double momentum)
+        {
+            // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
+            // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
+            // units, so the results do not depend on the thread count.
+            int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+            {
+                if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+                Channels(0, units, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, units, momentum);
+            }
+            else
+            {
+                global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningMean), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningVar), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+            }
+        }
+
+        /// <summary>A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _batch, _channels, _spatial, _ranges;
+            private readonly double _momentum;
+
+            public Block(int batch, int channels, int spatial, int ranges, double momentum)
+            {
+                _batch = batch;
+                _channels = channels;
+                _spatial = spatial;
+                _ranges = ranges;
+                _momentum = momentum;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => Channels(firstRow, rowCount, buffers.Get<double>(0), buffers.Get<double>(1), buffers.Get<double>(2), buffers.Get<double>(3), buffers.Get<double>(4), buffers.Get<double>(5), _batch, _channels, _spatial, _ranges, _momentum);
+        }
+
+        /// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>
+        private static void Channels(int firstUnit, int unitCount, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial, int ranges, double momentum)
+        {
             if (spatial == 1)
             {
-                Panel(x, gamma, beta, runningMean, runningVar, y, batch, channels, momentum);
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                    Panel(x, gamma, beta, runningMean, runningVar, y, batch, channels, from, width, momentum);
+                }
                 return;
             }
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
@@ -79,68 +127,106 @@ namespace NormGen.Tests
             nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             double count = (double)((long)batch * spatial);
-            for (int c = 0; c < channels; c++)
+
+            // Batch 1 with small channels (up to 256 elements): runs of 16 channels, first the statistics of the whole run
+            // (Moments: both passes, a small block in registers), then its outputs. The channels are independent, so the
+            // processor overlaps their latency chains (horizontal sums, divisions, square root); each channel's arithmetic
+            // is that of the loops below (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
+            int run = batch == 1 && spatial <= 256 ? 16 : 1;
+            global::System.Span<double> moments = stackalloc double[4 * 16];
+            for (int first = firstUnit; first < firstUnit + unitCount; first += run)
             {
-                // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
-                ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
-                ref double yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
-
-                // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                double shift = xc;
-                double sum = 0d;
-                for (int n = 0; n < batch; n++)
-                    sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                double offset = sum / count;
-
-                // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                double sumDev = 0d, sumSq = 0d;
-                for (int n = 0; n < batch; n++)
+                int end = global::System.Math.Min(first + run, firstUnit + unitCount);
+                if (batch == 1)
                 {
-                    global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out double dev, out double sq);
-                    sumDev += dev;
-                    sumSq += sq;
+                    for (int c = first; c < end; c++)
+                    {
+                        ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                        int i = 4 * (c - first);
+                        moments[i] = xc;
+                        global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+                    }
                 }
-                double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
-                if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                for (int c = first; c < end; c++)
                 {
-                    // Finite values whose squares overflow double: this channel in double on x·2⁻ᵏ.
-                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+                    ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref double yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+                    // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+                    // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+                    double shift = xc;
+                    double offset, sumDev, sumSq;
+                    if (batch == 1)
+                    {
+                        // One block: its passes 1 and 2 ran above, with the rest of the run.
+                        int i = 4 * (c - first);
+                        offset = moments[i + 1];
+                        sumDev = moments[i + 2];
+                        sumSq = moments[i + 3];
+                    }
+                    else
+                    {
+                        double sum = 0d;
+                        for (int n = 0; n < batch; n++)
+                            sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                        offset = sum / count;
+                        sumDev = 0d;
+                        sumSq = 0d;
+                        for (int n = 0; n < batch; n++)
+                        {
+                            global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out double dev, out double sq);
+                            sumDev += dev;
+                            sumSq += sq;
+                        }
+                    }
+                    double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
+                    if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow double: this channel in double on x·2⁻ᵏ.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        for (int n = 0; n < batch; n++)
+                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                        runningMean[c] = (double)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                        runningVar[c] = (double)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                        continue;
+                    }
+                    offset += sumDev / count;
+                    double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
+
+                    // Pass 3: normalize and apply γ, β.
+                    double a = rstd * gamma[c], b = beta[c];
                     for (int n = 0; n < batch; n++)
-                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
-                    runningMean[c] = (double)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                    runningVar[c] = (double)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                    continue;
+                        global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+
+                    // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                    runningMean[c] = (1d - momentum) * runningMean[c] + momentum * (shift + offset);
+                    runningVar[c] = (1d - momentum) * runningVar[c] + momentum * (variance * count / (count - 1d));
                 }
-                offset += sumDev / count;
-                double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
-
-                // Pass 3: normalize and apply γ, β.
-                double a = rstd * gamma[c], b = beta[c];
-                for (int n = 0; n < batch; n++)
-                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
-
-                // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
-                runningMean[c] = (1d - momentum) * runningMean[c] + momentum * (shift + offset);
-                runningVar[c] = (1d - momentum) * runningVar[c] + momentum * (variance * count / (count - 1d));
             }
         }
 
         /// <summary>
         /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
         /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
-        /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance.
+        /// Same statistics as the (N, C, *) path: shift by row 0, corrected two-pass variance. Works on the columns
+        /// from … from + width − 1 (a thread's range, or all of them); each column's result is the same either way.
         /// </summary>
-        private static void Panel(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, double momentum)
+        private static void Panel(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int from, int width, double momentum)
         {
-            double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(5 * channels);
+            gamma = gamma.Slice(from, width);
+            beta = beta.Slice(from, width);
+            runningMean = runningMean.Slice(from, width);
+            runningVar = runningVar.Slice(from, width);
+            double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(5 * width);
             try
             {
-                global::System.Span<double> shift = global::System.MemoryExtensions.AsSpan(scratch, 0, channels), offset = global::System.MemoryExtensions.AsSpan(scratch, channels, channels);
-                global::System.Span<double> sumDev = global::System.MemoryExtensions.AsSpan(scratch, 2 * channels, channels), sumSq = global::System.MemoryExtensions.AsSpan(scratch, 3 * channels, channels);
-                global::System.Span<double> d = global::System.MemoryExtensions.AsSpan(scratch, 4 * channels, channels);
+                global::System.Span<double> shift = global::System.MemoryExtensions.AsSpan(scratch, 0, width), offset = global::System.MemoryExtensions.AsSpan(scratch, width, width);
+                global::System.Span<double> sumDev = global::System.MemoryExtensions.AsSpan(scratch, 2 * width, width), sumSq = global::System.MemoryExtensions.AsSpan(scratch, 3 * width, width);
+                global::System.Span<double> d = global::System.MemoryExtensions.AsSpan(scratch, 4 * width, width);
                 double count = batch;
-                x.Slice(0, channels).CopyTo(shift);
+                x.Slice(from, width).CopyTo(shift);
                 offset.Clear();
                 sumDev.Clear();
                 sumSq.Clear();
@@ -148,7 +234,7 @@ namespace NormGen.Tests
                 // Pass 1: Σ (x − shift) per channel.
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Add(offset, d, offset);
                 }
                 global::System.Numerics.Tensors.TensorPrimitives.Divide(offset, count, offset);
@@ -156,7 +242,7 @@ namespace NormGen.Tests
                 // Pass 2: Σd and Σd², d = (x − shift) − offset.
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(d, offset, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Add(sumDev, d, sumDev);
                     global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
@@ -164,17 +250,17 @@ namespace NormGen.Tests
 
                 // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
                 double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
-                for (int c = 0; c < channels; c++)
+                for (int c = 0; c < width; c++)
                 {
                     double variance = global::System.Math.Max((sumSq[c] - sumDev[c] * sumDev[c] / count) / count, 0d); // NaN stays NaN
-                    if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), c), batch, 1, channels, out double hs, out double hm, out double hv))
+                    if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), from + c), batch, 1, channels, out double hs, out double hm, out double hv))
                     {
                         // Finite values whose squares overflow double: this channel in double on x·2⁻ᵏ; pass 3 writes
                         // its outputs through d with a = 1, b = 0.
                         double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
                         runningMean[c] = (double)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
                         runningVar[c] = (double)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
-                        huge ??= new double[4 * channels];
+                        huge ??= new double[4 * width];
                         huge[4 * c] = hs;
                         huge[4 * c + 1] = hm;
                         huge[4 * c + 2] = hr * gamma[c];
@@ -194,13 +280,13 @@ namespace NormGen.Tests
                 // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
                 for (int n = 0; n < batch; n++)
                 {
-                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels, channels), shift, d);
+                    global::System.Numerics.Tensors.TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                     global::System.Numerics.Tensors.TensorPrimitives.Subtract(d, offset, d);
                     if (huge is not null)
-                        for (int c = 0; c < channels; c++)
+                        for (int c = 0; c < width; c++)
                             if (huge[4 * c] != 0d)
-                                d[c] = (double)(((double)x[n * channels + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
-                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels, channels));
+                                d[c] = (double)(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
                 }
             }
             finally

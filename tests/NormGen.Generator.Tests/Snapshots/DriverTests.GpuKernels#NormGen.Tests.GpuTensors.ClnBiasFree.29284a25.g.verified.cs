@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · <paramref name="weight"/>[c] with ε = 1E-05, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.</para>
         /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="weight"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -42,44 +42,77 @@ namespace NormGen.Tests
         private const float Epsilon = 1E-05f;
 
         /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
-        private const nuint SumBlock = 1024;
+        private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;
 
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int batch, int channels, int spatial)
         {
+            // Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.
+            // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
+            int ranges = global::NormGen.TensorBlocks.ColumnRanges(spatial);
+            int units = batch * ranges;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+                ColumnUnits(0, batch, x, gamma, y, channels, spatial, 1);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial, ranges), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _channels, _spatial, _ranges;
+
+            public Block(int channels, int spatial, int ranges)
+            {
+                _channels = channels;
+                _spatial = spatial;
+                _ranges = ranges;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => ColumnUnits(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), _channels, _spatial, _ranges);
+        }
+
+        /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+        private static void ColumnUnits(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int channels, int spatial, int ranges)
+        {
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             ref float gamma0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(gamma);
-            nint sampleLength = (nint)channels * spatial;
-            // Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.
-            for (int n = 0; n < batch; n++)
-                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, n * sampleLength), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, n * sampleLength), (nuint)channels, (nuint)spatial, ref gamma0);
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                global::NormGen.TensorBlocks.ColumnRange(spatial, ranges, unit % ranges, out int from, out int width);
+                nint column = (nint)(unit / ranges) * spatial + from; // (sample, first position) as a column index of saveMean, saveRstd
+                nint at = (nint)(unit / ranges) * channels * spatial + from;
+                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, at), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, at), (nuint)channels, (nuint)width, (nuint)spatial, ref gamma0);
+            }
         }
 
         /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Columns(ref float x, ref float y, nuint rows, nuint width, ref float gamma)
+        private static void Columns(ref float x, ref float y, nuint rows, nuint width, nuint stride, ref float gamma)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && width >= 16)
-                Columns512(ref x, ref y, rows, width, ref gamma);
+                Columns512(ref x, ref y, rows, width, stride, ref gamma);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && width >= 8)
-                Columns256(ref x, ref y, rows, width, ref gamma);
+                Columns256(ref x, ref y, rows, width, stride, ref gamma);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && width >= 4)
-                Columns128(ref x, ref y, rows, width, ref gamma);
+                Columns128(ref x, ref y, rows, width, stride, ref gamma);
             else
-                ColumnsScalar(ref x, ref y, rows, width, ref gamma);
+                ColumnsScalar(ref x, ref y, rows, width, stride, ref gamma);
         }
 
-        /// <summary>All columns of a (rows × width) panel, 16 neighbouring columns per vector; width ≥ 16.</summary>
-        private static void Columns512(ref float x, ref float y, nuint rows, nuint width, ref float gamma)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector; width ≥ 16.</summary>
+        private static void Columns512(ref float x, ref float y, nuint rows, nuint width, nuint stride, ref float gamma)
         {
             nuint p = 0;
             for (; p + 16 <= width; p += 16)
-                Chunk512(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet, ref gamma);
+                Chunk512(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet, ref gamma);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p), ref gamma);
+                Chunk512(ref x, ref y, rows, stride, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p), ref gamma);
         }
 
         /// <summary>
@@ -159,16 +192,16 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 8 neighbouring columns per vector; width ≥ 8.</summary>
-        private static void Columns256(ref float x, ref float y, nuint rows, nuint width, ref float gamma)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector; width ≥ 8.</summary>
+        private static void Columns256(ref float x, ref float y, nuint rows, nuint width, nuint stride, ref float gamma)
         {
             nuint p = 0;
             for (; p + 8 <= width; p += 8)
-                Chunk256(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet, ref gamma);
+                Chunk256(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet, ref gamma);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p), ref gamma);
+                Chunk256(ref x, ref y, rows, stride, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p), ref gamma);
         }
 
         /// <summary>
@@ -248,16 +281,16 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 4 neighbouring columns per vector; width ≥ 4.</summary>
-        private static void Columns128(ref float x, ref float y, nuint rows, nuint width, ref float gamma)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector; width ≥ 4.</summary>
+        private static void Columns128(ref float x, ref float y, nuint rows, nuint width, nuint stride, ref float gamma)
         {
             nuint p = 0;
             for (; p + 4 <= width; p += 4)
-                Chunk128(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet, ref gamma);
+                Chunk128(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet, ref gamma);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p), ref gamma);
+                Chunk128(ref x, ref y, rows, stride, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p), ref gamma);
         }
 
         /// <summary>
@@ -338,7 +371,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width, ref float gamma)
+        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width, nuint stride, ref float gamma)
         {
             float count = (float)rows;
             for (nuint p = 0; p < width; p++)
@@ -352,7 +385,7 @@ namespace NormGen.Tests
                     nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                     float block = 0f;
                     for (nuint r = start; r < end; r++)
-                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift;
                     sum += block;
                 }
                 float offset = sum / count;
@@ -363,7 +396,7 @@ namespace NormGen.Tests
                     float blockDev = 0f, blockSq = 0f;
                     for (nuint r = start; r < end; r++)
                     {
-                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
+                        float d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset;
                         blockDev += d;
                         blockSq += d * d;
                     }
@@ -373,13 +406,13 @@ namespace NormGen.Tests
                 float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
                 if (!float.IsFinite(variance))
                 {
-                    HugeColumn(ref x0, ref y0, rows, width, ref gamma); // squares overflow float: in double
+                    HugeColumn(ref x0, ref y0, rows, stride, ref gamma); // squares overflow float: in double
                     continue;
                 }
                 offset += sumDev / count;
                 float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) * rstd * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * stride) = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) * rstd * global::System.Runtime.CompilerServices.Unsafe.Add(ref gamma, r);
             }
         }
 

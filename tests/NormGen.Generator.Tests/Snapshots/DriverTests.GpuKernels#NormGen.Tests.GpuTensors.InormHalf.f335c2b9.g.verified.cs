@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − μ[n, c]) / √(σ²[n, c] + ε) with ε = 1E-05, μ and σ² the mean and biased variance of the spatial positions of channel c of sample n (PyTorch <c>instance_norm</c> with <c>use_input_stats=True</c>; no running statistics).</para>
         /// <para>Statistics: exact two-pass over each (n, c) block (shift by its first element, corrected two-pass variance), never E[x²] − μ²: a constant channel gives exactly β (0 without affine) and a NaN stays in its channel.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; a block's result does not depend on the thread. Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent blocks over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (whole samples, or whole channels of a sample larger than a slab at a time): widened, computed in float, and rounded once to Half on store.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -39,24 +39,52 @@ namespace NormGen.Tests
     {
         private const float Epsilon = 1E-05f;
 
+        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+        private const int Slab = 1 << 20;
+
         /// <summary>
-        /// Half tensors: everything is widened into one pooled float buffer, normalized there in place by the float
-        /// kernel, and narrowed once on store (also the running statistics, when they are updated).
+        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
+        /// most <see cref="Slab"/> elements, a slab of independent units at a time (whole samples, or whole channels of a sample larger than a slab),
+        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
+        /// so the results do not depend on the slab size.
         /// </summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y, int batch, int channels, int spatial)
         {
-            int length = x.Length;
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length);
+            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, spatial)));
             try
             {
-                global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(scratch, 0, length);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x, data);
-                Run(data, data, batch, channels, spatial);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y);
+                int sampleLength = channels * spatial;
+                if (sampleLength <= Slab)
+                {
+                    // Units: whole samples, as many as fit in a slab.
+                    int perSlab = global::System.Math.Max(1, Slab / sampleLength);
+                    for (int n0 = 0; n0 < batch; n0 += perSlab)
+                    {
+                        int count = global::System.Math.Min(perSlab, batch - n0);
+                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
+                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
+                        Run(data, data, count, channels, spatial);
+                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
+                    }
+                }
+                else
+                {
+                    // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
+                    int perSlab = global::System.Math.Max(1, Slab / spatial);
+                    for (int n = 0; n < batch; n++)
+                        for (int c0 = 0; c0 < channels; c0 += perSlab)
+                        {
+                            int count = global::System.Math.Min(perSlab, channels - c0);
+                            global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * spatial);
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
+                            Run(data, data, 1, count, spatial);
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                        }
+                }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         }
 
@@ -95,42 +123,56 @@ namespace NormGen.Tests
             float count = (float)groupLength;
             ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int block = firstBlock; block < firstBlock + blockCount; block++)
+            // Small blocks (up to 256 elements) go in runs of 16: first the statistics of the whole run, then its outputs. The
+            // blocks are independent, so the processor overlaps their latency chains (horizontal sums, divisions, square
+            // root: most of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic
+            // is unchanged, and so are its bits.
+            int run = groupLength <= 256 ? 16 : 1;
+            global::System.Span<float> moments = stackalloc float[4 * 16];
+            for (int first = firstBlock; first < firstBlock + blockCount; first += run)
             {
-                int n = block / groups, g = block % groups;
-
-                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                ref float xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
-
-                // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                float shift = xg;
-                float offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
-
-                // Pass 2: corrected two-pass variance (biased).
-                global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out float sumDev, out float sumSq);
-                float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                int end = global::System.Math.Min(first + run, firstBlock + blockCount);
+                for (int block = first; block < end; block++)
                 {
-                    // Finite values whose squares overflow float: this block in double on x·2⁻ᵏ.
-                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
+                    // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
+                    ref float first0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                    int i = 4 * (block - first);
+                    moments[i] = first0;
+                    global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+                }
+                for (int block = first; block < end; block++)
+                {
+                    int n = block / groups, g = block % groups;
+
+                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                    ref float xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
+                    int i = 4 * (block - first);
+                    float shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
+                    float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow float: this block in double on x·2⁻ᵏ.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        for (int j = 0; j < perGroup; j++)
+                        {
+                            int c = g * perGroup + j;
+                            nint o = start + (nint)j * spatial;
+                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr, 0d);
+                        }
+                        continue;
+                    }
+                    offset += sumDev / count;
+                    float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
+
+                    // Pass 3: normalize each channel of the group with its own γ and β.
                     for (int j = 0; j < perGroup; j++)
                     {
                         int c = g * perGroup + j;
                         nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr, 0d);
+                        global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0f);
                     }
-                    continue;
-                }
-                offset += sumDev / count;
-                float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-
-                // Pass 3: normalize each channel of the group with its own γ and β.
-                for (int j = 0; j < perGroup; j++)
-                {
-                    int c = g * perGroup + j;
-                    nint o = start + (nint)j * spatial;
-                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0f);
                 }
             }
         }

@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − min[f]) / (max[f] − min[f]) over the samples of feature f (divided, not multiplied by a reciprocal, so the maximum maps to exactly 1); a constant feature gives 0. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).</para>
         /// <para>Vectorized across neighbouring features (contiguous), with a running min and max over the samples. min and max propagate NaN (as <c>torch.amin</c>/<c>amax</c>), so a NaN makes its own column NaN and no other.</para>
         /// <para>Shapes: <paramref name="x"/> has rank 2 or more; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread. Half tensors are widened into one pooled float buffer, computed in float, and rounded once to Half on store.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (column ranges, all samples at a time): widened, computed in float, and rounded once to Half on store.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -37,24 +37,41 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_MinMaxHalf_604cfa84
     {
+        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+        private const int Slab = 1 << 20;
+
         /// <summary>
-        /// Half tensors: everything is widened into one pooled float buffer, normalized there in place by the float
-        /// kernel, and narrowed once on store (also the running statistics, when they are updated).
+        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
+        /// most <see cref="Slab"/> elements, a slab of independent units at a time (column ranges, all samples),
+        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
+        /// so the results do not depend on the slab size.
         /// </summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y, int samples, int features)
         {
-            int length = x.Length;
-            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(length);
+            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, samples * global::NormGen.TensorBlocks.WidestColumnRange(features))));
             try
             {
-                global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(scratch, 0, length);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x, data);
-                Run(data, data, samples, features);
-                global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y);
+                // Units: ranges of columns (all samples of each), gathered into a (samples × range) panel; a panel that fits in a
+                // slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.
+                int ranges = (long)samples * features <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges(features);
+                for (int n = 0; n < 1; n++)
+                {
+                    for (int r = 0; r < ranges; r++)
+                    {
+                        global::NormGen.TensorBlocks.ColumnRange(features, ranges, r, out int from, out int width);
+                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, samples * width);
+                        int at = n * samples * features + from;
+                        for (int row = 0; row < samples; row++)
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * features, width), data.Slice(row * width, width));
+                        Run(data, data, samples, width);
+                        for (int row = 0; row < samples; row++)
+                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * features, width));
+                    }
+                }
             }
             finally
             {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
+                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
             }
         }
 
@@ -62,28 +79,63 @@ namespace NormGen.Tests
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features)
         {
             // One (samples × features) panel: every column (feature) is scaled over its rows (samples).
-            Columns(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);
+            // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
+            int ranges = global::NormGen.TensorBlocks.ColumnRanges(features);
+            int units = ranges;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+                ColumnUnits(0, 1, x, y, samples, features, 1);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(samples, features, ranges), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _samples, _features, _ranges;
+
+            public Block(int samples, int features, int ranges)
+            {
+                _samples = samples;
+                _features = features;
+                _ranges = ranges;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => ColumnUnits(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), _samples, _features, _ranges);
+        }
+
+        /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+        private static void ColumnUnits(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features, int ranges)
+        {
+            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                global::NormGen.TensorBlocks.ColumnRange(features, ranges, unit % ranges, out int from, out int width);
+                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, from), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);
+            }
         }
 
         /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Columns(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && width >= 16)
-                Columns512(ref x, ref y, rows, width);
+                Columns512(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && width >= 8)
-                Columns256(ref x, ref y, rows, width);
+                Columns256(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && width >= 4)
-                Columns128(ref x, ref y, rows, width);
+                Columns128(ref x, ref y, rows, width, stride);
             else
-                ColumnsScalar(ref x, ref y, rows, width);
+                ColumnsScalar(ref x, ref y, rows, width, stride);
         }
 
         /// <summary>
-        /// All columns of a (rows × width) panel, 16 neighbouring columns per vector, width ≥ 16: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 16: per column min and max,
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
-        private static void Columns512(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns512(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (width < 4 * 16)
             {
@@ -91,83 +143,16 @@ namespace NormGen.Tests
                 // registers, is faster.
                 nuint p = 0;
                 for (; p + 16 <= width; p += 16)
-                    Chunk512(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
+                    Chunk512(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector512<float>.AllBitsSet);
                 if (p < width)
-                    Chunk512(ref x, ref y, rows, width, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
+                    Chunk512(ref x, ref y, rows, stride, width - 16, global::NormGen.TensorBlocks.Tail512<float>(width - p));
                 return;
             }
 
-            // Vector j covers columns j·16 … j·16 + 16 − 1; when 16 does not divide width, one more vector covers the last 16
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 16;
-            nuint slots = full + (width % 16 != 0 ? 1u : 0u);
-            nuint last = width - 16;
-            int n = checked((int)(slots * 16));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, j < full ? j * 16 : last);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(v, ref lo, j * 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(v, ref hi, j * 16);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x512(ref row, width, j < full ? j * 16 : last, ref lo, ref hi, j * 16);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> v = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, j < full ? j * 16 : last);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), v), ref lo, j * 16);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16), v), ref hi, j * 16);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), ref hi, j * 16);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector512<float> keep = global::NormGen.TensorBlocks.Tail512<float>(width - full * 16);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(Scale512(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, j * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, j * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, j * 16)), ref output, j * 16);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector512<float> v = Scale512(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, full * 16), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, full * 16));
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel512), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel512(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 16 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x512(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector512<float> v0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector512<float> v2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.Min(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.Max(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<float> Scale512(global::System.Runtime.Intrinsics.Vector512<float> x, global::System.Runtime.Intrinsics.Vector512<float> lo, global::System.Runtime.Intrinsics.Vector512<float> range) =>
-            global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(range, global::System.Runtime.Intrinsics.Vector512<float>.Zero), global::System.Runtime.Intrinsics.Vector512<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 16 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
@@ -196,10 +181,10 @@ namespace NormGen.Tests
         }
 
         /// <summary>
-        /// All columns of a (rows × width) panel, 8 neighbouring columns per vector, width ≥ 8: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector, width ≥ 8: per column min and max,
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
-        private static void Columns256(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns256(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (width < 4 * 8)
             {
@@ -207,83 +192,16 @@ namespace NormGen.Tests
                 // registers, is faster.
                 nuint p = 0;
                 for (; p + 8 <= width; p += 8)
-                    Chunk256(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
+                    Chunk256(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector256<float>.AllBitsSet);
                 if (p < width)
-                    Chunk256(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
+                    Chunk256(ref x, ref y, rows, stride, width - 8, global::NormGen.TensorBlocks.Tail256<float>(width - p));
                 return;
             }
 
-            // Vector j covers columns j·8 … j·8 + 8 − 1; when 8 does not divide width, one more vector covers the last 8
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 8;
-            nuint slots = full + (width % 8 != 0 ? 1u : 0u);
-            nuint last = width - 8;
-            int n = checked((int)(slots * 8));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, j < full ? j * 8 : last);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(v, ref lo, j * 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(v, ref hi, j * 8);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x256(ref row, width, j < full ? j * 8 : last, ref lo, ref hi, j * 8);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> v = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, j < full ? j * 8 : last);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), v), ref lo, j * 8);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8), v), ref hi, j * 8);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), ref hi, j * 8);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector256<float> keep = global::NormGen.TensorBlocks.Tail256<float>(width - full * 8);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(Scale256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, j * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, j * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, j * 8)), ref output, j * 8);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<float> v = Scale256(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, full * 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, full * 8));
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel256), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel256(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 8 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x256(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector256<float> v0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector256<float> v2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.Min(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.Max(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<float> Scale256(global::System.Runtime.Intrinsics.Vector256<float> x, global::System.Runtime.Intrinsics.Vector256<float> lo, global::System.Runtime.Intrinsics.Vector256<float> range) =>
-            global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(range, global::System.Runtime.Intrinsics.Vector256<float>.Zero), global::System.Runtime.Intrinsics.Vector256<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 8 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
@@ -312,10 +230,10 @@ namespace NormGen.Tests
         }
 
         /// <summary>
-        /// All columns of a (rows × width) panel, 4 neighbouring columns per vector, width ≥ 4: per column min and max,
-        /// then (x − min) / (max − min), both passes row by row.
+        /// All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector, width ≥ 4: per column min and max,
+        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
         /// </summary>
-        private static void Columns128(ref float x, ref float y, nuint rows, nuint width)
+        private static void Columns128(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             if (width < 4 * 4)
             {
@@ -323,83 +241,16 @@ namespace NormGen.Tests
                 // registers, is faster.
                 nuint p = 0;
                 for (; p + 4 <= width; p += 4)
-                    Chunk128(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
+                    Chunk128(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector128<float>.AllBitsSet);
                 if (p < width)
-                    Chunk128(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
+                    Chunk128(ref x, ref y, rows, stride, width - 4, global::NormGen.TensorBlocks.Tail128<float>(width - p));
                 return;
             }
 
-            // Vector j covers columns j·4 … j·4 + 4 − 1; when 4 does not divide width, one more vector covers the last 4
-            // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-            nuint full = width / 4;
-            nuint slots = full + (width % 4 != 0 ? 1u : 0u);
-            nuint last = width - 4;
-            int n = checked((int)(slots * 4));
-            float[]? rented = n <= 256 ? null : global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-            global::System.Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-            ref float lo = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref float hi = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref lo, n);
-
-            // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            for (nuint j = 0; j < slots; j++)
-            {
-                global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, j < full ? j * 4 : last);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(v, ref lo, j * 4);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(v, ref hi, j * 4);
-            }
-            nuint r = 1;
-            for (; r + 4 <= rows; r += 4)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                    MinMax4x128(ref row, width, j < full ? j * 4 : last, ref lo, ref hi, j * 4);
-            }
-            for (; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                for (nuint j = 0; j < slots; j++)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> v = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, j < full ? j * 4 : last);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), v), ref lo, j * 4);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4), v), ref hi, j * 4);
-                }
-            }
-            for (nuint j = 0; j < slots; j++) // hi becomes the range
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), ref hi, j * 4);
-
-            // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-            // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-            global::System.Runtime.Intrinsics.Vector128<float> keep = global::NormGen.TensorBlocks.Tail128<float>(width - full * 4);
-            for (r = 0; r < rows; r++)
-            {
-                ref float row = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref float output = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (nuint j = 0; j < full; j++)
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(Scale128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, j * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, j * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, j * 4)), ref output, j * 4);
-                if (full < slots)
-                {
-                    global::System.Runtime.Intrinsics.Vector128<float> v = Scale128(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, last), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, full * 4), global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, full * 4));
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(keep, v, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref output, last)), ref output, last);
-                }
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel128), so a
+            // tall table streams through once per pass instead of once per column strip.
+            global::NormGen.TensorBlocks.MinMaxPanel128(ref x, ref y, rows, width, stride);
         }
-
-        /// <summary>Four rows (stride apart) of 4 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void MinMax4x128(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-        {
-            global::System.Runtime.Intrinsics.Vector128<float> v0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at), v1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + stride);
-            global::System.Runtime.Intrinsics.Vector128<float> v2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + 2 * stride), v3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref row, at + 3 * stride);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.Min(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-            global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.Max(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-        }
-
-        /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector128<float> Scale128(global::System.Runtime.Intrinsics.Vector128<float> x, global::System.Runtime.Intrinsics.Vector128<float> lo, global::System.Runtime.Intrinsics.Vector128<float> range) =>
-            global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.Equals(range, global::System.Runtime.Intrinsics.Vector128<float>.Zero), global::System.Runtime.Intrinsics.Vector128<float>.Zero, (x - lo) / range);
 
         /// <summary>
         /// 4 neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
@@ -428,7 +279,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width)
+        private static void ColumnsScalar(ref float x, ref float y, nuint rows, nuint width, nuint stride)
         {
             for (nuint p = 0; p < width; p++)
             {
@@ -437,13 +288,13 @@ namespace NormGen.Tests
                 float lo = x0, hi = lo;
                 for (nuint r = 1; r < rows; r++)
                 {
-                    float v = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width);
+                    float v = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride);
                     lo = global::System.Math.Min(lo, v);
                     hi = global::System.Math.Max(hi, v);
                 }
                 float range = hi - lo;
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = range == 0f ? 0f : (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - lo) / range;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * stride) = range == 0f ? 0f : (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - lo) / range;
             }
         }
     }

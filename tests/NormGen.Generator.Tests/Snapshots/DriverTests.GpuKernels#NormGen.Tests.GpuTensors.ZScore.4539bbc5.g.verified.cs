@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).</para>
         /// <para>Vectorized across neighbouring features (contiguous), accumulating over the samples; each feature: shift by its first sample, corrected two-pass variance, never E[x²] − μ². A NaN makes its own column NaN and no other.</para>
         /// <para>Shapes: <paramref name="x"/> has rank 2 or more; <paramref name="y"/> has the same shape; both are dense. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (8 × double), 256-bit vectors (4 × double), 128-bit vectors (2 × double), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Runs on the calling thread.</para>
+        /// <para>Code paths: 512-bit vectors (8 × double), 256-bit vectors (4 × double), 128-bit vectors (2 × double), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -38,212 +38,81 @@ namespace NormGen.Tests
     file static class __NormGen_ZScore_4539bbc5
     {
         /// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>
-        private const nuint SumBlock = 1024;
+        private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;
 
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int samples, int features)
         {
             // One (samples × features) panel: every column (feature) is scaled over its rows (samples).
-            Columns(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y), (nuint)samples, (nuint)features);
+            // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
+            int ranges = global::NormGen.TensorBlocks.ColumnRanges(features);
+            int units = ranges;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (threads == 1)
+                ColumnUnits(0, 1, x, y, samples, features, 1);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(samples, features, ranges), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+        }
+
+        /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+        internal readonly struct Block : global::NormGen.IRowKernel
+        {
+            private readonly int _samples, _features, _ranges;
+
+            public Block(int samples, int features, int ranges)
+            {
+                _samples = samples;
+                _features = features;
+                _ranges = ranges;
+            }
+
+            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
+                => ColumnUnits(firstRow, rowCount, buffers.Get<double>(0), buffers.Get<double>(1), _samples, _features, _ranges);
+        }
+
+        /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+        private static void ColumnUnits(int firstUnit, int unitCount, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int samples, int features, int ranges)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                global::NormGen.TensorBlocks.ColumnRange(features, ranges, unit % ranges, out int from, out int width);
+                Columns(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, from), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);
+            }
         }
 
         /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Columns(ref double x, ref double y, nuint rows, nuint width)
+        private static void Columns(ref double x, ref double y, nuint rows, nuint width, nuint stride)
         {
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && width >= 8)
-                Columns512(ref x, ref y, rows, width);
+                Columns512(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && width >= 4)
-                Columns256(ref x, ref y, rows, width);
+                Columns256(ref x, ref y, rows, width, stride);
             else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated && width >= 2)
-                Columns128(ref x, ref y, rows, width);
+                Columns128(ref x, ref y, rows, width, stride);
             else
-                ColumnsScalar(ref x, ref y, rows, width);
+                ColumnsScalar(ref x, ref y, rows, width, stride);
         }
 
-        /// <summary>All columns of a (rows × width) panel, 8 neighbouring columns per vector; width ≥ 8.</summary>
-        private static void Columns512(ref double x, ref double y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector; width ≥ 8.</summary>
+        private static void Columns512(ref double x, ref double y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 8)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel512), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel512), then the overlapping last vector as before.
                 p = width / 8 * 8;
-                Panel512(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel512(ref x, ref y, rows, stride, p);
             }
             for (; p + 8 <= width; p += 8)
-                Chunk512(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector512<double>.AllBitsSet);
+                Chunk512(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector512<double>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk512(ref x, ref y, rows, width, width - 8, global::NormGen.TensorBlocks.Tail512<double>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 8) of a (rows × width) panel, row by row: the statistics of Chunk512 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel512(ref double x, ref double y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 8));
-            double[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<double>.Shared.Rent(size);
-            global::System.Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-            ref double k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref double m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref double a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref double a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref double a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref double a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref double sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref double sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref double huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector512<double> count = global::System.Runtime.Intrinsics.Vector512.Create((double)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector512<double> s0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector512<double> s1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 8)
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 8)
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512<double>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<double> d2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<double> d3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> kj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512<double> d0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512<double> d1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 8)
-                    {
-                        global::System.Runtime.Intrinsics.Vector512<double> d = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 8)
-                {
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 8)
-            {
-                global::System.Runtime.Intrinsics.Vector512<double> sumDevJ = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector512<double> variance = global::System.Runtime.Intrinsics.Vector512.Max((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector512<double>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector512.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector512<double>.Zero))
-                {
-                    for (nuint l = 0; l < 8; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) = 1d;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) = 0d;
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector512<double> rstd = global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.Equals(variance, global::System.Runtime.Intrinsics.Vector512<double>.Zero), global::System.Runtime.Intrinsics.Vector512<double>.Zero, global::System.Runtime.Intrinsics.Vector512.Create(1d) / global::System.Runtime.Intrinsics.Vector512.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref double xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref double yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 8)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 8) == 0d)
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<double>.Shared.Return(rented);
+                Chunk512(ref x, ref y, rows, stride, width - 8, global::NormGen.TensorBlocks.Tail512<double>(width - p));
         }
 
         /// <summary>
@@ -323,189 +192,23 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 4 neighbouring columns per vector; width ≥ 4.</summary>
-        private static void Columns256(ref double x, ref double y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector; width ≥ 4.</summary>
+        private static void Columns256(ref double x, ref double y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 4)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel256), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel256), then the overlapping last vector as before.
                 p = width / 4 * 4;
-                Panel256(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel256(ref x, ref y, rows, stride, p);
             }
             for (; p + 4 <= width; p += 4)
-                Chunk256(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector256<double>.AllBitsSet);
+                Chunk256(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector256<double>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk256(ref x, ref y, rows, width, width - 4, global::NormGen.TensorBlocks.Tail256<double>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 4) of a (rows × width) panel, row by row: the statistics of Chunk256 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel256(ref double x, ref double y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 4));
-            double[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<double>.Shared.Rent(size);
-            global::System.Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-            ref double k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref double m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref double a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref double a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref double a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref double a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref double sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref double sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref double huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector256<double> count = global::System.Runtime.Intrinsics.Vector256.Create((double)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector256<double> s0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector256<double> s1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 4)
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 4)
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256<double>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<double> d2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<double> d3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> kj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256<double> d0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256<double> d1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 4)
-                    {
-                        global::System.Runtime.Intrinsics.Vector256<double> d = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 4)
-                {
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 4)
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> sumDevJ = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector256<double> variance = global::System.Runtime.Intrinsics.Vector256.Max((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector256<double>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector256.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector256<double>.Zero))
-                {
-                    for (nuint l = 0; l < 4; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) = 1d;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) = 0d;
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector256<double> rstd = global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.Equals(variance, global::System.Runtime.Intrinsics.Vector256<double>.Zero), global::System.Runtime.Intrinsics.Vector256<double>.Zero, global::System.Runtime.Intrinsics.Vector256.Create(1d) / global::System.Runtime.Intrinsics.Vector256.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref double xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref double yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 4)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 4) == 0d)
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<double>.Shared.Return(rented);
+                Chunk256(ref x, ref y, rows, stride, width - 4, global::NormGen.TensorBlocks.Tail256<double>(width - p));
         }
 
         /// <summary>
@@ -585,189 +288,23 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>All columns of a (rows × width) panel, 2 neighbouring columns per vector; width ≥ 2.</summary>
-        private static void Columns128(ref double x, ref double y, nuint rows, nuint width)
+        /// <summary>All columns of a (rows × width) panel, rows stride apart, 2 neighbouring columns per vector; width ≥ 2.</summary>
+        private static void Columns128(ref double x, ref double y, nuint rows, nuint width, nuint stride)
         {
             nuint p = 0;
             if (width >= 16 * 2)
             {
                 // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row
-                // (Panel128), then the overlapping last vector as before.
+                // (TensorBlocks.StandardizePanel128), then the overlapping last vector as before.
                 p = width / 2 * 2;
-                Panel128(ref x, ref y, rows, width, p);
+                global::NormGen.TensorBlocks.StandardizePanel128(ref x, ref y, rows, stride, p);
             }
             for (; p + 2 <= width; p += 2)
-                Chunk128(ref x, ref y, rows, width, p, global::System.Runtime.Intrinsics.Vector128<double>.AllBitsSet);
+                Chunk128(ref x, ref y, rows, stride, p, global::System.Runtime.Intrinsics.Vector128<double>.AllBitsSet);
             // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
             // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
             if (p < width)
-                Chunk128(ref x, ref y, rows, width, width - 2, global::NormGen.TensorBlocks.Tail128<double>(width - p));
-        }
-
-        /// <summary>
-        /// Columns 0 … n − 1 (n a multiple of 2) of a (rows × width) panel, row by row: the statistics of Chunk128 in the
-        /// same order per column, then the normalized output.
-        /// </summary>
-        private static void Panel128(ref double x, ref double y, nuint rows, nuint width, nuint n)
-        {
-            // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-            int size = checked((int)(8 * n + n / 2));
-            double[]? rented = size <= 1024 ? null : global::System.Buffers.ArrayPool<double>.Shared.Rent(size);
-            global::System.Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-            ref double k = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(buffer);
-            ref double m = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, n);
-            ref double a0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 2 * n);
-            ref double a1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 3 * n);
-            ref double a2 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 4 * n);
-            ref double a3 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 5 * n);
-            ref double sumSq = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 6 * n);
-            ref double sumDev = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 7 * n);
-            ref double huge = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref k, 8 * n);
-            global::System.Runtime.Intrinsics.Vector128<double> count = global::System.Runtime.Intrinsics.Vector128.Create((double)rows);
-            nuint r, j;
-
-            // Pass 1: the mean as shift + offset (the first row), two accumulators per block of SumBlock rows.
-            for (j = 0; j < n; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x, j), ref k, j);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref m, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 2)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a1, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 2)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector128<double> s0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj);
-                        global::System.Runtime.Intrinsics.Vector128<double> s1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + width) - kj);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s0 + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(s1 + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 2)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 2)
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j)), ref a0, j);
-                }
-                for (j = 0; j < n; j += 2)
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref m, j);
-            }
-            for (j = 0; j < n; j += 2)
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) / count, ref m, j);
-
-            // Pass 2: corrected two-pass variance, blocked as pass 1.
-            for (j = 0; j < n; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref sumSq, j);
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref sumDev, j);
-            }
-            for (nuint start = 0; start < rows; start += SumBlock)
-            {
-                nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                for (j = 0; j < n; j += 2)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a0, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a1, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a2, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128<double>.Zero, ref a3, j);
-                }
-                for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 2)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<double> d2 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<double> d3 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d2, d2, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j))), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d3, d3, global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j))), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                    }
-                }
-                for (; r + 2 <= end; r += 2)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    ref double x1 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, width);
-                    for (j = 0; j < n; j += 2)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> kj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j), mj = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128<double> d0 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128<double> d1 = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x1, j) - kj - mj;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d0, d0, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d1, d1, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref a1, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                    }
-                }
-                if (r < end)
-                {
-                    ref double x0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                    for (j = 0; j < n; j += 2)
-                    {
-                        global::System.Runtime.Intrinsics.Vector128<double> d = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref x0, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.MultiplyAddEstimate(d, d, global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                    }
-                }
-                for (j = 0; j < n; j += 2)
-                {
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumSq, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumDev, j) + (global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a2, j) + global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a3, j)), ref sumDev, j);
-                }
-            }
-
-            // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-            for (j = 0; j < n; j += 2)
-            {
-                global::System.Runtime.Intrinsics.Vector128<double> sumDevJ = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumDev, j);
-                global::System.Runtime.Intrinsics.Vector128<double> variance = global::System.Runtime.Intrinsics.Vector128.Max((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, global::System.Runtime.Intrinsics.Vector128<double>.Zero); // NaN stays NaN
-                if (!global::System.Runtime.Intrinsics.Vector128.EqualsAll(variance - variance, global::System.Runtime.Intrinsics.Vector128<double>.Zero))
-                {
-                    for (nuint l = 0; l < 2; l++)
-                        HugeColumn(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, j + l), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, j + l), rows, width);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 2) = 1d;
-                    continue;
-                }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 2) = 0d;
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-                global::System.Runtime.Intrinsics.Vector128<double> rstd = global::System.Runtime.Intrinsics.Vector128.ConditionalSelect(global::System.Runtime.Intrinsics.Vector128.Equals(variance, global::System.Runtime.Intrinsics.Vector128<double>.Zero), global::System.Runtime.Intrinsics.Vector128<double>.Zero, global::System.Runtime.Intrinsics.Vector128.Create(1d) / global::System.Runtime.Intrinsics.Vector128.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-                global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(rstd, ref a0, j);
-            }
-
-            // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-            for (r = 0; r < rows; r++)
-            {
-                ref double xr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, r * width);
-                ref double yr = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, r * width);
-                for (j = 0; j < n; j += 2)
-                    if (global::System.Runtime.CompilerServices.Unsafe.Add(ref huge, j / 2) == 0d)
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe((global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref xr, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref k, j) - global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref m, j)) * global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref a0, j), ref yr, j);
-            }
-            if (rented is not null)
-                global::System.Buffers.ArrayPool<double>.Shared.Return(rented);
+                Chunk128(ref x, ref y, rows, stride, width - 2, global::NormGen.TensorBlocks.Tail128<double>(width - p));
         }
 
         /// <summary>
@@ -848,7 +385,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-        private static void ColumnsScalar(ref double x, ref double y, nuint rows, nuint width)
+        private static void ColumnsScalar(ref double x, ref double y, nuint rows, nuint width, nuint stride)
         {
             double count = (double)rows;
             for (nuint p = 0; p < width; p++)
@@ -862,7 +399,7 @@ namespace NormGen.Tests
                     nuint end = rows - start > SumBlock ? start + SumBlock : rows;
                     double block = 0d;
                     for (nuint r = start; r < end; r++)
-                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift;
+                        block += global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift;
                     sum += block;
                 }
                 double offset = sum / count;
@@ -873,7 +410,7 @@ namespace NormGen.Tests
                     double blockDev = 0d, blockSq = 0d;
                     for (nuint r = start; r < end; r++)
                     {
-                        double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset;
+                        double d = global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset;
                         blockDev += d;
                         blockSq += d * d;
                     }
@@ -883,13 +420,13 @@ namespace NormGen.Tests
                 double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
                 if (!double.IsFinite(variance))
                 {
-                    HugeColumn(ref x0, ref y0, rows, width); // squares overflow double: in double
+                    HugeColumn(ref x0, ref y0, rows, stride); // squares overflow double: in double
                     continue;
                 }
                 offset += sumDev / count;
                 double rstd = variance == 0d ? 0d : 1d / global::System.Math.Sqrt(variance);
                 for (nuint r = 0; r < rows; r++)
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * width) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * width) - shift - offset) * rstd;
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, r * stride) = (global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd;
             }
         }
 
