@@ -44,6 +44,26 @@ public class DocumentationTests
         }
     }
 
+    /// <summary>
+    /// The remarks say what the kernel normalizes: DeepNorm and the pre-norm residual normalize h = α·x + residual, so
+    /// their statistics paragraph speaks of h (it said "x − μ" for every row kernel).
+    /// </summary>
+    [Theory]
+    [InlineData("[DeepNorm(64, Architecture = DeepNetArchitecture.EncoderOnly, Layers = 24)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);", "h")]
+    [InlineData("[RmsNorm(64, Residual = true)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> weight, Span<float> y, Span<float> residualOut);", "h")]
+    [InlineData("[LayerNorm(64)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);", "x")]
+    public void RowRemarks_NameTheRowThatIsNormalized(string declaration, string normalized)
+    {
+        var run = Harness.Run(Harness.Compile(Preamble + declaration + "\n}\n"));
+        Assert.Empty(run.Result.Diagnostics);
+        string kernel = Harness.Sources(run.Result).Single().Text;
+        string other = normalized == "h" ? "x" : "h";
+        Assert.Contains($"redone on {normalized}·2⁻ᵏ", kernel, StringComparison.Ordinal);
+        Assert.DoesNotContain($"redone on {other}·2⁻ᵏ", kernel, StringComparison.Ordinal);
+        if (!declaration.Contains("RmsNorm", StringComparison.Ordinal))
+            Assert.Contains($"{normalized} − μ is formed as ({normalized} − shift)", kernel, StringComparison.Ordinal);
+    }
+
     /// <summary>The remarks of NormGen.{attribute}Attribute in the runtime's XML documentation file.</summary>
     private static string Remarks(string attribute)
     {

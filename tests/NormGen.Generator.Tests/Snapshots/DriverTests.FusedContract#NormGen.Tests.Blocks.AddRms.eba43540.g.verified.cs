@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>First h = x + <paramref name="residual"/>, element by element, stored in <paramref name="residualOut"/> (the residual stream for the next block); then h is normalized.</para>
         /// <para>Computes, for each row: y = h / √(mean(h²) + ε) · γ, with ε = 1E-06 (PyTorch <c>rms_norm</c>).</para>
         /// <para>Lengths: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> hold one row. <paramref name="y"/> may be <paramref name="x"/> itself (in place), and <paramref name="residualOut"/> may be <paramref name="residual"/>. Zero rows do nothing.</para>
-        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale. A finite row whose squares overflow is redone on x·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>
+        /// <para>Statistics: one pass for the mean square with four independent accumulators, then one pass to scale. A finite row whose squares overflow is redone on h·2⁻ᵏ with ε·2⁻²ᵏ (HugeRow), so it stays finite.</para>
         /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor; a row's result is the same whatever batch or thread it is computed in. Large inputs are spread over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
