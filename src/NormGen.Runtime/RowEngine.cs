@@ -69,6 +69,7 @@ public static class RowEngine
     /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's (pinned)
     /// memory, not a Half staging buffer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanStream<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
@@ -174,6 +175,7 @@ public static class RowEngine
     /// compile-time row). False, with nothing written but h, for a finite row whose squares or sums overflow: the caller
     /// redoes it in HugeRow.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Row<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T mean, out T rstd, nuint n, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -215,37 +217,32 @@ public static class RowEngine
         return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
     }
 
-    /// <summary>Pass 1 for one vector v (x, or h which it also stores): the shifted sums, or the squares for RMSNorm.</summary>
+    /// <summary>
+    /// Pass 1 for one vector from <paramref name="offset"/>: x, or h = α·x + residual (+ bias) which it also stores; minus
+    /// the shift for LayerNorm (d = v − shift, summed and squared), as is for RMSNorm (squared).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
+    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Centered)
+        TV v;
+        if (TSpec.Residual)
         {
-            TV d = TOps.Subtract(v, k);
-            s = TOps.Add(s, d);
-            q = TOps.MultiplyAdd(d, d, q);
+            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
+            TOps.Store(v, ref h, offset);
         }
         else
         {
-            q = TOps.MultiplyAdd(v, v, q);
+            v = TOps.Load(ref x, offset);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        if (!TSpec.Residual) return TOps.Load(ref x, offset);
-        TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
-        TOps.Store(v, ref h, offset);
-        return v;
+        return TSpec.Centered ? TOps.Subtract(v, k) : v;
     }
 
     private static bool VectorRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T meanOut, out T rstdOut, nuint n, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         bool hasTail = n % L != 0;
@@ -267,13 +264,32 @@ public static class RowEngine
         TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
         for (i = 0; i + block <= n; i += block)
         {
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + L, alpha), k, ref s1, ref q1);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 2 * L, alpha), k, ref s2, ref q2);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 3 * L, alpha), k, ref s3, ref q3);
+            ref T xi = ref Unsafe.Add(ref x, i);
+            ref T ri = ref Unsafe.Add(ref residual, i);
+            ref T bi = ref Unsafe.Add(ref bias, i);
+            ref T hi = ref Unsafe.Add(ref h, i);
+            TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+            TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+            TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+            TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+            if (TSpec.Centered)
+            {
+                s0 = TOps.Add(s0, d0);
+                s1 = TOps.Add(s1, d1);
+                s2 = TOps.Add(s2, d2);
+                s3 = TOps.Add(s3, d3);
+            }
+            q0 = TOps.MultiplyAdd(d0, d0, q0);
+            q1 = TOps.MultiplyAdd(d1, d1, q1);
+            q2 = TOps.MultiplyAdd(d2, d2, q2);
+            q3 = TOps.MultiplyAdd(d3, d3, q3);
         }
         for (; i + L <= n; i += L)
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
+        {
+            TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+            if (TSpec.Centered) s0 = TOps.Add(s0, d);
+            q0 = TOps.MultiplyAdd(d, d, q0);
+        }
         if (hasTail)
         {
             TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
@@ -325,10 +341,15 @@ public static class RowEngine
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
         for (i = 0; i + block <= n; i += block)
         {
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + L), ref gamma, ref beta, i + L, m, r, rc), ref y, i + L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * L), ref gamma, ref beta, i + 2 * L, m, r, rc), ref y, i + 2 * L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * L), ref gamma, ref beta, i + 3 * L, m, r, rc), ref y, i + 3 * L);
+            // Offsets from one position per stream: the JIT folds them into the addressing.
+            ref T s = ref Unsafe.Add(ref src, i);
+            ref T g = ref Unsafe.Add(ref gamma, i);
+            ref T b = ref Unsafe.Add(ref beta, i);
+            ref T o = ref Unsafe.Add(ref y, i);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 0), ref g, ref b, 0, m, r, rc), ref o, 0);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, L), ref g, ref b, L, m, r, rc), ref o, L);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 2 * L), ref g, ref b, 2 * L, m, r, rc), ref o, 2 * L);
+            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 3 * L), ref g, ref b, 3 * L, m, r, rc), ref o, 3 * L);
         }
         for (; i + L <= n; i += L)
             TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
@@ -365,8 +386,9 @@ public static class RowEngine
             TV e0 = TOps.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
             for (i = 0; i + block <= n; i += block)
             {
-                TV d0 = TOps.Subtract(TOps.Load(ref src, i), mv), d1 = TOps.Subtract(TOps.Load(ref src, i + L), mv);
-                TV d2 = TOps.Subtract(TOps.Load(ref src, i + 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref src, i + 3 * L), mv);
+                ref T si = ref Unsafe.Add(ref src, i);
+                TV d0 = TOps.Subtract(TOps.Load(ref si, 0), mv), d1 = TOps.Subtract(TOps.Load(ref si, L), mv);
+                TV d2 = TOps.Subtract(TOps.Load(ref si, 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref si, 3 * L), mv);
                 e0 = TOps.MultiplyAdd(d0, d0, e0);
                 e1 = TOps.MultiplyAdd(d1, d1, e1);
                 e2 = TOps.MultiplyAdd(d2, d2, e2);
@@ -401,9 +423,11 @@ public static class RowEngine
 
     /// <summary>
     /// Statistics not finite: NaN or ±∞ in the row (the fast result stands, as it always did), or a finite row whose
-    /// squares or sums overflow, which the row redoes in HugeRow. One predictable branch per row; the call to HugeRow
-    /// stays out of the row method, where a call site costs the hot loops their registers.
+    /// squares or sums overflow, which the row redoes in HugeRow. One predictable branch per row. Inlined, and the call to
+    /// HugeRow stays out of the row method: a call site there costs the hot loops their registers (vectors live across
+    /// a call are spilled).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AllFinite<T>(ref T src, nuint n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint j = 0;
@@ -417,12 +441,15 @@ public static class RowEngine
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
     /// an in-place call reads them before the loop overwrites them. Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
-    /// when y is not aligned to its element size (the cached loop then runs).
+    /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
+    /// <see cref="AllFinite"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool StreamRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut,
         nuint n, TV m, TV r, TV rc, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         nuint L = (nuint)TOps.Count, last = n - L, i;
         nuint head = (nuint)StreamingStore.ElementsToAlignment(ref y, (int)L);
         if (head >= L) return false;
@@ -509,6 +536,7 @@ public static class RowEngine
         out T meanOut, out T rstdOut, int n, bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (TSpec.RowLength > 0) n = (int)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         if (TSpec.Residual)
         {
             for (int i = 0; i < n; i++)
@@ -568,6 +596,7 @@ public static class RowEngine
     private static void HugeRow<TSpec, T>(ref T src, ref T gamma, ref T beta, ref T y, out T meanOut, out T rstdOut, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         double max = 0; // not 0 at the end: the row's squares or sums overflowed
         for (nuint i = 0; i < n; i++)
             max = Math.Max(max, Math.Abs(D(Unsafe.Add(ref src, i))));
