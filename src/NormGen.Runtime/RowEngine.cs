@@ -47,9 +47,10 @@ public static class RowEngine
     /// <param name="mean">Receives each row's mean.</param>
     /// <param name="rstd">Receives each row's 1/√(σ² + ε).</param>
     /// <remarks>
-    /// The row methods are compiled fully optimised on first use (AggressiveOptimization): tiered up, the engine's
-    /// many small inlinees reached Tier 1 one by one and a loaded machine ran the Tier-0 row loops for seconds (32×
-    /// slower in the A/B timing with TieredPGO off); a kernel's first call is then also as fast as its later ones.
+    /// The row methods tier up like the generated kernels before them: compiled fully optimised on first use
+    /// (AggressiveOptimization) they had no profile, and without one the JIT left the large inlinees of the activations
+    /// (VectorMath.ExpSingle, under GELU) as calls, one per output vector (LayerNorm+GELU 1.2× the generated kernel). The
+    /// scalar path (short rows, no SIMD) stays AggressiveOptimization.
     /// </remarks>
     public static void Forward<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows,
         ReadOnlySpan<TX> residual = default, ReadOnlySpan<TX> bias = default, ReadOnlySpan<TX> gamma = default, ReadOnlySpan<TX> beta = default,
@@ -112,8 +113,10 @@ public static class RowEngine
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
-    /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
+    /// <summary>
+    /// Normalizes rows firstRow … firstRow + rowCount − 1 with the widest vectors this processor accelerates that fit
+    /// the row (JIT-time constants for a compile-time row), chosen once per call. Arguments are already checked.
+    /// </summary>
     private static void Rows<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
         ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming)
         where TSpec : struct, IRowSpec<T>
@@ -122,6 +125,61 @@ public static class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Row512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Row256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Row128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else
+            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+    }
+
+    /// <summary>
+    /// Where one call's rows are: each stream's first row and its stride (the row length for the user's memory, 0 for
+    /// a row of scratch), the per-column parameters and the per-call flags. The row method gets it by reference with the
+    /// row index: four arguments per row instead of thirteen, most of which went through the stack.
+    /// </summary>
+    private ref struct RowRefs<T>
+    {
+        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H;
+        public nuint XStride, ResidualStride, YStride, ResidualOutStride, HStride, N;
+        public bool Streaming, Prefetch;
+    }
+
+    /// <summary>One row at one width: <see cref="Loop"/> is specialised on it.</summary>
+    private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+    }
+
+    private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row, out mean, out rstd);
+    }
+
+    private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
+                ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
+                ref Unsafe.Add(ref c.H, row * c.HStride), out mean, out rstd, (int)c.N, c.Streaming);
+    }
+
+    /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
+    private static void Loop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
@@ -136,24 +194,46 @@ public static class RowEngine
             ref T bias0 = ref halfIn && TSpec.ResidualBias ? ref Widen(bias, biasS!) : ref Direct<TX, T>(bias);
             ref T gamma0 = ref halfIn && TSpec.Affine != Affine.None ? ref Widen(gamma, gammaS!) : ref Direct<TX, T>(gamma);
             ref T beta0 = ref halfIn && TSpec.Affine == Affine.ScaleAndBias ? ref Widen(beta, betaS!) : ref Direct<TX, T>(beta);
+            nuint un = (nuint)n;
+            RowRefs<T> c = default;
+            c.Bias = ref bias0;
+            c.Gamma = ref gamma0;
+            c.Beta = ref beta0;
+            c.N = un;
+            c.Streaming = stream && streaming;
+            c.Prefetch = !halfIn;
+            if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
+            else { c.X = ref Direct<TX, T>(x); c.XStride = un; }
+            if (TSpec.Residual)
+            {
+                if (halfIn) c.Residual = ref MemoryMarshal.GetArrayDataReference(residualS!);
+                else { c.Residual = ref Direct<TX, T>(residual); c.ResidualStride = un; }
+            }
+            if (halfOut) c.Y = ref MemoryMarshal.GetArrayDataReference(yS!);
+            else { c.Y = ref Direct<TY, T>(y); c.YStride = un; }
+            if (TSpec.ResidualOut)
+            {
+                if (halfIn) c.ResidualOut = ref MemoryMarshal.GetArrayDataReference(residualOutS!);
+                else { c.ResidualOut = ref Direct<TX, T>(residualOut); c.ResidualOutStride = un; }
+            }
+            if (hScratch is not null) c.H = ref MemoryMarshal.GetArrayDataReference(hScratch);
+            else if (TSpec.ResidualOut) { c.H = ref c.ResidualOut; c.HStride = c.ResidualOutStride; }
+            else { c.H = ref c.Y; c.HStride = c.YStride; }
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * n;
-                ref T xRow = ref halfIn ? ref Widen(x.Slice(offset, n), xS!) : ref Unsafe.Add(ref Direct<TX, T>(x), offset);
-                ref T residualRow = ref Unsafe.NullRef<T>();
-                if (TSpec.Residual)
-                    residualRow = ref halfIn ? ref Widen(residual.Slice(offset, n), residualS!) : ref Unsafe.Add(ref Direct<TX, T>(residual), offset);
-                ref T yRow = ref halfOut ? ref MemoryMarshal.GetArrayDataReference(yS!) : ref Unsafe.Add(ref Direct<TY, T>(y), offset);
-                ref T residualOutRow = ref Unsafe.NullRef<T>();
-                if (TSpec.ResidualOut)
-                    residualOutRow = ref halfIn ? ref MemoryMarshal.GetArrayDataReference(residualOutS!) : ref Unsafe.Add(ref Direct<TX, T>(residualOut), offset);
-                ref T h = ref TSpec.ResidualOut ? ref residualOutRow : ref yRow;
-                if (hScratch is not null) h = ref MemoryMarshal.GetArrayDataReference(hScratch);
-                ref T src = ref TSpec.Residual ? ref h : ref xRow;
-                if (!Row<TSpec, T>(ref xRow, ref residualRow, ref bias0, ref gamma0, ref beta0, ref yRow, ref residualOutRow, ref h, out T rowMean, out T rowRstd, (nuint)n, stream && streaming, !halfIn))
+                nuint r = (nuint)row;
+                if (halfIn)
                 {
-                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref yRow, out rowMean, out rowRstd, (nuint)n);
-                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref residualOutRow, (nuint)n);
+                    Widen(x.Slice(offset, n), xS!);
+                    if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
+                }
+                if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
+                {
+                    ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
+                    ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
+                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
                 }
                 if (TSpec.SaveMean) mean[row] = rowMean;
                 if (TSpec.SaveRstd) rstd[row] = rowRstd;
@@ -174,25 +254,6 @@ public static class RowEngine
     {
         if (!Unsafe.AreSame(ref h, ref residualOut))
             MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-    }
-
-    /// <summary>
-    /// One row, with the widest vectors this processor accelerates that fit the row (JIT-time constants for a
-    /// compile-time row). False, with nothing written but h, for a finite row whose squares or sums overflow: the caller
-    /// redoes it in HugeRow.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Row<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
-        out T mean, out T rstd, nuint n, bool streaming, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            return VectorRow<TSpec, T, Vector512<T>, Row512<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            return VectorRow<TSpec, T, Vector256<T>, Row256<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            return VectorRow<TSpec, T, Vector128<T>, Row128<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        return ScalarRow<TSpec, T>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, (int)n, streaming);
     }
 
     // ---------------------------------------------------------------- vector row
@@ -244,12 +305,24 @@ public static class RowEngine
         return TSpec.Centered ? TOps.Subtract(v, k) : v;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
-    private static bool VectorRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
-        out T meanOut, out T rstdOut, nuint n, bool streaming, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    /// <summary>
+    /// One row with vectors of TV. False, with nothing written but h, for a finite row whose squares or sums overflow:
+    /// the caller redoes it in HugeRow.
+    /// </summary>
+    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row, out T meanOut, out T rstdOut)
+        where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
+        // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
+        // then leaves the method (and the JIT's inlining budget for it).
+        bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+        ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+        ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
+        if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+        ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+        ref T residualOut = ref Unsafe.NullRef<T>();
+        if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+        ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         bool hasTail = n % L != 0;
@@ -538,7 +611,7 @@ public static class RowEngine
         return Unsafe.BitCast<double, T>(d);
     }
 
-    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRow"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
     private static bool ScalarRow<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T meanOut, out T rstdOut, int n, bool streaming)
