@@ -342,28 +342,30 @@ public static class RowEngine
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
         TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-        for (i = 0; i + block <= n; i += block)
-        {
-            ref T xi = ref Unsafe.Add(ref x, i);
-            ref T ri = ref Unsafe.Add(ref residual, i);
-            ref T bi = ref Unsafe.Add(ref bias, i);
-            ref T hi = ref Unsafe.Add(ref h, i);
-            TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-            TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-            TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-            TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
-            if (TSpec.Centered)
+        i = 0;
+        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+            for (i = 0; i + block <= n; i += block)
             {
-                s0 = TOps.Add(s0, d0);
-                s1 = TOps.Add(s1, d1);
-                s2 = TOps.Add(s2, d2);
-                s3 = TOps.Add(s3, d3);
+                ref T xi = ref Unsafe.Add(ref x, i);
+                ref T ri = ref Unsafe.Add(ref residual, i);
+                ref T bi = ref Unsafe.Add(ref bias, i);
+                ref T hi = ref Unsafe.Add(ref h, i);
+                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
             }
-            q0 = TOps.MultiplyAdd(d0, d0, q0);
-            q1 = TOps.MultiplyAdd(d1, d1, q1);
-            q2 = TOps.MultiplyAdd(d2, d2, q2);
-            q3 = TOps.MultiplyAdd(d3, d3, q3);
-        }
         for (; i + L <= n; i += L)
         {
             TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
@@ -419,18 +421,20 @@ public static class RowEngine
         // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
         // overwrites its first lanes.
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
-        for (i = 0; i + block <= n; i += block)
-        {
-            // Offsets from one position per stream: the JIT folds them into the addressing.
-            ref T s = ref Unsafe.Add(ref src, i);
-            ref T g = ref Unsafe.Add(ref gamma, i);
-            ref T b = ref Unsafe.Add(ref beta, i);
-            ref T o = ref Unsafe.Add(ref y, i);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 0), ref g, ref b, 0, m, r, rc), ref o, 0);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, L), ref g, ref b, L, m, r, rc), ref o, L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 2 * L), ref g, ref b, 2 * L, m, r, rc), ref o, 2 * L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 3 * L), ref g, ref b, 3 * L, m, r, rc), ref o, 3 * L);
-        }
+        i = 0;
+        if (n >= block)
+            for (i = 0; i + block <= n; i += block)
+            {
+                // Offsets from one position per stream: the JIT folds them into the addressing.
+                ref T s = ref Unsafe.Add(ref src, i);
+                ref T g = ref Unsafe.Add(ref gamma, i);
+                ref T b = ref Unsafe.Add(ref beta, i);
+                ref T o = ref Unsafe.Add(ref y, i);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 0), ref g, ref b, 0, m, r, rc), ref o, 0);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, L), ref g, ref b, L, m, r, rc), ref o, L);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 2 * L), ref g, ref b, 2 * L, m, r, rc), ref o, 2 * L);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 3 * L), ref g, ref b, 3 * L, m, r, rc), ref o, 3 * L);
+            }
         for (; i + L <= n; i += L)
             TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
         if (hasTail) TOps.Store(lastOut, ref y, last);
@@ -464,18 +468,20 @@ public static class RowEngine
             center = shift + offset;
             TV mv = TOps.Create(center);
             TV e0 = TOps.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
-            for (i = 0; i + block <= n; i += block)
-            {
-                ref T si = ref Unsafe.Add(ref src, i);
-                TV d0 = TOps.Subtract(TOps.Load(ref si, 0), mv), d1 = TOps.Subtract(TOps.Load(ref si, L), mv);
-                TV d2 = TOps.Subtract(TOps.Load(ref si, 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref si, 3 * L), mv);
-                e0 = TOps.MultiplyAdd(d0, d0, e0);
-                e1 = TOps.MultiplyAdd(d1, d1, e1);
-                e2 = TOps.MultiplyAdd(d2, d2, e2);
-                e3 = TOps.MultiplyAdd(d3, d3, e3);
-                c0 = TOps.Add(c0, TOps.Add(d0, d1));
-                c1 = TOps.Add(c1, TOps.Add(d2, d3));
-            }
+            i = 0;
+            if (n >= block)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    ref T si = ref Unsafe.Add(ref src, i);
+                    TV d0 = TOps.Subtract(TOps.Load(ref si, 0), mv), d1 = TOps.Subtract(TOps.Load(ref si, L), mv);
+                    TV d2 = TOps.Subtract(TOps.Load(ref si, 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref si, 3 * L), mv);
+                    e0 = TOps.MultiplyAdd(d0, d0, e0);
+                    e1 = TOps.MultiplyAdd(d1, d1, e1);
+                    e2 = TOps.MultiplyAdd(d2, d2, e2);
+                    e3 = TOps.MultiplyAdd(d3, d3, e3);
+                    c0 = TOps.Add(c0, TOps.Add(d0, d1));
+                    c1 = TOps.Add(c1, TOps.Add(d2, d3));
+                }
             for (; i + L <= n; i += L)
             {
                 TV d = TOps.Subtract(TOps.Load(ref src, i), mv);
