@@ -17,7 +17,7 @@ namespace NormGen.RowAB;
 /// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
 /// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
 /// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
-/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- --time [--rounds N]]</c>;
+/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] --time [--cpu] [--rounds N] [--only KERNEL]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
 public static class Program
@@ -34,7 +34,7 @@ public static class Program
     {
         string isa = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2 (256-bit)" : Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
         int total = 0, equal = 0;
-        foreach (var kernel in Current.Kernels)
+        foreach (var kernel in Current.Kernels.Where(_ => !args.Contains("--no-check")))
         {
             int[] lengths = kernel.StaticLength > 0 ? new[] { kernel.StaticLength } : RunTimeLengths;
             foreach (int n in lengths)
@@ -166,6 +166,7 @@ public static class Program
     private static void Time(string[] args)
     {
         int rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+        s_threadCpuTime = args.Contains("--cpu") && OperatingSystem.IsLinux();
         Settings(mode: 0);
         NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold;
         var cases = new (string Kernel, int Rows, int N)[]
@@ -175,10 +176,11 @@ public static class Program
             ("Deep1024F", 64, 1024), ("LnGelu768F", 64, 768), ("GemmaRms2048F", 64, 2048), ("LnTensorF", 64, 768),
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
         };
-        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds; best round of each and the ratio new / baseline (loud machine: indicative only):");
+        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds ({(s_threadCpuTime ? "thread CPU time" : "wall clock")}); best round of each and the ratio new / baseline:");
         Console.WriteLine($"{"kernel",-16} {"rows×n",-12} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
         var ratios = new List<double>();
-        foreach (var (name, rows, n) in cases)
+        string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+        foreach (var (name, rows, n) in cases.Where(c => only is null || c.Kernel == only))
         {
             var kernel = Current.Kernels.First(k => k.Name == name);
             Buffers b = Make(kernel.Element, kernel.Output, rows, n, 0, 0, false);
@@ -216,6 +218,8 @@ public static class Program
         return Math.Max(1, reps);
     }
 
+    private static bool s_threadCpuTime;
+
     private static double Measure(Action run, int reps, int minMs)
     {
         var total = Stopwatch.StartNew();
@@ -223,9 +227,30 @@ public static class Program
         do
         {
             var sw = Stopwatch.StartNew();
+            double cpu0 = ThreadCpuMicroseconds();
             for (int i = 0; i < reps; i++) run();
-            perCall = sw.Elapsed.TotalMicroseconds / reps;
+            perCall = (s_threadCpuTime ? ThreadCpuMicroseconds() - cpu0 : sw.Elapsed.TotalMicroseconds) / reps;
         } while (total.ElapsedMilliseconds < minMs);
         return perCall;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    /// <summary>
+    /// This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID, <c>--cpu</c>): on a machine shared with other builds it
+    /// leaves out the time the thread waits for a core, the bulk of the noise of wall-clock rounds there.
+    /// </summary>
+    private static double ThreadCpuMicroseconds()
+    {
+        if (!s_threadCpuTime) return 0;
+        ClockGetTime(3, out Timespec t);
+        return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
     }
 }

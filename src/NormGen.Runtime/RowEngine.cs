@@ -46,6 +46,12 @@ public static class RowEngine
     /// <param name="residualOut">Receives h.</param>
     /// <param name="mean">Receives each row's mean.</param>
     /// <param name="rstd">Receives each row's 1/√(σ² + ε).</param>
+    /// <remarks>
+    /// The row methods tier up like the generated kernels before them: compiled fully optimised on first use
+    /// (AggressiveOptimization) they had no profile, and without one the JIT left the large inlinees of the activations
+    /// (VectorMath.ExpSingle, under GELU) as calls, one per output vector (LayerNorm+GELU 1.2× the generated kernel). The
+    /// scalar path (short rows, no SIMD) stays AggressiveOptimization.
+    /// </remarks>
     public static void Forward<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows,
         ReadOnlySpan<TX> residual = default, ReadOnlySpan<TX> bias = default, ReadOnlySpan<TX> gamma = default, ReadOnlySpan<TX> beta = default,
         Span<TX> residualOut = default, Span<T> mean = default, Span<T> rstd = default)
@@ -69,6 +75,7 @@ public static class RowEngine
     /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's (pinned)
     /// memory, not a Half staging buffer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanStream<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
@@ -106,7 +113,10 @@ public static class RowEngine
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
-    /// <summary>Normalizes rows firstRow … firstRow + rowCount − 1. Arguments are already checked.</summary>
+    /// <summary>
+    /// Normalizes rows firstRow … firstRow + rowCount − 1 with the widest vectors this processor accelerates that fit
+    /// the row (JIT-time constants for a compile-time row), chosen once per call. Arguments are already checked.
+    /// </summary>
     private static void Rows<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
         ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming)
         where TSpec : struct, IRowSpec<T>
@@ -115,6 +125,61 @@ public static class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Row512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Row256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Row128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+        else
+            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+    }
+
+    /// <summary>
+    /// Where one call's rows are: each stream's first row and its stride (the row length for the user's memory, 0 for
+    /// a row of scratch), the per-column parameters and the per-call flags. The row method gets it by reference with the
+    /// row index: four arguments per row instead of thirteen, most of which went through the stack.
+    /// </summary>
+    private ref struct RowRefs<T>
+    {
+        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H;
+        public nuint XStride, ResidualStride, YStride, ResidualOutStride, HStride, N;
+        public bool Streaming, Prefetch;
+    }
+
+    /// <summary>One row at one width: <see cref="Loop"/> is specialised on it.</summary>
+    private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+    }
+
+    private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row, out mean, out rstd);
+    }
+
+    private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
+                ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
+                ref Unsafe.Add(ref c.H, row * c.HStride), out mean, out rstd, (int)c.N, c.Streaming);
+    }
+
+    /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
+    private static void Loop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
@@ -129,24 +194,46 @@ public static class RowEngine
             ref T bias0 = ref halfIn && TSpec.ResidualBias ? ref Widen(bias, biasS!) : ref Direct<TX, T>(bias);
             ref T gamma0 = ref halfIn && TSpec.Affine != Affine.None ? ref Widen(gamma, gammaS!) : ref Direct<TX, T>(gamma);
             ref T beta0 = ref halfIn && TSpec.Affine == Affine.ScaleAndBias ? ref Widen(beta, betaS!) : ref Direct<TX, T>(beta);
+            nuint un = (nuint)n;
+            RowRefs<T> c = default;
+            c.Bias = ref bias0;
+            c.Gamma = ref gamma0;
+            c.Beta = ref beta0;
+            c.N = un;
+            c.Streaming = stream && streaming;
+            c.Prefetch = !halfIn;
+            if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
+            else { c.X = ref Direct<TX, T>(x); c.XStride = un; }
+            if (TSpec.Residual)
+            {
+                if (halfIn) c.Residual = ref MemoryMarshal.GetArrayDataReference(residualS!);
+                else { c.Residual = ref Direct<TX, T>(residual); c.ResidualStride = un; }
+            }
+            if (halfOut) c.Y = ref MemoryMarshal.GetArrayDataReference(yS!);
+            else { c.Y = ref Direct<TY, T>(y); c.YStride = un; }
+            if (TSpec.ResidualOut)
+            {
+                if (halfIn) c.ResidualOut = ref MemoryMarshal.GetArrayDataReference(residualOutS!);
+                else { c.ResidualOut = ref Direct<TX, T>(residualOut); c.ResidualOutStride = un; }
+            }
+            if (hScratch is not null) c.H = ref MemoryMarshal.GetArrayDataReference(hScratch);
+            else if (TSpec.ResidualOut) { c.H = ref c.ResidualOut; c.HStride = c.ResidualOutStride; }
+            else { c.H = ref c.Y; c.HStride = c.YStride; }
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
                 int offset = row * n;
-                ref T xRow = ref halfIn ? ref Widen(x.Slice(offset, n), xS!) : ref Unsafe.Add(ref Direct<TX, T>(x), offset);
-                ref T residualRow = ref Unsafe.NullRef<T>();
-                if (TSpec.Residual)
-                    residualRow = ref halfIn ? ref Widen(residual.Slice(offset, n), residualS!) : ref Unsafe.Add(ref Direct<TX, T>(residual), offset);
-                ref T yRow = ref halfOut ? ref MemoryMarshal.GetArrayDataReference(yS!) : ref Unsafe.Add(ref Direct<TY, T>(y), offset);
-                ref T residualOutRow = ref Unsafe.NullRef<T>();
-                if (TSpec.ResidualOut)
-                    residualOutRow = ref halfIn ? ref MemoryMarshal.GetArrayDataReference(residualOutS!) : ref Unsafe.Add(ref Direct<TX, T>(residualOut), offset);
-                ref T h = ref TSpec.ResidualOut ? ref residualOutRow : ref yRow;
-                if (hScratch is not null) h = ref MemoryMarshal.GetArrayDataReference(hScratch);
-                ref T src = ref TSpec.Residual ? ref h : ref xRow;
-                if (!Row<TSpec, T>(ref xRow, ref residualRow, ref bias0, ref gamma0, ref beta0, ref yRow, ref residualOutRow, ref h, out T rowMean, out T rowRstd, (nuint)n, stream && streaming, !halfIn))
+                nuint r = (nuint)row;
+                if (halfIn)
                 {
-                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref yRow, out rowMean, out rowRstd, (nuint)n);
-                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref residualOutRow, (nuint)n);
+                    Widen(x.Slice(offset, n), xS!);
+                    if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
+                }
+                if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
+                {
+                    ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
+                    ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
+                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
                 }
                 if (TSpec.SaveMean) mean[row] = rowMean;
                 if (TSpec.SaveRstd) rstd[row] = rowRstd;
@@ -167,24 +254,6 @@ public static class RowEngine
     {
         if (!Unsafe.AreSame(ref h, ref residualOut))
             MemoryMarshal.CreateReadOnlySpan(ref h, (int)n).CopyTo(MemoryMarshal.CreateSpan(ref residualOut, (int)n));
-    }
-
-    /// <summary>
-    /// One row, with the widest vectors this processor accelerates that fit the row (JIT-time constants for a
-    /// compile-time row). False, with nothing written but h, for a finite row whose squares or sums overflow: the caller
-    /// redoes it in HugeRow.
-    /// </summary>
-    private static bool Row<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
-        out T mean, out T rstd, nuint n, bool streaming, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            return VectorRow<TSpec, T, Vector512<T>, Row512<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            return VectorRow<TSpec, T, Vector256<T>, Row256<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            return VectorRow<TSpec, T, Vector128<T>, Row128<T>>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, n, streaming, prefetch);
-        return ScalarRow<TSpec, T>(ref x, ref residual, ref bias, ref gamma, ref beta, ref y, ref residualOut, ref h, out mean, out rstd, (int)n, streaming);
     }
 
     // ---------------------------------------------------------------- vector row
@@ -215,37 +284,45 @@ public static class RowEngine
         return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
     }
 
-    /// <summary>Pass 1 for one vector v (x, or h which it also stores): the shifted sums, or the squares for RMSNorm.</summary>
+    /// <summary>
+    /// Pass 1 for one vector from <paramref name="offset"/>: x, or h = α·x + residual (+ bias) which it also stores; minus
+    /// the shift for LayerNorm (d = v − shift, summed and squared), as is for RMSNorm (squared).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
+    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Centered)
+        TV v;
+        if (TSpec.Residual)
         {
-            TV d = TOps.Subtract(v, k);
-            s = TOps.Add(s, d);
-            q = TOps.MultiplyAdd(d, d, q);
+            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
+            TOps.Store(v, ref h, offset);
         }
         else
         {
-            q = TOps.MultiplyAdd(v, v, q);
+            v = TOps.Load(ref x, offset);
         }
+        return TSpec.Centered ? TOps.Subtract(v, k) : v;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    /// <summary>
+    /// One row with vectors of TV. False, with nothing written but h, for a finite row whose squares or sums overflow:
+    /// the caller redoes it in HugeRow.
+    /// </summary>
+    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row, out T meanOut, out T rstdOut)
+        where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (!TSpec.Residual) return TOps.Load(ref x, offset);
-        TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
-        TOps.Store(v, ref h, offset);
-        return v;
-    }
-
-    private static bool VectorRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
-        out T meanOut, out T rstdOut, nuint n, bool streaming, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
+        // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
+        // then leaves the method (and the JIT's inlining budget for it).
+        bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+        ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+        ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
+        if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+        ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+        ref T residualOut = ref Unsafe.NullRef<T>();
+        if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+        ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         bool hasTail = n % L != 0;
@@ -265,15 +342,36 @@ public static class RowEngine
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
         TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-        for (i = 0; i + block <= n; i += block)
-        {
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + L, alpha), k, ref s1, ref q1);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 2 * L, alpha), k, ref s2, ref q2);
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 3 * L, alpha), k, ref s3, ref q3);
-        }
+        i = 0;
+        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+            for (i = 0; i + block <= n; i += block)
+            {
+                ref T xi = ref Unsafe.Add(ref x, i);
+                ref T ri = ref Unsafe.Add(ref residual, i);
+                ref T bi = ref Unsafe.Add(ref bias, i);
+                ref T hi = ref Unsafe.Add(ref h, i);
+                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
         for (; i + L <= n; i += L)
-            Accumulate<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
+        {
+            TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+            if (TSpec.Centered) s0 = TOps.Add(s0, d);
+            q0 = TOps.MultiplyAdd(d, d, q0);
+        }
         if (hasTail)
         {
             TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
@@ -323,13 +421,20 @@ public static class RowEngine
         // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
         // overwrites its first lanes.
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
-        for (i = 0; i + block <= n; i += block)
-        {
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + L), ref gamma, ref beta, i + L, m, r, rc), ref y, i + L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * L), ref gamma, ref beta, i + 2 * L, m, r, rc), ref y, i + 2 * L);
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * L), ref gamma, ref beta, i + 3 * L, m, r, rc), ref y, i + 3 * L);
-        }
+        i = 0;
+        if (n >= block)
+            for (i = 0; i + block <= n; i += block)
+            {
+                // Offsets from one position per stream: the JIT folds them into the addressing.
+                ref T s = ref Unsafe.Add(ref src, i);
+                ref T g = ref Unsafe.Add(ref gamma, i);
+                ref T b = ref Unsafe.Add(ref beta, i);
+                ref T o = ref Unsafe.Add(ref y, i);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 0), ref g, ref b, 0, m, r, rc), ref o, 0);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, L), ref g, ref b, L, m, r, rc), ref o, L);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 2 * L), ref g, ref b, 2 * L, m, r, rc), ref o, 2 * L);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 3 * L), ref g, ref b, 3 * L, m, r, rc), ref o, 3 * L);
+            }
         for (; i + L <= n; i += L)
             TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
         if (hasTail) TOps.Store(lastOut, ref y, last);
@@ -363,17 +468,20 @@ public static class RowEngine
             center = shift + offset;
             TV mv = TOps.Create(center);
             TV e0 = TOps.Zero, e1 = e0, e2 = e0, e3 = e0, c0 = e0, c1 = e0;
-            for (i = 0; i + block <= n; i += block)
-            {
-                TV d0 = TOps.Subtract(TOps.Load(ref src, i), mv), d1 = TOps.Subtract(TOps.Load(ref src, i + L), mv);
-                TV d2 = TOps.Subtract(TOps.Load(ref src, i + 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref src, i + 3 * L), mv);
-                e0 = TOps.MultiplyAdd(d0, d0, e0);
-                e1 = TOps.MultiplyAdd(d1, d1, e1);
-                e2 = TOps.MultiplyAdd(d2, d2, e2);
-                e3 = TOps.MultiplyAdd(d3, d3, e3);
-                c0 = TOps.Add(c0, TOps.Add(d0, d1));
-                c1 = TOps.Add(c1, TOps.Add(d2, d3));
-            }
+            i = 0;
+            if (n >= block)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    ref T si = ref Unsafe.Add(ref src, i);
+                    TV d0 = TOps.Subtract(TOps.Load(ref si, 0), mv), d1 = TOps.Subtract(TOps.Load(ref si, L), mv);
+                    TV d2 = TOps.Subtract(TOps.Load(ref si, 2 * L), mv), d3 = TOps.Subtract(TOps.Load(ref si, 3 * L), mv);
+                    e0 = TOps.MultiplyAdd(d0, d0, e0);
+                    e1 = TOps.MultiplyAdd(d1, d1, e1);
+                    e2 = TOps.MultiplyAdd(d2, d2, e2);
+                    e3 = TOps.MultiplyAdd(d3, d3, e3);
+                    c0 = TOps.Add(c0, TOps.Add(d0, d1));
+                    c1 = TOps.Add(c1, TOps.Add(d2, d3));
+                }
             for (; i + L <= n; i += L)
             {
                 TV d = TOps.Subtract(TOps.Load(ref src, i), mv);
@@ -401,9 +509,11 @@ public static class RowEngine
 
     /// <summary>
     /// Statistics not finite: NaN or ±∞ in the row (the fast result stands, as it always did), or a finite row whose
-    /// squares or sums overflow, which the row redoes in HugeRow. One predictable branch per row; the call to HugeRow
-    /// stays out of the row method, where a call site costs the hot loops their registers.
+    /// squares or sums overflow, which the row redoes in HugeRow. One predictable branch per row. Inlined, and the call to
+    /// HugeRow stays out of the row method: a call site there costs the hot loops their registers (vectors live across
+    /// a call are spilled).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AllFinite<T>(ref T src, nuint n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint j = 0;
@@ -417,12 +527,15 @@ public static class RowEngine
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
     /// an in-place call reads them before the loop overwrites them. Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
-    /// when y is not aligned to its element size (the cached loop then runs).
+    /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
+    /// <see cref="AllFinite"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool StreamRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut,
         nuint n, TV m, TV r, TV rc, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         nuint L = (nuint)TOps.Count, last = n - L, i;
         nuint head = (nuint)StreamingStore.ElementsToAlignment(ref y, (int)L);
         if (head >= L) return false;
@@ -504,11 +617,13 @@ public static class RowEngine
         return Unsafe.BitCast<double, T>(d);
     }
 
-    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="Row"/>.</summary>
+    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRow"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
     private static bool ScalarRow<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T meanOut, out T rstdOut, int n, bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (TSpec.RowLength > 0) n = (int)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         if (TSpec.Residual)
         {
             for (int i = 0; i < n; i++)
@@ -568,6 +683,7 @@ public static class RowEngine
     private static void HugeRow<TSpec, T>(ref T src, ref T gamma, ref T beta, ref T y, out T meanOut, out T rstdOut, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         double max = 0; // not 0 at the end: the row's squares or sums overflowed
         for (nuint i = 0; i < n; i++)
             max = Math.Max(max, Math.Abs(D(Unsafe.Add(ref src, i))));

@@ -34,11 +34,11 @@ public static class RowStatistics
         ref T x = ref MemoryMarshal.GetReference(row);
         nuint n = (nuint)row.Length;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            VectorRow<Vector512<T>, T, Stat512<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector512<T>, T, Row512<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            VectorRow<Vector256<T>, T, Stat256<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector256<T>, T, Row256<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            VectorRow<Vector128<T>, T, Stat128<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector128<T>, T, Row128<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else
             ScalarRow(ref x, (int)n, epsilon, centered, out mean, out rstd);
     }
@@ -46,7 +46,7 @@ public static class RowStatistics
     private static void VectorRow<TV, T, TOps>(ref T x, nuint n, T epsilon, bool centered, out T meanOut, out T rstdOut)
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TOps : IStatOps<TV, T>
+        where TOps : IRowOps<TV, T>
     {
         nuint L = (nuint)TOps.Count, block = 4 * L, i;
         T inv = T.One / T.CreateTruncating(n);
@@ -231,88 +231,5 @@ public static class RowStatistics
             rstdOut = T.CreateTruncating(1d / Math.Sqrt(sumSq / n + epsilon) * scale);
         }
         return true;
-    }
-
-    // ------------------------------------------------------------------ the vector operations of the forward's statistics
-
-    private interface IStatOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        static abstract int Count { get; }
-        static abstract TV Zero { get; }
-        static abstract TV Create(T value);
-        static abstract TV Load(ref T source, nuint index);
-        static abstract TV Add(TV a, TV b);
-        static abstract TV Subtract(TV a, TV b);
-
-        /// <summary>a·b + c as the forward's <c>MultiplyAddEstimate</c> (fused where the processor has FMA).</summary>
-        static abstract TV MultiplyAdd(TV a, TV b, TV c);
-
-        static abstract T Sum(TV value);
-
-        /// <summary>The forward's tail mask: the lanes from <paramref name="firstKept"/> on.</summary>
-        static abstract TV TailMask(int firstKept);
-
-        /// <summary>The lanes of <paramref name="value"/> where <paramref name="mask"/> is set, zero elsewhere.</summary>
-        static abstract TV Select(TV mask, TV value);
-    }
-
-    private readonly struct Stat512<T> : IStatOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector512<T>.Count;
-        public static Vector512<T> Zero => Vector512<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
-            ? Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-            : Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<T> TailMask(int firstKept) => typeof(T) == typeof(float)
-            ? Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(firstKept)).AsSingle().As<float, T>()
-            : Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create((long)firstKept)).AsDouble().As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> value) => Vector512.ConditionalSelect(mask, value, Vector512<T>.Zero);
-    }
-
-    private readonly struct Stat256<T> : IStatOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector256<T>.Count;
-        public static Vector256<T> Zero => Vector256<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => typeof(T) == typeof(float)
-            ? Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-            : Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<T> TailMask(int firstKept) => typeof(T) == typeof(float)
-            ? Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(firstKept)).AsSingle().As<float, T>()
-            : Vector256.GreaterThanOrEqual(Vector256<long>.Indices, Vector256.Create((long)firstKept)).AsDouble().As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> value) => Vector256.ConditionalSelect(mask, value, Vector256<T>.Zero);
-    }
-
-    private readonly struct Stat128<T> : IStatOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static int Count => Vector128<T>.Count;
-        public static Vector128<T> Zero => Vector128<T>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> value) => Vector128.Sum(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c) => typeof(T) == typeof(float)
-            ? Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-            : Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<T> TailMask(int firstKept) => typeof(T) == typeof(float)
-            ? Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(firstKept)).AsSingle().As<float, T>()
-            : Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)firstKept)).AsDouble().As<double, T>();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> value) => Vector128.ConditionalSelect(mask, value, Vector128<T>.Zero);
     }
 }
