@@ -61,7 +61,8 @@ public static class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
-        bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores((long)y.Length * (typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float)));
+        long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
+        bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         if (threads == 1 && !streaming)
             Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
         else // the scheduler pins every span, which streaming stores need
