@@ -236,7 +236,7 @@ public static class RowBackward
 
     /// <summary>
     /// Blocks firstBlock … firstBlock + blockCount − 1: dx for their rows, and each block's partial rows. A dx too large
-    /// for the cache (<see cref="RowScheduler.UseStreamingStores"/>) is written with non-temporal stores, pinned here.
+    /// for the cache (<see cref="RowScheduler.UseStreamingStores(long)"/>) is written with non-temporal stores, pinned here.
     /// </summary>
     private static unsafe void BlocksOf<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gammaEffective,
         Span<T> dx, Span<T> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
