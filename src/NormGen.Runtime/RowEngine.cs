@@ -426,7 +426,8 @@ public static class RowEngine
                 q2 = TOps.MultiplyAdd(d2, d2, q2);
                 q3 = TOps.MultiplyAdd(d3, d3, q3);
             }
-        for (; i + L <= n; i += L)
+        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
         {
             TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
             if (TSpec.Centered) s0 = TOps.Add(s0, d);
@@ -482,6 +483,16 @@ public static class RowEngine
         // overwrites its first lanes.
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
         i = 0;
+        if (TSpec.Activation != Activation.None)
+        {
+            // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
+            // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
+            for (; i + L <= n; i += L)
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+            if (hasTail) TOps.Store(lastOut, ref y, last);
+            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+            return true;
+        }
         if (n >= block)
             for (i = 0; i + block <= n; i += block)
             {
@@ -492,7 +503,8 @@ public static class RowEngine
                 TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * L), ref gamma, ref beta, i + 2 * L, m, r, rc), ref y, i + 2 * L);
                 TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * L), ref gamma, ref beta, i + 3 * L, m, r, rc), ref y, i + 3 * L);
             }
-        for (; i + L <= n; i += L)
+        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
         if (hasTail) TOps.Store(lastOut, ref y, last);
         if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
@@ -539,7 +551,7 @@ public static class RowEngine
                     c0 = TOps.Add(c0, TOps.Add(d0, d1));
                     c1 = TOps.Add(c1, TOps.Add(d2, d3));
                 }
-            for (; i + L <= n; i += L)
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
                 TV d = TOps.Subtract(TOps.Load(ref src, i), mv);
                 e0 = TOps.MultiplyAdd(d, d, e0);
