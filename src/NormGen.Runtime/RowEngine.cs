@@ -410,10 +410,16 @@ public static class RowEngine
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
             {
-                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + L, alpha, k);
-                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 2 * L, alpha, k);
-                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i + 3 * L, alpha, k);
+                // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
+                // passed to the inlinees lands in a temp: one lea per vector).
+                ref T xi = ref Unsafe.Add(ref x, i);
+                ref T ri = ref Unsafe.Add(ref residual, i);
+                ref T bi = ref Unsafe.Add(ref bias, i);
+                ref T hi = ref Unsafe.Add(ref h, i);
+                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
                 if (TSpec.Centered)
                 {
                     s0 = TOps.Add(s0, d0);
@@ -496,12 +502,15 @@ public static class RowEngine
         if (n >= block)
             for (i = 0; i + block <= n; i += block)
             {
-                // Offsets i + constant: the JIT folds them into [base + 4·i + disp] addressing (refs moved per
-                // stream cost one lea each per block).
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + L), ref gamma, ref beta, i + L, m, r, rc), ref y, i + L);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * L), ref gamma, ref beta, i + 2 * L, m, r, rc), ref y, i + 2 * L);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * L), ref gamma, ref beta, i + 3 * L, m, r, rc), ref y, i + 3 * L);
+                // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
+                // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
+                // vector): one position per stream, constant offsets from it.
+                ref T g = ref Unsafe.Add(ref gamma, i);
+                ref T b = ref Unsafe.Add(ref beta, i);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
             }
         // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
         for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
