@@ -182,6 +182,12 @@ public static class RowEngine
     {
         if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
+        if (!halfIn && !halfOut && !(TSpec.Residual && streaming))
+        {
+            // No scratch: the loop without try/finally, whose locals the JIT would keep on the stack.
+            PlainLoop<TSpec, TX, TY, T, TBody>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            return;
+        }
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
         T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && TSpec.Residual, n), biasS = Rent<T>(halfIn && TSpec.ResidualBias, n);
@@ -248,6 +254,62 @@ public static class RowEngine
         {
             Return(xS); Return(residualS); Return(biasS); Return(gammaS); Return(betaS); Return(yS); Return(residualOutS); Return(hScratch);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Loop"/> for float or double spans without row scratch (no Half, no streaming residual): no pool, no
+    /// try/finally, h in residualOut or y.
+    /// </summary>
+    private static void PlainLoop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
+        bool stream = CanStream<TSpec, TX, TY, T>() && streaming;
+        nuint un = (nuint)n;
+        RowRefs<T> c;
+        c.X = ref Direct<TX, T>(x);
+        c.XStride = un;
+        c.Residual = ref Direct<TX, T>(residual);
+        c.ResidualStride = TSpec.Residual ? un : 0; // unused streams stay at their (possibly null) start
+        c.Bias = ref Direct<TX, T>(bias);
+        c.Gamma = ref Direct<TX, T>(gamma);
+        c.Beta = ref Direct<TX, T>(beta);
+        c.Y = ref Direct<TY, T>(y);
+        c.YStride = un;
+        c.ResidualOut = ref Direct<TX, T>(residualOut);
+        c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
+        c.H = ref TSpec.ResidualOut ? ref c.ResidualOut : ref c.Y;
+        c.HStride = un;
+        c.N = un;
+        c.Streaming = stream;
+        c.Prefetch = true;
+        int end = firstRow + rowCount;
+        for (int row = firstRow; row < end; row++)
+        {
+            nuint r = (nuint)row;
+            if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
+                PlainHugeRow<TSpec, T>(ref c, r, out rowMean, out rowRstd);
+            if (TSpec.SaveMean) mean[row] = rowMean;
+            if (TSpec.SaveRstd) rstd[row] = rowRstd;
+        }
+        if (stream) StreamingStore.Fence();
+    }
+
+    /// <summary>The HugeRow redo of <see cref="PlainLoop"/>, out of its line.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r, out T rowMean, out T rowRstd)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint un = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
+        ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
+        HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+        if (TSpec.ResidualOut) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
     }
 
     /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
@@ -338,7 +400,8 @@ public static class RowEngine
         // hide latency.
         T shift = T.Zero;
         if (TSpec.Centered)
-            shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0)) / T.CreateTruncating(L);
+            shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
@@ -347,6 +410,8 @@ public static class RowEngine
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
             {
+                // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
+                // passed to the inlinees lands in a temp: one lea per vector).
                 ref T xi = ref Unsafe.Add(ref x, i);
                 ref T ri = ref Unsafe.Add(ref residual, i);
                 ref T bi = ref Unsafe.Add(ref bias, i);
@@ -367,7 +432,8 @@ public static class RowEngine
                 q2 = TOps.MultiplyAdd(d2, d2, q2);
                 q3 = TOps.MultiplyAdd(d3, d3, q3);
             }
-        for (; i + L <= n; i += L)
+        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
         {
             TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
             if (TSpec.Centered) s0 = TOps.Add(s0, d);
@@ -423,20 +489,31 @@ public static class RowEngine
         // overwrites its first lanes.
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
         i = 0;
+        if (TSpec.Activation != Activation.None)
+        {
+            // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
+            // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
+            for (; i + L <= n; i += L)
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+            if (hasTail) TOps.Store(lastOut, ref y, last);
+            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+            return true;
+        }
         if (n >= block)
             for (i = 0; i + block <= n; i += block)
             {
-                // Offsets from one position per stream: the JIT folds them into the addressing.
-                ref T s = ref Unsafe.Add(ref src, i);
+                // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
+                // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
+                // vector): one position per stream, constant offsets from it.
                 ref T g = ref Unsafe.Add(ref gamma, i);
                 ref T b = ref Unsafe.Add(ref beta, i);
-                ref T o = ref Unsafe.Add(ref y, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 0), ref g, ref b, 0, m, r, rc), ref o, 0);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, L), ref g, ref b, L, m, r, rc), ref o, L);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 2 * L), ref g, ref b, 2 * L, m, r, rc), ref o, 2 * L);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref s, 3 * L), ref g, ref b, 3 * L, m, r, rc), ref o, 3 * L);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
             }
-        for (; i + L <= n; i += L)
+        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
         if (hasTail) TOps.Store(lastOut, ref y, last);
         if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
@@ -483,7 +560,7 @@ public static class RowEngine
                     c0 = TOps.Add(c0, TOps.Add(d0, d1));
                     c1 = TOps.Add(c1, TOps.Add(d2, d3));
                 }
-            for (; i + L <= n; i += L)
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
                 TV d = TOps.Subtract(TOps.Load(ref src, i), mv);
                 e0 = TOps.MultiplyAdd(d, d, e0);
