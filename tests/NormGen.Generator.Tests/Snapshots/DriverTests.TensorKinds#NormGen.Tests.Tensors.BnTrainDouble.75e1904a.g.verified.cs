@@ -116,7 +116,8 @@ namespace NormGen.Tests
                 }
                 return;
             }
-            if (batch == 1 && spatial <= 256)
+            // Batch 1 with channels under 64 elements: runs of 16 channels (SmallChannels), as GroupBlocks does.
+            if (batch == 1 && spatial < 64)
             {
                 SmallChannels(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, channels, spatial, momentum);
                 return;
@@ -173,7 +174,7 @@ namespace NormGen.Tests
             }
         }
 
-        /// <summary>Channels for batch 1 and channels of up to 256 elements, in runs of 16 channels.</summary>
+        /// <summary>Channels for batch 1 and channels of fewer than 64 elements, in runs of 16 channels.</summary>
         private static void SmallChannels(int firstUnit, int unitCount, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int channels, int spatial, double momentum)
         {
             const int batch = 1;
