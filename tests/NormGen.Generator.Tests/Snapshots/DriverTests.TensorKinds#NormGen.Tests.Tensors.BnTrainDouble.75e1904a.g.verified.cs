@@ -67,6 +67,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls
         internal static void Train(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial, double momentum)
         {
             // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).

@@ -82,6 +82,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls
         internal static void Train(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, global::System.Span<float> saveMean, global::System.Span<float> saveRstd, int batch, int channels, int spatial, float momentum)
         {
             // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
