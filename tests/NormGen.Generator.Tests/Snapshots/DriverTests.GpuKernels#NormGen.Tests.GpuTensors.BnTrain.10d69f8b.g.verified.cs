@@ -73,6 +73,7 @@ namespace NormGen.Tests
         }
 
         /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls
         internal static void Train(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial, double momentum)
         {
             // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
@@ -122,65 +123,95 @@ namespace NormGen.Tests
                 }
                 return;
             }
+            // Batch 1 with channels under 64 elements: runs of 16 channels (SmallChannels), as GroupBlocks does.
+            if (batch == 1 && spatial < 64)
+            {
+                SmallChannels(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, channels, spatial, momentum);
+                return;
+            }
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            double count = (double)((long)batch * spatial);
+            for (int c = firstUnit; c < firstUnit + unitCount; c++)
+            {
+                // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+                ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                ref double yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
+
+                // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+                // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+                double shift = xc;
+                double sum = 0d;
+                for (int n = 0; n < batch; n++)
+                    sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
+                double offset = sum / count;
+
+                // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+                double sumDev = 0d, sumSq = 0d;
+                for (int n = 0; n < batch; n++)
+                {
+                    global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out double dev, out double sq);
+                    sumDev += dev;
+                    sumSq += sq;
+                }
+                double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
+                if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                {
+                    // Finite values whose squares overflow double: this channel in double on x·2⁻ᵏ.
+                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                    for (int n = 0; n < batch; n++)
+                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                    runningMean[c] = (double)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                    runningVar[c] = (double)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                    continue;
+                }
+                offset += sumDev / count;
+                double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
+
+                // Pass 3: normalize and apply γ, β.
+                double a = rstd * gamma[c], b = beta[c];
+                for (int n = 0; n < batch; n++)
+                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+
+                // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                runningMean[c] = (1d - momentum) * runningMean[c] + momentum * (shift + offset);
+                runningVar[c] = (1d - momentum) * runningVar[c] + momentum * (variance * count / (count - 1d));
+            }
+        }
+
+        /// <summary>Channels for batch 1 and channels of fewer than 64 elements, in runs of 16 channels.</summary>
+        private static void SmallChannels(int firstUnit, int unitCount, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int channels, int spatial, double momentum)
+        {
+            const int batch = 1;
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             double count = (double)((long)batch * spatial);
 
-            // Batch 1 with small channels (up to 256 elements): runs of 16 channels, first the statistics of the whole run
-            // (Moments: both passes, a small block in registers), then its outputs. The channels are independent, so the
-            // processor overlaps their latency chains (horizontal sums, divisions, square root); each channel's arithmetic
-            // is that of the loops below (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
-            int run = batch == 1 && spatial <= 256 ? 16 : 1;
+            // Runs of 16 channels: first the statistics of the whole run (Moments: both passes, a small block in
+            // registers), then its outputs. The channels are independent, so the processor overlaps their latency
+            // chains (horizontal sums, divisions, square root); each channel's arithmetic is that of Channels' loop
+            // (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
             global::System.Span<double> moments = stackalloc double[4 * 16];
-            for (int first = firstUnit; first < firstUnit + unitCount; first += run)
+            for (int first = firstUnit; first < firstUnit + unitCount; first += 16)
             {
-                int end = global::System.Math.Min(first + run, firstUnit + unitCount);
-                if (batch == 1)
+                int end = global::System.Math.Min(first + 16, firstUnit + unitCount);
+                for (int c = first; c < end; c++)
                 {
-                    for (int c = first; c < end; c++)
-                    {
-                        ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
-                        int i = 4 * (c - first);
-                        moments[i] = xc;
-                        global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
-                    }
+                    ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                    int i = 4 * (c - first);
+                    moments[i] = xc;
+                    global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
                 }
                 for (int c = first; c < end; c++)
                 {
-                    // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
                     ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
                     ref double yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
-
-                    // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                    // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                    // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                    double shift = xc;
-                    double offset, sumDev, sumSq;
-                    if (batch == 1)
-                    {
-                        // One block: its passes 1 and 2 ran above, with the rest of the run.
-                        int i = 4 * (c - first);
-                        offset = moments[i + 1];
-                        sumDev = moments[i + 2];
-                        sumSq = moments[i + 3];
-                    }
-                    else
-                    {
-                        double sum = 0d;
-                        for (int n = 0; n < batch; n++)
-                            sum += global::NormGen.TensorBlocks.SumShifted(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                        offset = sum / count;
-                        sumDev = 0d;
-                        sumSq = 0d;
-                        for (int n = 0; n < batch; n++)
-                        {
-                            global::NormGen.TensorBlocks.SumDeviations(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out double dev, out double sq);
-                            sumDev += dev;
-                            sumSq += sq;
-                        }
-                    }
+                    int i = 4 * (c - first);
+                    double shift = xc, offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
                     double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
                     if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
                     {
