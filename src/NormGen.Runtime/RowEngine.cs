@@ -127,11 +127,11 @@ public static class RowEngine
     {
         int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Row512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
         else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Row256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Vec256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
         else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Row128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Vec128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
         else
             Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
     }

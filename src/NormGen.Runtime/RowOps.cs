@@ -9,25 +9,13 @@ namespace NormGen;
 /// static members of a struct per width: the loop is written once over <c>TOps</c> and the JIT specialises it for 512-,
 /// 256- and 128-bit vectors. Each member is the operation the generated kernels used, so results stay bit for bit.
 /// </summary>
-internal interface IRowOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+internal interface IRowOps<TV, T> : IVectorOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
 {
-    static abstract int Count { get; }
-    static abstract TV Zero { get; }
-    static abstract TV Create(T value);
-    static abstract TV Load(ref T source, nuint index);
-    static abstract void Store(TV value, ref T destination, nuint index);
-
     /// <summary>An aligned non-temporal store (<see cref="StreamingStore"/>).</summary>
     static abstract void StoreNonTemporal(TV value, ref T destination);
-    static abstract TV Add(TV a, TV b);
-    static abstract TV Subtract(TV a, TV b);
-    static abstract TV Multiply(TV a, TV b);
 
     /// <summary>a·b + c as <c>MultiplyAddEstimate</c> (fused where the processor has FMA).</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
-
-    /// <summary>The lanes' sum in the vector type's fixed order.</summary>
-    static abstract T Sum(TV value);
 
     /// <summary>The tail mask: the lanes from <paramref name="firstKept"/> on.</summary>
     static abstract TV TailMask(int firstKept);
@@ -39,23 +27,15 @@ internal interface IRowOps<TV, T> where TV : struct where T : unmanaged, IFloati
     static abstract TV Activate(Activation activation, TV value);
 }
 
-internal readonly struct Row512<T> : IRowOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 512 bits.</summary>
+internal readonly partial struct Vec512<T> : IRowOps<Vector512<T>, T>
 {
-    public static int Count => Vector512<T>.Count;
-    public static Vector512<T> Zero => Vector512<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreNonTemporal(Vector512<T> value, ref T destination)
     {
         if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
         else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
         ? Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
@@ -96,23 +76,15 @@ internal readonly struct Row512<T> : IRowOps<Vector512<T>, T> where T : unmanage
     }
 }
 
-internal readonly struct Row256<T> : IRowOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 256 bits.</summary>
+internal readonly partial struct Vec256<T> : IRowOps<Vector256<T>, T>
 {
-    public static int Count => Vector256<T>.Count;
-    public static Vector256<T> Zero => Vector256<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreNonTemporal(Vector256<T> value, ref T destination)
     {
         if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
         else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => typeof(T) == typeof(float)
         ? Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
@@ -153,23 +125,15 @@ internal readonly struct Row256<T> : IRowOps<Vector256<T>, T> where T : unmanage
     }
 }
 
-internal readonly struct Row128<T> : IRowOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 128 bits.</summary>
+internal readonly partial struct Vec128<T> : IRowOps<Vector128<T>, T>
 {
-    public static int Count => Vector128<T>.Count;
-    public static Vector128<T> Zero => Vector128<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreNonTemporal(Vector128<T> value, ref T destination)
     {
         if (typeof(T) == typeof(float)) StreamingStore.Store(value.AsSingle(), ref Unsafe.As<T, float>(ref destination));
         else StreamingStore.Store(value.AsDouble(), ref Unsafe.As<T, double>(ref destination));
     }
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> value) => Vector128.Sum(value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c) => typeof(T) == typeof(float)
         ? Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()

@@ -34,11 +34,11 @@ public static class RowStatistics
         ref T x = ref MemoryMarshal.GetReference(row);
         nuint n = (nuint)row.Length;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            VectorRow<Vector512<T>, T, Row512<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector512<T>, T, Vec512<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            VectorRow<Vector256<T>, T, Row256<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector256<T>, T, Vec256<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            VectorRow<Vector128<T>, T, Row128<T>>(ref x, n, epsilon, centered, out mean, out rstd);
+            VectorRow<Vector128<T>, T, Vec128<T>>(ref x, n, epsilon, centered, out mean, out rstd);
         else
             ScalarRow(ref x, (int)n, epsilon, centered, out mean, out rstd);
     }

@@ -45,7 +45,7 @@ internal interface IVectorMathOps<TVector, T> : IVectorOps<TVector, T>
     static abstract TVector Select(TVector mask, TVector whenTrue, TVector whenFalse);
 }
 
-internal readonly struct Vec512<T> : IVectorMathOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly partial struct Vec512<T> : IVectorMathOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int Count => Vector512<T>.Count;
     public static Vector512<T> Zero => Vector512<T>.Zero;
@@ -65,7 +65,7 @@ internal readonly struct Vec512<T> : IVectorMathOps<Vector512<T>, T> where T : u
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
 }
 
-internal readonly struct Vec256<T> : IVectorMathOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly partial struct Vec256<T> : IVectorMathOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int Count => Vector256<T>.Count;
     public static Vector256<T> Zero => Vector256<T>.Zero;
@@ -85,7 +85,7 @@ internal readonly struct Vec256<T> : IVectorMathOps<Vector256<T>, T> where T : u
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
 }
 
-internal readonly struct Vec128<T> : IVectorMathOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly partial struct Vec128<T> : IVectorMathOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int Count => Vector128<T>.Count;
     public static Vector128<T> Zero => Vector128<T>.Zero;
