@@ -207,11 +207,6 @@ internal static class BackwardEmitter
         spec.Backward && spec.IsRowKind &&
         (spec.Parameter(ParamRole.Rstd) is null || spec.Kind == NormKind.DeepNorm || spec.ResidualBias || spec.Activation != ActivationKind.None);
 
-    /// <summary>What the GPU variant lacks for a fused row backward (NG0022), or null.</summary>
-    internal static string? GpuGap(KernelSpec spec) => IsFused(spec)
-        ? "the fused row backward (statistics recomputed in the kernel, DeepNorm, residual bias, activation epilogue) runs on the CPU only so far"
-        : null;
-
     /// <summary>The call into <c>NormGen.FusedRowBackward</c>: every present input and output by name, the rest left at their defaults.</summary>
     private static void EmitFusedCall(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string rowLength, string? residualOut, Dictionary<ParamRole, string> rowLocals)
     {

@@ -60,16 +60,12 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>
-    /// Null when this emitter can write the GPU variant of the spec; otherwise what it lacks, for NG0022. The GPU
-    /// kernels cover every forward kind: the row kinds (LayerNorm, RMSNorm, DeepNorm) with every row fusion, BatchNorm
-    /// evaluation, and the other tensor kinds (Emitter.GpuTensor.cs); backward kernels as <see cref="BackwardGap"/> says.
+    /// Null when this emitter writes the GPU variant of the spec; otherwise what it lacks, for NG0022: the kinds'
+    /// capability table (<see cref="KindDefinition.Backends"/>, <see cref="Kinds.GpuGap"/>), which the parser reads too.
+    /// The GPU kernels cover every forward kind: the row kinds with every row fusion, BatchNorm evaluation, and the other
+    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels the unfused flat-span row backward (Emitter.GpuBackward.cs).
     /// </summary>
-    internal static string? Supports(KernelSpec spec)
-    {
-        if (spec.Backward) return BackwardEmitter.GpuGap(spec) ?? BackwardGap(spec);
-        if (spec.IsRowKind || IsBatchNormEval(spec) || IsGpuTensorKind(spec)) return null;
-        return $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}] has no GPU kernel yet";
-    }
+    internal static string? Supports(KernelSpec spec) => Kinds.GpuGap(spec);
 
     /// <summary>BatchNorm evaluation: running statistics folded into one multiply-add per element, on the GPU as on the CPU.</summary>
     private static bool IsBatchNormEval(KernelSpec spec) => spec.Kind == NormKind.BatchNorm && !spec.Training;

@@ -16,16 +16,6 @@ internal static partial class GpuEmitter
     /// <summary>Blocks summed one after the other into a chunk total by the combine kernel; the chunk totals are then added in order.</summary>
     private const int CombineChunk = 32;
 
-    /// <summary>Null when the backward spec has a GPU variant; otherwise what it lacks, for NG0022.</summary>
-    private static string? BackwardGap(KernelSpec spec)
-    {
-        if (!spec.IsRowKind)
-            return $"[{NormGenerator.Parser.AttributeShortName(spec.Kind)}(Backward = true)] has no GPU kernel yet (the row backward kernels of [LayerNorm] and [RmsNorm] have one)";
-        if (spec.IsTensorForm)
-            return "tensor-span backward kernels have no GPU variant yet: declare the flat-span form (ReadOnlySpan dy, x and an int row length) to get one";
-        return null;
-    }
-
     private static bool HasParameterGradients(KernelSpec spec) => spec.Parameter(ParamRole.GammaGradient) is not null;
 
     /// <summary>The kernel class's view parameters of the dx kernel, in order, with canonical names.</summary>

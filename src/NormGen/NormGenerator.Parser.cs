@@ -14,64 +14,115 @@ namespace NormGen.Generator;
 
 public sealed partial class NormGenerator
 {
-    /// <summary>Turns one annotated method into a <see cref="KernelSpec"/> and/or diagnostics. Never throws for bad input.</summary>
+    /// <summary>
+    /// Turns one annotated method into a <see cref="KernelSpec"/> and/or diagnostics. Never throws for bad input. What is
+    /// specific to a kind (its options, roles, names, backends) comes from its <see cref="KindDefinition"/>.
+    /// </summary>
     internal static partial class Parser
     {
-        /// <summary>The attribute's options, read and validated, before the parameters are looked at.</summary>
-        private sealed class Options
-        {
-            public List<int> Shape = new();
-            public int? Axes;
-            public float Epsilon;
-            public bool EpsilonGiven;
-            public AffineMode Affine;
-            public bool Residual, ResidualBias, SaveStatistics, ZeroCenteredGamma, Training, CumulativeAverage, BiasFree, Backward;
-            public ActivationKind Activation;
-            public double Alpha = 1d;
-            public string AlphaSource = "";
-            public float Momentum = 0.1f;
-            public int Groups;
-            public bool Ok = true;
-        }
-
         private sealed record ParamInfo(IParameterSymbol Symbol, bool Supported, ParamForm Form, ElementKind? Element, string ElementDisplay);
+
+        /// <summary>One declaration while it is parsed: its symbols, where to report, and what the attribute calls for.</summary>
+        private sealed class Declaration
+        {
+            public Declaration(GeneratorAttributeSyntaxContext context, KindDefinition kind, CancellationToken cancellationToken)
+            {
+                Method = (IMethodSymbol)context.TargetSymbol;
+                Syntax = (MethodDeclarationSyntax)context.TargetNode;
+                Attribute = context.Attributes[0];
+                Kind = kind;
+                CancellationToken = cancellationToken;
+                MethodLocation = LocationInfo.From(Syntax.Identifier.GetLocation());
+                AttributeLocation = LocationInfo.From(Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? MethodLocation;
+            }
+
+            public IMethodSymbol Method { get; }
+            public MethodDeclarationSyntax Syntax { get; }
+            public AttributeData Attribute { get; }
+            public KindDefinition Kind { get; }
+            public CancellationToken CancellationToken { get; }
+            public LocationInfo? MethodLocation { get; }
+            public LocationInfo? AttributeLocation { get; }
+            public List<DiagnosticInfo> Diagnostics { get; } = new();
+
+            /// <summary>The element type of the first float/double/Half span (float when none).</summary>
+            public ElementKind Element { get; set; }
+            /// <summary>x and y are (or, for the tensor kinds, must be) tensor spans.</summary>
+            public bool TensorForm { get; set; }
+            /// <summary>A flat row kind without a compile-time shape: an int row length follows x.</summary>
+            public bool RuntimeRowLength { get; set; }
+            /// <summary>The span parameters the attribute calls for, in order.</summary>
+            public List<ParamRole> Roles { get; set; } = new();
+            /// <summary>The declaration to write instead, for the diagnostics.</summary>
+            public string Expected { get; set; } = "";
+
+            public void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) => Diagnostics.Add(Diag(descriptor, location, args));
+
+            public LocationInfo? LocationOf(string parameterName) =>
+                ParameterLocation(Method.Parameters.First(q => q.Name == parameterName), CancellationToken) ?? MethodLocation;
+
+            /// <summary>A declaration with an error gets no kernel but, where it can be implemented, a body that throws.</summary>
+            public ParseResult Done(KernelSpec? kernel) =>
+                new(kernel, Diagnostics.ToEquatableArray(), kernel is null ? Stub(Method, Syntax, Diagnostics, CancellationToken) : null);
+        }
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, NormKind kind, CancellationToken cancellationToken)
         {
-            var diagnostics = new List<DiagnosticInfo>();
-            var method = (IMethodSymbol)context.TargetSymbol;
-            var syntax = (MethodDeclarationSyntax)context.TargetNode;
-            AttributeData attribute = context.Attributes[0];
-            string attributeName = AttributeShortName(kind);
-            LocationInfo? methodLocation = LocationInfo.From(syntax.Identifier.GetLocation());
-            LocationInfo? attributeLocation = LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? methodLocation;
-            // A declaration with an error gets no kernel but, where it can be implemented, a body that throws.
-            ParseResult Done(KernelSpec? kernel) =>
-                new(kernel, diagnostics.ToEquatableArray(), kernel is null ? Stub(method, syntax, diagnostics, cancellationToken) : null);
+            var d = new Declaration(context, Kinds.Get(kind), cancellationToken);
+            if (!AttributeIsUsable(d)) return d.Done(null);
 
+            AttributeOptions options = ReadOptions(d);
+            List<ParamInfo> parameters = ClassifyParameters(d.Method, cancellationToken);
+            DescribeExpected(d, options, parameters);
+            if (options.Backward && d.Kind.BackwardProblem(options) is string problem)
+                options.Report(NormGenDiagnostics.BackwardNotSupported, $"[{d.Kind.AttributeName}(Backward = true)]", problem);
+
+            CheckMethod(d);
+            // A generic method is one mistake: its T-typed parameters are not reported again one by one.
+            if (d.Method.TypeParameters.Length > 0)
+            {
+                d.Report(NormGenDiagnostics.GenericMethod, d.MethodLocation, d.Method.Name, d.Expected);
+                return d.Done(null);
+            }
+
+            // ---- roles, in declaration order; one int row length allowed for run-time flat shapes ----
+            var specs = new List<ParameterSpec>();
+            bool parametersOk = CheckParameterTypes(d, parameters) &&
+                (options.Backward ? MatchBackward(d, options, parameters, specs) : MatchForward(d, options, parameters, specs));
+            if (d.Diagnostics.Count > 0 || !options.Ok || !parametersOk)
+                return d.Done(null);
+            return d.Done(CheckGpu(context, d, BuildSpec(d, options, specs)));
+        }
+
+        /// <summary>False (reported) for a second NormGen attribute on the method, or arguments the compiler could not bind.</summary>
+        private static bool AttributeIsUsable(Declaration d)
+        {
             // A method with two NormGen attributes is reported once, by the pipeline of the first attribute.
-            var normAttributes = method.GetAttributes().Where(a => IsNormGenAttribute(a.AttributeClass)).ToList();
+            var normAttributes = d.Method.GetAttributes().Where(a => IsNormGenAttribute(a.AttributeClass)).ToList();
             if (normAttributes.Count > 1)
             {
-                if (SymbolEqualityComparer.Default.Equals(normAttributes[0].AttributeClass, attribute.AttributeClass))
-                    diagnostics.Add(Diag(NormGenDiagnostics.MultipleAttributes, methodLocation, method.Name));
-                return Done(null);
+                if (SymbolEqualityComparer.Default.Equals(normAttributes[0].AttributeClass, d.Attribute.AttributeClass))
+                    d.Report(NormGenDiagnostics.MultipleAttributes, d.MethodLocation, d.Method.Name);
+                return false;
             }
 
             // No constructor: overload resolution failed (e.g. [LayerNorm("x")] or a missing argument), and the
             // arguments are simply absent from ConstructorArguments, so without this check they would read as "no shape".
+            AttributeData attribute = d.Attribute;
             if (attribute.AttributeClass is null || attribute.AttributeClass.TypeKind == TypeKind.Error || attribute.AttributeConstructor is null ||
                 attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error) ||
                 attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error) ||
-                HasUnboundNamedArgument(attribute, cancellationToken))
+                HasUnboundNamedArgument(attribute, d.CancellationToken))
             {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidAttributeArguments, attributeLocation, attributeName));
-                return Done(null);
+                d.Report(NormGenDiagnostics.InvalidAttributeArguments, d.AttributeLocation, d.Kind.AttributeName);
+                return false;
             }
+            return true;
+        }
 
-            Options options = ReadOptions(kind, attribute, attributeName, attributeLocation, diagnostics);
-
-            // ---- parameters: classify each one ----
+        /// <summary>Each parameter with its form and element type, or unsupported (ref, params, scoped, another type).</summary>
+        private static List<ParamInfo> ClassifyParameters(IMethodSymbol method, CancellationToken cancellationToken)
+        {
             var parameters = new List<ParamInfo>();
             foreach (IParameterSymbol p in method.Parameters)
             {
@@ -81,18 +132,25 @@ public sealed partial class NormGenerator
                 else
                     parameters.Add(new ParamInfo(p, false, default, null, ""));
             }
+            return parameters;
+        }
 
+        /// <summary>The element type, the form, the roles and the declaration the attribute calls for (for every later diagnostic).</summary>
+        private static void DescribeExpected(Declaration d, AttributeOptions options, List<ParamInfo> parameters)
+        {
             ParamInfo? first = parameters.FirstOrDefault(p => p.Supported && p.Form != ParamForm.Int32 && p.Element is ElementKind.Float or ElementKind.Double or ElementKind.Half);
-            ElementKind element0 = first?.Element ?? ElementKind.Float;
-            bool tensorForm = IsTensorKind(kind) || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
-            bool runtimeRowLength = IsRowKind(kind) && options.Shape.Count == 0 && !tensorForm;
-            List<ParamRole> expectedRoles = options.Backward ? BackwardRoles(kind, options) : ExpectedRoles(kind, options, withResidualOut: false);
-            string expected = options.Backward
-                ? BackwardSignature(method.Name, kind, element0, tensorForm, runtimeRowLength, expectedRoles)
-                : ExpectedSignature(method.Name, kind, options, element0, element0, tensorForm, runtimeRowLength, expectedRoles);
-            if (options.Backward) CheckBackwardOptions(kind, options, attribute, attributeLocation, diagnostics);
+            d.Element = first?.Element ?? ElementKind.Float;
+            d.TensorForm = !d.Kind.IsRowKind || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
+            d.RuntimeRowLength = d.Kind.IsRowKind && options.Shape.Count == 0 && !d.TensorForm;
+            d.Roles = options.Backward ? d.Kind.BackwardRoles(options) : d.Kind.ForwardRoles(options, withResidualOut: false);
+            d.Expected = options.Backward ? BackwardSignature(d, d.Roles) : ExpectedSignature(d, options, d.Roles);
+        }
 
-            // ---- the method itself ----
+        /// <summary>The method itself: modifiers, static partial void without a body, partial (not file-local) containing types, declared once.</summary>
+        private static void CheckMethod(Declaration d)
+        {
+            IMethodSymbol method = d.Method;
+            MethodDeclarationSyntax syntax = d.Syntax;
             bool isStatic = syntax.Modifiers.Any(SyntaxKind.StaticKeyword);
             bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
             bool hasBody = syntax.Body is not null || syntax.ExpressionBody is not null;
@@ -100,434 +158,243 @@ public sealed partial class NormGenerator
             // generated body would be a second implementation (CS0757).
             bool implemented = method.IsExtern || method.PartialImplementationPart is not null;
             if (ModifierProblem(syntax) is string modifierProblem)
-                diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedModifier, methodLocation, method.Name, modifierProblem, expected));
+                d.Report(NormGenDiagnostics.UnsupportedModifier, d.MethodLocation, method.Name, modifierProblem, d.Expected);
             else if (!isStatic || !isPartial || hasBody || !method.ReturnsVoid || implemented)
-                diagnostics.Add(Diag(NormGenDiagnostics.MethodMustBeStaticPartial, methodLocation, method.Name, expected));
+                d.Report(NormGenDiagnostics.MethodMustBeStaticPartial, d.MethodLocation, method.Name, d.Expected);
 
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+                var declarations = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax(d.CancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
                 if (!declarations.Any(t => t.Modifiers.Any(SyntaxKind.PartialKeyword)))
                 {
-                    diagnostics.Add(Diag(NormGenDiagnostics.ContainingTypeMustBePartial, methodLocation, type.Name, method.Name));
+                    d.Report(NormGenDiagnostics.ContainingTypeMustBePartial, d.MethodLocation, type.Name, method.Name);
                     break;
                 }
                 if (declarations.Any(t => t.Modifiers.Any(SyntaxKind.FileKeyword)))
                 {
-                    diagnostics.Add(Diag(NormGenDiagnostics.FileLocalType, methodLocation, type.Name, method.Name));
+                    d.Report(NormGenDiagnostics.FileLocalType, d.MethodLocation, type.Name, method.Name);
                     break;
                 }
             }
 
             // The compiler reports the second declaration (CS0756); a second kernel would add CS0757.
             if (IsRepeatedDeclaration(method))
-                diagnostics.Add(Diag(NormGenDiagnostics.DeclaredTwice, methodLocation, method.Name, method.ContainingType.Name));
+                d.Report(NormGenDiagnostics.DeclaredTwice, d.MethodLocation, method.Name, method.ContainingType.Name);
+        }
 
-            // A generic method is one mistake: its T-typed parameters are not reported again one by one.
-            if (method.TypeParameters.Length > 0)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.GenericMethod, methodLocation, method.Name, expected));
-                return Done(null);
-            }
-
-            // ---- parameter types ----
-            bool parametersOk = true;
+        /// <summary>Reports parameters whose type (NG0008) or element type (NG0009) no kernel takes.</summary>
+        private static bool CheckParameterTypes(Declaration d, List<ParamInfo> parameters)
+        {
+            bool ok = true;
             foreach (ParamInfo p in parameters)
             {
-                LocationInfo? location = ParameterLocation(p.Symbol, cancellationToken) ?? methodLocation;
+                LocationInfo? location = ParameterLocation(p.Symbol, d.CancellationToken) ?? d.MethodLocation;
                 if (!p.Supported)
                 {
-                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedParameterType, location, p.Symbol.Name, DescribeParameterType(p.Symbol), expected));
-                    parametersOk = false;
+                    d.Report(NormGenDiagnostics.UnsupportedParameterType, location, p.Symbol.Name, DescribeParameterType(p.Symbol), d.Expected);
+                    ok = false;
                 }
                 else if (p.Form != ParamForm.Int32 && p.Element is null)
                 {
-                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedElementType, location, p.Symbol.Name, p.ElementDisplay, expected));
-                    parametersOk = false;
+                    d.Report(NormGenDiagnostics.UnsupportedElementType, location, p.Symbol.Name, p.ElementDisplay, d.Expected);
+                    ok = false;
                 }
             }
+            return ok;
+        }
 
-            // ---- roles, in declaration order; one int row length allowed for run-time flat shapes ----
-            var specs = new List<ParameterSpec>();
-            if (parametersOk && options.Backward)
+        /// <summary>Gives each parameter of a forward declaration its role (the residual-sum output is optional), then checks order, types and forms.</summary>
+        private static bool MatchForward(Declaration d, AttributeOptions options, List<ParamInfo> parameters, List<ParameterSpec> specs)
+        {
+            var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
+            int ints = parameters.Count - spans.Count;
+            List<ParamRole> roles = d.Roles;
+            if (spans.Count == roles.Count + 1 && d.Kind.ForwardRoles(options, withResidualOut: true) is { } withOut && withOut.Count == spans.Count)
+                roles = withOut;
+            if (spans.Count != roles.Count || !(ints == 0 || (ints == 1 && d.RuntimeRowLength)))
             {
-                parametersOk = MatchBackward(kind, options, method, parameters.Select(p => (p.Symbol, p.Form, p.Element ?? element0)).ToList(), expectedRoles,
-                    element0, tensorForm, runtimeRowLength, attributeName, expected, methodLocation, specs, diagnostics, cancellationToken);
+                d.Report(NormGenDiagnostics.SignatureDoesNotMatch, d.MethodLocation, d.Method.Name,
+                    DescribeParameters(spans.Count, ints), DescribeAttribute(d.Kind, options), d.Expected);
+                return false;
             }
-            else if (parametersOk)
+
+            int spanIndex = 0;
+            foreach (ParamInfo p in parameters)
             {
-                var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
-                var ints = parameters.Where(p => p.Form == ParamForm.Int32).ToList();
-                List<ParamRole> roles = expectedRoles;
-                if (spans.Count == roles.Count + 1 && ExpectedRoles(kind, options, withResidualOut: true) is { } withOut && withOut.Count == spans.Count)
-                    roles = withOut;
-                bool intsOk = ints.Count == 0 || (ints.Count == 1 && runtimeRowLength);
-                if (spans.Count != roles.Count || !intsOk)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.SignatureDoesNotMatch, methodLocation, method.Name,
-                        DescribeParameters(spans.Count, ints.Count), DescribeAttribute(attributeName, kind, options), expected));
-                    parametersOk = false;
-                }
-                else
-                {
-                    int spanIndex = 0;
-                    foreach (ParamInfo p in parameters)
-                    {
-                        ParamRole role = p.Form == ParamForm.Int32 ? ParamRole.RowLength : roles[spanIndex++];
-                        specs.Add(new ParameterSpec(p.Symbol.Name, role, p.Form, p.Element ?? element0));
-                    }
-                    if (OrderMistake(kind, specs) is string mistake)
-                    {
-                        diagnostics.Add(Diag(NormGenDiagnostics.ParametersOutOfOrder, methodLocation, method.Name, mistake, expected));
-                        parametersOk = false;
-                    }
-                    else
-                    {
-                        parametersOk = CheckRoles(kind, options, method, specs, element0, tensorForm, expected, methodLocation, diagnostics, cancellationToken);
-                    }
-                }
+                ParamRole role = p.Form == ParamForm.Int32 ? ParamRole.RowLength : roles[spanIndex++];
+                specs.Add(new ParameterSpec(p.Symbol.Name, role, p.Form, p.Element ?? d.Element));
             }
+            if (OrderMistake(d.Kind, specs) is string mistake)
+            {
+                d.Report(NormGenDiagnostics.ParametersOutOfOrder, d.MethodLocation, d.Method.Name, mistake, d.Expected);
+                return false;
+            }
+            return CheckRoles(d, options, specs);
+        }
 
-            if (diagnostics.Count > 0 || !options.Ok || !parametersOk)
-                return Done(null);
-
+        /// <summary>The spec of a valid declaration: the method's names, the common options and the kind's own.</summary>
+        private static KernelSpec BuildSpec(Declaration d, AttributeOptions options, List<ParameterSpec> specs)
+        {
+            IMethodSymbol method = d.Method;
             ParameterSpec output = specs.First(s => s.Role is ParamRole.Output or ParamRole.InputGradient);
-            int resolvedAxes = options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1;
-            var spec = new KernelSpec(
+            return new KernelSpec(
                 Namespace: method.ContainingNamespace is { IsGlobalNamespace: false } ns ? string.Join(".", NamespaceNames(ns).Select(GlobalNames.Identifier)) : null,
                 ContainingTypes: ContainingTypes(method).ToEquatableArray(),
                 MethodName: method.Name,
-                Modifiers: string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
+                Modifiers: string.Join(" ", d.Syntax.Modifiers.Select(m => m.Text)),
                 HintName: HintName(method),
                 KernelClassName: KernelClassName(method),
-                Kind: kind,
-                Element: element0,
+                Kind: d.Kind.Kind,
+                Element: d.Element,
                 Shape: options.Shape.ToEquatableArray(),
-                Axes: resolvedAxes,
+                Axes: options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1,
                 // RMSNorm's default is finfo(compute type).eps (PyTorch eps=None): 2⁻⁵² for double, 2⁻²³ otherwise.
-                Epsilon: kind == NormKind.RmsNorm && !options.EpsilonGiven && element0 == ElementKind.Double ? NormDefaults.RmsNormEpsilonDoubleAsFloat : options.Epsilon,
+                Epsilon: options.EpsilonGiven ? options.Epsilon : d.Kind.DefaultEpsilon(d.Element),
                 Affine: options.Affine,
                 Parameters: specs.ToEquatableArray(),
                 IsExtension: method.IsExtensionMethod)
             {
                 OutputElement = output.Element,
-                Residual = options.Residual || kind == NormKind.DeepNorm,
-                ResidualBias = options.ResidualBias,
-                Alpha = options.Alpha,
-                AlphaSource = options.AlphaSource,
-                Activation = options.Activation,
+                Options = options.Kind,
                 SaveStatistics = options.SaveStatistics,
-                ZeroCenteredGamma = options.ZeroCenteredGamma,
-                Training = options.Training,
-                Momentum = kind == NormKind.BatchNorm ? options.Momentum : 0f,
-                CumulativeAverage = options.CumulativeAverage,
-                Groups = options.Groups,
-                UserDocumentation = Documentation.Read(method, cancellationToken),
-                BiasFree = options.BiasFree,
+                UserDocumentation = Documentation.Read(method, d.CancellationToken),
                 Backward = options.Backward,
             };
-            // With ILGPU referenced, say so when this spec gets no GPU overload (a warning: the CPU kernel is fine).
-            if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is not null)
+        }
+
+        /// <summary>With ILGPU referenced, says when this spec gets no GPU overload (a warning: the CPU kernel is fine).</summary>
+        private static KernelSpec CheckGpu(GeneratorAttributeSyntaxContext context, Declaration d, KernelSpec spec)
+        {
+            if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is null) return spec;
+            if (Kinds.GpuGap(spec) is string gpuGap)
             {
-                if (GpuEmitter.Supports(spec) is string gpuGap)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.NoGpuVariant, methodLocation, method.Name, gpuGap));
-                }
-                else if (GpuTwin(method) is IMethodSymbol twin)
-                {
-                    spec = spec with { GpuOverloadsCollide = true };
-                    diagnostics.Add(Diag(NormGenDiagnostics.GpuOverloadsCollide, methodLocation, method.Name, twin.ToDisplayString()));
-                }
+                d.Report(NormGenDiagnostics.NoGpuVariant, d.MethodLocation, d.Method.Name, gpuGap);
+                return spec;
             }
-            return Done(spec);
+            if (GpuTwin(d.Method) is not IMethodSymbol twin) return spec;
+            d.Report(NormGenDiagnostics.GpuOverloadsCollide, d.MethodLocation, d.Method.Name, twin.ToDisplayString());
+            return spec with { GpuOverloadsCollide = true };
         }
 
         // ------------------------------------------------------------------ attribute options
 
-        private static Options ReadOptions(NormKind kind, AttributeData attribute, string attributeName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        /// <summary>
+        /// Reads and validates the options every kind has (shape, axes, ε, affine, saved statistics, backward), then the
+        /// kind's own (<see cref="KindDefinition.ReadOptions"/>).
+        /// </summary>
+        private static AttributeOptions ReadOptions(Declaration d)
         {
-            var o = new Options
+            KindDefinition kind = d.Kind;
+            var o = new AttributeOptions(d.Attribute, kind.AttributeName, d.AttributeLocation, d.Diagnostics)
             {
-                Epsilon = kind == NormKind.RmsNorm ? NormDefaults.RmsNormEpsilon : NormDefaults.LayerNormEpsilon,
-                Affine = kind switch
-                {
-                    NormKind.RmsNorm => AffineMode.Scale,
-                    NormKind.InstanceNorm or NormKind.MinMaxScale or NormKind.Standardize => AffineMode.None,
-                    _ => AffineMode.ScaleAndBias,
-                },
+                Epsilon = kind.DefaultEpsilon(ElementKind.Float),
+                Affine = kind.DefaultAffine,
             };
+            kind.ReadConstructorArguments(o);
+            o.Axes = o.Int("Axes");
+            if (o.Float("Epsilon") is float epsilon)
+            {
+                o.Epsilon = epsilon;
+                o.EpsilonGiven = true;
+            }
+            int affineValue = o.Int("Affine") ?? (int)o.Affine;
+            o.SaveStatistics = o.Bool("SaveStatistics");
+            o.Backward = o.Bool("Backward");
 
-            foreach (TypedConstant argument in attribute.ConstructorArguments)
-            {
-                if (kind == NormKind.GroupNorm)
-                {
-                    if (argument.Value is int groups) o.Groups = groups;
-                }
-                else if (argument.Kind == TypedConstantKind.Array)
-                {
-                    // [LayerNorm(null)]: Values is a default array here. The runtime reads a null shape as empty.
-                    if (argument.IsNull) continue;
-                    foreach (TypedConstant item in argument.Values)
-                        if (item.Value is int size) o.Shape.Add(size);
-                }
-                else if (argument.Value is int single)
-                {
-                    o.Shape.Add(single);
-                }
-            }
-
-            int affineValue = (int)o.Affine, activationValue = 0, architecture = 0, layers = 0, decoderLayers = 0;
-            float? alpha = null;
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                object? v = named.Value.Value;
-                switch (named.Key)
-                {
-                    case "Axes" when v is int a: o.Axes = a; break;
-                    case "Epsilon" when v is float e: o.Epsilon = e; o.EpsilonGiven = true; break;
-                    case "Affine" when v is int af: affineValue = af; break;
-                    case "Residual" when v is bool b: o.Residual = b; break;
-                    case "ResidualBias" when v is bool b: o.ResidualBias = b; break;
-                    case "SaveStatistics" when v is bool b: o.SaveStatistics = b; break;
-                    case "ZeroCenteredGamma" when v is bool b: o.ZeroCenteredGamma = b; break;
-                    case "Activation" when v is int act: activationValue = act; break;
-                    case "Alpha" when v is float al: alpha = al; break;
-                    case "Architecture" when v is int ar: architecture = ar; break;
-                    case "Layers" when v is int l: layers = l; break;
-                    case "DecoderLayers" when v is int l: decoderLayers = l; break;
-                    case "Training" when v is bool b: o.Training = b; break;
-                    case "Momentum" when v is float m: o.Momentum = m; break;
-                    case "CumulativeAverage" when v is bool b: o.CumulativeAverage = b; break;
-                    case "BiasFree" when v is bool b: o.BiasFree = b; break;
-                    case "Backward" when v is bool b: o.Backward = b; break;
-                }
-            }
-
-            for (int i = 0; i < o.Shape.Count; i++)
-            {
-                if (o.Shape[i] <= 0)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.ShapeEntryNotPositive, location, i.ToString(CultureInfo.InvariantCulture), o.Shape[i].ToString(CultureInfo.InvariantCulture), attributeName));
-                    o.Ok = false;
-                }
-            }
-            if (o.Ok && NormDefaults.RowLength(o.Shape.ToArray()) == -2)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.ShapeTooLarge, location, JoinShape(o.Shape)));
-                o.Ok = false;
-            }
-            if (o.Axes is int ax && ax < 1)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.AxesNotPositive, location, ax.ToString(CultureInfo.InvariantCulture)));
-                o.Ok = false;
-            }
-            else if (o.Axes is int ax2 && o.Shape.Count > 0 && ax2 != o.Shape.Count)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.AxesDisagreeWithShape, location, ax2.ToString(CultureInfo.InvariantCulture), JoinShape(o.Shape), o.Shape.Count.ToString(CultureInfo.InvariantCulture)));
-                o.Ok = false;
-            }
-            if (HasEpsilon(kind) && (float.IsNaN(o.Epsilon) || float.IsInfinity(o.Epsilon) || o.Epsilon <= 0f))
-            {
-                string suggested = FormatFloat(kind == NormKind.RmsNorm ? 1e-6f : NormDefaults.LayerNormEpsilon) + "f";
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidEpsilon, location, FormatFloat(o.Epsilon), suggested));
-                o.Ok = false;
-            }
+            CheckShape(o);
+            if (kind.HasEpsilon && (float.IsNaN(o.Epsilon) || float.IsInfinity(o.Epsilon) || o.Epsilon <= 0f))
+                o.Report(NormGenDiagnostics.InvalidEpsilon, FormatFloat(o.Epsilon), FormatFloat(kind.SuggestedEpsilon) + "f");
             if (affineValue is < 0 or > 2)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidAffine, location, affineValue.ToString(CultureInfo.InvariantCulture)));
-                o.Ok = false;
-            }
+                o.Report(NormGenDiagnostics.InvalidAffine, affineValue.ToString(CultureInfo.InvariantCulture));
             o.Affine = (AffineMode)Math.Max(0, Math.Min(2, affineValue));
-            if (activationValue is < 0 or > 6)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, "Activation = " + activationValue.ToString(CultureInfo.InvariantCulture), "use Activation.None, Relu, Gelu, GeluTanh, Silu, Tanh or Sigmoid"));
-                o.Ok = false;
-            }
-            else
-            {
-                o.Activation = (ActivationKind)activationValue;
-            }
 
-            // Options that only make sense together.
-            void Invalid(string option, string fix)
-            {
-                diagnostics.Add(Diag(NormGenDiagnostics.InvalidOption, location, option, fix));
-                o.Ok = false;
-            }
-            if (o.ResidualBias && !o.Residual && kind != NormKind.DeepNorm)
-                Invalid("ResidualBias = true", "it adds a bias to the residual sum: also set Residual = true");
-            if (o.Residual && kind == NormKind.DeepNorm)
-                Invalid("Residual = true", "DeepNorm always adds its sublayer input: remove Residual");
-            if (o.BiasFree)
-            {
-                // Restormer's BiasFree_LayerNorm takes a weight and nothing else.
-                if (o.Affine != AffineMode.Scale && attribute.NamedArguments.Any(a => a.Key == "Affine"))
-                    Invalid("BiasFree = true with Affine." + o.Affine, "Restormer's BiasFree LayerNorm, x / √(σ² + ε) · weight, always takes one weight and no bias: remove Affine (or write Affine = Affine.Scale)");
-                o.Affine = AffineMode.Scale;
-            }
-            if (o.ZeroCenteredGamma && o.Affine == AffineMode.None)
-                Invalid("ZeroCenteredGamma = true", "it changes how γ is applied: use Affine.Scale or Affine.ScaleAndBias, or remove it");
-            if (kind == NormKind.BatchNorm)
-            {
-                if (float.IsNaN(o.Momentum) || o.Momentum < 0f || o.Momentum > 1f)
-                    Invalid("Momentum = " + FormatFloat(o.Momentum), "the momentum must be in [0, 1], e.g. Momentum = 0.1f");
-                if (!o.Training && (o.CumulativeAverage || attribute.NamedArguments.Any(a => a.Key == "Momentum")))
-                    Invalid(o.CumulativeAverage ? "CumulativeAverage = true" : "Momentum", "running statistics are only updated in training: set Training = true");
-            }
-            if (o.SaveStatistics && !IsRowKind(kind) && !SavesBlockStatistics(kind, o))
-                Invalid("SaveStatistics = true", kind == NormKind.BatchNorm
-                    ? "evaluation uses the running statistics and has nothing to save: set Training = true"
-                    : "only the row kinds, BatchNorm training, GroupNorm, InstanceNorm and ChannelLayerNorm save statistics: remove it");
-            if (kind == NormKind.GroupNorm && o.Groups < 1)
-                Invalid("Groups = " + o.Groups.ToString(CultureInfo.InvariantCulture), "at least one group is needed, e.g. [GroupNorm(32)]");
-
-            if (kind == NormKind.DeepNorm)
-            {
-                if (alpha is float a)
-                {
-                    if (architecture != 0)
-                        Invalid("Alpha together with Architecture", "give either Alpha = … or Architecture and Layers, not both");
-                    else if (float.IsNaN(a) || float.IsInfinity(a) || a <= 0f)
-                        Invalid("Alpha = " + FormatFloat(a), "α must be positive and finite, e.g. Alpha = 2.0f");
-                    else
-                    {
-                        // The float's shortest decimal text, read as a double: Alpha = 2.5f means 2.5 for double kernels too.
-                        o.Alpha = double.Parse(FormatFloat(a), CultureInfo.InvariantCulture);
-                        o.AlphaSource = "given";
-                    }
-                }
-                else
-                {
-                    double value = NormDefaults.DeepNormAlpha(architecture, layers, decoderLayers);
-                    if (double.IsNaN(value))
-                    {
-                        Invalid(architecture == 0 ? "no α" : "Architecture without its layer counts",
-                            "write Alpha = 2.0f, or Architecture = DeepNetArchitecture.EncoderOnly, Layers = N (EncoderDecoderEncoder also needs DecoderLayers = M; EncoderDecoderDecoder needs DecoderLayers = M)");
-                    }
-                    else
-                    {
-                        o.Alpha = value;
-                        string n = layers.ToString(CultureInfo.InvariantCulture), m = decoderLayers.ToString(CultureInfo.InvariantCulture);
-                        o.AlphaSource = architecture switch
-                        {
-                            1 => $"(2N)^¼ for an encoder-only stack, N = {n}",
-                            2 => $"(2M)^¼ for a decoder-only stack, M = {n}",
-                            3 => $"0.81·(N⁴M)^(1/16) for the encoder of an encoder-decoder, N = {n}, M = {m}",
-                            _ => $"(3M)^¼ for the decoder of an encoder-decoder, M = {m}",
-                        };
-                    }
-                }
-            }
+            o.Kind = kind.ReadOptions(o);
+            if (o.SaveStatistics && !kind.SavesStatistics(o))
+                o.Invalid("SaveStatistics = true", kind.SaveStatisticsFix);
             return o;
         }
 
-        /// <summary>Tensor kinds whose forward can save mean and rstd per statistics block (channel; (sample, group); (sample, channel)).</summary>
-        private static bool SavesBlockStatistics(NormKind kind, Options o) =>
-            kind is NormKind.GroupNorm or NormKind.InstanceNorm or NormKind.ChannelLayerNorm || (kind == NormKind.BatchNorm && o.Training);
-
-        private static bool HasEpsilon(NormKind kind) => kind is not (NormKind.MinMaxScale or NormKind.Standardize);
+        /// <summary>Shape entries positive, their product an int, Axes positive and equal to the shape's rank when both are given.</summary>
+        private static void CheckShape(AttributeOptions o)
+        {
+            for (int i = 0; i < o.Shape.Count; i++)
+            {
+                if (o.Shape[i] <= 0)
+                    o.Report(NormGenDiagnostics.ShapeEntryNotPositive, i.ToString(CultureInfo.InvariantCulture), o.Shape[i].ToString(CultureInfo.InvariantCulture), o.AttributeName);
+            }
+            if (o.Ok && NormDefaults.RowLength(o.Shape.ToArray()) == -2)
+                o.Report(NormGenDiagnostics.ShapeTooLarge, JoinShape(o.Shape));
+            if (o.Axes is int ax && ax < 1)
+                o.Report(NormGenDiagnostics.AxesNotPositive, ax.ToString(CultureInfo.InvariantCulture));
+            else if (o.Axes is int ax2 && o.Shape.Count > 0 && ax2 != o.Shape.Count)
+                o.Report(NormGenDiagnostics.AxesDisagreeWithShape, ax2.ToString(CultureInfo.InvariantCulture), JoinShape(o.Shape), o.Shape.Count.ToString(CultureInfo.InvariantCulture));
+        }
 
         // ------------------------------------------------------------------ roles
 
-        /// <summary>The span parameters the attribute calls for, in order.</summary>
-        private static List<ParamRole> ExpectedRoles(NormKind kind, Options o, bool withResidualOut)
-        {
-            var roles = new List<ParamRole> { ParamRole.Input };
-            bool residual = o.Residual || kind == NormKind.DeepNorm;
-            if (IsRowKind(kind))
-            {
-                if (residual) roles.Add(ParamRole.Residual);
-                if (residual && o.ResidualBias) roles.Add(ParamRole.Bias);
-            }
-            if (kind is not (NormKind.MinMaxScale or NormKind.Standardize))
-            {
-                if (o.Affine >= AffineMode.Scale) roles.Add(ParamRole.Gamma);
-                if (o.Affine == AffineMode.ScaleAndBias) roles.Add(ParamRole.Beta);
-            }
-            if (kind == NormKind.BatchNorm)
-            {
-                roles.Add(ParamRole.RunningMean);
-                roles.Add(ParamRole.RunningVar);
-                if (o.Training && o.CumulativeAverage) roles.Add(ParamRole.BatchesTracked);
-            }
-            roles.Add(ParamRole.Output);
-            if (o.SaveStatistics && SavesBlockStatistics(kind, o))
-            {
-                roles.Add(ParamRole.Mean);
-                roles.Add(ParamRole.Rstd);
-            }
-            if (IsRowKind(kind))
-            {
-                if (withResidualOut && residual && kind != NormKind.DeepNorm) roles.Add(ParamRole.ResidualOut);
-                if (o.SaveStatistics && kind != NormKind.RmsNorm) roles.Add(ParamRole.Mean);
-                if (o.SaveStatistics) roles.Add(ParamRole.Rstd);
-            }
-            return roles;
-        }
-
-        private static bool CheckRoles(NormKind kind, Options o, IMethodSymbol method, List<ParameterSpec> specs, ElementKind element0, bool tensorForm,
-            string expected, LocationInfo? methodLocation, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+        /// <summary>Element types, writable outputs and span forms of a forward declaration whose roles are assigned (NG0009–NG0016).</summary>
+        private static bool CheckRoles(Declaration d, AttributeOptions o, List<ParameterSpec> specs)
         {
             bool ok = true;
-            LocationInfo? Loc(ParameterSpec s) => ParameterLocation(method.Parameters.First(q => q.Name == s.Name), ct) ?? methodLocation;
-            ElementKind statsElement = element0 == ElementKind.Double ? ElementKind.Double : ElementKind.Float;
             ParameterSpec input = specs.First(s => s.Role == ParamRole.Input);
             ParameterSpec output = specs.First(s => s.Role == ParamRole.Output);
-
             foreach (ParameterSpec s in specs.Where(s => s.Role != ParamRole.RowLength))
-            {
-                // Element types: statistics are float (double for double inputs), the counter is long, y may be float ↔ Half.
-                ElementKind want = s.Role switch
-                {
-                    ParamRole.Mean or ParamRole.Rstd => statsElement,
-                    ParamRole.BatchesTracked => ElementKind.Int64,
-                    _ => element0,
-                };
-                bool elementOk = s.Element == want ||
-                    (s.Role == ParamRole.Output && IsRowKind(kind) && IsConvertible(element0, s.Element));
-                if (s.Element == ElementKind.Int64 && s.Role != ParamRole.BatchesTracked)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedElementType, Loc(s), s.Name, "long", expected));
-                    ok = false;
-                }
-                else if (!elementOk)
-                {
-                    if (s.Role == ParamRole.Output && s.Element != ElementKind.Int64)
-                        diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedOutputConversion, Loc(s), s.Name, ElementName(element0), ElementName(s.Element)));
-                    else
-                        diagnostics.Add(Diag(NormGenDiagnostics.ElementTypesDisagree, Loc(s), s.Name, ElementName(s.Element), ElementName(want), expected));
-                    ok = false;
-                }
-
-                // Forms: outputs writable; x and y tensors or flat together; everything else a flat span.
-                bool writable = s.Role is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd or ParamRole.BatchesTracked
-                    || (o.Training && s.Role is ParamRole.RunningMean or ParamRole.RunningVar);
-                bool xy = s.Role is ParamRole.Input or ParamRole.Output;
-                if (writable && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.OutputNotWritable, Loc(s), s.Name, s.Form == ParamForm.ReadOnlySpan ? "Span<T>" : "TensorSpan<T>", expected));
-                    ok = false;
-                }
-                else if (!xy && IsTensor(s.Form))
-                {
-                    diagnostics.Add(Diag(NormGenDiagnostics.UnsupportedParameterType, Loc(s), s.Name, FormName(s.Form) + " (only x and y may be tensor spans; the others are flat spans)", expected));
-                    ok = false;
-                }
-            }
+                ok &= CheckRole(d, o, s);
 
             if (ok && IsTensor(input.Form) != IsTensor(output.Form))
             {
-                diagnostics.Add(Diag(NormGenDiagnostics.FormsDisagree, Loc(output), output.Name, FormName(output.Form), input.Name, FormName(input.Form), expected));
+                d.Report(NormGenDiagnostics.FormsDisagree, d.LocationOf(output.Name), output.Name, FormName(output.Form), input.Name, FormName(input.Form), d.Expected);
                 ok = false;
             }
-            if (ok && IsTensorKind(kind) && !IsTensor(input.Form))
+            if (ok && !d.Kind.IsRowKind && !IsTensor(input.Form))
             {
-                diagnostics.Add(Diag(NormGenDiagnostics.TensorSpansRequired, Loc(input), AttributeShortName(kind), expected));
+                d.Report(NormGenDiagnostics.TensorSpansRequired, d.LocationOf(input.Name), d.Kind.AttributeName, d.Expected);
                 ok = false;
             }
-            if (ok && IsRowKind(kind) && o.Shape.Count == 0 && (tensorForm ? o.Axes is null : !specs.Any(s => s.Role == ParamRole.RowLength)))
+            if (ok && d.Kind.IsRowKind && o.Shape.Count == 0 && (d.TensorForm ? o.Axes is null : !specs.Any(s => s.Role == ParamRole.RowLength)))
             {
-                diagnostics.Add(Diag(NormGenDiagnostics.NoShape, methodLocation, method.Name, AttributeShortName(kind), expected));
+                d.Report(NormGenDiagnostics.NoShape, d.MethodLocation, d.Method.Name, d.Kind.AttributeName, d.Expected);
+                ok = false;
+            }
+            return ok;
+        }
+
+        /// <summary>One forward parameter's element type and form.</summary>
+        private static bool CheckRole(Declaration d, AttributeOptions o, ParameterSpec s)
+        {
+            bool ok = true;
+            ElementKind element0 = d.Element;
+            // Element types: statistics are float (double for double inputs), the counter is long, y may be float ↔ Half.
+            ElementKind want = s.Role switch
+            {
+                ParamRole.Mean or ParamRole.Rstd => element0 == ElementKind.Double ? ElementKind.Double : ElementKind.Float,
+                ParamRole.BatchesTracked => ElementKind.Int64,
+                _ => element0,
+            };
+            bool elementOk = s.Element == want || (s.Role == ParamRole.Output && d.Kind.IsRowKind && IsConvertible(element0, s.Element));
+            if (s.Element == ElementKind.Int64 && s.Role != ParamRole.BatchesTracked)
+            {
+                d.Report(NormGenDiagnostics.UnsupportedElementType, d.LocationOf(s.Name), s.Name, "long", d.Expected);
+                ok = false;
+            }
+            else if (!elementOk)
+            {
+                if (s.Role == ParamRole.Output && s.Element != ElementKind.Int64)
+                    d.Report(NormGenDiagnostics.UnsupportedOutputConversion, d.LocationOf(s.Name), s.Name, ElementName(element0), ElementName(s.Element));
+                else
+                    d.Report(NormGenDiagnostics.ElementTypesDisagree, d.LocationOf(s.Name), s.Name, ElementName(s.Element), ElementName(want), d.Expected);
+                ok = false;
+            }
+
+            // Forms: outputs writable; x and y tensors or flat together; everything else a flat span.
+            if (d.Kind.IsWritten(s.Role, o) && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
+            {
+                d.Report(NormGenDiagnostics.OutputNotWritable, d.LocationOf(s.Name), s.Name, s.Form == ParamForm.ReadOnlySpan ? "Span<T>" : "TensorSpan<T>", d.Expected);
+                ok = false;
+            }
+            else if (s.Role is not (ParamRole.Input or ParamRole.Output) && IsTensor(s.Form))
+            {
+                d.Report(NormGenDiagnostics.UnsupportedParameterType, d.LocationOf(s.Name), s.Name, FormName(s.Form) + " (only x and y may be tensor spans; the others are flat spans)", d.Expected);
                 ok = false;
             }
             return ok;
@@ -569,12 +436,10 @@ public sealed partial class NormGenerator
         {
             AttributeData? attribute = m.GetAttributes().FirstOrDefault(a => IsNormGenAttribute(a.AttributeClass));
             string? attributeName = attribute?.AttributeClass?.ToDisplayString();
-            NormKind? kind = null;
-            foreach ((string name, NormKind k) in NormGenerator.Attributes)
-                if (name == attributeName) kind = k;
-            if (attribute is null || kind is not NormKind k0) return null;
+            KindDefinition? kind = Kinds.All.FirstOrDefault(k => k.MetadataName == attributeName);
+            if (attribute is null || kind is null) return null;
             bool backward = attribute.NamedArguments.Any(n => n.Key == "Backward" && n.Value.Value is true);
-            if (!IsRowKind(k0) && backward) return null;
+            if (!kind.IsRowKind && backward) return null;
             var parts = new List<string>();
             foreach (IParameterSymbol p in m.Parameters)
             {
@@ -582,19 +447,15 @@ public sealed partial class NormGenerator
                 parts.Add(form == ParamForm.Int32 ? "int" : "view of " + element!.ToDisplayString());
             }
             bool staticShape = attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Array ? !a.IsNull && a.Values.Length > 0 : a.Value is int);
-            if (IsRowKind(k0) && IsTensorDeclaration(m) && !staticShape) parts.Add("int");
+            if (kind.IsRowKind && IsTensorDeclaration(m) && !staticShape) parts.Add("int");
             // The tensor kinds' sizes (GpuEmitter.TensorSizeParameters): spatial (BatchNorm), features (the scalers),
             // channels and spatial (the others).
-            if (!IsRowKind(k0)) parts.Add(k0 is NormKind.GroupNorm or NormKind.InstanceNorm or NormKind.ChannelLayerNorm ? "int, int" : "int");
+            parts.AddRange(Enumerable.Repeat("int", kind.GpuSizeParameters));
             return string.Join(", ", parts);
         }
 
         private static bool IsConvertible(ElementKind from, ElementKind to) =>
             (from == ElementKind.Float && to == ElementKind.Half) || (from == ElementKind.Half && to == ElementKind.Float);
-
-        internal static bool IsRowKind(NormKind kind) => kind is NormKind.LayerNorm or NormKind.RmsNorm or NormKind.DeepNorm;
-
-        internal static bool IsTensorKind(NormKind kind) => !IsRowKind(kind);
 
         private static bool IsTensor(ParamForm form) => form is ParamForm.ReadOnlyTensorSpan or ParamForm.TensorSpan;
 
@@ -603,19 +464,6 @@ public sealed partial class NormGenerator
 
         private static DiagnosticInfo Diag(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
             new(descriptor.Id, location, args.ToEquatableArray());
-
-        internal static string AttributeShortName(NormKind kind) => kind switch
-        {
-            NormKind.RmsNorm => "RmsNorm",
-            NormKind.DeepNorm => "DeepNorm",
-            NormKind.ChannelLayerNorm => "ChannelLayerNorm",
-            NormKind.BatchNorm => "BatchNorm",
-            NormKind.GroupNorm => "GroupNorm",
-            NormKind.InstanceNorm => "InstanceNorm",
-            NormKind.MinMaxScale => "MinMaxScale",
-            NormKind.Standardize => "Standardize",
-            _ => "LayerNorm",
-        };
 
         private static bool IsNormGenAttribute(INamedTypeSymbol? type)
         {
@@ -688,46 +536,28 @@ public sealed partial class NormGenerator
             _ => "int",
         };
 
-        private static string RoleName(NormKind kind, ParamRole role) => role switch
-        {
-            ParamRole.Input => "x",
-            ParamRole.Residual => kind == NormKind.DeepNorm ? "sublayer" : "residual",
-            ParamRole.Bias => "bias",
-            ParamRole.Gamma => kind == NormKind.RmsNorm ? "weight" : "gamma",
-            ParamRole.Beta => "beta",
-            ParamRole.RunningMean => "runningMean",
-            ParamRole.RunningVar => "runningVar",
-            ParamRole.BatchesTracked => "batchesTracked",
-            ParamRole.Output => "y",
-            ParamRole.ResidualOut => "residualOut",
-            ParamRole.Mean => kind == NormKind.BatchNorm ? "saveMean" : "mean",
-            ParamRole.Rstd => kind == NormKind.BatchNorm ? "saveRstd" : "rstd",
-            _ => "rowLength",
-        };
-
         /// <summary>The declaration a user should write for this attribute, for the diagnostics' "write this instead".</summary>
-        private static string ExpectedSignature(string name, NormKind kind, Options o, ElementKind element, ElementKind outElement, bool tensorForm, bool runtimeRowLength, List<ParamRole> roles)
+        private static string ExpectedSignature(Declaration d, AttributeOptions o, List<ParamRole> roles)
         {
-            string t = ElementName(element);
-            string stats = element == ElementKind.Double ? "double" : "float";
+            string t = ElementName(d.Element);
+            string stats = d.Element == ElementKind.Double ? "double" : "float";
             var parts = new List<string>();
             foreach (ParamRole role in roles)
             {
-                string n = role == ParamRole.Gamma && o.BiasFree ? "weight" : RoleName(kind, role);
+                string n = d.Kind.SignatureName(role, o);
                 string text = role switch
                 {
-                    ParamRole.Input => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
-                    ParamRole.Output => tensorForm ? $"TensorSpan<{ElementName(outElement)}> {n}" : $"Span<{ElementName(outElement)}> {n}",
+                    ParamRole.Input => d.TensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
+                    ParamRole.Output => d.TensorForm ? $"TensorSpan<{t}> {n}" : $"Span<{t}> {n}",
                     ParamRole.Mean or ParamRole.Rstd => $"Span<{stats}> {n}",
                     ParamRole.BatchesTracked => $"Span<long> {n}",
-                    ParamRole.ResidualOut => $"Span<{t}> {n}",
-                    ParamRole.RunningMean or ParamRole.RunningVar when o.Training => $"Span<{t}> {n}",
+                    _ when d.Kind.IsWritten(role, o) => $"Span<{t}> {n}",
                     _ => $"ReadOnlySpan<{t}> {n}",
                 };
                 parts.Add(text);
-                if (role == ParamRole.Input && runtimeRowLength) parts.Add("int rowLength");
+                if (role == ParamRole.Input && d.RuntimeRowLength) parts.Add("int rowLength");
             }
-            return $"static partial void {name}({string.Join(", ", parts)});";
+            return $"static partial void {d.Method.Name}({string.Join(", ", parts)});";
         }
 
         private static string DescribeParameters(int spans, int ints)
@@ -737,21 +567,14 @@ public sealed partial class NormGenerator
             return s;
         }
 
-        private static string DescribeAttribute(string attributeName, NormKind kind, Options o)
+        /// <summary>What the attribute asks for, in NG0004's words: "[LayerNorm] and Affine.Scale (gamma only) and …".</summary>
+        private static string DescribeAttribute(KindDefinition kind, AttributeOptions o)
         {
-            var parts = new List<string> { $"[{attributeName}]" };
-            if (kind is not (NormKind.MinMaxScale or NormKind.Standardize))
-            {
-                parts.Add(o.BiasFree ? "BiasFree (weight only)" : o.Affine switch
-                {
-                    AffineMode.None => "Affine.None (no gamma, no beta)",
-                    AffineMode.Scale => "Affine.Scale (gamma only)",
-                    _ => "Affine.ScaleAndBias (gamma and beta)",
-                });
-            }
-            if (o.Residual) parts.Add(o.ResidualBias ? "Residual and ResidualBias (residual, bias; residualOut optional)" : "Residual (residual; residualOut optional)");
-            if (o.SaveStatistics) parts.Add(kind == NormKind.RmsNorm ? "SaveStatistics (rstd)" : "SaveStatistics (mean, rstd)");
-            if (o.Shape.Count > 0 && IsRowKind(kind)) parts.Add("a compile-time shape (no int row length)");
+            var parts = new List<string> { $"[{kind.AttributeName}]" };
+            if (kind.DescribeAffine(o) is string affine) parts.Add(affine);
+            if (o.Bool("Residual")) parts.Add(o.Bool("ResidualBias") ? "Residual and ResidualBias (residual, bias; residualOut optional)" : "Residual (residual; residualOut optional)");
+            if (o.SaveStatistics) parts.Add(kind.Centers ? "SaveStatistics (mean, rstd)" : "SaveStatistics (rstd)");
+            if (o.Shape.Count > 0 && kind.IsRowKind) parts.Add("a compile-time shape (no int row length)");
             return string.Join(" and ", parts);
         }
 
@@ -834,11 +657,11 @@ public sealed partial class NormGenerator
         /// When the parameters are the expected ones in another order, the real mistake ("'y' must come after 'gamma'
         /// and 'beta'"), rather than the type error it causes at the first misplaced position; otherwise null.
         /// </summary>
-        private static string? OrderMistake(NormKind kind, List<ParameterSpec> specs)
+        private static string? OrderMistake(KindDefinition kind, List<ParameterSpec> specs)
         {
             var spans = specs.Where(s => s.Role != ParamRole.RowLength).ToList();
             var names = spans.Select(s => s.Name).ToList();
-            var expected = spans.Select(s => RoleName(kind, s.Role)).ToList();
+            var expected = spans.Select(s => kind.RoleName(s.Role)).ToList();
             if (names.SequenceEqual(expected, StringComparer.Ordinal)) return null;
 
             // The expected names, permuted: name the first parameter that sits before ones that belong before it.
@@ -858,8 +681,8 @@ public sealed partial class NormGenerator
             int misplacedOutput = spans.FindIndex(s => OutputRole(s.Role) && !Writable(s));
             int misplacedInput = spans.FindIndex(s => s.Role is not ParamRole.Input && !OutputRole(s.Role) && Writable(s) && s.Element == spans[0].Element);
             if (misplacedOutput < 0 || misplacedInput < 0 || misplacedInput > misplacedOutput) return null;
-            var between = spans.Skip(misplacedInput).Take(misplacedOutput - misplacedInput).Select(s => RoleName(kind, s.Role)).ToList();
-            return $"'{spans[misplacedInput].Name}' is writable and sits where {RoleName(kind, spans[misplacedInput].Role)} belongs, while '{spans[misplacedOutput].Name}' is read-only where {RoleName(kind, spans[misplacedOutput].Role)} belongs: the output {RoleName(kind, spans[misplacedOutput].Role)} must come after {JoinNames(between)}";
+            var between = spans.Skip(misplacedInput).Take(misplacedOutput - misplacedInput).Select(s => kind.RoleName(s.Role)).ToList();
+            return $"'{spans[misplacedInput].Name}' is writable and sits where {kind.RoleName(spans[misplacedInput].Role)} belongs, while '{spans[misplacedOutput].Name}' is read-only where {kind.RoleName(spans[misplacedOutput].Role)} belongs: the output {kind.RoleName(spans[misplacedOutput].Role)} must come after {JoinNames(between)}";
         }
 
         private static string JoinNames(List<string> names) =>

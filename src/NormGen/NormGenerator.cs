@@ -12,28 +12,14 @@ namespace NormGen.Generator;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class NormGenerator : IIncrementalGenerator
 {
-    /// <summary>Each attribute's metadata name and the kind it declares.</summary>
-    internal static readonly (string MetadataName, NormKind Kind)[] Attributes =
-    {
-        ("NormGen.LayerNormAttribute", NormKind.LayerNorm),
-        ("NormGen.RmsNormAttribute", NormKind.RmsNorm),
-        ("NormGen.DeepNormAttribute", NormKind.DeepNorm),
-        ("NormGen.ChannelLayerNormAttribute", NormKind.ChannelLayerNorm),
-        ("NormGen.BatchNormAttribute", NormKind.BatchNorm),
-        ("NormGen.GroupNormAttribute", NormKind.GroupNorm),
-        ("NormGen.InstanceNormAttribute", NormKind.InstanceNorm),
-        ("NormGen.MinMaxScaleAttribute", NormKind.MinMaxScale),
-        ("NormGen.StandardizeAttribute", NormKind.Standardize),
-    };
-
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         // Whether the compilation references ILGPU: one bool, built once and shared by every attribute's GPU output.
         IncrementalValueProvider<bool> hasIlgpu = GpuEmitter.ReferencesIlgpu(context);
         var gpuSpecs = new System.Collections.Generic.List<IncrementalValuesProvider<KernelSpec>>();
-        foreach ((string name, NormKind kind) in Attributes)
-            gpuSpecs.Add(Register(context, name, kind, hasIlgpu));
+        foreach (KindDefinition kind in Kinds.All)
+            gpuSpecs.Add(Register(context, kind.MetadataName, kind.Kind, hasIlgpu));
 
         // The device helpers the GPU tensor kernels share: one file per compilation, when any of them is emitted.
         GpuEmitter.RegisterDevicePrimitives(context, gpuSpecs);

@@ -118,43 +118,48 @@ internal sealed record KernelSpec(
     /// <summary>Element type of y (may differ from the input: float ↔ Half).</summary>
     public ElementKind OutputElement { get; init; } = Element;
 
+    /// <summary>
+    /// The options of this kind alone (<see cref="RowOptions"/>, <see cref="BatchNormOptions"/>, …), read and validated by
+    /// the kind's definition under <c>Kinds/</c>; by default the kind's defaults. The properties below read them.
+    /// </summary>
+    public KindOptions Options { get; init; } = Kinds.Get(Kind).DefaultOptions;
+
     /// <summary>h = α·x + residual (+ bias) is normalized (Residual, and always for DeepNorm).</summary>
-    public bool Residual { get; init; }
+    public bool Residual => Options is RowOptions { Residual: true };
 
     /// <summary>A pre-norm bias is added with the residual.</summary>
-    public bool ResidualBias { get; init; }
+    public bool ResidualBias => Options is RowOptions { ResidualBias: true };
 
     /// <summary>DeepNorm's α (1 when not DeepNorm). Float kernels round it to float.</summary>
-    public double Alpha { get; init; } = 1d;
+    public double Alpha => Options is RowOptions row ? row.Alpha : 1d;
 
     /// <summary>How α was obtained, for the remarks (e.g. "(2·24)^¼, encoder-only, N = 24").</summary>
-    public string AlphaSource { get; init; } = "";
+    public string AlphaSource => Options is RowOptions row ? row.AlphaSource : "";
 
-    public ActivationKind Activation { get; init; }
+    public ActivationKind Activation => Options is RowOptions row ? row.Activation : ActivationKind.None;
 
-    public bool SaveStatistics { get; init; }
-
-    public bool ZeroCenteredGamma { get; init; }
+    public bool ZeroCenteredGamma => Options is RowOptions { ZeroCenteredGamma: true };
 
     /// <summary>BatchNorm: training (batch statistics, running-stat update) rather than evaluation.</summary>
-    public bool Training { get; init; }
+    public bool Training => Options is BatchNormOptions { Training: true };
 
-    /// <summary>BatchNorm: running-statistics momentum.</summary>
-    public float Momentum { get; init; }
+    /// <summary>BatchNorm: running-statistics momentum (0 for the other kinds).</summary>
+    public float Momentum => Options is BatchNormOptions bn ? bn.Momentum : 0f;
 
     /// <summary>BatchNorm: cumulative moving average (PyTorch momentum=None).</summary>
-    public bool CumulativeAverage { get; init; }
+    public bool CumulativeAverage => Options is BatchNormOptions { CumulativeAverage: true };
 
-    /// <summary>
-    /// ChannelLayerNorm: Restormer's BiasFree_LayerNorm, y = x / √(σ² + ε) · weight, σ² the variance around the mean
-    /// but the mean not subtracted from x. Affine is then Scale (the weight is the Gamma role).
-    /// </summary>
-    public bool BiasFree { get; init; }
+    /// <summary>ChannelLayerNorm: Restormer's BiasFree_LayerNorm (see <see cref="ChannelLayerNormOptions"/>).</summary>
+    public bool BiasFree => Options is ChannelLayerNormOptions { BiasFree: true };
+
+    /// <summary>GroupNorm: number of groups (0 for the other kinds).</summary>
+    public int Groups => Options is GroupNormOptions gn ? gn.Groups : 0;
+
+    /// <summary>Forward kernels may save mean and rstd (the row kinds per row, the tensor kinds per statistics block).</summary>
+    public bool SaveStatistics { get; init; }
+
     /// <summary>The backward pass (dy, x, saved statistics → dx, dγ, dβ) rather than the forward.</summary>
     public bool Backward { get; init; }
-
-    /// <summary>GroupNorm: number of groups.</summary>
-    public int Groups { get; init; }
 
     /// <summary>The user's own doc comment on the declaration, as XML lines without '///' ("" when none): see <see cref="Documentation"/>.</summary>
     public string UserDocumentation { get; init; } = "";
@@ -163,10 +168,10 @@ internal sealed record KernelSpec(
     public bool GpuOverloadsCollide { get; init; }
 
     /// <summary>True for the kinds normalized row by row (LayerNorm, RMSNorm, DeepNorm).</summary>
-    public bool IsRowKind => Kind is NormKind.LayerNorm or NormKind.RmsNorm or NormKind.DeepNorm;
+    public bool IsRowKind => Kinds.Get(Kind).IsRowKind;
 
     /// <summary>True when the kernel subtracts a mean (everything but RMSNorm).</summary>
-    public bool Centers => Kind != NormKind.RmsNorm;
+    public bool Centers => Kinds.Get(Kind).Centers;
 
     public ParameterSpec? ResidualInput => Find(ParamRole.Residual);
 

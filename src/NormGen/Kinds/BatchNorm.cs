@@ -1,0 +1,66 @@
+using System.Collections.Generic;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator;
+
+/// <summary>
+/// <c>[BatchNorm]</c> over the channels of an (N, C, *) tensor: in training, biased batch statistics normalise and the
+/// unbiased variance updates the running statistics (momentum, or a cumulative average); in evaluation, the running
+/// statistics fold into y = x·s + t.
+/// </summary>
+internal sealed class BatchNorm : KindDefinition
+{
+    public override NormKind Kind => NormKind.BatchNorm;
+
+    public override string AttributeName => "BatchNorm";
+
+    public override LayoutFamily Layout => LayoutFamily.Tensor;
+
+    /// <summary>The backward needs the batch statistics saved in training (<see cref="BackwardProblem"/>).</summary>
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+
+    public override KindOptions DefaultOptions => new BatchNormOptions();
+
+    public override KindOptions ReadOptions(AttributeOptions o)
+    {
+        var options = new BatchNormOptions(o.Bool("Training"), o.Float("Momentum") ?? 0.1f, o.Bool("CumulativeAverage"));
+        if (float.IsNaN(options.Momentum) || options.Momentum < 0f || options.Momentum > 1f)
+            o.Invalid("Momentum = " + NormGenerator.Parser.FormatFloat(options.Momentum), "the momentum must be in [0, 1], e.g. Momentum = 0.1f");
+        if (!options.Training && (options.CumulativeAverage || o.Has("Momentum")))
+            o.Invalid(options.CumulativeAverage ? "CumulativeAverage = true" : "Momentum", "running statistics are only updated in training: set Training = true");
+        return options;
+    }
+
+    private static bool Training(AttributeOptions o) => o.Kind is BatchNormOptions { Training: true };
+
+    public override bool SavesStatistics(AttributeOptions o) => Training(o);
+
+    public override string SaveStatisticsFix => "evaluation uses the running statistics and has nothing to save: set Training = true";
+
+    public override string? BackwardProblem(AttributeOptions o) => Training(o)
+        ? base.BackwardProblem(o)
+        : "the backward of BatchNorm uses the batch statistics saved in training: set Training = true (and declare the forward with Training = true, SaveStatistics = true)";
+
+    /// <summary>The running statistics after β (written in training), and the batch counter of a cumulative average.</summary>
+    protected override void AddStateRoles(AttributeOptions o, List<ParamRole> roles)
+    {
+        roles.Add(ParamRole.RunningMean);
+        roles.Add(ParamRole.RunningVar);
+        if (o.Kind is BatchNormOptions { Training: true, CumulativeAverage: true }) roles.Add(ParamRole.BatchesTracked);
+    }
+
+    public override bool IsWritten(ParamRole role, AttributeOptions o) =>
+        base.IsWritten(role, o) || (Training(o) && role is ParamRole.RunningMean or ParamRole.RunningVar);
+
+    public override string RoleName(ParamRole role) => role switch
+    {
+        ParamRole.Mean => "saveMean",
+        ParamRole.Rstd => "saveRstd",
+        _ => base.RoleName(role),
+    };
+
+    public override string StatisticsBlock => "channel";
+
+    /// <summary>The spatial size.</summary>
+    public override int GpuSizeParameters => 1;
+}

@@ -1,0 +1,45 @@
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator;
+
+/// <summary>
+/// <c>[ChannelLayerNorm]</c>: LayerNorm over C at every (n, position) of an (N, C, *) tensor (Restormer's
+/// WithBias_LayerNorm), or with <c>BiasFree</c> Restormer's BiasFree_LayerNorm, x / √(σ² + ε) · weight.
+/// </summary>
+internal sealed class ChannelLayerNorm : KindDefinition
+{
+    public override NormKind Kind => NormKind.ChannelLayerNorm;
+
+    public override string AttributeName => "ChannelLayerNorm";
+
+    public override LayoutFamily Layout => LayoutFamily.Tensor;
+
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+
+    public override KindOptions DefaultOptions => new ChannelLayerNormOptions();
+
+    public override KindOptions ReadOptions(AttributeOptions o)
+    {
+        bool biasFree = o.Bool("BiasFree");
+        if (biasFree)
+        {
+            // Restormer's BiasFree_LayerNorm takes a weight and nothing else.
+            if (o.Affine != AffineMode.Scale && o.Has("Affine"))
+                o.Invalid("BiasFree = true with Affine." + o.Affine, "Restormer's BiasFree LayerNorm, x / √(σ² + ε) · weight, always takes one weight and no bias: remove Affine (or write Affine = Affine.Scale)");
+            o.Affine = AffineMode.Scale;
+        }
+        return new ChannelLayerNormOptions(biasFree);
+    }
+
+    public override bool SavesStatistics(AttributeOptions o) => true;
+
+    public override string SignatureName(ParamRole role, AttributeOptions o) =>
+        role == ParamRole.Gamma && o.Kind is ChannelLayerNormOptions { BiasFree: true } ? "weight" : RoleName(role);
+
+    public override string? DescribeAffine(AttributeOptions o) =>
+        o.Kind is ChannelLayerNormOptions { BiasFree: true } ? "BiasFree (weight only)" : base.DescribeAffine(o);
+
+    public override string StatisticsBlock => "(sample, position)";
+
+    public override int GpuSizeParameters => 2;
+}

@@ -1,0 +1,24 @@
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator;
+
+/// <summary><c>[InstanceNorm]</c>: statistics per (sample, channel) of an (N, C, *) tensor, biased; no affine by default (PyTorch's).</summary>
+internal sealed class InstanceNorm : KindDefinition
+{
+    public override NormKind Kind => NormKind.InstanceNorm;
+
+    public override string AttributeName => "InstanceNorm";
+
+    public override LayoutFamily Layout => LayoutFamily.Tensor;
+
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+
+    public override AffineMode DefaultAffine => AffineMode.None;
+
+    public override bool SavesStatistics(AttributeOptions o) => true;
+
+    public override string StatisticsBlock => "(sample, channel)";
+
+    /// <summary>Channels and spatial size.</summary>
+    public override int GpuSizeParameters => 2;
+}
