@@ -1,0 +1,115 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using NormGen.Generator.Model;
+using Xunit;
+
+namespace NormGen.Generator.Tests;
+
+/// <summary>
+/// The registry of kinds (src/NormGen/Kinds/, issue 8 item 3): one definition per kind at its index, each naming a real
+/// runtime attribute; the kinds' own options stored in the spec as records that compare by value; and the capability
+/// table read alike by the parser (NG0022) and the GPU emitter (a GPU file).
+/// </summary>
+public class KindRegistryTests
+{
+    private const string Usings = "using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\n";
+
+    [Fact]
+    public void EveryKindHasItsDefinitionAtItsIndex()
+    {
+        NormKind[] kinds = Enum.GetValues<NormKind>();
+        Assert.Equal(kinds.Length, Kinds.All.Count);
+        foreach (NormKind kind in kinds)
+            Assert.Equal(kind, Kinds.Get(kind).Kind);
+        Assert.Equal(kinds.Length, Kinds.All.Select(k => k.AttributeName).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
+    public void MetadataNamesAreTheRuntimeAttributes()
+    {
+        var runtime = typeof(NormGen.NormalizationAttribute).Assembly;
+        foreach (KindDefinition kind in Kinds.All)
+        {
+            Type? attribute = runtime.GetType(kind.MetadataName);
+            Assert.True(attribute is not null, $"{kind.MetadataName} is not a type of NormGen.Runtime");
+            Assert.True(attribute!.IsSubclassOf(typeof(NormGen.NormalizationAttribute)), kind.MetadataName);
+            // The row kinds share the row attribute's options (Residual, Activation, ...); the tensor kinds have their own.
+            Assert.Equal(kind.IsRowKind, attribute.IsSubclassOf(typeof(NormGen.RowNormalizationAttribute)));
+        }
+    }
+
+    /// <summary>Declarations and the options record each must give (records are internal: the theory is one test case in the runner).</summary>
+    public static TheoryData<string, object> OptionCases() => new()
+    {
+        { "[BatchNorm(Training = true, Momentum = 0.25f)] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y);",
+          new BatchNormOptions(Training: true, Momentum: 0.25f) },
+        { "[GroupNorm(4)] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);",
+          new GroupNormOptions(4) },
+        { "[ChannelLayerNorm(BiasFree = true)] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);",
+          new ChannelLayerNormOptions(BiasFree: true) },
+        { "[InstanceNorm] public static partial void M(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);",
+          NoKindOptions.Instance },
+        { "[DeepNorm(64, Alpha = 2.5f)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);",
+          new RowOptions(Residual: true, Alpha: 2.5, AlphaSource: "given") },
+        { "[LayerNorm(64, Residual = true, Activation = Activation.Gelu)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);",
+          new RowOptions(Residual: true, Activation: ActivationKind.Gelu) },
+    };
+
+    /// <summary>
+    /// The kind's own options reach the spec as its record, and two parses of one declaration (two compilations) give
+    /// equal specs: the incremental pipeline compares them by value.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OptionCases))]
+    public void KindOptionsAreTheKindsRecordAndCompareByValue(string declaration, object expected)
+    {
+        string source = Usings + "public static partial class K\n{\n    " + declaration + "\n}\n";
+        KernelSpec first = ParseOne(source), second = ParseOne(source);
+        Assert.Equal(expected, first.Options);
+        Assert.NotSame(first, second);
+        Assert.Equal(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+    }
+
+    private static KernelSpec ParseOne(string source)
+    {
+        var run = Harness.Run(Harness.Compile(source, "User.cs"));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        Assert.Empty(run.Result.Diagnostics);
+        return Assert.Single(run.Result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Value).OfType<KernelSpec>());
+    }
+
+    /// <summary>
+    /// With ILGPU referenced, a declaration gets either a GPU file or NG0022, never both and never neither, and which one
+    /// is what the capability table says: every forward kind has a GPU kernel; the unfused flat row backward has one;
+    /// DeepNorm's backward (always fused) and the tensor kinds' backward do not.
+    /// </summary>
+    [Theory]
+    [InlineData("[LayerNorm(64)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);", true)]
+    [InlineData("[RmsNorm(64)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);", true)]
+    [InlineData("[DeepNorm(64, Alpha = 2f)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);", true)]
+    [InlineData("[ChannelLayerNorm] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);", true)]
+    [InlineData("[BatchNorm] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, TensorSpan<float> y);", true)]
+    [InlineData("[BatchNorm(Training = true)] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y);", true)]
+    [InlineData("[GroupNorm(2)] public static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);", true)]
+    [InlineData("[InstanceNorm] public static partial void M(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);", true)]
+    [InlineData("[MinMaxScale] public static partial void M(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);", true)]
+    [InlineData("[Standardize] public static partial void M(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);", true)]
+    [InlineData("[LayerNorm(64, Backward = true)] public static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);", true)]
+    [InlineData("[DeepNorm(64, Alpha = 2f, Backward = true)] public static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta);", false)]
+    [InlineData("[InstanceNorm(Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx);", false)]
+    public void ParserAndGpuEmitterReadTheSameCapabilityTable(string declaration, bool gpu)
+    {
+        string source = Usings + "public static partial class K\n{\n    " + declaration + "\n}\n";
+        var run = Harness.Run(Harness.Compile(true, ("User.cs", source)));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        Assert.DoesNotContain(run.Result.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        KernelSpec spec = Assert.Single(run.Result.TrackedSteps[TrackingNames.Specs].SelectMany(s => s.Outputs).Select(o => o.Value).OfType<KernelSpec>());
+        bool gpuFile = run.Result.GeneratedSources.Any(s => s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal));
+        bool ng0022 = run.Result.Diagnostics.Any(d => d.Id == "NG0022");
+        Assert.Equal(gpu, gpuFile);
+        Assert.NotEqual(gpuFile, ng0022);
+        Assert.Equal(gpu, Kinds.GpuGap(spec) is null);
+    }
+}
