@@ -1,7 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
 using NormGen.Generator.Diagnostics;
 using NormGen.Generator.Model;
 
