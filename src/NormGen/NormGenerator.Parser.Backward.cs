@@ -24,7 +24,7 @@ public sealed partial class NormGenerator
             bool residual = roles.Contains(ParamRole.ResidualOutGradient);
             foreach (ParamRole role in roles)
             {
-                string n = role == ParamRole.InputGradient && residual ? "dh" : d.Kind.RoleName(role);
+                string n = role == ParamRole.InputGradient && residual ? "dh" : d.Definition.RoleName(role);
                 parts.Add(role switch
                 {
                     ParamRole.OutputGradient or ParamRole.ResidualOutGradient or ParamRole.Input or ParamRole.Residual => tensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
@@ -41,7 +41,7 @@ public sealed partial class NormGenerator
         /// <summary>Gives each parameter of a backward declaration its role and checks types and forms (NG0031, NG0014, NG0015, NG0013).</summary>
         private static bool MatchBackward(Declaration d, AttributeOptions o, List<ParamInfo> parameters, List<ParameterSpec> specs)
         {
-            KindDefinition kind = d.Kind;
+            KindDefinition kind = d.Definition;
             List<ParamRole> roles = d.Roles;
             var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
             int ints = parameters.Count - spans.Count;
@@ -104,7 +104,7 @@ public sealed partial class NormGenerator
             string residual = o.Bool("Residual") ? ", Residual (dResidualOut after dy; dh = dx + dResidualOut as the one input gradient)" : "";
             if (kind.AlwaysResidual) residual = ", DeepNorm (x and sublayer in; dx = α·dh and dsublayer = dh out)";
             if (o.Bool("ResidualBias")) residual += kind.AlwaysResidual ? ", ResidualBias (bias after sublayer; dbias = Σ dh last)" : ", ResidualBias (dbias = Σ dh last)";
-            ActivationKind activation = o.Kind is RowOptions row ? row.Activation : ActivationKind.None;
+            ActivationKind activation = o.KindOptions is RowOptions row ? row.Activation : ActivationKind.None;
             if (activation != ActivationKind.None) residual += $", Activation = {activation} ({(o.Affine == AffineMode.ScaleAndBias ? "beta after gamma: " : "")}the pre-activation is recomputed)";
             if (kind.IsRowKind) stats += " (or leave them out: recomputed from x)";
             return $"[{kind.AttributeName}(Backward = true)] and {affine}{residual}, reading {stats}{shape}";

@@ -25,12 +25,12 @@ public sealed partial class NormGenerator
         /// <summary>One declaration while it is parsed: its symbols, where to report, and what the attribute calls for.</summary>
         private sealed class Declaration
         {
-            public Declaration(GeneratorAttributeSyntaxContext context, KindDefinition kind, CancellationToken cancellationToken)
+            public Declaration(GeneratorAttributeSyntaxContext context, KindDefinition definition, CancellationToken cancellationToken)
             {
                 Method = (IMethodSymbol)context.TargetSymbol;
                 Syntax = (MethodDeclarationSyntax)context.TargetNode;
                 Attribute = context.Attributes[0];
-                Kind = kind;
+                Definition = definition;
                 CancellationToken = cancellationToken;
                 MethodLocation = LocationInfo.From(Syntax.Identifier.GetLocation());
                 AttributeLocation = LocationInfo.From(Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? MethodLocation;
@@ -39,7 +39,8 @@ public sealed partial class NormGenerator
             public IMethodSymbol Method { get; }
             public MethodDeclarationSyntax Syntax { get; }
             public AttributeData Attribute { get; }
-            public KindDefinition Kind { get; }
+            /// <summary>What the attribute's kind takes and supports.</summary>
+            public KindDefinition Definition { get; }
             public CancellationToken CancellationToken { get; }
             public LocationInfo? MethodLocation { get; }
             public LocationInfo? AttributeLocation { get; }
@@ -74,8 +75,8 @@ public sealed partial class NormGenerator
             AttributeOptions options = ReadOptions(d);
             List<ParamInfo> parameters = ClassifyParameters(d.Method, cancellationToken);
             DescribeExpected(d, options, parameters);
-            if (options.Backward && d.Kind.BackwardProblem(options) is string problem)
-                options.Report(NormGenDiagnostics.BackwardNotSupported, $"[{d.Kind.AttributeName}(Backward = true)]", problem);
+            if (options.Backward && d.Definition.BackwardProblem(options) is string problem)
+                options.Report(NormGenDiagnostics.BackwardNotSupported, $"[{d.Definition.AttributeName}(Backward = true)]", problem);
 
             CheckMethod(d);
             // A generic method is one mistake: its T-typed parameters are not reported again one by one.
@@ -114,7 +115,7 @@ public sealed partial class NormGenerator
                 attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error) ||
                 HasUnboundNamedArgument(attribute, d.CancellationToken))
             {
-                d.Report(NormGenDiagnostics.InvalidAttributeArguments, d.AttributeLocation, d.Kind.AttributeName);
+                d.Report(NormGenDiagnostics.InvalidAttributeArguments, d.AttributeLocation, d.Definition.AttributeName);
                 return false;
             }
             return true;
@@ -140,9 +141,9 @@ public sealed partial class NormGenerator
         {
             ParamInfo? first = parameters.FirstOrDefault(p => p.Supported && p.Form != ParamForm.Int32 && p.Element is ElementKind.Float or ElementKind.Double or ElementKind.Half);
             d.Element = first?.Element ?? ElementKind.Float;
-            d.TensorForm = !d.Kind.IsRowKind || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
-            d.RuntimeRowLength = d.Kind.IsRowKind && options.Shape.Count == 0 && !d.TensorForm;
-            d.Roles = options.Backward ? d.Kind.BackwardRoles(options) : d.Kind.ForwardRoles(options, withResidualOut: false);
+            d.TensorForm = !d.Definition.IsRowKind || (parameters.Count > 0 && parameters[0].Supported && IsTensor(parameters[0].Form));
+            d.RuntimeRowLength = d.Definition.IsRowKind && options.Shape.Count == 0 && !d.TensorForm;
+            d.Roles = options.Backward ? d.Definition.BackwardRoles(options) : d.Definition.ForwardRoles(options, withResidualOut: false);
             d.Expected = options.Backward ? BackwardSignature(d, d.Roles) : ExpectedSignature(d, options, d.Roles);
         }
 
@@ -209,12 +210,12 @@ public sealed partial class NormGenerator
             var spans = parameters.Where(p => p.Form != ParamForm.Int32).ToList();
             int ints = parameters.Count - spans.Count;
             List<ParamRole> roles = d.Roles;
-            if (spans.Count == roles.Count + 1 && d.Kind.ForwardRoles(options, withResidualOut: true) is { } withOut && withOut.Count == spans.Count)
+            if (spans.Count == roles.Count + 1 && d.Definition.ForwardRoles(options, withResidualOut: true) is { } withOut && withOut.Count == spans.Count)
                 roles = withOut;
             if (spans.Count != roles.Count || !(ints == 0 || (ints == 1 && d.RuntimeRowLength)))
             {
                 d.Report(NormGenDiagnostics.SignatureDoesNotMatch, d.MethodLocation, d.Method.Name,
-                    DescribeParameters(spans.Count, ints), DescribeAttribute(d.Kind, options), d.Expected);
+                    DescribeParameters(spans.Count, ints), DescribeAttribute(d.Definition, options), d.Expected);
                 return false;
             }
 
@@ -224,7 +225,7 @@ public sealed partial class NormGenerator
                 ParamRole role = p.Form == ParamForm.Int32 ? ParamRole.RowLength : roles[spanIndex++];
                 specs.Add(new ParameterSpec(p.Symbol.Name, role, p.Form, p.Element ?? d.Element));
             }
-            if (OrderMistake(d.Kind, specs) is string mistake)
+            if (OrderMistake(d.Definition, specs) is string mistake)
             {
                 d.Report(NormGenDiagnostics.ParametersOutOfOrder, d.MethodLocation, d.Method.Name, mistake, d.Expected);
                 return false;
@@ -244,18 +245,18 @@ public sealed partial class NormGenerator
                 Modifiers: string.Join(" ", d.Syntax.Modifiers.Select(m => m.Text)),
                 HintName: HintName(method),
                 KernelClassName: KernelClassName(method),
-                Kind: d.Kind.Kind,
+                Kind: d.Definition.Kind,
                 Element: d.Element,
                 Shape: options.Shape.ToEquatableArray(),
                 Axes: options.Shape.Count > 0 ? options.Shape.Count : options.Axes ?? 1,
                 // RMSNorm's default is finfo(compute type).eps (PyTorch eps=None): 2⁻⁵² for double, 2⁻²³ otherwise.
-                Epsilon: options.EpsilonGiven ? options.Epsilon : d.Kind.DefaultEpsilon(d.Element),
+                Epsilon: options.EpsilonGiven ? options.Epsilon : d.Definition.DefaultEpsilon(d.Element),
                 Affine: options.Affine,
                 Parameters: specs.ToEquatableArray(),
                 IsExtension: method.IsExtensionMethod)
             {
                 OutputElement = output.Element,
-                Options = options.Kind,
+                Options = options.KindOptions,
                 SaveStatistics = options.SaveStatistics,
                 UserDocumentation = Documentation.Read(method, d.CancellationToken),
                 Backward = options.Backward,
@@ -284,7 +285,7 @@ public sealed partial class NormGenerator
         /// </summary>
         private static AttributeOptions ReadOptions(Declaration d)
         {
-            KindDefinition kind = d.Kind;
+            KindDefinition kind = d.Definition;
             var o = new AttributeOptions(d.Attribute, kind.AttributeName, d.AttributeLocation, d.Diagnostics)
             {
                 Epsilon = kind.DefaultEpsilon(ElementKind.Float),
@@ -308,7 +309,7 @@ public sealed partial class NormGenerator
                 o.Report(NormGenDiagnostics.InvalidAffine, affineValue.ToString(CultureInfo.InvariantCulture));
             o.Affine = (AffineMode)Math.Max(0, Math.Min(2, affineValue));
 
-            o.Kind = kind.ReadOptions(o);
+            o.KindOptions = kind.ReadOptions(o);
             if (o.SaveStatistics && !kind.SavesStatistics(o))
                 o.Invalid("SaveStatistics = true", kind.SaveStatisticsFix);
             return o;
@@ -346,14 +347,14 @@ public sealed partial class NormGenerator
                 d.Report(NormGenDiagnostics.FormsDisagree, d.LocationOf(output.Name), output.Name, FormName(output.Form), input.Name, FormName(input.Form), d.Expected);
                 ok = false;
             }
-            if (ok && !d.Kind.IsRowKind && !IsTensor(input.Form))
+            if (ok && !d.Definition.IsRowKind && !IsTensor(input.Form))
             {
-                d.Report(NormGenDiagnostics.TensorSpansRequired, d.LocationOf(input.Name), d.Kind.AttributeName, d.Expected);
+                d.Report(NormGenDiagnostics.TensorSpansRequired, d.LocationOf(input.Name), d.Definition.AttributeName, d.Expected);
                 ok = false;
             }
-            if (ok && d.Kind.IsRowKind && o.Shape.Count == 0 && (d.TensorForm ? o.Axes is null : !specs.Any(s => s.Role == ParamRole.RowLength)))
+            if (ok && d.Definition.IsRowKind && o.Shape.Count == 0 && (d.TensorForm ? o.Axes is null : !specs.Any(s => s.Role == ParamRole.RowLength)))
             {
-                d.Report(NormGenDiagnostics.NoShape, d.MethodLocation, d.Method.Name, d.Kind.AttributeName, d.Expected);
+                d.Report(NormGenDiagnostics.NoShape, d.MethodLocation, d.Method.Name, d.Definition.AttributeName, d.Expected);
                 ok = false;
             }
             return ok;
@@ -371,7 +372,7 @@ public sealed partial class NormGenerator
                 ParamRole.BatchesTracked => ElementKind.Int64,
                 _ => element0,
             };
-            bool elementOk = s.Element == want || (s.Role == ParamRole.Output && d.Kind.IsRowKind && IsConvertible(element0, s.Element));
+            bool elementOk = s.Element == want || (s.Role == ParamRole.Output && d.Definition.IsRowKind && IsConvertible(element0, s.Element));
             if (s.Element == ElementKind.Int64 && s.Role != ParamRole.BatchesTracked)
             {
                 d.Report(NormGenDiagnostics.UnsupportedElementType, d.LocationOf(s.Name), s.Name, "long", d.Expected);
@@ -387,7 +388,7 @@ public sealed partial class NormGenerator
             }
 
             // Forms: outputs writable; x and y tensors or flat together; everything else a flat span.
-            if (d.Kind.IsWritten(s.Role, o) && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
+            if (d.Definition.IsWritten(s.Role, o) && s.Form is ParamForm.ReadOnlySpan or ParamForm.ReadOnlyTensorSpan)
             {
                 d.Report(NormGenDiagnostics.OutputNotWritable, d.LocationOf(s.Name), s.Name, s.Form == ParamForm.ReadOnlySpan ? "Span<T>" : "TensorSpan<T>", d.Expected);
                 ok = false;
@@ -544,14 +545,14 @@ public sealed partial class NormGenerator
             var parts = new List<string>();
             foreach (ParamRole role in roles)
             {
-                string n = d.Kind.SignatureName(role, o);
+                string n = d.Definition.SignatureName(role, o);
                 string text = role switch
                 {
                     ParamRole.Input => d.TensorForm ? $"ReadOnlyTensorSpan<{t}> {n}" : $"ReadOnlySpan<{t}> {n}",
                     ParamRole.Output => d.TensorForm ? $"TensorSpan<{t}> {n}" : $"Span<{t}> {n}",
                     ParamRole.Mean or ParamRole.Rstd => $"Span<{stats}> {n}",
                     ParamRole.BatchesTracked => $"Span<long> {n}",
-                    _ when d.Kind.IsWritten(role, o) => $"Span<{t}> {n}",
+                    _ when d.Definition.IsWritten(role, o) => $"Span<{t}> {n}",
                     _ => $"ReadOnlySpan<{t}> {n}",
                 };
                 parts.Add(text);

@@ -37,7 +37,7 @@ internal sealed class AttributeOptions
     public bool SaveStatistics, Backward;
 
     /// <summary>The kind's own options, as read (also when invalid: the expected signature is built from them).</summary>
-    public KindOptions Kind = NoKindOptions.Instance;
+    public KindOptions KindOptions = NoKindOptions.Instance;
 
     /// <summary>False once an option was reported.</summary>
     public bool Ok = true;

@@ -31,7 +31,7 @@ internal sealed class BatchNorm : KindDefinition
         return options;
     }
 
-    private static bool Training(AttributeOptions o) => o.Kind is BatchNormOptions { Training: true };
+    private static bool Training(AttributeOptions o) => o.KindOptions is BatchNormOptions { Training: true };
 
     public override bool SavesStatistics(AttributeOptions o) => Training(o);
 
@@ -46,7 +46,7 @@ internal sealed class BatchNorm : KindDefinition
     {
         roles.Add(ParamRole.RunningMean);
         roles.Add(ParamRole.RunningVar);
-        if (o.Kind is BatchNormOptions { Training: true, CumulativeAverage: true }) roles.Add(ParamRole.BatchesTracked);
+        if (o.KindOptions is BatchNormOptions { Training: true, CumulativeAverage: true }) roles.Add(ParamRole.BatchesTracked);
     }
 
     public override bool IsWritten(ParamRole role, AttributeOptions o) =>

@@ -34,10 +34,10 @@ internal sealed class ChannelLayerNorm : KindDefinition
     public override bool SavesStatistics(AttributeOptions o) => true;
 
     public override string SignatureName(ParamRole role, AttributeOptions o) =>
-        role == ParamRole.Gamma && o.Kind is ChannelLayerNormOptions { BiasFree: true } ? "weight" : RoleName(role);
+        role == ParamRole.Gamma && o.KindOptions is ChannelLayerNormOptions { BiasFree: true } ? "weight" : RoleName(role);
 
     public override string? DescribeAffine(AttributeOptions o) =>
-        o.Kind is ChannelLayerNormOptions { BiasFree: true } ? "BiasFree (weight only)" : base.DescribeAffine(o);
+        o.KindOptions is ChannelLayerNormOptions { BiasFree: true } ? "BiasFree (weight only)" : base.DescribeAffine(o);
 
     public override string StatisticsBlock => "(sample, position)";
 

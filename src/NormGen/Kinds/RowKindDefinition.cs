@@ -49,7 +49,7 @@ internal abstract class RowKindDefinition : KindDefinition
     /// <summary>The residual and its bias, after x.</summary>
     protected override void AddPrologueRoles(AttributeOptions o, List<ParamRole> roles)
     {
-        if (o.Kind is not RowOptions { Residual: true } row) return;
+        if (o.KindOptions is not RowOptions { Residual: true } row) return;
         roles.Add(ParamRole.Residual);
         if (row.ResidualBias) roles.Add(ParamRole.Bias);
     }
@@ -57,7 +57,7 @@ internal abstract class RowKindDefinition : KindDefinition
     /// <summary>After y: the residual sum (optional, not DeepNorm's), then the saved mean (not RMSNorm's) and rstd, per row.</summary>
     protected override void AddOutputRoles(AttributeOptions o, bool withResidualOut, List<ParamRole> roles)
     {
-        if (withResidualOut && o.Kind is RowOptions { Residual: true } && !AlwaysResidual) roles.Add(ParamRole.ResidualOut);
+        if (withResidualOut && o.KindOptions is RowOptions { Residual: true } && !AlwaysResidual) roles.Add(ParamRole.ResidualOut);
         if (o.SaveStatistics && Centers) roles.Add(ParamRole.Mean);
         if (o.SaveStatistics) roles.Add(ParamRole.Rstd);
     }
@@ -70,7 +70,7 @@ internal abstract class RowKindDefinition : KindDefinition
     /// </summary>
     public override List<ParamRole> BackwardRoles(AttributeOptions o)
     {
-        var row = o.Kind as RowOptions ?? new RowOptions();
+        var row = o.KindOptions as RowOptions ?? new RowOptions();
         var roles = new List<ParamRole> { ParamRole.OutputGradient };
         if (o.Bool("Residual")) roles.Add(ParamRole.ResidualOutGradient);
         roles.Add(ParamRole.Input);
