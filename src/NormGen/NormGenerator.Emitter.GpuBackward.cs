@@ -255,9 +255,6 @@ internal static partial class GpuEmitter
         w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
         w.Line();
 
-        // ---- view checks
-        EmitViewChecks(w, spec);
-
         // ---- launch
         var launchParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
         if (!staticShape) launchParams.Add("int rowLength");
@@ -336,8 +333,6 @@ internal static partial class GpuEmitter
             w.Line();
             EmitCombineKernel(w, spec, gradCount);
         }
-        w.Line();
-        EmitReductions(w, spec, groupKernel);
         w.Close();
     }
 
@@ -379,7 +374,7 @@ internal static partial class GpuEmitter
         string n = spec.HasStaticShape ? "RowLength" : "rowLength";
         string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
         string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
-        string sum(string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
+        string sum(string value) => RowSum(groupPerRow, value, Device);
         string loop = $"for (int i = {first}; i < {n}; i += {step})";
         string dyi = LoadValue(spec, "dy", "start + i");
         string g = spec.Gamma is null ? dyi

@@ -50,24 +50,24 @@ namespace NormGen.Tests
             global::NormGen.NormGpu.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGpu.Length(dgamma.Length, rowLength, "dgamma", "one per normalized element");
             global::NormGen.NormGpu.Length(dbeta.Length, rowLength, "dbeta", "one per normalized element");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoPartialOverlap(dy, dx, "dy", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoPartialOverlap(x, dx, "x", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dx, "mean", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dx, "rstd", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dx, "gamma", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(dy, dgamma, "dy", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(x, dgamma, "x", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dx, dgamma, "dx", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(dy, dbeta, "dy", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(x, dbeta, "x", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dx, dbeta, "dx", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(dy, dx, "dy", "dx");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, dx, "x", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dx, "mean", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dx, "rstd", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dx, "gamma", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(dy, dgamma, "dy", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, dgamma, "x", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dx, dgamma, "dx", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(dy, dbeta, "dy", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, dbeta, "x", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dx, dbeta, "dx", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
             __NormGen_LnBackward_993d1a3a_Gpu.Launch(stream, dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rows);
         }
     }
@@ -131,23 +131,6 @@ namespace NormGen.Tests
         /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
         private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
 
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>
-        internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
         /// <summary>
         /// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,
         /// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.
@@ -200,8 +183,8 @@ namespace NormGen.Tests
                     sx += g * ((x[start + i] - mu) * r);
                 }
                 float inverseN = 1f / RowLength;
-                float c1 = WarpSum(sg) * inverseN;
-                float c2 = WarpSum(sx) * inverseN;
+                float c1 = global::NormGen.Generated.GpuDevice.WarpSum(sg) * inverseN;
+                float c2 = global::NormGen.Generated.GpuDevice.WarpSum(sx) * inverseN;
                 for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
                 {
                     float g = dy[start + i] * gamma[i];
@@ -261,17 +244,6 @@ namespace NormGen.Tests
                 }
                 output[column] = total;
             }
-        }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static float WarpSum(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
         }
     }
 }
