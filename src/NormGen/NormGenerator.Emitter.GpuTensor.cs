@@ -298,6 +298,11 @@ internal static partial class GpuEmitter
             w.Line();
         }
         EmitSharedViewChecks(w);
+        w.Line();
+        EmitScratchMethod(w);
+        EmitCombineKernel(w, "float");
+        w.Line();
+        EmitCombineKernel(w, "double");
         w.Close();
         w.Line();
         EmitRowSpecInterface(w);

@@ -295,6 +295,73 @@ namespace NormGen.Generated
         private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
 
         private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
+
+        /// <summary>
+        /// The stream's cached scratch buffer, at least <paramref name="length"/> elements: reused as it is when large enough;
+        /// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a
+        /// larger one allocated. Called under the slot's lock.
+        /// </summary>
+        internal static global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> Scratch<T>(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length) where T : unmanaged
+        {
+            if (slot.Buffer is global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> cached && cached.Length >= length) return cached;
+            if (slot.Buffer is global::System.IDisposable old)
+            {
+                stream.Synchronize();
+                slot.Buffer = null;
+                old.Dispose();
+            }
+            global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> fresh = stream.Accelerator.Allocate1D<T>(global::NormGen.NormGpu.ScratchLength(length));
+            slot.Buffer = fresh;
+            return fresh;
+        }
+
+        /// <summary>
+        /// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name="gradients"/>
+        /// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of 32 whose totals are added in order, so
+        /// the order is fixed by the row count alone. Zero blocks write zeros.
+        /// </summary>
+        internal static void CombineKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> output, int rowLength, int blocks, int gradients, int which)
+        {
+            const int CombineChunk = 32;
+            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
+            {
+                float total = 0f;
+                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
+                {
+                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
+                    float s = 0f;
+                    for (int block = chunk; block < end; block++)
+                        s += partials[((long)block * gradients + which) * rowLength + column];
+                    total += s;
+                }
+                output[column] = total;
+            }
+        }
+
+        /// <summary>
+        /// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name="gradients"/>
+        /// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of 32 whose totals are added in order, so
+        /// the order is fixed by the row count alone. Zero blocks write zeros.
+        /// </summary>
+        internal static void CombineKernel(global::ILGPU.ArrayView<double> partials, global::ILGPU.ArrayView<double> output, int rowLength, int blocks, int gradients, int which)
+        {
+            const int CombineChunk = 32;
+            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
+            {
+                double total = 0d;
+                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
+                {
+                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
+                    double s = 0d;
+                    for (int block = chunk; block < end; block++)
+                        s += partials[((long)block * gradients + which) * rowLength + column];
+                    total += s;
+                }
+                output[column] = total;
+            }
+        }
     }
 
     /// <summary>What a row or tensor kernel computes besides the statistics every kernel takes (the kernels test the bits).</summary>

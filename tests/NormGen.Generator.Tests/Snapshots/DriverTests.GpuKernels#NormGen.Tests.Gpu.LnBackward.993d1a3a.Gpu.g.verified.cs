@@ -85,41 +85,19 @@ namespace NormGen.Tests
         /// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>
         private const int BlockRows = global::NormGen.RowBackward.BlockRows;
 
-        /// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>
-        private const int CombineChunk = 32;
-
-        /// <summary>
-        /// The stream's cached scratch buffer, at least <paramref name="length"/> elements: reused as it is when large enough;
-        /// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a
-        /// larger one allocated. Called under the slot's lock.
-        /// </summary>
-        private static global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)
-        {
-            if (slot.Buffer is global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> cached && cached.Length >= length) return cached;
-            if (slot.Buffer is global::System.IDisposable old)
-            {
-                stream.Synchronize();
-                slot.Buffer = null;
-                old.Dispose();
-            }
-            global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> fresh = stream.Accelerator.Allocate1D<float>(global::NormGen.NormGpu.ScratchLength(length));
-            slot.Buffer = fresh;
-            return fresh;
-        }
-
         /// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> WarpPerRow;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> Partials;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>> Combine;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
             public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
             {
                 WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, PartialsKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, global::NormGen.Generated.GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
                 Multiprocessors = accelerator.NumMultiprocessors;
@@ -145,7 +123,7 @@ namespace NormGen.Tests
             lock (slot)
             {
                 // Per block: the dγ partial row, then the dβ partial row.
-                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * 2 * RowLength);
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = global::NormGen.Generated.GpuDevice.Scratch<float>(stream, slot, (long)blocks * 2 * RowLength);
                 if (rows > 0)
                 {
                     long cells = (long)blocks * RowLength;
@@ -156,8 +134,8 @@ namespace NormGen.Tests
                     l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows);
                 }
                 int combineGrid = global::NormGen.NormGpu.GridSize((RowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 0);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 1);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 2, 0);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 2, 1);
             }
         }
 
@@ -220,29 +198,6 @@ namespace NormGen.Tests
                 }
                 partials[(long)block * 2 * RowLength + column] = pg;
                 partials[((long)block * 2 + 1) * RowLength + column] = pb;
-            }
-        }
-
-        /// <summary>
-        /// One thread per column: the column's block partials (gradient which: 0 dγ, 1 dβ) added in block order, in chunks of
-        /// <see cref="CombineChunk"/> whose totals are added in order, so the order is fixed by the row count alone.
-        /// Zero blocks write zeros.
-        /// </summary>
-        private static void CombineKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> output, int rowLength, int blocks, int which)
-        {
-            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
-            {
-                float total = 0f;
-                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
-                {
-                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
-                    float s = 0f;
-                    for (int block = chunk; block < end; block++)
-                        s += partials[((long)block * 2 + which) * rowLength + column];
-                    total += s;
-                }
-                output[column] = total;
             }
         }
     }
