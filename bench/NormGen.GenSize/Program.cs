@@ -98,6 +98,12 @@ public static class Program
         var warnings = driverDiagnostics.Concat(result.Diagnostics).Where(d => d.Severity == DiagnosticSeverity.Warning)
             .GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}×{g.Count()}");
         problems.AddRange(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(20).Select(d => d.ToString()));
+        // NORMGEN_GENSIZE_DUMP=DIR writes the generated files there, to read what was measured.
+        if (Environment.GetEnvironmentVariable("NORMGEN_GENSIZE_DUMP") is { Length: > 0 } dump)
+        {
+            Directory.CreateDirectory(dump);
+            foreach (var s in result.GeneratedSources) File.WriteAllText(Path.Combine(dump, s.HintName), s.SourceText.ToString());
+        }
         var files = result.GeneratedSources
             .Select(s => s.SourceText.ToString())
             .Zip(result.GeneratedSources, (text, s) => new FileSize(s.HintName, LineCount(text), Encoding.UTF8.GetByteCount(text)))

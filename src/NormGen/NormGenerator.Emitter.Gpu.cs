@@ -92,9 +92,8 @@ internal static partial class GpuEmitter
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        if (IsBatchNormEval(spec)) EmitBatchNormKernelClass(w, spec);
-        else if (IsGpuTensorKind(spec)) EmitTensorKernelClass(w, spec);
-        else EmitKernelClass(w, spec);
+        if (IsGpuTensorKind(spec)) EmitTensorSpecStruct(w, spec);
+        else EmitRowSpecStruct(w, spec, batchNormEval: IsBatchNormEval(spec));
         if (spec.Namespace is not null) w.Close();
         return GlobalNames.Qualify(w.ToString());
     }
@@ -229,7 +228,7 @@ internal static partial class GpuEmitter
         string rows = Unique(spec, "rows");
         if (spec.HasStaticShape)
         {
-            w.Line($"const int {rowLength} = {k}.RowLength;");
+            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
         }
         else
         {
@@ -258,12 +257,7 @@ internal static partial class GpuEmitter
         // memory with γ, β, the bias or each other.
         EmitOverlapChecks(w, spec, k);
         w.Line($"if ({rows} == 0) return;");
-        var launchArgs = KernelViews(spec)
-            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
-            .ToList();
-        if (!spec.HasStaticShape) launchArgs.Add(rowLength);
-        launchArgs.Add(rows);
-        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        w.Line(RowLaunch(spec, stream, rowLength, rows));
         w.Close();
     }
 
@@ -326,7 +320,7 @@ internal static partial class GpuEmitter
         foreach (OverlapCheck c in OverlapCheck.For(spec))
         {
             string a = CpuEmitter.Id(c.First.Name), b = CpuEmitter.Id(c.Written.Name);
-            w.Line($"{kernelClass}.{CheckName(c.Rule)}({a}, {b}, {CpuEmitter.StrOfId(a)}, {CpuEmitter.StrOfId(b)});");
+            w.Line($"{SharedNamespace}GpuDevice.{CheckName(c.Rule)}({a}, {b}, {CpuEmitter.StrOfId(a)}, {CpuEmitter.StrOfId(b)});");
         }
     }
 
@@ -336,35 +330,6 @@ internal static partial class GpuEmitter
         OverlapRule.DisjointFromInput => "NoOverlapWithInput",
         _ => "NoOverlap",
     };
-
-    /// <summary>The launch-side overlap checks on views (and their unboxed accessors), shared by every GPU kernel class.</summary>
-    private static void EmitViewChecks(SourceWriter w, KernelSpec spec)
-    {
-        var rules = OverlapCheck.For(spec).Select(c => c.Rule).ToList();
-        w.Line("/// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>");
-        w.Line($"internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-        w.Line("    global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-        w.Line();
-        if (rules.Contains(OverlapRule.DisjointFromInput))
-        {
-            w.Line("/// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>");
-            w.Line($"internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-            w.Line("    global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-            w.Line();
-        }
-        if (rules.Contains(OverlapRule.DisjointOutputs))
-        {
-            w.Line("/// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>");
-            w.Line($"internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
-            w.Line("    global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
-            w.Line();
-        }
-        w.Line("// Constrained calls: the views are not boxed.");
-        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
-        w.Line();
-        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
-        w.Line();
-    }
 
     private static string ActivationText(KernelSpec spec) => spec.Activation switch
     {
@@ -379,123 +344,7 @@ internal static partial class GpuEmitter
 
     // ---------------------------------------------------------------- kernel class
 
-    private static void EmitKernelClass(SourceWriter w, KernelSpec spec)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        bool warpKernel = !spec.HasStaticShape || spec.StaticRowLength <= WarpPerRowMaxLength;
-        bool groupKernel = !spec.HasStaticShape || spec.StaticRowLength > WarpPerRowMaxLength;
-        List<KernelView> views = KernelViews(spec);
-        var kernelTypes = views.Select(v => View(v.Element)).ToList();
-        if (!spec.HasStaticShape) kernelTypes.Add("int");
-        kernelTypes.Add("int");
-        string typeArgs = string.Join(", ", kernelTypes);
-        var kernelParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
-        if (!spec.HasStaticShape) kernelParams.Add("int rowLength");
-        kernelParams.Add("int rows");
-        string kernelParamList = string.Join(", ", kernelParams);
-        var kernelArgs = views.Select(v => v.Name).ToList();
-        if (!spec.HasStaticShape) kernelArgs.Add("rowLength");
-        kernelArgs.Add("rows");
-        string kernelArgList = string.Join(", ", kernelArgs);
-
-        w.Line($"/// <summary>ILGPU kernels behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
-        w.Line(Generated);
-        w.Open($"file static class {GpuKernelClassName(spec)}");
-        if (spec.HasStaticShape)
-        {
-            w.Line("/// <summary>Elements in one normalized row: a constant in the kernels, so their loops have known trip counts.</summary>");
-            w.Line($"internal const int RowLength = {Lit(spec.StaticRowLength)};");
-            w.Line();
-        }
-        w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
-        if (spec.Residual && spec.Alpha != 1d)
-        {
-            w.Line();
-            w.Line($"/// <summary>DeepNorm's α{(spec.AlphaSource.Length > 0 ? ": " + spec.AlphaSource.Replace("<", "&lt;") : "")}.</summary>");
-            w.Line($"private const {c} Alpha = {CpuEmitterText.Literal(spec.Alpha, c)};");
-        }
-        w.Line();
-
-        // ---- launcher cache
-        var kernels = new List<(string Field, string Kernel, string TypeArgs)>();
-        if (warpKernel) kernels.Add(("WarpPerRow", "WarpPerRowKernel", typeArgs));
-        if (groupKernel) kernels.Add(("GroupPerRow", "GroupPerRowKernel", typeArgs));
-        EmitLauncherCache(w, kernels);
-
-        // ---- argument checks that need ILGPU's view interfaces (the runtime knows no ILGPU types)
-        EmitViewChecks(w, spec);
-
-        // ---- launch
-        w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>");
-        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
-        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
-        EmitRowLaunch(w, warpKernel, groupKernel, spec.HasStaticShape ? "RowLength" : "rowLength", kernelArgList);
-        w.Close();
-
-        if (warpKernel)
-        {
-            w.Line();
-            EmitKernel(w, spec, kernelParamList, groupPerRow: false);
-        }
-        if (groupKernel)
-        {
-            w.Line();
-            EmitKernel(w, spec, kernelParamList, groupPerRow: true);
-        }
-        w.Line();
-        EmitReductions(w, spec, groupKernel);
-        EmitMaxReductions(w, spec, groupKernel);
-        EmitActivation(w, spec);
-        w.Close();
-    }
-
-    /// <summary>
-    /// The kernel class's cache of compiled launchers, one <c>Launchers</c> per accelerator with the device limits the
-    /// launch geometry needs; each kernel compiles on first use. Shared by the row and tensor kernel classes.
-    /// </summary>
-    private static void EmitLauncherCache(SourceWriter w, List<(string Field, string Kernel, string TypeArgs)> kernels)
-    {
-        w.Line("/// <summary>");
-        w.Line("/// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on");
-        w.Line("/// first use (<see cref=\"global::System.Lazy{T}\"/>, one thread compiles, the others wait).");
-        w.Line("/// </summary>");
-        w.Open("private sealed class Launchers");
-        foreach (var k in kernels)
-            w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {k.TypeArgs}>> {k.Field};");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        foreach (var k in kernels)
-            w.Line($"{k.Field} = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{k.TypeArgs}>(accelerator, {k.Kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line("WarpSize = accelerator.WarpSize;");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
-        w.Line();
-    }
-
     // ---------------------------------------------------------------- kernels
-
-    /// <summary>The saved statistics of the row (the mean of the unscaled values and rstd), written by the row's first thread.</summary>
-    private static void EmitSavedStatistics(SourceWriter w, KernelSpec spec, bool groupPerRow)
-    {
-        if (!spec.SaveStatistics) return;
-        string c = CpuEmitter.ComputeName(spec);
-        string one = c == "double" ? "1d" : "1f";
-        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
-        w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
-        w.Open("");
-        if (spec.MeanOutput is not null) w.Line("meanOut[row] = (shift + offset) / scale;");
-        w.Line(spec.Centers ? $"rstdOut[row] = constant ? {one} / {sqrt}(Epsilon) : rstd * scale;" : "rstdOut[row] = rstd * scale;");
-        w.Close();
-    }
 
     /// <summary>
     /// The body of a row kernel class's <c>Launch</c> after the launchers are fetched: the warp-per-row kernel for rows up
@@ -528,97 +377,8 @@ internal static partial class GpuEmitter
         else EmitGroupLaunch();
     }
 
-    /// <summary>The loop over a thread's elements of its row: the lanes of a warp, or the threads of a group, striding through it.</summary>
-    private static string RowLoop(bool groupPerRow, string length) => groupPerRow
-        ? $"for (int i = global::ILGPU.Group.IdxX; i < {length}; i += global::ILGPU.Group.DimX)"
-        : $"for (int i = global::ILGPU.Warp.LaneIdx; i < {length}; i += global::ILGPU.Warp.WarpSize)";
-
     /// <summary>The sum of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
     private static string RowSum(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupSum({value}, partials)" : $"{device}WarpSum({value})";
-
-    /// <summary>The maximum (NaN propagating) of <paramref name="value"/> over the row's warp or group, in every thread.</summary>
-    private static string RowMax(bool groupPerRow, string value, string device = "") => groupPerRow ? $"{device}GroupMax({value}, partials)" : $"{device}WarpMax({value})";
-
-    /// <summary>
-    /// Opens a warp-per-row or group-per-row kernel and its grid-stride loop over the rows (<c>row</c>, up to <c>rows</c>);
-    /// the caller writes the row's body and closes both blocks.
-    /// </summary>
-    private static void OpenRowKernel(SourceWriter w, string c, string parameterList, bool groupPerRow)
-    {
-        if (groupPerRow)
-        {
-            w.Line("/// <summary>");
-            w.Line("/// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet");
-            w.Line("/// in shared memory. Groups stride over the rows, so any row count works with any grid.");
-            w.Line("/// </summary>");
-            w.Open($"private static void GroupPerRowKernel({parameterList})");
-            w.Line($"global::ILGPU.ArrayView<{c}> partials = global::ILGPU.SharedMemory.Allocate<{c}>(global::NormGen.NormGpu.MaxWarpsPerGroup);");
-            w.Open("for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)");
-        }
-        else
-        {
-            w.Line("/// <summary>");
-            w.Line("/// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the");
-            w.Line("/// warps of all groups stride over the rows together.");
-            w.Line("/// </summary>");
-            w.Open($"private static void WarpPerRowKernel({parameterList})");
-            w.Line("int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;");
-            w.Line("int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;");
-            w.Open("for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)");
-        }
-    }
-
-    private static void EmitKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        bool halfIn = spec.Element == ElementKind.Half;
-        string n = spec.HasStaticShape ? "RowLength" : "rowLength";
-        string zero = c == "double" ? "0d" : "0f";
-        string one = c == "double" ? "1d" : "1f";
-        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
-        string load(string view, string index) => halfIn ? $"(float){view}[{index}]" : $"{view}[{index}]";
-        string sum(string value) => RowSum(groupPerRow, value);
-        string max(string value) => RowMax(groupPerRow, value);
-        string loop = RowLoop(groupPerRow, n);
-        bool residual = spec.Residual;
-        // The value normalized at element i: x, or h = α·x + residual (+ bias), formed in the same order as the CPU kernel's.
-        string value(string index, string column) => residual
-            ? $"{(spec.Alpha != 1d ? "Alpha * " : "")}{load("x", index)} + {load("residual", index)}{(spec.ResidualBias ? " + " + load("bias", column) : "")}"
-            : load("x", index);
-        string element(string index, string column) => residual ? $"({value(index, column)})" : value(index, column);
-        string v = residual ? "h" : "xi";
-
-        OpenRowKernel(w, c, parameterList, groupPerRow);
-        w.Line($"long start = (long)row * {n};");
-        if (residual)
-        {
-            w.Line($"// h = {(spec.Alpha != 1d ? "α·x" : "x")} + residual{(spec.ResidualBias ? " + bias" : "")} is formed again in every pass from inputs the row's earlier passes");
-            w.Line("// brought into L1/L2, instead of a store and a reload; it reaches memory only once, in the last pass.");
-        }
-        EmitRowStatistics(w, new RowReading(c, spec.Centers, n, loop, i => element(i == "0" ? "start" : "start + " + i, i), v, residual ? "h" : "element", sum, max));
-        EmitSavedStatistics(w, spec, groupPerRow);
-        w.Line();
-        w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None ? ", apply the affine" : "")}{(spec.Activation != ActivationKind.None ? ", the activation" : "")}{(spec.ResidualOutput is not null ? ", store h" : "")}. Each element is read and written by the same");
-        w.Line($"// thread, so y may be x{(spec.ResidualOutput is not null ? " and residualOut may be residual" : "")}.");
-        string core = spec.Centers ? $"({v} * scale - shift - offset) * rstd" : $"{v} * scale * rstd";
-        string gamma = spec.ZeroCenteredGamma ? $"({one} + {load("gamma", "i")})" : load("gamma", "i");
-        string expr = spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => $"{core} * {gamma}",
-            _ => $"{core} * {gamma} + {load("beta", "i")}",
-        };
-        if (spec.Activation != ActivationKind.None) expr = $"Activate({expr})";
-        string storeY = spec.OutputElement == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr;
-        w.Open(loop);
-        w.Line($"{c} {v} = {value("start + i", "i")};");
-        if (spec.ResidualOutput is not null)
-            w.Line($"residualOut[start + i] = {(halfIn ? "(global::ILGPU.Half)h" : "h")};");
-        w.Line($"y[start + i] = {storeY};");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
 
     /// <summary>
     /// The statistics of one row, whatever the kernel shape: the shifted, corrected two-pass mean and variance (or RMSNorm's
@@ -693,7 +453,7 @@ internal static partial class GpuEmitter
             w.Line("scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);");
         }
         w.Close();
-        w.Line($"{r.Compute} epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1");
+        w.Line($"{r.Compute} epsilon = {r.Epsilon} * scale * scale; // {r.Epsilon} itself when scale is 1");
         if (r.Centers)
         {
             w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
@@ -713,10 +473,7 @@ internal static partial class GpuEmitter
     /// helpers (Finite, Larger): "" for the kernel class's own, the shared device class for the tensor kernels.
     /// </summary>
     private sealed record RowReading(string Compute, bool Centers, string Length, string Loop, System.Func<string, string> At,
-        string ValueName, string FirstWhat, System.Func<string, string> Sum, System.Func<string, string> Max, string Device = "");
-
-    private static void EmitReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
-        EmitSums(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
+        string ValueName, string FirstWhat, System.Func<string, string> Sum, System.Func<string, string> Max, string Device = "", string Epsilon = "Epsilon");
 
     /// <summary>WarpSum (and GroupSum) in compute type <paramref name="c"/>: a kernel class's private copy, or the shared device class's internal one.</summary>
     private static void EmitSums(SourceWriter w, string c, bool groupKernel, string access)
@@ -751,10 +508,6 @@ internal static partial class GpuEmitter
         w.Line("return total;");
         w.Close();
     }
-
-    /// <summary>The largest |value| of a row (only for rows whose statistics overflowed): NaN propagates.</summary>
-    private static void EmitMaxReductions(SourceWriter w, KernelSpec spec, bool groupKernel) =>
-        EmitMaxima(w, CpuEmitter.ComputeName(spec), groupKernel, "private");
 
     /// <summary>Finite, Larger, WarpMax (and GroupMax) in compute type <paramref name="c"/>, as <see cref="EmitSums"/>.</summary>
     private static void EmitMaxima(SourceWriter w, string c, bool groupKernel, string access)
@@ -797,26 +550,25 @@ internal static partial class GpuEmitter
     /// arithmetic, comparisons and a bit cast: ILGPU lowers <c>MathF.Exp</c> only through libdevice or ILGPU.Algorithms,
     /// so e^v is computed here (Cody–Waite reduction, Taylor polynomial), which every backend compiles.
     /// </summary>
-    private static void EmitActivation(SourceWriter w, KernelSpec spec)
+    private static void EmitActivation(SourceWriter w, ActivationKind activation, bool dbl, string access)
     {
-        if (spec.Activation == ActivationKind.None) return;
-        bool dbl = spec.Element == ElementKind.Double;
+        string name = activation.ToString();
         string c = dbl ? "double" : "float";
         string f = dbl ? "" : "f";
         string L(double value) => dbl ? CpuEmitterText.Literal(value, "double") : CpuEmitterText.Float((float)value) + "f";
         w.Line();
-        switch (spec.Activation)
+        switch (activation)
         {
             case ActivationKind.Relu:
                 w.Line("/// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>");
-                w.Line($"private static {c} Activate({c} v) => v > 0{f} || {c}.IsNaN(v) ? v : 0{f};");
+                w.Line($"{access} static {c} {name}({c} v) => v > 0{f} || {c}.IsNaN(v) ? v : 0{f};");
                 return;
             case ActivationKind.Gelu:
                 w.Line("/// <summary>");
                 w.Line("/// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):");
                 w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
                 w.Line("/// </summary>");
-                w.Open($"private static {c} Activate({c} v)");
+                w.Open($"{access} static {c} {name}({c} v)");
                 w.Line($"{c} z = v * {L(0.70710678118654752440)};");
                 w.Line($"{c} a = z < 0{f} ? -z : z;");
                 w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
@@ -828,7 +580,7 @@ internal static partial class GpuEmitter
                 break;
             case ActivationKind.GeluTanh:
                 w.Line("/// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>");
-                w.Open($"private static {c} Activate({c} v)");
+                w.Open($"{access} static {c} {name}({c} v)");
                 w.Line($"{c} u = {L(0.79788456080286535588)} * (v + {L(0.044715)} * v * v * v);");
                 w.Line($"{c} tanh = 1{f} - 2{f} / (Exp(u + u) + 1{f});");
                 w.Line($"return 0.5{f} * v * (1{f} + tanh);");
@@ -836,14 +588,14 @@ internal static partial class GpuEmitter
                 break;
             case ActivationKind.Silu:
                 w.Line("/// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>");
-                w.Line($"private static {c} Activate({c} v) => v / (1{f} + Exp(-v));");
+                w.Line($"{access} static {c} {name}({c} v) => v / (1{f} + Exp(-v));");
                 break;
             case ActivationKind.Tanh:
                 w.Line("/// <summary>");
                 w.Line("/// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)");
                 w.Line("/// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.");
                 w.Line("/// </summary>");
-                w.Open($"private static {c} Activate({c} v)");
+                w.Open($"{access} static {c} {name}({c} v)");
                 w.Line($"{c} a = v < 0{f} ? -v : v;");
                 w.Open($"if (a < 0.625{f})");
                 w.Line($"{c} z = v * v;");
@@ -858,17 +610,15 @@ internal static partial class GpuEmitter
                 break;
             case ActivationKind.Sigmoid:
                 w.Line("/// <summary>The logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|: no overflow, 0 at −∞, 1 at +∞, NaN stays NaN.</summary>");
-                w.Open($"private static {c} Activate({c} v)");
+                w.Open($"{access} static {c} {name}({c} v)");
                 w.Line($"{c} e = Exp(v < 0{f} ? v : -v);");
                 w.Line($"return (v < 0{f} ? e : 1{f}) / (1{f} + e);");
                 w.Close();
                 break;
         }
-        w.Line();
-        EmitExp(w, dbl);
     }
 
-    private static void EmitExp(SourceWriter w, bool dbl)
+    private static void EmitExp(SourceWriter w, bool dbl, string access)
     {
         w.Line("/// <summary>");
         w.Line("/// e^v from arithmetic alone: k = round(v/ln 2), r = v − k·ln 2 in two parts (Cody–Waite, exact for the k that");
@@ -877,7 +627,7 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         if (dbl)
         {
-            w.Open("private static double Exp(double v)");
+            w.Open($"{access} static double Exp(double v)");
             w.Line("if (double.IsNaN(v)) return v;");
             w.Line("if (v > 709.782712893384) return double.PositiveInfinity;");
             w.Line("if (v < -745.2) return 0d;");
@@ -895,7 +645,7 @@ internal static partial class GpuEmitter
         }
         else
         {
-            w.Open("private static float Exp(float v)");
+            w.Open($"{access} static float Exp(float v)");
             w.Line("if (float.IsNaN(v)) return v;");
             w.Line("if (v > 88.72284f) return float.PositiveInfinity;");
             w.Line("if (v < -103.97208f) return 0f;");
@@ -968,11 +718,12 @@ internal static partial class GpuEmitter
         string k = GpuKernelClassName(spec);
         EmitOverlapChecks(w, spec, k);
         w.Line($"if ({x}.Length == 0) return;");
-        var launchArgs = BatchNormViews(spec)
-            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
-            .ToList();
+        var launchArgs = new List<string> { stream };
+        launchArgs.AddRange(BatchNormRoles
+            .Select(r => spec.Parameter(r.Role) is not { } p ? "default" : CpuEmitter.Id(p.Name) + (p.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "")));
         launchArgs.Add(spatial);
-        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {k}";
+        w.Line($"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.LaunchBatchNormEval<{types}>({string.Join(", ", launchArgs)});");
         w.Close();
     }
 
@@ -985,72 +736,4 @@ internal static partial class GpuEmitter
         (ParamRole.RunningVar, "runningVar"),
         (ParamRole.Output, "y"),
     };
-
-    private static List<KernelView> BatchNormViews(KernelSpec spec) => Views(spec, BatchNormRoles);
-
-    private static void EmitBatchNormKernelClass(SourceWriter w, KernelSpec spec)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        bool half = spec.Element == ElementKind.Half;
-        string one = c == "double" ? "1d" : "1f";
-        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
-        string load(string view, string index) => half ? $"(float){view}[{index}]" : $"{view}[{index}]";
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        List<KernelView> views = BatchNormViews(spec);
-        string typeArgs = string.Join(", ", views.Select(v => View(v.Element)).Concat(new[] { "int" }));
-        string launcherType = $"global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>";
-        string kernelParamList = string.Join(", ", views.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { "int spatial" }));
-        string kernelArgList = string.Join(", ", views.Select(v => v.Name).Concat(new[] { "spatial" }));
-
-        w.Line($"/// <summary>ILGPU kernel behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
-        w.Line(Generated);
-        w.Open($"file static class {GpuKernelClassName(spec)}");
-        w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
-        w.Line();
-        w.Line("/// <summary>The compiled launcher of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
-        w.Open("private sealed class Launchers");
-        w.Line($"public readonly global::System.Lazy<{launcherType}> Elements;");
-        w.Line("public readonly int MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, ElementKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
-        w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
-        w.Line();
-        EmitViewChecks(w, spec);
-        w.Line("/// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
-        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
-        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
-        w.Line("int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
-        w.Line("long blocks = (x.Length + group - 1) / group;");
-        w.Line("int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-        w.Line($"l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the");
-        w.Line("/// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the");
-        w.Line("/// same thread, so y may be x.");
-        w.Line("/// </summary>");
-        w.Open($"private static void ElementKernel({kernelParamList})");
-        w.Line("int channels = (int)runningMean.Length;");
-        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
-        w.Open("for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)");
-        w.Line("int c = (int)(i / spatial % channels);");
-        w.Line($"{c} rstd = {one} / {sqrt}({load("runningVar", "c")} + Epsilon);");
-        w.Line($"{c} s = {(spec.Gamma is not null ? $"rstd * {load("gamma", "c")}" : "rstd")};");
-        w.Line($"{c} t = {(spec.Beta is not null ? $"{load("beta", "c")} - {load("runningMean", "c")} * s" : $"-{load("runningMean", "c")} * s")};");
-        string expr = $"{load("x", "i")} * s + t";
-        w.Line($"y[i] = {(half ? $"(global::ILGPU.Half)({expr})" : expr)};");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
 }

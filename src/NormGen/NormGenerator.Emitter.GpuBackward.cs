@@ -189,8 +189,8 @@ internal static partial class GpuEmitter
         partialTypes.Add("int"); partialParams.Add("int rows"); partialArgs.Add("rows");
         string partialTypeArgs = string.Join(", ", partialTypes);
 
-        // Combine kernel: partials, output, rowLength, blocks, which.
-        string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int";
+        // Combine kernel (shared): partials, output, rowLength, blocks, gradients, which.
+        string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
 
         string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
         string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
@@ -209,10 +209,6 @@ internal static partial class GpuEmitter
             w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
             w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
             w.Line();
-            w.Line("/// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>");
-            w.Line($"private const int CombineChunk = {Lit(CombineChunk)};");
-            w.Line();
-            EmitScratchMethod(w, c);
         }
         w.Line("/// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open("private sealed class Launchers");
@@ -231,7 +227,7 @@ internal static partial class GpuEmitter
         if (grads)
         {
             w.Line($"Partials = {Load(partialTypeArgs, "PartialsKernel")}");
-            w.Line($"Combine = {Load(combineTypeArgs, "CombineKernel")}");
+            w.Line($"Combine = {Load(combineTypeArgs, Device + "CombineKernel")}");
         }
         w.Line("WarpSize = accelerator.WarpSize;");
         w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
@@ -244,9 +240,6 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
         w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
         w.Line();
-
-        // ---- view checks
-        EmitViewChecks(w, spec);
 
         // ---- launch
         var launchParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
@@ -268,7 +261,7 @@ internal static partial class GpuEmitter
             w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
             w.Open("lock (slot)");
             w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}.");
-            w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * {gradCount} * {n});");
+            w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = {Device}Scratch<{c}>(stream, slot, (long)blocks * {gradCount} * {n});");
             w.Open("if (rows > 0)");
             w.Line($"long cells = (long)blocks * {n};");
             w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
@@ -301,9 +294,9 @@ internal static partial class GpuEmitter
         {
             w.Close();
             w.Line($"int combineGrid = global::NormGen.NormGpu.GridSize(({n} + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, {n}, blocks, 0);");
+            w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, {n}, blocks, {gradCount}, 0);");
             if (betaGrad)
-                w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, {n}, blocks, 1);");
+                w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, {n}, blocks, {gradCount}, 1);");
             w.Close();
         }
         w.Close();
@@ -323,24 +316,21 @@ internal static partial class GpuEmitter
         {
             w.Line();
             EmitPartialsKernel(w, spec, string.Join(", ", partialParams), gradCount, betaGrad);
-            w.Line();
-            EmitCombineKernel(w, spec, gradCount);
         }
-        w.Line();
-        EmitReductions(w, spec, groupKernel);
         w.Close();
     }
 
-    /// <summary>The kernel class's accessor of the stream's cached scratch buffer (see <c>NormGen.ScratchSlot</c>).</summary>
-    private static void EmitScratchMethod(SourceWriter w, string c)
+    /// <summary>The backward kernels' accessor of the stream's cached scratch buffer (see <c>NormGen.ScratchSlot</c>), once per compilation in the device class.</summary>
+    internal static void EmitScratchMethod(SourceWriter w)
     {
+        const string c = "T";
         string buffer = $"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense>";
         w.Line("/// <summary>");
         w.Line("/// The stream's cached scratch buffer, at least <paramref name=\"length\"/> elements: reused as it is when large enough;");
         w.Line("/// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a");
         w.Line("/// larger one allocated. Called under the slot's lock.");
         w.Line("/// </summary>");
-        w.Open($"private static {buffer} Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)");
+        w.Open($"internal static {buffer} Scratch<T>(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length) where T : unmanaged");
         w.Line($"if (slot.Buffer is {buffer} cached && cached.Length >= length) return cached;");
         w.Open("if (slot.Buffer is global::System.IDisposable old)");
         w.Line("stream.Synchronize();");
@@ -369,7 +359,7 @@ internal static partial class GpuEmitter
         string n = spec.HasStaticShape ? "RowLength" : "rowLength";
         string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
         string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
-        string sum(string value) => groupPerRow ? $"GroupSum({value}, partials)" : $"WarpSum({value})";
+        string sum(string value) => RowSum(groupPerRow, value, Device);
         string loop = $"for (int i = {first}; i < {n}; i += {step})";
         string dyi = LoadValue(spec, "dy", "start + i");
         string g = spec.Gamma is null ? dyi
@@ -453,16 +443,17 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    private static void EmitCombineKernel(SourceWriter w, KernelSpec spec, string gradCount)
+    /// <summary>The backward kernels' combine of the dγ/dβ block partials, once per compilation in the device class, in compute type <paramref name="c"/>.</summary>
+    internal static void EmitCombineKernel(SourceWriter w, string c)
     {
-        string c = CpuEmitter.ComputeName(spec);
         string zero = c == "double" ? "0d" : "0f";
         w.Line("/// <summary>");
-        w.Line("/// One thread per column: the column's block partials (gradient which: 0 dγ, 1 dβ) added in block order, in chunks of");
-        w.Line("/// <see cref=\"CombineChunk\"/> whose totals are added in order, so the order is fixed by the row count alone.");
-        w.Line("/// Zero blocks write zeros.");
+        w.Line("/// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name=\"gradients\"/>");
+        w.Line("/// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of " + Lit(CombineChunk) + " whose totals are added in order, so");
+        w.Line("/// the order is fixed by the row count alone. Zero blocks write zeros.");
         w.Line("/// </summary>");
-        w.Open($"private static void CombineKernel(global::ILGPU.ArrayView<{c}> partials, global::ILGPU.ArrayView<{c}> output, int rowLength, int blocks, int which)");
+        w.Open($"internal static void CombineKernel(global::ILGPU.ArrayView<{c}> partials, global::ILGPU.ArrayView<{c}> output, int rowLength, int blocks, int gradients, int which)");
+        w.Line($"const int CombineChunk = {Lit(CombineChunk)};");
         w.Line("int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
         w.Open("for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)");
         w.Line($"{c} total = {zero};");
@@ -470,7 +461,7 @@ internal static partial class GpuEmitter
         w.Line("int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;");
         w.Line($"{c} s = {zero};");
         w.Line("for (int block = chunk; block < end; block++)");
-        w.Line(gradCount == "1" ? "    s += partials[(long)block * rowLength + column];" : $"    s += partials[((long)block * {gradCount} + which) * rowLength + column];");
+        w.Line("    s += partials[((long)block * gradients + which) * rowLength + column];");
         w.Line("total += s;");
         w.Close();
         w.Line("output[column] = total;");

@@ -50,38 +50,6 @@ internal static partial class GpuEmitter
     /// <summary>The sizes every tensor kernel takes after its views (a kind ignores those it does not need).</summary>
     private const string TensorSizes = "int rows, int rowLength, int channels, int spatial";
 
-    // ---------------------------------------------------------------- layout: a statistics block as a row
-
-    /// <summary>Where row <c>row</c> (one statistics block) starts in x and y.</summary>
-    private static string TensorRowStart(KernelSpec spec) => spec.Kind switch
-    {
-        NormKind.BatchNorm => "(long)row * spatial",
-        NormKind.ChannelLayerNorm => "(long)(row / spatial) * channels * spatial + row % spatial",
-        NormKind.MinMaxScale or NormKind.Standardize => "row",
-        _ => "(long)row * rowLength",
-    };
-
-    /// <summary>The index in x and y of element <paramref name="i"/> of the row (the row's first element is <c>start</c>).</summary>
-    private static string TensorIndex(KernelSpec spec, string i)
-    {
-        if (i == "0") return "start";
-        return spec.Kind switch
-        {
-            NormKind.BatchNorm => $"start + (long)({i} / spatial) * channels * spatial + {i} % spatial",
-            NormKind.ChannelLayerNorm => $"start + (long){i} * spatial",
-            NormKind.MinMaxScale or NormKind.Standardize => $"start + (long){i} * rows",
-            _ => $"start + {i}",
-        };
-    }
-
-    /// <summary>The channel of element <paramref name="i"/> of the row: the index into γ and β.</summary>
-    private static string TensorChannel(KernelSpec spec, string i) => spec.Kind switch
-    {
-        NormKind.BatchNorm => "row",
-        NormKind.ChannelLayerNorm => i,
-        _ => $"firstChannel + {i} / spatial",
-    };
-
     /// <summary>What one row of the kernels is, in words.</summary>
     private static string TensorBlockText(KernelSpec spec) => spec.Kind switch
     {
@@ -130,10 +98,7 @@ internal static partial class GpuEmitter
         EmitTensorLengthChecks(w, spec, channels, rows);
         EmitOverlapChecks(w, spec, k);
         w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
-        var launchArgs = Views(spec, TensorRoles)
-            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
-            .Concat(new[] { $"(int){rows}", rowLength, channels, spatial });
-        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        w.Line(TensorLaunch(spec, stream, rows, rowLength, channels, spatial));
         w.Close();
     }
 
@@ -167,7 +132,7 @@ internal static partial class GpuEmitter
             channels = sizes[0];
             w.Line($"global::NormGen.NormGpu.PositiveRowLength({channels}, {CpuEmitter.StrOfId(channels)});");
             if (spec.Kind == NormKind.GroupNorm)
-                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {k}.Groups, {CpuEmitter.StrOfId(channels)});");
+                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({channels}, {Lit(spec.Groups)}, {CpuEmitter.StrOfId(channels)});");
         }
         w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException({CpuEmitter.StrOfId(spatial)}, {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
         w.Line($"int {batch} = global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {xName});");
@@ -183,7 +148,7 @@ internal static partial class GpuEmitter
                 EmitRowsFit(w, spec, rows);
                 return (rows, channels, channels, spatial);
             default:
-                string groups = spec.Kind == NormKind.GroupNorm ? $"{k}.Groups" : channels;
+                string groups = spec.Kind == NormKind.GroupNorm ? Lit(spec.Groups) : channels;
                 w.Line($"long {rows} = (long){batch} * {groups}; // one row per (sample, {(spec.Kind == NormKind.GroupNorm ? "group" : "channel")})");
                 EmitRowsFit(w, spec, rows);
                 return (rows, $"{channels} / {groups} * {spatial}", channels, spatial);
@@ -281,83 +246,20 @@ internal static partial class GpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
-    // ---------------------------------------------------------------- kernel class
-
-    private static void EmitTensorKernelClass(SourceWriter w, KernelSpec spec)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        List<KernelView> views = Views(spec, TensorRoles);
-        string typeArgs = string.Join(", ", views.Select(v => View(v.Element)).Concat(new[] { "int", "int", "int", "int" }));
-        string kernelParamList = string.Join(", ", views.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { TensorSizes }));
-        string kernelArgList = string.Join(", ", views.Select(v => v.Name).Concat(new[] { "rows", "rowLength", "channels", "spatial" }));
-        bool counts = spec.Kind == NormKind.BatchNorm && spec.CumulativeAverage;
-
-        w.Line($"/// <summary>ILGPU kernels behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; a row of the kernels is one {TensorBlockText(spec)}.</summary>");
-        w.Line(Generated);
-        w.Open($"file static class {GpuKernelClassName(spec)}");
-        if (spec.Kind == NormKind.GroupNorm)
-        {
-            w.Line($"internal const int Groups = {Lit(spec.Groups)};");
-            w.Line();
-        }
-        if (spec.Kind == NormKind.Standardize)
-            w.Line($"private const {c} Epsilon = 0{(c == "double" ? "d" : "f")}; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0");
-        else if (spec.Kind != NormKind.MinMaxScale)
-            w.Line($"private const {c} Epsilon = {CpuEmitterText.Literal(spec.Epsilon, c)};");
-        if (spec.Kind == NormKind.BatchNorm && !spec.CumulativeAverage)
-            w.Line($"private const {c} Momentum = {CpuEmitterText.Literal(spec.Momentum, c)};");
-        if (spec.Kind != NormKind.MinMaxScale) w.Line();
-
-        var kernels = new List<(string Field, string Kernel, string TypeArgs)>
-        {
-            ("WarpPerRow", "WarpPerRowKernel", typeArgs),
-            ("GroupPerRow", "GroupPerRowKernel", typeArgs),
-        };
-        if (counts) kernels.Add(("Count", "CountKernel", View("long")));
-        EmitLauncherCache(w, kernels);
-        EmitViewChecks(w, spec);
-
-        w.Line($"/// <summary>Picks the kernel and the geometry, and enqueues it{(counts ? ", then the batch count" : "")}. Arguments are already checked; rows &gt; 0.</summary>");
-        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {kernelParamList})");
-        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
-        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", kernelArgList);
-        if (counts)
-        {
-            w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
-            w.Line("l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
-        }
-        w.Close();
-        w.Line();
-        EmitTensorKernel(w, spec, kernelParamList, groupPerRow: false);
-        w.Line();
-        EmitTensorKernel(w, spec, kernelParamList, groupPerRow: true);
-        if (counts)
-        {
-            w.Line();
-            w.Line("/// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>");
-            w.Open("private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)");
-            w.Line("if (global::ILGPU.Grid.GlobalIndex.X == 0)");
-            w.Line("    batchesTracked[0] += 1;");
-            w.Close();
-        }
-        w.Close();
-    }
-
     // ---------------------------------------------------------------- device helpers, once per compilation
 
     /// <summary>
-    /// Writes <see cref="DevicePrimitivesHintName"/> once per compilation when any GPU tensor kernel is emitted: the
-    /// reductions and comparisons the tensor kernels call, which depend on nothing but the compute type. Each
-    /// attribute's GPU specs (<paramref name="gpuSpecs"/>) say whether it has a tensor kernel; the bools are combined
-    /// into one, so the file is rewritten only when that answer changes.
+    /// Writes <see cref="DevicePrimitivesHintName"/> once per compilation when any GPU kernel is emitted: the shared
+    /// generic kernels and the reductions, comparisons, activations and view checks the kernels call, which depend on
+    /// nothing but the compute type. Each attribute's GPU specs (<paramref name="gpuSpecs"/>) say whether it has a GPU
+    /// kernel; the bools are combined into one, so the file is rewritten only when that answer changes.
     /// </summary>
     public static void RegisterDevicePrimitives(IncrementalGeneratorInitializationContext context, List<IncrementalValuesProvider<KernelSpec>> gpuSpecs)
     {
         IncrementalValueProvider<bool>? any = null;
         foreach (IncrementalValuesProvider<KernelSpec> specs in gpuSpecs)
         {
-            IncrementalValueProvider<bool> uses = specs.Where(static s => IsGpuTensorKind(s)).Collect().Select(static (list, _) => list.Length > 0);
+            IncrementalValueProvider<bool> uses = specs.Collect().Select(static (list, _) => list.Length > 0);
             any = any is { } sofar ? sofar.Combine(uses).Select(static (pair, _) => pair.Left || pair.Right) : uses;
         }
         if (any is not { } used) return;
@@ -376,9 +278,9 @@ internal static partial class GpuEmitter
         w.Line();
         w.Open("namespace NormGen.Generated");
         w.Line("/// <summary>");
-        w.Line("/// Device code shared by this compilation's GPU tensor kernels (GroupNorm, InstanceNorm, BatchNorm training,");
-        w.Line("/// ChannelLayerNorm, MinMaxScale, Standardize), written once rather than in every kernel class: sums and maxima over");
-        w.Line("/// a warp or a group in a fixed order (the same bits run to run), and the NaN-aware comparisons they need.");
+        w.Line("/// Device code shared by this compilation's GPU kernels, written once rather than in every kernel class: sums and");
+        w.Line("/// maxima over a warp or a group in a fixed order (the same bits run to run), the NaN-aware comparisons they need,");
+        w.Line("/// the epilogue activations (arithmetic only, so every ILGPU backend compiles them) and the launch-side view checks.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open("internal static class GpuDevice");
@@ -389,100 +291,31 @@ internal static partial class GpuEmitter
             w.Line();
             w.Line("/// <summary>min(a, b), NaN if either is NaN.</summary>");
             w.Line($"internal static {c} Smaller({c} a, {c} b) => a < b || {c}.IsNaN(a) ? a : b;");
-            if (c == "float") w.Line();
+            foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid })
+                EmitActivation(w, activation, c == "double", "internal");
+            w.Line();
+            EmitExp(w, c == "double", "internal");
+            w.Line();
         }
+        EmitSharedViewChecks(w);
+        w.Line();
+        EmitScratchMethod(w);
+        EmitCombineKernel(w, "float");
+        w.Line();
+        EmitCombineKernel(w, "double");
         w.Close();
+        w.Line();
+        EmitRowSpecInterface(w);
+        w.Line();
+        EmitTensorSpecInterface(w);
+        foreach (string c in new[] { "float", "double" })
+        {
+            w.Line();
+            EmitRowKernels(w, c);
+            w.Line();
+            EmitTensorKernels(w, c);
+        }
         w.Close();
         return GlobalNames.Qualify(w.ToString());
-    }
-
-    // ---------------------------------------------------------------- kernels
-
-    private static void EmitTensorKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string Load(string view, string index) => spec.Element == ElementKind.Half ? $"(float){view}[{index}]" : $"{view}[{index}]";
-        string Store(string value) => spec.Element == ElementKind.Half ? $"(global::ILGPU.Half)({value})" : value;
-        string loop = RowLoop(groupPerRow, "rowLength");
-
-        OpenRowKernel(w, c, parameterList, groupPerRow);
-        w.Line($"long start = {TensorRowStart(spec)};");
-        if (spec.Kind == NormKind.MinMaxScale)
-        {
-            EmitMinMaxRow(w, spec, groupPerRow, Load, Store);
-            return;
-        }
-        EmitRowStatistics(w, new RowReading(c, Centers: true, "rowLength", loop, i => Load("x", TensorIndex(spec, i)), "x", "value",
-            v => RowSum(groupPerRow, v, Device), v => RowMax(groupPerRow, v, Device), Device));
-        EmitSavedStatistics(w, spec, groupPerRow);
-        if (spec.Kind == NormKind.BatchNorm) EmitRunningUpdate(w, spec, groupPerRow, Load, Store);
-        w.Line();
-
-        string gamma = spec.Gamma is not null ? Load("gamma", TensorChannel(spec, "i")) : "";
-        string core = spec.BiasFree ? "xi * scale * rstd" : "(xi * scale - shift - offset) * rstd";
-        string expr = spec.Affine switch
-        {
-            _ when IsScaler(spec) => core,
-            AffineMode.None => core,
-            AffineMode.Scale => $"{core} * {gamma}",
-            _ => $"{core} * {gamma} + {Load("beta", TensorChannel(spec, "i"))}",
-        };
-        w.Line($"// Last pass: normalise{(spec.Affine != AffineMode.None && !IsScaler(spec) ? " and apply the channel's γ" + (spec.Beta is not null ? ", β" : "") : "")}{(spec.BiasFree ? " (x itself, not x − μ: BiasFree)" : "")}. Each element is read and written by the same");
-        w.Line("// thread, so y may be x.");
-        if (spec.Kind is NormKind.GroupNorm or NormKind.InstanceNorm && spec.Gamma is not null)
-            w.Line("int firstChannel = (int)((long)row * (rowLength / spatial) % channels);");
-        w.Open(loop);
-        w.Line($"long at = {TensorIndex(spec, "i")};");
-        w.Line($"{c} xi = {Load("x", "at")};");
-        w.Line($"y[at] = {Store(expr)};");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
-
-    /// <summary>BatchNorm training: the row's first thread moves its channel's running statistics toward the batch's.</summary>
-    private static void EmitRunningUpdate(SourceWriter w, KernelSpec spec, bool groupPerRow, System.Func<string, string, string> load, System.Func<string, string> store)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string one = c == "double" ? "1d" : "1f";
-        w.Line(groupPerRow ? "if (global::ILGPU.Group.IsFirstThread)" : "if (global::ILGPU.Warp.IsFirstLane)");
-        w.Open("");
-        w.Line("// Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the");
-        w.Line("// unscaled values (scale is 1 unless the channel overflowed).");
-        w.Line(spec.CumulativeAverage
-            ? $"{c} momentum = ({c})(1d / (batchesTracked[0] + 1)); // momentum=None: 1 / the count including this batch"
-            : $"{c} momentum = Momentum;");
-        w.Line($"{c} count = rowLength;");
-        w.Line($"runningMean[row] = {store($"({one} - momentum) * {load("runningMean", "row")} + momentum * ((shift + offset) / scale)")};");
-        w.Line($"runningVar[row] = {store($"({one} - momentum) * {load("runningVar", "row")} + momentum * (variance / (scale * scale) * count / (count - {one}))")};");
-        w.Close();
-    }
-
-    /// <summary>MinMaxScale's row: min and max (NaN propagating), then (x − min) / (max − min), 0 for a constant column.</summary>
-    private static void EmitMinMaxRow(SourceWriter w, KernelSpec spec, bool groupPerRow, System.Func<string, string, string> load, System.Func<string, string> store)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string zero = c == "double" ? "0d" : "0f";
-        string loop = RowLoop(groupPerRow, "rowLength");
-        w.Line("// Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its");
-        w.Line("// own column NaN and no other.");
-        w.Line($"{c} lo = {load("x", "start")}, hi = lo;");
-        w.Open(loop);
-        w.Line($"{c} v = {load("x", TensorIndex(spec, "i"))};");
-        w.Line($"lo = {Device}Smaller(lo, v);");
-        w.Line($"hi = {Device}Larger(hi, v);");
-        w.Close();
-        w.Line($"hi = {RowMax(groupPerRow, "hi", Device)};");
-        w.Line($"lo = -{RowMax(groupPerRow, "-lo", Device)}; // min(a, b) = −max(−a, −b)");
-        w.Line($"{c} range = hi - lo;");
-        w.Line();
-        w.Line("// Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.");
-        w.Line("// Each element is read and written by the same thread, so y may be x.");
-        w.Open(loop);
-        w.Line($"long at = {TensorIndex(spec, "i")};");
-        w.Line($"y[at] = {store($"range == {zero} ? {zero} : ({load("x", "at")} - lo) / range")};");
-        w.Close();
-        w.Close();
-        w.Close();
     }
 }

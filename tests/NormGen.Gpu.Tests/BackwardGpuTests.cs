@@ -143,6 +143,7 @@ public sealed class BackwardGpuTests(CpuAcceleratorFixture fixture, Xunit.Abstra
     internal static double RelativeError(double[] expected, double[] actual, double floor = 0)
     {
         Assert.Equal(expected.Length, actual.Length);
+        OutputLog.Record(actual);
         double scale = floor, error = 0;
         for (int i = 0; i < expected.Length; i++)
         {

@@ -145,8 +145,8 @@ public sealed class GeneratorTests
         Assert.Empty(diagnostics);
         string[] gpuHints = result.GeneratedSources.Select(s => s.HintName).Where(h => h.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).OrderBy(h => h, StringComparer.Ordinal).ToArray();
         Assert.Equal(6, gpuHints.Length);
-        // No tensor kind with statistics here: no shared device file either.
-        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName == "NormGen.GpuDevice.g.cs");
+        // The shared device file (the generic kernels every GPU file launches) comes with any GPU kernel.
+        Assert.Contains(result.GeneratedSources, s => s.HintName == "NormGen.GpuDevice.g.cs");
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning && IsGpuFile(d)));
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)); // the CPU files too (keyword names @in, @out)
 
@@ -198,10 +198,13 @@ public sealed class GeneratorTests
             Signature("BnTrain"));
         Assert.Equal("ILGPU.Runtime.Accelerator accelerator, ILGPU.ArrayView<float> x, ILGPU.ArrayView<float> y, int channels, int spatial",
             Signature("Inorm"));
-        // α is a constant in the kernel, shown in the remarks.
+        // α is a constant of the declaration's spec struct (the shared kernel multiplies x by it when the flag says so),
+        // shown in the remarks.
         string deep = result.GeneratedSources.Single(s => s.HintName.StartsWith("Sample.Gpu.Blocks.Deep.", StringComparison.Ordinal) && s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).SourceText.ToString();
-        Assert.Contains("private const float Alpha = 2.63214", deep, StringComparison.Ordinal);
-        Assert.Contains("Alpha * x[start + i] + residual[start + i]", deep, StringComparison.Ordinal);
+        Assert.Contains("public float Alpha => 2.63214", deep, StringComparison.Ordinal);
+        Assert.Contains("global::NormGen.Generated.GpuRowFlags.Alpha", deep, StringComparison.Ordinal);
+        string device = result.GeneratedSources.Single(s => s.HintName == "NormGen.GpuDevice.g.cs").SourceText.ToString();
+        Assert.Contains("if ((spec.Flags & GpuRowFlags.Alpha) != 0) v = spec.Alpha * v;", device, StringComparison.Ordinal);
     }
 
     private const string BackwardSource = """

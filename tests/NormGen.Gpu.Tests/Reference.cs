@@ -69,6 +69,7 @@ internal static class Reference
     public static double MaxError(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual)
     {
         if (expected.Length != actual.Length) throw new ArgumentException("length mismatch");
+        OutputLog.Record(actual);
         double max = 0;
         for (int i = 0; i < expected.Length; i++)
         {

@@ -4,9 +4,9 @@
 namespace NormGen.Generated
 {
     /// <summary>
-    /// Device code shared by this compilation's GPU tensor kernels (GroupNorm, InstanceNorm, BatchNorm training,
-    /// ChannelLayerNorm, MinMaxScale, Standardize), written once rather than in every kernel class: sums and maxima over
-    /// a warp or a group in a fixed order (the same bits run to run), and the NaN-aware comparisons they need.
+    /// Device code shared by this compilation's GPU kernels, written once rather than in every kernel class: sums and
+    /// maxima over a warp or a group in a fixed order (the same bits run to run), the NaN-aware comparisons they need,
+    /// the epilogue activations (arithmetic only, so every ILGPU backend compiles them) and the launch-side view checks.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     internal static class GpuDevice
@@ -74,6 +74,77 @@ namespace NormGen.Generated
         /// <summary>min(a, b), NaN if either is NaN.</summary>
         internal static float Smaller(float a, float b) => a < b || float.IsNaN(a) ? a : b;
 
+        /// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>
+        internal static float Relu(float v) => v > 0f || float.IsNaN(v) ? v : 0f;
+
+        /// <summary>
+        /// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):
+        /// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.
+        /// </summary>
+        internal static float Gelu(float v)
+        {
+            float z = v * 0.70710677f;
+            float a = z < 0f ? -z : z;
+            float t = 1f / (1f + 0.3275911f * a);
+            float poly = t * (0.2548296f + t * (-0.28449672f + t * (1.4214138f + t * (-1.4531521f + t * 1.0614054f))));
+            float erf = 1f - poly * Exp(-(a * a));
+            if (z < 0f) erf = -erf;
+            return 0.5f * v * (1f + erf);
+        }
+
+        /// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>
+        internal static float GeluTanh(float v)
+        {
+            float u = 0.7978846f * (v + 0.044715f * v * v * v);
+            float tanh = 1f - 2f / (Exp(u + u) + 1f);
+            return 0.5f * v * (1f + tanh);
+        }
+
+        /// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>
+        internal static float Silu(float v) => v / (1f + Exp(-v));
+
+        /// <summary>
+        /// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)
+        /// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.
+        /// </summary>
+        internal static float Tanh(float v)
+        {
+            float a = v < 0f ? -v : v;
+            if (a < 0.625f)
+            {
+                float z = v * v;
+                return (-0.333332819422f + z * (0.133314422036f + z * (-0.0537397155531f + z * (0.0206390887954f + z * -0.00570498872745f)))) * z * v + v;
+            }
+            float e = Exp(-(a + a));
+            float t = (1f - e) / (1f + e);
+            return v < 0f ? -t : t;
+        }
+
+        /// <summary>The logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|: no overflow, 0 at −∞, 1 at +∞, NaN stays NaN.</summary>
+        internal static float Sigmoid(float v)
+        {
+            float e = Exp(v < 0f ? v : -v);
+            return (v < 0f ? e : 1f) / (1f + e);
+        }
+
+        /// <summary>
+        /// e^v from arithmetic alone: k = round(v/ln 2), r = v − k·ln 2 in two parts (Cody–Waite, exact for the k that
+        /// occur), e^r by its Taylor polynomial on |r| ≤ ln 2 / 2 (degree 7: truncation under half an ulp), times 2^k built in
+        /// two exponent-field halves so that neither overflows. NaN stays NaN; beyond the range, ∞ or 0.
+        /// </summary>
+        internal static float Exp(float v)
+        {
+            if (float.IsNaN(v)) return v;
+            if (v > 88.72284f) return float.PositiveInfinity;
+            if (v < -103.97208f) return 0f;
+            float t = v * 1.442695f;
+            int k = (int)(t + (t >= 0f ? 0.5f : -0.5f));
+            float r = v - k * 0.693145752f - k * 1.42860677E-06f;
+            float p = 1f + r * (1f + r * (0.5f + r * (0.16666667f + r * (0.041666668f + r * (0.008333334f + r * (0.0013888889f + r * 0.0001984127f))))));
+            int k1 = k / 2, k2 = k - k1;
+            return p * global::ILGPU.Interop.IntAsFloat((uint)(k1 + 127) << 23) * global::ILGPU.Interop.IntAsFloat((uint)(k2 + 127) << 23);
+        }
+
         /// <summary>
         /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
         /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
@@ -136,5 +207,1152 @@ namespace NormGen.Generated
 
         /// <summary>min(a, b), NaN if either is NaN.</summary>
         internal static double Smaller(double a, double b) => a < b || double.IsNaN(a) ? a : b;
+
+        /// <summary>ReLU: max(v, 0), NaN stays NaN.</summary>
+        internal static double Relu(double v) => v > 0 || double.IsNaN(v) ? v : 0;
+
+        /// <summary>
+        /// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):
+        /// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.
+        /// </summary>
+        internal static double Gelu(double v)
+        {
+            double z = v * 0.7071067811865476d;
+            double a = z < 0 ? -z : z;
+            double t = 1 / (1 + 0.3275911d * a);
+            double poly = t * (0.254829592d + t * (-0.284496736d + t * (1.421413741d + t * (-1.453152027d + t * 1.061405429d))));
+            double erf = 1 - poly * Exp(-(a * a));
+            if (z < 0) erf = -erf;
+            return 0.5 * v * (1 + erf);
+        }
+
+        /// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>
+        internal static double GeluTanh(double v)
+        {
+            double u = 0.7978845608028654d * (v + 0.044715d * v * v * v);
+            double tanh = 1 - 2 / (Exp(u + u) + 1);
+            return 0.5 * v * (1 + tanh);
+        }
+
+        /// <summary>SiLU, v·σ(v) = v / (1 + e^−v).</summary>
+        internal static double Silu(double v) => v / (1 + Exp(-v));
+
+        /// <summary>
+        /// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)
+        /// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.
+        /// </summary>
+        internal static double Tanh(double v)
+        {
+            double a = v < 0 ? -v : v;
+            if (a < 0.625)
+            {
+                double z = v * v;
+                return v + v * z * ((-1614.6876844170845d + z * (-99.28772310019185d + z * -0.9643991794250523d)) / (4844.063053251255d + z * (2235.4883906010045d + z * (112.81167849163293d + z))));
+            }
+            double e = Exp(-(a + a));
+            double t = (1 - e) / (1 + e);
+            return v < 0 ? -t : t;
+        }
+
+        /// <summary>The logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|: no overflow, 0 at −∞, 1 at +∞, NaN stays NaN.</summary>
+        internal static double Sigmoid(double v)
+        {
+            double e = Exp(v < 0 ? v : -v);
+            return (v < 0 ? e : 1) / (1 + e);
+        }
+
+        /// <summary>
+        /// e^v from arithmetic alone: k = round(v/ln 2), r = v − k·ln 2 in two parts (Cody–Waite, exact for the k that
+        /// occur), e^r by its Taylor polynomial on |r| ≤ ln 2 / 2 (degree 13: truncation under half an ulp), times 2^k built in
+        /// two exponent-field halves so that neither overflows. NaN stays NaN; beyond the range, ∞ or 0.
+        /// </summary>
+        internal static double Exp(double v)
+        {
+            if (double.IsNaN(v)) return v;
+            if (v > 709.782712893384) return double.PositiveInfinity;
+            if (v < -745.2) return 0d;
+            double t = v * 1.4426950408889634;
+            int k = (int)(t + (t >= 0d ? 0.5 : -0.5));
+            double r = v - k * 0.69314718036912382 - k * 1.9082149292705877E-10;
+            double p = 1d + r * (1.0 + r * (0.5d + r * (0.16666666666666666d + r * (0.041666666666666664d + r * (0.008333333333333333d + r * (0.001388888888888889d + r * (0.0001984126984126984d + r * (2.48015873015873E-05d + r * (2.7557319223985893E-06d + r * (2.755731922398589E-07d + r * (2.505210838544172E-08d + r * (2.08767569878681E-09d + r * (1.6059043836821613E-10d)))))))))))));
+            int k1 = k / 2, k2 = k - k1;
+            return p * global::ILGPU.Interop.IntAsFloat((ulong)(k1 + 1023) << 52) * global::ILGPU.Interop.IntAsFloat((ulong)(k2 + 1023) << 52);
+        }
+
+        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
+        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
+            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
+
+        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
+        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
+            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
+
+        /// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>
+        internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
+            global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
+
+        // Constrained calls: the views are not boxed.
+        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
+
+        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
+
+        /// <summary>
+        /// The stream's cached scratch buffer, at least <paramref name="length"/> elements: reused as it is when large enough;
+        /// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a
+        /// larger one allocated. Called under the slot's lock.
+        /// </summary>
+        internal static global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> Scratch<T>(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length) where T : unmanaged
+        {
+            if (slot.Buffer is global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> cached && cached.Length >= length) return cached;
+            if (slot.Buffer is global::System.IDisposable old)
+            {
+                stream.Synchronize();
+                slot.Buffer = null;
+                old.Dispose();
+            }
+            global::ILGPU.Runtime.MemoryBuffer1D<T, global::ILGPU.Stride1D.Dense> fresh = stream.Accelerator.Allocate1D<T>(global::NormGen.NormGpu.ScratchLength(length));
+            slot.Buffer = fresh;
+            return fresh;
+        }
+
+        /// <summary>
+        /// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name="gradients"/>
+        /// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of 32 whose totals are added in order, so
+        /// the order is fixed by the row count alone. Zero blocks write zeros.
+        /// </summary>
+        internal static void CombineKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> output, int rowLength, int blocks, int gradients, int which)
+        {
+            const int CombineChunk = 32;
+            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
+            {
+                float total = 0f;
+                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
+                {
+                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
+                    float s = 0f;
+                    for (int block = chunk; block < end; block++)
+                        s += partials[((long)block * gradients + which) * rowLength + column];
+                    total += s;
+                }
+                output[column] = total;
+            }
+        }
+
+        /// <summary>
+        /// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name="gradients"/>
+        /// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of 32 whose totals are added in order, so
+        /// the order is fixed by the row count alone. Zero blocks write zeros.
+        /// </summary>
+        internal static void CombineKernel(global::ILGPU.ArrayView<double> partials, global::ILGPU.ArrayView<double> output, int rowLength, int blocks, int gradients, int which)
+        {
+            const int CombineChunk = 32;
+            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
+            {
+                double total = 0d;
+                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
+                {
+                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
+                    double s = 0d;
+                    for (int block = chunk; block < end; block++)
+                        s += partials[((long)block * gradients + which) * rowLength + column];
+                    total += s;
+                }
+                output[column] = total;
+            }
+        }
+    }
+
+    /// <summary>What a row or tensor kernel computes besides the statistics every kernel takes (the kernels test the bits).</summary>
+    [global::System.Flags]
+    internal enum GpuRowFlags
+    {
+        None = 0,
+        /// <summary>Subtract the mean (LayerNorm, DeepNorm); otherwise RMSNorm's mean square.</summary>
+        Centered = 1,
+        /// <summary>Normalize h = x + residual (α·x + residual with <see cref="Alpha"/>), formed again in every pass.</summary>
+        Residual = 2,
+        /// <summary>DeepNorm's α multiplies x in h.</summary>
+        Alpha = 4,
+        /// <summary>h also adds the per-column bias.</summary>
+        ResidualBias = 8,
+        /// <summary>h is stored in residualOut (the residual stream for the next block).</summary>
+        ResidualOut = 16,
+        /// <summary>Multiply by γ.</summary>
+        Gamma = 32,
+        /// <summary>Add β.</summary>
+        Beta = 64,
+        /// <summary>γ is zero-centred: multiply by 1 + γ.</summary>
+        ZeroCenteredGamma = 128,
+        /// <summary>Save the row's mean.</summary>
+        SaveMean = 256,
+        /// <summary>Save the row's rstd.</summary>
+        SaveRstd = 512,
+        /// <summary>Normalize x itself, not x − μ, by the variance around the mean (Restormer's BiasFree_LayerNorm).</summary>
+        BiasFree = 1024,
+        /// <summary>BatchNorm training: update the channel's running statistics.</summary>
+        RunningStatistics = 2048,
+        /// <summary>BatchNorm's momentum=None: the momentum is 1 / the number of batches, counted in batchesTracked.</summary>
+        CumulativeAverage = 4096,
+        /// <summary>MinMaxScale: (x − min) / (max − min) instead of the statistics.</summary>
+        MinMax = 8192,
+    }
+
+    /// <summary>The threads that share one row of a kernel: where they start and stride, and their reductions.</summary>
+    internal interface IGpuRowThreads<TCompute> where TCompute : unmanaged
+    {
+        /// <summary>This thread's first row and the stride over rows (a grid-stride loop).</summary>
+        int FirstRow { get; }
+        int RowStep { get; }
+        /// <summary>This thread's first element of the row and the stride through it.</summary>
+        int First { get; }
+        int Step { get; }
+        /// <summary>The thread that writes the row's scalars (saved statistics, running statistics).</summary>
+        bool IsFirst { get; }
+        /// <summary>The sum over the row's threads, in every thread (fixed order: the same bits in every thread and run).</summary>
+        TCompute Sum(TCompute value, global::ILGPU.ArrayView<TCompute> partials);
+        /// <summary>The maximum (NaN propagating) over the row's threads, in every thread.</summary>
+        TCompute Max(TCompute value, global::ILGPU.ArrayView<TCompute> partials);
+    }
+
+    /// <summary>One warp per row (short rows): several rows per group, shuffle reductions, no barriers (partials unused).</summary>
+    internal readonly struct GpuWarpRows : IGpuRowThreads<float>, IGpuRowThreads<double>
+    {
+        public int FirstRow => global::ILGPU.Grid.IdxX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize) + global::ILGPU.Warp.WarpIdx;
+        public int RowStep => global::ILGPU.Grid.DimX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize);
+        public int First => global::ILGPU.Warp.LaneIdx;
+        public int Step => global::ILGPU.Warp.WarpSize;
+        public bool IsFirst => global::ILGPU.Warp.IsFirstLane;
+        public float Sum(float value, global::ILGPU.ArrayView<float> partials) => GpuDevice.WarpSum(value);
+        public float Max(float value, global::ILGPU.ArrayView<float> partials) => GpuDevice.WarpMax(value);
+        public double Sum(double value, global::ILGPU.ArrayView<double> partials) => GpuDevice.WarpSum(value);
+        public double Max(double value, global::ILGPU.ArrayView<double> partials) => GpuDevice.WarpMax(value);
+    }
+
+    /// <summary>One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet in shared memory (partials).</summary>
+    internal readonly struct GpuGroupRows : IGpuRowThreads<float>, IGpuRowThreads<double>
+    {
+        public int FirstRow => global::ILGPU.Grid.IdxX;
+        public int RowStep => global::ILGPU.Grid.DimX;
+        public int First => global::ILGPU.Group.IdxX;
+        public int Step => global::ILGPU.Group.DimX;
+        public bool IsFirst => global::ILGPU.Group.IsFirstThread;
+        public float Sum(float value, global::ILGPU.ArrayView<float> partials) => GpuDevice.GroupSum(value, partials);
+        public float Max(float value, global::ILGPU.ArrayView<float> partials) => GpuDevice.GroupMax(value, partials);
+        public double Sum(double value, global::ILGPU.ArrayView<double> partials) => GpuDevice.GroupSum(value, partials);
+        public double Max(double value, global::ILGPU.ArrayView<double> partials) => GpuDevice.GroupMax(value, partials);
+    }
+
+    /// <summary>
+    /// One declaration's row kernel, as constants: a readonly struct with no fields whose members the shared generic
+    /// kernels call on <c>default(TSpec)</c> (ILGPU compiles one kernel per struct and folds the constants).
+    /// </summary>
+    /// <typeparam name="TIn">The element type of x and the other inputs (and residualOut).</typeparam>
+    /// <typeparam name="TOut">The element type of y.</typeparam>
+    /// <typeparam name="TCompute">float (for float and Half) or double: the statistics and the arithmetic.</typeparam>
+    internal interface IGpuRowSpec<TIn, TOut, TCompute>
+    {
+        GpuRowFlags Flags { get; }
+        /// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>
+        int RowLength { get; }
+        TCompute Epsilon { get; }
+        TCompute Alpha { get; }
+        /// <summary>An input element in the compute type (Half widened).</summary>
+        TCompute Load(TIn value);
+        /// <summary>h rounded to the input element type, for residualOut.</summary>
+        TIn Keep(TCompute value);
+        /// <summary>A result rounded once to y's element type.</summary>
+        TOut Store(TCompute value);
+        /// <summary>The epilogue activation (the identity when there is none).</summary>
+        TCompute Activate(TCompute value);
+    }
+
+    /// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>
+    internal enum GpuTensorLayout
+    {
+        /// <summary>GroupNorm, InstanceNorm: a (sample, group) or (sample, channel) block is contiguous; γ, β per channel.</summary>
+        Blocks,
+        /// <summary>BatchNorm: a channel is N blocks of spatial values, C × spatial apart; the row is the channel.</summary>
+        Channels,
+        /// <summary>ChannelLayerNorm: a (sample, position) is C values spatial apart; element i is channel i.</summary>
+        Positions,
+        /// <summary>MinMaxScale, Standardize: a column (feature) is one value per sample, features apart.</summary>
+        Columns,
+    }
+
+    /// <summary>One tensor declaration's kernels, as constants (as <see cref="IGpuRowSpec{TIn, TOut, TCompute}"/>).</summary>
+    internal interface IGpuTensorSpec<T, TCompute>
+    {
+        GpuTensorLayout Layout { get; }
+        /// <summary>Gamma, Beta, SaveMean, SaveRstd, and the tensor kinds' own: BiasFree, RunningStatistics, CumulativeAverage, MinMax.</summary>
+        GpuRowFlags Flags { get; }
+        TCompute Epsilon { get; }
+        /// <summary>BatchNorm's momentum (unless CumulativeAverage).</summary>
+        TCompute Momentum { get; }
+        TCompute Load(T value);
+        T Store(TCompute value);
+    }
+
+    /// <summary>
+    /// The row kernels of every row declaration computed in float, generic over its spec struct: one warp per row up to
+    /// 1024 elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp
+    /// shuffles meeting in shared memory), a grid-stride loop over the rows; and BatchNorm evaluation's element kernel.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuRowKernelsFloat
+    {
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
+        private sealed class Launchers<TIn, TOut, TSpec> where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int>> Elements;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<TIn, TOut, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, WarpPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, GroupPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int>(accelerator, BatchNormEvalKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<float> meanOut = default, global::ILGPU.ArrayView<float> rstdOut = default)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float>
+        {
+            Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows);
+            }
+        }
+
+        /// <summary>The value normalized at element <paramref name="index"/> (column <paramref name="column"/>): x, or h = α·x + residual (+ bias), in the CPU kernel's order.</summary>
+        private static float Value<TIn, TOut, TSpec>(TSpec spec, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, long index, int column) where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float>
+        {
+            float v = spec.Load(x[index]);
+            if ((spec.Flags & GpuRowFlags.Residual) == 0) return v;
+            if ((spec.Flags & GpuRowFlags.Alpha) != 0) v = spec.Alpha * v;
+            v += spec.Load(residual[index]);
+            if ((spec.Flags & GpuRowFlags.ResidualBias) != 0) v += spec.Load(bias[column]);
+            return v;
+        }
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float> =>
+            Rows<TIn, TOut, TSpec, GpuWarpRows>(x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float> =>
+            Rows<TIn, TOut, TSpec, GpuGroupRows>(x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<TIn, TOut, TSpec, TThreads>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float> where TThreads : struct, IGpuRowThreads<float>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+                long start = (long)row * n;
+                if ((spec.Flags & GpuRowFlags.Centered) != 0)
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squared deviations or sums overflow float (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    float scale = 1f, shift, offset, variance;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean as shift + offset, shift the row's first element: element − shift is exact near the mean, so a
+                        // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
+                        shift = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start, 0) * scale;
+                        float s = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            s += Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale - shift;
+                        offset = threads.Sum(s, partials) / n;
+
+                        // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
+                        // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
+                        float q = 0f, e = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            float d = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale - shift - offset;
+                            q += d * d;
+                            e += d;
+                        }
+                        float sumSq = threads.Sum(q, partials);
+                        float sumDev = threads.Sum(e, partials);
+                        variance = (sumSq - sumDev * sumDev / n) / n;
+                        if (variance < 0f) variance = 0f; // NaN stays NaN
+                        offset += sumDev / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        float largest = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0f)
+                            break;
+                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
+                    }
+                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
+                    bool constant = variance + epsilon == 0f;
+                    float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
+                    if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                    {
+                        if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;
+                        rstdOut[row] = constant ? 1f / global::System.MathF.Sqrt(spec.Epsilon) : rstd * scale;
+                    }
+
+                    // Last pass: normalise, apply the affine and the activation, store h if asked. Each element is read and
+                    // written by the same thread, so y may be x and residualOut may be residual.
+                    for (int i = threads.First; i < n; i += threads.Step)
+                    {
+                        float h = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i);
+                        if ((spec.Flags & GpuRowFlags.ResidualOut) != 0) residualOut[start + i] = spec.Keep(h);
+                        float v = (h * scale - shift - offset) * rstd;
+                        if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= (spec.Flags & GpuRowFlags.ZeroCenteredGamma) != 0 ? 1f + spec.Load(gamma[i]) : spec.Load(gamma[i]);
+                        if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[i]);
+                        y[start + i] = spec.Store(spec.Activate(v));
+                    }
+                }
+                else
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squares overflow float (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    float scale = 1f, meanSquare;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean square.
+                        float q = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            float v = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale;
+                            q += v * v;
+                        }
+                        meanSquare = threads.Sum(q, partials) / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || GpuDevice.Finite(meanSquare))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        float largest = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0f)
+                            break;
+                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
+                    }
+                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    float rstd = 1f / global::System.MathF.Sqrt(meanSquare + epsilon);
+                    if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                    {
+                        rstdOut[row] = rstd * scale;
+                    }
+
+                    // Last pass: normalise, apply the affine and the activation, store h if asked. Each element is read and
+                    // written by the same thread, so y may be x and residualOut may be residual.
+                    for (int i = threads.First; i < n; i += threads.Step)
+                    {
+                        float h = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i);
+                        if ((spec.Flags & GpuRowFlags.ResidualOut) != 0) residualOut[start + i] = spec.Keep(h);
+                        float v = h * scale * rstd;
+                        if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= (spec.Flags & GpuRowFlags.ZeroCenteredGamma) != 0 ? 1f + spec.Load(gamma[i]) : spec.Load(gamma[i]);
+                        if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[i]);
+                        y[start + i] = spec.Store(spec.Activate(v));
+                    }
+                }
+            }
+        }
+
+        /// <summary>Enqueues BatchNorm evaluation's element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>
+        internal static void LaunchBatchNormEval<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float>
+        {
+            Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));
+            int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);
+            long blocks = (x.Length + group - 1) / group;
+            int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+            l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, y, spatial);
+        }
+
+        /// <summary>
+        /// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the
+        /// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the
+        /// same thread, so y may be x.
+        /// </summary>
+        private static void BatchNormEvalKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, float>
+        {
+            TSpec spec = default;
+            int channels = (int)runningMean.Length;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)
+            {
+                int c = (int)(i / spatial % channels);
+                float rstd = 1f / global::System.MathF.Sqrt(spec.Load(runningVar[c]) + spec.Epsilon);
+                float s = (spec.Flags & GpuRowFlags.Gamma) != 0 ? rstd * spec.Load(gamma[c]) : rstd;
+                float t = (spec.Flags & GpuRowFlags.Beta) != 0 ? spec.Load(beta[c]) - spec.Load(runningMean[c]) * s : -spec.Load(runningMean[c]) * s;
+                y[i] = spec.Store(spec.Load(x[i]) * s + t);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kernels of every tensor declaration with statistics computed in float, generic over its spec struct: each
+    /// statistics block is a row of the row kernels read through the layout's index map (one warp per row up to
+    /// 1024 values, one group per longer row, a grid-stride loop over the rows).
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuTensorKernelsFloat
+    {
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>
+        private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<long>>> Count;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<long>>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> y, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<T> beta = default, global::ILGPU.ArrayView<T> runningMean = default, global::ILGPU.ArrayView<T> runningVar = default, global::ILGPU.ArrayView<long> batchesTracked = default, global::ILGPU.ArrayView<float> meanOut = default, global::ILGPU.ArrayView<float> rstdOut = default)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
+        {
+            Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
+            }
+            // After the kernel that read the old count (the stream runs them in order): one thread counts this batch.
+            if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)
+                l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);
+        }
+
+        /// <summary>Where row <paramref name="row"/> (one statistics block) starts in x and y.</summary>
+        private static long Start(GpuTensorLayout layout, int row, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? (long)row * spatial
+            : layout == GpuTensorLayout.Positions ? (long)(row / spatial) * channels * spatial + row % spatial
+            : layout == GpuTensorLayout.Columns ? row
+            : (long)row * rowLength;
+
+        /// <summary>The index in x and y of element <paramref name="i"/> of the row that starts at <paramref name="start"/>.</summary>
+        private static long Index(GpuTensorLayout layout, long start, int i, int rows, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? start + (long)(i / spatial) * channels * spatial + i % spatial
+            : layout == GpuTensorLayout.Positions ? start + (long)i * spatial
+            : layout == GpuTensorLayout.Columns ? start + (long)i * rows
+            : start + i;
+
+        /// <summary>The channel of element <paramref name="i"/> of row <paramref name="row"/>: the index into γ and β.</summary>
+        private static int Channel(GpuTensorLayout layout, int row, int i, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? row
+            : layout == GpuTensorLayout.Positions ? i
+            : (int)((long)row * (rowLength / spatial) % channels) + i / spatial;
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float> =>
+            Rows<T, TSpec, GpuWarpRows>(x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float> =>
+            Rows<T, TSpec, GpuGroupRows>(x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<float> partials)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                long start = Start(spec.Layout, row, rowLength, channels, spatial);
+                if ((spec.Flags & GpuRowFlags.MinMax) != 0)
+                {
+                    // Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its
+                    // own column NaN and no other.
+                    float lo = spec.Load(x[start]), hi = lo;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        float v = spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]);
+                        lo = GpuDevice.Smaller(lo, v);
+                        hi = GpuDevice.Larger(hi, v);
+                    }
+                    hi = threads.Max(hi, partials);
+                    lo = -threads.Max(-lo, partials); // min(a, b) = −max(−a, −b)
+                    float range = hi - lo;
+
+                    // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
+                    // Each element is read and written by the same thread, so y may be x.
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                        y[at] = spec.Store(range == 0f ? 0f : (spec.Load(x[at]) - lo) / range);
+                    }
+                    continue;
+                }
+                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow float (1e21 among
+                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                float scale = 1f, shift, offset, variance;
+                for (int attempt = 0; ; attempt++)
+                {
+                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
+                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
+                    shift = spec.Load(x[start]) * scale;
+                    float s = 0f;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                        s += spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]) * scale - shift;
+                    offset = threads.Sum(s, partials) / rowLength;
+
+                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
+                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
+                    float q = 0f, e = 0f;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        float d = spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]) * scale - shift - offset;
+                        q += d * d;
+                        e += d;
+                    }
+                    float sumSq = threads.Sum(q, partials);
+                    float sumDev = threads.Sum(e, partials);
+                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
+                    if (variance < 0f) variance = 0f; // NaN stays NaN
+                    offset += sumDev / rowLength;
+                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                    if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
+                        break;
+                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                    float largest = 0f;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                        largest = GpuDevice.Larger(largest, global::System.Math.Abs(spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)])));
+                    largest = threads.Max(largest, partials);
+                    if (!GpuDevice.Finite(largest) || largest == 0f)
+                        break;
+                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
+                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
+                }
+                float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
+                bool constant = variance + epsilon == 0f;
+                float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
+                if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                {
+                    if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;
+                    rstdOut[row] = constant ? 1f / global::System.MathF.Sqrt(spec.Epsilon) : rstd * scale;
+                }
+                if (threads.IsFirst && (spec.Flags & GpuRowFlags.RunningStatistics) != 0)
+                {
+                    // Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the
+                    // unscaled values (scale is 1 unless the channel overflowed). momentum=None: 1 / the count including this batch.
+                    float momentum = (spec.Flags & GpuRowFlags.CumulativeAverage) != 0 ? (float)(1d / (batchesTracked[0] + 1)) : spec.Momentum;
+                    float count = rowLength;
+                    runningMean[row] = spec.Store((1f - momentum) * spec.Load(runningMean[row]) + momentum * ((shift + offset) / scale));
+                    runningVar[row] = spec.Store((1f - momentum) * spec.Load(runningVar[row]) + momentum * (variance / (scale * scale) * count / (count - 1f)));
+                }
+
+                // Last pass: normalise (x itself, not x − μ, for BiasFree) and apply the channel's γ, β. Each element is read and
+                // written by the same thread, so y may be x.
+                for (int i = threads.First; i < rowLength; i += threads.Step)
+                {
+                    long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                    float xi = spec.Load(x[at]);
+                    float v = (spec.Flags & GpuRowFlags.BiasFree) != 0 ? xi * scale * rstd : (xi * scale - shift - offset) * rstd;
+                    if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= spec.Load(gamma[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);
+                    if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);
+                    y[at] = spec.Store(v);
+                }
+            }
+        }
+
+        /// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>
+        private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)
+        {
+            if (global::ILGPU.Grid.GlobalIndex.X == 0)
+                batchesTracked[0] += 1;
+        }
+    }
+
+    /// <summary>
+    /// The row kernels of every row declaration computed in double, generic over its spec struct: one warp per row up to
+    /// 1024 elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp
+    /// shuffles meeting in shared memory), a grid-stride loop over the rows; and BatchNorm evaluation's element kernel.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuRowKernelsDouble
+    {
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
+        private sealed class Launchers<TIn, TOut, TSpec> where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int>> Elements;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<TIn, TOut, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>(accelerator, WarpPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>(accelerator, GroupPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int>(accelerator, BatchNormEvalKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<double> meanOut = default, global::ILGPU.ArrayView<double> rstdOut = default)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double>
+        {
+            Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows);
+            }
+        }
+
+        /// <summary>The value normalized at element <paramref name="index"/> (column <paramref name="column"/>): x, or h = α·x + residual (+ bias), in the CPU kernel's order.</summary>
+        private static double Value<TIn, TOut, TSpec>(TSpec spec, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, long index, int column) where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double>
+        {
+            double v = spec.Load(x[index]);
+            if ((spec.Flags & GpuRowFlags.Residual) == 0) return v;
+            if ((spec.Flags & GpuRowFlags.Alpha) != 0) v = spec.Alpha * v;
+            v += spec.Load(residual[index]);
+            if ((spec.Flags & GpuRowFlags.ResidualBias) != 0) v += spec.Load(bias[column]);
+            return v;
+        }
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rowLength, int rows)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double> =>
+            Rows<TIn, TOut, TSpec, GpuWarpRows>(x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rowLength, int rows)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double> =>
+            Rows<TIn, TOut, TSpec, GpuGroupRows>(x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows, global::ILGPU.SharedMemory.Allocate<double>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<TIn, TOut, TSpec, TThreads>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rowLength, int rows, global::ILGPU.ArrayView<double> partials)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double> where TThreads : struct, IGpuRowThreads<double>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+                long start = (long)row * n;
+                if ((spec.Flags & GpuRowFlags.Centered) != 0)
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squared deviations or sums overflow double (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    double scale = 1d, shift, offset, variance;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean as shift + offset, shift the row's first element: element − shift is exact near the mean, so a
+                        // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
+                        shift = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start, 0) * scale;
+                        double s = 0d;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            s += Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale - shift;
+                        offset = threads.Sum(s, partials) / n;
+
+                        // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
+                        // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
+                        double q = 0d, e = 0d;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            double d = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale - shift - offset;
+                            q += d * d;
+                            e += d;
+                        }
+                        double sumSq = threads.Sum(q, partials);
+                        double sumDev = threads.Sum(e, partials);
+                        variance = (sumSq - sumDev * sumDev / n) / n;
+                        if (variance < 0d) variance = 0d; // NaN stays NaN
+                        offset += sumDev / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        double largest = 0d;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0d)
+                            break;
+                        long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
+                    }
+                    double epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
+                    bool constant = variance + epsilon == 0d;
+                    double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
+                    if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                    {
+                        if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;
+                        rstdOut[row] = constant ? 1d / global::System.Math.Sqrt(spec.Epsilon) : rstd * scale;
+                    }
+
+                    // Last pass: normalise, apply the affine and the activation, store h if asked. Each element is read and
+                    // written by the same thread, so y may be x and residualOut may be residual.
+                    for (int i = threads.First; i < n; i += threads.Step)
+                    {
+                        double h = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i);
+                        if ((spec.Flags & GpuRowFlags.ResidualOut) != 0) residualOut[start + i] = spec.Keep(h);
+                        double v = (h * scale - shift - offset) * rstd;
+                        if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= (spec.Flags & GpuRowFlags.ZeroCenteredGamma) != 0 ? 1d + spec.Load(gamma[i]) : spec.Load(gamma[i]);
+                        if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[i]);
+                        y[start + i] = spec.Store(spec.Activate(v));
+                    }
+                }
+                else
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squares overflow double (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    double scale = 1d, meanSquare;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean square.
+                        double q = 0d;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            double v = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i) * scale;
+                            q += v * v;
+                        }
+                        meanSquare = threads.Sum(q, partials) / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || GpuDevice.Finite(meanSquare))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        double largest = 0d;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0d)
+                            break;
+                        long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
+                    }
+                    double epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    double rstd = 1d / global::System.Math.Sqrt(meanSquare + epsilon);
+                    if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                    {
+                        rstdOut[row] = rstd * scale;
+                    }
+
+                    // Last pass: normalise, apply the affine and the activation, store h if asked. Each element is read and
+                    // written by the same thread, so y may be x and residualOut may be residual.
+                    for (int i = threads.First; i < n; i += threads.Step)
+                    {
+                        double h = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i);
+                        if ((spec.Flags & GpuRowFlags.ResidualOut) != 0) residualOut[start + i] = spec.Keep(h);
+                        double v = h * scale * rstd;
+                        if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= (spec.Flags & GpuRowFlags.ZeroCenteredGamma) != 0 ? 1d + spec.Load(gamma[i]) : spec.Load(gamma[i]);
+                        if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[i]);
+                        y[start + i] = spec.Store(spec.Activate(v));
+                    }
+                }
+            }
+        }
+
+        /// <summary>Enqueues BatchNorm evaluation's element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>
+        internal static void LaunchBatchNormEval<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double>
+        {
+            Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));
+            int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);
+            long blocks = (x.Length + group - 1) / group;
+            int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+            l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, y, spatial);
+        }
+
+        /// <summary>
+        /// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the
+        /// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the
+        /// same thread, so y may be x.
+        /// </summary>
+        private static void BatchNormEvalKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)
+            where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, double>
+        {
+            TSpec spec = default;
+            int channels = (int)runningMean.Length;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)
+            {
+                int c = (int)(i / spatial % channels);
+                double rstd = 1d / global::System.Math.Sqrt(spec.Load(runningVar[c]) + spec.Epsilon);
+                double s = (spec.Flags & GpuRowFlags.Gamma) != 0 ? rstd * spec.Load(gamma[c]) : rstd;
+                double t = (spec.Flags & GpuRowFlags.Beta) != 0 ? spec.Load(beta[c]) - spec.Load(runningMean[c]) * s : -spec.Load(runningMean[c]) * s;
+                y[i] = spec.Store(spec.Load(x[i]) * s + t);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The kernels of every tensor declaration with statistics computed in double, generic over its spec struct: each
+    /// statistics block is a row of the row kernels read through the layout's index map (one warp per row up to
+    /// 1024 values, one group per longer row, a grid-stride loop over the rows).
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuTensorKernelsDouble
+    {
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>
+        private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<long>>> Count;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<long>>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> y, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<T> beta = default, global::ILGPU.ArrayView<T> runningMean = default, global::ILGPU.ArrayView<T> runningVar = default, global::ILGPU.ArrayView<long> batchesTracked = default, global::ILGPU.ArrayView<double> meanOut = default, global::ILGPU.ArrayView<double> rstdOut = default)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double>
+        {
+            Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
+            }
+            // After the kernel that read the old count (the stream runs them in order): one thread counts this batch.
+            if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)
+                l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);
+        }
+
+        /// <summary>Where row <paramref name="row"/> (one statistics block) starts in x and y.</summary>
+        private static long Start(GpuTensorLayout layout, int row, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? (long)row * spatial
+            : layout == GpuTensorLayout.Positions ? (long)(row / spatial) * channels * spatial + row % spatial
+            : layout == GpuTensorLayout.Columns ? row
+            : (long)row * rowLength;
+
+        /// <summary>The index in x and y of element <paramref name="i"/> of the row that starts at <paramref name="start"/>.</summary>
+        private static long Index(GpuTensorLayout layout, long start, int i, int rows, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? start + (long)(i / spatial) * channels * spatial + i % spatial
+            : layout == GpuTensorLayout.Positions ? start + (long)i * spatial
+            : layout == GpuTensorLayout.Columns ? start + (long)i * rows
+            : start + i;
+
+        /// <summary>The channel of element <paramref name="i"/> of row <paramref name="row"/>: the index into γ and β.</summary>
+        private static int Channel(GpuTensorLayout layout, int row, int i, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? row
+            : layout == GpuTensorLayout.Positions ? i
+            : (int)((long)row * (rowLength / spatial) % channels) + i / spatial;
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double> =>
+            Rows<T, TSpec, GpuWarpRows>(x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double> =>
+            Rows<T, TSpec, GpuGroupRows>(x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial, global::ILGPU.SharedMemory.Allocate<double>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> runningMean, global::ILGPU.ArrayView<T> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<T> y, global::ILGPU.ArrayView<double> meanOut, global::ILGPU.ArrayView<double> rstdOut, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<double> partials)
+            where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double> where TThreads : struct, IGpuRowThreads<double>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                long start = Start(spec.Layout, row, rowLength, channels, spatial);
+                if ((spec.Flags & GpuRowFlags.MinMax) != 0)
+                {
+                    // Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its
+                    // own column NaN and no other.
+                    double lo = spec.Load(x[start]), hi = lo;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        double v = spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]);
+                        lo = GpuDevice.Smaller(lo, v);
+                        hi = GpuDevice.Larger(hi, v);
+                    }
+                    hi = threads.Max(hi, partials);
+                    lo = -threads.Max(-lo, partials); // min(a, b) = −max(−a, −b)
+                    double range = hi - lo;
+
+                    // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
+                    // Each element is read and written by the same thread, so y may be x.
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                        y[at] = spec.Store(range == 0d ? 0d : (spec.Load(x[at]) - lo) / range);
+                    }
+                    continue;
+                }
+                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow double (1e21 among
+                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                double scale = 1d, shift, offset, variance;
+                for (int attempt = 0; ; attempt++)
+                {
+                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
+                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
+                    shift = spec.Load(x[start]) * scale;
+                    double s = 0d;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                        s += spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]) * scale - shift;
+                    offset = threads.Sum(s, partials) / rowLength;
+
+                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
+                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
+                    double q = 0d, e = 0d;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                    {
+                        double d = spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)]) * scale - shift - offset;
+                        q += d * d;
+                        e += d;
+                    }
+                    double sumSq = threads.Sum(q, partials);
+                    double sumDev = threads.Sum(e, partials);
+                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
+                    if (variance < 0d) variance = 0d; // NaN stays NaN
+                    offset += sumDev / rowLength;
+                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                    if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
+                        break;
+                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                    double largest = 0d;
+                    for (int i = threads.First; i < rowLength; i += threads.Step)
+                        largest = GpuDevice.Larger(largest, global::System.Math.Abs(spec.Load(x[Index(spec.Layout, start, i, rows, channels, spatial)])));
+                    largest = threads.Max(largest, partials);
+                    if (!GpuDevice.Finite(largest) || largest == 0d)
+                        break;
+                    long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
+                    scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
+                }
+                double epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
+                bool constant = variance + epsilon == 0d;
+                double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
+                if (threads.IsFirst && (spec.Flags & GpuRowFlags.SaveRstd) != 0)
+                {
+                    if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;
+                    rstdOut[row] = constant ? 1d / global::System.Math.Sqrt(spec.Epsilon) : rstd * scale;
+                }
+                if (threads.IsFirst && (spec.Flags & GpuRowFlags.RunningStatistics) != 0)
+                {
+                    // Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the
+                    // unscaled values (scale is 1 unless the channel overflowed). momentum=None: 1 / the count including this batch.
+                    double momentum = (spec.Flags & GpuRowFlags.CumulativeAverage) != 0 ? (double)(1d / (batchesTracked[0] + 1)) : spec.Momentum;
+                    double count = rowLength;
+                    runningMean[row] = spec.Store((1d - momentum) * spec.Load(runningMean[row]) + momentum * ((shift + offset) / scale));
+                    runningVar[row] = spec.Store((1d - momentum) * spec.Load(runningVar[row]) + momentum * (variance / (scale * scale) * count / (count - 1d)));
+                }
+
+                // Last pass: normalise (x itself, not x − μ, for BiasFree) and apply the channel's γ, β. Each element is read and
+                // written by the same thread, so y may be x.
+                for (int i = threads.First; i < rowLength; i += threads.Step)
+                {
+                    long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                    double xi = spec.Load(x[at]);
+                    double v = (spec.Flags & GpuRowFlags.BiasFree) != 0 ? xi * scale * rstd : (xi * scale - shift - offset) * rstd;
+                    if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= spec.Load(gamma[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);
+                    if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);
+                    y[at] = spec.Store(v);
+                }
+            }
+        }
+
+        /// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>
+        private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)
+        {
+            if (global::ILGPU.Grid.GlobalIndex.X == 0)
+                batchesTracked[0] += 1;
+        }
     }
 }

@@ -44,84 +44,30 @@ namespace NormGen.Tests
             if ((long)channels * spatial > int.MaxValue) throw new global::System.ArgumentOutOfRangeException("spatial", spatial, "One sample (C × spatial elements) must fit an int.");
             global::NormGen.NormGpu.RowCount(x.Length, channels * spatial, "x");
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_BnEval_30514fd5_Gpu.NoPartialOverlap(x, y, "x", "y");
-            __NormGen_BnEval_30514fd5_Gpu.NoOverlapWithInput(gamma, y, "gamma", "y");
-            __NormGen_BnEval_30514fd5_Gpu.NoOverlapWithInput(beta, y, "beta", "y");
-            __NormGen_BnEval_30514fd5_Gpu.NoOverlapWithInput(runningMean, y, "runningMean", "y");
-            __NormGen_BnEval_30514fd5_Gpu.NoOverlapWithInput(runningVar, y, "runningVar", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, y, "gamma", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, y, "beta", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(runningMean, y, "runningMean", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(runningVar, y, "runningVar", "y");
             if (x.Length == 0) return;
-            __NormGen_BnEval_30514fd5_Gpu.Launch(stream, x, gamma, beta, runningMean, runningVar, y, spatial);
+            global::NormGen.Generated.GpuRowKernelsFloat.LaunchBatchNormEval<float, float, __NormGen_BnEval_30514fd5_Gpu>(stream, x, gamma, beta, runningMean, runningVar, y, spatial);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernel behind the GPU overloads of <c>Gpu.BnEval</c>; see their remarks.</summary>
+    /// <summary>What the shared element kernel computes for <c>Gpu.BnEval</c> (see its remarks), as constants the kernels are compiled with.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_BnEval_30514fd5_Gpu
+    file readonly struct __NormGen_BnEval_30514fd5_Gpu : global::NormGen.Generated.IGpuRowSpec<float, float, float>
     {
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>The compiled launcher of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> Elements;
-            public readonly int MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, ElementKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Enqueues the element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> y, int spatial)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);
-            long blocks = (x.Length + group - 1) / group;
-            int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-            l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, y, spatial);
-        }
-
-        /// <summary>
-        /// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the
-        /// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the
-        /// same thread, so y may be x.
-        /// </summary>
-        private static void ElementKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> y, int spatial)
-        {
-            int channels = (int)runningMean.Length;
-            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)
-            {
-                int c = (int)(i / spatial % channels);
-                float rstd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                float s = rstd * gamma[c];
-                float t = beta[c] - runningMean[c] * s;
-                y[i] = x[i] * s + t;
-            }
-        }
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.Gamma | global::NormGen.Generated.GpuRowFlags.Beta;
+        public int RowLength => 0;
+        public float Epsilon => 1E-05f;
+        public float Alpha => 1f;
+        public float Load(float v) => v;
+        public float Keep(float v) => v;
+        public float Store(float v) => v;
+        public float Activate(float v) => v;
     }
 }

@@ -35,165 +35,33 @@ namespace NormGen.Tests
         public static void Ln(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> y)
         {
             if (stream is null) throw new global::System.ArgumentNullException("stream");
-            const int rowLength = __NormGen_Ln_1ec8c849_Gpu.RowLength;
+            const int rowLength = 768;
             int rows = global::NormGen.NormGpu.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGpu.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGpu.Length(beta.Length, rowLength, "beta", "one per normalized element");
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_Ln_1ec8c849_Gpu.NoPartialOverlap(x, y, "x", "y");
-            __NormGen_Ln_1ec8c849_Gpu.NoOverlapWithInput(gamma, y, "gamma", "y");
-            __NormGen_Ln_1ec8c849_Gpu.NoOverlapWithInput(beta, y, "beta", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, y, "gamma", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, y, "beta", "y");
             if (rows == 0) return;
-            __NormGen_Ln_1ec8c849_Gpu.Launch(stream, x, gamma, beta, y, rows);
+            global::NormGen.Generated.GpuRowKernelsFloat.Launch<float, float, __NormGen_Ln_1ec8c849_Gpu>(stream, x, y, rowLength, rows, gamma: gamma, beta: beta);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>Gpu.Ln</c>; see their remarks.</summary>
+    /// <summary>What the shared row kernels compute for <c>Gpu.Ln</c> (see its remarks), as constants the kernels are compiled with.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_Ln_1ec8c849_Gpu
+    file readonly struct __NormGen_Ln_1ec8c849_Gpu : global::NormGen.Generated.IGpuRowSpec<float, float, float>
     {
-        /// <summary>Elements in one normalized row: a constant in the kernels, so their loops have known trip counts.</summary>
-        internal const int RowLength = 768;
-
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> WarpPerRow;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> y, int rows)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-            int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-            l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, y, rows);
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> y, int rows)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = (long)row * RowLength;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|xi| for a finite row whose squared deviations or sums overflow float (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                float scale = 1f, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first element: xi − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    float s = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                        s += x[start + i] * scale - shift;
-                    offset = WarpSum(s) / RowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    float q = 0f, e = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                    {
-                        float d = x[start + i] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    float sumSq = WarpSum(q);
-                    float sumDev = WarpSum(e);
-                    variance = (sumSq - sumDev * sumDev / RowLength) / RowLength;
-                    if (variance < 0f) variance = 0f; // NaN stays NaN
-                    offset += sumDev / RowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (Finite(variance) && Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    float largest = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = Larger(largest, global::System.Math.Abs(x[start + i]));
-                    largest = WarpMax(largest);
-                    if (!Finite(largest) || largest == 0f)
-                        break;
-                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                }
-                float epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0f;
-                float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
-
-                // Last pass: normalise, apply the affine. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    float xi = x[start + i];
-                    y[start + i] = (xi * scale - shift - offset) * rstd * gamma[i] + beta[i];
-                }
-            }
-        }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static float WarpSum(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
-        }
-
-        /// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>
-        private static bool Finite(float v) => !float.IsNaN(v) && !float.IsInfinity(v);
-
-        /// <summary>max(a, b), NaN if either is NaN.</summary>
-        private static float Larger(float a, float b) => a > b || float.IsNaN(a) ? a : b;
-
-        /// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>
-        private static float WarpMax(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));
-            return value;
-        }
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.Centered | global::NormGen.Generated.GpuRowFlags.Gamma | global::NormGen.Generated.GpuRowFlags.Beta;
+        public int RowLength => 768;
+        public float Epsilon => 1E-05f;
+        public float Alpha => 1f;
+        public float Load(float v) => v;
+        public float Keep(float v) => v;
+        public float Store(float v) => v;
+        public float Activate(float v) => v;
     }
 }

@@ -50,24 +50,24 @@ namespace NormGen.Tests
             global::NormGen.NormGpu.Length(gamma.Length, rowLength, "gamma", "one per normalized element");
             global::NormGen.NormGpu.Length(dgamma.Length, rowLength, "dgamma", "one per normalized element");
             global::NormGen.NormGpu.Length(dbeta.Length, rowLength, "dbeta", "one per normalized element");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoPartialOverlap(dy, dx, "dy", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoPartialOverlap(x, dx, "x", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dx, "mean", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dx, "rstd", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dx, "gamma", "dx");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(dy, dgamma, "dy", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(x, dgamma, "x", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dx, dgamma, "dx", "dgamma");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(dy, dbeta, "dy", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(x, dbeta, "x", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dx, dbeta, "dx", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(dy, dx, "dy", "dx");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, dx, "x", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dx, "mean", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dx, "rstd", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dx, "gamma", "dx");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(dy, dgamma, "dy", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, dgamma, "x", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dgamma, "mean", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dgamma, "rstd", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dgamma, "gamma", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dx, dgamma, "dx", "dgamma");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(dy, dbeta, "dy", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, dbeta, "x", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(mean, dbeta, "mean", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(rstd, dbeta, "rstd", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dx, dbeta, "dx", "dbeta");
+            global::NormGen.Generated.GpuDevice.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
             __NormGen_LnBackward_993d1a3a_Gpu.Launch(stream, dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rows);
         }
     }
@@ -85,41 +85,19 @@ namespace NormGen.Tests
         /// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>
         private const int BlockRows = global::NormGen.RowBackward.BlockRows;
 
-        /// <summary>Block partials the combine kernel adds one after the other before adding the running chunk total to the column's sum.</summary>
-        private const int CombineChunk = 32;
-
-        /// <summary>
-        /// The stream's cached scratch buffer, at least <paramref name="length"/> elements: reused as it is when large enough;
-        /// otherwise the stream is waited for (its earlier calls may still read the old buffer), the old buffer freed and a
-        /// larger one allocated. Called under the slot's lock.
-        /// </summary>
-        private static global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> Scratch(global::ILGPU.Runtime.AcceleratorStream stream, global::NormGen.ScratchSlot slot, long length)
-        {
-            if (slot.Buffer is global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> cached && cached.Length >= length) return cached;
-            if (slot.Buffer is global::System.IDisposable old)
-            {
-                stream.Synchronize();
-                slot.Buffer = null;
-                old.Dispose();
-            }
-            global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> fresh = stream.Accelerator.Allocate1D<float>(global::NormGen.NormGpu.ScratchLength(length));
-            slot.Buffer = fresh;
-            return fresh;
-        }
-
         /// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> WarpPerRow;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> Partials;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>> Combine;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
             public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
             {
                 WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, PartialsKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, global::NormGen.Generated.GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
                 Multiprocessors = accelerator.NumMultiprocessors;
@@ -130,23 +108,6 @@ namespace NormGen.Tests
 
         /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
         private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>
-        internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
 
         /// <summary>
         /// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,
@@ -162,7 +123,7 @@ namespace NormGen.Tests
             lock (slot)
             {
                 // Per block: the dγ partial row, then the dβ partial row.
-                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = Scratch(stream, slot, (long)blocks * 2 * RowLength);
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = global::NormGen.Generated.GpuDevice.Scratch<float>(stream, slot, (long)blocks * 2 * RowLength);
                 if (rows > 0)
                 {
                     long cells = (long)blocks * RowLength;
@@ -173,8 +134,8 @@ namespace NormGen.Tests
                     l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows);
                 }
                 int combineGrid = global::NormGen.NormGpu.GridSize((RowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 0);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 1);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 2, 0);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 2, 1);
             }
         }
 
@@ -200,8 +161,8 @@ namespace NormGen.Tests
                     sx += g * ((x[start + i] - mu) * r);
                 }
                 float inverseN = 1f / RowLength;
-                float c1 = WarpSum(sg) * inverseN;
-                float c2 = WarpSum(sx) * inverseN;
+                float c1 = global::NormGen.Generated.GpuDevice.WarpSum(sg) * inverseN;
+                float c2 = global::NormGen.Generated.GpuDevice.WarpSum(sx) * inverseN;
                 for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
                 {
                     float g = dy[start + i] * gamma[i];
@@ -238,40 +199,6 @@ namespace NormGen.Tests
                 partials[(long)block * 2 * RowLength + column] = pg;
                 partials[((long)block * 2 + 1) * RowLength + column] = pb;
             }
-        }
-
-        /// <summary>
-        /// One thread per column: the column's block partials (gradient which: 0 dγ, 1 dβ) added in block order, in chunks of
-        /// <see cref="CombineChunk"/> whose totals are added in order, so the order is fixed by the row count alone.
-        /// Zero blocks write zeros.
-        /// </summary>
-        private static void CombineKernel(global::ILGPU.ArrayView<float> partials, global::ILGPU.ArrayView<float> output, int rowLength, int blocks, int which)
-        {
-            int step = global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (int column = global::ILGPU.Grid.GlobalIndex.X; column < rowLength; column += step)
-            {
-                float total = 0f;
-                for (int chunk = 0; chunk < blocks; chunk += CombineChunk)
-                {
-                    int end = blocks - chunk < CombineChunk ? blocks : chunk + CombineChunk;
-                    float s = 0f;
-                    for (int block = chunk; block < end; block++)
-                        s += partials[((long)block * 2 + which) * rowLength + column];
-                    total += s;
-                }
-                output[column] = total;
-            }
-        }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static float WarpSum(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
         }
     }
 }

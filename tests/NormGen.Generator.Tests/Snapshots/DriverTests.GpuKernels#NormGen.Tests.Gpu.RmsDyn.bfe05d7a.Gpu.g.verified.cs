@@ -39,235 +39,27 @@ namespace NormGen.Tests
             int rows = global::NormGen.NormGpu.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGpu.Length(weight.Length, rowLength, "weight", "one per normalized element");
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_RmsDyn_bfe05d7a_Gpu.NoPartialOverlap(x, y, "x", "y");
-            __NormGen_RmsDyn_bfe05d7a_Gpu.NoOverlapWithInput(weight, y, "weight", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(weight, y, "weight", "y");
             if (rows == 0) return;
-            __NormGen_RmsDyn_bfe05d7a_Gpu.Launch(stream, x.Cast<global::ILGPU.Half>(), weight.Cast<global::ILGPU.Half>(), y.Cast<global::ILGPU.Half>(), rowLength, rows);
+            global::NormGen.Generated.GpuRowKernelsFloat.Launch<global::ILGPU.Half, global::ILGPU.Half, __NormGen_RmsDyn_bfe05d7a_Gpu>(stream, x.Cast<global::ILGPU.Half>(), y.Cast<global::ILGPU.Half>(), rowLength, rows, gamma: weight.Cast<global::ILGPU.Half>());
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>Gpu.RmsDyn</c>; see their remarks.</summary>
+    /// <summary>What the shared row kernels compute for <c>Gpu.RmsDyn</c> (see its remarks), as constants the kernels are compiled with.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_RmsDyn_bfe05d7a_Gpu
+    file readonly struct __NormGen_RmsDyn_bfe05d7a_Gpu : global::NormGen.Generated.IGpuRowSpec<global::ILGPU.Half, global::ILGPU.Half, float>
     {
-        private const float Epsilon = 1.1920929E-07f;
-
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int>> GroupPerRow;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> gamma, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rowLength, int rows)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, y, rowLength, rows);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, y, rowLength, rows);
-            }
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> gamma, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rowLength, int rows)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = (long)row * rowLength;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|xi| for a finite row whose squares overflow float (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                float scale = 1f, meanSquare;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean square.
-                    float q = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                    {
-                        float v = (float)x[start + i] * scale;
-                        q += v * v;
-                    }
-                    meanSquare = WarpSum(q) / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || Finite(meanSquare))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    float largest = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = Larger(largest, global::System.Math.Abs((float)x[start + i]));
-                    largest = WarpMax(largest);
-                    if (!Finite(largest) || largest == 0f)
-                        break;
-                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                }
-                float epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                float rstd = 1f / global::System.MathF.Sqrt(meanSquare + epsilon);
-
-                // Last pass: normalise, apply the affine. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    float xi = (float)x[start + i];
-                    y[start + i] = (global::ILGPU.Half)(xi * scale * rstd * (float)gamma[i]);
-                }
-            }
-        }
-
-        /// <summary>
-        /// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet
-        /// in shared memory. Groups stride over the rows, so any row count works with any grid.
-        /// </summary>
-        private static void GroupPerRowKernel(global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> gamma, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rowLength, int rows)
-        {
-            global::ILGPU.ArrayView<float> partials = global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup);
-            for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)
-            {
-                long start = (long)row * rowLength;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|xi| for a finite row whose squares overflow float (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                float scale = 1f, meanSquare;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean square.
-                    float q = 0f;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                    {
-                        float v = (float)x[start + i] * scale;
-                        q += v * v;
-                    }
-                    meanSquare = GroupSum(q, partials) / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || Finite(meanSquare))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    float largest = 0f;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        largest = Larger(largest, global::System.Math.Abs((float)x[start + i]));
-                    largest = GroupMax(largest, partials);
-                    if (!Finite(largest) || largest == 0f)
-                        break;
-                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                }
-                float epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                float rstd = 1f / global::System.MathF.Sqrt(meanSquare + epsilon);
-
-                // Last pass: normalise, apply the affine. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float xi = (float)x[start + i];
-                    y[start + i] = (global::ILGPU.Half)(xi * scale * rstd * (float)gamma[i]);
-                }
-            }
-        }
-
-        /// <summary>
-        /// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every
-        /// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.
-        /// </summary>
-        private static float WarpSum(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value += global::ILGPU.Warp.ShuffleXor(value, lanes);
-            return value;
-        }
-
-        /// <summary>
-        /// The sum over the group, in every thread: warp sums, one per warp into shared memory, then every warp adds the
-        /// partials itself in the same order (no broadcast round). The closing barrier lets the next call reuse them.
-        /// </summary>
-        private static float GroupSum(float value, global::ILGPU.ArrayView<float> partials)
-        {
-            value = WarpSum(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            float total = 0f;
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total += partials[k];
-            total = WarpSum(total);
-            global::ILGPU.Group.Barrier();
-            return total;
-        }
-
-        /// <summary>Neither NaN nor ±∞ (IsNaN and IsInfinity, which every ILGPU backend lowers).</summary>
-        private static bool Finite(float v) => !float.IsNaN(v) && !float.IsInfinity(v);
-
-        /// <summary>max(a, b), NaN if either is NaN.</summary>
-        private static float Larger(float a, float b) => a > b || float.IsNaN(a) ? a : b;
-
-        /// <summary>The maximum over a warp, in every lane (a butterfly, as WarpSum).</summary>
-        private static float WarpMax(float value)
-        {
-            for (int lanes = global::ILGPU.Warp.WarpSize / 2; lanes > 0; lanes /= 2)
-                value = Larger(value, global::ILGPU.Warp.ShuffleXor(value, lanes));
-            return value;
-        }
-
-        /// <summary>The maximum over the group, in every thread (as GroupSum).</summary>
-        private static float GroupMax(float value, global::ILGPU.ArrayView<float> partials)
-        {
-            value = WarpMax(value);
-            if (global::ILGPU.Warp.IsFirstLane)
-                partials[global::ILGPU.Warp.WarpIdx] = value;
-            global::ILGPU.Group.Barrier();
-            int warps = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            float total = partials[0];
-            for (int k = global::ILGPU.Warp.LaneIdx; k < warps; k += global::ILGPU.Warp.WarpSize)
-                total = Larger(total, partials[k]);
-            total = WarpMax(total);
-            global::ILGPU.Group.Barrier();
-            return total;
-        }
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.Gamma;
+        public int RowLength => 0;
+        public float Epsilon => 1.1920929E-07f;
+        public float Alpha => 1f;
+        public float Load(global::ILGPU.Half v) => (float)v;
+        public global::ILGPU.Half Keep(float v) => (global::ILGPU.Half)v;
+        public global::ILGPU.Half Store(float v) => (global::ILGPU.Half)v;
+        public float Activate(float v) => v;
     }
 }

@@ -48,258 +48,41 @@ namespace NormGen.Tests
             global::NormGen.NormGpu.Length(runningVar.Length, channels, "runningVar", "one per channel");
             global::NormGen.NormGpu.Length(batchesTracked.Length, 1, "batchesTracked", "the number of batches seen so far");
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(x, runningMean, "x", "runningMean");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(gamma, runningMean, "gamma", "runningMean");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(beta, runningMean, "beta", "runningMean");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(x, runningVar, "x", "runningVar");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(gamma, runningVar, "gamma", "runningVar");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(beta, runningVar, "beta", "runningVar");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(runningMean, runningVar, "runningMean", "runningVar");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(x, batchesTracked, "x", "batchesTracked");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(gamma, batchesTracked, "gamma", "batchesTracked");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(beta, batchesTracked, "beta", "batchesTracked");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(runningMean, batchesTracked, "runningMean", "batchesTracked");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(runningVar, batchesTracked, "runningVar", "batchesTracked");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoPartialOverlap(x, y, "x", "y");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(gamma, y, "gamma", "y");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlapWithInput(beta, y, "beta", "y");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(runningMean, y, "runningMean", "y");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(runningVar, y, "runningVar", "y");
-            __NormGen_BnTrain_10d69f8b_Gpu.NoOverlap(batchesTracked, y, "batchesTracked", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, runningMean, "x", "runningMean");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, runningMean, "gamma", "runningMean");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, runningMean, "beta", "runningMean");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, runningVar, "x", "runningVar");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, runningVar, "gamma", "runningVar");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, runningVar, "beta", "runningVar");
+            global::NormGen.Generated.GpuDevice.NoOverlap(runningMean, runningVar, "runningMean", "runningVar");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(x, batchesTracked, "x", "batchesTracked");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, batchesTracked, "gamma", "batchesTracked");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, batchesTracked, "beta", "batchesTracked");
+            global::NormGen.Generated.GpuDevice.NoOverlap(runningMean, batchesTracked, "runningMean", "batchesTracked");
+            global::NormGen.Generated.GpuDevice.NoOverlap(runningVar, batchesTracked, "runningVar", "batchesTracked");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, y, "gamma", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(beta, y, "beta", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlap(runningMean, y, "runningMean", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlap(runningVar, y, "runningVar", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlap(batchesTracked, y, "batchesTracked", "y");
             if (x.Length == 0) return;
-            __NormGen_BnTrain_10d69f8b_Gpu.Launch(stream, x, gamma, beta, runningMean, runningVar, batchesTracked, y, (int)rows, batch * spatial, channels, spatial);
+            global::NormGen.Generated.GpuTensorKernelsDouble.Launch<double, __NormGen_BnTrain_10d69f8b_Gpu>(stream, x, y, (int)rows, batch * spatial, channels, spatial, gamma: gamma, beta: beta, runningMean: runningMean, runningVar: runningVar, batchesTracked: batchesTracked);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>GpuTensors.BnTrain</c>; a row of the kernels is one channel (N blocks of spatial values, C × spatial apart).</summary>
+    /// <summary>What the shared tensor kernels compute for <c>GpuTensors.BnTrain</c> (see its remarks): a row of the kernels is one channel (N blocks of spatial values, C × spatial apart).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_BnTrain_10d69f8b_Gpu
+    file readonly struct __NormGen_BnTrain_10d69f8b_Gpu : global::NormGen.Generated.IGpuTensorSpec<double, double>
     {
-        private const double Epsilon = 1E-05d;
-
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, int, int, int, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, int, int, int, int>> GroupPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<long>>> Count;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<long>>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the two outputs share any memory at all (the same view included).</summary>
-        internal static void NoOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it, then the batch count. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> gamma, global::ILGPU.ArrayView<double> beta, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, rows, rowLength, channels, spatial);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, rows, rowLength, channels, spatial);
-            }
-            // After the kernel that read the old count (the stream runs them in order): one thread counts this batch.
-            l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> gamma, global::ILGPU.ArrayView<double> beta, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = (long)row * spatial;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow double (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                double scale = 1d, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    double s = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        s += x[start + (long)(i / spatial) * channels * spatial + i % spatial] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.WarpSum(s) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    double q = 0d, e = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                    {
-                        double d = x[start + (long)(i / spatial) * channels * spatial + i % spatial] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    double sumSq = global::NormGen.Generated.GpuDevice.WarpSum(q);
-                    double sumDev = global::NormGen.Generated.GpuDevice.WarpSum(e);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0d) variance = 0d; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    double largest = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)(i / spatial) * channels * spatial + i % spatial]));
-                    largest = global::NormGen.Generated.GpuDevice.WarpMax(largest);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
-                        break;
-                    long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
-                }
-                double epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0d;
-                double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
-                if (global::ILGPU.Warp.IsFirstLane)
-                {
-                    // Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the
-                    // unscaled values (scale is 1 unless the channel overflowed).
-                    double momentum = (double)(1d / (batchesTracked[0] + 1)); // momentum=None: 1 / the count including this batch
-                    double count = rowLength;
-                    runningMean[row] = (1d - momentum) * runningMean[row] + momentum * ((shift + offset) / scale);
-                    runningVar[row] = (1d - momentum) * runningVar[row] + momentum * (variance / (scale * scale) * count / (count - 1d));
-                }
-
-                // Last pass: normalise and apply the channel's γ, β. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    long at = start + (long)(i / spatial) * channels * spatial + i % spatial;
-                    double xi = x[at];
-                    y[at] = (xi * scale - shift - offset) * rstd * gamma[row] + beta[row];
-                }
-            }
-        }
-
-        /// <summary>
-        /// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet
-        /// in shared memory. Groups stride over the rows, so any row count works with any grid.
-        /// </summary>
-        private static void GroupPerRowKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> gamma, global::ILGPU.ArrayView<double> beta, global::ILGPU.ArrayView<double> runningMean, global::ILGPU.ArrayView<double> runningVar, global::ILGPU.ArrayView<long> batchesTracked, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            global::ILGPU.ArrayView<double> partials = global::ILGPU.SharedMemory.Allocate<double>(global::NormGen.NormGpu.MaxWarpsPerGroup);
-            for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)
-            {
-                long start = (long)row * spatial;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow double (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                double scale = 1d, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    double s = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        s += x[start + (long)(i / spatial) * channels * spatial + i % spatial] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.GroupSum(s, partials) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    double q = 0d, e = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                    {
-                        double d = x[start + (long)(i / spatial) * channels * spatial + i % spatial] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    double sumSq = global::NormGen.Generated.GpuDevice.GroupSum(q, partials);
-                    double sumDev = global::NormGen.Generated.GpuDevice.GroupSum(e, partials);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0d) variance = 0d; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    double largest = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)(i / spatial) * channels * spatial + i % spatial]));
-                    largest = global::NormGen.Generated.GpuDevice.GroupMax(largest, partials);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
-                        break;
-                    long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
-                }
-                double epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0d;
-                double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
-                if (global::ILGPU.Group.IsFirstThread)
-                {
-                    // Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the
-                    // unscaled values (scale is 1 unless the channel overflowed).
-                    double momentum = (double)(1d / (batchesTracked[0] + 1)); // momentum=None: 1 / the count including this batch
-                    double count = rowLength;
-                    runningMean[row] = (1d - momentum) * runningMean[row] + momentum * ((shift + offset) / scale);
-                    runningVar[row] = (1d - momentum) * runningVar[row] + momentum * (variance / (scale * scale) * count / (count - 1d));
-                }
-
-                // Last pass: normalise and apply the channel's γ, β. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    long at = start + (long)(i / spatial) * channels * spatial + i % spatial;
-                    double xi = x[at];
-                    y[at] = (xi * scale - shift - offset) * rstd * gamma[row] + beta[row];
-                }
-            }
-        }
-
-        /// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>
-        private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)
-        {
-            if (global::ILGPU.Grid.GlobalIndex.X == 0)
-                batchesTracked[0] += 1;
-        }
+        public global::NormGen.Generated.GpuTensorLayout Layout => global::NormGen.Generated.GpuTensorLayout.Channels;
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.Gamma | global::NormGen.Generated.GpuRowFlags.Beta | global::NormGen.Generated.GpuRowFlags.RunningStatistics | global::NormGen.Generated.GpuRowFlags.CumulativeAverage;
+        public double Epsilon => 1E-05d;
+        public double Momentum => 0.0;
+        public double Load(double v) => v;
+        public double Store(double v) => v;
     }
 }

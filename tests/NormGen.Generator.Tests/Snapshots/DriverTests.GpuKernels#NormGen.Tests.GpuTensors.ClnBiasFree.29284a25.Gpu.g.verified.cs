@@ -43,209 +43,25 @@ namespace NormGen.Tests
             if (rows > int.MaxValue) throw new global::System.ArgumentException($"'x' holds {rows} statistics blocks; at most {int.MaxValue} are supported per call.", "x");
             global::NormGen.NormGpu.Length(weight.Length, channels, "weight", "one per channel");
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_ClnBiasFree_29284a25_Gpu.NoPartialOverlap(x, y, "x", "y");
-            __NormGen_ClnBiasFree_29284a25_Gpu.NoOverlapWithInput(weight, y, "weight", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoOverlapWithInput(weight, y, "weight", "y");
             if (x.Length == 0) return;
-            __NormGen_ClnBiasFree_29284a25_Gpu.Launch(stream, x, weight, y, (int)rows, channels, channels, spatial);
+            global::NormGen.Generated.GpuTensorKernelsFloat.Launch<float, __NormGen_ClnBiasFree_29284a25_Gpu>(stream, x, y, (int)rows, channels, channels, spatial, gamma: weight);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>GpuTensors.ClnBiasFree</c>; a row of the kernels is one (sample, position) (C values, spatial apart).</summary>
+    /// <summary>What the shared tensor kernels compute for <c>GpuTensors.ClnBiasFree</c> (see its remarks): a row of the kernels is one (sample, position) (C values, spatial apart).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_ClnBiasFree_29284a25_Gpu
+    file readonly struct __NormGen_ClnBiasFree_29284a25_Gpu : global::NormGen.Generated.IGpuTensorSpec<float, float>
     {
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> GroupPerRow;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        /// <summary>Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included).</summary>
-        internal static void NoOverlapWithInput<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoOverlapWithInput(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> y, int rows, int rowLength, int channels, int spatial)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, y, rows, rowLength, channels, spatial);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, y, rows, rowLength, channels, spatial);
-            }
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> y, int rows, int rowLength, int channels, int spatial)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = (long)(row / spatial) * channels * spatial + row % spatial;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow float (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                float scale = 1f, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    float s = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        s += x[start + (long)i * spatial] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.WarpSum(s) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    float q = 0f, e = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                    {
-                        float d = x[start + (long)i * spatial] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    float sumSq = global::NormGen.Generated.GpuDevice.WarpSum(q);
-                    float sumDev = global::NormGen.Generated.GpuDevice.WarpSum(e);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0f) variance = 0f; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    float largest = 0f;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * spatial]));
-                    largest = global::NormGen.Generated.GpuDevice.WarpMax(largest);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0f)
-                        break;
-                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                }
-                float epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0f;
-                float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
-
-                // Last pass: normalise and apply the channel's γ (x itself, not x − μ: BiasFree). Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    long at = start + (long)i * spatial;
-                    float xi = x[at];
-                    y[at] = xi * scale * rstd * gamma[i];
-                }
-            }
-        }
-
-        /// <summary>
-        /// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet
-        /// in shared memory. Groups stride over the rows, so any row count works with any grid.
-        /// </summary>
-        private static void GroupPerRowKernel(global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> y, int rows, int rowLength, int channels, int spatial)
-        {
-            global::ILGPU.ArrayView<float> partials = global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup);
-            for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)
-            {
-                long start = (long)(row / spatial) * channels * spatial + row % spatial;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow float (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                float scale = 1f, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    float s = 0f;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        s += x[start + (long)i * spatial] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.GroupSum(s, partials) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    float q = 0f, e = 0f;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                    {
-                        float d = x[start + (long)i * spatial] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    float sumSq = global::NormGen.Generated.GpuDevice.GroupSum(q, partials);
-                    float sumDev = global::NormGen.Generated.GpuDevice.GroupSum(e, partials);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0f) variance = 0f; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    float largest = 0f;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * spatial]));
-                    largest = global::NormGen.Generated.GpuDevice.GroupMax(largest, partials);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0f)
-                        break;
-                    int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                }
-                float epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0f;
-                float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
-
-                // Last pass: normalise and apply the channel's γ (x itself, not x − μ: BiasFree). Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    long at = start + (long)i * spatial;
-                    float xi = x[at];
-                    y[at] = xi * scale * rstd * gamma[i];
-                }
-            }
-        }
+        public global::NormGen.Generated.GpuTensorLayout Layout => global::NormGen.Generated.GpuTensorLayout.Positions;
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.BiasFree | global::NormGen.Generated.GpuRowFlags.Gamma;
+        public float Epsilon => 1E-05f;
+        public float Momentum => 0f;
+        public float Load(float v) => v;
+        public float Store(float v) => v;
     }
 }

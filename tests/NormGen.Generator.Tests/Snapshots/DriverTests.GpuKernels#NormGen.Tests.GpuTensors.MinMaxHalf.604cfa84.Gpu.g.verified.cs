@@ -39,136 +39,24 @@ namespace NormGen.Tests
             int batch = global::NormGen.NormGpu.RowCount(x.Length, features, "x"); // samples
             long rows = features; // one row per feature (column)
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_MinMaxHalf_604cfa84_Gpu.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
             if (x.Length == 0) return;
-            __NormGen_MinMaxHalf_604cfa84_Gpu.Launch(stream, x.Cast<global::ILGPU.Half>(), y.Cast<global::ILGPU.Half>(), (int)rows, batch, 1, 1);
+            global::NormGen.Generated.GpuTensorKernelsFloat.Launch<global::ILGPU.Half, __NormGen_MinMaxHalf_604cfa84_Gpu>(stream, x.Cast<global::ILGPU.Half>(), y.Cast<global::ILGPU.Half>(), (int)rows, batch, 1, 1);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>GpuTensors.MinMaxHalf</c>; a row of the kernels is one column, a feature (one value per sample, features apart).</summary>
+    /// <summary>What the shared tensor kernels compute for <c>GpuTensors.MinMaxHalf</c> (see its remarks): a row of the kernels is one column, a feature (one value per sample, features apart).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_MinMaxHalf_604cfa84_Gpu
+    file readonly struct __NormGen_MinMaxHalf_604cfa84_Gpu : global::NormGen.Generated.IGpuTensorSpec<global::ILGPU.Half, float>
     {
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int, int, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int, int, int>> GroupPerRow;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int, int, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<global::ILGPU.Half>, global::ILGPU.ArrayView<global::ILGPU.Half>, int, int, int, int>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rows, int rowLength, int channels, int spatial)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, y, rows, rowLength, channels, spatial);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, y, rows, rowLength, channels, spatial);
-            }
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rows, int rowLength, int channels, int spatial)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = row;
-                // Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its
-                // own column NaN and no other.
-                float lo = (float)x[start], hi = lo;
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    float v = (float)x[start + (long)i * rows];
-                    lo = global::NormGen.Generated.GpuDevice.Smaller(lo, v);
-                    hi = global::NormGen.Generated.GpuDevice.Larger(hi, v);
-                }
-                hi = global::NormGen.Generated.GpuDevice.WarpMax(hi);
-                lo = -global::NormGen.Generated.GpuDevice.WarpMax(-lo); // min(a, b) = −max(−a, −b)
-                float range = hi - lo;
-
-                // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
-                // Each element is read and written by the same thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    long at = start + (long)i * rows;
-                    y[at] = (global::ILGPU.Half)(range == 0f ? 0f : ((float)x[at] - lo) / range);
-                }
-            }
-        }
-
-        /// <summary>
-        /// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet
-        /// in shared memory. Groups stride over the rows, so any row count works with any grid.
-        /// </summary>
-        private static void GroupPerRowKernel(global::ILGPU.ArrayView<global::ILGPU.Half> x, global::ILGPU.ArrayView<global::ILGPU.Half> y, int rows, int rowLength, int channels, int spatial)
-        {
-            global::ILGPU.ArrayView<float> partials = global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup);
-            for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)
-            {
-                long start = row;
-                // Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its
-                // own column NaN and no other.
-                float lo = (float)x[start], hi = lo;
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    float v = (float)x[start + (long)i * rows];
-                    lo = global::NormGen.Generated.GpuDevice.Smaller(lo, v);
-                    hi = global::NormGen.Generated.GpuDevice.Larger(hi, v);
-                }
-                hi = global::NormGen.Generated.GpuDevice.GroupMax(hi, partials);
-                lo = -global::NormGen.Generated.GpuDevice.GroupMax(-lo, partials); // min(a, b) = −max(−a, −b)
-                float range = hi - lo;
-
-                // Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.
-                // Each element is read and written by the same thread, so y may be x.
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    long at = start + (long)i * rows;
-                    y[at] = (global::ILGPU.Half)(range == 0f ? 0f : ((float)x[at] - lo) / range);
-                }
-            }
-        }
+        public global::NormGen.Generated.GpuTensorLayout Layout => global::NormGen.Generated.GpuTensorLayout.Columns;
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.MinMax;
+        public float Epsilon => 0f; // unused
+        public float Momentum => 0f;
+        public float Load(global::ILGPU.Half v) => (float)v;
+        public global::ILGPU.Half Store(float v) => (global::ILGPU.Half)v;
     }
 }

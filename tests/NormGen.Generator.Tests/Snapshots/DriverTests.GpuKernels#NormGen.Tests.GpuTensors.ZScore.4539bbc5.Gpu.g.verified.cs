@@ -39,204 +39,24 @@ namespace NormGen.Tests
             int batch = global::NormGen.NormGpu.RowCount(x.Length, features, "x"); // samples
             long rows = features; // one row per feature (column)
             global::NormGen.NormGpu.Length(y.Length, x.Length, "y", "the same as x");
-            __NormGen_ZScore_4539bbc5_Gpu.NoPartialOverlap(x, y, "x", "y");
+            global::NormGen.Generated.GpuDevice.NoPartialOverlap(x, y, "x", "y");
             if (x.Length == 0) return;
-            __NormGen_ZScore_4539bbc5_Gpu.Launch(stream, x, y, (int)rows, batch, 1, 1);
+            global::NormGen.Generated.GpuTensorKernelsDouble.Launch<double, __NormGen_ZScore_4539bbc5_Gpu>(stream, x, y, (int)rows, batch, 1, 1);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>GpuTensors.ZScore</c>; a row of the kernels is one column, a feature (one value per sample, features apart).</summary>
+    /// <summary>What the shared tensor kernels compute for <c>GpuTensors.ZScore</c> (see its remarks): a row of the kernels is one column, a feature (one value per sample, features apart).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_ZScore_4539bbc5_Gpu
+    file readonly struct __NormGen_ZScore_4539bbc5_Gpu : global::NormGen.Generated.IGpuTensorSpec<double, double>
     {
-        private const double Epsilon = 0d; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0
-
-        /// <summary>
-        /// Compiled launchers of one accelerator, plus the device limits the launch geometry needs. Kernels compile on
-        /// first use (<see cref="global::System.Lazy{T}"/>, one thread compiles, the others wait).
-        /// </summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> GroupPerRow;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, GroupPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>Throws if b overlaps a without being the same view (same buffer, same offset, same length).</summary>
-        internal static void NoPartialOverlap<TA, TB>(TA a, TB b, string aName, string bName) where TA : struct, global::ILGPU.IContiguousArrayView where TB : struct, global::ILGPU.IContiguousArrayView =>
-            global::NormGen.NormGpu.NoPartialOverlap(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);
-
-        // Constrained calls: the views are not boxed.
-        private static object? BufferOf<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.Buffer : null;
-
-        private static long OffsetInBytes<TView>(TView view) where TView : struct, global::ILGPU.IContiguousArrayView => view.IsValid ? view.IndexInBytes : 0;
-
-        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0.</summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, y, rows, rowLength, channels, spatial);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, y, rows, rowLength, channels, spatial);
-            }
-        }
-
-        /// <summary>
-        /// One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers; the
-        /// warps of all groups stride over the rows together.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = row;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow double (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                double scale = 1d, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    double s = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        s += x[start + (long)i * rows] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.WarpSum(s) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    double q = 0d, e = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                    {
-                        double d = x[start + (long)i * rows] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    double sumSq = global::NormGen.Generated.GpuDevice.WarpSum(q);
-                    double sumDev = global::NormGen.Generated.GpuDevice.WarpSum(e);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0d) variance = 0d; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    double largest = 0d;
-                    for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
-                    largest = global::NormGen.Generated.GpuDevice.WarpMax(largest);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
-                        break;
-                    long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
-                }
-                double epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0d;
-                double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
-
-                // Last pass: normalise. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Warp.LaneIdx; i < rowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    long at = start + (long)i * rows;
-                    double xi = x[at];
-                    y[at] = (xi * scale - shift - offset) * rstd;
-                }
-            }
-        }
-
-        /// <summary>
-        /// One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet
-        /// in shared memory. Groups stride over the rows, so any row count works with any grid.
-        /// </summary>
-        private static void GroupPerRowKernel(global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int rows, int rowLength, int channels, int spatial)
-        {
-            global::ILGPU.ArrayView<double> partials = global::ILGPU.SharedMemory.Allocate<double>(global::NormGen.NormGpu.MaxWarpsPerGroup);
-            for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)
-            {
-                long start = row;
-                // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|x| for a finite row whose squared deviations or sums overflow double (1e21 among
-                // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                double scale = 1d, shift, offset, variance;
-                for (int attempt = 0; ; attempt++)
-                {
-                    // Pass 1: the mean as shift + offset, shift the row's first value: x − shift is exact near the mean, so a
-                    // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                    shift = x[start] * scale;
-                    double s = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        s += x[start + (long)i * rows] * scale - shift;
-                    offset = global::NormGen.Generated.GpuDevice.GroupSum(s, partials) / rowLength;
-
-                    // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                    // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                    double q = 0d, e = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                    {
-                        double d = x[start + (long)i * rows] * scale - shift - offset;
-                        q += d * d;
-                        e += d;
-                    }
-                    double sumSq = global::NormGen.Generated.GpuDevice.GroupSum(q, partials);
-                    double sumDev = global::NormGen.Generated.GpuDevice.GroupSum(e, partials);
-                    variance = (sumSq - sumDev * sumDev / rowLength) / rowLength;
-                    if (variance < 0d) variance = 0d; // NaN stays NaN
-                    offset += sumDev / rowLength;
-                    // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                    if (attempt > 0 || (global::NormGen.Generated.GpuDevice.Finite(variance) && global::NormGen.Generated.GpuDevice.Finite(shift + offset)))
-                        break;
-                    // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                    double largest = 0d;
-                    for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                        largest = global::NormGen.Generated.GpuDevice.Larger(largest, global::System.Math.Abs(x[start + (long)i * rows]));
-                    largest = global::NormGen.Generated.GpuDevice.GroupMax(largest, partials);
-                    if (!global::NormGen.Generated.GpuDevice.Finite(largest) || largest == 0d)
-                        break;
-                    long field = 2046 - (long)((global::ILGPU.Interop.FloatAsInt(largest) >> 52) & 0x7FF); // 2^(1023 − k) ≤ … : largest·scale in [1, 4)
-                    scale = global::ILGPU.Interop.IntAsFloat((ulong)(field < 1 ? 1 : field) << 52);
-                }
-                double epsilon = Epsilon * scale * scale; // Epsilon itself when scale is 1
-                // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                bool constant = variance + epsilon == 0d;
-                double rstd = constant ? 0d : 1d / global::System.Math.Sqrt(variance + epsilon);
-
-                // Last pass: normalise. Each element is read and written by the same
-                // thread, so y may be x.
-                for (int i = global::ILGPU.Group.IdxX; i < rowLength; i += global::ILGPU.Group.DimX)
-                {
-                    long at = start + (long)i * rows;
-                    double xi = x[at];
-                    y[at] = (xi * scale - shift - offset) * rstd;
-                }
-            }
-        }
+        public global::NormGen.Generated.GpuTensorLayout Layout => global::NormGen.Generated.GpuTensorLayout.Columns;
+        public global::NormGen.Generated.GpuRowFlags Flags => global::NormGen.Generated.GpuRowFlags.None;
+        public double Epsilon => 0.0; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0
+        public double Momentum => 0.0;
+        public double Load(double v) => v;
+        public double Store(double v) => v;
     }
 }

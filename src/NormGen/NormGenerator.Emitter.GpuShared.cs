@@ -1,0 +1,634 @@
+using System.Collections.Generic;
+using System.Linq;
+using NormGen.Generator.Model;
+
+namespace NormGen.Generator;
+
+/// <summary>
+/// The GPU kernels written once per compilation, into <see cref="DevicePrimitivesHintName"/>: the row kernels (LayerNorm,
+/// RMSNorm, DeepNorm and every row fusion) and BatchNorm evaluation's element kernel, generic over a small spec struct
+/// that each declaration's GPU file holds. The struct's members return constants (which features, ε, α, the element
+/// conversions), so ILGPU, which compiles a generic kernel per instantiation and resolves the constrained calls on the
+/// struct, folds every branch on them away, and the CPU accelerator's JIT does the same. The arithmetic is the one the
+/// per-declaration kernels had, in the same order.
+/// </summary>
+internal static partial class GpuEmitter
+{
+    /// <summary>The namespace of the shared device code.</summary>
+    private const string SharedNamespace = "global::NormGen.Generated.";
+
+    /// <summary>The class of the shared row kernels in compute type <paramref name="c"/>.</summary>
+    private static string RowKernelsClass(string c) => c == "double" ? "GpuRowKernelsDouble" : "GpuRowKernelsFloat";
+
+    /// <summary>The shared row kernels' feature flags, as the kernels test them.</summary>
+    private static List<string> RowFlags(KernelSpec spec)
+    {
+        var flags = new List<string>();
+        if (spec.Centers) flags.Add("Centered");
+        if (spec.Residual) flags.Add("Residual");
+        if (spec.Residual && spec.Alpha != 1d) flags.Add("Alpha");
+        if (spec.ResidualBias) flags.Add("ResidualBias");
+        if (spec.ResidualOutput is not null) flags.Add("ResidualOut");
+        if (spec.Affine != AffineMode.None) flags.Add("Gamma");
+        if (spec.Affine == AffineMode.ScaleAndBias) flags.Add("Beta");
+        if (spec.ZeroCenteredGamma) flags.Add("ZeroCenteredGamma");
+        if (spec.MeanOutput is not null) flags.Add("SaveMean");
+        if (spec.SaveStatistics) flags.Add("SaveRstd");
+        return flags;
+    }
+
+    /// <summary>
+    /// The spec struct of one declaration's GPU kernels: what the shared kernels compute for it, as constants. Row kinds and
+    /// BatchNorm evaluation.
+    /// </summary>
+    private static void EmitRowSpecStruct(SourceWriter w, KernelSpec spec, bool batchNormEval)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        string tIn = KernelElement(spec.Element), tOut = KernelElement(spec.OutputElement);
+        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+        var flags = batchNormEval
+            ? new List<string>(spec.Gamma is not null ? spec.Beta is not null ? new[] { "Gamma", "Beta" } : new[] { "Gamma" } : new string[0])
+            : RowFlags(spec);
+        string f = SharedNamespace + "GpuRowFlags.";
+        w.Line($"/// <summary>What the shared {(batchNormEval ? "element kernel computes" : "row kernels compute")} for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
+        w.Line(Generated);
+        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuRowSpec<{tIn}, {tOut}, {c}>");
+        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public int RowLength => {(spec.HasStaticShape && !batchNormEval ? Lit(spec.StaticRowLength) : "0")};");
+        w.Line($"public {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        w.Line($"public {c} Alpha => {(spec.Residual && spec.Alpha != 1d ? CpuEmitterText.Literal(spec.Alpha, c) : CpuEmitterText.Literal(1d, c))};{(spec.Residual && spec.Alpha != 1d && spec.AlphaSource.Length > 0 ? " // " + spec.AlphaSource : "")}");
+        w.Line($"public {c} Load({tIn} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
+        w.Line($"public {tIn} Keep({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Line($"public {tOut} Store({c} v) => {(spec.OutputElement == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Line($"public {c} Activate({c} v) => {(spec.Activation == ActivationKind.None ? "v" : $"{SharedNamespace}GpuDevice.{spec.Activation}(v)")};");
+        w.Close();
+    }
+
+    /// <summary>The shared launch of a row declaration: its views (absent ones left out, they default to empty), lengths and spec.</summary>
+    private static string RowLaunch(KernelSpec spec, string stream, string rowLength, string rows)
+    {
+        var args = new List<string> { stream };
+        string View(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        args.Add(View(ParamRole.Input));
+        args.Add(View(ParamRole.Output));
+        args.Add(rowLength);
+        args.Add(rows);
+        foreach ((ParamRole role, string name) in RowRoles)
+            if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
+                args.Add($"{name}: {View(role)}");
+        string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
+        return $"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{types}>({string.Join(", ", args)});";
+    }
+
+    // ---------------------------------------------------------------- shared file
+
+    /// <summary>The spec interface and its flags, once per compilation.</summary>
+    private static void EmitRowSpecInterface(SourceWriter w)
+    {
+        w.Line("/// <summary>What a row or tensor kernel computes besides the statistics every kernel takes (the kernels test the bits).</summary>");
+        w.Line("[global::System.Flags]");
+        w.Open("internal enum GpuRowFlags");
+        w.Line("None = 0,");
+        w.Line("/// <summary>Subtract the mean (LayerNorm, DeepNorm); otherwise RMSNorm's mean square.</summary>");
+        w.Line("Centered = 1,");
+        w.Line("/// <summary>Normalize h = x + residual (α·x + residual with <see cref=\"Alpha\"/>), formed again in every pass.</summary>");
+        w.Line("Residual = 2,");
+        w.Line("/// <summary>DeepNorm's α multiplies x in h.</summary>");
+        w.Line("Alpha = 4,");
+        w.Line("/// <summary>h also adds the per-column bias.</summary>");
+        w.Line("ResidualBias = 8,");
+        w.Line("/// <summary>h is stored in residualOut (the residual stream for the next block).</summary>");
+        w.Line("ResidualOut = 16,");
+        w.Line("/// <summary>Multiply by γ.</summary>");
+        w.Line("Gamma = 32,");
+        w.Line("/// <summary>Add β.</summary>");
+        w.Line("Beta = 64,");
+        w.Line("/// <summary>γ is zero-centred: multiply by 1 + γ.</summary>");
+        w.Line("ZeroCenteredGamma = 128,");
+        w.Line("/// <summary>Save the row's mean.</summary>");
+        w.Line("SaveMean = 256,");
+        w.Line("/// <summary>Save the row's rstd.</summary>");
+        w.Line("SaveRstd = 512,");
+        w.Line("/// <summary>Normalize x itself, not x − μ, by the variance around the mean (Restormer's BiasFree_LayerNorm).</summary>");
+        w.Line("BiasFree = 1024,");
+        w.Line("/// <summary>BatchNorm training: update the channel's running statistics.</summary>");
+        w.Line("RunningStatistics = 2048,");
+        w.Line("/// <summary>BatchNorm's momentum=None: the momentum is 1 / the number of batches, counted in batchesTracked.</summary>");
+        w.Line("CumulativeAverage = 4096,");
+        w.Line("/// <summary>MinMaxScale: (x − min) / (max − min) instead of the statistics.</summary>");
+        w.Line("MinMax = 8192,");
+        w.Close();
+        w.Line();
+        EmitThreadShapes(w);
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One declaration's row kernel, as constants: a readonly struct with no fields whose members the shared generic");
+        w.Line("/// kernels call on <c>default(TSpec)</c> (ILGPU compiles one kernel per struct and folds the constants).");
+        w.Line("/// </summary>");
+        w.Line("/// <typeparam name=\"TIn\">The element type of x and the other inputs (and residualOut).</typeparam>");
+        w.Line("/// <typeparam name=\"TOut\">The element type of y.</typeparam>");
+        w.Line("/// <typeparam name=\"TCompute\">float (for float and Half) or double: the statistics and the arithmetic.</typeparam>");
+        w.Open("internal interface IGpuRowSpec<TIn, TOut, TCompute>");
+        w.Line("GpuRowFlags Flags { get; }");
+        w.Line("/// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>");
+        w.Line("int RowLength { get; }");
+        w.Line("TCompute Epsilon { get; }");
+        w.Line("TCompute Alpha { get; }");
+        w.Line("/// <summary>An input element in the compute type (Half widened).</summary>");
+        w.Line("TCompute Load(TIn value);");
+        w.Line("/// <summary>h rounded to the input element type, for residualOut.</summary>");
+        w.Line("TIn Keep(TCompute value);");
+        w.Line("/// <summary>A result rounded once to y's element type.</summary>");
+        w.Line("TOut Store(TCompute value);");
+        w.Line("/// <summary>The epilogue activation (the identity when there is none).</summary>");
+        w.Line("TCompute Activate(TCompute value);");
+        w.Close();
+    }
+
+    /// <summary>The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and group-per-row kernels, BatchNorm evaluation's element kernel.</summary>
+    private static void EmitRowKernels(SourceWriter w, string c)
+    {
+        string tc = c;
+        const string Constraints = "where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, ";
+        string where = Constraints + tc + ">";
+        string views = $"global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<{tc}> meanOut, global::ILGPU.ArrayView<{tc}> rstdOut";
+        string typeArgs = $"global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<{tc}>, global::ILGPU.ArrayView<{tc}>, int, int";
+        string args = "x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows";
+        string bnTypeArgs = "global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int";
+
+        w.Line("/// <summary>");
+        w.Line($"/// The row kernels of every row declaration computed in {c}, generic over its spec struct: one warp per row up to");
+        w.Line($"/// {Lit(WarpPerRowMaxLength)} elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp");
+        w.Line("/// shuffles meeting in shared memory), a grid-stride loop over the rows; and BatchNorm evaluation's element kernel.");
+        w.Line("/// </summary>");
+        w.Line(Generated);
+        w.Open($"internal static class {RowKernelsClass(c)}");
+        // ---- launchers
+        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
+        w.Open($"private sealed class Launchers<TIn, TOut, TSpec> {where}");
+        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>> WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {bnTypeArgs}>> Elements;");
+        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<TIn, TOut, TSpec>> Cache = new();");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{bnTypeArgs}>(accelerator, BatchNormEvalKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line("WarpSize = accelerator.WarpSize;");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
+        // ---- row launch
+        w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
+        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{tc}> meanOut = default, global::ILGPU.ArrayView<{tc}> rstdOut = default)");
+        w.Open($"    {where}");
+        w.Line("Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));");
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
+        w.Close();
+        w.Line();
+        EmitRowValue(w, c, where);
+        w.Line();
+        EmitKernelPair(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", args, where);
+        w.Line();
+        EmitGenericRowKernel(w, c, views, where);
+        w.Line();
+        EmitBatchNormEvalKernel(w, c, where);
+        w.Close();
+    }
+
+    /// <summary>The value normalized at an element, x or h = α·x + residual (+ bias), in the order the CPU kernel forms it.</summary>
+    private static void EmitRowValue(SourceWriter w, string c, string where)
+    {
+        w.Line("/// <summary>The value normalized at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): x, or h = α·x + residual (+ bias), in the CPU kernel's order.</summary>");
+        w.Open($"private static {c} Value<TIn, TOut, TSpec>(TSpec spec, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, long index, int column) {where}");
+        w.Line($"{c} v = spec.Load(x[index]);");
+        w.Line("if ((spec.Flags & GpuRowFlags.Residual) == 0) return v;");
+        w.Line("if ((spec.Flags & GpuRowFlags.Alpha) != 0) v = spec.Alpha * v;");
+        w.Line("v += spec.Load(residual[index]);");
+        w.Line("if ((spec.Flags & GpuRowFlags.ResidualBias) != 0) v += spec.Load(bias[column]);");
+        w.Line("return v;");
+        w.Close();
+    }
+
+    /// <summary>The loop over a thread's elements of its row, for the thread shape <c>threads</c> of the shared kernels.</summary>
+    private const string ThreadLoop = "for (int i = threads.First; i < n; i += threads.Step)";
+
+    /// <summary>
+    /// The two kernel shapes, each a call of the one body (<c>Rows</c>) with its thread shape: one warp per row (no shared
+    /// memory), one group per row (a shared-memory slot per warp for the group reductions).
+    /// </summary>
+    private static void EmitKernelPair(SourceWriter w, string c, string typeParameters, string parameterList, string args, string where)
+    {
+        string body = $"Rows{typeParameters.Replace(">", ", {0}>")}";
+        w.Line("/// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>");
+        w.Line($"internal static void WarpPerRowKernel{typeParameters}({parameterList})");
+        w.Line($"    {where} =>");
+        w.Line($"    {string.Format(body, "GpuWarpRows")}({args}, default);");
+        w.Line();
+        w.Line("/// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>");
+        w.Line($"internal static void GroupPerRowKernel{typeParameters}({parameterList})");
+        w.Line($"    {where} =>");
+        w.Line($"    {string.Format(body, "GpuGroupRows")}({args}, global::ILGPU.SharedMemory.Allocate<{c}>(global::NormGen.NormGpu.MaxWarpsPerGroup));");
+    }
+
+    /// <summary>Opens the one body of a kernel pair and its grid-stride loop over the rows (<c>row</c>); the caller closes both.</summary>
+    private static void OpenRowsBody(SourceWriter w, string c, string typeParameters, string parameterList, string where)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// The body of both kernel shapes: the threads of <typeparamref name=\"TThreads\"/> (a warp or a group) share a row, stride");
+        w.Line("/// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.");
+        w.Line("/// </summary>");
+        w.Line($"private static void Rows{typeParameters.Replace(">", ", TThreads>")}({parameterList}, global::ILGPU.ArrayView<{c}> partials)");
+        w.Open($"    {where} where TThreads : struct, IGpuRowThreads<{c}>");
+        w.Line("TSpec spec = default;");
+        w.Line("TThreads threads = default;");
+        w.Open("for (int row = threads.FirstRow; row < rows; row += threads.RowStep)");
+    }
+
+    private static void EmitGenericRowKernel(SourceWriter w, string c, string views, string where)
+    {
+        const string Device = "GpuDevice.";
+        string one = c == "double" ? "1d" : "1f";
+        OpenRowsBody(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", where);
+        w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
+        w.Line("long start = (long)row * n;");
+        foreach (bool centers in new[] { true, false })
+        {
+            w.Open(centers ? "if ((spec.Flags & GpuRowFlags.Centered) != 0)" : "else");
+            EmitRowStatistics(w, new RowReading(c, centers, "n", ThreadLoop, i => i == "0" ? "Value<TIn, TOut, TSpec>(spec, x, residual, bias, start, 0)" : $"Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + {i}, {i})",
+                "element", "element", v => $"threads.Sum({v}, partials)", v => $"threads.Max({v}, partials)", Device, "spec.Epsilon"));
+            EmitSharedSavedStatistics(w, c, "threads.IsFirst", centers);
+            w.Line();
+            w.Line("// Last pass: normalise, apply the affine and the activation, store h if asked. Each element is read and");
+            w.Line("// written by the same thread, so y may be x and residualOut may be residual.");
+            w.Open(ThreadLoop);
+            w.Line($"{c} h = Value<TIn, TOut, TSpec>(spec, x, residual, bias, start + i, i);");
+            w.Line("if ((spec.Flags & GpuRowFlags.ResidualOut) != 0) residualOut[start + i] = spec.Keep(h);");
+            w.Line(centers ? $"{c} v = (h * scale - shift - offset) * rstd;" : $"{c} v = h * scale * rstd;");
+            w.Line($"if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= (spec.Flags & GpuRowFlags.ZeroCenteredGamma) != 0 ? {one} + spec.Load(gamma[i]) : spec.Load(gamma[i]);");
+            w.Line("if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[i]);");
+            w.Line("y[start + i] = spec.Store(spec.Activate(v));");
+            w.Close();
+            w.Close();
+        }
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>BatchNorm evaluation: y = x·s[c] + t[c], s and t folded from the running statistics per element as the CPU kernel folds them.</summary>
+    private static void EmitBatchNormEvalKernel(SourceWriter w, string c, string where)
+    {
+        string one = c == "double" ? "1d" : "1f";
+        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        w.Line("/// <summary>Enqueues BatchNorm evaluation's element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
+        w.Line("internal static void LaunchBatchNormEval<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)");
+        w.Open($"    {where}");
+        w.Line("Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));");
+        w.Line("int group = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
+        w.Line("long blocks = (x.Length + group - 1) / group;");
+        w.Line("int grid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min(blocks, int.MaxValue), 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line("l.Elements.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, y, spatial);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One element per thread, the grid striding over the tensor: y = x·s[c] + t[c], with s and t folded from the");
+        w.Line("/// channel's running statistics exactly as the CPU kernel folds them. Each element is read and written by the");
+        w.Line("/// same thread, so y may be x.");
+        w.Line("/// </summary>");
+        w.Line("private static void BatchNormEvalKernel<TIn, TOut, TSpec>(global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)");
+        w.Open($"    {where}");
+        w.Line("TSpec spec = default;");
+        w.Line("int channels = (int)runningMean.Length;");
+        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+        w.Open("for (long i = global::ILGPU.Grid.GlobalIndex.X; i < x.Length; i += step)");
+        w.Line("int c = (int)(i / spatial % channels);");
+        w.Line($"{c} rstd = {one} / {sqrt}(spec.Load(runningVar[c]) + spec.Epsilon);");
+        w.Line($"{c} s = (spec.Flags & GpuRowFlags.Gamma) != 0 ? rstd * spec.Load(gamma[c]) : rstd;");
+        w.Line($"{c} t = (spec.Flags & GpuRowFlags.Beta) != 0 ? spec.Load(beta[c]) - spec.Load(runningMean[c]) * s : -spec.Load(runningMean[c]) * s;");
+        w.Line("y[i] = spec.Store(spec.Load(x[i]) * s + t);");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The overlap checks on views (constrained calls, the views are not boxed), once per compilation in the device class.</summary>
+    private static void EmitSharedViewChecks(SourceWriter w)
+    {
+        foreach ((string name, string what) in new[]
+        {
+            ("NoPartialOverlap", "Throws if b overlaps a without being the same view (same buffer, same offset, same length)."),
+            ("NoOverlapWithInput", "Throws if the output b shares any memory with the input a, which is still read while b is written (the same view included)."),
+            ("NoOverlap", "Throws if the two outputs share any memory at all (the same view included)."),
+        })
+        {
+            w.Line($"/// <summary>{what}</summary>");
+            w.Line($"internal static void {name}<TA, TB>(TA a, TB b, string aName, string bName) where TA : {ViewConstraint} where TB : {ViewConstraint} =>");
+            w.Line($"    global::NormGen.NormGpu.{name}(BufferOf(a), OffsetInBytes(a), a.LengthInBytes, BufferOf(b), OffsetInBytes(b), b.LengthInBytes, aName, bName);");
+            w.Line();
+        }
+        w.Line("// Constrained calls: the views are not boxed.");
+        w.Line($"private static object? BufferOf<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.Buffer : null;");
+        w.Line();
+        w.Line($"private static long OffsetInBytes<TView>(TView view) where TView : {ViewConstraint} => view.IsValid ? view.IndexInBytes : 0;");
+    }
+}
+
+/// <summary>The tensor kinds' part of the shared GPU code: their spec struct, layouts and generic kernels.</summary>
+internal static partial class GpuEmitter
+{
+    /// <summary>The class of the shared tensor kernels in compute type <paramref name="c"/>.</summary>
+    private static string TensorKernelsClass(string c) => c == "double" ? "GpuTensorKernelsDouble" : "GpuTensorKernelsFloat";
+
+    /// <summary>How a kind's statistics blocks sit in the tensor (<c>GpuTensorLayout</c>).</summary>
+    private static string TensorLayout(KernelSpec spec) => spec.Kind switch
+    {
+        NormKind.BatchNorm => "Channels",
+        NormKind.ChannelLayerNorm => "Positions",
+        NormKind.MinMaxScale or NormKind.Standardize => "Columns",
+        _ => "Blocks",
+    };
+
+    private static List<string> TensorFlags(KernelSpec spec)
+    {
+        var flags = new List<string>();
+        if (spec.Kind == NormKind.MinMaxScale) flags.Add("MinMax");
+        if (spec.BiasFree) flags.Add("BiasFree");
+        if (!IsScaler(spec) && spec.Gamma is not null) flags.Add("Gamma");
+        if (!IsScaler(spec) && spec.Gamma is not null && spec.Beta is not null) flags.Add("Beta");
+        if (spec.MeanOutput is not null) flags.Add("SaveMean");
+        if (spec.SaveStatistics) flags.Add("SaveRstd");
+        if (spec.Kind == NormKind.BatchNorm) flags.Add("RunningStatistics");
+        if (spec.Kind == NormKind.BatchNorm && spec.CumulativeAverage) flags.Add("CumulativeAverage");
+        return flags;
+    }
+
+    /// <summary>The spec struct of one tensor declaration's GPU kernels.</summary>
+    private static void EmitTensorSpecStruct(SourceWriter w, KernelSpec spec)
+    {
+        string c = CpuEmitter.ComputeName(spec);
+        string t = KernelElement(spec.Element);
+        string owner = string.Join(".", spec.ContainingTypes.Select(x => x.NameWithTypeParameters.Split('<')[0]));
+        List<string> flags = TensorFlags(spec);
+        string f = SharedNamespace + "GpuRowFlags.";
+        string epsilon = spec.Kind switch
+        {
+            NormKind.Standardize => CpuEmitterText.Literal(0d, c) + "; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0",
+            NormKind.MinMaxScale => CpuEmitterText.Literal(0d, c) + "; // unused",
+            _ => CpuEmitterText.Literal(spec.Epsilon, c) + ";",
+        };
+        w.Line($"/// <summary>What the shared tensor kernels compute for <c>{owner}.{spec.MethodName}</c> (see its remarks): a row of the kernels is one {TensorBlockText(spec)}.</summary>");
+        w.Line(Generated);
+        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuTensorSpec<{t}, {c}>");
+        w.Line($"public {SharedNamespace}GpuTensorLayout Layout => {SharedNamespace}GpuTensorLayout.{TensorLayout(spec)};");
+        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public {c} Epsilon => {epsilon}");
+        w.Line($"public {c} Momentum => {(spec.Kind == NormKind.BatchNorm && !spec.CumulativeAverage ? CpuEmitterText.Literal(spec.Momentum, c) : CpuEmitterText.Literal(0d, c))};");
+        w.Line($"public {c} Load({t} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
+        w.Line($"public {t} Store({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Close();
+    }
+
+    /// <summary>The shared launch of a tensor declaration.</summary>
+    private static string TensorLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial)
+    {
+        var args = new List<string> { stream };
+        string View(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        args.Add(View(ParamRole.Input));
+        args.Add(View(ParamRole.Output));
+        args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
+        foreach ((ParamRole role, string name) in TensorRoles)
+            if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
+                args.Add($"{name}: {View(role)}");
+        return $"{SharedNamespace}{TensorKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
+    }
+
+    /// <summary>The tensor spec interface and the layouts, once per compilation.</summary>
+    private static void EmitTensorSpecInterface(SourceWriter w)
+    {
+        w.Line("/// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>");
+        w.Open("internal enum GpuTensorLayout");
+        w.Line("/// <summary>GroupNorm, InstanceNorm: a (sample, group) or (sample, channel) block is contiguous; γ, β per channel.</summary>");
+        w.Line("Blocks,");
+        w.Line("/// <summary>BatchNorm: a channel is N blocks of spatial values, C × spatial apart; the row is the channel.</summary>");
+        w.Line("Channels,");
+        w.Line("/// <summary>ChannelLayerNorm: a (sample, position) is C values spatial apart; element i is channel i.</summary>");
+        w.Line("Positions,");
+        w.Line("/// <summary>MinMaxScale, Standardize: a column (feature) is one value per sample, features apart.</summary>");
+        w.Line("Columns,");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>One tensor declaration's kernels, as constants (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>).</summary>");
+        w.Open("internal interface IGpuTensorSpec<T, TCompute>");
+        w.Line("GpuTensorLayout Layout { get; }");
+        w.Line("/// <summary>Gamma, Beta, SaveMean, SaveRstd, and the tensor kinds' own: BiasFree, RunningStatistics, CumulativeAverage, MinMax.</summary>");
+        w.Line("GpuRowFlags Flags { get; }");
+        w.Line("TCompute Epsilon { get; }");
+        w.Line("/// <summary>BatchNorm's momentum (unless CumulativeAverage).</summary>");
+        w.Line("TCompute Momentum { get; }");
+        w.Line("TCompute Load(T value);");
+        w.Line("T Store(TCompute value);");
+        w.Close();
+    }
+
+    /// <summary>The shared tensor kernels of one compute type.</summary>
+    private static void EmitTensorKernels(SourceWriter w, string c)
+    {
+        string where = $"where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, {c}>";
+        string V(string t) => $"global::ILGPU.ArrayView<{t}>";
+        string views = $"{V("T")} x, {V("T")} gamma, {V("T")} beta, {V("T")} runningMean, {V("T")} runningVar, {V("long")} batchesTracked, {V("T")} y, {V(c)} meanOut, {V(c)} rstdOut";
+        string typeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("long")}, {V("T")}, {V(c)}, {V(c)}, int, int, int, int";
+        string args = "x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial";
+
+        w.Line("/// <summary>");
+        w.Line($"/// The kernels of every tensor declaration with statistics computed in {c}, generic over its spec struct: each");
+        w.Line("/// statistics block is a row of the row kernels read through the layout's index map (one warp per row up to");
+        w.Line($"/// {Lit(WarpPerRowMaxLength)} values, one group per longer row, a grid-stride loop over the rows).");
+        w.Line("/// </summary>");
+        w.Line(Generated);
+        w.Open($"internal static class {TensorKernelsClass(c)}");
+        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>");
+        w.Open($"private sealed class Launchers<T, TSpec> {where}");
+        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>> WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {V("long")}>> Count;");
+        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{V("long")}>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line("WarpSize = accelerator.WarpSize;");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} runningMean = default, {V("T")} runningVar = default, {V("long")} batchesTracked = default, {V(c)} meanOut = default, {V(c)} rstdOut = default)");
+        w.Open($"    {where}");
+        w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
+        w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
+        w.Line("if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)");
+        w.Line("    l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
+        w.Close();
+        w.Line();
+        EmitTensorLayoutHelpers(w);
+        EmitKernelPair(w, c, "<T, TSpec>", $"{views}, {TensorSizes}", args, where);
+        w.Line();
+        EmitTensorKernel(w, c, views, where);
+        w.Line();
+        w.Line("/// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>");
+        w.Open("private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)");
+        w.Line("if (global::ILGPU.Grid.GlobalIndex.X == 0)");
+        w.Line("    batchesTracked[0] += 1;");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The layouts' index maps: where a row starts, where its element i is, and the channel (index into γ, β) of element i.</summary>
+    private static void EmitTensorLayoutHelpers(SourceWriter w)
+    {
+        w.Line("/// <summary>Where row <paramref name=\"row\"/> (one statistics block) starts in x and y.</summary>");
+        w.Line("private static long Start(GpuTensorLayout layout, int row, int rowLength, int channels, int spatial) =>");
+        w.Line("    layout == GpuTensorLayout.Channels ? (long)row * spatial");
+        w.Line("    : layout == GpuTensorLayout.Positions ? (long)(row / spatial) * channels * spatial + row % spatial");
+        w.Line("    : layout == GpuTensorLayout.Columns ? row");
+        w.Line("    : (long)row * rowLength;");
+        w.Line();
+        w.Line("/// <summary>The index in x and y of element <paramref name=\"i\"/> of the row that starts at <paramref name=\"start\"/>.</summary>");
+        w.Line("private static long Index(GpuTensorLayout layout, long start, int i, int rows, int channels, int spatial) =>");
+        w.Line("    layout == GpuTensorLayout.Channels ? start + (long)(i / spatial) * channels * spatial + i % spatial");
+        w.Line("    : layout == GpuTensorLayout.Positions ? start + (long)i * spatial");
+        w.Line("    : layout == GpuTensorLayout.Columns ? start + (long)i * rows");
+        w.Line("    : start + i;");
+        w.Line();
+        w.Line("/// <summary>The channel of element <paramref name=\"i\"/> of row <paramref name=\"row\"/>: the index into γ and β.</summary>");
+        w.Line("private static int Channel(GpuTensorLayout layout, int row, int i, int rowLength, int channels, int spatial) =>");
+        w.Line("    layout == GpuTensorLayout.Channels ? row");
+        w.Line("    : layout == GpuTensorLayout.Positions ? i");
+        w.Line("    : (int)((long)row * (rowLength / spatial) % channels) + i / spatial;");
+        w.Line();
+    }
+
+    private static void EmitTensorKernel(SourceWriter w, string c, string views, string where)
+    {
+        string one = c == "double" ? "1d" : "1f";
+        string zero = c == "double" ? "0d" : "0f";
+        string loop = ThreadLoop.Replace("< n;", "< rowLength;");
+        const string Device = "GpuDevice.";
+        string At(string i) => $"spec.Load(x[Index(spec.Layout, start, {i}, rows, channels, spatial)])";
+
+        OpenRowsBody(w, c, "<T, TSpec>", $"{views}, {TensorSizes}", where);
+        w.Line("long start = Start(spec.Layout, row, rowLength, channels, spatial);");
+        w.Open("if ((spec.Flags & GpuRowFlags.MinMax) != 0)");
+        w.Line("// Pass 1: min and max; every thread starts from the column's first value. NaN propagates, so a NaN makes its");
+        w.Line("// own column NaN and no other.");
+        w.Line($"{c} lo = spec.Load(x[start]), hi = lo;");
+        w.Open(loop);
+        w.Line($"{c} v = {At("i")};");
+        w.Line($"lo = {Device}Smaller(lo, v);");
+        w.Line($"hi = {Device}Larger(hi, v);");
+        w.Close();
+        w.Line("hi = threads.Max(hi, partials);");
+        w.Line("lo = -threads.Max(-lo, partials); // min(a, b) = −max(−a, −b)");
+        w.Line($"{c} range = hi - lo;");
+        w.Line();
+        w.Line("// Pass 2: (x − min) / range, divided so that the maximum maps to 1 exactly; a constant column (range 0) gives 0.");
+        w.Line("// Each element is read and written by the same thread, so y may be x.");
+        w.Open(loop);
+        w.Line("long at = Index(spec.Layout, start, i, rows, channels, spatial);");
+        w.Line($"y[at] = spec.Store(range == {zero} ? {zero} : (spec.Load(x[at]) - lo) / range);");
+        w.Close();
+        w.Line("continue;");
+        w.Close();
+        EmitRowStatistics(w, new RowReading(c, Centers: true, "rowLength", loop, i => i == "0" ? "spec.Load(x[start])" : At(i), "x", "value",
+            v => $"threads.Sum({v}, partials)", v => $"threads.Max({v}, partials)", Device, "spec.Epsilon"));
+        EmitSharedSavedStatistics(w, c, "threads.IsFirst", centers: true);
+        w.Open("if (threads.IsFirst && (spec.Flags & GpuRowFlags.RunningStatistics) != 0)");
+        w.Line("// Running statistics (PyTorch): the batch mean and the unbiased variance, r ← (1 − m)·r + m·stat, of the");
+        w.Line("// unscaled values (scale is 1 unless the channel overflowed). momentum=None: 1 / the count including this batch.");
+        w.Line($"{c} momentum = (spec.Flags & GpuRowFlags.CumulativeAverage) != 0 ? ({c})(1d / (batchesTracked[0] + 1)) : spec.Momentum;");
+        w.Line($"{c} count = rowLength;");
+        w.Line($"runningMean[row] = spec.Store(({one} - momentum) * spec.Load(runningMean[row]) + momentum * ((shift + offset) / scale));");
+        w.Line($"runningVar[row] = spec.Store(({one} - momentum) * spec.Load(runningVar[row]) + momentum * (variance / (scale * scale) * count / (count - {one})));");
+        w.Close();
+        w.Line();
+        w.Line("// Last pass: normalise (x itself, not x − μ, for BiasFree) and apply the channel's γ, β. Each element is read and");
+        w.Line("// written by the same thread, so y may be x.");
+        w.Open(loop);
+        w.Line("long at = Index(spec.Layout, start, i, rows, channels, spatial);");
+        w.Line($"{c} xi = spec.Load(x[at]);");
+        w.Line($"{c} v = (spec.Flags & GpuRowFlags.BiasFree) != 0 ? xi * scale * rstd : (xi * scale - shift - offset) * rstd;");
+        w.Line("if ((spec.Flags & GpuRowFlags.Gamma) != 0) v *= spec.Load(gamma[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);");
+        w.Line("if ((spec.Flags & GpuRowFlags.Beta) != 0) v += spec.Load(beta[Channel(spec.Layout, row, i, rowLength, channels, spatial)]);");
+        w.Line("y[at] = spec.Store(v);");
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The saved statistics of the row (the mean of the unscaled values and rstd), written by the row's first thread.</summary>
+    private static void EmitSharedSavedStatistics(SourceWriter w, string c, string firstThread, bool centers)
+    {
+        string one = c == "double" ? "1d" : "1f";
+        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        w.Open($"if ({firstThread} && (spec.Flags & GpuRowFlags.SaveRstd) != 0)");
+        if (centers)
+        {
+            w.Line("if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;");
+            w.Line($"rstdOut[row] = constant ? {one} / {sqrt}(spec.Epsilon) : rstd * scale;");
+        }
+        else w.Line("rstdOut[row] = rstd * scale;");
+        w.Close();
+    }
+
+    /// <summary>The two ways threads share a row (a warp, a group), as the structs the kernels' one body is generic over.</summary>
+    private static void EmitThreadShapes(SourceWriter w)
+    {
+        w.Line("/// <summary>The threads that share one row of a kernel: where they start and stride, and their reductions.</summary>");
+        w.Open("internal interface IGpuRowThreads<TCompute> where TCompute : unmanaged");
+        w.Line("/// <summary>This thread's first row and the stride over rows (a grid-stride loop).</summary>");
+        w.Line("int FirstRow { get; }");
+        w.Line("int RowStep { get; }");
+        w.Line("/// <summary>This thread's first element of the row and the stride through it.</summary>");
+        w.Line("int First { get; }");
+        w.Line("int Step { get; }");
+        w.Line("/// <summary>The thread that writes the row's scalars (saved statistics, running statistics).</summary>");
+        w.Line("bool IsFirst { get; }");
+        w.Line("/// <summary>The sum over the row's threads, in every thread (fixed order: the same bits in every thread and run).</summary>");
+        w.Line("TCompute Sum(TCompute value, global::ILGPU.ArrayView<TCompute> partials);");
+        w.Line("/// <summary>The maximum (NaN propagating) over the row's threads, in every thread.</summary>");
+        w.Line("TCompute Max(TCompute value, global::ILGPU.ArrayView<TCompute> partials);");
+        w.Close();
+        foreach (bool group in new[] { false, true })
+        {
+            w.Line();
+            w.Line(group
+                ? "/// <summary>One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet in shared memory (partials).</summary>"
+                : "/// <summary>One warp per row (short rows): several rows per group, shuffle reductions, no barriers (partials unused).</summary>");
+            w.Open($"internal readonly struct {(group ? "GpuGroupRows" : "GpuWarpRows")} : IGpuRowThreads<float>, IGpuRowThreads<double>");
+            w.Line(group ? "public int FirstRow => global::ILGPU.Grid.IdxX;" : "public int FirstRow => global::ILGPU.Grid.IdxX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize) + global::ILGPU.Warp.WarpIdx;");
+            w.Line(group ? "public int RowStep => global::ILGPU.Grid.DimX;" : "public int RowStep => global::ILGPU.Grid.DimX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize);");
+            w.Line(group ? "public int First => global::ILGPU.Group.IdxX;" : "public int First => global::ILGPU.Warp.LaneIdx;");
+            w.Line(group ? "public int Step => global::ILGPU.Group.DimX;" : "public int Step => global::ILGPU.Warp.WarpSize;");
+            w.Line(group ? "public bool IsFirst => global::ILGPU.Group.IsFirstThread;" : "public bool IsFirst => global::ILGPU.Warp.IsFirstLane;");
+            foreach (string c in new[] { "float", "double" })
+            {
+                w.Line($"public {c} Sum({c} value, global::ILGPU.ArrayView<{c}> partials) => {(group ? "GpuDevice.GroupSum(value, partials)" : "GpuDevice.WarpSum(value)")};");
+                w.Line($"public {c} Max({c} value, global::ILGPU.ArrayView<{c}> partials) => {(group ? "GpuDevice.GroupMax(value, partials)" : "GpuDevice.WarpMax(value)")};");
+            }
+            w.Close();
+        }
+    }
+}
