@@ -64,7 +64,19 @@ public static class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         if (threads == 1 && !streaming)
-            Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
+        {
+            if (IsPlain<TSpec, TX, TY, T>(false))
+            {
+                // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
+                // through three calls cost a small call more than its row).
+                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false);
+                PlainRows<TSpec, T>(ref c, 0, rows);
+            }
+            else
+            {
+                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
+            }
+        }
         else // the scheduler pins every span, which streaming stores need
             RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
                 MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
@@ -89,9 +101,29 @@ public static class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
-            => Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming);
+        {
+            if (IsPlain<TSpec, TX, TY, T>(streaming))
+            {
+                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming);
+                PlainRows<TSpec, T>(ref c, firstRow, rowCount);
+            }
+            else
+            {
+                Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming);
+            }
+        }
     }
+
+    /// <summary>
+    /// Whether a call runs without row scratch: float or double spans, and no residual with streaming stores (h then
+    /// lives in scratch). A JIT-time constant apart from <paramref name="streaming"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsPlain<TSpec, TX, TY, T>(bool streaming)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && !(TSpec.Residual && streaming);
 
     // ---------------------------------------------------------------- rows
 
@@ -143,32 +175,49 @@ public static class RowEngine
     /// </summary>
     private ref struct RowRefs<T>
     {
-        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H;
+        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H, Mean, Rstd;
         public nuint XStride, ResidualStride, YStride, ResidualOutStride, HStride, N;
         public bool Streaming, Prefetch;
     }
 
-    /// <summary>One row at one width: <see cref="Loop"/> is specialised on it.</summary>
+    /// <summary>
+    /// One row at one width: <see cref="Loop"/> is specialised on it. Saves the row's statistics into c.Mean and
+    /// c.Rstd; false (nothing saved) for a row the caller redoes in HugeRow.
+    /// </summary>
     private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row, out mean, out rstd);
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
+        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+        {
+            if (!ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
                 ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
-                ref Unsafe.Add(ref c.H, row * c.HStride), out mean, out rstd, (int)c.N, c.Streaming);
+                ref Unsafe.Add(ref c.H, row * c.HStride), out T mean, out T rstd, (int)c.N, c.Streaming))
+                return false;
+            Save<TSpec, T>(ref c, row, mean, rstd);
+            return true;
+        }
+    }
+
+    /// <summary>Stores row <paramref name="row"/>'s statistics where the spec saves them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Save<TSpec, T>(ref RowRefs<T> c, nuint row, T mean, T rstd)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.SaveMean) Unsafe.Add(ref c.Mean, row) = mean;
+        if (TSpec.SaveRstd) Unsafe.Add(ref c.Rstd, row) = rstd;
     }
 
     /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
@@ -182,12 +231,6 @@ public static class RowEngine
     {
         if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
-        if (!halfIn && !halfOut && !(TSpec.Residual && streaming))
-        {
-            // No scratch: the loop without try/finally, whose locals the JIT would keep on the stack.
-            PlainLoop<TSpec, TX, TY, T, TBody>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
-            return;
-        }
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
         T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && TSpec.Residual, n), biasS = Rent<T>(halfIn && TSpec.ResidualBias, n);
@@ -207,6 +250,8 @@ public static class RowEngine
             c.Gamma = ref gamma0;
             c.Beta = ref beta0;
             c.N = un;
+            c.Mean = ref MemoryMarshal.GetReference(mean);
+            c.Rstd = ref MemoryMarshal.GetReference(rstd);
             c.Streaming = stream && streaming;
             c.Prefetch = !halfIn;
             if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
@@ -235,15 +280,14 @@ public static class RowEngine
                     Widen(x.Slice(offset, n), xS!);
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
-                if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
+                if (!TBody.Row<TSpec, TX, TY>(ref c, r))
                 {
                     ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
                     ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
-                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
                     if (TSpec.ResidualOut && stream) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
+                    Save<TSpec, T>(ref c, r, rowMean, rowRstd);
                 }
-                if (TSpec.SaveMean) mean[row] = rowMean;
-                if (TSpec.SaveRstd) rstd[row] = rowRstd;
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
                 if (halfIn && TSpec.ResidualOut)
                     TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, n)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, n)));
@@ -257,21 +301,19 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// <see cref="Loop"/> for float or double spans without row scratch (no Half, no streaming residual): no pool, no
-    /// try/finally, h in residualOut or y.
+    /// The row streams of a call over float or double spans without row scratch (see <see cref="IsPlain"/>): h in
+    /// residualOut or y, every stream strided by the row length.
     /// </summary>
-    private static void PlainLoop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowRefs<T> PlainRefs<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TBody : struct, IRowBody<T>
     {
-        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
-        bool stream = CanStream<TSpec, TX, TY, T>() && streaming;
-        nuint un = (nuint)n;
-        RowRefs<T> c;
+        nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
+        RowRefs<T> c = default;
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
         c.Residual = ref Direct<TX, T>(residual);
@@ -285,31 +327,57 @@ public static class RowEngine
         c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
         c.H = ref TSpec.ResidualOut ? ref c.ResidualOut : ref c.Y;
         c.HStride = un;
+        c.Mean = ref MemoryMarshal.GetReference(mean);
+        c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
-        c.Streaming = stream;
+        c.Streaming = streaming;
         c.Prefetch = true;
-        int end = firstRow + rowCount;
-        for (int row = firstRow; row < end; row++)
-        {
-            nuint r = (nuint)row;
-            if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
-                PlainHugeRow<TSpec, T>(ref c, r, out rowMean, out rowRstd);
-            if (TSpec.SaveMean) mean[row] = rowMean;
-            if (TSpec.SaveRstd) rstd[row] = rowRstd;
-        }
-        if (stream) StreamingStore.Fence();
+        return c;
+    }
+
+    /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, firstRow, rowCount);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, firstRow, rowCount);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, firstRow, rowCount);
+        else
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, firstRow, rowCount);
+    }
+
+    /// <summary>
+    /// <see cref="Loop"/> for a plain call: no pool, no try/finally (whose locals the JIT would keep on the stack), the
+    /// streams by reference from the caller's frame.
+    /// </summary>
+    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        nuint end = (nuint)(firstRow + rowCount);
+        for (nuint r = (nuint)firstRow; r < end; r++)
+            if (!TBody.Row<TSpec, T, T>(ref c, r))
+                PlainHugeRow<TSpec, T>(ref c, r);
+        if (c.Streaming) StreamingStore.Fence();
     }
 
     /// <summary>The HugeRow redo of <see cref="PlainLoop"/>, out of its line.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r, out T rowMean, out T rowRstd)
+    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint un = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
         ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
         ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
-        HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+        HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
         if (TSpec.ResidualOut) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
+        Save<TSpec, T>(ref c, r, rowMean, rowRstd);
     }
 
     /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
@@ -369,10 +437,10 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// One row with vectors of TV. False, with nothing written but h, for a finite row whose squares or sums overflow:
-    /// the caller redoes it in HugeRow.
+    /// One row with vectors of TV; saves its statistics. False, with nothing written but h, for a finite row whose squares
+    /// or sums overflow: the caller redoes it in HugeRow.
     /// </summary>
-    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row, out T meanOut, out T rstdOut)
+    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
@@ -393,7 +461,7 @@ public static class RowEngine
         TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
         ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
-        meanOut = T.Zero;
+        T meanOut = T.Zero;
 
         // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
         // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
@@ -461,10 +529,7 @@ public static class RowEngine
         if (TSpec.Centered)
         {
             if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
-            {
-                rstdOut = T.Zero;
                 return false;
-            }
             // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
             // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
             m = TOps.Create(center);
@@ -474,13 +539,10 @@ public static class RowEngine
         {
             T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
             if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
-            {
-                rstdOut = T.Zero;
                 return false;
-            }
             rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
         }
-        rstdOut = rstd;
+        Save<TSpec, T>(ref c, row, meanOut, rstd);
         TV r = TOps.Create(rstd);
         if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
             return true;
@@ -576,7 +638,7 @@ public static class RowEngine
             variance = (TOps.Sum(TOps.Add(TOps.Add(e0, e1), TOps.Add(e2, e3))) - sumDev * sumDev * inv) * inv;
             offset = sumDev * inv;
         }
-        variance = T.Max(variance, T.Zero); // NaN stays NaN
+        variance = Max0(variance); // NaN stays NaN
         mean = center + offset;
         rstd = T.Zero;
         if ((!T.IsFinite(variance) || !T.IsFinite(center + offset)) && AllFinite(ref src, n))
@@ -584,6 +646,16 @@ public static class RowEngine
         rstd = T.One / T.Sqrt(variance + TSpec.Epsilon);
         return true;
     }
+
+    /// <summary>
+    /// max(v, 0) with NaN kept, as MathF.Max / Math.Max: vmaxss and one fixup, where the generic T.Max lowers to vrangess
+    /// and two fixups, on the path from the sums to rstd that the last pass waits for.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Max0<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>(MathF.Max(Unsafe.BitCast<T, float>(v), 0f))
+            : typeof(T) == typeof(double) ? Unsafe.BitCast<double, T>(Math.Max(Unsafe.BitCast<T, double>(v), 0d))
+            : T.Max(v, T.Zero);
 
     /// <summary>
     /// Statistics not finite: NaN or ±∞ in the row (the fast result stands, as it always did), or a finite row whose
