@@ -186,28 +186,32 @@ public static class RowEngine
     /// </summary>
     private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+        /// <summary>Rows <paramref name="first"/> … <paramref name="end"/> − 1; returns the first row left to HugeRow, or <paramref name="end"/>.</summary>
+        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row);
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
         {
-            if (!ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
-                ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
-                ref Unsafe.Add(ref c.H, row * c.HStride), out T mean, out T rstd, (int)c.N, c.Streaming))
-                return false;
-            Save<TSpec, T>(ref c, row, mean, rstd);
-            return true;
+            for (nuint row = first; row < end; row++)
+            {
+                if (!ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
+                    ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
+                    ref Unsafe.Add(ref c.H, row * c.HStride), out T mean, out T rstd, (int)c.N, c.Streaming))
+                    return row;
+                Save<TSpec, T>(ref c, row, mean, rstd);
+            }
+            return end;
         }
     }
 
@@ -280,7 +284,7 @@ public static class RowEngine
                     Widen(x.Slice(offset, n), xS!);
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
-                if (!TBody.Row<TSpec, TX, TY>(ref c, r))
+                if (TBody.Rows<TSpec, TX, TY>(ref c, r, r + 1) == r)
                 {
                     ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
                     ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
@@ -361,9 +365,9 @@ public static class RowEngine
         where TBody : struct, IRowBody<T>
     {
         nuint end = (nuint)(firstRow + rowCount);
-        for (nuint r = (nuint)firstRow; r < end; r++)
-            if (!TBody.Row<TSpec, T, T>(ref c, r))
-                PlainHugeRow<TSpec, T>(ref c, r);
+        // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
+        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, r, end)) < end; r++)
+            PlainHugeRow<TSpec, T>(ref c, r);
         if (c.Streaming) StreamingStore.Fence();
     }
 
@@ -437,149 +441,155 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// One row with vectors of TV; saves its statistics. False, with nothing written but h, for a finite row whose squares
-    /// or sums overflow: the caller redoes it in HugeRow.
+    /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
+    /// overflow although it is finite (nothing written but h: the caller redoes it in HugeRow and goes on after it), or
+    /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
+    /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
-        // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
-        // then leaves the method (and the JIT's inlining budget for it).
-        bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
-        ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
-        ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
-        if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
-        ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
-        ref T residualOut = ref Unsafe.NullRef<T>();
-        if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
-        ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
-        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
-        bool hasTail = n % L != 0;
-        // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-        TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
-        ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
-        T meanOut = T.Zero;
+        for (nuint row = first; row < end; row++)
+        {
+            nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
+            // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
+            // then leaves the method (and the JIT's inlining budget for it).
+            bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+            ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+            ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
+            if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+            ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+            ref T residualOut = ref Unsafe.NullRef<T>();
+            if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+            ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
+            nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+            T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+            bool hasTail = n % L != 0;
+            // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
+            TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+            TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+            ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
+            T meanOut = T.Zero;
 
-        // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
-        // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
-        // hide latency.
-        T shift = T.Zero;
-        if (TSpec.Centered)
-            shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
-                * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
-        TV k = TOps.Create(shift);
-        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-        TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-        i = 0;
-        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
-            for (i = 0; i + block <= n; i += block)
+            // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
+            // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
+            // hide latency.
+            T shift = T.Zero;
+            if (TSpec.Centered)
+                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                    * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
+            TV k = TOps.Create(shift);
+            TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+            TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+            i = 0;
+            if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
+                    // passed to the inlinees lands in a temp: one lea per vector).
+                    ref T xi = ref Unsafe.Add(ref x, i);
+                    ref T ri = ref Unsafe.Add(ref residual, i);
+                    ref T bi = ref Unsafe.Add(ref bias, i);
+                    ref T hi = ref Unsafe.Add(ref h, i);
+                    TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                    TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                    TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                    TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    if (TSpec.Centered)
+                    {
+                        s0 = TOps.Add(s0, d0);
+                        s1 = TOps.Add(s1, d1);
+                        s2 = TOps.Add(s2, d2);
+                        s3 = TOps.Add(s3, d3);
+                    }
+                    q0 = TOps.MultiplyAdd(d0, d0, q0);
+                    q1 = TOps.MultiplyAdd(d1, d1, q1);
+                    q2 = TOps.MultiplyAdd(d2, d2, q2);
+                    q3 = TOps.MultiplyAdd(d3, d3, q3);
+                }
+            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
-                // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
-                // passed to the inlinees lands in a temp: one lea per vector).
-                ref T xi = ref Unsafe.Add(ref x, i);
-                ref T ri = ref Unsafe.Add(ref residual, i);
-                ref T bi = ref Unsafe.Add(ref bias, i);
-                ref T hi = ref Unsafe.Add(ref h, i);
-                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+            if (hasTail)
+            {
+                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
                 if (TSpec.Centered)
                 {
-                    s0 = TOps.Add(s0, d0);
-                    s1 = TOps.Add(s1, d1);
-                    s2 = TOps.Add(s2, d2);
-                    s3 = TOps.Add(s3, d3);
+                    TV d = TOps.Select(tail, TOps.Subtract(v, k));
+                    s1 = TOps.Add(s1, d);
+                    q1 = TOps.MultiplyAdd(d, d, q1);
                 }
-                q0 = TOps.MultiplyAdd(d0, d0, q0);
-                q1 = TOps.MultiplyAdd(d1, d1, q1);
-                q2 = TOps.MultiplyAdd(d2, d2, q2);
-                q3 = TOps.MultiplyAdd(d3, d3, q3);
+                else
+                {
+                    v = TOps.Select(tail, v);
+                    q1 = TOps.MultiplyAdd(v, v, q1);
+                }
+                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
             }
-        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-        {
-            TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-            if (TSpec.Centered) s0 = TOps.Add(s0, d);
-            q0 = TOps.MultiplyAdd(d, d, q0);
-        }
-        if (hasTail)
-        {
-            TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
+
+            T rstd;
+            TV m = TOps.Zero, rc = TOps.Zero;
             if (TSpec.Centered)
             {
-                TV d = TOps.Select(tail, TOps.Subtract(v, k));
-                s1 = TOps.Add(s1, d);
-                q1 = TOps.MultiplyAdd(d, d, q1);
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                    return row;
+                // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
+                // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+                m = TOps.Create(center);
+                rc = TOps.Create(-(offset * rstd));
             }
             else
             {
-                v = TOps.Select(tail, v);
-                q1 = TOps.MultiplyAdd(v, v, q1);
+                T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+                if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
+                    return row;
+                rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
             }
-            if (TSpec.Residual) TOps.Store(hLast, ref h, last);
-        }
+            Save<TSpec, T>(ref c, row, meanOut, rstd);
+            TV r = TOps.Create(rstd);
+            if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
+                continue;
 
-        T rstd;
-        TV m = TOps.Zero, rc = TOps.Zero;
-        if (TSpec.Centered)
-        {
-            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
-                return false;
-            // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
-            // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            m = TOps.Create(center);
-            rc = TOps.Create(-(offset * rstd));
-        }
-        else
-        {
-            T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
-            if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
-                return false;
-            rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
-        }
-        Save<TSpec, T>(ref c, row, meanOut, rstd);
-        TV r = TOps.Create(rstd);
-        if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
-            return true;
-
-        // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
-        i = 0;
-        if (TSpec.Activation != Activation.None)
-        {
-            // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
-            // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
-            for (; i + L <= n; i += L)
+            // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
+            // overwrites its first lanes.
+            TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
+            i = 0;
+            if (TSpec.Activation != Activation.None)
+            {
+                // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
+                // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
+                for (; i + L <= n; i += L)
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+                if (hasTail) TOps.Store(lastOut, ref y, last);
+                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+                continue;
+            }
+            if (n >= block)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
+                    // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
+                    // vector): one position per stream, constant offsets from it.
+                    ref T g = ref Unsafe.Add(ref gamma, i);
+                    ref T b = ref Unsafe.Add(ref beta, i);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
+                }
+            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                 TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
             if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
-            return true;
+            continue;
         }
-        if (n >= block)
-            for (i = 0; i + block <= n; i += block)
-            {
-                // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
-                // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
-                // vector): one position per stream, constant offsets from it.
-                ref T g = ref Unsafe.Add(ref gamma, i);
-                ref T b = ref Unsafe.Add(ref beta, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
-            }
-        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-        if (hasTail) TOps.Store(lastOut, ref y, last);
-        if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
-        return true;
+        return end;
     }
 
     /// <summary>
@@ -767,7 +777,7 @@ public static class RowEngine
         return Unsafe.BitCast<double, T>(d);
     }
 
-    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRow"/>.</summary>
+    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
     private static bool ScalarRow<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T meanOut, out T rstdOut, int n, bool streaming)
