@@ -77,12 +77,27 @@ public static class RowEngine
                 Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
             }
         }
-        else // the scheduler pins every span, which streaming stores need
-            RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
-                MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
-                MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
-                MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
+        else
+        {
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming);
+        }
     }
+
+    /// <summary>
+    /// <see cref="Forward"/> over several threads or with streaming stores: the scheduler pins every span, which streaming
+    /// stores need. Out of Forward's line, so a small call's frame does not carry the scheduler's arguments.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Spread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
+            MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
+            MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
+            MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
 
     /// <summary>
     /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's (pinned)
@@ -317,7 +332,7 @@ public static class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
-        RowRefs<T> c = default;
+        RowRefs<T> c; // every field assigned below: no zeroing first
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
         c.Residual = ref Direct<TX, T>(residual);
