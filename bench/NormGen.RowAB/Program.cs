@@ -175,6 +175,7 @@ public static class Program
             ("LnD", 64, 1024), ("LnH", 64, 1024), ("RmsH", 64, 4096), ("AddRms4096F", 64, 4096), ("AddLnF", 64, 1024),
             ("Deep1024F", 64, 1024), ("LnGelu768F", 64, 768), ("GemmaRms2048F", 64, 2048), ("LnTensorF", 64, 768),
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
+            ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
         };
         Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds ({(s_threadCpuTime ? "thread CPU time" : "wall clock")}); best round of each and the ratio new / baseline:");
         Console.WriteLine($"{"kernel",-16} {"rows×n",-12} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");

@@ -63,23 +63,24 @@ public static class RowEngine
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
+        bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         if (threads == 1 && !streaming)
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
             {
                 // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
                 // through three calls cost a small call more than its row).
-                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false);
+                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
                 PlainRows<TSpec, T>(ref c, 0, rows);
             }
             else
             {
-                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
+                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, prefetch);
             }
         }
         else
         {
-            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming);
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch);
         }
     }
 
@@ -89,12 +90,12 @@ public static class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Spread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
-        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming)
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
-        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
+        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch),
             MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
             MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
             MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
@@ -109,7 +110,7 @@ public static class RowEngine
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
 
     /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
-    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming) : IRowKernel
+    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch) : IRowKernel
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -120,13 +121,13 @@ public static class RowEngine
             if (IsPlain<TSpec, TX, TY, T>(streaming))
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming);
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
                 PlainRows<TSpec, T>(ref c, firstRow, rowCount);
             }
             else
             {
                 Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming);
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming, prefetch);
             }
         }
     }
@@ -166,7 +167,7 @@ public static class RowEngine
     /// the row (JIT-time constants for a compile-time row), chosen once per call. Arguments are already checked.
     /// </summary>
     private static void Rows<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -174,13 +175,13 @@ public static class RowEngine
     {
         int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Vec256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Vec256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Vec128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Vec128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else
-            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
     }
 
     /// <summary>
@@ -241,7 +242,7 @@ public static class RowEngine
 
     /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
     private static void Loop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -272,7 +273,7 @@ public static class RowEngine
             c.Mean = ref MemoryMarshal.GetReference(mean);
             c.Rstd = ref MemoryMarshal.GetReference(rstd);
             c.Streaming = stream && streaming;
-            c.Prefetch = !halfIn;
+            c.Prefetch = !halfIn && prefetch; // Half rows are widened from x into scratch: nothing to prefetch there
             if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
             else { c.X = ref Direct<TX, T>(x); c.XStride = un; }
             if (TSpec.Residual)
@@ -325,7 +326,7 @@ public static class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static RowRefs<T> PlainRefs<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -350,7 +351,7 @@ public static class RowEngine
         c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
         c.Streaming = streaming;
-        c.Prefetch = true;
+        c.Prefetch = prefetch;
         return c;
     }
 
@@ -592,6 +593,7 @@ public static class RowEngine
                     // vector): one position per stream, constant offsets from it.
                     ref T g = ref Unsafe.Add(ref gamma, i);
                     ref T b = ref Unsafe.Add(ref beta, i);
+                    if (prefetch) PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
@@ -695,6 +697,27 @@ public static class RowEngine
         while (j < n && T.IsFinite(Unsafe.Add(ref src, j)))
             j++;
         return j == n;
+    }
+
+    /// <summary>
+    /// Inputs of at least this many bytes (2 MiB, past a core's L2) are prefetched a row ahead in the last pass, also
+    /// with cached stores: each row starts on new 4 KiB pages, where the hardware prefetcher starts over, so without
+    /// it the next row's first lines are demand misses, and its reads wait for this row's writes instead of overlapping
+    /// them. Smaller inputs are in cache, where the prefetches would only cost instructions.
+    /// </summary>
+    private const long MinPrefetchBytes = 2L << 20;
+
+    /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), blockBytes = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>(); // JIT-time constants
+        for (nuint k = 0; k < blockBytes / 64; k++)
+        {
+            StreamingStore.Prefetch(ref x, offset + k * line);
+            if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset + k * line);
+        }
     }
 
     /// <summary>
