@@ -50,8 +50,11 @@ public static class RowEngine
     /// The row methods tier up like the generated kernels before them: compiled fully optimised on first use
     /// (AggressiveOptimization) they had no profile, and without one the JIT left the large inlinees of the activations
     /// (VectorMath.ExpSingle, under GELU) as calls, one per output vector (LayerNorm+GELU 1.2× the generated kernel). The
-    /// scalar path (short rows, no SIMD) stays AggressiveOptimization.
+    /// scalar path (short rows, no SIMD) stays AggressiveOptimization. Forward itself is inlined into the generated
+    /// method, so a small call passes no spans through the stack: it goes from the argument checks straight to the row
+    /// loop.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows,
         ReadOnlySpan<TX> residual = default, ReadOnlySpan<TX> bias = default, ReadOnlySpan<TX> gamma = default, ReadOnlySpan<TX> beta = default,
         Span<TX> residualOut = default, Span<T> mean = default, Span<T> rstd = default)
