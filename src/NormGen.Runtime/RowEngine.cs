@@ -20,8 +20,9 @@ namespace NormGen;
 /// vector, four accumulators), kept while the shift is within about σ/2 of the mean, else an exact corrected two-pass;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
-/// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores with a prefetch of the
-/// next row; Half spans are widened into float scratch and narrowed once on store.
+/// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
+/// L2 prefetch the next row during the last pass (with either kind of store); Half spans are widened into float scratch
+/// and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class RowEngine
