@@ -20,8 +20,9 @@ namespace NormGen;
 /// vector, four accumulators), kept while the shift is within about σ/2 of the mean, else an exact corrected two-pass;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
-/// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores with a prefetch of the
-/// next row; Half spans are widened into float scratch and narrowed once on store.
+/// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
+/// L2 prefetch the next row during the last pass (with either kind of store); Half spans are widened into float scratch
+/// and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class RowEngine
@@ -50,8 +51,11 @@ public static class RowEngine
     /// The row methods tier up like the generated kernels before them: compiled fully optimised on first use
     /// (AggressiveOptimization) they had no profile, and without one the JIT left the large inlinees of the activations
     /// (VectorMath.ExpSingle, under GELU) as calls, one per output vector (LayerNorm+GELU 1.2× the generated kernel). The
-    /// scalar path (short rows, no SIMD) stays AggressiveOptimization.
+    /// scalar path (short rows, no SIMD) stays AggressiveOptimization. Forward itself is inlined into the generated
+    /// method, so a small call passes no spans through the stack: it goes from the argument checks straight to the row
+    /// loop.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows,
         ReadOnlySpan<TX> residual = default, ReadOnlySpan<TX> bias = default, ReadOnlySpan<TX> gamma = default, ReadOnlySpan<TX> beta = default,
         Span<TX> residualOut = default, Span<T> mean = default, Span<T> rstd = default)
@@ -63,14 +67,42 @@ public static class RowEngine
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
+        bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         if (threads == 1 && !streaming)
-            Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false);
-        else // the scheduler pins every span, which streaming stores need
-            RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming),
-                MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
-                MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
-                MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
+        {
+            if (IsPlain<TSpec, TX, TY, T>(false))
+            {
+                // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
+                // through three calls cost a small call more than its row).
+                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
+                PlainRows<TSpec, T>(ref c, 0, rows);
+            }
+            else
+            {
+                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, prefetch);
+            }
+        }
+        else
+        {
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch);
+        }
     }
+
+    /// <summary>
+    /// <see cref="Forward"/> over several threads or with streaming stores: the scheduler pins every span, which streaming
+    /// stores need. Out of Forward's line, so a small call's frame does not carry the scheduler's arguments.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Spread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch),
+            MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
+            MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
+            MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
 
     /// <summary>
     /// Whether large outputs can use non-temporal stores: every output the last pass writes must be the user's (pinned)
@@ -82,16 +114,36 @@ public static class RowEngine
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
 
     /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
-    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming) : IRowKernel
+    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch) : IRowKernel
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
-            => Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming);
+        {
+            if (IsPlain<TSpec, TX, TY, T>(streaming))
+            {
+                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
+                PlainRows<TSpec, T>(ref c, firstRow, rowCount);
+            }
+            else
+            {
+                Rows<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, firstRow, rowCount, streaming, prefetch);
+            }
+        }
     }
+
+    /// <summary>
+    /// Whether a call runs without row scratch: float or double spans, and no residual with streaming stores (h then
+    /// lives in scratch). A JIT-time constant apart from <paramref name="streaming"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsPlain<TSpec, TX, TY, T>(bool streaming)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && !(TSpec.Residual && streaming);
 
     // ---------------------------------------------------------------- rows
 
@@ -119,7 +171,7 @@ public static class RowEngine
     /// the row (JIT-time constants for a compile-time row), chosen once per call. Arguments are already checked.
     /// </summary>
     private static void Rows<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int firstRow, int rowCount, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -127,13 +179,13 @@ public static class RowEngine
     {
         int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Vec256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector256<T>, Vec256<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else if (Vector128.IsHardwareAccelerated && n >= Vector128<T>.Count)
-            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Vec128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, VectorBody<T, Vector128<T>, Vec128<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else
-            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
+            Loop<TSpec, TX, TY, T, ScalarBody<T>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
     }
 
     /// <summary>
@@ -143,37 +195,58 @@ public static class RowEngine
     /// </summary>
     private ref struct RowRefs<T>
     {
-        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H;
+        public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H, Mean, Rstd;
         public nuint XStride, ResidualStride, YStride, ResidualOutStride, HStride, N;
         public bool Streaming, Prefetch;
     }
 
-    /// <summary>One row at one width: <see cref="Loop"/> is specialised on it.</summary>
+    /// <summary>
+    /// One row at one width: <see cref="Loop"/> is specialised on it. Saves the row's statistics into c.Mean and
+    /// c.Rstd; false (nothing saved) for a row the caller redoes in HugeRow.
+    /// </summary>
     private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        static abstract bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+        /// <summary>Rows <paramref name="first"/> … <paramref name="end"/> − 1; returns the first row left to HugeRow, or <paramref name="end"/>.</summary>
+        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRow<TSpec, TX, TY, T, TV, TOps>(ref c, row, out mean, out rstd);
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec, TX, TY>(ref RowRefs<T> c, nuint row, out T mean, out T rstd) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
-                ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
-                ref Unsafe.Add(ref c.H, row * c.HStride), out mean, out rstd, (int)c.N, c.Streaming);
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+        {
+            for (nuint row = first; row < end; row++)
+            {
+                if (!ScalarRow<TSpec, T>(ref Unsafe.Add(ref c.X, row * c.XStride), ref Unsafe.Add(ref c.Residual, row * c.ResidualStride), ref c.Bias,
+                    ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * c.YStride), ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride),
+                    ref Unsafe.Add(ref c.H, row * c.HStride), out T mean, out T rstd, (int)c.N, c.Streaming))
+                    return row;
+                Save<TSpec, T>(ref c, row, mean, rstd);
+            }
+            return end;
+        }
+    }
+
+    /// <summary>Stores row <paramref name="row"/>'s statistics where the spec saves them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Save<TSpec, T>(ref RowRefs<T> c, nuint row, T mean, T rstd)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.SaveMean) Unsafe.Add(ref c.Mean, row) = mean;
+        if (TSpec.SaveRstd) Unsafe.Add(ref c.Rstd, row) = rstd;
     }
 
     /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
     private static void Loop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -182,12 +255,6 @@ public static class RowEngine
     {
         if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
-        if (!halfIn && !halfOut && !(TSpec.Residual && streaming))
-        {
-            // No scratch: the loop without try/finally, whose locals the JIT would keep on the stack.
-            PlainLoop<TSpec, TX, TY, T, TBody>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming);
-            return;
-        }
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
         T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && TSpec.Residual, n), biasS = Rent<T>(halfIn && TSpec.ResidualBias, n);
@@ -207,8 +274,10 @@ public static class RowEngine
             c.Gamma = ref gamma0;
             c.Beta = ref beta0;
             c.N = un;
+            c.Mean = ref MemoryMarshal.GetReference(mean);
+            c.Rstd = ref MemoryMarshal.GetReference(rstd);
             c.Streaming = stream && streaming;
-            c.Prefetch = !halfIn;
+            c.Prefetch = !halfIn && prefetch; // Half rows are widened from x into scratch: nothing to prefetch there
             if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
             else { c.X = ref Direct<TX, T>(x); c.XStride = un; }
             if (TSpec.Residual)
@@ -235,15 +304,14 @@ public static class RowEngine
                     Widen(x.Slice(offset, n), xS!);
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
-                if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
+                if (TBody.Rows<TSpec, TX, TY>(ref c, r, r + 1) == r)
                 {
                     ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
                     ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
-                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
                     if (TSpec.ResidualOut && stream) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
+                    Save<TSpec, T>(ref c, r, rowMean, rowRstd);
                 }
-                if (TSpec.SaveMean) mean[row] = rowMean;
-                if (TSpec.SaveRstd) rstd[row] = rowRstd;
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
                 if (halfIn && TSpec.ResidualOut)
                     TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, n)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, n)));
@@ -257,21 +325,19 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// <see cref="Loop"/> for float or double spans without row scratch (no Half, no streaming residual): no pool, no
-    /// try/finally, h in residualOut or y.
+    /// The row streams of a call over float or double spans without row scratch (see <see cref="IsPlain"/>): h in
+    /// residualOut or y, every stream strided by the row length.
     /// </summary>
-    private static void PlainLoop<TSpec, TX, TY, T, TBody>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int n, int firstRow, int rowCount, bool streaming)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowRefs<T> PlainRefs<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TBody : struct, IRowBody<T>
     {
-        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
-        bool stream = CanStream<TSpec, TX, TY, T>() && streaming;
-        nuint un = (nuint)n;
-        RowRefs<T> c;
+        nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
+        RowRefs<T> c; // every field assigned below: no zeroing first
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
         c.Residual = ref Direct<TX, T>(residual);
@@ -285,31 +351,57 @@ public static class RowEngine
         c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
         c.H = ref TSpec.ResidualOut ? ref c.ResidualOut : ref c.Y;
         c.HStride = un;
+        c.Mean = ref MemoryMarshal.GetReference(mean);
+        c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
-        c.Streaming = stream;
-        c.Prefetch = true;
-        int end = firstRow + rowCount;
-        for (int row = firstRow; row < end; row++)
-        {
-            nuint r = (nuint)row;
-            if (!TBody.Row<TSpec, TX, TY>(ref c, r, out T rowMean, out T rowRstd))
-                PlainHugeRow<TSpec, T>(ref c, r, out rowMean, out rowRstd);
-            if (TSpec.SaveMean) mean[row] = rowMean;
-            if (TSpec.SaveRstd) rstd[row] = rowRstd;
-        }
-        if (stream) StreamingStore.Fence();
+        c.Streaming = streaming;
+        c.Prefetch = prefetch;
+        return c;
+    }
+
+    /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, firstRow, rowCount);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, firstRow, rowCount);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, firstRow, rowCount);
+        else
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, firstRow, rowCount);
+    }
+
+    /// <summary>
+    /// <see cref="Loop"/> for a plain call: no pool, no try/finally (whose locals the JIT would keep on the stack), the
+    /// streams by reference from the caller's frame.
+    /// </summary>
+    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        nuint end = (nuint)(firstRow + rowCount);
+        // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
+        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, r, end)) < end; r++)
+            PlainHugeRow<TSpec, T>(ref c, r);
+        if (c.Streaming) StreamingStore.Fence();
     }
 
     /// <summary>The HugeRow redo of <see cref="PlainLoop"/>, out of its line.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r, out T rowMean, out T rowRstd)
+    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint un = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
         ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
         ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
-        HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out rowMean, out rowRstd, un);
+        HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
         if (TSpec.ResidualOut) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
+        Save<TSpec, T>(ref c, r, rowMean, rowRstd);
     }
 
     /// <summary>When h lived in scratch (streaming requested), the residual stream still has to reach residualOut.</summary>
@@ -369,155 +461,156 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// One row with vectors of TV. False, with nothing written but h, for a finite row whose squares or sums overflow:
-    /// the caller redoes it in HugeRow.
+    /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
+    /// overflow although it is finite (nothing written but h: the caller redoes it in HugeRow and goes on after it), or
+    /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
+    /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static bool VectorRow<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint row, out T meanOut, out T rstdOut)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
-        // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
-        // then leaves the method (and the JIT's inlining budget for it).
-        bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
-        ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
-        ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
-        if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
-        ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
-        ref T residualOut = ref Unsafe.NullRef<T>();
-        if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
-        ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
-        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
-        bool hasTail = n % L != 0;
-        // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
-        TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
-        ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
-        meanOut = T.Zero;
+        for (nuint row = first; row < end; row++)
+        {
+            nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
+            // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
+            // then leaves the method (and the JIT's inlining budget for it).
+            bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+            ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+            ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
+            if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+            ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+            ref T residualOut = ref Unsafe.NullRef<T>();
+            if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+            ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
+            nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+            T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+            bool hasTail = n % L != 0;
+            // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
+            TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+            TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+            ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
+            T meanOut = T.Zero;
 
-        // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
-        // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
-        // hide latency.
-        T shift = T.Zero;
-        if (TSpec.Centered)
-            shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
-                * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
-        TV k = TOps.Create(shift);
-        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-        TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-        i = 0;
-        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
-            for (i = 0; i + block <= n; i += block)
+            // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
+            // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
+            // hide latency.
+            T shift = T.Zero;
+            if (TSpec.Centered)
+                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                    * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
+            TV k = TOps.Create(shift);
+            TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+            TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+            i = 0;
+            if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
+                    // passed to the inlinees lands in a temp: one lea per vector).
+                    ref T xi = ref Unsafe.Add(ref x, i);
+                    ref T ri = ref Unsafe.Add(ref residual, i);
+                    ref T bi = ref Unsafe.Add(ref bias, i);
+                    ref T hi = ref Unsafe.Add(ref h, i);
+                    TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                    TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                    TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                    TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    if (TSpec.Centered)
+                    {
+                        s0 = TOps.Add(s0, d0);
+                        s1 = TOps.Add(s1, d1);
+                        s2 = TOps.Add(s2, d2);
+                        s3 = TOps.Add(s3, d3);
+                    }
+                    q0 = TOps.MultiplyAdd(d0, d0, q0);
+                    q1 = TOps.MultiplyAdd(d1, d1, q1);
+                    q2 = TOps.MultiplyAdd(d2, d2, q2);
+                    q3 = TOps.MultiplyAdd(d3, d3, q3);
+                }
+            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
-                // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
-                // passed to the inlinees lands in a temp: one lea per vector).
-                ref T xi = ref Unsafe.Add(ref x, i);
-                ref T ri = ref Unsafe.Add(ref residual, i);
-                ref T bi = ref Unsafe.Add(ref bias, i);
-                ref T hi = ref Unsafe.Add(ref h, i);
-                TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+            if (hasTail)
+            {
+                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
                 if (TSpec.Centered)
                 {
-                    s0 = TOps.Add(s0, d0);
-                    s1 = TOps.Add(s1, d1);
-                    s2 = TOps.Add(s2, d2);
-                    s3 = TOps.Add(s3, d3);
+                    TV d = TOps.Select(tail, TOps.Subtract(v, k));
+                    s1 = TOps.Add(s1, d);
+                    q1 = TOps.MultiplyAdd(d, d, q1);
                 }
-                q0 = TOps.MultiplyAdd(d0, d0, q0);
-                q1 = TOps.MultiplyAdd(d1, d1, q1);
-                q2 = TOps.MultiplyAdd(d2, d2, q2);
-                q3 = TOps.MultiplyAdd(d3, d3, q3);
+                else
+                {
+                    v = TOps.Select(tail, v);
+                    q1 = TOps.MultiplyAdd(v, v, q1);
+                }
+                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
             }
-        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-        {
-            TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-            if (TSpec.Centered) s0 = TOps.Add(s0, d);
-            q0 = TOps.MultiplyAdd(d, d, q0);
-        }
-        if (hasTail)
-        {
-            TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
+
+            T rstd;
+            TV m = TOps.Zero, rc = TOps.Zero;
             if (TSpec.Centered)
             {
-                TV d = TOps.Select(tail, TOps.Subtract(v, k));
-                s1 = TOps.Add(s1, d);
-                q1 = TOps.MultiplyAdd(d, d, q1);
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                    return row;
+                // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
+                // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
+                m = TOps.Create(center);
+                rc = TOps.Create(-(offset * rstd));
             }
             else
             {
-                v = TOps.Select(tail, v);
-                q1 = TOps.MultiplyAdd(v, v, q1);
+                T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+                if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
+                    return row;
+                rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
             }
-            if (TSpec.Residual) TOps.Store(hLast, ref h, last);
-        }
+            Save<TSpec, T>(ref c, row, meanOut, rstd);
+            TV r = TOps.Create(rstd);
+            if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
+                continue;
 
-        T rstd;
-        TV m = TOps.Zero, rc = TOps.Zero;
-        if (TSpec.Centered)
-        {
-            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+            // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
+            // overwrites its first lanes.
+            TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
+            i = 0;
+            if (TSpec.Activation != Activation.None)
             {
-                rstdOut = T.Zero;
-                return false;
+                // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
+                // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
+                for (; i + L <= n; i += L)
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+                if (hasTail) TOps.Store(lastOut, ref y, last);
+                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+                continue;
             }
-            // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
-            // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
-            m = TOps.Create(center);
-            rc = TOps.Create(-(offset * rstd));
-        }
-        else
-        {
-            T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
-            if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
-            {
-                rstdOut = T.Zero;
-                return false;
-            }
-            rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
-        }
-        rstdOut = rstd;
-        TV r = TOps.Create(rstd);
-        if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
-            return true;
-
-        // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
-        i = 0;
-        if (TSpec.Activation != Activation.None)
-        {
-            // One vector a step: the activation (ExpSingle under GELU) is long enough to fill the pipeline, and every
-            // copy of it in the method spends the JIT's inlining budget (four copies left three as calls).
-            for (; i + L <= n; i += L)
+            if (n >= block)
+                for (i = 0; i + block <= n; i += block)
+                {
+                    // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
+                    // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
+                    // vector): one position per stream, constant offsets from it.
+                    ref T g = ref Unsafe.Add(ref gamma, i);
+                    ref T b = ref Unsafe.Add(ref beta, i);
+                    if (prefetch) PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
+                }
+            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                 TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
             if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
-            return true;
+            continue;
         }
-        if (n >= block)
-            for (i = 0; i + block <= n; i += block)
-            {
-                // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
-                // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
-                // vector): one position per stream, constant offsets from it.
-                ref T g = ref Unsafe.Add(ref gamma, i);
-                ref T b = ref Unsafe.Add(ref beta, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
-            }
-        // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-        for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-            TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-        if (hasTail) TOps.Store(lastOut, ref y, last);
-        if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
-        return true;
+        return end;
     }
 
     /// <summary>
@@ -576,7 +669,7 @@ public static class RowEngine
             variance = (TOps.Sum(TOps.Add(TOps.Add(e0, e1), TOps.Add(e2, e3))) - sumDev * sumDev * inv) * inv;
             offset = sumDev * inv;
         }
-        variance = T.Max(variance, T.Zero); // NaN stays NaN
+        variance = Max0(variance); // NaN stays NaN
         mean = center + offset;
         rstd = T.Zero;
         if ((!T.IsFinite(variance) || !T.IsFinite(center + offset)) && AllFinite(ref src, n))
@@ -584,6 +677,16 @@ public static class RowEngine
         rstd = T.One / T.Sqrt(variance + TSpec.Epsilon);
         return true;
     }
+
+    /// <summary>
+    /// max(v, 0) with NaN kept, as MathF.Max / Math.Max: vmaxss and one fixup, where the generic T.Max lowers to vrangess
+    /// and two fixups, on the path from the sums to rstd that the last pass waits for.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Max0<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? Unsafe.BitCast<float, T>(MathF.Max(Unsafe.BitCast<T, float>(v), 0f))
+            : typeof(T) == typeof(double) ? Unsafe.BitCast<double, T>(Math.Max(Unsafe.BitCast<T, double>(v), 0d))
+            : T.Max(v, T.Zero);
 
     /// <summary>
     /// Statistics not finite: NaN or ±∞ in the row (the fast result stands, as it always did), or a finite row whose
@@ -598,6 +701,27 @@ public static class RowEngine
         while (j < n && T.IsFinite(Unsafe.Add(ref src, j)))
             j++;
         return j == n;
+    }
+
+    /// <summary>
+    /// Inputs of at least this many bytes (2 MiB, past a core's L2) are prefetched a row ahead in the last pass, also
+    /// with cached stores: each row starts on new 4 KiB pages, where the hardware prefetcher starts over, so without
+    /// it the next row's first lines are demand misses, and its reads wait for this row's writes instead of overlapping
+    /// them. Smaller inputs are in cache, where the prefetches would only cost instructions.
+    /// </summary>
+    private const long MinPrefetchBytes = 2L << 20;
+
+    /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), blockBytes = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>(); // JIT-time constants
+        for (nuint k = 0; k < blockBytes / 64; k++)
+        {
+            StreamingStore.Prefetch(ref x, offset + k * line);
+            if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset + k * line);
+        }
     }
 
     /// <summary>
@@ -695,7 +819,7 @@ public static class RowEngine
         return Unsafe.BitCast<double, T>(d);
     }
 
-    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRow"/>.</summary>
+    /// <summary>One row without vectors (no SIMD, or a row shorter than a vector). Accumulates in double. False: see <see cref="VectorRows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Forward's remarks
     private static bool ScalarRow<TSpec, T>(ref T x, ref T residual, ref T bias, ref T gamma, ref T beta, ref T y, ref T residualOut, ref T h,
         out T meanOut, out T rstdOut, int n, bool streaming)
