@@ -924,6 +924,8 @@ internal static class TensorEmitter
             : "// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
         w.Line("// Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.");
         w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
+        if (spec.Kind == NormKind.MinMaxScale)
+            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.MinMaxRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
         w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
         w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
         w.Line("if (threads == 1)");
