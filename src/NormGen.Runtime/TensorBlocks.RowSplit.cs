@@ -139,3 +139,188 @@ public static partial class TensorBlocks
         }
     }
 }
+
+// Standardize on a narrow table, out of place: the same row blocks. Each block's per-column sums are exactly the block
+// sums of the column strips (Chunk{W}: blocks of ColumnSumBlock rows, two accumulators over pairs of rows), added in
+// block order from zero as the strips add them; the columns are grouped into vectors as the strips group them (the
+// widest accelerated vector, the last one overlapping), so a vector whose variance is not finite falls back to the
+// double path exactly as there. In place the strips read the overlapping last vector's old lanes after an earlier
+// strip wrote them, which this path does not reproduce, so in-place calls keep the strips.
+public static partial class TensorBlocks
+{
+    /// <summary>
+    /// Standardize of a (rows × width) table over row blocks on the pool, when that spreads it over more than one
+    /// thread, a vector fits in a row and y is not x; false (nothing written) otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StandardizeRows(ReadOnlySpan<float> x, Span<float> y, int rows, int width)
+    {
+        int blocks = RowBlocks(rows);
+        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
+        return threads > 1 && StandardizeRows<float>(threads, x, y, rows, width);
+    }
+
+    /// <summary>The double form of <see cref="StandardizeRows(ReadOnlySpan{float}, Span{float}, int, int)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool StandardizeRows(ReadOnlySpan<double> x, Span<double> y, int rows, int width)
+    {
+        int blocks = RowBlocks(rows);
+        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
+        return threads > 1 && StandardizeRows<double>(threads, x, y, rows, width);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StandardizeRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
+            return false;
+        // The width the kernel's Columns picks, so the columns fall into the same vectors.
+        if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count)
+            StandardizeRows<PanelOps512<T>, Vector512<T>, T>(threads, x, y, rows, width);
+        else if (Vector256.IsHardwareAccelerated && width >= Vector256<T>.Count)
+            StandardizeRows<PanelOps256<T>, Vector256<T>, T>(threads, x, y, rows, width);
+        else if (Vector128.IsHardwareAccelerated && width >= Vector128<T>.Count)
+            StandardizeRows<PanelOps128<T>, Vector128<T>, T>(threads, x, y, rows, width);
+        else
+            return false;
+        return true;
+    }
+
+    private static void StandardizeRows<TOps, TV, T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = RowBlocks(rows), lanes = TOps.Count;
+        int slots = (width + lanes - 1) / lanes, n = slots * lanes;
+        // Per block: two vectors per slot (Σ(x − k), then Σd² and Σd); then k, m, rstd per slot and a flag per slot.
+        T[] scratch = ArrayPool<T>.Shared.Rent(2 * n * blocks + 3 * n + slots);
+        try
+        {
+            Span<T> partials = scratch.AsSpan(0, 2 * n * blocks), stats = scratch.AsSpan(2 * n * blocks, 3 * n + slots);
+            ref T p0 = ref MemoryMarshal.GetReference(partials);
+            ref T k = ref MemoryMarshal.GetReference(stats);
+            ref T m = ref Unsafe.Add(ref k, n);
+            ref T rstd = ref Unsafe.Add(ref k, 2 * n);
+            ref T huge = ref Unsafe.Add(ref k, 3 * n);
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            nuint w = (nuint)width, L = (nuint)lanes, full = w / L;
+            TV count = TOps.Create(T.CreateTruncating((nuint)rows));
+            for (nuint s = 0; s < (nuint)slots; s++)
+                TOps.Store(TOps.Load(ref x0, s < full ? s * L : w - L), ref k, s * L);
+
+            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 0), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(stats));
+            for (nuint s = 0; s < (nuint)slots; s++)
+            {
+                TV sum = TOps.Zero;
+                for (nuint b = 0; b < (nuint)blocks; b++)
+                    sum = TOps.Add(sum, TOps.Load(ref p0, 2 * (nuint)n * b + s * L));
+                TOps.Store(TOps.Divide(sum, count), ref m, s * L);
+            }
+
+            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 1), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(stats));
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            for (nuint s = 0; s < (nuint)slots; s++)
+            {
+                TV sumSq = TOps.Zero, sumDev = TOps.Zero;
+                for (nuint b = 0; b < (nuint)blocks; b++)
+                {
+                    sumSq = TOps.Add(sumSq, TOps.Load(ref p0, 2 * (nuint)n * b + s * L));
+                    sumDev = TOps.Add(sumDev, TOps.Load(ref p0, 2 * (nuint)n * b + (nuint)n + s * L));
+                }
+                TV variance = TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero); // NaN stays NaN
+                Unsafe.Add(ref huge, s) = T.Zero;
+                if (!TOps.AllZero(TOps.Subtract(variance, variance)))
+                {
+                    // As the strips: this vector's new columns one at a time, in double.
+                    Unsafe.Add(ref huge, s) = T.One;
+                    nuint at = s < full ? s * L : w - L, first = s < full ? 0 : L - (w - full * L);
+                    for (nuint l = first; l < L; l++)
+                        StandardizeHugeColumn(ref Unsafe.Add(ref x0, at + l), ref Unsafe.Add(ref y0, at + l), (nuint)rows, w);
+                    continue;
+                }
+                TOps.Store(TOps.Add(TOps.Load(ref m, s * L), TOps.Divide(sumDev, count)), ref m, s * L);
+                TOps.Store(TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))), ref rstd, s * L); // σ = 0 gives 0, not 0 · ∞
+            }
+
+            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 2), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(stats), MemoryMarshal.AsBytes(y));
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// One pass of <see cref="StandardizeRows{T}"/> over the row blocks of one pool thread: 0, each block's Σ(x − k);
+    /// 1, its Σd² and Σd; 2, the output. Buffers: x, then the partials and the statistics (passes 0, 1) or the statistics and y (pass 2).
+    /// </summary>
+    private readonly struct StandardizeBlocks<TOps, TV, T>(int rows, int width, int pass) : IRowKernel
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+        {
+            ref T x = ref MemoryMarshal.GetReference(buffers.Get<T>(0));
+            nuint w = (nuint)width, L = (nuint)TOps.Count, full = w / L, slots = (w + L - 1) / L, n = slots * L;
+            ref T stats = ref MemoryMarshal.GetReference(buffers.Get<T>(pass == 2 ? 1 : 2));
+            ref T k = ref stats;
+            ref T m = ref Unsafe.Add(ref stats, n);
+            ref T rstd = ref Unsafe.Add(ref stats, 2 * n);
+            ref T huge = ref Unsafe.Add(ref stats, 3 * n);
+            for (int b = firstRow; b < firstRow + rowCount; b++)
+            {
+                nuint start = (nuint)b * ColumnSumBlock, end = Math.Min((nuint)rows, start + ColumnSumBlock), r;
+                for (nuint s = 0; s < slots; s++)
+                {
+                    nuint at = s < full ? s * L : w - L;
+                    TV kj = TOps.Load(ref k, s * L);
+                    if (pass == 2)
+                    {
+                        if (Unsafe.Add(ref huge, s) != T.Zero) continue;
+                        ref T y = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
+                        TV mj = TOps.Load(ref m, s * L), rj = TOps.Load(ref rstd, s * L);
+                        TV keep = s < full ? TOps.Zero : TOps.Tail(w - full * L); // the last vector stores only its new lanes
+                        for (r = start; r < end; r++)
+                        {
+                            TV v = TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mj), rj);
+                            if (s < full) TOps.Store(v, ref y, r * w + at);
+                            else TOps.Store(TOps.Select(keep, v, TOps.Load(ref y, r * w + at)), ref y, r * w + at);
+                        }
+                        continue;
+                    }
+                    ref T slot = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * (nuint)b + s * L);
+                    if (pass == 0)
+                    {
+                        TV s0 = TOps.Zero, s1 = TOps.Zero;
+                        for (r = start; r + 2 <= end; r += 2)
+                        {
+                            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, r * w + at), kj));
+                            s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x, (r + 1) * w + at), kj));
+                        }
+                        if (r < end)
+                            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, r * w + at), kj));
+                        TOps.Store(TOps.Add(s0, s1), ref slot, 0);
+                        continue;
+                    }
+                    TV mk = TOps.Load(ref m, s * L);
+                    TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
+                    for (r = start; r + 2 <= end; r += 2)
+                    {
+                        TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mk);
+                        TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, (r + 1) * w + at), kj), mk);
+                        q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
+                        q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
+                        c0 = TOps.Add(c0, d0);
+                        c1 = TOps.Add(c1, d1);
+                    }
+                    if (r < end)
+                    {
+                        TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mk);
+                        q0 = TOps.MultiplyAddEstimate(d, d, q0);
+                        c0 = TOps.Add(c0, d);
+                    }
+                    TOps.Store(TOps.Add(q0, q1), ref slot, 0);
+                    TOps.Store(TOps.Add(c0, c1), ref slot, n);
+                }
+            }
+        }
+    }
+}

@@ -926,6 +926,8 @@ internal static class TensorEmitter
         w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
         if (spec.Kind == NormKind.MinMaxScale)
             w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.MinMaxRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
+        if (spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0)
+            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.StandardizeRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
         w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
         w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
         w.Line("if (threads == 1)");

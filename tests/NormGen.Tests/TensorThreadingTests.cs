@@ -207,7 +207,7 @@ public class TensorThreadingTests
     [InlineData(2000, 256)]  // four ranges of 64 (MinMaxScale's row-by-row panel in each)
     [InlineData(300, 1100)]  // ranges of 128; Standardize's panel (≥ 16 vectors) on one thread, column strips per range
     [InlineData(500, 333)]   // the last range not whole vectors
-    [InlineData(3000, 40)]   // narrower than a range: MinMaxScale takes blocks of 1024 rows (three) instead
+    [InlineData(3000, 40)]   // narrower than a range: blocks of 1024 rows (three) instead (Standardize out of place only)
     [InlineData(5000, 13)]   // blocks of rows, the last vector overlapping (13 columns)
     [InlineData(2100, 3)]    // narrower than any vector: column by column on one thread
     public void ScalersGiveTheSameBitsOnAnyThreadCount(int samples, int features)
