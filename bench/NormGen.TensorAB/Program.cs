@@ -17,7 +17,8 @@ namespace NormGen.TensorAB;
 /// differ (one 64-byte aligned, the other not, say) and the one whose 512-bit stores split cache lines loses a few
 /// percent that has nothing to do with its code.
 /// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- --rounds N] [--only TEXT]</c>
-/// (<c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>).
+/// (<c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>;
+/// <c>--threads</c> times, on all cores, the shapes only the new splits spread over threads).
 /// </summary>
 public static class Program
 {
@@ -51,6 +52,12 @@ public static class Program
         }
         Console.WriteLine($"Bitwise: {cases.Count * 8 - mismatches} of {cases.Count * 8} (kernel, shape, input, all cores or one thread) combinations equal to the baseline.");
 
+        if (args.Contains("--threads"))
+        {
+            TimeSplits(rounds);
+            return mismatches == 0 ? 0 : 1;
+        }
+
         NormGenSettings.MaxDegreeOfParallelism = 1;
         Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds; best round of each (the least disturbed on a loud machine) and the ratio of the medians:");
         Console.WriteLine($"{"kernel",-20} {"type",-7} {"shape",-16} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
@@ -79,6 +86,34 @@ public static class Program
         if (ratios.Count > 0)
             Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
         return mismatches == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// --threads: the shapes that only the sample split (BatchNorm training, one channel) or the row-block split (scalers
+    /// under 128 columns) spread over the cores, timed on all cores, new against baseline (which keeps them on one thread).
+    /// </summary>
+    private static void TimeSplits(int rounds)
+    {
+        NormGenSettings.MaxDegreeOfParallelism = -1;
+        Console.WriteLine($"Timing on all {Environment.ProcessorCount} cores, {rounds} interleaved rounds (best round of each):");
+        foreach (var (name, shape) in new (string, nint[])[] { ("MinMaxScale", [100000, 64]), ("Standardize", [100000, 64]), ("BatchNorm train", [64, 1, 128, 128]), ("BatchNorm train", [32, 3, 224, 224]), ("BatchNorm train", [256, 1, 256, 256]) })
+        {
+            Kernel<float> @new = Pick<float>(name, false, true), old = Pick<float>(name, false, false);
+            int length = (int)shape.Aggregate((nint)1, (a, b) => a * b);
+            float[] x = new float[length], y = new float[length], p = new float[4 * (int)shape[1]];
+            Fill(x, p, 0);
+            Action<int> o = _ => old(x, y, shape, (float[])p.Clone()), n = _ => @new(x, y, shape, (float[])p.Clone());
+            int reps = Calibrate(n);
+            Time(o, reps, 300);
+            Time(n, reps, 300);
+            double bo = double.MaxValue, bn = double.MaxValue;
+            for (int r = 0; r < rounds; r++)
+            {
+                bo = Math.Min(bo, Time(o, reps, 0));
+                bn = Math.Min(bn, Time(n, reps, 0));
+            }
+            Console.WriteLine($"{name,-20} float   {string.Join("×", shape),-16} {bo,12:F1} {bn,10:F1} {bn / bo,7:F3}");
+        }
     }
 
     private static double Median(List<double> values)

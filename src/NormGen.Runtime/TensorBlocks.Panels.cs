@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -7,1522 +8,472 @@ namespace NormGen;
 
 // The scalers' row-by-row panels (issue 11), written once here instead of in every MinMaxScale and Standardize kernel
 // file: a wide table is read in memory order, row by row, into per-column accumulators that stay in cache, so a tall
-// table streams through once per pass instead of once per column strip. The text is what the generator used to write
-// into each kernel, unchanged, so the numerics are bitwise those of before (bench/NormGen.TensorAB).
+// table streams through once per pass instead of once per column strip. Each panel is one body generic over the
+// element type and an operator struct per vector width (PanelOps512/256/128, the TensorPrimitives pattern), which the
+// JIT specialises per (width, type); the public entry points the generated kernels call are thin wrappers. The
+// operations, and their order, are those the generator used to write into each kernel, so the numerics are bitwise
+// those of before (bench/NormGen.TensorAB).
 public static partial class TensorBlocks
 {
     /// <summary>Rows summed per block before the block sums are added, in the column kinds' statistics (channel LayerNorm, Standardize): bounds the rounding error of long columns.</summary>
     public const nuint ColumnSumBlock = 1024;
 
-    // ================================================================ float: Standardize
+    // ================================================================ entry points (float and double, three widths)
 
     /// <summary>
     /// Standardize, columns 0 … n − 1 (n a multiple of 16) of a (rows × width) panel, rows width apart, row by row:
     /// the statistics of a kernel's column strip (Chunk512) in the same order per column, then the normalized output.
     /// </summary>
-    public static void StandardizePanel512(ref float x, ref float y, nuint rows, nuint width, nuint n)
+    public static void StandardizePanel512(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps512<float>, Vector512<float>, float>(ref x, ref y, rows, width, n);
+
+    /// <summary>The 256-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
+    public static void StandardizePanel256(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps256<float>, Vector256<float>, float>(ref x, ref y, rows, width, n);
+
+    /// <summary>The 128-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
+    public static void StandardizePanel128(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps128<float>, Vector128<float>, float>(ref x, ref y, rows, width, n);
+
+    /// <summary>The double form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
+    public static void StandardizePanel512(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps512<double>, Vector512<double>, double>(ref x, ref y, rows, width, n);
+
+    /// <summary>The double form of <see cref="StandardizePanel256(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
+    public static void StandardizePanel256(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps256<double>, Vector256<double>, double>(ref x, ref y, rows, width, n);
+
+    /// <summary>The double form of <see cref="StandardizePanel128(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 2).</summary>
+    public static void StandardizePanel128(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
+        StandardizePanel<PanelOps128<double>, Vector128<double>, double>(ref x, ref y, rows, width, n);
+
+    /// <summary>
+    /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 4 × 16 (narrower
+    /// tables are faster in column strips): MinMaxScale's per column min and max, then (x − min) / (max − min), both
+    /// passes row by row.
+    /// </summary>
+    public static void MinMaxPanel512(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps512<float>, Vector512<float>, float>(ref x, ref y, rows, width, stride);
+
+    /// <summary>The 256-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
+    public static void MinMaxPanel256(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps256<float>, Vector256<float>, float>(ref x, ref y, rows, width, stride);
+
+    /// <summary>The 128-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
+    public static void MinMaxPanel128(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps128<float>, Vector128<float>, float>(ref x, ref y, rows, width, stride);
+
+    /// <summary>The double form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
+    public static void MinMaxPanel512(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps512<double>, Vector512<double>, double>(ref x, ref y, rows, width, stride);
+
+    /// <summary>The double form of <see cref="MinMaxPanel256(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
+    public static void MinMaxPanel256(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps256<double>, Vector256<double>, double>(ref x, ref y, rows, width, stride);
+
+    /// <summary>The double form of <see cref="MinMaxPanel128(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 2).</summary>
+    public static void MinMaxPanel128(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
+        MinMaxPanel<PanelOps128<double>, Vector128<double>, double>(ref x, ref y, rows, width, stride);
+
+    // ================================================================ Standardize
+
+    /// <summary>
+    /// Standardize, columns 0 … n − 1 (n a multiple of the lane count) of a (rows × width) panel, rows width apart, row
+    /// by row: the statistics of a kernel's column strip (Chunk{W}) in the same order per column, then the normalized output.
+    /// </summary>
+    private static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 16));
-        float[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(size);
-        Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-        ref float k = ref MemoryMarshal.GetReference(buffer);
-        ref float m = ref Unsafe.Add(ref k, n);
-        ref float a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref float a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref float a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref float a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref float sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref float sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref float huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector512<float> count = Vector512.Create((float)rows);
-        nuint r, j;
+        nuint lanes = (nuint)TOps.Count;
+        int size = checked((int)(8 * n + n / lanes));
+        T[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<T>.Shared.Rent(size);
+        Span<T> buffer = rented is null ? stackalloc T[1024] : rented;
+        ref T k = ref MemoryMarshal.GetReference(buffer);
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T rstd = ref Unsafe.Add(ref k, 2 * n); // the first block accumulator, once the statistics are done
+        ref T huge = ref Unsafe.Add(ref k, 8 * n);
+        TV count = TOps.Create(T.CreateTruncating(rows));
 
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 16)
+        for (nuint j = 0; j < n; j += lanes)
         {
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, j), ref k, j);
-            Vector512.StoreUnsafe(Vector512<float>.Zero, ref m, j);
+            TOps.Store(TOps.Load(ref x, j), ref k, j);
+            TOps.Store(TOps.Zero, ref m, j);
         }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 16)
-            {
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a0, j);
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a1, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 16)
-                {
-                    Vector512<float> kj = Vector512.LoadUnsafe(ref k, j);
-                    Vector512<float> s0 = Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - kj);
-                    Vector512<float> s1 = Vector512.LoadUnsafe(ref a1, j) + (Vector512.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector512.StoreUnsafe(s0 + (Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector512.StoreUnsafe(s1 + (Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 16)
-                {
-                    Vector512<float> kj = Vector512.LoadUnsafe(ref k, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a1, j) + (Vector512.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                }
-            }
-            if (r < end)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 16)
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - Vector512.LoadUnsafe(ref k, j)), ref a0, j);
-            }
-            for (j = 0; j < n; j += 16)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) + (Vector512.LoadUnsafe(ref a0, j) + Vector512.LoadUnsafe(ref a1, j)), ref m, j);
-        }
-        for (j = 0; j < n; j += 16)
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 16)
-        {
-            Vector512.StoreUnsafe(Vector512<float>.Zero, ref sumSq, j);
-            Vector512.StoreUnsafe(Vector512<float>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 16)
-            {
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a0, j);
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a1, j);
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a2, j);
-                Vector512.StoreUnsafe(Vector512<float>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 16)
-                {
-                    Vector512<float> kj = Vector512.LoadUnsafe(ref k, j), mj = Vector512.LoadUnsafe(ref m, j);
-                    Vector512<float> d0 = Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector512<float> d1 = Vector512.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector512<float> d2 = Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector512<float> d3 = Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d2, d2, Vector512.MultiplyAddEstimate(d0, d0, Vector512.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d3, d3, Vector512.MultiplyAddEstimate(d1, d1, Vector512.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 16)
-                {
-                    Vector512<float> kj = Vector512.LoadUnsafe(ref k, j), mj = Vector512.LoadUnsafe(ref m, j);
-                    Vector512<float> d0 = Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector512<float> d1 = Vector512.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d0, d0, Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d1, d1, Vector512.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 16)
-                {
-                    Vector512<float> d = Vector512.LoadUnsafe(ref x0, j) - Vector512.LoadUnsafe(ref k, j) - Vector512.LoadUnsafe(ref m, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d, d, Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 16)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sumSq, j) + (Vector512.LoadUnsafe(ref a0, j) + Vector512.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sumDev, j) + (Vector512.LoadUnsafe(ref a2, j) + Vector512.LoadUnsafe(ref a3, j)), ref sumDev, j);
-            }
-        }
+        StandardizeMean<TOps, TV, T>(ref x, rows, width, n, ref k, count);
+        StandardizeDeviations<TOps, TV, T>(ref x, rows, width, n, ref k);
 
         // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 16)
+        ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
+        ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
+        for (nuint j = 0; j < n; j += lanes)
         {
-            Vector512<float> sumDevJ = Vector512.LoadUnsafe(ref sumDev, j);
-            Vector512<float> variance = Vector512.Max((Vector512.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector512<float>.Zero); // NaN stays NaN
-            if (!Vector512.EqualsAll(variance - variance, Vector512<float>.Zero))
+            TV sumDevJ = TOps.Load(ref sumDev, j);
+            TV variance = TOps.Max(TOps.Divide(TOps.Subtract(TOps.Load(ref sumSq, j), TOps.Divide(TOps.Multiply(sumDevJ, sumDevJ), count)), count), TOps.Zero); // NaN stays NaN
+            if (!TOps.AllZero(TOps.Subtract(variance, variance)))
             {
-                for (nuint l = 0; l < 16; l++)
+                for (nuint l = 0; l < lanes; l++)
                     StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 16) = 1f;
+                Unsafe.Add(ref huge, j / lanes) = T.One;
                 continue;
             }
-            Unsafe.Add(ref huge, j / 16) = 0f;
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector512<float> rstd = Vector512.ConditionalSelect(Vector512.Equals(variance, Vector512<float>.Zero), Vector512<float>.Zero, Vector512.Create(1f) / Vector512.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector512.StoreUnsafe(rstd, ref a0, j);
+            Unsafe.Add(ref huge, j / lanes) = T.Zero;
+            TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Divide(sumDevJ, count)), ref m, j);
+            TV r = TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))); // σ = 0 gives 0, not 0 · ∞
+            TOps.Store(r, ref rstd, j);
         }
 
         // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
+        for (nuint r = 0; r < rows; r++)
         {
-            ref float xr = ref Unsafe.Add(ref x, r * width);
-            ref float yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 16)
-                if (Unsafe.Add(ref huge, j / 16) == 0f)
-                    Vector512.StoreUnsafe((Vector512.LoadUnsafe(ref xr, j) - Vector512.LoadUnsafe(ref k, j) - Vector512.LoadUnsafe(ref m, j)) * Vector512.LoadUnsafe(ref a0, j), ref yr, j);
+            ref T xr = ref Unsafe.Add(ref x, r * width);
+            ref T yr = ref Unsafe.Add(ref y, r * width);
+            for (nuint j = 0; j < n; j += lanes)
+                if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
+                    TOps.Store(TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j)), TOps.Load(ref rstd, j)), ref yr, j);
         }
         if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
     /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 8) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk256) in the same order per column, then the normalized output.
+    /// Standardize's pass 1: the mean offset m (after the shift k, the first row) of each column, with two accumulators
+    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order.
     /// </summary>
-    public static void StandardizePanel256(ref float x, ref float y, nuint rows, nuint width, nuint n)
+    private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 8));
-        float[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(size);
-        Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-        ref float k = ref MemoryMarshal.GetReference(buffer);
-        ref float m = ref Unsafe.Add(ref k, n);
-        ref float a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref float a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref float a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref float a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref float sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref float sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref float huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector256<float> count = Vector256.Create((float)rows);
-        nuint r, j;
-
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, j), ref k, j);
-            Vector256.StoreUnsafe(Vector256<float>.Zero, ref m, j);
-        }
+        nuint lanes = (nuint)TOps.Count, r, j;
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
+        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
         for (nuint start = 0; start < rows; start += ColumnSumBlock)
         {
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 8)
+            for (j = 0; j < n; j += lanes)
             {
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a0, j);
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a1, j);
+                TOps.Store(TOps.Zero, ref a0, j);
+                TOps.Store(TOps.Zero, ref a1, j);
             }
             for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
                 {
-                    Vector256<float> kj = Vector256.LoadUnsafe(ref k, j);
-                    Vector256<float> s0 = Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - kj);
-                    Vector256<float> s1 = Vector256.LoadUnsafe(ref a1, j) + (Vector256.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector256.StoreUnsafe(s0 + (Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector256.StoreUnsafe(s1 + (Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
+                    TV kj = TOps.Load(ref k, j);
+                    TV s0 = TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj));
+                    TV s1 = TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x0, j + width), kj));
+                    TOps.Store(TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj)), ref a0, j);
+                    TOps.Store(TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj)), ref a1, j);
                 }
             }
             for (; r + 2 <= end; r += 2)
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 8)
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                ref T x1 = ref Unsafe.Add(ref x0, width);
+                for (j = 0; j < n; j += lanes)
                 {
-                    Vector256<float> kj = Vector256.LoadUnsafe(ref k, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a1, j) + (Vector256.LoadUnsafe(ref x1, j) - kj), ref a1, j);
+                    TV kj = TOps.Load(ref k, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj)), ref a0, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x1, j), kj)), ref a1, j);
                 }
             }
             if (r < end)
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - Vector256.LoadUnsafe(ref k, j)), ref a0, j);
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
+                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j))), ref a0, j);
             }
-            for (j = 0; j < n; j += 8)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) + (Vector256.LoadUnsafe(ref a0, j) + Vector256.LoadUnsafe(ref a1, j)), ref m, j);
+            for (j = 0; j < n; j += lanes)
+                TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref m, j);
         }
-        for (j = 0; j < n; j += 8)
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector256.StoreUnsafe(Vector256<float>.Zero, ref sumSq, j);
-            Vector256.StoreUnsafe(Vector256<float>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 8)
-            {
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a0, j);
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a1, j);
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a2, j);
-                Vector256.StoreUnsafe(Vector256<float>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector256<float> kj = Vector256.LoadUnsafe(ref k, j), mj = Vector256.LoadUnsafe(ref m, j);
-                    Vector256<float> d0 = Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector256<float> d1 = Vector256.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector256<float> d2 = Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector256<float> d3 = Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d2, d2, Vector256.MultiplyAddEstimate(d0, d0, Vector256.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d3, d3, Vector256.MultiplyAddEstimate(d1, d1, Vector256.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector256<float> kj = Vector256.LoadUnsafe(ref k, j), mj = Vector256.LoadUnsafe(ref m, j);
-                    Vector256<float> d0 = Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector256<float> d1 = Vector256.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d0, d0, Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d1, d1, Vector256.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector256<float> d = Vector256.LoadUnsafe(ref x0, j) - Vector256.LoadUnsafe(ref k, j) - Vector256.LoadUnsafe(ref m, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d, d, Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 8)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sumSq, j) + (Vector256.LoadUnsafe(ref a0, j) + Vector256.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sumDev, j) + (Vector256.LoadUnsafe(ref a2, j) + Vector256.LoadUnsafe(ref a3, j)), ref sumDev, j);
-            }
-        }
-
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector256<float> sumDevJ = Vector256.LoadUnsafe(ref sumDev, j);
-            Vector256<float> variance = Vector256.Max((Vector256.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector256<float>.Zero); // NaN stays NaN
-            if (!Vector256.EqualsAll(variance - variance, Vector256<float>.Zero))
-            {
-                for (nuint l = 0; l < 8; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 8) = 1f;
-                continue;
-            }
-            Unsafe.Add(ref huge, j / 8) = 0f;
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector256<float> rstd = Vector256.ConditionalSelect(Vector256.Equals(variance, Vector256<float>.Zero), Vector256<float>.Zero, Vector256.Create(1f) / Vector256.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector256.StoreUnsafe(rstd, ref a0, j);
-        }
-
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
-        {
-            ref float xr = ref Unsafe.Add(ref x, r * width);
-            ref float yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 8)
-                if (Unsafe.Add(ref huge, j / 8) == 0f)
-                    Vector256.StoreUnsafe((Vector256.LoadUnsafe(ref xr, j) - Vector256.LoadUnsafe(ref k, j) - Vector256.LoadUnsafe(ref m, j)) * Vector256.LoadUnsafe(ref a0, j), ref yr, j);
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        for (j = 0; j < n; j += lanes)
+            TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
     }
 
     /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 4) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk128) in the same order per column, then the normalized output.
+    /// Standardize's pass 2: Σd² and Σd (d = x − k − m) of each column (at 6n and 7n past k), corrected two-pass,
+    /// blocked as pass 1 with four accumulators (at 2n … 5n past k).
     /// </summary>
-    public static void StandardizePanel128(ref float x, ref float y, nuint rows, nuint width, nuint n)
+    private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 4));
-        float[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(size);
-        Span<float> buffer = rented is null ? stackalloc float[1024] : rented;
-        ref float k = ref MemoryMarshal.GetReference(buffer);
-        ref float m = ref Unsafe.Add(ref k, n);
-        ref float a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref float a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref float a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref float a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref float sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref float sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref float huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector128<float> count = Vector128.Create((float)rows);
-        nuint r, j;
-
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 4)
+        nuint lanes = (nuint)TOps.Count, r, j;
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
+        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
+        ref T a2 = ref Unsafe.Add(ref k, 4 * n);
+        ref T a3 = ref Unsafe.Add(ref k, 5 * n);
+        ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
+        ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
+        for (j = 0; j < n; j += lanes)
         {
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, j), ref k, j);
-            Vector128.StoreUnsafe(Vector128<float>.Zero, ref m, j);
+            TOps.Store(TOps.Zero, ref sumSq, j);
+            TOps.Store(TOps.Zero, ref sumDev, j);
         }
         for (nuint start = 0; start < rows; start += ColumnSumBlock)
         {
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 4)
+            for (j = 0; j < n; j += lanes)
             {
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a0, j);
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a1, j);
+                TOps.Store(TOps.Zero, ref a0, j);
+                TOps.Store(TOps.Zero, ref a1, j);
+                TOps.Store(TOps.Zero, ref a2, j);
+                TOps.Store(TOps.Zero, ref a3, j);
             }
             for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
                 {
-                    Vector128<float> kj = Vector128.LoadUnsafe(ref k, j);
-                    Vector128<float> s0 = Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - kj);
-                    Vector128<float> s1 = Vector128.LoadUnsafe(ref a1, j) + (Vector128.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector128.StoreUnsafe(s0 + (Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector128.StoreUnsafe(s1 + (Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
+                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
+                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
+                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + width), kj), mj);
+                    TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj), mj);
+                    TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj), mj);
+                    TOps.Store(TOps.MultiplyAddEstimate(d2, d2, TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j))), ref a0, j);
+                    TOps.Store(TOps.MultiplyAddEstimate(d3, d3, TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j))), ref a1, j);
+                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a2, j), d0), d2), ref a2, j);
+                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a3, j), d1), d3), ref a3, j);
                 }
             }
             for (; r + 2 <= end; r += 2)
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 4)
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                ref T x1 = ref Unsafe.Add(ref x0, width);
+                for (j = 0; j < n; j += lanes)
                 {
-                    Vector128<float> kj = Vector128.LoadUnsafe(ref k, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a1, j) + (Vector128.LoadUnsafe(ref x1, j) - kj), ref a1, j);
+                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
+                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
+                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x1, j), kj), mj);
+                    TOps.Store(TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j)), ref a0, j);
+                    TOps.Store(TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j)), ref a1, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d0), ref a2, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a3, j), d1), ref a3, j);
                 }
             }
             if (r < end)
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - Vector128.LoadUnsafe(ref k, j)), ref a0, j);
-            }
-            for (j = 0; j < n; j += 4)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) + (Vector128.LoadUnsafe(ref a0, j) + Vector128.LoadUnsafe(ref a1, j)), ref m, j);
-        }
-        for (j = 0; j < n; j += 4)
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 4)
-        {
-            Vector128.StoreUnsafe(Vector128<float>.Zero, ref sumSq, j);
-            Vector128.StoreUnsafe(Vector128<float>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 4)
-            {
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a0, j);
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a1, j);
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a2, j);
-                Vector128.StoreUnsafe(Vector128<float>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
                 {
-                    Vector128<float> kj = Vector128.LoadUnsafe(ref k, j), mj = Vector128.LoadUnsafe(ref m, j);
-                    Vector128<float> d0 = Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector128<float> d1 = Vector128.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector128<float> d2 = Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector128<float> d3 = Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d2, d2, Vector128.MultiplyAddEstimate(d0, d0, Vector128.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d3, d3, Vector128.MultiplyAddEstimate(d1, d1, Vector128.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
+                    TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j)), TOps.Load(ref m, j));
+                    TOps.Store(TOps.MultiplyAddEstimate(d, d, TOps.Load(ref a0, j)), ref a0, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d), ref a2, j);
                 }
             }
-            for (; r + 2 <= end; r += 2)
+            for (j = 0; j < n; j += lanes)
             {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                ref float x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector128<float> kj = Vector128.LoadUnsafe(ref k, j), mj = Vector128.LoadUnsafe(ref m, j);
-                    Vector128<float> d0 = Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector128<float> d1 = Vector128.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d0, d0, Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d1, d1, Vector128.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref float x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector128<float> d = Vector128.LoadUnsafe(ref x0, j) - Vector128.LoadUnsafe(ref k, j) - Vector128.LoadUnsafe(ref m, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d, d, Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 4)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sumSq, j) + (Vector128.LoadUnsafe(ref a0, j) + Vector128.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sumDev, j) + (Vector128.LoadUnsafe(ref a2, j) + Vector128.LoadUnsafe(ref a3, j)), ref sumDev, j);
+                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
+                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
             }
         }
-
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 4)
-        {
-            Vector128<float> sumDevJ = Vector128.LoadUnsafe(ref sumDev, j);
-            Vector128<float> variance = Vector128.Max((Vector128.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector128<float>.Zero); // NaN stays NaN
-            if (!Vector128.EqualsAll(variance - variance, Vector128<float>.Zero))
-            {
-                for (nuint l = 0; l < 4; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 4) = 1f;
-                continue;
-            }
-            Unsafe.Add(ref huge, j / 4) = 0f;
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector128<float> rstd = Vector128.ConditionalSelect(Vector128.Equals(variance, Vector128<float>.Zero), Vector128<float>.Zero, Vector128.Create(1f) / Vector128.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector128.StoreUnsafe(rstd, ref a0, j);
-        }
-
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
-        {
-            ref float xr = ref Unsafe.Add(ref x, r * width);
-            ref float yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 4)
-                if (Unsafe.Add(ref huge, j / 4) == 0f)
-                    Vector128.StoreUnsafe((Vector128.LoadUnsafe(ref xr, j) - Vector128.LoadUnsafe(ref k, j) - Vector128.LoadUnsafe(ref m, j)) * Vector128.LoadUnsafe(ref a0, j), ref yr, j);
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
     }
 
     /// <summary>
-    /// One column (rows, stride apart) whose squared deviations overflow float, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
-    /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
+    /// One column (rows, stride apart) whose squared deviations overflow <typeparamref name="T"/>, in double on x·2⁻ᵏ,
+    /// 2ᵏ ≥ max|x|; a column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
     /// </summary>
-    private static void StandardizeHugeColumn(ref float x, ref float y, nuint rows, nuint stride)
+    private static void StandardizeHugeColumn<T>(ref T x, ref T y, nuint rows, nuint stride) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
+        bool finite = typeof(T) == typeof(float)
+            ? HugeStatistics(ref Unsafe.As<T, float>(ref x), (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance)
+            : HugeStatistics(ref Unsafe.As<T, double>(ref x), (nint)rows, 1, (nint)stride, out scale, out mean, out variance);
+        if (!finite)
         {
             for (nuint r = 0; r < rows; r++)
-                Unsafe.Add(ref y, r * stride) = float.NaN;
+                Unsafe.Add(ref y, r * stride) = T.NaN;
             return;
         }
         double rstd = variance == 0d ? 0d : 1d / Math.Sqrt(variance);
         for (nuint r = 0; r < rows; r++)
-            Unsafe.Add(ref y, r * stride) = (float)(((double)Unsafe.Add(ref x, r * stride) * scale - mean) * rstd);
+            Unsafe.Add(ref y, r * stride) = T.CreateTruncating((double.CreateTruncating(Unsafe.Add(ref x, r * stride)) * scale - mean) * rstd);
     }
 
-    // ================================================================ float: MinMaxScale
+    // ================================================================ MinMaxScale
 
     /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 4 × 16 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
+    /// All columns of a (rows × width) panel, rows stride apart, one vector of neighbouring columns at a time, width ≥ 4
+    /// vectors: MinMaxScale's per column min and max, then (x − min) / (max − min), both passes row by row.
     /// </summary>
-    public static void MinMaxPanel512(ref float x, ref float y, nuint rows, nuint width, nuint stride)
+    private static void MinMaxPanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Vector j covers columns j·16 … j·16 + 16 − 1; when 16 does not divide width, one more vector covers the last 16
+        // Vector j covers columns j·L … j·L + L − 1; when L does not divide width, one more vector covers the last L
         // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 16;
-        nuint slots = full + (width % 16 != 0 ? 1u : 0u);
-        nuint last = width - 16;
-        int n = checked((int)(slots * 16));
-        float[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-        Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-        ref float lo = ref MemoryMarshal.GetReference(buffer);
-        ref float hi = ref Unsafe.Add(ref lo, n);
+        nuint lanes = (nuint)TOps.Count;
+        nuint full = width / lanes;
+        nuint slots = full + (width % lanes != 0 ? 1u : 0u);
+        nuint last = width - lanes;
+        int n = checked((int)(slots * lanes));
+        T[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<T>.Shared.Rent(2 * n);
+        Span<T> buffer = rented is null ? stackalloc T[512] : rented;
+        ref T lo = ref MemoryMarshal.GetReference(buffer);
+        ref T hi = ref Unsafe.Add(ref lo, n);
 
         // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
         for (nuint j = 0; j < slots; j++)
         {
-            Vector512<float> v = Vector512.LoadUnsafe(ref x, j < full ? j * 16 : last);
-            Vector512.StoreUnsafe(v, ref lo, j * 16);
-            Vector512.StoreUnsafe(v, ref hi, j * 16);
+            TV v = TOps.Load(ref x, j < full ? j * lanes : last);
+            TOps.Store(v, ref lo, j * lanes);
+            TOps.Store(v, ref hi, j * lanes);
         }
         nuint r = 1;
         for (; r + 4 <= rows; r += 4)
         {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
+            ref T row = ref Unsafe.Add(ref x, r * stride);
             for (nuint j = 0; j < slots; j++)
-                MinMax4x512(ref row, stride, j < full ? j * 16 : last, ref lo, ref hi, j * 16);
+                MinMax4<TOps, TV, T>(ref row, stride, j < full ? j * lanes : last, ref lo, ref hi, j * lanes);
         }
         for (; r < rows; r++)
         {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
+            ref T row = ref Unsafe.Add(ref x, r * stride);
             for (nuint j = 0; j < slots; j++)
             {
-                Vector512<float> v = Vector512.LoadUnsafe(ref row, j < full ? j * 16 : last);
-                Vector512.StoreUnsafe(Vector512.Min(Vector512.LoadUnsafe(ref lo, j * 16), v), ref lo, j * 16);
-                Vector512.StoreUnsafe(Vector512.Max(Vector512.LoadUnsafe(ref hi, j * 16), v), ref hi, j * 16);
+                TV v = TOps.Load(ref row, j < full ? j * lanes : last);
+                TOps.Store(TOps.Min(TOps.Load(ref lo, j * lanes), v), ref lo, j * lanes);
+                TOps.Store(TOps.Max(TOps.Load(ref hi, j * lanes), v), ref hi, j * lanes);
             }
         }
         for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref hi, j * 16) - Vector512.LoadUnsafe(ref lo, j * 16), ref hi, j * 16);
+            TOps.Store(TOps.Subtract(TOps.Load(ref hi, j * lanes), TOps.Load(ref lo, j * lanes)), ref hi, j * lanes);
 
         // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
         // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector512<float> keep = Tail512<float>(width - full * 16);
+        TV keep = TOps.Tail(width - full * lanes);
         for (r = 0; r < rows; r++)
         {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            ref float output = ref Unsafe.Add(ref y, r * stride);
+            ref T row = ref Unsafe.Add(ref x, r * stride);
+            ref T output = ref Unsafe.Add(ref y, r * stride);
             for (nuint j = 0; j < full; j++)
-                Vector512.StoreUnsafe(ScaleRange512(Vector512.LoadUnsafe(ref row, j * 16), Vector512.LoadUnsafe(ref lo, j * 16), Vector512.LoadUnsafe(ref hi, j * 16)), ref output, j * 16);
+                TOps.Store(ScaleRange<TOps, TV, T>(TOps.Load(ref row, j * lanes), TOps.Load(ref lo, j * lanes), TOps.Load(ref hi, j * lanes)), ref output, j * lanes);
             if (full < slots)
             {
-                Vector512<float> v = ScaleRange512(Vector512.LoadUnsafe(ref row, last), Vector512.LoadUnsafe(ref lo, full * 16), Vector512.LoadUnsafe(ref hi, full * 16));
-                Vector512.StoreUnsafe(Vector512.ConditionalSelect(keep, v, Vector512.LoadUnsafe(ref output, last)), ref output, last);
+                TV v = ScaleRange<TOps, TV, T>(TOps.Load(ref row, last), TOps.Load(ref lo, full * lanes), TOps.Load(ref hi, full * lanes));
+                TOps.Store(TOps.Select(keep, v, TOps.Load(ref output, last)), ref output, last);
             }
         }
         if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
-    /// <summary>Four rows (stride apart) of 16 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
+    /// <summary>Four rows (stride apart) of one vector of columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x512(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
+    private static void MinMax4<TOps, TV, T>(ref T row, nuint stride, nuint at, ref T lo, ref T hi, nuint slot)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Vector512<float> v0 = Vector512.LoadUnsafe(ref row, at), v1 = Vector512.LoadUnsafe(ref row, at + stride);
-        Vector512<float> v2 = Vector512.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector512.LoadUnsafe(ref row, at + 3 * stride);
-        Vector512.StoreUnsafe(Vector512.Min(Vector512.Min(Vector512.Min(Vector512.Min(Vector512.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector512.StoreUnsafe(Vector512.Max(Vector512.Max(Vector512.Max(Vector512.Max(Vector512.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
+        TV v0 = TOps.Load(ref row, at), v1 = TOps.Load(ref row, at + stride);
+        TV v2 = TOps.Load(ref row, at + 2 * stride), v3 = TOps.Load(ref row, at + 3 * stride);
+        TOps.Store(TOps.Min(TOps.Min(TOps.Min(TOps.Min(TOps.Load(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
+        TOps.Store(TOps.Max(TOps.Max(TOps.Max(TOps.Max(TOps.Load(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
     }
 
     /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> ScaleRange512(Vector512<float> x, Vector512<float> lo, Vector512<float> range) =>
-        Vector512.ConditionalSelect(Vector512.Equals(range, Vector512<float>.Zero), Vector512<float>.Zero, (x - lo) / range);
+    private static TV ScaleRange<TOps, TV, T>(TV x, TV lo, TV range)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        TOps.Select(TOps.EqualLanes(range, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Subtract(x, lo), range));
+}
 
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector, width ≥ 4 × 8 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
-    /// </summary>
-    public static void MinMaxPanel256(ref float x, ref float y, nuint rows, nuint width, nuint stride)
-    {
-        // Vector j covers columns j·8 … j·8 + 8 − 1; when 8 does not divide width, one more vector covers the last 8
-        // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 8;
-        nuint slots = full + (width % 8 != 0 ? 1u : 0u);
-        nuint last = width - 8;
-        int n = checked((int)(slots * 8));
-        float[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-        Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-        ref float lo = ref MemoryMarshal.GetReference(buffer);
-        ref float hi = ref Unsafe.Add(ref lo, n);
+/// <summary>
+/// The lane-wise operations of the scaler panels (<see cref="TensorBlocks"/>' <c>StandardizePanel</c>/<c>MinMaxPanel</c>):
+/// <see cref="IVectorOps{TVector, T}"/> plus division, lane equality, selection, min, max (IEEE 754-2019, NaN-propagating), square root, the fused
+/// multiply-add estimate the generated kernels used, an all-zero test and the tail mask of an overlapping last vector.
+/// Implemented by their own structs so this file does not share members with the row engine's vector structs.
+/// </summary>
+internal interface IPanelOps<TV, T> : IVectorOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract TV Divide(TV a, TV b);
+    static abstract TV EqualLanes(TV a, TV b);
+    static abstract TV Select(TV mask, TV whenTrue, TV whenFalse);
+    static abstract TV Min(TV a, TV b);
+    static abstract TV Max(TV a, TV b);
+    static abstract TV Sqrt(TV a);
 
-        // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-        for (nuint j = 0; j < slots; j++)
-        {
-            Vector256<float> v = Vector256.LoadUnsafe(ref x, j < full ? j * 8 : last);
-            Vector256.StoreUnsafe(v, ref lo, j * 8);
-            Vector256.StoreUnsafe(v, ref hi, j * 8);
-        }
-        nuint r = 1;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4x256(ref row, stride, j < full ? j * 8 : last, ref lo, ref hi, j * 8);
-        }
-        for (; r < rows; r++)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                Vector256<float> v = Vector256.LoadUnsafe(ref row, j < full ? j * 8 : last);
-                Vector256.StoreUnsafe(Vector256.Min(Vector256.LoadUnsafe(ref lo, j * 8), v), ref lo, j * 8);
-                Vector256.StoreUnsafe(Vector256.Max(Vector256.LoadUnsafe(ref hi, j * 8), v), ref hi, j * 8);
-            }
-        }
-        for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref hi, j * 8) - Vector256.LoadUnsafe(ref lo, j * 8), ref hi, j * 8);
+    /// <summary>a·b + c as <c>MultiplyAddEstimate</c> (fused where the processor has FMA).</summary>
+    static abstract TV MultiplyAddEstimate(TV a, TV b, TV c);
 
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector256<float> keep = Tail256<float>(width - full * 8);
-        for (r = 0; r < rows; r++)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            ref float output = ref Unsafe.Add(ref y, r * stride);
-            for (nuint j = 0; j < full; j++)
-                Vector256.StoreUnsafe(ScaleRange256(Vector256.LoadUnsafe(ref row, j * 8), Vector256.LoadUnsafe(ref lo, j * 8), Vector256.LoadUnsafe(ref hi, j * 8)), ref output, j * 8);
-            if (full < slots)
-            {
-                Vector256<float> v = ScaleRange256(Vector256.LoadUnsafe(ref row, last), Vector256.LoadUnsafe(ref lo, full * 8), Vector256.LoadUnsafe(ref hi, full * 8));
-                Vector256.StoreUnsafe(Vector256.ConditionalSelect(keep, v, Vector256.LoadUnsafe(ref output, last)), ref output, last);
-            }
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
-    }
+    /// <summary>Whether every lane is +0 or −0.</summary>
+    static abstract bool AllZero(TV a);
 
-    /// <summary>Four rows (stride apart) of 8 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
+    /// <summary>The lanes past the last full vector when <paramref name="remaining"/> elements are left (<see cref="TensorBlocks.Tail512{T}"/>).</summary>
+    static abstract TV Tail(nuint remaining);
+}
+
+/// <summary><see cref="IPanelOps{TV, T}"/> at 512 bits.</summary>
+internal readonly struct PanelOps512<T> : IPanelOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector512<T>.Count;
+    public static Vector512<T> Zero => Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualLanes(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x256(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-    {
-        Vector256<float> v0 = Vector256.LoadUnsafe(ref row, at), v1 = Vector256.LoadUnsafe(ref row, at + stride);
-        Vector256<float> v2 = Vector256.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector256.LoadUnsafe(ref row, at + 3 * stride);
-        Vector256.StoreUnsafe(Vector256.Min(Vector256.Min(Vector256.Min(Vector256.Min(Vector256.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector256.StoreUnsafe(Vector256.Max(Vector256.Max(Vector256.Max(Vector256.Max(Vector256.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-    }
+    public static Vector512<T> MultiplyAddEstimate(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
+        ? Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector512<T> a) => Vector512.EqualsAll(a, Vector512<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Tail(nuint remaining) => TensorBlocks.Tail512<T>(remaining);
+}
 
-    /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
+/// <summary><see cref="IPanelOps{TV, T}"/> at 256 bits.</summary>
+internal readonly struct PanelOps256<T> : IPanelOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector256<T>.Count;
+    public static Vector256<T> Zero => Vector256<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualLanes(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ScaleRange256(Vector256<float> x, Vector256<float> lo, Vector256<float> range) =>
-        Vector256.ConditionalSelect(Vector256.Equals(range, Vector256<float>.Zero), Vector256<float>.Zero, (x - lo) / range);
+    public static Vector256<T> MultiplyAddEstimate(Vector256<T> a, Vector256<T> b, Vector256<T> c) => typeof(T) == typeof(float)
+        ? Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector256<T> a) => Vector256.EqualsAll(a, Vector256<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Tail(nuint remaining) => TensorBlocks.Tail256<T>(remaining);
+}
 
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector, width ≥ 4 × 4 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
-    /// </summary>
-    public static void MinMaxPanel128(ref float x, ref float y, nuint rows, nuint width, nuint stride)
-    {
-        // Vector j covers columns j·4 … j·4 + 4 − 1; when 4 does not divide width, one more vector covers the last 4
-        // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 4;
-        nuint slots = full + (width % 4 != 0 ? 1u : 0u);
-        nuint last = width - 4;
-        int n = checked((int)(slots * 4));
-        float[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<float>.Shared.Rent(2 * n);
-        Span<float> buffer = rented is null ? stackalloc float[512] : rented;
-        ref float lo = ref MemoryMarshal.GetReference(buffer);
-        ref float hi = ref Unsafe.Add(ref lo, n);
-
-        // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-        for (nuint j = 0; j < slots; j++)
-        {
-            Vector128<float> v = Vector128.LoadUnsafe(ref x, j < full ? j * 4 : last);
-            Vector128.StoreUnsafe(v, ref lo, j * 4);
-            Vector128.StoreUnsafe(v, ref hi, j * 4);
-        }
-        nuint r = 1;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4x128(ref row, stride, j < full ? j * 4 : last, ref lo, ref hi, j * 4);
-        }
-        for (; r < rows; r++)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                Vector128<float> v = Vector128.LoadUnsafe(ref row, j < full ? j * 4 : last);
-                Vector128.StoreUnsafe(Vector128.Min(Vector128.LoadUnsafe(ref lo, j * 4), v), ref lo, j * 4);
-                Vector128.StoreUnsafe(Vector128.Max(Vector128.LoadUnsafe(ref hi, j * 4), v), ref hi, j * 4);
-            }
-        }
-        for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref hi, j * 4) - Vector128.LoadUnsafe(ref lo, j * 4), ref hi, j * 4);
-
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector128<float> keep = Tail128<float>(width - full * 4);
-        for (r = 0; r < rows; r++)
-        {
-            ref float row = ref Unsafe.Add(ref x, r * stride);
-            ref float output = ref Unsafe.Add(ref y, r * stride);
-            for (nuint j = 0; j < full; j++)
-                Vector128.StoreUnsafe(ScaleRange128(Vector128.LoadUnsafe(ref row, j * 4), Vector128.LoadUnsafe(ref lo, j * 4), Vector128.LoadUnsafe(ref hi, j * 4)), ref output, j * 4);
-            if (full < slots)
-            {
-                Vector128<float> v = ScaleRange128(Vector128.LoadUnsafe(ref row, last), Vector128.LoadUnsafe(ref lo, full * 4), Vector128.LoadUnsafe(ref hi, full * 4));
-                Vector128.StoreUnsafe(Vector128.ConditionalSelect(keep, v, Vector128.LoadUnsafe(ref output, last)), ref output, last);
-            }
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<float>.Shared.Return(rented);
-    }
-
-    /// <summary>Four rows (stride apart) of 4 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
+/// <summary><see cref="IPanelOps{TV, T}"/> at 128 bits.</summary>
+internal readonly struct PanelOps128<T> : IPanelOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static int Count => Vector128<T>.Count;
+    public static Vector128<T> Zero => Vector128<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> value) => Vector128.Sum(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> EqualLanes(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sqrt(Vector128<T> a) => Vector128.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x128(ref float row, nuint stride, nuint at, ref float lo, ref float hi, nuint slot)
-    {
-        Vector128<float> v0 = Vector128.LoadUnsafe(ref row, at), v1 = Vector128.LoadUnsafe(ref row, at + stride);
-        Vector128<float> v2 = Vector128.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector128.LoadUnsafe(ref row, at + 3 * stride);
-        Vector128.StoreUnsafe(Vector128.Min(Vector128.Min(Vector128.Min(Vector128.Min(Vector128.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector128.StoreUnsafe(Vector128.Max(Vector128.Max(Vector128.Max(Vector128.Max(Vector128.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-    }
-
-    /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> ScaleRange128(Vector128<float> x, Vector128<float> lo, Vector128<float> range) =>
-        Vector128.ConditionalSelect(Vector128.Equals(range, Vector128<float>.Zero), Vector128<float>.Zero, (x - lo) / range);
-
-    // ================================================================ double: Standardize
-
-    /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 8) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk512) in the same order per column, then the normalized output.
-    /// </summary>
-    public static void StandardizePanel512(ref double x, ref double y, nuint rows, nuint width, nuint n)
-    {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 8));
-        double[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(size);
-        Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-        ref double k = ref MemoryMarshal.GetReference(buffer);
-        ref double m = ref Unsafe.Add(ref k, n);
-        ref double a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref double a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref double a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref double a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref double sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref double sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref double huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector512<double> count = Vector512.Create((double)rows);
-        nuint r, j;
-
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref x, j), ref k, j);
-            Vector512.StoreUnsafe(Vector512<double>.Zero, ref m, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 8)
-            {
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a0, j);
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a1, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector512<double> kj = Vector512.LoadUnsafe(ref k, j);
-                    Vector512<double> s0 = Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - kj);
-                    Vector512<double> s1 = Vector512.LoadUnsafe(ref a1, j) + (Vector512.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector512.StoreUnsafe(s0 + (Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector512.StoreUnsafe(s1 + (Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector512<double> kj = Vector512.LoadUnsafe(ref k, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a1, j) + (Vector512.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a0, j) + (Vector512.LoadUnsafe(ref x0, j) - Vector512.LoadUnsafe(ref k, j)), ref a0, j);
-            }
-            for (j = 0; j < n; j += 8)
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) + (Vector512.LoadUnsafe(ref a0, j) + Vector512.LoadUnsafe(ref a1, j)), ref m, j);
-        }
-        for (j = 0; j < n; j += 8)
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector512.StoreUnsafe(Vector512<double>.Zero, ref sumSq, j);
-            Vector512.StoreUnsafe(Vector512<double>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 8)
-            {
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a0, j);
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a1, j);
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a2, j);
-                Vector512.StoreUnsafe(Vector512<double>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector512<double> kj = Vector512.LoadUnsafe(ref k, j), mj = Vector512.LoadUnsafe(ref m, j);
-                    Vector512<double> d0 = Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector512<double> d1 = Vector512.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector512<double> d2 = Vector512.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector512<double> d3 = Vector512.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d2, d2, Vector512.MultiplyAddEstimate(d0, d0, Vector512.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d3, d3, Vector512.MultiplyAddEstimate(d1, d1, Vector512.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector512<double> kj = Vector512.LoadUnsafe(ref k, j), mj = Vector512.LoadUnsafe(ref m, j);
-                    Vector512<double> d0 = Vector512.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector512<double> d1 = Vector512.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d0, d0, Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d1, d1, Vector512.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 8)
-                {
-                    Vector512<double> d = Vector512.LoadUnsafe(ref x0, j) - Vector512.LoadUnsafe(ref k, j) - Vector512.LoadUnsafe(ref m, j);
-                    Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(d, d, Vector512.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 8)
-            {
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sumSq, j) + (Vector512.LoadUnsafe(ref a0, j) + Vector512.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref sumDev, j) + (Vector512.LoadUnsafe(ref a2, j) + Vector512.LoadUnsafe(ref a3, j)), ref sumDev, j);
-            }
-        }
-
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 8)
-        {
-            Vector512<double> sumDevJ = Vector512.LoadUnsafe(ref sumDev, j);
-            Vector512<double> variance = Vector512.Max((Vector512.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector512<double>.Zero); // NaN stays NaN
-            if (!Vector512.EqualsAll(variance - variance, Vector512<double>.Zero))
-            {
-                for (nuint l = 0; l < 8; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 8) = 1d;
-                continue;
-            }
-            Unsafe.Add(ref huge, j / 8) = 0d;
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector512<double> rstd = Vector512.ConditionalSelect(Vector512.Equals(variance, Vector512<double>.Zero), Vector512<double>.Zero, Vector512.Create(1d) / Vector512.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector512.StoreUnsafe(rstd, ref a0, j);
-        }
-
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
-        {
-            ref double xr = ref Unsafe.Add(ref x, r * width);
-            ref double yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 8)
-                if (Unsafe.Add(ref huge, j / 8) == 0d)
-                    Vector512.StoreUnsafe((Vector512.LoadUnsafe(ref xr, j) - Vector512.LoadUnsafe(ref k, j) - Vector512.LoadUnsafe(ref m, j)) * Vector512.LoadUnsafe(ref a0, j), ref yr, j);
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 4) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk256) in the same order per column, then the normalized output.
-    /// </summary>
-    public static void StandardizePanel256(ref double x, ref double y, nuint rows, nuint width, nuint n)
-    {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 4));
-        double[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(size);
-        Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-        ref double k = ref MemoryMarshal.GetReference(buffer);
-        ref double m = ref Unsafe.Add(ref k, n);
-        ref double a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref double a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref double a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref double a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref double sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref double sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref double huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector256<double> count = Vector256.Create((double)rows);
-        nuint r, j;
-
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 4)
-        {
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref x, j), ref k, j);
-            Vector256.StoreUnsafe(Vector256<double>.Zero, ref m, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 4)
-            {
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a0, j);
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a1, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector256<double> kj = Vector256.LoadUnsafe(ref k, j);
-                    Vector256<double> s0 = Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - kj);
-                    Vector256<double> s1 = Vector256.LoadUnsafe(ref a1, j) + (Vector256.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector256.StoreUnsafe(s0 + (Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector256.StoreUnsafe(s1 + (Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector256<double> kj = Vector256.LoadUnsafe(ref k, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a1, j) + (Vector256.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a0, j) + (Vector256.LoadUnsafe(ref x0, j) - Vector256.LoadUnsafe(ref k, j)), ref a0, j);
-            }
-            for (j = 0; j < n; j += 4)
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) + (Vector256.LoadUnsafe(ref a0, j) + Vector256.LoadUnsafe(ref a1, j)), ref m, j);
-        }
-        for (j = 0; j < n; j += 4)
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 4)
-        {
-            Vector256.StoreUnsafe(Vector256<double>.Zero, ref sumSq, j);
-            Vector256.StoreUnsafe(Vector256<double>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 4)
-            {
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a0, j);
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a1, j);
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a2, j);
-                Vector256.StoreUnsafe(Vector256<double>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector256<double> kj = Vector256.LoadUnsafe(ref k, j), mj = Vector256.LoadUnsafe(ref m, j);
-                    Vector256<double> d0 = Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector256<double> d1 = Vector256.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector256<double> d2 = Vector256.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector256<double> d3 = Vector256.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d2, d2, Vector256.MultiplyAddEstimate(d0, d0, Vector256.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d3, d3, Vector256.MultiplyAddEstimate(d1, d1, Vector256.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector256<double> kj = Vector256.LoadUnsafe(ref k, j), mj = Vector256.LoadUnsafe(ref m, j);
-                    Vector256<double> d0 = Vector256.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector256<double> d1 = Vector256.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d0, d0, Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d1, d1, Vector256.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 4)
-                {
-                    Vector256<double> d = Vector256.LoadUnsafe(ref x0, j) - Vector256.LoadUnsafe(ref k, j) - Vector256.LoadUnsafe(ref m, j);
-                    Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(d, d, Vector256.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 4)
-            {
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sumSq, j) + (Vector256.LoadUnsafe(ref a0, j) + Vector256.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref sumDev, j) + (Vector256.LoadUnsafe(ref a2, j) + Vector256.LoadUnsafe(ref a3, j)), ref sumDev, j);
-            }
-        }
-
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 4)
-        {
-            Vector256<double> sumDevJ = Vector256.LoadUnsafe(ref sumDev, j);
-            Vector256<double> variance = Vector256.Max((Vector256.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector256<double>.Zero); // NaN stays NaN
-            if (!Vector256.EqualsAll(variance - variance, Vector256<double>.Zero))
-            {
-                for (nuint l = 0; l < 4; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 4) = 1d;
-                continue;
-            }
-            Unsafe.Add(ref huge, j / 4) = 0d;
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector256<double> rstd = Vector256.ConditionalSelect(Vector256.Equals(variance, Vector256<double>.Zero), Vector256<double>.Zero, Vector256.Create(1d) / Vector256.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector256.StoreUnsafe(rstd, ref a0, j);
-        }
-
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
-        {
-            ref double xr = ref Unsafe.Add(ref x, r * width);
-            ref double yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 4)
-                if (Unsafe.Add(ref huge, j / 4) == 0d)
-                    Vector256.StoreUnsafe((Vector256.LoadUnsafe(ref xr, j) - Vector256.LoadUnsafe(ref k, j) - Vector256.LoadUnsafe(ref m, j)) * Vector256.LoadUnsafe(ref a0, j), ref yr, j);
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 2) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk128) in the same order per column, then the normalized output.
-    /// </summary>
-    public static void StandardizePanel128(ref double x, ref double y, nuint rows, nuint width, nuint n)
-    {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        int size = checked((int)(8 * n + n / 2));
-        double[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(size);
-        Span<double> buffer = rented is null ? stackalloc double[1024] : rented;
-        ref double k = ref MemoryMarshal.GetReference(buffer);
-        ref double m = ref Unsafe.Add(ref k, n);
-        ref double a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref double a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref double a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref double a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref double sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref double sumDev = ref Unsafe.Add(ref k, 7 * n);
-        ref double huge = ref Unsafe.Add(ref k, 8 * n);
-        Vector128<double> count = Vector128.Create((double)rows);
-        nuint r, j;
-
-        // Pass 1: the mean as shift + offset (the first row), two accumulators per block of ColumnSumBlock rows.
-        for (j = 0; j < n; j += 2)
-        {
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref x, j), ref k, j);
-            Vector128.StoreUnsafe(Vector128<double>.Zero, ref m, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 2)
-            {
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a0, j);
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a1, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 2)
-                {
-                    Vector128<double> kj = Vector128.LoadUnsafe(ref k, j);
-                    Vector128<double> s0 = Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - kj);
-                    Vector128<double> s1 = Vector128.LoadUnsafe(ref a1, j) + (Vector128.LoadUnsafe(ref x0, j + width) - kj);
-                    Vector128.StoreUnsafe(s0 + (Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj), ref a0, j);
-                    Vector128.StoreUnsafe(s1 + (Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj), ref a1, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 2)
-                {
-                    Vector128<double> kj = Vector128.LoadUnsafe(ref k, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - kj), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a1, j) + (Vector128.LoadUnsafe(ref x1, j) - kj), ref a1, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 2)
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a0, j) + (Vector128.LoadUnsafe(ref x0, j) - Vector128.LoadUnsafe(ref k, j)), ref a0, j);
-            }
-            for (j = 0; j < n; j += 2)
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) + (Vector128.LoadUnsafe(ref a0, j) + Vector128.LoadUnsafe(ref a1, j)), ref m, j);
-        }
-        for (j = 0; j < n; j += 2)
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) / count, ref m, j);
-
-        // Pass 2: corrected two-pass variance, blocked as pass 1.
-        for (j = 0; j < n; j += 2)
-        {
-            Vector128.StoreUnsafe(Vector128<double>.Zero, ref sumSq, j);
-            Vector128.StoreUnsafe(Vector128<double>.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += 2)
-            {
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a0, j);
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a1, j);
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a2, j);
-                Vector128.StoreUnsafe(Vector128<double>.Zero, ref a3, j);
-            }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 2)
-                {
-                    Vector128<double> kj = Vector128.LoadUnsafe(ref k, j), mj = Vector128.LoadUnsafe(ref m, j);
-                    Vector128<double> d0 = Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector128<double> d1 = Vector128.LoadUnsafe(ref x0, j + width) - kj - mj;
-                    Vector128<double> d2 = Vector128.LoadUnsafe(ref x0, j + 2 * width) - kj - mj;
-                    Vector128<double> d3 = Vector128.LoadUnsafe(ref x0, j + 3 * width) - kj - mj;
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d2, d2, Vector128.MultiplyAddEstimate(d0, d0, Vector128.LoadUnsafe(ref a0, j))), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d3, d3, Vector128.MultiplyAddEstimate(d1, d1, Vector128.LoadUnsafe(ref a1, j))), ref a1, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d0 + d2, ref a2, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a3, j) + d1 + d3, ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                ref double x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += 2)
-                {
-                    Vector128<double> kj = Vector128.LoadUnsafe(ref k, j), mj = Vector128.LoadUnsafe(ref m, j);
-                    Vector128<double> d0 = Vector128.LoadUnsafe(ref x0, j) - kj - mj;
-                    Vector128<double> d1 = Vector128.LoadUnsafe(ref x1, j) - kj - mj;
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d0, d0, Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d1, d1, Vector128.LoadUnsafe(ref a1, j)), ref a1, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d0, ref a2, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a3, j) + d1, ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref double x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += 2)
-                {
-                    Vector128<double> d = Vector128.LoadUnsafe(ref x0, j) - Vector128.LoadUnsafe(ref k, j) - Vector128.LoadUnsafe(ref m, j);
-                    Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(d, d, Vector128.LoadUnsafe(ref a0, j)), ref a0, j);
-                    Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref a2, j) + d, ref a2, j);
-                }
-            }
-            for (j = 0; j < n; j += 2)
-            {
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sumSq, j) + (Vector128.LoadUnsafe(ref a0, j) + Vector128.LoadUnsafe(ref a1, j)), ref sumSq, j);
-                Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref sumDev, j) + (Vector128.LoadUnsafe(ref a2, j) + Vector128.LoadUnsafe(ref a3, j)), ref sumDev, j);
-            }
-        }
-
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
-        for (j = 0; j < n; j += 2)
-        {
-            Vector128<double> sumDevJ = Vector128.LoadUnsafe(ref sumDev, j);
-            Vector128<double> variance = Vector128.Max((Vector128.LoadUnsafe(ref sumSq, j) - sumDevJ * sumDevJ / count) / count, Vector128<double>.Zero); // NaN stays NaN
-            if (!Vector128.EqualsAll(variance - variance, Vector128<double>.Zero))
-            {
-                for (nuint l = 0; l < 2; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
-                Unsafe.Add(ref huge, j / 2) = 1d;
-                continue;
-            }
-            Unsafe.Add(ref huge, j / 2) = 0d;
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref m, j) + sumDevJ / count, ref m, j);
-            Vector128<double> rstd = Vector128.ConditionalSelect(Vector128.Equals(variance, Vector128<double>.Zero), Vector128<double>.Zero, Vector128.Create(1d) / Vector128.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞
-            Vector128.StoreUnsafe(rstd, ref a0, j);
-        }
-
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
-        for (r = 0; r < rows; r++)
-        {
-            ref double xr = ref Unsafe.Add(ref x, r * width);
-            ref double yr = ref Unsafe.Add(ref y, r * width);
-            for (j = 0; j < n; j += 2)
-                if (Unsafe.Add(ref huge, j / 2) == 0d)
-                    Vector128.StoreUnsafe((Vector128.LoadUnsafe(ref xr, j) - Vector128.LoadUnsafe(ref k, j) - Vector128.LoadUnsafe(ref m, j)) * Vector128.LoadUnsafe(ref a0, j), ref yr, j);
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>
-    /// One column (rows, stride apart) whose squared deviations overflow double, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
-    /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
-    /// </summary>
-    private static void StandardizeHugeColumn(ref double x, ref double y, nuint rows, nuint stride)
-    {
-        if (!HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
-        {
-            for (nuint r = 0; r < rows; r++)
-                Unsafe.Add(ref y, r * stride) = double.NaN;
-            return;
-        }
-        double rstd = variance == 0d ? 0d : 1d / Math.Sqrt(variance);
-        for (nuint r = 0; r < rows; r++)
-            Unsafe.Add(ref y, r * stride) = (double)(((double)Unsafe.Add(ref x, r * stride) * scale - mean) * rstd);
-    }
-
-    // ================================================================ double: MinMaxScale
-
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 8 neighbouring columns per vector, width ≥ 4 × 8 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
-    /// </summary>
-    public static void MinMaxPanel512(ref double x, ref double y, nuint rows, nuint width, nuint stride)
-    {
-        // Vector j covers columns j·8 … j·8 + 8 − 1; when 8 does not divide width, one more vector covers the last 8
-        // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 8;
-        nuint slots = full + (width % 8 != 0 ? 1u : 0u);
-        nuint last = width - 8;
-        int n = checked((int)(slots * 8));
-        double[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(2 * n);
-        Span<double> buffer = rented is null ? stackalloc double[512] : rented;
-        ref double lo = ref MemoryMarshal.GetReference(buffer);
-        ref double hi = ref Unsafe.Add(ref lo, n);
-
-        // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-        for (nuint j = 0; j < slots; j++)
-        {
-            Vector512<double> v = Vector512.LoadUnsafe(ref x, j < full ? j * 8 : last);
-            Vector512.StoreUnsafe(v, ref lo, j * 8);
-            Vector512.StoreUnsafe(v, ref hi, j * 8);
-        }
-        nuint r = 1;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4x512(ref row, stride, j < full ? j * 8 : last, ref lo, ref hi, j * 8);
-        }
-        for (; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                Vector512<double> v = Vector512.LoadUnsafe(ref row, j < full ? j * 8 : last);
-                Vector512.StoreUnsafe(Vector512.Min(Vector512.LoadUnsafe(ref lo, j * 8), v), ref lo, j * 8);
-                Vector512.StoreUnsafe(Vector512.Max(Vector512.LoadUnsafe(ref hi, j * 8), v), ref hi, j * 8);
-            }
-        }
-        for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref hi, j * 8) - Vector512.LoadUnsafe(ref lo, j * 8), ref hi, j * 8);
-
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector512<double> keep = Tail512<double>(width - full * 8);
-        for (r = 0; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            ref double output = ref Unsafe.Add(ref y, r * stride);
-            for (nuint j = 0; j < full; j++)
-                Vector512.StoreUnsafe(ScaleRange512(Vector512.LoadUnsafe(ref row, j * 8), Vector512.LoadUnsafe(ref lo, j * 8), Vector512.LoadUnsafe(ref hi, j * 8)), ref output, j * 8);
-            if (full < slots)
-            {
-                Vector512<double> v = ScaleRange512(Vector512.LoadUnsafe(ref row, last), Vector512.LoadUnsafe(ref lo, full * 8), Vector512.LoadUnsafe(ref hi, full * 8));
-                Vector512.StoreUnsafe(Vector512.ConditionalSelect(keep, v, Vector512.LoadUnsafe(ref output, last)), ref output, last);
-            }
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>Four rows (stride apart) of 8 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x512(ref double row, nuint stride, nuint at, ref double lo, ref double hi, nuint slot)
-    {
-        Vector512<double> v0 = Vector512.LoadUnsafe(ref row, at), v1 = Vector512.LoadUnsafe(ref row, at + stride);
-        Vector512<double> v2 = Vector512.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector512.LoadUnsafe(ref row, at + 3 * stride);
-        Vector512.StoreUnsafe(Vector512.Min(Vector512.Min(Vector512.Min(Vector512.Min(Vector512.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector512.StoreUnsafe(Vector512.Max(Vector512.Max(Vector512.Max(Vector512.Max(Vector512.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-    }
-
-    /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> ScaleRange512(Vector512<double> x, Vector512<double> lo, Vector512<double> range) =>
-        Vector512.ConditionalSelect(Vector512.Equals(range, Vector512<double>.Zero), Vector512<double>.Zero, (x - lo) / range);
-
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 4 neighbouring columns per vector, width ≥ 4 × 4 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
-    /// </summary>
-    public static void MinMaxPanel256(ref double x, ref double y, nuint rows, nuint width, nuint stride)
-    {
-        // Vector j covers columns j·4 … j·4 + 4 − 1; when 4 does not divide width, one more vector covers the last 4
-        // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 4;
-        nuint slots = full + (width % 4 != 0 ? 1u : 0u);
-        nuint last = width - 4;
-        int n = checked((int)(slots * 4));
-        double[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(2 * n);
-        Span<double> buffer = rented is null ? stackalloc double[512] : rented;
-        ref double lo = ref MemoryMarshal.GetReference(buffer);
-        ref double hi = ref Unsafe.Add(ref lo, n);
-
-        // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-        for (nuint j = 0; j < slots; j++)
-        {
-            Vector256<double> v = Vector256.LoadUnsafe(ref x, j < full ? j * 4 : last);
-            Vector256.StoreUnsafe(v, ref lo, j * 4);
-            Vector256.StoreUnsafe(v, ref hi, j * 4);
-        }
-        nuint r = 1;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4x256(ref row, stride, j < full ? j * 4 : last, ref lo, ref hi, j * 4);
-        }
-        for (; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                Vector256<double> v = Vector256.LoadUnsafe(ref row, j < full ? j * 4 : last);
-                Vector256.StoreUnsafe(Vector256.Min(Vector256.LoadUnsafe(ref lo, j * 4), v), ref lo, j * 4);
-                Vector256.StoreUnsafe(Vector256.Max(Vector256.LoadUnsafe(ref hi, j * 4), v), ref hi, j * 4);
-            }
-        }
-        for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector256.StoreUnsafe(Vector256.LoadUnsafe(ref hi, j * 4) - Vector256.LoadUnsafe(ref lo, j * 4), ref hi, j * 4);
-
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector256<double> keep = Tail256<double>(width - full * 4);
-        for (r = 0; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            ref double output = ref Unsafe.Add(ref y, r * stride);
-            for (nuint j = 0; j < full; j++)
-                Vector256.StoreUnsafe(ScaleRange256(Vector256.LoadUnsafe(ref row, j * 4), Vector256.LoadUnsafe(ref lo, j * 4), Vector256.LoadUnsafe(ref hi, j * 4)), ref output, j * 4);
-            if (full < slots)
-            {
-                Vector256<double> v = ScaleRange256(Vector256.LoadUnsafe(ref row, last), Vector256.LoadUnsafe(ref lo, full * 4), Vector256.LoadUnsafe(ref hi, full * 4));
-                Vector256.StoreUnsafe(Vector256.ConditionalSelect(keep, v, Vector256.LoadUnsafe(ref output, last)), ref output, last);
-            }
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>Four rows (stride apart) of 4 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x256(ref double row, nuint stride, nuint at, ref double lo, ref double hi, nuint slot)
-    {
-        Vector256<double> v0 = Vector256.LoadUnsafe(ref row, at), v1 = Vector256.LoadUnsafe(ref row, at + stride);
-        Vector256<double> v2 = Vector256.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector256.LoadUnsafe(ref row, at + 3 * stride);
-        Vector256.StoreUnsafe(Vector256.Min(Vector256.Min(Vector256.Min(Vector256.Min(Vector256.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector256.StoreUnsafe(Vector256.Max(Vector256.Max(Vector256.Max(Vector256.Max(Vector256.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-    }
-
-    /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<double> ScaleRange256(Vector256<double> x, Vector256<double> lo, Vector256<double> range) =>
-        Vector256.ConditionalSelect(Vector256.Equals(range, Vector256<double>.Zero), Vector256<double>.Zero, (x - lo) / range);
-
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 2 neighbouring columns per vector, width ≥ 4 × 2 (narrower tables
-    /// are faster in column strips): MinMaxScale's per column min and max,
-    /// then (x − min) / (max − min), both passes row by row.
-    /// </summary>
-    public static void MinMaxPanel128(ref double x, ref double y, nuint rows, nuint width, nuint stride)
-    {
-        // Vector j covers columns j·2 … j·2 + 2 − 1; when 2 does not divide width, one more vector covers the last 2
-        // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
-        nuint full = width / 2;
-        nuint slots = full + (width % 2 != 0 ? 1u : 0u);
-        nuint last = width - 2;
-        int n = checked((int)(slots * 2));
-        double[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<double>.Shared.Rent(2 * n);
-        Span<double> buffer = rented is null ? stackalloc double[512] : rented;
-        ref double lo = ref MemoryMarshal.GetReference(buffer);
-        ref double hi = ref Unsafe.Add(ref lo, n);
-
-        // Pass 1: min and max. They propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-        for (nuint j = 0; j < slots; j++)
-        {
-            Vector128<double> v = Vector128.LoadUnsafe(ref x, j < full ? j * 2 : last);
-            Vector128.StoreUnsafe(v, ref lo, j * 2);
-            Vector128.StoreUnsafe(v, ref hi, j * 2);
-        }
-        nuint r = 1;
-        for (; r + 4 <= rows; r += 4)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4x128(ref row, stride, j < full ? j * 2 : last, ref lo, ref hi, j * 2);
-        }
-        for (; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                Vector128<double> v = Vector128.LoadUnsafe(ref row, j < full ? j * 2 : last);
-                Vector128.StoreUnsafe(Vector128.Min(Vector128.LoadUnsafe(ref lo, j * 2), v), ref lo, j * 2);
-                Vector128.StoreUnsafe(Vector128.Max(Vector128.LoadUnsafe(ref hi, j * 2), v), ref hi, j * 2);
-            }
-        }
-        for (nuint j = 0; j < slots; j++) // hi becomes the range
-            Vector128.StoreUnsafe(Vector128.LoadUnsafe(ref hi, j * 2) - Vector128.LoadUnsafe(ref lo, j * 2), ref hi, j * 2);
-
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
-        Vector128<double> keep = Tail128<double>(width - full * 2);
-        for (r = 0; r < rows; r++)
-        {
-            ref double row = ref Unsafe.Add(ref x, r * stride);
-            ref double output = ref Unsafe.Add(ref y, r * stride);
-            for (nuint j = 0; j < full; j++)
-                Vector128.StoreUnsafe(ScaleRange128(Vector128.LoadUnsafe(ref row, j * 2), Vector128.LoadUnsafe(ref lo, j * 2), Vector128.LoadUnsafe(ref hi, j * 2)), ref output, j * 2);
-            if (full < slots)
-            {
-                Vector128<double> v = ScaleRange128(Vector128.LoadUnsafe(ref row, last), Vector128.LoadUnsafe(ref lo, full * 2), Vector128.LoadUnsafe(ref hi, full * 2));
-                Vector128.StoreUnsafe(Vector128.ConditionalSelect(keep, v, Vector128.LoadUnsafe(ref output, last)), ref output, last);
-            }
-        }
-        if (rented is not null)
-            System.Buffers.ArrayPool<double>.Shared.Return(rented);
-    }
-
-    /// <summary>Four rows (stride apart) of 2 columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4x128(ref double row, nuint stride, nuint at, ref double lo, ref double hi, nuint slot)
-    {
-        Vector128<double> v0 = Vector128.LoadUnsafe(ref row, at), v1 = Vector128.LoadUnsafe(ref row, at + stride);
-        Vector128<double> v2 = Vector128.LoadUnsafe(ref row, at + 2 * stride), v3 = Vector128.LoadUnsafe(ref row, at + 3 * stride);
-        Vector128.StoreUnsafe(Vector128.Min(Vector128.Min(Vector128.Min(Vector128.Min(Vector128.LoadUnsafe(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        Vector128.StoreUnsafe(Vector128.Max(Vector128.Max(Vector128.Max(Vector128.Max(Vector128.LoadUnsafe(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
-    }
-
-    /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<double> ScaleRange128(Vector128<double> x, Vector128<double> lo, Vector128<double> range) =>
-        Vector128.ConditionalSelect(Vector128.Equals(range, Vector128<double>.Zero), Vector128<double>.Zero, (x - lo) / range);
+    public static Vector128<T> MultiplyAddEstimate(Vector128<T> a, Vector128<T> b, Vector128<T> c) => typeof(T) == typeof(float)
+        ? Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+        : Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector128<T> a) => Vector128.EqualsAll(a, Vector128<T>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Tail(nuint remaining) => TensorBlocks.Tail128<T>(remaining);
 }

@@ -624,6 +624,16 @@ internal static class TensorEmitter
                         // units, so the results do not depend on the thread count.
                         int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
                         int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+                        if (spatial > 1 && batch > 1)
+                        {
+                            // Fewer channels than threads: split each channel by sample too (SampleSplit), same bits.
+                            int split = global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial);
+                            if (split > threads)
+                            {
+                                SampleSplit(split, {{spanArgs}}, batch, channels, spatial, momentum);
+                                return;
+                            }
+                        }
                         if (threads == 1)
                         {
                             if (spatial == 1) units = 1; // one thread: the whole panel, row by row
@@ -657,7 +667,7 @@ internal static class TensorEmitter
                     string channelArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
                     // The end of a channel, from its moments: variance, the huge-value fallback, pass 3, the running statistics
                     // (one text for both loops).
-                    string finish = t.Fill($$"""
+                    string Finish(bool split) => t.Fill($$"""
                         {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
                         if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
                         {
@@ -666,16 +676,15 @@ internal static class TensorEmitter
                             for (int n = 0; n < batch; n++)
                                 global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
                             runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));{{(split ? "\n    coefficients[5 * c + 4] = {ZERO}; // written: BatchApply leaves it alone" : "")}}
                             continue;
                         }
                         offset += sumDev / count;
                         {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\nsaveMean[c] = shift + offset; // saved for the backward pass\nsaveRstd[c] = rstd;" : "")}}
 
-                        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}.
+                        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}{{(split ? ", on the pool after the loop (BatchApply)" : "")}}.
                         {T} a = {{a}}, b = {{beta}};
-                        for (int n = 0; n < batch; n++)
-                            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);
+                        {{(split ? "coefficients[5 * c] = shift;\ncoefficients[5 * c + 1] = offset;\ncoefficients[5 * c + 2] = a;\ncoefficients[5 * c + 3] = b;\ncoefficients[5 * c + 4] = {ONE};" : "for (int n = 0; n < batch; n++)\n    global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);")}}
 
                         // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
                         runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
@@ -717,9 +726,11 @@ internal static class TensorEmitter
                             sumSq += sq;
                         }
                         """));
-                    w.Block(finish);
+                    w.Block(Finish(false));
                     w.Close();
                     w.Close();
+                    w.Line();
+                    EmitSampleSplit(w, t, spanParams, c, Finish(true));
                     w.Line();
                     w.Line("/// <summary>Channels for batch 1 and channels of fewer than 64 elements, in runs of 16 channels.</summary>");
                     w.Open($"private static void SmallChannels(int firstUnit, int unitCount, {spanParams}, int channels, int spatial, {c} momentum)");
@@ -755,7 +766,7 @@ internal static class TensorEmitter
                         int i = 4 * (c - first);
                         {T} shift = xc, offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
                         """));
-                    w.Block(finish);
+                    w.Block(Finish(false));
                     w.Close();
                     w.Close();
                     break;
@@ -913,6 +924,10 @@ internal static class TensorEmitter
             : "// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
         w.Line("// Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.");
         w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
+        if (spec.Kind == NormKind.MinMaxScale)
+            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.MinMaxRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
+        if (spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0)
+            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.StandardizeRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
         w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
         w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
         w.Line("if (threads == 1)");
@@ -1175,6 +1190,58 @@ internal static class TensorEmitter
         w.Block(scalar(t));
     }
 
+    /// <summary>
+    /// BatchNorm training's SampleSplit: each channel's statistics spread over the pool by (channel, sample) block
+    /// (TensorBlocks.BatchMoments), the per-channel end on the calling thread from those partials in sample order, then
+    /// the normalizing pass by block (TensorBlocks.BatchApply). The partials are the values Channels adds, in its order,
+    /// so the bits are those of one thread.
+    /// </summary>
+    private static void EmitSampleSplit(SourceWriter w, Template t, string spanParams, string c, string finish)
+    {
+        w.Line("/// <summary>Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block; the same bits as Channels.</summary>");
+        w.Open($"private static void SampleSplit(int threads, {spanParams}, int batch, int channels, int spatial, {c} momentum)");
+        w.Block(t.Fill("""
+            int units = channels * batch;
+            {T}[] scratch = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(3 * units + 6 * channels);
+            try
+            {
+                Span<{T}> partials = global::System.MemoryExtensions.AsSpan(scratch, 0, 3 * units + channels);
+                Span<{T}> coefficients = global::System.MemoryExtensions.AsSpan(scratch, 3 * units + channels, 5 * channels);
+                global::NormGen.TensorBlocks.BatchMoments(threads, x, partials, batch, channels, spatial);
+                ref {T} x0 = ref MemoryMarshal.GetReference(x);
+                ref {T} y0 = ref MemoryMarshal.GetReference(y);
+                nint sampleStride = (nint)channels * spatial;
+                {T} count = ({T})((long)batch * spatial);
+                for (int c = 0; c < channels; c++)
+                {
+                    ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Passes 1 and 2 from the blocks' partials (BatchMoments), added in sample order as Channels adds them.
+                    {T} shift = xc;
+                    {T} offset = partials[3 * units + c];
+                    {T} sumDev = {ZERO}, sumSq = {ZERO};
+                    for (int n = 0; n < batch; n++)
+                    {
+                        sumDev += partials[units + c * batch + n];
+                        sumSq += partials[2 * units + c * batch + n];
+                    }
+            """));
+        w.Indent().Indent();
+        w.Block(finish);
+        w.Outdent().Outdent();
+        w.Block(t.Fill("""
+                }
+                global::NormGen.TensorBlocks.BatchApply(threads, x, y, coefficients, batch, channels, spatial);
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(scratch);
+            }
+            """));
+        w.Close();
+    }
+
     // ---- columns
 
     private static string ColumnParams(KernelSpec spec) =>
@@ -1338,6 +1405,7 @@ internal static class TensorEmitter
         /// {L} neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
         /// stored where <paramref name="keep"/> is set.
         /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)] // inlined twice into Columns{W} by dynamic PGO, a narrow table ran ~30% slower
         private static void Chunk{W}(ref {T} x, ref {T} y, nuint rows, nuint stride, nuint p, {VT} keep)
         {
             ref {T} x0 = ref Unsafe.Add(ref x, p);

@@ -119,6 +119,55 @@ public class TensorThreadingTests
     }
 
     [Theory]
+    [InlineData(16, 1, 20, 20, false)] // one channel: only the split by sample spreads it
+    [InlineData(6, 3, 17, 19, false)]  // three channels on seven threads; blocks of 323 (a masked tail)
+    [InlineData(200, 2, 3, 5, false)]  // blocks of 15, shorter than a 512-bit vector of floats
+    [InlineData(9, 2, 16, 16, true)]   // channel 0's squares overflow float: the huge-value fallback inside the split
+    public void BatchNormTrainingSplitBySampleGivesTheSameBitsOnAnyThreadCount(int n, int c, int h, int w, bool huge)
+    {
+        nint[] shape = [n, c, h, w];
+        int length = n * c * h * w, spatial = h * w;
+        float[] x = Data(length, 21, spread: 50), g = Data(c, 22), b = Data(c, 23);
+        if (huge)
+            for (int s = 0; s < n; s++)
+                for (int i = 0; i < spatial; i++)
+                    x[s * c * spatial + i] *= 3e19f;
+        float[] rm0 = Data(c, 24), rv0 = Data(c, 25).Select(v => Math.Abs(v) + 0.5f).ToArray();
+        using (new SettingsScope(7, 512))
+            Assert.True(RowScheduler.DegreeOfParallelism(c * n, spatial) > RowScheduler.DegreeOfParallelism(c, length / c), "seven threads should split the channels by sample");
+        SameBitsOnAnyThreadCount(() =>
+        {
+            float[] y = new float[length], rm = (float[])rm0.Clone(), rv = (float[])rv0.Clone(), mean = new float[c], rstd = new float[c];
+            GradTensor.BnTrain(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(y, shape), mean, rstd);
+            return new[] { y, rm, rv, mean, rstd };
+        });
+        SameBitsOnAnyThreadCount(() =>
+        {
+            double[] xd = x.Select(v => (double)v).ToArray(), y = new double[length], rm = rm0.Select(v => (double)v).ToArray(), rv = rv0.Select(v => (double)v).ToArray();
+            TensorKernels.BnTrainDouble(new ReadOnlyTensorSpan<double>(xd, shape), g.Select(v => (double)v).ToArray(), b.Select(v => (double)v).ToArray(), rm, rv, new TensorSpan<double>(y, shape));
+            return new[] { y, rm, rv };
+        });
+        if (!huge) // Half cannot hold 3e19
+            SameBitsOnAnyThreadCount(() =>
+            {
+                Half[] y = new Half[length], rm = rm0.Select(v => (Half)v).ToArray(), rv = rv0.Select(v => (Half)v).ToArray();
+                TensorKernels.BnTrainHalf(new ReadOnlyTensorSpan<Half>(x.Select(v => (Half)v).ToArray(), shape), g.Select(v => (Half)v).ToArray(), b.Select(v => (Half)v).ToArray(), rm, rv, new TensorSpan<Half>(y, shape));
+                return new[] { y, rm, rv };
+            });
+        // In place on seven threads equals out of place on one.
+        float[] inPlace = (float[])x.Clone(), rmA = (float[])rm0.Clone(), rvA = (float[])rv0.Clone();
+        using (new SettingsScope(7, 512))
+            Blocks.BnTrain(new ReadOnlyTensorSpan<float>(inPlace, shape), g, b, rmA, rvA, new TensorSpan<float>(inPlace, shape));
+        float[] expected = new float[length], rmB = (float[])rm0.Clone(), rvB = (float[])rv0.Clone();
+        using (new SettingsScope(1, 512))
+            Blocks.BnTrain(new ReadOnlyTensorSpan<float>(x, shape), g, b, rmB, rvB, new TensorSpan<float>(expected, shape));
+        Assert.Equal(expected, inPlace);
+        Assert.Equal(rmB, rmA);
+        Assert.Equal(rvB, rvA);
+        Assert.All(expected, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Theory]
     [InlineData(2, 24, 9, 29)]    // 261 positions: four ranges of 64, the last 69 wide (not whole vectors)
     [InlineData(3, 7, 40, 50)]    // 2000 positions: ranges of 128
     [InlineData(2, 16, 5, 11)]    // 55 positions: narrower than a range (one unit per sample)
@@ -158,7 +207,9 @@ public class TensorThreadingTests
     [InlineData(2000, 256)]  // four ranges of 64 (MinMaxScale's row-by-row panel in each)
     [InlineData(300, 1100)]  // ranges of 128; Standardize's panel (≥ 16 vectors) on one thread, column strips per range
     [InlineData(500, 333)]   // the last range not whole vectors
-    [InlineData(3000, 40)]   // narrower than a range
+    [InlineData(3000, 40)]   // narrower than a range: blocks of 1024 rows (three) instead (Standardize out of place only)
+    [InlineData(5000, 13)]   // blocks of rows, the last vector overlapping (13 columns)
+    [InlineData(2100, 3)]    // narrower than any vector: column by column on one thread
     public void ScalersGiveTheSameBitsOnAnyThreadCount(int samples, int features)
     {
         nint[] shape = [samples, features];

@@ -75,6 +75,16 @@ namespace NormGen.Tests
             // units, so the results do not depend on the thread count.
             int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (spatial > 1 && batch > 1)
+            {
+                // Fewer channels than threads: split each channel by sample too (SampleSplit), same bits.
+                int split = global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial);
+                if (split > threads)
+                {
+                    SampleSplit(split, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
+                    return;
+                }
+            }
             if (threads == 1)
             {
                 if (spatial == 1) units = 1; // one thread: the whole panel, row by row
@@ -172,6 +182,69 @@ namespace NormGen.Tests
                 // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
                 runningMean[c] = (1d - momentum) * runningMean[c] + momentum * (shift + offset);
                 runningVar[c] = (1d - momentum) * runningVar[c] + momentum * (variance * count / (count - 1d));
+            }
+        }
+
+        /// <summary>Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block; the same bits as Channels.</summary>
+        private static void SampleSplit(int threads, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.Span<double> runningMean, global::System.Span<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial, double momentum)
+        {
+            int units = channels * batch;
+            double[] scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(3 * units + 6 * channels);
+            try
+            {
+                global::System.Span<double> partials = global::System.MemoryExtensions.AsSpan(scratch, 0, 3 * units + channels);
+                global::System.Span<double> coefficients = global::System.MemoryExtensions.AsSpan(scratch, 3 * units + channels, 5 * channels);
+                global::NormGen.TensorBlocks.BatchMoments(threads, x, partials, batch, channels, spatial);
+                ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+                nint sampleStride = (nint)channels * spatial;
+                double count = (double)((long)batch * spatial);
+                for (int c = 0; c < channels; c++)
+                {
+                    ref double xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref double yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Passes 1 and 2 from the blocks' partials (BatchMoments), added in sample order as Channels adds them.
+                    double shift = xc;
+                    double offset = partials[3 * units + c];
+                    double sumDev = 0d, sumSq = 0d;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        sumDev += partials[units + c * batch + n];
+                        sumSq += partials[2 * units + c * batch + n];
+                    }
+                    double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
+                    if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow double: this channel in double on x·2⁻ᵏ.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        for (int n = 0; n < batch; n++)
+                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                        runningMean[c] = (double)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                        runningVar[c] = (double)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                        coefficients[5 * c + 4] = 0d; // written: BatchApply leaves it alone
+                        continue;
+                    }
+                    offset += sumDev / count;
+                    double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
+
+                    // Pass 3: normalize and apply γ, β, on the pool after the loop (BatchApply).
+                    double a = rstd * gamma[c], b = beta[c];
+                    coefficients[5 * c] = shift;
+                    coefficients[5 * c + 1] = offset;
+                    coefficients[5 * c + 2] = a;
+                    coefficients[5 * c + 3] = b;
+                    coefficients[5 * c + 4] = 1d;
+
+                    // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                    runningMean[c] = (1d - momentum) * runningMean[c] + momentum * (shift + offset);
+                    runningVar[c] = (1d - momentum) * runningVar[c] + momentum * (variance * count / (count - 1d));
+                }
+                global::NormGen.TensorBlocks.BatchApply(threads, x, y, coefficients, batch, channels, spatial);
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<double>.Shared.Return(scratch);
             }
         }
 

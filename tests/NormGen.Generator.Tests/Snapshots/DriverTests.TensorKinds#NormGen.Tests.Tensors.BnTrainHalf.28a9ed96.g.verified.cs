@@ -122,6 +122,16 @@ namespace NormGen.Tests
             // units, so the results do not depend on the thread count.
             int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            if (spatial > 1 && batch > 1)
+            {
+                // Fewer channels than threads: split each channel by sample too (SampleSplit), same bits.
+                int split = global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial);
+                if (split > threads)
+                {
+                    SampleSplit(split, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
+                    return;
+                }
+            }
             if (threads == 1)
             {
                 if (spatial == 1) units = 1; // one thread: the whole panel, row by row
@@ -219,6 +229,69 @@ namespace NormGen.Tests
                 // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
                 runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift + offset);
                 runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (variance * count / (count - 1f));
+            }
+        }
+
+        /// <summary>Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block; the same bits as Channels.</summary>
+        private static void SampleSplit(int threads, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial, float momentum)
+        {
+            int units = channels * batch;
+            float[] scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(3 * units + 6 * channels);
+            try
+            {
+                global::System.Span<float> partials = global::System.MemoryExtensions.AsSpan(scratch, 0, 3 * units + channels);
+                global::System.Span<float> coefficients = global::System.MemoryExtensions.AsSpan(scratch, 3 * units + channels, 5 * channels);
+                global::NormGen.TensorBlocks.BatchMoments(threads, x, partials, batch, channels, spatial);
+                ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
+                nint sampleStride = (nint)channels * spatial;
+                float count = (float)((long)batch * spatial);
+                for (int c = 0; c < channels; c++)
+                {
+                    ref float xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref float yc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Passes 1 and 2 from the blocks' partials (BatchMoments), added in sample order as Channels adds them.
+                    float shift = xc;
+                    float offset = partials[3 * units + c];
+                    float sumDev = 0f, sumSq = 0f;
+                    for (int n = 0; n < batch; n++)
+                    {
+                        sumDev += partials[units + c * batch + n];
+                        sumSq += partials[2 * units + c * batch + n];
+                    }
+                    float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
+                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+                    {
+                        // Finite values whose squares overflow float: this channel in double on x·2⁻ᵏ.
+                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
+                        for (int n = 0; n < batch; n++)
+                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref xc, n * sampleStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr * gamma[c], beta[c]);
+                        runningMean[c] = (float)((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+                        runningVar[c] = (float)((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));
+                        coefficients[5 * c + 4] = 0f; // written: BatchApply leaves it alone
+                        continue;
+                    }
+                    offset += sumDev / count;
+                    float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
+
+                    // Pass 3: normalize and apply γ, β, on the pool after the loop (BatchApply).
+                    float a = rstd * gamma[c], b = beta[c];
+                    coefficients[5 * c] = shift;
+                    coefficients[5 * c + 1] = offset;
+                    coefficients[5 * c + 2] = a;
+                    coefficients[5 * c + 3] = b;
+                    coefficients[5 * c + 4] = 1f;
+
+                    // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+                    runningMean[c] = (1f - momentum) * runningMean[c] + momentum * (shift + offset);
+                    runningVar[c] = (1f - momentum) * runningVar[c] + momentum * (variance * count / (count - 1f));
+                }
+                global::NormGen.TensorBlocks.BatchApply(threads, x, y, coefficients, batch, channels, spatial);
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
             }
         }
 

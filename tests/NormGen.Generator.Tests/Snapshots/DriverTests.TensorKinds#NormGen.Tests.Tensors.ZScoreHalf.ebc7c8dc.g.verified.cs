@@ -84,6 +84,7 @@ namespace NormGen.Tests
             // One (samples × features) panel: every column (feature) is scaled over its rows (samples).
             // Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.
             int ranges = global::NormGen.TensorBlocks.ColumnRanges(features);
+            if (ranges == 1 && global::NormGen.TensorBlocks.StandardizeRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead
             int units = ranges;
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
             if (threads == 1)

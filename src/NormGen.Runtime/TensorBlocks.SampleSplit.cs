@@ -1,0 +1,123 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NormGen;
+
+// BatchNorm training with few channels and many samples (issue 11): one channel's statistics spread over the pool by
+// (channel, sample) block. Each block's partial sums are the very values the one-thread loop computes per sample
+// (SumShifted, SumDeviations on the same block with the same shift and offset), written to their own slot, and the
+// kernel adds them up per channel in sample order, as that loop does: so the statistics, and the outputs, are bitwise
+// those of one thread, for any thread count.
+public static partial class TensorBlocks
+{
+    /// <summary>
+    /// BatchNorm training's statistics passes over every (channel, sample) block of an (N, C, spatial) tensor on
+    /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + C long) receives, at unit u = c·N + n:
+    /// Σ(x − shift_c) at u, then Σd at C·N + u and Σd² at 2·C·N + u (d = x − shift_c − offset_c), and offset_c at
+    /// 3·C·N + c; shift_c is the channel's first element, offset_c = (Σₙ Σ(x − shift_c), added in sample order) / (N·spatial).
+    /// </summary>
+    public static void BatchMoments(int threads, ReadOnlySpan<float> x, Span<float> partials, int batch, int channels, int spatial) =>
+        BatchMoments<float>(threads, x, partials, batch, channels, spatial);
+
+    /// <summary>The double form of <see cref="BatchMoments(int, ReadOnlySpan{float}, Span{float}, int, int, int)"/>.</summary>
+    public static void BatchMoments(int threads, ReadOnlySpan<double> x, Span<double> partials, int batch, int channels, int spatial) =>
+        BatchMoments<double>(threads, x, partials, batch, channels, spatial);
+
+    /// <summary>
+    /// BatchNorm training's normalizing pass over every (channel, sample) block on <paramref name="threads"/> threads:
+    /// y = ((x − shift) − offset)·a + b (<see cref="Apply(ref float, ref float, nuint, float, float, float, float)"/>) with
+    /// channel c's (shift, offset, a, b, apply) at <paramref name="coefficients"/>[5c …]; a channel whose apply is 0 is
+    /// left alone (its kernel has written it already). y may be x.
+    /// </summary>
+    public static void BatchApply(int threads, ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> coefficients, int batch, int channels, int spatial) =>
+        RowScheduler.Run(threads, channels * batch, new SampleBlocks<float>(SampleBlocks<float>.Normalize, batch, channels, spatial),
+            MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(coefficients), MemoryMarshal.AsBytes(y));
+
+    /// <summary>The double form of <see cref="BatchApply(int, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, int, int, int)"/>.</summary>
+    public static void BatchApply(int threads, ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> coefficients, int batch, int channels, int spatial) =>
+        RowScheduler.Run(threads, channels * batch, new SampleBlocks<double>(SampleBlocks<double>.Normalize, batch, channels, spatial),
+            MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(coefficients), MemoryMarshal.AsBytes(y));
+
+    private static void BatchMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = channels * batch;
+        RowScheduler.Run(threads, units, new SampleBlocks<T>(SampleBlocks<T>.Sums, batch, channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
+        // The offsets between the passes, on this thread: Σ over the samples in their order, as the one-thread loop adds them.
+        T count = T.CreateTruncating((long)batch * spatial);
+        for (int c = 0; c < channels; c++)
+        {
+            T sum = T.Zero;
+            for (int n = 0; n < batch; n++)
+                sum += partials[c * batch + n];
+            partials[3 * units + c] = sum / count;
+        }
+        RowScheduler.Run(threads, units, new SampleBlocks<T>(SampleBlocks<T>.Deviations, batch, channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
+    }
+
+    /// <summary>One pass of the sample split over the units firstUnit … (u = c·N + n: channel c, sample n) of one pool thread.</summary>
+    private readonly struct SampleBlocks<T>(int pass, int batch, int channels, int spatial) : IRowKernel
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public const int Sums = 0, Deviations = 1, Normalize = 2;
+
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+        {
+            Span<T> x = buffers.Get<T>(0), data = buffers.Get<T>(1);
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            int units = channels * batch;
+            nuint length = (nuint)spatial;
+            for (int u = firstRow; u < firstRow + rowCount; u++)
+            {
+                int c = u / batch, n = u % batch;
+                ref T block = ref Unsafe.Add(ref x0, (nint)n * channels * spatial + (nint)c * spatial);
+                T shift = Unsafe.Add(ref x0, (nint)c * spatial);
+                if (pass == Sums)
+                {
+                    data[u] = SumShifted(ref block, length, shift);
+                }
+                else if (pass == Deviations)
+                {
+                    SumDeviations(ref block, length, shift, data[3 * units + c], out T dev, out T sq);
+                    data[units + u] = dev;
+                    data[2 * units + u] = sq;
+                }
+                else if (data[5 * c + 4] != T.Zero)
+                {
+                    ref T output = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(2)), (nint)n * channels * spatial + (nint)c * spatial);
+                    Apply(ref block, ref output, length, data[5 * c], data[5 * c + 1], data[5 * c + 2], data[5 * c + 3]);
+                }
+            }
+        }
+
+        private static T SumShifted(ref T x, nuint n, T shift) => typeof(T) == typeof(float)
+            ? (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift)
+            : (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift);
+
+        private static void SumDeviations(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                TensorBlocks.SumDeviations(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)offset, out float dev, out float sq);
+                sumDev = (T)(object)dev;
+                sumSq = (T)(object)sq;
+            }
+            else
+            {
+                TensorBlocks.SumDeviations(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)offset, out double dev, out double sq);
+                sumDev = (T)(object)dev;
+                sumSq = (T)(object)sq;
+            }
+        }
+
+        private static void Apply(ref T x, ref T y, nuint n, T shift, T offset, T a, T b)
+        {
+            if (typeof(T) == typeof(float))
+                TensorBlocks.Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
+            else
+                TensorBlocks.Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
+        }
+    }
+}
