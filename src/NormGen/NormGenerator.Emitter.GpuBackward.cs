@@ -9,7 +9,9 @@ namespace NormGen.Generator;
 /// flat spans, with or without the pre-norm residual's dh = dx + dResidualOut fused into the dx pass): dx by one warp
 /// (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
 /// atomics, by per-block partials over a fixed number of rows (<c>NormGen.RowBackward.BlockRows</c>, whatever the
-/// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order.
+/// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order. The kernels are
+/// written once per compilation into the shared device file (<c>GpuRowBackwardKernelsFloat</c>/<c>Double</c>), generic over
+/// a spec struct of constants that each declaration's GPU file holds beside its overloads and checks.
 /// </summary>
 internal static partial class GpuEmitter
 {
@@ -32,8 +34,6 @@ internal static partial class GpuEmitter
         (ParamRole.BetaGradient, "dbeta"),
     };
 
-    private static List<KernelView> BackwardViews(KernelSpec spec) => Views(spec, BackwardRoles);
-
     private static string EmitBackward(SourceWriter w, KernelSpec spec)
     {
         CpuEmitter.OpenUserType(w, spec);
@@ -41,7 +41,7 @@ internal static partial class GpuEmitter
         CpuEmitter.CloseUserType(w, spec);
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        EmitBackwardKernelClass(w, spec);
+        EmitBackwardSpecStruct(w, spec);
         if (spec.Namespace is not null) w.Close();
         return GlobalNames.Qualify(w.ToString());
     }
@@ -76,7 +76,7 @@ internal static partial class GpuEmitter
         string rows = Unique(spec, "rows");
         if (spec.HasStaticShape)
         {
-            w.Line($"const int {rowLength} = {k}.RowLength;");
+            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
         }
         else
         {
@@ -101,12 +101,7 @@ internal static partial class GpuEmitter
         // another output or with the saved statistics, γ or dResidualOut.
         EmitOverlapChecks(w, spec, k);
         if (!HasParameterGradients(spec)) w.Line($"if ({rows} == 0) return;");
-        var launchArgs = BackwardViews(spec)
-            .Select(v => CpuEmitter.Id(v.User.Name) + (v.User.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : ""))
-            .ToList();
-        if (!spec.HasStaticShape) launchArgs.Add(rowLength);
-        launchArgs.Add(rows);
-        w.Line($"{k}.Launch({stream}, {string.Join(", ", launchArgs)});");
+        w.Line(BackwardLaunch(spec, stream, rowLength, rows));
         w.Close();
     }
 
@@ -155,80 +150,135 @@ internal static partial class GpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
     }
 
-    // ---------------------------------------------------------------- kernel class
+    // ---------------------------------------------------------------- spec struct
 
-    private static void EmitBackwardKernelClass(SourceWriter w, KernelSpec spec)
+    /// <summary>The shared backward kernels' feature flags for the declaration, as the kernels test them.</summary>
+    private static List<string> BackwardFlags(KernelSpec spec)
+    {
+        var flags = new List<string>();
+        if (spec.Centers) flags.Add("Centered");
+        if (spec.Gamma is not null) flags.Add("Gamma");
+        if (spec.Gamma is not null && spec.ZeroCenteredGamma) flags.Add("ZeroCenteredGamma");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is not null) flags.Add("ResidualGradient");
+        if (HasParameterGradients(spec)) flags.Add("GammaGradient");
+        if (spec.Parameter(ParamRole.BetaGradient) is not null) flags.Add("BetaGradient");
+        return flags;
+    }
+
+    /// <summary>The spec struct of one backward declaration's GPU kernels: what the shared backward kernels compute for it, as constants.</summary>
+    private static void EmitBackwardSpecStruct(SourceWriter w, KernelSpec spec)
     {
         string c = CpuEmitter.ComputeName(spec);
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        bool warpKernel = !spec.HasStaticShape || spec.StaticRowLength <= WarpPerRowMaxLength;
-        bool groupKernel = !spec.HasStaticShape || spec.StaticRowLength > WarpPerRowMaxLength;
-        bool grads = HasParameterGradients(spec);
-        bool betaGrad = spec.Parameter(ParamRole.BetaGradient) is not null;
-        string gradCount = betaGrad ? "2" : "1";
-        bool staticShape = spec.HasStaticShape;
-        string n = staticShape ? "RowLength" : "rowLength";
-        string kernelElement = KernelElement(spec.Element);
-        List<KernelView> views = BackwardViews(spec);
+        string t = KernelElement(spec.Element);
+        string owner = string.Join(".", spec.ContainingTypes.Select(x => x.NameWithTypeParameters.Split('<')[0]));
+        List<string> flags = BackwardFlags(spec);
+        string f = SharedNamespace + "GpuBackwardFlags.";
+        w.Line($"/// <summary>What the shared backward kernels compute for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
+        w.Line(Generated);
+        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuBackwardSpec<{t}, {c}>");
+        w.Line($"public {SharedNamespace}GpuBackwardFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public int RowLength => {(spec.HasStaticShape ? Lit(spec.StaticRowLength) : "0")};");
+        w.Line($"public {c} Load({t} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
+        w.Line($"public {t} Store({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Close();
+    }
 
-        // dx kernel: dy, x, [mean], rstd, [gamma], dx, [rowLength], rows.
-        var dxViews = views.Where(v => v.Role is not (ParamRole.GammaGradient or ParamRole.BetaGradient)).ToList();
-        var dxTypes = dxViews.Select(v => View(v.Element)).ToList();
-        var dxParams = dxViews.Select(v => $"{View(v.Element)} {v.Name}").ToList();
-        var dxArgs = dxViews.Select(v => v.Name).ToList();
-        if (!staticShape) { dxTypes.Add("int"); dxParams.Add("int rowLength"); dxArgs.Add("rowLength"); }
-        dxTypes.Add("int"); dxParams.Add("int rows"); dxArgs.Add("rows");
-        string dxTypeArgs = string.Join(", ", dxTypes);
+    /// <summary>The shared launch of a backward declaration: its views (absent ones left out, they default to empty), lengths and spec.</summary>
+    private static string BackwardLaunch(KernelSpec spec, string stream, string rowLength, string rows)
+    {
+        var args = new List<string> { stream };
+        string Arg(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        args.Add(Arg(ParamRole.OutputGradient));
+        args.Add(Arg(ParamRole.Input));
+        args.Add(Arg(ParamRole.InputGradient));
+        args.Add(rowLength);
+        args.Add(rows);
+        foreach ((ParamRole role, string name) in BackwardRoles)
+            if (role is not (ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient) && spec.Parameter(role) is not null)
+                args.Add($"{name}: {Arg(role)}");
+        string c = CpuEmitter.ComputeName(spec);
+        return $"{SharedNamespace}{BackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
+    }
 
-        // Partials kernel: dy, x, [mean], rstd, partials, [rowLength], rows.
-        var partialViews = dxViews.Where(v => v.Role is ParamRole.OutputGradient or ParamRole.Input or ParamRole.Mean or ParamRole.Rstd).ToList();
-        var partialTypes = partialViews.Select(v => View(v.Element)).Concat(new[] { View(c) }).ToList();
-        var partialParams = partialViews.Select(v => $"{View(v.Element)} {v.Name}").Concat(new[] { $"{View(c)} partials" }).ToList();
-        var partialArgs = partialViews.Select(v => v.Name).Concat(new[] { "scratch.View" }).ToList();
-        if (!staticShape) { partialTypes.Add("int"); partialParams.Add("int rowLength"); partialArgs.Add("rowLength"); }
-        partialTypes.Add("int"); partialParams.Add("int rows"); partialArgs.Add("rows");
-        string partialTypeArgs = string.Join(", ", partialTypes);
+    // ---------------------------------------------------------------- shared kernels (once per compilation)
 
-        // Combine kernel (shared): partials, output, rowLength, blocks, gradients, which.
-        string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
+    /// <summary>The class of the shared backward kernels in compute type <paramref name="c"/>.</summary>
+    private static string BackwardKernelsClass(string c) => c == "double" ? "GpuRowBackwardKernelsDouble" : "GpuRowBackwardKernelsFloat";
 
+    /// <summary>The backward spec interface and its flags, once per compilation.</summary>
+    internal static void EmitBackwardSpecInterface(SourceWriter w)
+    {
+        w.Line("/// <summary>What a row backward kernel computes (the kernels test the bits).</summary>");
+        w.Line("[global::System.Flags]");
+        w.Open("internal enum GpuBackwardFlags");
+        w.Line("None = 0,");
+        w.Line("/// <summary>LayerNorm: x̂ = (x − μ)·rstd and dx subtracts mean(g); otherwise RMSNorm's x̂ = x·rstd.</summary>");
+        w.Line("Centered = 1,");
+        w.Line("/// <summary>g = dy·γ; otherwise g = dy.</summary>");
+        w.Line("Gamma = 2,");
+        w.Line("/// <summary>γ is zero-centred: g = dy·(1 + γ).</summary>");
+        w.Line("ZeroCenteredGamma = 4,");
+        w.Line("/// <summary>Pre-norm residual: dx receives dh = dx + dResidualOut.</summary>");
+        w.Line("ResidualGradient = 8,");
+        w.Line("/// <summary>Write dγ = Σ dy·x̂ over all rows.</summary>");
+        w.Line("GammaGradient = 16,");
+        w.Line("/// <summary>Write dβ = Σ dy over all rows.</summary>");
+        w.Line("BetaGradient = 32,");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>One backward declaration's kernels, as constants (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>).</summary>");
+        w.Line("/// <typeparam name=\"T\">The element type of dy, x, γ, dx and dResidualOut.</typeparam>");
+        w.Line("/// <typeparam name=\"TCompute\">float (for float and Half) or double: the saved statistics, dγ, dβ and the arithmetic.</typeparam>");
+        w.Open("internal interface IGpuBackwardSpec<T, TCompute>");
+        w.Line("GpuBackwardFlags Flags { get; }");
+        w.Line("/// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>");
+        w.Line("int RowLength { get; }");
+        w.Line("/// <summary>An element in the compute type (Half widened).</summary>");
+        w.Line("TCompute Load(T value);");
+        w.Line("/// <summary>dx rounded once to the element type.</summary>");
+        w.Line("T Store(TCompute value);");
+        w.Close();
+    }
+
+    /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the dx kernels (warp per row, group per row) and the dγ/dβ partials kernel.</summary>
+    internal static void EmitBackwardKernels(SourceWriter w, string c)
+    {
+        string where = $"where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, {c}>";
+        string V(string t) => $"global::ILGPU.ArrayView<{t}>";
+        string dxViews = $"{V("T")} dy, {V("T")} dResidualOut, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V("T")} gamma, {V("T")} dx";
+        string dxTypeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V(c)}, {V(c)}, {V("T")}, {V("T")}, int, int";
+        string dxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
+        string partialViews = $"{V("T")} dy, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V(c)} partials";
+        string partialTypeArgs = $"{V("T")}, {V("T")}, {V(c)}, {V(c)}, {V(c)}, int, int";
+        string combineTypeArgs = $"{V(c)}, {V(c)}, int, int, int, int";
         string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
         string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
 
-        w.Line($"/// <summary>ILGPU kernels behind the GPU overloads of <c>{owner}.{spec.MethodName}</c>; see their remarks.</summary>");
+        w.Line("/// <summary>");
+        w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in {c}, generic over its");
+        w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ without atomics, by");
+        w.Line("/// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.");
+        w.Line("/// </summary>");
         w.Line(Generated);
-        w.Open($"file static class {GpuKernelClassName(spec)}");
-        if (staticShape)
-        {
-            w.Line("/// <summary>Elements in one normalized row: a constant in the kernels, so their loops have known trip counts.</summary>");
-            w.Line($"internal const int RowLength = {Lit(spec.StaticRowLength)};");
-            w.Line();
-        }
-        if (grads)
-        {
-            w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
-            w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
-            w.Line();
-        }
-        w.Line("/// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
-        w.Open("private sealed class Launchers");
-        if (warpKernel) w.Line($"public readonly {Launcher(dxTypeArgs)} WarpPerRow;");
-        if (groupKernel) w.Line($"public readonly {Launcher(dxTypeArgs)} GroupPerRow;");
-        if (grads)
-        {
-            w.Line($"public readonly {Launcher(partialTypeArgs)} Partials;");
-            w.Line($"public readonly {Launcher(combineTypeArgs)} Combine;");
-        }
+        w.Open($"internal static class {BackwardKernelsClass(c)}");
+        w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
+        w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
+        w.Line();
+        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
+        w.Open($"private sealed class Launchers<T, TSpec> {where}");
+        w.Line($"public readonly {Launcher(dxTypeArgs)} WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly {Launcher(partialTypeArgs)} Partials;");
+        w.Line($"public readonly {Launcher(combineTypeArgs)} Combine;");
         w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
         w.Line();
+        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
+        w.Line();
         w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        if (warpKernel) w.Line($"WarpPerRow = {Load(dxTypeArgs, "WarpPerRowKernel")}");
-        if (groupKernel) w.Line($"GroupPerRow = {Load(dxTypeArgs, "GroupPerRowKernel")}");
-        if (grads)
-        {
-            w.Line($"Partials = {Load(partialTypeArgs, "PartialsKernel")}");
-            w.Line($"Combine = {Load(combineTypeArgs, Device + "CombineKernel")}");
-        }
+        w.Line($"WarpPerRow = {Load(dxTypeArgs, "WarpPerRowKernel<T, TSpec>")}");
+        w.Line($"GroupPerRow = {Load(dxTypeArgs, "GroupPerRowKernel<T, TSpec>")}");
+        w.Line($"Partials = {Load(partialTypeArgs, "PartialsKernel<T, TSpec>")}");
+        w.Line($"Combine = {Load(combineTypeArgs, "GpuDevice.CombineKernel")}");
         w.Line("WarpSize = accelerator.WarpSize;");
         w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
         w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
@@ -237,86 +287,126 @@ internal static partial class GpuEmitter
         w.Close();
         w.Close();
         w.Line();
-        w.Line("/// <summary>One <see cref=\"Launchers\"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();");
-        w.Line();
 
         // ---- launch
-        var launchParams = views.Select(v => $"{View(v.Element)} {v.Name}").ToList();
-        if (!staticShape) launchParams.Add("int rowLength");
-        launchParams.Add("int rows");
         w.Line("/// <summary>");
-        w.Line(grads
-            ? "/// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,"
-            : "/// Enqueues the dx kernel. Arguments are already checked; rows &gt; 0.");
-        if (grads) w.Line("/// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.");
+        w.Line("/// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite");
+        w.Line("/// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's");
+        w.Line("/// scratch slot, without waiting. Arguments are already checked; rows &gt; 0 unless dγ is asked (zero rows write");
+        w.Line("/// zero gradients). Absent views stay empty.");
         w.Line("/// </summary>");
-        w.Open($"internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, {string.Join(", ", launchParams)})");
-        w.Line("Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));");
-        w.Line("int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
-        if (grads)
-        {
-            w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
-            w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
-            w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
-            w.Open("lock (slot)");
-            w.Line($"// Per block: the dγ partial row{(betaGrad ? ", then the dβ partial row" : "")}.");
-            w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = {Device}Scratch<{c}>(stream, slot, (long)blocks * {gradCount} * {n});");
-            w.Open("if (rows > 0)");
-            w.Line($"long cells = (long)blocks * {n};");
-            w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), {string.Join(", ", partialArgs)});");
-        }
-        void EmitWarpLaunch()
-        {
-            w.Line("int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);");
-            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {string.Join(", ", dxArgs)});");
-        }
-        void EmitGroupLaunch()
-        {
-            w.Line($"int group = global::NormGen.NormGpu.GroupPerRowGroupSize({n}, l.WarpSize, l.MaxThreadsPerGroup);");
-            w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {string.Join(", ", dxArgs)});");
-        }
-        if (warpKernel && groupKernel)
-        {
-            w.Open($"if (rowLength <= {Lit(WarpPerRowMaxLength)})");
-            EmitWarpLaunch();
-            w.Close();
-            w.Open("else");
-            EmitGroupLaunch();
-            w.Close();
-        }
-        else if (warpKernel) EmitWarpLaunch();
-        else EmitGroupLaunch();
-        if (grads)
-        {
-            w.Close();
-            w.Line($"int combineGrid = global::NormGen.NormGpu.GridSize(({n} + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, {n}, blocks, {gradCount}, 0);");
-            if (betaGrad)
-                w.Line($"l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, {n}, blocks, {gradCount}, 1);");
-            w.Close();
-        }
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {V("T")} dResidualOut = default, {V(c)} mean = default, {V(c)} rstd = default, {V("T")} gamma = default, {V(c)} dgamma = default, {V(c)} dbeta = default)");
+        w.Open($"    {where}");
+        w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
+        w.Open("if ((default(TSpec).Flags & GpuBackwardFlags.GammaGradient) == 0)");
+        w.Line($"LaunchDx(stream, l, {dxArgs});");
+        w.Line("return;");
         w.Close();
+        w.Line("int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
+        w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
+        w.Line("int gradients = (default(TSpec).Flags & GpuBackwardFlags.BetaGradient) != 0 ? 2 : 1;");
+        w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
+        w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
+        w.Open("lock (slot)");
+        w.Line("// Per block: the dγ partial row, then the dβ partial row if asked.");
+        w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<{c}>(stream, slot, (long)blocks * gradients * rowLength);");
+        w.Open("if (rows > 0)");
+        w.Line("long cells = (long)blocks * rowLength;");
+        w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line("l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, rows);");
+        w.Line($"LaunchDx(stream, l, {dxArgs});");
+        w.Close();
+        w.Line("int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line("l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, rowLength, blocks, gradients, 0);");
+        w.Line("if (gradients == 2)");
+        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, rowLength, blocks, gradients, 1);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>");
+        w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {dxViews}, int rowLength, int rows)");
+        w.Open($"    {where}");
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", dxArgs);
+        w.Close();
+        w.Line();
 
-        string dxParamList = string.Join(", ", dxParams);
-        if (warpKernel)
-        {
-            w.Line();
-            EmitBackwardDxKernel(w, spec, dxParamList, groupPerRow: false);
-        }
-        if (groupKernel)
-        {
-            w.Line();
-            EmitBackwardDxKernel(w, spec, dxParamList, groupPerRow: true);
-        }
-        if (grads)
-        {
-            w.Line();
-            EmitPartialsKernel(w, spec, string.Join(", ", partialParams), gradCount, betaGrad);
-        }
+        // ---- dx
+        string one = c == "double" ? "1d" : "1f";
+        string zero = c == "double" ? "0d" : "0f";
+        w.Line("/// <summary>g at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): dy, dy·γ or dy·(1 + γ).</summary>");
+        w.Open($"private static {c} Gradient<T, TSpec>(TSpec spec, {V("T")} dy, {V("T")} gamma, long index, int column) {where}");
+        w.Line($"{c} d = spec.Load(dy[index]);");
+        w.Line("if ((spec.Flags & GpuBackwardFlags.Gamma) == 0) return d;");
+        w.Line($"return (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? d * ({one} + spec.Load(gamma[column])) : d * spec.Load(gamma[column]);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>x̂ at element <paramref name=\"index\"/> of a row with the statistics mu (LayerNorm) and r: (x − μ)·rstd or x·rstd.</summary>");
+        w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, {V("T")} x, long index, {c} mu, {c} r) {where} =>");
+        w.Line("    (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;");
+        w.Line();
+        EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", dxArgs, where);
+        w.Line();
+        OpenRowsBody(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", where);
+        w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
+        w.Line("long start = (long)row * n;");
+        w.Line("bool centered = (spec.Flags & GpuBackwardFlags.Centered) != 0;");
+        w.Line($"{c} mu = centered ? mean[row] : {zero};");
+        w.Line($"{c} r = rstd[row];");
+        w.Line("// Pass 1: the sums of g and g·x̂.");
+        w.Line($"{c} sg = {zero}, sx = {zero};");
+        w.Open(ThreadLoop);
+        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);");
+        w.Line("if (centered) sg += g;");
+        w.Line("sx += g * Normalized<T, TSpec>(spec, x, start + i, mu, r);");
+        w.Close();
+        w.Line($"{c} inverseN = {one} / n;");
+        w.Line($"{c} c1 = centered ? threads.Sum(sg, partials) * inverseN : {zero}; // RMSNorm: no mean(g) term");
+        w.Line($"{c} c2 = threads.Sum(sx, partials) * inverseN;");
+        w.Line();
+        w.Line("// Pass 2: dx = rstd·(g − c₁ − x̂·c₂) (+ dResidualOut: dh, dx rounded to the compute type first, as the span");
+        w.Line("// method's second pass). Each element is read and written by the same thread, after every read of the row, so");
+        w.Line("// dx may be dy or x.");
+        w.Open(ThreadLoop);
+        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);");
+        w.Line($"{c} xh = Normalized<T, TSpec>(spec, x, start + i, mu, r);");
+        w.Line($"{c} v = r * (g - c1 - xh * c2);");
+        w.Line("if ((spec.Flags & GpuBackwardFlags.ResidualGradient) != 0) v += spec.Load(dResidualOut[start + i]);");
+        w.Line("dx[start + i] = spec.Store(v);");
+        w.Close();
+        w.Close();
+        w.Close();
+        w.Line();
+
+        // ---- partials
+        w.Line("/// <summary>");
+        w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)");
+        w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
+        w.Line("/// </summary>");
+        w.Line($"private static void PartialsKernel<T, TSpec>({partialViews}, int rowLength, int rows)");
+        w.Open($"    {where}");
+        w.Line("TSpec spec = default;");
+        w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
+        w.Line("bool beta = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;");
+        w.Line("int gradients = beta ? 2 : 1;");
+        w.Line("long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;");
+        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+        w.Open("for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)");
+        w.Line("int block = (int)(cell / n);");
+        w.Line("int column = (int)(cell - (long)block * n);");
+        w.Line("int firstRow = block * BlockRows;");
+        w.Line("int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;");
+        w.Line($"{c} pg = {zero}, pb = {zero};");
+        w.Open("for (int row = firstRow; row < lastRow; row++)");
+        w.Line("long index = (long)row * n + column;");
+        w.Line($"{c} d = spec.Load(dy[index]);");
+        w.Line($"{c} mu = (spec.Flags & GpuBackwardFlags.Centered) != 0 ? mean[row] : {zero};");
+        w.Line("pg += d * Normalized<T, TSpec>(spec, x, index, mu, rstd[row]);");
+        w.Line("if (beta) pb += d;");
+        w.Close();
+        w.Line("partials[(long)block * gradients * n + column] = pg;");
+        w.Line("if (beta) partials[((long)block * 2 + 1) * n + column] = pb;");
+        w.Close();
+        w.Close();
         w.Close();
     }
 
@@ -342,105 +432,6 @@ internal static partial class GpuEmitter
         w.Line("return fresh;");
         w.Close();
         w.Line();
-    }
-
-    private static string LoadValue(KernelSpec spec, string view, string index) =>
-        spec.Element == ElementKind.Half ? $"(float){view}[{index}]" : $"{view}[{index}]";
-
-    /// <summary>x̂ at element index of a row with statistics mu (LayerNorm) and r.</summary>
-    private static string Xhat(KernelSpec spec, string index) =>
-        spec.Centers ? $"({LoadValue(spec, "x", index)} - mu) * r" : $"{LoadValue(spec, "x", index)} * r";
-
-    private static void EmitBackwardDxKernel(SourceWriter w, KernelSpec spec, string parameterList, bool groupPerRow)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string zero = c == "double" ? "0d" : "0f";
-        string one = c == "double" ? "1d" : "1f";
-        string n = spec.HasStaticShape ? "RowLength" : "rowLength";
-        string first = groupPerRow ? "global::ILGPU.Group.IdxX" : "global::ILGPU.Warp.LaneIdx";
-        string step = groupPerRow ? "global::ILGPU.Group.DimX" : "global::ILGPU.Warp.WarpSize";
-        string sum(string value) => RowSum(groupPerRow, value, Device);
-        string loop = $"for (int i = {first}; i < {n}; i += {step})";
-        string dyi = LoadValue(spec, "dy", "start + i");
-        string g = spec.Gamma is null ? dyi
-            : spec.ZeroCenteredGamma ? $"{dyi} * ({one} + {LoadValue(spec, "gamma", "i")})"
-            : $"{dyi} * {LoadValue(spec, "gamma", "i")}";
-
-        w.Line("/// <summary>");
-        w.Line(groupPerRow
-            ? "/// dx, one group per row (long rows): the group's threads stride through the row; the sums meet in shared memory."
-            : "/// dx, one warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.");
-        bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
-        w.Line(residual
-            ? "/// Pass 1 sums g and g·x̂; pass 2 writes dh = rstd·(g − c₁ − x̂·c₂) + dResidualOut. Each element is read and written by the"
-            : "/// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the");
-        w.Line("/// same thread, after every read of the row, so dx may be dy or x.");
-        w.Line("/// </summary>");
-        w.Open($"private static void {(groupPerRow ? "GroupPerRowKernel" : "WarpPerRowKernel")}({parameterList})");
-        if (groupPerRow)
-        {
-            w.Line($"global::ILGPU.ArrayView<{c}> partials = global::ILGPU.SharedMemory.Allocate<{c}>(global::NormGen.NormGpu.MaxWarpsPerGroup);");
-            w.Open("for (int row = global::ILGPU.Grid.IdxX; row < rows; row += global::ILGPU.Grid.DimX)");
-        }
-        else
-        {
-            w.Line("int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;");
-            w.Line("int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;");
-            w.Open("for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)");
-        }
-        w.Line($"long start = (long)row * {n};");
-        if (spec.Centers) w.Line($"{c} mu = mean[row];");
-        w.Line($"{c} r = rstd[row];");
-        w.Line(spec.Centers ? $"{c} sg = {zero}, sx = {zero};" : $"{c} sx = {zero};");
-        w.Open(loop);
-        w.Line($"{c} g = {g};");
-        if (spec.Centers) w.Line("sg += g;");
-        w.Line($"sx += g * ({Xhat(spec, "start + i")});");
-        w.Close();
-        w.Line($"{c} inverseN = {one} / {n};");
-        w.Line(spec.Centers ? $"{c} c1 = {sum("sg")} * inverseN;" : $"{c} c1 = {zero}; // RMSNorm: no mean(g) term");
-        w.Line($"{c} c2 = {sum("sx")} * inverseN;");
-        w.Open(loop);
-        w.Line($"{c} g = {g};");
-        w.Line($"{c} xh = {Xhat(spec, "start + i")};");
-        // Pre-norm residual: dh = dx + dResidualOut, dx rounded to the compute type first, as the span method's second pass.
-        string expr = residual ? $"r * (g - c1 - xh * c2) + {LoadValue(spec, "dResidualOut", "start + i")}" : "r * (g - c1 - xh * c2)";
-        w.Line($"dx[start + i] = {(spec.Element == ElementKind.Half ? $"(global::ILGPU.Half)({expr})" : expr)};");
-        w.Close();
-        w.Close();
-        w.Close();
-    }
-
-    private static void EmitPartialsKernel(SourceWriter w, KernelSpec spec, string parameterList, string gradCount, bool betaGrad)
-    {
-        string c = CpuEmitter.ComputeName(spec);
-        string zero = c == "double" ? "0d" : "0f";
-        string n = spec.HasStaticShape ? "RowLength" : "rowLength";
-        w.Line("/// <summary>");
-        w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)");
-        w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
-        w.Line("/// </summary>");
-        w.Open($"private static void PartialsKernel({parameterList})");
-        w.Line($"long cells = (long)((rows + BlockRows - 1) / BlockRows) * {n};");
-        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
-        w.Open("for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)");
-        w.Line($"int block = (int)(cell / {n});");
-        w.Line($"int column = (int)(cell - (long)block * {n});");
-        w.Line("int firstRow = block * BlockRows;");
-        w.Line("int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;");
-        w.Line(betaGrad ? $"{c} pg = {zero}, pb = {zero};" : $"{c} pg = {zero};");
-        w.Open("for (int row = firstRow; row < lastRow; row++)");
-        w.Line($"long index = (long)row * {n} + column;");
-        w.Line($"{c} d = {LoadValue(spec, "dy", "index")};");
-        if (spec.Centers) w.Line($"{c} mu = mean[row];");
-        w.Line($"{c} r = rstd[row];");
-        w.Line($"pg += d * ({Xhat(spec, "index")});");
-        if (betaGrad) w.Line("pb += d;");
-        w.Close();
-        w.Line(betaGrad ? $"partials[(long)block * 2 * {n} + column] = pg;" : $"partials[(long)block * {n} + column] = pg;");
-        if (betaGrad) w.Line($"partials[((long)block * 2 + 1) * {n} + column] = pb;");
-        w.Close();
-        w.Close();
     }
 
     /// <summary>The backward kernels' combine of the dγ/dβ block partials, once per compilation in the device class, in compute type <paramref name="c"/>.</summary>

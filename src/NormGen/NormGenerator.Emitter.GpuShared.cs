@@ -6,7 +6,8 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// The GPU kernels written once per compilation, into <see cref="DevicePrimitivesHintName"/>: the row kernels (LayerNorm,
-/// RMSNorm, DeepNorm and every row fusion) and BatchNorm evaluation's element kernel, generic over a small spec struct
+/// RMSNorm, DeepNorm and every row fusion), BatchNorm evaluation's element kernel and the row backward kernels (in
+/// NormGenerator.Emitter.GpuBackward.cs), generic over a small spec struct
 /// that each declaration's GPU file holds. The struct's members return constants (which features, ε, α, the element
 /// conversions), so ILGPU, which compiles a generic kernel per instantiation and resolves the constrained calls on the
 /// struct, folds every branch on them away, and the CPU accelerator's JIT does the same. The arithmetic is the one the
@@ -143,6 +144,8 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>The epilogue activation (the identity when there is none).</summary>");
         w.Line("TCompute Activate(TCompute value);");
         w.Close();
+        w.Line();
+        EmitBackwardSpecInterface(w);
     }
 
     /// <summary>The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and group-per-row kernels, BatchNorm evaluation's element kernel.</summary>
@@ -201,6 +204,8 @@ internal static partial class GpuEmitter
         w.Line();
         EmitBatchNormEvalKernel(w, c, where);
         w.Close();
+        w.Line();
+        EmitBackwardKernels(w, c);
     }
 
     /// <summary>The value normalized at an element, x or h = α·x + residual (+ bias), in the order the CPU kernel forms it.</summary>

@@ -264,7 +264,11 @@ public sealed class GeneratorTests
         // No atomics: the gradients come from block partials and a fixed-order combine.
         string ln = result.GeneratedSources.Single(s => s.HintName.StartsWith("Sample.Gpu.Grad.LnBackward.", StringComparison.Ordinal) && s.HintName.EndsWith(".Gpu.g.cs", StringComparison.Ordinal)).SourceText.ToString();
         Assert.DoesNotContain("Atomic", ln, StringComparison.Ordinal);
-        Assert.Contains("private const int BlockRows = global::NormGen.RowBackward.BlockRows;", ln, StringComparison.Ordinal);
+        // The kernels are the compilation's shared backward kernels, instantiated with the declaration's spec struct.
+        Assert.Contains("global::NormGen.Generated.GpuRowBackwardKernelsFloat.Launch<float, ", ln, StringComparison.Ordinal);
+        string device = result.GeneratedSources.Single(s => s.HintName == "NormGen.GpuDevice.g.cs").SourceText.ToString();
+        Assert.DoesNotContain("Atomic", device, StringComparison.Ordinal);
+        Assert.Contains("private const int BlockRows = global::NormGen.RowBackward.BlockRows;", device, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -468,6 +468,39 @@ namespace NormGen.Generated
         TCompute Activate(TCompute value);
     }
 
+    /// <summary>What a row backward kernel computes (the kernels test the bits).</summary>
+    [global::System.Flags]
+    internal enum GpuBackwardFlags
+    {
+        None = 0,
+        /// <summary>LayerNorm: x̂ = (x − μ)·rstd and dx subtracts mean(g); otherwise RMSNorm's x̂ = x·rstd.</summary>
+        Centered = 1,
+        /// <summary>g = dy·γ; otherwise g = dy.</summary>
+        Gamma = 2,
+        /// <summary>γ is zero-centred: g = dy·(1 + γ).</summary>
+        ZeroCenteredGamma = 4,
+        /// <summary>Pre-norm residual: dx receives dh = dx + dResidualOut.</summary>
+        ResidualGradient = 8,
+        /// <summary>Write dγ = Σ dy·x̂ over all rows.</summary>
+        GammaGradient = 16,
+        /// <summary>Write dβ = Σ dy over all rows.</summary>
+        BetaGradient = 32,
+    }
+
+    /// <summary>One backward declaration's kernels, as constants (as <see cref="IGpuRowSpec{TIn, TOut, TCompute}"/>).</summary>
+    /// <typeparam name="T">The element type of dy, x, γ, dx and dResidualOut.</typeparam>
+    /// <typeparam name="TCompute">float (for float and Half) or double: the saved statistics, dγ, dβ and the arithmetic.</typeparam>
+    internal interface IGpuBackwardSpec<T, TCompute>
+    {
+        GpuBackwardFlags Flags { get; }
+        /// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>
+        int RowLength { get; }
+        /// <summary>An element in the compute type (Half widened).</summary>
+        TCompute Load(T value);
+        /// <summary>dx rounded once to the element type.</summary>
+        T Store(TCompute value);
+    }
+
     /// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>
     internal enum GpuTensorLayout
     {
@@ -721,6 +754,196 @@ namespace NormGen.Generated
                 float s = (spec.Flags & GpuRowFlags.Gamma) != 0 ? rstd * spec.Load(gamma[c]) : rstd;
                 float t = (spec.Flags & GpuRowFlags.Beta) != 0 ? spec.Load(beta[c]) - spec.Load(runningMean[c]) * s : -spec.Load(runningMean[c]) * s;
                 y[i] = spec.Store(spec.Load(x[i]) * s + t);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in float, generic over its
+    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ without atomics, by
+    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuRowBackwardKernelsFloat
+    {
+        /// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>
+        private const int BlockRows = global::NormGen.RowBackward.BlockRows;
+
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
+        private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>> Partials;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>
+        /// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite
+        /// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's
+        /// scratch slot, without waiting. Arguments are already checked; rows &gt; 0 unless dγ is asked (zero rows write
+        /// zero gradients). Absent views stay empty.
+        /// </summary>
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<T> dResidualOut = default, global::ILGPU.ArrayView<float> mean = default, global::ILGPU.ArrayView<float> rstd = default, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<float> dgamma = default, global::ILGPU.ArrayView<float> dbeta = default)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
+            if ((default(TSpec).Flags & GpuBackwardFlags.GammaGradient) == 0)
+            {
+                LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                return;
+            }
+            int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
+            int blocks = (rows + BlockRows - 1) / BlockRows;
+            int gradients = (default(TSpec).Flags & GpuBackwardFlags.BetaGradient) != 0 ? 2 : 1;
+            global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
+            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
+            lock (slot)
+            {
+                // Per block: the dγ partial row, then the dβ partial row if asked.
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, (long)blocks * gradients * rowLength);
+                if (rows > 0)
+                {
+                    long cells = (long)blocks * rowLength;
+                    int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, rows);
+                    LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                }
+                int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, rowLength, blocks, gradients, 0);
+                if (gradients == 2)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, rowLength, blocks, gradients, 1);
+            }
+        }
+
+        /// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>
+        private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+            }
+        }
+
+        /// <summary>g at element <paramref name="index"/> (column <paramref name="column"/>): dy, dy·γ or dy·(1 + γ).</summary>
+        private static float Gradient<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> gamma, long index, int column) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            float d = spec.Load(dy[index]);
+            if ((spec.Flags & GpuBackwardFlags.Gamma) == 0) return d;
+            return (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? d * (1f + spec.Load(gamma[column])) : d * spec.Load(gamma[column]);
+        }
+
+        /// <summary>x̂ at element <paramref name="index"/> of a row with the statistics mu (LayerNorm) and r: (x − μ)·rstd or x·rstd.</summary>
+        private static float Normalized<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> x, long index, float mu, float r) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuWarpRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuGroupRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+                long start = (long)row * n;
+                bool centered = (spec.Flags & GpuBackwardFlags.Centered) != 0;
+                float mu = centered ? mean[row] : 0f;
+                float r = rstd[row];
+                // Pass 1: the sums of g and g·x̂.
+                float sg = 0f, sx = 0f;
+                for (int i = threads.First; i < n; i += threads.Step)
+                {
+                    float g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
+                    if (centered) sg += g;
+                    sx += g * Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                }
+                float inverseN = 1f / n;
+                float c1 = centered ? threads.Sum(sg, partials) * inverseN : 0f; // RMSNorm: no mean(g) term
+                float c2 = threads.Sum(sx, partials) * inverseN;
+
+                // Pass 2: dx = rstd·(g − c₁ − x̂·c₂) (+ dResidualOut: dh, dx rounded to the compute type first, as the span
+                // method's second pass). Each element is read and written by the same thread, after every read of the row, so
+                // dx may be dy or x.
+                for (int i = threads.First; i < n; i += threads.Step)
+                {
+                    float g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
+                    float xh = Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                    float v = r * (g - c1 - xh * c2);
+                    if ((spec.Flags & GpuBackwardFlags.ResidualGradient) != 0) v += spec.Load(dResidualOut[start + i]);
+                    dx[start + i] = spec.Store(v);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)
+        /// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.
+        /// </summary>
+        private static void PartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> partials, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            TSpec spec = default;
+            int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+            bool beta = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;
+            int gradients = beta ? 2 : 1;
+            long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
+            {
+                int block = (int)(cell / n);
+                int column = (int)(cell - (long)block * n);
+                int firstRow = block * BlockRows;
+                int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;
+                float pg = 0f, pb = 0f;
+                for (int row = firstRow; row < lastRow; row++)
+                {
+                    long index = (long)row * n + column;
+                    float d = spec.Load(dy[index]);
+                    float mu = (spec.Flags & GpuBackwardFlags.Centered) != 0 ? mean[row] : 0f;
+                    pg += d * Normalized<T, TSpec>(spec, x, index, mu, rstd[row]);
+                    if (beta) pb += d;
+                }
+                partials[(long)block * gradients * n + column] = pg;
+                if (beta) partials[((long)block * 2 + 1) * n + column] = pb;
             }
         }
     }
@@ -1152,6 +1375,196 @@ namespace NormGen.Generated
                 double s = (spec.Flags & GpuRowFlags.Gamma) != 0 ? rstd * spec.Load(gamma[c]) : rstd;
                 double t = (spec.Flags & GpuRowFlags.Beta) != 0 ? spec.Load(beta[c]) - spec.Load(runningMean[c]) * s : -spec.Load(runningMean[c]) * s;
                 y[i] = spec.Store(spec.Load(x[i]) * s + t);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in double, generic over its
+    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ without atomics, by
+    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuRowBackwardKernelsDouble
+    {
+        /// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>
+        private const int BlockRows = global::NormGen.RowBackward.BlockRows;
+
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
+        private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>> Partials;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> Combine;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>
+        /// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite
+        /// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's
+        /// scratch slot, without waiting. Arguments are already checked; rows &gt; 0 unless dγ is asked (zero rows write
+        /// zero gradients). Absent views stay empty.
+        /// </summary>
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<T> dResidualOut = default, global::ILGPU.ArrayView<double> mean = default, global::ILGPU.ArrayView<double> rstd = default, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<double> dgamma = default, global::ILGPU.ArrayView<double> dbeta = default)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
+        {
+            Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
+            if ((default(TSpec).Flags & GpuBackwardFlags.GammaGradient) == 0)
+            {
+                LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                return;
+            }
+            int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
+            int blocks = (rows + BlockRows - 1) / BlockRows;
+            int gradients = (default(TSpec).Flags & GpuBackwardFlags.BetaGradient) != 0 ? 2 : 1;
+            global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<double>(stream);
+            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
+            lock (slot)
+            {
+                // Per block: the dγ partial row, then the dβ partial row if asked.
+                global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<double>(stream, slot, (long)blocks * gradients * rowLength);
+                if (rows > 0)
+                {
+                    long cells = (long)blocks * rowLength;
+                    int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, rows);
+                    LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                }
+                int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, rowLength, blocks, gradients, 0);
+                if (gradients == 2)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, rowLength, blocks, gradients, 1);
+            }
+        }
+
+        /// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>
+        private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<double> mean, global::ILGPU.ArrayView<double> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
+        {
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+            }
+        }
+
+        /// <summary>g at element <paramref name="index"/> (column <paramref name="column"/>): dy, dy·γ or dy·(1 + γ).</summary>
+        private static double Gradient<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> gamma, long index, int column) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
+        {
+            double d = spec.Load(dy[index]);
+            if ((spec.Flags & GpuBackwardFlags.Gamma) == 0) return d;
+            return (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? d * (1d + spec.Load(gamma[column])) : d * spec.Load(gamma[column]);
+        }
+
+        /// <summary>x̂ at element <paramref name="index"/> of a row with the statistics mu (LayerNorm) and r: (x − μ)·rstd or x·rstd.</summary>
+        private static double Normalized<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> x, long index, double mu, double r) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double> =>
+            (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<double> mean, global::ILGPU.ArrayView<double> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double> =>
+            Rows<T, TSpec, GpuWarpRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<double> mean, global::ILGPU.ArrayView<double> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double> =>
+            Rows<T, TSpec, GpuGroupRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, global::ILGPU.SharedMemory.Allocate<double>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<double> mean, global::ILGPU.ArrayView<double> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<double> partials)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double> where TThreads : struct, IGpuRowThreads<double>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+                long start = (long)row * n;
+                bool centered = (spec.Flags & GpuBackwardFlags.Centered) != 0;
+                double mu = centered ? mean[row] : 0d;
+                double r = rstd[row];
+                // Pass 1: the sums of g and g·x̂.
+                double sg = 0d, sx = 0d;
+                for (int i = threads.First; i < n; i += threads.Step)
+                {
+                    double g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
+                    if (centered) sg += g;
+                    sx += g * Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                }
+                double inverseN = 1d / n;
+                double c1 = centered ? threads.Sum(sg, partials) * inverseN : 0d; // RMSNorm: no mean(g) term
+                double c2 = threads.Sum(sx, partials) * inverseN;
+
+                // Pass 2: dx = rstd·(g − c₁ − x̂·c₂) (+ dResidualOut: dh, dx rounded to the compute type first, as the span
+                // method's second pass). Each element is read and written by the same thread, after every read of the row, so
+                // dx may be dy or x.
+                for (int i = threads.First; i < n; i += threads.Step)
+                {
+                    double g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
+                    double xh = Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                    double v = r * (g - c1 - xh * c2);
+                    if ((spec.Flags & GpuBackwardFlags.ResidualGradient) != 0) v += spec.Load(dResidualOut[start + i]);
+                    dx[start + i] = spec.Store(v);
+                }
+            }
+        }
+
+        /// <summary>
+        /// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)
+        /// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.
+        /// </summary>
+        private static void PartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<double> mean, global::ILGPU.ArrayView<double> rstd, global::ILGPU.ArrayView<double> partials, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
+        {
+            TSpec spec = default;
+            int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+            bool beta = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;
+            int gradients = beta ? 2 : 1;
+            long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
+            {
+                int block = (int)(cell / n);
+                int column = (int)(cell - (long)block * n);
+                int firstRow = block * BlockRows;
+                int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;
+                double pg = 0d, pb = 0d;
+                for (int row = firstRow; row < lastRow; row++)
+                {
+                    long index = (long)row * n + column;
+                    double d = spec.Load(dy[index]);
+                    double mu = (spec.Flags & GpuBackwardFlags.Centered) != 0 ? mean[row] : 0d;
+                    pg += d * Normalized<T, TSpec>(spec, x, index, mu, rstd[row]);
+                    if (beta) pb += d;
+                }
+                partials[(long)block * gradients * n + column] = pg;
+                if (beta) partials[((long)block * 2 + 1) * n + column] = pb;
             }
         }
     }

@@ -41,7 +41,7 @@ namespace NormGen.Tests
         public static void LnBackward(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> dgamma, global::ILGPU.ArrayView<float> dbeta)
         {
             if (stream is null) throw new global::System.ArgumentNullException("stream");
-            const int rowLength = __NormGen_LnBackward_993d1a3a_Gpu.RowLength;
+            const int rowLength = 768;
             int rows = global::NormGen.NormGpu.RowCount(x.Length, rowLength, "x");
             global::NormGen.NormGpu.Length(dy.Length, x.Length, "dy", "one per element of x");
             global::NormGen.NormGpu.Length(dx.Length, x.Length, "dx", "one per element of x");
@@ -68,137 +68,20 @@ namespace NormGen.Tests
             global::NormGen.Generated.GpuDevice.NoOverlapWithInput(gamma, dbeta, "gamma", "dbeta");
             global::NormGen.Generated.GpuDevice.NoOverlap(dx, dbeta, "dx", "dbeta");
             global::NormGen.Generated.GpuDevice.NoOverlap(dgamma, dbeta, "dgamma", "dbeta");
-            __NormGen_LnBackward_993d1a3a_Gpu.Launch(stream, dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rows);
+            global::NormGen.Generated.GpuRowBackwardKernelsFloat.Launch<float, __NormGen_LnBackward_993d1a3a_Gpu>(stream, dy, x, dx, rowLength, rows, mean: mean, rstd: rstd, gamma: gamma, dgamma: dgamma, dbeta: dbeta);
         }
     }
 }
 
 namespace NormGen.Tests
 {
-    /// <summary>ILGPU kernels behind the GPU overloads of <c>Gpu.LnBackward</c>; see their remarks.</summary>
+    /// <summary>What the shared backward kernels compute for <c>Gpu.LnBackward</c> (see its remarks), as constants the kernels are compiled with.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
-    file static class __NormGen_LnBackward_993d1a3a_Gpu
+    file readonly struct __NormGen_LnBackward_993d1a3a_Gpu : global::NormGen.Generated.IGpuBackwardSpec<float, float>
     {
-        /// <summary>Elements in one normalized row: a constant in the kernels, so their loops have known trip counts.</summary>
-        internal const int RowLength = 768;
-
-        /// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>
-        private const int BlockRows = global::NormGen.RowBackward.BlockRows;
-
-        /// <summary>Compiled launchers of one accelerator (compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
-        private sealed class Launchers
-        {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> WarpPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>> Partials;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
-            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
-
-            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
-            {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, WarpPerRowKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int>(accelerator, PartialsKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, global::NormGen.Generated.GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                WarpSize = accelerator.WarpSize;
-                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
-                Multiprocessors = accelerator.NumMultiprocessors;
-                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
-                MaxGridSize = accelerator.MaxGridSize.X;
-            }
-        }
-
-        /// <summary>One <see cref="Launchers"/> per accelerator, dropped with it (weak keys; thread-safe).</summary>
-        private static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers> Cache = new();
-
-        /// <summary>
-        /// Enqueues the partials kernel (it reads dy and x before dx may overwrite them), the dx kernel and the combine kernel,
-        /// in that order on one stream, under the lock of the stream's scratch slot, without waiting. Arguments are already checked.
-        /// </summary>
-        internal static void Launch(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> dx, global::ILGPU.ArrayView<float> dgamma, global::ILGPU.ArrayView<float> dbeta, int rows)
-        {
-            Launchers l = Cache.GetValue(stream.Accelerator, static accelerator => new Launchers(accelerator));
-            int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
-            int blocks = (rows + BlockRows - 1) / BlockRows;
-            global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
-            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
-            lock (slot)
-            {
-                // Per block: the dγ partial row, then the dβ partial row.
-                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = global::NormGen.Generated.GpuDevice.Scratch<float>(stream, slot, (long)blocks * 2 * RowLength);
-                if (rows > 0)
-                {
-                    long cells = (long)blocks * RowLength;
-                    int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rows);
-                    int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                    int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                    l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows);
-                }
-                int combineGrid = global::NormGen.NormGpu.GridSize((RowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, RowLength, blocks, 2, 0);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, RowLength, blocks, 2, 1);
-            }
-        }
-
-        /// <summary>
-        /// dx, one warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.
-        /// Pass 1 sums g and g·x̂; pass 2 writes dx = rstd·(g − c₁ − x̂·c₂). Each element is read and written by the
-        /// same thread, after every read of the row, so dx may be dy or x.
-        /// </summary>
-        private static void WarpPerRowKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> dx, int rows)
-        {
-            int warpsPerGroup = global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize;
-            int rowStep = global::ILGPU.Grid.DimX * warpsPerGroup;
-            for (int row = global::ILGPU.Grid.IdxX * warpsPerGroup + global::ILGPU.Warp.WarpIdx; row < rows; row += rowStep)
-            {
-                long start = (long)row * RowLength;
-                float mu = mean[row];
-                float r = rstd[row];
-                float sg = 0f, sx = 0f;
-                for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    float g = dy[start + i] * gamma[i];
-                    sg += g;
-                    sx += g * ((x[start + i] - mu) * r);
-                }
-                float inverseN = 1f / RowLength;
-                float c1 = global::NormGen.Generated.GpuDevice.WarpSum(sg) * inverseN;
-                float c2 = global::NormGen.Generated.GpuDevice.WarpSum(sx) * inverseN;
-                for (int i = global::ILGPU.Warp.LaneIdx; i < RowLength; i += global::ILGPU.Warp.WarpSize)
-                {
-                    float g = dy[start + i] * gamma[i];
-                    float xh = (x[start + i] - mu) * r;
-                    dx[start + i] = r * (g - c1 - xh * c2);
-                }
-            }
-        }
-
-        /// <summary>
-        /// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)
-        /// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.
-        /// </summary>
-        private static void PartialsKernel(global::ILGPU.ArrayView<float> dy, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> partials, int rows)
-        {
-            long cells = (long)((rows + BlockRows - 1) / BlockRows) * RowLength;
-            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
-            {
-                int block = (int)(cell / RowLength);
-                int column = (int)(cell - (long)block * RowLength);
-                int firstRow = block * BlockRows;
-                int lastRow = rows - firstRow < BlockRows ? rows : firstRow + BlockRows;
-                float pg = 0f, pb = 0f;
-                for (int row = firstRow; row < lastRow; row++)
-                {
-                    long index = (long)row * RowLength + column;
-                    float d = dy[index];
-                    float mu = mean[row];
-                    float r = rstd[row];
-                    pg += d * ((x[index] - mu) * r);
-                    pb += d;
-                }
-                partials[(long)block * 2 * RowLength + column] = pg;
-                partials[((long)block * 2 + 1) * RowLength + column] = pb;
-            }
-        }
+        public global::NormGen.Generated.GpuBackwardFlags Flags => global::NormGen.Generated.GpuBackwardFlags.Centered | global::NormGen.Generated.GpuBackwardFlags.Gamma | global::NormGen.Generated.GpuBackwardFlags.GammaGradient | global::NormGen.Generated.GpuBackwardFlags.BetaGradient;
+        public int RowLength => 768;
+        public float Load(float v) => v;
+        public float Store(float v) => v;
     }
 }
