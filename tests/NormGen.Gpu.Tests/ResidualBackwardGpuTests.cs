@@ -177,6 +177,8 @@ public sealed class ResidualBackwardGpuTests(CpuAcceleratorFixture fixture, Xuni
     /// <summary>
     /// The fused add is exactly the span method's second pass: on the CPU accelerator (no FMA contraction) the residual
     /// kernel's dh is bitwise the plain GPU backward's dx plus dResidualOut added in float, and dγ/dβ are the same bits.
+    /// On CUDA the PTX compiler contracts dx's last multiply and the add into one FMA (seen on an H200: 1-ulp
+    /// differences), so there dh may differ from the two-rounding sum by at most dx's rounding error and dh's own.
     /// </summary>
     [Theory]
     [InlineData(17, 3000)]
@@ -199,8 +201,14 @@ public sealed class ResidualBackwardGpuTests(CpuAcceleratorFixture fixture, Xuni
         ResidualBackwardGpuKernels.LnDynNoResidual(accelerator, dyB.View, xB.View, n, mB.View, rB.View, gB.View, dxB.View, dgB.View, dbB.View);
         accelerator.Synchronize();
         float[] dx = dxB.GetAsArray1D();
-        for (int i = 0; i < dx.Length; i++) dx[i] += dro[i];
-        Assert.Equal(Bits(dx), Bits(fused.Dh));
+        float[] sum = new float[dx.Length];
+        for (int i = 0; i < dx.Length; i++) sum[i] = dx[i] + dro[i];
+        if (accelerator.AcceleratorType == AcceleratorType.CPU)
+            Assert.Equal(Bits(sum), Bits(fused.Dh));
+        else
+            for (int i = 0; i < dx.Length; i++) // half an ulp of dx (the product's rounding the FMA skips) plus one of dh
+                Assert.True(Math.Abs((double)fused.Dh[i] - sum[i]) <= Math.Abs(dx[i]) / (1 << 24) + Math.Abs(sum[i]) / (1 << 23) + float.Epsilon,
+                    $"dh[{i}] = {fused.Dh[i]:R}, dx + dResidualOut = {sum[i]:R}");
         Assert.Equal(Bits(dgB.GetAsArray1D()), Bits(fused.Dgamma));
         Assert.Equal(Bits(dbB.GetAsArray1D()), Bits(fused.Dbeta));
     }
