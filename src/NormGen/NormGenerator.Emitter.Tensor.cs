@@ -624,25 +624,28 @@ internal static class TensorEmitter
                         // units, so the results do not depend on the thread count.
                         int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
                         int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
-                        if (spatial > 1 && batch > 1)
-                        {
-                            // Fewer channels than threads: split each channel by sample too (SampleSplit), same bits.
-                            int split = global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial);
-                            if (split > threads)
-                            {
-                                SampleSplit(split, {{spanArgs}}, batch, channels, spatial, momentum);
-                                return;
-                            }
-                        }
-                        if (threads == 1)
+                        // Fewer channels than threads: each channel is split by sample too (SampleSplit), same bits.
+                        int split = spatial > 1 && batch > 1 ? global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial) : 1;
+                        if (threads == 1 && split == 1)
                         {
                             if (spatial == 1) units = 1; // one thread: the whole panel, row by row
                             Channels(0, units, {{spanArgs}}, batch, channels, spatial, units, momentum);
                         }
                         else
                         {
-                            global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
+                            Spread(threads, split, units, {{spanArgs}}, batch, channels, spatial, momentum);
                         }
+                        """));
+                    w.Close();
+                    w.Line();
+                    w.Line("/// <summary>Train over several threads: by sample within each channel when that gives more threads than the channels, else by channel.</summary>");
+                    w.Line("[MethodImpl(MethodImplOptions.NoInlining)] // out of Train's line: a small tensor's call does not carry the pool's arguments");
+                    w.Open($"private static void Spread(int threads, int split, int units, {trainParams}, int batch, int channels, int spatial, {c} momentum)");
+                    w.Block(t.Fill($$"""
+                        if (split > threads)
+                            SampleSplit(split, {{spanArgs}}, batch, channels, spatial, momentum);
+                        else
+                            global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
                         """));
                     w.Close();
                     w.Line();

@@ -75,25 +75,27 @@ namespace NormGen.Tests
             // units, so the results do not depend on the thread count.
             int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
             int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
-            if (spatial > 1 && batch > 1)
-            {
-                // Fewer channels than threads: split each channel by sample too (SampleSplit), same bits.
-                int split = global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial);
-                if (split > threads)
-                {
-                    SampleSplit(split, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
-                    return;
-                }
-            }
-            if (threads == 1)
+            // Fewer channels than threads: each channel is split by sample too (SampleSplit), same bits.
+            int split = spatial > 1 && batch > 1 ? global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial) : 1;
+            if (threads == 1 && split == 1)
             {
                 if (spatial == 1) units = 1; // one thread: the whole panel, row by row
                 Channels(0, units, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, units, momentum);
             }
             else
             {
-                global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningMean), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningVar), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
+                Spread(threads, split, units, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
             }
+        }
+
+        /// <summary>Train over several threads: by sample within each channel when that gives more threads than the channels, else by channel.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] // out of Train's line: a small tensor's call does not carry the pool's arguments
+        private static void Spread(int threads, int split, int units, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> runningMean, global::System.Span<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial, float momentum)
+        {
+            if (split > threads)
+                SampleSplit(split, x, gamma, beta, runningMean, runningVar, y, batch, channels, spatial, momentum);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningMean), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(runningVar), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
         }
 
         /// <summary>A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.</summary>
