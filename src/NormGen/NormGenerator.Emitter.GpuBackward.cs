@@ -170,16 +170,15 @@ internal static partial class GpuEmitter
     {
         string c = CpuEmitter.ComputeName(spec);
         string t = KernelElement(spec.Element);
-        string owner = string.Join(".", spec.ContainingTypes.Select(x => x.NameWithTypeParameters.Split('<')[0]));
+        string owner = SpecOwner(spec);
         List<string> flags = BackwardFlags(spec);
-        string f = SharedNamespace + "GpuBackwardFlags.";
         w.Line($"/// <summary>What the shared backward kernels compute for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
         w.Line(Generated);
         w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuBackwardSpec<{t}, {c}>");
-        w.Line($"public {SharedNamespace}GpuBackwardFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public {SharedNamespace}GpuBackwardFlags Flags => {FlagsValue("GpuBackwardFlags", flags)};");
         w.Line($"public int RowLength => {(spec.HasStaticShape ? Lit(spec.StaticRowLength) : "0")};");
-        w.Line($"public {c} Load({t} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
-        w.Line($"public {t} Store({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
+        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
         w.Close();
     }
 
@@ -187,7 +186,7 @@ internal static partial class GpuEmitter
     private static string BackwardLaunch(KernelSpec spec, string stream, string rowLength, string rows)
     {
         var args = new List<string> { stream };
-        string Arg(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        string Arg(ParamRole role) => SharedKernelView(spec, role);
         args.Add(Arg(ParamRole.OutputGradient));
         args.Add(Arg(ParamRole.Input));
         args.Add(Arg(ParamRole.InputGradient));

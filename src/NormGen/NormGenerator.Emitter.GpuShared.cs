@@ -46,21 +46,20 @@ internal static partial class GpuEmitter
     {
         string c = CpuEmitter.ComputeName(spec);
         string tIn = KernelElement(spec.Element), tOut = KernelElement(spec.OutputElement);
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+        string owner = SpecOwner(spec);
         var flags = batchNormEval
             ? new List<string>(spec.Gamma is not null ? spec.Beta is not null ? new[] { "Gamma", "Beta" } : new[] { "Gamma" } : new string[0])
             : RowFlags(spec);
-        string f = SharedNamespace + "GpuRowFlags.";
         w.Line($"/// <summary>What the shared {(batchNormEval ? "element kernel computes" : "row kernels compute")} for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
         w.Line(Generated);
         w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuRowSpec<{tIn}, {tOut}, {c}>");
-        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {FlagsValue("GpuRowFlags", flags)};");
         w.Line($"public int RowLength => {(spec.HasStaticShape && !batchNormEval ? Lit(spec.StaticRowLength) : "0")};");
         w.Line($"public {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
         w.Line($"public {c} Alpha => {(spec.Residual && spec.Alpha != 1d ? CpuEmitterText.Literal(spec.Alpha, c) : CpuEmitterText.Literal(1d, c))};{(spec.Residual && spec.Alpha != 1d && spec.AlphaSource.Length > 0 ? " // " + spec.AlphaSource : "")}");
-        w.Line($"public {c} Load({tIn} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
-        w.Line($"public {tIn} Keep({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
-        w.Line($"public {tOut} Store({c} v) => {(spec.OutputElement == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Line($"public {c} Load({tIn} v) => {LoadBody(spec.Element)};");
+        w.Line($"public {tIn} Keep({c} v) => {StoreBody(spec.Element)};");
+        w.Line($"public {tOut} Store({c} v) => {StoreBody(spec.OutputElement)};");
         w.Line($"public {c} Activate({c} v) => {(spec.Activation == ActivationKind.None ? "v" : $"{SharedNamespace}GpuDevice.{spec.Activation}(v)")};");
         w.Close();
     }
@@ -69,7 +68,7 @@ internal static partial class GpuEmitter
     private static string RowLaunch(KernelSpec spec, string stream, string rowLength, string rows)
     {
         var args = new List<string> { stream };
-        string View(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        string View(ParamRole role) => SharedKernelView(spec, role);
         args.Add(View(ParamRole.Input));
         args.Add(View(ParamRole.Output));
         args.Add(rowLength);
@@ -80,6 +79,28 @@ internal static partial class GpuEmitter
         string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
         return $"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{types}>({string.Join(", ", args)});";
     }
+
+    // ---------------------------------------------------------------- pieces every spec struct and launch uses
+
+    /// <summary>The declaring types as the spec structs' summaries name them (type parameters left out).</summary>
+    private static string SpecOwner(KernelSpec spec) => string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+
+    /// <summary>A spec struct's flags value: the members of the shared enum <paramref name="enumName"/> or-ed, None when there are none.</summary>
+    private static string FlagsValue(string enumName, List<string> flags)
+    {
+        string f = SharedNamespace + enumName + ".";
+        return flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x));
+    }
+
+    /// <summary>The body of a spec struct's <c>Load</c>: the kernel element to the compute type (Half widens to float).</summary>
+    private static string LoadBody(ElementKind element) => element == ElementKind.Half ? "(float)v" : "v";
+
+    /// <summary>The body of a spec struct's <c>Store</c> or <c>Keep</c>: the compute type to the kernel element (float narrows to ILGPU's Half).</summary>
+    private static string StoreBody(ElementKind element) => element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v";
+
+    /// <summary>A user parameter's view as the shared kernels take it (a Half view reinterpreted as ILGPU's Half).</summary>
+    private static string SharedKernelView(KernelSpec spec, ParamRole role) =>
+        CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
 
     // ---------------------------------------------------------------- shared file
 
@@ -378,9 +399,8 @@ internal static partial class GpuEmitter
     {
         string c = CpuEmitter.ComputeName(spec);
         string t = KernelElement(spec.Element);
-        string owner = string.Join(".", spec.ContainingTypes.Select(x => x.NameWithTypeParameters.Split('<')[0]));
+        string owner = SpecOwner(spec);
         List<string> flags = TensorFlags(spec);
-        string f = SharedNamespace + "GpuRowFlags.";
         string epsilon = spec.Kind switch
         {
             NormKind.Standardize => CpuEmitterText.Literal(0d, c) + "; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0",
@@ -391,11 +411,11 @@ internal static partial class GpuEmitter
         w.Line(Generated);
         w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuTensorSpec<{t}, {c}>");
         w.Line($"public {SharedNamespace}GpuTensorLayout Layout => {SharedNamespace}GpuTensorLayout.{TensorLayout(spec)};");
-        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {(flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x)))};");
+        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {FlagsValue("GpuRowFlags", flags)};");
         w.Line($"public {c} Epsilon => {epsilon}");
         w.Line($"public {c} Momentum => {(spec.Kind == NormKind.BatchNorm && !spec.CumulativeAverage ? CpuEmitterText.Literal(spec.Momentum, c) : CpuEmitterText.Literal(0d, c))};");
-        w.Line($"public {c} Load({t} v) => {(spec.Element == ElementKind.Half ? "(float)v" : "v")};");
-        w.Line($"public {t} Store({c} v) => {(spec.Element == ElementKind.Half ? "(global::ILGPU.Half)v" : "v")};");
+        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
+        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
         w.Close();
     }
 
@@ -403,7 +423,7 @@ internal static partial class GpuEmitter
     private static string TensorLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial)
     {
         var args = new List<string> { stream };
-        string View(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
+        string View(ParamRole role) => SharedKernelView(spec, role);
         args.Add(View(ParamRole.Input));
         args.Add(View(ParamRole.Output));
         args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
