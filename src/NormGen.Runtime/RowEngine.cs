@@ -305,13 +305,7 @@ public static class RowEngine
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
                 if (TBody.Rows<TSpec, TX, TY>(ref c, r, r + 1) == r)
-                {
-                    ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
-                    ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
-                    HugeRow<TSpec, T>(ref src, ref gamma0, ref beta0, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
-                    if (TSpec.ResidualOut && stream) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
-                    Save<TSpec, T>(ref c, r, rowMean, rowRstd);
-                }
+                    RedoHugeRow<TSpec, T>(ref c, r);
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
                 if (halfIn && TSpec.ResidualOut)
                     TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, n)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, n)));
@@ -387,13 +381,16 @@ public static class RowEngine
         nuint end = (nuint)(firstRow + rowCount);
         // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
         for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, r, end)) < end; r++)
-            PlainHugeRow<TSpec, T>(ref c, r);
+            RedoHugeRow<TSpec, T>(ref c, r);
         if (c.Streaming) StreamingStore.Fence();
     }
 
-    /// <summary>The HugeRow redo of <see cref="PlainLoop"/>, out of its line.</summary>
+    /// <summary>
+    /// Row <paramref name="r"/> redone in HugeRow (its sums overflowed), for <see cref="Loop"/> and <see cref="PlainLoop"/>,
+    /// out of their line. h reaches residualOut when it lived elsewhere (CopyH does nothing when h is residualOut).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PlainHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r)
+    private static void RedoHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint un = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
