@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -185,47 +186,51 @@ public static partial class TensorBlocks
         SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
     }
 
-    /// <summary><see cref="Moments(ref float, nuint, float, float, out float, out float, out float)"/> for 16 ≤ n &lt; 64: the loops of SumShifted512 and SumDeviations512 unrolled over registers.</summary>
-    private static void SmallMoments512(ref float x, nuint n, float shift, float count, out float offset, out float sumDev, out float sumSq)
+    /// <summary>
+    /// <c>Moments</c> for one to four 512-bit vectors (float 16 ≤ n &lt; 64, double 8 ≤ n &lt; 32): the loops of
+    /// SumShifted512 and SumDeviations512 unrolled over registers, the same vectors, accumulators and order.
+    /// </summary>
+    private static void SmallMoments512<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint full = n / 16, rest = n - full * 16;
-        Vector512<float> zero = Vector512<float>.Zero;
-        Vector512<float> v0 = Vector512.LoadUnsafe(ref x);
-        Vector512<float> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, 16) : zero;
-        Vector512<float> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * 16) : zero;
-        Vector512<float> keep = rest != 0 ? Tail512<float>(rest) : zero;
-        Vector512<float> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - 16) : zero;
-        Vector512<float> k = Vector512.Create(shift);
+        nuint L = (nuint)Vector512<T>.Count, full = n / L, rest = n - full * L;
+        Vector512<T> zero = Vector512<T>.Zero;
+        Vector512<T> v0 = Vector512.LoadUnsafe(ref x);
+        Vector512<T> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, L) : zero;
+        Vector512<T> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
+        Vector512<T> keep = rest != 0 ? Tail512<T>(rest) : zero;
+        Vector512<T> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
+        Vector512<T> k = Vector512.Create(shift);
 
-        // Pass 1, as SumShifted512 (no 4-vector iteration below 64): s0 takes the whole vectors in order, s1 the tail.
-        Vector512<float> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
+        // Pass 1, as SumShifted512 (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
+        Vector512<T> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
         if (full >= 2) s0 += v1 - k;
         if (full >= 3) s0 += v2 - k;
         if (rest != 0) s1 += Vector512.ConditionalSelect(keep, vt - k, zero);
         offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / count;
 
         // Pass 2, as SumDeviations512: q0/c0 the whole vectors, q1/c1 the tail.
-        Vector512<float> m = Vector512.Create(offset);
-        Vector512<float> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
-        Vector512<float> d = v0 - k - m;
-        q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+        Vector512<T> m = Vector512.Create(offset);
+        Vector512<T> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
+        Vector512<T> d = v0 - k - m;
+        q0 = Vec512<T>.MultiplyAdd(d, d, q0);
         c0 += d;
         if (full >= 2)
         {
             d = v1 - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
             c0 += d;
         }
         if (full >= 3)
         {
             d = v2 - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
             c0 += d;
         }
         if (rest != 0)
         {
             d = Vector512.ConditionalSelect(keep, vt - k - m, zero);
-            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
+            q1 = Vec512<T>.MultiplyAdd(d, d, q1);
             c1 += d;
         }
         sumDev = Vector512.Sum(c0 + c1);
@@ -707,52 +712,6 @@ public static partial class TensorBlocks
         SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
     }
 
-    /// <summary><see cref="Moments(ref double, nuint, double, double, out double, out double, out double)"/> for 8 ≤ n &lt; 32: the loops of SumShifted512 and SumDeviations512 unrolled over registers.</summary>
-    private static void SmallMoments512(ref double x, nuint n, double shift, double count, out double offset, out double sumDev, out double sumSq)
-    {
-        nuint full = n / 8, rest = n - full * 8;
-        Vector512<double> zero = Vector512<double>.Zero;
-        Vector512<double> v0 = Vector512.LoadUnsafe(ref x);
-        Vector512<double> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, 8) : zero;
-        Vector512<double> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 16) : zero;
-        Vector512<double> keep = rest != 0 ? Tail512<double>(rest) : zero;
-        Vector512<double> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - 8) : zero;
-        Vector512<double> k = Vector512.Create(shift);
-
-        // Pass 1, as SumShifted512 (no 4-vector iteration below 32): s0 takes the whole vectors in order, s1 the tail.
-        Vector512<double> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
-        if (full >= 2) s0 += v1 - k;
-        if (full >= 3) s0 += v2 - k;
-        if (rest != 0) s1 += Vector512.ConditionalSelect(keep, vt - k, zero);
-        offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / count;
-
-        // Pass 2, as SumDeviations512: q0/c0 the whole vectors, q1/c1 the tail.
-        Vector512<double> m = Vector512.Create(offset);
-        Vector512<double> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
-        Vector512<double> d = v0 - k - m;
-        q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-        c0 += d;
-        if (full >= 2)
-        {
-            d = v1 - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (full >= 3)
-        {
-            d = v2 - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (rest != 0)
-        {
-            d = Vector512.ConditionalSelect(keep, vt - k - m, zero);
-            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector512.Sum(c0 + c1);
-        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
-    }
 
     /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
