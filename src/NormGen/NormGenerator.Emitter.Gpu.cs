@@ -208,11 +208,7 @@ internal static partial class GpuEmitter
 
         // Overload 1: the accelerator's default stream.
         EmitDocumentation(w, spec, extra, stream: false);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
-        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
-        w.Close();
+        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
         // Overload 2: an explicit stream. Checks everything before the launch, then enqueues.
@@ -696,11 +692,7 @@ internal static partial class GpuEmitter
         }
 
         Documentation(onStream: false);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
-        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
-        w.Close();
+        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
         Documentation(onStream: true);

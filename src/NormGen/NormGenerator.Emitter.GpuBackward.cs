@@ -59,11 +59,7 @@ internal static partial class GpuEmitter
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
 
         EmitBackwardDocumentation(w, spec, stream: false);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
-        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
-        w.Close();
+        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
         EmitBackwardDocumentation(w, spec, stream: true);
@@ -278,11 +274,7 @@ internal static partial class GpuEmitter
         w.Line($"GroupPerRow = {Load(dxTypeArgs, "GroupPerRowKernel<T, TSpec>")}");
         w.Line($"Partials = {Load(partialTypeArgs, "PartialsKernel<T, TSpec>")}");
         w.Line($"Combine = {Load(combineTypeArgs, "GpuDevice.CombineKernel")}");
-        w.Line("WarpSize = accelerator.WarpSize;");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        EmitGeometryFields(w);
         w.Close();
         w.Close();
         w.Line();

@@ -102,6 +102,29 @@ internal static partial class GpuEmitter
     private static string SharedKernelView(KernelSpec spec, ParamRole role) =>
         CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
 
+    /// <summary>
+    /// The <c>Accelerator</c> overload's signature and body (after its documentation): the null check, then the
+    /// <c>AcceleratorStream</c> overload on the accelerator's default stream.
+    /// </summary>
+    private static void EmitDefaultStreamOverload(SourceWriter w, KernelSpec spec, string modifiers, string accelerator, string parameterList, IEnumerable<string> arguments)
+    {
+        w.Line(Generated);
+        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
+        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Close();
+    }
+
+    /// <summary>The device limits a launcher cache reads once per accelerator (its constructor's last lines).</summary>
+    private static void EmitGeometryFields(SourceWriter w)
+    {
+        w.Line("WarpSize = accelerator.WarpSize;");
+        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
+        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
+        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
+        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+    }
+
     // ---------------------------------------------------------------- shared file
 
     /// <summary>The spec interface and its flags, once per compilation.</summary>
@@ -201,11 +224,7 @@ internal static partial class GpuEmitter
         w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
         w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
         w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{bnTypeArgs}>(accelerator, BatchNormEvalKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line("WarpSize = accelerator.WarpSize;");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        EmitGeometryFields(w);
         w.Close();
         w.Close();
         w.Line();
@@ -490,11 +509,7 @@ internal static partial class GpuEmitter
         w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
         w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
         w.Line($"Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{V("long")}>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line("WarpSize = accelerator.WarpSize;");
-        w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
-        w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
-        w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
-        w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        EmitGeometryFields(w);
         w.Close();
         w.Close();
         w.Line();

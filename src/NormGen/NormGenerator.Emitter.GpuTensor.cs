@@ -82,11 +82,7 @@ internal static partial class GpuEmitter
         string parameterList = string.Join(", ", parameters);
 
         EmitTensorDocumentation(w, spec, sizes, onStream: false);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
-        w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
-        w.Close();
+        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
         EmitTensorDocumentation(w, spec, sizes, onStream: true);
