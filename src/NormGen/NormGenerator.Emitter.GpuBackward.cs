@@ -58,11 +58,11 @@ internal static partial class GpuEmitter
         string parameterList = string.Join(", ", parameters);
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
 
-        EmitBackwardDocumentation(w, spec, stream: false);
+        EmitBackwardDocumentation(w, spec, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        EmitBackwardDocumentation(w, spec, stream: true);
+        EmitBackwardDocumentation(w, spec, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
@@ -101,16 +101,28 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, bool stream)
+    /// <summary>A backward overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, string? defaultStreamOf)
     {
-        bool rms = spec.Kind == NormKind.RmsNorm;
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements"
             : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
+        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
+        w.Line("/// <summary>");
+        w.Line($"/// Backward of the {(spec.Kind == NormKind.RmsNorm ? "RMS" : "layer")} normalization on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
+        w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else EmitBackwardRemarks(w, spec);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
+    }
+
+    /// <summary>The backward stream overload's remarks: the math, the residual gradient, the views, the kernels, the scratch.</summary>
+    private static void EmitBackwardRemarks(SourceWriter w, KernelSpec spec)
+    {
+        bool rms = spec.Kind == NormKind.RmsNorm;
+        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         bool grads = HasParameterGradients(spec);
-        string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        on += ", not synchronised";
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
@@ -118,9 +130,6 @@ internal static partial class GpuEmitter
         if (spec.Parameter(ParamRole.GammaGradient) is not null) gradText.Add($"{Ref(ParamRole.GammaGradient)} = Σ dy·x̂");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) gradText.Add($"{Ref(ParamRole.BetaGradient)} = Σ dy");
         string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(ParamRole.Rstd) : $"{Ref(ParamRole.Mean)} and {Ref(ParamRole.Rstd)}";
-        w.Line("/// <summary>");
-        w.Line($"/// Backward of the {(rms ? "RMS" : "layer")} normalization on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(grads ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}.");
-        w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the forward's saved {stats}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
         bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
@@ -143,7 +152,6 @@ internal static partial class GpuEmitter
         }
         w.Line("/// <para>Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
     }
 
     // ---------------------------------------------------------------- spec struct
@@ -201,7 +209,7 @@ internal static partial class GpuEmitter
     private static string BackwardKernelsClass(string c) => c == "double" ? "GpuRowBackwardKernelsDouble" : "GpuRowBackwardKernelsFloat";
 
     /// <summary>The backward spec interface and its flags, once per compilation.</summary>
-    internal static void EmitBackwardSpecInterface(SourceWriter w)
+    internal static void EmitBackwardSpecInterface(SourceWriter w, bool rowSpec)
     {
         w.Line("/// <summary>What a row backward kernel computes (the kernels test the bits).</summary>");
         w.Line("[global::System.Flags]");
@@ -221,7 +229,7 @@ internal static partial class GpuEmitter
         w.Line("BetaGradient = 32,");
         w.Close();
         w.Line();
-        w.Line("/// <summary>One backward declaration's kernels, as constants (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>).</summary>");
+        w.Line($"/// <summary>One backward declaration's kernels, as constants{AsRowSpec(rowSpec)}.</summary>");
         w.Line("/// <typeparam name=\"T\">The element type of dy, x, γ, dx and dResidualOut.</typeparam>");
         w.Line("/// <typeparam name=\"TCompute\">float (for float and Half) or double: the saved statistics, dγ, dβ and the arithmetic.</typeparam>");
         w.Open("internal interface IGpuBackwardSpec<T, TCompute>");
