@@ -233,6 +233,19 @@ internal static partial class GpuEmitter
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        EmitRowLengthChecks(w, spec, rowLength, rows);
+        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
+        // memory with γ, β, the bias or each other.
+        EmitOverlapChecks(w, spec, k);
+        w.Line($"if ({rows} == 0) return;");
+        w.Line(RowLaunch(spec, stream, rowLength, rows));
+        w.Close();
+    }
+
+    /// <summary>The row overload's length checks of every view but x: whole rows, one row, or one value per row.</summary>
+    private static void EmitRowLengthChecks(SourceWriter w, KernelSpec spec, string rowLength, string rows)
+    {
+        string x = CpuEmitter.Id(spec.Input.Name);
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
@@ -249,12 +262,6 @@ internal static partial class GpuEmitter
                     break;
             }
         }
-        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
-        // memory with γ, β, the bias or each other.
-        EmitOverlapChecks(w, spec, k);
-        w.Line($"if ({rows} == 0) return;");
-        w.Line(RowLaunch(spec, stream, rowLength, rows));
-        w.Close();
     }
 
     /// <summary>

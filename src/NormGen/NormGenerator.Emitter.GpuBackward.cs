@@ -243,20 +243,25 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
+    /// <summary>The shared backward kernels' class constraint on <c>T</c> and <c>TSpec</c> in compute type <paramref name="c"/>.</summary>
+    private static string BackwardWhere(string c) => $"where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, {c}>";
+
+    /// <summary>The dx kernels' views, in their parameter order.</summary>
+    private static string BackwardDxViews(string c) =>
+        $"{View("T")} dy, {View("T")} dResidualOut, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View("T")} gamma, {View("T")} dx";
+
+    /// <summary>The dx kernels' launcher type arguments (the views, then row length and rows).</summary>
+    private static string BackwardDxTypeArgs(string c) => $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, int, int";
+
+    /// <summary>The partials kernel's launcher type arguments.</summary>
+    private static string BackwardPartialTypeArgs(string c) => $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View(c)}, int, int";
+
+    /// <summary>The dx kernels' arguments, as the launch and the kernel pair pass them.</summary>
+    private const string BackwardDxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
+
     /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the dx kernels (warp per row, group per row) and the dγ/dβ partials kernel.</summary>
     internal static void EmitBackwardKernels(SourceWriter w, string c)
     {
-        string where = $"where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, {c}>";
-        string V(string t) => $"global::ILGPU.ArrayView<{t}>";
-        string dxViews = $"{V("T")} dy, {V("T")} dResidualOut, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V("T")} gamma, {V("T")} dx";
-        string dxTypeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V(c)}, {V(c)}, {V("T")}, {V("T")}, int, int";
-        string dxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
-        string partialViews = $"{V("T")} dy, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V(c)} partials";
-        string partialTypeArgs = $"{V("T")}, {V("T")}, {V(c)}, {V(c)}, {V(c)}, int, int";
-        string combineTypeArgs = $"{V(c)}, {V(c)}, int, int, int, int";
-        string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
-        string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
-
         w.Line("/// <summary>");
         w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in {c}, generic over its");
         w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ without atomics, by");
@@ -267,6 +272,21 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
         w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
         w.Line();
+        EmitBackwardLaunchers(w, c);
+        EmitBackwardLaunch(w, c);
+        EmitBackwardDxKernels(w, c);
+        EmitBackwardPartialsKernel(w, c);
+        w.Close();
+    }
+
+    /// <summary>The backward kernels' per-accelerator cache: the dx, partials and combine launchers and the device limits.</summary>
+    private static void EmitBackwardLaunchers(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxTypeArgs = BackwardDxTypeArgs(c), partialTypeArgs = BackwardPartialTypeArgs(c);
+        string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
+        string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
+        string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
         w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open($"private sealed class Launchers<T, TSpec> {where}");
         w.Line($"public readonly {Launcher(dxTypeArgs)} WarpPerRow, GroupPerRow;");
@@ -286,8 +306,14 @@ internal static partial class GpuEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
 
-        // ---- launch
+    /// <summary>The backward launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels.</summary>
+    private static void EmitBackwardLaunch(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxViews = BackwardDxViews(c), dxArgs = BackwardDxArgs;
+        string V(string t) => View(t);
         w.Line("/// <summary>");
         w.Line("/// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite");
         w.Line("/// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's");
@@ -328,8 +354,14 @@ internal static partial class GpuEmitter
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", dxArgs);
         w.Close();
         w.Line();
+    }
 
-        // ---- dx
+    /// <summary>The dx kernels: g and x̂ per element, the warp and group kernel pair, the two-pass row body.</summary>
+    private static void EmitBackwardDxKernels(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxViews = BackwardDxViews(c);
+        string V(string t) => View(t);
         string one = c == "double" ? "1d" : "1f";
         string zero = c == "double" ? "0d" : "0f";
         w.Line("/// <summary>g at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): dy, dy·γ or dy·(1 + γ).</summary>");
@@ -343,7 +375,7 @@ internal static partial class GpuEmitter
         w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, {V("T")} x, long index, {c} mu, {c} r) {where} =>");
         w.Line("    (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;");
         w.Line();
-        EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", dxArgs, where);
+        EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", BackwardDxArgs, where);
         w.Line();
         OpenRowsBody(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", where);
         w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
@@ -375,8 +407,14 @@ internal static partial class GpuEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
 
-        // ---- partials
+    /// <summary>The dγ/dβ partials kernel: one thread per (block, column), the block's rows in row order.</summary>
+    private static void EmitBackwardPartialsKernel(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string zero = c == "double" ? "0d" : "0f";
+        string partialViews = $"{View("T")} dy, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View(c)} partials";
         w.Line("/// <summary>");
         w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)");
         w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
@@ -404,7 +442,6 @@ internal static partial class GpuEmitter
         w.Close();
         w.Line("partials[(long)block * gradients * n + column] = pg;");
         w.Line("if (beta) partials[((long)block * 2 + 1) * n + column] = pb;");
-        w.Close();
         w.Close();
         w.Close();
     }
