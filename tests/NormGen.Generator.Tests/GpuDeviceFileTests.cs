@@ -84,6 +84,21 @@ public class GpuDeviceFileTests
             Assert.DoesNotContain(absent, device, StringComparison.Ordinal);
     }
 
+    /// <summary>Each family alone (and so each subset of the device file's parts) compiles without a warning.</summary>
+    [Theory]
+    [InlineData("[MinMaxScale] public static partial void Scale(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);", "GpuTensorKernelsFloat")]
+    [InlineData("[RmsNorm(512, Backward = true)] public static partial void RmsBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, Span<float> dx, Span<float> dweight);", "GpuRowBackwardKernelsFloat")]
+    [InlineData("[BatchNorm] public static partial void BnEval(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> runningMean, ReadOnlySpan<double> runningVar, TensorSpan<double> y);", "GpuRowKernelsDouble")]
+    public void OneFamilyAlone_CompilesCleanly(string declaration, string kernelsClass)
+    {
+        string source = "using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n    " + declaration + "\n}\n";
+        var (output, _, device) = Generate(source);
+        AssertCompilesCleanly(output);
+        Assert.Contains("internal static class " + kernelsClass, device, StringComparison.Ordinal);
+        Assert.Single(new[] { "GpuRowKernelsFloat", "GpuRowKernelsDouble", "GpuTensorKernelsFloat", "GpuTensorKernelsDouble", "GpuRowBackwardKernelsFloat", "GpuRowBackwardKernelsDouble" },
+            c => device.Contains("internal static class " + c, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void ActivationsAreWrittenOnlyWhenADeclarationUsesThem()
     {
