@@ -207,12 +207,12 @@ internal static partial class GpuEmitter
         string parameterList = string.Join(", ", parameters);
 
         // Overload 1: the accelerator's default stream.
-        EmitDocumentation(w, spec, extra, stream: false);
+        EmitDocumentation(w, spec, extra, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
         // Overload 2: an explicit stream. Checks everything before the launch, then enqueues.
-        EmitDocumentation(w, spec, extra, stream: true);
+        EmitDocumentation(w, spec, extra, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
@@ -233,6 +233,19 @@ internal static partial class GpuEmitter
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        EmitRowLengthChecks(w, spec, rowLength, rows);
+        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
+        // memory with γ, β, the bias or each other.
+        EmitOverlapChecks(w, spec, k);
+        w.Line($"if ({rows} == 0) return;");
+        w.Line(RowLaunch(spec, stream, rowLength, rows));
+        w.Close();
+    }
+
+    /// <summary>The row overload's length checks of every view but x: whole rows, one row, or one value per row.</summary>
+    private static void EmitRowLengthChecks(SourceWriter w, KernelSpec spec, string rowLength, string rows)
+    {
+        string x = CpuEmitter.Id(spec.Input.Name);
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name);
@@ -249,25 +262,32 @@ internal static partial class GpuEmitter
                     break;
             }
         }
-        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
-        // memory with γ, β, the bias or each other.
-        EmitOverlapChecks(w, spec, k);
-        w.Line($"if ({rows} == 0) return;");
-        w.Line(RowLaunch(spec, stream, rowLength, rows));
-        w.Close();
     }
 
-    private static void EmitDocumentation(SourceWriter w, KernelSpec spec, string? extra, bool stream)
+    /// <summary>
+    /// An overload's documentation: the summary, then the remarks, or for the <c>Accelerator</c> overload (<paramref name="defaultStreamOf"/>:
+    /// the cref of the stream overload it runs) one line that points at them.
+    /// </summary>
+    private static void EmitDocumentation(SourceWriter w, KernelSpec spec, string? extra, string? defaultStreamOf)
     {
         string x = spec.Input.Name, y = spec.Output.Name;
-        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements (normalized shape [{string.Join(", ", spec.Shape)}])"
             : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
-        string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
+        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
         w.Line("/// <summary>");
         w.Line($"/// {KindText(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
         w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else EmitRemarks(w, spec, extra);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
+    }
+
+    /// <summary>The stream overload's remarks: the numerics, the fusions, the views, the kernel.</summary>
+    private static void EmitRemarks(SourceWriter w, KernelSpec spec, string? extra)
+    {
+        string x = spec.Input.Name, y = spec.Output.Name;
+        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the span method of the same name, with the same numerics: {CpuEmitter.Formula(spec)}, ε = {CpuEmitterText.Epsilon(spec)}.{ActivationText(spec)}</para>");
         if (spec.Residual)
@@ -307,7 +327,6 @@ internal static partial class GpuEmitter
             : spec.Element == ElementKind.Half ? " The output is rounded once to Half on store." : "";
         w.Line($"/// <para>Kernel: {kernel}; a grid-stride loop covers any row count. Statistics in {compute}: {statsText}.{store} Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
     /// <summary>The aliasing checks of <see cref="OverlapCheck.For"/> on views, through the kernel class's helpers.</summary>
@@ -672,30 +691,11 @@ internal static partial class GpuEmitter
         arguments.Add(spatial);
         string parameterList = string.Join(", ", parameters);
 
-        void Documentation(bool onStream)
-        {
-            string affine = spec.Affine switch
-            {
-                AffineMode.None => "",
-                AffineMode.Scale => " · γ[c]",
-                _ => " · γ[c] + β[c]",
-            };
-            w.Line("/// <summary>");
-            w.Line($"/// Batch normalization (evaluation) of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
-            w.Line("/// </summary>");
-            w.Line("/// <remarks>");
-            w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε){affine}, ε = {CpuEmitterText.Float(spec.Epsilon)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>");
-            w.Line($"/// <para>Views: <paramref name=\"{spec.Input.Name}\"/> and <paramref name=\"{spec.Output.Name}\"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name=\"{spatial}\"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name=\"{spec.Parameter(ParamRole.RunningMean)!.Name}\"/>; every per-channel view has C elements. <paramref name=\"{spec.Output.Name}\"/> may be <paramref name=\"{spec.Input.Name}\"/> itself (in place). An empty batch enqueues nothing.</para>");
-            w.Line($"/// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / {spatial}) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic.{(spec.Element == ElementKind.Half ? " Half is computed in float and rounded once on store." : "")} Compiled once per accelerator, on first use, and cached.</para>");
-            w.Line("/// </remarks>");
-            w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
-        }
-
-        Documentation(onStream: false);
+        EmitBatchNormDocumentation(w, spec, spatial, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        Documentation(onStream: true);
+        EmitBatchNormDocumentation(w, spec, spatial, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
@@ -717,6 +717,34 @@ internal static partial class GpuEmitter
         string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {k}";
         w.Line($"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.LaunchBatchNormEval<{types}>({string.Join(", ", launchArgs)});");
         w.Close();
+    }
+
+    /// <summary>A BatchNorm-evaluation overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    private static void EmitBatchNormDocumentation(SourceWriter w, KernelSpec spec, string spatial, string? defaultStreamOf)
+    {
+        bool onStream = defaultStreamOf is null;
+        w.Line("/// <summary>");
+        w.Line($"/// Batch normalization (evaluation) of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
+        w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else EmitBatchNormRemarks(w, spec, spatial);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
+    }
+
+    /// <summary>The BatchNorm-evaluation stream overload's remarks: the folded numerics, the views, the element kernel.</summary>
+    private static void EmitBatchNormRemarks(SourceWriter w, KernelSpec spec, string spatial)
+    {
+        string affine = spec.Affine switch
+        {
+            AffineMode.None => "",
+            AffineMode.Scale => " · γ[c]",
+            _ => " · γ[c] + β[c]",
+        };
+        w.Line("/// <remarks>");
+        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε){affine}, ε = {CpuEmitterText.Float(spec.Epsilon)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>");
+        w.Line($"/// <para>Views: <paramref name=\"{spec.Input.Name}\"/> and <paramref name=\"{spec.Output.Name}\"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name=\"{spatial}\"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name=\"{spec.Parameter(ParamRole.RunningMean)!.Name}\"/>; every per-channel view has C elements. <paramref name=\"{spec.Output.Name}\"/> may be <paramref name=\"{spec.Input.Name}\"/> itself (in place). An empty batch enqueues nothing.</para>");
+        w.Line($"/// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / {spatial}) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic.{(spec.Element == ElementKind.Half ? " Half is computed in float and rounded once on store." : "")} Compiled once per accelerator, on first use, and cached.</para>");
+        w.Line("/// </remarks>");
     }
 
     private static readonly (ParamRole Role, string Name)[] BatchNormRoles =

@@ -58,11 +58,11 @@ internal static partial class GpuEmitter
         string parameterList = string.Join(", ", parameters);
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
 
-        EmitBackwardDocumentation(w, spec, stream: false);
+        EmitBackwardDocumentation(w, spec, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        EmitBackwardDocumentation(w, spec, stream: true);
+        EmitBackwardDocumentation(w, spec, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
@@ -101,16 +101,28 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, bool stream)
+    /// <summary>A backward overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, string? defaultStreamOf)
     {
-        bool rms = spec.Kind == NormKind.RmsNorm;
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements"
             : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
+        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
+        w.Line("/// <summary>");
+        w.Line($"/// Backward of the {(spec.Kind == NormKind.RmsNorm ? "RMS" : "layer")} normalization on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
+        w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else EmitBackwardRemarks(w, spec);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
+    }
+
+    /// <summary>The backward stream overload's remarks: the math, the residual gradient, the views, the kernels, the scratch.</summary>
+    private static void EmitBackwardRemarks(SourceWriter w, KernelSpec spec)
+    {
+        bool rms = spec.Kind == NormKind.RmsNorm;
+        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         bool grads = HasParameterGradients(spec);
-        string on = stream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        on += ", not synchronised";
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
@@ -118,9 +130,6 @@ internal static partial class GpuEmitter
         if (spec.Parameter(ParamRole.GammaGradient) is not null) gradText.Add($"{Ref(ParamRole.GammaGradient)} = Σ dy·x̂");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) gradText.Add($"{Ref(ParamRole.BetaGradient)} = Σ dy");
         string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(ParamRole.Rstd) : $"{Ref(ParamRole.Mean)} and {Ref(ParamRole.Rstd)}";
-        w.Line("/// <summary>");
-        w.Line($"/// Backward of the {(rms ? "RMS" : "layer")} normalization on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(grads ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}.");
-        w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the forward's saved {stats}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
         bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
@@ -143,7 +152,6 @@ internal static partial class GpuEmitter
         }
         w.Line("/// <para>Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
     }
 
     // ---------------------------------------------------------------- spec struct
@@ -201,7 +209,7 @@ internal static partial class GpuEmitter
     private static string BackwardKernelsClass(string c) => c == "double" ? "GpuRowBackwardKernelsDouble" : "GpuRowBackwardKernelsFloat";
 
     /// <summary>The backward spec interface and its flags, once per compilation.</summary>
-    internal static void EmitBackwardSpecInterface(SourceWriter w)
+    internal static void EmitBackwardSpecInterface(SourceWriter w, bool rowSpec)
     {
         w.Line("/// <summary>What a row backward kernel computes (the kernels test the bits).</summary>");
         w.Line("[global::System.Flags]");
@@ -221,7 +229,7 @@ internal static partial class GpuEmitter
         w.Line("BetaGradient = 32,");
         w.Close();
         w.Line();
-        w.Line("/// <summary>One backward declaration's kernels, as constants (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>).</summary>");
+        w.Line($"/// <summary>One backward declaration's kernels, as constants{AsRowSpec(rowSpec)}.</summary>");
         w.Line("/// <typeparam name=\"T\">The element type of dy, x, γ, dx and dResidualOut.</typeparam>");
         w.Line("/// <typeparam name=\"TCompute\">float (for float and Half) or double: the saved statistics, dγ, dβ and the arithmetic.</typeparam>");
         w.Open("internal interface IGpuBackwardSpec<T, TCompute>");
@@ -235,20 +243,25 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
+    /// <summary>The shared backward kernels' class constraint on <c>T</c> and <c>TSpec</c> in compute type <paramref name="c"/>.</summary>
+    private static string BackwardWhere(string c) => $"where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, {c}>";
+
+    /// <summary>The dx kernels' views, in their parameter order.</summary>
+    private static string BackwardDxViews(string c) =>
+        $"{View("T")} dy, {View("T")} dResidualOut, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View("T")} gamma, {View("T")} dx";
+
+    /// <summary>The dx kernels' launcher type arguments (the views, then row length and rows).</summary>
+    private static string BackwardDxTypeArgs(string c) => $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, int, int";
+
+    /// <summary>The partials kernel's launcher type arguments.</summary>
+    private static string BackwardPartialTypeArgs(string c) => $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View(c)}, int, int";
+
+    /// <summary>The dx kernels' arguments, as the launch and the kernel pair pass them.</summary>
+    private const string BackwardDxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
+
     /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the dx kernels (warp per row, group per row) and the dγ/dβ partials kernel.</summary>
     internal static void EmitBackwardKernels(SourceWriter w, string c)
     {
-        string where = $"where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, {c}>";
-        string V(string t) => $"global::ILGPU.ArrayView<{t}>";
-        string dxViews = $"{V("T")} dy, {V("T")} dResidualOut, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V("T")} gamma, {V("T")} dx";
-        string dxTypeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V(c)}, {V(c)}, {V("T")}, {V("T")}, int, int";
-        string dxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
-        string partialViews = $"{V("T")} dy, {V("T")} x, {V(c)} mean, {V(c)} rstd, {V(c)} partials";
-        string partialTypeArgs = $"{V("T")}, {V("T")}, {V(c)}, {V(c)}, {V(c)}, int, int";
-        string combineTypeArgs = $"{V(c)}, {V(c)}, int, int, int, int";
-        string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
-        string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
-
         w.Line("/// <summary>");
         w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in {c}, generic over its");
         w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ without atomics, by");
@@ -259,6 +272,21 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
         w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
         w.Line();
+        EmitBackwardLaunchers(w, c);
+        EmitBackwardLaunch(w, c);
+        EmitBackwardDxKernels(w, c);
+        EmitBackwardPartialsKernel(w, c);
+        w.Close();
+    }
+
+    /// <summary>The backward kernels' per-accelerator cache: the dx, partials and combine launchers and the device limits.</summary>
+    private static void EmitBackwardLaunchers(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxTypeArgs = BackwardDxTypeArgs(c), partialTypeArgs = BackwardPartialTypeArgs(c);
+        string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
+        string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
+        string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
         w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open($"private sealed class Launchers<T, TSpec> {where}");
         w.Line($"public readonly {Launcher(dxTypeArgs)} WarpPerRow, GroupPerRow;");
@@ -278,8 +306,14 @@ internal static partial class GpuEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
 
-        // ---- launch
+    /// <summary>The backward launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels.</summary>
+    private static void EmitBackwardLaunch(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxViews = BackwardDxViews(c), dxArgs = BackwardDxArgs;
+        string V(string t) => View(t);
         w.Line("/// <summary>");
         w.Line("/// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite");
         w.Line("/// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's");
@@ -320,8 +354,14 @@ internal static partial class GpuEmitter
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", dxArgs);
         w.Close();
         w.Line();
+    }
 
-        // ---- dx
+    /// <summary>The dx kernels: g and x̂ per element, the warp and group kernel pair, the two-pass row body.</summary>
+    private static void EmitBackwardDxKernels(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string dxViews = BackwardDxViews(c);
+        string V(string t) => View(t);
         string one = c == "double" ? "1d" : "1f";
         string zero = c == "double" ? "0d" : "0f";
         w.Line("/// <summary>g at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): dy, dy·γ or dy·(1 + γ).</summary>");
@@ -335,7 +375,7 @@ internal static partial class GpuEmitter
         w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, {V("T")} x, long index, {c} mu, {c} r) {where} =>");
         w.Line("    (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;");
         w.Line();
-        EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", dxArgs, where);
+        EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", BackwardDxArgs, where);
         w.Line();
         OpenRowsBody(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", where);
         w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
@@ -367,8 +407,14 @@ internal static partial class GpuEmitter
         w.Close();
         w.Close();
         w.Line();
+    }
 
-        // ---- partials
+    /// <summary>The dγ/dβ partials kernel: one thread per (block, column), the block's rows in row order.</summary>
+    private static void EmitBackwardPartialsKernel(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string zero = c == "double" ? "0d" : "0f";
+        string partialViews = $"{View("T")} dy, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View(c)} partials";
         w.Line("/// <summary>");
         w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)");
         w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
@@ -396,7 +442,6 @@ internal static partial class GpuEmitter
         w.Close();
         w.Line("partials[(long)block * gradients * n + column] = pg;");
         w.Line("if (beta) partials[((long)block * 2 + 1) * n + column] = pb;");
-        w.Close();
         w.Close();
         w.Close();
     }

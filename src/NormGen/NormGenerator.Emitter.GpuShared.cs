@@ -103,6 +103,20 @@ internal static partial class GpuEmitter
         CpuEmitter.Id(spec.Parameter(role)!.Name) + (spec.Parameter(role)!.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "");
 
     /// <summary>
+    /// The cref of a declaration's <c>AcceleratorStream</c> overload, for the <c>Accelerator</c> overload's remarks: the
+    /// method's name and the parameter types of <paramref name="parameters"/> ("type name" each), generic arguments in braces.
+    /// </summary>
+    private static string StreamOverloadCref(KernelSpec spec, IEnumerable<string> parameters) =>
+        $"{CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream, {string.Join(", ", parameters.Select(p => p.Substring(0, p.LastIndexOf(' ')).Replace('<', '{').Replace('>', '}')))})";
+
+    /// <summary>
+    /// The <c>Accelerator</c> overload's remarks, in place of the <c>AcceleratorStream</c> overload's (<paramref name="streamOverload"/>,
+    /// a cref) which it runs: one line instead of the same paragraphs twice.
+    /// </summary>
+    private static void EmitDefaultStreamRemarks(SourceWriter w, string streamOverload) =>
+        w.Line($"/// <remarks>Runs <see cref=\"{streamOverload}\"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>");
+
+    /// <summary>
     /// The <c>Accelerator</c> overload's signature and body (after its documentation): the null check, then the
     /// <c>AcceleratorStream</c> overload on the accelerator's default stream.
     /// </summary>
@@ -127,8 +141,38 @@ internal static partial class GpuEmitter
 
     // ---------------------------------------------------------------- shared file
 
-    /// <summary>The spec interface and its flags, once per compilation.</summary>
-    private static void EmitRowSpecInterface(SourceWriter w)
+    /// <summary>
+    /// The flags, the thread shapes and the spec interfaces of the kernel families <paramref name="needs"/> uses, once per
+    /// compilation.
+    /// </summary>
+    private static void EmitSpecInterfaces(SourceWriter w, GpuDeviceNeeds needs)
+    {
+        bool rows = (needs & GpuDeviceNeeds.Rows) != 0;
+        if ((needs & (GpuDeviceNeeds.Rows | GpuDeviceNeeds.Tensors)) != 0)
+        {
+            EmitRowFlags(w);
+            w.Line();
+        }
+        EmitThreadShapes(w, ComputeTypes(needs).ToArray());
+        if (rows)
+        {
+            w.Line();
+            EmitRowSpecInterface(w);
+        }
+        if ((needs & GpuDeviceNeeds.Backward) != 0)
+        {
+            w.Line();
+            EmitBackwardSpecInterface(w, rows);
+        }
+        if ((needs & GpuDeviceNeeds.Tensors) != 0)
+        {
+            w.Line();
+            EmitTensorSpecInterface(w, rows);
+        }
+    }
+
+    /// <summary>The flags of the row and tensor spec structs.</summary>
+    private static void EmitRowFlags(SourceWriter w)
     {
         w.Line("/// <summary>What a row or tensor kernel computes besides the statistics every kernel takes (the kernels test the bits).</summary>");
         w.Line("[global::System.Flags]");
@@ -163,9 +207,11 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>MinMaxScale: (x − min) / (max − min) instead of the statistics.</summary>");
         w.Line("MinMax = 8192,");
         w.Close();
-        w.Line();
-        EmitThreadShapes(w);
-        w.Line();
+    }
+
+    /// <summary>The row kernels' spec interface.</summary>
+    private static void EmitRowSpecInterface(SourceWriter w)
+    {
         w.Line("/// <summary>");
         w.Line("/// One declaration's row kernel, as constants: a readonly struct with no fields whose members the shared generic");
         w.Line("/// kernels call on <c>default(TSpec)</c> (ILGPU compiles one kernel per struct and folds the constants).");
@@ -188,8 +234,6 @@ internal static partial class GpuEmitter
         w.Line("/// <summary>The epilogue activation (the identity when there is none).</summary>");
         w.Line("TCompute Activate(TCompute value);");
         w.Close();
-        w.Line();
-        EmitBackwardSpecInterface(w);
     }
 
     /// <summary>The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and group-per-row kernels, BatchNorm evaluation's element kernel.</summary>
@@ -244,8 +288,6 @@ internal static partial class GpuEmitter
         w.Line();
         EmitBatchNormEvalKernel(w, c, where);
         w.Close();
-        w.Line();
-        EmitBackwardKernels(w, c);
     }
 
     /// <summary>The value normalized at an element, x or h = α·x + residual (+ bias), in the order the CPU kernel forms it.</summary>
@@ -453,7 +495,7 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The tensor spec interface and the layouts, once per compilation.</summary>
-    private static void EmitTensorSpecInterface(SourceWriter w)
+    private static void EmitTensorSpecInterface(SourceWriter w, bool rowSpec)
     {
         w.Line("/// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>");
         w.Open("internal enum GpuTensorLayout");
@@ -467,7 +509,7 @@ internal static partial class GpuEmitter
         w.Line("Columns,");
         w.Close();
         w.Line();
-        w.Line("/// <summary>One tensor declaration's kernels, as constants (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>).</summary>");
+        w.Line($"/// <summary>One tensor declaration's kernels, as constants{AsRowSpec(rowSpec)}.</summary>");
         w.Open("internal interface IGpuTensorSpec<T, TCompute>");
         w.Line("GpuTensorLayout Layout { get; }");
         w.Line("/// <summary>Gamma, Beta, SaveMean, SaveRstd, and the tensor kinds' own: BiasFree, RunningStatistics, CumulativeAverage, MinMax.</summary>");
@@ -633,8 +675,14 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The two ways threads share a row (a warp, a group), as the structs the kernels' one body is generic over.</summary>
-    private static void EmitThreadShapes(SourceWriter w)
+    /// <summary>
+    /// A spec interface's reference to the row kernels' one, which explains the pattern: a cref when that interface is
+    /// written (<paramref name="rowSpec"/>), otherwise nothing.
+    /// </summary>
+    private static string AsRowSpec(bool rowSpec) => rowSpec ? " (as <see cref=\"IGpuRowSpec{TIn, TOut, TCompute}\"/>)" : "";
+
+    /// <summary>The two ways threads share a row (a warp, a group), as the structs the kernels' one body is generic over, in the compute types <paramref name="computeTypes"/>.</summary>
+    private static void EmitThreadShapes(SourceWriter w, string[] computeTypes)
     {
         w.Line("/// <summary>The threads that share one row of a kernel: where they start and stride, and their reductions.</summary>");
         w.Open("internal interface IGpuRowThreads<TCompute> where TCompute : unmanaged");
@@ -657,13 +705,13 @@ internal static partial class GpuEmitter
             w.Line(group
                 ? "/// <summary>One group per row (long rows): the group's threads stride through the row, reduce with warp shuffles and meet in shared memory (partials).</summary>"
                 : "/// <summary>One warp per row (short rows): several rows per group, shuffle reductions, no barriers (partials unused).</summary>");
-            w.Open($"internal readonly struct {(group ? "GpuGroupRows" : "GpuWarpRows")} : IGpuRowThreads<float>, IGpuRowThreads<double>");
+            w.Open($"internal readonly struct {(group ? "GpuGroupRows" : "GpuWarpRows")} : {string.Join(", ", computeTypes.Select(c => $"IGpuRowThreads<{c}>"))}");
             w.Line(group ? "public int FirstRow => global::ILGPU.Grid.IdxX;" : "public int FirstRow => global::ILGPU.Grid.IdxX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize) + global::ILGPU.Warp.WarpIdx;");
             w.Line(group ? "public int RowStep => global::ILGPU.Grid.DimX;" : "public int RowStep => global::ILGPU.Grid.DimX * (global::ILGPU.Group.DimX / global::ILGPU.Warp.WarpSize);");
             w.Line(group ? "public int First => global::ILGPU.Group.IdxX;" : "public int First => global::ILGPU.Warp.LaneIdx;");
             w.Line(group ? "public int Step => global::ILGPU.Group.DimX;" : "public int Step => global::ILGPU.Warp.WarpSize;");
             w.Line(group ? "public bool IsFirst => global::ILGPU.Group.IsFirstThread;" : "public bool IsFirst => global::ILGPU.Warp.IsFirstLane;");
-            foreach (string c in new[] { "float", "double" })
+            foreach (string c in computeTypes)
             {
                 w.Line($"public {c} Sum({c} value, global::ILGPU.ArrayView<{c}> partials) => {(group ? "GpuDevice.GroupSum(value, partials)" : "GpuDevice.WarpSum(value)")};");
                 w.Line($"public {c} Max({c} value, global::ILGPU.ArrayView<{c}> partials) => {(group ? "GpuDevice.GroupMax(value, partials)" : "GpuDevice.WarpMax(value)")};");

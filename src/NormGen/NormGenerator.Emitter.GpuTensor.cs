@@ -81,11 +81,11 @@ internal static partial class GpuEmitter
         var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).Concat(sizes).ToList();
         string parameterList = string.Join(", ", parameters);
 
-        EmitTensorDocumentation(w, spec, sizes, onStream: false);
+        EmitTensorDocumentation(w, spec, sizes, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        EmitTensorDocumentation(w, spec, sizes, onStream: true);
+        EmitTensorDocumentation(w, spec, sizes, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
@@ -206,10 +206,10 @@ internal static partial class GpuEmitter
         };
     }
 
-    private static void EmitTensorDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, bool onStream)
+    /// <summary>A tensor overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    private static void EmitTensorDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
     {
-        string Ref(string name) => $"<paramref name=\"{name}\"/>";
-        string x = Ref(spec.Input.Name), y = Ref(spec.Output.Name);
+        string x = $"<paramref name=\"{spec.Input.Name}\"/>", y = $"<paramref name=\"{spec.Output.Name}\"/>";
         string what = spec.Kind switch
         {
             NormKind.GroupNorm => "Group normalization",
@@ -219,6 +219,19 @@ internal static partial class GpuEmitter
             NormKind.MinMaxScale => "Min-max scaling",
             _ => "Standardization",
         };
+        w.Line("/// <summary>");
+        w.Line($"/// {what} of {x} into {y} on an ILGPU accelerator; {(defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
+        w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else EmitTensorRemarks(w, spec, sizes);
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
+    }
+
+    /// <summary>The tensor stream overload's remarks: the numerics, the layout of the views, the kernel.</summary>
+    private static void EmitTensorRemarks(SourceWriter w, KernelSpec spec, List<string> sizes)
+    {
+        string Ref(string name) => $"<paramref name=\"{name}\"/>";
+        string x = Ref(spec.Input.Name), y = Ref(spec.Output.Name);
         string layout = IsScaler(spec)
             ? $"{x} and {y} are the dense, row-major elements of a (samples, features) tensor, {Ref(sizes[0])} the number of features (the product of the axes after the first)"
             : $"{x} and {y} are the dense, row-major elements of an (N, C, *) tensor, {(sizes.Count == 2 ? $"{Ref(sizes[0])} is C and " : $"C is the length of {Ref(spec.Parameter(ParamRole.RunningMean)!.Name)}, ")}{Ref(sizes[sizes.Count - 1])} the product of the axes after C (1 for an (N, C) tensor)";
@@ -226,9 +239,6 @@ internal static partial class GpuEmitter
         if (perChannel.Count > 0) layout += $"; {string.Join(", ", perChannel)} hold{(perChannel.Count == 1 ? "s" : "")} one value per channel";
         if (spec.MeanOutput is not null)
             layout += $"; {Ref(spec.MeanOutput.Name)} and {Ref(spec.RstdOutput!.Name)} receive the mean and 1/√(σ² + ε) of every block ({(spec.Element == ElementKind.Double ? "double" : "float")})";
-        w.Line("/// <summary>");
-        w.Line($"/// {what} of {x} into {y} on an ILGPU accelerator; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
-        w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: {TensorFormula(spec)}.</para>");
         w.Line($"/// <para>Views: {layout}. {y} may be {x} itself (in place). An empty tensor enqueues nothing.</para>");
@@ -239,40 +249,106 @@ internal static partial class GpuEmitter
         string running = spec.Kind == NormKind.BatchNorm ? " The block's first thread then updates the running statistics of its channel." : "";
         w.Line($"/// <para>Kernel: one row of the row kernels per {TensorBlockText(spec)}: one warp per row up to {Lit(WarpPerRowMaxLength)} values, one group per longer row, a grid-stride loop over the rows. Statistics in {compute}: {stats}; fixed-order reductions, so a call gives the same bits every run.{running} Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
     }
 
     // ---------------------------------------------------------------- device helpers, once per compilation
 
     /// <summary>
     /// Writes <see cref="DevicePrimitivesHintName"/> once per compilation when any GPU kernel is emitted: the shared
-    /// generic kernels and the reductions, comparisons, activations and view checks the kernels call, which depend on
-    /// nothing but the compute type. Each attribute's GPU specs (<paramref name="gpuSpecs"/>) say whether it has a GPU
-    /// kernel; the bools are combined into one, so the file is rewritten only when that answer changes.
+    /// generic kernels and the reductions, comparisons, activations and view checks the kernels call. Only the parts the
+    /// compilation's GPU specs (<paramref name="gpuSpecs"/>, per attribute) use are written: each spec maps to a small
+    /// <see cref="GpuDeviceNeeds"/> value, and the values are or-ed into one, so the file is rewritten only when that
+    /// answer changes (an edited ε or a new declaration of a kind already used leaves it cached).
     /// </summary>
     public static void RegisterDevicePrimitives(IncrementalGeneratorInitializationContext context, List<IncrementalValuesProvider<KernelSpec>> gpuSpecs)
     {
-        IncrementalValueProvider<bool>? any = null;
+        IncrementalValueProvider<GpuDeviceNeeds>? all = null;
         foreach (IncrementalValuesProvider<KernelSpec> specs in gpuSpecs)
         {
-            IncrementalValueProvider<bool> uses = specs.Collect().Select(static (list, _) => list.Length > 0);
-            any = any is { } sofar ? sofar.Combine(uses).Select(static (pair, _) => pair.Left || pair.Right) : uses;
+            IncrementalValueProvider<GpuDeviceNeeds> needs = specs
+                .Select(static (spec, _) => DeviceNeeds(spec))
+                .Collect()
+                .Select(static (list, _) => list.Aggregate(GpuDeviceNeeds.None, static (a, b) => a | b));
+            all = all is { } sofar ? sofar.Combine(needs).Select(static (pair, _) => pair.Left | pair.Right) : needs;
         }
-        if (any is not { } used) return;
-        context.RegisterSourceOutput(used.WithTrackingName(TrackingNames.GpuDevicePrimitives), static (spc, emit) =>
+        if (all is not { } used) return;
+        context.RegisterSourceOutput(used.WithTrackingName(TrackingNames.GpuDevicePrimitives), static (spc, needs) =>
         {
-            if (emit) spc.AddSource(DevicePrimitivesHintName, EmitDevicePrimitives());
+            if (needs != GpuDeviceNeeds.None) spc.AddSource(DevicePrimitivesHintName, EmitDevicePrimitives(needs));
         });
     }
 
-    /// <summary>The shared device class: sums and maxima over a warp or a group (fixed order), Finite, Larger, Smaller, in float and double.</summary>
-    internal static string EmitDevicePrimitives()
+    /// <summary>What one GPU spec's file calls in the shared device file: its kernel family in its compute type, its activation.</summary>
+    internal static GpuDeviceNeeds DeviceNeeds(KernelSpec spec)
+    {
+        bool dbl = CpuEmitter.ComputeName(spec) == "double";
+        GpuDeviceNeeds family = spec.Backward ? dbl ? GpuDeviceNeeds.BackwardDouble : GpuDeviceNeeds.BackwardFloat
+            : IsGpuTensorKind(spec) ? dbl ? GpuDeviceNeeds.TensorsDouble : GpuDeviceNeeds.TensorsFloat
+            : dbl ? GpuDeviceNeeds.RowsDouble : GpuDeviceNeeds.RowsFloat;
+        return family | ActivationNeeds(spec.Activation);
+    }
+
+    private static GpuDeviceNeeds ActivationNeeds(ActivationKind activation) => activation switch
+    {
+        ActivationKind.Relu => GpuDeviceNeeds.Relu,
+        ActivationKind.Gelu => GpuDeviceNeeds.Gelu,
+        ActivationKind.GeluTanh => GpuDeviceNeeds.GeluTanh,
+        ActivationKind.Silu => GpuDeviceNeeds.Silu,
+        ActivationKind.Tanh => GpuDeviceNeeds.Tanh,
+        ActivationKind.Sigmoid => GpuDeviceNeeds.Sigmoid,
+        _ => GpuDeviceNeeds.None,
+    };
+
+    /// <summary>The compute types <paramref name="needs"/> uses, float first.</summary>
+    private static IEnumerable<string> ComputeTypes(GpuDeviceNeeds needs)
+    {
+        if ((needs & GpuDeviceNeeds.Float) != 0) yield return "float";
+        if ((needs & GpuDeviceNeeds.Double) != 0) yield return "double";
+    }
+
+    /// <summary>Whether <paramref name="needs"/> has the family <paramref name="family"/> (Rows, Tensors, Backward) in compute type <paramref name="c"/>.</summary>
+    private static bool Uses(GpuDeviceNeeds needs, GpuDeviceNeeds family, string c) =>
+        (needs & family & (c == "double" ? GpuDeviceNeeds.Double : GpuDeviceNeeds.Float)) != 0;
+
+    /// <summary>
+    /// The shared device file with the parts <paramref name="needs"/> names: the <c>GpuDevice</c> helpers, the spec
+    /// interfaces and the kernel classes of the families and compute types in use.
+    /// </summary>
+    internal static string EmitDevicePrimitives(GpuDeviceNeeds needs)
     {
         var w = new SourceWriter();
         w.Line("// <auto-generated/>");
         w.Line("#nullable enable");
         w.Line();
         w.Open("namespace NormGen.Generated");
+        EmitDeviceHelpers(w, needs);
+        w.Line();
+        EmitSpecInterfaces(w, needs);
+        foreach (string c in ComputeTypes(needs))
+        {
+            if (Uses(needs, GpuDeviceNeeds.Rows, c))
+            {
+                w.Line();
+                EmitRowKernels(w, c);
+            }
+            if (Uses(needs, GpuDeviceNeeds.Backward, c))
+            {
+                w.Line();
+                EmitBackwardKernels(w, c);
+            }
+            if (Uses(needs, GpuDeviceNeeds.Tensors, c))
+            {
+                w.Line();
+                EmitTensorKernels(w, c);
+            }
+        }
+        w.Close();
+        return GlobalNames.Qualify(w.ToString());
+    }
+
+    /// <summary>The <c>GpuDevice</c> class: sums and maxima over a warp or a group (fixed order), Finite, Larger, Smaller, the activations in use, the view checks, the backward's scratch and combine.</summary>
+    private static void EmitDeviceHelpers(SourceWriter w, GpuDeviceNeeds needs)
+    {
         w.Line("/// <summary>");
         w.Line("/// Device code shared by this compilation's GPU kernels, written once rather than in every kernel class: sums and");
         w.Line("/// maxima over a warp or a group in a fixed order (the same bits run to run), the NaN-aware comparisons they need,");
@@ -280,38 +356,40 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open("internal static class GpuDevice");
-        foreach (string c in new[] { "float", "double" })
+        foreach (string c in ComputeTypes(needs))
         {
             EmitSums(w, c, groupKernel: true, "internal");
             EmitMaxima(w, c, groupKernel: true, "internal");
-            w.Line();
-            w.Line("/// <summary>min(a, b), NaN if either is NaN.</summary>");
-            w.Line($"internal static {c} Smaller({c} a, {c} b) => a < b || {c}.IsNaN(a) ? a : b;");
-            foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid })
-                EmitActivation(w, activation, c == "double", "internal");
-            w.Line();
-            EmitExp(w, c == "double", "internal");
+            if (Uses(needs, GpuDeviceNeeds.Tensors, c))
+            {
+                w.Line();
+                w.Line("/// <summary>min(a, b), NaN if either is NaN.</summary>");
+                w.Line($"internal static {c} Smaller({c} a, {c} b) => a < b || {c}.IsNaN(a) ? a : b;");
+            }
+            if (Uses(needs, GpuDeviceNeeds.Rows, c))
+            {
+                foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid })
+                    if ((needs & ActivationNeeds(activation)) != 0) EmitActivation(w, activation, c == "double", "internal");
+                if ((needs & GpuDeviceNeeds.Exp) != 0)
+                {
+                    w.Line();
+                    EmitExp(w, c == "double", "internal");
+                }
+            }
             w.Line();
         }
         EmitSharedViewChecks(w);
-        w.Line();
-        EmitScratchMethod(w);
-        EmitCombineKernel(w, "float");
-        w.Line();
-        EmitCombineKernel(w, "double");
-        w.Close();
-        w.Line();
-        EmitRowSpecInterface(w);
-        w.Line();
-        EmitTensorSpecInterface(w);
-        foreach (string c in new[] { "float", "double" })
+        if ((needs & GpuDeviceNeeds.Backward) != 0)
         {
             w.Line();
-            EmitRowKernels(w, c);
-            w.Line();
-            EmitTensorKernels(w, c);
+            EmitScratchMethod(w);
+            foreach (string c in ComputeTypes(needs & GpuDeviceNeeds.Backward))
+            {
+                if (c == "double" && (needs & GpuDeviceNeeds.BackwardFloat) != 0) w.Line();
+                EmitCombineKernel(w, c);
+            }
         }
         w.Close();
-        return GlobalNames.Qualify(w.ToString());
     }
 }
+

@@ -9,12 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// Layer normalization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator, over rows of 1024 elements (normalized shape [1024]); enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the span method of the same name, with the same numerics: y = (h − μ) / √(σ² + ε) · γ + β, ε = 1E-05.</para>
-        /// <para>h = x + <paramref name="residual"/>, element by element, is stored in <paramref name="residualOut"/> (the residual stream for the next block); h is normalized. Each pass forms h again in registers from the inputs (which the row's first pass brought into cache) rather than storing and reloading it; it is written once, in the last pass.</para>
-        /// <para>Views: <paramref name="x"/>, <paramref name="residual"/>, <paramref name="residualOut"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row; all belong to the stream's accelerator. <paramref name="y"/> may be <paramref name="x"/> itself (in place), and <paramref name="residualOut"/> may be <paramref name="residual"/>. Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>
-        /// <para>Kernel: one warp per row, several rows per group, warp-shuffle reductions; a grid-stride loop covers any row count. Statistics in float: mean as first element plus offset, corrected two-pass variance. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="AddLn(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void AddLn(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> residual, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> y, global::ILGPU.ArrayView<float> residualOut)

@@ -9,11 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// Batch normalization (evaluation) of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator, with the running statistics; enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε) · γ[c] + β[c], ε = 1E-05 (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>
-        /// <para>Views: <paramref name="x"/> and <paramref name="y"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name="spatial"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name="runningMean"/>; every per-channel view has C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty batch enqueues nothing.</para>
-        /// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / spatial) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="BnEval(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, int)"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void BnEval(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> runningMean, global::ILGPU.ArrayView<float> runningVar, global::ILGPU.ArrayView<float> y, int spatial)

@@ -9,11 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// Layer normalization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator, over rows of 768 elements (normalized shape [768]); enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the span method of the same name, with the same numerics: y = (x − μ) / √(σ² + ε) · γ + β, ε = 1E-05.</para>
-        /// <para>Views: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="gamma"/>, <paramref name="beta"/> hold one row; all belong to the stream's accelerator. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>
-        /// <para>Kernel: one warp per row, several rows per group, warp-shuffle reductions; a grid-stride loop covers any row count. Statistics in float: mean as first element plus offset, corrected two-pass variance. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="Ln(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float}, global::ILGPU.ArrayView{float})"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void Ln(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<float> x, global::ILGPU.ArrayView<float> gamma, global::ILGPU.ArrayView<float> beta, global::ILGPU.ArrayView<float> y)

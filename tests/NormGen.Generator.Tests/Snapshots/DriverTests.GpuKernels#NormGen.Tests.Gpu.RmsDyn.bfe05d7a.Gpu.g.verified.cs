@@ -9,11 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// RMS normalization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator, over rows of <paramref name="rowLength"/> elements; enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the span method of the same name, with the same numerics: y = x / √(mean(x²) + ε) · γ, ε = 1.1920929E-07.</para>
-        /// <para>Views: <paramref name="x"/> and <paramref name="y"/> hold a whole number of rows; <paramref name="weight"/> holds one row; all belong to the stream's accelerator. <paramref name="y"/> may be <paramref name="x"/> itself (in place). Zero rows enqueue nothing. A buffer's <c>View</c> converts to <c>ArrayView&lt;T&gt;</c> implicitly.</para>
-        /// <para>Kernel: rows up to 1024 elements: one warp per row, several rows per group; longer rows: one group per row with a shared-memory reduction; a grid-stride loop covers any row count. Statistics in float (Half is widened on load): one pass for the mean square. The output is rounded once to Half on store. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="RmsDyn(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{global::System.Half}, int, global::ILGPU.ArrayView{global::System.Half}, global::ILGPU.ArrayView{global::System.Half})"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void RmsDyn(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<global::System.Half> x, int rowLength, global::ILGPU.ArrayView<global::System.Half> weight, global::ILGPU.ArrayView<global::System.Half> y)

@@ -9,11 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// Instance normalization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator; enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − μ) / √(σ² + ε) with μ and σ² (biased) per (sample, channel).</para>
-        /// <para>Views: <paramref name="x"/> and <paramref name="y"/> are the dense, row-major elements of an (N, C, *) tensor, <paramref name="channels"/> is C and <paramref name="spatial"/> the product of the axes after C (1 for an (N, C) tensor). <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor enqueues nothing.</para>
-        /// <para>Kernel: one row of the row kernels per (sample, channel) block (spatial contiguous values): one warp per row up to 1024 values, one group per longer row, a grid-stride loop over the rows. Statistics in float (Half is widened on load and rounded once on store): the mean as the block's first value plus an offset, corrected two-pass variance (never E[x²] − μ²), a power-of-two rescale for a finite block that overflows; fixed-order reductions, so a call gives the same bits every run. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="InormHalf(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{global::System.Half}, global::ILGPU.ArrayView{global::System.Half}, int, int)"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void InormHalf(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<global::System.Half> x, global::ILGPU.ArrayView<global::System.Half> y, int channels, int spatial)

@@ -9,11 +9,7 @@ namespace NormGen.Tests
         /// <summary>
         /// Standardization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator; enqueued on the accelerator's default stream, not synchronised.
         /// </summary>
-        /// <remarks>
-        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean) / σ per column (feature), σ the population standard deviation, no ε; a constant column gives 0.</para>
-        /// <para>Views: <paramref name="x"/> and <paramref name="y"/> are the dense, row-major elements of a (samples, features) tensor, <paramref name="features"/> the number of features (the product of the axes after the first). <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor enqueues nothing.</para>
-        /// <para>Kernel: one row of the row kernels per column, a feature (one value per sample, features apart): one warp per row up to 1024 values, one group per longer row, a grid-stride loop over the rows. Statistics in double: the mean as the block's first value plus an offset, corrected two-pass variance (never E[x²] − μ²), a power-of-two rescale for a finite block that overflows; fixed-order reductions, so a call gives the same bits every run. Compiled once per accelerator, on first use, and cached.</para>
-        /// </remarks>
+        /// <remarks>Runs <see cref="ZScore(global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.ArrayView{double}, global::ILGPU.ArrayView{double}, int)"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>
         /// <exception cref="global::System.ArgumentException">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
         public static void ZScore(global::ILGPU.Runtime.Accelerator accelerator, global::ILGPU.ArrayView<double> x, global::ILGPU.ArrayView<double> y, int features)
