@@ -425,15 +425,52 @@ public static class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Output<TSpec, T, TV, TOps>(TV v, ref T gamma, ref T beta, nuint offset, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => OutputOf<TSpec, T, TV, TOps>(v, TSpec.Affine != Affine.None ? TOps.Load(ref gamma, offset) : TOps.Zero,
+            TSpec.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, offset) : TOps.Zero, m, r, rc);
+
+    /// <summary>
+    /// <see cref="Output"/> from the column's γ and β vectors (zero where the spec has none).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV OutputOf<TSpec, T, TV, TOps>(TV v, TV g, TV b, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         TV e = TSpec.Centered ? TOps.MultiplyAdd(TOps.Subtract(v, m), r, rc) : TOps.Multiply(v, r);
         if (TSpec.Affine != Affine.None)
         {
-            TV g = TOps.Load(ref gamma, offset);
             if (TSpec.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
-            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, TOps.Load(ref beta, offset));
+            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, b);
         }
         return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
+    }
+
+    /// <summary>
+    /// Loads a column's γ and β vectors for <see cref="OutputOf"/>, chosen by the spec's affine kind: each load has no
+    /// condition around it, so the block loop's offsets i + a constant reach the loads' addresses as written (a load
+    /// under a condition had its offset spilled into a temp: one lea and a move per vector).
+    /// </summary>
+    private interface IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        static abstract TV Gamma(ref T gamma, nuint offset);
+        static abstract TV Beta(ref T beta, nuint offset);
+    }
+
+    private readonly struct ScaleAndBiasLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Load(ref gamma, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Load(ref beta, offset);
+    }
+
+    private readonly struct ScaleLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Load(ref gamma, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Zero;
+    }
+
+    private readonly struct NoAffineLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Zero;
     }
 
     /// <summary>
@@ -503,16 +540,35 @@ public static class RowEngine
             if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
                 for (i = 0; i + block <= n; i += block)
                 {
-                    // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
-                    // passed to the inlinees lands in a temp: one lea per vector).
-                    ref T xi = ref Unsafe.Add(ref x, i);
-                    ref T ri = ref Unsafe.Add(ref residual, i);
-                    ref T bi = ref Unsafe.Add(ref bias, i);
-                    ref T hi = ref Unsafe.Add(ref h, i);
-                    TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                    TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                    TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                    TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    TV d0, d1, d2, d3;
+                    if (TSpec.Residual)
+                    {
+                        // One position per stream, constant offsets from it: one lea per stream per block (an offset
+                        // i + L passed to the inlinees lands in a temp: one lea per vector).
+                        ref T xi = ref Unsafe.Add(ref x, i);
+                        ref T ri = ref Unsafe.Add(ref residual, i);
+                        ref T bi = ref Unsafe.Add(ref bias, i);
+                        ref T hi = ref Unsafe.Add(ref h, i);
+                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    }
+                    else
+                    {
+                        // x alone: offsets i + TOps.Count·j written out fold into [x + 4·i + disp], no lea per block.
+                        d0 = TOps.Load(ref x, i);
+                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                        if (TSpec.Centered)
+                        {
+                            d0 = TOps.Subtract(d0, k);
+                            d1 = TOps.Subtract(d1, k);
+                            d2 = TOps.Subtract(d2, k);
+                            d3 = TOps.Subtract(d3, k);
+                        }
+                    }
                     if (TSpec.Centered)
                     {
                         s0 = TOps.Add(s0, d0);
@@ -525,12 +581,15 @@ public static class RowEngine
                     q2 = TOps.MultiplyAdd(d2, d2, q2);
                     q3 = TOps.MultiplyAdd(d3, d3, q3);
                 }
-            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
             {
-                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                if (TSpec.Centered) s0 = TOps.Add(s0, d);
-                q0 = TOps.MultiplyAdd(d, d, q0);
+                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+                {
+                    TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                    if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                    q0 = TOps.MultiplyAdd(d, d, q0);
+                }
             }
             if (hasTail)
             {
@@ -587,27 +646,67 @@ public static class RowEngine
                 continue;
             }
             if (n >= block)
-                for (i = 0; i + block <= n; i += block)
-                {
-                    // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
-                    // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
-                    // vector): one position per stream, constant offsets from it.
-                    ref T g = ref Unsafe.Add(ref gamma, i);
-                    ref T b = ref Unsafe.Add(ref beta, i);
-                    if (prefetch) PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
-                }
-            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+            {
+                // Written twice, with and without the prefetch, so the in-cache loop carries no test per block.
+                if (TSpec.Affine == Affine.ScaleAndBias)
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                else if (TSpec.Affine == Affine.Scale)
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                else
+                    LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+            }
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
             if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
+    }
+
+    /// <summary>
+    /// The last pass's blocks of four vectors (no activation), cached stores. Every stream's offset is i + a constant
+    /// written out (TOps.Count, not a local), which the JIT folds into the access ([base + 4·i + disp]): no address
+    /// arithmetic per vector. Written twice, with and without the next row's prefetch, so the in-cache loop carries no
+    /// test per block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, nuint n,
+        TV m, TV r, TV rc, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (prefetch)
+        {
+            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+            {
+                PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
+                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+            }
+        }
+        else
+        {
+            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+        }
+    }
+
+    /// <summary>Four output vectors from <paramref name="i"/> (see <see cref="LastPassBlocks"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint i, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i), TAffine.Gamma(ref gamma, i), TAffine.Beta(ref beta, i), m, r, rc), ref y, i);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + (nuint)TOps.Count), m, r, rc), ref y, i + (nuint)TOps.Count);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + 2 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + 2 * (nuint)TOps.Count), m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + 3 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + 3 * (nuint)TOps.Count), m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
     }
 
     /// <summary>
@@ -713,12 +812,25 @@ public static class RowEngine
     private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), blockBytes = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>(); // JIT-time constants
-        for (nuint k = 0; k < blockBytes / 64; k++)
+        // Written out (a block is 1, 2 or 4 lines; JIT-time constants): the JIT kept a loop of four for 512 bits, with its
+        // counter and branch in every block of the last pass.
+        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), lines = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>() / 64;
+        PrefetchLine<TSpec, T>(ref x, ref residual, offset);
+        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line);
+        if (lines >= 4)
         {
-            StreamingStore.Prefetch(ref x, offset + k * line);
-            if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset + k * line);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line);
         }
+    }
+
+    /// <summary>Prefetches the line of x, and of the residual, at <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        StreamingStore.Prefetch(ref x, offset);
+        if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset);
     }
 
     /// <summary>
