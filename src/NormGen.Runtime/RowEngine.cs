@@ -206,22 +206,25 @@ public static class RowEngine
     /// </summary>
     private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        /// <summary>Rows <paramref name="first"/> … <paramref name="end"/> − 1; returns the first row left to HugeRow, or <paramref name="end"/>.</summary>
-        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+        /// <summary>
+        /// Rows <paramref name="first"/> … <paramref name="end"/> − 1, <paramref name="x"/> the first one's x; returns the
+        /// first row left to HugeRow, or <paramref name="end"/>.
+        /// </summary>
+        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, first, end);
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
         {
             for (nuint row = first; row < end; row++)
             {
@@ -304,7 +307,7 @@ public static class RowEngine
                     Widen(x.Slice(offset, n), xS!);
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
-                if (TBody.Rows<TSpec, TX, TY>(ref c, r, r + 1) == r)
+                if (TBody.Rows<TSpec, TX, TY>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, r + 1) == r)
                     RedoHugeRow<TSpec, T>(ref c, r);
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
                 if (halfIn && TSpec.ResidualOut)
@@ -380,7 +383,7 @@ public static class RowEngine
     {
         nuint end = (nuint)(firstRow + rowCount);
         // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
-        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, r, end)) < end; r++)
+        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end)) < end; r++)
             RedoHugeRow<TSpec, T>(ref c, r);
         if (c.Streaming) StreamingStore.Fence();
     }
@@ -500,16 +503,21 @@ public static class RowEngine
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
     /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
+        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame.
+        ref T xNext = ref xFirst;
+        nuint xStride = c.XStride;
         for (nuint row = first; row < end; row++)
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
             // then leaves the method (and the JIT's inlining budget for it).
             bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
-            ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+            ref T x = ref xNext;
+            xNext = ref Unsafe.Add(ref xNext, xStride);
             ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
             if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
             ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
