@@ -75,7 +75,7 @@ public static class RowEngine
                 // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
                 // through three calls cost a small call more than its row).
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
-                PlainRows<TSpec, T>(ref c, 0, rows);
+                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
             }
             else
             {
@@ -126,7 +126,7 @@ public static class RowEngine
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                PlainRows<TSpec, T>(ref c, firstRow, rowCount);
+                PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
             }
             else
             {
@@ -358,33 +358,38 @@ public static class RowEngine
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, int firstRow, int rowCount)
+    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x, firstRow, rowCount);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x, firstRow, rowCount);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x, firstRow, rowCount);
         else
-            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
     }
 
     /// <summary>
     /// <see cref="Loop"/> for a plain call: no pool, no try/finally (whose locals the JIT would keep on the stack), the
-    /// streams by reference from the caller's frame.
+    /// streams by reference from the caller's frame, except <paramref name="x"/> (row <paramref name="firstRow"/>'s), which
+    /// comes in a register: read back from c, the first row's chain started behind a store-forwarded load and a multiply.
     /// </summary>
-    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, int firstRow, int rowCount)
+    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TBody : struct, IRowBody<T>
     {
         nuint end = (nuint)(firstRow + rowCount);
         // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
-        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end)) < end; r++)
-            RedoHugeRow<TSpec, T>(ref c, r);
+        nuint r = TBody.Rows<TSpec, T, T>(ref c, ref x, (nuint)firstRow, end);
+        while (r < end)
+        {
+            RedoHugeRow<TSpec, T>(ref c, r++);
+            r = TBody.Rows<TSpec, T, T>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
+        }
         if (c.Streaming) StreamingStore.Fence();
     }
 
