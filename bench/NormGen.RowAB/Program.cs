@@ -198,6 +198,12 @@ public static class Program
             // Both sides write the same arrays (same alignment).
             Action old = () => Old.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
             Action now = () => Current.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+            // ROWAB_CONTROL=aa times the baseline against itself, =nn the new kernels against themselves (the harness's own
+            // bias between the first and the second of a pair); =swap times the new side first in each pair.
+            string? control = Environment.GetEnvironmentVariable("ROWAB_CONTROL");
+            if (control == "aa") now = old;
+            if (control == "nn") old = now;
+            bool newFirst = control == "swap";
             int reps = Calibrate(now);
             Measure(old, reps, 300);
             Measure(now, reps, 300);
@@ -208,8 +214,9 @@ public static class Program
             var c = new List<double>();
             for (int r = 0; r < rounds; r++)
             {
+                if (newFirst) c.Add(Measure(now, reps, 0));
                 o.Add(Measure(old, reps, 0));
-                c.Add(Measure(now, reps, 0));
+                if (!newFirst) c.Add(Measure(now, reps, 0));
             }
             double bo = o.Min(), bc = c.Min();
             ratios.Add(bc / bo);

@@ -75,7 +75,7 @@ public static class RowEngine
                 // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
                 // through three calls cost a small call more than its row).
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
-                PlainRows<TSpec, T>(ref c, 0, rows);
+                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
             }
             else
             {
@@ -126,7 +126,7 @@ public static class RowEngine
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                PlainRows<TSpec, T>(ref c, firstRow, rowCount);
+                PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
             }
             else
             {
@@ -206,22 +206,25 @@ public static class RowEngine
     /// </summary>
     private interface IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        /// <summary>Rows <paramref name="first"/> … <paramref name="end"/> − 1; returns the first row left to HugeRow, or <paramref name="end"/>.</summary>
-        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+        /// <summary>
+        /// Rows <paramref name="first"/> … <paramref name="end"/> − 1, <paramref name="x"/> the first one's x; returns the
+        /// first row left to HugeRow, or <paramref name="end"/>.
+        /// </summary>
+        static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, first, end);
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
+        public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
         {
             for (nuint row = first; row < end; row++)
             {
@@ -304,7 +307,7 @@ public static class RowEngine
                     Widen(x.Slice(offset, n), xS!);
                     if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
-                if (TBody.Rows<TSpec, TX, TY>(ref c, r, r + 1) == r)
+                if (TBody.Rows<TSpec, TX, TY>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, r + 1) == r)
                     RedoHugeRow<TSpec, T>(ref c, r);
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
                 if (halfIn && TSpec.ResidualOut)
@@ -355,33 +358,38 @@ public static class RowEngine
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, int firstRow, int rowCount)
+    private static void PlainRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x, firstRow, rowCount);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x, firstRow, rowCount);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x, firstRow, rowCount);
         else
-            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, firstRow, rowCount);
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
     }
 
     /// <summary>
     /// <see cref="Loop"/> for a plain call: no pool, no try/finally (whose locals the JIT would keep on the stack), the
-    /// streams by reference from the caller's frame.
+    /// streams by reference from the caller's frame, except <paramref name="x"/> (row <paramref name="firstRow"/>'s), which
+    /// comes in a register: read back from c, the first row's chain started behind a store-forwarded load and a multiply.
     /// </summary>
-    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, int firstRow, int rowCount)
+    private static void PlainLoop<TSpec, T, TBody>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TBody : struct, IRowBody<T>
     {
         nuint end = (nuint)(firstRow + rowCount);
         // The row loop runs inside the row method, with no call in it; a row whose sums overflow stops it for HugeRow.
-        for (nuint r = (nuint)firstRow; (r = TBody.Rows<TSpec, T, T>(ref c, r, end)) < end; r++)
-            RedoHugeRow<TSpec, T>(ref c, r);
+        nuint r = TBody.Rows<TSpec, T, T>(ref c, ref x, (nuint)firstRow, end);
+        while (r < end)
+        {
+            RedoHugeRow<TSpec, T>(ref c, r++);
+            r = TBody.Rows<TSpec, T, T>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
+        }
         if (c.Streaming) StreamingStore.Fence();
     }
 
@@ -425,15 +433,52 @@ public static class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Output<TSpec, T, TV, TOps>(TV v, ref T gamma, ref T beta, nuint offset, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => OutputOf<TSpec, T, TV, TOps>(v, TSpec.Affine != Affine.None ? TOps.Load(ref gamma, offset) : TOps.Zero,
+            TSpec.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, offset) : TOps.Zero, m, r, rc);
+
+    /// <summary>
+    /// <see cref="Output"/> from the column's γ and β vectors (zero where the spec has none).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV OutputOf<TSpec, T, TV, TOps>(TV v, TV g, TV b, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         TV e = TSpec.Centered ? TOps.MultiplyAdd(TOps.Subtract(v, m), r, rc) : TOps.Multiply(v, r);
         if (TSpec.Affine != Affine.None)
         {
-            TV g = TOps.Load(ref gamma, offset);
             if (TSpec.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
-            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, TOps.Load(ref beta, offset));
+            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, b);
         }
         return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
+    }
+
+    /// <summary>
+    /// Loads a column's γ and β vectors for <see cref="OutputOf"/>, chosen by the spec's affine kind: each load has no
+    /// condition around it, so the block loop's offsets i + a constant reach the loads' addresses as written (a load
+    /// under a condition had its offset spilled into a temp: one lea and a move per vector).
+    /// </summary>
+    private interface IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        static abstract TV Gamma(ref T gamma, nuint offset);
+        static abstract TV Beta(ref T beta, nuint offset);
+    }
+
+    private readonly struct ScaleAndBiasLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Load(ref gamma, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Load(ref beta, offset);
+    }
+
+    private readonly struct ScaleLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Load(ref gamma, offset);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Zero;
+    }
+
+    private readonly struct NoAffineLoads<T, TV, TOps> : IAffineLoads<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Zero;
     }
 
     /// <summary>
@@ -463,16 +508,21 @@ public static class RowEngine
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
     /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
+        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame.
+        ref T xNext = ref xFirst;
+        nuint xStride = c.XStride;
         for (nuint row = first; row < end; row++)
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
             // then leaves the method (and the JIT's inlining budget for it).
             bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
-            ref T x = ref Unsafe.Add(ref c.X, row * c.XStride);
+            ref T x = ref xNext;
+            xNext = ref Unsafe.Add(ref xNext, xStride);
             ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
             if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
             ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
@@ -503,16 +553,35 @@ public static class RowEngine
             if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
                 for (i = 0; i + block <= n; i += block)
                 {
-                    // One position per stream, constant offsets from it: one lea per stream per block (an offset i + L
-                    // passed to the inlinees lands in a temp: one lea per vector).
-                    ref T xi = ref Unsafe.Add(ref x, i);
-                    ref T ri = ref Unsafe.Add(ref residual, i);
-                    ref T bi = ref Unsafe.Add(ref bias, i);
-                    ref T hi = ref Unsafe.Add(ref h, i);
-                    TV d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                    TV d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                    TV d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                    TV d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    TV d0, d1, d2, d3;
+                    if (TSpec.Residual)
+                    {
+                        // One position per stream, constant offsets from it: one lea per stream per block (an offset
+                        // i + L passed to the inlinees lands in a temp: one lea per vector).
+                        ref T xi = ref Unsafe.Add(ref x, i);
+                        ref T ri = ref Unsafe.Add(ref residual, i);
+                        ref T bi = ref Unsafe.Add(ref bias, i);
+                        ref T hi = ref Unsafe.Add(ref h, i);
+                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    }
+                    else
+                    {
+                        // x alone: offsets i + TOps.Count·j written out fold into [x + 4·i + disp], no lea per block.
+                        d0 = TOps.Load(ref x, i);
+                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                        if (TSpec.Centered)
+                        {
+                            d0 = TOps.Subtract(d0, k);
+                            d1 = TOps.Subtract(d1, k);
+                            d2 = TOps.Subtract(d2, k);
+                            d3 = TOps.Subtract(d3, k);
+                        }
+                    }
                     if (TSpec.Centered)
                     {
                         s0 = TOps.Add(s0, d0);
@@ -525,12 +594,15 @@ public static class RowEngine
                     q2 = TOps.MultiplyAdd(d2, d2, q2);
                     q3 = TOps.MultiplyAdd(d3, d3, q3);
                 }
-            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
             {
-                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                if (TSpec.Centered) s0 = TOps.Add(s0, d);
-                q0 = TOps.MultiplyAdd(d, d, q0);
+                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+                {
+                    TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                    if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                    q0 = TOps.MultiplyAdd(d, d, q0);
+                }
             }
             if (hasTail)
             {
@@ -587,27 +659,67 @@ public static class RowEngine
                 continue;
             }
             if (n >= block)
-                for (i = 0; i + block <= n; i += block)
-                {
-                    // src and y: offsets i + constant written out (TOps.Count, not the local L), which the JIT folds into
-                    // [base + 4·i + disp]; γ and β, read by an inlinee that uses its offset twice (a temp: one lea per
-                    // vector): one position per stream, constant offsets from it.
-                    ref T g = ref Unsafe.Add(ref gamma, i);
-                    ref T b = ref Unsafe.Add(ref beta, i);
-                    if (prefetch) PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref g, ref b, 0, m, r, rc), ref y, i);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), ref g, ref b, L, m, r, rc), ref y, i + (nuint)TOps.Count);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), ref g, ref b, 2 * L, m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
-                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), ref g, ref b, 3 * L, m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
-                }
-            // i restated from n: a JIT-time constant for a compile-time row, so the loop folds when the blocks cover it
-            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+            {
+                // Written twice, with and without the prefetch, so the in-cache loop carries no test per block.
+                if (TSpec.Affine == Affine.ScaleAndBias)
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                else if (TSpec.Affine == Affine.Scale)
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                else
+                    LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+            }
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+                    TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
             if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
+    }
+
+    /// <summary>
+    /// The last pass's blocks of four vectors (no activation), cached stores. Every stream's offset is i + a constant
+    /// written out (TOps.Count, not a local), which the JIT folds into the access ([base + 4·i + disp]): no address
+    /// arithmetic per vector. Written twice, with and without the next row's prefetch, so the in-cache loop carries no
+    /// test per block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, nuint n,
+        TV m, TV r, TV rc, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (prefetch)
+        {
+            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+            {
+                PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
+                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+            }
+        }
+        else
+        {
+            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+        }
+    }
+
+    /// <summary>Four output vectors from <paramref name="i"/> (see <see cref="LastPassBlocks"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint i, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i), TAffine.Gamma(ref gamma, i), TAffine.Beta(ref beta, i), m, r, rc), ref y, i);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + (nuint)TOps.Count), m, r, rc), ref y, i + (nuint)TOps.Count);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + 2 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + 2 * (nuint)TOps.Count), m, r, rc), ref y, i + 2 * (nuint)TOps.Count);
+        TOps.Store(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, i + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, i + 3 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, i + 3 * (nuint)TOps.Count), m, r, rc), ref y, i + 3 * (nuint)TOps.Count);
     }
 
     /// <summary>
@@ -713,12 +825,25 @@ public static class RowEngine
     private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), blockBytes = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>(); // JIT-time constants
-        for (nuint k = 0; k < blockBytes / 64; k++)
+        // Written out (a block is 1, 2 or 4 lines; JIT-time constants): the JIT kept a loop of four for 512 bits, with its
+        // counter and branch in every block of the last pass.
+        nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), lines = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>() / 64;
+        PrefetchLine<TSpec, T>(ref x, ref residual, offset);
+        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line);
+        if (lines >= 4)
         {
-            StreamingStore.Prefetch(ref x, offset + k * line);
-            if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset + k * line);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line);
         }
+    }
+
+    /// <summary>Prefetches the line of x, and of the residual, at <paramref name="offset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        StreamingStore.Prefetch(ref x, offset);
+        if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset);
     }
 
     /// <summary>
