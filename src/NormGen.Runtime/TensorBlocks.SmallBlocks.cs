@@ -14,7 +14,11 @@ public static partial class TensorBlocks
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool FitsSmallBlocks<T>(nuint n) where T : unmanaged =>
-        Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count && n < 4 * (nuint)Vector512<T>.Count;
+        Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count
+        && (n < 4 * (nuint)Vector512<T>.Count || (Avx512F.IsSupported && n * (nuint)Unsafe.SizeOf<T>() <= MaxBatchedBlockBytes));
+
+    /// <summary>The longest block <see cref="SmallBlocks{T}"/> takes four at a time from memory: four such blocks stay in L1 between the passes.</summary>
+    private const int MaxBatchedBlockBytes = 4096;
 
     /// <summary>
     /// Normalizes the blocks <paramref name="block"/> … <paramref name="end"/> − 1 of <paramref name="n"/> contiguous
@@ -25,7 +29,8 @@ public static partial class TensorBlocks
     /// block, and the running statistics per channel (BatchNorm, r ← (1 − m)·r + m·stat, the unbiased variance). Every
     /// value is bitwise that of Moments, the generated end of a block and Apply. Returns the first block not done: a
     /// block whose variance is not finite (huge values, NaN, ±∞) is left, unwritten, to the caller's general path;
-    /// <paramref name="block"/> itself when the blocks do not fit (<see cref="FitsSmallBlocks{T}"/>).
+    /// <paramref name="block"/> itself when the blocks do not fit (<see cref="FitsSmallBlocks{T}"/>). Blocks of four
+    /// vectors up to <see cref="MaxBatchedBlockBytes"/> go four at a time too, from memory (<see cref="LargerBlocks{T}"/>).
     /// </summary>
     /// <remarks>
     /// A 49-element block costs a few dozen vector operations; the calls, reloads, stack buffer and index divisions
@@ -40,6 +45,8 @@ public static partial class TensorBlocks
         if (!FitsSmallBlocks<T>(n) || block >= end) return block;
         var outputs = new SmallBlockOutputs<T>(T.CreateTruncating(n), gamma, beta, saveMean, saveRstd, runningMean, runningVar, momentum);
         int c = block % channels;
+        if (n >= 4 * (nuint)Vector512<T>.Count)
+            return LargerBlocks(ref x, ref y, n, block, end, channels, epsilon, in outputs, c);
         if (Avx512F.IsSupported)
         {
             // Four blocks at a time: their horizontal sums in one shuffle tree (Sum4) and their scalar ends (divisions,
@@ -86,6 +93,123 @@ public static partial class TensorBlocks
                 return block;
         }
         return end;
+    }
+
+    /// <summary>
+    /// SmallBlocks for blocks of four vectors or more: SumShifted512's and SumDeviations512's loops up to their horizontal
+    /// sums (ShiftedLanes512, DeviationLanes512), four blocks' sums in one Sum4 and their scalar ends as vector lanes, then
+    /// Apply per block. The block is reread from L1 by each pass, as by the general path; the bits are its bits.
+    /// </summary>
+    private static int LargerBlocks<T>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon, in SmallBlockOutputs<T> outputs, int c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+        for (; block + 4 <= end; block += 4)
+        {
+            ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
+            ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
+            ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
+            ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
+            T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
+            Vector256<T> offset = Sum4(ShiftedLanes512(ref x0, n, k0), ShiftedLanes512(ref x1, n, k1), ShiftedLanes512(ref x2, n, k2), ShiftedLanes512(ref x3, n, k3)) / count;
+            DeviationLanes512(ref x0, n, k0, offset.GetElement(0), out Vector512<T> d0, out Vector512<T> q0);
+            DeviationLanes512(ref x1, n, k1, offset.GetElement(1), out Vector512<T> d1, out Vector512<T> q1);
+            DeviationLanes512(ref x2, n, k2, offset.GetElement(2), out Vector512<T> d2, out Vector512<T> q2);
+            DeviationLanes512(ref x3, n, k3, offset.GetElement(3), out Vector512<T> d3, out Vector512<T> q3);
+            Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
+            Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
+            offset += sumDev / count;
+            Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+            for (int j = 0; j < 4; j++)
+            {
+                nint at = (nint)(block + j) * (nint)n;
+                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, Unsafe.Add(ref x, at), offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j)))
+                    return block + j;
+            }
+        }
+        for (; block < end; block++)
+        {
+            nint at = (nint)block * (nint)n;
+            ref T xb = ref Unsafe.Add(ref x, at);
+            T shift = xb, cnt = outputs.Count;
+            T offset = Vector512.Sum(ShiftedLanes512(ref xb, n, shift)) / cnt;
+            DeviationLanes512(ref xb, n, shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+            T sumDev = Vector512.Sum(dev), sumSq = Vector512.Sum(sq);
+            T variance = T.Max((sumSq - sumDev * sumDev / cnt) / cnt, T.Zero);
+            offset += sumDev / cnt;
+            T rstd = T.One / T.Sqrt(variance + epsilon);
+            if (!outputs.FinishInMemory(ref xb, ref Unsafe.Add(ref y, at), n, block, ref c, channels, shift, offset, variance, rstd))
+                return block;
+        }
+        return end;
+    }
+
+    /// <summary>Apply at a generic element type (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
+        else
+            Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
+    }
+
+    /// <summary>SumShifted512 before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
+    private static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift);
+        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            s0 += Vector512.LoadUnsafe(ref x, i) - k;
+            s1 += Vector512.LoadUnsafe(ref x, i + L) - k;
+            s2 += Vector512.LoadUnsafe(ref x, i + 2 * L) - k;
+            s3 += Vector512.LoadUnsafe(ref x, i + 3 * L) - k;
+        }
+        for (; i + L <= n; i += L)
+            s0 += Vector512.LoadUnsafe(ref x, i) - k;
+        if (i < n)
+            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k, Vector512<T>.Zero);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>SumDeviations512 before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
+    private static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset);
+        Vector512<T> q0 = Vector512<T>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            Vector512<T> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
+            Vector512<T> d1 = Vector512.LoadUnsafe(ref x, i + L) - k - m;
+            Vector512<T> d2 = Vector512.LoadUnsafe(ref x, i + 2 * L) - k - m;
+            Vector512<T> d3 = Vector512.LoadUnsafe(ref x, i + 3 * L) - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d0, d0, q0);
+            q1 = Vec512<T>.MultiplyAdd(d1, d1, q1);
+            q2 = Vec512<T>.MultiplyAdd(d2, d2, q2);
+            q3 = Vec512<T>.MultiplyAdd(d3, d3, q3);
+            c0 += d0 + d1;
+            c1 += d2 + d3;
+        }
+        for (; i + L <= n; i += L)
+        {
+            Vector512<T> d = Vector512.LoadUnsafe(ref x, i) - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
+            c0 += d;
+        }
+        if (i < n)
+        {
+            Vector512<T> d = Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k - m, Vector512<T>.Zero);
+            q1 = Vec512<T>.MultiplyAdd(d, d, q1);
+            c1 += d;
+        }
+        sumDev = c0 + c1;
+        sumSq = (q0 + q1) + (q2 + q3);
     }
 
     /// <summary>
@@ -150,13 +274,32 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
     public bool Finish(in SmallBlock512<T> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
     {
         if (!T.IsFinite(variance)) return false;
+        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        data.Apply(ref y, shift, offset, a, b);
+        return true;
+    }
+
+    /// <summary><see cref="Finish"/> for a block in memory (four vectors or more): y = ((x − shift) − offset)·a + b by <c>Apply</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool FinishInMemory(ref T x, ref T y, nuint n, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
+    {
+        if (!T.IsFinite(variance)) return false;
+        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        TensorBlocks.Apply(ref x, ref y, n, shift, offset, a, b);
+        return true;
+    }
+
+    /// <summary>The saved and running statistics of a block with a finite variance, its a and b; c moves on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void End(int block, ref int c, int channels, T shift, T offset, T variance, T rstd, out T a, out T b)
+    {
         if (!_saveMean.IsEmpty)
         {
             _saveMean[block] = shift + offset;
             _saveRstd[block] = rstd;
         }
-        T a = _gamma.IsEmpty ? rstd : rstd * _gamma[c], b = _beta.IsEmpty ? T.Zero : _beta[c];
-        data.Apply(ref y, shift, offset, a, b);
+        a = _gamma.IsEmpty ? rstd : rstd * _gamma[c];
+        b = _beta.IsEmpty ? T.Zero : _beta[c];
         if (!_runningMean.IsEmpty)
         {
             // PyTorch: the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
@@ -164,7 +307,6 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
             _runningVar[c] = (T.One - _momentum) * _runningVar[c] + _momentum * (variance * Count / (Count - T.One));
         }
         if (++c == channels) c = 0;
-        return true;
     }
 }
 

@@ -841,6 +841,10 @@ internal static class TensorEmitter
                     ref {T} y0 = ref MemoryMarshal.GetReference(y);
                     """));
                 w.Open("for (int block = firstBlock; block < firstBlock + blockCount; block++)");
+                w.Line("// One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not");
+                w.Line("// finite (huge values, NaN), which the rest of this loop takes.");
+                w.Line(t.Fill($"if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<{{T}}>(groupLength) && (block = {SmallBlocksInvocation(spec, "groupLength", "block", "firstBlock + blockCount", $"default, default, {t.Zero}")}) == firstBlock + blockCount)"));
+                w.Line("    break;");
                 w.Block(t.Fill("""
                     int n = block / groups, g = block % groups;
 
@@ -910,6 +914,14 @@ internal static class TensorEmitter
         w.Close();
     }
 
+    /// <summary>The call of TensorBlocks.SmallBlocks for the blocks first … endName − 1, with the spans the declaration has.</summary>
+    private static string SmallBlocksInvocation(KernelSpec spec, string length, string first, string endName, string running)
+    {
+        string Span(ParamRole role, string name) => spec.Parameters.Any(p => p.Role == role) ? name : "default";
+        return $"global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, {length}, {first}, {endName}, channels, Epsilon, "
+            + $"{Span(ParamRole.Gamma, "gamma")}, {Span(ParamRole.Beta, "beta")}, {Span(ParamRole.Mean, "saveMean")}, {Span(ParamRole.Rstd, "saveRstd")}, {running})";
+    }
+
     /// <summary>
     /// The head of a run in SmallBlocks / SmallChannels: blocks that fit 512-bit registers are normalized there
     /// (TensorBlocks.SmallBlocks) up to one whose variance is not finite, which the run's loops then take alone; other
@@ -917,9 +929,7 @@ internal static class TensorEmitter
     /// </summary>
     private static string SmallBlocksCall(KernelSpec spec, string length, string first, string endName, string running)
     {
-        string Span(ParamRole role, string name) => spec.Parameters.Any(p => p.Role == role) ? name : "default";
-        string call = $"global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, {length}, {first}, {endName}, channels, Epsilon, "
-            + $"{Span(ParamRole.Gamma, "gamma")}, {Span(ParamRole.Beta, "beta")}, {Span(ParamRole.Mean, "saveMean")}, {Span(ParamRole.Rstd, "saveRstd")}, {running})";
+        string call = SmallBlocksInvocation(spec, length, first, endName, running);
         bool oneChannel = spec.Kind != NormKind.GroupNorm;
         string guard = oneChannel ? "" : "perGroup == 1 && ";
         return $$"""
