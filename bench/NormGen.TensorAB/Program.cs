@@ -151,13 +151,13 @@ public static class Program
     private static void Add<T>(List<Case> cases, string type) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool d = typeof(T) == typeof(double);
-        nint[] nchw = { 8, 64, 28, 28 }, odd = { 3, 16, 7, 7 }, small = { 1, 512, 7, 7 }, nc = { 256, 96 }, panel = { 4096, 100 }, panelOdd = { 999, 13 }, panelWide = { 2000, 300 }, panelTall = { 100000, 256 };
+        nint[] nchw = { 8, 64, 28, 28 }, odd = { 3, 16, 7, 7 }, small = { 1, 512, 7, 7 }, blocks196 = { 32, 256, 14, 14 }, nc = { 256, 96 }, panel = { 4096, 100 }, panelOdd = { 999, 13 }, panelWide = { 2000, 300 }, panelTall = { 100000, 256 };
         // Parameters p: gamma (C), beta (C), running mean (C), running var (C).
         foreach (var (name, shapes) in new (string, nint[][])[]
         {
             ("GroupNorm", new[] { nchw, odd }),
-            ("InstanceNorm", new[] { nchw, odd, small }),
-            ("BatchNorm train", new[] { nchw, odd, nc, small }),
+            ("InstanceNorm", new[] { nchw, odd, small, blocks196 }), // small, blocks196: the table mode's shapes
+            ("BatchNorm train", new[] { nchw, odd, nc, small, blocks196 }),
             ("BatchNorm eval", new[] { nchw, odd, nc }),
             ("ChannelLN", new[] { nchw, odd }),
             ("ChannelLN biasfree", new[] { nchw, odd }),

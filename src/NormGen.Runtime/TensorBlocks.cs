@@ -193,48 +193,8 @@ public static partial class TensorBlocks
     private static void SmallMoments512<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint L = (nuint)Vector512<T>.Count, full = n / L, rest = n - full * L;
-        Vector512<T> zero = Vector512<T>.Zero;
-        Vector512<T> v0 = Vector512.LoadUnsafe(ref x);
-        Vector512<T> v1 = full >= 2 ? Vector512.LoadUnsafe(ref x, L) : zero;
-        Vector512<T> v2 = full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
-        Vector512<T> keep = rest != 0 ? Tail512<T>(rest) : zero;
-        Vector512<T> vt = rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
-        Vector512<T> k = Vector512.Create(shift);
-
-        // Pass 1, as SumShifted512 (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
-        Vector512<T> s0 = zero + (v0 - k), s1 = zero, s2 = zero, s3 = zero;
-        if (full >= 2) s0 += v1 - k;
-        if (full >= 3) s0 += v2 - k;
-        if (rest != 0) s1 += Vector512.ConditionalSelect(keep, vt - k, zero);
-        offset = Vector512.Sum((s0 + s1) + (s2 + s3)) / count;
-
-        // Pass 2, as SumDeviations512: q0/c0 the whole vectors, q1/c1 the tail.
-        Vector512<T> m = Vector512.Create(offset);
-        Vector512<T> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
-        Vector512<T> d = v0 - k - m;
-        q0 = Vec512<T>.MultiplyAdd(d, d, q0);
-        c0 += d;
-        if (full >= 2)
-        {
-            d = v1 - k - m;
-            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
-            c0 += d;
-        }
-        if (full >= 3)
-        {
-            d = v2 - k - m;
-            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
-            c0 += d;
-        }
-        if (rest != 0)
-        {
-            d = Vector512.ConditionalSelect(keep, vt - k - m, zero);
-            q1 = Vec512<T>.MultiplyAdd(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector512.Sum(c0 + c1);
-        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
+        var block = new SmallBlock512<T>(ref x, n);
+        block.Moments(shift, count, out offset, out sumDev, out sumSq);
     }
 
     /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>

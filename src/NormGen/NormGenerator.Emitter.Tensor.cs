@@ -751,9 +751,9 @@ internal static class TensorEmitter
                         // (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
                         Span<{T}> moments = stackalloc {T}[4 * 16];
                         """));
-                    w.Open("for (int first = firstUnit; first < firstUnit + unitCount; first += 16)");
+                    w.Open("for (int first = firstUnit, endUnit = firstUnit + unitCount, end; first < endUnit; first = end)");
+                    w.Block(t.Fill(SmallBlocksCall(spec, "length", "first", "endUnit", "runningMean, runningVar, momentum")));
                     w.Block(t.Fill("""
-                        int end = Math.Min(first + 16, firstUnit + unitCount);
                         for (int c = first; c < end; c++)
                         {
                             ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
@@ -841,6 +841,10 @@ internal static class TensorEmitter
                     ref {T} y0 = ref MemoryMarshal.GetReference(y);
                     """));
                 w.Open("for (int block = firstBlock; block < firstBlock + blockCount; block++)");
+                w.Line("// One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not");
+                w.Line("// finite (huge values, NaN), which the rest of this loop takes.");
+                w.Line(t.Fill($"if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<{{T}}>(groupLength) && (block = {SmallBlocksInvocation(spec, "groupLength", "block", "firstBlock + blockCount", $"default, default, {t.Zero}")}) == firstBlock + blockCount)"));
+                w.Line("    break;");
                 w.Block(t.Fill("""
                     int n = block / groups, g = block % groups;
 
@@ -874,9 +878,9 @@ internal static class TensorEmitter
                     // unchanged, and so are its bits.
                     Span<{T}> moments = stackalloc {T}[4 * 16];
                     """));
-                w.Open("for (int first = firstBlock; first < firstBlock + blockCount; first += 16)");
+                w.Open("for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)");
+                w.Block(t.Fill(SmallBlocksCall(spec, "groupLength", "first", "endBlock", $"default, default, {t.Zero}")));
                 w.Block(t.Fill("""
-                    int end = Math.Min(first + 16, firstBlock + blockCount);
                     for (int block = first; block < end; block++)
                     {
                         // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
@@ -908,6 +912,33 @@ internal static class TensorEmitter
                 break;
         }
         w.Close();
+    }
+
+    /// <summary>The call of TensorBlocks.SmallBlocks for the blocks first … endName − 1, with the spans the declaration has.</summary>
+    private static string SmallBlocksInvocation(KernelSpec spec, string length, string first, string endName, string running)
+    {
+        string Span(ParamRole role, string name) => spec.Parameters.Any(p => p.Role == role) ? name : "default";
+        return $"global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, {length}, {first}, {endName}, channels, Epsilon, "
+            + $"{Span(ParamRole.Gamma, "gamma")}, {Span(ParamRole.Beta, "beta")}, {Span(ParamRole.Mean, "saveMean")}, {Span(ParamRole.Rstd, "saveRstd")}, {running})";
+    }
+
+    /// <summary>
+    /// The head of a run in SmallBlocks / SmallChannels: blocks that fit 512-bit registers are normalized there
+    /// (TensorBlocks.SmallBlocks) up to one whose variance is not finite, which the run's loops then take alone; other
+    /// lengths go in runs of 16. GroupNorm uses it only with one channel per group (γ, β constant over the block).
+    /// </summary>
+    private static string SmallBlocksCall(KernelSpec spec, string length, string first, string endName, string running)
+    {
+        string call = SmallBlocksInvocation(spec, length, first, endName, running);
+        bool oneChannel = spec.Kind != NormKind.GroupNorm;
+        string guard = oneChannel ? "" : "perGroup == 1 && ";
+        return $$"""
+            // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is not
+            // finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
+            {{(oneChannel ? "" : "if (perGroup == 1)\n    ")}}{{first}} = {{call}};
+            if ({{first}} == {{endName}}) break;
+            end = {{guard}}global::NormGen.TensorBlocks.FitsSmallBlocks<{T}>({{length}}) ? {{first}} + 1 : Math.Min({{first}} + 16, {{endName}});
+            """;
     }
 
     /// <summary>

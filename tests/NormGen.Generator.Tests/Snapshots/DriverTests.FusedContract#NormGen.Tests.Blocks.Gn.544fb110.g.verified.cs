@@ -91,6 +91,10 @@ namespace NormGen.Tests
             ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
             for (int block = firstBlock; block < firstBlock + blockCount; block++)
             {
+                // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
+                // finite (huge values, NaN), which the rest of this loop takes.
+                if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<float>(groupLength) && (block = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, Epsilon, gamma, beta, default, default, default, default, 0f)) == firstBlock + blockCount)
+                    break;
                 int n = block / groups, g = block % groups;
 
                 // The group is one contiguous block: perGroup channels × spatial positions of sample n.
@@ -143,9 +147,14 @@ namespace NormGen.Tests
             // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
             // unchanged, and so are its bits.
             global::System.Span<float> moments = stackalloc float[4 * 16];
-            for (int first = firstBlock; first < firstBlock + blockCount; first += 16)
+            for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)
             {
-                int end = global::System.Math.Min(first + 16, firstBlock + blockCount);
+                // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is not
+                // finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
+                if (perGroup == 1)
+                    first = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, first, endBlock, channels, Epsilon, gamma, beta, default, default, default, default, 0f);
+                if (first == endBlock) break;
+                end = perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<float>(groupLength) ? first + 1 : global::System.Math.Min(first + 16, endBlock);
                 for (int block = first; block < end; block++)
                 {
                     // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant

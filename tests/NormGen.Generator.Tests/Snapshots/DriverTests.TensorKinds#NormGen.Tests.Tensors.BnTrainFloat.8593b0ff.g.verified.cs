@@ -265,9 +265,13 @@ namespace NormGen.Tests
             // chains (horizontal sums, divisions, square root); each channel's arithmetic is that of Channels' loop
             // (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
             global::System.Span<float> moments = stackalloc float[4 * 16];
-            for (int first = firstUnit; first < firstUnit + unitCount; first += 16)
+            for (int first = firstUnit, endUnit = firstUnit + unitCount, end; first < endUnit; first = end)
             {
-                int end = global::System.Math.Min(first + 16, firstUnit + unitCount);
+                // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is not
+                // finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
+                first = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, length, first, endUnit, channels, Epsilon, gamma, beta, default, default, runningMean, runningVar, momentum);
+                if (first == endUnit) break;
+                end = global::NormGen.TensorBlocks.FitsSmallBlocks<float>(length) ? first + 1 : global::System.Math.Min(first + 16, endUnit);
                 for (int c = first; c < end; c++)
                 {
                     ref float xc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, (nint)c * spatial);

@@ -1,0 +1,410 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace NormGen;
+
+public static partial class TensorBlocks
+{
+    /// <summary>
+    /// Whether <see cref="SmallBlocks{T}"/> takes blocks of <paramref name="n"/> elements: 512-bit vectors accelerated
+    /// and one to four of them per block (float 16 ≤ n &lt; 64, double 8 ≤ n &lt; 32), or float blocks of four vectors
+    /// up to <see cref="MaxBatchedBlockBytes"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool FitsSmallBlocks<T>(nuint n) where T : unmanaged =>
+        Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count
+        && (n < 4 * (nuint)Vector512<T>.Count
+            // float only: double blocks of four vectors and more read 1.3–1.7× slower this way (InstanceNorm 32×256×14×14, loud)
+            || (typeof(T) == typeof(float) && Avx512F.IsSupported && n * (nuint)Unsafe.SizeOf<T>() <= MaxBatchedBlockBytes));
+
+    /// <summary>The longest block <see cref="SmallBlocks{T}"/> takes four at a time from memory: four such blocks stay in L1 between the passes.</summary>
+    private const int MaxBatchedBlockBytes = 4096;
+
+    /// <summary>
+    /// Normalizes the blocks <paramref name="block"/> … <paramref name="end"/> − 1 of <paramref name="n"/> contiguous
+    /// elements each (block b at x + b·n; its channel c = b mod <paramref name="channels"/>): each block is loaded once
+    /// into registers, its shifted two-pass statistics (<c>Moments</c>: the same vectors, accumulators and order),
+    /// variance, rstd and y = ((x − shift) − offset)·a + b (<c>Apply</c>'s lanes) come from those registers, then it is
+    /// stored. a = rstd·γ[c] (rstd without γ), b = β[c] (0 without β); optional outputs: the saved mean and rstd per
+    /// block, and the running statistics per channel (BatchNorm, r ← (1 − m)·r + m·stat, the unbiased variance). Every
+    /// value is bitwise that of Moments, the generated end of a block and Apply. Returns the first block not done: a
+    /// block whose variance is not finite (huge values, NaN, ±∞) is left, unwritten, to the caller's general path;
+    /// <paramref name="block"/> itself when the blocks do not fit (<see cref="FitsSmallBlocks{T}"/>). Blocks of four
+    /// vectors up to <see cref="MaxBatchedBlockBytes"/> go four at a time too, from memory (<see cref="LargerBlocks{T}"/>).
+    /// </summary>
+    /// <remarks>
+    /// A 49-element block costs a few dozen vector operations; the calls, reloads, stack buffer and index divisions
+    /// around them used to cost more. Consecutive blocks are independent, so the processor overlaps one block's
+    /// latency chain (horizontal sums, divisions, square root) with the next block's loads.
+    /// </remarks>
+    public static int SmallBlocks<T>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon,
+        ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> saveMean, Span<T> saveRstd,
+        Span<T> runningMean, Span<T> runningVar, T momentum)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!FitsSmallBlocks<T>(n) || block >= end) return block;
+        var outputs = new SmallBlockOutputs<T>(T.CreateTruncating(n), gamma, beta, saveMean, saveRstd, runningMean, runningVar, momentum);
+        int c = block % channels;
+        if (n >= 4 * (nuint)Vector512<T>.Count)
+            return LargerBlocks(ref x, ref y, n, block, end, channels, epsilon, in outputs, c);
+        if (Avx512F.IsSupported)
+        {
+            // Four blocks at a time: their horizontal sums in one shuffle tree (Sum4) and their scalar ends (divisions,
+            // square root) as lanes of one vector, instead of four serial latency chains.
+            Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+            for (; block + 4 <= end; block += 4)
+            {
+                ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
+                ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
+                ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
+                ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
+                SmallBlock512<T> b0 = new(ref x0, n), b1 = new(ref x1, n), b2 = new(ref x2, n), b3 = new(ref x3, n);
+                T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
+                Vector256<T> offset = Sum4(b0.ShiftedSum(k0), b1.ShiftedSum(k1), b2.ShiftedSum(k2), b3.ShiftedSum(k3)) / count;
+                b0.Deviations(k0, offset.GetElement(0), out Vector512<T> d0, out Vector512<T> q0);
+                b1.Deviations(k1, offset.GetElement(1), out Vector512<T> d1, out Vector512<T> q1);
+                b2.Deviations(k2, offset.GetElement(2), out Vector512<T> d2, out Vector512<T> q2);
+                b3.Deviations(k3, offset.GetElement(3), out Vector512<T> d3, out Vector512<T> q3);
+                Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
+                Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
+                offset += sumDev / count;
+                Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+                ref T y0 = ref Unsafe.Add(ref y, (nint)block * (nint)n);
+                if (!outputs.Finish(in b0, ref y0, block, ref c, channels, k0, offset.GetElement(0), variance.GetElement(0), rstd.GetElement(0)))
+                    return block;
+                if (!outputs.Finish(in b1, ref Unsafe.Add(ref y0, (nint)n), block + 1, ref c, channels, k1, offset.GetElement(1), variance.GetElement(1), rstd.GetElement(1)))
+                    return block + 1;
+                if (!outputs.Finish(in b2, ref Unsafe.Add(ref y0, 2 * (nint)n), block + 2, ref c, channels, k2, offset.GetElement(2), variance.GetElement(2), rstd.GetElement(2)))
+                    return block + 2;
+                if (!outputs.Finish(in b3, ref Unsafe.Add(ref y0, 3 * (nint)n), block + 3, ref c, channels, k3, offset.GetElement(3), variance.GetElement(3), rstd.GetElement(3)))
+                    return block + 3;
+            }
+        }
+        for (; block < end; block++)
+        {
+            ref T xb = ref Unsafe.Add(ref x, (nint)block * (nint)n);
+            var data = new SmallBlock512<T>(ref xb, n);
+            T shift = xb, count = outputs.Count;
+            data.Moments(shift, count, out T offset, out T sumDev, out T sumSq);
+            T variance = T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
+            offset += sumDev / count;
+            T rstd = T.One / T.Sqrt(variance + epsilon);
+            if (!outputs.Finish(in data, ref Unsafe.Add(ref y, (nint)block * (nint)n), block, ref c, channels, shift, offset, variance, rstd))
+                return block;
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// SmallBlocks for blocks of four vectors or more: SumShifted512's and SumDeviations512's loops up to their horizontal
+    /// sums (ShiftedLanes512, DeviationLanes512), four blocks' sums in one Sum4 and their scalar ends as vector lanes, then
+    /// Apply per block. The block is reread from L1 by each pass, as by the general path; the bits are its bits.
+    /// </summary>
+    private static int LargerBlocks<T>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon, in SmallBlockOutputs<T> outputs, int c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+        for (; block + 4 <= end; block += 4)
+        {
+            ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
+            ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
+            ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
+            ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
+            T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
+            Vector256<T> offset = Sum4(ShiftedLanes512(ref x0, n, k0), ShiftedLanes512(ref x1, n, k1), ShiftedLanes512(ref x2, n, k2), ShiftedLanes512(ref x3, n, k3)) / count;
+            DeviationLanes512(ref x0, n, k0, offset.GetElement(0), out Vector512<T> d0, out Vector512<T> q0);
+            DeviationLanes512(ref x1, n, k1, offset.GetElement(1), out Vector512<T> d1, out Vector512<T> q1);
+            DeviationLanes512(ref x2, n, k2, offset.GetElement(2), out Vector512<T> d2, out Vector512<T> q2);
+            DeviationLanes512(ref x3, n, k3, offset.GetElement(3), out Vector512<T> d3, out Vector512<T> q3);
+            Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
+            Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
+            offset += sumDev / count;
+            Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+            for (int j = 0; j < 4; j++)
+            {
+                nint at = (nint)(block + j) * (nint)n;
+                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, Unsafe.Add(ref x, at), offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j)))
+                    return block + j;
+            }
+        }
+        for (; block < end; block++)
+        {
+            nint at = (nint)block * (nint)n;
+            ref T xb = ref Unsafe.Add(ref x, at);
+            T shift = xb, cnt = outputs.Count;
+            T offset = Vector512.Sum(ShiftedLanes512(ref xb, n, shift)) / cnt;
+            DeviationLanes512(ref xb, n, shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+            T sumDev = Vector512.Sum(dev), sumSq = Vector512.Sum(sq);
+            T variance = T.Max((sumSq - sumDev * sumDev / cnt) / cnt, T.Zero);
+            offset += sumDev / cnt;
+            T rstd = T.One / T.Sqrt(variance + epsilon);
+            if (!outputs.FinishInMemory(ref xb, ref Unsafe.Add(ref y, at), n, block, ref c, channels, shift, offset, variance, rstd))
+                return block;
+        }
+        return end;
+    }
+
+    /// <summary>Apply at a generic element type (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
+        else
+            Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
+    }
+
+    /// <summary>SumShifted512 before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
+    private static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift);
+        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            s0 += Vector512.LoadUnsafe(ref x, i) - k;
+            s1 += Vector512.LoadUnsafe(ref x, i + L) - k;
+            s2 += Vector512.LoadUnsafe(ref x, i + 2 * L) - k;
+            s3 += Vector512.LoadUnsafe(ref x, i + 3 * L) - k;
+        }
+        for (; i + L <= n; i += L)
+            s0 += Vector512.LoadUnsafe(ref x, i) - k;
+        if (i < n)
+            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k, Vector512<T>.Zero);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>SumDeviations512 before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
+    private static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset);
+        Vector512<T> q0 = Vector512<T>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            Vector512<T> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
+            Vector512<T> d1 = Vector512.LoadUnsafe(ref x, i + L) - k - m;
+            Vector512<T> d2 = Vector512.LoadUnsafe(ref x, i + 2 * L) - k - m;
+            Vector512<T> d3 = Vector512.LoadUnsafe(ref x, i + 3 * L) - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d0, d0, q0);
+            q1 = Vec512<T>.MultiplyAdd(d1, d1, q1);
+            q2 = Vec512<T>.MultiplyAdd(d2, d2, q2);
+            q3 = Vec512<T>.MultiplyAdd(d3, d3, q3);
+            c0 += d0 + d1;
+            c1 += d2 + d3;
+        }
+        for (; i + L <= n; i += L)
+        {
+            Vector512<T> d = Vector512.LoadUnsafe(ref x, i) - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
+            c0 += d;
+        }
+        if (i < n)
+        {
+            Vector512<T> d = Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k - m, Vector512<T>.Zero);
+            q1 = Vec512<T>.MultiplyAdd(d, d, q1);
+            c1 += d;
+        }
+        sumDev = c0 + c1;
+        sumSq = (q0 + q1) + (q2 + q3);
+    }
+
+    /// <summary>
+    /// Vector512.Sum of each of four vectors (lanes 0–3 of the result), bitwise: the same pairs added in the same tree
+    /// (float: within each 128-bit quarter (a0 + a1) + (a2 + a3), then (q0 + q1) + (q2 + q3) over the quarters; double:
+    /// a0 + a1 per quarter, then the same), only the four trees share their shuffles and adds. IEEE addition is
+    /// commutative, so the operand order inside a pair does not change a finite result; a non-finite one is redone by
+    /// the caller's general path anyway.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Sum4<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<float> fa = a.AsSingle(), fb = b.AsSingle(), fc = c.AsSingle(), fd = d.AsSingle();
+            // Per quarter: [a0 + a1, a2 + a3, b0 + b1, b2 + b3], then [a, b, c, d] quarter sums.
+            Vector512<float> ab = Avx512F.Shuffle(fa, fb, 0x88) + Avx512F.Shuffle(fa, fb, 0xDD);
+            Vector512<float> cd = Avx512F.Shuffle(fc, fd, 0x88) + Avx512F.Shuffle(fc, fd, 0xDD);
+            Vector512<float> quarters = Avx512F.Shuffle(ab, cd, 0x88) + Avx512F.Shuffle(ab, cd, 0xDD);
+            quarters = Avx512F.Shuffle4x128(quarters, quarters, 0xD8); // quarters 0, 2 | 1, 3
+            Vector256<float> halves = quarters.GetLower() + quarters.GetUpper();
+            return (halves.GetLower() + halves.GetUpper()).ToVector256().As<float, T>();
+        }
+        else
+        {
+            Vector512<double> da = a.AsDouble(), db = b.AsDouble(), dc = c.AsDouble(), dd = d.AsDouble();
+            // Per quarter: [a0 + a1, b0 + b1], then the quarters 0 + 1 and 2 + 3 of each.
+            Vector512<double> ab = Avx512F.Shuffle(da, db, 0x00) + Avx512F.Shuffle(da, db, 0xFF);
+            Vector512<double> cd = Avx512F.Shuffle(dc, dd, 0x00) + Avx512F.Shuffle(dc, dd, 0xFF);
+            Vector512<double> halves = Avx512F.Shuffle4x128(ab, cd, 0x88) + Avx512F.Shuffle4x128(ab, cd, 0xDD);
+            halves = Avx512F.Shuffle4x128(halves, halves, 0xD8);
+            return (halves.GetLower() + halves.GetUpper()).As<double, T>();
+        }
+    }
+}
+
+/// <summary>The per-block outputs of <see cref="TensorBlocks.SmallBlocks{T}"/>: what each optional span receives.</summary>
+internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public readonly T Count;
+    private readonly ReadOnlySpan<T> _gamma, _beta;
+    private readonly Span<T> _saveMean, _saveRstd, _runningMean, _runningVar;
+    private readonly T _momentum;
+
+    public SmallBlockOutputs(T count, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> saveMean, Span<T> saveRstd, Span<T> runningMean, Span<T> runningVar, T momentum)
+    {
+        Count = count;
+        _gamma = gamma;
+        _beta = beta;
+        _saveMean = saveMean;
+        _saveRstd = saveRstd;
+        _runningMean = runningMean;
+        _runningVar = runningVar;
+        _momentum = momentum;
+    }
+
+    /// <summary>
+    /// The end of one block from its statistics: false (nothing written) when the variance is not finite; else the saved
+    /// statistics, y = ((x − shift) − offset)·a + b with a = rstd·γ[c], b = β[c], the running statistics, and c moves on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Finish(in SmallBlock512<T> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
+    {
+        if (!T.IsFinite(variance)) return false;
+        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        data.Apply(ref y, shift, offset, a, b);
+        return true;
+    }
+
+    /// <summary><see cref="Finish"/> for a block in memory (four vectors or more): y = ((x − shift) − offset)·a + b by <c>Apply</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool FinishInMemory(ref T x, ref T y, nuint n, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
+    {
+        if (!T.IsFinite(variance)) return false;
+        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        TensorBlocks.Apply(ref x, ref y, n, shift, offset, a, b);
+        return true;
+    }
+
+    /// <summary>The saved and running statistics of a block with a finite variance, its a and b; c moves on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void End(int block, ref int c, int channels, T shift, T offset, T variance, T rstd, out T a, out T b)
+    {
+        if (!_saveMean.IsEmpty)
+        {
+            _saveMean[block] = shift + offset;
+            _saveRstd[block] = rstd;
+        }
+        a = _gamma.IsEmpty ? rstd : rstd * _gamma[c];
+        b = _beta.IsEmpty ? T.Zero : _beta[c];
+        if (!_runningMean.IsEmpty)
+        {
+            // PyTorch: the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+            _runningMean[c] = (T.One - _momentum) * _runningMean[c] + _momentum * (shift + offset);
+            _runningVar[c] = (T.One - _momentum) * _runningVar[c] + _momentum * (variance * Count / (Count - T.One));
+        }
+        if (++c == channels) c = 0;
+    }
+}
+
+/// <summary>
+/// One block of one to four 512-bit vectors held in registers (the last one overlapping, its repeated lanes masked
+/// off): the statistics passes of SumShifted512 and SumDeviations512 and the lanes of Apply512, unrolled.
+/// </summary>
+internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Vector512<T> _v0, _v1, _v2, _tail, _keep;
+    private readonly nuint _full, _rest, _n;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public SmallBlock512(ref T x, nuint n)
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        _n = n;
+        _full = n / L;
+        _rest = n - _full * L;
+        Vector512<T> zero = Vector512<T>.Zero;
+        _v0 = Vector512.LoadUnsafe(ref x);
+        _v1 = _full >= 2 ? Vector512.LoadUnsafe(ref x, L) : zero;
+        _v2 = _full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
+        _keep = _rest != 0 ? TensorBlocks.Tail512<T>(_rest) : zero;
+        _tail = _rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
+    }
+
+    /// <summary>offset = Σ(x − shift) / count, then Σd and Σd² with d = (x − shift) − offset, in SumShifted512's and SumDeviations512's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Moments(T shift, T count, out T offset, out T sumDev, out T sumSq)
+    {
+        offset = Vector512.Sum(ShiftedSum(shift)) / count;
+        Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+        sumDev = Vector512.Sum(dev);
+        sumSq = Vector512.Sum(sq);
+    }
+
+    /// <summary>Pass 1 before its horizontal sum: the lanes of Σ(x − shift) as SumShifted512 adds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector512<T> ShiftedSum(T shift)
+    {
+        Vector512<T> zero = Vector512<T>.Zero;
+        Vector512<T> k = Vector512.Create(shift);
+
+        // As SumShifted512 (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
+        Vector512<T> s0 = zero + (_v0 - k), s1 = zero, s2 = zero, s3 = zero;
+        if (_full >= 2) s0 += _v1 - k;
+        if (_full >= 3) s0 += _v2 - k;
+        if (_rest != 0) s1 += Vector512.ConditionalSelect(_keep, _tail - k, zero);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>Pass 2 before its horizontal sums: the lanes of Σd and Σd², d = (x − shift) − offset, as SumDeviations512 adds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Deviations(T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+    {
+        Vector512<T> zero = Vector512<T>.Zero;
+        Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset);
+
+        // q0/c0 the whole vectors, q1/c1 the tail.
+        Vector512<T> q0 = zero, q1 = zero, q2 = zero, q3 = zero, c0 = zero, c1 = zero;
+        Vector512<T> d = _v0 - k - m;
+        q0 = Vec512<T>.MultiplyAdd(d, d, q0);
+        c0 += d;
+        if (_full >= 2)
+        {
+            d = _v1 - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
+            c0 += d;
+        }
+        if (_full >= 3)
+        {
+            d = _v2 - k - m;
+            q0 = Vec512<T>.MultiplyAdd(d, d, q0);
+            c0 += d;
+        }
+        if (_rest != 0)
+        {
+            d = Vector512.ConditionalSelect(_keep, _tail - k - m, zero);
+            q1 = Vec512<T>.MultiplyAdd(d, d, q1);
+            c1 += d;
+        }
+        sumDev = c0 + c1;
+        sumSq = (q0 + q1) + (q2 + q3);
+    }
+
+    /// <summary>y = ((x − shift) − offset)·a + b from the registers, lane for lane Apply512 (y may be the block itself: it is all loaded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply(ref T y, T shift, T offset, T a, T b)
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset), va = Vector512.Create(a), vb = Vector512.Create(b);
+        Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v0 - k - m, va, vb), ref y);
+        if (_full >= 2) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v1 - k - m, va, vb), ref y, L);
+        if (_full >= 3) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v2 - k - m, va, vb), ref y, 2 * L);
+        if (_rest != 0) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_tail - k - m, va, vb), ref y, _n - L);
+    }
+}
