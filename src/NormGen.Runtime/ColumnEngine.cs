@@ -168,6 +168,7 @@ public static class ColumnEngine
     /// One vector of neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass
     /// statistics, then the normalized output, stored where <paramref name="keep"/> is set.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // PGO inlined the tail's call into Columns, and that copy ran several times slower
     private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
         where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
