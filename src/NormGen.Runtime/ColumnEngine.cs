@@ -48,6 +48,70 @@ public static class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         Run<TSpec, T>(x, gamma, beta, y, saveMean, saveRstd, batch, channels, spatial, TensorBlocks.ColumnRanges(spatial));
 
+    /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+    private const int HalfSlab = 1 << 20;
+
+    /// <summary>
+    /// <see cref="Samples{TSpec, T}"/> for Half tables: the columns stream through a pooled float buffer of at most 2²⁰
+    /// elements, a range of columns (all samples) at a time, are computed there by the float kernel and narrowed once on
+    /// store. Columns are independent and ranges start on whole vectors, so each column gets the bits of a float call.
+    /// </summary>
+    public static void Samples<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int samples, int features)
+        where TSpec : struct, IColumnSpec<float> =>
+        Staged<TSpec>(x, default, default, y, default, default, 1, samples, features);
+
+    /// <summary>
+    /// <see cref="Channels{TSpec, T}"/> for Half tensors: γ and β are widened once, then each sample's columns stream
+    /// through a pooled float buffer as in <see cref="Samples{TSpec}"/>; the saved statistics stay float.
+    /// </summary>
+    public static void Channels<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
+        where TSpec : struct, IColumnSpec<float> =>
+        Staged<TSpec>(x, gamma, beta, y, saveMean, saveRstd, batch, channels, spatial);
+
+    /// <summary>
+    /// The Half slab loop: units are ranges of columns of one sample (all rows of each), gathered into a (rows × range)
+    /// float panel; a sample that fits in a slab is taken whole. Each panel goes through the float entry point.
+    /// </summary>
+    private static void Staged<TSpec>(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y,
+        Span<float> saveMean, Span<float> saveRstd, int batch, int rows, int width)
+        where TSpec : struct, IColumnSpec<float>
+    {
+        float[]? parameters = gamma.IsEmpty && beta.IsEmpty ? null : System.Buffers.ArrayPool<float>.Shared.Rent(gamma.Length + beta.Length);
+        Span<float> gammaSingle = parameters is null ? default : parameters.AsSpan(0, gamma.Length);
+        Span<float> betaSingle = parameters is null ? default : parameters.AsSpan(gamma.Length, beta.Length);
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
+        float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, rows * TensorBlocks.WidestColumnRange(width))));
+        try
+        {
+            int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int r = 0; r < ranges; r++)
+                {
+                    TensorBlocks.ColumnRange(width, ranges, r, out int from, out int count);
+                    Span<float> data = buffer.AsSpan(0, rows * count);
+                    int at = n * rows * width + from;
+                    for (int row = 0; row < rows; row++)
+                        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * width, count), data.Slice(row * count, count));
+                    if (TSpec.Kind == ColumnKind.ChannelLayerNorm)
+                        Channels<TSpec, float>(data, data, 1, rows, count, gammaSingle, betaSingle,
+                            TSpec.SaveStatistics ? saveMean.Slice(n * width + from, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(n * width + from, count) : default);
+                    else
+                        Samples<TSpec, float>(data, data, rows, count);
+                    for (int row = 0; row < rows; row++)
+                        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * count, count), y.Slice(at + row * width, count));
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
+        }
+    }
+
     /// <summary>A narrow scaler table spread over row blocks (TensorBlocks.RowSplit) when that uses more than one thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool RowSplit<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int samples, int features)

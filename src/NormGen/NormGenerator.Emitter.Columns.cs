@@ -19,36 +19,35 @@ internal static partial class TensorEmitter
         w.Line($"/// <summary>Kernels behind <c>{owner}.{spec.MethodName}</c>; see its remarks.</summary>");
         w.Line(Generated);
         w.Open($"file static class {spec.KernelClassName}");
-        if (spec.Element == ElementKind.Half)
-        {
-            w.Line("/// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>");
-            w.Line("private const int Slab = 1 << 20;");
-            w.Line();
-            EmitHalfRun(w, spec);
-            w.Line();
-        }
         EmitColumnRun(w, spec);
         w.Line();
         EmitColumnSpec(w, spec);
         w.Close();
     }
 
-    /// <summary>The float/double driver: one call of the engine, specialised on <c>Spec</c>.</summary>
+    /// <summary>
+    /// The driver: one call of the engine, specialised on <c>Spec</c> (Half tensors: the engine's Half overload, which
+    /// stages slabs through the float kernel).
+    /// </summary>
     private static void EmitColumnRun(SourceWriter w, KernelSpec spec)
     {
         string c = ComputeName(spec);
-        w.Line("/// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>");
-        w.Line($"internal static void Run({RunParameters(spec, c)})");
+        bool half = spec.Element == ElementKind.Half;
+        string types = half ? "Spec" : $"Spec, {c}";
+        w.Line(half
+            ? "/// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>"
+            : "/// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>");
+        w.Line($"internal static void Run({RunParameters(spec, half ? "Half" : c)})");
         if (IsSampleKind(spec))
         {
-            w.Line($"    => global::NormGen.ColumnEngine.Samples<Spec, {c}>(x, y, samples, features);");
+            w.Line($"    => global::NormGen.ColumnEngine.Samples<{types}>(x, y, samples, features);");
             return;
         }
         var args = new List<string> { "x", "y", "batch", "channels", "spatial" };
         foreach (ParameterSpec p in spec.Parameters)
             if (p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Mean or ParamRole.Rstd)
                 args.Add($"{Canonical(p.Role)}: {Canonical(p.Role)}");
-        w.Line($"    => global::NormGen.ColumnEngine.Channels<Spec, {c}>({string.Join(", ", args)});");
+        w.Line($"    => global::NormGen.ColumnEngine.Channels<{types}>({string.Join(", ", args)});");
     }
 
     /// <summary>What the kernel computes, as the static members <c>global::NormGen.IColumnSpec</c> asks for.</summary>

@@ -351,8 +351,6 @@ internal static partial class TensorEmitter
         {
             NormKind.BatchNorm when spec.Training => "batch * spatial", // one channel over all samples
             NormKind.GroupNorm => "channels * spatial", // one sample
-            NormKind.ChannelLayerNorm => "channels * global::NormGen.TensorBlocks.WidestColumnRange(spatial)",
-            NormKind.Standardize or NormKind.MinMaxScale => "samples * global::NormGen.TensorBlocks.WidestColumnRange(features)",
             _ => "spatial", // one channel of one sample
         };
         w.Line($"float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(Slab, {largest})));");
@@ -372,7 +370,6 @@ internal static partial class TensorEmitter
         NormKind.GroupNorm => "whole samples",
         NormKind.InstanceNorm or NormKind.BatchNorm when !spec.Training => "whole samples, or whole channels of a sample larger than a slab",
         NormKind.BatchNorm => "whole channels over all samples",
-        NormKind.ChannelLayerNorm => "column ranges of one sample, all channels",
         _ => "column ranges, all samples",
     };
 
@@ -408,33 +405,6 @@ internal static partial class TensorEmitter
                     TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);
                     TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);
                     """);
-                break;
-            }
-            case NormKind.ChannelLayerNorm or NormKind.Standardize or NormKind.MinMaxScale:
-            {
-                bool sample = IsSampleKind(spec);
-                string rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
-                string args = string.Join(", ", spec.Parameters.Select(p => p.Role switch
-                {
-                    ParamRole.Input or ParamRole.Output => "data",
-                    ParamRole.Mean or ParamRole.Rstd => Canonical(p.Role) + ".Slice(n * spatial + from, width)",
-                    _ => Canonical(p.Role) + "Single",
-                }));
-                w.Line($"// Units: ranges of columns (all {rows} of each), gathered into a ({rows} × range) panel; a panel that fits in a");
-                w.Line("// slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.");
-                w.Line($"int ranges = (long){rows} * {width} <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges({width});");
-                w.Open(sample ? "for (int n = 0; n < 1; n++)" : "for (int n = 0; n < batch; n++)");
-                w.Open("for (int r = 0; r < ranges; r++)");
-                w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, r, out int from, out int width);");
-                w.Line($"Span<float> data = MemoryExtensions.AsSpan(buffer, 0, {rows} * width);");
-                w.Line($"int at = n * {rows} * {width} + from;");
-                w.Line($"for (int row = 0; row < {rows}; row++)");
-                w.Line($"    TensorPrimitives.ConvertToSingle(x.Slice(at + row * {width}, width), data.Slice(row * width, width));");
-                w.Line($"Run({args}, {(sample ? "samples, width" : "1, channels, width")});");
-                w.Line($"for (int row = 0; row < {rows}; row++)");
-                w.Line($"    TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * {width}, width));");
-                w.Close();
-                w.Close();
                 break;
             }
             default:

@@ -37,47 +37,9 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_MinMaxHalf_604cfa84
     {
-        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
-        private const int Slab = 1 << 20;
-
-        /// <summary>
-        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
-        /// most <see cref="Slab"/> elements, a slab of independent units at a time (column ranges, all samples),
-        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
-        /// so the results do not depend on the slab size.
-        /// </summary>
+        /// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.Span<global::System.Half> y, int samples, int features)
-        {
-            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, samples * global::NormGen.TensorBlocks.WidestColumnRange(features))));
-            try
-            {
-                // Units: ranges of columns (all samples of each), gathered into a (samples × range) panel; a panel that fits in a
-                // slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.
-                int ranges = (long)samples * features <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges(features);
-                for (int n = 0; n < 1; n++)
-                {
-                    for (int r = 0; r < ranges; r++)
-                    {
-                        global::NormGen.TensorBlocks.ColumnRange(features, ranges, r, out int from, out int width);
-                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, samples * width);
-                        int at = n * samples * features + from;
-                        for (int row = 0; row < samples; row++)
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * features, width), data.Slice(row * width, width));
-                        Run(data, data, samples, width);
-                        for (int row = 0; row < samples; row++)
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * features, width));
-                    }
-                }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
-            }
-        }
-
-        /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
-        internal static void Run(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int samples, int features)
-            => global::NormGen.ColumnEngine.Samples<Spec, float>(x, y, samples, features);
+            => global::NormGen.ColumnEngine.Samples<Spec>(x, y, samples, features);
 
         /// <summary>The constants <see cref="global::NormGen.ColumnEngine"/> is specialised on: the JIT folds them into its one width-generic body.</summary>
         private readonly struct Spec : global::NormGen.IColumnSpec<float>

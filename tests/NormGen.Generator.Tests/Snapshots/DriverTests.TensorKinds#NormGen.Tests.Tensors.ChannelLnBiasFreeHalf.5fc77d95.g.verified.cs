@@ -13,7 +13,7 @@ namespace NormGen.Tests
         /// <para>Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · <paramref name="weight"/>[c] with ε = 1E-05, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.</para>
         /// <para>Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance.</para>
         /// <para>Shapes: <paramref name="x"/> is (N, C, *) with any number of spatial axes, including none; <paramref name="y"/> has the same shape; both are dense; <paramref name="weight"/> hold C elements. <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor does nothing.</para>
-        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (column ranges of one sample, all channels at a time): widened, computed in float, and rounded once to Half on store.</para>
+        /// <para>Code paths: 512-bit vectors (16 × float), 256-bit vectors (8 × float), 128-bit vectors (4 × float), scalar, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent column ranges over up to <see cref="global::NormGen.NormGenSettings.MaxDegreeOfParallelism"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count. Half tensors stream through a pooled float buffer of at most 2²⁰ elements (column ranges, all samples at a time): widened, computed in float, and rounded once to Half on store.</para>
         /// </remarks>
         /// <exception cref="global::System.ArgumentException">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
@@ -39,51 +39,9 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_ChannelLnBiasFreeHalf_5fc77d95
     {
-        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
-        private const int Slab = 1 << 20;
-
-        /// <summary>
-        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
-        /// most <see cref="Slab"/> elements, a slab of independent units at a time (column ranges of one sample, all channels),
-        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
-        /// so the results do not depend on the slab size.
-        /// </summary>
+        /// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> gamma, global::System.Span<global::System.Half> y, int batch, int channels, int spatial)
-        {
-            float[] parameters = global::System.Buffers.ArrayPool<float>.Shared.Rent(1 * channels);
-            global::System.Span<float> gammaSingle = global::System.MemoryExtensions.AsSpan(parameters, 0, channels);
-            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
-            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, channels * global::NormGen.TensorBlocks.WidestColumnRange(spatial))));
-            try
-            {
-                // Units: ranges of columns (all channels of each), gathered into a (channels × range) panel; a panel that fits in a
-                // slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.
-                int ranges = (long)channels * spatial <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges(spatial);
-                for (int n = 0; n < batch; n++)
-                {
-                    for (int r = 0; r < ranges; r++)
-                    {
-                        global::NormGen.TensorBlocks.ColumnRange(spatial, ranges, r, out int from, out int width);
-                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, channels * width);
-                        int at = n * channels * spatial + from;
-                        for (int row = 0; row < channels; row++)
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * spatial, width), data.Slice(row * width, width));
-                        Run(data, gammaSingle, data, 1, channels, width);
-                        for (int row = 0; row < channels; row++)
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * spatial, width));
-                    }
-                }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(parameters);
-            }
-        }
-
-        /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
-        internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.Span<float> y, int batch, int channels, int spatial)
-            => global::NormGen.ColumnEngine.Channels<Spec, float>(x, y, batch, channels, spatial, gamma: gamma);
+            => global::NormGen.ColumnEngine.Channels<Spec>(x, y, batch, channels, spatial, gamma: gamma);
 
         /// <summary>The constants <see cref="global::NormGen.ColumnEngine"/> is specialised on: the JIT folds them into its one width-generic body.</summary>
         private readonly struct Spec : global::NormGen.IColumnSpec<float>
