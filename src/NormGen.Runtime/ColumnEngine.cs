@@ -223,17 +223,18 @@ public static class ColumnEngine
             TensorBlocks.StandardizePanel<TOps, TV, T>(ref x, ref y, rows, stride, p);
         }
         for (; p + lanes <= width; p += lanes)
-            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, false, ref gamma, ref beta, ref saveMean, ref saveRstd);
         if (p < width)
-            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p), ref gamma, ref beta, ref saveMean, ref saveRstd);
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
     }
 
     /// <summary>
     /// One vector of neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass
-    /// statistics, then the normalized output, stored where <paramref name="keep"/> is set.
+    /// statistics, then the normalized output, stored where <paramref name="keep"/> is set (every lane unless
+    /// <paramref name="overlaps"/>: the last chunk, which overlaps the one before it).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // PGO inlined the tail's call into Columns, and that copy ran several times slower
-    private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+    private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, bool overlaps, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
         where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T x0 = ref Unsafe.Add(ref x, p);
@@ -270,7 +271,14 @@ public static class ColumnEngine
             TOps.Store(TOps.Select(keep, rstd, TOps.Load(ref saveRstd, p)), ref saveRstd, p);
         }
 
-        // Pass 3: normalize; rows are read before they are written, so y may be x.
+        // Pass 3: normalize; rows are read before they are written, so y may be x. Only the overlapping last chunk keeps
+        // the lanes the chunk before it wrote (a select with every lane set is the plain store, without reading y).
+        if (!overlaps)
+        {
+            for (nuint r = 0; r < rows; r++)
+                TOps.Store(Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r), ref y0, r * stride);
+            return;
+        }
         for (nuint r = 0; r < rows; r++)
         {
             TV v = Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r);

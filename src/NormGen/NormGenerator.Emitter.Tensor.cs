@@ -24,10 +24,9 @@ namespace NormGen.Generator;
 /// and the huge-value fallback), and the generated driver calls them.</item>
 /// <item>Columns (channel LayerNorm, Standardize, MinMaxScale): statistics over a strided axis at every position of a
 /// contiguous one. A vector holds neighbouring positions; the loop walks the strided axis, so every lane is one
-/// independent column and the panel of one vector's columns stays in L1 for all passes (<c>Columns</c>, <c>Chunk</c>).
-/// They fuse the kind's affine and saved statistics, so they are emitted per kernel, once per vector width (512, 256,
-/// 128 bits) plus scalar; the scalers' row-by-row panels for wide tables are spec-independent and live in the runtime
-/// (<c>TensorBlocks.MinMaxPanel512</c>, <c>StandardizePanel512</c>…).</item>
+/// independent column and the panel of one vector's columns stays in L1 for all passes. They live once in the runtime
+/// (<c>NormGen.ColumnEngine</c>, generic over a spec struct and the vector width); the generated class holds only
+/// <c>Run</c> and the spec struct (NormGenerator.Emitter.Columns.cs).</item>
 /// </list>
 /// </remarks>
 internal static partial class TensorEmitter
