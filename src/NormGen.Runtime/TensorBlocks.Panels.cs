@@ -81,7 +81,7 @@ public static partial class TensorBlocks
     /// Standardize, columns 0 … n − 1 (n a multiple of the lane count) of a (rows × width) panel, rows width apart, row
     /// by row: the statistics of a kernel's column strip (Chunk{W}) in the same order per column, then the normalized output.
     /// </summary>
-    private static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
+    internal static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
@@ -296,7 +296,7 @@ public static partial class TensorBlocks
     /// All columns of a (rows × width) panel, rows stride apart, one vector of neighbouring columns at a time, width ≥ 4
     /// vectors: MinMaxScale's per column min and max, then (x − min) / (max − min), both passes row by row.
     /// </summary>
-    private static void MinMaxPanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride)
+    internal static void MinMaxPanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Vector j covers columns j·L … j·L + L − 1; when L does not divide width, one more vector covers the last L
@@ -398,6 +398,12 @@ internal interface IPanelOps<TV, T> : IVectorOps<TV, T> where TV : struct where 
 
     /// <summary>The lanes past the last full vector when <paramref name="remaining"/> elements are left (<see cref="TensorBlocks.Tail512{T}"/>).</summary>
     static abstract TV Tail(nuint remaining);
+
+    /// <summary>Lane <paramref name="index"/> of <paramref name="a"/>.</summary>
+    static abstract T GetElement(TV a, int index);
+
+    /// <summary>Every bit set: the store mask of a chunk whose lanes are all new.</summary>
+    static abstract TV AllBitsSet { get; }
 }
 
 /// <summary><see cref="IPanelOps{TV, T}"/> at 512 bits.</summary>
@@ -424,6 +430,8 @@ internal readonly struct PanelOps512<T> : IPanelOps<Vector512<T>, T> where T : u
         : Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector512<T> a) => Vector512.EqualsAll(a, Vector512<T>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Tail(nuint remaining) => TensorBlocks.Tail512<T>(remaining);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector512<T> a, int index) => a.GetElement(index);
+    public static Vector512<T> AllBitsSet => Vector512<T>.AllBitsSet;
 }
 
 /// <summary><see cref="IPanelOps{TV, T}"/> at 256 bits.</summary>
@@ -450,6 +458,8 @@ internal readonly struct PanelOps256<T> : IPanelOps<Vector256<T>, T> where T : u
         : Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector256<T> a) => Vector256.EqualsAll(a, Vector256<T>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Tail(nuint remaining) => TensorBlocks.Tail256<T>(remaining);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector256<T> a, int index) => a.GetElement(index);
+    public static Vector256<T> AllBitsSet => Vector256<T>.AllBitsSet;
 }
 
 /// <summary><see cref="IPanelOps{TV, T}"/> at 128 bits.</summary>
@@ -476,4 +486,6 @@ internal readonly struct PanelOps128<T> : IPanelOps<Vector128<T>, T> where T : u
         : Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector128<T> a) => Vector128.EqualsAll(a, Vector128<T>.Zero);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Tail(nuint remaining) => TensorBlocks.Tail128<T>(remaining);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector128<T> a, int index) => a.GetElement(index);
+    public static Vector128<T> AllBitsSet => Vector128<T>.AllBitsSet;
 }

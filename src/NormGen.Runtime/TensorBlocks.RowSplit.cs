@@ -40,7 +40,7 @@ public static partial class TensorBlocks
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool MinMaxRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static bool MinMaxRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count)
             MinMaxRows<PanelOps512<T>, Vector512<T>, T>(threads, x, y, rows, width);
@@ -170,7 +170,7 @@ public static partial class TensorBlocks
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool StandardizeRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static bool StandardizeRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
             return false;

@@ -24,13 +24,12 @@ namespace NormGen.Generator;
 /// and the huge-value fallback), and the generated driver calls them.</item>
 /// <item>Columns (channel LayerNorm, Standardize, MinMaxScale): statistics over a strided axis at every position of a
 /// contiguous one. A vector holds neighbouring positions; the loop walks the strided axis, so every lane is one
-/// independent column and the panel of one vector's columns stays in L1 for all passes (<c>Columns</c>, <c>Chunk</c>).
-/// They fuse the kind's affine and saved statistics, so they are emitted per kernel, once per vector width (512, 256,
-/// 128 bits) plus scalar; the scalers' row-by-row panels for wide tables are spec-independent and live in the runtime
-/// (<c>TensorBlocks.MinMaxPanel512</c>, <c>StandardizePanel512</c>…).</item>
+/// independent column and the panel of one vector's columns stays in L1 for all passes. They live once in the runtime
+/// (<c>NormGen.ColumnEngine</c>, generic over a spec struct and the vector width); the generated class holds only
+/// <c>Run</c> and the spec struct (NormGenerator.Emitter.Columns.cs).</item>
 /// </list>
 /// </remarks>
-internal static class TensorEmitter
+internal static partial class TensorEmitter
 {
     private sealed record Vec(string Type, int Bits, int Lanes);
 
@@ -243,6 +242,11 @@ internal static class TensorEmitter
 
     private static void EmitKernelClass(SourceWriter w, KernelSpec spec)
     {
+        if (IsColumnKind(spec))
+        {
+            EmitColumnKernelClass(w, spec); // a spec struct and a call of global::NormGen.ColumnEngine
+            return;
+        }
         string c = ComputeName(spec);
         string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
         w.Line($"/// <summary>Kernels behind <c>{owner}.{spec.MethodName}</c>; see its remarks.</summary>");
@@ -259,13 +263,6 @@ internal static class TensorEmitter
             w.Line();
             w.Line("/// <summary>The number of channel groups G.</summary>");
             w.Line($"internal const int Groups = {Lit(spec.Groups)};");
-        }
-        if (IsColumnKind(spec) && spec.Kind != NormKind.MinMaxScale)
-        {
-            if (constants) w.Line();
-            w.Line("/// <summary>Rows summed per block before the block sums are added: bounds the rounding error of long columns.</summary>");
-            w.Line("private const nuint SumBlock = global::NormGen.TensorBlocks.ColumnSumBlock;");
-            constants = true;
         }
         if (WritesRunning(spec) && !spec.CumulativeAverage)
         {
@@ -290,20 +287,6 @@ internal static class TensorEmitter
         EmitRun(w, spec);
         if (WritesRunning(spec)) EmitBatchNormPanel(w, spec);
 
-        // Everything spec-independent (the contiguous-block statistics and passes, tails, the huge-value fallback) is
-        // called from global::NormGen.TensorBlocks; only the column kinds' Columns/Chunk (which fuse the affine and the
-        // saved statistics) and HugeColumn are written here.
-        if (IsColumnKind(spec))
-        {
-            var t = new Template(spec);
-            string p = ColumnParams(spec), a = ColumnArgs(spec);
-            EmitPrimitive(w, t, "Columns", "ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride" + p, "ref x, ref y, rows, width, stride" + a, "width", ColumnsScalar(spec), ColumnsVector(spec));
-            if (spec.Kind != NormKind.MinMaxScale)
-            {
-                w.Line();
-                w.Block(HugeColumn(spec, t));
-            }
-        }
         w.Close();
     }
 
@@ -367,8 +350,6 @@ internal static class TensorEmitter
         {
             NormKind.BatchNorm when spec.Training => "batch * spatial", // one channel over all samples
             NormKind.GroupNorm => "channels * spatial", // one sample
-            NormKind.ChannelLayerNorm => "channels * global::NormGen.TensorBlocks.WidestColumnRange(spatial)",
-            NormKind.Standardize or NormKind.MinMaxScale => "samples * global::NormGen.TensorBlocks.WidestColumnRange(features)",
             _ => "spatial", // one channel of one sample
         };
         w.Line($"float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(Slab, {largest})));");
@@ -388,7 +369,6 @@ internal static class TensorEmitter
         NormKind.GroupNorm => "whole samples",
         NormKind.InstanceNorm or NormKind.BatchNorm when !spec.Training => "whole samples, or whole channels of a sample larger than a slab",
         NormKind.BatchNorm => "whole channels over all samples",
-        NormKind.ChannelLayerNorm => "column ranges of one sample, all channels",
         _ => "column ranges, all samples",
     };
 
@@ -424,33 +404,6 @@ internal static class TensorEmitter
                     TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);
                     TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);
                     """);
-                break;
-            }
-            case NormKind.ChannelLayerNorm or NormKind.Standardize or NormKind.MinMaxScale:
-            {
-                bool sample = IsSampleKind(spec);
-                string rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
-                string args = string.Join(", ", spec.Parameters.Select(p => p.Role switch
-                {
-                    ParamRole.Input or ParamRole.Output => "data",
-                    ParamRole.Mean or ParamRole.Rstd => Canonical(p.Role) + ".Slice(n * spatial + from, width)",
-                    _ => Canonical(p.Role) + "Single",
-                }));
-                w.Line($"// Units: ranges of columns (all {rows} of each), gathered into a ({rows} × range) panel; a panel that fits in a");
-                w.Line("// slab is taken whole. Columns are independent and ranges start on whole vectors, so each column gets the same bits.");
-                w.Line($"int ranges = (long){rows} * {width} <= Slab ? 1 : global::NormGen.TensorBlocks.ColumnRanges({width});");
-                w.Open(sample ? "for (int n = 0; n < 1; n++)" : "for (int n = 0; n < batch; n++)");
-                w.Open("for (int r = 0; r < ranges; r++)");
-                w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, r, out int from, out int width);");
-                w.Line($"Span<float> data = MemoryExtensions.AsSpan(buffer, 0, {rows} * width);");
-                w.Line($"int at = n * {rows} * {width} + from;");
-                w.Line($"for (int row = 0; row < {rows}; row++)");
-                w.Line($"    TensorPrimitives.ConvertToSingle(x.Slice(at + row * {width}, width), data.Slice(row * width, width));");
-                w.Line($"Run({args}, {(sample ? "samples, width" : "1, channels, width")});");
-                w.Line($"for (int row = 0; row < {rows}; row++)");
-                w.Line($"    TensorPrimitives.ConvertToHalf(data.Slice(row * width, width), y.Slice(at + row * {width}, width));");
-                w.Close();
-                w.Close();
                 break;
             }
             default:
@@ -906,10 +859,6 @@ internal static class TensorEmitter
                 w.Close();
                 break;
             }
-
-            default:
-                EmitColumnUnits(w, spec, t);
-                break;
         }
         w.Close();
     }
@@ -939,66 +888,6 @@ internal static class TensorEmitter
             if ({{first}} == {{endName}}) break;
             end = {{guard}}global::NormGen.TensorBlocks.FitsSmallBlocks<{T}>({{length}}) ? {{first}} + 1 : Math.Min({{first}} + 16, {{endName}});
             """;
-    }
-
-    /// <summary>
-    /// The column kinds' driver: every sample (one for the scalers) is a (rows × width) panel whose columns are
-    /// independent. One thread takes each panel whole; several threads take units of (sample, fixed column range),
-    /// whose columns get the same chunks, so the same bits, as in the whole panel.
-    /// </summary>
-    private static void EmitColumnUnits(SourceWriter w, KernelSpec spec, Template t)
-    {
-        string c = t.T;
-        bool sample = IsSampleKind(spec);
-        string batch = sample ? "1" : "batch", rows = sample ? "samples" : "channels", width = sample ? "features" : "spatial";
-        var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
-        string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
-        w.Line(sample
-            ? "// One (samples × features) panel: every column (feature) is scaled over its rows (samples)."
-            : "// Each sample is a (C × spatial) panel: normalize every column (spatial position) over its C rows.");
-        w.Line("// Units of work for several threads: (sample, fixed range of columns); the split depends on the shape only.");
-        w.Line($"int ranges = global::NormGen.TensorBlocks.ColumnRanges({width});");
-        if (spec.Kind == NormKind.MinMaxScale)
-            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.MinMaxRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
-        if (spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0)
-            w.Line("if (ranges == 1 && global::NormGen.TensorBlocks.StandardizeRows(x, y, samples, features)) return; // a narrow table: blocks of rows instead");
-        w.Line($"int units = {(sample ? "ranges" : "batch * ranges")};");
-        w.Line("int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);");
-        w.Line("if (threads == 1)");
-        w.Line($"    ColumnUnits(0, {batch}, {spanArgs}, {rows}, {width}, 1);");
-        w.Line("else");
-        w.Line($"    global::NormGen.RowScheduler.Run(threads, units, new Block({rows}, {width}, ranges), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
-        w.Close();
-        w.Line();
-        EmitBlockStruct(w, "A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.",
-            $"ColumnUnits(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _{rows}, _{width}, _ranges)",
-            ("int", rows), ("int", width), ("int", "ranges"));
-        w.Line();
-        w.Line($"/// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>");
-        string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
-        w.Open($"private static void ColumnUnits(int firstUnit, int unitCount, {spanParams}, int {rows}, int {width}, int ranges)");
-        w.Line($"ref {c} x0 = ref MemoryMarshal.GetReference(x);");
-        w.Line($"ref {c} y0 = ref MemoryMarshal.GetReference(y);");
-        if (spec.Gamma is not null) w.Line($"ref {c} gamma0 = ref MemoryMarshal.GetReference(gamma);");
-        if (spec.Beta is not null) w.Line($"ref {c} beta0 = ref MemoryMarshal.GetReference(beta);");
-        if (spec.SaveStatistics)
-        {
-            w.Line($"ref {c} saveMean0 = ref MemoryMarshal.GetReference(saveMean);");
-            w.Line($"ref {c} saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);");
-        }
-        w.Open("for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)");
-        w.Line($"global::NormGen.TensorBlocks.ColumnRange({width}, ranges, unit % ranges, out int from, out int width);");
-        if (sample)
-        {
-            w.Line("Columns(ref Unsafe.Add(ref x0, from), ref Unsafe.Add(ref y0, from), (nuint)samples, (nuint)width, (nuint)features);");
-        }
-        else
-        {
-            w.Line("nint column = (nint)(unit / ranges) * spatial + from; // (sample, first position) as a column index of saveMean, saveRstd");
-            w.Line("nint at = (nint)(unit / ranges) * channels * spatial + from;");
-            w.Line($"Columns(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), (nuint)channels, (nuint)width, (nuint)spatial{(spec.Gamma is not null ? ", ref gamma0" : "")}{(spec.Beta is not null ? ", ref beta0" : "")}{(spec.SaveStatistics ? ", ref Unsafe.Add(ref saveMean0, column), ref Unsafe.Add(ref saveRstd0, column)" : "")});");
-        }
-        w.Close();
     }
 
     /// <summary>
@@ -1107,40 +996,6 @@ internal static class TensorEmitter
             """));
     }
 
-    /// <summary>The column kinds' huge-value fallback: one column (rows, stride apart) normalized in double on x·2⁻ᵏ.</summary>
-    private static string HugeColumn(KernelSpec spec, Template t)
-    {
-        string rstd = spec.Kind == NormKind.Standardize
-            ? "double rstd = variance == 0d ? 0d : 1d / Math.Sqrt(variance);"
-            : "double rstd = 1d / Math.Sqrt(variance + (double)Epsilon * scale * scale);";
-        string core = "((double)Unsafe.Add(ref x, r * stride) * scale - mean) * rstd";
-        string output = spec.Kind == NormKind.Standardize ? core : spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
-            _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
-        };
-        if (spec.BiasFree) output = "(double)Unsafe.Add(ref x, r * stride) * scale * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
-        return t.Fill($$"""
-            /// <summary>
-            /// One column (rows, stride apart) whose squared deviations overflow {T}, in double on x·2⁻ᵏ, 2ᵏ ≥ max|x|; a
-            /// column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
-            /// </summary>
-            private static void HugeColumn(ref {T} x, ref {T} y, nuint rows, nuint stride{{t.Fill(ColumnParams(spec))}})
-            {
-                if (!global::NormGen.TensorBlocks.HugeStatistics(ref x, (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance))
-                {
-                    for (nuint r = 0; r < rows; r++)
-                        Unsafe.Add(ref y, r * stride) = {T}.NaN;
-                    return;
-                }
-                {{rstd}}
-                for (nuint r = 0; r < rows; r++)
-                    Unsafe.Add(ref y, r * stride) = ({T})({{output}});
-            }
-            """);
-    }
-
     // ---------------------------------------------------------------- templates
 
     /// <summary>Fills the placeholders of a code template for one compute type and (optionally) one vector width.</summary>
@@ -1174,54 +1029,6 @@ internal static class TensorEmitter
             }
             return text;
         }
-    }
-
-    private delegate string Body(Template t);
-
-    private delegate string VectorBody(Template t, Vec v);
-
-    /// <summary>
-    /// A building block: a dispatcher that picks the widest accelerated vector no longer than the data, one method per
-    /// width, and the scalar method.
-    /// </summary>
-    private static void EmitPrimitive(SourceWriter w, Template t, string name, string parameters, string arguments, string length,
-        Body scalar, VectorBody vector, bool returns = false)
-    {
-        var widths = new List<Vec>
-        {
-            new("Vector512", 512, t.T == "double" ? 8 : 16),
-            new("Vector256", 256, t.T == "double" ? 4 : 8),
-            new("Vector128", 128, t.T == "double" ? 2 : 4),
-        };
-        string ret = returns ? "return " : "";
-        w.Line();
-        w.Line($"/// <summary>Picks the widest accelerated vector that fits in {length} (IsHardwareAccelerated is a JIT-time constant).</summary>");
-        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        w.Open($"private static {(returns ? t.T : "void")} {name}({t.Fill(parameters)})");
-        bool first = true;
-        foreach (Vec v in widths)
-        {
-            w.Line($"{(first ? "if" : "else if")} ({v.Type}.IsHardwareAccelerated && {length} >= {Lit(v.Lanes)})");
-            w.Line($"    {ret}{name}{Lit(v.Bits)}({arguments});");
-            first = false;
-        }
-        if (returns)
-        {
-            w.Line($"return {name}Scalar({arguments});");
-        }
-        else
-        {
-            w.Line("else");
-            w.Line($"    {name}Scalar({arguments});");
-        }
-        w.Close();
-        foreach (Vec v in widths)
-        {
-            w.Line();
-            w.Block(vector(t, v));
-        }
-        w.Line();
-        w.Block(scalar(t));
     }
 
     /// <summary>
@@ -1275,278 +1082,4 @@ internal static class TensorEmitter
             """));
         w.Close();
     }
-
-    // ---- columns
-
-    private static string ColumnParams(KernelSpec spec) =>
-        (spec.Gamma is not null ? ", ref {T} gamma" : "") + (spec.Beta is not null ? ", ref {T} beta" : "") + (spec.SaveStatistics ? ", ref {T} saveMean, ref {T} saveRstd" : "");
-
-    private static string ColumnArgs(KernelSpec spec) =>
-        (spec.Gamma is not null ? ", ref gamma" : "") + (spec.Beta is not null ? ", ref beta" : "") + (spec.SaveStatistics ? ", ref saveMean, ref saveRstd" : "");
-
-    private static VectorBody ColumnsVector(KernelSpec spec) => (t, v) =>
-    {
-        if (spec.Kind == NormKind.MinMaxScale) return MinMaxColumns(t, v);
-        string p = t.Fill(ColumnParams(spec)), a = ColumnArgs(spec);
-        bool panel = spec.Kind == NormKind.Standardize && ColumnParams(spec).Length == 0 && !spec.BiasFree;
-        string driver = t.Fill($$"""
-            /// <summary>All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector; width ≥ {L}.</summary>
-            private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
-            {
-                nuint p = 0;{{(panel ? "\n    if (width >= 16 * {L})\n    {\n        // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row\n        // (TensorBlocks.StandardizePanel{W}), then the overlapping last vector as before.\n        p = width / {L} * {L};\n        global::NormGen.TensorBlocks.StandardizePanel{W}(ref x, ref y, rows, stride, p);\n    }" : "")}}
-                for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet{{a}});
-                // The last chunk overlaps the one before it. Its lanes are independent columns, and only the new ones are
-                // stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
-                if (p < width)
-                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p){{a}});
-            }
-            """, v);
-        string chunk = MomentChunk(spec, t, v);
-        return driver + "\n\n" + chunk;
-    };
-
-    private const string StandardizeRstd =
-        "{VT} rstd = {V}.ConditionalSelect({V}.Equals(variance, {VT}.Zero), {VT}.Zero, {V}.Create({ONE}) / {V}.Sqrt(variance)); // σ = 0 gives 0, not 0 · ∞";
-
-    private static string MomentChunk(KernelSpec spec, Template t, Vec v)
-    {
-        bool standardize = spec.Kind == NormKind.Standardize;
-        string rstd = standardize
-            ? StandardizeRstd
-            : "{VT} rstd = {V}.Create({ONE}) / {V}.Sqrt(variance + {V}.Create(Epsilon));";
-        string core = "({V}.LoadUnsafe(ref x0, r * stride) - k - m) * rstd";
-        string output = spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => core + " * {V}.Create(Unsafe.Add(ref gamma, r))",
-            _ => "{V}.MultiplyAddEstimate(" + core + ", {V}.Create(Unsafe.Add(ref gamma, r)), {V}.Create(Unsafe.Add(ref beta, r)))",
-        };
-        if (standardize) output = core;
-        if (spec.BiasFree) output = "{V}.LoadUnsafe(ref x0, r * stride) * rstd * {V}.Create(Unsafe.Add(ref gamma, r))"; // Restormer: x, not x − μ
-        return t.Fill($$"""
-            /// <summary>
-            /// {L} neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass statistics,
-            /// then the normalized output, stored where <paramref name="keep"/> is set.
-            /// </summary>
-            private static void Chunk{W}(ref {T} x, ref {T} y, nuint rows, nuint stride, nuint p, {VT} keep{{t.Fill(ColumnParams(spec))}})
-            {
-                ref {T} x0 = ref Unsafe.Add(ref x, p);
-                ref {T} y0 = ref Unsafe.Add(ref y, p);
-                {VT} count = {V}.Create(({T})rows);
-
-                // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators
-                // per block of SumBlock rows, then the block sums in order: the rounding error grows with the block
-                // length plus the block count instead of the row count (a million samples lose no digits), and the
-                // order depends on the shape only.
-                {VT} k = {V}.LoadUnsafe(ref x0);
-                {VT} sum = {VT}.Zero;
-                nuint r;
-                for (nuint start = 0; start < rows; start += SumBlock)
-                {
-                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                    {VT} s0 = {VT}.Zero, s1 = s0;
-                    for (r = start; r + 2 <= end; r += 2)
-                    {
-                        s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
-                        s1 += {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k;
-                    }
-                    if (r < end)
-                        s0 += {V}.LoadUnsafe(ref x0, r * stride) - k;
-                    sum += s0 + s1;
-                }
-                {VT} m = sum / count;
-
-                // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
-                {VT} sumSq = {VT}.Zero, sumDev = sumSq;
-                for (nuint start = 0; start < rows; start += SumBlock)
-                {
-                    nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                    {VT} q0 = {VT}.Zero, q1 = q0, c0 = q0, c1 = q0;
-                    for (r = start; r + 2 <= end; r += 2)
-                    {
-                        {VT} d0 = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
-                        {VT} d1 = {V}.LoadUnsafe(ref x0, (r + 1) * stride) - k - m;
-                        q0 = {V}.MultiplyAddEstimate(d0, d0, q0);
-                        q1 = {V}.MultiplyAddEstimate(d1, d1, q1);
-                        c0 += d0;
-                        c1 += d1;
-                    }
-                    if (r < end)
-                    {
-                        {VT} d = {V}.LoadUnsafe(ref x0, r * stride) - k - m;
-                        q0 = {V}.MultiplyAddEstimate(d, d, q0);
-                        c0 += d;
-                    }
-                    sumSq += q0 + q1;
-                    sumDev += c0 + c1;
-                }
-                {VT} variance = {V}.Max((sumSq - sumDev * sumDev / count) / count, {VT}.Zero); // NaN stays NaN
-                if (!{V}.EqualsAll(variance - variance, {VT}.Zero))
-                {
-                    // A column's variance is not finite (its squares overflow {T}, or it holds NaN/±∞): this chunk's new
-                    // columns one at a time, in double.
-                    for (int l = 0; l < {L}; l++)
-                        if ({V}.GetElement(keep, l) != {ZERO}) // the lanes this chunk stores
-                            HugeColumn(ref Unsafe.Add(ref x0, l), ref Unsafe.Add(ref y0, l), rows, stride{{ColumnArgs(spec)}});
-                    return;
-                }
-                m += sumDev / count;
-                {{rstd}}{{(spec.SaveStatistics ? "\n\n    // Saved for the backward pass: the mean and rstd of each column (sample, position).\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, k + m, {V}.LoadUnsafe(ref saveMean, p)), ref saveMean, p);\n    {V}.StoreUnsafe({V}.ConditionalSelect(keep, rstd, {V}.LoadUnsafe(ref saveRstd, p)), ref saveRstd, p);" : "")}}
-
-                // Pass 3: normalize; rows are read before they are written, so y may be x.
-                for (r = 0; r < rows; r++)
-                {
-                    {VT} v = {{output}};
-                    {V}.StoreUnsafe({V}.ConditionalSelect(keep, v, {V}.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
-                }
-            }
-            """, v);
-    }
-
-    /// <summary>
-    /// MinMaxScale's columns, row by row: every row is read in memory order into per-column accumulators (a width-long
-    /// buffer that stays in cache), so a tall table streams through once per pass instead of once per column strip.
-    /// Each column still sees its rows in order, so the results are those of a column-by-column sweep.
-    /// </summary>
-    private static string MinMaxColumns(Template t, Vec v) => t.Fill("""
-        /// <summary>
-        /// All columns of a (rows × width) panel, rows stride apart, {L} neighbouring columns per vector, width ≥ {L}: per column min and max,
-        /// then (x − min) / (max − min); column strips for a narrow table, row by row for a wide one.
-        /// </summary>
-        private static void Columns{W}(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
-        {
-            if (width < 4 * {L})
-            {
-                // A narrow table: a few rows share each cache line, so one column strip at a time, its min and max in
-                // registers, is faster.
-                nuint p = 0;
-                for (; p + {L} <= width; p += {L})
-                    Chunk{W}(ref x, ref y, rows, stride, p, {VT}.AllBitsSet);
-                if (p < width)
-                    Chunk{W}(ref x, ref y, rows, stride, width - {L}, global::NormGen.TensorBlocks.Tail{W}<{T}>(width - p));
-                return;
-            }
-
-            // A wide table: row by row into per-column minima and maxima that stay in cache (TensorBlocks.MinMaxPanel{W}), so a
-            // tall table streams through once per pass instead of once per column strip.
-            global::NormGen.TensorBlocks.MinMaxPanel{W}(ref x, ref y, rows, width, stride);
-        }
-        """, v) + "\n\n" + MinMaxChunk(t, v);
-
-    private static string MinMaxChunk(Template t, Vec v) => t.Fill("""
-        /// <summary>
-        /// {L} neighbouring columns starting at p, over their rows (stride apart): min and max, then (x − min) / (max − min),
-        /// stored where <paramref name="keep"/> is set.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.NoInlining)] // inlined twice into Columns{W} by dynamic PGO, a narrow table ran ~30% slower
-        private static void Chunk{W}(ref {T} x, ref {T} y, nuint rows, nuint stride, nuint p, {VT} keep)
-        {
-            ref {T} x0 = ref Unsafe.Add(ref x, p);
-            ref {T} y0 = ref Unsafe.Add(ref y, p);
-            // Min and max propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
-            {VT} lo = {V}.LoadUnsafe(ref x0), hi = lo;
-            for (nuint r = 1; r < rows; r++)
-            {
-                {VT} v = {V}.LoadUnsafe(ref x0, r * stride);
-                lo = {V}.Min(lo, v);
-                hi = {V}.Max(hi, v);
-            }
-            {VT} range = hi - lo;
-            // A constant column (range 0) gives 0 rather than 0 / 0.
-            {VT} constant = {V}.Equals(range, {VT}.Zero);
-            for (nuint r = 0; r < rows; r++)
-            {
-                {VT} v = {V}.ConditionalSelect(constant, {VT}.Zero, ({V}.LoadUnsafe(ref x0, r * stride) - lo) / range);
-                {V}.StoreUnsafe({V}.ConditionalSelect(keep, v, {V}.LoadUnsafe(ref y0, r * stride)), ref y0, r * stride);
-            }
-        }
-        """, v);
-
-    private static Body ColumnsScalar(KernelSpec spec) => t =>
-    {
-        string p = t.Fill(ColumnParams(spec));
-        if (spec.Kind == NormKind.MinMaxScale)
-        {
-            return t.Fill("""
-                /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-                private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride)
-                {
-                    for (nuint p = 0; p < width; p++)
-                    {
-                        ref {T} x0 = ref Unsafe.Add(ref x, p);
-                        ref {T} y0 = ref Unsafe.Add(ref y, p);
-                        {T} lo = x0, hi = lo;
-                        for (nuint r = 1; r < rows; r++)
-                        {
-                            {T} v = Unsafe.Add(ref x0, r * stride);
-                            lo = Math.Min(lo, v);
-                            hi = Math.Max(hi, v);
-                        }
-                        {T} range = hi - lo;
-                        for (nuint r = 0; r < rows; r++)
-                            Unsafe.Add(ref y0, r * stride) = range == {ZERO} ? {ZERO} : (Unsafe.Add(ref x0, r * stride) - lo) / range;
-                    }
-                }
-                """);
-        }
-        string rstd = spec.Kind == NormKind.Standardize
-            ? "{T} rstd = variance == {ZERO} ? {ZERO} : {ONE} / {MATH}.Sqrt(variance);"
-            : "{T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);";
-        string core = "(Unsafe.Add(ref x0, r * stride) - shift - offset) * rstd";
-        string output = spec.Kind == NormKind.Standardize ? core : spec.Affine switch
-        {
-            AffineMode.None => core,
-            AffineMode.Scale => core + " * Unsafe.Add(ref gamma, r)",
-            _ => core + " * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r)",
-        };
-        if (spec.BiasFree) output = "Unsafe.Add(ref x0, r * stride) * rstd * Unsafe.Add(ref gamma, r)"; // Restormer: x, not x − μ
-        return t.Fill($$"""
-            /// <summary>Columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
-            private static void ColumnsScalar(ref {T} x, ref {T} y, nuint rows, nuint width, nuint stride{{p}})
-            {
-                {T} count = ({T})rows;
-                for (nuint p = 0; p < width; p++)
-                {
-                    ref {T} x0 = ref Unsafe.Add(ref x, p);
-                    ref {T} y0 = ref Unsafe.Add(ref y, p);
-                    // Sums over blocks of SumBlock rows, then over the blocks, as the vector paths.
-                    {T} shift = x0, sum = {ZERO};
-                    for (nuint start = 0; start < rows; start += SumBlock)
-                    {
-                        nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                        {T} block = {ZERO};
-                        for (nuint r = start; r < end; r++)
-                            block += Unsafe.Add(ref x0, r * stride) - shift;
-                        sum += block;
-                    }
-                    {T} offset = sum / count;
-                    {T} sumDev = {ZERO}, sumSq = {ZERO};
-                    for (nuint start = 0; start < rows; start += SumBlock)
-                    {
-                        nuint end = rows - start > SumBlock ? start + SumBlock : rows;
-                        {T} blockDev = {ZERO}, blockSq = {ZERO};
-                        for (nuint r = start; r < end; r++)
-                        {
-                            {T} d = Unsafe.Add(ref x0, r * stride) - shift - offset;
-                            blockDev += d;
-                            blockSq += d * d;
-                        }
-                        sumDev += blockDev;
-                        sumSq += blockSq;
-                    }
-                    {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                    if (!{T}.IsFinite(variance))
-                    {
-                        HugeColumn(ref x0, ref y0, rows, stride{{ColumnArgs(spec)}}); // squares overflow {T}: in double
-                        continue;
-                    }
-                    offset += sumDev / count;
-                    {{rstd}}{{(spec.SaveStatistics ? "\n        Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass\n        Unsafe.Add(ref saveRstd, p) = rstd;" : "")}}
-                    for (nuint r = 0; r < rows; r++)
-                        Unsafe.Add(ref y0, r * stride) = {{output}};
-                }
-            }
-            """);
-    };
 }

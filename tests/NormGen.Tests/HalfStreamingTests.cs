@@ -105,4 +105,25 @@ public class HalfStreamingTests
         Blocks.ZScore(new ReadOnlyTensorSpan<float>(tf, table), new TensorSpan<float>(tyf, table));
         SameAsFloat(Narrow(tyf), ty, "Standardize");
     }
+
+    [Fact]
+    public void ColumnRangeSlabsSaveStatistics()
+    {
+        // Two samples, each larger than a slab: the engine's Half loop slices the saved statistics per (sample, column
+        // range); they must land where the float kernel puts them, with the same bits.
+        nint[] shape = [2, 48, 150, 150];
+        int length = 2 * 48 * 150 * 150, positions = 2 * 150 * 150;
+        Half[] x = Input(length, 21), g = Input(48, 22), b = Input(48, 23);
+        float[] xf = Widen(x);
+        using var scope = new SettingsScope(-1, 1 << 17);
+        var y = new Half[length];
+        var yf = new float[length];
+        float[] mean = new float[positions], rstd = new float[positions], meanF = new float[positions], rstdF = new float[positions];
+        GradChannel.ClnHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, new TensorSpan<Half>(y, shape), mean, rstd);
+        GradChannel.Cln(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), new TensorSpan<float>(yf, shape), meanF, rstdF);
+        SameAsFloat(Narrow(yf), y, "ChannelLayerNorm");
+        Assert.Equal(meanF, mean);
+        Assert.Equal(rstdF, rstd);
+        Assert.DoesNotContain(0f, rstd); // every position was written
+    }
 }

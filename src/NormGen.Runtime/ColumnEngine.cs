@@ -1,0 +1,505 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+/// <summary>
+/// The column kinds' kernels (Standardize, MinMaxScale, ChannelLayerNorm), written once: statistics over a strided axis
+/// at every position of a contiguous one. A sample (one for the scalers) is a (rows × width) panel, rows width apart,
+/// whose columns are independent; a vector holds neighbouring columns and the loop walks down the rows, so every lane
+/// is one column and a strip of one vector's columns stays in L1 for all passes (<c>Chunk</c>). Generated kernels call
+/// <see cref="Samples{TSpec, T}"/> or <see cref="Channels{TSpec, T}"/> with a file-local <see cref="IColumnSpec{T}"/>
+/// struct; the JIT specialises the one body per (spec, vector width) through the operator structs of
+/// <see cref="TensorBlocks"/>' panels (<c>PanelOps512/256/128</c>), the TensorPrimitives pattern.
+/// </summary>
+/// <remarks>
+/// The operations, and their order, are those the generator used to write into every kernel file once per vector
+/// width, so the results are bitwise those of before (bench/NormGen.TensorAB). Every reduction runs in an order that
+/// depends on the shape only; the units spread over threads are (sample, fixed column range) and a column gets the
+/// same chunks in a unit as in the whole panel, so results do not depend on the thread count.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class ColumnEngine
+{
+    /// <summary>
+    /// Standardize or MinMaxScale of a dense (samples × features) table, per feature column. Arguments are already
+    /// checked, x is not empty, and y is x or does not overlap it.
+    /// </summary>
+    public static void Samples<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int samples, int features)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ranges = TensorBlocks.ColumnRanges(features);
+        if (ranges == 1 && RowSplit<TSpec, T>(x, y, samples, features)) return; // a narrow table: blocks of rows instead
+        Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
+    }
+
+    /// <summary>
+    /// ChannelLayerNorm of a dense (batch × channels × spatial) tensor: every sample is a (channels × spatial) panel
+    /// whose columns (positions) are normalized over their rows (channels). γ, β and the saved statistics are passed
+    /// when <typeparamref name="TSpec"/> says so (saveMean and saveRstd hold batch × spatial values). Arguments are
+    /// already checked and x is not empty.
+    /// </summary>
+    public static void Channels<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
+        ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        Run<TSpec, T>(x, gamma, beta, y, saveMean, saveRstd, batch, channels, spatial, TensorBlocks.ColumnRanges(spatial));
+
+    /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+    private const int HalfSlab = 1 << 20;
+
+    /// <summary>
+    /// <see cref="Samples{TSpec, T}"/> for Half tables: the columns stream through a pooled float buffer of at most 2²⁰
+    /// elements, a range of columns (all samples) at a time, are computed there by the float kernel and narrowed once on
+    /// store. Columns are independent and ranges start on whole vectors, so each column gets the bits of a float call.
+    /// </summary>
+    public static void Samples<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int samples, int features)
+        where TSpec : struct, IColumnSpec<float> =>
+        Staged<TSpec>(x, default, default, y, default, default, 1, samples, features);
+
+    /// <summary>
+    /// <see cref="Channels{TSpec, T}"/> for Half tensors: γ and β are widened once, then each sample's columns stream
+    /// through a pooled float buffer as in <see cref="Samples{TSpec}"/>; the saved statistics stay float.
+    /// </summary>
+    public static void Channels<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
+        where TSpec : struct, IColumnSpec<float> =>
+        Staged<TSpec>(x, gamma, beta, y, saveMean, saveRstd, batch, channels, spatial);
+
+    /// <summary>
+    /// The Half slab loop: units are ranges of columns of one sample (all rows of each), gathered into a (rows × range)
+    /// float panel; a sample that fits in a slab is taken whole. Each panel goes through the float entry point.
+    /// </summary>
+    private static void Staged<TSpec>(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y,
+        Span<float> saveMean, Span<float> saveRstd, int batch, int rows, int width)
+        where TSpec : struct, IColumnSpec<float>
+    {
+        float[]? parameters = gamma.IsEmpty && beta.IsEmpty ? null : System.Buffers.ArrayPool<float>.Shared.Rent(gamma.Length + beta.Length);
+        Span<float> gammaSingle = parameters is null ? default : parameters.AsSpan(0, gamma.Length);
+        Span<float> betaSingle = parameters is null ? default : parameters.AsSpan(gamma.Length, beta.Length);
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
+        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
+        float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, rows * TensorBlocks.WidestColumnRange(width))));
+        try
+        {
+            int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int r = 0; r < ranges; r++)
+                {
+                    TensorBlocks.ColumnRange(width, ranges, r, out int from, out int count);
+                    Span<float> data = buffer.AsSpan(0, rows * count);
+                    int at = n * rows * width + from;
+                    for (int row = 0; row < rows; row++)
+                        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * width, count), data.Slice(row * count, count));
+                    if (TSpec.Kind == ColumnKind.ChannelLayerNorm)
+                        Channels<TSpec, float>(data, data, 1, rows, count, gammaSingle, betaSingle,
+                            TSpec.SaveStatistics ? saveMean.Slice(n * width + from, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(n * width + from, count) : default);
+                    else
+                        Samples<TSpec, float>(data, data, rows, count);
+                    for (int row = 0; row < rows; row++)
+                        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * count, count), y.Slice(at + row * width, count));
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+            if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
+        }
+    }
+
+    /// <summary>A narrow scaler table spread over row blocks (TensorBlocks.RowSplit) when that uses more than one thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool RowSplit<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int samples, int features)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = TensorBlocks.RowBlocks(samples);
+        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
+        if (threads == 1) return false;
+        return TSpec.Kind == ColumnKind.MinMaxScale
+            ? TensorBlocks.MinMaxRows(threads, x, y, samples, features)
+            : TensorBlocks.StandardizeRows(threads, x, y, samples, features);
+    }
+
+    /// <summary>
+    /// Units of work: (sample, fixed range of columns); the split depends on the shape only. One thread takes each
+    /// panel whole.
+    /// </summary>
+    private static void Run<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y, Span<T> saveMean, Span<T> saveRstd,
+        int batch, int rows, int width, int ranges)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = batch * ranges;
+        int threads = RowScheduler.DegreeOfParallelism(units, x.Length / units);
+        if (threads == 1)
+            Units<TSpec, T>(0, batch, x, gamma, beta, y, saveMean, saveRstd, rows, width, 1);
+        else
+            RowScheduler.Run(threads, units, new Block<TSpec, T>(rows, width, ranges), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma),
+                MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+    }
+
+    /// <summary>A range of units ((sample, column range) pairs) for one pool thread; the spans arrive pinned.</summary>
+    private readonly struct Block<TSpec, T>(int rows, int width, int ranges) : IRowKernel
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount) =>
+            Units<TSpec, T>(firstRow, rowCount, buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3), buffers.Get<T>(4), buffers.Get<T>(5),
+                rows, width, ranges);
+    }
+
+    /// <summary>Normalizes units firstUnit … firstUnit + unitCount − 1: column range unit % ranges of sample unit / ranges (ranges = 1: whole samples).</summary>
+    private static void Units<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> y,
+        Span<T> saveMean, Span<T> saveRstd, int rows, int width, int ranges)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        ref T gamma0 = ref MemoryMarshal.GetReference(gamma);
+        ref T beta0 = ref MemoryMarshal.GetReference(beta);
+        ref T saveMean0 = ref MemoryMarshal.GetReference(saveMean);
+        ref T saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);
+        for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+        {
+            TensorBlocks.ColumnRange(width, ranges, unit % ranges, out int from, out int count);
+            nint column = (nint)(unit / ranges) * width + from; // (sample, first position) as a column index of saveMean, saveRstd
+            nint at = (nint)(unit / ranges) * rows * width + from;
+            Columns<TSpec, T>(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), (nuint)rows, (nuint)count, (nuint)width, ref gamma0, ref beta0,
+                ref (TSpec.SaveStatistics ? ref Unsafe.Add(ref saveMean0, column) : ref saveMean0),
+                ref (TSpec.SaveStatistics ? ref Unsafe.Add(ref saveRstd0, column) : ref saveRstd0));
+        }
+    }
+
+    /// <summary>Picks the widest accelerated vector that fits in width (IsHardwareAccelerated is a JIT-time constant).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns<TSpec, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated && width >= (nuint)Vector512<T>.Count)
+            Columns<TSpec, PanelOps512<T>, Vector512<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+        else if (Vector256.IsHardwareAccelerated && width >= (nuint)Vector256<T>.Count)
+            Columns<TSpec, PanelOps256<T>, Vector256<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+        else if (Vector128.IsHardwareAccelerated && width >= (nuint)Vector128<T>.Count)
+            Columns<TSpec, PanelOps128<T>, Vector128<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+        else if (TSpec.Kind == ColumnKind.MinMaxScale)
+            MinMaxScalar(ref x, ref y, rows, width, stride);
+        else
+            MomentsScalar<TSpec, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+    }
+
+    /// <summary>
+    /// All columns of a (rows × width) panel, rows stride apart, one vector of neighbouring columns at a time, width ≥ one
+    /// vector. The last chunk overlaps the one before it; its lanes are independent columns and only the new ones are
+    /// stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
+    /// </summary>
+    private static void Columns<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, p = 0;
+        if (TSpec.Kind == ColumnKind.MinMaxScale)
+        {
+            if (width >= 4 * lanes)
+            {
+                // A wide table: row by row into per-column minima and maxima that stay in cache, so a tall table streams
+                // through once per pass instead of once per column strip.
+                TensorBlocks.MinMaxPanel<TOps, TV, T>(ref x, ref y, rows, width, stride);
+                return;
+            }
+            // A narrow table: a few rows share each cache line, so one column strip at a time, its min and max in registers.
+            for (; p + lanes <= width; p += lanes)
+                MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet);
+            if (p < width)
+                MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p));
+            return;
+        }
+        if (TSpec.Kind == ColumnKind.Standardize && width >= 16 * lanes)
+        {
+            // A wide table (16 vectors or more; narrower ones are faster in column strips): its whole vectors row by row,
+            // then the overlapping last vector as a strip.
+            p = width / lanes * lanes;
+            TensorBlocks.StandardizePanel<TOps, TV, T>(ref x, ref y, rows, stride, p);
+        }
+        for (; p + lanes <= width; p += lanes)
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, false, ref gamma, ref beta, ref saveMean, ref saveRstd);
+        if (p < width)
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
+    }
+
+    /// <summary>
+    /// One vector of neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass
+    /// statistics, then the normalized output, stored where <paramref name="keep"/> is set (every lane unless
+    /// <paramref name="overlaps"/>: the last chunk, which overlaps the one before it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // PGO inlined the tail's call into Columns, and that copy ran several times slower
+    private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, bool overlaps, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref Unsafe.Add(ref x, p);
+        ref T y0 = ref Unsafe.Add(ref y, p);
+        TV count = TOps.Create(T.CreateTruncating(rows));
+
+        // Pass 1: the mean as shift + offset, shift the first row: exact for a constant column. Two accumulators per
+        // block of ColumnSumBlock rows, then the block sums in order: the rounding error grows with the block length
+        // plus the block count instead of the row count (a million samples lose no digits), and the order depends on
+        // the shape only.
+        TV k = TOps.Load(ref x0, 0);
+        TV m = TOps.Divide(ShiftedSum<TOps, TV, T>(ref x0, rows, stride, k), count);
+
+        // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
+        Deviations<TOps, TV, T>(ref x0, rows, stride, k, m, out TV sumSq, out TV sumDev);
+        TV variance = TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero); // NaN stays NaN
+        if (!TOps.AllZero(TOps.Subtract(variance, variance)))
+        {
+            // A column's variance is not finite (its squares overflow T, or it holds NaN/±∞): this chunk's new columns one
+            // at a time, in double.
+            for (int l = 0; l < TOps.Count; l++)
+                if (TOps.GetElement(keep, l) != T.Zero) // the lanes this chunk stores
+                    HugeColumn<TSpec, T>(ref Unsafe.Add(ref x0, l), ref Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta);
+            return;
+        }
+        m = TOps.Add(m, TOps.Divide(sumDev, count));
+        TV rstd = TSpec.Kind == ColumnKind.Standardize
+            ? TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))) // σ = 0 gives 0, not 0 · ∞
+            : TOps.Divide(TOps.Create(T.One), TOps.Sqrt(TOps.Add(variance, TOps.Create(TSpec.Epsilon))));
+        if (TSpec.SaveStatistics)
+        {
+            // Saved for the backward pass: the mean and rstd of each column (sample, position).
+            TOps.Store(TOps.Select(keep, TOps.Add(k, m), TOps.Load(ref saveMean, p)), ref saveMean, p);
+            TOps.Store(TOps.Select(keep, rstd, TOps.Load(ref saveRstd, p)), ref saveRstd, p);
+        }
+
+        // Pass 3: normalize; rows are read before they are written, so y may be x. Only the overlapping last chunk keeps
+        // the lanes the chunk before it wrote (a select with every lane set is the plain store, without reading y).
+        if (!overlaps)
+        {
+            for (nuint r = 0; r < rows; r++)
+                TOps.Store(Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r), ref y0, r * stride);
+            return;
+        }
+        for (nuint r = 0; r < rows; r++)
+        {
+            TV v = Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r);
+            TOps.Store(TOps.Select(keep, v, TOps.Load(ref y0, r * stride)), ref y0, r * stride);
+        }
+    }
+
+    /// <summary>Σ(x − k) over the rows of one vector of columns: two accumulators per block of ColumnSumBlock rows, the block sums in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ShiftedSum<TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TV sum = TOps.Zero;
+        nuint r;
+        for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
+        {
+            nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
+            TV s0 = TOps.Zero, s1 = s0;
+            for (r = start; r + 2 <= end; r += 2)
+            {
+                s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
+                s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k));
+            }
+            if (r < end)
+                s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
+            sum = TOps.Add(sum, TOps.Add(s0, s1));
+        }
+        return sum;
+    }
+
+    /// <summary>Σd² and Σd, d = x − k − m, over the rows of one vector of columns, blocked as <see cref="ShiftedSum{TOps, TV, T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deviations<TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k, TV m, out TV sumSq, out TV sumDev)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sumSq = TOps.Zero;
+        sumDev = sumSq;
+        nuint r;
+        for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
+        {
+            nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
+            TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
+            for (r = start; r + 2 <= end; r += 2)
+            {
+                TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
+                TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k), m);
+                q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
+                q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
+                c0 = TOps.Add(c0, d0);
+                c1 = TOps.Add(c1, d1);
+            }
+            if (r < end)
+            {
+                TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
+                q0 = TOps.MultiplyAddEstimate(d, d, q0);
+                c0 = TOps.Add(c0, d);
+            }
+            sumSq = TOps.Add(sumSq, TOps.Add(q0, q1));
+            sumDev = TOps.Add(sumDev, TOps.Add(c0, c1));
+        }
+    }
+
+    /// <summary>One row's output: (x − k − m)·rstd, then the spec's affine (γ and β of row r); BiasFree: x·rstd·γ, the mean not subtracted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Normalize<TSpec, TOps, TV, T>(TV x, TV k, TV m, TV rstd, ref T gamma, ref T beta, nuint r)
+        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.BiasFree) return TOps.Multiply(TOps.Multiply(x, rstd), TOps.Create(Unsafe.Add(ref gamma, r))); // Restormer: x, not x − μ
+        TV core = TOps.Multiply(TOps.Subtract(TOps.Subtract(x, k), m), rstd);
+        if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None) return core;
+        if (TSpec.Affine == Affine.Scale) return TOps.Multiply(core, TOps.Create(Unsafe.Add(ref gamma, r)));
+        return TOps.MultiplyAddEstimate(core, TOps.Create(Unsafe.Add(ref gamma, r)), TOps.Create(Unsafe.Add(ref beta, r)));
+    }
+
+    /// <summary>
+    /// One vector of neighbouring columns starting at p, over their rows (stride apart): min and max, then
+    /// (x − min) / (max − min), stored where <paramref name="keep"/> is set.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined twice into Columns by dynamic PGO, a narrow table ran ~30% slower
+    private static void MinMaxChunk<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref Unsafe.Add(ref x, p);
+        ref T y0 = ref Unsafe.Add(ref y, p);
+        // Min and max propagate NaN (IEEE 754-2019 minimum/maximum), so a NaN poisons its own column only.
+        TV lo = TOps.Load(ref x0, 0), hi = lo;
+        for (nuint r = 1; r < rows; r++)
+        {
+            TV v = TOps.Load(ref x0, r * stride);
+            lo = TOps.Min(lo, v);
+            hi = TOps.Max(hi, v);
+        }
+        TV range = TOps.Subtract(hi, lo);
+        // A constant column (range 0) gives 0 rather than 0 / 0.
+        TV constant = TOps.EqualLanes(range, TOps.Zero);
+        for (nuint r = 0; r < rows; r++)
+        {
+            TV v = TOps.Select(constant, TOps.Zero, TOps.Divide(TOps.Subtract(TOps.Load(ref x0, r * stride), lo), range));
+            TOps.Store(TOps.Select(keep, v, TOps.Load(ref y0, r * stride)), ref y0, r * stride);
+        }
+    }
+
+    /// <summary>MinMaxScale's columns one at a time, without vectors (no SIMD, or fewer columns than one vector holds).</summary>
+    private static void MinMaxScalar<T>(ref T x, ref T y, nuint rows, nuint width, nuint stride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint p = 0; p < width; p++)
+        {
+            ref T x0 = ref Unsafe.Add(ref x, p);
+            ref T y0 = ref Unsafe.Add(ref y, p);
+            T lo = x0, hi = lo;
+            for (nuint r = 1; r < rows; r++)
+            {
+                T v = Unsafe.Add(ref x0, r * stride);
+                lo = T.Min(lo, v);
+                hi = T.Max(hi, v);
+            }
+            T range = hi - lo;
+            for (nuint r = 0; r < rows; r++)
+                Unsafe.Add(ref y0, r * stride) = range == T.Zero ? T.Zero : (Unsafe.Add(ref x0, r * stride) - lo) / range;
+        }
+    }
+
+    /// <summary>Standardize's and ChannelLayerNorm's columns one at a time, without vectors: the statistics of the vector paths, one accumulator per block.</summary>
+    private static void MomentsScalar<TSpec, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T count = T.CreateTruncating(rows);
+        for (nuint p = 0; p < width; p++)
+        {
+            ref T x0 = ref Unsafe.Add(ref x, p);
+            ref T y0 = ref Unsafe.Add(ref y, p);
+            // Sums over blocks of ColumnSumBlock rows, then over the blocks, as the vector paths.
+            T shift = x0, sum = T.Zero;
+            for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
+            {
+                nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
+                T block = T.Zero;
+                for (nuint r = start; r < end; r++)
+                    block += Unsafe.Add(ref x0, r * stride) - shift;
+                sum += block;
+            }
+            T offset = sum / count;
+            T sumDev = T.Zero, sumSq = T.Zero;
+            for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
+            {
+                nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
+                T blockDev = T.Zero, blockSq = T.Zero;
+                for (nuint r = start; r < end; r++)
+                {
+                    T d = Unsafe.Add(ref x0, r * stride) - shift - offset;
+                    blockDev += d;
+                    blockSq += d * d;
+                }
+                sumDev += blockDev;
+                sumSq += blockSq;
+            }
+            T variance = T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero); // NaN stays NaN
+            if (!T.IsFinite(variance))
+            {
+                HugeColumn<TSpec, T>(ref x0, ref y0, rows, stride, ref gamma, ref beta); // squares overflow T: in double
+                continue;
+            }
+            offset += sumDev / count;
+            T rstd = TSpec.Kind == ColumnKind.Standardize
+                ? (variance == T.Zero ? T.Zero : T.One / T.Sqrt(variance))
+                : T.One / T.Sqrt(variance + TSpec.Epsilon);
+            if (TSpec.SaveStatistics)
+            {
+                Unsafe.Add(ref saveMean, p) = shift + offset; // saved for the backward pass
+                Unsafe.Add(ref saveRstd, p) = rstd;
+            }
+            for (nuint r = 0; r < rows; r++)
+                Unsafe.Add(ref y0, r * stride) = NormalizeScalar<TSpec, T>(Unsafe.Add(ref x0, r * stride), shift, offset, rstd, ref gamma, ref beta, r);
+        }
+    }
+
+    /// <summary>One element's output on the scalar path, as <see cref="Normalize{TSpec, TOps, TV, T}"/> (γ·x̂ + β unfused, as before).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T NormalizeScalar<TSpec, T>(T x, T shift, T offset, T rstd, ref T gamma, ref T beta, nuint r)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.BiasFree) return x * rstd * Unsafe.Add(ref gamma, r); // Restormer: x, not x − μ
+        T core = (x - shift - offset) * rstd;
+        if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None) return core;
+        if (TSpec.Affine == Affine.Scale) return core * Unsafe.Add(ref gamma, r);
+        return core * Unsafe.Add(ref gamma, r) + Unsafe.Add(ref beta, r);
+    }
+
+    /// <summary>
+    /// One column (rows, stride apart) whose squared deviations overflow <typeparamref name="T"/>, in double on x·2⁻ᵏ,
+    /// 2ᵏ ≥ max|x|; a column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
+    /// </summary>
+    private static void HugeColumn<TSpec, T>(ref T x, ref T y, nuint rows, nuint stride, ref T gamma, ref T beta)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool finite = typeof(T) == typeof(float)
+            ? TensorBlocks.HugeStatistics(ref Unsafe.As<T, float>(ref x), (nint)rows, 1, (nint)stride, out double scale, out double mean, out double variance)
+            : TensorBlocks.HugeStatistics(ref Unsafe.As<T, double>(ref x), (nint)rows, 1, (nint)stride, out scale, out mean, out variance);
+        if (!finite)
+        {
+            for (nuint r = 0; r < rows; r++)
+                Unsafe.Add(ref y, r * stride) = T.NaN;
+            return;
+        }
+        double rstd = TSpec.Kind == ColumnKind.Standardize
+            ? (variance == 0d ? 0d : 1d / Math.Sqrt(variance))
+            : 1d / Math.Sqrt(variance + double.CreateTruncating(TSpec.Epsilon) * scale * scale);
+        for (nuint r = 0; r < rows; r++)
+        {
+            double v = double.CreateTruncating(Unsafe.Add(ref x, r * stride));
+            double g = TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None ? 0d : double.CreateTruncating(Unsafe.Add(ref gamma, r));
+            double output;
+            if (TSpec.BiasFree)
+                output = v * scale * rstd * g; // Restormer: x, not x − μ
+            else if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None)
+                output = (v * scale - mean) * rstd;
+            else if (TSpec.Affine == Affine.Scale)
+                output = (v * scale - mean) * rstd * g;
+            else
+                output = (v * scale - mean) * rstd * g + double.CreateTruncating(Unsafe.Add(ref beta, r));
+            Unsafe.Add(ref y, r * stride) = T.CreateTruncating(output);
+        }
+    }
+}
