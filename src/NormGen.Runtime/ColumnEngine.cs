@@ -257,7 +257,8 @@ public static class ColumnEngine
             // at a time, in double.
             for (int l = 0; l < TOps.Count; l++)
                 if (TOps.GetElement(keep, l) != T.Zero) // the lanes this chunk stores
-                    HugeColumn<TSpec, T>(ref Unsafe.Add(ref x0, l), ref Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta);
+                    HugeColumn<TSpec, T>(ref Unsafe.Add(ref x0, l), ref Unsafe.Add(ref y0, l), rows, stride, ref gamma, ref beta,
+                        ref Unsafe.Add(ref saveMean, p + (nuint)l), ref Unsafe.Add(ref saveRstd, p + (nuint)l));
             return;
         }
         m = TOps.Add(m, TOps.Divide(sumDev, count));
@@ -438,7 +439,7 @@ public static class ColumnEngine
             T variance = T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero); // NaN stays NaN
             if (!T.IsFinite(variance))
             {
-                HugeColumn<TSpec, T>(ref x0, ref y0, rows, stride, ref gamma, ref beta); // squares overflow T: in double
+                HugeColumn<TSpec, T>(ref x0, ref y0, rows, stride, ref gamma, ref beta, ref Unsafe.Add(ref saveMean, p), ref Unsafe.Add(ref saveRstd, p)); // squares overflow T: in double
                 continue;
             }
             offset += sumDev / count;
@@ -471,7 +472,7 @@ public static class ColumnEngine
     /// One column (rows, stride apart) whose squared deviations overflow <typeparamref name="T"/>, in double on x·2⁻ᵏ,
     /// 2ᵏ ≥ max|x|; a column holding NaN or ±∞ gives NaN, as on the common path. Rows are read before they are written.
     /// </summary>
-    private static void HugeColumn<TSpec, T>(ref T x, ref T y, nuint rows, nuint stride, ref T gamma, ref T beta)
+    private static void HugeColumn<TSpec, T>(ref T x, ref T y, nuint rows, nuint stride, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool finite = typeof(T) == typeof(float)
@@ -479,13 +480,25 @@ public static class ColumnEngine
             : TensorBlocks.HugeStatistics(ref Unsafe.As<T, double>(ref x), (nint)rows, 1, (nint)stride, out scale, out mean, out variance);
         if (!finite)
         {
+            // NaN or ±∞ in the column: NaN out, and NaN statistics saved, as the general path gives for a NaN variance.
             for (nuint r = 0; r < rows; r++)
                 Unsafe.Add(ref y, r * stride) = T.NaN;
+            if (TSpec.SaveStatistics)
+            {
+                saveMean = T.NaN;
+                saveRstd = T.NaN;
+            }
             return;
         }
         double rstd = TSpec.Kind == ColumnKind.Standardize
             ? (variance == 0d ? 0d : 1d / Math.Sqrt(variance))
             : 1d / Math.Sqrt(variance + double.CreateTruncating(TSpec.Epsilon) * scale * scale);
+        if (TSpec.SaveStatistics)
+        {
+            // Saved for the backward pass in x's units: μ = mean / scale, rstd of x = rstd · scale (x·scale was normalized).
+            saveMean = T.CreateTruncating(mean / scale);
+            saveRstd = T.CreateTruncating(rstd * scale);
+        }
         for (nuint r = 0; r < rows; r++)
         {
             double v = double.CreateTruncating(Unsafe.Add(ref x, r * stride));

@@ -207,6 +207,53 @@ public class ChannelLayerNormBackwardTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public void Float_SavedStatistics_OfHugeAndNaNPositions_AreWritten(bool biasFree)
+    {
+        // Positions whose squares overflow float take the double fallback, positions holding NaN give NaN: their saved
+        // mean and rstd must be written like every other position's (the fallback used to leave them as they were).
+        const int batch = 2, channels = 8, spatial = 37; // 37 positions: two 16-lane chunks and an overlapping tail
+        var rng = new Random(37 + (biasFree ? 1 : 0));
+        int length = batch * channels * spatial;
+        nint[] shape = [batch, channels, spatial];
+        float[] x = BackwardData.Normal(rng, length, 0, 1);
+        for (int c = 0; c < channels; c++)
+        {
+            x[(0 * channels + c) * spatial + 5] *= 1e30f;  // sample 0, position 5 (a whole chunk): huge
+            x[(1 * channels + c) * spatial + 36] *= 3e29f; // sample 1, position 36 (the overlapping tail): huge
+            x[(1 * channels + c) * spatial + 1] += 2e30f;  // sample 1, position 1: huge mean, ordinary spread
+        }
+        x[(0 * channels + 3) * spatial + 20] = float.NaN; // sample 0, position 20: NaN
+        float[] g = BackwardData.Normal(rng, channels, 1, 0.5), b = BackwardData.Normal(rng, channels, 0, 0.5);
+        float[] mean = new float[batch * spatial], rstd = new float[batch * spatial], y = new float[length];
+        Array.Fill(mean, -7f);
+        Array.Fill(rstd, -7f);
+        var xs = new ReadOnlyTensorSpan<float>(x, shape);
+        if (biasFree) GradChannel.ClnBiasFree(xs, g, new TensorSpan<float>(y, shape), mean, rstd);
+        else GradChannel.Cln(xs, g, b, new TensorSpan<float>(y, shape), mean, rstd);
+
+        var (rMean, rRstd) = ChannelLayerNormReference.Statistics(ToDouble(x), batch, channels, spatial, 1e-5);
+        for (int i = 0; i < batch * spatial; i++)
+        {
+            if (double.IsNaN(rMean[i]))
+            {
+                Assert.True(float.IsNaN(mean[i]) && float.IsNaN(rstd[i]), $"position {i}: NaN input, saved mean {mean[i]}, rstd {rstd[i]}");
+                continue;
+            }
+            double sigma = 1 / rRstd[i];
+            Assert.True(Math.Abs(mean[i] - rMean[i]) <= 1e-5 * Math.Max(Math.Abs(rMean[i]), sigma), $"position {i}: mean {mean[i]:R}, reference {rMean[i]:R}");
+            Assert.True(Math.Abs(rstd[i] - rRstd[i]) <= 1e-5 * rRstd[i], $"position {i}: rstd {rstd[i]:R}, reference {rRstd[i]:R}");
+        }
+        double[] rY = ChannelLayerNormReference.Forward(ToDouble(x), ToDouble(g), biasFree ? null : ToDouble(b), batch, channels, spatial, 1e-5, biasFree);
+        for (int i = 0; i < length; i++)
+        {
+            if (double.IsNaN(rY[i])) Assert.True(float.IsNaN(y[i]), $"y[{i}] = {y[i]}, reference NaN");
+            else Assert.True(Math.Abs(y[i] - rY[i]) <= 1e-4 * Math.Max(1, Math.Abs(rY[i])), $"y[{i}] = {y[i]:R}, reference {rY[i]:R}");
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public void Double_Within1e12(bool biasFree)
     {
         const int batch = 3, channels = 24, spatial = 37, length = batch * channels * spatial;
