@@ -479,11 +479,14 @@ internal static partial class TensorEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// Run, which normalizes an already checked, non-empty tensor (BatchNorm, GroupNorm, InstanceNorm), and the methods it
+    /// calls: one driver per kind.
+    /// </summary>
     private static void EmitRun(SourceWriter w, KernelSpec spec)
     {
         var t = new Template(spec);
         string c = ComputeName(spec);
-        string gamma = spec.Gamma is not null ? "gamma[c]" : "";
         string beta = spec.Beta is not null ? "beta[c]" : t.Zero;
         string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
         w.Line("/// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>");
@@ -491,375 +494,456 @@ internal static partial class TensorEmitter
         switch (spec.Kind)
         {
             case NormKind.BatchNorm when !spec.Training:
-                w.Block(t.Fill($$"""
-                    // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
-                    {T}[] folded = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * channels);
-                    try
-                    {
-                        Span<{T}> scale = MemoryExtensions.AsSpan(folded, 0, channels), shift = MemoryExtensions.AsSpan(folded, channels, channels);
-                        for (int c = 0; c < channels; c++)
-                        {
-                            {T} rstd = {ONE} / {MATH}.Sqrt(runningVar[c] + Epsilon);
-                            {T} s = {{a}};
-                            scale[c] = s;
-                            shift[c] = {{(spec.Beta is not null ? "beta[c] - runningMean[c] * s" : "-runningMean[c] * s")}};
-                        }
-                        // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
-                        // them over the pool (each unit is computed the same way whichever thread runs it).
-                        int units = spatial == 1 ? batch : batch * channels;
-                        int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
-                        if (threads == 1)
-                            Units(0, units, x, scale, shift, y, channels, spatial);
-                        else
-                            global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)scale), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)shift), MemoryMarshal.AsBytes(y));
-                    }
-                    finally
-                    {
-                        global::System.Buffers.ArrayPool<{T}>.Shared.Return(folded);
-                    }
-                    """));
-                w.Close();
-                w.Line();
-                EmitBlockStruct(w, "A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.",
-                    $"Units(firstRow, rowCount, buffers.Get<{c}>(0), buffers.Get<{c}>(1), buffers.Get<{c}>(2), buffers.Get<{c}>(3), _channels, _spatial)");
-                w.Line();
-                w.Line("/// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>");
-                w.Open($"private static void Units(int firstUnit, int unitCount, ReadOnlySpan<{c}> x, ReadOnlySpan<{c}> scale, ReadOnlySpan<{c}> shift, Span<{c}> y, int channels, int spatial)");
-                w.Block(t.Fill("""
-                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    if (spatial == 1)
-                    {
-                        // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                        for (int n = firstUnit; n < firstUnit + unitCount; n++)
-                        {
-                            nint row = (nint)n * channels;
-                            global::NormGen.TensorBlocks.ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
-                        }
-                    }
-                    else
-                    {
-                        // (N, C, *): one contiguous block of spatial elements per (n, c).
-                        for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
-                        {
-                            nint offset = (nint)unit * spatial;
-                            global::NormGen.TensorBlocks.ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
-                        }
-                    }
-                    """));
+                EmitBatchNormEvalRun(w, spec, t, c, a);
                 break;
-
             case NormKind.BatchNorm:
-                if (spec.CumulativeAverage)
-                {
-                    w.Line("// PyTorch's momentum=None: count this batch, then m = 1 / batches seen, a cumulative average.");
-                    w.Line("long tracked = ++batchesTracked[0];");
-                    w.Line($"{c} momentum = ({c})(1d / tracked);");
-                }
-                else
-                {
-                    w.Line($"const {c} momentum = Momentum;");
-                }
-                {
-                    // Channels are independent: large tensors spread them (or, for (N, C), ranges of them) over the pool.
-                    var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
-                    string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
-                    string trainParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
-                    w.Line($"Train({spanArgs}, batch, channels, spatial, momentum);");
-                    w.Close();
-                    w.Line();
-                    w.Line("/// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>");
-                    w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls");
-                    w.Open($"internal static void Train({trainParams}, int batch, int channels, int spatial, {c} momentum)");
-                    w.Block(t.Fill($$"""
-                        // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
-                        // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
-                        // units, so the results do not depend on the thread count.
-                        int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
-                        int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
-                        // Fewer channels than threads: each channel is split by sample too (SampleSplit), same bits.
-                        int split = spatial > 1 && batch > 1 ? global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial) : 1;
-                        if (threads == 1 && split == 1)
-                        {
-                            if (spatial == 1) units = 1; // one thread: the whole panel, row by row
-                            Channels(0, units, {{spanArgs}}, batch, channels, spatial, units, momentum);
-                        }
-                        else
-                        {
-                            Spread(threads, split, units, {{spanArgs}}, batch, channels, spatial, momentum);
-                        }
-                        """));
-                    w.Close();
-                    w.Line();
-                    w.Line("/// <summary>Train over several threads: by sample within each channel when that gives more threads than the channels, else by channel.</summary>");
-                    w.Line("[MethodImpl(MethodImplOptions.NoInlining)] // out of Train's line: a small tensor's call does not carry the pool's arguments");
-                    w.Open($"private static void Spread(int threads, int split, int units, {trainParams}, int batch, int channels, int spatial, {c} momentum)");
-                    w.Block(t.Fill($$"""
-                        if (split > threads)
-                            SampleSplit(split, {{spanArgs}}, batch, channels, spatial, momentum);
-                        else
-                            global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
-                        """));
-                    w.Close();
-                    w.Line();
-                    EmitBlockStruct(w, "A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.",
-                        $"Channels(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _batch, _channels, _spatial, _ranges, _momentum)",
-                        ("int", "batch"), ("int", "channels"), ("int", "spatial"), ("int", "ranges"), (c, "momentum"));
-                    w.Line();
-                    w.Line("/// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>");
-                    string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
-                    w.Open($"private static void Channels(int firstUnit, int unitCount, {spanParams}, int batch, int channels, int spatial, int ranges, {c} momentum)");
-                    w.Block(t.Fill($$"""
-                        if (spatial == 1)
-                        {
-                            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
-                            {
-                                global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
-                                Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, from, width, momentum);
-                            }
-                            return;
-                        }
-                        """));
-                    string channelArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
-                    // The end of a channel, from its moments: variance, the huge-value fallback, pass 3, the running statistics
-                    // (one text for both loops).
-                    string Finish(bool split) => t.Fill($$"""
-                        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
-                        {
-                            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
-                            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
-                            for (int n = 0; n < batch; n++)
-                                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
-                            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
-                            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));{{(split ? "\n    coefficients[5 * c + 4] = {ZERO}; // written: BatchApply leaves it alone" : "")}}
-                            continue;
-                        }
-                        offset += sumDev / count;
-                        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\nsaveMean[c] = shift + offset; // saved for the backward pass\nsaveRstd[c] = rstd;" : "")}}
-
-                        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}{{(split ? ", on the pool after the loop (BatchApply)" : "")}}.
-                        {T} a = {{a}}, b = {{beta}};
-                        {{(split ? "coefficients[5 * c] = shift;\ncoefficients[5 * c + 1] = offset;\ncoefficients[5 * c + 2] = a;\ncoefficients[5 * c + 3] = b;\ncoefficients[5 * c + 4] = {ONE};" : "for (int n = 0; n < batch; n++)\n    global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);")}}
-
-                        // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
-                        runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
-                        runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
-                        """);
-                    w.Block(t.Fill($$"""
-                        // Batch 1 with channels under 64 elements: runs of 16 channels (SmallChannels), as GroupBlocks does.
-                        if (batch == 1 && spatial < 64)
-                        {
-                            SmallChannels(firstUnit, unitCount, {{channelArgs}}, channels, spatial, momentum);
-                            return;
-                        }
-                        ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                        ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                        nuint length = (nuint)spatial;
-                        nint sampleStride = (nint)channels * spatial;
-                        {T} count = ({T})((long)batch * spatial);
-                        """));
-                    w.Open("for (int c = firstUnit; c < firstUnit + unitCount; c++)");
-                    w.Block(t.Fill("""
-                        // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
-                        ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                        ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
-
-                        // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
-                        // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
-                        {T} shift = xc;
-                        {T} sum = {ZERO};
-                        for (int n = 0; n < batch; n++)
-                            sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
-                        {T} offset = sum / count;
-
-                        // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-                        {T} sumDev = {ZERO}, sumSq = {ZERO};
-                        for (int n = 0; n < batch; n++)
-                        {
-                            global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
-                            sumDev += dev;
-                            sumSq += sq;
-                        }
-                        """));
-                    w.Block(Finish(false));
-                    w.Close();
-                    w.Close();
-                    w.Line();
-                    EmitSampleSplit(w, t, spanParams, c, Finish(true));
-                    w.Line();
-                    w.Line("/// <summary>Channels for batch 1 and channels of fewer than 64 elements, in runs of 16 channels.</summary>");
-                    w.Open($"private static void SmallChannels(int firstUnit, int unitCount, {spanParams}, int channels, int spatial, {c} momentum)");
-                    w.Block(t.Fill("""
-                        const int batch = 1;
-                        ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                        ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                        nuint length = (nuint)spatial;
-                        nint sampleStride = (nint)channels * spatial;
-                        {T} count = ({T})((long)batch * spatial);
-
-                        // Runs of 16 channels: first the statistics of the whole run (Moments: both passes, a small block in
-                        // registers), then its outputs. The channels are independent, so the processor overlaps their latency
-                        // chains (horizontal sums, divisions, square root); each channel's arithmetic is that of Channels' loop
-                        // (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
-                        Span<{T}> moments = stackalloc {T}[4 * 16];
-                        """));
-                    w.Open("for (int first = firstUnit, endUnit = firstUnit + unitCount, end; first < endUnit; first = end)");
-                    w.Block(t.Fill(SmallBlocksCall(spec, "length", "first", "endUnit", "runningMean, runningVar, momentum")));
-                    w.Block(t.Fill("""
-                        for (int c = first; c < end; c++)
-                        {
-                            ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                            int i = 4 * (c - first);
-                            moments[i] = xc;
-                            global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
-                        }
-                        """));
-                    w.Open("for (int c = first; c < end; c++)");
-                    w.Block(t.Fill("""
-                        ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                        ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
-                        int i = 4 * (c - first);
-                        {T} shift = xc, offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
-                        """));
-                    w.Block(Finish(false));
-                    w.Close();
-                    w.Close();
-                    break;
-                }
-
-            case NormKind.GroupNorm or NormKind.InstanceNorm:
-            {
-                // Groups are independent contiguous blocks: large tensors spread them over the pool (same code per
-                // group whichever thread runs it, so results do not depend on the thread count).
-                string groupsExpr = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
-                var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
-                string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
-                w.Line($"int blocks = batch * {groupsExpr};");
-                w.Line($"int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / {groupsExpr} * spatial);");
-                w.Line("if (threads == 1)");
-                w.Line($"    GroupBlocks(0, blocks, {spanArgs}, channels, spatial);");
-                w.Line("else");
-                w.Line($"    global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
-                w.Close();
-                w.Line();
-                EmitBlockStruct(w, "A range of (sample, group) blocks for one pool thread; the spans arrive pinned.",
-                    $"GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial)");
-                w.Line();
-                w.Line("/// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>");
-                string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Output or ParamRole.Mean or ParamRole.Rstd ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
-                string groupsLine = spec.Kind == NormKind.GroupNorm
-                    ? "const int groups = Groups;"
-                    : "int groups = channels; // instance norm: one group per channel";
-                // The end of a block, from its moments: variance, the huge-value fallback, pass 3 (one text for both loops).
-                string finish = t.Fill($$"""
-                    {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
-                    if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
-                    {
-                        // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
-                        double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[block] = ({T})(hm / hs);\n    saveRstd[block] = ({T})(hr * hs);" : "")}}
-                        for (int j = 0; j < perGroup; j++)
-                        {
-                            int c = g * perGroup + j;
-                            nint o = start + (nint)j * spatial;
-                            global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
-                        }
-                        continue;
-                    }
-                    offset += sumDev / count;
-                    {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\nsaveMean[block] = shift + offset; // saved for the backward pass\nsaveRstd[block] = rstd;" : "")}}
-
-                    // Pass 3: normalize each channel of the group with its own γ and β.
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
-                    }
-                    """);
-                w.Open($"private static void GroupBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
-                w.Line(groupsLine);
-                w.Block(t.Fill($$"""
-                    int perGroup = channels / groups;
-                    nuint groupLength = (nuint)perGroup * (nuint)spatial;
-                    // Blocks under 64 elements go in runs (SmallBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway and
-                    // the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
-                    if (groupLength < 64)
-                    {
-                        SmallBlocks(firstBlock, blockCount, {{spanArgs}}, channels, spatial);
-                        return;
-                    }
-                    {T} count = ({T})groupLength;
-                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    """));
-                w.Open("for (int block = firstBlock; block < firstBlock + blockCount; block++)");
-                w.Line("// One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not");
-                w.Line("// finite (huge values, NaN), which the rest of this loop takes.");
-                w.Line(t.Fill($"if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<{{T}}>(groupLength) && (block = {SmallBlocksInvocation(spec, "groupLength", "block", "firstBlock + blockCount", $"default, default, {t.Zero}")}) == firstBlock + blockCount)"));
-                w.Line("    break;");
-                w.Block(t.Fill("""
-                    int n = block / groups, g = block % groups;
-
-                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                    ref {T} xg = ref Unsafe.Add(ref x0, start);
-
-                    // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                    {T} shift = xg;
-                    {T} offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
-
-                    // Pass 2: corrected two-pass variance (biased).
-                    global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
-                    """));
-                w.Block(finish);
-                w.Close();
-                w.Close();
-                w.Line();
-                w.Line("/// <summary>GroupBlocks for blocks of fewer than 64 elements, in runs of 16 blocks.</summary>");
-                w.Open($"private static void SmallBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
-                w.Line(groupsLine);
-                w.Block(t.Fill("""
-                    int perGroup = channels / groups;
-                    nuint groupLength = (nuint)perGroup * (nuint)spatial;
-                    {T} count = ({T})groupLength;
-                    ref {T} x0 = ref MemoryMarshal.GetReference(x);
-                    ref {T} y0 = ref MemoryMarshal.GetReference(y);
-                    // Small blocks go in runs of 16: first the statistics of the whole run, then its outputs. The blocks are
-                    // independent, so the processor overlaps their latency chains (horizontal sums, divisions, square root: most
-                    // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
-                    // unchanged, and so are its bits.
-                    Span<{T}> moments = stackalloc {T}[4 * 16];
-                    """));
-                w.Open("for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)");
-                w.Block(t.Fill(SmallBlocksCall(spec, "groupLength", "first", "endBlock", $"default, default, {t.Zero}")));
-                w.Block(t.Fill("""
-                    for (int block = first; block < end; block++)
-                    {
-                        // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
-                        // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
-                        ref {T} first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
-                        int i = 4 * (block - first);
-                        moments[i] = first0;
-                        global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
-                    }
-                    """));
-                w.Open("for (int block = first; block < end; block++)");
-                w.Block(t.Fill("""
-                    int n = block / groups, g = block % groups;
-
-                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                    ref {T} xg = ref Unsafe.Add(ref x0, start);
-                    int i = 4 * (block - first);
-                    {T} shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
-                    """));
-                w.Block(finish);
-                w.Close();
-                w.Close();
+                EmitBatchNormTrainingRun(w, spec, t, c, a, beta);
                 break;
-            }
+            case NormKind.GroupNorm or NormKind.InstanceNorm:
+                EmitGroupBlocksRun(w, spec, t, c, a, beta);
+                break;
         }
+    }
+
+    /// <summary>
+    /// BatchNorm in evaluation: the end of Run, which folds the running statistics into one scale and shift per channel
+    /// and spreads the units over the pool, then the pool's Block and Units (y = x·scale + shift).
+    /// </summary>
+    private static void EmitBatchNormEvalRun(SourceWriter w, KernelSpec spec, Template t, string c, string a)
+    {
+        w.Block(t.Fill($$"""
+            // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
+            {T}[] folded = global::System.Buffers.ArrayPool<{T}>.Shared.Rent(2 * channels);
+            try
+            {
+                Span<{T}> scale = MemoryExtensions.AsSpan(folded, 0, channels), shift = MemoryExtensions.AsSpan(folded, channels, channels);
+                for (int c = 0; c < channels; c++)
+                {
+                    {T} rstd = {ONE} / {MATH}.Sqrt(runningVar[c] + Epsilon);
+                    {T} s = {{a}};
+                    scale[c] = s;
+                    shift[c] = {{(spec.Beta is not null ? "beta[c] - runningMean[c] * s" : "-runningMean[c] * s")}};
+                }
+                // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
+                // them over the pool (each unit is computed the same way whichever thread runs it).
+                int units = spatial == 1 ? batch : batch * channels;
+                int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
+                if (threads == 1)
+                    Units(0, units, x, scale, shift, y, channels, spatial);
+                else
+                    global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)scale), MemoryMarshal.AsBytes((ReadOnlySpan<{T}>)shift), MemoryMarshal.AsBytes(y));
+            }
+            finally
+            {
+                global::System.Buffers.ArrayPool<{T}>.Shared.Return(folded);
+            }
+            """));
+        w.Close();
+        w.Line();
+        EmitBlockStruct(w, "A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.",
+            $"Units(firstRow, rowCount, buffers.Get<{c}>(0), buffers.Get<{c}>(1), buffers.Get<{c}>(2), buffers.Get<{c}>(3), _channels, _spatial)");
+        w.Line();
+        EmitScaleShiftUnits(w, t, c);
+    }
+
+    /// <summary>BatchNorm in evaluation: Units, which computes y = x·scale[c] + shift[c] over a range of units.</summary>
+    private static void EmitScaleShiftUnits(SourceWriter w, Template t, string c)
+    {
+        w.Line("/// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>");
+        w.Open($"private static void Units(int firstUnit, int unitCount, ReadOnlySpan<{c}> x, ReadOnlySpan<{c}> scale, ReadOnlySpan<{c}> shift, Span<{c}> y, int channels, int spatial)");
+        w.Block(t.Fill("""
+            ref {T} x0 = ref MemoryMarshal.GetReference(x);
+            ref {T} y0 = ref MemoryMarshal.GetReference(y);
+            if (spatial == 1)
+            {
+                // (N, C): a sample is one contiguous row of channels; vectorize across them.
+                for (int n = firstUnit; n < firstUnit + unitCount; n++)
+                {
+                    nint row = (nint)n * channels;
+                    global::NormGen.TensorBlocks.ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
+                }
+            }
+            else
+            {
+                // (N, C, *): one contiguous block of spatial elements per (n, c).
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    nint offset = (nint)unit * spatial;
+                    global::NormGen.TensorBlocks.ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+                }
+            }
+            """));
+        w.Close();
+    }
+
+    /// <summary>
+    /// BatchNorm in training: the end of Run, which picks the momentum and calls Train, then Train, Spread, the pool's Block,
+    /// Channels, SampleSplit and SmallChannels, which normalize each channel with its batch statistics and update the
+    /// running ones.
+    /// </summary>
+    private static void EmitBatchNormTrainingRun(SourceWriter w, KernelSpec spec, Template t, string c, string a, string beta)
+    {
+        if (spec.CumulativeAverage)
+        {
+            w.Line("// PyTorch's momentum=None: count this batch, then m = 1 / batches seen, a cumulative average.");
+            w.Line("long tracked = ++batchesTracked[0];");
+            w.Line($"{c} momentum = ({c})(1d / tracked);");
+        }
+        else
+        {
+            w.Line($"const {c} momentum = Momentum;");
+        }
+        // Channels are independent: large tensors spread them (or, for (N, C), ranges of them) over the pool.
+        var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+        string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+        string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta ? "ReadOnlySpan" : "Span")}<{c}> {Canonical(p.Role)}"));
+        w.Line($"Train({spanArgs}, batch, channels, spatial, momentum);");
+        w.Close();
+        w.Line();
+        EmitBatchNormTrain(w, t, c, spans, spanArgs, spanParams);
+        w.Line();
+        EmitBatchNormChannels(w, spec, t, c, spanArgs, spanParams, a, beta);
+        w.Line();
+        EmitSampleSplit(w, t, spanParams, c, BatchNormChannelEnd(spec, t, a, beta, split: true));
+        w.Line();
+        EmitBatchNormSmallChannels(w, spec, t, c, spanParams, a, beta);
+    }
+
+    /// <summary>
+    /// BatchNorm in training: Train, which runs Channels on this thread or Spread on the pool (by channel, channel range or
+    /// sample, the same bits), Spread, and the pool's Block.
+    /// </summary>
+    private static void EmitBatchNormTrain(SourceWriter w, Template t, string c, List<ParameterSpec> spans, string spanArgs, string trainParams)
+    {
+        w.Line("/// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls");
+        w.Open($"internal static void Train({trainParams}, int batch, int channels, int spatial, {c} momentum)");
+        w.Block(t.Fill($$"""
+            // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel).
+            // Each unit is computed by the same code whichever thread runs it, and no statistic is split across
+            // units, so the results do not depend on the thread count.
+            int units = spatial == 1 ? global::NormGen.TensorBlocks.ColumnRanges(channels) : channels;
+            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, x.Length / units);
+            // Fewer channels than threads: each channel is split by sample too (SampleSplit), same bits.
+            int split = spatial > 1 && batch > 1 ? global::NormGen.RowScheduler.DegreeOfParallelism(channels * batch, spatial) : 1;
+            if (threads == 1 && split == 1)
+            {
+                if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+                Channels(0, units, {{spanArgs}}, batch, channels, spatial, units, momentum);
+            }
+            else
+            {
+                Spread(threads, split, units, {{spanArgs}}, batch, channels, spatial, momentum);
+            }
+            """));
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Train over several threads: by sample within each channel when that gives more threads than the channels, else by channel.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.NoInlining)] // out of Train's line: a small tensor's call does not carry the pool's arguments");
+        w.Open($"private static void Spread(int threads, int split, int units, {trainParams}, int batch, int channels, int spatial, {c} momentum)");
+        w.Block(t.Fill($$"""
+            if (split > threads)
+                SampleSplit(split, {{spanArgs}}, batch, channels, spatial, momentum);
+            else
+                global::NormGen.RowScheduler.Run(threads, units, new Block(batch, channels, spatial, units, momentum), {{string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))}});
+            """));
+        w.Close();
+        w.Line();
+        EmitBlockStruct(w, "A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.",
+            $"Channels(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _batch, _channels, _spatial, _ranges, _momentum)",
+            ("int", "batch"), ("int", "channels"), ("int", "spatial"), ("int", "ranges"), (c, "momentum"));
+    }
+
+    /// <summary>
+    /// BatchNorm in training: Channels, which normalizes a range of channels (for (N, C), panels of channel ranges; for
+    /// batch 1 and small channels, SmallChannels) in three passes and updates their running statistics.
+    /// </summary>
+    private static void EmitBatchNormChannels(SourceWriter w, KernelSpec spec, Template t, string c, string channelArgs, string spanParams, string a, string beta)
+    {
+        w.Line("/// <summary>Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) and updates their running statistics.</summary>");
+        w.Open($"private static void Channels(int firstUnit, int unitCount, {spanParams}, int batch, int channels, int spatial, int ranges, {c} momentum)");
+        w.Block(t.Fill($$"""
+            if (spatial == 1)
+            {
+                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+                {
+                    global::NormGen.TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                    Panel(x, {{(spec.Gamma is not null ? "gamma, " : "")}}{{(spec.Beta is not null ? "beta, " : "")}}runningMean, runningVar, y, {{(spec.SaveStatistics ? "saveMean, saveRstd, " : "")}}batch, channels, from, width, momentum);
+                }
+                return;
+            }
+            """));
+        w.Block(t.Fill($$"""
+            // Batch 1 with channels under 64 elements: runs of 16 channels (SmallChannels), as GroupBlocks does.
+            if (batch == 1 && spatial < 64)
+            {
+                SmallChannels(firstUnit, unitCount, {{channelArgs}}, channels, spatial, momentum);
+                return;
+            }
+            ref {T} x0 = ref MemoryMarshal.GetReference(x);
+            ref {T} y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            {T} count = ({T})((long)batch * spatial);
+            """));
+        w.Open("for (int c = firstUnit; c < firstUnit + unitCount; c++)");
+        w.Block(t.Fill("""
+            // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+            ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+            // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the
+            // mean, so a large mean costs no precision and a constant channel has offset 0 exactly.
+            {T} shift = xc;
+            {T} sum = {ZERO};
+            for (int n = 0; n < batch; n++)
+                sum += global::NormGen.TensorBlocks.SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
+            {T} offset = sum / count;
+
+            // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+            {T} sumDev = {ZERO}, sumSq = {ZERO};
+            for (int n = 0; n < batch; n++)
+            {
+                global::NormGen.TensorBlocks.SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out {T} dev, out {T} sq);
+                sumDev += dev;
+                sumSq += sq;
+            }
+            """));
+        w.Block(BatchNormChannelEnd(spec, t, a, beta, split: false));
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// The end of a BatchNorm training channel, from its moments: variance, the huge-value fallback, pass 3 (or, with
+    /// <paramref name="split"/>, its coefficients for BatchApply) and the running statistics; one text for every loop.
+    /// </summary>
+    private static string BatchNormChannelEnd(KernelSpec spec, Template t, string a, string beta, bool split) => t.Fill($$"""
+        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+        {
+            // Finite values whose squares overflow {T}: this channel in double on x·2⁻ᵏ.
+            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[c] = ({T})(hm / hs);\n    saveRstd[c] = ({T})(hr * hs);" : "")}}
+            for (int n = 0; n < batch; n++)
+                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+            runningMean[c] = ({T})((1d - momentum) * runningMean[c] + momentum * (hm / hs));
+            runningVar[c] = ({T})((1d - momentum) * runningVar[c] + momentum * (hv / hs / hs * (double)count / ((double)count - 1d)));{{(split ? "\n    coefficients[5 * c + 4] = {ZERO}; // written: BatchApply leaves it alone" : "")}}
+            continue;
+        }
+        offset += sumDev / count;
+        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\nsaveMean[c] = shift + offset; // saved for the backward pass\nsaveRstd[c] = rstd;" : "")}}
+
+        // Pass 3: normalize{{(spec.Affine != AffineMode.None ? " and apply γ, β" : "")}}{{(split ? ", on the pool after the loop (BatchApply)" : "")}}.
+        {T} a = {{a}}, b = {{beta}};
+        {{(split ? "coefficients[5 * c] = shift;\ncoefficients[5 * c + 1] = offset;\ncoefficients[5 * c + 2] = a;\ncoefficients[5 * c + 3] = b;\ncoefficients[5 * c + 4] = {ONE};" : "for (int n = 0; n < batch; n++)\n    global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), length, shift, offset, a, b);")}}
+
+        // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+        runningMean[c] = ({ONE} - momentum) * runningMean[c] + momentum * (shift + offset);
+        runningVar[c] = ({ONE} - momentum) * runningVar[c] + momentum * (variance * count / (count - {ONE}));
+        """);
+
+    /// <summary>
+    /// BatchNorm in training: SmallChannels, for batch 1 and channels under 64 elements, in runs of 16 channels: the
+    /// statistics of the whole run first (TensorBlocks.SmallBlocks or Moments), then its outputs.
+    /// </summary>
+    private static void EmitBatchNormSmallChannels(SourceWriter w, KernelSpec spec, Template t, string c, string spanParams, string a, string beta)
+    {
+        w.Line("/// <summary>Channels for batch 1 and channels of fewer than 64 elements, in runs of 16 channels.</summary>");
+        w.Open($"private static void SmallChannels(int firstUnit, int unitCount, {spanParams}, int channels, int spatial, {c} momentum)");
+        w.Block(t.Fill("""
+            const int batch = 1;
+            ref {T} x0 = ref MemoryMarshal.GetReference(x);
+            ref {T} y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            {T} count = ({T})((long)batch * spatial);
+
+            // Runs of 16 channels: first the statistics of the whole run (Moments: both passes, a small block in
+            // registers), then its outputs. The channels are independent, so the processor overlaps their latency
+            // chains (horizontal sums, divisions, square root); each channel's arithmetic is that of Channels' loop
+            // (0 + Σ is Σ: a sum holding the shifted first element, +0, is never −0), so are its bits.
+            Span<{T}> moments = stackalloc {T}[4 * 16];
+            """));
+        w.Open("for (int first = firstUnit, endUnit = firstUnit + unitCount, end; first < endUnit; first = end)");
+        w.Block(t.Fill(SmallBlocksCall(spec, "length", "first", "endUnit", "runningMean, runningVar, momentum")));
+        w.Block(t.Fill("""
+            for (int c = first; c < end; c++)
+            {
+                ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                int i = 4 * (c - first);
+                moments[i] = xc;
+                global::NormGen.TensorBlocks.Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+            }
+            """));
+        w.Open("for (int c = first; c < end; c++)");
+        w.Block(t.Fill("""
+            ref {T} xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            ref {T} yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+            int i = 4 * (c - first);
+            {T} shift = xc, offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
+            """));
+        w.Block(BatchNormChannelEnd(spec, t, a, beta, split: false));
+        w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// GroupNorm and InstanceNorm: the end of Run, which spreads the (sample, group) blocks over the pool, then the pool's
+    /// Block, GroupBlocks (three passes per block) and SmallBlocks (blocks under 64 elements, in runs of 16).
+    /// </summary>
+    private static void EmitGroupBlocksRun(SourceWriter w, KernelSpec spec, Template t, string c, string a, string beta)
+    {
+        // Groups are independent contiguous blocks: large tensors spread them over the pool (same code per
+        // group whichever thread runs it, so results do not depend on the thread count).
+        string groupsExpr = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
+        var spans = spec.Parameters.Where(p => p.Role is ParamRole.Input or ParamRole.Gamma or ParamRole.Beta or ParamRole.Output or ParamRole.Mean or ParamRole.Rstd).ToList();
+        string spanArgs = string.Join(", ", spans.Select(p => Canonical(p.Role)));
+        w.Line($"int blocks = batch * {groupsExpr};");
+        w.Line($"int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / {groupsExpr} * spatial);");
+        w.Line("if (threads == 1)");
+        w.Line($"    GroupBlocks(0, blocks, {spanArgs}, channels, spatial);");
+        w.Line("else");
+        w.Line($"    global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), {string.Join(", ", spans.Select(p => $"MemoryMarshal.AsBytes({Canonical(p.Role)})"))});");
+        w.Close();
+        w.Line();
+        EmitBlockStruct(w, "A range of (sample, group) blocks for one pool thread; the spans arrive pinned.",
+            $"GroupBlocks(firstRow, rowCount, {string.Join(", ", spans.Select((p, i) => $"buffers.Get<{c}>({Lit(i)})"))}, _channels, _spatial)");
+        w.Line();
+        string spanParams = string.Join(", ", spans.Select(p => $"{(p.Role is ParamRole.Output or ParamRole.Mean or ParamRole.Rstd ? "Span" : "ReadOnlySpan")}<{c}> {Canonical(p.Role)}"));
+        string groupsLine = spec.Kind == NormKind.GroupNorm
+            ? "const int groups = Groups;"
+            : "int groups = channels; // instance norm: one group per channel";
+        string finish = GroupBlockEnd(spec, t, a, beta);
+        EmitGroupBlocks(w, spec, t, spanArgs, spanParams, groupsLine, finish);
+        w.Line();
+        EmitSmallGroupBlocks(w, spec, t, spanParams, groupsLine, finish);
+    }
+
+    /// <summary>
+    /// The end of a GroupNorm/InstanceNorm block, from its moments: variance, the huge-value fallback and pass 3, which
+    /// normalizes each channel of the group with its own γ and β; one text for both loops.
+    /// </summary>
+    private static string GroupBlockEnd(KernelSpec spec, Template t, string a, string beta) => t.Fill($$"""
+        {T} variance = Math.Max((sumSq - sumDev * sumDev / count) / count, {ZERO}); // NaN stays NaN
+        if (!{T}.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
+        {
+            // Finite values whose squares overflow {T}: this block in double on x·2⁻ᵏ.
+            double hr = 1d / Math.Sqrt(hv + (double)Epsilon * hs * hs);{{(spec.SaveStatistics ? "\n    saveMean[block] = ({T})(hm / hs);\n    saveRstd[block] = ({T})(hr * hs);" : "")}}
+            for (int j = 0; j < perGroup; j++)
+            {
+                int c = g * perGroup + j;
+                nint o = start + (nint)j * spatial;
+                global::NormGen.TensorBlocks.HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, hr{{(spec.Gamma is not null ? " * gamma[c]" : "")}}, {{(spec.Beta is not null ? "beta[c]" : "0d")}});
+            }
+            continue;
+        }
+        offset += sumDev / count;
+        {T} rstd = {ONE} / {MATH}.Sqrt(variance + Epsilon);{{(spec.SaveStatistics ? "\nsaveMean[block] = shift + offset; // saved for the backward pass\nsaveRstd[block] = rstd;" : "")}}
+
+        // Pass 3: normalize each channel of the group with its own γ and β.
+        for (int j = 0; j < perGroup; j++)
+        {
+            int c = g * perGroup + j;
+            nint o = start + (nint)j * spatial;
+            global::NormGen.TensorBlocks.Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, {{a}}, {{beta}});
+        }
+        """);
+
+    /// <summary>
+    /// GroupNorm and InstanceNorm: GroupBlocks, which normalizes a range of (sample, group) blocks in three passes (blocks
+    /// under 64 elements go to SmallBlocks, single-channel blocks up to 4 KiB four at a time to TensorBlocks.SmallBlocks).
+    /// </summary>
+    private static void EmitGroupBlocks(SourceWriter w, KernelSpec spec, Template t, string spanArgs, string spanParams, string groupsLine, string finish)
+    {
+        w.Line("/// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>");
+        w.Open($"private static void GroupBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
+        w.Line(groupsLine);
+        w.Block(t.Fill($$"""
+            int perGroup = channels / groups;
+            nuint groupLength = (nuint)perGroup * (nuint)spatial;
+            // Blocks under 64 elements go in runs (SmallBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway and
+            // the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
+            if (groupLength < 64)
+            {
+                SmallBlocks(firstBlock, blockCount, {{spanArgs}}, channels, spatial);
+                return;
+            }
+            {T} count = ({T})groupLength;
+            ref {T} x0 = ref MemoryMarshal.GetReference(x);
+            ref {T} y0 = ref MemoryMarshal.GetReference(y);
+            """));
+        w.Open("for (int block = firstBlock; block < firstBlock + blockCount; block++)");
+        w.Line("// One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not");
+        w.Line("// finite (huge values, NaN), which the rest of this loop takes.");
+        w.Line(t.Fill($"if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<{{T}}>(groupLength) && (block = {SmallBlocksInvocation(spec, "groupLength", "block", "firstBlock + blockCount", $"default, default, {t.Zero}")}) == firstBlock + blockCount)"));
+        w.Line("    break;");
+        w.Block(t.Fill("""
+            int n = block / groups, g = block % groups;
+
+            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+            ref {T} xg = ref Unsafe.Add(ref x0, start);
+
+            // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
+            {T} shift = xg;
+            {T} offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
+
+            // Pass 2: corrected two-pass variance (biased).
+            global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out {T} sumDev, out {T} sumSq);
+            """));
+        w.Block(finish);
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// GroupNorm and InstanceNorm: SmallBlocks, for blocks under 64 elements, in runs of 16 blocks: the statistics of the
+    /// whole run first (Moments, in registers), then its outputs.
+    /// </summary>
+    private static void EmitSmallGroupBlocks(SourceWriter w, KernelSpec spec, Template t, string spanParams, string groupsLine, string finish)
+    {
+        w.Line("/// <summary>GroupBlocks for blocks of fewer than 64 elements, in runs of 16 blocks.</summary>");
+        w.Open($"private static void SmallBlocks(int firstBlock, int blockCount, {spanParams}, int channels, int spatial)");
+        w.Line(groupsLine);
+        w.Block(t.Fill("""
+            int perGroup = channels / groups;
+            nuint groupLength = (nuint)perGroup * (nuint)spatial;
+            {T} count = ({T})groupLength;
+            ref {T} x0 = ref MemoryMarshal.GetReference(x);
+            ref {T} y0 = ref MemoryMarshal.GetReference(y);
+            // Small blocks go in runs of 16: first the statistics of the whole run, then its outputs. The blocks are
+            // independent, so the processor overlaps their latency chains (horizontal sums, divisions, square root: most
+            // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
+            // unchanged, and so are its bits.
+            Span<{T}> moments = stackalloc {T}[4 * 16];
+            """));
+        w.Open("for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)");
+        w.Block(t.Fill(SmallBlocksCall(spec, "groupLength", "first", "endBlock", $"default, default, {t.Zero}")));
+        w.Block(t.Fill("""
+            for (int block = first; block < end; block++)
+            {
+                // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
+                // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
+                ref {T} first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                int i = 4 * (block - first);
+                moments[i] = first0;
+                global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+            }
+            """));
+        w.Open("for (int block = first; block < end; block++)");
+        w.Block(t.Fill("""
+            int n = block / groups, g = block % groups;
+
+            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+            ref {T} xg = ref Unsafe.Add(ref x0, start);
+            int i = 4 * (block - first);
+            {T} shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
+            """));
+        w.Block(finish);
+        w.Close();
+        w.Close();
         w.Close();
     }
 
