@@ -375,85 +375,94 @@ internal static partial class TensorEmitter
     /// <summary>The slab loop of a Half kernel: widen a slab into buffer, run the float kernel on it, narrow it into y.</summary>
     private static void EmitHalfSlabs(SourceWriter w, KernelSpec spec)
     {
-        switch (spec.Kind)
+        if (spec.Kind == NormKind.BatchNorm && spec.Training)
+            EmitHalfChannelSlabs(w, spec);
+        else
+            EmitHalfSampleSlabs(w, spec);
+    }
+
+    /// <summary>
+    /// The slab loop of a Half BatchNorm in training: whole channels over all samples, gathered into an
+    /// (N, count, spatial) float tensor for Train, then the running statistics narrowed back.
+    /// </summary>
+    private static void EmitHalfChannelSlabs(SourceWriter w, KernelSpec spec)
+    {
+        // Channels c0 … c0 + count − 1 of every sample, gathered into an (N, count, spatial) tensor.
+        string args = string.Join(", ", spec.Parameters.Where(p => p.Role != ParamRole.BatchesTracked).Select(p => p.Role switch
         {
-            case NormKind.BatchNorm when spec.Training:
+            ParamRole.Input or ParamRole.Output => "data",
+            _ => (p.Role is ParamRole.Mean or ParamRole.Rstd ? Canonical(p.Role) : Canonical(p.Role) + "Single") + ".Slice(c0, count)",
+        }));
+        w.Block("""
+            // Units: channels, each over all samples (its statistics need them all); a slab holds as many as fit.
+            int sampleLength = channels * spatial;
+            int perSlab = Math.Max(1, Slab / (batch * spatial));
+            for (int c0 = 0; c0 < channels; c0 += perSlab)
             {
-                // Channels c0 … c0 + count − 1 of every sample, gathered into an (N, count, spatial) tensor.
-                string args = string.Join(", ", spec.Parameters.Where(p => p.Role != ParamRole.BatchesTracked).Select(p => p.Role switch
-                {
-                    ParamRole.Input or ParamRole.Output => "data",
-                    _ => (p.Role is ParamRole.Mean or ParamRole.Rstd ? Canonical(p.Role) : Canonical(p.Role) + "Single") + ".Slice(c0, count)",
-                }));
-                w.Block("""
-                    // Units: channels, each over all samples (its statistics need them all); a slab holds as many as fit.
-                    int sampleLength = channels * spatial;
-                    int perSlab = Math.Max(1, Slab / (batch * spatial));
+                int count = Math.Min(perSlab, channels - c0);
+                Span<float> data = MemoryExtensions.AsSpan(buffer, 0, batch * count * spatial);
+                for (int n = 0; n < batch; n++)
+                    TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data.Slice(n * count * spatial, count * spatial));
+            """);
+        w.Line($"    Train({args}, batch, count, spatial, momentum);");
+        w.Block("""
+                for (int n = 0; n < batch; n++)
+                    TensorPrimitives.ConvertToHalf(data.Slice(n * count * spatial, count * spatial), y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+            }
+            TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);
+            TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);
+            """);
+    }
+
+    /// <summary>
+    /// The slab loop of a Half GroupNorm, InstanceNorm or BatchNorm in evaluation: whole samples; InstanceNorm and
+    /// BatchNorm eval split a sample larger than a slab into whole channels.
+    /// </summary>
+    private static void EmitHalfSampleSlabs(SourceWriter w, KernelSpec spec)
+    {
+        // GroupNorm, InstanceNorm, BatchNorm eval: whole samples; InstanceNorm and BatchNorm eval split a sample larger
+        // than a slab into whole channels.
+        bool byChannel = spec.Kind != NormKind.GroupNorm;
+        string perSample = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
+        string Args(bool channelSlab) => string.Join(", ", spec.Parameters.Select(p => p.Role switch
+        {
+            ParamRole.Input or ParamRole.Output => "data",
+            ParamRole.Mean or ParamRole.Rstd => channelSlab ? $"{Canonical(p.Role)}.Slice(n * channels + c0, count)" : $"{Canonical(p.Role)}.Slice(n0 * {perSample}, count * {perSample})",
+            _ => Canonical(p.Role) + "Single" + (channelSlab ? ".Slice(c0, count)" : ""),
+        }));
+        w.Line("int sampleLength = channels * spatial;");
+        if (byChannel) w.Open("if (sampleLength <= Slab)");
+        w.Block($$"""
+            // Units: whole samples, as many as fit in a slab.
+            int perSlab = Math.Max(1, Slab / sampleLength);
+            for (int n0 = 0; n0 < batch; n0 += perSlab)
+            {
+                int count = Math.Min(perSlab, batch - n0);
+                Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
+                TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
+                Run({{Args(false)}}, count, channels, spatial);
+                TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
+            }
+            """);
+        if (byChannel)
+        {
+            w.Close();
+            w.Line("else");
+            w.Open("");
+            w.Block($$"""
+                // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
+                int perSlab = Math.Max(1, Slab / spatial);
+                for (int n = 0; n < batch; n++)
                     for (int c0 = 0; c0 < channels; c0 += perSlab)
                     {
                         int count = Math.Min(perSlab, channels - c0);
-                        Span<float> data = MemoryExtensions.AsSpan(buffer, 0, batch * count * spatial);
-                        for (int n = 0; n < batch; n++)
-                            TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data.Slice(n * count * spatial, count * spatial));
-                    """);
-                w.Line($"    Train({args}, batch, count, spatial, momentum);");
-                w.Block("""
-                        for (int n = 0; n < batch; n++)
-                            TensorPrimitives.ConvertToHalf(data.Slice(n * count * spatial, count * spatial), y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                        Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * spatial);
+                        TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
+                        Run({{Args(true)}}, 1, count, spatial);
+                        TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
                     }
-                    TensorPrimitives.ConvertToHalf(runningMeanSingle, runningMean);
-                    TensorPrimitives.ConvertToHalf(runningVarSingle, runningVar);
-                    """);
-                break;
-            }
-            default:
-            {
-                // GroupNorm, InstanceNorm, BatchNorm eval: whole samples; InstanceNorm and BatchNorm eval split a sample larger
-                // than a slab into whole channels.
-                bool byChannel = spec.Kind != NormKind.GroupNorm;
-                string perSample = spec.Kind == NormKind.GroupNorm ? "Groups" : "channels";
-                string Args(bool channelSlab) => string.Join(", ", spec.Parameters.Select(p => p.Role switch
-                {
-                    ParamRole.Input or ParamRole.Output => "data",
-                    ParamRole.Mean or ParamRole.Rstd => channelSlab ? $"{Canonical(p.Role)}.Slice(n * channels + c0, count)" : $"{Canonical(p.Role)}.Slice(n0 * {perSample}, count * {perSample})",
-                    _ => Canonical(p.Role) + "Single" + (channelSlab ? ".Slice(c0, count)" : ""),
-                }));
-                w.Line("int sampleLength = channels * spatial;");
-                if (byChannel) w.Open("if (sampleLength <= Slab)");
-                w.Block($$"""
-                    // Units: whole samples, as many as fit in a slab.
-                    int perSlab = Math.Max(1, Slab / sampleLength);
-                    for (int n0 = 0; n0 < batch; n0 += perSlab)
-                    {
-                        int count = Math.Min(perSlab, batch - n0);
-                        Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
-                        TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
-                        Run({{Args(false)}}, count, channels, spatial);
-                        TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
-                    }
-                    """);
-                if (byChannel)
-                {
-                    w.Close();
-                    w.Line("else");
-                    w.Open("");
-                    w.Block($$"""
-                        // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
-                        int perSlab = Math.Max(1, Slab / spatial);
-                        for (int n = 0; n < batch; n++)
-                            for (int c0 = 0; c0 < channels; c0 += perSlab)
-                            {
-                                int count = Math.Min(perSlab, channels - c0);
-                                Span<float> data = MemoryExtensions.AsSpan(buffer, 0, count * spatial);
-                                TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
-                                Run({{Args(true)}}, 1, count, spatial);
-                                TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
-                            }
-                        """);
-                    w.Close();
-                }
-                break;
-            }
+                """);
+            w.Close();
         }
     }
 
