@@ -990,17 +990,45 @@ internal static partial class TensorEmitter
     private static void EmitBatchNormPanel(SourceWriter w, KernelSpec spec)
     {
         var t = new Template(spec);
+        w.Line();
+        w.Block(BatchNormPanelPasses(spec, t));
+        w.Line();
+        w.Block(BatchNormPanelChannelEnds(spec, t));
+        w.Line();
+        w.Block(t.Fill("""
+                    // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
+                    for (int n = 0; n < batch; n++)
+                    {
+                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
+                        TensorPrimitives.Subtract(d, offset, d);
+                        if (huge is not null)
+                            for (int c = 0; c < width; c++)
+                                if (huge[4 * c] != 0d)
+                                    d[c] = ({T})(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
+                    }
+                }
+                finally
+                {
+                    global::System.Buffers.ArrayPool<{T}>.Shared.Return(scratch);
+                }
+            }
+            """));
+    }
+
+    /// <summary>
+    /// The head of Panel (its documentation, signature and scratch spans) and its passes 1 and 2: per channel Σ(x − shift),
+    /// then Σd and Σd², each vectorized across the channels of a row.
+    /// </summary>
+    private static string BatchNormPanelPasses(KernelSpec spec, Template t)
+    {
         string g = spec.Gamma is not null ? ", ReadOnlySpan<{T}> gamma" : "";
         string b = spec.Beta is not null ? ", ReadOnlySpan<{T}> beta" : "";
-        string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
-        string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
         string save = spec.SaveStatistics ? ", Span<{T}> saveMean, Span<{T}> saveRstd" : "";
         string gs = spec.Gamma is not null ? "gamma = gamma.Slice(from, width);\n    " : "";
         string bs = spec.Beta is not null ? "beta = beta.Slice(from, width);\n    " : "";
         string ss = spec.SaveStatistics ? "\n    saveMean = saveMean.Slice(from, width);\n    saveRstd = saveRstd.Slice(from, width);" : "";
-        string saveWrites = spec.SaveStatistics ? "\n        saveMean[c] = shift[c] + offset[c]; // saved for the backward pass\n        saveRstd[c] = rstd;" : "";
-        w.Line();
-        w.Block(t.Fill($$"""
+        return t.Fill($$"""
             /// <summary>
             /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
             /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C.
@@ -1039,7 +1067,19 @@ internal static partial class TensorEmitter
                         TensorPrimitives.Add(sumDev, d, sumDev);
                         TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
                     }
+            """);
+    }
 
+    /// <summary>
+    /// Panel's loop over its channels: from each channel's sums, the variance (with the huge-value fallback), the running
+    /// statistics and the scale and shift that pass 3 applies.
+    /// </summary>
+    private static string BatchNormPanelChannelEnds(KernelSpec spec, Template t)
+    {
+        string a = spec.Gamma is not null ? "rstd * gamma[c]" : "rstd";
+        string bias = spec.Beta is not null ? "beta[c]" : t.Zero;
+        string saveWrites = spec.SaveStatistics ? "\n        saveMean[c] = shift[c] + offset[c]; // saved for the backward pass\n        saveRstd[c] = rstd;" : "";
+        return t.Fill($$"""
                     // Per channel: variance, the scale (kept in sumSq) and shift (kept in sumDev) of the output, running statistics.
                     double[]? huge = null; // per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback; 2⁻ᵏ = 0 elsewhere
                     for (int c = 0; c < width; c++)
@@ -1068,25 +1108,7 @@ internal static partial class TensorEmitter
                         sumSq[c] = {{a}};
                         sumDev[c] = {{bias}};
                     }
-
-                    // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
-                    for (int n = 0; n < batch; n++)
-                    {
-                        TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
-                        TensorPrimitives.Subtract(d, offset, d);
-                        if (huge is not null)
-                            for (int c = 0; c < width; c++)
-                                if (huge[4 * c] != 0d)
-                                    d[c] = ({T})(((double)x[n * channels + from + c] * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
-                        TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
-                    }
-                }
-                finally
-                {
-                    global::System.Buffers.ArrayPool<{T}>.Shared.Return(scratch);
-                }
-            }
-            """));
+            """);
     }
 
     // ---------------------------------------------------------------- templates
