@@ -81,6 +81,10 @@ internal static partial class TensorEmitter
 
     // ---------------------------------------------------------------- entry point
 
+    /// <summary>
+    /// The user's method: its documentation, then the checks of shapes, lengths and aliasing (all before anything is
+    /// written), then the call of the kernel class's Run on the dense spans.
+    /// </summary>
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
     {
         Documentation.Write(w, spec, EmitDocumentation);
@@ -100,42 +104,13 @@ internal static partial class TensorEmitter
         string xId = Id(x.Name), yId = Id(y.Name);
         string e = ElementName(spec.Element);
         string xFlat = Unique("xFlat"), yFlat = Unique("yFlat");
-        string[] dims;
 
         // 1. Shapes, lengths and aliasing, all checked before anything is written.
         w.Line($"global::NormGen.NormGuard.SameShape({xId}.Lengths, {yId}.Lengths, {Str(x.Name)}, {Str(y.Name)});");
-        if (IsSampleKind(spec))
-        {
-            dims = new[] { Unique("samples"), Unique("features") };
-            w.Line($"global::NormGen.NormGuard.SampleLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]});");
-        }
-        else
-        {
-            dims = new[] { Unique("batch"), Unique("channels"), Unique("spatial") };
-            w.Line($"global::NormGen.NormGuard.ChannelLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]}, out int {dims[2]});");
-            if (spec.Kind == NormKind.GroupNorm)
-                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({dims[1]}, {spec.KernelClassName}.Groups, {Str(x.Name)});");
-            if (WritesRunning(spec))
-                w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({dims[0]}, {dims[2]}, {dims[1]}, {Str(x.Name)});");
-        }
+        string[] dims = EmitLayoutChecks(w, spec, Unique);
         w.Line($"ReadOnlySpan<{e}> {xFlat} = global::NormGen.NormGuard.Dense({xId}, {Str(x.Name)});");
         w.Line($"Span<{e}> {yFlat} = global::NormGen.NormGuard.Dense({yId}, {Str(y.Name)});");
-        foreach (ParameterSpec p in spec.Parameters)
-        {
-            switch (p.Role)
-            {
-                case ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {dims[1]}, {Str(p.Name)}, \"one per channel\");");
-                    break;
-                case ParamRole.BatchesTracked:
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
-                    break;
-                case ParamRole.Mean or ParamRole.Rstd: // saved statistics: one per channel (BatchNorm), per (sample, group) (GroupNorm), per (sample, channel) (InstanceNorm)
-                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", NormKind.ChannelLayerNorm => $"{dims[0]} * {dims[2]}", _ => $"{dims[0]} * {dims[1]}" };
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Str(p.Name)}, \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : spec.Kind == NormKind.ChannelLayerNorm ? "one per (sample, position)" : "one per (sample, channel)")}\");");
-                    break;
-            }
-        }
+        EmitSpanLengthChecks(w, spec, dims);
         // y may be x (in place); it shares no memory with γ, β or the running statistics, which the training
         // kernel writes and so keeps apart from x and y.
         string Flat(ParamRole role) => role == ParamRole.Input ? xFlat : role == ParamRole.Output ? yFlat : Id(spec.Parameter(role)!.Name);
@@ -157,11 +132,93 @@ internal static partial class TensorEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// The layout checks of the entry point: x is (samples, features) or (N, C, *), with C a multiple of the groups and
+    /// more than one value per channel where running statistics are written. Returns the names of the dimensions.
+    /// </summary>
+    private static string[] EmitLayoutChecks(SourceWriter w, KernelSpec spec, System.Func<string, string> unique)
+    {
+        ParameterSpec x = spec.Input;
+        string xId = Id(x.Name);
+        string[] dims;
+        if (IsSampleKind(spec))
+        {
+            dims = new[] { unique("samples"), unique("features") };
+            w.Line($"global::NormGen.NormGuard.SampleLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]});");
+        }
+        else
+        {
+            dims = new[] { unique("batch"), unique("channels"), unique("spatial") };
+            w.Line($"global::NormGen.NormGuard.ChannelLayout({xId}.Lengths, {Str(x.Name)}, out int {dims[0]}, out int {dims[1]}, out int {dims[2]});");
+            if (spec.Kind == NormKind.GroupNorm)
+                w.Line($"global::NormGen.NormGuard.ChannelsDivisible({dims[1]}, {spec.KernelClassName}.Groups, {Str(x.Name)});");
+            if (WritesRunning(spec))
+                w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({dims[0]}, {dims[2]}, {dims[1]}, {Str(x.Name)});");
+        }
+        return dims;
+    }
+
+    /// <summary>
+    /// The length checks of the entry point: γ, β and the running statistics hold one value per channel, the batch
+    /// counter one, the saved statistics one per channel, (sample, group), (sample, position) or (sample, channel).
+    /// </summary>
+    private static void EmitSpanLengthChecks(SourceWriter w, KernelSpec spec, string[] dims)
+    {
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            switch (p.Role)
+            {
+                case ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar:
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {dims[1]}, {Str(p.Name)}, \"one per channel\");");
+                    break;
+                case ParamRole.BatchesTracked:
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
+                    break;
+                case ParamRole.Mean or ParamRole.Rstd: // saved statistics: one per channel (BatchNorm), per (sample, group) (GroupNorm), per (sample, channel) (InstanceNorm)
+                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", NormKind.ChannelLayerNorm => $"{dims[0]} * {dims[2]}", _ => $"{dims[0]} * {dims[1]}" };
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Str(p.Name)}, \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : spec.Kind == NormKind.ChannelLayerNorm ? "one per (sample, position)" : "one per (sample, channel)")}\");");
+                    break;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- documentation
 
+    /// <summary>The XML documentation of the user's method: what it computes, the shapes, the code paths and the exception.</summary>
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
     {
         string x = $"<paramref name=\"{spec.Input.Name}\"/>", y = $"<paramref name=\"{spec.Output.Name}\"/>";
+        var paras = new List<string>();
+        string summary = KindDescription(spec, x, y, paras);
+
+        var perChannel = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
+        string layout = IsSampleKind(spec)
+            ? $"{x} has rank 2 or more"
+            : $"{x} is (N, C, *) with any number of spatial axes, including none";
+        paras.Add($"Shapes: {layout}; {y} has the same shape; both are dense{(perChannel.Count > 0 ? $"; {string.Join(", ", perChannel)} hold C elements" : "")}. {y} may be {x} itself (in place). An empty tensor does nothing.");
+
+        var widths = Widths(spec).Select(v => $"{Lit(v.Bits)}-bit vectors ({Lit(v.Lanes)} × {ComputeName(spec)})").ToList();
+        widths.Add("scalar");
+        string half = spec.Element == ElementKind.Half
+            ? " Half tensors stream through a pooled float buffer of at most 2²⁰ elements (" + HalfUnits(spec) + " at a time): widened, computed in float, and rounded once to Half on store."
+            : "";
+        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent {(IsColumnKind(spec) ? "column ranges" : spec.Kind == NormKind.BatchNorm && spec.Training ? "channels" : "blocks")} over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.{half}");
+
+        w.Line("/// <summary>");
+        w.Line("/// " + summary);
+        w.Line("/// </summary>");
+        w.Line("/// <remarks>");
+        foreach (string p in paras) w.Line($"/// <para>{p}</para>");
+        w.Line("/// </remarks>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>");
+    }
+
+    /// <summary>
+    /// The summary of a tensor kernel's documentation for its kind, and the paragraphs that say what it computes
+    /// (added to <paramref name="paras"/>): the formula, ε, γ and β, the running statistics and how the statistics are taken.
+    /// </summary>
+    private static string KindDescription(KernelSpec spec, string x, string y, List<string> paras)
+    {
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string eps = CpuEmitterText.Float(spec.Epsilon);
         string affine = spec.Affine switch
@@ -170,7 +227,6 @@ internal static partial class TensorEmitter
             AffineMode.Scale => " · γ[c]",
             _ => " · γ[c] + β[c]",
         };
-        var paras = new List<string>();
         string summary;
         switch (spec.Kind)
         {
@@ -215,27 +271,7 @@ internal static partial class TensorEmitter
                 paras.Add("Vectorized across neighbouring features (contiguous), with a running min and max over the samples. min and max propagate NaN (as <c>torch.amin</c>/<c>amax</c>), so a NaN makes its own column NaN and no other.");
                 break;
         }
-
-        var perChannel = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar).Select(p => $"<paramref name=\"{p.Name}\"/>").ToList();
-        string layout = IsSampleKind(spec)
-            ? $"{x} has rank 2 or more"
-            : $"{x} is (N, C, *) with any number of spatial axes, including none";
-        paras.Add($"Shapes: {layout}; {y} has the same shape; both are dense{(perChannel.Count > 0 ? $"; {string.Join(", ", perChannel)} hold C elements" : "")}. {y} may be {x} itself (in place). An empty tensor does nothing.");
-
-        var widths = Widths(spec).Select(v => $"{Lit(v.Bits)}-bit vectors ({Lit(v.Lanes)} × {ComputeName(spec)})").ToList();
-        widths.Add("scalar");
-        string half = spec.Element == ElementKind.Half
-            ? " Half tensors stream through a pooled float buffer of at most 2²⁰ elements (" + HalfUnits(spec) + " at a time): widened, computed in float, and rounded once to Half on store."
-            : "";
-        paras.Add($"Code paths: {string.Join(", ", widths)}, chosen by the JIT for the processor and by the length of the contiguous axis; every reduction runs in a fixed order that depends only on the shape, so results are reproducible. Large tensors spread their independent {(IsColumnKind(spec) ? "column ranges" : spec.Kind == NormKind.BatchNorm && spec.Training ? "channels" : "blocks")} over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads; the split depends on the shape only and a unit's result does not depend on the thread, so the results are bitwise the same for any thread count.{half}");
-
-        w.Line("/// <summary>");
-        w.Line("/// " + summary);
-        w.Line("/// </summary>");
-        w.Line("/// <remarks>");
-        foreach (string p in paras) w.Line($"/// <para>{p}</para>");
-        w.Line("/// </remarks>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor's shape or a span's length does not fit the others, or y overlaps x without being the same memory. Nothing is written.</exception>");
+        return summary;
     }
 
     // ---------------------------------------------------------------- kernel class
