@@ -42,7 +42,6 @@ internal static class BackwardEmitter
         }
         string rows = Unique("rows"), rowLength = Unique("rowLength");
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
-        string t = Element(spec.Element);
         string? residualOut = null;
         // DeepNorm's sublayer and dsublayer: flat spans, or tensor spans flattened like x and dx.
         var rowLocals = new Dictionary<ParamRole, string>();
@@ -56,67 +55,10 @@ internal static class BackwardEmitter
 
         // 1. Row length and row count, checked before anything is written.
         if (spec.IsTensorForm)
-        {
-            string dyFlat = Unique("dyFlat"), xFlat = Unique("xFlat"), dxFlat = Unique("dxFlat");
-            if (spec.HasStaticShape)
-                w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {StrOfId(x)});");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {StrOfId(x)}, {StrOfId(dy)});");
-            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {StrOfId(x)}, {StrOfId(dx)});");
-            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
-            {
-                string drFlat = Unique("dResidualOutFlat");
-                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {StrOfId(x)}, {StrOfId(Id(dr.Name))});");
-                w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {StrOfId(Id(dr.Name))});");
-                residualOut = drFlat;
-            }
-            foreach (ParamRole role in rowLocals.Keys.ToList())
-            {
-                string name = rowLocals[role], flat = Unique(name.TrimStart('@') + "Flat");
-                string span = role == ParamRole.ResidualGradient ? "Span" : "ReadOnlySpan";
-                w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {name}.Lengths, {StrOfId(x)}, {StrOfId(name)});");
-                w.Line($"global::System.{span}<{t}> {flat} = global::NormGen.NormGuard.Dense({name}, {StrOfId(name)});");
-                rowLocals[role] = flat;
-            }
-            w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {StrOfId(x)});");
-            w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
-            w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {StrOfId(x)});");
-            w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {StrOfId(dx)});");
-            (dy, x, dx) = (dyFlat, xFlat, dxFlat);
-        }
+            (dy, x, dx, residualOut) = EmitTensorRowChecks(w, spec, Unique, rows, rowLength, rowLocals);
         else
-        {
-            if (spec.HasStaticShape)
-            {
-                w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
-            }
-            else
-            {
-                string n = Id(spec.RowLengthParameter!.Name);
-                w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException({StrOfId(n)}, {n}, \"The row length must be positive.\");");
-                w.Line($"int {rowLength} = {n};");
-            }
-            w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {StrOfId(x)});");
-            w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
-            w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
-            if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
-            {
-                residualOut = Id(dr.Name);
-                w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {StrOfId(residualOut)}, \"one per element of {spec.Input.Name}\");");
-            }
-            foreach (string name in rowLocals.Values)
-                w.Line($"global::NormGen.NormGuard.Length({name}.Length, {x}.Length, {StrOfId(name)}, \"one per element of {spec.Input.Name}\");");
-        }
-        foreach (ParameterSpec p in spec.Parameters)
-        {
-            string what = p.Role switch
-            {
-                ParamRole.Mean or ParamRole.Rstd => rows,
-                ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.Beta or ParamRole.Bias or ParamRole.BiasGradient => rowLength,
-                _ => "",
-            };
-            if (what.Length > 0)
-                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, {StrOfId(Id(p.Name))}, \"{(what == rows ? "one per row" : "one per normalized element")}\");");
-        }
+            residualOut = EmitSpanRowChecks(w, spec, rows, rowLength, dy, x, dx, rowLocals.Values);
+        EmitRowParameterLengths(w, spec, rows, rowLength);
 
         // 2. Overlaps.
         // dh is written before dResidualOut is read, so they may not share memory (the table's rule for that pair).
@@ -128,6 +70,95 @@ internal static class BackwardEmitter
             EmitFusedCall(w, spec, dy, x, dx, rowLength, residualOut, rowLocals);
             return;
         }
+        EmitRowBackwardCall(w, spec, dy, x, dx, rowLength, residualOut);
+    }
+
+    /// <summary>
+    /// Tensor-form row kernels: the shape checks of every tensor against x (and the static trailing shape), the row count,
+    /// and the dense spans the rest of the body works on. Returns the names of those spans (dy, x, dx, dResidualOut);
+    /// <paramref name="rowLocals"/> is updated to the residual spans' flat names.
+    /// </summary>
+    private static (string Dy, string X, string Dx, string? ResidualOut) EmitTensorRowChecks(SourceWriter w, KernelSpec spec, System.Func<string, string> unique, string rows, string rowLength, Dictionary<ParamRole, string> rowLocals)
+    {
+        string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
+        string t = Element(spec.Element);
+        string? residualOut = null;
+        string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
+        if (spec.HasStaticShape)
+            w.Line($"global::NormGen.NormGuard.TrailingShape({x}.Lengths, new int[] {{ {string.Join(", ", spec.Shape.Select(Lit))} }}, {StrOfId(x)});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dy}.Lengths, {StrOfId(x)}, {StrOfId(dy)});");
+        w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {dx}.Lengths, {StrOfId(x)}, {StrOfId(dx)});");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+        {
+            string drFlat = unique("dResidualOutFlat");
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {Id(dr.Name)}.Lengths, {StrOfId(x)}, {StrOfId(Id(dr.Name))});");
+            w.Line($"global::System.ReadOnlySpan<{t}> {drFlat} = global::NormGen.NormGuard.Dense({Id(dr.Name)}, {StrOfId(Id(dr.Name))});");
+            residualOut = drFlat;
+        }
+        foreach (ParamRole role in rowLocals.Keys.ToList())
+        {
+            string name = rowLocals[role], flat = unique(name.TrimStart('@') + "Flat");
+            string span = role == ParamRole.ResidualGradient ? "Span" : "ReadOnlySpan";
+            w.Line($"global::NormGen.NormGuard.SameShape({x}.Lengths, {name}.Lengths, {StrOfId(x)}, {StrOfId(name)});");
+            w.Line($"global::System.{span}<{t}> {flat} = global::NormGen.NormGuard.Dense({name}, {StrOfId(name)});");
+            rowLocals[role] = flat;
+        }
+        w.Line($"int {rows} = global::NormGen.NormGuard.Rows({x}.Lengths, {Lit(spec.Axes)}, out int {rowLength}, {StrOfId(x)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
+        w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {StrOfId(x)});");
+        w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {StrOfId(dx)});");
+        return (dyFlat, xFlat, dxFlat, residualOut);
+    }
+
+    /// <summary>
+    /// Span-form row kernels: the row length (static, or a positive parameter), the row count and the lengths of the
+    /// element-wise spans (DeepNorm's sublayer and dsublayer among them). Returns the name of dResidualOut, if any.
+    /// </summary>
+    private static string? EmitSpanRowChecks(SourceWriter w, KernelSpec spec, string rows, string rowLength, string dy, string x, string dx, IEnumerable<string> residualSpans)
+    {
+        string? residualOut = null;
+        if (spec.HasStaticShape)
+        {
+            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
+        }
+        else
+        {
+            string n = Id(spec.RowLengthParameter!.Name);
+            w.Line($"if ({n} <= 0) throw new global::System.ArgumentOutOfRangeException({StrOfId(n)}, {n}, \"The row length must be positive.\");");
+            w.Line($"int {rowLength} = {n};");
+        }
+        w.Line($"int {rows} = global::NormGen.NormGuard.RowCount({x}.Length, {rowLength}, {StrOfId(x)});");
+        w.Line($"global::NormGen.NormGuard.Length({dy}.Length, {x}.Length, {StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
+        w.Line($"global::NormGen.NormGuard.Length({dx}.Length, {x}.Length, {StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
+        if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
+        {
+            residualOut = Id(dr.Name);
+            w.Line($"global::NormGen.NormGuard.Length({residualOut}.Length, {x}.Length, {StrOfId(residualOut)}, \"one per element of {spec.Input.Name}\");");
+        }
+        foreach (string name in residualSpans)
+            w.Line($"global::NormGen.NormGuard.Length({name}.Length, {x}.Length, {StrOfId(name)}, \"one per element of {spec.Input.Name}\");");
+        return residualOut;
+    }
+
+    /// <summary>The lengths of the per-row (saved statistics) and per-element (γ, β, bias and their gradients) spans.</summary>
+    private static void EmitRowParameterLengths(SourceWriter w, KernelSpec spec, string rows, string rowLength)
+    {
+        foreach (ParameterSpec p in spec.Parameters)
+        {
+            string what = p.Role switch
+            {
+                ParamRole.Mean or ParamRole.Rstd => rows,
+                ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.Beta or ParamRole.Bias or ParamRole.BiasGradient => rowLength,
+                _ => "",
+            };
+            if (what.Length > 0)
+                w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {what}, {StrOfId(Id(p.Name))}, \"{(what == rows ? "one per row" : "one per normalized element")}\");");
+        }
+    }
+
+    /// <summary>The call of <c>NormGen.RowBackward.Run</c>, then the residual stream's share of the gradient (pre-norm DeepNorm).</summary>
+    private static void EmitRowBackwardCall(SourceWriter w, KernelSpec spec, string dy, string x, string dx, string rowLength, string? residualOut)
+    {
         var flags = new List<string>();
         if (spec.Centers) flags.Add("global::NormGen.RowBackwardFlags.Centered");
         if (spec.ZeroCenteredGamma) flags.Add("global::NormGen.RowBackwardFlags.ZeroCenteredGamma");
@@ -268,27 +299,11 @@ internal static class BackwardEmitter
             w.Line($"/// <para>Activation epilogue: the forward stored {spec.Activation}(z) with z = x̂·γ + β. z is recomputed per row from {x} and the statistics (never stored) and dy is replaced by dz = dy·{spec.Activation}′(z) before the backward above, so dγ = Σ dz·x̂ and dβ = Σ dz. The derivative is evaluated in double{(spec.Activation == ActivationKind.Gelu ? ", with Φ from the forward's erf approximation" : "")}.</para>");
     }
 
+    /// <summary>The XML documentation of a backward kernel: what it computes, the lengths, determinism and arithmetic.</summary>
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
     {
         bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
-        string kind = spec.Kind switch
-        {
-            NormKind.RmsNorm => "RMS normalization",
-            NormKind.BatchNorm => "batch normalization in training (batch statistics)",
-            NormKind.GroupNorm => "group normalization",
-            NormKind.InstanceNorm => "instance normalization",
-            NormKind.ChannelLayerNorm => spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization",
-            NormKind.DeepNorm => "DeepNorm (layer normalization of h = α·x + sublayer)",
-            _ => "layer normalization",
-        };
-        string block = spec.Kind switch
-        {
-            NormKind.BatchNorm => "channel (over the batch and spatial axes)",
-            NormKind.GroupNorm => "(sample, group)",
-            NormKind.InstanceNorm => "(sample, channel)",
-            NormKind.ChannelLayerNorm => "(sample, position) over the C channels",
-            _ => "row",
-        };
+        string kind = KindInWords(spec), block = BlockInWords(spec);
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string gammaC = rows ? "γ" : "γ[c]";
         string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
@@ -330,4 +345,26 @@ internal static class BackwardEmitter
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
     }
+
+    /// <summary>The kind a backward kernel's documentation names, in words.</summary>
+    private static string KindInWords(KernelSpec spec) => spec.Kind switch
+    {
+        NormKind.RmsNorm => "RMS normalization",
+        NormKind.BatchNorm => "batch normalization in training (batch statistics)",
+        NormKind.GroupNorm => "group normalization",
+        NormKind.InstanceNorm => "instance normalization",
+        NormKind.ChannelLayerNorm => spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization",
+        NormKind.DeepNorm => "DeepNorm (layer normalization of h = α·x + sublayer)",
+        _ => "layer normalization",
+    };
+
+    /// <summary>The unit whose statistics a backward kernel uses (a row, a channel, a (sample, group) …), in words.</summary>
+    private static string BlockInWords(KernelSpec spec) => spec.Kind switch
+    {
+        NormKind.BatchNorm => "channel (over the batch and spatial axes)",
+        NormKind.GroupNorm => "(sample, group)",
+        NormKind.InstanceNorm => "(sample, channel)",
+        NormKind.ChannelLayerNorm => "(sample, position) over the C channels",
+        _ => "row",
+    };
 }
