@@ -682,7 +682,7 @@ public static class RowEngine
                 for (; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
-                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+                if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
                 continue;
             }
             if (n >= block)
@@ -700,7 +700,8 @@ public static class RowEngine
                 for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
-            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+            // streaming first: past the JIT's inlining budget TSpec.ResidualOut stays a call, then made only when streaming.
+            if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
