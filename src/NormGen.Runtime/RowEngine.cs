@@ -503,25 +503,6 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// h = α·x + residual (+ bias) from the vectors already loaded (bias zero without one), in <see cref="H"/>'s order: the
-    /// caller loads and stores with its offsets i + a constant written out, each of which then folds into the access.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV HOf<TSpec, T, TV, TOps>(TV x, TV residual, TV bias, TV alpha)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        TV v = TSpec.HasAlpha ? TOps.Multiply(alpha, x) : x;
-        v = TOps.Add(v, residual);
-        return TSpec.ResidualBias ? TOps.Add(v, bias) : v;
-    }
-
-    /// <summary>The bias vector at <paramref name="offset"/> for <see cref="HOf"/>; zero (nothing read) without a bias.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV BiasAt<TSpec, T, TV, TOps>(ref T bias, nuint offset)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => TSpec.ResidualBias ? TOps.Load(ref bias, offset) : TOps.Zero;
-
-    /// <summary>
     /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
     /// overflow although it is finite (nothing written but h: the caller redoes it in HugeRow and goes on after it), or
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
@@ -575,24 +556,16 @@ public static class RowEngine
                     TV d0, d1, d2, d3;
                     if (TSpec.Residual)
                     {
-                        // Every load's and store's offset i + TOps.Count·j written out, as for x alone: each folds into the
-                        // access ([x + 4·i + disp]), no lea per block or per vector (Pass1Vector's offset, used by several
-                        // loads, landed in a temp; one position per stream cost a lea per stream per block).
-                        TV h0 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i), TOps.Load(ref residual, i), BiasAt<TSpec, T, TV, TOps>(ref bias, i), alpha);
-                        TOps.Store(h0, ref h, i);
-                        TV h1 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + (nuint)TOps.Count), TOps.Load(ref residual, i + (nuint)TOps.Count),
-                            BiasAt<TSpec, T, TV, TOps>(ref bias, i + (nuint)TOps.Count), alpha);
-                        TOps.Store(h1, ref h, i + (nuint)TOps.Count);
-                        TV h2 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), TOps.Load(ref residual, i + 2 * (nuint)TOps.Count),
-                            BiasAt<TSpec, T, TV, TOps>(ref bias, i + 2 * (nuint)TOps.Count), alpha);
-                        TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
-                        TV h3 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), TOps.Load(ref residual, i + 3 * (nuint)TOps.Count),
-                            BiasAt<TSpec, T, TV, TOps>(ref bias, i + 3 * (nuint)TOps.Count), alpha);
-                        TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
-                        d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0;
-                        d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
-                        d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2;
-                        d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
+                        // One position per stream, constant offsets from it: one lea per stream per block (an offset
+                        // i + L passed to the inlinees lands in a temp: one lea per vector).
+                        ref T xi = ref Unsafe.Add(ref x, i);
+                        ref T ri = ref Unsafe.Add(ref residual, i);
+                        ref T bi = ref Unsafe.Add(ref bias, i);
+                        ref T hi = ref Unsafe.Add(ref h, i);
+                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
                     }
                     else
                     {
@@ -682,7 +655,7 @@ public static class RowEngine
                 for (; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
-                if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
+                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
                 continue;
             }
             if (n >= block)
@@ -700,8 +673,7 @@ public static class RowEngine
                 for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
-            // streaming first: past the JIT's inlining budget TSpec.ResidualOut stays a call, then made only when streaming.
-            if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
+            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
