@@ -347,8 +347,6 @@ internal static partial class TensorEmitter
         return string.Join(", ", list);
     }
 
-    private static string Dims(KernelSpec spec) => IsSampleKind(spec) ? "samples, features" : "batch, channels, spatial";
-
     private static void EmitHalfRun(SourceWriter w, KernelSpec spec)
     {
         var staged = spec.Parameters.Where(p => p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningMean or ParamRole.RunningVar).ToList();
