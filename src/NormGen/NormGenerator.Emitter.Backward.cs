@@ -190,8 +190,8 @@ internal static class BackwardEmitter
         w.Line($"global::System.ReadOnlySpan<{t}> {dyFlat} = global::NormGen.NormGuard.Dense({dy}, {StrOfId(dy)});");
         w.Line($"global::System.ReadOnlySpan<{t}> {xFlat} = global::NormGen.NormGuard.Dense({x}, {StrOfId(x)});");
         w.Line($"global::System.Span<{t}> {dxFlat} = global::NormGen.NormGuard.Dense({dx}, {StrOfId(dx)});");
-        string blocks = spec.Kind switch { NormKind.BatchNorm => channels, NormKind.GroupNorm => $"{batch} * {groups}", NormKind.ChannelLayerNorm => $"{batch} * {spatial}", _ => $"{batch} * {channels}" };
-        string blockText = spec.Kind switch { NormKind.BatchNorm => "one per channel", NormKind.GroupNorm => "one per (sample, group)", NormKind.ChannelLayerNorm => "one per (sample, position)", _ => "one per (sample, channel)" };
+        KindDefinition kind = Kinds.Get(spec.Kind);
+        string blocks = kind.StatisticsCount(batch, channels, spatial, groups), blockText = kind.OnePerStatisticsBlock;
         foreach (ParameterSpec p in spec.Parameters)
         {
             if (p.Role is ParamRole.Mean or ParamRole.Rstd)

@@ -188,12 +188,7 @@ internal static class CpuEmitter
             : spec.IsTensorForm
                 ? $"rows made of the last {Lit(spec.Axes)} {(spec.Axes == 1 ? "axis" : "axes")} of <paramref name=\"{spec.Input.Name}\"/>"
                 : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
-        string what = spec.Kind switch
-        {
-            NormKind.RmsNorm => "RMS normalization",
-            NormKind.DeepNorm => "DeepNorm (post-norm residual with α)",
-            _ => "Layer normalization",
-        };
+        string what = Kinds.Get(spec.Kind).Title(spec);
         string x = spec.Input.Name, y = spec.Output.Name;
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         w.Line("/// <summary>");

@@ -176,13 +176,6 @@ internal static partial class GpuEmitter
 
     private static string GpuKernelClassName(KernelSpec spec) => spec.KernelClassName + "_Gpu";
 
-    private static string KindText(KernelSpec spec) => spec.Kind switch
-    {
-        NormKind.RmsNorm => "RMS normalization",
-        NormKind.DeepNorm => "DeepNorm (post-norm residual with α)",
-        _ => "Layer normalization",
-    };
-
     // ---------------------------------------------------------------- public overloads
 
     private static void EmitOverloads(SourceWriter w, KernelSpec spec)
@@ -276,7 +269,7 @@ internal static partial class GpuEmitter
             : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
         string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
         w.Line("/// <summary>");
-        w.Line($"/// {KindText(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
+        w.Line($"/// {Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
         w.Line("/// </summary>");
         if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
         else EmitRemarks(w, spec, extra);
@@ -724,7 +717,7 @@ internal static partial class GpuEmitter
     {
         bool onStream = defaultStreamOf is null;
         w.Line("/// <summary>");
-        w.Line($"/// Batch normalization (evaluation) of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
+        w.Line($"/// {Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
         w.Line("/// </summary>");
         if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
         else EmitBatchNormRemarks(w, spec, spatial);

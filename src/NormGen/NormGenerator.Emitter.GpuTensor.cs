@@ -158,13 +158,7 @@ internal static partial class GpuEmitter
     private static void EmitTensorLengthChecks(SourceWriter w, KernelSpec spec, string channels, string rows)
     {
         string x = CpuEmitter.Id(spec.Input.Name);
-        string block = spec.Kind switch
-        {
-            NormKind.BatchNorm => "one per channel",
-            NormKind.GroupNorm => "one per (sample, group)",
-            NormKind.ChannelLayerNorm => "one per (sample, position)",
-            _ => "one per (sample, channel)",
-        };
+        string block = Kinds.Get(spec.Kind).OnePerStatisticsBlock;
         foreach (ParameterSpec p in spec.Parameters)
         {
             string id = CpuEmitter.Id(p.Name), name = CpuEmitter.StrOfId(id);
@@ -210,15 +204,7 @@ internal static partial class GpuEmitter
     private static void EmitTensorDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
     {
         string x = $"<paramref name=\"{spec.Input.Name}\"/>", y = $"<paramref name=\"{spec.Output.Name}\"/>";
-        string what = spec.Kind switch
-        {
-            NormKind.GroupNorm => "Group normalization",
-            NormKind.InstanceNorm => "Instance normalization",
-            NormKind.BatchNorm => "Batch normalization (training)",
-            NormKind.ChannelLayerNorm => "Layer normalization over the channels",
-            NormKind.MinMaxScale => "Min-max scaling",
-            _ => "Standardization",
-        };
+        string what = Kinds.Get(spec.Kind).Title(spec);
         w.Line("/// <summary>");
         w.Line($"/// {what} of {x} into {y} on an ILGPU accelerator; {(defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
         w.Line("/// </summary>");

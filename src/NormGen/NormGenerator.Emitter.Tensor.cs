@@ -175,8 +175,9 @@ internal static partial class TensorEmitter
                     w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, 1, {Str(p.Name)}, \"the number of batches seen so far\");");
                     break;
                 case ParamRole.Mean or ParamRole.Rstd: // saved statistics: one per channel (BatchNorm), per (sample, group) (GroupNorm), per (sample, channel) (InstanceNorm)
-                    string blocks = spec.Kind switch { NormKind.BatchNorm => dims[1], NormKind.GroupNorm => $"{dims[0]} * {spec.KernelClassName}.Groups", NormKind.ChannelLayerNorm => $"{dims[0]} * {dims[2]}", _ => $"{dims[0]} * {dims[1]}" };
-                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Str(p.Name)}, \"{(spec.Kind == NormKind.BatchNorm ? "one per channel" : spec.Kind == NormKind.GroupNorm ? "one per (sample, group)" : spec.Kind == NormKind.ChannelLayerNorm ? "one per (sample, position)" : "one per (sample, channel)")}\");");
+                    KindDefinition kind = Kinds.Get(spec.Kind);
+                    string blocks = kind.StatisticsCount(dims[0], dims[1], dims[2], $"{spec.KernelClassName}.Groups");
+                    w.Line($"global::NormGen.NormGuard.Length({Id(p.Name)}.Length, {blocks}, {Str(p.Name)}, \"{kind.OnePerStatisticsBlock}\");");
                     break;
             }
         }
@@ -231,7 +232,7 @@ internal static partial class TensorEmitter
         switch (spec.Kind)
         {
             case NormKind.BatchNorm when spec.Training:
-                summary = $"Batch normalization (training) of {x} into {y}, over the (N, C, *) layout: statistics per channel over the batch and all spatial positions.";
+                summary = $"{Kinds.Get(spec.Kind).Title(spec)} of {x} into {y}, over the (N, C, *) layout: statistics per channel over the batch and all spatial positions.";
                 paras.Add($"Computes y = (x − μ[c]) / √(σ²[c] + ε){affine} with ε = {eps}, μ[c] and σ²[c] the mean and biased variance of channel c over N × spatial values (PyTorch <c>batch_norm</c>, <c>training=True</c>).");
                 paras.Add(spec.CumulativeAverage
                     ? $"Then updates the running statistics as PyTorch does with <c>momentum=None</c>: {Ref(ParamRole.BatchesTracked)}[0] is incremented and m = 1 / {Ref(ParamRole.BatchesTracked)}[0]; {Ref(ParamRole.RunningMean)} ← (1 − m)·{Ref(ParamRole.RunningMean)} + m·μ and {Ref(ParamRole.RunningVar)} ← (1 − m)·{Ref(ParamRole.RunningVar)} + m·σ²·n/(n − 1) (the unbiased variance, n = N × spatial), a cumulative average over the batches seen."
@@ -239,7 +240,7 @@ internal static partial class TensorEmitter
                 paras.Add("Statistics: exact two-pass per channel, over N contiguous blocks of spatial elements. The mean is kept as the channel's first element plus an offset and the variance is the corrected two-pass sum (Chan, Golub &amp; LeVeque), never E[x²] − μ², so a constant channel gives exactly β and a NaN stays in its channel.");
                 break;
             case NormKind.BatchNorm:
-                summary = $"Batch normalization (evaluation) of {x} into {y}, over the (N, C, *) layout, with the running statistics.";
+                summary = $"{Kinds.Get(spec.Kind).Title(spec)} of {x} into {y}, over the (N, C, *) layout, with the running statistics.";
                 paras.Add($"Computes y = (x − {Ref(ParamRole.RunningMean)}[c]) / √({Ref(ParamRole.RunningVar)}[c] + ε){affine} with ε = {eps} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded once per channel into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c], so every element costs one multiply-add: y = x·s[c] + t[c].");
                 break;
             case NormKind.GroupNorm:

@@ -61,6 +61,10 @@ internal sealed class BatchNorm : KindDefinition
 
     public override string StatisticsBlock => "channel";
 
+    public override string StatisticsCount(string batch, string channels, string spatial, string groups) => channels;
+
+    public override string Title(KernelSpec spec) => spec.Training ? "Batch normalization (training)" : "Batch normalization (evaluation)";
+
     /// <summary>The spatial size.</summary>
     public override int GpuSizeParameters => 1;
 }

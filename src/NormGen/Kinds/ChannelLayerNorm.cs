@@ -41,5 +41,9 @@ internal sealed class ChannelLayerNorm : KindDefinition
 
     public override string StatisticsBlock => "(sample, position)";
 
+    public override string StatisticsCount(string batch, string channels, string spatial, string groups) => $"{batch} * {spatial}";
+
+    public override string Title(KernelSpec spec) => "Layer normalization over the channels";
+
     public override int GpuSizeParameters => 2;
 }

@@ -13,6 +13,8 @@ internal sealed class DeepNorm : RowKindDefinition
 
     public override string AttributeName => "DeepNorm";
 
+    public override string Title(KernelSpec spec) => "DeepNorm (post-norm residual with α)";
+
     /// <summary>The backward is always fused (α, the sublayer's gradient): CPU only so far.</summary>
     public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
 

@@ -38,6 +38,10 @@ internal sealed class GroupNorm : KindDefinition
 
     public override string StatisticsBlock => "(sample, group)";
 
+    public override string StatisticsCount(string batch, string channels, string spatial, string groups) => $"{batch} * {groups}";
+
+    public override string Title(KernelSpec spec) => "Group normalization";
+
     /// <summary>Channels and spatial size.</summary>
     public override int GpuSizeParameters => 2;
 }

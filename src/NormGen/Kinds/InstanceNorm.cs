@@ -19,6 +19,8 @@ internal sealed class InstanceNorm : KindDefinition
 
     public override string StatisticsBlock => "(sample, channel)";
 
+    public override string Title(KernelSpec spec) => "Instance normalization";
+
     /// <summary>Channels and spatial size.</summary>
     public override int GpuSizeParameters => 2;
 }

@@ -214,6 +214,18 @@ internal abstract class KindDefinition
     /// <summary>What one saved mean/rstd pair covers, for the backward's description: "row", "channel", "(sample, group)"…</summary>
     public virtual string StatisticsBlock => "row";
 
+    /// <summary>The expected length of the saved statistics in the generated length checks: "one per " + <see cref="StatisticsBlock"/>.</summary>
+    public string OnePerStatisticsBlock => "one per " + StatisticsBlock;
+
+    /// <summary>
+    /// How many statistics blocks a tensor call holds (the saved mean and rstd hold one value each), as a C# expression
+    /// over the generated code's (N, C, *) sizes and group count: N × C unless the kind's block is another.
+    /// </summary>
+    public virtual string StatisticsCount(string batch, string channels, string spatial, string groups) => $"{batch} * {channels}";
+
+    /// <summary>The kernel's name at the head of its documentation, one text for the CPU and GPU variants ("Layer normalization", "Group normalization" …).</summary>
+    public abstract string Title(KernelSpec spec);
+
     /// <summary>The sizes the GPU overloads take after the views (0 for the row kinds; see <c>GpuEmitter.TensorSizeParameters</c>).</summary>
     public virtual int GpuSizeParameters => 0;
 

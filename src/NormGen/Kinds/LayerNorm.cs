@@ -11,4 +11,6 @@ internal sealed class LayerNorm : RowKindDefinition
     public override NormKind Kind => NormKind.LayerNorm;
 
     public override string AttributeName => "LayerNorm";
+
+    public override string Title(KernelSpec spec) => "Layer normalization";
 }

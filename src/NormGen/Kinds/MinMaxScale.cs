@@ -9,6 +9,8 @@ internal sealed class MinMaxScale : KindDefinition
 
     public override string AttributeName => "MinMaxScale";
 
+    public override string Title(KernelSpec spec) => "Min-max scaling";
+
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
     public override Backends Backends => Backends.CpuForward | Backends.GpuForward;

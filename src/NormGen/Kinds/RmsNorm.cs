@@ -12,6 +12,8 @@ internal sealed class RmsNorm : RowKindDefinition
 
     public override string AttributeName => "RmsNorm";
 
+    public override string Title(KernelSpec spec) => "RMS normalization";
+
     public override bool Centers => false;
 
     /// <summary>finfo(compute type).eps: 2⁻⁵² for double, 2⁻²³ for float and Half.</summary>

@@ -9,6 +9,8 @@ internal sealed class Standardize : KindDefinition
 
     public override string AttributeName => "Standardize";
 
+    public override string Title(KernelSpec spec) => "Standardization";
+
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
     public override Backends Backends => Backends.CpuForward | Backends.GpuForward;
