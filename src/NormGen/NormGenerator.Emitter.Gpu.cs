@@ -83,7 +83,7 @@ internal static partial class GpuEmitter
         w.Line("#nullable enable");
         w.Line("#pragma warning disable CS1591 // the user's declaration carries the public documentation");
         w.Line();
-        if (spec.Backward) return EmitBackward(w, spec);
+        if (spec.Backward) return IsGpuTensorKind(spec) ? EmitTensorBackward(w, spec) : EmitBackward(w, spec);
         CpuEmitter.OpenUserType(w, spec);
         if (IsBatchNormEval(spec)) EmitBatchNormOverloads(w, spec);
         else if (IsGpuTensorKind(spec)) EmitTensorOverloads(w, spec);

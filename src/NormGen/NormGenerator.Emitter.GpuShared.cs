@@ -169,6 +169,11 @@ internal static partial class GpuEmitter
             w.Line();
             EmitTensorSpecInterface(w, rows);
         }
+        if ((needs & GpuDeviceNeeds.TensorBackward) != 0)
+        {
+            w.Line();
+            EmitTensorBackwardSpecInterface(w, layoutWritten: (needs & GpuDeviceNeeds.Tensors) != 0);
+        }
     }
 
     /// <summary>The flags of the row and tensor spec structs.</summary>
@@ -497,17 +502,7 @@ internal static partial class GpuEmitter
     /// <summary>The tensor spec interface and the layouts, once per compilation.</summary>
     private static void EmitTensorSpecInterface(SourceWriter w, bool rowSpec)
     {
-        w.Line("/// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>");
-        w.Open("internal enum GpuTensorLayout");
-        w.Line("/// <summary>GroupNorm, InstanceNorm: a (sample, group) or (sample, channel) block is contiguous; γ, β per channel.</summary>");
-        w.Line("Blocks,");
-        w.Line("/// <summary>BatchNorm: a channel is N blocks of spatial values, C × spatial apart; the row is the channel.</summary>");
-        w.Line("Channels,");
-        w.Line("/// <summary>ChannelLayerNorm: a (sample, position) is C values spatial apart; element i is channel i.</summary>");
-        w.Line("Positions,");
-        w.Line("/// <summary>MinMaxScale, Standardize: a column (feature) is one value per sample, features apart.</summary>");
-        w.Line("Columns,");
-        w.Close();
+        EmitTensorLayoutEnum(w);
         w.Line();
         w.Line($"/// <summary>One tensor declaration's kernels, as constants{AsRowSpec(rowSpec)}.</summary>");
         w.Open("internal interface IGpuTensorSpec<T, TCompute>");
@@ -519,6 +514,22 @@ internal static partial class GpuEmitter
         w.Line("TCompute Momentum { get; }");
         w.Line("TCompute Load(T value);");
         w.Line("T Store(TCompute value);");
+        w.Close();
+    }
+
+    /// <summary>The layouts of the tensor kinds' statistics blocks, once per compilation (forward and backward kernels read them).</summary>
+    private static void EmitTensorLayoutEnum(SourceWriter w)
+    {
+        w.Line("/// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>");
+        w.Open("internal enum GpuTensorLayout");
+        w.Line("/// <summary>GroupNorm, InstanceNorm: a (sample, group) or (sample, channel) block is contiguous; γ, β per channel.</summary>");
+        w.Line("Blocks,");
+        w.Line("/// <summary>BatchNorm: a channel is N blocks of spatial values, C × spatial apart; the row is the channel.</summary>");
+        w.Line("Channels,");
+        w.Line("/// <summary>ChannelLayerNorm: a (sample, position) is C values spatial apart; element i is channel i.</summary>");
+        w.Line("Positions,");
+        w.Line("/// <summary>MinMaxScale, Standardize: a column (feature) is one value per sample, features apart.</summary>");
+        w.Line("Columns,");
         w.Close();
     }
 

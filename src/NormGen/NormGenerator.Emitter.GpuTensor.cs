@@ -118,9 +118,10 @@ internal static partial class GpuEmitter
         w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, {CpuEmitter.StrOfId(spatial)});");
         if (spec.Kind == NormKind.BatchNorm)
         {
-            string mean = CpuEmitter.Id(spec.Parameter(ParamRole.RunningMean)!.Name);
+            ParameterSpec perChannel = spec.Parameter(ParamRole.RunningMean) ?? spec.Parameter(ParamRole.Mean)!; // the backward's saveMean
+            string mean = CpuEmitter.Id(perChannel.Name);
             channels = Unique(spec, "channels");
-            w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {CpuEmitter.StrOfId(mean)});");
+            w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{perChannel.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {CpuEmitter.StrOfId(mean)});");
             w.Line($"int {channels} = (int){mean}.Length;");
         }
         else
@@ -135,7 +136,7 @@ internal static partial class GpuEmitter
         switch (spec.Kind)
         {
             case NormKind.BatchNorm:
-                w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({batch}, {spatial}, {channels}, {xName});");
+                if (!spec.Backward) w.Line($"global::NormGen.NormGuard.MoreThanOneValuePerChannel({batch}, {spatial}, {channels}, {xName});");
                 w.Line($"if ((long){batch} * {spatial} > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Input.Name}' holds {{(long){batch} * {spatial}}} values per channel; at most {{int.MaxValue}} are supported per call.\", {xName});");
                 w.Line($"long {rows} = {channels}; // one row per channel");
                 return (rows, $"{batch} * {spatial}", channels, spatial);
@@ -164,10 +165,10 @@ internal static partial class GpuEmitter
             string id = CpuEmitter.Id(p.Name), name = CpuEmitter.StrOfId(id);
             switch (p.Role)
             {
-                case ParamRole.Output:
+                case ParamRole.Output or ParamRole.OutputGradient or ParamRole.InputGradient:
                     w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {name}, \"the same as {spec.Input.Name}\");");
                     break;
-                case ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar:
+                case ParamRole.Gamma or ParamRole.Beta or ParamRole.RunningVar or ParamRole.GammaGradient or ParamRole.BetaGradient:
                     w.Line($"global::NormGen.NormGpu.Length({id}.Length, {channels}, {name}, \"one per channel\");");
                     break;
                 case ParamRole.BatchesTracked:
@@ -268,7 +269,8 @@ internal static partial class GpuEmitter
     internal static GpuDeviceNeeds DeviceNeeds(KernelSpec spec)
     {
         bool dbl = CpuEmitter.ComputeName(spec) == "double";
-        GpuDeviceNeeds family = spec.Backward ? dbl ? GpuDeviceNeeds.BackwardDouble : GpuDeviceNeeds.BackwardFloat
+        GpuDeviceNeeds family = spec.Backward && IsGpuTensorKind(spec) ? dbl ? GpuDeviceNeeds.TensorBackwardDouble : GpuDeviceNeeds.TensorBackwardFloat
+            : spec.Backward ? dbl ? GpuDeviceNeeds.BackwardDouble : GpuDeviceNeeds.BackwardFloat
             : IsGpuTensorKind(spec) ? dbl ? GpuDeviceNeeds.TensorsDouble : GpuDeviceNeeds.TensorsFloat
             : dbl ? GpuDeviceNeeds.RowsDouble : GpuDeviceNeeds.RowsFloat;
         return family | ActivationNeeds(spec.Activation);
@@ -327,6 +329,11 @@ internal static partial class GpuEmitter
                 w.Line();
                 EmitTensorKernels(w, c);
             }
+            if (Uses(needs, GpuDeviceNeeds.TensorBackward, c))
+            {
+                w.Line();
+                EmitTensorBackwardKernels(w, c);
+            }
         }
         w.Close();
         return GlobalNames.Qualify(w.ToString());
@@ -365,13 +372,13 @@ internal static partial class GpuEmitter
             w.Line();
         }
         EmitSharedViewChecks(w);
-        if ((needs & GpuDeviceNeeds.Backward) != 0)
+        if ((needs & GpuDeviceNeeds.AnyBackward) != 0)
         {
             w.Line();
             EmitScratchMethod(w);
-            foreach (string c in ComputeTypes(needs & GpuDeviceNeeds.Backward))
+            foreach (string c in ComputeTypes(needs & GpuDeviceNeeds.AnyBackward))
             {
-                if (c == "double" && (needs & GpuDeviceNeeds.BackwardFloat) != 0) w.Line();
+                if (c == "double" && (needs & (GpuDeviceNeeds.BackwardFloat | GpuDeviceNeeds.TensorBackwardFloat)) != 0) w.Line();
                 EmitCombineKernel(w, c);
             }
         }

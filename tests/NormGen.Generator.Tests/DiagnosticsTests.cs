@@ -87,13 +87,14 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0021_GroupsZero"] = (
             "public partial class K { [{|NG0021:GroupNorm(0)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y); }",
             new[] { "Groups = 0", "[GroupNorm(32)]" }),
-        // Every forward kind and fusion has a GPU variant; the tensor kinds' backward forms do not (yet).
+        // Every forward kind and fusion, the flat row backward and the tensor kinds' backward have a GPU variant; a
+        // tensor-span row backward and the fused row backward forms do not (yet).
         ["NG0030_SpanAndTensorFormsWithIlgpu"] = (
             "public partial class K { [RmsNorm(64)] static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); [RmsNorm(64)] static partial void {|NG0030:M|}(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
             new[] { "'M' gets no GPU overloads", "K.M(System.ReadOnlySpan<float>, System.ReadOnlySpan<float>, System.Span<float>)" }),
-        ["NG0022_InstanceNormBackwardWithIlgpu"] = (
-            "public partial class K { [InstanceNorm(Backward = true)] static partial void {|NG0022:M|}(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx); }",
-            new[] { "no GPU overload of 'M' is generated: [InstanceNorm(Backward = true)] has no GPU kernel yet", "The CPU kernel is generated as usual" }),
+        ["NG0022_TensorSpanRowBackwardWithIlgpu"] = (
+            "public partial class K { [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void {|NG0022:M|}(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx); }",
+            new[] { "no GPU overload of 'M' is generated: tensor-span backward kernels have no GPU variant yet", "The CPU kernel is generated as usual" }),
         ["NG0006_Mixed"] = (
             "public partial class K { [LayerNorm(768)] static partial void M(ReadOnlySpan<float> x, {|NG0006:ReadOnlySpan<double> gamma|}, ReadOnlySpan<float> beta, Span<float> y); }",
             new[] { "element type 'double' but must have 'float'", "Expected: " + LnExpected }),
@@ -338,10 +339,10 @@ public class DiagnosticsTests(ITestOutputHelper output)
         const string snippet = """
             public partial class K
             {
-            #pragma warning disable NG0022 // no GPU kernel for the InstanceNorm backward yet: the CPU kernel is enough here
-                [InstanceNorm(Backward = true)] static partial void Quiet(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx);
+            #pragma warning disable NG0022 // no GPU kernel for the tensor-span row backward yet: the CPU kernel is enough here
+                [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void Quiet(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);
             #pragma warning restore NG0022
-                [InstanceNorm(Backward = true)] static partial void Loud(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx);
+                [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void Loud(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);
             }
             """;
         var compilation = Harness.Compile(("Snippet.cs", Preamble + snippet), ("IlgpuStub.cs", "namespace ILGPU.Runtime { public abstract class Accelerator { } }"));

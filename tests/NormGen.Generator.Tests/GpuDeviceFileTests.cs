@@ -69,7 +69,7 @@ public class GpuDeviceFileTests
         AssertCompilesCleanly(output);
         Assert.Contains("internal static class GpuRowKernelsFloat", device, StringComparison.Ordinal);
         Assert.Contains("interface IGpuRowSpec<TIn, TOut, TCompute>", device, StringComparison.Ordinal);
-        foreach (string absent in new[] { "GpuRowKernelsDouble", "GpuTensorKernels", "GpuRowBackwardKernels", "IGpuTensorSpec", "IGpuBackwardSpec", "CombineKernel", "Scratch<T>", " Gelu(", " Exp(", " Smaller(", "double WarpSum" })
+        foreach (string absent in new[] { "GpuRowKernelsDouble", "GpuTensorKernels", "GpuRowBackwardKernels", "IGpuTensorSpec", "IGpuBackwardSpec", "GpuTensorBackward", "IGpuTensorBackwardSpec", "CombineKernel", "Scratch<T>", " Gelu(", " Exp(", " Smaller(", "double WarpSum" })
             Assert.DoesNotContain(absent, device, StringComparison.Ordinal);
     }
 
@@ -80,7 +80,7 @@ public class GpuDeviceFileTests
         AssertCompilesCleanly(output);
         foreach (string present in new[] { "GpuTensorKernelsDouble", "GpuRowBackwardKernelsDouble", "IGpuTensorSpec<T, TCompute>", "IGpuBackwardSpec<T, TCompute>", "internal static double Smaller(", "CombineKernel(global::ILGPU.ArrayView<double>", "Scratch<T>" })
             Assert.Contains(present, device, StringComparison.Ordinal);
-        foreach (string absent in new[] { "GpuRowKernels", "IGpuRowSpec", "KernelsFloat", "float WarpSum", " Exp(" })
+        foreach (string absent in new[] { "GpuRowKernels", "IGpuRowSpec", "KernelsFloat", "float WarpSum", " Exp(", "GpuTensorBackward" })
             Assert.DoesNotContain(absent, device, StringComparison.Ordinal);
     }
 
@@ -89,13 +89,15 @@ public class GpuDeviceFileTests
     [InlineData("[MinMaxScale] public static partial void Scale(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);", "GpuTensorKernelsFloat")]
     [InlineData("[RmsNorm(512, Backward = true)] public static partial void RmsBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, Span<float> dx, Span<float> dweight);", "GpuRowBackwardKernelsFloat")]
     [InlineData("[BatchNorm] public static partial void BnEval(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> runningMean, ReadOnlySpan<double> runningVar, TensorSpan<double> y);", "GpuRowKernelsDouble")]
+    [InlineData("[InstanceNorm(Backward = true)] public static partial void InBackward(ReadOnlyTensorSpan<double> dy, ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, TensorSpan<double> dx);", "GpuTensorBackwardKernelsDouble")]
+    [InlineData("[ChannelLayerNorm(BiasFree = true, Backward = true)] public static partial void ClnBackward(ReadOnlyTensorSpan<Half> dy, ReadOnlyTensorSpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> weight, TensorSpan<Half> dx, Span<float> dweight);", "GpuTensorBackwardKernelsFloat")]
     public void OneFamilyAlone_CompilesCleanly(string declaration, string kernelsClass)
     {
         string source = "using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n    " + declaration + "\n}\n";
         var (output, _, device) = Generate(source);
         AssertCompilesCleanly(output);
         Assert.Contains("internal static class " + kernelsClass, device, StringComparison.Ordinal);
-        Assert.Single(new[] { "GpuRowKernelsFloat", "GpuRowKernelsDouble", "GpuTensorKernelsFloat", "GpuTensorKernelsDouble", "GpuRowBackwardKernelsFloat", "GpuRowBackwardKernelsDouble" },
+        Assert.Single(new[] { "GpuRowKernelsFloat", "GpuRowKernelsDouble", "GpuTensorKernelsFloat", "GpuTensorKernelsDouble", "GpuRowBackwardKernelsFloat", "GpuRowBackwardKernelsDouble", "GpuTensorBackwardKernelsFloat", "GpuTensorBackwardKernelsDouble" },
             c => device.Contains("internal static class " + c, StringComparison.Ordinal));
     }
 

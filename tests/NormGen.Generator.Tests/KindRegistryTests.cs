@@ -83,7 +83,7 @@ public class KindRegistryTests
     /// <summary>
     /// With ILGPU referenced, a declaration gets either a GPU file or NG0022, never both and never neither, and which one
     /// is what the capability table says: every forward kind has a GPU kernel; the unfused flat row backward has one;
-    /// DeepNorm's backward (always fused) and the tensor kinds' backward do not.
+    /// the tensor kinds' backward has one; DeepNorm's backward (always fused) and a tensor-span row backward do not.
     /// </summary>
     [Theory]
     [InlineData("[LayerNorm(64)] public static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);", true)]
@@ -98,7 +98,11 @@ public class KindRegistryTests
     [InlineData("[Standardize] public static partial void M(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);", true)]
     [InlineData("[LayerNorm(64, Backward = true)] public static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);", true)]
     [InlineData("[DeepNorm(64, Alpha = 2f, Backward = true)] public static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta);", false)]
-    [InlineData("[InstanceNorm(Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx);", false)]
+    [InlineData("[InstanceNorm(Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, TensorSpan<float> dx);", true)]
+    [InlineData("[GroupNorm(2, Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);", true)]
+    [InlineData("[BatchNorm(Training = true, Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);", true)]
+    [InlineData("[ChannelLayerNorm(BiasFree = true, Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> weight, TensorSpan<float> dx, Span<float> dweight);", true)]
+    [InlineData("[LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] public static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);", false)]
     public void ParserAndGpuEmitterReadTheSameCapabilityTable(string declaration, bool gpu)
     {
         string source = Usings + "public static partial class K\n{\n    " + declaration + "\n}\n";

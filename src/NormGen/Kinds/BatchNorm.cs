@@ -17,7 +17,7 @@ internal sealed class BatchNorm : KindDefinition
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
     /// <summary>The backward needs the batch statistics saved in training (<see cref="BackwardProblem"/>).</summary>
-    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward | Backends.GpuBackward;
 
     public override KindOptions DefaultOptions => new BatchNormOptions();
 

@@ -14,7 +14,7 @@ internal sealed class ChannelLayerNorm : KindDefinition
 
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
-    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward | Backends.GpuBackward;
 
     public override KindOptions DefaultOptions => new ChannelLayerNormOptions();
 

@@ -15,7 +15,7 @@ internal sealed class GroupNorm : KindDefinition
 
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
-    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward | Backends.GpuBackward;
 
     public override KindOptions DefaultOptions => new GroupNormOptions(0);
 

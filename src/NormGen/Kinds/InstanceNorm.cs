@@ -11,7 +11,7 @@ internal sealed class InstanceNorm : KindDefinition
 
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
-    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
+    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward | Backends.GpuBackward;
 
     public override AffineMode DefaultAffine => AffineMode.None;
 

@@ -240,7 +240,7 @@ internal abstract class KindDefinition
         if (!spec.Backward) return Supports(Backends.GpuForward) ? null : $"[{AttributeName}] has no GPU kernel yet";
         if (!Supports(Backends.GpuBackward)) return NoGpuBackward;
         if (BackwardEmitter.IsFused(spec)) return FusedBackwardOnCpu;
-        if (spec.IsTensorForm)
+        if (spec.IsTensorForm && IsRowKind)
             return "tensor-span backward kernels have no GPU variant yet: declare the flat-span form (ReadOnlySpan dy, x and an int row length) to get one";
         return null;
     }

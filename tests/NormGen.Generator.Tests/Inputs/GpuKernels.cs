@@ -46,3 +46,10 @@ public static partial class GpuTensors
     [Standardize]
     public static partial void ZScore(ReadOnlyTensorSpan<double> x, TensorSpan<double> y);
 }
+
+// A tensor kind's backward on the GPU (ILGPU referenced): its overloads, and the shared tensor backward kernels in the device file.
+public static partial class GpuTensorBackward
+{
+    [GroupNorm(4, Backward = true)]
+    public static partial void GnBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+}

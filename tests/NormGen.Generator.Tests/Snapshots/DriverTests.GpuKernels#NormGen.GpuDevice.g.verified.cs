@@ -361,6 +361,32 @@ namespace NormGen.Generated
         T Store(TCompute value);
     }
 
+    /// <summary>What a tensor backward kernel computes (the kernels test the bits).</summary>
+    [global::System.Flags]
+    internal enum GpuTensorBackwardFlags
+    {
+        None = 0,
+        /// <summary>g = dy·γ[c]; otherwise g = dy.</summary>
+        Gamma = 1,
+        /// <summary>ChannelLayerNorm BiasFree: the sums use x̃ = x·rstd and dx has no mean(g) term.</summary>
+        BiasFree = 2,
+        /// <summary>Write dγ[c] = Σ dy·x̂ (BiasFree: Σ dy·x̃).</summary>
+        GammaGradient = 4,
+        /// <summary>Write dβ[c] = Σ dy.</summary>
+        BetaGradient = 8,
+    }
+
+    /// <summary>One tensor backward declaration's kernels, as constants.</summary>
+    /// <typeparam name="T">The element type of dy, x, γ and dx.</typeparam>
+    /// <typeparam name="TCompute">float (for float and Half) or double: the saved statistics, dγ, dβ and the arithmetic.</typeparam>
+    internal interface IGpuTensorBackwardSpec<T, TCompute>
+    {
+        GpuTensorLayout Layout { get; }
+        GpuTensorBackwardFlags Flags { get; }
+        TCompute Load(T value);
+        T Store(TCompute value);
+    }
+
     /// <summary>
     /// The row kernels of every row declaration computed in float, generic over its spec struct: one warp per row up to
     /// 1024 elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp
@@ -979,6 +1005,218 @@ namespace NormGen.Generated
         {
             if (global::ILGPU.Grid.GlobalIndex.X == 0)
                 batchesTracked[0] += 1;
+        }
+    }
+
+    /// <summary>
+    /// The backward kernels of every GroupNorm, InstanceNorm, BatchNorm (training) and ChannelLayerNorm declaration computed in float,
+    /// generic over its spec struct: dx by one row of the row kernels per statistics block, read through the layout's index
+    /// map; dγ/dβ by partials per (sample, chunk of positions, channel) into the stream's scratch buffer, then
+    /// <c>GpuDevice.CombineKernel</c>, in a fixed order (no atomics).
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    internal static class GpuTensorBackwardKernelsFloat
+    {
+        /// <summary>Positions per dγ/dβ partial: a constant, so the partials (and the result) do not depend on the device or the launch geometry.</summary>
+        private const int SpatialBlock = 256;
+
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
+        private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float>
+        {
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Partials;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
+            public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
+
+            /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
+            public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();
+
+            public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
+            {
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpSize = accelerator.WarpSize;
+                MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
+                Multiprocessors = accelerator.NumMultiprocessors;
+                MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;
+                MaxGridSize = accelerator.MaxGridSize.X;
+            }
+        }
+
+        /// <summary>
+        /// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite
+        /// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's
+        /// scratch slot, without waiting. Arguments are already checked; x is not empty unless dγ is asked (an empty tensor
+        /// writes zero gradients). Absent views stay empty.
+        /// </summary>
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> dx, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<float> dgamma = default, global::ILGPU.ArrayView<float> dbeta = default)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float>
+        {
+            Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
+            if ((default(TSpec).Flags & GpuTensorBackwardFlags.GammaGradient) == 0)
+            {
+                LaunchDx(stream, l, dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial);
+                return;
+            }
+            int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
+            int batch = x.Length == 0 ? 0 : (int)(x.Length / ((long)channels * spatial));
+            int units = batch * ((spatial + SpatialBlock - 1) / SpatialBlock); // (sample, chunk of positions)
+            int gradients = (default(TSpec).Flags & GpuTensorBackwardFlags.BetaGradient) != 0 ? 2 : 1;
+            global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
+            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
+            lock (slot)
+            {
+                // Per unit: the dγ partial row over the channels, then the dβ partial row if asked.
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, (long)units * gradients * channels);
+                if (units > 0)
+                {
+                    long cells = (long)units * channels;
+                    int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, channels, spatial, units);
+                    LaunchDx(stream, l, dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial);
+                }
+                int combineGrid = global::NormGen.NormGpu.GridSize((channels + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, channels, units, gradients, 0);
+                if (gradients == 2)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, channels, units, gradients, 1);
+            }
+        }
+
+        /// <summary>Picks the dx kernel (warp or group per statistics block) and its geometry, and enqueues it.</summary>
+        private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float>
+        {
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial);
+            }
+        }
+
+        /// <summary>Where row <paramref name="row"/> (one statistics block) starts in x and y.</summary>
+        private static long Start(GpuTensorLayout layout, int row, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? (long)row * spatial
+            : layout == GpuTensorLayout.Positions ? (long)(row / spatial) * channels * spatial + row % spatial
+            : layout == GpuTensorLayout.Columns ? row
+            : (long)row * rowLength;
+
+        /// <summary>The index in x and y of element <paramref name="i"/> of the row that starts at <paramref name="start"/>.</summary>
+        private static long Index(GpuTensorLayout layout, long start, int i, int rows, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? start + (long)(i / spatial) * channels * spatial + i % spatial
+            : layout == GpuTensorLayout.Positions ? start + (long)i * spatial
+            : layout == GpuTensorLayout.Columns ? start + (long)i * rows
+            : start + i;
+
+        /// <summary>The channel of element <paramref name="i"/> of row <paramref name="row"/>: the index into γ and β.</summary>
+        private static int Channel(GpuTensorLayout layout, int row, int i, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? row
+            : layout == GpuTensorLayout.Positions ? i
+            : (int)((long)row * (rowLength / spatial) % channels) + i / spatial;
+
+        /// <summary>The statistics block (the row of the dx kernels) of element (n, c, s).</summary>
+        private static int StatisticsRow(GpuTensorLayout layout, int n, int c, int s, int rowLength, int channels, int spatial) =>
+            layout == GpuTensorLayout.Channels ? c
+            : layout == GpuTensorLayout.Positions ? n * spatial + s
+            : n * (channels / (rowLength / spatial)) + c / (rowLength / spatial);
+
+        /// <summary>x̂ = (x − μ)·rstd, or BiasFree's x̃ = x·rstd (the value the forward multiplied by γ).</summary>
+        private static float Normalized<T, TSpec>(TSpec spec, T x, float mu, float r) where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float> =>
+            (spec.Flags & GpuTensorBackwardFlags.BiasFree) != 0 ? spec.Load(x) * r : (spec.Load(x) - mu) * r;
+
+        /// <summary>g = dy·γ[c], or dy without affine.</summary>
+        private static float Gradient<T, TSpec>(TSpec spec, T dy, global::ILGPU.ArrayView<T> gamma, int channel) where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float> =>
+            (spec.Flags & GpuTensorBackwardFlags.Gamma) != 0 ? spec.Load(dy) * spec.Load(gamma[channel]) : spec.Load(dy);
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuWarpRows>(dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rows, int rowLength, int channels, int spatial)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuGroupRows>(dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<float> partials)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                long start = Start(spec.Layout, row, rowLength, channels, spatial);
+                float mu = mean[row], r = rstd[row];
+                bool biasFree = (spec.Flags & GpuTensorBackwardFlags.BiasFree) != 0;
+                // Pass 1: the sums of g and g·x̂ (BiasFree: g·x̃).
+                float sg = 0f, sx = 0f;
+                for (int i = threads.First; i < rowLength; i += threads.Step)
+                {
+                    long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                    float g = Gradient<T, TSpec>(spec, dy[at], gamma, Channel(spec.Layout, row, i, rowLength, channels, spatial));
+                    sg += g;
+                    sx += g * Normalized<T, TSpec>(spec, x[at], mu, r);
+                }
+                float inverseN = 1f / rowLength;
+                float c1 = biasFree ? 0f : threads.Sum(sg, partials) * inverseN; // BiasFree: no mean(g) term
+                float c2 = threads.Sum(sx, partials) * inverseN;
+
+                // Pass 2: dx = rstd·(g − c₁ − x̂·c₂), x̂ = (x − μ)·rstd in both variants. Each element is read and written by the
+                // same thread, after every read of the block, so dx may be dy or x.
+                for (int i = threads.First; i < rowLength; i += threads.Step)
+                {
+                    long at = Index(spec.Layout, start, i, rows, channels, spatial);
+                    float g = Gradient<T, TSpec>(spec, dy[at], gamma, Channel(spec.Layout, row, i, rowLength, channels, spatial));
+                    float xh = (spec.Load(x[at]) - mu) * r;
+                    dx[at] = spec.Store(r * (g - c1 - xh * c2));
+                }
+            }
+        }
+
+        /// <summary>
+        /// One thread per (unit, channel), a unit being a sample's chunk of <see cref="SpatialBlock"/> positions, the grid
+        /// striding over them: the chunk's positions in order, Σ dy·x̂ (and Σ dy) into the unit's partial rows.
+        /// </summary>
+        private static void PartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> partials, int rowLength, int channels, int spatial, int units)
+            where T : unmanaged where TSpec : struct, IGpuTensorBackwardSpec<T, float>
+        {
+            TSpec spec = default;
+            bool beta = (spec.Flags & GpuTensorBackwardFlags.BetaGradient) != 0;
+            int gradients = beta ? 2 : 1;
+            int chunks = (spatial + SpatialBlock - 1) / SpatialBlock;
+            long cells = (long)units * channels;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
+            {
+                int unit = (int)(cell / channels);
+                int c = (int)(cell - (long)unit * channels);
+                int n = unit / chunks;
+                int first = unit % chunks * SpatialBlock;
+                int last = spatial - first < SpatialBlock ? spatial : first + SpatialBlock;
+                long segment = ((long)n * channels + c) * spatial;
+                float pg = 0f, pb = 0f;
+                for (int s = first; s < last; s++)
+                {
+                    int row = StatisticsRow(spec.Layout, n, c, s, rowLength, channels, spatial);
+                    float d = spec.Load(dy[segment + s]);
+                    pg += d * Normalized<T, TSpec>(spec, x[segment + s], mean[row], rstd[row]);
+                    if (beta) pb += d;
+                }
+                partials[(long)unit * gradients * channels + c] = pg;
+                if (beta) partials[((long)unit * 2 + 1) * channels + c] = pb;
+            }
         }
     }
 
