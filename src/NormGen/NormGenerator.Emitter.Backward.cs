@@ -303,7 +303,7 @@ internal static class BackwardEmitter
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec)
     {
         bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
-        string kind = KindInWords(spec), block = BlockInWords(spec);
+        string kind = Kinds.Get(spec.Kind).InWords(spec), block = BlockInWords(spec);
         string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
         string gammaC = rows ? "γ" : "γ[c]";
         string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
@@ -345,18 +345,6 @@ internal static class BackwardEmitter
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
     }
-
-    /// <summary>The kind a backward kernel's documentation names, in words.</summary>
-    private static string KindInWords(KernelSpec spec) => spec.Kind switch
-    {
-        NormKind.RmsNorm => "RMS normalization",
-        NormKind.BatchNorm => "batch normalization in training (batch statistics)",
-        NormKind.GroupNorm => "group normalization",
-        NormKind.InstanceNorm => "instance normalization",
-        NormKind.ChannelLayerNorm => spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization",
-        NormKind.DeepNorm => "DeepNorm (layer normalization of h = α·x + sublayer)",
-        _ => "layer normalization",
-    };
 
     /// <summary>The unit whose statistics a backward kernel uses (a row, a channel, a (sample, group) …), in words.</summary>
     private static string BlockInWords(KernelSpec spec) => spec.Kind switch

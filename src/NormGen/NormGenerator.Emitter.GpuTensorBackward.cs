@@ -82,13 +82,7 @@ internal static partial class GpuEmitter
     private static void EmitTensorBackwardDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
     {
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
-        string what = spec.Kind switch
-        {
-            NormKind.GroupNorm => "group normalization",
-            NormKind.InstanceNorm => "instance normalization",
-            NormKind.BatchNorm => "batch normalization (training)",
-            _ => spec.BiasFree ? "bias-free layer normalization over the channels" : "layer normalization over the channels",
-        };
+        string what = Kinds.Get(spec.Kind).InWords(spec);
         string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
         w.Line("/// <summary>");
         w.Line($"/// Backward of the {what} on an ILGPU accelerator: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");

@@ -65,6 +65,8 @@ internal sealed class BatchNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => spec.Training ? "Batch normalization (training)" : "Batch normalization (evaluation)";
 
+    public override string InWords(KernelSpec spec) => spec.Training ? "batch normalization in training (batch statistics)" : base.InWords(spec);
+
     /// <summary>The spatial size.</summary>
     public override int GpuSizeParameters => 1;
 }

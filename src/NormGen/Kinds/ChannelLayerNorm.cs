@@ -45,5 +45,8 @@ internal sealed class ChannelLayerNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => "Layer normalization over the channels";
 
+    public override string InWords(KernelSpec spec) =>
+        spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization";
+
     public override int GpuSizeParameters => 2;
 }

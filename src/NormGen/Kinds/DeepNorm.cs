@@ -15,6 +15,8 @@ internal sealed class DeepNorm : RowKindDefinition
 
     public override string Title(KernelSpec spec) => "DeepNorm (post-norm residual with α)";
 
+    public override string InWords(KernelSpec spec) => "DeepNorm (layer normalization of h = α·x + sublayer)";
+
     /// <summary>The backward is always fused (α, the sublayer's gradient): CPU only so far.</summary>
     public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
 

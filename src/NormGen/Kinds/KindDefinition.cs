@@ -226,6 +226,16 @@ internal abstract class KindDefinition
     /// <summary>The kernel's name at the head of its documentation, one text for the CPU and GPU variants ("Layer normalization", "Group normalization" …).</summary>
     public abstract string Title(KernelSpec spec);
 
+    /// <summary>
+    /// The kind in words inside a sentence ("the backward of the group normalization"), for the CPU and GPU backward
+    /// kernels' documentation: the title with a small first letter unless the kind says more.
+    /// </summary>
+    public virtual string InWords(KernelSpec spec)
+    {
+        string title = Title(spec);
+        return char.ToLowerInvariant(title[0]) + title.Substring(1);
+    }
+
     /// <summary>The sizes the GPU overloads take after the views (0 for the row kinds; see <c>GpuEmitter.TensorSizeParameters</c>).</summary>
     public virtual int GpuSizeParameters => 0;
 

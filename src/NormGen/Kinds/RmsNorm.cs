@@ -14,6 +14,8 @@ internal sealed class RmsNorm : RowKindDefinition
 
     public override string Title(KernelSpec spec) => "RMS normalization";
 
+    public override string InWords(KernelSpec spec) => Title(spec);
+
     public override bool Centers => false;
 
     /// <summary>finfo(compute type).eps: 2⁻⁵² for double, 2⁻²³ for float and Half.</summary>
