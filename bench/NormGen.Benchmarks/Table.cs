@@ -35,10 +35,18 @@ public static class Table
     /// <summary><c>--best</c>: report each method's fastest batch instead of the median (for a machine others are loading).</summary>
     private static bool s_best;
 
+    /// <summary>
+    /// <c>--pipeline-ab</c>: the memory-bound rows with the streaming path's cross-row pipeline (today) and without it
+    /// (RowEngine's private s_pipelineOff set by reflection: the rows a time, as before), side by side with the NT copy
+    /// in one process: the only comparison that holds on a loaded machine.
+    /// </summary>
+    private static bool s_pipelineAb;
+
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
         s_best = args.Contains("--best");
+        s_pipelineAb = args.Contains("--pipeline-ab");
         // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
         OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
@@ -75,11 +83,29 @@ public static class Table
     {
         Console.WriteLine("| single thread | NormGen | TP | ONNX Runtime | NT copy | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (Func<List<IDisposable>, RowCase> make in RowCases())
+        if (s_pipelineAb)
+        {
+            Console.WriteLine("| case | pipeline (today) | rows a time (before) | NT copy | pipeline/before |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+        }
+        foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 3 : 0))
         {
             var owned = new List<IDisposable>();
             RowCase c = make(owned);
             NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
+            if (s_pipelineAb)
+            {
+                var off = typeof(RowEngine).GetField("s_pipelineOff", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                Action With(int v) => () => { off.SetValue(null, v); c.NormGen(); };
+                double?[] v = Measure([With(0), With(1), c.Copy]);
+                off.SetValue(null, 0);
+                foreach (IDisposable d in owned) d.Dispose();
+                NormGenSettings.MaxDegreeOfParallelism = 1;
+                double b = (double)c.Tensors * c.Shape.Elements * sizeof(float);
+                string GB(double? s) => $"{b / s!.Value / 1e9:F1} ({100 * v[2]!.Value / s.Value:F0}%)";
+                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} |");
+                continue;
+            }
             double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;

@@ -25,7 +25,7 @@ namespace NormGen;
 /// and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class RowEngine
+public static partial class RowEngine
 {
     /// <summary>
     /// Normalizes <paramref name="rows"/> rows of <paramref name="x"/> into <paramref name="y"/>, on this thread or
@@ -126,7 +126,10 @@ public static class RowEngine
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
+                if (streaming && CanPipeline<TSpec, TX, TY, T>())
+                    StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
+                else
+                    PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
             }
             else
             {
