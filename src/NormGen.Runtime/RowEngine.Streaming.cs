@@ -1,5 +1,7 @@
 using System;
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -27,37 +29,52 @@ public static partial class RowEngine
     private const int MinPrefetchAheadBytes = 8 << 10;
 
     /// <summary>
-    /// Whether a streamed plain call (<see cref="IsPlain"/>) runs <see cref="PipelinedRows"/>: float or double rows without
-    /// a residual or an activation (the activation's last pass goes a vector at a time; see VectorRows), a JIT-time
-    /// constant apart from the switch.
+    /// Whether a streamed call runs <see cref="PipelinedRows"/>: float or double rows without an activation (the
+    /// activation's last pass goes a vector at a time; see VectorRows), with or without a residual; a JIT-time constant
+    /// apart from the switch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanPipeline<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && !TSpec.Residual && TSpec.Activation == Activation.None && s_pipelineOff == 0;
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None && s_pipelineOff == 0;
 
     /// <summary>
-    /// <see cref="PlainRows"/> for a streamed call that <see cref="CanPipeline"/>: the width chosen once, then the
-    /// pipeline (no SIMD: the scalar rows, as before).
+    /// The rows of a streamed call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>): the
+    /// width chosen once, then the pipeline. With a residual, h lives in two rows of scratch (the row whose last pass
+    /// reads it back and the row pass 1 forms), not in the output, which would be read back from memory.
     /// </summary>
     private static void StreamedRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
-        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            PipelineLoop<TSpec, T, Vector512<T>, Vec512<T>>(ref c, ref x, firstRow, rowCount);
-        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            PipelineLoop<TSpec, T, Vector256<T>, Vec256<T>>(ref c, ref x, firstRow, rowCount);
-        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            PipelineLoop<TSpec, T, Vector128<T>, Vec128<T>>(ref c, ref x, firstRow, rowCount);
-        else
-            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
+        T[]? scratch = TSpec.Residual ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
+        try
+        {
+            if (scratch is not null)
+            {
+                c.H = ref MemoryMarshal.GetArrayDataReference(scratch);
+                c.HStride = 0;
+            }
+            if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+                PipelineLoop<TSpec, T, Vector512<T>, Vec512<T>>(ref c, ref x, firstRow, rowCount);
+            else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+                PipelineLoop<TSpec, T, Vector256<T>, Vec256<T>>(ref c, ref x, firstRow, rowCount);
+            else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+                PipelineLoop<TSpec, T, Vector128<T>, Vec128<T>>(ref c, ref x, firstRow, rowCount);
+            else
+                PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
+        }
+        finally
+        {
+            Return(scratch);
+        }
     }
 
     /// <summary>
     /// The pipeline's row loop at one width, as <see cref="PlainLoop"/>: a row whose sums overflow stops the pipeline
-    /// (the row before it is complete), is redone in HugeRow, and the pipeline starts again after it. A y whose address
-    /// is not a multiple of its element size cannot be aligned for non-temporal stores: VectorRows' cached loop then runs.
+    /// (the row before it is complete), is redone in HugeRow (from its row of h scratch), and the pipeline starts again
+    /// after it. A y whose address is not a multiple of its element size cannot be aligned for non-temporal stores:
+    /// VectorRows' cached loop then runs.
     /// </summary>
     private static void PipelineLoop<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -67,11 +84,15 @@ public static partial class RowEngine
             PlainLoop<TSpec, T, VectorBody<T, TV, TOps>>(ref c, ref x, firstRow, rowCount);
             return;
         }
-        nuint end = (nuint)(firstRow + rowCount);
-        nuint r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref x, (nuint)firstRow, end);
+        nuint end = (nuint)(firstRow + rowCount), start = (nuint)firstRow, n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        ref T scratch = ref c.H;
+        nuint r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref x, start, end);
         while (r < end)
         {
+            if (TSpec.Residual) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
             RedoHugeRow<TSpec, T>(ref c, r++);
+            c.H = ref scratch;
+            start = r;
             r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
         }
         StreamingStore.Fence();
@@ -86,63 +107,96 @@ public static partial class RowEngine
             : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref c, ref x, first, end);
 
     /// <summary>
-    /// Rows first … end − 1 of a plain streamed call: step k runs pass 1 of row first + k and the last pass of the row
-    /// before it in one loop (the first step has no last pass, the step after the last row no pass 1). Pass 1 adds the
-    /// same vectors into the same accumulators in the same order as VectorRows, and the statistics come from the same
-    /// Finish, so every row's results are bitwise VectorRows' (and StreamRow's: the last pass is per element, the
-    /// unaligned head and the overlapping last vector computed first and stored after the loop, for in-place calls).
-    /// Returns the first row left to HugeRow (the row before it is complete), or end.
+    /// Rows first … end − 1 of a streamed call: step k runs pass 1 of row first + k and the last pass of the row before
+    /// it in one loop (the first step has no last pass, the step after the last row no pass 1). Pass 1 adds the same
+    /// vectors into the same accumulators in the same order as VectorRows, and the statistics come from the same Finish,
+    /// so every row's results are bitwise VectorRows' (and StreamRow's: the last pass is per element, the unaligned head
+    /// and the overlapping last vector computed first and stored after the loop, for in-place calls). With a residual,
+    /// h goes to row (row − first) mod 2 of c.H's scratch. Returns the first row left to HugeRow (the row before it is
+    /// complete, the row's h in its scratch row), or end.
     /// </summary>
     private static nuint PipelinedRows<TSpec, T, TV, TOps, TAffine>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed
-        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride, yStride = c.YStride;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         bool hasTail = n % L != 0;
         TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
         nuint rowBytes = n * (nuint)Unsafe.SizeOf<T>();
         nuint ahead = (MinPrefetchAheadBytes + rowBytes - 1) / rowBytes * xStride; // whole rows, at least one
-        ref T gamma = ref c.Gamma, beta = ref c.Beta;
-        // The row whose last pass is pending: its x (read back from cache), its y, and its m, rstd and −offset·rstd.
-        ref T xPrev = ref xFirst, yPrev = ref xFirst; // read only while pending
+        ref T gamma = ref c.Gamma, beta = ref c.Beta, bias = ref c.Bias;
+        // The row whose last pass is pending: its source (x, or h in scratch, read back from cache), its outputs, and
+        // its m, rstd and −offset·rstd.
+        ref T srcPrev = ref xFirst, yPrev = ref xFirst, hOutPrev = ref xFirst; // read only while pending
         TV m = TOps.Zero, r = TOps.Zero, rc = TOps.Zero;
         bool pending = false;
         ref T x = ref xFirst;
         for (nuint row = first; row < end || pending; row++, x = ref Unsafe.Add(ref x, xStride))
         {
             bool pass1 = row < end;
+            ref T residual = ref x, h = ref x;
+            if (TSpec.Residual)
+            {
+                residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+                h = ref Unsafe.Add(ref c.H, (row - first) % 2 * n);
+            }
             // The pending row's last pass: head and overlapping last vector first (an in-place call overwrites them).
             nuint head = 0, both = 0, j;
+            bool alignedH = false;
             TV firstOut = TOps.Zero, lastOut = TOps.Zero;
             if (pending)
             {
                 head = (nuint)StreamingStore.ElementsToAlignment(ref yPrev, (int)L);
-                firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref xPrev, 0), ref gamma, ref beta, 0, m, r, rc);
-                lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref xPrev, last), ref gamma, ref beta, last, m, r, rc);
+                alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
+                firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
+                lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
             }
             T shift = T.Zero;
-            if (pass1 && TSpec.Centered)
-                shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)); // as VectorRows
+            if (pass1 && TSpec.Centered) // as VectorRows
+                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                    * (T.One / T.CreateTruncating(L));
             TV k = TOps.Create(shift);
             TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            TV hLast = TSpec.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
             nuint i = 0;
             if (pass1)
             {
                 // Pass-1 blocks at i; the pending row's last-pass blocks at head + i (aligned y) while they fit.
                 for (; i + block <= n; i += block)
                 {
-                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref x, i + ahead);
-                    TV d0 = TOps.Load(ref x, i), d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-                    TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count), d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead);
+                    TV d0, d1, d2, d3;
+                    if (TSpec.Residual)
+                    {
+                        ref T xi = ref Unsafe.Add(ref x, i);
+                        ref T ri = ref Unsafe.Add(ref residual, i);
+                        ref T bi = ref Unsafe.Add(ref bias, i);
+                        ref T hi = ref Unsafe.Add(ref h, i);
+                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    }
+                    else
+                    {
+                        d0 = TOps.Load(ref x, i);
+                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                        if (TSpec.Centered)
+                        {
+                            d0 = TOps.Subtract(d0, k);
+                            d1 = TOps.Subtract(d1, k);
+                            d2 = TOps.Subtract(d2, k);
+                            d3 = TOps.Subtract(d3, k);
+                        }
+                    }
                     if (TSpec.Centered)
                     {
-                        d0 = TOps.Subtract(d0, k);
-                        d1 = TOps.Subtract(d1, k);
-                        d2 = TOps.Subtract(d2, k);
-                        d3 = TOps.Subtract(d3, k);
                         s0 = TOps.Add(s0, d0);
                         s1 = TOps.Add(s1, d1);
                         s2 = TOps.Add(s2, d2);
@@ -153,18 +207,23 @@ public static partial class RowEngine
                     q2 = TOps.MultiplyAdd(d2, d2, q2);
                     q3 = TOps.MultiplyAdd(d3, d3, q3);
                     if (i < both * block)
-                        StreamBlock<TSpec, T, TV, TOps, TAffine>(ref xPrev, ref gamma, ref beta, ref yPrev, head + i, m, r, rc);
+                        StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
                 }
             }
             if (pending)
             {
                 // The last-pass blocks pass 1 did not take (all of them after the last row), then its single vectors.
                 for (j = head + (pass1 ? both * block : 0); j + block <= n; j += block)
-                    StreamBlock<TSpec, T, TV, TOps, TAffine>(ref xPrev, ref gamma, ref beta, ref yPrev, j, m, r, rc);
+                    StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
-                    TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref xPrev, j), ref gamma, ref beta, j, m, r, rc), ref Unsafe.Add(ref yPrev, j));
+                    StreamVector<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 TOps.Store(firstOut, ref yPrev, 0);
                 TOps.Store(lastOut, ref yPrev, last);
+                if (TSpec.ResidualOut)
+                {
+                    TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
+                    TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
+                }
                 pending = false;
             }
             if (!pass1)
@@ -172,17 +231,13 @@ public static partial class RowEngine
             // Pass 1's vectors after the blocks and its tail, as VectorRows.
             for (; i + L <= n; i += L)
             {
-                TV d = TOps.Load(ref x, i);
-                if (TSpec.Centered)
-                {
-                    d = TOps.Subtract(d, k);
-                    s0 = TOps.Add(s0, d);
-                }
+                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
                 q0 = TOps.MultiplyAdd(d, d, q0);
             }
             if (hasTail)
             {
-                TV v = TOps.Load(ref x, last);
+                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
                 if (TSpec.Centered)
                 {
                     TV d = TOps.Select(tail, TOps.Subtract(v, k));
@@ -194,11 +249,13 @@ public static partial class RowEngine
                     v = TOps.Select(tail, v);
                     q1 = TOps.MultiplyAdd(v, v, q1);
                 }
+                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
             }
+            ref T src = ref TSpec.Residual ? ref h : ref x;
             T rstd, meanOut = T.Zero;
             if (TSpec.Centered)
             {
-                if (!Finish<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
                     return row;
                 m = TOps.Create(center);
                 rc = TOps.Create(-(offset * rstd));
@@ -206,22 +263,27 @@ public static partial class RowEngine
             else
             {
                 T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
-                if (!T.IsFinite(meanSquare) && AllFinite(ref x, n))
+                if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                     return row;
                 rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
             }
             Save<TSpec, T>(ref c, row, meanOut, rstd);
             r = TOps.Create(rstd);
-            xPrev = ref x;
-            yPrev = ref Unsafe.Add(ref c.Y, row * yStride);
+            srcPrev = ref src;
+            yPrev = ref Unsafe.Add(ref c.Y, row * c.YStride);
+            if (TSpec.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             pending = true;
         }
         return end;
     }
 
-    /// <summary>Four output vectors from the aligned <paramref name="j"/>, non-temporal stores (see <see cref="OutputBlock"/>).</summary>
+    /// <summary>
+    /// Four output vectors from the aligned <paramref name="j"/> with non-temporal stores (see <see cref="OutputBlock"/>),
+    /// and h into residualOut (non-temporal where it is aligned as y is).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint j, TV m, TV r, TV rc)
+    private static void StreamBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+        bool alignedH)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
@@ -233,5 +295,41 @@ public static partial class RowEngine
             TAffine.Beta(ref beta, j + 2 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 2 * (nuint)TOps.Count));
         TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
             TAffine.Beta(ref beta, j + 3 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 3 * (nuint)TOps.Count));
+        if (TSpec.ResidualOut)
+        {
+            ref T hj = ref Unsafe.Add(ref src, j), oj = ref Unsafe.Add(ref residualOut, j);
+            if (alignedH)
+            {
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 0), ref oj);
+                TOps.StoreNonTemporal(TOps.Load(ref hj, (nuint)TOps.Count), ref Unsafe.Add(ref oj, (nuint)TOps.Count));
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 2 * (nuint)TOps.Count));
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 3 * (nuint)TOps.Count));
+            }
+            else
+            {
+                TOps.Store(TOps.Load(ref hj, 0), ref oj, 0);
+                TOps.Store(TOps.Load(ref hj, (nuint)TOps.Count), ref oj, (nuint)TOps.Count);
+                TOps.Store(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref oj, 2 * (nuint)TOps.Count);
+                TOps.Store(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref oj, 3 * (nuint)TOps.Count);
+            }
+        }
+    }
+
+    /// <summary>One vector of <see cref="StreamBlock"/>, for the aligned vectors after the last whole block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamVector<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+        bool alignedH)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+            ref Unsafe.Add(ref y, j));
+        if (TSpec.ResidualOut)
+        {
+            if (alignedH)
+                TOps.StoreNonTemporal(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+            else
+                TOps.Store(TOps.Load(ref src, j), ref residualOut, j);
+        }
     }
 }

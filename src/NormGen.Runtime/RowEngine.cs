@@ -122,7 +122,7 @@ public static partial class RowEngine
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            if (IsPlain<TSpec, TX, TY, T>(streaming))
+            if (IsPlain<TSpec, TX, TY, T>(streaming) || streaming && CanPipeline<TSpec, TX, TY, T>())
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);

@@ -168,4 +168,99 @@ public class StreamingPipelineTests
             foreach (int threads in new[] { 1, 2 })
                 Assert.Equal(cached, Run(0, threads, offset));
     }
+
+    /// <summary>
+    /// Residual rows (h = x + residual + bias into two rows of scratch, residualOut from it): rows 1, 2, 3 and 5, odd
+    /// lengths, residualOut aligned as y or not, x, residual and y one buffer, a huge row in the middle; y and h bitwise
+    /// the cached stores', which match the double reference of the float h the kernel formed.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 515)]
+    [InlineData(2, 1000)]
+    [InlineData(3, 2051)]
+    [InlineData(5, 1024)]
+    public void PipelinedResidualRowsMatchTheReferenceAndTheCachedStores(int rows, int n)
+    {
+        float[] x = Rows(rows, n, n + 1, special: rows > 2 ? rows / 2 : -1, kind: 1), res = Rows(rows, n, n + 2);
+        var (gd, bd) = Reference.AffineParameters(new Random(n), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray(), bias = Rows(1, n, n + 3);
+        (float[] Y, float[] H) Run(long threshold, int threads, int yOffset, int hOffset, bool inPlace) => WithSettings(threshold, threads, () =>
+        {
+            var yBuffer = new float[x.Length + 16];
+            var hBuffer = new float[x.Length + 16];
+            if (inPlace)
+            {
+                float[] data = (float[])x.Clone(); // x, residual and y one buffer: h = 2x + bias
+                Blocks.SkipLn(data, n, data, bias, g, b, data, hBuffer.AsSpan(hOffset, x.Length));
+                return (data, hBuffer.AsSpan(hOffset, x.Length).ToArray());
+            }
+            Blocks.SkipLn(x, n, res, bias, g, b, yBuffer.AsSpan(yOffset, x.Length), hBuffer.AsSpan(hOffset, x.Length));
+            return (yBuffer.AsSpan(yOffset, x.Length).ToArray(), hBuffer.AsSpan(hOffset, x.Length).ToArray());
+        });
+        foreach (bool inPlace in new[] { false, true })
+        {
+            var cached = Run(long.MaxValue, 1, 0, 0, inPlace);
+            float[] h = x.Select((v, i) => v + (inPlace ? v : res[i]) + bias[i % n]).ToArray();
+            Assert.Equal(h, cached.H);
+            AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, h, n, g, b, cached.Y);
+            foreach (var (yOffset, hOffset) in new[] { (0, 0), (3, 3), (1, 6) })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var streamed = Run(0, threads, yOffset, hOffset, inPlace);
+                    Assert.True(cached.Y.AsSpan().SequenceEqual(streamed.Y), $"y: rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace}");
+                    Assert.True(cached.H.AsSpan().SequenceEqual(streamed.H), $"h: rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace}");
+                }
+        }
+    }
+
+    /// <summary>
+    /// The compile-time residual kernels: RMSNorm with the residual stream out (4096) and DeepNorm (α·x + sublayer, 1024,
+    /// h only in scratch), one to four rows, one and two threads: bitwise the cached stores, near the double reference.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void PipelinedAddRmsAndDeepNormMatchTheCachedStores(int rows)
+    {
+        const int d = 4096, e = 1024;
+        float[] x = Rows(rows, d, rows), res = Rows(rows, d, rows + 10), w = Rows(1, d, 5);
+        (float[] Y, float[] H) Rms(long threshold, int threads, int offset) => WithSettings(threshold, threads, () =>
+        {
+            var y = new float[rows * d + 8];
+            var h = new float[rows * d + 8];
+            Blocks.AddRms(x, res, w, y.AsSpan(offset, rows * d), h.AsSpan(offset + 1, rows * d));
+            return (y.AsSpan(offset, rows * d).ToArray(), h.AsSpan(offset + 1, rows * d).ToArray());
+        });
+        var cachedRms = Rms(long.MaxValue, 1, 0);
+        float[] hr = x.Select((v, i) => v + res[i]).ToArray();
+        Assert.Equal(hr, cachedRms.H);
+        double[] reference = Reference.Normalize(NormKind.RmsNorm, Affine.Scale, 1e-6, hr.Select(v => (double)v).ToArray(), d,
+            w.Select(v => (double)v).ToArray(), new double[d], out double[] terms);
+        for (int i = 0; i < hr.Length; i++)
+            Assert.True(Math.Abs(cachedRms.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
+        foreach (int offset in new[] { 0, 2 })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var streamed = Rms(0, threads, offset);
+                Assert.True(cachedRms.Y.AsSpan().SequenceEqual(streamed.Y) && cachedRms.H.AsSpan().SequenceEqual(streamed.H), $"AddRms offset {offset} threads {threads}");
+            }
+
+        float[] dx = Rows(rows, e, rows + 20), ds = Rows(rows, e, rows + 30);
+        var (gd, bd) = Reference.AffineParameters(new Random(rows), e);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        float[] Deep(long threshold, int threads) => WithSettings(threshold, threads, () =>
+        {
+            var y = new float[rows * e];
+            Blocks.Deep(dx, ds, g, b, y);
+            return y;
+        });
+        float[] cachedDeep = Deep(long.MaxValue, 1);
+        float alpha = MathF.Pow(2 * 24, 0.25f);
+        float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
+        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, cachedDeep);
+        foreach (int threads in new[] { 1, 2 })
+            Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads)), $"DeepNorm threads {threads}");
+    }
 }
