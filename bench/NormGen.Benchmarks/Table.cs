@@ -36,8 +36,9 @@ public static class Table
     private static bool s_best;
 
     /// <summary>
-    /// <c>--pipeline-ab</c>: the memory-bound rows with the streaming path's cross-row pipeline (today) and without it
-    /// (RowEngine's private s_pipelineOff set by reflection: the rows a time, as before), side by side with the NT copy
+    /// <c>--pipeline-ab</c>: the memory-bound rows with the streaming path's cross-row pipeline (today: rows without a
+    /// residual), without it (the rows a time, as before) and with it for residual rows too (RowEngine's private
+    /// s_pipelineMode 0, 1, 2, set by reflection), side by side with the NT copy
     /// in one process: the only comparison that holds on a loaded machine; and the pipeline with streaming stores forced
     /// (threshold 0), which shows whether the default threshold suits the shapes under it (4096×1024: 16 MiB out).
     /// </summary>
@@ -86,8 +87,8 @@ public static class Table
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         if (s_pipelineAb)
         {
-            Console.WriteLine($"| case | pipeline (today) | rows a time (before) | NT copy | pipeline/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+            Console.WriteLine($"| case | pipeline (today) | rows a time (before) | NT copy | pipeline/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) | pipeline for residual rows too |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         }
         foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 3 : 0))
         {
@@ -96,17 +97,17 @@ public static class Table
             NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
             if (s_pipelineAb)
             {
-                var off = typeof(RowEngine).GetField("s_pipelineOff", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                var mode = typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
                 long threshold = NormGenSettings.StreamingStoreThreshold;
-                Action With(int v, long t) => () => { off.SetValue(null, v); NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
-                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(0, 0)]);
-                off.SetValue(null, 0);
+                Action With(int v, long t) => () => { mode.SetValue(null, v); NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
+                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(0, 0), With(2, threshold)]);
+                mode.SetValue(null, 0);
                 NormGenSettings.StreamingStoreThreshold = threshold;
                 foreach (IDisposable d in owned) d.Dispose();
                 NormGenSettings.MaxDegreeOfParallelism = 1;
                 double b = (double)c.Tensors * c.Shape.Elements * sizeof(float);
                 string GB(double? s) => $"{b / s!.Value / 1e9:F1} ({100 * v[2]!.Value / s.Value:F0}%)";
-                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} |");
+                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {GB(v[4])} |");
                 continue;
             }
             double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);

@@ -15,11 +15,14 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// 0 (the default) runs the pipeline wherever it applies; 1 runs the streaming rows as before (VectorRows' StreamRow,
-    /// a row at a time). Private, for side-by-side timing only: the benchmark's <c>--pipeline-ab</c> sets it by reflection.
+    /// 0 (the default): the pipeline for streamed rows without a residual; 1: no pipeline (the streaming rows as before,
+    /// VectorRows' StreamRow a row at a time); 2: the pipeline for residual rows as well. Private, for side-by-side
+    /// timing only: the benchmark's <c>--pipeline-ab</c> sets it by reflection. Residual rows are off by default: on the
+    /// loaded 2-core VM, residual LayerNorm 2048×8192 took 1.23× the baseline's thread CPU time pipelined against 0.97×
+    /// a row at a time (RowAB --time --cpu, 2026-11-30 01:55 UTC), while LayerNorm and RMSNorm gained about 6%.
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
-    private static int s_pipelineOff;
+    private static int s_pipelineMode;
 #pragma warning restore CS0649
 
     /// <summary>
@@ -30,13 +33,14 @@ public static partial class RowEngine
 
     /// <summary>
     /// Whether a streamed call runs <see cref="PipelinedRows"/>: float or double rows without an activation (the
-    /// activation's last pass goes a vector at a time; see VectorRows), with or without a residual; a JIT-time constant
-    /// apart from the switch.
+    /// activation's last pass goes a vector at a time; see VectorRows), and without a residual unless
+    /// <see cref="s_pipelineMode"/> asks; a JIT-time constant apart from the switch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanPipeline<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None && s_pipelineOff == 0;
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
+            && (TSpec.Residual ? s_pipelineMode == 2 : s_pipelineMode != 1);
 
     /// <summary>
     /// The rows of a streamed call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>): the

@@ -21,8 +21,9 @@ namespace NormGen;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
 /// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
-/// L2 prefetch the next row during the last pass (with either kind of store); Half spans are widened into float scratch
-/// and narrowed once on store.
+/// L2 prefetch the next row during the last pass (with either kind of store); with non-temporal stores over float or
+/// double spans and no activation, a row's last pass runs interleaved with the next row's pass 1 (the cross-row
+/// pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class RowEngine

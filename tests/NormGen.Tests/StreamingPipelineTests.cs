@@ -24,12 +24,17 @@ public class StreamingPipelineTests
         ("RmsFScaleAndBias", NormKind.RmsNorm, Affine.ScaleAndBias, (x, n, g, b, y) => DynKernels.RmsFScaleAndBias(x, n, g, b, y)),
     };
 
-    private static T WithSettings<T>(long threshold, int threads, Func<T> run)
+    /// <summary>RowEngine's private switch: 0 the default (no pipeline for residual rows), 2 the pipeline for residual rows too.</summary>
+    private static readonly System.Reflection.FieldInfo PipelineMode =
+        typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+
+    private static T WithSettings<T>(long threshold, int threads, Func<T> run, int pipelineMode = 0)
     {
         long t = NormGenSettings.StreamingStoreThreshold;
         int d = NormGenSettings.MaxDegreeOfParallelism, m = NormGenSettings.MinElementsPerThread;
         try
         {
+            PipelineMode.SetValue(null, pipelineMode);
             NormGenSettings.StreamingStoreThreshold = threshold;
             NormGenSettings.MaxDegreeOfParallelism = threads;
             NormGenSettings.MinElementsPerThread = 1; // several threads even for a few rows
@@ -37,6 +42,7 @@ public class StreamingPipelineTests
         }
         finally
         {
+            PipelineMode.SetValue(null, 0);
             NormGenSettings.StreamingStoreThreshold = t;
             NormGenSettings.MaxDegreeOfParallelism = d;
             NormGenSettings.MinElementsPerThread = m;
@@ -170,7 +176,8 @@ public class StreamingPipelineTests
     }
 
     /// <summary>
-    /// Residual rows (h = x + residual + bias into two rows of scratch, residualOut from it): rows 1, 2, 3 and 5, odd
+    /// Residual rows, with the pipeline for them (RowEngine's private switch, off by default: h = x + residual + bias
+    /// into two rows of scratch, residualOut from it) and without (the default): rows 1, 2, 3 and 5, odd
     /// lengths, residualOut aligned as y or not, x, residual and y one buffer, a huge row in the middle; y and h bitwise
     /// the cached stores', which match the double reference of the float h the kernel formed.
     /// </summary>
@@ -184,7 +191,7 @@ public class StreamingPipelineTests
         float[] x = Rows(rows, n, n + 1, special: rows > 2 ? rows / 2 : -1, kind: 1), res = Rows(rows, n, n + 2);
         var (gd, bd) = Reference.AffineParameters(new Random(n), n);
         float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray(), bias = Rows(1, n, n + 3);
-        (float[] Y, float[] H) Run(long threshold, int threads, int yOffset, int hOffset, bool inPlace) => WithSettings(threshold, threads, () =>
+        (float[] Y, float[] H) Run(long threshold, int threads, int yOffset, int hOffset, bool inPlace, int mode = 0) => WithSettings(threshold, threads, () =>
         {
             var yBuffer = new float[x.Length + 16];
             var hBuffer = new float[x.Length + 16];
@@ -196,7 +203,7 @@ public class StreamingPipelineTests
             }
             Blocks.SkipLn(x, n, res, bias, g, b, yBuffer.AsSpan(yOffset, x.Length), hBuffer.AsSpan(hOffset, x.Length));
             return (yBuffer.AsSpan(yOffset, x.Length).ToArray(), hBuffer.AsSpan(hOffset, x.Length).ToArray());
-        });
+        }, mode);
         foreach (bool inPlace in new[] { false, true })
         {
             var cached = Run(long.MaxValue, 1, 0, 0, inPlace);
@@ -205,17 +212,20 @@ public class StreamingPipelineTests
             AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, h, n, g, b, cached.Y);
             foreach (var (yOffset, hOffset) in new[] { (0, 0), (3, 3), (1, 6) })
                 foreach (int threads in new[] { 1, 2 })
-                {
-                    var streamed = Run(0, threads, yOffset, hOffset, inPlace);
-                    Assert.True(cached.Y.AsSpan().SequenceEqual(streamed.Y), $"y: rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace}");
-                    Assert.True(cached.H.AsSpan().SequenceEqual(streamed.H), $"h: rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace}");
-                }
+                    foreach (int mode in new[] { 0, 2 })
+                    {
+                        var streamed = Run(0, threads, yOffset, hOffset, inPlace, mode);
+                        string what = $"rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace} mode={mode}";
+                        Assert.True(cached.Y.AsSpan().SequenceEqual(streamed.Y), "y: " + what);
+                        Assert.True(cached.H.AsSpan().SequenceEqual(streamed.H), "h: " + what);
+                    }
         }
     }
 
     /// <summary>
     /// The compile-time residual kernels: RMSNorm with the residual stream out (4096) and DeepNorm (α·x + sublayer, 1024,
-    /// h only in scratch), one to four rows, one and two threads: bitwise the cached stores, near the double reference.
+    /// h only in scratch), one to four rows, one and two threads, residual pipeline on and off: bitwise the cached stores,
+    /// near the double reference.
     /// </summary>
     [Theory]
     [InlineData(1)]
@@ -226,13 +236,13 @@ public class StreamingPipelineTests
     {
         const int d = 4096, e = 1024;
         float[] x = Rows(rows, d, rows), res = Rows(rows, d, rows + 10), w = Rows(1, d, 5);
-        (float[] Y, float[] H) Rms(long threshold, int threads, int offset) => WithSettings(threshold, threads, () =>
+        (float[] Y, float[] H) Rms(long threshold, int threads, int offset, int mode = 0) => WithSettings(threshold, threads, () =>
         {
             var y = new float[rows * d + 8];
             var h = new float[rows * d + 8];
             Blocks.AddRms(x, res, w, y.AsSpan(offset, rows * d), h.AsSpan(offset + 1, rows * d));
             return (y.AsSpan(offset, rows * d).ToArray(), h.AsSpan(offset + 1, rows * d).ToArray());
-        });
+        }, mode);
         var cachedRms = Rms(long.MaxValue, 1, 0);
         float[] hr = x.Select((v, i) => v + res[i]).ToArray();
         Assert.Equal(hr, cachedRms.H);
@@ -242,25 +252,27 @@ public class StreamingPipelineTests
             Assert.True(Math.Abs(cachedRms.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
         foreach (int offset in new[] { 0, 2 })
             foreach (int threads in new[] { 1, 2 })
-            {
-                var streamed = Rms(0, threads, offset);
-                Assert.True(cachedRms.Y.AsSpan().SequenceEqual(streamed.Y) && cachedRms.H.AsSpan().SequenceEqual(streamed.H), $"AddRms offset {offset} threads {threads}");
-            }
+                foreach (int mode in new[] { 0, 2 })
+                {
+                    var streamed = Rms(0, threads, offset, mode);
+                    Assert.True(cachedRms.Y.AsSpan().SequenceEqual(streamed.Y) && cachedRms.H.AsSpan().SequenceEqual(streamed.H), $"AddRms offset {offset} threads {threads} mode {mode}");
+                }
 
         float[] dx = Rows(rows, e, rows + 20), ds = Rows(rows, e, rows + 30);
         var (gd, bd) = Reference.AffineParameters(new Random(rows), e);
         float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
-        float[] Deep(long threshold, int threads) => WithSettings(threshold, threads, () =>
+        float[] Deep(long threshold, int threads, int mode = 0) => WithSettings(threshold, threads, () =>
         {
             var y = new float[rows * e];
             Blocks.Deep(dx, ds, g, b, y);
             return y;
-        });
+        }, mode);
         float[] cachedDeep = Deep(long.MaxValue, 1);
         float alpha = MathF.Pow(2 * 24, 0.25f);
         float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
         AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, cachedDeep);
         foreach (int threads in new[] { 1, 2 })
-            Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads)), $"DeepNorm threads {threads}");
+            foreach (int mode in new[] { 0, 2 })
+                Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
     }
 }
