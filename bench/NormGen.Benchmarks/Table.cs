@@ -35,10 +35,20 @@ public static class Table
     /// <summary><c>--best</c>: report each method's fastest batch instead of the median (for a machine others are loading).</summary>
     private static bool s_best;
 
+    /// <summary>
+    /// <c>--pipeline-ab</c>: the memory-bound rows with the streaming path's cross-row pipeline (today: rows without a
+    /// residual), without it (the rows a time, as before) and with it for residual rows too (RowEngine's private
+    /// s_pipelineMode 0, 1, 2, set by reflection), side by side with the NT copy
+    /// in one process: the only comparison that holds on a loaded machine; and the pipeline with streaming stores forced
+    /// (threshold 0), which shows whether the default threshold suits the shapes under it (4096×1024: 16 MiB out).
+    /// </summary>
+    private static bool s_pipelineAb;
+
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
         s_best = args.Contains("--best");
+        s_pipelineAb = args.Contains("--pipeline-ab");
         // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
         OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
@@ -75,11 +85,31 @@ public static class Table
     {
         Console.WriteLine("| single thread | NormGen | TP | ONNX Runtime | NT copy | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (Func<List<IDisposable>, RowCase> make in RowCases())
+        if (s_pipelineAb)
+        {
+            Console.WriteLine($"| case | pipeline (today) | rows a time (before) | NT copy | pipeline/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) | pipeline for residual rows too |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        }
+        foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 3 : 0))
         {
             var owned = new List<IDisposable>();
             RowCase c = make(owned);
             NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
+            if (s_pipelineAb)
+            {
+                var mode = typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                long threshold = NormGenSettings.StreamingStoreThreshold;
+                Action With(int v, long t) => () => { mode.SetValue(null, v); NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
+                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(0, 0), With(2, threshold)]);
+                mode.SetValue(null, 0);
+                NormGenSettings.StreamingStoreThreshold = threshold;
+                foreach (IDisposable d in owned) d.Dispose();
+                NormGenSettings.MaxDegreeOfParallelism = 1;
+                double b = (double)c.Tensors * c.Shape.Elements * sizeof(float);
+                string GB(double? s) => $"{b / s!.Value / 1e9:F1} ({100 * v[2]!.Value / s.Value:F0}%)";
+                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {GB(v[4])} |");
+                continue;
+            }
             double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;

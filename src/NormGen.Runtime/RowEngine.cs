@@ -21,11 +21,12 @@ namespace NormGen;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
 /// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
-/// L2 prefetch the next row during the last pass (with either kind of store); Half spans are widened into float scratch
-/// and narrowed once on store.
+/// L2 prefetch the next row during the last pass (with either kind of store); with non-temporal stores over float or
+/// double spans and no activation, a row's last pass runs interleaved with the next row's pass 1 (the cross-row
+/// pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class RowEngine
+public static partial class RowEngine
 {
     /// <summary>
     /// Normalizes <paramref name="rows"/> rows of <paramref name="x"/> into <paramref name="y"/>, on this thread or
@@ -122,11 +123,14 @@ public static class RowEngine
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            if (IsPlain<TSpec, TX, TY, T>(streaming))
+            if (IsPlain<TSpec, TX, TY, T>(streaming) || streaming && CanPipeline<TSpec, TX, TY, T>())
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
+                if (streaming && CanPipeline<TSpec, TX, TY, T>())
+                    StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
+                else
+                    PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
             }
             else
             {

@@ -1,0 +1,339 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+// The cross-row pipeline of the streaming path (issue 11): one loop runs the last pass of row r (read back from L1/L2,
+// non-temporal stores) interleaved block by block with pass 1 of row r + 1 (read from memory), so the row's writes and
+// the next row's reads stream together, as in a copy, instead of the core waiting on memory twice per row. Apart from
+// VectorRows on purpose: that method is at the edge of the JIT's inlining budget, and this loop only runs for outputs
+// past the last-level cache.
+public static partial class RowEngine
+{
+    /// <summary>
+    /// 0 (the default): the pipeline for streamed rows without a residual; 1: no pipeline (the streaming rows as before,
+    /// VectorRows' StreamRow a row at a time); 2: the pipeline for residual rows as well. Private, for side-by-side
+    /// timing only: the benchmark's <c>--pipeline-ab</c> sets it by reflection. Residual rows are off by default: on the
+    /// loaded 2-core VM, residual LayerNorm 2048×8192 took 1.23× the baseline's thread CPU time pipelined against 0.97×
+    /// a row at a time (RowAB --time --cpu, 2026-11-30 01:55 UTC), while LayerNorm and RMSNorm gained about 6%.
+    /// </summary>
+#pragma warning disable CS0649 // set by reflection
+    private static int s_pipelineMode;
+#pragma warning restore CS0649
+
+    /// <summary>
+    /// Pass 1 prefetches the row at least this many bytes ahead of the one it reads (at the same position), and at least
+    /// the next row: for short rows one row ahead is too close for the prefetch to arrive before pass 1 needs it.
+    /// </summary>
+    private const int MinPrefetchAheadBytes = 8 << 10;
+
+    /// <summary>
+    /// Whether a streamed call runs <see cref="PipelinedRows"/>: float or double rows without an activation (the
+    /// activation's last pass goes a vector at a time; see VectorRows), and without a residual unless
+    /// <see cref="s_pipelineMode"/> asks; a JIT-time constant apart from the switch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool CanPipeline<TSpec, TX, TY, T>()
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
+            && (TSpec.Residual ? s_pipelineMode == 2 : s_pipelineMode != 1);
+
+    /// <summary>
+    /// The rows of a streamed call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>): the
+    /// width chosen once, then the pipeline. With a residual, h lives in two rows of scratch (the row whose last pass
+    /// reads it back and the row pass 1 forms), not in the output, which would be read back from memory.
+    /// </summary>
+    private static void StreamedRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        T[]? scratch = TSpec.Residual ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
+        try
+        {
+            if (scratch is not null)
+            {
+                c.H = ref MemoryMarshal.GetArrayDataReference(scratch);
+                c.HStride = 0;
+            }
+            if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+                PipelineLoop<TSpec, T, Vector512<T>, Vec512<T>>(ref c, ref x, firstRow, rowCount);
+            else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+                PipelineLoop<TSpec, T, Vector256<T>, Vec256<T>>(ref c, ref x, firstRow, rowCount);
+            else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+                PipelineLoop<TSpec, T, Vector128<T>, Vec128<T>>(ref c, ref x, firstRow, rowCount);
+            else
+                PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
+        }
+        finally
+        {
+            Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// The pipeline's row loop at one width, as <see cref="PlainLoop"/>: a row whose sums overflow stops the pipeline
+    /// (the row before it is complete), is redone in HugeRow (from its row of h scratch), and the pipeline starts again
+    /// after it. A y whose address is not a multiple of its element size cannot be aligned for non-temporal stores:
+    /// VectorRows' cached loop then runs.
+    /// </summary>
+    private static void PipelineLoop<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (StreamingStore.ElementsToAlignment(ref c.Y, TOps.Count) >= TOps.Count)
+        {
+            PlainLoop<TSpec, T, VectorBody<T, TV, TOps>>(ref c, ref x, firstRow, rowCount);
+            return;
+        }
+        nuint end = (nuint)(firstRow + rowCount), start = (nuint)firstRow, n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        ref T scratch = ref c.H;
+        nuint r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref x, start, end);
+        while (r < end)
+        {
+            if (TSpec.Residual) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
+            RedoHugeRow<TSpec, T>(ref c, r++);
+            c.H = ref scratch;
+            start = r;
+            r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
+        }
+        StreamingStore.Fence();
+    }
+
+    /// <summary><see cref="PipelinedRows"/> with the affine kind's loads chosen (JIT-time constants).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint PipelinedRowsOf<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref c, ref x, first, end)
+            : TSpec.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref c, ref x, first, end)
+            : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref c, ref x, first, end);
+
+    /// <summary>
+    /// Rows first … end − 1 of a streamed call: step k runs pass 1 of row first + k and the last pass of the row before
+    /// it in one loop (the first step has no last pass, the step after the last row no pass 1). Pass 1 adds the same
+    /// vectors into the same accumulators in the same order as VectorRows, and the statistics come from the same Finish,
+    /// so every row's results are bitwise VectorRows' (and StreamRow's: the last pass is per element, the unaligned head
+    /// and the overlapping last vector computed first and stored after the loop, for in-place calls). With a residual,
+    /// h goes to row (row − first) mod 2 of c.H's scratch. Returns the first row left to HugeRow (the row before it is
+    /// complete, the row's h in its scratch row), or end.
+    /// </summary>
+    private static nuint PipelinedRows<TSpec, T, TV, TOps, TAffine>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride;
+        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        bool hasTail = n % L != 0;
+        TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        nuint rowBytes = n * (nuint)Unsafe.SizeOf<T>();
+        nuint ahead = (MinPrefetchAheadBytes + rowBytes - 1) / rowBytes * xStride; // whole rows, at least one
+        ref T gamma = ref c.Gamma, beta = ref c.Beta, bias = ref c.Bias;
+        // The row whose last pass is pending: its source (x, or h in scratch, read back from cache), its outputs, and
+        // its m, rstd and −offset·rstd.
+        ref T srcPrev = ref xFirst, yPrev = ref xFirst, hOutPrev = ref xFirst; // read only while pending
+        TV m = TOps.Zero, r = TOps.Zero, rc = TOps.Zero;
+        bool pending = false;
+        ref T x = ref xFirst;
+        for (nuint row = first; row < end || pending; row++, x = ref Unsafe.Add(ref x, xStride))
+        {
+            bool pass1 = row < end;
+            ref T residual = ref x, h = ref x;
+            if (TSpec.Residual)
+            {
+                residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+                h = ref Unsafe.Add(ref c.H, (row - first) % 2 * n);
+            }
+            // The pending row's last pass: head and overlapping last vector first (an in-place call overwrites them).
+            nuint head = 0, both = 0, j;
+            bool alignedH = false;
+            TV firstOut = TOps.Zero, lastOut = TOps.Zero;
+            if (pending)
+            {
+                head = (nuint)StreamingStore.ElementsToAlignment(ref yPrev, (int)L);
+                alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
+                firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
+                lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
+                both = (n - head) / block;
+            }
+            T shift = T.Zero;
+            if (pass1 && TSpec.Centered) // as VectorRows
+                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                    * (T.One / T.CreateTruncating(L));
+            TV k = TOps.Create(shift);
+            TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+            TV hLast = TSpec.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+            nuint i = 0;
+            if (pass1)
+            {
+                // Pass-1 blocks at i; the pending row's last-pass blocks at head + i (aligned y) while they fit.
+                for (; i + block <= n; i += block)
+                {
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead);
+                    TV d0, d1, d2, d3;
+                    if (TSpec.Residual)
+                    {
+                        ref T xi = ref Unsafe.Add(ref x, i);
+                        ref T ri = ref Unsafe.Add(ref residual, i);
+                        ref T bi = ref Unsafe.Add(ref bias, i);
+                        ref T hi = ref Unsafe.Add(ref h, i);
+                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
+                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
+                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
+                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
+                    }
+                    else
+                    {
+                        d0 = TOps.Load(ref x, i);
+                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                        if (TSpec.Centered)
+                        {
+                            d0 = TOps.Subtract(d0, k);
+                            d1 = TOps.Subtract(d1, k);
+                            d2 = TOps.Subtract(d2, k);
+                            d3 = TOps.Subtract(d3, k);
+                        }
+                    }
+                    if (TSpec.Centered)
+                    {
+                        s0 = TOps.Add(s0, d0);
+                        s1 = TOps.Add(s1, d1);
+                        s2 = TOps.Add(s2, d2);
+                        s3 = TOps.Add(s3, d3);
+                    }
+                    q0 = TOps.MultiplyAdd(d0, d0, q0);
+                    q1 = TOps.MultiplyAdd(d1, d1, q1);
+                    q2 = TOps.MultiplyAdd(d2, d2, q2);
+                    q3 = TOps.MultiplyAdd(d3, d3, q3);
+                    if (i < both * block)
+                        StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
+                }
+            }
+            if (pending)
+            {
+                // The last-pass blocks pass 1 did not take (all of them after the last row), then its single vectors.
+                for (j = head + (pass1 ? both * block : 0); j + block <= n; j += block)
+                    StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
+                for (; j + L <= n; j += L)
+                    StreamVector<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
+                TOps.Store(firstOut, ref yPrev, 0);
+                TOps.Store(lastOut, ref yPrev, last);
+                if (TSpec.ResidualOut)
+                {
+                    TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
+                    TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
+                }
+                pending = false;
+            }
+            if (!pass1)
+                break;
+            // Pass 1's vectors after the blocks and its tail, as VectorRows.
+            for (; i + L <= n; i += L)
+            {
+                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+            if (hasTail)
+            {
+                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
+                if (TSpec.Centered)
+                {
+                    TV d = TOps.Select(tail, TOps.Subtract(v, k));
+                    s1 = TOps.Add(s1, d);
+                    q1 = TOps.MultiplyAdd(d, d, q1);
+                }
+                else
+                {
+                    v = TOps.Select(tail, v);
+                    q1 = TOps.MultiplyAdd(v, v, q1);
+                }
+                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
+            }
+            ref T src = ref TSpec.Residual ? ref h : ref x;
+            T rstd, meanOut = T.Zero;
+            if (TSpec.Centered)
+            {
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                    return row;
+                m = TOps.Create(center);
+                rc = TOps.Create(-(offset * rstd));
+            }
+            else
+            {
+                T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+                if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
+                    return row;
+                rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
+            }
+            Save<TSpec, T>(ref c, row, meanOut, rstd);
+            r = TOps.Create(rstd);
+            srcPrev = ref src;
+            yPrev = ref Unsafe.Add(ref c.Y, row * c.YStride);
+            if (TSpec.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+            pending = true;
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// Four output vectors from the aligned <paramref name="j"/> with non-temporal stores (see <see cref="OutputBlock"/>),
+    /// and h into residualOut (non-temporal where it is aligned as y is).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+        bool alignedH)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+            ref Unsafe.Add(ref y, j));
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + (nuint)TOps.Count),
+            TAffine.Beta(ref beta, j + (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + (nuint)TOps.Count));
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 2 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, j + 2 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 2 * (nuint)TOps.Count));
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
+            TAffine.Beta(ref beta, j + 3 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 3 * (nuint)TOps.Count));
+        if (TSpec.ResidualOut)
+        {
+            ref T hj = ref Unsafe.Add(ref src, j), oj = ref Unsafe.Add(ref residualOut, j);
+            if (alignedH)
+            {
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 0), ref oj);
+                TOps.StoreNonTemporal(TOps.Load(ref hj, (nuint)TOps.Count), ref Unsafe.Add(ref oj, (nuint)TOps.Count));
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 2 * (nuint)TOps.Count));
+                TOps.StoreNonTemporal(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 3 * (nuint)TOps.Count));
+            }
+            else
+            {
+                TOps.Store(TOps.Load(ref hj, 0), ref oj, 0);
+                TOps.Store(TOps.Load(ref hj, (nuint)TOps.Count), ref oj, (nuint)TOps.Count);
+                TOps.Store(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref oj, 2 * (nuint)TOps.Count);
+                TOps.Store(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref oj, 3 * (nuint)TOps.Count);
+            }
+        }
+    }
+
+    /// <summary>One vector of <see cref="StreamBlock"/>, for the aligned vectors after the last whole block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamVector<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+        bool alignedH)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+            ref Unsafe.Add(ref y, j));
+        if (TSpec.ResidualOut)
+        {
+            if (alignedH)
+                TOps.StoreNonTemporal(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+            else
+                TOps.Store(TOps.Load(ref src, j), ref residualOut, j);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+using System;
+using System.Linq;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// The streaming path's cross-row pipeline (RowEngine.Streaming.cs: the last pass of row r interleaved with pass 1 of row
+/// r + 1), forced with a streaming threshold of 0: row counts 1, 2, 3 and more, row lengths with and without a vector
+/// remainder and with blocks the aligned last pass does not fill, every alignment of y, in place, huge and NaN rows in
+/// the middle of a batch, one and several threads. Each result is checked against the double reference and bitwise
+/// against the cached-store path (which runs no pipeline).
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class StreamingPipelineTests
+{
+    private delegate void Kernel(float[] x, int n, float[] g, float[] b, Span<float> y);
+
+    private static readonly (string Name, NormKind Kind, Affine Affine, Kernel Run)[] FloatKernels =
+    {
+        ("LnFScaleAndBias", NormKind.LayerNorm, Affine.ScaleAndBias, (x, n, g, b, y) => DynKernels.LnFScaleAndBias(x, n, g, b, y)),
+        ("LnFNone", NormKind.LayerNorm, Affine.None, (x, n, g, b, y) => DynKernels.LnFNone(x, n, y)),
+        ("RmsFScale", NormKind.RmsNorm, Affine.Scale, (x, n, g, b, y) => DynKernels.RmsFScale(x, n, g, y)),
+        ("RmsFScaleAndBias", NormKind.RmsNorm, Affine.ScaleAndBias, (x, n, g, b, y) => DynKernels.RmsFScaleAndBias(x, n, g, b, y)),
+    };
+
+    /// <summary>RowEngine's private switch: 0 the default (no pipeline for residual rows), 2 the pipeline for residual rows too.</summary>
+    private static readonly System.Reflection.FieldInfo PipelineMode =
+        typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+
+    private static T WithSettings<T>(long threshold, int threads, Func<T> run, int pipelineMode = 0)
+    {
+        long t = NormGenSettings.StreamingStoreThreshold;
+        int d = NormGenSettings.MaxDegreeOfParallelism, m = NormGenSettings.MinElementsPerThread;
+        try
+        {
+            PipelineMode.SetValue(null, pipelineMode);
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            NormGenSettings.MaxDegreeOfParallelism = threads;
+            NormGenSettings.MinElementsPerThread = 1; // several threads even for a few rows
+            return run();
+        }
+        finally
+        {
+            PipelineMode.SetValue(null, 0);
+            NormGenSettings.StreamingStoreThreshold = t;
+            NormGenSettings.MaxDegreeOfParallelism = d;
+            NormGenSettings.MinElementsPerThread = m;
+        }
+    }
+
+    /// <summary>Rows of mean 3 and σ 2 (float values); row <paramref name="special"/>'s kind in the middle: 1 huge, 2 NaN.</summary>
+    private static float[] Rows(int rows, int n, int seed, int special = -1, int kind = 0)
+    {
+        double[] v = Reference.Normal(new Random(seed), rows * n, mean: 3, std: 2);
+        float[] x = v.Select(d => (float)d).ToArray();
+        if (special >= 0)
+        {
+            Array.Clear(x, special * n, n);
+            if (kind == 1) { x[special * n + n / 3] = 3e19f; x[special * n + n - 1] = -1e19f; } // squares overflow float
+            else x[special * n + 5] = float.NaN;
+        }
+        return x;
+    }
+
+    /// <summary>y at <paramref name="yOffset"/> elements into its array (or x itself when in place), computed with the settings.</summary>
+    private static float[] Run(Kernel k, float[] x, int n, float[] g, float[] b, long threshold, int threads, int yOffset, bool inPlace) =>
+        WithSettings(threshold, threads, () =>
+        {
+            if (inPlace)
+            {
+                float[] data = (float[])x.Clone();
+                k(data, n, g, b, data);
+                return data;
+            }
+            var buffer = new float[x.Length + 16];
+            k(x, n, g, b, buffer.AsSpan(yOffset, x.Length));
+            return buffer.AsSpan(yOffset, x.Length).ToArray();
+        });
+
+    private static void AssertNearReference(NormKind kind, Affine affine, float[] x, int n, float[] g, float[] b, float[] y, int skipRow = -1)
+    {
+        double[] reference = Reference.Normalize(kind, affine, kind == NormKind.RmsNorm ? 1.1920928955078125e-07 : 1e-5,
+            x.Select(v => (double)v).ToArray(), n, g.Select(v => (double)v).ToArray(), b.Select(v => (double)v).ToArray(), out double[] terms);
+        double tolerance = Reference.Tolerance(Math.Pow(2, -24), n);
+        for (int i = 0; i < y.Length; i++)
+        {
+            if (i / n == skipRow) continue;
+            Assert.True(Math.Abs(y[i] - reference[i]) <= tolerance * terms[i],
+                $"row {i / n}, column {i % n}: {y[i]} vs reference {reference[i]} (allowed {tolerance * terms[i]:G3})");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 512)]
+    [InlineData(2, 512)]
+    [InlineData(3, 515)]
+    [InlineData(3, 1000)]
+    [InlineData(5, 1027)]
+    [InlineData(4, 2048)]
+    [InlineData(7, 4099)]
+    public void PipelinedRowsMatchTheReferenceAndTheCachedStores(int rows, int n)
+    {
+        var rng = new Random(n + rows);
+        float[] x = Rows(rows, n, n * 7 + rows);
+        var (gd, bd) = Reference.AffineParameters(rng, n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        foreach (var (name, kind, affine, k) in FloatKernels)
+        {
+            float[] cached = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false);
+            AssertNearReference(kind, affine, x, n, g, b, cached);
+            foreach (int yOffset in new[] { 0, 1, 3, 15 })
+                foreach (int threads in new[] { 1, 2 })
+                    Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, yOffset, inPlace: false)),
+                        $"{name} rows={rows} n={n} yOffset={yOffset} threads={threads}: streamed differs from cached stores");
+            foreach (int threads in new[] { 1, 2 })
+                Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, 0, inPlace: true)),
+                    $"{name} rows={rows} n={n} in place, threads={threads}: streamed differs from cached stores");
+        }
+    }
+
+    /// <summary>
+    /// A row whose squares overflow float (redone in HugeRow, after which the pipeline starts again) and a NaN row, in
+    /// the middle, first and last row of a streamed batch: the rows around them are untouched by the exit.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(1, 2)]
+    [InlineData(1, 4)]
+    [InlineData(2, 0)]
+    [InlineData(2, 2)]
+    [InlineData(2, 4)]
+    public void HugeAndNaNRowsInAStreamedBatch(int kind, int special)
+    {
+        const int rows = 5, n = 1031;
+        float[] x = Rows(rows, n, 40 + special, special, kind);
+        var (gd, bd) = Reference.AffineParameters(new Random(41), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        foreach (var (name, nk, affine, k) in FloatKernels)
+        {
+            float[] cached = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false);
+            // The huge row is finite and has a reference; a NaN row is NaN throughout.
+            AssertNearReference(nk, affine, x, n, g, b, cached, skipRow: kind == 2 ? special : -1);
+            if (kind == 2) Assert.All(cached.Skip(special * n).Take(n), v => Assert.True(float.IsNaN(v)));
+            foreach (int threads in new[] { 1, 2 })
+                foreach (bool inPlace in new[] { false, true })
+                {
+                    float[] streamed = Run(k, x, n, g, b, 0, threads, 5, inPlace);
+                    Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{name} special row {special} kind {kind} threads={threads} inPlace={inPlace}");
+                }
+        }
+    }
+
+    /// <summary>Double rows (the 512-bit vector is 8 lanes: a block of 32), with and without a remainder.</summary>
+    [Theory]
+    [InlineData(3, 256)]
+    [InlineData(4, 301)]
+    public void PipelinedDoubleRowsMatchTheCachedStores(int rows, int n)
+    {
+        double[] x = Reference.Normal(new Random(n), rows * n, mean: -2, std: 3);
+        var (g, b) = Reference.AffineParameters(new Random(n + 1), n);
+        double[] Run(long threshold, int threads, int offset) => WithSettings(threshold, threads, () =>
+        {
+            var buffer = new double[x.Length + 8];
+            DynKernels.LnDScaleAndBias(x, n, g, b, buffer.AsSpan(offset, x.Length));
+            return buffer.AsSpan(offset, x.Length).ToArray();
+        });
+        double[] cached = Run(long.MaxValue, 1, 0);
+        double[] reference = Reference.Normalize(NormKind.LayerNorm, Affine.ScaleAndBias, 1e-5, x, n, g, b, out double[] terms);
+        double tolerance = Reference.Tolerance(Math.Pow(2, -53), n);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(cached[i] - reference[i]) <= tolerance * terms[i], $"element {i}: {cached[i]} vs {reference[i]}");
+        foreach (int offset in new[] { 0, 1, 5 })
+            foreach (int threads in new[] { 1, 2 })
+                Assert.Equal(cached, Run(0, threads, offset));
+    }
+
+    /// <summary>
+    /// Residual rows, with the pipeline for them (RowEngine's private switch, off by default: h = x + residual + bias
+    /// into two rows of scratch, residualOut from it) and without (the default): rows 1, 2, 3 and 5, odd
+    /// lengths, residualOut aligned as y or not, x, residual and y one buffer, a huge row in the middle; y and h bitwise
+    /// the cached stores', which match the double reference of the float h the kernel formed.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 515)]
+    [InlineData(2, 1000)]
+    [InlineData(3, 2051)]
+    [InlineData(5, 1024)]
+    public void PipelinedResidualRowsMatchTheReferenceAndTheCachedStores(int rows, int n)
+    {
+        float[] x = Rows(rows, n, n + 1, special: rows > 2 ? rows / 2 : -1, kind: 1), res = Rows(rows, n, n + 2);
+        var (gd, bd) = Reference.AffineParameters(new Random(n), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray(), bias = Rows(1, n, n + 3);
+        (float[] Y, float[] H) Run(long threshold, int threads, int yOffset, int hOffset, bool inPlace, int mode = 0) => WithSettings(threshold, threads, () =>
+        {
+            var yBuffer = new float[x.Length + 16];
+            var hBuffer = new float[x.Length + 16];
+            if (inPlace)
+            {
+                float[] data = (float[])x.Clone(); // x, residual and y one buffer: h = 2x + bias
+                Blocks.SkipLn(data, n, data, bias, g, b, data, hBuffer.AsSpan(hOffset, x.Length));
+                return (data, hBuffer.AsSpan(hOffset, x.Length).ToArray());
+            }
+            Blocks.SkipLn(x, n, res, bias, g, b, yBuffer.AsSpan(yOffset, x.Length), hBuffer.AsSpan(hOffset, x.Length));
+            return (yBuffer.AsSpan(yOffset, x.Length).ToArray(), hBuffer.AsSpan(hOffset, x.Length).ToArray());
+        }, mode);
+        foreach (bool inPlace in new[] { false, true })
+        {
+            var cached = Run(long.MaxValue, 1, 0, 0, inPlace);
+            float[] h = x.Select((v, i) => v + (inPlace ? v : res[i]) + bias[i % n]).ToArray();
+            Assert.Equal(h, cached.H);
+            AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, h, n, g, b, cached.Y);
+            foreach (var (yOffset, hOffset) in new[] { (0, 0), (3, 3), (1, 6) })
+                foreach (int threads in new[] { 1, 2 })
+                    foreach (int mode in new[] { 0, 2 })
+                    {
+                        var streamed = Run(0, threads, yOffset, hOffset, inPlace, mode);
+                        string what = $"rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace} mode={mode}";
+                        Assert.True(cached.Y.AsSpan().SequenceEqual(streamed.Y), "y: " + what);
+                        Assert.True(cached.H.AsSpan().SequenceEqual(streamed.H), "h: " + what);
+                    }
+        }
+    }
+
+    /// <summary>
+    /// The compile-time residual kernels: RMSNorm with the residual stream out (4096) and DeepNorm (α·x + sublayer, 1024,
+    /// h only in scratch), one to four rows, one and two threads, residual pipeline on and off: bitwise the cached stores,
+    /// near the double reference.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void PipelinedAddRmsAndDeepNormMatchTheCachedStores(int rows)
+    {
+        const int d = 4096, e = 1024;
+        float[] x = Rows(rows, d, rows), res = Rows(rows, d, rows + 10), w = Rows(1, d, 5);
+        (float[] Y, float[] H) Rms(long threshold, int threads, int offset, int mode = 0) => WithSettings(threshold, threads, () =>
+        {
+            var y = new float[rows * d + 8];
+            var h = new float[rows * d + 8];
+            Blocks.AddRms(x, res, w, y.AsSpan(offset, rows * d), h.AsSpan(offset + 1, rows * d));
+            return (y.AsSpan(offset, rows * d).ToArray(), h.AsSpan(offset + 1, rows * d).ToArray());
+        }, mode);
+        var cachedRms = Rms(long.MaxValue, 1, 0);
+        float[] hr = x.Select((v, i) => v + res[i]).ToArray();
+        Assert.Equal(hr, cachedRms.H);
+        double[] reference = Reference.Normalize(NormKind.RmsNorm, Affine.Scale, 1e-6, hr.Select(v => (double)v).ToArray(), d,
+            w.Select(v => (double)v).ToArray(), new double[d], out double[] terms);
+        for (int i = 0; i < hr.Length; i++)
+            Assert.True(Math.Abs(cachedRms.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
+        foreach (int offset in new[] { 0, 2 })
+            foreach (int threads in new[] { 1, 2 })
+                foreach (int mode in new[] { 0, 2 })
+                {
+                    var streamed = Rms(0, threads, offset, mode);
+                    Assert.True(cachedRms.Y.AsSpan().SequenceEqual(streamed.Y) && cachedRms.H.AsSpan().SequenceEqual(streamed.H), $"AddRms offset {offset} threads {threads} mode {mode}");
+                }
+
+        float[] dx = Rows(rows, e, rows + 20), ds = Rows(rows, e, rows + 30);
+        var (gd, bd) = Reference.AffineParameters(new Random(rows), e);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        float[] Deep(long threshold, int threads, int mode = 0) => WithSettings(threshold, threads, () =>
+        {
+            var y = new float[rows * e];
+            Blocks.Deep(dx, ds, g, b, y);
+            return y;
+        }, mode);
+        float[] cachedDeep = Deep(long.MaxValue, 1);
+        float alpha = MathF.Pow(2 * 24, 0.25f);
+        float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
+        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, cachedDeep);
+        foreach (int threads in new[] { 1, 2 })
+            foreach (int mode in new[] { 0, 2 })
+                Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
+    }
+}
