@@ -365,19 +365,19 @@ internal static partial class GpuEmitter
     /// The body of a row kernel class's <c>Launch</c> after the launchers are fetched: the warp-per-row kernel for rows up
     /// to <see cref="WarpPerRowMaxLength"/> elements, the group-per-row kernel for longer ones, each with its geometry.
     /// </summary>
-    private static void EmitRowLaunch(SourceWriter w, bool warpKernel, bool groupKernel, string length, string kernelArgList)
+    private static void EmitRowLaunch(SourceWriter w, bool warpKernel, bool groupKernel, string length, string kernelArgList, string name = "")
     {
         void EmitWarpLaunch()
         {
             w.Line("int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);");
             w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+            w.Line($"l.{name}WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
         }
         void EmitGroupLaunch()
         {
             w.Line($"int group = global::NormGen.NormGpu.GroupPerRowGroupSize({length}, l.WarpSize, l.MaxThreadsPerGroup);");
             w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+            w.Line($"l.{name}GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
         }
         if (warpKernel && groupKernel)
         {
