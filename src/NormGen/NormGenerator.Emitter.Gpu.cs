@@ -63,7 +63,7 @@ internal static partial class GpuEmitter
     /// Null when this emitter writes the GPU variant of the spec; otherwise what it lacks, for NG0022: the kinds'
     /// capability table (<see cref="KindDefinition.Backends"/>, <see cref="Kinds.GpuGap"/>), which the parser reads too.
     /// The GPU kernels cover every forward kind: the row kinds with every row fusion, BatchNorm evaluation, and the other
-    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels the unfused flat-span row backward (Emitter.GpuBackward.cs).
+    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels every row backward form (Emitter.GpuBackward.cs).
     /// </summary>
     internal static string? Supports(KernelSpec spec) => Kinds.GpuGap(spec);
 

@@ -6,7 +6,10 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// The ILGPU variant of a row backward kernel (<c>[LayerNorm(Backward = true)]</c>, <c>[RmsNorm(Backward = true)]</c>,
-/// flat spans, with or without the pre-norm residual's dh = dx + dResidualOut fused into the dx pass): dx by one warp
+/// <c>[DeepNorm(Backward = true)]</c>, flat or tensor spans, with or without the pre-norm residual's dh = dx + dResidualOut
+/// fused into the dx pass, and the fused forms of <see cref="BackwardEmitter.IsFused"/>: statistics recomputed by a first
+/// kernel running the forward's <see cref="EmitRowStatistics"/>, the activation epilogue, the residual bias's dbias,
+/// DeepNorm's h re-formed by the forward's <see cref="EmitRowValue"/>): dx by one warp
 /// (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
 /// atomics, by per-block partials over a fixed number of rows (<c>NormGen.RowBackward.BlockRows</c>, whatever the
 /// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order. The kernels are
