@@ -63,7 +63,7 @@ internal static partial class GpuEmitter
     /// Null when this emitter writes the GPU variant of the spec; otherwise what it lacks, for NG0022: the kinds'
     /// capability table (<see cref="KindDefinition.Backends"/>, <see cref="Kinds.GpuGap"/>), which the parser reads too.
     /// The GPU kernels cover every forward kind: the row kinds with every row fusion, BatchNorm evaluation, and the other
-    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels the unfused flat-span row backward (Emitter.GpuBackward.cs).
+    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels every row backward form (Emitter.GpuBackward.cs).
     /// </summary>
     internal static string? Supports(KernelSpec spec) => Kinds.GpuGap(spec);
 
@@ -358,19 +358,19 @@ internal static partial class GpuEmitter
     /// The body of a row kernel class's <c>Launch</c> after the launchers are fetched: the warp-per-row kernel for rows up
     /// to <see cref="WarpPerRowMaxLength"/> elements, the group-per-row kernel for longer ones, each with its geometry.
     /// </summary>
-    private static void EmitRowLaunch(SourceWriter w, bool warpKernel, bool groupKernel, string length, string kernelArgList)
+    private static void EmitRowLaunch(SourceWriter w, bool warpKernel, bool groupKernel, string length, string kernelArgList, string name = "")
     {
         void EmitWarpLaunch()
         {
             w.Line("int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);");
             w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+            w.Line($"l.{name}WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
         }
         void EmitGroupLaunch()
         {
             w.Line($"int group = global::NormGen.NormGpu.GroupPerRowGroupSize({length}, l.WarpSize, l.MaxThreadsPerGroup);");
             w.Line("int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-            w.Line($"l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
+            w.Line($"l.{name}GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), {kernelArgList});");
         }
         if (warpKernel && groupKernel)
         {
@@ -403,46 +403,77 @@ internal static partial class GpuEmitter
         w.Line("// zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.");
         w.Line($"{r.Compute} scale = {one}{(r.Centers ? ", shift, offset, variance" : ", meanSquare")};");
         w.Open("for (int attempt = 0; ; attempt++)");
+        if (r.Centers) EmitCenteredPasses(w, r, zero);
+        else EmitMeanSquarePass(w, r, zero);
+        EmitRescale(w, r, zero);
+        w.Close();
+        w.Line($"{r.Compute} epsilon = {r.Epsilon} * scale * scale; // {r.Epsilon} itself when scale is 1");
         if (r.Centers)
         {
-            w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {r.FirstWhat}: {r.ValueName} − shift is exact near the mean, so a");
-            w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
-            w.Line($"shift = {r.At("0")} * scale;");
-            w.Line($"{r.Compute} s = {zero};");
-            w.Line(r.Loop);
-            w.Line($"    s += {r.At("i")} * scale - shift;");
-            w.Line($"offset = {r.Sum("s")} / {r.Length};");
-            w.Line();
-            w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
-            w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
-            w.Line($"{r.Compute} q = {zero}, e = {zero};");
-            w.Open(r.Loop);
-            w.Line($"{r.Compute} d = {r.At("i")} * scale - shift - offset;");
-            w.Line("q += d * d;");
-            w.Line("e += d;");
-            w.Close();
-            w.Line($"{r.Compute} sumSq = {r.Sum("q")};");
-            w.Line($"{r.Compute} sumDev = {r.Sum("e")};");
-            w.Line($"variance = (sumSq - sumDev * sumDev / {r.Length}) / {r.Length};");
-            w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
-            w.Line($"offset += sumDev / {r.Length};");
-            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || ({r.Device}Finite(variance) && {r.Device}Finite(shift + offset)))");
-            w.Line("    break;");
+            w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
+            w.Line($"bool constant = variance + epsilon == {zero};");
+            w.Line($"{r.Compute} rstd = constant ? {zero} : {one} / {sqrt}(variance + epsilon);");
         }
         else
         {
-            w.Line("// Pass 1: the mean square.");
-            w.Line($"{r.Compute} q = {zero};");
-            w.Open(r.Loop);
-            w.Line($"{r.Compute} v = {r.At("i")} * scale;");
-            w.Line("q += v * v;");
-            w.Close();
-            w.Line($"meanSquare = {r.Sum("q")} / {r.Length};");
-            w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
-            w.Line($"if (attempt > 0 || {r.Device}Finite(meanSquare))");
-            w.Line("    break;");
+            w.Line($"{r.Compute} rstd = {one} / {sqrt}(meanSquare + epsilon);");
         }
+    }
+
+    /// <summary>
+    /// LayerNorm's passes of <see cref="EmitRowStatistics"/>: the mean as shift + offset, then the corrected two-pass
+    /// variance; breaks out of the attempt loop when both are finite (or on the second attempt).
+    /// </summary>
+    private static void EmitCenteredPasses(SourceWriter w, RowReading r, string zero)
+    {
+        w.Line($"// Pass 1: the mean as shift + offset, shift the row's first {r.FirstWhat}: {r.ValueName} − shift is exact near the mean, so a");
+        w.Line("// row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.");
+        w.Line($"shift = {r.At("0")} * scale;");
+        w.Line($"{r.Compute} s = {zero};");
+        w.Line(r.Loop);
+        w.Line($"    s += {r.At("i")} * scale - shift;");
+        w.Line($"offset = {r.Sum("s")} / {r.Length};");
+        w.Line();
+        w.Line("// Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected");
+        w.Line("// two-pass). The row comes from L1/L2 now. Never E[x²] − μ².");
+        w.Line($"{r.Compute} q = {zero}, e = {zero};");
+        w.Open(r.Loop);
+        w.Line($"{r.Compute} d = {r.At("i")} * scale - shift - offset;");
+        w.Line("q += d * d;");
+        w.Line("e += d;");
+        w.Close();
+        w.Line($"{r.Compute} sumSq = {r.Sum("q")};");
+        w.Line($"{r.Compute} sumDev = {r.Sum("e")};");
+        w.Line($"variance = (sumSq - sumDev * sumDev / {r.Length}) / {r.Length};");
+        w.Line($"if (variance < {zero}) variance = {zero}; // NaN stays NaN");
+        w.Line($"offset += sumDev / {r.Length};");
+        w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+        w.Line($"if (attempt > 0 || ({r.Device}Finite(variance) && {r.Device}Finite(shift + offset)))");
+        w.Line("    break;");
+    }
+
+    /// <summary>RMSNorm's pass of <see cref="EmitRowStatistics"/>: the mean square; breaks out when it is finite (or on the second attempt).</summary>
+    private static void EmitMeanSquarePass(SourceWriter w, RowReading r, string zero)
+    {
+        w.Line("// Pass 1: the mean square.");
+        w.Line($"{r.Compute} q = {zero};");
+        w.Open(r.Loop);
+        w.Line($"{r.Compute} v = {r.At("i")} * scale;");
+        w.Line("q += v * v;");
+        w.Close();
+        w.Line($"meanSquare = {r.Sum("q")} / {r.Length};");
+        w.Line("// Every thread of the row holds bit-identical sums, so this branch is the same for all of them.");
+        w.Line($"if (attempt > 0 || {r.Device}Finite(meanSquare))");
+        w.Line("    break;");
+    }
+
+    /// <summary>
+    /// The end of an attempt of <see cref="EmitRowStatistics"/> whose statistics are not finite: the row's largest
+    /// magnitude, and the power of two that scales it into [1, 4) for the next attempt (or a break when the row itself
+    /// holds NaN or ±∞, or is all zeros).
+    /// </summary>
+    private static void EmitRescale(SourceWriter w, RowReading r, string zero)
+    {
         w.Line($"// Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.");
         w.Line($"{r.Compute} largest = {zero};");
         w.Line(r.Loop);
@@ -459,18 +490,6 @@ internal static partial class GpuEmitter
         {
             w.Line("int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)");
             w.Line("scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);");
-        }
-        w.Close();
-        w.Line($"{r.Compute} epsilon = {r.Epsilon} * scale * scale; // {r.Epsilon} itself when scale is 1");
-        if (r.Centers)
-        {
-            w.Line("// σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.");
-            w.Line($"bool constant = variance + epsilon == {zero};");
-            w.Line($"{r.Compute} rstd = constant ? {zero} : {one} / {sqrt}(variance + epsilon);");
-        }
-        else
-        {
-            w.Line($"{r.Compute} rstd = {one} / {sqrt}(meanSquare + epsilon);");
         }
     }
 
@@ -572,19 +591,7 @@ internal static partial class GpuEmitter
                 w.Line($"{access} static {c} {name}({c} v) => v > 0{f} || {c}.IsNaN(v) ? v : 0{f};");
                 return;
             case ActivationKind.Gelu:
-                w.Line("/// <summary>");
-                w.Line("/// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):");
-                w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
-                w.Line("/// </summary>");
-                w.Open($"{access} static {c} {name}({c} v)");
-                w.Line($"{c} z = v * {L(0.70710678118654752440)};");
-                w.Line($"{c} a = z < 0{f} ? -z : z;");
-                w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
-                w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
-                w.Line($"{c} erf = 1{f} - poly * Exp(-(a * a));");
-                w.Line("if (z < 0" + f + ") erf = -erf;");
-                w.Line($"return 0.5{f} * v * (1{f} + erf);");
-                w.Close();
+                EmitGelu(w, c, f, L, access);
                 break;
             case ActivationKind.GeluTanh:
                 w.Line("/// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>");
@@ -599,22 +606,7 @@ internal static partial class GpuEmitter
                 w.Line($"{access} static {c} {name}({c} v) => v / (1{f} + Exp(-v));");
                 break;
             case ActivationKind.Tanh:
-                w.Line("/// <summary>");
-                w.Line("/// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)");
-                w.Line("/// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.");
-                w.Line("/// </summary>");
-                w.Open($"{access} static {c} {name}({c} v)");
-                w.Line($"{c} a = v < 0{f} ? -v : v;");
-                w.Open($"if (a < 0.625{f})");
-                w.Line($"{c} z = v * v;");
-                w.Line(dbl
-                    ? "return v + v * z * ((-1614.6876844170845d + z * (-99.28772310019185d + z * -0.9643991794250523d)) / (4844.063053251255d + z * (2235.4883906010045d + z * (112.81167849163293d + z))));"
-                    : "return (-0.333332819422f + z * (0.133314422036f + z * (-0.0537397155531f + z * (0.0206390887954f + z * -0.00570498872745f)))) * z * v + v;");
-                w.Close();
-                w.Line($"{c} e = Exp(-(a + a));");
-                w.Line($"{c} t = (1{f} - e) / (1{f} + e);");
-                w.Line($"return v < 0{f} ? -t : t;");
-                w.Close();
+                EmitTanh(w, c, f, dbl, access);
                 break;
             case ActivationKind.Sigmoid:
                 w.Line("/// <summary>The logistic sigmoid, (v &lt; 0 ? e : 1)/(1 + e) with e = e^−|v|: no overflow, 0 at −∞, 1 at +∞, NaN stays NaN.</summary>");
@@ -624,6 +616,45 @@ internal static partial class GpuEmitter
                 w.Close();
                 break;
         }
+    }
+
+    /// <summary>The exact-form GELU of <see cref="EmitActivation"/> (<paramref name="L"/> writes a literal in the compute type).</summary>
+    private static void EmitGelu(SourceWriter w, string c, string f, System.Func<double, string> L, string access)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// The exact-form GELU, ½·v·(1 + erf(v/√2)), erf by Abramowitz &amp; Stegun 7.1.26 (|error| &lt; 1.5e-7):");
+        w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
+        w.Line("/// </summary>");
+        w.Open($"{access} static {c} Gelu({c} v)");
+        w.Line($"{c} z = v * {L(0.70710678118654752440)};");
+        w.Line($"{c} a = z < 0{f} ? -z : z;");
+        w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
+        w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
+        w.Line($"{c} erf = 1{f} - poly * Exp(-(a * a));");
+        w.Line("if (z < 0" + f + ") erf = -erf;");
+        w.Line($"return 0.5{f} * v * (1{f} + erf);");
+        w.Close();
+    }
+
+    /// <summary>tanh of <see cref="EmitActivation"/>: the CPU kernel's odd polynomial below 0.625, (1 − e)/(1 + e) above.</summary>
+    private static void EmitTanh(SourceWriter w, string c, string f, bool dbl, string access)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// tanh, the CPU kernel's formulas (Moshier, Cephes): below |v| = 0.625 an odd polynomial, where (1 − e)/(1 + e)");
+        w.Line("/// would lose relative accuracy; above it (1 − e)/(1 + e) with e = e^(−2|v|), which never overflows. NaN stays NaN.");
+        w.Line("/// </summary>");
+        w.Open($"{access} static {c} Tanh({c} v)");
+        w.Line($"{c} a = v < 0{f} ? -v : v;");
+        w.Open($"if (a < 0.625{f})");
+        w.Line($"{c} z = v * v;");
+        w.Line(dbl
+            ? "return v + v * z * ((-1614.6876844170845d + z * (-99.28772310019185d + z * -0.9643991794250523d)) / (4844.063053251255d + z * (2235.4883906010045d + z * (112.81167849163293d + z))));"
+            : "return (-0.333332819422f + z * (0.133314422036f + z * (-0.0537397155531f + z * (0.0206390887954f + z * -0.00570498872745f)))) * z * v + v;");
+        w.Close();
+        w.Line($"{c} e = Exp(-(a + a));");
+        w.Line($"{c} t = (1{f} - e) / (1{f} + e);");
+        w.Line($"return v < 0{f} ? -t : t;");
+        w.Close();
     }
 
     private static void EmitExp(SourceWriter w, bool dbl, string access)

@@ -6,7 +6,10 @@ namespace NormGen.Generator;
 
 /// <summary>
 /// The ILGPU variant of a row backward kernel (<c>[LayerNorm(Backward = true)]</c>, <c>[RmsNorm(Backward = true)]</c>,
-/// flat spans, with or without the pre-norm residual's dh = dx + dResidualOut fused into the dx pass): dx by one warp
+/// <c>[DeepNorm(Backward = true)]</c>, flat or tensor spans, with or without the pre-norm residual's dh = dx + dResidualOut
+/// fused into the dx pass, and the fused forms of <see cref="BackwardEmitter.IsFused"/>: statistics recomputed by a first
+/// kernel running the forward's <see cref="EmitRowStatistics"/>, the activation epilogue, the residual bias's dbias,
+/// DeepNorm's h re-formed by the forward's <see cref="EmitRowValue"/>): dx by one warp
 /// (short rows) or one group (long rows) per row, as the forward kernels; dγ/dβ without
 /// atomics, by per-block partials over a fixed number of rows (<c>NormGen.RowBackward.BlockRows</c>, whatever the
 /// device) into a scratch buffer, then a second kernel that adds each column's partials in a fixed order. The kernels are
@@ -20,18 +23,29 @@ internal static partial class GpuEmitter
 
     private static bool HasParameterGradients(KernelSpec spec) => spec.Parameter(ParamRole.GammaGradient) is not null;
 
+    /// <summary>Whether the declaration writes a per-column gradient (dγ, dβ, dbias): zero rows then still write zeros.</summary>
+    private static bool HasColumnGradients(KernelSpec spec) => HasParameterGradients(spec) || spec.Parameter(ParamRole.BiasGradient) is not null;
+
+    /// <summary>The fused forms' statistics are not passed in: the kernels recompute them (<c>GpuBackwardFlags.Recompute</c>).</summary>
+    private static bool RecomputesStatistics(KernelSpec spec) => spec.Parameter(ParamRole.Rstd) is null;
+
     /// <summary>The kernel class's view parameters of the dx kernel, in order, with canonical names.</summary>
     private static readonly (ParamRole Role, string Name)[] BackwardRoles =
     {
         (ParamRole.OutputGradient, "dy"),
         (ParamRole.ResidualOutGradient, "dResidualOut"),
         (ParamRole.Input, "x"),
+        (ParamRole.Residual, "sublayer"),
+        (ParamRole.Bias, "bias"),
         (ParamRole.Mean, "mean"),
         (ParamRole.Rstd, "rstd"),
         (ParamRole.Gamma, "gamma"),
+        (ParamRole.Beta, "beta"),
         (ParamRole.InputGradient, "dx"),
+        (ParamRole.ResidualGradient, "dsublayer"),
         (ParamRole.GammaGradient, "dgamma"),
         (ParamRole.BetaGradient, "dbeta"),
+        (ParamRole.BiasGradient, "dbias"),
     };
 
     private static string EmitBackward(SourceWriter w, KernelSpec spec)
@@ -55,20 +69,28 @@ internal static partial class GpuEmitter
         string stream = Unique(spec, "stream");
         var parameters = spec.Parameters.Select(p => p.Role == ParamRole.RowLength ? "int " + CpuEmitter.Id(p.Name) : View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
         var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).ToList();
+        // Tensor-span declarations without a static shape read the row length from x's shape on the CPU; the views are
+        // flat, so their GPU overloads take it as a last int (as the forward's).
+        string? extra = ExtraRowLengthName(spec);
+        if (extra is not null)
+        {
+            parameters.Add("int " + extra);
+            arguments.Add(extra);
+        }
         string parameterList = string.Join(", ", parameters);
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
 
-        EmitBackwardDocumentation(w, spec, StreamOverloadCref(spec, parameters));
+        EmitBackwardDocumentation(w, spec, extra, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        EmitBackwardDocumentation(w, spec, defaultStreamOf: null);
+        EmitBackwardDocumentation(w, spec, extra, defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
         string x = Id(ParamRole.Input), dy = Id(ParamRole.OutputGradient), dx = Id(ParamRole.InputGradient);
-        string rowLength = spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength");
+        string rowLength = extra ?? (spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength"));
         string rows = Unique(spec, "rows");
         if (spec.HasStaticShape)
         {
@@ -76,82 +98,119 @@ internal static partial class GpuEmitter
         }
         else
         {
-            string n = CpuEmitter.Id(spec.RowLengthParameter!.Name);
+            string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
             w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
             if (n != rowLength) w.Line($"int {rowLength} = {n};");
         }
         w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
-        w.Line($"global::NormGen.NormGpu.Length({dy}.Length, {x}.Length, {CpuEmitter.StrOfId(dy)}, \"one per element of {spec.Input.Name}\");");
-        w.Line($"global::NormGen.NormGpu.Length({dx}.Length, {x}.Length, {CpuEmitter.StrOfId(dx)}, \"one per element of {spec.Input.Name}\");");
-        if (spec.Parameter(ParamRole.ResidualOutGradient) is { } dr)
-            w.Line($"global::NormGen.NormGpu.Length({CpuEmitter.Id(dr.Name)}.Length, {x}.Length, {CpuEmitter.StrOfId(CpuEmitter.Id(dr.Name))}, \"one per element of {spec.Input.Name}\");");
-        foreach (ParameterSpec p in spec.Parameters)
-        {
-            string id = CpuEmitter.Id(p.Name);
-            if (p.Role is ParamRole.Mean or ParamRole.Rstd)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
-            else if (p.Role is ParamRole.Gamma or ParamRole.GammaGradient or ParamRole.BetaGradient)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
-        }
+        EmitBackwardLengthChecks(w, spec, rowLength, rows);
         // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
         // another output or with the saved statistics, γ or dResidualOut.
         EmitOverlapChecks(w, spec, k);
-        if (!HasParameterGradients(spec)) w.Line($"if ({rows} == 0) return;");
+        if (!HasColumnGradients(spec)) w.Line($"if ({rows} == 0) return;");
         w.Line(BackwardLaunch(spec, stream, rowLength, rows));
         w.Close();
     }
 
+    /// <summary>The backward overload's length checks of every view but x: whole rows like x, one row, or one value per row.</summary>
+    private static void EmitBackwardLengthChecks(SourceWriter w, KernelSpec spec, string rowLength, string rows)
+    {
+        string x = CpuEmitter.Id(spec.Input.Name);
+        // dy, dx, then the others in declaration order (dResidualOut, sublayer, dsublayer; the statistics; γ, β and the gradients).
+        IEnumerable<ParameterSpec> views = new[] { spec.Parameter(ParamRole.OutputGradient)!, spec.Parameter(ParamRole.InputGradient)! }
+            .Concat(spec.Parameters.Where(p => p.Role is not (ParamRole.OutputGradient or ParamRole.InputGradient)));
+        foreach (ParameterSpec p in views)
+        {
+            string id = CpuEmitter.Id(p.Name);
+            if (p.Role is ParamRole.OutputGradient or ParamRole.InputGradient or ParamRole.ResidualOutGradient or ParamRole.Residual or ParamRole.ResidualGradient)
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {CpuEmitter.StrOfId(id)}, \"one per element of {spec.Input.Name}\");");
+            else if (p.Role is ParamRole.Mean or ParamRole.Rstd)
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
+            else if (p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.BiasGradient)
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
+        }
+    }
+
     /// <summary>A backward overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
-    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, string? defaultStreamOf)
+    private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, string? extra, string? defaultStreamOf)
     {
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         string rowText = spec.HasStaticShape
             ? $"rows of {Lit(spec.StaticRowLength)} elements"
-            : $"rows of <paramref name=\"{spec.RowLengthParameter!.Name}\"/> elements";
+            : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
         string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
         w.Line("/// <summary>");
-        w.Line($"/// Backward of the {(spec.Kind == NormKind.RmsNorm ? "RMS" : "layer")} normalization on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
+        w.Line($"/// Backward of the {(spec.Kind switch { NormKind.RmsNorm => "RMS normalization", NormKind.DeepNorm => "DeepNorm normalization (h = α·x + sublayer)", _ => "layer normalization" })} on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
         w.Line("/// </summary>");
         if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
         else EmitBackwardRemarks(w, spec);
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
     }
 
-    /// <summary>The backward stream overload's remarks: the math, the residual gradient, the views, the kernels, the scratch.</summary>
+    /// <summary>The backward stream overload's remarks: the math, the residual gradient, the fusions, the views, the kernels, the scratch.</summary>
     private static void EmitBackwardRemarks(SourceWriter w, KernelSpec spec)
     {
         bool rms = spec.Kind == NormKind.RmsNorm;
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
-        bool grads = HasParameterGradients(spec);
-        string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
+        bool grads = HasParameterGradients(spec), recompute = RecomputesStatistics(spec);
+        string xhat = rms ? "x̂ = x·rstd" : spec.Kind == NormKind.DeepNorm ? "x̂ = (h − μ)·rstd" : "x̂ = (x − μ)·rstd";
         string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
         string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
+        if (spec.Kind == NormKind.DeepNorm) dxText = dxText.Replace("dx =", "dh =");
         var gradText = new List<string>();
         if (spec.Parameter(ParamRole.GammaGradient) is not null) gradText.Add($"{Ref(ParamRole.GammaGradient)} = Σ dy·x̂");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) gradText.Add($"{Ref(ParamRole.BetaGradient)} = Σ dy");
-        string stats = spec.Parameter(ParamRole.Mean) is null ? Ref(ParamRole.Rstd) : $"{Ref(ParamRole.Mean)} and {Ref(ParamRole.Rstd)}";
+        string stats = recompute ? "" : spec.Parameter(ParamRole.Mean) is null ? Ref(ParamRole.Rstd) : $"{Ref(ParamRole.Mean)} and {Ref(ParamRole.Rstd)}";
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the forward's saved {stats}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
+        w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the {(recompute ? "statistics recomputed from the row" : "forward's saved " + stats)}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
         bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
         if (residual)
             w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {Ref(ParamRole.Input)} here is that h (the forward's residual output) and {Ref(ParamRole.InputGradient)} receives dh = dx + {Ref(ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger), added in the dx kernel's last pass (one pass on the GPU; the span method adds it in a second pass over dh, so the two may differ by one float rounding of dx).</para>");
-        string rowViews = residual
-            ? $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.ResidualOutGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}"
-            : $"{Ref(ParamRole.OutputGradient)}, {Ref(ParamRole.Input)} and {Ref(ParamRole.InputGradient)}";
+        EmitFusedBackwardRemarks(w, spec);
+        var rowRoles = new[] { ParamRole.OutputGradient, ParamRole.ResidualOutGradient, ParamRole.Input, ParamRole.Residual, ParamRole.InputGradient, ParamRole.ResidualGradient };
+        var rowViews = rowRoles.Where(r => spec.Parameter(r) is not null).Select(Ref).ToList();
         string residualAlias = residual ? $" {Ref(ParamRole.ResidualOutGradient)} must not overlap {Ref(ParamRole.InputGradient)} (as in the span method)." : "";
-        w.Line($"/// <para>Views: {rowViews} hold the same whole number of rows; {stats} one value per row{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place).{residualAlias} Zero rows enqueue {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
+        if (spec.Parameter(ParamRole.ResidualGradient) is not null) residualAlias += $" {Ref(ParamRole.ResidualGradient)} may be {Ref(ParamRole.Residual)} itself.";
+        bool fusedColumns = spec.Parameter(ParamRole.Beta) is not null || spec.Parameter(ParamRole.Bias) is not null || spec.Parameter(ParamRole.BiasGradient) is not null;
+        string columns = fusedColumns ? "; γ, β, the bias and their gradients one row each" : spec.Gamma is not null || grads ? "; γ and its gradients one row" : "";
+        string flat = spec.IsTensorForm ? " (the span method's tensors as flat views of their dense elements)" : "";
+        w.Line($"/// <para>Views: {string.Join(", ", rowViews.Take(rowViews.Count - 1))} and {rowViews[rowViews.Count - 1]}{flat} hold the same whole number of rows{(recompute ? "" : $"; {stats} one value per row")}{columns}; all belong to the stream's accelerator. {Ref(ParamRole.InputGradient)} may be {Ref(ParamRole.OutputGradient)} or {Ref(ParamRole.Input)} itself (in place).{residualAlias} Zero rows enqueue {(HasColumnGradients(spec) ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
         string kernel = spec.HasStaticShape
             ? spec.StaticRowLength <= WarpPerRowMaxLength ? "one warp per row, warp-shuffle reductions" : "one group per row, warp shuffles meeting in shared memory"
             : $"rows up to {Lit(WarpPerRowMaxLength)} elements: one warp per row; longer rows: one group per row";
         string compute = spec.Element switch { ElementKind.Double => "double", ElementKind.Half => "float (Half widened on load, dx rounded once to Half)", _ => "float" };
         w.Line($"/// <para>dx kernel: {kernel}; two passes over the row (the sums of g and g·x̂, then dx{(residual ? " + dResidualOut" : "")}). Arithmetic in {compute}.</para>");
-        if (grads)
-        {
-            w.Line("/// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of " + Lit(CombineChunk) + ", into the outputs.</para>");
-            w.Line($"/// <para>Scratch: blocks × {(spec.Parameter(ParamRole.BetaGradient) is not null ? "2 × " : "")}row length {(spec.Element == ElementKind.Double ? "doubles" : "floats")} in the stream's cached buffer (<see cref=\"global::NormGen.ScratchSlot\"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the three kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>");
-        }
+        EmitBackwardScratchRemarks(w, spec);
         w.Line("/// <para>Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");
+    }
+
+    /// <summary>The remarks' paragraphs on the column gradients' kernels and on the scratch buffer they (and recomputed statistics) use.</summary>
+    private static void EmitBackwardScratchRemarks(SourceWriter w, KernelSpec spec)
+    {
+        bool recompute = RecomputesStatistics(spec);
+        int gradients = (HasParameterGradients(spec) ? 1 : 0) + (spec.Parameter(ParamRole.BetaGradient) is not null ? 1 : 0) + (spec.Parameter(ParamRole.BiasGradient) is not null ? 1 : 0);
+        if (gradients == 0 && !recompute) return;
+        if (HasParameterGradients(spec))
+            w.Line("/// <para>dγ/dβ without atomics, deterministic (the same bits for the same inputs on the same device, whatever the launch geometry): the rows are cut into blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows (a constant, not a device property); one kernel sums each (block, column) over its rows in row order into a scratch buffer, before dx is written (so dx may be dy or x); a second kernel adds each column's block partials in block order, in chunks of " + Lit(CombineChunk) + ", into the outputs.</para>");
+        string size = (recompute ? "2 × rows" + (gradients > 0 ? " + " : "") : "") + (gradients > 0 ? $"blocks × {(gradients > 1 ? Lit(gradients) + " × " : "")}row length" : "");
+        bool fused = BackwardEmitter.IsFused(spec);
+        w.Line($"/// <para>Scratch: {size} {(spec.Element == ElementKind.Double ? "doubles" : "floats")} in the stream's cached buffer (<see cref=\"global::NormGen.ScratchSlot\"/>), reused without waiting: stream order keeps one call's kernels apart from the next's, and the {(fused ? "call's" : "three")} kernels are enqueued under the slot's lock, so calls from several threads on one stream do not interleave. Only when the buffer must grow does the call wait for the stream before freeing the old one. Read the gradients after synchronising the stream, as any kernel's output.</para>");
+    }
+
+    /// <summary>The remarks' paragraphs for the fusions of <see cref="BackwardEmitter.IsFused"/>, as the GPU kernels compute them.</summary>
+    private static void EmitFusedBackwardRemarks(SourceWriter w, KernelSpec spec)
+    {
+        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
+        bool deepNorm = spec.Kind == NormKind.DeepNorm;
+        if (RecomputesStatistics(spec))
+            w.Line($"/// <para>Statistics: not kept from the forward, so recomputed per row from {(deepNorm ? "h" : Ref(ParamRole.Input))} (ε = {CpuEmitterText.Epsilon(spec)}) by a first kernel that runs the GPU forward's own statistics code with its thread shapes, giving the mean and rstd the GPU forward saves bit for bit, into the scratch buffer: one more read of each row.</para>");
+        if (deepNorm)
+            w.Line($"/// <para>DeepNorm: h = α·{Ref(ParamRole.Input)} + {Ref(ParamRole.Residual)}{(spec.BiasInput is not null ? " + " + Ref(ParamRole.Bias) : "")} (α = {CpuEmitterText.Literal(spec.Alpha, CpuEmitter.ComputeName(spec)).TrimEnd('f', 'd')}) is formed again per element as the GPU forward forms it; with dh the gradient of h, the dx kernel's last pass writes dh to {Ref(ParamRole.ResidualGradient)} and α·dh to {Ref(ParamRole.InputGradient)}.</para>");
+        if (spec.Parameter(ParamRole.BiasGradient) is { } dbias)
+            w.Line($"/// <para>Residual bias: the forward added the bias into h, so <paramref name=\"{dbias.Name}\"/> = Σ dh over all rows (written, not accumulated), summed from dh as stored ({(deepNorm ? Ref(ParamRole.ResidualGradient) : Ref(ParamRole.InputGradient))}) by a kernel after the dx kernel, per (block, column) in row order, then the fixed-order combine of dγ.{(spec.Element == ElementKind.Half ? " dh is stored as Half, so this sum may differ from the span method's (which adds dh in float) by that rounding." : "")}</para>");
+        if (spec.Activation != ActivationKind.None)
+            w.Line($"/// <para>Activation epilogue: the forward stored {spec.Activation}(z) with z = x̂·γ + β. z is recomputed per element (never stored) and dy is replaced by dz = dy·{spec.Activation}′(z) in every pass, so dγ = Σ dz·x̂ and dβ = Σ dz; the derivative is written from e^(−|·|) alone (nothing cancels), in the compute type{(spec.Activation == ActivationKind.Gelu ? ", with Φ from the forward's erf approximation" : "")}.</para>");
     }
 
     // ---------------------------------------------------------------- spec struct
@@ -166,6 +225,12 @@ internal static partial class GpuEmitter
         if (spec.Parameter(ParamRole.ResidualOutGradient) is not null) flags.Add("ResidualGradient");
         if (HasParameterGradients(spec)) flags.Add("GammaGradient");
         if (spec.Parameter(ParamRole.BetaGradient) is not null) flags.Add("BetaGradient");
+        if (RecomputesStatistics(spec)) flags.Add("Recompute");
+        if (spec.Kind == NormKind.DeepNorm) flags.Add("Sublayer");
+        if (spec.Parameter(ParamRole.Bias) is not null) flags.Add("ResidualBias");
+        if (spec.Parameter(ParamRole.BiasGradient) is not null) flags.Add("BiasGradient");
+        if (spec.Activation != ActivationKind.None) flags.Add("Activation");
+        if (spec.Activation != ActivationKind.None && spec.Parameter(ParamRole.Beta) is not null) flags.Add("Beta");
         return flags;
     }
 
@@ -181,8 +246,12 @@ internal static partial class GpuEmitter
         w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuBackwardSpec<{t}, {c}>");
         w.Line($"public {SharedNamespace}GpuBackwardFlags Flags => {FlagsValue("GpuBackwardFlags", flags)};");
         w.Line($"public int RowLength => {(spec.HasStaticShape ? Lit(spec.StaticRowLength) : "0")};");
+        w.Line($"public {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
+        bool alpha = spec.Kind == NormKind.DeepNorm;
+        w.Line($"public {c} Alpha => {CpuEmitterText.Literal(alpha ? spec.Alpha : 1d, c)};{(alpha && spec.AlphaSource.Length > 0 ? " // " + spec.AlphaSource : "")}");
         w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
         w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
+        w.Line($"public {c} ActivationGradient({c} z) => {(spec.Activation == ActivationKind.None ? CpuEmitterText.Literal(1d, c) : $"{SharedNamespace}GpuDevice.{spec.Activation}Gradient(z)")};");
         w.Close();
     }
 
@@ -227,6 +296,18 @@ internal static partial class GpuEmitter
         w.Line("GammaGradient = 16,");
         w.Line("/// <summary>Write dβ = Σ dy over all rows.</summary>");
         w.Line("BetaGradient = 32,");
+        w.Line("/// <summary>The statistics were not kept: a first kernel recomputes them per row with the forward's code, into the scratch buffer.</summary>");
+        w.Line("Recompute = 64,");
+        w.Line("/// <summary>DeepNorm: the row is h = α·x + sublayer (+ bias), formed again per element; dsublayer receives dh and dx α·dh.</summary>");
+        w.Line("Sublayer = 128,");
+        w.Line("/// <summary>h also adds the per-column bias (DeepNorm).</summary>");
+        w.Line("ResidualBias = 256,");
+        w.Line("/// <summary>Write dbias = Σ dh over all rows.</summary>");
+        w.Line("BiasGradient = 512,");
+        w.Line("/// <summary>Activation epilogue: dy is replaced by dz = dy·act′(z), z = x̂·γ + β recomputed.</summary>");
+        w.Line("Activation = 1024,");
+        w.Line("/// <summary>z adds β.</summary>");
+        w.Line("Beta = 2048,");
         w.Close();
         w.Line();
         w.Line($"/// <summary>One backward declaration's kernels, as constants{AsRowSpec(rowSpec)}.</summary>");
@@ -236,10 +317,16 @@ internal static partial class GpuEmitter
         w.Line("GpuBackwardFlags Flags { get; }");
         w.Line("/// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>");
         w.Line("int RowLength { get; }");
+        w.Line("/// <summary>The forward's ε, for recomputed statistics.</summary>");
+        w.Line("TCompute Epsilon { get; }");
+        w.Line("/// <summary>DeepNorm's α (1 otherwise).</summary>");
+        w.Line("TCompute Alpha { get; }");
         w.Line("/// <summary>An element in the compute type (Half widened).</summary>");
         w.Line("TCompute Load(T value);");
         w.Line("/// <summary>dx rounded once to the element type.</summary>");
         w.Line("T Store(TCompute value);");
+        w.Line("/// <summary>act′(z) of the activation epilogue (1 when there is none).</summary>");
+        w.Line("TCompute ActivationGradient(TCompute z);");
         w.Close();
     }
 
@@ -248,24 +335,35 @@ internal static partial class GpuEmitter
 
     /// <summary>The dx kernels' views, in their parameter order.</summary>
     private static string BackwardDxViews(string c) =>
-        $"{View("T")} dy, {View("T")} dResidualOut, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View("T")} gamma, {View("T")} dx";
+        $"{View("T")} dy, {View("T")} dResidualOut, {View("T")} x, {View("T")} sublayer, {View("T")} bias, {View(c)} mean, {View(c)} rstd, {View("T")} gamma, {View("T")} beta, {View("T")} dx, {View("T")} dsublayer";
 
     /// <summary>The dx kernels' launcher type arguments (the views, then row length and rows).</summary>
-    private static string BackwardDxTypeArgs(string c) => $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, int, int";
+    private static string BackwardDxTypeArgs(string c) => $"{View("T")}, {View("T")}, {View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, {View("T")}, {View("T")}, int, int";
+
+    /// <summary>The partials kernel's views, in their parameter order.</summary>
+    private static string BackwardPartialViews(string c) =>
+        $"{View("T")} dy, {View("T")} x, {View("T")} sublayer, {View("T")} bias, {View(c)} mean, {View(c)} rstd, {View("T")} gamma, {View("T")} beta, {View(c)} partials";
 
     /// <summary>The partials kernel's launcher type arguments.</summary>
-    private static string BackwardPartialTypeArgs(string c) => $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View(c)}, int, int";
+    private static string BackwardPartialTypeArgs(string c) => $"{View("T")}, {View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, {View(c)}, int, int";
+
+    /// <summary>The statistics kernels' views (recomputed statistics), in their parameter order.</summary>
+    private static string BackwardStatisticsViews(string c) => $"{View("T")} x, {View("T")} sublayer, {View("T")} bias, {View(c)} meanOut, {View(c)} rstdOut";
 
     /// <summary>The dx kernels' arguments, as the launch and the kernel pair pass them.</summary>
-    private const string BackwardDxArgs = "dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows";
+    private const string BackwardDxArgs = "dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows";
 
-    /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the dx kernels (warp per row, group per row) and the dγ/dβ partials kernel.</summary>
+    /// <summary>The statistics kernels' arguments.</summary>
+    private const string BackwardStatisticsArgs = "x, sublayer, bias, meanOut, rstdOut, rowLength, rows";
+
+    /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the statistics, dx (warp per row, group per row), dγ/dβ and dbias partials kernels.</summary>
     internal static void EmitBackwardKernels(SourceWriter w, string c)
     {
         w.Line("/// <summary>");
-        w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in {c}, generic over its");
-        w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ without atomics, by");
-        w.Line("/// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.");
+        w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, DeepNorm, Backward = true) computed in {c}, generic over its");
+        w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ/dbias without atomics, by");
+        w.Line("/// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>;");
+        w.Line("/// statistics not kept from the forward recomputed first by the forward's own code.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {BackwardKernelsClass(c)}");
@@ -274,23 +372,30 @@ internal static partial class GpuEmitter
         w.Line();
         EmitBackwardLaunchers(w, c);
         EmitBackwardLaunch(w, c);
+        EmitBackwardElementHelpers(w, c);
+        EmitBackwardStatisticsKernels(w, c);
         EmitBackwardDxKernels(w, c);
         EmitBackwardPartialsKernel(w, c);
+        EmitBiasPartialsKernel(w, c);
         w.Close();
     }
 
-    /// <summary>The backward kernels' per-accelerator cache: the dx, partials and combine launchers and the device limits.</summary>
+    /// <summary>The backward kernels' per-accelerator cache: the statistics, dx, partials and combine launchers and the device limits.</summary>
     private static void EmitBackwardLaunchers(SourceWriter w, string c)
     {
         string where = BackwardWhere(c);
         string dxTypeArgs = BackwardDxTypeArgs(c), partialTypeArgs = BackwardPartialTypeArgs(c);
+        string statisticsTypeArgs = $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, int, int";
+        string biasTypeArgs = $"{View("T")}, {View(c)}, int, int, int";
         string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
         string Launcher(string typeArgs) => $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
         string Load(string typeArgs, string kernel) => $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
         w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open($"private sealed class Launchers<T, TSpec> {where}");
         w.Line($"public readonly {Launcher(dxTypeArgs)} WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly {Launcher(statisticsTypeArgs)} StatisticsWarpPerRow, StatisticsGroupPerRow;");
         w.Line($"public readonly {Launcher(partialTypeArgs)} Partials;");
+        w.Line($"public readonly {Launcher(biasTypeArgs)} BiasPartials;");
         w.Line($"public readonly {Launcher(combineTypeArgs)} Combine;");
         w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
         w.Line();
@@ -300,7 +405,10 @@ internal static partial class GpuEmitter
         w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
         w.Line($"WarpPerRow = {Load(dxTypeArgs, "WarpPerRowKernel<T, TSpec>")}");
         w.Line($"GroupPerRow = {Load(dxTypeArgs, "GroupPerRowKernel<T, TSpec>")}");
+        w.Line($"StatisticsWarpPerRow = {Load(statisticsTypeArgs, "StatisticsWarpPerRowKernel<T, TSpec>")}");
+        w.Line($"StatisticsGroupPerRow = {Load(statisticsTypeArgs, "StatisticsGroupPerRowKernel<T, TSpec>")}");
         w.Line($"Partials = {Load(partialTypeArgs, "PartialsKernel<T, TSpec>")}");
+        w.Line($"BiasPartials = {Load(biasTypeArgs, "BiasPartialsKernel<T, TSpec>")}");
         w.Line($"Combine = {Load(combineTypeArgs, "GpuDevice.CombineKernel")}");
         EmitGeometryFields(w);
         w.Close();
@@ -308,73 +416,166 @@ internal static partial class GpuEmitter
         w.Line();
     }
 
-    /// <summary>The backward launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels.</summary>
+    /// <summary>
+    /// The backward launch: the dx kernel alone, or under the scratch slot's lock the statistics, partials, dx, dbias
+    /// partials and combine kernels that the spec asks for.
+    /// </summary>
     private static void EmitBackwardLaunch(SourceWriter w, string c)
     {
         string where = BackwardWhere(c);
-        string dxViews = BackwardDxViews(c), dxArgs = BackwardDxArgs;
         string V(string t) => View(t);
         w.Line("/// <summary>");
-        w.Line("/// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite");
-        w.Line("/// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's");
-        w.Line("/// scratch slot, without waiting. Arguments are already checked; rows &gt; 0 unless dγ is asked (zero rows write");
-        w.Line("/// zero gradients). Absent views stay empty.");
+        w.Line("/// Enqueues the dx kernel; with recomputed statistics, dγ (and dβ) or dbias, under the lock of the stream's scratch");
+        w.Line("/// slot and in this order on one stream, without waiting: the statistics kernel, the partials kernel (it reads dy and");
+        w.Line("/// x before dx may overwrite them), the dx kernel, the dbias partials kernel (it reads dh as written) and the");
+        w.Line("/// combines. Arguments are already checked; rows &gt; 0 unless a column gradient is asked (zero rows write zero");
+        w.Line("/// gradients). Absent views stay empty.");
         w.Line("/// </summary>");
-        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {V("T")} dResidualOut = default, {V(c)} mean = default, {V(c)} rstd = default, {V("T")} gamma = default, {V(c)} dgamma = default, {V(c)} dbeta = default)");
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {V("T")} dResidualOut = default, {V("T")} sublayer = default, {V("T")} bias = default, {V(c)} mean = default, {V(c)} rstd = default, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} dsublayer = default, {V(c)} dgamma = default, {V(c)} dbeta = default, {V(c)} dbias = default)");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
-        w.Open("if ((default(TSpec).Flags & GpuBackwardFlags.GammaGradient) == 0)");
-        w.Line($"LaunchDx(stream, l, {dxArgs});");
+        w.Line("GpuBackwardFlags flags = default(TSpec).Flags;");
+        w.Open("if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient | GpuBackwardFlags.BiasGradient)) == 0)");
+        w.Line($"LaunchDx(stream, l, {BackwardDxArgs});");
         w.Line("return;");
         w.Close();
         w.Line("int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
         w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
-        w.Line("int gradients = (default(TSpec).Flags & GpuBackwardFlags.BetaGradient) != 0 ? 2 : 1;");
-        w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
-        w.Line("// Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.");
-        w.Open("lock (slot)");
-        w.Line("// Per block: the dγ partial row, then the dβ partial row if asked.");
-        w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<{c}>(stream, slot, (long)blocks * gradients * rowLength);");
-        w.Open("if (rows > 0)");
+        w.Line("int gradients = Gradients(flags);");
+        w.Line("long statistics = (flags & GpuBackwardFlags.Recompute) != 0 ? 2L * rows : 0;");
         w.Line("long cells = (long)blocks * rowLength;");
-        w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-        w.Line("l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, rows);");
-        w.Line($"LaunchDx(stream, l, {dxArgs});");
+        w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
+        w.Line("// Under the slot's lock no other call can enqueue its kernels between ours; stream order does the rest.");
+        w.Open("lock (slot)");
+        w.Line("// The recomputed mean and rstd, then per block the dγ, dβ and dbias partial rows asked for.");
+        w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<{c}>(stream, slot, statistics + cells * gradients);");
+        w.Line($"{V(c)} partials = gradients > 0 ? scratch.View.SubView(statistics, cells * gradients) : default;");
+        w.Open("if (rows > 0)");
+        EmitBackwardRowKernelLaunches(w);
         w.Close();
         w.Line("int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-        w.Line("l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, rowLength, blocks, gradients, 0);");
-        w.Line("if (gradients == 2)");
-        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, rowLength, blocks, gradients, 1);");
+        w.Line("if ((flags & GpuBackwardFlags.GammaGradient) != 0)");
+        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dgamma, rowLength, blocks, gradients, 0);");
+        w.Line("if ((flags & GpuBackwardFlags.BetaGradient) != 0)");
+        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbeta, rowLength, blocks, gradients, 1);");
+        w.Line("if ((flags & GpuBackwardFlags.BiasGradient) != 0)");
+        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbias, rowLength, blocks, gradients, gradients - 1);");
         w.Close();
         w.Close();
         w.Line();
+        EmitBackwardLaunchHelpers(w, c);
+    }
+
+    /// <summary>The launch's kernels over the rows (rows &gt; 0): statistics, partials, dx, dbias partials, those the flags ask for.</summary>
+    private static void EmitBackwardRowKernelLaunches(SourceWriter w)
+    {
+        w.Open("if (statistics > 0)");
+        w.Line("mean = scratch.View.SubView(0, rows);");
+        w.Line("rstd = scratch.View.SubView(rows, rows);");
+        w.Line("LaunchStatistics(stream, l, x, sublayer, bias, mean, rstd, rowLength, rows);");
+        w.Close();
+        w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        w.Line("if ((flags & GpuBackwardFlags.GammaGradient) != 0)");
+        w.Line("    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);");
+        w.Line($"LaunchDx(stream, l, {BackwardDxArgs});");
+        w.Line("// dh as written: dx (pre-norm residual) or dsublayer (DeepNorm).");
+        w.Line("if ((flags & GpuBackwardFlags.BiasGradient) != 0)");
+        w.Line("    l.BiasPartials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), (flags & GpuBackwardFlags.Sublayer) != 0 ? dsublayer : dx, partials, rowLength, rows, gradients);");
+    }
+
+    /// <summary>The launch's helpers: the number of partial rows per block, and the row kernels' picks of warp or group per row.</summary>
+    private static void EmitBackwardLaunchHelpers(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        w.Line("/// <summary>Partial rows per block: dγ, dβ and dbias, those asked for, in that order.</summary>");
+        w.Line("private static int Gradients(GpuBackwardFlags flags) =>");
+        w.Line("    ((flags & GpuBackwardFlags.GammaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BetaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BiasGradient) != 0 ? 1 : 0);");
+        w.Line();
         w.Line("/// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>");
-        w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {dxViews}, int rowLength, int rows)");
+        w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {BackwardDxViews(c)}, int rowLength, int rows)");
         w.Open($"    {where}");
-        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", dxArgs);
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", BackwardDxArgs);
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Picks the statistics kernel by the forward's rule (warp or group per row, the same geometry), and enqueues it.</summary>");
+        w.Line($"private static void LaunchStatistics<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {BackwardStatisticsViews(c)}, int rowLength, int rows)");
+        w.Open($"    {where}");
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", BackwardStatisticsArgs, "Statistics");
         w.Close();
         w.Line();
     }
 
-    /// <summary>The dx kernels: g and x̂ per element, the warp and group kernel pair, the two-pass row body.</summary>
+    /// <summary>The per-element helpers of the backward kernels: h, x̂, γ as applied, dz and g.</summary>
+    private static void EmitBackwardElementHelpers(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string V(string t) => View(t);
+        string one = c == "double" ? "1d" : "1f";
+        EmitRowValue(w, c, where, new RowValueNames("<T, TSpec>", "T", "GpuBackwardFlags.Sublayer", null, "GpuBackwardFlags.ResidualBias", "sublayer", "DeepNorm's h = α·x + sublayer (+ bias)"));
+        w.Line();
+        w.Line("/// <summary>x̂ at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>) of a row with the statistics mu (LayerNorm) and r: (h − μ)·rstd or h·rstd.</summary>");
+        w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, {V("T")} x, {V("T")} sublayer, {V("T")} bias, long index, int column, {c} mu, {c} r) {where} =>");
+        w.Line("    (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (Value<T, TSpec>(spec, x, sublayer, bias, index, column) - mu) * r : Value<T, TSpec>(spec, x, sublayer, bias, index, column) * r;");
+        w.Line();
+        w.Line("/// <summary>γ as the forward applied it at <paramref name=\"column\"/>: γ or 1 + γ (call only with γ).</summary>");
+        w.Line($"private static {c} Scale<T, TSpec>(TSpec spec, {V("T")} gamma, int column) {where} =>");
+        w.Line($"    (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? {one} + spec.Load(gamma[column]) : spec.Load(gamma[column]);");
+        w.Line();
+        w.Line("/// <summary>dz at element <paramref name=\"index\"/>: dy, or with the activation epilogue dy·act′(z), z = x̂·γ + β as the span method recomputes it.</summary>");
+        w.Open($"private static {c} OutputGradient<T, TSpec>(TSpec spec, {V("T")} dy, {V("T")} gamma, {V("T")} beta, long index, int column, {c} xh) {where}");
+        w.Line($"{c} d = spec.Load(dy[index]);");
+        w.Line("if ((spec.Flags & GpuBackwardFlags.Activation) == 0) return d;");
+        w.Line($"{c} z = (spec.Flags & GpuBackwardFlags.Gamma) != 0 ? xh * Scale<T, TSpec>(spec, gamma, column) : xh;");
+        w.Line("if ((spec.Flags & GpuBackwardFlags.Beta) != 0) z += spec.Load(beta[column]);");
+        w.Line("return d * spec.ActivationGradient(z);");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>g at element <paramref name=\"index\"/>: dz, dz·γ or dz·(1 + γ).</summary>");
+        w.Open($"private static {c} Gradient<T, TSpec>(TSpec spec, {V("T")} dy, {V("T")} gamma, {V("T")} beta, long index, int column, {c} xh) {where}");
+        w.Line($"{c} d = OutputGradient<T, TSpec>(spec, dy, gamma, beta, index, column, xh);");
+        w.Line("return (spec.Flags & GpuBackwardFlags.Gamma) != 0 ? d * Scale<T, TSpec>(spec, gamma, column) : d;");
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>
+    /// The statistics kernels (recomputed statistics): each row's mean and rstd by the forward row kernels' own code
+    /// (<see cref="EmitRowStatistics"/>, the same thread shapes and geometry), saved as the forward saves them.
+    /// </summary>
+    private static void EmitBackwardStatisticsKernels(SourceWriter w, string c)
+    {
+        string where = BackwardWhere(c);
+        string parameters = $"{BackwardStatisticsViews(c)}, int rowLength, int rows";
+        w.Line("// The statistics kernels (Recompute): each row's mean and rstd by the forward row kernels' own code, thread shapes and");
+        w.Line("// geometry, so they are the bits the GPU forward saves; the other kernels then read them as saved statistics.");
+        EmitKernelPair(w, c, "<T, TSpec>", parameters, BackwardStatisticsArgs, where, "Statistics");
+        w.Line();
+        OpenRowsBody(w, c, "<T, TSpec>", parameters, where, "Statistics");
+        w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
+        w.Line("long start = (long)row * n;");
+        foreach (bool centers in new[] { true, false })
+        {
+            w.Open(centers ? "if ((spec.Flags & GpuBackwardFlags.Centered) != 0)" : "else");
+            EmitRowStatistics(w, new RowReading(c, centers, "n", ThreadLoop, i => i == "0" ? "Value<T, TSpec>(spec, x, sublayer, bias, start, 0)" : $"Value<T, TSpec>(spec, x, sublayer, bias, start + {i}, {i})",
+                "element", "element", v => $"threads.Sum({v}, partials)", v => $"threads.Max({v}, partials)", "GpuDevice.", "spec.Epsilon"));
+            w.Open("if (threads.IsFirst)");
+            if (centers) w.Line($"meanOut[row] = {SavedMean};");
+            w.Line($"rstdOut[row] = {SavedRstd(c, centers)};");
+            w.Close();
+            w.Close();
+        }
+        w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The dx kernels: the warp and group kernel pair, the two-pass row body.</summary>
     private static void EmitBackwardDxKernels(SourceWriter w, string c)
     {
         string where = BackwardWhere(c);
         string dxViews = BackwardDxViews(c);
-        string V(string t) => View(t);
         string one = c == "double" ? "1d" : "1f";
         string zero = c == "double" ? "0d" : "0f";
-        w.Line("/// <summary>g at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): dy, dy·γ or dy·(1 + γ).</summary>");
-        w.Open($"private static {c} Gradient<T, TSpec>(TSpec spec, {V("T")} dy, {V("T")} gamma, long index, int column) {where}");
-        w.Line($"{c} d = spec.Load(dy[index]);");
-        w.Line("if ((spec.Flags & GpuBackwardFlags.Gamma) == 0) return d;");
-        w.Line($"return (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? d * ({one} + spec.Load(gamma[column])) : d * spec.Load(gamma[column]);");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>x̂ at element <paramref name=\"index\"/> of a row with the statistics mu (LayerNorm) and r: (x − μ)·rstd or x·rstd.</summary>");
-        w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, {V("T")} x, long index, {c} mu, {c} r) {where} =>");
-        w.Line("    (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;");
-        w.Line();
         EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", BackwardDxArgs, where);
         w.Line();
         OpenRowsBody(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", where);
@@ -386,22 +587,27 @@ internal static partial class GpuEmitter
         w.Line("// Pass 1: the sums of g and g·x̂.");
         w.Line($"{c} sg = {zero}, sx = {zero};");
         w.Open(ThreadLoop);
-        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);");
+        w.Line($"{c} xh = Normalized<T, TSpec>(spec, x, sublayer, bias, start + i, i, mu, r);");
+        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, beta, start + i, i, xh);");
         w.Line("if (centered) sg += g;");
-        w.Line("sx += g * Normalized<T, TSpec>(spec, x, start + i, mu, r);");
+        w.Line("sx += g * xh;");
         w.Close();
         w.Line($"{c} inverseN = {one} / n;");
         w.Line($"{c} c1 = centered ? threads.Sum(sg, partials) * inverseN : {zero}; // RMSNorm: no mean(g) term");
         w.Line($"{c} c2 = threads.Sum(sx, partials) * inverseN;");
         w.Line();
         w.Line("// Pass 2: dx = rstd·(g − c₁ − x̂·c₂) (+ dResidualOut: dh, dx rounded to the compute type first, as the span");
-        w.Line("// method's second pass). Each element is read and written by the same thread, after every read of the row, so");
-        w.Line("// dx may be dy or x.");
+        w.Line("// method's second pass; DeepNorm: dsublayer = dh, dx = α·dh). Each element is read and written by the same");
+        w.Line("// thread, after every read of the row, so dx may be dy or x (and dsublayer sublayer).");
         w.Open(ThreadLoop);
-        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);");
-        w.Line($"{c} xh = Normalized<T, TSpec>(spec, x, start + i, mu, r);");
+        w.Line($"{c} xh = Normalized<T, TSpec>(spec, x, sublayer, bias, start + i, i, mu, r);");
+        w.Line($"{c} g = Gradient<T, TSpec>(spec, dy, gamma, beta, start + i, i, xh);");
         w.Line($"{c} v = r * (g - c1 - xh * c2);");
         w.Line("if ((spec.Flags & GpuBackwardFlags.ResidualGradient) != 0) v += spec.Load(dResidualOut[start + i]);");
+        w.Open("if ((spec.Flags & GpuBackwardFlags.Sublayer) != 0)");
+        w.Line("dsublayer[start + i] = spec.Store(v);");
+        w.Line("v *= spec.Alpha;");
+        w.Close();
         w.Line("dx[start + i] = spec.Store(v);");
         w.Close();
         w.Close();
@@ -414,17 +620,16 @@ internal static partial class GpuEmitter
     {
         string where = BackwardWhere(c);
         string zero = c == "double" ? "0d" : "0f";
-        string partialViews = $"{View("T")} dy, {View("T")} x, {View(c)} mean, {View(c)} rstd, {View(c)} partials";
         w.Line("/// <summary>");
-        w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)");
+        w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dz·x̂ (and Σ dz)");
         w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
         w.Line("/// </summary>");
-        w.Line($"private static void PartialsKernel<T, TSpec>({partialViews}, int rowLength, int rows)");
+        w.Line($"private static void PartialsKernel<T, TSpec>({BackwardPartialViews(c)}, int rowLength, int rows)");
         w.Open($"    {where}");
         w.Line("TSpec spec = default;");
         w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
-        w.Line("bool beta = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;");
-        w.Line("int gradients = beta ? 2 : 1;");
+        w.Line("bool betaGradient = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;");
+        w.Line("int gradients = Gradients(spec.Flags);");
         w.Line("long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;");
         w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
         w.Open("for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)");
@@ -435,14 +640,106 @@ internal static partial class GpuEmitter
         w.Line($"{c} pg = {zero}, pb = {zero};");
         w.Open("for (int row = firstRow; row < lastRow; row++)");
         w.Line("long index = (long)row * n + column;");
-        w.Line($"{c} d = spec.Load(dy[index]);");
         w.Line($"{c} mu = (spec.Flags & GpuBackwardFlags.Centered) != 0 ? mean[row] : {zero};");
-        w.Line("pg += d * Normalized<T, TSpec>(spec, x, index, mu, rstd[row]);");
-        w.Line("if (beta) pb += d;");
+        w.Line($"{c} xh = Normalized<T, TSpec>(spec, x, sublayer, bias, index, column, mu, rstd[row]);");
+        w.Line($"{c} d = OutputGradient<T, TSpec>(spec, dy, gamma, beta, index, column, xh);");
+        w.Line("pg += d * xh;");
+        w.Line("if (betaGradient) pb += d;");
         w.Close();
         w.Line("partials[(long)block * gradients * n + column] = pg;");
-        w.Line("if (beta) partials[((long)block * 2 + 1) * n + column] = pb;");
+        w.Line("if (betaGradient) partials[((long)block * gradients + 1) * n + column] = pb;");
         w.Close();
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The dbias partials kernel: one thread per (block, column), Σ dh over the block's rows in row order.</summary>
+    private static void EmitBiasPartialsKernel(SourceWriter w, string c)
+    {
+        string zero = c == "double" ? "0d" : "0f";
+        w.Line("/// <summary>");
+        w.Line("/// The residual bias's gradient, after the dx kernel: one thread per (block, column), Σ dh over the block's rows in row");
+        w.Line("/// order (dh as written), into the block's last partial row.");
+        w.Line("/// </summary>");
+        w.Line($"private static void BiasPartialsKernel<T, TSpec>({View("T")} dh, {View(c)} partials, int rowLength, int rows, int gradients)");
+        w.Open($"    {BackwardWhere(c)}");
+        w.Line("TSpec spec = default;");
+        w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
+        w.Line("long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;");
+        w.Line("long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;");
+        w.Open("for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)");
+        w.Line("int block = (int)(cell / n);");
+        w.Line("int column = (int)(cell - (long)block * n);");
+        w.Line("int lastRow = rows - block * BlockRows < BlockRows ? rows : (block + 1) * BlockRows;");
+        w.Line($"{c} s = {zero};");
+        w.Line("for (int row = block * BlockRows; row < lastRow; row++)");
+        w.Line("    s += spec.Load(dh[(long)row * n + column]);");
+        w.Line("partials[((long)block * gradients + gradients - 1) * n + column] = s;");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>
+    /// act′(z) of the backward's activation epilogue, in the device class: the span method's derivatives
+    /// (<c>NormGen.ActivationGradient</c>), each written from e = e^(−|·|) alone so that nothing cancels, with the device's
+    /// own e^v (arithmetic only, as the forward activations). NaN stays NaN.
+    /// </summary>
+    private static void EmitActivationGradient(SourceWriter w, ActivationKind activation, bool dbl)
+    {
+        string c = dbl ? "double" : "float";
+        string f = dbl ? "d" : "f";
+        string L(double value) => dbl ? CpuEmitterText.Literal(value, "double") : CpuEmitterText.Float((float)value) + "f";
+        w.Line();
+        string head = $"internal static {c} {activation}Gradient({c} z)";
+        switch (activation)
+        {
+            case ActivationKind.Relu:
+                w.Line("/// <summary>ReLU′: 1 above 0, else 0; NaN stays NaN.</summary>");
+                w.Line($"{head} => z > 0{f} ? 1{f} : {c}.IsNaN(z) ? z : 0{f};");
+                return;
+            case ActivationKind.Gelu:
+                w.Line("/// <summary>GELU′ = Φ(z) + z·φ(z), Φ from the forward's erf approximation without the 1 + erf that would cancel: ½·poly·e^(−z²/2) below 0, 1 − that above.</summary>");
+                w.Open(head);
+                w.Line($"{c} a = (z < 0{f} ? -z : z) * {L(0.70710678118654752440)};");
+                w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
+                w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
+                w.Line($"{c} e = Exp(-(a * a));");
+                w.Line($"{c} lower = 0.5{f} * poly * e;");
+                w.Line($"return (z < 0{f} ? lower : 1{f} - lower) + z * e * {L(0.39894228040143267794)};");
+                break;
+            case ActivationKind.GeluTanh:
+                w.Line("/// <summary>The derivative of GELU's tanh form: ½(1 + tanh u) = σ(2u) and ½·sech²(u) = 2e/(1 + e)² with e = e^(−2|u|).</summary>");
+                w.Open(head);
+                w.Line($"{c} z2 = z * z;");
+                w.Line($"{c} u = {L(0.79788456080286535588)} * (z + {L(0.044715)} * z2 * z);");
+                w.Line($"{c} e = Exp(-((u < 0{f} ? -u : u) * 2{f}));");
+                w.Line($"{c} r = 1{f} / (1{f} + e);");
+                w.Line($"{c} slope = {L(2 * 0.79788456080286535588)} * (1{f} + {L(3 * 0.044715)} * z2);");
+                w.Line($"return (u < 0{f} ? e * r : r) + z * slope * e * (r * r);");
+                break;
+            case ActivationKind.Silu:
+                w.Line("/// <summary>SiLU′ = σ(z)·(1 + z·(1 − σ(z))), σ and 1 − σ from e = e^(−|z|).</summary>");
+                w.Open(head);
+                w.Line($"{c} e = Exp(z < 0{f} ? z : -z);");
+                w.Line($"{c} r = 1{f} / (1{f} + e);");
+                w.Line($"{c} er = e * r;");
+                w.Line($"return (z < 0{f} ? er : r) * (1{f} + z * (z < 0{f} ? r : er));");
+                break;
+            case ActivationKind.Tanh:
+                w.Line("/// <summary>tanh′ = 1 − tanh² = 4e/(1 + e)² with e = e^(−2|z|).</summary>");
+                w.Open(head);
+                w.Line($"{c} e = Exp(-((z < 0{f} ? -z : z) * 2{f}));");
+                w.Line($"{c} r = 1{f} / (1{f} + e);");
+                w.Line($"return 4{f} * e * (r * r);");
+                break;
+            case ActivationKind.Sigmoid:
+                w.Line("/// <summary>σ′ = σ·(1 − σ) = e/(1 + e)² with e = e^(−|z|).</summary>");
+                w.Open(head);
+                w.Line($"{c} e = Exp(z < 0{f} ? z : -z);");
+                w.Line($"{c} r = 1{f} / (1{f} + e);");
+                w.Line("return e * (r * r);");
+                break;
+        }
         w.Close();
     }
 

@@ -285,7 +285,7 @@ internal static partial class GpuEmitter
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
         w.Close();
         w.Line();
-        EmitRowValue(w, c, where);
+        EmitRowValue(w, c, where, new RowValueNames("<TIn, TOut, TSpec>", "TIn", "GpuRowFlags.Residual", "GpuRowFlags.Alpha", "GpuRowFlags.ResidualBias", "residual", "h = α·x + residual (+ bias)"));
         w.Line();
         EmitKernelPair(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", args, where);
         w.Line();
@@ -295,19 +295,30 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The value normalized at an element, x or h = α·x + residual (+ bias), in the order the CPU kernel forms it.</summary>
-    private static void EmitRowValue(SourceWriter w, string c, string where)
+    /// <summary>
+    /// The value normalized at an element, x or h = α·x + residual (+ bias), in the order the CPU kernel forms it: written
+    /// once for the forward row kernels and the backward kernels (which re-form DeepNorm's h), whose names differ.
+    /// </summary>
+    private static void EmitRowValue(SourceWriter w, string c, string where, RowValueNames names)
     {
-        w.Line("/// <summary>The value normalized at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): x, or h = α·x + residual (+ bias), in the CPU kernel's order.</summary>");
-        w.Open($"private static {c} Value<TIn, TOut, TSpec>(TSpec spec, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, long index, int column) {where}");
+        string view = $"global::ILGPU.ArrayView<{names.Element}>";
+        w.Line($"/// <summary>The value normalized at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>): x, or {names.What}, in the CPU kernel's order.</summary>");
+        w.Open($"private static {c} Value{names.TypeParameters}(TSpec spec, {view} x, {view} {names.Residual}, {view} bias, long index, int column) {where}");
         w.Line($"{c} v = spec.Load(x[index]);");
-        w.Line("if ((spec.Flags & GpuRowFlags.Residual) == 0) return v;");
-        w.Line("if ((spec.Flags & GpuRowFlags.Alpha) != 0) v = spec.Alpha * v;");
-        w.Line("v += spec.Load(residual[index]);");
-        w.Line("if ((spec.Flags & GpuRowFlags.ResidualBias) != 0) v += spec.Load(bias[column]);");
+        w.Line($"if ((spec.Flags & {names.ResidualFlag}) == 0) return v;");
+        w.Line(names.AlphaFlag is null ? "v = spec.Alpha * v;" : $"if ((spec.Flags & {names.AlphaFlag}) != 0) v = spec.Alpha * v;");
+        w.Line($"v += spec.Load({names.Residual}[index]);");
+        w.Line($"if ((spec.Flags & {names.BiasFlag}) != 0) v += spec.Load(bias[column]);");
         w.Line("return v;");
         w.Close();
     }
+
+    /// <summary>
+    /// The names <see cref="EmitRowValue"/> writes for one kernel family: its type parameters, the views' element type,
+    /// the flags that add the residual, multiply by α (null: always, with the residual) and add the bias, the residual
+    /// view's name, and h in words.
+    /// </summary>
+    private sealed record RowValueNames(string TypeParameters, string Element, string ResidualFlag, string? AlphaFlag, string BiasFlag, string Residual, string What);
 
     /// <summary>The loop over a thread's elements of its row, for the thread shape <c>threads</c> of the shared kernels.</summary>
     private const string ThreadLoop = "for (int i = threads.First; i < n; i += threads.Step)";
@@ -316,28 +327,28 @@ internal static partial class GpuEmitter
     /// The two kernel shapes, each a call of the one body (<c>Rows</c>) with its thread shape: one warp per row (no shared
     /// memory), one group per row (a shared-memory slot per warp for the group reductions).
     /// </summary>
-    private static void EmitKernelPair(SourceWriter w, string c, string typeParameters, string parameterList, string args, string where)
+    private static void EmitKernelPair(SourceWriter w, string c, string typeParameters, string parameterList, string args, string where, string name = "")
     {
-        string body = $"Rows{typeParameters.Replace(">", ", {0}>")}";
+        string body = $"{name}Rows{typeParameters.Replace(">", ", {0}>")}";
         w.Line("/// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>");
-        w.Line($"internal static void WarpPerRowKernel{typeParameters}({parameterList})");
+        w.Line($"internal static void {name}WarpPerRowKernel{typeParameters}({parameterList})");
         w.Line($"    {where} =>");
         w.Line($"    {string.Format(body, "GpuWarpRows")}({args}, default);");
         w.Line();
         w.Line("/// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>");
-        w.Line($"internal static void GroupPerRowKernel{typeParameters}({parameterList})");
+        w.Line($"internal static void {name}GroupPerRowKernel{typeParameters}({parameterList})");
         w.Line($"    {where} =>");
         w.Line($"    {string.Format(body, "GpuGroupRows")}({args}, global::ILGPU.SharedMemory.Allocate<{c}>(global::NormGen.NormGpu.MaxWarpsPerGroup));");
     }
 
-    /// <summary>Opens the one body of a kernel pair and its grid-stride loop over the rows (<c>row</c>); the caller closes both.</summary>
-    private static void OpenRowsBody(SourceWriter w, string c, string typeParameters, string parameterList, string where)
+    /// <summary>Opens the one body of a kernel pair (<paramref name="name"/><c>Rows</c>) and its grid-stride loop over the rows (<c>row</c>); the caller closes both.</summary>
+    private static void OpenRowsBody(SourceWriter w, string c, string typeParameters, string parameterList, string where, string name = "")
     {
         w.Line("/// <summary>");
         w.Line("/// The body of both kernel shapes: the threads of <typeparamref name=\"TThreads\"/> (a warp or a group) share a row, stride");
         w.Line("/// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.");
         w.Line("/// </summary>");
-        w.Line($"private static void Rows{typeParameters.Replace(">", ", TThreads>")}({parameterList}, global::ILGPU.ArrayView<{c}> partials)");
+        w.Line($"private static void {name}Rows{typeParameters.Replace(">", ", TThreads>")}({parameterList}, global::ILGPU.ArrayView<{c}> partials)");
         w.Open($"    {where} where TThreads : struct, IGpuRowThreads<{c}>");
         w.Line("TSpec spec = default;");
         w.Line("TThreads threads = default;");
@@ -674,17 +685,22 @@ internal static partial class GpuEmitter
     /// <summary>The saved statistics of the row (the mean of the unscaled values and rstd), written by the row's first thread.</summary>
     private static void EmitSharedSavedStatistics(SourceWriter w, string c, string firstThread, bool centers)
     {
-        string one = c == "double" ? "1d" : "1f";
-        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
         w.Open($"if ({firstThread} && (spec.Flags & GpuRowFlags.SaveRstd) != 0)");
         if (centers)
         {
-            w.Line("if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = (shift + offset) / scale;");
-            w.Line($"rstdOut[row] = constant ? {one} / {sqrt}(spec.Epsilon) : rstd * scale;");
+            w.Line($"if ((spec.Flags & GpuRowFlags.SaveMean) != 0) meanOut[row] = {SavedMean};");
+            w.Line($"rstdOut[row] = {SavedRstd(c, centers)};");
         }
-        else w.Line("rstdOut[row] = rstd * scale;");
+        else w.Line($"rstdOut[row] = {SavedRstd(c, centers)};");
         w.Close();
     }
+
+    /// <summary>The saved mean after <see cref="EmitRowStatistics"/>: of the unscaled values (the forward's and the backward's recomputed one).</summary>
+    private const string SavedMean = "(shift + offset) / scale";
+
+    /// <summary>The saved rstd after <see cref="EmitRowStatistics"/>: of the unscaled values; 1/√ε for a constant row (LayerNorm).</summary>
+    private static string SavedRstd(string c, bool centers) =>
+        centers ? $"constant ? {(c == "double" ? "1d" : "1f")} / {(c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt")}(spec.Epsilon) : rstd * scale" : "rstd * scale";
 
     /// <summary>
     /// A spec interface's reference to the row kernels' one, which explains the pattern: a cref when that interface is

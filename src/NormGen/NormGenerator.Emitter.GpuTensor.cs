@@ -359,15 +359,17 @@ internal static partial class GpuEmitter
                 w.Line("/// <summary>min(a, b), NaN if either is NaN.</summary>");
                 w.Line($"internal static {c} Smaller({c} a, {c} b) => a < b || {c}.IsNaN(a) ? a : b;");
             }
-            if (Uses(needs, GpuDeviceNeeds.Rows, c))
+            bool forward = Uses(needs, GpuDeviceNeeds.Rows, c), backward = Uses(needs, GpuDeviceNeeds.Backward, c);
+            var activations = new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid }
+                .Where(a => (needs & ActivationNeeds(a)) != 0).ToList();
+            // The activations of the forward row kernels, their derivatives for the backward's epilogue (both when both
+            // kernel families are used: the flags do not say which family asked), and the e^v they share.
+            if (forward) foreach (ActivationKind activation in activations) EmitActivation(w, activation, c == "double", "internal");
+            if (backward) foreach (ActivationKind activation in activations) EmitActivationGradient(w, activation, c == "double");
+            if ((forward || backward) && (needs & GpuDeviceNeeds.Exp) != 0)
             {
-                foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid })
-                    if ((needs & ActivationNeeds(activation)) != 0) EmitActivation(w, activation, c == "double", "internal");
-                if ((needs & GpuDeviceNeeds.Exp) != 0)
-                {
-                    w.Line();
-                    EmitExp(w, c == "double", "internal");
-                }
+                w.Line();
+                EmitExp(w, c == "double", "internal");
             }
             w.Line();
         }

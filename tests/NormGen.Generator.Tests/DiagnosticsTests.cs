@@ -226,9 +226,6 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0031_ActivationBackwardNeedsBeta"] = (
             "public partial class K { [LayerNorm(768, Activation = Activation.Gelu, Backward = true)] static partial void {|NG0031:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "Activation = Gelu (beta after gamma: the pre-activation is recomputed)", "static partial void M(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> dx, Span<float> dgamma, Span<float> dbeta);" }),
-        ["NG0022_FusedBackwardWithIlgpu"] = (
-            "public partial class K { [LayerNorm(768, Backward = true)] static partial void {|NG0022:M|}(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta); }",
-            new[] { "the fused row backward (statistics recomputed in the kernel, DeepNorm, residual bias, activation epilogue) runs on the CPU only so far" }),
         ["NG0032_BatchNormEvalBackward"] = (
             "public partial class K { [{|NG0032:BatchNorm(Backward = true)|}] static partial void M(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta); }",
             new[] { "set Training = true" }),

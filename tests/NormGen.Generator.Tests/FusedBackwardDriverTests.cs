@@ -52,4 +52,23 @@ public class FusedBackwardDriverTests
         Assert.Equal(Source.Split("static partial void").Length - 1, sources.Count);
         foreach (var (hint, text) in sources) Snapshot.Match(text, hint: hint);
     }
+
+    /// <summary>
+    /// With ILGPU referenced every fused form gets its GPU file and no NG0022, and everything compiles; pinned: the
+    /// device file (the backward kernels in float and double, GELU′), the tensor-span DeepNorm with recomputed
+    /// statistics and the activation epilogue's GPU files.
+    /// </summary>
+    [Fact]
+    public void FusedBackwardOnGpu()
+    {
+        var run = Harness.Run(Harness.Compile(true, ("Fused.cs", Source)));
+        Harness.AssertGeneratorDidNotThrow(run.Result, run.DriverDiagnostics);
+        Assert.True(run.Result.Diagnostics.IsEmpty, "Generator diagnostics:\n" + Harness.Format(run.Result.Diagnostics));
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, "The generated compilation has errors:\n" + Harness.Format(errors));
+        var gpu = Harness.Sources(run.Result).Where(s => s.HintName.EndsWith(".Gpu.g.cs", System.StringComparison.Ordinal) || s.HintName == "NormGen.GpuDevice.g.cs").ToList();
+        Assert.Equal(Source.Split("static partial void").Length, gpu.Count);
+        foreach (var (hint, text) in gpu.Where(s => s.HintName.Contains("DnBackwardTensor.", System.StringComparison.Ordinal) || s.HintName.Contains("LnGeluBackward.", System.StringComparison.Ordinal) || s.HintName == "NormGen.GpuDevice.g.cs"))
+            Snapshot.Match(text, hint: hint);
+    }
 }

@@ -17,11 +17,6 @@ internal sealed class DeepNorm : RowKindDefinition
 
     public override string InWords(KernelSpec spec) => "DeepNorm (layer normalization of h = α·x + sublayer)";
 
-    /// <summary>The backward is always fused (α, the sublayer's gradient): CPU only so far.</summary>
-    public override Backends Backends => Backends.CpuForward | Backends.CpuBackward | Backends.GpuForward;
-
-    protected override string NoGpuBackward => FusedBackwardOnCpu;
-
     public override bool AlwaysResidual => true;
 
     public override string RoleName(ParamRole role) => role == ParamRole.Residual ? "sublayer" : base.RoleName(role);

@@ -35,10 +35,6 @@ internal enum Backends
 /// </summary>
 internal abstract class KindDefinition
 {
-    /// <summary>The message of the backward kernels that run on the CPU only (NG0022).</summary>
-    protected const string FusedBackwardOnCpu =
-        "the fused row backward (statistics recomputed in the kernel, DeepNorm, residual bias, activation epilogue) runs on the CPU only so far";
-
     public abstract NormKind Kind { get; }
 
     /// <summary>The attribute's short name as users write it (<c>LayerNorm</c> for <c>NormGen.LayerNormAttribute</c>).</summary>
@@ -243,16 +239,13 @@ internal abstract class KindDefinition
 
     /// <summary>
     /// Null when the GPU emitter writes a variant of this spec; otherwise what it lacks, for NG0022. Read from
-    /// <see cref="Backends"/>, plus the backward forms no GPU kernel covers yet (fused, tensor spans).
+    /// <see cref="Backends"/> alone: the row kinds' GPU backward covers every form (flat and tensor spans, saved or
+    /// recomputed statistics, DeepNorm, residual bias, activation epilogue).
     /// </summary>
     public string? GpuGap(KernelSpec spec)
     {
         if (!spec.Backward) return Supports(Backends.GpuForward) ? null : $"[{AttributeName}] has no GPU kernel yet";
-        if (!Supports(Backends.GpuBackward)) return NoGpuBackward;
-        if (BackwardEmitter.IsFused(spec)) return FusedBackwardOnCpu;
-        if (spec.IsTensorForm && IsRowKind)
-            return "tensor-span backward kernels have no GPU variant yet: declare the flat-span form (ReadOnlySpan dy, x and an int row length) to get one";
-        return null;
+        return Supports(Backends.GpuBackward) ? null : NoGpuBackward;
     }
 
     /// <summary>NG0022's text for a backward declaration of a kind without a GPU backward.</summary>

@@ -319,6 +319,18 @@ namespace NormGen.Generated
         GammaGradient = 16,
         /// <summary>Write dβ = Σ dy over all rows.</summary>
         BetaGradient = 32,
+        /// <summary>The statistics were not kept: a first kernel recomputes them per row with the forward's code, into the scratch buffer.</summary>
+        Recompute = 64,
+        /// <summary>DeepNorm: the row is h = α·x + sublayer (+ bias), formed again per element; dsublayer receives dh and dx α·dh.</summary>
+        Sublayer = 128,
+        /// <summary>h also adds the per-column bias (DeepNorm).</summary>
+        ResidualBias = 256,
+        /// <summary>Write dbias = Σ dh over all rows.</summary>
+        BiasGradient = 512,
+        /// <summary>Activation epilogue: dy is replaced by dz = dy·act′(z), z = x̂·γ + β recomputed.</summary>
+        Activation = 1024,
+        /// <summary>z adds β.</summary>
+        Beta = 2048,
     }
 
     /// <summary>One backward declaration's kernels, as constants (as <see cref="IGpuRowSpec{TIn, TOut, TCompute}"/>).</summary>
@@ -329,10 +341,16 @@ namespace NormGen.Generated
         GpuBackwardFlags Flags { get; }
         /// <summary>The row length when it is a constant of the declaration, 0 when it is a run-time argument.</summary>
         int RowLength { get; }
+        /// <summary>The forward's ε, for recomputed statistics.</summary>
+        TCompute Epsilon { get; }
+        /// <summary>DeepNorm's α (1 otherwise).</summary>
+        TCompute Alpha { get; }
         /// <summary>An element in the compute type (Half widened).</summary>
         TCompute Load(T value);
         /// <summary>dx rounded once to the element type.</summary>
         T Store(TCompute value);
+        /// <summary>act′(z) of the activation epilogue (1 when there is none).</summary>
+        TCompute ActivationGradient(TCompute z);
     }
 
     /// <summary>How a tensor kind's statistics blocks (the rows of the tensor kernels) sit in an (N, C, *) or (samples, features) tensor.</summary>
@@ -619,9 +637,10 @@ namespace NormGen.Generated
     }
 
     /// <summary>
-    /// The backward kernels of every row declaration (LayerNorm, RMSNorm, Backward = true) computed in float, generic over its
-    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ without atomics, by
-    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.
+    /// The backward kernels of every row declaration (LayerNorm, RMSNorm, DeepNorm, Backward = true) computed in float, generic over its
+    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ/dbias without atomics, by
+    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>;
+    /// statistics not kept from the forward recomputed first by the forward's own code.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     internal static class GpuRowBackwardKernelsFloat
@@ -632,8 +651,10 @@ namespace NormGen.Generated
         /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>> Partials;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>> StatisticsWarpPerRow, StatisticsGroupPerRow;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int>> Partials;
+            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int, int>> BiasPartials;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
@@ -642,9 +663,12 @@ namespace NormGen.Generated
 
             public Launchers(global::ILGPU.Runtime.Accelerator accelerator)
             {
-                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                StatisticsWarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, StatisticsWarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                StatisticsGroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, StatisticsGroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+                BiasPartials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, BiasPartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
@@ -655,88 +679,266 @@ namespace NormGen.Generated
         }
 
         /// <summary>
-        /// Enqueues the dx kernel; with dγ (and dβ), first the partials kernel (it reads dy and x before dx may overwrite
-        /// them), then the dx kernel and the combine kernel, in that order on one stream, under the lock of the stream's
-        /// scratch slot, without waiting. Arguments are already checked; rows &gt; 0 unless dγ is asked (zero rows write
-        /// zero gradients). Absent views stay empty.
+        /// Enqueues the dx kernel; with recomputed statistics, dγ (and dβ) or dbias, under the lock of the stream's scratch
+        /// slot and in this order on one stream, without waiting: the statistics kernel, the partials kernel (it reads dy and
+        /// x before dx may overwrite them), the dx kernel, the dbias partials kernel (it reads dh as written) and the
+        /// combines. Arguments are already checked; rows &gt; 0 unless a column gradient is asked (zero rows write zero
+        /// gradients). Absent views stay empty.
         /// </summary>
-        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<T> dResidualOut = default, global::ILGPU.ArrayView<float> mean = default, global::ILGPU.ArrayView<float> rstd = default, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<float> dgamma = default, global::ILGPU.ArrayView<float> dbeta = default)
+        internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<T> dResidualOut = default, global::ILGPU.ArrayView<T> sublayer = default, global::ILGPU.ArrayView<T> bias = default, global::ILGPU.ArrayView<float> mean = default, global::ILGPU.ArrayView<float> rstd = default, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<T> beta = default, global::ILGPU.ArrayView<T> dsublayer = default, global::ILGPU.ArrayView<float> dgamma = default, global::ILGPU.ArrayView<float> dbeta = default, global::ILGPU.ArrayView<float> dbias = default)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
             Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
-            if ((default(TSpec).Flags & GpuBackwardFlags.GammaGradient) == 0)
+            GpuBackwardFlags flags = default(TSpec).Flags;
+            if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient | GpuBackwardFlags.BiasGradient)) == 0)
             {
-                LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
                 return;
             }
             int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
             int blocks = (rows + BlockRows - 1) / BlockRows;
-            int gradients = (default(TSpec).Flags & GpuBackwardFlags.BetaGradient) != 0 ? 2 : 1;
+            int gradients = Gradients(flags);
+            long statistics = (flags & GpuBackwardFlags.Recompute) != 0 ? 2L * rows : 0;
+            long cells = (long)blocks * rowLength;
             global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
-            // Under the slot's lock no other call can enqueue its partials between ours and our combine; stream order does the rest.
+            // Under the slot's lock no other call can enqueue its kernels between ours; stream order does the rest.
             lock (slot)
             {
-                // Per block: the dγ partial row, then the dβ partial row if asked.
-                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, (long)blocks * gradients * rowLength);
+                // The recomputed mean and rstd, then per block the dγ, dβ and dbias partial rows asked for.
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, statistics + cells * gradients);
+                global::ILGPU.ArrayView<float> partials = gradients > 0 ? scratch.View.SubView(statistics, cells * gradients) : default;
                 if (rows > 0)
                 {
-                    long cells = (long)blocks * rowLength;
+                    if (statistics > 0)
+                    {
+                        mean = scratch.View.SubView(0, rows);
+                        rstd = scratch.View.SubView(rows, rows);
+                        LaunchStatistics(stream, l, x, sublayer, bias, mean, rstd, rowLength, rows);
+                    }
                     int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, mean, rstd, scratch.View, rowLength, rows);
-                    LaunchDx(stream, l, dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                    if ((flags & GpuBackwardFlags.GammaGradient) != 0)
+                        l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);
+                    LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
+                    // dh as written: dx (pre-norm residual) or dsublayer (DeepNorm).
+                    if ((flags & GpuBackwardFlags.BiasGradient) != 0)
+                        l.BiasPartials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), (flags & GpuBackwardFlags.Sublayer) != 0 ? dsublayer : dx, partials, rowLength, rows, gradients);
                 }
                 int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dgamma, rowLength, blocks, gradients, 0);
-                if (gradients == 2)
-                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, rowLength, blocks, gradients, 1);
+                if ((flags & GpuBackwardFlags.GammaGradient) != 0)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dgamma, rowLength, blocks, gradients, 0);
+                if ((flags & GpuBackwardFlags.BetaGradient) != 0)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbeta, rowLength, blocks, gradients, 1);
+                if ((flags & GpuBackwardFlags.BiasGradient) != 0)
+                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbias, rowLength, blocks, gradients, gradients - 1);
             }
         }
 
+        /// <summary>Partial rows per block: dγ, dβ and dbias, those asked for, in that order.</summary>
+        private static int Gradients(GpuBackwardFlags flags) =>
+            ((flags & GpuBackwardFlags.GammaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BetaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BiasGradient) != 0 ? 1 : 0);
+
         /// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>
-        private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+        private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> dx, global::ILGPU.ArrayView<T> dsublayer, int rowLength, int rows)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
             if (rowLength <= 1024)
             {
                 int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
                 int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                l.WarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
             }
             else
             {
                 int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
                 int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows);
+                l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
             }
         }
 
-        /// <summary>g at element <paramref name="index"/> (column <paramref name="column"/>): dy, dy·γ or dy·(1 + γ).</summary>
-        private static float Gradient<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> gamma, long index, int column) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        /// <summary>Picks the statistics kernel by the forward's rule (warp or group per row, the same geometry), and enqueues it.</summary>
+        private static void LaunchStatistics<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
-            float d = spec.Load(dy[index]);
-            if ((spec.Flags & GpuBackwardFlags.Gamma) == 0) return d;
-            return (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? d * (1f + spec.Load(gamma[column])) : d * spec.Load(gamma[column]);
+            if (rowLength <= 1024)
+            {
+                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.StatisticsWarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, sublayer, bias, meanOut, rstdOut, rowLength, rows);
+            }
+            else
+            {
+                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
+                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
+                l.StatisticsGroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, sublayer, bias, meanOut, rstdOut, rowLength, rows);
+            }
         }
 
-        /// <summary>x̂ at element <paramref name="index"/> of a row with the statistics mu (LayerNorm) and r: (x − μ)·rstd or x·rstd.</summary>
-        private static float Normalized<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> x, long index, float mu, float r) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
-            (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (spec.Load(x[index]) - mu) * r : spec.Load(x[index]) * r;
+        /// <summary>The value normalized at element <paramref name="index"/> (column <paramref name="column"/>): x, or DeepNorm's h = α·x + sublayer (+ bias), in the CPU kernel's order.</summary>
+        private static float Value<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, long index, int column) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            float v = spec.Load(x[index]);
+            if ((spec.Flags & GpuBackwardFlags.Sublayer) == 0) return v;
+            v = spec.Alpha * v;
+            v += spec.Load(sublayer[index]);
+            if ((spec.Flags & GpuBackwardFlags.ResidualBias) != 0) v += spec.Load(bias[column]);
+            return v;
+        }
 
+        /// <summary>x̂ at element <paramref name="index"/> (column <paramref name="column"/>) of a row with the statistics mu (LayerNorm) and r: (h − μ)·rstd or h·rstd.</summary>
+        private static float Normalized<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, long index, int column, float mu, float r) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            (spec.Flags & GpuBackwardFlags.Centered) != 0 ? (Value<T, TSpec>(spec, x, sublayer, bias, index, column) - mu) * r : Value<T, TSpec>(spec, x, sublayer, bias, index, column) * r;
+
+        /// <summary>γ as the forward applied it at <paramref name="column"/>: γ or 1 + γ (call only with γ).</summary>
+        private static float Scale<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> gamma, int column) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            (spec.Flags & GpuBackwardFlags.ZeroCenteredGamma) != 0 ? 1f + spec.Load(gamma[column]) : spec.Load(gamma[column]);
+
+        /// <summary>dz at element <paramref name="index"/>: dy, or with the activation epilogue dy·act′(z), z = x̂·γ + β as the span method recomputes it.</summary>
+        private static float OutputGradient<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, long index, int column, float xh) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            float d = spec.Load(dy[index]);
+            if ((spec.Flags & GpuBackwardFlags.Activation) == 0) return d;
+            float z = (spec.Flags & GpuBackwardFlags.Gamma) != 0 ? xh * Scale<T, TSpec>(spec, gamma, column) : xh;
+            if ((spec.Flags & GpuBackwardFlags.Beta) != 0) z += spec.Load(beta[column]);
+            return d * spec.ActivationGradient(z);
+        }
+
+        /// <summary>g at element <paramref name="index"/>: dz, dz·γ or dz·(1 + γ).</summary>
+        private static float Gradient<T, TSpec>(TSpec spec, global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, long index, int column, float xh) where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            float d = OutputGradient<T, TSpec>(spec, dy, gamma, beta, index, column, xh);
+            return (spec.Flags & GpuBackwardFlags.Gamma) != 0 ? d * Scale<T, TSpec>(spec, gamma, column) : d;
+        }
+
+        // The statistics kernels (Recompute): each row's mean and rstd by the forward row kernels' own code, thread shapes and
+        // geometry, so they are the bits the GPU forward saves; the other kernels then read them as saved statistics.
         /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
-        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+        internal static void StatisticsWarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
-            Rows<T, TSpec, GpuWarpRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, default);
+            StatisticsRows<T, TSpec, GpuWarpRows>(x, sublayer, bias, meanOut, rstdOut, rowLength, rows, default);
 
         /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
-        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows)
+        internal static void StatisticsGroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
-            Rows<T, TSpec, GpuGroupRows>(dy, dResidualOut, x, mean, rstd, gamma, dx, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+            StatisticsRows<T, TSpec, GpuGroupRows>(x, sublayer, bias, meanOut, rstdOut, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
 
         /// <summary>
         /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
         /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
         /// </summary>
-        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> dx, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
+        private static void StatisticsRows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
+        {
+            TSpec spec = default;
+            TThreads threads = default;
+            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
+            {
+                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+                long start = (long)row * n;
+                if ((spec.Flags & GpuBackwardFlags.Centered) != 0)
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squared deviations or sums overflow float (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    float scale = 1f, shift, offset, variance;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean as shift + offset, shift the row's first element: element − shift is exact near the mean, so a
+                        // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
+                        shift = Value<T, TSpec>(spec, x, sublayer, bias, start, 0) * scale;
+                        float s = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            s += Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale - shift;
+                        offset = threads.Sum(s, partials) / n;
+
+                        // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
+                        // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
+                        float q = 0f, e = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            float d = Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale - shift - offset;
+                            q += d * d;
+                            e += d;
+                        }
+                        float sumSq = threads.Sum(q, partials);
+                        float sumDev = threads.Sum(e, partials);
+                        variance = (sumSq - sumDev * sumDev / n) / n;
+                        if (variance < 0f) variance = 0f; // NaN stays NaN
+                        offset += sumDev / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        float largest = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<T, TSpec>(spec, x, sublayer, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0f)
+                            break;
+                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
+                    }
+                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
+                    bool constant = variance + epsilon == 0f;
+                    float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
+                    if (threads.IsFirst)
+                    {
+                        meanOut[row] = (shift + offset) / scale;
+                        rstdOut[row] = constant ? 1f / global::System.MathF.Sqrt(spec.Epsilon) : rstd * scale;
+                    }
+                }
+                else
+                {
+                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squares overflow float (1e21 among
+                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
+                    float scale = 1f, meanSquare;
+                    for (int attempt = 0; ; attempt++)
+                    {
+                        // Pass 1: the mean square.
+                        float q = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                        {
+                            float v = Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale;
+                            q += v * v;
+                        }
+                        meanSquare = threads.Sum(q, partials) / n;
+                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
+                        if (attempt > 0 || GpuDevice.Finite(meanSquare))
+                            break;
+                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
+                        float largest = 0f;
+                        for (int i = threads.First; i < n; i += threads.Step)
+                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<T, TSpec>(spec, x, sublayer, bias, start + i, i)));
+                        largest = threads.Max(largest, partials);
+                        if (!GpuDevice.Finite(largest) || largest == 0f)
+                            break;
+                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
+                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
+                    }
+                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
+                    float rstd = 1f / global::System.MathF.Sqrt(meanSquare + epsilon);
+                    if (threads.IsFirst)
+                    {
+                        rstdOut[row] = rstd * scale;
+                    }
+                }
+            }
+        }
+
+        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
+        internal static void WarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> dx, global::ILGPU.ArrayView<T> dsublayer, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuWarpRows>(dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows, default);
+
+        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
+        internal static void GroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> dx, global::ILGPU.ArrayView<T> dsublayer, int rowLength, int rows)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
+            Rows<T, TSpec, GpuGroupRows>(dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
+
+        /// <summary>
+        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
+        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
+        /// </summary>
+        private static void Rows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> dResidualOut, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<T> dx, global::ILGPU.ArrayView<T> dsublayer, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
         {
             TSpec spec = default;
@@ -752,39 +954,45 @@ namespace NormGen.Generated
                 float sg = 0f, sx = 0f;
                 for (int i = threads.First; i < n; i += threads.Step)
                 {
-                    float g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
+                    float xh = Normalized<T, TSpec>(spec, x, sublayer, bias, start + i, i, mu, r);
+                    float g = Gradient<T, TSpec>(spec, dy, gamma, beta, start + i, i, xh);
                     if (centered) sg += g;
-                    sx += g * Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                    sx += g * xh;
                 }
                 float inverseN = 1f / n;
                 float c1 = centered ? threads.Sum(sg, partials) * inverseN : 0f; // RMSNorm: no mean(g) term
                 float c2 = threads.Sum(sx, partials) * inverseN;
 
                 // Pass 2: dx = rstd·(g − c₁ − x̂·c₂) (+ dResidualOut: dh, dx rounded to the compute type first, as the span
-                // method's second pass). Each element is read and written by the same thread, after every read of the row, so
-                // dx may be dy or x.
+                // method's second pass; DeepNorm: dsublayer = dh, dx = α·dh). Each element is read and written by the same
+                // thread, after every read of the row, so dx may be dy or x (and dsublayer sublayer).
                 for (int i = threads.First; i < n; i += threads.Step)
                 {
-                    float g = Gradient<T, TSpec>(spec, dy, gamma, start + i, i);
-                    float xh = Normalized<T, TSpec>(spec, x, start + i, mu, r);
+                    float xh = Normalized<T, TSpec>(spec, x, sublayer, bias, start + i, i, mu, r);
+                    float g = Gradient<T, TSpec>(spec, dy, gamma, beta, start + i, i, xh);
                     float v = r * (g - c1 - xh * c2);
                     if ((spec.Flags & GpuBackwardFlags.ResidualGradient) != 0) v += spec.Load(dResidualOut[start + i]);
+                    if ((spec.Flags & GpuBackwardFlags.Sublayer) != 0)
+                    {
+                        dsublayer[start + i] = spec.Store(v);
+                        v *= spec.Alpha;
+                    }
                     dx[start + i] = spec.Store(v);
                 }
             }
         }
 
         /// <summary>
-        /// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dy·x̂ (and Σ dy)
+        /// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dz·x̂ (and Σ dz)
         /// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.
         /// </summary>
-        private static void PartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<float> partials, int rowLength, int rows)
+        private static void PartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dy, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> mean, global::ILGPU.ArrayView<float> rstd, global::ILGPU.ArrayView<T> gamma, global::ILGPU.ArrayView<T> beta, global::ILGPU.ArrayView<float> partials, int rowLength, int rows)
             where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
             TSpec spec = default;
             int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
-            bool beta = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;
-            int gradients = beta ? 2 : 1;
+            bool betaGradient = (spec.Flags & GpuBackwardFlags.BetaGradient) != 0;
+            int gradients = Gradients(spec.Flags);
             long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
             long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
             for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
@@ -797,13 +1005,37 @@ namespace NormGen.Generated
                 for (int row = firstRow; row < lastRow; row++)
                 {
                     long index = (long)row * n + column;
-                    float d = spec.Load(dy[index]);
                     float mu = (spec.Flags & GpuBackwardFlags.Centered) != 0 ? mean[row] : 0f;
-                    pg += d * Normalized<T, TSpec>(spec, x, index, mu, rstd[row]);
-                    if (beta) pb += d;
+                    float xh = Normalized<T, TSpec>(spec, x, sublayer, bias, index, column, mu, rstd[row]);
+                    float d = OutputGradient<T, TSpec>(spec, dy, gamma, beta, index, column, xh);
+                    pg += d * xh;
+                    if (betaGradient) pb += d;
                 }
                 partials[(long)block * gradients * n + column] = pg;
-                if (beta) partials[((long)block * 2 + 1) * n + column] = pb;
+                if (betaGradient) partials[((long)block * gradients + 1) * n + column] = pb;
+            }
+        }
+
+        /// <summary>
+        /// The residual bias's gradient, after the dx kernel: one thread per (block, column), Σ dh over the block's rows in row
+        /// order (dh as written), into the block's last partial row.
+        /// </summary>
+        private static void BiasPartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dh, global::ILGPU.ArrayView<float> partials, int rowLength, int rows, int gradients)
+            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
+        {
+            TSpec spec = default;
+            int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
+            long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
+            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
+            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
+            {
+                int block = (int)(cell / n);
+                int column = (int)(cell - (long)block * n);
+                int lastRow = rows - block * BlockRows < BlockRows ? rows : (block + 1) * BlockRows;
+                float s = 0f;
+                for (int row = block * BlockRows; row < lastRow; row++)
+                    s += spec.Load(dh[(long)row * n + column]);
+                partials[((long)block * gradients + gradients - 1) * n + column] = s;
             }
         }
     }

@@ -74,7 +74,10 @@ namespace NormGen.Tests
     {
         public global::NormGen.Generated.GpuBackwardFlags Flags => global::NormGen.Generated.GpuBackwardFlags.Centered | global::NormGen.Generated.GpuBackwardFlags.Gamma | global::NormGen.Generated.GpuBackwardFlags.GammaGradient | global::NormGen.Generated.GpuBackwardFlags.BetaGradient;
         public int RowLength => 768;
+        public float Epsilon => 1E-05f;
+        public float Alpha => 1f;
         public float Load(float v) => v;
         public float Store(float v) => v;
+        public float ActivationGradient(float z) => 1f;
     }
 }
