@@ -44,28 +44,21 @@ internal static partial class GpuEmitter
             .WithTrackingName(TrackingNames.IlgpuReference);
 
     /// <summary>
-    /// Adds the GPU outputs to the pipeline: the specs the GPU emitter supports, when the compilation references ILGPU.
+    /// Adds the GPU outputs to the pipeline, when the compilation references ILGPU: every spec (every kind and backward form
+    /// has a GPU variant) but the tensor forms whose overloads would collide with a span form's (NG0030).
     /// Returns those specs (for <see cref="RegisterDevicePrimitives"/>).
     /// </summary>
     public static IncrementalValuesProvider<KernelSpec> Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<KernelSpec> specs, IncrementalValueProvider<bool> hasIlgpu)
     {
         IncrementalValuesProvider<KernelSpec> gpuSpecs = specs
             .Combine(hasIlgpu)
-            .Where(static pair => pair.Right && Supports(pair.Left) is null && !pair.Left.GpuOverloadsCollide)
+            .Where(static pair => pair.Right && !pair.Left.GpuOverloadsCollide)
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(TrackingNames.GpuSpecs);
 
         context.RegisterSourceOutput(gpuSpecs, static (spc, spec) => spc.AddSource(HintName(spec), Emit(spec)));
         return gpuSpecs;
     }
-
-    /// <summary>
-    /// Null when this emitter writes the GPU variant of the spec; otherwise what it lacks, for NG0022: the kinds'
-    /// capability table (<see cref="KindDefinition.Backends"/>, <see cref="Kinds.GpuGap"/>), which the parser reads too.
-    /// The GPU kernels cover every forward kind: the row kinds with every row fusion, BatchNorm evaluation, and the other
-    /// tensor kinds (Emitter.GpuTensor.cs); backward kernels every row backward form (Emitter.GpuBackward.cs).
-    /// </summary>
-    internal static string? Supports(KernelSpec spec) => Kinds.GpuGap(spec);
 
     /// <summary>BatchNorm evaluation: running statistics folded into one multiply-add per element, on the GPU as on the CPU.</summary>
     private static bool IsBatchNormEval(KernelSpec spec) => spec.Kind == NormKind.BatchNorm && !spec.Training;

@@ -263,15 +263,10 @@ public sealed partial class NormGenerator
             };
         }
 
-        /// <summary>With ILGPU referenced, says when this spec gets no GPU overload (a warning: the CPU kernel is fine).</summary>
+        /// <summary>With ILGPU referenced, says when this spec gets no GPU overload because another declaration's would collide with them (NG0030, a warning: the CPU kernel is fine).</summary>
         private static KernelSpec CheckGpu(GeneratorAttributeSyntaxContext context, Declaration d, KernelSpec spec)
         {
             if (context.SemanticModel.Compilation.GetTypeByMetadataName("ILGPU.Runtime.Accelerator") is null) return spec;
-            if (Kinds.GpuGap(spec) is string gpuGap)
-            {
-                d.Report(NormGenDiagnostics.NoGpuVariant, d.MethodLocation, d.Method.Name, gpuGap);
-                return spec;
-            }
             if (GpuTwin(d.Method) is not IMethodSymbol twin) return spec;
             d.Report(NormGenDiagnostics.GpuOverloadsCollide, d.MethodLocation, d.Method.Name, twin.ToDisplayString());
             return spec with { GpuOverloadsCollide = true };

@@ -87,14 +87,9 @@ public class DiagnosticsTests(ITestOutputHelper output)
         ["NG0021_GroupsZero"] = (
             "public partial class K { [{|NG0021:GroupNorm(0)|}] static partial void M(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y); }",
             new[] { "Groups = 0", "[GroupNorm(32)]" }),
-        // Every forward kind and fusion, the flat row backward and the tensor kinds' backward have a GPU variant; a
-        // tensor-span row backward and the fused row backward forms do not (yet).
         ["NG0030_SpanAndTensorFormsWithIlgpu"] = (
             "public partial class K { [RmsNorm(64)] static partial void M(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y); [RmsNorm(64)] static partial void {|NG0030:M|}(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y); }",
             new[] { "'M' gets no GPU overloads", "K.M(System.ReadOnlySpan<float>, System.ReadOnlySpan<float>, System.Span<float>)" }),
-        ["NG0022_TensorSpanRowBackwardWithIlgpu"] = (
-            "public partial class K { [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void {|NG0022:M|}(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx); }",
-            new[] { "no GPU overload of 'M' is generated: tensor-span backward kernels have no GPU variant yet", "The CPU kernel is generated as usual" }),
         ["NG0006_Mixed"] = (
             "public partial class K { [LayerNorm(768)] static partial void M(ReadOnlySpan<float> x, {|NG0006:ReadOnlySpan<double> gamma|}, ReadOnlySpan<float> beta, Span<float> y); }",
             new[] { "element type 'double' but must have 'float'", "Expected: " + LnExpected }),
@@ -262,12 +257,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
 
         foreach (Diagnostic d in run.Result.Diagnostics)
         {
-            Assert.Equal(d.Id is "NG0022" or "NG0030" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, d.Severity);
+            Assert.Equal(d.Id is "NG0030" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, d.Severity);
             Assert.Equal("Snippet.cs", d.Location.SourceTree?.FilePath ?? d.Location.GetLineSpan().Path);
             string message = d.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
             foreach (string text in contains) Assert.Contains(text, message);
         }
-        // A method with an error gets no kernel, at most a stub that throws; a warning (NG0022) leaves the CPU kernel
+        // A method with an error gets no kernel, at most a stub that throws; a warning (NG0030) leaves the CPU kernel
         // in place and adds no GPU file.
         // (A method declared twice: the first declaration keeps its kernel, the second is reported.)
         if (name == "NG0025_DeclaredTwice")
@@ -326,7 +321,7 @@ public class DiagnosticsTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// <c>#pragma warning disable NG0022</c> around a declaration silences its warning, as docs/diagnostics.md says, and
+    /// <c>#pragma warning disable NG0030</c> around a declaration silences its warning, as docs/diagnostics.md says, and
     /// only there: the same declaration outside the pragma still reports. The diagnostic's location lies in the
     /// compilation's own tree (an external location rebuilt from the path would make the compiler ignore the pragma).
     /// </summary>
@@ -336,10 +331,12 @@ public class DiagnosticsTests(ITestOutputHelper output)
         const string snippet = """
             public partial class K
             {
-            #pragma warning disable NG0022 // no GPU kernel for the tensor-span row backward yet: the CPU kernel is enough here
-                [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void Quiet(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);
-            #pragma warning restore NG0022
-                [LayerNorm(Axes = 1, Affine = Affine.None, Backward = true)] static partial void Loud(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);
+                [RmsNorm(64)] static partial void Quiet(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
+            #pragma warning disable NG0030 // the tensor form's CPU kernel is enough here: the span form keeps the GPU overloads
+                [RmsNorm(64)] static partial void Quiet(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
+            #pragma warning restore NG0030
+                [RmsNorm(64)] static partial void Loud(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, Span<float> y);
+                [RmsNorm(64)] static partial void Loud(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> weight, TensorSpan<float> y);
             }
             """;
         var compilation = Harness.Compile(("Snippet.cs", Preamble + snippet), ("IlgpuStub.cs", "namespace ILGPU.Runtime { public abstract class Accelerator { } }"));
@@ -350,9 +347,9 @@ public class DiagnosticsTests(ITestOutputHelper output)
         // the pragma by marking the diagnostic suppressed (csc and the IDE do not show a suppressed diagnostic).
         foreach (var reported in new[] { run.DriverDiagnostics, run.Result.Diagnostics })
         {
-            Diagnostic shown = Assert.Single(reported, d => d.Id == "NG0022" && !d.IsSuppressed);
+            Diagnostic shown = Assert.Single(reported, d => d.Id == "NG0030" && !d.IsSuppressed);
             Assert.Contains("'Loud'", shown.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-            Diagnostic quiet = Assert.Single(reported, d => d.Id == "NG0022" && d.IsSuppressed);
+            Diagnostic quiet = Assert.Single(reported, d => d.Id == "NG0030" && d.IsSuppressed);
             Assert.Contains("'Quiet'", quiet.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
             Assert.All(reported, d => Assert.Same(compilation.SyntaxTrees.Single(t => t.FilePath == "Snippet.cs"), d.Location.SourceTree));
         }

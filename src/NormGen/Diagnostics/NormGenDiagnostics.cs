@@ -104,11 +104,6 @@ internal static class NormGenDiagnostics
         "Invalid attribute option",
         "{0} is not valid here: {1}");
 
-    public static readonly DiagnosticDescriptor NoGpuVariant = new("NG0022",
-        "No GPU variant generated",
-        "The project references ILGPU, but no GPU overload of '{0}' is generated: {1}. The CPU kernel is generated as usual; declare a separate plain kernel for the GPU, or call the CPU one.",
-        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "ng0022");
-
     public static readonly DiagnosticDescriptor FileLocalType = Error("NG0023",
         "Containing type is file-local",
         "Type '{0}' is declared 'file' and contains the NormGen method '{1}'; the generated kernel lives in another file, which cannot see a file-local type. Remove 'file' (use 'internal' or 'private' to keep the type out of the public API).");

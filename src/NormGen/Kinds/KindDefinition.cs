@@ -15,7 +15,11 @@ internal enum LayoutFamily
     Tensor,
 }
 
-/// <summary>The backends a kind has kernels for: the capability table the parser (NG0022, NG0032) and the GPU emitter consult.</summary>
+/// <summary>
+/// The backends a kind has kernels for: the capability table the parser consults (NG0032 for a backward of a kind without
+/// one). Every kind has the GPU variant of each kernel it has on the CPU (KindRegistryTests checks it), so NG0022, which
+/// said that one was missing, is retired.
+/// </summary>
 [Flags]
 internal enum Backends
 {
@@ -234,21 +238,4 @@ internal abstract class KindDefinition
 
     /// <summary>The sizes the GPU overloads take after the views (0 for the row kinds; see <c>GpuEmitter.TensorSizeParameters</c>).</summary>
     public virtual int GpuSizeParameters => 0;
-
-    // ------------------------------------------------------------------ backends
-
-    /// <summary>
-    /// Null when the GPU emitter writes a variant of this spec; otherwise what it lacks, for NG0022. Read from
-    /// <see cref="Backends"/> alone: the row kinds' GPU backward covers every form (flat and tensor spans, saved or
-    /// recomputed statistics, DeepNorm, residual bias, activation epilogue).
-    /// </summary>
-    public string? GpuGap(KernelSpec spec)
-    {
-        if (!spec.Backward) return Supports(Backends.GpuForward) ? null : $"[{AttributeName}] has no GPU kernel yet";
-        return Supports(Backends.GpuBackward) ? null : NoGpuBackward;
-    }
-
-    /// <summary>NG0022's text for a backward declaration of a kind without a GPU backward.</summary>
-    protected virtual string NoGpuBackward =>
-        $"[{AttributeName}(Backward = true)] has no GPU kernel yet (the row backward kernels of [LayerNorm] and [RmsNorm] have one)";
 }

@@ -28,6 +28,4 @@ internal static class Kinds
 
     public static KindDefinition Get(NormKind kind) => s_byKind[(int)kind];
 
-    /// <summary>Null when the GPU emitter writes a variant of the spec; otherwise what it lacks, for NG0022 (see <see cref="KindDefinition.GpuGap"/>).</summary>
-    public static string? GpuGap(KernelSpec spec) => Get(spec.Kind).GpuGap(spec);
 }
