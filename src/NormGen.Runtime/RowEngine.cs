@@ -482,25 +482,163 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// Pass 1 for one vector from <paramref name="offset"/>: x, or h = α·x + residual (+ bias) which it also stores; minus
-    /// the shift for LayerNorm (d = v − shift, summed and squared), as is for RMSNorm (squared).
+    /// Pass 1 of a row without a residual: the deviations d = x − shift summed and squared (RMSNorm: the squares), four
+    /// accumulators of each combined as ((0 + 1) + (2 + 3)); returns the shift (zero for RMSNorm). Every load's offset is
+    /// i + a constant written out, which folds into the access ([x + 4·i + disp]): no lea per block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
+    private static T Pass1<TSpec, T, TV, TOps>(ref T x, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v;
-        if (TSpec.Residual)
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        i = 0;
+        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV d0 = TOps.Load(ref x, i);
+                TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                if (TSpec.Centered)
+                {
+                    d0 = TOps.Subtract(d0, k);
+                    d1 = TOps.Subtract(d1, k);
+                    d2 = TOps.Subtract(d2, k);
+                    d3 = TOps.Subtract(d3, k);
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
+        // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
-            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
-            TOps.Store(v, ref h, offset);
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            {
+                TV d = TOps.Load(ref x, i);
+                if (TSpec.Centered)
+                {
+                    d = TOps.Subtract(d, k);
+                    s0 = TOps.Add(s0, d);
+                }
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
         }
-        else
+        if (n % L != 0)
         {
-            v = TOps.Load(ref x, offset);
+            // The last vector overlaps the one before it; the mask keeps only its lanes past the last full vector.
+            TV tail = TOps.TailMask((int)(L - n % L));
+            TV d = TOps.Select(tail, TSpec.Centered ? TOps.Subtract(TOps.Load(ref x, last), k) : TOps.Load(ref x, last));
+            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            q1 = TOps.MultiplyAdd(d, d, q1);
         }
-        return TSpec.Centered ? TOps.Subtract(v, k) : v;
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+        return shift;
     }
+
+    /// <summary>
+    /// <see cref="Pass1"/> of a row with a residual: h = α·x + residual (+ bias) is formed, stored into
+    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed. Out of the row method's line, one
+    /// call per row: the row method's inlining budget then no longer depends on it (anything added to it pushed other
+    /// kernels' inlinees out), and this method has a budget of its own. Every load's and store's offset is i + a constant
+    /// written out, folded into the access: no address arithmetic per block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T ResidualPass1<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha)) * (T.One / T.CreateTruncating(L));
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+        i = 0;
+        if (n >= block)
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV h0 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i), TOps.Load(ref residual, i), BiasAt<TSpec, T, TV, TOps>(ref bias, i), alpha);
+                TOps.Store(h0, ref h, i);
+                TV h1 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + (nuint)TOps.Count), TOps.Load(ref residual, i + (nuint)TOps.Count),
+                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + (nuint)TOps.Count), alpha);
+                TOps.Store(h1, ref h, i + (nuint)TOps.Count);
+                TV h2 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), TOps.Load(ref residual, i + 2 * (nuint)TOps.Count),
+                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + 2 * (nuint)TOps.Count), alpha);
+                TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
+                TV h3 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), TOps.Load(ref residual, i + 3 * (nuint)TOps.Count),
+                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + 3 * (nuint)TOps.Count), alpha);
+                TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
+                TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
+                TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
+        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+        {
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            {
+                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, alpha);
+                TOps.Store(v, ref h, i);
+                TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+        }
+        if (n % L != 0)
+        {
+            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(hLast, k) : hLast);
+            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            q1 = TOps.MultiplyAdd(d, d, q1);
+            TOps.Store(hLast, ref h, last);
+        }
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+        return shift;
+    }
+
+    /// <summary>
+    /// h = α·x + residual (+ bias) from the vectors already loaded (bias zero without one), in <see cref="H"/>'s order: the
+    /// caller loads and stores with its offsets i + a constant written out, each of which then folds into the access.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV HOf<TSpec, T, TV, TOps>(TV x, TV residual, TV bias, TV alpha)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV v = TSpec.HasAlpha ? TOps.Multiply(alpha, x) : x;
+        v = TOps.Add(v, residual);
+        return TSpec.ResidualBias ? TOps.Add(v, bias) : v;
+    }
+
+    /// <summary>The bias vector at <paramref name="offset"/> for <see cref="HOf"/>; zero (nothing read) without a bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV BiasAt<TSpec, T, TV, TOps>(ref T bias, nuint offset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => TSpec.ResidualBias ? TOps.Load(ref bias, offset) : TOps.Zero;
 
     /// <summary>
     /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
@@ -512,9 +650,20 @@ public static class RowEngine
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
-        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame.
+        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame. The
+        // residual and h go the same way, and the bias is read once.
         ref T xNext = ref xFirst;
         nuint xStride = c.XStride;
+        ref T residualNext = ref Unsafe.NullRef<T>(), hNext = ref Unsafe.NullRef<T>(), bias = ref Unsafe.NullRef<T>();
+        nuint residualStride = 0, hStride = 0;
+        if (TSpec.Residual)
+        {
+            residualStride = c.ResidualStride;
+            residualNext = ref Unsafe.Add(ref c.Residual, first * residualStride);
+            hStride = c.HStride;
+            hNext = ref Unsafe.Add(ref c.H, first * hStride);
+            bias = ref c.Bias;
+        }
         for (nuint row = first; row < end; row++)
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
@@ -523,109 +672,38 @@ public static class RowEngine
             bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
             ref T x = ref xNext;
             xNext = ref Unsafe.Add(ref xNext, xStride);
-            ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
-            if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+            ref T residual = ref residualNext, h = ref hNext, gamma = ref c.Gamma, beta = ref c.Beta;
+            if (TSpec.Residual)
+            {
+                residualNext = ref Unsafe.Add(ref residualNext, residualStride);
+                hNext = ref Unsafe.Add(ref hNext, hStride);
+            }
             ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
             ref T residualOut = ref Unsafe.NullRef<T>();
             if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
-            ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
             nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
             T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
             bool hasTail = n % L != 0;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-            TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
             ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
             T meanOut = T.Zero;
 
             // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
             // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
-            // hide latency.
-            T shift = T.Zero;
-            if (TSpec.Centered)
-                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
-                    * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
-            TV k = TOps.Create(shift);
-            TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-            TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-            i = 0;
-            if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
-                for (i = 0; i + block <= n; i += block)
-                {
-                    TV d0, d1, d2, d3;
-                    if (TSpec.Residual)
-                    {
-                        // One position per stream, constant offsets from it: one lea per stream per block (an offset
-                        // i + L passed to the inlinees lands in a temp: one lea per vector).
-                        ref T xi = ref Unsafe.Add(ref x, i);
-                        ref T ri = ref Unsafe.Add(ref residual, i);
-                        ref T bi = ref Unsafe.Add(ref bias, i);
-                        ref T hi = ref Unsafe.Add(ref h, i);
-                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
-                    }
-                    else
-                    {
-                        // x alone: offsets i + TOps.Count·j written out fold into [x + 4·i + disp], no lea per block.
-                        d0 = TOps.Load(ref x, i);
-                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
-                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-                        if (TSpec.Centered)
-                        {
-                            d0 = TOps.Subtract(d0, k);
-                            d1 = TOps.Subtract(d1, k);
-                            d2 = TOps.Subtract(d2, k);
-                            d3 = TOps.Subtract(d3, k);
-                        }
-                    }
-                    if (TSpec.Centered)
-                    {
-                        s0 = TOps.Add(s0, d0);
-                        s1 = TOps.Add(s1, d1);
-                        s2 = TOps.Add(s2, d2);
-                        s3 = TOps.Add(s3, d3);
-                    }
-                    q0 = TOps.MultiplyAdd(d0, d0, q0);
-                    q1 = TOps.MultiplyAdd(d1, d1, q1);
-                    q2 = TOps.MultiplyAdd(d2, d2, q2);
-                    q3 = TOps.MultiplyAdd(d3, d3, q3);
-                }
-            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
-            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
-            {
-                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-                {
-                    TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                    if (TSpec.Centered) s0 = TOps.Add(s0, d);
-                    q0 = TOps.MultiplyAdd(d, d, q0);
-                }
-            }
-            if (hasTail)
-            {
-                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
-                if (TSpec.Centered)
-                {
-                    TV d = TOps.Select(tail, TOps.Subtract(v, k));
-                    s1 = TOps.Add(s1, d);
-                    q1 = TOps.MultiplyAdd(d, d, q1);
-                }
-                else
-                {
-                    v = TOps.Select(tail, v);
-                    q1 = TOps.MultiplyAdd(v, v, q1);
-                }
-                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
-            }
+            // hide latency. With a residual, h is formed and stored on the way, out of this method's line.
+            T shift;
+            TV sums, squares;
+            if (TSpec.Residual)
+                shift = ResidualPass1<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, n, out sums, out squares);
+            else
+                shift = Pass1<TSpec, T, TV, TOps>(ref x, n, out sums, out squares);
 
             T rstd;
             TV m = TOps.Zero, rc = TOps.Zero;
             if (TSpec.Centered)
             {
-                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out meanOut))
                     return row;
                 // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
                 // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
@@ -634,7 +712,7 @@ public static class RowEngine
             }
             else
             {
-                T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+                T meanSquare = TOps.Sum(squares) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                     return row;
                 rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
@@ -730,13 +808,13 @@ public static class RowEngine
     /// whose squares or sums overflow.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Finish<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV s0, TV s1, TV s2, TV s3, TV q0, TV q1, TV q2, TV q3,
+    private static bool Finish<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV sums, TV squares,
         out T center, out T offset, out T rstd, out T mean)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        offset = TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3))) * inv; // mean − shift
-        T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv; // mean of d²
+        offset = TOps.Sum(sums) * inv; // mean − shift
+        T meanSquare = TOps.Sum(squares) * inv; // mean of d²
         center = shift;
         T variance;
         if (offset * offset <= T.CreateTruncating(0.25) * meanSquare)
