@@ -218,7 +218,8 @@ public static class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end);
+            => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
+                : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -418,15 +419,21 @@ public static class RowEngine
 
     // ---------------------------------------------------------------- vector row
 
-    /// <summary>h = α·x + residual (+ bias) for one vector, in the order the scalar path uses, so a constant row stays exact.</summary>
+    /// <summary>
+    /// h = α·x + residual (+ bias) for the vector at <paramref name="i"/> + <paramref name="j"/>·<paramref name="L"/> (L the
+    /// vector's length), in the order the scalar path uses, so a constant row stays exact. Each load's offset is written
+    /// out from a local, a constant and the caller's L (all substituted as they are), so it folds into the access
+    /// ([x + 4·i + disp]): an offset i + L computed by the caller lands in a temp (one lea per vector). No TOps.Count in
+    /// here: each would be one more inlinee on the row method's budget.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint offset, TV alpha)
+    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint i, nuint j, nuint L, TV alpha)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v = TOps.Load(ref x, offset);
+        TV v = TOps.Load(ref x, i + j * L);
         if (TSpec.HasAlpha) v = TOps.Multiply(alpha, v);
-        v = TOps.Add(v, TOps.Load(ref residual, offset));
-        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, offset)) : v;
+        v = TOps.Add(v, TOps.Load(ref residual, i + j * L));
+        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * L)) : v;
     }
 
     /// <summary>One output vector from the row's (x or h) vector: normalise, affine, activation.</summary>
@@ -479,6 +486,32 @@ public static class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Gamma(ref T gamma, nuint offset) => TOps.Zero;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Beta(ref T beta, nuint offset) => TOps.Zero;
+    }
+
+    /// <summary>
+    /// Pass 1 of a row (<see cref="Pass1"/> or <see cref="Pass1H"/>), chosen per spec by the row method's type argument:
+    /// each row method then holds only its own. Inlinees under a condition that is false for the spec (if TSpec.Residual)
+    /// still spend the JIT's inlining budget for the row method: with both passes in it, every kernel's row method ran
+    /// out of budget and left Load, Store and Output as calls.
+    /// </summary>
+    private interface IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        /// <summary>Sums and squares of the row (four accumulators combined); returns the shift.</summary>
+        static abstract T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>;
+    }
+
+    private readonly struct XPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1<TSpec, T, TV, TOps>(ref x, n, out sums, out squares);
+    }
+
+    private readonly struct ResidualPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, n, out sums, out squares);
     }
 
     /// <summary>
@@ -550,13 +583,11 @@ public static class RowEngine
 
     /// <summary>
     /// <see cref="Pass1"/> of a row with a residual: h = α·x + residual (+ bias) is formed, stored into
-    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed. Out of the row method's line, one
-    /// call per row: the row method's inlining budget then no longer depends on it (anything added to it pushed other
-    /// kernels' inlinees out), and this method has a budget of its own. Every load's and store's offset is i + a constant
-    /// written out, folded into the access: no address arithmetic per block.
+    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed. Every load's and store's offset
+    /// is i + a constant written out, folded into the access: no address arithmetic per block.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static T ResidualPass1<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Pass1H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
@@ -564,25 +595,22 @@ public static class RowEngine
         TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
         T shift = T.Zero;
         if (TSpec.Centered)
-            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha)) * (T.One / T.CreateTruncating(L));
+            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, L, alpha)) * (T.One / T.CreateTruncating(L));
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, L, alpha) : TOps.Zero;
         i = 0;
         if (n >= block)
             for (i = 0; i + block <= n; i += block)
             {
-                TV h0 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i), TOps.Load(ref residual, i), BiasAt<TSpec, T, TV, TOps>(ref bias, i), alpha);
+                TV h0 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, L, alpha);
                 TOps.Store(h0, ref h, i);
-                TV h1 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + (nuint)TOps.Count), TOps.Load(ref residual, i + (nuint)TOps.Count),
-                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + (nuint)TOps.Count), alpha);
+                TV h1 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 1, L, alpha);
                 TOps.Store(h1, ref h, i + (nuint)TOps.Count);
-                TV h2 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), TOps.Load(ref residual, i + 2 * (nuint)TOps.Count),
-                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + 2 * (nuint)TOps.Count), alpha);
+                TV h2 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 2, L, alpha);
                 TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
-                TV h3 = HOf<TSpec, T, TV, TOps>(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), TOps.Load(ref residual, i + 3 * (nuint)TOps.Count),
-                    BiasAt<TSpec, T, TV, TOps>(ref bias, i + 3 * (nuint)TOps.Count), alpha);
+                TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, L, alpha);
                 TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
                 TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
                 TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
@@ -602,7 +630,7 @@ public static class RowEngine
         {
             for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
-                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, alpha);
+                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, L, alpha);
                 TOps.Store(v, ref h, i);
                 TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
                 if (TSpec.Centered) s0 = TOps.Add(s0, d);
@@ -622,32 +650,14 @@ public static class RowEngine
     }
 
     /// <summary>
-    /// h = α·x + residual (+ bias) from the vectors already loaded (bias zero without one), in <see cref="H"/>'s order: the
-    /// caller loads and stores with its offsets i + a constant written out, each of which then folds into the access.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV HOf<TSpec, T, TV, TOps>(TV x, TV residual, TV bias, TV alpha)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        TV v = TSpec.HasAlpha ? TOps.Multiply(alpha, x) : x;
-        v = TOps.Add(v, residual);
-        return TSpec.ResidualBias ? TOps.Add(v, bias) : v;
-    }
-
-    /// <summary>The bias vector at <paramref name="offset"/> for <see cref="HOf"/>; zero (nothing read) without a bias.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV BiasAt<TSpec, T, TV, TOps>(ref T bias, nuint offset)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => TSpec.ResidualBias ? TOps.Load(ref bias, offset) : TOps.Zero;
-
-    /// <summary>
     /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
     /// overflow although it is finite (nothing written but h: the caller redoes it in HugeRow and goes on after it), or
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
     /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TPass1 : struct, IPass1<T, TV, TOps>
     {
         // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
         // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame. The
@@ -691,13 +701,8 @@ public static class RowEngine
 
             // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
             // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
-            // hide latency. With a residual, h is formed and stored on the way, out of this method's line.
-            T shift;
-            TV sums, squares;
-            if (TSpec.Residual)
-                shift = ResidualPass1<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, n, out sums, out squares);
-            else
-                shift = Pass1<TSpec, T, TV, TOps>(ref x, n, out sums, out squares);
+            // hide latency. With a residual, h is formed and stored on the way.
+            T shift = TPass1.Run<TSpec>(ref x, ref residual, ref bias, ref h, n, out TV sums, out TV squares);
 
             T rstd;
             TV m = TOps.Zero, rc = TOps.Zero;
@@ -733,7 +738,7 @@ public static class RowEngine
                 for (; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
-                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+                if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
                 continue;
             }
             if (n >= block)
@@ -746,12 +751,13 @@ public static class RowEngine
                 else
                     LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
             }
-            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
-            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not).
+            // Written with L and block, not TOps.Count: this late in the method a call to inline can be one past the budget.
+            if (n % block >= L)
                 for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
-            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+            if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
