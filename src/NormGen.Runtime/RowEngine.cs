@@ -422,9 +422,10 @@ public static class RowEngine
     /// <summary>
     /// h = α·x + residual (+ bias) for the vector at <paramref name="i"/> + <paramref name="j"/>·<paramref name="L"/> (L the
     /// vector's length), in the order the scalar path uses, so a constant row stays exact. Each load's offset is written
-    /// out from a local, a constant and the caller's L (all substituted as they are), so it folds into the access
-    /// ([x + 4·i + disp]): an offset i + L computed by the caller lands in a temp (one lea per vector). No TOps.Count in
-    /// here: each would be one more inlinee on the row method's budget.
+    /// out from a local, a constant and the caller's L (all substituted as they are, where an offset i + L computed by the
+    /// caller lands in a temp). In the Tier-1 code of Deep1024F the JIT still shares one lea per vector between the x and
+    /// residual loads (the store folds its offset). No TOps.Count in here: each would be one more inlinee on the row
+    /// method's budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint i, nuint j, nuint L, TV alpha)
@@ -583,8 +584,8 @@ public static class RowEngine
 
     /// <summary>
     /// <see cref="Pass1"/> of a row with a residual: h = α·x + residual (+ bias) is formed, stored into
-    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed. Every load's and store's offset
-    /// is i + a constant written out, folded into the access: no address arithmetic per block.
+    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed, every offset i + a constant
+    /// written out (see <see cref="H"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Pass1H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
