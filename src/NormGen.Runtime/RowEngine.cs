@@ -420,21 +420,21 @@ public static class RowEngine
     // ---------------------------------------------------------------- vector row
 
     /// <summary>
-    /// h = α·x + residual (+ bias) for the vector at <paramref name="i"/> + <paramref name="j"/>·<paramref name="L"/> (L the
-    /// vector's length), in the order the scalar path uses, so a constant row stays exact. Each load's offset is written
-    /// out from a local, a constant and the caller's L (all substituted as they are, where an offset i + L computed by the
-    /// caller lands in a temp). In the Tier-1 code of Deep1024F the JIT still shares one lea per vector between the x and
-    /// residual loads (the store folds its offset). No TOps.Count in here: each would be one more inlinee on the row
-    /// method's budget.
+    /// h = α·x + residual (+ bias) for the vector at <paramref name="i"/> + <paramref name="j"/>·(the vector's length), in
+    /// the order the scalar path uses, so a constant row stays exact. Each load's offset is written out from a local, a
+    /// constant and the vector's length as sizeof(TV)/sizeof(T) (a constant when the JIT imports it, not an inlinee on the
+    /// row method's budget as TOps.Count is), so it folds into the access ([x + 4·i + disp]) as in the generated kernels
+    /// before the engine: an offset i + L computed by the caller landed in a temp (one lea per vector), and one written
+    /// with a local L in a lea per vector shared by the x and residual loads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint i, nuint j, nuint L, TV alpha)
+    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint i, nuint j, TV alpha)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v = TOps.Load(ref x, i + j * L);
+        TV v = TOps.Load(ref x, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()));
         if (TSpec.HasAlpha) v = TOps.Multiply(alpha, v);
-        v = TOps.Add(v, TOps.Load(ref residual, i + j * L));
-        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * L)) : v;
+        v = TOps.Add(v, TOps.Load(ref residual, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())));
+        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))) : v;
     }
 
     /// <summary>One output vector from the row's (x or h) vector: normalise, affine, activation.</summary>
@@ -596,22 +596,22 @@ public static class RowEngine
         TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
         T shift = T.Zero;
         if (TSpec.Centered)
-            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, L, alpha)) * (T.One / T.CreateTruncating(L));
+            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, L, alpha) : TOps.Zero;
+        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
         i = 0;
         if (n >= block)
             for (i = 0; i + block <= n; i += block)
             {
-                TV h0 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, L, alpha);
+                TV h0 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
                 TOps.Store(h0, ref h, i);
-                TV h1 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 1, L, alpha);
+                TV h1 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 1, alpha);
                 TOps.Store(h1, ref h, i + (nuint)TOps.Count);
-                TV h2 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 2, L, alpha);
+                TV h2 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 2, alpha);
                 TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
-                TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, L, alpha);
+                TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
                 TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
                 TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
                 TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
@@ -631,7 +631,7 @@ public static class RowEngine
         {
             for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
-                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, L, alpha);
+                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
                 TOps.Store(v, ref h, i);
                 TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
                 if (TSpec.Centered) s0 = TOps.Add(s0, d);
