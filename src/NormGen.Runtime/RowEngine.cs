@@ -222,7 +222,8 @@ public static partial class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => VectorRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end);
+            => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
+                : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -422,15 +423,22 @@ public static partial class RowEngine
 
     // ---------------------------------------------------------------- vector row
 
-    /// <summary>h = α·x + residual (+ bias) for one vector, in the order the scalar path uses, so a constant row stays exact.</summary>
+    /// <summary>
+    /// h = α·x + residual (+ bias) for the vector at <paramref name="i"/> + <paramref name="j"/>·(the vector's length), in
+    /// the order the scalar path uses, so a constant row stays exact. Each load's offset is written out from a local, a
+    /// constant and the vector's length as sizeof(TV)/sizeof(T) (a constant when the JIT imports it, not an inlinee on the
+    /// row method's budget as TOps.Count is), so it folds into the access ([x + 4·i + disp]) as in the generated kernels
+    /// before the engine: an offset i + L computed by the caller landed in a temp (one lea per vector), and one written
+    /// with a local L in a lea per vector shared by the x and residual loads.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint offset, TV alpha)
+    private static TV H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, nuint i, nuint j, TV alpha)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v = TOps.Load(ref x, offset);
+        TV v = TOps.Load(ref x, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()));
         if (TSpec.HasAlpha) v = TOps.Multiply(alpha, v);
-        v = TOps.Add(v, TOps.Load(ref residual, offset));
-        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, offset)) : v;
+        v = TOps.Add(v, TOps.Load(ref residual, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())));
+        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))) : v;
     }
 
     /// <summary>One output vector from the row's (x or h) vector: normalise, affine, activation.</summary>
@@ -486,24 +494,164 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// Pass 1 for one vector from <paramref name="offset"/>: x, or h = α·x + residual (+ bias) which it also stores; minus
-    /// the shift for LayerNorm (d = v − shift, summed and squared), as is for RMSNorm (squared).
+    /// Pass 1 of a row (<see cref="Pass1"/> or <see cref="Pass1H"/>), chosen per spec by the row method's type argument:
+    /// each row method then holds only its own. Inlinees under a condition that is false for the spec (if TSpec.Residual)
+    /// still spend the JIT's inlining budget for the row method: with both passes in it, every kernel's row method ran
+    /// out of budget and left Load, Store and Output as calls.
+    /// </summary>
+    private interface IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        /// <summary>Sums and squares of the row (four accumulators combined); returns the shift.</summary>
+        static abstract T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>;
+    }
+
+    private readonly struct XPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1<TSpec, T, TV, TOps>(ref x, n, out sums, out squares);
+    }
+
+    private readonly struct ResidualPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, n, out sums, out squares);
+    }
+
+    /// <summary>
+    /// Pass 1 of a row without a residual: the deviations d = x − shift summed and squared (RMSNorm: the squares), four
+    /// accumulators of each combined as ((0 + 1) + (2 + 3)); returns the shift (zero for RMSNorm). Every load's offset is
+    /// i + a constant written out, which folds into the access ([x + 4·i + disp]): no lea per block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
+    private static T Pass1<TSpec, T, TV, TOps>(ref T x, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v;
-        if (TSpec.Residual)
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        i = 0;
+        if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV d0 = TOps.Load(ref x, i);
+                TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                if (TSpec.Centered)
+                {
+                    d0 = TOps.Subtract(d0, k);
+                    d1 = TOps.Subtract(d1, k);
+                    d2 = TOps.Subtract(d2, k);
+                    d3 = TOps.Subtract(d3, k);
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
+        // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
+        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
-            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, alpha);
-            TOps.Store(v, ref h, offset);
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            {
+                TV d = TOps.Load(ref x, i);
+                if (TSpec.Centered)
+                {
+                    d = TOps.Subtract(d, k);
+                    s0 = TOps.Add(s0, d);
+                }
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
         }
-        else
+        if (n % L != 0)
         {
-            v = TOps.Load(ref x, offset);
+            // The last vector overlaps the one before it; the mask keeps only its lanes past the last full vector.
+            TV tail = TOps.TailMask((int)(L - n % L));
+            TV d = TOps.Select(tail, TSpec.Centered ? TOps.Subtract(TOps.Load(ref x, last), k) : TOps.Load(ref x, last));
+            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            q1 = TOps.MultiplyAdd(d, d, q1);
         }
-        return TSpec.Centered ? TOps.Subtract(v, k) : v;
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+        return shift;
+    }
+
+    /// <summary>
+    /// <see cref="Pass1"/> of a row with a residual: h = α·x + residual (+ bias) is formed, stored into
+    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed, every offset i + a constant
+    /// written out (see <see cref="H"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Pass1H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
+        i = 0;
+        if (n >= block)
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV h0 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
+                TOps.Store(h0, ref h, i);
+                TV h1 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 1, alpha);
+                TOps.Store(h1, ref h, i + (nuint)TOps.Count);
+                TV h2 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 2, alpha);
+                TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
+                TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
+                TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
+                TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
+                TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
+        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+        {
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            {
+                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
+                TOps.Store(v, ref h, i);
+                TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+        }
+        if (n % L != 0)
+        {
+            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(hLast, k) : hLast);
+            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            q1 = TOps.MultiplyAdd(d, d, q1);
+            TOps.Store(hLast, ref h, last);
+        }
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+        return shift;
     }
 
     /// <summary>
@@ -512,13 +660,25 @@ public static partial class RowEngine
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
     /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TPass1 : struct, IPass1<T, TV, TOps>
     {
         // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
-        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame.
+        // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame. The
+        // residual and h go the same way, and the bias is read once.
         ref T xNext = ref xFirst;
         nuint xStride = c.XStride;
+        ref T residualNext = ref Unsafe.NullRef<T>(), hNext = ref Unsafe.NullRef<T>(), bias = ref Unsafe.NullRef<T>();
+        nuint residualStride = 0, hStride = 0;
+        if (TSpec.Residual)
+        {
+            residualStride = c.ResidualStride;
+            residualNext = ref Unsafe.Add(ref c.Residual, first * residualStride);
+            hStride = c.HStride;
+            hNext = ref Unsafe.Add(ref c.H, first * hStride);
+            bias = ref c.Bias;
+        }
         for (nuint row = first; row < end; row++)
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
@@ -527,109 +687,33 @@ public static partial class RowEngine
             bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
             ref T x = ref xNext;
             xNext = ref Unsafe.Add(ref xNext, xStride);
-            ref T residual = ref Unsafe.NullRef<T>(), bias = ref c.Bias, gamma = ref c.Gamma, beta = ref c.Beta;
-            if (TSpec.Residual) residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+            ref T residual = ref residualNext, h = ref hNext, gamma = ref c.Gamma, beta = ref c.Beta;
+            if (TSpec.Residual)
+            {
+                residualNext = ref Unsafe.Add(ref residualNext, residualStride);
+                hNext = ref Unsafe.Add(ref hNext, hStride);
+            }
             ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
             ref T residualOut = ref Unsafe.NullRef<T>();
             if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
-            ref T h = ref Unsafe.Add(ref c.H, row * c.HStride);
             nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
             T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
             bool hasTail = n % L != 0;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-            TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
             ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
             T meanOut = T.Zero;
 
             // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
             // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
-            // hide latency.
-            T shift = T.Zero;
-            if (TSpec.Centered)
-                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
-                    * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
-            TV k = TOps.Create(shift);
-            TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
-            TV hLast = TSpec.Residual && hasTail ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
-            i = 0;
-            if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
-                for (i = 0; i + block <= n; i += block)
-                {
-                    TV d0, d1, d2, d3;
-                    if (TSpec.Residual)
-                    {
-                        // One position per stream, constant offsets from it: one lea per stream per block (an offset
-                        // i + L passed to the inlinees lands in a temp: one lea per vector).
-                        ref T xi = ref Unsafe.Add(ref x, i);
-                        ref T ri = ref Unsafe.Add(ref residual, i);
-                        ref T bi = ref Unsafe.Add(ref bias, i);
-                        ref T hi = ref Unsafe.Add(ref h, i);
-                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
-                    }
-                    else
-                    {
-                        // x alone: offsets i + TOps.Count·j written out fold into [x + 4·i + disp], no lea per block.
-                        d0 = TOps.Load(ref x, i);
-                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
-                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-                        if (TSpec.Centered)
-                        {
-                            d0 = TOps.Subtract(d0, k);
-                            d1 = TOps.Subtract(d1, k);
-                            d2 = TOps.Subtract(d2, k);
-                            d3 = TOps.Subtract(d3, k);
-                        }
-                    }
-                    if (TSpec.Centered)
-                    {
-                        s0 = TOps.Add(s0, d0);
-                        s1 = TOps.Add(s1, d1);
-                        s2 = TOps.Add(s2, d2);
-                        s3 = TOps.Add(s3, d3);
-                    }
-                    q0 = TOps.MultiplyAdd(d0, d0, q0);
-                    q1 = TOps.MultiplyAdd(d1, d1, q1);
-                    q2 = TOps.MultiplyAdd(d2, d2, q2);
-                    q3 = TOps.MultiplyAdd(d3, d3, q3);
-                }
-            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
-            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
-            {
-                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-                {
-                    TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                    if (TSpec.Centered) s0 = TOps.Add(s0, d);
-                    q0 = TOps.MultiplyAdd(d, d, q0);
-                }
-            }
-            if (hasTail)
-            {
-                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
-                if (TSpec.Centered)
-                {
-                    TV d = TOps.Select(tail, TOps.Subtract(v, k));
-                    s1 = TOps.Add(s1, d);
-                    q1 = TOps.MultiplyAdd(d, d, q1);
-                }
-                else
-                {
-                    v = TOps.Select(tail, v);
-                    q1 = TOps.MultiplyAdd(v, v, q1);
-                }
-                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
-            }
+            // hide latency. With a residual, h is formed and stored on the way.
+            T shift = TPass1.Run<TSpec>(ref x, ref residual, ref bias, ref h, n, out TV sums, out TV squares);
 
             T rstd;
             TV m = TOps.Zero, rc = TOps.Zero;
             if (TSpec.Centered)
             {
-                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out meanOut))
                     return row;
                 // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
                 // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
@@ -638,7 +722,7 @@ public static partial class RowEngine
             }
             else
             {
-                T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
+                T meanSquare = TOps.Sum(squares) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                     return row;
                 rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
@@ -659,7 +743,7 @@ public static partial class RowEngine
                 for (; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
-                if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+                if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
                 continue;
             }
             if (n >= block)
@@ -672,12 +756,13 @@ public static partial class RowEngine
                 else
                     LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
             }
-            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
-            if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+            // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not).
+            // Written with L and block, not TOps.Count: this late in the method a call to inline can be one past the budget.
+            if (n % block >= L)
                 for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail) TOps.Store(lastOut, ref y, last);
-            if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, n);
+            if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
             continue;
         }
         return end;
@@ -734,13 +819,13 @@ public static partial class RowEngine
     /// whose squares or sums overflow.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Finish<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV s0, TV s1, TV s2, TV s3, TV q0, TV q1, TV q2, TV q3,
+    private static bool Finish<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV sums, TV squares,
         out T center, out T offset, out T rstd, out T mean)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        offset = TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3))) * inv; // mean − shift
-        T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv; // mean of d²
+        offset = TOps.Sum(sums) * inv; // mean − shift
+        T meanSquare = TOps.Sum(squares) * inv; // mean of d²
         center = shift;
         T variance;
         if (offset * offset <= T.CreateTruncating(0.25) * meanSquare)

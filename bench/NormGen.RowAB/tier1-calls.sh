@@ -1,0 +1,25 @@
+#!/bin/sh
+# Lists, per kernel, the Tier-1 code of the row engine's row method (RowEngine.VectorRows, one per declaration and
+# vector width): its size in bytes and the calls left in it. A Load, Store, Output, get_Count or get_ResidualOut call
+# there means the JIT ran out of inlining budget for that row method (inlinees under a condition false for the spec,
+# such as if (TSpec.Residual), count too). Deterministic, unlike timing on a loud machine. Runs the timing set once
+# (about a minute). Usage: bench/NormGen.RowAB/tier1-calls.sh   (after dotnet build -c Release of NormGen.RowAB)
+set -eu
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$(mktemp)"
+DOTNET_JitDisasm=VectorRows DOTNET_JitStdOutFile="$out" \
+    dotnet run --project "$here" -c Release --no-build -- --no-check --time --rounds 5 > /dev/null
+python3 - "$out" <<'PY'
+import re, sys
+for block in open(sys.argv[1]).read().split('; Assembly listing for method ')[1:]:
+    head = block.split('\n')[0]
+    if not head.rstrip().endswith('(Tier1)'):
+        continue
+    kernel = re.search(r'K_(\w+?)_[0-9a-f]{8}_g', head).group(1)
+    width = re.search(r'NormGen\.(Vec\d+)`1', head).group(1)
+    size = re.search(r'; Total bytes of code (\d+)', block).group(1)
+    calls = sorted({re.sub(r'NormGen\.RowAB\.<[^>]*>\w+?____NormGen_\w+?_[0-9a-f]{8}', 'spec', m).split('](')[0].split('(')[0]
+                    for m in re.findall(r'call\s+\[([^\]]*)', block)})
+    print(f"{kernel:16} {width:7} {size:>5} bytes  calls: {', '.join(calls) or '-'}")
+PY
+rm -f "$out"
