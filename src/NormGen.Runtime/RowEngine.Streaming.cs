@@ -161,11 +161,11 @@ public static partial class RowEngine
             }
             T shift = T.Zero;
             if (pass1 && TSpec.Centered) // as VectorRows
-                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, alpha) : TOps.Load(ref x, 0))
+                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha) : TOps.Load(ref x, 0))
                     * (T.One / T.CreateTruncating(L));
             TV k = TOps.Create(shift);
             TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            TV hLast = TSpec.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, alpha) : TOps.Zero;
+            TV hLast = TSpec.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
             nuint i = 0;
             if (pass1)
             {
@@ -259,7 +259,7 @@ public static partial class RowEngine
             T rstd, meanOut = T.Zero;
             if (TSpec.Centered)
             {
-                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, s0, s1, s2, s3, q0, q1, q2, q3, out T center, out T offset, out rstd, out meanOut))
+                if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
                     return row;
                 m = TOps.Create(center);
                 rc = TOps.Create(-(offset * rstd));
@@ -335,5 +335,27 @@ public static partial class RowEngine
             else
                 TOps.Store(TOps.Load(ref src, j), ref residualOut, j);
         }
+    }
+
+    /// <summary>
+    /// One pass-1 vector of the pipeline at <paramref name="offset"/>: x, or h = α·x + residual (+ bias) stored into h;
+    /// minus the shift k when the kind is centred. The same operations in the same order as VectorRows' pass 1 (Pass1,
+    /// Pass1H), so the pipeline's statistics are bitwise the row loop's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV v;
+        if (TSpec.Residual)
+        {
+            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, 0, alpha);
+            TOps.Store(v, ref h, offset);
+        }
+        else
+        {
+            v = TOps.Load(ref x, offset);
+        }
+        return TSpec.Centered ? TOps.Subtract(v, k) : v;
     }
 }
