@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
@@ -147,6 +148,13 @@ public static partial class BlockEngine
             SmallChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, channels, spatial, momentum);
             return;
         }
+        // Blocks of one to four 512-bit vectors across several samples: each pass takes each block into registers
+        // (SmallBlock512) instead of calling the general loops three times per sample.
+        if (Vector512.IsHardwareAccelerated && spatial >= Vector512<T>.Count && spatial < 4 * Vector512<T>.Count)
+        {
+            SmallBlockChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T y0 = ref MemoryMarshal.GetReference(y);
         nuint length = (nuint)spatial;
@@ -176,6 +184,46 @@ public static partial class BlockEngine
             }
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TrainChannels{TSpec, T}"/> for blocks (the spatial elements of one sample) of one to four 512-bit vectors
+    /// (float 16 ≤ spatial &lt; 64, double 8 ≤ spatial &lt; 32): the three passes take each block from L1 into registers
+    /// (SmallBlock512: the same vectors, accumulators and order as SumShifted512, SumDeviations512 and Apply512), without
+    /// the nine calls per channel and sample, their loop set-up and their tail masks.
+    /// </summary>
+    private static void SmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        T count = T.CreateTruncating((long)batch * spatial);
+        for (int c = firstUnit; c < firstUnit + unitCount; c++)
+        {
+            ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+            // Pass 1, as TrainChannels: Σ over the samples, in order, of each block's horizontal sum.
+            T shift = xc;
+            T sum = T.Zero;
+            for (int n = 0; n < batch; n++)
+                sum += Vector512.Sum(new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).ShiftedSum(shift));
+            T offset = sum / count;
+
+            // Pass 2, as TrainChannels: each block's Σd and Σd², added in sample order.
+            T sumDev = T.Zero, sumSq = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+                sumDev += Vector512.Sum(dev);
+                sumSq += Vector512.Sum(sq);
+            }
+            EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
+                gamma, beta, runningMean, runningVar, saveMean, saveRstd, default, smallBlocks: true);
         }
     }
 
@@ -227,13 +275,13 @@ public static partial class BlockEngine
 
     /// <summary>
     /// The end of a BatchNorm training channel, from its moments: variance, the huge-value fallback, the saved statistics,
-    /// pass 3 (or, with <paramref name="coefficients"/>, its coefficients for TensorBlocks.BatchApply) and the running
-    /// statistics.
+    /// pass 3 (or, with <paramref name="coefficients"/>, its coefficients for TensorBlocks.BatchApply; with
+    /// <paramref name="smallBlocks"/>, from registers through SmallBlock512) and the running statistics.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void EndChannel<TSpec, T>(int c, ref T xc, ref T yc, int batch, int spatial, nint sampleStride, T count,
         T shift, T offset, T sumDev, T sumSq, T momentum, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
-        Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveRstd, Span<T> coefficients)
+        Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveRstd, Span<T> coefficients, bool smallBlocks = false)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         T variance = Variance(sumDev, sumSq, count);
@@ -273,7 +321,12 @@ public static partial class BlockEngine
         else
         {
             for (int n = 0; n < batch; n++)
-                Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
+            {
+                if (smallBlocks) // from registers, lane for lane Apply512
+                    new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
+                else
+                    Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
+            }
         }
 
         // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
