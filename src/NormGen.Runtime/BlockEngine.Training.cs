@@ -155,6 +155,12 @@ public static partial class BlockEngine
             SmallBlockChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
             return;
         }
+        // Large tensors on one thread: the passes sweep the tensor in memory order instead of channel by channel.
+        if (unitCount == channels && batch > 1 && (long)x.Length * Unsafe.SizeOf<T>() >= SampleMajorBytes)
+        {
+            SampleMajor<TSpec, T>(x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T y0 = ref MemoryMarshal.GetReference(y);
         nuint length = (nuint)spatial;
@@ -184,6 +190,74 @@ public static partial class BlockEngine
             }
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
+        }
+    }
+
+    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> takes: a channel's blocks, a sample apart, no longer share pages.</summary>
+    private const long SampleMajorBytes = 4L << 20;
+
+    /// <summary>
+    /// All channels on one thread, each pass a sweep over the tensor in memory order (sample by sample, channel by
+    /// channel), which the hardware prefetcher follows, rather than a walk down one channel's blocks a sample apart. Each
+    /// channel's sums still add its samples in order, with the same primitives, so the bits are those of the channel loop;
+    /// the channel ends are those of the sample split (coefficients, then the normalizing sweep).
+    /// </summary>
+    private static void SampleMajor<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] scratch = ArrayPool<T>.Shared.Rent(8 * channels);
+        try
+        {
+            Span<T> offsets = scratch.AsSpan(0, channels), sumDevs = scratch.AsSpan(channels, channels), sumSqs = scratch.AsSpan(2 * channels, channels);
+            Span<T> coefficients = scratch.AsSpan(3 * channels, 5 * channels);
+            offsets.Clear();
+            sumDevs.Clear();
+            sumSqs.Clear();
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            T count = T.CreateTruncating((long)batch * spatial);
+
+            // Pass 1: Σ(x − shift) per channel, shift the channel's first element, the samples added in order.
+            for (int n = 0; n < batch; n++)
+                for (int c = 0; c < channels; c++)
+                    offsets[c] += SumShifted(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial));
+            for (int c = 0; c < channels; c++)
+                offsets[c] /= count;
+
+            // Pass 2: Σd and Σd² per channel, the samples added in order.
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    SumDeviations(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial), offsets[c], out T dev, out T sq);
+                    sumDevs[c] += dev;
+                    sumSqs[c] += sq;
+                }
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c], sumDevs[c], sumSqs[c], momentum,
+                    gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+            }
+
+            // Pass 3: y = ((x − shift) − offset)·a + b, in memory order (a channel of the huge-value fallback is written already).
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    if (coefficients[5 * c + 4] == T.Zero) continue;
+                    nint at = n * sampleStride + (nint)c * spatial;
+                    Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
         }
     }
 
