@@ -199,4 +199,70 @@ public class SmallBlockTests
         for (int i = 0; i < single.Length; i++)
             Assert.True(single[i].AsSpan().SequenceEqual(seven[i]), $"output {i} differs between one thread and seven");
     }
+
+    /// <summary>
+    /// BatchNorm training with several samples whose blocks are one to four 512-bit vectors (the register path of
+    /// BlockEngine.SmallBlockChannels on AVX-512): against the double reference with a channel of huge values and a channel
+    /// holding a NaN, in place, and bitwise equal to the sample split on seven threads, which sums the same blocks with the
+    /// general loops (TensorBlocks.BatchMoments, BatchApply).
+    /// </summary>
+    [Theory]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(49)]
+    [InlineData(63)]
+    [InlineData(64)]
+    public void BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit(int spatial)
+    {
+        const int n = 8, c = 3, hugeChannel = 1, nanChannel = 2;
+        nint[] shape = [n, c, spatial];
+        var random = new Random(500 + spatial);
+        float[] x = new float[n * c * spatial];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int ch = i / spatial % c;
+            x[i] = (float)(3 + 2 * (random.NextDouble() * 2 - 1)) * (ch == hugeChannel ? 1e30f : 1f);
+        }
+        x[(4 * c + nanChannel) * spatial + spatial / 2] = float.NaN;
+        float[] g = Params(c, 11, 1).Select(v => (float)v).ToArray(), b = Params(c, 12, 0).Select(v => (float)v).ToArray();
+        double[] gd = g.Select(v => (double)v).ToArray(), bd = b.Select(v => (double)v).ToArray();
+
+        // The reference; the huge channel's from its values divided by 1e30 and ε ≈ 0 (ε is nothing beside a variance of 1e60).
+        double[] xr = x.Select(v => (double)v).ToArray(), scaled = x.Select((v, i) => i / spatial % c == hugeChannel ? v / 1e30 : (double)v).ToArray();
+        double[] expected = TensorReference.BatchNormTrain(xr, n, c, spatial, gd, bd, Eps, out double[] mean, out double[] var);
+        double[] expectedHuge = TensorReference.BatchNormTrain(scaled, n, c, spatial, gd, bd, 1e-300, out _, out _);
+
+        float[][] Outputs(int threads, bool inPlace)
+        {
+            using var scope = new SettingsScope(threads, 64);
+            float[] y = inPlace ? (float[])x.Clone() : new float[x.Length], rm = new float[c], rv = Enumerable.Repeat(1f, c).ToArray();
+            float[] sm = new float[c], sr = new float[c];
+            GradTensor.BnTrain(new ReadOnlyTensorSpan<float>(inPlace ? y : x, shape), g, b, rm, rv, new TensorSpan<float>(y, shape), sm, sr);
+            return [y, rm, rv, sm, sr];
+        }
+        float[][] one = Outputs(1, false);
+        for (int i = 0; i < x.Length; i++)
+        {
+            int ch = i / spatial % c;
+            if (ch == nanChannel)
+            {
+                Assert.True(float.IsNaN(one[0][i]), $"element {i} of the NaN channel is {one[0][i]}");
+                continue;
+            }
+            double e = ch == hugeChannel ? expectedHuge[i] : expected[i];
+            Assert.True(Math.Abs(one[0][i] - e) <= 2e-5 * (1 + Math.Abs(e)), $"element {i} is {one[0][i]}, expected {e}");
+        }
+        Assert.True(float.IsNaN(one[1][nanChannel]) && float.IsNaN(one[3][nanChannel]));
+        double expectedMean = 0.1 * mean[0], expectedVar = 0.9 + 0.1 * var[0] * (n * spatial) / (n * spatial - 1d);
+        Assert.True(Math.Abs(one[1][0] - expectedMean) <= 1e-5 * (1 + Math.Abs(expectedMean)), $"runningMean[0] {one[1][0]}, expected {expectedMean}");
+        Assert.True(Math.Abs(one[2][0] - expectedVar) <= 1e-5 * (1 + expectedVar), $"runningVar[0] {one[2][0]}, expected {expectedVar}");
+        Assert.True(Math.Abs(one[4][0] - 1 / Math.Sqrt(var[0] + Eps)) <= 1e-5 / Math.Sqrt(var[0] + Eps), $"saveRstd[0] {one[4][0]}");
+
+        float[][] split = Outputs(7, false), inPlace = Outputs(1, true);
+        for (int i = 0; i < one.Length; i++)
+        {
+            Assert.True(one[i].AsSpan().SequenceEqual(split[i]), $"output {i} differs between one thread and the sample split on seven");
+            Assert.True(one[i].AsSpan().SequenceEqual(inPlace[i]), $"output {i} differs in place");
+        }
+    }
 }

@@ -21,13 +21,13 @@ namespace NormGen.Tests
         {
             global::NormGen.NormGuard.SameShape(x.Lengths, y.Lengths, "x", "y");
             global::NormGen.NormGuard.ChannelLayout(x.Lengths, "x", out int batch, out int channels, out int spatial);
-            global::NormGen.NormGuard.ChannelsDivisible(channels, __NormGen_Gn_06f3bff2.Groups, "x");
+            global::NormGen.NormGuard.ChannelsDivisible(channels, __NormGen_Gn_06f3bff2.Spec.Groups, "x");
             global::System.ReadOnlySpan<float> xFlat = global::NormGen.NormGuard.Dense(x, "x");
             global::System.Span<float> yFlat = global::NormGen.NormGuard.Dense(y, "y");
             global::NormGen.NormGuard.Length(gamma.Length, channels, "gamma", "one per channel");
             global::NormGen.NormGuard.Length(beta.Length, channels, "beta", "one per channel");
-            global::NormGen.NormGuard.Length(saveMean.Length, batch * __NormGen_Gn_06f3bff2.Groups, "saveMean", "one per (sample, group)");
-            global::NormGen.NormGuard.Length(saveRstd.Length, batch * __NormGen_Gn_06f3bff2.Groups, "saveRstd", "one per (sample, group)");
+            global::NormGen.NormGuard.Length(saveMean.Length, batch * __NormGen_Gn_06f3bff2.Spec.Groups, "saveMean", "one per (sample, group)");
+            global::NormGen.NormGuard.Length(saveRstd.Length, batch * __NormGen_Gn_06f3bff2.Spec.Groups, "saveRstd", "one per (sample, group)");
             global::NormGen.NormGuard.NoPartialOverlap(xFlat, yFlat, "x", "y");
             global::NormGen.NormGuard.NoOverlapWithInput(gamma, yFlat, "gamma", "y");
             global::NormGen.NormGuard.NoOverlapWithInput(beta, yFlat, "beta", "y");
@@ -53,170 +53,20 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_Gn_06f3bff2
     {
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>The number of channel groups G.</summary>
-        internal const int Groups = 8;
-
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, global::System.Span<float> saveMean, global::System.Span<float> saveRstd, int batch, int channels, int spatial)
+            => global::NormGen.BlockEngine.Groups<Spec, float>(x, y, batch, channels, spatial, gamma: gamma, beta: beta, saveMean: saveMean, saveRstd: saveRstd);
+
+        /// <summary>The constants <see cref="global::NormGen.BlockEngine"/> is specialised on: the JIT folds them into its one body.</summary>
+        internal readonly struct Spec : global::NormGen.IBlockSpec<float>
         {
-            int blocks = batch * Groups;
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / Groups * spatial);
-            if (threads == 1)
-                GroupBlocks(0, blocks, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
-            else
-                global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(gamma), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(beta), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(saveMean), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(saveRstd));
-        }
-
-        /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly int _channels, _spatial;
-
-            public Block(int channels, int spatial)
-            {
-                _channels = channels;
-                _spatial = spatial;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => GroupBlocks(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), buffers.Get<float>(4), buffers.Get<float>(5), _channels, _spatial);
-        }
-
-        /// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>
-        private static void GroupBlocks(int firstBlock, int blockCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, global::System.Span<float> saveMean, global::System.Span<float> saveRstd, int channels, int spatial)
-        {
-            const int groups = Groups;
-            int perGroup = channels / groups;
-            nuint groupLength = (nuint)perGroup * (nuint)spatial;
-            // Blocks under 64 elements go in runs (SmallBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway and
-            // the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
-            if (groupLength < 64)
-            {
-                SmallBlocks(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
-                return;
-            }
-            float count = (float)groupLength;
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int block = firstBlock; block < firstBlock + blockCount; block++)
-            {
-                // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
-                // finite (huge values, NaN), which the rest of this loop takes.
-                if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<float>(groupLength) && (block = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, Epsilon, gamma, beta, saveMean, saveRstd, default, default, 0f)) == firstBlock + blockCount)
-                    break;
-                int n = block / groups, g = block % groups;
-
-                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                ref float xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
-
-                // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                float shift = xg;
-                float offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
-
-                // Pass 2: corrected two-pass variance (biased).
-                global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out float sumDev, out float sumSq);
-                float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
-                {
-                    // Finite values whose squares overflow float: this block in double on x·2⁻ᵏ.
-                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
-                    saveMean[block] = (float)(hm / hs);
-                    saveRstd[block] = (float)(hr * hs);
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr * gamma[c], beta[c]);
-                    }
-                    continue;
-                }
-                offset += sumDev / count;
-                float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-                saveMean[block] = shift + offset; // saved for the backward pass
-                saveRstd[block] = rstd;
-
-                // Pass 3: normalize each channel of the group with its own γ and β.
-                for (int j = 0; j < perGroup; j++)
-                {
-                    int c = g * perGroup + j;
-                    nint o = start + (nint)j * spatial;
-                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd * gamma[c], beta[c]);
-                }
-            }
-        }
-
-        /// <summary>GroupBlocks for blocks of fewer than 64 elements, in runs of 16 blocks.</summary>
-        private static void SmallBlocks(int firstBlock, int blockCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.Span<float> y, global::System.Span<float> saveMean, global::System.Span<float> saveRstd, int channels, int spatial)
-        {
-            const int groups = Groups;
-            int perGroup = channels / groups;
-            nuint groupLength = (nuint)perGroup * (nuint)spatial;
-            float count = (float)groupLength;
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            // Small blocks go in runs of 16: first the statistics of the whole run, then its outputs. The blocks are
-            // independent, so the processor overlaps their latency chains (horizontal sums, divisions, square root: most
-            // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
-            // unchanged, and so are its bits.
-            global::System.Span<float> moments = stackalloc float[4 * 16];
-            for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)
-            {
-                // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is not
-                // finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
-                if (perGroup == 1)
-                    first = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, first, endBlock, channels, Epsilon, gamma, beta, saveMean, saveRstd, default, default, 0f);
-                if (first == endBlock) break;
-                end = perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<float>(groupLength) ? first + 1 : global::System.Math.Min(first + 16, endBlock);
-                for (int block = first; block < end; block++)
-                {
-                    // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
-                    // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
-                    ref float first0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
-                    int i = 4 * (block - first);
-                    moments[i] = first0;
-                    global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
-                }
-                for (int block = first; block < end; block++)
-                {
-                    int n = block / groups, g = block % groups;
-
-                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                    ref float xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
-                    int i = 4 * (block - first);
-                    float shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
-                    float variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0f); // NaN stays NaN
-                    if (!float.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
-                    {
-                        // Finite values whose squares overflow float: this block in double on x·2⁻ᵏ.
-                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
-                        saveMean[block] = (float)(hm / hs);
-                        saveRstd[block] = (float)(hr * hs);
-                        for (int j = 0; j < perGroup; j++)
-                        {
-                            int c = g * perGroup + j;
-                            nint o = start + (nint)j * spatial;
-                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr * gamma[c], beta[c]);
-                        }
-                        continue;
-                    }
-                    offset += sumDev / count;
-                    float rstd = 1f / global::System.MathF.Sqrt(variance + Epsilon);
-                    saveMean[block] = shift + offset; // saved for the backward pass
-                    saveRstd[block] = rstd;
-
-                    // Pass 3: normalize each channel of the group with its own γ and β.
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd * gamma[c], beta[c]);
-                    }
-                }
-            }
+            public static global::NormGen.BlockKind Kind => global::NormGen.BlockKind.GroupNorm;
+            public static float Epsilon => 1E-05f;
+            public static int Groups => 8;
+            public static float Momentum => 0f;
+            public static bool CumulativeAverage => false;
+            public static global::NormGen.Affine Affine => global::NormGen.Affine.ScaleAndBias;
+            public static bool SaveStatistics => true;
         }
     }
 }

@@ -44,76 +44,20 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_BnEvalDouble_a3161bee
     {
-        private const double Epsilon = 1E-05d;
-
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> gamma, global::System.ReadOnlySpan<double> beta, global::System.ReadOnlySpan<double> runningMean, global::System.ReadOnlySpan<double> runningVar, global::System.Span<double> y, int batch, int channels, int spatial)
+            => global::NormGen.BlockEngine.Evaluate<Spec, double>(x, y, batch, channels, spatial, runningMean, runningVar, gamma: gamma, beta: beta);
+
+        /// <summary>The constants <see cref="global::NormGen.BlockEngine"/> is specialised on: the JIT folds them into its one body.</summary>
+        internal readonly struct Spec : global::NormGen.IBlockSpec<double>
         {
-            // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
-            double[] folded = global::System.Buffers.ArrayPool<double>.Shared.Rent(2 * channels);
-            try
-            {
-                global::System.Span<double> scale = global::System.MemoryExtensions.AsSpan(folded, 0, channels), shift = global::System.MemoryExtensions.AsSpan(folded, channels, channels);
-                for (int c = 0; c < channels; c++)
-                {
-                    double rstd = 1d / global::System.Math.Sqrt(runningVar[c] + Epsilon);
-                    double s = rstd * gamma[c];
-                    scale[c] = s;
-                    shift[c] = beta[c] - runningMean[c] * s;
-                }
-                // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
-                // them over the pool (each unit is computed the same way whichever thread runs it).
-                int units = spatial == 1 ? batch : batch * channels;
-                int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
-                if (threads == 1)
-                    Units(0, units, x, scale, shift, y, channels, spatial);
-                else
-                    global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<double>)scale), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<double>)shift), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<double>.Shared.Return(folded);
-            }
-        }
-
-        /// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly int _channels, _spatial;
-
-            public Block(int channels, int spatial)
-            {
-                _channels = channels;
-                _spatial = spatial;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Units(firstRow, rowCount, buffers.Get<double>(0), buffers.Get<double>(1), buffers.Get<double>(2), buffers.Get<double>(3), _channels, _spatial);
-        }
-
-        /// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>
-        private static void Units(int firstUnit, int unitCount, global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> scale, global::System.ReadOnlySpan<double> shift, global::System.Span<double> y, int channels, int spatial)
-        {
-            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            if (spatial == 1)
-            {
-                // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                for (int n = firstUnit; n < firstUnit + unitCount; n++)
-                {
-                    nint row = (nint)n * channels;
-                    global::NormGen.TensorBlocks.ScaleShiftChannels(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, row), (nuint)channels, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shift));
-                }
-            }
-            else
-            {
-                // (N, C, *): one contiguous block of spatial elements per (n, c).
-                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
-                {
-                    nint offset = (nint)unit * spatial;
-                    global::NormGen.TensorBlocks.ScaleShift(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
-                }
-            }
+            public static global::NormGen.BlockKind Kind => global::NormGen.BlockKind.BatchNormEvaluation;
+            public static double Epsilon => 1E-05d;
+            public static int Groups => 0;
+            public static double Momentum => 0.0;
+            public static bool CumulativeAverage => false;
+            public static global::NormGen.Affine Affine => global::NormGen.Affine.ScaleAndBias;
+            public static bool SaveStatistics => false;
         }
     }
 }

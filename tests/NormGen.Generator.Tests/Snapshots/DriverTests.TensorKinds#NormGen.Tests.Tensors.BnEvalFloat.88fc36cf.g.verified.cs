@@ -44,76 +44,20 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_BnEvalFloat_88fc36cf
     {
-        private const float Epsilon = 1E-05f;
-
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.ReadOnlySpan<float> runningMean, global::System.ReadOnlySpan<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial)
+            => global::NormGen.BlockEngine.Evaluate<Spec, float>(x, y, batch, channels, spatial, runningMean, runningVar, gamma: gamma, beta: beta);
+
+        /// <summary>The constants <see cref="global::NormGen.BlockEngine"/> is specialised on: the JIT folds them into its one body.</summary>
+        internal readonly struct Spec : global::NormGen.IBlockSpec<float>
         {
-            // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
-            float[] folded = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * channels);
-            try
-            {
-                global::System.Span<float> scale = global::System.MemoryExtensions.AsSpan(folded, 0, channels), shift = global::System.MemoryExtensions.AsSpan(folded, channels, channels);
-                for (int c = 0; c < channels; c++)
-                {
-                    float rstd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                    float s = rstd * gamma[c];
-                    scale[c] = s;
-                    shift[c] = beta[c] - runningMean[c] * s;
-                }
-                // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
-                // them over the pool (each unit is computed the same way whichever thread runs it).
-                int units = spatial == 1 ? batch : batch * channels;
-                int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
-                if (threads == 1)
-                    Units(0, units, x, scale, shift, y, channels, spatial);
-                else
-                    global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<float>)scale), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<float>)shift), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(folded);
-            }
-        }
-
-        /// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly int _channels, _spatial;
-
-            public Block(int channels, int spatial)
-            {
-                _channels = channels;
-                _spatial = spatial;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Units(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), _channels, _spatial);
-        }
-
-        /// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>
-        private static void Units(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> scale, global::System.ReadOnlySpan<float> shift, global::System.Span<float> y, int channels, int spatial)
-        {
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            if (spatial == 1)
-            {
-                // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                for (int n = firstUnit; n < firstUnit + unitCount; n++)
-                {
-                    nint row = (nint)n * channels;
-                    global::NormGen.TensorBlocks.ScaleShiftChannels(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, row), (nuint)channels, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shift));
-                }
-            }
-            else
-            {
-                // (N, C, *): one contiguous block of spatial elements per (n, c).
-                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
-                {
-                    nint offset = (nint)unit * spatial;
-                    global::NormGen.TensorBlocks.ScaleShift(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
-                }
-            }
+            public static global::NormGen.BlockKind Kind => global::NormGen.BlockKind.BatchNormEvaluation;
+            public static float Epsilon => 1E-05f;
+            public static int Groups => 0;
+            public static float Momentum => 0f;
+            public static bool CumulativeAverage => false;
+            public static global::NormGen.Affine Affine => global::NormGen.Affine.ScaleAndBias;
+            public static bool SaveStatistics => false;
         }
     }
 }

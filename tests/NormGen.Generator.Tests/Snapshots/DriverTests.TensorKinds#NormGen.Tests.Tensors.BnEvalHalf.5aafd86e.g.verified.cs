@@ -44,135 +44,20 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_BnEvalHalf_5aafd86e
     {
-        private const float Epsilon = 1E-05f;
-
-        /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
-        private const int Slab = 1 << 20;
-
-        /// <summary>
-        /// Half tensors stream: the per-channel parameters are widened once, then x goes through a pooled float buffer of at
-        /// most <see cref="Slab"/> elements, a slab of independent units at a time (whole samples, or whole channels of a sample larger than a slab),
-        /// normalized there by the float kernel and narrowed once on store. Each unit is computed as in a whole-tensor call,
-        /// so the results do not depend on the slab size.
-        /// </summary>
+        /// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<global::System.Half> x, global::System.ReadOnlySpan<global::System.Half> gamma, global::System.ReadOnlySpan<global::System.Half> beta, global::System.ReadOnlySpan<global::System.Half> runningMean, global::System.ReadOnlySpan<global::System.Half> runningVar, global::System.Span<global::System.Half> y, int batch, int channels, int spatial)
+            => global::NormGen.BlockEngine.Evaluate<Spec>(x, y, batch, channels, spatial, runningMean, runningVar, gamma: gamma, beta: beta);
+
+        /// <summary>The constants <see cref="global::NormGen.BlockEngine"/> is specialised on: the JIT folds them into its one body.</summary>
+        internal readonly struct Spec : global::NormGen.IBlockSpec<float>
         {
-            float[] parameters = global::System.Buffers.ArrayPool<float>.Shared.Rent(4 * channels);
-            global::System.Span<float> gammaSingle = global::System.MemoryExtensions.AsSpan(parameters, 0, channels);
-            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
-            global::System.Span<float> betaSingle = global::System.MemoryExtensions.AsSpan(parameters, 1 * channels, channels);
-            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
-            global::System.Span<float> runningMeanSingle = global::System.MemoryExtensions.AsSpan(parameters, 2 * channels, channels);
-            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningMean, runningMeanSingle);
-            global::System.Span<float> runningVarSingle = global::System.MemoryExtensions.AsSpan(parameters, 3 * channels, channels);
-            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(runningVar, runningVarSingle);
-            float[] buffer = global::System.Buffers.ArrayPool<float>.Shared.Rent(global::System.Math.Min(x.Length, global::System.Math.Max(Slab, spatial)));
-            try
-            {
-                int sampleLength = channels * spatial;
-                if (sampleLength <= Slab)
-                {
-                    // Units: whole samples, as many as fit in a slab.
-                    int perSlab = global::System.Math.Max(1, Slab / sampleLength);
-                    for (int n0 = 0; n0 < batch; n0 += perSlab)
-                    {
-                        int count = global::System.Math.Min(perSlab, batch - n0);
-                        global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * sampleLength);
-                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
-                        Run(data, gammaSingle, betaSingle, runningMeanSingle, runningVarSingle, data, count, channels, spatial);
-                        global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
-                    }
-                }
-                else
-                {
-                    // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
-                    int perSlab = global::System.Math.Max(1, Slab / spatial);
-                    for (int n = 0; n < batch; n++)
-                        for (int c0 = 0; c0 < channels; c0 += perSlab)
-                        {
-                            int count = global::System.Math.Min(perSlab, channels - c0);
-                            global::System.Span<float> data = global::System.MemoryExtensions.AsSpan(buffer, 0, count * spatial);
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
-                            Run(data, gammaSingle.Slice(c0, count), betaSingle.Slice(c0, count), runningMeanSingle.Slice(c0, count), runningVarSingle.Slice(c0, count), data, 1, count, spatial);
-                            global::System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
-                        }
-                }
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(buffer);
-                global::System.Buffers.ArrayPool<float>.Shared.Return(parameters);
-            }
-        }
-
-        /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
-        internal static void Run(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> gamma, global::System.ReadOnlySpan<float> beta, global::System.ReadOnlySpan<float> runningMean, global::System.ReadOnlySpan<float> runningVar, global::System.Span<float> y, int batch, int channels, int spatial)
-        {
-            // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
-            float[] folded = global::System.Buffers.ArrayPool<float>.Shared.Rent(2 * channels);
-            try
-            {
-                global::System.Span<float> scale = global::System.MemoryExtensions.AsSpan(folded, 0, channels), shift = global::System.MemoryExtensions.AsSpan(folded, channels, channels);
-                for (int c = 0; c < channels; c++)
-                {
-                    float rstd = 1f / global::System.MathF.Sqrt(runningVar[c] + Epsilon);
-                    float s = rstd * gamma[c];
-                    scale[c] = s;
-                    shift[c] = beta[c] - runningMean[c] * s;
-                }
-                // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread
-                // them over the pool (each unit is computed the same way whichever thread runs it).
-                int units = spatial == 1 ? batch : batch * channels;
-                int threads = global::NormGen.RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
-                if (threads == 1)
-                    Units(0, units, x, scale, shift, y, channels, spatial);
-                else
-                    global::NormGen.RowScheduler.Run(threads, units, new Block(channels, spatial), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<float>)scale), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes((global::System.ReadOnlySpan<float>)shift), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
-            }
-            finally
-            {
-                global::System.Buffers.ArrayPool<float>.Shared.Return(folded);
-            }
-        }
-
-        /// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly int _channels, _spatial;
-
-            public Block(int channels, int spatial)
-            {
-                _channels = channels;
-                _spatial = spatial;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => Units(firstRow, rowCount, buffers.Get<float>(0), buffers.Get<float>(1), buffers.Get<float>(2), buffers.Get<float>(3), _channels, _spatial);
-        }
-
-        /// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>
-        private static void Units(int firstUnit, int unitCount, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> scale, global::System.ReadOnlySpan<float> shift, global::System.Span<float> y, int channels, int spatial)
-        {
-            ref float x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref float y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            if (spatial == 1)
-            {
-                // (N, C): a sample is one contiguous row of channels; vectorize across them.
-                for (int n = firstUnit; n < firstUnit + unitCount; n++)
-                {
-                    nint row = (nint)n * channels;
-                    global::NormGen.TensorBlocks.ScaleShiftChannels(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, row), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, row), (nuint)channels, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scale), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(shift));
-                }
-            }
-            else
-            {
-                // (N, C, *): one contiguous block of spatial elements per (n, c).
-                for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
-                {
-                    nint offset = (nint)unit * spatial;
-                    global::NormGen.TensorBlocks.ScaleShift(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
-                }
-            }
+            public static global::NormGen.BlockKind Kind => global::NormGen.BlockKind.BatchNormEvaluation;
+            public static float Epsilon => 1E-05f;
+            public static int Groups => 0;
+            public static float Momentum => 0f;
+            public static bool CumulativeAverage => false;
+            public static global::NormGen.Affine Affine => global::NormGen.Affine.ScaleAndBias;
+            public static bool SaveStatistics => false;
         }
     }
 }

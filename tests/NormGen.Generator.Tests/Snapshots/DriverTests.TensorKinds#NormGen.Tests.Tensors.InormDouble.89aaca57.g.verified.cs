@@ -37,158 +37,20 @@ namespace NormGen.Tests
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     file static class __NormGen_InormDouble_89aaca57
     {
-        private const double Epsilon = 1E-05d;
-
         /// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>
         internal static void Run(global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int batch, int channels, int spatial)
+            => global::NormGen.BlockEngine.Groups<Spec, double>(x, y, batch, channels, spatial);
+
+        /// <summary>The constants <see cref="global::NormGen.BlockEngine"/> is specialised on: the JIT folds them into its one body.</summary>
+        internal readonly struct Spec : global::NormGen.IBlockSpec<double>
         {
-            int blocks = batch * channels;
-            int threads = global::NormGen.RowScheduler.DegreeOfParallelism(blocks, channels / channels * spatial);
-            if (threads == 1)
-                GroupBlocks(0, blocks, x, y, channels, spatial);
-            else
-                global::NormGen.RowScheduler.Run(threads, blocks, new Block(channels, spatial), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(x), global::System.Runtime.InteropServices.MemoryMarshal.AsBytes(y));
-        }
-
-        /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
-        internal readonly struct Block : global::NormGen.IRowKernel
-        {
-            private readonly int _channels, _spatial;
-
-            public Block(int channels, int spatial)
-            {
-                _channels = channels;
-                _spatial = spatial;
-            }
-
-            public void Execute(in global::NormGen.PinnedBuffers buffers, int firstRow, int rowCount)
-                => GroupBlocks(firstRow, rowCount, buffers.Get<double>(0), buffers.Get<double>(1), _channels, _spatial);
-        }
-
-        /// <summary>Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1.</summary>
-        private static void GroupBlocks(int firstBlock, int blockCount, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, int spatial)
-        {
-            int groups = channels; // instance norm: one group per channel
-            int perGroup = channels / groups;
-            nuint groupLength = (nuint)perGroup * (nuint)spatial;
-            // Blocks under 64 elements go in runs (SmallBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway and
-            // the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
-            if (groupLength < 64)
-            {
-                SmallBlocks(firstBlock, blockCount, x, y, channels, spatial);
-                return;
-            }
-            double count = (double)groupLength;
-            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            for (int block = firstBlock; block < firstBlock + blockCount; block++)
-            {
-                // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
-                // finite (huge values, NaN), which the rest of this loop takes.
-                if (perGroup == 1 && global::NormGen.TensorBlocks.FitsSmallBlocks<double>(groupLength) && (block = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, Epsilon, default, default, default, default, default, default, 0d)) == firstBlock + blockCount)
-                    break;
-                int n = block / groups, g = block % groups;
-
-                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                ref double xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
-
-                // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
-                double shift = xg;
-                double offset = global::NormGen.TensorBlocks.SumShifted(ref xg, groupLength, shift) / count;
-
-                // Pass 2: corrected two-pass variance (biased).
-                global::NormGen.TensorBlocks.SumDeviations(ref xg, groupLength, shift, offset, out double sumDev, out double sumSq);
-                double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
-                if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
-                {
-                    // Finite values whose squares overflow double: this block in double on x·2⁻ᵏ.
-                    double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr, 0d);
-                    }
-                    continue;
-                }
-                offset += sumDev / count;
-                double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
-
-                // Pass 3: normalize each channel of the group with its own γ and β.
-                for (int j = 0; j < perGroup; j++)
-                {
-                    int c = g * perGroup + j;
-                    nint o = start + (nint)j * spatial;
-                    global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0d);
-                }
-            }
-        }
-
-        /// <summary>GroupBlocks for blocks of fewer than 64 elements, in runs of 16 blocks.</summary>
-        private static void SmallBlocks(int firstBlock, int blockCount, global::System.ReadOnlySpan<double> x, global::System.Span<double> y, int channels, int spatial)
-        {
-            int groups = channels; // instance norm: one group per channel
-            int perGroup = channels / groups;
-            nuint groupLength = (nuint)perGroup * (nuint)spatial;
-            double count = (double)groupLength;
-            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            ref double y0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(y);
-            // Small blocks go in runs of 16: first the statistics of the whole run, then its outputs. The blocks are
-            // independent, so the processor overlaps their latency chains (horizontal sums, divisions, square root: most
-            // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
-            // unchanged, and so are its bits.
-            global::System.Span<double> moments = stackalloc double[4 * 16];
-            for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)
-            {
-                // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is not
-                // finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
-                first = global::NormGen.TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, first, endBlock, channels, Epsilon, default, default, default, default, default, default, 0d);
-                if (first == endBlock) break;
-                end = global::NormGen.TensorBlocks.FitsSmallBlocks<double>(groupLength) ? first + 1 : global::System.Math.Min(first + 16, endBlock);
-                for (int block = first; block < end; block++)
-                {
-                    // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
-                    // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
-                    ref double first0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
-                    int i = 4 * (block - first);
-                    moments[i] = first0;
-                    global::NormGen.TensorBlocks.Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
-                }
-                for (int block = first; block < end; block++)
-                {
-                    int n = block / groups, g = block % groups;
-
-                    // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                    nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
-                    ref double xg = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, start);
-                    int i = 4 * (block - first);
-                    double shift = moments[i], offset = moments[i + 1], sumDev = moments[i + 2], sumSq = moments[i + 3];
-                    double variance = global::System.Math.Max((sumSq - sumDev * sumDev / count) / count, 0d); // NaN stays NaN
-                    if (!double.IsFinite(variance) && global::NormGen.TensorBlocks.HugeStatistics(ref xg, 1, (nint)groupLength, 0, out double hs, out double hm, out double hv))
-                    {
-                        // Finite values whose squares overflow double: this block in double on x·2⁻ᵏ.
-                        double hr = 1d / global::System.Math.Sqrt(hv + (double)Epsilon * hs * hs);
-                        for (int j = 0; j < perGroup; j++)
-                        {
-                            int c = g * perGroup + j;
-                            nint o = start + (nint)j * spatial;
-                            global::NormGen.TensorBlocks.HugeApply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), spatial, hs, hm, hr, 0d);
-                        }
-                        continue;
-                    }
-                    offset += sumDev / count;
-                    double rstd = 1d / global::System.Math.Sqrt(variance + Epsilon);
-
-                    // Pass 3: normalize each channel of the group with its own γ and β.
-                    for (int j = 0; j < perGroup; j++)
-                    {
-                        int c = g * perGroup + j;
-                        nint o = start + (nint)j * spatial;
-                        global::NormGen.TensorBlocks.Apply(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x0, o), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, rstd, 0d);
-                    }
-                }
-            }
+            public static global::NormGen.BlockKind Kind => global::NormGen.BlockKind.InstanceNorm;
+            public static double Epsilon => 1E-05d;
+            public static int Groups => 0;
+            public static double Momentum => 0.0;
+            public static bool CumulativeAverage => false;
+            public static global::NormGen.Affine Affine => global::NormGen.Affine.None;
+            public static bool SaveStatistics => false;
         }
     }
 }

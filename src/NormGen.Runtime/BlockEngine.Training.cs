@@ -1,0 +1,604 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+// BatchNorm training: statistics per channel over N blocks of spatial contiguous elements (one per sample), the
+// normalizing pass, and the update of the running statistics. Units spread over the pool are channels, fixed ranges of
+// channels for (N, C), or (channel, sample) blocks for few channels (SampleSplit); each gives the bits of one thread.
+public static partial class BlockEngine
+{
+    /// <summary>
+    /// BatchNorm in training of a dense (batch × channels × spatial) tensor: y = (x − μ[c]) / √(σ²[c] + ε)·γ[c] + β[c]
+    /// with batch statistics, then r ← (1 − m)·r + m·stat for the running mean and the unbiased running variance (m the
+    /// spec's momentum, or with <see cref="IBlockSpec{T}.CumulativeAverage"/> 1 / ++batchesTracked[0]). The saved
+    /// statistics hold one value per channel. Arguments are already checked (more than one value per channel), x is not
+    /// empty, and y is x or does not overlap it.
+    /// </summary>
+    public static void Train<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
+        Span<T> runningMean, Span<T> runningVar, Span<long> batchesTracked = default,
+        ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TrainWith<TSpec, T>(x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, Momentum<TSpec, T>(batchesTracked));
+
+    /// <summary>
+    /// <see cref="Train{TSpec, T}"/> for Half tensors: the per-channel parameters and running statistics are widened once,
+    /// then whole channels over all samples (as many as fit) are gathered into a pooled float buffer of at least 2²⁰
+    /// elements, computed there by the float kernel and narrowed once on store; the running statistics are narrowed back
+    /// at the end and the saved statistics stay float.
+    /// </summary>
+    public static void Train<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        Span<Half> runningMean, Span<Half> runningVar, Span<long> batchesTracked = default,
+        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
+        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
+        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
+        float momentum = Momentum<TSpec, float>(batchesTracked);
+        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, batch * spatial)));
+        try
+        {
+            // Units: channels, each over all samples (its statistics need them all); a slab holds as many as fit.
+            int sampleLength = channels * spatial;
+            int perSlab = Math.Max(1, HalfSlab / (batch * spatial));
+            for (int c0 = 0; c0 < channels; c0 += perSlab)
+            {
+                int count = Math.Min(perSlab, channels - c0);
+                Span<float> data = buffer.AsSpan(0, batch * count * spatial);
+                for (int n = 0; n < batch; n++)
+                    TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data.Slice(n * count * spatial, count * spatial));
+                TrainWith<TSpec, float>(data, Part(gammaSingle, c0, count), Part(betaSingle, c0, count), meanSingle.Slice(c0, count), varSingle.Slice(c0, count), data,
+                    TSpec.SaveStatistics ? saveMean.Slice(c0, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(c0, count) : default, batch, count, spatial, momentum);
+                for (int n = 0; n < batch; n++)
+                    TensorPrimitives.ConvertToHalf(data.Slice(n * count * spatial, count * spatial), y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+            }
+            TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
+            TensorPrimitives.ConvertToHalf(varSingle, runningVar);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(parameters);
+        }
+    }
+
+    /// <summary>The spec's momentum, or PyTorch's momentum=None: count this batch, then m = 1 / batches seen, a cumulative average.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Momentum<TSpec, T>(Span<long> batchesTracked)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!TSpec.CumulativeAverage) return TSpec.Momentum;
+        long tracked = ++batchesTracked[0];
+        return T.CreateTruncating(1d / tracked);
+    }
+
+    /// <summary>Normalizes x into y with batch statistics and updates the running ones with the given momentum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // one call less: a small tensor spends a visible share of its time in calls
+    private static void TrainWith<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> runningMean, Span<T> runningVar,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Units of work: single channels, or for (N, C) fixed ranges of channels (columns of the N × C panel). Each unit
+        // is computed by the same code whichever thread runs it, and no statistic is split across units, so the results
+        // do not depend on the thread count.
+        int units = spatial == 1 ? TensorBlocks.ColumnRanges(channels) : channels;
+        int threads = RowScheduler.DegreeOfParallelism(units, x.Length / units);
+        // Fewer channels than threads: each channel is split by sample too (SampleSplit), same bits.
+        int split = spatial > 1 && batch > 1 ? RowScheduler.DegreeOfParallelism(channels * batch, spatial) : 1;
+        if (threads == 1 && split == 1)
+        {
+            if (spatial == 1) units = 1; // one thread: the whole panel, row by row
+            TrainChannels<TSpec, T>(0, units, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, units, momentum);
+        }
+        else
+        {
+            Spread<TSpec, T>(threads, split, units, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+        }
+    }
+
+    /// <summary>Training over several threads: by sample within each channel when that gives more threads than the channels, else by channel.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // out of TrainWith's line: a small tensor's call does not carry the pool's arguments
+    private static void Spread<TSpec, T>(int threads, int split, int units, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (split > threads)
+            SampleSplit<TSpec, T>(split, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+        else
+            RowScheduler.Run(threads, units, new TrainWork<TSpec, T>(batch, channels, spatial, units, momentum),
+                MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(runningMean),
+                MemoryMarshal.AsBytes(runningVar), MemoryMarshal.AsBytes(y), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+    }
+
+    /// <summary>A range of units (channels, or channel ranges of an (N, C) panel) for one pool thread; the spans arrive pinned.</summary>
+    private readonly struct TrainWork<TSpec, T>(int batch, int channels, int spatial, int ranges, T momentum) : IRowKernel
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount) =>
+            TrainChannels<TSpec, T>(firstRow, rowCount, buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3),
+                buffers.Get<T>(4), buffers.Get<T>(5), buffers.Get<T>(6), buffers.Get<T>(7), batch, channels, spatial, ranges, momentum);
+    }
+
+    /// <summary>
+    /// Normalizes the units firstUnit … firstUnit + unitCount − 1 (channels; for (N, C), ranges of channels) in three
+    /// passes and updates their running statistics (batch 1 and channels under 64 elements: <see cref="SmallChannels{TSpec, T}"/>).
+    /// </summary>
+    private static void TrainChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, int ranges, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (spatial == 1)
+        {
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                TensorBlocks.ColumnRange(channels, ranges, unit, out int from, out int width);
+                Panel<TSpec, T>(x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, from, width, momentum);
+            }
+            return;
+        }
+        // Batch 1 with channels under 64 elements: runs of 16 channels (SmallChannels), as SmallGroupBlocks does.
+        if (batch == 1 && spatial < 64)
+        {
+            SmallChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, channels, spatial, momentum);
+            return;
+        }
+        // Blocks of one to four 512-bit vectors across several samples: each pass takes each block into registers
+        // (SmallBlock512) instead of calling the general loops three times per sample.
+        if (Vector512.IsHardwareAccelerated && spatial >= Vector512<T>.Count && spatial < 4 * Vector512<T>.Count)
+        {
+            SmallBlockChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
+        // Large tensors on one thread: the passes sweep the tensor in memory order instead of channel by channel.
+        if (unitCount == channels && batch > 1 && (long)x.Length * Unsafe.SizeOf<T>() >= SampleMajorBytes)
+        {
+            SampleMajor<TSpec, T>(x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        T count = T.CreateTruncating((long)batch * spatial);
+        for (int c = firstUnit; c < firstUnit + unitCount; c++)
+        {
+            // Channel c is N blocks of spatial contiguous elements, one per sample, sampleStride apart.
+            ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+            // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the mean,
+            // so a large mean costs no precision and a constant channel has offset 0 exactly.
+            T shift = xc;
+            T sum = T.Zero;
+            for (int n = 0; n < batch; n++)
+                sum += SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
+            T offset = sum / count;
+
+            // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+            T sumDev = T.Zero, sumSq = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out T dev, out T sq);
+                sumDev += dev;
+                sumSq += sq;
+            }
+            EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
+                gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
+        }
+    }
+
+    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> takes: a channel's blocks, a sample apart, no longer share pages.</summary>
+    private const long SampleMajorBytes = 4L << 20;
+
+    /// <summary>
+    /// All channels on one thread, each pass a sweep over the tensor in memory order (sample by sample, channel by
+    /// channel), which the hardware prefetcher follows, rather than a walk down one channel's blocks a sample apart. Each
+    /// channel's sums still add its samples in order, with the same primitives, so the bits are those of the channel loop;
+    /// the channel ends are those of the sample split (coefficients, then the normalizing sweep).
+    /// </summary>
+    private static void SampleMajor<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] scratch = ArrayPool<T>.Shared.Rent(8 * channels);
+        try
+        {
+            Span<T> offsets = scratch.AsSpan(0, channels), sumDevs = scratch.AsSpan(channels, channels), sumSqs = scratch.AsSpan(2 * channels, channels);
+            Span<T> coefficients = scratch.AsSpan(3 * channels, 5 * channels);
+            offsets.Clear();
+            sumDevs.Clear();
+            sumSqs.Clear();
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            T count = T.CreateTruncating((long)batch * spatial);
+
+            // Pass 1: Σ(x − shift) per channel, shift the channel's first element, the samples added in order.
+            for (int n = 0; n < batch; n++)
+                for (int c = 0; c < channels; c++)
+                    offsets[c] += SumShifted(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial));
+            for (int c = 0; c < channels; c++)
+                offsets[c] /= count;
+
+            // Pass 2: Σd and Σd² per channel, the samples added in order.
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    SumDeviations(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial), offsets[c], out T dev, out T sq);
+                    sumDevs[c] += dev;
+                    sumSqs[c] += sq;
+                }
+            }
+            for (int c = 0; c < channels; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c], sumDevs[c], sumSqs[c], momentum,
+                    gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+            }
+
+            // Pass 3: y = ((x − shift) − offset)·a + b, in memory order (a channel of the huge-value fallback is written already).
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    if (coefficients[5 * c + 4] == T.Zero) continue;
+                    nint at = n * sampleStride + (nint)c * spatial;
+                    Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TrainChannels{TSpec, T}"/> for blocks (the spatial elements of one sample) of one to four 512-bit vectors
+    /// (float 16 ≤ spatial &lt; 64, double 8 ≤ spatial &lt; 32): the three passes take each block from L1 into registers
+    /// (SmallBlock512: the same vectors, accumulators and order as SumShifted512, SumDeviations512 and Apply512), without
+    /// the nine calls per channel and sample, their loop set-up and their tail masks.
+    /// </summary>
+    private static void SmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        T count = T.CreateTruncating((long)batch * spatial);
+        for (int c = firstUnit; c < firstUnit + unitCount; c++)
+        {
+            ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+            // Pass 1, as TrainChannels: Σ over the samples, in order, of each block's horizontal sum.
+            T shift = xc;
+            T sum = T.Zero;
+            for (int n = 0; n < batch; n++)
+                sum += Vector512.Sum(new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).ShiftedSum(shift));
+            T offset = sum / count;
+
+            // Pass 2, as TrainChannels: each block's Σd and Σd², added in sample order.
+            T sumDev = T.Zero, sumSq = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+                sumDev += Vector512.Sum(dev);
+                sumSq += Vector512.Sum(sq);
+            }
+            EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
+                gamma, beta, runningMean, runningVar, saveMean, saveRstd, default, smallBlocks: true);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TrainChannels{TSpec, T}"/> for batch 1 and channels of fewer than 64 elements, in runs of 16 channels:
+    /// the statistics of the whole run first (TensorBlocks.SmallBlocks or Moments), then its outputs.
+    /// </summary>
+    private static void SmallChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int batch = 1;
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        T count = T.CreateTruncating((long)batch * spatial);
+
+        // Runs of 16 channels: first the statistics of the whole run (Moments: both passes, a small block in registers),
+        // then its outputs. The channels are independent, so the processor overlaps their latency chains (horizontal
+        // sums, divisions, square root); each channel's arithmetic is that of TrainChannels' loop (0 + Σ is Σ: a sum
+        // holding the shifted first element, +0, is never −0), so are its bits.
+        Span<T> moments = stackalloc T[4 * 16];
+        for (int first = firstUnit, endUnit = firstUnit + unitCount, end; first < endUnit; first = end)
+        {
+            // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is
+            // not finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16.
+            first = TensorBlocks.SmallBlocks(ref x0, ref y0, length, first, endUnit, channels, TSpec.Epsilon,
+                gamma, beta, saveMean, saveRstd, runningMean, runningVar, momentum);
+            if (first == endUnit) break;
+            end = TensorBlocks.FitsSmallBlocks<T>(length) ? first + 1 : Math.Min(first + 16, endUnit);
+            for (int c = first; c < end; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                int i = 4 * (c - first);
+                moments[i] = xc;
+                Moments(ref xc, length, xc, count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+            }
+            for (int c = first; c < end; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+                int i = 4 * (c - first);
+                EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, xc, moments[i + 1], moments[i + 2], moments[i + 3], momentum,
+                    gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The end of a BatchNorm training channel, from its moments: variance, the huge-value fallback, the saved statistics,
+    /// pass 3 (or, with <paramref name="coefficients"/>, its coefficients for TensorBlocks.BatchApply; with
+    /// <paramref name="smallBlocks"/>, from registers through SmallBlock512) and the running statistics.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EndChannel<TSpec, T>(int c, ref T xc, ref T yc, int batch, int spatial, nint sampleStride, T count,
+        T shift, T offset, T sumDev, T sumSq, T momentum, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveRstd, Span<T> coefficients, bool smallBlocks = false)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T variance = Variance(sumDev, sumSq, count);
+        if (!T.IsFinite(variance) && HugeStatistics(ref xc, batch, spatial, sampleStride, out double hs, out double hm, out double hv))
+        {
+            // Finite values whose squares overflow T: this channel in double on x·2⁻ᵏ.
+            double hr = HugeRstd<TSpec, T>(hs, hv);
+            if (TSpec.SaveStatistics)
+            {
+                saveMean[c] = T.CreateTruncating(hm / hs);
+                saveRstd[c] = T.CreateTruncating(hr * hs);
+            }
+            for (int n = 0; n < batch; n++)
+                HugeApply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), spatial, hs, hm, HugeScale<TSpec, T>(hr, gamma, c), HugeBias<TSpec, T>(beta, c));
+            HugeRunning(ref runningMean[c], ref runningVar[c], momentum, hs, hm, hv, count);
+            if (!coefficients.IsEmpty) coefficients[5 * c + 4] = T.Zero; // written: BatchApply leaves it alone
+            return;
+        }
+        offset += sumDev / count;
+        T rstd = Rstd<TSpec, T>(variance);
+        if (TSpec.SaveStatistics)
+        {
+            saveMean[c] = shift + offset; // saved for the backward pass
+            saveRstd[c] = rstd;
+        }
+
+        // Pass 3: normalize and apply γ, β (with coefficients: on the pool after the channel loop, BatchApply).
+        T a = Scale<TSpec, T>(rstd, gamma, c), b = Bias<TSpec, T>(beta, c);
+        if (!coefficients.IsEmpty)
+        {
+            coefficients[5 * c] = shift;
+            coefficients[5 * c + 1] = offset;
+            coefficients[5 * c + 2] = a;
+            coefficients[5 * c + 3] = b;
+            coefficients[5 * c + 4] = T.One;
+        }
+        else
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                if (smallBlocks) // from registers, lane for lane Apply512
+                    new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
+                else
+                    Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
+            }
+        }
+
+        // Running statistics (PyTorch): the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
+        runningMean[c] = (T.One - momentum) * runningMean[c] + momentum * (shift + offset);
+        runningVar[c] = (T.One - momentum) * runningVar[c] + momentum * (variance * count / (count - T.One));
+    }
+
+    /// <summary>The running-statistics update of a channel that took the huge-value fallback, in double from its statistics of x·2⁻ᵏ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HugeRunning<T>(ref T runningMean, ref T runningVar, T momentum, double scale, double mean, double variance, T count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double m = double.CreateTruncating(momentum), n = double.CreateTruncating(count);
+        runningMean = T.CreateTruncating((1d - m) * double.CreateTruncating(runningMean) + m * (mean / scale));
+        runningVar = T.CreateTruncating((1d - m) * double.CreateTruncating(runningVar) + m * (variance / scale / scale * n / (n - 1d)));
+    }
+
+    /// <summary>
+    /// Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block
+    /// (TensorBlocks.BatchMoments), the per-channel end on the calling thread from those partials in sample order, then
+    /// the normalizing pass by block (TensorBlocks.BatchApply). The partials are the values TrainChannels adds, in its
+    /// order, so the bits are those of one thread.
+    /// </summary>
+    private static void SampleSplit<TSpec, T>(int threads, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = channels * batch;
+        T[] scratch = ArrayPool<T>.Shared.Rent(3 * units + 6 * channels);
+        try
+        {
+            Span<T> partials = scratch.AsSpan(0, 3 * units + channels);
+            Span<T> coefficients = scratch.AsSpan(3 * units + channels, 5 * channels);
+            BatchMoments(threads, x, partials, batch, channels, spatial);
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            nint sampleStride = (nint)channels * spatial;
+            T count = T.CreateTruncating((long)batch * spatial);
+            for (int c = 0; c < channels; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+                // Passes 1 and 2 from the blocks' partials (BatchMoments), added in sample order as TrainChannels adds them.
+                T shift = xc;
+                T offset = partials[3 * units + c];
+                T sumDev = T.Zero, sumSq = T.Zero;
+                for (int n = 0; n < batch; n++)
+                {
+                    sumDev += partials[units + c * batch + n];
+                    sumSq += partials[2 * units + c * batch + n];
+                }
+                EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
+                    gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+            }
+            BatchApply(threads, x, y, coefficients, batch, channels, spatial);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// (N, C) input: channel c is column c of an N × C panel. Whole rows are accumulated into per-channel sums with
+    /// TensorPrimitives (vectorized across the channels), rather than walking each column with stride C. Same statistics
+    /// as the (N, C, *) path: shift by row 0, corrected two-pass variance. Works on the columns from … from + width − 1
+    /// (a thread's range, or all of them); each column's result is the same either way.
+    /// </summary>
+    private static void Panel<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> runningMean, Span<T> runningVar,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int from, int width, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.Affine != Affine.None) gamma = gamma.Slice(from, width);
+        if (TSpec.Affine == Affine.ScaleAndBias) beta = beta.Slice(from, width);
+        runningMean = runningMean.Slice(from, width);
+        runningVar = runningVar.Slice(from, width);
+        if (TSpec.SaveStatistics)
+        {
+            saveMean = saveMean.Slice(from, width);
+            saveRstd = saveRstd.Slice(from, width);
+        }
+        T[] scratch = ArrayPool<T>.Shared.Rent(5 * width);
+        try
+        {
+            Span<T> shift = scratch.AsSpan(0, width), offset = scratch.AsSpan(width, width);
+            Span<T> sumDev = scratch.AsSpan(2 * width, width), sumSq = scratch.AsSpan(3 * width, width);
+            Span<T> d = scratch.AsSpan(4 * width, width);
+            T count = T.CreateTruncating(batch);
+            x.Slice(from, width).CopyTo(shift);
+            offset.Clear();
+            sumDev.Clear();
+            sumSq.Clear();
+
+            // Pass 1: Σ (x − shift) per channel.
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
+                TensorPrimitives.Add(offset, d, offset);
+            }
+            TensorPrimitives.Divide(offset, count, offset);
+
+            // Pass 2: Σd and Σd², d = (x − shift) − offset.
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
+                TensorPrimitives.Subtract(d, offset, d);
+                TensorPrimitives.Add(sumDev, d, sumDev);
+                TensorPrimitives.MultiplyAdd(d, d, sumSq, sumSq);
+            }
+
+            double[]? huge = PanelChannelEnds<TSpec, T>(x, gamma, beta, runningMean, runningVar, saveMean, saveRstd, shift, offset, sumDev, sumSq,
+                batch, channels, from, width, momentum);
+
+            // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
+            for (int n = 0; n < batch; n++)
+            {
+                TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
+                TensorPrimitives.Subtract(d, offset, d);
+                if (huge is not null)
+                    for (int c = 0; c < width; c++)
+                        if (huge[4 * c] != 0d)
+                            d[c] = T.CreateTruncating((double.CreateTruncating(x[n * channels + from + c]) * huge[4 * c] - huge[4 * c + 1]) * huge[4 * c + 2] + huge[4 * c + 3]);
+                TensorPrimitives.MultiplyAdd(d, sumSq, sumDev, y.Slice(n * channels + from, width));
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Panel{TSpec, T}"/>'s loop over its channels: from each channel's sums, the variance (with the huge-value
+    /// fallback), the running statistics and the scale (kept in sumSq) and shift (kept in sumDev) that pass 3 applies.
+    /// Returns per channel (2⁻ᵏ, mean, a, b) of the huge-value fallback (2⁻ᵏ = 0 elsewhere), or null when no channel took it.
+    /// </summary>
+    private static double[]? PanelChannelEnds<TSpec, T>(ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> runningMean, Span<T> runningVar,
+        Span<T> saveMean, Span<T> saveRstd, Span<T> shift, Span<T> offset, Span<T> sumDev, Span<T> sumSq, int batch, int channels, int from, int width, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T count = T.CreateTruncating(batch);
+        double[]? huge = null;
+        for (int c = 0; c < width; c++)
+        {
+            T variance = Variance(sumDev[c], sumSq[c], count);
+            if (!T.IsFinite(variance) && HugeStatistics(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), from + c), batch, 1, channels, out double hs, out double hm, out double hv))
+            {
+                // Finite values whose squares overflow T: this channel in double on x·2⁻ᵏ; pass 3 writes its outputs
+                // through d with a = 1, b = 0.
+                double hr = HugeRstd<TSpec, T>(hs, hv);
+                if (TSpec.SaveStatistics)
+                {
+                    saveMean[c] = T.CreateTruncating(hm / hs);
+                    saveRstd[c] = T.CreateTruncating(hr * hs);
+                }
+                HugeRunning(ref runningMean[c], ref runningVar[c], momentum, hs, hm, hv, count);
+                huge ??= new double[4 * width];
+                huge[4 * c] = hs;
+                huge[4 * c + 1] = hm;
+                huge[4 * c + 2] = HugeScale<TSpec, T>(hr, gamma, c);
+                huge[4 * c + 3] = HugeBias<TSpec, T>(beta, c);
+                sumSq[c] = T.One;
+                sumDev[c] = T.Zero;
+                continue;
+            }
+            offset[c] += sumDev[c] / count;
+            T rstd = Rstd<TSpec, T>(variance);
+            if (TSpec.SaveStatistics)
+            {
+                saveMean[c] = shift[c] + offset[c]; // saved for the backward pass
+                saveRstd[c] = rstd;
+            }
+            runningMean[c] = (T.One - momentum) * runningMean[c] + momentum * (shift[c] + offset[c]);
+            runningVar[c] = (T.One - momentum) * runningVar[c] + momentum * (variance * count / (count - T.One));
+            sumSq[c] = Scale<TSpec, T>(rstd, gamma, c);
+            sumDev[c] = Bias<TSpec, T>(beta, c);
+        }
+        return huge;
+    }
+
+    /// <summary>TensorBlocks.BatchMoments for T (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BatchMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.BatchMoments(threads, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(partials), batch, channels, spatial);
+        else
+            TensorBlocks.BatchMoments(threads, MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(partials), batch, channels, spatial);
+    }
+
+    /// <summary>TensorBlocks.BatchApply for T (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BatchApply<T>(int threads, ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> coefficients, int batch, int channels, int spatial) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.BatchApply(threads, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(y), MemoryMarshal.Cast<T, float>(coefficients), batch, channels, spatial);
+        else
+            TensorBlocks.BatchApply(threads, MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(y), MemoryMarshal.Cast<T, double>(coefficients), batch, channels, spatial);
+    }
+}

@@ -1,0 +1,507 @@
+using System;
+using System.Buffers;
+using System.ComponentModel;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace NormGen;
+
+/// <summary>
+/// The drivers of the block kinds (BatchNorm evaluation and training, GroupNorm, InstanceNorm), written once: they split
+/// an (N, C, *) tensor into units, spread them over <see cref="RowScheduler"/>, and compute each unit's statistics and
+/// outputs with the contiguous-block primitives of <see cref="TensorBlocks"/> (<c>SumShifted</c>, <c>SumDeviations</c>,
+/// <c>Moments</c>, <c>Apply</c>, <c>SmallBlocks</c>, the huge-value fallback). Generated kernels call
+/// <see cref="Groups{TSpec, T}"/>, <see cref="Evaluate{TSpec, T}"/> or <see cref="Train{TSpec, T}"/> with a file-local
+/// <see cref="IBlockSpec{T}"/> struct; the JIT specialises the body per spec.
+/// </summary>
+/// <remarks>
+/// The operations, and their order, are those the generator used to write into every kernel file, so the results are
+/// bitwise those of before (bench/NormGen.TensorAB). Every reduction runs in an order that depends on the shape only and
+/// a unit's result does not depend on the thread that runs it, so results do not depend on the thread count.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class BlockEngine
+{
+    /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
+    private const int HalfSlab = 1 << 20;
+
+    // ---------------------------------------------------------------- GroupNorm, InstanceNorm
+
+    /// <summary>
+    /// GroupNorm or InstanceNorm of a dense (batch × channels × spatial) tensor: statistics per (sample, group) block, then
+    /// each channel of the block normalized with its own γ and β. The saved statistics hold one value per block. Arguments
+    /// are already checked, x is not empty, and y is x or does not overlap it.
+    /// </summary>
+    public static void Groups<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
+        ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Groups are independent contiguous blocks: large tensors spread them over the pool (same code per group
+        // whichever thread runs it, so results do not depend on the thread count).
+        int groups = GroupCount<TSpec, T>(channels);
+        int blocks = batch * groups;
+        int threads = RowScheduler.DegreeOfParallelism(blocks, channels / groups * spatial);
+        if (threads == 1)
+            GroupBlocks<TSpec, T>(0, blocks, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        else
+            RowScheduler.Run(threads, blocks, new GroupWork<TSpec, T>(channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(gamma),
+                MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(y), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+    }
+
+    /// <summary>
+    /// <see cref="Groups{TSpec, T}"/> for Half tensors: γ and β are widened once, then whole samples (InstanceNorm: whole
+    /// channels of a sample larger than a slab) stream through a pooled float buffer of at most 2²⁰ elements, are computed
+    /// there by the float kernel and narrowed once on store; the saved statistics stay float.
+    /// </summary>
+    public static void Groups<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
+        where TSpec : struct, IBlockSpec<float> =>
+        StagedSamples<TSpec>(x, y, batch, channels, spatial, gamma, beta, default, default, saveMean, saveRstd);
+
+    /// <summary>G for GroupNorm, C for InstanceNorm (one group per channel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int GroupCount<TSpec, T>(int channels)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
+
+    /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
+    private readonly struct GroupWork<TSpec, T>(int channels, int spatial) : IRowKernel
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount) =>
+            GroupBlocks<TSpec, T>(firstRow, rowCount, buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3),
+                buffers.Get<T>(4), buffers.Get<T>(5), channels, spatial);
+    }
+
+    /// <summary>
+    /// Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1 in three passes (blocks under 64
+    /// elements go to <see cref="SmallGroupBlocks{TSpec, T}"/>, single-channel blocks up to 4 KiB four at a time to
+    /// TensorBlocks.SmallBlocks).
+    /// </summary>
+    private static void GroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int groups = GroupCount<TSpec, T>(channels);
+        int perGroup = channels / groups;
+        nuint groupLength = (nuint)perGroup * (nuint)spatial;
+        // Blocks under 64 elements go in runs (SmallGroupBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway
+        // and the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
+        if (groupLength < 64)
+        {
+            SmallGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+            return;
+        }
+        T count = T.CreateTruncating(groupLength);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        for (int block = firstBlock; block < firstBlock + blockCount; block++)
+        {
+            // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
+            // finite (huge values, NaN), which the rest of this loop takes.
+            if (perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength)
+                && (block = TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, TSpec.Epsilon,
+                    gamma, beta, saveMean, saveRstd, default, default, T.Zero)) == firstBlock + blockCount)
+                break;
+            int n = block / groups, g = block % groups;
+
+            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+            ref T xg = ref Unsafe.Add(ref x0, start);
+
+            // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
+            T shift = xg;
+            T offset = SumShifted(ref xg, groupLength, shift) / count;
+
+            // Pass 2: corrected two-pass variance (biased).
+            SumDeviations(ref xg, groupLength, shift, offset, out T sumDev, out T sumSq);
+            EndGroup<TSpec, T>(block, g, perGroup, start, ref x0, ref y0, spatial, count, shift, offset, sumDev, sumSq, gamma, beta, saveMean, saveRstd);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GroupBlocks{TSpec, T}"/> for blocks of fewer than 64 elements, in runs of 16 blocks: first the
+    /// statistics of the whole run (Moments, in registers), then its outputs.
+    /// </summary>
+    private static void SmallGroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int groups = GroupCount<TSpec, T>(channels);
+        int perGroup = channels / groups;
+        nuint groupLength = (nuint)perGroup * (nuint)spatial;
+        T count = T.CreateTruncating(groupLength);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        // Small blocks go in runs of 16: first the statistics of the whole run, then its outputs. The blocks are
+        // independent, so the processor overlaps their latency chains (horizontal sums, divisions, square root: most
+        // of a small block's time), and the run stays in L1 between the two loops. Each block's arithmetic is
+        // unchanged, and so are its bits.
+        Span<T> moments = stackalloc T[4 * 16];
+        for (int first = firstBlock, endBlock = firstBlock + blockCount, end; first < endBlock; first = end)
+        {
+            // Blocks of one to four 512-bit vectors: normalized from registers (SmallBlocks), up to one whose variance is
+            // not finite (huge values, NaN), which the loops below take alone; other lengths go in runs of 16. With more
+            // than one channel per group γ and β are not constant over a block: the loops take it.
+            if (perGroup == 1)
+                first = TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, first, endBlock, channels, TSpec.Epsilon,
+                    gamma, beta, saveMean, saveRstd, default, default, T.Zero);
+            if (first == endBlock) break;
+            end = perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength) ? first + 1 : Math.Min(first + 16, endBlock);
+            for (int block = first; block < end; block++)
+            {
+                // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
+                // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
+                ref T first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                int i = 4 * (block - first);
+                moments[i] = first0;
+                Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
+            }
+            for (int block = first; block < end; block++)
+            {
+                int n = block / groups, g = block % groups;
+
+                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
+                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                int i = 4 * (block - first);
+                EndGroup<TSpec, T>(block, g, perGroup, start, ref x0, ref y0, spatial, count,
+                    moments[i], moments[i + 1], moments[i + 2], moments[i + 3], gamma, beta, saveMean, saveRstd);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The end of a GroupNorm/InstanceNorm block, from its moments: variance, the huge-value fallback, the saved
+    /// statistics and pass 3, which normalizes each channel of the group with its own γ and β.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EndGroup<TSpec, T>(int block, int g, int perGroup, nint start, ref T x0, ref T y0, int spatial, T count,
+        T shift, T offset, T sumDev, T sumSq, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> saveMean, Span<T> saveRstd)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T variance = Variance(sumDev, sumSq, count);
+        ref T xg = ref Unsafe.Add(ref x0, start);
+        if (!T.IsFinite(variance) && HugeStatistics(ref xg, 1, (nint)perGroup * spatial, 0, out double hs, out double hm, out double hv))
+        {
+            // Finite values whose squares overflow T: this block in double on x·2⁻ᵏ.
+            double hr = HugeRstd<TSpec, T>(hs, hv);
+            if (TSpec.SaveStatistics)
+            {
+                saveMean[block] = T.CreateTruncating(hm / hs);
+                saveRstd[block] = T.CreateTruncating(hr * hs);
+            }
+            for (int j = 0; j < perGroup; j++)
+            {
+                int c = g * perGroup + j;
+                nint o = start + (nint)j * spatial;
+                HugeApply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), spatial, hs, hm, HugeScale<TSpec, T>(hr, gamma, c), HugeBias<TSpec, T>(beta, c));
+            }
+            return;
+        }
+        offset += sumDev / count;
+        T rstd = Rstd<TSpec, T>(variance);
+        if (TSpec.SaveStatistics)
+        {
+            saveMean[block] = shift + offset; // saved for the backward pass
+            saveRstd[block] = rstd;
+        }
+
+        // Pass 3: normalize each channel of the group with its own γ and β.
+        for (int j = 0; j < perGroup; j++)
+        {
+            int c = g * perGroup + j;
+            nint o = start + (nint)j * spatial;
+            Apply(ref Unsafe.Add(ref x0, o), ref Unsafe.Add(ref y0, o), (nuint)spatial, shift, offset, Scale<TSpec, T>(rstd, gamma, c), Bias<TSpec, T>(beta, c));
+        }
+    }
+
+    // ---------------------------------------------------------------- BatchNorm evaluation
+
+    /// <summary>
+    /// BatchNorm in evaluation: the running statistics folded once per channel into s[c] = γ[c] / √(var[c] + ε) and
+    /// t[c] = β[c] − mean[c]·s[c], then y = x·s[c] + t[c] by sample ((N, C)) or (sample, channel) block. Arguments are
+    /// already checked, x is not empty, and y is x or does not overlap it.
+    /// </summary>
+    public static void Evaluate<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
+        ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar, ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Fold the running statistics into one scale and shift per channel, so each element costs one multiply-add.
+        T[] folded = ArrayPool<T>.Shared.Rent(2 * channels);
+        try
+        {
+            Span<T> scale = folded.AsSpan(0, channels), shift = folded.AsSpan(channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                T rstd = T.One / T.Sqrt(runningVar[c] + TSpec.Epsilon);
+                T s = Scale<TSpec, T>(rstd, gamma, c);
+                scale[c] = s;
+                shift[c] = TSpec.Affine == Affine.ScaleAndBias ? beta[c] - runningMean[c] * s : -runningMean[c] * s;
+            }
+            // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread them over the
+            // pool (each unit is computed the same way whichever thread runs it).
+            int units = spatial == 1 ? batch : batch * channels;
+            int threads = RowScheduler.DegreeOfParallelism(units, spatial == 1 ? channels : spatial);
+            if (threads == 1)
+                ScaleShiftUnits(0, units, x, scale, shift, y, channels, spatial);
+            else
+                RowScheduler.Run(threads, units, new ScaleShiftWork<T>(channels, spatial), MemoryMarshal.AsBytes(x),
+                    MemoryMarshal.AsBytes((ReadOnlySpan<T>)scale), MemoryMarshal.AsBytes((ReadOnlySpan<T>)shift), MemoryMarshal.AsBytes(y));
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(folded);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Evaluate{TSpec, T}"/> for Half tensors: the per-channel parameters are widened once, then whole samples
+    /// (or whole channels of a sample larger than a slab) stream through a pooled float buffer of at most 2²⁰ elements.
+    /// </summary>
+    public static void Evaluate<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> runningMean, ReadOnlySpan<Half> runningVar, ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default)
+        where TSpec : struct, IBlockSpec<float> =>
+        StagedSamples<TSpec>(x, y, batch, channels, spatial, gamma, beta, runningMean, runningVar, default, default);
+
+    /// <summary>A range of units (samples or (sample, channel) blocks) for one pool thread; the spans arrive pinned.</summary>
+    private readonly struct ScaleShiftWork<T>(int channels, int spatial) : IRowKernel where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount) =>
+            ScaleShiftUnits<T>(firstRow, rowCount, buffers.Get<T>(0), buffers.Get<T>(1), buffers.Get<T>(2), buffers.Get<T>(3), channels, spatial);
+    }
+
+    /// <summary>y = x·scale[c] + shift[c] over units firstUnit … firstUnit + unitCount − 1.</summary>
+    private static void ScaleShiftUnits<T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        if (spatial == 1)
+        {
+            // (N, C): a sample is one contiguous row of channels; vectorize across them.
+            for (int n = firstUnit; n < firstUnit + unitCount; n++)
+            {
+                nint row = (nint)n * channels;
+                ScaleShiftChannels(ref Unsafe.Add(ref x0, row), ref Unsafe.Add(ref y0, row), (nuint)channels, ref MemoryMarshal.GetReference(scale), ref MemoryMarshal.GetReference(shift));
+            }
+        }
+        else
+        {
+            // (N, C, *): one contiguous block of spatial elements per (n, c).
+            for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
+            {
+                nint offset = (nint)unit * spatial;
+                ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Half: GroupNorm, InstanceNorm, BatchNorm evaluation
+
+    /// <summary>
+    /// The slab loop of a Half GroupNorm, InstanceNorm or BatchNorm evaluation: the per-channel parameters widened once,
+    /// then whole samples, as many as fit in a slab; InstanceNorm and BatchNorm evaluation split a sample larger than a
+    /// slab into whole channels. Each unit is computed as in a whole-tensor call, so the results do not depend on the slab.
+    /// </summary>
+    private static void StagedSamples<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, ReadOnlySpan<Half> runningMean, ReadOnlySpan<Half> runningVar,
+        Span<float> saveMean, Span<float> saveRstd)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
+        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
+        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
+        bool byChannel = TSpec.Kind != BlockKind.GroupNorm;
+        int perSample = TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
+        int largest = TSpec.Kind == BlockKind.GroupNorm ? channels * spatial : spatial; // the smallest unit a slab must hold
+        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, largest)));
+        try
+        {
+            int sampleLength = channels * spatial;
+            if (!byChannel || sampleLength <= HalfSlab)
+            {
+                // Units: whole samples, as many as fit in a slab.
+                int perSlab = Math.Max(1, HalfSlab / sampleLength);
+                for (int n0 = 0; n0 < batch; n0 += perSlab)
+                {
+                    int count = Math.Min(perSlab, batch - n0);
+                    Span<float> data = buffer.AsSpan(0, count * sampleLength);
+                    TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
+                    StagedRun<TSpec>(data, count, channels, spatial, gammaSingle, betaSingle, meanSingle, varSingle,
+                        TSpec.SaveStatistics ? saveMean.Slice(n0 * perSample, count * perSample) : default,
+                        TSpec.SaveStatistics ? saveRstd.Slice(n0 * perSample, count * perSample) : default);
+                    TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
+                }
+                return;
+            }
+            // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
+            int perChannelSlab = Math.Max(1, HalfSlab / spatial);
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c0 = 0; c0 < channels; c0 += perChannelSlab)
+                {
+                    int count = Math.Min(perChannelSlab, channels - c0);
+                    Span<float> data = buffer.AsSpan(0, count * spatial);
+                    TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
+                    StagedRun<TSpec>(data, 1, count, spatial, Part(gammaSingle, c0, count), Part(betaSingle, c0, count),
+                        Part(meanSingle, c0, count), Part(varSingle, c0, count),
+                        TSpec.SaveStatistics ? saveMean.Slice(n * channels + c0, count) : default,
+                        TSpec.SaveStatistics ? saveRstd.Slice(n * channels + c0, count) : default);
+                    TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(parameters);
+        }
+    }
+
+    /// <summary>One float slab of <see cref="StagedSamples{TSpec}"/>, normalized in place by the float driver of its kind.</summary>
+    private static void StagedRun<TSpec>(Span<float> data, int batch, int channels, int spatial, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> saveMean, Span<float> saveRstd)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        if (TSpec.Kind == BlockKind.BatchNormEvaluation)
+            Evaluate<TSpec, float>(data, data, batch, channels, spatial, runningMean, runningVar, gamma, beta);
+        else
+            Groups<TSpec, float>(data, data, batch, channels, spatial, gamma, beta, saveMean, saveRstd);
+    }
+
+    /// <summary>The Half span widened into slot <paramref name="slot"/> (of <paramref name="channels"/> floats) of the buffer; empty stays empty.</summary>
+    private static Span<float> Widen(ReadOnlySpan<Half> values, float[] buffer, int slot, int channels)
+    {
+        if (values.IsEmpty) return default;
+        Span<float> widened = buffer.AsSpan(slot * channels, channels);
+        TensorPrimitives.ConvertToSingle(values, widened);
+        return widened;
+    }
+
+    /// <summary>Elements from … from + count − 1 of an optional span (empty stays empty).</summary>
+    private static Span<float> Part(Span<float> values, int from, int count) => values.IsEmpty ? default : values.Slice(from, count);
+
+    // ---------------------------------------------------------------- the arithmetic every driver shares
+
+    /// <summary>The biased variance from the corrected two-pass sums, σ² = (Σd² − (Σd)²/count) / count, clamped at 0 (NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Variance<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
+
+    /// <summary>rstd = 1 / √(σ² + ε).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Rstd<TSpec, T>(T variance) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.One / T.Sqrt(variance + TSpec.Epsilon);
+
+    /// <summary>The huge-value fallback's rstd of x·2⁻ᵏ: 1 / √(σ²·2⁻²ᵏ + ε·2⁻²ᵏ), in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double HugeRstd<TSpec, T>(double scale, double variance) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        1d / Math.Sqrt(variance + double.CreateTruncating(TSpec.Epsilon) * scale * scale);
+
+    /// <summary>The output scale a = rstd·γ[c] (rstd without γ).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Scale<TSpec, T>(T rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TSpec.Affine == Affine.None ? rstd : rstd * gamma[c];
+
+    /// <summary>The output shift b = β[c] (0 without β).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Bias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TSpec.Affine == Affine.ScaleAndBias ? beta[c] : T.Zero;
+
+    /// <summary><see cref="Scale{TSpec, T}"/> of the huge-value fallback, in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double HugeScale<TSpec, T>(double rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TSpec.Affine == Affine.None ? rstd : rstd * double.CreateTruncating(gamma[c]);
+
+    /// <summary><see cref="Bias{TSpec, T}"/> of the huge-value fallback, in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double HugeBias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        TSpec.Affine == Affine.ScaleAndBias ? double.CreateTruncating(beta[c]) : 0d;
+
+    // ---------------------------------------------------------------- TensorBlocks' float/double primitives, generic
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T SumShifted<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float)
+        ? (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift)
+        : (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumDeviations<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            TensorBlocks.SumDeviations(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)offset, out float dev, out float sq);
+            sumDev = (T)(object)dev;
+            sumSq = (T)(object)sq;
+        }
+        else
+        {
+            TensorBlocks.SumDeviations(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)offset, out double dev, out double sq);
+            sumDev = (T)(object)dev;
+            sumSq = (T)(object)sq;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Moments<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            TensorBlocks.Moments(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)count, out float o, out float dev, out float sq);
+            offset = (T)(object)o;
+            sumDev = (T)(object)dev;
+            sumSq = (T)(object)sq;
+        }
+        else
+        {
+            TensorBlocks.Moments(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)count, out double o, out double dev, out double sq);
+            offset = (T)(object)o;
+            sumDev = (T)(object)dev;
+            sumSq = (T)(object)sq;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
+        else
+            TensorBlocks.Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleShift<T>(ref T x, ref T y, nuint n, T s, T t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.ScaleShift(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)s, (float)(object)t);
+        else
+            TensorBlocks.ScaleShift(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)s, (double)(object)t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScaleShiftChannels<T>(ref T x, ref T y, nuint n, ref T s, ref T t) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.ScaleShiftChannels(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, ref Unsafe.As<T, float>(ref s), ref Unsafe.As<T, float>(ref t));
+        else
+            TensorBlocks.ScaleShiftChannels(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, ref Unsafe.As<T, double>(ref s), ref Unsafe.As<T, double>(ref t));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HugeStatistics<T>(ref T x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float)
+        ? TensorBlocks.HugeStatistics(ref Unsafe.As<T, float>(ref x), blocks, length, blockStride, out scale, out mean, out variance)
+        : TensorBlocks.HugeStatistics(ref Unsafe.As<T, double>(ref x), blocks, length, blockStride, out scale, out mean, out variance);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HugeApply<T>(ref T x, ref T y, nint length, double scale, double mean, double a, double b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+            TensorBlocks.HugeApply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), length, scale, mean, a, b);
+        else
+            TensorBlocks.HugeApply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), length, scale, mean, a, b);
+    }
+}
