@@ -15,6 +15,14 @@ namespace NormGen.Generator;
 /// </summary>
 internal static partial class GpuEmitter
 {
+    /// <summary>The type of a kernel launcher field: compiled on first use, taking the stream, the launch configuration and <paramref name="typeArgs"/>.</summary>
+    internal static string LauncherType(string typeArgs) =>
+        $"global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>>";
+
+    /// <summary>A launcher field's initializer: loads <paramref name="kernel"/> on first use (one thread compiles, the others wait).</summary>
+    internal static string LoadLauncher(string typeArgs, string kernel) =>
+        $"new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, {kernel}), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);";
+
     /// <summary>The namespace of the shared device code.</summary>
     private const string SharedNamespace = "global::NormGen.Generated.";
 
@@ -262,17 +270,17 @@ internal static partial class GpuEmitter
         // ---- launchers
         w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
         w.Open($"private sealed class Launchers<TIn, TOut, TSpec> {where}");
-        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>> WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {bnTypeArgs}>> Elements;");
+        w.Line($"public readonly {LauncherType(typeArgs)} WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly {LauncherType(bnTypeArgs)} Elements;");
         w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
         w.Line();
         w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
         w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<TIn, TOut, TSpec>> Cache = new();");
         w.Line();
         w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line($"Elements = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{bnTypeArgs}>(accelerator, BatchNormEvalKernel<TIn, TOut, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"WarpPerRow = {LoadLauncher(typeArgs, "WarpPerRowKernel<TIn, TOut, TSpec>")}");
+        w.Line($"GroupPerRow = {LoadLauncher(typeArgs, "GroupPerRowKernel<TIn, TOut, TSpec>")}");
+        w.Line($"Elements = {LoadLauncher(bnTypeArgs, "BatchNormEvalKernel<TIn, TOut, TSpec>")}");
         EmitGeometryFields(w);
         w.Close();
         w.Close();
@@ -562,17 +570,17 @@ internal static partial class GpuEmitter
         w.Open($"internal static class {TensorKernelsClass(c)}");
         w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>");
         w.Open($"private sealed class Launchers<T, TSpec> {where}");
-        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {typeArgs}>> WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, {V("long")}>> Count;");
+        w.Line($"public readonly {LauncherType(typeArgs)} WarpPerRow, GroupPerRow;");
+        w.Line($"public readonly {LauncherType(V("long"))} Count;");
         w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
         w.Line();
         w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
         w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
         w.Line();
         w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line($"GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{typeArgs}>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
-        w.Line($"Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<{V("long")}>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);");
+        w.Line($"WarpPerRow = {LoadLauncher(typeArgs, "WarpPerRowKernel<T, TSpec>")}");
+        w.Line($"GroupPerRow = {LoadLauncher(typeArgs, "GroupPerRowKernel<T, TSpec>")}");
+        w.Line($"Count = {LoadLauncher(V("long"), "CountKernel")}");
         EmitGeometryFields(w);
         w.Close();
         w.Close();
