@@ -13,31 +13,12 @@ namespace NormGen.Generator;
 /// </summary>
 internal static partial class TensorEmitter
 {
-    private static void EmitColumnKernelClass(SourceWriter w, KernelSpec spec)
-    {
-        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
-        w.Line($"/// <summary>Kernels behind <c>{owner}.{spec.MethodName}</c>; see its remarks.</summary>");
-        w.Line(Generated);
-        w.Open($"file static class {spec.KernelClassName}");
-        EmitColumnRun(w, spec);
-        w.Line();
-        EmitColumnSpec(w, spec);
-        w.Close();
-    }
-
     /// <summary>
-    /// The driver: one call of the engine, specialised on <c>Spec</c> (Half tensors: the engine's Half overload, which
-    /// stages slabs through the float kernel).
+    /// Run's body after its signature (written by <see cref="EmitKernelClass"/>): one call of the engine, specialised on
+    /// <paramref name="types"/> (<c>Spec</c> and the compute type; Half: <c>Spec</c> alone).
     /// </summary>
-    private static void EmitColumnRun(SourceWriter w, KernelSpec spec)
+    private static void EmitColumnRun(SourceWriter w, KernelSpec spec, string types)
     {
-        string c = ComputeName(spec);
-        bool half = spec.Element == ElementKind.Half;
-        string types = half ? "Spec" : $"Spec, {c}";
-        w.Line(half
-            ? "/// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>"
-            : "/// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>");
-        w.Line($"internal static void Run({RunParameters(spec, half ? "Half" : c)})");
         if (IsSampleKind(spec))
         {
             w.Line($"    => global::NormGen.ColumnEngine.Samples<{types}>(x, y, samples, features);");

@@ -279,12 +279,30 @@ internal static partial class TensorEmitter
 
     // ---------------------------------------------------------------- kernel class
 
+    /// <summary>
+    /// The kernel class: <c>Run</c>, one call of the runtime engine (<c>ColumnEngine</c> for the column kinds,
+    /// <c>BlockEngine</c> for the block kinds), and the spec struct of constants the engine is specialised on.
+    /// </summary>
     private static void EmitKernelClass(SourceWriter w, KernelSpec spec)
     {
-        if (IsColumnKind(spec))
-            EmitColumnKernelClass(w, spec); // a spec struct and a call of global::NormGen.ColumnEngine
-        else
-            EmitBlockKernelClass(w, spec); // a spec struct and a call of global::NormGen.BlockEngine
+        string owner = string.Join(".", spec.ContainingTypes.Select(t => t.NameWithTypeParameters.Split('<')[0]));
+        w.Line($"/// <summary>Kernels behind <c>{owner}.{spec.MethodName}</c>; see its remarks.</summary>");
+        w.Line(Generated);
+        w.Open($"file static class {spec.KernelClassName}");
+        bool columns = IsColumnKind(spec);
+        string c = ComputeName(spec);
+        bool half = spec.Element == ElementKind.Half;
+        w.Line(half
+            ? "/// <summary>Normalizes x into y (in place allowed), through float slabs. Arguments are already checked and x is not empty.</summary>"
+            : "/// <summary>Normalizes x into y (in place allowed). Arguments are already checked and x is not empty.</summary>");
+        w.Line($"internal static void Run({RunParameters(spec, half ? "Half" : c)})");
+        string types = half ? "Spec" : $"Spec, {c}"; // Half: the engine's Half overload, which stages slabs through the float kernel
+        if (columns) EmitColumnRun(w, spec, types);
+        else EmitBlockRun(w, spec, types);
+        w.Line();
+        if (columns) EmitColumnSpec(w, spec);
+        else EmitBlockSpec(w, spec);
+        w.Close();
     }
 
     // ---------------------------------------------------------------- Run's parameters
