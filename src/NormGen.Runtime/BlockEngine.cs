@@ -224,6 +224,12 @@ public static partial class BlockEngine
     /// t[c] = β[c] − mean[c]·s[c], then y = x·s[c] + t[c] by sample ((N, C)) or (sample, channel) block. Arguments are
     /// already checked, x is not empty, and y is x or does not overlap it.
     /// </summary>
+    /// <remarks>
+    /// Not inlined: dynamic PGO inlined it into the generated entry point, where the JIT ran out of inlining budget and
+    /// left the per-block <c>ScaleShift</c> as a call (BatchNorm eval 3×16×7×7 and 256×96 read 1.10–1.23× eba5bfa's
+    /// generated kernel); compiled on its own, it inlines them as the generated <c>Run</c> did.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Evaluate<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
         ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar, ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
