@@ -20,6 +20,7 @@ public static partial class BlockEngine
     /// statistics hold one value per channel. Arguments are already checked (more than one value per channel), x is not
     /// empty, and y is x or does not overlap it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // compiled on its own: inlined into the generated entry point, its blocks' calls stayed calls (see Evaluate)
     public static void Train<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
         Span<T> runningMean, Span<T> runningVar, Span<long> batchesTracked = default,
         ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)

@@ -34,6 +34,7 @@ public static partial class BlockEngine
     /// each channel of the block normalized with its own γ and β. The saved statistics hold one value per block. Arguments
     /// are already checked, x is not empty, and y is x or does not overlap it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // compiled on its own: inlined into the generated entry point, its blocks' calls stayed calls (see Evaluate)
     public static void Groups<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
         ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
