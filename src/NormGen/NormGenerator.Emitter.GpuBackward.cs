@@ -388,30 +388,12 @@ internal static partial class GpuEmitter
         string statisticsTypeArgs = $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, int, int";
         string biasTypeArgs = $"{View("T")}, {View(c)}, int, int, int";
         string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
-        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
-        w.Open($"private sealed class Launchers<T, TSpec> {where}");
-        w.Line($"public readonly {LauncherType(dxTypeArgs)} WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly {LauncherType(statisticsTypeArgs)} StatisticsWarpPerRow, StatisticsGroupPerRow;");
-        w.Line($"public readonly {LauncherType(partialTypeArgs)} Partials;");
-        w.Line($"public readonly {LauncherType(biasTypeArgs)} BiasPartials;");
-        w.Line($"public readonly {LauncherType(combineTypeArgs)} Combine;");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = {LoadLauncher(dxTypeArgs, "WarpPerRowKernel<T, TSpec>")}");
-        w.Line($"GroupPerRow = {LoadLauncher(dxTypeArgs, "GroupPerRowKernel<T, TSpec>")}");
-        w.Line($"StatisticsWarpPerRow = {LoadLauncher(statisticsTypeArgs, "StatisticsWarpPerRowKernel<T, TSpec>")}");
-        w.Line($"StatisticsGroupPerRow = {LoadLauncher(statisticsTypeArgs, "StatisticsGroupPerRowKernel<T, TSpec>")}");
-        w.Line($"Partials = {LoadLauncher(partialTypeArgs, "PartialsKernel<T, TSpec>")}");
-        w.Line($"BiasPartials = {LoadLauncher(biasTypeArgs, "BiasPartialsKernel<T, TSpec>")}");
-        w.Line($"Combine = {LoadLauncher(combineTypeArgs, "GpuDevice.CombineKernel")}");
-        EmitGeometryFields(w);
-        w.Close();
-        w.Close();
-        w.Line();
+        EmitLaunchers(w, "T, TSpec", where,
+            (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
+            (statisticsTypeArgs, new[] { ("StatisticsWarpPerRow", "StatisticsWarpPerRowKernel<T, TSpec>"), ("StatisticsGroupPerRow", "StatisticsGroupPerRowKernel<T, TSpec>") }),
+            (partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }),
+            (biasTypeArgs, new[] { ("BiasPartials", "BiasPartialsKernel<T, TSpec>") }),
+            (combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
     }
 
     /// <summary>

@@ -138,13 +138,34 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The device limits a launcher cache reads once per accelerator (its constructor's last lines).</summary>
-    private static void EmitGeometryFields(SourceWriter w)
+    /// <summary>
+    /// A kernel family's launchers class for one spec on one accelerator: a lazily compiled launcher per kernel (one
+    /// field line per group of kernels sharing a signature, <paramref name="groups"/> in order), the per-accelerator
+    /// cache and the device limits the launches size their grids by.
+    /// </summary>
+    private static void EmitLaunchers(SourceWriter w, string typeParameters, string where, params (string TypeArgs, (string Field, string Kernel)[] Kernels)[] groups)
     {
+        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
+        w.Open($"private sealed class Launchers<{typeParameters}> {where}");
+        foreach (var group in groups)
+            w.Line($"public readonly {LauncherType(group.TypeArgs)} {string.Join(", ", group.Kernels.Select(k => k.Field))};");
+        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
+        w.Line();
+        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
+        w.Line($"public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<{typeParameters}>> Cache = new();");
+        w.Line();
+        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
+        foreach (var group in groups)
+            foreach (var (field, kernel) in group.Kernels)
+                w.Line($"{field} = {LoadLauncher(group.TypeArgs, kernel)}");
         w.Line("WarpSize = accelerator.WarpSize;");
         w.Line("MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;");
         w.Line("Multiprocessors = accelerator.NumMultiprocessors;");
         w.Line("MaxThreadsPerMultiprocessor = accelerator.MaxNumThreadsPerMultiprocessor;");
         w.Line("MaxGridSize = accelerator.MaxGridSize.X;");
+        w.Close();
+        w.Close();
+        w.Line();
     }
 
     // ---------------------------------------------------------------- shared file
@@ -268,23 +289,9 @@ internal static partial class GpuEmitter
         w.Line(Generated);
         w.Open($"internal static class {RowKernelsClass(c)}");
         // ---- launchers
-        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
-        w.Open($"private sealed class Launchers<TIn, TOut, TSpec> {where}");
-        w.Line($"public readonly {LauncherType(typeArgs)} WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly {LauncherType(bnTypeArgs)} Elements;");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<TIn, TOut, TSpec>> Cache = new();");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = {LoadLauncher(typeArgs, "WarpPerRowKernel<TIn, TOut, TSpec>")}");
-        w.Line($"GroupPerRow = {LoadLauncher(typeArgs, "GroupPerRowKernel<TIn, TOut, TSpec>")}");
-        w.Line($"Elements = {LoadLauncher(bnTypeArgs, "BatchNormEvalKernel<TIn, TOut, TSpec>")}");
-        EmitGeometryFields(w);
-        w.Close();
-        w.Close();
-        w.Line();
+        EmitLaunchers(w, "TIn, TOut, TSpec", where,
+            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<TIn, TOut, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<TIn, TOut, TSpec>") }),
+            (bnTypeArgs, new[] { ("Elements", "BatchNormEvalKernel<TIn, TOut, TSpec>") }));
         // ---- row launch
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
         w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{tc}> meanOut = default, global::ILGPU.ArrayView<{tc}> rstdOut = default)");
@@ -568,23 +575,9 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {TensorKernelsClass(c)}");
-        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>");
-        w.Open($"private sealed class Launchers<T, TSpec> {where}");
-        w.Line($"public readonly {LauncherType(typeArgs)} WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly {LauncherType(V("long"))} Count;");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = {LoadLauncher(typeArgs, "WarpPerRowKernel<T, TSpec>")}");
-        w.Line($"GroupPerRow = {LoadLauncher(typeArgs, "GroupPerRowKernel<T, TSpec>")}");
-        w.Line($"Count = {LoadLauncher(V("long"), "CountKernel")}");
-        EmitGeometryFields(w);
-        w.Close();
-        w.Close();
-        w.Line();
+        EmitLaunchers(w, "T, TSpec", where,
+            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
+            (V("long"), new[] { ("Count", "CountKernel") }));
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
         w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} runningMean = default, {V("T")} runningVar = default, {V("long")} batchesTracked = default, {V(c)} meanOut = default, {V(c)} rstdOut = default)");
         w.Open($"    {where}");

@@ -230,25 +230,10 @@ internal static partial class GpuEmitter
         string dxTypeArgs = $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, int, int, int, int";
         string partialTypeArgs = $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View(c)}, int, int, int, int";
         string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
-        w.Line("/// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>");
-        w.Open($"private sealed class Launchers<T, TSpec> {TensorBackwardWhere(c)}");
-        w.Line($"public readonly {LauncherType(dxTypeArgs)} WarpPerRow, GroupPerRow;");
-        w.Line($"public readonly {LauncherType(partialTypeArgs)} Partials;");
-        w.Line($"public readonly {LauncherType(combineTypeArgs)} Combine;");
-        w.Line("public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;");
-        w.Line();
-        w.Line("/// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>");
-        w.Line("public static readonly global::System.Runtime.CompilerServices.ConditionalWeakTable<global::ILGPU.Runtime.Accelerator, Launchers<T, TSpec>> Cache = new();");
-        w.Line();
-        w.Open("public Launchers(global::ILGPU.Runtime.Accelerator accelerator)");
-        w.Line($"WarpPerRow = {LoadLauncher(dxTypeArgs, "WarpPerRowKernel<T, TSpec>")}");
-        w.Line($"GroupPerRow = {LoadLauncher(dxTypeArgs, "GroupPerRowKernel<T, TSpec>")}");
-        w.Line($"Partials = {LoadLauncher(partialTypeArgs, "PartialsKernel<T, TSpec>")}");
-        w.Line($"Combine = {LoadLauncher(combineTypeArgs, "GpuDevice.CombineKernel")}");
-        EmitGeometryFields(w);
-        w.Close();
-        w.Close();
-        w.Line();
+        EmitLaunchers(w, "T, TSpec", TensorBackwardWhere(c),
+            (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
+            (partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }),
+            (combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
     }
 
     /// <summary>The launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels.</summary>

@@ -1048,7 +1048,7 @@ namespace NormGen.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     internal static class GpuTensorKernelsFloat
     {
-        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> WarpPerRow, GroupPerRow;
@@ -1460,7 +1460,7 @@ namespace NormGen.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     internal static class GpuTensorKernelsDouble
     {
-        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use) and the device limits.</summary>
+        /// <summary>The compiled launchers of one spec on one accelerator (each compiled on first use, one thread compiles, the others wait) and the device limits.</summary>
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, double>
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> WarpPerRow, GroupPerRow;
