@@ -70,6 +70,10 @@ internal static partial class GpuEmitter
         _ => new List<string> { Unique(spec, "channels"), Unique(spec, "spatial") },
     };
 
+    /// <summary>
+    /// A tensor kind's two overloads (the accelerator's default stream, and an explicit stream), forward or backward:
+    /// the size, length and overlap checks, then the shared launch.
+    /// </summary>
     private static void EmitTensorOverloads(SourceWriter w, KernelSpec spec)
     {
         string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
@@ -81,21 +85,28 @@ internal static partial class GpuEmitter
         var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).Concat(sizes).ToList();
         string parameterList = string.Join(", ", parameters);
 
-        EmitTensorDocumentation(w, spec, sizes, StreamOverloadCref(spec, parameters));
+        EmitDocumentation(StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
         w.Line();
 
-        EmitTensorDocumentation(w, spec, sizes, defaultStreamOf: null);
+        EmitDocumentation(defaultStreamOf: null);
         w.Line(Generated);
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
         (string rows, string rowLength, string channels, string spatial) = EmitTensorSizeChecks(w, spec, sizes, k);
         EmitTensorLengthChecks(w, spec, channels, rows);
-        EmitOverlapChecks(w, spec, k);
-        w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
-        w.Line(TensorLaunch(spec, stream, rows, rowLength, channels, spatial));
+        EmitOverlapChecks(w, spec, k); // the CPU form's aliasing rules, from the same table
+        // An empty tensor enqueues nothing, but a backward with dγ still writes their zeros.
+        if (!spec.Backward || !HasParameterGradients(spec)) w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
+        w.Line(spec.Backward ? TensorBackwardLaunch(spec, stream, rows, rowLength, channels, spatial) : TensorLaunch(spec, stream, rows, rowLength, channels, spatial));
         w.Close();
+
+        void EmitDocumentation(string? defaultStreamOf)
+        {
+            if (spec.Backward) EmitTensorBackwardDocumentation(w, spec, sizes, defaultStreamOf);
+            else EmitTensorDocumentation(w, spec, sizes, defaultStreamOf);
+        }
     }
 
     /// <summary>

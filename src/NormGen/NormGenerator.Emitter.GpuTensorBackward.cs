@@ -25,7 +25,7 @@ internal static partial class GpuEmitter
     private static string EmitTensorBackward(SourceWriter w, KernelSpec spec)
     {
         CpuEmitter.OpenUserType(w, spec);
-        EmitTensorBackwardOverloads(w, spec);
+        EmitTensorOverloads(w, spec);
         CpuEmitter.CloseUserType(w, spec);
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
@@ -35,36 +35,6 @@ internal static partial class GpuEmitter
     }
 
     // ---------------------------------------------------------------- public overloads
-
-    private static void EmitTensorBackwardOverloads(SourceWriter w, KernelSpec spec)
-    {
-        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
-        string accelerator = Unique(spec, "accelerator");
-        string stream = Unique(spec, "stream");
-        List<string> sizes = TensorSizeParameters(spec);
-        var parameters = spec.Parameters.Select(p => View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
-        parameters.AddRange(sizes.Select(s => "int " + s));
-        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).Concat(sizes).ToList();
-        string parameterList = string.Join(", ", parameters);
-
-        EmitTensorBackwardDocumentation(w, spec, sizes, StreamOverloadCref(spec, parameters));
-        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
-        w.Line();
-
-        EmitTensorBackwardDocumentation(w, spec, sizes, defaultStreamOf: null);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
-        string k = GpuKernelClassName(spec);
-        (string rows, string rowLength, string channels, string spatial) = EmitTensorSizeChecks(w, spec, sizes, k);
-        EmitTensorLengthChecks(w, spec, channels, rows);
-        // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
-        // another output or with the saved statistics or γ.
-        EmitOverlapChecks(w, spec, k);
-        if (!HasParameterGradients(spec)) w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
-        w.Line(TensorBackwardLaunch(spec, stream, rows, rowLength, channels, spatial));
-        w.Close();
-    }
 
     /// <summary>The shared launch of a tensor backward declaration: its views (absent ones left out), the geometry and its spec.</summary>
     private static string TensorBackwardLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial)
