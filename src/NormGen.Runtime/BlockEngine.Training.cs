@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using static NormGen.TensorBlocks;
 using System.Runtime.Intrinsics;
 
 namespace NormGen;

@@ -91,33 +91,5 @@ public static partial class TensorBlocks
                 }
             }
         }
-
-        private static T SumShifted(ref T x, nuint n, T shift) => typeof(T) == typeof(float)
-            ? (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift)
-            : (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift);
-
-        private static void SumDeviations(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq)
-        {
-            if (typeof(T) == typeof(float))
-            {
-                TensorBlocks.SumDeviations(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)offset, out float dev, out float sq);
-                sumDev = (T)(object)dev;
-                sumSq = (T)(object)sq;
-            }
-            else
-            {
-                TensorBlocks.SumDeviations(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)offset, out double dev, out double sq);
-                sumDev = (T)(object)dev;
-                sumSq = (T)(object)sq;
-            }
-        }
-
-        private static void Apply(ref T x, ref T y, nuint n, T shift, T offset, T a, T b)
-        {
-            if (typeof(T) == typeof(float))
-                TensorBlocks.Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
-            else
-                TensorBlocks.Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
-        }
     }
 }

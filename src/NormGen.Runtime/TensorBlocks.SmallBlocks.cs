@@ -147,16 +147,6 @@ public static partial class TensorBlocks
         return end;
     }
 
-    /// <summary>Apply at a generic element type (float or double).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-            Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
-        else
-            Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
-    }
-
     /// <summary>SumShifted512 before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
     private static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
