@@ -17,10 +17,7 @@ internal static class BackwardEmitter
         var w = new SourceWriter();
         EmitFileHeader(w);
         OpenUserType(w, spec);
-        Documentation.Write(w, spec, EmitDocumentation);
-        w.Line(Generated);
-        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
-        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
+        OpenImplementation(w, spec, EmitDocumentation);
         EmitBody(w, spec);
         w.Close();
         CloseUserType(w, spec);
@@ -81,7 +78,7 @@ internal static class BackwardEmitter
     private static (string Dy, string X, string Dx, string? ResidualOut) EmitTensorRowChecks(SourceWriter w, KernelSpec spec, System.Func<string, string> unique, string rows, string rowLength, Dictionary<ParamRole, string> rowLocals)
     {
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
-        string t = Element(spec.Element);
+        string t = ElementName(spec.Element);
         string? residualOut = null;
         string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
         if (spec.HasStaticShape)
@@ -177,7 +174,7 @@ internal static class BackwardEmitter
     private static void EmitChannelBody(SourceWriter w, KernelSpec spec, System.Func<string, string> unique)
     {
         string dy = Name(spec, ParamRole.OutputGradient), x = Name(spec, ParamRole.Input), dx = Name(spec, ParamRole.InputGradient);
-        string t = Element(spec.Element);
+        string t = ElementName(spec.Element);
         string batch = unique("batch"), channels = unique("channels"), spatial = unique("spatial");
         string dyFlat = unique("dyFlat"), xFlat = unique("xFlat"), dxFlat = unique("dxFlat");
         string groups = spec.Kind switch { NormKind.BatchNorm => "0", NormKind.GroupNorm => Lit(spec.Groups), _ => channels };
@@ -225,7 +222,7 @@ internal static class BackwardEmitter
             _ => Id(spec.Parameter(role)!.Name),
         };
         string Read(ParamRole role) => spec.Parameter(role)!.Form == ParamForm.Span
-            ? $"(global::System.ReadOnlySpan<{Element(spec.Parameter(role)!.Element)}>){Local(role)}"
+            ? $"(global::System.ReadOnlySpan<{ElementName(spec.Parameter(role)!.Element)}>){Local(role)}"
             : Local(role);
         CpuEmitter.EmitOverlapChecks(w, spec, Read, Local);
     }
@@ -266,21 +263,6 @@ internal static class BackwardEmitter
         Named("dbeta", ParamRole.BetaGradient);
         Named("dbias", ParamRole.BiasGradient);
         w.Line($"global::NormGen.FusedRowBackward.Run({string.Join(", ", args)});");
-    }
-
-    private static string Element(ElementKind e) => e == ElementKind.Half ? "global::System.Half" : ElementName(e);
-
-    private static string TypeName(ParameterSpec p)
-    {
-        string e = Element(p.Element);
-        return p.Form switch
-        {
-            ParamForm.ReadOnlySpan => $"global::System.ReadOnlySpan<{e}>",
-            ParamForm.Span => $"global::System.Span<{e}>",
-            ParamForm.ReadOnlyTensorSpan => $"global::System.Numerics.Tensors.ReadOnlyTensorSpan<{e}>",
-            ParamForm.TensorSpan => $"global::System.Numerics.Tensors.TensorSpan<{e}>",
-            _ => "int",
-        };
     }
 
     // ---------------------------------------------------------------- documentation

@@ -16,19 +16,38 @@ internal static class CpuEmitter
     internal const string GeneratorVersion = "0.1.0";
     internal const string Generated = "[global::System.CodeDom.Compiler.GeneratedCode(\"NormGen\", \"" + GeneratorVersion + "\")]";
 
-    public static string Emit(KernelSpec spec)
+    public static string Emit(KernelSpec spec) => EmitKernelFile(spec, EmitEntryPoint, EmitKernelClass);
+
+    /// <summary>
+    /// A CPU kernel file (row and tensor kinds): the user's method in its containing types, then the file-local kernel
+    /// class in the user's namespace, every framework name <c>global::</c>-qualified.
+    /// </summary>
+    internal static string EmitKernelFile(KernelSpec spec, System.Action<SourceWriter, KernelSpec> entryPoint, System.Action<SourceWriter, KernelSpec> kernelClass)
     {
         var w = new SourceWriter();
         EmitFileHeader(w);
         OpenUserType(w, spec);
-        EmitEntryPoint(w, spec);
+        entryPoint(w, spec);
         CloseUserType(w, spec);
 
         w.Line();
         if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        EmitKernelClass(w, spec);
+        kernelClass(w, spec);
         if (spec.Namespace is not null) w.Close();
         return GlobalNames.Qualify(w.ToString());
+    }
+
+    /// <summary>
+    /// The head of the user's method's implementing declaration, shared by every CPU emitter: its documentation
+    /// (<paramref name="remarks"/> where the user wrote none), the GeneratedCode attribute and the signature, opened.
+    /// </summary>
+    internal static void OpenImplementation(SourceWriter w, KernelSpec spec, System.Action<SourceWriter, KernelSpec> remarks)
+    {
+        Documentation.Write(w, spec, remarks);
+        w.Line(Generated);
+        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
+        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
+        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
     }
 
     internal static void EmitFileHeader(SourceWriter w)
@@ -89,11 +108,7 @@ internal static class CpuEmitter
 
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
     {
-        Documentation.Write(w, spec, EmitDocumentation);
-        w.Line(Generated);
-        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
-        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
-        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
+        OpenImplementation(w, spec, EmitDocumentation);
 
         var local = new Dictionary<ParamRole, string>();
         foreach (ParameterSpec p in spec.Parameters) local[p.Role] = Id(p.Name);

@@ -122,6 +122,30 @@ internal static partial class GpuEmitter
         return Unique(spec, "rowLength");
     }
 
+    /// <summary>
+    /// The stream overloads' first lines for a row kernel (forward and backward): the row length (a constant, or the
+    /// run-time argument checked positive) and the row count from x's length; returns the names of both locals.
+    /// </summary>
+    private static (string RowLength, string Rows) EmitRowCount(SourceWriter w, KernelSpec spec, string? extra)
+    {
+        string x = CpuEmitter.Id(spec.Input.Name);
+        // Locals: a run-time row-length parameter may itself be called rowLength; any other user name is avoided.
+        string rowLength = extra ?? (spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength"));
+        string rows = Unique(spec, "rows");
+        if (spec.HasStaticShape)
+        {
+            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
+        }
+        else
+        {
+            string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
+            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
+            if (n != rowLength) w.Line($"int {rowLength} = {n};");
+        }
+        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        return (rowLength, rows);
+    }
+
     private static string Unique(KernelSpec spec, string name)
     {
         while (spec.Parameters.Any(p => p.Name == name)) name += "_";
@@ -203,22 +227,7 @@ internal static partial class GpuEmitter
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
-        string x = CpuEmitter.Id(spec.Input.Name);
-        // Locals: a run-time row-length parameter may itself be called rowLength; any other user name is avoided.
-        string rowLength = spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength");
-        if (extra is not null) rowLength = extra;
-        string rows = Unique(spec, "rows");
-        if (spec.HasStaticShape)
-        {
-            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
-        }
-        else
-        {
-            string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
-            if (n != rowLength) w.Line($"int {rowLength} = {n};");
-        }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        (string rowLength, string rows) = EmitRowCount(w, spec, extra);
         EmitRowLengthChecks(w, spec, rowLength, rows);
         // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
         // memory with γ, β, the bias or each other.
@@ -589,7 +598,7 @@ internal static partial class GpuEmitter
             case ActivationKind.GeluTanh:
                 w.Line("/// <summary>GELU's tanh approximation, ½·v·(1 + tanh(√(2/π)·(v + 0.044715·v³))), tanh(u) = 1 − 2/(e^(2u) + 1) (saturates cleanly).</summary>");
                 w.Open($"{access} static {c} {name}({c} v)");
-                w.Line($"{c} u = {L(0.79788456080286535588)} * (v + {L(0.044715)} * v * v * v);");
+                w.Line($"{c} u = {L(SqrtTwoOverPi)} * (v + {L(GeluCubic)} * v * v * v);");
                 w.Line($"{c} tanh = 1{f} - 2{f} / (Exp(u + u) + 1{f});");
                 w.Line($"return 0.5{f} * v * (1{f} + tanh);");
                 w.Close();
@@ -619,14 +628,26 @@ internal static partial class GpuEmitter
         w.Line("/// erf(a) ≈ 1 − t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·e^(−a²), t = 1/(1 + p·a), a = |z|, the CPU kernel's form.");
         w.Line("/// </summary>");
         w.Open($"{access} static {c} Gelu({c} v)");
-        w.Line($"{c} z = v * {L(0.70710678118654752440)};");
+        w.Line($"{c} z = v * {L(InverseSqrt2)};");
         w.Line($"{c} a = z < 0{f} ? -z : z;");
-        w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
-        w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
+        EmitErfPolynomial(w, c, f, L);
         w.Line($"{c} erf = 1{f} - poly * Exp(-(a * a));");
         w.Line("if (z < 0" + f + ") erf = -erf;");
         w.Line($"return 0.5{f} * v * (1{f} + erf);");
         w.Close();
+    }
+
+    /// <summary>GELU's constants, written once for the forward activations and their derivatives: 1/√2, √(2/π) and the tanh form's cubic coefficient.</summary>
+    private const double InverseSqrt2 = 0.70710678118654752440, SqrtTwoOverPi = 0.79788456080286535588, GeluCubic = 0.044715;
+
+    /// <summary>
+    /// Abramowitz &amp; Stegun 7.1.26 for a = |z| ≥ 0: t = 1/(1 + p·a) and poly, with erf(a) ≈ 1 − poly·e^(−a²); the
+    /// forward GELU and its derivative (<c>EmitActivationGradient</c>) both write it from here.
+    /// </summary>
+    private static void EmitErfPolynomial(SourceWriter w, string c, string f, System.Func<double, string> L)
+    {
+        w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
+        w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
     }
 
     /// <summary>tanh of <see cref="EmitActivation"/>: the CPU kernel's odd polynomial below 0.625, (1 − e)/(1 + e) above.</summary>

@@ -78,7 +78,6 @@ internal static partial class GpuEmitter
             arguments.Add(extra);
         }
         string parameterList = string.Join(", ", parameters);
-        string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
 
         EmitBackwardDocumentation(w, spec, extra, StreamOverloadCref(spec, parameters));
         EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
@@ -89,20 +88,7 @@ internal static partial class GpuEmitter
         w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
         w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         string k = GpuKernelClassName(spec);
-        string x = Id(ParamRole.Input), dy = Id(ParamRole.OutputGradient), dx = Id(ParamRole.InputGradient);
-        string rowLength = extra ?? (spec.RowLengthParameter?.Name == "rowLength" ? "rowLength" : Unique(spec, "rowLength"));
-        string rows = Unique(spec, "rows");
-        if (spec.HasStaticShape)
-        {
-            w.Line($"const int {rowLength} = {Lit(spec.StaticRowLength)};");
-        }
-        else
-        {
-            string n = extra ?? CpuEmitter.Id(spec.RowLengthParameter!.Name);
-            w.Line($"global::NormGen.NormGpu.PositiveRowLength({n}, {CpuEmitter.StrOfId(n)});");
-            if (n != rowLength) w.Line($"int {rowLength} = {n};");
-        }
-        w.Line($"int {rows} = global::NormGen.NormGpu.RowCount({x}.Length, {rowLength}, {CpuEmitter.StrOfId(x)});");
+        (string rowLength, string rows) = EmitRowCount(w, spec, extra);
         EmitBackwardLengthChecks(w, spec, rowLength, rows);
         // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
         // another output or with the saved statistics, γ or dResidualOut.
@@ -680,9 +666,8 @@ internal static partial class GpuEmitter
             case ActivationKind.Gelu:
                 w.Line("/// <summary>GELU′ = Φ(z) + z·φ(z), Φ from the forward's erf approximation without the 1 + erf that would cancel: ½·poly·e^(−z²/2) below 0, 1 − that above.</summary>");
                 w.Open(head);
-                w.Line($"{c} a = (z < 0{f} ? -z : z) * {L(0.70710678118654752440)};");
-                w.Line($"{c} t = 1{f} / (1{f} + {L(0.3275911)} * a);");
-                w.Line($"{c} poly = t * ({L(0.254829592)} + t * ({L(-0.284496736)} + t * ({L(1.421413741)} + t * ({L(-1.453152027)} + t * {L(1.061405429)}))));");
+                w.Line($"{c} a = (z < 0{f} ? -z : z) * {L(InverseSqrt2)};");
+                EmitErfPolynomial(w, c, f, L);
                 w.Line($"{c} e = Exp(-(a * a));");
                 w.Line($"{c} lower = 0.5{f} * poly * e;");
                 w.Line($"return (z < 0{f} ? lower : 1{f} - lower) + z * e * {L(0.39894228040143267794)};");
@@ -691,10 +676,10 @@ internal static partial class GpuEmitter
                 w.Line("/// <summary>The derivative of GELU's tanh form: ½(1 + tanh u) = σ(2u) and ½·sech²(u) = 2e/(1 + e)² with e = e^(−2|u|).</summary>");
                 w.Open(head);
                 w.Line($"{c} z2 = z * z;");
-                w.Line($"{c} u = {L(0.79788456080286535588)} * (z + {L(0.044715)} * z2 * z);");
+                w.Line($"{c} u = {L(SqrtTwoOverPi)} * (z + {L(GeluCubic)} * z2 * z);");
                 w.Line($"{c} e = Exp(-((u < 0{f} ? -u : u) * 2{f}));");
                 w.Line($"{c} r = 1{f} / (1{f} + e);");
-                w.Line($"{c} slope = {L(2 * 0.79788456080286535588)} * (1{f} + {L(3 * 0.044715)} * z2);");
+                w.Line($"{c} slope = {L(2 * SqrtTwoOverPi)} * (1{f} + {L(3 * GeluCubic)} * z2);");
                 w.Line($"return (u < 0{f} ? e * r : r) + z * slope * e * (r * r);");
                 break;
             case ActivationKind.Silu:

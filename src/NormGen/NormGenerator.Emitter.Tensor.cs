@@ -66,20 +66,7 @@ internal static partial class TensorEmitter
 
     private static bool WritesRunning(KernelSpec spec) => spec.Kind == NormKind.BatchNorm && spec.Training;
 
-    public static string Emit(KernelSpec spec)
-    {
-        var w = new SourceWriter();
-        EmitFileHeader(w);
-        OpenUserType(w, spec);
-        EmitEntryPoint(w, spec);
-        CloseUserType(w, spec);
-
-        w.Line();
-        if (spec.Namespace is not null) w.Open("namespace " + spec.Namespace);
-        EmitKernelClass(w, spec);
-        if (spec.Namespace is not null) w.Close();
-        return GlobalNames.Qualify(w.ToString());
-    }
+    public static string Emit(KernelSpec spec) => EmitKernelFile(spec, EmitEntryPoint, EmitKernelClass);
 
     // ---------------------------------------------------------------- entry point
 
@@ -89,11 +76,7 @@ internal static partial class TensorEmitter
     /// </summary>
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
     {
-        Documentation.Write(w, spec, EmitDocumentation);
-        w.Line(Generated);
-        // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
-        string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
-        w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
+        OpenImplementation(w, spec, EmitDocumentation);
 
         var taken = new HashSet<string>(spec.Parameters.Select(p => p.Name));
         string Unique(string name)
