@@ -772,14 +772,8 @@ internal static partial class GpuEmitter
     /// <summary>The BatchNorm-evaluation stream overload's remarks: the folded numerics, the views, the element kernel.</summary>
     private static void EmitBatchNormRemarks(SourceWriter w, KernelSpec spec, string spatial)
     {
-        string affine = spec.Affine switch
-        {
-            AffineMode.None => "",
-            AffineMode.Scale => " · γ[c]",
-            _ => " · γ[c] + β[c]",
-        };
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean[c]) / √(var[c] + ε){affine}, ε = {CpuEmitterText.Float(spec.Epsilon)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] so that y = x·s[c] + t[c].</para>");
+        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: {TensorFormula(spec)}</para>");
         w.Line($"/// <para>Views: <paramref name=\"{spec.Input.Name}\"/> and <paramref name=\"{spec.Output.Name}\"/> are the dense, row-major elements of an (N, C, *) tensor; <paramref name=\"{spatial}\"/> is the product of the axes after C (1 for an (N, C) tensor). C is the length of <paramref name=\"{spec.Parameter(ParamRole.RunningMean)!.Name}\"/>; every per-channel view has C elements. <paramref name=\"{spec.Output.Name}\"/> may be <paramref name=\"{spec.Input.Name}\"/> itself (in place). An empty batch enqueues nothing.</para>");
         w.Line($"/// <para>Kernel: one thread per element in a grid-stride loop, channel c = (i / {spatial}) mod C; s[c] and t[c] are recomputed per element from the per-channel views (they stay in cache), which costs a square root and a division per element: far below the memory traffic.{(spec.Element == ElementKind.Half ? " Half is computed in float and rounded once on store." : "")} Compiled once per accelerator, on first use, and cached.</para>");
         w.Line("/// </remarks>");

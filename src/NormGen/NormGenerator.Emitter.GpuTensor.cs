@@ -192,24 +192,11 @@ internal static partial class GpuEmitter
         }
     }
 
+    /// <summary>What the kernel computes: the kind's formula, the same text as the CPU kernel's remarks, and what follows it (BatchNorm training's running statistics).</summary>
     private static string TensorFormula(KernelSpec spec)
     {
-        string affine = spec.Affine switch
-        {
-            AffineMode.None => "",
-            AffineMode.Scale => " · γ[c]",
-            _ => " · γ[c] + β[c]",
-        };
-        return spec.Kind switch
-        {
-            NormKind.GroupNorm => $"y = (x − μ) / √(σ² + ε){affine} with μ and σ² (biased) per (sample, group of C/{Lit(spec.Groups)} channels)",
-            NormKind.InstanceNorm => $"y = (x − μ) / √(σ² + ε){affine} with μ and σ² (biased) per (sample, channel)",
-            NormKind.BatchNorm => $"y = (x − μ[c]) / √(σ²[c] + ε){affine} with the batch statistics of channel c over N × spatial values (biased σ²); then runningMean ← (1 − m)·runningMean + m·μ and runningVar ← (1 − m)·runningVar + m·σ²·n/(n − 1), the unbiased variance with n = N × spatial, {(spec.CumulativeAverage ? "m = 1 / batchesTracked after counting this batch (PyTorch's momentum=None)" : $"m = {CpuEmitterText.Float(spec.Momentum)}")}",
-            NormKind.ChannelLayerNorm when spec.BiasFree => "y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · weight[c], σ² the biased variance of the C values around their mean, the mean not subtracted (Restormer's BiasFree_LayerNorm)",
-            NormKind.ChannelLayerNorm => $"y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε){affine}, over the C channels at every position",
-            NormKind.MinMaxScale => "y = (x − min) / (max − min) per column (feature), divided, not multiplied by a reciprocal; a constant column gives 0; min and max propagate NaN",
-            _ => "y = (x − mean) / σ per column (feature), σ the population standard deviation, no ε; a constant column gives 0",
-        };
+        KindDefinition kind = Kinds.Get(spec.Kind);
+        return kind.Computes(spec) + "." + (kind.Then(spec) is { } then ? " " + then : "");
     }
 
     /// <summary>A tensor overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
@@ -238,11 +225,11 @@ internal static partial class GpuEmitter
         if (spec.MeanOutput is not null)
             layout += $"; {Ref(spec.MeanOutput.Name)} and {Ref(spec.RstdOutput!.Name)} receive the mean and 1/√(σ² + ε) of every block ({(spec.Element == ElementKind.Double ? "double" : "float")})";
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: {TensorFormula(spec)}.</para>");
+        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same numerics: {TensorFormula(spec)}</para>");
         w.Line($"/// <para>Views: {layout}. {y} may be {x} itself (in place). An empty tensor enqueues nothing.</para>");
         string compute = spec.Element switch { ElementKind.Double => "double", ElementKind.Half => "float (Half is widened on load and rounded once on store)", _ => "float" };
         string stats = spec.Kind == NormKind.MinMaxScale
-            ? "min and max by warp-shuffle (and shared-memory) reductions"
+            ? "min and max by warp-shuffle (and shared-memory) reductions, which propagate NaN (a NaN makes its own column NaN)"
             : "the mean as the block's first value plus an offset, corrected two-pass variance (never E[x²] − μ²), a power-of-two rescale for a finite block that overflows";
         string running = spec.Kind == NormKind.BatchNorm ? " The block's first thread then updates the running statistics of its channel." : "";
         w.Line($"/// <para>Kernel: one row of the row kernels per {TensorBlockText(spec)}: one warp per row up to {Lit(WarpPerRowMaxLength)} values, one group per longer row, a grid-stride loop over the rows. Statistics in {compute}: {stats}; fixed-order reductions, so a call gives the same bits every run.{running} Compiled once per accelerator, on first use, and cached.</para>");

@@ -201,63 +201,47 @@ internal static partial class TensorEmitter
 
     /// <summary>
     /// The summary of a tensor kernel's documentation for its kind, and the paragraphs that say what it computes
-    /// (added to <paramref name="paras"/>): the formula, ε, γ and β, the running statistics and how the statistics are taken.
+    /// (added to <paramref name="paras"/>): the kind's formula (<see cref="KindDefinition.Computes"/>, the GPU overloads'
+    /// too), what follows it, and how this CPU kernel takes the statistics.
     /// </summary>
     private static string KindDescription(KernelSpec spec, string x, string y, List<string> paras)
     {
-        string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
-        string eps = CpuEmitterText.Float(spec.Epsilon);
-        string affine = spec.Affine switch
-        {
-            AffineMode.None => "",
-            AffineMode.Scale => " · γ[c]",
-            _ => " · γ[c] + β[c]",
-        };
-        string summary;
+        KindDefinition kind = Kinds.Get(spec.Kind);
+        string computes = "Computes " + kind.Computes(spec) + ".";
+        const string samplesAxis = " Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).";
         switch (spec.Kind)
         {
             case NormKind.BatchNorm when spec.Training:
-                summary = $"{Kinds.Get(spec.Kind).Title(spec)} of {x} into {y}, over the (N, C, *) layout: statistics per channel over the batch and all spatial positions.";
-                paras.Add($"Computes y = (x − μ[c]) / √(σ²[c] + ε){affine} with ε = {eps}, μ[c] and σ²[c] the mean and biased variance of channel c over N × spatial values (PyTorch <c>batch_norm</c>, <c>training=True</c>).");
-                paras.Add(spec.CumulativeAverage
-                    ? $"Then updates the running statistics as PyTorch does with <c>momentum=None</c>: {Ref(ParamRole.BatchesTracked)}[0] is incremented and m = 1 / {Ref(ParamRole.BatchesTracked)}[0]; {Ref(ParamRole.RunningMean)} ← (1 − m)·{Ref(ParamRole.RunningMean)} + m·μ and {Ref(ParamRole.RunningVar)} ← (1 − m)·{Ref(ParamRole.RunningVar)} + m·σ²·n/(n − 1) (the unbiased variance, n = N × spatial), a cumulative average over the batches seen."
-                    : $"Then updates the running statistics in place with momentum m = {CpuEmitterText.Float(spec.Momentum)}: {Ref(ParamRole.RunningMean)} ← (1 − m)·{Ref(ParamRole.RunningMean)} + m·μ and {Ref(ParamRole.RunningVar)} ← (1 − m)·{Ref(ParamRole.RunningVar)} + m·σ²·n/(n − 1), the unbiased variance with n = N × spatial.");
+                paras.Add(computes);
+                paras.Add(kind.Then(spec)!);
                 paras.Add("Statistics: exact two-pass per channel, over N contiguous blocks of spatial elements. The mean is kept as the channel's first element plus an offset and the variance is the corrected two-pass sum (Chan, Golub &amp; LeVeque), never E[x²] − μ², so a constant channel gives exactly β and a NaN stays in its channel.");
-                break;
+                return $"{kind.Title(spec)} of {x} into {y}, over the (N, C, *) layout: statistics per channel over the batch and all spatial positions.";
             case NormKind.BatchNorm:
-                summary = $"{Kinds.Get(spec.Kind).Title(spec)} of {x} into {y}, over the (N, C, *) layout, with the running statistics.";
-                paras.Add($"Computes y = (x − {Ref(ParamRole.RunningMean)}[c]) / √({Ref(ParamRole.RunningVar)}[c] + ε){affine} with ε = {eps} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded once per channel into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c], so every element costs one multiply-add: y = x·s[c] + t[c].");
-                break;
+                paras.Add(computes);
+                return $"{kind.Title(spec)} of {x} into {y}, over the (N, C, *) layout, with the running statistics.";
             case NormKind.GroupNorm:
-                summary = $"Group normalization of {x} into {y}, over the (N, C, *) layout with {Lit(spec.Groups)} groups of C / {Lit(spec.Groups)} channels.";
-                paras.Add($"Computes y = (x − μ[n, g]) / √(σ²[n, g] + ε){affine} with ε = {eps}, μ and σ² the mean and biased variance of group g of sample n (its C/G channels × all spatial positions, one contiguous block), and per-channel γ and β (PyTorch <c>group_norm</c>). C must be a multiple of {Lit(spec.Groups)}.");
+                paras.Add(computes);
                 paras.Add("Statistics: exact two-pass over each group's contiguous block (shift by its first element, corrected two-pass variance), never E[x²] − μ²: a constant group gives exactly β and a NaN stays in its group.");
-                break;
+                return $"Group normalization of {x} into {y}, over the (N, C, *) layout with {Lit(spec.Groups)} groups of C / {Lit(spec.Groups)} channels.";
             case NormKind.InstanceNorm:
-                summary = $"Instance normalization of {x} into {y}, over the (N, C, *) layout: statistics per sample and channel.";
-                paras.Add($"Computes y = (x − μ[n, c]) / √(σ²[n, c] + ε){affine} with ε = {eps}, μ and σ² the mean and biased variance of the spatial positions of channel c of sample n (PyTorch <c>instance_norm</c> with <c>use_input_stats=True</c>; no running statistics).");
+                paras.Add(computes);
                 paras.Add("Statistics: exact two-pass over each (n, c) block (shift by its first element, corrected two-pass variance), never E[x²] − μ²: a constant channel gives exactly β (0 without affine) and a NaN stays in its channel.");
-                break;
+                return $"Instance normalization of {x} into {y}, over the (N, C, *) layout: statistics per sample and channel.";
             case NormKind.ChannelLayerNorm:
-                summary = $"Layer normalization over the channel axis of {x} into {y}, separately at every spatial position of the (N, C, *) layout{(spec.BiasFree ? ", Restormer's BiasFree variant" : "")}.";
-                if (spec.BiasFree)
-                    paras.Add($"Computes y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · {Ref(ParamRole.Gamma)}[c] with ε = {eps}, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>, in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors.");
-                else
-                    paras.Add($"Computes y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε){affine} with ε = {eps}, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c>{(spec.Affine == AffineMode.ScaleAndBias ? " (its WithBias_LayerNorm)" : "")} in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there.");
+                paras.Add(computes.TrimEnd('.') + (spec.BiasFree
+                    ? ", in one pass without transposes. With no spatial axes ((N, C)) it is computed without vectors."
+                    : " in one pass, without transposes. With no spatial axes ((N, C)) it is a plain LayerNorm over C, computed here without vectors: [LayerNorm] is the faster choice there."));
                 paras.Add($"Vectorized across neighbouring spatial positions (contiguous), accumulating over the channels (stride = spatial); the panel of one vector's positions × C stays in L1 for the three passes. Each position: shift by its channel-0 value, corrected two-pass variance{(spec.BiasFree ? "" : "; a constant position gives exactly β")}.");
-                break;
+                return $"Layer normalization over the channel axis of {x} into {y}, separately at every spatial position of the (N, C, *) layout{(spec.BiasFree ? ", Restormer's BiasFree variant" : "")}.";
             case NormKind.Standardize:
-                summary = $"Z-score standardization of {x} into {y}, per feature (column) of a (samples, features) tensor.";
-                paras.Add("Computes y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).");
+                paras.Add(computes + samplesAxis);
                 paras.Add("Vectorized across neighbouring features (contiguous), accumulating over the samples; each feature: shift by its first sample, corrected two-pass variance, never E[x²] − μ². A NaN makes its own column NaN and no other.");
-                break;
+                return $"Z-score standardization of {x} into {y}, per feature (column) of a (samples, features) tensor.";
             default:
-                summary = $"Min-max scaling of {x} into {y}, per feature (column) of a (samples, features) tensor, to [0, 1].";
-                paras.Add("Computes y = (x − min[f]) / (max[f] − min[f]) over the samples of feature f (divided, not multiplied by a reciprocal, so the maximum maps to exactly 1); a constant feature gives 0. Axis 0 holds the samples; a tensor of rank above 2 is treated as (samples, product of the other axes).");
+                paras.Add(computes + samplesAxis);
                 paras.Add("Vectorized across neighbouring features (contiguous), with a running min and max over the samples. min and max propagate NaN (as <c>torch.amin</c>/<c>amax</c>), so a NaN makes its own column NaN and no other.");
-                break;
+                return $"Min-max scaling of {x} into {y}, per feature (column) of a (samples, features) tensor, to [0, 1].";
         }
-        return summary;
     }
 
     // ---------------------------------------------------------------- kernel class

@@ -65,6 +65,20 @@ internal sealed class BatchNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => spec.Training ? "Batch normalization (training)" : "Batch normalization (evaluation)";
 
+    public override string Computes(KernelSpec spec) => spec.Training
+        ? $"y = (x − μ[c]) / √(σ²[c] + ε){ChannelAffine(spec)} with ε = {Epsilon(spec)}, μ[c] and σ²[c] the mean and biased variance of channel c over N × spatial values (PyTorch <c>batch_norm</c>, <c>training=True</c>)"
+        : $"y = (x − {Ref(spec, ParamRole.RunningMean)}[c]) / √({Ref(spec, ParamRole.RunningVar)}[c] + ε){ChannelAffine(spec)} with ε = {Epsilon(spec)} (PyTorch <c>batch_norm</c>, <c>training=False</c>), folded once per channel into s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c], so every element costs one multiply-add: y = x·s[c] + t[c]";
+
+    public override string? Then(KernelSpec spec)
+    {
+        if (!spec.Training) return null;
+        string mean = Ref(spec, ParamRole.RunningMean), variance = Ref(spec, ParamRole.RunningVar);
+        if (!spec.CumulativeAverage)
+            return $"Then updates the running statistics in place with momentum m = {CpuEmitterText.Float(spec.Momentum)}: {mean} ← (1 − m)·{mean} + m·μ and {variance} ← (1 − m)·{variance} + m·σ²·n/(n − 1), the unbiased variance with n = N × spatial.";
+        string count = Ref(spec, ParamRole.BatchesTracked);
+        return $"Then updates the running statistics as PyTorch does with <c>momentum=None</c>: {count}[0] is incremented and m = 1 / {count}[0]; {mean} ← (1 − m)·{mean} + m·μ and {variance} ← (1 − m)·{variance} + m·σ²·n/(n − 1) (the unbiased variance, n = N × spatial), a cumulative average over the batches seen.";
+    }
+
     public override string InWords(KernelSpec spec) => spec.Training ? "batch normalization in training (batch statistics)" : base.InWords(spec);
 
     /// <summary>The spatial size.</summary>

@@ -45,6 +45,10 @@ internal sealed class ChannelLayerNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => "Layer normalization over the channels";
 
+    public override string Computes(KernelSpec spec) => spec.BiasFree
+        ? $"y[n, c, s] = x[n, c, s] / √(σ²[n, s] + ε) · {Ref(spec, ParamRole.Gamma)}[c] with ε = {Epsilon(spec)}, σ² the biased variance of the C values at position s of sample n around their mean; the mean is <b>not</b> subtracted from x. This is Restormer's <c>BiasFree_LayerNorm</c>, <c>x / sqrt(x.var(-1, unbiased=False) + eps) * weight</c>, over <c>to_3d(x)</c>"
+        : $"y[n, c, s] = (x[n, c, s] − μ[n, s]) / √(σ²[n, s] + ε){ChannelAffine(spec)} with ε = {Epsilon(spec)}, μ and σ² the mean and biased variance of the C values at position s of sample n: Restormer's <c>to_3d → LayerNorm(C) → to_4d</c>{(spec.Affine == AffineMode.ScaleAndBias ? " (its WithBias_LayerNorm)" : "")}";
+
     public override string InWords(KernelSpec spec) =>
         spec.BiasFree ? "channel layer normalization (Restormer's BiasFree variant, y = x·rstd·w)" : "channel layer normalization";
 

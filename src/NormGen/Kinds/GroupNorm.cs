@@ -42,6 +42,9 @@ internal sealed class GroupNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => "Group normalization";
 
+    public override string Computes(KernelSpec spec) =>
+        $"y = (x − μ[n, g]) / √(σ²[n, g] + ε){ChannelAffine(spec)} with ε = {Epsilon(spec)}, μ and σ² the mean and biased variance of group g of sample n (its C/G channels × all spatial positions, one contiguous block), and per-channel γ and β (PyTorch <c>group_norm</c>). C must be a multiple of {CpuEmitter.Lit(spec.Groups)}";
+
     /// <summary>Channels and spatial size.</summary>
     public override int GpuSizeParameters => 2;
 }

@@ -21,6 +21,9 @@ internal sealed class InstanceNorm : KindDefinition
 
     public override string Title(KernelSpec spec) => "Instance normalization";
 
+    public override string Computes(KernelSpec spec) =>
+        $"y = (x − μ[n, c]) / √(σ²[n, c] + ε){ChannelAffine(spec)} with ε = {Epsilon(spec)}, μ and σ² the mean and biased variance of the spatial positions of channel c of sample n (PyTorch <c>instance_norm</c> with <c>use_input_stats=True</c>; no running statistics)";
+
     /// <summary>Channels and spatial size.</summary>
     public override int GpuSizeParameters => 2;
 }

@@ -236,6 +236,30 @@ internal abstract class KindDefinition
         return char.ToLowerInvariant(title[0]) + title.Substring(1);
     }
 
+    /// <summary>
+    /// What a tensor kind's forward kernel computes, from "y = …" with ε, its statistics and PyTorch's name for it: one
+    /// text for the CPU kernel's remarks ("Computes …") and the GPU overloads' ("with the same numerics: …"). The row
+    /// kinds' is <c>CpuEmitter.Formula</c>.
+    /// </summary>
+    public virtual string Computes(KernelSpec spec) => throw new NotSupportedException(Kind + " is a row kind: CpuEmitter.Formula");
+
+    /// <summary>What a tensor kind's forward kernel does after normalizing, or null (BatchNorm training: the running statistics' update).</summary>
+    public virtual string? Then(KernelSpec spec) => null;
+
+    /// <summary>A parameter's reference in generated documentation (the CPU and GPU overloads name it alike).</summary>
+    protected static string Ref(KernelSpec spec, ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
+
+    /// <summary>The per-channel affine after a tensor kind's normalized value: "", " · γ[c]" or " · γ[c] + β[c]".</summary>
+    protected static string ChannelAffine(KernelSpec spec) => spec.Affine switch
+    {
+        AffineMode.None => "",
+        AffineMode.Scale => " · γ[c]",
+        _ => " · γ[c] + β[c]",
+    };
+
+    /// <summary>ε as the documentation writes it.</summary>
+    protected static string Epsilon(KernelSpec spec) => CpuEmitterText.Float(spec.Epsilon);
+
     /// <summary>The sizes the GPU overloads take after the views (0 for the row kinds; see <c>GpuEmitter.TensorSizeParameters</c>).</summary>
     public virtual int GpuSizeParameters => 0;
 }

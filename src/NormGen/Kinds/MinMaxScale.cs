@@ -11,6 +11,9 @@ internal sealed class MinMaxScale : KindDefinition
 
     public override string Title(KernelSpec spec) => "Min-max scaling";
 
+    public override string Computes(KernelSpec spec) =>
+        "y = (x − min[f]) / (max[f] − min[f]) over the samples of feature f (divided, not multiplied by a reciprocal, so the maximum maps to exactly 1); a constant feature gives 0";
+
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
     public override Backends Backends => Backends.CpuForward | Backends.GpuForward;

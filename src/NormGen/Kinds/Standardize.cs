@@ -11,6 +11,9 @@ internal sealed class Standardize : KindDefinition
 
     public override string Title(KernelSpec spec) => "Standardization";
 
+    public override string Computes(KernelSpec spec) =>
+        "y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε";
+
     public override LayoutFamily Layout => LayoutFamily.Tensor;
 
     public override Backends Backends => Backends.CpuForward | Backends.GpuForward;

@@ -22,7 +22,7 @@ namespace NormGen.Tests
         /// Instance normalization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator; enqueued on <paramref name="stream"/>, not synchronised.
         /// </summary>
         /// <remarks>
-        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − μ) / √(σ² + ε) with μ and σ² (biased) per (sample, channel).</para>
+        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − μ[n, c]) / √(σ²[n, c] + ε) with ε = 1E-05, μ and σ² the mean and biased variance of the spatial positions of channel c of sample n (PyTorch <c>instance_norm</c> with <c>use_input_stats=True</c>; no running statistics).</para>
         /// <para>Views: <paramref name="x"/> and <paramref name="y"/> are the dense, row-major elements of an (N, C, *) tensor, <paramref name="channels"/> is C and <paramref name="spatial"/> the product of the axes after C (1 for an (N, C) tensor). <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor enqueues nothing.</para>
         /// <para>Kernel: one row of the row kernels per (sample, channel) block (spatial contiguous values): one warp per row up to 1024 values, one group per longer row, a grid-stride loop over the rows. Statistics in float (Half is widened on load and rounded once on store): the mean as the block's first value plus an offset, corrected two-pass variance (never E[x²] − μ²), a power-of-two rescale for a finite block that overflows; fixed-order reductions, so a call gives the same bits every run. Compiled once per accelerator, on first use, and cached.</para>
         /// </remarks>

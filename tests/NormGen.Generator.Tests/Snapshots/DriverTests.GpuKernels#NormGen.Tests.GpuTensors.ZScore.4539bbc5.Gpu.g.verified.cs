@@ -22,7 +22,7 @@ namespace NormGen.Tests
         /// Standardization of <paramref name="x"/> into <paramref name="y"/> on an ILGPU accelerator; enqueued on <paramref name="stream"/>, not synchronised.
         /// </summary>
         /// <remarks>
-        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − mean) / σ per column (feature), σ the population standard deviation, no ε; a constant column gives 0.</para>
+        /// <para>GPU variant of the tensor method of the same name, with the same numerics: y = (x − μ[f]) / σ[f], μ[f] the mean and σ[f] the population standard deviation (divide by the sample count) of feature f over the samples; a constant feature (σ = 0) gives 0. No ε.</para>
         /// <para>Views: <paramref name="x"/> and <paramref name="y"/> are the dense, row-major elements of a (samples, features) tensor, <paramref name="features"/> the number of features (the product of the axes after the first). <paramref name="y"/> may be <paramref name="x"/> itself (in place). An empty tensor enqueues nothing.</para>
         /// <para>Kernel: one row of the row kernels per column, a feature (one value per sample, features apart): one warp per row up to 1024 values, one group per longer row, a grid-stride loop over the rows. Statistics in double: the mean as the block's first value plus an offset, corrected two-pass variance (never E[x²] − μ²), a power-of-two rescale for a finite block that overflows; fixed-order reductions, so a call gives the same bits every run. Compiled once per accelerator, on first use, and cached.</para>
         /// </remarks>
