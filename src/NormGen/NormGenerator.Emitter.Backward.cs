@@ -286,46 +286,61 @@ internal static class BackwardEmitter
     {
         bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind;
         string kind = Kinds.Get(spec.Kind).InWords(spec), block = BlockInWords(spec);
-        string xhat = rms ? "x̂ = x·rstd" : "x̂ = (x − μ)·rstd";
-        string gammaC = rows ? "γ" : "γ[c]";
-        string gamma = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? $"g = dy·(1 + {gammaC}) (zero-centred γ)" : $"g = dy·{gammaC}";
-        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))"
-            : spec.BiasFree ? "with x̃ = x·rstd (the mean not subtracted, as in the forward), dx = rstd·(g − x̂·mean(g·x̃))"
-            : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
-        string over = rows ? "over all rows" : "per channel over (N, *)";
-        var grads = new List<string>();
-        if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = Σ dy·{(spec.BiasFree ? "x̃" : "x̂")}");
-        if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = Σ dy");
-        if (spec.Activation != ActivationKind.None) grads = grads.Select(text => text.Replace("Σ dy", "Σ dz")).ToList();
+        bool grads = spec.Parameter(ParamRole.GammaGradient) is not null || spec.Parameter(ParamRole.BetaGradient) is not null;
         bool recomputed = spec.Parameter(ParamRole.Rstd) is null;
         string stats = recomputed ? (rms ? "rstd" : "μ and rstd") : spec.Parameter(ParamRole.Mean) is null ? Ref(spec, ParamRole.Rstd) : $"{Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
-        if (spec.Kind == NormKind.DeepNorm) xhat = xhat.Replace("(x", "(h");
         string dy = Ref(spec, ParamRole.OutputGradient), x = Ref(spec, ParamRole.Input), dx = Ref(spec, ParamRole.InputGradient);
 
         w.Line("/// <summary>");
-        w.Line($"/// Backward of the {kind}: the gradients with respect to {x}{(grads.Count > 0 ? " and the affine parameters" : "")}, given {dy}, the gradient of the output.");
+        w.Line($"/// Backward of the {kind}: the gradients with respect to {x}{(grads ? " and the affine parameters" : "")}, given {dy}, the gradient of the output.");
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
-        string statsSource = recomputed ? $"{stats} recomputed from the row" : $"the forward's saved {stats}";
-        if (spec.Kind == NormKind.DeepNorm) dxText = dxText.Replace("dx = ", "dh = ");
-        if (spec.Activation != ActivationKind.None) gamma = gamma.Replace("g = dy", "g = dz");
-        w.Line($"/// <para>Computes, for each {block} (PyTorch's native backward): {xhat} with {statsSource}, {gamma}, {dxText} over the {block}{(spec.Kind == NormKind.DeepNorm ? " (dh, the gradient of h)" : $" into {dx}")}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}.</para>");
+        w.Line($"/// <para>Computes, {BackwardMath(spec)}.</para>");
         string lengths = rows
-            ? $"{dy}, {x} and {dx} hold the same whole number of rows{(recomputed ? "" : $"; {stats} one value per row")}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one row" : "")}"
-            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads.Count > 0 ? "; γ and its gradients one per channel" : "")}";
+            ? $"{dy}, {x} and {dx} hold the same whole number of rows{(recomputed ? "" : $"; {stats} one value per row")}{(spec.Gamma is not null || grads ? "; γ and its gradients one row" : "")}"
+            : $"{dy}, {x} and {dx} are dense (N, C, *) tensors of one shape; {stats} one value per {(spec.Kind == NormKind.ChannelLayerNorm ? "(sample, position)" : block)}{(spec.Gamma is not null || grads ? "; γ and its gradients one per channel" : "")}";
         w.Line($"/// <para>Lengths: {lengths}. {dx} may be {dy} or {x} itself (in place).</para>");
         if (spec.Parameter(ParamRole.ResidualOutGradient) is not null)
             w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {x} here is that h (the forward's residual output) and {dx} receives dh = dx + {Ref(spec, ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger). {Ref(spec, ParamRole.ResidualOutGradient)} must not overlap {dx}; it is added after the backward, in a second pass over {dx}.</para>");
         EmitFusedDocumentation(w, spec, recomputed);
-        if (grads.Count > 0 && spec.Kind == NormKind.ChannelLayerNorm)
+        if (grads && spec.Kind == NormKind.ChannelLayerNorm)
             w.Line("/// <para>Deterministic: the work is cut into fixed units of (sample, <see cref=\"global::NormGen.ChannelLayerNormBackward.SpatialChunk\"/> positions) whatever the thread count; each unit keeps its own per-channel sums, and the units' sums are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
-        else if (grads.Count > 0)
+        else if (grads)
             w.Line(rows
                 ? "/// <para>Deterministic: rows are cut into fixed blocks of <see cref=\"global::NormGen.RowBackward.BlockRows\"/> rows, each block sums its rows' dγ/dβ in row order into its own partial, and the partials are added in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>"
                 : "/// <para>Deterministic: each (sample, channel) segment's sums are computed once, in a fixed order, and added over the samples in a fixed pairwise order, so the result is bitwise the same for any thread count.</para>");
         w.Line($"/// <para>Arithmetic: {(spec.Element == ElementKind.Half ? "Half widened to float, float sums and float dγ/dβ, dx rounded once to Half" : spec.Element == ElementKind.Double ? "double" : "float")}; 512-, 256-, 128-bit vectors or scalars, whichever the processor accelerates. Large inputs are spread over up to <see cref=\"global::NormGen.NormGenSettings.MaxDegreeOfParallelism\"/> threads.</para>");
         w.Line("/// </remarks>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>");
+    }
+
+    /// <summary>
+    /// What a backward kernel computes, in words: "for each row (PyTorch's native backward): x̂ = (x − μ)·rstd with …, g =
+    /// dy·γ, dx = … over the row into dx; over all rows, dγ = Σ dy·x̂ …". One text for the CPU kernel's remarks and the
+    /// GPU overloads' (row and tensor kinds).
+    /// </summary>
+    internal static string BackwardMath(KernelSpec spec)
+    {
+        bool rms = spec.Kind == NormKind.RmsNorm, rows = spec.IsRowKind, deep = spec.Kind == NormKind.DeepNorm;
+        string block = BlockInWords(spec);
+        string xhat = rms ? "x̂ = x·rstd" : deep ? "x̂ = (h − μ)·rstd" : "x̂ = (x − μ)·rstd";
+        string gammaC = rows ? "γ" : "γ[c]";
+        string g = spec.Activation != ActivationKind.None ? "g = dz" : "g = dy";
+        string gamma = spec.Gamma is null ? g : spec.ZeroCenteredGamma ? $"{g}·(1 + {gammaC}) (zero-centred γ)" : $"{g}·{gammaC}";
+        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))"
+            : spec.BiasFree ? "with x̃ = x·rstd (the mean not subtracted, as in the forward), dx = rstd·(g − x̂·mean(g·x̃))"
+            : deep ? "dh = rstd·(g − mean(g) − x̂·mean(g·x̂))"
+            : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
+        string sum = spec.Activation != ActivationKind.None ? "Σ dz" : "Σ dy";
+        var grads = new List<string>();
+        if (spec.Parameter(ParamRole.GammaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.GammaGradient)} = {sum}·{(spec.BiasFree ? "x̃" : "x̂")}");
+        if (spec.Parameter(ParamRole.BetaGradient) is not null) grads.Add($"{Ref(spec, ParamRole.BetaGradient)} = {sum}");
+        string statsSource = spec.Parameter(ParamRole.Rstd) is null ? $"{(rms ? "rstd" : "μ and rstd")} recomputed from the row"
+            : spec.Parameter(ParamRole.Mean) is null ? $"the forward's saved {Ref(spec, ParamRole.Rstd)}"
+            : $"the forward's saved {Ref(spec, ParamRole.Mean)} and {Ref(spec, ParamRole.Rstd)}";
+        string into = deep ? " (dh, the gradient of h)" : $" into {Ref(spec, ParamRole.InputGradient)}";
+        string over = rows ? "over all rows" : "per channel over (N, *)";
+        return $"for each {block} (PyTorch's native backward): {xhat} with {statsSource}, {gamma}, {dxText} over the {block}{into}{(grads.Count > 0 ? $"; {over}, " + string.Join(" and ", grads) + " (written, not accumulated)" : "")}";
     }
 
     /// <summary>The unit whose statistics a backward kernel uses (a row, a channel, a (sample, group) …), in words.</summary>

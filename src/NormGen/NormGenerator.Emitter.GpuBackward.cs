@@ -136,19 +136,11 @@ internal static partial class GpuEmitter
     /// <summary>The backward stream overload's remarks: the math, the residual gradient, the fusions, the views, the kernels, the scratch.</summary>
     private static void EmitBackwardRemarks(SourceWriter w, KernelSpec spec)
     {
-        bool rms = spec.Kind == NormKind.RmsNorm;
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
         bool grads = HasParameterGradients(spec), recompute = RecomputesStatistics(spec);
-        string xhat = rms ? "x̂ = x·rstd" : spec.Kind == NormKind.DeepNorm ? "x̂ = (h − μ)·rstd" : "x̂ = (x − μ)·rstd";
-        string g = spec.Gamma is null ? "g = dy" : spec.ZeroCenteredGamma ? "g = dy·(1 + γ) (zero-centred γ)" : "g = dy·γ";
-        string dxText = rms ? "dx = rstd·(g − x̂·mean(g·x̂))" : "dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
-        if (spec.Kind == NormKind.DeepNorm) dxText = dxText.Replace("dx =", "dh =");
-        var gradText = new List<string>();
-        if (spec.Parameter(ParamRole.GammaGradient) is not null) gradText.Add($"{Ref(ParamRole.GammaGradient)} = Σ dy·x̂");
-        if (spec.Parameter(ParamRole.BetaGradient) is not null) gradText.Add($"{Ref(ParamRole.BetaGradient)} = Σ dy");
         string stats = recompute ? "" : spec.Parameter(ParamRole.Mean) is null ? Ref(ParamRole.Rstd) : $"{Ref(ParamRole.Mean)} and {Ref(ParamRole.Rstd)}";
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the span method of the same name, with the same math (PyTorch's native backward): {xhat} with the {(recompute ? "statistics recomputed from the row" : "forward's saved " + stats)}, {g}, {dxText} per row{(grads ? "; over all rows, " + string.Join(" and ", gradText) + " (written, not accumulated)" : "")}.</para>");
+        w.Line($"/// <para>GPU variant of the span method of the same name, with the same math, {BackwardEmitter.BackwardMath(spec)}.</para>");
         bool residual = spec.Parameter(ParamRole.ResidualOutGradient) is not null;
         if (residual)
             w.Line($"/// <para>Pre-norm residual: the forward normalized h = x + residual and passed h on, so {Ref(ParamRole.Input)} here is that h (the forward's residual output) and {Ref(ParamRole.InputGradient)} receives dh = dx + {Ref(ParamRole.ResidualOutGradient)}, the one gradient of both x and the residual (as flash-attention and Liger), added in the dx kernel's last pass (one pass on the GPU; the span method adds it in a second pass over dh, so the two may differ by one float rounding of dx).</para>");

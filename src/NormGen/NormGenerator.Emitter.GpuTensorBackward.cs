@@ -62,20 +62,6 @@ internal static partial class GpuEmitter
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
     }
 
-    /// <summary>The formula of a tensor backward, in words (the CPU kernel's, README "Backward").</summary>
-    private static string TensorBackwardFormula(KernelSpec spec)
-    {
-        string g = spec.Gamma is null ? "g = dy" : spec.BiasFree ? "g = dy·w[c]" : "g = dy·γ[c]";
-        var grads = new List<string>();
-        if (spec.Parameter(ParamRole.GammaGradient) is { } dg) grads.Add($"<paramref name=\"{dg.Name}\"/>[c] = Σ dy·{(spec.BiasFree ? "x̃" : "x̂")}");
-        if (spec.Parameter(ParamRole.BetaGradient) is { } db) grads.Add($"<paramref name=\"{db.Name}\"/>[c] = Σ dy");
-        string gradText = grads.Count == 0 ? "" : $"; over every sample and position of channel c, {string.Join(" and ", grads)} (written, not accumulated)";
-        string dx = spec.BiasFree
-            ? "x̂ = (x − μ)·rstd, x̃ = x·rstd, dx = rstd·(g − x̂·mean(g·x̃)) (the forward y = x·rstd·w does not subtract μ)"
-            : "x̂ = (x − μ)·rstd, dx = rstd·(g − mean(g) − x̂·mean(g·x̂))";
-        return $"with the forward's saved μ and rstd of every {Kinds.Get(spec.Kind).StatisticsBlock}, {g}, {dx}, the means over the block{gradText}";
-    }
-
     /// <summary>The tensor backward stream overload's remarks: the math, the views, the kernels, the scratch.</summary>
     private static void EmitTensorBackwardRemarks(SourceWriter w, KernelSpec spec, List<string> sizes)
     {
@@ -88,7 +74,7 @@ internal static partial class GpuEmitter
         bool grads = HasParameterGradients(spec);
         string compute = spec.Element switch { ElementKind.Double => "double", ElementKind.Half => "float (Half widened on load, dx rounded once to Half)", _ => "float" };
         w.Line("/// <remarks>");
-        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same math (PyTorch's native backward): {TensorBackwardFormula(spec)}.</para>");
+        w.Line($"/// <para>GPU variant of the tensor method of the same name, with the same math, {BackwardEmitter.BackwardMath(spec)}.</para>");
         w.Line($"/// <para>Views: {dy}, {x} and {dx} are the dense, row-major elements of an (N, C, *) tensor, {channels}, {Ref(sizes[sizes.Count - 1])} the product of the axes after C; {stats} hold one value per {Kinds.Get(spec.Kind).StatisticsBlock} ({(spec.Element == ElementKind.Double ? "double" : "float")}){perChannelText}; all belong to the stream's accelerator. {dx} may be {dy} or {x} itself (in place). An empty tensor enqueues {(grads ? "only the kernel that writes zero gradients" : "nothing")}.</para>");
         w.Line($"/// <para>dx kernel: one row of the row kernels per {TensorBlockText(spec)}: one warp per row up to {Lit(WarpPerRowMaxLength)} values, one group per longer row, a grid-stride loop over the rows; two passes (the sums of g and g·{(spec.BiasFree ? "x̃" : "x̂")}, reduced in a fixed order, then dx). Arithmetic in {compute}.</para>");
         if (grads)
