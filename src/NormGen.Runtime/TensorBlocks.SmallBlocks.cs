@@ -213,7 +213,7 @@ public static partial class TensorBlocks
     /// the caller's general path anyway.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Sum4<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d) where T : unmanaged
+    internal static Vector256<T> Sum4<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
         {
