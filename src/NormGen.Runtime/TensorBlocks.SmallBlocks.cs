@@ -148,7 +148,7 @@ public static partial class TensorBlocks
     }
 
     /// <summary>SumShifted512 before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
-    private static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint L = (nuint)Vector512<T>.Count;
         Vector512<T> k = Vector512.Create(shift);
@@ -169,7 +169,7 @@ public static partial class TensorBlocks
     }
 
     /// <summary>SumDeviations512 before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
-    private static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+    internal static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint L = (nuint)Vector512<T>.Count;
@@ -213,7 +213,7 @@ public static partial class TensorBlocks
     /// the caller's general path anyway.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Sum4<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d) where T : unmanaged
+    internal static Vector256<T> Sum4<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c, Vector512<T> d) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
         {

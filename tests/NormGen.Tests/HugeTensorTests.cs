@@ -125,6 +125,7 @@ public class HugeTensorTests
 
     [Theory]
     [InlineData(S)] // (N, C, *): channels as N strided blocks
+    [InlineData(70)] // blocks of four 512-bit float vectors and more: whole channels at a time (BlockEngine.Channels512)
     [InlineData(1)] // (N, C): channels as columns of the panel
     public void BatchNormTrainingChannelsWithHugeValuesAreFinite(int spatial)
     {

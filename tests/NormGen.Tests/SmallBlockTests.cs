@@ -202,7 +202,8 @@ public class SmallBlockTests
 
     /// <summary>
     /// BatchNorm training with several samples whose blocks are one to four 512-bit vectors (the register path of
-    /// BlockEngine.SmallBlockChannels on AVX-512): against the double reference with a channel of huge values and a channel
+    /// BlockEngine.SmallBlockChannels on AVX-512), or longer (whole channels, four blocks' sums at a time in
+    /// BlockEngine.Channels512, redone block by block for the huge and the NaN channel): against the double reference with a channel of huge values and a channel
     /// holding a NaN, in place, and bitwise equal to the sample split on seven threads, which sums the same blocks with the
     /// general loops (TensorBlocks.BatchMoments, BatchApply).
     /// </summary>
@@ -212,6 +213,8 @@ public class SmallBlockTests
     [InlineData(49)]
     [InlineData(63)]
     [InlineData(64)]
+    [InlineData(100)]
+    [InlineData(221)]
     public void BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit(int spatial)
     {
         const int n = 8, c = 3, hugeChannel = 1, nanChannel = 2;

@@ -255,6 +255,50 @@ public class TensorNormTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(new[] { 3, 5, 9, 11 })]  // blocks of 99: six 512-bit float vectors and a masked tail (double: twelve and a tail)
+    [InlineData(new[] { 2, 4, 64 })]     // whole vectors only
+    [InlineData(new[] { 1, 3, 130 })]    // one sample
+    [InlineData(new[] { 5, 2, 13, 17 })] // blocks of 221: the four-vector loop, single vectors and a tail
+    public void BatchNormTrainingOfLongBlocksMatchesTheReference(int[] dims)
+    {
+        // Blocks of four 512-bit vectors or more take whole channels at a time (BlockEngine.Channels512).
+        var (n, c, s) = Layout(dims);
+        double[] x = Random(n * c * s, 31, 3, 5), g = Random(c, 32), b = Random(c, 33);
+        double count = (double)n * s;
+        double[] expected = TensorReference.BatchNormTrain(x, n, c, s, g, b, Eps, out double[] mean, out double[] var);
+        float[] y = new float[x.Length], rm = new float[c], rv = Enumerable.Repeat(1f, c).ToArray();
+        Blocks.BnTrain(new ReadOnlyTensorSpan<float>(F(x), Shape(dims)), F(g), F(b), rm, rv, new TensorSpan<float>(y, Shape(dims)));
+        Check("float y", D(y), expected, 1e-5);
+        Check("float runningMean", D(rm), mean.Select(v => 0.1 * v).ToArray(), 1e-6);
+        Check("float runningVar", D(rv), var.Select(v => 0.9 + 0.1 * v * count / (count - 1)).ToArray(), 1e-6);
+
+        // In place gives the bits of out of place.
+        float[] inPlace = F(x), rmI = new float[c], rvI = Enumerable.Repeat(1f, c).ToArray();
+        Blocks.BnTrain(new ReadOnlyTensorSpan<float>(inPlace, Shape(dims)), F(g), F(b), rmI, rvI, new TensorSpan<float>(inPlace, Shape(dims)));
+        Assert.Equal(y, inPlace);
+        Assert.Equal(rv, rvI);
+
+        double[] expectedD = TensorReference.BatchNormTrain(x, n, c, s, g, b, 1e-3, out _, out double[] varD);
+        double[] yd = new double[x.Length], rmD = new double[c], rvD = Enumerable.Repeat(1d, c).ToArray();
+        TensorKernels.BnTrainDouble(new ReadOnlyTensorSpan<double>(x, Shape(dims)), g, b, rmD, rvD, new TensorSpan<double>(yd, Shape(dims)));
+        Check("double y", yd, expectedD, 1e-13);
+        Check("double runningVar", rvD, varD.Select(v => 0.75 + 0.25 * v * count / (count - 1)).ToArray(), 1e-14);
+
+        // A NaN in the last channel's last block: that channel's outputs and running statistics are NaN, the other
+        // channels keep their bits.
+        float[] xn = F(x), yn = new float[x.Length], rmN = new float[c], rvN = Enumerable.Repeat(1f, c).ToArray();
+        xn[((n - 1) * c + c - 1) * s + s / 2] = float.NaN;
+        Blocks.BnTrain(new ReadOnlyTensorSpan<float>(xn, Shape(dims)), F(g), F(b), rmN, rvN, new TensorSpan<float>(yn, Shape(dims)));
+        for (int i = 0; i < yn.Length; i++)
+        {
+            if (i / s % c == c - 1) Assert.True(float.IsNaN(yn[i]), $"element {i} of the NaN's channel is {yn[i]}");
+            else Assert.Equal(y[i], yn[i]);
+        }
+        Assert.True(float.IsNaN(rmN[c - 1]) && float.IsNaN(rvN[c - 1]));
+        Assert.Equal(rm.AsSpan(0, c - 1).ToArray(), rmN.AsSpan(0, c - 1).ToArray());
+    }
+
     [Fact]
     public void BatchNormTrainingDoubleHalfAndNoAffine()
     {

@@ -81,7 +81,7 @@ public class TensorThreadingTests
     [Theory]
     [InlineData(3, 70, 5, 7)]   // (N, C, *): one unit per channel
     [InlineData(2, 9, 33, 31)]
-    [InlineData(24, 256, 14, 14)] // 4.8 MB: one thread sweeps the tensor in memory order (BlockEngine.SampleMajor), the pool by channel
+    [InlineData(24, 256, 14, 14)] // 4.8 MB: whole channels (BlockEngine.Channels512; without 512-bit vectors one thread sweeps in memory order, SampleMajor), the pool by channel
     [InlineData(300, 1000, 1, 1)] // (N, C): ranges of channels (15 ranges, the last 104 wide)
     [InlineData(40, 130, 1, 1)]   // (N, C): two ranges, the last not a whole number of vectors
     public void BatchNormTrainingGivesTheSameBitsOnAnyThreadCount(int n, int c, int h, int w)
