@@ -549,9 +549,9 @@ public static partial class RowEngine
             shift = TOps.Sum(TSource.Load<TSpec>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-        // The last vector overlaps the one before it. Formed before the loop: if h is stored over x (in place) the loop
-        // overwrites the overlapped lanes.
-        TV vLast = n % L != 0 ? TSource.Load<TSpec>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
+        // The last vector overlaps the one before it. h's is formed before the loop: stored over x (in place), the loop
+        // overwrites the overlapped lanes. x's is loaded after the loop, as the kernels before the engine did.
+        TV hLast = TSpec.Residual && n % L != 0 ? TSource.Load<TSpec>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
         i = 0;
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
@@ -593,10 +593,11 @@ public static partial class RowEngine
         if (n % L != 0)
         {
             // The mask keeps only the last vector's lanes past the last full vector.
-            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(vLast, k) : vLast);
+            TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
+            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(v, k) : v);
             if (TSpec.Centered) s1 = TOps.Add(s1, d);
             q1 = TOps.MultiplyAdd(d, d, q1);
-            TSource.Keep(vLast, ref h, last);
+            TSource.Keep(v, ref h, last);
         }
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
         squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
