@@ -494,80 +494,61 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// What pass 1 reads (x, or h formed from x and the residual and stored on the way), chosen per spec by the row
-    /// method's type argument, so <see cref="Pass1"/> is written once and each row method holds only its own source.
-    /// Inlinees under a condition that is false for the spec (if TSpec.Residual) still spend the JIT's inlining budget
-    /// for the row method: with both sources in it, every kernel's row method ran out of budget and left Load, Store and
-    /// Output as calls.
+    /// Pass 1 of a row (<see cref="Pass1"/> or <see cref="Pass1H"/>), chosen per spec by the row method's type argument:
+    /// each row method then holds only its own. Inlinees under a condition that is false for the spec (if TSpec.Residual)
+    /// still spend the JIT's inlining budget for the row method: with both passes in it, every kernel's row method ran
+    /// out of budget and left Load, Store and Output as calls.
     /// </summary>
     private interface IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        /// <summary>The row's vector at <paramref name="i"/> + <paramref name="j"/>·(the vector's length), see <see cref="H"/>.</summary>
-        static abstract TV Load<TSpec>(ref T x, ref T residual, ref T bias, nuint i, nuint j, TV alpha) where TSpec : struct, IRowSpec<T>;
-
-        /// <summary>Stores a vector of h at <paramref name="offset"/>; nothing for x.</summary>
-        static abstract void Keep(TV v, ref T h, nuint offset);
+        /// <summary>Sums and squares of the row (four accumulators combined); returns the shift.</summary>
+        static abstract T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>;
     }
 
     private readonly struct XPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TV Load<TSpec>(ref T x, ref T residual, ref T bias, nuint i, nuint j, TV alpha) where TSpec : struct, IRowSpec<T>
-            => TOps.Load(ref x, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Keep(TV v, ref T h, nuint offset) { }
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1<TSpec, T, TV, TOps>(ref x, n, out sums, out squares);
     }
 
     private readonly struct ResidualPass1<T, TV, TOps> : IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TV Load<TSpec>(ref T x, ref T residual, ref T bias, nuint i, nuint j, TV alpha) where TSpec : struct, IRowSpec<T>
-            => H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, j, alpha);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Keep(TV v, ref T h, nuint offset) => TOps.Store(v, ref h, offset);
+        public static T Run<TSpec>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares) where TSpec : struct, IRowSpec<T>
+            => Pass1H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, n, out sums, out squares);
     }
 
     /// <summary>
-    /// Pass 1 of a row: the deviations d = v − shift of its vectors v (x, or h stored into <paramref name="h"/> — the
-    /// residual-stream output, y, or row scratch) summed and squared (RMSNorm: the squares), four accumulators of each
-    /// combined as ((0 + 1) + (2 + 3)); returns the shift (zero for RMSNorm): the mean of the first vector, summed
-    /// pairwise, so a constant row's shift is exactly its value. Every load's offset is i + a constant written out,
-    /// which folds into the access ([x + 4·i + disp]): no lea per block.
+    /// Pass 1 of a row without a residual: the deviations d = x − shift summed and squared (RMSNorm: the squares), four
+    /// accumulators of each combined as ((0 + 1) + (2 + 3)); returns the shift (zero for RMSNorm). Every load's offset is
+    /// i + a constant written out, which folds into the access ([x + 4·i + disp]): no lea per block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Pass1<TSpec, T, TV, TOps, TSource>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
+    private static T Pass1<TSpec, T, TV, TOps>(ref T x, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        where TSource : struct, IPass1<T, TV, TOps>
     {
         if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
         T shift = T.Zero;
-        if (TSpec.Centered) // L is a power of two: the same bits as the division, without a divide per row
-            shift = TOps.Sum(TSource.Load<TSpec>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
+        if (TSpec.Centered)
+            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-        // The last vector overlaps the one before it. h's is formed before the loop: stored over x (in place), the loop
-        // overwrites the overlapped lanes. x's is loaded after the loop, as the kernels before the engine did.
-        TV hLast = TSpec.Residual && n % L != 0 ? TSource.Load<TSpec>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
         i = 0;
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
             {
-                TV v0 = TSource.Load<TSpec>(ref x, ref residual, ref bias, i, 0, alpha);
-                TSource.Keep(v0, ref h, i);
-                TV v1 = TSource.Load<TSpec>(ref x, ref residual, ref bias, i, 1, alpha);
-                TSource.Keep(v1, ref h, i + (nuint)TOps.Count);
-                TV v2 = TSource.Load<TSpec>(ref x, ref residual, ref bias, i, 2, alpha);
-                TSource.Keep(v2, ref h, i + 2 * (nuint)TOps.Count);
-                TV v3 = TSource.Load<TSpec>(ref x, ref residual, ref bias, i, 3, alpha);
-                TSource.Keep(v3, ref h, i + 3 * (nuint)TOps.Count);
-                TV d0 = TSpec.Centered ? TOps.Subtract(v0, k) : v0, d1 = TSpec.Centered ? TOps.Subtract(v1, k) : v1;
-                TV d2 = TSpec.Centered ? TOps.Subtract(v2, k) : v2, d3 = TSpec.Centered ? TOps.Subtract(v3, k) : v3;
+                TV d0 = TOps.Load(ref x, i);
+                TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
                 if (TSpec.Centered)
                 {
+                    d0 = TOps.Subtract(d0, k);
+                    d1 = TOps.Subtract(d1, k);
+                    d2 = TOps.Subtract(d2, k);
+                    d3 = TOps.Subtract(d3, k);
                     s0 = TOps.Add(s0, d0);
                     s1 = TOps.Add(s1, d1);
                     s2 = TOps.Add(s2, d2);
@@ -583,8 +564,79 @@ public static partial class RowEngine
         {
             for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
             {
-                TV v = TSource.Load<TSpec>(ref x, ref residual, ref bias, i, 0, alpha);
-                TSource.Keep(v, ref h, i);
+                TV d = TOps.Load(ref x, i);
+                if (TSpec.Centered)
+                {
+                    d = TOps.Subtract(d, k);
+                    s0 = TOps.Add(s0, d);
+                }
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
+        }
+        if (n % L != 0)
+        {
+            // The last vector overlaps the one before it; the mask keeps only its lanes past the last full vector.
+            TV tail = TOps.TailMask((int)(L - n % L));
+            TV d = TOps.Select(tail, TSpec.Centered ? TOps.Subtract(TOps.Load(ref x, last), k) : TOps.Load(ref x, last));
+            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            q1 = TOps.MultiplyAdd(d, d, q1);
+        }
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+        return shift;
+    }
+
+    /// <summary>
+    /// <see cref="Pass1"/> of a row with a residual: h = α·x + residual (+ bias) is formed, stored into
+    /// <paramref name="h"/> (the residual-stream output, y, or row scratch) and summed, every offset i + a constant
+    /// written out (see <see cref="H"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Pass1H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
+        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        T shift = T.Zero;
+        if (TSpec.Centered)
+            shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        // Formed before the loop: if h is stored over x (in place) the loop overwrites the overlapped lanes.
+        TV hLast = n % L != 0 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
+        i = 0;
+        if (n >= block)
+            for (i = 0; i + block <= n; i += block)
+            {
+                TV h0 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
+                TOps.Store(h0, ref h, i);
+                TV h1 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 1, alpha);
+                TOps.Store(h1, ref h, i + (nuint)TOps.Count);
+                TV h2 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 2, alpha);
+                TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
+                TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
+                TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
+                TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
+                TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
+        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+        {
+            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            {
+                TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
+                TOps.Store(v, ref h, i);
                 TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
                 if (TSpec.Centered) s0 = TOps.Add(s0, d);
                 q0 = TOps.MultiplyAdd(d, d, q0);
@@ -592,12 +644,10 @@ public static partial class RowEngine
         }
         if (n % L != 0)
         {
-            // The mask keeps only the last vector's lanes past the last full vector.
-            TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
-            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(v, k) : v);
+            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(hLast, k) : hLast);
             if (TSpec.Centered) s1 = TOps.Add(s1, d);
             q1 = TOps.MultiplyAdd(d, d, q1);
-            TSource.Keep(v, ref h, last);
+            TOps.Store(hLast, ref h, last);
         }
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
         squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
@@ -657,7 +707,7 @@ public static partial class RowEngine
             // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
             // the first vector (summed pairwise, so a constant row's shift is exactly its value). Four accumulators of each
             // hide latency. With a residual, h is formed and stored on the way.
-            T shift = Pass1<TSpec, T, TV, TOps, TPass1>(ref x, ref residual, ref bias, ref h, n, out TV sums, out TV squares);
+            T shift = TPass1.Run<TSpec>(ref x, ref residual, ref bias, ref h, n, out TV sums, out TV squares);
 
             T rstd;
             TV m = TOps.Zero, rc = TOps.Zero;
