@@ -497,7 +497,10 @@ public static partial class RowEngine
     /// Pass 1 of a row (<see cref="Pass1"/> or <see cref="Pass1H"/>), chosen per spec by the row method's type argument:
     /// each row method then holds only its own. Inlinees under a condition that is false for the spec (if TSpec.Residual)
     /// still spend the JIT's inlining budget for the row method: with both passes in it, every kernel's row method ran
-    /// out of budget and left Load, Store and Output as calls.
+    /// out of budget and left Load, Store and Output as calls. The two stay two bodies: one Pass1 over a source type
+    /// argument (x loaded; h formed and stored) kept the bits but added about 15 small inlinees per row method, and the
+    /// 256-bit row method of LayerNorm+GELU then left VectorMath.ExpSingle as a call (tier1-calls.sh with
+    /// DOTNET_EnableAVX512=0).
     /// </summary>
     private interface IPass1<T, TV, TOps> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
