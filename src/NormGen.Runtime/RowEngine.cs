@@ -69,7 +69,7 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        if (threads == 1 && !streaming)
+        if (threads == 1 && !streaming && (!prefetch || !CanPipeline<TSpec, TX, TY, T>(false)))
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
             {
@@ -123,11 +123,12 @@ public static partial class RowEngine
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            if (IsPlain<TSpec, TX, TY, T>(streaming) || streaming && CanPipeline<TSpec, TX, TY, T>())
+            bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
+            if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                if (streaming && CanPipeline<TSpec, TX, TY, T>())
+                if (pipeline)
                     StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
                 else
                     PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
