@@ -28,7 +28,7 @@ namespace NormGen.Benchmarks;
 /// </remarks>
 public static class Table
 {
-    private const int Samples = 11;
+    private static int Samples = 11;
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(300), Pause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(20);
 
@@ -45,11 +45,24 @@ public static class Table
     /// </summary>
     private static bool s_pipelineAb;
 
+    /// <summary>
+    /// <c>--cpu</c>: time single-thread cases by the thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID), not the wall
+    /// clock: on a machine shared with other builds it leaves out the time the thread waits for a core; with
+    /// <c>--samples N</c> (default 11) more, shorter rounds. All-cores cases stay on the wall clock.
+    /// </summary>
+    private static bool s_cpu;
+
+    /// <summary><c>--match TEXT</c>: only the row cases whose name contains TEXT ("all cores": the all-cores case).</summary>
+    private static string? s_match;
+
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
         s_best = args.Contains("--best");
         s_pipelineAb = args.Contains("--pipeline-ab");
+        s_cpu = args.Contains("--cpu") && OperatingSystem.IsLinux();
+        s_match = args.SkipWhile(a => a != "--match").Skip(1).FirstOrDefault();
+        if (args.SkipWhile(a => a != "--samples").Skip(1).FirstOrDefault() is string samples) Samples = int.Parse(samples, CultureInfo.InvariantCulture);
         // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
         OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
@@ -95,13 +108,18 @@ public static class Table
         {
             var owned = new List<IDisposable>();
             RowCase c = make(owned);
+            if (s_match is not null && !c.Name.Contains(s_match, StringComparison.Ordinal) && !(c.AllCores && s_match == "all cores"))
+            {
+                foreach (IDisposable d in owned) d.Dispose();
+                continue;
+            }
             NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
             if (s_pipelineAb)
             {
                 var mode = typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
                 long threshold = NormGenSettings.StreamingStoreThreshold;
                 Action With(int v, long t) => () => { mode.SetValue(null, v); NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
-                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(2, threshold), With(2, 0)]);
+                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(2, threshold), With(2, 0)], cpu: s_cpu && !c.AllCores);
                 mode.SetValue(null, 0);
                 NormGenSettings.StreamingStoreThreshold = threshold;
                 foreach (IDisposable d in owned) d.Dispose();
@@ -111,7 +129,7 @@ public static class Table
                 Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {v[1]!.Value / v[3]!.Value:F2} | {GB(v[4])} |");
                 continue;
             }
-            double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);
+            double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy], cpu: s_cpu && !c.AllCores);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;
             double bytes = (double)c.Tensors * c.Shape.Elements * sizeof(float);
@@ -332,7 +350,7 @@ public static class Table
     /// Seconds per call of each method (median batch, or fastest with --best) (null where the method is null), timed side by side: all warm up first,
     /// then the batches go round the methods in turn, so a burst of load from elsewhere falls on all of them alike.
     /// </summary>
-    private static double?[] Measure(Action?[] methods)
+    private static double?[] Measure(Action?[] methods, bool cpu = false)
     {
         foreach (Action? m in methods) if (m is not null) Spin(m, WarmUp);
         Thread.Sleep(Pause);
@@ -344,8 +362,9 @@ public static class Table
             {
                 if (methods[m] is not Action action) continue;
                 long start = Stopwatch.GetTimestamp();
+                double cpu0 = cpu ? ThreadCpuSeconds() : 0;
                 for (int k = 0; k < calls[m]; k++) action();
-                perCall[m][i] = Stopwatch.GetElapsedTime(start).TotalSeconds / calls[m];
+                perCall[m][i] = (cpu ? ThreadCpuSeconds() - cpu0 : Stopwatch.GetElapsedTime(start).TotalSeconds) / calls[m];
             }
         return methods.Select((m, i) =>
         {
@@ -353,6 +372,22 @@ public static class Table
             Array.Sort(perCall[i]);
             return perCall[i][s_best ? 0 : Samples / 2];
         }).ToArray();
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    /// <summary>This thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID), for <c>--cpu</c>.</summary>
+    private static double ThreadCpuSeconds()
+    {
+        ClockGetTime(3, out Timespec t);
+        return t.Seconds + t.Nanoseconds / 1e9;
     }
 
     private static int CallsPerBatch(Action action)

@@ -21,9 +21,9 @@ namespace NormGen;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
 /// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
-/// L2 prefetch the next row during the last pass (with either kind of store); with non-temporal stores over float or
-/// double spans and no activation, a row's last pass runs interleaved with the next row's pass 1 (the cross-row
-/// pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
+/// L2 prefetch the next row during the last pass (with either kind of store); for plain float or double rows without an
+/// activation, with non-temporal stores or inputs past a quarter of the last-level cache, a row's last pass runs
+/// interleaved with the next row's pass 1 (the cross-row pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class RowEngine
@@ -69,7 +69,8 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        if (threads == 1 && !streaming && (!prefetch || !CanPipeline<TSpec, TX, TY, T>(false)))
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming, x.Length * elementBytes);
+        if (threads == 1 && !streaming && !pipeline)
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
             {
@@ -85,7 +86,7 @@ public static partial class RowEngine
         }
         else
         {
-            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch);
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch, pipeline);
         }
     }
 
@@ -95,12 +96,13 @@ public static partial class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Spread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
-        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch)
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch,
+        bool pipeline)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
-        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch),
+        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch, pipeline),
             MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
             MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
             MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
@@ -115,7 +117,7 @@ public static partial class RowEngine
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
 
     /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
-    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch) : IRowKernel
+    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch, bool pipeline) : IRowKernel
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -123,7 +125,6 @@ public static partial class RowEngine
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
             if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
