@@ -81,9 +81,9 @@ public static partial class RowEngine
 
     /// <summary>
     /// The rows of a call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>; c.Streaming
-    /// chooses the stores): the width chosen once, then the pipeline. With a residual, h lives in two rows of scratch
-    /// (the row whose last pass reads it back and the row pass 1 forms), not in the output, which would be read back
-    /// from memory.
+    /// chooses the stores): the width chosen once, then the pipeline. With a residual and non-temporal stores, h lives in
+    /// two rows of scratch (the row whose last pass reads it back and the row pass 1 forms), not in the output, which
+    /// would be read back from memory; with cached stores it lives in the output, as a row at a time.
     /// </summary>
     private static void StreamedRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -103,7 +103,9 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TStores : struct, IStoreKind
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
-        T[]? scratch = TSpec.Residual ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
+        // With cached stores h goes where the rows a time put it (residualOut, else y): the last pass reads it back from
+        // cache and has no copy to make.
+        T[]? scratch = TSpec.Residual && TStores.NonTemporal ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
         try
         {
             if (scratch is not null)
@@ -146,7 +148,7 @@ public static partial class RowEngine
         nuint r = PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref c, ref x, start, end);
         while (r < end)
         {
-            if (TSpec.Residual) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
+            if (TSpec.Residual && TStores.NonTemporal) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
             RedoHugeRow<TSpec, T>(ref c, r++);
             c.H = ref scratch;
             start = r;
@@ -200,7 +202,7 @@ public static partial class RowEngine
             if (TSpec.Residual)
             {
                 residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
-                h = ref Unsafe.Add(ref c.H, (row - first) % 2 * n);
+                h = ref TStores.NonTemporal ? ref Unsafe.Add(ref c.H, (row - first) % 2 * n) : ref Unsafe.Add(ref c.H, row * c.HStride);
             }
             // The pending row's last pass: head and overlapping last vector first (an in-place call overwrites them).
             nuint head = 0, both = 0, j;
@@ -209,7 +211,7 @@ public static partial class RowEngine
             if (pending)
             {
                 head = (nuint)StreamingStore.ElementsToAlignment(ref yPrev, (int)L);
-                alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
+                alignedH = TSpec.ResidualOut && TStores.NonTemporal && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
                 lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
@@ -278,7 +280,7 @@ public static partial class RowEngine
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 TOps.Store(firstOut, ref yPrev, 0);
                 TOps.Store(lastOut, ref yPrev, last);
-                if (TSpec.ResidualOut)
+                if (TSpec.ResidualOut && TStores.NonTemporal)
                 {
                     TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
                     TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
@@ -355,7 +357,7 @@ public static partial class RowEngine
             TAffine.Beta(ref beta, j + 2 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 2 * (nuint)TOps.Count));
         Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
             TAffine.Beta(ref beta, j + 3 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 3 * (nuint)TOps.Count));
-        if (TSpec.ResidualOut)
+        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             ref T hj = ref Unsafe.Add(ref src, j), oj = ref Unsafe.Add(ref residualOut, j);
             if (alignedH)
@@ -385,7 +387,7 @@ public static partial class RowEngine
     {
         Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
             ref Unsafe.Add(ref y, j));
-        if (TSpec.ResidualOut)
+        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
                 Put<T, TV, TOps, TStores>(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
