@@ -32,27 +32,29 @@ public static partial class RowEngine
     /// <summary>
     /// Whether a call whose input is past a core's L2 (<see cref="MinPrefetchBytes"/>) runs <see cref="PipelinedRows"/>:
     /// float or double rows without an activation (the activation's last pass goes a vector at a time; see VectorRows),
-    /// of a form and size <see cref="PipelinesByDefault"/> picks unless <see cref="s_pipelineMode"/> overrides (2: every
-    /// form at every size past the L2); a JIT-time constant apart from the switch and the sizes.
+    /// of a form and store kind <see cref="PipelinesByDefault"/> picks unless <see cref="s_pipelineMode"/> overrides (2:
+    /// every form, with cached stores too); a JIT-time constant apart from the switch and <paramref name="streaming"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming, long inputBytes)
+    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming, inputBytes) : s_pipelineMode == 2);
+            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2);
 
     /// <summary>
-    /// Where the pipeline runs by default, measured side by side (<c>table --only rows --pipeline-ab --cpu</c>, thread CPU
-    /// time on the loaded 2-core EPYC VM, 2026-11-30): plain LayerNorm and RMSNorm rows with non-temporal stores
-    /// (2048×8192 1.07-1.20× the rows a time) and with cached stores from a quarter of the default streaming threshold
-    /// (the machine's last-level cache, at most 32 MiB: 8 MiB of input there; 512×4096 1.09-1.16×, 4096×1024 1.13-1.20×),
-    /// not under it (128×4096, 2 MiB: 0.91-0.94×). Rows with a residual stay a row at a time: pipelined, residual
-    /// LayerNorm 2048×8192 ran 0.98-1.02×, 512×4096 0.71-0.79×, DeepNorm 2048×8192 0.93-0.95×, 4096×1024 0.86-0.91×.
+    /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
+    /// time): plain LayerNorm and RMSNorm rows with non-temporal stores (outputs past the streaming threshold: 2048×8192
+    /// 1.07-1.20× the rows a time in <c>table --only rows --pipeline-ab --cpu</c>). Not with cached stores: where the rows
+    /// come from memory it won (512×4096 1.09-1.16×, 4096×1024 0.98-1.20× in the table, whose other methods evict them
+    /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
+    /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
+    /// time; the table's 128×4096 0.91-0.95×). Nor for rows with a residual: residual LayerNorm 2048×8192 0.88-1.02×,
+    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PipelinesByDefault<TSpec, T>(bool streaming, long inputBytes)
+    private static bool PipelinesByDefault<TSpec, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => !TSpec.Residual && (streaming || inputBytes >= NormGenSettings.DefaultStreamingStoreThreshold / 4);
+        => streaming && !TSpec.Residual;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind

@@ -21,9 +21,9 @@ namespace NormGen;
 /// the last pass normalises as (x − center)·rstd − offset·rstd, then applies 1 + γ or γ, β and the activation. Rows
 /// shorter than a vector and processors without SIMD take a double-precision scalar path; a finite row whose sums
 /// overflow is redone in double on x·2⁻ᵏ (HugeRow). Large outputs use aligned non-temporal stores; inputs past a core's
-/// L2 prefetch the next row during the last pass (with either kind of store); for plain float or double rows without an
-/// activation, with non-temporal stores or inputs past a quarter of the last-level cache, a row's last pass runs
-/// interleaved with the next row's pass 1 (the cross-row pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
+/// L2 prefetch the next row during the last pass (with either kind of store); with non-temporal stores over float or
+/// double spans and no activation, a row's last pass runs interleaved with the next row's pass 1 (the cross-row
+/// pipeline, RowEngine.Streaming.cs); Half spans are widened into float scratch and narrowed once on store.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class RowEngine
@@ -69,7 +69,7 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming, x.Length * elementBytes);
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
         if (threads == 1 && !streaming && !pipeline)
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
