@@ -28,7 +28,7 @@ namespace NormGen.Benchmarks;
 /// </remarks>
 public static class Table
 {
-    private const int Samples = 11;
+    private static int Samples = 11;
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(300), Pause = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(20);
 
@@ -36,19 +36,33 @@ public static class Table
     private static bool s_best;
 
     /// <summary>
-    /// <c>--pipeline-ab</c>: the memory-bound rows with the streaming path's cross-row pipeline (today: rows without a
-    /// residual), without it (the rows a time, as before) and with it for residual rows too (RowEngine's private
-    /// s_pipelineMode 0, 1, 2, set by reflection), side by side with the NT copy
-    /// in one process: the only comparison that holds on a loaded machine; and the pipeline with streaming stores forced
-    /// (threshold 0), which shows whether the default threshold suits the shapes under it (4096×1024: 16 MiB out).
+    /// <c>--pipeline-ab</c>: the rows past a core's L2 with the cross-row pipeline where RowEngine picks it by default,
+    /// without it (the rows a time, as before) and with it for every row form at every size (cached stores under the
+    /// streaming threshold, non-temporal above; RowEngine's private s_pipelineMode 0, 1, 2, set by reflection), side by
+    /// side with the NT copy in one process: the only comparison that holds on a loaded machine; and the pipeline with
+    /// streaming stores forced (threshold 0), which shows whether the default threshold suits the shapes under it
+    /// (4096×1024: 16 MiB out).
     /// </summary>
     private static bool s_pipelineAb;
+
+    /// <summary>
+    /// <c>--cpu</c>: time single-thread cases by the thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID), not the wall
+    /// clock: on a machine shared with other builds it leaves out the time the thread waits for a core; with
+    /// <c>--samples N</c> (default 11) more, shorter rounds. All-cores cases stay on the wall clock.
+    /// </summary>
+    private static bool s_cpu;
+
+    /// <summary><c>--match TEXT</c>: only the row cases whose name contains TEXT ("all cores": the all-cores case).</summary>
+    private static string? s_match;
 
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
         s_best = args.Contains("--best");
         s_pipelineAb = args.Contains("--pipeline-ab");
+        s_cpu = args.Contains("--cpu") && OperatingSystem.IsLinux();
+        s_match = args.SkipWhile(a => a != "--match").Skip(1).FirstOrDefault();
+        if (args.SkipWhile(a => a != "--samples").Skip(1).FirstOrDefault() is string samples) Samples = int.Parse(samples, CultureInfo.InvariantCulture);
         // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
         OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
@@ -87,30 +101,35 @@ public static class Table
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         if (s_pipelineAb)
         {
-            Console.WriteLine($"| case | pipeline (today) | rows a time (before) | NT copy | pipeline/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) | pipeline for residual rows too |");
-            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine($"| case | default | rows a time (before) | NT copy | default/before | pipeline, every form | every form/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         }
-        foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 3 : 0))
+        foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 2 : 0))
         {
             var owned = new List<IDisposable>();
             RowCase c = make(owned);
+            if (s_match is not null && !c.Name.Contains(s_match, StringComparison.Ordinal) && !(c.AllCores && s_match == "all cores"))
+            {
+                foreach (IDisposable d in owned) d.Dispose();
+                continue;
+            }
             NormGenSettings.MaxDegreeOfParallelism = c.AllCores ? -1 : 1;
             if (s_pipelineAb)
             {
                 var mode = typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
                 long threshold = NormGenSettings.StreamingStoreThreshold;
                 Action With(int v, long t) => () => { mode.SetValue(null, v); NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
-                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(0, 0), With(2, threshold)]);
+                double?[] v = Measure([With(0, threshold), With(1, threshold), c.Copy, With(2, threshold), With(2, 0)], cpu: s_cpu && !c.AllCores);
                 mode.SetValue(null, 0);
                 NormGenSettings.StreamingStoreThreshold = threshold;
                 foreach (IDisposable d in owned) d.Dispose();
                 NormGenSettings.MaxDegreeOfParallelism = 1;
                 double b = (double)c.Tensors * c.Shape.Elements * sizeof(float);
                 string GB(double? s) => $"{b / s!.Value / 1e9:F1} ({100 * v[2]!.Value / s.Value:F0}%)";
-                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {GB(v[4])} |");
+                Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {v[1]!.Value / v[3]!.Value:F2} | {GB(v[4])} |");
                 continue;
             }
-            double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy]);
+            double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy], cpu: s_cpu && !c.AllCores);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;
             double bytes = (double)c.Tensors * c.Shape.Elements * sizeof(float);
@@ -128,7 +147,7 @@ public static class Table
 
     private static IEnumerable<Func<List<IDisposable>, RowCase>> RowCases()
     {
-        foreach (BatchShape s in new BatchShape[] { new(1, 768), new(32, 768), new(128, 4096), new(4096, 1024), new(2048, 8192) })
+        foreach (BatchShape s in new BatchShape[] { new(1, 768), new(32, 768), new(128, 4096), new(512, 4096), new(4096, 1024), new(2048, 8192) })
             yield return owned => LayerNormCase(s, allCores: false, owned);
         yield return owned =>
         {
@@ -141,27 +160,28 @@ public static class Table
                 () => Baselines.TensorPrimitivesRmsNorm(w.X, w.Shape.Hidden, w.Gamma, w.Y),
                 ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
         };
-        yield return owned =>
-        {
-            var w = new Workload(new BatchShape(2048, 8192));
-            float[] residual = new Workload(w.Shape, seed: 7).X, residualOut = new float[w.Shape.Elements];
-            var ort = new ResidualBenchmarks.OrtSkip(w, residual, residualOut, layerNorm: true);
-            owned.Add(ort);
-            var (src, dst) = CopyBuffers(w.Shape, 4);
-            int n = w.Shape.Hidden;
-            return new RowCase($"residual LayerNorm {Shape(w.Shape)} (with residualOut)", w.Shape, 4, false,
-                () => ResidualKernels.AddLayerNorm(n, w.X, residual, w.Gamma, w.Beta, w.Y, residualOut),
-                () =>
-                {
-                    for (int r = 0; r < w.Shape.Rows; r++)
+        foreach (BatchShape rs in new BatchShape[] { new(2048, 8192), new(512, 4096) })
+            yield return owned =>
+            {
+                var w = new Workload(rs);
+                float[] residual = new Workload(w.Shape, seed: 7).X, residualOut = new float[w.Shape.Elements];
+                var ort = new ResidualBenchmarks.OrtSkip(w, residual, residualOut, layerNorm: true);
+                owned.Add(ort);
+                var (src, dst) = CopyBuffers(w.Shape, 4);
+                int n = w.Shape.Hidden;
+                return new RowCase($"residual LayerNorm {Shape(w.Shape)} (with residualOut)", w.Shape, 4, false,
+                    () => ResidualKernels.AddLayerNorm(n, w.X, residual, w.Gamma, w.Beta, w.Y, residualOut),
+                    () =>
                     {
-                        Span<float> h = residualOut.AsSpan(r * n, n);
-                        System.Numerics.Tensors.TensorPrimitives.Add(w.X.AsSpan(r * n, n), residual.AsSpan(r * n, n), h);
-                        Baselines.TensorPrimitivesLayerNorm(h, n, w.Gamma, w.Beta, w.Y.AsSpan(r * n, n));
-                    }
-                },
-                ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
-        };
+                        for (int r = 0; r < w.Shape.Rows; r++)
+                        {
+                            Span<float> h = residualOut.AsSpan(r * n, n);
+                            System.Numerics.Tensors.TensorPrimitives.Add(w.X.AsSpan(r * n, n), residual.AsSpan(r * n, n), h);
+                            Baselines.TensorPrimitivesLayerNorm(h, n, w.Gamma, w.Beta, w.Y.AsSpan(r * n, n));
+                        }
+                    },
+                    ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
+            };
         foreach (BatchShape s in new BatchShape[] { new(2048, 8192), new(4096, 1024) })
             yield return owned =>
             {
@@ -330,7 +350,7 @@ public static class Table
     /// Seconds per call of each method (median batch, or fastest with --best) (null where the method is null), timed side by side: all warm up first,
     /// then the batches go round the methods in turn, so a burst of load from elsewhere falls on all of them alike.
     /// </summary>
-    private static double?[] Measure(Action?[] methods)
+    private static double?[] Measure(Action?[] methods, bool cpu = false)
     {
         foreach (Action? m in methods) if (m is not null) Spin(m, WarmUp);
         Thread.Sleep(Pause);
@@ -342,8 +362,9 @@ public static class Table
             {
                 if (methods[m] is not Action action) continue;
                 long start = Stopwatch.GetTimestamp();
+                double cpu0 = cpu ? ThreadCpuSeconds() : 0;
                 for (int k = 0; k < calls[m]; k++) action();
-                perCall[m][i] = Stopwatch.GetElapsedTime(start).TotalSeconds / calls[m];
+                perCall[m][i] = (cpu ? ThreadCpuSeconds() - cpu0 : Stopwatch.GetElapsedTime(start).TotalSeconds) / calls[m];
             }
         return methods.Select((m, i) =>
         {
@@ -351,6 +372,22 @@ public static class Table
             Array.Sort(perCall[i]);
             return perCall[i][s_best ? 0 : Samples / 2];
         }).ToArray();
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds, Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out Timespec time);
+
+    /// <summary>This thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID), for <c>--cpu</c>.</summary>
+    private static double ThreadCpuSeconds()
+    {
+        ClockGetTime(3, out Timespec t);
+        return t.Seconds + t.Nanoseconds / 1e9;
     }
 
     private static int CallsPerBatch(Action action)

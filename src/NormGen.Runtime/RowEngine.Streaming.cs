@@ -15,11 +15,9 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// 0 (the default): the pipeline for streamed rows without a residual; 1: no pipeline (the streaming rows as before,
-    /// VectorRows' StreamRow a row at a time); 2: the pipeline for residual rows as well. Private, for side-by-side
-    /// timing only: the benchmark's <c>--pipeline-ab</c> sets it by reflection. Residual rows are off by default: on the
-    /// loaded 2-core VM, residual LayerNorm 2048×8192 took 1.23× the baseline's thread CPU time pipelined against 0.97×
-    /// a row at a time (RowAB --time --cpu, 2026-11-30 01:55 UTC), while LayerNorm and RMSNorm gained about 6%.
+    /// 0 (the default): the pipeline where <see cref="PipelinesByDefault"/> says; 1: no pipeline (the rows a time, as
+    /// before); 2: the pipeline for every row form at every size it can run at (streaming and cached stores). Private, for
+    /// side-by-side timing and tests only: the benchmark's <c>--pipeline-ab</c> and the tests set it by reflection.
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
     private static int s_pipelineMode;
@@ -32,26 +30,84 @@ public static partial class RowEngine
     private const int MinPrefetchAheadBytes = 8 << 10;
 
     /// <summary>
-    /// Whether a streamed call runs <see cref="PipelinedRows"/>: float or double rows without an activation (the
-    /// activation's last pass goes a vector at a time; see VectorRows), and without a residual unless
-    /// <see cref="s_pipelineMode"/> asks; a JIT-time constant apart from the switch.
+    /// Whether a call whose input is past a core's L2 (<see cref="MinPrefetchBytes"/>) runs <see cref="PipelinedRows"/>:
+    /// float or double rows without an activation (the activation's last pass goes a vector at a time; see VectorRows),
+    /// of a form and store kind <see cref="PipelinesByDefault"/> picks unless <see cref="s_pipelineMode"/> overrides (2:
+    /// every form, with cached stores too); a JIT-time constant apart from the switch and <paramref name="streaming"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanPipeline<TSpec, TX, TY, T>()
+    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (TSpec.Residual ? s_pipelineMode == 2 : s_pipelineMode != 1);
+            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2);
 
     /// <summary>
-    /// The rows of a streamed call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>): the
-    /// width chosen once, then the pipeline. With a residual, h lives in two rows of scratch (the row whose last pass
-    /// reads it back and the row pass 1 forms), not in the output, which would be read back from memory.
+    /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
+    /// time): plain LayerNorm and RMSNorm rows with non-temporal stores (outputs past the streaming threshold: 2048×8192
+    /// 1.07-1.20× the rows a time in <c>table --only rows --pipeline-ab --cpu</c>). Not with cached stores: where the rows
+    /// come from memory it won (512×4096 1.09-1.16×, 4096×1024 0.98-1.20× in the table, whose other methods evict them
+    /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
+    /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
+    /// time; the table's 128×4096 0.91-0.95×). Nor for rows with a residual: residual LayerNorm 2048×8192 0.88-1.02×,
+    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PipelinesByDefault<TSpec, T>(bool streaming)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => streaming && !TSpec.Residual;
+
+    /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
+    private interface IStoreKind
+    {
+        static abstract bool NonTemporal { get; }
+    }
+
+    private readonly struct NonTemporalStores : IStoreKind
+    {
+        public static bool NonTemporal => true;
+    }
+
+    private readonly struct CachedStores : IStoreKind
+    {
+        public static bool NonTemporal => false;
+    }
+
+    /// <summary>Stores <paramref name="value"/> at the aligned <paramref name="destination"/> as <typeparamref name="TStores"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put<T, TV, TOps, TStores>(TV value, ref T destination)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T> where TStores : struct, IStoreKind
+    {
+        if (TStores.NonTemporal) TOps.StoreNonTemporal(value, ref destination);
+        else TOps.Store(value, ref destination, 0);
+    }
+
+    /// <summary>
+    /// The rows of a call that <see cref="CanPipeline"/>, on one thread (c from <see cref="PlainRefs"/>; c.Streaming
+    /// chooses the stores): the width chosen once, then the pipeline. With a residual and non-temporal stores, h lives in
+    /// two rows of scratch (the row whose last pass reads it back and the row pass 1 forms), not in the output, which
+    /// would be read back from memory; with cached stores it lives in the output, as a row at a time.
     /// </summary>
     private static void StreamedRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (StreamingStore.ElementsToAlignment(ref c.Y, 1) != 0)
+        {
+            // y not aligned to its element size: no vector of it can be aligned, so VectorRows' loops run.
+            PlainRows<TSpec, T>(ref c, ref x, firstRow, rowCount);
+            return;
+        }
+        if (c.Streaming) PipelinedRowsAt<TSpec, T, NonTemporalStores>(ref c, ref x, firstRow, rowCount);
+        else PipelinedRowsAt<TSpec, T, CachedStores>(ref c, ref x, firstRow, rowCount);
+    }
+
+    /// <summary><see cref="StreamedRows"/> with the store kind chosen: the scratch and the width.</summary>
+    private static void PipelinedRowsAt<TSpec, T, TStores>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TStores : struct, IStoreKind
+    {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
-        T[]? scratch = TSpec.Residual ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
+        // With cached stores h goes where the rows a time put it (residualOut, else y): the last pass reads it back from
+        // cache and has no copy to make.
+        T[]? scratch = TSpec.Residual && TStores.NonTemporal ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
         try
         {
             if (scratch is not null)
@@ -60,11 +116,11 @@ public static partial class RowEngine
                 c.HStride = 0;
             }
             if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-                PipelineLoop<TSpec, T, Vector512<T>, Vec512<T>>(ref c, ref x, firstRow, rowCount);
+                PipelineLoop<TSpec, T, Vector512<T>, Vec512<T>, TStores>(ref c, ref x, firstRow, rowCount);
             else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-                PipelineLoop<TSpec, T, Vector256<T>, Vec256<T>>(ref c, ref x, firstRow, rowCount);
+                PipelineLoop<TSpec, T, Vector256<T>, Vec256<T>, TStores>(ref c, ref x, firstRow, rowCount);
             else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-                PipelineLoop<TSpec, T, Vector128<T>, Vec128<T>>(ref c, ref x, firstRow, rowCount);
+                PipelineLoop<TSpec, T, Vector128<T>, Vec128<T>, TStores>(ref c, ref x, firstRow, rowCount);
             else
                 PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
         }
@@ -80,8 +136,9 @@ public static partial class RowEngine
     /// after it. A y whose address is not a multiple of its element size cannot be aligned for non-temporal stores:
     /// VectorRows' cached loop then runs.
     /// </summary>
-    private static void PipelineLoop<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
+    private static void PipelineLoop<TSpec, T, TV, TOps, TStores>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TStores : struct, IStoreKind
     {
         if (StreamingStore.ElementsToAlignment(ref c.Y, TOps.Count) >= TOps.Count)
         {
@@ -90,25 +147,26 @@ public static partial class RowEngine
         }
         nuint end = (nuint)(firstRow + rowCount), start = (nuint)firstRow, n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
         ref T scratch = ref c.H;
-        nuint r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref x, start, end);
+        nuint r = PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref c, ref x, start, end);
         while (r < end)
         {
-            if (TSpec.Residual) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
+            if (TSpec.Residual && TStores.NonTemporal) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
             RedoHugeRow<TSpec, T>(ref c, r++);
             c.H = ref scratch;
             start = r;
-            r = PipelinedRowsOf<TSpec, T, TV, TOps>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
+            r = PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, end);
         }
-        StreamingStore.Fence();
+        if (TStores.NonTemporal) StreamingStore.Fence();
     }
 
     /// <summary><see cref="PipelinedRows"/> with the affine kind's loads chosen (JIT-time constants).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PipelinedRowsOf<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
+    private static nuint PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref c, ref x, first, end)
-            : TSpec.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref c, ref x, first, end)
-            : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref c, ref x, first, end);
+        where TStores : struct, IStoreKind
+        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+            : TSpec.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+            : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end);
 
     /// <summary>
     /// Rows first … end − 1 of a streamed call: step k runs pass 1 of row first + k and the last pass of the row before
@@ -119,9 +177,10 @@ public static partial class RowEngine
     /// h goes to row (row − first) mod 2 of c.H's scratch. Returns the first row left to HugeRow (the row before it is
     /// complete, the row's h in its scratch row), or end.
     /// </summary>
-    private static nuint PipelinedRows<TSpec, T, TV, TOps, TAffine>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint PipelinedRows<TSpec, T, TV, TOps, TAffine, TStores>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
+        where TStores : struct, IStoreKind
     {
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride;
@@ -145,7 +204,7 @@ public static partial class RowEngine
             if (TSpec.Residual)
             {
                 residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
-                h = ref Unsafe.Add(ref c.H, (row - first) % 2 * n);
+                h = ref TStores.NonTemporal ? ref Unsafe.Add(ref c.H, (row - first) % 2 * n) : ref Unsafe.Add(ref c.H, row * c.HStride);
             }
             // The pending row's last pass: head and overlapping last vector first (an in-place call overwrites them).
             nuint head = 0, both = 0, j;
@@ -154,7 +213,7 @@ public static partial class RowEngine
             if (pending)
             {
                 head = (nuint)StreamingStore.ElementsToAlignment(ref yPrev, (int)L);
-                alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
+                alignedH = TSpec.ResidualOut && TStores.NonTemporal && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
                 lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
@@ -211,19 +270,19 @@ public static partial class RowEngine
                     q2 = TOps.MultiplyAdd(d2, d2, q2);
                     q3 = TOps.MultiplyAdd(d3, d3, q3);
                     if (i < both * block)
-                        StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
+                        StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
                 }
             }
             if (pending)
             {
                 // The last-pass blocks pass 1 did not take (all of them after the last row), then its single vectors.
                 for (j = head + (pass1 ? both * block : 0); j + block <= n; j += block)
-                    StreamBlock<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
+                    StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
-                    StreamVector<TSpec, T, TV, TOps, TAffine>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
+                    StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 TOps.Store(firstOut, ref yPrev, 0);
                 TOps.Store(lastOut, ref yPrev, last);
-                if (TSpec.ResidualOut)
+                if (TSpec.ResidualOut && TStores.NonTemporal)
                 {
                     TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
                     TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
@@ -286,28 +345,29 @@ public static partial class RowEngine
     /// and h into residualOut (non-temporal where it is aligned as y is).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamBlock<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+    private static void StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
         bool alignedH)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
+        where TStores : struct, IStoreKind
     {
-        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
             ref Unsafe.Add(ref y, j));
-        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + (nuint)TOps.Count),
+        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + (nuint)TOps.Count),
             TAffine.Beta(ref beta, j + (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + (nuint)TOps.Count));
-        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 2 * (nuint)TOps.Count),
+        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 2 * (nuint)TOps.Count),
             TAffine.Beta(ref beta, j + 2 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 2 * (nuint)TOps.Count));
-        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
+        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
             TAffine.Beta(ref beta, j + 3 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 3 * (nuint)TOps.Count));
-        if (TSpec.ResidualOut)
+        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             ref T hj = ref Unsafe.Add(ref src, j), oj = ref Unsafe.Add(ref residualOut, j);
             if (alignedH)
             {
-                TOps.StoreNonTemporal(TOps.Load(ref hj, 0), ref oj);
-                TOps.StoreNonTemporal(TOps.Load(ref hj, (nuint)TOps.Count), ref Unsafe.Add(ref oj, (nuint)TOps.Count));
-                TOps.StoreNonTemporal(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 2 * (nuint)TOps.Count));
-                TOps.StoreNonTemporal(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 3 * (nuint)TOps.Count));
+                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 0), ref oj);
+                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, (nuint)TOps.Count), ref Unsafe.Add(ref oj, (nuint)TOps.Count));
+                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 2 * (nuint)TOps.Count));
+                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 3 * (nuint)TOps.Count));
             }
             else
             {
@@ -321,17 +381,18 @@ public static partial class RowEngine
 
     /// <summary>One vector of <see cref="StreamBlock"/>, for the aligned vectors after the last whole block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamVector<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
+    private static void StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
         bool alignedH)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
+        where TStores : struct, IStoreKind
     {
-        TOps.StoreNonTemporal(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
             ref Unsafe.Add(ref y, j));
-        if (TSpec.ResidualOut)
+        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
-                TOps.StoreNonTemporal(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+                Put<T, TV, TOps, TStores>(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
             else
                 TOps.Store(TOps.Load(ref src, j), ref residualOut, j);
         }

@@ -69,7 +69,8 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        if (threads == 1 && !streaming)
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
+        if (threads == 1 && !streaming && !pipeline)
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
             {
@@ -85,7 +86,7 @@ public static partial class RowEngine
         }
         else
         {
-            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch);
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch, pipeline);
         }
     }
 
@@ -95,12 +96,13 @@ public static partial class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Spread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
-        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch)
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch,
+        bool pipeline)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
-        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch),
+        => RowScheduler.Run(threads, rows, new Block<TSpec, TX, TY, T>(rowLength, streaming, prefetch, pipeline),
             MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(residual), MemoryMarshal.AsBytes(bias), MemoryMarshal.AsBytes(gamma),
             MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes((ReadOnlySpan<TY>)y), MemoryMarshal.AsBytes((ReadOnlySpan<TX>)residualOut),
             MemoryMarshal.AsBytes((ReadOnlySpan<T>)mean), MemoryMarshal.AsBytes((ReadOnlySpan<T>)rstd));
@@ -115,7 +117,7 @@ public static partial class RowEngine
         => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
 
     /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
-    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch) : IRowKernel
+    private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch, bool pipeline) : IRowKernel
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -123,11 +125,11 @@ public static partial class RowEngine
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            if (IsPlain<TSpec, TX, TY, T>(streaming) || streaming && CanPipeline<TSpec, TX, TY, T>())
+            if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
                 RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
-                if (streaming && CanPipeline<TSpec, TX, TY, T>())
+                if (pipeline)
                     StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
                 else
                     PlainRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);

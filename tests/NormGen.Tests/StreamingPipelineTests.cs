@@ -24,7 +24,10 @@ public class StreamingPipelineTests
         ("RmsFScaleAndBias", NormKind.RmsNorm, Affine.ScaleAndBias, (x, n, g, b, y) => DynKernels.RmsFScaleAndBias(x, n, g, b, y)),
     };
 
-    /// <summary>RowEngine's private switch: 0 the default (no pipeline for residual rows), 2 the pipeline for residual rows too.</summary>
+    /// <summary>
+    /// RowEngine's private switch: 0 the default (the pipeline where RowEngine picks it), 1 no pipeline, 2 the pipeline for
+    /// every row form at every size past a core's L2 (cached stores under the streaming threshold).
+    /// </summary>
     private static readonly System.Reflection.FieldInfo PipelineMode =
         typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
 
@@ -64,7 +67,7 @@ public class StreamingPipelineTests
     }
 
     /// <summary>y at <paramref name="yOffset"/> elements into its array (or x itself when in place), computed with the settings.</summary>
-    private static float[] Run(Kernel k, float[] x, int n, float[] g, float[] b, long threshold, int threads, int yOffset, bool inPlace) =>
+    private static float[] Run(Kernel k, float[] x, int n, float[] g, float[] b, long threshold, int threads, int yOffset, bool inPlace, int mode = 0) =>
         WithSettings(threshold, threads, () =>
         {
             if (inPlace)
@@ -76,7 +79,7 @@ public class StreamingPipelineTests
             var buffer = new float[x.Length + 16];
             k(x, n, g, b, buffer.AsSpan(yOffset, x.Length));
             return buffer.AsSpan(yOffset, x.Length).ToArray();
-        });
+        }, mode);
 
     private static void AssertNearReference(NormKind kind, Affine affine, float[] x, int n, float[] g, float[] b, float[] y, int skipRow = -1)
     {
@@ -274,5 +277,131 @@ public class StreamingPipelineTests
         foreach (int threads in new[] { 1, 2 })
             foreach (int mode in new[] { 0, 2 })
                 Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
+    }
+    // ---------------------------------------------------------------- the pipeline with cached stores
+
+    /// <summary>
+    /// The pipeline with cached stores runs for inputs past a core's L2 (2 MiB) under the streaming threshold: these
+    /// shapes are all at least 2 MiB of floats. Rows 1, 2, 3 and more, odd lengths, y at every alignment, in place, one
+    /// and two threads, a huge and a NaN row in the middle of a batch: the pipelined results (the default and every form,
+    /// switch 0 and 2) are bitwise the rows a time (switch 1), which match the double reference.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 524291, -1, 0)]
+    [InlineData(2, 262147, -1, 0)]
+    [InlineData(3, 174763, 1, 1)]
+    [InlineData(129, 4099, 64, 1)]
+    [InlineData(512, 1027, 300, 2)]
+    [InlineData(256, 2048, 0, 2)]
+    public void CachedPipelineMatchesTheRowsATime(int rows, int n, int special, int kind)
+    {
+        float[] x = Rows(rows, n, n + rows, special, kind);
+        var (gd, bd) = Reference.AffineParameters(new Random(n), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        foreach (var (name, nk, affine, k) in FloatKernels.Take(3))
+        {
+            float[] before = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false, mode: 1);
+            AssertNearReference(nk, affine, x, n, g, b, before, skipRow: kind == 2 ? special : -1);
+            foreach (int mode in new[] { 0, 2 })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    foreach (int yOffset in new[] { 0, 3 })
+                        Assert.True(before.AsSpan().SequenceEqual(Run(k, x, n, g, b, long.MaxValue, threads, yOffset, inPlace: false, mode)),
+                            $"{name} rows={rows} n={n} yOffset={yOffset} threads={threads} mode={mode}: pipelined differs from the rows a time");
+                    Assert.True(before.AsSpan().SequenceEqual(Run(k, x, n, g, b, long.MaxValue, threads, 0, inPlace: true, mode)),
+                        $"{name} rows={rows} n={n} in place, threads={threads} mode={mode}: pipelined differs from the rows a time");
+                }
+        }
+    }
+
+    /// <summary>
+    /// Residual rows (x + residual + bias with the residual stream out; RMSNorm with it; DeepNorm) on the pipeline with
+    /// cached stores, 2 MiB and more: y and h bitwise the rows a time, at offsets where h is and is not aligned as y,
+    /// in place (x, residual and y one buffer), one and two threads, a huge row in the middle.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 524291)]
+    [InlineData(3, 174763)]
+    [InlineData(129, 4099)]
+    public void CachedPipelineResidualRowsMatchTheRowsATime(int rows, int n)
+    {
+        float[] x = Rows(rows, n, n + 1, special: rows > 2 ? rows / 2 : -1, kind: 1), res = Rows(rows, n, n + 2);
+        var (gd, bd) = Reference.AffineParameters(new Random(n), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray(), bias = Rows(1, n, n + 3);
+        (float[] Y, float[] H) Run(int threads, int yOffset, int hOffset, bool inPlace, int mode) => WithSettings(long.MaxValue, threads, () =>
+        {
+            var yBuffer = new float[x.Length + 16];
+            var hBuffer = new float[x.Length + 16];
+            if (inPlace)
+            {
+                float[] data = (float[])x.Clone();
+                Blocks.SkipLn(data, n, data, bias, g, b, data, hBuffer.AsSpan(hOffset, x.Length));
+                return (data, hBuffer.AsSpan(hOffset, x.Length).ToArray());
+            }
+            Blocks.SkipLn(x, n, res, bias, g, b, yBuffer.AsSpan(yOffset, x.Length), hBuffer.AsSpan(hOffset, x.Length));
+            return (yBuffer.AsSpan(yOffset, x.Length).ToArray(), hBuffer.AsSpan(hOffset, x.Length).ToArray());
+        }, mode);
+        foreach (bool inPlace in new[] { false, true })
+        {
+            var before = Run(1, 0, 0, inPlace, mode: 1);
+            float[] h = x.Select((v, i) => v + (inPlace ? v : res[i]) + bias[i % n]).ToArray();
+            Assert.Equal(h, before.H);
+            AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, h, n, g, b, before.Y);
+            foreach (var (yOffset, hOffset) in new[] { (0, 0), (1, 6) })
+                foreach (int threads in new[] { 1, 2 })
+                    foreach (int mode in new[] { 0, 2 })
+                    {
+                        var piped = Run(threads, yOffset, hOffset, inPlace, mode);
+                        string what = $"rows={rows} n={n} offsets {yOffset}/{hOffset} threads={threads} inPlace={inPlace} mode={mode}";
+                        Assert.True(before.Y.AsSpan().SequenceEqual(piped.Y), "y: " + what);
+                        Assert.True(before.H.AsSpan().SequenceEqual(piped.H), "h: " + what);
+                    }
+        }
+    }
+
+    /// <summary>The compile-time residual kernels past 2 MiB with cached stores: AddRms (128 × 4096) and DeepNorm (512 × 1024).</summary>
+    [Fact]
+    public void CachedPipelineAddRmsAndDeepNormMatchTheRowsATime()
+    {
+        const int d = 4096, e = 1024, rmsRows = 128, deepRows = 512;
+        float[] x = Rows(rmsRows, d, 1), res = Rows(rmsRows, d, 2), w = Rows(1, d, 5);
+        (float[] Y, float[] H) Rms(int threads, int offset, int mode) => WithSettings(long.MaxValue, threads, () =>
+        {
+            var y = new float[rmsRows * d + 8];
+            var h = new float[rmsRows * d + 8];
+            Blocks.AddRms(x, res, w, y.AsSpan(offset, rmsRows * d), h.AsSpan(offset + 1, rmsRows * d));
+            return (y.AsSpan(offset, rmsRows * d).ToArray(), h.AsSpan(offset + 1, rmsRows * d).ToArray());
+        }, mode);
+        var before = Rms(1, 0, mode: 1);
+        float[] hr = x.Select((v, i) => v + res[i]).ToArray();
+        Assert.Equal(hr, before.H);
+        double[] reference = Reference.Normalize(NormKind.RmsNorm, Affine.Scale, 1e-6, hr.Select(v => (double)v).ToArray(), d,
+            w.Select(v => (double)v).ToArray(), new double[d], out double[] terms);
+        for (int i = 0; i < hr.Length; i++)
+            Assert.True(Math.Abs(before.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
+        foreach (int offset in new[] { 0, 2 })
+            foreach (int threads in new[] { 1, 2 })
+                foreach (int mode in new[] { 0, 2 })
+                {
+                    var piped = Rms(threads, offset, mode);
+                    Assert.True(before.Y.AsSpan().SequenceEqual(piped.Y) && before.H.AsSpan().SequenceEqual(piped.H), $"AddRms offset {offset} threads {threads} mode {mode}");
+                }
+
+        float[] dx = Rows(deepRows, e, 20, special: 200, kind: 1), ds = Rows(deepRows, e, 30);
+        var (gd, bd) = Reference.AffineParameters(new Random(3), e);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        float[] Deep(int threads, int mode) => WithSettings(long.MaxValue, threads, () =>
+        {
+            var y = new float[deepRows * e];
+            Blocks.Deep(dx, ds, g, b, y);
+            return y;
+        }, mode);
+        float[] beforeDeep = Deep(1, mode: 1);
+        float alpha = MathF.Pow(2 * 24, 0.25f);
+        float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
+        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, beforeDeep);
+        foreach (int threads in new[] { 1, 2 })
+            foreach (int mode in new[] { 0, 2 })
+                Assert.True(beforeDeep.AsSpan().SequenceEqual(Deep(threads, mode)), $"DeepNorm threads {threads} mode {mode}");
     }
 }
