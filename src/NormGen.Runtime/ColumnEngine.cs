@@ -23,7 +23,7 @@ namespace NormGen;
 /// same chunks in a unit as in the whole panel, so results do not depend on the thread count.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class ColumnEngine
+public static partial class ColumnEngine
 {
     /// <summary>
     /// Standardize or MinMaxScale of a dense (samples × features) table, per feature column. Arguments are already

@@ -86,7 +86,8 @@ public static partial class TensorBlocks
     {
         // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
         nuint lanes = (nuint)TOps.Count;
-        int size = checked((int)(8 * n + n / lanes));
+        // Then (the flat output pass) k, m and rstd per column, each extended by one vector.
+        int size = checked((int)(8 * n + n / lanes + 3 * (n + lanes)));
         T[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<T>.Shared.Rent(size);
         Span<T> buffer = rented is null ? stackalloc T[1024] : rented;
         ref T k = ref MemoryMarshal.GetReference(buffer);
@@ -123,7 +124,45 @@ public static partial class TensorBlocks
             TOps.Store(r, ref rstd, j);
         }
 
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x.
+        // Pass 3: normalize; rows are read before they are written, so y may be x. A dense table with no column in
+        // double: as one flat array, first row first (pass 2 left those in cache), streaming stores past the cache.
+        if (n == width && HugeFree(ref huge, n / lanes))
+        {
+            ref T kExt = ref Unsafe.Add(ref k, 8 * n + n / lanes);
+            ref T mExt = ref Unsafe.Add(ref kExt, n + lanes);
+            ref T rstdExt = ref Unsafe.Add(ref mExt, n + lanes);
+            for (nuint j = 0; j < n + lanes; j += lanes)
+            {
+                nuint from = j < n ? j : 0; // one vector past the last column: the first columns again
+                TOps.Store(TOps.Load(ref k, from), ref kExt, j);
+                TOps.Store(TOps.Load(ref m, from), ref mExt, j);
+                TOps.Store(TOps.Load(ref rstd, from), ref rstdExt, j);
+            }
+            ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref kExt, ref mExt, ref rstdExt,
+                ColumnEngine.StreamOutput<T>(rows * width), reverse: false);
+        }
+        else
+            StandardizeRowByRow<TOps, TV, T>(ref x, ref y, rows, width, n, ref k);
+        if (rented is not null)
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>Whether none of the first <paramref name="vectors"/> flags is set (no vector of columns went to the double path).</summary>
+    private static bool HugeFree<T>(ref T huge, nuint vectors) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint v = 0; v < vectors; v++)
+            if (Unsafe.Add(ref huge, v) != T.Zero) return false;
+        return true;
+    }
+
+    /// <summary>Standardize's pass 3 row by row, skipping the vectors flagged as computed in double; rows are read before they are written, so y may be x.</summary>
+    private static void StandardizeRowByRow<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n, ref T k)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count;
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T rstd = ref Unsafe.Add(ref k, 2 * n);
+        ref T huge = ref Unsafe.Add(ref k, 8 * n);
         for (nuint r = 0; r < rows; r++)
         {
             ref T xr = ref Unsafe.Add(ref x, r * width);
@@ -132,8 +171,6 @@ public static partial class TensorBlocks
                 if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
                     TOps.Store(TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j)), TOps.Load(ref rstd, j)), ref yr, j);
         }
-        if (rented is not null)
-            System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
     /// <summary>
@@ -211,8 +248,14 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Zero, ref sumSq, j);
             TOps.Store(TOps.Zero, ref sumDev, j);
         }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
+        // The last block first: pass 1 left it in cache. Each block's sums go to its own slot when there are several,
+        // added in block order at the end, so the sums are those of a walk from the first block.
+        nuint blocks = (rows + ColumnSumBlock - 1) / ColumnSumBlock;
+        T[]? partials = blocks > 1 ? System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(2 * n * blocks))) : null;
+        ref T partial0 = ref partials is null ? ref sumSq : ref MemoryMarshal.GetArrayDataReference(partials); // block b at 2n·b: Σd², then Σd
+        for (nuint block = blocks; block-- > 0;)
         {
+            nuint start = block * ColumnSumBlock;
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
             for (j = 0; j < n; j += lanes)
             {
@@ -262,12 +305,32 @@ public static partial class TensorBlocks
                     TOps.Store(TOps.Add(TOps.Load(ref a2, j), d), ref a2, j);
                 }
             }
+            if (partials is null) // one block: its sums straight into Σd² and Σd
+            {
+                for (j = 0; j < n; j += lanes)
+                {
+                    TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
+                }
+                return;
+            }
+            ref T partial = ref Unsafe.Add(ref partial0, 2 * n * block);
             for (j = 0; j < n; j += lanes)
             {
-                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
-                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
+                TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j)), ref partial, j);
+                TOps.Store(TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j)), ref partial, n + j);
             }
         }
+        for (nuint block = 0; block < blocks; block++)
+        {
+            ref T partial = ref Unsafe.Add(ref partial0, 2 * n * block);
+            for (j = 0; j < n; j += lanes)
+            {
+                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Load(ref partial, j)), ref sumSq, j);
+                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Load(ref partial, n + j)), ref sumDev, j);
+            }
+        }
+        System.Buffers.ArrayPool<T>.Shared.Return(partials);
     }
 
     /// <summary>
@@ -306,8 +369,10 @@ public static partial class TensorBlocks
         nuint slots = full + (width % lanes != 0 ? 1u : 0u);
         nuint last = width - lanes;
         int n = checked((int)(slots * lanes));
-        T[]? rented = n <= 256 ? null : System.Buffers.ArrayPool<T>.Shared.Rent(2 * n);
-        Span<T> buffer = rented is null ? stackalloc T[512] : rented;
+        // lo and hi per slot, then (a dense table's flat output pass) min and range per column, extended by one vector.
+        int size = checked(2 * n + 2 * ((int)width + (int)lanes));
+        T[]? rented = size <= 1024 ? null : System.Buffers.ArrayPool<T>.Shared.Rent(size);
+        Span<T> buffer = rented is null ? stackalloc T[1024] : rented;
         ref T lo = ref MemoryMarshal.GetReference(buffer);
         ref T hi = ref Unsafe.Add(ref lo, n);
 
@@ -338,10 +403,38 @@ public static partial class TensorBlocks
         for (nuint j = 0; j < slots; j++) // hi becomes the range
             TOps.Store(TOps.Subtract(TOps.Load(ref hi, j * lanes), TOps.Load(ref lo, j * lanes)), ref hi, j * lanes);
 
-        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. Rows are read before they
-        // are written, and the overlapping last vector keeps the lanes already written, so y may be x.
+        // Pass 2: (x − min) / range, a constant column (range 0) giving 0 rather than 0 / 0. A dense table: as one flat
+        // array, last row first (pass 1 left those in cache), streaming stores past the cache (ColumnEngine.MapTable).
+        if (stride == width)
+        {
+            ref T minimum = ref Unsafe.Add(ref lo, 2 * (nuint)n);
+            ref T range = ref Unsafe.Add(ref minimum, width + lanes);
+            for (nuint j = 0; j < slots; j++)
+            {
+                TOps.Store(TOps.Load(ref lo, j * lanes), ref minimum, j < full ? j * lanes : last);
+                TOps.Store(TOps.Load(ref hi, j * lanes), ref range, j < full ? j * lanes : last);
+            }
+            TOps.Store(TOps.Load(ref minimum, 0), ref minimum, width);
+            TOps.Store(TOps.Load(ref range, 0), ref range, width);
+            ColumnEngine.MapTable<ColumnEngine.ScaleRangeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref minimum, ref range, ref range,
+                ColumnEngine.StreamOutput<T>(rows * width), reverse: true);
+        }
+        else
+            MinMaxRowByRow<TOps, TV, T>(ref x, ref y, rows, width, stride, ref lo, ref hi);
+        if (rented is not null)
+            System.Buffers.ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>
+    /// MinMaxScale's pass 2 on a panel of a wider table, row by row. Rows are read before they are written, and the
+    /// overlapping last vector keeps the lanes already written, so y may be x.
+    /// </summary>
+    private static void MinMaxRowByRow<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, full = width / lanes, slots = full + (width % lanes != 0 ? 1u : 0u), last = width - lanes;
         TV keep = TOps.Tail(width - full * lanes);
-        for (r = 0; r < rows; r++)
+        for (nuint r = 0; r < rows; r++)
         {
             ref T row = ref Unsafe.Add(ref x, r * stride);
             ref T output = ref Unsafe.Add(ref y, r * stride);
@@ -353,8 +446,6 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Select(keep, v, TOps.Load(ref output, last)), ref output, last);
             }
         }
-        if (rented is not null)
-            System.Buffers.ArrayPool<T>.Shared.Return(rented);
     }
 
     /// <summary>Four rows (stride apart) of one vector of columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
