@@ -110,8 +110,8 @@ public static partial class TensorBlocks
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sumDevJ = TOps.Load(ref sumDev, j);
-            TV variance = TOps.Max(TOps.Divide(TOps.Subtract(TOps.Load(ref sumSq, j), TOps.Divide(TOps.Multiply(sumDevJ, sumDevJ), count)), count), TOps.Zero); // NaN stays NaN
-            if (!TOps.AllZero(TOps.Subtract(variance, variance)))
+            TV variance = ColumnEngine.Variance<TOps, TV, T>(TOps.Load(ref sumSq, j), sumDevJ, count);
+            if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
             {
                 for (nuint l = 0; l < lanes; l++)
                     StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
@@ -120,8 +120,7 @@ public static partial class TensorBlocks
             }
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
             TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Divide(sumDevJ, count)), ref m, j);
-            TV r = TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))); // σ = 0 gives 0, not 0 · ∞
-            TOps.Store(r, ref rstd, j);
+            TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
         // Pass 3: normalize; rows are read before they are written, so y may be x. A dense table with no column in
@@ -330,7 +329,7 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Load(ref partial, n + j)), ref sumDev, j);
             }
         }
-        System.Buffers.ArrayPool<T>.Shared.Return(partials);
+        System.Buffers.ArrayPool<T>.Shared.Return(partials!);
     }
 
     /// <summary>
