@@ -101,9 +101,9 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Load(ref x, j), ref k, j);
             TOps.Store(TOps.Zero, ref m, j);
         }
-        // As MinMaxPanel: a table past the cache whose statistics fit in L1 (k, m and four accumulators, at most 12 KiB)
+        // As MinMaxPanel: a table past the cache whose statistics fit in L1 (k, m and four accumulators, at most 8 KiB)
         // is read one row at a time, in memory order, each row into the accumulators of its parity (the same sums).
-        bool rowAtATime = n == width && (nuint)(6 * n * (nuint)Unsafe.SizeOf<T>()) <= 12288 && ColumnEngine.StreamOutput<T>(rows * width);
+        bool rowAtATime = n == width && (nuint)(6 * n * (nuint)Unsafe.SizeOf<T>()) <= 8192 && ColumnEngine.StreamOutput<T>(rows * width);
         StandardizeMean<TOps, TV, T>(ref x, rows, width, n, ref k, count, rowAtATime);
         StandardizeDeviations<TOps, TV, T>(ref x, rows, width, n, ref k, rowAtATime);
 
