@@ -4,17 +4,18 @@ using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
-// The scalers' mapping pass over a whole dense table (issue 11). A tall table that does not fit in the last-level cache
-// is bound by the memory bus: MinMaxScale must read x twice (its min and max, then the output) and Standardize three
-// times (the mean, the deviations, the output), and write y once. Two things cut the bytes that cross the bus:
+// MinMaxScale's mapping pass over a whole dense table (issue 11). A tall table that does not fit in the last-level
+// cache is bound by the memory bus: MinMaxScale must read x twice (its min and max, then the output) and write y once.
+// Two things cut the bytes that cross the bus:
 // - the output is written with non-temporal stores once it is larger than the streaming threshold, so the lines of y
-//   are not first read for ownership (a quarter of MinMaxScale's traffic, a fifth of Standardize's);
-// - consecutive passes walk the table in opposite directions, so each pass starts on the rows the pass before it left
-//   in the last-level cache instead of on the rows it evicted first.
+//   are not first read for ownership (a quarter of the traffic);
+// - the output pass walks the table last row first, so it starts on the rows the min/max pass left in the last-level
+//   cache instead of on the rows it evicted first (Standardize's deviations likewise run last block first).
 // The pass walks the table as one flat array, so every vector store but the first and the last is aligned, whatever
 // the row length (a row-by-row walk of 1 KiB rows restarts the aligned loop 100,000 times). A vector that spans two
 // rows reads its per-column parameters from arrays extended by one vector past the last column (the first columns
-// again). Each element gets the same operations as in the row-by-row walk, so the bits do not change.
+// again). Each element gets the same operations as in the row-by-row walk, so the bits do not change. (Standardize's
+// output pass ran slower this way than row by row with cached stores, so it keeps its row-by-row walk.)
 public static partial class ColumnEngine
 {
     /// <summary>The mapping of a scaler's output pass: y from x and three per-column parameters.</summary>
@@ -34,15 +35,6 @@ public static partial class ColumnEngine
             TV range = TOps.Load(ref b, column);
             return TOps.Select(TOps.EqualLanes(range, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Subtract(x, TOps.Load(ref a, column)), range));
         }
-    }
-
-    /// <summary>Standardize: a = shift k, b = mean offset m, c = rstd; (x − k − m)·rstd.</summary>
-    internal readonly struct StandardizeMap<TOps, TV, T> : IColumnMap<TV, T>
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TV Map(TV x, ref T a, ref T b, ref T c, nuint column) =>
-            TOps.Multiply(TOps.Subtract(TOps.Subtract(x, TOps.Load(ref a, column)), TOps.Load(ref b, column)), TOps.Load(ref c, column));
     }
 
     /// <summary>

@@ -6,23 +6,23 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// The scalers' whole-table output pass (ColumnEngine.MapTable): one flat walk over a dense table, with non-temporal
-/// stores past the streaming threshold (forced here with a threshold of 0), MinMaxScale's last row first, and
-/// Standardize's deviations summed last block first. Each output must be the bits of the cached-store walk, of the
-/// column ranges on several threads, and in place; and close to the double reference.
+/// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
+/// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable); the statistics read
+/// one row at a time; Standardize's deviations summed last block first. Each output must be the bits of the in-cache
+/// paths, of the column ranges on several threads, and in place; and close to the double reference.
 /// </summary>
 [Collection(SettingsCollection.Name)]
 public class ScalerStreamingTests
 {
     [Theory]
-    [InlineData(2100, 256)] // three blocks of rows (Standardize's deviations last block first), whole vectors
+    [InlineData(2100, 256)] // three blocks of rows (Standardize's deviations last block first), whole vectors, rows one at a time
     [InlineData(1500, 333)] // an odd width: flat vectors span two rows; MinMaxScale's overlapping last slot
     [InlineData(1030, 64)]  // MinMaxScale's narrowest panel (4 vectors), two blocks
     [InlineData(1, 320)]    // one row
     [InlineData(3, 1031)]   // a prime width, more columns than rows
     public void StreamingGivesTheCachedBitsAndMatchesReference(int samples, int features)
     {
-        // With a NaN in column 3 (Standardize then takes the row-by-row output pass: that vector went to double) and without.
+        // With a NaN in column 3 (that vector of columns goes to Standardize's double path) and without.
         foreach (bool minMax in new[] { true, false })
         foreach (bool poison in new[] { true, false })
         {
@@ -56,9 +56,9 @@ public class ScalerStreamingTests
     }
 
     [Fact]
-    public void HugeColumnsKeepTheRowByRowOutputPass()
+    public void HugeColumnsStreamLikeTheOthers()
     {
-        // Column 7's squares overflow float (the double path): Standardize's flat pass is skipped, MinMaxScale's is not.
+        // Column 7's squares overflow float: Standardize computes its vector of columns in double, the others as usual.
         const int samples = 1200, features = 256;
         float[] x = Data(samples, features, seed: 3);
         for (int r = 0; r < samples; r++) x[r * features + 7] = (r % 2 == 0 ? 1e30f : -1e30f) + r;
