@@ -23,7 +23,7 @@ namespace NormGen;
 /// same chunks in a unit as in the whole panel, so results do not depend on the thread count.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class ColumnEngine
+public static partial class ColumnEngine
 {
     /// <summary>
     /// Standardize or MinMaxScale of a dense (samples × features) table, per feature column. Arguments are already
@@ -250,8 +250,8 @@ public static class ColumnEngine
 
         // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
         Deviations<TOps, TV, T>(ref x0, rows, stride, k, m, out TV sumSq, out TV sumDev);
-        TV variance = TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero); // NaN stays NaN
-        if (!TOps.AllZero(TOps.Subtract(variance, variance)))
+        TV variance = Variance<TOps, TV, T>(sumSq, sumDev, count);
+        if (!AllFinite<TOps, TV, T>(variance))
         {
             // A column's variance is not finite (its squares overflow T, or it holds NaN/±∞): this chunk's new columns one
             // at a time, in double.
@@ -263,7 +263,7 @@ public static class ColumnEngine
         }
         m = TOps.Add(m, TOps.Divide(sumDev, count));
         TV rstd = TSpec.Kind == ColumnKind.Standardize
-            ? TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))) // σ = 0 gives 0, not 0 · ∞
+            ? StandardizeRstd<TOps, TV, T>(variance)
             : TOps.Divide(TOps.Create(T.One), TOps.Sqrt(TOps.Add(variance, TOps.Create(TSpec.Epsilon))));
         if (TSpec.SaveStatistics)
         {
@@ -287,26 +287,14 @@ public static class ColumnEngine
         }
     }
 
-    /// <summary>Σ(x − k) over the rows of one vector of columns: two accumulators per block of ColumnSumBlock rows, the block sums in order.</summary>
+    /// <summary>Σ(x − k) over the rows of one vector of columns: per block of ColumnSumBlock rows (<see cref="BlockShiftedSum{TOps, TV, T}"/>), the block sums in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV ShiftedSum<TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV sum = TOps.Zero;
-        nuint r;
         for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
-        {
-            nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
-            TV s0 = TOps.Zero, s1 = s0;
-            for (r = start; r + 2 <= end; r += 2)
-            {
-                s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
-                s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k));
-            }
-            if (r < end)
-                s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
-            sum = TOps.Add(sum, TOps.Add(s0, s1));
-        }
+            sum = TOps.Add(sum, BlockShiftedSum<TOps, TV, T>(ref x0, start, rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows, stride, k));
         return sum;
     }
 
@@ -317,30 +305,82 @@ public static class ColumnEngine
     {
         sumSq = TOps.Zero;
         sumDev = sumSq;
-        nuint r;
         for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
         {
-            nuint end = rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows;
-            TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
-            for (r = start; r + 2 <= end; r += 2)
-            {
-                TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
-                TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k), m);
-                q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
-                q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
-                c0 = TOps.Add(c0, d0);
-                c1 = TOps.Add(c1, d1);
-            }
-            if (r < end)
-            {
-                TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
-                q0 = TOps.MultiplyAddEstimate(d, d, q0);
-                c0 = TOps.Add(c0, d);
-            }
-            sumSq = TOps.Add(sumSq, TOps.Add(q0, q1));
-            sumDev = TOps.Add(sumDev, TOps.Add(c0, c1));
+            BlockDeviations<TOps, TV, T>(ref x0, start, rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows, stride, k, m, out TV blockSq, out TV blockDev);
+            sumSq = TOps.Add(sumSq, blockSq);
+            sumDev = TOps.Add(sumDev, blockDev);
         }
     }
+
+    // ---------------------------------------------------------------- the column statistics, written once
+    // Standardize's and ChannelLayerNorm's statistics of one column: pass 1, Σ(x − k) with k the first row; pass 2,
+    // Σd² and Σd with d = x − k − m; each over blocks of ColumnSumBlock rows with two accumulators over pairs of rows
+    // (the sums below), the block sums then added in block order from zero; σ² and 1/σ from the totals (Variance,
+    // StandardizeRstd). The column strips (MomentsChunk) and the row split (TensorBlocks.StandardizeRows) call these
+    // per block; the wide-table panel (TensorBlocks.StandardizePanel) walks rows in memory order instead, with its
+    // accumulators in memory, in the same order per column, and finishes with the same Variance and StandardizeRstd.
+
+    /// <summary>Σ(x − k) over rows start … end − 1 (one block) of one vector of columns, rows stride apart: two accumulators over pairs of rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV BlockShiftedSum<TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TV s0 = TOps.Zero, s1 = s0;
+        nuint r;
+        for (r = start; r + 2 <= end; r += 2)
+        {
+            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
+            s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k));
+        }
+        if (r < end)
+            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
+        return TOps.Add(s0, s1);
+    }
+
+    /// <summary>Σd² and Σd, d = x − k − m, over rows start … end − 1 (one block) of one vector of columns, paired as <see cref="BlockShiftedSum{TOps, TV, T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void BlockDeviations<TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k, TV m, out TV sumSq, out TV sumDev)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
+        nuint r;
+        for (r = start; r + 2 <= end; r += 2)
+        {
+            TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
+            TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k), m);
+            q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
+            q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
+            c0 = TOps.Add(c0, d0);
+            c1 = TOps.Add(c1, d1);
+        }
+        if (r < end)
+        {
+            TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
+            q0 = TOps.MultiplyAddEstimate(d, d, q0);
+            c0 = TOps.Add(c0, d);
+        }
+        sumSq = TOps.Add(q0, q1);
+        sumDev = TOps.Add(c0, c1);
+    }
+
+    /// <summary>The biased variance from the totals of pass 2 (corrected two-pass): (Σd² − (Σd)²/n) / n, at least 0; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV Variance<TOps, TV, T>(TV sumSq, TV sumDev, TV count)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero);
+
+    /// <summary>Whether every lane is finite: otherwise the column's squares overflow T or it holds NaN/±∞, and it is computed in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool AllFinite<TOps, TV, T>(TV variance)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        TOps.AllZero(TOps.Subtract(variance, variance));
+
+    /// <summary>Standardize's 1/σ (no ε); σ = 0 gives 0, not 0 · ∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV StandardizeRstd<TOps, TV, T>(TV variance)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance)));
 
     /// <summary>One row's output: (x − k − m)·rstd, then the spec's affine (γ and β of row r); BiasFree: x·rstd·γ, the mean not subtracted.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

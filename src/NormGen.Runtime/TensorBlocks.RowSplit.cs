@@ -226,9 +226,9 @@ public static partial class TensorBlocks
                     sumSq = TOps.Add(sumSq, TOps.Load(ref p0, 2 * (nuint)n * b + s * L));
                     sumDev = TOps.Add(sumDev, TOps.Load(ref p0, 2 * (nuint)n * b + (nuint)n + s * L));
                 }
-                TV variance = TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero); // NaN stays NaN
+                TV variance = ColumnEngine.Variance<TOps, TV, T>(sumSq, sumDev, count);
                 Unsafe.Add(ref huge, s) = T.Zero;
-                if (!TOps.AllZero(TOps.Subtract(variance, variance)))
+                if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
                 {
                     // As the strips: this vector's new columns one at a time, in double.
                     Unsafe.Add(ref huge, s) = T.One;
@@ -238,7 +238,7 @@ public static partial class TensorBlocks
                     continue;
                 }
                 TOps.Store(TOps.Add(TOps.Load(ref m, s * L), TOps.Divide(sumDev, count)), ref m, s * L);
-                TOps.Store(TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance))), ref rstd, s * L); // σ = 0 gives 0, not 0 · ∞
+                TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, s * L);
             }
 
             RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 2), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(stats), MemoryMarshal.AsBytes(y));
@@ -287,38 +287,15 @@ public static partial class TensorBlocks
                         continue;
                     }
                     ref T slot = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * (nuint)b + s * L);
+                    // The column strips' block sums (ColumnEngine.BlockShiftedSum, BlockDeviations), so the same bits.
                     if (pass == 0)
                     {
-                        TV s0 = TOps.Zero, s1 = TOps.Zero;
-                        for (r = start; r + 2 <= end; r += 2)
-                        {
-                            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, r * w + at), kj));
-                            s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x, (r + 1) * w + at), kj));
-                        }
-                        if (r < end)
-                            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, r * w + at), kj));
-                        TOps.Store(TOps.Add(s0, s1), ref slot, 0);
+                        TOps.Store(ColumnEngine.BlockShiftedSum<TOps, TV, T>(ref Unsafe.Add(ref x, at), start, end, w, kj), ref slot, 0);
                         continue;
                     }
-                    TV mk = TOps.Load(ref m, s * L);
-                    TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
-                    for (r = start; r + 2 <= end; r += 2)
-                    {
-                        TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mk);
-                        TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, (r + 1) * w + at), kj), mk);
-                        q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
-                        q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
-                        c0 = TOps.Add(c0, d0);
-                        c1 = TOps.Add(c1, d1);
-                    }
-                    if (r < end)
-                    {
-                        TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mk);
-                        q0 = TOps.MultiplyAddEstimate(d, d, q0);
-                        c0 = TOps.Add(c0, d);
-                    }
-                    TOps.Store(TOps.Add(q0, q1), ref slot, 0);
-                    TOps.Store(TOps.Add(c0, c1), ref slot, n);
+                    ColumnEngine.BlockDeviations<TOps, TV, T>(ref Unsafe.Add(ref x, at), start, end, w, kj, TOps.Load(ref m, s * L), out TV sumSq, out TV sumDev);
+                    TOps.Store(sumSq, ref slot, 0);
+                    TOps.Store(sumDev, ref slot, n);
                 }
             }
         }

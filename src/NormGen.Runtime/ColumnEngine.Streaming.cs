@@ -1,0 +1,108 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+// MinMaxScale's mapping pass over a whole dense table (issue 11). A tall table that does not fit in the last-level
+// cache is bound by the memory bus: MinMaxScale must read x twice (its min and max, then the output) and write y once.
+// Two things cut the bytes that cross the bus:
+// - the output is written with non-temporal stores once it is larger than the streaming threshold, so the lines of y
+//   are not first read for ownership (a quarter of the traffic);
+// - the output pass walks the table last row first, so it starts on the rows the min/max pass left in the last-level
+//   cache instead of on the rows it evicted first (Standardize's deviations likewise run last block first).
+// The pass walks the table as one flat array, so every vector store but the first and the last is aligned, whatever
+// the row length (a row-by-row walk of 1 KiB rows restarts the aligned loop 100,000 times). A vector that spans two
+// rows reads its per-column parameters from arrays extended by one vector past the last column (the first columns
+// again). Each element gets the same operations as in the row-by-row walk, so the bits do not change. (Standardize's
+// output pass ran slower this way than row by row with cached stores, so it keeps its row-by-row walk.)
+public static partial class ColumnEngine
+{
+    /// <summary>The mapping of a scaler's output pass: y from x and three per-column parameters.</summary>
+    internal interface IColumnMap<TV, T> where TV : struct
+    {
+        /// <summary>The output of x, a vector of columns starting at <paramref name="column"/>.</summary>
+        static abstract TV Map(TV x, ref T a, ref T b, ref T c, nuint column);
+    }
+
+    /// <summary>MinMaxScale: a = min, b = max − min; (x − min) / range, 0 where the range is 0.</summary>
+    internal readonly struct ScaleRangeMap<TOps, TV, T> : IColumnMap<TV, T>
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV Map(TV x, ref T a, ref T b, ref T c, nuint column)
+        {
+            TV range = TOps.Load(ref b, column);
+            return TOps.Select(TOps.EqualLanes(range, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Subtract(x, TOps.Load(ref a, column)), range));
+        }
+    }
+
+    /// <summary>
+    /// y = Map(x, a, b, c) over a dense (rows × width) table, width ≥ one vector, as one flat array; a, b and c hold
+    /// width + one vector of per-column values (the last vector's worth repeats columns 0 …). Non-temporal stores when
+    /// <paramref name="streaming"/>; the rows last to first when <paramref name="reverse"/>. y may be x: the first and
+    /// the last vector (which overlap the aligned ones) are computed before anything is stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static unsafe void MapTable<TMap, TOps, TV, T>(ref T x, ref T y, nuint total, nuint width, ref T a, ref T b, ref T c, bool streaming, bool reverse)
+        where TMap : IColumnMap<TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count;
+        fixed (T* pinned = &y) // the non-temporal stores take an address
+        {
+            nuint first = streaming ? (nuint)StreamingStore.ElementsToAlignment(ref y, (int)lanes) : 0;
+            if (first == lanes) // y not aligned to its element size: no aligned vector store anywhere
+            {
+                first = 0;
+                streaming = false;
+            }
+            nuint tailColumn = (total - lanes) % width;
+            TV head = TMap.Map(TOps.Load(ref x, 0), ref a, ref b, ref c, 0);
+            TV tail = TMap.Map(TOps.Load(ref x, total - lanes), ref a, ref b, ref c, tailColumn);
+            nuint vectors = (total - first) / lanes;
+            if (reverse)
+            {
+                nuint i = first + (vectors - 1) * lanes, column = i % width;
+                for (nuint v = 0; v < vectors; v++, i -= lanes)
+                {
+                    TV value = TMap.Map(TOps.Load(ref x, i), ref a, ref b, ref c, column);
+                    StoreVector<TOps, TV, T>(value, ref y, i, streaming);
+                    column = column >= lanes ? column - lanes : column + width - lanes;
+                }
+            }
+            else
+            {
+                nuint i = first, column = first % width;
+                for (nuint v = 0; v < vectors; v++, i += lanes)
+                {
+                    TV value = TMap.Map(TOps.Load(ref x, i), ref a, ref b, ref c, column);
+                    StoreVector<TOps, TV, T>(value, ref y, i, streaming);
+                    column += lanes;
+                    if (column >= width) column -= width;
+                }
+            }
+            // The unaligned ends, same values as the aligned stores they overlap.
+            TOps.Store(head, ref y, 0);
+            TOps.Store(tail, ref y, total - lanes);
+            if (streaming) StreamingStore.Fence();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreVector<TOps, TV, T>(TV value, ref T y, nuint index, bool streaming)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!streaming)
+            TOps.Store(value, ref y, index);
+        else if (typeof(TV) == typeof(Vector512<T>))
+            Vector512.StoreAlignedNonTemporal(Unsafe.As<TV, Vector512<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+        else if (typeof(TV) == typeof(Vector256<T>))
+            Vector256.StoreAlignedNonTemporal(Unsafe.As<TV, Vector256<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+        else
+            Vector128.StoreAlignedNonTemporal(Unsafe.As<TV, Vector128<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+    }
+
+    /// <summary>Whether a scaler's output pass over <paramref name="total"/> elements writes with non-temporal stores.</summary>
+    internal static bool StreamOutput<T>(nuint total) where T : unmanaged => RowScheduler.UseStreamingStores((long)total * Unsafe.SizeOf<T>());
+
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
+/// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable); the statistics read
+/// one row at a time; Standardize's deviations summed last block first. Each output must be the bits of the in-cache
+/// paths, of the column ranges on several threads, and in place; and close to the double reference.
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class ScalerStreamingTests
+{
+    [Theory]
+    [InlineData(2100, 256)] // three blocks of rows (Standardize's deviations last block first), whole vectors, rows one at a time
+    [InlineData(1500, 333)] // an odd width: flat vectors span two rows; MinMaxScale's overlapping last slot
+    [InlineData(1030, 64)]  // MinMaxScale's narrowest panel (4 vectors), two blocks
+    [InlineData(1, 320)]    // one row
+    [InlineData(3, 1031)]   // a prime width, more columns than rows
+    public void StreamingGivesTheCachedBitsAndMatchesReference(int samples, int features)
+    {
+        // With a NaN in column 3 (that vector of columns goes to Standardize's double path) and without.
+        foreach (bool minMax in new[] { true, false })
+        foreach (bool poison in new[] { true, false })
+        {
+            float[] x = Data(samples, features, seed: 5, poison);
+            float[] cached = Scale(minMax, x, samples, features, degree: 1, threshold: long.MaxValue);
+            float[] streamed = Scale(minMax, x, samples, features, degree: 1, threshold: 0);
+            Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{(minMax ? "MinMax" : "ZScore")}: streaming stores changed the bits");
+            Assert.True(cached.AsSpan().SequenceEqual(Scale(minMax, x, samples, features, degree: -1, threshold: 0)), "all cores differ from one thread");
+            Assert.True(cached.AsSpan().SequenceEqual(Scale(minMax, x, samples, features, degree: 1, threshold: 0, inPlace: true)), "in place differs");
+            double[] xd = x.Select(v => (double)v).ToArray();
+            double[] expected = minMax ? TensorReference.MinMax(xd, samples, features) : TensorReference.Standardize(xd, samples, features);
+            for (int i = 0; i < x.Length; i++)
+            {
+                int column = i % features;
+                if (column == 3 && poison && samples > 5) Assert.True(float.IsNaN(streamed[i]), $"NaN column, row {i / features}: {streamed[i]}");
+                else Assert.True(Math.Abs(streamed[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {streamed[i]} vs {expected[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void StreamingDoubleTablesMatchTheCachedBits()
+    {
+        const int samples = 1100, features = 260; // two blocks; 260 = 32 vectors of 8 doubles and an overlapping one
+        double[] x = Data(samples, features, seed: 9).Select(v => (double)v * 1.000001).ToArray();
+        foreach (bool minMax in new[] { true, false })
+        {
+            double[] cached = ScaleDouble(minMax, x, samples, features, long.MaxValue), streamed = ScaleDouble(minMax, x, samples, features, 0);
+            Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{(minMax ? "MinMax" : "ZScore")} double: streaming stores changed the bits");
+        }
+    }
+
+    [Fact]
+    public void HugeColumnsStreamLikeTheOthers()
+    {
+        // Column 7's squares overflow float: Standardize computes its vector of columns in double, the others as usual.
+        const int samples = 1200, features = 256;
+        float[] x = Data(samples, features, seed: 3);
+        for (int r = 0; r < samples; r++) x[r * features + 7] = (r % 2 == 0 ? 1e30f : -1e30f) + r;
+        double[] xd = x.Select(v => (double)v).ToArray();
+        foreach (bool minMax in new[] { true, false })
+        {
+            float[] streamed = Scale(minMax, x, samples, features, degree: 1, threshold: 0);
+            Assert.True(Scale(minMax, x, samples, features, degree: 1, threshold: long.MaxValue).AsSpan().SequenceEqual(streamed));
+            double[] expected = minMax ? TensorReference.MinMax(xd, samples, features) : TensorReference.Standardize(xd, samples, features);
+            for (int i = 0; i < x.Length; i++)
+                if (i % features != 3)
+                    Assert.True(Math.Abs(streamed[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {streamed[i]} vs {expected[i]}");
+        }
+    }
+
+    /// <summary>Values around a per-column offset, a constant column 1 and (<paramref name="poison"/>, more than 5 rows) a NaN in column 3.</summary>
+    private static float[] Data(int samples, int features, int seed, bool poison = true)
+    {
+        var rng = new Random(seed);
+        float[] x = Enumerable.Range(0, samples * features).Select(i => (float)(rng.NextDouble() * 8 - 4 + (i % features) * 0.5)).ToArray();
+        for (int r = 0; r < samples; r++) x[r * features + 1] = 2.5f;
+        if (poison && samples > 5) x[5 * features + 3] = float.NaN;
+        return x;
+    }
+
+    private static float[] Scale(bool minMax, float[] x, int samples, int features, int degree, long threshold, bool inPlace = false)
+    {
+        nint[] shape = [samples, features];
+        long saved = NormGenSettings.StreamingStoreThreshold;
+        float[] y = inPlace ? (float[])x.Clone() : new float[x.Length];
+        float[] source = inPlace ? y : x;
+        try
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            using var scope = new SettingsScope(degree, 512);
+            if (minMax) Blocks.MinMax(new ReadOnlyTensorSpan<float>(source, shape), new TensorSpan<float>(y, shape));
+            else Blocks.ZScore(new ReadOnlyTensorSpan<float>(source, shape), new TensorSpan<float>(y, shape));
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = saved;
+        }
+        return y;
+    }
+
+    private static double[] ScaleDouble(bool minMax, double[] x, int samples, int features, long threshold)
+    {
+        nint[] shape = [samples, features];
+        long saved = NormGenSettings.StreamingStoreThreshold;
+        double[] y = new double[x.Length];
+        try
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            using var scope = new SettingsScope(1, 512);
+            if (minMax) TensorKernels.MinMaxDouble(new ReadOnlyTensorSpan<double>(x, shape), new TensorSpan<double>(y, shape));
+            else TensorKernels.ZScoreDouble(new ReadOnlyTensorSpan<double>(x, shape), new TensorSpan<double>(y, shape));
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = saved;
+        }
+        return y;
+    }
+}
