@@ -100,12 +100,8 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Load(ref x, j), ref k, j);
             TOps.Store(TOps.Zero, ref m, j);
         }
-        // As MinMaxPanel: a table past the cache whose statistics fit in L1 (k, m and four accumulators, at most 8 KiB)
-        // is read one row at a time, in memory order, each row into the accumulators of its parity (the same sums).
-        bool pastCache = ColumnEngine.StreamOutput<T>(rows * width);
-        bool rowAtATime = n == width && (nuint)(6 * n * (nuint)Unsafe.SizeOf<T>()) <= 8192 && pastCache;
-        StandardizeMean<TOps, TV, T>(ref x, rows, width, n, ref k, count, rowAtATime);
-        StandardizeDeviations<TOps, TV, T>(ref x, rows, width, n, ref k, rowAtATime, reverse: pastCache);
+        StandardizeMean<TOps, TV, T>(ref x, rows, width, n, ref k, count);
+        StandardizeDeviations<TOps, TV, T>(ref x, rows, width, n, ref k);
 
         // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
@@ -145,7 +141,7 @@ public static partial class TensorBlocks
     /// Standardize's pass 1: the mean offset m (after the shift k, the first row) of each column, with two accumulators
     /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order.
     /// </summary>
-    private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count, bool rowAtATime)
+    private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
@@ -160,14 +156,7 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a0, j);
                 TOps.Store(TOps.Zero, ref a1, j);
             }
-            for (r = start; rowAtATime && r < end; r++) // even rows of the block into a0, odd ones into a1
-            {
-                ref T xr = ref Unsafe.Add(ref x, r * width);
-                ref T a = ref ((r - start) % 2 == 0 ? ref a0 : ref a1);
-                for (j = 0; j < n; j += lanes)
-                    TOps.Store(TOps.Add(TOps.Load(ref a, j), TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j))), ref a, j);
-            }
-            for (r = rowAtATime ? end : start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
                 ref T x0 = ref Unsafe.Add(ref x, r * width);
                 for (j = 0; j < n; j += lanes)
@@ -207,7 +196,7 @@ public static partial class TensorBlocks
     /// Standardize's pass 2: Σd² and Σd (d = x − k − m) of each column (at 6n and 7n past k), corrected two-pass,
     /// blocked as pass 1 with four accumulators (at 2n … 5n past k).
     /// </summary>
-    private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, bool rowAtATime, bool reverse)
+    private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
@@ -223,16 +212,8 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Zero, ref sumSq, j);
             TOps.Store(TOps.Zero, ref sumDev, j);
         }
-        // A table past the cache: the last block first, which pass 1 left in cache. Each block's sums then go to its own
-        // slot, added in block order at the end, so the sums are those of a walk from the first block. (In cache the
-        // blocks run in order: 2000 × 300 ran 4-6% slower reversed.)
-        nuint blocks = (rows + ColumnSumBlock - 1) / ColumnSumBlock;
-        T[]? partials = reverse && blocks > 1 ? System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(2 * n * blocks))) : null;
-        ref T partial0 = ref partials is null ? ref sumSq : ref MemoryMarshal.GetArrayDataReference(partials); // block b at 2n·b: Σd², then Σd
-        for (nuint b = 0; b < blocks; b++)
+        for (nuint start = 0; start < rows; start += ColumnSumBlock)
         {
-            nuint block = partials is null ? b : blocks - 1 - b;
-            nuint start = block * ColumnSumBlock;
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
             for (j = 0; j < n; j += lanes)
             {
@@ -241,20 +222,7 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a2, j);
                 TOps.Store(TOps.Zero, ref a3, j);
             }
-            for (r = start; rowAtATime && r < end; r++) // even rows of the block into a0 (Σd²) and a2 (Σd), odd ones into a1 and a3
-            {
-                ref T xr = ref Unsafe.Add(ref x, r * width);
-                bool even = (r - start) % 2 == 0;
-                ref T q = ref (even ? ref a0 : ref a1);
-                ref T c = ref (even ? ref a2 : ref a3);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j));
-                    TOps.Store(TOps.MultiplyAddEstimate(d, d, TOps.Load(ref q, j)), ref q, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref c, j), d), ref c, j);
-                }
-            }
-            for (r = rowAtATime ? end : start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
                 ref T x0 = ref Unsafe.Add(ref x, r * width);
                 for (j = 0; j < n; j += lanes)
@@ -295,34 +263,12 @@ public static partial class TensorBlocks
                     TOps.Store(TOps.Add(TOps.Load(ref a2, j), d), ref a2, j);
                 }
             }
-            if (partials is null) // in order: each block's sums straight into Σd² and Σd
-            {
-                for (j = 0; j < n; j += lanes)
-                {
-                    TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
-                }
-                continue;
-            }
-            ref T partial = ref Unsafe.Add(ref partial0, 2 * n * block);
             for (j = 0; j < n; j += lanes)
             {
-                TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j)), ref partial, j);
-                TOps.Store(TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j)), ref partial, n + j);
+                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
+                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
             }
         }
-        if (partials is null)
-            return;
-        for (nuint block = 0; block < blocks; block++)
-        {
-            ref T partial = ref Unsafe.Add(ref partial0, 2 * n * block);
-            for (j = 0; j < n; j += lanes)
-            {
-                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Load(ref partial, j)), ref sumSq, j);
-                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Load(ref partial, n + j)), ref sumDev, j);
-            }
-        }
-        System.Buffers.ArrayPool<T>.Shared.Return(partials!);
     }
 
     /// <summary>
