@@ -43,8 +43,11 @@ public static partial class RowEngine
 
     /// <summary>
     /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
-    /// time): plain LayerNorm and RMSNorm rows with non-temporal stores (outputs past the streaming threshold: 2048×8192
-    /// 1.07-1.20× the rows a time in <c>table --only rows --pipeline-ab --cpu</c>). Not with cached stores: where the rows
+    /// time): plain LayerNorm rows with non-temporal stores (outputs past the streaming threshold: 2048×8192 1.07-1.20×
+    /// the rows a time in <c>table --only rows --pipeline-ab --cpu</c>). Not RMSNorm rows: quiet, RMSNorm 2048×8192 read
+    /// 1.07× and 1.04× pipelined in two A/B runs (03:02, 03:08 UTC) but 0.93× in a third (05:36 UTC), and RowAB put it at
+    /// 1.05-1.14× the eba5bfa kernel's thread CPU time pipelined (four quiet runs) against 0.995-1.016× a row at a time
+    /// (two): over issue 8's 3% bar. Not with cached stores: where the rows
     /// come from memory it won (512×4096 1.09-1.16×, 4096×1024 0.98-1.20× in the table, whose other methods evict them
     /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
     /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
@@ -54,7 +57,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PipelinesByDefault<TSpec, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => streaming && !TSpec.Residual;
+        => streaming && !TSpec.Residual && TSpec.Centered;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind
