@@ -65,6 +65,43 @@ public static partial class RowEngine
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
+        // A small call (its input under MinPrefetchBytes, on this thread, cached stores) is decided with one compare and
+        // two flag reads and goes to the row loop with streaming and prefetch known to be off; everything else is
+        // decided out of this method's line (Large), where a call of 2 MiB or more does not feel the extra frame.
+        if (x.Length * elementBytes < MinPrefetchBytes && RowScheduler.DegreeOfParallelism(rows, rowLength) == 1
+            && !(CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes)))
+        {
+            if (IsPlain<TSpec, TX, TY, T>(false))
+            {
+                // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
+                // through three calls cost a small call more than its row).
+                PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, false);
+                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
+            }
+            else
+            {
+                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, false);
+            }
+        }
+        else
+        {
+            Large<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> for a call that is not small: the thread count, the store kind, prefetching and the
+    /// cross-row pipeline decided, then the rows on this thread or <see cref="Spread"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Large<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
@@ -74,9 +111,7 @@ public static partial class RowEngine
         {
             if (IsPlain<TSpec, TX, TY, T>(false))
             {
-                // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
-                // through three calls cost a small call more than its row).
-                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
+                PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
                 PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
             }
             else
@@ -127,7 +162,7 @@ public static partial class RowEngine
         {
             if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
-                RowRefs<T> c = PlainRefs<TSpec, TX, TY, T>(buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
+                PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
                     buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
                 if (pipeline)
                     StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
@@ -333,7 +368,7 @@ public static partial class RowEngine
     /// residualOut or y, every stream strided by the row length.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static RowRefs<T> PlainRefs<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+    private static void PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
         ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
@@ -341,26 +376,29 @@ public static partial class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
-        RowRefs<T> c; // every field assigned below: no zeroing first
+        // Written in place into the caller's local. The refs of a stream the spec does not use are not stored: a local
+        // holding refs is zeroed in the prolog whatever the code says (the GC reads it), so they stay null, as the empty
+        // spans' starts were; the rest is stored (a small call paid for 18 stores here, 13 now for plain LayerNorm). An
+        // = default is not folded into the prolog's zeroing, and a local c returned by value was copied whole.
+        Unsafe.SkipInit(out c);
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
-        c.Residual = ref Direct<TX, T>(residual);
-        c.ResidualStride = TSpec.Residual ? un : 0; // unused streams stay at their (possibly null) start
-        c.Bias = ref Direct<TX, T>(bias);
-        c.Gamma = ref Direct<TX, T>(gamma);
-        c.Beta = ref Direct<TX, T>(beta);
+        if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
+        c.ResidualStride = TSpec.Residual ? un : 0;
+        if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
+        if (TSpec.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
+        if (TSpec.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
         c.Y = ref Direct<TY, T>(y);
         c.YStride = un;
-        c.ResidualOut = ref Direct<TX, T>(residualOut);
+        if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
         c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
-        c.H = ref TSpec.ResidualOut ? ref c.ResidualOut : ref c.Y;
+        c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
         c.HStride = un;
-        c.Mean = ref MemoryMarshal.GetReference(mean);
-        c.Rstd = ref MemoryMarshal.GetReference(rstd);
+        if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
+        if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
         c.Streaming = streaming;
         c.Prefetch = prefetch;
-        return c;
     }
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
