@@ -81,9 +81,9 @@ internal static partial class GpuEmitter
         args.Add(View(ParamRole.Output));
         args.Add(rowLength);
         args.Add(rows);
-        foreach ((ParamRole role, string name) in RowRoles)
+        foreach (ParamRole role in RoleNames.RowForward)
             if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{name}: {View(role)}");
+                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
         string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
         return $"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{types}>({string.Join(", ", args)});";
     }
@@ -176,13 +176,14 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void EmitSpecInterfaces(SourceWriter w, GpuDeviceNeeds needs)
     {
-        bool rows = (needs & GpuDeviceNeeds.Rows) != 0;
-        if ((needs & (GpuDeviceNeeds.Rows | GpuDeviceNeeds.Tensors)) != 0)
+        bool rows = (needs & GpuDeviceNeeds.RowClass) != 0;
+        bool rowFlags = (needs & (GpuDeviceNeeds.RowClass | GpuDeviceNeeds.Tensors)) != 0;
+        if (rowFlags) EmitRowFlags(w);
+        if ((needs & RowShaped) != 0)
         {
-            EmitRowFlags(w);
-            w.Line();
+            if (rowFlags) w.Line();
+            EmitThreadShapes(w, ComputeTypes(needs & RowShaped).ToArray());
         }
-        EmitThreadShapes(w, ComputeTypes(needs).ToArray());
         if (rows)
         {
             w.Line();
@@ -270,8 +271,11 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and group-per-row kernels, BatchNorm evaluation's element kernel.</summary>
-    private static void EmitRowKernels(SourceWriter w, string c)
+    /// <summary>
+    /// The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and
+    /// group-per-row kernels (<paramref name="rows"/>), BatchNorm evaluation's element kernel (<paramref name="batchNormEval"/>).
+    /// </summary>
+    private static void EmitRowKernels(SourceWriter w, string c, bool rows, bool batchNormEval)
     {
         string tc = c;
         const string Constraints = "where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, ";
@@ -282,19 +286,31 @@ internal static partial class GpuEmitter
         string bnTypeArgs = "global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int";
 
         w.Line("/// <summary>");
-        w.Line($"/// The row kernels of every row declaration computed in {c}, generic over its spec struct: one warp per row up to");
-        w.Line($"/// {Lit(WarpPerRowMaxLength)} elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp");
-        w.Line("/// shuffles meeting in shared memory), a grid-stride loop over the rows; and BatchNorm evaluation's element kernel.");
+        if (rows)
+        {
+            w.Line($"/// The row kernels of every row declaration computed in {c}, generic over its spec struct: one warp per row up to");
+            w.Line($"/// {Lit(WarpPerRowMaxLength)} elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp");
+            w.Line($"/// shuffles meeting in shared memory), a grid-stride loop over the rows{(batchNormEval ? "; and BatchNorm evaluation's element kernel" : "")}.");
+        }
+        else w.Line($"/// BatchNorm evaluation's element kernel for every such declaration computed in {c}, generic over its spec struct.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {RowKernelsClass(c)}");
-        // ---- launchers
-        EmitLaunchers(w, "TIn, TOut, TSpec", where,
-            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<TIn, TOut, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<TIn, TOut, TSpec>") }),
-            (bnTypeArgs, new[] { ("Elements", "BatchNormEvalKernel<TIn, TOut, TSpec>") }));
-        // ---- row launch
+        var launchers = new List<(string, (string, string)[])>();
+        if (rows) launchers.Add((typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<TIn, TOut, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<TIn, TOut, TSpec>") }));
+        if (batchNormEval) launchers.Add((bnTypeArgs, new[] { ("Elements", "BatchNormEvalKernel<TIn, TOut, TSpec>") }));
+        EmitLaunchers(w, "TIn, TOut, TSpec", where, launchers.ToArray());
+        if (rows) EmitRowLaunchAndKernels(w, c, where, views, args);
+        if (rows && batchNormEval) w.Line();
+        if (batchNormEval) EmitBatchNormEvalKernel(w, c, where);
+        w.Close();
+    }
+
+    /// <summary>The row kernels' launch, the value h, the kernel pair and their one body.</summary>
+    private static void EmitRowLaunchAndKernels(SourceWriter w, string c, string where, string views, string args)
+    {
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
-        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{tc}> meanOut = default, global::ILGPU.ArrayView<{tc}> rstdOut = default)");
+        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{c}> meanOut = default, global::ILGPU.ArrayView<{c}> rstdOut = default)");
         w.Open($"    {where}");
         w.Line("Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
@@ -305,9 +321,6 @@ internal static partial class GpuEmitter
         EmitKernelPair(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", args, where);
         w.Line();
         EmitGenericRowKernel(w, c, views, where);
-        w.Line();
-        EmitBatchNormEvalKernel(w, c, where);
-        w.Close();
     }
 
     /// <summary>
@@ -519,9 +532,9 @@ internal static partial class GpuEmitter
         args.Add(View(ParamRole.Input));
         args.Add(View(ParamRole.Output));
         args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
-        foreach ((ParamRole role, string name) in TensorRoles)
+        foreach (ParamRole role in TensorRoles)
             if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{name}: {View(role)}");
+                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
         return $"{SharedNamespace}{TensorKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
     }
 
