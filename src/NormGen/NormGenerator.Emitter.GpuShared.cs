@@ -572,8 +572,8 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The shared tensor kernels of one compute type.</summary>
-    private static void EmitTensorKernels(SourceWriter w, string c)
+    /// <summary>The shared tensor kernels of one compute type, with the batch count kernel when a BatchNorm declaration counts its batches (<paramref name="batchCount"/>).</summary>
+    private static void EmitTensorKernels(SourceWriter w, string c, bool batchCount)
     {
         string where = $"where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, {c}>";
         string V(string t) => $"global::ILGPU.ArrayView<{t}>";
@@ -588,29 +588,38 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {TensorKernelsClass(c)}");
-        EmitLaunchers(w, "T, TSpec", where,
-            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
-            (V("long"), new[] { ("Count", "CountKernel") }));
-        w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
+        var rows = (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") });
+        if (batchCount) EmitLaunchers(w, "T, TSpec", where, rows, (V("long"), new[] { ("Count", "CountKernel") }));
+        else EmitLaunchers(w, "T, TSpec", where, rows);
+        w.Line($"/// <summary>Picks the kernel and the geometry, and enqueues it{(batchCount ? " (then the batch count, for BatchNorm's momentum=None)" : "")}. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
         w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} runningMean = default, {V("T")} runningVar = default, {V("long")} batchesTracked = default, {V(c)} meanOut = default, {V(c)} rstdOut = default)");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
-        w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
-        w.Line("if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)");
-        w.Line("    l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
+        if (batchCount)
+        {
+            w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
+            w.Line("if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)");
+            w.Line("    l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
+        }
         w.Close();
         w.Line();
         EmitTensorLayoutHelpers(w);
         EmitKernelPair(w, c, "<T, TSpec>", $"{views}, {TensorSizes}", args, where);
         w.Line();
         EmitTensorKernel(w, c, views, where);
+        if (batchCount) EmitCountKernel(w);
+        w.Close();
+    }
+
+    /// <summary>BatchNorm's batch count (momentum=None), after the normalizing kernel.</summary>
+    private static void EmitCountKernel(SourceWriter w)
+    {
         w.Line();
         w.Line("/// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>");
         w.Open("private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)");
         w.Line("if (global::ILGPU.Grid.GlobalIndex.X == 0)");
         w.Line("    batchesTracked[0] += 1;");
-        w.Close();
         w.Close();
     }
 

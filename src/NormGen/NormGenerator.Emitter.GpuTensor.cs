@@ -269,7 +269,7 @@ internal static partial class GpuEmitter
         GpuDeviceNeeds kernels = spec.Backward && IsGpuTensorKind(spec)
                 ? GpuDeviceNeeds.TensorBackwardFloat | (HasParameterGradients(spec) ? GpuDeviceNeeds.TensorGammaGradientFloat : GpuDeviceNeeds.None)
             : spec.Backward ? RowBackwardNeeds(spec)
-            : IsGpuTensorKind(spec) ? GpuDeviceNeeds.TensorsFloat
+            : IsGpuTensorKind(spec) ? GpuDeviceNeeds.TensorsFloat | (spec.Kind == NormKind.BatchNorm && spec.CumulativeAverage ? GpuDeviceNeeds.BatchCountFloat : GpuDeviceNeeds.None)
             : IsBatchNormEval(spec) ? GpuDeviceNeeds.BatchNormEvalFloat
             : GpuDeviceNeeds.RowsFloat;
         GpuDeviceNeeds activation = spec.Activation == ActivationKind.None ? GpuDeviceNeeds.None
@@ -335,7 +335,7 @@ internal static partial class GpuEmitter
             if (Uses(needs, GpuDeviceNeeds.Tensors, c))
             {
                 w.Line();
-                EmitTensorKernels(w, c);
+                EmitTensorKernels(w, c, batchCount: needs.Has(GpuDeviceNeeds.BatchCountFloat, c));
             }
             if (Uses(needs, GpuDeviceNeeds.TensorBackward, c))
             {

@@ -142,6 +142,19 @@ public class GpuDeviceFileTests
             Assert.DoesNotContain(absent, device, StringComparison.Ordinal);
     }
 
+    /// <summary>The tensor kernels' batch count kernel comes only with a BatchNorm training declaration that counts its batches (momentum=None).</summary>
+    [Theory]
+    [InlineData("[BatchNorm(Training = true, CumulativeAverage = true)] public static partial void Bn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, Span<long> batchesTracked, TensorSpan<float> y);", true)]
+    [InlineData("[BatchNorm(Training = true)] public static partial void Bn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y);", false)]
+    public void BatchCountKernel_OnlyWithACumulativeAverage(string declaration, bool counts)
+    {
+        var (output, _, device) = Generate("using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n    " + declaration + "\n}\n");
+        AssertCompilesCleanly(output);
+        Assert.Contains("internal static class GpuTensorKernelsFloat", device, StringComparison.Ordinal);
+        Assert.Equal(counts, device.Contains("private static void CountKernel(", StringComparison.Ordinal));
+        Assert.Equal(counts, device.Contains("l.Count.Value(", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void ActivationsAreWrittenOnlyWhenADeclarationUsesThem()
     {

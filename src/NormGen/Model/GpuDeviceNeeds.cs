@@ -44,6 +44,9 @@ internal enum GpuDeviceNeeds
     /// <summary>The tensor backward's dγ/dβ partials kernel (<c>GpuTensorBackwardFlags.GammaGradient</c>).</summary>
     TensorGammaGradientFloat = 1 << 22,
     TensorGammaGradientDouble = 1 << 23,
+    /// <summary>The tensor kernels' batch count kernel: BatchNorm training with a cumulative average (momentum=None).</summary>
+    BatchCountFloat = 1 << 26,
+    BatchCountDouble = 1 << 27,
     /// <summary>A forward row declaration applies one of the activations named (the device class then holds them).</summary>
     ForwardActivation = 1 << 24,
     /// <summary>A row backward declaration differentiates one of the activations named (the device class then holds their derivatives).</summary>

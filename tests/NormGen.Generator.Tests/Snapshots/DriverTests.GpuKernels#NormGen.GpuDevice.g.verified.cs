@@ -878,7 +878,6 @@ namespace NormGen.Generated
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> WarpPerRow, GroupPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<long>>> Count;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
             /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
@@ -888,7 +887,6 @@ namespace NormGen.Generated
             {
                 WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<long>>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
                 Multiprocessors = accelerator.NumMultiprocessors;
@@ -897,7 +895,7 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
         internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> y, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<T> beta = default, global::ILGPU.ArrayView<T> runningMean = default, global::ILGPU.ArrayView<T> runningVar = default, global::ILGPU.ArrayView<long> batchesTracked = default, global::ILGPU.ArrayView<float> meanOut = default, global::ILGPU.ArrayView<float> rstdOut = default)
             where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
         {
@@ -914,9 +912,6 @@ namespace NormGen.Generated
                 int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                 l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
             }
-            // After the kernel that read the old count (the stream runs them in order): one thread counts this batch.
-            if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)
-                l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);
         }
 
         /// <summary>Where row <paramref name="row"/> (one statistics block) starts in x and y.</summary>
@@ -1056,13 +1051,6 @@ namespace NormGen.Generated
                     y[at] = spec.Store(v);
                 }
             }
-        }
-
-        /// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>
-        private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)
-        {
-            if (global::ILGPU.Grid.GlobalIndex.X == 0)
-                batchesTracked[0] += 1;
         }
     }
 
