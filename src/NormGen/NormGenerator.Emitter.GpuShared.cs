@@ -280,9 +280,10 @@ internal static partial class GpuEmitter
         string tc = c;
         const string Constraints = "where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, ";
         string where = Constraints + tc + ">";
-        string views = $"global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<{tc}> meanOut, global::ILGPU.ArrayView<{tc}> rstdOut";
-        string typeArgs = $"global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<{tc}>, global::ILGPU.ArrayView<{tc}>, int, int";
-        string args = "x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows";
+        var kernelViews = RowKernelViews(tc).ToList();
+        string views = string.Join(", ", kernelViews.Select(v => $"global::ILGPU.ArrayView<{v.Element}> {v.Name}"));
+        string typeArgs = string.Join(", ", kernelViews.Select(v => $"global::ILGPU.ArrayView<{v.Element}>")) + ", int, int";
+        string args = string.Join(", ", kernelViews.Select(v => v.Name)) + ", rowLength, rows";
         string bnTypeArgs = "global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int";
 
         w.Line("/// <summary>");
@@ -306,11 +307,20 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// The row kernels' views in <see cref="RoleNames.RowForward"/> order, named as each declaration's launch passes them
+    /// (<see cref="RoleNames.InGpuForward"/>), with their element type: y's <c>TOut</c>, the saved statistics' compute type
+    /// <paramref name="c"/>, the other views' <c>TIn</c>.
+    /// </summary>
+    private static IEnumerable<(ParamRole Role, string Element, string Name)> RowKernelViews(string c) =>
+        RoleNames.RowForward.Select(role => (role, role == ParamRole.Output ? "TOut" : role is ParamRole.Mean or ParamRole.Rstd ? c : "TIn", RoleNames.InGpuForward(role)));
+
     /// <summary>The row kernels' launch, the value h, the kernel pair and their one body.</summary>
     private static void EmitRowLaunchAndKernels(SourceWriter w, string c, string where, string views, string args)
     {
+        string optional = string.Join(", ", RowKernelViews(c).Where(v => v.Role is not (ParamRole.Input or ParamRole.Output)).Select(v => $"global::ILGPU.ArrayView<{v.Element}> {v.Name} = default"));
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
-        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{c}> meanOut = default, global::ILGPU.ArrayView<{c}> rstdOut = default)");
+        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
