@@ -587,9 +587,12 @@ internal static partial class GpuEmitter
     {
         string where = $"where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, {c}>";
         string V(string t) => $"global::ILGPU.ArrayView<{t}>";
-        string views = $"{V("T")} x, {V("T")} gamma, {V("T")} beta, {V("T")} runningMean, {V("T")} runningVar, {V("long")} batchesTracked, {V("T")} y, {V(c)} meanOut, {V(c)} rstdOut";
-        string typeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("long")}, {V("T")}, {V(c)}, {V(c)}, int, int, int, int";
-        string args = "x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial";
+        // The views in the launch's order (TensorRoles), named as the declarations' launches pass them (RoleNames.InGpuForward).
+        var kernelViews = TensorRoles.Select(role => (Role: role, Element: role == ParamRole.BatchesTracked ? "long" : role is ParamRole.Mean or ParamRole.Rstd ? c : "T", Name: RoleNames.InGpuForward(role))).ToList();
+        string views = string.Join(", ", kernelViews.Select(v => $"{V(v.Element)} {v.Name}"));
+        string typeArgs = string.Join(", ", kernelViews.Select(v => V(v.Element))) + ", int, int, int, int";
+        string args = string.Join(", ", kernelViews.Select(v => v.Name)) + ", rows, rowLength, channels, spatial";
+        string optional = string.Join(", ", kernelViews.Where(v => v.Role is not (ParamRole.Input or ParamRole.Output)).Select(v => $"{V(v.Element)} {v.Name} = default"));
 
         w.Line("/// <summary>");
         w.Line($"/// The kernels of every tensor declaration with statistics computed in {c}, generic over its spec struct: each");
@@ -602,7 +605,7 @@ internal static partial class GpuEmitter
         if (batchCount) EmitLaunchers(w, "T, TSpec", where, rows, (V("long"), new[] { ("Count", "CountKernel") }));
         else EmitLaunchers(w, "T, TSpec", where, rows);
         w.Line($"/// <summary>Picks the kernel and the geometry, and enqueues it{(batchCount ? " (then the batch count, for BatchNorm's momentum=None)" : "")}. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
-        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} runningMean = default, {V("T")} runningVar = default, {V("long")} batchesTracked = default, {V(c)} meanOut = default, {V(c)} rstdOut = default)");
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
