@@ -413,7 +413,11 @@ internal static partial class GpuEmitter
         w.Line("/// combines. Arguments are already checked; rows &gt; 0 unless a column gradient is asked (zero rows write zero");
         w.Line("/// gradients). Absent views stay empty.");
         w.Line("/// </summary>");
-        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {V("T")} dResidualOut = default, {V("T")} sublayer = default, {V("T")} bias = default, {V(c)} mean = default, {V(c)} rstd = default, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} dsublayer = default, {V(c)} dgamma = default, {V(c)} dbeta = default, {V(c)} dbias = default)");
+        // The optional views in BackwardRoles order, named as the declarations' launches pass them (RoleNames.InBackward).
+        string optional = string.Join(", ", BackwardRoles
+            .Where(role => role is not (ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient))
+            .Select(role => $"{V(role is ParamRole.Mean or ParamRole.Rstd or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.BiasGradient ? c : "T")} {RoleNames.InBackward(role)} = default"));
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
         if (parts.Any) EmitBackwardScratchLaunch(w, c, parts);
