@@ -242,26 +242,27 @@ internal static class BackwardEmitter
         string flags = spec.Centers ? "global::NormGen.RowBackwardFlags.Centered" : "global::NormGen.RowBackwardFlags.None";
         if (spec.ZeroCenteredGamma) flags += " | global::NormGen.RowBackwardFlags.ZeroCenteredGamma";
         var args = new List<string> { dy, x, dx, rowLength, flags };
-        void Named(string name, ParamRole role)
+        void Named(ParamRole role)
         {
+            string name = RoleNames.InBackward(role);
             if (rowLocals.TryGetValue(role, out string? local)) args.Add($"{name}: {local}");
             else if (role == ParamRole.ResidualOutGradient && residualOut is not null) args.Add($"{name}: {residualOut}");
             else if (spec.Parameter(role) is { } p) args.Add($"{name}: {Id(p.Name)}");
         }
-        Named("mean", ParamRole.Mean);
-        Named("rstd", ParamRole.Rstd);
+        Named(ParamRole.Mean);
+        Named(ParamRole.Rstd);
         if (spec.Parameter(ParamRole.Rstd) is null) args.Add($"epsilon: {CpuEmitterText.Literal(spec.Epsilon, c)}");
-        Named("gamma", ParamRole.Gamma);
-        Named("beta", ParamRole.Beta);
+        Named(ParamRole.Gamma);
+        Named(ParamRole.Beta);
         if (spec.Activation != ActivationKind.None) args.Add($"activation: global::NormGen.Activation.{spec.Activation}");
-        Named("dResidualOut", ParamRole.ResidualOutGradient);
-        Named("sublayer", ParamRole.Residual);
-        Named("bias", ParamRole.Bias);
+        Named(ParamRole.ResidualOutGradient);
+        Named(ParamRole.Residual);
+        Named(ParamRole.Bias);
         if (spec.Kind == NormKind.DeepNorm) args.Add($"alpha: {CpuEmitterText.Literal(spec.Alpha, c)}");
-        Named("dsublayer", ParamRole.ResidualGradient);
-        Named("dgamma", ParamRole.GammaGradient);
-        Named("dbeta", ParamRole.BetaGradient);
-        Named("dbias", ParamRole.BiasGradient);
+        Named(ParamRole.ResidualGradient);
+        Named(ParamRole.GammaGradient);
+        Named(ParamRole.BetaGradient);
+        Named(ParamRole.BiasGradient);
         w.Line($"global::NormGen.FusedRowBackward.Run({string.Join(", ", args)});");
     }
 

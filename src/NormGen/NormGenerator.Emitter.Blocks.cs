@@ -26,7 +26,7 @@ internal static partial class TensorEmitter
             _ => "Groups",
         };
         var args = new List<string> { "x", "y", "batch", "channels", "spatial" };
-        if (spec.Kind == NormKind.BatchNorm) args.AddRange(new[] { "runningMean", "runningVar" });
+        if (spec.Kind == NormKind.BatchNorm) args.AddRange(new[] { Canonical(ParamRole.RunningMean), Canonical(ParamRole.RunningVar) });
         foreach (ParameterSpec p in spec.Parameters)
             if (p.Role is ParamRole.BatchesTracked or ParamRole.Gamma or ParamRole.Beta or ParamRole.Mean or ParamRole.Rstd)
                 args.Add($"{Canonical(p.Role)}: {Canonical(p.Role)}");

@@ -70,22 +70,6 @@ internal static class CpuEmitter
         if (spec.Namespace is not null) w.Close();
     }
 
-    // ---------------------------------------------------------------- roles
-
-    /// <summary>The span roles of the row kernel, in the order and with the parameter names of <c>global::NormGen.RowEngine.Forward</c>.</summary>
-    private static readonly (ParamRole Role, string Name)[] RowRoles =
-    {
-        (ParamRole.Input, "x"),
-        (ParamRole.Residual, "residual"),
-        (ParamRole.Bias, "bias"),
-        (ParamRole.Gamma, "gamma"),
-        (ParamRole.Beta, "beta"),
-        (ParamRole.Output, "y"),
-        (ParamRole.ResidualOut, "residualOut"),
-        (ParamRole.Mean, "mean"),
-        (ParamRole.Rstd, "rstd"),
-    };
-
     /// <summary>
     /// The aliasing checks of <see cref="OverlapCheck.For"/>, one range test per pair, written before anything is stored.
     /// <paramref name="read"/> gives a parameter as a read-only span, <paramref name="written"/> as a writable one.
@@ -136,8 +120,8 @@ internal static class CpuEmitter
         // 2. The engine, specialised on the spec struct, runs the rows on this thread or spreads them over the pool.
         string types = $"{spec.KernelClassName}, {ElementName(spec.Input.Element)}, {ElementName(spec.Output.Element)}, {ComputeName(spec)}";
         var args = new List<string> { local[ParamRole.Input], local[ParamRole.Output], rowLength, rows };
-        foreach ((ParamRole role, string name) in RowRoles)
-            if (role is not (ParamRole.Input or ParamRole.Output) && local.ContainsKey(role)) args.Add($"{name}: {local[role]}");
+        foreach (ParamRole role in RoleNames.RowForward)
+            if (role is not (ParamRole.Input or ParamRole.Output) && local.ContainsKey(role)) args.Add($"{RoleNames.Of(role)}: {local[role]}");
         w.Line($"global::NormGen.RowEngine.Forward<{types}>({string.Join(", ", args)});");
         w.Close();
     }

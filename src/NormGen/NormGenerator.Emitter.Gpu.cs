@@ -152,36 +152,6 @@ internal static partial class GpuEmitter
         return name;
     }
 
-    /// <summary>The kernels' view parameters in order, with the canonical names used inside the kernel class (as the CPU emitter's).</summary>
-    private static readonly (ParamRole Role, string Name)[] RowRoles =
-    {
-        (ParamRole.Input, "x"),
-        (ParamRole.Residual, "residual"),
-        (ParamRole.Bias, "bias"),
-        (ParamRole.Gamma, "gamma"),
-        (ParamRole.Beta, "beta"),
-        (ParamRole.Output, "y"),
-        (ParamRole.ResidualOut, "residualOut"),
-        (ParamRole.Mean, "meanOut"),
-        (ParamRole.Rstd, "rstdOut"),
-    };
-
-    private sealed record KernelView(ParamRole Role, string Name, ParameterSpec User)
-    {
-        public string Element => KernelElement(User.Element);
-    }
-
-    private static List<KernelView> KernelViews(KernelSpec spec) => Views(spec, RowRoles);
-
-    /// <summary>The spec's parameters among <paramref name="roles"/>, in the table's order, with its canonical names.</summary>
-    private static List<KernelView> Views(KernelSpec spec, (ParamRole Role, string Name)[] roles)
-    {
-        var list = new List<KernelView>();
-        foreach ((ParamRole role, string name) in roles)
-            if (spec.Parameter(role) is { } p) list.Add(new KernelView(role, name, p));
-        return list;
-    }
-
     /// <summary>
     /// The method as <c>global::Ns.Outer&lt;T&gt;.Kernels.Norm</c>, for the call from one overload to the other: a
     /// parameter may have the method's own name and would capture the simple name.
@@ -750,7 +720,7 @@ internal static partial class GpuEmitter
         w.Line($"if ({x}.Length == 0) return;");
         var launchArgs = new List<string> { stream };
         launchArgs.AddRange(BatchNormRoles
-            .Select(r => spec.Parameter(r.Role) is not { } p ? "default" : CpuEmitter.Id(p.Name) + (p.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "")));
+            .Select(role => spec.Parameter(role) is not { } p ? "default" : CpuEmitter.Id(p.Name) + (p.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "")));
         launchArgs.Add(spatial);
         string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {k}";
         w.Line($"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.LaunchBatchNormEval<{types}>({string.Join(", ", launchArgs)});");
@@ -779,13 +749,14 @@ internal static partial class GpuEmitter
         w.Line("/// </remarks>");
     }
 
-    private static readonly (ParamRole Role, string Name)[] BatchNormRoles =
+    /// <summary>The views of <c>LaunchBatchNormEval</c>, in its parameter order (passed by position).</summary>
+    private static readonly ParamRole[] BatchNormRoles =
     {
-        (ParamRole.Input, "x"),
-        (ParamRole.Gamma, "gamma"),
-        (ParamRole.Beta, "beta"),
-        (ParamRole.RunningMean, "runningMean"),
-        (ParamRole.RunningVar, "runningVar"),
-        (ParamRole.Output, "y"),
+        ParamRole.Input,
+        ParamRole.Gamma,
+        ParamRole.Beta,
+        ParamRole.RunningMean,
+        ParamRole.RunningVar,
+        ParamRole.Output,
     };
 }

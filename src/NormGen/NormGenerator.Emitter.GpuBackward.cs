@@ -29,23 +29,23 @@ internal static partial class GpuEmitter
     /// <summary>The fused forms' statistics are not passed in: the kernels recompute them (<c>GpuBackwardFlags.Recompute</c>).</summary>
     private static bool RecomputesStatistics(KernelSpec spec) => spec.Parameter(ParamRole.Rstd) is null;
 
-    /// <summary>The kernel class's view parameters of the dx kernel, in order, with canonical names.</summary>
-    private static readonly (ParamRole Role, string Name)[] BackwardRoles =
+    /// <summary>The row backward launch's views, in its parameter order (dy, x and dx by position, the others by their <see cref="RoleNames.InBackward"/> names).</summary>
+    private static readonly ParamRole[] BackwardRoles =
     {
-        (ParamRole.OutputGradient, "dy"),
-        (ParamRole.ResidualOutGradient, "dResidualOut"),
-        (ParamRole.Input, "x"),
-        (ParamRole.Residual, "sublayer"),
-        (ParamRole.Bias, "bias"),
-        (ParamRole.Mean, "mean"),
-        (ParamRole.Rstd, "rstd"),
-        (ParamRole.Gamma, "gamma"),
-        (ParamRole.Beta, "beta"),
-        (ParamRole.InputGradient, "dx"),
-        (ParamRole.ResidualGradient, "dsublayer"),
-        (ParamRole.GammaGradient, "dgamma"),
-        (ParamRole.BetaGradient, "dbeta"),
-        (ParamRole.BiasGradient, "dbias"),
+        ParamRole.OutputGradient,
+        ParamRole.ResidualOutGradient,
+        ParamRole.Input,
+        ParamRole.Residual,
+        ParamRole.Bias,
+        ParamRole.Mean,
+        ParamRole.Rstd,
+        ParamRole.Gamma,
+        ParamRole.Beta,
+        ParamRole.InputGradient,
+        ParamRole.ResidualGradient,
+        ParamRole.GammaGradient,
+        ParamRole.BetaGradient,
+        ParamRole.BiasGradient,
     };
 
     private static string EmitBackward(SourceWriter w, KernelSpec spec)
@@ -243,9 +243,9 @@ internal static partial class GpuEmitter
         args.Add(Arg(ParamRole.InputGradient));
         args.Add(rowLength);
         args.Add(rows);
-        foreach ((ParamRole role, string name) in BackwardRoles)
+        foreach (ParamRole role in BackwardRoles)
             if (role is not (ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient) && spec.Parameter(role) is not null)
-                args.Add($"{name}: {Arg(role)}");
+                args.Add($"{RoleNames.InBackward(role)}: {Arg(role)}");
         string c = CpuEmitter.ComputeName(spec);
         return $"{SharedNamespace}{BackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
     }
@@ -334,51 +334,75 @@ internal static partial class GpuEmitter
     /// <summary>The statistics kernels' arguments.</summary>
     private const string BackwardStatisticsArgs = "x, sublayer, bias, meanOut, rstdOut, rowLength, rows";
 
-    /// <summary>The shared backward kernels of one compute type: the launch with its per-accelerator cache, the statistics, dx (warp per row, group per row), dγ/dβ and dbias partials kernels.</summary>
-    internal static void EmitBackwardKernels(SourceWriter w, string c)
+    /// <summary>
+    /// The optional kernels of the row backward class in one compute type, those some declaration of the compilation
+    /// launches: the statistics kernels (<paramref name="Recompute"/>), the dγ/dβ partials kernel
+    /// (<paramref name="GammaGradient"/>), the dbias partials kernel (<paramref name="BiasGradient"/>).
+    /// </summary>
+    internal sealed record RowBackwardParts(bool Recompute, bool GammaGradient, bool BiasGradient)
+    {
+        /// <summary>Whether a per-column gradient is written, through per-block partials and the combine kernel.</summary>
+        public bool ColumnGradients => GammaGradient || BiasGradient;
+
+        /// <summary>Whether a kernel besides dx is launched, under the lock of the stream's scratch slot.</summary>
+        public bool Any => Recompute || ColumnGradients;
+    }
+
+    /// <summary>
+    /// The shared backward kernels of one compute type: the launch with its per-accelerator cache, dx (warp per row, group
+    /// per row), and of the statistics, dγ/dβ and dbias partials kernels those in <paramref name="parts"/>.
+    /// </summary>
+    internal static void EmitBackwardKernels(SourceWriter w, string c, RowBackwardParts parts)
     {
         w.Line("/// <summary>");
         w.Line($"/// The backward kernels of every row declaration (LayerNorm, RMSNorm, DeepNorm, Backward = true) computed in {c}, generic over its");
-        w.Line($"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row; dγ/dβ/dbias without atomics, by");
-        w.Line("/// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>;");
-        w.Line("/// statistics not kept from the forward recomputed first by the forward's own code.");
+        string dx = $"/// spec struct: dx by one warp per row up to {Lit(WarpPerRowMaxLength)} elements, one group per longer row";
+        if (parts.ColumnGradients)
+        {
+            string gradients = parts.GammaGradient && parts.BiasGradient ? "dγ/dβ/dbias" : parts.GammaGradient ? "dγ/dβ" : "dbias";
+            w.Line($"{dx}; {gradients} without atomics, by");
+            w.Line($"/// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>{(parts.Recompute ? ";" : ".")}");
+        }
+        else w.Line(dx + (parts.Recompute ? ";" : "."));
+        if (parts.Recompute) w.Line("/// statistics not kept from the forward recomputed first by the forward's own code.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {BackwardKernelsClass(c)}");
         w.Line("/// <summary>Rows per dγ/dβ block: the CPU kernel's constant, independent of the device, so the partials (and the result) do not depend on the launch geometry.</summary>");
         w.Line("private const int BlockRows = global::NormGen.RowBackward.BlockRows;");
         w.Line();
-        EmitBackwardLaunchers(w, c);
-        EmitBackwardLaunch(w, c);
+        EmitBackwardLaunchers(w, c, parts);
+        EmitBackwardLaunch(w, c, parts);
         EmitBackwardElementHelpers(w, c);
-        EmitBackwardStatisticsKernels(w, c);
+        if (parts.Recompute) EmitBackwardStatisticsKernels(w, c);
         EmitBackwardDxKernels(w, c);
-        EmitBackwardPartialsKernel(w, c);
-        EmitBiasPartialsKernel(w, c);
+        if (parts.GammaGradient) EmitBackwardPartialsKernel(w, c);
+        if (parts.BiasGradient) EmitBiasPartialsKernel(w, c);
+        else w.TrimBlankLine();
         w.Close();
     }
 
-    /// <summary>The backward kernels' per-accelerator cache: the statistics, dx, partials and combine launchers and the device limits.</summary>
-    private static void EmitBackwardLaunchers(SourceWriter w, string c)
+    /// <summary>The backward kernels' per-accelerator cache: the dx launchers, the statistics, partials and combine launchers of <paramref name="parts"/>, and the device limits.</summary>
+    private static void EmitBackwardLaunchers(SourceWriter w, string c, RowBackwardParts parts)
     {
         string where = BackwardWhere(c);
         string dxTypeArgs = BackwardDxTypeArgs(c), partialTypeArgs = BackwardPartialTypeArgs(c);
         string statisticsTypeArgs = $"{View("T")}, {View("T")}, {View("T")}, {View(c)}, {View(c)}, int, int";
         string biasTypeArgs = $"{View("T")}, {View(c)}, int, int, int";
         string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
-        EmitLaunchers(w, "T, TSpec", where,
-            (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
-            (statisticsTypeArgs, new[] { ("StatisticsWarpPerRow", "StatisticsWarpPerRowKernel<T, TSpec>"), ("StatisticsGroupPerRow", "StatisticsGroupPerRowKernel<T, TSpec>") }),
-            (partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }),
-            (biasTypeArgs, new[] { ("BiasPartials", "BiasPartialsKernel<T, TSpec>") }),
-            (combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
+        var groups = new List<(string, (string, string)[])> { (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }) };
+        if (parts.Recompute) groups.Add((statisticsTypeArgs, new[] { ("StatisticsWarpPerRow", "StatisticsWarpPerRowKernel<T, TSpec>"), ("StatisticsGroupPerRow", "StatisticsGroupPerRowKernel<T, TSpec>") }));
+        if (parts.GammaGradient) groups.Add((partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }));
+        if (parts.BiasGradient) groups.Add((biasTypeArgs, new[] { ("BiasPartials", "BiasPartialsKernel<T, TSpec>") }));
+        if (parts.ColumnGradients) groups.Add((combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
+        EmitLaunchers(w, "T, TSpec", where, groups.ToArray());
     }
 
     /// <summary>
     /// The backward launch: the dx kernel alone, or under the scratch slot's lock the statistics, partials, dx, dbias
-    /// partials and combine kernels that the spec asks for.
+    /// partials and combine kernels that the spec asks for (of those in <paramref name="parts"/>).
     /// </summary>
-    private static void EmitBackwardLaunch(SourceWriter w, string c)
+    private static void EmitBackwardLaunch(SourceWriter w, string c, RowBackwardParts parts)
     {
         string where = BackwardWhere(c);
         string V(string t) => View(t);
@@ -389,72 +413,143 @@ internal static partial class GpuEmitter
         w.Line("/// combines. Arguments are already checked; rows &gt; 0 unless a column gradient is asked (zero rows write zero");
         w.Line("/// gradients). Absent views stay empty.");
         w.Line("/// </summary>");
-        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {V("T")} dResidualOut = default, {V("T")} sublayer = default, {V("T")} bias = default, {V(c)} mean = default, {V(c)} rstd = default, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} dsublayer = default, {V(c)} dgamma = default, {V(c)} dbeta = default, {V(c)} dbias = default)");
+        // The optional views in BackwardRoles order, named as the declarations' launches pass them (RoleNames.InBackward).
+        string optional = string.Join(", ", BackwardRoles
+            .Where(role => role is not (ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient))
+            .Select(role => $"{V(role is ParamRole.Mean or ParamRole.Rstd or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.BiasGradient ? c : "T")} {RoleNames.InBackward(role)} = default"));
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} dy, {V("T")} x, {V("T")} dx, int rowLength, int rows, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
+        if (parts.Any) EmitBackwardScratchLaunch(w, c, parts);
+        else w.Line($"LaunchDx(stream, l, {BackwardDxArgs}); // no declaration computed in {c} recomputes its statistics or writes a column gradient");
+        w.Close();
+        w.Line();
+        EmitBackwardLaunchHelpers(w, c, parts);
+    }
+
+    /// <summary>
+    /// The launch's body when some declaration launches more than dx: dx alone for the others, else the kernels of
+    /// <paramref name="parts"/> that the spec's flags ask for, under the scratch slot's lock.
+    /// </summary>
+    private static void EmitBackwardScratchLaunch(SourceWriter w, string c, RowBackwardParts parts)
+    {
+        List<string> partFlags = BackwardPartFlags(parts).ToList();
         w.Line("GpuBackwardFlags flags = default(TSpec).Flags;");
-        w.Open("if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient | GpuBackwardFlags.BiasGradient)) == 0)");
+        w.Open($"if ((flags & {(partFlags.Count == 1 ? partFlags[0] : "(" + string.Join(" | ", partFlags) + ")")}) == 0)");
         w.Line($"LaunchDx(stream, l, {BackwardDxArgs});");
         w.Line("return;");
         w.Close();
-        w.Line("int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
-        w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
-        w.Line("int gradients = Gradients(flags);");
-        w.Line("long statistics = (flags & GpuBackwardFlags.Recompute) != 0 ? 2L * rows : 0;");
-        w.Line("long cells = (long)blocks * rowLength;");
+        var scratch = new List<string>();
+        if (parts.ColumnGradients)
+        {
+            w.Line("int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);");
+            w.Line("int blocks = (rows + BlockRows - 1) / BlockRows;");
+            w.Line("int gradients = Gradients(flags);");
+        }
+        if (parts.Recompute)
+        {
+            w.Line("long statistics = (flags & GpuBackwardFlags.Recompute) != 0 ? 2L * rows : 0;");
+            scratch.Add("statistics");
+        }
+        if (parts.ColumnGradients)
+        {
+            w.Line("long cells = (long)blocks * rowLength;");
+            scratch.Add("cells * gradients");
+        }
         w.Line($"global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<{c}>(stream);");
         w.Line("// Under the slot's lock no other call can enqueue its kernels between ours; stream order does the rest.");
         w.Open("lock (slot)");
-        w.Line("// The recomputed mean and rstd, then per block the dγ, dβ and dbias partial rows asked for.");
-        w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<{c}>(stream, slot, statistics + cells * gradients);");
-        w.Line($"{V(c)} partials = gradients > 0 ? scratch.View.SubView(statistics, cells * gradients) : default;");
+        w.Line(ScratchLayoutComment(parts));
+        w.Line($"global::ILGPU.Runtime.MemoryBuffer1D<{c}, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<{c}>(stream, slot, {string.Join(" + ", scratch)});");
+        if (parts.ColumnGradients)
+            w.Line($"{View(c)} partials = gradients > 0 ? scratch.View.SubView({(parts.Recompute ? "statistics" : "0")}, cells * gradients) : default;");
         w.Open("if (rows > 0)");
-        EmitBackwardRowKernelLaunches(w);
+        EmitBackwardRowKernelLaunches(w, parts);
         w.Close();
-        w.Line("int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-        w.Line("if ((flags & GpuBackwardFlags.GammaGradient) != 0)");
-        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dgamma, rowLength, blocks, gradients, 0);");
-        w.Line("if ((flags & GpuBackwardFlags.BetaGradient) != 0)");
-        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbeta, rowLength, blocks, gradients, 1);");
-        w.Line("if ((flags & GpuBackwardFlags.BiasGradient) != 0)");
-        w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbias, rowLength, blocks, gradients, gradients - 1);");
+        EmitBackwardCombines(w, parts);
         w.Close();
-        w.Close();
-        w.Line();
-        EmitBackwardLaunchHelpers(w, c);
     }
 
-    /// <summary>The launch's kernels over the rows (rows &gt; 0): statistics, partials, dx, dbias partials, those the flags ask for.</summary>
-    private static void EmitBackwardRowKernelLaunches(SourceWriter w)
+    /// <summary>What the scratch buffer holds, for the launch's comment: the recomputed statistics, then the partial rows of <paramref name="parts"/>.</summary>
+    private static string ScratchLayoutComment(RowBackwardParts parts)
     {
-        w.Open("if (statistics > 0)");
-        w.Line("mean = scratch.View.SubView(0, rows);");
-        w.Line("rstd = scratch.View.SubView(rows, rows);");
-        w.Line("LaunchStatistics(stream, l, x, sublayer, bias, mean, rstd, rowLength, rows);");
-        w.Close();
-        w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
-        w.Line("if ((flags & GpuBackwardFlags.GammaGradient) != 0)");
-        w.Line("    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);");
+        var gradients = new List<string>();
+        if (parts.GammaGradient) gradients.Add("dγ, dβ");
+        if (parts.BiasGradient) gradients.Add("dbias");
+        string partials = $"per block the {string.Join(" and ", gradients)} partial rows asked for";
+        if (!parts.Recompute) return "// P" + partials.Substring(1) + ".";
+        return gradients.Count == 0 ? "// The recomputed mean and rstd." : "// The recomputed mean and rstd, then " + partials + ".";
+    }
+
+    /// <summary>The spec flags that ask for a kernel of <paramref name="parts"/>, as the launch tests them.</summary>
+    private static IEnumerable<string> BackwardPartFlags(RowBackwardParts parts)
+    {
+        if (parts.Recompute) yield return "GpuBackwardFlags.Recompute";
+        if (parts.GammaGradient) yield return "GpuBackwardFlags.GammaGradient";
+        if (parts.BiasGradient) yield return "GpuBackwardFlags.BiasGradient";
+    }
+
+    /// <summary>The launch's kernels over the rows (rows &gt; 0): statistics, partials, dx, dbias partials, those the flags ask for (of <paramref name="parts"/>).</summary>
+    private static void EmitBackwardRowKernelLaunches(SourceWriter w, RowBackwardParts parts)
+    {
+        if (parts.Recompute)
+        {
+            w.Open("if (statistics > 0)");
+            w.Line("mean = scratch.View.SubView(0, rows);");
+            w.Line("rstd = scratch.View.SubView(rows, rows);");
+            w.Line("LaunchStatistics(stream, l, x, sublayer, bias, mean, rstd, rowLength, rows);");
+            w.Close();
+        }
+        if (parts.ColumnGradients)
+            w.Line("int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        if (parts.GammaGradient)
+        {
+            w.Line("if ((flags & GpuBackwardFlags.GammaGradient) != 0)");
+            w.Line("    l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);");
+        }
         w.Line($"LaunchDx(stream, l, {BackwardDxArgs});");
+        if (!parts.BiasGradient) return;
         w.Line("// dh as written: dx (pre-norm residual) or dsublayer (DeepNorm).");
         w.Line("if ((flags & GpuBackwardFlags.BiasGradient) != 0)");
         w.Line("    l.BiasPartials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), (flags & GpuBackwardFlags.Sublayer) != 0 ? dsublayer : dx, partials, rowLength, rows, gradients);");
     }
 
+    /// <summary>The combines of the column gradients in <paramref name="parts"/>, each when the flags ask for it: every column's partials added in block order.</summary>
+    private static void EmitBackwardCombines(SourceWriter w, RowBackwardParts parts)
+    {
+        if (!parts.ColumnGradients) return;
+        w.Line("int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);");
+        foreach ((string flag, string output, string index, bool present) in new[]
+        {
+            ("GammaGradient", "dgamma", "0", parts.GammaGradient),
+            ("BetaGradient", "dbeta", "1", parts.GammaGradient),
+            ("BiasGradient", "dbias", "gradients - 1", parts.BiasGradient),
+        })
+        {
+            if (!present) continue;
+            w.Line($"if ((flags & GpuBackwardFlags.{flag}) != 0)");
+            w.Line($"    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, {output}, rowLength, blocks, gradients, {index});");
+        }
+    }
+
     /// <summary>The launch's helpers: the number of partial rows per block, and the row kernels' picks of warp or group per row.</summary>
-    private static void EmitBackwardLaunchHelpers(SourceWriter w, string c)
+    private static void EmitBackwardLaunchHelpers(SourceWriter w, string c, RowBackwardParts parts)
     {
         string where = BackwardWhere(c);
-        w.Line("/// <summary>Partial rows per block: dγ, dβ and dbias, those asked for, in that order.</summary>");
-        w.Line("private static int Gradients(GpuBackwardFlags flags) =>");
-        w.Line("    ((flags & GpuBackwardFlags.GammaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BetaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BiasGradient) != 0 ? 1 : 0);");
-        w.Line();
+        if (parts.ColumnGradients)
+        {
+            w.Line("/// <summary>Partial rows per block: dγ, dβ and dbias, those asked for, in that order.</summary>");
+            w.Line("private static int Gradients(GpuBackwardFlags flags) =>");
+            w.Line("    ((flags & GpuBackwardFlags.GammaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BetaGradient) != 0 ? 1 : 0) + ((flags & GpuBackwardFlags.BiasGradient) != 0 ? 1 : 0);");
+            w.Line();
+        }
         w.Line("/// <summary>Picks the dx kernel (warp or group per row) and its geometry, and enqueues it.</summary>");
         w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {BackwardDxViews(c)}, int rowLength, int rows)");
         w.Open($"    {where}");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", BackwardDxArgs);
         w.Close();
         w.Line();
+        if (!parts.Recompute) return;
         w.Line("/// <summary>Picks the statistics kernel by the forward's rule (warp or group per row, the same geometry), and enqueues it.</summary>");
         w.Line($"private static void LaunchStatistics<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {BackwardStatisticsViews(c)}, int rowLength, int rows)");
         w.Open($"    {where}");

@@ -81,9 +81,9 @@ internal static partial class GpuEmitter
         args.Add(View(ParamRole.Output));
         args.Add(rowLength);
         args.Add(rows);
-        foreach ((ParamRole role, string name) in RowRoles)
+        foreach (ParamRole role in RoleNames.RowForward)
             if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{name}: {View(role)}");
+                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
         string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
         return $"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{types}>({string.Join(", ", args)});";
     }
@@ -176,13 +176,14 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void EmitSpecInterfaces(SourceWriter w, GpuDeviceNeeds needs)
     {
-        bool rows = (needs & GpuDeviceNeeds.Rows) != 0;
-        if ((needs & (GpuDeviceNeeds.Rows | GpuDeviceNeeds.Tensors)) != 0)
+        bool rows = (needs & GpuDeviceNeeds.RowClass) != 0;
+        bool rowFlags = (needs & (GpuDeviceNeeds.RowClass | GpuDeviceNeeds.Tensors)) != 0;
+        if (rowFlags) EmitRowFlags(w);
+        if ((needs & RowShaped) != 0)
         {
-            EmitRowFlags(w);
-            w.Line();
+            if (rowFlags) w.Line();
+            EmitThreadShapes(w, ComputeTypes(needs & RowShaped).ToArray());
         }
-        EmitThreadShapes(w, ComputeTypes(needs).ToArray());
         if (rows)
         {
             w.Line();
@@ -270,31 +271,56 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and group-per-row kernels, BatchNorm evaluation's element kernel.</summary>
-    private static void EmitRowKernels(SourceWriter w, string c)
+    /// <summary>
+    /// The shared row kernels of one compute type: the launch with its per-accelerator cache, the warp-per-row and
+    /// group-per-row kernels (<paramref name="rows"/>), BatchNorm evaluation's element kernel (<paramref name="batchNormEval"/>).
+    /// </summary>
+    private static void EmitRowKernels(SourceWriter w, string c, bool rows, bool batchNormEval)
     {
         string tc = c;
         const string Constraints = "where TIn : unmanaged where TOut : unmanaged where TSpec : struct, IGpuRowSpec<TIn, TOut, ";
         string where = Constraints + tc + ">";
-        string views = $"global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> residual, global::ILGPU.ArrayView<TIn> bias, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TOut> y, global::ILGPU.ArrayView<TIn> residualOut, global::ILGPU.ArrayView<{tc}> meanOut, global::ILGPU.ArrayView<{tc}> rstdOut";
-        string typeArgs = $"global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<{tc}>, global::ILGPU.ArrayView<{tc}>, int, int";
-        string args = "x, residual, bias, gamma, beta, y, residualOut, meanOut, rstdOut, rowLength, rows";
+        var kernelViews = RowKernelViews(tc).ToList();
+        string views = string.Join(", ", kernelViews.Select(v => $"global::ILGPU.ArrayView<{v.Element}> {v.Name}"));
+        string typeArgs = string.Join(", ", kernelViews.Select(v => $"global::ILGPU.ArrayView<{v.Element}>")) + ", int, int";
+        string args = string.Join(", ", kernelViews.Select(v => v.Name)) + ", rowLength, rows";
         string bnTypeArgs = "global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TIn>, global::ILGPU.ArrayView<TOut>, int";
 
         w.Line("/// <summary>");
-        w.Line($"/// The row kernels of every row declaration computed in {c}, generic over its spec struct: one warp per row up to");
-        w.Line($"/// {Lit(WarpPerRowMaxLength)} elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp");
-        w.Line("/// shuffles meeting in shared memory), a grid-stride loop over the rows; and BatchNorm evaluation's element kernel.");
+        if (rows)
+        {
+            w.Line($"/// The row kernels of every row declaration computed in {c}, generic over its spec struct: one warp per row up to");
+            w.Line($"/// {Lit(WarpPerRowMaxLength)} elements (several rows per group, shuffle reductions, no barriers), one group per longer row (warp");
+            w.Line($"/// shuffles meeting in shared memory), a grid-stride loop over the rows{(batchNormEval ? "; and BatchNorm evaluation's element kernel" : "")}.");
+        }
+        else w.Line($"/// BatchNorm evaluation's element kernel for every such declaration computed in {c}, generic over its spec struct.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {RowKernelsClass(c)}");
-        // ---- launchers
-        EmitLaunchers(w, "TIn, TOut, TSpec", where,
-            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<TIn, TOut, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<TIn, TOut, TSpec>") }),
-            (bnTypeArgs, new[] { ("Elements", "BatchNormEvalKernel<TIn, TOut, TSpec>") }));
-        // ---- row launch
+        var launchers = new List<(string, (string, string)[])>();
+        if (rows) launchers.Add((typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<TIn, TOut, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<TIn, TOut, TSpec>") }));
+        if (batchNormEval) launchers.Add((bnTypeArgs, new[] { ("Elements", "BatchNormEvalKernel<TIn, TOut, TSpec>") }));
+        EmitLaunchers(w, "TIn, TOut, TSpec", where, launchers.ToArray());
+        if (rows) EmitRowLaunchAndKernels(w, c, where, views, args);
+        if (rows && batchNormEval) w.Line();
+        if (batchNormEval) EmitBatchNormEvalKernel(w, c, where);
+        w.Close();
+    }
+
+    /// <summary>
+    /// The row kernels' views in <see cref="RoleNames.RowForward"/> order, named as each declaration's launch passes them
+    /// (<see cref="RoleNames.InGpuForward"/>), with their element type: y's <c>TOut</c>, the saved statistics' compute type
+    /// <paramref name="c"/>, the other views' <c>TIn</c>.
+    /// </summary>
+    private static IEnumerable<(ParamRole Role, string Element, string Name)> RowKernelViews(string c) =>
+        RoleNames.RowForward.Select(role => (role, role == ParamRole.Output ? "TOut" : role is ParamRole.Mean or ParamRole.Rstd ? c : "TIn", RoleNames.InGpuForward(role)));
+
+    /// <summary>The row kernels' launch, the value h, the kernel pair and their one body.</summary>
+    private static void EmitRowLaunchAndKernels(SourceWriter w, string c, string where, string views, string args)
+    {
+        string optional = string.Join(", ", RowKernelViews(c).Where(v => v.Role is not (ParamRole.Input or ParamRole.Output)).Select(v => $"global::ILGPU.ArrayView<{v.Element}> {v.Name} = default"));
         w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
-        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, global::ILGPU.ArrayView<TIn> residual = default, global::ILGPU.ArrayView<TIn> bias = default, global::ILGPU.ArrayView<TIn> gamma = default, global::ILGPU.ArrayView<TIn> beta = default, global::ILGPU.ArrayView<TIn> residualOut = default, global::ILGPU.ArrayView<{tc}> meanOut = default, global::ILGPU.ArrayView<{tc}> rstdOut = default)");
+        w.Line($"internal static void Launch<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TOut> y, int rowLength, int rows, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<TIn, TOut, TSpec> l = Launchers<TIn, TOut, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<TIn, TOut, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
@@ -305,9 +331,6 @@ internal static partial class GpuEmitter
         EmitKernelPair(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", args, where);
         w.Line();
         EmitGenericRowKernel(w, c, views, where);
-        w.Line();
-        EmitBatchNormEvalKernel(w, c, where);
-        w.Close();
     }
 
     /// <summary>
@@ -519,9 +542,9 @@ internal static partial class GpuEmitter
         args.Add(View(ParamRole.Input));
         args.Add(View(ParamRole.Output));
         args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
-        foreach ((ParamRole role, string name) in TensorRoles)
+        foreach (ParamRole role in TensorRoles)
             if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{name}: {View(role)}");
+                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
         return $"{SharedNamespace}{TensorKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
     }
 
@@ -559,14 +582,17 @@ internal static partial class GpuEmitter
         w.Close();
     }
 
-    /// <summary>The shared tensor kernels of one compute type.</summary>
-    private static void EmitTensorKernels(SourceWriter w, string c)
+    /// <summary>The shared tensor kernels of one compute type, with the batch count kernel when a BatchNorm declaration counts its batches (<paramref name="batchCount"/>).</summary>
+    private static void EmitTensorKernels(SourceWriter w, string c, bool batchCount)
     {
         string where = $"where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, {c}>";
         string V(string t) => $"global::ILGPU.ArrayView<{t}>";
-        string views = $"{V("T")} x, {V("T")} gamma, {V("T")} beta, {V("T")} runningMean, {V("T")} runningVar, {V("long")} batchesTracked, {V("T")} y, {V(c)} meanOut, {V(c)} rstdOut";
-        string typeArgs = $"{V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("T")}, {V("long")}, {V("T")}, {V(c)}, {V(c)}, int, int, int, int";
-        string args = "x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial";
+        // The views in the launch's order (TensorRoles), named as the declarations' launches pass them (RoleNames.InGpuForward).
+        var kernelViews = TensorRoles.Select(role => (Role: role, Element: role == ParamRole.BatchesTracked ? "long" : role is ParamRole.Mean or ParamRole.Rstd ? c : "T", Name: RoleNames.InGpuForward(role))).ToList();
+        string views = string.Join(", ", kernelViews.Select(v => $"{V(v.Element)} {v.Name}"));
+        string typeArgs = string.Join(", ", kernelViews.Select(v => V(v.Element))) + ", int, int, int, int";
+        string args = string.Join(", ", kernelViews.Select(v => v.Name)) + ", rows, rowLength, channels, spatial";
+        string optional = string.Join(", ", kernelViews.Where(v => v.Role is not (ParamRole.Input or ParamRole.Output)).Select(v => $"{V(v.Element)} {v.Name} = default"));
 
         w.Line("/// <summary>");
         w.Line($"/// The kernels of every tensor declaration with statistics computed in {c}, generic over its spec struct: each");
@@ -575,29 +601,38 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {TensorKernelsClass(c)}");
-        EmitLaunchers(w, "T, TSpec", where,
-            (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
-            (V("long"), new[] { ("Count", "CountKernel") }));
-        w.Line("/// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
-        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {V("T")} gamma = default, {V("T")} beta = default, {V("T")} runningMean = default, {V("T")} runningVar = default, {V("long")} batchesTracked = default, {V(c)} meanOut = default, {V(c)} rstdOut = default)");
+        var rows = (typeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") });
+        if (batchCount) EmitLaunchers(w, "T, TSpec", where, rows, (V("long"), new[] { ("Count", "CountKernel") }));
+        else EmitLaunchers(w, "T, TSpec", where, rows);
+        w.Line($"/// <summary>Picks the kernel and the geometry, and enqueues it{(batchCount ? " (then the batch count, for BatchNorm's momentum=None)" : "")}. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>");
+        w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {V("T")} x, {V("T")} y, int rows, int rowLength, int channels, int spatial, {optional})");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
         EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", args);
-        w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
-        w.Line("if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)");
-        w.Line("    l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
+        if (batchCount)
+        {
+            w.Line("// After the kernel that read the old count (the stream runs them in order): one thread counts this batch.");
+            w.Line("if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)");
+            w.Line("    l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);");
+        }
         w.Close();
         w.Line();
         EmitTensorLayoutHelpers(w);
         EmitKernelPair(w, c, "<T, TSpec>", $"{views}, {TensorSizes}", args, where);
         w.Line();
         EmitTensorKernel(w, c, views, where);
+        if (batchCount) EmitCountKernel(w);
+        w.Close();
+    }
+
+    /// <summary>BatchNorm's batch count (momentum=None), after the normalizing kernel.</summary>
+    private static void EmitCountKernel(SourceWriter w)
+    {
         w.Line();
         w.Line("/// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>");
         w.Open("private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)");
         w.Line("if (global::ILGPU.Grid.GlobalIndex.X == 0)");
         w.Line("    batchesTracked[0] += 1;");
-        w.Close();
         w.Close();
     }
 

@@ -27,18 +27,18 @@ internal static partial class GpuEmitter
 
     private static bool IsScaler(KernelSpec spec) => spec.Kind is NormKind.MinMaxScale or NormKind.Standardize;
 
-    /// <summary>The kernel class's view parameters, in order, with canonical names (the saved statistics as the row kernels name them).</summary>
-    private static readonly (ParamRole Role, string Name)[] TensorRoles =
+    /// <summary>The tensor launch's views, in its parameter order (x and y by position, the others by their <see cref="RoleNames.InGpuForward"/> names).</summary>
+    private static readonly ParamRole[] TensorRoles =
     {
-        (ParamRole.Input, "x"),
-        (ParamRole.Gamma, "gamma"),
-        (ParamRole.Beta, "beta"),
-        (ParamRole.RunningMean, "runningMean"),
-        (ParamRole.RunningVar, "runningVar"),
-        (ParamRole.BatchesTracked, "batchesTracked"),
-        (ParamRole.Output, "y"),
-        (ParamRole.Mean, "meanOut"),
-        (ParamRole.Rstd, "rstdOut"),
+        ParamRole.Input,
+        ParamRole.Gamma,
+        ParamRole.Beta,
+        ParamRole.RunningMean,
+        ParamRole.RunningVar,
+        ParamRole.BatchesTracked,
+        ParamRole.Output,
+        ParamRole.Mean,
+        ParamRole.Rstd,
     };
 
     /// <summary>The class of the device helpers the tensor kernels share, written once per compilation (<see cref="EmitDevicePrimitives"/>).</summary>
@@ -263,16 +263,26 @@ internal static partial class GpuEmitter
         });
     }
 
-    /// <summary>What one GPU spec's file calls in the shared device file: its kernel family in its compute type, its activation.</summary>
+    /// <summary>What one GPU spec's file calls in the shared device file: its kernel family and the optional kernels it launches, in its compute type; its activation.</summary>
     internal static GpuDeviceNeeds DeviceNeeds(KernelSpec spec)
     {
-        bool dbl = CpuEmitter.ComputeName(spec) == "double";
-        GpuDeviceNeeds family = spec.Backward && IsGpuTensorKind(spec) ? dbl ? GpuDeviceNeeds.TensorBackwardDouble : GpuDeviceNeeds.TensorBackwardFloat
-            : spec.Backward ? dbl ? GpuDeviceNeeds.BackwardDouble : GpuDeviceNeeds.BackwardFloat
-            : IsGpuTensorKind(spec) ? dbl ? GpuDeviceNeeds.TensorsDouble : GpuDeviceNeeds.TensorsFloat
-            : dbl ? GpuDeviceNeeds.RowsDouble : GpuDeviceNeeds.RowsFloat;
-        return family | ActivationNeeds(spec.Activation);
+        GpuDeviceNeeds kernels = spec.Backward && IsGpuTensorKind(spec)
+                ? GpuDeviceNeeds.TensorBackwardFloat | (HasParameterGradients(spec) ? GpuDeviceNeeds.TensorGammaGradientFloat : GpuDeviceNeeds.None)
+            : spec.Backward ? RowBackwardNeeds(spec)
+            : IsGpuTensorKind(spec) ? GpuDeviceNeeds.TensorsFloat | (spec.Kind == NormKind.BatchNorm && spec.CumulativeAverage ? GpuDeviceNeeds.BatchCountFloat : GpuDeviceNeeds.None)
+            : IsBatchNormEval(spec) ? GpuDeviceNeeds.BatchNormEvalFloat
+            : GpuDeviceNeeds.RowsFloat;
+        GpuDeviceNeeds activation = spec.Activation == ActivationKind.None ? GpuDeviceNeeds.None
+            : ActivationNeeds(spec.Activation) | (spec.Backward ? GpuDeviceNeeds.BackwardActivation : GpuDeviceNeeds.ForwardActivation);
+        return kernels.In(CpuEmitter.ComputeName(spec) == "double") | activation;
     }
+
+    /// <summary>A row backward declaration's kernels (in float): dx, and the statistics, dγ/dβ and dbias partials kernels it asks for.</summary>
+    private static GpuDeviceNeeds RowBackwardNeeds(KernelSpec spec) =>
+        GpuDeviceNeeds.BackwardFloat
+        | (RecomputesStatistics(spec) ? GpuDeviceNeeds.RecomputeFloat : GpuDeviceNeeds.None)
+        | (HasParameterGradients(spec) ? GpuDeviceNeeds.RowGammaGradientFloat : GpuDeviceNeeds.None)
+        | (spec.Parameter(ParamRole.BiasGradient) is not null ? GpuDeviceNeeds.BiasGradientFloat : GpuDeviceNeeds.None);
 
     private static GpuDeviceNeeds ActivationNeeds(ActivationKind activation) => activation switch
     {
@@ -312,25 +322,25 @@ internal static partial class GpuEmitter
         EmitSpecInterfaces(w, needs);
         foreach (string c in ComputeTypes(needs))
         {
-            if (Uses(needs, GpuDeviceNeeds.Rows, c))
+            if (Uses(needs, GpuDeviceNeeds.RowClass, c))
             {
                 w.Line();
-                EmitRowKernels(w, c);
+                EmitRowKernels(w, c, rows: Uses(needs, GpuDeviceNeeds.Rows, c), batchNormEval: Uses(needs, GpuDeviceNeeds.BatchNormEval, c));
             }
             if (Uses(needs, GpuDeviceNeeds.Backward, c))
             {
                 w.Line();
-                EmitBackwardKernels(w, c);
+                EmitBackwardKernels(w, c, new RowBackwardParts(needs.Has(GpuDeviceNeeds.RecomputeFloat, c), needs.Has(GpuDeviceNeeds.RowGammaGradientFloat, c), needs.Has(GpuDeviceNeeds.BiasGradientFloat, c)));
             }
             if (Uses(needs, GpuDeviceNeeds.Tensors, c))
             {
                 w.Line();
-                EmitTensorKernels(w, c);
+                EmitTensorKernels(w, c, batchCount: needs.Has(GpuDeviceNeeds.BatchCountFloat, c));
             }
             if (Uses(needs, GpuDeviceNeeds.TensorBackward, c))
             {
                 w.Line();
-                EmitTensorBackwardKernels(w, c);
+                EmitTensorBackwardKernels(w, c, gammaGradient: needs.Has(GpuDeviceNeeds.TensorGammaGradientFloat, c));
             }
         }
         w.Close();
@@ -347,7 +357,7 @@ internal static partial class GpuEmitter
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open("internal static class GpuDevice");
-        foreach (string c in ComputeTypes(needs))
+        foreach (string c in ComputeTypes(needs & RowShaped))
         {
             EmitSums(w, c, groupKernel: true, "internal");
             EmitMaxima(w, c, groupKernel: true, "internal");
@@ -357,32 +367,43 @@ internal static partial class GpuEmitter
                 w.Line("/// <summary>min(a, b), NaN if either is NaN.</summary>");
                 w.Line($"internal static {c} Smaller({c} a, {c} b) => a < b || {c}.IsNaN(a) ? a : b;");
             }
-            bool forward = Uses(needs, GpuDeviceNeeds.Rows, c), backward = Uses(needs, GpuDeviceNeeds.Backward, c);
-            var activations = new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid }
-                .Where(a => (needs & ActivationNeeds(a)) != 0).ToList();
-            // The activations of the forward row kernels, their derivatives for the backward's epilogue (both when both
-            // kernel families are used: the flags do not say which family asked), and the e^v they share.
-            if (forward) foreach (ActivationKind activation in activations) EmitActivation(w, activation, c == "double", "internal");
-            if (backward) foreach (ActivationKind activation in activations) EmitActivationGradient(w, activation, c == "double");
-            if ((forward || backward) && (needs & GpuDeviceNeeds.Exp) != 0)
-            {
-                w.Line();
-                EmitExp(w, c == "double", "internal");
-            }
+            EmitDeviceActivations(w, needs, c);
             w.Line();
         }
         EmitSharedViewChecks(w);
-        if ((needs & GpuDeviceNeeds.AnyBackward) != 0)
+        if ((needs & GpuDeviceNeeds.Scratch) != 0)
         {
             w.Line();
             EmitScratchMethod(w);
-            foreach (string c in ComputeTypes(needs & GpuDeviceNeeds.AnyBackward))
+            foreach (string c in new[] { "float", "double" }.Where(c => needs.Has(GpuDeviceNeeds.ColumnGradientsFloat, c)))
             {
-                if (c == "double" && (needs & (GpuDeviceNeeds.BackwardFloat | GpuDeviceNeeds.TensorBackwardFloat)) != 0) w.Line();
+                if (c == "double" && (needs & GpuDeviceNeeds.ColumnGradientsFloat) != 0) w.Line();
                 EmitCombineKernel(w, c);
             }
         }
         w.Close();
     }
-}
 
+    /// <summary>The families whose kernels share rows among a warp or a group (all but BatchNorm evaluation's element kernel).</summary>
+    private const GpuDeviceNeeds RowShaped = GpuDeviceNeeds.Rows | GpuDeviceNeeds.Tensors | GpuDeviceNeeds.Backward | GpuDeviceNeeds.TensorBackward;
+
+    /// <summary>
+    /// The activations in compute type <paramref name="c"/>: those of the forward row kernels when a forward row
+    /// declaration has one, their derivatives when a row backward declaration has one (the flags name the activations
+    /// in use, not which family asked for which), and the e^v they share.
+    /// </summary>
+    private static void EmitDeviceActivations(SourceWriter w, GpuDeviceNeeds needs, string c)
+    {
+        bool forward = Uses(needs, GpuDeviceNeeds.Rows, c) && (needs & GpuDeviceNeeds.ForwardActivation) != 0;
+        bool backward = Uses(needs, GpuDeviceNeeds.Backward, c) && (needs & GpuDeviceNeeds.BackwardActivation) != 0;
+        var activations = new[] { ActivationKind.Relu, ActivationKind.Gelu, ActivationKind.GeluTanh, ActivationKind.Silu, ActivationKind.Tanh, ActivationKind.Sigmoid }
+            .Where(a => (needs & ActivationNeeds(a)) != 0).ToList();
+        if (forward) foreach (ActivationKind activation in activations) EmitActivation(w, activation, c == "double", "internal");
+        if (backward) foreach (ActivationKind activation in activations) EmitActivationGradient(w, activation, c == "double");
+        if ((forward || backward) && (needs & GpuDeviceNeeds.Exp) != 0)
+        {
+            w.Line();
+            EmitExp(w, c == "double", "internal");
+        }
+    }
+}

@@ -42,8 +42,8 @@ internal static partial class GpuEmitter
         string Arg(ParamRole role) => SharedKernelView(spec, role);
         var args = new List<string> { stream, Arg(ParamRole.OutputGradient), Arg(ParamRole.Input), Arg(ParamRole.InputGradient), Arg(ParamRole.Mean), Arg(ParamRole.Rstd) };
         args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
-        foreach ((ParamRole role, string name) in new[] { (ParamRole.Gamma, "gamma"), (ParamRole.GammaGradient, "dgamma"), (ParamRole.BetaGradient, "dbeta") })
-            if (spec.Parameter(role) is not null) args.Add($"{name}: {Arg(role)}");
+        foreach (ParamRole role in new[] { ParamRole.Gamma, ParamRole.GammaGradient, ParamRole.BetaGradient })
+            if (spec.Parameter(role) is not null) args.Add($"{RoleNames.Of(role)}: {Arg(role)}");
         string c = CpuEmitter.ComputeName(spec);
         return $"{SharedNamespace}{TensorBackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
     }
@@ -155,45 +155,54 @@ internal static partial class GpuEmitter
 
     private const string TensorBackwardDxArgs = "dy, x, mean, rstd, gamma, dx, rows, rowLength, channels, spatial";
 
-    /// <summary>The shared tensor backward kernels of one compute type.</summary>
-    private static void EmitTensorBackwardKernels(SourceWriter w, string c)
+    /// <summary>The shared tensor backward kernels of one compute type: dx, and the dγ/dβ partials kernel when some declaration asks for dγ (<paramref name="gammaGradient"/>).</summary>
+    private static void EmitTensorBackwardKernels(SourceWriter w, string c, bool gammaGradient)
     {
         w.Line("/// <summary>");
         w.Line($"/// The backward kernels of every GroupNorm, InstanceNorm, BatchNorm (training) and ChannelLayerNorm declaration computed in {c},");
         w.Line("/// generic over its spec struct: dx by one row of the row kernels per statistics block, read through the layout's index");
-        w.Line("/// map; dγ/dβ by partials per (sample, chunk of positions, channel) into the stream's scratch buffer, then");
-        w.Line("/// <c>GpuDevice.CombineKernel</c>, in a fixed order (no atomics).");
+        if (gammaGradient)
+        {
+            w.Line("/// map; dγ/dβ by partials per (sample, chunk of positions, channel) into the stream's scratch buffer, then");
+            w.Line("/// <c>GpuDevice.CombineKernel</c>, in a fixed order (no atomics).");
+        }
+        else w.Line("/// map.");
         w.Line("/// </summary>");
         w.Line(Generated);
         w.Open($"internal static class {TensorBackwardKernelsClass(c)}");
-        w.Line("/// <summary>Positions per dγ/dβ partial: a constant, so the partials (and the result) do not depend on the device or the launch geometry.</summary>");
-        w.Line($"private const int SpatialBlock = {Lit(SpatialBlock)};");
-        w.Line();
-        EmitTensorBackwardLaunchers(w, c);
-        EmitTensorBackwardLaunch(w, c);
+        if (gammaGradient)
+        {
+            w.Line("/// <summary>Positions per dγ/dβ partial: a constant, so the partials (and the result) do not depend on the device or the launch geometry.</summary>");
+            w.Line($"private const int SpatialBlock = {Lit(SpatialBlock)};");
+            w.Line();
+        }
+        EmitTensorBackwardLaunchers(w, c, gammaGradient);
+        EmitTensorBackwardLaunch(w, c, gammaGradient);
         EmitTensorLayoutHelpers(w);
-        EmitTensorBackwardElementHelpers(w, c);
+        EmitTensorBackwardElementHelpers(w, c, gammaGradient);
         EmitKernelPair(w, c, "<T, TSpec>", $"{TensorBackwardDxViews(c)}, {TensorSizes}", TensorBackwardDxArgs, TensorBackwardWhere(c));
         w.Line();
         EmitTensorBackwardDxKernel(w, c);
-        w.Line();
-        EmitTensorBackwardPartialsKernel(w, c);
+        if (gammaGradient)
+        {
+            w.Line();
+            EmitTensorBackwardPartialsKernel(w, c);
+        }
         w.Close();
     }
 
-    private static void EmitTensorBackwardLaunchers(SourceWriter w, string c)
+    private static void EmitTensorBackwardLaunchers(SourceWriter w, string c, bool gammaGradient)
     {
         string dxTypeArgs = $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View("T")}, {View("T")}, int, int, int, int";
         string partialTypeArgs = $"{View("T")}, {View("T")}, {View(c)}, {View(c)}, {View(c)}, int, int, int, int";
         string combineTypeArgs = $"{View(c)}, {View(c)}, int, int, int, int";
-        EmitLaunchers(w, "T, TSpec", TensorBackwardWhere(c),
-            (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") }),
-            (partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }),
-            (combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
+        var dx = (dxTypeArgs, new[] { ("WarpPerRow", "WarpPerRowKernel<T, TSpec>"), ("GroupPerRow", "GroupPerRowKernel<T, TSpec>") });
+        if (!gammaGradient) EmitLaunchers(w, "T, TSpec", TensorBackwardWhere(c), dx);
+        else EmitLaunchers(w, "T, TSpec", TensorBackwardWhere(c), dx, (partialTypeArgs, new[] { ("Partials", "PartialsKernel<T, TSpec>") }), (combineTypeArgs, new[] { ("Combine", "GpuDevice.CombineKernel") }));
     }
 
-    /// <summary>The launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels.</summary>
-    private static void EmitTensorBackwardLaunch(SourceWriter w, string c)
+    /// <summary>The launch: the dx kernel alone, or under the scratch slot's lock the partials, dx and combine kernels (when some declaration asks for dγ: <paramref name="gammaGradient"/>).</summary>
+    private static void EmitTensorBackwardLaunch(SourceWriter w, string c, bool gammaGradient)
     {
         string where = TensorBackwardWhere(c);
         w.Line("/// <summary>");
@@ -205,6 +214,21 @@ internal static partial class GpuEmitter
         w.Line($"internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, {View("T")} dy, {View("T")} x, {View("T")} dx, {View(c)} mean, {View(c)} rstd, {TensorSizes}, {View("T")} gamma = default, {View(c)} dgamma = default, {View(c)} dbeta = default)");
         w.Open($"    {where}");
         w.Line("Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));");
+        if (gammaGradient) EmitTensorBackwardScratchLaunch(w, c);
+        else w.Line($"LaunchDx(stream, l, {TensorBackwardDxArgs}); // no declaration computed in {c} asks for dγ");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Picks the dx kernel (warp or group per statistics block) and its geometry, and enqueues it.</summary>");
+        w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {TensorBackwardDxViews(c)}, {TensorSizes})");
+        w.Open($"    {where}");
+        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", TensorBackwardDxArgs);
+        w.Close();
+        w.Line();
+    }
+
+    /// <summary>The launch's body when some declaration asks for dγ: dx alone for the others, else under the scratch slot's lock the partials, dx and combine kernels.</summary>
+    private static void EmitTensorBackwardScratchLaunch(SourceWriter w, string c)
+    {
         w.Open("if ((default(TSpec).Flags & GpuTensorBackwardFlags.GammaGradient) == 0)");
         w.Line($"LaunchDx(stream, l, {TensorBackwardDxArgs});");
         w.Line("return;");
@@ -229,26 +253,21 @@ internal static partial class GpuEmitter
         w.Line("if (gradients == 2)");
         w.Line("    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), scratch.View, dbeta, channels, units, gradients, 1);");
         w.Close();
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>Picks the dx kernel (warp or group per statistics block) and its geometry, and enqueues it.</summary>");
-        w.Line($"private static void LaunchDx<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, {TensorBackwardDxViews(c)}, {TensorSizes})");
-        w.Open($"    {where}");
-        EmitRowLaunch(w, warpKernel: true, groupKernel: true, "rowLength", TensorBackwardDxArgs);
-        w.Close();
-        w.Line();
     }
 
     /// <summary>The statistics block of an element, g and the normalized value, as the dx and partials kernels read them.</summary>
-    private static void EmitTensorBackwardElementHelpers(SourceWriter w, string c)
+    private static void EmitTensorBackwardElementHelpers(SourceWriter w, string c, bool gammaGradient)
     {
         string where = TensorBackwardWhere(c);
-        w.Line("/// <summary>The statistics block (the row of the dx kernels) of element (n, c, s).</summary>");
-        w.Line("private static int StatisticsRow(GpuTensorLayout layout, int n, int c, int s, int rowLength, int channels, int spatial) =>");
-        w.Line("    layout == GpuTensorLayout.Channels ? c");
-        w.Line("    : layout == GpuTensorLayout.Positions ? n * spatial + s");
-        w.Line("    : n * (channels / (rowLength / spatial)) + c / (rowLength / spatial);");
-        w.Line();
+        if (gammaGradient)
+        {
+            w.Line("/// <summary>The statistics block (the row of the dx kernels) of element (n, c, s).</summary>");
+            w.Line("private static int StatisticsRow(GpuTensorLayout layout, int n, int c, int s, int rowLength, int channels, int spatial) =>");
+            w.Line("    layout == GpuTensorLayout.Channels ? c");
+            w.Line("    : layout == GpuTensorLayout.Positions ? n * spatial + s");
+            w.Line("    : n * (channels / (rowLength / spatial)) + c / (rowLength / spatial);");
+            w.Line();
+        }
         w.Line("/// <summary>x̂ = (x − μ)·rstd, or BiasFree's x̃ = x·rstd (the value the forward multiplied by γ).</summary>");
         w.Line($"private static {c} Normalized<T, TSpec>(TSpec spec, T x, {c} mu, {c} r) {where} =>");
         w.Line("    (spec.Flags & GpuTensorBackwardFlags.BiasFree) != 0 ? spec.Load(x) * r : (spec.Load(x) - mu) * r;");

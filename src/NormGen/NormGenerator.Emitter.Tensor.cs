@@ -46,19 +46,8 @@ internal static partial class TensorEmitter
         };
     }
 
-    /// <summary>The canonical name of each role inside the kernel class.</summary>
-    private static string Canonical(ParamRole role) => role switch
-    {
-        ParamRole.Gamma => "gamma",
-        ParamRole.Beta => "beta",
-        ParamRole.RunningMean => "runningMean",
-        ParamRole.RunningVar => "runningVar",
-        ParamRole.BatchesTracked => "batchesTracked",
-        ParamRole.Output => "y",
-        ParamRole.Mean => "saveMean",
-        ParamRole.Rstd => "saveRstd",
-        _ => "x",
-    };
+    /// <summary>The name of each role inside the kernel class: its parameter name in the engines the class calls (<see cref="RoleNames.InTensorEngine"/>).</summary>
+    private static string Canonical(ParamRole role) => RoleNames.InTensorEngine(role);
 
     private static bool IsColumnKind(KernelSpec spec) => spec.Kind is NormKind.ChannelLayerNorm or NormKind.Standardize or NormKind.MinMaxScale;
 

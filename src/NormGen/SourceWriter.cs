@@ -38,6 +38,13 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Removes the last line if it is blank: the separator a part left out of the output would have followed.</summary>
+    public SourceWriter TrimBlankLine()
+    {
+        if (_sb.Length >= 2 && _sb[_sb.Length - 1] == '\n' && _sb[_sb.Length - 2] == '\n') _sb.Length--;
+        return this;
+    }
+
     public SourceWriter Indent() { _indent++; return this; }
 
     public SourceWriter Outdent() { _indent--; return this; }

@@ -101,6 +101,60 @@ public class GpuDeviceFileTests
             c => device.Contains("internal static class " + c, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The row backward class holds only the optional kernels its declarations launch (recomputed statistics, dγ/dβ
+    /// partials, dbias partials), each subset compiles without a warning, and the scratch and the combine kernel come only
+    /// with a kernel that writes the scratch buffer.
+    /// </summary>
+    [Theory]
+    [InlineData("[LayerNorm(512, Affine = Affine.None, Backward = true)] public static partial void DxOnly(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx);",
+        "", "StatisticsWarpPerRowKernel|PartialsKernel|BiasPartialsKernel|CombineKernel|Scratch<|Gradients(")]
+    [InlineData("[LayerNorm(512, Affine = Affine.None, Backward = true)] public static partial void RecomputeOnly(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx);",
+        "StatisticsWarpPerRowKernel|LaunchStatistics|Scratch<", "PartialsKernel|BiasPartialsKernel|CombineKernel|Gradients(")]
+    [InlineData("[RmsNorm(512, Backward = true)] public static partial void GammaOnly(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> rstd, ReadOnlySpan<double> weight, Span<double> dx, Span<double> dweight);",
+        "PartialsKernel|CombineKernel|Scratch<|Gradients(", "StatisticsWarpPerRowKernel|LaunchStatistics|BiasPartialsKernel")]
+    [InlineData("[DeepNorm(Alpha = 2.5f, ResidualBias = true, Affine = Affine.None, Backward = true)] public static partial void BiasOnly(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> bias, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dsublayer, Span<float> dbias);",
+        "BiasPartialsKernel|CombineKernel|Scratch<|Gradients(", "StatisticsWarpPerRowKernel|LaunchStatistics|void PartialsKernel<")]
+    [InlineData("[DeepNorm(Alpha = 2.5f, ResidualBias = true, Activation = Activation.Gelu, Backward = true)] public static partial void All(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> sublayer, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> dx, Span<float> dsublayer, Span<float> dgamma, Span<float> dbeta, Span<float> dbias);",
+        "StatisticsWarpPerRowKernel|LaunchStatistics|PartialsKernel<T, TSpec>|BiasPartialsKernel|CombineKernel|Scratch<|GeluGradient", "GpuRowKernelsFloat|internal static float Gelu(")]
+    public void RowBackward_TheClassHoldsTheKernelsItsDeclarationsLaunch(string declaration, string present, string absent)
+    {
+        string source = "using System;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n    " + declaration + "\n}\n";
+        var (output, _, device) = Generate(source);
+        AssertCompilesCleanly(output);
+        foreach (string part in present.Split('|', StringSplitOptions.RemoveEmptyEntries))
+            Assert.Contains(part, device, StringComparison.Ordinal);
+        foreach (string part in absent.Split('|', StringSplitOptions.RemoveEmptyEntries))
+            Assert.DoesNotContain(part, device, StringComparison.Ordinal);
+    }
+
+    /// <summary>A tensor backward without dγ gets the dx kernels alone; BatchNorm evaluation alone gets its element kernel without the row kernels or the warp reductions.</summary>
+    [Fact]
+    public void TensorBackwardWithoutGammaAndBatchNormEvalAlone_GetOnlyTheirKernels()
+    {
+        var (output, _, device) = Generate("using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n"
+            + "    [InstanceNorm(Backward = true)] public static partial void InBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, TensorSpan<float> dx);\n"
+            + "    [BatchNorm] public static partial void BnEval(ReadOnlyTensorSpan<double> x, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, ReadOnlySpan<double> runningMean, ReadOnlySpan<double> runningVar, TensorSpan<double> y);\n}\n");
+        AssertCompilesCleanly(output);
+        foreach (string present in new[] { "internal static class GpuTensorBackwardKernelsFloat", "internal static class GpuRowKernelsDouble", "BatchNormEvalKernel<TIn, TOut, TSpec>", "float WarpSum" })
+            Assert.Contains(present, device, StringComparison.Ordinal);
+        foreach (string absent in new[] { "PartialsKernel", "CombineKernel", "Scratch<", "StatisticsRow(", "double WarpSum", "GpuRowKernelsFloat", "WarpPerRowKernel<TIn, TOut, TSpec>", "struct GpuWarpRows : IGpuRowThreads<float>, IGpuRowThreads<double>" })
+            Assert.DoesNotContain(absent, device, StringComparison.Ordinal);
+    }
+
+    /// <summary>The tensor kernels' batch count kernel comes only with a BatchNorm training declaration that counts its batches (momentum=None).</summary>
+    [Theory]
+    [InlineData("[BatchNorm(Training = true, CumulativeAverage = true)] public static partial void Bn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, Span<long> batchesTracked, TensorSpan<float> y);", true)]
+    [InlineData("[BatchNorm(Training = true)] public static partial void Bn(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y);", false)]
+    public void BatchCountKernel_OnlyWithACumulativeAverage(string declaration, bool counts)
+    {
+        var (output, _, device) = Generate("using System;\nusing System.Numerics.Tensors;\nusing NormGen;\n\nnamespace Sample;\n\npublic static partial class One\n{\n    " + declaration + "\n}\n");
+        AssertCompilesCleanly(output);
+        Assert.Contains("internal static class GpuTensorKernelsFloat", device, StringComparison.Ordinal);
+        Assert.Equal(counts, device.Contains("private static void CountKernel(", StringComparison.Ordinal));
+        Assert.Equal(counts, device.Contains("l.Count.Value(", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void ActivationsAreWrittenOnlyWhenADeclarationUsesThem()
     {

@@ -281,6 +281,68 @@ public sealed class GeneratorTests
         Assert.Contains("private const int BlockRows = global::NormGen.RowBackward.BlockRows;", device, StringComparison.Ordinal);
     }
 
+    /// <summary>The shared device file of a compilation (one per compilation when a GPU kernel is emitted).</summary>
+    private static string DeviceFile(GeneratorDriver driver) =>
+        driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "NormGen.GpuDevice.g.cs").SourceText.ToString();
+
+    /// <summary>The device file's backward parts: the kernel classes, their spec interfaces and the optional kernels, the scratch and the combine.</summary>
+    private static readonly string[] BackwardDeviceParts =
+    {
+        "class GpuRowBackwardKernelsFloat", "class GpuTensorBackwardKernelsFloat", "interface IGpuBackwardSpec", "interface IGpuTensorBackwardSpec",
+        "StatisticsWarpPerRowKernel", "void PartialsKernel<", "BiasPartialsKernel", "CombineKernel", "Scratch<T>",
+    };
+
+    /// <summary>
+    /// A compilation whose GPU declarations are all forward (every row fusion and tensor kind) gets no backward device
+    /// code at all: no backward kernel class, no statistics, partials or combine kernel, no scratch.
+    /// </summary>
+    [Fact]
+    public void ForwardOnlyCompilation_GetsNoBackwardDeviceKernels()
+    {
+        var (driver, output, _) = Run(Compile(withIlgpu: true, FusedSource));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string device = DeviceFile(driver);
+        Assert.Contains("class GpuRowKernelsFloat", device, StringComparison.Ordinal);
+        Assert.Contains("class GpuTensorKernelsFloat", device, StringComparison.Ordinal);
+        foreach (string part in BackwardDeviceParts)
+            Assert.DoesNotContain(part, device, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Backward declarations bring their kernels: saved statistics with dγ/dβ (row and tensor kinds) the dx, partials and
+    /// combine kernels and the scratch; a fused backward that recomputes its statistics and writes dbias also the
+    /// statistics and dbias partials kernels, which the saved-statistics declarations alone do not get.
+    /// </summary>
+    [Fact]
+    public void BackwardDeclarations_GetTheBackwardDeviceKernelsTheyLaunch()
+    {
+        var (driver, output, _) = Run(Compile(withIlgpu: true, BackwardSource));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string device = DeviceFile(driver);
+        foreach (string part in BackwardDeviceParts.Where(p => p is not ("StatisticsWarpPerRowKernel" or "BiasPartialsKernel")))
+            Assert.Contains(part, device, StringComparison.Ordinal);
+        Assert.DoesNotContain("StatisticsWarpPerRowKernel", device, StringComparison.Ordinal);
+        Assert.DoesNotContain("BiasPartialsKernel", device, StringComparison.Ordinal);
+
+        const string Fused = """
+            using System;
+            using NormGen;
+
+            namespace Sample.Gpu;
+
+            public static partial class FusedGrad
+            {
+                [RmsNorm(Residual = true, ResidualBias = true, Backward = true)]
+                public static partial void RmsResidualBias(ReadOnlySpan<float> dy, ReadOnlySpan<float> dResidualOut, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, Span<float> dh, Span<float> dweight, Span<float> dbias);
+            }
+            """;
+        var (fusedDriver, fusedOutput, _) = Run(Compile(withIlgpu: true, BackwardSource, Fused));
+        Assert.Empty(fusedOutput.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string fused = DeviceFile(fusedDriver);
+        foreach (string part in BackwardDeviceParts)
+            Assert.Contains(part, fused, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void OutputIsDeterministic()
     {

@@ -52,12 +52,8 @@ internal sealed class BatchNorm : KindDefinition
     public override bool IsWritten(ParamRole role, AttributeOptions o) =>
         base.IsWritten(role, o) || (Training(o) && role is ParamRole.RunningMean or ParamRole.RunningVar);
 
-    public override string RoleName(ParamRole role) => role switch
-    {
-        ParamRole.Mean => "saveMean",
-        ParamRole.Rstd => "saveRstd",
-        _ => base.RoleName(role),
-    };
+    /// <summary>The saved batch statistics are named as the tensor engines name them (saveMean, saveRstd), apart from the running ones.</summary>
+    public override string RoleName(ParamRole role) => RoleNames.InTensorEngine(role);
 
     public override string StatisticsBlock => "channel";
 

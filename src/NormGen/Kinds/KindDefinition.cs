@@ -173,30 +173,8 @@ internal abstract class KindDefinition
     public virtual bool IsWritten(ParamRole role, AttributeOptions o) =>
         role is ParamRole.Output or ParamRole.ResidualOut or ParamRole.Mean or ParamRole.Rstd or ParamRole.BatchesTracked;
 
-    /// <summary>The name a parameter of this role has in the expected signature and in the diagnostics.</summary>
-    public virtual string RoleName(ParamRole role) => role switch
-    {
-        ParamRole.Input => "x",
-        ParamRole.Residual => "residual",
-        ParamRole.Bias => "bias",
-        ParamRole.Gamma => "gamma",
-        ParamRole.Beta => "beta",
-        ParamRole.RunningMean => "runningMean",
-        ParamRole.RunningVar => "runningVar",
-        ParamRole.BatchesTracked => "batchesTracked",
-        ParamRole.Output => "y",
-        ParamRole.ResidualOut => "residualOut",
-        ParamRole.Mean => "mean",
-        ParamRole.Rstd => "rstd",
-        ParamRole.OutputGradient => "dy",
-        ParamRole.ResidualOutGradient => "dResidualOut",
-        ParamRole.InputGradient => "dx",
-        ParamRole.GammaGradient => "dgamma",
-        ParamRole.BetaGradient => "dbeta",
-        ParamRole.ResidualGradient => "dsublayer",
-        ParamRole.BiasGradient => "dbias",
-        _ => "rowLength",
-    };
+    /// <summary>The name a parameter of this role has in the expected signature and in the diagnostics: <see cref="RoleNames.Of"/> unless the kind renames it.</summary>
+    public virtual string RoleName(ParamRole role) => RoleNames.Of(role);
 
     /// <summary>The name the expected forward signature gives a role (<see cref="RoleName"/> unless an option renames it).</summary>
     public virtual string SignatureName(ParamRole role, AttributeOptions o) => RoleName(role);

@@ -638,9 +638,8 @@ namespace NormGen.Generated
 
     /// <summary>
     /// The backward kernels of every row declaration (LayerNorm, RMSNorm, DeepNorm, Backward = true) computed in float, generic over its
-    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ/dbias without atomics, by
-    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>;
-    /// statistics not kept from the forward recomputed first by the forward's own code.
+    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ without atomics, by
+    /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
     internal static class GpuRowBackwardKernelsFloat
@@ -652,9 +651,7 @@ namespace NormGen.Generated
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>> StatisticsWarpPerRow, StatisticsGroupPerRow;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int>> Partials;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int, int>> BiasPartials;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> Combine;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
@@ -665,10 +662,7 @@ namespace NormGen.Generated
             {
                 WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                StatisticsWarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, StatisticsWarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                StatisticsGroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int>(accelerator, StatisticsGroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                BiasPartials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, int, int, int>(accelerator, BiasPartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
@@ -690,7 +684,7 @@ namespace NormGen.Generated
         {
             Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
             GpuBackwardFlags flags = default(TSpec).Flags;
-            if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient | GpuBackwardFlags.BiasGradient)) == 0)
+            if ((flags & GpuBackwardFlags.GammaGradient) == 0)
             {
                 LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
                 return;
@@ -698,38 +692,26 @@ namespace NormGen.Generated
             int elementGroup = global::System.Math.Min(256, l.MaxThreadsPerGroup);
             int blocks = (rows + BlockRows - 1) / BlockRows;
             int gradients = Gradients(flags);
-            long statistics = (flags & GpuBackwardFlags.Recompute) != 0 ? 2L * rows : 0;
             long cells = (long)blocks * rowLength;
             global::NormGen.ScratchSlot slot = global::NormGen.NormGpu.Scratch<float>(stream);
             // Under the slot's lock no other call can enqueue its kernels between ours; stream order does the rest.
             lock (slot)
             {
-                // The recomputed mean and rstd, then per block the dγ, dβ and dbias partial rows asked for.
-                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, statistics + cells * gradients);
-                global::ILGPU.ArrayView<float> partials = gradients > 0 ? scratch.View.SubView(statistics, cells * gradients) : default;
+                // Per block the dγ, dβ partial rows asked for.
+                global::ILGPU.Runtime.MemoryBuffer1D<float, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<float>(stream, slot, cells * gradients);
+                global::ILGPU.ArrayView<float> partials = gradients > 0 ? scratch.View.SubView(0, cells * gradients) : default;
                 if (rows > 0)
                 {
-                    if (statistics > 0)
-                    {
-                        mean = scratch.View.SubView(0, rows);
-                        rstd = scratch.View.SubView(rows, rows);
-                        LaunchStatistics(stream, l, x, sublayer, bias, mean, rstd, rowLength, rows);
-                    }
                     int partialGrid = global::NormGen.NormGpu.GridSize((int)global::System.Math.Min((cells + elementGroup - 1) / elementGroup, int.MaxValue), 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                     if ((flags & GpuBackwardFlags.GammaGradient) != 0)
                         l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);
                     LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
-                    // dh as written: dx (pre-norm residual) or dsublayer (DeepNorm).
-                    if ((flags & GpuBackwardFlags.BiasGradient) != 0)
-                        l.BiasPartials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), (flags & GpuBackwardFlags.Sublayer) != 0 ? dsublayer : dx, partials, rowLength, rows, gradients);
                 }
                 int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                 if ((flags & GpuBackwardFlags.GammaGradient) != 0)
                     l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dgamma, rowLength, blocks, gradients, 0);
                 if ((flags & GpuBackwardFlags.BetaGradient) != 0)
                     l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbeta, rowLength, blocks, gradients, 1);
-                if ((flags & GpuBackwardFlags.BiasGradient) != 0)
-                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbias, rowLength, blocks, gradients, gradients - 1);
             }
         }
 
@@ -752,24 +734,6 @@ namespace NormGen.Generated
                 int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
                 int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                 l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
-            }
-        }
-
-        /// <summary>Picks the statistics kernel by the forward's rule (warp or group per row, the same geometry), and enqueues it.</summary>
-        private static void LaunchStatistics<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, Launchers<T, TSpec> l, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
-        {
-            if (rowLength <= 1024)
-            {
-                int group = global::NormGen.NormGpu.WarpPerRowGroupSize(l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, group / l.WarpSize, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.StatisticsWarpPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, sublayer, bias, meanOut, rstdOut, rowLength, rows);
-            }
-            else
-            {
-                int group = global::NormGen.NormGpu.GroupPerRowGroupSize(rowLength, l.WarpSize, l.MaxThreadsPerGroup);
-                int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
-                l.StatisticsGroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, sublayer, bias, meanOut, rstdOut, rowLength, rows);
             }
         }
 
@@ -807,121 +771,6 @@ namespace NormGen.Generated
         {
             float d = OutputGradient<T, TSpec>(spec, dy, gamma, beta, index, column, xh);
             return (spec.Flags & GpuBackwardFlags.Gamma) != 0 ? d * Scale<T, TSpec>(spec, gamma, column) : d;
-        }
-
-        // The statistics kernels (Recompute): each row's mean and rstd by the forward row kernels' own code, thread shapes and
-        // geometry, so they are the bits the GPU forward saves; the other kernels then read them as saved statistics.
-        /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
-        internal static void StatisticsWarpPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
-            StatisticsRows<T, TSpec, GpuWarpRows>(x, sublayer, bias, meanOut, rstdOut, rowLength, rows, default);
-
-        /// <summary>One group per row (long rows): warp shuffles meeting in shared memory.</summary>
-        internal static void StatisticsGroupPerRowKernel<T, TSpec>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> =>
-            StatisticsRows<T, TSpec, GpuGroupRows>(x, sublayer, bias, meanOut, rstdOut, rowLength, rows, global::ILGPU.SharedMemory.Allocate<float>(global::NormGen.NormGpu.MaxWarpsPerGroup));
-
-        /// <summary>
-        /// The body of both kernel shapes: the threads of <typeparamref name="TThreads"/> (a warp or a group) share a row, stride
-        /// through it and reduce over it; the warps or groups of the grid stride over the rows, so any row count works.
-        /// </summary>
-        private static void StatisticsRows<T, TSpec, TThreads>(global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> sublayer, global::ILGPU.ArrayView<T> bias, global::ILGPU.ArrayView<float> meanOut, global::ILGPU.ArrayView<float> rstdOut, int rowLength, int rows, global::ILGPU.ArrayView<float> partials)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float> where TThreads : struct, IGpuRowThreads<float>
-        {
-            TSpec spec = default;
-            TThreads threads = default;
-            for (int row = threads.FirstRow; row < rows; row += threads.RowStep)
-            {
-                int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
-                long start = (long)row * n;
-                if ((spec.Flags & GpuBackwardFlags.Centered) != 0)
-                {
-                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squared deviations or sums overflow float (1e21 among
-                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                    float scale = 1f, shift, offset, variance;
-                    for (int attempt = 0; ; attempt++)
-                    {
-                        // Pass 1: the mean as shift + offset, shift the row's first element: element − shift is exact near the mean, so a
-                        // row with a large mean loses nothing to the mean's rounding and a constant row has offset 0 exactly.
-                        shift = Value<T, TSpec>(spec, x, sublayer, bias, start, 0) * scale;
-                        float s = 0f;
-                        for (int i = threads.First; i < n; i += threads.Step)
-                            s += Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale - shift;
-                        offset = threads.Sum(s, partials) / n;
-
-                        // Pass 2: squared deviations and their plain sum, which corrects the mean's rounding error (corrected
-                        // two-pass). The row comes from L1/L2 now. Never E[x²] − μ².
-                        float q = 0f, e = 0f;
-                        for (int i = threads.First; i < n; i += threads.Step)
-                        {
-                            float d = Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale - shift - offset;
-                            q += d * d;
-                            e += d;
-                        }
-                        float sumSq = threads.Sum(q, partials);
-                        float sumDev = threads.Sum(e, partials);
-                        variance = (sumSq - sumDev * sumDev / n) / n;
-                        if (variance < 0f) variance = 0f; // NaN stays NaN
-                        offset += sumDev / n;
-                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                        if (attempt > 0 || (GpuDevice.Finite(variance) && GpuDevice.Finite(shift + offset)))
-                            break;
-                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                        float largest = 0f;
-                        for (int i = threads.First; i < n; i += threads.Step)
-                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<T, TSpec>(spec, x, sublayer, bias, start + i, i)));
-                        largest = threads.Max(largest, partials);
-                        if (!GpuDevice.Finite(largest) || largest == 0f)
-                            break;
-                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                    }
-                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
-                    // σ² = 0 with ε·scale² underflowed to 0: a constant row, every x − μ is 0, and its rstd is 1/√ε.
-                    bool constant = variance + epsilon == 0f;
-                    float rstd = constant ? 0f : 1f / global::System.MathF.Sqrt(variance + epsilon);
-                    if (threads.IsFirst)
-                    {
-                        meanOut[row] = (shift + offset) / scale;
-                        rstdOut[row] = constant ? 1f / global::System.MathF.Sqrt(spec.Epsilon) : rstd * scale;
-                    }
-                }
-                else
-                {
-                    // scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|element| for a finite row whose squares overflow float (1e21 among
-                    // zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.
-                    float scale = 1f, meanSquare;
-                    for (int attempt = 0; ; attempt++)
-                    {
-                        // Pass 1: the mean square.
-                        float q = 0f;
-                        for (int i = threads.First; i < n; i += threads.Step)
-                        {
-                            float v = Value<T, TSpec>(spec, x, sublayer, bias, start + i, i) * scale;
-                            q += v * v;
-                        }
-                        meanSquare = threads.Sum(q, partials) / n;
-                        // Every thread of the row holds bit-identical sums, so this branch is the same for all of them.
-                        if (attempt > 0 || GpuDevice.Finite(meanSquare))
-                            break;
-                        // Not finite: NaN or ±∞ in the row (the result stands, as it always did), or a finite row that overflowed.
-                        float largest = 0f;
-                        for (int i = threads.First; i < n; i += threads.Step)
-                            largest = GpuDevice.Larger(largest, global::System.Math.Abs(Value<T, TSpec>(spec, x, sublayer, bias, start + i, i)));
-                        largest = threads.Max(largest, partials);
-                        if (!GpuDevice.Finite(largest) || largest == 0f)
-                            break;
-                        int field = 254 - (int)((global::ILGPU.Interop.FloatAsInt(largest) >> 23) & 0xFF); // 2^(127 − k): largest·scale in [1, 4)
-                        scale = global::ILGPU.Interop.IntAsFloat((uint)(field < 1 ? 1 : field) << 23);
-                    }
-                    float epsilon = spec.Epsilon * scale * scale; // spec.Epsilon itself when scale is 1
-                    float rstd = 1f / global::System.MathF.Sqrt(meanSquare + epsilon);
-                    if (threads.IsFirst)
-                    {
-                        rstdOut[row] = rstd * scale;
-                    }
-                }
-            }
         }
 
         /// <summary>One warp per row (short rows): the lanes stride through the row and reduce with shuffles, no barriers.</summary>
@@ -1015,29 +864,6 @@ namespace NormGen.Generated
                 if (betaGradient) partials[((long)block * gradients + 1) * n + column] = pb;
             }
         }
-
-        /// <summary>
-        /// The residual bias's gradient, after the dx kernel: one thread per (block, column), Σ dh over the block's rows in row
-        /// order (dh as written), into the block's last partial row.
-        /// </summary>
-        private static void BiasPartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dh, global::ILGPU.ArrayView<float> partials, int rowLength, int rows, int gradients)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, float>
-        {
-            TSpec spec = default;
-            int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
-            long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
-            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
-            {
-                int block = (int)(cell / n);
-                int column = (int)(cell - (long)block * n);
-                int lastRow = rows - block * BlockRows < BlockRows ? rows : (block + 1) * BlockRows;
-                float s = 0f;
-                for (int row = block * BlockRows; row < lastRow; row++)
-                    s += spec.Load(dh[(long)row * n + column]);
-                partials[((long)block * gradients + gradients - 1) * n + column] = s;
-            }
-        }
     }
 
     /// <summary>
@@ -1052,7 +878,6 @@ namespace NormGen.Generated
         private sealed class Launchers<T, TSpec> where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
         {
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>> WarpPerRow, GroupPerRow;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<long>>> Count;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
             /// <summary>One per accelerator, dropped with it (weak keys; thread-safe).</summary>
@@ -1062,7 +887,6 @@ namespace NormGen.Generated
             {
                 WarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, WarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 GroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<long>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<float>, global::ILGPU.ArrayView<float>, int, int, int, int>(accelerator, GroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                Count = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<long>>(accelerator, CountKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
                 Multiprocessors = accelerator.NumMultiprocessors;
@@ -1071,7 +895,7 @@ namespace NormGen.Generated
             }
         }
 
-        /// <summary>Picks the kernel and the geometry, and enqueues it (then the batch count, for BatchNorm's momentum=None). Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
+        /// <summary>Picks the kernel and the geometry, and enqueues it. Arguments are already checked; rows &gt; 0. Absent views stay empty.</summary>
         internal static void Launch<T, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<T> x, global::ILGPU.ArrayView<T> y, int rows, int rowLength, int channels, int spatial, global::ILGPU.ArrayView<T> gamma = default, global::ILGPU.ArrayView<T> beta = default, global::ILGPU.ArrayView<T> runningMean = default, global::ILGPU.ArrayView<T> runningVar = default, global::ILGPU.ArrayView<long> batchesTracked = default, global::ILGPU.ArrayView<float> meanOut = default, global::ILGPU.ArrayView<float> rstdOut = default)
             where T : unmanaged where TSpec : struct, IGpuTensorSpec<T, float>
         {
@@ -1088,9 +912,6 @@ namespace NormGen.Generated
                 int grid = global::NormGen.NormGpu.GridSize(rows, 1, group, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                 l.GroupPerRow.Value(stream, new global::ILGPU.KernelConfig(grid, group), x, gamma, beta, runningMean, runningVar, batchesTracked, y, meanOut, rstdOut, rows, rowLength, channels, spatial);
             }
-            // After the kernel that read the old count (the stream runs them in order): one thread counts this batch.
-            if ((default(TSpec).Flags & GpuRowFlags.CumulativeAverage) != 0)
-                l.Count.Value(stream, new global::ILGPU.KernelConfig(1, 1), batchesTracked);
         }
 
         /// <summary>Where row <paramref name="row"/> (one statistics block) starts in x and y.</summary>
@@ -1230,13 +1051,6 @@ namespace NormGen.Generated
                     y[at] = spec.Store(v);
                 }
             }
-        }
-
-        /// <summary>PyTorch's momentum=None: counts this batch, after the normalizing kernel read the old count.</summary>
-        private static void CountKernel(global::ILGPU.ArrayView<long> batchesTracked)
-        {
-            if (global::ILGPU.Grid.GlobalIndex.X == 0)
-                batchesTracked[0] += 1;
         }
     }
 

@@ -776,7 +776,7 @@ namespace NormGen.Generated
 
     /// <summary>
     /// The backward kernels of every row declaration (LayerNorm, RMSNorm, DeepNorm, Backward = true) computed in double, generic over its
-    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ/dbias without atomics, by
+    /// spec struct: dx by one warp per row up to 1024 elements, one group per longer row; dγ/dβ without atomics, by
     /// per-block partials over a fixed number of rows into the stream's scratch buffer, then <c>GpuDevice.CombineKernel</c>;
     /// statistics not kept from the forward recomputed first by the forward's own code.
     /// </summary>
@@ -792,7 +792,6 @@ namespace NormGen.Generated
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, int, int>> WarpPerRow, GroupPerRow;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>> StatisticsWarpPerRow, StatisticsGroupPerRow;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, int, int>> Partials;
-            public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, int, int, int>> BiasPartials;
             public readonly global::System.Lazy<global::System.Action<global::ILGPU.Runtime.AcceleratorStream, global::ILGPU.KernelConfig, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>> Combine;
             public readonly int WarpSize, MaxThreadsPerGroup, Multiprocessors, MaxThreadsPerMultiprocessor, MaxGridSize;
 
@@ -806,7 +805,6 @@ namespace NormGen.Generated
                 StatisticsWarpPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>(accelerator, StatisticsWarpPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 StatisticsGroupPerRow = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int>(accelerator, StatisticsGroupPerRowKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Partials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, int, int>(accelerator, PartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
-                BiasPartials = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<T>, global::ILGPU.ArrayView<double>, int, int, int>(accelerator, BiasPartialsKernel<T, TSpec>), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 Combine = new(() => global::ILGPU.Runtime.KernelLoaders.LoadKernel<global::ILGPU.ArrayView<double>, global::ILGPU.ArrayView<double>, int, int, int, int>(accelerator, GpuDevice.CombineKernel), global::System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
                 WarpSize = accelerator.WarpSize;
                 MaxThreadsPerGroup = accelerator.MaxNumThreadsPerGroup;
@@ -828,7 +826,7 @@ namespace NormGen.Generated
         {
             Launchers<T, TSpec> l = Launchers<T, TSpec>.Cache.GetValue(stream.Accelerator, static accelerator => new Launchers<T, TSpec>(accelerator));
             GpuBackwardFlags flags = default(TSpec).Flags;
-            if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient | GpuBackwardFlags.BiasGradient)) == 0)
+            if ((flags & (GpuBackwardFlags.Recompute | GpuBackwardFlags.GammaGradient)) == 0)
             {
                 LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
                 return;
@@ -842,7 +840,7 @@ namespace NormGen.Generated
             // Under the slot's lock no other call can enqueue its kernels between ours; stream order does the rest.
             lock (slot)
             {
-                // The recomputed mean and rstd, then per block the dγ, dβ and dbias partial rows asked for.
+                // The recomputed mean and rstd, then per block the dγ, dβ partial rows asked for.
                 global::ILGPU.Runtime.MemoryBuffer1D<double, global::ILGPU.Stride1D.Dense> scratch = GpuDevice.Scratch<double>(stream, slot, statistics + cells * gradients);
                 global::ILGPU.ArrayView<double> partials = gradients > 0 ? scratch.View.SubView(statistics, cells * gradients) : default;
                 if (rows > 0)
@@ -857,17 +855,12 @@ namespace NormGen.Generated
                     if ((flags & GpuBackwardFlags.GammaGradient) != 0)
                         l.Partials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), dy, x, sublayer, bias, mean, rstd, gamma, beta, partials, rowLength, rows);
                     LaunchDx(stream, l, dy, dResidualOut, x, sublayer, bias, mean, rstd, gamma, beta, dx, dsublayer, rowLength, rows);
-                    // dh as written: dx (pre-norm residual) or dsublayer (DeepNorm).
-                    if ((flags & GpuBackwardFlags.BiasGradient) != 0)
-                        l.BiasPartials.Value(stream, new global::ILGPU.KernelConfig(partialGrid, elementGroup), (flags & GpuBackwardFlags.Sublayer) != 0 ? dsublayer : dx, partials, rowLength, rows, gradients);
                 }
                 int combineGrid = global::NormGen.NormGpu.GridSize((rowLength + elementGroup - 1) / elementGroup, 1, elementGroup, l.Multiprocessors, l.MaxThreadsPerMultiprocessor, l.MaxGridSize);
                 if ((flags & GpuBackwardFlags.GammaGradient) != 0)
                     l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dgamma, rowLength, blocks, gradients, 0);
                 if ((flags & GpuBackwardFlags.BetaGradient) != 0)
                     l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbeta, rowLength, blocks, gradients, 1);
-                if ((flags & GpuBackwardFlags.BiasGradient) != 0)
-                    l.Combine.Value(stream, new global::ILGPU.KernelConfig(combineGrid, elementGroup), partials, dbias, rowLength, blocks, gradients, gradients - 1);
             }
         }
 
@@ -1151,29 +1144,6 @@ namespace NormGen.Generated
                 }
                 partials[(long)block * gradients * n + column] = pg;
                 if (betaGradient) partials[((long)block * gradients + 1) * n + column] = pb;
-            }
-        }
-
-        /// <summary>
-        /// The residual bias's gradient, after the dx kernel: one thread per (block, column), Σ dh over the block's rows in row
-        /// order (dh as written), into the block's last partial row.
-        /// </summary>
-        private static void BiasPartialsKernel<T, TSpec>(global::ILGPU.ArrayView<T> dh, global::ILGPU.ArrayView<double> partials, int rowLength, int rows, int gradients)
-            where T : unmanaged where TSpec : struct, IGpuBackwardSpec<T, double>
-        {
-            TSpec spec = default;
-            int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is
-            long cells = (long)((rows + BlockRows - 1) / BlockRows) * n;
-            long step = (long)global::ILGPU.Grid.DimX * global::ILGPU.Group.DimX;
-            for (long cell = global::ILGPU.Grid.GlobalIndex.X; cell < cells; cell += step)
-            {
-                int block = (int)(cell / n);
-                int column = (int)(cell - (long)block * n);
-                int lastRow = rows - block * BlockRows < BlockRows ? rows : (block + 1) * BlockRows;
-                double s = 0d;
-                for (int row = block * BlockRows; row < lastRow; row++)
-                    s += spec.Load(dh[(long)row * n + column]);
-                partials[((long)block * gradients + gradients - 1) * n + column] = s;
             }
         }
     }
