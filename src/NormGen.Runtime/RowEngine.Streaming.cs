@@ -329,17 +329,17 @@ public static partial class RowEngine
         {
             if (alignedH)
             {
-                CopyH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
-                CopyH<T, TV, TOps, TStores>(ref src, ref residualOut, j + L);
-                CopyH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 2 * L);
-                CopyH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 3 * L);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + L);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 2 * L);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 3 * L);
             }
             else
             {
-                CopyH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
-                CopyH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + L);
-                CopyH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 2 * L);
-                CopyH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 3 * L);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + L);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 2 * L);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 3 * L);
             }
         }
     }
@@ -356,9 +356,9 @@ public static partial class RowEngine
         if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
-                CopyH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
             else
-                CopyH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
         }
     }
 
@@ -373,9 +373,53 @@ public static partial class RowEngine
 
     /// <summary>The vector of h at <paramref name="j"/> copied into residualOut, stored as <typeparamref name="TStores"/> says.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyH<T, TV, TOps, TStores>(ref T src, ref T residualOut, nuint j)
+    private static void StreamH<T, TV, TOps, TStores>(ref T src, ref T residualOut, nuint j)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T> where TStores : struct, IStoreKind
         => Put<T, TV, TOps, TStores>(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+
+    /// <summary>
+    /// One block of the pipeline's pass 1: the four vectors v0 … v3 (x, or h) less the shift k (centred kinds; RMSNorm: v
+    /// itself) into the four accumulator pairs, d_i added to s_i and d_i·d_i to q_i, one pair per vector: the operations
+    /// of VectorRows' <see cref="Pass1"/> and <see cref="Pass1H"/>, in their order. Those two still write the step out:
+    /// called from them (2026-11-30, tier1-calls.sh) it cost the row methods their inlining budget: with it in Pass1H,
+    /// the 512-bit row methods of AddLnF, AddRms4096F and Deep1024F left OutputOf, get_Affine and get_ResidualOut as
+    /// calls; with it in Pass1 only, the 256-bit row method of LnGelu768F (DOTNET_EnableAVX512=0) left
+    /// VectorMath.ExpSingle as a call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pass1Step<TSpec, T, TV, TOps>(TV v0, TV v1, TV v2, TV v3, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3,
+        ref TV q0, ref TV q1, ref TV q2, ref TV q3)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.Centered)
+        {
+            v0 = TOps.Subtract(v0, k);
+            v1 = TOps.Subtract(v1, k);
+            v2 = TOps.Subtract(v2, k);
+            v3 = TOps.Subtract(v3, k);
+            s0 = TOps.Add(s0, v0);
+            s1 = TOps.Add(s1, v1);
+            s2 = TOps.Add(s2, v2);
+            s3 = TOps.Add(s3, v3);
+        }
+        q0 = TOps.MultiplyAdd(v0, v0, q0);
+        q1 = TOps.MultiplyAdd(v1, v1, q1);
+        q2 = TOps.MultiplyAdd(v2, v2, q2);
+        q3 = TOps.MultiplyAdd(v3, v3, q3);
+    }
+
+    /// <summary><see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/> for one vector after the blocks: v less k into s and q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pass1Step<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.Centered)
+        {
+            v = TOps.Subtract(v, k);
+            s = TOps.Add(s, v);
+        }
+        q = TOps.MultiplyAdd(v, v, q);
+    }
 
     /// <summary>
     /// One pass-1 vector of the pipeline at <paramref name="offset"/>, for <see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/>:

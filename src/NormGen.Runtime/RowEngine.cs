@@ -543,13 +543,40 @@ public static partial class RowEngine
         i = 0;
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
-                Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref x, i), TOps.Load(ref x, i + (nuint)TOps.Count), TOps.Load(ref x, i + 2 * (nuint)TOps.Count),
-                    TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
+            {
+                TV d0 = TOps.Load(ref x, i);
+                TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+                TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+                TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+                if (TSpec.Centered)
+                {
+                    d0 = TOps.Subtract(d0, k);
+                    d1 = TOps.Subtract(d1, k);
+                    d2 = TOps.Subtract(d2, k);
+                    d3 = TOps.Subtract(d3, k);
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
+            }
         // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
         if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
             for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
-                Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref x, i), k, ref s0, ref q0);
+            {
+                TV d = TOps.Load(ref x, i);
+                if (TSpec.Centered)
+                {
+                    d = TOps.Subtract(d, k);
+                    s0 = TOps.Add(s0, d);
+                }
+                q0 = TOps.MultiplyAdd(d, d, q0);
+            }
         }
         if (n % L != 0)
         {
@@ -562,46 +589,6 @@ public static partial class RowEngine
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
         squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
         return shift;
-    }
-
-    /// <summary>
-    /// One block of pass 1 (<see cref="Pass1"/>, <see cref="Pass1H"/>, the pipeline's PipelinedRows): the four vectors
-    /// v0 … v3 (x, or h) less the shift k (centred kinds; RMSNorm: v itself) into the four accumulator pairs, d_i added to
-    /// s_i and d_i·d_i to q_i, one pair per vector.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pass1Step<TSpec, T, TV, TOps>(TV v0, TV v1, TV v2, TV v3, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3,
-        ref TV q0, ref TV q1, ref TV q2, ref TV q3)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        if (TSpec.Centered)
-        {
-            v0 = TOps.Subtract(v0, k);
-            v1 = TOps.Subtract(v1, k);
-            v2 = TOps.Subtract(v2, k);
-            v3 = TOps.Subtract(v3, k);
-            s0 = TOps.Add(s0, v0);
-            s1 = TOps.Add(s1, v1);
-            s2 = TOps.Add(s2, v2);
-            s3 = TOps.Add(s3, v3);
-        }
-        q0 = TOps.MultiplyAdd(v0, v0, q0);
-        q1 = TOps.MultiplyAdd(v1, v1, q1);
-        q2 = TOps.MultiplyAdd(v2, v2, q2);
-        q3 = TOps.MultiplyAdd(v3, v3, q3);
-    }
-
-    /// <summary><see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/> for one vector after the blocks: v less k into s and q.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pass1Step<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        if (TSpec.Centered)
-        {
-            v = TOps.Subtract(v, k);
-            s = TOps.Add(s, v);
-        }
-        q = TOps.MultiplyAdd(v, v, q);
     }
 
     /// <summary>
@@ -635,7 +622,19 @@ public static partial class RowEngine
                 TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
                 TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
                 TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
-                Pass1Step<TSpec, T, TV, TOps>(h0, h1, h2, h3, k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
+                TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
+                TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
+                if (TSpec.Centered)
+                {
+                    s0 = TOps.Add(s0, d0);
+                    s1 = TOps.Add(s1, d1);
+                    s2 = TOps.Add(s2, d2);
+                    s3 = TOps.Add(s3, d3);
+                }
+                q0 = TOps.MultiplyAdd(d0, d0, q0);
+                q1 = TOps.MultiplyAdd(d1, d1, q1);
+                q2 = TOps.MultiplyAdd(d2, d2, q2);
+                q3 = TOps.MultiplyAdd(d3, d3, q3);
             }
         if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
@@ -643,7 +642,9 @@ public static partial class RowEngine
             {
                 TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
                 TOps.Store(v, ref h, i);
-                Pass1Step<TSpec, T, TV, TOps>(v, k, ref s0, ref q0);
+                TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
+                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                q0 = TOps.MultiplyAdd(d, d, q0);
             }
         }
         if (n % L != 0)
