@@ -17,7 +17,7 @@ namespace NormGen.RowAB;
 /// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
 /// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
 /// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
-/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] --time [--cpu] [--rounds N] [--only KERNEL]]</c>;
+/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
 public static class Program
@@ -32,6 +32,10 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // --pipeline 2: RowEngine's private s_pipelineMode (0 the default, 1 no cross-row pipeline, 2 the pipeline for every
+        // row form it can run: here the streaming modes), set by reflection as the tests and the benchmark's --pipeline-ab do.
+        int pipelineMode = args.SkipWhile(a => a != "--pipeline").Skip(1).Select(int.Parse).FirstOrDefault(0);
+        typeof(RowEngine).GetField("s_pipelineMode", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.SetValue(null, pipelineMode);
         string isa = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2 (256-bit)" : Vector128.IsHardwareAccelerated ? "128-bit" : "scalar";
         int total = 0, equal = 0;
         foreach (var kernel in Current.Kernels.Where(_ => !args.Contains("--no-check")))

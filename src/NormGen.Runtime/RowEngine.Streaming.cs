@@ -235,43 +235,13 @@ public static partial class RowEngine
                 for (; i + block <= n; i += block)
                 {
                     PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead);
-                    TV d0, d1, d2, d3;
-                    if (TSpec.Residual)
-                    {
-                        ref T xi = ref Unsafe.Add(ref x, i);
-                        ref T ri = ref Unsafe.Add(ref residual, i);
-                        ref T bi = ref Unsafe.Add(ref bias, i);
-                        ref T hi = ref Unsafe.Add(ref h, i);
-                        d0 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha, k);
-                        d1 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha, k);
-                        d2 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha, k);
-                        d3 = Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha, k);
-                    }
-                    else
-                    {
-                        d0 = TOps.Load(ref x, i);
-                        d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-                        d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
-                        d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-                        if (TSpec.Centered)
-                        {
-                            d0 = TOps.Subtract(d0, k);
-                            d1 = TOps.Subtract(d1, k);
-                            d2 = TOps.Subtract(d2, k);
-                            d3 = TOps.Subtract(d3, k);
-                        }
-                    }
-                    if (TSpec.Centered)
-                    {
-                        s0 = TOps.Add(s0, d0);
-                        s1 = TOps.Add(s1, d1);
-                        s2 = TOps.Add(s2, d2);
-                        s3 = TOps.Add(s3, d3);
-                    }
-                    q0 = TOps.MultiplyAdd(d0, d0, q0);
-                    q1 = TOps.MultiplyAdd(d1, d1, q1);
-                    q2 = TOps.MultiplyAdd(d2, d2, q2);
-                    q3 = TOps.MultiplyAdd(d3, d3, q3);
+                    ref T xi = ref Unsafe.Add(ref x, i);
+                    ref T ri = ref Unsafe.Add(ref residual, i);
+                    ref T bi = ref Unsafe.Add(ref bias, i);
+                    ref T hi = ref Unsafe.Add(ref h, i);
+                    Pass1Step<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 0, alpha),
+                        Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha), Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha),
+                        Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha), k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
                     if (i < both * block)
                         StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
                 }
@@ -296,11 +266,7 @@ public static partial class RowEngine
                 break;
             // Pass 1's vectors after the blocks and its tail, as VectorRows.
             for (; i + L <= n; i += L)
-            {
-                TV d = Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha, k);
-                if (TSpec.Centered) s0 = TOps.Add(s0, d);
-                q0 = TOps.MultiplyAdd(d, d, q0);
-            }
+                Pass1Step<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
             if (hasTail)
             {
                 TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
@@ -344,8 +310,8 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// Four output vectors from the aligned <paramref name="j"/> with non-temporal stores (see <see cref="OutputBlock"/>),
-    /// and h into residualOut (non-temporal where it is aligned as y is).
+    /// Four output vectors from the aligned <paramref name="j"/> (<see cref="StreamVector"/> four times over, with the
+    /// four y stores before the four h stores), and h into residualOut (non-temporal where it is aligned as y is).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut, nuint j, TV m, TV r, TV rc,
@@ -354,30 +320,26 @@ public static partial class RowEngine
         where TAffine : struct, IAffineLoads<T, TV, TOps>
         where TStores : struct, IStoreKind
     {
-        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
-            ref Unsafe.Add(ref y, j));
-        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + (nuint)TOps.Count),
-            TAffine.Beta(ref beta, j + (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + (nuint)TOps.Count));
-        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 2 * (nuint)TOps.Count),
-            TAffine.Beta(ref beta, j + 2 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 2 * (nuint)TOps.Count));
-        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * (nuint)TOps.Count), TAffine.Gamma(ref gamma, j + 3 * (nuint)TOps.Count),
-            TAffine.Beta(ref beta, j + 3 * (nuint)TOps.Count), m, r, rc), ref Unsafe.Add(ref y, j + 3 * (nuint)TOps.Count));
+        nuint L = (nuint)TOps.Count;
+        StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j, m, r, rc);
+        StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + L, m, r, rc);
+        StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + 2 * L, m, r, rc);
+        StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + 3 * L, m, r, rc);
         if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
-            ref T hj = ref Unsafe.Add(ref src, j), oj = ref Unsafe.Add(ref residualOut, j);
             if (alignedH)
             {
-                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 0), ref oj);
-                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, (nuint)TOps.Count), ref Unsafe.Add(ref oj, (nuint)TOps.Count));
-                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 2 * (nuint)TOps.Count));
-                Put<T, TV, TOps, TStores>(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref Unsafe.Add(ref oj, 3 * (nuint)TOps.Count));
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + L);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 2 * L);
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j + 3 * L);
             }
             else
             {
-                TOps.Store(TOps.Load(ref hj, 0), ref oj, 0);
-                TOps.Store(TOps.Load(ref hj, (nuint)TOps.Count), ref oj, (nuint)TOps.Count);
-                TOps.Store(TOps.Load(ref hj, 2 * (nuint)TOps.Count), ref oj, 2 * (nuint)TOps.Count);
-                TOps.Store(TOps.Load(ref hj, 3 * (nuint)TOps.Count), ref oj, 3 * (nuint)TOps.Count);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + L);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 2 * L);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j + 3 * L);
             }
         }
     }
@@ -390,36 +352,88 @@ public static partial class RowEngine
         where TAffine : struct, IAffineLoads<T, TV, TOps>
         where TStores : struct, IStoreKind
     {
-        Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
-            ref Unsafe.Add(ref y, j));
+        StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j, m, r, rc);
         if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
-                Put<T, TV, TOps, TStores>(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+                StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
             else
-                TOps.Store(TOps.Load(ref src, j), ref residualOut, j);
+                StreamH<T, TV, TOps, CachedStores>(ref src, ref residualOut, j);
         }
     }
 
+    /// <summary>The output vector of the last pass at the aligned <paramref name="j"/> of y, stored as <typeparamref name="TStores"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref T src, ref T gamma, ref T beta, ref T y, nuint j, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+        where TStores : struct, IStoreKind
+        => Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
+            ref Unsafe.Add(ref y, j));
+
+    /// <summary>The vector of h at <paramref name="j"/> copied into residualOut, stored as <typeparamref name="TStores"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamH<T, TV, TOps, TStores>(ref T src, ref T residualOut, nuint j)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T> where TStores : struct, IStoreKind
+        => Put<T, TV, TOps, TStores>(TOps.Load(ref src, j), ref Unsafe.Add(ref residualOut, j));
+
     /// <summary>
-    /// One pass-1 vector of the pipeline at <paramref name="offset"/>: x, or h = α·x + residual (+ bias) stored into h;
-    /// minus the shift k when the kind is centred. The same operations in the same order as VectorRows' pass 1 (Pass1,
-    /// Pass1H), so the pipeline's statistics are bitwise the row loop's.
+    /// One block of the pipeline's pass 1: the four vectors v0 … v3 (x, or h) less the shift k (centred kinds; RMSNorm: v
+    /// itself) into the four accumulator pairs, d_i added to s_i and d_i·d_i to q_i, one pair per vector: the operations
+    /// of VectorRows' <see cref="Pass1"/> and <see cref="Pass1H"/>, in their order. Those two still write the step out:
+    /// called from them (2026-11-30, tier1-calls.sh) it cost the row methods their inlining budget: with it in Pass1H,
+    /// the 512-bit row methods of AddLnF, AddRms4096F and Deep1024F left OutputOf, get_Affine and get_ResidualOut as
+    /// calls; with it in Pass1 only, the 256-bit row method of LnGelu768F (DOTNET_EnableAVX512=0) left
+    /// VectorMath.ExpSingle as a call.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha, TV k)
+    private static void Pass1Step<TSpec, T, TV, TOps>(TV v0, TV v1, TV v2, TV v3, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3,
+        ref TV q0, ref TV q1, ref TV q2, ref TV q3)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV v;
-        if (TSpec.Residual)
+        if (TSpec.Centered)
         {
-            v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, 0, alpha);
-            TOps.Store(v, ref h, offset);
+            v0 = TOps.Subtract(v0, k);
+            v1 = TOps.Subtract(v1, k);
+            v2 = TOps.Subtract(v2, k);
+            v3 = TOps.Subtract(v3, k);
+            s0 = TOps.Add(s0, v0);
+            s1 = TOps.Add(s1, v1);
+            s2 = TOps.Add(s2, v2);
+            s3 = TOps.Add(s3, v3);
         }
-        else
+        q0 = TOps.MultiplyAdd(v0, v0, q0);
+        q1 = TOps.MultiplyAdd(v1, v1, q1);
+        q2 = TOps.MultiplyAdd(v2, v2, q2);
+        q3 = TOps.MultiplyAdd(v3, v3, q3);
+    }
+
+    /// <summary><see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/> for one vector after the blocks: v less k into s and q.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pass1Step<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.Centered)
         {
-            v = TOps.Load(ref x, offset);
+            v = TOps.Subtract(v, k);
+            s = TOps.Add(s, v);
         }
-        return TSpec.Centered ? TOps.Subtract(v, k) : v;
+        q = TOps.MultiplyAdd(v, v, q);
+    }
+
+    /// <summary>
+    /// One pass-1 vector of the pipeline at <paramref name="offset"/>, for <see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/>:
+    /// x, or h = α·x + residual (+ bias) stored into h, as VectorRows' pass 1 (Pass1, Pass1H) loads and forms them, so
+    /// the pipeline's statistics are bitwise the row loop's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (!TSpec.Residual)
+            return TOps.Load(ref x, offset);
+        TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, 0, alpha);
+        TOps.Store(v, ref h, offset);
+        return v;
     }
 }
