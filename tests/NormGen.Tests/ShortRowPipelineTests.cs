@@ -170,6 +170,29 @@ public class ShortRowPipelineTests
             }
     }
 
+    /// <summary>
+    /// 10,000 × 64 (x past 2 MiB: LayerNorm pipelined with the prefetching flag set, RMSNorm back on the one-row path):
+    /// sampled rows, including the last three (drained after the loop's last pass 1), against the row alone.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("RmsF")]
+    [InlineData("LnD")]
+    public void LargeBatch_SampledRowsEqualRowsAlone_Bitwise(string kernel)
+    {
+        const int rows = 10000, n = 64;
+        var rng = new Random(5);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        double[] x = Batch(rng, rows, n, "huge", [4321]);
+        var batch = Run(kernel, x, n, g, b);
+        foreach (int r in new[] { 0, 1, 2, 3, 4320, 4321, 4322, rows - 3, rows - 2, rows - 1 })
+        {
+            var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b);
+            AssertBitwise($"{kernel} row {r} y", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
+            AssertBitwise($"{kernel} row {r} rstd", alone.Rstd, [batch.Rstd[r]]);
+        }
+    }
+
     /// <summary>The compile-time 64-element row: the pipeline with its loops folded, against the row alone.</summary>
     [Fact]
     public void CompileTimeRow_EveryRowEqualsRowAlone_Bitwise()
