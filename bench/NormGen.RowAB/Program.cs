@@ -17,7 +17,7 @@ namespace NormGen.RowAB;
 /// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
 /// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
 /// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
-/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL]]</c>;
+/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL] [--cases KERNEL:ROWSxN,…]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
 public static class Program
@@ -181,6 +181,10 @@ public static class Program
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
             ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
         };
+        // --cases LnF:1000x64,RmsF:10x128 times those cells instead.
+        string? list = args.SkipWhile(a => a != "--cases").Skip(1).FirstOrDefault();
+        if (list is not null)
+            cases = list.Split(',').Select(c => c.Split(':', 'x')).Select(p => (p[0], int.Parse(p[1]), int.Parse(p[2]))).ToArray();
         Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds ({(s_threadCpuTime ? "thread CPU time" : "wall clock")}); best round of each and the ratio new / baseline:");
         Console.WriteLine($"{"kernel",-16} {"rows×n",-12} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
         var ratios = new List<double>();

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>Kernels whose short rows take the row engine's software pipeline (RowEngine.ShortRows.cs).</summary>
+public static partial class ShortRowKernels
+{
+    [LayerNorm(SaveStatistics = true)]
+    public static partial void LnF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> mean, Span<float> rstd);
+
+    [LayerNorm(SaveStatistics = true)]
+    public static partial void LnD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> gamma, ReadOnlySpan<double> beta, Span<double> y, Span<double> mean, Span<double> rstd);
+
+    [RmsNorm(SaveStatistics = true)]
+    public static partial void RmsF(ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> weight, Span<float> y, Span<float> rstd);
+
+    [RmsNorm(SaveStatistics = true)]
+    public static partial void RmsD(ReadOnlySpan<double> x, int rowLength, ReadOnlySpan<double> weight, Span<double> y, Span<double> rstd);
+
+    [LayerNorm(64)]
+    public static partial void Ln64F(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+}
+
+/// <summary>
+/// Short rows (up to 8 vectors) run software-pipelined: row k's pass 1 before the statistics and last pass of row k − 3.
+/// Every row of a batch must still be bitwise the row computed alone (which runs the one-row path), whatever its place in
+/// the pipeline (first rows, last rows, odd counts), next to huge rows (redone in HugeRow, after which the pipeline
+/// restarts), NaN and ±∞ rows and rows whose first vector is far from the mean (the exact second pass); y, the saved mean
+/// and rstd; out of place and in place; and within the accuracy bound of the double reference.
+/// </summary>
+public class ShortRowPipelineTests
+{
+    private static readonly int[] Lengths = [4, 7, 8, 13, 16, 33, 64, 100, 128, 129];
+    private static readonly int[] RowCounts = [1, 2, 3, 4, 5, 7, 11];
+
+    /// <summary>A special row placed at some rows of a batch: huge (squares overflow), NaN, +∞, −∞, an outlying first vector.</summary>
+    private static double[] Special(string kind, Random rng, int n) => kind switch
+    {
+        "huge" => Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 3e38 : -1e38).ToArray(),
+        "spike" => Enumerable.Range(0, n).Select(i => i == n / 2 ? 1e30 : rng.NextDouble()).ToArray(),
+        "nan" => Enumerable.Range(0, n).Select(i => i == n - 1 ? double.NaN : rng.NextDouble()).ToArray(),
+        "inf" => Enumerable.Range(0, n).Select(i => i == 0 ? double.PositiveInfinity : rng.NextDouble()).ToArray(),
+        "-inf" => Enumerable.Range(0, n).Select(i => i == n / 3 ? double.NegativeInfinity : rng.NextDouble()).ToArray(),
+        // The first vector far from the rest: the shift is not within σ/2 of the mean, the exact second pass decides.
+        "outlier" => Enumerable.Range(0, n).Select(i => i < Math.Min(n, 4) ? 1000 + i : rng.NextDouble()).ToArray(),
+        _ => throw new ArgumentException(kind),
+    };
+
+    private static double[] Batch(Random rng, int rows, int n, string? special, int[] at)
+    {
+        double[] x = Reference.Normal(rng, rows * n, 5, 2);
+        if (special is not null)
+            foreach (int r in at.Where(r => r < rows))
+                Special(special, rng, n).CopyTo(x, r * n);
+        return x;
+    }
+
+    /// <summary>Runs one of the kernels on float or double copies; returns y, mean (zeros for RMSNorm), rstd as doubles.</summary>
+    private static (double[] Y, double[] Mean, double[] Rstd) Run(string kernel, double[] x, int n, double[] g, double[] b, bool inPlace = false)
+    {
+        int rows = x.Length / n;
+        if (kernel.EndsWith('F'))
+        {
+            float[] xf = x.Select(v => (float)v).ToArray(), gf = g.Select(v => (float)v).ToArray(), bf = b.Select(v => (float)v).ToArray();
+            float[] y = inPlace ? xf : new float[x.Length], mean = new float[rows], rstd = new float[rows];
+            if (kernel == "LnF") ShortRowKernels.LnF(xf, n, gf, bf, y, mean, rstd);
+            else if (kernel == "RmsF") ShortRowKernels.RmsF(xf, n, gf, y, rstd);
+            else ShortRowKernels.Ln64F(xf, gf, bf, y);
+            return (y.Select(v => (double)v).ToArray(), mean.Select(v => (double)v).ToArray(), rstd.Select(v => (double)v).ToArray());
+        }
+        double[] xd = (double[])x.Clone(), yd = inPlace ? xd : new double[x.Length], meanD = new double[rows], rstdD = new double[rows];
+        if (kernel == "LnD") ShortRowKernels.LnD(xd, n, g, b, yd, meanD, rstdD);
+        else ShortRowKernels.RmsD(xd, n, g, yd, rstdD);
+        return (yd, meanD, rstdD);
+    }
+
+    private static void AssertBitwise(string what, double[] expected, double[] actual)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            if (BitConverter.DoubleToInt64Bits(expected[i]) != BitConverter.DoubleToInt64Bits(actual[i]))
+                Assert.Fail($"{what}: element {i}: alone {expected[i]:R}, in batch {actual[i]:R}");
+    }
+
+    /// <summary>Each row of the batch against the row run alone: y, mean, rstd bit for bit.</summary>
+    private static void CheckRowsAlone(string kernel, double[] x, int n, double[] g, double[] b, string label, bool inPlace = false)
+    {
+        int rows = x.Length / n;
+        var batch = Run(kernel, x, n, g, b, inPlace);
+        for (int r = 0; r < rows; r++)
+        {
+            var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b);
+            AssertBitwise($"{label} row {r} y", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
+            AssertBitwise($"{label} row {r} mean", alone.Mean, [batch.Mean[r]]);
+            AssertBitwise($"{label} row {r} rstd", alone.Rstd, [batch.Rstd[r]]);
+        }
+    }
+
+    public static IEnumerable<object[]> Kernels => [["LnF"], ["LnD"], ["RmsF"], ["RmsD"]];
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void EveryRow_EqualsRowAlone_Bitwise_AnyRowCount(string kernel)
+    {
+        var rng = new Random(kernel.Length * 7 + 1);
+        foreach (int n in Lengths)
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            foreach (int rows in RowCounts)
+            {
+                double[] x = Batch(rng, rows, n, null, []);
+                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
+                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void SpecialRowsInsideThePipeline_EqualRowsAlone_Bitwise(string kernel)
+    {
+        var rng = new Random(kernel.Length * 13 + 5);
+        int[][] places = [[0], [1], [2], [3], [6], [0, 1], [2, 5], [0, 3, 4, 6]];
+        foreach (int n in new[] { 8, 16, 33, 64, 100, 128 })
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            foreach (string special in new[] { "huge", "spike", "nan", "inf", "-inf", "outlier" })
+                foreach (int[] at in places)
+                {
+                    double[] x = Batch(rng, 7, n, special, at);
+                    CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} {special} at [{string.Join(",", at)}]");
+                    CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} {special} at [{string.Join(",", at)}] in place", inPlace: true);
+                }
+        }
+    }
+
+    /// <summary>The batch against the double reference: a pipelined row that used another row's sums would be far off.</summary>
+    [Theory]
+    [InlineData("LnF", NormKind.LayerNorm, 1e-5)]
+    [InlineData("LnD", NormKind.LayerNorm, 1e-5)]
+    [InlineData("RmsF", NormKind.RmsNorm, 1.1920928955078125e-07)]
+    [InlineData("RmsD", NormKind.RmsNorm, 2.220446049250313e-16)]
+    [InlineData("Ln64F", NormKind.LayerNorm, 1e-5)]
+    public void Batch_MatchesDoubleReference(string kernel, NormKind kind, double epsilon)
+    {
+        var rng = new Random(29);
+        double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        foreach (int n in kernel == "Ln64F" ? new[] { 64 } : Lengths)
+            foreach (int rows in RowCounts)
+            {
+                // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
+                double[] x = new double[rows * n];
+                for (int r = 0; r < rows; r++)
+                    Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
+                var (g, b) = Reference.AffineParameters(rng, n);
+                if (kernel.EndsWith('F'))
+                {
+                    x = x.Select(v => (double)(float)v).ToArray();
+                    g = g.Select(v => (double)(float)v).ToArray();
+                    b = b.Select(v => (double)(float)v).ToArray();
+                }
+                double[] y = Run(kernel, x, n, g, b).Y;
+                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
+                double tol = Reference.Tolerance(u, n);
+                for (int i = 0; i < y.Length; i++)
+                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
+                        Assert.Fail($"{kernel} n={n} rows={rows} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+            }
+    }
+
+    /// <summary>
+    /// 10,000 × 64 (x past 2 MiB: LayerNorm pipelined with the prefetching flag set, RMSNorm back on the one-row path):
+    /// sampled rows, including the last three (drained after the loop's last pass 1), against the row alone.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("RmsF")]
+    [InlineData("LnD")]
+    public void LargeBatch_SampledRowsEqualRowsAlone_Bitwise(string kernel)
+    {
+        const int rows = 10000, n = 64;
+        var rng = new Random(5);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        double[] x = Batch(rng, rows, n, "huge", [4321]);
+        var batch = Run(kernel, x, n, g, b);
+        foreach (int r in new[] { 0, 1, 2, 3, 4320, 4321, 4322, rows - 3, rows - 2, rows - 1 })
+        {
+            var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b);
+            AssertBitwise($"{kernel} row {r} y", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
+            AssertBitwise($"{kernel} row {r} rstd", alone.Rstd, [batch.Rstd[r]]);
+        }
+    }
+
+    /// <summary>The compile-time 64-element row: the pipeline with its loops folded, against the row alone.</summary>
+    [Fact]
+    public void CompileTimeRow_EveryRowEqualsRowAlone_Bitwise()
+    {
+        var rng = new Random(64);
+        var (g, b) = Reference.AffineParameters(rng, 64);
+        foreach (int rows in RowCounts)
+            foreach (string? special in new[] { null, "huge", "nan", "outlier" })
+                CheckRowsAlone("Ln64F", Batch(rng, rows, 64, special, [1, 4]), 64, g, b, $"Ln64F rows={rows} {special}");
+    }
+}
