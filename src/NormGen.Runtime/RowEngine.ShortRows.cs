@@ -77,7 +77,9 @@ public static partial class RowEngine
     /// <summary>
     /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center, rstd and
     /// −offset·rstd as vectors (LayerNorm; RMSNorm: zero, rstd, zero), and the mean and rstd to save. False for a finite
-    /// row whose squares or sums overflow.
+    /// row whose squares or sums overflow. VectorRows keeps its written-out copy of these lines: calling this from it
+    /// (2026-11-30, bench/NormGen.RowAB/tier1-calls.sh) left OutputOf, get_Affine and get_ResidualOut as calls in the 512-bit
+    /// residual rows (AddLnF, AddRms4096F, Deep1024F) and ExpSingle in the 256-bit GELU row: past the JIT's inlining budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Statistics<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV sums, TV squares,
