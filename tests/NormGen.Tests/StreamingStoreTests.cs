@@ -41,7 +41,7 @@ public class StreamingStoreTests
     [InlineData(1L << 30, 256 * 4, false)]
     [InlineData(1L << 30, 511 * 4, false)]
     [InlineData(1L << 30, 512 * 4, true)]
-    [InlineData(1L << 30, 256 * 8, true)]
+    [InlineData(1L << 30, 255 * 8, false)]
     [InlineData(1L << 30, 65536 * 4, true)]
     [InlineData(1L << 20, 4096 * 4, false)]
     public void ShortRowsNeverStream(long outputBytes, long rowBytes, bool expected)
