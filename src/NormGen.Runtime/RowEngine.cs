@@ -72,17 +72,7 @@ public static partial class RowEngine
         if (x.Length * elementBytes < MinPrefetchBytes && RowScheduler.DegreeOfParallelism(rows, rowLength) == 1
             && !(CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes)))
         {
-            if (IsPlain<TSpec, TX, TY, T>(false))
-            {
-                // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value
-                // through three calls cost a small call more than its row).
-                PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, false);
-                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
-            }
-            else
-            {
-                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, false);
-            }
+            OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch: false);
         }
         else
         {
@@ -108,20 +98,32 @@ public static partial class RowEngine
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
         if (threads == 1 && !streaming && !pipeline)
+            OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch);
+        else
+            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch, pipeline);
+    }
+
+    /// <summary>
+    /// All rows on the calling thread with cached stores, for <see cref="Forward"/>'s small call and <see cref="Large"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OnThisThread<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, int rows, bool prefetch)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (IsPlain<TSpec, TX, TY, T>(false))
         {
-            if (IsPlain<TSpec, TX, TY, T>(false))
-            {
-                PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
-                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
-            }
-            else
-            {
-                Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, prefetch);
-            }
+            // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
+            // three calls cost a small call more than its row).
+            PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
+            PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
         }
         else
         {
-            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch, pipeline);
+            Rows<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, 0, rows, false, prefetch);
         }
     }
 
