@@ -81,9 +81,10 @@ public class StreamingPipelineTests
             return buffer.AsSpan(yOffset, x.Length).ToArray();
         }, mode);
 
-    private static void AssertNearReference(NormKind kind, Affine affine, float[] x, int n, float[] g, float[] b, float[] y, int skipRow = -1)
+    private static void AssertNearReference(NormKind kind, Affine affine, float[] x, int n, float[] g, float[] b, float[] y, int skipRow = -1,
+        double? epsilon = null)
     {
-        double[] reference = Reference.Normalize(kind, affine, kind == NormKind.RmsNorm ? 1.1920928955078125e-07 : 1e-5,
+        double[] reference = Reference.Normalize(kind, affine, epsilon ?? (kind == NormKind.RmsNorm ? 1.1920928955078125e-07 : 1e-5),
             x.Select(v => (double)v).ToArray(), n, g.Select(v => (double)v).ToArray(), b.Select(v => (double)v).ToArray(), out double[] terms);
         double tolerance = Reference.Tolerance(Math.Pow(2, -24), n);
         for (int i = 0; i < y.Length; i++)
@@ -92,6 +93,45 @@ public class StreamingPipelineTests
             Assert.True(Math.Abs(y[i] - reference[i]) <= tolerance * terms[i],
                 $"row {i / n}, column {i % n}: {y[i]} vs reference {reference[i]} (allowed {tolerance * terms[i]:G3})");
         }
+    }
+
+    /// <summary>
+    /// Blocks.AddRms (RMSNorm(4096), ε = 1e-6, the residual stream out) with y <paramref name="offset"/> and h
+    /// <paramref name="offset"/> + 1 elements into larger arrays, under the given streaming threshold, threads and pipeline switch.
+    /// </summary>
+    private static (float[] Y, float[] H) AddRms(float[] x, float[] res, float[] w, long threshold, int threads, int offset, int mode) =>
+        WithSettings(threshold, threads, () =>
+        {
+            int length = x.Length;
+            var y = new float[length + 8];
+            var h = new float[length + 8];
+            Blocks.AddRms(x, res, w, y.AsSpan(offset, length), h.AsSpan(offset + 1, length));
+            return (y.AsSpan(offset, length).ToArray(), h.AsSpan(offset + 1, length).ToArray());
+        }, mode);
+
+    /// <summary>h = x + residual exactly, and y near the double reference of RMSNorm(h) with ε = 1e-6.</summary>
+    private static void AssertAddRmsNearReference(float[] x, float[] res, float[] w, int d, (float[] Y, float[] H) result)
+    {
+        float[] h = x.Select((v, i) => v + res[i]).ToArray();
+        Assert.Equal(h, result.H);
+        AssertNearReference(NormKind.RmsNorm, Affine.Scale, h, d, w, new float[d], result.Y, epsilon: 1e-6);
+    }
+
+    /// <summary>Blocks.Deep (DeepNorm(1024), α = (2·24)^¼) under the given streaming threshold, threads and pipeline switch.</summary>
+    private static float[] Deep(float[] x, float[] sublayer, float[] g, float[] b, long threshold, int threads, int mode) =>
+        WithSettings(threshold, threads, () =>
+        {
+            var y = new float[x.Length];
+            Blocks.Deep(x, sublayer, g, b, y);
+            return y;
+        }, mode);
+
+    /// <summary>y near the double reference of LayerNorm(α·x + sublayer), α = (2·24)^¼ as Blocks.Deep declares.</summary>
+    private static void AssertDeepNearReference(float[] x, float[] sublayer, int e, float[] g, float[] b, float[] y)
+    {
+        float alpha = MathF.Pow(2 * 24, 0.25f);
+        float[] h = x.Select((v, i) => alpha * v + sublayer[i]).ToArray();
+        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, h, e, g, b, y);
     }
 
     [Theory]
@@ -239,44 +279,24 @@ public class StreamingPipelineTests
     {
         const int d = 4096, e = 1024;
         float[] x = Rows(rows, d, rows), res = Rows(rows, d, rows + 10), w = Rows(1, d, 5);
-        (float[] Y, float[] H) Rms(long threshold, int threads, int offset, int mode = 0) => WithSettings(threshold, threads, () =>
-        {
-            var y = new float[rows * d + 8];
-            var h = new float[rows * d + 8];
-            Blocks.AddRms(x, res, w, y.AsSpan(offset, rows * d), h.AsSpan(offset + 1, rows * d));
-            return (y.AsSpan(offset, rows * d).ToArray(), h.AsSpan(offset + 1, rows * d).ToArray());
-        }, mode);
-        var cachedRms = Rms(long.MaxValue, 1, 0);
-        float[] hr = x.Select((v, i) => v + res[i]).ToArray();
-        Assert.Equal(hr, cachedRms.H);
-        double[] reference = Reference.Normalize(NormKind.RmsNorm, Affine.Scale, 1e-6, hr.Select(v => (double)v).ToArray(), d,
-            w.Select(v => (double)v).ToArray(), new double[d], out double[] terms);
-        for (int i = 0; i < hr.Length; i++)
-            Assert.True(Math.Abs(cachedRms.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
+        var cachedRms = AddRms(x, res, w, long.MaxValue, 1, 0, mode: 0);
+        AssertAddRmsNearReference(x, res, w, d, cachedRms);
         foreach (int offset in new[] { 0, 2 })
             foreach (int threads in new[] { 1, 2 })
                 foreach (int mode in new[] { 0, 2 })
                 {
-                    var streamed = Rms(0, threads, offset, mode);
+                    var streamed = AddRms(x, res, w, 0, threads, offset, mode);
                     Assert.True(cachedRms.Y.AsSpan().SequenceEqual(streamed.Y) && cachedRms.H.AsSpan().SequenceEqual(streamed.H), $"AddRms offset {offset} threads {threads} mode {mode}");
                 }
 
         float[] dx = Rows(rows, e, rows + 20), ds = Rows(rows, e, rows + 30);
         var (gd, bd) = Reference.AffineParameters(new Random(rows), e);
         float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
-        float[] Deep(long threshold, int threads, int mode = 0) => WithSettings(threshold, threads, () =>
-        {
-            var y = new float[rows * e];
-            Blocks.Deep(dx, ds, g, b, y);
-            return y;
-        }, mode);
-        float[] cachedDeep = Deep(long.MaxValue, 1);
-        float alpha = MathF.Pow(2 * 24, 0.25f);
-        float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
-        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, cachedDeep);
+        float[] cachedDeep = Deep(dx, ds, g, b, long.MaxValue, 1, mode: 0);
+        AssertDeepNearReference(dx, ds, e, g, b, cachedDeep);
         foreach (int threads in new[] { 1, 2 })
             foreach (int mode in new[] { 0, 2 })
-                Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(0, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
+                Assert.True(cachedDeep.AsSpan().SequenceEqual(Deep(dx, ds, g, b, 0, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
     }
     // ---------------------------------------------------------------- the pipeline with cached stores
 
@@ -365,43 +385,23 @@ public class StreamingPipelineTests
     {
         const int d = 4096, e = 1024, rmsRows = 128, deepRows = 512;
         float[] x = Rows(rmsRows, d, 1), res = Rows(rmsRows, d, 2), w = Rows(1, d, 5);
-        (float[] Y, float[] H) Rms(int threads, int offset, int mode) => WithSettings(long.MaxValue, threads, () =>
-        {
-            var y = new float[rmsRows * d + 8];
-            var h = new float[rmsRows * d + 8];
-            Blocks.AddRms(x, res, w, y.AsSpan(offset, rmsRows * d), h.AsSpan(offset + 1, rmsRows * d));
-            return (y.AsSpan(offset, rmsRows * d).ToArray(), h.AsSpan(offset + 1, rmsRows * d).ToArray());
-        }, mode);
-        var before = Rms(1, 0, mode: 1);
-        float[] hr = x.Select((v, i) => v + res[i]).ToArray();
-        Assert.Equal(hr, before.H);
-        double[] reference = Reference.Normalize(NormKind.RmsNorm, Affine.Scale, 1e-6, hr.Select(v => (double)v).ToArray(), d,
-            w.Select(v => (double)v).ToArray(), new double[d], out double[] terms);
-        for (int i = 0; i < hr.Length; i++)
-            Assert.True(Math.Abs(before.Y[i] - reference[i]) <= Reference.Tolerance(Math.Pow(2, -24), d) * terms[i], $"AddRms element {i}");
+        var before = AddRms(x, res, w, long.MaxValue, 1, 0, mode: 1);
+        AssertAddRmsNearReference(x, res, w, d, before);
         foreach (int offset in new[] { 0, 2 })
             foreach (int threads in new[] { 1, 2 })
                 foreach (int mode in new[] { 0, 2 })
                 {
-                    var piped = Rms(threads, offset, mode);
+                    var piped = AddRms(x, res, w, long.MaxValue, threads, offset, mode);
                     Assert.True(before.Y.AsSpan().SequenceEqual(piped.Y) && before.H.AsSpan().SequenceEqual(piped.H), $"AddRms offset {offset} threads {threads} mode {mode}");
                 }
 
         float[] dx = Rows(deepRows, e, 20, special: 200, kind: 1), ds = Rows(deepRows, e, 30);
         var (gd, bd) = Reference.AffineParameters(new Random(3), e);
         float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
-        float[] Deep(int threads, int mode) => WithSettings(long.MaxValue, threads, () =>
-        {
-            var y = new float[deepRows * e];
-            Blocks.Deep(dx, ds, g, b, y);
-            return y;
-        }, mode);
-        float[] beforeDeep = Deep(1, mode: 1);
-        float alpha = MathF.Pow(2 * 24, 0.25f);
-        float[] hd = dx.Select((v, i) => alpha * v + ds[i]).ToArray();
-        AssertNearReference(NormKind.LayerNorm, Affine.ScaleAndBias, hd, e, g, b, beforeDeep);
+        float[] beforeDeep = Deep(dx, ds, g, b, long.MaxValue, 1, mode: 1);
+        AssertDeepNearReference(dx, ds, e, g, b, beforeDeep);
         foreach (int threads in new[] { 1, 2 })
             foreach (int mode in new[] { 0, 2 })
-                Assert.True(beforeDeep.AsSpan().SequenceEqual(Deep(threads, mode)), $"DeepNorm threads {threads} mode {mode}");
+                Assert.True(beforeDeep.AsSpan().SequenceEqual(Deep(dx, ds, g, b, long.MaxValue, threads, mode)), $"DeepNorm threads {threads} mode {mode}");
     }
 }
