@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormGen;
 
@@ -40,6 +42,8 @@ public static partial class RowEngine
     private static nuint ShortRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+            return ShortRowGroups<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -56,10 +60,11 @@ public static partial class RowEngine
             {
                 nuint row = k - 3;
                 ref T x = ref Unsafe.Add(ref xFirst, (row - first) * xStride);
-                if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift3, sums3, squares3, out TV m, out TV r, out TV rc, out T mean, out T rstd))
+                if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift3, sums3, squares3, out T center, out T scaledOffset, out T mean, out T rstd))
                     return row;
                 Save<TSpec, T>(ref c, row, mean, rstd);
-                ShortLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n, m, r, rc);
+                ShortLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
+                    TSpec.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), TSpec.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
             }
             shift3 = shift2;
             sums3 = sums2;
@@ -75,25 +80,136 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center, rstd and
-    /// −offset·rstd as vectors (LayerNorm; RMSNorm: zero, rstd, zero), and the mean and rstd to save. False for a finite
-    /// row whose squares or sums overflow. VectorRows keeps its written-out copy of these lines: calling this from it
+    /// <see cref="ShortRows"/> with 512-bit vectors: the rows in groups of four. Step g runs pass 1 of group g's rows, their
+    /// Σd and Σd² horizontal sums in one shuffle tree each (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for
+    /// a finite total) and their statistics as the lanes of one vector op each (IEEE sqrt and division are correctly
+    /// rounded: each lane is the scalar op's bits), then the last passes of group g − 1, whose statistics waited a step,
+    /// so two groups' serial chains are in flight together. A group with a lane not finite or past the one-pass bound
+    /// (the exact second pass, NaN, ±∞, overflow) forms each row's statistics by <see cref="Statistics"/> from that
+    /// row's own sums, as the one-row path does. The last group may have one to three rows (its other lanes repeat its
+    /// first row's pass 1 and are not used). Each row's operations are <see cref="VectorRows"/>' (same bits, wherever
+    /// the row is in the batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// </summary>
+    private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        Four<TV> sums = default, squares = default;
+        // Lanes 0-3: group g's rows (float: lanes 4-7 zero); done*: group g − 1's, its first row, row count and first
+        // row left to HugeRow (4: none).
+        Vector256<T> shifts = default, center = default, scaledOffset = default, mean = default, rstd = default;
+        Vector256<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
+        nuint doneFirst = first, doneCount = 0, doneHuge = 4;
+        for (nuint g = first; ; g += 4)
+        {
+            nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            if (count > 0)
+            {
+                for (nuint j = 0; j < 4; j++)
+                {
+                    Lane(ref shifts, j) = Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q);
+                    Item(ref sums, j) = s;
+                    Item(ref squares, j) = q;
+                }
+                Vector256<T> invs = Vector256.Create(inv);
+                Vector256<T> meanSquare = Sum4<T, TV>(ref squares) * invs;
+                bool fast;
+                if (TSpec.Centered)
+                {
+                    // Finish's one-pass branch, lane by lane.
+                    Vector256<T> offset = Sum4<T, TV>(ref sums) * invs;
+                    Vector256<T> square = offset * offset, variance = meanSquare - square;
+                    center = shifts;
+                    mean = shifts + offset;
+                    fast = FirstFour(Vector256.LessThanOrEqual(square, Vector256.Create(T.CreateTruncating(0.25)) * meanSquare) & Finite(variance) & Finite(mean));
+                    // A finite variance: MaxNative is Max0.
+                    rstd = Vector256<T>.One / Vector256.Sqrt(Vector256.MaxNative(variance, Vector256<T>.Zero) + Vector256.Create(TSpec.Epsilon));
+                    scaledOffset = (offset * rstd) ^ Vector256.Create(-T.Zero); // −(offset·rstd): the sign bit flipped, as the scalar negation
+                }
+                else
+                {
+                    fast = FirstFour(Finite(meanSquare));
+                    rstd = Vector256<T>.One / Vector256.Sqrt(meanSquare + Vector256.Create(TSpec.Epsilon));
+                }
+                if (!fast)
+                    for (nuint j = 0; j < count; j++)
+                        if (!Statistics<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + j) * xStride), n, inv, tail, Lane(ref shifts, j), Item(ref sums, j), Item(ref squares, j),
+                            out Lane(ref center, j), out Lane(ref scaledOffset, j), out Lane(ref mean, j), out Lane(ref rstd, j)))
+                        {
+                            huge = j;
+                            break;
+                        }
+            }
+            for (nuint j = 0; j < doneCount; j++)
+            {
+                nuint row = doneFirst + j;
+                if (j == doneHuge)
+                    return row;
+                Save<TSpec, T>(ref c, row, TSpec.Centered ? Lane(ref doneMean, j) : T.Zero, Lane(ref doneRstd, j));
+                ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
+                    TSpec.Centered ? TOps.Create(Lane(ref doneCenter, j)) : TOps.Zero, TOps.Create(Lane(ref doneRstd, j)),
+                    TSpec.Centered ? TOps.Create(Lane(ref doneScaledOffset, j)) : TOps.Zero);
+            }
+            if (count == 0)
+                return end;
+            doneFirst = g;
+            doneCount = count;
+            doneHuge = huge;
+            doneCenter = center;
+            doneScaledOffset = scaledOffset;
+            doneMean = mean;
+            doneRstd = rstd;
+        }
+    }
+
+    /// <summary>Four vectors of pass 1's sums, indexed by row in the group.</summary>
+    [InlineArray(4)]
+    private struct Four<TV> where TV : struct
+    {
+        private TV _first;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref TV Item<TV>(ref Four<TV> four, nuint j) where TV : struct => ref Unsafe.Add(ref Unsafe.As<Four<TV>, TV>(ref four), j);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref T Lane<T>(ref Vector256<T> v, nuint j) => ref Unsafe.Add(ref Unsafe.As<Vector256<T>, T>(ref v), j);
+
+    /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;T&gt;) in lanes 0-3: <see cref="TensorBlocks.Sum4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Sum4<T, TV>(ref Four<TV> v) where T : unmanaged where TV : struct
+        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 0)), Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 1)),
+            Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 2)), Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 3)));
+
+    /// <summary>Lanes neither NaN nor ±∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Finite<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector256.LessThan(Vector256.Abs(v), Vector256.Create(T.PositiveInfinity));
+
+    /// <summary>Whether lanes 0-3 of a comparison are all set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FirstFour<T>(Vector256<T> mask) => (mask.ExtractMostSignificantBits() & 0xF) == 0xF;
+
+    /// <summary>
+    /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center and
+    /// −offset·rstd (LayerNorm; RMSNorm: zero, zero), the mean (RMSNorm: zero) and rstd. False for a finite row whose
+    /// squares or sums overflow. VectorRows keeps its written-out copy of these lines: calling this from it
     /// (2026-11-30, bench/NormGen.RowAB/tier1-calls.sh) left OutputOf, get_Affine and get_ResidualOut as calls in the 512-bit
     /// residual rows (AddLnF, AddRms4096F, Deep1024F) and ExpSingle in the 256-bit GELU row: past the JIT's inlining budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Statistics<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV sums, TV squares,
-        out TV m, out TV r, out TV rc, out T mean, out T rstd)
+        out T center, out T scaledOffset, out T mean, out T rstd)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        m = rc = r = TOps.Zero;
-        mean = T.Zero;
+        center = scaledOffset = mean = T.Zero;
         if (TSpec.Centered)
         {
-            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out mean))
+            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out center, out T offset, out rstd, out mean))
                 return false;
-            m = TOps.Create(center);
-            rc = TOps.Create(-(offset * rstd));
+            scaledOffset = -(offset * rstd);
         }
         else
         {
@@ -103,7 +219,6 @@ public static partial class RowEngine
                 return false;
             rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
         }
-        r = TOps.Create(rstd);
         return true;
     }
 
