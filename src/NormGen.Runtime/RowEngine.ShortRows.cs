@@ -96,30 +96,47 @@ public static partial class RowEngine
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-        Four<TV> sums = default, squares = default;
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Lanes 0-3: group g's rows (float: lanes 4-7 zero); done*: group g − 1's, its first row, row count and first
         // row left to HugeRow (4: none).
         Vector256<T> shifts = default, center = default, scaledOffset = default, mean = default, rstd = default;
         Vector256<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
-        nuint doneFirst = first, doneCount = 0, doneHuge = 4;
+        Vector256<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
+        nuint doneFirst = first, doneCount = 0, doneHuge = 4, waitFirst = first, waitCount = 0, waitHuge = 4;
         for (nuint g = first; ; g += 4)
         {
             nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            // Row j of group g's pass 1, then row j of group g − 2's last pass.
+            for (nuint j = 0; j < 4; j++)
+            {
+                if (count > 0)
+                {
+                    shifts = Put(shifts, j, Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q));
+                    if (j == 0) { s0 = s; q0 = q; }
+                    else if (j == 1) { s1 = s; q1 = q; }
+                    else if (j == 2) { s2 = s; q2 = q; }
+                    else { s3 = s; q3 = q; }
+                }
+                if (j < doneCount)
+                {
+                    nuint row = doneFirst + j;
+                    if (j == doneHuge)
+                        return row;
+                    TV r = Broadcast<T, TV>(doneRstd, j);
+                    Save<TSpec, T>(ref c, row, TSpec.Centered ? Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar() : T.Zero, Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
+                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
+                        TSpec.Centered ? Broadcast<T, TV>(doneCenter, j) : TOps.Zero, r, TSpec.Centered ? Broadcast<T, TV>(doneScaledOffset, j) : TOps.Zero);
+                }
+            }
             if (count > 0)
             {
-                for (nuint j = 0; j < 4; j++)
-                {
-                    Lane(ref shifts, j) = Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q);
-                    Item(ref sums, j) = s;
-                    Item(ref squares, j) = q;
-                }
                 Vector256<T> invs = Vector256.Create(inv);
-                Vector256<T> meanSquare = Sum4<T, TV>(ref squares) * invs;
+                Vector256<T> meanSquare = Sum4<T, TV>(q0, q1, q2, q3) * invs;
                 bool fast;
                 if (TSpec.Centered)
                 {
                     // Finish's one-pass branch, lane by lane.
-                    Vector256<T> offset = Sum4<T, TV>(ref sums) * invs;
+                    Vector256<T> offset = Sum4<T, TV>(s0, s1, s2, s3) * invs;
                     Vector256<T> square = offset * offset, variance = meanSquare - square;
                     center = shifts;
                     mean = shifts + offset;
@@ -135,32 +152,36 @@ public static partial class RowEngine
                 }
                 if (!fast)
                     for (nuint j = 0; j < count; j++)
-                        if (!Statistics<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + j) * xStride), n, inv, tail, Lane(ref shifts, j), Item(ref sums, j), Item(ref squares, j),
-                            out Lane(ref center, j), out Lane(ref scaledOffset, j), out Lane(ref mean, j), out Lane(ref rstd, j)))
+                    {
+                        if (!Statistics<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + j) * xStride), n, inv, tail, shifts.GetElement((int)j),
+                            j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3, j == 0 ? q0 : j == 1 ? q1 : j == 2 ? q2 : q3,
+                            out T rowCenter, out T rowScaledOffset, out T rowMean, out T rowRstd))
                         {
                             huge = j;
                             break;
                         }
+                        center = Put(center, j, rowCenter);
+                        scaledOffset = Put(scaledOffset, j, rowScaledOffset);
+                        mean = Put(mean, j, rowMean);
+                        rstd = Put(rstd, j, rowRstd);
+                    }
             }
-            for (nuint j = 0; j < doneCount; j++)
-            {
-                nuint row = doneFirst + j;
-                if (j == doneHuge)
-                    return row;
-                Save<TSpec, T>(ref c, row, TSpec.Centered ? Lane(ref doneMean, j) : T.Zero, Lane(ref doneRstd, j));
-                ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
-                    TSpec.Centered ? TOps.Create(Lane(ref doneCenter, j)) : TOps.Zero, TOps.Create(Lane(ref doneRstd, j)),
-                    TSpec.Centered ? TOps.Create(Lane(ref doneScaledOffset, j)) : TOps.Zero);
-            }
-            if (count == 0)
+            if (count == 0 && waitCount == 0)
                 return end;
-            doneFirst = g;
-            doneCount = count;
-            doneHuge = huge;
-            doneCenter = center;
-            doneScaledOffset = scaledOffset;
-            doneMean = mean;
-            doneRstd = rstd;
+            doneFirst = waitFirst;
+            doneCount = waitCount;
+            doneHuge = waitHuge;
+            doneCenter = waitCenter;
+            doneScaledOffset = waitScaledOffset;
+            doneMean = waitMean;
+            doneRstd = waitRstd;
+            waitFirst = g;
+            waitCount = count;
+            waitHuge = huge;
+            waitCenter = center;
+            waitScaledOffset = scaledOffset;
+            waitMean = mean;
+            waitRstd = rstd;
         }
     }
 
@@ -174,14 +195,26 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ref TV Item<TV>(ref Four<TV> four, nuint j) where TV : struct => ref Unsafe.Add(ref Unsafe.As<Four<TV>, TV>(ref four), j);
 
+    /// <summary><paramref name="v"/> with lane <paramref name="j"/> set to <paramref name="value"/> (a blend: no trip through memory).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref T Lane<T>(ref Vector256<T> v, nuint j) => ref Unsafe.Add(ref Unsafe.As<Vector256<T>, T>(ref v), j);
+    private static Vector256<T> Put<T>(Vector256<T> v, nuint j, T value)
+    {
+        Vector256<T> at = typeof(T) == typeof(float) ? Vector256.Equals(Vector256<int>.Indices, Vector256.Create((int)j)).As<int, T>()
+            : Vector256.Equals(Vector256<long>.Indices, Vector256.Create((long)j)).As<long, T>();
+        return Vector256.ConditionalSelect(at, Vector256.Create(value), v);
+    }
+
+    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/> in every lane of a Vector512 (TV), by one permute.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Broadcast<T, TV>(Vector256<T> v, nuint j) where TV : struct
+        => typeof(T) == typeof(float)
+            ? Unsafe.BitCast<Vector512<float>, TV>(Avx512F.PermuteVar16x32(v.AsSingle().ToVector512Unsafe(), Vector512.Create((int)j)))
+            : Unsafe.BitCast<Vector512<double>, TV>(Avx512F.PermuteVar8x64(v.AsDouble().ToVector512Unsafe(), Vector512.Create((long)j)));
 
     /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;T&gt;) in lanes 0-3: <see cref="TensorBlocks.Sum4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Sum4<T, TV>(ref Four<TV> v) where T : unmanaged where TV : struct
-        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 0)), Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 1)),
-            Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 2)), Unsafe.BitCast<TV, Vector512<T>>(Item(ref v, 3)));
+    private static Vector256<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
+        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d));
 
     /// <summary>Lanes neither NaN nor ±∞.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
