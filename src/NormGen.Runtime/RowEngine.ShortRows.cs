@@ -42,7 +42,7 @@ public static partial class RowEngine
     private static nuint ShortRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        if (TSpec.Centered && typeof(T) == typeof(float) && typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported)
             return ShortRowGroups<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
@@ -80,15 +80,22 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="ShortRows"/> with 512-bit vectors: the rows in groups of four. Step g runs pass 1 of group g's rows, their
-    /// Σd and Σd² horizontal sums in one shuffle tree each (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for
-    /// a finite total) and their statistics as the lanes of one vector op each (IEEE sqrt and division are correctly
-    /// rounded: each lane is the scalar op's bits), then the last passes of group g − 1, whose statistics waited a step,
-    /// so two groups' serial chains are in flight together. A group with a lane not finite or past the one-pass bound
-    /// (the exact second pass, NaN, ±∞, overflow) forms each row's statistics by <see cref="Statistics"/> from that
-    /// row's own sums, as the one-row path does. The last group may have one to three rows (its other lanes repeat its
-    /// first row's pass 1 and are not used). Each row's operations are <see cref="VectorRows"/>' (same bits, wherever
-    /// the row is in the batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g runs, row
+    /// by row, pass 1 of group g's rows interleaved with the last passes of group g − 2 (whose statistics waited two steps,
+    /// so their serial chains are done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
+    /// (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for a finite total) and its statistics as the four lanes
+    /// of one vector op each (Finish's one-pass branch; IEEE sqrt and division are correctly rounded, so each lane is the
+    /// scalar op's bits). A group with a lane not finite or past the one-pass bound (the exact second pass, NaN, ±∞,
+    /// overflow) forms each row's statistics by <see cref="Statistics"/> from that row's own sums, as the one-row path
+    /// does. The last group may have one to three rows (its other lanes repeat its first row's pass 1 and go unused).
+    /// Each row's operations are <see cref="VectorRows"/>' (same bits, wherever the row is in the batch). Returns the
+    /// first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// Measured (thread CPU time, bench/NormGen.RowAB, 2026-11-30): LayerNorm float 1000 × 64 about 0.85× the one-row-
+    /// a-step pipeline's time, 256 × 100 and 1000 × 128 about 0.9×; the same grouping for RMSNorm (one horizontal sum per
+    /// row to save) and for doubles (sums of eight lanes) measured 1.05-1.15×, so those keep <see cref="ShortRows"/>'
+    /// pipeline. The sums stay in registers (held in memory, each 512-bit reload waited on its store: slower than
+    /// before), and the last passes follow their pass 1 by two groups (by one, or grouped after the four passes 1, they
+    /// waited on the statistics' chain).
     /// </summary>
     private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -97,16 +104,15 @@ public static partial class RowEngine
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-        // Lanes 0-3: group g's rows (float: lanes 4-7 zero); done*: group g − 1's, its first row, row count and first
-        // row left to HugeRow (4: none).
-        Vector256<T> shifts = default, center = default, scaledOffset = default, mean = default, rstd = default;
-        Vector256<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
-        Vector256<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
-        nuint doneFirst = first, doneCount = 0, doneHuge = 4, waitFirst = first, waitCount = 0, waitHuge = 4;
+        // Lane j: row j of group g (shifts and the statistics being formed), of group g − 1 (wait*) and of group g − 2
+        // (done*); with each group its first row, row count and first row left to HugeRow (4: none).
+        Vector128<T> shifts = default, center = default, scaledOffset = default, mean = default, rstd = default;
+        Vector128<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
+        Vector128<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
+        nuint waitFirst = first, waitCount = 0, waitHuge = 4, doneFirst = first, doneCount = 0, doneHuge = 4;
         for (nuint g = first; ; g += 4)
         {
             nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
-            // Row j of group g's pass 1, then row j of group g − 2's last pass.
             for (nuint j = 0; j < 4; j++)
             {
                 if (count > 0)
@@ -123,34 +129,24 @@ public static partial class RowEngine
                     if (j == doneHuge)
                         return row;
                     TV r = Broadcast<T, TV>(doneRstd, j);
-                    Save<TSpec, T>(ref c, row, TSpec.Centered ? Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar() : T.Zero, Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
+                    Save<TSpec, T>(ref c, row, Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar(), Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
                     ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
-                        TSpec.Centered ? Broadcast<T, TV>(doneCenter, j) : TOps.Zero, r, TSpec.Centered ? Broadcast<T, TV>(doneScaledOffset, j) : TOps.Zero);
+                        Broadcast<T, TV>(doneCenter, j), r, Broadcast<T, TV>(doneScaledOffset, j));
                 }
             }
             if (count > 0)
             {
-                Vector256<T> invs = Vector256.Create(inv);
-                Vector256<T> meanSquare = Sum4<T, TV>(q0, q1, q2, q3) * invs;
-                bool fast;
-                if (TSpec.Centered)
-                {
-                    // Finish's one-pass branch, lane by lane.
-                    Vector256<T> offset = Sum4<T, TV>(s0, s1, s2, s3) * invs;
-                    Vector256<T> square = offset * offset, variance = meanSquare - square;
-                    center = shifts;
-                    mean = shifts + offset;
-                    fast = FirstFour(Vector256.LessThanOrEqual(square, Vector256.Create(T.CreateTruncating(0.25)) * meanSquare) & Finite(variance) & Finite(mean));
-                    // A finite variance: MaxNative is Max0.
-                    rstd = Vector256<T>.One / Vector256.Sqrt(Vector256.MaxNative(variance, Vector256<T>.Zero) + Vector256.Create(TSpec.Epsilon));
-                    scaledOffset = (offset * rstd) ^ Vector256.Create(-T.Zero); // −(offset·rstd): the sign bit flipped, as the scalar negation
-                }
-                else
-                {
-                    fast = FirstFour(Finite(meanSquare));
-                    rstd = Vector256<T>.One / Vector256.Sqrt(meanSquare + Vector256.Create(TSpec.Epsilon));
-                }
-                if (!fast)
+                // Finish's one-pass branch, lane by lane: offset = mean − shift, the mean of d², var = mean(d²) − offset².
+                Vector128<T> invs = Vector128.Create(inv);
+                Vector128<T> offset = Sum4<T, TV>(s0, s1, s2, s3) * invs, meanSquare = Sum4<T, TV>(q0, q1, q2, q3) * invs;
+                Vector128<T> square = offset * offset, variance = meanSquare - square;
+                center = shifts;
+                mean = shifts + offset;
+                // A finite variance: MaxNative is Max0.
+                rstd = Vector128<T>.One / Vector128.Sqrt(Vector128.MaxNative(variance, Vector128<T>.Zero) + Vector128.Create(TSpec.Epsilon));
+                scaledOffset = (offset * rstd) ^ Vector128.Create(-T.Zero); // −(offset·rstd): the sign bit flipped, as the scalar negation
+                Vector128<T> fast = Vector128.LessThanOrEqual(square, Vector128.Create(T.CreateTruncating(0.25)) * meanSquare) & Finite(variance) & Finite(mean);
+                if (fast.ExtractMostSignificantBits() != 0xF)
                     for (nuint j = 0; j < count; j++)
                     {
                         if (!Statistics<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + j) * xStride), n, inv, tail, shifts.GetElement((int)j),
@@ -185,45 +181,25 @@ public static partial class RowEngine
         }
     }
 
-    /// <summary>Four vectors of pass 1's sums, indexed by row in the group.</summary>
-    [InlineArray(4)]
-    private struct Four<TV> where TV : struct
-    {
-        private TV _first;
-    }
-
+    /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;float&gt;) as four lanes: <see cref="TensorBlocks.Sum4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref TV Item<TV>(ref Four<TV> four, nuint j) where TV : struct => ref Unsafe.Add(ref Unsafe.As<Four<TV>, TV>(ref four), j);
+    private static Vector128<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
+        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d)).GetLower();
 
-    /// <summary><paramref name="v"/> with lane <paramref name="j"/> set to <paramref name="value"/> (a blend: no trip through memory).</summary>
+    /// <summary><paramref name="v"/> (four floats) with lane <paramref name="j"/> set to <paramref name="value"/>: a blend, no trip through memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Put<T>(Vector256<T> v, nuint j, T value)
-    {
-        Vector256<T> at = typeof(T) == typeof(float) ? Vector256.Equals(Vector256<int>.Indices, Vector256.Create((int)j)).As<int, T>()
-            : Vector256.Equals(Vector256<long>.Indices, Vector256.Create((long)j)).As<long, T>();
-        return Vector256.ConditionalSelect(at, Vector256.Create(value), v);
-    }
+    private static Vector128<T> Put<T>(Vector128<T> v, nuint j, T value)
+        => Vector128.ConditionalSelect(Vector128.Equals(Vector128<int>.Indices, Vector128.Create((int)j)).As<int, T>(), Vector128.Create(value), v);
 
-    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/> in every lane of a Vector512 (TV), by one permute.</summary>
+    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/> (four floats) in every lane of a Vector512 (TV), by one permute.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Broadcast<T, TV>(Vector256<T> v, nuint j) where TV : struct
-        => typeof(T) == typeof(float)
-            ? Unsafe.BitCast<Vector512<float>, TV>(Avx512F.PermuteVar16x32(v.AsSingle().ToVector512Unsafe(), Vector512.Create((int)j)))
-            : Unsafe.BitCast<Vector512<double>, TV>(Avx512F.PermuteVar8x64(v.AsDouble().ToVector512Unsafe(), Vector512.Create((long)j)));
-
-    /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;T&gt;) in lanes 0-3: <see cref="TensorBlocks.Sum4"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
-        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d));
+    private static TV Broadcast<T, TV>(Vector128<T> v, nuint j) where TV : struct
+        => Unsafe.BitCast<Vector512<float>, TV>(Avx512F.PermuteVar16x32(v.AsSingle().ToVector256Unsafe().ToVector512Unsafe(), Vector512.Create((int)j)));
 
     /// <summary>Lanes neither NaN nor ±∞.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<T> Finite<T>(Vector256<T> v) where T : unmanaged, IFloatingPointIeee754<T>
-        => Vector256.LessThan(Vector256.Abs(v), Vector256.Create(T.PositiveInfinity));
-
-    /// <summary>Whether lanes 0-3 of a comparison are all set.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool FirstFour<T>(Vector256<T> mask) => (mask.ExtractMostSignificantBits() & 0xF) == 0xF;
+    private static Vector128<T> Finite<T>(Vector128<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector128.LessThan(Vector128.Abs(v), Vector128.Create(T.PositiveInfinity));
 
     /// <summary>
     /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center and
