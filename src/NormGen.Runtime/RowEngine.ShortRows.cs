@@ -37,7 +37,8 @@ public static partial class RowEngine
     /// with one copy of each pass in the method (two rows written out side by side put it past the JIT's inlining budget:
     /// Pass1, Statistics and the last pass were left as calls). Lookahead 2 measured about as fast, 3 a little faster.
     /// Each row's operations are <see cref="VectorRows"/>' in the same order (same bits, wherever the row is in the
-    /// batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end. LayerNorm over
+    /// floats with 512-bit vectors runs in groups of four instead (<see cref="ShortRowGroups"/>).
     /// </summary>
     private static nuint ShortRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
