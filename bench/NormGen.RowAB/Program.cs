@@ -213,7 +213,8 @@ public static class Program
             if (control == "nn") old = now;
             // ROWAB_MODE_AB=M times the new kernels against themselves, the first of each pair with RowEngine's pipeline
             // mode 0 (the default) and the second with mode M (see --pipeline).
-            // ROWAB_AB_FIELD names another of RowEngine's private int switches for the same (e.g. s_parameterCopyMode).
+            // ROWAB_AB_FIELD names another of RowEngine's private int switches for the same (e.g. s_parameterCopyMode: 1 no
+            // copy of γ and β, 2 the copy on a line with the last pass from element 0 instead of from y's vector boundary).
             if (int.TryParse(Environment.GetEnvironmentVariable("ROWAB_MODE_AB"), out int abMode))
             {
                 string fieldName = Environment.GetEnvironmentVariable("ROWAB_AB_FIELD") ?? "s_pipelineMode";

@@ -240,6 +240,8 @@ public static partial class RowEngine
     {
         public ref T X, Residual, Bias, Gamma, Beta, Y, ResidualOut, H, Mean, Rstd;
         public nuint XStride, ResidualStride, YStride, ResidualOutStride, HStride, N;
+        /// <summary>Where the last pass's vector loop starts (y's first vector boundary; see AlignedParameterRows), 0 elsewhere.</summary>
+        public nuint Head;
         public bool Streaming, Prefetch;
     }
 
@@ -781,7 +783,17 @@ public static partial class RowEngine
 
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
             // overwrites its first lanes.
-            TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
+            // With γ and β at y's phase (AlignedParameterRows) the loop starts at y's first vector boundary, so its stores
+            // and γ's and β's loads are aligned; the first vector, computed here, is stored after it over the same values.
+            // A typeof test: the importer drops the block from every other instantiation (and from their inlining budget).
+            nuint head = 0;
+            TV firstOut = TOps.Zero;
+            if (typeof(TPass1) == typeof(YPhasePass1<T, TV, TOps>))
+            {
+                head = c.Head;
+                firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc);
+            }
+            TV lastOut = hasTail || head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
             i = 0;
             if (TSpec.Activation != Activation.None)
             {
@@ -797,18 +809,19 @@ public static partial class RowEngine
             {
                 // Written twice, with and without the prefetch, so the in-cache loop carries no test per block.
                 if (TSpec.Affine == Affine.ScaleAndBias)
-                    LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
                 else if (TSpec.Affine == Affine.Scale)
-                    LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                    LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
                 else
-                    LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, m, r, rc, prefetch);
+                    LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
             }
             // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not).
             // Written with L and block, not TOps.Count: this late in the method a call to inline can be one past the budget.
-            if (n % block >= L)
-                for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            if ((n - head) % block >= L)
+                for (i = head + (n - head) / block * block; i + L <= n; i += L)
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-            if (hasTail) TOps.Store(lastOut, ref y, last);
+            if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
+            if (head != 0) TOps.Store(firstOut, ref y, 0);
             if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
             continue;
         }
@@ -819,18 +832,18 @@ public static partial class RowEngine
     /// The last pass's blocks of four vectors (no activation), cached stores. Every stream's offset is i + a constant
     /// written out (TOps.Count, not a local), which the JIT folds into the access ([base + 4·i + disp]): no address
     /// arithmetic per vector. Written twice, with and without the next row's prefetch, so the in-cache loop carries no
-    /// test per block.
+    /// test per block. From <paramref name="head"/> (see <see cref="RowRefs{T}.Head"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, nuint n,
-        TV m, TV r, TV rc, bool prefetch)
+        nuint head, TV m, TV r, TV rc, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
         if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
         if (prefetch)
         {
-            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+            for (nuint i = head; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
@@ -838,7 +851,7 @@ public static partial class RowEngine
         }
         else
         {
-            for (nuint i = 0; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+            for (nuint i = head; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
         }
     }

@@ -199,4 +199,128 @@ public class AlignedParameterRowTests
                         Assert.Fail($"{kernel} n={n} rows={rows} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
             }
     }
+
+    /// <summary>
+    /// Runs a kernel with x and y (in place: one array, x's values overwritten) <paramref name="yOffset"/> elements past a
+    /// 64-byte line and γ and β <paramref name="gOffset"/> past one; returns y, mean (zeros for RMSNorm), rstd as doubles.
+    /// </summary>
+    private static (double[] Y, double[] Mean, double[] Rstd) RunAtY(string kernel, double[] x, int n, double[] g, double[] b, int gOffset, int yOffset,
+        bool inPlace)
+    {
+        int rows = x.Length / n;
+        if (kernel.EndsWith('F'))
+        {
+            ArraySegment<float> gs = Place(g, gOffset, v => (float)v, out GCHandle gh), bs = Place(b, gOffset, v => (float)v, out GCHandle bh);
+            ArraySegment<float> xs = Place(x, yOffset, v => (float)v, out GCHandle xh);
+            GCHandle yh = default;
+            ArraySegment<float> ys = inPlace ? xs : Place(new double[x.Length], yOffset, v => (float)v, out yh);
+            float[] mean = new float[rows], rstd = new float[rows];
+            if (kernel == "LnF") AlignedParameterKernels.LnF(xs, n, gs, bs, ys, mean, rstd);
+            else if (kernel == "RmsF") AlignedParameterKernels.RmsF(xs, n, gs, ys, rstd);
+            else AlignedParameterKernels.Ln768F(xs, gs, bs, ys);
+            double[] y = ys.Select(v => (double)v).ToArray();
+            foreach (GCHandle h in new[] { gh, bh, xh, yh })
+                if (h.IsAllocated) h.Free();
+            return (y, mean.Select(v => (double)v).ToArray(), rstd.Select(v => (double)v).ToArray());
+        }
+        ArraySegment<double> gd = Place(g, gOffset, v => v, out GCHandle gdh), bd = Place(b, gOffset, v => v, out GCHandle bdh);
+        ArraySegment<double> xd = Place(x, yOffset, v => v, out GCHandle xdh);
+        GCHandle ydh = default;
+        ArraySegment<double> yd = inPlace ? xd : Place(new double[x.Length], yOffset, v => v, out ydh);
+        double[] meanD = new double[rows], rstdD = new double[rows];
+        AlignedParameterKernels.LnD(xd, n, gd, bd, yd, meanD, rstdD);
+        double[] yOut = yd.ToArray();
+        foreach (GCHandle h in new[] { gdh, bdh, xdh, ydh })
+            if (h.IsAllocated) h.Free();
+        return (yOut, meanD, rstdD);
+    }
+
+    /// <summary>
+    /// Every row of a batch at y offset <paramref name="yOffset"/> (where the last pass starts at y's first vector
+    /// boundary, γ and β copied at y's offset within a line) bitwise the row alone (one row: no copy, the pass from 0).
+    /// </summary>
+    private static void CheckRowsAloneAtY(string kernel, double[] x, int n, double[] g, double[] b, int gOffset, int yOffset, bool inPlace, string label)
+    {
+        int rows = x.Length / n;
+        var batch = RunAtY(kernel, x, n, g, b, gOffset, yOffset, inPlace);
+        for (int r = 0; r < rows; r++)
+        {
+            var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b, gOffset);
+            AssertBitwise($"{label} row {r} y", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
+            AssertBitwise($"{label} row {r} mean", alone.Mean, [batch.Mean[r]]);
+            AssertBitwise($"{label} row {r} rstd", alone.Rstd, [batch.Rstd[r]]);
+        }
+    }
+
+    /// <summary>
+    /// y at every offset within a line (0 … 15 floats, 0 … 7 doubles), row strides a multiple of a line (768, 256, 1024:
+    /// the last pass from y's vector boundary) and not (1000: a multiple of 32 bytes only, 200, 129), separate and in place.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void EveryYOffset_EveryRow_EqualsRowAlone_Bitwise(string kernel)
+    {
+        var rng = new Random(kernel.Length * 23 + 5);
+        int line = kernel.EndsWith('F') ? 16 : 8;
+        foreach (int n in new[] { 768, 256, 1024, 1000, 200, 129 })
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            double[] x = Batch(rng, 9, n, null, []);
+            for (int yOffset = 0; yOffset < line; yOffset++)
+            {
+                int gOffset = 1 + (n + yOffset) % (line - 1); // never on a line: the copy runs
+                CheckRowsAloneAtY(kernel, x, n, g, b, gOffset, yOffset, false, $"{kernel} n={n} y offset {yOffset} γ offset {gOffset}");
+                CheckRowsAloneAtY(kernel, x, n, g, b, gOffset, yOffset, true, $"{kernel} n={n} y offset {yOffset} γ offset {gOffset} in place");
+            }
+        }
+    }
+
+    /// <summary>The fixed-length kernel (its loops folded) at every y offset, with NaN, ±∞, huge and outlying rows among the others.</summary>
+    [Fact]
+    public void Ln768F_EveryYOffset_SpecialRows_EqualRowsAlone_Bitwise()
+    {
+        var rng = new Random(7680);
+        var (g, b) = Reference.AffineParameters(rng, 768);
+        foreach (string special in new[] { "nan", "inf", "-inf", "huge", "outlier" })
+        {
+            double[] x = Batch(rng, 10, 768, special, [0, 4, 9]);
+            for (int yOffset = 0; yOffset < 16; yOffset++)
+            {
+                CheckRowsAloneAtY("Ln768F", x, 768, g, b, 3, yOffset, false, $"Ln768F {special} y offset {yOffset}");
+                CheckRowsAloneAtY("Ln768F", x, 768, g, b, 3, yOffset, true, $"Ln768F {special} y offset {yOffset} in place");
+            }
+        }
+    }
+
+    /// <summary>Rows at y offsets off a line against the double reference (a lane peeled twice or missed would be far off).</summary>
+    [Theory]
+    [InlineData("LnF", NormKind.LayerNorm, 1e-5)]
+    [InlineData("LnD", NormKind.LayerNorm, 1e-5)]
+    [InlineData("RmsF", NormKind.RmsNorm, 1.1920928955078125e-07)]
+    public void YOffsets_MatchDoubleReference(string kernel, NormKind kind, double epsilon)
+    {
+        var rng = new Random(37);
+        double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        foreach (int n in new[] { 768, 1024 })
+            foreach (int yOffset in new[] { 1, 5, 7 })
+            {
+                int rows = 9;
+                double[] x = new double[rows * n];
+                for (int r = 0; r < rows; r++)
+                    Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
+                var (g, b) = Reference.AffineParameters(rng, n);
+                if (kernel.EndsWith('F'))
+                {
+                    x = x.Select(v => (double)(float)v).ToArray();
+                    g = g.Select(v => (double)(float)v).ToArray();
+                    b = b.Select(v => (double)(float)v).ToArray();
+                }
+                double[] y = RunAtY(kernel, x, n, g, b, 2, yOffset, inPlace: yOffset == 5).Y;
+                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
+                double tol = Reference.Tolerance(u, n);
+                for (int i = 0; i < y.Length; i++)
+                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
+                        Assert.Fail($"{kernel} n={n} y offset {yOffset} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+            }
+    }
 }
