@@ -180,6 +180,8 @@ public static class Program
             ("Deep1024F", 64, 1024), ("LnGelu768F", 64, 768), ("GemmaRms2048F", 64, 2048), ("LnTensorF", 64, 768),
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
             ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
+            // One row of a run-time length per call: the generated method's checks and the engine's entry weigh most here.
+            ("RmsF", 1, 64), ("RmsF", 1, 100), ("LnF", 1, 64), ("LnF", 1, 100), ("LnD", 1, 100),
         };
         // --cases LnF:1000x64,RmsF:10x128 times those cells instead.
         string? list = args.SkipWhile(a => a != "--cases").Skip(1).FirstOrDefault();

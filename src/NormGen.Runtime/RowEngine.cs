@@ -119,7 +119,10 @@ public static partial class RowEngine
             // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
             // three calls cost a small call more than its row).
             PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
-            PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
+            if (rows == 1)
+                PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x));
+            else
+                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
         }
         else
         {
@@ -418,6 +421,37 @@ public static partial class RowEngine
             PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x, firstRow, rowCount);
         else
             PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
+    }
+
+    /// <summary>
+    /// <see cref="PlainRows"/> for one row on the calling thread (cached stores): with the row range a constant, the
+    /// short-row pipeline's test, the loop that goes on after a huge row and the fence fold away, and the call leaves
+    /// nothing to keep across the row method but c.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRow<TSpec, T>(ref RowRefs<T> c, ref T x)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x);
+        else
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, 0, 1);
+    }
+
+    /// <summary><see cref="PlainRow"/> at one width: the row, and HugeRow if its sums overflowed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRowAt<TSpec, T, TBody>(ref RowRefs<T> c, ref T x)
+        where TSpec : struct, IRowSpec<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        if (TBody.Rows<TSpec, T, T>(ref c, ref x, 0, 1) == 0)
+            RedoHugeRow<TSpec, T>(ref c, 0);
     }
 
     /// <summary>
