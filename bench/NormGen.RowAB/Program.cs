@@ -16,7 +16,8 @@ namespace NormGen.RowAB;
 /// The row kernels of this tree (NormGen.RowAB.K, generated now) against a baseline generator's output of the same
 /// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
 /// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
-/// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
+/// ±∞ rows, in place, streaming stores, several threads and one row per call; then (<c>--time</c>) interleaved timing, one
+/// thread.
 /// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL] [--cases KERNEL:ROWSxN,…]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
@@ -27,8 +28,11 @@ public static class Program
 
     private const int Variants = 9;
 
-    /// <summary>Modes: 0 plain, 1 in place with y one element into its array, 2 streaming stores, 3 streaming in place, 4 threads.</summary>
-    private const int Modes = 5;
+    /// <summary>
+    /// Modes: 0 plain, 1 in place with y one element into its array, 2 streaming stores, 3 streaming in place, 4 threads,
+    /// 5 one row (the engine's one-row path; the other modes pass 3 or 7 rows).
+    /// </summary>
+    private const int Modes = 6;
 
     public static int Main(string[] args)
     {
@@ -73,7 +77,7 @@ public static class Program
     private static string? Compare((string Name, string Element, string Output, int StaticLength, bool Tensor, string Roles) kernel, int n, int variant, int mode)
     {
         Settings(mode);
-        int rows = mode == 4 ? 7 : 3;
+        int rows = mode switch { 4 => 7, 5 => 1, _ => 3 };
         int off = kernel.Tensor ? 0 : mode switch { 1 => 1, 2 => 3, _ => 0 };
         bool inPlace = mode is 1 or 3;
         Buffers a = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace), b = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace);
