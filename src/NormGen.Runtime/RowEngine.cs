@@ -118,11 +118,17 @@ public static partial class RowEngine
         {
             // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
             // three calls cost a small call more than its row).
-            PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
+            RowRefs<T> c;
             if (rows == 1)
+            {
+                PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: true);
                 PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x));
+            }
             else
+            {
+                PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: false);
                 PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
+            }
         }
         else
         {
@@ -168,7 +174,7 @@ public static partial class RowEngine
             if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
                 PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch, oneRow: false);
                 if (pipeline)
                     StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
                 else
@@ -404,11 +410,15 @@ public static partial class RowEngine
 
     /// <summary>
     /// The row streams of a call over float or double spans without row scratch (see <see cref="IsPlain"/>): h in
-    /// residualOut or y, every stream strided by the row length.
+    /// residualOut or y, every stream strided by the row length. For one row (<paramref name="oneRow"/>, a constant at
+    /// each call) only what its paths read: <see cref="PlainRow"/>'s row method (the one-row instance) reads no stride,
+    /// no prefetch flag and h only with a residual; HugeRow and the scalar row take row 0 (a stride times 0); x's stride
+    /// stays (PlainLoop forms the next row's x after a huge row). The prolog's zeroing of the local (it holds refs) leaves
+    /// the rest 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch, bool oneRow)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -423,21 +433,22 @@ public static partial class RowEngine
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
         if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
-        c.ResidualStride = TSpec.Residual ? un : 0;
+        if (!oneRow) c.ResidualStride = TSpec.Residual ? un : 0;
         if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
         if (TSpec.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
         if (TSpec.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
         c.Y = ref Direct<TY, T>(y);
-        c.YStride = un;
+        if (!oneRow) c.YStride = un;
         if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
-        c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
-        c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
-        c.HStride = un;
+        if (!oneRow) c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
+        if (!oneRow || TSpec.Residual || TSpec.ResidualOut)
+            c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
+        if (!oneRow) c.HStride = un;
         if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
         if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
         c.Streaming = streaming;
-        c.Prefetch = prefetch;
+        if (!oneRow) c.Prefetch = prefetch;
     }
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
@@ -804,8 +815,9 @@ public static partial class RowEngine
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
-            // then leaves the method (and the JIT's inlining budget for it).
-            bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+            // then leaves the method (and the JIT's inlining budget for it). So in the one-row instance: a one-row call has
+            // cached stores (PlainRow) and no next row to prefetch.
+            bool streaming = !TRange.One && CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = !TRange.One && c.Prefetch;
             ref T x = ref xNext;
             xNext = ref Unsafe.Add(ref xNext, xStride);
             ref T residual = ref residualNext, h = ref hNext, gamma = ref c.Gamma, beta = ref c.Beta;
