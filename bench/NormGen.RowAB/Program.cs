@@ -217,7 +217,35 @@ public static class Program
             string? control = Environment.GetEnvironmentVariable("ROWAB_CONTROL");
             if (control == "aa") now = old;
             if (control == "nn") old = now;
+            // ROWAB_MODE_AB=M times the new kernels against themselves, the first of each pair with RowEngine's pipeline
+            // mode 0 (the default) and the second with mode M (see --pipeline).
+            // ROWAB_AB_FIELD names another of RowEngine's private int switches for the same (e.g. s_parameterCopyMode).
+            if (int.TryParse(Environment.GetEnvironmentVariable("ROWAB_MODE_AB"), out int abMode))
+            {
+                string fieldName = Environment.GetEnvironmentVariable("ROWAB_AB_FIELD") ?? "s_pipelineMode";
+                var field = typeof(RowEngine).GetField(fieldName, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+                Action inner = now;
+                old = () => { field.SetValue(null, 0); inner(); };
+                now = () => { field.SetValue(null, abMode); inner(); };
+            }
             bool newFirst = control == "swap";
+            if (Environment.GetEnvironmentVariable("ROWAB_SHORT") is string shortRounds)
+            {
+                // ROWAB_SHORT=N: N rounds of a few calls each, alternating, the best of each side: on a machine whose other
+                // core (or SMT sibling) is busy, short rounds find the quiet moments that 20 ms rounds never get.
+                int few = Math.Max(1, (int)(20 / Math.Max(0.5, Measure(now, 10, 50))));
+                double bestOld = double.MaxValue, bestNew = double.MaxValue;
+                for (int r = 0; r < int.Parse(shortRounds); r++)
+                {
+                    bestOld = Math.Min(bestOld, Measure(old, few, 0));
+                    bestNew = Math.Min(bestNew, Measure(now, few, 0));
+                }
+                ratios.Add(bestNew / bestOld);
+                Console.WriteLine($"{name,-16} {rows + "×" + n,-12} {bestOld,12:F2} {bestNew,10:F2} {bestNew / bestOld,7:F3}   (short rounds of {few} calls)");
+                continue;
+            }
+            if (Environment.GetEnvironmentVariable("ROWAB_ADDR") is not null)
+                Console.WriteLine($"  x, y, gamma, beta mod 64: {Mod64(b.X)}, {Mod64(b.Y)}, {Mod64(b.Gamma)}, {Mod64(b.Beta)}");
             int reps = Calibrate(now);
             Measure(old, reps, 300);
             Measure(now, reps, 300);
@@ -237,6 +265,12 @@ public static class Program
             Console.WriteLine($"{name,-16} {rows + "×" + n,-12} {bo,12:F2} {bc,10:F2} {bc / bo,7:F3} {Median(c) / Median(o),13:F3}");
         }
         Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
+    }
+
+    private static long Mod64(object array)
+    {
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        try { return (long)handle.AddrOfPinnedObject() % 64; } finally { handle.Free(); }
     }
 
     private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace NormGen;
 
@@ -35,11 +37,14 @@ public static partial class RowEngine
     /// with one copy of each pass in the method (two rows written out side by side put it past the JIT's inlining budget:
     /// Pass1, Statistics and the last pass were left as calls). Lookahead 2 measured about as fast, 3 a little faster.
     /// Each row's operations are <see cref="VectorRows"/>' in the same order (same bits, wherever the row is in the
-    /// batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// batch). Returns the first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end. LayerNorm over
+    /// floats with 512-bit vectors runs in groups of four instead (<see cref="ShortRowGroups"/>).
     /// </summary>
     private static nuint ShortRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (TSpec.Centered && typeof(T) == typeof(float) && typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported)
+            return ShortRowGroups<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -56,10 +61,11 @@ public static partial class RowEngine
             {
                 nuint row = k - 3;
                 ref T x = ref Unsafe.Add(ref xFirst, (row - first) * xStride);
-                if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift3, sums3, squares3, out TV m, out TV r, out TV rc, out T mean, out T rstd))
+                if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift3, sums3, squares3, out T center, out T scaledOffset, out T mean, out T rstd))
                     return row;
                 Save<TSpec, T>(ref c, row, mean, rstd);
-                ShortLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n, m, r, rc);
+                ShortLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
+                    TSpec.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), TSpec.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
             }
             shift3 = shift2;
             sums3 = sums2;
@@ -75,25 +81,145 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center, rstd and
-    /// −offset·rstd as vectors (LayerNorm; RMSNorm: zero, rstd, zero), and the mean and rstd to save. False for a finite
-    /// row whose squares or sums overflow. VectorRows keeps its written-out copy of these lines: calling this from it
+    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g runs, row
+    /// by row, pass 1 of group g's rows interleaved with the last passes of group g − 2 (whose statistics waited two steps,
+    /// so their serial chains are done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
+    /// (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for a finite total) and its statistics as the four lanes
+    /// of one vector op each (Finish's one-pass branch; IEEE sqrt and division are correctly rounded, so each lane is the
+    /// scalar op's bits). A group with a lane not finite or past the one-pass bound (the exact second pass, NaN, ±∞,
+    /// overflow) forms each row's statistics by <see cref="Statistics"/> from that row's own sums, as the one-row path
+    /// does. The last group may have one to three rows (its other lanes repeat its first row's pass 1 and go unused).
+    /// Each row's operations are <see cref="VectorRows"/>' (same bits, wherever the row is in the batch). Returns the
+    /// first row left to HugeRow (pass 1 of the rows after it wrote nothing), or end.
+    /// Measured (thread CPU time, bench/NormGen.RowAB, 2026-11-30): LayerNorm float 1000 × 64 about 0.85× the one-row-
+    /// a-step pipeline's time, 256 × 100 and 1000 × 128 about 0.9×; the same grouping for RMSNorm (one horizontal sum per
+    /// row to save) and for doubles (sums of eight lanes) measured 1.05-1.15×, so those keep <see cref="ShortRows"/>'
+    /// pipeline. The sums stay in registers (held in memory, each 512-bit reload waited on its store: slower than
+    /// before), and the last passes follow their pass 1 by two groups (by one, or grouped after the four passes 1, they
+    /// waited on the statistics' chain).
+    /// </summary>
+    private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
+        // Lane j: row j of group g (shifts and the statistics being formed), of group g − 1 (wait*) and of group g − 2
+        // (done*); with each group its first row, row count and first row left to HugeRow (4: none).
+        Vector128<T> shifts = default, center = default, scaledOffset = default, mean = default, rstd = default;
+        Vector128<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
+        Vector128<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
+        nuint waitFirst = first, waitCount = 0, waitHuge = 4, doneFirst = first, doneCount = 0, doneHuge = 4;
+        for (nuint g = first; ; g += 4)
+        {
+            nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            for (nuint j = 0; j < 4; j++)
+            {
+                if (count > 0)
+                {
+                    shifts = Put(shifts, j, Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q));
+                    if (j == 0) { s0 = s; q0 = q; }
+                    else if (j == 1) { s1 = s; q1 = q; }
+                    else if (j == 2) { s2 = s; q2 = q; }
+                    else { s3 = s; q3 = q; }
+                }
+                if (j < doneCount)
+                {
+                    nuint row = doneFirst + j;
+                    if (j == doneHuge)
+                        return row;
+                    TV r = Broadcast<T, TV>(doneRstd, j);
+                    Save<TSpec, T>(ref c, row, Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar(), Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
+                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
+                        Broadcast<T, TV>(doneCenter, j), r, Broadcast<T, TV>(doneScaledOffset, j));
+                }
+            }
+            if (count > 0)
+            {
+                // Finish's one-pass branch, lane by lane: offset = mean − shift, the mean of d², var = mean(d²) − offset².
+                Vector128<T> invs = Vector128.Create(inv);
+                Vector128<T> offset = Sum4<T, TV>(s0, s1, s2, s3) * invs, meanSquare = Sum4<T, TV>(q0, q1, q2, q3) * invs;
+                Vector128<T> square = offset * offset, variance = meanSquare - square;
+                center = shifts;
+                mean = shifts + offset;
+                // A finite variance: MaxNative is Max0.
+                rstd = Vector128<T>.One / Vector128.Sqrt(Vector128.MaxNative(variance, Vector128<T>.Zero) + Vector128.Create(TSpec.Epsilon));
+                scaledOffset = (offset * rstd) ^ Vector128.Create(-T.Zero); // −(offset·rstd): the sign bit flipped, as the scalar negation
+                Vector128<T> fast = Vector128.LessThanOrEqual(square, Vector128.Create(T.CreateTruncating(0.25)) * meanSquare) & Finite(variance) & Finite(mean);
+                if (fast.ExtractMostSignificantBits() != 0xF)
+                    for (nuint j = 0; j < count; j++)
+                    {
+                        if (!Statistics<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + j) * xStride), n, inv, tail, shifts.GetElement((int)j),
+                            j == 0 ? s0 : j == 1 ? s1 : j == 2 ? s2 : s3, j == 0 ? q0 : j == 1 ? q1 : j == 2 ? q2 : q3,
+                            out T rowCenter, out T rowScaledOffset, out T rowMean, out T rowRstd))
+                        {
+                            huge = j;
+                            break;
+                        }
+                        center = Put(center, j, rowCenter);
+                        scaledOffset = Put(scaledOffset, j, rowScaledOffset);
+                        mean = Put(mean, j, rowMean);
+                        rstd = Put(rstd, j, rowRstd);
+                    }
+            }
+            if (count == 0 && waitCount == 0)
+                return end;
+            doneFirst = waitFirst;
+            doneCount = waitCount;
+            doneHuge = waitHuge;
+            doneCenter = waitCenter;
+            doneScaledOffset = waitScaledOffset;
+            doneMean = waitMean;
+            doneRstd = waitRstd;
+            waitFirst = g;
+            waitCount = count;
+            waitHuge = huge;
+            waitCenter = center;
+            waitScaledOffset = scaledOffset;
+            waitMean = mean;
+            waitRstd = rstd;
+        }
+    }
+
+    /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;float&gt;) as four lanes: <see cref="TensorBlocks.Sum4"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
+        => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d)).GetLower();
+
+    /// <summary><paramref name="v"/> (four floats) with lane <paramref name="j"/> set to <paramref name="value"/>: a blend, no trip through memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Put<T>(Vector128<T> v, nuint j, T value)
+        => Vector128.ConditionalSelect(Vector128.Equals(Vector128<int>.Indices, Vector128.Create((int)j)).As<int, T>(), Vector128.Create(value), v);
+
+    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/> (four floats) in every lane of a Vector512 (TV), by one permute.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Broadcast<T, TV>(Vector128<T> v, nuint j) where TV : struct
+        => Unsafe.BitCast<Vector512<float>, TV>(Avx512F.PermuteVar16x32(v.AsSingle().ToVector256Unsafe().ToVector512Unsafe(), Vector512.Create((int)j)));
+
+    /// <summary>Lanes neither NaN nor ±∞.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Finite<T>(Vector128<T> v) where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector128.LessThan(Vector128.Abs(v), Vector128.Create(T.PositiveInfinity));
+
+    /// <summary>
+    /// A row's statistics from pass 1's sums as <see cref="VectorRows"/> forms them: the last pass's center and
+    /// −offset·rstd (LayerNorm; RMSNorm: zero, zero), the mean (RMSNorm: zero) and rstd. False for a finite row whose
+    /// squares or sums overflow. VectorRows keeps its written-out copy of these lines: calling this from it
     /// (2026-11-30, bench/NormGen.RowAB/tier1-calls.sh) left OutputOf, get_Affine and get_ResidualOut as calls in the 512-bit
     /// residual rows (AddLnF, AddRms4096F, Deep1024F) and ExpSingle in the 256-bit GELU row: past the JIT's inlining budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Statistics<TSpec, T, TV, TOps>(ref T src, nuint n, T inv, TV tail, T shift, TV sums, TV squares,
-        out TV m, out TV r, out TV rc, out T mean, out T rstd)
+        out T center, out T scaledOffset, out T mean, out T rstd)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        m = rc = r = TOps.Zero;
-        mean = T.Zero;
+        center = scaledOffset = mean = T.Zero;
         if (TSpec.Centered)
         {
-            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out mean))
+            if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out center, out T offset, out rstd, out mean))
                 return false;
-            m = TOps.Create(center);
-            rc = TOps.Create(-(offset * rstd));
+            scaledOffset = -(offset * rstd);
         }
         else
         {
@@ -103,7 +229,6 @@ public static partial class RowEngine
                 return false;
             rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
         }
-        r = TOps.Create(rstd);
         return true;
     }
 

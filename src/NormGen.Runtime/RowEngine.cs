@@ -296,6 +296,7 @@ public static partial class RowEngine
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
             => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end)
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
+                : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
                 : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

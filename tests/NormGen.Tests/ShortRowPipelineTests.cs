@@ -193,6 +193,63 @@ public class ShortRowPipelineTests
         }
     }
 
+    /// <summary>
+    /// Float LayerNorm's short rows run in groups of four (RowEngine.ShortRowGroups, on AVX-512): the four rows' sums in
+    /// one shuffle tree, their statistics as vector lanes. A special row (huge, NaN, ±∞, a spike, an outlying first
+    /// vector) at every position of batches of two or three groups with 0-3 rows left over must not change the other
+    /// rows of its group, and must itself equal the row alone (NaN payloads included). The other kernels take the
+    /// one-row-a-step pipeline here, and must hold the same.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("Ln64F")]
+    [InlineData("LnD")]
+    [InlineData("RmsF")]
+    public void GroupsOfFour_SpecialRowAtEveryPosition_EqualRowsAlone_Bitwise(string kernel)
+    {
+        var rng = new Random(kernel.Length * 17 + 3);
+        foreach (int n in kernel == "Ln64F" ? new[] { 64 } : new[] { 16, 64, 100, 128 })
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            foreach (int rows in new[] { 9, 10, 11, 12 })
+                for (int at = 0; at < rows; at++)
+                    foreach (string special in new[] { "huge", "nan", "inf", "-inf", "spike", "outlier" })
+                        CheckRowsAlone(kernel, Batch(rng, rows, n, special, [at]), n, g, b, $"{kernel} n={n} rows={rows} {special} at {at}", inPlace: at % 2 == 1);
+        }
+    }
+
+    /// <summary>
+    /// Two or three special rows in one group of four (two huge rows: the first goes to HugeRow and the groups start
+    /// over after it; a huge row next to NaN and outlier rows), and a group of four with nothing special before and
+    /// after: every row equals the row alone.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("Ln64F")]
+    public void GroupsOfFour_SeveralSpecialRowsInOneGroup_EqualRowsAlone_Bitwise(string kernel)
+    {
+        var rng = new Random(kernel.Length * 19 + 11);
+        (string Kind, int At)[][] layouts =
+        [
+            [("huge", 4), ("huge", 5)], [("huge", 4), ("huge", 7)], [("huge", 5), ("nan", 6)], [("nan", 4), ("huge", 6)],
+            [("outlier", 4), ("huge", 5), ("inf", 7)], [("huge", 0), ("huge", 1), ("huge", 2), ("huge", 3)], [("outlier", 8), ("nan", 9)],
+        ];
+        foreach (int n in kernel == "Ln64F" ? new[] { 64 } : new[] { 33, 64 })
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            foreach (var layout in layouts)
+                foreach (int rows in new[] { 10, 13 })
+                {
+                    double[] x = Batch(rng, rows, n, null, []);
+                    foreach (var (kind, at) in layout)
+                        Special(kind, rng, n).CopyTo(x, at * n);
+                    string label = $"{kernel} n={n} rows={rows} " + string.Join(",", layout.Select(l => $"{l.Kind}@{l.At}"));
+                    CheckRowsAlone(kernel, x, n, g, b, label);
+                    CheckRowsAlone(kernel, x, n, g, b, label + " in place", inPlace: true);
+                }
+        }
+    }
+
     /// <summary>The compile-time 64-element row: the pipeline with its loops folded, against the row alone.</summary>
     [Fact]
     public void CompileTimeRow_EveryRowEqualsRowAlone_Bitwise()
