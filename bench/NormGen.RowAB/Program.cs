@@ -16,7 +16,8 @@ namespace NormGen.RowAB;
 /// The row kernels of this tree (NormGen.RowAB.K, generated now) against a baseline generator's output of the same
 /// declarations (baseline::NormGen.RowAB.K): bitwise equality of y, the residual stream and the saved statistics over
 /// run-time lengths 1…1100, the compile-time shapes, ordinary, constant, large-mean, huge (squares overflow), NaN and
-/// ±∞ rows, in place, streaming stores and several threads; then (<c>--time</c>) interleaved timing, one thread.
+/// ±∞ rows, in place, streaming stores, several threads and one row per call; then (<c>--time</c>) interleaved timing, one
+/// thread.
 /// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL] [--cases KERNEL:ROWSxN,…]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
@@ -27,8 +28,11 @@ public static class Program
 
     private const int Variants = 9;
 
-    /// <summary>Modes: 0 plain, 1 in place with y one element into its array, 2 streaming stores, 3 streaming in place, 4 threads.</summary>
-    private const int Modes = 5;
+    /// <summary>
+    /// Modes: 0 plain, 1 in place with y one element into its array, 2 streaming stores, 3 streaming in place, 4 threads,
+    /// 5 one row (the engine's one-row path; the other modes pass 3 or 7 rows).
+    /// </summary>
+    private const int Modes = 6;
 
     public static int Main(string[] args)
     {
@@ -73,7 +77,7 @@ public static class Program
     private static string? Compare((string Name, string Element, string Output, int StaticLength, bool Tensor, string Roles) kernel, int n, int variant, int mode)
     {
         Settings(mode);
-        int rows = mode == 4 ? 7 : 3;
+        int rows = mode switch { 4 => 7, 5 => 1, _ => 3 };
         int off = kernel.Tensor ? 0 : mode switch { 1 => 1, 2 => 3, _ => 0 };
         bool inPlace = mode is 1 or 3;
         Buffers a = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace), b = Make(kernel.Element, kernel.Output, rows, n, off, variant, inPlace);
@@ -180,6 +184,8 @@ public static class Program
             ("Deep1024F", 64, 1024), ("LnGelu768F", 64, 768), ("GemmaRms2048F", 64, 2048), ("LnTensorF", 64, 768),
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
             ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
+            // One row of a run-time length per call: the generated method's checks and the engine's entry weigh most here.
+            ("RmsF", 1, 64), ("RmsF", 1, 100), ("LnF", 1, 64), ("LnF", 1, 100), ("LnD", 1, 100),
         };
         // --cases LnF:1000x64,RmsF:10x128 times those cells instead.
         string? list = args.SkipWhile(a => a != "--cases").Skip(1).FirstOrDefault();

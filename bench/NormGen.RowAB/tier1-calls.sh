@@ -1,9 +1,10 @@
 #!/bin/sh
 # Lists, per kernel, the Tier-1 code of the row engine's row method (RowEngine.VectorRows, one per declaration and
-# vector width): its size in bytes and the calls left in it. A Load, Store, Output, get_Count or get_ResidualOut call
-# there means the JIT ran out of inlining budget for that row method (inlinees under a condition false for the spec,
-# such as if (TSpec.Residual), count too). Deterministic, unlike timing on a loud machine. Runs the timing set once
-# (about a minute). Usage: bench/NormGen.RowAB/tier1-calls.sh   (after dotnet build -c Release of NormGen.RowAB)
+# vector width, and its one-row instance, "1 row", for the kernels the timing set calls with one row): its size in bytes
+# and the calls left in it. A Load, Store, Output, get_Count or get_ResidualOut call there means the JIT ran out of
+# inlining budget for that row method (inlinees under a condition false for the spec, such as if (TSpec.Residual), count
+# too). Deterministic, unlike timing on a loud machine. Runs the timing set once (about a minute).
+# Usage: bench/NormGen.RowAB/tier1-calls.sh   (after dotnet build -c Release of NormGen.RowAB)
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$(mktemp)"
@@ -16,10 +17,10 @@ for block in open(sys.argv[1]).read().split('; Assembly listing for method ')[1:
     if not head.rstrip().endswith('(Tier1)'):
         continue
     kernel = re.search(r'K_(\w+?)_[0-9a-f]{8}_g', head).group(1)
-    width = re.search(r'NormGen\.(Vec\d+)`1', head).group(1)
+    width = re.search(r'NormGen\.(Vec\d+)`1', head).group(1) + (' 1 row' if 'OneRow' in head else '')
     size = re.search(r'; Total bytes of code (\d+)', block).group(1)
     calls = sorted({re.sub(r'NormGen\.RowAB\.<[^>]*>\w+?____NormGen_\w+?_[0-9a-f]{8}', 'spec', m).split('](')[0].split('(')[0]
                     for m in re.findall(r'call\s+\[([^\]]*)', block)})
-    print(f"{kernel:16} {width:7} {size:>5} bytes  calls: {', '.join(calls) or '-'}")
+    print(f"{kernel:16} {width:13} {size:>5} bytes  calls: {', '.join(calls) or '-'}")
 PY
 rm -f "$out"

@@ -118,8 +118,17 @@ public static partial class RowEngine
         {
             // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
             // three calls cost a small call more than its row).
-            PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch);
-            PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
+            RowRefs<T> c;
+            if (rows == 1)
+            {
+                PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: true);
+                PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x));
+            }
+            else
+            {
+                PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: false);
+                PlainRows<TSpec, T>(ref c, ref Direct<TX, T>(x), 0, rows);
+            }
         }
         else
         {
@@ -165,7 +174,7 @@ public static partial class RowEngine
             if (IsPlain<TSpec, TX, TY, T>(streaming) || pipeline)
             {
                 PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, buffers.Get<TX>(0), buffers.Get<TX>(1), buffers.Get<TX>(2), buffers.Get<TX>(3), buffers.Get<TX>(4),
-                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch);
+                    buffers.Get<TY>(5), buffers.Get<TX>(6), buffers.Get<T>(7), buffers.Get<T>(8), rowLength, streaming, prefetch, oneRow: false);
                 if (pipeline)
                     StreamedRows<TSpec, T>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
                 else
@@ -256,6 +265,30 @@ public static partial class RowEngine
         /// first row left to HugeRow, or <paramref name="end"/>.
         /// </summary>
         static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
+
+        /// <summary>Row 0 alone (a one-row call over float or double spans); false when it is left to HugeRow.</summary>
+        static abstract bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>;
+    }
+
+    /// <summary>
+    /// A JIT-time row count for <see cref="VectorRows"/>: <see cref="OneRow"/> gives a one-row call its own instance of
+    /// the row method, without the row loop and its state (the next row's pointers, the strides). A single row of a
+    /// run-time length measured 1.05-1.07× the generated kernels before the engine with the loop's instance (RmsF 1×64,
+    /// LnD 1×100: about 40 more instructions a call, most of them the row loop's registers and RowRefs).
+    /// </summary>
+    private interface IRowRange
+    {
+        static abstract bool One { get; }
+    }
+
+    private readonly struct OneRow : IRowRange
+    {
+        public static bool One => true;
+    }
+
+    private readonly struct AnyRows : IRowRange
+    {
+        public static bool One => false;
     }
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
@@ -263,10 +296,15 @@ public static partial class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
+            => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end)
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
-                : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
+                : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>
+            => 0 != (TSpec.Residual ? VectorRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>, OneRow>(ref c, ref x, 0, 1)
+                : VectorRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>, OneRow>(ref c, ref x, 0, 1));
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -284,6 +322,10 @@ public static partial class RowEngine
             }
             return end;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>
+            => Rows<TSpec, T, T>(ref c, ref x, 0, 1) != 0;
     }
 
     /// <summary>Stores row <paramref name="row"/>'s statistics where the spec saves them.</summary>
@@ -371,11 +413,15 @@ public static partial class RowEngine
 
     /// <summary>
     /// The row streams of a call over float or double spans without row scratch (see <see cref="IsPlain"/>): h in
-    /// residualOut or y, every stream strided by the row length.
+    /// residualOut or y, every stream strided by the row length. For one row (<paramref name="oneRow"/>, a constant at
+    /// each call) only what its paths read: <see cref="PlainRow"/>'s row method (the one-row instance) reads no stride,
+    /// no prefetch flag and h only with a residual; HugeRow and the scalar row take row 0 (a stride times 0); x's stride
+    /// stays (PlainLoop forms the next row's x after a huge row). The prolog's zeroing of the local (it holds refs) leaves
+    /// the rest 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
-        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch)
+        ReadOnlySpan<TX> beta, Span<TY> y, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int rowLength, bool streaming, bool prefetch, bool oneRow)
         where TSpec : struct, IRowSpec<T>
         where TX : unmanaged
         where TY : unmanaged
@@ -390,21 +436,22 @@ public static partial class RowEngine
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
         if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
-        c.ResidualStride = TSpec.Residual ? un : 0;
+        if (!oneRow) c.ResidualStride = TSpec.Residual ? un : 0;
         if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
         if (TSpec.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
         if (TSpec.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
         c.Y = ref Direct<TY, T>(y);
-        c.YStride = un;
+        if (!oneRow) c.YStride = un;
         if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
-        c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
-        c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
-        c.HStride = un;
+        if (!oneRow) c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
+        if (!oneRow || TSpec.Residual || TSpec.ResidualOut)
+            c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
+        if (!oneRow) c.HStride = un;
         if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
         if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
         c.N = un;
         c.Streaming = streaming;
-        c.Prefetch = prefetch;
+        if (!oneRow) c.Prefetch = prefetch;
     }
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
@@ -421,6 +468,37 @@ public static partial class RowEngine
             PlainLoop<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x, firstRow, rowCount);
         else
             PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, firstRow, rowCount);
+    }
+
+    /// <summary>
+    /// <see cref="PlainRows"/> for one row on the calling thread (cached stores): the short-row pipeline's test, the loop
+    /// that goes on after a huge row and the fence fold away, and the row method is its one-row instance
+    /// (<see cref="IRowBody{T}.Row"/>, <see cref="OneRow"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRow<TSpec, T>(ref RowRefs<T> c, ref T x)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            PlainRowAt<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x);
+        else
+            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, 0, 1);
+    }
+
+    /// <summary><see cref="PlainRow"/> at one width: the row, and HugeRow if its sums overflowed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PlainRowAt<TSpec, T, TBody>(ref RowRefs<T> c, ref T x)
+        where TSpec : struct, IRowSpec<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TBody : struct, IRowBody<T>
+    {
+        if (!TBody.Row<TSpec>(ref c, ref x))
+            RedoHugeRow<TSpec, T>(ref c, 0);
     }
 
     /// <summary>
@@ -709,10 +787,18 @@ public static partial class RowEngine
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
     /// the row body is too large for the JIT to inline into a loop elsewhere.
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1, TRange>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        where TPass1 : struct, IPass1<T, TV, TOps>
+        where TPass1 : struct, IPass1<T, TV, TOps> where TRange : struct, IRowRange
     {
+        // A one-row call's instance (OneRow): row 0 only, and every way round the loop returns instead (below), so the JIT
+        // drops the loop and what it carries (the next row's pointers, the strides): RMSNorm's row method then saves four
+        // registers, not six, and reads nothing from c but the row's own refs, length and flags.
+        if (TRange.One)
+        {
+            first = 0;
+            end = 1;
+        }
         // The first row's x comes in a register and the next row's is one add away: the row's serial chain (first vector,
         // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame. The
         // residual and h go the same way, and the bias is read once.
@@ -732,8 +818,9 @@ public static partial class RowEngine
         {
             nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
-            // then leaves the method (and the JIT's inlining budget for it).
-            bool streaming = CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = c.Prefetch;
+            // then leaves the method (and the JIT's inlining budget for it). So in the one-row instance: a one-row call has
+            // cached stores (PlainRow) and no next row to prefetch.
+            bool streaming = !TRange.One && CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = !TRange.One && c.Prefetch;
             ref T x = ref xNext;
             xNext = ref Unsafe.Add(ref xNext, xStride);
             ref T residual = ref residualNext, h = ref hNext, gamma = ref c.Gamma, beta = ref c.Beta;
@@ -779,7 +866,10 @@ public static partial class RowEngine
             Save<TSpec, T>(ref c, row, meanOut, rstd);
             TV r = TOps.Create(rstd);
             if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
+            {
+                if (TRange.One) return end;
                 continue;
+            }
 
             // The overlapping last vector is computed before the loop, so an in-place call (y is x) reads it before the loop
             // overwrites its first lanes.
@@ -803,6 +893,7 @@ public static partial class RowEngine
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
                 if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
+                if (TRange.One) return end;
                 continue;
             }
             if (n >= block)
@@ -823,7 +914,7 @@ public static partial class RowEngine
             if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
             if (head != 0) TOps.Store(firstOut, ref y, 0);
             if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
-            continue;
+            if (TRange.One) return end;
         }
         return end;
     }
