@@ -36,6 +36,7 @@ public static partial class BlockEngine
     /// are already checked, x is not empty, and y is x or does not overlap it.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // compiled on its own: inlined into the generated entry point, its blocks' calls stayed calls (see Evaluate)
+    [SkipLocalsInit]
     public static void Groups<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
         ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -78,35 +79,65 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1 in three passes (blocks under 64
-    /// elements go to <see cref="SmallGroupBlocks{TSpec, T}"/>, single-channel blocks up to 4 KiB four at a time to
-    /// TensorBlocks.SmallBlocks).
+    /// Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1: blocks under 64 elements go to
+    /// <see cref="SmallGroupBlocks{TSpec, T}"/>, single-channel blocks up to 4 KiB to <see cref="SingleChannelBlocks{TSpec, T}"/>,
+    /// the others to <see cref="LargeGroupBlocks{TSpec, T}"/>. Decided once per call, so the block loops test nothing per block.
     /// </summary>
+    [SkipLocalsInit]
     private static void GroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int perGroup = channels / GroupCount<TSpec, T>(channels);
+        nuint groupLength = (nuint)perGroup * (nuint)spatial;
+        // Blocks under 64 elements go in runs (SmallGroupBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway
+        // and the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
+        if (groupLength < 64)
+            SmallGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        else if (perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength))
+            SingleChannelBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        else
+            LargeGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+    }
+
+    /// <summary>
+    /// <see cref="GroupBlocks{TSpec, T}"/> for single-channel blocks of 64 elements up to 4 KiB: four at a time
+    /// (TensorBlocks.SmallBlocks), up to one whose variance is not finite (huge values, NaN), which
+    /// <see cref="LargeGroupBlocks{TSpec, T}"/> takes alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SingleChannelBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        for (int block = firstBlock, end = firstBlock + blockCount; block < end; block++)
+        {
+            block = TensorBlocks.SmallBlocks(ref x0, ref y0, (nuint)spatial, block, end, channels, TSpec.Epsilon,
+                gamma, beta, saveMean, saveRstd, default, default, T.Zero);
+            if (block == end) break;
+            LargeGroupBlocks<TSpec, T>(block, 1, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GroupBlocks{TSpec, T}"/> for blocks of 64 elements and more, in three passes: the mean as shift + offset,
+    /// the corrected two-pass variance, then each channel normalized (<see cref="EndGroup{TSpec, T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
+    private static void LargeGroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int groups = GroupCount<TSpec, T>(channels);
         int perGroup = channels / groups;
         nuint groupLength = (nuint)perGroup * (nuint)spatial;
-        // Blocks under 64 elements go in runs (SmallGroupBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway
-        // and the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
-        if (groupLength < 64)
-        {
-            SmallGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
-            return;
-        }
         T count = T.CreateTruncating(groupLength);
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T y0 = ref MemoryMarshal.GetReference(y);
         for (int block = firstBlock; block < firstBlock + blockCount; block++)
         {
-            // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
-            // finite (huge values, NaN), which the rest of this loop takes.
-            if (perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength)
-                && (block = TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, TSpec.Epsilon,
-                    gamma, beta, saveMean, saveRstd, default, default, T.Zero)) == firstBlock + blockCount)
-                break;
             int n = block / groups, g = block % groups;
 
             // The group is one contiguous block: perGroup channels × spatial positions of sample n.
@@ -127,6 +158,7 @@ public static partial class BlockEngine
     /// <see cref="GroupBlocks{TSpec, T}"/> for blocks of fewer than 64 elements, in runs of 16 blocks: first the
     /// statistics of the whole run (Moments, in registers), then its outputs.
     /// </summary>
+    [SkipLocalsInit]
     private static void SmallGroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -178,7 +210,7 @@ public static partial class BlockEngine
     /// The end of a GroupNorm/InstanceNorm block, from its moments: variance, the huge-value fallback, the saved
     /// statistics and pass 3, which normalizes each channel of the group with its own γ and β.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
     private static void EndGroup<TSpec, T>(int block, int g, int perGroup, nint start, ref T x0, ref T y0, int spatial, T count,
         T shift, T offset, T sumDev, T sumSq, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> saveMean, Span<T> saveRstd)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -395,8 +427,15 @@ public static partial class BlockEngine
 
     /// <summary>The biased variance from the corrected two-pass sums, σ² = (Σd² − (Σd)²/count) / count, clamped at 0 (NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Variance<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T> =>
-        T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
+    private static T Variance<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T variance = (sumSq - sumDev * sumDev / count) / count;
+        // Math.Max against a literal 0 is the JIT's short form (one max and one fix-up); T.Max(variance, T.Zero) takes a
+        // range and two fix-ups on the latency chain of every block. Same result, NaN included.
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(Math.Max(Unsafe.BitCast<T, float>(variance), 0f));
+        if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(Math.Max(Unsafe.BitCast<T, double>(variance), 0d));
+        return T.Max(variance, T.Zero);
+    }
 
     /// <summary>rstd = 1 / √(σ² + ε).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
