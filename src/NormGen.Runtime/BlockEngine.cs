@@ -447,23 +447,26 @@ public static partial class BlockEngine
     private static double HugeRstd<TSpec, T>(double scale, double variance) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         1d / Math.Sqrt(variance + double.CreateTruncating(TSpec.Epsilon) * scale * scale);
 
+    // γ[c] and β[c] below are read without a bounds check: the generated entry point checked that γ and β hold one value
+    // per channel, and c is a channel. The checks cost two compares and two live lengths in every channel loop.
+
     /// <summary>The output scale a = rstd·γ[c] (rstd without γ).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Scale<TSpec, T>(T rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.None ? rstd : rstd * gamma[c];
+        TSpec.Affine == Affine.None ? rstd : rstd * Unsafe.Add(ref MemoryMarshal.GetReference(gamma), c);
 
     /// <summary>The output shift b = β[c] (0 without β).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Bias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.ScaleAndBias ? beta[c] : T.Zero;
+        TSpec.Affine == Affine.ScaleAndBias ? Unsafe.Add(ref MemoryMarshal.GetReference(beta), c) : T.Zero;
 
     /// <summary><see cref="Scale{TSpec, T}"/> of the huge-value fallback, in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double HugeScale<TSpec, T>(double rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.None ? rstd : rstd * double.CreateTruncating(gamma[c]);
+        TSpec.Affine == Affine.None ? rstd : rstd * double.CreateTruncating(Unsafe.Add(ref MemoryMarshal.GetReference(gamma), c));
 
     /// <summary><see cref="Bias{TSpec, T}"/> of the huge-value fallback, in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double HugeBias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.ScaleAndBias ? double.CreateTruncating(beta[c]) : 0d;
+        TSpec.Affine == Affine.ScaleAndBias ? double.CreateTruncating(Unsafe.Add(ref MemoryMarshal.GetReference(beta), c)) : 0d;
 }
