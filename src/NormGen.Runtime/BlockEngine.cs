@@ -69,6 +69,17 @@ public static partial class BlockEngine
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
 
+    /// <summary>
+    /// Where block (sample n, group g), block = n·G + g, starts: (n·C + g·C/G)·spatial = block·(C/G)·spatial, since G
+    /// divides C. The same offset as from n and g, without the division that splits the block index.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint GroupStart(int block, nuint groupLength) => (nint)block * (nint)groupLength;
+
+    /// <summary>The group of the next block: g + 1, back to 0 after the last group of a sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextGroup(int g, int groups) => g + 1 == groups ? 0 : g + 1;
+
     /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
     private readonly struct GroupWork<TSpec, T>(int channels, int spatial) : IRowKernel
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -136,12 +147,11 @@ public static partial class BlockEngine
         T count = T.CreateTruncating(groupLength);
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T y0 = ref MemoryMarshal.GetReference(y);
-        for (int block = firstBlock; block < firstBlock + blockCount; block++)
+        // g, the block's group in its sample, is counted along (one division per call, none per block).
+        for (int block = firstBlock, g = firstBlock % groups; block < firstBlock + blockCount; block++, g = NextGroup(g, groups))
         {
-            int n = block / groups, g = block % groups;
-
-            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+            // The group is one contiguous block: perGroup channels × spatial positions of sample block / groups.
+            nint start = GroupStart(block, groupLength);
             ref T xg = ref Unsafe.Add(ref x0, start);
 
             // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
@@ -188,17 +198,15 @@ public static partial class BlockEngine
             {
                 // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
                 // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
-                ref T first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                ref T first0 = ref Unsafe.Add(ref x0, GroupStart(block, groupLength));
                 int i = 4 * (block - first);
                 moments[i] = first0;
                 Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
             }
-            for (int block = first; block < end; block++)
+            for (int block = first, g = first % groups; block < end; block++, g = NextGroup(g, groups))
             {
-                int n = block / groups, g = block % groups;
-
-                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                // The group is one contiguous block: perGroup channels × spatial positions of sample block / groups.
+                nint start = GroupStart(block, groupLength);
                 int i = 4 * (block - first);
                 EndGroup<TSpec, T>(block, g, perGroup, start, ref x0, ref y0, spatial, count,
                     moments[i], moments[i + 1], moments[i + 2], moments[i + 3], gamma, beta, saveMean, saveRstd);
