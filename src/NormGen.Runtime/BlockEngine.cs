@@ -36,6 +36,7 @@ public static partial class BlockEngine
     /// are already checked, x is not empty, and y is x or does not overlap it.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // compiled on its own: inlined into the generated entry point, its blocks' calls stayed calls (see Evaluate)
+    [SkipLocalsInit]
     public static void Groups<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int spatial,
         ReadOnlySpan<T> gamma = default, ReadOnlySpan<T> beta = default, Span<T> saveMean = default, Span<T> saveRstd = default)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -68,6 +69,17 @@ public static partial class BlockEngine
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
 
+    /// <summary>
+    /// Where block (sample n, group g), block = n·G + g, starts: (n·C + g·C/G)·spatial = block·(C/G)·spatial, since G
+    /// divides C. The same offset as from n and g, without the division that splits the block index.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint GroupStart(int block, nuint groupLength) => (nint)block * (nint)groupLength;
+
+    /// <summary>The group of the next block: g + 1, back to 0 after the last group of a sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextGroup(int g, int groups) => g + 1 == groups ? 0 : g + 1;
+
     /// <summary>A range of (sample, group) blocks for one pool thread; the spans arrive pinned.</summary>
     private readonly struct GroupWork<TSpec, T>(int channels, int spatial) : IRowKernel
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -78,39 +90,68 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1 in three passes (blocks under 64
-    /// elements go to <see cref="SmallGroupBlocks{TSpec, T}"/>, single-channel blocks up to 4 KiB four at a time to
-    /// TensorBlocks.SmallBlocks).
+    /// Normalizes the (sample, group) blocks firstBlock … firstBlock + blockCount − 1: blocks under 64 elements go to
+    /// <see cref="SmallGroupBlocks{TSpec, T}"/>, single-channel blocks up to 4 KiB to <see cref="SingleChannelBlocks{TSpec, T}"/>,
+    /// the others to <see cref="LargeGroupBlocks{TSpec, T}"/>. Decided once per call, so the block loops test nothing per block.
     /// </summary>
+    [SkipLocalsInit]
     private static void GroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int perGroup = channels / GroupCount<TSpec, T>(channels);
+        nuint groupLength = (nuint)perGroup * (nuint)spatial;
+        // Blocks under 64 elements go in runs (SmallGroupBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway
+        // and the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
+        if (groupLength < 64)
+            SmallGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        else if (perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength))
+            SingleChannelBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        else
+            LargeGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+    }
+
+    /// <summary>
+    /// <see cref="GroupBlocks{TSpec, T}"/> for single-channel blocks of 64 elements up to 4 KiB: four at a time
+    /// (TensorBlocks.SmallBlocks), up to one whose variance is not finite (huge values, NaN), which
+    /// <see cref="LargeGroupBlocks{TSpec, T}"/> takes alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SingleChannelBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        for (int block = firstBlock, end = firstBlock + blockCount; block < end; block++)
+        {
+            block = TensorBlocks.SmallBlocks(ref x0, ref y0, (nuint)spatial, block, end, channels, TSpec.Epsilon,
+                gamma, beta, saveMean, saveRstd, default, default, T.Zero);
+            if (block == end) break;
+            LargeGroupBlocks<TSpec, T>(block, 1, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GroupBlocks{TSpec, T}"/> for blocks of 64 elements and more, in three passes: the mean as shift + offset,
+    /// the corrected two-pass variance, then each channel normalized (<see cref="EndGroup{TSpec, T}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
+    private static void LargeGroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int groups = GroupCount<TSpec, T>(channels);
         int perGroup = channels / groups;
         nuint groupLength = (nuint)perGroup * (nuint)spatial;
-        // Blocks under 64 elements go in runs (SmallGroupBlocks); from 64 on, Moments is SumShifted + SumDeviations anyway
-        // and the run's buffer and second loop cost more than the overlap gains (GroupNorm 3×16×7×7, 98 elements: 1.14×).
-        if (groupLength < 64)
-        {
-            SmallGroupBlocks<TSpec, T>(firstBlock, blockCount, x, gamma, beta, y, saveMean, saveRstd, channels, spatial);
-            return;
-        }
         T count = T.CreateTruncating(groupLength);
         ref T x0 = ref MemoryMarshal.GetReference(x);
         ref T y0 = ref MemoryMarshal.GetReference(y);
-        for (int block = firstBlock; block < firstBlock + blockCount; block++)
+        // g, the block's group in its sample, is counted along (one division per call, none per block).
+        for (int block = firstBlock, g = firstBlock % groups; block < firstBlock + blockCount; block++, g = NextGroup(g, groups))
         {
-            // One channel per group, blocks up to 4 KiB: four at a time (SmallBlocks), up to one whose variance is not
-            // finite (huge values, NaN), which the rest of this loop takes.
-            if (perGroup == 1 && TensorBlocks.FitsSmallBlocks<T>(groupLength)
-                && (block = TensorBlocks.SmallBlocks(ref x0, ref y0, groupLength, block, firstBlock + blockCount, channels, TSpec.Epsilon,
-                    gamma, beta, saveMean, saveRstd, default, default, T.Zero)) == firstBlock + blockCount)
-                break;
-            int n = block / groups, g = block % groups;
-
-            // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-            nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+            // The group is one contiguous block: perGroup channels × spatial positions of sample block / groups.
+            nint start = GroupStart(block, groupLength);
             ref T xg = ref Unsafe.Add(ref x0, start);
 
             // Pass 1: the mean as shift + offset, shift the group's first element (exact for a constant group).
@@ -127,6 +168,7 @@ public static partial class BlockEngine
     /// <see cref="GroupBlocks{TSpec, T}"/> for blocks of fewer than 64 elements, in runs of 16 blocks: first the
     /// statistics of the whole run (Moments, in registers), then its outputs.
     /// </summary>
+    [SkipLocalsInit]
     private static void SmallGroupBlocks<TSpec, T>(int firstBlock, int blockCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> y, Span<T> saveMean, Span<T> saveRstd, int channels, int spatial)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -156,17 +198,15 @@ public static partial class BlockEngine
             {
                 // Passes 1 and 2: the mean as shift + offset, shift the group's first element (exact for a constant
                 // group), then the corrected two-pass variance (biased); a small block stays in registers for both.
-                ref T first0 = ref Unsafe.Add(ref x0, ((nint)(block / groups) * channels + (nint)(block % groups) * perGroup) * spatial);
+                ref T first0 = ref Unsafe.Add(ref x0, GroupStart(block, groupLength));
                 int i = 4 * (block - first);
                 moments[i] = first0;
                 Moments(ref first0, groupLength, moments[i], count, out moments[i + 1], out moments[i + 2], out moments[i + 3]);
             }
-            for (int block = first; block < end; block++)
+            for (int block = first, g = first % groups; block < end; block++, g = NextGroup(g, groups))
             {
-                int n = block / groups, g = block % groups;
-
-                // The group is one contiguous block: perGroup channels × spatial positions of sample n.
-                nint start = ((nint)n * channels + (nint)g * perGroup) * spatial;
+                // The group is one contiguous block: perGroup channels × spatial positions of sample block / groups.
+                nint start = GroupStart(block, groupLength);
                 int i = 4 * (block - first);
                 EndGroup<TSpec, T>(block, g, perGroup, start, ref x0, ref y0, spatial, count,
                     moments[i], moments[i + 1], moments[i + 2], moments[i + 3], gamma, beta, saveMean, saveRstd);
@@ -178,7 +218,7 @@ public static partial class BlockEngine
     /// The end of a GroupNorm/InstanceNorm block, from its moments: variance, the huge-value fallback, the saved
     /// statistics and pass 3, which normalizes each channel of the group with its own γ and β.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
     private static void EndGroup<TSpec, T>(int block, int g, int perGroup, nint start, ref T x0, ref T y0, int spatial, T count,
         T shift, T offset, T sumDev, T sumSq, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> saveMean, Span<T> saveRstd)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -395,8 +435,15 @@ public static partial class BlockEngine
 
     /// <summary>The biased variance from the corrected two-pass sums, σ² = (Σd² − (Σd)²/count) / count, clamped at 0 (NaN stays NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Variance<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T> =>
-        T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
+    private static T Variance<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T variance = (sumSq - sumDev * sumDev / count) / count;
+        // Math.Max against a literal 0 is the JIT's short form (one max and one fix-up); T.Max(variance, T.Zero) takes a
+        // range and two fix-ups on the latency chain of every block. Same result, NaN included.
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(Math.Max(Unsafe.BitCast<T, float>(variance), 0f));
+        if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(Math.Max(Unsafe.BitCast<T, double>(variance), 0d));
+        return T.Max(variance, T.Zero);
+    }
 
     /// <summary>rstd = 1 / √(σ² + ε).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -408,23 +455,26 @@ public static partial class BlockEngine
     private static double HugeRstd<TSpec, T>(double scale, double variance) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         1d / Math.Sqrt(variance + double.CreateTruncating(TSpec.Epsilon) * scale * scale);
 
+    // γ[c] and β[c] below are read without a bounds check: the generated entry point checked that γ and β hold one value
+    // per channel, and c is a channel. The checks cost two compares and two live lengths in every channel loop.
+
     /// <summary>The output scale a = rstd·γ[c] (rstd without γ).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Scale<TSpec, T>(T rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.None ? rstd : rstd * gamma[c];
+        TSpec.Affine == Affine.None ? rstd : rstd * Unsafe.Add(ref MemoryMarshal.GetReference(gamma), c);
 
     /// <summary>The output shift b = β[c] (0 without β).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Bias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.ScaleAndBias ? beta[c] : T.Zero;
+        TSpec.Affine == Affine.ScaleAndBias ? Unsafe.Add(ref MemoryMarshal.GetReference(beta), c) : T.Zero;
 
     /// <summary><see cref="Scale{TSpec, T}"/> of the huge-value fallback, in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double HugeScale<TSpec, T>(double rstd, ReadOnlySpan<T> gamma, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.None ? rstd : rstd * double.CreateTruncating(gamma[c]);
+        TSpec.Affine == Affine.None ? rstd : rstd * double.CreateTruncating(Unsafe.Add(ref MemoryMarshal.GetReference(gamma), c));
 
     /// <summary><see cref="Bias{TSpec, T}"/> of the huge-value fallback, in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double HugeBias<TSpec, T>(ReadOnlySpan<T> beta, int c) where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Affine == Affine.ScaleAndBias ? double.CreateTruncating(beta[c]) : 0d;
+        TSpec.Affine == Affine.ScaleAndBias ? double.CreateTruncating(Unsafe.Add(ref MemoryMarshal.GetReference(beta), c)) : 0d;
 }

@@ -14,7 +14,9 @@ public static partial class TensorBlocks
         ? (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift)
         : (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // SumDeviations and Moments without localsinit: inlined into the drivers' block loops, their address-taken locals
+    // (dev, sq, o) were zeroed again on every block.
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
     internal static void SumDeviations<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
@@ -31,7 +33,7 @@ public static partial class TensorBlocks
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
     internal static void Moments<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
