@@ -20,7 +20,9 @@ namespace NormGen;
 /// <remarks>
 /// The operations, and their order, are those the generator used to write into every kernel file, so the results are
 /// bitwise those of before (bench/NormGen.TensorAB). Every reduction runs in an order that depends on the shape only and
-/// a unit's result does not depend on the thread that runs it, so results do not depend on the thread count.
+/// a unit's result does not depend on the thread that runs it, so results do not depend on the thread count. The drivers
+/// do not check the lengths of their spans: the generated entry point checks them (and overlaps) before calling, and
+/// γ[c] and β[c] are read without bounds checks (measured: 1.5–2.5% of a GroupNorm (3, 16, 7, 7) call).
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class BlockEngine
