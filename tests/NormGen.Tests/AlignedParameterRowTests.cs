@@ -94,6 +94,22 @@ public class AlignedParameterRowTests
         return (yd, meanD, rstdD);
     }
 
+    /// <summary>Rows of mean 3r − 4 and deviation 0.5 + r, with γ and β; rounded to float for the float kernels.</summary>
+    private static (double[] X, double[] G, double[] B) ReferenceInputs(Random rng, string kernel, int rows, int n)
+    {
+        double[] x = new double[rows * n];
+        for (int r = 0; r < rows; r++)
+            Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        if (kernel.EndsWith('F'))
+        {
+            x = x.Select(v => (double)(float)v).ToArray();
+            g = g.Select(v => (double)(float)v).ToArray();
+            b = b.Select(v => (double)(float)v).ToArray();
+        }
+        return (x, g, b);
+    }
+
     private static void AssertBitwise(string what, double[] expected, double[] actual)
     {
         for (int i = 0; i < expected.Length; i++)
@@ -181,16 +197,7 @@ public class AlignedParameterRowTests
         foreach (int n in Lengths)
             foreach (int rows in new[] { 8, 13 })
             {
-                double[] x = new double[rows * n];
-                for (int r = 0; r < rows; r++)
-                    Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
-                var (g, b) = Reference.AffineParameters(rng, n);
-                if (kernel.EndsWith('F'))
-                {
-                    x = x.Select(v => (double)(float)v).ToArray();
-                    g = g.Select(v => (double)(float)v).ToArray();
-                    b = b.Select(v => (double)(float)v).ToArray();
-                }
+                var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
                 double[] y = Run(kernel, x, n, g, b, 1 + rows % 5).Y;
                 double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
                 double tol = Reference.Tolerance(u, n);
@@ -305,16 +312,7 @@ public class AlignedParameterRowTests
             foreach (int yOffset in new[] { 1, 5, 7 })
             {
                 int rows = 9;
-                double[] x = new double[rows * n];
-                for (int r = 0; r < rows; r++)
-                    Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
-                var (g, b) = Reference.AffineParameters(rng, n);
-                if (kernel.EndsWith('F'))
-                {
-                    x = x.Select(v => (double)(float)v).ToArray();
-                    g = g.Select(v => (double)(float)v).ToArray();
-                    b = b.Select(v => (double)(float)v).ToArray();
-                }
+                var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
                 double[] y = RunAtY(kernel, x, n, g, b, 2, yOffset, inPlace: yOffset == 5).Y;
                 double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
                 double tol = Reference.Tolerance(u, n);
