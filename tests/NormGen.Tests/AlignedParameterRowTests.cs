@@ -110,6 +110,16 @@ public class AlignedParameterRowTests
         return (x, g, b);
     }
 
+    /// <summary>Every element of y within the double reference's bound (unit roundoff u, row length n) of its value.</summary>
+    private static void AssertNearReference(NormKind kind, double epsilon, double u, double[] x, int n, double[] g, double[] b, double[] y, string label)
+    {
+        double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
+        double tol = Reference.Tolerance(u, n);
+        for (int i = 0; i < y.Length; i++)
+            if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
+                Assert.Fail($"{label} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+    }
+
     private static void AssertBitwise(string what, double[] expected, double[] actual)
     {
         for (int i = 0; i < expected.Length; i++)
@@ -199,11 +209,7 @@ public class AlignedParameterRowTests
             {
                 var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
                 double[] y = Run(kernel, x, n, g, b, 1 + rows % 5).Y;
-                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
-                double tol = Reference.Tolerance(u, n);
-                for (int i = 0; i < y.Length; i++)
-                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
-                        Assert.Fail($"{kernel} n={n} rows={rows} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+                AssertNearReference(kind, epsilon, u, x, n, g, b, y, $"{kernel} n={n} rows={rows}");
             }
     }
 
@@ -314,11 +320,7 @@ public class AlignedParameterRowTests
                 int rows = 9;
                 var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
                 double[] y = RunAtY(kernel, x, n, g, b, 2, yOffset, inPlace: yOffset == 5).Y;
-                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
-                double tol = Reference.Tolerance(u, n);
-                for (int i = 0; i < y.Length; i++)
-                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
-                        Assert.Fail($"{kernel} n={n} y offset {yOffset} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+                AssertNearReference(kind, epsilon, u, x, n, g, b, y, $"{kernel} n={n} y offset {yOffset}");
             }
     }
 }
