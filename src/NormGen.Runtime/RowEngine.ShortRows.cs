@@ -114,11 +114,13 @@ public static partial class RowEngine
         for (nuint g = first; ; g += 4)
         {
             nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            if (count > 0)
+                shifts = GroupShifts<T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first) * xStride), xStride, count);
             for (nuint j = 0; j < 4; j++)
             {
                 if (count > 0)
                 {
-                    shifts = Put(shifts, j, Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q));
+                    ShiftedSums<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, Broadcast<T, TV>(shifts, j), out TV s, out TV q);
                     if (j == 0) { s0 = s; q0 = q; }
                     else if (j == 1) { s1 = s; q1 = q; }
                     else if (j == 2) { s2 = s; q2 = q; }
@@ -180,6 +182,25 @@ public static partial class RowEngine
             waitMean = mean;
             waitRstd = rstd;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Pass1"/>'s shifts of a group's rows (the mean of each row's first vector) as four lanes: the four horizontal
+    /// sums in one <see cref="TensorBlocks.Sum4"/> tree, the bits of each row's Vector512.Sum for a finite total; a lane
+    /// not finite (a NaN's payload may depend on the order of a pair) is the row's own Vector512.Sum. Lanes past
+    /// <paramref name="count"/> repeat the first row's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> GroupShifts<T, TV, TOps>(ref T x, nuint xStride, nuint count)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        T invL = T.One / T.CreateTruncating(TOps.Count);
+        TV a = TOps.Load(ref x, 0), b = TOps.Load(ref x, count > 1 ? xStride : 0);
+        TV c = TOps.Load(ref x, count > 2 ? 2 * xStride : 0), d = TOps.Load(ref x, count > 3 ? 3 * xStride : 0);
+        Vector128<T> shifts = Sum4<T, TV>(a, b, c, d) * Vector128.Create(invL);
+        if (Finite(shifts).ExtractMostSignificantBits() != 0xF)
+            shifts = Put(Put(Put(Vector128.Create(TOps.Sum(a) * invL), 1, TOps.Sum(b) * invL), 2, TOps.Sum(c) * invL), 3, TOps.Sum(d) * invL);
+        return shifts;
     }
 
     /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;float&gt;) as four lanes: <see cref="TensorBlocks.Sum4"/>.</summary>
