@@ -111,9 +111,17 @@ public static partial class RowEngine
         Vector128<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
         Vector128<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
         nuint waitFirst = first, waitCount = 0, waitHuge = 4, doneFirst = first, doneCount = 0, doneHuge = 4;
+        // Group g − 2's statistics in memory for the last passes: each row's lanes broadcast by a load (vbroadcastss), no
+        // shuffle; stored one group step after they were formed, so no load waits on its store.
+        GroupLanes<T> done = default;
+        ref T gamma = ref c.Gamma, beta = ref c.Beta, y = ref c.Y;
         for (nuint g = first; ; g += 4)
         {
             nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            done.Center = doneCenter;
+            done.ScaledOffset = doneScaledOffset;
+            done.Mean = doneMean;
+            done.Rstd = doneRstd;
             if (count > 0)
                 shifts = GroupShifts<T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first) * xStride), xStride, count);
             for (nuint j = 0; j < 4; j++)
@@ -131,10 +139,10 @@ public static partial class RowEngine
                     nuint row = doneFirst + j;
                     if (j == doneHuge)
                         return row;
-                    TV r = Broadcast<T, TV>(doneRstd, j);
-                    Save<TSpec, T>(ref c, row, Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar(), Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
-                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
-                        Broadcast<T, TV>(doneCenter, j), r, Broadcast<T, TV>(doneScaledOffset, j));
+                    T r = Lane(ref done.Rstd, j);
+                    Save<TSpec, T>(ref c, row, Lane(ref done.Mean, j), r);
+                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref gamma, ref beta, ref Unsafe.Add(ref y, row * yStride), n,
+                        TOps.Create(Lane(ref done.Center, j)), TOps.Create(r), TOps.Create(Lane(ref done.ScaledOffset, j)));
                 }
             }
             if (count > 0)
@@ -207,6 +215,17 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
         => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d)).GetLower();
+
+    /// <summary>A group's statistics, lane j row j's (see <see cref="ShortRowGroups"/>).</summary>
+    private struct GroupLanes<T> where T : unmanaged
+    {
+        public Vector128<T> Center, ScaledOffset, Mean, Rstd;
+    }
+
+    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/>, read from memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Lane<T>(ref Vector128<T> v, nuint j) where T : unmanaged
+        => Unsafe.Add(ref Unsafe.As<Vector128<T>, T>(ref v), j);
 
     /// <summary><paramref name="v"/> (four floats) with lane <paramref name="j"/> set to <paramref name="value"/>: a blend, no trip through memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
