@@ -194,21 +194,18 @@ public static partial class RowEngine
 
     /// <summary>
     /// <see cref="Pass1"/>'s shifts of a group's rows (the mean of each row's first vector) as four lanes: the four horizontal
-    /// sums in one <see cref="TensorBlocks.Sum4"/> tree, the bits of each row's Vector512.Sum for a finite total; a lane
-    /// not finite (a NaN's payload may depend on the order of a pair) is the row's own Vector512.Sum. Lanes past
-    /// <paramref name="count"/> repeat the first row's.
+    /// sums in one <see cref="TensorBlocks.Sum4"/> tree, the same pairs added in the same order as each row's Vector512.Sum
+    /// (same bits; a NaN's payload too, tested with two NaNs of different payloads in a first vector: re-forming a
+    /// non-finite lane by the row's own Vector512.Sum here picked another payload than Pass1's inlined copy did).
+    /// Lanes past <paramref name="count"/> repeat the first row's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<T> GroupShifts<T, TV, TOps>(ref T x, nuint xStride, nuint count)
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        T invL = T.One / T.CreateTruncating(TOps.Count);
         TV a = TOps.Load(ref x, 0), b = TOps.Load(ref x, count > 1 ? xStride : 0);
         TV c = TOps.Load(ref x, count > 2 ? 2 * xStride : 0), d = TOps.Load(ref x, count > 3 ? 3 * xStride : 0);
-        Vector128<T> shifts = Sum4<T, TV>(a, b, c, d) * Vector128.Create(invL);
-        if (Finite(shifts).ExtractMostSignificantBits() != 0xF)
-            shifts = Put(Put(Put(Vector128.Create(TOps.Sum(a) * invL), 1, TOps.Sum(b) * invL), 2, TOps.Sum(c) * invL), 3, TOps.Sum(d) * invL);
-        return shifts;
+        return Sum4<T, TV>(a, b, c, d) * Vector128.Create(T.One / T.CreateTruncating(TOps.Count));
     }
 
     /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;float&gt;) as four lanes: <see cref="TensorBlocks.Sum4"/>.</summary>
