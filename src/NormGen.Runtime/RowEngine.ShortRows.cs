@@ -81,9 +81,10 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g runs, row
-    /// by row, pass 1 of group g's rows interleaved with the last passes of group g − 2 (whose statistics waited two steps,
-    /// so their serial chains are done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
+    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g forms group
+    /// g's four shifts in one shuffle tree (<see cref="GroupShifts"/>), runs, row by row, pass 1 of group g's rows
+    /// interleaved with the last passes of group g − 2 (whose statistics waited two steps, so their serial chains are
+    /// done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
     /// (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for a finite total) and its statistics as the four lanes
     /// of one vector op each (Finish's one-pass branch; IEEE sqrt and division are correctly rounded, so each lane is the
     /// scalar op's bits). A group with a lane not finite or past the one-pass bound (the exact second pass, NaN, ±∞,
@@ -96,7 +97,8 @@ public static partial class RowEngine
     /// row to save) and for doubles (sums of eight lanes) measured 1.05-1.15×, so those keep <see cref="ShortRows"/>'
     /// pipeline. The sums stay in registers (held in memory, each 512-bit reload waited on its store: slower than
     /// before), and the last passes follow their pass 1 by two groups (by one, or grouped after the four passes 1, they
-    /// waited on the statistics' chain).
+    /// waited on the statistics' chain). The grouped shifts and the statistics broadcast from memory: LnF 1000 × 64 and
+    /// 256 × 100 about 0.88× again (loud machine, 4 alternating pairs; docs/benchmarks.md).
     /// </summary>
     private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
