@@ -81,9 +81,10 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g runs, row
-    /// by row, pass 1 of group g's rows interleaved with the last passes of group g − 2 (whose statistics waited two steps,
-    /// so their serial chains are done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
+    /// <see cref="ShortRows"/> for LayerNorm over floats with 512-bit vectors: the rows in groups of four. Step g forms group
+    /// g's four shifts in one shuffle tree (<see cref="GroupShifts"/>), runs, row by row, pass 1 of group g's rows
+    /// interleaved with the last passes of group g − 2 (whose statistics waited two steps, so their serial chains are
+    /// done), then group g's Σd and Σd² horizontal sums in one shuffle tree each
     /// (<see cref="TensorBlocks.Sum4"/>: the bits of Vector512.Sum for a finite total) and its statistics as the four lanes
     /// of one vector op each (Finish's one-pass branch; IEEE sqrt and division are correctly rounded, so each lane is the
     /// scalar op's bits). A group with a lane not finite or past the one-pass bound (the exact second pass, NaN, ±∞,
@@ -96,7 +97,8 @@ public static partial class RowEngine
     /// row to save) and for doubles (sums of eight lanes) measured 1.05-1.15×, so those keep <see cref="ShortRows"/>'
     /// pipeline. The sums stay in registers (held in memory, each 512-bit reload waited on its store: slower than
     /// before), and the last passes follow their pass 1 by two groups (by one, or grouped after the four passes 1, they
-    /// waited on the statistics' chain).
+    /// waited on the statistics' chain). The grouped shifts and the statistics broadcast from memory: LnF 1000 × 64 and
+    /// 256 × 100 about 0.88× again (loud machine, 4 alternating pairs; docs/benchmarks.md).
     /// </summary>
     private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -111,14 +113,24 @@ public static partial class RowEngine
         Vector128<T> waitCenter = default, waitScaledOffset = default, waitMean = default, waitRstd = default;
         Vector128<T> doneCenter = default, doneScaledOffset = default, doneMean = default, doneRstd = default;
         nuint waitFirst = first, waitCount = 0, waitHuge = 4, doneFirst = first, doneCount = 0, doneHuge = 4;
+        // Group g − 2's statistics in memory for the last passes: each row's lanes broadcast by a load (vbroadcastss), no
+        // shuffle; stored one group step after they were formed, so no load waits on its store.
+        GroupLanes<T> done = default;
+        ref T gamma = ref c.Gamma, beta = ref c.Beta, y = ref c.Y;
         for (nuint g = first; ; g += 4)
         {
             nuint count = g < end ? nuint.Min(end - g, 4) : 0, huge = 4;
+            done.Center = doneCenter;
+            done.ScaledOffset = doneScaledOffset;
+            done.Mean = doneMean;
+            done.Rstd = doneRstd;
+            if (count > 0)
+                shifts = GroupShifts<T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first) * xStride), xStride, count);
             for (nuint j = 0; j < 4; j++)
             {
                 if (count > 0)
                 {
-                    shifts = Put(shifts, j, Pass1<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, out TV s, out TV q));
+                    ShiftedSums<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (g - first + (j < count ? j : 0)) * xStride), n, Broadcast<T, TV>(shifts, j), out TV s, out TV q);
                     if (j == 0) { s0 = s; q0 = q; }
                     else if (j == 1) { s1 = s; q1 = q; }
                     else if (j == 2) { s2 = s; q2 = q; }
@@ -129,10 +141,10 @@ public static partial class RowEngine
                     nuint row = doneFirst + j;
                     if (j == doneHuge)
                         return row;
-                    TV r = Broadcast<T, TV>(doneRstd, j);
-                    Save<TSpec, T>(ref c, row, Unsafe.BitCast<TV, Vector512<T>>(Broadcast<T, TV>(doneMean, j)).ToScalar(), Unsafe.BitCast<TV, Vector512<T>>(r).ToScalar());
-                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
-                        Broadcast<T, TV>(doneCenter, j), r, Broadcast<T, TV>(doneScaledOffset, j));
+                    T r = Lane(ref done.Rstd, j);
+                    Save<TSpec, T>(ref c, row, Lane(ref done.Mean, j), r);
+                    ShortLastPass<TSpec, T, TV, TOps>(ref Unsafe.Add(ref xFirst, (row - first) * xStride), ref gamma, ref beta, ref Unsafe.Add(ref y, row * yStride), n,
+                        TOps.Create(Lane(ref done.Center, j)), TOps.Create(r), TOps.Create(Lane(ref done.ScaledOffset, j)));
                 }
             }
             if (count > 0)
@@ -182,10 +194,37 @@ public static partial class RowEngine
         }
     }
 
+    /// <summary>
+    /// <see cref="Pass1"/>'s shifts of a group's rows (the mean of each row's first vector) as four lanes: the four horizontal
+    /// sums in one <see cref="TensorBlocks.Sum4"/> tree, the same pairs added in the same order as each row's Vector512.Sum
+    /// (same bits; a NaN's payload too, tested with two NaNs of different payloads in a first vector: re-forming a
+    /// non-finite lane by the row's own Vector512.Sum here picked another payload than Pass1's inlined copy did).
+    /// Lanes past <paramref name="count"/> repeat the first row's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> GroupShifts<T, TV, TOps>(ref T x, nuint xStride, nuint count)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV a = TOps.Load(ref x, 0), b = TOps.Load(ref x, count > 1 ? xStride : 0);
+        TV c = TOps.Load(ref x, count > 2 ? 2 * xStride : 0), d = TOps.Load(ref x, count > 3 ? 3 * xStride : 0);
+        return Sum4<T, TV>(a, b, c, d) * Vector128.Create(T.One / T.CreateTruncating(TOps.Count));
+    }
+
     /// <summary>The four vectors' horizontal sums (TV is Vector512&lt;float&gt;) as four lanes: <see cref="TensorBlocks.Sum4"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<T> Sum4<T, TV>(TV a, TV b, TV c, TV d) where T : unmanaged where TV : struct
         => TensorBlocks.Sum4(Unsafe.BitCast<TV, Vector512<T>>(a), Unsafe.BitCast<TV, Vector512<T>>(b), Unsafe.BitCast<TV, Vector512<T>>(c), Unsafe.BitCast<TV, Vector512<T>>(d)).GetLower();
+
+    /// <summary>A group's statistics, lane j row j's (see <see cref="ShortRowGroups"/>).</summary>
+    private struct GroupLanes<T> where T : unmanaged
+    {
+        public Vector128<T> Center, ScaledOffset, Mean, Rstd;
+    }
+
+    /// <summary>Lane <paramref name="j"/> of <paramref name="v"/>, read from memory.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Lane<T>(ref Vector128<T> v, nuint j) where T : unmanaged
+        => Unsafe.Add(ref Unsafe.As<Vector128<T>, T>(ref v), j);
 
     /// <summary><paramref name="v"/> (four floats) with lane <paramref name="j"/> set to <paramref name="value"/>: a blend, no trip through memory.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -655,12 +655,22 @@ public static partial class RowEngine
     private static T Pass1<TSpec, T, TV, TOps>(ref T x, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
-        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         T shift = T.Zero;
         if (TSpec.Centered)
-            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)); // L is a power of two: the same bits as the division, without a divide per row
-        TV k = TOps.Create(shift);
+            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(TOps.Count)); // L is a power of two: the same bits as the division, without a divide per row
+        ShiftedSums<TSpec, T, TV, TOps>(ref x, n, TOps.Create(shift), out sums, out squares);
+        return shift;
+    }
+
+    /// <summary>
+    /// <see cref="Pass1"/>'s sums around a given shift <paramref name="k"/> (every lane the shift; RMSNorm: unused).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ShiftedSums<TSpec, T, TV, TOps>(ref T x, nuint n, TV k, out TV sums, out TV squares)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         i = 0;
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
@@ -710,7 +720,6 @@ public static partial class RowEngine
         }
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
         squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
-        return shift;
     }
 
     /// <summary>

@@ -46,6 +46,9 @@ public class ShortRowPipelineTests
         "-inf" => Enumerable.Range(0, n).Select(i => i == n / 3 ? double.NegativeInfinity : rng.NextDouble()).ToArray(),
         // The first vector far from the rest: the shift is not within σ/2 of the mean, the exact second pass decides.
         "outlier" => Enumerable.Range(0, n).Select(i => i < Math.Min(n, 4) ? 1000 + i : rng.NextDouble()).ToArray(),
+        // Two NaNs of different payloads in the first vector (kept by the conversion to float): the shift's payload is
+        // the one its horizontal sum's order of additions picks.
+        "nan-pair" => Enumerable.Range(0, n).Select(i => i < 2 ? BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_0000L | (1L + i) << 40) : rng.NextDouble()).ToArray(),
         _ => throw new ArgumentException(kind),
     };
 
@@ -197,7 +200,8 @@ public class ShortRowPipelineTests
     /// Float LayerNorm's short rows run in groups of four (RowEngine.ShortRowGroups, on AVX-512): the four rows' sums in
     /// one shuffle tree, their statistics as vector lanes. A special row (huge, NaN, ±∞, a spike, an outlying first
     /// vector) at every position of batches of two or three groups with 0-3 rows left over must not change the other
-    /// rows of its group, and must itself equal the row alone (NaN payloads included). The other kernels take the
+    /// rows of its group, and must itself equal the row alone (NaN payloads included: two NaNs of different payloads in
+    /// the first vector, whose group shift is formed in another order of additions). The other kernels take the
     /// one-row-a-step pipeline here, and must hold the same.
     /// </summary>
     [Theory]
@@ -213,7 +217,7 @@ public class ShortRowPipelineTests
             var (g, b) = Reference.AffineParameters(rng, n);
             foreach (int rows in new[] { 9, 10, 11, 12 })
                 for (int at = 0; at < rows; at++)
-                    foreach (string special in new[] { "huge", "nan", "inf", "-inf", "spike", "outlier" })
+                    foreach (string special in new[] { "huge", "nan", "inf", "-inf", "spike", "outlier", "nan-pair" })
                         CheckRowsAlone(kernel, Batch(rng, rows, n, special, [at]), n, g, b, $"{kernel} n={n} rows={rows} {special} at {at}", inPlace: at % 2 == 1);
         }
     }
@@ -233,6 +237,7 @@ public class ShortRowPipelineTests
         [
             [("huge", 4), ("huge", 5)], [("huge", 4), ("huge", 7)], [("huge", 5), ("nan", 6)], [("nan", 4), ("huge", 6)],
             [("outlier", 4), ("huge", 5), ("inf", 7)], [("huge", 0), ("huge", 1), ("huge", 2), ("huge", 3)], [("outlier", 8), ("nan", 9)],
+            [("nan-pair", 4), ("huge", 5), ("nan-pair", 6)], [("nan-pair", 0), ("inf", 2), ("nan-pair", 3)],
         ];
         foreach (int n in kernel == "Ln64F" ? new[] { 64 } : new[] { 33, 64 })
         {
