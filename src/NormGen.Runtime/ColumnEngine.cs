@@ -203,8 +203,8 @@ public static partial class ColumnEngine
         {
             if (width >= 4 * lanes)
             {
-                // A wide table: row by row into per-column minima and maxima that stay in cache, so a tall table streams
-                // through once per pass instead of once per column strip.
+                // A wide table: blocks of rows into per-column minima and maxima that stay in cache (in registers for a
+                // block, strip by strip), so a tall table streams through once per pass instead of once per column strip.
                 TensorBlocks.MinMaxPanel<TOps, TV, T>(ref x, ref y, rows, width, stride);
                 return;
             }

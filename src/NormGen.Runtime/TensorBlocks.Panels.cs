@@ -106,6 +106,7 @@ public static partial class TensorBlocks
         // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
         ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
+        bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sumDevJ = TOps.Load(ref sumDev, j);
@@ -115,6 +116,7 @@ public static partial class TensorBlocks
                 for (nuint l = 0; l < lanes; l++)
                     StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
                 Unsafe.Add(ref huge, j / lanes) = T.One;
+                anyHuge = true;
                 continue;
             }
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
@@ -124,13 +126,16 @@ public static partial class TensorBlocks
 
         // Pass 3: normalize row by row; rows are read before they are written, so y may be x. (The flat walk with
         // streaming stores that MinMaxScale uses ran slower here: (100000, 256) floats, whole call 20.9-21.6 ms against
-        // 19.2-19.7 row by row with cached stores, three interleaved runs on a quiet moment of the 2-core EPYC.)
-        for (nuint r = 0; r < rows; r++)
+        // 19.2-19.7 row by row with cached stores, three interleaved runs on a quiet moment of the 2-core EPYC.) Past
+        // the cache, last row first: it starts on the rows pass 2 left in the last-level cache.
+        bool reverse = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
+        for (nuint i = 0; i < rows; i++)
         {
+            nuint r = reverse ? rows - 1 - i : i;
             ref T xr = ref Unsafe.Add(ref x, r * width);
             ref T yr = ref Unsafe.Add(ref y, r * width);
             for (nuint j = 0; j < n; j += lanes)
-                if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
+                if (!anyHuge || Unsafe.Add(ref huge, j / lanes) == T.Zero)
                     TOps.Store(TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j)), TOps.Load(ref rstd, j)), ref yr, j);
         }
         if (rented is not null)
@@ -138,13 +143,22 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
+    /// Rows per sub-block of the scaler panels' statistics passes (a divisor of <see cref="ColumnSumBlock"/>, even): a
+    /// strip of columns keeps its accumulators in registers for that many rows, and each row's strip is prefetched that
+    /// many rows ahead.
+    /// </summary>
+    private const nuint PanelBlockRows = 8;
+
+    /// <summary>
     /// Standardize's pass 1: the mean offset m (after the shift k, the first row) of each column, with two accumulators
-    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order.
+    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order. Each block
+    /// goes by sub-blocks of <see cref="PanelBlockRows"/> rows, two vectors of columns at a time with their accumulators
+    /// in registers (<see cref="StandardizeMeanStrip{TOps, TV, T}"/>); every accumulator still takes its rows in order.
     /// </summary>
     private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, r, j;
+        nuint lanes = (nuint)TOps.Count, j;
         ref T m = ref Unsafe.Add(ref k, n);
         ref T a0 = ref Unsafe.Add(ref k, 2 * n);
         ref T a1 = ref Unsafe.Add(ref k, 3 * n);
@@ -156,34 +170,14 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a0, j);
                 TOps.Store(TOps.Zero, ref a1, j);
             }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+            for (nuint sub = start; sub < end; sub += PanelBlockRows)
             {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j);
-                    TV s0 = TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj));
-                    TV s1 = TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x0, j + width), kj));
-                    TOps.Store(TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj)), ref a0, j);
-                    TOps.Store(TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj)), ref a1, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                ref T x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj)), ref a0, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x1, j), kj)), ref a1, j);
-                }
-            }
-            if (r < end)
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j))), ref a0, j);
+                nuint length = end - sub > PanelBlockRows ? PanelBlockRows : end - sub;
+                ref T block = ref Unsafe.Add(ref x, sub * width);
+                for (j = 0; j + 2 * lanes <= n; j += 2 * lanes)
+                    StandardizeMeanStrip<TOps, TV, T>(ref block, length, width, j, ref k, ref a0, ref a1, pair: true);
+                if (j < n)
+                    StandardizeMeanStrip<TOps, TV, T>(ref block, length, width, j, ref k, ref a0, ref a1, pair: false);
             }
             for (j = 0; j < n; j += lanes)
                 TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref m, j);
@@ -193,14 +187,59 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
+    /// Σ(x − k) of the vector of columns at <paramref name="j"/> (and the next one when <paramref name="pair"/>, a
+    /// constant at each call) over <paramref name="count"/> rows from <paramref name="block"/>, even rows (from the
+    /// block's first) into a0, odd rows into a1, kept in registers; each row prefetched <see cref="PanelBlockRows"/> rows ahead.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StandardizeMeanStrip<TOps, TV, T>(ref T block, nuint count, nuint width, nuint j, ref T k, ref T a0, ref T a1, bool pair)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, ahead = PanelBlockRows * width, r;
+        nuint j1 = pair ? j + lanes : j;
+        TV k0 = TOps.Load(ref k, j), k1 = TOps.Load(ref k, j1);
+        TV s00 = TOps.Load(ref a0, j), s01 = TOps.Load(ref a1, j), s10 = TOps.Load(ref a0, j1), s11 = TOps.Load(ref a1, j1);
+        for (r = 0; r + 2 <= count; r += 2)
+        {
+            ref T row0 = ref Unsafe.Add(ref block, r * width);
+            ref T row1 = ref Unsafe.Add(ref row0, width);
+            StreamingStore.Prefetch(ref row0, ahead + j);
+            StreamingStore.Prefetch(ref row1, ahead + j);
+            s00 = TOps.Add(s00, TOps.Subtract(TOps.Load(ref row0, j), k0));
+            s01 = TOps.Add(s01, TOps.Subtract(TOps.Load(ref row1, j), k0));
+            if (pair)
+            {
+                StreamingStore.Prefetch(ref row0, ahead + j1);
+                StreamingStore.Prefetch(ref row1, ahead + j1);
+                s10 = TOps.Add(s10, TOps.Subtract(TOps.Load(ref row0, j1), k1));
+                s11 = TOps.Add(s11, TOps.Subtract(TOps.Load(ref row1, j1), k1));
+            }
+        }
+        if (r < count) // the last row of a ColumnSumBlock block or of the table
+        {
+            ref T row0 = ref Unsafe.Add(ref block, r * width);
+            s00 = TOps.Add(s00, TOps.Subtract(TOps.Load(ref row0, j), k0));
+            if (pair)
+                s10 = TOps.Add(s10, TOps.Subtract(TOps.Load(ref row0, j1), k1));
+        }
+        TOps.Store(s00, ref a0, j);
+        TOps.Store(s01, ref a1, j);
+        if (pair)
+        {
+            TOps.Store(s10, ref a0, j1);
+            TOps.Store(s11, ref a1, j1);
+        }
+    }
+
+    /// <summary>
     /// Standardize's pass 2: Σd² and Σd (d = x − k − m) of each column (at 6n and 7n past k), corrected two-pass,
-    /// blocked as pass 1 with four accumulators (at 2n … 5n past k).
+    /// blocked as pass 1 with four accumulators (at 2n … 5n past k), by sub-blocks and pairs of vectors as pass 1
+    /// (<see cref="StandardizeDeviationStrip{TOps, TV, T}"/>).
     /// </summary>
     private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, r, j;
-        ref T m = ref Unsafe.Add(ref k, n);
+        nuint lanes = (nuint)TOps.Count, j;
         ref T a0 = ref Unsafe.Add(ref k, 2 * n);
         ref T a1 = ref Unsafe.Add(ref k, 3 * n);
         ref T a2 = ref Unsafe.Add(ref k, 4 * n);
@@ -222,52 +261,89 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a2, j);
                 TOps.Store(TOps.Zero, ref a3, j);
             }
-            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
+            for (nuint sub = start; sub < end; sub += PanelBlockRows)
             {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
-                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
-                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + width), kj), mj);
-                    TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj), mj);
-                    TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj), mj);
-                    TOps.Store(TOps.MultiplyAddEstimate(d2, d2, TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j))), ref a0, j);
-                    TOps.Store(TOps.MultiplyAddEstimate(d3, d3, TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j))), ref a1, j);
-                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a2, j), d0), d2), ref a2, j);
-                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a3, j), d1), d3), ref a3, j);
-                }
-            }
-            for (; r + 2 <= end; r += 2)
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                ref T x1 = ref Unsafe.Add(ref x0, width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
-                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
-                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x1, j), kj), mj);
-                    TOps.Store(TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j)), ref a0, j);
-                    TOps.Store(TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j)), ref a1, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d0), ref a2, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref a3, j), d1), ref a3, j);
-                }
-            }
-            if (r < end)
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j)), TOps.Load(ref m, j));
-                    TOps.Store(TOps.MultiplyAddEstimate(d, d, TOps.Load(ref a0, j)), ref a0, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d), ref a2, j);
-                }
+                nuint length = end - sub > PanelBlockRows ? PanelBlockRows : end - sub;
+                ref T block = ref Unsafe.Add(ref x, sub * width);
+                for (j = 0; j + 2 * lanes <= n; j += 2 * lanes)
+                    StandardizeDeviationStrip<TOps, TV, T>(ref block, length, width, n, j, ref k, pair: true);
+                if (j < n)
+                    StandardizeDeviationStrip<TOps, TV, T>(ref block, length, width, n, j, ref k, pair: false);
             }
             for (j = 0; j < n; j += lanes)
             {
                 TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
                 TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
             }
+        }
+    }
+
+    /// <summary>
+    /// Σd² (even rows into a0, odd into a1) and Σd (even into a2, odd into a3), d = x − k − m, of the vector of columns at
+    /// <paramref name="j"/> (and the next one when <paramref name="pair"/>) over <paramref name="count"/> rows from
+    /// <paramref name="block"/>, kept in registers; a0 … a3, k and m are the arrays n apart from <paramref name="k"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StandardizeDeviationStrip<TOps, TV, T>(ref T block, nuint count, nuint width, nuint n, nuint j, ref T k, bool pair)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, ahead = PanelBlockRows * width, r;
+        nuint j1 = pair ? j + lanes : j;
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
+        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
+        ref T a2 = ref Unsafe.Add(ref k, 4 * n);
+        ref T a3 = ref Unsafe.Add(ref k, 5 * n);
+        TV k0 = TOps.Load(ref k, j), m0 = TOps.Load(ref m, j), k1 = TOps.Load(ref k, j1), m1 = TOps.Load(ref m, j1);
+        TV q00 = TOps.Load(ref a0, j), q01 = TOps.Load(ref a1, j), c00 = TOps.Load(ref a2, j), c01 = TOps.Load(ref a3, j);
+        TV q10 = TOps.Load(ref a0, j1), q11 = TOps.Load(ref a1, j1), c10 = TOps.Load(ref a2, j1), c11 = TOps.Load(ref a3, j1);
+        for (r = 0; r + 2 <= count; r += 2)
+        {
+            ref T row0 = ref Unsafe.Add(ref block, r * width);
+            ref T row1 = ref Unsafe.Add(ref row0, width);
+            StreamingStore.Prefetch(ref row0, ahead + j);
+            StreamingStore.Prefetch(ref row1, ahead + j);
+            TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j), k0), m0);
+            TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row1, j), k0), m0);
+            q00 = TOps.MultiplyAddEstimate(d0, d0, q00);
+            q01 = TOps.MultiplyAddEstimate(d1, d1, q01);
+            c00 = TOps.Add(c00, d0);
+            c01 = TOps.Add(c01, d1);
+            if (pair)
+            {
+                StreamingStore.Prefetch(ref row0, ahead + j1);
+                StreamingStore.Prefetch(ref row1, ahead + j1);
+                TV e0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j1), k1), m1);
+                TV e1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row1, j1), k1), m1);
+                q10 = TOps.MultiplyAddEstimate(e0, e0, q10);
+                q11 = TOps.MultiplyAddEstimate(e1, e1, q11);
+                c10 = TOps.Add(c10, e0);
+                c11 = TOps.Add(c11, e1);
+            }
+        }
+        if (r < count) // the last row of a ColumnSumBlock block or of the table
+        {
+            ref T row0 = ref Unsafe.Add(ref block, r * width);
+            TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j), k0), m0);
+            q00 = TOps.MultiplyAddEstimate(d, d, q00);
+            c00 = TOps.Add(c00, d);
+            if (pair)
+            {
+                TV e = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j1), k1), m1);
+                q10 = TOps.MultiplyAddEstimate(e, e, q10);
+                c10 = TOps.Add(c10, e);
+            }
+        }
+        TOps.Store(q00, ref a0, j);
+        TOps.Store(q01, ref a1, j);
+        TOps.Store(c00, ref a2, j);
+        TOps.Store(c01, ref a3, j);
+        if (pair)
+        {
+            TOps.Store(q10, ref a0, j1);
+            TOps.Store(q11, ref a1, j1);
+            TOps.Store(c10, ref a2, j1);
+            TOps.Store(c11, ref a3, j1);
         }
     }
 
@@ -321,28 +397,10 @@ public static partial class TensorBlocks
             TOps.Store(v, ref lo, j * lanes);
             TOps.Store(v, ref hi, j * lanes);
         }
-        // Four rows per load of the accumulators, except in a table past the cache whose accumulators fit in L1 (at most
-        // 8 KiB): there one row at a time, in memory order, streamed faster ((100000, 256) floats, min and max alone: 17
-        // against 21 ms median, loud 2-core EPYC; (1000, 4096): row at a time 3.1-3.6 against 1.6-1.8 ms, so not there).
-        // Same order per column either way.
-        nuint r = 1;
-        bool rowAtATime = stride == width && (nuint)(2 * n * Unsafe.SizeOf<T>()) <= 8192 && ColumnEngine.StreamOutput<T>(rows * width);
-        for (; !rowAtATime && r + 4 <= rows; r += 4)
-        {
-            ref T row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-                MinMax4<TOps, TV, T>(ref row, stride, j < full ? j * lanes : last, ref lo, ref hi, j * lanes);
-        }
-        for (; r < rows; r++)
-        {
-            ref T row = ref Unsafe.Add(ref x, r * stride);
-            for (nuint j = 0; j < slots; j++)
-            {
-                TV v = TOps.Load(ref row, j < full ? j * lanes : last);
-                TOps.Store(TOps.Min(TOps.Load(ref lo, j * lanes), v), ref lo, j * lanes);
-                TOps.Store(TOps.Max(TOps.Load(ref hi, j * lanes), v), ref hi, j * lanes);
-            }
-        }
+        // Rows 1 … rows − 1 in blocks of a few rows, each block a strip of four vectors at a time with their min and max
+        // in registers (MinMaxStrips): the accumulators are loaded and stored once per block instead of once per row.
+        // Every column still sees its rows in order, so the results (NaN payloads included) are those of a row-by-row walk.
+        MinMaxStrips<TOps, TV, T>(ref x, rows, width, stride, ref lo, ref hi);
         for (nuint j = 0; j < slots; j++) // hi becomes the range
             TOps.Store(TOps.Subtract(TOps.Load(ref hi, j * lanes), TOps.Load(ref lo, j * lanes)), ref hi, j * lanes);
 
@@ -359,13 +417,103 @@ public static partial class TensorBlocks
             }
             TOps.Store(TOps.Load(ref minimum, 0), ref minimum, width);
             TOps.Store(TOps.Load(ref range, 0), ref range, width);
+            bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
             ColumnEngine.MapTable<ColumnEngine.ScaleRangeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref minimum, ref range, ref range,
-                streaming: ColumnEngine.StreamOutput<T>(rows * width), reverse: ColumnEngine.StreamOutput<T>(rows * width));
+                streaming, reverse: streaming);
         }
         else
             MinMaxRowByRow<TOps, TV, T>(ref x, ref y, rows, width, stride, ref lo, ref hi);
         if (rented is not null)
             System.Buffers.ArrayPool<T>.Shared.Return(rented);
+    }
+
+    /// <summary>Rows per block of <see cref="MinMaxStrips{TOps, TV, T}"/>: the distance, in rows, at which it prefetches.</summary>
+    private const nuint MinMaxBlockRows = 8;
+
+    /// <summary>
+    /// MinMaxScale's pass 1 over rows 1 … rows − 1 of a (rows × width) panel, rows stride apart, into the min and max of
+    /// each slot (<paramref name="lo"/>, <paramref name="hi"/>, holding row 0): per block of <see cref="MinMaxBlockRows"/>
+    /// rows, strips of four vectors (then single vectors) whose min and max stay in registers for the whole block,
+    /// each row's strip prefetched one block ahead. A column sees its rows in order.
+    /// </summary>
+    private static void MinMaxStrips<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, full = width / lanes, slots = full + (width % lanes != 0 ? 1u : 0u), last = width - lanes;
+        nuint ahead = MinMaxBlockRows * stride;
+        for (nuint start = 1; start < rows; start += MinMaxBlockRows)
+        {
+            nuint count = rows - start > MinMaxBlockRows ? MinMaxBlockRows : rows - start;
+            ref T block = ref Unsafe.Add(ref x, start * stride);
+            nuint j = 0;
+            for (; j + 4 <= slots; j += 4)
+                MinMaxStrip4<TOps, TV, T>(ref block, count, stride, ahead, j * lanes, j + 3 < full ? (j + 3) * lanes : last, ref lo, ref hi);
+            for (; j < slots; j++)
+            {
+                nuint at = j < full ? j * lanes : last;
+                TV l = TOps.Load(ref lo, j * lanes), h = TOps.Load(ref hi, j * lanes);
+                for (nuint r = 0; r < count; r++)
+                {
+                    ref T row = ref Unsafe.Add(ref block, r * stride);
+                    StreamingStore.Prefetch(ref row, ahead + at);
+                    TV v = TOps.Load(ref row, at);
+                    l = TOps.Min(l, v);
+                    h = TOps.Max(h, v);
+                }
+                TOps.Store(l, ref lo, j * lanes);
+                TOps.Store(h, ref hi, j * lanes);
+            }
+        }
+    }
+
+    /// <summary>Prefetches the cache lines of four vectors from <paramref name="offset"/> past <paramref name="row"/> (one per 64 bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchStrip<TV, T>(ref T row, nuint offset) where TV : struct where T : unmanaged
+    {
+        nuint lanes = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
+        StreamingStore.Prefetch(ref row, offset);
+        if (Unsafe.SizeOf<TV>() >= 32)
+            StreamingStore.Prefetch(ref row, offset + 2 * lanes);
+        if (Unsafe.SizeOf<TV>() >= 64)
+        {
+            StreamingStore.Prefetch(ref row, offset + lanes);
+            StreamingStore.Prefetch(ref row, offset + 3 * lanes);
+        }
+    }
+
+    /// <summary>
+    /// Four neighbouring slots from <paramref name="at"/> (columns at, at + L, at + 2L, then <paramref name="at3"/>: the
+    /// overlapping last vector when the strip ends the row) over <paramref name="count"/> rows, into their min and max.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MinMaxStrip4<TOps, TV, T>(ref T block, nuint count, nuint stride, nuint ahead, nuint at, nuint at3, ref T lo, ref T hi)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count;
+        TV l0 = TOps.Load(ref lo, at), l1 = TOps.Load(ref lo, at + lanes), l2 = TOps.Load(ref lo, at + 2 * lanes), l3 = TOps.Load(ref lo, at + 3 * lanes);
+        TV h0 = TOps.Load(ref hi, at), h1 = TOps.Load(ref hi, at + lanes), h2 = TOps.Load(ref hi, at + 2 * lanes), h3 = TOps.Load(ref hi, at + 3 * lanes);
+        for (nuint r = 0; r < count; r++)
+        {
+            ref T row = ref Unsafe.Add(ref block, r * stride);
+            PrefetchStrip<TV, T>(ref row, ahead + at);
+            TV v0 = TOps.Load(ref row, at), v1 = TOps.Load(ref row, at + lanes), v2 = TOps.Load(ref row, at + 2 * lanes), v3 = TOps.Load(ref row, at3);
+            l0 = TOps.Min(l0, v0);
+            h0 = TOps.Max(h0, v0);
+            l1 = TOps.Min(l1, v1);
+            h1 = TOps.Max(h1, v1);
+            l2 = TOps.Min(l2, v2);
+            h2 = TOps.Max(h2, v2);
+            l3 = TOps.Min(l3, v3);
+            h3 = TOps.Max(h3, v3);
+        }
+        TOps.Store(l0, ref lo, at);
+        TOps.Store(l1, ref lo, at + lanes);
+        TOps.Store(l2, ref lo, at + 2 * lanes);
+        TOps.Store(l3, ref lo, at + 3 * lanes);
+        TOps.Store(h0, ref hi, at);
+        TOps.Store(h1, ref hi, at + lanes);
+        TOps.Store(h2, ref hi, at + 2 * lanes);
+        TOps.Store(h3, ref hi, at + 3 * lanes);
     }
 
     /// <summary>
@@ -389,17 +537,6 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Select(keep, v, TOps.Load(ref output, last)), ref output, last);
             }
         }
-    }
-
-    /// <summary>Four rows (stride apart) of one vector of columns at <paramref name="at"/> into the min and max at <paramref name="slot"/>, in row order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MinMax4<TOps, TV, T>(ref T row, nuint stride, nuint at, ref T lo, ref T hi, nuint slot)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        TV v0 = TOps.Load(ref row, at), v1 = TOps.Load(ref row, at + stride);
-        TV v2 = TOps.Load(ref row, at + 2 * stride), v3 = TOps.Load(ref row, at + 3 * stride);
-        TOps.Store(TOps.Min(TOps.Min(TOps.Min(TOps.Min(TOps.Load(ref lo, slot), v0), v1), v2), v3), ref lo, slot);
-        TOps.Store(TOps.Max(TOps.Max(TOps.Max(TOps.Max(TOps.Load(ref hi, slot), v0), v1), v2), v3), ref hi, slot);
     }
 
     /// <summary>(x − min) / range, or 0 where the range is 0.</summary>

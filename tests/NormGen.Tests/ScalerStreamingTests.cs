@@ -8,7 +8,7 @@ namespace NormGen.Tests;
 /// <summary>
 /// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
 /// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable), its statistics read
-/// one row at a time; Standardize through the same panel as in cache (its past-the-cache variants ran slower in cache
+/// in blocks of rows (as in cache); Standardize through the same panel as in cache (its past-the-cache variants ran slower in cache
 /// and were taken back). Each output must be the bits of the in-cache
 /// paths, of the column ranges on several threads, and in place; and close to the double reference.
 /// </summary>
@@ -16,7 +16,7 @@ namespace NormGen.Tests;
 public class ScalerStreamingTests
 {
     [Theory]
-    [InlineData(2100, 256)] // three blocks of rows, whole vectors, MinMaxScale's rows one at a time
+    [InlineData(2100, 256)] // three blocks of rows, whole vectors
     [InlineData(1500, 333)] // an odd width: flat vectors span two rows; MinMaxScale's overlapping last slot
     [InlineData(1030, 64)]  // MinMaxScale's narrowest panel (4 vectors), two blocks
     [InlineData(1, 320)]    // one row
