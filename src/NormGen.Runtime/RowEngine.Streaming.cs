@@ -39,7 +39,7 @@ public static partial class RowEngine
     private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2 || s_pipelineMode == 3 && streaming && !TSpec.Residual);
+            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2);
 
     /// <summary>
     /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
@@ -167,148 +167,9 @@ public static partial class RowEngine
     private static nuint PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TStores : struct, IStoreKind
-        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedOrGroupedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
-            : TSpec.Affine == Affine.Scale ? PipelinedOrGroupedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
-            : PipelinedOrGroupedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end);
-
-    /// <summary>
-    /// <see cref="GroupedRows"/> where <see cref="Groups"/> says and the rows' vectors line up (a row length and a y
-    /// stride that are whole vectors: every row's last pass starts at the same aligned offset), else <see cref="PipelinedRows"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint PipelinedOrGroupedRows<TSpec, T, TV, TOps, TAffine, TStores>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        where TAffine : struct, IAffineLoads<T, TV, TOps>
-        where TStores : struct, IStoreKind
-    {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
-        return Groups<TSpec, T, TStores>() && n % (nuint)TOps.Count == 0 && c.YStride % (nuint)TOps.Count == 0
-            ? GroupedRows<TSpec, T, TV, TOps, TAffine>(ref c, ref x, first, end)
-            : PipelinedRows<TSpec, T, TV, TOps, TAffine, TStores>(ref c, ref x, first, end);
-    }
-
-    /// <summary>
-    /// Whether the streamed rows go a group at a time (<see cref="GroupedRows"/>): rows without a residual and with
-    /// non-temporal stores, under <see cref="s_pipelineMode"/> 3 (an experiment, issue 11).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Groups<TSpec, T, TStores>()
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TStores : struct, IStoreKind
-        => !TSpec.Residual && TStores.NonTemporal && s_pipelineMode == 3;
-
-    /// <summary>Rows in a group of <see cref="GroupedRows"/>: eight rows of 8,192 floats (256 KiB) stay in a core's L2.</summary>
-    private const int GroupRows = 8;
-
-    /// <summary>
-    /// The columns of a chunk of <see cref="GroupedRows"/>' last passes, in bytes of γ (and as many of β): a chunk's γ and β
-    /// stay in L1 while the group's rows use them (the C model, stream-model.c: 256 floats beat 128 and 512).
-    /// </summary>
-    private const int GroupChunkBytes = 1024;
-
-    /// <summary>One row of a group: its m, rstd and −offset·rstd, and its first and last output vectors (computed before
-    /// any store of the row, for in-place calls).</summary>
-    private struct GroupRow<TV> where TV : struct
-    {
-        public TV M, R, Rc, First, Last;
-    }
-
-    [InlineArray(GroupRows)]
-    private struct Group<TV> where TV : struct
-    {
-        private GroupRow<TV> _row;
-    }
-
-    /// <summary>
-    /// Rows first … end − 1 of a streamed call without a residual, <see cref="GroupRows"/> at a time: pass 1 of each row
-    /// of the group (the rows' reads stream one after another), then the group's last passes chunk by chunk of columns,
-    /// every row of the group through a chunk before the next, so γ and β are read from L2 once per group instead of once
-    /// per row (an 8,192-float row's γ and β, 64 KiB, do not fit in L1 beside its x). Each row's pass 1 is
-    /// <see cref="PipelinedRows"/>' (same vectors, same accumulators, same order, same Finish) and its last pass the
-    /// same per-element operations, so the results are bitwise VectorRows'. Needs n and y's stride to be whole vectors
-    /// (every row's aligned vectors start at the same head). Returns the first row left to HugeRow (the rows before it
-    /// are complete), or end.
-    /// </summary>
-    private static nuint GroupedRows<TSpec, T, TV, TOps, TAffine>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        where TAffine : struct, IAffineLoads<T, TV, TOps>
-    {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed
-        nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
-        nuint chunk = Math.Max(block, GroupChunkBytes / (nuint)Unsafe.SizeOf<T>() / block * block);
-        ref T gamma = ref c.Gamma, beta = ref c.Beta;
-        nuint head = (nuint)StreamingStore.ElementsToAlignment(ref Unsafe.Add(ref c.Y, first * c.YStride), (int)L);
-        nuint blocks = (n - head) / block * block; // elements of the last pass in whole blocks, from head
-        Group<TV> group = default;
-        for (nuint row0 = first; row0 < end; row0 += GroupRows)
-        {
-            nuint count = Math.Min(GroupRows, end - row0), done = 0;
-            for (; done < count; done++)
-            {
-                nuint row = row0 + done;
-                ref T x = ref Unsafe.Add(ref xFirst, (row - first) * xStride);
-                T shift = TSpec.Centered ? TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(L)) : T.Zero; // as VectorRows
-                TV k = TOps.Create(shift);
-                TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-                nuint i = 0;
-                for (; i + block <= n; i += block)
-                {
-                    ref T xi = ref Unsafe.Add(ref x, i);
-                    Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref xi, 0), TOps.Load(ref xi, L), TOps.Load(ref xi, 2 * L), TOps.Load(ref xi, 3 * L), k,
-                        ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
-                }
-                for (; i + L <= n; i += L)
-                    Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref x, i), k, ref s0, ref q0);
-                ref GroupRow<TV> state = ref group[(int)done];
-                T rstd, meanOut = T.Zero;
-                if (TSpec.Centered)
-                {
-                    if (!Finish<TSpec, T, TV, TOps>(ref x, n, inv, TOps.Zero, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
-                        break;
-                    state.M = TOps.Create(center);
-                    state.Rc = TOps.Create(-(offset * rstd));
-                }
-                else
-                {
-                    T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
-                    if (!T.IsFinite(meanSquare) && AllFinite(ref x, n))
-                        break;
-                    rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
-                }
-                Save<TSpec, T>(ref c, row, meanOut, rstd);
-                state.R = TOps.Create(rstd);
-                state.First = Output<TSpec, T, TV, TOps>(TOps.Load(ref x, 0), ref gamma, ref beta, 0, state.M, state.R, state.Rc);
-                state.Last = Output<TSpec, T, TV, TOps>(TOps.Load(ref x, last), ref gamma, ref beta, last, state.M, state.R, state.Rc);
-            }
-            // The last passes of the rows with statistics: a chunk of columns through every row, then the next chunk.
-            for (nuint j0 = 0; j0 < blocks; j0 += chunk)
-            {
-                nuint j1 = Math.Min(j0 + chunk, blocks);
-                for (nuint r = 0; r < done; r++)
-                {
-                    ref GroupRow<TV> state = ref group[(int)r];
-                    TV m = state.M, rv = state.R, rc = state.Rc;
-                    ref T src = ref Unsafe.Add(ref xFirst, (row0 + r - first) * xStride);
-                    ref T y = ref Unsafe.Add(ref c.Y, (row0 + r) * c.YStride);
-                    for (nuint j = head + j0; j < head + j1; j += block)
-                        StreamBlock<TSpec, T, TV, TOps, TAffine, NonTemporalStores>(ref src, ref gamma, ref beta, ref y, ref y, j, m, rv, rc, false);
-                }
-            }
-            for (nuint r = 0; r < done; r++)
-            {
-                ref GroupRow<TV> state = ref group[(int)r];
-                ref T src = ref Unsafe.Add(ref xFirst, (row0 + r - first) * xStride);
-                ref T y = ref Unsafe.Add(ref c.Y, (row0 + r) * c.YStride);
-                for (nuint j = head + blocks; j + L <= n; j += L)
-                    StreamVector<TSpec, T, TV, TOps, TAffine, NonTemporalStores>(ref src, ref gamma, ref beta, ref y, ref y, j, state.M, state.R, state.Rc, false);
-                TOps.Store(state.First, ref y, 0);
-                TOps.Store(state.Last, ref y, last);
-            }
-            if (done < count)
-                return row0 + done;
-        }
-        return end;
-    }
+        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+            : TSpec.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+            : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end);
 
     /// <summary>
     /// Rows first … end − 1 of a streamed call: step k runs pass 1 of row first + k and the last pass of the row before
