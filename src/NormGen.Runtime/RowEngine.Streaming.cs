@@ -36,10 +36,10 @@ public static partial class RowEngine
     /// every form, with cached stores too); a JIT-time constant apart from the switch and <paramref name="streaming"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming)
+    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming, long rowBytes)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2);
+            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming, rowBytes) : s_pipelineMode == 2);
 
     /// <summary>
     /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
@@ -52,12 +52,21 @@ public static partial class RowEngine
     /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
     /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
     /// time; the table's 128×4096 0.91-0.95×). Nor for rows with a residual: residual LayerNorm 2048×8192 0.88-1.02×,
-    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×.
+    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×. Nor for rows under
+    /// <see cref="MinPipelineRowBytes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PipelinesByDefault<TSpec, T>(bool streaming)
+    private static bool PipelinesByDefault<TSpec, T>(bool streaming, long rowBytes)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => streaming && !TSpec.Residual && TSpec.Centered;
+        => streaming && !TSpec.Residual && TSpec.Centered && rowBytes >= MinPipelineRowBytes;
+
+    /// <summary>
+    /// The shortest row the pipeline runs on by default. Once the streamed rows stopped storing their ends whole over
+    /// lines the loop had just streamed (<see cref="StoreEnds"/>), the rows a time beat the pipeline on shorter rows
+    /// (RowAB, ROWAB_MODE_AB=1, thread CPU time, loaded 2-core EPYC VM, 2026-11-30: LnF 32768×768 0.69-0.70×,
+    /// 16384×1024 0.63-0.66×, 8192×2048 0.80×, 4096×4096 0.98×) and lost at 8,192 floats (2048×8192 1.01-1.19×).
+    /// </summary>
+    private const long MinPipelineRowBytes = 32 << 10;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind
@@ -253,12 +262,29 @@ public static partial class RowEngine
                     StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
-                TOps.Store(firstOut, ref yPrev, 0);
-                TOps.Store(lastOut, ref yPrev, last);
+                if (TStores.NonTemporal)
+                {
+                    // Only the elements outside the streamed vectors (before head, from j on): see StoreEnds.
+                    StoreEnds<T, TV>(firstOut, ref yPrev, 0, head);
+                    StoreEnds<T, TV>(lastOut, ref Unsafe.Add(ref yPrev, last), j - last, L);
+                }
+                else
+                {
+                    TOps.Store(firstOut, ref yPrev, 0);
+                    TOps.Store(lastOut, ref yPrev, last);
+                }
                 if (TSpec.ResidualOut && TStores.NonTemporal)
                 {
-                    TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
-                    TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
+                    if (alignedH)
+                    {
+                        StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0, head);
+                        StoreEnds<T, TV>(TOps.Load(ref srcPrev, last), ref Unsafe.Add(ref hOutPrev, last), j - last, L);
+                    }
+                    else
+                    {
+                        TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
+                        TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
+                    }
                 }
                 pending = false;
             }
@@ -370,6 +396,23 @@ public static partial class RowEngine
         where TStores : struct, IStoreKind
         => Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
             ref Unsafe.Add(ref y, j));
+
+    /// <summary>
+    /// Stores elements <paramref name="from"/> … <paramref name="to"/> − 1 of <paramref name="value"/> (cached, an element
+    /// at a time) at those offsets of <paramref name="destination"/>, the vector's element 0: a streamed row's ends,
+    /// the elements its aligned non-temporal vectors do not cover (none for an aligned row whose length is whole vectors).
+    /// A whole-vector store there also writes into lines the loop has just streamed, and a cached store into such a line
+    /// waits for its write-combining buffer and reads the line back from memory: in the C model (stream-model.c,
+    /// "ends cached again") that made 2048×768 rows 3.7× slower and 512×4096 1.12×. The stored values are the lanes
+    /// the whole vector held, so the output is the same.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreEnds<T, TV>(TV value, ref T destination, nuint from, nuint to) where T : unmanaged where TV : struct
+    {
+        ref T lanes = ref Unsafe.As<TV, T>(ref value);
+        for (nuint e = from; e < to; e++)
+            Unsafe.Add(ref destination, e) = Unsafe.Add(ref lanes, e);
+    }
 
     /// <summary>The vector of h at <paramref name="j"/> copied into residualOut, stored as <typeparamref name="TStores"/> says.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

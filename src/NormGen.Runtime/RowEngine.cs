@@ -96,7 +96,7 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming, rowLength * elementBytes);
         if (threads == 1 && !streaming && !pipeline)
             OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch);
         else
@@ -1089,7 +1089,8 @@ public static partial class RowEngine
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
-    /// an in-place call reads them before the loop overwrites them. Each step also prefetches the next row's input at the
+    /// an in-place call reads them before the loop overwrites them; only their elements outside the loop's vectors are
+    /// stored (<see cref="StoreEnds"/>). Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
     /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
     /// <see cref="AllFinite"/>.
@@ -1122,12 +1123,21 @@ public static partial class RowEngine
                     TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
             }
         }
-        TOps.Store(first, ref y, 0);
-        TOps.Store(lastOut, ref y, last);
+        // i is where the aligned loop stopped: the ends are the elements before head and from i on.
+        StoreEnds<T, TV>(first, ref y, 0, head);
+        StoreEnds<T, TV>(lastOut, ref Unsafe.Add(ref y, last), i - last, L);
         if (TSpec.ResidualOut)
         {
-            TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
-            TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
+            if (alignedH)
+            {
+                StoreEnds<T, TV>(TOps.Load(ref src, 0), ref residualOut, 0, head);
+                StoreEnds<T, TV>(TOps.Load(ref src, last), ref Unsafe.Add(ref residualOut, last), i - last, L);
+            }
+            else
+            {
+                TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
+                TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
+            }
         }
         return true;
     }
