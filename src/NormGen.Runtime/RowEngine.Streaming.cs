@@ -262,11 +262,9 @@ public static partial class RowEngine
                     StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
-                if (TStores.NonTemporal)
+                if (TStores.NonTemporal) // only the elements outside the streamed vectors (before head, from j on): see StoreEnds
                 {
-                    // Only the elements outside the streamed vectors (before head, from j on): see StoreEnds.
-                    StoreEnds<T, TV>(firstOut, ref yPrev, 0, head);
-                    StoreEnds<T, TV>(lastOut, ref Unsafe.Add(ref yPrev, last), j - last, L);
+                    StoreEnds<T, TV>(firstOut, lastOut, ref yPrev, n, head, j - last);
                 }
                 else
                 {
@@ -274,18 +272,7 @@ public static partial class RowEngine
                     TOps.Store(lastOut, ref yPrev, last);
                 }
                 if (TSpec.ResidualOut && TStores.NonTemporal)
-                {
-                    if (alignedH)
-                    {
-                        StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0, head);
-                        StoreEnds<T, TV>(TOps.Load(ref srcPrev, last), ref Unsafe.Add(ref hOutPrev, last), j - last, L);
-                    }
-                    else
-                    {
-                        TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
-                        TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
-                    }
-                }
+                    StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
                 pending = false;
             }
             if (!pass1)
@@ -398,20 +385,27 @@ public static partial class RowEngine
             ref Unsafe.Add(ref y, j));
 
     /// <summary>
-    /// Stores elements <paramref name="from"/> … <paramref name="to"/> − 1 of <paramref name="value"/> (cached, an element
-    /// at a time) at those offsets of <paramref name="destination"/>, the vector's element 0: a streamed row's ends,
-    /// the elements its aligned non-temporal vectors do not cover (none for an aligned row whose length is whole vectors).
-    /// A whole-vector store there also writes into lines the loop has just streamed, and a cached store into such a line
-    /// waits for its write-combining buffer and reads the line back from memory: in the C model (stream-model.c,
-    /// "ends cached again") that made 2048×768 rows 3.7× slower and 512×4096 1.12×. The stored values are the lanes
-    /// the whole vector held, so the output is the same.
+    /// A streamed row's ends, cached, an element at a time: elements 0 … <paramref name="head"/> − 1 of the row from
+    /// <paramref name="first"/> (the row's first vector) and elements n − L + <paramref name="lastFrom"/> … n − 1 from
+    /// <paramref name="last"/> (its last vector, at n − L), the elements the aligned non-temporal vectors do not cover
+    /// (none for an aligned row whose length is whole vectors; head = L and lastFrom = 0: both whole vectors). A
+    /// whole-vector store there also writes into lines the loop has just streamed, and a cached store into such a line
+    /// waits for its write-combining buffer and reads the line back from memory: in the C model (stream-model.c, "ends
+    /// cached again") that made 2048×768 rows 3.7× slower and 512×4096 1.12×. The stored values are the lanes the whole
+    /// vectors held, so the output is the same. Not inlined: a call per row costs nothing next to a row, and inlined its
+    /// loops cost the row methods of AddLnF, AddRms4096F and Deep1024F their inlining budget (tier1-calls.sh); in
+    /// StreamRow only y's ends go through it, for the same reason.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreEnds<T, TV>(TV value, ref T destination, nuint from, nuint to) where T : unmanaged where TV : struct
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StoreEnds<T, TV>(TV first, TV last, ref T row, nuint n, nuint head, nuint lastFrom) where T : unmanaged where TV : struct
     {
-        ref T lanes = ref Unsafe.As<TV, T>(ref value);
-        for (nuint e = from; e < to; e++)
-            Unsafe.Add(ref destination, e) = Unsafe.Add(ref lanes, e);
+        nuint lanes = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
+        ref T firstLanes = ref Unsafe.As<TV, T>(ref first), lastLanes = ref Unsafe.As<TV, T>(ref last);
+        for (nuint e = 0; e < head; e++)
+            Unsafe.Add(ref row, e) = Unsafe.Add(ref firstLanes, e);
+        ref T lastVector = ref Unsafe.Add(ref row, n - lanes);
+        for (nuint e = lastFrom; e < lanes; e++)
+            Unsafe.Add(ref lastVector, e) = Unsafe.Add(ref lastLanes, e);
     }
 
     /// <summary>The vector of h at <paramref name="j"/> copied into residualOut, stored as <typeparamref name="TStores"/> says.</summary>

@@ -1089,7 +1089,7 @@ public static partial class RowEngine
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
-    /// an in-place call reads them before the loop overwrites them; only their elements outside the loop's vectors are
+    /// an in-place call reads them before the loop overwrites them; only y's elements outside the loop's vectors are
     /// stored (<see cref="StoreEnds"/>). Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
     /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
@@ -1123,21 +1123,13 @@ public static partial class RowEngine
                     TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
             }
         }
-        // i is where the aligned loop stopped: the ends are the elements before head and from i on.
-        StoreEnds<T, TV>(first, ref y, 0, head);
-        StoreEnds<T, TV>(lastOut, ref Unsafe.Add(ref y, last), i - last, L);
+        // i is where the aligned loop stopped: y's ends are its elements before head and from i on. h's stay whole vectors:
+        // StoreEnds for them too cost the residual row methods their inlining budget (tier1-calls.sh).
+        StoreEnds<T, TV>(first, lastOut, ref y, n, head, i - last);
         if (TSpec.ResidualOut)
         {
-            if (alignedH)
-            {
-                StoreEnds<T, TV>(TOps.Load(ref src, 0), ref residualOut, 0, head);
-                StoreEnds<T, TV>(TOps.Load(ref src, last), ref Unsafe.Add(ref residualOut, last), i - last, L);
-            }
-            else
-            {
-                TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
-                TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
-            }
+            TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
+            TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
         }
         return true;
     }
