@@ -264,7 +264,7 @@ public static partial class RowEngine
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 if (TStores.NonTemporal) // only the elements outside the streamed vectors (before head, from j on): see StoreEnds
                 {
-                    StoreEndsInline<T, TV>(firstOut, lastOut, ref yPrev, n, head, j - last);
+                    StoreEnds<T, TV>(firstOut, lastOut, ref yPrev, n, head, j - last);
                 }
                 else
                 {
@@ -272,7 +272,7 @@ public static partial class RowEngine
                     TOps.Store(lastOut, ref yPrev, last);
                 }
                 if (TSpec.ResidualOut && TStores.NonTemporal)
-                    StoreEndsInline<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
+                    StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
                 pending = false;
             }
             if (!pass1)
@@ -392,21 +392,13 @@ public static partial class RowEngine
     /// whole-vector store there also writes into lines the loop has just streamed, and a cached store into such a line
     /// waits for its write-combining buffer and reads the line back from memory: in the C model (stream-model.c, "ends
     /// cached again") that made 2048×768 rows 3.7× slower and 512×4096 1.12×. The stored values are the lanes the whole
-    /// vectors held, so the output is the same. Not inlined: a call per row costs nothing next to a row, and inlined its
-    /// loops cost the row methods of AddLnF, AddRms4096F and Deep1024F their inlining budget (tier1-calls.sh); in
-    /// StreamRow only y's ends go through it, for the same reason.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StoreEnds<T, TV>(TV first, TV last, ref T row, nuint n, nuint head, nuint lastFrom) where T : unmanaged where TV : struct
-        => StoreEndsInline<T, TV>(first, last, ref row, n, head, lastFrom);
-
-    /// <summary>
-    /// <see cref="StoreEnds"/> inlined, for the pipeline's loop: a call there made the JIT keep the vectors live across
-    /// rows (m, r, rc) on the stack (x64 has no callee-saved vector registers), LnF 2048×8192 1.0-1.15× eba5bfa's time
-    /// against 0.88-0.90× before (RowAB, loaded).
+    /// vectors held, so the output is the same. For the pipeline only: in VectorRows (StreamRow) its loops cost the
+    /// residual row methods their inlining budget (tier1-calls.sh), and as a call there it made the JIT keep vectors
+    /// live across rows on the stack (x64 has no callee-saved vector registers; the pipeline with such a call: LnF
+    /// 2048×8192 1.0-1.15× eba5bfa's time against 0.88-0.90×), so StreamRow only leaves out the ends of an aligned row.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreEndsInline<T, TV>(TV first, TV last, ref T row, nuint n, nuint head, nuint lastFrom) where T : unmanaged where TV : struct
+    private static void StoreEnds<T, TV>(TV first, TV last, ref T row, nuint n, nuint head, nuint lastFrom) where T : unmanaged where TV : struct
     {
         nuint lanes = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
         ref T firstLanes = ref Unsafe.As<TV, T>(ref first), lastLanes = ref Unsafe.As<TV, T>(ref last);

@@ -1089,8 +1089,7 @@ public static partial class RowEngine
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
-    /// an in-place call reads them before the loop overwrites them; only y's elements outside the loop's vectors are
-    /// stored (<see cref="StoreEnds"/>). Each step also prefetches the next row's input at the
+    /// an in-place call reads them before the loop overwrites them (not at all when the loop's vectors cover the row). Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
     /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
     /// <see cref="AllFinite"/>.
@@ -1123,9 +1122,16 @@ public static partial class RowEngine
                     TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
             }
         }
-        // i is where the aligned loop stopped: y's ends are its elements before head and from i on. h's stay whole vectors:
-        // StoreEnds for them too cost the residual row methods their inlining budget (tier1-calls.sh).
-        StoreEnds<T, TV>(first, lastOut, ref y, n, head, i - last);
+        // i is where the aligned loop stopped. An aligned row of whole vectors has no ends: storing its first and last
+        // vectors again, cached, into lines the loop has just streamed cost up to 3.7× in the C model (stream-model.c,
+        // "ends cached again"). Otherwise the whole vectors still go: the pipeline's StoreEnds here, as a call, made
+        // the JIT keep vectors live across rows on the stack in every row method (AddLnF 4096×1024 1.18× eba5bfa's
+        // time in RowAB), and inlined it cost the residual row methods their inlining budget (tier1-calls.sh).
+        if (head != 0 || i != n)
+        {
+            TOps.Store(first, ref y, 0);
+            TOps.Store(lastOut, ref y, last);
+        }
         if (TSpec.ResidualOut)
         {
             TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);

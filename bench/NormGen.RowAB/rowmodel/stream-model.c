@@ -1,26 +1,44 @@
-// A C model of the row engine's float LayerNorm rows past the caches (issue 11, memory-bound rows): what a single
-// thread can reach on this machine, next to the NT copy of the same bytes, without the JIT in the way. One program, one
-// thread; for each shape (R rows of N floats, x and y in fresh 4 KiB-aligned buffers):
-//   copy      x -> y, loads + aligned non-temporal stores, four vectors a step (the benchmark's "NT copy")
-//   read      a read-only sweep of x (the same bytes read, nothing written; GB/s counted as x only)
-//   rows      the engine's rows a time: pass 1 (shift = the first vector's sum, four accumulator pairs Σd, Σd²), the
-//             statistics, the last pass reading x back from L1/L2, y stored non-temporal (nt) or cached; software
-//             prefetch either in the last pass for the next row at the same position (the engine's "next-row"), or in
-//             pass 1 at a distance D bytes ahead, or none
-//   piped     the engine's cross-row pipeline: row r's last pass interleaved block by block with row r+1's pass 1,
-//             pass 1 prefetching D bytes ahead
-//   rows2     two rows in flight: pass 1 of rows r and r+1 interleaved block by block (two read streams), then both
-//             last passes
-//   burst     pass 1 touches the next 4 KiB page of x with one load per line before summing it (a rep-movsb-like
-//             burst of reads ahead of the work), then as rows
-// Prefetch kinds: t0, t2 (prefetcht2), nta. Each variant: best of ROUNDS rounds of thread CPU time and of wall time
-// (a loaded 2-core VM: the best round is the machine's, the others are its neighbours'); GB/s = (x read + y written) /
-// time, % = of the copy's best wall in the same run. The y buffer is evicted (and x, for the cold shapes) between
-// rounds by sweeping a 96 MiB buffer, except with -DHOT=1 (the L3-resident shapes called again and again).
-// Build and run (R N per shape; no arguments runs 2048x8192 and 4096x1024):
-//   gcc -O2 -march=x86-64-v4 -o stream-model stream-model.c -lm && ./stream-model [R N [ROUNDS]]
-//   gcc -O2 -march=x86-64-v4 -DHOT=1 -o stream-model-hot stream-model.c -lm && ./stream-model-hot 128 4096 60
-// Results: see the end of this comment block (filled in from the runs in docs/benchmarks.md's "L3 and DRAM" bullet).
+// A C model of the row engine's float rows past the caches (issue 11, memory-bound rows): what one thread can reach on
+// this machine next to the NT copy of the same bytes, without the JIT in the way. One program, one thread; for a shape of
+// R rows of N floats (x and y 4 KiB-aligned, γ and β apart), each variant is timed once per round, the variants
+// round-robin, and the report gives each one's best round (thread CPU time and wall; GB/s = x read + y written, % of the
+// copy's best) and the median over rounds of its time ÷ the "rows nt, next-row pf t0" time of the same round (the
+// engine's rows a time): on a loud 2-core VM the paired median is the steadier number. Variants:
+//   copy nt / read only / write only nt   the bounds: loads + aligned NT stores; loads; NT stores of a constant
+//   copy with the affine (nt)             the copy plus the last pass's arithmetic and γ, β loads (32 KiB each at 8192)
+//   pass 1 only (reads)                   pass 1 and the statistics, no output
+//   rows (nt or cached)                   the engine: pass 1 (shift, four accumulator pairs Σd, Σd²), statistics, the last
+//                                         pass reading x back from L1/L2; prefetch none, next row in the last pass
+//                                         ("next-row", the engine's), or pass 1 D bytes ahead; t0, t2 or nta; "4 KiB burst":
+//                                         one load per line of the next page before summing it; "ends cached again": the
+//                                         row's first and last vectors stored again with cached stores after the loop
+//   piped                                 the engine's cross-row pipeline (row r's last pass with row r + 1's pass 1,
+//                                         block by block); "grain G": G blocks of each in turn; "no affine": without γ, β
+//   rows2 / rows2 fused / piped2          two rows in flight: pass 1 of both interleaved; fused: their last passes share
+//                                         each γ, β load
+//   rowsK chunk C (piped)                 K rows' pass 1, then their last passes C floats of columns at a time through
+//                                         all K rows (γ, β of a chunk stay in L1: read from L2 once per K rows)
+//   rms rows                              RMSNorm rows a time (Σx², y = x·rstd·γ), the engine's form
+// Build and run (R N ROUNDS [focus: the engine's forms, the bounds and the candidates only]; no arguments: 2048×8192 and
+// 4096×1024, every variant, 20 rounds; -DHOT=1: no eviction between calls (L3-resident shapes called again and again);
+// -DYOFF=k -DGOFF=k: y, γ and β k floats past their 4 KiB boundaries):
+//   gcc -O2 -march=x86-64-v4 -o stream-model stream-model.c -lm && ./stream-model 2048 8192 40 focus
+//   gcc -O2 -march=x86-64-v4 -DHOT=1 -o stream-model-hot stream-model.c -lm && ./stream-model-hot 512 4096 200 focus
+// Measured 2026-11-30 11:30-12:00 UTC on the 2-core EPYC VM (Zen 5, 3.47 GHz, L2 1 MiB, L3 32 MiB), loud (load 10-28),
+// paired medians of time ÷ the rows a time (the copy's % in brackets), several runs:
+//   2048×8192: copy 0.60-0.67, write only 0.54-0.60, copy with the affine 0.80-0.87 (67-91%), piped without affine
+//     0.74-0.90 (63-85%); rows a time 1.00 (56-64%), cached 1.03-1.08; piped 1.10-1.25 (45-64%, whatever the prefetch
+//     t0/t2/nta 1-64 KiB; grain 1-64 blocks 1.13-1.36); rows8 chunk 256 0.83-0.96 (55-85%, best 61-71% in most runs),
+//     rows4 chunk 256 0.91-0.99, rows16 chunk 256 0.88-0.97, chunks of 512 1.1; rows2 fused 0.94-0.99, piped2 1.03-1.16;
+//     RMSNorm rows 0.94-0.96; γ, β interleaved 1.03-1.05; 4 KiB burst: slower; y's phase mod 4 KiB (YOFF 256): no change;
+//     ends cached again 0.96 (no cost at 32 KiB rows).
+//   4096×1024 (evicted): copy 0.63, rows 1.00 (64%), piped 0.95 (67%), piped2 0.76 (82%), rows8 chunk 256 0.93,
+//     RMSNorm rows 0.80 (94%), copy with the affine 0.75.
+//   hot 128×4096: rows nt 56.8 GB/s (69%), cached 35.4 (43%), rows2 fused 61.1 (74%), RMSNorm 62.3 (76%), piped 0.52;
+//   hot 512×4096: rows nt 48.5 (58%), cached 30.9, rows8 chunk 256 50.1, RMSNorm 53.5, ends cached again 1.12;
+//   hot 2048×768: rows nt 66.4 GB/s (78%), cached 62.8, ends cached again 3.69 (!).
+// So the LayerNorm bound here is about 70% of the NT copy at 2048×8192, not 85%: its reads do not hide under its writes
+// once the last pass also loads γ and β from L2. The C# engine took the ends finding (StoreEnds) and nothing else.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
