@@ -64,7 +64,9 @@ public static partial class RowEngine
     /// The shortest row the pipeline runs on by default. Once the streamed rows stopped storing their ends whole over
     /// lines the loop had just streamed (<see cref="StoreEnds"/>), the rows a time beat the pipeline on shorter rows
     /// (RowAB, ROWAB_MODE_AB=1, thread CPU time, loaded 2-core EPYC VM, 2026-11-30: LnF 32768×768 0.69-0.70×,
-    /// 16384×1024 0.63-0.66×, 8192×2048 0.80×, 4096×4096 0.98×) and lost at 8,192 floats (2048×8192 1.01-1.19×).
+    /// 16384×1024 0.63-0.66×, 8192×2048 0.80×, 4096×4096 0.98×; with the final ends, 13:01 UTC, ROWAB_MODE_AB=2: the
+    /// pipeline 1.5-1.9× the rows a time's time at 768, 1,024 and 2,048 floats) and lost at 8,192 floats (2048×8192
+    /// 1.01-1.19×).
     /// </summary>
     private const long MinPipelineRowBytes = 32 << 10;
 
