@@ -229,6 +229,15 @@ public static class Program
                 old = () => { field.SetValue(null, 0); inner(); };
                 now = () => { field.SetValue(null, abMode); inner(); };
             }
+            // ROWAB_THRESHOLD_AB=BYTES times the new kernels against themselves, the first of each pair with the default
+            // NormGenSettings.StreamingStoreThreshold (the last-level cache's size) and the second with BYTES (0: non-temporal
+            // stores at every size that can use them).
+            if (long.TryParse(Environment.GetEnvironmentVariable("ROWAB_THRESHOLD_AB"), out long threshold))
+            {
+                Action inner = now;
+                old = () => { NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold; inner(); };
+                now = () => { NormGenSettings.StreamingStoreThreshold = threshold; inner(); };
+            }
             bool newFirst = control == "swap";
             if (Environment.GetEnvironmentVariable("ROWAB_SHORT") is string shortRounds)
             {

@@ -36,10 +36,10 @@ public static partial class RowEngine
     /// every form, with cached stores too); a JIT-time constant apart from the switch and <paramref name="streaming"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming)
+    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming, long rowBytes)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming) : s_pipelineMode == 2);
+            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming, rowBytes) : s_pipelineMode == 2);
 
     /// <summary>
     /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
@@ -52,12 +52,23 @@ public static partial class RowEngine
     /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
     /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
     /// time; the table's 128×4096 0.91-0.95×). Nor for rows with a residual: residual LayerNorm 2048×8192 0.88-1.02×,
-    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×.
+    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×. Nor for rows under
+    /// <see cref="MinPipelineRowBytes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PipelinesByDefault<TSpec, T>(bool streaming)
+    private static bool PipelinesByDefault<TSpec, T>(bool streaming, long rowBytes)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => streaming && !TSpec.Residual && TSpec.Centered;
+        => streaming && !TSpec.Residual && TSpec.Centered && rowBytes >= MinPipelineRowBytes;
+
+    /// <summary>
+    /// The shortest row the pipeline runs on by default. Once the streamed rows stopped storing their ends whole over
+    /// lines the loop had just streamed (<see cref="StoreEnds"/>), the rows a time beat the pipeline on shorter rows
+    /// (RowAB, ROWAB_MODE_AB=1, thread CPU time, loaded 2-core EPYC VM, 2026-11-30: LnF 32768×768 0.69-0.70×,
+    /// 16384×1024 0.63-0.66×, 8192×2048 0.80×, 4096×4096 0.98×; with the final ends, 13:01 UTC, ROWAB_MODE_AB=2: the
+    /// pipeline 1.5-1.9× the rows a time's time at 768, 1,024 and 2,048 floats) and lost at 8,192 floats (2048×8192
+    /// 1.01-1.19×).
+    /// </summary>
+    private const long MinPipelineRowBytes = 32 << 10;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind
@@ -253,13 +264,17 @@ public static partial class RowEngine
                     StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
-                TOps.Store(firstOut, ref yPrev, 0);
-                TOps.Store(lastOut, ref yPrev, last);
-                if (TSpec.ResidualOut && TStores.NonTemporal)
+                if (TStores.NonTemporal) // only the elements outside the streamed vectors (before head, from j on): see StoreEnds
                 {
-                    TOps.Store(TOps.Load(ref srcPrev, 0), ref hOutPrev, 0);
-                    TOps.Store(TOps.Load(ref srcPrev, last), ref hOutPrev, last);
+                    StoreEnds<T, TV>(firstOut, lastOut, ref yPrev, n, head, j - last);
                 }
+                else
+                {
+                    TOps.Store(firstOut, ref yPrev, 0);
+                    TOps.Store(lastOut, ref yPrev, last);
+                }
+                if (TSpec.ResidualOut && TStores.NonTemporal)
+                    StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
                 pending = false;
             }
             if (!pass1)
@@ -370,6 +385,31 @@ public static partial class RowEngine
         where TStores : struct, IStoreKind
         => Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
             ref Unsafe.Add(ref y, j));
+
+    /// <summary>
+    /// A streamed row's ends, cached, an element at a time: elements 0 … <paramref name="head"/> − 1 of the row from
+    /// <paramref name="first"/> (the row's first vector) and elements n − L + <paramref name="lastFrom"/> … n − 1 from
+    /// <paramref name="last"/> (its last vector, at n − L), the elements the aligned non-temporal vectors do not cover
+    /// (none for an aligned row whose length is whole vectors; head = L and lastFrom = 0: both whole vectors). A
+    /// whole-vector store there also writes into lines the loop has just streamed, and a cached store into such a line
+    /// waits for its write-combining buffer and reads the line back from memory: in the C model (stream-model.c, "ends
+    /// cached again") that made 2048×768 rows 3.7× slower and 512×4096 1.12×. The stored values are the lanes the whole
+    /// vectors held, so the output is the same. For the pipeline only: in VectorRows (StreamRow) its loops cost the
+    /// residual row methods their inlining budget (tier1-calls.sh), and as a call there it made the JIT keep vectors
+    /// live across rows on the stack (x64 has no callee-saved vector registers; the pipeline with such a call: LnF
+    /// 2048×8192 1.0-1.15× eba5bfa's time against 0.88-0.90×), so StreamRow only leaves out the ends of an aligned row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreEnds<T, TV>(TV first, TV last, ref T row, nuint n, nuint head, nuint lastFrom) where T : unmanaged where TV : struct
+    {
+        nuint lanes = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
+        ref T firstLanes = ref Unsafe.As<TV, T>(ref first), lastLanes = ref Unsafe.As<TV, T>(ref last);
+        for (nuint e = 0; e < head; e++)
+            Unsafe.Add(ref row, e) = Unsafe.Add(ref firstLanes, e);
+        ref T lastVector = ref Unsafe.Add(ref row, n - lanes);
+        for (nuint e = lastFrom; e < lanes; e++)
+            Unsafe.Add(ref lastVector, e) = Unsafe.Add(ref lastLanes, e);
+    }
 
     /// <summary>The vector of h at <paramref name="j"/> copied into residualOut, stored as <typeparamref name="TStores"/> says.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

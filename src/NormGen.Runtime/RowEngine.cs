@@ -96,7 +96,7 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming);
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming, rowLength * elementBytes);
         if (threads == 1 && !streaming && !pipeline)
             OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch);
         else
@@ -1098,7 +1098,7 @@ public static partial class RowEngine
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
     /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
-    /// an in-place call reads them before the loop overwrites them. Each step also prefetches the next row's input at the
+    /// an in-place call reads them before the loop overwrites them (not at all when the loop's vectors cover the row). Each step also prefetches the next row's input at the
     /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
     /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
     /// <see cref="AllFinite"/>.
@@ -1131,8 +1131,16 @@ public static partial class RowEngine
                     TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
             }
         }
-        TOps.Store(first, ref y, 0);
-        TOps.Store(lastOut, ref y, last);
+        // i is where the aligned loop stopped. An aligned row of whole vectors has no ends: storing its first and last
+        // vectors again, cached, into lines the loop has just streamed cost up to 3.7× in the C model (stream-model.c,
+        // "ends cached again"). Otherwise the whole vectors still go: the pipeline's StoreEnds here, as a call, made
+        // the JIT keep vectors live across rows on the stack in every row method (AddLnF 4096×1024 1.18× eba5bfa's
+        // time in RowAB), and inlined it cost the residual row methods their inlining budget (tier1-calls.sh).
+        if (head != 0 || i != n)
+        {
+            TOps.Store(first, ref y, 0);
+            TOps.Store(lastOut, ref y, last);
+        }
         if (TSpec.ResidualOut)
         {
             TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);

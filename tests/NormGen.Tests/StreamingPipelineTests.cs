@@ -152,13 +152,17 @@ public class StreamingPipelineTests
         {
             float[] cached = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false);
             AssertNearReference(kind, affine, x, n, g, b, cached);
-            foreach (int yOffset in new[] { 0, 1, 3, 15 })
+            // Mode 2: the pipeline (by default only for rows of 32 KiB or more); mode 1: the rows a time (StreamRow).
+            foreach (int mode in new[] { 2, 1 })
+            {
+                foreach (int yOffset in new[] { 0, 1, 3, 15 })
+                    foreach (int threads in new[] { 1, 2 })
+                        Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, yOffset, inPlace: false, mode)),
+                            $"{name} rows={rows} n={n} yOffset={yOffset} threads={threads} mode={mode}: streamed differs from cached stores");
                 foreach (int threads in new[] { 1, 2 })
-                    Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, yOffset, inPlace: false)),
-                        $"{name} rows={rows} n={n} yOffset={yOffset} threads={threads}: streamed differs from cached stores");
-            foreach (int threads in new[] { 1, 2 })
-                Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, 0, inPlace: true)),
-                    $"{name} rows={rows} n={n} in place, threads={threads}: streamed differs from cached stores");
+                    Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, 0, inPlace: true, mode)),
+                        $"{name} rows={rows} n={n} in place, threads={threads} mode={mode}: streamed differs from cached stores");
+            }
         }
     }
 
@@ -185,12 +189,13 @@ public class StreamingPipelineTests
             // The huge row is finite and has a reference; a NaN row is NaN throughout.
             AssertNearReference(nk, affine, x, n, g, b, cached, skipRow: kind == 2 ? special : -1);
             if (kind == 2) Assert.All(cached.Skip(special * n).Take(n), v => Assert.True(float.IsNaN(v)));
-            foreach (int threads in new[] { 1, 2 })
-                foreach (bool inPlace in new[] { false, true })
-                {
-                    float[] streamed = Run(k, x, n, g, b, 0, threads, 5, inPlace);
-                    Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{name} special row {special} kind {kind} threads={threads} inPlace={inPlace}");
-                }
+            foreach (int mode in new[] { 2, 1 })
+                foreach (int threads in new[] { 1, 2 })
+                    foreach (bool inPlace in new[] { false, true })
+                    {
+                        float[] streamed = Run(k, x, n, g, b, 0, threads, 5, inPlace, mode);
+                        Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{name} special row {special} kind {kind} threads={threads} inPlace={inPlace} mode={mode}");
+                    }
         }
     }
 
@@ -202,12 +207,12 @@ public class StreamingPipelineTests
     {
         double[] x = Reference.Normal(new Random(n), rows * n, mean: -2, std: 3);
         var (g, b) = Reference.AffineParameters(new Random(n + 1), n);
-        double[] Run(long threshold, int threads, int offset) => WithSettings(threshold, threads, () =>
+        double[] Run(long threshold, int threads, int offset, int mode = 2) => WithSettings(threshold, threads, () =>
         {
             var buffer = new double[x.Length + 8];
             DynKernels.LnDScaleAndBias(x, n, g, b, buffer.AsSpan(offset, x.Length));
             return buffer.AsSpan(offset, x.Length).ToArray();
-        });
+        }, mode);
         double[] cached = Run(long.MaxValue, 1, 0);
         double[] reference = Reference.Normalize(NormKind.LayerNorm, Affine.ScaleAndBias, 1e-5, x, n, g, b, out double[] terms);
         double tolerance = Reference.Tolerance(Math.Pow(2, -53), n);
@@ -215,7 +220,76 @@ public class StreamingPipelineTests
             Assert.True(Math.Abs(cached[i] - reference[i]) <= tolerance * terms[i], $"element {i}: {cached[i]} vs {reference[i]}");
         foreach (int offset in new[] { 0, 1, 5 })
             foreach (int threads in new[] { 1, 2 })
-                Assert.Equal(cached, Run(0, threads, offset));
+                foreach (int mode in new[] { 2, 1 })
+                    Assert.Equal(cached, Run(0, threads, offset, mode));
+    }
+
+    /// <summary>
+    /// A streamed row's ends (RowEngine.StoreEnds: only the elements before y's first aligned vector and after its last
+    /// one, stored an element at a time) for every phase of y against a 64-byte line and every remainder of the row
+    /// length modulo 16 floats, in the pipeline (mode 2) and a row at a time (mode 1), in place too: bitwise the cached
+    /// stores', and each row alone (one call per row) equal to the row in the batch.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void StreamedRowEndsMatchTheCachedStoresForEveryPhaseAndRemainder(int mode)
+    {
+        const int rows = 3;
+        for (int remainder = 0; remainder < 16; remainder++)
+        {
+            int n = 512 + remainder; // 2 KiB or more: rows that may stream
+            float[] x = Rows(rows, n, 60 + remainder);
+            var (gd, bd) = Reference.AffineParameters(new Random(61 + remainder), n);
+            float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+            foreach (var (name, _, _, k) in FloatKernels.Where(f => f.Name is "LnFScaleAndBias" or "RmsFScale"))
+            {
+                float[] cached = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false);
+                for (int yOffset = 0; yOffset < 16; yOffset++)
+                {
+                    float[] streamed = Run(k, x, n, g, b, 0, 1, yOffset, inPlace: false, mode);
+                    Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{name} n={n} yOffset={yOffset} mode={mode}: streamed differs from cached stores");
+                }
+                Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, 1, 0, inPlace: true, mode)), $"{name} n={n} in place, mode={mode}");
+                for (int r = 0; r < rows; r++)
+                {
+                    float[] alone = Run(k, x.AsSpan(r * n, n).ToArray(), n, g, b, 0, 1, 7, inPlace: false, mode);
+                    Assert.True(cached.AsSpan(r * n, n).SequenceEqual(alone), $"{name} n={n} row {r} alone differs from the row in the batch, mode={mode}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same for the residual stream written beside y (Blocks.SkipLn at a run-time length, residualOut at y's phase, so
+    /// its vectors stream too and its ends go through StoreEnds): y and h bitwise the cached stores' for every phase and
+    /// remainder, a row at a time and pipelined.
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void StreamedResidualOutEndsMatchTheCachedStores(int mode)
+    {
+        const int rows = 3;
+        foreach (int remainder in new[] { 0, 1, 7, 15 })
+        {
+            int n = 512 + remainder;
+            float[] x = Rows(rows, n, 70 + remainder), res = Rows(rows, n, 71 + remainder), bias = Rows(1, n, 72), g = Rows(1, n, 73), b = Rows(1, n, 74);
+            (float[] Y, float[] H) Run(long threshold, int offset, int m) => WithSettings(threshold, 1, () =>
+            {
+                var y = new float[x.Length + 16];
+                var h = new float[x.Length + 16];
+                Blocks.SkipLn(x, n, res, bias, g, b, y.AsSpan(offset, x.Length), h.AsSpan(offset, x.Length));
+                return (y.AsSpan(offset, x.Length).ToArray(), h.AsSpan(offset, x.Length).ToArray());
+            }, m);
+            var (cy, ch) = Run(long.MaxValue, 0, 0);
+            foreach (int offset in new[] { 0, 1, 4, 9, 15 })
+            {
+                var (sy, sh) = Run(0, offset, mode);
+                Assert.True(cy.AsSpan().SequenceEqual(sy), $"n={n} offset={offset} mode={mode}: y");
+                Assert.True(ch.AsSpan().SequenceEqual(sh), $"n={n} offset={offset} mode={mode}: h");
+            }
+        }
     }
 
     /// <summary>
