@@ -168,6 +168,42 @@ public static partial class TensorBlocks
         return (s0 + s1) + (s2 + s3);
     }
 
+    /// <summary><see cref="ShiftedLanes512{T}"/> that also stores each vector it loads to <paramref name="copy"/> at the same index (the overlapping last one too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<T> ShiftedLanesCopy512<T>(ref T x, ref T copy, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift);
+        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            Vector512<T> v0 = Vector512.LoadUnsafe(ref x, i), v1 = Vector512.LoadUnsafe(ref x, i + L);
+            Vector512<T> v2 = Vector512.LoadUnsafe(ref x, i + 2 * L), v3 = Vector512.LoadUnsafe(ref x, i + 3 * L);
+            v0.StoreUnsafe(ref copy, i);
+            v1.StoreUnsafe(ref copy, i + L);
+            v2.StoreUnsafe(ref copy, i + 2 * L);
+            v3.StoreUnsafe(ref copy, i + 3 * L);
+            s0 += v0 - k;
+            s1 += v1 - k;
+            s2 += v2 - k;
+            s3 += v3 - k;
+        }
+        for (; i + L <= n; i += L)
+        {
+            Vector512<T> v = Vector512.LoadUnsafe(ref x, i);
+            v.StoreUnsafe(ref copy, i);
+            s0 += v - k;
+        }
+        if (i < n)
+        {
+            Vector512<T> v = Vector512.LoadUnsafe(ref x, n - L);
+            v.StoreUnsafe(ref copy, n - L);
+            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), v - k, Vector512<T>.Zero);
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /// <summary>SumDeviations512 before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
     internal static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
