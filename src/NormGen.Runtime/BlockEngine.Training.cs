@@ -223,6 +223,12 @@ public static partial class BlockEngine
         nint sampleStride = (nint)channels * spatial;
         T count = T.CreateTruncating((long)batch * spatial);
         int end = firstUnit + unitCount;
+        nint copyStride = (spatial + Vector512<T>.Count - 1) & -Vector512<T>.Count;
+        if ((long)batch * copyStride * Unsafe.SizeOf<T>() <= ChannelCopyBytes && batch > BlocksPerL1Set(sampleStride * Unsafe.SizeOf<T>()))
+        {
+            CopiedChannels512<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum, copyStride);
+            return;
+        }
         for (int c = firstUnit; c < end; c++)
         {
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
@@ -235,6 +241,103 @@ public static partial class BlockEngine
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
         }
+    }
+
+    /// <summary>
+    /// The longest channel (its blocks each rounded up to whole 512-bit vectors) that <see cref="CopiedChannels512{TSpec, T}"/>
+    /// copies: it stays in L1 (48 KiB on Zen 5) next to the lines pass 3 writes.
+    /// </summary>
+    private const int ChannelCopyBytes = 32 << 10;
+
+    /// <summary>
+    /// How many blocks a sample apart a channel holds before its lines overflow the L1 sets they share: blocks
+    /// <paramref name="sampleBytes"/> apart fall on 4096 / 2^min(12, trailing zeros) different 4 KiB phases (one when the
+    /// distance is a multiple of 4 KiB), and each phase's sets keep 8 of their 12 ways (Zen 5; Intel's 48 KiB L1 too) for
+    /// the channel's blocks, the rest for the lines of y that pass 3 writes. (8, 64, 28, 28) float (8 blocks, 49·4 KiB
+    /// apart) stays with Channels512: copying it read 1.05× slower.
+    /// </summary>
+    private static long BlocksPerL1Set(long sampleBytes) => 8L << (12 - Math.Min(12, BitOperations.TrailingZeroCount(sampleBytes)));
+
+    /// <summary>
+    /// <see cref="Channels512{TSpec, T}"/> for channels that fit <see cref="ChannelCopyBytes"/>: pass 1 also copies each
+    /// block, as it loads it, into a 64-byte-aligned buffer (block n at n·<paramref name="copyStride"/>, a whole number of
+    /// vectors), and passes 2 and 3 read the copy. A channel's blocks lie a sample apart, and when that distance is a
+    /// multiple of 4 KiB (C·spatial·size: (32, 256, 14, 14) float is 49·4 KiB) they all fall into the same few L1 sets,
+    /// more lines than those sets hold, so passes 2 and 3 found them in L2, evicted again by the lines of y that pass 3
+    /// writes into the same sets; the copy is contiguous. Same values, operations and order as Channels512: the same bits.
+    /// </summary>
+    private static unsafe void CopiedChannels512<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum, nint copyStride)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        ref T y0 = ref MemoryMarshal.GetReference(y);
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        T count = T.CreateTruncating((long)batch * spatial);
+        int end = firstUnit + unitCount;
+        T[] scratch = ArrayPool<T>.Shared.Rent(5 * end + batch * (int)copyStride + 64 / Unsafe.SizeOf<T>());
+        try
+        {
+            fixed (T* pinned = scratch)
+            {
+                Span<T> coefficients = scratch.AsSpan(0, 5 * end);
+                // The copy starts on the first 64-byte boundary past the coefficients.
+                T* copy = (T*)(((nint)(pinned + 5 * end) + 63) & ~(nint)63);
+                ref T b0 = ref Unsafe.AsRef<T>(copy);
+                for (int c = firstUnit; c < end; c++)
+                {
+                    ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                    ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
+
+                    // Passes 1 and 2 as Channels512 (pass 1 copying each block), then the end; pass 3 from the copy.
+                    T shift = xc;
+                    T offset = ChannelShiftedSum512(ref xc, batch, sampleStride, length, shift, ref b0, copyStride) / count;
+                    ChannelDeviations512(ref b0, batch, copyStride, length, shift, offset, out T sumDev, out T sumSq);
+                    EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
+                        gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+                    if (coefficients[5 * c + 4] == T.Zero) continue; // the huge-value fallback has written the channel
+                    T k = coefficients[5 * c], m = coefficients[5 * c + 1], a = coefficients[5 * c + 2], b = coefficients[5 * c + 3];
+                    for (int n = 0; n < batch; n++)
+                        Apply(ref Unsafe.Add(ref b0, n * copyStride), ref Unsafe.Add(ref yc, n * sampleStride), length, k, m, a, b);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ChannelShiftedSum512{T}"/> that also copies block n to <paramref name="copy"/> + n·<paramref name="copyStride"/>
+    /// as it loads it (TensorBlocks.ShiftedLanesCopy512: the same lanes).
+    /// </summary>
+    private static T ChannelShiftedSum512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, ref T copy, nint copyStride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        int s = 0;
+        for (; s + 4 <= batch; s += 4)
+        {
+            ref T x = ref Unsafe.Add(ref xc, s * sampleStride);
+            ref T to = ref Unsafe.Add(ref copy, s * copyStride);
+            Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanesCopy512(ref x, ref to, n, shift),
+                ShiftedLanesCopy512(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
+                ShiftedLanesCopy512(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
+                ShiftedLanesCopy512(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift));
+            sum += sums.GetElement(0);
+            sum += sums.GetElement(1);
+            sum += sums.GetElement(2);
+            sum += sums.GetElement(3);
+        }
+        if (!T.IsFinite(sum))
+        {
+            sum = T.Zero;
+            s = 0;
+        }
+        for (; s < batch; s++)
+            sum += Vector512.Sum(ShiftedLanesCopy512(ref Unsafe.Add(ref xc, s * sampleStride), ref Unsafe.Add(ref copy, s * copyStride), n, shift));
+        return sum;
     }
 
     /// <summary>
@@ -605,9 +708,15 @@ public static partial class BlockEngine
             sumDev.Clear();
             sumSq.Clear();
 
-            // Pass 1: Σ (x − shift) per channel.
+            // Pass 1: Σ (x − shift) per channel. With 512-bit vectors each row in one loop (PanelRow512) instead of two
+            // TensorPrimitives calls and the round trip through d: the same operations per element, so the same bits.
             for (int n = 0; n < batch; n++)
             {
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    PanelRow512<T, PanelSum<T>>(x.Slice(n * channels + from, width), shift, offset, offset, sumSq); // accumulates into offset
+                    continue;
+                }
                 TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                 TensorPrimitives.Add(offset, d, offset);
             }
@@ -616,6 +725,11 @@ public static partial class BlockEngine
             // Pass 2: Σd and Σd², d = (x − shift) − offset.
             for (int n = 0; n < batch; n++)
             {
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    PanelRow512<T, PanelDeviations<T>>(x.Slice(n * channels + from, width), shift, offset, sumDev, sumSq);
+                    continue;
+                }
                 TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                 TensorPrimitives.Subtract(d, offset, d);
                 TensorPrimitives.Add(sumDev, d, sumDev);
@@ -628,6 +742,12 @@ public static partial class BlockEngine
             // Pass 3: y = ((x − shift) − offset)·a + b, row by row (a row is read before it is written: y may be x).
             for (int n = 0; n < batch; n++)
             {
+                if (Vector512.IsHardwareAccelerated && huge is null)
+                {
+                    // y = d·a + b with a, b kept in sumSq, sumDev; the row is read before it is written.
+                    PanelRow512<T, PanelApply<T>>(x.Slice(n * channels + from, width), shift, offset, sumSq, sumDev, y.Slice(n * channels + from, width));
+                    continue;
+                }
                 TensorPrimitives.Subtract(x.Slice(n * channels + from, width), shift, d);
                 TensorPrimitives.Subtract(d, offset, d);
                 if (huge is not null)
@@ -641,6 +761,76 @@ public static partial class BlockEngine
         {
             ArrayPool<T>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>
+    /// One row of <see cref="Panel{TSpec, T}"/>'s passes in one loop over 512-bit vectors and a scalar remainder (no
+    /// overlapping vector: the accumulators are read and written). Each element gets the operations of the
+    /// TensorPrimitives calls it replaces, in their order (x − shift first, then − offset; d·d then + Σd², d·a then + b,
+    /// neither fused), so each channel's bits are theirs. <typeparamref name="TPass"/> is the pass.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PanelRow512<T, TPass>(ReadOnlySpan<T> row, ReadOnlySpan<T> shift, ReadOnlySpan<T> offset, Span<T> first, Span<T> second, Span<T> output = default)
+        where T : unmanaged, IFloatingPointIeee754<T> where TPass : struct, IPanelPass<T>
+    {
+        int width = row.Length, L = Vector512<T>.Count, j = 0;
+        ref T x = ref MemoryMarshal.GetReference(row), k = ref MemoryMarshal.GetReference(shift), m = ref MemoryMarshal.GetReference(offset);
+        ref T p = ref MemoryMarshal.GetReference(first), q = ref MemoryMarshal.GetReference(second), y = ref MemoryMarshal.GetReference(output);
+        for (; j + L <= width; j += L)
+            TPass.Vector(ref x, ref k, ref m, ref p, ref q, ref y, (nuint)j);
+        for (; j < width; j++)
+            TPass.Scalar(ref Unsafe.Add(ref x, j), Unsafe.Add(ref k, j), Unsafe.Add(ref m, j), ref Unsafe.Add(ref p, j), ref Unsafe.Add(ref q, j), ref Unsafe.Add(ref y, j));
+    }
+
+    /// <summary>One pass of <see cref="PanelRow512{T, TPass}"/> on the vector at index i, and on one element.</summary>
+    private interface IPanelPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        static abstract void Vector(ref T x, ref T shift, ref T offset, ref T first, ref T second, ref T y, nuint i);
+
+        static abstract void Scalar(ref T x, T shift, T offset, ref T first, ref T second, ref T y);
+    }
+
+    /// <summary>Pass 1: first += x − shift (TensorPrimitives.Subtract, then Add).</summary>
+    private readonly struct PanelSum<T> : IPanelPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Vector(ref T x, ref T shift, ref T offset, ref T first, ref T second, ref T y, nuint i) =>
+            (Vector512.LoadUnsafe(ref first, i) + (Vector512.LoadUnsafe(ref x, i) - Vector512.LoadUnsafe(ref shift, i))).StoreUnsafe(ref first, i);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scalar(ref T x, T shift, T offset, ref T first, ref T second, ref T y) => first += x - shift;
+    }
+
+    /// <summary>Pass 2: d = (x − shift) − offset, first += d, second += d·d (Subtract, Subtract, Add, MultiplyAdd).</summary>
+    private readonly struct PanelDeviations<T> : IPanelPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Vector(ref T x, ref T shift, ref T offset, ref T first, ref T second, ref T y, nuint i)
+        {
+            Vector512<T> d = Vector512.LoadUnsafe(ref x, i) - Vector512.LoadUnsafe(ref shift, i) - Vector512.LoadUnsafe(ref offset, i);
+            (Vector512.LoadUnsafe(ref first, i) + d).StoreUnsafe(ref first, i);
+            (d * d + Vector512.LoadUnsafe(ref second, i)).StoreUnsafe(ref second, i);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scalar(ref T x, T shift, T offset, ref T first, ref T second, ref T y)
+        {
+            T d = x - shift - offset;
+            first += d;
+            second = d * d + second;
+        }
+    }
+
+    /// <summary>Pass 3: y = ((x − shift) − offset)·first + second (Subtract, Subtract, MultiplyAdd); x is read before y is written.</summary>
+    private readonly struct PanelApply<T> : IPanelPass<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Vector(ref T x, ref T shift, ref T offset, ref T first, ref T second, ref T y, nuint i) =>
+            ((Vector512.LoadUnsafe(ref x, i) - Vector512.LoadUnsafe(ref shift, i) - Vector512.LoadUnsafe(ref offset, i)) * Vector512.LoadUnsafe(ref first, i)
+                + Vector512.LoadUnsafe(ref second, i)).StoreUnsafe(ref y, i);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Scalar(ref T x, T shift, T offset, ref T first, ref T second, ref T y) => y = (x - shift - offset) * first + second;
     }
 
     /// <summary>

@@ -72,14 +72,15 @@ public static partial class TensorBlocks
                 Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
                 offset += sumDev / count;
                 Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+                Vector256<T> unbiased = outputs.Running ? variance * count / (count - Vector256<T>.One) : variance;
                 ref T y0 = ref Unsafe.Add(ref y, (nint)block * (nint)n);
-                if (!outputs.Finish(in b0, ref y0, block, ref c, channels, k0, offset.GetElement(0), variance.GetElement(0), rstd.GetElement(0)))
+                if (!outputs.Finish(in b0, ref y0, block, ref c, channels, k0, offset.GetElement(0), variance.GetElement(0), rstd.GetElement(0), unbiased.GetElement(0)))
                     return block;
-                if (!outputs.Finish(in b1, ref Unsafe.Add(ref y0, (nint)n), block + 1, ref c, channels, k1, offset.GetElement(1), variance.GetElement(1), rstd.GetElement(1)))
+                if (!outputs.Finish(in b1, ref Unsafe.Add(ref y0, (nint)n), block + 1, ref c, channels, k1, offset.GetElement(1), variance.GetElement(1), rstd.GetElement(1), unbiased.GetElement(1)))
                     return block + 1;
-                if (!outputs.Finish(in b2, ref Unsafe.Add(ref y0, 2 * (nint)n), block + 2, ref c, channels, k2, offset.GetElement(2), variance.GetElement(2), rstd.GetElement(2)))
+                if (!outputs.Finish(in b2, ref Unsafe.Add(ref y0, 2 * (nint)n), block + 2, ref c, channels, k2, offset.GetElement(2), variance.GetElement(2), rstd.GetElement(2), unbiased.GetElement(2)))
                     return block + 2;
-                if (!outputs.Finish(in b3, ref Unsafe.Add(ref y0, 3 * (nint)n), block + 3, ref c, channels, k3, offset.GetElement(3), variance.GetElement(3), rstd.GetElement(3)))
+                if (!outputs.Finish(in b3, ref Unsafe.Add(ref y0, 3 * (nint)n), block + 3, ref c, channels, k3, offset.GetElement(3), variance.GetElement(3), rstd.GetElement(3), unbiased.GetElement(3)))
                     return block + 3;
             }
         }
@@ -92,7 +93,7 @@ public static partial class TensorBlocks
             T variance = T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
             offset += sumDev / count;
             T rstd = T.One / T.Sqrt(variance + epsilon);
-            if (!outputs.Finish(in data, ref Unsafe.Add(ref y, (nint)block * (nint)n), block, ref c, channels, shift, offset, variance, rstd))
+            if (!outputs.Finish(in data, ref Unsafe.Add(ref y, (nint)block * (nint)n), block, ref c, channels, shift, offset, variance, rstd, outputs.Unbiased(variance)))
                 return block;
         }
         return end;
@@ -123,10 +124,11 @@ public static partial class TensorBlocks
             Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
             offset += sumDev / count;
             Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+            Vector256<T> unbiased = outputs.Running ? variance * count / (count - Vector256<T>.One) : variance;
             for (int j = 0; j < 4; j++)
             {
                 nint at = (nint)(block + j) * (nint)n;
-                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, Unsafe.Add(ref x, at), offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j)))
+                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, Unsafe.Add(ref x, at), offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j), unbiased.GetElement(j)))
                     return block + j;
             }
         }
@@ -141,7 +143,7 @@ public static partial class TensorBlocks
             T variance = T.Max((sumSq - sumDev * sumDev / cnt) / cnt, T.Zero);
             offset += sumDev / cnt;
             T rstd = T.One / T.Sqrt(variance + epsilon);
-            if (!outputs.FinishInMemory(ref xb, ref Unsafe.Add(ref y, at), n, block, ref c, channels, shift, offset, variance, rstd))
+            if (!outputs.FinishInMemory(ref xb, ref Unsafe.Add(ref y, at), n, block, ref c, channels, shift, offset, variance, rstd, outputs.Unbiased(variance)))
                 return block;
         }
         return end;
@@ -165,6 +167,42 @@ public static partial class TensorBlocks
             s0 += Vector512.LoadUnsafe(ref x, i) - k;
         if (i < n)
             s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k, Vector512<T>.Zero);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary><see cref="ShiftedLanes512{T}"/> that also stores each vector it loads to <paramref name="copy"/> at the same index (the overlapping last one too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<T> ShiftedLanesCopy512<T>(ref T x, ref T copy, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint L = (nuint)Vector512<T>.Count;
+        Vector512<T> k = Vector512.Create(shift);
+        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        nuint i = 0;
+        for (; i + 4 * L <= n; i += 4 * L)
+        {
+            Vector512<T> v0 = Vector512.LoadUnsafe(ref x, i), v1 = Vector512.LoadUnsafe(ref x, i + L);
+            Vector512<T> v2 = Vector512.LoadUnsafe(ref x, i + 2 * L), v3 = Vector512.LoadUnsafe(ref x, i + 3 * L);
+            v0.StoreUnsafe(ref copy, i);
+            v1.StoreUnsafe(ref copy, i + L);
+            v2.StoreUnsafe(ref copy, i + 2 * L);
+            v3.StoreUnsafe(ref copy, i + 3 * L);
+            s0 += v0 - k;
+            s1 += v1 - k;
+            s2 += v2 - k;
+            s3 += v3 - k;
+        }
+        for (; i + L <= n; i += L)
+        {
+            Vector512<T> v = Vector512.LoadUnsafe(ref x, i);
+            v.StoreUnsafe(ref copy, i);
+            s0 += v - k;
+        }
+        if (i < n)
+        {
+            Vector512<T> v = Vector512.LoadUnsafe(ref x, n - L);
+            v.StoreUnsafe(ref copy, n - L);
+            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), v - k, Vector512<T>.Zero);
+        }
         return (s0 + s1) + (s2 + s3);
     }
 
@@ -259,32 +297,40 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
         _momentum = momentum;
     }
 
+    /// <summary>Whether the running statistics are updated (BatchNorm training).</summary>
+    public bool Running => !_runningMean.IsEmpty;
+
+    /// <summary>The unbiased variance the running variance takes, variance·count / (count − 1); the callers with four blocks' variances as lanes divide them in one vector, the same IEEE operations.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Unbiased(T variance) => Running ? variance * Count / (Count - T.One) : variance;
+
     /// <summary>
     /// The end of one block from its statistics: false (nothing written) when the variance is not finite; else the saved
-    /// statistics, y = ((x − shift) − offset)·a + b with a = rstd·γ[c], b = β[c], the running statistics, and c moves on.
+    /// statistics, y = ((x − shift) − offset)·a + b with a = rstd·γ[c], b = β[c], the running statistics (with
+    /// <paramref name="unbiased"/> = <see cref="Unbiased"/>(variance)), and c moves on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Finish(in SmallBlock512<T> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
+    public bool Finish(in SmallBlock512<T> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd, T unbiased)
     {
         if (!T.IsFinite(variance)) return false;
-        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        End(block, ref c, channels, shift, offset, unbiased, rstd, out T a, out T b);
         data.Apply(ref y, shift, offset, a, b);
         return true;
     }
 
     /// <summary><see cref="Finish"/> for a block in memory (four vectors or more): y = ((x − shift) − offset)·a + b by <c>Apply</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool FinishInMemory(ref T x, ref T y, nuint n, int block, ref int c, int channels, T shift, T offset, T variance, T rstd)
+    public bool FinishInMemory(ref T x, ref T y, nuint n, int block, ref int c, int channels, T shift, T offset, T variance, T rstd, T unbiased)
     {
         if (!T.IsFinite(variance)) return false;
-        End(block, ref c, channels, shift, offset, variance, rstd, out T a, out T b);
+        End(block, ref c, channels, shift, offset, unbiased, rstd, out T a, out T b);
         TensorBlocks.Apply(ref x, ref y, n, shift, offset, a, b);
         return true;
     }
 
     /// <summary>The saved and running statistics of a block with a finite variance, its a and b; c moves on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void End(int block, ref int c, int channels, T shift, T offset, T variance, T rstd, out T a, out T b)
+    private void End(int block, ref int c, int channels, T shift, T offset, T unbiased, T rstd, out T a, out T b)
     {
         if (!_saveMean.IsEmpty)
         {
@@ -297,7 +343,7 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
         {
             // PyTorch: the mean and the unbiased variance, r ← (1 − m)·r + m·stat.
             _runningMean[c] = (T.One - _momentum) * _runningMean[c] + _momentum * (shift + offset);
-            _runningVar[c] = (T.One - _momentum) * _runningVar[c] + _momentum * (variance * Count / (Count - T.One));
+            _runningVar[c] = (T.One - _momentum) * _runningVar[c] + _momentum * unbiased;
         }
         if (++c == channels) c = 0;
     }
