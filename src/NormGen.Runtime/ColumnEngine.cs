@@ -373,8 +373,8 @@ public static partial class ColumnEngine
 
     /// <summary>
     /// max(v, 0) lane-wise, NaN kept (Vector.Max): written with the constant zero where the JIT sees it, which lowers to
-    /// vmaxpd and one fixup instead of the general vrangepd and two fixups that TOps.Max(v, TOps.Zero) got (the zero came
-    /// through an inlined call, not a constant); same lanes either way.
+    /// vmaxps/vmaxpd and one fixup instead of the general vrangeps/vrangepd and two fixups that TOps.Max(v, TOps.Zero) got
+    /// (the zero came through an inlined call, not a constant), on the path to rstd; same lanes either way.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Max0<TOps, TV, T>(TV v)
