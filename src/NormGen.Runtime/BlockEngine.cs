@@ -339,14 +339,11 @@ public static partial class BlockEngine
         }
         else
         {
-            // (N, C, *): one contiguous block of spatial elements per (n, c). The channel is counted along (one division
-            // per call, not one per block).
-            int c = firstUnit % channels;
+            // (N, C, *): one contiguous block of spatial elements per (n, c).
             for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
             {
                 nint offset = (nint)unit * spatial;
-                ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[c], shift[c]);
-                if (++c == channels) c = 0;
+                ScaleShift(ref Unsafe.Add(ref x0, offset), ref Unsafe.Add(ref y0, offset), (nuint)spatial, scale[unit % channels], shift[unit % channels]);
             }
         }
     }

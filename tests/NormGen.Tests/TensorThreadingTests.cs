@@ -57,7 +57,7 @@ public class TensorThreadingTests
     public void BatchNormEvaluationMatchesTheReferenceWhenAThreadStartsMidChannel()
     {
         // 15 (sample, channel) blocks of 169 over four threads (4, 4, 4, 3 blocks): the second, third and fourth start at
-        // channels 4, 3 and 2 of their samples, from which BlockEngine counts the channel along.
+        // channels 4, 3 and 2 of their samples, so each block must find its own channel's scale and shift.
         nint[] shape = [3, 5, 13, 13];
         const int channels = 5, spatial = 169, length = 3 * channels * spatial;
         float[] x = Data(length, 11), g = Data(channels, 12), b = Data(channels, 13), rm = Data(channels, 14);
