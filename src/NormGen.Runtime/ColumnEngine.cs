@@ -134,7 +134,7 @@ public static partial class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int units = batch * ranges;
-        int threads = RowScheduler.DegreeOfParallelism(units, x.Length / units);
+        int threads = RowScheduler.DegreeOfParallelism(units, ranges == 1 ? rows * width : x.Length / units); // no division for whole panels
         if (threads == 1)
             Units<TSpec, T>(0, batch, x, gamma, beta, y, saveMean, saveRstd, rows, width, 1);
         else
@@ -164,9 +164,10 @@ public static partial class ColumnEngine
         ref T saveRstd0 = ref MemoryMarshal.GetReference(saveRstd);
         for (int unit = firstUnit; unit < firstUnit + unitCount; unit++)
         {
-            TensorBlocks.ColumnRange(width, ranges, unit % ranges, out int from, out int count);
-            nint column = (nint)(unit / ranges) * width + from; // (sample, first position) as a column index of saveMean, saveRstd
-            nint at = (nint)(unit / ranges) * rows * width + from;
+            int sample = ranges == 1 ? unit : unit / ranges; // whole panels (every single-thread call): no division per unit
+            TensorBlocks.ColumnRange(width, ranges, unit - sample * ranges, out int from, out int count);
+            nint column = (nint)sample * width + from; // (sample, first position) as a column index of saveMean, saveRstd
+            nint at = (nint)sample * rows * width + from;
             Columns<TSpec, T>(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), (nuint)rows, (nuint)count, (nuint)width, ref gamma0, ref beta0,
                 ref (TSpec.SaveStatistics ? ref Unsafe.Add(ref saveMean0, column) : ref saveMean0),
                 ref (TSpec.SaveStatistics ? ref Unsafe.Add(ref saveRstd0, column) : ref saveRstd0));
@@ -277,12 +278,12 @@ public static partial class ColumnEngine
         if (!overlaps)
         {
             for (nuint r = 0; r < rows; r++)
-                TOps.Store(Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r), ref y0, r * stride);
+                TOps.Store(Normalize<TSpec, TOps, TV, T>(ref x0, r * stride, k, m, rstd, ref gamma, ref beta, r), ref y0, r * stride);
             return;
         }
         for (nuint r = 0; r < rows; r++)
         {
-            TV v = Normalize<TSpec, TOps, TV, T>(TOps.Load(ref x0, r * stride), k, m, rstd, ref gamma, ref beta, r);
+            TV v = Normalize<TSpec, TOps, TV, T>(ref x0, r * stride, k, m, rstd, ref gamma, ref beta, r);
             TOps.Store(TOps.Select(keep, v, TOps.Load(ref y0, r * stride)), ref y0, r * stride);
         }
     }
@@ -368,7 +369,20 @@ public static partial class ColumnEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Variance<TOps, TV, T>(TV sumSq, TV sumDev, TV count)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
-        TOps.Max(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count), TOps.Zero);
+        Max0<TOps, TV, T>(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count));
+
+    /// <summary>
+    /// max(v, 0) lane-wise, NaN kept (Vector.Max): written with the constant zero where the JIT sees it, which lowers to
+    /// vmaxps/vmaxpd and one fixup instead of the general vrangeps/vrangepd and two fixups that TOps.Max(v, TOps.Zero) got
+    /// (the zero came through an inlined call, not a constant), on the path to rstd; same lanes either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Max0<TOps, TV, T>(TV v)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        => typeof(TV) == typeof(Vector512<T>) ? Unsafe.BitCast<Vector512<T>, TV>(Vector512.Max(Unsafe.BitCast<TV, Vector512<T>>(v), Vector512<T>.Zero))
+            : typeof(TV) == typeof(Vector256<T>) ? Unsafe.BitCast<Vector256<T>, TV>(Vector256.Max(Unsafe.BitCast<TV, Vector256<T>>(v), Vector256<T>.Zero))
+            : typeof(TV) == typeof(Vector128<T>) ? Unsafe.BitCast<Vector128<T>, TV>(Vector128.Max(Unsafe.BitCast<TV, Vector128<T>>(v), Vector128<T>.Zero))
+            : TOps.Max(v, TOps.Zero);
 
     /// <summary>Whether every lane is finite: otherwise the column's squares overflow T or it holds NaN/±∞, and it is computed in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -382,13 +396,17 @@ public static partial class ColumnEngine
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance)));
 
-    /// <summary>One row's output: (x − k − m)·rstd, then the spec's affine (γ and β of row r); BiasFree: x·rstd·γ, the mean not subtracted.</summary>
+    /// <summary>
+    /// One row's output from x at <paramref name="at"/>: (x − k − m)·rstd, then the spec's affine (γ and β of row r);
+    /// BiasFree: x·rstd·γ, the mean not subtracted. x is loaded inside the expression that uses it, so the JIT folds the
+    /// load into the subtract or multiply (passed in as a loaded vector, it took a register and a vmovups of its own).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Normalize<TSpec, TOps, TV, T>(TV x, TV k, TV m, TV rstd, ref T gamma, ref T beta, nuint r)
+    private static TV Normalize<TSpec, TOps, TV, T>(ref T x, nuint at, TV k, TV m, TV rstd, ref T gamma, ref T beta, nuint r)
         where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.BiasFree) return TOps.Multiply(TOps.Multiply(x, rstd), TOps.Create(Unsafe.Add(ref gamma, r))); // Restormer: x, not x − μ
-        TV core = TOps.Multiply(TOps.Subtract(TOps.Subtract(x, k), m), rstd);
+        if (TSpec.BiasFree) return TOps.Multiply(TOps.Multiply(TOps.Load(ref x, at), rstd), TOps.Create(Unsafe.Add(ref gamma, r))); // Restormer: x, not x − μ
+        TV core = TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, at), k), m), rstd);
         if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None) return core;
         if (TSpec.Affine == Affine.Scale) return TOps.Multiply(core, TOps.Create(Unsafe.Add(ref gamma, r)));
         return TOps.MultiplyAddEstimate(core, TOps.Create(Unsafe.Add(ref gamma, r)), TOps.Create(Unsafe.Add(ref beta, r)));

@@ -56,7 +56,7 @@ public static partial class TensorBlocks
     /// last range takes the remainder), so a range starts on a whole vector of every width and the split depends on
     /// the shape only, never on the thread count. 1 when the panel is narrower than two ranges.
     /// </summary>
-    public static int ColumnRanges(int width) => Math.Max(1, width / ColumnRangeWidth(width));
+    public static int ColumnRanges(int width) => width < 128 ? 1 : Math.Max(1, width / ColumnRangeWidth(width)); // ranges are at least 64 wide: no division for narrow panels
 
     /// <summary>
     /// The columns of range <paramref name="index"/> of <paramref name="ranges"/> (from <see cref="ColumnRanges"/>, or 1

@@ -53,6 +53,32 @@ public class TensorThreadingTests
         Assert.Equal(Run(1, Gn, length), inPlace);
     }
 
+    [Fact]
+    public void BatchNormEvaluationMatchesTheReferenceWhenAThreadStartsMidChannel()
+    {
+        // 15 (sample, channel) blocks of 169 over four threads (4, 4, 4, 3 blocks): the second, third and fourth start at
+        // channels 4, 3 and 2 of their samples, so each block must find its own channel's scale and shift.
+        nint[] shape = [3, 5, 13, 13];
+        const int channels = 5, spatial = 169, length = 3 * channels * spatial;
+        float[] x = Data(length, 11), g = Data(channels, 12), b = Data(channels, 13), rm = Data(channels, 14);
+        float[] rv = Data(channels, 15).Select(v => Math.Abs(v) + 0.5f).ToArray();
+        float[] threaded = new float[length], single = new float[length];
+        using (new SettingsScope(4, 512))
+        {
+            Assert.Equal(4, RowScheduler.DegreeOfParallelism(3 * channels, spatial));
+            Blocks.BnEval(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(threaded, shape));
+        }
+        using (new SettingsScope(1, 512))
+            Blocks.BnEval(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(single, shape));
+        Assert.Equal(single, threaded);
+        for (int i = 0; i < length; i++)
+        {
+            int c = i / spatial % channels;
+            double expected = (x[i] - (double)rm[c]) / Math.Sqrt(rv[c] + 1e-5) * g[c] + b[c];
+            Assert.True(Math.Abs(threaded[i] - expected) <= 1e-4 + 1e-5 * Math.Abs(expected), $"element {i} (channel {c}): {threaded[i]} against {expected}");
+        }
+    }
+
     /// <summary>The outputs of one call (y and whatever else it writes) with the given thread limit, on a fresh copy of its state.</summary>
     private static T[][] Outputs<T>(int maxDegree, Func<T[][]> call)
     {
