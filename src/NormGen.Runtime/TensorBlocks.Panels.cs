@@ -106,7 +106,6 @@ public static partial class TensorBlocks
         // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
         ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
-        bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sumDevJ = TOps.Load(ref sumDev, j);
@@ -116,7 +115,6 @@ public static partial class TensorBlocks
                 for (nuint l = 0; l < lanes; l++)
                     StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
                 Unsafe.Add(ref huge, j / lanes) = T.One;
-                anyHuge = true;
                 continue;
             }
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
@@ -126,16 +124,13 @@ public static partial class TensorBlocks
 
         // Pass 3: normalize row by row; rows are read before they are written, so y may be x. (The flat walk with
         // streaming stores that MinMaxScale uses ran slower here: (100000, 256) floats, whole call 20.9-21.6 ms against
-        // 19.2-19.7 row by row with cached stores, three interleaved runs on a quiet moment of the 2-core EPYC.) Past
-        // the cache, last row first: it starts on the rows pass 2 left in the last-level cache.
-        bool reverse = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
-        for (nuint i = 0; i < rows; i++)
+        // 19.2-19.7 row by row with cached stores, three interleaved runs on a quiet moment of the 2-core EPYC.)
+        for (nuint r = 0; r < rows; r++)
         {
-            nuint r = reverse ? rows - 1 - i : i;
             ref T xr = ref Unsafe.Add(ref x, r * width);
             ref T yr = ref Unsafe.Add(ref y, r * width);
             for (nuint j = 0; j < n; j += lanes)
-                if (!anyHuge || Unsafe.Add(ref huge, j / lanes) == T.Zero)
+                if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
                     TOps.Store(TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j)), TOps.Load(ref rstd, j)), ref yr, j);
         }
         if (rented is not null)
@@ -143,22 +138,13 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// Rows per sub-block of the scaler panels' statistics passes (a divisor of <see cref="ColumnSumBlock"/>, even): a
-    /// strip of columns keeps its accumulators in registers for that many rows, and each row's strip is prefetched that
-    /// many rows ahead.
-    /// </summary>
-    private const nuint PanelBlockRows = 8;
-
-    /// <summary>
     /// Standardize's pass 1: the mean offset m (after the shift k, the first row) of each column, with two accumulators
-    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order. Each block
-    /// goes by sub-blocks of <see cref="PanelBlockRows"/> rows, two vectors of columns at a time with their accumulators
-    /// in registers (<see cref="StandardizeMeanStrip{TOps, TV, T}"/>); every accumulator still takes its rows in order.
+    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), the block sums added in order.
     /// </summary>
     private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, j;
+        nuint lanes = (nuint)TOps.Count, r, j;
         ref T m = ref Unsafe.Add(ref k, n);
         ref T a0 = ref Unsafe.Add(ref k, 2 * n);
         ref T a1 = ref Unsafe.Add(ref k, 3 * n);
@@ -170,14 +156,34 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a0, j);
                 TOps.Store(TOps.Zero, ref a1, j);
             }
-            for (nuint sub = start; sub < end; sub += PanelBlockRows)
+            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
-                nuint length = end - sub > PanelBlockRows ? PanelBlockRows : end - sub;
-                ref T block = ref Unsafe.Add(ref x, sub * width);
-                for (j = 0; j + 2 * lanes <= n; j += 2 * lanes)
-                    StandardizeMeanStrip<TOps, TV, T>(ref block, length, width, j, ref k, ref a0, ref a1, pair: true);
-                if (j < n)
-                    StandardizeMeanStrip<TOps, TV, T>(ref block, length, width, j, ref k, ref a0, ref a1, pair: false);
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
+                {
+                    TV kj = TOps.Load(ref k, j);
+                    TV s0 = TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj));
+                    TV s1 = TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x0, j + width), kj));
+                    TOps.Store(TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj)), ref a0, j);
+                    TOps.Store(TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj)), ref a1, j);
+                }
+            }
+            for (; r + 2 <= end; r += 2)
+            {
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                ref T x1 = ref Unsafe.Add(ref x0, width);
+                for (j = 0; j < n; j += lanes)
+                {
+                    TV kj = TOps.Load(ref k, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj)), ref a0, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x1, j), kj)), ref a1, j);
+                }
+            }
+            if (r < end)
+            {
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
+                    TOps.Store(TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j))), ref a0, j);
             }
             for (j = 0; j < n; j += lanes)
                 TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref m, j);
@@ -187,59 +193,14 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// Σ(x − k) of the vector of columns at <paramref name="j"/> (and the next one when <paramref name="pair"/>, a
-    /// constant at each call) over <paramref name="count"/> rows from <paramref name="block"/>, even rows (from the
-    /// block's first) into a0, odd rows into a1, kept in registers; each row prefetched <see cref="PanelBlockRows"/> rows ahead.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StandardizeMeanStrip<TOps, TV, T>(ref T block, nuint count, nuint width, nuint j, ref T k, ref T a0, ref T a1, bool pair)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        nuint lanes = (nuint)TOps.Count, ahead = PanelBlockRows * width, r;
-        nuint j1 = pair ? j + lanes : j;
-        TV k0 = TOps.Load(ref k, j), k1 = TOps.Load(ref k, j1);
-        TV s00 = TOps.Load(ref a0, j), s01 = TOps.Load(ref a1, j), s10 = TOps.Load(ref a0, j1), s11 = TOps.Load(ref a1, j1);
-        for (r = 0; r + 2 <= count; r += 2)
-        {
-            ref T row0 = ref Unsafe.Add(ref block, r * width);
-            ref T row1 = ref Unsafe.Add(ref row0, width);
-            StreamingStore.Prefetch(ref row0, ahead + j);
-            StreamingStore.Prefetch(ref row1, ahead + j);
-            s00 = TOps.Add(s00, TOps.Subtract(TOps.Load(ref row0, j), k0));
-            s01 = TOps.Add(s01, TOps.Subtract(TOps.Load(ref row1, j), k0));
-            if (pair)
-            {
-                StreamingStore.Prefetch(ref row0, ahead + j1);
-                StreamingStore.Prefetch(ref row1, ahead + j1);
-                s10 = TOps.Add(s10, TOps.Subtract(TOps.Load(ref row0, j1), k1));
-                s11 = TOps.Add(s11, TOps.Subtract(TOps.Load(ref row1, j1), k1));
-            }
-        }
-        if (r < count) // the last row of a ColumnSumBlock block or of the table
-        {
-            ref T row0 = ref Unsafe.Add(ref block, r * width);
-            s00 = TOps.Add(s00, TOps.Subtract(TOps.Load(ref row0, j), k0));
-            if (pair)
-                s10 = TOps.Add(s10, TOps.Subtract(TOps.Load(ref row0, j1), k1));
-        }
-        TOps.Store(s00, ref a0, j);
-        TOps.Store(s01, ref a1, j);
-        if (pair)
-        {
-            TOps.Store(s10, ref a0, j1);
-            TOps.Store(s11, ref a1, j1);
-        }
-    }
-
-    /// <summary>
     /// Standardize's pass 2: Σd² and Σd (d = x − k − m) of each column (at 6n and 7n past k), corrected two-pass,
-    /// blocked as pass 1 with four accumulators (at 2n … 5n past k), by sub-blocks and pairs of vectors as pass 1
-    /// (<see cref="StandardizeDeviationStrip{TOps, TV, T}"/>).
+    /// blocked as pass 1 with four accumulators (at 2n … 5n past k).
     /// </summary>
     private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, j;
+        nuint lanes = (nuint)TOps.Count, r, j;
+        ref T m = ref Unsafe.Add(ref k, n);
         ref T a0 = ref Unsafe.Add(ref k, 2 * n);
         ref T a1 = ref Unsafe.Add(ref k, 3 * n);
         ref T a2 = ref Unsafe.Add(ref k, 4 * n);
@@ -261,89 +222,52 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Zero, ref a2, j);
                 TOps.Store(TOps.Zero, ref a3, j);
             }
-            for (nuint sub = start; sub < end; sub += PanelBlockRows)
+            for (r = start; r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
             {
-                nuint length = end - sub > PanelBlockRows ? PanelBlockRows : end - sub;
-                ref T block = ref Unsafe.Add(ref x, sub * width);
-                for (j = 0; j + 2 * lanes <= n; j += 2 * lanes)
-                    StandardizeDeviationStrip<TOps, TV, T>(ref block, length, width, n, j, ref k, pair: true);
-                if (j < n)
-                    StandardizeDeviationStrip<TOps, TV, T>(ref block, length, width, n, j, ref k, pair: false);
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
+                {
+                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
+                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
+                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + width), kj), mj);
+                    TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj), mj);
+                    TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj), mj);
+                    TOps.Store(TOps.MultiplyAddEstimate(d2, d2, TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j))), ref a0, j);
+                    TOps.Store(TOps.MultiplyAddEstimate(d3, d3, TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j))), ref a1, j);
+                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a2, j), d0), d2), ref a2, j);
+                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a3, j), d1), d3), ref a3, j);
+                }
+            }
+            for (; r + 2 <= end; r += 2)
+            {
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                ref T x1 = ref Unsafe.Add(ref x0, width);
+                for (j = 0; j < n; j += lanes)
+                {
+                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
+                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
+                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x1, j), kj), mj);
+                    TOps.Store(TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j)), ref a0, j);
+                    TOps.Store(TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j)), ref a1, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d0), ref a2, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a3, j), d1), ref a3, j);
+                }
+            }
+            if (r < end)
+            {
+                ref T x0 = ref Unsafe.Add(ref x, r * width);
+                for (j = 0; j < n; j += lanes)
+                {
+                    TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), TOps.Load(ref k, j)), TOps.Load(ref m, j));
+                    TOps.Store(TOps.MultiplyAddEstimate(d, d, TOps.Load(ref a0, j)), ref a0, j);
+                    TOps.Store(TOps.Add(TOps.Load(ref a2, j), d), ref a2, j);
+                }
             }
             for (j = 0; j < n; j += lanes)
             {
                 TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
                 TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
             }
-        }
-    }
-
-    /// <summary>
-    /// Σd² (even rows into a0, odd into a1) and Σd (even into a2, odd into a3), d = x − k − m, of the vector of columns at
-    /// <paramref name="j"/> (and the next one when <paramref name="pair"/>) over <paramref name="count"/> rows from
-    /// <paramref name="block"/>, kept in registers; a0 … a3, k and m are the arrays n apart from <paramref name="k"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StandardizeDeviationStrip<TOps, TV, T>(ref T block, nuint count, nuint width, nuint n, nuint j, ref T k, bool pair)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        nuint lanes = (nuint)TOps.Count, ahead = PanelBlockRows * width, r;
-        nuint j1 = pair ? j + lanes : j;
-        ref T m = ref Unsafe.Add(ref k, n);
-        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref T a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref T a3 = ref Unsafe.Add(ref k, 5 * n);
-        TV k0 = TOps.Load(ref k, j), m0 = TOps.Load(ref m, j), k1 = TOps.Load(ref k, j1), m1 = TOps.Load(ref m, j1);
-        TV q00 = TOps.Load(ref a0, j), q01 = TOps.Load(ref a1, j), c00 = TOps.Load(ref a2, j), c01 = TOps.Load(ref a3, j);
-        TV q10 = TOps.Load(ref a0, j1), q11 = TOps.Load(ref a1, j1), c10 = TOps.Load(ref a2, j1), c11 = TOps.Load(ref a3, j1);
-        for (r = 0; r + 2 <= count; r += 2)
-        {
-            ref T row0 = ref Unsafe.Add(ref block, r * width);
-            ref T row1 = ref Unsafe.Add(ref row0, width);
-            StreamingStore.Prefetch(ref row0, ahead + j);
-            StreamingStore.Prefetch(ref row1, ahead + j);
-            TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j), k0), m0);
-            TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row1, j), k0), m0);
-            q00 = TOps.MultiplyAddEstimate(d0, d0, q00);
-            q01 = TOps.MultiplyAddEstimate(d1, d1, q01);
-            c00 = TOps.Add(c00, d0);
-            c01 = TOps.Add(c01, d1);
-            if (pair)
-            {
-                StreamingStore.Prefetch(ref row0, ahead + j1);
-                StreamingStore.Prefetch(ref row1, ahead + j1);
-                TV e0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j1), k1), m1);
-                TV e1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref row1, j1), k1), m1);
-                q10 = TOps.MultiplyAddEstimate(e0, e0, q10);
-                q11 = TOps.MultiplyAddEstimate(e1, e1, q11);
-                c10 = TOps.Add(c10, e0);
-                c11 = TOps.Add(c11, e1);
-            }
-        }
-        if (r < count) // the last row of a ColumnSumBlock block or of the table
-        {
-            ref T row0 = ref Unsafe.Add(ref block, r * width);
-            TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j), k0), m0);
-            q00 = TOps.MultiplyAddEstimate(d, d, q00);
-            c00 = TOps.Add(c00, d);
-            if (pair)
-            {
-                TV e = TOps.Subtract(TOps.Subtract(TOps.Load(ref row0, j1), k1), m1);
-                q10 = TOps.MultiplyAddEstimate(e, e, q10);
-                c10 = TOps.Add(c10, e);
-            }
-        }
-        TOps.Store(q00, ref a0, j);
-        TOps.Store(q01, ref a1, j);
-        TOps.Store(c00, ref a2, j);
-        TOps.Store(c01, ref a3, j);
-        if (pair)
-        {
-            TOps.Store(q10, ref a0, j1);
-            TOps.Store(q11, ref a1, j1);
-            TOps.Store(c10, ref a2, j1);
-            TOps.Store(c11, ref a3, j1);
         }
     }
 
