@@ -236,7 +236,7 @@ public static partial class BlockEngine
 
             // Passes 1 and 2 as TrainChannels, block by block in sample order; then the end and pass 3 (Apply).
             T shift = xc;
-            T offset = ChannelShiftedSum512(ref xc, batch, sampleStride, length, shift) / count;
+            T offset = ChannelShiftedSum512<T, NoCopy>(ref xc, batch, sampleStride, length, shift, ref xc, 0) / count;
             ChannelDeviations512(ref xc, batch, sampleStride, length, shift, offset, out T sumDev, out T sumSq);
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
@@ -292,7 +292,7 @@ public static partial class BlockEngine
 
                     // Passes 1 and 2 as Channels512 (pass 1 copying each block), then the end; pass 3 from the copy.
                     T shift = xc;
-                    T offset = ChannelShiftedSum512(ref xc, batch, sampleStride, length, shift, ref b0, copyStride) / count;
+                    T offset = ChannelShiftedSum512<T, CopyBlocks>(ref xc, batch, sampleStride, length, shift, ref b0, copyStride) / count;
                     ChannelDeviations512(ref b0, batch, copyStride, length, shift, offset, out T sumDev, out T sumSq);
                     EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                         gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
@@ -310,10 +310,16 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// <see cref="ChannelShiftedSum512{T}"/> that also copies block n to <paramref name="copy"/> + n·<paramref name="copyStride"/>
-    /// as it loads it (TensorBlocks.ShiftedLanesCopy512: the same lanes).
+    /// Σ over the channel's blocks (batch blocks of n ≥ 4 vectors, sampleStride apart), in sample order, of each block's
+    /// SumShifted512: four blocks' horizontal sums at a time in one shuffle tree (TensorBlocks.Sum4, the trees of
+    /// Vector512.Sum), added one by one. A finite total means every pair added was finite, and then the order inside a
+    /// pair cannot change a bit; a total that is not finite is redone block by block, so NaN payloads are those of
+    /// Vector512.Sum too. With <see cref="CopyBlocks"/> each block s is also copied to <paramref name="copy"/> +
+    /// s·<paramref name="copyStride"/> as it is loaded (TensorBlocks.ShiftedLanesCopy512: the same lanes); with
+    /// <see cref="NoCopy"/> copy and copyStride are not used.
     /// </summary>
-    private static T ChannelShiftedSum512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, ref T copy, nint copyStride) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T ChannelShiftedSum512<T, TCopy>(ref T xc, int batch, nint sampleStride, nuint n, T shift, ref T copy, nint copyStride)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy
     {
         T sum = T.Zero;
         int s = 0;
@@ -321,10 +327,10 @@ public static partial class BlockEngine
         {
             ref T x = ref Unsafe.Add(ref xc, s * sampleStride);
             ref T to = ref Unsafe.Add(ref copy, s * copyStride);
-            Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanesCopy512(ref x, ref to, n, shift),
-                ShiftedLanesCopy512(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
-                ShiftedLanesCopy512(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
-                ShiftedLanesCopy512(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift));
+            Vector256<T> sums = TensorBlocks.Sum4(BlockLanes<T, TCopy>(ref x, ref to, n, shift),
+                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
+                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
+                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift));
             sum += sums.GetElement(0);
             sum += sums.GetElement(1);
             sum += sums.GetElement(2);
@@ -336,42 +342,35 @@ public static partial class BlockEngine
             s = 0;
         }
         for (; s < batch; s++)
-            sum += Vector512.Sum(ShiftedLanesCopy512(ref Unsafe.Add(ref xc, s * sampleStride), ref Unsafe.Add(ref copy, s * copyStride), n, shift));
+            sum += Vector512.Sum(BlockLanes<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), ref Unsafe.Add(ref copy, s * copyStride), n, shift));
         return sum;
     }
 
-    /// <summary>
-    /// Σ over the channel's blocks (batch blocks of n ≥ 4 vectors, sampleStride apart), in sample order, of each block's
-    /// SumShifted512: four blocks' horizontal sums at a time in one shuffle tree (TensorBlocks.Sum4, the trees of
-    /// Vector512.Sum), added one by one. A finite total means every pair added was finite, and then the order inside a
-    /// pair cannot change a bit; a total that is not finite is redone block by block, so NaN payloads are those of
-    /// Vector512.Sum too.
-    /// </summary>
-    private static T ChannelShiftedSum512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Whether <see cref="ChannelShiftedSum512{T, TCopy}"/> also copies each block it loads.</summary>
+    private interface IBlockCopy
     {
-        T sum = T.Zero;
-        int s = 0;
-        for (; s + 4 <= batch; s += 4)
-        {
-            ref T x = ref Unsafe.Add(ref xc, s * sampleStride);
-            Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanes512(ref x, n, shift), ShiftedLanes512(ref Unsafe.Add(ref x, sampleStride), n, shift),
-                ShiftedLanes512(ref Unsafe.Add(ref x, 2 * sampleStride), n, shift), ShiftedLanes512(ref Unsafe.Add(ref x, 3 * sampleStride), n, shift));
-            sum += sums.GetElement(0);
-            sum += sums.GetElement(1);
-            sum += sums.GetElement(2);
-            sum += sums.GetElement(3);
-        }
-        if (!T.IsFinite(sum))
-        {
-            sum = T.Zero;
-            s = 0;
-        }
-        for (; s < batch; s++)
-            sum += Vector512.Sum(ShiftedLanes512(ref Unsafe.Add(ref xc, s * sampleStride), n, shift));
-        return sum;
+        static abstract bool Copies { get; }
     }
 
-    /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T}"/> adds them: each block's SumDeviations512.</summary>
+    /// <summary>Pass 1 reads the blocks only.</summary>
+    private readonly struct NoCopy : IBlockCopy
+    {
+        public static bool Copies => false;
+    }
+
+    /// <summary>Pass 1 copies each block as it reads it (<c>CopiedChannels512</c>).</summary>
+    private readonly struct CopyBlocks : IBlockCopy
+    {
+        public static bool Copies => true;
+    }
+
+    /// <summary>A block's shifted lanes (ShiftedLanes512), copied to <paramref name="to"/> on the way when TCopy says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> BlockLanes<T, TCopy>(ref T x, ref T to, nuint n, T shift)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
+        TCopy.Copies ? ShiftedLanesCopy512(ref x, ref to, n, shift) : ShiftedLanes512(ref x, n, shift);
+
+    /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T, TCopy}"/> adds them: each block's SumDeviations512.</summary>
     private static void ChannelDeviations512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
