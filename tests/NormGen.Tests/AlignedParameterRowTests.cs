@@ -94,22 +94,6 @@ public class AlignedParameterRowTests
         return (yd, meanD, rstdD);
     }
 
-    /// <summary>Rows of mean 3r − 4 and deviation 0.5 + r, with γ and β; rounded to float for the float kernels.</summary>
-    private static (double[] X, double[] G, double[] B) ReferenceInputs(Random rng, string kernel, int rows, int n)
-    {
-        double[] x = new double[rows * n];
-        for (int r = 0; r < rows; r++)
-            Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
-        var (g, b) = Reference.AffineParameters(rng, n);
-        if (kernel.EndsWith('F'))
-        {
-            x = x.Select(v => (double)(float)v).ToArray();
-            g = g.Select(v => (double)(float)v).ToArray();
-            b = b.Select(v => (double)(float)v).ToArray();
-        }
-        return (x, g, b);
-    }
-
     /// <summary>Every element of y within the double reference's bound (unit roundoff u, row length n) of its value.</summary>
     private static void AssertNearReference(NormKind kind, double epsilon, double u, double[] x, int n, double[] g, double[] b, double[] y, string label)
     {
@@ -207,7 +191,7 @@ public class AlignedParameterRowTests
         foreach (int n in Lengths)
             foreach (int rows in new[] { 8, 13 })
             {
-                var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
+                var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
                 double[] y = Run(kernel, x, n, g, b, 1 + rows % 5).Y;
                 AssertNearReference(kind, epsilon, u, x, n, g, b, y, $"{kernel} n={n} rows={rows}");
             }
@@ -318,7 +302,7 @@ public class AlignedParameterRowTests
             foreach (int yOffset in new[] { 1, 5, 7 })
             {
                 int rows = 9;
-                var (x, g, b) = ReferenceInputs(rng, kernel, rows, n);
+                var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
                 double[] y = RunAtY(kernel, x, n, g, b, 2, yOffset, inPlace: yOffset == 5).Y;
                 AssertNearReference(kind, epsilon, u, x, n, g, b, y, $"{kernel} n={n} y offset {yOffset}");
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 
 namespace NormGen.Tests;
 
@@ -119,6 +120,26 @@ public static class Reference
             if (b[i] == 0) b[i] = 0.25;
         }
         return (g, b);
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> rows of <paramref name="n"/>: row r of mean 3r − 4 and deviation 0.5 + r (so a row
+    /// normalised with its neighbour's statistics is far off), then γ and β (<see cref="AffineParameters"/>); all three
+    /// rounded to float when <paramref name="toFloat"/>, for the float kernels.
+    /// </summary>
+    public static (double[] X, double[] Gamma, double[] Beta) SpreadRows(Random rng, int rows, int n, bool toFloat)
+    {
+        double[] x = new double[rows * n];
+        for (int r = 0; r < rows; r++)
+            Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
+        var (g, b) = AffineParameters(rng, n);
+        if (toFloat)
+        {
+            x = x.Select(v => (double)(float)v).ToArray();
+            g = g.Select(v => (double)(float)v).ToArray();
+            b = b.Select(v => (double)(float)v).ToArray();
+        }
+        return (x, g, b);
     }
 }
 

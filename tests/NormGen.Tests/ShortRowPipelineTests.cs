@@ -166,16 +166,7 @@ public class ShortRowPipelineTests
             foreach (int rows in RowCounts)
             {
                 // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
-                double[] x = new double[rows * n];
-                for (int r = 0; r < rows; r++)
-                    Reference.Normal(rng, n, r * 3 - 4, 0.5 + r).CopyTo(x, r * n);
-                var (g, b) = Reference.AffineParameters(rng, n);
-                if (kernel.EndsWith('F'))
-                {
-                    x = x.Select(v => (double)(float)v).ToArray();
-                    g = g.Select(v => (double)(float)v).ToArray();
-                    b = b.Select(v => (double)(float)v).ToArray();
-                }
+                var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
                 double[] y = Run(kernel, x, n, g, b).Y;
                 double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
                 double tol = Reference.Tolerance(u, n);
