@@ -310,23 +310,6 @@ public static class Program
         return perCall;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds, Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out Timespec time);
-
-    /// <summary>
-    /// This thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID, <c>--cpu</c>): on a machine shared with other builds it
-    /// leaves out the time the thread waits for a core, the bulk of the noise of wall-clock rounds there.
-    /// </summary>
-    private static double ThreadCpuMicroseconds()
-    {
-        if (!s_threadCpuTime) return 0;
-        ClockGetTime(3, out Timespec t);
-        return t.Seconds * 1e6 + t.Nanoseconds / 1e3;
-    }
+    /// <summary>This thread's CPU time in µs under <c>--cpu</c> (<see cref="NormGen.Bench.ThreadCpuClock"/>), 0 otherwise.</summary>
+    private static double ThreadCpuMicroseconds() => s_threadCpuTime ? NormGen.Bench.ThreadCpuClock.Microseconds() : 0;
 }

@@ -16,8 +16,8 @@ namespace NormGen.TensorAB;
 /// Both sides are timed on the same input, output and parameter arrays: with an output array each, their alignments
 /// differ (one 64-byte aligned, the other not, say) and the one whose 512-bit stores split cache lines loses a few
 /// percent that has nothing to do with its code.
-/// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- --rounds N] [--only TEXT]</c>
-/// (<c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>;
+/// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- [--no-check] [--cpu] [--rounds N] [--batch-ms N] [--only TEXT]]</c>
+/// (<c>--no-check</c> skips the bitwise check, <c>--cpu</c> times thread CPU time instead of wall clock, <c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>;
 /// <c>--threads</c> times, on all cores, the shapes only the new splits spread over threads).
 /// </summary>
 public static class Program
@@ -38,8 +38,9 @@ public static class Program
 
         // Bitwise on all cores (the default) and on one thread: the two can take different paths (column ranges, or the
         // whole panel), and both must give the baseline's bits.
+        // --no-check skips it (timing a runtime change whose bits bench/bits.sh checks anyway).
         int mismatches = 0;
-        foreach (int degree in new[] { -1, 1 })
+        foreach (int degree in args.Contains("--no-check") ? Array.Empty<int>() : new[] { -1, 1 })
         {
             NormGenSettings.MaxDegreeOfParallelism = degree;
             foreach (Case c in cases)
@@ -50,7 +51,8 @@ public static class Program
                         Console.WriteLine($"MISMATCH {c.Name} {c.Type} [{string.Join("×", c.Shape)}] input variant {variant}, MaxDegreeOfParallelism {degree}");
                     }
         }
-        Console.WriteLine($"Bitwise: {cases.Count * 8 - mismatches} of {cases.Count * 8} (kernel, shape, input, all cores or one thread) combinations equal to the baseline.");
+        if (!args.Contains("--no-check"))
+            Console.WriteLine($"Bitwise: {cases.Count * 8 - mismatches} of {cases.Count * 8} (kernel, shape, input, all cores or one thread) combinations equal to the baseline.");
 
         if (args.Contains("--threads"))
         {
@@ -59,7 +61,8 @@ public static class Program
         }
 
         NormGenSettings.MaxDegreeOfParallelism = 1;
-        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds; best round of each (the least disturbed on a loud machine) and the ratio of the medians:");
+        s_threadCpuTime = args.Contains("--cpu") && OperatingSystem.IsLinux();
+        Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds ({(s_threadCpuTime ? "thread CPU time" : "wall clock")}); best round of each (the least disturbed on a loud machine) and the ratio of the medians:");
         Console.WriteLine($"{"kernel",-20} {"type",-7} {"shape",-16} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
         string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
         var ratios = new List<double>();
@@ -81,7 +84,7 @@ public static class Program
             }
             double o = old.Min(), n = now.Min();
             ratios.Add(n / o);
-            Console.WriteLine($"{c.Name,-20} {c.Type,-7} {string.Join("×", c.Shape),-16} {o,12:F1} {n,10:F1} {n / o,7:F3} {Median(now) / Median(old),13:F3}");
+            Console.WriteLine($"{c.Name,-20} {c.Type,-7} {string.Join("×", c.Shape),-16} {o,12:F3} {n,10:F3} {n / o,7:F3} {Median(now) / Median(old),13:F3}");
         }
         if (ratios.Count > 0)
             Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
@@ -142,11 +145,17 @@ public static class Program
         do
         {
             var sw = Stopwatch.StartNew();
+            double cpu0 = ThreadCpuMicroseconds();
             for (int i = 0; i < reps; i++) run(0);
-            perCall = sw.Elapsed.TotalMicroseconds / reps;
+            perCall = (s_threadCpuTime ? ThreadCpuMicroseconds() - cpu0 : sw.Elapsed.TotalMicroseconds) / reps;
         } while (total.ElapsedMilliseconds < minMs);
         return perCall;
     }
+
+    private static bool s_threadCpuTime;
+
+    /// <summary>This thread's CPU time in µs under <c>--cpu</c> (<see cref="NormGen.Bench.ThreadCpuClock"/>), 0 otherwise.</summary>
+    private static double ThreadCpuMicroseconds() => s_threadCpuTime ? NormGen.Bench.ThreadCpuClock.Microseconds() : 0;
 
     private static void Add<T>(List<Case> cases, string type) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -79,6 +79,39 @@ public class TensorThreadingTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 250, 1)] // (N, C), folded on the stack: C not a whole number of 64-byte lines, the shift starts past padding
+    [InlineData(5, 256, 1)] // the most channels folded on the stack
+    [InlineData(5, 257, 1)] // the fewest folded in a pooled array
+    [InlineData(3, 256, 9)] // (N, C, *)
+    [InlineData(3, 300, 9)]
+    public void BatchNormEvaluationMatchesTheReferenceWithItsChannelsFoldedOnTheStackOrInAPooledArray(int n, int c, int spatial)
+    {
+        nint[] shape = spatial == 1 ? [n, c] : [n, c, spatial];
+        int length = n * c * spatial;
+        float[] x = Data(length, 21), g = Data(c, 22), b = Data(c, 23), rm = Data(c, 24);
+        float[] rv = Data(c, 25).Select(v => Math.Abs(v) + 0.5f).ToArray();
+        double[] Wide(float[] v) => v.Select(e => (double)e).ToArray();
+        foreach (int degree in new[] { 1, 4 })
+        {
+            float[] y = new float[length];
+            double[] yd = new double[length];
+            using (new SettingsScope(degree, 256))
+            {
+                Assert.Equal(degree, RowScheduler.DegreeOfParallelism(spatial == 1 ? n : n * c, spatial == 1 ? c : spatial));
+                Blocks.BnEval(new ReadOnlyTensorSpan<float>(x, shape), g, b, rm, rv, new TensorSpan<float>(y, shape));
+                TensorKernels.BnEvalDouble(new ReadOnlyTensorSpan<double>(Wide(x), shape), Wide(g), Wide(b), Wide(rm), Wide(rv), new TensorSpan<double>(yd, shape));
+            }
+            for (int i = 0; i < length; i++)
+            {
+                int channel = i / spatial % c;
+                double expected = (x[i] - (double)rm[channel]) / Math.Sqrt(rv[channel] + 1e-5) * g[channel] + b[channel];
+                Assert.True(Math.Abs(y[i] - expected) <= 1e-5 + 1e-5 * Math.Abs(expected), $"float element {i} (channel {channel}, {degree} threads): {y[i]} against {expected}");
+                Assert.True(Math.Abs(yd[i] - expected) <= 1e-12 + 1e-12 * Math.Abs(expected), $"double element {i} (channel {channel}, {degree} threads): {yd[i]} against {expected}");
+            }
+        }
+    }
+
     /// <summary>The outputs of one call (y and whatever else it writes) with the given thread limit, on a fresh copy of its state.</summary>
     private static T[][] Outputs<T>(int maxDegree, Func<T[][]> call)
     {
