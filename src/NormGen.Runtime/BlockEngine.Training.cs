@@ -209,7 +209,7 @@ public static partial class BlockEngine
     /// and y written once, where the memory-order sweeps (SampleMajor) read x three times (0.75× its time on
     /// (64, 256, 28, 28), 51 MB; 0.87–0.93× on (32, 256, 14, 14) double; float (32, 256, 14, 14) within noise, loud
     /// 2-core AMD EPYC). Software prefetch of the next channel's blocks (into L1 or L2, during pass 1 or 2) measured no
-    /// better than none. Each block's lanes are those of SumShifted512 and SumDeviations512 (ShiftedLanes512,
+    /// better than none. Each block's lanes are those of SumShifted (512-bit) and SumDeviations (512-bit) (ShiftedLanes512,
     /// DeviationLanes512), horizontally summed four blocks at a time (0.90–0.95× the time of one Vector512.Sum per block,
     /// float (32, 256, 14, 14)) and added in sample order, and pass 3 is Apply: the bits of the per-block loop.
     /// </summary>
@@ -311,7 +311,7 @@ public static partial class BlockEngine
 
     /// <summary>
     /// Σ over the channel's blocks (batch blocks of n ≥ 4 vectors, sampleStride apart), in sample order, of each block's
-    /// SumShifted512: four blocks' horizontal sums at a time in one shuffle tree (TensorBlocks.Sum4, the trees of
+    /// SumShifted (512-bit): four blocks' horizontal sums at a time in one shuffle tree (TensorBlocks.Sum4, the trees of
     /// Vector512.Sum), added one by one. A finite total means every pair added was finite, and then the order inside a
     /// pair cannot change a bit; a total that is not finite is redone block by block, so NaN payloads are those of
     /// Vector512.Sum too. With <see cref="CopyBlocks"/> each block s is also copied to <paramref name="copy"/> +
@@ -370,7 +370,7 @@ public static partial class BlockEngine
         where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
         TCopy.Copies ? ShiftedLanesCopy512(ref x, ref to, n, shift) : ShiftedLanes512(ref x, n, shift);
 
-    /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T, TCopy}"/> adds them: each block's SumDeviations512.</summary>
+    /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T, TCopy}"/> adds them: each block's SumDeviations (512-bit).</summary>
     private static void ChannelDeviations512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -476,7 +476,7 @@ public static partial class BlockEngine
     /// <summary>
     /// <see cref="TrainChannels{TSpec, T}"/> for blocks (the spatial elements of one sample) of one to four 512-bit vectors
     /// (float 16 ≤ spatial &lt; 64, double 8 ≤ spatial &lt; 32): the three passes take each block from L1 into registers
-    /// (SmallBlock512: the same vectors, accumulators and order as SumShifted512, SumDeviations512 and Apply512), without
+    /// (SmallBlock512: the same vectors, accumulators and order as SumShifted (512-bit), SumDeviations (512-bit) and Apply (512-bit)), without
     /// the nine calls per channel and sample, their loop set-up and their tail masks.
     /// </summary>
     private static void SmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
@@ -608,7 +608,7 @@ public static partial class BlockEngine
         {
             for (int n = 0; n < batch; n++)
             {
-                if (smallBlocks) // from registers, lane for lane Apply512
+                if (smallBlocks) // from registers, lane for lane Apply (512-bit)
                     new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
                 else
                     Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);

@@ -1,96 +1,105 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
 /// <summary>
-/// The float/double primitives of <see cref="TensorBlocks"/> in generic form, for the drivers written once over T
-/// (<see cref="BlockEngine"/>, the sample split): each folds, at JIT time, to the call of its float or double overload.
+/// The generic form of <see cref="TensorBlocks"/>' primitives, called by the drivers written once over T
+/// (<see cref="BlockEngine"/>, the sample split) and by the public float and double overloads: each picks the widest
+/// accelerated vector no longer than the block and calls the width-generic loop.
 /// </summary>
 public static partial class TensorBlocks
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T SumShifted<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float)
-        ? (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift)
-        : (T)(object)TensorBlocks.SumShifted(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift);
+    // Each primitive picks the widest accelerated vector no longer than n (IsHardwareAccelerated and the lane
+    // count are JIT-time constants), then runs the width-generic loop over that width's PanelOps struct.
 
-    // SumDeviations and Moments without localsinit: inlined into the drivers' block loops, their address-taken locals
-    // (dev, sq, o) were zeroed again on every block.
-    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
-    internal static void SumDeviations<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T SumShifted<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
-        {
-            TensorBlocks.SumDeviations(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)offset, out float dev, out float sq);
-            sumDev = (T)(object)dev;
-            sumSq = (T)(object)sq;
-        }
-        else
-        {
-            TensorBlocks.SumDeviations(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)offset, out double dev, out double sq);
-            sumDev = (T)(object)dev;
-            sumSq = (T)(object)sq;
-        }
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            return SumShifted<PanelOps512<T>, Vector512<T>, T>(ref x, n, shift);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            return SumShifted<PanelOps256<T>, Vector256<T>, T>(ref x, n, shift);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            return SumShifted<PanelOps128<T>, Vector128<T>, T>(ref x, n, shift);
+        return SumShiftedScalar(ref x, n, shift);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining), SkipLocalsInit]
-    internal static void Moments<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Moments<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count && n < 4 * (nuint)Vector512<T>.Count)
         {
-            TensorBlocks.Moments(ref Unsafe.As<T, float>(ref x), n, (float)(object)shift, (float)(object)count, out float o, out float dev, out float sq);
-            offset = (T)(object)o;
-            sumDev = (T)(object)dev;
-            sumSq = (T)(object)sq;
+            SmallMoments512(ref x, n, shift, count, out offset, out sumDev, out sumSq);
+            return;
         }
+        offset = SumShifted(ref x, n, shift) / count;
+        SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
+    }
+
+    /// <summary>
+    /// <c>Moments</c> for one to four 512-bit vectors (float 16 ≤ n &lt; 64, double 8 ≤ n &lt; 32): the loops of
+    /// <see cref="SumShifted{TOps, TV, T}"/> and <see cref="SumDeviations{TOps, TV, T}"/> at 512 bits unrolled over
+    /// registers, the same vectors, accumulators and order.
+    /// </summary>
+    private static void SmallMoments512<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var block = new SmallBlock512<T>(ref x, n);
+        block.Moments(shift, count, out offset, out sumDev, out sumSq);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SumDeviations<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            SumDeviations<PanelOps512<T>, Vector512<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            SumDeviations<PanelOps256<T>, Vector256<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            SumDeviations<PanelOps128<T>, Vector128<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
         else
-        {
-            TensorBlocks.Moments(ref Unsafe.As<T, double>(ref x), n, (double)(object)shift, (double)(object)count, out double o, out double dev, out double sq);
-            offset = (T)(object)o;
-            sumDev = (T)(object)dev;
-            sumSq = (T)(object)sq;
-        }
+            SumDeviationsScalar(ref x, n, shift, offset, out sumDev, out sumSq);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
-            TensorBlocks.Apply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)shift, (float)(object)offset, (float)(object)a, (float)(object)b);
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            Apply<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, shift, offset, a, b);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            Apply<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, shift, offset, a, b);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            Apply<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, shift, offset, a, b);
         else
-            TensorBlocks.Apply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)shift, (double)(object)offset, (double)(object)a, (double)(object)b);
+            ApplyScalar(ref x, ref y, n, shift, offset, a, b);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ScaleShift<T>(ref T x, ref T y, nuint n, T s, T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
-            TensorBlocks.ScaleShift(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, (float)(object)s, (float)(object)t);
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            ScaleShift<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, s, t);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            ScaleShift<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, s, t);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            ScaleShift<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, s, t);
         else
-            TensorBlocks.ScaleShift(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, (double)(object)s, (double)(object)t);
+            ScaleShiftScalar(ref x, ref y, n, s, t);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ScaleShiftChannels<T>(ref T x, ref T y, nuint n, ref T s, ref T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float))
-            TensorBlocks.ScaleShiftChannels(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), n, ref Unsafe.As<T, float>(ref s), ref Unsafe.As<T, float>(ref t));
+        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
+            ScaleShiftChannels<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, ref s, ref t);
+        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
+            ScaleShiftChannels<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, ref s, ref t);
+        else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
+            ScaleShiftChannels<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, ref s, ref t);
         else
-            TensorBlocks.ScaleShiftChannels(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), n, ref Unsafe.As<T, double>(ref s), ref Unsafe.As<T, double>(ref t));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool HugeStatistics<T>(ref T x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
-        where T : unmanaged, IFloatingPointIeee754<T> => typeof(T) == typeof(float)
-        ? TensorBlocks.HugeStatistics(ref Unsafe.As<T, float>(ref x), blocks, length, blockStride, out scale, out mean, out variance)
-        : TensorBlocks.HugeStatistics(ref Unsafe.As<T, double>(ref x), blocks, length, blockStride, out scale, out mean, out variance);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void HugeApply<T>(ref T x, ref T y, nint length, double scale, double mean, double a, double b) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            TensorBlocks.HugeApply(ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref y), length, scale, mean, a, b);
-        else
-            TensorBlocks.HugeApply(ref Unsafe.As<T, double>(ref x), ref Unsafe.As<T, double>(ref y), length, scale, mean, a, b);
+            ScaleShiftChannelsScalar(ref x, ref y, n, ref s, ref t);
     }
 }

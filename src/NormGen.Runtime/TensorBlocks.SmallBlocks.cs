@@ -100,7 +100,7 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// SmallBlocks for blocks of four vectors or more: SumShifted512's and SumDeviations512's loops up to their horizontal
+    /// SmallBlocks for blocks of four vectors or more: SumShifted's (512-bit) and SumDeviations' (512-bit) loops up to their horizontal
     /// sums (ShiftedLanes512, DeviationLanes512), four blocks' sums in one Sum4 and their scalar ends as vector lanes, then
     /// Apply per block. The block is reread from L1 by each pass, as by the general path; the bits are its bits.
     /// </summary>
@@ -149,7 +149,7 @@ public static partial class TensorBlocks
         return end;
     }
 
-    /// <summary>SumShifted512 before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
+    /// <summary>SumShifted (512-bit) before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
     internal static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint L = (nuint)Vector512<T>.Count;
@@ -206,7 +206,7 @@ public static partial class TensorBlocks
         return (s0 + s1) + (s2 + s3);
     }
 
-    /// <summary>SumDeviations512 before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
+    /// <summary>SumDeviations (512-bit) before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
     internal static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -351,7 +351,7 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
 
 /// <summary>
 /// One block of one to four 512-bit vectors held in registers (the last one overlapping, its repeated lanes masked
-/// off): the statistics passes of SumShifted512 and SumDeviations512 and the lanes of Apply512, unrolled.
+/// off): the statistics passes of SumShifted (512-bit) and SumDeviations (512-bit) and the lanes of Apply (512-bit), unrolled.
 /// </summary>
 internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -373,7 +373,7 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         _tail = _rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
     }
 
-    /// <summary>offset = Σ(x − shift) / count, then Σd and Σd² with d = (x − shift) − offset, in SumShifted512's and SumDeviations512's order.</summary>
+    /// <summary>offset = Σ(x − shift) / count, then Σd and Σd² with d = (x − shift) − offset, in SumShifted's (512-bit) and SumDeviations' (512-bit) order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Moments(T shift, T count, out T offset, out T sumDev, out T sumSq)
     {
@@ -383,14 +383,14 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         sumSq = Vector512.Sum(sq);
     }
 
-    /// <summary>Pass 1 before its horizontal sum: the lanes of Σ(x − shift) as SumShifted512 adds them.</summary>
+    /// <summary>Pass 1 before its horizontal sum: the lanes of Σ(x − shift) as SumShifted (512-bit) adds them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector512<T> ShiftedSum(T shift)
     {
         Vector512<T> zero = Vector512<T>.Zero;
         Vector512<T> k = Vector512.Create(shift);
 
-        // As SumShifted512 (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
+        // As SumShifted (512-bit) (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
         Vector512<T> s0 = zero + (_v0 - k), s1 = zero, s2 = zero, s3 = zero;
         if (_full >= 2) s0 += _v1 - k;
         if (_full >= 3) s0 += _v2 - k;
@@ -398,7 +398,7 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         return (s0 + s1) + (s2 + s3);
     }
 
-    /// <summary>Pass 2 before its horizontal sums: the lanes of Σd and Σd², d = (x − shift) − offset, as SumDeviations512 adds them.</summary>
+    /// <summary>Pass 2 before its horizontal sums: the lanes of Σd and Σd², d = (x − shift) − offset, as SumDeviations (512-bit) adds them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Deviations(T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
     {
@@ -432,7 +432,7 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         sumSq = (q0 + q1) + (q2 + q3);
     }
 
-    /// <summary>y = ((x − shift) − offset)·a + b from the registers, lane for lane Apply512 (y may be the block itself: it is all loaded).</summary>
+    /// <summary>y = ((x − shift) − offset)·a + b from the registers, lane for lane Apply (512-bit) (y may be the block itself: it is all loaded).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply(ref T y, T shift, T offset, T a, T b)
     {

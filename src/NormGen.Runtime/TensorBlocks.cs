@@ -20,8 +20,10 @@ namespace NormGen;
 /// JIT-time constant) and the block length, then runs a fixed-order loop: several independent accumulators, then an
 /// overlapping, masked last vector. The order depends on the length and the processor only, so results are
 /// reproducible and independent of the thread that runs a block.</para>
-/// <para>float and double have one copy each of the same text (Half kernels compute in float). The vector code is the
-/// text the generator used to write into each kernel file, unchanged, so the numerics are bitwise those of before.</para>
+/// <para>Each primitive is one body, generic over the element type (float or double; Half kernels compute in float)
+/// and over the width's operation struct (<c>PanelOps512</c>/<c>256</c>/<c>128</c>), with a scalar loop beside it. The
+/// operations and their order are those the generator used to write into each kernel file, so the numerics are bitwise
+/// those of before.</para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class TensorBlocks
@@ -84,88 +86,15 @@ public static partial class TensorBlocks
 
     private static int ColumnRangeWidth(int width) => Math.Max(64, (width / 16 + 63) & ~63);
 
-    // ================================================================ float
+    // ================================================================ float and double, one body for every width
 
-    /// <summary>Σ (x[i] − shift) over n contiguous elements: the first pass of the shifted two-pass statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
+    /// <summary>Σ (x[i] − shift) over n contiguous elements: the first pass of the shifted two-pass statistics.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float SumShifted(ref float x, nuint n, float shift)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-            return SumShifted512(ref x, n, shift);
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-            return SumShifted256(ref x, n, shift);
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-            return SumShifted128(ref x, n, shift);
-        return SumShiftedScalar(ref x, n, shift);
-    }
+    public static float SumShifted(ref float x, nuint n, float shift) => SumShifted<float>(ref x, n, shift);
 
-    /// <summary>Σ (x[i] − shift) over n ≥ 16 elements; four accumulators hide the add latency.</summary>
-    private static float SumShifted512(ref float x, nuint n, float shift)
-    {
-        Vector512<float> k = Vector512.Create(shift);
-        Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 64 <= n; i += 64)
-        {
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
-            s1 += Vector512.LoadUnsafe(ref x, i + 16) - k;
-            s2 += Vector512.LoadUnsafe(ref x, i + 32) - k;
-            s3 += Vector512.LoadUnsafe(ref x, i + 48) - k;
-        }
-        for (; i + 16 <= n; i += 16)
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector512.ConditionalSelect(Tail512<float>(n - i), Vector512.LoadUnsafe(ref x, n - 16) - k, Vector512<float>.Zero);
-        return Vector512.Sum((s0 + s1) + (s2 + s3));
-    }
-
-    /// <summary>Σ (x[i] − shift) over n ≥ 8 elements; four accumulators hide the add latency.</summary>
-    private static float SumShifted256(ref float x, nuint n, float shift)
-    {
-        Vector256<float> k = Vector256.Create(shift);
-        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            s0 += Vector256.LoadUnsafe(ref x, i) - k;
-            s1 += Vector256.LoadUnsafe(ref x, i + 8) - k;
-            s2 += Vector256.LoadUnsafe(ref x, i + 16) - k;
-            s3 += Vector256.LoadUnsafe(ref x, i + 24) - k;
-        }
-        for (; i + 8 <= n; i += 8)
-            s0 += Vector256.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector256.ConditionalSelect(Tail256<float>(n - i), Vector256.LoadUnsafe(ref x, n - 8) - k, Vector256<float>.Zero);
-        return Vector256.Sum((s0 + s1) + (s2 + s3));
-    }
-
-    /// <summary>Σ (x[i] − shift) over n ≥ 4 elements; four accumulators hide the add latency.</summary>
-    private static float SumShifted128(ref float x, nuint n, float shift)
-    {
-        Vector128<float> k = Vector128.Create(shift);
-        Vector128<float> s0 = Vector128<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            s0 += Vector128.LoadUnsafe(ref x, i) - k;
-            s1 += Vector128.LoadUnsafe(ref x, i + 4) - k;
-            s2 += Vector128.LoadUnsafe(ref x, i + 8) - k;
-            s3 += Vector128.LoadUnsafe(ref x, i + 12) - k;
-        }
-        for (; i + 4 <= n; i += 4)
-            s0 += Vector128.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector128.ConditionalSelect(Tail128<float>(n - i), Vector128.LoadUnsafe(ref x, n - 4) - k, Vector128<float>.Zero);
-        return Vector128.Sum((s0 + s1) + (s2 + s3));
-    }
-
-    private static float SumShiftedScalar(ref float x, nuint n, float shift)
-    {
-        float sum = 0f;
-        for (nuint i = 0; i < n; i++)
-            sum += Unsafe.Add(ref x, i) - shift;
-        return sum;
-    }
+    /// <inheritdoc cref="SumShifted(ref float, nuint, float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumShifted(ref double x, nuint n, double shift) => SumShifted<double>(ref x, n, shift);
 
     /// <summary>
     /// Both statistics passes over one block of n contiguous elements: offset = Σ(x − shift) / count, then Σd and Σd²
@@ -175,874 +104,247 @@ public static partial class TensorBlocks
     /// without the calls, the second tail mask and the reloads that dominate at a few dozen elements.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Moments(ref float x, nuint n, float shift, float count, out float offset, out float sumDev, out float sumSq)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16 && n < 64)
-        {
-            SmallMoments512(ref x, n, shift, count, out offset, out sumDev, out sumSq);
-            return;
-        }
-        offset = SumShifted(ref x, n, shift) / count;
-        SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
-    }
+    public static void Moments(ref float x, nuint n, float shift, float count, out float offset, out float sumDev, out float sumSq) =>
+        Moments<float>(ref x, n, shift, count, out offset, out sumDev, out sumSq);
 
-    /// <summary>
-    /// <c>Moments</c> for one to four 512-bit vectors (float 16 ≤ n &lt; 64, double 8 ≤ n &lt; 32): the loops of
-    /// SumShifted512 and SumDeviations512 unrolled over registers, the same vectors, accumulators and order.
-    /// </summary>
-    private static void SmallMoments512<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var block = new SmallBlock512<T>(ref x, n);
-        block.Moments(shift, count, out offset, out sumDev, out sumSq);
-    }
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
+    /// <inheritdoc cref="Moments(ref float, nuint, float, float, out float, out float, out float)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SumDeviations(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-            SumDeviations512(ref x, n, shift, offset, out sumDev, out sumSq);
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-            SumDeviations256(ref x, n, shift, offset, out sumDev, out sumSq);
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-            SumDeviations128(ref x, n, shift, offset, out sumDev, out sumSq);
-        else
-            SumDeviationsScalar(ref x, n, shift, offset, out sumDev, out sumSq);
-    }
+    public static void Moments(ref double x, nuint n, double shift, double count, out double offset, out double sumDev, out double sumSq) =>
+        Moments<double>(ref x, n, shift, count, out offset, out sumDev, out sumSq);
 
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 16 elements.</summary>
-    private static void SumDeviations512(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-    {
-        Vector512<float> k = Vector512.Create(shift), m = Vector512.Create(offset);
-        Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-        nuint i = 0;
-        for (; i + 64 <= n; i += 64)
-        {
-            Vector512<float> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
-            Vector512<float> d1 = Vector512.LoadUnsafe(ref x, i + 16) - k - m;
-            Vector512<float> d2 = Vector512.LoadUnsafe(ref x, i + 32) - k - m;
-            Vector512<float> d3 = Vector512.LoadUnsafe(ref x, i + 48) - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
-        }
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector512<float> d = Vector512.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (i < n)
-        {
-            Vector512<float> d = Vector512.ConditionalSelect(Tail512<float>(n - i), Vector512.LoadUnsafe(ref x, n - 16) - k - m, Vector512<float>.Zero);
-            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector512.Sum(c0 + c1);
-        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
-    }
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 8 elements.</summary>
-    private static void SumDeviations256(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-    {
-        Vector256<float> k = Vector256.Create(shift), m = Vector256.Create(offset);
-        Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-        nuint i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            Vector256<float> d0 = Vector256.LoadUnsafe(ref x, i) - k - m;
-            Vector256<float> d1 = Vector256.LoadUnsafe(ref x, i + 8) - k - m;
-            Vector256<float> d2 = Vector256.LoadUnsafe(ref x, i + 16) - k - m;
-            Vector256<float> d3 = Vector256.LoadUnsafe(ref x, i + 24) - k - m;
-            q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
-        }
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector256<float> d = Vector256.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector256.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (i < n)
-        {
-            Vector256<float> d = Vector256.ConditionalSelect(Tail256<float>(n - i), Vector256.LoadUnsafe(ref x, n - 8) - k - m, Vector256<float>.Zero);
-            q1 = Vector256.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector256.Sum(c0 + c1);
-        sumSq = Vector256.Sum((q0 + q1) + (q2 + q3));
-    }
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 4 elements.</summary>
-    private static void SumDeviations128(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-    {
-        Vector128<float> k = Vector128.Create(shift), m = Vector128.Create(offset);
-        Vector128<float> q0 = Vector128<float>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector128<float> d0 = Vector128.LoadUnsafe(ref x, i) - k - m;
-            Vector128<float> d1 = Vector128.LoadUnsafe(ref x, i + 4) - k - m;
-            Vector128<float> d2 = Vector128.LoadUnsafe(ref x, i + 8) - k - m;
-            Vector128<float> d3 = Vector128.LoadUnsafe(ref x, i + 12) - k - m;
-            q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
-        }
-        for (; i + 4 <= n; i += 4)
-        {
-            Vector128<float> d = Vector128.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector128.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (i < n)
-        {
-            Vector128<float> d = Vector128.ConditionalSelect(Tail128<float>(n - i), Vector128.LoadUnsafe(ref x, n - 4) - k - m, Vector128<float>.Zero);
-            q1 = Vector128.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector128.Sum(c0 + c1);
-        sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-    }
-
-    private static void SumDeviationsScalar(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq)
-    {
-        sumDev = 0f;
-        sumSq = 0f;
-        for (nuint i = 0; i < n; i++)
-        {
-            float d = Unsafe.Add(ref x, i) - shift - offset;
-            sumDev += d;
-            sumSq += d * d;
-        }
-    }
-
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n contiguous elements (y may be x): the normalizing pass, a = rstd·γ, b = β. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
+    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Apply(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-            Apply512(ref x, ref y, n, shift, offset, a, b);
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-            Apply256(ref x, ref y, n, shift, offset, a, b);
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-            Apply128(ref x, ref y, n, shift, offset, a, b);
-        else
-            ApplyScalar(ref x, ref y, n, shift, offset, a, b);
-    }
+    public static void SumDeviations(ref float x, nuint n, float shift, float offset, out float sumDev, out float sumSq) =>
+        SumDeviations<float>(ref x, n, shift, offset, out sumDev, out sumSq);
 
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 16 elements: a constant block gives exactly b.</summary>
-    private static void Apply512(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-    {
-        Vector512<float> k = Vector512.Create(shift), m = Vector512.Create(offset), va = Vector512.Create(a), vb = Vector512.Create(b);
-        // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        Vector512<float> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16) - k - m, va, vb);
-        nuint i = 0;
-        for (; i + 64 <= n; i += 64)
-        {
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - k - m, va, vb), ref y, i + 16);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32) - k - m, va, vb), ref y, i + 32);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48) - k - m, va, vb), ref y, i + 48);
-        }
-        for (; i + 16 <= n; i += 16)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 16);
-    }
-
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 8 elements: a constant block gives exactly b.</summary>
-    private static void Apply256(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-    {
-        Vector256<float> k = Vector256.Create(shift), m = Vector256.Create(offset), va = Vector256.Create(a), vb = Vector256.Create(b);
-        // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        Vector256<float> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8) - k - m, va, vb);
-        nuint i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16) - k - m, va, vb), ref y, i + 16);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24) - k - m, va, vb), ref y, i + 24);
-        }
-        for (; i + 8 <= n; i += 8)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 8);
-    }
-
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 4 elements: a constant block gives exactly b.</summary>
-    private static void Apply128(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-    {
-        Vector128<float> k = Vector128.Create(shift), m = Vector128.Create(offset), va = Vector128.Create(a), vb = Vector128.Create(b);
-        // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        Vector128<float> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4) - k - m, va, vb);
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - k - m, va, vb), ref y, i + 4);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12) - k - m, va, vb), ref y, i + 12);
-        }
-        for (; i + 4 <= n; i += 4)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 4);
-    }
-
-    private static void ApplyScalar(ref float x, ref float y, nuint n, float shift, float offset, float a, float b)
-    {
-        for (nuint i = 0; i < n; i++)
-            Unsafe.Add(ref y, i) = (Unsafe.Add(ref x, i) - shift - offset) * a + b;
-    }
-
-    /// <summary>y[i] = x[i]·s + t over n contiguous elements (y may be x): BatchNorm eval with folded running statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
+    /// <inheritdoc cref="SumDeviations(ref float, nuint, float, float, out float, out float)"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShift(ref float x, ref float y, nuint n, float s, float t)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-            ScaleShift512(ref x, ref y, n, s, t);
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-            ScaleShift256(ref x, ref y, n, s, t);
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-            ScaleShift128(ref x, ref y, n, s, t);
-        else
-            ScaleShiftScalar(ref x, ref y, n, s, t);
-    }
+    public static void SumDeviations(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq) =>
+        SumDeviations<double>(ref x, n, shift, offset, out sumDev, out sumSq);
 
-    /// <summary>y[i] = x[i]·s + t over n ≥ 16 elements.</summary>
-    private static void ScaleShift512(ref float x, ref float y, nuint n, float s, float t)
-    {
-        Vector512<float> vs = Vector512.Create(s), vt = Vector512.Create(t);
-        // The overlapping last vector first, for in-place calls (see Apply).
-        Vector512<float> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16), vs, vt);
-        nuint i = 0;
-        for (; i + 64 <= n; i += 64)
-        {
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16), vs, vt), ref y, i + 16);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 32), vs, vt), ref y, i + 32);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 48), vs, vt), ref y, i + 48);
-        }
-        for (; i + 16 <= n; i += 16)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 16);
-    }
-
-    /// <summary>y[i] = x[i]·s + t over n ≥ 8 elements.</summary>
-    private static void ScaleShift256(ref float x, ref float y, nuint n, float s, float t)
-    {
-        Vector256<float> vs = Vector256.Create(s), vt = Vector256.Create(t);
-        // The overlapping last vector first, for in-place calls (see Apply).
-        Vector256<float> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8), vs, vt);
-        nuint i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 16), vs, vt), ref y, i + 16);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 24), vs, vt), ref y, i + 24);
-        }
-        for (; i + 8 <= n; i += 8)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 8);
-    }
-
-    /// <summary>y[i] = x[i]·s + t over n ≥ 4 elements.</summary>
-    private static void ScaleShift128(ref float x, ref float y, nuint n, float s, float t)
-    {
-        Vector128<float> vs = Vector128.Create(s), vt = Vector128.Create(t);
-        // The overlapping last vector first, for in-place calls (see Apply).
-        Vector128<float> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4), vs, vt);
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4), vs, vt), ref y, i + 4);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 12), vs, vt), ref y, i + 12);
-        }
-        for (; i + 4 <= n; i += 4)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 4);
-    }
-
-    private static void ScaleShiftScalar(ref float x, ref float y, nuint n, float s, float t)
-    {
-        for (nuint i = 0; i < n; i++)
-            Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * s + t;
-    }
-
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n contiguous elements (y may be x): one sample of an (N, C) BatchNorm eval. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
+    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n contiguous elements (y may be x): the normalizing pass, a = rstd·γ, b = β. A constant block gives exactly b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShiftChannels(ref float x, ref float y, nuint n, ref float s, ref float t)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-            ScaleShiftChannels512(ref x, ref y, n, ref s, ref t);
-        else if (Vector256.IsHardwareAccelerated && n >= 8)
-            ScaleShiftChannels256(ref x, ref y, n, ref s, ref t);
-        else if (Vector128.IsHardwareAccelerated && n >= 4)
-            ScaleShiftChannels128(ref x, ref y, n, ref s, ref t);
-        else
-            ScaleShiftChannelsScalar(ref x, ref y, n, ref s, ref t);
-    }
+    public static void Apply(ref float x, ref float y, nuint n, float shift, float offset, float a, float b) =>
+        Apply<float>(ref x, ref y, n, shift, offset, a, b);
 
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 16 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels512(ref float x, ref float y, nuint n, ref float s, ref float t)
-    {
-        Vector512<float> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 16), Vector512.LoadUnsafe(ref s, n - 16), Vector512.LoadUnsafe(ref t, n - 16));
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), Vector512.LoadUnsafe(ref s, i), Vector512.LoadUnsafe(ref t, i)), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 16);
-    }
+    /// <inheritdoc cref="Apply(ref float, ref float, nuint, float, float, float, float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Apply(ref double x, ref double y, nuint n, double shift, double offset, double a, double b) =>
+        Apply<double>(ref x, ref y, n, shift, offset, a, b);
 
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 8 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels256(ref float x, ref float y, nuint n, ref float s, ref float t)
-    {
-        Vector256<float> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 8), Vector256.LoadUnsafe(ref s, n - 8), Vector256.LoadUnsafe(ref t, n - 8));
-        nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), Vector256.LoadUnsafe(ref s, i), Vector256.LoadUnsafe(ref t, i)), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 8);
-    }
+    /// <summary>y[i] = x[i]·s + t over n contiguous elements (y may be x): BatchNorm eval with folded running statistics.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleShift(ref float x, ref float y, nuint n, float s, float t) => ScaleShift<float>(ref x, ref y, n, s, t);
 
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 4 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels128(ref float x, ref float y, nuint n, ref float s, ref float t)
-    {
-        Vector128<float> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 4), Vector128.LoadUnsafe(ref s, n - 4), Vector128.LoadUnsafe(ref t, n - 4));
-        nuint i = 0;
-        for (; i + 4 <= n; i += 4)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref s, i), Vector128.LoadUnsafe(ref t, i)), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 4);
-    }
+    /// <inheritdoc cref="ScaleShift(ref float, ref float, nuint, float, float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleShift(ref double x, ref double y, nuint n, double s, double t) => ScaleShift<double>(ref x, ref y, n, s, t);
 
-    private static void ScaleShiftChannelsScalar(ref float x, ref float y, nuint n, ref float s, ref float t)
-    {
-        for (nuint i = 0; i < n; i++)
-            Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * Unsafe.Add(ref s, i) + Unsafe.Add(ref t, i);
-    }
+    /// <summary>y[i] = x[i]·s[i] + t[i] over n contiguous elements (y may be x): one sample of an (N, C) BatchNorm eval.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleShiftChannels(ref float x, ref float y, nuint n, ref float s, ref float t) =>
+        ScaleShiftChannels<float>(ref x, ref y, n, ref s, ref t);
+
+    /// <inheritdoc cref="ScaleShiftChannels(ref float, ref float, nuint, ref float, ref float)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleShiftChannels(ref double x, ref double y, nuint n, ref double s, ref double t) =>
+        ScaleShiftChannels<double>(ref x, ref y, n, ref s, ref t);
 
     /// <summary>
     /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
-    /// deviations overflow float; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
+    /// deviations overflow its type; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
     /// </summary>
-    public static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
-    {
-        double max = 0d;
-        for (nint b = 0; b < blocks; b++)
-            for (nint i = 0; i < length; i++)
-                max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref x, b * blockStride + i)));
-        scale = mean = variance = 0d;
-        if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
-        scale = Math.ScaleB(1d, -Math.ILogB(max) - 1);
-        double count = (double)blocks * length, sum = 0d, sumSq = 0d;
-        for (nint b = 0; b < blocks; b++)
-            for (nint i = 0; i < length; i++)
-                sum += (double)Unsafe.Add(ref x, b * blockStride + i) * scale;
-        mean = sum / count;
-        for (nint b = 0; b < blocks; b++)
-            for (nint i = 0; i < length; i++)
-            {
-                double d = (double)Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
-                sumSq += d * d;
-            }
-        variance = sumSq / count;
-        return true;
-    }
+    public static bool HugeStatistics(ref float x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance) =>
+        HugeStatistics<float>(ref x, blocks, length, blockStride, out scale, out mean, out variance);
+
+    /// <inheritdoc cref="HugeStatistics(ref float, nint, nint, nint, out double, out double, out double)"/>
+    public static bool HugeStatistics(ref double x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance) =>
+        HugeStatistics<double>(ref x, blocks, length, blockStride, out scale, out mean, out variance);
 
     /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
-    public static void HugeApply(ref float x, ref float y, nint length, double scale, double mean, double a, double b)
-    {
-        for (nint i = 0; i < length; i++)
-            Unsafe.Add(ref y, i) = (float)(((double)Unsafe.Add(ref x, i) * scale - mean) * a + b);
-    }
+    public static void HugeApply(ref float x, ref float y, nint length, double scale, double mean, double a, double b) =>
+        HugeApply<float>(ref x, ref y, length, scale, mean, a, b);
 
-    // ================================================================ double
+    /// <inheritdoc cref="HugeApply(ref float, ref float, nint, double, double, double, double)"/>
+    public static void HugeApply(ref double x, ref double y, nint length, double scale, double mean, double a, double b) =>
+        HugeApply<double>(ref x, ref y, length, scale, mean, a, b);
 
-    /// <summary>Σ (x[i] − shift) over n contiguous elements: the first pass of the shifted two-pass statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SumShifted(ref double x, nuint n, double shift)
+    /// <summary>Σ (x[i] − shift) over n ≥ one vector; four accumulators hide the add latency, the overlapping last vector masked.</summary>
+    private static T SumShifted<TOps, TV, T>(ref T x, nuint n, T shift)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-            return SumShifted512(ref x, n, shift);
-        else if (Vector256.IsHardwareAccelerated && n >= 4)
-            return SumShifted256(ref x, n, shift);
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
-            return SumShifted128(ref x, n, shift);
-        return SumShiftedScalar(ref x, n, shift);
-    }
-
-    /// <summary>Σ (x[i] − shift) over n ≥ 8 elements; four accumulators hide the add latency.</summary>
-    private static double SumShifted512(ref double x, nuint n, double shift)
-    {
-        Vector512<double> k = Vector512.Create(shift);
-        Vector512<double> s0 = Vector512<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        TV k = TOps.Create(shift);
+        TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0;
         nuint i = 0;
-        for (; i + 32 <= n; i += 32)
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
-            s1 += Vector512.LoadUnsafe(ref x, i + 8) - k;
-            s2 += Vector512.LoadUnsafe(ref x, i + 16) - k;
-            s3 += Vector512.LoadUnsafe(ref x, i + 24) - k;
+            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, i), k));
+            s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k));
+            s2 = TOps.Add(s2, TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k));
+            s3 = TOps.Add(s3, TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k));
         }
-        for (; i + 8 <= n; i += 8)
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
+        for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
+            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, i), k));
         if (i < n)
-            s1 += Vector512.ConditionalSelect(Tail512<double>(n - i), Vector512.LoadUnsafe(ref x, n - 8) - k, Vector512<double>.Zero);
-        return Vector512.Sum((s0 + s1) + (s2 + s3));
+            s1 = TOps.Add(s1, TOps.Select(TOps.Tail(n - i), TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), TOps.Zero));
+        return TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)));
     }
 
-    /// <summary>Σ (x[i] − shift) over n ≥ 4 elements; four accumulators hide the add latency.</summary>
-    private static double SumShifted256(ref double x, nuint n, double shift)
+    private static T SumShiftedScalar<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Vector256<double> k = Vector256.Create(shift);
-        Vector256<double> s0 = Vector256<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            s0 += Vector256.LoadUnsafe(ref x, i) - k;
-            s1 += Vector256.LoadUnsafe(ref x, i + 4) - k;
-            s2 += Vector256.LoadUnsafe(ref x, i + 8) - k;
-            s3 += Vector256.LoadUnsafe(ref x, i + 12) - k;
-        }
-        for (; i + 4 <= n; i += 4)
-            s0 += Vector256.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector256.ConditionalSelect(Tail256<double>(n - i), Vector256.LoadUnsafe(ref x, n - 4) - k, Vector256<double>.Zero);
-        return Vector256.Sum((s0 + s1) + (s2 + s3));
-    }
-
-    /// <summary>Σ (x[i] − shift) over n ≥ 2 elements; four accumulators hide the add latency.</summary>
-    private static double SumShifted128(ref double x, nuint n, double shift)
-    {
-        Vector128<double> k = Vector128.Create(shift);
-        Vector128<double> s0 = Vector128<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            s0 += Vector128.LoadUnsafe(ref x, i) - k;
-            s1 += Vector128.LoadUnsafe(ref x, i + 2) - k;
-            s2 += Vector128.LoadUnsafe(ref x, i + 4) - k;
-            s3 += Vector128.LoadUnsafe(ref x, i + 6) - k;
-        }
-        for (; i + 2 <= n; i += 2)
-            s0 += Vector128.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector128.ConditionalSelect(Tail128<double>(n - i), Vector128.LoadUnsafe(ref x, n - 2) - k, Vector128<double>.Zero);
-        return Vector128.Sum((s0 + s1) + (s2 + s3));
-    }
-
-    private static double SumShiftedScalar(ref double x, nuint n, double shift)
-    {
-        double sum = 0d;
+        T sum = T.Zero;
         for (nuint i = 0; i < n; i++)
             sum += Unsafe.Add(ref x, i) - shift;
         return sum;
     }
 
-    /// <summary>
-    /// Both statistics passes over one block of n contiguous elements: offset = Σ(x − shift) / count, then Σd and Σd²
-    /// with d = (x − shift) − offset. Bitwise <see cref="SumShifted(ref double, nuint, double)"/> then
-    /// <see cref="SumDeviations(ref double, nuint, double, double, out double, out double)"/>: the same vectors, accumulators and order. A small
-    /// block (one to four 512-bit vectors, the tail overlapping) is loaded once and stays in registers for both passes,
-    /// without the calls, the second tail mask and the reloads that dominate at a few dozen elements.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Moments(ref double x, nuint n, double shift, double count, out double offset, out double sumDev, out double sumSq)
+    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ one vector: four Σd² and two Σd accumulators.</summary>
+    private static void SumDeviations<TOps, TV, T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && n >= 8 && n < 32)
-        {
-            SmallMoments512(ref x, n, shift, count, out offset, out sumDev, out sumSq);
-            return;
-        }
-        offset = SumShifted(ref x, n, shift) / count;
-        SumDeviations(ref x, n, shift, offset, out sumDev, out sumSq);
-    }
-
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset over n contiguous elements: the second pass (corrected two-pass variance). Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void SumDeviations(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq)
-    {
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-            SumDeviations512(ref x, n, shift, offset, out sumDev, out sumSq);
-        else if (Vector256.IsHardwareAccelerated && n >= 4)
-            SumDeviations256(ref x, n, shift, offset, out sumDev, out sumSq);
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
-            SumDeviations128(ref x, n, shift, offset, out sumDev, out sumSq);
-        else
-            SumDeviationsScalar(ref x, n, shift, offset, out sumDev, out sumSq);
-    }
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 8 elements.</summary>
-    private static void SumDeviations512(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq)
-    {
-        Vector512<double> k = Vector512.Create(shift), m = Vector512.Create(offset);
-        Vector512<double> q0 = Vector512<double>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
+        TV k = TOps.Create(shift), m = TOps.Create(offset);
+        TV q0 = TOps.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
         nuint i = 0;
-        for (; i + 32 <= n; i += 32)
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            Vector512<double> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
-            Vector512<double> d1 = Vector512.LoadUnsafe(ref x, i + 8) - k - m;
-            Vector512<double> d2 = Vector512.LoadUnsafe(ref x, i + 16) - k - m;
-            Vector512<double> d3 = Vector512.LoadUnsafe(ref x, i + 24) - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector512.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector512.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector512.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
+            TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m);
+            TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k), m);
+            TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k), m);
+            TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k), m);
+            q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
+            q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
+            q2 = TOps.MultiplyAddEstimate(d2, d2, q2);
+            q3 = TOps.MultiplyAddEstimate(d3, d3, q3);
+            c0 = TOps.Add(c0, TOps.Add(d0, d1));
+            c1 = TOps.Add(c1, TOps.Add(d2, d3));
         }
-        for (; i + 8 <= n; i += 8)
+        for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
         {
-            Vector512<double> d = Vector512.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector512.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
+            TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m);
+            q0 = TOps.MultiplyAddEstimate(d, d, q0);
+            c0 = TOps.Add(c0, d);
         }
         if (i < n)
         {
-            Vector512<double> d = Vector512.ConditionalSelect(Tail512<double>(n - i), Vector512.LoadUnsafe(ref x, n - 8) - k - m, Vector512<double>.Zero);
-            q1 = Vector512.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
+            TV d = TOps.Select(TOps.Tail(n - i), TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m), TOps.Zero);
+            q1 = TOps.MultiplyAddEstimate(d, d, q1);
+            c1 = TOps.Add(c1, d);
         }
-        sumDev = Vector512.Sum(c0 + c1);
-        sumSq = Vector512.Sum((q0 + q1) + (q2 + q3));
+        sumDev = TOps.Sum(TOps.Add(c0, c1));
+        sumSq = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)));
     }
 
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 4 elements.</summary>
-    private static void SumDeviations256(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq)
+    private static void SumDeviationsScalar<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Vector256<double> k = Vector256.Create(shift), m = Vector256.Create(offset);
-        Vector256<double> q0 = Vector256<double>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector256<double> d0 = Vector256.LoadUnsafe(ref x, i) - k - m;
-            Vector256<double> d1 = Vector256.LoadUnsafe(ref x, i + 4) - k - m;
-            Vector256<double> d2 = Vector256.LoadUnsafe(ref x, i + 8) - k - m;
-            Vector256<double> d3 = Vector256.LoadUnsafe(ref x, i + 12) - k - m;
-            q0 = Vector256.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector256.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector256.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector256.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
-        }
-        for (; i + 4 <= n; i += 4)
-        {
-            Vector256<double> d = Vector256.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector256.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (i < n)
-        {
-            Vector256<double> d = Vector256.ConditionalSelect(Tail256<double>(n - i), Vector256.LoadUnsafe(ref x, n - 4) - k - m, Vector256<double>.Zero);
-            q1 = Vector256.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector256.Sum(c0 + c1);
-        sumSq = Vector256.Sum((q0 + q1) + (q2 + q3));
-    }
-
-    /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ 2 elements.</summary>
-    private static void SumDeviations128(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq)
-    {
-        Vector128<double> k = Vector128.Create(shift), m = Vector128.Create(offset);
-        Vector128<double> q0 = Vector128<double>.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
-        nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector128<double> d0 = Vector128.LoadUnsafe(ref x, i) - k - m;
-            Vector128<double> d1 = Vector128.LoadUnsafe(ref x, i + 2) - k - m;
-            Vector128<double> d2 = Vector128.LoadUnsafe(ref x, i + 4) - k - m;
-            Vector128<double> d3 = Vector128.LoadUnsafe(ref x, i + 6) - k - m;
-            q0 = Vector128.MultiplyAddEstimate(d0, d0, q0);
-            q1 = Vector128.MultiplyAddEstimate(d1, d1, q1);
-            q2 = Vector128.MultiplyAddEstimate(d2, d2, q2);
-            q3 = Vector128.MultiplyAddEstimate(d3, d3, q3);
-            c0 += d0 + d1;
-            c1 += d2 + d3;
-        }
-        for (; i + 2 <= n; i += 2)
-        {
-            Vector128<double> d = Vector128.LoadUnsafe(ref x, i) - k - m;
-            q0 = Vector128.MultiplyAddEstimate(d, d, q0);
-            c0 += d;
-        }
-        if (i < n)
-        {
-            Vector128<double> d = Vector128.ConditionalSelect(Tail128<double>(n - i), Vector128.LoadUnsafe(ref x, n - 2) - k - m, Vector128<double>.Zero);
-            q1 = Vector128.MultiplyAddEstimate(d, d, q1);
-            c1 += d;
-        }
-        sumDev = Vector128.Sum(c0 + c1);
-        sumSq = Vector128.Sum((q0 + q1) + (q2 + q3));
-    }
-
-    private static void SumDeviationsScalar(ref double x, nuint n, double shift, double offset, out double sumDev, out double sumSq)
-    {
-        sumDev = 0d;
-        sumSq = 0d;
+        sumDev = T.Zero;
+        sumSq = T.Zero;
         for (nuint i = 0; i < n; i++)
         {
-            double d = Unsafe.Add(ref x, i) - shift - offset;
+            T d = Unsafe.Add(ref x, i) - shift - offset;
             sumDev += d;
             sumSq += d * d;
         }
     }
 
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n contiguous elements (y may be x): the normalizing pass, a = rstd·γ, b = β. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Apply(ref double x, ref double y, nuint n, double shift, double offset, double a, double b)
+    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ one vector: a constant block gives exactly b.</summary>
+    private static void Apply<TOps, TV, T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-            Apply512(ref x, ref y, n, shift, offset, a, b);
-        else if (Vector256.IsHardwareAccelerated && n >= 4)
-            Apply256(ref x, ref y, n, shift, offset, a, b);
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
-            Apply128(ref x, ref y, n, shift, offset, a, b);
-        else
-            ApplyScalar(ref x, ref y, n, shift, offset, a, b);
-    }
-
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 8 elements: a constant block gives exactly b.</summary>
-    private static void Apply512(ref double x, ref double y, nuint n, double shift, double offset, double a, double b)
-    {
-        Vector512<double> k = Vector512.Create(shift), m = Vector512.Create(offset), va = Vector512.Create(a), vb = Vector512.Create(b);
+        TV k = TOps.Create(shift), m = TOps.Create(offset), va = TOps.Create(a), vb = TOps.Create(b);
         // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
         // overwrites its first lanes.
-        Vector512<double> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 8) - k - m, va, vb);
+        TV last = TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m), va, vb);
         nuint i = 0;
-        for (; i + 32 <= n; i += 32)
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16) - k - m, va, vb), ref y, i + 16);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 24) - k - m, va, vb), ref y, i + 24);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k), m), va, vb), ref y, i + (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 2 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 3 * (nuint)TOps.Count);
         }
-        for (; i + 8 <= n; i += 8)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 8);
+        for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
+        TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 4 elements: a constant block gives exactly b.</summary>
-    private static void Apply256(ref double x, ref double y, nuint n, double shift, double offset, double a, double b)
-    {
-        Vector256<double> k = Vector256.Create(shift), m = Vector256.Create(offset), va = Vector256.Create(a), vb = Vector256.Create(b);
-        // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        Vector256<double> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 4) - k - m, va, vb);
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 4) - k - m, va, vb), ref y, i + 4);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8) - k - m, va, vb), ref y, i + 8);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 12) - k - m, va, vb), ref y, i + 12);
-        }
-        for (; i + 4 <= n; i += 4)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 4);
-    }
-
-    /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ 2 elements: a constant block gives exactly b.</summary>
-    private static void Apply128(ref double x, ref double y, nuint n, double shift, double offset, double a, double b)
-    {
-        Vector128<double> k = Vector128.Create(shift), m = Vector128.Create(offset), va = Vector128.Create(a), vb = Vector128.Create(b);
-        // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
-        // overwrites its first lanes.
-        Vector128<double> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2) - k - m, va, vb);
-        nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 2) - k - m, va, vb), ref y, i + 2);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4) - k - m, va, vb), ref y, i + 4);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 6) - k - m, va, vb), ref y, i + 6);
-        }
-        for (; i + 2 <= n; i += 2)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i) - k - m, va, vb), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 2);
-    }
-
-    private static void ApplyScalar(ref double x, ref double y, nuint n, double shift, double offset, double a, double b)
+    private static void ApplyScalar<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (nuint i = 0; i < n; i++)
             Unsafe.Add(ref y, i) = (Unsafe.Add(ref x, i) - shift - offset) * a + b;
     }
 
-    /// <summary>y[i] = x[i]·s + t over n contiguous elements (y may be x): BatchNorm eval with folded running statistics. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShift(ref double x, ref double y, nuint n, double s, double t)
+    /// <summary>y[i] = x[i]·s + t over n ≥ one vector.</summary>
+    private static void ScaleShift<TOps, TV, T>(ref T x, ref T y, nuint n, T s, T t)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-            ScaleShift512(ref x, ref y, n, s, t);
-        else if (Vector256.IsHardwareAccelerated && n >= 4)
-            ScaleShift256(ref x, ref y, n, s, t);
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
-            ScaleShift128(ref x, ref y, n, s, t);
-        else
-            ScaleShiftScalar(ref x, ref y, n, s, t);
-    }
-
-    /// <summary>y[i] = x[i]·s + t over n ≥ 8 elements.</summary>
-    private static void ScaleShift512(ref double x, ref double y, nuint n, double s, double t)
-    {
-        Vector512<double> vs = Vector512.Create(s), vt = Vector512.Create(t);
+        TV vs = TOps.Create(s), vt = TOps.Create(t);
         // The overlapping last vector first, for in-place calls (see Apply).
-        Vector512<double> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 8), vs, vt);
+        TV last = TOps.MultiplyAddEstimate(TOps.Load(ref x, n - (nuint)TOps.Count), vs, vt);
         nuint i = 0;
-        for (; i + 32 <= n; i += 32)
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 16), vs, vt), ref y, i + 16);
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i + 24), vs, vt), ref y, i + 24);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), vs, vt), ref y, i);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + (nuint)TOps.Count), vs, vt), ref y, i + (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), vs, vt), ref y, i + 2 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), vs, vt), ref y, i + 3 * (nuint)TOps.Count);
         }
-        for (; i + 8 <= n; i += 8)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 8);
+        for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), vs, vt), ref y, i);
+        TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
-    /// <summary>y[i] = x[i]·s + t over n ≥ 4 elements.</summary>
-    private static void ScaleShift256(ref double x, ref double y, nuint n, double s, double t)
-    {
-        Vector256<double> vs = Vector256.Create(s), vt = Vector256.Create(t);
-        // The overlapping last vector first, for in-place calls (see Apply).
-        Vector256<double> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 4), vs, vt);
-        nuint i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 4), vs, vt), ref y, i + 4);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 8), vs, vt), ref y, i + 8);
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i + 12), vs, vt), ref y, i + 12);
-        }
-        for (; i + 4 <= n; i += 4)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 4);
-    }
-
-    /// <summary>y[i] = x[i]·s + t over n ≥ 2 elements.</summary>
-    private static void ScaleShift128(ref double x, ref double y, nuint n, double s, double t)
-    {
-        Vector128<double> vs = Vector128.Create(s), vt = Vector128.Create(t);
-        // The overlapping last vector first, for in-place calls (see Apply).
-        Vector128<double> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2), vs, vt);
-        nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-        {
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 2), vs, vt), ref y, i + 2);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 4), vs, vt), ref y, i + 4);
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i + 6), vs, vt), ref y, i + 6);
-        }
-        for (; i + 2 <= n; i += 2)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), vs, vt), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 2);
-    }
-
-    private static void ScaleShiftScalar(ref double x, ref double y, nuint n, double s, double t)
+    private static void ScaleShiftScalar<T>(ref T x, ref T y, nuint n, T s, T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (nuint i = 0; i < n; i++)
             Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * s + t;
     }
 
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n contiguous elements (y may be x): one sample of an (N, C) BatchNorm eval. Picks the widest accelerated vector no longer than n (a JIT-time constant).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScaleShiftChannels(ref double x, ref double y, nuint n, ref double s, ref double t)
+    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ one vector (one sample of an (N, C) tensor).</summary>
+    private static void ScaleShiftChannels<TOps, TV, T>(ref T x, ref T y, nuint n, ref T s, ref T t)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Vector512.IsHardwareAccelerated && n >= 8)
-            ScaleShiftChannels512(ref x, ref y, n, ref s, ref t);
-        else if (Vector256.IsHardwareAccelerated && n >= 4)
-            ScaleShiftChannels256(ref x, ref y, n, ref s, ref t);
-        else if (Vector128.IsHardwareAccelerated && n >= 2)
-            ScaleShiftChannels128(ref x, ref y, n, ref s, ref t);
-        else
-            ScaleShiftChannelsScalar(ref x, ref y, n, ref s, ref t);
-    }
-
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 8 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels512(ref double x, ref double y, nuint n, ref double s, ref double t)
-    {
-        Vector512<double> last = Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, n - 8), Vector512.LoadUnsafe(ref s, n - 8), Vector512.LoadUnsafe(ref t, n - 8));
+        TV last = TOps.MultiplyAddEstimate(TOps.Load(ref x, n - (nuint)TOps.Count), TOps.Load(ref s, n - (nuint)TOps.Count), TOps.Load(ref t, n - (nuint)TOps.Count));
         nuint i = 0;
-        for (; i + 8 <= n; i += 8)
-            Vector512.StoreUnsafe(Vector512.MultiplyAddEstimate(Vector512.LoadUnsafe(ref x, i), Vector512.LoadUnsafe(ref s, i), Vector512.LoadUnsafe(ref t, i)), ref y, i);
-        Vector512.StoreUnsafe(last, ref y, n - 8);
+        for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
+            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), TOps.Load(ref s, i), TOps.Load(ref t, i)), ref y, i);
+        TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 4 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels256(ref double x, ref double y, nuint n, ref double s, ref double t)
-    {
-        Vector256<double> last = Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, n - 4), Vector256.LoadUnsafe(ref s, n - 4), Vector256.LoadUnsafe(ref t, n - 4));
-        nuint i = 0;
-        for (; i + 4 <= n; i += 4)
-            Vector256.StoreUnsafe(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref x, i), Vector256.LoadUnsafe(ref s, i), Vector256.LoadUnsafe(ref t, i)), ref y, i);
-        Vector256.StoreUnsafe(last, ref y, n - 4);
-    }
-
-    /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ 2 elements (one sample of an (N, C) tensor).</summary>
-    private static void ScaleShiftChannels128(ref double x, ref double y, nuint n, ref double s, ref double t)
-    {
-        Vector128<double> last = Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, n - 2), Vector128.LoadUnsafe(ref s, n - 2), Vector128.LoadUnsafe(ref t, n - 2));
-        nuint i = 0;
-        for (; i + 2 <= n; i += 2)
-            Vector128.StoreUnsafe(Vector128.MultiplyAddEstimate(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref s, i), Vector128.LoadUnsafe(ref t, i)), ref y, i);
-        Vector128.StoreUnsafe(last, ref y, n - 2);
-    }
-
-    private static void ScaleShiftChannelsScalar(ref double x, ref double y, nuint n, ref double s, ref double t)
+    private static void ScaleShiftChannelsScalar<T>(ref T x, ref T y, nuint n, ref T s, ref T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (nuint i = 0; i < n; i++)
             Unsafe.Add(ref y, i) = Unsafe.Add(ref x, i) * Unsafe.Add(ref s, i) + Unsafe.Add(ref t, i);
     }
 
-    /// <summary>
-    /// Mean and variance of x·2⁻ᵏ in double (<paramref name="scale"/> = 2⁻ᵏ, 2ᵏ ≥ max|x|) for a block whose squared
-    /// deviations overflow double; false when the block holds NaN or ±∞ (its result stays NaN, as on the common path).
-    /// </summary>
-    public static bool HugeStatistics(ref double x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+    internal static bool HugeStatistics<T>(ref T x, nint blocks, nint length, nint blockStride, out double scale, out double mean, out double variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         double max = 0d;
         for (nint b = 0; b < blocks; b++)
             for (nint i = 0; i < length; i++)
-                max = Math.Max(max, Math.Abs((double)Unsafe.Add(ref x, b * blockStride + i)));
+                max = Math.Max(max, Math.Abs(double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i))));
         scale = mean = variance = 0d;
         if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
         scale = Math.ScaleB(1d, -Math.ILogB(max) - 1);
         double count = (double)blocks * length, sum = 0d, sumSq = 0d;
         for (nint b = 0; b < blocks; b++)
             for (nint i = 0; i < length; i++)
-                sum += (double)Unsafe.Add(ref x, b * blockStride + i) * scale;
+                sum += double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale;
         mean = sum / count;
         for (nint b = 0; b < blocks; b++)
             for (nint i = 0; i < length; i++)
             {
-                double d = (double)Unsafe.Add(ref x, b * blockStride + i) * scale - mean;
+                double d = double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale - mean;
                 sumSq += d * d;
             }
         variance = sumSq / count;
         return true;
     }
 
-    /// <summary>y = (x·scale − mean)·a + b in double over <paramref name="length"/> contiguous elements (the huge-block fallback).</summary>
-    public static void HugeApply(ref double x, ref double y, nint length, double scale, double mean, double a, double b)
+    internal static void HugeApply<T>(ref T x, ref T y, nint length, double scale, double mean, double a, double b)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (nint i = 0; i < length; i++)
-            Unsafe.Add(ref y, i) = (double)(((double)Unsafe.Add(ref x, i) * scale - mean) * a + b);
+            Unsafe.Add(ref y, i) = T.CreateTruncating((double.CreateTruncating(Unsafe.Add(ref x, i)) * scale - mean) * a + b);
     }
 }
