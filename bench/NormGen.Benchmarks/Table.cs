@@ -48,7 +48,8 @@ public static class Table
     /// <summary>
     /// <c>--cpu</c>: time single-thread cases by the thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID), not the wall
     /// clock: on a machine shared with other builds it leaves out the time the thread waits for a core; with
-    /// <c>--samples N</c> (default 11) more, shorter rounds. All-cores cases stay on the wall clock.
+    /// <c>--samples N</c> (default 11) more, shorter rounds. Single-thread rows, tensor kinds and scalers; all-cores
+    /// cases stay on the wall clock.
     /// </summary>
     private static bool s_cpu;
 
@@ -68,6 +69,7 @@ public static class Table
         Console.WriteLine($"Processor: {ProcessorName()}, {Environment.ProcessorCount} logical cores; .NET {Environment.Version}; " +
             $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; float, ε as PyTorch.");
         Console.WriteLine(s_best ? "Each cell is the fastest of the method's batches (--best)." : "Each cell is the median of the method's batches.");
+        if (s_cpu) Console.WriteLine("Single-thread cells are the calling thread's CPU time (--cpu), all-cores cells wall time.");
         Console.WriteLine();
         // --only rows|tensors|scalers: one of the three tables (a shorter run while working on one family).
         string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
@@ -301,7 +303,9 @@ public static class Table
             ort = null;
             ortNote = e.Message.Split('\n')[0];
         }
-        double?[] t = Measure([normGen, composition, ort is null ? null : ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1)]);
+        // One thread on both sides (MaxDegreeOfParallelism 1; OrtModel: IntraOpNumThreads 1, which runs on the calling
+        // thread), so the calling thread's CPU time (--cpu) is all of each method's time.
+        double?[] t = Measure([normGen, composition, ort is null ? null : ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1)], cpu: s_cpu);
         ort?.Dispose();
         double bytes = 2.0 * elements * sizeof(float);
         string Us(double? s) => s is null ? "–" : $"{s.Value * 1e6:F1} µs";
@@ -335,7 +339,7 @@ public static class Table
                 Action composition = kind == "MinMaxScale"
                     ? () => TensorBaselines.MinMaxScale(x, samples, features, a, b, scratch, y)
                     : () => TensorBaselines.Standardize(x, samples, features, a, b, scratch, y);
-                double?[] t = Measure([normGen, composition, () => Baselines.NonTemporalCopy(src, dst, 1)]);
+                double?[] t = Measure([normGen, composition, () => Baselines.NonTemporalCopy(src, dst, 1)], cpu: s_cpu);
                 Print($"| {kind} ({samples:N0}, {features:N0}) | {t[0]!.Value * 1e3:F2} ms | {t[1]!.Value * 1e3:F2} ms | {bytes / t[0]!.Value / 1e9:F1} | {bytes / t[2]!.Value / 1e9:F1} | {Ratio(t[1], t[0])} | {Percent(t[2], t[0])} |");
             }
         }
