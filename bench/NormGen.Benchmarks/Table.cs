@@ -46,6 +46,25 @@ public static class Table
     private static bool s_pipelineAb;
 
     /// <summary>
+    /// <c>--stream-ab</c>: each row case with the default store choice, with streaming stores off (threshold
+    /// <see cref="long.MaxValue"/>: cached stores) and forced (threshold 0), side by side with the TensorPrimitives
+    /// composition and the NT copy (GB/s), and the speed ratios of the default to the other two and to TP.
+    /// </summary>
+    private static bool s_streamAb;
+
+    /// <summary><c>--shapes 128x4096,64x8192</c>: only LayerNorm rows of these shapes (rows x hidden; see <see cref="ShapeCase"/>).</summary>
+    private static BatchShape[]? s_shapes;
+
+    /// <summary><c>--rms</c>: the <c>--shapes</c> cases as RMSNorm (768, 1024, 4096, 8192).</summary>
+    private static bool s_rms;
+
+    /// <summary><c>--consumer</c>: the <c>--shapes</c> LayerNorm cases each followed by a read of y (TensorPrimitives.Sum), as a next layer would.</summary>
+    private static bool s_consumer;
+
+    /// <summary>Where <c>--consumer</c>'s sums go, so the JIT keeps them.</summary>
+    private static float s_sink;
+
+    /// <summary>
     /// <c>--cpu</c>: time single-thread cases by the thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID), not the wall
     /// clock: on a machine shared with other builds it leaves out the time the thread waits for a core; with
     /// <c>--samples N</c> (default 11) more, shorter rounds. Single-thread rows, tensor kinds and scalers; all-cores
@@ -61,6 +80,11 @@ public static class Table
         var started = Stopwatch.StartNew();
         s_best = args.Contains("--best");
         s_pipelineAb = args.Contains("--pipeline-ab");
+        s_streamAb = args.Contains("--stream-ab");
+        s_rms = args.Contains("--rms");
+        s_consumer = args.Contains("--consumer");
+        if (args.SkipWhile(a => a != "--shapes").Skip(1).FirstOrDefault() is string shapes)
+            s_shapes = shapes.Split(',').Select(p => p.Split('x')).Select(p => new BatchShape(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
         s_cpu = args.Contains("--cpu") && OperatingSystem.IsLinux();
         s_match = args.SkipWhile(a => a != "--match").Skip(1).FirstOrDefault();
         if (args.SkipWhile(a => a != "--samples").Skip(1).FirstOrDefault() is string samples) Samples = int.Parse(samples, CultureInfo.InvariantCulture);
@@ -99,8 +123,16 @@ public static class Table
 
     private static void Rows()
     {
-        Console.WriteLine("| single thread | NormGen | TP | ONNX Runtime | NT copy | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        if (s_streamAb)
+        {
+            Console.WriteLine("| case | default | cached (threshold off) | streamed (threshold 0) | TP | NT copy | speed default ÷ cached | ÷ streamed | default/TP | cached/TP |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        }
+        else
+        {
+            Console.WriteLine("| single thread | NormGen | TP | ONNX Runtime | NT copy | NormGen/TP | NormGen/ORT | NormGen/NT copy |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        }
         if (s_pipelineAb)
         {
             Console.WriteLine($"| case | default | rows a time (before) | NT copy | default/before | pipeline, every form | every form/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) |");
@@ -131,6 +163,19 @@ public static class Table
                 Print($"| {(c.AllCores ? c.Name + ", all cores" : c.Name)} | {GB(v[0])} | {GB(v[1])} | {b / v[2]!.Value / 1e9:F1} | {v[1]!.Value / v[0]!.Value:F2} | {GB(v[3])} | {v[1]!.Value / v[3]!.Value:F2} | {GB(v[4])} |");
                 continue;
             }
+            if (s_streamAb)
+            {
+                long threshold = NormGenSettings.StreamingStoreThreshold;
+                Action With(long t) => () => { NormGenSettings.StreamingStoreThreshold = t; c.NormGen(); };
+                double?[] v = Measure([With(threshold), With(long.MaxValue), With(0), c.Composition, c.Copy], cpu: s_cpu && !c.AllCores);
+                NormGenSettings.StreamingStoreThreshold = threshold;
+                foreach (IDisposable d in owned) d.Dispose();
+                NormGenSettings.MaxDegreeOfParallelism = 1;
+                double b = (double)c.Tensors * c.Shape.Elements * sizeof(float);
+                string G(double? s) => s is null ? "–" : $"{b / s.Value / 1e9:F1}";
+                Print($"| {c.Name} | {G(v[0])} | {G(v[1])} | {G(v[2])} | {G(v[3])} | {G(v[4])} | {v[1]!.Value / v[0]!.Value:F3} | {v[2]!.Value / v[0]!.Value:F3} | {Ratio(v[3], v[0])} | {Ratio(v[3], v[1])} |");
+                continue;
+            }
             double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy], cpu: s_cpu && !c.AllCores);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;
@@ -149,6 +194,12 @@ public static class Table
 
     private static IEnumerable<Func<List<IDisposable>, RowCase>> RowCases()
     {
+        if (s_shapes is not null)
+        {
+            foreach (BatchShape s in s_shapes)
+                yield return owned => ShapeCase(s);
+            yield break;
+        }
         foreach (BatchShape s in new BatchShape[] { new(1, 768), new(32, 768), new(128, 4096), new(512, 4096), new(4096, 1024), new(2048, 8192) })
             yield return owned => LayerNormCase(s, allCores: false, owned);
         yield return owned =>
@@ -206,6 +257,27 @@ public static class Table
                     null, () => Baselines.NonTemporalCopy(src, dst, 1));
             };
         yield return owned => LayerNormCase(new BatchShape(2048, 8192), allCores: true, owned);
+    }
+
+    /// <summary>
+    /// A <c>--shapes</c> case: LayerNorm (any hidden size of <see cref="ChartKernels"/>) or, with <c>--rms</c>, RMSNorm
+    /// (768, 1024, 4096, 8192), against the TP composition and the NT copy; with <c>--consumer</c> each LayerNorm call
+    /// (NormGen's and TP's) is followed by a sum over y, a next step reading the output.
+    /// </summary>
+    private static RowCase ShapeCase(BatchShape s)
+    {
+        var w = new Workload(s);
+        var (src, dst) = CopyBuffers(s, 2);
+        Action copy = () => Baselines.NonTemporalCopy(src, dst, 1);
+        if (s_rms)
+            return new RowCase($"RMSNorm {Shape(s)}", s, 2, false, () => Kernels.RmsNorm(s.Hidden, w.X, w.Gamma, w.Y),
+                () => Baselines.TensorPrimitivesRmsNorm(w.X, s.Hidden, w.Gamma, w.Y), null, copy);
+        Action normGen = () => ChartKernels.LayerNorm(s.Hidden, w.X, w.Gamma, w.Beta, w.Y);
+        Action composition = () => Baselines.TensorPrimitivesLayerNorm(w.X, s.Hidden, w.Gamma, w.Beta, w.Y);
+        if (!s_consumer)
+            return new RowCase($"LayerNorm {Shape(s)}", s, 2, false, normGen, composition, null, copy);
+        return new RowCase($"LayerNorm {Shape(s)} + Sum(y)", s, 2, false, () => { normGen(); s_sink += TensorPrimitives.Sum(w.Y); },
+            () => { composition(); s_sink += TensorPrimitives.Sum(w.Y); }, null, copy);
     }
 
     private static RowCase LayerNormCase(BatchShape s, bool allCores, List<IDisposable> owned)
