@@ -121,8 +121,11 @@ public static partial class RowEngine
             RowRefs<T> c;
             if (rows == 1)
             {
+                // One row: x, γ, β, y and the length go to the row method in registers; c holds only the streams of a
+                // residual and the saved statistics.
                 PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: true);
-                PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x));
+                PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x), ref Direct<TX, T>(gamma), ref Direct<TX, T>(beta), ref Direct<TY, T>(y),
+                    (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength));
             }
             else
             {
@@ -266,45 +269,41 @@ public static partial class RowEngine
         /// </summary>
         static abstract nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged;
 
-        /// <summary>Row 0 alone (a one-row call over float or double spans); false when it is left to HugeRow.</summary>
-        static abstract bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>;
+        /// <summary>
+        /// Row 0 alone (a one-row call over float or double spans), its x, γ, β, y and length given (c holds only the
+        /// residual's streams and the statistics'); false when it is left to HugeRow.
+        /// </summary>
+        static abstract bool Row<TSpec>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n) where TSpec : struct, IRowSpec<T>;
     }
 
     /// <summary>
     /// A JIT-time row count for <see cref="VectorRows"/>: <see cref="OneRow"/> gives a one-row call its own instance of
     /// the row method, without the row loop and its state (the next row's pointers, the strides). A single row of a
     /// run-time length measured 1.05-1.07× the generated kernels before the engine with the loop's instance (RmsF 1×64,
-    /// LnD 1×100: about 40 more instructions a call, most of them the row loop's registers and RowRefs).
+    /// LnD 1×100: about 40 more instructions a call, most of them the row loop's registers and RowRefs). The row method
+    /// tests it as typeof(TRange) == typeof(OneRow), which the importer folds: a static property read was an inlinee at
+    /// every use, on the row method's inlining budget.
     /// </summary>
-    private interface IRowRange
-    {
-        static abstract bool One { get; }
-    }
+    private interface IRowRange;
 
-    private readonly struct OneRow : IRowRange
-    {
-        public static bool One => true;
-    }
+    private readonly struct OneRow : IRowRange;
 
-    private readonly struct AnyRows : IRowRange
-    {
-        public static bool One => false;
-    }
+    private readonly struct AnyRows : IRowRange;
 
     private readonly struct VectorBody<T, TV, TOps> : IRowBody<T>
         where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => TSpec.Residual ? VectorRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end)
+            => TSpec.Residual ? LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
-                : VectorRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>, AnyRows>(ref c, ref x, first, end);
+                : LoopRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>
-            => 0 != (TSpec.Residual ? VectorRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>, OneRow>(ref c, ref x, 0, 1)
-                : VectorRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>, OneRow>(ref c, ref x, 0, 1));
+        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n) where TSpec : struct, IRowSpec<T>
+            => 0 != (TSpec.Residual ? VectorRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>, OneRow>(ref c, ref x, ref gamma, ref beta, ref y, n, 0, 1)
+                : VectorRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>, OneRow>(ref c, ref x, ref gamma, ref beta, ref y, n, 0, 1));
     }
 
     private readonly struct ScalarBody<T> : IRowBody<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -324,8 +323,11 @@ public static partial class RowEngine
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x) where TSpec : struct, IRowSpec<T>
-            => Rows<TSpec, T, T>(ref c, ref x, 0, 1) != 0;
+        public static bool Row<TSpec>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n) where TSpec : struct, IRowSpec<T>
+        {
+            CompleteOneRow(ref c, ref x, ref gamma, ref beta, ref y, n);
+            return Rows<TSpec, T, T>(ref c, ref x, 0, 1) != 0;
+        }
     }
 
     /// <summary>Stores row <paramref name="row"/>'s statistics where the spec saves them.</summary>
@@ -414,10 +416,10 @@ public static partial class RowEngine
     /// <summary>
     /// The row streams of a call over float or double spans without row scratch (see <see cref="IsPlain"/>): h in
     /// residualOut or y, every stream strided by the row length. For one row (<paramref name="oneRow"/>, a constant at
-    /// each call) only what its paths read: <see cref="PlainRow"/>'s row method (the one-row instance) reads no stride,
-    /// no prefetch flag and h only with a residual; HugeRow and the scalar row take row 0 (a stride times 0); x's stride
-    /// stays (PlainLoop forms the next row's x after a huge row). The prolog's zeroing of the local (it holds refs) leaves
-    /// the rest 0.
+    /// each call) only what its row method (the one-row instance, <see cref="PlainRow"/>) reads from c: the residual's
+    /// streams and the saved statistics; x, γ, β, y and the length go to it as arguments, and the scalar row and HugeRow
+    /// get them from <see cref="CompleteOneRow"/>. No strides: one row is row 0 (a stride times 0). The prolog's zeroing
+    /// of the local (it holds refs) leaves the rest 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PlainRefs<TSpec, TX, TY, T>(out RowRefs<T> c, ReadOnlySpan<TX> x, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias, ReadOnlySpan<TX> gamma,
@@ -430,28 +432,46 @@ public static partial class RowEngine
         nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
         // Written in place into the caller's local. The refs of a stream the spec does not use are not stored: a local
         // holding refs is zeroed in the prolog whatever the code says (the GC reads it), so they stay null, as the empty
-        // spans' starts were; the rest is stored (a small call paid for 18 stores here, 13 now for plain LayerNorm). An
-        // = default is not folded into the prolog's zeroing, and a local c returned by value was copied whole.
+        // spans' starts were; the rest is stored (a small call paid for 18 stores here, 13 for plain LayerNorm, none for
+        // one row of it now). An = default is not folded into the prolog's zeroing, and a local c returned by value was
+        // copied whole.
         Unsafe.SkipInit(out c);
+        if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
+        if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
+        if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
+        if (!oneRow || TSpec.Residual || TSpec.ResidualOut)
+            c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
+        if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
+        if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
+        if (oneRow) return;
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
-        if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
-        if (!oneRow) c.ResidualStride = TSpec.Residual ? un : 0;
-        if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
+        c.ResidualStride = TSpec.Residual ? un : 0;
         if (TSpec.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
         if (TSpec.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
         c.Y = ref Direct<TY, T>(y);
-        if (!oneRow) c.YStride = un;
-        if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
-        if (!oneRow) c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
-        if (!oneRow || TSpec.Residual || TSpec.ResidualOut)
-            c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
-        if (!oneRow) c.HStride = un;
-        if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
-        if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
+        c.YStride = un;
+        c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
+        c.HStride = un;
         c.N = un;
         c.Streaming = streaming;
-        if (!oneRow) c.Prefetch = prefetch;
+        c.Prefetch = prefetch;
+    }
+
+    /// <summary>
+    /// The rest of a one-row call's <see cref="RowRefs{T}"/> (see <see cref="PlainRefs"/>), for the paths that take the row
+    /// from c: the scalar row and HugeRow.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CompleteOneRow<T>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n)
+    {
+        // The streams are the caller's spans' (PlainRefs' Direct); AsRef only widens the compiler's view of their scope.
+        c.X = ref Unsafe.AsRef(in x);
+        c.Gamma = ref Unsafe.AsRef(in gamma);
+        c.Beta = ref Unsafe.AsRef(in beta);
+        c.Y = ref Unsafe.AsRef(in y);
+        c.N = n;
+        c.Streaming = false;
     }
 
     /// <summary><see cref="Rows"/> for a plain call (<see cref="IsPlain"/>): the width chosen once, then <see cref="PlainLoop"/>.</summary>
@@ -473,32 +493,42 @@ public static partial class RowEngine
     /// <summary>
     /// <see cref="PlainRows"/> for one row on the calling thread (cached stores): the short-row pipeline's test, the loop
     /// that goes on after a huge row and the fence fold away, and the row method is its one-row instance
-    /// (<see cref="IRowBody{T}.Row"/>, <see cref="OneRow"/>).
+    /// (<see cref="IRowBody{T}.Row"/>, <see cref="OneRow"/>), which gets x, γ, β, y and the length <paramref name="n"/>
+    /// in registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PlainRow<TSpec, T>(ref RowRefs<T> c, ref T x)
+    private static void PlainRow<TSpec, T>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            PlainRowAt<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x);
+            PlainRowAt<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x, ref gamma, ref beta, ref y, n);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            PlainRowAt<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x);
+            PlainRowAt<TSpec, T, VectorBody<T, Vector256<T>, Vec256<T>>>(ref c, ref x, ref gamma, ref beta, ref y, n);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            PlainRowAt<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x);
+            PlainRowAt<TSpec, T, VectorBody<T, Vector128<T>, Vec128<T>>>(ref c, ref x, ref gamma, ref beta, ref y, n);
         else
-            PlainLoop<TSpec, T, ScalarBody<T>>(ref c, ref x, 0, 1);
+            PlainRowAt<TSpec, T, ScalarBody<T>>(ref c, ref x, ref gamma, ref beta, ref y, n);
     }
 
     /// <summary><see cref="PlainRow"/> at one width: the row, and HugeRow if its sums overflowed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PlainRowAt<TSpec, T, TBody>(ref RowRefs<T> c, ref T x)
+    private static void PlainRowAt<TSpec, T, TBody>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n)
         where TSpec : struct, IRowSpec<T>
         where T : unmanaged, IFloatingPointIeee754<T>
         where TBody : struct, IRowBody<T>
     {
-        if (!TBody.Row<TSpec>(ref c, ref x))
-            RedoHugeRow<TSpec, T>(ref c, 0);
+        if (!TBody.Row<TSpec>(ref c, ref x, ref gamma, ref beta, ref y, n))
+            RedoHugeOneRow<TSpec, T>(ref c, ref x, ref gamma, ref beta, ref y, n);
+    }
+
+    /// <summary>The one row of <see cref="PlainRow"/> redone in HugeRow, out of its line.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RedoHugeOneRow<TSpec, T>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CompleteOneRow(ref c, ref x, ref gamma, ref beta, ref y, n);
+        RedoHugeRow<TSpec, T>(ref c, 0);
     }
 
     /// <summary>
@@ -790,20 +820,32 @@ public static partial class RowEngine
         return shift;
     }
 
+    /// <summary><see cref="VectorRows"/>' instance with the row loop: every stream from c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint LoopRows<TSpec, TX, TY, T, TV, TOps, TPass1>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TPass1 : struct, IPass1<T, TV, TOps>
+        => VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1, AnyRows>(ref c, ref xFirst, ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), ref Unsafe.NullRef<T>(), 0,
+            first, end);
+
     /// <summary>
     /// Rows first … end − 1 with vectors of TV, each saving its statistics; returns the first row whose squares or sums
     /// overflow although it is finite (nothing written but h: the caller redoes it in HugeRow and goes on after it), or
     /// end. The row loop is in here, with no call in it: a call per row cost the arguments' and the prologue's time, and
-    /// the row body is too large for the JIT to inline into a loop elsewhere.
+    /// the row body is too large for the JIT to inline into a loop elsewhere. The one-row instance (<see cref="OneRow"/>)
+    /// takes its row's γ, β, y and length (<paramref name="nOne"/>) from the arguments, in registers (a one-row call builds no
+    /// more of c than a residual's streams and the statistics); the loop's instance takes them from c (see
+    /// <see cref="LoopRows"/>).
     /// </summary>
-    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1, TRange>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint VectorRows<TSpec, TX, TY, T, TV, TOps, TPass1, TRange>(ref RowRefs<T> c, ref T xFirst, ref T gammaOne, ref T betaOne, ref T yOne,
+        nuint nOne, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TPass1 : struct, IPass1<T, TV, TOps> where TRange : struct, IRowRange
     {
         // A one-row call's instance (OneRow): row 0 only, and every way round the loop returns instead (below), so the JIT
-        // drops the loop and what it carries (the next row's pointers, the strides): RMSNorm's row method then saves four
-        // registers, not six, and reads nothing from c but the row's own refs, length and flags.
-        if (TRange.One)
+        // drops the loop and what it carries (the next row's pointers, the strides): RMSNorm's row method then saves three
+        // registers, not six, and reads nothing from c but a residual's streams and the statistics' refs.
+        if (typeof(TRange) == typeof(OneRow))
         {
             first = 0;
             end = 1;
@@ -812,7 +854,7 @@ public static partial class RowEngine
         // shift, pass 1) no longer starts behind a load of c.X and c.XStride, and a multiply, from the caller's frame. The
         // residual and h go the same way, and the bias is read once.
         ref T xNext = ref xFirst;
-        nuint xStride = c.XStride;
+        nuint xStride = typeof(TRange) == typeof(OneRow) ? 0 : c.XStride;
         ref T residualNext = ref Unsafe.NullRef<T>(), hNext = ref Unsafe.NullRef<T>(), bias = ref Unsafe.NullRef<T>();
         nuint residualStride = 0, hStride = 0;
         if (TSpec.Residual)
@@ -825,20 +867,30 @@ public static partial class RowEngine
         }
         for (nuint row = first; row < end; row++)
         {
-            nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed: the loops and tails fold
+            // A JIT-time constant when fixed: the loops and tails fold. The typeof tests fold in the importer, so the
+            // other instance's reads stay out of each instance (and of its inlining budget).
+            nuint n = nOne;
+            if (typeof(TRange) != typeof(OneRow)) n = c.N;
+            if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
             // then leaves the method (and the JIT's inlining budget for it). So in the one-row instance: a one-row call has
             // cached stores (PlainRow) and no next row to prefetch.
-            bool streaming = !TRange.One && CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = !TRange.One && c.Prefetch;
+            bool streaming = typeof(TRange) != typeof(OneRow) && CanStream<TSpec, TX, TY, T>() && c.Streaming, prefetch = typeof(TRange) != typeof(OneRow) && c.Prefetch;
             ref T x = ref xNext;
             xNext = ref Unsafe.Add(ref xNext, xStride);
-            ref T residual = ref residualNext, h = ref hNext, gamma = ref c.Gamma, beta = ref c.Beta;
+            ref T residual = ref residualNext, h = ref hNext, gamma = ref gammaOne, beta = ref betaOne;
+            if (typeof(TRange) != typeof(OneRow))
+            {
+                gamma = ref c.Gamma;
+                beta = ref c.Beta;
+            }
             if (TSpec.Residual)
             {
                 residualNext = ref Unsafe.Add(ref residualNext, residualStride);
                 hNext = ref Unsafe.Add(ref hNext, hStride);
             }
-            ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+            ref T y = ref yOne;
+            if (typeof(TRange) != typeof(OneRow)) y = ref Unsafe.Add(ref c.Y, row * c.YStride);
             ref T residualOut = ref Unsafe.NullRef<T>();
             if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
@@ -876,7 +928,7 @@ public static partial class RowEngine
             TV r = TOps.Create(rstd);
             if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
             {
-                if (TRange.One) return end;
+                if (typeof(TRange) == typeof(OneRow)) return end;
                 continue;
             }
 
@@ -892,6 +944,19 @@ public static partial class RowEngine
                 head = c.Head;
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc);
             }
+            // The one-row instance's last pass has its loads folded into the operations (OneRowLastPass); the loop's keeps
+            // its own, so its inlining budget is what it was (three more OutputAt copies per instance left get_ResidualOut
+            // and a Vec512 operation as calls in the row loop).
+            if (typeof(TRange) == typeof(OneRow) && TSpec.Activation == Activation.None)
+            {
+                if (TSpec.Affine == Affine.ScaleAndBias)
+                    OneRowLastPass<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+                else if (TSpec.Affine == Affine.Scale)
+                    OneRowLastPass<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+                else
+                    OneRowLastPass<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+                return end;
+            }
             TV lastOut = hasTail || head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
             i = 0;
             if (TSpec.Activation != Activation.None)
@@ -902,7 +967,7 @@ public static partial class RowEngine
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastOut, ref y, last);
                 if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
-                if (TRange.One) return end;
+                if (typeof(TRange) == typeof(OneRow)) return end;
                 continue;
             }
             if (n >= block)
@@ -923,7 +988,7 @@ public static partial class RowEngine
             if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
             if (head != 0) TOps.Store(firstOut, ref y, 0);
             if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
-            if (TRange.One) return end;
+            if (typeof(TRange) == typeof(OneRow)) return end;
         }
         return end;
     }
@@ -954,6 +1019,31 @@ public static partial class RowEngine
             for (nuint i = head; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
         }
+    }
+
+    /// <summary>
+    /// The last pass of a one-row call's row (no activation, cached stores): the blocks of <see cref="LastPassBlocks"/>,
+    /// then the vectors after them and the overlapping last vector through <see cref="OutputAt"/>, so their loads of x
+    /// (or h), γ and β fold into the operations too (RmsF: 3 instructions per vector, as in eba5bfa's generated kernel,
+    /// where <see cref="Output"/> took 5).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OneRowLastPass<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), block = 4 * L, last = n - L;
+        // The overlapping last vector is computed before the loops, so an in-place call (y is x) reads it before they
+        // overwrite its first lanes.
+        TV lastOut = n % L != 0 ? OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, last, 0, m, r, rc) : default;
+        if (n >= block)
+            LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref src, ref src, ref src, ref gamma, ref beta, ref y, n, 0, m, r, rc, prefetch: false); // x and the residual only for the prefetch
+        // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not).
+        if (n % block >= L)
+            for (nuint i = n / block * block; i + L <= n; i += L)
+                TOps.Store(OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 0, m, r, rc), ref y, i);
+        if (n % L != 0) TOps.Store(lastOut, ref y, last);
     }
 
     /// <summary>Four output vectors from <paramref name="i"/> (see <see cref="LastPassBlocks"/>).</summary>
