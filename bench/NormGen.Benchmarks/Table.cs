@@ -335,7 +335,7 @@ public static class Table
                 Action composition = kind == "MinMaxScale"
                     ? () => TensorBaselines.MinMaxScale(x, samples, features, a, b, scratch, y)
                     : () => TensorBaselines.Standardize(x, samples, features, a, b, scratch, y);
-                double?[] t = Measure([normGen, composition, () => Baselines.NonTemporalCopy(src, dst, 1)]);
+                double?[] t = Measure([normGen, composition, () => Baselines.NonTemporalCopy(src, dst, 1)], cpu: s_cpu);
                 Print($"| {kind} ({samples:N0}, {features:N0}) | {t[0]!.Value * 1e3:F2} ms | {t[1]!.Value * 1e3:F2} ms | {bytes / t[0]!.Value / 1e9:F1} | {bytes / t[2]!.Value / 1e9:F1} | {Ratio(t[1], t[0])} | {Percent(t[2], t[0])} |");
             }
         }
