@@ -50,12 +50,9 @@ public static partial class ColumnEngine
         nuint lanes = (nuint)TOps.Count;
         fixed (T* pinned = &y) // the non-temporal stores take an address
         {
-            nuint first = streaming ? (nuint)StreamingStore.ElementsToAlignment(ref y, (int)lanes) : 0;
-            if (first == lanes) // y not aligned to its element size: no aligned vector store anywhere
-            {
-                first = 0;
-                streaming = false;
-            }
+            nuint first = MapStart(ref y, lanes, streaming);
+            streaming &= first < lanes;
+            first %= lanes;
             nuint tailColumn = (total - lanes) % width;
             TV head = TMap.Map(TOps.Load(ref x, 0), ref a, ref b, ref c, 0);
             TV tail = TMap.Map(TOps.Load(ref x, total - lanes), ref a, ref b, ref c, tailColumn);
@@ -87,6 +84,14 @@ public static partial class ColumnEngine
             if (streaming) StreamingStore.Fence();
         }
     }
+
+    /// <summary>
+    /// The element of y from which <see cref="MapTable{TMap, TOps, TV, T}"/> walks whole vectors: with non-temporal
+    /// stores, the first on a vector boundary (<paramref name="lanes"/> when y is not aligned to its element size, and
+    /// then no store is aligned: MapTable stores through the cache from 0); otherwise 0.
+    /// </summary>
+    internal static nuint MapStart<T>(ref T y, nuint lanes, bool streaming) where T : unmanaged =>
+        streaming ? (nuint)StreamingStore.ElementsToAlignment(ref y, (int)lanes) : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void StoreVector<TOps, TV, T>(TV value, ref T y, nuint index, bool streaming)

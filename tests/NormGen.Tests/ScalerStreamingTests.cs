@@ -8,9 +8,10 @@ namespace NormGen.Tests;
 /// <summary>
 /// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
 /// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable), its statistics read
-/// in blocks of rows (as in cache); Standardize through the same panel as in cache (its past-the-cache variants ran slower in cache
-/// and were taken back). Each output must be the bits of the in-cache
-/// paths, of the column ranges on several threads, and in place; and close to the double reference.
+/// in blocks of rows (as in cache); Standardize's statistics passes one row at a time with x prefetched ahead (four rows
+/// per load of the accumulators in cache), its output pass as in cache. Each output must be the bits of the in-cache
+/// paths, of the column ranges on several threads, and in place, whatever the alignment of x and y; and close to the
+/// double reference.
 /// </summary>
 [Collection(SettingsCollection.Name)]
 public class ScalerStreamingTests
@@ -72,6 +73,45 @@ public class ScalerStreamingTests
             for (int i = 0; i < x.Length; i++)
                 if (i % features != 3)
                     Assert.True(Math.Abs(streamed[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {streamed[i]} vs {expected[i]}");
+        }
+    }
+
+    /// <summary>
+    /// x and y at every element offset within a 64-byte line (y at another offset than x): MinMaxScale lays its per-column
+    /// parameters out by where y's first aligned vector falls, and both panels put their scratch on a 64-byte boundary;
+    /// none of it may change a bit. Row counts with a short last block of rows, odd and even.
+    /// </summary>
+    [Theory]
+    [InlineData(1100, 256)]
+    [InlineData(1031, 300)]
+    public void EveryAlignmentGivesTheCachedBits(int samples, int features)
+    {
+        float[] x = Data(samples, features, seed: 11);
+        nint[] shape = [samples, features];
+        foreach (bool minMax in new[] { true, false })
+        {
+            float[] cached = Scale(minMax, x, samples, features, degree: 1, threshold: long.MaxValue);
+            for (int offset = 0; offset < 16; offset++)
+            {
+                int yOffset = (offset * 7 + 3) % 16;
+                float[] xb = GC.AllocateArray<float>(x.Length + 16, pinned: true), yb = GC.AllocateArray<float>(x.Length + 16, pinned: true);
+                x.CopyTo(xb, offset);
+                long saved = NormGenSettings.StreamingStoreThreshold;
+                try
+                {
+                    NormGenSettings.StreamingStoreThreshold = 0;
+                    using var scope = new SettingsScope(1, 512);
+                    var source = new ReadOnlyTensorSpan<float>(xb.AsSpan(offset, x.Length), shape, []);
+                    var target = new TensorSpan<float>(yb.AsSpan(yOffset, x.Length), shape, []);
+                    if (minMax) Blocks.MinMax(source, target);
+                    else Blocks.ZScore(source, target);
+                }
+                finally
+                {
+                    NormGenSettings.StreamingStoreThreshold = saved;
+                }
+                Assert.True(cached.AsSpan().SequenceEqual(yb.AsSpan(yOffset, x.Length)), $"{(minMax ? "MinMax" : "ZScore")}: x at +{offset}, y at +{yOffset} changed the bits");
+            }
         }
     }
 
