@@ -247,10 +247,11 @@ public static partial class ColumnEngine
         // plus the block count instead of the row count (a million samples lose no digits), and the order depends on
         // the shape only.
         TV k = TOps.Load(ref x0, 0);
-        TV m = TOps.Divide(ShiftedSum<TOps, TV, T>(ref x0, rows, stride, k), count);
+        ColumnSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x0, rows, stride, k, TOps.Zero, out TV shiftedSum, out _);
+        TV m = TOps.Divide(shiftedSum, count);
 
         // Pass 2: corrected two-pass variance (biased), σ² = (Σd² − (Σd)²/rows) / rows, blocked as pass 1.
-        Deviations<TOps, TV, T>(ref x0, rows, stride, k, m, out TV sumSq, out TV sumDev);
+        ColumnSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x0, rows, stride, k, m, out TV sumSq, out TV sumDev);
         TV variance = Variance<TOps, TV, T>(sumSq, sumDev, count);
         if (!AllFinite<TOps, TV, T>(variance))
         {
@@ -288,81 +289,52 @@ public static partial class ColumnEngine
         }
     }
 
-    /// <summary>Σ(x − k) over the rows of one vector of columns: per block of ColumnSumBlock rows (<see cref="BlockShiftedSum{TOps, TV, T}"/>), the block sums in order.</summary>
+    /// <summary>
+    /// The sums of one pass (<typeparamref name="TPass"/>) over the rows of one vector of columns: per block of
+    /// ColumnSumBlock rows (<see cref="BlockSums{TPass, TOps, TV, T}"/>), the block sums added in order from zero.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ShiftedSum<TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ColumnSums<TPass, TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k, TV m, out TV sum0, out TV sum1)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TV sum = TOps.Zero;
-        for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
-            sum = TOps.Add(sum, BlockShiftedSum<TOps, TV, T>(ref x0, start, rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows, stride, k));
-        return sum;
-    }
-
-    /// <summary>Σd² and Σd, d = x − k − m, over the rows of one vector of columns, blocked as <see cref="ShiftedSum{TOps, TV, T}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Deviations<TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k, TV m, out TV sumSq, out TV sumDev)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        sumSq = TOps.Zero;
-        sumDev = sumSq;
+        sum0 = TOps.Zero;
+        sum1 = sum0;
         for (nuint start = 0; start < rows; start += TensorBlocks.ColumnSumBlock)
         {
-            BlockDeviations<TOps, TV, T>(ref x0, start, rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows, stride, k, m, out TV blockSq, out TV blockDev);
-            sumSq = TOps.Add(sumSq, blockSq);
-            sumDev = TOps.Add(sumDev, blockDev);
+            BlockSums<TPass, TOps, TV, T>(ref x0, start, rows - start > TensorBlocks.ColumnSumBlock ? start + TensorBlocks.ColumnSumBlock : rows, stride, k, m, out TV block0, out TV block1);
+            sum0 = TOps.Add(sum0, block0);
+            sum1 = TOps.Add(sum1, block1);
         }
     }
 
     // ---------------------------------------------------------------- the column statistics, written once
-    // Standardize's and ChannelLayerNorm's statistics of one column: pass 1, Σ(x − k) with k the first row; pass 2,
-    // Σd² and Σd with d = x − k − m; each over blocks of ColumnSumBlock rows with two accumulators over pairs of rows
-    // (the sums below), the block sums then added in block order from zero; σ² and 1/σ from the totals (Variance,
-    // StandardizeRstd). The column strips (MomentsChunk) and the row split (TensorBlocks.StandardizeRows) call these
-    // per block; the wide-table panel (TensorBlocks.StandardizePanel) walks rows in memory order instead, with its
-    // accumulators in memory, in the same order per column, and finishes with the same Variance and StandardizeRstd.
+    // Standardize's and ChannelLayerNorm's statistics of one column: pass 1 (ShiftedSumPass), Σ(x − k) with k the first
+    // row; pass 2 (DeviationsPass), Σd² and Σd with d = x − k − m; each over blocks of ColumnSumBlock rows with two
+    // accumulators per sum, even rows into the first and odd rows into the second, the block sums then added in block
+    // order from zero; σ² and 1/σ from the totals (Variance, StandardizeRstd). What a row adds is written once, in the
+    // passes' Add; the drivers differ only in their walk: the column strips (MomentsChunk) and the row split
+    // (TensorBlocks.StandardizeRows) call BlockSums per block, accumulators in registers; the wide-table panel
+    // (TensorBlocks.StandardizePanelSums) walks rows in memory order, accumulators in memory, in the same order per column.
 
-    /// <summary>Σ(x − k) over rows start … end − 1 (one block) of one vector of columns, rows stride apart: two accumulators over pairs of rows.</summary>
+    /// <summary>
+    /// The sums of one pass over rows start … end − 1 (one block) of one vector of columns, rows stride apart: two
+    /// accumulators per sum, even rows of the block into the first, odd rows into the second, then added.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static TV BlockShiftedSum<TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void BlockSums<TPass, TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k, TV m, out TV sum0, out TV sum1)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TV s0 = TOps.Zero, s1 = s0;
+        TV even0 = TOps.Zero, odd0 = even0, even1 = even0, odd1 = even0;
         nuint r;
         for (r = start; r + 2 <= end; r += 2)
         {
-            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
-            s1 = TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k));
+            TPass.Add(ref x0, r * stride, k, m, ref even0, ref even1);
+            TPass.Add(ref x0, (r + 1) * stride, k, m, ref odd0, ref odd1);
         }
         if (r < end)
-            s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, r * stride), k));
-        return TOps.Add(s0, s1);
-    }
-
-    /// <summary>Σd² and Σd, d = x − k − m, over rows start … end − 1 (one block) of one vector of columns, paired as <see cref="BlockShiftedSum{TOps, TV, T}"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void BlockDeviations<TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k, TV m, out TV sumSq, out TV sumDev)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        TV q0 = TOps.Zero, q1 = q0, c0 = q0, c1 = q0;
-        nuint r;
-        for (r = start; r + 2 <= end; r += 2)
-        {
-            TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
-            TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, (r + 1) * stride), k), m);
-            q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
-            q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
-            c0 = TOps.Add(c0, d0);
-            c1 = TOps.Add(c1, d1);
-        }
-        if (r < end)
-        {
-            TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, r * stride), k), m);
-            q0 = TOps.MultiplyAddEstimate(d, d, q0);
-            c0 = TOps.Add(c0, d);
-        }
-        sumSq = TOps.Add(q0, q1);
-        sumDev = TOps.Add(c0, c1);
+            TPass.Add(ref x0, r * stride, k, m, ref even0, ref even1);
+        sum0 = TOps.Add(even0, odd0);
+        sum1 = TOps.Add(even1, odd1);
     }
 
     /// <summary>The biased variance from the totals of pass 2 (corrected two-pass): (Σd² − (Σd)²/n) / n, at least 0; NaN stays NaN.</summary>
@@ -396,6 +368,12 @@ public static partial class ColumnEngine
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance)));
 
+    /// <summary>(x − k − m)·rstd for x at <paramref name="at"/>, loaded inside the expression so the JIT folds the load into the subtract.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TV Standardized<TOps, TV, T>(ref T x, nuint at, TV k, TV m, TV rstd)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, at), k), m), rstd);
+
     /// <summary>
     /// One row's output from x at <paramref name="at"/>: (x − k − m)·rstd, then the spec's affine (γ and β of row r);
     /// BiasFree: x·rstd·γ, the mean not subtracted. x is loaded inside the expression that uses it, so the JIT folds the
@@ -406,7 +384,7 @@ public static partial class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (TSpec.BiasFree) return TOps.Multiply(TOps.Multiply(TOps.Load(ref x, at), rstd), TOps.Create(Unsafe.Add(ref gamma, r))); // Restormer: x, not x − μ
-        TV core = TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, at), k), m), rstd);
+        TV core = Standardized<TOps, TV, T>(ref x, at, k, m, rstd);
         if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None) return core;
         if (TSpec.Affine == Affine.Scale) return TOps.Multiply(core, TOps.Create(Unsafe.Add(ref gamma, r)));
         return TOps.MultiplyAddEstimate(core, TOps.Create(Unsafe.Add(ref gamma, r)), TOps.Create(Unsafe.Add(ref beta, r)));

@@ -102,13 +102,12 @@ public static partial class TensorBlocks
         TV count = TOps.Create(T.CreateTruncating(rows));
 
         for (nuint j = 0; j < n; j += lanes)
-        {
             TOps.Store(TOps.Load(ref x, j), ref k, j);
-            TOps.Store(TOps.Zero, ref m, j);
-        }
         bool streamed = ColumnEngine.StreamOutput<T>(rows * n); // x alone fills the last-level cache: its statistics passes stream it from memory
-        StandardizeMean<TOps, TV, T>(ref x, rows, width, n, ref k, count, streamed);
-        StandardizeDeviations<TOps, TV, T>(ref x, rows, width, n, ref k, streamed);
+        StandardizePanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, ref k, ref m, streamed);
+        for (nuint j = 0; j < n; j += lanes)
+            TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
+        StandardizePanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
 
         // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
@@ -138,7 +137,7 @@ public static partial class TensorBlocks
             ref T yr = ref Unsafe.Add(ref y, r * width);
             for (nuint j = 0; j < n; j += lanes)
                 if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
-                    TOps.Store(TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j)), TOps.Load(ref rstd, j)), ref yr, j);
+                    TOps.Store(ColumnEngine.Standardized<TOps, TV, T>(ref xr, j, TOps.Load(ref k, j), TOps.Load(ref m, j), TOps.Load(ref rstd, j)), ref yr, j);
         }
     }
 
@@ -172,128 +171,119 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// How far ahead, in bytes, the statistics passes of a Standardize panel past the cache prefetch x when they read it
-    /// one row at a time (<see cref="StandardizeMean{TOps, TV, T}"/>, <see cref="StandardizeDeviations{TOps, TV, T}"/>).
+    /// one row at a time (<see cref="StandardizePanelSums{TPass, TOps, TV, T}"/>).
     /// </summary>
     private const nuint StatisticsPrefetchBytes = 2048;
 
     /// <summary>
-    /// Standardize's pass 1: the mean offset m (after the shift k, the first row) of each column, with two accumulators
-    /// per block of <see cref="ColumnSumBlock"/> rows (at 2n and 3n past k), even rows of the block into the first,
-    /// odd rows into the second, the block sums added in order. In cache, four rows per load of the accumulators; past
-    /// the cache (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of
-    /// lines at once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order.
+    /// One statistics pass (<typeparamref name="TPass"/>: Σ(x − k) into m, then Σd² and Σd at 6n and 7n past k) of a
+    /// Standardize panel, row by row with the accumulators in memory: two per sum per block of <see cref="ColumnSumBlock"/>
+    /// rows (sum i at (2 + 2i)n past k for the even rows of the block, (3 + 2i)n for the odd ones), the block sums added
+    /// in order into <paramref name="totals"/> (sum i at i·n). In cache, four rows per load of the accumulators; past the
+    /// cache (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of
+    /// lines at once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order,
+    /// as <see cref="ColumnEngine.BlockSums{TPass, TOps, TV, T}"/> does in registers.
     /// </summary>
-    private static void StandardizeMean<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, TV count, bool streamed)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    private static void StandardizePanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, ref T totals, bool streamed)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
         nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
         ref T m = ref Unsafe.Add(ref k, n);
-        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
+        ref T even0 = ref Unsafe.Add(ref k, 2 * n);
+        ref T odd0 = ref Unsafe.Add(ref k, 3 * n);
+        ref T even1 = ref Unsafe.Add(ref k, 4 * n);
+        ref T odd1 = ref Unsafe.Add(ref k, 5 * n);
+        ClearSums<TPass, TOps, TV, T>(ref totals, ref Unsafe.Add(ref totals, n), n);
         for (nuint start = 0; start < rows; start += ColumnSumBlock)
         {
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += lanes)
-            {
-                TOps.Store(TOps.Zero, ref a0, j);
-                TOps.Store(TOps.Zero, ref a1, j);
-            }
-            for (r = start; !streamed && r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j);
-                    TV s0 = TOps.Add(TOps.Load(ref a0, j), TOps.Subtract(TOps.Load(ref x0, j), kj));
-                    TV s1 = TOps.Add(TOps.Load(ref a1, j), TOps.Subtract(TOps.Load(ref x0, j + width), kj));
-                    TOps.Store(TOps.Add(s0, TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj)), ref a0, j);
-                    TOps.Store(TOps.Add(s1, TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj)), ref a1, j);
-                }
-            }
+            ClearSums<TPass, TOps, TV, T>(ref even0, ref even1, n);
+            ClearSums<TPass, TOps, TV, T>(ref odd0, ref odd1, n);
+            r = streamed ? start : StandardizePanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, ref k, ref even0, ref odd0);
             for (; r < end; r++)
             {
                 ref T xr = ref Unsafe.Add(ref x, r * width);
-                ref T a = ref ((r - start) % 2 == 0 ? ref a0 : ref a1);
                 PrefetchRow<T>(ref xr, ahead, n);
-                for (j = 0; j < n; j += lanes)
-                    TOps.Store(TOps.Add(TOps.Load(ref a, j), TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j))), ref a, j);
+                if ((r - start) % 2 == 0)
+                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, ref k, ref even0);
+                else
+                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, ref k, ref odd0);
             }
             for (j = 0; j < n; j += lanes)
-                TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref m, j);
+                StoreSums<TPass, TOps, TV, T>(TOps.Add(TOps.Load(ref totals, j), TOps.Add(TOps.Load(ref even0, j), TOps.Load(ref odd0, j))),
+                    TPass.Sums == 2 ? TOps.Add(TOps.Load(ref totals, j + n), TOps.Add(TOps.Load(ref even1, j), TOps.Load(ref odd1, j))) : TOps.Zero,
+                    ref totals, ref Unsafe.Add(ref totals, n), j);
         }
-        for (j = 0; j < n; j += lanes)
-            TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
     }
 
     /// <summary>
-    /// Standardize's pass 2: Σd² and Σd (d = x − k − m) of each column (at 6n and 7n past k), corrected two-pass,
-    /// blocked as pass 1 with four accumulators (at 2n … 5n past k: Σd² of even and odd rows, then Σd of even and odd
-    /// rows), four rows per load in cache and one row at a time past it, as pass 1.
+    /// The rows start … of one block of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/>, four at a time while
+    /// four remain before <paramref name="end"/>, two per load of the accumulators: rows 0 and 2 of each four into the
+    /// even ones, 1 and 3 into the odd ones (each pass's sum i at 2i·n past <paramref name="even"/> and
+    /// <paramref name="odd"/>); returns the first row left. Here and in <see cref="StandardizePanelRow{TPass, TOps, TV, T}"/>
+    /// not inlined: inside the pass, around the other's call or beside its loop, the JIT kept the accumulators' addresses
+    /// on the stack and reloaded them in the loop (double (2000, 300): 0.81-0.97 of eba5bfa against 0.67-0.74 before).
     /// </summary>
-    private static void StandardizeDeviations<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, bool streamed)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint StandardizePanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, ref T k, ref T even, ref T odd)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, r, j;
-        nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
         ref T m = ref Unsafe.Add(ref k, n);
-        ref T a0 = ref Unsafe.Add(ref k, 2 * n);
-        ref T a1 = ref Unsafe.Add(ref k, 3 * n);
-        ref T a2 = ref Unsafe.Add(ref k, 4 * n);
-        ref T a3 = ref Unsafe.Add(ref k, 5 * n);
-        ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
-        for (j = 0; j < n; j += lanes)
+        ref T even1 = ref Unsafe.Add(ref even, 2 * n);
+        ref T odd1 = ref Unsafe.Add(ref odd, 2 * n);
+        nuint r;
+        for (r = start; r + 4 <= end; r += 4)
         {
-            TOps.Store(TOps.Zero, ref sumSq, j);
-            TOps.Store(TOps.Zero, ref sumDev, j);
-        }
-        for (nuint start = 0; start < rows; start += ColumnSumBlock)
-        {
-            nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            for (j = 0; j < n; j += lanes)
+            ref T x0 = ref Unsafe.Add(ref x, r * width);
+            for (nuint j = 0; j < n; j += (nuint)TOps.Count)
             {
-                TOps.Store(TOps.Zero, ref a0, j);
-                TOps.Store(TOps.Zero, ref a1, j);
-                TOps.Store(TOps.Zero, ref a2, j);
-                TOps.Store(TOps.Zero, ref a3, j);
-            }
-            for (r = start; !streamed && r + 4 <= end; r += 4) // two pairs per load of the accumulators, in row order
-            {
-                ref T x0 = ref Unsafe.Add(ref x, r * width);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV kj = TOps.Load(ref k, j), mj = TOps.Load(ref m, j);
-                    TV d0 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j), kj), mj);
-                    TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + width), kj), mj);
-                    TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 2 * width), kj), mj);
-                    TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x0, j + 3 * width), kj), mj);
-                    TOps.Store(TOps.MultiplyAddEstimate(d2, d2, TOps.MultiplyAddEstimate(d0, d0, TOps.Load(ref a0, j))), ref a0, j);
-                    TOps.Store(TOps.MultiplyAddEstimate(d3, d3, TOps.MultiplyAddEstimate(d1, d1, TOps.Load(ref a1, j))), ref a1, j);
-                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a2, j), d0), d2), ref a2, j);
-                    TOps.Store(TOps.Add(TOps.Add(TOps.Load(ref a3, j), d1), d3), ref a3, j);
-                }
-            }
-            for (; r < end; r++)
-            {
-                ref T xr = ref Unsafe.Add(ref x, r * width);
-                bool odd = (r - start) % 2 != 0;
-                ref T q = ref (odd ? ref a1 : ref a0);
-                ref T c = ref (odd ? ref a3 : ref a2);
-                PrefetchRow<T>(ref xr, ahead, n);
-                for (j = 0; j < n; j += lanes)
-                {
-                    TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref xr, j), TOps.Load(ref k, j)), TOps.Load(ref m, j));
-                    TOps.Store(TOps.MultiplyAddEstimate(d, d, TOps.Load(ref q, j)), ref q, j);
-                    TOps.Store(TOps.Add(TOps.Load(ref c, j), d), ref c, j);
-                }
-            }
-            for (j = 0; j < n; j += lanes)
-            {
-                TOps.Store(TOps.Add(TOps.Load(ref sumSq, j), TOps.Add(TOps.Load(ref a0, j), TOps.Load(ref a1, j))), ref sumSq, j);
-                TOps.Store(TOps.Add(TOps.Load(ref sumDev, j), TOps.Add(TOps.Load(ref a2, j), TOps.Load(ref a3, j))), ref sumDev, j);
+                TV kj = TOps.Load(ref k, j), mj = TPass.Sums == 2 ? TOps.Load(ref m, j) : TOps.Zero;
+                TV e0 = TOps.Load(ref even, j), o0 = TOps.Load(ref odd, j);
+                TV e1 = TPass.Sums == 2 ? TOps.Load(ref even1, j) : TOps.Zero, o1 = TPass.Sums == 2 ? TOps.Load(ref odd1, j) : TOps.Zero;
+                TPass.Add(ref x0, j, kj, mj, ref e0, ref e1);
+                TPass.Add(ref x0, j + width, kj, mj, ref o0, ref o1);
+                TPass.Add(ref x0, j + 2 * width, kj, mj, ref e0, ref e1);
+                TPass.Add(ref x0, j + 3 * width, kj, mj, ref o0, ref o1);
+                StoreSums<TPass, TOps, TV, T>(e0, e1, ref even, ref even1, j);
+                StoreSums<TPass, TOps, TV, T>(o0, o1, ref odd, ref odd1, j);
             }
         }
+        return r;
+    }
+
+    /// <summary>One row of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StandardizePanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, ref T k, ref T sums)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T sums1 = ref Unsafe.Add(ref sums, 2 * n);
+        for (nuint j = 0; j < n; j += (nuint)TOps.Count)
+        {
+            TV s0 = TOps.Load(ref sums, j), s1 = TPass.Sums == 2 ? TOps.Load(ref sums1, j) : TOps.Zero;
+            TPass.Add(ref xr, j, TOps.Load(ref k, j), TPass.Sums == 2 ? TOps.Load(ref m, j) : TOps.Zero, ref s0, ref s1);
+            StoreSums<TPass, TOps, TV, T>(s0, s1, ref sums, ref sums1, j);
+        }
+    }
+
+    /// <summary>Zeroes the n elements of the pass's sums at <paramref name="sum0"/> (and <paramref name="sum1"/> when it keeps two).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClearSums<TPass, TOps, TV, T>(ref T sum0, ref T sum1, nuint n)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint j = 0; j < n; j += (nuint)TOps.Count)
+            StoreSums<TPass, TOps, TV, T>(TOps.Zero, TOps.Zero, ref sum0, ref sum1, j);
+    }
+
+    /// <summary>Stores <paramref name="value0"/> at j past <paramref name="sum0"/>, and <paramref name="value1"/> past <paramref name="sum1"/> when the pass keeps two sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSums<TPass, TOps, TV, T>(TV value0, TV value1, ref T sum0, ref T sum1, nuint j)
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TOps.Store(value0, ref sum0, j);
+        if (TPass.Sums == 2)
+            TOps.Store(value1, ref sum1, j);
     }
 
     /// <summary>

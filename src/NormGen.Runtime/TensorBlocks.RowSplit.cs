@@ -280,20 +280,22 @@ public static partial class TensorBlocks
                         TV keep = s < full ? TOps.Zero : TOps.Tail(w - full * L); // the last vector stores only its new lanes
                         for (r = start; r < end; r++)
                         {
-                            TV v = TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, r * w + at), kj), mj), rj);
+                            TV v = ColumnEngine.Standardized<TOps, TV, T>(ref x, r * w + at, kj, mj, rj);
                             if (s < full) TOps.Store(v, ref y, r * w + at);
                             else TOps.Store(TOps.Select(keep, v, TOps.Load(ref y, r * w + at)), ref y, r * w + at);
                         }
                         continue;
                     }
                     ref T slot = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * (nuint)b + s * L);
-                    // The column strips' block sums (ColumnEngine.BlockShiftedSum, BlockDeviations), so the same bits.
+                    // The column strips' block sums (ColumnEngine.BlockSums), so the same bits.
+                    ref T column = ref Unsafe.Add(ref x, at);
                     if (pass == 0)
                     {
-                        TOps.Store(ColumnEngine.BlockShiftedSum<TOps, TV, T>(ref Unsafe.Add(ref x, at), start, end, w, kj), ref slot, 0);
+                        ColumnEngine.BlockSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref column, start, end, w, kj, TOps.Zero, out TV sum, out _);
+                        TOps.Store(sum, ref slot, 0);
                         continue;
                     }
-                    ColumnEngine.BlockDeviations<TOps, TV, T>(ref Unsafe.Add(ref x, at), start, end, w, kj, TOps.Load(ref m, s * L), out TV sumSq, out TV sumDev);
+                    ColumnEngine.BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref column, start, end, w, kj, TOps.Load(ref m, s * L), out TV sumSq, out TV sumDev);
                     TOps.Store(sumSq, ref slot, 0);
                     TOps.Store(sumDev, ref slot, n);
                 }

@@ -7,8 +7,8 @@ namespace NormGen.Tests;
 
 /// <summary>
 /// The scaler panels' statistics passes walk a wide table by sub-blocks of 8 rows, strips of vectors at a time with
-/// their accumulators in registers (TensorBlocks.MinMaxStrips: four vectors, then single ones; StandardizeMean and
-/// StandardizeDeviations: pairs of vectors, then a single one). Every remainder is reached here: row counts 1 … 10 and
+/// their accumulators in registers (TensorBlocks.MinMaxStrips: four vectors, then single ones; Standardize's
+/// StandardizePanelSums, both passes: four rows at a time, then single rows). Every remainder is reached here: row counts 1 … 10 and
 /// across a ColumnSumBlock (1,024 rows), widths whose vector count is not a multiple of the strip, and an overlapping
 /// last vector inside a strip of four. Each output must match the double reference, and give the bits of the same
 /// columns computed one narrow table at a time (the column strips, which take every column's rows in the same order).
