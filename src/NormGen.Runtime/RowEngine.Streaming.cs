@@ -15,9 +15,9 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// 0 (the default): the pipeline where <see cref="PipelinesByDefault"/> says; 1: no pipeline (the rows a time, as
-    /// before); 2: the pipeline for every row form at every size it can run at (streaming and cached stores). Private, for
-    /// side-by-side timing and tests only: the benchmark's <c>--pipeline-ab</c> and the tests set it by reflection.
+    /// 0 (the default) and 1: no pipeline (the rows a time); 2: the pipeline for every row form at every size it can run
+    /// at (streaming and cached stores). Private, for side-by-side timing and tests only: the benchmark's
+    /// <c>--pipeline-ab</c>, RowAB's <c>--pipeline</c> and the tests set it by reflection.
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
     private static int s_pipelineMode;
@@ -32,43 +32,23 @@ public static partial class RowEngine
     /// <summary>
     /// Whether a call whose input is past a core's L2 (<see cref="MinPrefetchBytes"/>) runs <see cref="PipelinedRows"/>:
     /// float or double rows without an activation (the activation's last pass goes a vector at a time; see VectorRows),
-    /// of a form and store kind <see cref="PipelinesByDefault"/> picks unless <see cref="s_pipelineMode"/> overrides (2:
-    /// every form, with cached stores too); a JIT-time constant apart from the switch and <paramref name="streaming"/>.
+    /// only when <see cref="s_pipelineMode"/> is 2; a JIT-time constant apart from the switch.
     /// </summary>
+    /// <remarks>
+    /// Off by default since 2026-11-30 (afternoon): which of the pipeline and the rows a time wins depends on the machine.
+    /// It ran by default for plain LayerNorm rows of 32 KiB or more with non-temporal stores, where the VMs of the night
+    /// and morning measured it 1.07-1.20× the rows a time's speed (LayerNorm 2048×8192, <c>table --pipeline-ab</c>); on
+    /// the afternoon's VM (the same 2-core "AMD EPYC" type, its NT copy 47-54 GB/s against 39-47) the pipeline took
+    /// 1.36-1.39× the rows a time's time (RowAB, ROWAB_MODE_AB=1, thread CPU time) and 1.22-1.29× the time of eba5bfa's
+    /// generated kernel, over issue 8's 3% bar, while the rows a time read 0.96-1.00× eba5bfa's. The rows a time are what
+    /// the generated kernels did, so they hold that bar on every machine measured; the pipeline stays for A/B (mode 2).
+    /// Every other form had already measured no gain (RMSNorm 0.93-1.07×, the residual rows 0.69-1.02×, cached stores
+    /// 0.91-1.20× depending on whether the rows were still in the last-level cache).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool CanPipeline<TSpec, TX, TY, T>(bool streaming, long rowBytes)
+    private static bool CanPipeline<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None
-            && (s_pipelineMode == 0 ? PipelinesByDefault<TSpec, T>(streaming, rowBytes) : s_pipelineMode == 2);
-
-    /// <summary>
-    /// Where the pipeline runs by default, measured side by side on the loaded 2-core EPYC VM (2026-11-30; thread CPU
-    /// time): plain LayerNorm rows with non-temporal stores (outputs past the streaming threshold: 2048×8192 1.07-1.20×
-    /// the rows a time in <c>table --only rows --pipeline-ab --cpu</c>). Not RMSNorm rows: quiet, RMSNorm 2048×8192 read
-    /// 1.07× and 1.04× pipelined in two A/B runs (03:02, 03:08 UTC) but 0.93× in a third (05:36 UTC), and RowAB put it at
-    /// 1.05-1.14× the eba5bfa kernel's thread CPU time pipelined (four quiet runs) against 0.995-1.016× a row at a time
-    /// (two): over issue 8's 3% bar. Not with cached stores: where the rows
-    /// come from memory it won (512×4096 1.09-1.16×, 4096×1024 0.98-1.20× in the table, whose other methods evict them
-    /// between batches), but where they are still in the last-level cache from the call before it lost (RowAB, the same
-    /// buffers call after call: LayerNorm 4096×1024 1.17-1.20× the eba5bfa kernels' time against 0.95-0.98× a row at a
-    /// time; the table's 128×4096 0.91-0.95×). Nor for rows with a residual: residual LayerNorm 2048×8192 0.88-1.02×,
-    /// 512×4096 0.69-0.85×, DeepNorm 2048×8192 0.93-0.97×, 4096×1024 0.79-1.00×. Nor for rows under
-    /// <see cref="MinPipelineRowBytes"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PipelinesByDefault<TSpec, T>(bool streaming, long rowBytes)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => streaming && !TSpec.Residual && TSpec.Centered && rowBytes >= MinPipelineRowBytes;
-
-    /// <summary>
-    /// The shortest row the pipeline runs on by default. Once the streamed rows stopped storing their ends whole over
-    /// lines the loop had just streamed (<see cref="StoreEnds"/>), the rows a time beat the pipeline on shorter rows
-    /// (RowAB, ROWAB_MODE_AB=1, thread CPU time, loaded 2-core EPYC VM, 2026-11-30: LnF 32768×768 0.69-0.70×,
-    /// 16384×1024 0.63-0.66×, 8192×2048 0.80×, 4096×4096 0.98×; with the final ends, 13:01 UTC, ROWAB_MODE_AB=2: the
-    /// pipeline 1.5-1.9× the rows a time's time at 768, 1,024 and 2,048 floats) and lost at 8,192 floats (2048×8192
-    /// 1.01-1.19×).
-    /// </summary>
-    private const long MinPipelineRowBytes = 32 << 10;
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None && s_pipelineMode == 2;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind

@@ -96,7 +96,7 @@ public static partial class RowEngine
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
-        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>(streaming, rowLength * elementBytes);
+        bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>();
         if (threads == 1 && !streaming && !pipeline)
             OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch);
         else
