@@ -8,9 +8,8 @@ using System.Runtime.Intrinsics;
 using System.Threading;
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
-using NormGen.Testing;
-
 using NormGen.Bench;
+using NormGen.Testing;
 
 namespace NormGen.Benchmarks;
 

@@ -283,7 +283,8 @@ public static partial class BlockEngine
             {
                 Span<T> coefficients = scratch.AsSpan(0, 5 * end);
                 // The copy starts on the first 64-byte boundary past the coefficients.
-                T* copy = (T*)(((nint)(pinned + 5 * end) + 63) & ~(nint)63);
+                T* copy = pinned + 5 * end;
+                copy += StreamingStore.ElementsToAlignment(ref Unsafe.AsRef<T>(copy), 64 / Unsafe.SizeOf<T>());
                 ref T b0 = ref Unsafe.AsRef<T>(copy);
                 for (int c = firstUnit; c < end; c++)
                 {

@@ -314,11 +314,11 @@ public static partial class BlockEngine
     private const int FoldedPad = 16;
 
     /// <summary>
-    /// The index (under 16) of the first element of <paramref name="buffer"/> on a 64-byte boundary. Only a speed hint for a
+    /// The index (at most 16) of the first element of <paramref name="buffer"/> on a 64-byte boundary. Only a speed hint for a
     /// pooled array, which the GC may move during the call: the slices stay inside it, merely off the line.
     /// </summary>
-    private static unsafe int LineStart<T>(Span<T> buffer) where T : unmanaged =>
-        (int)((64 - (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer)) % 64) % 64) / Unsafe.SizeOf<T>();
+    private static int LineStart<T>(Span<T> buffer) where T : unmanaged =>
+        StreamingStore.ElementsToAlignment(ref MemoryMarshal.GetReference(buffer), 64 / Unsafe.SizeOf<T>());
 
     /// <summary>s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] (without β: −mean[c]·s[c]), for every channel.</summary>
     private static void FoldRunningStatistics<TSpec, T>(ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar,
