@@ -154,8 +154,8 @@ public static partial class TensorBlocks
     /// Inlined at every call site, as <see cref="DeviationLanes512{T}"/>: left to the JIT, dynamic PGO inlined them only
     /// where the first shape to reach Tier 1 ran (BatchNorm training double 8×64×28×28: the four-sample groups of
     /// BlockEngine.ChannelShiftedSum512), and 3×16×7×7 of the same declaration then called them once per block from the
-    /// remainder loop, returning the vectors through memory: 1.07–1.22× eba5bfa's kernel after that cell (TensorAB), 0.97–1.00
-    /// inlined; without PGO (DOTNET_TieredPGO=0) 1.53–1.59× alone, 1.04 inlined.
+    /// remainder loop, returning the vectors through memory: 1.07–1.23× eba5bfa's kernel after that cell (TensorAB), 0.97–1.00
+    /// inlined; without PGO (DOTNET_TieredPGO=0) 1.18–1.59× alone, 1.04 inlined.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
