@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static NormGen.Activations;
 
 namespace NormGen;
 
@@ -19,8 +20,7 @@ namespace NormGen;
 /// </remarks>
 internal static class ActivationGradient
 {
-    private const double P = 0.3275911, A1 = 0.254829592, A2 = -0.284496736, A3 = 1.421413741, A4 = -1.453152027, A5 = 1.061405429;
-    private const double InvSqrt2 = 0.70710678118654752440, InvSqrt2Pi = 0.39894228040143267794, SqrtTwoOverPi = 0.79788456080286535588, GeluTanhCubic = 0.044715;
+    private const double InvSqrt2Pi = 0.39894228040143267794;
 
     /// <summary>dz[i] = dy[i]·act′(z[i]), z[i] = (x[i] − μ)·rstd·γ[i] + β[i] (β empty: 0); dz may be dy.</summary>
     public static void Apply<T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rs, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> dz)
@@ -47,7 +47,7 @@ internal static class ActivationGradient
     }
 
     private static void Rows<TOps, TV, T>(Activation activation, ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rs, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, Span<T> dz)
-        where TOps : struct, IVectorMathOps<TV, T>
+        where TOps : struct, IActivationOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -65,7 +65,7 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Element<TOps, TV, T>(Activation activation, ref T dy, ref T x, ref T gamma, ref T beta, bool hasBeta, nuint i, TV mu, TV rs)
-        where TOps : struct, IVectorMathOps<TV, T>
+        where TOps : struct, IActivationOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -77,7 +77,7 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Derivative<TOps, TV, T>(Activation activation, TV z)
-        where TOps : struct, IVectorMathOps<TV, T>
+        where TOps : struct, IActivationOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -93,9 +93,7 @@ internal static class ActivationGradient
             case Activation.Gelu:
             {
                 TV a = TOps.Multiply(TOps.Abs(z), C<TOps, TV, T>(InvSqrt2));
-                TV t = TOps.Divide(one, TOps.Add(one, TOps.Multiply(C<TOps, TV, T>(P), a)));
-                TV poly = TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A1), TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A2), TOps.Multiply(t,
-                    TOps.Add(C<TOps, TV, T>(A3), TOps.Multiply(t, TOps.Add(C<TOps, TV, T>(A4), TOps.Multiply(t, C<TOps, TV, T>(A5))))))))));
+                TV poly = VectorActivations<TOps, TV, T>.ErfPolynomial(a);
                 TV e = TOps.Exp(TOps.Subtract(TOps.Zero, TOps.Multiply(a, a)));
                 TV lower = TOps.Multiply(TOps.Multiply(C<TOps, TV, T>(0.5), poly), e);
                 TV phi = TOps.Select(TOps.LessThan(z, TOps.Zero), lower, TOps.Subtract(one, lower));
@@ -141,7 +139,7 @@ internal static class ActivationGradient
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV C<TOps, TV, T>(double value)
-        where TOps : struct, IVectorMathOps<TV, T>
+        where TOps : struct, IActivationOps<TV, T>
         where TV : struct
         where T : unmanaged, IFloatingPointIeee754<T>
         => TOps.Create(T.CreateTruncating(value));

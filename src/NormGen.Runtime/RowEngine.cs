@@ -615,7 +615,7 @@ public static partial class RowEngine
             if (TSpec.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
             e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, b);
         }
-        return TSpec.Activation == Activation.None ? e : TOps.Activate(TSpec.Activation, e);
+        return TSpec.Activation == Activation.None ? e : VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, e);
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ namespace NormGen;
 /// static members of a struct per width: the loop is written once over <c>TOps</c> and the JIT specialises it for 512-,
 /// 256- and 128-bit vectors. Each member is the operation the generated kernels used, so results stay bit for bit.
 /// </summary>
-internal interface IRowOps<TV, T> : IVectorOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+internal interface IRowOps<TV, T> : IActivationOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>An aligned non-temporal store (<see cref="StreamingStore"/>).</summary>
     static abstract void StoreNonTemporal(TV value, ref T destination);
@@ -22,9 +22,6 @@ internal interface IRowOps<TV, T> : IVectorOps<TV, T> where TV : struct where T 
 
     /// <summary>The lanes of <paramref name="value"/> where <paramref name="mask"/> is set, zero elsewhere.</summary>
     static abstract TV Select(TV mask, TV value);
-
-    /// <summary>The activation of <see cref="Activations"/> at this width.</summary>
-    static abstract TV Activate(Activation activation, TV value);
 }
 
 /// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 512 bits.</summary>
@@ -45,35 +42,6 @@ internal readonly partial struct Vec512<T> : IRowOps<Vector512<T>, T>
         ? Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(firstKept)).AsSingle().As<float, T>()
         : Vector512.GreaterThanOrEqual(Vector512<long>.Indices, Vector512.Create((long)firstKept)).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> value) => Vector512.ConditionalSelect(mask, value, Vector512<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Activate(Activation activation, Vector512<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            Vector512<float> f = value.AsSingle();
-            return (activation switch
-            {
-                Activation.Relu => Activations.Relu(f),
-                Activation.Gelu => Activations.Gelu(f),
-                Activation.GeluTanh => Activations.GeluTanh(f),
-                Activation.Silu => Activations.Silu(f),
-                Activation.Tanh => Activations.Tanh(f),
-                Activation.Sigmoid => Activations.Sigmoid(f),
-                _ => f,
-            }).As<float, T>();
-        }
-        Vector512<double> d = value.AsDouble();
-        return (activation switch
-        {
-            Activation.Relu => Activations.Relu(d),
-            Activation.Gelu => Activations.Gelu(d),
-            Activation.GeluTanh => Activations.GeluTanh(d),
-            Activation.Silu => Activations.Silu(d),
-            Activation.Tanh => Activations.Tanh(d),
-            Activation.Sigmoid => Activations.Sigmoid(d),
-            _ => d,
-        }).As<double, T>();
-    }
 }
 
 /// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 256 bits.</summary>
@@ -94,35 +62,6 @@ internal readonly partial struct Vec256<T> : IRowOps<Vector256<T>, T>
         ? Vector256.GreaterThanOrEqual(Vector256<int>.Indices, Vector256.Create(firstKept)).AsSingle().As<float, T>()
         : Vector256.GreaterThanOrEqual(Vector256<long>.Indices, Vector256.Create((long)firstKept)).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> value) => Vector256.ConditionalSelect(mask, value, Vector256<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Activate(Activation activation, Vector256<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            Vector256<float> f = value.AsSingle();
-            return (activation switch
-            {
-                Activation.Relu => Activations.Relu(f),
-                Activation.Gelu => Activations.Gelu(f),
-                Activation.GeluTanh => Activations.GeluTanh(f),
-                Activation.Silu => Activations.Silu(f),
-                Activation.Tanh => Activations.Tanh(f),
-                Activation.Sigmoid => Activations.Sigmoid(f),
-                _ => f,
-            }).As<float, T>();
-        }
-        Vector256<double> d = value.AsDouble();
-        return (activation switch
-        {
-            Activation.Relu => Activations.Relu(d),
-            Activation.Gelu => Activations.Gelu(d),
-            Activation.GeluTanh => Activations.GeluTanh(d),
-            Activation.Silu => Activations.Silu(d),
-            Activation.Tanh => Activations.Tanh(d),
-            Activation.Sigmoid => Activations.Sigmoid(d),
-            _ => d,
-        }).As<double, T>();
-    }
 }
 
 /// <summary>The members <see cref="IRowOps{TV, T}"/> adds to <see cref="IVectorOps{TVector, T}"/> at 128 bits.</summary>
@@ -143,33 +82,4 @@ internal readonly partial struct Vec128<T> : IRowOps<Vector128<T>, T>
         ? Vector128.GreaterThanOrEqual(Vector128<int>.Indices, Vector128.Create(firstKept)).AsSingle().As<float, T>()
         : Vector128.GreaterThanOrEqual(Vector128<long>.Indices, Vector128.Create((long)firstKept)).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> value) => Vector128.ConditionalSelect(mask, value, Vector128<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Activate(Activation activation, Vector128<T> value)
-    {
-        if (typeof(T) == typeof(float))
-        {
-            Vector128<float> f = value.AsSingle();
-            return (activation switch
-            {
-                Activation.Relu => Activations.Relu(f),
-                Activation.Gelu => Activations.Gelu(f),
-                Activation.GeluTanh => Activations.GeluTanh(f),
-                Activation.Silu => Activations.Silu(f),
-                Activation.Tanh => Activations.Tanh(f),
-                Activation.Sigmoid => Activations.Sigmoid(f),
-                _ => f,
-            }).As<float, T>();
-        }
-        Vector128<double> d = value.AsDouble();
-        return (activation switch
-        {
-            Activation.Relu => Activations.Relu(d),
-            Activation.Gelu => Activations.Gelu(d),
-            Activation.GeluTanh => Activations.GeluTanh(d),
-            Activation.Silu => Activations.Silu(d),
-            Activation.Tanh => Activations.Tanh(d),
-            Activation.Sigmoid => Activations.Sigmoid(d),
-            _ => d,
-        }).As<double, T>();
-    }
 }
