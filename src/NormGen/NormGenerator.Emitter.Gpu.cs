@@ -167,86 +167,60 @@ internal static partial class GpuEmitter
 
     private static void EmitOverloads(SourceWriter w, KernelSpec spec)
     {
-        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
         string? extra = ExtraRowLengthName(spec);
-        string accelerator = Unique(spec, "accelerator");
-        string stream = Unique(spec, "stream");
-
-        var parameters = new List<string>();
-        var arguments = new List<string>();
-        foreach (ParameterSpec p in spec.Parameters)
+        EmitOverloadPair(w, spec, RowLengthSize(extra), cref => EmitDocumentation(w, spec, extra, cref), stream =>
         {
-            parameters.Add(p.Role == ParamRole.RowLength ? "int " + CpuEmitter.Id(p.Name) : View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name));
-            arguments.Add(CpuEmitter.Id(p.Name));
-        }
-        if (extra is not null)
-        {
-            parameters.Add("int " + extra);
-            arguments.Add(extra);
-        }
-        string parameterList = string.Join(", ", parameters);
-
-        // Overload 1: the accelerator's default stream.
-        EmitDocumentation(w, spec, extra, StreamOverloadCref(spec, parameters));
-        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
-        w.Line();
-
-        // Overload 2: an explicit stream. Checks everything before the launch, then enqueues.
-        EmitDocumentation(w, spec, extra, defaultStreamOf: null);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
-        string k = GpuKernelClassName(spec);
-        (string rowLength, string rows) = EmitRowCount(w, spec, extra);
-        EmitRowLengthChecks(w, spec, rowLength, rows);
-        // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
-        // memory with γ, β, the bias or each other.
-        EmitOverlapChecks(w, spec, k);
-        w.Line($"if ({rows} == 0) return;");
-        w.Line(RowLaunch(spec, stream, rowLength, rows));
-        w.Close();
+            (string rowLength, string rows) = EmitRowCount(w, spec, extra);
+            EmitRowLengthChecks(w, spec, spec.Parameters, rowLength, rows, $"the same as {spec.Input.Name}");
+            // The same aliasing rules as the CPU form: in place is allowed, shifted overlaps are not, outputs share no
+            // memory with γ, β, the bias or each other.
+            EmitOverlapChecks(w, spec);
+            w.Line($"if ({rows} == 0) return;");
+            w.Line(RowLaunch(spec, stream, rowLength, rows));
+        });
     }
 
-    /// <summary>The row overload's length checks of every view but x: whole rows, one row, or one value per row.</summary>
-    private static void EmitRowLengthChecks(SourceWriter w, KernelSpec spec, string rowLength, string rows)
-    {
-        string x = CpuEmitter.Id(spec.Input.Name);
-        foreach (ParameterSpec p in spec.Parameters)
-        {
-            string id = CpuEmitter.Id(p.Name);
-            switch (p.Role)
-            {
-                case ParamRole.Output or ParamRole.Residual or ParamRole.ResidualOut:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {CpuEmitter.StrOfId(id)}, \"the same as {spec.Input.Name}\");");
-                    break;
-                case ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
-                    break;
-                case ParamRole.Mean or ParamRole.Rstd:
-                    w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
-                    break;
-            }
-        }
-    }
+    /// <summary>The row overloads' sizes after the views: the run-time row length of a tensor form (<see cref="ExtraRowLengthName"/>), if any.</summary>
+    private static IEnumerable<string> RowLengthSize(string? extra) => extra is null ? new string[0] : new[] { extra };
 
     /// <summary>
-    /// An overload's documentation: the summary, then the remarks, or for the <c>Accelerator</c> overload (<paramref name="defaultStreamOf"/>:
-    /// the cref of the stream overload it runs) one line that points at them.
+    /// A row overload's length checks (forward or backward) of <paramref name="views"/>, in their order, but x: whole rows like
+    /// x (<paramref name="wholeRows"/> says so in the message), one row (γ, β, the bias and their gradients), or one value
+    /// per row (the statistics).
     /// </summary>
+    private static void EmitRowLengthChecks(SourceWriter w, KernelSpec spec, IEnumerable<ParameterSpec> views, string rowLength, string rows, string wholeRows)
+    {
+        string x = CpuEmitter.Id(spec.Input.Name);
+        foreach (ParameterSpec p in views)
+        {
+            (string? length, string what) = p.Role switch
+            {
+                ParamRole.Output or ParamRole.Residual or ParamRole.ResidualOut or ParamRole.OutputGradient or ParamRole.InputGradient
+                    or ParamRole.ResidualOutGradient or ParamRole.ResidualGradient => (x + ".Length", wholeRows),
+                ParamRole.Bias or ParamRole.Gamma or ParamRole.Beta or ParamRole.GammaGradient or ParamRole.BetaGradient
+                    or ParamRole.BiasGradient => (rowLength, "one per normalized element"),
+                ParamRole.Mean or ParamRole.Rstd => (rows, "one per row"),
+                _ => ((string?)null, ""),
+            };
+            string id = CpuEmitter.Id(p.Name);
+            if (length is not null)
+                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {length}, {CpuEmitter.StrOfId(id)}, \"{what}\");");
+        }
+    }
+
+    /// <summary>A row overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
     private static void EmitDocumentation(SourceWriter w, KernelSpec spec, string? extra, string? defaultStreamOf)
     {
-        string x = spec.Input.Name, y = spec.Output.Name;
-        string rowText = spec.HasStaticShape
-            ? $"rows of {Lit(spec.StaticRowLength)} elements (normalized shape [{string.Join(", ", spec.Shape)}])"
-            : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
-        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        w.Line("/// <summary>");
-        w.Line($"/// {Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{x}\"/> into <paramref name=\"{y}\"/> on an ILGPU accelerator, over {rowText}; {on}, not synchronised.");
-        w.Line("/// </summary>");
-        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
-        else EmitRemarks(w, spec, extra);
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
+        string shape = $" (normalized shape [{string.Join(", ", spec.Shape)}])";
+        string summary = $"{Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, over {RowsText(spec, extra, shape)}";
+        EmitOverloadDocumentation(w, summary, defaultStreamOf, () => EmitRemarks(w, spec, extra),
+            "A view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.");
     }
+
+    /// <summary>The rows an overload normalizes, in its summary: of the constant length (then <paramref name="shape"/>), or of the run-time one.</summary>
+    private static string RowsText(KernelSpec spec, string? extra, string shape) => spec.HasStaticShape
+        ? $"rows of {Lit(spec.StaticRowLength)} elements{shape}"
+        : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
 
     /// <summary>The stream overload's remarks: the numerics, the fusions, the views, the kernel.</summary>
     private static void EmitRemarks(SourceWriter w, KernelSpec spec, string? extra)
@@ -295,7 +269,7 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The aliasing checks of <see cref="OverlapCheck.For"/> on views, through the kernel class's helpers.</summary>
-    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec, string kernelClass)
+    private static void EmitOverlapChecks(SourceWriter w, KernelSpec spec)
     {
         foreach (OverlapCheck c in OverlapCheck.For(spec))
         {
@@ -686,27 +660,17 @@ internal static partial class GpuEmitter
 
     private static void EmitBatchNormOverloads(SourceWriter w, KernelSpec spec)
     {
-        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
-        string accelerator = Unique(spec, "accelerator");
-        string stream = Unique(spec, "stream");
         string spatial = Unique(spec, "spatial");
+        EmitOverloadPair(w, spec, new[] { spatial }, cref => EmitBatchNormDocumentation(w, spec, spatial, cref),
+            stream => EmitBatchNormChecksAndLaunch(w, spec, stream, spatial));
+    }
+
+    /// <summary>The BatchNorm-evaluation stream overload's body after the stream's check: the sizes, lengths and overlaps, then the launch.</summary>
+    private static void EmitBatchNormChecksAndLaunch(SourceWriter w, KernelSpec spec, string stream, string spatial)
+    {
         string channels = Unique(spec, "channels");
         string Id(ParamRole role) => CpuEmitter.Id(spec.Parameter(role)!.Name);
         string x = Id(ParamRole.Input), y = Id(ParamRole.Output), mean = Id(ParamRole.RunningMean);
-        var parameters = spec.Parameters.Select(p => View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
-        parameters.Add("int " + spatial);
-        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).ToList();
-        arguments.Add(spatial);
-        string parameterList = string.Join(", ", parameters);
-
-        EmitBatchNormDocumentation(w, spec, spatial, StreamOverloadCref(spec, parameters));
-        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
-        w.Line();
-
-        EmitBatchNormDocumentation(w, spec, spatial, defaultStreamOf: null);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
         w.Line($"global::NormGen.NormGpu.PositiveRowLength({spatial}, {CpuEmitter.StrOfId(spatial)});");
         w.Line($"if ({mean}.Length == 0 || {mean}.Length > int.MaxValue) throw new global::System.ArgumentException($\"'{spec.Parameter(ParamRole.RunningMean)!.Name}' must hold one value per channel (at least one), but has {{{mean}.Length}}.\", {CpuEmitter.StrOfId(mean)});");
         w.Line($"int {channels} = (int){mean}.Length;");
@@ -715,29 +679,20 @@ internal static partial class GpuEmitter
         w.Line($"if ((long){channels} * {spatial} > int.MaxValue) throw new global::System.ArgumentOutOfRangeException({CpuEmitter.StrOfId(spatial)}, {spatial}, \"One sample (C × spatial elements) must fit an int.\");");
         w.Line($"global::NormGen.NormGpu.RowCount({x}.Length, {channels} * {spatial}, {CpuEmitter.StrOfId(x)});");
         w.Line($"global::NormGen.NormGpu.Length({y}.Length, {x}.Length, {CpuEmitter.StrOfId(y)}, \"the same as {spec.Input.Name}\");");
-        string k = GpuKernelClassName(spec);
-        EmitOverlapChecks(w, spec, k);
+        EmitOverlapChecks(w, spec);
         w.Line($"if ({x}.Length == 0) return;");
         var launchArgs = new List<string> { stream };
-        launchArgs.AddRange(BatchNormRoles
-            .Select(role => spec.Parameter(role) is not { } p ? "default" : CpuEmitter.Id(p.Name) + (p.Element == ElementKind.Half ? ".Cast<global::ILGPU.Half>()" : "")));
+        launchArgs.AddRange(BatchNormRoles.Select(role => spec.Parameter(role) is null ? "default" : SharedKernelView(spec, role)));
         launchArgs.Add(spatial);
-        string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {k}";
+        string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
         w.Line($"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.LaunchBatchNormEval<{types}>({string.Join(", ", launchArgs)});");
-        w.Close();
     }
 
-    /// <summary>A BatchNorm-evaluation overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
-    private static void EmitBatchNormDocumentation(SourceWriter w, KernelSpec spec, string spatial, string? defaultStreamOf)
-    {
-        bool onStream = defaultStreamOf is null;
-        w.Line("/// <summary>");
-        w.Line($"/// {Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics; {(onStream ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
-        w.Line("/// </summary>");
-        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
-        else EmitBatchNormRemarks(w, spec, spatial);
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.</exception>");
-    }
+    /// <summary>A BatchNorm-evaluation overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
+    private static void EmitBatchNormDocumentation(SourceWriter w, KernelSpec spec, string spatial, string? defaultStreamOf) =>
+        EmitOverloadDocumentation(w, $"{Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator, with the running statistics",
+            defaultStreamOf, () => EmitBatchNormRemarks(w, spec, spatial),
+            "A view's length does not fit the others, or the output overlaps the input without being the same view. Nothing is enqueued.");
 
     /// <summary>The BatchNorm-evaluation stream overload's remarks: the folded numerics, the views, the element kernel.</summary>
     private static void EmitBatchNormRemarks(SourceWriter w, KernelSpec spec, string spatial)

@@ -64,73 +64,32 @@ internal static partial class GpuEmitter
 
     private static void EmitBackwardOverloads(SourceWriter w, KernelSpec spec)
     {
-        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
-        string accelerator = Unique(spec, "accelerator");
-        string stream = Unique(spec, "stream");
-        var parameters = spec.Parameters.Select(p => p.Role == ParamRole.RowLength ? "int " + CpuEmitter.Id(p.Name) : View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
-        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).ToList();
         // Tensor-span declarations without a static shape read the row length from x's shape on the CPU; the views are
         // flat, so their GPU overloads take it as a last int (as the forward's).
         string? extra = ExtraRowLengthName(spec);
-        if (extra is not null)
+        EmitOverloadPair(w, spec, RowLengthSize(extra), cref => EmitBackwardDocumentation(w, spec, extra, cref), stream =>
         {
-            parameters.Add("int " + extra);
-            arguments.Add(extra);
-        }
-        string parameterList = string.Join(", ", parameters);
-
-        EmitBackwardDocumentation(w, spec, extra, StreamOverloadCref(spec, parameters));
-        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
-        w.Line();
-
-        EmitBackwardDocumentation(w, spec, extra, defaultStreamOf: null);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
-        string k = GpuKernelClassName(spec);
-        (string rowLength, string rows) = EmitRowCount(w, spec, extra);
-        EmitBackwardLengthChecks(w, spec, rowLength, rows);
-        // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
-        // another output or with the saved statistics, γ or dResidualOut.
-        EmitOverlapChecks(w, spec, k);
-        if (!HasColumnGradients(spec)) w.Line($"if ({rows} == 0) return;");
-        w.Line(BackwardLaunch(spec, stream, rowLength, rows));
-        w.Close();
+            (string rowLength, string rows) = EmitRowCount(w, spec, extra);
+            // dy, dx, then the others in declaration order (dResidualOut, sublayer, dsublayer; the statistics; γ, β and the gradients).
+            IEnumerable<ParameterSpec> views = new[] { spec.Parameter(ParamRole.OutputGradient)!, spec.Parameter(ParamRole.InputGradient)! }
+                .Concat(spec.Parameters.Where(p => p.Role is not (ParamRole.OutputGradient or ParamRole.InputGradient)));
+            EmitRowLengthChecks(w, spec, views, rowLength, rows, $"one per element of {spec.Input.Name}");
+            // The CPU form's aliasing rules, from the same table: dx may be dy or x itself; no output shares memory with
+            // another output or with the saved statistics, γ or dResidualOut.
+            EmitOverlapChecks(w, spec);
+            if (!HasColumnGradients(spec)) w.Line($"if ({rows} == 0) return;");
+            w.Line(BackwardLaunch(spec, stream, rowLength, rows));
+        });
     }
 
-    /// <summary>The backward overload's length checks of every view but x: whole rows like x, one row, or one value per row.</summary>
-    private static void EmitBackwardLengthChecks(SourceWriter w, KernelSpec spec, string rowLength, string rows)
-    {
-        string x = CpuEmitter.Id(spec.Input.Name);
-        // dy, dx, then the others in declaration order (dResidualOut, sublayer, dsublayer; the statistics; γ, β and the gradients).
-        IEnumerable<ParameterSpec> views = new[] { spec.Parameter(ParamRole.OutputGradient)!, spec.Parameter(ParamRole.InputGradient)! }
-            .Concat(spec.Parameters.Where(p => p.Role is not (ParamRole.OutputGradient or ParamRole.InputGradient)));
-        foreach (ParameterSpec p in views)
-        {
-            string id = CpuEmitter.Id(p.Name);
-            if (p.Role is ParamRole.OutputGradient or ParamRole.InputGradient or ParamRole.ResidualOutGradient or ParamRole.Residual or ParamRole.ResidualGradient)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {x}.Length, {CpuEmitter.StrOfId(id)}, \"one per element of {spec.Input.Name}\");");
-            else if (p.Role is ParamRole.Mean or ParamRole.Rstd)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rows}, {CpuEmitter.StrOfId(id)}, \"one per row\");");
-            else if (p.Role is ParamRole.Gamma or ParamRole.Beta or ParamRole.Bias or ParamRole.GammaGradient or ParamRole.BetaGradient or ParamRole.BiasGradient)
-                w.Line($"global::NormGen.NormGpu.Length({id}.Length, {rowLength}, {CpuEmitter.StrOfId(id)}, \"one per normalized element\");");
-        }
-    }
-
-    /// <summary>A backward overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    /// <summary>A backward overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
     private static void EmitBackwardDocumentation(SourceWriter w, KernelSpec spec, string? extra, string? defaultStreamOf)
     {
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
-        string rowText = spec.HasStaticShape
-            ? $"rows of {Lit(spec.StaticRowLength)} elements"
-            : $"rows of <paramref name=\"{extra ?? spec.RowLengthParameter!.Name}\"/> elements";
-        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        w.Line("/// <summary>");
-        w.Line($"/// Backward of the {(spec.Kind switch { NormKind.RmsNorm => "RMS normalization", NormKind.DeepNorm => "DeepNorm normalization (h = α·x + sublayer)", _ => "layer normalization" })} on an ILGPU accelerator, over {rowText}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
-        w.Line("/// </summary>");
-        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
-        else EmitBackwardRemarks(w, spec);
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
+        string kind = spec.Kind switch { NormKind.RmsNorm => "RMS normalization", NormKind.DeepNorm => "DeepNorm normalization (h = α·x + sublayer)", _ => "layer normalization" };
+        string summary = $"Backward of the {kind} on an ILGPU accelerator, over {RowsText(spec, extra, shape: "")}: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}";
+        EmitOverloadDocumentation(w, summary, defaultStreamOf, () => EmitBackwardRemarks(w, spec),
+            "A view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.");
     }
 
     /// <summary>The backward stream overload's remarks: the math, the residual gradient, the fusions, the views, the kernels, the scratch.</summary>
@@ -216,19 +175,14 @@ internal static partial class GpuEmitter
     private static void EmitBackwardSpecStruct(SourceWriter w, KernelSpec spec)
     {
         string c = CpuEmitter.ComputeName(spec);
-        string t = KernelElement(spec.Element);
-        string owner = SpecOwner(spec);
-        List<string> flags = BackwardFlags(spec);
-        w.Line($"/// <summary>What the shared backward kernels compute for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
-        w.Line(Generated);
-        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuBackwardSpec<{t}, {c}>");
-        w.Line($"public {SharedNamespace}GpuBackwardFlags Flags => {FlagsValue("GpuBackwardFlags", flags)};");
+        OpenSpecStruct(w, spec, $"backward kernels compute for <c>{SpecOwner(spec)}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.",
+            $"IGpuBackwardSpec<{KernelElement(spec.Element)}, {c}>");
+        w.Line(FlagsProperty("GpuBackwardFlags", BackwardFlags(spec)));
         w.Line($"public int RowLength => {(spec.HasStaticShape ? Lit(spec.StaticRowLength) : "0")};");
         w.Line($"public {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
         bool alpha = spec.Kind == NormKind.DeepNorm;
         w.Line($"public {c} Alpha => {CpuEmitterText.Literal(alpha ? spec.Alpha : 1d, c)};{(alpha && spec.AlphaSource.Length > 0 ? " // " + spec.AlphaSource : "")}");
-        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
-        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
+        EmitLoadAndStore(w, spec, c);
         w.Line($"public {c} ActivationGradient({c} z) => {(spec.Activation == ActivationKind.None ? CpuEmitterText.Literal(1d, c) : $"{SharedNamespace}GpuDevice.{spec.Activation}Gradient(z)")};");
         w.Close();
     }

@@ -54,14 +54,12 @@ internal static partial class GpuEmitter
     {
         string c = CpuEmitter.ComputeName(spec);
         string tIn = KernelElement(spec.Element), tOut = KernelElement(spec.OutputElement);
-        string owner = SpecOwner(spec);
         var flags = batchNormEval
             ? new List<string>(spec.Gamma is not null ? spec.Beta is not null ? new[] { "Gamma", "Beta" } : new[] { "Gamma" } : new string[0])
             : RowFlags(spec);
-        w.Line($"/// <summary>What the shared {(batchNormEval ? "element kernel computes" : "row kernels compute")} for <c>{owner}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.</summary>");
-        w.Line(Generated);
-        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuRowSpec<{tIn}, {tOut}, {c}>");
-        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {FlagsValue("GpuRowFlags", flags)};");
+        OpenSpecStruct(w, spec, $"{(batchNormEval ? "element kernel computes" : "row kernels compute")} for <c>{SpecOwner(spec)}.{spec.MethodName}</c> (see its remarks), as constants the kernels are compiled with.",
+            $"IGpuRowSpec<{tIn}, {tOut}, {c}>");
+        w.Line(FlagsProperty("GpuRowFlags", flags));
         w.Line($"public int RowLength => {(spec.HasStaticShape && !batchNormEval ? Lit(spec.StaticRowLength) : "0")};");
         w.Line($"public {c} Epsilon => {CpuEmitterText.Literal(spec.Epsilon, c)};");
         w.Line($"public {c} Alpha => {(spec.Residual && spec.Alpha != 1d ? CpuEmitterText.Literal(spec.Alpha, c) : CpuEmitterText.Literal(1d, c))};{(spec.Residual && spec.Alpha != 1d && spec.AlphaSource.Length > 0 ? " // " + spec.AlphaSource : "")}");
@@ -100,6 +98,32 @@ internal static partial class GpuEmitter
         return flags.Count == 0 ? f + "None" : string.Join(" | ", flags.Select(x => f + x));
     }
 
+    /// <summary>
+    /// Opens a declaration's spec struct: its summary ("What the shared " + <paramref name="summaryRest"/>), the attribute,
+    /// and the file-local struct implementing the shared interface <paramref name="specInterface"/>; the caller writes the
+    /// members and closes it.
+    /// </summary>
+    private static void OpenSpecStruct(SourceWriter w, KernelSpec spec, string summaryRest, string specInterface)
+    {
+        w.Line($"/// <summary>What the shared {summaryRest}</summary>");
+        w.Line(Generated);
+        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}{specInterface}");
+    }
+
+    /// <summary>A spec struct's <c>Flags</c> property: <see cref="FlagsValue"/> of the shared enum <paramref name="enumName"/>.</summary>
+    private static string FlagsProperty(string enumName, List<string> flags) => $"public {SharedNamespace}{enumName} Flags => {FlagsValue(enumName, flags)};";
+
+    /// <summary>A tensor spec struct's <c>Layout</c> property (<see cref="TensorLayout"/>).</summary>
+    private static string LayoutProperty(KernelSpec spec) => $"public {SharedNamespace}GpuTensorLayout Layout => {SharedNamespace}GpuTensorLayout.{TensorLayout(spec)};";
+
+    /// <summary>A spec struct's <c>Load</c> and <c>Store</c> between the kernel element and the compute type <paramref name="c"/> (input and output of one element type).</summary>
+    private static void EmitLoadAndStore(SourceWriter w, KernelSpec spec, string c)
+    {
+        string t = KernelElement(spec.Element);
+        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
+        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
+    }
+
     /// <summary>The body of a spec struct's <c>Load</c>: the kernel element to the compute type (Half widens to float).</summary>
     private static string LoadBody(ElementKind element) => element == ElementKind.Half ? "(float)v" : "v";
 
@@ -125,19 +149,74 @@ internal static partial class GpuEmitter
         w.Line($"/// <remarks>Runs <see cref=\"{streamOverload}\"/> on the accelerator's default stream: the same checks, the same kernel; its remarks say what is computed and what the views must hold.</remarks>");
 
     /// <summary>
-    /// The <c>Accelerator</c> overload's signature and body (after its documentation): the null check, then the
-    /// <c>AcceleratorStream</c> overload on the accelerator's default stream.
+    /// A declaration's two public overloads, each after its documentation (<paramref name="emitDocumentation"/>, given the
+    /// <c>AcceleratorStream</c> overload's cref for the <c>Accelerator</c> overload and null for the stream overload itself).
+    /// The <c>Accelerator</c> overload checks the accelerator and runs the other on its default stream; the
+    /// <c>AcceleratorStream</c> overload checks the stream, then <paramref name="emitChecksAndLaunch"/> writes the rest of
+    /// its body (given the stream parameter's name). The parameters are the declaration's (<see cref="OverloadParameters"/>),
+    /// then <paramref name="sizes"/> as ints.
     /// </summary>
-    private static void EmitDefaultStreamOverload(SourceWriter w, KernelSpec spec, string modifiers, string accelerator, string parameterList, IEnumerable<string> arguments)
+    private static void EmitOverloadPair(SourceWriter w, KernelSpec spec, IEnumerable<string> sizes,
+        System.Action<string?> emitDocumentation, System.Action<string> emitChecksAndLaunch)
     {
+        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
+        string method = CpuEmitter.Id(spec.MethodName);
+        string accelerator = Unique(spec, "accelerator");
+        string stream = Unique(spec, "stream");
+        (List<string> parameters, List<string> arguments) = OverloadParameters(spec, sizes);
+        string parameterList = string.Join(", ", parameters);
+
+        emitDocumentation(StreamOverloadCref(spec, parameters));
         w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
-        w.Line($"if ({accelerator} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(accelerator)});");
+        w.Open($"{modifiers} void {method}(global::ILGPU.Runtime.Accelerator {accelerator}, {parameterList})");
+        w.Line(NullCheck(accelerator));
         w.Line($"{QualifiedMethod(spec)}({accelerator}.DefaultStream, {string.Join(", ", arguments)});");
+        w.Close();
+        w.Line();
+
+        emitDocumentation(null);
+        w.Line(Generated);
+        w.Open($"{modifiers} void {method}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
+        w.Line(NullCheck(stream));
+        emitChecksAndLaunch(stream);
         w.Close();
     }
 
-    /// <summary>The device limits a launcher cache reads once per accelerator (its constructor's last lines).</summary>
+    /// <summary>
+    /// The public overloads' parameters after the accelerator or stream ("type name": each view an <c>ArrayView</c> of the
+    /// user's element type, a run-time row length an int), then <paramref name="sizes"/> as ints; and the arguments that
+    /// pass them all on.
+    /// </summary>
+    private static (List<string> Parameters, List<string> Arguments) OverloadParameters(KernelSpec spec, IEnumerable<string> sizes)
+    {
+        var parameters = spec.Parameters
+            .Select(p => (p.Role == ParamRole.RowLength ? "int" : View(PublicElement(p.Element))) + " " + CpuEmitter.Id(p.Name))
+            .Concat(sizes.Select(size => "int " + size))
+            .ToList();
+        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).Concat(sizes).ToList();
+        return (parameters, arguments);
+    }
+
+    /// <summary>The statement that throws <c>ArgumentNullException</c> when the parameter <paramref name="id"/> is null.</summary>
+    private static string NullCheck(string id) => $"if ({id} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(id)});";
+
+    /// <summary>
+    /// An overload's documentation: the summary (<paramref name="summary"/>, then where it is enqueued), then the stream
+    /// overload's remarks (<paramref name="emitRemarks"/>) or, for the <c>Accelerator</c> overload (<paramref name="defaultStreamOf"/>:
+    /// the cref of the stream overload it runs), one line that points at them; then the <c>ArgumentException</c> it throws
+    /// (<paramref name="whenThrown"/>).
+    /// </summary>
+    private static void EmitOverloadDocumentation(SourceWriter w, string summary, string? defaultStreamOf, System.Action emitRemarks, string whenThrown)
+    {
+        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
+        w.Line("/// <summary>");
+        w.Line($"/// {summary}; {on}, not synchronised.");
+        w.Line("/// </summary>");
+        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
+        else emitRemarks();
+        w.Line($"/// <exception cref=\"global::System.ArgumentException\">{whenThrown}</exception>");
+    }
+
     /// <summary>
     /// A kernel family's launchers class for one spec on one accelerator: a lazily compiled launcher per kernel (one
     /// field line per group of kernels sharing a signature, <paramref name="groups"/> in order), the per-accelerator
@@ -514,23 +593,19 @@ internal static partial class GpuEmitter
     {
         string c = CpuEmitter.ComputeName(spec);
         string t = KernelElement(spec.Element);
-        string owner = SpecOwner(spec);
-        List<string> flags = TensorFlags(spec);
         string epsilon = spec.Kind switch
         {
             NormKind.Standardize => CpuEmitterText.Literal(0d, c) + "; // no ε: σ = 0 gives rstd = 0, so a constant column gives 0",
             NormKind.MinMaxScale => CpuEmitterText.Literal(0d, c) + "; // unused",
             _ => CpuEmitterText.Literal(spec.Epsilon, c) + ";",
         };
-        w.Line($"/// <summary>What the shared tensor kernels compute for <c>{owner}.{spec.MethodName}</c> (see its remarks): a row of the kernels is one {TensorBlockText(spec)}.</summary>");
-        w.Line(Generated);
-        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuTensorSpec<{t}, {c}>");
-        w.Line($"public {SharedNamespace}GpuTensorLayout Layout => {SharedNamespace}GpuTensorLayout.{TensorLayout(spec)};");
-        w.Line($"public {SharedNamespace}GpuRowFlags Flags => {FlagsValue("GpuRowFlags", flags)};");
+        OpenSpecStruct(w, spec, $"tensor kernels compute for <c>{SpecOwner(spec)}.{spec.MethodName}</c> (see its remarks): a row of the kernels is one {TensorBlockText(spec)}.",
+            $"IGpuTensorSpec<{t}, {c}>");
+        w.Line(LayoutProperty(spec));
+        w.Line(FlagsProperty("GpuRowFlags", TensorFlags(spec)));
         w.Line($"public {c} Epsilon => {epsilon}");
         w.Line($"public {c} Momentum => {(spec.Kind == NormKind.BatchNorm && !spec.CumulativeAverage ? CpuEmitterText.Literal(spec.Momentum, c) : CpuEmitterText.Literal(0d, c))};");
-        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
-        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
+        EmitLoadAndStore(w, spec, c);
         w.Close();
     }
 

@@ -76,31 +76,16 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void EmitTensorOverloads(SourceWriter w, KernelSpec spec)
     {
-        string modifiers = string.Join(" ", spec.Modifiers.Split(' ').Where(m => m.Length > 0 && m != "partial"));
-        string accelerator = Unique(spec, "accelerator");
-        string stream = Unique(spec, "stream");
         List<string> sizes = TensorSizeParameters(spec);
-        var parameters = spec.Parameters.Select(p => View(PublicElement(p.Element)) + " " + CpuEmitter.Id(p.Name)).ToList();
-        parameters.AddRange(sizes.Select(s => "int " + s));
-        var arguments = spec.Parameters.Select(p => CpuEmitter.Id(p.Name)).Concat(sizes).ToList();
-        string parameterList = string.Join(", ", parameters);
-
-        EmitDocumentation(StreamOverloadCref(spec, parameters));
-        EmitDefaultStreamOverload(w, spec, modifiers, accelerator, parameterList, arguments);
-        w.Line();
-
-        EmitDocumentation(defaultStreamOf: null);
-        w.Line(Generated);
-        w.Open($"{modifiers} void {CpuEmitter.Id(spec.MethodName)}(global::ILGPU.Runtime.AcceleratorStream {stream}, {parameterList})");
-        w.Line($"if ({stream} is null) throw new global::System.ArgumentNullException({CpuEmitter.StrOfId(stream)});");
-        string k = GpuKernelClassName(spec);
-        (string rows, string rowLength, string channels, string spatial) = EmitTensorSizeChecks(w, spec, sizes, k);
-        EmitTensorLengthChecks(w, spec, channels, rows);
-        EmitOverlapChecks(w, spec, k); // the CPU form's aliasing rules, from the same table
-        // An empty tensor enqueues nothing, but a backward with dγ still writes their zeros.
-        if (!spec.Backward || !HasParameterGradients(spec)) w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
-        w.Line(spec.Backward ? TensorBackwardLaunch(spec, stream, rows, rowLength, channels, spatial) : TensorLaunch(spec, stream, rows, rowLength, channels, spatial));
-        w.Close();
+        EmitOverloadPair(w, spec, sizes, EmitDocumentation, stream =>
+        {
+            (string rows, string rowLength, string channels, string spatial) = EmitTensorSizeChecks(w, spec, sizes);
+            EmitTensorLengthChecks(w, spec, channels, rows);
+            EmitOverlapChecks(w, spec); // the CPU form's aliasing rules, from the same table
+            // An empty tensor enqueues nothing, but a backward with dγ still writes their zeros.
+            if (!spec.Backward || !HasParameterGradients(spec)) w.Line($"if ({CpuEmitter.Id(spec.Input.Name)}.Length == 0) return;");
+            w.Line(spec.Backward ? TensorBackwardLaunch(spec, stream, rows, rowLength, channels, spatial) : TensorLaunch(spec, stream, rows, rowLength, channels, spatial));
+        });
 
         void EmitDocumentation(string? defaultStreamOf)
         {
@@ -113,7 +98,7 @@ internal static partial class GpuEmitter
     /// Checks the sizes and derives the kernels' geometry: the number of rows (statistics blocks, a long local checked
     /// to fit an int), the row length, C and spatial (1 where the kind has none). Returns the expressions for the launch.
     /// </summary>
-    private static (string Rows, string RowLength, string Channels, string Spatial) EmitTensorSizeChecks(SourceWriter w, KernelSpec spec, List<string> sizes, string k)
+    private static (string Rows, string RowLength, string Channels, string Spatial) EmitTensorSizeChecks(SourceWriter w, KernelSpec spec, List<string> sizes)
     {
         string x = CpuEmitter.Id(spec.Input.Name), xName = CpuEmitter.StrOfId(x);
         string rows = Unique(spec, "rows"), batch = Unique(spec, "batch");
@@ -199,18 +184,11 @@ internal static partial class GpuEmitter
         return kind.Computes(spec) + "." + (kind.Then(spec) is { } then ? " " + then : "");
     }
 
-    /// <summary>A tensor overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
-    private static void EmitTensorDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
-    {
-        string x = $"<paramref name=\"{spec.Input.Name}\"/>", y = $"<paramref name=\"{spec.Output.Name}\"/>";
-        string what = Kinds.Get(spec.Kind).Title(spec);
-        w.Line("/// <summary>");
-        w.Line($"/// {what} of {x} into {y} on an ILGPU accelerator; {(defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream")}, not synchronised.");
-        w.Line("/// </summary>");
-        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
-        else EmitTensorRemarks(w, spec, sizes);
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.</exception>");
-    }
+    /// <summary>A tensor overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
+    private static void EmitTensorDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf) =>
+        EmitOverloadDocumentation(w, $"{Kinds.Get(spec.Kind).Title(spec)} of <paramref name=\"{spec.Input.Name}\"/> into <paramref name=\"{spec.Output.Name}\"/> on an ILGPU accelerator",
+            defaultStreamOf, () => EmitTensorRemarks(w, spec, sizes),
+            "A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view. Nothing is enqueued.");
 
     /// <summary>The tensor stream overload's remarks: the numerics, the layout of the views, the kernel.</summary>
     private static void EmitTensorRemarks(SourceWriter w, KernelSpec spec, List<string> sizes)

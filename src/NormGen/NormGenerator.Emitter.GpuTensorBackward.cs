@@ -48,18 +48,13 @@ internal static partial class GpuEmitter
         return $"{SharedNamespace}{TensorBackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
     }
 
-    /// <summary>A tensor backward overload's documentation (see <see cref="EmitDocumentation"/>).</summary>
+    /// <summary>A tensor backward overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
     private static void EmitTensorBackwardDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
     {
         string Ref(ParamRole role) => $"<paramref name=\"{spec.Parameter(role)!.Name}\"/>";
-        string what = Kinds.Get(spec.Kind).InWords(spec);
-        string on = defaultStreamOf is null ? "enqueued on <paramref name=\"stream\"/>" : "enqueued on the accelerator's default stream";
-        w.Line("/// <summary>");
-        w.Line($"/// Backward of the {what} on an ILGPU accelerator: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}; {on}, not synchronised.");
-        w.Line("/// </summary>");
-        if (defaultStreamOf is not null) EmitDefaultStreamRemarks(w, defaultStreamOf);
-        else EmitTensorBackwardRemarks(w, spec, sizes);
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.</exception>");
+        string summary = $"Backward of the {Kinds.Get(spec.Kind).InWords(spec)} on an ILGPU accelerator: the gradient {Ref(ParamRole.InputGradient)}{(HasParameterGradients(spec) ? " and those of the affine parameters" : "")}, given {Ref(ParamRole.OutputGradient)}";
+        EmitOverloadDocumentation(w, summary, defaultStreamOf, () => EmitTensorBackwardRemarks(w, spec, sizes),
+            "A size is not positive, a view's length does not fit the others, or an output overlaps an input without being the same view, or two outputs overlap. Nothing is enqueued.");
     }
 
     /// <summary>The tensor backward stream overload's remarks: the math, the views, the kernels, the scratch.</summary>
@@ -101,14 +96,11 @@ internal static partial class GpuEmitter
     private static void EmitTensorBackwardSpecStruct(SourceWriter w, KernelSpec spec)
     {
         string c = CpuEmitter.ComputeName(spec);
-        string t = KernelElement(spec.Element);
-        w.Line($"/// <summary>What the shared tensor backward kernels compute for <c>{SpecOwner(spec)}.{spec.MethodName}</c> (see its remarks): a row of the dx kernels is one {TensorBlockText(spec)}.</summary>");
-        w.Line(Generated);
-        w.Open($"file readonly struct {GpuKernelClassName(spec)} : {SharedNamespace}IGpuTensorBackwardSpec<{t}, {c}>");
-        w.Line($"public {SharedNamespace}GpuTensorLayout Layout => {SharedNamespace}GpuTensorLayout.{TensorLayout(spec)};");
-        w.Line($"public {SharedNamespace}GpuTensorBackwardFlags Flags => {FlagsValue("GpuTensorBackwardFlags", TensorBackwardFlags(spec))};");
-        w.Line($"public {c} Load({t} v) => {LoadBody(spec.Element)};");
-        w.Line($"public {t} Store({c} v) => {StoreBody(spec.Element)};");
+        OpenSpecStruct(w, spec, $"tensor backward kernels compute for <c>{SpecOwner(spec)}.{spec.MethodName}</c> (see its remarks): a row of the dx kernels is one {TensorBlockText(spec)}.",
+            $"IGpuTensorBackwardSpec<{KernelElement(spec.Element)}, {c}>");
+        w.Line(LayoutProperty(spec));
+        w.Line(FlagsProperty("GpuTensorBackwardFlags", TensorBackwardFlags(spec)));
+        EmitLoadAndStore(w, spec, c);
         w.Close();
     }
 
