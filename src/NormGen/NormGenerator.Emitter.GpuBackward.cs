@@ -188,21 +188,9 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The shared launch of a backward declaration: its views (absent ones left out, they default to empty), lengths and spec.</summary>
-    private static string BackwardLaunch(KernelSpec spec, string stream, string rowLength, string rows)
-    {
-        var args = new List<string> { stream };
-        string Arg(ParamRole role) => SharedKernelView(spec, role);
-        args.Add(Arg(ParamRole.OutputGradient));
-        args.Add(Arg(ParamRole.Input));
-        args.Add(Arg(ParamRole.InputGradient));
-        args.Add(rowLength);
-        args.Add(rows);
-        foreach (ParamRole role in BackwardRoles)
-            if (role is not (ParamRole.OutputGradient or ParamRole.Input or ParamRole.InputGradient) && spec.Parameter(role) is not null)
-                args.Add($"{RoleNames.InBackward(role)}: {Arg(role)}");
-        string c = CpuEmitter.ComputeName(spec);
-        return $"{SharedNamespace}{BackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
-    }
+    private static string BackwardLaunch(KernelSpec spec, string stream, string rowLength, string rows) =>
+        SharedLaunch(spec, BackwardKernelsClass(CpuEmitter.ComputeName(spec)), $"{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}",
+            stream, new[] { ParamRole.OutputGradient, ParamRole.Input, ParamRole.InputGradient }, new[] { rowLength, rows }, BackwardRoles, RoleNames.InBackward);
 
     // ---------------------------------------------------------------- shared kernels (once per compilation)
 

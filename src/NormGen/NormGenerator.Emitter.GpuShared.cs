@@ -71,19 +71,26 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The shared launch of a row declaration: its views (absent ones left out, they default to empty), lengths and spec.</summary>
-    private static string RowLaunch(KernelSpec spec, string stream, string rowLength, string rows)
+    private static string RowLaunch(KernelSpec spec, string stream, string rowLength, string rows) =>
+        SharedLaunch(spec, RowKernelsClass(CpuEmitter.ComputeName(spec)), $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}",
+            stream, new[] { ParamRole.Input, ParamRole.Output }, new[] { rowLength, rows }, RoleNames.RowForward, RoleNames.InGpuForward);
+
+    /// <summary>
+    /// The statement that enqueues a declaration's kernels through a shared kernel class's <c>Launch&lt;<paramref name="typeArgs"/>&gt;</c>:
+    /// the stream, the views of <paramref name="positional"/> in order, the <paramref name="sizes"/>, then every other view
+    /// of <paramref name="named"/> the declaration has, by its parameter name there (<paramref name="nameOf"/>); absent views
+    /// are left out and default to empty. A Half view is passed as ILGPU's Half.
+    /// </summary>
+    private static string SharedLaunch(KernelSpec spec, string kernelsClass, string typeArgs, string stream, ParamRole[] positional, IEnumerable<string> sizes,
+        IEnumerable<ParamRole> named, System.Func<ParamRole, string> nameOf)
     {
         var args = new List<string> { stream };
-        string View(ParamRole role) => SharedKernelView(spec, role);
-        args.Add(View(ParamRole.Input));
-        args.Add(View(ParamRole.Output));
-        args.Add(rowLength);
-        args.Add(rows);
-        foreach (ParamRole role in RoleNames.RowForward)
-            if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
-        string types = $"{KernelElement(spec.Element)}, {KernelElement(spec.OutputElement)}, {GpuKernelClassName(spec)}";
-        return $"{SharedNamespace}{RowKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{types}>({string.Join(", ", args)});";
+        args.AddRange(positional.Select(role => SharedKernelView(spec, role)));
+        args.AddRange(sizes);
+        foreach (ParamRole role in named)
+            if (!positional.Contains(role) && spec.Parameter(role) is not null)
+                args.Add($"{nameOf(role)}: {SharedKernelView(spec, role)}");
+        return $"{SharedNamespace}{kernelsClass}.Launch<{typeArgs}>({string.Join(", ", args)});";
     }
 
     // ---------------------------------------------------------------- pieces every spec struct and launch uses
@@ -610,18 +617,9 @@ internal static partial class GpuEmitter
     }
 
     /// <summary>The shared launch of a tensor declaration.</summary>
-    private static string TensorLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial)
-    {
-        var args = new List<string> { stream };
-        string View(ParamRole role) => SharedKernelView(spec, role);
-        args.Add(View(ParamRole.Input));
-        args.Add(View(ParamRole.Output));
-        args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
-        foreach (ParamRole role in TensorRoles)
-            if (role is not (ParamRole.Input or ParamRole.Output) && spec.Parameter(role) is not null)
-                args.Add($"{RoleNames.InGpuForward(role)}: {View(role)}");
-        return $"{SharedNamespace}{TensorKernelsClass(CpuEmitter.ComputeName(spec))}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
-    }
+    private static string TensorLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial) =>
+        SharedLaunch(spec, TensorKernelsClass(CpuEmitter.ComputeName(spec)), $"{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}",
+            stream, new[] { ParamRole.Input, ParamRole.Output }, new[] { $"(int){rows}", rowLength, channels, spatial }, TensorRoles, RoleNames.InGpuForward);
 
     /// <summary>The tensor spec interface and the layouts, once per compilation.</summary>
     private static void EmitTensorSpecInterface(SourceWriter w, bool rowSpec)

@@ -37,16 +37,10 @@ internal static partial class GpuEmitter
     // ---------------------------------------------------------------- public overloads
 
     /// <summary>The shared launch of a tensor backward declaration: its views (absent ones left out), the geometry and its spec.</summary>
-    private static string TensorBackwardLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial)
-    {
-        string Arg(ParamRole role) => SharedKernelView(spec, role);
-        var args = new List<string> { stream, Arg(ParamRole.OutputGradient), Arg(ParamRole.Input), Arg(ParamRole.InputGradient), Arg(ParamRole.Mean), Arg(ParamRole.Rstd) };
-        args.AddRange(new[] { $"(int){rows}", rowLength, channels, spatial });
-        foreach (ParamRole role in new[] { ParamRole.Gamma, ParamRole.GammaGradient, ParamRole.BetaGradient })
-            if (spec.Parameter(role) is not null) args.Add($"{RoleNames.Of(role)}: {Arg(role)}");
-        string c = CpuEmitter.ComputeName(spec);
-        return $"{SharedNamespace}{TensorBackwardKernelsClass(c)}.Launch<{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}>({string.Join(", ", args)});";
-    }
+    private static string TensorBackwardLaunch(KernelSpec spec, string stream, string rows, string rowLength, string channels, string spatial) =>
+        SharedLaunch(spec, TensorBackwardKernelsClass(CpuEmitter.ComputeName(spec)), $"{KernelElement(spec.Element)}, {GpuKernelClassName(spec)}", stream,
+            new[] { ParamRole.OutputGradient, ParamRole.Input, ParamRole.InputGradient, ParamRole.Mean, ParamRole.Rstd }, new[] { $"(int){rows}", rowLength, channels, spatial },
+            new[] { ParamRole.Gamma, ParamRole.GammaGradient, ParamRole.BetaGradient }, RoleNames.Of);
 
     /// <summary>A tensor backward overload's documentation (see <see cref="EmitOverloadDocumentation"/>).</summary>
     private static void EmitTensorBackwardDocumentation(SourceWriter w, KernelSpec spec, List<string> sizes, string? defaultStreamOf)
