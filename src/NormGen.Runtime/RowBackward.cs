@@ -60,63 +60,52 @@ public static class RowBackward
     /// <param name="flags">LayerNorm or RMSNorm, zero-centred γ.</param>
     public static void Run(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
         Span<float> dx, Span<float> dgamma, Span<float> dbeta, int rowLength, RowBackwardFlags flags)
-    {
-        int rows = rstd.Length;
-        if (rows == 0)
-        {
-            dgamma.Clear();
-            dbeta.Clear();
-            return;
-        }
-        float[] gammaEffective = ArrayPool<float>.Shared.Rent(rowLength);
-        EffectiveGamma(gamma, gammaEffective.AsSpan(0, rowLength), flags);
-        RunCore(new FloatRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
-        ArrayPool<float>.Shared.Return(gammaEffective);
-    }
+        => RunWithGamma(new FloatRows(), dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rowLength, flags);
 
     /// <summary>Backward of double rows; see the float overload.</summary>
     public static void Run(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gamma,
         Span<double> dx, Span<double> dgamma, Span<double> dbeta, int rowLength, RowBackwardFlags flags)
-    {
-        int rows = rstd.Length;
-        if (rows == 0)
-        {
-            dgamma.Clear();
-            dbeta.Clear();
-            return;
-        }
-        double[] gammaEffective = ArrayPool<double>.Shared.Rent(rowLength);
-        EffectiveGamma(gamma, gammaEffective.AsSpan(0, rowLength), flags);
-        RunCore(new DoubleRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
-        ArrayPool<double>.Shared.Return(gammaEffective);
-    }
+        => RunWithGamma(new DoubleRows(), dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rowLength, flags);
 
     /// <summary>Backward of Half rows: float math, float statistics, float dγ/dβ; dx rounded once to Half.</summary>
     public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
         Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int rowLength, RowBackwardFlags flags)
+        => RunWithGamma(new HalfRows(), dy, x, mean, rstd, gamma, dx, dgamma, dbeta, rowLength, flags);
+
+    /// <summary>
+    /// The overloads' one body: zero rows clear dγ and dβ; otherwise γ (empty without affine) is widened to the
+    /// accumulation type in pooled scratch and made what the kernel multiplies by (<see cref="EffectiveGamma"/>), then
+    /// <see cref="RunCore"/>.
+    /// </summary>
+    private static void RunWithGamma<TRows, TIn, TAcc>(TRows kernel, ReadOnlySpan<TIn> dy, ReadOnlySpan<TIn> x, ReadOnlySpan<TAcc> mean, ReadOnlySpan<TAcc> rstd,
+        ReadOnlySpan<TIn> gamma, Span<TIn> dx, Span<TAcc> dgamma, Span<TAcc> dbeta, int rowLength, RowBackwardFlags flags)
+        where TRows : struct, IRows<TIn, TAcc>
+        where TIn : unmanaged
+        where TAcc : unmanaged, IFloatingPointIeee754<TAcc>
     {
-        int rows = rstd.Length;
-        if (rows == 0)
+        if (rstd.IsEmpty)
         {
             dgamma.Clear();
             dbeta.Clear();
             return;
         }
-        float[] gammaWide = ArrayPool<float>.Shared.Rent(rowLength);
-        if (!gamma.IsEmpty) TensorPrimitives.ConvertToSingle(gamma, gammaWide.AsSpan(0, rowLength));
-        float[] gammaEffective = ArrayPool<float>.Shared.Rent(rowLength);
-        EffectiveGamma(gamma.IsEmpty ? default : gammaWide.AsSpan(0, rowLength), gammaEffective.AsSpan(0, rowLength), flags);
-        ArrayPool<float>.Shared.Return(gammaWide);
-        RunCore(new HalfRows(), dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
-        ArrayPool<float>.Shared.Return(gammaEffective);
+        TAcc[] gammaEffective = ArrayPool<TAcc>.Shared.Rent(rowLength);
+        Span<TAcc> effective = gammaEffective.AsSpan(0, rowLength);
+        if (!gamma.IsEmpty) kernel.Widen(gamma, effective);
+        EffectiveGamma(gamma.IsEmpty ? default : effective, effective, flags);
+        RunCore(kernel, dy, x, mean, rstd, gammaEffective, dx, dgamma, dbeta, rowLength, flags);
+        ArrayPool<TAcc>.Shared.Return(gammaEffective);
     }
 
-    /// <summary>γ as the kernel multiplies by it, written into <paramref name="into"/>: 1 without affine, 1 + γ when zero-centred.</summary>
+    /// <summary>
+    /// γ as the kernel multiplies by it, written into <paramref name="into"/>: 1 without affine, 1 + γ when zero-centred.
+    /// <paramref name="gamma"/> may be <paramref name="into"/> itself.
+    /// </summary>
     internal static void EffectiveGamma<T>(ReadOnlySpan<T> gamma, Span<T> into, RowBackwardFlags flags) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gamma.IsEmpty) into.Fill(T.One);
         else if ((flags & RowBackwardFlags.ZeroCenteredGamma) != 0) TensorPrimitives.Add(gamma, T.One, into);
-        else gamma.CopyTo(into);
+        else if (gamma != into) gamma.CopyTo(into);
     }
 
     // ------------------------------------------------------------------ the driver: fixed blocks, partials, fixed combine
@@ -124,6 +113,9 @@ public static class RowBackward
     /// <summary>One element type's row loop (float, double, Half widened to float); TAcc is the accumulation type.</summary>
     private interface IRows<TIn, TAcc> where TIn : unmanaged where TAcc : unmanaged
     {
+        /// <summary>Row-length parameters (γ) in the accumulation type: copied, or Half widened to float.</summary>
+        void Widen(ReadOnlySpan<TIn> source, Span<TAcc> into);
+
         void Blocks(ReadOnlySpan<TIn> dy, ReadOnlySpan<TIn> x, ReadOnlySpan<TAcc> mean, ReadOnlySpan<TAcc> rstd, ReadOnlySpan<TAcc> gammaEffective,
             Span<TIn> dx, Span<TAcc> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate);
     }
@@ -195,6 +187,8 @@ public static class RowBackward
 
     private readonly struct FloatRows : IRows<float, float>
     {
+        public void Widen(ReadOnlySpan<float> source, Span<float> into) => source.CopyTo(into);
+
         public void Blocks(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gammaEffective,
             Span<float> dx, Span<float> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
             => BlocksOf<float>(dy, x, mean, rstd, gammaEffective, dx, partials, rowLength, rows, firstBlock, blockCount, centered, accumulate);
@@ -202,6 +196,8 @@ public static class RowBackward
 
     private readonly struct DoubleRows : IRows<double, double>
     {
+        public void Widen(ReadOnlySpan<double> source, Span<double> into) => source.CopyTo(into);
+
         public void Blocks(ReadOnlySpan<double> dy, ReadOnlySpan<double> x, ReadOnlySpan<double> mean, ReadOnlySpan<double> rstd, ReadOnlySpan<double> gammaEffective,
             Span<double> dx, Span<double> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
             => BlocksOf<double>(dy, x, mean, rstd, gammaEffective, dx, partials, rowLength, rows, firstBlock, blockCount, centered, accumulate);
@@ -210,6 +206,8 @@ public static class RowBackward
     /// <summary>Half rows: each row of dy and x is widened into float scratch, run through the float row, and dx rounded once.</summary>
     private readonly struct HalfRows : IRows<Half, float>
     {
+        public void Widen(ReadOnlySpan<Half> source, Span<float> into) => TensorPrimitives.ConvertToSingle(source, into);
+
         public void Blocks(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gammaEffective,
             Span<Half> dx, Span<float> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
         {
@@ -218,10 +216,7 @@ public static class RowBackward
             for (int block = firstBlock; block < firstBlock + blockCount; block++)
             {
                 int first = block * BlockRows, last = Math.Min(rows, first + BlockRows);
-                Span<float> pg = accumulate ? partials.Slice(block * 2 * rowLength, rowLength) : default;
-                Span<float> pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
-                pg.Clear();
-                pb.Clear();
+                BlockPartials(partials, block, rowLength, accumulate, out Span<float> pg, out Span<float> pb);
                 for (int row = first; row < last; row++)
                 {
                     TensorPrimitives.ConvertToSingle(dy.Slice(row * rowLength, rowLength), dyRow);
@@ -232,6 +227,16 @@ public static class RowBackward
             }
             ArrayPool<float>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>Block <paramref name="block"/>'s dγ and dβ partial rows, cleared (empty when nothing accumulates).</summary>
+    private static void BlockPartials<T>(Span<T> partials, int block, int rowLength, bool accumulate, out Span<T> pg, out Span<T> pb)
+        where T : unmanaged
+    {
+        pg = accumulate ? partials.Slice(block * 2 * rowLength, rowLength) : default;
+        pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
+        pg.Clear();
+        pb.Clear();
     }
 
     /// <summary>
@@ -251,10 +256,7 @@ public static class RowBackward
         for (int block = firstBlock; block < firstBlock + blockCount; block++)
         {
             int first = block * BlockRows, last = Math.Min(rows, first + BlockRows);
-            Span<T> pg = accumulate ? partials.Slice(block * 2 * rowLength, rowLength) : default;
-            Span<T> pb = accumulate ? partials.Slice(block * 2 * rowLength + rowLength, rowLength) : default;
-            pg.Clear();
-            pb.Clear();
+            BlockPartials(partials, block, rowLength, accumulate, out Span<T> pg, out Span<T> pb);
             int row = first;
             // Rows in pairs (one pass 2 and one partial update for both; the same bits as row by row), prefetching the next pair.
             for (; row + 1 < last; row += 2)
@@ -269,42 +271,22 @@ public static class RowBackward
             for (; row < last; row++)
             {
                 int offset = row * rowLength;
-                if (streaming)
-                    RowStreaming(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
-                        dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
-                else
-                    Row(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
-                        dx.Slice(offset, rowLength), pg, pb, centered, accumulate);
+                Row(dy.Slice(offset, rowLength), x.Slice(offset, rowLength), centered ? mean[row] : T.Zero, rstd[row], gammaEffective,
+                    dx.Slice(offset, rowLength), pg, pb, centered, accumulate, streaming);
             }
         }
         if (streaming) StreamingStore.Fence();
     }
 
-    /// <summary><see cref="Row{T}"/> writing dx with non-temporal stores where dx is vector-aligned; dx must be pinned. The same bits as <see cref="Row{T}"/>.</summary>
-    private static void RowStreaming<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
-        Span<T> pg, Span<T> pb, bool centered, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref T dy0 = ref MemoryMarshal.GetReference(dy);
-        ref T x0 = ref MemoryMarshal.GetReference(x);
-        ref T g0 = ref MemoryMarshal.GetReference(gammaEffective);
-        ref T dx0 = ref MemoryMarshal.GetReference(dx);
-        ref T pg0 = ref MemoryMarshal.GetReference(pg);
-        ref T pb0 = ref MemoryMarshal.GetReference(pb);
-        nuint n = (nuint)x.Length;
-        if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            RowOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming: true);
-        else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            RowOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming: true);
-        else
-            Row(dy, x, mu, rstd, gammaEffective, dx, pg, pb, centered, accumulate);
-    }
-
     // ------------------------------------------------------------------ one row, one loop skeleton for every width
 
-    /// <summary>One row with the widest vectors the processor accelerates (JIT-time constants) that fit the row.</summary>
+    /// <summary>
+    /// One row with the widest vectors the processor accelerates (JIT-time constants) that fit the row. With
+    /// <paramref name="streaming"/>, dx (pinned by the caller) is written with non-temporal stores where it is aligned to a
+    /// 512- or 256-bit vector, the same bits; narrower vectors store as usual.
+    /// </summary>
     internal static void Row<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, T mu, T rstd, ReadOnlySpan<T> gammaEffective, Span<T> dx,
-        Span<T> pg, Span<T> pb, bool centered, bool accumulate)
+        Span<T> pg, Span<T> pb, bool centered, bool accumulate, bool streaming = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T dy0 = ref MemoryMarshal.GetReference(dy);
@@ -315,9 +297,9 @@ public static class RowBackward
         ref T pb0 = ref MemoryMarshal.GetReference(pb);
         nuint n = (nuint)x.Length;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            RowOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+            RowOf<Vector512<T>, T, Vec512<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            RowOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
+            RowOf<Vector256<T>, T, Vec256<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate, streaming);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
             RowOf<Vector128<T>, T, Vec128<T>>(ref dy0, ref x0, mu, rstd, ref g0, ref dx0, ref pg0, ref pb0, n, centered, accumulate);
         else

@@ -23,34 +23,51 @@ public static partial class TensorBlocks
     /// thread and a vector fits in a row; false (nothing written) otherwise. y may be x.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool MinMaxRows(ReadOnlySpan<float> x, Span<float> y, int rows, int width)
-    {
-        int blocks = RowBlocks(rows);
-        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
-        return threads > 1 && MinMaxRows<float>(threads, x, y, rows, width);
-    }
+    public static bool MinMaxRows(ReadOnlySpan<float> x, Span<float> y, int rows, int width) => OnRowBlocks(ColumnKind.MinMaxScale, x, y, rows, width);
 
     /// <summary>The double form of <see cref="MinMaxRows(ReadOnlySpan{float}, Span{float}, int, int)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool MinMaxRows(ReadOnlySpan<double> x, Span<double> y, int rows, int width)
+    public static bool MinMaxRows(ReadOnlySpan<double> x, Span<double> y, int rows, int width) => OnRowBlocks(ColumnKind.MinMaxScale, x, y, rows, width);
+
+    /// <summary>MinMaxScale over row blocks on <paramref name="threads"/> pool threads (see <see cref="OnRowBlocks{T}(ColumnKind, int, ReadOnlySpan{T}, Span{T}, int, int)"/>).</summary>
+    internal static bool MinMaxRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+        => OnRowBlocks(ColumnKind.MinMaxScale, threads, x, y, rows, width);
+
+    /// <summary>The public entry points' body: the split of <paramref name="kind"/> when the table spreads over more than one pool thread; false (nothing written) otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool OnRowBlocks<T>(ColumnKind kind, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blocks = RowBlocks(rows);
         int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
-        return threads > 1 && MinMaxRows<double>(threads, x, y, rows, width);
+        return threads > 1 && OnRowBlocks(kind, threads, x, y, rows, width);
     }
 
+    /// <summary>
+    /// MinMaxScale's or Standardize's split on <paramref name="threads"/> pool threads with the widest accelerated vector
+    /// that fits a row (the width the column strips pick, so the columns fall into the same vectors); false (nothing
+    /// written) when no vector fits, or for Standardize in place.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static bool MinMaxRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    private static bool OnRowBlocks<T>(ColumnKind kind, int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (kind == ColumnKind.Standardize && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
+            return false;
         if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count)
-            MinMaxRows<PanelOps512<T>, Vector512<T>, T>(threads, x, y, rows, width);
+            OnRowBlocks<PanelOps512<T>, Vector512<T>, T>(kind, threads, x, y, rows, width);
         else if (Vector256.IsHardwareAccelerated && width >= Vector256<T>.Count)
-            MinMaxRows<PanelOps256<T>, Vector256<T>, T>(threads, x, y, rows, width);
+            OnRowBlocks<PanelOps256<T>, Vector256<T>, T>(kind, threads, x, y, rows, width);
         else if (Vector128.IsHardwareAccelerated && width >= Vector128<T>.Count)
-            MinMaxRows<PanelOps128<T>, Vector128<T>, T>(threads, x, y, rows, width);
+            OnRowBlocks<PanelOps128<T>, Vector128<T>, T>(kind, threads, x, y, rows, width);
         else
             return false;
         return true;
+    }
+
+    private static void OnRowBlocks<TOps, TV, T>(ColumnKind kind, int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
+        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (kind == ColumnKind.MinMaxScale) MinMaxRows<TOps, TV, T>(threads, x, y, rows, width);
+        else StandardizeRows<TOps, TV, T>(threads, x, y, rows, width);
     }
 
     private static void MinMaxRows<TOps, TV, T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
@@ -153,38 +170,15 @@ public static partial class TensorBlocks
     /// thread, a vector fits in a row and y is not x; false (nothing written) otherwise.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool StandardizeRows(ReadOnlySpan<float> x, Span<float> y, int rows, int width)
-    {
-        int blocks = RowBlocks(rows);
-        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
-        return threads > 1 && StandardizeRows<float>(threads, x, y, rows, width);
-    }
+    public static bool StandardizeRows(ReadOnlySpan<float> x, Span<float> y, int rows, int width) => OnRowBlocks(ColumnKind.Standardize, x, y, rows, width);
 
     /// <summary>The double form of <see cref="StandardizeRows(ReadOnlySpan{float}, Span{float}, int, int)"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool StandardizeRows(ReadOnlySpan<double> x, Span<double> y, int rows, int width)
-    {
-        int blocks = RowBlocks(rows);
-        int threads = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
-        return threads > 1 && StandardizeRows<double>(threads, x, y, rows, width);
-    }
+    public static bool StandardizeRows(ReadOnlySpan<double> x, Span<double> y, int rows, int width) => OnRowBlocks(ColumnKind.Standardize, x, y, rows, width);
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>Standardize over row blocks on <paramref name="threads"/> pool threads (see <see cref="OnRowBlocks{T}(ColumnKind, int, ReadOnlySpan{T}, Span{T}, int, int)"/>).</summary>
     internal static bool StandardizeRows<T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
-            return false;
-        // The width the kernel's Columns picks, so the columns fall into the same vectors.
-        if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count)
-            StandardizeRows<PanelOps512<T>, Vector512<T>, T>(threads, x, y, rows, width);
-        else if (Vector256.IsHardwareAccelerated && width >= Vector256<T>.Count)
-            StandardizeRows<PanelOps256<T>, Vector256<T>, T>(threads, x, y, rows, width);
-        else if (Vector128.IsHardwareAccelerated && width >= Vector128<T>.Count)
-            StandardizeRows<PanelOps128<T>, Vector128<T>, T>(threads, x, y, rows, width);
-        else
-            return false;
-        return true;
-    }
+        => OnRowBlocks(ColumnKind.Standardize, threads, x, y, rows, width);
 
     private static void StandardizeRows<TOps, TV, T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
         where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>

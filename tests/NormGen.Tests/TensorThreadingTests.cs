@@ -313,4 +313,66 @@ public class TensorThreadingTests
             Assert.Equal(expected, inPlace);
         }
     }
+
+    /// <summary>
+    /// The row splits' public entry points (<see cref="TensorBlocks.MinMaxRows(ReadOnlySpan{float}, Span{float}, int, int)"/>,
+    /// <see cref="TensorBlocks.StandardizeRows(ReadOnlySpan{float}, Span{float}, int, int)"/> and their double forms) on
+    /// tables narrow enough for the split: on several threads each takes it (true) and matches the double reference
+    /// written here (min–max to [0, 1]; z-scores with the biased σ); Standardize declines in place (false, nothing
+    /// written) while MinMaxScale runs in place with the same bits; on one thread both decline.
+    /// </summary>
+    [Theory]
+    [InlineData(3000, 40)] // three blocks of 1024 rows, whole 512-bit vectors and a 256-bit tail lane group
+    [InlineData(5000, 13)] // five blocks, the last vector overlapping
+    public void RowSplitEntryPointsMatchTheReference(int rows, int width)
+    {
+        float[] x = Data(rows * width, 23, spread: 100);
+        double[] xd = x.Select(v => (double)v).ToArray();
+        (double[] minMax, double[] zScore) = ColumnReference(xd, rows, width);
+        using (new SettingsScope(4, 1024))
+        {
+            float[] y = new float[x.Length], z = new float[x.Length];
+            double[] yd = new double[x.Length], zd = new double[x.Length];
+            Assert.True(TensorBlocks.MinMaxRows(x, y, rows, width));
+            Assert.True(TensorBlocks.MinMaxRows(xd, yd, rows, width));
+            Assert.True(TensorBlocks.StandardizeRows(x, z, rows, width));
+            Assert.True(TensorBlocks.StandardizeRows(xd, zd, rows, width));
+            for (int i = 0; i < x.Length; i++)
+            {
+                Assert.Equal(minMax[i], y[i], 1e-6);
+                Assert.Equal(minMax[i], yd[i], 1e-12);
+                Assert.Equal(zScore[i], z[i], 1e-4);
+                Assert.Equal(zScore[i], zd[i], 1e-10);
+            }
+
+            float[] inPlace = (float[])x.Clone();
+            Assert.False(TensorBlocks.StandardizeRows(inPlace, inPlace, rows, width));
+            Assert.Equal(x, inPlace);
+            Assert.True(TensorBlocks.MinMaxRows(inPlace, inPlace, rows, width));
+            Assert.Equal(y, inPlace);
+        }
+        using (new SettingsScope(1, 1024))
+        {
+            Assert.False(TensorBlocks.MinMaxRows(x, new float[x.Length], rows, width));
+            Assert.False(TensorBlocks.StandardizeRows(xd, new double[x.Length], rows, width));
+        }
+    }
+
+    /// <summary>Per column of a (rows × width) table, in double: (x − min)/(max − min), and (x − μ)/σ with σ² = mean((x − μ)²).</summary>
+    private static (double[] MinMax, double[] ZScore) ColumnReference(double[] x, int rows, int width)
+    {
+        double[] minMax = new double[x.Length], zScore = new double[x.Length];
+        for (int c = 0; c < width; c++)
+        {
+            double[] column = Enumerable.Range(0, rows).Select(r => x[r * width + c]).ToArray();
+            double lo = column.Min(), hi = column.Max(), mean = column.Average();
+            double sigma = Math.Sqrt(column.Sum(v => (v - mean) * (v - mean)) / rows);
+            for (int r = 0; r < rows; r++)
+            {
+                minMax[r * width + c] = (column[r] - lo) / (hi - lo);
+                zScore[r * width + c] = (column[r] - mean) / sigma;
+            }
+        }
+        return (minMax, zScore);
+    }
 }
