@@ -95,6 +95,15 @@ internal static partial class GpuEmitter
 
     private static string Lit(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>0 as a literal of the compute type <paramref name="c"/> ("float" or "double").</summary>
+    private static string Zero(string c) => c == "double" ? "0d" : "0f";
+
+    /// <summary>1 as a literal of the compute type <paramref name="c"/>.</summary>
+    private static string One(string c) => c == "double" ? "1d" : "1f";
+
+    /// <summary>The square root method of the compute type <paramref name="c"/>.</summary>
+    private static string SquareRoot(string c) => c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+
     /// <summary>The element type of a public view: the user's element type (Half is <c>System.Half</c>).</summary>
     private static string PublicElement(ElementKind e) => e switch
     {
@@ -342,9 +351,9 @@ internal static partial class GpuEmitter
     /// </summary>
     private static void EmitRowStatistics(SourceWriter w, RowReading r)
     {
-        string zero = r.Compute == "double" ? "0d" : "0f";
-        string one = r.Compute == "double" ? "1d" : "1f";
-        string sqrt = r.Compute == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        string zero = Zero(r.Compute);
+        string one = One(r.Compute);
+        string sqrt = SquareRoot(r.Compute);
         w.Line($"// scale is 1, or 2⁻ᵏ with 2ᵏ ≈ max|{r.ValueName}| for a finite row whose {(r.Centers ? "squared deviations or sums" : "squares")} overflow {r.Compute} (1e21 among");
         w.Line("// zeros, ±3e38): the passes then run on the scaled row, exactly (a power of two), with ε·scale² for ε.");
         w.Line($"{r.Compute} scale = {one}{(r.Centers ? ", shift, offset, variance" : ", meanSquare")};");
@@ -451,7 +460,7 @@ internal static partial class GpuEmitter
     /// <summary>WarpSum (and GroupSum) in compute type <paramref name="c"/>: a kernel class's private copy, or the shared device class's internal one.</summary>
     private static void EmitSums(SourceWriter w, string c, bool groupKernel, string access)
     {
-        string zero = c == "double" ? "0d" : "0f";
+        string zero = Zero(c);
         w.Line("/// <summary>");
         w.Line("/// The sum over a warp, in every lane: a butterfly of xor shuffles. Each step adds the same two values in every");
         w.Line("/// lane pair (a + b = b + a exactly), so all lanes hold bit-identical totals.");

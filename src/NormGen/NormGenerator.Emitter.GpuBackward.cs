@@ -505,7 +505,7 @@ internal static partial class GpuEmitter
     {
         string where = BackwardWhere(c);
         string V(string t) => View(t);
-        string one = c == "double" ? "1d" : "1f";
+        string one = One(c);
         EmitRowValue(w, c, where, new RowValueNames("<T, TSpec>", "T", "GpuBackwardFlags.Sublayer", null, "GpuBackwardFlags.ResidualBias", "sublayer", "DeepNorm's h = α·x + sublayer (+ bias)"));
         w.Line();
         w.Line("/// <summary>x̂ at element <paramref name=\"index\"/> (column <paramref name=\"column\"/>) of a row with the statistics mu (LayerNorm) and r: (h − μ)·rstd or h·rstd.</summary>");
@@ -569,8 +569,8 @@ internal static partial class GpuEmitter
     {
         string where = BackwardWhere(c);
         string dxViews = BackwardDxViews(c);
-        string one = c == "double" ? "1d" : "1f";
-        string zero = c == "double" ? "0d" : "0f";
+        string one = One(c);
+        string zero = Zero(c);
         EmitKernelPair(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", BackwardDxArgs, where);
         w.Line();
         OpenRowsBody(w, c, "<T, TSpec>", $"{dxViews}, int rowLength, int rows", where);
@@ -614,7 +614,7 @@ internal static partial class GpuEmitter
     private static void EmitBackwardPartialsKernel(SourceWriter w, string c)
     {
         string where = BackwardWhere(c);
-        string zero = c == "double" ? "0d" : "0f";
+        string zero = Zero(c);
         w.Line("/// <summary>");
         w.Line("/// One thread per (block, column), the grid striding over them: the block's rows in row order, Σ dz·x̂ (and Σ dz)");
         w.Line("/// into the block's partial rows. Consecutive threads take consecutive columns, so the reads are coalesced.");
@@ -651,7 +651,7 @@ internal static partial class GpuEmitter
     /// <summary>The dbias partials kernel: one thread per (block, column), Σ dh over the block's rows in row order.</summary>
     private static void EmitBiasPartialsKernel(SourceWriter w, string c)
     {
-        string zero = c == "double" ? "0d" : "0f";
+        string zero = Zero(c);
         w.Line("/// <summary>");
         w.Line("/// The residual bias's gradient, after the dx kernel: one thread per (block, column), Σ dh over the block's rows in row");
         w.Line("/// order (dh as written), into the block's last partial row.");
@@ -764,7 +764,7 @@ internal static partial class GpuEmitter
     /// <summary>The backward kernels' combine of the dγ/dβ block partials, once per compilation in the device class, in compute type <paramref name="c"/>.</summary>
     internal static void EmitCombineKernel(SourceWriter w, string c)
     {
-        string zero = c == "double" ? "0d" : "0f";
+        string zero = Zero(c);
         w.Line("/// <summary>");
         w.Line("/// The backward kernels' combine, one thread per column: the column's block partials (per block, <paramref name=\"gradients\"/>");
         w.Line("/// partial rows; gradient which: 0 dγ, 1 dβ) added in block order, in chunks of " + Lit(CombineChunk) + " whose totals are added in order, so");

@@ -482,7 +482,7 @@ internal static partial class GpuEmitter
     private static void EmitGenericRowKernel(SourceWriter w, string c, string views, string where)
     {
         const string Device = "GpuDevice.";
-        string one = c == "double" ? "1d" : "1f";
+        string one = One(c);
         OpenRowsBody(w, c, "<TIn, TOut, TSpec>", $"{views}, int rowLength, int rows", where);
         w.Line("int n = spec.RowLength > 0 ? spec.RowLength : rowLength; // a constant when the declaration's shape is");
         w.Line("long start = (long)row * n;");
@@ -512,8 +512,8 @@ internal static partial class GpuEmitter
     /// <summary>BatchNorm evaluation: y = x·s[c] + t[c], s and t folded from the running statistics per element as the CPU kernel folds them.</summary>
     private static void EmitBatchNormEvalKernel(SourceWriter w, string c, string where)
     {
-        string one = c == "double" ? "1d" : "1f";
-        string sqrt = c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt";
+        string one = One(c);
+        string sqrt = SquareRoot(c);
         w.Line("/// <summary>Enqueues BatchNorm evaluation's element kernel: 256-thread groups (or the device's limit), at most a few waves of them. Arguments are already checked; x is not empty.</summary>");
         w.Line("internal static void LaunchBatchNormEval<TIn, TOut, TSpec>(global::ILGPU.Runtime.AcceleratorStream stream, global::ILGPU.ArrayView<TIn> x, global::ILGPU.ArrayView<TIn> gamma, global::ILGPU.ArrayView<TIn> beta, global::ILGPU.ArrayView<TIn> runningMean, global::ILGPU.ArrayView<TIn> runningVar, global::ILGPU.ArrayView<TOut> y, int spatial)");
         w.Open($"    {where}");
@@ -736,8 +736,8 @@ internal static partial class GpuEmitter
 
     private static void EmitTensorKernel(SourceWriter w, string c, string views, string where)
     {
-        string one = c == "double" ? "1d" : "1f";
-        string zero = c == "double" ? "0d" : "0f";
+        string one = One(c);
+        string zero = Zero(c);
         string loop = ThreadLoop.Replace("< n;", "< rowLength;");
         const string Device = "GpuDevice.";
         string At(string i) => $"spec.Load(x[Index(spec.Layout, start, {i}, rows, channels, spatial)])";
@@ -809,7 +809,7 @@ internal static partial class GpuEmitter
 
     /// <summary>The saved rstd after <see cref="EmitRowStatistics"/>: of the unscaled values; 1/√ε for a constant row (LayerNorm).</summary>
     private static string SavedRstd(string c, bool centers) =>
-        centers ? $"constant ? {(c == "double" ? "1d" : "1f")} / {(c == "double" ? "global::System.Math.Sqrt" : "global::System.MathF.Sqrt")}(spec.Epsilon) : rstd * scale" : "rstd * scale";
+        centers ? $"constant ? {One(c)} / {SquareRoot(c)}(spec.Epsilon) : rstd * scale" : "rstd * scale";
 
     /// <summary>
     /// A spec interface's reference to the row kernels' one, which explains the pattern: a cref when that interface is

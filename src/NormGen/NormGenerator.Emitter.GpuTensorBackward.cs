@@ -267,8 +267,8 @@ internal static partial class GpuEmitter
     /// <summary>The one body of the dx kernel pair: per statistics block, the two sums, then dx.</summary>
     private static void EmitTensorBackwardDxKernel(SourceWriter w, string c)
     {
-        string one = c == "double" ? "1d" : "1f";
-        string zero = c == "double" ? "0d" : "0f";
+        string one = One(c);
+        string zero = Zero(c);
         string loop = ThreadLoop.Replace("< n;", "< rowLength;");
         OpenRowsBody(w, c, "<T, TSpec>", $"{TensorBackwardDxViews(c)}, {TensorSizes}", TensorBackwardWhere(c));
         w.Line("long start = Start(spec.Layout, row, rowLength, channels, spatial);");
@@ -301,7 +301,7 @@ internal static partial class GpuEmitter
     /// <summary>The dγ/dβ partials kernel: one thread per (unit, channel), the unit's positions in order.</summary>
     private static void EmitTensorBackwardPartialsKernel(SourceWriter w, string c)
     {
-        string zero = c == "double" ? "0d" : "0f";
+        string zero = Zero(c);
         w.Line("/// <summary>");
         w.Line("/// One thread per (unit, channel), a unit being a sample's chunk of <see cref=\"SpatialBlock\"/> positions, the grid");
         w.Line("/// striding over them: the chunk's positions in order, Σ dy·x̂ (and Σ dy) into the unit's partial rows.");
