@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
@@ -27,7 +26,7 @@ public static partial class ColumnEngine
 
     /// <summary>MinMaxScale: a = min, b = max − min; (x − min) / range, 0 where the range is 0.</summary>
     internal readonly struct ScaleRangeMap<TOps, TV, T> : IColumnMap<TV, T>
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static TV Map(TV x, ref T a, ref T b, ref T c, nuint column)
@@ -45,7 +44,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static unsafe void MapTable<TMap, TOps, TV, T>(ref T x, ref T y, nuint total, nuint width, ref T a, ref T b, ref T c, bool streaming, bool reverse)
-        where TMap : IColumnMap<TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TMap : IColumnMap<TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count;
         fixed (T* pinned = &y) // the non-temporal stores take an address
@@ -94,17 +93,13 @@ public static partial class ColumnEngine
         streaming ? (nuint)StreamingStore.ElementsToAlignment(ref y, (int)lanes) : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreVector<TOps, TV, T>(TV value, ref T y, nuint index, bool streaming)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    private static void StoreVector<TOps, TV, T>(TV value, ref T y, nuint index, bool streaming)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!streaming)
             TOps.Store(value, ref y, index);
-        else if (typeof(TV) == typeof(Vector512<T>))
-            Vector512.StoreAlignedNonTemporal(Unsafe.As<TV, Vector512<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
-        else if (typeof(TV) == typeof(Vector256<T>))
-            Vector256.StoreAlignedNonTemporal(Unsafe.As<TV, Vector256<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
         else
-            Vector128.StoreAlignedNonTemporal(Unsafe.As<TV, Vector128<T>>(ref value), (T*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+            TOps.StoreNonTemporal(value, ref Unsafe.Add(ref y, index));
     }
 
     /// <summary>Whether a scaler's output pass over <paramref name="total"/> elements writes with non-temporal stores.</summary>

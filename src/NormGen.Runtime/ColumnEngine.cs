@@ -13,8 +13,8 @@ namespace NormGen;
 /// whose columns are independent; a vector holds neighbouring columns and the loop walks down the rows, so every lane
 /// is one column and a strip of one vector's columns stays in L1 for all passes (<c>Chunk</c>). Generated kernels call
 /// <see cref="Samples{TSpec, T}"/> or <see cref="Channels{TSpec, T}"/> with a file-local <see cref="IColumnSpec{T}"/>
-/// struct; the JIT specialises the one body per (spec, vector width) through the operator structs of
-/// <see cref="TensorBlocks"/>' panels (<c>PanelOps512/256/128</c>), the TensorPrimitives pattern.
+/// struct; the JIT specialises the one body per (spec, vector width) through the width's operator struct
+/// (<c>Vec512/256/128</c>, <see cref="IVectorMathOps{TVector, T}"/>), the TensorPrimitives pattern.
 /// </summary>
 /// <remarks>
 /// The operations, and their order, are those the generator used to write into every kernel file once per vector
@@ -180,11 +180,11 @@ public static partial class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && width >= (nuint)Vector512<T>.Count)
-            Columns<TSpec, PanelOps512<T>, Vector512<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            Columns<TSpec, Vec512<T>, Vector512<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
         else if (Vector256.IsHardwareAccelerated && width >= (nuint)Vector256<T>.Count)
-            Columns<TSpec, PanelOps256<T>, Vector256<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            Columns<TSpec, Vec256<T>, Vector256<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
         else if (Vector128.IsHardwareAccelerated && width >= (nuint)Vector128<T>.Count)
-            Columns<TSpec, PanelOps128<T>, Vector128<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            Columns<TSpec, Vec128<T>, Vector128<T>, T>(ref x, ref y, rows, width, stride, ref gamma, ref beta, ref saveMean, ref saveRstd);
         else if (TSpec.Kind == ColumnKind.MinMaxScale)
             MinMaxScalar(ref x, ref y, rows, width, stride);
         else
@@ -197,7 +197,7 @@ public static partial class ColumnEngine
     /// stored (the others keep what the previous chunk wrote), so in-place calls stay correct.
     /// </summary>
     private static void Columns<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
-        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, p = 0;
         if (TSpec.Kind == ColumnKind.MinMaxScale)
@@ -213,7 +213,7 @@ public static partial class ColumnEngine
             for (; p + lanes <= width; p += lanes)
                 MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet);
             if (p < width)
-                MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p));
+                MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.TailMask(TOps.Count - (int)(width - p)));
             return;
         }
         if (TSpec.Kind == ColumnKind.Standardize && width >= 16 * lanes)
@@ -226,7 +226,7 @@ public static partial class ColumnEngine
         for (; p + lanes <= width; p += lanes)
             MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, false, ref gamma, ref beta, ref saveMean, ref saveRstd);
         if (p < width)
-            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.Tail(width - p), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.TailMask(TOps.Count - (int)(width - p)), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
     }
 
     /// <summary>
@@ -236,7 +236,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // PGO inlined the tail's call into Columns, and that copy ran several times slower
     private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, bool overlaps, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
-        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T x0 = ref Unsafe.Add(ref x, p);
         ref T y0 = ref Unsafe.Add(ref y, p);
@@ -295,7 +295,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ColumnSums<TPass, TOps, TV, T>(ref T x0, nuint rows, nuint stride, TV k, TV m, out TV sum0, out TV sum1)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         sum0 = TOps.Zero;
         sum1 = sum0;
@@ -322,7 +322,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void BlockSums<TPass, TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k, TV m, out TV sum0, out TV sum1)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV even0 = TOps.Zero, odd0 = even0, even1 = even0, odd1 = even0;
         nuint r;
@@ -340,7 +340,7 @@ public static partial class ColumnEngine
     /// <summary>The biased variance from the totals of pass 2 (corrected two-pass): (Σd² − (Σd)²/n) / n, at least 0; NaN stays NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Variance<TOps, TV, T>(TV sumSq, TV sumDev, TV count)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         Max0<TOps, TV, T>(TOps.Divide(TOps.Subtract(sumSq, TOps.Divide(TOps.Multiply(sumDev, sumDev), count)), count));
 
     /// <summary>
@@ -350,7 +350,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Max0<TOps, TV, T>(TV v)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(TV) == typeof(Vector512<T>) ? Unsafe.BitCast<Vector512<T>, TV>(Vector512.Max(Unsafe.BitCast<TV, Vector512<T>>(v), Vector512<T>.Zero))
             : typeof(TV) == typeof(Vector256<T>) ? Unsafe.BitCast<Vector256<T>, TV>(Vector256.Max(Unsafe.BitCast<TV, Vector256<T>>(v), Vector256<T>.Zero))
             : typeof(TV) == typeof(Vector128<T>) ? Unsafe.BitCast<Vector128<T>, TV>(Vector128.Max(Unsafe.BitCast<TV, Vector128<T>>(v), Vector128<T>.Zero))
@@ -359,19 +359,19 @@ public static partial class ColumnEngine
     /// <summary>Whether every lane is finite: otherwise the column's squares overflow T or it holds NaN/±∞, and it is computed in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool AllFinite<TOps, TV, T>(TV variance)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.AllZero(TOps.Subtract(variance, variance));
 
     /// <summary>Standardize's 1/σ (no ε); σ = 0 gives 0, not 0 · ∞.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV StandardizeRstd<TOps, TV, T>(TV variance)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.Select(TOps.EqualLanes(variance, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Create(T.One), TOps.Sqrt(variance)));
 
     /// <summary>(x − k − m)·rstd for x at <paramref name="at"/>, loaded inside the expression so the JIT folds the load into the subtract.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TV Standardized<TOps, TV, T>(ref T x, nuint at, TV k, TV m, TV rstd)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.Multiply(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, at), k), m), rstd);
 
     /// <summary>
@@ -381,13 +381,13 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Normalize<TSpec, TOps, TV, T>(ref T x, nuint at, TV k, TV m, TV rstd, ref T gamma, ref T beta, nuint r)
-        where TSpec : struct, IColumnSpec<T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (TSpec.BiasFree) return TOps.Multiply(TOps.Multiply(TOps.Load(ref x, at), rstd), TOps.Create(Unsafe.Add(ref gamma, r))); // Restormer: x, not x − μ
         TV core = Standardized<TOps, TV, T>(ref x, at, k, m, rstd);
         if (TSpec.Kind == ColumnKind.Standardize || TSpec.Affine == Affine.None) return core;
         if (TSpec.Affine == Affine.Scale) return TOps.Multiply(core, TOps.Create(Unsafe.Add(ref gamma, r)));
-        return TOps.MultiplyAddEstimate(core, TOps.Create(Unsafe.Add(ref gamma, r)), TOps.Create(Unsafe.Add(ref beta, r)));
+        return TOps.MultiplyAdd(core, TOps.Create(Unsafe.Add(ref gamma, r)), TOps.Create(Unsafe.Add(ref beta, r)));
     }
 
     /// <summary>
@@ -396,7 +396,7 @@ public static partial class ColumnEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // inlined twice into Columns by dynamic PGO, a narrow table ran ~30% slower
     private static void MinMaxChunk<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T x0 = ref Unsafe.Add(ref x, p);
         ref T y0 = ref Unsafe.Add(ref y, p);

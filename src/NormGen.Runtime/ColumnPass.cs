@@ -9,7 +9,7 @@ namespace NormGen;
 /// <see cref="Add"/>, so every column gets the same operations in the same order whatever walk its driver takes.
 /// </summary>
 internal interface IColumnPass<TOps, TV, T>
-    where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>How many sums the pass keeps per column: 1 or 2 (the second of <see cref="Add"/>'s sums is unused when 1).</summary>
     static abstract int Sums { get; }
@@ -24,7 +24,7 @@ internal interface IColumnPass<TOps, TV, T>
 
 /// <summary>Pass 1: Σ(x − k), one sum (m unused).</summary>
 internal readonly struct ShiftedSumPass<TOps, TV, T> : IColumnPass<TOps, TV, T>
-    where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int Sums => 1;
 
@@ -35,7 +35,7 @@ internal readonly struct ShiftedSumPass<TOps, TV, T> : IColumnPass<TOps, TV, T>
 
 /// <summary>Pass 2 (corrected two-pass): Σd² and Σd, d = (x − k) − m.</summary>
 internal readonly struct DeviationsPass<TOps, TV, T> : IColumnPass<TOps, TV, T>
-    where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static int Sums => 2;
 
@@ -43,7 +43,7 @@ internal readonly struct DeviationsPass<TOps, TV, T> : IColumnPass<TOps, TV, T>
     public static void Add(ref T x, nuint at, TV k, TV m, ref TV sum0, ref TV sum1)
     {
         TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, at), k), m);
-        sum0 = TOps.MultiplyAddEstimate(d, d, sum0);
+        sum0 = TOps.MultiplyAdd(d, d, sum0);
         sum1 = TOps.Add(sum1, d);
     }
 }

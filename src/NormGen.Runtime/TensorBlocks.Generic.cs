@@ -12,17 +12,17 @@ namespace NormGen;
 public static partial class TensorBlocks
 {
     // Each primitive picks the widest accelerated vector no longer than n (IsHardwareAccelerated and the lane
-    // count are JIT-time constants), then runs the width-generic loop over that width's PanelOps struct.
+    // count are JIT-time constants), then runs the width-generic loop over that width's Vec struct.
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T SumShifted<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            return SumShifted<PanelOps512<T>, Vector512<T>, T>(ref x, n, shift);
+            return SumShifted<Vec512<T>, Vector512<T>, T>(ref x, n, shift);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            return SumShifted<PanelOps256<T>, Vector256<T>, T>(ref x, n, shift);
+            return SumShifted<Vec256<T>, Vector256<T>, T>(ref x, n, shift);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            return SumShifted<PanelOps128<T>, Vector128<T>, T>(ref x, n, shift);
+            return SumShifted<Vec128<T>, Vector128<T>, T>(ref x, n, shift);
         return SumShiftedScalar(ref x, n, shift);
     }
 
@@ -55,11 +55,11 @@ public static partial class TensorBlocks
     internal static void SumDeviations<T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            SumDeviations<PanelOps512<T>, Vector512<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
+            SumDeviations<Vec512<T>, Vector512<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            SumDeviations<PanelOps256<T>, Vector256<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
+            SumDeviations<Vec256<T>, Vector256<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            SumDeviations<PanelOps128<T>, Vector128<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
+            SumDeviations<Vec128<T>, Vector128<T>, T>(ref x, n, shift, offset, out sumDev, out sumSq);
         else
             SumDeviationsScalar(ref x, n, shift, offset, out sumDev, out sumSq);
     }
@@ -68,11 +68,11 @@ public static partial class TensorBlocks
     internal static void Apply<T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            Apply<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, shift, offset, a, b);
+            Apply<Vec512<T>, Vector512<T>, T>(ref x, ref y, n, shift, offset, a, b);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            Apply<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, shift, offset, a, b);
+            Apply<Vec256<T>, Vector256<T>, T>(ref x, ref y, n, shift, offset, a, b);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            Apply<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, shift, offset, a, b);
+            Apply<Vec128<T>, Vector128<T>, T>(ref x, ref y, n, shift, offset, a, b);
         else
             ApplyScalar(ref x, ref y, n, shift, offset, a, b);
     }
@@ -81,11 +81,11 @@ public static partial class TensorBlocks
     internal static void ScaleShift<T>(ref T x, ref T y, nuint n, T s, T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            ScaleShift<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, s, t);
+            ScaleShift<Vec512<T>, Vector512<T>, T>(ref x, ref y, n, s, t);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            ScaleShift<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, s, t);
+            ScaleShift<Vec256<T>, Vector256<T>, T>(ref x, ref y, n, s, t);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            ScaleShift<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, s, t);
+            ScaleShift<Vec128<T>, Vector128<T>, T>(ref x, ref y, n, s, t);
         else
             ScaleShiftScalar(ref x, ref y, n, s, t);
     }
@@ -94,11 +94,11 @@ public static partial class TensorBlocks
     internal static void ScaleShiftChannels<T>(ref T x, ref T y, nuint n, ref T s, ref T t) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
-            ScaleShiftChannels<PanelOps512<T>, Vector512<T>, T>(ref x, ref y, n, ref s, ref t);
+            ScaleShiftChannels<Vec512<T>, Vector512<T>, T>(ref x, ref y, n, ref s, ref t);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
-            ScaleShiftChannels<PanelOps256<T>, Vector256<T>, T>(ref x, ref y, n, ref s, ref t);
+            ScaleShiftChannels<Vec256<T>, Vector256<T>, T>(ref x, ref y, n, ref s, ref t);
         else if (Vector128.IsHardwareAccelerated && n >= (nuint)Vector128<T>.Count)
-            ScaleShiftChannels<PanelOps128<T>, Vector128<T>, T>(ref x, ref y, n, ref s, ref t);
+            ScaleShiftChannels<Vec128<T>, Vector128<T>, T>(ref x, ref y, n, ref s, ref t);
         else
             ScaleShiftChannelsScalar(ref x, ref y, n, ref s, ref t);
     }

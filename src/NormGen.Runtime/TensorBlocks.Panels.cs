@@ -9,7 +9,7 @@ namespace NormGen;
 // The scalers' row-by-row panels (issue 11), written once here instead of in every MinMaxScale and Standardize kernel
 // file: a wide table is read in memory order, row by row, into per-column accumulators that stay in cache, so a tall
 // table streams through once per pass instead of once per column strip. Each panel is one body generic over the
-// element type and an operator struct per vector width (PanelOps512/256/128, the TensorPrimitives pattern), which the
+// element type and the operator struct of a vector width (Vec512/256/128, the TensorPrimitives pattern), which the
 // JIT specialises per (width, type); the public entry points the generated kernels call are thin wrappers. The
 // operations, and their order, are those the generator used to write into each kernel, so the numerics are bitwise
 // those of before (bench/NormGen.TensorAB).
@@ -25,27 +25,27 @@ public static partial class TensorBlocks
     /// the statistics of a kernel's column strip (Chunk512) in the same order per column, then the normalized output.
     /// </summary>
     public static void StandardizePanel512(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps512<float>, Vector512<float>, float>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec512<float>, Vector512<float>, float>(ref x, ref y, rows, width, n);
 
     /// <summary>The 256-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
     public static void StandardizePanel256(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps256<float>, Vector256<float>, float>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec256<float>, Vector256<float>, float>(ref x, ref y, rows, width, n);
 
     /// <summary>The 128-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
     public static void StandardizePanel128(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps128<float>, Vector128<float>, float>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec128<float>, Vector128<float>, float>(ref x, ref y, rows, width, n);
 
     /// <summary>The double form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
     public static void StandardizePanel512(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps512<double>, Vector512<double>, double>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec512<double>, Vector512<double>, double>(ref x, ref y, rows, width, n);
 
     /// <summary>The double form of <see cref="StandardizePanel256(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
     public static void StandardizePanel256(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps256<double>, Vector256<double>, double>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec256<double>, Vector256<double>, double>(ref x, ref y, rows, width, n);
 
     /// <summary>The double form of <see cref="StandardizePanel128(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 2).</summary>
     public static void StandardizePanel128(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<PanelOps128<double>, Vector128<double>, double>(ref x, ref y, rows, width, n);
+        StandardizePanel<Vec128<double>, Vector128<double>, double>(ref x, ref y, rows, width, n);
 
     /// <summary>
     /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 4 × 16 (narrower
@@ -53,27 +53,27 @@ public static partial class TensorBlocks
     /// passes row by row.
     /// </summary>
     public static void MinMaxPanel512(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps512<float>, Vector512<float>, float>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec512<float>, Vector512<float>, float>(ref x, ref y, rows, width, stride);
 
     /// <summary>The 256-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
     public static void MinMaxPanel256(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps256<float>, Vector256<float>, float>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec256<float>, Vector256<float>, float>(ref x, ref y, rows, width, stride);
 
     /// <summary>The 128-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
     public static void MinMaxPanel128(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps128<float>, Vector128<float>, float>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec128<float>, Vector128<float>, float>(ref x, ref y, rows, width, stride);
 
     /// <summary>The double form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
     public static void MinMaxPanel512(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps512<double>, Vector512<double>, double>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec512<double>, Vector512<double>, double>(ref x, ref y, rows, width, stride);
 
     /// <summary>The double form of <see cref="MinMaxPanel256(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
     public static void MinMaxPanel256(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps256<double>, Vector256<double>, double>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec256<double>, Vector256<double>, double>(ref x, ref y, rows, width, stride);
 
     /// <summary>The double form of <see cref="MinMaxPanel128(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 2).</summary>
     public static void MinMaxPanel128(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<PanelOps128<double>, Vector128<double>, double>(ref x, ref y, rows, width, stride);
+        MinMaxPanel<Vec128<double>, Vector128<double>, double>(ref x, ref y, rows, width, stride);
 
     // ================================================================ Standardize
 
@@ -82,7 +82,7 @@ public static partial class TensorBlocks
     /// by row: the statistics of a kernel's column strip (Chunk{W}) in the same order per column, then the normalized output.
     /// </summary>
     internal static unsafe void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
         WithScratch(checked((int)(8 * n + n / (nuint)TOps.Count)), &StandardizePanel<TOps, TV, T>, ref x, ref y, rows, width, n);
@@ -93,7 +93,7 @@ public static partial class TensorBlocks
     /// <paramref name="k"/>: 8n + n / L elements, pinned and on a 64-byte boundary.
     /// </summary>
     private static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n, ref T k)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count;
         ref T m = ref Unsafe.Add(ref k, n);
@@ -185,7 +185,7 @@ public static partial class TensorBlocks
     /// as <see cref="ColumnEngine.BlockSums{TPass, TOps, TV, T}"/> does in registers.
     /// </summary>
     private static void StandardizePanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, ref T totals, bool streamed)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
         nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
@@ -227,7 +227,7 @@ public static partial class TensorBlocks
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static nuint StandardizePanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, ref T k, ref T even, ref T odd)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
         ref T even1 = ref Unsafe.Add(ref even, 2 * n);
@@ -255,7 +255,7 @@ public static partial class TensorBlocks
     /// <summary>One row of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StandardizePanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, ref T k, ref T sums)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
         ref T sums1 = ref Unsafe.Add(ref sums, 2 * n);
@@ -270,7 +270,7 @@ public static partial class TensorBlocks
     /// <summary>Zeroes the n elements of the pass's sums at <paramref name="sum0"/> (and <paramref name="sum1"/> when it keeps two).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ClearSums<TPass, TOps, TV, T>(ref T sum0, ref T sum1, nuint n)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (nuint j = 0; j < n; j += (nuint)TOps.Count)
             StoreSums<TPass, TOps, TV, T>(TOps.Zero, TOps.Zero, ref sum0, ref sum1, j);
@@ -279,7 +279,7 @@ public static partial class TensorBlocks
     /// <summary>Stores <paramref name="value0"/> at j past <paramref name="sum0"/>, and <paramref name="value1"/> past <paramref name="sum1"/> when the pass keeps two sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreSums<TPass, TOps, TV, T>(TV value0, TV value1, ref T sum0, ref T sum1, nuint j)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TOps.Store(value0, ref sum0, j);
         if (TPass.Sums == 2)
@@ -325,7 +325,7 @@ public static partial class TensorBlocks
     /// vectors: MinMaxScale's per column min and max, then (x − min) / (max − min), both passes row by row.
     /// </summary>
     internal static unsafe void MinMaxPanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // lo and hi per slot, then (a dense table's flat output pass) min and range per column, extended by one vector.
         nuint lanes = (nuint)TOps.Count, slots = (width + lanes - 1) / lanes;
@@ -337,7 +337,7 @@ public static partial class TensorBlocks
     /// 2·slots·L + L + 2·(width + 2L) elements, pinned and on a 64-byte boundary.
     /// </summary>
     private static void MinMaxPanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T lo)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Vector j covers columns j·L … j·L + L − 1; when L does not divide width, one more vector covers the last L
         // columns (it overlaps the one before it) and stores only its new lanes. Its accumulators get their own slot.
@@ -397,7 +397,7 @@ public static partial class TensorBlocks
     /// each row's strip prefetched one block ahead. A column sees its rows in order.
     /// </summary>
     private static void MinMaxStrips<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, full = width / lanes, slots = full + (width % lanes != 0 ? 1u : 0u), last = width - lanes;
         nuint ahead = MinMaxBlockRows * stride;
@@ -447,7 +447,7 @@ public static partial class TensorBlocks
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MinMaxStrip4<TOps, TV, T>(ref T block, nuint count, nuint stride, nuint ahead, nuint at, nuint at3, ref T lo, ref T hi)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count;
         TV l0 = TOps.Load(ref lo, at), l1 = TOps.Load(ref lo, at + lanes), l2 = TOps.Load(ref lo, at + 2 * lanes), l3 = TOps.Load(ref lo, at + 3 * lanes);
@@ -481,10 +481,10 @@ public static partial class TensorBlocks
     /// overlapping last vector keeps the lanes already written, so y may be x.
     /// </summary>
     private static void MinMaxRowByRow<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, full = width / lanes, slots = full + (width % lanes != 0 ? 1u : 0u), last = width - lanes;
-        TV keep = TOps.Tail(width - full * lanes);
+        TV keep = TOps.TailMask(TOps.Count - (int)(width - full * lanes));
         for (nuint r = 0; r < rows; r++)
         {
             ref T row = ref Unsafe.Add(ref x, r * stride);
@@ -502,121 +502,6 @@ public static partial class TensorBlocks
     /// <summary>(x − min) / range, or 0 where the range is 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV ScaleRange<TOps, TV, T>(TV x, TV lo, TV range)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T> =>
         TOps.Select(TOps.EqualLanes(range, TOps.Zero), TOps.Zero, TOps.Divide(TOps.Subtract(x, lo), range));
-}
-
-/// <summary>
-/// The lane-wise operations of the scaler panels (<see cref="TensorBlocks"/>' <c>StandardizePanel</c>/<c>MinMaxPanel</c>):
-/// <see cref="IVectorOps{TVector, T}"/> plus division, lane equality, selection, min, max (IEEE 754-2019, NaN-propagating), square root, the fused
-/// multiply-add estimate the generated kernels used, an all-zero test and the tail mask of an overlapping last vector.
-/// Implemented by their own structs so this file does not share members with the row engine's vector structs.
-/// </summary>
-internal interface IPanelOps<TV, T> : IVectorOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
-{
-    static abstract TV Divide(TV a, TV b);
-    static abstract TV EqualLanes(TV a, TV b);
-    static abstract TV Select(TV mask, TV whenTrue, TV whenFalse);
-    static abstract TV Min(TV a, TV b);
-    static abstract TV Max(TV a, TV b);
-    static abstract TV Sqrt(TV a);
-
-    /// <summary>a·b + c as <c>MultiplyAddEstimate</c> (fused where the processor has FMA).</summary>
-    static abstract TV MultiplyAddEstimate(TV a, TV b, TV c);
-
-    /// <summary>Whether every lane is +0 or −0.</summary>
-    static abstract bool AllZero(TV a);
-
-    /// <summary>The lanes past the last full vector when <paramref name="remaining"/> elements are left (<see cref="TensorBlocks.Tail512{T}"/>).</summary>
-    static abstract TV Tail(nuint remaining);
-
-    /// <summary>Lane <paramref name="index"/> of <paramref name="a"/>.</summary>
-    static abstract T GetElement(TV a, int index);
-
-    /// <summary>Every bit set: the store mask of a chunk whose lanes are all new.</summary>
-    static abstract TV AllBitsSet { get; }
-}
-
-/// <summary><see cref="IPanelOps{TV, T}"/> at 512 bits.</summary>
-internal readonly struct PanelOps512<T> : IPanelOps<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector512<T>.Count;
-    public static Vector512<T> Zero => Vector512<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Create(T value) => Vector512.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T source, nuint index) => Vector512.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> value) => Vector512.Sum(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualLanes(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> MultiplyAddEstimate(Vector512<T> a, Vector512<T> b, Vector512<T> c) => typeof(T) == typeof(float)
-        ? Vector512.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-        : Vector512.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector512<T> a) => Vector512.EqualsAll(a, Vector512<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Tail(nuint remaining) => TensorBlocks.Tail512<T>(remaining);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector512<T> a, int index) => a.GetElement(index);
-    public static Vector512<T> AllBitsSet => Vector512<T>.AllBitsSet;
-}
-
-/// <summary><see cref="IPanelOps{TV, T}"/> at 256 bits.</summary>
-internal readonly struct PanelOps256<T> : IPanelOps<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector256<T>.Count;
-    public static Vector256<T> Zero => Vector256<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Create(T value) => Vector256.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T source, nuint index) => Vector256.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> value) => Vector256.Sum(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualLanes(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> MultiplyAddEstimate(Vector256<T> a, Vector256<T> b, Vector256<T> c) => typeof(T) == typeof(float)
-        ? Vector256.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-        : Vector256.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector256<T> a) => Vector256.EqualsAll(a, Vector256<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Tail(nuint remaining) => TensorBlocks.Tail256<T>(remaining);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector256<T> a, int index) => a.GetElement(index);
-    public static Vector256<T> AllBitsSet => Vector256<T>.AllBitsSet;
-}
-
-/// <summary><see cref="IPanelOps{TV, T}"/> at 128 bits.</summary>
-internal readonly struct PanelOps128<T> : IPanelOps<Vector128<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public static int Count => Vector128<T>.Count;
-    public static Vector128<T> Zero => Vector128<T>.Zero;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Create(T value) => Vector128.Create(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T source, nuint index) => Vector128.LoadUnsafe(ref source, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> value, ref T destination, nuint index) => value.StoreUnsafe(ref destination, index);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Subtract(Vector128<T> a, Vector128<T> b) => a - b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> value) => Vector128.Sum(value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> EqualLanes(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sqrt(Vector128<T> a) => Vector128.Sqrt(a);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> MultiplyAddEstimate(Vector128<T> a, Vector128<T> b, Vector128<T> c) => typeof(T) == typeof(float)
-        ? Vector128.MultiplyAddEstimate(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
-        : Vector128.MultiplyAddEstimate(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool AllZero(Vector128<T> a) => Vector128.EqualsAll(a, Vector128<T>.Zero);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Tail(nuint remaining) => TensorBlocks.Tail128<T>(remaining);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GetElement(Vector128<T> a, int index) => a.GetElement(index);
-    public static Vector128<T> AllBitsSet => Vector128<T>.AllBitsSet;
 }

@@ -53,25 +53,25 @@ public static partial class TensorBlocks
         if (kind == ColumnKind.Standardize && Unsafe.AreSame(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y)))
             return false;
         if (Vector512.IsHardwareAccelerated && width >= Vector512<T>.Count)
-            OnRowBlocks<PanelOps512<T>, Vector512<T>, T>(kind, threads, x, y, rows, width);
+            OnRowBlocks<Vec512<T>, Vector512<T>, T>(kind, threads, x, y, rows, width);
         else if (Vector256.IsHardwareAccelerated && width >= Vector256<T>.Count)
-            OnRowBlocks<PanelOps256<T>, Vector256<T>, T>(kind, threads, x, y, rows, width);
+            OnRowBlocks<Vec256<T>, Vector256<T>, T>(kind, threads, x, y, rows, width);
         else if (Vector128.IsHardwareAccelerated && width >= Vector128<T>.Count)
-            OnRowBlocks<PanelOps128<T>, Vector128<T>, T>(kind, threads, x, y, rows, width);
+            OnRowBlocks<Vec128<T>, Vector128<T>, T>(kind, threads, x, y, rows, width);
         else
             return false;
         return true;
     }
 
     private static void OnRowBlocks<TOps, TV, T>(ColumnKind kind, int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (kind == ColumnKind.MinMaxScale) MinMaxRows<TOps, TV, T>(threads, x, y, rows, width);
         else StandardizeRows<TOps, TV, T>(threads, x, y, rows, width);
     }
 
     private static void MinMaxRows<TOps, TV, T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blocks = RowBlocks(rows);
         // Per block: the min and max of each column (2·width), then the combined min and range (2·width).
@@ -108,7 +108,7 @@ public static partial class TensorBlocks
 
     /// <summary>One pass of <see cref="MinMaxRows{T}"/> over the row blocks of one pool thread: the blocks' min and max, or the scaled output.</summary>
     private readonly struct MinMaxBlocks<TOps, TV, T>(int rows, int width, bool scale) : IRowKernel
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
@@ -122,7 +122,7 @@ public static partial class TensorBlocks
                 {
                     ref T y = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
                     ref T hi = ref Unsafe.Add(ref data, w);
-                    TV keep = TOps.Tail(w - full);
+                    TV keep = TOps.TailMask(TOps.Count - (int)(w - full));
                     for (nuint r = start; r < end; r++)
                     {
                         ref T row = ref Unsafe.Add(ref x, r * w);
@@ -181,7 +181,7 @@ public static partial class TensorBlocks
         => OnRowBlocks(ColumnKind.Standardize, threads, x, y, rows, width);
 
     private static void StandardizeRows<TOps, TV, T>(int threads, ReadOnlySpan<T> x, Span<T> y, int rows, int width)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blocks = RowBlocks(rows), lanes = TOps.Count;
         int slots = (width + lanes - 1) / lanes, n = slots * lanes;
@@ -248,7 +248,7 @@ public static partial class TensorBlocks
     /// 1, its Σd² and Σd; 2, the output. Buffers: x, then the partials and the statistics (passes 0, 1) or the statistics and y (pass 2).
     /// </summary>
     private readonly struct StandardizeBlocks<TOps, TV, T>(int rows, int width, int pass) : IRowKernel
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
@@ -271,7 +271,7 @@ public static partial class TensorBlocks
                         if (Unsafe.Add(ref huge, s) != T.Zero) continue;
                         ref T y = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
                         TV mj = TOps.Load(ref m, s * L), rj = TOps.Load(ref rstd, s * L);
-                        TV keep = s < full ? TOps.Zero : TOps.Tail(w - full * L); // the last vector stores only its new lanes
+                        TV keep = s < full ? TOps.Zero : TOps.TailMask(TOps.Count - (int)(w - full * L)); // the last vector stores only its new lanes
                         for (r = start; r < end; r++)
                         {
                             TV v = ColumnEngine.Standardized<TOps, TV, T>(ref x, r * w + at, kj, mj, rj);

@@ -21,7 +21,7 @@ namespace NormGen;
 /// overlapping, masked last vector. The order depends on the length and the processor only, so results are
 /// reproducible and independent of the thread that runs a block.</para>
 /// <para>Each primitive is one body, generic over the element type (float or double; Half kernels compute in float)
-/// and over the width's operation struct (<c>PanelOps512</c>/<c>256</c>/<c>128</c>), with a scalar loop beside it. The
+/// and over the width's operation struct (<c>Vec512</c>/<c>256</c>/<c>128</c>), with a scalar loop beside it. The
 /// operations and their order are those the generator used to write into each kernel file, so the numerics are bitwise
 /// those of before.</para>
 /// </remarks>
@@ -171,7 +171,7 @@ public static partial class TensorBlocks
 
     /// <summary>Σ (x[i] − shift) over n ≥ one vector; four accumulators hide the add latency, the overlapping last vector masked.</summary>
     private static T SumShifted<TOps, TV, T>(ref T x, nuint n, T shift)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0;
@@ -186,7 +186,7 @@ public static partial class TensorBlocks
         for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
             s0 = TOps.Add(s0, TOps.Subtract(TOps.Load(ref x, i), k));
         if (i < n)
-            s1 = TOps.Add(s1, TOps.Select(TOps.Tail(n - i), TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), TOps.Zero));
+            s1 = TOps.Add(s1, TOps.Select(TOps.TailMask(TOps.Count - (int)(n - i)), TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k)));
         return TOps.Sum(TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)));
     }
 
@@ -200,7 +200,7 @@ public static partial class TensorBlocks
 
     /// <summary>Σd and Σd² with d = (x[i] − shift) − offset, over n ≥ one vector: four Σd² and two Σd accumulators.</summary>
     private static void SumDeviations<TOps, TV, T>(ref T x, nuint n, T shift, T offset, out T sumDev, out T sumSq)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV k = TOps.Create(shift), m = TOps.Create(offset);
         TV q0 = TOps.Zero, q1 = q0, q2 = q0, q3 = q0, c0 = q0, c1 = q0;
@@ -211,23 +211,23 @@ public static partial class TensorBlocks
             TV d1 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k), m);
             TV d2 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k), m);
             TV d3 = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k), m);
-            q0 = TOps.MultiplyAddEstimate(d0, d0, q0);
-            q1 = TOps.MultiplyAddEstimate(d1, d1, q1);
-            q2 = TOps.MultiplyAddEstimate(d2, d2, q2);
-            q3 = TOps.MultiplyAddEstimate(d3, d3, q3);
+            q0 = TOps.MultiplyAdd(d0, d0, q0);
+            q1 = TOps.MultiplyAdd(d1, d1, q1);
+            q2 = TOps.MultiplyAdd(d2, d2, q2);
+            q3 = TOps.MultiplyAdd(d3, d3, q3);
             c0 = TOps.Add(c0, TOps.Add(d0, d1));
             c1 = TOps.Add(c1, TOps.Add(d2, d3));
         }
         for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
         {
             TV d = TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m);
-            q0 = TOps.MultiplyAddEstimate(d, d, q0);
+            q0 = TOps.MultiplyAdd(d, d, q0);
             c0 = TOps.Add(c0, d);
         }
         if (i < n)
         {
-            TV d = TOps.Select(TOps.Tail(n - i), TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m), TOps.Zero);
-            q1 = TOps.MultiplyAddEstimate(d, d, q1);
+            TV d = TOps.Select(TOps.TailMask(TOps.Count - (int)(n - i)), TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m));
+            q1 = TOps.MultiplyAdd(d, d, q1);
             c1 = TOps.Add(c1, d);
         }
         sumDev = TOps.Sum(TOps.Add(c0, c1));
@@ -248,22 +248,22 @@ public static partial class TensorBlocks
 
     /// <summary>y[i] = ((x[i] − shift) − offset)·a + b over n ≥ one vector: a constant block gives exactly b.</summary>
     private static void Apply<TOps, TV, T>(ref T x, ref T y, nuint n, T shift, T offset, T a, T b)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV k = TOps.Create(shift), m = TOps.Create(offset), va = TOps.Create(a), vb = TOps.Create(b);
         // The overlapping last vector is computed first, so an in-place call (y is x) reads it before the loop
         // overwrites its first lanes.
-        TV last = TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m), va, vb);
+        TV last = TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, n - (nuint)TOps.Count), k), m), va, vb);
         nuint i = 0;
         for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k), m), va, vb), ref y, i + (nuint)TOps.Count);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 2 * (nuint)TOps.Count);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 3 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
+            TOps.Store(TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + (nuint)TOps.Count), k), m), va, vb), ref y, i + (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 2 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k), m), va, vb), ref y, i + 3 * (nuint)TOps.Count);
         }
         for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
+            TOps.Store(TOps.MultiplyAdd(TOps.Subtract(TOps.Subtract(TOps.Load(ref x, i), k), m), va, vb), ref y, i);
         TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
@@ -275,21 +275,21 @@ public static partial class TensorBlocks
 
     /// <summary>y[i] = x[i]·s + t over n ≥ one vector.</summary>
     private static void ScaleShift<TOps, TV, T>(ref T x, ref T y, nuint n, T s, T t)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         TV vs = TOps.Create(s), vt = TOps.Create(t);
         // The overlapping last vector first, for in-place calls (see Apply).
-        TV last = TOps.MultiplyAddEstimate(TOps.Load(ref x, n - (nuint)TOps.Count), vs, vt);
+        TV last = TOps.MultiplyAdd(TOps.Load(ref x, n - (nuint)TOps.Count), vs, vt);
         nuint i = 0;
         for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
         {
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), vs, vt), ref y, i);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + (nuint)TOps.Count), vs, vt), ref y, i + (nuint)TOps.Count);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), vs, vt), ref y, i + 2 * (nuint)TOps.Count);
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), vs, vt), ref y, i + 3 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i), vs, vt), ref y, i);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i + (nuint)TOps.Count), vs, vt), ref y, i + (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i + 2 * (nuint)TOps.Count), vs, vt), ref y, i + 2 * (nuint)TOps.Count);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i + 3 * (nuint)TOps.Count), vs, vt), ref y, i + 3 * (nuint)TOps.Count);
         }
         for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), vs, vt), ref y, i);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i), vs, vt), ref y, i);
         TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
@@ -301,12 +301,12 @@ public static partial class TensorBlocks
 
     /// <summary>y[i] = x[i]·s[i] + t[i] over n ≥ one vector (one sample of an (N, C) tensor).</summary>
     private static void ScaleShiftChannels<TOps, TV, T>(ref T x, ref T y, nuint n, ref T s, ref T t)
-        where TOps : IPanelOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        TV last = TOps.MultiplyAddEstimate(TOps.Load(ref x, n - (nuint)TOps.Count), TOps.Load(ref s, n - (nuint)TOps.Count), TOps.Load(ref t, n - (nuint)TOps.Count));
+        TV last = TOps.MultiplyAdd(TOps.Load(ref x, n - (nuint)TOps.Count), TOps.Load(ref s, n - (nuint)TOps.Count), TOps.Load(ref t, n - (nuint)TOps.Count));
         nuint i = 0;
         for (; i + (nuint)TOps.Count <= n; i += (nuint)TOps.Count)
-            TOps.Store(TOps.MultiplyAddEstimate(TOps.Load(ref x, i), TOps.Load(ref s, i), TOps.Load(ref t, i)), ref y, i);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref x, i), TOps.Load(ref s, i), TOps.Load(ref t, i)), ref y, i);
         TOps.Store(last, ref y, n - (nuint)TOps.Count);
     }
 
