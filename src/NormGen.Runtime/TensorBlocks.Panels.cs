@@ -10,70 +10,14 @@ namespace NormGen;
 // file: a wide table is read in memory order, row by row, into per-column accumulators that stay in cache, so a tall
 // table streams through once per pass instead of once per column strip. Each panel is one body generic over the
 // element type and the operator struct of a vector width (Vec512/256/128, the TensorPrimitives pattern), which the
-// JIT specialises per (width, type); the public entry points the generated kernels call are thin wrappers. The
+// JIT specialises per (width, type); ColumnEngine's drivers call them (the per-width public entry points of the
+// kernels that called panels directly are gone: no generated code calls them since the column kinds moved there). The
 // operations, and their order, are those the generator used to write into each kernel, so the numerics are bitwise
 // those of before (bench/NormGen.TensorAB).
 public static partial class TensorBlocks
 {
     /// <summary>Rows summed per block before the block sums are added, in the column kinds' statistics (channel LayerNorm, Standardize): bounds the rounding error of long columns.</summary>
     public const nuint ColumnSumBlock = 1024;
-
-    // ================================================================ entry points (float and double, three widths)
-
-    /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of 16) of a (rows × width) panel, rows width apart, row by row:
-    /// the statistics of a kernel's column strip (Chunk512) in the same order per column, then the normalized output.
-    /// </summary>
-    public static void StandardizePanel512(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec512<float>, Vector512<float>, float>(ref x, ref y, rows, width, n);
-
-    /// <summary>The 256-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
-    public static void StandardizePanel256(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec256<float>, Vector256<float>, float>(ref x, ref y, rows, width, n);
-
-    /// <summary>The 128-bit form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
-    public static void StandardizePanel128(ref float x, ref float y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec128<float>, Vector128<float>, float>(ref x, ref y, rows, width, n);
-
-    /// <summary>The double form of <see cref="StandardizePanel512(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 8).</summary>
-    public static void StandardizePanel512(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec512<double>, Vector512<double>, double>(ref x, ref y, rows, width, n);
-
-    /// <summary>The double form of <see cref="StandardizePanel256(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 4).</summary>
-    public static void StandardizePanel256(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec256<double>, Vector256<double>, double>(ref x, ref y, rows, width, n);
-
-    /// <summary>The double form of <see cref="StandardizePanel128(ref float, ref float, nuint, nuint, nuint)"/> (n a multiple of 2).</summary>
-    public static void StandardizePanel128(ref double x, ref double y, nuint rows, nuint width, nuint n) =>
-        StandardizePanel<Vec128<double>, Vector128<double>, double>(ref x, ref y, rows, width, n);
-
-    /// <summary>
-    /// All columns of a (rows × width) panel, rows stride apart, 16 neighbouring columns per vector, width ≥ 4 × 16 (narrower
-    /// tables are faster in column strips): MinMaxScale's per column min and max, then (x − min) / (max − min), both
-    /// passes row by row.
-    /// </summary>
-    public static void MinMaxPanel512(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec512<float>, Vector512<float>, float>(ref x, ref y, rows, width, stride);
-
-    /// <summary>The 256-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
-    public static void MinMaxPanel256(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec256<float>, Vector256<float>, float>(ref x, ref y, rows, width, stride);
-
-    /// <summary>The 128-bit form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
-    public static void MinMaxPanel128(ref float x, ref float y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec128<float>, Vector128<float>, float>(ref x, ref y, rows, width, stride);
-
-    /// <summary>The double form of <see cref="MinMaxPanel512(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 8).</summary>
-    public static void MinMaxPanel512(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec512<double>, Vector512<double>, double>(ref x, ref y, rows, width, stride);
-
-    /// <summary>The double form of <see cref="MinMaxPanel256(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 4).</summary>
-    public static void MinMaxPanel256(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec256<double>, Vector256<double>, double>(ref x, ref y, rows, width, stride);
-
-    /// <summary>The double form of <see cref="MinMaxPanel128(ref float, ref float, nuint, nuint, nuint)"/> (width ≥ 4 × 2).</summary>
-    public static void MinMaxPanel128(ref double x, ref double y, nuint rows, nuint width, nuint stride) =>
-        MinMaxPanel<Vec128<double>, Vector128<double>, double>(ref x, ref y, rows, width, stride);
 
     // ================================================================ Standardize
 
