@@ -178,7 +178,7 @@ public static class Program
         Settings(mode: 0);
         NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold;
         // LnSiluF, LnTanhF and LnGeluD time the activations' epilogue beside LnGelu768F: whether the row method's Tier-1 code
-        // inlines the vector exponential decides 1.0× or 1.2–1.4× eba5bfa there (bimodal between processes before actfuse).
+        // inlines the vector exponential decides 1.0× or 1.2–1.4× eba5bfa there (bimodal between processes; tier1-calls.sh shows the ExpSingle call).
         var cases = new (string Kernel, int Rows, int N)[]
         {
             ("Ln768F", 1, 768), ("Ln768F", 64, 768), ("Ln768F", 2048, 768), ("Rms4096F", 64, 4096), ("LnF", 64, 1024), ("LnF", 256, 100), ("RmsF", 64, 4096),
