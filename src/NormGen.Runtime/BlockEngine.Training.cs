@@ -699,8 +699,8 @@ public static partial class BlockEngine
         // The five per-channel rows each start on a 64-byte line: PanelRow512 loads and stores them beside every row of x,
         // and wherever the pool's array fell, BatchNorm training double 256×96 took 22–23 µs instead of 16 (TensorAB, after
         // the other shapes of the declaration had run; 13.4 instead of 15.6–16 alone).
-        int line = 64 / Unsafe.SizeOf<T>(), stride = (width + line - 1) & -line;
-        T[] scratch = ArrayPool<T>.Shared.Rent(5 * stride + line);
+        int stride = LineStride<T>(width);
+        T[] scratch = ArrayPool<T>.Shared.Rent(5 * stride + 64 / Unsafe.SizeOf<T>());
         try
         {
             Span<T> rows = scratch.AsSpan(LineStart<T>(scratch), 5 * stride);

@@ -283,7 +283,7 @@ public static partial class BlockEngine
         // StackFoldedChannels channels. No try/finally around the rented array: an exception would only leave it to the GC.
         T[]? rented = channels <= StackFoldedChannels ? null : ArrayPool<T>.Shared.Rent(2 * channels + 2 * FoldedPad);
         Span<T> folded = rented is null ? stackalloc T[2 * StackFoldedChannels + 2 * FoldedPad] : rented;
-        int first = LineStart(folded), stride = (channels + FoldedPad - 1) / FoldedPad * FoldedPad;
+        int first = LineStart(folded), stride = LineStride<T>(channels);
         Span<T> scale = folded.Slice(first, channels), shift = folded.Slice(first + stride, channels);
         FoldRunningStatistics<TSpec, T>(runningMean, runningVar, gamma, beta, scale, shift);
         // Units of work: samples for (N, C), (sample, channel) blocks otherwise; large tensors spread them over the
@@ -307,8 +307,9 @@ public static partial class BlockEngine
     private const int StackFoldedChannels = 256;
 
     /// <summary>
-    /// Elements (16, a 64-byte line of float, two of double) that the folded buffer holds beyond 2·C, so that the scale
-    /// and the shift can each start on a line: the (N, C) loop loads them as vectors beside x. Left wherever the stack put
+    /// Elements (16, a 64-byte line of float, two of double) that the folded buffer holds beyond 2·C, at least the
+    /// slack of <see cref="LineStart{T}(Span{T})"/> and <see cref="LineStride{T}(int)"/>, so that the scale and the shift
+    /// can each start on a line: the (N, C) loop loads them as vectors beside x. Left wherever the stack put
     /// them, BatchNorm eval 256×96 read 0.77–1.28× eba5bfa's kernel from process to process (TensorAB); on lines, 0.70–1.03×.
     /// </summary>
     private const int FoldedPad = 16;
@@ -319,6 +320,13 @@ public static partial class BlockEngine
     /// </summary>
     private static int LineStart<T>(Span<T> buffer) where T : unmanaged =>
         StreamingStore.ElementsToAlignment(ref MemoryMarshal.GetReference(buffer), 64 / Unsafe.SizeOf<T>());
+
+    /// <summary><paramref name="count"/> elements rounded up to whole 64-byte lines: the distance between per-channel rows that each start on a line.</summary>
+    private static int LineStride<T>(int count) where T : unmanaged
+    {
+        int line = 64 / Unsafe.SizeOf<T>();
+        return (count + line - 1) / line * line;
+    }
 
     /// <summary>s[c] = γ[c] / √(var[c] + ε) and t[c] = β[c] − mean[c]·s[c] (without β: −mean[c]·s[c]), for every channel.</summary>
     private static void FoldRunningStatistics<TSpec, T>(ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVar,
