@@ -167,17 +167,17 @@ public class ActivationTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Every activation's vector form at 128, 256 and 512 bits, float and double: the three widths agree lane for lane
-    /// within 2 ulps (one body serves them all; not bit for bit: the BCL's vector exponential evaluates its polynomial
-    /// with MultiplyAddEstimate, fused or not depending on how the JIT compiled it at that moment, so a width called
-    /// at tier 0 and another at tier 1 differed by 1 ulp in a full run), and each is within 4 ulps of the double reference plus c·|x| for the
-    /// approximations (GELU's erf: measured 1.07e-7·|x| in float, 7e-8·|x| in double; GELU-tanh: 8.6e-8·|x| in float,
-    /// 1.7e-16·|x| in double; SiLU's e^−x overflowing below −88.7 in float: 2.9e-39·|x|).
+    /// Every activation's vector form at 128, 256 and 512 bits, float and double, each within 4 ulps of the double
+    /// reference plus c·|x| for the approximations (GELU's erf: measured 1.07e-7·|x| in float, 7e-8·|x| in double;
+    /// GELU-tanh: 8.6e-8·|x| in float, 1.7e-16·|x| in double; SiLU's e^−x overflowing below −88.7 in float: 2.9e-39·|x|).
+    /// The widths are not compared with each other bit for bit: the BCL's vector exponential evaluates its polynomial
+    /// with MultiplyAddEstimate, fused or not depending on how the JIT compiled it at that moment, and full test runs saw
+    /// Silu double 1 ulp and GELU double (after the cancellation in 1 + erf) ~25 ulps apart between 512 and 128/256 bits.
     /// </summary>
     [Theory]
     [InlineData(Activation.Relu, 0, 0), InlineData(Activation.Gelu, 2e-7, 1e-7), InlineData(Activation.GeluTanh, 2e-7, 1e-15)]
     [InlineData(Activation.Silu, 1e-37, 0), InlineData(Activation.Tanh, 0, 0), InlineData(Activation.Sigmoid, 0, 0)]
-    public void EveryWidthAgreesNearTheReference(Activation activation, double floatPerX, double doublePerX)
+    public void EveryWidthIsNearTheReference(Activation activation, double floatPerX, double doublePerX)
     {
         float[] v = [.. Signed.Where(f => !float.IsNaN(f)), .. Enumerable.Range(0, 4000).Select(i => (float)(-100 + i * 0.05))];
         v = [.. v, .. new float[(16 - v.Length % 16) % 16]];
@@ -199,33 +199,15 @@ public class ActivationTests(ITestOutputHelper output)
         double[] d512 = Lanes(d, 8, a => Arr(form512D(Vector512.Create(a))));
         for (int i = 0; i < v.Length; i++)
         {
-            Assert.True(UlpsApart(f128[i], f256[i]) <= 2 && UlpsApart(f128[i], f512[i]) <= 2,
-                $"{activation}({v[i]:R}) float: 128 {f128[i]:R}, 256 {f256[i]:R}, 512 {f512[i]:R}");
-            Assert.True(UlpsApart(d128[i], d256[i]) <= 2 && UlpsApart(d128[i], d512[i]) <= 2,
-                $"{activation}({d[i]:R}) double: 128 {d128[i]:R}, 256 {d256[i]:R}, 512 {d512[i]:R}");
             double expected = reference(v[i]), expectedD = reference(d[i]);
             double floatUlp = Math.Pow(2, Math.Max(Math.ILogB(Math.Abs(expected == 0 ? f128[i] : expected)), -126) - 23);
             double doubleUlp = Math.Pow(2, Math.Max(Math.ILogB(Math.Abs(expectedD == 0 ? d128[i] : expectedD)), -1022) - 52);
-            Assert.True(Near(f128[i], expected, 4 * floatUlp, floatPerX, v[i]), $"{activation}({v[i]:R}) = {f128[i]:R}, expected {expected:R}");
-            Assert.True(Near(d128[i], expectedD, 4 * doubleUlp, doublePerX, d[i]), $"{activation}({d[i]:R}) = {d128[i]:R}, expected {expectedD:R}");
+            foreach ((int bits, float value) in new[] { (128, f128[i]), (256, f256[i]), (512, f512[i]) })
+                Assert.True(Near(value, expected, 4 * floatUlp, floatPerX, v[i]), $"{activation}({v[i]:R}) float at {bits} bits = {value:R}, expected {expected:R}");
+            foreach ((int bits, double value) in new[] { (128, d128[i]), (256, d256[i]), (512, d512[i]) })
+                Assert.True(Near(value, expectedD, 4 * doubleUlp, doublePerX, d[i]), $"{activation}({d[i]:R}) double at {bits} bits = {value:R}, expected {expectedD:R}");
         }
     }
-
-    /// <summary>How many representable floats lie between a and b (0 when equal or both NaN; long.MaxValue when one is NaN).</summary>
-    private static long UlpsApart(float a, float b) =>
-        float.IsNaN(a) || float.IsNaN(b) ? (float.IsNaN(a) && float.IsNaN(b) ? 0 : long.MaxValue)
-        : Math.Abs(Ordered(BitConverter.SingleToInt32Bits(a)) - Ordered(BitConverter.SingleToInt32Bits(b)));
-
-    /// <summary>How many representable doubles lie between a and b (0 when equal or both NaN; long.MaxValue when one is NaN).</summary>
-    private static long UlpsApart(double a, double b) =>
-        double.IsNaN(a) || double.IsNaN(b) ? (double.IsNaN(a) && double.IsNaN(b) ? 0 : long.MaxValue)
-        : (long)Int128.Min(Int128.Abs(Ordered(BitConverter.DoubleToInt64Bits(a)) - Ordered(BitConverter.DoubleToInt64Bits(b))), long.MaxValue);
-
-    /// <summary>A float's bits as a number that grows with the float (−0 and +0 both 0).</summary>
-    private static long Ordered(int bits) => bits < 0 ? -(long)(bits & int.MaxValue) : bits;
-
-    /// <summary>A double's bits as a number that grows with the double (−0 and +0 both 0).</summary>
-    private static Int128 Ordered(long bits) => bits < 0 ? -(Int128)(bits & long.MaxValue) : bits;
 
     /// <summary>The public vector form of <paramref name="activation"/> for the vector type <typeparamref name="TV"/>.</summary>
     private static Func<TV, TV> Form<TV>(Activation activation)
