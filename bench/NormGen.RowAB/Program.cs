@@ -36,6 +36,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        InlineLog.StartIfAsked();
         // --pipeline 2: RowEngine's private s_pipelineMode (0 the default, 1 no cross-row pipeline, 2 the pipeline for every
         // row form it can run: here the streaming modes), set by reflection as the tests and the benchmark's --pipeline-ab do.
         int pipelineMode = args.SkipWhile(a => a != "--pipeline").Skip(1).Select(int.Parse).FirstOrDefault(0);
@@ -177,8 +178,9 @@ public static class Program
         s_threadCpuTime = args.Contains("--cpu") && OperatingSystem.IsLinux();
         Settings(mode: 0);
         NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold;
-        // LnSiluF, LnTanhF and LnGeluD time the activations' epilogue beside LnGelu768F: whether the row method's Tier-1 code
-        // inlines the vector exponential decides 1.0× or 1.2–1.4× eba5bfa there (bimodal between processes; tier1-calls.sh shows the ExpSingle call).
+        // LnSiluF, LnTanhF and LnGeluD time the activations' epilogue beside LnGelu768F. Both sides' activations are the
+        // runtime's (the baseline's generated code calls Activations.*): a change to the exponential (VectorExp) moves both.
+        // With the BCL's exponential, whether the JIT inlined it decided 1.0× or 1.2–1.4× eba5bfa here, process by process.
         var cases = new (string Kernel, int Rows, int N)[]
         {
             ("Ln768F", 1, 768), ("Ln768F", 64, 768), ("Ln768F", 2048, 768), ("Rms4096F", 64, 4096), ("LnF", 64, 1024), ("LnF", 256, 100), ("RmsF", 64, 4096),

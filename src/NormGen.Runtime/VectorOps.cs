@@ -40,8 +40,15 @@ internal interface IVectorMathOps<TVector, T> : IVectorOps<TVector, T>
     static abstract TVector Divide(TVector a, TVector b);
     static abstract TVector Abs(TVector a);
 
-    /// <summary>e^a per lane (the runtime's vector Exp, as the forward's activations use).</summary>
+    /// <summary>e^a per lane (<see cref="VectorExp{TOps, TV, T}"/>).</summary>
     static abstract TVector Exp(TVector a);
+
+    /// <summary>
+    /// 2^n per lane, for lanes holding integers n in the normal exponent range (float −126…127, double −1022…1023), built
+    /// from the bits: n plus 1.5·2^m plus the bias rounds to an integer whose low bits are n + bias, shifted into the
+    /// exponent field (m the mantissa's bits).
+    /// </summary>
+    static abstract TVector PowerOfTwo(TVector n);
     static abstract TVector LessThan(TVector a, TVector b);
     static abstract TVector EqualLanes(TVector a, TVector b);
     static abstract TVector Select(TVector mask, TVector whenTrue, TVector whenFalse);
@@ -94,7 +101,11 @@ internal readonly partial struct Vec512<T> : IVectorMathOps<Vector512<T>, T> whe
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> Exp(Vector512<T> a) => typeof(T) == typeof(float) ? Vector512.Exp(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
+    public static Vector512<T> Exp(Vector512<T> a) => VectorExp<Vec512<T>, Vector512<T>, T>.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> PowerOfTwo(Vector512<T> n) => typeof(T) == typeof(float)
+        ? Vector512.ShiftLeft((n.AsSingle() + Vector512.Create(12583039f)).AsUInt32(), 23).AsSingle().As<float, T>()
+        : Vector512.ShiftLeft((n.AsDouble() + Vector512.Create(6755399441056767.0)).AsUInt64(), 52).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualLanes(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> whenTrue, Vector512<T> whenFalse) => Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
@@ -136,7 +147,11 @@ internal readonly partial struct Vec256<T> : IVectorMathOps<Vector256<T>, T> whe
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Exp(Vector256<T> a) => typeof(T) == typeof(float) ? Vector256.Exp(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
+    public static Vector256<T> Exp(Vector256<T> a) => VectorExp<Vec256<T>, Vector256<T>, T>.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> PowerOfTwo(Vector256<T> n) => typeof(T) == typeof(float)
+        ? Vector256.ShiftLeft((n.AsSingle() + Vector256.Create(12583039f)).AsUInt32(), 23).AsSingle().As<float, T>()
+        : Vector256.ShiftLeft((n.AsDouble() + Vector256.Create(6755399441056767.0)).AsUInt64(), 52).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualLanes(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) => Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
@@ -178,7 +193,11 @@ internal readonly partial struct Vec128<T> : IVectorMathOps<Vector128<T>, T> whe
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Divide(Vector128<T> a, Vector128<T> b) => a / b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<T> Exp(Vector128<T> a) => typeof(T) == typeof(float) ? Vector128.Exp(a.AsSingle()).As<float, T>() : Vector128.Exp(a.AsDouble()).As<double, T>();
+    public static Vector128<T> Exp(Vector128<T> a) => VectorExp<Vec128<T>, Vector128<T>, T>.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> PowerOfTwo(Vector128<T> n) => typeof(T) == typeof(float)
+        ? Vector128.ShiftLeft((n.AsSingle() + Vector128.Create(12583039f)).AsUInt32(), 23).AsSingle().As<float, T>()
+        : Vector128.ShiftLeft((n.AsDouble() + Vector128.Create(6755399441056767.0)).AsUInt64(), 52).AsDouble().As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> LessThan(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> EqualLanes(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) => Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
