@@ -3,7 +3,7 @@
 # vector width, and its one-row instance, "1 row", for the kernels the timing set calls with one row): its size in bytes
 # and the calls left in it. A Load, Store, Output, get_Count or get_ResidualOut call there means the JIT ran out of
 # inlining budget for that row method (inlinees under a condition false for the spec, such as if (TSpec.Residual), count
-# too). Then the generated methods of this tree's kernels ("generated"): the calls left there other than the argument
+# too; CopyH and, in the activation kernels, ActivateInPlace are calls by design). Then the generated methods of this tree's kernels ("generated"): the calls left there other than the argument
 # checks' throws, the row method and the engine's out-of-line paths (Large, PlainLoop, ShortRows, AlignedParameterRows,
 # RedoHugeOneRow, RedoHugeRow, ParallelDegree). Deterministic, unlike timing on a loud machine. Runs the timing set once (about a minute).
 # Usage: bench/NormGen.RowAB/tier1-calls.sh   (after dotnet build -c Release of NormGen.RowAB)
