@@ -117,6 +117,16 @@ public static partial class RowEngine
     {
         if (IsPlain<TSpec, TX, TY, T>(false))
         {
+            // A small spec's one row (no residual, no activation) goes through InlinedOneRow, inlined here. The test reads a
+            // static readonly field, a constant when the JIT imports this method at tier 1, so another spec's method does not
+            // import that branch (a spec property is a call until inlined, and the JIT inlined a dead branch's calls too:
+            // AddLnF's generated method went from 125 to 534 inlinees).
+            if (SmallSpec<TSpec, T>.Is && rows == 1)
+            {
+                SmallOneRow<TSpec, T>(ref Direct<TX, T>(x), ref Direct<TX, T>(gamma), ref Direct<TX, T>(beta), ref Direct<TY, T>(y),
+                    ref MemoryMarshal.GetReference(mean), ref MemoryMarshal.GetReference(rstd), (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength));
+                return;
+            }
             // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
             // three calls cost a small call more than its row).
             RowRefs<T> c;
@@ -763,10 +773,11 @@ public static partial class RowEngine
                 q2 = TOps.MultiplyAdd(d2, d2, q2);
                 q3 = TOps.MultiplyAdd(d3, d3, q3);
             }
-        // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not)
-        if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+        // Vectors after the blocks, if any, from where the blocks ended: the test folds for a compile-time row (the loop's
+        // own entry test did not); a run-time row goes straight to the loop's test.
+        if (TSpec.RowLength == 0 || n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
-            for (i = n >= block ? n / block * block : 0; i + L <= n; i += L)
+            for (; i + L <= n; i += L)
             {
                 TV d = TOps.Load(ref x, i);
                 if (TSpec.Centered)
@@ -855,6 +866,82 @@ public static partial class RowEngine
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
         squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
         return shift;
+    }
+
+    /// <summary>
+    /// Whether the spec has no residual and no activation: a one-row call of it runs <see cref="InlinedOneRow"/>, inlined
+    /// into the generated method. A static readonly field: the JIT reads it as a constant when it compiles a method at
+    /// tier 1 (the class is initialized by then) and folds a branch on it as it imports the method. The generator marks
+    /// the generated method of such a spec over float or double spans NoInlining (its KernelSpec.InlinesOneRow, the same
+    /// test): inlined into a small caller, the row ran out of the caller's inlining budget.
+    /// </summary>
+    private static class SmallSpec<TSpec, T> where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static readonly bool Is = !TSpec.Residual && TSpec.Activation == Activation.None;
+    }
+
+    /// <summary>
+    /// The one row of a call of a small spec (<see cref="SmallSpec{TSpec, T}"/>) over float or double spans, on this thread
+    /// with cached stores: with the widest vectors the processor accelerates, <see cref="InlinedOneRow"/> (one copy in the
+    /// generated method: the narrower widths' would only be inlined there too); a row shorter than one of them, or one left
+    /// to HugeRow (pass 1 wrote nothing), through <see cref="PlainRow"/> out of line. Measured against the row method's
+    /// one-row instance (a call, RowRefs built in the caller): RmsF 1×100 1.10–1.17× eba5bfa before, 1.01 now.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallOneRow<TSpec, T>(ref T x, ref T gamma, ref T beta, ref T y, ref T mean, ref T rstd, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        // Returns, not a bool tested after: the JIT kept the bool in a register and tested it.
+        if (Vector512.IsHardwareAccelerated)
+        {
+            if (n >= (nuint)Vector512<T>.Count && InlinedOneRow<TSpec, T, Vector512<T>, Vec512<T>>(ref x, ref gamma, ref beta, ref y, ref mean, ref rstd, n))
+                return;
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            if (n >= (nuint)Vector256<T>.Count && InlinedOneRow<TSpec, T, Vector256<T>, Vec256<T>>(ref x, ref gamma, ref beta, ref y, ref mean, ref rstd, n))
+                return;
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            if (n >= (nuint)Vector128<T>.Count && InlinedOneRow<TSpec, T, Vector128<T>, Vec128<T>>(ref x, ref gamma, ref beta, ref y, ref mean, ref rstd, n))
+                return;
+        }
+        OneRowOutOfLine<TSpec, T>(ref x, ref gamma, ref beta, ref y, ref mean, ref rstd, n);
+    }
+
+    /// <summary><see cref="SmallOneRow"/>'s row through <see cref="PlainRow"/>, its RowRefs (the statistics' refs) built here.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void OneRowOutOfLine<TSpec, T>(ref T x, ref T gamma, ref T beta, ref T y, ref T mean, ref T rstd, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        RowRefs<T> c = default;
+        c.Mean = ref Unsafe.AsRef(in mean); // the caller's span's (AsRef widens only the compiler's view of its scope)
+        c.Rstd = ref Unsafe.AsRef(in rstd);
+        PlainRow<TSpec, T>(ref c, ref x, ref gamma, ref beta, ref y, n);
+    }
+
+    /// <summary>
+    /// <see cref="VectorRows"/>' one-row instance for a small spec (<see cref="SmallSpec{TSpec, T}"/>), small enough to be
+    /// inlined into the generated method: the same pass 1, statistics (<see cref="Statistics"/>) and last pass
+    /// (<see cref="OneRowLastPass"/>), so the same bits. False, nothing written, for a row left to HugeRow.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InlinedOneRow<TSpec, T, TV, TOps>(ref T x, ref T gamma, ref T beta, ref T y, ref T mean, ref T rstd, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
+        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = TSpec.Centered && n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        T shift = Pass1<TSpec, T, TV, TOps>(ref x, n, out TV sums, out TV squares);
+        if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift, sums, squares, out T center, out T scaledOffset, out T rowMean, out T rowRstd))
+            return false;
+        if (TSpec.SaveMean) mean = rowMean;
+        if (TSpec.SaveRstd) rstd = rowRstd;
+        OneRowLastPass<TSpec, T, TV, TOps>(ref x, ref gamma, ref beta, ref y, n, TOps.Create(center), TOps.Create(rowRstd), TOps.Create(scaledOffset));
+        return true;
     }
 
     /// <summary><see cref="VectorRows"/>' instance with the row loop: every stream from c.</summary>
@@ -986,12 +1073,7 @@ public static partial class RowEngine
             // and a Vec512 operation as calls in the row loop).
             if (typeof(TRange) == typeof(OneRow) && TSpec.Activation == Activation.None)
             {
-                if (TSpec.Affine == Affine.ScaleAndBias)
-                    OneRowLastPass<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
-                else if (TSpec.Affine == Affine.Scale)
-                    OneRowLastPass<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
-                else
-                    OneRowLastPass<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+                OneRowLastPass<TSpec, T, TV, TOps>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
                 return end;
             }
             i = 0;
@@ -1063,13 +1145,29 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// The last pass of a one-row call's row (no activation, cached stores): the blocks of <see cref="LastPassBlocks"/>,
-    /// then the vectors after them and the overlapping last vector through <see cref="OutputAt"/>, so their loads of x
+    /// The last pass of a one-row call's row (no activation, cached stores), with the spec's γ and β loads
+    /// (<see cref="IAffineLoads{T, TV, TOps}"/>): <see cref="OneRowLastPassWith"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OneRowLastPass<TSpec, T, TV, TOps>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (TSpec.Affine == Affine.ScaleAndBias)
+            OneRowLastPassWith<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+        else if (TSpec.Affine == Affine.Scale)
+            OneRowLastPassWith<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+        else
+            OneRowLastPassWith<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
+    }
+
+    /// <summary>
+    /// The last pass of a one-row call's row (no activation, cached stores): the blocks (<see cref="OutputBlock"/>, as
+    /// <see cref="LastPassBlocks"/> without the prefetch), then the vectors after them from where the blocks ended and the overlapping last vector through <see cref="OutputAt"/>, so their loads of x
     /// (or h), γ and β fold into the operations too (RmsF: 3 instructions per vector, as in eba5bfa's generated kernel,
     /// where <see cref="Output"/> took 5).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OneRowLastPass<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
+    private static void OneRowLastPassWith<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
@@ -1078,11 +1176,13 @@ public static partial class RowEngine
         // The overlapping last vector is computed before the loops, so an in-place call (y is x) reads it before they
         // overwrite its first lanes.
         TV lastOut = n % L != 0 ? OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, last, 0, m, r, rc) : default;
+        nuint i = 0;
         if (n >= block)
-            LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref src, ref src, ref src, ref gamma, ref beta, ref y, n, 0, m, r, rc, prefetch: false); // x and the residual only for the prefetch
-        // Vectors after the blocks, if any: the test folds for a compile-time row (the loop's own entry test did not).
-        if (n % block >= L)
-            for (nuint i = n / block * block; i + L <= n; i += L)
+            for (; i + block <= n; i += block)
+                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+        // Vectors after the blocks, if any, from where the blocks ended (see ShiftedSums).
+        if (TSpec.RowLength == 0 || n % block >= L)
+            for (; i + L <= n; i += L)
                 TOps.Store(OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 0, m, r, rc), ref y, i);
         if (n % L != 0) TOps.Store(lastOut, ref y, last);
     }

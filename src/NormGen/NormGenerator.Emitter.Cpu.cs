@@ -41,10 +41,19 @@ internal static class CpuEmitter
     /// The head of the user's method's implementing declaration, shared by every CPU emitter: its documentation
     /// (<paramref name="remarks"/> where the user wrote none), the GeneratedCode attribute and the signature, opened.
     /// </summary>
-    internal static void OpenImplementation(SourceWriter w, KernelSpec spec, System.Action<SourceWriter, KernelSpec> remarks)
+    internal static void OpenImplementation(SourceWriter w, KernelSpec spec, System.Action<SourceWriter, KernelSpec> remarks, bool noInlining = false)
     {
         Documentation.Write(w, spec, remarks);
         w.Line(Generated);
+        if (noInlining)
+        {
+            // RowEngine.Forward inlines a one-row call's row into this method (KernelSpec.InlinesOneRow). Inlined into a
+            // caller, that row was compiled within the caller's inlining budget, which ran out (OutputAt a call per
+            // vector: bench latency 1×768 64 -> 96 ns, run-time length 66 -> 230 ns); called, the method has its own, and
+            // a one-row call is one call, as the row method's was when the caller inlined the small method before.
+            w.Line("// Not inlined into callers: a one-row call's row is inlined here (RowEngine.Forward), within this method's own inlining budget.");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+        }
         // An extension method's 'this' must be repeated on the implementing declaration (CS0755).
         string parameters = string.Join(", ", spec.Parameters.Select((p, i) => (spec.IsExtension && i == 0 ? "this " : "") + TypeName(p) + " " + Id(p.Name)));
         w.Open($"{spec.Modifiers} void {Id(spec.MethodName)}({parameters})");
@@ -92,7 +101,7 @@ internal static class CpuEmitter
 
     private static void EmitEntryPoint(SourceWriter w, KernelSpec spec)
     {
-        OpenImplementation(w, spec, EmitDocumentation);
+        OpenImplementation(w, spec, EmitDocumentation, noInlining: spec.InlinesOneRow);
 
         var local = new Dictionary<ParamRole, string>();
         foreach (ParameterSpec p in spec.Parameters) local[p.Role] = Id(p.Name);

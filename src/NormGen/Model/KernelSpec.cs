@@ -138,6 +138,14 @@ internal sealed record KernelSpec(
 
     public ActivationKind Activation => Options is RowOptions row ? row.Activation : ActivationKind.None;
 
+    /// <summary>
+    /// A row kind whose one-row call the runtime runs inline in the generated method (<c>RowEngine</c>'s
+    /// <c>SmallSpec</c> and <c>IsPlain</c>: float or double spans, no residual, no activation); the generated method is
+    /// then NoInlining.
+    /// </summary>
+    public bool InlinesOneRow => Element is ElementKind.Float or ElementKind.Double && OutputElement is ElementKind.Float or ElementKind.Double
+        && !Residual && Activation == ActivationKind.None;
+
     public bool ZeroCenteredGamma => Options is RowOptions { ZeroCenteredGamma: true };
 
     /// <summary>BatchNorm: training (batch statistics, running-stat update) rather than evaluation.</summary>

@@ -15,6 +15,8 @@ partial class GlobalKernels
     /// </remarks>
     /// <exception cref="global::System.ArgumentException">A span's length or a tensor's shape does not fit the others, or an output overlaps an input without being the same memory. Nothing is written.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("NormGen", "{NormGenVersion}")]
+    // Not inlined into callers: a one-row call's row is inlined here (RowEngine.Forward), within this method's own inlining budget.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     static partial void Rms(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.ReadOnlySpan<float> weight, global::System.ReadOnlySpan<float> bias, global::System.Numerics.Tensors.TensorSpan<float> y)
     {
         global::NormGen.NormGuard.TrailingShape(x.Lengths, __NormGen_Rms_6a7cc55b.Shape, "x");
