@@ -610,8 +610,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Output<TSpec, T, TV, TOps>(TV v, ref T gamma, ref T beta, nuint offset, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => OutputOf<TSpec, T, TV, TOps>(v, TSpec.Affine != Affine.None ? TOps.Load(ref gamma, offset) : TOps.Zero,
-            TSpec.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, offset) : TOps.Zero, m, r, rc);
+        => Activated<TSpec, T, TV, TOps>(AffineOutput<TSpec, T, TV, TOps>(v, ref gamma, ref beta, offset, m, r, rc));
 
     /// <summary>
     /// <see cref="Output"/> from the column's γ and β vectors (zero where the spec has none).
@@ -619,10 +618,13 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV OutputOf<TSpec, T, TV, TOps>(TV v, TV g, TV b, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        TV e = AffineOf<TSpec, T, TV, TOps>(v, g, b, m, r, rc);
-        return TSpec.Activation == Activation.None ? e : VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, e);
-    }
+        => Activated<TSpec, T, TV, TOps>(AffineOf<TSpec, T, TV, TOps>(v, g, b, m, r, rc));
+
+    /// <summary>The spec's activation of an affine output vector (none: the vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Activated<TSpec, T, TV, TOps>(TV e)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => TSpec.Activation == Activation.None ? e : VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, e);
 
     /// <summary><see cref="Output"/> before the activation: normalise, affine.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -659,9 +661,9 @@ public static partial class RowEngine
         if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
         nuint L = (nuint)TOps.Count, last = n - L;
         bool hasTail = n % L != 0;
-        TV lastOut = hasTail ? VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, TOps.Load(ref y, last)) : TOps.Zero;
+        TV lastOut = hasTail ? Activated<TSpec, T, TV, TOps>(TOps.Load(ref y, last)) : TOps.Zero;
         for (nuint i = 0; i + L <= n; i += L)
-            TOps.Store(VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, TOps.Load(ref y, i)), ref y, i);
+            TOps.Store(Activated<TSpec, T, TV, TOps>(TOps.Load(ref y, i)), ref y, i);
         if (hasTail) TOps.Store(lastOut, ref y, last);
     }
 
