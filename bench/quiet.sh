@@ -1,8 +1,9 @@
 #!/bin/sh
-# The full side-by-side measurement of a session's end, for a quiet machine (nothing else running; about 12 minutes
-# on 2 cores): RowAB against the baseline kernels (wall, then thread CPU), TensorAB (wall, then thread CPU with 5 ms batches), issue 11's table, the
-# 1×768 latency, the cross-row pipeline A/B, the cost growth of the short rows and the generated size. Build first:
-#   dotnet build bench/NormGen.RowAB -c Release; dotnet build bench/NormGen.TensorAB -c Release
+# The full side-by-side measurement of a session's end, for a quiet machine (nothing else running; about 9 minutes
+# on 2 cores): RowAB against the baseline kernels (wall, then thread CPU), TensorAB (wall, then thread CPU with 5 ms batches),
+# RowCall's one-row calls through function pointers, issue 11's table, the 1×768 latency, the cross-row pipeline A/B,
+# the cost growth of the short rows and the generated size. Build first:
+#   dotnet build bench/NormGen.RowAB -c Release; dotnet build bench/NormGen.TensorAB -c Release; dotnet build bench/NormGen.RowCall -c Release
 #   dotnet build bench/NormGen.Benchmarks -c Release; dotnet build bench/NormGen.GenSize -c Release
 # Usage: bench/quiet.sh [LOG-DIRECTORY]   (each part's output in its own file there; uptime before each part)
 set -u
@@ -14,6 +15,7 @@ part() { name="$1"; shift; echo "$(date -u +%H:%M:%S) $name ($(uptime | sed 's/.
 part rowab-wall dotnet bench/NormGen.RowAB/bin/Release/net10.0/NormGen.RowAB.dll --no-check --time --rounds 21
 part rowab-cpu dotnet bench/NormGen.RowAB/bin/Release/net10.0/NormGen.RowAB.dll --no-check --time --cpu --rounds 21
 part tensorab-1 dotnet bench/NormGen.TensorAB/bin/Release/net10.0/NormGen.TensorAB.dll --no-check --rounds 21
+part rowcall dotnet bench/NormGen.RowCall/bin/Release/net10.0/NormGen.RowCall.dll --rounds 21
 part table $bench table
 part latency $bench latency
 part pipeline-ab $bench table --only rows --pipeline-ab --cpu
