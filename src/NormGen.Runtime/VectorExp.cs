@@ -23,8 +23,9 @@ namespace NormGen;
 /// (degree 7 for float, truncation error 0.35⁸/8! ≈ 5·10⁻⁹ relative; degree 13 for double, ≈ 4·10⁻¹⁸); then
 /// e^x = e^r·2^⌊n/2⌉·2^(n−⌊n/2⌉), two exact scalings, so a result below the normal range rounds once into a subnormal
 /// and one above it overflows to +∞. x is clamped first to [−104, 89] (float) or [−746, 710] (double), outside which
-/// e^x is 0 or +∞ in the type; NaN stays NaN (the clamps are IEEE minimum/maximum). Error: float ≤ 1 ulp, double ≤ 2
-/// ulps against the correctly rounded e^x (ExpTests, sweeps over the whole range).
+/// e^x is 0 or +∞ in the type; NaN stays NaN (the clamps are IEEE minimum/maximum). Error against Math.Exp, sweeps over the whole range
+/// (ExpTests; IsaCheck on each ISA path): float 0.90 ulp and double 1.00 ulp with FMA (the polynomial's multiply-adds
+/// fused), float 1.18 ulps without (the 128-bit and scalar paths of a processor without FMA).
 /// </para>
 /// </remarks>
 internal static class VectorExp<TOps, TV, T>

@@ -125,6 +125,10 @@ public static class Program
         Check("RmsTanhD activation probe within 4 double ulps", () => ActivationProbe(true, true) <= 4);
         Check("RmsSigmoidD activation probe within 4 double ulps", () => ActivationProbe(false, true) <= 4);
 
+        // The runtime's exponential (VectorExp, under every activation) on this ISA: with FMA its polynomial is fused, without
+        // (the 128-bit and scalar paths here) it is not, so the bound is 1.5 float ulps / 2 double ulps for both.
+        Check("VectorExp within 1.5 float ulps and 2 double ulps of Math.Exp (128-bit and the widest vectors)", () => ExpWithin(1.5, 2));
+
         // The activation backward's vectorised act′ on this ISA's width, every tail (n = 1..70, 1000): dβ of one row is dz.
         foreach (Activation a in new[] { Activation.Relu, Activation.Gelu, Activation.GeluTanh, Activation.Silu, Activation.Tanh, Activation.Sigmoid })
             Check($"FusedRowBackward {a} dz = dy·act′(z) matches reference (float, double; n = 1..70, 1000)", () => lengths.Where(n => n <= 70 || n == 1000).All(n => ActivationGradientMatches(a, n)));
@@ -134,6 +138,45 @@ public static class Program
 
         Console.WriteLine(s_failures == 0 ? "ALL PASS" : $"{s_failures} FAILED");
         return s_failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The internal Vec128/Vec512.Exp (by reflection) over every 4093rd float bit pattern in [−104, 89] and 200,000 doubles
+    /// in [−745, 709], against Math.Exp in ulps of the result (2⁻¹⁴⁹ / 2⁻¹⁰⁷⁴ below the normal range).
+    /// </summary>
+    private static bool ExpWithin(double floatUlps, double doubleUlps)
+    {
+        Type Ops(int bits, Type t) => typeof(RowEngine).Assembly.GetType($"NormGen.Vec{bits}`1", throwOnError: true)!.MakeGenericType(t);
+        var f128 = Ops(128, typeof(float)).GetMethod("Exp", [typeof(Vector128<float>)])!.CreateDelegate<Func<Vector128<float>, Vector128<float>>>();
+        var f512 = Ops(512, typeof(float)).GetMethod("Exp", [typeof(Vector512<float>)])!.CreateDelegate<Func<Vector512<float>, Vector512<float>>>();
+        var d128 = Ops(128, typeof(double)).GetMethod("Exp", [typeof(Vector128<double>)])!.CreateDelegate<Func<Vector128<double>, Vector128<double>>>();
+        double worstF = 0, worstD = 0;
+        var lanes = new float[16];
+        for (uint b = 0; b < BitConverter.SingleToUInt32Bits(104f); b += 16 * 4093)
+        {
+            for (int k = 0; k < 16; k++) { float v = BitConverter.UInt32BitsToSingle(b + (uint)k * 4093); lanes[k] = k % 2 == 0 ? Math.Min(v, 88f) : -v; }
+            Vector512<float> wide = f512(Vector512.Create(lanes));
+            for (int k = 0; k < 16; k++)
+            {
+                double exact = Math.Exp(lanes[k]), ulp = Math.Pow(2, Math.Max(Math.ILogB(exact), -126) - 23);
+                float narrow = f128(Vector128.Create(lanes, k / 4 * 4)).GetElement(k % 4);
+                worstF = Math.Max(worstF, Math.Max(Math.Abs(wide.GetElement(k) - exact), Math.Abs(narrow - exact)) / ulp);
+            }
+        }
+        var random = new Random(7);
+        for (int i = 0; i < 100_000; i++)
+        {
+            double a = -745 + 1454 * random.NextDouble(), c = random.NextDouble() - 0.5;
+            Vector128<double> y = d128(Vector128.Create(a, c));
+            foreach ((double x, double v) in new[] { (a, y.GetElement(0)), (c, y.GetElement(1)) })
+            {
+                double exact = Math.Exp(x);
+                if (exact == 0 || double.IsInfinity(exact)) continue;
+                worstD = Math.Max(worstD, Math.Abs(v - exact) / Math.Pow(2, Math.Max(Math.ILogB(exact), -1022) - 52));
+            }
+        }
+        Console.WriteLine($"  exp: max {worstF.ToString("F2", CultureInfo.InvariantCulture)} float ulps, {worstD.ToString("F2", CultureInfo.InvariantCulture)} double ulps");
+        return worstF <= floatUlps && worstD <= doubleUlps;
     }
 
     /// <summary>The largest error, in ulps of the output type, of an activation probe kernel against the double reference.</summary>
