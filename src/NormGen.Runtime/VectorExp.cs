@@ -27,6 +27,11 @@ namespace NormGen;
 /// (ExpTests; IsaCheck on each ISA path): float 0.90 ulp and double 1.00 ulp with FMA (the polynomial's multiply-adds
 /// fused), float 1.18 ulps without (the 128-bit and scalar paths of a processor without FMA).
 /// </para>
+/// <para>
+/// The GPU kernels' scalar <c>Exp</c> (written by the generator, NormGenerator.Emitter.Gpu's EmitExp) is the same method
+/// with the same polynomial degrees, but rounds n half away from zero and splits ln 2 differently for float, so the two
+/// may differ in the last bit; both are held to the double reference, not to each other.
+/// </para>
 /// </remarks>
 internal static class VectorExp<TOps, TV, T>
     where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
