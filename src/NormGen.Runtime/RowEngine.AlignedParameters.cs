@@ -35,7 +35,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool AlignsParameters<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
-        => typeof(TX) == typeof(T) && TSpec.Affine != Affine.None && !TSpec.Residual
+        => typeof(TX) == typeof(T) && Spec<TSpec, T>.Affine != Affine.None && !Spec<TSpec, T>.Residual
             && end - first >= MinAlignedParameterRows && (nuint)Unsafe.AsPointer(ref c.Gamma) % (nuint)Unsafe.SizeOf<TV>() != 0
             && s_parameterCopyMode != 1;
 
@@ -52,11 +52,11 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct where TOps : IRowOps<TV, T>
     {
-        int n = TSpec.RowLength > 0 ? TSpec.RowLength : (int)c.N, size = Unsafe.SizeOf<T>(), line = 64 / size;
+        int n = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : (int)c.N, size = Unsafe.SizeOf<T>(), line = 64 / size;
         int stride = (n + line - 1) / line * line;
-        bool beta = TSpec.Affine == Affine.ScaleAndBias;
+        bool beta = Spec<TSpec, T>.Affine == Affine.ScaleAndBias;
         nuint y0 = (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref c.Y, first * c.YStride)), vector = (nuint)Unsafe.SizeOf<TV>();
-        bool atPhase = TSpec.Activation == Activation.None && y0 % (nuint)size == 0 && c.YStride * (nuint)size % vector == 0
+        bool atPhase = Spec<TSpec, T>.Activation == Activation.None && y0 % (nuint)size == 0 && c.YStride * (nuint)size % vector == 0
             && s_parameterCopyMode == 0;
         int phase = atPhase ? (int)(y0 % 64) / size : 0;
         T[] scratch = ArrayPool<T>.Shared.Rent((beta ? 2 * stride : stride) + 2 * line);

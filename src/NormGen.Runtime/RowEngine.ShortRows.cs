@@ -27,9 +27,9 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Pipelined<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && !TSpec.Residual && TSpec.Activation == Activation.None
-            && (TSpec.RowLength > 0 ? TSpec.RowLength <= MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() : c.N <= (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))
-            && end - first >= 2 && !c.Streaming && (TSpec.Centered || !c.Prefetch);
+        => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && !Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None
+            && (Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength <= MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() : c.N <= (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))
+            && end - first >= 2 && !c.Streaming && (Spec<TSpec, T>.Centered || !c.Prefetch);
 
     /// <summary>
     /// Short rows (see <see cref="Pipelined"/>) software-pipelined: step k runs row k's pass 1, then the statistics and the
@@ -43,10 +43,10 @@ public static partial class RowEngine
     private static nuint ShortRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Centered && typeof(T) == typeof(float) && typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported)
+        if (Spec<TSpec, T>.Centered && typeof(T) == typeof(float) && typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported)
             return ShortRowGroups<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         // Pass 1's results of rows k − 1 (1), k − 2 (2) and k − 3 (3).
         T shift1 = T.Zero, shift2 = T.Zero, shift3 = T.Zero;
@@ -65,7 +65,7 @@ public static partial class RowEngine
                     return row;
                 Save<TSpec, T>(ref c, row, mean, rstd);
                 ShortLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, row * yStride), n,
-                    TSpec.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), TSpec.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
+                    Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
             }
             shift3 = shift2;
             sums3 = sums2;
@@ -103,8 +103,8 @@ public static partial class RowEngine
     private static nuint ShortRowGroups<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         // Lane j: row j of group g (shifts and the statistics being formed), of group g − 1 (wait*) and of group g − 2
@@ -156,7 +156,7 @@ public static partial class RowEngine
                 center = shifts;
                 mean = shifts + offset;
                 // A finite variance: MaxNative is Max0.
-                rstd = Vector128<T>.One / Vector128.Sqrt(Vector128.MaxNative(variance, Vector128<T>.Zero) + Vector128.Create(TSpec.Epsilon));
+                rstd = Vector128<T>.One / Vector128.Sqrt(Vector128.MaxNative(variance, Vector128<T>.Zero) + Vector128.Create(Spec<TSpec, T>.Epsilon));
                 scaledOffset = (offset * rstd) ^ Vector128.Create(-T.Zero); // −(offset·rstd): the sign bit flipped, as the scalar negation
                 Vector128<T> fast = Vector128.LessThanOrEqual(square, Vector128.Create(T.CreateTruncating(0.25)) * meanSquare) & Finite(variance) & Finite(mean);
                 if (fast.ExtractMostSignificantBits() != 0xF)
@@ -254,7 +254,7 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         center = scaledOffset = mean = T.Zero;
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
         {
             if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out center, out T offset, out rstd, out mean))
                 return false;
@@ -266,7 +266,7 @@ public static partial class RowEngine
             rstd = T.Zero;
             if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                 return false;
-            rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
+            rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
         }
         return true;
     }
@@ -280,7 +280,7 @@ public static partial class RowEngine
     private static void ShortLastPass<TSpec, T, TV, TOps>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), last = n - L;
         bool hasTail = n % L != 0;
         TV lastOut = hasTail ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;

@@ -48,7 +48,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanPipeline<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && TSpec.Activation == Activation.None && s_pipelineMode == 2;
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && Spec<TSpec, T>.Activation == Activation.None && s_pipelineMode == 2;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind
@@ -98,10 +98,10 @@ public static partial class RowEngine
     private static void PipelinedRowsAt<TSpec, T, TStores>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TStores : struct, IStoreKind
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N;
         // With cached stores h goes where the rows a time put it (residualOut, else y): the last pass reads it back from
         // cache and has no copy to make.
-        T[]? scratch = TSpec.Residual && TStores.NonTemporal ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
+        T[]? scratch = Spec<TSpec, T>.Residual && TStores.NonTemporal ? ArrayPool<T>.Shared.Rent(2 * (int)n) : null;
         try
         {
             if (scratch is not null)
@@ -139,12 +139,12 @@ public static partial class RowEngine
             PlainLoop<TSpec, T, VectorBody<T, TV, TOps>>(ref c, ref x, firstRow, rowCount);
             return;
         }
-        nuint end = (nuint)(firstRow + rowCount), start = (nuint)firstRow, n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        nuint end = (nuint)(firstRow + rowCount), start = (nuint)firstRow, n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N;
         ref T scratch = ref c.H;
         nuint r = PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref c, ref x, start, end);
         while (r < end)
         {
-            if (TSpec.Residual && TStores.NonTemporal) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
+            if (Spec<TSpec, T>.Residual && TStores.NonTemporal) c.H = ref Unsafe.Add(ref scratch, (r - start) % 2 * n);
             RedoHugeRow<TSpec, T>(ref c, r++);
             c.H = ref scratch;
             start = r;
@@ -158,8 +158,8 @@ public static partial class RowEngine
     private static nuint PipelinedRowsOf<TSpec, T, TV, TOps, TStores>(ref RowRefs<T> c, ref T x, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TStores : struct, IStoreKind
-        => TSpec.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
-            : TSpec.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+        => Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? PipelinedRows<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
+            : Spec<TSpec, T>.Affine == Affine.Scale ? PipelinedRows<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end)
             : PipelinedRows<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>, TStores>(ref c, ref x, first, end);
 
     /// <summary>
@@ -176,12 +176,12 @@ public static partial class RowEngine
         where TAffine : struct, IAffineLoads<T, TV, TOps>
         where TStores : struct, IStoreKind
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N; // a JIT-time constant when fixed
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N; // a JIT-time constant when fixed
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, xStride = c.XStride;
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         bool hasTail = n % L != 0;
         TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        TV alpha = Spec<TSpec, T>.HasAlpha ? TOps.Create(Spec<TSpec, T>.Alpha) : TOps.Zero;
         nuint rowBytes = n * (nuint)Unsafe.SizeOf<T>();
         nuint ahead = (MinPrefetchAheadBytes + rowBytes - 1) / rowBytes * xStride; // whole rows, at least one
         ref T gamma = ref c.Gamma, beta = ref c.Beta, bias = ref c.Bias;
@@ -195,7 +195,7 @@ public static partial class RowEngine
         {
             bool pass1 = row < end;
             ref T residual = ref x, h = ref x;
-            if (TSpec.Residual)
+            if (Spec<TSpec, T>.Residual)
             {
                 residual = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
                 h = ref TStores.NonTemporal ? ref Unsafe.Add(ref c.H, (row - first) % 2 * n) : ref Unsafe.Add(ref c.H, row * c.HStride);
@@ -207,18 +207,18 @@ public static partial class RowEngine
             if (pending)
             {
                 head = (nuint)StreamingStore.ElementsToAlignment(ref yPrev, (int)L);
-                alignedH = TSpec.ResidualOut && TStores.NonTemporal && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
+                alignedH = Spec<TSpec, T>.ResidualOut && TStores.NonTemporal && (nuint)StreamingStore.ElementsToAlignment(ref hOutPrev, (int)L) == head;
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
                 lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
             }
             T shift = T.Zero;
-            if (pass1 && TSpec.Centered) // as VectorRows
-                shift = TOps.Sum(TSpec.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha) : TOps.Load(ref x, 0))
+            if (pass1 && Spec<TSpec, T>.Centered) // as VectorRows
+                shift = TOps.Sum(Spec<TSpec, T>.Residual ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha) : TOps.Load(ref x, 0))
                     * (T.One / T.CreateTruncating(L));
             TV k = TOps.Create(shift);
             TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
-            TV hLast = TSpec.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
+            TV hLast = Spec<TSpec, T>.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
             nuint i = 0;
             if (pass1)
             {
@@ -253,7 +253,7 @@ public static partial class RowEngine
                     TOps.Store(firstOut, ref yPrev, 0);
                     TOps.Store(lastOut, ref yPrev, last);
                 }
-                if (TSpec.ResidualOut && TStores.NonTemporal)
+                if (Spec<TSpec, T>.ResidualOut && TStores.NonTemporal)
                     StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
                 pending = false;
             }
@@ -264,8 +264,8 @@ public static partial class RowEngine
                 Pass1Step<TSpec, T, TV, TOps>(Pass1Vector<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, ref h, i, alpha), k, ref s0, ref q0);
             if (hasTail)
             {
-                TV v = TSpec.Residual ? hLast : TOps.Load(ref x, last);
-                if (TSpec.Centered)
+                TV v = Spec<TSpec, T>.Residual ? hLast : TOps.Load(ref x, last);
+                if (Spec<TSpec, T>.Centered)
                 {
                     TV d = TOps.Select(tail, TOps.Subtract(v, k));
                     s1 = TOps.Add(s1, d);
@@ -276,11 +276,11 @@ public static partial class RowEngine
                     v = TOps.Select(tail, v);
                     q1 = TOps.MultiplyAdd(v, v, q1);
                 }
-                if (TSpec.Residual) TOps.Store(hLast, ref h, last);
+                if (Spec<TSpec, T>.Residual) TOps.Store(hLast, ref h, last);
             }
-            ref T src = ref TSpec.Residual ? ref h : ref x;
+            ref T src = ref Spec<TSpec, T>.Residual ? ref h : ref x;
             T rstd, meanOut = T.Zero;
-            if (TSpec.Centered)
+            if (Spec<TSpec, T>.Centered)
             {
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
                     return row;
@@ -292,13 +292,13 @@ public static partial class RowEngine
                 T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                     return row;
-                rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
+                rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
             }
             Save<TSpec, T>(ref c, row, meanOut, rstd);
             r = TOps.Create(rstd);
             srcPrev = ref src;
             yPrev = ref Unsafe.Add(ref c.Y, row * c.YStride);
-            if (TSpec.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+            if (Spec<TSpec, T>.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             pending = true;
         }
         return end;
@@ -320,7 +320,7 @@ public static partial class RowEngine
         StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + L, m, r, rc);
         StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + 2 * L, m, r, rc);
         StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j + 3 * L, m, r, rc);
-        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
+        if (Spec<TSpec, T>.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
             {
@@ -348,7 +348,7 @@ public static partial class RowEngine
         where TStores : struct, IStoreKind
     {
         StreamOutput<TSpec, T, TV, TOps, TAffine, TStores>(ref src, ref gamma, ref beta, ref y, j, m, r, rc);
-        if (TSpec.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
+        if (Spec<TSpec, T>.ResidualOut && TStores.NonTemporal) // with cached stores h is in residualOut already
         {
             if (alignedH)
                 StreamH<T, TV, TOps, TStores>(ref src, ref residualOut, j);
@@ -411,7 +411,7 @@ public static partial class RowEngine
         ref TV q0, ref TV q1, ref TV q2, ref TV q3)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
         {
             v0 = TOps.Subtract(v0, k);
             v1 = TOps.Subtract(v1, k);
@@ -433,7 +433,7 @@ public static partial class RowEngine
     private static void Pass1Step<TSpec, T, TV, TOps>(TV v, TV k, ref TV s, ref TV q)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
         {
             v = TOps.Subtract(v, k);
             s = TOps.Add(s, v);
@@ -450,7 +450,7 @@ public static partial class RowEngine
     private static TV Pass1Vector<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint offset, TV alpha)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (!TSpec.Residual)
+        if (!Spec<TSpec, T>.Residual)
             return TOps.Load(ref x, offset);
         TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, offset, 0, alpha);
         TOps.Store(v, ref h, offset);

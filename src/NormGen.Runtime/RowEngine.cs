@@ -124,7 +124,7 @@ public static partial class RowEngine
             if (SmallSpec<TSpec, T>.Is && rows == 1)
             {
                 SmallOneRow<TSpec, T>(ref Direct<TX, T>(x), ref Direct<TX, T>(gamma), ref Direct<TX, T>(beta), ref Direct<TY, T>(y),
-                    ref MemoryMarshal.GetReference(mean), ref MemoryMarshal.GetReference(rstd), (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength));
+                    ref MemoryMarshal.GetReference(mean), ref MemoryMarshal.GetReference(rstd), (nuint)(Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : rowLength));
                 return;
             }
             // Float and double: the spans become one RowRefs here and go down by reference (9 spans by value through
@@ -136,7 +136,7 @@ public static partial class RowEngine
                 // residual and the saved statistics.
                 PlainRefs<TSpec, TX, TY, T>(out c, x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, false, prefetch, oneRow: true);
                 PlainRow<TSpec, T>(ref c, ref Direct<TX, T>(x), ref Direct<TX, T>(gamma), ref Direct<TX, T>(beta), ref Direct<TY, T>(y),
-                    (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength));
+                    (nuint)(Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : rowLength));
             }
             else
             {
@@ -174,7 +174,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanStream<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TY) != typeof(Half) && !(TSpec.ResidualOut && typeof(TX) == typeof(Half));
+        => typeof(TY) != typeof(Half) && !(Spec<TSpec, T>.ResidualOut && typeof(TX) == typeof(Half));
 
     /// <summary>A block of rows for one pool thread; the spans arrive pinned, in <see cref="Forward"/>'s order.</summary>
     private readonly struct Block<TSpec, TX, TY, T>(int rowLength, bool streaming, bool prefetch, bool pipeline) : IRowKernel
@@ -209,7 +209,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsPlain<TSpec, TX, TY, T>(bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && !(TSpec.Residual && streaming);
+        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && !(Spec<TSpec, T>.Residual && streaming);
 
     // ---------------------------------------------------------------- rows
 
@@ -243,7 +243,7 @@ public static partial class RowEngine
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = TSpec.RowLength > 0 ? TSpec.RowLength : rowLength;
+        int n = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : rowLength;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<T>.Count)
             Loop<TSpec, TX, TY, T, VectorBody<T, Vector512<T>, Vec512<T>>>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, n, firstRow, rowCount, streaming, prefetch);
         else if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
@@ -306,14 +306,14 @@ public static partial class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => TSpec.Residual ? LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
+            => Spec<TSpec, T>.Residual ? LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
                 : LoopRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Row<TSpec>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n) where TSpec : struct, IRowSpec<T>
-            => 0 != (TSpec.Residual ? VectorRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>, OneRow>(ref c, ref x, ref gamma, ref beta, ref y, n, 0, 1)
+            => 0 != (Spec<TSpec, T>.Residual ? VectorRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>, OneRow>(ref c, ref x, ref gamma, ref beta, ref y, n, 0, 1)
                 : VectorRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>, OneRow>(ref c, ref x, ref gamma, ref beta, ref y, n, 0, 1));
     }
 
@@ -346,8 +346,8 @@ public static partial class RowEngine
     private static void Save<TSpec, T>(ref RowRefs<T> c, nuint row, T mean, T rstd)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.SaveMean) Unsafe.Add(ref c.Mean, row) = mean;
-        if (TSpec.SaveRstd) Unsafe.Add(ref c.Rstd, row) = rstd;
+        if (Spec<TSpec, T>.SaveMean) Unsafe.Add(ref c.Mean, row) = mean;
+        if (Spec<TSpec, T>.SaveRstd) Unsafe.Add(ref c.Rstd, row) = rstd;
     }
 
     /// <summary>The row loop of <see cref="Rows"/> at one width.</summary>
@@ -359,21 +359,21 @@ public static partial class RowEngine
         where T : unmanaged, IFloatingPointIeee754<T>
         where TBody : struct, IRowBody<T>
     {
-        if (TSpec.RowLength > 0) n = TSpec.RowLength; // a JIT-time constant: the loops and tails fold
+        if (Spec<TSpec, T>.RowLength > 0) n = Spec<TSpec, T>.RowLength; // a JIT-time constant: the loops and tails fold
         bool halfIn = typeof(TX) == typeof(Half), halfOut = typeof(TY) == typeof(Half), stream = CanStream<TSpec, TX, TY, T>();
         // Half rows are widened into float scratch (per-column parameters once per block), computed in float and narrowed
         // once on store. The pool hands the same arrays back on the next call: no allocation per call.
-        T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && TSpec.Residual, n), biasS = Rent<T>(halfIn && TSpec.ResidualBias, n);
-        T[]? gammaS = Rent<T>(halfIn && TSpec.Affine != Affine.None, n), betaS = Rent<T>(halfIn && TSpec.Affine == Affine.ScaleAndBias, n);
-        T[]? yS = Rent<T>(halfOut, n), residualOutS = Rent<T>(halfIn && TSpec.ResidualOut, n);
+        T[]? xS = Rent<T>(halfIn, n), residualS = Rent<T>(halfIn && Spec<TSpec, T>.Residual, n), biasS = Rent<T>(halfIn && Spec<TSpec, T>.ResidualBias, n);
+        T[]? gammaS = Rent<T>(halfIn && Spec<TSpec, T>.Affine != Affine.None, n), betaS = Rent<T>(halfIn && Spec<TSpec, T>.Affine == Affine.ScaleAndBias, n);
+        T[]? yS = Rent<T>(halfOut, n), residualOutS = Rent<T>(halfIn && Spec<TSpec, T>.ResidualOut, n);
         // With streaming stores h cannot live in the output (it would be read back from memory): it gets a row of
         // cache-resident scratch instead.
-        T[]? hScratch = Rent<T>(TSpec.Residual && stream && streaming, n);
+        T[]? hScratch = Rent<T>(Spec<TSpec, T>.Residual && stream && streaming, n);
         try
         {
-            ref T bias0 = ref halfIn && TSpec.ResidualBias ? ref Widen(bias, biasS!) : ref Direct<TX, T>(bias);
-            ref T gamma0 = ref halfIn && TSpec.Affine != Affine.None ? ref Widen(gamma, gammaS!) : ref Direct<TX, T>(gamma);
-            ref T beta0 = ref halfIn && TSpec.Affine == Affine.ScaleAndBias ? ref Widen(beta, betaS!) : ref Direct<TX, T>(beta);
+            ref T bias0 = ref halfIn && Spec<TSpec, T>.ResidualBias ? ref Widen(bias, biasS!) : ref Direct<TX, T>(bias);
+            ref T gamma0 = ref halfIn && Spec<TSpec, T>.Affine != Affine.None ? ref Widen(gamma, gammaS!) : ref Direct<TX, T>(gamma);
+            ref T beta0 = ref halfIn && Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? ref Widen(beta, betaS!) : ref Direct<TX, T>(beta);
             nuint un = (nuint)n;
             RowRefs<T> c = default;
             c.Bias = ref bias0;
@@ -386,20 +386,20 @@ public static partial class RowEngine
             c.Prefetch = !halfIn && prefetch; // Half rows are widened from x into scratch: nothing to prefetch there
             if (halfIn) c.X = ref MemoryMarshal.GetArrayDataReference(xS!);
             else { c.X = ref Direct<TX, T>(x); c.XStride = un; }
-            if (TSpec.Residual)
+            if (Spec<TSpec, T>.Residual)
             {
                 if (halfIn) c.Residual = ref MemoryMarshal.GetArrayDataReference(residualS!);
                 else { c.Residual = ref Direct<TX, T>(residual); c.ResidualStride = un; }
             }
             if (halfOut) c.Y = ref MemoryMarshal.GetArrayDataReference(yS!);
             else { c.Y = ref Direct<TY, T>(y); c.YStride = un; }
-            if (TSpec.ResidualOut)
+            if (Spec<TSpec, T>.ResidualOut)
             {
                 if (halfIn) c.ResidualOut = ref MemoryMarshal.GetArrayDataReference(residualOutS!);
                 else { c.ResidualOut = ref Direct<TX, T>(residualOut); c.ResidualOutStride = un; }
             }
             if (hScratch is not null) c.H = ref MemoryMarshal.GetArrayDataReference(hScratch);
-            else if (TSpec.ResidualOut) { c.H = ref c.ResidualOut; c.HStride = c.ResidualOutStride; }
+            else if (Spec<TSpec, T>.ResidualOut) { c.H = ref c.ResidualOut; c.HStride = c.ResidualOutStride; }
             else { c.H = ref c.Y; c.HStride = c.YStride; }
             for (int row = firstRow; row < firstRow + rowCount; row++)
             {
@@ -408,12 +408,12 @@ public static partial class RowEngine
                 if (halfIn)
                 {
                     Widen(x.Slice(offset, n), xS!);
-                    if (TSpec.Residual) Widen(residual.Slice(offset, n), residualS!);
+                    if (Spec<TSpec, T>.Residual) Widen(residual.Slice(offset, n), residualS!);
                 }
                 if (TBody.Rows<TSpec, TX, TY>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, r + 1) == r)
                     RedoHugeRow<TSpec, T>(ref c, r);
                 if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, n)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, n)));
-                if (halfIn && TSpec.ResidualOut)
+                if (halfIn && Spec<TSpec, T>.ResidualOut)
                     TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, n)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, n)));
             }
             if (stream && streaming) StreamingStore.Fence();
@@ -440,29 +440,29 @@ public static partial class RowEngine
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint un = (nuint)(TSpec.RowLength > 0 ? TSpec.RowLength : rowLength);
+        nuint un = (nuint)(Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : rowLength);
         // Written in place into the caller's local. The refs of a stream the spec does not use are not stored: a local
         // holding refs is zeroed in the prolog whatever the code says (the GC reads it), so they stay null, as the empty
         // spans' starts were; the rest is stored (a small call paid for 18 stores here, 13 for plain LayerNorm, none for
         // one row of it now). An = default is not folded into the prolog's zeroing, and a local c returned by value was
         // copied whole.
         Unsafe.SkipInit(out c);
-        if (TSpec.Residual) c.Residual = ref Direct<TX, T>(residual);
-        if (TSpec.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
-        if (TSpec.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
-        if (!oneRow || TSpec.Residual || TSpec.ResidualOut)
-            c.H = ref TSpec.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
-        if (TSpec.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
-        if (TSpec.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
+        if (Spec<TSpec, T>.Residual) c.Residual = ref Direct<TX, T>(residual);
+        if (Spec<TSpec, T>.ResidualBias) c.Bias = ref Direct<TX, T>(bias);
+        if (Spec<TSpec, T>.ResidualOut) c.ResidualOut = ref Direct<TX, T>(residualOut);
+        if (!oneRow || Spec<TSpec, T>.Residual || Spec<TSpec, T>.ResidualOut)
+            c.H = ref Spec<TSpec, T>.ResidualOut ? ref Direct<TX, T>(residualOut) : ref Direct<TY, T>(y); // not c.Y: read back from the stack
+        if (Spec<TSpec, T>.SaveMean) c.Mean = ref MemoryMarshal.GetReference(mean);
+        if (Spec<TSpec, T>.SaveRstd) c.Rstd = ref MemoryMarshal.GetReference(rstd);
         if (oneRow) return;
         c.X = ref Direct<TX, T>(x);
         c.XStride = un;
-        c.ResidualStride = TSpec.Residual ? un : 0;
-        if (TSpec.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
-        if (TSpec.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
+        c.ResidualStride = Spec<TSpec, T>.Residual ? un : 0;
+        if (Spec<TSpec, T>.Affine != Affine.None) c.Gamma = ref Direct<TX, T>(gamma);
+        if (Spec<TSpec, T>.Affine == Affine.ScaleAndBias) c.Beta = ref Direct<TX, T>(beta);
         c.Y = ref Direct<TY, T>(y);
         c.YStride = un;
-        c.ResidualOutStride = TSpec.ResidualOut ? un : 0;
+        c.ResidualOutStride = Spec<TSpec, T>.ResidualOut ? un : 0;
         c.HStride = un;
         c.N = un;
         c.Streaming = streaming;
@@ -490,7 +490,7 @@ public static partial class RowEngine
     private static void PlainRows<TSpec, T>(ref RowRefs<T> c, ref T x, int firstRow, int rowCount)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint n = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
             PlainLoop<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x, firstRow, rowCount);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
@@ -511,7 +511,7 @@ public static partial class RowEngine
     private static void PlainRow<TSpec, T>(ref RowRefs<T> c, ref T x, ref T gamma, ref T beta, ref T y, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         if (Vector512.IsHardwareAccelerated && n >= (nuint)Vector512<T>.Count)
             PlainRowAt<TSpec, T, VectorBody<T, Vector512<T>, Vec512<T>>>(ref c, ref x, ref gamma, ref beta, ref y, n);
         else if (Vector256.IsHardwareAccelerated && n >= (nuint)Vector256<T>.Count)
@@ -571,11 +571,11 @@ public static partial class RowEngine
     private static void RedoHugeRow<TSpec, T>(ref RowRefs<T> c, nuint r)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint un = TSpec.RowLength > 0 ? (nuint)TSpec.RowLength : c.N;
+        nuint un = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N;
         ref T h = ref Unsafe.Add(ref c.H, r * c.HStride);
-        ref T src = ref TSpec.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
+        ref T src = ref Spec<TSpec, T>.Residual ? ref h : ref Unsafe.Add(ref c.X, r * c.XStride);
         HugeRow<TSpec, T>(ref src, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, r * c.YStride), out T rowMean, out T rowRstd, un);
-        if (TSpec.ResidualOut) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
+        if (Spec<TSpec, T>.ResidualOut) CopyH(ref h, ref Unsafe.Add(ref c.ResidualOut, r * c.ResidualOutStride), un);
         Save<TSpec, T>(ref c, r, rowMean, rowRstd);
     }
 
@@ -601,9 +601,9 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         TV v = TOps.Load(ref x, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()));
-        if (TSpec.HasAlpha) v = TOps.Multiply(alpha, v);
+        if (Spec<TSpec, T>.HasAlpha) v = TOps.Multiply(alpha, v);
         v = TOps.Add(v, TOps.Load(ref residual, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())));
-        return TSpec.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))) : v;
+        return Spec<TSpec, T>.ResidualBias ? TOps.Add(v, TOps.Load(ref bias, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))) : v;
     }
 
     /// <summary>One output vector from the row's (x or h) vector: normalise, affine, activation.</summary>
@@ -624,14 +624,14 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Activated<TSpec, T, TV, TOps>(TV e)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => TSpec.Activation == Activation.None ? e : VectorActivations<TOps, TV, T>.Apply(TSpec.Activation, e);
+        => Spec<TSpec, T>.Activation == Activation.None ? e : VectorActivations<TOps, TV, T>.Apply(Spec<TSpec, T>.Activation, e);
 
     /// <summary><see cref="Output"/> before the activation: normalise, affine.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV AffineOutput<TSpec, T, TV, TOps>(TV v, ref T gamma, ref T beta, nuint offset, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        => AffineOf<TSpec, T, TV, TOps>(v, TSpec.Affine != Affine.None ? TOps.Load(ref gamma, offset) : TOps.Zero,
-            TSpec.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, offset) : TOps.Zero, m, r, rc);
+        => AffineOf<TSpec, T, TV, TOps>(v, Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, offset) : TOps.Zero,
+            Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, offset) : TOps.Zero, m, r, rc);
 
     /// <summary>
     /// (x − μ)·rstd (RMSNorm: x·rstd), then γ (1 + γ when zero-centred) and β: <see cref="OutputOf"/> before its activation.
@@ -640,11 +640,11 @@ public static partial class RowEngine
     private static TV AffineOf<TSpec, T, TV, TOps>(TV v, TV g, TV b, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        TV e = TSpec.Centered ? TOps.MultiplyAdd(TOps.Subtract(v, m), r, rc) : TOps.Multiply(v, r);
-        if (TSpec.Affine != Affine.None)
+        TV e = Spec<TSpec, T>.Centered ? TOps.MultiplyAdd(TOps.Subtract(v, m), r, rc) : TOps.Multiply(v, r);
+        if (Spec<TSpec, T>.Affine != Affine.None)
         {
-            if (TSpec.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
-            e = TSpec.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, b);
+            if (Spec<TSpec, T>.ZeroCenteredGamma) g = TOps.Add(g, TOps.Create(T.One));
+            e = Spec<TSpec, T>.Affine == Affine.Scale ? TOps.Multiply(e, g) : TOps.MultiplyAdd(e, g, b);
         }
         return e;
     }
@@ -658,7 +658,7 @@ public static partial class RowEngine
     private static void ActivateInPlace<TSpec, T, TV, TOps>(ref T y, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)TOps.Count, last = n - L;
         bool hasTail = n % L != 0;
         TV lastOut = hasTail ? Activated<TSpec, T, TV, TOps>(TOps.Load(ref y, last)) : TOps.Zero;
@@ -735,7 +735,7 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         T shift = T.Zero;
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
             shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(TOps.Count)); // L is a power of two: the same bits as the division, without a divide per row
         ShiftedSums<TSpec, T, TV, TOps>(ref x, n, TOps.Create(shift), out sums, out squares);
         return shift;
@@ -748,7 +748,7 @@ public static partial class RowEngine
     private static void ShiftedSums<TSpec, T, TV, TOps>(ref T x, nuint n, TV k, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
         i = 0;
@@ -759,7 +759,7 @@ public static partial class RowEngine
                 TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
                 TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
                 TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-                if (TSpec.Centered)
+                if (Spec<TSpec, T>.Centered)
                 {
                     d0 = TOps.Subtract(d0, k);
                     d1 = TOps.Subtract(d1, k);
@@ -777,12 +777,12 @@ public static partial class RowEngine
             }
         // Vectors after the blocks, if any, from where the blocks ended: the test folds for a compile-time row (the loop's
         // own entry test did not); a run-time row goes straight to the loop's test.
-        if (TSpec.RowLength == 0 || n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
+        if (Spec<TSpec, T>.RowLength == 0 || n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
             for (; i + L <= n; i += L)
             {
                 TV d = TOps.Load(ref x, i);
-                if (TSpec.Centered)
+                if (Spec<TSpec, T>.Centered)
                 {
                     d = TOps.Subtract(d, k);
                     s0 = TOps.Add(s0, d);
@@ -794,8 +794,8 @@ public static partial class RowEngine
         {
             // The last vector overlaps the one before it; the mask keeps only its lanes past the last full vector.
             TV tail = TOps.TailMask((int)(L - n % L));
-            TV d = TOps.Select(tail, TSpec.Centered ? TOps.Subtract(TOps.Load(ref x, last), k) : TOps.Load(ref x, last));
-            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            TV d = TOps.Select(tail, Spec<TSpec, T>.Centered ? TOps.Subtract(TOps.Load(ref x, last), k) : TOps.Load(ref x, last));
+            if (Spec<TSpec, T>.Centered) s1 = TOps.Add(s1, d);
             q1 = TOps.MultiplyAdd(d, d, q1);
         }
         sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
@@ -811,11 +811,11 @@ public static partial class RowEngine
     private static T Pass1H<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T bias, ref T h, nuint n, out TV sums, out TV squares)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-        TV alpha = TSpec.HasAlpha ? TOps.Create(TSpec.Alpha) : TOps.Zero;
+        TV alpha = Spec<TSpec, T>.HasAlpha ? TOps.Create(Spec<TSpec, T>.Alpha) : TOps.Zero;
         T shift = T.Zero;
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
             shift = TOps.Sum(H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, 0, 0, alpha)) * (T.One / T.CreateTruncating(L));
         TV k = TOps.Create(shift);
         TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
@@ -833,9 +833,9 @@ public static partial class RowEngine
                 TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
                 TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
                 TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
-                TV d0 = TSpec.Centered ? TOps.Subtract(h0, k) : h0, d1 = TSpec.Centered ? TOps.Subtract(h1, k) : h1;
-                TV d2 = TSpec.Centered ? TOps.Subtract(h2, k) : h2, d3 = TSpec.Centered ? TOps.Subtract(h3, k) : h3;
-                if (TSpec.Centered)
+                TV d0 = Spec<TSpec, T>.Centered ? TOps.Subtract(h0, k) : h0, d1 = Spec<TSpec, T>.Centered ? TOps.Subtract(h1, k) : h1;
+                TV d2 = Spec<TSpec, T>.Centered ? TOps.Subtract(h2, k) : h2, d3 = Spec<TSpec, T>.Centered ? TOps.Subtract(h3, k) : h3;
+                if (Spec<TSpec, T>.Centered)
                 {
                     s0 = TOps.Add(s0, d0);
                     s1 = TOps.Add(s1, d1);
@@ -853,15 +853,15 @@ public static partial class RowEngine
             {
                 TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
                 TOps.Store(v, ref h, i);
-                TV d = TSpec.Centered ? TOps.Subtract(v, k) : v;
-                if (TSpec.Centered) s0 = TOps.Add(s0, d);
+                TV d = Spec<TSpec, T>.Centered ? TOps.Subtract(v, k) : v;
+                if (Spec<TSpec, T>.Centered) s0 = TOps.Add(s0, d);
                 q0 = TOps.MultiplyAdd(d, d, q0);
             }
         }
         if (n % L != 0)
         {
-            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), TSpec.Centered ? TOps.Subtract(hLast, k) : hLast);
-            if (TSpec.Centered) s1 = TOps.Add(s1, d);
+            TV d = TOps.Select(TOps.TailMask((int)(L - n % L)), Spec<TSpec, T>.Centered ? TOps.Subtract(hLast, k) : hLast);
+            if (Spec<TSpec, T>.Centered) s1 = TOps.Add(s1, d);
             q1 = TOps.MultiplyAdd(d, d, q1);
             TOps.Store(hLast, ref h, last);
         }
@@ -879,7 +879,7 @@ public static partial class RowEngine
     /// </summary>
     private static class SmallSpec<TSpec, T> where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public static readonly bool Is = !TSpec.Residual && TSpec.Activation == Activation.None;
+        public static readonly bool Is = !Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None;
     }
 
     /// <summary>
@@ -893,7 +893,7 @@ public static partial class RowEngine
     private static void SmallOneRow<TSpec, T>(ref T x, ref T gamma, ref T beta, ref T y, ref T mean, ref T rstd, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         // Returns, not a bool tested after: the JIT kept the bool in a register and tested it.
         if (Vector512.IsHardwareAccelerated)
         {
@@ -933,15 +933,15 @@ public static partial class RowEngine
     private static bool InlinedOneRow<TSpec, T, TV, TOps>(ref T x, ref T gamma, ref T beta, ref T y, ref T mean, ref T rstd, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
-        T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
-        TV tail = TSpec.Centered && n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = Spec<TSpec, T>.Centered && n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         T shift = Pass1<TSpec, T, TV, TOps>(ref x, n, out TV sums, out TV squares);
         if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift, sums, squares, out T center, out T scaledOffset, out T rowMean, out T rowRstd))
             return false;
-        if (TSpec.SaveMean) mean = rowMean;
-        if (TSpec.SaveRstd) rstd = rowRstd;
+        if (Spec<TSpec, T>.SaveMean) mean = rowMean;
+        if (Spec<TSpec, T>.SaveRstd) rstd = rowRstd;
         OneRowLastPass<TSpec, T, TV, TOps>(ref x, ref gamma, ref beta, ref y, n, TOps.Create(center), TOps.Create(rowRstd), TOps.Create(scaledOffset));
         return true;
     }
@@ -983,7 +983,7 @@ public static partial class RowEngine
         nuint xStride = typeof(TRange) == typeof(OneRow) ? 0 : c.XStride;
         ref T residualNext = ref Unsafe.NullRef<T>(), hNext = ref Unsafe.NullRef<T>(), bias = ref Unsafe.NullRef<T>();
         nuint residualStride = 0, hStride = 0;
-        if (TSpec.Residual)
+        if (Spec<TSpec, T>.Residual)
         {
             residualStride = c.ResidualStride;
             residualNext = ref Unsafe.Add(ref c.Residual, first * residualStride);
@@ -997,7 +997,7 @@ public static partial class RowEngine
             // other instance's reads stay out of each instance (and of its inlining budget).
             nuint n = nOne;
             if (typeof(TRange) != typeof(OneRow)) n = c.N;
-            if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+            if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
             // A JIT-time false where the output cannot stream (Half): the streaming loop, with its calls to the activation,
             // then leaves the method (and the JIT's inlining budget for it). So in the one-row instance: a one-row call has
             // cached stores (PlainRow) and no next row to prefetch.
@@ -1010,7 +1010,7 @@ public static partial class RowEngine
                 gamma = ref c.Gamma;
                 beta = ref c.Beta;
             }
-            if (TSpec.Residual)
+            if (Spec<TSpec, T>.Residual)
             {
                 residualNext = ref Unsafe.Add(ref residualNext, residualStride);
                 hNext = ref Unsafe.Add(ref hNext, hStride);
@@ -1018,13 +1018,13 @@ public static partial class RowEngine
             ref T y = ref yOne;
             if (typeof(TRange) != typeof(OneRow)) y = ref Unsafe.Add(ref c.Y, row * c.YStride);
             ref T residualOut = ref Unsafe.NullRef<T>();
-            if (TSpec.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
+            if (Spec<TSpec, T>.ResidualOut) residualOut = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             nuint L = (nuint)TOps.Count, block = 4 * L, last = n - L, i;
-            T inv = TSpec.RowLength > 0 ? TSpec.InverseRowLength : T.One / T.CreateTruncating((int)n);
+            T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
             bool hasTail = n % L != 0;
             // The last vector overlaps the one before it; this mask keeps only its lanes past the last full vector.
             TV tail = hasTail ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-            ref T src = ref TSpec.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
+            ref T src = ref Spec<TSpec, T>.Residual ? ref h : ref x; // what the later passes read: h is read back from cache
             T meanOut = T.Zero;
 
             // Pass 1: deviations d = x − shift summed and squared in one pass (RMSNorm: the squares), with shift the mean of
@@ -1034,7 +1034,7 @@ public static partial class RowEngine
 
             T rstd;
             TV m = TOps.Zero, rc = TOps.Zero;
-            if (TSpec.Centered)
+            if (Spec<TSpec, T>.Centered)
             {
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out meanOut))
                     return row;
@@ -1048,7 +1048,7 @@ public static partial class RowEngine
                 T meanSquare = TOps.Sum(squares) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                     return row;
-                rstd = T.One / T.Sqrt(meanSquare + TSpec.Epsilon);
+                rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
             }
             Save<TSpec, T>(ref c, row, meanOut, rstd);
             TV r = TOps.Create(rstd);
@@ -1073,13 +1073,13 @@ public static partial class RowEngine
             // The one-row instance's last pass has its loads folded into the operations (OneRowLastPass); the loop's keeps
             // its own, so its inlining budget is what it was (three more OutputAt copies per instance left get_ResidualOut
             // and a Vec512 operation as calls in the row loop).
-            if (typeof(TRange) == typeof(OneRow) && TSpec.Activation == Activation.None)
+            if (typeof(TRange) == typeof(OneRow) && Spec<TSpec, T>.Activation == Activation.None)
             {
                 OneRowLastPass<TSpec, T, TV, TOps>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
                 return end;
             }
             i = 0;
-            if (TSpec.Activation != Activation.None)
+            if (Spec<TSpec, T>.Activation != Activation.None)
             {
                 // Two loops over the row, the second on y in L1: the normalised, affine row into y, then the activation
                 // over y in place in a method of its own, where only y and the index are live across the activation's
@@ -1090,7 +1090,7 @@ public static partial class RowEngine
                     TOps.Store(AffineOutput<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
                 if (hasTail) TOps.Store(lastAffine, ref y, last);
                 ActivateInPlace<TSpec, T, TV, TOps>(ref y, n);
-                if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
+                if (streaming && Spec<TSpec, T>.ResidualOut) CopyH(ref h, ref residualOut, n); // streaming first: get_ResidualOut left a call per row when over budget
                 if (typeof(TRange) == typeof(OneRow)) return end;
                 continue;
             }
@@ -1098,9 +1098,9 @@ public static partial class RowEngine
             if (n >= block)
             {
                 // Written twice, with and without the prefetch, so the in-cache loop carries no test per block.
-                if (TSpec.Affine == Affine.ScaleAndBias)
+                if (Spec<TSpec, T>.Affine == Affine.ScaleAndBias)
                     LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
-                else if (TSpec.Affine == Affine.Scale)
+                else if (Spec<TSpec, T>.Affine == Affine.Scale)
                     LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
                 else
                     LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, prefetch);
@@ -1112,7 +1112,7 @@ public static partial class RowEngine
                     TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
             if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
             if (head != 0) TOps.Store(firstOut, ref y, 0);
-            if (streaming && TSpec.ResidualOut) CopyH(ref h, ref residualOut, n);
+            if (streaming && Spec<TSpec, T>.ResidualOut) CopyH(ref h, ref residualOut, n);
             if (typeof(TRange) == typeof(OneRow)) return end;
         }
         return end;
@@ -1130,7 +1130,7 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         if (prefetch)
         {
             for (nuint i = head; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
@@ -1154,9 +1154,9 @@ public static partial class RowEngine
     private static void OneRowLastPass<TSpec, T, TV, TOps>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, TV m, TV r, TV rc)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.Affine == Affine.ScaleAndBias)
+        if (Spec<TSpec, T>.Affine == Affine.ScaleAndBias)
             OneRowLastPassWith<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
-        else if (TSpec.Affine == Affine.Scale)
+        else if (Spec<TSpec, T>.Affine == Affine.Scale)
             OneRowLastPassWith<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
         else
             OneRowLastPassWith<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref gamma, ref beta, ref y, n, m, r, rc);
@@ -1173,7 +1173,7 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength;
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), block = 4 * L, last = n - L;
         // The overlapping last vector is computed before the loops, so an in-place call (y is x) reads it before they
         // overwrite its first lanes.
@@ -1183,7 +1183,7 @@ public static partial class RowEngine
             for (; i + block <= n; i += block)
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
         // Vectors after the blocks, if any, from where the blocks ended (see ShiftedSums).
-        if (TSpec.RowLength == 0 || n % block >= L)
+        if (Spec<TSpec, T>.RowLength == 0 || n % block >= L)
             for (; i + L <= n; i += L)
                 TOps.Store(OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 0, m, r, rc), ref y, i);
         if (n % L != 0) TOps.Store(lastOut, ref y, last);
@@ -1214,12 +1214,12 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
-        TV e = TSpec.Centered
+        TV e = Spec<TSpec, T>.Centered
             ? TOps.MultiplyAdd(TOps.Subtract(TOps.Load(ref src, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())), m), r, rc)
             : TOps.Multiply(TOps.Load(ref src, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())), r);
         // typeof tests, not TSpec.Affine: the importer drops the other branches, which stay out of the inlining budget.
         if (typeof(TAffine) == typeof(NoAffineLoads<T, TV, TOps>)) return e;
-        if (TSpec.ZeroCenteredGamma)
+        if (Spec<TSpec, T>.ZeroCenteredGamma)
             return typeof(TAffine) == typeof(ScaleLoads<T, TV, TOps>)
                 ? TOps.Multiply(e, TOps.Add(TAffine.Gamma(ref gamma, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())), TOps.Create(T.One)))
                 : TOps.MultiplyAdd(e, TOps.Add(TAffine.Gamma(ref gamma, i + j * (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())), TOps.Create(T.One)),
@@ -1291,7 +1291,7 @@ public static partial class RowEngine
         rstd = T.Zero;
         if ((!T.IsFinite(variance) || !T.IsFinite(center + offset)) && AllFinite(ref src, n))
             return false;
-        rstd = T.One / T.Sqrt(variance + TSpec.Epsilon);
+        rstd = T.One / T.Sqrt(variance + Spec<TSpec, T>.Epsilon);
         return true;
     }
 
@@ -1351,7 +1351,7 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         StreamingStore.Prefetch(ref x, offset);
-        if (TSpec.Residual) StreamingStore.Prefetch(ref residual, offset);
+        if (Spec<TSpec, T>.Residual) StreamingStore.Prefetch(ref residual, offset);
     }
 
     /// <summary>
@@ -1367,11 +1367,11 @@ public static partial class RowEngine
         nuint n, TV m, TV r, TV rc, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength; // a JIT-time constant: the loops and tails fold
         nuint L = (nuint)TOps.Count, last = n - L, i;
         nuint head = (nuint)StreamingStore.ElementsToAlignment(ref y, (int)L);
         if (head >= L) return false;
-        bool alignedH = TSpec.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref residualOut, (int)L) == head;
+        bool alignedH = Spec<TSpec, T>.ResidualOut && (nuint)StreamingStore.ElementsToAlignment(ref residualOut, (int)L) == head;
         TV first = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc);
         TV lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc);
         for (i = head; i + L <= n; i += L)
@@ -1379,10 +1379,10 @@ public static partial class RowEngine
             if (prefetch)
             {
                 StreamingStore.Prefetch(ref x, i + n);
-                if (TSpec.Residual) StreamingStore.Prefetch(ref residual, i + n);
+                if (Spec<TSpec, T>.Residual) StreamingStore.Prefetch(ref residual, i + n);
             }
             TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref Unsafe.Add(ref y, i));
-            if (TSpec.ResidualOut)
+            if (Spec<TSpec, T>.ResidualOut)
             {
                 if (alignedH)
                     TOps.StoreNonTemporal(TOps.Load(ref src, i), ref Unsafe.Add(ref residualOut, i));
@@ -1400,7 +1400,7 @@ public static partial class RowEngine
             TOps.Store(first, ref y, 0);
             TOps.Store(lastOut, ref y, last);
         }
-        if (TSpec.ResidualOut)
+        if (Spec<TSpec, T>.ResidualOut)
         {
             TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
             TOps.Store(TOps.Load(ref src, last), ref residualOut, last);
@@ -1418,12 +1418,12 @@ public static partial class RowEngine
     private static T ScalarOutput<TSpec, T>(T core, ref T gamma, ref T beta, nuint i)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.Affine != Affine.None)
+        if (Spec<TSpec, T>.Affine != Affine.None)
         {
-            T g = TSpec.ZeroCenteredGamma ? T.One + Unsafe.Add(ref gamma, i) : Unsafe.Add(ref gamma, i);
-            core = TSpec.Affine == Affine.Scale ? core * g : core * g + Unsafe.Add(ref beta, i);
+            T g = Spec<TSpec, T>.ZeroCenteredGamma ? T.One + Unsafe.Add(ref gamma, i) : Unsafe.Add(ref gamma, i);
+            core = Spec<TSpec, T>.Affine == Affine.Scale ? core * g : core * g + Unsafe.Add(ref beta, i);
         }
-        return TSpec.Activation == Activation.None ? core : ActivateScalar(TSpec.Activation, core);
+        return Spec<TSpec, T>.Activation == Activation.None ? core : ActivateScalar(Spec<TSpec, T>.Activation, core);
     }
 
     private static T ActivateScalar<T>(Activation activation, T v) where T : unmanaged, IFloatingPointIeee754<T>
@@ -1463,20 +1463,20 @@ public static partial class RowEngine
         out T meanOut, out T rstdOut, int n, bool streaming)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.RowLength > 0) n = (int)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
-        if (TSpec.Residual)
+        if (Spec<TSpec, T>.RowLength > 0) n = (int)Spec<TSpec, T>.RowLength; // a JIT-time constant: the loops and tails fold
+        if (Spec<TSpec, T>.Residual)
         {
             for (int i = 0; i < n; i++)
             {
-                T v = TSpec.HasAlpha ? TSpec.Alpha * Unsafe.Add(ref x, i) : Unsafe.Add(ref x, i);
+                T v = Spec<TSpec, T>.HasAlpha ? Spec<TSpec, T>.Alpha * Unsafe.Add(ref x, i) : Unsafe.Add(ref x, i);
                 v += Unsafe.Add(ref residual, i);
-                Unsafe.Add(ref h, i) = TSpec.ResidualBias ? v + Unsafe.Add(ref bias, i) : v;
+                Unsafe.Add(ref h, i) = Spec<TSpec, T>.ResidualBias ? v + Unsafe.Add(ref bias, i) : v;
             }
         }
-        ref T src = ref TSpec.Residual ? ref h : ref x;
-        double eps = D(TSpec.Epsilon), mean = 0, rstd;
+        ref T src = ref Spec<TSpec, T>.Residual ? ref h : ref x;
+        double eps = D(Spec<TSpec, T>.Epsilon), mean = 0, rstd;
         meanOut = rstdOut = T.Zero;
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
         {
             double shift = D(src), sum = 0;
             for (int i = 0; i < n; i++)
@@ -1506,10 +1506,10 @@ public static partial class RowEngine
         rstdOut = T.CreateTruncating(rstd);
         for (int i = 0; i < n; i++)
         {
-            T core = T.CreateTruncating(TSpec.Centered ? (D(Unsafe.Add(ref src, i)) - mean) * rstd : D(Unsafe.Add(ref src, i)) * rstd);
+            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) - mean) * rstd : D(Unsafe.Add(ref src, i)) * rstd);
             Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, (nuint)i);
         }
-        if (TSpec.ResidualOut && streaming) CopyH(ref h, ref residualOut, (nuint)n);
+        if (Spec<TSpec, T>.ResidualOut && streaming) CopyH(ref h, ref residualOut, (nuint)n);
         return true;
     }
 
@@ -1523,15 +1523,15 @@ public static partial class RowEngine
     private static void HugeRow<TSpec, T>(ref T src, ref T gamma, ref T beta, ref T y, out T meanOut, out T rstdOut, nuint n)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (TSpec.RowLength > 0) n = (nuint)TSpec.RowLength; // a JIT-time constant: the loops and tails fold
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength; // a JIT-time constant: the loops and tails fold
         double max = 0; // not 0 at the end: the row's squares or sums overflowed
         for (nuint i = 0; i < n; i++)
             max = Math.Max(max, Math.Abs(D(Unsafe.Add(ref src, i))));
         double scale = Math.ScaleB(1d, -Math.ILogB(max));
-        double epsilon = D(TSpec.Epsilon) * scale * scale;
+        double epsilon = D(Spec<TSpec, T>.Epsilon) * scale * scale;
         double mean = 0, rstd;
         meanOut = T.Zero;
-        if (TSpec.Centered)
+        if (Spec<TSpec, T>.Centered)
         {
             double shift = D(src) * scale, sum = 0;
             for (nuint i = 0; i < n; i++)
@@ -1550,7 +1550,7 @@ public static partial class RowEngine
             bool constant = variance + epsilon == 0;
             rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);
             meanOut = T.CreateTruncating(mean / scale);
-            rstdOut = constant ? T.CreateTruncating(1d / Math.Sqrt(D(TSpec.Epsilon))) : T.CreateTruncating(rstd * scale);
+            rstdOut = constant ? T.CreateTruncating(1d / Math.Sqrt(D(Spec<TSpec, T>.Epsilon))) : T.CreateTruncating(rstd * scale);
         }
         else
         {
@@ -1565,7 +1565,7 @@ public static partial class RowEngine
         }
         for (nuint i = 0; i < n; i++)
         {
-            T core = T.CreateTruncating(TSpec.Centered ? (D(Unsafe.Add(ref src, i)) * scale - mean) * rstd : D(Unsafe.Add(ref src, i)) * scale * rstd);
+            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) * scale - mean) * rstd : D(Unsafe.Add(ref src, i)) * scale * rstd);
             Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, i);
         }
     }
