@@ -117,11 +117,13 @@ public static partial class RowEngine
     {
         if (IsPlain<TSpec, TX, TY, T>(false))
         {
-            // A small spec's one row (no residual, no activation) goes through InlinedOneRow, inlined here. The test reads a
-            // static readonly field, a constant when the JIT imports this method at tier 1, so another spec's method does not
-            // import that branch (a spec property is a call until inlined, and the JIT inlined a dead branch's calls too:
-            // AddLnF's generated method went from 125 to 534 inlinees).
-            if (SmallSpec<TSpec, T>.Is && rows == 1)
+            // A small spec's one row (no residual, no activation) goes through InlinedOneRow, inlined here. The test reads
+            // static readonly fields (Spec), constants when the JIT imports this method at tier 1, so another spec's method
+            // does not import that branch (a spec property is a call until inlined, and the JIT inlined a dead branch's calls
+            // too: AddLnF's generated method went from 125 to 534 inlinees). The generator marks the generated method of such
+            // a spec over float or double spans NoInlining (KernelSpec.InlinesOneRow, the same test): inlined into a small
+            // caller, the row ran out of the caller's inlining budget.
+            if (!Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None && rows == 1)
             {
                 SmallOneRow<TSpec, T>(ref Direct<TX, T>(x), ref Direct<TX, T>(gamma), ref Direct<TX, T>(beta), ref Direct<TY, T>(y),
                     ref MemoryMarshal.GetReference(mean), ref MemoryMarshal.GetReference(rstd), (nuint)(Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength : rowLength));
@@ -874,19 +876,7 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// Whether the spec has no residual and no activation: a one-row call of it runs <see cref="InlinedOneRow"/>, inlined
-    /// into the generated method. A static readonly field: the JIT reads it as a constant when it compiles a method at
-    /// tier 1 (the class is initialized by then) and folds a branch on it as it imports the method. The generator marks
-    /// the generated method of such a spec over float or double spans NoInlining (its KernelSpec.InlinesOneRow, the same
-    /// test): inlined into a small caller, the row ran out of the caller's inlining budget.
-    /// </summary>
-    private static class SmallSpec<TSpec, T> where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        public static readonly bool Is = !Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None;
-    }
-
-    /// <summary>
-    /// The one row of a call of a small spec (<see cref="SmallSpec{TSpec, T}"/>) over float or double spans, on this thread
+    /// The one row of a call of a small spec (no residual, no activation) over float or double spans, on this thread
     /// with cached stores: with the widest vectors the processor accelerates, <see cref="InlinedOneRow"/> (one copy in the
     /// generated method: the narrower widths' would only be inlined there too); a row shorter than one of them, or one left
     /// to HugeRow (pass 1 wrote nothing), through <see cref="PlainRow"/> out of line. Measured against the row method's
@@ -928,7 +918,7 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="VectorRows"/>' one-row instance for a small spec (<see cref="SmallSpec{TSpec, T}"/>), small enough to be
+    /// <see cref="VectorRows"/>' one-row instance for a small spec (no residual, no activation), small enough to be
     /// inlined into the generated method: the same pass 1, statistics (<see cref="Statistics"/>) and last pass
     /// (<see cref="OneRowLastPass"/>), so the same bits. False, nothing written, for a row left to HugeRow.
     /// </summary>

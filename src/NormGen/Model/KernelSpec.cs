@@ -140,7 +140,7 @@ internal sealed record KernelSpec(
 
     /// <summary>
     /// A row kind whose one-row call the runtime runs inline in the generated method (<c>RowEngine</c>'s
-    /// <c>SmallSpec</c> and <c>IsPlain</c>: float or double spans, no residual, no activation); the generated method is
+    /// test in <c>OnThisThread</c> and <c>IsPlain</c>: float or double spans, no residual, no activation); the generated method is
     /// then NoInlining.
     /// </summary>
     public bool InlinesOneRow => Element is ElementKind.Float or ElementKind.Double && OutputElement is ElementKind.Float or ElementKind.Double
