@@ -28,8 +28,10 @@ public static partial class TensorBlocks
     internal static unsafe void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag.
-        WithScratch(checked((int)(8 * n + n / (nuint)TOps.Count)), &StandardizePanel<TOps, TV, T>, ref x, ref y, rows, width, n);
+        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag; then
+        // (a dense table's flat output pass) k, m and rstd again, each extended by one vector and aligned as y.
+        nuint lanes = (nuint)TOps.Count;
+        WithScratch(checked((int)(8 * n + n / lanes + 3 * (n + 2 * lanes))), &StandardizePanel<TOps, TV, T>, ref x, ref y, rows, width, n);
     }
 
     /// <summary>
@@ -72,9 +74,14 @@ public static partial class TensorBlocks
             TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
-        // Pass 3: normalize row by row; rows are read before they are written, so y may be x. (The flat walk with
-        // streaming stores that MinMaxScale uses ran slower here: (100000, 256) floats, whole call 20.9-21.6 ms against
-        // 19.2-19.7 row by row with cached stores, three interleaved runs on a quiet moment of the 2-core EPYC.)
+        if (width == n && NoneSet(ref huge, n / lanes))
+        {
+            StandardizeTable<TOps, TV, T>(ref x, ref y, rows, width, ref k, ref Unsafe.Add(ref huge, n / lanes));
+            return;
+        }
+
+        // Pass 3 of a panel of a wider table (or one with a column computed in double): row by row; rows are read before
+        // they are written, so y may be x.
         for (nuint r = 0; r < rows; r++)
         {
             ref T xr = ref Unsafe.Add(ref x, r * width);
@@ -83,6 +90,41 @@ public static partial class TensorBlocks
                 if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
                     TOps.Store(ColumnEngine.Standardized<TOps, TV, T>(ref xr, j, TOps.Load(ref k, j), TOps.Load(ref m, j), TOps.Load(ref rstd, j)), ref yr, j);
         }
+    }
+
+    /// <summary>
+    /// Standardize's pass 3 on a dense table whose rows are whole vectors, as one flat array (ColumnEngine.MapTable, as
+    /// MinMaxScale's): past the cache last row first, so it starts on the rows pass 2 left in cache, and with streaming
+    /// stores; each element gets the operations of the row walk. k, m and rstd lie n apart from <paramref name="k"/>
+    /// (rstd at 2n); <paramref name="scratch"/> has room for three arrays of n + 2 vectors.
+    /// </summary>
+    private static void StandardizeTable<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, ref T k, ref T scratch)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count;
+        bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
+        // The copies start where MapTable's aligned stores need them: every load of them is then aligned too.
+        nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % width % lanes;
+        ref T shift = ref Unsafe.Add(ref scratch, (lanes - phase) % lanes);
+        ref T offset = ref Unsafe.Add(ref shift, width + 2 * lanes);
+        ref T scale = ref Unsafe.Add(ref offset, width + 2 * lanes);
+        for (nuint j = 0; j <= width; j += lanes) // one vector past the last column: the first columns again
+        {
+            nuint from = j == width ? 0 : j;
+            TOps.Store(TOps.Load(ref k, from), ref shift, j);
+            TOps.Store(TOps.Load(ref k, width + from), ref offset, j);
+            TOps.Store(TOps.Load(ref k, 2 * width + from), ref scale, j);
+        }
+        ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref shift, ref offset, ref scale,
+            streaming, reverse: streaming);
+    }
+
+    /// <summary>Whether none of the <paramref name="count"/> flags from <paramref name="flags"/> is set (all are zero).</summary>
+    private static bool NoneSet<T>(ref T flags, nuint count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint i = 0; i < count; i++)
+            if (Unsafe.Add(ref flags, i) != T.Zero) return false;
+        return true;
     }
 
     /// <summary>

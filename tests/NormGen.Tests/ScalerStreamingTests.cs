@@ -9,9 +9,10 @@ namespace NormGen.Tests;
 /// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
 /// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable), its statistics read
 /// in blocks of rows (as in cache); Standardize's statistics passes one row at a time with x prefetched ahead (four rows
-/// per load of the accumulators in cache), its output pass as in cache. Each output must be the bits of the in-cache
-/// paths, of the column ranges on several threads, and in place, whatever the alignment of x and y; and close to the
-/// double reference.
+/// per load of the accumulators in cache), its output pass on a table whose rows are whole vectors as MinMaxScale's
+/// (row by row otherwise, and where a column went to double). Each output must be the bits of the in-cache paths, of
+/// the column ranges on several threads (whose panels walk row by row), and in place, whatever the alignment of x and
+/// y; and close to the double reference.
 /// </summary>
 [Collection(SettingsCollection.Name)]
 public class ScalerStreamingTests
