@@ -76,6 +76,9 @@ public static class Table
     /// <summary><c>--match TEXT</c>: only the row cases whose name contains TEXT ("all cores": the all-cores case).</summary>
     private static string? s_match;
 
+    /// <summary><c>--scaler-shapes 100000x250,…</c>: the scalers' (samples, features) shapes instead of issue 11's two.</summary>
+    private static string? s_scalerShapes;
+
     public static int Run(string[] args)
     {
         var started = Stopwatch.StartNew();
@@ -88,6 +91,7 @@ public static class Table
             s_shapes = shapes.Split(',').Select(p => p.Split('x')).Select(p => new BatchShape(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray();
         s_cpu = args.Contains("--cpu") && OperatingSystem.IsLinux();
         s_match = args.SkipWhile(a => a != "--match").Skip(1).FirstOrDefault();
+        s_scalerShapes = args.SkipWhile(a => a != "--scaler-shapes").Skip(1).FirstOrDefault();
         if (args.SkipWhile(a => a != "--samples").Skip(1).FirstOrDefault() is string samples) Samples = int.Parse(samples, CultureInfo.InvariantCulture);
         // Warnings only (ORT's contrib ops print shape-merge notes at session creation, which would break the tables).
         OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
@@ -394,7 +398,9 @@ public static class Table
         NormGenSettings.MaxDegreeOfParallelism = 1;
         Console.WriteLine("| scaler, single thread | NormGen | row-wise TP loop | NormGen GB/s | NT copy GB/s | NormGen/TP | NormGen/NT copy |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (samples, features) in new[] { (100_000, 256), (1000, 4096) })
+        var shapes = s_scalerShapes?.Split(',').Select(p => p.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture))).ToArray()
+            ?? [(100_000, 256), (1000, 4096)];
+        foreach (var (samples, features) in shapes)
         {
             int elements = samples * features;
             var rng = new Random(13);

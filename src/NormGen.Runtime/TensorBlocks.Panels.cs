@@ -22,51 +22,57 @@ public static partial class TensorBlocks
     // ================================================================ Standardize
 
     /// <summary>
-    /// Standardize, columns 0 … n − 1 (n a multiple of the lane count) of a (rows × width) panel, rows width apart, row
-    /// by row: the statistics of a kernel's column strip (Chunk{W}) in the same order per column, then the normalized output.
+    /// Standardize, all <paramref name="columns"/> columns (at least one vector) of a (rows × columns) panel, rows
+    /// <paramref name="width"/> apart, row by row: the statistics of a column strip (<see cref="ColumnEngine"/>'s
+    /// MomentsChunk) in the same order per column, then the normalized output. Slot j (a vector of accumulators)
+    /// covers columns j … j + L − 1, the last one columns − L … columns − 1 when L does not divide the column count (it
+    /// overlaps the slot before it and stores only its new lanes).
     /// </summary>
-    internal static unsafe void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n)
+    internal static unsafe void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint columns)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Per column: the shift k, the mean offset m, four block accumulators, the two totals; per vector: a flag; then
-        // (a dense table's flat output pass) k, m and rstd again, each extended by one vector and aligned as y.
-        nuint lanes = (nuint)TOps.Count;
-        WithScratch(checked((int)(8 * n + n / lanes + 3 * (n + 2 * lanes))), &StandardizePanel<TOps, TV, T>, ref x, ref y, rows, width, n);
+        // Per slot lane: the shift k, the mean offset m, four block accumulators, the two totals; per slot: a flag; then
+        // (a dense table's flat output pass) k, m and rstd per column, each extended by one vector and aligned as y.
+        nuint lanes = (nuint)TOps.Count, n = (columns + lanes - 1) / lanes * lanes;
+        WithScratch(checked((int)(8 * n + n / lanes + 3 * (columns + 2 * lanes))), &StandardizePanel<TOps, TV, T>, ref x, ref y, rows, width, columns);
     }
 
     /// <summary>
     /// <see cref="StandardizePanel{TOps, TV, T}(ref T, ref T, nuint, nuint, nuint)"/> with its scratch from
-    /// <paramref name="k"/>: 8n + n / L elements, pinned and on a 64-byte boundary.
+    /// <paramref name="k"/>: 8n + n / L + 3·(columns + 2L) elements (n the slots' lanes), pinned and on a 64-byte boundary.
     /// </summary>
-    private static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint n, ref T k)
+    private static void StandardizePanel<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint columns, ref T k)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count;
+        nuint lanes = (nuint)TOps.Count, n = (columns + lanes - 1) / lanes * lanes, last = columns - lanes;
         ref T m = ref Unsafe.Add(ref k, n);
         ref T rstd = ref Unsafe.Add(ref k, 2 * n); // the first block accumulator, once the statistics are done
         ref T huge = ref Unsafe.Add(ref k, 8 * n);
         TV count = TOps.Create(T.CreateTruncating(rows));
 
         for (nuint j = 0; j < n; j += lanes)
-            TOps.Store(TOps.Load(ref x, j), ref k, j);
-        bool streamed = ColumnEngine.StreamOutput<T>(rows * n); // x alone fills the last-level cache: its statistics passes stream it from memory
-        StandardizePanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, ref k, ref m, streamed);
+            TOps.Store(TOps.Load(ref x, Column(j, last)), ref k, j);
+        bool streamed = ColumnEngine.StreamOutput<T>(rows * columns); // x alone fills the last-level cache: its statistics passes stream it from memory
+        StandardizePanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref m, streamed);
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
-        StandardizePanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
+        StandardizePanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
 
-        // The statistics; a vector whose variance is not finite goes to HugeColumn one column at a time, in double.
+        // The statistics; a slot whose variance is not finite goes to HugeColumn one (new) column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
         ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
+        bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sumDevJ = TOps.Load(ref sumDev, j);
             TV variance = ColumnEngine.Variance<TOps, TV, T>(TOps.Load(ref sumSq, j), sumDevJ, count);
             if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
             {
-                for (nuint l = 0; l < lanes; l++)
-                    StandardizeHugeColumn(ref Unsafe.Add(ref x, j + l), ref Unsafe.Add(ref y, j + l), rows, width);
+                nuint at = Column(j, last);
+                for (nuint l = j - at; l < lanes; l++)
+                    StandardizeHugeColumn(ref Unsafe.Add(ref x, at + l), ref Unsafe.Add(ref y, at + l), rows, width);
                 Unsafe.Add(ref huge, j / lanes) = T.One;
+                anyHuge = true;
                 continue;
             }
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
@@ -74,57 +80,74 @@ public static partial class TensorBlocks
             TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
-        if (width == n && NoneSet(ref huge, n / lanes))
-        {
-            StandardizeTable<TOps, TV, T>(ref x, ref y, rows, width, ref k, ref Unsafe.Add(ref huge, n / lanes));
-            return;
-        }
+        if (width == columns && !anyHuge)
+            StandardizeTable<TOps, TV, T>(ref x, ref y, rows, columns, ref k, n, ref Unsafe.Add(ref huge, n / lanes));
+        else
+            StandardizeRowByRow<TOps, TV, T>(ref x, ref y, rows, width, columns, ref k, n, ref huge);
+    }
 
-        // Pass 3 of a panel of a wider table (or one with a column computed in double): row by row; rows are read before
-        // they are written, so y may be x.
+    /// <summary>Where slot j of a panel of <c>last</c> + L columns starts: j, or the overlapping last vector at <paramref name="last"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint Column(nuint j, nuint last) => j < last ? j : last;
+
+    /// <summary>
+    /// Standardize's pass 3 of a panel of a wider table, or one with a column computed in double (those slots'
+    /// <paramref name="huge"/> flag set: HugeColumn wrote them), row by row: rows are read before they are written, so y
+    /// may be x, and the overlapping last slot stores only its new lanes. k, m and rstd per slot lane lie n apart.
+    /// </summary>
+    private static void StandardizeRowByRow<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint columns, ref T k, nuint n, ref T huge)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, full = columns / lanes * lanes, last = columns - lanes;
+        TV keep = TOps.TailMask(TOps.Count - (int)(columns - full));
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T rstd = ref Unsafe.Add(ref k, 2 * n);
         for (nuint r = 0; r < rows; r++)
         {
             ref T xr = ref Unsafe.Add(ref x, r * width);
             ref T yr = ref Unsafe.Add(ref y, r * width);
-            for (nuint j = 0; j < n; j += lanes)
+            for (nuint j = 0; j < full; j += lanes)
                 if (Unsafe.Add(ref huge, j / lanes) == T.Zero)
                     TOps.Store(ColumnEngine.Standardized<TOps, TV, T>(ref xr, j, TOps.Load(ref k, j), TOps.Load(ref m, j), TOps.Load(ref rstd, j)), ref yr, j);
+            if (full < n && Unsafe.Add(ref huge, full / lanes) == T.Zero)
+            {
+                TV v = ColumnEngine.Standardized<TOps, TV, T>(ref xr, last, TOps.Load(ref k, full), TOps.Load(ref m, full), TOps.Load(ref rstd, full));
+                TOps.Store(TOps.Select(keep, v, TOps.Load(ref yr, last)), ref yr, last);
+            }
         }
     }
 
     /// <summary>
-    /// Standardize's pass 3 on a dense table whose rows are whole vectors, as one flat array (ColumnEngine.MapTable, as
-    /// MinMaxScale's): past the cache last row first, so it starts on the rows pass 2 left in cache, and with streaming
-    /// stores; each element gets the operations of the row walk. k, m and rstd lie n apart from <paramref name="k"/>
-    /// (rstd at 2n); <paramref name="scratch"/> has room for three arrays of n + 2 vectors.
+    /// Standardize's pass 3 on a dense table, as one flat array (ColumnEngine.MapTable, as MinMaxScale's): past the cache
+    /// last row first, so it starts on the rows pass 2 left in cache, and with streaming stores; each element gets the
+    /// operations of the row walk. k, m and rstd per slot lane lie n apart from <paramref name="k"/>; they are laid out
+    /// per column in <paramref name="scratch"/> (room for three arrays of columns + 2 vectors), where the overlapping
+    /// last slot's lanes are the bits of the slot before it (the same rows, in the same order, for the same column).
     /// </summary>
-    private static void StandardizeTable<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, ref T k, ref T scratch)
+    private static void StandardizeTable<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint columns, ref T k, nuint n, ref T scratch)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count;
-        bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
-        // The copies start where MapTable's aligned stores need them: every load of them is then aligned too.
-        nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % width % lanes;
+        nuint lanes = (nuint)TOps.Count, last = columns - lanes;
+        bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * columns);
+        // The copies start where MapTable's aligned stores need them: with whole vectors per row, every load of them is
+        // then aligned too.
+        nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % columns % lanes;
         ref T shift = ref Unsafe.Add(ref scratch, (lanes - phase) % lanes);
-        ref T offset = ref Unsafe.Add(ref shift, width + 2 * lanes);
-        ref T scale = ref Unsafe.Add(ref offset, width + 2 * lanes);
-        for (nuint j = 0; j <= width; j += lanes) // one vector past the last column: the first columns again
+        ref T offset = ref Unsafe.Add(ref shift, columns + 2 * lanes);
+        ref T scale = ref Unsafe.Add(ref offset, columns + 2 * lanes);
+        for (nuint j = 0; j < n; j += lanes)
         {
-            nuint from = j == width ? 0 : j;
-            TOps.Store(TOps.Load(ref k, from), ref shift, j);
-            TOps.Store(TOps.Load(ref k, width + from), ref offset, j);
-            TOps.Store(TOps.Load(ref k, 2 * width + from), ref scale, j);
+            nuint at = Column(j, last);
+            TOps.Store(TOps.Load(ref k, j), ref shift, at);
+            TOps.Store(TOps.Load(ref k, n + j), ref offset, at);
+            TOps.Store(TOps.Load(ref k, 2 * n + j), ref scale, at);
         }
-        ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref shift, ref offset, ref scale,
+        // One vector past the last column: the first columns again.
+        TOps.Store(TOps.Load(ref shift, 0), ref shift, columns);
+        TOps.Store(TOps.Load(ref offset, 0), ref offset, columns);
+        TOps.Store(TOps.Load(ref scale, 0), ref scale, columns);
+        ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * columns, columns, ref shift, ref offset, ref scale,
             streaming, reverse: streaming);
-    }
-
-    /// <summary>Whether none of the <paramref name="count"/> flags from <paramref name="flags"/> is set (all are zero).</summary>
-    private static bool NoneSet<T>(ref T flags, nuint count) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (nuint i = 0; i < count; i++)
-            if (Unsafe.Add(ref flags, i) != T.Zero) return false;
-        return true;
     }
 
     /// <summary>
@@ -172,7 +195,7 @@ public static partial class TensorBlocks
     /// lines at once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order,
     /// as <see cref="ColumnEngine.BlockSums{TPass, TOps, TV, T}"/> does in registers.
     /// </summary>
-    private static void StandardizePanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, ref T k, ref T totals, bool streamed)
+    private static void StandardizePanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, nuint last, ref T k, ref T totals, bool streamed)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
@@ -188,15 +211,15 @@ public static partial class TensorBlocks
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
             ClearSums<TPass, TOps, TV, T>(ref even0, ref even1, n);
             ClearSums<TPass, TOps, TV, T>(ref odd0, ref odd1, n);
-            r = streamed ? start : StandardizePanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, ref k, ref even0, ref odd0);
+            r = streamed ? start : StandardizePanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, last, ref k, ref even0, ref odd0);
             for (; r < end; r++)
             {
                 ref T xr = ref Unsafe.Add(ref x, r * width);
                 PrefetchRow<T>(ref xr, ahead, n);
                 if ((r - start) % 2 == 0)
-                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, ref k, ref even0);
+                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref even0);
                 else
-                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, ref k, ref odd0);
+                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref odd0);
             }
             for (j = 0; j < n; j += lanes)
                 StoreSums<TPass, TOps, TV, T>(TOps.Add(TOps.Load(ref totals, j), TOps.Add(TOps.Load(ref even0, j), TOps.Load(ref odd0, j))),
@@ -214,7 +237,7 @@ public static partial class TensorBlocks
     /// on the stack and reloaded them in the loop (double (2000, 300): 0.81-0.97 of eba5bfa against 0.67-0.74 before).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static nuint StandardizePanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, ref T k, ref T even, ref T odd)
+    private static nuint StandardizePanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, nuint last, ref T k, ref T even, ref T odd)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
@@ -229,10 +252,11 @@ public static partial class TensorBlocks
                 TV kj = TOps.Load(ref k, j), mj = TPass.Sums == 2 ? TOps.Load(ref m, j) : TOps.Zero;
                 TV e0 = TOps.Load(ref even, j), o0 = TOps.Load(ref odd, j);
                 TV e1 = TPass.Sums == 2 ? TOps.Load(ref even1, j) : TOps.Zero, o1 = TPass.Sums == 2 ? TOps.Load(ref odd1, j) : TOps.Zero;
-                TPass.Add(ref x0, j, kj, mj, ref e0, ref e1);
-                TPass.Add(ref x0, j + width, kj, mj, ref o0, ref o1);
-                TPass.Add(ref x0, j + 2 * width, kj, mj, ref e0, ref e1);
-                TPass.Add(ref x0, j + 3 * width, kj, mj, ref o0, ref o1);
+                nuint at = Column(j, last);
+                TPass.Add(ref x0, at, kj, mj, ref e0, ref e1);
+                TPass.Add(ref x0, at + width, kj, mj, ref o0, ref o1);
+                TPass.Add(ref x0, at + 2 * width, kj, mj, ref e0, ref e1);
+                TPass.Add(ref x0, at + 3 * width, kj, mj, ref o0, ref o1);
                 StoreSums<TPass, TOps, TV, T>(e0, e1, ref even, ref even1, j);
                 StoreSums<TPass, TOps, TV, T>(o0, o1, ref odd, ref odd1, j);
             }
@@ -242,7 +266,7 @@ public static partial class TensorBlocks
 
     /// <summary>One row of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StandardizePanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, ref T k, ref T sums)
+    private static void StandardizePanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, nuint last, ref T k, ref T sums)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
@@ -250,7 +274,7 @@ public static partial class TensorBlocks
         for (nuint j = 0; j < n; j += (nuint)TOps.Count)
         {
             TV s0 = TOps.Load(ref sums, j), s1 = TPass.Sums == 2 ? TOps.Load(ref sums1, j) : TOps.Zero;
-            TPass.Add(ref xr, j, TOps.Load(ref k, j), TPass.Sums == 2 ? TOps.Load(ref m, j) : TOps.Zero, ref s0, ref s1);
+            TPass.Add(ref xr, Column(j, last), TOps.Load(ref k, j), TPass.Sums == 2 ? TOps.Load(ref m, j) : TOps.Zero, ref s0, ref s1);
             StoreSums<TPass, TOps, TV, T>(s0, s1, ref sums, ref sums1, j);
         }
     }

@@ -9,10 +9,11 @@ namespace NormGen.Tests;
 /// The scaler panels' paths for tables past the streaming threshold (forced here with a threshold of 0): MinMaxScale's
 /// output pass as one flat walk, last row first, with non-temporal stores (ColumnEngine.MapTable), its statistics read
 /// in blocks of rows (as in cache); Standardize's statistics passes one row at a time with x prefetched ahead (four rows
-/// per load of the accumulators in cache), its output pass on a table whose rows are whole vectors as MinMaxScale's
-/// (row by row otherwise, and where a column went to double). Each output must be the bits of the in-cache paths, of
-/// the column ranges on several threads (whose panels walk row by row), and in place, whatever the alignment of x and
-/// y; and close to the double reference.
+/// per load of the accumulators in cache; past the cache tables from four vectors wide take this panel, in cache from
+/// sixteen, narrower ones go in column strips), its output pass on a dense table as MinMaxScale's (row by row where a
+/// column went to double). Each output must be the bits of the in-cache paths (column strips for (1030, 64)), of the
+/// column ranges on several threads (whose panels walk row by row), and in place, whatever the alignment of x and y;
+/// and close to the double reference.
 /// </summary>
 [Collection(SettingsCollection.Name)]
 public class ScalerStreamingTests
@@ -75,6 +76,33 @@ public class ScalerStreamingTests
                 if (i % features != 3)
                     Assert.True(Math.Abs(streamed[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {streamed[i]} vs {expected[i]}");
         }
+    }
+
+    /// <summary>
+    /// A width that is no whole number of vectors (333 floats: 20 vectors and a last one overlapping the 20th by three
+    /// columns) with columns whose squares overflow float where the last two vectors overlap (318) and in the last
+    /// vector's new columns (330): those vectors go to double, the overlapping columns once; in place too, streamed or
+    /// not, on one thread or all, and close to the double reference.
+    /// </summary>
+    [Fact]
+    public void HugeColumnsInTheOverlappingLastVector()
+    {
+        const int samples = 1100, features = 333;
+        float[] x = Data(samples, features, seed: 17, poison: false);
+        for (int r = 0; r < samples; r++)
+        {
+            x[r * features + 318] = (r % 2 == 0 ? 1e30f : -1e30f) + r;
+            x[r * features + 330] = (r % 3 == 0 ? 3e25f : -2e25f);
+        }
+        double[] expected = TensorReference.Standardize(x.Select(v => (double)v).ToArray(), samples, features);
+        float[] cached = Scale(minMax: false, x, samples, features, degree: 1, threshold: long.MaxValue);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(cached[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i} (column {i % features}): {cached[i]} vs {expected[i]}");
+        foreach (long threshold in new[] { 0L, long.MaxValue })
+        foreach (int degree in new[] { 1, -1 })
+        foreach (bool inPlace in new[] { false, true })
+            Assert.True(cached.AsSpan().SequenceEqual(Scale(minMax: false, x, samples, features, degree, threshold, inPlace)),
+                $"threshold {threshold}, degree {degree}, in place {inPlace}: other bits");
     }
 
     /// <summary>
