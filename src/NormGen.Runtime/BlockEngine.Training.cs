@@ -254,9 +254,10 @@ public static partial class BlockEngine
     /// <paramref name="sampleBytes"/> apart fall on 4096 / 2^min(12, trailing zeros) different 4 KiB phases (one when the
     /// distance is a multiple of 4 KiB), and each phase's sets keep 8 of their 12 ways (Zen 5; Intel's 48 KiB L1 too) for
     /// the channel's blocks, the rest for the lines of y that pass 3 writes. (8, 64, 28, 28) float (8 blocks, 49·4 KiB
-    /// apart) stays with Channels512: copying it read 1.05× slower.
+    /// apart) stays with Channels512: copying it read 1.05× slower. ChannelLayerNorm's column strips use the same bound
+    /// for their channels a row apart (ColumnEngine).
     /// </summary>
-    private static long BlocksPerL1Set(long sampleBytes) => 8L << (12 - Math.Min(12, BitOperations.TrailingZeroCount(sampleBytes)));
+    internal static long BlocksPerL1Set(long sampleBytes) => 8L << (12 - Math.Min(12, BitOperations.TrailingZeroCount(sampleBytes)));
 
     /// <summary>
     /// <see cref="Channels512{TSpec, T}"/> for channels that fit <see cref="ChannelCopyBytes"/>: pass 1 also copies each
