@@ -329,8 +329,9 @@ public static partial class ColumnEngine
     // accumulators per sum, even rows into the first and odd rows into the second, the block sums then added in block
     // order from zero; σ² and 1/σ from the totals (Variance, StandardizeRstd). What a row adds is written once, in the
     // passes' Add; the drivers differ only in their walk: the column strips (MomentsChunk) and the row split
-    // (TensorBlocks.StandardizeRows) call BlockSums per block, accumulators in registers; the wide-table panel
-    // (TensorBlocks.StandardizePanelSums) walks rows in memory order, accumulators in memory, in the same order per column.
+    // (TensorBlocks.StandardizeRows) call BlockSums per block, accumulators in registers; the row-by-row panel
+    // (TensorBlocks.ColumnPanelSums: Standardize's wide or tall tables, ChannelLayerNorm's tiles) walks rows in memory
+    // order, accumulators in memory, in the same order per column.
 
     /// <summary>
     /// The sums of one pass over rows start … end − 1 (one block) of one vector of columns, rows stride apart: two

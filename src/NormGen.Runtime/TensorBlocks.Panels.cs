@@ -6,9 +6,10 @@ using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
-// The scalers' row-by-row panels (issue 11), written once here instead of in every MinMaxScale and Standardize kernel
+// The column kinds' row-by-row panels (issue 11), written once here instead of in every MinMaxScale and Standardize kernel
 // file: a wide table is read in memory order, row by row, into per-column accumulators that stay in cache, so a tall
-// table streams through once per pass instead of once per column strip. Each panel is one body generic over the
+// table streams through once per pass instead of once per column strip (ColumnPanel: Standardize, and ChannelLayerNorm's
+// tiles of columns where its strips do not stay in L1; MinMaxPanel). Each panel is one body generic over the
 // element type and the operator struct of a vector width (Vec512/256/128, the TensorPrimitives pattern), which the
 // JIT specialises per (width, type); ColumnEngine's drivers call them (the per-width public entry points of the
 // kernels that called panels directly are gone: no generated code calls them since the column kinds moved there). The
@@ -61,10 +62,10 @@ public static partial class TensorBlocks
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Load(ref x, Column(j, last)), ref k, j);
         bool streamed = ColumnEngine.StreamOutput<T>(rows * columns); // x alone fills the last-level cache: its statistics passes stream it from memory
-        StandardizePanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref m, streamed);
+        ColumnPanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref m, streamed);
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
-        StandardizePanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
+        ColumnPanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
 
         // The statistics; a slot whose variance is not finite goes to HugeColumn one (new) column at a time, in double.
         ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
@@ -225,7 +226,7 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// How far ahead, in bytes, the statistics passes of a Standardize panel past the cache prefetch x when they read it
-    /// one row at a time (<see cref="StandardizePanelSums{TPass, TOps, TV, T}"/>). (100000, 256) floats, one thread,
+    /// one row at a time (<see cref="ColumnPanelSums{TPass, TOps, TV, T}"/>). (100000, 256) floats, one thread,
     /// whole call, 2-core AMD EPYC (Zen 5), three rounds of table mode: 9.1-9.6 ms at 8 KiB, 9.3-9.8 at 16 KiB, 9.8-10.2
     /// at 4 KiB, 10.5-11.0 at 2 KiB (the value before).
     /// </summary>
@@ -240,7 +241,7 @@ public static partial class TensorBlocks
     /// lines at once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order,
     /// as <see cref="ColumnEngine.BlockSums{TPass, TOps, TV, T}"/> does in registers.
     /// </summary>
-    private static void StandardizePanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, nuint last, ref T k, ref T totals, bool streamed)
+    private static void ColumnPanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, nuint last, ref T k, ref T totals, bool streamed)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, r, j;
@@ -256,15 +257,15 @@ public static partial class TensorBlocks
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
             ClearSums<TPass, TOps, TV, T>(ref even0, ref even1, n);
             ClearSums<TPass, TOps, TV, T>(ref odd0, ref odd1, n);
-            r = streamed ? start : StandardizePanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, last, ref k, ref even0, ref odd0);
+            r = streamed ? start : ColumnPanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, last, ref k, ref even0, ref odd0);
             for (; r < end; r++)
             {
                 ref T xr = ref Unsafe.Add(ref x, r * width);
                 PrefetchRow<T>(ref xr, ahead, n);
                 if ((r - start) % 2 == 0)
-                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref even0);
+                    ColumnPanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref even0);
                 else
-                    StandardizePanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref odd0);
+                    ColumnPanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref odd0);
             }
             for (j = 0; j < n; j += lanes)
                 StoreSums<TPass, TOps, TV, T>(TOps.Add(TOps.Load(ref totals, j), TOps.Add(TOps.Load(ref even0, j), TOps.Load(ref odd0, j))),
@@ -274,15 +275,15 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// The rows start … of one block of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/>, four at a time while
+    /// The rows start … of one block of <see cref="ColumnPanelSums{TPass, TOps, TV, T}"/>, four at a time while
     /// four remain before <paramref name="end"/>, two per load of the accumulators: rows 0 and 2 of each four into the
     /// even ones, 1 and 3 into the odd ones (each pass's sum i at 2i·n past <paramref name="even"/> and
-    /// <paramref name="odd"/>); returns the first row left. Here and in <see cref="StandardizePanelRow{TPass, TOps, TV, T}"/>
+    /// <paramref name="odd"/>); returns the first row left. Here and in <see cref="ColumnPanelRow{TPass, TOps, TV, T}"/>
     /// not inlined: inside the pass, around the other's call or beside its loop, the JIT kept the accumulators' addresses
     /// on the stack and reloaded them in the loop (double (2000, 300): 0.81-0.97 of eba5bfa against 0.67-0.74 before).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static nuint StandardizePanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, nuint last, ref T k, ref T even, ref T odd)
+    private static nuint ColumnPanelFourRows<TPass, TOps, TV, T>(ref T x, nuint start, nuint end, nuint width, nuint n, nuint last, ref T k, ref T even, ref T odd)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
@@ -309,9 +310,9 @@ public static partial class TensorBlocks
         return r;
     }
 
-    /// <summary>One row of <see cref="StandardizePanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
+    /// <summary>One row of <see cref="ColumnPanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void StandardizePanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, nuint last, ref T k, ref T sums)
+    private static void ColumnPanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, nuint last, ref T k, ref T sums)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T m = ref Unsafe.Add(ref k, n);
