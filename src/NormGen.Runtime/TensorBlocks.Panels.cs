@@ -37,7 +37,7 @@ public static partial class TensorBlocks
         // Per slot lane: the shift k, the mean offset m, four block accumulators, the two totals; per slot: a flag; then
         // (a dense table's flat output pass) k, m and rstd per column, each extended by one vector and aligned as y.
         nuint lanes = (nuint)TOps.Count, n = (columns + lanes - 1) / lanes * lanes;
-        T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(8 * n + n / lanes + 3 * (columns + 2 * lanes))) + ScratchSlack<T>());
+        T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(8 * n + Flags(n, lanes) + 3 * (columns + 2 * lanes))) + ScratchSlack<T>());
         fixed (T* scratch = rented)
             ColumnPanel<TSpec, TOps, TV, T>(ref x, ref y, rows, width, columns, ref gamma, ref beta, ref saveMean, ref saveRstd, ref Aligned64(scratch));
         System.Buffers.ArrayPool<T>.Shared.Return(rented);
@@ -45,8 +45,8 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// <see cref="ColumnPanel{TSpec, TOps, TV, T}(ref T, ref T, nuint, nuint, nuint, ref T, ref T, ref T, ref T)"/> with
-    /// its scratch from <paramref name="k"/>: 8n + n / L + 3·(columns + 2L) elements (n the slots' lanes), pinned and on a
-    /// 64-byte boundary.
+    /// its scratch from <paramref name="k"/>: 8n + the flags + 3·(columns + 2L) elements (n the slots' lanes), pinned and
+    /// on a 64-byte boundary.
     /// </summary>
     private static void ColumnPanel<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint columns,
         ref T gamma, ref T beta, ref T saveMean, ref T saveRstd, ref T k)
@@ -100,10 +100,16 @@ public static partial class TensorBlocks
         }
 
         if (TSpec.Kind == ColumnKind.Standardize && width == columns && !anyHuge)
-            StandardizeTable<TOps, TV, T>(ref x, ref y, rows, columns, ref k, n, ref Unsafe.Add(ref huge, n / lanes));
+            StandardizeTable<TOps, TV, T>(ref x, ref y, rows, columns, ref k, n, ref Unsafe.Add(ref huge, Flags(n, lanes)));
         else
             ColumnsRowByRow<TSpec, TOps, TV, T>(ref x, ref y, rows, width, columns, ref k, n, ref huge, keep, ref gamma, ref beta);
     }
+
+    /// <summary>
+    /// The elements the panel's per-slot flags take: a whole number of vectors, so the flat output pass's per-column
+    /// arrays after them start on a vector boundary (StandardizeTable aligns them to y's vectors from there).
+    /// </summary>
+    private static nuint Flags(nuint n, nuint lanes) => (n / lanes + lanes - 1) / lanes * lanes;
 
     /// <summary>
     /// ChannelLayerNorm of a (channels × positions) panel, rows <paramref name="width"/> apart, in tiles of about
