@@ -216,11 +216,13 @@ public static partial class ColumnEngine
                 MinMaxChunk<TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.TailMask(TOps.Count - (int)(width - p)));
             return;
         }
-        if (TSpec.Kind == ColumnKind.Standardize && (width >= 16 * lanes || width >= 4 * lanes && StreamOutput<T>(rows * width)))
+        if (TSpec.Kind == ColumnKind.Standardize && (width >= 2 * lanes || (long)(rows * width) * Unsafe.SizeOf<T>() >= MinPanelBytes))
         {
-            // A wide table, or one past the cache: row by row (in cache, tables under 16 vectors are faster in column
-            // strips; past it, every strip pass reads one or two lines a row, a stride the memory serves at a third of its
-            // speed: (100000, 250) floats 20 ms a call in strips, 0.75× the row-wise TensorPrimitives loop).
+            // Row by row: every column strip pass reads one or two lines a row, a whole row apart, and past L1 that stride
+            // costs more than the panel's accumulators in memory. One thread, floats, against the column strips:
+            // (100000, 48) 3.39 → 1.36 ms, (50000, 128) 5.45 → 3.09, (100000, 64) 5.37 → 2.77, (8000, 128) 0.34 → 0.18,
+            // (2000, 100) 50 → 30 µs, (100000, 250) 20.0 → 11.7 ms; one vector wide only from MinPanelBytes ((1000, 16):
+            // 2.1 µs in a strip, 4.3 in the panel; (10000, 20): 49 → 39 µs).
             TensorBlocks.ColumnPanel<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width, ref gamma, ref beta, ref saveMean, ref saveRstd);
             return;
         }
@@ -238,6 +240,9 @@ public static partial class ColumnEngine
         if (p < width)
             MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.TailMask(TOps.Count - (int)(width - p)), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
     }
+
+    /// <summary>The size from which Standardize takes a table one vector wide (and under two) row by row: 256 KiB of x.</summary>
+    private const long MinPanelBytes = 256 << 10;
 
     /// <summary>
     /// Whether a column strip's lines (one per row, rows <paramref name="stride"/> elements apart) stay in L1 for its three
