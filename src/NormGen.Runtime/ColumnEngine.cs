@@ -94,7 +94,7 @@ public static partial class ColumnEngine
                     Span<float> data = buffer.AsSpan(0, rows * count);
                     int at = n * rows * width + from;
                     for (int row = 0; row < rows; row++)
-                        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(x.Slice(at + row * width, count), data.Slice(row * count, count));
+                        HalfWidening.ToSingle(x.Slice(at + row * width, count), data.Slice(row * count, count));
                     if (TSpec.Kind == ColumnKind.ChannelLayerNorm)
                         Channels<TSpec, float>(data, data, 1, rows, count, gammaSingle, betaSingle,
                             TSpec.SaveStatistics ? saveMean.Slice(n * width + from, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(n * width + from, count) : default);
