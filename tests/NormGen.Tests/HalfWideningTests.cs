@@ -4,8 +4,8 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// The runtime's Half → float widening of short spans (HalfWidening.ToSingle, internal; the Half row and column paths
-/// widen rows and column ranges with it): every one of the 65,536 Half bit patterns gives the bits of <c>(float)h</c>,
+/// The runtime's Half → float widening of short spans (HalfWidening.ToSingle, internal; the column kinds' Half staging
+/// widens its column ranges with it): every one of the 65,536 Half bit patterns gives the bits of <c>(float)h</c>,
 /// in spans of every length class (the vector loop, its scalar tail, and the library's path from 256 on).
 /// </summary>
 public class HalfWideningTests
