@@ -173,33 +173,48 @@ public static partial class TensorBlocks
     /// Standardize's pass 3 on a dense table, as one flat array (ColumnEngine.MapTable, as MinMaxScale's): past the cache
     /// last row first, so it starts on the rows pass 2 left in cache, and with streaming stores; each element gets the
     /// operations of the row walk. k, m and rstd per slot lane lie n apart from <paramref name="k"/>; they are laid out
-    /// per column in <paramref name="scratch"/> (room for three arrays of columns + 2 vectors), where the overlapping
-    /// last slot's lanes are the bits of the slot before it (the same rows, in the same order, for the same column).
+    /// per column in <paramref name="scratch"/> (room for three arrays of columns + 2 vectors) by MapParameters and
+    /// PerColumn, as MinMaxScale's minimum and range.
     /// </summary>
     private static void StandardizeTable<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint columns, ref T k, nuint n, ref T scratch)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, last = columns - lanes;
         bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * columns);
-        // The copies start where MapTable's aligned stores need them: with whole vectors per row, every load of them is
-        // then aligned too.
-        nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % columns % lanes;
-        ref T shift = ref Unsafe.Add(ref scratch, (lanes - phase) % lanes);
-        ref T offset = ref Unsafe.Add(ref shift, columns + 2 * lanes);
-        ref T scale = ref Unsafe.Add(ref offset, columns + 2 * lanes);
-        for (nuint j = 0; j < n; j += lanes)
-        {
-            nuint at = Column(j, last);
-            TOps.Store(TOps.Load(ref k, j), ref shift, at);
-            TOps.Store(TOps.Load(ref k, n + j), ref offset, at);
-            TOps.Store(TOps.Load(ref k, 2 * n + j), ref scale, at);
-        }
-        // One vector past the last column: the first columns again.
-        TOps.Store(TOps.Load(ref shift, 0), ref shift, columns);
-        TOps.Store(TOps.Load(ref offset, 0), ref offset, columns);
-        TOps.Store(TOps.Load(ref scale, 0), ref scale, columns);
+        ref T shift = ref MapParameters(ref scratch, ref y, (nuint)TOps.Count, columns, streaming, out nuint spacing);
+        ref T offset = ref Unsafe.Add(ref shift, spacing);
+        ref T scale = ref Unsafe.Add(ref offset, spacing);
+        PerColumn<TOps, TV, T>(ref k, n, columns, ref shift);
+        PerColumn<TOps, TV, T>(ref Unsafe.Add(ref k, n), n, columns, ref offset);
+        PerColumn<TOps, TV, T>(ref Unsafe.Add(ref k, 2 * n), n, columns, ref scale);
         ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * columns, columns, ref shift, ref offset, ref scale,
             streaming, reverse: streaming);
+    }
+
+    /// <summary>
+    /// Where a dense table's per-column parameter arrays for ColumnEngine.MapTable start in <paramref name="scratch"/> (on
+    /// a vector boundary): where y's first aligned vector falls, so with whole vectors per row every load of them is
+    /// aligned; the next ones follow <paramref name="spacing"/> apart, a whole number of vectors, so they share its phase.
+    /// Each needs columns + one vector; for k arrays, scratch holds k·(columns + 2L) elements.
+    /// </summary>
+    private static ref T MapParameters<T>(ref T scratch, ref T y, nuint lanes, nuint columns, bool streaming, out nuint spacing) where T : unmanaged
+    {
+        nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % columns % lanes;
+        spacing = (columns + 2 * lanes - 1) / lanes * lanes;
+        return ref Unsafe.Add(ref scratch, (lanes - phase) % lanes);
+    }
+
+    /// <summary>
+    /// One parameter per column for ColumnEngine.MapTable from a panel's slots (n lanes from <paramref name="slots"/>; slot
+    /// j at column <see cref="Column"/>(j, columns − L), the overlapping last slot's shared lanes the bits of the slot
+    /// before it), then one vector past the last column: the first columns again, for a vector that spans two rows.
+    /// </summary>
+    private static void PerColumn<TOps, TV, T>(ref T slots, nuint n, nuint columns, ref T perColumn)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, last = columns - lanes;
+        for (nuint j = 0; j < n; j += lanes)
+            TOps.Store(TOps.Load(ref slots, j), ref perColumn, Column(j, last));
+        TOps.Store(TOps.Load(ref perColumn, 0), ref perColumn, columns);
     }
 
     /// <summary>
@@ -431,19 +446,12 @@ public static partial class TensorBlocks
         if (stride == width)
         {
             bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
-            // The parameters of the first column MapTable stores aligned start on a vector boundary (as range's, one
-            // whole number of vectors further): with whole vectors per row, every load of them is then aligned. Loads
-            // that split cache lines cost 10% of the whole call at (100000, 256) floats (7.2-7.9 ms against 8.0-9.0).
-            nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % width % lanes;
-            ref T minimum = ref Unsafe.Add(ref lo, 2 * n + (lanes - phase) % lanes);
-            ref T range = ref Unsafe.Add(ref minimum, (width + 2 * lanes - 1) / lanes * lanes);
-            for (nuint j = 0; j < slots; j++)
-            {
-                TOps.Store(TOps.Load(ref lo, j * lanes), ref minimum, j < full ? j * lanes : last);
-                TOps.Store(TOps.Load(ref hi, j * lanes), ref range, j < full ? j * lanes : last);
-            }
-            TOps.Store(TOps.Load(ref minimum, 0), ref minimum, width);
-            TOps.Store(TOps.Load(ref range, 0), ref range, width);
+            // The per-column parameters laid out for MapTable (MapParameters): loads that split cache lines cost 10% of the
+            // whole call at (100000, 256) floats (7.2-7.9 ms against 8.0-9.0).
+            ref T minimum = ref MapParameters(ref Unsafe.Add(ref lo, 2 * n), ref y, lanes, width, streaming, out nuint spacing);
+            ref T range = ref Unsafe.Add(ref minimum, spacing);
+            PerColumn<TOps, TV, T>(ref lo, n, width, ref minimum);
+            PerColumn<TOps, TV, T>(ref hi, n, width, ref range);
             ColumnEngine.MapTable<ColumnEngine.ScaleRangeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref minimum, ref range, ref range,
                 streaming, reverse: streaming);
         }

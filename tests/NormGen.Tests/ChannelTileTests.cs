@@ -60,7 +60,7 @@ public class ChannelTileTests
         // Against the double reference (the NaN column NaN; the overflowing column in double, as accurate as the rest, where
         // the reference can square it: float's 1e30, not double's 1e160).
         double[] expected = biasFree
-            ? BiasFreeReference(x, Batch, Channels, spatial, gamma, Epsilon(dbl))
+            ? TensorNormTests.RestormerBiasFree(x, Batch, Channels, spatial, gamma, Epsilon(dbl))
             : TensorReference.ChannelLayerNorm(x, Batch, Channels, spatial, gamma, beta, Epsilon(dbl));
         for (int i = 0; i < x.Length; i++)
         {
@@ -105,22 +105,6 @@ public class ChannelTileTests
         x[7 * spatial + 5] = double.NaN;
         if (!dbl) for (int i = 0; i < x.Length; i++) x[i] = (float)x[i];
         return x;
-    }
-
-    private static double[] BiasFreeReference(double[] x, int n, int c, int s, double[] weight, double eps)
-    {
-        double[] y = new double[x.Length];
-        for (int b = 0; b < n; b++)
-            for (int p = 0; p < s; p++)
-            {
-                double mean = 0, sq = 0;
-                for (int ch = 0; ch < c; ch++) mean += x[(b * c + ch) * s + p];
-                mean /= c;
-                for (int ch = 0; ch < c; ch++) sq += (x[(b * c + ch) * s + p] - mean) * (x[(b * c + ch) * s + p] - mean);
-                double rstd = 1 / Math.Sqrt(sq / c + eps);
-                for (int ch = 0; ch < c; ch++) y[(b * c + ch) * s + p] = x[(b * c + ch) * s + p] * rstd * weight[ch];
-            }
-        return y;
     }
 
     private static (double[] Y, double[] Mean, double[] Rstd) Run(bool dbl, bool biasFree, double[] x, int batch, int channels, int spatial,

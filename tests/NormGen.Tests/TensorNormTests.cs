@@ -425,7 +425,7 @@ public class TensorNormTests(ITestOutputHelper output)
     /// Restormer's BiasFree_LayerNorm, written as Restormer writes it: <c>sigma = x.var(-1, keepdim=True,
     /// unbiased=False); return x / torch.sqrt(sigma + 1e-5) * weight</c> over the C values at each position.
     /// </summary>
-    private static double[] RestormerBiasFree(double[] x, int n, int c, int s, double[] weight, double eps)
+    internal static double[] RestormerBiasFree(double[] x, int n, int c, int s, double[] weight, double eps)
     {
         var y = new double[x.Length];
         for (int b = 0; b < n; b++)
