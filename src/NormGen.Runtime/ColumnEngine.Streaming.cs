@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 
 namespace NormGen;
 
-// The scalers' mapping pass over a whole dense table (issue 11): MinMaxScale's, and Standardize's on a table whose rows
-// are whole vectors. A tall table that does not fit in the last-level cache is bound by the memory bus: MinMaxScale must
+// The scalers' mapping pass over a whole dense table (issue 11): MinMaxScale's, and Standardize's where no column went to
+// its double path. A tall table that does not fit in the last-level cache is bound by the memory bus: MinMaxScale must
 // read x twice (its min and max, then the output) and write y once, Standardize reads x three times. Two things cut the
 // bytes that cross the bus:
 // - the output is written with non-temporal stores once it is larger than the streaming threshold, so the lines of y
