@@ -437,7 +437,7 @@ public static partial class TensorBlocks
         // Rows 1 … rows − 1 in blocks of a few rows, each block a strip of four vectors at a time with their min and max
         // in registers (MinMaxStrips): the accumulators are loaded and stored once per block instead of once per row.
         // Every column still sees its rows in order, so the results (NaN payloads included) are those of a row-by-row walk.
-        MinMaxStrips<TOps, TV, T>(ref x, rows, width, stride, ref lo, ref hi);
+        MinMaxStrips<TOps, TV, T>(ref x, 1, rows, width, stride, ref lo, ref hi);
         for (nuint j = 0; j < slots; j++) // hi becomes the range
             TOps.Store(TOps.Subtract(TOps.Load(ref hi, j * lanes), TOps.Load(ref lo, j * lanes)), ref hi, j * lanes);
 
@@ -463,17 +463,17 @@ public static partial class TensorBlocks
     private const nuint MinMaxBlockRows = 8;
 
     /// <summary>
-    /// MinMaxScale's pass 1 over rows 1 … rows − 1 of a (rows × width) panel, rows stride apart, into the min and max of
-    /// each slot (<paramref name="lo"/>, <paramref name="hi"/>, holding row 0): per block of <see cref="MinMaxBlockRows"/>
+    /// MinMaxScale's pass 1 over rows <paramref name="first"/> … rows − 1 of a (rows × width) panel, rows stride apart, into
+    /// the min and max of each slot (<paramref name="lo"/>, <paramref name="hi"/>, holding those of the rows before): per block of <see cref="MinMaxBlockRows"/>
     /// rows, strips of four vectors (then single vectors) whose min and max stay in registers for the whole block,
     /// each row's strip prefetched one block ahead. A column sees its rows in order.
     /// </summary>
-    private static void MinMaxStrips<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
+    private static void MinMaxStrips<TOps, TV, T>(ref T x, nuint first, nuint rows, nuint width, nuint stride, ref T lo, ref T hi)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint lanes = (nuint)TOps.Count, full = width / lanes, slots = full + (width % lanes != 0 ? 1u : 0u), last = width - lanes;
         nuint ahead = MinMaxBlockRows * stride;
-        for (nuint start = 1; start < rows; start += MinMaxBlockRows)
+        for (nuint start = first; start < rows; start += MinMaxBlockRows)
         {
             nuint count = rows - start > MinMaxBlockRows ? MinMaxBlockRows : rows - start;
             ref T block = ref Unsafe.Add(ref x, start * stride);

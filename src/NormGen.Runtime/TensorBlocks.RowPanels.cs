@@ -1,0 +1,306 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+// Standardize and MinMaxScale on a dense table, split into the fixed row blocks of ColumnSumBlock rows (issue 11): for
+// tables of several column ranges on more than one thread (the column ranges read a quarter of each row per unit:
+// (100000, 256) floats took 22.6 ms on two threads against 10.0 on one), and for Half tables at two vectors wide and
+// more on any thread count (the Half staging gathered 64-column slices of every row: 47.6 ms against float's 10.0).
+// Each block is read as the panel reads a table (ColumnPanelFourRows / ColumnPanelRow into accumulators of its own,
+// MinMaxStrips) and keeps its sums (or min and max) apart; the calling thread adds them in block order from zero, which
+// is the panel's running total (and min/max are exact), so every column gets the panel's bits on any thread count. Half
+// rows are widened a few at a time into a small float stage for each pass and narrowed once on store: the bits of the
+// float kernel on the widened table, rounded once, without widening the table. 2-core AMD EPYC, alternating processes:
+// (100000, 256) floats on two threads 21.8-22.6 -> 8.4-9.3 ms (Standardize), 10.9-11.2 -> 6.6-7.3 (MinMaxScale); Half on
+// one thread 46.7-48.3 -> 22.3-24.0 and 40.1-41.1 -> 15.8-16.0; Half (16000, 256) on two threads 2.2-3.8 -> 1.0 ms.
+public static partial class TensorBlocks
+{
+    /// <summary>
+    /// Standardize or MinMaxScale (<typeparamref name="TSpec"/>) of a dense (rows × width) table of <typeparamref name="TX"/>
+    /// (float, double, or Half computed in float) on row blocks over <paramref name="threads"/> pool threads, with the
+    /// widest accelerated vector of which two fit in a row; false, with nothing written, when none does, or (Half)
+    /// when a column's variance is not finite in float (the caller's column path takes those to double).
+    /// </summary>
+    internal static bool PanelRows<TSpec, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width)
+        where TSpec : struct, IColumnSpec<T> where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated && width >= 2 * Vector512<T>.Count)
+            return PanelRows<TSpec, Vec512<T>, Vector512<T>, TX, T>(threads, x, y, rows, width);
+        if (Vector256.IsHardwareAccelerated && width >= 2 * Vector256<T>.Count)
+            return PanelRows<TSpec, Vec256<T>, Vector256<T>, TX, T>(threads, x, y, rows, width);
+        if (Vector128.IsHardwareAccelerated && width >= 2 * Vector128<T>.Count)
+            return PanelRows<TSpec, Vec128<T>, Vector128<T>, TX, T>(threads, x, y, rows, width);
+        return false;
+    }
+
+    /// <summary>
+    /// <see cref="PanelRows{TSpec, TX, T}(int, ReadOnlySpan{TX}, Span{TX}, int, int)"/> for one vector width. The scratch,
+    /// pinned and on a 64-byte boundary: two sums (or min and max) per slot lane per block, then the statistics
+    /// (<see cref="RowPanelBlocks{TSpec, TOps, TV, TX, T}"/>: k, m, rstd per slot lane and a flag per slot, or min and range).
+    /// </summary>
+    private static unsafe bool PanelRows<TSpec, TOps, TV, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width)
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = RowBlocks(rows), lanes = TOps.Count, n = (width + lanes - 1) / lanes * lanes;
+        int partials = 2 * n * blocks, statistics = 3 * n + n / lanes + width;
+        T[] rented = ArrayPool<T>.Shared.Rent(partials + statistics + ScratchSlack<T>());
+        try
+        {
+            fixed (T* pinned = rented)
+            {
+                var scratch = new Span<T>(Unsafe.AsPointer(ref Aligned64(pinned)), partials + statistics);
+                return TSpec.Kind == ColumnKind.MinMaxScale
+                    ? MinMaxPanelRows<TSpec, TOps, TV, TX, T>(threads, x, y, rows, width, scratch.Slice(0, partials), scratch.Slice(partials))
+                    : StandardizePanelRows<TSpec, TOps, TV, TX, T>(threads, x, y, rows, width, scratch.Slice(0, partials), scratch.Slice(partials));
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>MinMaxScale on row blocks: each block's min and max per column, combined in block order, then the scaled output.</summary>
+    private static bool MinMaxPanelRows<TSpec, TOps, TV, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, Span<T> partials, Span<T> statistics)
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = RowBlocks(rows);
+        nuint lanes = (nuint)TOps.Count, n = (nuint)partials.Length / 2 / (nuint)blocks;
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Bounds), MemoryMarshal.AsBytes(x),
+            MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(statistics));
+        ref T p0 = ref MemoryMarshal.GetReference(partials);
+        ref T lo = ref MemoryMarshal.GetReference(statistics);
+        for (nuint j = 0; j < n; j += lanes)
+        {
+            TV l = TOps.Load(ref p0, j), h = TOps.Load(ref p0, n + j);
+            for (nuint b = 1; b < (nuint)blocks; b++)
+            {
+                l = TOps.Min(l, TOps.Load(ref p0, 2 * n * b + j));
+                h = TOps.Max(h, TOps.Load(ref p0, 2 * n * b + n + j));
+            }
+            TOps.Store(l, ref lo, j);
+            TOps.Store(TOps.Subtract(h, l), ref lo, n + j); // the range
+        }
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output), MemoryMarshal.AsBytes(x),
+            MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(statistics), MemoryMarshal.AsBytes(y));
+        return true;
+    }
+
+    /// <summary>
+    /// Standardize on row blocks: the shift k (row 0), each block's Σ(x − k), their mean m, each block's Σd² and Σd, the
+    /// statistics, then the output. A slot whose variance is not finite goes to double one new column at a time, as in
+    /// the panel (for Half: false before anything is written).
+    /// </summary>
+    private static bool StandardizePanelRows<TSpec, TOps, TV, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, Span<T> partials, Span<T> statistics)
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = RowBlocks(rows);
+        nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (nuint)partials.Length / 2 / (nuint)blocks, last = w - lanes;
+        ref T p0 = ref MemoryMarshal.GetReference(partials);
+        ref T k = ref MemoryMarshal.GetReference(statistics);
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T rstd = ref Unsafe.Add(ref k, 2 * n);
+        ref T huge = ref Unsafe.Add(ref k, 3 * n);
+        ref T row0 = ref RowAs(x, 0, w, ref Unsafe.Add(ref huge, n / lanes));
+        TV count = TOps.Create(T.CreateTruncating((nuint)rows));
+        for (nuint j = 0; j < n; j += lanes)
+            TOps.Store(TOps.Load(ref row0, Column(j, last)), ref k, j);
+
+        ReadOnlySpan<byte> xBytes = MemoryMarshal.AsBytes(x), partialBytes = MemoryMarshal.AsBytes(partials), statisticBytes = MemoryMarshal.AsBytes(statistics);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Shifted), xBytes, partialBytes, statisticBytes);
+        for (nuint j = 0; j < n; j += lanes)
+        {
+            TV sum = TOps.Zero;
+            for (nuint b = 0; b < (nuint)blocks; b++)
+                sum = TOps.Add(sum, TOps.Load(ref p0, 2 * n * b + j));
+            TOps.Store(TOps.Divide(sum, count), ref m, j);
+        }
+
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Deviations), xBytes, partialBytes, statisticBytes);
+        for (nuint j = 0; j < n; j += lanes)
+        {
+            TV sumSq = TOps.Zero, sumDev = TOps.Zero;
+            for (nuint b = 0; b < (nuint)blocks; b++)
+            {
+                sumSq = TOps.Add(sumSq, TOps.Load(ref p0, 2 * n * b + j));
+                sumDev = TOps.Add(sumDev, TOps.Load(ref p0, 2 * n * b + n + j));
+            }
+            TV variance = ColumnEngine.Variance<TOps, TV, T>(sumSq, sumDev, count);
+            Unsafe.Add(ref huge, j / lanes) = T.Zero;
+            if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
+            {
+                if (typeof(TX) != typeof(T)) return false;
+                Unsafe.Add(ref huge, j / lanes) = T.One;
+                ref T xs = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x));
+                ref T ys = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
+                for (nuint l = j - Column(j, last); l < lanes; l++)
+                    StandardizeHugeColumn(ref Unsafe.Add(ref xs, Column(j, last) + l), ref Unsafe.Add(ref ys, Column(j, last) + l), (nuint)rows, w);
+                continue;
+            }
+            TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Divide(sumDev, count)), ref m, j);
+            TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
+        }
+
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output), xBytes, partialBytes, statisticBytes,
+            MemoryMarshal.AsBytes(y));
+        return true;
+    }
+
+    /// <summary>What a run of <see cref="RowPanelBlocks{TSpec, TOps, TV, TX, T}"/> does with each block.</summary>
+    private enum RowPanelPass
+    {
+        /// <summary>Standardize: Σ(x − k) per slot lane.</summary>
+        Shifted,
+        /// <summary>Standardize: Σd² and Σd, d = (x − k) − m.</summary>
+        Deviations,
+        /// <summary>MinMaxScale: min and max per slot lane.</summary>
+        Bounds,
+        /// <summary>The normalized output.</summary>
+        Output,
+    }
+
+    /// <summary>
+    /// One pass of the row-block panel over the blocks of one pool thread. Buffers: x, the per-block partials (two times
+    /// n per block), the statistics, and y (output pass). Rows of a float or double table are read where they lie; Half
+    /// rows are widened into a stage of a few rows (a multiple of four that divides <see cref="ColumnSumBlock"/>, so each
+    /// accumulator gets its rows in the order of a whole block) and, in the output pass, narrowed from it into y.
+    /// </summary>
+    private readonly struct RowPanelBlocks<TSpec, TOps, TV, TX, T>(int rows, int width, RowPanelPass pass) : IRowKernel
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public unsafe void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+        {
+            nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes;
+            nuint stageRows = typeof(TX) == typeof(T) ? ColumnSumBlock : StageRows(w);
+            int size = (int)(4 * n + (typeof(TX) == typeof(T) ? 0 : stageRows * w)) + ScratchSlack<T>();
+            T[] rented = ArrayPool<T>.Shared.Rent(size);
+            fixed (T* pinned = rented)
+            {
+                ref T accumulators = ref Aligned64(pinned);
+                for (int b = firstRow; b < firstRow + rowCount; b++)
+                    Block(in buffers, (nuint)b, stageRows, ref accumulators, ref Unsafe.Add(ref accumulators, 4 * n));
+            }
+            ArrayPool<T>.Shared.Return(rented);
+        }
+
+        /// <summary>Block b, <paramref name="stageRows"/> rows at a time: its accumulators (4n from <paramref name="accumulators"/>) into its partials, or its output.</summary>
+        private void Block(in PinnedBuffers buffers, nuint b, nuint stageRows, ref T accumulators, ref T stage)
+        {
+            nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes, last = w - lanes;
+            nuint start = b * ColumnSumBlock, end = Math.Min((nuint)rows, start + ColumnSumBlock);
+            ReadOnlySpan<TX> x = buffers.Get<TX>(0);
+            ref T partial = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * b);
+            ref T statistics = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
+            bool streamed = typeof(TX) == typeof(T) && ColumnEngine.StreamOutput<T>((nuint)rows * w);
+            if (pass is RowPanelPass.Shifted or RowPanelPass.Deviations)
+                ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref accumulators, ref Unsafe.Add(ref accumulators, 2 * n), 2 * n);
+            for (nuint sub = start; sub < end; sub += stageRows)
+            {
+                nuint count = Math.Min(stageRows, end - sub);
+                ref T block = ref RowsAs(x, sub, count, w, ref stage);
+                switch (pass)
+                {
+                    case RowPanelPass.Shifted:
+                        Sums<ShiftedSumPass<TOps, TV, T>>(ref block, count, sub - start, ref statistics, ref accumulators, streamed);
+                        break;
+                    case RowPanelPass.Deviations:
+                        Sums<DeviationsPass<TOps, TV, T>>(ref block, count, sub - start, ref statistics, ref accumulators, streamed);
+                        break;
+                    case RowPanelPass.Bounds:
+                        if (sub == start)
+                            for (nuint j = 0; j < n; j += lanes)
+                            {
+                                TV v = TOps.Load(ref block, Column(j, last));
+                                TOps.Store(v, ref partial, j);
+                                TOps.Store(v, ref partial, n + j);
+                            }
+                        MinMaxStrips<TOps, TV, T>(ref block, sub == start ? 1u : 0u, count, w, w, ref partial, ref Unsafe.Add(ref partial, n));
+                        break;
+                    default:
+                        Output(buffers.Get<TX>(3), sub, count, ref block, ref statistics);
+                        break;
+                }
+            }
+            if (pass is RowPanelPass.Shifted or RowPanelPass.Deviations)
+                for (nuint j = 0; j < n; j += lanes) // the block's sums: the even rows' accumulators plus the odd ones', as the panel adds them
+                {
+                    TOps.Store(TOps.Add(TOps.Load(ref accumulators, j), TOps.Load(ref accumulators, n + j)), ref partial, j);
+                    if (pass == RowPanelPass.Deviations)
+                        TOps.Store(TOps.Add(TOps.Load(ref accumulators, 2 * n + j), TOps.Load(ref accumulators, 3 * n + j)), ref partial, n + j);
+                }
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> rows of a block, the first <paramref name="offset"/> rows into it (a multiple of four), into
+        /// the even rows' and odd rows' accumulators (n apart; sum i 2i·n past them): four rows per load of them in cache,
+        /// one row at a time with x prefetched ahead past it, as the panel.
+        /// </summary>
+        private void Sums<TPass>(ref T block, nuint count, nuint offset, ref T k, ref T even, bool streamed) where TPass : IColumnPass<TOps, TV, T>
+        {
+            nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes, last = w - lanes;
+            nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
+            ref T odd = ref Unsafe.Add(ref even, n);
+            nuint r = streamed ? 0 : ColumnPanelFourRows<TPass, TOps, TV, T>(ref block, 0, count, w, n, last, ref k, ref even, ref odd);
+            for (; r < count; r++)
+            {
+                ref T row = ref Unsafe.Add(ref block, r * w);
+                PrefetchRow<T>(ref row, ahead, n);
+                ColumnPanelRow<TPass, TOps, TV, T>(ref row, n, last, ref k, ref ((offset + r) % 2 == 0 ? ref even : ref odd));
+            }
+        }
+
+        /// <summary>
+        /// The normalized output of <paramref name="count"/> rows from row <paramref name="first"/>, read from
+        /// <paramref name="block"/> (x's rows, or their widened stage): written into y, or into the stage and narrowed.
+        /// </summary>
+        private void Output(Span<TX> y, nuint first, nuint count, ref T block, ref T statistics)
+        {
+            nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes;
+            ref T output = ref typeof(TX) == typeof(T) ? ref Unsafe.As<TX, T>(ref Unsafe.Add(ref MemoryMarshal.GetReference(y), first * w)) : ref block;
+            TV keep = TOps.TailMask(TOps.Count - (int)(w - w / lanes * lanes));
+            if (TSpec.Kind == ColumnKind.MinMaxScale)
+                MinMaxRowByRow<TOps, TV, T>(ref block, ref output, count, w, w, ref statistics, ref Unsafe.Add(ref statistics, n));
+            else
+                ColumnsRowByRow<TSpec, TOps, TV, T>(ref block, ref output, count, w, w, ref statistics, n, ref Unsafe.Add(ref statistics, 3 * n), keep,
+                    ref statistics, ref statistics);
+            if (typeof(TX) == typeof(Half))
+                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref block), (int)(count * w)),
+                    MemoryMarshal.Cast<TX, Half>(y.Slice((int)(first * w), (int)(count * w))));
+        }
+    }
+
+    /// <summary>
+    /// Rows of a Half table widened per stage: about 32 KiB of float, a power of two from 4 to <see cref="ColumnSumBlock"/>
+    /// (so stages start on multiples of four rows within a block).
+    /// </summary>
+    private static nuint StageRows(nuint width)
+    {
+        nuint stageRows = 4;
+        while (stageRows < ColumnSumBlock && 2 * stageRows * width * sizeof(float) <= 32768)
+            stageRows *= 2;
+        return stageRows;
+    }
+
+    /// <summary>Row <paramref name="row"/> of a dense table as <typeparamref name="T"/>: where it lies, or (Half) widened into <paramref name="stage"/>.</summary>
+    private static ref T RowAs<TX, T>(ReadOnlySpan<TX> x, nuint row, nuint width, ref T stage) where TX : unmanaged where T : unmanaged =>
+        ref RowsAs(x, row, 1, width, ref stage);
+
+    /// <summary>
+    /// Rows <paramref name="first"/> … first + count − 1 of a dense table as <typeparamref name="T"/>, width apart: where
+    /// they lie, or (Half) widened into <paramref name="stage"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref T RowsAs<TX, T>(ReadOnlySpan<TX> x, nuint first, nuint count, nuint width, ref T stage) where TX : unmanaged where T : unmanaged
+    {
+        if (typeof(TX) == typeof(T))
+            return ref Unsafe.As<TX, T>(ref Unsafe.Add(ref MemoryMarshal.GetReference(x), first * width));
+        HalfWidening.ToSingle(MemoryMarshal.Cast<TX, Half>(x.Slice((int)(first * width), (int)(count * width))),
+            MemoryMarshal.CreateSpan(ref Unsafe.As<T, float>(ref stage), (int)(count * width)));
+        return ref stage;
+    }
+}
