@@ -28,48 +28,6 @@ public static partial class BlockEngine
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
         TrainWith<TSpec, T>(x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, Momentum<TSpec, T>(batchesTracked));
 
-    /// <summary>
-    /// <see cref="Train{TSpec, T}"/> for Half tensors: the per-channel parameters and running statistics are widened once,
-    /// then whole channels over all samples (as many as fit) are gathered into a pooled float buffer of at least 2²⁰
-    /// elements, computed there by the float kernel and narrowed once on store; the running statistics are narrowed back
-    /// at the end and the saved statistics stay float.
-    /// </summary>
-    public static void Train<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
-        Span<Half> runningMean, Span<Half> runningVar, Span<long> batchesTracked = default,
-        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
-        where TSpec : struct, IBlockSpec<float>
-    {
-        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
-        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
-        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
-        float momentum = Momentum<TSpec, float>(batchesTracked);
-        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, batch * spatial)));
-        try
-        {
-            // Units: channels, each over all samples (its statistics need them all); a slab holds as many as fit.
-            int sampleLength = channels * spatial;
-            int perSlab = Math.Max(1, HalfSlab / (batch * spatial));
-            for (int c0 = 0; c0 < channels; c0 += perSlab)
-            {
-                int count = Math.Min(perSlab, channels - c0);
-                Span<float> data = buffer.AsSpan(0, batch * count * spatial);
-                for (int n = 0; n < batch; n++)
-                    TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data.Slice(n * count * spatial, count * spatial));
-                TrainWith<TSpec, float>(data, Part(gammaSingle, c0, count), Part(betaSingle, c0, count), meanSingle.Slice(c0, count), varSingle.Slice(c0, count), data,
-                    TSpec.SaveStatistics ? saveMean.Slice(c0, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(c0, count) : default, batch, count, spatial, momentum);
-                for (int n = 0; n < batch; n++)
-                    TensorPrimitives.ConvertToHalf(data.Slice(n * count * spatial, count * spatial), y.Slice(n * sampleLength + c0 * spatial, count * spatial));
-            }
-            TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
-            TensorPrimitives.ConvertToHalf(varSingle, runningVar);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(parameters);
-        }
-    }
-
     /// <summary>The spec's momentum, or PyTorch's momentum=None: count this batch, then m = 1 / batches seen, a cumulative average.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Momentum<TSpec, T>(Span<long> batchesTracked)

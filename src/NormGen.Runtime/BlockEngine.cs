@@ -27,9 +27,6 @@ namespace NormGen;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class BlockEngine
 {
-    /// <summary>The most elements a Half call widens to float at a time (4 MiB of float): big enough to spread over threads.</summary>
-    private const int HalfSlab = 1 << 20;
-
     // ---------------------------------------------------------------- GroupNorm, InstanceNorm
 
     /// <summary>
@@ -56,9 +53,9 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// <see cref="Groups{TSpec, T}"/> for Half tensors: γ and β are widened once, then whole samples (InstanceNorm: whole
-    /// channels of a sample larger than a slab) stream through a pooled float buffer of at most 2²⁰ elements, are computed
-    /// there by the float kernel and narrowed once on store; the saved statistics stay float.
+    /// <see cref="Groups{TSpec, T}"/> for Half tensors: γ and β are widened once, then units of whole samples (InstanceNorm:
+    /// whole channels of a sample larger than a unit) are widened into a float buffer per thread, computed there by the
+    /// float kernel and narrowed once on store (BlockEngine.Half.cs); the saved statistics stay float.
     /// </summary>
     public static void Groups<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
         ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
@@ -343,8 +340,8 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// <see cref="Evaluate{TSpec, T}"/> for Half tensors: the per-channel parameters are widened once, then whole samples
-    /// (or whole channels of a sample larger than a slab) stream through a pooled float buffer of at most 2²⁰ elements.
+    /// <see cref="Evaluate{TSpec, T}"/> for Half tensors: the per-channel parameters are widened once, then units of whole
+    /// samples (or whole channels of a sample larger than a unit) go through a float buffer per thread (BlockEngine.Half.cs).
     /// </summary>
     public static void Evaluate<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
         ReadOnlySpan<Half> runningMean, ReadOnlySpan<Half> runningVar, ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default)
@@ -383,91 +380,6 @@ public static partial class BlockEngine
             }
         }
     }
-
-    // ---------------------------------------------------------------- Half: GroupNorm, InstanceNorm, BatchNorm evaluation
-
-    /// <summary>
-    /// The slab loop of a Half GroupNorm, InstanceNorm or BatchNorm evaluation: the per-channel parameters widened once,
-    /// then whole samples, as many as fit in a slab; InstanceNorm and BatchNorm evaluation split a sample larger than a
-    /// slab into whole channels. Each unit is computed as in a whole-tensor call, so the results do not depend on the slab.
-    /// </summary>
-    private static void StagedSamples<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
-        ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, ReadOnlySpan<Half> runningMean, ReadOnlySpan<Half> runningVar,
-        Span<float> saveMean, Span<float> saveRstd)
-        where TSpec : struct, IBlockSpec<float>
-    {
-        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
-        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
-        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
-        bool byChannel = TSpec.Kind != BlockKind.GroupNorm;
-        int perSample = TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
-        int largest = TSpec.Kind == BlockKind.GroupNorm ? channels * spatial : spatial; // the smallest unit a slab must hold
-        float[] buffer = ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, largest)));
-        try
-        {
-            int sampleLength = channels * spatial;
-            if (!byChannel || sampleLength <= HalfSlab)
-            {
-                // Units: whole samples, as many as fit in a slab.
-                int perSlab = Math.Max(1, HalfSlab / sampleLength);
-                for (int n0 = 0; n0 < batch; n0 += perSlab)
-                {
-                    int count = Math.Min(perSlab, batch - n0);
-                    Span<float> data = buffer.AsSpan(0, count * sampleLength);
-                    TensorPrimitives.ConvertToSingle(x.Slice(n0 * sampleLength, count * sampleLength), data);
-                    StagedRun<TSpec>(data, count, channels, spatial, gammaSingle, betaSingle, meanSingle, varSingle,
-                        TSpec.SaveStatistics ? saveMean.Slice(n0 * perSample, count * perSample) : default,
-                        TSpec.SaveStatistics ? saveRstd.Slice(n0 * perSample, count * perSample) : default);
-                    TensorPrimitives.ConvertToHalf(data, y.Slice(n0 * sampleLength, count * sampleLength));
-                }
-                return;
-            }
-            // Units: whole channels of one sample (a sample larger than a slab), as many as fit.
-            int perChannelSlab = Math.Max(1, HalfSlab / spatial);
-            for (int n = 0; n < batch; n++)
-            {
-                for (int c0 = 0; c0 < channels; c0 += perChannelSlab)
-                {
-                    int count = Math.Min(perChannelSlab, channels - c0);
-                    Span<float> data = buffer.AsSpan(0, count * spatial);
-                    TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, count * spatial), data);
-                    StagedRun<TSpec>(data, 1, count, spatial, Part(gammaSingle, c0, count), Part(betaSingle, c0, count),
-                        Part(meanSingle, c0, count), Part(varSingle, c0, count),
-                        TSpec.SaveStatistics ? saveMean.Slice(n * channels + c0, count) : default,
-                        TSpec.SaveStatistics ? saveRstd.Slice(n * channels + c0, count) : default);
-                    TensorPrimitives.ConvertToHalf(data, y.Slice(n * sampleLength + c0 * spatial, count * spatial));
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(parameters);
-        }
-    }
-
-    /// <summary>One float slab of <see cref="StagedSamples{TSpec}"/>, normalized in place by the float driver of its kind.</summary>
-    private static void StagedRun<TSpec>(Span<float> data, int batch, int channels, int spatial, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> saveMean, Span<float> saveRstd)
-        where TSpec : struct, IBlockSpec<float>
-    {
-        if (TSpec.Kind == BlockKind.BatchNormEvaluation)
-            Evaluate<TSpec, float>(data, data, batch, channels, spatial, runningMean, runningVar, gamma, beta);
-        else
-            Groups<TSpec, float>(data, data, batch, channels, spatial, gamma, beta, saveMean, saveRstd);
-    }
-
-    /// <summary>The Half span widened into slot <paramref name="slot"/> (of <paramref name="channels"/> floats) of the buffer; empty stays empty.</summary>
-    private static Span<float> Widen(ReadOnlySpan<Half> values, float[] buffer, int slot, int channels)
-    {
-        if (values.IsEmpty) return default;
-        Span<float> widened = buffer.AsSpan(slot * channels, channels);
-        TensorPrimitives.ConvertToSingle(values, widened);
-        return widened;
-    }
-
-    /// <summary>Elements from … from + count − 1 of an optional span (empty stays empty).</summary>
-    private static Span<float> Part(Span<float> values, int from, int count) => values.IsEmpty ? default : values.Slice(from, count);
 
     // ---------------------------------------------------------------- the arithmetic every driver shares
 

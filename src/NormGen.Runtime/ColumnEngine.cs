@@ -78,17 +78,20 @@ public static partial class ColumnEngine
     /// The most elements of a Half table's unit of the slab loop (the table, or all rows of its widest column range) that
     /// keep the slab loop rather than the row blocks: widened once, a unit stays in cache for the float kernel's passes,
     /// where the row blocks widen x once per pass. One thread, Standardize / MinMaxScale, ms, slab loop against row
-    /// blocks: (8000, 256) (units of 512K) 0.83 / 0.74 against 0.90 / 0.68; (3000, 1000) 1.30 / 1.10 against 1.48 / 1.07;
-    /// (16000, 256) (1M) 4.40 / 3.76 against 1.92 / 1.45; (100000, 256) 47.6 / 39.2 against 22.0 / 15.4.
+    /// blocks: (5000, 300) (units of 540K) 0.62-0.63 / 0.55 against 0.70-0.71 / 0.52-0.53; (8000, 256) (512K) 0.83 / 0.74
+    /// against 0.90 / 0.68; (16000, 256) (1.02M) 3.7-5.9 / 4.2-5.0 against 2.0-2.1 / 1.4-1.5; (100000, 256) 46.7-48.3 /
+    /// 40.1-41.1 against 22.3-24.0 / 15.8-16.0.
     /// </summary>
-    private const long MaxStagedUnit = 1 << 19;
+    private const long MaxStagedUnit = 1 << 20;
 
     /// <summary>The elements of the slab loop's largest unit for a Half table: the table when it fits a slab, else all rows of its widest column range.</summary>
     private static long StagedUnit(int rows, int width) => (long)rows * width <= HalfSlab ? (long)rows * width : (long)rows * TensorBlocks.WidestColumnRange(width);
 
     /// <summary>
-    /// The Half slab loop: units are ranges of columns of one sample (all rows of each), gathered into a (rows × range)
-    /// float panel; a sample that fits in a slab is taken whole. Each panel goes through the float entry point.
+    /// The Half slab loop: units are ranges of columns of one sample (all rows of each), or whole samples that fit in a
+    /// slab, spread over the pool; a thread gathers each of its units into a (rows × range) float panel of its own, runs
+    /// the float entry point on it (on that thread when the units spread: RowScheduler keeps a kernel called inside one
+    /// of its blocks off the pool) and narrows it back. γ and β are widened once.
     /// </summary>
     private static void Staged<TSpec>(ReadOnlySpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> y,
         Span<float> saveMean, Span<float> saveRstd, int batch, int rows, int width)
@@ -99,33 +102,49 @@ public static partial class ColumnEngine
         Span<float> betaSingle = parameters is null ? default : parameters.AsSpan(gamma.Length, beta.Length);
         System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
         System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
-        float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Min(x.Length, Math.Max(HalfSlab, rows * TensorBlocks.WidestColumnRange(width))));
-        try
+        int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
+        int widest = ranges == 1 ? width : TensorBlocks.WidestColumnRange(width);
+        int threads = RowScheduler.DegreeOfParallelism(batch * ranges, rows * widest);
+        RowScheduler.Run(threads, batch * ranges, new StagedUnits<TSpec>(rows, width, ranges), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y),
+            MemoryMarshal.AsBytes(gammaSingle), MemoryMarshal.AsBytes(betaSingle), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+        if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
+    }
+
+    /// <summary>
+    /// A range of the slab loop's units ((sample, column range) pairs) for one thread, through one pooled float buffer.
+    /// Buffers: x, y (Half); γ, β, the saved mean and rstd (float).
+    /// </summary>
+    private readonly struct StagedUnits<TSpec>(int rows, int width, int ranges) : IRowKernel where TSpec : struct, IColumnSpec<float>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
-            int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
-            for (int n = 0; n < batch; n++)
+            ReadOnlySpan<Half> x = buffers.Get<Half>(0);
+            Span<Half> y = buffers.Get<Half>(1);
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(rows * (ranges == 1 ? width : TensorBlocks.WidestColumnRange(width)));
+            for (int unit = firstRow; unit < firstRow + rowCount; unit++)
             {
-                for (int r = 0; r < ranges; r++)
-                {
-                    TensorBlocks.ColumnRange(width, ranges, r, out int from, out int count);
-                    Span<float> data = buffer.AsSpan(0, rows * count);
-                    int at = n * rows * width + from;
+                int n = unit / ranges;
+                TensorBlocks.ColumnRange(width, ranges, unit - n * ranges, out int from, out int count);
+                Span<float> data = buffer.AsSpan(0, rows * count);
+                int at = n * rows * width + from;
+                if (count == width) // a whole sample: one span
+                    HalfWidening.ToSingle(x.Slice(at, rows * width), data);
+                else
                     for (int row = 0; row < rows; row++)
                         HalfWidening.ToSingle(x.Slice(at + row * width, count), data.Slice(row * count, count));
-                    if (TSpec.Kind == ColumnKind.ChannelLayerNorm)
-                        Channels<TSpec, float>(data, data, 1, rows, count, gammaSingle, betaSingle,
-                            TSpec.SaveStatistics ? saveMean.Slice(n * width + from, count) : default, TSpec.SaveStatistics ? saveRstd.Slice(n * width + from, count) : default);
-                    else
-                        Samples<TSpec, float>(data, data, rows, count);
+                if (TSpec.Kind == ColumnKind.ChannelLayerNorm)
+                    Channels<TSpec, float>(data, data, 1, rows, count, buffers.Get<float>(2), buffers.Get<float>(3),
+                        TSpec.SaveStatistics ? buffers.Get<float>(4).Slice(n * width + from, count) : default,
+                        TSpec.SaveStatistics ? buffers.Get<float>(5).Slice(n * width + from, count) : default);
+                else
+                    Samples<TSpec, float>(data, data, rows, count);
+                if (count == width)
+                    System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(at, rows * width));
+                else
                     for (int row = 0; row < rows; row++)
                         System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * count, count), y.Slice(at + row * width, count));
-                }
             }
-        }
-        finally
-        {
             System.Buffers.ArrayPool<float>.Shared.Return(buffer);
-            if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
         }
     }
 

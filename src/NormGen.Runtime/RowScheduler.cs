@@ -71,6 +71,7 @@ public static class RowScheduler
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int ParallelDegree(int max, int rowCount, int rowLength)
     {
+        if (t_inBlock) return 1; // a kernel called from a block of Run (the Half drivers' units): the pool is already busy
         if (max < 0) max = Environment.ProcessorCount;
         long byWork = (long)rowCount * rowLength / NormGenSettings.MinElementsPerThread;
         long degree = Math.Min(Math.Min(max, rowCount), byWork);
@@ -140,6 +141,13 @@ public static class RowScheduler
         }
     }
 
+    /// <summary>
+    /// Set while this thread runs a block of <see cref="Run{TKernel}"/> on more than one thread: a kernel called inside it
+    /// (a Half driver's unit, computed by the float kernel) stays on this thread instead of asking the busy pool again.
+    /// </summary>
+    [ThreadStatic]
+    private static bool t_inBlock;
+
     private sealed class BlockWork<TKernel>(TKernel kernel, PinnedBuffers buffers, int rowCount, int blocks)
         where TKernel : struct, IRowKernel
     {
@@ -149,7 +157,16 @@ public static class RowScheduler
             int baseRows = rowCount / blocks, extra = rowCount % blocks;
             int first = block * baseRows + Math.Min(block, extra);
             int count = baseRows + (block < extra ? 1 : 0);
-            kernel.Execute(in buffers, first, count);
+            bool nested = t_inBlock;
+            t_inBlock = true;
+            try
+            {
+                kernel.Execute(in buffers, first, count);
+            }
+            finally
+            {
+                t_inBlock = nested;
+            }
         }
     }
 }

@@ -28,15 +28,18 @@ public class HalfStreamingTests
         Assert.True(expected.AsSpan().SequenceEqual(actual), $"{what}: the streamed Half result differs from the float kernel's, rounded");
 
     [Theory]
-    [InlineData(3, 8, 200, 300)]  // 480,000 per sample: two samples per slab, then one
-    [InlineData(1, 40, 160, 170)] // one sample larger than a slab: whole channels of it
-    public void SampleAndChannelSlabs(int n, int c, int h, int w)
+    [InlineData(3, 8, 200, 300, -1)]  // 480,000 per sample: units of whole channels
+    [InlineData(1, 40, 160, 170, -1)] // one sample: whole channels of it
+    [InlineData(3, 8, 200, 300, 3)]   // units over three threads
+    [InlineData(24, 16, 20, 30, 3)]   // 9,600 per sample: units of several samples, over three threads
+    [InlineData(24, 16, 20, 30, 1)]
+    public void SampleAndChannelSlabs(int n, int c, int h, int w, int threads)
     {
         nint[] shape = [n, c, h, w];
         int length = n * c * h * w;
         Half[] x = Input(length, 1), g = Input(c, 2), b = Input(c, 3), rm = Input(c, 4), rv = Input(c, 5).Select(v => (Half)(Math.Abs((float)v) + 0.5f)).ToArray();
         float[] xf = Widen(x);
-        using var scope = new SettingsScope(-1, 1 << 17);
+        using var scope = new SettingsScope(threads, 1 << 14);
 
         var y = new Half[length];
         var yf = new float[length];
@@ -60,15 +63,17 @@ public class HalfStreamingTests
     }
 
     [Theory]
-    [InlineData(4, 6, 250, 250)] // 250,000 per channel: four channels per slab, then two
-    [InlineData(3000, 700, 1, 1)] // (N, C): every channel over 3000 samples
-    public void BatchNormTrainingChannelSlabs(int n, int c, int h, int w)
+    [InlineData(4, 6, 250, 250, -1)] // 250,000 per channel: units of one channel
+    [InlineData(3000, 700, 1, 1, -1)] // (N, C): every channel over 3000 samples, units of 21 channels
+    [InlineData(3000, 700, 1, 1, 3)]
+    [InlineData(16, 64, 12, 12, 3)] // units of several channels over three threads
+    public void BatchNormTrainingChannelSlabs(int n, int c, int h, int w, int threads)
     {
         nint[] shape = h * w == 1 ? [n, c] : [n, c, h, w];
         int length = n * c * h * w;
         Half[] x = Input(length, 6), g = Input(c, 7), b = Input(c, 8), rm = Input(c, 9), rv = Input(c, 10).Select(v => (Half)(Math.Abs((float)v) + 0.5f)).ToArray();
         float[] xf = Widen(x), rmf = Widen(rm), rvf = Widen(rv);
-        using var scope = new SettingsScope(-1, 1 << 17);
+        using var scope = new SettingsScope(threads, 1 << 14);
         var y = new Half[length];
         var yf = new float[length];
         TensorKernels.BnTrainHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, rm, rv, new TensorSpan<Half>(y, shape));

@@ -83,9 +83,9 @@ public class ScalerRowBlockTests
 
     [Theory]
     [InlineData(20001, 64, false)] // 20 blocks, the last 545 rows: stages of 64 rows, then 33
-    [InlineData(9000, 130, false)] // column ranges of 64 and 66: the slab loop's units pass 512K; an overlapping slot
-    [InlineData(9000, 130, true)] // NaN and +∞ columns: their variance is not finite, so the slab loop takes the table
-    [InlineData(6000, 1000)] // stages of 8 rows; the slab loop's units (104 columns) pass 512K
+    [InlineData(17000, 130, false)] // column ranges of 64 and 66: the slab loop's units pass 1M; an overlapping slot
+    [InlineData(17000, 130, true)] // NaN and +∞ columns: their variance is not finite, so the slab loop takes the table
+    [InlineData(11000, 1000)] // stages of 8 rows; the slab loop's units (104 columns) pass 1M
     public void HalfRowBlocksGiveTheFloatKernelsBitsRounded(int rows, int columns, bool special = false)
     {
         nint[] shape = [rows, columns];

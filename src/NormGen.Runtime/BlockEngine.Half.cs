@@ -1,0 +1,194 @@
+using System;
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace NormGen;
+
+// The block kinds over Half tensors (GroupNorm, InstanceNorm, BatchNorm evaluation and training): the tensor is cut into
+// units that the float kernel can take whole (whole samples; whole channels of a sample; for training, channels over
+// all samples), about UnitElements each, and the units are spread over the pool. A thread widens each of its units
+// into a float buffer of its own, normalizes it there with the float driver (on that thread: RowScheduler keeps a
+// kernel called inside one of its blocks off the pool) and narrows it once into y. Each unit is computed as in a
+// whole-tensor float call, so the results are the float kernel's, rounded once, on any thread count and any unit size.
+// The slab loop before widened and narrowed 2²⁰ elements at a time on the calling thread, so a second core ran only the
+// float kernel between: InstanceNorm (1, 64, 256, 256) took 1.10 ms on one thread and 1.46 on two.
+public static partial class BlockEngine
+{
+    /// <summary>
+    /// The elements a Half unit aims at: an eighth of the tensor (so two or more threads get several units each), at least
+    /// 2¹⁶ and at most 2²⁰; a unit holds at least one sample, channel, or channel over the batch. Large units widen and
+    /// narrow faster: one thread, InstanceNorm (16, 64, 112, 112) took 5.3–5.7 ms in units of 2¹⁶ and 3.4–3.5 in 2²⁰ (a
+    /// plain widening loop of 12.8M Halfs: 3.0 ms into a 2¹⁶-float buffer, 1.2 into a 2²⁰ one, on this 2-core EPYC).
+    /// </summary>
+    private static long UnitElements(long total) => Math.Clamp(total / 8, 1 << 16, 1 << 20);
+
+    /// <summary>What a unit of a Half call is.</summary>
+    private enum HalfUnit
+    {
+        /// <summary>Whole samples, <see cref="HalfLayout.PerUnit"/> of them (GroupNorm; the others when a sample fits a unit).</summary>
+        Samples,
+        /// <summary>Whole channels of one sample, <see cref="HalfLayout.PerUnit"/> of them (InstanceNorm, BatchNorm evaluation).</summary>
+        Channels,
+        /// <summary>Whole channels over every sample, <see cref="HalfLayout.PerUnit"/> of them (BatchNorm training: its statistics need them all).</summary>
+        Training,
+    }
+
+    /// <summary>How a Half call's (batch × channels × spatial) tensor is cut into units.</summary>
+    private readonly struct HalfLayout
+    {
+        public readonly HalfUnit Unit;
+        public readonly int Batch, Channels, Spatial, PerUnit, Count, Largest;
+
+        public HalfLayout(HalfUnit unit, int batch, int channels, int spatial)
+        {
+            (Batch, Channels, Spatial) = (batch, channels, spatial);
+            long sample = (long)channels * spatial, target = UnitElements(batch * sample);
+            if (unit == HalfUnit.Channels && sample <= target)
+                unit = HalfUnit.Samples; // small samples: several per unit
+            Unit = unit;
+            (int of, long each) = unit switch
+            {
+                HalfUnit.Samples => (batch, sample),
+                HalfUnit.Channels => (channels, spatial),
+                _ => (channels, (long)batch * spatial),
+            };
+            PerUnit = (int)Math.Clamp(target / each, 1, of);
+            int perSample = (of + PerUnit - 1) / PerUnit;
+            Count = unit == HalfUnit.Channels ? batch * perSample : perSample;
+            Largest = (int)(PerUnit * each);
+        }
+    }
+
+    /// <summary>
+    /// GroupNorm, InstanceNorm or BatchNorm evaluation of a Half tensor: the per-channel parameters widened once, then the
+    /// units (whole samples; for InstanceNorm and BatchNorm evaluation of samples past a unit, whole channels of one) over
+    /// the pool.
+    /// </summary>
+    private static void StagedSamples<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, ReadOnlySpan<Half> runningMean, ReadOnlySpan<Half> runningVar,
+        Span<float> saveMean, Span<float> saveRstd)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
+        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
+        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
+        var layout = new HalfLayout(TSpec.Kind == BlockKind.GroupNorm ? HalfUnit.Samples : HalfUnit.Channels, batch, channels, spatial);
+        RunHalf<TSpec>(layout, 0f, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
+        ArrayPool<float>.Shared.Return(parameters);
+    }
+
+    /// <summary>
+    /// <see cref="Train{TSpec, T}"/> for Half tensors: the per-channel parameters and running statistics are widened
+    /// once, then units of whole channels over all samples go over the pool (each gathered into a float buffer, computed
+    /// there by the float kernel and narrowed once on store); the running statistics are narrowed back at the end and the
+    /// saved statistics stay float.
+    /// </summary>
+    public static void Train<TSpec>(ReadOnlySpan<Half> x, Span<Half> y, int batch, int channels, int spatial,
+        Span<Half> runningMean, Span<Half> runningVar, Span<long> batchesTracked = default,
+        ReadOnlySpan<Half> gamma = default, ReadOnlySpan<Half> beta = default, Span<float> saveMean = default, Span<float> saveRstd = default)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
+        Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
+        Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
+        float momentum = Momentum<TSpec, float>(batchesTracked);
+        RunHalf<TSpec>(new HalfLayout(HalfUnit.Training, batch, channels, spatial), momentum, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
+        TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
+        TensorPrimitives.ConvertToHalf(varSingle, runningVar);
+        ArrayPool<float>.Shared.Return(parameters);
+    }
+
+    /// <summary>The units of <paramref name="layout"/> over the pool (on the calling thread when they do not spread).</summary>
+    private static void RunHalf<TSpec>(HalfLayout layout, float momentum, ReadOnlySpan<Half> x, Span<Half> y, Span<float> gamma, Span<float> beta,
+        Span<float> runningMean, Span<float> runningVar, Span<float> saveMean, Span<float> saveRstd)
+        where TSpec : struct, IBlockSpec<float>
+    {
+        int threads = RowScheduler.DegreeOfParallelism(layout.Count, layout.Largest);
+        RowScheduler.Run(threads, layout.Count, new HalfWork<TSpec>(layout, momentum), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y),
+            MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(beta), MemoryMarshal.AsBytes(runningMean), MemoryMarshal.AsBytes(runningVar),
+            MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+    }
+
+    /// <summary>
+    /// A range of a Half call's units for one thread, through one pooled float buffer. Buffers: x, y (Half); γ, β, the
+    /// running mean and variance (float, widened; training updates its units' channels of the latter two); the saved
+    /// mean and rstd (float).
+    /// </summary>
+    private readonly struct HalfWork<TSpec>(HalfLayout layout, float momentum) : IRowKernel where TSpec : struct, IBlockSpec<float>
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+        {
+            float[] buffer = ArrayPool<float>.Shared.Rent(layout.Largest);
+            for (int unit = firstRow; unit < firstRow + rowCount; unit++)
+            {
+                if (layout.Unit == HalfUnit.Training)
+                    TrainingUnit(in buffers, unit, buffer);
+                else
+                    SampleUnit(in buffers, unit, buffer);
+            }
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+
+        /// <summary>Whole samples, or whole channels of one sample: contiguous in x, widened, normalized, narrowed.</summary>
+        private void SampleUnit(in PinnedBuffers buffers, int unit, float[] buffer)
+        {
+            int channels = layout.Channels, spatial = layout.Spatial, perSample = TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
+            int samples, first, c0, count;
+            if (layout.Unit == HalfUnit.Samples)
+            {
+                (first, c0, count) = (unit * layout.PerUnit, 0, channels);
+                samples = Math.Min(layout.PerUnit, layout.Batch - first);
+            }
+            else
+            {
+                int perSampleUnits = (channels + layout.PerUnit - 1) / layout.PerUnit;
+                (first, samples, c0) = (unit / perSampleUnits, 1, unit % perSampleUnits * layout.PerUnit);
+                count = Math.Min(layout.PerUnit, channels - c0);
+            }
+            int at = (first * channels + c0) * spatial, length = samples * count * spatial;
+            Span<float> data = buffer.AsSpan(0, length);
+            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data);
+            // Saved statistics per (sample, group): whole samples take theirs, channels of one sample (InstanceNorm) theirs.
+            int saved = layout.Unit == HalfUnit.Samples ? first * perSample : first * channels + c0, savedCount = layout.Unit == HalfUnit.Samples ? samples * perSample : count;
+            Span<float> saveMean = TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(saved, savedCount) : default;
+            Span<float> saveRstd = TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(saved, savedCount) : default;
+            if (TSpec.Kind == BlockKind.BatchNormEvaluation)
+                Evaluate<TSpec, float>(data, data, samples, count, spatial, Part(buffers.Get<float>(4), c0, count), Part(buffers.Get<float>(5), c0, count),
+                    Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count));
+            else
+                Groups<TSpec, float>(data, data, samples, count, spatial, Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count), saveMean, saveRstd);
+            TensorPrimitives.ConvertToHalf(data, buffers.Get<Half>(1).Slice(at, length));
+        }
+
+        /// <summary>Whole channels over every sample: gathered from each sample, trained (running statistics of those channels updated), scattered back.</summary>
+        private void TrainingUnit(in PinnedBuffers buffers, int unit, float[] buffer)
+        {
+            int batch = layout.Batch, channels = layout.Channels, spatial = layout.Spatial, c0 = unit * layout.PerUnit;
+            int count = Math.Min(layout.PerUnit, channels - c0), part = count * spatial, sampleLength = channels * spatial;
+            Span<float> data = buffer.AsSpan(0, batch * part);
+            ReadOnlySpan<Half> x = buffers.Get<Half>(0);
+            for (int n = 0; n < batch; n++)
+                TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, part), data.Slice(n * part, part));
+            TrainWith<TSpec, float>(data, Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count),
+                buffers.Get<float>(4).Slice(c0, count), buffers.Get<float>(5).Slice(c0, count), data,
+                TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(c0, count) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(c0, count) : default,
+                batch, count, spatial, momentum);
+            Span<Half> y = buffers.Get<Half>(1);
+            for (int n = 0; n < batch; n++)
+                TensorPrimitives.ConvertToHalf(data.Slice(n * part, part), y.Slice(n * sampleLength + c0 * spatial, part));
+        }
+    }
+
+    /// <summary>The Half span widened into slot <paramref name="slot"/> (of <paramref name="channels"/> floats) of the buffer; empty stays empty.</summary>
+    private static Span<float> Widen(ReadOnlySpan<Half> values, float[] buffer, int slot, int channels)
+    {
+        if (values.IsEmpty) return default;
+        Span<float> widened = buffer.AsSpan(slot * channels, channels);
+        TensorPrimitives.ConvertToSingle(values, widened);
+        return widened;
+    }
+
+    /// <summary>Elements from … from + count − 1 of an optional span (empty stays empty).</summary>
+    private static Span<float> Part(Span<float> values, int from, int count) => values.IsEmpty ? default : values.Slice(from, count);
+}
