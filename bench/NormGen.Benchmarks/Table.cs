@@ -117,6 +117,11 @@ public static class Table
             Scalers();
             Console.WriteLine();
         }
+        if (only is null or "cores")
+        {
+            Cores();
+            Console.WriteLine();
+        }
         Console.WriteLine($"({started.Elapsed.TotalSeconds:F0} s)");
         return 0;
     }
@@ -425,6 +430,58 @@ public static class Table
         Console.WriteLine();
         Console.WriteLine("Row-wise TP loop: per-column statistics accumulated row by row with TensorPrimitives (Min/Max; Add, then Subtract and");
         Console.WriteLine("MultiplyAdd for the squared deviations), then one Subtract and one Multiply per row.");
+    }
+
+    // ---------------------------------------------------------------- one thread against all cores
+
+    /// <summary>
+    /// The tensor kinds and scalers in float and Half, each timed on one thread and on all cores side by side (issue 11:
+    /// every kind spreads over the cores; Half streams in units): wall time, since the all-cores side runs on the pool.
+    /// </summary>
+    private static void Cores()
+    {
+        Console.WriteLine($"| tensor kind / scaler ({Environment.ProcessorCount} cores, wall time) | element | one thread | all cores | speed-up | all cores GB/s |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        nint[] image = [4, 96, 128, 128], wide = [1, 64, 256, 256], table = [100_000, 256];
+        foreach ((string name, nint[] shape) in new (string, nint[])[]
+                 {
+                     ("InstanceNorm", image), ("BatchNorm training", image), ("GroupNorm(32)", image), ("ChannelLayerNorm", wide),
+                     ("MinMaxScale", table), ("Standardize", table),
+                 })
+        {
+            int elements = (int)shape.Aggregate((nint)1, (a, b) => a * b), channels = (int)shape[1];
+            var rng = new Random(17);
+            float[] x = new float[elements], y = new float[elements];
+            for (int i = 0; i < elements; i++) x[i] = (float)(rng.NextDouble() * 4 - 2);
+            Half[] xh = x.Select(v => (Half)v).ToArray(), yh = new Half[elements];
+            float[] g = Enumerable.Repeat(1f, channels).ToArray(), b = new float[channels], rm = new float[channels], rv = Enumerable.Repeat(1f, channels).ToArray();
+            Half[] gh = g.Select(v => (Half)v).ToArray(), bh = new Half[channels], rmh = new Half[channels], rvh = rv.Select(v => (Half)v).ToArray();
+            (Action single, Action half) = name switch
+            {
+                "InstanceNorm" => ((Action)(() => TableKernels.InstanceNorm(new(x, shape, []), g, b, new(y, shape, []))),
+                    (Action)(() => TableKernels.InstanceNormHalf(new(xh, shape, []), gh, bh, new(yh, shape, [])))),
+                "BatchNorm training" => (() => TableKernels.BatchNormTraining(new(x, shape, []), g, b, rm, rv, new(y, shape, [])),
+                    () => TableKernels.BatchNormTrainingHalf(new(xh, shape, []), gh, bh, rmh, rvh, new(yh, shape, []))),
+                "GroupNorm(32)" => (() => TableKernels.GroupNorm32(new(x, shape, []), g, b, new(y, shape, [])),
+                    () => TableKernels.GroupNorm32Half(new(xh, shape, []), gh, bh, new(yh, shape, []))),
+                "ChannelLayerNorm" => (() => TableKernels.ChannelLayerNorm(new(x, shape, []), g, b, new(y, shape, [])),
+                    () => TableKernels.ChannelLayerNormHalf(new(xh, shape, []), gh, bh, new(yh, shape, []))),
+                "MinMaxScale" => (() => TableKernels.MinMaxScale(new(x, shape, []), new(y, shape, [])),
+                    () => TableKernels.MinMaxScaleHalf(new(xh, shape, []), new(yh, shape, []))),
+                _ => (() => TableKernels.Standardize(new(x, shape, []), new(y, shape, [])),
+                    () => TableKernels.StandardizeHalf(new(xh, shape, []), new(yh, shape, []))),
+            };
+            foreach ((string element, Action call, int size) in new[] { ("float", single, sizeof(float)), ("Half", half, 2) })
+            {
+                double?[] t = Measure([
+                    () => { NormGenSettings.MaxDegreeOfParallelism = 1; call(); },
+                    () => { NormGenSettings.MaxDegreeOfParallelism = -1; call(); }]);
+                NormGenSettings.MaxDegreeOfParallelism = -1;
+                Print($"| {name} ({string.Join(", ", shape)}) | {element} | {t[0]!.Value * 1e3:F2} ms | {t[1]!.Value * 1e3:F2} ms | {Ratio(t[0], t[1])} | {2.0 * elements * size / t[1]!.Value / 1e9:F1} |");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("Speed-up: one thread's time ÷ all cores'. GB/s: x read once and y written once, whatever the passes.");
     }
 
     // ---------------------------------------------------------------- timing

@@ -47,6 +47,28 @@ public static partial class TableKernels
 
     [Standardize]
     public static partial void Standardize(ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+
+    // The cores table (`table --only cores`): the tensor kinds and scalers in float and Half, one thread against all cores.
+    [InstanceNorm(Affine = Affine.ScaleAndBias)]
+    public static partial void InstanceNormHalf(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, TensorSpan<Half> y);
+
+    [BatchNorm(Training = true, Momentum = 0.1f)]
+    public static partial void BatchNormTrainingHalf(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, Span<Half> runningMean, Span<Half> runningVar, TensorSpan<Half> y);
+
+    [GroupNorm(32)]
+    public static partial void GroupNorm32Half(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, TensorSpan<Half> y);
+
+    [ChannelLayerNorm]
+    public static partial void ChannelLayerNorm(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y);
+
+    [ChannelLayerNorm]
+    public static partial void ChannelLayerNormHalf(ReadOnlyTensorSpan<Half> x, ReadOnlySpan<Half> gamma, ReadOnlySpan<Half> beta, TensorSpan<Half> y);
+
+    [MinMaxScale]
+    public static partial void MinMaxScaleHalf(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);
+
+    [Standardize]
+    public static partial void StandardizeHalf(ReadOnlyTensorSpan<Half> x, TensorSpan<Half> y);
 }
 
 /// <summary>
