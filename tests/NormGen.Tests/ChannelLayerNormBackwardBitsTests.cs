@@ -1,0 +1,83 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// The channel LayerNorm backward's dx, element by element, against the operations its documentation gives, written
+/// here in scalar float: per position, mean_c(g) and mean_c(g·x̂) summed over the channels in order from 0 and scaled by
+/// 1/C, then dx = ((g − mean(g)) − x̂·mean(g·x̂))·rstd (BiasFree: x̃ = x·rstd in the means, no − mean(g)), every product and
+/// sum rounded to float on its own (no fused multiply-add). IEEE 754 makes each such operation exact to the bit in a
+/// vector lane as in a scalar, so dx must match bit for bit on every ISA path, whatever the runtime's loop structure.
+/// </summary>
+public class ChannelLayerNormBackwardBitsTests
+{
+    private static float[] Values(int length, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+    }
+
+    private static float[] ReferenceDx(float[] dy, float[] x, float[] mean, float[] rstd, float[] gamma, int batch, int channels, int spatial, bool biasFree)
+    {
+        var dx = new float[dy.Length];
+        float inverse = 1f / channels;
+        for (int n = 0; n < batch; n++)
+            for (int s = 0; s < spatial; s++)
+            {
+                float mu = mean[n * spatial + s], rs = rstd[n * spatial + s], meanG = 0f, meanGx = 0f;
+                for (int c = 0; c < channels; c++)
+                {
+                    int i = (n * channels + c) * spatial + s;
+                    float xh = biasFree ? x[i] * rs : (x[i] - mu) * rs;
+                    float g = dy[i] * gamma[c];
+                    meanG = meanG + g;
+                    float product = g * xh;
+                    meanGx = product + meanGx;
+                }
+                meanG *= inverse;
+                meanGx *= inverse;
+                for (int c = 0; c < channels; c++)
+                {
+                    int i = (n * channels + c) * spatial + s;
+                    float xh = (x[i] - mu) * rs;
+                    float g = dy[i] * gamma[c];
+                    if (!biasFree) g -= meanG;
+                    float scaled = xh * meanGx;
+                    dx[i] = (g - scaled) * rs;
+                }
+            }
+        return dx;
+    }
+
+    [Theory]
+    [InlineData(2, 5, 3000, false)] // two spatial chunks of the runtime's units, the second 952 wide
+    [InlineData(3, 17, 35, false)]  // rows shorter than a vector's multiple: the scalar tail
+    [InlineData(2, 5, 3000, true)]
+    [InlineData(1, 48, 1000, true)]
+    public void DxIsTheDocumentedOperationsBitForBit(int batch, int channels, int spatial, bool biasFree)
+    {
+        nint[] shape = [batch, channels, spatial];
+        int length = batch * channels * spatial;
+        float[] x = Values(length, 1), dy = Values(length, 2), gamma = Values(channels, 3), beta = Values(channels, 4);
+        float[] y = new float[length], mean = new float[batch * spatial], rstd = new float[batch * spatial], dx = new float[length];
+        float[] dgamma = new float[channels], dbeta = new float[channels];
+        if (biasFree)
+        {
+            GradChannel.ClnBiasFree(new ReadOnlyTensorSpan<float>(x, shape), gamma, new TensorSpan<float>(y, shape), mean, rstd);
+            GradChannel.ClnBiasFreeBackward(new ReadOnlyTensorSpan<float>(dy, shape), new ReadOnlyTensorSpan<float>(x, shape), mean, rstd, gamma,
+                new TensorSpan<float>(dx, shape), dgamma);
+        }
+        else
+        {
+            GradChannel.Cln(new ReadOnlyTensorSpan<float>(x, shape), gamma, beta, new TensorSpan<float>(y, shape), mean, rstd);
+            GradChannel.ClnBackward(new ReadOnlyTensorSpan<float>(dy, shape), new ReadOnlyTensorSpan<float>(x, shape), mean, rstd, gamma,
+                new TensorSpan<float>(dx, shape), dgamma, dbeta);
+        }
+        float[] expected = ReferenceDx(dy, x, mean, rstd, gamma, batch, channels, spatial, biasFree);
+        int first = Enumerable.Range(0, length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(dx[i]), -1);
+        Assert.True(first < 0, $"dx[{first}] = {(first < 0 ? 0 : dx[first]):R}, the documented operations give {(first < 0 ? 0 : expected[first]):R}");
+    }
+}
