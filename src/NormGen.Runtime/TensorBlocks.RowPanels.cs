@@ -177,7 +177,8 @@ public static partial class TensorBlocks
         {
             nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes;
             nuint stageRows = typeof(TX) == typeof(T) ? ColumnSumBlock : StageRows(w);
-            int size = (int)(4 * n + (typeof(TX) == typeof(T) ? 0 : stageRows * w)) + ScratchSlack<T>();
+            // The stage holds at most the table's rows (a table of few, very wide rows would rent four rows' worth).
+            int size = (int)(4 * n + (typeof(TX) == typeof(T) ? 0 : Math.Min(stageRows, (nuint)rows) * w)) + ScratchSlack<T>();
             T[] rented = ArrayPool<T>.Shared.Rent(size);
             fixed (T* pinned = rented)
             {
