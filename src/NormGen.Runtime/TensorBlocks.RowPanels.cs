@@ -41,13 +41,14 @@ public static partial class TensorBlocks
     /// <summary>
     /// <see cref="PanelRows{TSpec, TX, T}(int, ReadOnlySpan{TX}, Span{TX}, int, int)"/> for one vector width. The scratch,
     /// pinned and on a 64-byte boundary: two sums (or min and max) per slot lane per block, then the statistics
-    /// (<see cref="RowPanelBlocks{TSpec, TOps, TV, TX, T}"/>: k, m, rstd per slot lane and a flag per slot, or min and range).
+    /// (<see cref="RowPanelBlocks{TSpec, TOps, TV, TX, T}"/>: k, m, rstd per slot lane and a flag per slot, or min and range;
+    /// from 4n, row 0 and then a float or double table's per-column arrays for ColumnEngine.MapTable).
     /// </summary>
     private static unsafe bool PanelRows<TSpec, TOps, TV, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width)
         where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blocks = RowBlocks(rows), lanes = TOps.Count, n = (width + lanes - 1) / lanes * lanes;
-        int partials = 2 * n * blocks, statistics = 3 * n + n / lanes + width;
+        int partials = 2 * n * blocks, statistics = 4 * n + 3 * (width + 2 * lanes); // row 0 (Standardize's shift), then the output pass's per-column arrays, from 4n
         T[] rented = ArrayPool<T>.Shared.Rent(partials + statistics + ScratchSlack<T>());
         try
         {
@@ -86,7 +87,8 @@ public static partial class TensorBlocks
             TOps.Store(l, ref lo, j);
             TOps.Store(TOps.Subtract(h, l), ref lo, n + j); // the range
         }
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output), MemoryMarshal.AsBytes(x),
+        bool mapped = MapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref lo, n, out bool streaming);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output, mapped, streaming), MemoryMarshal.AsBytes(x),
             MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(statistics), MemoryMarshal.AsBytes(y));
         return true;
     }
@@ -106,7 +108,7 @@ public static partial class TensorBlocks
         ref T m = ref Unsafe.Add(ref k, n);
         ref T rstd = ref Unsafe.Add(ref k, 2 * n);
         ref T huge = ref Unsafe.Add(ref k, 3 * n);
-        ref T row0 = ref RowAs(x, 0, w, ref Unsafe.Add(ref huge, n / lanes));
+        ref T row0 = ref RowAs(x, 0, w, ref Unsafe.Add(ref k, 4 * n));
         TV count = TOps.Create(T.CreateTruncating((nuint)rows));
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Load(ref row0, Column(j, last)), ref k, j);
@@ -122,6 +124,7 @@ public static partial class TensorBlocks
         }
 
         RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Deviations), xBytes, partialBytes, statisticBytes);
+        bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sumSq = TOps.Zero, sumDev = TOps.Zero;
@@ -136,6 +139,7 @@ public static partial class TensorBlocks
             {
                 if (typeof(TX) != typeof(T)) return false;
                 Unsafe.Add(ref huge, j / lanes) = T.One;
+                anyHuge = true;
                 ref T xs = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x));
                 ref T ys = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
                 for (nuint l = j - Column(j, last); l < lanes; l++)
@@ -146,8 +150,29 @@ public static partial class TensorBlocks
             TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output), xBytes, partialBytes, statisticBytes,
+        bool streaming = false, mapped = !anyHuge && MapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref k, n, out streaming);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output, mapped, streaming), xBytes, partialBytes, statisticBytes,
             MemoryMarshal.AsBytes(y));
+        return true;
+    }
+
+    /// <summary>
+    /// For a float or double table (a Half one narrows its stage instead; false), the output pass's per-column arrays for
+    /// ColumnEngine.MapTable from the statistics' slots at <paramref name="slots"/> (MinMaxScale: min, range; Standardize:
+    /// k, m, rstd; n apart), laid out from 4n past them as the single-thread panel lays them out (MapParameters): every
+    /// block starts a multiple of 1,024 rows into y, a multiple of 64 bytes, so on the same phase as y.
+    /// </summary>
+    private static bool MapArrays<TSpec, TOps, TV, TX, T>(ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, ref T slots, nuint n, out bool streaming)
+        where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        streaming = false;
+        if (typeof(TX) != typeof(T)) return false;
+        ref T x0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x)), y0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
+        streaming = ColumnEngine.StreamOutput(ref x0, ref y0, (nuint)rows * (nuint)width); // as the panel: past the threshold, and then last row first
+        ref T a = ref MapParameters(ref Unsafe.Add(ref slots, 4 * n), ref y0, (nuint)TOps.Count, (nuint)width, streaming, out nuint spacing);
+        int arrays = TSpec.Kind == ColumnKind.MinMaxScale ? 2 : 3;
+        for (int i = 0; i < arrays; i++)
+            PerColumn<TOps, TV, T>(ref Unsafe.Add(ref slots, (nuint)i * n), n, (nuint)width, ref Unsafe.Add(ref a, (nuint)i * spacing));
         return true;
     }
 
@@ -170,7 +195,7 @@ public static partial class TensorBlocks
     /// rows are widened into a stage of a few rows (a multiple of four that divides <see cref="ColumnSumBlock"/>, so each
     /// accumulator gets its rows in the order of a whole block) and, in the output pass, narrowed from it into y.
     /// </summary>
-    private readonly struct RowPanelBlocks<TSpec, TOps, TV, TX, T>(int rows, int width, RowPanelPass pass) : IRowKernel
+    private readonly struct RowPanelBlocks<TSpec, TOps, TV, TX, T>(int rows, int width, RowPanelPass pass, bool mapped = false, bool streaming = false) : IRowKernel
         where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
     {
         public unsafe void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
@@ -263,6 +288,19 @@ public static partial class TensorBlocks
         {
             nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes;
             ref T output = ref typeof(TX) == typeof(T) ? ref Unsafe.As<TX, T>(ref Unsafe.Add(ref MemoryMarshal.GetReference(y), first * w)) : ref block;
+            if (typeof(TX) == typeof(T) && mapped)
+            {
+                // The block as one flat walk with the panel's arrays (MapArrays), streaming past the threshold as the panel does.
+                ref T y0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
+                ref T a = ref MapParameters(ref Unsafe.Add(ref statistics, 4 * n), ref y0, lanes, w, streaming, out nuint spacing);
+                if (TSpec.Kind == ColumnKind.MinMaxScale)
+                    ColumnEngine.MapTable<ColumnEngine.ScaleRangeMap<TOps, TV, T>, TOps, TV, T>(ref block, ref output, count * w, w, ref a, ref Unsafe.Add(ref a, spacing),
+                        ref Unsafe.Add(ref a, spacing), streaming, reverse: streaming);
+                else
+                    ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref block, ref output, count * w, w, ref a, ref Unsafe.Add(ref a, spacing),
+                        ref Unsafe.Add(ref a, 2 * spacing), streaming, reverse: streaming);
+                return;
+            }
             TV keep = TOps.TailMask(TOps.Count - (int)(w - w / lanes * lanes));
             if (TSpec.Kind == ColumnKind.MinMaxScale)
                 MinMaxRowByRow<TOps, TV, T>(ref block, ref output, count, w, w, ref statistics, ref Unsafe.Add(ref statistics, n));
