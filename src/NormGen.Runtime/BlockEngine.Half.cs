@@ -32,6 +32,8 @@ public static partial class BlockEngine
         Channels,
         /// <summary>Whole channels over every sample, <see cref="HalfLayout.PerUnit"/> of them (BatchNorm training: its statistics need them all).</summary>
         Training,
+        /// <summary>Whole groups of one sample, <see cref="HalfLayout.PerUnit"/> of them (GroupNorm, when a sample is larger than a unit).</summary>
+        Groups,
     }
 
     /// <summary>How a Half call's (batch × channels × spatial) tensor is cut into units.</summary>
@@ -40,23 +42,25 @@ public static partial class BlockEngine
         public readonly HalfUnit Unit;
         public readonly int Batch, Channels, Spatial, PerUnit, Count, Largest;
 
-        public HalfLayout(HalfUnit unit, int batch, int channels, int spatial)
+        public HalfLayout(HalfUnit unit, int batch, int channels, int spatial, int groups = 1)
         {
             (Batch, Channels, Spatial) = (batch, channels, spatial);
             long sample = (long)channels * spatial, target = UnitElements(batch * sample);
-            if (unit == HalfUnit.Channels && sample <= target)
+            if (unit is HalfUnit.Channels or HalfUnit.Groups && sample <= target)
                 unit = HalfUnit.Samples; // small samples: several per unit
             Unit = unit;
             (int of, long each) = unit switch
             {
                 HalfUnit.Samples => (batch, sample),
                 HalfUnit.Channels => (channels, spatial),
+                HalfUnit.Groups => (groups, sample / groups),
                 _ => (channels, (long)batch * spatial),
             };
             PerUnit = (int)Math.Clamp(target / each, 1, of);
             int perSample = (of + PerUnit - 1) / PerUnit;
-            Count = unit == HalfUnit.Channels ? batch * perSample : perSample;
-            Largest = (int)(PerUnit * each);
+            Count = unit is HalfUnit.Channels or HalfUnit.Groups ? batch * perSample : perSample;
+            // A unit of groups lands where its blocks lie in the sample (GroupBlocks indexes blocks from the sample's start).
+            Largest = (int)(unit == HalfUnit.Groups ? sample : PerUnit * each);
         }
     }
 
@@ -73,7 +77,9 @@ public static partial class BlockEngine
         float[] parameters = ArrayPool<float>.Shared.Rent(4 * channels);
         Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
         Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
-        var layout = new HalfLayout(TSpec.Kind == BlockKind.GroupNorm ? HalfUnit.Samples : HalfUnit.Channels, batch, channels, spatial);
+        var layout = TSpec.Kind == BlockKind.GroupNorm
+            ? new HalfLayout(HalfUnit.Groups, batch, channels, spatial, TSpec.Groups)
+            : new HalfLayout(HalfUnit.Channels, batch, channels, spatial);
         RunHalf<TSpec>(layout, 0f, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
         ArrayPool<float>.Shared.Return(parameters);
     }
@@ -133,6 +139,11 @@ public static partial class BlockEngine
         /// <summary>Whole samples, or whole channels of one sample: contiguous in x, widened, normalized, narrowed.</summary>
         private void SampleUnit(in PinnedBuffers buffers, int unit, float[] buffer)
         {
+            if (layout.Unit == HalfUnit.Groups)
+            {
+                GroupUnit(in buffers, unit, buffer);
+                return;
+            }
             int channels = layout.Channels, spatial = layout.Spatial, perSample = TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
             int samples, first, c0, count;
             if (layout.Unit == HalfUnit.Samples)
@@ -159,6 +170,23 @@ public static partial class BlockEngine
             else
                 Groups<TSpec, float>(data, data, samples, count, spatial, Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count), saveMean, saveRstd);
             TensorPrimitives.ConvertToHalf(data, buffers.Get<Half>(1).Slice(at, length));
+        }
+
+        /// <summary>
+        /// Whole groups g0 … g0 + k − 1 of sample n: widened to where they lie in a sample-long buffer (the blocks before
+        /// them are not touched), normalized there by GroupBlocks with the sample's γ, β and saved statistics, narrowed.
+        /// </summary>
+        private void GroupUnit(in PinnedBuffers buffers, int unit, float[] buffer)
+        {
+            int groups = TSpec.Groups, channels = layout.Channels, spatial = layout.Spatial, groupLength = channels / groups * spatial;
+            int perSampleUnits = (groups + layout.PerUnit - 1) / layout.PerUnit, n = unit / perSampleUnits, g0 = unit % perSampleUnits * layout.PerUnit;
+            int count = Math.Min(layout.PerUnit, groups - g0), at = n * channels * spatial + g0 * groupLength, length = count * groupLength;
+            Span<float> data = buffer.AsSpan(0, (g0 + count) * groupLength);
+            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data.Slice(g0 * groupLength));
+            GroupBlocks<TSpec, float>(g0, count, data, buffers.Get<float>(2), buffers.Get<float>(3), data,
+                TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(n * groups, groups) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(n * groups, groups) : default,
+                channels, spatial);
+            TensorPrimitives.ConvertToHalf(data.Slice(g0 * groupLength), buffers.Get<Half>(1).Slice(at, length));
         }
 
         /// <summary>Whole channels over every sample: gathered from each sample, trained (running statistics of those channels updated), scattered back.</summary>

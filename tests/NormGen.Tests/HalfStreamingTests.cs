@@ -5,6 +5,13 @@ using Xunit;
 
 namespace NormGen.Tests;
 
+/// <summary>Float GroupNorm(4) with saved statistics, the counterpart of GradTensor.GnHalf.</summary>
+public static partial class HalfStreamingKernels
+{
+    [GroupNorm(4, SaveStatistics = true)]
+    public static partial void GnSaved(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, TensorSpan<float> y, Span<float> mean, Span<float> rstd);
+}
+
 /// <summary>
 /// Half tensor kinds stream through a float buffer of at most 2²⁰ elements, a slab of independent units at a time, instead
 /// of widening the whole tensor: the results must be those of the float kernel on the widened tensor, rounded once to
@@ -130,5 +137,31 @@ public class HalfStreamingTests
         Assert.Equal(meanF, mean);
         Assert.Equal(rstdF, rstd);
         Assert.DoesNotContain(0f, rstd); // every position was written
+    }
+
+    [Theory]
+    [InlineData(2, 8, 200, 300, 3)] // samples past a unit: units of one group (120,000 elements), over three threads
+    [InlineData(1, 8, 200, 300, 1)]
+    [InlineData(6, 8, 20, 30, 3)]   // small samples: units of several
+    public void GroupNormUnitsOfGroupsSaveTheFloatStatistics(int n, int c, int h, int w, int threads)
+    {
+        nint[] shape = [n, c, h, w];
+        int length = n * c * h * w;
+        Half[] x = Input(length, 31), g = Input(c, 32), b = Input(c, 33);
+        float[] xf = Widen(x);
+        using var scope = new SettingsScope(threads, 1 << 14);
+        var y = new Half[length];
+        var yf = new float[length];
+        float[] mean = new float[4 * n], rstd = new float[4 * n], meanF = new float[4 * n], rstdF = new float[4 * n];
+        GradTensor.GnHalf(new ReadOnlyTensorSpan<Half>(x, shape), g, b, new TensorSpan<Half>(y, shape), mean, rstd);
+        HalfStreamingKernels.GnSaved(new ReadOnlyTensorSpan<float>(xf, shape), Widen(g), Widen(b), new TensorSpan<float>(yf, shape), meanF, rstdF);
+        SameAsFloat(Narrow(yf), y, "GroupNorm");
+        Assert.Equal(meanF, mean);
+        Assert.Equal(rstdF, rstd);
+        Assert.DoesNotContain(0f, rstd);
+
+        Half[] inPlace = (Half[])x.Clone();
+        GradTensor.GnHalf(new ReadOnlyTensorSpan<Half>(inPlace, shape), g, b, new TensorSpan<Half>(inPlace, shape), mean, rstd);
+        SameAsFloat(Narrow(yf), inPlace, "GroupNorm in place");
     }
 }
