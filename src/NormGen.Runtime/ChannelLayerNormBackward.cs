@@ -58,25 +58,27 @@ public static class ChannelLayerNormBackward
         Span<double> dx, Span<double> dgamma, Span<double> dbeta, int batch, int channels, int spatial, bool biasFree)
         => RunCore(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, biasFree);
 
-    /// <summary>Backward of a Half (N, C, *) tensor: widened to float, float math and float dγ/dβ, dx rounded once.</summary>
+    /// <summary>
+    /// Backward of a Half (N, C, *) tensor: float math and float dγ/dβ, dx rounded once. Each (sample, chunk) unit's rows
+    /// of dy and x are widened into a float buffer of the thread that takes it and computed there as in a float call
+    /// (the same rows, so the same bits; TensorPrimitives.Sum and Dot do not depend on where a row lies), not the whole
+    /// tensor: scratch of two unit's worth per thread instead of two float copies of the tensor.
+    /// </summary>
     public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
         Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, bool biasFree)
     {
-        int length = x.Length;
-        float[] scratch = ArrayPool<float>.Shared.Rent(2 * length + gamma.Length);
-        try
+        if (batch == 0 || channels == 0 || spatial == 0)
         {
-            Span<float> dyWide = scratch.AsSpan(0, length), xWide = scratch.AsSpan(length, length), gammaWide = scratch.AsSpan(2 * length, gamma.Length);
-            TensorPrimitives.ConvertToSingle(dy, dyWide);
-            TensorPrimitives.ConvertToSingle(x, xWide);
-            TensorPrimitives.ConvertToSingle(gamma, gammaWide);
-            RunCore<float>(dyWide, xWide, mean, rstd, gammaWide, dyWide, dgamma, dbeta, batch, channels, spatial, biasFree);
-            TensorPrimitives.ConvertToHalf(dyWide, dx);
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scratch);
-        }
+        float[] gammaWide = ArrayPool<float>.Shared.Rent(gamma.Length);
+        TensorPrimitives.ConvertToSingle(gamma, gammaWide);
+        int chunks = (spatial + SpatialChunk - 1) / SpatialChunk;
+        RunUnits(new HalfUnitWork(channels, spatial, chunks, biasFree), batch * chunks, channels, Math.Min(spatial, SpatialChunk),
+            MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), mean, rstd, gammaWide.AsSpan(0, gamma.Length), MemoryMarshal.AsBytes(dx), dgamma, dbeta);
+        ArrayPool<float>.Shared.Return(gammaWide);
     }
 
     /// <summary>
@@ -96,21 +98,27 @@ public static class ChannelLayerNormBackward
             dbeta.Clear();
             return;
         }
-        // Units: (sample, chunk of positions), in that order. Each unit keeps its own Σdy and Σdy·x̂ per channel; the
-        // units' rows are added in CombinePairwise's fixed order, whatever thread computed them.
         int chunks = (spatial + SpatialChunk - 1) / SpatialChunk;
-        int units = batch * chunks;
+        RunUnits(new UnitWork<T>(channels, spatial, chunks, biasFree), batch * chunks, channels, Math.Min(spatial, SpatialChunk),
+            MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), mean, rstd, gamma, MemoryMarshal.AsBytes(dx), dgamma, dbeta);
+    }
+
+    /// <summary>
+    /// The (sample, chunk of positions) units, in that order, over the pool (on the calling thread when they do not spread):
+    /// each keeps its own Σdy and Σdy·x̂ per channel, and the units' rows are added in CombinePairwise's fixed order, whatever
+    /// thread computed them, into dβ and dγ. Buffers of <typeparamref name="TWork"/>: dy, x, mean, rstd, γ, dx, the sums.
+    /// </summary>
+    private static void RunUnits<T, TWork>(TWork work, int units, int channels, int unitWidth, ReadOnlySpan<byte> dy, ReadOnlySpan<byte> x,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma, Span<byte> dx, Span<T> dgamma, Span<T> dbeta)
+        where T : unmanaged, IFloatingPointIeee754<T> where TWork : struct, IRowKernel
+    {
         T[] sums = ArrayPool<T>.Shared.Rent(2 * units * channels);
         try
         {
             Span<T> sumDy = sums.AsSpan(0, units * channels), sumDyXhat = sums.AsSpan(units * channels, units * channels);
-            var work = new UnitWork<T>(channels, spatial, chunks, biasFree);
-            int threads = RowScheduler.DegreeOfParallelism(units, channels * Math.Min(spatial, SpatialChunk));
-            if (threads == 1)
-                work.Units(dy, x, mean, rstd, gamma, dx, sumDy, sumDyXhat, 0, units);
-            else
-                RowScheduler.Run(threads, units, work, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean),
-                    MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(dx), MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
+            int threads = RowScheduler.DegreeOfParallelism(units, channels * unitWidth);
+            RowScheduler.Run(threads, units, work, dy, x, MemoryMarshal.AsBytes(mean), MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), dx,
+                MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
             RowBackward.CombinePairwise(sumDy, units, channels);
             RowBackward.CombinePairwise(sumDyXhat, units, channels);
             if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
@@ -119,6 +127,41 @@ public static class ChannelLayerNormBackward
         finally
         {
             ArrayPool<T>.Shared.Return(sums);
+        }
+    }
+
+    /// <summary>
+    /// A range of a Half call's units for one thread: each unit's C rows of dy and x widened into a (1, C, width) float
+    /// tensor, computed there by <see cref="UnitWork{T}.Unit"/> (dx over the widened dy) and narrowed into dx. Every row is
+    /// read before any of the unit's dx is written, so dx may be dy or x.
+    /// </summary>
+    private readonly struct HalfUnitWork(int channels, int spatial, int chunks, bool biasFree) : IRowKernel
+    {
+        public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+        {
+            ReadOnlySpan<Half> dy = buffers.Get<Half>(0), x = buffers.Get<Half>(1);
+            Span<Half> dx = buffers.Get<Half>(5);
+            int width = Math.Min(spatial, SpatialChunk);
+            float[] wide = ArrayPool<float>.Shared.Rent(2 * channels * width), scratch = ArrayPool<float>.Shared.Rent(4 * width);
+            for (int unit = firstRow; unit < firstRow + rowCount; unit++)
+            {
+                int n = unit / chunks, start = unit % chunks * SpatialChunk, length = Math.Min(SpatialChunk, spatial - start);
+                Span<float> dyWide = wide.AsSpan(0, channels * length), xWide = wide.AsSpan(channels * length, channels * length);
+                for (int c = 0; c < channels; c++)
+                {
+                    int offset = (n * channels + c) * spatial + start;
+                    HalfWidening.ToSingle(dy.Slice(offset, length), dyWide.Slice(c * length, length));
+                    HalfWidening.ToSingle(x.Slice(offset, length), xWide.Slice(c * length, length));
+                }
+                // The unit as a one-sample tensor of its own width: rows c·length apart, statistics from its first position.
+                new UnitWork<float>(channels, length, 1, biasFree).Unit(dyWide, xWide, buffers.Get<float>(2).Slice(n * spatial + start, length),
+                    buffers.Get<float>(3).Slice(n * spatial + start, length), buffers.Get<float>(4), dyWide,
+                    buffers.Get<float>(6).Slice(unit * channels, channels), buffers.Get<float>(7).Slice(unit * channels, channels), scratch, 0, 0, length);
+                for (int c = 0; c < channels; c++)
+                    TensorPrimitives.ConvertToHalf(dyWide.Slice(c * length, length), dx.Slice((n * channels + c) * spatial + start, length));
+            }
+            ArrayPool<float>.Shared.Return(wide);
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 
@@ -151,7 +194,7 @@ public static class ChannelLayerNormBackward
         }
 
         /// <summary>Positions start … start + length − 1 of sample n: their dx, and each channel's Σdy and Σdy·x̂ over them.</summary>
-        private void Unit(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+        public void Unit(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
             Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, T[] scratch, int n, int start, int length)
         {
             Span<T> meanG = scratch.AsSpan(0, length), meanGx = scratch.AsSpan(length, length);

@@ -12,6 +12,7 @@ namespace NormGen.Tests;
 /// sum rounded to float on its own (no fused multiply-add). IEEE 754 makes each such operation exact to the bit in a
 /// vector lane as in a scalar, so dx must match bit for bit on every ISA path, whatever the runtime's loop structure.
 /// </summary>
+[Collection(SettingsCollection.Name)]
 public class ChannelLayerNormBackwardBitsTests
 {
     private static float[] Values(int length, int seed)
@@ -79,5 +80,35 @@ public class ChannelLayerNormBackwardBitsTests
         float[] expected = ReferenceDx(dy, x, mean, rstd, gamma, batch, channels, spatial, biasFree);
         int first = Enumerable.Range(0, length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(dx[i]), -1);
         Assert.True(first < 0, $"dx[{first}] = {(first < 0 ? 0 : dx[first]):R}, the documented operations give {(first < 0 ? 0 : expected[first]):R}");
+    }
+
+    /// <summary>
+    /// Half widens each (sample, chunk) unit on its own (not the whole tensor): dx must be the float kernel's on the widened
+    /// tensors, rounded once, and dγ, dβ the float kernel's bits, on one thread and three, and in place.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 5, 3000, 1)] // two chunks per sample, the second 952 wide
+    [InlineData(2, 5, 3000, 3)]
+    [InlineData(3, 17, 35, 3)]
+    public void HalfIsTheFloatKernelRounded(int batch, int channels, int spatial, int threads)
+    {
+        nint[] shape = [batch, channels, spatial];
+        int length = batch * channels * spatial;
+        Half[] x = Values(length, 5).Select(v => (Half)v).ToArray(), dy = Values(length, 6).Select(v => (Half)v).ToArray();
+        Half[] gamma = Values(channels, 7).Select(v => (Half)v).ToArray();
+        float[] xf = x.Select(v => (float)v).ToArray(), dyf = dy.Select(v => (float)v).ToArray(), gf = gamma.Select(v => (float)v).ToArray();
+        float[] mean = new float[batch * spatial], rstd = new float[batch * spatial];
+        GradChannel.Cln(new ReadOnlyTensorSpan<float>(xf, shape), gf, gf, new TensorSpan<float>(new float[length], shape), mean, rstd);
+        using var scope = new SettingsScope(threads, 1);
+        float[] dxf = new float[length], dgf = new float[channels], dbf = new float[channels], dg = new float[channels], db = new float[channels];
+        GradChannel.ClnBackward(new ReadOnlyTensorSpan<float>(dyf, shape), new ReadOnlyTensorSpan<float>(xf, shape), mean, rstd, gf, new TensorSpan<float>(dxf, shape), dgf, dbf);
+        var dx = new Half[length];
+        GradChannel.ClnHalfBackward(new ReadOnlyTensorSpan<Half>(dy, shape), new ReadOnlyTensorSpan<Half>(x, shape), mean, rstd, gamma, new TensorSpan<Half>(dx, shape), dg, db);
+        Assert.True(dxf.Select(v => (Half)v).ToArray().AsSpan().SequenceEqual(dx), "dx: the float kernel's, rounded");
+        Assert.Equal(dgf, dg);
+        Assert.Equal(dbf, db);
+        Half[] inPlace = (Half[])dy.Clone();
+        GradChannel.ClnHalfBackward(new ReadOnlyTensorSpan<Half>(inPlace, shape), new ReadOnlyTensorSpan<Half>(x, shape), mean, rstd, gamma, new TensorSpan<Half>(inPlace, shape), dg, db);
+        Assert.True(inPlace.AsSpan().SequenceEqual(dx), "in place");
     }
 }
