@@ -80,8 +80,14 @@ public static partial class BlockEngine
         var layout = TSpec.Kind == BlockKind.GroupNorm
             ? new HalfLayout(HalfUnit.Groups, batch, channels, spatial, TSpec.Groups)
             : new HalfLayout(HalfUnit.Channels, batch, channels, spatial);
-        RunHalf<TSpec>(layout, 0f, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
-        ArrayPool<float>.Shared.Return(parameters);
+        try
+        {
+            RunHalf<TSpec>(layout, 0f, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(parameters);
+        }
     }
 
     /// <summary>
@@ -99,10 +105,16 @@ public static partial class BlockEngine
         Span<float> gammaSingle = Widen(gamma, parameters, 0, channels), betaSingle = Widen(beta, parameters, 1, channels);
         Span<float> meanSingle = Widen(runningMean, parameters, 2, channels), varSingle = Widen(runningVar, parameters, 3, channels);
         float momentum = Momentum<TSpec, float>(batchesTracked);
-        RunHalf<TSpec>(new HalfLayout(HalfUnit.Training, batch, channels, spatial), momentum, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
-        TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
-        TensorPrimitives.ConvertToHalf(varSingle, runningVar);
-        ArrayPool<float>.Shared.Return(parameters);
+        try
+        {
+            RunHalf<TSpec>(new HalfLayout(HalfUnit.Training, batch, channels, spatial), momentum, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
+            TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
+            TensorPrimitives.ConvertToHalf(varSingle, runningVar);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(parameters);
+        }
     }
 
     /// <summary>The units of <paramref name="layout"/> over the pool (on the calling thread when they do not spread).</summary>

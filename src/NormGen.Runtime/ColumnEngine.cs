@@ -105,9 +105,15 @@ public static partial class ColumnEngine
         int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
         int widest = ranges == 1 ? width : TensorBlocks.WidestColumnRange(width);
         int threads = RowScheduler.DegreeOfParallelism(batch * ranges, rows * widest);
-        RowScheduler.Run(threads, batch * ranges, new StagedUnits<TSpec>(rows, width, ranges), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y),
-            MemoryMarshal.AsBytes(gammaSingle), MemoryMarshal.AsBytes(betaSingle), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
-        if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
+        try
+        {
+            RowScheduler.Run(threads, batch * ranges, new StagedUnits<TSpec>(rows, width, ranges), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y),
+                MemoryMarshal.AsBytes(gammaSingle), MemoryMarshal.AsBytes(betaSingle), MemoryMarshal.AsBytes(saveMean), MemoryMarshal.AsBytes(saveRstd));
+        }
+        finally
+        {
+            if (parameters is not null) System.Buffers.ArrayPool<float>.Shared.Return(parameters);
+        }
     }
 
     /// <summary>

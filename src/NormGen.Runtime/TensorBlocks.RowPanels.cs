@@ -10,12 +10,15 @@ namespace NormGen;
 // Standardize and MinMaxScale on a dense table, split into the fixed row blocks of ColumnSumBlock rows (issue 11): for
 // tables of several column ranges on more than one thread (the column ranges read a quarter of each row per unit:
 // (100000, 256) floats took 22.6 ms on two threads against 10.0 on one), and for Half tables at two vectors wide and
-// more on any thread count (the Half staging gathered 64-column slices of every row: 47.6 ms against float's 10.0).
+// more whose slab units would pass 2^20 elements, on any thread count (the Half staging gathered 64-column slices of
+// every row: 47.6 ms against float's 10.0).
 // Each block is read as the panel reads a table (ColumnPanelFourRows / ColumnPanelRow into accumulators of its own,
 // MinMaxStrips) and keeps its sums (or min and max) apart; the calling thread adds them in block order from zero, which
 // is the panel's running total (and min/max are exact), so every column gets the panel's bits on any thread count. Half
 // rows are widened a few at a time into a small float stage for each pass and narrowed once on store: the bits of the
-// float kernel on the widened table, rounded once, without widening the table. 2-core AMD EPYC, alternating processes:
+// float kernel on the widened table, rounded once, without widening the table. A float or double table's output pass
+// writes each block as the single-thread panel writes the table (MapTable: flat, streaming past the threshold, last row
+// first), with the panel's per-column arrays. 2-core AMD EPYC, alternating processes, before the flat output pass:
 // (100000, 256) floats on two threads 21.8-22.6 -> 8.4-9.3 ms (Standardize), 10.9-11.2 -> 6.6-7.3 (MinMaxScale); Half on
 // one thread 46.7-48.3 -> 22.3-24.0 and 40.1-41.1 -> 15.8-16.0; Half (16000, 256) on two threads 2.2-3.8 -> 1.0 ms.
 public static partial class TensorBlocks
