@@ -45,8 +45,34 @@ public static class ChannelBackward
         Span<double> dx, Span<double> dgamma, Span<double> dbeta, int batch, int channels, int spatial, int groups)
         => RunCore(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, groups);
 
-    /// <summary>Backward of a Half (N, C, *) tensor: widened to float, float math and float dγ/dβ, dx rounded once.</summary>
+    /// <summary>
+    /// Backward of a Half (N, C, *) tensor: float math and float dγ/dβ, dx rounded once. Each statistics block's rows of dy
+    /// and x are widened into the float buffer of the thread that takes it and computed there as in a float call (the same
+    /// rows, so the same bits), not the whole tensor; an (N, C) BatchNorm (the panel) still widens the whole tensor.
+    /// </summary>
     public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
+        Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
+    {
+        if (batch * channels == 0 || spatial == 0 || (groups == 0 && spatial == 1))
+        {
+            WidenedWhole(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, groups);
+            return;
+        }
+        float[] gammaWide = ArrayPool<float>.Shared.Rent(gamma.Length);
+        try
+        {
+            TensorPrimitives.ConvertToSingle(gamma, gammaWide);
+            RunBlocks(new HalfBlockWork(batch, channels, spatial, groups), batch, channels, spatial, groups, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x),
+                mean, rstd, gammaWide.AsSpan(0, gamma.Length), MemoryMarshal.AsBytes(dx), dgamma, dbeta);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(gammaWide);
+        }
+    }
+
+    /// <summary>The Half backward through two float copies of the whole tensor (the (N, C) panel, and empty tensors).</summary>
+    private static void WidenedWhole(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
         Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
     {
         int length = x.Length;
@@ -82,7 +108,20 @@ public static class ChannelBackward
             Panel(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
             return;
         }
-        // Σdy and Σdy·x̂ per (sample, channel) segment, then summed over the samples into dβ and dγ.
+        RunBlocks(new BlockWork<T>(batch, channels, spatial, groups), batch, channels, spatial, groups, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x),
+            mean, rstd, gamma, MemoryMarshal.AsBytes(dx), dgamma, dbeta);
+    }
+
+    /// <summary>
+    /// The statistics blocks ((sample, group), or channels for BatchNorm) over the pool (on the calling thread when they do
+    /// not spread): Σdy and Σdy·x̂ per (sample, channel) segment, then summed over the samples, in CombinePairwise's fixed
+    /// order, into dβ and dγ. Buffers of <typeparamref name="TWork"/>: dy, x, mean, rstd, γ, dx, the two sums.
+    /// </summary>
+    private static void RunBlocks<T, TWork>(TWork work, int batch, int channels, int spatial, int groups, ReadOnlySpan<byte> dy, ReadOnlySpan<byte> x,
+        ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma, Span<byte> dx, Span<T> dgamma, Span<T> dbeta)
+        where T : unmanaged, IFloatingPointIeee754<T> where TWork : struct, IRowKernel
+    {
+        int segments = batch * channels;
         T[] sums = ArrayPool<T>.Shared.Rent(2 * segments);
         try
         {
@@ -90,13 +129,8 @@ public static class ChannelBackward
             int blocks = groups == 0 ? channels : batch * groups;
             int blockLength = groups == 0 ? batch * spatial : channels / groups * spatial;
             int threads = RowScheduler.DegreeOfParallelism(blocks, blockLength);
-            var work = new BlockWork<T>(batch, channels, spatial, groups);
-            if (threads == 1)
-                work.Blocks(dy, x, mean, rstd, gamma, dx, sumDy, sumDyXhat, 0, blocks);
-            else
-                RowScheduler.Run(threads, blocks, work, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean),
-                    MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), MemoryMarshal.AsBytes(dx), MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
-
+            RowScheduler.Run(threads, blocks, work, dy, x, MemoryMarshal.AsBytes(mean), MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), dx,
+                MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
             RowBackward.CombinePairwise(sumDy, batch, channels);
             RowBackward.CombinePairwise(sumDyXhat, batch, channels);
             if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
@@ -165,7 +199,7 @@ public static class ChannelBackward
     }
 
     /// <summary>A range of statistics blocks; also the pool work item (the spans arrive pinned).</summary>
-    private readonly struct BlockWork<T>(int batch, int channels, int spatial, int groups) : IRowKernel
+    internal readonly struct BlockWork<T>(int batch, int channels, int spatial, int groups) : IRowKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
@@ -175,39 +209,82 @@ public static class ChannelBackward
         public void Blocks(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
             Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, int firstBlock, int blockCount)
         {
+            for (int block = firstBlock; block < firstBlock + blockCount; block++)
+            {
+                // A block's segments in the tensor: a group's channels one after another, or a channel's samples C rows apart.
+                int first = Segment(block, 0, groups == 0, groups == 0 ? 1 : channels / groups) * spatial;
+                Block(dy.Slice(first), x.Slice(first), dx.Slice(first), groups == 0 ? channels * spatial : spatial, mean, rstd, gamma, sumDy, sumDyXhat, block);
+            }
+        }
+
+        /// <summary>
+        /// One statistics block, its k-th segment's row at k·<paramref name="rowStride"/> in dy, x and dx (the tensor, or a
+        /// Half block's widened rows): each segment's Σdy and Σdy·x̂ (kept for dγ/dβ), the block's Σg and Σg·x̂ in double in
+        /// segment order, then dx = rstd·(γ[c]·dy − c₁ − x̂·c₂).
+        /// </summary>
+        public void Block(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dx, int rowStride, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
+            Span<T> sumDy, Span<T> sumDyXhat, int block)
+        {
             bool perChannel = groups == 0;
             int perGroup = perChannel ? 1 : channels / groups;
             int count = perChannel ? batch : perGroup; // segments per block
             T inverseCount = T.One / T.CreateTruncating((long)count * spatial);
-            for (int block = firstBlock; block < firstBlock + blockCount; block++)
+            T mu = mean[block], rs = rstd[block];
+            double sumG = 0, sumGx = 0;
+            for (int k = 0; k < count; k++)
             {
-                T mu = mean[block], rs = rstd[block];
-                // Pass 1: each segment's Σdy and Σdy·x̂, kept for dγ/dβ; the block's Σg and Σg·x̂ in double, in segment order.
-                double sumG = 0, sumGx = 0;
-                for (int k = 0; k < count; k++)
-                {
-                    int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
-                    int offset = segment * spatial;
-                    RowBackward.SegmentSums(dy.Slice(offset, spatial), x.Slice(offset, spatial), mu, rs, out T sd, out T sdx);
-                    sumDy[segment] = sd;
-                    sumDyXhat[segment] = sdx;
-                    double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[c]);
-                    sumG += g * double.CreateTruncating(sd);
-                    sumGx += g * double.CreateTruncating(sdx);
-                }
-                T c1 = T.CreateTruncating(sumG) * inverseCount, c2 = T.CreateTruncating(sumGx) * inverseCount;
-                // Pass 2: dx = rstd·(γ[c]·dy − c₁ − x̂·c₂).
-                for (int k = 0; k < count; k++)
-                {
-                    int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
-                    int offset = segment * spatial;
-                    RowBackward.SegmentDx(dy.Slice(offset, spatial), x.Slice(offset, spatial), dx.Slice(offset, spatial), mu, rs, gamma.IsEmpty ? T.One : gamma[c], c1, c2);
-                }
+                int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
+                RowBackward.SegmentSums(dy.Slice(k * rowStride, spatial), x.Slice(k * rowStride, spatial), mu, rs, out T sd, out T sdx);
+                sumDy[segment] = sd;
+                sumDyXhat[segment] = sdx;
+                double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[c]);
+                sumG += g * double.CreateTruncating(sd);
+                sumGx += g * double.CreateTruncating(sdx);
+            }
+            T c1 = T.CreateTruncating(sumG) * inverseCount, c2 = T.CreateTruncating(sumGx) * inverseCount;
+            for (int k = 0; k < count; k++)
+            {
+                int c = Segment(block, k, perChannel, perGroup) % channels;
+                RowBackward.SegmentDx(dy.Slice(k * rowStride, spatial), x.Slice(k * rowStride, spatial), dx.Slice(k * rowStride, spatial), mu, rs,
+                    gamma.IsEmpty ? T.One : gamma[c], c1, c2);
             }
         }
 
         /// <summary>The k-th (sample, channel) segment of a block: sample k of channel <c>block</c> (BatchNorm), or channel k of the group.</summary>
         private int Segment(int block, int k, bool perChannel, int perGroup)
             => perChannel ? k * channels + block : (block / groups) * channels + (block % groups) * perGroup + k;
+    }
+}
+
+/// <summary>
+/// A range of a Half call's statistics blocks for one thread: each block's segments of dy and x widened into a float
+/// buffer (one row of <c>spatial</c> per segment), computed there by <see cref="ChannelBackward"/>'s float block (dx over the
+/// widened dy) and narrowed into dx. The block's rows are all read before any of its dx is written, so dx may be dy or x.
+/// </summary>
+file readonly struct HalfBlockWork(int batch, int channels, int spatial, int groups) : IRowKernel
+{
+    public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
+    {
+        ReadOnlySpan<Half> dy = buffers.Get<Half>(0), x = buffers.Get<Half>(1);
+        Span<Half> dx = buffers.Get<Half>(5);
+        int count = groups == 0 ? batch : channels / groups, length = count * spatial;
+        int stride = groups == 0 ? channels * spatial : spatial; // between a block's segments in the tensor
+        float[] wide = ArrayPool<float>.Shared.Rent(2 * length);
+        var block = new ChannelBackward.BlockWork<float>(batch, channels, spatial, groups);
+        for (int b = firstRow; b < firstRow + rowCount; b++)
+        {
+            int first = (groups == 0 ? b : (b / groups) * channels + (b % groups) * (channels / groups)) * spatial;
+            Span<float> dyWide = wide.AsSpan(0, length), xWide = wide.AsSpan(length, length);
+            for (int k = 0; k < count; k++)
+            {
+                HalfWidening.ToSingle(dy.Slice(first + k * stride, spatial), dyWide.Slice(k * spatial, spatial));
+                HalfWidening.ToSingle(x.Slice(first + k * stride, spatial), xWide.Slice(k * spatial, spatial));
+            }
+            block.Block(dyWide, xWide, dyWide, spatial, buffers.Get<float>(2), buffers.Get<float>(3), buffers.Get<float>(4), buffers.Get<float>(6),
+                buffers.Get<float>(7), b);
+            for (int k = 0; k < count; k++)
+                TensorPrimitives.ConvertToHalf(dyWide.Slice(k * spatial, spatial), dx.Slice(first + k * stride, spatial));
+        }
+        ArrayPool<float>.Shared.Return(wide);
     }
 }

@@ -112,3 +112,62 @@ public class ChannelLayerNormBackwardBitsTests
         Assert.True(inPlace.AsSpan().SequenceEqual(dx), "in place");
     }
 }
+
+/// <summary>Backward kernels for <see cref="ChannelBackwardHalfTests"/>: GroupNorm(4) in float, BatchNorm over Half.</summary>
+public static partial class HalfBackwardKernels
+{
+    [GroupNorm(4, Backward = true)]
+    public static partial void Gn4Backward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+    [BatchNorm(Training = true, Backward = true)]
+    public static partial void BnHalfBackward(ReadOnlyTensorSpan<Half> dy, ReadOnlyTensorSpan<Half> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<Half> gamma, TensorSpan<Half> dx, Span<float> dgamma, Span<float> dbeta);
+}
+
+/// <summary>
+/// GroupNorm and BatchNorm backward over Half widen each statistics block on the thread that takes it (not the whole
+/// tensor): dx must be the float kernel's on the widened tensors, rounded once, and dγ, dβ the float kernel's bits, on one
+/// thread and three, and in place.
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class ChannelBackwardHalfTests
+{
+    [Theory]
+    [InlineData(3, 8, 5, 7, 1)]
+    [InlineData(3, 8, 5, 7, 3)]
+    [InlineData(2, 16, 30, 30, 3)]
+    public void HalfIsTheFloatKernelRounded(int n, int c, int h, int w, int threads)
+    {
+        nint[] shape = [n, c, h, w];
+        int length = n * c * h * w, spatial = h * w;
+        var rng = new Random(c + h);
+        float[] R(int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        Half[] x = R(length).Select(v => (Half)v).ToArray(), dy = R(length).Select(v => (Half)v).ToArray(), gamma = R(c).Select(v => (Half)v).ToArray();
+        float[] xf = x.Select(v => (float)v).ToArray(), dyf = dy.Select(v => (float)v).ToArray(), gf = gamma.Select(v => (float)v).ToArray();
+        float[] gm = R(n * 4).Select(v => v * 0.1f).ToArray(), gr = R(n * 4).Select(v => 1 + Math.Abs(v)).ToArray();
+        float[] bm = R(c).Select(v => v * 0.1f).ToArray(), br = R(c).Select(v => 1 + Math.Abs(v)).ToArray();
+        using var scope = new SettingsScope(threads, 1);
+        foreach (bool batchNorm in new[] { false, true })
+        {
+            float[] dxf = new float[length], dgf = new float[c], dbf = new float[c], dg = new float[c], db = new float[c];
+            var dx = new Half[length];
+            Half[] inPlace = (Half[])dy.Clone();
+            if (batchNorm)
+            {
+                GradTensor.BnBackward(new ReadOnlyTensorSpan<float>(dyf, shape), new ReadOnlyTensorSpan<float>(xf, shape), bm, br, gf, new TensorSpan<float>(dxf, shape), dgf, dbf);
+                HalfBackwardKernels.BnHalfBackward(new ReadOnlyTensorSpan<Half>(dy, shape), new ReadOnlyTensorSpan<Half>(x, shape), bm, br, gamma, new TensorSpan<Half>(dx, shape), dg, db);
+                HalfBackwardKernels.BnHalfBackward(new ReadOnlyTensorSpan<Half>(inPlace, shape), new ReadOnlyTensorSpan<Half>(x, shape), bm, br, gamma, new TensorSpan<Half>(inPlace, shape), new float[c], new float[c]);
+            }
+            else
+            {
+                HalfBackwardKernels.Gn4Backward(new ReadOnlyTensorSpan<float>(dyf, shape), new ReadOnlyTensorSpan<float>(xf, shape), gm, gr, gf, new TensorSpan<float>(dxf, shape), dgf, dbf);
+                GradTensor.GnHalfBackward(new ReadOnlyTensorSpan<Half>(dy, shape), new ReadOnlyTensorSpan<Half>(x, shape), gm, gr, gamma, new TensorSpan<Half>(dx, shape), dg, db);
+                GradTensor.GnHalfBackward(new ReadOnlyTensorSpan<Half>(inPlace, shape), new ReadOnlyTensorSpan<Half>(x, shape), gm, gr, gamma, new TensorSpan<Half>(inPlace, shape), new float[c], new float[c]);
+            }
+            string kind = batchNorm ? "BatchNorm" : "GroupNorm";
+            Assert.True(dxf.Select(v => (Half)v).ToArray().AsSpan().SequenceEqual(dx), $"{kind} dx: the float kernel's, rounded");
+            Assert.Equal(dgf, dg);
+            Assert.Equal(dbf, db);
+            Assert.True(inPlace.AsSpan().SequenceEqual(dx), $"{kind} in place");
+        }
+    }
+}
