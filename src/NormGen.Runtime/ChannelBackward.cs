@@ -211,9 +211,8 @@ public static class ChannelBackward
         {
             for (int block = firstBlock; block < firstBlock + blockCount; block++)
             {
-                // A block's segments in the tensor: a group's channels one after another, or a channel's samples C rows apart.
-                int first = Segment(block, 0, groups == 0, groups == 0 ? 1 : channels / groups) * spatial;
-                Block(dy.Slice(first), x.Slice(first), dx.Slice(first), groups == 0 ? channels * spatial : spatial, mean, rstd, gamma, sumDy, sumDyXhat, block);
+                int first = FirstRow(block);
+                Block(dy.Slice(first), x.Slice(first), dx.Slice(first), RowStride, mean, rstd, gamma, sumDy, sumDyXhat, block);
             }
         }
 
@@ -250,6 +249,12 @@ public static class ChannelBackward
             }
         }
 
+        /// <summary>Where a block's first segment starts in the tensor.</summary>
+        public int FirstRow(int block) => Segment(block, 0, groups == 0, groups == 0 ? 1 : channels / groups) * spatial;
+
+        /// <summary>Between a block's segments in the tensor: a group's channels lie one after another, a channel's samples C rows apart.</summary>
+        public int RowStride => groups == 0 ? channels * spatial : spatial;
+
         /// <summary>The k-th (sample, channel) segment of a block: sample k of channel <c>block</c> (BatchNorm), or channel k of the group.</summary>
         private int Segment(int block, int k, bool perChannel, int perGroup)
             => perChannel ? k * channels + block : (block / groups) * channels + (block % groups) * perGroup + k;
@@ -268,12 +273,12 @@ file readonly struct HalfBlockWork(int batch, int channels, int spatial, int gro
         ReadOnlySpan<Half> dy = buffers.Get<Half>(0), x = buffers.Get<Half>(1);
         Span<Half> dx = buffers.Get<Half>(5);
         int count = groups == 0 ? batch : channels / groups, length = count * spatial;
-        int stride = groups == 0 ? channels * spatial : spatial; // between a block's segments in the tensor
-        float[] wide = ArrayPool<float>.Shared.Rent(2 * length);
         var block = new ChannelBackward.BlockWork<float>(batch, channels, spatial, groups);
+        int stride = block.RowStride;
+        float[] wide = ArrayPool<float>.Shared.Rent(2 * length);
         for (int b = firstRow; b < firstRow + rowCount; b++)
         {
-            int first = (groups == 0 ? b : (b / groups) * channels + (b % groups) * (channels / groups)) * spatial;
+            int first = block.FirstRow(b);
             Span<float> dyWide = wide.AsSpan(0, length), xWide = wide.AsSpan(length, length);
             for (int k = 0; k < count; k++)
             {
