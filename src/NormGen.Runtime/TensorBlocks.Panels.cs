@@ -173,19 +173,16 @@ public static partial class TensorBlocks
     /// Standardize's pass 3 on a dense table, as one flat array (ColumnEngine.MapTable, as MinMaxScale's): past the cache
     /// last row first, so it starts on the rows pass 2 left in cache, and with streaming stores; each element gets the
     /// operations of the row walk. k, m and rstd per slot lane lie n apart from <paramref name="k"/>; they are laid out
-    /// per column in <paramref name="scratch"/> (room for three arrays of columns + 2 vectors) by MapParameters and
-    /// PerColumn, as MinMaxScale's minimum and range.
+    /// per column in <paramref name="scratch"/> (room for three arrays of columns + 2 vectors) by MapArrays, as
+    /// MinMaxScale's minimum and range.
     /// </summary>
     private static void StandardizeTable<TOps, TV, T>(ref T x, ref T y, nuint rows, nuint columns, ref T k, nuint n, ref T scratch)
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * columns);
-        ref T shift = ref MapParameters(ref scratch, ref y, (nuint)TOps.Count, columns, streaming, out nuint spacing);
+        ref T shift = ref MapArrays<TOps, TV, T>(ref k, n, 3, columns, ref scratch, ref y, streaming, out nuint spacing);
         ref T offset = ref Unsafe.Add(ref shift, spacing);
         ref T scale = ref Unsafe.Add(ref offset, spacing);
-        PerColumn<TOps, TV, T>(ref k, n, columns, ref shift);
-        PerColumn<TOps, TV, T>(ref Unsafe.Add(ref k, n), n, columns, ref offset);
-        PerColumn<TOps, TV, T>(ref Unsafe.Add(ref k, 2 * n), n, columns, ref scale);
         ColumnEngine.MapTable<ColumnEngine.StandardizeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * columns, columns, ref shift, ref offset, ref scale,
             streaming, reverse: streaming);
     }
@@ -201,6 +198,21 @@ public static partial class TensorBlocks
         nuint phase = ColumnEngine.MapStart(ref y, lanes, streaming) % columns % lanes;
         spacing = (columns + 2 * lanes - 1) / lanes * lanes;
         return ref Unsafe.Add(ref scratch, (lanes - phase) % lanes);
+    }
+
+    /// <summary>
+    /// The per-column arrays ColumnEngine.MapTable reads, from <paramref name="arrays"/> rows of a panel's slots n apart
+    /// from <paramref name="slots"/> (MinMaxScale: minimum, range; Standardize: k, m, rstd), laid out in
+    /// <paramref name="scratch"/> where <see cref="MapParameters"/> puts them; returns the first, the others
+    /// <paramref name="spacing"/> apart. Written once for the single-thread panels and the row blocks (TensorBlocks.RowPanels).
+    /// </summary>
+    private static ref T MapArrays<TOps, TV, T>(ref T slots, nuint n, int arrays, nuint columns, ref T scratch, ref T y, bool streaming, out nuint spacing)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T first = ref MapParameters(ref scratch, ref y, (nuint)TOps.Count, columns, streaming, out spacing);
+        for (int i = 0; i < arrays; i++)
+            PerColumn<TOps, TV, T>(ref Unsafe.Add(ref slots, (nuint)i * n), n, columns, ref Unsafe.Add(ref first, (nuint)i * spacing));
+        return ref first;
     }
 
     /// <summary>
@@ -447,11 +459,9 @@ public static partial class TensorBlocks
         {
             bool streaming = ColumnEngine.StreamOutput(ref x, ref y, rows * width);
             // The per-column parameters laid out for MapTable (MapParameters): loads that split cache lines cost 10% of the
-            // whole call at (100000, 256) floats (7.2-7.9 ms against 8.0-9.0).
-            ref T minimum = ref MapParameters(ref Unsafe.Add(ref lo, 2 * n), ref y, lanes, width, streaming, out nuint spacing);
+            // whole call at (100000, 256) floats (7.2-7.9 ms against 8.0-9.0). hi (now the range) lies n past lo.
+            ref T minimum = ref MapArrays<TOps, TV, T>(ref lo, n, 2, width, ref Unsafe.Add(ref lo, 2 * n), ref y, streaming, out nuint spacing);
             ref T range = ref Unsafe.Add(ref minimum, spacing);
-            PerColumn<TOps, TV, T>(ref lo, n, width, ref minimum);
-            PerColumn<TOps, TV, T>(ref hi, n, width, ref range);
             ColumnEngine.MapTable<ColumnEngine.ScaleRangeMap<TOps, TV, T>, TOps, TV, T>(ref x, ref y, rows * width, width, ref minimum, ref range, ref range,
                 streaming, reverse: streaming);
         }

@@ -90,7 +90,7 @@ public static partial class TensorBlocks
             TOps.Store(l, ref lo, j);
             TOps.Store(TOps.Subtract(h, l), ref lo, n + j); // the range
         }
-        bool mapped = MapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref lo, n, out bool streaming);
+        bool mapped = PanelMapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref lo, n, out bool streaming);
         RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output, mapped, streaming), MemoryMarshal.AsBytes(x),
             MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(statistics), MemoryMarshal.AsBytes(y));
         return true;
@@ -153,7 +153,7 @@ public static partial class TensorBlocks
             TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
-        bool streaming = false, mapped = !anyHuge && MapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref k, n, out streaming);
+        bool streaming = false, mapped = !anyHuge && PanelMapArrays<TSpec, TOps, TV, TX, T>(x, y, rows, width, ref k, n, out streaming);
         RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Output, mapped, streaming), xBytes, partialBytes, statisticBytes,
             MemoryMarshal.AsBytes(y));
         return true;
@@ -162,20 +162,17 @@ public static partial class TensorBlocks
     /// <summary>
     /// For a float or double table (a Half one narrows its stage instead; false), the output pass's per-column arrays for
     /// ColumnEngine.MapTable from the statistics' slots at <paramref name="slots"/> (MinMaxScale: min, range; Standardize:
-    /// k, m, rstd; n apart), laid out from 4n past them as the single-thread panel lays them out (MapParameters): every
+    /// k, m, rstd; n apart), laid out from 4n past them as the single-thread panel lays them out (MapArrays): every
     /// block starts a multiple of 1,024 rows into y, a multiple of 64 bytes, so on the same phase as y.
     /// </summary>
-    private static bool MapArrays<TSpec, TOps, TV, TX, T>(ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, ref T slots, nuint n, out bool streaming)
+    private static bool PanelMapArrays<TSpec, TOps, TV, TX, T>(ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, ref T slots, nuint n, out bool streaming)
         where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where TX : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
     {
         streaming = false;
         if (typeof(TX) != typeof(T)) return false;
         ref T x0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x)), y0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
         streaming = ColumnEngine.StreamOutput(ref x0, ref y0, (nuint)rows * (nuint)width); // as the panel: past the threshold, and then last row first
-        ref T a = ref MapParameters(ref Unsafe.Add(ref slots, 4 * n), ref y0, (nuint)TOps.Count, (nuint)width, streaming, out nuint spacing);
-        int arrays = TSpec.Kind == ColumnKind.MinMaxScale ? 2 : 3;
-        for (int i = 0; i < arrays; i++)
-            PerColumn<TOps, TV, T>(ref Unsafe.Add(ref slots, (nuint)i * n), n, (nuint)width, ref Unsafe.Add(ref a, (nuint)i * spacing));
+        MapArrays<TOps, TV, T>(ref slots, n, TSpec.Kind == ColumnKind.MinMaxScale ? 2 : 3, (nuint)width, ref Unsafe.Add(ref slots, 4 * n), ref y0, streaming, out _);
         return true;
     }
 
@@ -293,7 +290,7 @@ public static partial class TensorBlocks
             ref T output = ref typeof(TX) == typeof(T) ? ref Unsafe.As<TX, T>(ref Unsafe.Add(ref MemoryMarshal.GetReference(y), first * w)) : ref block;
             if (typeof(TX) == typeof(T) && mapped)
             {
-                // The block as one flat walk with the panel's arrays (MapArrays), streaming past the threshold as the panel does.
+                // The block as one flat walk with the panel's arrays (PanelMapArrays), streaming past the threshold as the panel does.
                 ref T y0 = ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y));
                 ref T a = ref MapParameters(ref Unsafe.Add(ref statistics, 4 * n), ref y0, lanes, w, streaming, out nuint spacing);
                 if (TSpec.Kind == ColumnKind.MinMaxScale)
