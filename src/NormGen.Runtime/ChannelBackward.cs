@@ -131,10 +131,7 @@ public static class ChannelBackward
             int threads = RowScheduler.DegreeOfParallelism(blocks, blockLength);
             RowScheduler.Run(threads, blocks, work, dy, x, MemoryMarshal.AsBytes(mean), MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), dx,
                 MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
-            RowBackward.CombinePairwise(sumDy, batch, channels);
-            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
-            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
-            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+            RowBackward.CombineChannelSums(sumDy, sumDyXhat, batch, channels, dgamma, dbeta);
         }
         finally
         {
@@ -164,8 +161,7 @@ public static class ChannelBackward
                 TensorPrimitives.Multiply(xhat, rstd, xhat);
                 TensorPrimitives.Multiply(dy.Slice(n * channels, channels), xhat, sumDyXhat.Slice(n * channels, channels));
             }
-            RowBackward.CombinePairwise(sumDy, batch, channels);
-            RowBackward.CombinePairwise(sumDyXhat, batch, channels);
+            RowBackward.CombineChannelSums(sumDy, sumDyXhat, batch, channels, dgamma, dbeta);
             // c₁ = γ·Σdy / N and c₂ = γ·Σdy·x̂ / N per channel.
             T inverseCount = T.One / T.CreateTruncating(batch);
             TensorPrimitives.Multiply(sumDy.Slice(0, channels), inverseCount, c1);
@@ -175,8 +171,6 @@ public static class ChannelBackward
                 TensorPrimitives.Multiply(c1, gamma, c1);
                 TensorPrimitives.Multiply(c2, gamma, c2);
             }
-            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
-            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
             // dx = rstd·(γ·dy − c₁ − x̂·c₂), row by row (each row of dy and x is read before dx's row is written).
             Span<T> g = sumDyXhat.Slice(0, channels); // free now
             for (int n = 0; n < batch; n++)

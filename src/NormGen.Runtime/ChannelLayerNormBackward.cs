@@ -119,10 +119,7 @@ public static class ChannelLayerNormBackward
             int threads = RowScheduler.DegreeOfParallelism(units, channels * unitWidth);
             RowScheduler.Run(threads, units, work, dy, x, MemoryMarshal.AsBytes(mean), MemoryMarshal.AsBytes(rstd), MemoryMarshal.AsBytes(gamma), dx,
                 MemoryMarshal.AsBytes(sumDy), MemoryMarshal.AsBytes(sumDyXhat));
-            RowBackward.CombinePairwise(sumDy, units, channels);
-            RowBackward.CombinePairwise(sumDyXhat, units, channels);
-            if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
-            if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+            RowBackward.CombineChannelSums(sumDy, sumDyXhat, units, channels, dgamma, dbeta);
         }
         finally
         {

@@ -159,6 +159,20 @@ public static class RowBackward
     }
 
     /// <summary>
+    /// The channel kinds' dβ and dγ: <paramref name="count"/> partial rows of Σdy and of Σdy·x̂ per channel, each added in
+    /// <see cref="CombinePairwise{T}"/>'s fixed order into its first row, which goes to <paramref name="dbeta"/> and
+    /// <paramref name="dgamma"/> (each skipped when empty).
+    /// </summary>
+    internal static void CombineChannelSums<T>(Span<T> sumDy, Span<T> sumDyXhat, int count, int channels, Span<T> dgamma, Span<T> dbeta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CombinePairwise(sumDy, count, channels);
+        CombinePairwise(sumDyXhat, count, channels);
+        if (!dgamma.IsEmpty) sumDyXhat.Slice(0, channels).CopyTo(dgamma);
+        if (!dbeta.IsEmpty) sumDy.Slice(0, channels).CopyTo(dbeta);
+    }
+
+    /// <summary>
     /// Adds <paramref name="count"/> partial rows of <paramref name="length"/> elements into the first, in a fixed pairwise
     /// tree: at step s, row k·2s + s is added into row k·2s. The order depends on the count only.
     /// </summary>
