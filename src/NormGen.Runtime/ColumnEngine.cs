@@ -85,7 +85,13 @@ public static partial class ColumnEngine
     private const long MaxStagedUnit = 1 << 20;
 
     /// <summary>The elements of the slab loop's largest unit for a Half table: the table when it fits a slab, else all rows of its widest column range.</summary>
-    private static long StagedUnit(int rows, int width) => (long)rows * width <= HalfSlab ? (long)rows * width : (long)rows * TensorBlocks.WidestColumnRange(width);
+    private static long StagedUnit(int rows, int width) => (long)rows * StagedWidth(width, StagedRanges(rows, width));
+
+    /// <summary>The slab loop's column ranges of a sample: one (the whole sample) when it fits a slab, else <see cref="TensorBlocks.ColumnRanges"/>.</summary>
+    private static int StagedRanges(int rows, int width) => (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
+
+    /// <summary>The columns of the slab loop's widest unit: the sample's width, or its widest column range.</summary>
+    private static int StagedWidth(int width, int ranges) => ranges == 1 ? width : TensorBlocks.WidestColumnRange(width);
 
     /// <summary>
     /// The Half slab loop: units are ranges of columns of one sample (all rows of each), or whole samples that fit in a
@@ -102,9 +108,8 @@ public static partial class ColumnEngine
         Span<float> betaSingle = parameters is null ? default : parameters.AsSpan(gamma.Length, beta.Length);
         System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
         System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
-        int ranges = (long)rows * width <= HalfSlab ? 1 : TensorBlocks.ColumnRanges(width);
-        int widest = ranges == 1 ? width : TensorBlocks.WidestColumnRange(width);
-        int threads = RowScheduler.DegreeOfParallelism(batch * ranges, rows * widest);
+        int ranges = StagedRanges(rows, width);
+        int threads = RowScheduler.DegreeOfParallelism(batch * ranges, rows * StagedWidth(width, ranges));
         try
         {
             RowScheduler.Run(threads, batch * ranges, new StagedUnits<TSpec>(rows, width, ranges), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(y),
@@ -126,7 +131,7 @@ public static partial class ColumnEngine
         {
             ReadOnlySpan<Half> x = buffers.Get<Half>(0);
             Span<Half> y = buffers.Get<Half>(1);
-            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(rows * (ranges == 1 ? width : TensorBlocks.WidestColumnRange(width)));
+            float[] buffer = System.Buffers.ArrayPool<float>.Shared.Rent(rows * StagedWidth(width, ranges));
             for (int unit = firstRow; unit < firstRow + rowCount; unit++)
             {
                 int n = unit / ranges;
