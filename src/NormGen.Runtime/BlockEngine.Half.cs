@@ -42,6 +42,9 @@ public static partial class BlockEngine
         public readonly HalfUnit Unit;
         public readonly int Batch, Channels, Spatial, PerUnit, Count, Largest;
 
+        /// <summary>Units per sample of <see cref="HalfUnit.Channels"/> and <see cref="HalfUnit.Groups"/> layouts (unit u is of sample u / UnitsPerSample).</summary>
+        public readonly int UnitsPerSample;
+
         public HalfLayout(HalfUnit unit, int batch, int channels, int spatial, int groups = 1)
         {
             (Batch, Channels, Spatial) = (batch, channels, spatial);
@@ -57,8 +60,8 @@ public static partial class BlockEngine
                 _ => (channels, (long)batch * spatial),
             };
             PerUnit = (int)Math.Clamp(target / each, 1, of);
-            int perSample = (of + PerUnit - 1) / PerUnit;
-            Count = unit is HalfUnit.Channels or HalfUnit.Groups ? batch * perSample : perSample;
+            UnitsPerSample = (of + PerUnit - 1) / PerUnit;
+            Count = unit is HalfUnit.Channels or HalfUnit.Groups ? batch * UnitsPerSample : UnitsPerSample;
             // A unit of groups lands where its blocks lie in the sample (GroupBlocks indexes blocks from the sample's start).
             Largest = (int)(unit == HalfUnit.Groups ? sample : PerUnit * each);
         }
@@ -142,6 +145,8 @@ public static partial class BlockEngine
             {
                 if (layout.Unit == HalfUnit.Training)
                     TrainingUnit(in buffers, unit, buffer);
+                else if (layout.Unit == HalfUnit.Groups)
+                    GroupUnit(in buffers, unit, buffer);
                 else
                     SampleUnit(in buffers, unit, buffer);
             }
@@ -151,11 +156,6 @@ public static partial class BlockEngine
         /// <summary>Whole samples, or whole channels of one sample: contiguous in x, widened, normalized, narrowed.</summary>
         private void SampleUnit(in PinnedBuffers buffers, int unit, float[] buffer)
         {
-            if (layout.Unit == HalfUnit.Groups)
-            {
-                GroupUnit(in buffers, unit, buffer);
-                return;
-            }
             int channels = layout.Channels, spatial = layout.Spatial, perSample = TSpec.Kind == BlockKind.GroupNorm ? TSpec.Groups : channels;
             int samples, first, c0, count;
             if (layout.Unit == HalfUnit.Samples)
@@ -165,8 +165,7 @@ public static partial class BlockEngine
             }
             else
             {
-                int perSampleUnits = (channels + layout.PerUnit - 1) / layout.PerUnit;
-                (first, samples, c0) = (unit / perSampleUnits, 1, unit % perSampleUnits * layout.PerUnit);
+                (first, samples, c0) = (unit / layout.UnitsPerSample, 1, unit % layout.UnitsPerSample * layout.PerUnit);
                 count = Math.Min(layout.PerUnit, channels - c0);
             }
             int at = (first * channels + c0) * spatial, length = samples * count * spatial;
@@ -191,7 +190,7 @@ public static partial class BlockEngine
         private void GroupUnit(in PinnedBuffers buffers, int unit, float[] buffer)
         {
             int groups = TSpec.Groups, channels = layout.Channels, spatial = layout.Spatial, groupLength = channels / groups * spatial;
-            int perSampleUnits = (groups + layout.PerUnit - 1) / layout.PerUnit, n = unit / perSampleUnits, g0 = unit % perSampleUnits * layout.PerUnit;
+            int n = unit / layout.UnitsPerSample, g0 = unit % layout.UnitsPerSample * layout.PerUnit;
             int count = Math.Min(layout.PerUnit, groups - g0), at = n * channels * spatial + g0 * groupLength, length = count * groupLength;
             Span<float> data = buffer.AsSpan(0, (g0 + count) * groupLength);
             TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data.Slice(g0 * groupLength));
