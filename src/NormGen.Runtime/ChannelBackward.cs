@@ -21,7 +21,7 @@ namespace NormGen;
 /// Blocks are independent, so results are bitwise the same for any thread count. Half tensors are widened to float.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class ChannelBackward
+public static partial class ChannelBackward
 {
     /// <summary>Backward of a float (N, C, *) tensor. Arguments are already checked; empty spans mean "absent".</summary>
     /// <param name="dy">The output gradient, N × C × spatial, dense.</param>
@@ -48,14 +48,20 @@ public static class ChannelBackward
     /// <summary>
     /// Backward of a Half (N, C, *) tensor: float math and float dγ/dβ, dx rounded once. Each statistics block's rows of dy
     /// and x are widened into the float buffer of the thread that takes it and computed there as in a float call (the same
-    /// rows, so the same bits), not the whole tensor; an (N, C) BatchNorm (the panel) still widens the whole tensor.
+    /// rows, so the same bits), not the whole tensor; an (N, C) BatchNorm (the panel) a row at a time.
     /// </summary>
     public static void Run(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
         Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
     {
-        if (batch * channels == 0 || spatial == 0 || (groups == 0 && spatial == 1))
+        if (batch * channels == 0 || spatial == 0)
         {
-            WidenedWhole(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels, spatial, groups);
+            dgamma.Clear();
+            dbeta.Clear();
+            return;
+        }
+        if (groups == 0 && spatial == 1)
+        {
+            Panel<Half, float>(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
             return;
         }
         float[] gammaWide = ArrayPool<float>.Shared.Rent(gamma.Length);
@@ -68,27 +74,6 @@ public static class ChannelBackward
         finally
         {
             ArrayPool<float>.Shared.Return(gammaWide);
-        }
-    }
-
-    /// <summary>The Half backward through two float copies of the whole tensor (the (N, C) panel, and empty tensors).</summary>
-    private static void WidenedWhole(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<Half> gamma,
-        Span<Half> dx, Span<float> dgamma, Span<float> dbeta, int batch, int channels, int spatial, int groups)
-    {
-        int length = x.Length;
-        float[] scratch = ArrayPool<float>.Shared.Rent(2 * length + gamma.Length);
-        try
-        {
-            Span<float> dyWide = scratch.AsSpan(0, length), xWide = scratch.AsSpan(length, length), gammaWide = scratch.AsSpan(2 * length, gamma.Length);
-            TensorPrimitives.ConvertToSingle(dy, dyWide);
-            TensorPrimitives.ConvertToSingle(x, xWide);
-            TensorPrimitives.ConvertToSingle(gamma, gammaWide);
-            RunCore<float>(dyWide, xWide, mean, rstd, gammaWide, dyWide, dgamma, dbeta, batch, channels, spatial, groups);
-            TensorPrimitives.ConvertToHalf(dyWide, dx);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 
@@ -105,7 +90,7 @@ public static class ChannelBackward
         }
         if (groups == 0 && spatial == 1)
         {
-            Panel(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
+            Panel<T, T>(dy, x, mean, rstd, gamma, dx, dgamma, dbeta, batch, channels);
             return;
         }
         RunBlocks(new BlockWork<T>(batch, channels, spatial, groups), batch, channels, spatial, groups, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x),
@@ -136,59 +121,6 @@ public static class ChannelBackward
         finally
         {
             ArrayPool<T>.Shared.Return(sums);
-        }
-    }
-
-    /// <summary>
-    /// BatchNorm on an (N, C) tensor: channel c is column c of an N × C panel, so the work runs along whole rows
-    /// (vectorized across the channels) instead of one element per segment. dy and dy·x̂ rows are summed over the samples
-    /// in the fixed pairwise order; as γ is constant over a channel, Σg = γ·Σdy and Σg·x̂ = γ·Σdy·x̂.
-    /// </summary>
-    private static void Panel<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> mean, ReadOnlySpan<T> rstd, ReadOnlySpan<T> gamma,
-        Span<T> dx, Span<T> dgamma, Span<T> dbeta, int batch, int channels)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T[] scratch = ArrayPool<T>.Shared.Rent(2 * batch * channels + 3 * channels);
-        try
-        {
-            int length = batch * channels;
-            Span<T> sumDy = scratch.AsSpan(0, length), sumDyXhat = scratch.AsSpan(length, length);
-            Span<T> xhat = scratch.AsSpan(2 * length, channels), c1 = scratch.AsSpan(2 * length + channels, channels), c2 = scratch.AsSpan(2 * length + 2 * channels, channels);
-            dy.CopyTo(sumDy);
-            for (int n = 0; n < batch; n++)
-            {
-                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
-                TensorPrimitives.Multiply(xhat, rstd, xhat);
-                TensorPrimitives.Multiply(dy.Slice(n * channels, channels), xhat, sumDyXhat.Slice(n * channels, channels));
-            }
-            RowBackward.CombineChannelSums(sumDy, sumDyXhat, batch, channels, dgamma, dbeta);
-            // c₁ = γ·Σdy / N and c₂ = γ·Σdy·x̂ / N per channel.
-            T inverseCount = T.One / T.CreateTruncating(batch);
-            TensorPrimitives.Multiply(sumDy.Slice(0, channels), inverseCount, c1);
-            TensorPrimitives.Multiply(sumDyXhat.Slice(0, channels), inverseCount, c2);
-            if (!gamma.IsEmpty)
-            {
-                TensorPrimitives.Multiply(c1, gamma, c1);
-                TensorPrimitives.Multiply(c2, gamma, c2);
-            }
-            // dx = rstd·(γ·dy − c₁ − x̂·c₂), row by row (each row of dy and x is read before dx's row is written).
-            Span<T> g = sumDyXhat.Slice(0, channels); // free now
-            for (int n = 0; n < batch; n++)
-            {
-                ReadOnlySpan<T> dyRow = dy.Slice(n * channels, channels);
-                TensorPrimitives.Subtract(x.Slice(n * channels, channels), mean, xhat);
-                TensorPrimitives.Multiply(xhat, rstd, xhat);
-                if (gamma.IsEmpty) dyRow.CopyTo(g);
-                else TensorPrimitives.Multiply(dyRow, gamma, g);
-                TensorPrimitives.Subtract(g, c1, g);
-                TensorPrimitives.Multiply(xhat, c2, xhat);
-                TensorPrimitives.Subtract(g, xhat, g);
-                TensorPrimitives.Multiply(g, rstd, dx.Slice(n * channels, channels));
-            }
-        }
-        finally
-        {
-            ArrayPool<T>.Shared.Return(scratch);
         }
     }
 
