@@ -62,8 +62,7 @@ public static partial class BlockEngine
             PerUnit = (int)Math.Clamp(target / each, 1, of);
             UnitsPerSample = (of + PerUnit - 1) / PerUnit;
             Count = unit is HalfUnit.Channels or HalfUnit.Groups ? batch * UnitsPerSample : UnitsPerSample;
-            // A unit of groups lands where its blocks lie in the sample (GroupBlocks indexes blocks from the sample's start).
-            Largest = (int)(unit == HalfUnit.Groups ? sample : PerUnit * each);
+            Largest = (int)(PerUnit * each);
         }
     }
 
@@ -184,20 +183,22 @@ public static partial class BlockEngine
         }
 
         /// <summary>
-        /// Whole groups g0 … g0 + k − 1 of sample n: widened to where they lie in a sample-long buffer (the blocks before
-        /// them are not touched), normalized there by GroupBlocks with the sample's γ, β and saved statistics, narrowed.
+        /// Whole groups g0 … g0 + k − 1 of sample n: widened into the buffer, normalized there by GroupBlocks as blocks
+        /// 0 … k − 1 with γ, β and the saved statistics taken from the unit's first group on (GroupBlocks indexes γ and β
+        /// by the block's group in its sample and the saved statistics by the block: counted from the unit's first group,
+        /// they name the same values), narrowed.
         /// </summary>
         private void GroupUnit(in PinnedBuffers buffers, int unit, float[] buffer)
         {
-            int groups = TSpec.Groups, channels = layout.Channels, spatial = layout.Spatial, groupLength = channels / groups * spatial;
+            int groups = TSpec.Groups, channels = layout.Channels, spatial = layout.Spatial, perGroup = channels / groups, groupLength = perGroup * spatial;
             int n = unit / layout.UnitsPerSample, g0 = unit % layout.UnitsPerSample * layout.PerUnit;
             int count = Math.Min(layout.PerUnit, groups - g0), at = n * channels * spatial + g0 * groupLength, length = count * groupLength;
-            Span<float> data = buffer.AsSpan(0, (g0 + count) * groupLength);
-            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data.Slice(g0 * groupLength));
-            GroupBlocks<TSpec, float>(g0, count, data, buffers.Get<float>(2), buffers.Get<float>(3), data,
-                TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(n * groups, groups) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(n * groups, groups) : default,
+            Span<float> data = buffer.AsSpan(0, length);
+            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data);
+            GroupBlocks<TSpec, float>(0, count, data, Part(buffers.Get<float>(2), g0 * perGroup, count * perGroup), Part(buffers.Get<float>(3), g0 * perGroup, count * perGroup), data,
+                TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(n * groups + g0, count) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(n * groups + g0, count) : default,
                 channels, spatial);
-            TensorPrimitives.ConvertToHalf(data.Slice(g0 * groupLength), buffers.Get<Half>(1).Slice(at, length));
+            TensorPrimitives.ConvertToHalf(data, buffers.Get<Half>(1).Slice(at, length));
         }
 
         /// <summary>Whole channels over every sample: gathered from each sample, trained (running statistics of those channels updated), scattered back.</summary>
