@@ -169,7 +169,7 @@ public static partial class BlockEngine
             }
             int at = (first * channels + c0) * spatial, length = samples * count * spatial;
             Span<float> data = buffer.AsSpan(0, length);
-            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data);
+            HalfWidening.ToSingle(buffers.Get<Half>(0).Slice(at, length), data);
             // Saved statistics per (sample, group): whole samples take theirs, channels of one sample (InstanceNorm) theirs.
             int saved = layout.Unit == HalfUnit.Samples ? first * perSample : first * channels + c0, savedCount = layout.Unit == HalfUnit.Samples ? samples * perSample : count;
             Span<float> saveMean = TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(saved, savedCount) : default;
@@ -194,7 +194,7 @@ public static partial class BlockEngine
             int n = unit / layout.UnitsPerSample, g0 = unit % layout.UnitsPerSample * layout.PerUnit;
             int count = Math.Min(layout.PerUnit, groups - g0), at = n * channels * spatial + g0 * groupLength, length = count * groupLength;
             Span<float> data = buffer.AsSpan(0, length);
-            TensorPrimitives.ConvertToSingle(buffers.Get<Half>(0).Slice(at, length), data);
+            HalfWidening.ToSingle(buffers.Get<Half>(0).Slice(at, length), data);
             GroupBlocks<TSpec, float>(0, count, data, Part(buffers.Get<float>(2), g0 * perGroup, count * perGroup), Part(buffers.Get<float>(3), g0 * perGroup, count * perGroup), data,
                 TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(n * groups + g0, count) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(n * groups + g0, count) : default,
                 channels, spatial);
@@ -209,7 +209,7 @@ public static partial class BlockEngine
             Span<float> data = buffer.AsSpan(0, batch * part);
             ReadOnlySpan<Half> x = buffers.Get<Half>(0);
             for (int n = 0; n < batch; n++)
-                TensorPrimitives.ConvertToSingle(x.Slice(n * sampleLength + c0 * spatial, part), data.Slice(n * part, part));
+                HalfWidening.ToSingle(x.Slice(n * sampleLength + c0 * spatial, part), data.Slice(n * part, part));
             TrainWith<TSpec, float>(data, Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count),
                 buffers.Get<float>(4).Slice(c0, count), buffers.Get<float>(5).Slice(c0, count), data,
                 TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(c0, count) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(c0, count) : default,
@@ -225,7 +225,7 @@ public static partial class BlockEngine
     {
         if (values.IsEmpty) return default;
         Span<float> widened = buffer.AsSpan(slot * channels, channels);
-        TensorPrimitives.ConvertToSingle(values, widened);
+        HalfWidening.ToSingle(values, widened);
         return widened;
     }
 

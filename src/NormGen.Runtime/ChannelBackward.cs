@@ -67,7 +67,7 @@ public static partial class ChannelBackward
         float[] gammaWide = ArrayPool<float>.Shared.Rent(gamma.Length);
         try
         {
-            TensorPrimitives.ConvertToSingle(gamma, gammaWide);
+            HalfWidening.ToSingle(gamma, gammaWide);
             RunBlocks(new HalfBlockWork(batch, channels, spatial, groups), batch, channels, spatial, groups, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x),
                 mean, rstd, gammaWide.AsSpan(0, gamma.Length), MemoryMarshal.AsBytes(dx), dgamma, dbeta);
         }

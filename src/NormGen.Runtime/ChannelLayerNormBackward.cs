@@ -74,7 +74,7 @@ public static class ChannelLayerNormBackward
             return;
         }
         float[] gammaWide = ArrayPool<float>.Shared.Rent(gamma.Length);
-        TensorPrimitives.ConvertToSingle(gamma, gammaWide);
+        HalfWidening.ToSingle(gamma, gammaWide);
         int chunks = (spatial + SpatialChunk - 1) / SpatialChunk;
         RunUnits(new HalfUnitWork(channels, spatial, chunks, biasFree), batch * chunks, channels, Math.Min(spatial, SpatialChunk),
             MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), mean, rstd, gammaWide.AsSpan(0, gamma.Length), MemoryMarshal.AsBytes(dx), dgamma, dbeta);

@@ -106,8 +106,8 @@ public static partial class ColumnEngine
         float[]? parameters = gamma.IsEmpty && beta.IsEmpty ? null : System.Buffers.ArrayPool<float>.Shared.Rent(gamma.Length + beta.Length);
         Span<float> gammaSingle = parameters is null ? default : parameters.AsSpan(0, gamma.Length);
         Span<float> betaSingle = parameters is null ? default : parameters.AsSpan(gamma.Length, beta.Length);
-        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(gamma, gammaSingle);
-        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(beta, betaSingle);
+        HalfWidening.ToSingle(gamma, gammaSingle);
+        HalfWidening.ToSingle(beta, betaSingle);
         int ranges = StagedRanges(rows, width);
         int threads = RowScheduler.DegreeOfParallelism(batch * ranges, rows * StagedWidth(width, ranges));
         try

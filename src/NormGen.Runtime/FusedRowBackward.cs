@@ -85,7 +85,7 @@ public static class FusedRowBackward
     private static Span<float> Widen(ReadOnlySpan<Half> source, Span<float> into)
     {
         if (source.IsEmpty) return default;
-        TensorPrimitives.ConvertToSingle(source, into);
+        HalfWidening.ToSingle(source, into);
         return into;
     }
 
@@ -174,7 +174,7 @@ public static class FusedRowBackward
         private static ReadOnlySpan<T> Wide(Span<TIn> row, Span<T> scratch)
         {
             if (Same) return MemoryMarshal.Cast<TIn, T>(row);
-            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<TIn, Half>(row), MemoryMarshal.Cast<T, float>(scratch));
+            HalfWidening.ToSingle(MemoryMarshal.Cast<TIn, Half>(row), MemoryMarshal.Cast<T, float>(scratch));
             return scratch;
         }
 

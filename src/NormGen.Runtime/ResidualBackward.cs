@@ -26,8 +26,8 @@ public static class ResidualBackward
         for (int start = 0; start < dh.Length; start += a.Length)
         {
             int n = Math.Min(a.Length, dh.Length - start);
-            TensorPrimitives.ConvertToSingle(dh.Slice(start, n), a.Slice(0, n));
-            TensorPrimitives.ConvertToSingle(dResidualOut.Slice(start, n), b.Slice(0, n));
+            HalfWidening.ToSingle(dh.Slice(start, n), a.Slice(0, n));
+            HalfWidening.ToSingle(dResidualOut.Slice(start, n), b.Slice(0, n));
             TensorPrimitives.Add(a.Slice(0, n), b.Slice(0, n), a.Slice(0, n));
             TensorPrimitives.ConvertToHalf(a.Slice(0, n), dh.Slice(start, n));
         }

@@ -220,7 +220,7 @@ public static class RowBackward
     /// <summary>Half rows: each row of dy and x is widened into float scratch, run through the float row, and dx rounded once.</summary>
     private readonly struct HalfRows : IRows<Half, float>
     {
-        public void Widen(ReadOnlySpan<Half> source, Span<float> into) => TensorPrimitives.ConvertToSingle(source, into);
+        public void Widen(ReadOnlySpan<Half> source, Span<float> into) => HalfWidening.ToSingle(source, into);
 
         public void Blocks(ReadOnlySpan<Half> dy, ReadOnlySpan<Half> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gammaEffective,
             Span<Half> dx, Span<float> partials, int rowLength, int rows, int firstBlock, int blockCount, bool centered, bool accumulate)
@@ -233,8 +233,8 @@ public static class RowBackward
                 BlockPartials(partials, block, rowLength, accumulate, out Span<float> pg, out Span<float> pb);
                 for (int row = first; row < last; row++)
                 {
-                    TensorPrimitives.ConvertToSingle(dy.Slice(row * rowLength, rowLength), dyRow);
-                    TensorPrimitives.ConvertToSingle(x.Slice(row * rowLength, rowLength), xRow);
+                    HalfWidening.ToSingle(dy.Slice(row * rowLength, rowLength), dyRow);
+                    HalfWidening.ToSingle(x.Slice(row * rowLength, rowLength), xRow);
                     Row(dyRow, xRow, centered ? mean[row] : 0f, rstd[row], gammaEffective, dxRow, pg, pb, centered, accumulate);
                     TensorPrimitives.ConvertToHalf(dxRow, dx.Slice(row * rowLength, rowLength));
                 }

@@ -230,7 +230,7 @@ public static partial class RowEngine
     private static ref T Widen<TX, T>(ReadOnlySpan<TX> source, T[] scratch) where TX : unmanaged where T : unmanaged
     {
         Span<float> into = MemoryMarshal.Cast<T, float>(scratch.AsSpan(0, source.Length));
-        TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<TX, Half>(source), into);
+        HalfWidening.ToSingle(MemoryMarshal.Cast<TX, Half>(source), into);
         return ref MemoryMarshal.GetArrayDataReference(scratch);
     }
 
