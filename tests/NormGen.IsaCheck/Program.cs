@@ -136,6 +136,9 @@ public static class Program
         // Streaming (non-temporal) stores: the same results, bitwise, on this ISA's vector width.
         Check("streaming stores equal cached stores (LnF, AddRmsF, n = 1..70, 1000, 4099)", () => lengths.Where(n => n != 127 && n != 128 && n != 129 && n != 768).All(StreamingMatches));
 
+        // Half → float widening (HalfWidening, internal: every Half path) on this ISA's width: the bits of (float)h.
+        Check("HalfWidening gives (float)h for all 65,536 Halfs, in order and shuffled (spans of 1..70, 1000, 65,536)", HalfWideningMatches);
+
         Console.WriteLine(s_failures == 0 ? "ALL PASS" : $"{s_failures} FAILED");
         return s_failures == 0 ? 0 : 1;
     }
@@ -239,6 +242,31 @@ public static class Program
         var cached = Run(long.MaxValue);
         var streamed = Run(0);
         return cached.Ln.AsSpan().SequenceEqual(streamed.Ln) && cached.Rms.AsSpan().SequenceEqual(streamed.Rms) && cached.RmsOut.AsSpan().SequenceEqual(streamed.RmsOut);
+    }
+
+    private delegate void Widening(ReadOnlySpan<Half> source, Span<float> destination);
+
+    private static bool HalfWideningMatches()
+    {
+        var toSingle = typeof(NormGenSettings).Assembly.GetType("NormGen.HalfWidening", throwOnError: true)!.GetMethod("ToSingle")!.CreateDelegate<Widening>();
+        var all = new Half[65536];
+        for (int v = 0; v < all.Length; v++) all[v] = BitConverter.UInt16BitsToHalf((ushort)v);
+        var shuffled = (Half[])all.Clone();
+        new Random(7).Shuffle(shuffled);
+        var widened = new float[all.Length];
+        foreach (Half[] values in new[] { all, shuffled })
+            foreach (int span in Enumerable.Range(1, 70).Append(1000).Append(65536))
+            {
+                for (int start = 0; start < values.Length; start += span)
+                    toSingle(values.AsSpan(start, Math.Min(span, values.Length - start)), widened.AsSpan(start));
+                for (int v = 0; v < values.Length; v++)
+                    if (BitConverter.SingleToUInt32Bits(widened[v]) != BitConverter.SingleToUInt32Bits((float)values[v]))
+                    {
+                        Console.WriteLine($"  Half 0x{BitConverter.HalfToUInt16Bits(values[v]):X4} (spans of {span}): 0x{BitConverter.SingleToUInt32Bits(widened[v]):X8}");
+                        return false;
+                    }
+            }
+        return true;
     }
 
     private static string Describe(int[] ns) => ns.Length == 1 ? ns[0].ToString(CultureInfo.InvariantCulture) : $"{ns[0]}..{ns[^1]}, {ns.Length} lengths";
