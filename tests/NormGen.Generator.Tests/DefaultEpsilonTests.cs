@@ -30,7 +30,7 @@ public class DefaultEpsilonTests
         string text = Generate("double", "");
         Assert.Contains("public static double Epsilon => 2.220446049250313E-16d;", text);
         Assert.Contains("ε = 2.220446049250313E-16 (PyTorch <c>rms_norm</c>)", text);
-        Assert.Equal(System.Math.Pow(2, -52), 2.220446049250313E-16d);
+        Assert.Equal(2.220446049250313E-16d, System.Math.Pow(2, -52));
     }
 
     [Theory]
