@@ -71,7 +71,7 @@ public static partial class RowEngine
         // two flag reads and goes to the row loop with streaming and prefetch known to be off; everything else is
         // decided out of this method's line (Large), where a call of 2 MiB or more does not feel the extra frame.
         if (x.Length * elementBytes < MinPrefetchBytes && RowScheduler.DegreeOfParallelism(rows, rowLength) == 1
-            && !(CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes)))
+            && !(CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes, y)))
         {
             OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch: false);
         }
@@ -95,7 +95,7 @@ public static partial class RowEngine
     {
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
-        bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes);
+        bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes, y);
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>();
         if (threads == 1 && !streaming && !pipeline)

@@ -87,7 +87,8 @@ public static class RowScheduler
     /// 256 doubles). A shorter row's unaligned head and tail are ordinary stores into the lines its neighbours write
     /// non-temporally, and each row restarts the aligned loop: LayerNorm on 10⁶ × 64 floats (488 MiB) ran at 2.9 GB/s
     /// streaming against 22.5 GB/s with cached stores, 100,000 × 256 at 16.9 against 29.0, while from 512 floats streaming
-    /// wins (100,000 × 512: 31.3 against 23.0; × 1024: 34.6 against 20.1; 2-core AMD EPYC, one thread, growth mode).
+    /// wins (100,000 × 512: 31.3 against 23.0; × 1024: 34.6 against 20.1; 2-core AMD EPYC, one thread, growth mode, y
+    /// 56 bytes past a line). Shorter rows that share no line stream from <see cref="MinLineStreamingRowBytes"/>.
     /// </summary>
     public const int MinStreamingRowBytes = 2048;
 
@@ -98,6 +99,28 @@ public static class RowScheduler
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool UseStreamingStores(long outputBytes, long rowBytes) => rowBytes >= MinStreamingRowBytes && UseStreamingStores(outputBytes);
+
+    /// <summary>
+    /// The shortest output row, in bytes, that the forward row kernels write with non-temporal stores when every row starts
+    /// on a 64-byte line (the output's first element on a line, the row a whole number of lines): 512 bytes (128 floats, 64
+    /// doubles). Such rows share no line, so every line is written by non-temporal stores alone, and each row's
+    /// read-for-ownership is saved. LayerNorm, one thread, rows on lines, in one process against cached stores (2-core AMD
+    /// EPYC, Zen 5, 51 MB outputs): 100,000 × 128 floats 39-42 GB/s against 23; 66,666 × 192 41-45 against 30-35; 50,000
+    /// × 256 45-46 against 36-39; 33,333 × 384 47-49 against 39-41; RMSNorm 100,000 × 128 49-53 against 38. Rows of 64
+    /// floats measured slower streamed (LayerNorm 22-25 against 26-27). Rows off the lines stay cached: streamed, 100,000 ×
+    /// 128 ran at 6-11 GB/s (the lines two rows share took both kinds of store).
+    /// </summary>
+    public const int MinLineStreamingRowBytes = 512;
+
+    /// <summary>
+    /// <see cref="UseStreamingStores(long, long)"/> for the rows of <paramref name="output"/>, and also rows of at least
+    /// <see cref="MinLineStreamingRowBytes"/> that are a whole number of 64-byte lines when the output's first element is
+    /// on a line. The output's address is read only for an output past the threshold.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe bool UseStreamingStores<T>(long outputBytes, long rowBytes, Span<T> output) where T : unmanaged
+        => UseStreamingStores(outputBytes) && (rowBytes >= MinStreamingRowBytes
+            || rowBytes >= MinLineStreamingRowBytes && rowBytes % 64 == 0 && (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(output)) % 64 == 0);
 
     /// <summary>
     /// Pins the spans, splits <paramref name="rowCount"/> rows into <paramref name="degree"/> contiguous blocks and runs

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Xunit;
 
 namespace NormGen.Tests;
@@ -48,6 +49,118 @@ public class StreamingStoreTests
     {
         bool streams = WithSettings(1L << 25, 1, () => RowScheduler.UseStreamingStores(outputBytes, rowBytes));
         Assert.Equal(expected, streams);
+    }
+
+    /// <summary>
+    /// A line-aligned span of <paramref name="length"/> elements inside a pinned array (<paramref name="misalign"/> elements
+    /// past the line), and the handle to free.
+    /// </summary>
+    private static (T[] Array, int Offset, GCHandle Handle) OnLine<T>(int length, int misalign) where T : unmanaged
+    {
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var array = GC.AllocateArray<T>(length + 64 / size + misalign, pinned: true);
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        long address = (long)handle.AddrOfPinnedObject();
+        int offset = (int)((64 - address % 64) % 64) / size + misalign;
+        return (array, offset, handle);
+    }
+
+    /// <summary>
+    /// Rows of 512 bytes or more that are a whole number of 64-byte lines, in an output whose first element is on a line,
+    /// stream past the threshold (every row's lines are its own); off the line, a row that is not whole lines, or under
+    /// 512 bytes, they do not (RowScheduler.MinLineStreamingRowBytes).
+    /// </summary>
+    [Theory]
+    [InlineData(128, 0, true)]
+    [InlineData(144, 0, true)]
+    [InlineData(400, 0, true)]
+    [InlineData(112, 0, false)]
+    [InlineData(129, 0, false)]
+    [InlineData(128, 1, false)]
+    [InlineData(128, 4, false)]
+    [InlineData(512, 3, true)] // 2 KiB rows stream anywhere
+    public void LineRowsStreamPastTheThreshold(int rowLength, int misalign, bool expected)
+    {
+        var (array, offset, handle) = OnLine<float>(16, misalign);
+        try
+        {
+            Assert.Equal(expected, WithSettings(1L << 20, 1, () => RowScheduler.UseStreamingStores(1L << 30, rowLength * 4L, array.AsSpan(offset, 16))));
+            Assert.False(WithSettings(1L << 20, 1, () => RowScheduler.UseStreamingStores(1L << 19, rowLength * 4L, array.AsSpan(offset, 16))), "under the threshold");
+        }
+        finally
+        {
+            handle.Free();
+        }
+    }
+
+    /// <summary>
+    /// Short rows on lines, streamed (threshold 0) and cached: LayerNorm and RMSNorm over floats and LayerNorm over doubles,
+    /// y and the saved statistics bitwise equal, out of place and in place, on one thread and two.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void LineRowsStreamedEqualCachedStores(int threads)
+    {
+        const int rows = 33;
+        foreach (int n in new[] { 128, 192, 400 })
+            foreach (bool inPlace in new[] { false, true })
+            {
+                float[] x = Random(rows * n, n), g = Random(n, n + 1), b = Random(n, n + 2);
+                (float[] Ln, float[] Mean, float[] Rstd, float[] Rms, float[] RmsRstd) Run(long threshold)
+                {
+                    using var scope = new SettingsScope(threads, 1);
+                    long saved = NormGenSettings.StreamingStoreThreshold;
+                    var (array, offset, handle) = OnLine<float>(rows * n, 0);
+                    try
+                    {
+                        NormGenSettings.StreamingStoreThreshold = threshold;
+                        Span<float> y = array.AsSpan(offset, rows * n);
+                        float[] mean = new float[rows], rstd = new float[rows], rmsRstd = new float[rows];
+                        if (inPlace) x.CopyTo(y);
+                        AlignedParameterKernels.LnF(inPlace ? y : x, n, g, b, y, mean, rstd);
+                        float[] ln = y.ToArray();
+                        if (inPlace) x.CopyTo(y);
+                        AlignedParameterKernels.RmsF(inPlace ? y : x, n, g, y, rmsRstd);
+                        return (ln, mean, rstd, y.ToArray(), rmsRstd);
+                    }
+                    finally
+                    {
+                        NormGenSettings.StreamingStoreThreshold = saved;
+                        handle.Free();
+                    }
+                }
+                var cached = Run(long.MaxValue);
+                var streamed = Run(0);
+                Assert.Equal(cached.Ln, streamed.Ln);
+                Assert.Equal(cached.Mean, streamed.Mean);
+                Assert.Equal(cached.Rstd, streamed.Rstd);
+                Assert.Equal(cached.Rms, streamed.Rms);
+                Assert.Equal(cached.RmsRstd, streamed.RmsRstd);
+            }
+        foreach (int n in new[] { 64, 96 })
+        {
+            double[] x = Random(rows * n, n).Select(v => (double)v).ToArray(), g = Random(n, n + 1).Select(v => (double)v).ToArray();
+            double[] Run(long threshold)
+            {
+                using var scope = new SettingsScope(threads, 1);
+                long saved = NormGenSettings.StreamingStoreThreshold;
+                var (array, offset, handle) = OnLine<double>(rows * n, 0);
+                try
+                {
+                    NormGenSettings.StreamingStoreThreshold = threshold;
+                    Span<double> y = array.AsSpan(offset, rows * n);
+                    AlignedParameterKernels.LnD(x, n, g, g, y, new double[rows], new double[rows]);
+                    return y.ToArray();
+                }
+                finally
+                {
+                    NormGenSettings.StreamingStoreThreshold = saved;
+                    handle.Free();
+                }
+            }
+            Assert.Equal(Run(long.MaxValue), Run(0));
+        }
     }
 
     [Theory]
