@@ -61,7 +61,7 @@ public static partial class TensorBlocks
 
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Load(ref x, Column(j, last)), ref k, j);
-        bool streamed = ColumnEngine.StreamOutput<T>(rows * columns); // x alone fills the last-level cache: its statistics passes stream it from memory
+        bool streamed = ColumnEngine.StreamStatistics(ref x, ref y, rows * columns);
         ColumnPanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref m, streamed);
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);

@@ -117,7 +117,9 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Load(ref row0, Column(j, last)), ref k, j);
 
         ReadOnlySpan<byte> xBytes = MemoryMarshal.AsBytes(x), partialBytes = MemoryMarshal.AsBytes(partials), statisticBytes = MemoryMarshal.AsBytes(statistics);
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Shifted), xBytes, partialBytes, statisticBytes);
+        bool streamed = typeof(TX) == typeof(T) && ColumnEngine.StreamStatistics(ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x)),
+            ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y)), (nuint)rows * w);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Shifted, streaming: streamed), xBytes, partialBytes, statisticBytes);
         for (nuint j = 0; j < n; j += lanes)
         {
             TV sum = TOps.Zero;
@@ -126,7 +128,7 @@ public static partial class TensorBlocks
             TOps.Store(TOps.Divide(sum, count), ref m, j);
         }
 
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Deviations), xBytes, partialBytes, statisticBytes);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Deviations, streaming: streamed), xBytes, partialBytes, statisticBytes);
         bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
@@ -222,7 +224,7 @@ public static partial class TensorBlocks
             ReadOnlySpan<TX> x = buffers.Get<TX>(0);
             ref T partial = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * b);
             ref T statistics = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
-            bool streamed = typeof(TX) == typeof(T) && ColumnEngine.StreamOutput<T>((nuint)rows * w);
+            bool streamed = typeof(TX) == typeof(T) && streaming; // Standardize's statistics passes: ColumnEngine.StreamStatistics, decided by the caller
             if (pass is RowPanelPass.Shifted or RowPanelPass.Deviations)
                 ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref accumulators, ref Unsafe.Add(ref accumulators, 2 * n), 2 * n);
             for (nuint sub = start; sub < end; sub += stageRows)
