@@ -22,14 +22,27 @@ public static partial class RowEngine
     /// over), no activation, cached stores, a row of at most <see cref="MaxPipelinedVectors"/> vectors, and two rows or
     /// more; RMSNorm only for inputs in cache (under <see cref="MinPrefetchBytes"/>): at 100,000 × 64 floats it measured
     /// 1.2-1.45× the one-row path's thread CPU time pipelined (with or without prefetching two rows ahead), LayerNorm
-    /// 0.77-0.90×. JIT-time constants but the length, the count, c.Streaming and c.Prefetch.
+    /// 0.77-0.90×; LayerNorm rows past 256 bytes only while the rows' x and y stay in the last-level cache
+    /// (<see cref="PastCache{T}"/>). JIT-time constants but the length, the count, c.Streaming and c.Prefetch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Pipelined<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && !Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None
             && (Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength <= MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() : c.N <= (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))
-            && end - first >= 2 && !c.Streaming && (Spec<TSpec, T>.Centered || !c.Prefetch);
+            && end - first >= 2 && !c.Streaming && (Spec<TSpec, T>.Centered && !PastCache<T>(ref c, first, end) || !c.Prefetch);
+
+    /// <summary>
+    /// Whether LayerNorm rows first … end − 1 of <paramref name="c"/> are longer than 256 bytes and their x and y together
+    /// reach the streaming threshold (the last-level cache; on several threads, each thread's rows): then the one-row
+    /// path's next-row prefetch beats the pipeline, which reads them from memory with no prefetch. RowAB, thread CPU, the
+    /// one-row path's time ÷ the pipeline's, one thread: 100,000 × 128 floats 0.54-0.68, 60,000 × 128 0.58-0.69, 40,000 ×
+    /// 128 0.62-0.67, 114,285 × 112 0.70, 133,333 × 96 0.78, 160,000 × 80 0.89-0.90; rows of 64 stay pipelined (200,000 ×
+    /// 64 1.00-1.07, 100,000 × 64 1.13-1.17), and so do rows in cache (20,000 × 128, 20 MB: 1.10-1.14; 10,000 × 128 1.19-1.22).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PastCache<T>(ref RowRefs<T> c, nuint first, nuint end)
+        => c.N * (nuint)Unsafe.SizeOf<T>() > 256 && (long)((end - first) * c.N) * Unsafe.SizeOf<T>() * 2 >= NormGenSettings.StreamingStoreThreshold;
 
     /// <summary>
     /// Short rows (see <see cref="Pipelined"/>) software-pipelined: step k runs row k's pass 1, then the statistics and the

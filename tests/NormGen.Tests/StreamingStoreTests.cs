@@ -163,6 +163,32 @@ public class StreamingStoreTests
         }
     }
 
+    /// <summary>
+    /// LayerNorm rows of more than 256 bytes whose x and y together reach the streaming threshold leave the short-row
+    /// pipeline for the one-row path (RowEngine.PastCache): the same bits, y and the saved statistics, as the pipeline
+    /// gives under a higher threshold, with a huge row (HugeRow) inside the batch.
+    /// </summary>
+    [Theory]
+    [InlineData(100)]
+    [InlineData(128)]
+    public void LayerNormRowsPastTheCacheLeaveThePipelineWithTheSameBits(int n)
+    {
+        const int rows = 6000; // x past 2 MiB
+        float[] x = Random(rows * n, n), g = Random(n, n + 1), b = Random(n, n + 2);
+        for (int i = 0; i < n; i++) x[1234 * n + i] = i % 2 == 0 ? 3e38f : -2e38f;
+        (float[] Y, float[] Mean, float[] Rstd) Run(long threshold) => WithSettings(threshold, 1, () =>
+        {
+            float[] y = new float[rows * n + 1], mean = new float[rows], rstd = new float[rows];
+            ShortRowKernels.LnF(x, n, g, b, y.AsSpan(1), mean, rstd); // y one element into its array: off the lines, never streamed
+            return (y, mean, rstd);
+        });
+        var pipelined = Run(long.MaxValue);
+        var oneRow = Run(1L << 20);
+        Assert.Equal(pipelined.Y, oneRow.Y);
+        Assert.Equal(pipelined.Mean, oneRow.Mean);
+        Assert.Equal(pipelined.Rstd, oneRow.Rstd);
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
