@@ -263,8 +263,8 @@ public static class Program
             ("LnStatsF", 64, 1024), ("Ln13F", 1024, 13), ("LnF", 4096, 7), ("LnF", 4096, 1024), ("Ln1000D", 64, 1000),
             ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
             // Short rows whose x and y together pass the last-level cache (a sweep of 64-1024 floats at 20-51 MB found them,
-            // 2026-12-01): the pipeline's 60000×128 was 1.85× eba5bfa before RowEngine.PastCache; rows of 160-256 stay
-            // 1.08-1.19× (the next-row prefetch costs 11-15% there and gains 1.4-1.5× at 100-128).
+            // 2026-12-01): the pipeline's 60000×128 was 1.85× eba5bfa before RowEngine.PastCache; 25000×200 1.15-1.22×
+            // before rows of at most 1 KiB prefetched only the next row's first block (MaxFirstBlockPrefetchRowBytes).
             ("LnF", 60000, 128), ("LnF", 25000, 200),
             // One row of a run-time length per call: the generated method's checks and the engine's entry weigh most here.
             ("RmsF", 1, 64), ("RmsF", 1, 100), ("LnF", 1, 64), ("LnF", 1, 100), ("LnD", 1, 100),
