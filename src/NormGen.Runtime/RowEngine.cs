@@ -1189,9 +1189,9 @@ public static partial class RowEngine
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         if (prefetch)
         {
-            // A row of at most MaxFirstBlockPrefetchRowBytes prefetches the next row's first block only (the hardware
+            // A row shorter than MinWholeRowPrefetchBytes prefetches the next row's first block only (the hardware
             // prefetcher follows from there); a longer row, the whole next row.
-            nuint i = head, ahead = n * (nuint)Unsafe.SizeOf<T>() <= MaxFirstBlockPrefetchRowBytes ? head + 4 * (nuint)TOps.Count : n;
+            nuint i = head, ahead = n * (nuint)Unsafe.SizeOf<T>() < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n;
             for (; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
@@ -1390,12 +1390,13 @@ public static partial class RowEngine
     private const long MinPrefetchBytes = 2L << 20;
 
     /// <summary>
-    /// The longest row (1 KiB) whose last pass prefetches only the next row's first block (four vectors) rather than the
-    /// whole next row. RowAB, thread CPU, first block only ÷ whole row, one thread: LayerNorm 25000×200 floats (20 MB) 0.89-0.90,
-    /// 31250×160 0.86-0.87, 19531×256 0.96-1.00, while longer rows need the whole row (12207×512 1.29-1.46, 4096×1024
-    /// 1.12, AddLnF 4096×1024 1.14-1.22) and rows of 100-128 floats (one or two blocks) are the same either way (0.97-1.03).
+    /// The shortest row (1 KiB) whose last pass prefetches the whole next row; a shorter row prefetches only the next row's
+    /// first block (four vectors). RowAB, thread CPU, in one process, first block only ÷ whole row, one thread: LayerNorm
+    /// 25000×200 floats (20 MB) 0.83-0.92, RMSNorm 31250×160 0.90-0.91, 25000×200 0.98-0.99; rows of 100-128 floats (one or
+    /// two blocks) 0.98-1.02; at 1 KiB LayerNorm 19531×256 0.94-0.96 but RMSNorm 1.07-1.08, so 1 KiB rows keep the whole row,
+    /// as longer ones need it (first block only: LayerNorm 12207×512 1.29-1.46, 4096×1024 1.12, AddLnF 4096×1024 1.14-1.22).
     /// </summary>
-    private const int MaxFirstBlockPrefetchRowBytes = 1024;
+    private const int MinWholeRowPrefetchBytes = 1024;
 
     /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
