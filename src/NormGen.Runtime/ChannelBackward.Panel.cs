@@ -36,8 +36,16 @@ public static partial class ChannelBackward
         {
             Span<T> sumDy = scratch.AsSpan(0, blocks * channels), sumDyXhat = scratch.AsSpan(blocks * channels, blocks * channels);
             Span<T> c1 = scratch.AsSpan(2 * blocks * channels, channels), c2 = scratch.AsSpan(2 * blocks * channels + channels, channels);
-            Span<T> gammaT = gamma.IsEmpty ? default : scratch.AsSpan(2 * blocks * channels + 2 * channels, channels);
-            if (!gamma.IsEmpty) Widen(gamma, gammaT);
+            // γ as T: the caller's for float and double, widened into the scratch for Half.
+            ReadOnlySpan<T> gammaT = default;
+            if (typeof(TIn) == typeof(T))
+                gammaT = MemoryMarshal.Cast<TIn, T>(gamma);
+            else if (!gamma.IsEmpty)
+            {
+                Span<T> widened = scratch.AsSpan(2 * blocks * channels + 2 * channels, channels);
+                Widen(gamma, widened);
+                gammaT = widened;
+            }
             int threads = RowScheduler.DegreeOfParallelism(blocks, rowsPerBlock * channels);
             var work = new PanelWork<TIn, T>(batch, channels, rowsPerBlock);
             RowScheduler.Run(threads, blocks, work, MemoryMarshal.AsBytes(dy), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(mean),

@@ -42,7 +42,7 @@ public static partial class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PastCache<T>(ref RowRefs<T> c, nuint first, nuint end)
-        => c.N * (nuint)Unsafe.SizeOf<T>() > 256 && (long)((end - first) * c.N) * Unsafe.SizeOf<T>() * 2 >= NormGenSettings.StreamingStoreThreshold;
+        => c.N * (nuint)Unsafe.SizeOf<T>() > 256 && RowScheduler.UseStreamingStores(2 * (long)((end - first) * c.N) * Unsafe.SizeOf<T>());
 
     /// <summary>
     /// Short rows (see <see cref="Pipelined"/>) software-pipelined: step k runs row k's pass 1, then the statistics and the

@@ -1177,8 +1177,8 @@ public static partial class RowEngine
     /// <summary>
     /// The last pass's blocks of four vectors (no activation), cached stores. Every stream's offset is i + a constant
     /// written out (TOps.Count, not a local), which the JIT folds into the access ([base + 4·i + disp]): no address
-    /// arithmetic per vector. Written twice, with and without the next row's prefetch, so the in-cache loop carries no
-    /// test per block. From <paramref name="head"/> (see <see cref="RowRefs{T}.Head"/>).
+    /// arithmetic per vector. The blocks that prefetch the next row have a loop of their own, so the others (all of them
+    /// in cache) carry no test per block. From <paramref name="head"/> (see <see cref="RowRefs{T}.Head"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LastPassBlocks<TSpec, T, TV, TOps, TAffine>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, nuint n,
@@ -1187,24 +1187,18 @@ public static partial class RowEngine
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        // The blocks that prefetch the next row (a row shorter than MinWholeRowPrefetchBytes its first block only: the
+        // hardware prefetcher follows from there; a longer row, the whole next row), then the rest without a test per block.
+        nuint i = head;
         if (prefetch)
-        {
-            // A row shorter than MinWholeRowPrefetchBytes prefetches the next row's first block only (the hardware
-            // prefetcher follows from there); a longer row, the whole next row.
-            nuint i = head, ahead = n * (nuint)Unsafe.SizeOf<T>() < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n;
-            for (; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
+            for (nuint ahead = n * (nuint)Unsafe.SizeOf<T>() < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n;
+                 i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
             }
-            for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
-                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
-        }
-        else
-        {
-            for (nuint i = head; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
-                OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
-        }
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+            OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
     }
 
     /// <summary>
