@@ -267,7 +267,7 @@ public static partial class K
 
 }
 
-/// <summary>Calls a kernel of <see cref="K"/> by name on arrays (spans of rows start at element off).</summary>
+/// <summary>Calls a kernel of <see cref="K"/> by name on arrays (spans of rows start at element off, or at each array's own offset).</summary>
 public static class Adapter
 {
     public static readonly (string Name, string Element, string Output, int StaticLength, bool Tensor, string Roles)[] Kernels =
@@ -367,95 +367,99 @@ public static class Adapter
     private static TensorSpan<T> WT<T>(object a, int off, int rows, int n, int axes) => new TensorSpan<T>(W<T>(a, off, rows * n), Lengths(rows, n, axes), default);
 
     public static void Run(string name, int rows, int n, int off, object x, object residual, object bias, object gamma, object beta, object y, object residualOut, object mean, object rstd)
+        => Run(name, rows, n, off, off, off, off, 0, 0, 0, x, residual, bias, gamma, beta, y, residualOut, mean, rstd);
+
+    /// <summary>The same with each array (rows, bias, γ, β) starting at its own element (the timing's placement mode).</summary>
+    public static void Run(string name, int rows, int n, int xOff, int residualOff, int yOff, int residualOutOff, int biasOff, int gammaOff, int betaOff, object x, object residual, object bias, object gamma, object beta, object y, object residualOut, object mean, object rstd)
     {
         switch (name)
         {
-            case "LnF": K.LnF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnNoneF": K.LnNoneF(R<float>(x, off, rows * n), n, W<float>(y, off, rows * n)); break;
-            case "LnScaleF": K.LnScaleF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "RmsF": K.RmsF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "RmsNoneF": K.RmsNoneF(R<float>(x, off, rows * n), n, W<float>(y, off, rows * n)); break;
-            case "LnStatsF": K.LnStatsF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
-            case "RmsStatsF": K.RmsStatsF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), W<float>(y, off, rows * n), W<float>(rstd, 0, rows)); break;
-            case "AddLnF": K.AddLnF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n), W<float>(residualOut, off, rows * n)); break;
-            case "AddLnNoOutF": K.AddLnNoOutF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "AddLnBiasF": K.AddLnBiasF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(bias, 0, n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n), W<float>(residualOut, off, rows * n)); break;
-            case "AddRmsStatsF": K.AddRmsStatsF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(gamma, 0, n), W<float>(y, off, rows * n), W<float>(residualOut, off, rows * n), W<float>(rstd, 0, rows)); break;
-            case "DeepF": K.DeepF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "GemmaRmsF": K.GemmaRmsF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "GemmaLnF": K.GemmaLnF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnReluF": K.LnReluF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnGeluF": K.LnGeluF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnGeluTanhF": K.LnGeluTanhF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnSiluF": K.LnSiluF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnTanhF": K.LnTanhF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnSigmoidF": K.LnSigmoidF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "RmsSiluF": K.RmsSiluF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnD": K.LnD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnNoneD": K.LnNoneD(R<double>(x, off, rows * n), n, W<double>(y, off, rows * n)); break;
-            case "LnScaleD": K.LnScaleD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), W<double>(y, off, rows * n)); break;
-            case "RmsD": K.RmsD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), W<double>(y, off, rows * n)); break;
-            case "RmsNoneD": K.RmsNoneD(R<double>(x, off, rows * n), n, W<double>(y, off, rows * n)); break;
-            case "LnStatsD": K.LnStatsD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
-            case "RmsStatsD": K.RmsStatsD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), W<double>(y, off, rows * n), W<double>(rstd, 0, rows)); break;
-            case "AddLnD": K.AddLnD(R<double>(x, off, rows * n), n, R<double>(residual, off, rows * n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n), W<double>(residualOut, off, rows * n)); break;
-            case "AddLnNoOutD": K.AddLnNoOutD(R<double>(x, off, rows * n), n, R<double>(residual, off, rows * n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "AddLnBiasD": K.AddLnBiasD(R<double>(x, off, rows * n), n, R<double>(residual, off, rows * n), R<double>(bias, 0, n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n), W<double>(residualOut, off, rows * n)); break;
-            case "AddRmsStatsD": K.AddRmsStatsD(R<double>(x, off, rows * n), n, R<double>(residual, off, rows * n), R<double>(gamma, 0, n), W<double>(y, off, rows * n), W<double>(residualOut, off, rows * n), W<double>(rstd, 0, rows)); break;
-            case "DeepD": K.DeepD(R<double>(x, off, rows * n), n, R<double>(residual, off, rows * n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "GemmaRmsD": K.GemmaRmsD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), W<double>(y, off, rows * n)); break;
-            case "GemmaLnD": K.GemmaLnD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnReluD": K.LnReluD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnGeluD": K.LnGeluD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnGeluTanhD": K.LnGeluTanhD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnSiluD": K.LnSiluD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnTanhD": K.LnTanhD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnSigmoidD": K.LnSigmoidD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "RmsSiluD": K.RmsSiluD(R<double>(x, off, rows * n), n, R<double>(gamma, 0, n), W<double>(y, off, rows * n)); break;
-            case "LnH": K.LnH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnNoneH": K.LnNoneH(R<Half>(x, off, rows * n), n, W<Half>(y, off, rows * n)); break;
-            case "LnScaleH": K.LnScaleH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), W<Half>(y, off, rows * n)); break;
-            case "RmsH": K.RmsH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), W<Half>(y, off, rows * n)); break;
-            case "RmsNoneH": K.RmsNoneH(R<Half>(x, off, rows * n), n, W<Half>(y, off, rows * n)); break;
-            case "LnStatsH": K.LnStatsH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
-            case "RmsStatsH": K.RmsStatsH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), W<Half>(y, off, rows * n), W<float>(rstd, 0, rows)); break;
-            case "AddLnH": K.AddLnH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n), W<Half>(residualOut, off, rows * n)); break;
-            case "AddLnNoOutH": K.AddLnNoOutH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "AddLnBiasH": K.AddLnBiasH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(bias, 0, n), R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n), W<Half>(residualOut, off, rows * n)); break;
-            case "AddRmsStatsH": K.AddRmsStatsH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(gamma, 0, n), W<Half>(y, off, rows * n), W<Half>(residualOut, off, rows * n), W<float>(rstd, 0, rows)); break;
-            case "DeepH": K.DeepH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "GemmaRmsH": K.GemmaRmsH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), W<Half>(y, off, rows * n)); break;
-            case "GemmaLnH": K.GemmaLnH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnReluH": K.LnReluH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnGeluH": K.LnGeluH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnGeluTanhH": K.LnGeluTanhH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnSiluH": K.LnSiluH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnTanhH": K.LnTanhH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnSigmoidH": K.LnSigmoidH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "RmsSiluH": K.RmsSiluH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), W<Half>(y, off, rows * n)); break;
-            case "LnHalfOutF": K.LnHalfOutF(R<float>(x, off, rows * n), n, R<float>(gamma, 0, n), R<float>(beta, 0, n), W<Half>(y, off, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
-            case "AddLnHalfOutF": K.AddLnHalfOutF(R<float>(x, off, rows * n), n, R<float>(residual, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<Half>(y, off, rows * n), W<float>(residualOut, off, rows * n)); break;
-            case "LnFloatOutH": K.LnFloatOutH(R<Half>(x, off, rows * n), n, R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "AddRmsFloatOutH": K.AddRmsFloatOutH(R<Half>(x, off, rows * n), n, R<Half>(residual, off, rows * n), R<Half>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnTensorF": K.LnTensorF(RT<float>(x, off, rows, n, 2), R<float>(gamma, 0, n), R<float>(beta, 0, n), WT<float>(y, off, rows, n, 2)); break;
-            case "RmsTensorH": K.RmsTensorH(RT<Half>(x, off, rows, n, 1), R<Half>(gamma, 0, n), WT<Half>(y, off, rows, n, 1)); break;
-            case "LnTensorD": K.LnTensorD(RT<double>(x, off, rows, n, 1), R<double>(gamma, 0, n), R<double>(beta, 0, n), WT<double>(y, off, rows, n, 1), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
-            case "Ln768F": K.Ln768F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "Ln13F": K.Ln13F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "Ln3F": K.Ln3F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "Rms2F": K.Rms2F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "Ln5D": K.Ln5D(R<double>(x, off, rows * n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "Ln1000D": K.Ln1000D(R<double>(x, off, rows * n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n)); break;
-            case "Rms4096F": K.Rms4096F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "Ln8x96F": K.Ln8x96F(R<float>(x, off, rows * n), W<float>(y, off, rows * n)); break;
-            case "Ln13H": K.Ln13H(R<Half>(x, off, rows * n), R<Half>(gamma, 0, n), R<Half>(beta, 0, n), W<Half>(y, off, rows * n)); break;
-            case "Rms100H": K.Rms100H(R<Half>(x, off, rows * n), R<Half>(gamma, 0, n), W<Half>(y, off, rows * n)); break;
-            case "AddRms4096F": K.AddRms4096F(R<float>(x, off, rows * n), R<float>(residual, off, rows * n), R<float>(gamma, 0, n), W<float>(y, off, rows * n), W<float>(residualOut, off, rows * n)); break;
-            case "Deep1024F": K.Deep1024F(R<float>(x, off, rows * n), R<float>(residual, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<float>(y, off, rows * n)); break;
-            case "LnGelu768F": K.LnGelu768F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), R<float>(beta, 0, n), W<Half>(y, off, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
-            case "GemmaRms2048F": K.GemmaRms2048F(R<float>(x, off, rows * n), R<float>(gamma, 0, n), W<float>(y, off, rows * n)); break;
-            case "AddLnBias77D": K.AddLnBias77D(R<double>(x, off, rows * n), R<double>(residual, off, rows * n), R<double>(bias, 0, n), R<double>(gamma, 0, n), R<double>(beta, 0, n), W<double>(y, off, rows * n), W<double>(residualOut, off, rows * n), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
-            case "Ln8x96TensorF": K.Ln8x96TensorF(RT<float>(x, off, rows, n, 3), R<float>(gamma, 0, n), R<float>(beta, 0, n), WT<float>(y, off, rows, n, 3)); break;
+            case "LnF": K.LnF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnNoneF": K.LnNoneF(R<float>(x, xOff, rows * n), n, W<float>(y, yOff, rows * n)); break;
+            case "LnScaleF": K.LnScaleF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "RmsF": K.RmsF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "RmsNoneF": K.RmsNoneF(R<float>(x, xOff, rows * n), n, W<float>(y, yOff, rows * n)); break;
+            case "LnStatsF": K.LnStatsF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
+            case "RmsStatsF": K.RmsStatsF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n), W<float>(rstd, 0, rows)); break;
+            case "AddLnF": K.AddLnF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n), W<float>(residualOut, residualOutOff, rows * n)); break;
+            case "AddLnNoOutF": K.AddLnNoOutF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "AddLnBiasF": K.AddLnBiasF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(bias, biasOff, n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n), W<float>(residualOut, residualOutOff, rows * n)); break;
+            case "AddRmsStatsF": K.AddRmsStatsF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n), W<float>(residualOut, residualOutOff, rows * n), W<float>(rstd, 0, rows)); break;
+            case "DeepF": K.DeepF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "GemmaRmsF": K.GemmaRmsF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "GemmaLnF": K.GemmaLnF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnReluF": K.LnReluF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnGeluF": K.LnGeluF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnGeluTanhF": K.LnGeluTanhF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnSiluF": K.LnSiluF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnTanhF": K.LnTanhF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnSigmoidF": K.LnSigmoidF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "RmsSiluF": K.RmsSiluF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnD": K.LnD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnNoneD": K.LnNoneD(R<double>(x, xOff, rows * n), n, W<double>(y, yOff, rows * n)); break;
+            case "LnScaleD": K.LnScaleD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "RmsD": K.RmsD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "RmsNoneD": K.RmsNoneD(R<double>(x, xOff, rows * n), n, W<double>(y, yOff, rows * n)); break;
+            case "LnStatsD": K.LnStatsD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
+            case "RmsStatsD": K.RmsStatsD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n), W<double>(rstd, 0, rows)); break;
+            case "AddLnD": K.AddLnD(R<double>(x, xOff, rows * n), n, R<double>(residual, residualOff, rows * n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n), W<double>(residualOut, residualOutOff, rows * n)); break;
+            case "AddLnNoOutD": K.AddLnNoOutD(R<double>(x, xOff, rows * n), n, R<double>(residual, residualOff, rows * n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "AddLnBiasD": K.AddLnBiasD(R<double>(x, xOff, rows * n), n, R<double>(residual, residualOff, rows * n), R<double>(bias, biasOff, n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n), W<double>(residualOut, residualOutOff, rows * n)); break;
+            case "AddRmsStatsD": K.AddRmsStatsD(R<double>(x, xOff, rows * n), n, R<double>(residual, residualOff, rows * n), R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n), W<double>(residualOut, residualOutOff, rows * n), W<double>(rstd, 0, rows)); break;
+            case "DeepD": K.DeepD(R<double>(x, xOff, rows * n), n, R<double>(residual, residualOff, rows * n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "GemmaRmsD": K.GemmaRmsD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "GemmaLnD": K.GemmaLnD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnReluD": K.LnReluD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnGeluD": K.LnGeluD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnGeluTanhD": K.LnGeluTanhD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnSiluD": K.LnSiluD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnTanhD": K.LnTanhD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnSigmoidD": K.LnSigmoidD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "RmsSiluD": K.RmsSiluD(R<double>(x, xOff, rows * n), n, R<double>(gamma, gammaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "LnH": K.LnH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnNoneH": K.LnNoneH(R<Half>(x, xOff, rows * n), n, W<Half>(y, yOff, rows * n)); break;
+            case "LnScaleH": K.LnScaleH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "RmsH": K.RmsH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "RmsNoneH": K.RmsNoneH(R<Half>(x, xOff, rows * n), n, W<Half>(y, yOff, rows * n)); break;
+            case "LnStatsH": K.LnStatsH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
+            case "RmsStatsH": K.RmsStatsH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n), W<float>(rstd, 0, rows)); break;
+            case "AddLnH": K.AddLnH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<Half>(residualOut, residualOutOff, rows * n)); break;
+            case "AddLnNoOutH": K.AddLnNoOutH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "AddLnBiasH": K.AddLnBiasH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(bias, biasOff, n), R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<Half>(residualOut, residualOutOff, rows * n)); break;
+            case "AddRmsStatsH": K.AddRmsStatsH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n), W<Half>(residualOut, residualOutOff, rows * n), W<float>(rstd, 0, rows)); break;
+            case "DeepH": K.DeepH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "GemmaRmsH": K.GemmaRmsH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "GemmaLnH": K.GemmaLnH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnReluH": K.LnReluH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnGeluH": K.LnGeluH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnGeluTanhH": K.LnGeluTanhH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnSiluH": K.LnSiluH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnTanhH": K.LnTanhH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnSigmoidH": K.LnSigmoidH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "RmsSiluH": K.RmsSiluH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "LnHalfOutF": K.LnHalfOutF(R<float>(x, xOff, rows * n), n, R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
+            case "AddLnHalfOutF": K.AddLnHalfOutF(R<float>(x, xOff, rows * n), n, R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<float>(residualOut, residualOutOff, rows * n)); break;
+            case "LnFloatOutH": K.LnFloatOutH(R<Half>(x, xOff, rows * n), n, R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "AddRmsFloatOutH": K.AddRmsFloatOutH(R<Half>(x, xOff, rows * n), n, R<Half>(residual, residualOff, rows * n), R<Half>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnTensorF": K.LnTensorF(RT<float>(x, xOff, rows, n, 2), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), WT<float>(y, yOff, rows, n, 2)); break;
+            case "RmsTensorH": K.RmsTensorH(RT<Half>(x, xOff, rows, n, 1), R<Half>(gamma, gammaOff, n), WT<Half>(y, yOff, rows, n, 1)); break;
+            case "LnTensorD": K.LnTensorD(RT<double>(x, xOff, rows, n, 1), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), WT<double>(y, yOff, rows, n, 1), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
+            case "Ln768F": K.Ln768F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "Ln13F": K.Ln13F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "Ln3F": K.Ln3F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "Rms2F": K.Rms2F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "Ln5D": K.Ln5D(R<double>(x, xOff, rows * n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "Ln1000D": K.Ln1000D(R<double>(x, xOff, rows * n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n)); break;
+            case "Rms4096F": K.Rms4096F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "Ln8x96F": K.Ln8x96F(R<float>(x, xOff, rows * n), W<float>(y, yOff, rows * n)); break;
+            case "Ln13H": K.Ln13H(R<Half>(x, xOff, rows * n), R<Half>(gamma, gammaOff, n), R<Half>(beta, betaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "Rms100H": K.Rms100H(R<Half>(x, xOff, rows * n), R<Half>(gamma, gammaOff, n), W<Half>(y, yOff, rows * n)); break;
+            case "AddRms4096F": K.AddRms4096F(R<float>(x, xOff, rows * n), R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n), W<float>(residualOut, residualOutOff, rows * n)); break;
+            case "Deep1024F": K.Deep1024F(R<float>(x, xOff, rows * n), R<float>(residual, residualOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "LnGelu768F": K.LnGelu768F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), W<Half>(y, yOff, rows * n), W<float>(mean, 0, rows), W<float>(rstd, 0, rows)); break;
+            case "GemmaRms2048F": K.GemmaRms2048F(R<float>(x, xOff, rows * n), R<float>(gamma, gammaOff, n), W<float>(y, yOff, rows * n)); break;
+            case "AddLnBias77D": K.AddLnBias77D(R<double>(x, xOff, rows * n), R<double>(residual, residualOff, rows * n), R<double>(bias, biasOff, n), R<double>(gamma, gammaOff, n), R<double>(beta, betaOff, n), W<double>(y, yOff, rows * n), W<double>(residualOut, residualOutOff, rows * n), W<double>(mean, 0, rows), W<double>(rstd, 0, rows)); break;
+            case "Ln8x96TensorF": K.Ln8x96TensorF(RT<float>(x, xOff, rows, n, 3), R<float>(gamma, gammaOff, n), R<float>(beta, betaOff, n), WT<float>(y, yOff, rows, n, 3)); break;
             default: throw new ArgumentException(name);
         }
     }

@@ -19,7 +19,7 @@ namespace NormGen.RowAB;
 /// ±∞ rows, in place, streaming stores, several threads and one row per call (y of a kernel whose activation takes an
 /// exponential within 4 ulps of the call's largest |y|: the baseline keeps its commit's activations, the BCL's
 /// exponential, and this tree has its own); then (<c>--time</c>) interleaved timing, one thread.
-/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL] [--cases KERNEL:ROWSxN,…]]</c>;
+/// Usage: <c>bench/NormGen.RowAB/baseline.sh eba5bfa &amp;&amp; dotnet run -c Release --project bench/NormGen.RowAB [-- [--no-check] [--pipeline MODE] --time [--cpu] [--rounds N] [--only KERNEL] [--cases KERNEL:ROWSxN,…] [--place X/Y,…]]</c>;
 /// with DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 or DOTNET_EnableHWIntrinsic=0 for the 256-bit, 128-bit and scalar paths.
 /// </summary>
 public static class Program
@@ -287,13 +287,24 @@ public static class Program
             Measure(() => Current.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd), 1, 150);
         }
         Thread.Sleep(500);
+        // --place 16/16,16/2064 times every case once per placement: x's rows from the byte given first modulo 4 KiB, y's
+        // from the second (with four numbers, x/residual/y/residualOut; with two, the residual stream 2 KiB after x and
+        // residualOut 2 KiB after y; with seven, then bias/γ/β, which otherwise lie 24 bytes past a line, at 2072, 1048 and
+        // 3096, as a small array can). Without it the arrays lie where the allocator puts them, which moves memory-bound
+        // cells by 10-40% from process to process (4 KiB aliasing between x's loads and y's stores; γ on a line or not).
+        int[]?[] placements = args.SkipWhile(a => a != "--place").Skip(1).FirstOrDefault() is string placeList
+            ? placeList.Split(',').Select(ParsePlacement).ToArray()
+            : new int[]?[] { null };
         foreach (var (name, rows, n) in cases.Where(c => only is null || c.Kernel == only))
+        foreach (int[]? placement in placements)
         {
             var kernel = Current.Kernels.First(k => k.Name == name);
             Buffers b = Make(kernel.Element, kernel.Output, rows, n, 0, 0, false);
+            int[] offsets = placement is null ? new int[7] : Place(b, placement);
+            string where = placement is null ? "" : $"  at {string.Join("/", placement.Take(4))}";
             // Both sides write the same arrays (same alignment).
-            Action old = () => Old.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
-            Action now = () => Current.Run(name, rows, n, 0, b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+            Action old = () => Old.Run(name, rows, n, offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
+            Action now = () => Current.Run(name, rows, n, offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], offsets[6], b.X, b.Residual, b.Bias, b.Gamma, b.Beta, b.Y, b.ResidualOut, b.Mean, b.Rstd);
             // ROWAB_CONTROL=aa times the baseline against itself, =nn the new kernels against themselves (the harness's own
             // bias between the first and the second of a pair); =swap times the new side first in each pair.
             string? control = Environment.GetEnvironmentVariable("ROWAB_CONTROL");
@@ -354,9 +365,59 @@ public static class Program
             }
             double bo = o.Min(), bc = c.Min();
             ratios.Add(bc / bo);
-            Console.WriteLine($"{name,-16} {rows + "×" + n,-12} {bo,12:F2} {bc,10:F2} {bc / bo,7:F3} {Median(c) / Median(o),13:F3}");
+            Console.WriteLine($"{name,-16} {rows + "×" + n,-12} {bo,12:F2} {bc,10:F2} {bc / bo,7:F3} {Median(c) / Median(o),13:F3}{where}");
         }
         Console.WriteLine($"Geometric mean of the best-round ratios: {Math.Exp(ratios.Average(Math.Log)):F3}");
+    }
+
+    /// <summary>"x/y", "x/residual/y/residualOut" or those and "/bias/γ/β", bytes modulo 4 KiB (see --place).</summary>
+    private static int[] ParsePlacement(string text)
+    {
+        int[] p = text.Split('/').Select(int.Parse).ToArray();
+        int[] parameters = { 2072, 1048, 3096 };
+        p = p.Length switch
+        {
+            2 => new[] { p[0], p[0] + 2048, p[1], p[1] + 2048 }.Concat(parameters).ToArray(),
+            4 => p.Concat(parameters).ToArray(),
+            7 => p,
+            _ => throw new ArgumentException($"--place {text}: two, four or seven byte offsets"),
+        };
+        return p.Select(v => (v % 4096 + 4096) % 4096).ToArray();
+    }
+
+    /// <summary>
+    /// Moves x, the residual stream, y, residualOut, the bias, γ and β into pinned arrays with 4 KiB to spare and returns
+    /// the element at which each one starts so that they lie at the placement's bytes modulo 4 KiB.
+    /// </summary>
+    private static int[] Place(Buffers b, int[] placement)
+    {
+        var offsets = new int[7];
+        b.X = Pinned(b.X, placement[0], out offsets[0]);
+        b.Residual = Pinned(b.Residual, placement[1], out offsets[1]);
+        b.Y = Pinned(b.Y, placement[2], out offsets[2]);
+        b.ResidualOut = Pinned(b.ResidualOut, placement[3], out offsets[3]);
+        b.Bias = Pinned(b.Bias, placement[4], out offsets[4]);
+        b.Gamma = Pinned(b.Gamma, placement[5], out offsets[5]);
+        b.Beta = Pinned(b.Beta, placement[6], out offsets[6]);
+        return offsets;
+    }
+
+    private static object Pinned(object array, int phase, out int offset) => array switch
+    {
+        float[] f => Pinned(f, phase, out offset),
+        double[] d => Pinned(d, phase, out offset),
+        Half[] h => Pinned(h, phase, out offset),
+        _ => throw new ArgumentException(nameof(array)),
+    };
+
+    private static unsafe T[] Pinned<T>(T[] source, int phase, out int offset) where T : unmanaged
+    {
+        if (phase % sizeof(T) != 0) throw new ArgumentException($"--place: {phase} is not a multiple of the element's {sizeof(T)} bytes");
+        var target = GC.AllocateArray<T>(source.Length + 4096 / sizeof(T), pinned: true);
+        fixed (T* start = target)
+            offset = (int)(((phase - (long)start) % 4096 + 4096) % 4096) / sizeof(T);
+        source.CopyTo(target, offset);
+        return target;
     }
 
     private static long Mod64(object array)
