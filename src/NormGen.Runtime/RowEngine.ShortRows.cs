@@ -20,23 +20,41 @@ public static partial class RowEngine
     /// Whether <see cref="VectorBody{T, TV, TOps}"/> runs rows first … end − 1 in <see cref="ShortRows"/>: float or double
     /// spans (the rows in the user's memory), x only (pass 1 writes nothing, so a row left to HugeRow can be started
     /// over), no activation, cached stores, a row of at most <see cref="MaxPipelinedVectors"/> vectors, and two rows or
-    /// more; RMSNorm only for inputs in cache (under <see cref="MinPrefetchBytes"/>): at 100,000 × 64 floats it measured
-    /// 1.2-1.45× the one-row path's thread CPU time pipelined (with or without prefetching two rows ahead), LayerNorm
-    /// 0.77-0.90×; LayerNorm rows past 256 bytes only while the rows' x and y stay in the last-level cache
-    /// (<see cref="PastCache{T}"/>). JIT-time constants but the length, the count, c.Streaming and c.Prefetch.
+    /// more; RMSNorm pipelined only for inputs in cache (under <see cref="MinPrefetchBytes"/>): at 100,000 × 64 floats it
+    /// measured 1.2-1.45× the one-row path's thread CPU time pipelined (with or without prefetching two rows ahead),
+    /// LayerNorm 0.77-0.90×; past that, RMSNorm rows of at most <see cref="MaxInMemoryShortRowBytes"/> take
+    /// <see cref="ShortRowsInMemory"/>; LayerNorm rows past 256 bytes only while the rows' x and y stay in the last-level
+    /// cache (<see cref="PastCache{T}"/>). JIT-time constants but the length, the count, c.Streaming and c.Prefetch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Pipelined<TSpec, TX, TY, T, TV, TOps>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && !Spec<TSpec, T>.Residual && Spec<TSpec, T>.Activation == Activation.None
             && (Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.RowLength <= MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() : c.N <= (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()))
-            && end - first >= 2 && !c.Streaming && (Spec<TSpec, T>.Centered && !PastCache<T>(ref c, first, end) || !c.Prefetch);
+            && end - first >= 2 && !c.Streaming
+            && (Spec<TSpec, T>.Centered ? !PastCache<T>(ref c, first, end) : !c.Prefetch || RowBytes<TSpec, T>(ref c) <= MaxInMemoryShortRowBytes);
+
+    /// <summary>A row's bytes (a JIT-time constant for a compile-time length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint RowBytes<TSpec, T>(ref RowRefs<T> c) where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+        => (Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N) * (nuint)Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// The longest RMSNorm row (400 bytes: 100 floats, 50 doubles) that <see cref="ShortRowsInMemory"/> runs when the
+    /// input is past a core's L2. RowAB, thread CPU, x, y and γ placed (--place), that loop ÷ the one-row path: floats
+    /// 156,250 × 32 0.87-0.93, 78,125 × 64 0.90-0.94, 62,500 × 80 0.91-0.93, 52,083 × 96 0.89-0.94, 50,000 × 100
+    /// 0.95-0.97, 48,076 × 104 0.94-1.00, 46,296 × 108 0.99-1.03, but 44,642 × 112 1.14-1.22 and 40,000 × 128 1.10-1.22;
+    /// doubles 78,125 × 32 0.90-0.93, 52,083 × 48 0.91-0.95, 39,062 × 64 1.15; 256-bit vectors, floats × 32, 48 and 64
+    /// 0.83-0.93. eba5bfa's generated kernel had read 1.04-1.10× faster than the one-row path on the rows of 64-100 floats.
+    /// </summary>
+    private const int MaxInMemoryShortRowBytes = 400;
 
     /// <summary>
     /// Whether LayerNorm rows first … end − 1 of <paramref name="c"/> are longer than 256 bytes and their x and y together
     /// reach the streaming threshold (the last-level cache; on several threads, each thread's rows): then the one-row
-    /// path's next-row prefetch beats the pipeline, which reads them from memory with no prefetch. RowAB, thread CPU, the
-    /// one-row path's time ÷ the pipeline's, one thread: 100,000 × 128 floats 0.54-0.68, 60,000 × 128 0.58-0.69, 40,000 ×
+    /// path beats the pipeline. RowAB, thread CPU, the one-row path's time ÷ the pipeline's, one thread (the one-row path
+    /// then prefetching the next row's first block, which rows under <see cref="MinPrefetchRowBytes"/> no longer do: 0.97-0.99×
+    /// the time at 60,000 × 128 without it): 100,000 × 128 floats 0.54-0.68, 60,000 × 128 0.58-0.69, 40,000 ×
     /// 128 0.62-0.67, 114,285 × 112 0.70, 133,333 × 96 0.78, 160,000 × 80 0.89-0.90; rows of 64 stay pipelined (200,000 ×
     /// 64 1.00-1.07, 100,000 × 64 1.13-1.17), and so do rows in cache (20,000 × 128, 20 MB: 1.10-1.14; 10,000 × 128 1.19-1.22).
     /// </summary>
@@ -58,6 +76,8 @@ public static partial class RowEngine
     {
         if (Spec<TSpec, T>.Centered && typeof(T) == typeof(float) && typeof(TV) == typeof(Vector512<T>) && Avx512F.IsSupported)
             return ShortRowGroups<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
+        if (!Spec<TSpec, T>.Centered && c.Prefetch)
+            return ShortRowsInMemory<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -89,6 +109,35 @@ public static partial class RowEngine
             shift1 = shift;
             sums1 = sums;
             squares1 = squares;
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// RMSNorm's short rows past a core's L2 (see <see cref="MaxInMemoryShortRowBytes"/>): one row a step, ShortRows' own
+    /// pieces (Pass1, Statistics, ShortLastPass, so each row's operations and bits are <see cref="VectorRows"/>'), the
+    /// length, 1/n, the tail mask and the streams in registers for the whole loop, and the next row's first block
+    /// prefetched before the last pass, as the one-row path prefetches it. The one-row path read and recomputed them every
+    /// row (its loop carries the residual, h, streaming, γ at y's phase and the prefetching blocks): about 40 instructions
+    /// more a row of 64 floats. Returns the first row left to HugeRow, or end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static nuint ShortRowsInMemory<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        ref T gamma = ref c.Gamma, beta = ref c.Beta, y = ref c.Y, x = ref xFirst;
+        for (nuint row = first; row < end; row++, x = ref Unsafe.Add(ref x, xStride))
+        {
+            T shift = Pass1<TSpec, T, TV, TOps>(ref x, n, out TV sums, out TV squares);
+            if (!Statistics<TSpec, T, TV, TOps>(ref x, n, inv, tail, shift, sums, squares, out T center, out T scaledOffset, out T mean, out T rstd))
+                return row;
+            Save<TSpec, T>(ref c, row, mean, rstd);
+            PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref x, xStride);
+            ShortLastPass<TSpec, T, TV, TOps>(ref x, ref gamma, ref beta, ref Unsafe.Add(ref y, row * yStride), n,
+                Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
         }
         return end;
     }

@@ -1187,12 +1187,10 @@ public static partial class RowEngine
         where TAffine : struct, IAffineLoads<T, TV, TOps>
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
-        // The blocks that prefetch the next row (a row shorter than MinWholeRowPrefetchBytes its first block only: the
-        // hardware prefetcher follows from there; a longer row, the whole next row), then the rest without a test per block.
-        nuint i = head;
-        if (prefetch)
-            for (nuint ahead = n * (nuint)Unsafe.SizeOf<T>() < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n;
-                 i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
+        // The blocks that prefetch the next row (see MinPrefetchRowBytes), then the rest without a test per block.
+        nuint i = head, rowBytes = n * (nuint)Unsafe.SizeOf<T>();
+        if (prefetch && (!Spec<TSpec, T>.Centered || rowBytes >= MinPrefetchRowBytes))
+            for (nuint ahead = rowBytes < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
@@ -1377,19 +1375,27 @@ public static partial class RowEngine
 
     /// <summary>
     /// Inputs of at least this many bytes (2 MiB, past a core's L2) are prefetched a row ahead in the last pass, also
-    /// with cached stores: each row starts on new 4 KiB pages, where the hardware prefetcher starts over, so without
+    /// with cached stores, where rows are long enough (<see cref="MinPrefetchRowBytes"/>): such a row starts on new 4 KiB
+    /// pages, or soon crosses one, where the hardware prefetcher starts over, so without
     /// it the next row's first lines are demand misses, and its reads wait for this row's writes instead of overlapping
     /// them. Smaller inputs are in cache, where the prefetches would only cost instructions.
     /// </summary>
     private const long MinPrefetchBytes = 2L << 20;
 
     /// <summary>
-    /// The shortest row (1 KiB) whose last pass prefetches the whole next row; a shorter row prefetches only the next row's
-    /// first block (four vectors). RowAB, thread CPU, in one process, first block only ÷ whole row, one thread: LayerNorm
-    /// 25000×200 floats (20 MB) 0.83-0.92, RMSNorm 31250×160 0.90-0.91, 25000×200 0.98-0.99; rows of 100-128 floats (one or
-    /// two blocks) 0.98-1.02; at 1 KiB LayerNorm 19531×256 0.94-0.96 but RMSNorm 1.07-1.08, so 1 KiB rows keep the whole row,
-    /// as longer ones need it (first block only: LayerNorm 12207×512 1.29-1.46, 4096×1024 1.12, AddLnF 4096×1024 1.14-1.22).
+    /// The shortest LayerNorm row (2 KiB) whose last pass prefetches the next row; shorter LayerNorm rows prefetch nothing
+    /// (RMSNorm rows: the next row's first block under <see cref="MinWholeRowPrefetchBytes"/>, the whole next row from
+    /// there). Rows under 2 KiB lie back to back within pages, so the hardware prefetcher's stream runs on into the next
+    /// row. RowAB, thread CPU, in one process, x and y placed at three to six offsets modulo 4 KiB (--place), LayerNorm
+    /// without prefetch ÷ with the rule before (the first block under 1 KiB, the whole row from there; 5400ff3): 60000×128
+    /// floats 0.91-0.98, 25000×200 0.81-0.98, 19531×256 0.91-1.08, 13020×384 0.99-1.03; ÷ the whole next row: 50000×100
+    /// 0.94-0.95, 19531×256 0.85-0.94, 13020×384 0.95-0.98; but from 2 KiB LayerNorm needs it (9765×512 1.31-1.66,
+    /// 8000×768 1.42-1.70, 4096×1024 1.02-1.15, AddLnF 4096×1024 1.06-1.15). RMSNorm's short rows keep the first block:
+    /// without it, 50000×100 1.01-1.10, 40000×128 1.08-1.11, 25000×200 1.04-1.07 the time (78125×64 0.98-1.02).
     /// </summary>
+    private const int MinPrefetchRowBytes = 2048;
+
+    /// <summary>The shortest RMSNorm row (1 KiB) whose last pass prefetches the whole next row (see <see cref="MinPrefetchRowBytes"/>).</summary>
     private const int MinWholeRowPrefetchBytes = 1024;
 
     /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>

@@ -177,25 +177,34 @@ public class ShortRowPipelineTests
     }
 
     /// <summary>
-    /// 10,000 × 64 (x past 2 MiB: LayerNorm pipelined with the prefetching flag set, RMSNorm back on the one-row path):
-    /// sampled rows, including the last three (drained after the loop's last pass 1), against the row alone.
+    /// Batches with x past 2 MiB: LayerNorm pipelined with the prefetching flag set; RMSNorm rows of at most 400 bytes in
+    /// RowEngine.ShortRowsInMemory (64 and 100 floats, 48 doubles), longer ones (128 floats, 64 doubles) back on the one-row
+    /// path: sampled rows, including the last three (drained after the pipeline's last pass 1) and a huge row and its
+    /// neighbours (HugeRow, then the loop again), against the row alone, y and rstd bit for bit.
     /// </summary>
     [Theory]
-    [InlineData("LnF")]
-    [InlineData("RmsF")]
-    [InlineData("LnD")]
-    public void LargeBatch_SampledRowsEqualRowsAlone_Bitwise(string kernel)
+    [InlineData("LnF", 64)]
+    [InlineData("RmsF", 64)]
+    [InlineData("LnD", 64)]
+    [InlineData("RmsF", 100)]
+    [InlineData("RmsF", 128)]
+    [InlineData("RmsD", 48)]
+    [InlineData("RmsD", 64)]
+    public void LargeBatch_SampledRowsEqualRowsAlone_Bitwise(string kernel, int n)
     {
-        const int rows = 10000, n = 64;
-        var rng = new Random(5);
+        int rows = (640000 + n - 1) / n; // x 2.56 MB as floats
+        var rng = new Random(5 + n);
         var (g, b) = Reference.AffineParameters(rng, n);
         double[] x = Batch(rng, rows, n, "huge", [4321]);
-        var batch = Run(kernel, x, n, g, b);
-        foreach (int r in new[] { 0, 1, 2, 3, 4320, 4321, 4322, rows - 3, rows - 2, rows - 1 })
+        foreach (bool inPlace in new[] { false, true })
         {
-            var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b);
-            AssertBitwise($"{kernel} row {r} y", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
-            AssertBitwise($"{kernel} row {r} rstd", alone.Rstd, [batch.Rstd[r]]);
+            var batch = Run(kernel, x, n, g, b, inPlace);
+            foreach (int r in new[] { 0, 1, 2, 3, 4320, 4321, 4322, rows - 3, rows - 2, rows - 1 })
+            {
+                var alone = Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b);
+                AssertBitwise($"{kernel} n={n} row {r} y{(inPlace ? " in place" : "")}", alone.Y, batch.Y.AsSpan(r * n, n).ToArray());
+                AssertBitwise($"{kernel} n={n} row {r} rstd{(inPlace ? " in place" : "")}", alone.Rstd, [batch.Rstd[r]]);
+            }
         }
     }
 
