@@ -348,7 +348,7 @@ public static class Program
                 continue;
             }
             if (Environment.GetEnvironmentVariable("ROWAB_ADDR") is not null)
-                Console.WriteLine($"  x, y, gamma, beta mod 64: {Mod64(b.X)}, {Mod64(b.Y)}, {Mod64(b.Gamma)}, {Mod64(b.Beta)}");
+                Console.WriteLine($"  x, y, gamma, beta mod 4096: {Mod4096(b.X, offsets[0])}, {Mod4096(b.Y, offsets[2])}, {Mod4096(b.Gamma, offsets[5])}, {Mod4096(b.Beta, offsets[6])}");
             int reps = Calibrate(now);
             Measure(old, reps, 300);
             Measure(now, reps, 300);
@@ -420,10 +420,11 @@ public static class Program
         return target;
     }
 
-    private static long Mod64(object array)
+    /// <summary>The address of element <paramref name="offset"/> of <paramref name="array"/> modulo 4 KiB (ROWAB_ADDR).</summary>
+    private static long Mod4096(object array, int offset)
     {
         var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
-        try { return (long)handle.AddrOfPinnedObject() % 64; } finally { handle.Free(); }
+        try { return ((long)handle.AddrOfPinnedObject() + offset * (long)Buffer.ByteLength((Array)array) / ((Array)array).Length) % 4096; } finally { handle.Free(); }
     }
 
     private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
