@@ -20,7 +20,8 @@ public static partial class RowEngine
 
     /// <summary>
     /// 0 (the default): γ and β copied where <see cref="AlignsParameters"/> says, at y's phase where it can be; 1: never;
-    /// 2: copied, always on a line, the last pass from element 0 (before the phase). Private, for side-by-side timing and
+    /// 2: copied, always on a line, the last pass from element 0 (before the phase); 3: as 0, but also where y is on
+    /// vectors (the rule before <see cref="MinAlignedParameterRowsYOnVectors"/>). Private, for side-by-side timing and
     /// tests only (set by reflection, as s_pipelineMode).
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
@@ -30,14 +31,33 @@ public static partial class RowEngine
     /// <summary>
     /// Whether rows first … end − 1 run with γ and β copied into line-aligned scratch: x rows without a residual in the
     /// user's float or double memory, an affine spec, at least <see cref="MinAlignedParameterRows"/> rows, and γ not
-    /// already on a vector boundary. JIT-time constants but the count and γ's address.
+    /// already on a vector boundary; with y on vectors only LayerNorm from <see cref="MinAlignedParameterRowsYOnVectors"/>
+    /// rows. JIT-time constants but the count and the addresses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool AlignsParameters<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && Spec<TSpec, T>.Affine != Affine.None && !Spec<TSpec, T>.Residual
             && end - first >= MinAlignedParameterRows && (nuint)Unsafe.AsPointer(ref c.Gamma) % (nuint)Unsafe.SizeOf<TV>() != 0
-            && s_parameterCopyMode != 1;
+            && s_parameterCopyMode != 1
+            && (s_parameterCopyMode == 3 || !YOnVectors<T, TV>(ref c, first)
+                || Spec<TSpec, T>.Affine == Affine.ScaleAndBias && end - first >= MinAlignedParameterRowsYOnVectors);
+
+    /// <summary>
+    /// With every row's y on a vector boundary, γ and β are copied only for LayerNorm's γ and β and at least this many
+    /// rows: the copy then buys aligned γ/β loads only (the stores are aligned already), which a few rows or γ alone
+    /// (RMSNorm) do not repay. RowAB, thread CPU, x and y on vectors, γ and β 24 bytes past a line, copying ÷ not:
+    /// LayerNorm 768 floats, 8 rows 1.19, 16 rows 1.09-1.10, 32 rows 1.04-1.05, 256 rows 0.94, 2048 rows 0.92-0.94; 64 × 1024
+    /// 0.88-0.92, 4096 × 1024 0.90-0.97; RMSNorm 64 × 4096 1.02-1.05; with y off the vectors the copy at y's phase still
+    /// gains (LayerNorm 32 × 768 0.90-0.94).
+    /// </summary>
+    private const int MinAlignedParameterRowsYOnVectors = 64;
+
+    /// <summary>Whether y of row <paramref name="first"/> and so every row's y (its stride a whole number of vectors) starts on a vector boundary.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool YOnVectors<T, TV>(ref RowRefs<T> c, nuint first) where T : unmanaged where TV : struct
+        => (nuint)Unsafe.AsPointer(ref Unsafe.Add(ref c.Y, first * c.YStride)) % (nuint)Unsafe.SizeOf<TV>() == 0
+            && c.YStride * (nuint)Unsafe.SizeOf<T>() % (nuint)Unsafe.SizeOf<TV>() == 0;
 
     /// <summary>
     /// <see cref="VectorRows"/> over rows first … end − 1 with γ (and β) copied into one rented array: the same values, so
