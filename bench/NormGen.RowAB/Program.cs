@@ -264,7 +264,7 @@ public static class Program
             ("LnF", 2048, 8192), ("RmsF", 2048, 8192), ("AddLnF", 2048, 8192), ("AddLnF", 4096, 1024),
             // Short rows whose x and y together pass the last-level cache (a sweep of 64-1024 floats at 20-51 MB found them,
             // 2026-12-01): the pipeline's 60000×128 was 1.85× eba5bfa before RowEngine.PastCache; 25000×200 1.15-1.22×
-            // before rows under 1 KiB prefetched only the next row's first block (RowEngine.MinWholeRowPrefetchBytes).
+            // before rows under 1 KiB prefetched only the next row's first block (5400ff3; since 34b2f6a LayerNorm rows under 2 KiB prefetch nothing).
             ("LnF", 60000, 128), ("LnF", 25000, 200),
             // One row of a run-time length per call: the generated method's checks and the engine's entry weigh most here.
             ("RmsF", 1, 64), ("RmsF", 1, 100), ("LnF", 1, 64), ("LnF", 1, 100), ("LnD", 1, 100),

@@ -1189,8 +1189,8 @@ public static partial class RowEngine
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         // The blocks that prefetch the next row (see MinPrefetchRowBytes), then the rest without a test per block.
         nuint i = head, rowBytes = n * (nuint)Unsafe.SizeOf<T>();
-        if (prefetch && (!Spec<TSpec, T>.Centered || rowBytes >= MinPrefetchRowBytes))
-            for (nuint ahead = rowBytes < MinWholeRowPrefetchBytes ? head + 4 * (nuint)TOps.Count : n; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
+        if (prefetch && (rowBytes >= MinPrefetchRowBytes || !Spec<TSpec, T>.Centered && rowBytes < MaxFirstBlockPrefetchBytes))
+            for (nuint ahead = rowBytes < MinPrefetchRowBytes ? head + 4 * (nuint)TOps.Count : n; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
@@ -1383,20 +1383,22 @@ public static partial class RowEngine
     private const long MinPrefetchBytes = 2L << 20;
 
     /// <summary>
-    /// The shortest LayerNorm row (2 KiB) whose last pass prefetches the next row; shorter LayerNorm rows prefetch nothing
-    /// (RMSNorm rows: the next row's first block under <see cref="MinWholeRowPrefetchBytes"/>, the whole next row from
-    /// there). Rows under 2 KiB lie back to back within pages, so the hardware prefetcher's stream runs on into the next
-    /// row. RowAB, thread CPU, in one process, x and y placed at three to six offsets modulo 4 KiB (--place), LayerNorm
-    /// without prefetch ÷ with the rule before (the first block under 1 KiB, the whole row from there; 5400ff3): 60000×128
-    /// floats 0.91-0.98, 25000×200 0.81-0.98, 19531×256 0.91-1.08, 13020×384 0.99-1.03; ÷ the whole next row: 50000×100
-    /// 0.94-0.95, 19531×256 0.85-0.94, 13020×384 0.95-0.98; but from 2 KiB LayerNorm needs it (9765×512 1.31-1.66,
-    /// 8000×768 1.42-1.70, 4096×1024 1.02-1.15, AddLnF 4096×1024 1.06-1.15). RMSNorm's short rows keep the first block:
-    /// without it, 50000×100 1.01-1.10, 40000×128 1.08-1.11, 25000×200 1.04-1.07 the time (78125×64 0.98-1.02).
+    /// The shortest row (2 KiB) whose last pass prefetches the next row, all of it; shorter rows prefetch nothing, but
+    /// RMSNorm rows under <see cref="MaxFirstBlockPrefetchBytes"/>, which prefetch the next row's first block. Rows under
+    /// 2 KiB lie back to back within pages, so the hardware prefetcher's stream runs on into the next row. RowAB, thread
+    /// CPU, in one process, x and y placed at three to six offsets modulo 4 KiB (--place), LayerNorm without prefetch ÷
+    /// with the rule before (the first block under 1 KiB, the whole row from there; 5400ff3): 60000×128 floats 0.91-0.98,
+    /// 25000×200 0.81-0.98, 19531×256 0.91-1.08, 13020×384 0.99-1.03; ÷ the whole next row: 50000×100 0.94-0.95, 19531×256
+    /// 0.85-0.94, 13020×384 0.95-0.98; but from 2 KiB LayerNorm needs it (9765×512 1.31-1.66, 8000×768 1.42-1.70, 4096×1024
+    /// 1.02-1.15, AddLnF 4096×1024 1.06-1.15). RMSNorm, six placements, no prefetch ÷ the whole next row: 19531×256 0.94-1.03
+    /// (geometric mean 0.98), 15625×320 0.94-1.02 (0.98), 13020×384 0.94-0.99 (0.96), 11160×448 0.94-1.00 (0.97); the first
+    /// block only there: 0.97-0.98, 11160×448 1.02. Its shorter rows keep the first block: without it, 50000×100 1.01-1.10,
+    /// 40000×128 1.08-1.11, 25000×200 1.04-1.07 the time (78125×64 0.98-1.02).
     /// </summary>
     private const int MinPrefetchRowBytes = 2048;
 
-    /// <summary>The shortest RMSNorm row (1 KiB) whose last pass prefetches the whole next row (see <see cref="MinPrefetchRowBytes"/>).</summary>
-    private const int MinWholeRowPrefetchBytes = 1024;
+    /// <summary>RMSNorm rows under this many bytes (1 KiB) prefetch the next row's first block (see <see cref="MinPrefetchRowBytes"/>).</summary>
+    private const int MaxFirstBlockPrefetchBytes = 1024;
 
     /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
