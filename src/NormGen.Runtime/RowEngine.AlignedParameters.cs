@@ -31,8 +31,8 @@ public static partial class RowEngine
     /// <summary>
     /// Whether rows first … end − 1 run with γ and β copied into line-aligned scratch: x rows without a residual in the
     /// user's float or double memory, an affine spec, at least <see cref="MinAlignedParameterRows"/> rows, and γ not
-    /// already on a vector boundary; with y on vectors only LayerNorm from <see cref="MinAlignedParameterRowsYOnVectors"/>
-    /// rows. JIT-time constants but the count and the addresses.
+    /// already on a vector boundary; with y on vectors and the input in cache only LayerNorm from
+    /// <see cref="MinAlignedParameterRowsYOnVectors"/> rows. JIT-time constants but the count, c.Prefetch and the addresses.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe bool AlignsParameters<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
@@ -40,13 +40,14 @@ public static partial class RowEngine
         => typeof(TX) == typeof(T) && Spec<TSpec, T>.Affine != Affine.None && !Spec<TSpec, T>.Residual
             && end - first >= MinAlignedParameterRows && (nuint)Unsafe.AsPointer(ref c.Gamma) % (nuint)Unsafe.SizeOf<TV>() != 0
             && s_parameterCopyMode != 1
-            && (s_parameterCopyMode == 3 || !YOnVectors<T, TV>(ref c, first)
+            && (s_parameterCopyMode == 3 || c.Prefetch || !YOnVectors<T, TV>(ref c, first)
                 || Spec<TSpec, T>.Affine == Affine.ScaleAndBias && end - first >= MinAlignedParameterRowsYOnVectors);
 
     /// <summary>
-    /// With every row's y on a vector boundary, γ and β are copied only for LayerNorm's γ and β and at least this many
-    /// rows: the copy then buys aligned γ/β loads only (the stores are aligned already), which a few rows or γ alone
-    /// (RMSNorm) do not repay. RowAB, thread CPU, x and y on vectors, γ and β 24 bytes past a line, copying ÷ not:
+    /// With every row's y on a vector boundary and the input in cache (under <see cref="MinPrefetchBytes"/>), γ and β are
+    /// copied only for LayerNorm's γ and β and at least this many rows: the copy then buys aligned γ/β loads only (the
+    /// stores are aligned already), which a few rows or γ alone (RMSNorm) do not repay. Past L2 the copy stays: RMSNorm
+    /// 40000×128 with y on vectors read 1.21× eba5bfa's time without it, 1.05-1.11 with it. RowAB, thread CPU, x and y on vectors, γ and β 24 bytes past a line, copying ÷ not:
     /// LayerNorm 768 floats, 8 rows 1.19, 16 rows 1.09-1.10, 32 rows 1.04-1.05, 256 rows 0.94, 2048 rows 0.92-0.94; 64 × 1024
     /// 0.88-0.92, 4096 × 1024 0.90-0.97; RMSNorm 64 × 4096 1.02-1.05; with y off the vectors the copy at y's phase still
     /// gains (LayerNorm 32 × 768 0.90-0.94).
