@@ -66,6 +66,28 @@ public class StreamingStoreTests
     }
 
     /// <summary>
+    /// Runs <paramref name="run"/> on a pinned array with a line-aligned span of <paramref name="length"/> elements from
+    /// the offset it is given (<see cref="OnLine"/>), under the streaming threshold and thread count given (every row
+    /// count splits over the threads: MinElementsPerThread 1); the settings are restored and the array freed after.
+    /// </summary>
+    private static R OnLineWith<T, R>(int length, long threshold, int threads, Func<T[], int, R> run) where T : unmanaged
+    {
+        using var scope = new SettingsScope(threads, 1);
+        long saved = NormGenSettings.StreamingStoreThreshold;
+        var (array, offset, handle) = OnLine<T>(length, 0);
+        try
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            return run(array, offset);
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = saved;
+            handle.Free();
+        }
+    }
+
+    /// <summary>
     /// Rows of 512 bytes or more that are a whole number of 64-byte lines, in an output whose first element is on a line,
     /// stream past the threshold (every row's lines are its own); off the line, a row that is not whole lines, or under
     /// 512 bytes, they do not (RowScheduler.MinLineStreamingRowBytes).
@@ -107,14 +129,9 @@ public class StreamingStoreTests
             foreach (bool inPlace in new[] { false, true })
             {
                 float[] x = Random(rows * n, n), g = Random(n, n + 1), b = Random(n, n + 2);
-                (float[] Ln, float[] Mean, float[] Rstd, float[] Rms, float[] RmsRstd) Run(long threshold)
-                {
-                    using var scope = new SettingsScope(threads, 1);
-                    long saved = NormGenSettings.StreamingStoreThreshold;
-                    var (array, offset, handle) = OnLine<float>(rows * n, 0);
-                    try
+                (float[] Ln, float[] Mean, float[] Rstd, float[] Rms, float[] RmsRstd) Run(long threshold) =>
+                    OnLineWith<float, (float[], float[], float[], float[], float[])>(rows * n, threshold, threads, (array, offset) =>
                     {
-                        NormGenSettings.StreamingStoreThreshold = threshold;
                         Span<float> y = array.AsSpan(offset, rows * n);
                         float[] mean = new float[rows], rstd = new float[rows], rmsRstd = new float[rows];
                         if (inPlace) x.CopyTo(y);
@@ -123,13 +140,7 @@ public class StreamingStoreTests
                         if (inPlace) x.CopyTo(y);
                         AlignedParameterKernels.RmsF(inPlace ? y : x, n, g, y, rmsRstd);
                         return (ln, mean, rstd, y.ToArray(), rmsRstd);
-                    }
-                    finally
-                    {
-                        NormGenSettings.StreamingStoreThreshold = saved;
-                        handle.Free();
-                    }
-                }
+                    });
                 var cached = Run(long.MaxValue);
                 var streamed = Run(0);
                 Assert.Equal(cached.Ln, streamed.Ln);
@@ -141,24 +152,12 @@ public class StreamingStoreTests
         foreach (int n in new[] { 64, 96 })
         {
             double[] x = Random(rows * n, n).Select(v => (double)v).ToArray(), g = Random(n, n + 1).Select(v => (double)v).ToArray();
-            double[] Run(long threshold)
+            double[] Run(long threshold) => OnLineWith<double, double[]>(rows * n, threshold, threads, (array, offset) =>
             {
-                using var scope = new SettingsScope(threads, 1);
-                long saved = NormGenSettings.StreamingStoreThreshold;
-                var (array, offset, handle) = OnLine<double>(rows * n, 0);
-                try
-                {
-                    NormGenSettings.StreamingStoreThreshold = threshold;
-                    Span<double> y = array.AsSpan(offset, rows * n);
-                    AlignedParameterKernels.LnD(x, n, g, g, y, new double[rows], new double[rows]);
-                    return y.ToArray();
-                }
-                finally
-                {
-                    NormGenSettings.StreamingStoreThreshold = saved;
-                    handle.Free();
-                }
-            }
+                Span<double> y = array.AsSpan(offset, rows * n);
+                AlignedParameterKernels.LnD(x, n, g, g, y, new double[rows], new double[rows]);
+                return y.ToArray();
+            });
             Assert.Equal(Run(long.MaxValue), Run(0));
         }
     }
