@@ -291,11 +291,24 @@ public static partial class ColumnEngine
             TensorBlocks.ChannelTiles<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width, ref gamma, ref beta, ref saveMean, ref saveRstd);
             return;
         }
+        // Past L1, whole chunks read y's lines before they store them, as the last chunk does (see MomentsChunk).
+        bool blend = (long)(rows * stride) * Unsafe.SizeOf<T>() > MaxPlainStorePanelBytes;
         for (; p + lanes <= width; p += lanes)
-            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, false, ref gamma, ref beta, ref saveMean, ref saveRstd);
+            MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, p, TOps.AllBitsSet, blend, ref gamma, ref beta, ref saveMean, ref saveRstd);
         if (p < width)
             MomentsChunk<TSpec, TOps, TV, T>(ref x, ref y, rows, stride, width - lanes, TOps.TailMask(TOps.Count - (int)(width - p)), true, ref gamma, ref beta, ref saveMean, ref saveRstd);
     }
+
+    /// <summary>
+    /// The largest panel (rows × stride elements of y, in bytes: 32 KiB, within L1) whose whole column chunks store their
+    /// last pass plainly. Past it they store through the select with y's own lanes, which reads each line of y first: a
+    /// chunk's stores go a row apart, one line each, where no prefetcher follows, and a plain store waits in the store
+    /// buffer for its line, while the loads run ahead out of order and fetch several at once. One thread, Intel Xeon (Ice
+    /// Lake), TensorAB against eba5bfa: ChannelLN biasfree double 8×64×28×28 1.19–1.37 → 0.90–0.96, float 1.11–1.37 →
+    /// 0.85–0.94, ChannelLN double 1.03–1.13 → 0.86–0.97 (eba5bfa's time was bimodal too: its chunk inlined, the select
+    /// folded to the plain store, or not). A panel in L1 (3×16×7×7) keeps the plain store.
+    /// </summary>
+    private const long MaxPlainStorePanelBytes = 32 << 10;
 
     /// <summary>The size from which the scalers take a table one vector wide (and under two) row by row: 256 KiB of x.</summary>
     private const long MinPanelBytes = 256 << 10;
@@ -310,11 +323,12 @@ public static partial class ColumnEngine
 
     /// <summary>
     /// One vector of neighbouring columns starting at p, over their rows (stride apart): shifted corrected two-pass
-    /// statistics, then the normalized output, stored where <paramref name="keep"/> is set (every lane unless
-    /// <paramref name="overlaps"/>: the last chunk, which overlaps the one before it).
+    /// statistics, then the normalized output, stored where <paramref name="keep"/> is set: through a select with y's
+    /// lanes when <paramref name="blend"/> (the last chunk, which overlaps the one before it, and every chunk of a panel
+    /// past <see cref="MaxPlainStorePanelBytes"/>), plainly otherwise (keep is every lane then).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)] // PGO inlined the tail's call into Columns, and that copy ran several times slower
-    private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, bool overlaps, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
+    private static void MomentsChunk<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint stride, nuint p, TV keep, bool blend, ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
         where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
         ref T x0 = ref Unsafe.Add(ref x, p);
@@ -351,9 +365,9 @@ public static partial class ColumnEngine
             TOps.Store(TOps.Select(keep, rstd, TOps.Load(ref saveRstd, p)), ref saveRstd, p);
         }
 
-        // Pass 3: normalize; rows are read before they are written, so y may be x. Only the overlapping last chunk keeps
-        // the lanes the chunk before it wrote (a select with every lane set is the plain store, without reading y).
-        if (!overlaps)
+        // Pass 3: normalize; rows are read before they are written, so y may be x. The overlapping last chunk keeps the
+        // lanes the chunk before it wrote; past L1 every chunk loads y's line before storing it (MaxPlainStorePanelBytes).
+        if (!blend)
         {
             for (nuint r = 0; r < rows; r++)
                 TOps.Store(Normalize<TSpec, TOps, TV, T>(ref x0, r * stride, k, m, rstd, ref gamma, ref beta, r), ref y0, r * stride);

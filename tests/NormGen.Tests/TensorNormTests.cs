@@ -165,6 +165,9 @@ public class TensorNormTests(ITestOutputHelper output)
         new object[] { new[] { 1, 1, 1 } }, new object[] { new[] { 2, 3 } }, new object[] { new[] { 4, 64 } },
         new object[] { new[] { 1, 8, 3 } }, new object[] { new[] { 2, 3, 7, 7 } }, new object[] { new[] { 3, 16, 17 } },
         new object[] { new[] { 4, 64, 5, 5 } }, new object[] { new[] { 2, 32, 2, 3, 4 } }, new object[] { new[] { 1, 5, 100 } },
+        // A sample's panel past ColumnEngine.MaxPlainStorePanelBytes in float and double (64 × 143): ChannelLayerNorm's
+        // whole column chunks then store through the select with y, and the last one overlaps.
+        new object[] { new[] { 2, 64, 11, 13 } },
     };
 
     // ---------------------------------------------------------------- BatchNorm eval
