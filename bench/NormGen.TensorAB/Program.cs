@@ -18,7 +18,8 @@ namespace NormGen.TensorAB;
 /// percent that has nothing to do with its code.
 /// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- [--no-check] [--cpu] [--rounds N] [--batch-ms N] [--only TEXT]]</c>
 /// (<c>--no-check</c> skips the bitwise check, <c>--cpu</c> times thread CPU time instead of wall clock, <c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>;
-/// <c>--threads</c> times, on all cores, the shapes only the new splits spread over threads).
+/// <c>--threads</c> times, on all cores, the shapes only the new splits spread over threads; TENSORAB_AB=Type.s_field=V
+/// times this tree against itself with a runtime switch 0 and V, see <see cref="Switch"/>).
 /// </summary>
 public static class Program
 {
@@ -65,23 +66,31 @@ public static class Program
         Console.WriteLine($"Timing, one thread, {rounds} interleaved rounds ({(s_threadCpuTime ? "thread CPU time" : "wall clock")}); best round of each (the least disturbed on a loud machine) and the ratio of the medians:");
         Console.WriteLine($"{"kernel",-20} {"type",-7} {"shape",-16} {"baseline µs",12} {"new µs",10} {"ratio",7} {"median ratio",13}");
         string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+        Switch? ab = Switch.FromEnvironment();
+        if (ab is not null)
+            Console.WriteLine($"A/B: this tree's kernels against themselves, \"baseline\" with {ab.Name} = 0, \"new\" with {ab.Name} = {ab.Value}");
         var ratios = new List<double>();
         foreach (Case c in cases)
         {
             if (only != null && !$"{c.Name} {c.Type} {string.Join("×", c.Shape)}".Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+            Action<int> oldSide = ab is null ? c.Old : c.New;
+            double TimeOld(int reps, int minMs) { ab?.Set(0); return Time(oldSide, reps, minMs); }
+            double TimeNew(int reps, int minMs) { ab?.Set(ab.Value); return Time(c.New, reps, minMs); }
+            ab?.Set(ab.Value);
             int reps = Calibrate(c.New);
-            Time(c.Old, reps, 300); // warm-up past tiered compilation
-            Time(c.New, reps, 300);
+            TimeOld(reps, 300); // warm-up past tiered compilation
+            TimeNew(reps, 300);
             Thread.Sleep(100);
-            Time(c.Old, reps, 200);
-            Time(c.New, reps, 200);
+            TimeOld(reps, 200);
+            TimeNew(reps, 200);
             var old = new List<double>();
             var now = new List<double>();
             for (int r = 0; r < rounds; r++)
             {
-                old.Add(Time(c.Old, reps, 0));
-                now.Add(Time(c.New, reps, 0));
+                old.Add(TimeOld(reps, 0));
+                now.Add(TimeNew(reps, 0));
             }
+            ab?.Set(0);
             double o = old.Min(), n = now.Min();
             ratios.Add(n / o);
             Console.WriteLine($"{c.Name,-20} {c.Type,-7} {string.Join("×", c.Shape),-16} {o,12:F3} {n,10:F3} {n / o,7:F3} {Median(now) / Median(old),13:F3}");
@@ -116,6 +125,40 @@ public static class Program
                 bn = Math.Min(bn, Time(n, reps, 0));
             }
             Console.WriteLine($"{name,-20} float   {string.Join("×", shape),-16} {bo,12:F1} {bn,10:F1} {bn / bo,7:F3}");
+        }
+    }
+
+    /// <summary>
+    /// TENSORAB_AB=Type.s_field=V (Type in namespace NormGen of the runtime, e.g. <c>TensorBlocks.s_experiment=1</c>): the
+    /// timing runs this tree's kernels on both sides, the field 0 for the first and V for the second, set before each
+    /// timed batch, so a runtime change is measured in one process instead of across processes, whose placement of code
+    /// and memory moved some cells by 10% on its own (InstanceNorm float 8×64×28×28, Intel Xeon VM). The field has to
+    /// be a plain <c>static int</c> read where the change is: a <c>static readonly</c> one is a constant to the JIT once
+    /// the class is initialised, and setting it does nothing to code already compiled.
+    /// </summary>
+    private sealed class Switch(System.Reflection.FieldInfo field, string name, int value)
+    {
+        public string Name { get; } = name;
+
+        public int Value { get; } = value;
+
+        public void Set(int v) => field.SetValue(null, v);
+
+        public static Switch? FromEnvironment()
+        {
+            string? spec = Environment.GetEnvironmentVariable("TENSORAB_AB");
+            if (string.IsNullOrEmpty(spec)) return null;
+            int dot = spec.IndexOf('.'), eq = spec.IndexOf('=');
+            if (dot < 1 || eq < dot + 2 || !int.TryParse(spec.AsSpan(eq + 1), out int value))
+                throw new ArgumentException($"TENSORAB_AB='{spec}': expected Type.s_field=V, e.g. TensorBlocks.s_experiment=1.");
+            string typeName = spec[..dot], fieldName = spec[(dot + 1)..eq];
+            Type type = typeof(NormGenSettings).Assembly.GetType("NormGen." + typeName)
+                ?? throw new ArgumentException($"TENSORAB_AB: no type NormGen.{typeName} in the runtime.");
+            var field = type.GetField(fieldName, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                ?? throw new ArgumentException($"TENSORAB_AB: no static field {fieldName} on NormGen.{typeName}.");
+            if (field.FieldType != typeof(int) || field.IsInitOnly || field.IsLiteral)
+                throw new ArgumentException($"TENSORAB_AB: NormGen.{typeName}.{fieldName} must be a static int that is neither readonly nor const.");
+            return new Switch(field, $"{typeName}.{fieldName}", value);
         }
     }
 

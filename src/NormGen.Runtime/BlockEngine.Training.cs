@@ -259,7 +259,7 @@ public static partial class BlockEngine
                     if (coefficients[5 * c + 4] == T.Zero) continue; // the huge-value fallback has written the channel
                     T k = coefficients[5 * c], m = coefficients[5 * c + 1], a = coefficients[5 * c + 2], b = coefficients[5 * c + 3];
                     for (int n = 0; n < batch; n++)
-                        Apply(ref Unsafe.Add(ref b0, n * copyStride), ref Unsafe.Add(ref yc, n * sampleStride), length, k, m, a, b);
+                        ApplyPrefetched(ref Unsafe.Add(ref b0, n * copyStride), ref Unsafe.Add(ref yc, n * sampleStride), length, k, m, a, b);
                 }
             }
         }
@@ -571,7 +571,7 @@ public static partial class BlockEngine
                 if (smallBlocks) // from registers, lane for lane Apply (512-bit)
                     new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
                 else
-                    Apply(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
+                    ApplyPrefetched(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
             }
         }
 
