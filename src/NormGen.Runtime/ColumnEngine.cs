@@ -304,8 +304,8 @@ public static partial class ColumnEngine
     /// last pass plainly. Past it they store through the select with y's own lanes, which reads each line of y first: a
     /// chunk's stores go a row apart, one line each, where no prefetcher follows, and a plain store waits in the store
     /// buffer for its line, while the loads run ahead out of order and fetch several at once. One thread, Intel Xeon (Ice
-    /// Lake), TensorAB against eba5bfa: ChannelLN biasfree double 8×64×28×28 1.19–1.37 → 0.90–0.96, float 1.11–1.37 →
-    /// 0.85–0.94, ChannelLN double 1.03–1.13 → 0.86–0.97 (eba5bfa's time was bimodal too: its chunk inlined, the select
+    /// Lake), TensorAB against eba5bfa: ChannelLN biasfree double 8×64×28×28 1.19–1.37 → 0.91–0.96, float 1.03–1.37 →
+    /// 0.85–0.93, ChannelLN double 1.03–1.18 → 0.90–0.94 (eba5bfa's time was bimodal too: its chunk inlined, the select
     /// folded to the plain store, or not). A panel in L1 (3×16×7×7) keeps the plain store.
     /// </summary>
     private const long MaxPlainStorePanelBytes = 32 << 10;
