@@ -34,10 +34,10 @@ public static partial class TensorBlocks
         ref T gamma, ref T beta, ref T saveMean, ref T saveRstd)
         where TSpec : struct, IColumnSpec<T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Per slot lane: the shift k, the mean offset m, four block accumulators, the two totals; per slot: a flag; then
-        // (a dense table's flat output pass) k, m and rstd per column, each extended by one vector and aligned as y.
+        // Per slot lane: the shift k, the mean offset m, four accumulators, a block's moments, the column's; per slot: a
+        // flag; then (a dense table's flat output pass) k, m and rstd per column, each extended by one vector and aligned as y.
         nuint lanes = (nuint)TOps.Count, n = (columns + lanes - 1) / lanes * lanes;
-        T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(8 * n + Flags(n, lanes) + 3 * (columns + 2 * lanes))) + ScratchSlack<T>());
+        T[] rented = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(PanelStatistics * n + Flags(n, lanes) + 3 * (columns + 2 * lanes))) + ScratchSlack<T>());
         fixed (T* scratch = rented)
             ColumnPanel<TSpec, TOps, TV, T>(ref x, ref y, rows, width, columns, ref gamma, ref beta, ref saveMean, ref saveRstd, ref Aligned64(scratch));
         System.Buffers.ArrayPool<T>.Shared.Return(rented);
@@ -45,8 +45,8 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// <see cref="ColumnPanel{TSpec, TOps, TV, T}(ref T, ref T, nuint, nuint, nuint, ref T, ref T, ref T, ref T)"/> with
-    /// its scratch from <paramref name="k"/>: 8n + the flags + 3·(columns + 2L) elements (n the slots' lanes), pinned and
-    /// on a 64-byte boundary.
+    /// its scratch from <paramref name="k"/>: <see cref="PanelStatistics"/>·n + the flags + 3·(columns + 2L) elements (n
+    /// the slots' lanes), pinned and on a 64-byte boundary.
     /// </summary>
     private static void ColumnPanel<TSpec, TOps, TV, T>(ref T x, ref T y, nuint rows, nuint width, nuint columns,
         ref T gamma, ref T beta, ref T saveMean, ref T saveRstd, ref T k)
@@ -55,27 +55,23 @@ public static partial class TensorBlocks
         nuint lanes = (nuint)TOps.Count, n = (columns + lanes - 1) / lanes * lanes, last = columns - lanes;
         ref T m = ref Unsafe.Add(ref k, n);
         ref T rstd = ref Unsafe.Add(ref k, 2 * n); // the first block accumulator, once the statistics are done
-        ref T huge = ref Unsafe.Add(ref k, 8 * n);
+        ref T huge = ref Unsafe.Add(ref k, PanelStatistics * n);
         TV count = TOps.Create(T.CreateTruncating(rows));
         TV keep = TOps.TailMask(TOps.Count - (int)(columns - columns / lanes * lanes)); // the last slot's new lanes
 
         for (nuint j = 0; j < n; j += lanes)
             TOps.Store(TOps.Load(ref x, Column(j, last)), ref k, j);
         bool streamed = ColumnEngine.StreamStatistics(ref x, ref y, rows * columns);
-        ColumnPanelSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref m, streamed);
-        for (nuint j = 0; j < n; j += lanes)
-            TOps.Store(TOps.Divide(TOps.Load(ref m, j), count), ref m, j);
-        ColumnPanelSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x, rows, width, n, last, ref k, ref Unsafe.Add(ref k, 6 * n), streamed);
+        ColumnPanelMoments<TOps, TV, T>(ref x, rows, width, n, last, ref k, ColumnEngine.SubBlockRows<TSpec, T>(width), streamed);
 
         // The statistics; a slot whose variance is not finite goes to HugeColumn one (new) column at a time, in double.
-        ref T sumSq = ref Unsafe.Add(ref k, 6 * n);
-        ref T sumDev = ref Unsafe.Add(ref k, 7 * n);
+        ref T offsets = ref Unsafe.Add(ref k, 8 * n);
+        ref T m2s = ref Unsafe.Add(ref k, 9 * n);
         bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
             nuint at = Column(j, last);
-            TV sumDevJ = TOps.Load(ref sumDev, j);
-            TV variance = ColumnEngine.Variance<TOps, TV, T>(TOps.Load(ref sumSq, j), sumDevJ, count);
+            TV variance = ColumnEngine.MomentsVariance<TOps, TV, T>(TOps.Load(ref m2s, j), count);
             if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
             {
                 for (nuint l = j - at; l < lanes; l++)
@@ -86,7 +82,7 @@ public static partial class TensorBlocks
                 continue;
             }
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
-            TV mean = TOps.Add(TOps.Load(ref m, j), TOps.Divide(sumDevJ, count));
+            TV mean = TOps.Load(ref offsets, j);
             TV r = ColumnEngine.Rstd<TSpec, TOps, TV, T>(variance);
             TOps.Store(mean, ref m, j);
             TOps.Store(r, ref rstd, j);
@@ -258,57 +254,192 @@ public static partial class TensorBlocks
         ref Unsafe.AsRef<T>(scratch + StreamingStore.ElementsToAlignment(ref Unsafe.AsRef<T>(scratch), ScratchSlack<T>()));
 
     /// <summary>
-    /// How far ahead, in bytes, the statistics passes of a Standardize panel past the cache prefetch x when they read it
-    /// one row at a time (<see cref="ColumnPanelSums{TPass, TOps, TV, T}"/>). (100000, 256) floats, one thread,
-    /// whole call, 2-core AMD EPYC (Zen 5), three rounds of table mode: 9.1-9.6 ms at 8 KiB, 9.3-9.8 at 16 KiB, 9.8-10.2
-    /// at 4 KiB, 10.5-11.0 at 2 KiB (the value before).
+    /// Elements of a panel's scratch before its per-slot flags, per slot lane: k, m, four accumulators, a block's
+    /// moments (offset, M2), the column's moments (offset, M2).
     /// </summary>
-    private const nuint StatisticsPrefetchBytes = 8192;
+    private const nuint PanelStatistics = 10;
 
     /// <summary>
-    /// One statistics pass (<typeparamref name="TPass"/>: Σ(x − k) into m, then Σd² and Σd at 6n and 7n past k) of a
-    /// Standardize panel, row by row with the accumulators in memory: two per sum per block of <see cref="ColumnSumBlock"/>
-    /// rows (sum i at (2 + 2i)n past k for the even rows of the block, (3 + 2i)n for the odd ones), the block sums added
-    /// in order into <paramref name="totals"/> (sum i at i·n). In cache, four rows per load of the accumulators; past the
-    /// cache (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of
-    /// lines at once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order,
-    /// as <see cref="ColumnEngine.BlockSums{TPass, TOps, TV, T}"/> does in registers.
+    /// The moments of every column of a panel (ColumnEngine's statistics, written there), row by row with the
+    /// accumulators in memory: each block of <see cref="ColumnSumBlock"/> rows sub-block by sub-block
+    /// (<see cref="PanelSubBlock{TRows, TOps, TV, T}"/>, its moments at 6n and 7n past k), the blocks merged in order into the
+    /// column's offset and M2 at 8n and 9n (<see cref="MergeSlots{TOps, TV, T}"/>). m (n past k) and the accumulators
+    /// (2n … 5n) are the sub-blocks' own.
     /// </summary>
-    private static void ColumnPanelSums<TPass, TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, nuint last, ref T k, ref T totals, bool streamed)
-        where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ColumnPanelMoments<TOps, TV, T>(ref T x, nuint rows, nuint width, nuint n, nuint last, ref T k, nuint subBlock, bool streamed)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, r, j;
-        nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
-        ref T m = ref Unsafe.Add(ref k, n);
-        ref T even0 = ref Unsafe.Add(ref k, 2 * n);
-        ref T odd0 = ref Unsafe.Add(ref k, 3 * n);
-        ref T even1 = ref Unsafe.Add(ref k, 4 * n);
-        ref T odd1 = ref Unsafe.Add(ref k, 5 * n);
-        ClearSums<TPass, TOps, TV, T>(ref totals, ref Unsafe.Add(ref totals, n), n);
+        ref T block = ref Unsafe.Add(ref k, 6 * n);
+        ref T total = ref Unsafe.Add(ref k, 8 * n);
+        var source = new TableRows<T>(ref x, width);
         for (nuint start = 0; start < rows; start += ColumnSumBlock)
         {
             nuint end = rows - start > ColumnSumBlock ? start + ColumnSumBlock : rows;
-            ClearSums<TPass, TOps, TV, T>(ref even0, ref even1, n);
-            ClearSums<TPass, TOps, TV, T>(ref odd0, ref odd1, n);
-            r = streamed ? start : ColumnPanelFourRows<TPass, TOps, TV, T>(ref x, start, end, width, n, last, ref k, ref even0, ref odd0);
-            for (; r < end; r++)
-            {
-                ref T xr = ref Unsafe.Add(ref x, r * width);
-                PrefetchRow<T>(ref xr, ahead, n);
-                if ((r - start) % 2 == 0)
-                    ColumnPanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref even0);
-                else
-                    ColumnPanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref odd0);
-            }
-            for (j = 0; j < n; j += lanes)
-                StoreSums<TPass, TOps, TV, T>(TOps.Add(TOps.Load(ref totals, j), TOps.Add(TOps.Load(ref even0, j), TOps.Load(ref odd0, j))),
-                    TPass.Sums == 2 ? TOps.Add(TOps.Load(ref totals, j + n), TOps.Add(TOps.Load(ref even1, j), TOps.Load(ref odd1, j))) : TOps.Zero,
-                    ref totals, ref Unsafe.Add(ref totals, n), j);
+            for (nuint sub = start; sub < end; sub += subBlock)
+                PanelSubBlock<TableRows<T>, TOps, TV, T>(ref source, sub, end - sub > subBlock ? subBlock : end - sub, width, n, last, ref k,
+                    ref Unsafe.Add(ref k, 2 * n), ref block, sub - start, streamed);
+            MergeSlots<TOps, TV, T>(ref total, ref block, n, start, end - start);
         }
     }
 
     /// <summary>
-    /// The rows start … of one block of <see cref="ColumnPanelSums{TPass, TOps, TV, T}"/>, four at a time while
+    /// How far ahead, in bytes, a Standardize panel past the cache prefetches x when its sub-blocks' first pass reads it
+    /// from memory one row at a time (<see cref="PanelSubBlock{TRows, TOps, TV, T}"/>). (100000, 256) floats, one thread,
+    /// whole call, 2-core AMD EPYC (Zen 5), three rounds of table mode, when both passes read x from memory: 9.1-9.6 ms at
+    /// 8 KiB, 9.3-9.8 at 16 KiB, 9.8-10.2 at 4 KiB, 10.5-11.0 at 2 KiB.
+    /// </summary>
+    private const nuint StatisticsPrefetchBytes = 8192;
+
+    /// <summary>Where a panel's statistics sub-block reads its rows (<see cref="PanelSubBlock{TRows, TOps, TV, T}"/>).</summary>
+    internal interface IPanelRows<T> where T : unmanaged
+    {
+        /// <summary>The most rows one call of <see cref="Rows"/> gives: a multiple of four.</summary>
+        nuint Chunk { get; }
+
+        /// <summary>Rows first … first + count − 1 of the table (count ≤ <see cref="Chunk"/>), a row's width apart.</summary>
+        ref T Rows(nuint first, nuint count);
+    }
+
+    /// <summary>A float or double table's rows, where they lie.</summary>
+    internal readonly ref struct TableRows<T> : IPanelRows<T> where T : unmanaged
+    {
+        private readonly ref T _x;
+        private readonly nuint _width;
+
+        /// <summary>The rows of the table at <paramref name="x"/>, <paramref name="width"/> apart.</summary>
+        public TableRows(ref T x, nuint width)
+        {
+            _x = ref x;
+            _width = width;
+        }
+
+        public nuint Chunk => nuint.MaxValue;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref T Rows(nuint first, nuint count) => ref Unsafe.Add(ref _x, first * _width);
+    }
+
+    /// <summary>
+    /// A table's rows as <typeparamref name="T"/>: where they lie (TX is T), or (Half) widened into a stage of
+    /// <see cref="Chunk"/> rows at each call (<see cref="RowsAs{TX, T}"/>), so a sub-block's two passes widen its rows twice
+    /// instead of holding them all.
+    /// </summary>
+    internal readonly ref struct StagedRows<TX, T> : IPanelRows<T> where TX : unmanaged where T : unmanaged
+    {
+        private readonly ReadOnlySpan<TX> _x;
+        private readonly ref T _stage;
+        private readonly nuint _width, _chunk;
+
+        /// <summary>The rows of <paramref name="x"/>, <paramref name="width"/> apart, widened <paramref name="chunk"/> rows at a time into <paramref name="stage"/>.</summary>
+        public StagedRows(ReadOnlySpan<TX> x, nuint width, ref T stage, nuint chunk)
+        {
+            _x = x;
+            _width = width;
+            _stage = ref stage;
+            _chunk = typeof(TX) == typeof(T) ? nuint.MaxValue : chunk;
+        }
+
+        public nuint Chunk => _chunk;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ref T Rows(nuint first, nuint count) => ref RowsAs(_x, first, count, _width, ref _stage);
+    }
+
+    /// <summary>
+    /// One statistics sub-block of a panel (<paramref name="count"/> rows from row <paramref name="first"/> of
+    /// <paramref name="source"/>), its two passes back to back (ColumnEngine's statistics): Σ(x − k) into the accumulators
+    /// at <paramref name="accumulators"/> (even rows at 0, odd rows at n), its mean offset into m (n past k); Σd² and Σd
+    /// (even rows at 0 and 2n, odd rows at n and 3n); then its moments (ColumnEngine.SubBlockMoments) merged into the
+    /// block's at <paramref name="moments"/> (offset, M2 n apart) after the <paramref name="before"/> rows it already
+    /// holds. In cache, four rows per load of the accumulators; the first pass over a table past the cache
+    /// (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of lines at
+    /// once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order, as
+    /// ColumnEngine.BlockSums does in registers, whatever the source's chunks (multiples of four rows).
+    /// </summary>
+    private static void PanelSubBlock<TRows, TOps, TV, T>(scoped ref TRows source, nuint first, nuint count, nuint width, nuint n, nuint last, ref T k,
+        ref T accumulators, ref T moments, nuint before, bool streamed)
+        where TRows : IPanelRows<T>, allows ref struct
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint lanes = (nuint)TOps.Count, r, j, chunk;
+        nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
+        ref T m = ref Unsafe.Add(ref k, n);
+        ref T even = ref accumulators;
+        ref T odd = ref Unsafe.Add(ref accumulators, n);
+        TV inverse = TOps.Create(ColumnEngine.Inverse<T>(count));
+        ColumnEngine.MergeWeights<T>(before, count, out T shareT, out T crossT);
+        TV share = TOps.Create(shareT), cross = TOps.Create(crossT);
+
+        ClearSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref even, ref even, n);
+        ClearSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref odd, ref odd, n);
+        for (nuint c = 0; c < count; c += chunk)
+        {
+            chunk = Math.Min(source.Chunk, count - c);
+            ref T rows = ref source.Rows(first + c, chunk);
+            r = streamed ? 0 : ColumnPanelFourRows<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref rows, 0, chunk, width, n, last, ref k, ref even, ref odd);
+            for (; r < chunk; r++)
+            {
+                ref T xr = ref Unsafe.Add(ref rows, r * width);
+                PrefetchRow<T>(ref xr, ahead, n);
+                ColumnPanelRow<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref xr, n, last, ref k, ref r % 2 == 0 ? ref even : ref odd);
+            }
+        }
+        for (j = 0; j < n; j += lanes)
+            TOps.Store(TOps.Multiply(TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)), inverse), ref m, j);
+
+        ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref even, ref Unsafe.Add(ref even, 2 * n), n);
+        ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref odd, ref Unsafe.Add(ref odd, 2 * n), n);
+        for (nuint c = 0; c < count; c += chunk)
+        {
+            chunk = Math.Min(source.Chunk, count - c);
+            ref T rows = ref source.Rows(first + c, chunk);
+            r = ColumnPanelFourRows<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref rows, 0, chunk, width, n, last, ref k, ref even, ref odd);
+            for (; r < chunk; r++)
+                ColumnPanelRow<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref Unsafe.Add(ref rows, r * width), n, last, ref k, ref r % 2 == 0 ? ref even : ref odd);
+        }
+
+        ref T m2 = ref Unsafe.Add(ref moments, n);
+        for (j = 0; j < n; j += lanes)
+        {
+            ColumnEngine.SubBlockMoments<TOps, TV, T>(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)),
+                TOps.Add(TOps.Load(ref even, 2 * n + j), TOps.Load(ref odd, 2 * n + j)), inverse, out TV offset, out TV subM2);
+            if (before != 0)
+            {
+                TV blockOffset = TOps.Load(ref moments, j), blockM2 = TOps.Load(ref m2, j);
+                ColumnEngine.Merge<TOps, TV, T>(ref blockOffset, ref blockM2, offset, subM2, share, cross);
+                (offset, subM2) = (blockOffset, blockM2);
+            }
+            TOps.Store(offset, ref moments, j);
+            TOps.Store(subM2, ref m2, j);
+        }
+    }
+
+    /// <summary>
+    /// Merges the moments of <paramref name="added"/> rows at <paramref name="moments"/> (offset, M2 n apart, per slot
+    /// lane) into those at <paramref name="into"/> after the <paramref name="before"/> rows they hold (ColumnEngine.Merge),
+    /// or copies them when <paramref name="before"/> is 0.
+    /// </summary>
+    internal static void MergeSlots<TOps, TV, T>(ref T into, ref T moments, nuint n, nuint before, nuint added)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ColumnEngine.MergeWeights<T>(before, added, out T shareT, out T crossT);
+        TV share = TOps.Create(shareT), cross = TOps.Create(crossT);
+        for (nuint j = 0; j < n; j += (nuint)TOps.Count)
+        {
+            TV offset = TOps.Load(ref moments, j), m2 = TOps.Load(ref moments, n + j);
+            if (before != 0)
+            {
+                TV intoOffset = TOps.Load(ref into, j), intoM2 = TOps.Load(ref into, n + j);
+                ColumnEngine.Merge<TOps, TV, T>(ref intoOffset, ref intoM2, offset, m2, share, cross);
+                (offset, m2) = (intoOffset, intoM2);
+            }
+            TOps.Store(offset, ref into, j);
+            TOps.Store(m2, ref into, n + j);
+        }
+    }
+
+    /// <summary>
+    /// The rows start … of one block of <see cref="PanelSubBlock{TRows, TOps, TV, T}"/>, four at a time while
     /// four remain before <paramref name="end"/>, two per load of the accumulators: rows 0 and 2 of each four into the
     /// even ones, 1 and 3 into the odd ones (each pass's sum i at 2i·n past <paramref name="even"/> and
     /// <paramref name="odd"/>); returns the first row left. Here and in <see cref="ColumnPanelRow{TPass, TOps, TV, T}"/>
@@ -343,7 +474,7 @@ public static partial class TensorBlocks
         return r;
     }
 
-    /// <summary>One row of <see cref="ColumnPanelSums{TPass, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
+    /// <summary>One row of <see cref="PanelSubBlock{TRows, TOps, TV, T}"/> into the accumulators of its parity (sum i at 2i·n past <paramref name="sums"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ColumnPanelRow<TPass, TOps, TV, T>(ref T xr, nuint n, nuint last, ref T k, ref T sums)
         where TPass : IColumnPass<TOps, TV, T> where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>

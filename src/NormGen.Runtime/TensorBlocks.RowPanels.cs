@@ -12,9 +12,9 @@ namespace NormGen;
 // (100000, 256) floats took 22.6 ms on two threads against 10.0 on one), and for Half tables at two vectors wide and
 // more whose slab units would pass 2^20 elements, on any thread count (the Half staging gathered 64-column slices of
 // every row: 47.6 ms against float's 10.0).
-// Each block is read as the panel reads a table (ColumnPanelFourRows / ColumnPanelRow into accumulators of its own,
-// MinMaxStrips) and keeps its sums (or min and max) apart; the calling thread adds them in block order from zero, which
-// is the panel's running total (and min/max are exact), so every column gets the panel's bits on any thread count. Half
+// Each block is read as the panel reads a table (PanelSubBlock into moments of its own, MinMaxStrips) and keeps its
+// moments (or min and max) apart; the calling thread merges them in block order, as the panel merges its blocks (and
+// min/max are exact), so every column gets the panel's bits on any thread count. Half
 // rows are widened a few at a time into a small float stage for each pass and narrowed once on store: the bits of the
 // float kernel on the widened table, rounded once, without widening the table. A float or double table's output pass
 // writes each block as the single-thread panel writes the table (MapTable: flat, streaming past the threshold, last row
@@ -97,8 +97,8 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// Standardize on row blocks: the shift k (row 0), each block's Σ(x − k), their mean m, each block's Σd² and Σd, the
-    /// statistics, then the output. A slot whose variance is not finite goes to double one new column at a time, as in
+    /// Standardize on row blocks: the shift k (row 0), each block's moments (its sub-blocks' two passes, merged), the
+    /// blocks' merged in order, the statistics, then the output. A slot whose variance is not finite goes to double one new column at a time, as in
     /// the panel (for Half: false before anything is written).
     /// </summary>
     private static bool StandardizePanelRows<TSpec, TOps, TV, TX, T>(int threads, ReadOnlySpan<TX> x, Span<TX> y, int rows, int width, Span<T> partials, Span<T> statistics)
@@ -119,26 +119,13 @@ public static partial class TensorBlocks
         ReadOnlySpan<byte> xBytes = MemoryMarshal.AsBytes(x), partialBytes = MemoryMarshal.AsBytes(partials), statisticBytes = MemoryMarshal.AsBytes(statistics);
         bool streamed = typeof(TX) == typeof(T) && ColumnEngine.StreamStatistics(ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x)),
             ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y)), (nuint)rows * w);
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Shifted, streaming: streamed), xBytes, partialBytes, statisticBytes);
-        for (nuint j = 0; j < n; j += lanes)
-        {
-            TV sum = TOps.Zero;
-            for (nuint b = 0; b < (nuint)blocks; b++)
-                sum = TOps.Add(sum, TOps.Load(ref p0, 2 * n * b + j));
-            TOps.Store(TOps.Divide(sum, count), ref m, j);
-        }
-
-        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Deviations, streaming: streamed), xBytes, partialBytes, statisticBytes);
+        RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Moments, streaming: streamed), xBytes, partialBytes, statisticBytes);
+        for (nuint b = 1; b < (nuint)blocks; b++) // the blocks' moments merged in order into block 0's, as the panel merges them
+            MergeSlots<TOps, TV, T>(ref p0, ref Unsafe.Add(ref p0, 2 * n * b), n, b * ColumnSumBlock, Math.Min((nuint)rows - b * ColumnSumBlock, ColumnSumBlock));
         bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {
-            TV sumSq = TOps.Zero, sumDev = TOps.Zero;
-            for (nuint b = 0; b < (nuint)blocks; b++)
-            {
-                sumSq = TOps.Add(sumSq, TOps.Load(ref p0, 2 * n * b + j));
-                sumDev = TOps.Add(sumDev, TOps.Load(ref p0, 2 * n * b + n + j));
-            }
-            TV variance = ColumnEngine.Variance<TOps, TV, T>(sumSq, sumDev, count);
+            TV variance = ColumnEngine.MomentsVariance<TOps, TV, T>(TOps.Load(ref p0, n + j), count);
             Unsafe.Add(ref huge, j / lanes) = T.Zero;
             if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
             {
@@ -151,7 +138,7 @@ public static partial class TensorBlocks
                     StandardizeHugeColumn(ref Unsafe.Add(ref xs, Column(j, last) + l), ref Unsafe.Add(ref ys, Column(j, last) + l), (nuint)rows, w);
                 continue;
             }
-            TOps.Store(TOps.Add(TOps.Load(ref m, j), TOps.Divide(sumDev, count)), ref m, j);
+            TOps.Store(TOps.Load(ref p0, j), ref m, j);
             TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, j);
         }
 
@@ -181,10 +168,8 @@ public static partial class TensorBlocks
     /// <summary>What a run of <see cref="RowPanelBlocks{TSpec, TOps, TV, TX, T}"/> does with each block.</summary>
     private enum RowPanelPass
     {
-        /// <summary>Standardize: Σ(x − k) per slot lane.</summary>
-        Shifted,
-        /// <summary>Standardize: Σd² and Σd, d = (x − k) − m.</summary>
-        Deviations,
+        /// <summary>Standardize: the block's moments (mean offset from k, M2) per slot lane, sub-block by sub-block.</summary>
+        Moments,
         /// <summary>MinMaxScale: min and max per slot lane.</summary>
         Bounds,
         /// <summary>The normalized output.</summary>
@@ -204,20 +189,26 @@ public static partial class TensorBlocks
         {
             nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes;
             nuint stageRows = typeof(TX) == typeof(T) ? ColumnSumBlock : StageRows(w);
-            // The stage holds at most the table's rows (a table of few, very wide rows would rent four rows' worth).
-            int size = (int)(4 * n + (typeof(TX) == typeof(T) ? 0 : Math.Min(stageRows, (nuint)rows) * w)) + ScratchSlack<T>();
+            // The thread's own k and sub-block mean m, four accumulators, then the stage, which holds at most the table's
+            // rows (a table of few, very wide rows would rent four rows' worth).
+            int size = (int)(6 * n + (typeof(TX) == typeof(T) ? 0 : Math.Min(stageRows, (nuint)rows) * w)) + ScratchSlack<T>();
             T[] rented = ArrayPool<T>.Shared.Rent(size);
             fixed (T* pinned = rented)
             {
-                ref T accumulators = ref Aligned64(pinned);
+                ref T k = ref Aligned64(pinned);
+                if (pass == RowPanelPass.Moments)
+                    MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetReference(buffers.Get<T>(2)), (int)n).CopyTo(MemoryMarshal.CreateSpan(ref k, (int)n));
                 for (int b = firstRow; b < firstRow + rowCount; b++)
-                    Block(in buffers, (nuint)b, stageRows, ref accumulators, ref Unsafe.Add(ref accumulators, 4 * n));
+                    Block(in buffers, (nuint)b, stageRows, ref k, ref Unsafe.Add(ref k, 6 * n));
             }
             ArrayPool<T>.Shared.Return(rented);
         }
 
-        /// <summary>Block b, <paramref name="stageRows"/> rows at a time: its accumulators (4n from <paramref name="accumulators"/>) into its partials, or its output.</summary>
-        private void Block(in PinnedBuffers buffers, nuint b, nuint stageRows, ref T accumulators, ref T stage)
+        /// <summary>
+        /// Block b, <paramref name="stageRows"/> rows at a time: its moments into its partials (the thread's copy of k at
+        /// <paramref name="k"/>, then the sub-blocks' m and accumulators), its min and max, or its output.
+        /// </summary>
+        private void Block(in PinnedBuffers buffers, nuint b, nuint stageRows, ref T k, ref T stage)
         {
             nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes, last = w - lanes;
             nuint start = b * ColumnSumBlock, end = Math.Min((nuint)rows, start + ColumnSumBlock);
@@ -225,20 +216,22 @@ public static partial class TensorBlocks
             ref T partial = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * b);
             ref T statistics = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
             bool streamed = typeof(TX) == typeof(T) && streaming; // Standardize's statistics passes: ColumnEngine.StreamStatistics, decided by the caller
-            if (pass is RowPanelPass.Shifted or RowPanelPass.Deviations)
-                ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref accumulators, ref Unsafe.Add(ref accumulators, 2 * n), 2 * n);
+            if (pass == RowPanelPass.Moments)
+            {
+                // The panel's sub-blocks, merged into the block's moments; Half rows widened a stage at a time, once per pass.
+                var source = new StagedRows<TX, T>(x, w, ref stage, stageRows);
+                nuint subBlock = ColumnEngine.StandardizeSubBlock<T>(w);
+                for (nuint sub = start; sub < end; sub += subBlock)
+                    PanelSubBlock<StagedRows<TX, T>, TOps, TV, T>(ref source, sub, Math.Min(subBlock, end - sub), w, n, last, ref k,
+                        ref Unsafe.Add(ref k, 2 * n), ref partial, sub - start, streamed);
+                return;
+            }
             for (nuint sub = start; sub < end; sub += stageRows)
             {
                 nuint count = Math.Min(stageRows, end - sub);
                 ref T block = ref RowsAs(x, sub, count, w, ref stage);
                 switch (pass)
                 {
-                    case RowPanelPass.Shifted:
-                        Sums<ShiftedSumPass<TOps, TV, T>>(ref block, count, sub - start, ref statistics, ref accumulators, streamed);
-                        break;
-                    case RowPanelPass.Deviations:
-                        Sums<DeviationsPass<TOps, TV, T>>(ref block, count, sub - start, ref statistics, ref accumulators, streamed);
-                        break;
                     case RowPanelPass.Bounds:
                         if (sub == start)
                             for (nuint j = 0; j < n; j += lanes)
@@ -253,32 +246,6 @@ public static partial class TensorBlocks
                         Output(buffers.Get<TX>(3), sub, count, ref block, ref statistics);
                         break;
                 }
-            }
-            if (pass is RowPanelPass.Shifted or RowPanelPass.Deviations)
-                for (nuint j = 0; j < n; j += lanes) // the block's sums: the even rows' accumulators plus the odd ones', as the panel adds them
-                {
-                    TOps.Store(TOps.Add(TOps.Load(ref accumulators, j), TOps.Load(ref accumulators, n + j)), ref partial, j);
-                    if (pass == RowPanelPass.Deviations)
-                        TOps.Store(TOps.Add(TOps.Load(ref accumulators, 2 * n + j), TOps.Load(ref accumulators, 3 * n + j)), ref partial, n + j);
-                }
-        }
-
-        /// <summary>
-        /// <paramref name="count"/> rows of a block, the first <paramref name="offset"/> rows into it (a multiple of four), into
-        /// the even rows' and odd rows' accumulators (n apart; sum i 2i·n past them): four rows per load of them in cache,
-        /// one row at a time with x prefetched ahead past it, as the panel.
-        /// </summary>
-        private void Sums<TPass>(ref T block, nuint count, nuint offset, ref T k, ref T even, bool streamed) where TPass : IColumnPass<TOps, TV, T>
-        {
-            nuint lanes = (nuint)TOps.Count, w = (nuint)width, n = (w + lanes - 1) / lanes * lanes, last = w - lanes;
-            nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
-            ref T odd = ref Unsafe.Add(ref even, n);
-            nuint r = streamed ? 0 : ColumnPanelFourRows<TPass, TOps, TV, T>(ref block, 0, count, w, n, last, ref k, ref even, ref odd);
-            for (; r < count; r++)
-            {
-                ref T row = ref Unsafe.Add(ref block, r * w);
-                PrefetchRow<T>(ref row, ahead, n);
-                ColumnPanelRow<TPass, TOps, TV, T>(ref row, n, last, ref k, ref ((offset + r) % 2 == 0 ? ref even : ref odd));
             }
         }
 
@@ -317,7 +284,7 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// Rows of a Half table widened per stage: about 32 KiB of float, a power of two from 4 to <see cref="ColumnSumBlock"/>
-    /// (so stages start on multiples of four rows within a block).
+    /// (so stages start on multiples of four rows within a block and within a statistics sub-block).
     /// </summary>
     private static nuint StageRows(nuint width)
     {

@@ -185,7 +185,7 @@ public static partial class TensorBlocks
     {
         int blocks = RowBlocks(rows), lanes = TOps.Count;
         int slots = (width + lanes - 1) / lanes, n = slots * lanes;
-        // Per block: two vectors per slot (Σ(x − k), then Σd² and Σd); then k, m, rstd per slot and a flag per slot.
+        // Per block: two vectors per slot (its moments: mean offset from k, M2); then k, m, rstd per slot and a flag per slot.
         T[] scratch = ArrayPool<T>.Shared.Rent(2 * n * blocks + 3 * n + slots);
         try
         {
@@ -202,25 +202,12 @@ public static partial class TensorBlocks
                 TOps.Store(TOps.Load(ref x0, s < full ? s * L : w - L), ref k, s * L);
 
             RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 0), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(stats));
-            for (nuint s = 0; s < (nuint)slots; s++)
-            {
-                TV sum = TOps.Zero;
-                for (nuint b = 0; b < (nuint)blocks; b++)
-                    sum = TOps.Add(sum, TOps.Load(ref p0, 2 * (nuint)n * b + s * L));
-                TOps.Store(TOps.Divide(sum, count), ref m, s * L);
-            }
-
-            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 1), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(stats));
             ref T y0 = ref MemoryMarshal.GetReference(y);
+            for (nuint b = 1; b < (nuint)blocks; b++) // the blocks' moments merged in order into block 0's, as the strips merge them
+                MergeSlots<TOps, TV, T>(ref p0, ref Unsafe.Add(ref p0, 2 * (nuint)n * b), (nuint)n, b * ColumnSumBlock, Math.Min((nuint)rows - b * ColumnSumBlock, ColumnSumBlock));
             for (nuint s = 0; s < (nuint)slots; s++)
             {
-                TV sumSq = TOps.Zero, sumDev = TOps.Zero;
-                for (nuint b = 0; b < (nuint)blocks; b++)
-                {
-                    sumSq = TOps.Add(sumSq, TOps.Load(ref p0, 2 * (nuint)n * b + s * L));
-                    sumDev = TOps.Add(sumDev, TOps.Load(ref p0, 2 * (nuint)n * b + (nuint)n + s * L));
-                }
-                TV variance = ColumnEngine.Variance<TOps, TV, T>(sumSq, sumDev, count);
+                TV variance = ColumnEngine.MomentsVariance<TOps, TV, T>(TOps.Load(ref p0, (nuint)n + s * L), count);
                 Unsafe.Add(ref huge, s) = T.Zero;
                 if (!ColumnEngine.AllFinite<TOps, TV, T>(variance))
                 {
@@ -231,11 +218,11 @@ public static partial class TensorBlocks
                         StandardizeHugeColumn(ref Unsafe.Add(ref x0, at + l), ref Unsafe.Add(ref y0, at + l), (nuint)rows, w);
                     continue;
                 }
-                TOps.Store(TOps.Add(TOps.Load(ref m, s * L), TOps.Divide(sumDev, count)), ref m, s * L);
+                TOps.Store(TOps.Load(ref p0, s * L), ref m, s * L);
                 TOps.Store(ColumnEngine.StandardizeRstd<TOps, TV, T>(variance), ref rstd, s * L);
             }
 
-            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 2), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(stats), MemoryMarshal.AsBytes(y));
+            RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 1), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(stats), MemoryMarshal.AsBytes(y));
         }
         finally
         {
@@ -244,8 +231,8 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// One pass of <see cref="StandardizeRows{T}"/> over the row blocks of one pool thread: 0, each block's Σ(x − k);
-    /// 1, its Σd² and Σd; 2, the output. Buffers: x, then the partials and the statistics (passes 0, 1) or the statistics and y (pass 2).
+    /// One pass of <see cref="StandardizeRows{T}"/> over the row blocks of one pool thread: 0, each block's moments (mean
+    /// offset from k, M2); 1, the output. Buffers: x, then the partials and the statistics (pass 0) or the statistics and y (pass 1).
     /// </summary>
     private readonly struct StandardizeBlocks<TOps, TV, T>(int rows, int width, int pass) : IRowKernel
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
@@ -254,7 +241,7 @@ public static partial class TensorBlocks
         {
             ref T x = ref MemoryMarshal.GetReference(buffers.Get<T>(0));
             nuint w = (nuint)width, L = (nuint)TOps.Count, full = w / L, slots = (w + L - 1) / L, n = slots * L;
-            ref T stats = ref MemoryMarshal.GetReference(buffers.Get<T>(pass == 2 ? 1 : 2));
+            ref T stats = ref MemoryMarshal.GetReference(buffers.Get<T>(pass == 1 ? 1 : 2));
             ref T k = ref stats;
             ref T m = ref Unsafe.Add(ref stats, n);
             ref T rstd = ref Unsafe.Add(ref stats, 2 * n);
@@ -266,7 +253,7 @@ public static partial class TensorBlocks
                 {
                     nuint at = s < full ? s * L : w - L;
                     TV kj = TOps.Load(ref k, s * L);
-                    if (pass == 2)
+                    if (pass == 1)
                     {
                         if (Unsafe.Add(ref huge, s) != T.Zero) continue;
                         ref T y = ref MemoryMarshal.GetReference(buffers.Get<T>(2));
@@ -281,17 +268,10 @@ public static partial class TensorBlocks
                         continue;
                     }
                     ref T slot = ref Unsafe.Add(ref MemoryMarshal.GetReference(buffers.Get<T>(1)), 2 * n * (nuint)b + s * L);
-                    // The column strips' block sums (ColumnEngine.BlockSums), so the same bits.
-                    ref T column = ref Unsafe.Add(ref x, at);
-                    if (pass == 0)
-                    {
-                        ColumnEngine.BlockSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref column, start, end, w, kj, TOps.Zero, out TV sum, out _);
-                        TOps.Store(sum, ref slot, 0);
-                        continue;
-                    }
-                    ColumnEngine.BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref column, start, end, w, kj, TOps.Load(ref m, s * L), out TV sumSq, out TV sumDev);
-                    TOps.Store(sumSq, ref slot, 0);
-                    TOps.Store(sumDev, ref slot, n);
+                    // The column strips' block moments (ColumnEngine.BlockMoments), so the same bits.
+                    ColumnEngine.BlockMoments<TOps, TV, T>(ref Unsafe.Add(ref x, at), start, end, w, ColumnEngine.StandardizeSubBlock<T>(w), kj, out TV offset, out TV m2);
+                    TOps.Store(offset, ref slot, 0);
+                    TOps.Store(m2, ref slot, n);
                 }
             }
         }
