@@ -366,7 +366,7 @@ public static partial class TensorBlocks
         ref T m = ref Unsafe.Add(ref k, n);
         ref T even = ref accumulators;
         ref T odd = ref Unsafe.Add(ref accumulators, n);
-        TV inverse = TOps.Create(ColumnEngine.Inverse<T>(count));
+        TV size = TOps.Create(T.CreateTruncating(count));
         ColumnEngine.MergeWeights<T>(before, count, out T shareT, out T crossT);
         TV share = TOps.Create(shareT), cross = TOps.Create(crossT);
 
@@ -385,7 +385,7 @@ public static partial class TensorBlocks
             }
         }
         for (j = 0; j < n; j += lanes)
-            TOps.Store(TOps.Multiply(TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)), inverse), ref m, j);
+            TOps.Store(TOps.Divide(TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)), size), ref m, j);
 
         ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref even, ref Unsafe.Add(ref even, 2 * n), n);
         ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref odd, ref Unsafe.Add(ref odd, 2 * n), n);
@@ -402,7 +402,7 @@ public static partial class TensorBlocks
         for (j = 0; j < n; j += lanes)
         {
             ColumnEngine.SubBlockMoments<TOps, TV, T>(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)),
-                TOps.Add(TOps.Load(ref even, 2 * n + j), TOps.Load(ref odd, 2 * n + j)), inverse, out TV offset, out TV subM2);
+                TOps.Add(TOps.Load(ref even, 2 * n + j), TOps.Load(ref odd, 2 * n + j)), size, out TV offset, out TV subM2);
             if (before != 0)
             {
                 TV blockOffset = TOps.Load(ref moments, j), blockM2 = TOps.Load(ref m2, j);
