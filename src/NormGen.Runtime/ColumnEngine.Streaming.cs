@@ -5,10 +5,11 @@ namespace NormGen;
 
 // The scalers' mapping pass over a whole dense table (issue 11): MinMaxScale's, and Standardize's where no column went to
 // its double path. A tall table that does not fit in the last-level cache is bound by the memory bus: MinMaxScale must
-// read x twice (its min and max, then the output) and write y once, Standardize reads x three times. Two things cut the
+// read x twice (its min and max, then the output) and write y once, as Standardize (its statistics by sub-blocks that
+// stay in cache for both passes). Two things cut the
 // bytes that cross the bus:
 // - the output is written with non-temporal stores once it is larger than the streaming threshold, so the lines of y
-//   are not first read for ownership (a quarter of MinMaxScale's traffic, a fifth of Standardize's);
+//   are not first read for ownership (a quarter of the traffic);
 // - the output pass walks the table last row first, so it starts on the rows the pass before it left in the last-level
 //   cache instead of on the rows it evicted first.
 // The pass walks the table as one flat array, so every vector store but the first and the last is aligned, whatever

@@ -157,9 +157,9 @@ public static partial class TensorBlocks
     }
 }
 
-// Standardize on a narrow table, out of place: the same row blocks. Each block's per-column sums are exactly the block
-// sums of the column strips (Chunk{W}: blocks of ColumnSumBlock rows, two accumulators over pairs of rows), added in
-// block order from zero as the strips add them; the columns are grouped into vectors as the strips group them (the
+// Standardize on a narrow table, out of place: the same row blocks. Each block's per-column moments are exactly those
+// of the column strips (ColumnEngine.BlockMoments: its sub-blocks' two passes, two accumulators over pairs of rows,
+// merged in order), merged in block order as the strips merge them; the columns are grouped into vectors as the strips group them (the
 // widest accelerated vector, the last one overlapping), so a vector whose variance is not finite falls back to the
 // double path exactly as there. In place the strips read the overlapping last vector's old lanes after an earlier
 // strip wrote them, which this path does not reproduce, so in-place calls keep the strips.

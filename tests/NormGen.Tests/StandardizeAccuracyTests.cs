@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace NormGen.Tests;
 
-/// <summary>Standardize over many samples keeps float accuracy (its column sums are blocked, not one long running sum).</summary>
+/// <summary>Standardize over many samples keeps float accuracy (its statistics merge the moments of sub-blocks and blocks, not one long running sum).</summary>
 public class StandardizeAccuracyTests(ITestOutputHelper output)
 {
     /// <summary>
