@@ -60,6 +60,48 @@ public class StandardizeMomentsTests
     }
 
     /// <summary>
+    /// A constant double column beside a NaN column and a column whose squares overflow: on AVX-512 all three share a
+    /// vector (8 doubles), whose variance is not finite, so its columns go to the double fallback one at a time. The
+    /// constant column must give exactly 0 there too, as on the common path (the fallback's plain mean Σx/n of equal
+    /// doubles was not their value, and gave ±1), the huge column its z-scores, the NaN column NaN; on every driver.
+    /// </summary>
+    [Theory]
+    [InlineData(9)]    // the panel
+    [InlineData(3000)] // sub-blocks and blocks; the row split on several threads
+    public void ConstantColumnBesideNaNAndHugeColumnsGivesZero(int rows)
+    {
+        const int features = 16;
+        var rng = new Random(rows);
+        double[] x = new double[rows * features];
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < features; c++)
+                x[r * features + c] = c switch
+                {
+                    1 => 2.5 * 1.000001,
+                    5 => r == rows / 2 ? double.NaN : rng.NextDouble(),
+                    6 => (rng.NextDouble() - 0.5) * 1e300,
+                    _ => rng.NextDouble() * 4 - 2 + c,
+                };
+        double[] reference = Reference(x, rows, features);
+        nint[] shape = [rows, features];
+        foreach (int threads in new[] { 1, 2 })
+        {
+            double[] y = new double[x.Length];
+            using (new SettingsScope(threads, 64))
+                TensorKernels.ZScoreDouble(new ReadOnlyTensorSpan<double>(x, shape), new TensorSpan<double>(y, shape));
+            for (int r = 0; r < rows; r++)
+            {
+                Assert.True(y[r * features + 1] == 0d, $"{threads} thread(s), ({rows}, {features}) row {r}: constant column {y[r * features + 1]}");
+                Assert.True(double.IsNaN(y[r * features + 5]), $"{threads} thread(s), row {r}: NaN column {y[r * features + 5]}");
+                for (int c = 0; c < features; c++)
+                    if (c != 1 && c != 5)
+                        Assert.True(Math.Abs(y[r * features + c] - reference[r * features + c]) <= 1e-11 * Math.Max(1, Math.Abs(reference[r * features + c])),
+                            $"{threads} thread(s), ({rows}, {features}) row {r} column {c}: {y[r * features + c]} vs {reference[r * features + c]}");
+            }
+        }
+    }
+
+    /// <summary>
     /// Column 0 a trend (each sub-block's mean further off), 1 a mean of 10,000 with a spread of ±1, 2 a step of 1,000 at
     /// the middle row, 3 one outlier of 10⁶, 4 constant, the rest noise around offsets.
     /// </summary>
@@ -96,24 +138,29 @@ public class StandardizeMomentsTests
     /// <summary>
     /// The population z-score per column, two passes in double over the inputs as given, each value taken less the
     /// column's first (exact for these inputs: without it, the sum of 5,003 doubles near 10,000 is off by about 5e-11
-    /// of the mean); 0 for a constant column.
+    /// of the mean); 0 for a constant column. A column past 1e150 is first multiplied by 2^-600 (exact), so its squares do
+    /// not overflow; z-scores do not change with the scale.
     /// </summary>
-    private static double[] Reference<T>(T[] x, int rows) where T : IConvertible
+    private static double[] Reference<T>(T[] x, int rows, int features = Features) where T : IConvertible
     {
         double[] y = new double[x.Length];
-        for (int c = 0; c < Features; c++)
+        for (int c = 0; c < features; c++)
         {
-            double shift = x[c].ToDouble(null), mean = 0, squares = 0;
-            for (int r = 0; r < rows; r++) mean += x[r * Features + c].ToDouble(null) - shift;
+            double scale = 1;
+            for (int r = 0; r < rows; r++)
+                if (Math.Abs(x[r * features + c].ToDouble(null)) > 1e150) scale = Math.ScaleB(1, -600);
+            double Value(int r) => x[r * features + c].ToDouble(null) * scale;
+            double shift = Value(0), mean = 0, squares = 0;
+            for (int r = 0; r < rows; r++) mean += Value(r) - shift;
             mean /= rows;
             for (int r = 0; r < rows; r++)
             {
-                double d = x[r * Features + c].ToDouble(null) - shift - mean;
+                double d = Value(r) - shift - mean;
                 squares += d * d;
             }
             double std = Math.Sqrt(squares / rows);
             for (int r = 0; r < rows; r++)
-                y[r * Features + c] = std == 0 ? 0 : (x[r * Features + c].ToDouble(null) - shift - mean) / std;
+                y[r * features + c] = std == 0 ? 0 : (Value(r) - shift - mean) / std;
         }
         return y;
     }

@@ -18,8 +18,11 @@ internal static class TensorReference
     /// <summary>Statistics (mean, biased variance) of the values picked by <paramref name="index"/>.</summary>
     public static (double Mean, double Var) Moments(IEnumerable<int> index, double[] x)
     {
+        // Shifted by the first value: exact for a constant block (the plain mean Σx/n of nine equal doubles need not be
+        // their value, and then a constant column's reference was ±1 instead of 0).
         var idx = index.ToList();
-        double mean = idx.Sum(i => x[i]) / idx.Count;
+        double shift = x[idx[0]];
+        double mean = shift + idx.Sum(i => x[i] - shift) / idx.Count;
         double var = idx.Sum(i => (x[i] - mean) * (x[i] - mean)) / idx.Count;
         return (mean, var);
     }

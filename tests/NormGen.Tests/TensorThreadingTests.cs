@@ -319,7 +319,8 @@ public class TensorThreadingTests
     /// <see cref="TensorBlocks.StandardizeRows(ReadOnlySpan{float}, Span{float}, int, int)"/> and their double forms) on
     /// tables narrow enough for the split: on several threads each takes it (true) and matches the double reference
     /// written here (min–max to [0, 1]; z-scores with the biased σ); Standardize declines in place (false, nothing
-    /// written) while MinMaxScale runs in place with the same bits; on one thread both decline.
+    /// written) while MinMaxScale runs in place with the same bits; on one thread both decline. Without SIMD
+    /// (DOTNET_EnableHWIntrinsic=0) no vector fits in a row, and both decline everywhere, writing nothing.
     /// </summary>
     [Theory]
     [InlineData(3000, 40)] // three blocks of 1024 rows, whole 512-bit vectors and a 256-bit tail lane group
@@ -329,6 +330,15 @@ public class TensorThreadingTests
         float[] x = Data(rows * width, 23, spread: 100);
         double[] xd = x.Select(v => (double)v).ToArray();
         (double[] minMax, double[] zScore) = ColumnReference(xd, rows, width);
+        if (!System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+        {
+            using var scope = new SettingsScope(4, 1024);
+            float[] untouched = new float[x.Length];
+            Assert.False(TensorBlocks.MinMaxRows(x, untouched, rows, width));
+            Assert.False(TensorBlocks.StandardizeRows(x, untouched, rows, width));
+            Assert.All(untouched, v => Assert.Equal(0f, v));
+            return;
+        }
         using (new SettingsScope(4, 1024))
         {
             float[] y = new float[x.Length], z = new float[x.Length];
