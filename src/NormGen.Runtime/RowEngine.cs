@@ -1546,23 +1546,15 @@ public static partial class RowEngine
             }
         }
         ref T src = ref Spec<TSpec, T>.Residual ? ref h : ref x;
-        double eps = D(Spec<TSpec, T>.Epsilon), mean = 0, rstd;
+        double eps = D(Spec<TSpec, T>.Epsilon), mean = 0, shift = 0, offset = 0, rstd;
         meanOut = rstdOut = T.Zero;
         if (Spec<TSpec, T>.Centered)
         {
-            double shift = D(src), sum = 0;
-            for (int i = 0; i < n; i++)
-                sum += D(Unsafe.Add(ref src, i)) - shift;
-            mean = shift + sum / n;
-            double sumDev = 0, sumSq = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double d = D(Unsafe.Add(ref src, i)) - mean;
-                sumDev += d;
-                sumSq += d * d;
-            }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d); // NaN stays NaN
-            mean += sumDev / n;
+            // RowStatistics.ScalarMoments (the backward's recomputation uses it too, so the same bits): x − shift before
+            // the offset, as the vector paths; for a double row with a large mean, shift + offset rounded to the mean's
+            // ulp put its error into every x − μ (2,300 units of y at a mean of 10⁴, OffsetTests).
+            RowStatistics.ScalarMoments(ref src, n, out shift, out offset, out double variance);
+            mean = shift + offset;
             if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && AllFinite(ref src, (nuint)n)) return false;
             rstd = 1d / Math.Sqrt(variance + eps);
             meanOut = T.CreateTruncating(mean);
@@ -1578,7 +1570,7 @@ public static partial class RowEngine
         rstdOut = T.CreateTruncating(rstd);
         for (int i = 0; i < n; i++)
         {
-            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) - mean) * rstd : D(Unsafe.Add(ref src, i)) * rstd);
+            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) - shift - offset) * rstd : D(Unsafe.Add(ref src, i)) * rstd);
             Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, (nuint)i);
         }
         if (Spec<TSpec, T>.ResidualOut && streaming) CopyH(ref h, ref residualOut, (nuint)n);

@@ -150,6 +150,30 @@ public static class RowStatistics
         meanOut = center + offset;
     }
 
+    /// <summary>
+    /// A row's centred statistics without vectors, in double (the forward's scalar row and this recomputation): shifted
+    /// corrected two-pass with shift = the first element, x − shift formed before the offset, as the vector paths do, so a
+    /// double row with a large mean loses nothing to the mean's rounding; mean = shift + offset, variance biased, at
+    /// least 0 (NaN stays NaN).
+    /// </summary>
+    internal static void ScalarMoments<T>(ref T x, int n, out double shift, out double offset, out double variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        shift = double.CreateTruncating(x);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref x, i)) - shift;
+        offset = sum / n;
+        double sumDev = 0, sumSquares = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double d = double.CreateTruncating(Unsafe.Add(ref x, i)) - shift - offset;
+            sumDev += d;
+            sumSquares += d * d;
+        }
+        variance = Math.Max((sumSquares - sumDev * sumDev / n) / n, 0d);
+        offset += sumDev / n;
+    }
+
     /// <summary>The forward's scalar row (no SIMD, or a row shorter than a vector): accumulates in double.</summary>
     private static void ScalarRow<T>(ref T x, int n, T epsilon, bool centered, out T meanOut, out T rstdOut)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -168,18 +192,8 @@ public static class RowStatistics
             rstdOut = T.CreateTruncating(1d / Math.Sqrt(sumSq / n + eps));
             return;
         }
-        double shift = double.CreateTruncating(x), sum = 0;
-        for (int i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref x, i)) - shift;
-        double mean = shift + sum / n;
-        double sumDev = 0, sumSquares = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double d = double.CreateTruncating(Unsafe.Add(ref x, i)) - mean;
-            sumDev += d;
-            sumSquares += d * d;
-        }
-        double variance = Math.Max((sumSquares - sumDev * sumDev / n) / n, 0d);
-        mean += sumDev / n;
+        ScalarMoments(ref x, n, out double shift, out double offset, out double variance);
+        double mean = shift + offset;
         if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, (nuint)n, epsilon, centered, out meanOut, out rstdOut)) return;
         meanOut = T.CreateTruncating(mean);
         rstdOut = T.CreateTruncating(1d / Math.Sqrt(variance + eps));
