@@ -1553,7 +1553,7 @@ public static partial class RowEngine
             // RowStatistics.ScalarMoments (the backward's recomputation uses it too, so the same bits): x − shift before
             // the offset, as the vector paths; for a double row with a large mean, shift + offset rounded to the mean's
             // ulp put its error into every x − μ (2,300 units of y at a mean of 10⁴, OffsetTests).
-            RowStatistics.ScalarMoments(ref src, n, out shift, out offset, out double variance);
+            RowStatistics.ScalarMoments(ref src, (nuint)n, 1d, out shift, out offset, out double variance);
             mean = shift + offset;
             if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && AllFinite(ref src, (nuint)n)) return false;
             rstd = 1d / Math.Sqrt(variance + eps);
@@ -1593,23 +1593,13 @@ public static partial class RowEngine
             max = Math.Max(max, Math.Abs(D(Unsafe.Add(ref src, i))));
         double scale = Math.ScaleB(1d, -Math.ILogB(max));
         double epsilon = D(Spec<TSpec, T>.Epsilon) * scale * scale;
-        double mean = 0, rstd;
+        double mean = 0, shift = 0, offset = 0, rstd;
         meanOut = T.Zero;
         if (Spec<TSpec, T>.Centered)
         {
-            double shift = D(src) * scale, sum = 0;
-            for (nuint i = 0; i < n; i++)
-                sum += D(Unsafe.Add(ref src, i)) * scale - shift;
-            mean = shift + sum / n;
-            double sumDev = 0, sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double d = D(Unsafe.Add(ref src, i)) * scale - mean;
-                sumDev += d;
-                sumSq += d * d;
-            }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
-            mean += sumDev / n;
+            // RowStatistics.ScalarMoments of x·2⁻ᵏ (the backward's recomputation takes the same), x − shift first.
+            RowStatistics.ScalarMoments(ref src, n, scale, out shift, out offset, out double variance);
+            mean = shift + offset;
             // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
             bool constant = variance + epsilon == 0;
             rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);
@@ -1629,7 +1619,7 @@ public static partial class RowEngine
         }
         for (nuint i = 0; i < n; i++)
         {
-            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) * scale - mean) * rstd : D(Unsafe.Add(ref src, i)) * scale * rstd);
+            T core = T.CreateTruncating(Spec<TSpec, T>.Centered ? (D(Unsafe.Add(ref src, i)) * scale - shift - offset) * rstd : D(Unsafe.Add(ref src, i)) * scale * rstd);
             Unsafe.Add(ref y, i) = ScalarOutput<TSpec, T>(core, ref gamma, ref beta, i);
         }
     }

@@ -151,22 +151,23 @@ public static class RowStatistics
     }
 
     /// <summary>
-    /// A row's centred statistics without vectors, in double (the forward's scalar row and this recomputation): shifted
-    /// corrected two-pass with shift = the first element, x − shift formed before the offset, as the vector paths do, so a
-    /// double row with a large mean loses nothing to the mean's rounding; mean = shift + offset, variance biased, at
-    /// least 0 (NaN stays NaN).
+    /// A row's centred statistics without vectors, in double, of x·<paramref name="scale"/> (1 for a plain row, exact; 2⁻ᵏ
+    /// for a row whose squares overflow, exact too): the forward's scalar and huge rows and this recomputation. Shifted
+    /// corrected two-pass with shift = the first element, x − shift formed before the offset, as the vector paths do, so
+    /// a row with a large mean loses nothing to the mean's rounding; mean = shift + offset, variance biased, at least 0
+    /// (NaN stays NaN).
     /// </summary>
-    internal static void ScalarMoments<T>(ref T x, int n, out double shift, out double offset, out double variance)
+    internal static void ScalarMoments<T>(ref T x, nuint n, double scale, out double shift, out double offset, out double variance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        shift = double.CreateTruncating(x);
+        shift = double.CreateTruncating(x) * scale;
         double sum = 0;
-        for (int i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref x, i)) - shift;
+        for (nuint i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref x, i)) * scale - shift;
         offset = sum / n;
         double sumDev = 0, sumSquares = 0;
-        for (int i = 0; i < n; i++)
+        for (nuint i = 0; i < n; i++)
         {
-            double d = double.CreateTruncating(Unsafe.Add(ref x, i)) - shift - offset;
+            double d = double.CreateTruncating(Unsafe.Add(ref x, i)) * scale - shift - offset;
             sumDev += d;
             sumSquares += d * d;
         }
@@ -192,7 +193,7 @@ public static class RowStatistics
             rstdOut = T.CreateTruncating(1d / Math.Sqrt(sumSq / n + eps));
             return;
         }
-        ScalarMoments(ref x, n, out double shift, out double offset, out double variance);
+        ScalarMoments(ref x, (nuint)n, 1d, out double shift, out double offset, out double variance);
         double mean = shift + offset;
         if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, (nuint)n, epsilon, centered, out meanOut, out rstdOut)) return;
         meanOut = T.CreateTruncating(mean);
@@ -217,18 +218,8 @@ public static class RowStatistics
         double epsilon = eps * scale * scale;
         if (centered)
         {
-            double shift = double.CreateTruncating(src) * scale, sum = 0;
-            for (nuint i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref src, i)) * scale - shift;
-            double mean = shift + sum / n;
-            double sumDev = 0, sumSq = 0;
-            for (nuint i = 0; i < n; i++)
-            {
-                double d = double.CreateTruncating(Unsafe.Add(ref src, i)) * scale - mean;
-                sumDev += d;
-                sumSq += d * d;
-            }
-            double variance = Math.Max((sumSq - sumDev * sumDev / n) / n, 0d);
-            mean += sumDev / n;
+            ScalarMoments(ref src, n, scale, out double shift, out double offset, out double variance); // the forward's HugeRow
+            double mean = shift + offset;
             bool constant = variance + epsilon == 0;
             double rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);
             meanOut = T.CreateTruncating(mean / scale);

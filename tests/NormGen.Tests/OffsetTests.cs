@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Linq;
 using System.Numerics.Tensors;
 using Xunit;
 using Xunit.Abstractions;
@@ -40,6 +41,36 @@ public class OffsetTests(ITestOutputHelper output)
             Assert.True(ng.MaxUnits <= 16 + 4 * Math.Sqrt(n), $"NormGen error {ng} at offset {offset}");
             AssertAtLeastAsAccurate(ng, tp, offset, n);
         }
+    }
+
+    /// <summary>
+    /// A double row whose squares overflow (values near 1e300, so the row is redone in double on x·2⁻ᵏ) with a mean
+    /// 10¹⁰ times its spread: the fallback must keep the spread as the common path keeps it (x − shift before the
+    /// offset). The reference, written here, scales by 2⁻¹⁰⁰⁰ (exact) and subtracts the first value (exact within a
+    /// factor of two) before its two passes. The mean rounded to its own ulp first (the fallback before) put errors of
+    /// about 1e-6 into y.
+    /// </summary>
+    [Fact]
+    public void LayerNormDouble_HugeRowWithLargeMean_KeepsItsSpread()
+    {
+        const int n = 1000, rows = 4;
+        var rng = new Random(7);
+        double[] x = Reference.Normal(rng, rows * n, 0, 1).Select(v => 1e300 * (1 + 1e-10 * v)).ToArray();
+        double[] gamma = Enumerable.Repeat(1d, n).ToArray(), beta = new double[n], y = new double[x.Length];
+        DynKernels.LnDScaleAndBias(x, n, gamma, beta, y);
+        double maxError = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double scale = Math.ScaleB(1d, -1000), shift = x[r * n] * scale, sum = 0, squares = 0;
+            for (int i = 0; i < n; i++) sum += x[r * n + i] * scale - shift;
+            double offset = sum / n;
+            for (int i = 0; i < n; i++) { double d = x[r * n + i] * scale - shift - offset; squares += d * d; }
+            double std = Math.Sqrt(squares / n);
+            for (int i = 0; i < n; i++)
+                maxError = Math.Max(maxError, Math.Abs(y[r * n + i] - (x[r * n + i] * scale - shift - offset) / std));
+        }
+        output.WriteLine($"huge row, mean 1e10 × its spread: max |y − reference| {maxError:E2}");
+        Assert.True(maxError <= 1e-12, $"max |y − reference| {maxError:E2}");
     }
 
     /// <summary>
