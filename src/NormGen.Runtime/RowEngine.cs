@@ -1553,7 +1553,7 @@ public static partial class RowEngine
             // RowStatistics.ScalarMoments (the backward's recomputation uses it too, so the same bits): x − shift before
             // the offset, as the vector paths; for a double row with a large mean, shift + offset rounded to the mean's
             // ulp put its error into every x − μ (2,300 units of y at a mean of 10⁴, OffsetTests).
-            RowStatistics.ScalarMoments(ref src, (nuint)n, 1d, out shift, out offset, out double variance);
+            RowStatistics.ScalarMoments(ref src, 1, n, 0, 1d, out shift, out offset, out double variance);
             mean = shift + offset;
             if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && AllFinite(ref src, (nuint)n)) return false;
             rstd = 1d / Math.Sqrt(variance + eps);
@@ -1598,7 +1598,7 @@ public static partial class RowEngine
         if (Spec<TSpec, T>.Centered)
         {
             // RowStatistics.ScalarMoments of x·2⁻ᵏ (the backward's recomputation takes the same), x − shift first.
-            RowStatistics.ScalarMoments(ref src, n, scale, out shift, out offset, out double variance);
+            RowStatistics.ScalarMoments(ref src, 1, (nint)n, 0, scale, out shift, out offset, out double variance);
             mean = shift + offset;
             // σ² = 0 with ε·s² underflowed to 0: a constant row, every x − μ is 0; rstd is then that of σ² = 0, 1/√ε.
             bool constant = variance + epsilon == 0;

@@ -151,28 +151,33 @@ public static class RowStatistics
     }
 
     /// <summary>
-    /// A row's centred statistics without vectors, in double, of x·<paramref name="scale"/> (1 for a plain row, exact; 2⁻ᵏ
-    /// for a row whose squares overflow, exact too): the forward's scalar and huge rows and this recomputation. Shifted
-    /// corrected two-pass with shift = the first element, x − shift formed before the offset, as the vector paths do, so
-    /// a row with a large mean loses nothing to the mean's rounding; mean = shift + offset, variance biased, at least 0
-    /// (NaN stays NaN).
+    /// Centred statistics without vectors, in double, of x·<paramref name="scale"/> over <paramref name="blocks"/> blocks
+    /// of <paramref name="length"/> contiguous elements, <paramref name="blockStride"/> apart (one block for a row). The
+    /// scale is 1 for a plain row (exact) or 2⁻ᵏ for values whose squares overflow (exact too). One body for the forward's
+    /// scalar and huge rows, this recomputation, and the tensor kinds' huge-value fallback (TensorBlocks.HugeStatistics):
+    /// shifted corrected two-pass with shift = the first element, x − shift formed before the offset, as the vector paths
+    /// do, so a constant block is exact and a large mean loses nothing to the mean's rounding; mean = shift + offset,
+    /// variance biased, at least 0 (NaN stays NaN).
     /// </summary>
-    internal static void ScalarMoments<T>(ref T x, nuint n, double scale, out double shift, out double offset, out double variance)
+    internal static void ScalarMoments<T>(ref T x, nint blocks, nint length, nint blockStride, double scale, out double shift, out double offset, out double variance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        double count = (double)blocks * length, sum = 0;
         shift = double.CreateTruncating(x) * scale;
-        double sum = 0;
-        for (nuint i = 0; i < n; i++) sum += double.CreateTruncating(Unsafe.Add(ref x, i)) * scale - shift;
-        offset = sum / n;
+        for (nint b = 0; b < blocks; b++)
+            for (nint i = 0; i < length; i++)
+                sum += double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale - shift;
+        offset = sum / count;
         double sumDev = 0, sumSquares = 0;
-        for (nuint i = 0; i < n; i++)
-        {
-            double d = double.CreateTruncating(Unsafe.Add(ref x, i)) * scale - shift - offset;
-            sumDev += d;
-            sumSquares += d * d;
-        }
-        variance = Math.Max((sumSquares - sumDev * sumDev / n) / n, 0d);
-        offset += sumDev / n;
+        for (nint b = 0; b < blocks; b++)
+            for (nint i = 0; i < length; i++)
+            {
+                double d = double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale - shift - offset;
+                sumDev += d;
+                sumSquares += d * d;
+            }
+        variance = Math.Max((sumSquares - sumDev * sumDev / count) / count, 0d);
+        offset += sumDev / count;
     }
 
     /// <summary>The forward's scalar row (no SIMD, or a row shorter than a vector): accumulates in double.</summary>
@@ -193,7 +198,7 @@ public static class RowStatistics
             rstdOut = T.CreateTruncating(1d / Math.Sqrt(sumSq / n + eps));
             return;
         }
-        ScalarMoments(ref x, (nuint)n, 1d, out double shift, out double offset, out double variance);
+        ScalarMoments(ref x, 1, n, 0, 1d, out double shift, out double offset, out double variance);
         double mean = shift + offset;
         if ((!double.IsFinite(variance) || !double.IsFinite(mean)) && HugeRow(ref x, (nuint)n, epsilon, centered, out meanOut, out rstdOut)) return;
         meanOut = T.CreateTruncating(mean);
@@ -218,7 +223,7 @@ public static class RowStatistics
         double epsilon = eps * scale * scale;
         if (centered)
         {
-            ScalarMoments(ref src, n, scale, out double shift, out double offset, out double variance); // the forward's HugeRow
+            ScalarMoments(ref src, 1, (nint)n, 0, scale, out double shift, out double offset, out double variance); // the forward's HugeRow
             double mean = shift + offset;
             bool constant = variance + epsilon == 0;
             double rstd = constant ? 0d : 1d / Math.Sqrt(variance + epsilon);

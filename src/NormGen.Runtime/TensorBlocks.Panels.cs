@@ -415,6 +415,18 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
+    /// The row splits' merge (TensorBlocks.StandardizeRows, StandardizePanelRows): the moments each block of
+    /// <see cref="ColumnSumBlock"/> rows handed back (offset, M2 n apart, 2n per block from <paramref name="partials"/>)
+    /// merged in block order into block 0's, as one thread merges its blocks.
+    /// </summary>
+    internal static void MergeBlocks<TOps, TV, T>(ref T partials, nuint n, int rows)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (nuint b = 1, blocks = (nuint)RowBlocks(rows); b < blocks; b++)
+            MergeSlots<TOps, TV, T>(ref partials, ref Unsafe.Add(ref partials, 2 * n * b), n, b * ColumnSumBlock, Math.Min((nuint)rows - b * ColumnSumBlock, ColumnSumBlock));
+    }
+
+    /// <summary>
     /// Merges the moments of <paramref name="added"/> rows at <paramref name="moments"/> (offset, M2 n apart, per slot
     /// lane) into those at <paramref name="into"/> after the <paramref name="before"/> rows they hold (ColumnEngine.Merge),
     /// or copies them when <paramref name="before"/> is 0.

@@ -120,8 +120,7 @@ public static partial class TensorBlocks
         bool streamed = typeof(TX) == typeof(T) && ColumnEngine.StreamStatistics(ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(x)),
             ref Unsafe.As<TX, T>(ref MemoryMarshal.GetReference(y)), (nuint)rows * w);
         RowScheduler.Run(threads, blocks, new RowPanelBlocks<TSpec, TOps, TV, TX, T>(rows, width, RowPanelPass.Moments, streaming: streamed), xBytes, partialBytes, statisticBytes);
-        for (nuint b = 1; b < (nuint)blocks; b++) // the blocks' moments merged in order into block 0's, as the panel merges them
-            MergeSlots<TOps, TV, T>(ref p0, ref Unsafe.Add(ref p0, 2 * n * b), n, b * ColumnSumBlock, Math.Min((nuint)rows - b * ColumnSumBlock, ColumnSumBlock));
+        MergeBlocks<TOps, TV, T>(ref p0, n, rows); // into block 0's, as the panel merges them
         bool anyHuge = false;
         for (nuint j = 0; j < n; j += lanes)
         {

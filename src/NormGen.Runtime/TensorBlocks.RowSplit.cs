@@ -203,8 +203,7 @@ public static partial class TensorBlocks
 
             RowScheduler.Run(threads, blocks, new StandardizeBlocks<TOps, TV, T>(rows, width, 0), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials), MemoryMarshal.AsBytes(stats));
             ref T y0 = ref MemoryMarshal.GetReference(y);
-            for (nuint b = 1; b < (nuint)blocks; b++) // the blocks' moments merged in order into block 0's, as the strips merge them
-                MergeSlots<TOps, TV, T>(ref p0, ref Unsafe.Add(ref p0, 2 * (nuint)n * b), (nuint)n, b * ColumnSumBlock, Math.Min((nuint)rows - b * ColumnSumBlock, ColumnSumBlock));
+            MergeBlocks<TOps, TV, T>(ref p0, (nuint)n, rows); // into block 0's, as the strips merge them
             for (nuint s = 0; s < (nuint)slots; s++)
             {
                 TV variance = ColumnEngine.MomentsVariance<TOps, TV, T>(TOps.Load(ref p0, (nuint)n + s * L), count);

@@ -333,23 +333,10 @@ public static partial class TensorBlocks
         scale = mean = variance = 0d;
         if (!double.IsFinite(max)) return false; // Math.Max propagates NaN
         scale = Math.ScaleB(1d, -Math.ILogB(max) - 1);
-        // Shifted corrected two-pass, as the common path: k = the first element, so a constant block is exact (mean k,
-        // variance 0: a double block's plain mean Σx/n need not be its value, and then its output was ±1, not 0) and a
-        // large mean costs no precision. x·scale is exact (a power of two).
-        double count = (double)blocks * length, shift = double.CreateTruncating(x) * scale, sum = 0d, sumDev = 0d, sumSq = 0d;
-        for (nint b = 0; b < blocks; b++)
-            for (nint i = 0; i < length; i++)
-                sum += double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale - shift;
-        double offset = sum / count;
-        for (nint b = 0; b < blocks; b++)
-            for (nint i = 0; i < length; i++)
-            {
-                double d = double.CreateTruncating(Unsafe.Add(ref x, b * blockStride + i)) * scale - shift - offset;
-                sumDev += d;
-                sumSq += d * d;
-            }
-        mean = shift + (offset + sumDev / count);
-        variance = Math.Max((sumSq - sumDev * sumDev / count) / count, 0d);
+        // RowStatistics.ScalarMoments, the rows' fallback too: shifted by the first element, so a constant block is exact
+        // (a double block's plain mean Σx/n need not be its value, and then its output was ±1, not 0).
+        RowStatistics.ScalarMoments(ref x, blocks, length, blockStride, scale, out double shift, out double offset, out variance);
+        mean = shift + offset;
         return true;
     }
 
