@@ -96,7 +96,8 @@ public static partial class RowEngine
                 c.Beta = ref b;
             }
             c.Head = atPhase ? (vector - y0 % vector) % vector / (nuint)size : 0;
-            return c.Head != 0 ? LoopRows<TSpec, TX, TY, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref x, first, end)
+            return Paired<TSpec, TX, TY, T, TV>(ref c, first, end) ? PairedRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
+                : c.Head != 0 ? LoopRows<TSpec, TX, TY, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref x, first, end)
                 : LoopRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
         }
         finally

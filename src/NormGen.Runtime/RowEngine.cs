@@ -314,6 +314,7 @@ public static partial class RowEngine
             => Spec<TSpec, T>.Residual ? LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
+                : Paired<TSpec, TX, TY, T, TV>(ref c, first, end) ? PairedRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : LoopRows<TSpec, TX, TY, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref x, first, end);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -804,10 +805,18 @@ public static partial class RowEngine
     {
         T shift = T.Zero;
         if (Spec<TSpec, T>.Centered)
-            shift = TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(TOps.Count)); // L is a power of two: the same bits as the division, without a divide per row
+            shift = Shift<T, TV, TOps>(ref x);
         ShiftedSums<TSpec, T, TV, TOps>(ref x, n, TOps.Create(shift), out sums, out squares);
         return shift;
     }
+
+    /// <summary>
+    /// A row's shift for <see cref="Pass1"/>: the mean of its first vector, summed pairwise, so a constant row's shift is
+    /// exactly its value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Shift<T, TV, TOps>(ref T x) where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        => TOps.Sum(TOps.Load(ref x, 0)) * (T.One / T.CreateTruncating(TOps.Count)); // L is a power of two: the same bits as the division, without a divide per row
 
     /// <summary>
     /// <see cref="Pass1"/>'s sums around a given shift <paramref name="k"/> (every lane the shift; RMSNorm: unused).
@@ -822,27 +831,52 @@ public static partial class RowEngine
         i = 0;
         if (n >= block) // folds for a compile-time row shorter than a block (i is not known to be 0 there)
             for (i = 0; i + block <= n; i += block)
-            {
-                TV d0 = TOps.Load(ref x, i);
-                TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-                TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
-                TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-                if (Spec<TSpec, T>.Centered)
-                {
-                    d0 = TOps.Subtract(d0, k);
-                    d1 = TOps.Subtract(d1, k);
-                    d2 = TOps.Subtract(d2, k);
-                    d3 = TOps.Subtract(d3, k);
-                    s0 = TOps.Add(s0, d0);
-                    s1 = TOps.Add(s1, d1);
-                    s2 = TOps.Add(s2, d2);
-                    s3 = TOps.Add(s3, d3);
-                }
-                q0 = TOps.MultiplyAdd(d0, d0, q0);
-                q1 = TOps.MultiplyAdd(d1, d1, q1);
-                q2 = TOps.MultiplyAdd(d2, d2, q2);
-                q3 = TOps.MultiplyAdd(d3, d3, q3);
-            }
+                SumsBlock<TSpec, T, TV, TOps>(ref x, i, k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
+        SumsRest<TSpec, T, TV, TOps>(ref x, n, i, k, ref s0, ref s1, ref q0, ref q1);
+        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
+        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
+    }
+
+    /// <summary>
+    /// One block (four vectors from <paramref name="i"/>) of <see cref="ShiftedSums"/>: each vector's deviation from the
+    /// shift added to its own accumulator and squared into its own (RMSNorm: the squares only). Written once for the
+    /// one-row pass and the paired rows' (<see cref="PairedSums"/>), so a row's sums have the same bits in both.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsBlock<TSpec, T, TV, TOps>(ref T x, nuint i, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3, ref TV q0, ref TV q1, ref TV q2, ref TV q3)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        TV d0 = TOps.Load(ref x, i);
+        TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
+        TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
+        TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
+        if (Spec<TSpec, T>.Centered)
+        {
+            d0 = TOps.Subtract(d0, k);
+            d1 = TOps.Subtract(d1, k);
+            d2 = TOps.Subtract(d2, k);
+            d3 = TOps.Subtract(d3, k);
+            s0 = TOps.Add(s0, d0);
+            s1 = TOps.Add(s1, d1);
+            s2 = TOps.Add(s2, d2);
+            s3 = TOps.Add(s3, d3);
+        }
+        q0 = TOps.MultiplyAdd(d0, d0, q0);
+        q1 = TOps.MultiplyAdd(d1, d1, q1);
+        q2 = TOps.MultiplyAdd(d2, d2, q2);
+        q3 = TOps.MultiplyAdd(d3, d3, q3);
+    }
+
+    /// <summary>
+    /// <see cref="ShiftedSums"/> after its blocks, from <paramref name="i"/> (where they ended): the vectors left, into the
+    /// first accumulators, and the overlapping last vector's lanes past them, into the second.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumsRest<TSpec, T, TV, TOps>(ref T x, nuint n, nuint i, TV k, ref TV s0, ref TV s1, ref TV q0, ref TV q1)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        nuint L = (nuint)TOps.Count, last = n - L;
         // Vectors after the blocks, if any, from where the blocks ended: the test folds for a compile-time row (the loop's
         // own entry test did not); a run-time row goes straight to the loop's test.
         if (Spec<TSpec, T>.RowLength == 0 || n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
@@ -866,8 +900,6 @@ public static partial class RowEngine
             if (Spec<TSpec, T>.Centered) s1 = TOps.Add(s1, d);
             q1 = TOps.MultiplyAdd(d, d, q1);
         }
-        sums = TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3));
-        squares = TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3));
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ public static partial class ShortRowKernels
 
     [LayerNorm(64)]
     public static partial void Ln64F(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
+
+    [LayerNorm(768)]
+    public static partial void Ln768F(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y);
 }
 
 /// <summary>
@@ -37,7 +40,7 @@ public class ShortRowPipelineTests
     private static readonly int[] RowCounts = [1, 2, 3, 4, 5, 7, 11];
 
     /// <summary>A special row placed at some rows of a batch: huge (squares overflow), NaN, +∞, −∞, an outlying first vector.</summary>
-    private static double[] Special(string kind, Random rng, int n) => kind switch
+    internal static double[] Special(string kind, Random rng, int n) => kind switch
     {
         "huge" => Enumerable.Range(0, n).Select(i => i % 3 == 0 ? 3e38 : -1e38).ToArray(),
         "spike" => Enumerable.Range(0, n).Select(i => i == n / 2 ? 1e30 : rng.NextDouble()).ToArray(),
@@ -52,7 +55,7 @@ public class ShortRowPipelineTests
         _ => throw new ArgumentException(kind),
     };
 
-    private static double[] Batch(Random rng, int rows, int n, string? special, int[] at)
+    internal static double[] Batch(Random rng, int rows, int n, string? special, int[] at)
     {
         double[] x = Reference.Normal(rng, rows * n, 5, 2);
         if (special is not null)
@@ -62,7 +65,7 @@ public class ShortRowPipelineTests
     }
 
     /// <summary>Runs one of the kernels on float or double copies; returns y, mean (zeros for RMSNorm), rstd as doubles.</summary>
-    private static (double[] Y, double[] Mean, double[] Rstd) Run(string kernel, double[] x, int n, double[] g, double[] b, bool inPlace = false)
+    internal static (double[] Y, double[] Mean, double[] Rstd) Run(string kernel, double[] x, int n, double[] g, double[] b, bool inPlace = false)
     {
         int rows = x.Length / n;
         if (kernel.EndsWith('F'))
@@ -71,6 +74,7 @@ public class ShortRowPipelineTests
             float[] y = inPlace ? xf : new float[x.Length], mean = new float[rows], rstd = new float[rows];
             if (kernel == "LnF") ShortRowKernels.LnF(xf, n, gf, bf, y, mean, rstd);
             else if (kernel == "RmsF") ShortRowKernels.RmsF(xf, n, gf, y, rstd);
+            else if (kernel == "Ln768F") ShortRowKernels.Ln768F(xf, gf, bf, y);
             else ShortRowKernels.Ln64F(xf, gf, bf, y);
             return (y.Select(v => (double)v).ToArray(), mean.Select(v => (double)v).ToArray(), rstd.Select(v => (double)v).ToArray());
         }
@@ -90,7 +94,7 @@ public class ShortRowPipelineTests
     /// rows are compared as NaN in both, every other element bit for bit (bench/NormGen.RowAB compares every payload of
     /// the Release build, after tier-up).
     /// </summary>
-    private static void AssertBitwise(string what, double[] expected, double[] actual)
+    internal static void AssertBitwise(string what, double[] expected, double[] actual)
     {
         bool anyNaNPayload = what.Contains("nan-pair", StringComparison.Ordinal);
         for (int i = 0; i < expected.Length; i++)
@@ -100,7 +104,7 @@ public class ShortRowPipelineTests
     }
 
     /// <summary>Each row of the batch against the row run alone: y, mean, rstd bit for bit.</summary>
-    private static void CheckRowsAlone(string kernel, double[] x, int n, double[] g, double[] b, string label, bool inPlace = false)
+    internal static void CheckRowsAlone(string kernel, double[] x, int n, double[] g, double[] b, string label, bool inPlace = false)
     {
         int rows = x.Length / n;
         var batch = Run(kernel, x, n, g, b, inPlace);

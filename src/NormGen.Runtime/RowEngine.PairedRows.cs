@@ -1,0 +1,170 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace NormGen;
+
+// Two rows at a time for mid-length rows in cache (issue 11, in-cache rows). One row at a time, a row of 768 floats is
+// mostly a serial chain: pass 1's four accumulators, the horizontal sums, the scalar square root and division, then the
+// last pass; perf on LayerNorm 32×768 (2-core EPYC, Zen 5) put about 8% of the time on the sqrt/div stall and 12% on the
+// row start. With two rows' pass 1 interleaved block by block, and both rows' statistics formed before either last
+// pass, each row's chain overlaps the other's work.
+public static partial class RowEngine
+{
+    /// <summary>
+    /// The longest row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the pairing
+    /// (LayerNorm, floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) gained at rows of 256-768
+    /// floats but measured about 1.0 at 1024, 0.86-0.89 at 2048 and 0.73 at 4096: past 3 KiB the second row's pass 1 no
+    /// longer hides behind the first row's chain, and its x has left L1 when its last pass reads it again. RMSNorm is
+    /// not paired: its chain is shorter (no shift, one horizontal sum for the statistics), and RmsF 32 × 768 paired took
+    /// 1.06-1.18× the time of one row at a time (same harness).
+    /// </summary>
+    private const int MaxPairedRowBytes = 3072;
+
+    /// <summary>
+    /// The most bytes of x a call (a thread's rows) may have for <see cref="PairedRows"/> (x and y together then fit a
+    /// core's 1 MiB L2 on the 2-core EPYC). bench/NormGen.RowAB in one process, thread CPU, best of 21 rounds, x and y
+    /// placed at 16/2064 and 40/1000 bytes modulo 4 KiB, one row at a time ÷ paired (above 1: pairing faster), LayerNorm
+    /// floats with the compile-time length 768: 8 rows 1.07, 32 rows 1.05-1.10, 128 rows 1.07-1.09, 160 rows (480 KiB)
+    /// 1.03-1.06, 256 rows (768 KiB) 1.01-1.02, 320 rows (960 KiB) 0.98-0.99; run-time lengths: 32 × 256 1.06-1.07,
+    /// 512 × 256 (512 KiB) 1.07-1.08, 1024 × 256 (1 MiB) 1.01-1.02, 320 × 768 0.95. Past L2 the rows wait on memory, not
+    /// on their chains, and one row at a time, whose next row's loads start earlier, does better.
+    /// </summary>
+    private const long MaxPairedBytes = 512L << 10;
+
+    /// <summary>
+    /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never. Private, for side-by-side timing and tests
+    /// only (set by reflection, as s_pipelineMode).
+    /// </summary>
+#pragma warning disable CS0649 // set by reflection
+    private static int s_pairedRowsMode;
+#pragma warning restore CS0649
+
+    /// <summary>
+    /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
+    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
+    /// registers; at 256 bits they would spill), cached stores in cache (no prefetch: under
+    /// <see cref="MinPrefetchBytes"/>), at most <see cref="MaxPairedBytes"/> of x, two rows or more, each longer than the
+    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/>. JIT-time
+    /// constants but the length, the count and the flags.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
+        => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
+            && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
+            && (Spec<TSpec, T>.RowLength > 0
+                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= MaxPairedRowBytes
+                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()) && c.N * (nuint)Unsafe.SizeOf<T>() <= MaxPairedRowBytes)
+            && end - first >= 2 && !c.Streaming && !c.Prefetch && (end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes
+            && s_pairedRowsMode == 0;
+
+    /// <summary>
+    /// Rows first … end − 1 (see <see cref="Paired"/>) two at a time: both rows' pass 1 interleaved block by block
+    /// (<see cref="PairedSums"/>), both rows' statistics, then each row's last pass, from c.Head when γ and β are at y's
+    /// phase (<see cref="AlignedParameterRows"/>). Every row's operations are <see cref="VectorRows"/>' in the same order,
+    /// so its bits are the same wherever it is in the batch; an odd last row goes to VectorRows. Returns the first row
+    /// left to HugeRow (a pair whose first row overflows: neither row written; whose second does: the first row written),
+    /// or end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        nuint row = first;
+        ref T xa = ref xFirst;
+        for (; row + 1 < end; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
+        {
+            ref T xb = ref Unsafe.Add(ref xa, xStride);
+            PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
+            if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out T center, out T scaledOffset, out T mean, out T rstd))
+                return row;
+            bool second = Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB,
+                out T centerB, out T scaledOffsetB, out T meanB, out T rstdB);
+            // One copy of the last pass, run for each row of the pair: two copies put the method past the JIT's inlining
+            // budget.
+            ref T x = ref xa;
+            for (nuint j = 0; ; j++)
+            {
+                Save<TSpec, T>(ref c, row + j, mean, rstd);
+                PairedLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, (row + j) * yStride), n, c.Head,
+                    Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
+                if (j == 1) break;
+                if (!second) return row + 1;
+                x = ref xb;
+                center = centerB;
+                scaledOffset = scaledOffsetB;
+                mean = meanB;
+                rstd = rstdB;
+            }
+        }
+        if (row == end) return end;
+        return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
+            : LoopRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref xa, row, end);
+    }
+
+    /// <summary>
+    /// <see cref="Pass1"/> of two rows, <paramref name="xa"/>'s and <paramref name="xb"/>'s, their blocks interleaved
+    /// (<see cref="SumsBlock"/>, then <see cref="SumsRest"/> for each): each row's shift, accumulators and operations are
+    /// Pass1's, so its sums have Pass1's bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairedSums<TSpec, T, TV, TOps>(ref T xa, ref T xb, nuint n, out T shiftA, out TV sumsA, out TV squaresA,
+        out T shiftB, out TV sumsB, out TV squaresB)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        shiftA = shiftB = T.Zero;
+        if (Spec<TSpec, T>.Centered)
+        {
+            shiftA = Shift<T, TV, TOps>(ref xa);
+            shiftB = Shift<T, TV, TOps>(ref xb);
+        }
+        TV ka = TOps.Create(shiftA), kb = TOps.Create(shiftB);
+        TV a0 = TOps.Zero, a1 = a0, a2 = a0, a3 = a0, qa0 = a0, qa1 = a0, qa2 = a0, qa3 = a0;
+        TV b0 = a0, b1 = a0, b2 = a0, b3 = a0, qb0 = a0, qb1 = a0, qb2 = a0, qb3 = a0;
+        nuint i = 0;
+        for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
+        {
+            SumsBlock<TSpec, T, TV, TOps>(ref xa, i, ka, ref a0, ref a1, ref a2, ref a3, ref qa0, ref qa1, ref qa2, ref qa3);
+            SumsBlock<TSpec, T, TV, TOps>(ref xb, i, kb, ref b0, ref b1, ref b2, ref b3, ref qb0, ref qb1, ref qb2, ref qb3);
+        }
+        SumsRest<TSpec, T, TV, TOps>(ref xa, n, i, ka, ref a0, ref a1, ref qa0, ref qa1);
+        SumsRest<TSpec, T, TV, TOps>(ref xb, n, i, kb, ref b0, ref b1, ref qb0, ref qb1);
+        sumsA = TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3));
+        squaresA = TOps.Add(TOps.Add(qa0, qa1), TOps.Add(qa2, qa3));
+        sumsB = TOps.Add(TOps.Add(b0, b1), TOps.Add(b2, b3));
+        squaresB = TOps.Add(TOps.Add(qb0, qb1), TOps.Add(qb2, qb3));
+    }
+
+    /// <summary>
+    /// <see cref="VectorRows"/>' last pass without an activation, cached stores and no prefetch, from
+    /// <paramref name="head"/> (see <see cref="RowRefs{T}.Head"/>): the first vector (with a head) and the overlapping last
+    /// vector are computed before the blocks, so an in-place call reads them before the blocks overwrite them, and stored
+    /// after. VectorRows keeps its written-out copy of these lines (see <see cref="Statistics"/> on why).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PairedLastPass<TSpec, T, TV, TOps>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, nuint head, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), block = 4 * L, last = n - L;
+        bool hasTail = n % L != 0;
+        TV firstOut = head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc) : TOps.Zero;
+        TV lastOut = hasTail || head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
+        if (Spec<TSpec, T>.Affine == Affine.ScaleAndBias)
+            LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
+        else if (Spec<TSpec, T>.Affine == Affine.Scale)
+            LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
+        else
+            LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
+        if ((n - head) % block >= L)
+            for (nuint i = head + (n - head) / block * block; i + L <= n; i += L)
+                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
+        if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
+        if (head != 0) TOps.Store(firstOut, ref y, 0);
+    }
+}

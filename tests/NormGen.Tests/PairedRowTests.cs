@@ -1,0 +1,132 @@
+using System;
+using System.Linq;
+using Xunit;
+using static NormGen.Tests.ShortRowPipelineTests;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// LayerNorm rows of 9 vectors to 3 KiB in cache run two at a time on AVX-512 (RowEngine.PairedRows): both rows' pass 1
+/// interleaved, both rows' statistics, then each row's last pass. Every row of a batch must still be bitwise the row
+/// computed alone (the one-row path), at either place in its pair, with odd counts (the last row alone), next to huge
+/// rows (the first or the second of a pair left to HugeRow), NaN, ±∞ and outlying rows; with γ and β copied at y's phase
+/// (eight rows or more, y at every offset within a vector); out of place and in place; and within the accuracy bound of
+/// the double reference. On the other ISA paths the same batches run one row at a time and must hold the same.
+/// </summary>
+public class PairedRowTests
+{
+    /// <summary>Float rows from just past the short-row pipeline's 8 vectors (128 floats) to 3 KiB, and one past it.</summary>
+    private static readonly int[] FloatLengths = [129, 144, 200, 256, 300, 512, 768, 769];
+
+    /// <summary>Double rows from just past 8 vectors (64 doubles) to 3 KiB (384), and one past it.</summary>
+    private static readonly int[] DoubleLengths = [65, 100, 200, 384, 385];
+
+    private static readonly int[] RowCounts = [2, 3, 8, 9, 11];
+
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("LnD")]
+    public void EveryRow_EqualsRowAlone_Bitwise(string kernel)
+    {
+        var rng = new Random(kernel.Length * 31 + 7);
+        foreach (int n in kernel == "LnF" ? FloatLengths : DoubleLengths)
+        {
+            var (g, b) = Reference.AffineParameters(rng, n);
+            foreach (int rows in RowCounts)
+            {
+                double[] x = Batch(rng, rows, n, null, []);
+                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
+                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A special row as the first of a pair (the pair stops before writing either row), as the second (the first row
+    /// written, then HugeRow), both rows of a pair, in two pairs, and as the odd last row.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF", 256)]
+    [InlineData("LnF", 768)]
+    [InlineData("LnD", 200)]
+    [InlineData("Ln768F", 768)]
+    public void SpecialRows_EqualRowsAlone_Bitwise(string kernel, int n)
+    {
+        var rng = new Random(n + kernel.Length);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        int[][] places = [[0], [1], [0, 1], [2, 5], [8]];
+        foreach (string special in new[] { "huge", "spike", "nan", "inf", "-inf", "outlier", "nan-pair" })
+            foreach (int[] at in places)
+                foreach (int rows in new[] { 3, 9 })
+                {
+                    double[] x = Batch(rng, rows, n, special, at);
+                    string label = $"{kernel} n={n} rows={rows} {special} at [{string.Join(",", at)}]";
+                    CheckRowsAlone(kernel, x, n, g, b, label);
+                    CheckRowsAlone(kernel, x, n, g, b, label + " in place", inPlace: true);
+                }
+    }
+
+    /// <summary>
+    /// Eight rows and more copy γ and β where y's rows start (the last pass from y's first vector boundary): x, y, γ and
+    /// β at every element offset within a 64-byte line, so every head (0-15 floats) is taken, out of place and in place,
+    /// for the run-time and the compile-time length; each row bitwise the row alone at offset 0.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF", 256)]
+    [InlineData("LnF", 300)]
+    [InlineData("Ln768F", 768)]
+    public void EveryOffset_EqualsRowAlone_Bitwise(string kernel, int n)
+    {
+        var rng = new Random(n * 3 + kernel.Length);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        foreach (int rows in new[] { 8, 9 })
+        {
+            double[] x = Batch(rng, rows, n, "huge", [5]);
+            var alone = Enumerable.Range(0, rows).Select(r => Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
+            for (int offset = 0; offset < 16; offset++)
+                foreach (bool inPlace in new[] { false, true })
+                {
+                    float[] xs = new float[x.Length + 32], ys = inPlace ? xs : new float[x.Length + 32];
+                    float[] gs = new float[n + 32], bs = new float[n + 32];
+                    int xo = offset, yo = inPlace ? offset : (offset * 7 + 3) % 16, go = (offset * 5 + 1) % 16, bo = (offset * 11 + 2) % 16;
+                    for (int i = 0; i < x.Length; i++) xs[xo + i] = (float)x[i];
+                    for (int i = 0; i < n; i++)
+                    {
+                        gs[go + i] = (float)g[i];
+                        bs[bo + i] = (float)b[i];
+                    }
+                    var xSpan = xs.AsSpan(xo, x.Length);
+                    var ySpan = ys.AsSpan(yo, x.Length);
+                    if (kernel == "Ln768F") ShortRowKernels.Ln768F(xSpan, gs.AsSpan(go, n), bs.AsSpan(bo, n), ySpan);
+                    else ShortRowKernels.LnF(xSpan, n, gs.AsSpan(go, n), bs.AsSpan(bo, n), ySpan, new float[rows], new float[rows]);
+                    double[] y = ySpan.ToArray().Select(v => (double)v).ToArray();
+                    for (int r = 0; r < rows; r++)
+                        AssertBitwise($"{kernel} n={n} rows={rows} offsets x {xo} y {yo} γ {go} β {bo}{(inPlace ? " in place" : "")} row {r}",
+                            alone[r], y.AsSpan(r * n, n).ToArray());
+                }
+        }
+    }
+
+    /// <summary>The batch against the double reference: a paired row normalised with its partner's statistics would be far off.</summary>
+    [Theory]
+    [InlineData("LnF")]
+    [InlineData("LnD")]
+    [InlineData("Ln768F")]
+    public void Batch_MatchesDoubleReference(string kernel)
+    {
+        var rng = new Random(kernel.Length + 41);
+        double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
+        foreach (int n in kernel == "Ln768F" ? [768] : kernel == "LnF" ? FloatLengths : DoubleLengths)
+            foreach (int rows in RowCounts)
+            {
+                // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
+                var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
+                double[] y = Run(kernel, x, n, g, b).Y;
+                double[] expected = Reference.Normalize(NormKind.LayerNorm, Affine.ScaleAndBias, 1e-5, x, n, g, b, out double[] terms);
+                double tol = Reference.Tolerance(u, n);
+                for (int i = 0; i < y.Length; i++)
+                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
+                        Assert.Fail($"{kernel} n={n} rows={rows} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
+            }
+    }
+}
