@@ -25,10 +25,11 @@ public static partial class RowEngine
     /// The most bytes of x a call (a thread's rows) may have for <see cref="PairedRows"/> (x and y together then fit a
     /// core's 1 MiB L2 on the 2-core EPYC). bench/NormGen.RowAB in one process, thread CPU, best of 21 rounds, x and y
     /// placed at 16/2064 and 40/1000 bytes modulo 4 KiB, one row at a time ÷ paired (above 1: pairing faster), LayerNorm
-    /// floats with the compile-time length 768: 8 rows 1.07, 32 rows 1.05-1.10, 128 rows 1.07-1.09, 160 rows (480 KiB)
-    /// 1.03-1.06, 256 rows (768 KiB) 1.01-1.02, 320 rows (960 KiB) 0.98-0.99; run-time lengths: 32 × 256 1.06-1.07,
-    /// 512 × 256 (512 KiB) 1.07-1.08, 1024 × 256 (1 MiB) 1.01-1.02, 320 × 768 0.95. Past L2 the rows wait on memory, not
-    /// on their chains, and one row at a time, whose next row's loads start earlier, does better.
+    /// floats with the compile-time length 768: 8 rows 1.06-1.07, 32 rows 1.04-1.05, 128 rows 1.09-1.12, 160 rows
+    /// (480 KiB) 1.12-1.15, but 256 rows (768 KiB) 0.92-0.94, 320 rows 0.92-0.95, 600 rows 0.86-0.89; run-time lengths:
+    /// 32 × 144 1.16-1.20, 32 × 256 1.16, 512 × 256 (512 KiB) 1.10-1.22, 64 × 512 1.04-1.08, but 1024 × 256 0.95-1.03
+    /// and 2000 × 256 0.98-0.99; doubles 32 × 200 1.14-1.23. Past L2 the rows wait on memory, not on their chains, and
+    /// one row at a time does as well or better.
     /// </summary>
     private const long MaxPairedBytes = 512L << 10;
 
@@ -61,12 +62,17 @@ public static partial class RowEngine
 
     /// <summary>
     /// Rows first … end − 1 (see <see cref="Paired"/>) two at a time: both rows' pass 1 interleaved block by block
-    /// (<see cref="PairedSums"/>), both rows' statistics, then each row's last pass, from c.Head when γ and β are at y's
-    /// phase (<see cref="AlignedParameterRows"/>). Every row's operations are <see cref="VectorRows"/>' in the same order,
-    /// so its bits are the same wherever it is in the batch; an odd last row goes to VectorRows. Returns the first row
-    /// left to HugeRow (a pair whose first row overflows: neither row written; whose second does: the first row written),
-    /// or end.
+    /// (<see cref="PairedSums"/>), both rows' statistics, then the next pair's pass 1, then each row's last pass, from
+    /// c.Head when γ and β are at y's phase (<see cref="AlignedParameterRows"/>). Every row's operations are
+    /// <see cref="VectorRows"/>' in the same order, so its bits are the same wherever it is in the batch; an odd last row
+    /// goes to VectorRows. Returns the first row left to HugeRow (a pair whose first row overflows: neither row written;
+    /// whose second does: the first row written; pass 1 writes nothing), or end.
     /// </summary>
+    /// <remarks>
+    /// The next pair's pass 1 ahead of this pair's last passes overlaps the statistics' chain (RowAB, thread CPU, best of
+    /// 21 rounds, two placements, pass 1 after the last passes ÷ ahead of them: Ln768F 8 × 768 1.08-1.10, 32 × 768
+    /// 1.06-1.07, 128 × 768 1.01-1.05, LnF 32 × 256 1.15, 512 × 256 1.10-1.11, LnD 32 × 200 1.14-1.16).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -76,14 +82,20 @@ public static partial class RowEngine
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         nuint row = first;
         ref T xa = ref xFirst;
-        for (; row + 1 < end; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
+        PairedSums<TSpec, T, TV, TOps>(ref xa, ref Unsafe.Add(ref xa, xStride), n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
+        while (true)
         {
             ref T xb = ref Unsafe.Add(ref xa, xStride);
-            PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
             if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out T center, out T scaledOffset, out T mean, out T rstd))
                 return row;
             bool second = Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB,
                 out T centerB, out T scaledOffsetB, out T meanB, out T rstdB);
+            // The next pair's pass 1 before this pair's last passes: it does not wait on the statistics' chain (horizontal
+            // sums, square root, division), which it overlaps.
+            ref T xNext = ref Unsafe.Add(ref xb, xStride);
+            bool more = row + 3 < end;
+            if (more)
+                PairedSums<TSpec, T, TV, TOps>(ref xNext, ref Unsafe.Add(ref xNext, xStride), n, out shiftA, out sumsA, out squaresA, out shiftB, out sumsB, out squaresB);
             // One copy of the last pass, run for each row of the pair: two copies put the method past the JIT's inlining
             // budget.
             ref T x = ref xa;
@@ -100,6 +112,9 @@ public static partial class RowEngine
                 mean = meanB;
                 rstd = rstdB;
             }
+            row += 2;
+            xa = ref xNext;
+            if (!more) break;
         }
         if (row == end) return end;
         return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
