@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
-// Two rows at a time for mid-length rows in cache (issue 11, in-cache rows). One row at a time, a row of 768 floats is
+// Two rows at a time for mid-length rows in cache (issue 11, in-cache rows). One row at a time, a LayerNorm row of 768 floats is
 // mostly a serial chain: pass 1's four accumulators, the horizontal sums, the scalar square root and division, then the
 // last pass; perf on LayerNorm 32×768 (2-core EPYC, Zen 5) put about 8% of the time on the sqrt/div stall and 12% on the
 // row start. With two rows' pass 1 interleaved block by block, and both rows' statistics formed before either last
@@ -12,14 +12,20 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// The longest row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the pairing
-    /// (LayerNorm, floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) gained at rows of 256-768
+    /// The longest LayerNorm row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the
+    /// pairing (floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) gained at rows of 256-768
     /// floats but measured about 1.0 at 1024, 0.86-0.89 at 2048 and 0.73 at 4096: past 3 KiB the second row's pass 1 no
-    /// longer hides behind the first row's chain, and its x has left L1 when its last pass reads it again. RMSNorm is
-    /// not paired: its chain is shorter (no shift, one horizontal sum for the statistics), and RmsF 32 × 768 paired took
-    /// 1.06-1.18× the time of one row at a time (same harness).
+    /// longer hides behind the first row's chain, and its x has left L1 when its last pass reads it again.
     /// </summary>
     private const int MaxPairedRowBytes = 3072;
+
+    /// <summary>
+    /// The longest RMSNorm row (1.5 KiB: 384 floats, 192 doubles) that <see cref="PairedRows"/> runs: its chain is
+    /// shorter (no shift, one horizontal sum for the statistics). RowAB as for <see cref="MaxPairedBytes"/>, one row at
+    /// a time ÷ paired: RmsF 32 × 144 1.19-1.27, 64 × 256 1.11-1.16, 64 × 320 0.96-1.11, 64 × 384 1.06-1.34, but
+    /// 128 × 512 0.95-1.01 and 32 × 768 0.92-0.93; RmsD 64 × 100 0.95-1.12, 64 × 128 1.12-1.15, 32 × 200 1.27-1.30.
+    /// </summary>
+    private const int MaxPairedRmsRowBytes = 1536;
 
     /// <summary>
     /// The most bytes of x a call (a thread's rows) may have for <see cref="PairedRows"/> (x and y together then fit a
@@ -42,21 +48,24 @@ public static partial class RowEngine
 #pragma warning restore CS0649
 
     /// <summary>
-    /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
-    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
+    /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): float or double spans (the rows in the
+    /// user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
     /// registers; at 256 bits they would spill), cached stores in cache (no prefetch: under
     /// <see cref="MinPrefetchBytes"/>), at most <see cref="MaxPairedBytes"/> of x, two rows or more, each longer than the
-    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/>. JIT-time
+    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/> (RMSNorm:
+    /// <see cref="MaxPairedRmsRowBytes"/>). JIT-time
     /// constants but the length, the count and the flags.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
-            && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
+            && Spec<TSpec, T>.Activation == Activation.None
             && (Spec<TSpec, T>.RowLength > 0
-                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= MaxPairedRowBytes
-                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()) && c.N * (nuint)Unsafe.SizeOf<T>() <= MaxPairedRowBytes)
+                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()
+                    && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= (Spec<TSpec, T>.Centered ? MaxPairedRowBytes : MaxPairedRmsRowBytes)
+                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())
+                    && c.N * (nuint)Unsafe.SizeOf<T>() <= (nuint)(Spec<TSpec, T>.Centered ? MaxPairedRowBytes : MaxPairedRmsRowBytes))
             && end - first >= 2 && !c.Streaming && !c.Prefetch && (end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes
             && s_pairedRowsMode == 0;
 

@@ -6,8 +6,8 @@ using static NormGen.Tests.ShortRowPipelineTests;
 namespace NormGen.Tests;
 
 /// <summary>
-/// LayerNorm rows of 9 vectors to 3 KiB in cache run two at a time on AVX-512 (RowEngine.PairedRows): both rows' pass 1
-/// interleaved, both rows' statistics, then each row's last pass. Every row of a batch must still be bitwise the row
+/// LayerNorm rows of 9 vectors to 3 KiB (RMSNorm: to 1.5 KiB) in cache run two at a time on AVX-512 (RowEngine.PairedRows):
+/// both rows' pass 1 interleaved, both rows' statistics, the next pair's pass 1, then each row's last pass. Every row of a batch must still be bitwise the row
 /// computed alone (the one-row path), at either place in its pair, with odd counts (the last row alone), next to huge
 /// rows (the first or the second of a pair left to HugeRow), NaN, ±∞ and outlying rows; with γ and β copied at y's phase
 /// (eight rows or more, y at every offset within a vector); out of place and in place; and within the accuracy bound of
@@ -26,10 +26,12 @@ public class PairedRowTests
     [Theory]
     [InlineData("LnF")]
     [InlineData("LnD")]
+    [InlineData("RmsF")]
+    [InlineData("RmsD")]
     public void EveryRow_EqualsRowAlone_Bitwise(string kernel)
     {
         var rng = new Random(kernel.Length * 31 + 7);
-        foreach (int n in kernel == "LnF" ? FloatLengths : DoubleLengths)
+        foreach (int n in kernel.EndsWith('F') ? FloatLengths : DoubleLengths)
         {
             var (g, b) = Reference.AffineParameters(rng, n);
             foreach (int rows in RowCounts)
@@ -50,6 +52,8 @@ public class PairedRowTests
     [InlineData("LnF", 768)]
     [InlineData("LnD", 200)]
     [InlineData("Ln768F", 768)]
+    [InlineData("RmsF", 256)]
+    [InlineData("RmsD", 130)]
     public void SpecialRows_EqualRowsAlone_Bitwise(string kernel, int n)
     {
         var rng = new Random(n + kernel.Length);
@@ -67,7 +71,7 @@ public class PairedRowTests
     }
 
     /// <summary>
-    /// Eight rows and more copy γ and β where y's rows start (the last pass from y's first vector boundary): x, y, γ and
+    /// Eight rows and more copy γ (and β) where y's rows start (the last pass from y's first vector boundary): x, y, γ and
     /// β at every element offset within a 64-byte line, so every head (0-15 floats) is taken, out of place and in place,
     /// for the run-time and the compile-time length; each row bitwise the row alone at offset 0.
     /// </summary>
@@ -75,6 +79,7 @@ public class PairedRowTests
     [InlineData("LnF", 256)]
     [InlineData("LnF", 300)]
     [InlineData("Ln768F", 768)]
+    [InlineData("RmsF", 256)]
     public void EveryOffset_EqualsRowAlone_Bitwise(string kernel, int n)
     {
         var rng = new Random(n * 3 + kernel.Length);
@@ -98,6 +103,7 @@ public class PairedRowTests
                     var xSpan = xs.AsSpan(xo, x.Length);
                     var ySpan = ys.AsSpan(yo, x.Length);
                     if (kernel == "Ln768F") ShortRowKernels.Ln768F(xSpan, gs.AsSpan(go, n), bs.AsSpan(bo, n), ySpan);
+                    else if (kernel == "RmsF") ShortRowKernels.RmsF(xSpan, n, gs.AsSpan(go, n), ySpan, new float[rows]);
                     else ShortRowKernels.LnF(xSpan, n, gs.AsSpan(go, n), bs.AsSpan(bo, n), ySpan, new float[rows], new float[rows]);
                     double[] y = ySpan.ToArray().Select(v => (double)v).ToArray();
                     for (int r = 0; r < rows; r++)
@@ -109,20 +115,22 @@ public class PairedRowTests
 
     /// <summary>The batch against the double reference: a paired row normalised with its partner's statistics would be far off.</summary>
     [Theory]
-    [InlineData("LnF")]
-    [InlineData("LnD")]
-    [InlineData("Ln768F")]
-    public void Batch_MatchesDoubleReference(string kernel)
+    [InlineData("LnF", NormKind.LayerNorm, 1e-5)]
+    [InlineData("LnD", NormKind.LayerNorm, 1e-5)]
+    [InlineData("Ln768F", NormKind.LayerNorm, 1e-5)]
+    [InlineData("RmsF", NormKind.RmsNorm, 1.1920928955078125e-07)]
+    [InlineData("RmsD", NormKind.RmsNorm, 2.220446049250313e-16)]
+    public void Batch_MatchesDoubleReference(string kernel, NormKind kind, double epsilon)
     {
         var rng = new Random(kernel.Length + 41);
         double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
-        foreach (int n in kernel == "Ln768F" ? [768] : kernel == "LnF" ? FloatLengths : DoubleLengths)
+        foreach (int n in kernel == "Ln768F" ? [768] : kernel.EndsWith('F') ? FloatLengths : DoubleLengths)
             foreach (int rows in RowCounts)
             {
                 // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
                 var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
                 double[] y = Run(kernel, x, n, g, b).Y;
-                double[] expected = Reference.Normalize(NormKind.LayerNorm, Affine.ScaleAndBias, 1e-5, x, n, g, b, out double[] terms);
+                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
                 double tol = Reference.Tolerance(u, n);
                 for (int i = 0; i < y.Length; i++)
                     if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
