@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace NormGen;
 
-// Two rows at a time for mid-length rows in cache (issue 11, in-cache rows). One row at a time, a LayerNorm row of 768 floats is
+// Two rows at a time for mid-length rows in cache (issue 11, in-cache rows). One row at a time, a row of 768 floats is
 // mostly a serial chain: pass 1's four accumulators, the horizontal sums, the scalar square root and division, then the
 // last pass; perf on LayerNorm 32×768 (2-core EPYC, Zen 5) put about 8% of the time on the sqrt/div stall and 12% on the
 // row start. With two rows' pass 1 interleaved block by block, and both rows' statistics formed before either last
@@ -12,30 +12,26 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// The longest LayerNorm row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the
-    /// pairing (floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) gained at rows of 256-768
-    /// floats but measured about 1.0 at 1024, 0.86-0.89 at 2048 and 0.73 at 4096: past 3 KiB the second row's pass 1 no
-    /// longer hides behind the first row's chain, and its x has left L1 when its last pass reads it again.
+    /// The longest row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the pairing
+    /// (LayerNorm, floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) measured about 1.0 at 1024
+    /// floats, 0.86-0.89 at 2048 and 0.73 at 4096: past 3 KiB the second row's pass 1 no longer hides behind the first
+    /// row's chain, and its x has left L1 when its last pass reads it again. bench/NormGen.RowAB, one process, thread
+    /// CPU, best of 15 rounds, over eight placements of x and y modulo 4 KiB (--place 592/816,16/2064,40/1000,0/0,16/48,
+    /// 48/16,16/3000,1000/200), one row at a time ÷ paired (above 1: pairing faster): LnF 32 × 144 1.13-1.36, 32 × 256
+    /// 1.09-1.35, 64 × 512 0.97-1.21, Ln768F 32 × 768 0.94-1.08 (ten placements; about even), 128 × 768 0.99-1.22,
+    /// LnD 32 × 200 1.05-1.25, 64 × 384 0.89-1.12. RMSNorm is not paired (its chain is shorter: no shift, one horizontal
+    /// sum for its statistics): RmsF 32 × 144 0.97-1.15, 64 × 256 0.95-1.04, 64 × 384 0.89-0.99, 32 × 768 0.85-0.94,
+    /// RmsD 32 × 200 0.99-1.00 over the same placements.
     /// </summary>
     private const int MaxPairedRowBytes = 3072;
 
     /// <summary>
-    /// The longest RMSNorm row (1.5 KiB: 384 floats, 192 doubles) that <see cref="PairedRows"/> runs: its chain is
-    /// shorter (no shift, one horizontal sum for the statistics). RowAB as for <see cref="MaxPairedBytes"/>, one row at
-    /// a time ÷ paired: RmsF 32 × 144 1.19-1.27, 64 × 256 1.11-1.16, 64 × 320 0.96-1.11, 64 × 384 1.06-1.34, but
-    /// 128 × 512 0.95-1.01 and 32 × 768 0.92-0.93; RmsD 64 × 100 0.95-1.12, 64 × 128 1.12-1.15, 32 × 200 1.27-1.30.
-    /// </summary>
-    private const int MaxPairedRmsRowBytes = 1536;
-
-    /// <summary>
     /// The most bytes of x a call (a thread's rows) may have for <see cref="PairedRows"/> (x and y together then fit a
-    /// core's 1 MiB L2 on the 2-core EPYC). bench/NormGen.RowAB in one process, thread CPU, best of 21 rounds, x and y
-    /// placed at 16/2064 and 40/1000 bytes modulo 4 KiB, one row at a time ÷ paired (above 1: pairing faster), LayerNorm
-    /// floats with the compile-time length 768: 8 rows 1.06-1.07, 32 rows 1.04-1.05, 128 rows 1.09-1.12, 160 rows
-    /// (480 KiB) 1.12-1.15, but 256 rows (768 KiB) 0.92-0.94, 320 rows 0.92-0.95, 600 rows 0.86-0.89; run-time lengths:
-    /// 32 × 144 1.16-1.20, 32 × 256 1.16, 512 × 256 (512 KiB) 1.10-1.22, 64 × 512 1.04-1.08, but 1024 × 256 0.95-1.03
-    /// and 2000 × 256 0.98-0.99; doubles 32 × 200 1.14-1.23. Past L2 the rows wait on memory, not on their chains, and
-    /// one row at a time does as well or better.
+    /// core's 1 MiB L2 on the 2-core EPYC). RowAB as for <see cref="MaxPairedRowBytes"/>, x and y placed at 16/2064 and
+    /// 40/1000 bytes modulo 4 KiB, best of 21 rounds: Ln768F 160 × 768 (480 KiB) 1.12-1.15, but 256 × 768 (768 KiB)
+    /// 0.92-0.94, 320 × 768 0.92-0.95, 600 × 768 0.86-0.89; LnF 512 × 256 (512 KiB) 1.10-1.22, but 1024 × 256
+    /// 0.95-1.03 and 2000 × 256 0.98-0.99. Past L2 the rows wait on memory, not on their chains, and one row at a time
+    /// does as well or better.
     /// </summary>
     private const long MaxPairedBytes = 512L << 10;
 
@@ -48,24 +44,21 @@ public static partial class RowEngine
 #pragma warning restore CS0649
 
     /// <summary>
-    /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): float or double spans (the rows in the
-    /// user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
+    /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
+    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
     /// registers; at 256 bits they would spill), cached stores in cache (no prefetch: under
     /// <see cref="MinPrefetchBytes"/>), at most <see cref="MaxPairedBytes"/> of x, two rows or more, each longer than the
-    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/> (RMSNorm:
-    /// <see cref="MaxPairedRmsRowBytes"/>). JIT-time
+    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/>. JIT-time
     /// constants but the length, the count and the flags.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
-            && Spec<TSpec, T>.Activation == Activation.None
+            && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
             && (Spec<TSpec, T>.RowLength > 0
-                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()
-                    && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= (Spec<TSpec, T>.Centered ? MaxPairedRowBytes : MaxPairedRmsRowBytes)
-                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>())
-                    && c.N * (nuint)Unsafe.SizeOf<T>() <= (nuint)(Spec<TSpec, T>.Centered ? MaxPairedRowBytes : MaxPairedRmsRowBytes))
+                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= MaxPairedRowBytes
+                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()) && c.N * (nuint)Unsafe.SizeOf<T>() <= MaxPairedRowBytes)
             && end - first >= 2 && !c.Streaming && !c.Prefetch && (end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes
             && s_pairedRowsMode == 0;
 

@@ -6,12 +6,13 @@ using static NormGen.Tests.ShortRowPipelineTests;
 namespace NormGen.Tests;
 
 /// <summary>
-/// LayerNorm rows of 9 vectors to 3 KiB (RMSNorm: to 1.5 KiB) in cache run two at a time on AVX-512 (RowEngine.PairedRows):
-/// both rows' pass 1 interleaved, both rows' statistics, the next pair's pass 1, then each row's last pass. Every row of a batch must still be bitwise the row
-/// computed alone (the one-row path), at either place in its pair, with odd counts (the last row alone), next to huge
-/// rows (the first or the second of a pair left to HugeRow), NaN, ±∞ and outlying rows; with γ and β copied at y's phase
-/// (eight rows or more, y at every offset within a vector); out of place and in place; and within the accuracy bound of
-/// the double reference. On the other ISA paths the same batches run one row at a time and must hold the same.
+/// LayerNorm rows of 9 vectors to 3 KiB in cache run two at a time on AVX-512 (RowEngine.PairedRows): both rows' pass 1
+/// interleaved, both rows' statistics, the next pair's pass 1, then each row's last pass. Every row of a batch must
+/// still be bitwise the row computed alone (the one-row path), at either place in its pair, with odd counts (the last
+/// row alone), next to huge rows (the first or the second of a pair left to HugeRow), NaN, ±∞ and outlying rows; with γ
+/// and β copied at y's phase (eight rows or more, y at every offset within a vector); out of place and in place; and
+/// within the accuracy bound of the double reference. RMSNorm rows of the same lengths (one row at a time: pairing did
+/// not pay there) and the other ISA paths must hold the same.
 /// </summary>
 public class PairedRowTests
 {
