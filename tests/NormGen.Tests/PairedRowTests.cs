@@ -30,19 +30,7 @@ public class PairedRowTests
     [InlineData("RmsF")]
     [InlineData("RmsD")]
     public void EveryRow_EqualsRowAlone_Bitwise(string kernel)
-    {
-        var rng = new Random(kernel.Length * 31 + 7);
-        foreach (int n in kernel.EndsWith('F') ? FloatLengths : DoubleLengths)
-        {
-            var (g, b) = Reference.AffineParameters(rng, n);
-            foreach (int rows in RowCounts)
-            {
-                double[] x = Batch(rng, rows, n, null, []);
-                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
-                CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
-            }
-        }
-    }
+        => CheckEveryRowAlone(kernel, kernel.EndsWith('F') ? FloatLengths : DoubleLengths, RowCounts, new Random(kernel.Length * 31 + 7));
 
     /// <summary>
     /// A special row as the first of a pair (the pair stops before writing either row), as the second (the first row
@@ -122,20 +110,6 @@ public class PairedRowTests
     [InlineData("RmsF", NormKind.RmsNorm, 1.1920928955078125e-07)]
     [InlineData("RmsD", NormKind.RmsNorm, 2.220446049250313e-16)]
     public void Batch_MatchesDoubleReference(string kernel, NormKind kind, double epsilon)
-    {
-        var rng = new Random(kernel.Length + 41);
-        double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
-        foreach (int n in kernel == "Ln768F" ? [768] : kernel.EndsWith('F') ? FloatLengths : DoubleLengths)
-            foreach (int rows in RowCounts)
-            {
-                // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
-                var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
-                double[] y = Run(kernel, x, n, g, b).Y;
-                double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
-                double tol = Reference.Tolerance(u, n);
-                for (int i = 0; i < y.Length; i++)
-                    if (!(Math.Abs(y[i] - expected[i]) <= tol * terms[i]))
-                        Assert.Fail($"{kernel} n={n} rows={rows} row={i / n} col={i % n}: y={y[i]:R} reference={expected[i]:R}");
-            }
-    }
+        => CheckAgainstReference(kernel, kind, epsilon, kernel == "Ln768F" ? [768] : kernel.EndsWith('F') ? FloatLengths : DoubleLengths, RowCounts,
+            new Random(kernel.Length + 41));
 }

@@ -122,12 +122,15 @@ public class ShortRowPipelineTests
     [Theory]
     [MemberData(nameof(Kernels))]
     public void EveryRow_EqualsRowAlone_Bitwise_AnyRowCount(string kernel)
+        => CheckEveryRowAlone(kernel, Lengths, RowCounts, new Random(kernel.Length * 7 + 1));
+
+    /// <summary>Batches of every length and row count given, each row against the row alone, out of place and in place.</summary>
+    internal static void CheckEveryRowAlone(string kernel, int[] lengths, int[] rowCounts, Random rng)
     {
-        var rng = new Random(kernel.Length * 7 + 1);
-        foreach (int n in Lengths)
+        foreach (int n in lengths)
         {
             var (g, b) = Reference.AffineParameters(rng, n);
-            foreach (int rows in RowCounts)
+            foreach (int rows in rowCounts)
             {
                 double[] x = Batch(rng, rows, n, null, []);
                 CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
@@ -163,13 +166,18 @@ public class ShortRowPipelineTests
     [InlineData("RmsD", NormKind.RmsNorm, 2.220446049250313e-16)]
     [InlineData("Ln64F", NormKind.LayerNorm, 1e-5)]
     public void Batch_MatchesDoubleReference(string kernel, NormKind kind, double epsilon)
+        => CheckAgainstReference(kernel, kind, epsilon, kernel == "Ln64F" ? [64] : Lengths, RowCounts, new Random(29));
+
+    /// <summary>
+    /// Batches of rows of different means and spreads (so a row normalised with its neighbour's statistics is far off),
+    /// every length and row count given, against the double reference within the accuracy bound.
+    /// </summary>
+    internal static void CheckAgainstReference(string kernel, NormKind kind, double epsilon, int[] lengths, int[] rowCounts, Random rng)
     {
-        var rng = new Random(29);
         double u = kernel.EndsWith('F') ? Math.Pow(2, -24) : Math.Pow(2, -53);
-        foreach (int n in kernel == "Ln64F" ? new[] { 64 } : Lengths)
-            foreach (int rows in RowCounts)
+        foreach (int n in lengths)
+            foreach (int rows in rowCounts)
             {
-                // Rows of different means and spreads, so a row normalised with its neighbour's statistics is far off.
                 var (x, g, b) = Reference.SpreadRows(rng, rows, n, kernel.EndsWith('F'));
                 double[] y = Run(kernel, x, n, g, b).Y;
                 double[] expected = Reference.Normalize(kind, kind == NormKind.LayerNorm ? Affine.ScaleAndBias : Affine.Scale, epsilon, x, n, g, b, out double[] terms);
