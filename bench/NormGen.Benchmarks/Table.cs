@@ -495,40 +495,43 @@ public static class Table
     // ---------------------------------------------------------------- in-cache bounds
 
     /// <summary>
-    /// <c>--only bounds</c> (not part of the full run): LayerNorm rows in cache (768, the table's compile-time kernel) against the single passes a
+    /// <c>--only bounds</c> (not part of the full run): LayerNorm rows in cache and in L3 (the table's compile-time 768 and
+    /// 4096 kernels) against the single passes a
     /// fused row cannot do without: one TensorPrimitives.MultiplyAdd per row (y = x·γ + β: the last pass's loads and
     /// stores, nothing else), TensorPrimitives.Sum then MultiplyAdd per row (the least two passes over the row), a cached
-    /// copy of x into y (Span.CopyTo), and the TP composition of the rows table. Shows how far the in-cache target
-    /// (2.5× TP at 32×768) is from the time of one pass over the row.
+    /// copy of x into y (Span.CopyTo), and the TP composition of the rows table. Shows how far the in-cache and
+    /// L3 targets (2.5× TP at 32×768, 1.8× at 128 and 512 × 4096) are from the time of one pass over the rows.
     /// </summary>
     private static void Bounds()
     {
-        Console.WriteLine("| LayerNorm, in cache | NormGen | one MultiplyAdd pass | Sum + MultiplyAdd | cached copy | TP | NormGen/TP | MultiplyAdd pass/TP | NormGen ÷ MultiplyAdd pass time |");
+        Console.WriteLine("| LayerNorm | NormGen | one MultiplyAdd pass | Sum + MultiplyAdd | cached copy | TP | NormGen/TP | MultiplyAdd pass/TP | NormGen ÷ MultiplyAdd pass time |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (int rows in new[] { 8, 32, 128 })
+        NormGenSettings.MaxDegreeOfParallelism = 1; // one thread, as the single-thread rows: --cpu times the calling thread only
+        foreach (BatchShape shape in new BatchShape[] { new(8, 768), new(32, 768), new(128, 768), new(128, 4096), new(512, 4096) })
         {
-            var w = new Workload(new BatchShape(rows, 768));
+            var w = new Workload(shape);
             float[] x = w.X, y = w.Y, g = w.Gamma, b = w.Beta;
+            int rows = shape.Rows, n = shape.Hidden;
             Action multiplyAdd = () =>
             {
-                for (int r = 0; r < rows; r++) TensorPrimitives.MultiplyAdd(x.AsSpan(r * 768, 768), g, b, y.AsSpan(r * 768, 768));
+                for (int r = 0; r < rows; r++) TensorPrimitives.MultiplyAdd(x.AsSpan(r * n, n), g, b, y.AsSpan(r * n, n));
             };
             Action sumMultiplyAdd = () =>
             {
                 for (int r = 0; r < rows; r++)
                 {
-                    s_sink += TensorPrimitives.Sum(x.AsSpan(r * 768, 768));
-                    TensorPrimitives.MultiplyAdd(x.AsSpan(r * 768, 768), g, b, y.AsSpan(r * 768, 768));
+                    s_sink += TensorPrimitives.Sum(x.AsSpan(r * n, n));
+                    TensorPrimitives.MultiplyAdd(x.AsSpan(r * n, n), g, b, y.AsSpan(r * n, n));
                 }
             };
-            double?[] t = Measure([() => Kernels.LayerNorm(768, x, g, b, y), multiplyAdd, sumMultiplyAdd, () => x.AsSpan().CopyTo(y),
-                () => Baselines.TensorPrimitivesLayerNorm(x, 768, g, b, y)], cpu: s_cpu);
-            double bytes = 2.0 * rows * 768 * sizeof(float);
+            double?[] t = Measure([() => Kernels.LayerNorm(n, x, g, b, y), multiplyAdd, sumMultiplyAdd, () => x.AsSpan().CopyTo(y),
+                () => Baselines.TensorPrimitivesLayerNorm(x, n, g, b, y)], cpu: s_cpu);
+            double bytes = 2.0 * shape.Elements * sizeof(float);
             string G(double? v) => $"{bytes / v!.Value / 1e9:F1}";
-            Print($"| {rows}×768 | {G(t[0])} | {G(t[1])} | {G(t[2])} | {G(t[3])} | {G(t[4])} | {Ratio(t[4], t[0])} | {Ratio(t[4], t[1])} | {t[0]!.Value / t[1]!.Value:F2} |");
+            Print($"| {Shape(shape)} | {G(t[0])} | {G(t[1])} | {G(t[2])} | {G(t[3])} | {G(t[4])} | {Ratio(t[4], t[0])} | {Ratio(t[4], t[1])} | {t[0]!.Value / t[1]!.Value:F2} |");
         }
         Console.WriteLine();
-        Console.WriteLine("GB/s = x read + y written ÷ time (γ and β, in L1, not counted); ratios are speed ratios, the last column a time ratio.");
+        Console.WriteLine("GB/s = x read + y written ÷ time (γ and β not counted); ratios are speed ratios, the last column a time ratio.");
     }
 
     // ---------------------------------------------------------------- timing
