@@ -14,7 +14,8 @@ public static partial class RowEngine
     /// <summary>
     /// The longest row (3 KiB: 768 floats, 384 doubles) that <see cref="PairedRows"/> runs. A prototype of the pairing
     /// (LayerNorm, floats, 512-bit, the same process, thread CPU, one row at a time ÷ paired) measured about 1.0 at 1024
-    /// floats, 0.86-0.89 at 2048 and 0.73 at 4096: past 3 KiB the second row's pass 1 no longer hides behind the first
+    /// floats, 0.86-0.89 at 2048 and 0.73 at 4096, and the pipelined pairs no better (six placements: LnF 64 × 1024
+    /// 0.97-1.07, 32 × 2048 0.88-0.99, LnD 32 × 1024 0.85-0.97): past 3 KiB the second row's pass 1 no longer hides behind the first
     /// row's chain, and its x has left L1 when its last pass reads it again. bench/NormGen.RowAB, one process, thread
     /// CPU, best of 15 rounds, over eight placements of x and y modulo 4 KiB (--place 592/816,16/2064,40/1000,0/0,16/48,
     /// 48/16,16/3000,1000/200), one row at a time ÷ paired (above 1: pairing faster): LnF 32 × 144 1.13-1.36, 32 × 256
