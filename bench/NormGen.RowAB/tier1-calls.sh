@@ -4,7 +4,7 @@
 # and the calls left in it. A Load, Store, Output, get_Count or get_ResidualOut call there means the JIT ran out of
 # inlining budget for that row method (inlinees under a condition false for the spec, such as if (TSpec.Residual), count
 # too; CopyH and, in the activation kernels, ActivateInPlace are calls by design). Then the generated methods of this tree's kernels ("generated"): the calls left there other than the argument
-# checks' throws, the row method and the engine's out-of-line paths (Large, OneRowOutOfLine, PlainLoop, ShortRows, AlignedParameterRows,
+# checks' throws, the row method and the engine's out-of-line paths (Large, OneRowOutOfLine, PlainLoop, ShortRows, PairedRows, AlignedParameterRows,
 # RedoHugeOneRow, RedoHugeRow, ParallelDegree). Deterministic, unlike timing on a loud machine. Runs the timing set once (about a minute).
 # Usage: bench/NormGen.RowAB/tier1-calls.sh   (after dotnet build -c Release of NormGen.RowAB)
 set -eu
@@ -15,7 +15,7 @@ DOTNET_JitDisasm="VectorRows NormGen.RowAB.K:*" DOTNET_JitStdOutFile="$out" \
 python3 - "$out" <<'PY'
 import re, sys
 expected = ('Throw', 'CORINFO_HELP', 'Exception:.ctor', 'NormGen.RowEngine:Large',
-            'NormGen.RowEngine:PlainLoop', 'NormGen.RowEngine:ShortRows', 'NormGen.RowEngine:AlignedParameterRows',
+            'NormGen.RowEngine:PlainLoop', 'NormGen.RowEngine:ShortRows', 'NormGen.RowEngine:PairedRows', 'NormGen.RowEngine:AlignedParameterRows',
             'NormGen.RowEngine:RedoHuge', 'NormGen.RowEngine:OneRowOutOfLine', 'NormGen.RowEngine:VectorRows', 'NormGen.RowEngine:ScalarRow', 'NormGen.RowEngine:Rows',
             'NormGen.RowEngine:Loop', 'RowScheduler:ParallelDegree')
 generated = []

@@ -400,11 +400,12 @@ public static partial class RowEngine
     /// <summary>
     /// One block of the pipeline's pass 1: the four vectors v0 … v3 (x, or h) less the shift k (centred kinds; RMSNorm: v
     /// itself) into the four accumulator pairs, d_i added to s_i and d_i·d_i to q_i, one pair per vector: the operations
-    /// of VectorRows' <see cref="Pass1"/> and <see cref="Pass1H"/>, in their order. Those two still write the step out:
-    /// called from them (2026-11-30, tier1-calls.sh) it cost the row methods their inlining budget: with it in Pass1H,
-    /// the 512-bit row methods of AddLnF, AddRms4096F and Deep1024F left OutputOf, get_Affine and get_ResidualOut as
-    /// calls; with it in Pass1 only, the 256-bit row method of LnGelu768F (DOTNET_EnableAVX512=0) left
-    /// VectorMath.ExpSingle as a call.
+    /// of VectorRows' <see cref="Pass1"/> and <see cref="Pass1H"/>, which call it too (and the paired rows, through
+    /// <see cref="SumsBlock"/>): the one place pass 1's step is written. On 2026-11-30 calling it from them had cost the
+    /// row methods their inlining budget (AddLnF, AddRms4096F and Deep1024F at 512 bits left OutputOf, get_Affine and
+    /// get_ResidualOut as calls; LnGelu768F at 256 bits VectorMath.ExpSingle); since the spec's values fold at import
+    /// (Spec) and the activation has its own method, tier1-calls.sh (2026-12-02, AVX-512 and DOTNET_EnableAVX512=0)
+    /// finds no call in any row method but CopyH and ActivateInPlace, which are calls by design.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Pass1Step<TSpec, T, TV, TOps>(TV v0, TV v1, TV v2, TV v3, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3,

@@ -838,34 +838,15 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// One block (four vectors from <paramref name="i"/>) of <see cref="ShiftedSums"/>: each vector's deviation from the
-    /// shift added to its own accumulator and squared into its own (RMSNorm: the squares only). Written once for the
-    /// one-row pass and the paired rows' (<see cref="PairedSums"/>), so a row's sums have the same bits in both.
+    /// One block (four vectors from <paramref name="i"/>) of <see cref="ShiftedSums"/>: <see cref="Pass1Step{TSpec, T, TV, TOps}(TV, TV, TV, TV, TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV, ref TV)"/>
+    /// of x's four vectors. Written once for the one-row pass and the paired rows' (<see cref="PairedSums"/>), so a row's
+    /// sums have the same bits in both.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumsBlock<TSpec, T, TV, TOps>(ref T x, nuint i, TV k, ref TV s0, ref TV s1, ref TV s2, ref TV s3, ref TV q0, ref TV q1, ref TV q2, ref TV q3)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        TV d0 = TOps.Load(ref x, i);
-        TV d1 = TOps.Load(ref x, i + (nuint)TOps.Count);
-        TV d2 = TOps.Load(ref x, i + 2 * (nuint)TOps.Count);
-        TV d3 = TOps.Load(ref x, i + 3 * (nuint)TOps.Count);
-        if (Spec<TSpec, T>.Centered)
-        {
-            d0 = TOps.Subtract(d0, k);
-            d1 = TOps.Subtract(d1, k);
-            d2 = TOps.Subtract(d2, k);
-            d3 = TOps.Subtract(d3, k);
-            s0 = TOps.Add(s0, d0);
-            s1 = TOps.Add(s1, d1);
-            s2 = TOps.Add(s2, d2);
-            s3 = TOps.Add(s3, d3);
-        }
-        q0 = TOps.MultiplyAdd(d0, d0, q0);
-        q1 = TOps.MultiplyAdd(d1, d1, q1);
-        q2 = TOps.MultiplyAdd(d2, d2, q2);
-        q3 = TOps.MultiplyAdd(d3, d3, q3);
-    }
+        => Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref x, i), TOps.Load(ref x, i + (nuint)TOps.Count), TOps.Load(ref x, i + 2 * (nuint)TOps.Count),
+            TOps.Load(ref x, i + 3 * (nuint)TOps.Count), k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
 
     /// <summary>
     /// <see cref="ShiftedSums"/> after its blocks, from <paramref name="i"/> (where they ended): the vectors left, into the
@@ -882,15 +863,7 @@ public static partial class RowEngine
         if (Spec<TSpec, T>.RowLength == 0 || n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
             for (; i + L <= n; i += L)
-            {
-                TV d = TOps.Load(ref x, i);
-                if (Spec<TSpec, T>.Centered)
-                {
-                    d = TOps.Subtract(d, k);
-                    s0 = TOps.Add(s0, d);
-                }
-                q0 = TOps.MultiplyAdd(d, d, q0);
-            }
+                Pass1Step<TSpec, T, TV, TOps>(TOps.Load(ref x, i), k, ref s0, ref q0);
         }
         if (n % L != 0)
         {
@@ -933,19 +906,7 @@ public static partial class RowEngine
                 TOps.Store(h2, ref h, i + 2 * (nuint)TOps.Count);
                 TV h3 = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 3, alpha);
                 TOps.Store(h3, ref h, i + 3 * (nuint)TOps.Count);
-                TV d0 = Spec<TSpec, T>.Centered ? TOps.Subtract(h0, k) : h0, d1 = Spec<TSpec, T>.Centered ? TOps.Subtract(h1, k) : h1;
-                TV d2 = Spec<TSpec, T>.Centered ? TOps.Subtract(h2, k) : h2, d3 = Spec<TSpec, T>.Centered ? TOps.Subtract(h3, k) : h3;
-                if (Spec<TSpec, T>.Centered)
-                {
-                    s0 = TOps.Add(s0, d0);
-                    s1 = TOps.Add(s1, d1);
-                    s2 = TOps.Add(s2, d2);
-                    s3 = TOps.Add(s3, d3);
-                }
-                q0 = TOps.MultiplyAdd(d0, d0, q0);
-                q1 = TOps.MultiplyAdd(d1, d1, q1);
-                q2 = TOps.MultiplyAdd(d2, d2, q2);
-                q3 = TOps.MultiplyAdd(d3, d3, q3);
+                Pass1Step<TSpec, T, TV, TOps>(h0, h1, h2, h3, k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
             }
         if (n % (4 * (nuint)TOps.Count) >= (nuint)TOps.Count)
         {
@@ -953,9 +914,7 @@ public static partial class RowEngine
             {
                 TV v = H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, i, 0, alpha);
                 TOps.Store(v, ref h, i);
-                TV d = Spec<TSpec, T>.Centered ? TOps.Subtract(v, k) : v;
-                if (Spec<TSpec, T>.Centered) s0 = TOps.Add(s0, d);
-                q0 = TOps.MultiplyAdd(d, d, q0);
+                Pass1Step<TSpec, T, TV, TOps>(v, k, ref s0, ref q0);
             }
         }
         if (n % L != 0)
