@@ -266,6 +266,8 @@ public static class Program
             // 2026-12-01): the pipeline's 60000×128 was 1.85× eba5bfa before RowEngine.PastCache; 25000×200 1.15-1.22×
             // before rows under 1 KiB prefetched only the next row's first block (5400ff3; since 34b2f6a LayerNorm rows under 2 KiB prefetch nothing).
             ("LnF", 60000, 128), ("LnF", 25000, 200),
+            // Paired rows (RowEngine.PairedRows, LayerNorm rows of 9 vectors to 3 KiB in cache): the shapes where pairing gains.
+            ("LnF", 32, 256), ("LnD", 32, 200),
             // One row of a run-time length per call: the generated method's checks and the engine's entry weigh most here.
             ("RmsF", 1, 64), ("RmsF", 1, 100), ("LnF", 1, 64), ("LnF", 1, 100), ("LnD", 1, 100),
         };
