@@ -18,11 +18,13 @@ public static partial class RowEngine
     /// 0.97-1.07, 32 × 2048 0.88-0.99, LnD 32 × 1024 0.85-0.97): past 3 KiB the second row's pass 1 no longer hides behind the first
     /// row's chain, and its x has left L1 when its last pass reads it again. bench/NormGen.RowAB, one process, thread
     /// CPU, best of 15 rounds, over eight placements of x and y modulo 4 KiB (--place 592/816,16/2064,40/1000,0/0,16/48,
-    /// 48/16,16/3000,1000/200), one row at a time ÷ paired (above 1: pairing faster): LnF 32 × 144 1.13-1.36, 32 × 256
-    /// 1.09-1.35, 64 × 512 0.97-1.21, Ln768F 32 × 768 0.94-1.08 (ten placements; about even), 128 × 768 0.99-1.22,
-    /// LnD 32 × 200 1.05-1.25, 64 × 384 0.89-1.12. RMSNorm is not paired (its chain is shorter: no shift, one horizontal
-    /// sum for its statistics): RmsF 32 × 144 0.97-1.15, 64 × 256 0.95-1.04, 64 × 384 0.89-0.99, 32 × 768 0.85-0.94,
-    /// RmsD 32 × 200 0.99-1.00 over the same placements.
+    /// 48/16,16/3000,1000/200), one row at a time ÷ paired (above 1: pairing faster), with both last passes in one loop
+    /// (<see cref="JointLastPass"/>): LnF 32 × 144 1.24-1.31, 64 × 512 1.06-1.30, Ln768F 8 × 768 1.05-1.20, 32 × 768
+    /// 0.99-1.15 (geometric mean 1.09), LnD 32 × 200 1.21-1.32, 64 × 384 1.01-1.15; each row's last pass on its own, the
+    /// pairing had read 1.13-1.36, 0.97-1.21, -, 0.94-1.08, 1.05-1.25 and 0.89-1.12. Longer rows still lose (four
+    /// placements: LnF 64 × 1024 0.96-1.07, 32 × 2048 0.75-0.92). RMSNorm is not paired (its chain is shorter: no shift,
+    /// one horizontal sum): RmsF 32 × 768 0.88-0.93 and 64 × 256 1.03-1.06 with the joint last pass; before it RmsF
+    /// 32 × 144 0.97-1.15, 64 × 384 0.89-0.99, RmsD 32 × 200 0.99-1.00 over eight placements.
     /// </summary>
     private const int MaxPairedRowBytes = 3072;
 
@@ -35,6 +37,14 @@ public static partial class RowEngine
     /// does as well or better.
     /// </summary>
     private const long MaxPairedBytes = 512L << 10;
+
+    /// <summary>
+    /// Rows of at most this many bytes (256 floats, 128 doubles) are paired past <see cref="MaxPairedBytes"/> too, up to
+    /// the prefetching threshold (<see cref="MinPrefetchBytes"/>): with both rows' last passes in one loop
+    /// (<see cref="JointLastPass"/>), four placements, one row at a time ÷ paired: LnF 1024 × 256 (1 MiB of x) 1.13-1.17,
+    /// 2000 × 256 1.10-1.19, but Ln768F 256 × 768 0.93-1.02 and 512 × 768 0.91-1.05.
+    /// </summary>
+    private const int MaxPairedRowBytesPastL2 = 1024;
 
     /// <summary>
     /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never. Private, for side-by-side timing and tests
@@ -60,13 +70,15 @@ public static partial class RowEngine
             && (Spec<TSpec, T>.RowLength > 0
                 ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= MaxPairedRowBytes
                 : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()) && c.N * (nuint)Unsafe.SizeOf<T>() <= MaxPairedRowBytes)
-            && end - first >= 2 && !c.Streaming && !c.Prefetch && (end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes
+            && end - first >= 2 && !c.Streaming && !c.Prefetch
+            && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2)
             && s_pairedRowsMode == 0;
 
     /// <summary>
     /// Rows first … end − 1 (see <see cref="Paired"/>) two at a time: both rows' pass 1 interleaved block by block
-    /// (<see cref="PairedSums"/>), both rows' statistics, then the next pair's pass 1, then each row's last pass, from
-    /// c.Head when γ and β are at y's phase (<see cref="AlignedParameterRows"/>). Every row's operations are
+    /// (<see cref="PairedSums"/>), both rows' statistics, then the next pair's pass 1, then both rows' last passes in one
+    /// loop that loads γ and β once for the two (<see cref="JointLastPass"/>), from c.Head when γ and β are at y's phase
+    /// (<see cref="AlignedParameterRows"/>). Every row's operations are
     /// <see cref="VectorRows"/>' in the same order, so its bits are the same wherever it is in the batch; an odd last row
     /// goes to VectorRows. Returns the first row left to HugeRow (a pair whose first row overflows: neither row written;
     /// whose second does: the first row written; pass 1 writes nothing), or end.
@@ -99,22 +111,21 @@ public static partial class RowEngine
             bool more = row + 3 < end;
             if (more)
                 PairedSums<TSpec, T, TV, TOps>(ref xNext, ref Unsafe.Add(ref xNext, xStride), n, out shiftA, out sumsA, out squaresA, out shiftB, out sumsB, out squaresB);
-            // One copy of the last pass, run for each row of the pair: two copies put the method past the JIT's inlining
-            // budget.
-            ref T x = ref xa;
-            for (nuint j = 0; ; j++)
+            // Both rows' last passes in one loop, γ and β loaded once for the two. A second row left to HugeRow: the first
+            // row twice (the same values stored twice), then return.
+            Save<TSpec, T>(ref c, row, mean, rstd);
+            ref T ya = ref Unsafe.Add(ref c.Y, row * yStride);
+            if (second) Save<TSpec, T>(ref c, row + 1, meanB, rstdB);
+            else
             {
-                Save<TSpec, T>(ref c, row + j, mean, rstd);
-                PairedLastPass<TSpec, T, TV, TOps>(ref x, ref c.Gamma, ref c.Beta, ref Unsafe.Add(ref c.Y, (row + j) * yStride), n, c.Head,
-                    Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero);
-                if (j == 1) break;
-                if (!second) return row + 1;
-                x = ref xb;
-                center = centerB;
-                scaledOffset = scaledOffsetB;
-                mean = meanB;
-                rstd = rstdB;
+                centerB = center;
+                scaledOffsetB = scaledOffset;
+                rstdB = rstd;
             }
+            JointLastPass<TSpec, T, TV, TOps>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
+                Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
+                Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero);
+            if (!second) return row + 1;
             row += 2;
             xa = ref xNext;
             if (!more) break;
@@ -159,30 +170,50 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="VectorRows"/>' last pass without an activation, cached stores and no prefetch, from
-    /// <paramref name="head"/> (see <see cref="RowRefs{T}.Head"/>): the first vector (with a head) and the overlapping last
-    /// vector are computed before the blocks, so an in-place call reads them before the blocks overwrite them, and stored
-    /// after. VectorRows keeps its written-out copy of these lines (see <see cref="Statistics"/> on why).
+    /// The last passes of two rows (<paramref name="srcA"/> into <paramref name="yA"/>, <paramref name="srcB"/> into
+    /// <paramref name="yB"/>) in one loop, each vector of γ and β loaded once for both: per output vector two loads
+    /// instead of three. Each element's operations are <see cref="VectorRows"/>' last pass's (AffineOf is OutputAt's
+    /// math), so the same bits; the first vector (with a head) and the overlapping last vector of both rows are computed before the
+    /// loop and stored after it (in place: read before the loop overwrites them).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PairedLastPass<TSpec, T, TV, TOps>(ref T src, ref T gamma, ref T beta, ref T y, nuint n, nuint head, TV m, TV r, TV rc)
+    private static void JointLastPass<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
-        nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), block = 4 * L, last = n - L;
-        bool hasTail = n % L != 0;
-        TV firstOut = head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, 0), ref gamma, ref beta, 0, m, r, rc) : TOps.Zero;
-        TV lastOut = hasTail || head != 0 ? Output<TSpec, T, TV, TOps>(TOps.Load(ref src, last), ref gamma, ref beta, last, m, r, rc) : TOps.Zero;
-        if (Spec<TSpec, T>.Affine == Affine.ScaleAndBias)
-            LastPassBlocks<TSpec, T, TV, TOps, ScaleAndBiasLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
-        else if (Spec<TSpec, T>.Affine == Affine.Scale)
-            LastPassBlocks<TSpec, T, TV, TOps, ScaleLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
-        else
-            LastPassBlocks<TSpec, T, TV, TOps, NoAffineLoads<T, TV, TOps>>(ref src, ref Unsafe.NullRef<T>(), ref src, ref gamma, ref beta, ref y, n, head, m, r, rc, false);
-        if ((n - head) % block >= L)
-            for (nuint i = head + (n - head) / block * block; i + L <= n; i += L)
-                TOps.Store(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref y, i);
-        if (hasTail || head != 0) TOps.Store(lastOut, ref y, last);
-        if (head != 0) TOps.Store(firstOut, ref y, 0);
+        nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), last = n - L, i;
+        bool ends = n % L != 0 || head != 0;
+        TV firstA = TOps.Zero, firstB = TOps.Zero, lastA = TOps.Zero, lastB = TOps.Zero;
+        if (head != 0)
+        {
+            firstA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, 0), ref gamma, ref beta, 0, mA, rA, rcA);
+            firstB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, 0), ref gamma, ref beta, 0, mB, rB, rcB);
+        }
+        if (ends)
+        {
+            lastA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, last), ref gamma, ref beta, last, mA, rA, rcA);
+            lastB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, last), ref gamma, ref beta, last, mB, rB, rcB);
+        }
+        for (i = head; i + L <= n; i += L)
+        {
+            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
+            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
+            // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
+            // second load would otherwise read the first store's output.
+            TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
+            TOps.Store(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref yA, i);
+            TOps.Store(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref yB, i);
+        }
+        if (ends)
+        {
+            TOps.Store(lastA, ref yA, last);
+            TOps.Store(lastB, ref yB, last);
+        }
+        if (head != 0)
+        {
+            TOps.Store(firstA, ref yA, 0);
+            TOps.Store(firstB, ref yB, 0);
+        }
     }
 }

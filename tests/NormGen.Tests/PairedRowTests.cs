@@ -7,7 +7,8 @@ namespace NormGen.Tests;
 
 /// <summary>
 /// LayerNorm rows of 9 vectors to 3 KiB in cache run two at a time on AVX-512 (RowEngine.PairedRows): both rows' pass 1
-/// interleaved, both rows' statistics, the next pair's pass 1, then each row's last pass. Every row of a batch must
+/// interleaved, both rows' statistics, the next pair's pass 1, then both rows' last passes in one loop (γ and β loaded
+/// once for the two). Every row of a batch must
 /// still be bitwise the row computed alone (the one-row path), at either place in its pair, with odd counts (the last
 /// row alone), next to huge rows (the first or the second of a pair left to HugeRow), NaN, ±∞ and outlying rows; with γ
 /// and β copied at y's phase (eight rows or more, y at every offset within a vector); out of place and in place; and
@@ -100,6 +101,23 @@ public class PairedRowTests
                             alone[r], y.AsSpan(r * n, n).ToArray());
                 }
         }
+    }
+
+    /// <summary>
+    /// Rows of at most 1 KiB stay paired past 512 KiB of x (up to the prefetching threshold, 2 MiB): a batch of 640 KB
+    /// with huge rows as the first and the second of a pair, every row against the row alone, out of place and in place.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF", 200)]
+    [InlineData("LnD", 100)]
+    public void PastL2_ShortRows_EqualRowsAlone_Bitwise(string kernel, int n)
+    {
+        var rng = new Random(n + 77);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        int rows = 640_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) + 1;
+        double[] x = Batch(rng, rows, n, "huge", [100, 203, rows - 1]);
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
     }
 
     /// <summary>The batch against the double reference: a paired row normalised with its partner's statistics would be far off.</summary>
