@@ -8,7 +8,7 @@ namespace NormGen;
 // mostly a serial chain: pass 1's four accumulators, the horizontal sums, the scalar square root and division, then the
 // last pass; perf on LayerNorm 32×768 (2-core EPYC, Zen 5) put about 8% of the time on the sqrt/div stall and 12% on the
 // row start. With two rows' pass 1 interleaved block by block, and both rows' statistics formed before either last
-// pass, each row's chain overlaps the other's work.
+// pass, each row's chain overlaps the other's work; both last passes in one loop then load γ and β once for the two.
 public static partial class RowEngine
 {
     /// <summary>
@@ -56,20 +56,19 @@ public static partial class RowEngine
 
     /// <summary>
     /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
-    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32
-    /// registers; at 256 bits they would spill), cached stores in cache (no prefetch: under
-    /// <see cref="MinPrefetchBytes"/>), at most <see cref="MaxPairedBytes"/> of x, two rows or more, each longer than the
-    /// short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most <see cref="MaxPairedRowBytes"/>. JIT-time
-    /// constants but the length, the count and the flags.
+    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no
+    /// activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they
+    /// would spill), cached stores in cache (no prefetch: under <see cref="MinPrefetchBytes"/>), two rows or more, each
+    /// longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most
+    /// <see cref="MaxPairedRowBytes"/>, at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
+    /// <see cref="MaxPairedRowBytesPastL2"/>. JIT-time constants but the length, the count and the flags.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
             && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
-            && (Spec<TSpec, T>.RowLength > 0
-                ? Spec<TSpec, T>.RowLength > MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>() && Spec<TSpec, T>.RowLength * Unsafe.SizeOf<T>() <= MaxPairedRowBytes
-                : c.N > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()) && c.N * (nuint)Unsafe.SizeOf<T>() <= MaxPairedRowBytes)
+            && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
             && end - first >= 2 && !c.Streaming && !c.Prefetch
             && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2)
             && s_pairedRowsMode == 0;
