@@ -203,7 +203,7 @@ public static class Program
     private static void Add<T>(List<Case> cases, string type) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool d = typeof(T) == typeof(double);
-        nint[] nchw = { 8, 64, 28, 28 }, odd = { 3, 16, 7, 7 }, small = { 1, 512, 7, 7 }, blocks196 = { 32, 256, 14, 14 }, nc = { 256, 96 }, panel = { 4096, 100 }, panelOdd = { 999, 13 }, panelWide = { 2000, 300 }, panelTall = { 100000, 256 };
+        nint[] nchw = { 8, 64, 28, 28 }, odd = { 3, 16, 7, 7 }, small = { 1, 512, 7, 7 }, blocks196 = { 32, 256, 14, 14 }, nc = { 256, 96 }, panel = { 4096, 100 }, panelOdd = { 999, 13 }, panelWide = { 2000, 300 }, panelTall = { 100000, 256 }, panelL3 = { 1000, 4096 };
         // Parameters p: gamma (C), beta (C), running mean (C), running var (C).
         foreach (var (name, shapes) in new (string, nint[][])[]
         {
@@ -214,7 +214,7 @@ public static class Program
             ("ChannelLN", new[] { nchw, odd }),
             ("ChannelLN biasfree", new[] { nchw, odd }),
             ("MinMaxScale", new[] { panel, panelOdd, panelWide, panelTall }), // panelTall: the table mode's (100000, 256)
-            ("Standardize", new[] { panel, panelOdd, panelWide, panelTall }),
+            ("Standardize", new[] { panel, panelOdd, panelWide, panelTall, panelL3 }),
         })
         {
             foreach (nint[] shape in shapes)

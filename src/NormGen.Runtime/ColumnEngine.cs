@@ -381,8 +381,16 @@ public static partial class ColumnEngine
     // to back, so its rows are read from memory once and again from cache: pass 1 (ShiftedSumPass), Σ(x − k) → its mean
     // offset m_b; pass 2 (DeviationsPass), Σd² and Σd with d = (x − k) − m_b → its moments (SubBlockMoments: offset
     // m_b + Σd/n_b and M2_b = Σd² − (Σd)²/n_b, the corrected two-pass of the sub-block; a column of one sub-block keeps
-    // the bits of the whole-column passes before). Two accumulators per sum, even rows into the first and odd rows into
-    // the second, then added. The sub-blocks of a block are merged in order (Merge: Chan et al.'s pairwise update), then
+    // the bits of the whole-column passes before). Predicted sub-blocks: past a block's first sub-block, pass 1 is left
+    // out and pass 2 takes d around the block's offset so far instead of the sub-block's own mean (the same formulas, so
+    // offset_b = m + Σd/n_b exactly as before), one pass over the rows instead of two. Its M2_b may lose bits to
+    // cancellation when the sub-block's mean lies δ past the prediction (an error of order ε·n_b·δ²), but the merge then
+    // adds δ²·before·n_b/(before + n_b) ≥ n_b·δ²/2 (before ≥ n_b rows), so the block's M2 keeps an error of a few ε of
+    // itself, as the two passes do: trends, steps and outliers match the double reference (StandardizeMomentsTests).
+    // Standardize (1000, 4096) floats, one thread, in-process (TENSORAB_AB=ColumnEngine.s_predictionMode=1): the two
+    // passes took 1.16-1.20x the predicted sub-blocks' time, (100000, 256) 1.06-1.07x, (4096, 100) 1.20-1.31x, with
+    // every column trending alike (2-core AMD EPYC, Zen 5). Two accumulators per sum, even rows into the first and odd
+    // rows into the second, then added. The sub-blocks of a block are merged in order (Merge: Chan et al.'s pairwise update), then
     // the blocks in order; σ² = M2/n (MomentsVariance) and 1/σ from it (Rstd). The merge tree depends on the shape only,
     // and a block's moments are what a row-split thread hands back, so the bits do not depend on the thread count. What a row
     // adds is written once, in the passes' Add, and the merge once, here; the drivers differ only in their walk: the
@@ -459,22 +467,51 @@ public static partial class ColumnEngine
         {
             nuint subEnd = end - sub > subBlock ? sub + subBlock : end;
             TV count = TOps.Create(T.CreateTruncating(subEnd - sub));
-            BlockSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x0, sub, subEnd, stride, k, TOps.Zero, out TV shiftedSum, out _);
-            TV mean = TOps.Divide(shiftedSum, count);
-            BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x0, sub, subEnd, stride, k, mean, out TV sumSq, out TV sumDev);
-            SubBlockMoments<TOps, TV, T>(mean, sumSq, sumDev, count, out TV subOffset, out TV subM2);
-            if (sub == start)
+            TV subOffset, subM2;
+            if (sub == start || s_predictionMode != 0)
             {
-                offset = subOffset;
-                m2 = subM2;
+                SubBlockTwoPass<TOps, TV, T>(ref x0, sub, subEnd, stride, k, count, out subOffset, out subM2);
+                if (sub == start)
+                {
+                    offset = subOffset;
+                    m2 = subM2;
+                    continue;
+                }
             }
             else
             {
-                MergeWeights<T>(sub - start, subEnd - sub, out T share, out T cross);
-                Merge<TOps, TV, T>(ref offset, ref m2, subOffset, subM2, TOps.Create(share), TOps.Create(cross));
+                // Past the block's first sub-block: one pass around the block's offset so far (PredictedSubBlock).
+                BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x0, sub, subEnd, stride, k, offset, out TV sumSq, out TV sumDev);
+                SubBlockMoments<TOps, TV, T>(offset, sumSq, sumDev, count, out subOffset, out subM2);
             }
+            MergeWeights<T>(sub - start, subEnd - sub, out T share, out T cross);
+            Merge<TOps, TV, T>(ref offset, ref m2, subOffset, subM2, TOps.Create(share), TOps.Create(cross));
         }
     }
+
+    /// <summary>
+    /// A sub-block's moments (rows start … end − 1 of one vector of columns) by its two passes back to back (BlockSums,
+    /// then <see cref="SubBlockMoments{TOps, TV, T}"/>): Σ(x − k) → its mean offset m_b, then Σd² and Σd with
+    /// d = (x − k) − m_b.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SubBlockTwoPass<TOps, TV, T>(ref T x0, nuint start, nuint end, nuint stride, TV k, TV count, out TV offset, out TV m2)
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BlockSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref x0, start, end, stride, k, TOps.Zero, out TV shiftedSum, out _);
+        TV mean = TOps.Divide(shiftedSum, count);
+        BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x0, start, end, stride, k, mean, out TV sumSq, out TV sumDev);
+        SubBlockMoments<TOps, TV, T>(mean, sumSq, sumDev, count, out offset, out m2);
+    }
+
+    /// <summary>
+    /// 0 (the default): sub-blocks past a block's first are predicted (see the statistics' comment above); 1: every
+    /// sub-block takes its two passes, the statistics before predicted sub-blocks, for in-process A/B timing
+    /// (bench/NormGen.TensorAB's TENSORAB_AB=ColumnEngine.s_predictionMode=1).
+    /// </summary>
+#pragma warning disable CS0649 // set by reflection
+    internal static int s_predictionMode;
+#pragma warning restore CS0649
 
     /// <summary>
     /// A sub-block's moments from its passes (corrected two-pass): the mean offset from k, m_b + Σd/n_b, and
@@ -677,17 +714,17 @@ public static partial class ColumnEngine
                 for (nuint sub = start; sub < end; sub += subBlock)
                 {
                     nuint subEnd = end - sub > subBlock ? sub + subBlock : end;
-                    T n = T.CreateTruncating(subEnd - sub), sum = T.Zero, sumDev = T.Zero, sumSq = T.Zero;
-                    for (nuint r = sub; r < subEnd; r++)
-                        sum += Unsafe.Add(ref x0, r * stride) - shift;
-                    T mean = sum / n;
-                    for (nuint r = sub; r < subEnd; r++)
+                    T n = T.CreateTruncating(subEnd - sub), subOffset, subM2;
+                    // Past the block's first sub-block, one pass around the block's offset so far (as BlockMoments).
+                    if (sub != start && s_predictionMode == 0)
+                        Deviations(ref x0, sub, subEnd, stride, shift, blockOffset, n, out subOffset, out subM2);
+                    else
                     {
-                        T d = Unsafe.Add(ref x0, r * stride) - shift - mean;
-                        sumDev += d;
-                        sumSq += d * d;
+                        T sum = T.Zero;
+                        for (nuint r = sub; r < subEnd; r++)
+                            sum += Unsafe.Add(ref x0, r * stride) - shift;
+                        Deviations(ref x0, sub, subEnd, stride, shift, sum / n, n, out subOffset, out subM2);
                     }
-                    T subOffset = mean + sumDev / n, subM2 = sumSq - sumDev * sumDev / n;
                     if (sub == start)
                         (blockOffset, blockM2) = (subOffset, subM2);
                     else
@@ -715,6 +752,25 @@ public static partial class ColumnEngine
             for (nuint r = 0; r < rows; r++)
                 Unsafe.Add(ref y0, r * stride) = NormalizeScalar<TSpec, T>(Unsafe.Add(ref x0, r * stride), shift, offset, rstd, ref gamma, ref beta, r);
         }
+    }
+
+    /// <summary>
+    /// The scalar path's deviations pass over rows start … end − 1 of one column (d = (x − shift) − mean, one accumulator
+    /// per sum) and the sub-block's moments from it (SubBlockMoments' operations); returns Σd.
+    /// </summary>
+    private static T Deviations<T>(ref T x0, nuint start, nuint end, nuint stride, T shift, T mean, T n, out T offset, out T m2)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sumDev = T.Zero, sumSq = T.Zero;
+        for (nuint r = start; r < end; r++)
+        {
+            T d = Unsafe.Add(ref x0, r * stride) - shift - mean;
+            sumDev += d;
+            sumSq += d * d;
+        }
+        offset = mean + sumDev / n;
+        m2 = sumSq - sumDev * sumDev / n;
+        return sumDev;
     }
 
     /// <summary>One element's output on the scalar path, as <see cref="Normalize{TSpec, TOps, TV, T}"/> (γ·x̂ + β unfused, as before).</summary>

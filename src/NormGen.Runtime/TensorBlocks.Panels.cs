@@ -347,58 +347,44 @@ public static partial class TensorBlocks
 
     /// <summary>
     /// One statistics sub-block of a panel (<paramref name="count"/> rows from row <paramref name="first"/> of
-    /// <paramref name="source"/>), its two passes back to back (ColumnEngine's statistics): Σ(x − k) into the accumulators
-    /// at <paramref name="accumulators"/> (even rows at 0, odd rows at n), its mean offset into m (n past k); Σd² and Σd
-    /// (even rows at 0 and 2n, odd rows at n and 3n); then its moments (ColumnEngine.SubBlockMoments) merged into the
-    /// block's at <paramref name="moments"/> (offset, M2 n apart) after the <paramref name="before"/> rows it already
-    /// holds. In cache, four rows per load of the accumulators; the first pass over a table past the cache
-    /// (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of lines at
-    /// once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order, as
-    /// ColumnEngine.BlockSums does in registers, whatever the source's chunks (multiples of four rows).
+    /// <paramref name="source"/>) by ColumnEngine's statistics: the block's first (<paramref name="before"/> = 0) by its two
+    /// passes back to back, Σ(x − k) into the accumulators at <paramref name="accumulators"/> (even rows at 0, odd rows
+    /// at n), its mean offset into m (n past k), then Σd² and Σd (even rows at 0 and 2n, odd rows at n and 3n); a later
+    /// one predicted, the second pass alone around the block's offset so far (copied into m). Its moments
+    /// (ColumnEngine.SubBlockMoments) go into the block's at <paramref name="moments"/> (offset, M2 n apart), merged
+    /// after the <paramref name="before"/> rows it already holds. Each pass: see <see cref="PanelPass{TPass, TRows, TOps, TV, T}"/>.
     /// </summary>
     private static void PanelSubBlock<TRows, TOps, TV, T>(scoped ref TRows source, nuint first, nuint count, nuint width, nuint n, nuint last, ref T k,
         ref T accumulators, ref T moments, nuint before, bool streamed)
         where TRows : IPanelRows<T>, allows ref struct
         where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
-        nuint lanes = (nuint)TOps.Count, r, j, chunk;
-        nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
+        nuint lanes = (nuint)TOps.Count, j;
         ref T m = ref Unsafe.Add(ref k, n);
         ref T even = ref accumulators;
         ref T odd = ref Unsafe.Add(ref accumulators, n);
+        ref T m2 = ref Unsafe.Add(ref moments, n);
         TV size = TOps.Create(T.CreateTruncating(count));
         ColumnEngine.MergeWeights<T>(before, count, out T shareT, out T crossT);
         TV share = TOps.Create(shareT), cross = TOps.Create(crossT);
 
-        ClearSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref even, ref even, n);
-        ClearSums<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref odd, ref odd, n);
-        for (nuint c = 0; c < count; c += chunk)
+        if (before == 0 || ColumnEngine.s_predictionMode != 0)
         {
-            chunk = Math.Min(source.Chunk, count - c);
-            ref T rows = ref source.Rows(first + c, chunk);
-            r = streamed ? 0 : ColumnPanelFourRows<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref rows, 0, chunk, width, n, last, ref k, ref even, ref odd);
-            for (; r < chunk; r++)
-            {
-                ref T xr = ref Unsafe.Add(ref rows, r * width);
-                PrefetchRow<T>(ref xr, ahead, n);
-                ColumnPanelRow<ShiftedSumPass<TOps, TV, T>, TOps, TV, T>(ref xr, n, last, ref k, ref r % 2 == 0 ? ref even : ref odd);
-            }
+            // The block's first sub-block: its two passes.
+            PanelPass<ShiftedSumPass<TOps, TV, T>, TRows, TOps, TV, T>(ref source, first, count, width, n, last, ref k, ref even, ref odd, streamed);
+            for (j = 0; j < n; j += lanes)
+                TOps.Store(TOps.Divide(TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)), size), ref m, j);
+            PanelPass<DeviationsPass<TOps, TV, T>, TRows, TOps, TV, T>(ref source, first, count, width, n, last, ref k, ref even, ref odd, streamed: false);
         }
-        for (j = 0; j < n; j += lanes)
-            TOps.Store(TOps.Divide(TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)), size), ref m, j);
-
-        ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref even, ref Unsafe.Add(ref even, 2 * n), n);
-        ClearSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref odd, ref Unsafe.Add(ref odd, 2 * n), n);
-        for (nuint c = 0; c < count; c += chunk)
+        else
         {
-            chunk = Math.Min(source.Chunk, count - c);
-            ref T rows = ref source.Rows(first + c, chunk);
-            r = ColumnPanelFourRows<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref rows, 0, chunk, width, n, last, ref k, ref even, ref odd);
-            for (; r < chunk; r++)
-                ColumnPanelRow<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref Unsafe.Add(ref rows, r * width), n, last, ref k, ref r % 2 == 0 ? ref even : ref odd);
+            // A later one, predicted (ColumnEngine.BlockMoments): the second pass alone, around the block's offset so far,
+            // reading the rows from memory as pass 1 does.
+            for (j = 0; j < n; j += lanes)
+                TOps.Store(TOps.Load(ref moments, j), ref m, j);
+            PanelPass<DeviationsPass<TOps, TV, T>, TRows, TOps, TV, T>(ref source, first, count, width, n, last, ref k, ref even, ref odd, streamed);
         }
 
-        ref T m2 = ref Unsafe.Add(ref moments, n);
         for (j = 0; j < n; j += lanes)
         {
             ColumnEngine.SubBlockMoments<TOps, TV, T>(TOps.Load(ref m, j), TOps.Add(TOps.Load(ref even, j), TOps.Load(ref odd, j)),
@@ -411,6 +397,35 @@ public static partial class TensorBlocks
             }
             TOps.Store(offset, ref moments, j);
             TOps.Store(subM2, ref m2, j);
+        }
+    }
+
+    /// <summary>
+    /// One pass of <see cref="PanelSubBlock{TRows, TOps, TV, T}"/> over its rows into the accumulators (cleared first):
+    /// four rows per load of the accumulators from the cache, or, for the pass that first reads a table past the cache
+    /// (<paramref name="streamed"/>), one row at a time with x prefetched ahead: four rows read four streams of lines at
+    /// once, which the hardware prefetcher follows worse than one. Both give each accumulator its rows in order, as
+    /// ColumnEngine.BlockSums does in registers, whatever the source's chunks (multiples of four rows).
+    /// </summary>
+    private static void PanelPass<TPass, TRows, TOps, TV, T>(scoped ref TRows source, nuint first, nuint count, nuint width, nuint n, nuint last, ref T k,
+        ref T even, ref T odd, bool streamed)
+        where TPass : IColumnPass<TOps, TV, T> where TRows : IPanelRows<T>, allows ref struct
+        where TOps : IVectorMathOps<TV, T> where TV : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint ahead = streamed ? StatisticsPrefetchBytes / (nuint)Unsafe.SizeOf<T>() : 0;
+        ClearSums<TPass, TOps, TV, T>(ref even, ref Unsafe.Add(ref even, 2 * n), n);
+        ClearSums<TPass, TOps, TV, T>(ref odd, ref Unsafe.Add(ref odd, 2 * n), n);
+        for (nuint c = 0, chunk; c < count; c += chunk)
+        {
+            chunk = Math.Min(source.Chunk, count - c);
+            ref T rows = ref source.Rows(first + c, chunk);
+            nuint r = streamed ? 0 : ColumnPanelFourRows<TPass, TOps, TV, T>(ref rows, 0, chunk, width, n, last, ref k, ref even, ref odd);
+            for (; r < chunk; r++)
+            {
+                ref T xr = ref Unsafe.Add(ref rows, r * width);
+                PrefetchRow<T>(ref xr, ahead, n);
+                ColumnPanelRow<TPass, TOps, TV, T>(ref xr, n, last, ref k, ref r % 2 == 0 ? ref even : ref odd);
+            }
         }
     }
 

@@ -102,6 +102,58 @@ public class StandardizeMomentsTests
     }
 
     /// <summary>
+    /// Past a block's first sub-block, a sub-block's statistics come from one pass around the block's mean so far
+    /// (ColumnEngine's predicted sub-blocks). Noise columns and trending columns (each sub-block's mean several of its
+    /// standard deviations past the prediction, where the sub-block's own M2 loses bits to cancellation and the merge
+    /// must make up for it) both match the double reference; a noise column's bits do not depend on its neighbours
+    /// (noise or trends), on the panel of a wide table and the column strips of a narrow one, and two threads give one
+    /// thread's bits.
+    /// </summary>
+    [Theory]
+    [InlineData(320, 1)]   // the panel, one trending column
+    [InlineData(320, 2)]   // the panel, every other column trending
+    [InlineData(13, 1)]    // the column strips, one trending column
+    [InlineData(13, 2)]    // the column strips, every other column trending
+    public void PredictedColumnsKeepTheirBitsWhateverTheirNeighbours(int features, int trendEvery)
+    {
+        const int rows = 3000; // three blocks of 1,024 rows (the last 952), each of several sub-blocks
+        bool Trend(int c) => trendEvery == 1 ? c == 5 : c % 2 == 1;
+        float[] noise = new float[rows * features], mixed = new float[rows * features];
+        var rng = new Random(features * 31 + trendEvery);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < features; c++)
+            {
+                double u = rng.NextDouble() * 2 - 1;
+                noise[r * features + c] = c % 5 == 0 ? (float)(10000 + u) : (float)(c + u * (1 + c % 7));
+                mixed[r * features + c] = Trend(c) ? (float)(r * 0.01 * (1 + c % 3) + u * 0.001) : noise[r * features + c];
+            }
+        float[] alone = RunTable(noise, rows, features, threads: 1);
+        float[] beside = RunTable(mixed, rows, features, threads: 1);
+        Assert.True(beside.AsSpan().SequenceEqual(RunTable(mixed, rows, features, threads: 2)), "two threads changed the bits");
+        double[] expectedNoise = Reference(noise, rows, features), expectedMixed = Reference(mixed, rows, features);
+        for (int i = 0; i < noise.Length; i++)
+        {
+            int column = i % features;
+            if (!Trend(column))
+                Assert.True(BitConverter.SingleToInt32Bits(beside[i]) == BitConverter.SingleToInt32Bits(alone[i]),
+                    $"({rows}, {features}) row {i / features} column {column}: {beside[i]} beside trends, {alone[i]} beside noise");
+            Assert.True(Math.Abs(alone[i] - expectedNoise[i]) <= 4e-6 * Math.Max(1, Math.Abs(expectedNoise[i])),
+                $"noise ({rows}, {features}) row {i / features} column {column}: {alone[i]} vs {expectedNoise[i]}");
+            Assert.True(Math.Abs(beside[i] - expectedMixed[i]) <= 4e-6 * Math.Max(1, Math.Abs(expectedMixed[i])),
+                $"mixed ({rows}, {features}) row {i / features} column {column}: {beside[i]} vs {expectedMixed[i]}");
+        }
+    }
+
+    private static float[] RunTable(float[] x, int rows, int features, int threads)
+    {
+        nint[] shape = [rows, features];
+        float[] y = new float[x.Length];
+        using (new SettingsScope(threads, 64))
+            Blocks.ZScore(new ReadOnlyTensorSpan<float>(x, shape), new TensorSpan<float>(y, shape));
+        return y;
+    }
+
+    /// <summary>
     /// Column 0 a trend (each sub-block's mean further off), 1 a mean of 10,000 with a spread of ±1, 2 a step of 1,000 at
     /// the middle row, 3 one outlier of 10⁶, 4 constant, the rest noise around offsets.
     /// </summary>
