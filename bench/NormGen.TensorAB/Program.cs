@@ -211,7 +211,7 @@ public static class Program
             ("InstanceNorm", new[] { nchw, odd, small, blocks196 }), // small, blocks196: the table mode's shapes
             ("BatchNorm train", new[] { nchw, odd, nc, small, blocks196 }),
             ("BatchNorm eval", new[] { nchw, odd, nc }),
-            ("ChannelLN", new[] { nchw, odd }),
+            ("ChannelLN", new[] { nchw, odd, new nint[] { 1, 64, 256, 256 }, new nint[] { 4, 96, 56, 56 }, new nint[] { 2, 256, 32, 32 } }),
             ("ChannelLN biasfree", new[] { nchw, odd }),
             ("MinMaxScale", new[] { panel, panelOdd, panelWide, panelTall }), // panelTall: the table mode's (100000, 256)
             ("Standardize", new[] { panel, panelOdd, panelWide, panelTall, panelL3 }),

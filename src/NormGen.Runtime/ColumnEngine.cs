@@ -377,7 +377,7 @@ public static partial class ColumnEngine
     // ---------------------------------------------------------------- the column statistics, written once
     // Standardize's and ChannelLayerNorm's statistics of one column, with k its first row (the shift: a constant column
     // is exact) and the rows cut into sub-blocks of SubBlockRows rows (Standardize: up to 128, at most 1 MiB of rows;
-    // ChannelLayerNorm: a whole ColumnSumBlock) inside blocks of ColumnSumBlock rows. A sub-block's two passes run back
+    // ChannelLayerNorm: 16 channels) inside blocks of ColumnSumBlock rows. A sub-block's two passes run back
     // to back, so its rows are read from memory once and again from cache: pass 1 (ShiftedSumPass), Σ(x − k) → its mean
     // offset m_b; pass 2 (DeviationsPass), Σd² and Σd with d = (x − k) − m_b → its moments (SubBlockMoments: offset
     // m_b + Σd/n_b and M2_b = Σd² − (Σd)²/n_b, the corrected two-pass of the sub-block; a column of one sub-block keeps
@@ -389,7 +389,8 @@ public static partial class ColumnEngine
     // itself, as the two passes do: trends, steps and outliers match the double reference (StandardizeMomentsTests).
     // Standardize (1000, 4096) floats, one thread, in-process (TENSORAB_AB=ColumnEngine.s_predictionMode=1): the two
     // passes took 1.16-1.20x the predicted sub-blocks' time, (100000, 256) 1.06-1.07x, (4096, 100) 1.20-1.31x, with
-    // every column trending alike (2-core AMD EPYC, Zen 5). Two accumulators per sum, even rows into the first and odd
+    // every column trending alike (2-core AMD EPYC, Zen 5); ChannelLayerNorm, whose sub-blocks had been whole blocks,
+    // (8, 64, 28, 28) 1.23-1.30x, (4, 96, 56, 56) 1.18x, (2, 256, 32, 32) 1.08x, double 1.02-1.17x (ChannelSubBlock). Two accumulators per sum, even rows into the first and odd
     // rows into the second, then added. The sub-blocks of a block are merged in order (Merge: Chan et al.'s pairwise update), then
     // the blocks in order; σ² = M2/n (MomentsVariance) and 1/σ from it (Rstd). The merge tree depends on the shape only,
     // and a block's moments are what a row-split thread hands back, so the bits do not depend on the thread count. What a row
@@ -402,12 +403,21 @@ public static partial class ColumnEngine
 
     /// <summary>
     /// Rows of a statistics sub-block of a column whose rows lie <paramref name="stride"/> elements apart: Standardize's
-    /// <see cref="StandardizeSubBlock{T}"/>; ChannelLayerNorm a whole <see cref="TensorBlocks.ColumnSumBlock"/> (its panels
-    /// are in cache already: no merge below 1,024 channels).
+    /// <see cref="StandardizeSubBlock{T}"/>; ChannelLayerNorm's <see cref="ChannelSubBlock"/> (with
+    /// <c>s_predictionMode</c> 1, a whole <see cref="TensorBlocks.ColumnSumBlock"/>, as before the predicted sub-blocks).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static nuint SubBlockRows<TSpec, T>(nuint stride) where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        TSpec.Kind == ColumnKind.Standardize ? StandardizeSubBlock<T>(stride) : TensorBlocks.ColumnSumBlock;
+        TSpec.Kind == ColumnKind.Standardize ? StandardizeSubBlock<T>(stride) : s_predictionMode == 0 ? ChannelSubBlock : TensorBlocks.ColumnSumBlock;
+
+    /// <summary>
+    /// Rows (channels) of ChannelLayerNorm's statistics sub-blocks: its panels are in cache, so a sub-block needs no
+    /// bound in bytes; it is there for the predicted sub-blocks (one pass over all but the first 16 channels of each
+    /// block). In-process A/B against whole blocks of 1,024 channels (TensorAB, thread CPU, best of 11; above 1: the
+    /// sub-blocks faster), float: (4, 96, 56, 56) 1.16–1.27, (8, 64, 28, 28) 1.11–1.19, (2, 256, 32, 32) 1.10, (1, 64,
+    /// 256, 256) 1.07; double 1.03–1.15; 32 rows read about the same, 64 gained only past 64 channels, 8 rows less.
+    /// </summary>
+    private const nuint ChannelSubBlock = 16;
 
     /// <summary>
     /// Rows of Standardize's statistics sub-blocks for rows <paramref name="stride"/> elements apart: the largest power
@@ -506,8 +516,8 @@ public static partial class ColumnEngine
 
     /// <summary>
     /// 0 (the default): sub-blocks past a block's first are predicted (see the statistics' comment above); 1: every
-    /// sub-block takes its two passes, the statistics before predicted sub-blocks, for in-process A/B timing
-    /// (bench/NormGen.TensorAB's TENSORAB_AB=ColumnEngine.s_predictionMode=1).
+    /// sub-block takes its two passes and ChannelLayerNorm's sub-block is a whole block, the statistics (and bits) before
+    /// predicted sub-blocks, for in-process A/B timing (bench/NormGen.TensorAB's TENSORAB_AB=ColumnEngine.s_predictionMode=1).
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
     internal static int s_predictionMode;

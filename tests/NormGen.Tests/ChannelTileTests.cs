@@ -90,6 +90,59 @@ public class ChannelTileTests
             Assert.True(Math.Abs(once.Y[i] - expected[i]) <= 1e-4 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: {once.Y[i]} vs {expected[i]}");
     }
 
+    /// <summary>
+    /// ChannelLayerNorm's statistics take each block's first 16 channels in two passes and the later ones in one, around
+    /// the mean so far (ColumnEngine's predicted sub-blocks). Positions whose channels climb in a ramp (each sub-block's
+    /// mean many of its standard deviations past the prediction), step at channel 50, hold one outlier, or sit at 10⁴
+    /// with a spread of 1, over 96 channels: y and the saved mean and rstd match the double reference as closely as
+    /// the plain positions do, float and double, in the strips and in the tiles, and all cores give one thread's bits.
+    /// </summary>
+    [Theory]
+    [InlineData(false, 203)]  // column strips
+    [InlineData(false, 256)]  // tiles (a power-of-two row length)
+    [InlineData(true, 203)]
+    [InlineData(true, 256)]
+    public void PredictedSubBlocksFollowRampsStepsAndOutliers(bool dbl, int spatial)
+    {
+        const int batch = 2, channels = 96;
+        var rng = new Random(spatial);
+        double[] x = new double[batch * channels * spatial];
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                for (int p = 0; p < spatial; p++)
+                {
+                    double u = rng.NextDouble() * 2 - 1;
+                    x[(n * channels + c) * spatial + p] = (p % 4) switch
+                    {
+                        0 => c * 10.0 + u * 0.01,                    // a ramp across the channels
+                        1 => (c < 50 ? 0 : 1000) + u,                // a step
+                        2 => c == 70 ? 1e6 : u,                      // one outlier
+                        _ => 1e4 + u,                                // a large mean, a small spread
+                    };
+                }
+        if (!dbl) for (int i = 0; i < x.Length; i++) x[i] = (float)x[i];
+        double[] gamma = Enumerable.Range(0, channels).Select(c => 0.5 + c / 100.0).ToArray();
+        double[] beta = Enumerable.Range(0, channels).Select(c => c / 200.0 - 0.2).ToArray();
+        var one = Run(dbl, false, x, batch, channels, spatial, gamma, beta);
+        Assert.True(Bitwise(one.Y, Run(dbl, false, x, batch, channels, spatial, gamma, beta, degree: -1).Y), "all cores differ");
+        double[] expected = TensorReference.ChannelLayerNorm(x, batch, channels, spatial, gamma, beta, Epsilon(dbl));
+        double tolerance = dbl ? 1e-11 : 3e-6; // double: 10⁴ ± 1 loses 10⁴·ε of x − μ against σ, on any path
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(one.Y[i] - expected[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])),
+                $"{(dbl ? "double" : "float")} spatial {spatial}, element {i} (position {i % spatial}): {one.Y[i]} vs {expected[i]}");
+        for (int n = 0; n < batch; n++)
+            for (int p = 0; p < spatial; p++)
+            {
+                double mean = 0, squares = 0;
+                for (int c = 0; c < channels; c++) mean += x[(n * channels + c) * spatial + p];
+                mean /= channels;
+                for (int c = 0; c < channels; c++) { double d = x[(n * channels + c) * spatial + p] - mean; squares += d * d; }
+                double rstd = 1 / Math.Sqrt(squares / channels + Epsilon(dbl));
+                Assert.True(Math.Abs(one.Mean[n * spatial + p] - mean) <= tolerance * Math.Max(1, Math.Abs(mean)), $"mean ({n}, {p}): {one.Mean[n * spatial + p]} vs {mean}");
+                Assert.True(Math.Abs(one.Rstd[n * spatial + p] - rstd) <= tolerance * rstd, $"rstd ({n}, {p}): {one.Rstd[n * spatial + p]} vs {rstd}");
+            }
+    }
+
     /// <summary>Values around a per-position offset; with <paramref name="special"/> position 1 constant, position 3 overflowing the type's squares, position 5 of sample 0 NaN in one channel.</summary>
     private static double[] Data(int batch, int channels, int spatial, int seed, bool dbl, bool special = true)
     {
