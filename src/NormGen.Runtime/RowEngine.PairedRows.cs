@@ -47,6 +47,23 @@ public static partial class RowEngine
     private const int MaxPairedRowBytesPastL2 = 1024;
 
     /// <summary>
+    /// The shortest row (16 KiB: 4,096 floats, 2,048 doubles) that <see cref="LongPairedRows"/> pairs in a call past L2
+    /// (x of <see cref="MinPrefetchBytes"/> or more, cached stores): each pair's pass 1, its statistics, then both last
+    /// passes in one loop that loads γ and β once and prefetches the next pair. There a row's last pass reads x, γ and
+    /// β, three times the row, more than L1 holds; two rows share one read of γ and β. RowAB, one process, thread CPU,
+    /// best of 9, one row at a time ÷ paired (above 1: pairing faster), 2-core EPYC (Zen 5): LnF 128 × 4096 1.07-1.13,
+    /// 512 × 4096 1.06-1.17, 1024 × 4096 1.10, 256 × 8192 1.16, 64 × 16384 1.14-1.20, 32 × 32768 1.13, 16 × 65536 1.13,
+    /// 300 × 5000 1.09-1.10, LnD 512 × 2048 1.09-1.11, 256 × 4096 1.09-1.15; but 200 × 3000 (12 KiB rows) 0.99-1.00, 1024 ×
+    /// 2048 0.69-0.94, 4096 × 1024 0.63-0.71, 4096 × 768 0.76-0.91 (shorter rows: the rows a time prefetch them better).
+    /// With β made to alias γ (wrong values, timing only), the rows a time had measured 0.81-0.87 of their time at 128
+    /// and 512 × 4096: the parameters' traffic is what pairing saves.
+    /// </summary>
+    private const int MinLongPairedRowBytes = 16384;
+
+    /// <summary>The longest row <see cref="LongPairedRows"/> pairs (256 KiB: two rows and γ, β fill a core's 1 MiB L2), as far as measured.</summary>
+    private const int MaxLongPairedRowBytes = 256 << 10;
+
+    /// <summary>
     /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never. Private, for side-by-side timing and tests
     /// only (set by reflection, as s_pipelineMode).
     /// </summary>
@@ -68,9 +85,11 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
             && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
-            && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
-            && end - first >= 2 && !c.Streaming && !c.Prefetch
-            && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2)
+            && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && end - first >= 2 && !c.Streaming
+            && (c.Prefetch
+                ? RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes && RowBytes<TSpec, T>(ref c) <= MaxLongPairedRowBytes
+                : RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
+                  && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2))
             && s_pairedRowsMode == 0;
 
     /// <summary>
@@ -94,6 +113,7 @@ public static partial class RowEngine
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        if (c.Prefetch) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint row = first;
         ref T xa = ref xFirst;
         PairedSums<TSpec, T, TV, TOps>(ref xa, ref Unsafe.Add(ref xa, xStride), n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
@@ -123,7 +143,8 @@ public static partial class RowEngine
             }
             JointLastPass<TSpec, T, TV, TOps>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
-                Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero);
+                Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
+                ref xa, ref xa, prefetch: false);
             if (!second) return row + 1;
             row += 2;
             xa = ref xNext;
@@ -169,15 +190,53 @@ public static partial class RowEngine
     }
 
     /// <summary>
+    /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more past L2: each pair's pass 1
+    /// (<see cref="PairedSums"/>), both rows' statistics, then both last passes in one loop (<see cref="JointLastPass"/>)
+    /// that prefetches the next pair's rows as the rows a time prefetch the next row. The next pair's pass 1 does not run
+    /// ahead here (as in cache): its rows would push this pair's out of L1 before their last passes. The same operations
+    /// per row, so the same bits; a row left to HugeRow as in PairedRows (the second: the first done one row at a time).
+    /// </summary>
+    private static nuint LongPairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
+        T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
+        TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
+        nuint row = first;
+        ref T xa = ref xFirst;
+        for (; row + 2 <= end; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
+        {
+            ref T xb = ref Unsafe.Add(ref xa, xStride);
+            PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
+            if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out T center, out T scaledOffset, out T mean, out T rstd))
+                return row;
+            if (!Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB, out T centerB, out T scaledOffsetB, out T meanB, out T rstdB))
+                break; // the second row to HugeRow: this pair's first row one row at a time, below
+            Save<TSpec, T>(ref c, row, mean, rstd);
+            Save<TSpec, T>(ref c, row + 1, meanB, rstdB);
+            ref T ya = ref Unsafe.Add(ref c.Y, row * yStride);
+            ref T nextA = ref Unsafe.Add(ref xb, xStride);
+            JointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref Unsafe.Add(ref ya, yStride), n, c.Head,
+                Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
+                Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
+                ref nextA, ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA, prefetch: row + 2 < end);
+        }
+        if (row == end) return end;
+        return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
+            : LoopRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref xa, row, end);
+    }
+
+    /// <summary>
     /// The last passes of two rows (<paramref name="srcA"/> into <paramref name="yA"/>, <paramref name="srcB"/> into
     /// <paramref name="yB"/>) in one loop, each vector of γ and β loaded once for both: per output vector two loads
     /// instead of three. Each element's operations are <see cref="VectorRows"/>' last pass's (AffineOf is OutputAt's
     /// math), so the same bits; the first vector (with a head) and the overlapping last vector of both rows are computed before the
-    /// loop and stored after it (in place: read before the loop overwrites them).
+    /// loop and stored after it (in place: read before the loop overwrites them). With <paramref name="prefetch"/>, each
+    /// vector's step also prefetches the line at the same place of <paramref name="nextA"/> and <paramref name="nextB"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void JointLastPass<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
-        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB)
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
@@ -200,6 +259,11 @@ public static partial class RowEngine
             TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
             // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
             // second load would otherwise read the first store's output.
+            if (prefetch)
+            {
+                StreamingStore.Prefetch(ref nextA, i);
+                StreamingStore.Prefetch(ref nextB, i);
+            }
             TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
             TOps.Store(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref yA, i);
             TOps.Store(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref yB, i);

@@ -6,7 +6,8 @@ using static NormGen.Tests.ShortRowPipelineTests;
 namespace NormGen.Tests;
 
 /// <summary>
-/// LayerNorm rows of 9 vectors to 3 KiB in cache run two at a time on AVX-512 (RowEngine.PairedRows): both rows' pass 1
+/// LayerNorm rows of 9 vectors to 3 KiB in cache, and of 16 KiB and more past L2, run two at a time on AVX-512
+/// (RowEngine.PairedRows, LongPairedRows): both rows' pass 1
 /// interleaved, both rows' statistics, the next pair's pass 1, then both rows' last passes in one loop (γ and β loaded
 /// once for the two). Every row of a batch must
 /// still be bitwise the row computed alone (the one-row path), at either place in its pair, with odd counts (the last
@@ -116,6 +117,26 @@ public class PairedRowTests
         var (g, b) = Reference.AffineParameters(rng, n);
         int rows = 640_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) + 1;
         double[] x = Batch(rng, rows, n, "huge", [100, 203, rows - 1]);
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
+    }
+
+    /// <summary>
+    /// Rows of 16 KiB and more in a call past L2 (over 2 MiB of x, the rows prefetched) run two at a time too
+    /// (RowEngine.LongPairedRows: each pair's pass 1, then both last passes in one loop that prefetches the next pair): an
+    /// odd number of rows with huge rows as the first of a pair (row 2), the second (row 5) and the odd last row, every
+    /// row against the row alone, out of place and in place.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF", 4096)]
+    [InlineData("LnF", 5000)]
+    [InlineData("LnD", 2048)]
+    public void LongRowsPastL2_EqualRowsAlone_Bitwise(string kernel, int n)
+    {
+        var rng = new Random(n + 5);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        int rows = 2_200_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) | 1;
+        double[] x = Batch(rng, rows, n, "huge", [2, 5, rows - 1]);
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
     }
