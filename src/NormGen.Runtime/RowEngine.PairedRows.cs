@@ -48,15 +48,19 @@ public static partial class RowEngine
 
     /// <summary>
     /// The shortest row (16 KiB: 4,096 floats, 2,048 doubles) that <see cref="LongPairedRows"/> pairs in a call past L2
-    /// (x of <see cref="MinPrefetchBytes"/> or more, cached stores): each pair's pass 1, its statistics, then both last
-    /// passes in one loop that loads γ and β once and prefetches the next pair. There a row's last pass reads x, γ and
+    /// (x of <see cref="MinPrefetchBytes"/> or more): each pair's pass 1, its statistics, then both last passes in one
+    /// loop that loads γ and β once and prefetches the next pair, with cached or (<see cref="StreamJointLastPass"/>)
+    /// non-temporal stores. There a row's last pass reads x, γ and
     /// β, three times the row, more than L1 holds; two rows share one read of γ and β. RowAB, one process, thread CPU,
     /// best of 9, one row at a time ÷ paired (above 1: pairing faster), 2-core EPYC (Zen 5): LnF 128 × 4096 1.07-1.13,
     /// 512 × 4096 1.06-1.17, 1024 × 4096 1.10, 256 × 8192 1.16, 64 × 16384 1.14-1.20, 32 × 32768 1.13, 16 × 65536 1.13,
     /// 300 × 5000 1.09-1.10, LnD 512 × 2048 1.09-1.11, 256 × 4096 1.09-1.15; but 200 × 3000 (12 KiB rows) 0.99-1.00, 1024 ×
     /// 2048 0.69-0.94, 4096 × 1024 0.63-0.71, 4096 × 768 0.76-0.91 (shorter rows: the rows a time prefetch them better).
     /// With β made to alias γ (wrong values, timing only), the rows a time had measured 0.81-0.87 of their time at 128
-    /// and 512 × 4096: the parameters' traffic is what pairing saves.
+    /// and 512 × 4096: the parameters' traffic is what pairing saves. With non-temporal stores (outputs past the
+    /// streaming threshold), rows a time ÷ paired (ROWAB_MODE_AB=1 ROWAB_AB_FIELD=s_pairedRowsMode, mode 2 against 0):
+    /// LnF 2048 × 8192 1.14-1.31, 4096 × 4096 1.11-1.24, 1024 × 16384 1.22-1.24, LnD 2048 × 4096 1.19-1.28 (three placements
+    /// of x and y; RMSNorm is not paired).
     /// </summary>
     private const int MinLongPairedRowBytes = 16384;
 
@@ -64,8 +68,9 @@ public static partial class RowEngine
     private const int MaxLongPairedRowBytes = 256 << 10;
 
     /// <summary>
-    /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never. Private, for side-by-side timing and tests
-    /// only (set by reflection, as s_pipelineMode).
+    /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never; 2: as 0 but rows with non-temporal stores
+    /// one at a time (<see cref="StreamJointLastPass"/> off). Private, for side-by-side timing and tests only (set by
+    /// reflection, as s_pipelineMode).
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
     private static int s_pairedRowsMode;
@@ -85,12 +90,12 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
             && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
-            && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && end - first >= 2 && !c.Streaming
+            && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && end - first >= 2
             && (c.Prefetch
                 ? RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes && RowBytes<TSpec, T>(ref c) <= MaxLongPairedRowBytes
                 : RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
                   && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2))
-            && s_pairedRowsMode == 0;
+            && s_pairedRowsMode != 1;
 
     /// <summary>
     /// Rows first … end − 1 (see <see cref="Paired"/>) two at a time: both rows' pass 1 interleaved block by block
@@ -193,8 +198,10 @@ public static partial class RowEngine
     /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more past L2: each pair's pass 1
     /// (<see cref="PairedSums"/>), both rows' statistics, then both last passes in one loop (<see cref="JointLastPass"/>)
     /// that prefetches the next pair's rows as the rows a time prefetch the next row. The next pair's pass 1 does not run
-    /// ahead here (as in cache): its rows would push this pair's out of L1 before their last passes. The same operations
-    /// per row, so the same bits; a row left to HugeRow as in PairedRows (the second: the first done one row at a time).
+    /// ahead here (as in cache): its rows would push this pair's out of L1 before their last passes. With non-temporal
+    /// stores the pairs need every row's y at the same place within a vector (<see cref="SamePhaseRows"/>), else the rows
+    /// go one at a time. The same operations per row, so the same bits; a row left to HugeRow as in PairedRows (the
+    /// second: the first done one row at a time).
     /// </summary>
     private static nuint LongPairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -204,7 +211,11 @@ public static partial class RowEngine
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
         nuint row = first;
         ref T xa = ref xFirst;
-        for (; row + 2 <= end; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
+        // With non-temporal stores, rows pair where every row's y starts at the same place within a vector
+        // (StreamJointLastPass); otherwise they go one at a time (below).
+        bool stream = c.Streaming;
+        nuint pairsEnd = stream && (s_pairedRowsMode == 2 || !SamePhaseRows<T, TV>(ref Unsafe.Add(ref c.Y, first * yStride), yStride)) ? row : end;
+        for (; row + 2 <= pairsEnd; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
         {
             ref T xb = ref Unsafe.Add(ref xa, xStride);
             PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
@@ -216,6 +227,14 @@ public static partial class RowEngine
             Save<TSpec, T>(ref c, row + 1, meanB, rstdB);
             ref T ya = ref Unsafe.Add(ref c.Y, row * yStride);
             ref T nextA = ref Unsafe.Add(ref xb, xStride);
+            if (stream)
+            {
+                StreamJointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref Unsafe.Add(ref ya, yStride), n,
+                    Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
+                    Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
+                    ref nextA, ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA, prefetch: row + 2 < end);
+                continue;
+            }
             JointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref Unsafe.Add(ref ya, yStride), n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
                 Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
@@ -224,6 +243,53 @@ public static partial class RowEngine
         if (row == end) return end;
         return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
             : LoopRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref xa, row, end);
+    }
+
+    /// <summary>
+    /// Whether every row's y (the first at <paramref name="y"/>, <paramref name="yStride"/> apart) starts at the same
+    /// element of a vector, on an element boundary: the rows <see cref="StreamJointLastPass"/> can pair.
+    /// </summary>
+    private static unsafe bool SamePhaseRows<T, TV>(ref T y, nuint yStride) where T : unmanaged where TV : struct
+        => (nuint)Unsafe.AsPointer(ref y) % (nuint)Unsafe.SizeOf<T>() == 0 && yStride * (nuint)Unsafe.SizeOf<T>() % (nuint)Unsafe.SizeOf<TV>() == 0;
+
+    /// <summary>
+    /// <see cref="JointLastPass"/> with non-temporal stores, as <see cref="StreamRow"/> writes one row: the loop from y's
+    /// first vector boundary (both rows' y at the same phase: <see cref="SamePhaseRows"/>), the first and the overlapping
+    /// last vector of each row computed before it and stored through the cache after it where the rows are not whole
+    /// aligned vectors. The same values as JointLastPass; the caller fences once after its rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StreamJointLastPass<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n,
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        nuint L = (nuint)TOps.Count, last = n - L, i;
+        nuint head = (nuint)StreamingStore.ElementsToAlignment(ref yA, (int)L);
+        TV firstA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, 0), ref gamma, ref beta, 0, mA, rA, rcA);
+        TV firstB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, 0), ref gamma, ref beta, 0, mB, rB, rcB);
+        TV lastA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, last), ref gamma, ref beta, last, mA, rA, rcA);
+        TV lastB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, last), ref gamma, ref beta, last, mB, rB, rcB);
+        for (i = head; i + L <= n; i += L)
+        {
+            if (prefetch)
+            {
+                StreamingStore.Prefetch(ref nextA, i);
+                StreamingStore.Prefetch(ref nextB, i);
+            }
+            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
+            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
+            TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
+            TOps.StoreNonTemporal(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
+            TOps.StoreNonTemporal(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
+        }
+        if (head != 0 || i != n)
+        {
+            TOps.Store(firstA, ref yA, 0);
+            TOps.Store(lastA, ref yA, last);
+            TOps.Store(firstB, ref yB, 0);
+            TOps.Store(lastB, ref yB, last);
+        }
     }
 
     /// <summary>

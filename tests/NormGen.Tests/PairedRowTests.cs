@@ -152,3 +152,50 @@ public class PairedRowTests
         => CheckAgainstReference(kernel, kind, epsilon, kernel == "Ln768F" ? [768] : kernel.EndsWith('F') ? FloatLengths : DoubleLengths, RowCounts,
             new Random(kernel.Length + 41));
 }
+
+/// <summary>
+/// LongPairedRows with non-temporal stores (the output past the streaming threshold, set to 0 here): both rows' last
+/// passes stream from y's first vector boundary (RowEngine.StreamJointLastPass). Every row bitwise the row alone, with
+/// huge rows as the first and the second of a pair and as the odd last row, out of place and in place, and with x and y
+/// at several element offsets within a line (the rows' y then start off a vector: their first and last vectors go
+/// through the cache).
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class PairedStreamingRowTests
+{
+    [Theory]
+    [InlineData("LnF", 4096)]
+    [InlineData("LnF", 8200)] // rows 32 B off a whole number of vectors: their y at different phases, one at a time
+    [InlineData("LnD", 2048)]
+    public void StreamedLongRows_EqualRowsAlone_Bitwise(string kernel, int n)
+    {
+        long threshold = NormGenSettings.StreamingStoreThreshold;
+        NormGenSettings.StreamingStoreThreshold = 0;
+        try
+        {
+            var rng = new Random(n + 11);
+            var (g, b) = Reference.AffineParameters(rng, n);
+            int rows = 2_200_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) | 1;
+            double[] x = Batch(rng, rows, n, "huge", [2, 5, rows - 1]);
+            CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} streamed");
+            CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} streamed in place", inPlace: true);
+            if (kernel != "LnF") return;
+            var alone = Enumerable.Range(0, rows).Select(r => Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
+            foreach (int offset in new[] { 1, 5, 15 })
+            {
+                float[] xs = new float[x.Length + 16], ys = new float[x.Length + 16];
+                for (int i = 0; i < x.Length; i++) xs[offset + i] = (float)x[i];
+                int yo = (offset * 7) % 16;
+                ShortRowKernels.LnF(xs.AsSpan(offset, x.Length), n, g.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(),
+                    ys.AsSpan(yo, x.Length), new float[rows], new float[rows]);
+                for (int r = 0; r < rows; r++)
+                    AssertBitwise($"{kernel} n={n} rows={rows} streamed, x at +{offset}, y at +{yo}, row {r}",
+                        alone[r], ys.AsSpan(yo + r * n, n).ToArray().Select(v => (double)v).ToArray());
+            }
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+        }
+    }
+}
