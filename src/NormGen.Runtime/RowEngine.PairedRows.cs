@@ -60,7 +60,9 @@ public static partial class RowEngine
     /// and 512 × 4096: the parameters' traffic is what pairing saves. With non-temporal stores (outputs past the
     /// streaming threshold), rows a time ÷ paired (ROWAB_MODE_AB=1 ROWAB_AB_FIELD=s_pairedRowsMode, mode 2 against 0):
     /// LnF 2048 × 8192 1.14-1.31, 4096 × 4096 1.11-1.24, 1024 × 16384 1.22-1.24, LnD 2048 × 4096 1.19-1.28 (three placements
-    /// of x and y; RMSNorm is not paired).
+    /// of x and y). RMSNorm (γ only) is not paired: its long rows read, rows a time ÷ paired, RmsF 2048 × 8192 1.04-1.16,
+    /// 1024 × 16384 1.11-1.15 and RmsD 2048 × 4096 1.04-1.08 with non-temporal stores, but RmsF 4096 × 4096 0.81-0.93, and
+    /// with cached stores 512 × 4096 1.00 and 128 × 4096 0.86-0.96.
     /// </summary>
     private const int MinLongPairedRowBytes = 16384;
 
@@ -80,10 +82,12 @@ public static partial class RowEngine
     /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
     /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no
     /// activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they
-    /// would spill), cached stores in cache (no prefetch: under <see cref="MinPrefetchBytes"/>), two rows or more, each
-    /// longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>) and at most
-    /// <see cref="MaxPairedRowBytes"/>, at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
-    /// <see cref="MaxPairedRowBytesPastL2"/>. JIT-time constants but the length, the count and the flags.
+    /// would spill), two rows or more, each longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>); in
+    /// cache (no prefetch: under <see cref="MinPrefetchBytes"/>, cached stores) rows of at most
+    /// <see cref="MaxPairedRowBytes"/> and at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
+    /// <see cref="MaxPairedRowBytesPastL2"/>; past L2 (prefetched, cached or non-temporal stores) rows of
+    /// <see cref="MinLongPairedRowBytes"/> to <see cref="MaxLongPairedRowBytes"/> (<see cref="LongPairedRows"/>).
+    /// JIT-time constants but the length, the count and the flags.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
