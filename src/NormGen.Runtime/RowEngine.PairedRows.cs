@@ -230,19 +230,18 @@ public static partial class RowEngine
             Save<TSpec, T>(ref c, row, mean, rstd);
             Save<TSpec, T>(ref c, row + 1, meanB, rstdB);
             ref T ya = ref Unsafe.Add(ref c.Y, row * yStride);
+            ref T yb = ref Unsafe.Add(ref ya, yStride);
+            // The next pair's rows (the second only where there is one: the first twice otherwise), prefetched if any.
             ref T nextA = ref Unsafe.Add(ref xb, xStride);
+            ref T nextB = ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA;
+            TV mA = TOps.Create(center), rA = TOps.Create(rstd), rcA = TOps.Create(scaledOffset);
+            TV mB = TOps.Create(centerB), rB = TOps.Create(rstdB), rcB = TOps.Create(scaledOffsetB);
             if (stream)
-            {
-                StreamJointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref Unsafe.Add(ref ya, yStride), n,
-                    Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
-                    Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
-                    ref nextA, ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA, prefetch: row + 2 < end);
-                continue;
-            }
-            JointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref Unsafe.Add(ref ya, yStride), n, c.Head,
-                Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
-                Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
-                ref nextA, ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA, prefetch: row + 2 < end);
+                StreamJointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, mA, rA, rcA, mB, rB, rcB,
+                    ref nextA, ref nextB, prefetch: row + 2 < end);
+            else
+                JointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
+                    ref nextA, ref nextB, prefetch: row + 2 < end);
         }
         if (row == end) return end;
         return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
