@@ -390,8 +390,9 @@ public static partial class ColumnEngine
     // Standardize (1000, 4096) floats, one thread, in-process (TENSORAB_AB=ColumnEngine.s_predictionMode=1): the two
     // passes took 1.16-1.20x the predicted sub-blocks' time, (100000, 256) 1.06-1.07x, (4096, 100) 1.20-1.31x, with
     // every column trending alike (2-core AMD EPYC, Zen 5); ChannelLayerNorm, whose sub-blocks had been whole blocks,
-    // (8, 64, 28, 28) 1.23-1.30x, (4, 96, 56, 56) 1.18x, (2, 256, 32, 32) 1.08x, double 1.02-1.17x (ChannelSubBlock). Two accumulators per sum, even rows into the first and odd
-    // rows into the second, then added. The sub-blocks of a block are merged in order (Merge: Chan et al.'s pairwise update), then
+    // (8, 64, 28, 28) 1.23-1.30x, (4, 96, 56, 56) 1.18x, (2, 256, 32, 32) 1.08x, double 1.02-1.17x (ChannelSubBlock).
+    // Two accumulators per sum, even rows into the first and odd rows into the second, then added. The sub-blocks of a
+    // block are merged in order (Merge: Chan et al.'s pairwise update), then
     // the blocks in order; σ² = M2/n (MomentsVariance) and 1/σ from it (Rstd). The merge tree depends on the shape only,
     // and a block's moments are what a row-split thread hands back, so the bits do not depend on the thread count. What a row
     // adds is written once, in the passes' Add, and the merge once, here; the drivers differ only in their walk: the
@@ -490,7 +491,7 @@ public static partial class ColumnEngine
             }
             else
             {
-                // Past the block's first sub-block: one pass around the block's offset so far (PredictedSubBlock).
+                // Past the block's first sub-block, predicted: one pass around the block's offset so far (see above).
                 BlockSums<DeviationsPass<TOps, TV, T>, TOps, TV, T>(ref x0, sub, subEnd, stride, k, offset, out TV sumSq, out TV sumDev);
                 SubBlockMoments<TOps, TV, T>(offset, sumSq, sumDev, count, out subOffset, out subM2);
             }
@@ -766,9 +767,9 @@ public static partial class ColumnEngine
 
     /// <summary>
     /// The scalar path's deviations pass over rows start … end − 1 of one column (d = (x − shift) − mean, one accumulator
-    /// per sum) and the sub-block's moments from it (SubBlockMoments' operations); returns Σd.
+    /// per sum) and the sub-block's moments from it (SubBlockMoments' operations).
     /// </summary>
-    private static T Deviations<T>(ref T x0, nuint start, nuint end, nuint stride, T shift, T mean, T n, out T offset, out T m2)
+    private static void Deviations<T>(ref T x0, nuint start, nuint end, nuint stride, T shift, T mean, T n, out T offset, out T m2)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T sumDev = T.Zero, sumSq = T.Zero;
@@ -780,7 +781,6 @@ public static partial class ColumnEngine
         }
         offset = mean + sumDev / n;
         m2 = sumSq - sumDev * sumDev / n;
-        return sumDev;
     }
 
     /// <summary>One element's output on the scalar path, as <see cref="Normalize{TSpec, TOps, TV, T}"/> (γ·x̂ + β unfused, as before).</summary>

@@ -49,8 +49,8 @@ public static partial class RowEngine
     /// <summary>
     /// The shortest row (16 KiB: 4,096 floats, 2,048 doubles) that <see cref="LongPairedRows"/> pairs in a call past L2
     /// (x of <see cref="MinPrefetchBytes"/> or more): each pair's pass 1, its statistics, then both last passes in one
-    /// loop that loads γ and β once and prefetches the next pair, with cached or (<see cref="StreamJointLastPass"/>)
-    /// non-temporal stores. There a row's last pass reads x, γ and
+    /// loop that loads γ and β once and prefetches the next pair, with cached or non-temporal stores
+    /// (<see cref="JointLastPass"/>). There a row's last pass reads x, γ and
     /// β, three times the row, more than L1 holds; two rows share one read of γ and β. RowAB, one process, thread CPU,
     /// best of 9, one row at a time ÷ paired (above 1: pairing faster), 2-core EPYC (Zen 5): LnF 128 × 4096 1.07-1.13,
     /// 512 × 4096 1.06-1.17, 1024 × 4096 1.10, 256 × 8192 1.16, 64 × 16384 1.14-1.20, 32 × 32768 1.13, 16 × 65536 1.13,
@@ -71,7 +71,7 @@ public static partial class RowEngine
 
     /// <summary>
     /// 0 (the default): rows paired where <see cref="Paired"/> says; 1: never; 2: as 0 but rows with non-temporal stores
-    /// one at a time (<see cref="StreamJointLastPass"/> off). Private, for side-by-side timing and tests only (set by
+    /// one at a time (no non-temporal pairs). Private, for side-by-side timing and tests only (set by
     /// reflection, as s_pipelineMode).
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
@@ -119,10 +119,10 @@ public static partial class RowEngine
     private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
+        if (c.Prefetch) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
-        if (c.Prefetch) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint row = first;
         ref T xa = ref xFirst;
         PairedSums<TSpec, T, TV, TOps>(ref xa, ref Unsafe.Add(ref xa, xStride), n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
@@ -150,7 +150,7 @@ public static partial class RowEngine
                 scaledOffsetB = scaledOffset;
                 rstdB = rstd;
             }
-            JointLastPass<TSpec, T, TV, TOps>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
+            JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
                 Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
                 ref xa, ref xa, prefetch: false);
@@ -216,7 +216,7 @@ public static partial class RowEngine
         nuint row = first;
         ref T xa = ref xFirst;
         // With non-temporal stores, rows pair where every row's y starts at the same place within a vector
-        // (StreamJointLastPass); otherwise they go one at a time (below).
+        // (SamePhaseRows); otherwise they go one at a time (below).
         bool stream = c.Streaming;
         nuint pairsEnd = stream && (s_pairedRowsMode == 2 || !SamePhaseRows<T, TV>(ref Unsafe.Add(ref c.Y, first * yStride), yStride)) ? row : end;
         for (; row + 2 <= pairsEnd; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
@@ -236,11 +236,13 @@ public static partial class RowEngine
             ref T nextB = ref row + 3 < end ? ref Unsafe.Add(ref nextA, xStride) : ref nextA;
             TV mA = TOps.Create(center), rA = TOps.Create(rstd), rcA = TOps.Create(scaledOffset);
             TV mB = TOps.Create(centerB), rB = TOps.Create(rstdB), rcB = TOps.Create(scaledOffsetB);
+            // Non-temporal stores from y's first vector boundary (as StreamRow; the rows' y share its phase), cached ones from
+            // c.Head (γ and β at y's phase, or 0).
             if (stream)
-                StreamJointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, mA, rA, rcA, mB, rB, rcB,
-                    ref nextA, ref nextB, prefetch: row + 2 < end);
+                JointLastPass<TSpec, T, TV, TOps, NonTemporalStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
+                    (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: row + 2 < end);
             else
-                JointLastPass<TSpec, T, TV, TOps>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
+                JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
                     ref nextA, ref nextB, prefetch: row + 2 < end);
         }
         if (row == end) return end;
@@ -250,63 +252,28 @@ public static partial class RowEngine
 
     /// <summary>
     /// Whether every row's y (the first at <paramref name="y"/>, <paramref name="yStride"/> apart) starts at the same
-    /// element of a vector, on an element boundary: the rows <see cref="StreamJointLastPass"/> can pair.
+    /// element of a vector, on an element boundary: the rows <see cref="LongPairedRows"/> can pair with non-temporal stores.
     /// </summary>
     private static unsafe bool SamePhaseRows<T, TV>(ref T y, nuint yStride) where T : unmanaged where TV : struct
         => (nuint)Unsafe.AsPointer(ref y) % (nuint)Unsafe.SizeOf<T>() == 0 && yStride * (nuint)Unsafe.SizeOf<T>() % (nuint)Unsafe.SizeOf<TV>() == 0;
 
     /// <summary>
-    /// <see cref="JointLastPass"/> with non-temporal stores, as <see cref="StreamRow"/> writes one row: the loop from y's
-    /// first vector boundary (both rows' y at the same phase: <see cref="SamePhaseRows"/>), the first and the overlapping
-    /// last vector of each row computed before it and stored through the cache after it where the rows are not whole
-    /// aligned vectors. The same values as JointLastPass; the caller fences once after its rows.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StreamJointLastPass<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n,
-        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
-        nuint L = (nuint)TOps.Count, last = n - L, i;
-        nuint head = (nuint)StreamingStore.ElementsToAlignment(ref yA, (int)L);
-        TV firstA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, 0), ref gamma, ref beta, 0, mA, rA, rcA);
-        TV firstB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, 0), ref gamma, ref beta, 0, mB, rB, rcB);
-        TV lastA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, last), ref gamma, ref beta, last, mA, rA, rcA);
-        TV lastB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, last), ref gamma, ref beta, last, mB, rB, rcB);
-        for (i = head; i + L <= n; i += L)
-        {
-            if (prefetch)
-            {
-                StreamingStore.Prefetch(ref nextA, i);
-                StreamingStore.Prefetch(ref nextB, i);
-            }
-            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
-            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
-            TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
-            TOps.StoreNonTemporal(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
-            TOps.StoreNonTemporal(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
-        }
-        if (head != 0 || i != n)
-        {
-            TOps.Store(firstA, ref yA, 0);
-            TOps.Store(lastA, ref yA, last);
-            TOps.Store(firstB, ref yB, 0);
-            TOps.Store(lastB, ref yB, last);
-        }
-    }
-
-    /// <summary>
     /// The last passes of two rows (<paramref name="srcA"/> into <paramref name="yA"/>, <paramref name="srcB"/> into
-    /// <paramref name="yB"/>) in one loop, each vector of γ and β loaded once for both: per output vector two loads
-    /// instead of three. Each element's operations are <see cref="VectorRows"/>' last pass's (AffineOf is OutputAt's
-    /// math), so the same bits; the first vector (with a head) and the overlapping last vector of both rows are computed before the
-    /// loop and stored after it (in place: read before the loop overwrites them). With <paramref name="prefetch"/>, each
-    /// vector's step also prefetches the line at the same place of <paramref name="nextA"/> and <paramref name="nextB"/>.
+    /// <paramref name="yB"/>) in one loop from <paramref name="head"/>, each vector of γ and β loaded once for both: per
+    /// output vector two loads instead of three. Each element's operations are <see cref="VectorRows"/>' last pass's
+    /// (AffineOf is OutputAt's math), so the same bits. The loop stores as <typeparamref name="TStores"/> says: cached,
+    /// or non-temporal from y's first vector boundary (head then y's phase, the same for both rows: see
+    /// <see cref="SamePhaseRows"/>; the caller fences once after its rows), as <see cref="StreamRow"/> writes one row.
+    /// The first vector (with a head) and the overlapping last vector of both rows are computed before the loop and
+    /// stored through the cache after it (in place: read before the loop overwrites them). With
+    /// <paramref name="prefetch"/>, each vector's step also prefetches the line at the same place of
+    /// <paramref name="nextA"/> and <paramref name="nextB"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void JointLastPass<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
+    private static void JointLastPass<TSpec, T, TV, TOps, TStores>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
         TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TStores : struct, IStoreKind
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), last = n - L, i;
@@ -324,18 +291,18 @@ public static partial class RowEngine
         }
         for (i = head; i + L <= n; i += L)
         {
-            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
-            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
-            // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
-            // second load would otherwise read the first store's output.
             if (prefetch)
             {
                 StreamingStore.Prefetch(ref nextA, i);
                 StreamingStore.Prefetch(ref nextB, i);
             }
+            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
+            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
+            // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
+            // second load would otherwise read the first store's output.
             TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
-            TOps.Store(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref yA, i);
-            TOps.Store(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref yB, i);
+            Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
+            Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
         }
         if (ends)
         {
