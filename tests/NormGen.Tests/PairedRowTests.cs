@@ -132,13 +132,21 @@ public class PairedRowTests
     [InlineData("LnF", 5000)]
     [InlineData("LnD", 2048)]
     public void LongRowsPastL2_EqualRowsAlone_Bitwise(string kernel, int n)
+        => CheckLongRowsAlone(kernel, n, new Random(n + 5), "");
+
+    /// <summary>
+    /// An odd number of rows of <paramref name="n"/> past 2 MiB (prefetched), huge rows as the first of a pair (row 2), the
+    /// second (row 5) and the odd last row: every row against the row alone, out of place and in place. Returns the batch
+    /// and its γ and β.
+    /// </summary>
+    internal static (double[] X, double[] G, double[] B) CheckLongRowsAlone(string kernel, int n, Random rng, string label)
     {
-        var rng = new Random(n + 5);
         var (g, b) = Reference.AffineParameters(rng, n);
         int rows = 2_200_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) | 1;
         double[] x = Batch(rng, rows, n, "huge", [2, 5, rows - 1]);
-        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
-        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}{label}");
+        CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}{label} in place", inPlace: true);
+        return (x, g, b);
     }
 
     /// <summary>The batch against the double reference: a paired row normalised with its partner's statistics would be far off.</summary>
@@ -155,7 +163,7 @@ public class PairedRowTests
 
 /// <summary>
 /// LongPairedRows with non-temporal stores (the output past the streaming threshold, set to 0 here): both rows' last
-/// passes stream from y's first vector boundary (RowEngine.StreamJointLastPass). Every row bitwise the row alone, with
+/// passes stream from y's first vector boundary (RowEngine.JointLastPass with NonTemporalStores). Every row bitwise the row alone, with
 /// huge rows as the first and the second of a pair and as the odd last row, out of place and in place, and with x and y
 /// at several element offsets within a line (the rows' y then start off a vector: their first and last vectors go
 /// through the cache).
@@ -173,13 +181,9 @@ public class PairedStreamingRowTests
         NormGenSettings.StreamingStoreThreshold = 0;
         try
         {
-            var rng = new Random(n + 11);
-            var (g, b) = Reference.AffineParameters(rng, n);
-            int rows = 2_200_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) | 1;
-            double[] x = Batch(rng, rows, n, "huge", [2, 5, rows - 1]);
-            CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} streamed");
-            CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} streamed in place", inPlace: true);
+            var (x, g, b) = PairedRowTests.CheckLongRowsAlone(kernel, n, new Random(n + 11), " streamed");
             if (kernel != "LnF") return;
+            int rows = x.Length / n;
             var alone = Enumerable.Range(0, rows).Select(r => Run(kernel, x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
             foreach (int offset in new[] { 1, 5, 15 })
             {
