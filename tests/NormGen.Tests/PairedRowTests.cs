@@ -124,7 +124,7 @@ public class PairedRowTests
     /// <summary>
     /// Rows of 16 KiB and more in a call past L2 (over 2 MiB of x, the rows prefetched) run two at a time too
     /// (RowEngine.LongPairedRows: each pair's pass 1, then both last passes in one loop that prefetches the next pair): an
-    /// odd number of rows with huge rows as the first of a pair (row 2), the second (row 5) and the odd last row, every
+    /// odd number of rows with huge rows as the first of a pair (row 2), the second (row 6) and the odd last row, every
     /// row against the row alone, out of place and in place.
     /// </summary>
     [Theory]
@@ -136,14 +136,18 @@ public class PairedRowTests
 
     /// <summary>
     /// An odd number of rows of <paramref name="n"/> past 2 MiB (prefetched), huge rows as the first of a pair (row 2), the
-    /// second (row 5) and the odd last row: every row against the row alone, out of place and in place. Returns the batch
+    /// second (row 6: after row 2 the pairs start again at 3) and the odd last row: every row against the row alone, out of place and in place. Returns the batch
     /// and its γ and β.
     /// </summary>
     internal static (double[] X, double[] G, double[] B) CheckLongRowsAlone(string kernel, int n, Random rng, string label)
     {
         var (g, b) = Reference.AffineParameters(rng, n);
         int rows = 2_200_000 / (n * (kernel.EndsWith('F') ? 4 : 8)) | 1;
-        double[] x = Batch(rng, rows, n, "huge", [2, 5, rows - 1]);
+        double[] x = Batch(rng, rows, n, "huge", [2, 6, rows - 1]);
+        if (!kernel.EndsWith('F')) // about 3e38 overflows only a float's squares: a double row's must be huger still
+            foreach (int huge in new[] { 2, 6, rows - 1 })
+                for (int i = huge * n; i < (huge + 1) * n; i++)
+                    x[i] *= 1e268;
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}{label}");
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}{label} in place", inPlace: true);
         return (x, g, b);
