@@ -47,11 +47,16 @@ public static partial class RowEngine
     private const int MaxPairedRowBytesPastL2 = 1024;
 
     /// <summary>
-    /// The shortest row (16 KiB: 4,096 floats, 2,048 doubles) that <see cref="LongPairedRows"/> pairs in a call past L2
-    /// (x of <see cref="MinPrefetchBytes"/> or more): each pair's pass 1, its statistics, then both last passes in one
-    /// loop that loads γ and β once and prefetches the next pair, with cached or non-temporal stores
-    /// (<see cref="JointLastPass"/>). There a row's last pass reads x, γ and
-    /// β, three times the row, more than L1 holds; two rows share one read of γ and β. RowAB, one process, thread CPU,
+    /// The shortest row (16 KiB: 4,096 floats, 2,048 doubles) that <see cref="LongPairedRows"/> pairs, in cache or in a
+    /// call past L2 (x of <see cref="MinPrefetchBytes"/> or more): each pair's pass 1, its statistics, then both last
+    /// passes in one loop that loads γ and β once (past L2 also prefetching the next pair), with cached or non-temporal
+    /// stores (<see cref="JointLastPass"/>). There a row's last pass reads x, γ and
+    /// β, three times the row, more than L1 holds; two rows share one read of γ and β. In cache (x under
+    /// <see cref="MinPrefetchBytes"/>, all of it in L2 or L3), RowAB (ROWAB_MODE_AB, 2026-12-02), one process, thread CPU,
+    /// best of 15, two placements of x and y, one row at a time ÷ paired: LnF 2 × 8192 1.18-1.19, 10 × 8192 1.14-1.16,
+    /// 30 × 8192 1.10-1.12, 60 × 8192 1.12-1.14, 3 × 16384 1.14, 20 × 16384 1.14, 8 × 32768 1.12, 15 × 32768 1.15,
+    /// 4 × 65536 1.20, 10 × 4096 1.03-1.07, 50 × 4096 1.10, 120 × 4096 1.06-1.09, 40 × 5000 1.08-1.09, LnD 10 × 4096
+    /// 1.13-1.16, 30 × 4096 1.10-1.13, 40 × 2048 1.09-1.10, 100 × 2048 1.10. Past L2: RowAB, one process, thread CPU,
     /// best of 9, one row at a time ÷ paired (above 1: pairing faster), 2-core EPYC (Zen 5): LnF 128 × 4096 1.07-1.13,
     /// 512 × 4096 1.06-1.17, 1024 × 4096 1.10, 256 × 8192 1.16, 64 × 16384 1.14-1.20, 32 × 32768 1.13, 16 × 65536 1.13,
     /// 300 × 5000 1.09-1.10, LnD 512 × 2048 1.09-1.11, 256 × 4096 1.09-1.15; but 200 × 3000 (12 KiB rows) 0.99-1.00, 1024 ×
@@ -85,7 +90,7 @@ public static partial class RowEngine
     /// would spill), two rows or more, each longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>); in
     /// cache (no prefetch: under <see cref="MinPrefetchBytes"/>, cached stores) rows of at most
     /// <see cref="MaxPairedRowBytes"/> and at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
-    /// <see cref="MaxPairedRowBytesPastL2"/>; past L2 (prefetched, cached or non-temporal stores) rows of
+    /// <see cref="MaxPairedRowBytesPastL2"/>; in cache or past L2 (prefetched, cached or non-temporal stores) rows of
     /// <see cref="MinLongPairedRowBytes"/> to <see cref="MaxLongPairedRowBytes"/> (<see cref="LongPairedRows"/>).
     /// JIT-time constants but the length, the count and the flags.
     /// </summary>
@@ -95,9 +100,9 @@ public static partial class RowEngine
         => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
             && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
             && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && end - first >= 2
-            && (c.Prefetch
-                ? RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes && RowBytes<TSpec, T>(ref c) <= MaxLongPairedRowBytes
-                : RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
+            && (RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes
+                ? RowBytes<TSpec, T>(ref c) <= MaxLongPairedRowBytes
+                : !c.Prefetch && RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytes
                   && ((end - first) * RowBytes<TSpec, T>(ref c) <= MaxPairedBytes || RowBytes<TSpec, T>(ref c) <= MaxPairedRowBytesPastL2))
             && s_pairedRowsMode != 1;
 
@@ -119,7 +124,7 @@ public static partial class RowEngine
     private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (c.Prefetch) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
+        if (RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -199,10 +204,11 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more past L2: each pair's pass 1
+    /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more: each pair's pass 1
     /// (<see cref="PairedSums"/>), both rows' statistics, then both last passes in one loop (<see cref="JointLastPass"/>)
-    /// that prefetches the next pair's rows as the rows a time prefetch the next row. The next pair's pass 1 does not run
-    /// ahead here (as in cache): its rows would push this pair's out of L1 before their last passes. With non-temporal
+    /// that, past L2 (c.Prefetch), prefetches the next pair's rows as the rows a time prefetch the next row. The next
+    /// pair's pass 1 does not run ahead here (as for short rows in cache): its rows would push this pair's out of L1
+    /// before their last passes. With non-temporal
     /// stores the pairs need every row's y at the same place within a vector (<see cref="SamePhaseRows"/>), else the rows
     /// go one at a time. The same operations per row, so the same bits; a row left to HugeRow as in PairedRows (the
     /// second: the first done one row at a time).
@@ -240,10 +246,10 @@ public static partial class RowEngine
             // c.Head (γ and β at y's phase, or 0).
             if (stream)
                 JointLastPass<TSpec, T, TV, TOps, NonTemporalStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
-                    (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: row + 2 < end);
+                    (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
             else
                 JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
-                    ref nextA, ref nextB, prefetch: row + 2 < end);
+                    ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
         }
         if (row == end) return end;
         return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)

@@ -6,7 +6,7 @@ using static NormGen.Tests.ShortRowPipelineTests;
 namespace NormGen.Tests;
 
 /// <summary>
-/// LayerNorm rows of 9 vectors to 3 KiB in cache, and of 16 KiB and more past L2, run two at a time on AVX-512
+/// LayerNorm rows of 9 vectors to 3 KiB in cache, and of 16 KiB to 256 KiB in cache and past L2, run two at a time on AVX-512
 /// (RowEngine.PairedRows, LongPairedRows): both rows' pass 1
 /// interleaved, both rows' statistics, the next pair's pass 1, then both rows' last passes in one loop (γ and β loaded
 /// once for the two). Every row of a batch must
@@ -71,6 +71,8 @@ public class PairedRowTests
     [InlineData("LnF", 300)]
     [InlineData("Ln768F", 768)]
     [InlineData("RmsF", 256)]
+    [InlineData("LnF", 4096)] // long rows in cache, paired (LongPairedRows), from c.Head
+    [InlineData("LnF", 5000)]
     public void EveryOffset_EqualsRowAlone_Bitwise(string kernel, int n)
     {
         var rng = new Random(n * 3 + kernel.Length);
@@ -119,6 +121,34 @@ public class PairedRowTests
         double[] x = Batch(rng, rows, n, "huge", [100, 203, rows - 1]);
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows}");
         CheckRowsAlone(kernel, x, n, g, b, $"{kernel} n={n} rows={rows} in place", inPlace: true);
+    }
+
+    /// <summary>
+    /// Rows of 16 KiB and more in cache (under 2 MiB of x) run two at a time too (RowEngine.LongPairedRows, without
+    /// prefetching): 2, 3 and 9 rows with a huge, NaN or outlying row first (the first of a pair), second (the second of
+    /// a pair) or last (an odd last row alone), every row against the row alone, out of place and in place.
+    /// </summary>
+    [Theory]
+    [InlineData("LnF", 4096)]
+    [InlineData("LnF", 5000)]
+    [InlineData("LnF", 8192)]
+    [InlineData("LnD", 2048)]
+    public void LongRowsInCache_EqualRowsAlone_Bitwise(string kernel, int n)
+    {
+        var rng = new Random(n + 3);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        foreach (int rows in new[] { 2, 3, 9 })
+            foreach (int at in new[] { 0, 1, rows - 1 })
+                foreach (string special in new[] { "huge", "nan", "outlier" })
+                {
+                    double[] x = Batch(rng, rows, n, special, [at]);
+                    if (special == "huge" && !kernel.EndsWith('F')) // about 3e38 overflows only a float's squares
+                        for (int i = at * n; i < (at + 1) * n; i++)
+                            x[i] *= 1e268;
+                    string label = $"{kernel} n={n} rows={rows} {special} at {at}";
+                    CheckRowsAlone(kernel, x, n, g, b, label);
+                    CheckRowsAlone(kernel, x, n, g, b, label + " in place", inPlace: true);
+                }
     }
 
     /// <summary>
