@@ -56,7 +56,13 @@ public static partial class RowEngine
     /// best of 15, two placements of x and y, one row at a time ÷ paired: LnF 2 × 8192 1.18-1.19, 10 × 8192 1.14-1.16,
     /// 30 × 8192 1.10-1.12, 60 × 8192 1.12-1.14, 3 × 16384 1.14, 20 × 16384 1.14, 8 × 32768 1.12, 15 × 32768 1.15,
     /// 4 × 65536 1.20, 10 × 4096 1.03-1.07, 50 × 4096 1.10, 120 × 4096 1.06-1.09, 40 × 5000 1.08-1.09, LnD 10 × 4096
-    /// 1.13-1.16, 30 × 4096 1.10-1.13, 40 × 2048 1.09-1.10, 100 × 2048 1.10. Past L2: RowAB, one process, thread CPU,
+    /// 1.13-1.16, 30 × 4096 1.10-1.13, 40 × 2048 1.09-1.10, 100 × 2048 1.10. The residual rows (h formed by each row's
+    /// pass 1 into residualOut or y, then read by the joint last pass) in cache, the same way: AddLnF 2 × 16384
+    /// 1.16-1.17, 10 × 8192 1.08-1.12, 50 × 4096 1.06-1.08, AddLnNoOutF 10 × 8192 1.05-1.13, AddLnBiasF 3 × 16384
+    /// 1.05-1.08, DeepF 10 × 8192 1.03-1.15, 50 × 4096 1.00-1.06, AddLnD 10 × 4096 1.09-1.13; past L2 they are not
+    /// paired (cached AddLnF 128 × 4096 1.05-1.09 but 512 × 4096 0.97-1.00, AddLnBiasF 256 × 8192 0.95-1.00, AddLnD
+    /// 256 × 4096 0.99-1.01; non-temporal, with h in two rows of scratch, AddLnF 2048 × 8192 0.96-0.98, DeepF 0.98-1.03).
+    /// Past L2: RowAB, one process, thread CPU,
     /// best of 9, one row at a time ÷ paired (above 1: pairing faster), 2-core EPYC (Zen 5): LnF 128 × 4096 1.07-1.13,
     /// 512 × 4096 1.06-1.17, 1024 × 4096 1.10, 256 × 8192 1.16, 64 × 16384 1.14-1.20, 32 × 32768 1.13, 16 × 65536 1.13,
     /// 300 × 5000 1.09-1.10, LnD 512 × 2048 1.09-1.11, 256 × 4096 1.09-1.15; but 200 × 3000 (12 KiB rows) 0.99-1.00, 1024 ×
@@ -85,8 +91,8 @@ public static partial class RowEngine
 
     /// <summary>
     /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
-    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only, no
-    /// activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they
+    /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only (with
+    /// a residual: long rows in cache only, see <see cref="MinLongPairedRowBytes"/>), no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they
     /// would spill), two rows or more, each longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>); in
     /// cache (no prefetch: under <see cref="MinPrefetchBytes"/>, cached stores) rows of at most
     /// <see cref="MaxPairedRowBytes"/> and at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
@@ -97,7 +103,8 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Paired<TSpec, TX, TY, T, TV>(ref RowRefs<T> c, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct
-        => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>) && !Spec<TSpec, T>.Residual
+        => typeof(TX) == typeof(T) && typeof(TY) == typeof(T) && typeof(TV) == typeof(Vector512<T>)
+            && (!Spec<TSpec, T>.Residual || !c.Prefetch && RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes)
             && Spec<TSpec, T>.Centered && Spec<TSpec, T>.Activation == Activation.None
             && RowBytes<TSpec, T>(ref c) > (nuint)(MaxPipelinedVectors * Unsafe.SizeOf<TV>()) && end - first >= 2
             && (RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes
@@ -124,7 +131,7 @@ public static partial class RowEngine
     private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
+        if (Spec<TSpec, T>.Residual || RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -205,13 +212,14 @@ public static partial class RowEngine
 
     /// <summary>
     /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more: each pair's pass 1
-    /// (<see cref="PairedSums"/>), both rows' statistics, then both last passes in one loop (<see cref="JointLastPass"/>)
+    /// (<see cref="PairedSums"/>; with a residual, <see cref="Pass1H"/> row by row), both rows' statistics, then both last
+    /// passes in one loop (<see cref="JointLastPass"/>)
     /// that, past L2 (c.Prefetch), prefetches the next pair's rows as the rows a time prefetch the next row. The next
     /// pair's pass 1 does not run ahead here (as for short rows in cache): its rows would push this pair's out of L1
-    /// before their last passes. With non-temporal
-    /// stores the pairs need every row's y at the same place within a vector (<see cref="SamePhaseRows"/>), else the rows
-    /// go one at a time. The same operations per row, so the same bits; a row left to HugeRow as in PairedRows (the
-    /// second: the first done one row at a time).
+    /// before their last passes. With non-temporal stores the pairs need every row's y at the same place within a vector
+    /// (<see cref="SamePhaseRows"/>), else the rows go one at a time. The same operations per row, so the same bits; a
+    /// row left to HugeRow as in PairedRows (the second: the first done one row at a time, or with a residual its last
+    /// pass alone, <see cref="LastOfPair"/>).
     /// </summary>
     private static nuint LongPairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
@@ -228,11 +236,33 @@ public static partial class RowEngine
         for (; row + 2 <= pairsEnd; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
         {
             ref T xb = ref Unsafe.Add(ref xa, xStride);
-            PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
-            if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out T center, out T scaledOffset, out T mean, out T rstd))
-                return row;
-            if (!Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB, out T centerB, out T scaledOffsetB, out T meanB, out T rstdB))
-                break; // the second row to HugeRow: this pair's first row one row at a time, below
+            // What the last passes read: x, or with a residual h, which pass 1 forms and stores into the row's h (its
+            // residualOut, else its y: a residual pairs with cached stores only).
+            ref T srcA = ref xa, srcB = ref xb;
+            T center, scaledOffset, mean, rstd, centerB, scaledOffsetB, meanB, rstdB;
+            if (Spec<TSpec, T>.Residual)
+            {
+                // Row by row, the first row's statistics before the second row's pass 1: h may be stored over the second
+                // row's x or residual (in place), so a first row left to HugeRow must leave the second untouched; and a
+                // second row left to HugeRow cannot have the first row's h formed again (LastOfPair).
+                srcA = ref Unsafe.Add(ref c.H, row * c.HStride);
+                srcB = ref Unsafe.Add(ref srcA, c.HStride);
+                ref T ra = ref Unsafe.Add(ref c.Residual, row * c.ResidualStride);
+                T shiftA = Pass1H<TSpec, T, TV, TOps>(ref xa, ref ra, ref c.Bias, ref srcA, n, out TV sumsA, out TV squaresA);
+                if (!Statistics<TSpec, T, TV, TOps>(ref srcA, n, inv, tail, shiftA, sumsA, squaresA, out center, out scaledOffset, out mean, out rstd))
+                    return row;
+                T shiftB = Pass1H<TSpec, T, TV, TOps>(ref xb, ref Unsafe.Add(ref ra, c.ResidualStride), ref c.Bias, ref srcB, n, out TV sumsB, out TV squaresB);
+                if (!Statistics<TSpec, T, TV, TOps>(ref srcB, n, inv, tail, shiftB, sumsB, squaresB, out centerB, out scaledOffsetB, out meanB, out rstdB))
+                    return LastOfPair<TSpec, T, TV, TOps>(ref c, row, ref srcA, mean, rstd, center, scaledOffset);
+            }
+            else
+            {
+                PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
+                if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out center, out scaledOffset, out mean, out rstd))
+                    return row;
+                if (!Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB, out centerB, out scaledOffsetB, out meanB, out rstdB))
+                    break; // the second row to HugeRow: this pair's first row one row at a time, below
+            }
             Save<TSpec, T>(ref c, row, mean, rstd);
             Save<TSpec, T>(ref c, row + 1, meanB, rstdB);
             ref T ya = ref Unsafe.Add(ref c.Y, row * yStride);
@@ -244,16 +274,34 @@ public static partial class RowEngine
             TV mB = TOps.Create(centerB), rB = TOps.Create(rstdB), rcB = TOps.Create(scaledOffsetB);
             // Non-temporal stores from y's first vector boundary (as StreamRow; the rows' y share its phase), cached ones from
             // c.Head (γ and β at y's phase, or 0).
-            if (stream)
+            if (stream && !Spec<TSpec, T>.Residual)
                 JointLastPass<TSpec, T, TV, TOps, NonTemporalStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
                     (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
             else
-                JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
+                JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
                     ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
         }
         if (row == end) return end;
-        return c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
+        return Spec<TSpec, T>.Residual ? LoopRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref xa, row, end)
+            : c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
             : LoopRows<TSpec, T, T, T, TV, TOps, XPass1<T, TV, TOps>>(ref c, ref xa, row, end);
+    }
+
+    /// <summary>
+    /// A residual pair of <see cref="LongPairedRows"/> whose second row is left to HugeRow: the first row's last pass
+    /// alone (its h, perhaps stored over its x, cannot be formed again, so the pair cannot start over one row at a time as
+    /// LayerNorm's does). The second row's h is where HugeRow reads it. Returns the second row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint LastOfPair<TSpec, T, TV, TOps>(ref RowRefs<T> c, nuint row, ref T h, T mean, T rstd, T center, T scaledOffset)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N;
+        Save<TSpec, T>(ref c, row, mean, rstd);
+        ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
+        TV m = TOps.Create(center), r = TOps.Create(rstd), rc = TOps.Create(scaledOffset);
+        JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref h, ref h, ref c.Gamma, ref c.Beta, ref y, ref y, n, 0, m, r, rc, m, r, rc, ref h, ref h, prefetch: false);
+        return row + 1;
     }
 
     /// <summary>

@@ -311,7 +311,8 @@ public static partial class RowEngine
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static nuint Rows<TSpec, TX, TY>(ref RowRefs<T> c, ref T x, nuint first, nuint end) where TSpec : struct, IRowSpec<T> where TX : unmanaged where TY : unmanaged
-            => Spec<TSpec, T>.Residual ? LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end)
+            => Spec<TSpec, T>.Residual ? (Paired<TSpec, TX, TY, T, TV>(ref c, first, end) ? PairedRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
+                    : LoopRows<TSpec, TX, TY, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref x, first, end))
                 : Pipelined<TSpec, TX, TY, T, TV, TOps>(ref c, first, end) ? ShortRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
                 : AlignsParameters<TSpec, TX, TY, T, TV>(ref c, first, end) ? AlignedParameterRows<TSpec, TX, TY, T, TV, TOps>(ref c, ref x, first, end)
                 : Paired<TSpec, TX, TY, T, TV>(ref c, first, end) ? PairedRows<TSpec, T, TV, TOps>(ref c, ref x, first, end)
