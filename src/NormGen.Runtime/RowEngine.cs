@@ -1185,6 +1185,14 @@ public static partial class RowEngine
             for (nuint ahead = rowBytes < MinPrefetchRowBytes ? head + 4 * (nuint)TOps.Count : n; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
                 PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
+                // With h in y (a residual without residualOut), the next row's h too: its pass 1 stores there, and the lines
+                // come from memory. RowAB, thread CPU, best of 15, two placements, two runs, without ÷ with: DeepF 512×4096
+                // 1.14-1.15 / 1.14-1.15, AddLnNoOutF 512×4096 1.10-1.17 / 1.16-1.17, DeepD 1024×1024 1.09-1.12 /
+                // 1.02-1.08, DeepF 1000×2048 1.01-1.05, DeepD 2048×512 1.01-1.05, AddLnNoOutF 4096×1024 1.03-1.06,
+                // 128×4096 0.99-1.03; DeepF 4096×1024 1.07-1.10 in one run, 0.92-0.94 in the other. With residualOut (h
+                // there), prefetching it read 0.91-0.94 (AddLnF 4096×1024): not done.
+                if (Spec<TSpec, T>.Residual && !Spec<TSpec, T>.ResidualOut)
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref src, ref src, i + n, withResidual: false);
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
             }
         for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
@@ -1392,30 +1400,33 @@ public static partial class RowEngine
     /// <summary>RMSNorm rows under this many bytes (1 KiB) prefetch the next row's first block (see <see cref="MinPrefetchRowBytes"/>).</summary>
     private const int MaxFirstBlockPrefetchBytes = 1024;
 
-    /// <summary>Prefetches the lines of one block (four vectors) of x, and of the residual, at <paramref name="offset"/> (the next row's).</summary>
+    /// <summary>
+    /// Prefetches the lines of one block (four vectors) of x, and of the residual (<paramref name="withResidual"/>: for a
+    /// residual spec), at <paramref name="offset"/> (the next row's).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset)
+    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset, bool withResidual = true)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         // Written out (a block is 1, 2 or 4 lines; JIT-time constants): the JIT kept a loop of four for 512 bits, with its
         // counter and branch in every block of the last pass.
         nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), lines = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>() / 64;
-        PrefetchLine<TSpec, T>(ref x, ref residual, offset);
-        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line);
+        PrefetchLine<TSpec, T>(ref x, ref residual, offset, withResidual);
+        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line, withResidual);
         if (lines >= 4)
         {
-            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line);
-            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line, withResidual);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line, withResidual);
         }
     }
 
-    /// <summary>Prefetches the line of x, and of the residual, at <paramref name="offset"/>.</summary>
+    /// <summary>Prefetches the line of x, and of the residual (see <see cref="PrefetchBlock"/>), at <paramref name="offset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset)
+    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset, bool withResidual)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         StreamingStore.Prefetch(ref x, offset);
-        if (Spec<TSpec, T>.Residual) StreamingStore.Prefetch(ref residual, offset);
+        if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.Prefetch(ref residual, offset);
     }
 
     /// <summary>
