@@ -92,9 +92,10 @@ public static partial class RowEngine
     /// <summary>
     /// Whether rows first … end − 1 run two at a time (<see cref="PairedRows"/>): LayerNorm (see
     /// <see cref="MaxPairedRowBytes"/> on RMSNorm) over float or double spans (the rows in the user's memory), x only (with
-    /// a residual: long rows in cache only, see <see cref="MinLongPairedRowBytes"/>), no activation, 512-bit vectors (two rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they
-    /// would spill), two rows or more, each longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>); in
-    /// cache (no prefetch: under <see cref="MinPrefetchBytes"/>, cached stores) rows of at most
+    /// a residual: long rows in cache only, see <see cref="MinLongPairedRowBytes"/>), no activation, 512-bit vectors (two
+    /// rows' sixteen accumulators and two shifts fit the 32 registers; at 256 bits they would spill), two rows or more,
+    /// each longer than the short-row pipeline's (<see cref="MaxPipelinedVectors"/>); in cache (no prefetch: under
+    /// <see cref="MinPrefetchBytes"/>, cached stores) rows of at most
     /// <see cref="MaxPairedRowBytes"/> and at most <see cref="MaxPairedBytes"/> of x unless the rows are at most
     /// <see cref="MaxPairedRowBytesPastL2"/>; in cache or past L2 (prefetched, cached or non-temporal stores) rows of
     /// <see cref="MinLongPairedRowBytes"/> to <see cref="MaxLongPairedRowBytes"/> (<see cref="LongPairedRows"/>).
@@ -213,13 +214,12 @@ public static partial class RowEngine
     /// <summary>
     /// <see cref="PairedRows"/> for rows of <see cref="MinLongPairedRowBytes"/> or more: each pair's pass 1
     /// (<see cref="PairedSums"/>; with a residual, <see cref="Pass1H"/> row by row), both rows' statistics, then both last
-    /// passes in one loop (<see cref="JointLastPass"/>)
-    /// that, past L2 (c.Prefetch), prefetches the next pair's rows as the rows a time prefetch the next row. The next
-    /// pair's pass 1 does not run ahead here (as for short rows in cache): its rows would push this pair's out of L1
-    /// before their last passes. With non-temporal stores the pairs need every row's y at the same place within a vector
-    /// (<see cref="SamePhaseRows"/>), else the rows go one at a time. The same operations per row, so the same bits; a
-    /// row left to HugeRow as in PairedRows (the second: the first done one row at a time, or with a residual its last
-    /// pass alone, <see cref="LastOfPair"/>).
+    /// passes in one loop (<see cref="JointLastPass"/>) that, past L2 (c.Prefetch), prefetches the next pair's rows as the
+    /// rows a time prefetch the next row. The next pair's pass 1 does not run ahead here (as for short rows in cache): its
+    /// rows would push this pair's out of L1 before their last passes. With non-temporal stores the pairs need every row's
+    /// y at the same place within a vector (<see cref="SamePhaseRows"/>), else the rows go one at a time. The same
+    /// operations per row, so the same bits; a row left to HugeRow as in PairedRows (the second: the first done one row at
+    /// a time, or with a residual its last pass alone, <see cref="LastOfPair"/>).
     /// </summary>
     private static nuint LongPairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
