@@ -19,7 +19,7 @@ namespace NormGen.TensorAB;
 /// Usage: <c>bench/NormGen.TensorAB/baseline.sh &lt;commit&gt; &amp;&amp; dotnet run --project bench/NormGen.TensorAB -c Release [-- [--no-check] [--cpu] [--rounds N] [--batch-ms N] [--only TEXT]]</c>
 /// (<c>--no-check</c> skips the bitwise check, <c>--cpu</c> times thread CPU time instead of wall clock, <c>--only</c> times only the cases whose "kernel type shape" line contains TEXT, e.g. <c>"Standardize float"</c>;
 /// <c>--threads</c> times, on all cores, the shapes only the new splits spread over threads; TENSORAB_AB=Type.s_field=V
-/// times this tree against itself with a runtime switch 0 and V, see <see cref="Switch"/>).
+/// times and checks this tree against itself with a runtime switch 0 and V, see <see cref="Switch"/>).
 /// </summary>
 public static class Program
 {
@@ -41,6 +41,8 @@ public static class Program
         // whole panel), and both must give the baseline's bits.
         // --no-check skips it (timing a runtime change whose bits bench/bits.sh checks anyway).
         int mismatches = 0;
+        // With TENSORAB_AB the check compares the tree with the switch at 0 ("baseline") against the tree with it set.
+        s_check = Switch.FromEnvironment();
         foreach (int degree in args.Contains("--no-check") ? Array.Empty<int>() : new[] { -1, 1 })
         {
             NormGenSettings.MaxDegreeOfParallelism = degree;
@@ -170,6 +172,9 @@ public static class Program
 
     private static int s_batchMs = 20;
 
+    /// <summary>TENSORAB_AB's switch during the bitwise check: 0 for the baseline side, its value for the new side.</summary>
+    private static Switch? s_check;
+
     /// <summary>Repetitions so one timed batch takes about <see cref="s_batchMs"/> ms (20 unless --batch-ms says otherwise).</summary>
     private static int Calibrate(Action<int> run)
     {
@@ -233,8 +238,11 @@ public static class Program
                         Fill(x, p, variant);
                         p.CopyTo(pOld, 0);
                         p.CopyTo(pNew, 0);
+                        s_check?.Set(0);
                         old(x, yOld, shape, pOld);
+                        s_check?.Set(s_check.Value);
                         @new(x, yNew, shape, pNew);
+                        s_check?.Set(0);
                         bool same = MemoryMarshal.AsBytes(yOld.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(yNew.AsSpan()))
                                     && MemoryMarshal.AsBytes(pOld.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(pNew.AsSpan()));
                         Fill(x, p, 0);

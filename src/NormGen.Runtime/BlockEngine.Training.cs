@@ -166,10 +166,13 @@ public static partial class BlockEngine
     /// 32 blocks of 784 bytes (25 KB): pass 1 brings it in, passes 2 and 3 find it in L1/L2, so x is read from memory once
     /// and y written once, where the memory-order sweeps (SampleMajor) read x three times (0.75× its time on
     /// (64, 256, 28, 28), 51 MB; 0.87–0.93× on (32, 256, 14, 14) double; float (32, 256, 14, 14) within noise, loud
-    /// 2-core AMD EPYC). Software prefetch of the next channel's blocks (into L1 or L2, during pass 1 or 2) measured no
-    /// better than none. Each block's lanes are those of SumShifted (512-bit) and SumDeviations (512-bit) (ShiftedLanes512,
-    /// DeviationLanes512), horizontally summed four blocks at a time (0.90–0.95× the time of one Vector512.Sum per block,
-    /// float (32, 256, 14, 14)) and added in sample order, and pass 3 is Apply: the bits of the per-block loop.
+    /// 2-core AMD EPYC, Zen 5). That walk reads each block at the latency of its few lines, and on a Zen 4 VM it ran
+    /// 1.3–3× slower than sweeps with these same sums, so tensors from <see cref="SampleMajorBytes"/> now take
+    /// <see cref="SweptChannels512{TSpec, T}"/>. Software prefetch of the next channel's blocks (into L1 or L2, during
+    /// pass 1 or 2) measured no better than none. Each block's lanes are those of SumShifted (512-bit) and SumDeviations
+    /// (512-bit) (ShiftedLanes512, DeviationLanes512), horizontally summed four blocks at a time (0.90–0.95× the time of
+    /// one Vector512.Sum per block, float (32, 256, 14, 14)) and added in sample order, and pass 3 is Apply: the bits of
+    /// the per-block loop.
     /// </summary>
     private static void Channels512<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
@@ -181,6 +184,12 @@ public static partial class BlockEngine
         nint sampleStride = (nint)channels * spatial;
         T count = T.CreateTruncating((long)batch * spatial);
         int end = firstUnit + unitCount;
+        // Tensors from 4 MiB with four samples or more: each pass a sweep in memory order (SweptChannels512), same bits.
+        if ((long)x.Length * Unsafe.SizeOf<T>() >= SampleMajorBytes && batch >= 4)
+        {
+            SweptChannels512<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
         nint copyStride = (spatial + Vector512<T>.Count - 1) & -Vector512<T>.Count;
         if ((long)batch * copyStride * Unsafe.SizeOf<T>() <= ChannelCopyBytes && batch > BlocksPerL1Set(sampleStride * Unsafe.SizeOf<T>()))
         {
@@ -260,6 +269,146 @@ public static partial class BlockEngine
                     T k = coefficients[5 * c], m = coefficients[5 * c + 1], a = coefficients[5 * c + 2], b = coefficients[5 * c + 3];
                     for (int n = 0; n < batch; n++)
                         ApplyPrefetched(ref Unsafe.Add(ref b0, n * copyStride), ref Unsafe.Add(ref yc, n * sampleStride), length, k, m, a, b);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Channels512{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: the same sums, but each pass a
+    /// sweep over the units' channels in memory order, four samples at a time (four streams the hardware prefetcher
+    /// follows) instead of a walk down each channel's blocks a sample apart. Pass 1 adds each channel's four-sample
+    /// groups (TensorBlocks.Sum4 of ShiftedLanes512) in sample order, then, where that total is finite, its last
+    /// batch mod 4 samples one by one; a channel whose total is not finite is redone by
+    /// <see cref="ChannelShiftedSum512{T, TCopy}"/>. Pass 2 likewise, with <see cref="ChannelDeviations512{T}"/>'s
+    /// groups and fallback. So every channel gets the values, operations and order of Channels512: the same bits, on
+    /// any split of the channels over threads.
+    /// </summary>
+    /// <remarks>
+    /// 2-core AMD EPYC (Zen 4, family 25 model 17) VM, one thread: float (32, 256, 14, 14) (6.4 MB) 555–608 µs against
+    /// CopiedChannels512's 1557–1852 in `table --only tensors` (ONNX Runtime 751–790 in the same processes); TensorAB,
+    /// new ÷ old, best round / median: float (32, 256, 14, 14) 0.76 / 0.60, (64, 256, 28, 28) 0.80 / 1.08, (9, 3, 40000)
+    /// 0.87 / 0.87; double (32, 256, 14, 14) 0.63 / 0.63, (64, 256, 28, 28) 0.74 / 0.91. Earlier sessions, on Zen 5,
+    /// measured memory-order sweeps at 0.53–1.07 of the channel walk's time in the table and 0.87–1.20 in TensorAB.
+    /// </remarks>
+    private static void SweptChannels512<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int end = firstUnit + unitCount;
+        T[] scratch = ArrayPool<T>.Shared.Rent(4 * unitCount + 5 * end);
+        try
+        {
+            // Per unit (channel c at c − firstUnit): Σ(x − shift), then the offset; Σd; Σd²; whether the fallback redid the
+            // pass (one); then EndChannel's coefficients, indexed by channel.
+            Span<T> offsets = scratch.AsSpan(0, unitCount), sumDevs = scratch.AsSpan(unitCount, unitCount);
+            Span<T> sumSqs = scratch.AsSpan(2 * unitCount, unitCount), redone = scratch.AsSpan(3 * unitCount, unitCount);
+            Span<T> coefficients = scratch.AsSpan(4 * unitCount, 5 * end);
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            T count = T.CreateTruncating((long)batch * spatial);
+            int whole = batch & ~3;
+
+            // Pass 1: the shift is each channel's first element.
+            offsets.Clear();
+            redone.Clear();
+            for (int s = 0; s < whole; s += 4)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
+                    T shift = Unsafe.Add(ref x0, (nint)c * spatial);
+                    Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanes512(ref xs, length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, sampleStride), length, shift),
+                        ShiftedLanes512(ref Unsafe.Add(ref xs, 2 * sampleStride), length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, 3 * sampleStride), length, shift));
+                    ref T sum = ref offsets[c - firstUnit];
+                    sum += sums.GetElement(0);
+                    sum += sums.GetElement(1);
+                    sum += sums.GetElement(2);
+                    sum += sums.GetElement(3);
+                }
+            }
+            for (int u = 0; u < unitCount; u++)
+            {
+                if (T.IsFinite(offsets[u])) continue;
+                ref T xc = ref Unsafe.Add(ref x0, (nint)(firstUnit + u) * spatial);
+                offsets[u] = ChannelShiftedSum512<T, NoCopy>(ref xc, batch, sampleStride, length, xc, ref xc, 0); // every block again, one by one
+                redone[u] = T.One;
+            }
+            for (int s = whole; s < batch; s++)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    if (redone[c - firstUnit] != T.Zero) continue;
+                    ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                    offsets[c - firstUnit] += Vector512.Sum(ShiftedLanes512(ref Unsafe.Add(ref xc, s * sampleStride), length, xc));
+                }
+            }
+            for (int u = 0; u < unitCount; u++)
+                offsets[u] /= count;
+
+            // Pass 2: Σd and Σd², d = (x − shift) − offset.
+            sumDevs.Clear();
+            sumSqs.Clear();
+            redone.Clear();
+            for (int s = 0; s < whole; s += 4)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
+                    T shift = Unsafe.Add(ref x0, (nint)c * spatial), offset = offsets[c - firstUnit];
+                    DeviationLanes512(ref xs, length, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
+                    DeviationLanes512(ref Unsafe.Add(ref xs, sampleStride), length, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
+                    DeviationLanes512(ref Unsafe.Add(ref xs, 2 * sampleStride), length, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
+                    DeviationLanes512(ref Unsafe.Add(ref xs, 3 * sampleStride), length, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
+                    Vector256<T> devs = TensorBlocks.Sum4(d0, d1, d2, d3), squares = TensorBlocks.Sum4(q0, q1, q2, q3);
+                    ref T sumDev = ref sumDevs[c - firstUnit];
+                    ref T sumSq = ref sumSqs[c - firstUnit];
+                    for (int i = 0; i < 4; i++)
+                    {
+                        sumDev += devs.GetElement(i);
+                        sumSq += squares.GetElement(i);
+                    }
+                }
+            }
+            for (int u = 0; u < unitCount; u++)
+            {
+                if (T.IsFinite(sumDevs[u]) && T.IsFinite(sumSqs[u])) continue;
+                ref T xc = ref Unsafe.Add(ref x0, (nint)(firstUnit + u) * spatial);
+                ChannelDeviations512(ref xc, batch, sampleStride, length, xc, offsets[u], out sumDevs[u], out sumSqs[u]);
+                redone[u] = T.One;
+            }
+            for (int s = whole; s < batch; s++)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    if (redone[c - firstUnit] != T.Zero) continue;
+                    ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                    DeviationLanes512(ref Unsafe.Add(ref xc, s * sampleStride), length, xc, offsets[c - firstUnit], out Vector512<T> dev, out Vector512<T> sq);
+                    sumDevs[c - firstUnit] += Vector512.Sum(dev);
+                    sumSqs[c - firstUnit] += Vector512.Sum(sq);
+                }
+            }
+            for (int c = firstUnit; c < end; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
+                    sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+            }
+
+            // Pass 3: Apply, sample by sample (a channel of the huge-value fallback is written already).
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    if (coefficients[5 * c + 4] == T.Zero) continue;
+                    nint at = n * sampleStride + (nint)c * spatial;
+                    Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
                 }
             }
         }
@@ -365,7 +514,7 @@ public static partial class BlockEngine
         }
     }
 
-    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> takes: a channel's blocks, a sample apart, no longer share pages.</summary>
+    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take: a channel's blocks, a sample apart, no longer share pages.</summary>
     private const long SampleMajorBytes = 4L << 20;
 
     /// <summary>

@@ -215,11 +215,26 @@ public class SmallBlockTests
     [InlineData(64)]
     [InlineData(100)]
     [InlineData(221)]
-    public void BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit(int spatial)
+    public void BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit(int spatial) => CheckBatchNormTraining(8, spatial, 500 + spatial);
+
+    /// <summary>
+    /// BatchNorm training of a tensor from 4 MiB (nine samples of three channels of 40,000: on AVX-512,
+    /// BlockEngine.SweptChannels512, each pass a sweep in memory order four samples at a time, the ninth sample left
+    /// over): the checks of <see cref="BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit"/>, and
+    /// bitwise equal on two threads (a channel range each, swept) too.
+    /// </summary>
+    [Fact]
+    public void BatchNormTrainingOfALargeTensorMatchesTheReferenceOnAnyThreadCount() => CheckBatchNormTraining(9, 40000, 77);
+
+    /// <summary>
+    /// n samples of three channels of <paramref name="spatial"/> elements, channel 1 huge (×1e30) and channel 2 holding a
+    /// NaN: one thread against the double reference, and bitwise equal on two and seven threads and in place.
+    /// </summary>
+    private static void CheckBatchNormTraining(int n, int spatial, int seed)
     {
-        const int n = 8, c = 3, hugeChannel = 1, nanChannel = 2;
+        const int c = 3, hugeChannel = 1, nanChannel = 2;
         nint[] shape = [n, c, spatial];
-        var random = new Random(500 + spatial);
+        var random = new Random(seed);
         float[] x = new float[n * c * spatial];
         for (int i = 0; i < x.Length; i++)
         {
@@ -261,9 +276,10 @@ public class SmallBlockTests
         Assert.True(Math.Abs(one[2][0] - expectedVar) <= 1e-5 * (1 + expectedVar), $"runningVar[0] {one[2][0]}, expected {expectedVar}");
         Assert.True(Math.Abs(one[4][0] - 1 / Math.Sqrt(var[0] + Eps)) <= 1e-5 / Math.Sqrt(var[0] + Eps), $"saveRstd[0] {one[4][0]}");
 
-        float[][] split = Outputs(7, false), inPlace = Outputs(1, true);
+        float[][] two = Outputs(2, false), split = Outputs(7, false), inPlace = Outputs(1, true);
         for (int i = 0; i < one.Length; i++)
         {
+            Assert.True(one[i].AsSpan().SequenceEqual(two[i]), $"output {i} differs between one thread and two");
             Assert.True(one[i].AsSpan().SequenceEqual(split[i]), $"output {i} differs between one thread and the sample split on seven");
             Assert.True(one[i].AsSpan().SequenceEqual(inPlace[i]), $"output {i} differs in place");
         }
