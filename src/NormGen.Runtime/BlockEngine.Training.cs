@@ -597,6 +597,12 @@ public static partial class BlockEngine
         nuint length = (nuint)spatial;
         nint sampleStride = (nint)channels * spatial;
         T count = T.CreateTruncating((long)batch * spatial);
+        // Tensors from 4 MiB: each pass a sweep in memory order (SweptSmallBlockChannels), same bits.
+        if ((long)x.Length * Unsafe.SizeOf<T>() >= SampleMajorBytes)
+        {
+            SweptSmallBlockChannels<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
+            return;
+        }
         for (int c = firstUnit; c < firstUnit + unitCount; c++)
         {
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
@@ -619,6 +625,67 @@ public static partial class BlockEngine
             }
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default, smallBlocks: true);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SmallBlockChannels{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: the same block
+    /// operations (SmallBlock512) and per-channel order, each pass a sweep over the units' channels in memory order,
+    /// sample by sample: the same bits on any split of the channels over threads. TensorAB, one thread, new ÷ old, best
+    /// round / median (2-core AMD EPYC, Zen 4 VM): float (128, 256, 7, 7) 0.66 / 0.61, (64, 512, 7, 7) 0.60 / 0.63,
+    /// (9, 3000, 40) 1.06 / 1.01.
+    /// </summary>
+    private static void SweptSmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int end = firstUnit + unitCount;
+        T[] scratch = ArrayPool<T>.Shared.Rent(3 * unitCount + 5 * end);
+        try
+        {
+            // Per unit (channel c at c − firstUnit): Σ(x − shift), then the offset; Σd; Σd²; then EndChannel's coefficients, by channel.
+            Span<T> offsets = scratch.AsSpan(0, unitCount), sumDevs = scratch.AsSpan(unitCount, unitCount), sumSqs = scratch.AsSpan(2 * unitCount, unitCount);
+            Span<T> coefficients = scratch.AsSpan(3 * unitCount, 5 * end);
+            scratch.AsSpan(0, 3 * unitCount).Clear();
+            ref T x0 = ref MemoryMarshal.GetReference(x);
+            ref T y0 = ref MemoryMarshal.GetReference(y);
+            nuint length = (nuint)spatial;
+            nint sampleStride = (nint)channels * spatial;
+            T count = T.CreateTruncating((long)batch * spatial);
+            for (int n = 0; n < batch; n++)
+                for (int c = firstUnit; c < end; c++)
+                    offsets[c - firstUnit] += Vector512.Sum(new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).ShiftedSum(Unsafe.Add(ref x0, (nint)c * spatial)));
+            for (int u = 0; u < unitCount; u++)
+                offsets[u] /= count;
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(Unsafe.Add(ref x0, (nint)c * spatial), offsets[c - firstUnit],
+                        out Vector512<T> dev, out Vector512<T> sq);
+                    sumDevs[c - firstUnit] += Vector512.Sum(dev);
+                    sumSqs[c - firstUnit] += Vector512.Sum(sq);
+                }
+            }
+            for (int c = firstUnit; c < end; c++)
+            {
+                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
+                    sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+            }
+            for (int n = 0; n < batch; n++)
+            {
+                for (int c = firstUnit; c < end; c++)
+                {
+                    if (coefficients[5 * c + 4] == T.Zero) continue;
+                    nint at = n * sampleStride + (nint)c * spatial;
+                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, at), length).Apply(ref Unsafe.Add(ref y0, at), coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(scratch);
         }
     }
 

@@ -220,11 +220,13 @@ public class SmallBlockTests
     /// <summary>
     /// BatchNorm training of a tensor from 4 MiB (nine samples of three channels of 40,000: on AVX-512,
     /// BlockEngine.SweptChannels512, each pass a sweep in memory order four samples at a time, the ninth sample left
-    /// over): the checks of <see cref="BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit"/>, and
+    /// over; 7,200 samples of blocks of 49: SweptSmallBlockChannels): the checks of <see cref="BatchNormTrainingOfSeveralSamplesMatchesTheReferenceAndTheSampleSplit"/>, and
     /// bitwise equal on two threads (a channel range each, swept) too.
     /// </summary>
-    [Fact]
-    public void BatchNormTrainingOfALargeTensorMatchesTheReferenceOnAnyThreadCount() => CheckBatchNormTraining(9, 40000, 77);
+    [Theory]
+    [InlineData(9, 40000)]
+    [InlineData(7200, 49)] // blocks of 49 floats: BlockEngine.SweptSmallBlockChannels
+    public void BatchNormTrainingOfALargeTensorMatchesTheReferenceOnAnyThreadCount(int n, int spatial) => CheckBatchNormTraining(n, spatial, 77 + spatial);
 
     /// <summary>
     /// n samples of three channels of <paramref name="spatial"/> elements, channel 1 huge (×1e30) and channel 2 holding a
