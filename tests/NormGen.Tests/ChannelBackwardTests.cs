@@ -14,6 +14,7 @@ public class ChannelBackwardTests(ITestOutputHelper output)
     [InlineData(8, 3, 50)]
     [InlineData(128, 256, 1)]
     [InlineData(4, 16, 33)]
+    [InlineData(9, 3, 40000)] // 4.3 MB: the passes sweep the tensor in memory order (ChannelBackward.BlockWork.SweptChannels)
     public void BatchNorm_SavedStatistics_And_Backward_Within1e5(int batch, int channels, int spatial)
     {
         var rng = new Random(batch * 1000 + channels);
@@ -126,10 +127,12 @@ public class ChannelBackwardTests(ITestOutputHelper output)
 [Collection(SettingsCollection.Name)]
 public class ChannelBackwardDeterminismTests
 {
-    [Fact]
-    public void BnAndGnBackward_BitwiseIdentical_For1_2_7_AllThreads()
+    [Theory]
+    [InlineData(16, 64, 100)]
+    [InlineData(4, 32, 8192)] // 4 MiB: BatchNorm's channel ranges sweep in memory order (ChannelBackward.BlockWork.SweptChannels)
+    public void BnAndGnBackward_BitwiseIdentical_For1_2_7_AllThreads(int batch, int channels, int spatial)
     {
-        const int batch = 16, channels = 64, spatial = 100, length = batch * channels * spatial;
+        int length = batch * channels * spatial;
         var rng = new Random(41);
         nint[] shape = [batch, channels, spatial];
         float[] x = BackwardData.Normal(rng, length, 3, 2), dy = BackwardData.Normal(rng, length, 0.1, 1), g = BackwardData.Normal(rng, channels, 1, 0.5);
