@@ -12,7 +12,8 @@ namespace NormGen.Benchmarks;
 /// BenchmarkDotNet, so the pairs share the machine's state): single thread, NormGen against the TensorPrimitives
 /// composition of the same math at 32 × 768 and 128 × 4096 (in cache), and against a streaming pass over the same
 /// bytes at 2048 × 8192 (dy and x read, dx written, with non-temporal stores); then all cores at 2048 × 8192 against
-/// the same streaming pass split over all cores.
+/// the same streaming pass split over all cores; then the BatchNorm backward of (N, C, H, W) tensors against the same
+/// streaming pass.
 /// </summary>
 /// <remarks>
 /// <para>Bytes = dy + x read + dx written (3 × 4 bytes per element; γ, the statistics and dγ/dβ are left out). The
@@ -92,6 +93,7 @@ public static class BackwardBandwidth
             NormGenSettings.StreamingStoreThreshold = threshold;
             NormGenSettings.MaxDegreeOfParallelism = -1;
             Pair(big, $"all ({cores})", big.NormGen, $"streaming add, {cores} threads", () => big.Stream(cores), samples, "scales");
+            BatchNormBackward(samples);
         }
         finally
         {
@@ -101,6 +103,51 @@ public static class BackwardBandwidth
     }
 
     private static void Pair(Data d, string threads, Action normGen, string baselineName, Action baseline, int samples, string bar)
+    {
+        double bytes = 3.0 * sizeof(float) * d.Shape.Elements;
+        double[] gbps = Medians(normGen, baseline, samples).Select(t => bytes / t / 1e9).ToArray();
+        Console.WriteLine($"| {d.Shape.Rows} × {d.Shape.Hidden} | {threads} | {gbps[0]:F1} | {baselineName} | {gbps[1]:F1} | {gbps[0] / gbps[1]:F2} | {bar} |");
+    }
+
+    /// <summary>
+    /// <c>backward</c> mode's second table: the BatchNorm backward of (N, C, H, W) float tensors against the streaming add
+    /// of the same bytes (dy and x read, dx written), one thread, then all cores. From 4 MiB the backward's two passes
+    /// sweep the tensor in memory order (ChannelBackward.BlockWork.SweptChannels).
+    /// </summary>
+    private static void BatchNormBackward(int samples)
+    {
+        int cores = Environment.ProcessorCount;
+        Console.WriteLine();
+        Console.WriteLine($"BatchNorm backward (dy, x, saved mean and rstd, γ → dx, dγ, dβ), float; GB/s of dy + x read + dx written; median of {samples} batches.");
+        Console.WriteLine();
+        Console.WriteLine("| shape | threads | NormGen | NormGen GB/s | streaming add GB/s | NormGen / streaming add |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach ((nint[] shape, int threads) in new (nint[], int)[] { ([32, 256, 14, 14], 1), ([128, 512, 7, 7], 1), ([8, 64, 56, 56], 1), ([32, 256, 14, 14], -1) })
+        {
+            int elements = (int)shape.Aggregate((nint)1, (a, b) => a * b), channels = (int)shape[1];
+            var random = new Random(3);
+            float[] x = GC.AllocateArray<float>(elements, pinned: true), dy = GC.AllocateArray<float>(elements, pinned: true), dx = GC.AllocateArray<float>(elements, pinned: true);
+            for (int i = 0; i < elements; i++)
+            {
+                x[i] = (float)(random.NextDouble() * 4 - 2);
+                dy[i] = (float)(random.NextDouble() - 0.5);
+            }
+            float[] gamma = Enumerable.Range(0, channels).Select(c => 0.5f + c % 7 * 0.1f).ToArray(), beta = new float[channels];
+            float[] mean = new float[channels], rstd = new float[channels], dgamma = new float[channels], dbeta = new float[channels];
+            NormGenSettings.MaxDegreeOfParallelism = 1;
+            BackwardKernels.BatchNormTraining(new(x, shape, []), gamma, beta, new float[channels], Enumerable.Repeat(1f, channels).ToArray(), new(dx, shape, []), mean, rstd);
+            NormGenSettings.MaxDegreeOfParallelism = threads;
+            int streams = threads == 1 ? 1 : cores;
+            double[] t = Medians(() => BackwardKernels.BatchNormBackward(new(dy, shape, []), new(x, shape, []), mean, rstd, gamma, new(dx, shape, []), dgamma, dbeta),
+                () => StreamAdd(dy, x, dx, streams), samples);
+            double bytes = 3.0 * sizeof(float) * elements;
+            Console.WriteLine($"| ({string.Join(", ", shape)}) | {(threads == 1 ? "1" : $"all ({cores})")} | {t[0] * 1e6:F0} µs | {bytes / t[0] / 1e9:F1} | {bytes / t[1] / 1e9:F1} | {t[1] / t[0]:F2} |");
+        }
+        NormGenSettings.MaxDegreeOfParallelism = -1;
+    }
+
+    /// <summary>Median seconds per call of the two methods, each warmed up, then timed in alternating batches.</summary>
+    private static double[] Medians(Action normGen, Action baseline, int samples)
     {
         Action[] run = [normGen, baseline];
         foreach (Action a in run)
@@ -118,9 +165,7 @@ public static class BackwardBandwidth
                 for (int c = 0; c < calls[m]; c++) run[m]();
                 perCall[m][i] = Stopwatch.GetElapsedTime(start).TotalSeconds / calls[m];
             }
-        double bytes = 3.0 * sizeof(float) * d.Shape.Elements;
-        double[] gbps = perCall.Select(p => { Array.Sort(p); return bytes / p[p.Length / 2] / 1e9; }).ToArray();
-        Console.WriteLine($"| {d.Shape.Rows} × {d.Shape.Hidden} | {threads} | {gbps[0]:F1} | {baselineName} | {gbps[1]:F1} | {gbps[0] / gbps[1]:F2} | {bar} |");
+        return perCall.Select(p => { Array.Sort(p); return p[p.Length / 2]; }).ToArray();
     }
 
     /// <summary>dx = dy + x with aligned non-temporal stores: two read streams and one write stream, the backward's traffic.</summary>

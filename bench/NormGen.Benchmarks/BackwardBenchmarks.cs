@@ -62,4 +62,10 @@ public static partial class BackwardKernels
 
     [LayerNorm(Backward = true)]
     public static partial void LayerNormBackward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, int rowLength, ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma, Span<float> dx, Span<float> dgamma, Span<float> dbeta);
+
+    [BatchNorm(Training = true, SaveStatistics = true)]
+    public static partial void BatchNormTraining(ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> runningMean, Span<float> runningVar, TensorSpan<float> y, Span<float> saveMean, Span<float> saveRstd);
+
+    [BatchNorm(Training = true, Backward = true)]
+    public static partial void BatchNormBackward(ReadOnlyTensorSpan<float> dy, ReadOnlyTensorSpan<float> x, ReadOnlySpan<float> saveMean, ReadOnlySpan<float> saveRstd, ReadOnlySpan<float> gamma, TensorSpan<float> dx, Span<float> dgamma, Span<float> dbeta);
 }
