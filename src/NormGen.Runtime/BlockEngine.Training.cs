@@ -394,23 +394,8 @@ public static partial class BlockEngine
                     sumSqs[c - firstUnit] += Vector512.Sum(sq);
                 }
             }
-            for (int c = firstUnit; c < end; c++)
-            {
-                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
-                    sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
-            }
-
-            // Pass 3: Apply, sample by sample (a channel of the huge-value fallback is written already).
-            for (int n = 0; n < batch; n++)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    if (coefficients[5 * c + 4] == T.Zero) continue;
-                    nint at = n * sampleStride + (nint)c * spatial;
-                    Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
-                }
-            }
+            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, offsets, sumDevs, sumSqs, momentum,
+                gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: false);
         }
         finally
         {
@@ -667,25 +652,45 @@ public static partial class BlockEngine
                     sumSqs[c - firstUnit] += Vector512.Sum(sq);
                 }
             }
-            for (int c = firstUnit; c < end; c++)
-            {
-                ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
-                    sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
-            }
-            for (int n = 0; n < batch; n++)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    if (coefficients[5 * c + 4] == T.Zero) continue;
-                    nint at = n * sampleStride + (nint)c * spatial;
-                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, at), length).Apply(ref Unsafe.Add(ref y0, at), coefficients[5 * c], coefficients[5 * c + 1], coefficients[5 * c + 2], coefficients[5 * c + 3]);
-                }
-            }
+            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, offsets, sumDevs, sumSqs, momentum,
+                gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: true);
         }
         finally
         {
             ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// The end of a swept call (<see cref="SweptChannels512{TSpec, T}"/>, <see cref="SweptSmallBlockChannels{TSpec, T}"/>):
+    /// each channel's <see cref="EndChannel{TSpec, T}"/> from its sums (unit c − firstUnit of the sums, channel c of the
+    /// coefficients), then pass 3 sample by sample, Apply (512-bit) or, for <paramref name="smallBlocks"/>, SmallBlock512's
+    /// Apply, as the channel walks write it; a channel of the huge-value fallback is written already.
+    /// </summary>
+    private static void EndSwept<TSpec, T>(int firstUnit, int end, ref T x0, ref T y0, int batch, int spatial, nint sampleStride, T count,
+        ReadOnlySpan<T> offsets, ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T momentum, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveRstd, Span<T> coefficients, bool smallBlocks)
+        where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int c = firstUnit; c < end; c++)
+        {
+            ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
+            EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
+                sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
+        }
+        nuint length = (nuint)spatial;
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = firstUnit; c < end; c++)
+            {
+                if (coefficients[5 * c + 4] == T.Zero) continue;
+                nint at = n * sampleStride + (nint)c * spatial;
+                T shift = coefficients[5 * c], offset = coefficients[5 * c + 1], a = coefficients[5 * c + 2], b = coefficients[5 * c + 3];
+                if (smallBlocks)
+                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, at), length).Apply(ref Unsafe.Add(ref y0, at), shift, offset, a, b);
+                else
+                    Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, shift, offset, a, b);
+            }
         }
     }
 
