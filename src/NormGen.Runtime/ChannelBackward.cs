@@ -163,20 +163,13 @@ public static partial class ChannelBackward
             bool perChannel = groups == 0;
             int perGroup = perChannel ? 1 : channels / groups;
             int count = perChannel ? batch : perGroup; // segments per block
-            T inverseCount = T.One / T.CreateTruncating((long)count * spatial);
             T mu = mean[block], rs = rstd[block];
-            double sumG = 0, sumGx = 0;
             for (int k = 0; k < count; k++)
             {
-                int segment = Segment(block, k, perChannel, perGroup), c = segment % channels;
-                RowBackward.SegmentSums(dy.Slice(k * rowStride, spatial), x.Slice(k * rowStride, spatial), mu, rs, out T sd, out T sdx);
-                sumDy[segment] = sd;
-                sumDyXhat[segment] = sdx;
-                double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[c]);
-                sumG += g * double.CreateTruncating(sd);
-                sumGx += g * double.CreateTruncating(sdx);
+                int segment = Segment(block, k, perChannel, perGroup);
+                RowBackward.SegmentSums(dy.Slice(k * rowStride, spatial), x.Slice(k * rowStride, spatial), mu, rs, out sumDy[segment], out sumDyXhat[segment]);
             }
-            T c1 = T.CreateTruncating(sumG) * inverseCount, c2 = T.CreateTruncating(sumGx) * inverseCount;
+            DxConstants(block, gamma, sumDy, sumDyXhat, out T c1, out T c2);
             for (int k = 0; k < count; k++)
             {
                 int c = Segment(block, k, perChannel, perGroup) % channels;
@@ -209,18 +202,8 @@ public static partial class ChannelBackward
             T[] constants = ArrayPool<T>.Shared.Rent(2 * channelCount);
             try
             {
-                T inverseCount = T.One / T.CreateTruncating((long)batch * spatial);
                 for (int c = firstChannel; c < end; c++)
-                {
-                    double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[c]), sumG = 0, sumGx = 0;
-                    for (int n = 0; n < batch; n++)
-                    {
-                        sumG += g * double.CreateTruncating(sumDy[n * channels + c]);
-                        sumGx += g * double.CreateTruncating(sumDyXhat[n * channels + c]);
-                    }
-                    constants[2 * (c - firstChannel)] = T.CreateTruncating(sumG) * inverseCount;
-                    constants[2 * (c - firstChannel) + 1] = T.CreateTruncating(sumGx) * inverseCount;
-                }
+                    DxConstants(c, gamma, sumDy, sumDyXhat, out constants[2 * (c - firstChannel)], out constants[2 * (c - firstChannel) + 1]);
                 for (int n = 0; n < batch; n++)
                 {
                     for (int c = firstChannel; c < end; c++)
@@ -235,6 +218,28 @@ public static partial class ChannelBackward
             {
                 ArrayPool<T>.Shared.Return(constants);
             }
+        }
+
+        /// <summary>
+        /// The constants of a statistics block's dx = rstd·(γ[c]·dy − c₁ − x̂·c₂), from its segments' Σdy and Σdy·x̂:
+        /// c₁ = Σ γ[c]·Σdy and c₂ = Σ γ[c]·Σdy·x̂ over the segments in order, in double, each divided by the block's count.
+        /// </summary>
+        private void DxConstants(int block, ReadOnlySpan<T> gamma, ReadOnlySpan<T> sumDy, ReadOnlySpan<T> sumDyXhat, out T c1, out T c2)
+        {
+            bool perChannel = groups == 0;
+            int perGroup = perChannel ? 1 : channels / groups;
+            int count = perChannel ? batch : perGroup; // segments per block
+            double sumG = 0, sumGx = 0;
+            for (int k = 0; k < count; k++)
+            {
+                int segment = Segment(block, k, perChannel, perGroup);
+                double g = gamma.IsEmpty ? 1d : double.CreateTruncating(gamma[segment % channels]);
+                sumG += g * double.CreateTruncating(sumDy[segment]);
+                sumGx += g * double.CreateTruncating(sumDyXhat[segment]);
+            }
+            T inverseCount = T.One / T.CreateTruncating((long)count * spatial);
+            c1 = T.CreateTruncating(sumG) * inverseCount;
+            c2 = T.CreateTruncating(sumGx) * inverseCount;
         }
 
         /// <summary>Where a block's first segment starts in the tensor.</summary>
