@@ -326,11 +326,7 @@ public static partial class BlockEngine
                     T shift = Unsafe.Add(ref x0, (nint)c * spatial);
                     Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanes512(ref xs, length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, sampleStride), length, shift),
                         ShiftedLanes512(ref Unsafe.Add(ref xs, 2 * sampleStride), length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, 3 * sampleStride), length, shift));
-                    ref T sum = ref offsets[c - firstUnit];
-                    sum += sums.GetElement(0);
-                    sum += sums.GetElement(1);
-                    sum += sums.GetElement(2);
-                    sum += sums.GetElement(3);
+                    AddInOrder(ref offsets[c - firstUnit], sums);
                 }
             }
             for (int u = 0; u < unitCount; u++)
@@ -360,20 +356,8 @@ public static partial class BlockEngine
             {
                 for (int c = firstUnit; c < end; c++)
                 {
-                    ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
-                    T shift = Unsafe.Add(ref x0, (nint)c * spatial), offset = offsets[c - firstUnit];
-                    DeviationLanes512(ref xs, length, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
-                    DeviationLanes512(ref Unsafe.Add(ref xs, sampleStride), length, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
-                    DeviationLanes512(ref Unsafe.Add(ref xs, 2 * sampleStride), length, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
-                    DeviationLanes512(ref Unsafe.Add(ref xs, 3 * sampleStride), length, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
-                    Vector256<T> devs = TensorBlocks.Sum4(d0, d1, d2, d3), squares = TensorBlocks.Sum4(q0, q1, q2, q3);
-                    ref T sumDev = ref sumDevs[c - firstUnit];
-                    ref T sumSq = ref sumSqs[c - firstUnit];
-                    for (int i = 0; i < 4; i++)
-                    {
-                        sumDev += devs.GetElement(i);
-                        sumSq += squares.GetElement(i);
-                    }
+                    AddFourDeviations(ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial), sampleStride, length, Unsafe.Add(ref x0, (nint)c * spatial),
+                        offsets[c - firstUnit], ref sumDevs[c - firstUnit], ref sumSqs[c - firstUnit]);
                 }
             }
             for (int u = 0; u < unitCount; u++)
@@ -425,10 +409,7 @@ public static partial class BlockEngine
                 BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
                 BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
                 BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift));
-            sum += sums.GetElement(0);
-            sum += sums.GetElement(1);
-            sum += sums.GetElement(2);
-            sum += sums.GetElement(3);
+            AddInOrder(ref sum, sums);
         }
         if (!T.IsFinite(sum))
         {
@@ -464,6 +445,35 @@ public static partial class BlockEngine
         where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
         TCopy.Copies ? ShiftedLanesCopy512(ref x, ref to, n, shift) : ShiftedLanes512(ref x, n, shift);
 
+    /// <summary>
+    /// Adds the four horizontal sums of a four-sample group (TensorBlocks.Sum4's lanes 0–3) to <paramref name="sum"/> one by
+    /// one, in sample order: how every BatchNorm training driver on 512-bit vectors adds a group.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddInOrder<T>(ref T sum, Vector256<T> sums) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sum += sums.GetElement(0);
+        sum += sums.GetElement(1);
+        sum += sums.GetElement(2);
+        sum += sums.GetElement(3);
+    }
+
+    /// <summary>
+    /// Σd and Σd² of the four blocks of n elements a sample apart from <paramref name="x"/> (DeviationLanes512 each, the
+    /// four horizontal sums of each in one Sum4 tree), added to <paramref name="sumDev"/> and <paramref name="sumSq"/> in sample order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFourDeviations<T>(ref T x, nint sampleStride, nuint n, T shift, T offset, ref T sumDev, ref T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        DeviationLanes512(ref x, n, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
+        DeviationLanes512(ref Unsafe.Add(ref x, sampleStride), n, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
+        DeviationLanes512(ref Unsafe.Add(ref x, 2 * sampleStride), n, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
+        DeviationLanes512(ref Unsafe.Add(ref x, 3 * sampleStride), n, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
+        AddInOrder(ref sumDev, TensorBlocks.Sum4(d0, d1, d2, d3));
+        AddInOrder(ref sumSq, TensorBlocks.Sum4(q0, q1, q2, q3));
+    }
+
     /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T, TCopy}"/> adds them: each block's SumDeviations (512-bit).</summary>
     private static void ChannelDeviations512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -473,17 +483,7 @@ public static partial class BlockEngine
         int s = 0;
         for (; s + 4 <= batch; s += 4)
         {
-            ref T x = ref Unsafe.Add(ref xc, s * sampleStride);
-            DeviationLanes512(ref x, n, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
-            DeviationLanes512(ref Unsafe.Add(ref x, sampleStride), n, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
-            DeviationLanes512(ref Unsafe.Add(ref x, 2 * sampleStride), n, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
-            DeviationLanes512(ref Unsafe.Add(ref x, 3 * sampleStride), n, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
-            Vector256<T> devs = TensorBlocks.Sum4(d0, d1, d2, d3), squares = TensorBlocks.Sum4(q0, q1, q2, q3);
-            for (int i = 0; i < 4; i++)
-            {
-                sumDev += devs.GetElement(i);
-                sumSq += squares.GetElement(i);
-            }
+            AddFourDeviations(ref Unsafe.Add(ref xc, s * sampleStride), sampleStride, n, shift, offset, ref sumDev, ref sumSq);
         }
         if (!T.IsFinite(sumDev) || !T.IsFinite(sumSq))
         {
