@@ -323,10 +323,7 @@ public static partial class BlockEngine
                 for (int c = firstUnit; c < end; c++)
                 {
                     ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
-                    T shift = Unsafe.Add(ref x0, (nint)c * spatial);
-                    Vector256<T> sums = TensorBlocks.Sum4(ShiftedLanes512(ref xs, length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, sampleStride), length, shift),
-                        ShiftedLanes512(ref Unsafe.Add(ref xs, 2 * sampleStride), length, shift), ShiftedLanes512(ref Unsafe.Add(ref xs, 3 * sampleStride), length, shift));
-                    AddInOrder(ref offsets[c - firstUnit], sums);
+                    AddFourShifted<T, NoCopy>(ref xs, sampleStride, ref xs, 0, length, Unsafe.Add(ref x0, (nint)c * spatial), ref offsets[c - firstUnit]);
                 }
             }
             for (int u = 0; u < unitCount; u++)
@@ -402,15 +399,7 @@ public static partial class BlockEngine
         T sum = T.Zero;
         int s = 0;
         for (; s + 4 <= batch; s += 4)
-        {
-            ref T x = ref Unsafe.Add(ref xc, s * sampleStride);
-            ref T to = ref Unsafe.Add(ref copy, s * copyStride);
-            Vector256<T> sums = TensorBlocks.Sum4(BlockLanes<T, TCopy>(ref x, ref to, n, shift),
-                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
-                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
-                BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift));
-            AddInOrder(ref sum, sums);
-        }
+            AddFourShifted<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), sampleStride, ref Unsafe.Add(ref copy, s * copyStride), copyStride, n, shift, ref sum);
         if (!T.IsFinite(sum))
         {
             sum = T.Zero;
@@ -459,6 +448,19 @@ public static partial class BlockEngine
     }
 
     /// <summary>
+    /// Σ(x − shift) of the four blocks of n elements a sample apart from <paramref name="x"/> (BlockLanes each, copied to
+    /// <paramref name="to"/>, copyStride apart, when TCopy says so; the four horizontal sums in one Sum4 tree), added to
+    /// <paramref name="sum"/> in sample order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFourShifted<T, TCopy>(ref T x, nint sampleStride, ref T to, nint copyStride, nuint n, T shift, ref T sum)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
+        AddInOrder(ref sum, TensorBlocks.Sum4(BlockLanes<T, TCopy>(ref x, ref to, n, shift),
+            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
+            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
+            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift)));
+
+    /// <summary>
     /// Σd and Σd² of the four blocks of n elements a sample apart from <paramref name="x"/> (DeviationLanes512 each, the
     /// four horizontal sums of each in one Sum4 tree), added to <paramref name="sumDev"/> and <paramref name="sumSq"/> in sample order.
     /// </summary>
@@ -499,8 +501,8 @@ public static partial class BlockEngine
         }
     }
 
-    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take: a channel's blocks, a sample apart, no longer share pages.</summary>
-    private const long SampleMajorBytes = 4L << 20;
+    /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take (and the BatchNorm backward's sweeps, ChannelBackward): a channel's blocks, a sample apart, no longer share pages.</summary>
+    internal const long SampleMajorBytes = 4L << 20;
 
     /// <summary>
     /// All channels on one thread, each pass a sweep over the tensor in memory order (sample by sample, channel by

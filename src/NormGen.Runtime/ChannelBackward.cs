@@ -125,9 +125,6 @@ public static partial class ChannelBackward
         }
     }
 
-    /// <summary>The smallest BatchNorm tensor whose channels go by <c>BlockWork.SweptChannels</c>: as BatchNorm training's sweeps.</summary>
-    private const long SweptBytes = 4L << 20;
-
     /// <summary>A range of statistics blocks; also the pool work item (the spans arrive pinned).</summary>
     internal readonly struct BlockWork<T>(int batch, int channels, int spatial, int groups) : IRowKernel
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -140,7 +137,7 @@ public static partial class ChannelBackward
             Span<T> dx, Span<T> sumDy, Span<T> sumDyXhat, int firstBlock, int blockCount)
         {
             // BatchNorm from 4 MiB: each pass a sweep in memory order (SweptChannels), the same bits.
-            if (groups == 0 && batch > 1 && (long)x.Length * Unsafe.SizeOf<T>() >= SweptBytes)
+            if (groups == 0 && batch > 1 && (long)x.Length * Unsafe.SizeOf<T>() >= BlockEngine.SampleMajorBytes)
             {
                 SweptChannels(dy, x, mean, rstd, gamma, dx, sumDy, sumDyXhat, firstBlock, blockCount);
                 return;
