@@ -169,10 +169,12 @@ public static partial class BlockEngine
     /// 2-core AMD EPYC, Zen 5). That walk reads each block at the latency of its few lines, and on a Zen 4 VM it ran
     /// 1.3–3× slower than sweeps with these same sums, so tensors from <see cref="SampleMajorBytes"/> now take
     /// <see cref="SweptChannels512{TSpec, T}"/>. Software prefetch of the next channel's blocks (into L1 or L2, during
-    /// pass 1 or 2) measured no better than none. Each block's lanes are those of SumShifted (512-bit) and SumDeviations
-    /// (512-bit) (ShiftedLanes512, DeviationLanes512), horizontally summed four blocks at a time (0.90–0.95× the time of
-    /// one Vector512.Sum per block, float (32, 256, 14, 14)) and added in sample order, and pass 3 is Apply: the bits of
-    /// the per-block loop.
+    /// pass 1 or 2) measured no better than none. The statistics are <see cref="WalkedStatistics{T, TCopy}"/>'s: the shift
+    /// is the channel's first block's mean, one loop adds Σ(x − shift) and Σ(x − shift)², and a second loop runs only
+    /// where <see cref="OnePassHolds{T}"/> fails (since 2026-12-03; before, always two loops around the first element).
+    /// Each block's lanes are those of SumDeviations (512-bit) (DeviationLanes512), horizontally summed four blocks at a
+    /// time (0.90–0.95× the time of one Vector512.Sum per block, float (32, 256, 14, 14)) and added in sample order, as
+    /// the sweep and the sample split add them; pass 3 is Apply.
     /// </summary>
     private static void Channels512<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
@@ -184,7 +186,7 @@ public static partial class BlockEngine
         nint sampleStride = (nint)channels * spatial;
         T count = T.CreateTruncating((long)batch * spatial);
         int end = firstUnit + unitCount;
-        // Tensors from 4 MiB with four samples or more: each pass a sweep in memory order (SweptChannels512), same bits.
+        // Tensors from 4 MiB with four samples or more: sweeps in memory order (SweptChannels512), same bits.
         if ((long)x.Length * Unsafe.SizeOf<T>() >= SampleMajorBytes && batch >= 4)
         {
             SweptChannels512<TSpec, T>(firstUnit, unitCount, x, gamma, beta, runningMean, runningVar, y, saveMean, saveRstd, batch, channels, spatial, momentum);
@@ -201,10 +203,8 @@ public static partial class BlockEngine
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
             ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-            // Passes 1 and 2 as TrainChannels, block by block in sample order; then the end and pass 3 (Apply).
-            T shift = xc;
-            T offset = ChannelShiftedSum512<T, NoCopy>(ref xc, batch, sampleStride, length, shift, ref xc, 0) / count;
-            ChannelDeviations512(ref xc, batch, sampleStride, length, shift, offset, out T sumDev, out T sumSq);
+            // The statistics (one loop over the channel's blocks, or two), then the end and pass 3 (Apply).
+            WalkedStatistics<T, NoCopy>(ref xc, batch, sampleStride, length, count, ref xc, 0, out T shift, out T offset, out T sumDev, out T sumSq);
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
         }
@@ -259,10 +259,9 @@ public static partial class BlockEngine
                     ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
                     ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-                    // Passes 1 and 2 as Channels512 (pass 1 copying each block), then the end; pass 3 from the copy.
-                    T shift = xc;
-                    T offset = ChannelShiftedSum512<T, CopyBlocks>(ref xc, batch, sampleStride, length, shift, ref b0, copyStride) / count;
-                    ChannelDeviations512(ref b0, batch, copyStride, length, shift, offset, out T sumDev, out T sumSq);
+                    // The statistics as Channels512 (the first loop copying each block), then the end; pass 3 from the copy.
+                    WalkedStatistics<T, CopyBlocks>(ref xc, batch, sampleStride, length, count, ref b0, copyStride,
+                        out T shift, out T offset, out T sumDev, out T sumSq);
                     EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                         gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
                     if (coefficients[5 * c + 4] == T.Zero) continue; // the huge-value fallback has written the channel
@@ -279,103 +278,64 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// <see cref="Channels512{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: the same sums, but each pass a
-    /// sweep over the units' channels in memory order, four samples at a time (four streams the hardware prefetcher
-    /// follows) instead of a walk down each channel's blocks a sample apart. Pass 1 adds each channel's four-sample
-    /// groups (TensorBlocks.Sum4 of ShiftedLanes512) in sample order, then, where that total is finite, its last
-    /// batch mod 4 samples one by one; a channel whose total is not finite is redone by
-    /// <see cref="ChannelShiftedSum512{T, TCopy}"/>. Pass 2 likewise, with <see cref="ChannelDeviations512{T}"/>'s
-    /// groups and fallback. So every channel gets the values, operations and order of Channels512: the same bits, on
-    /// any split of the channels over threads.
+    /// <see cref="Channels512{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: each pass a sweep over the
+    /// units' channels in memory order, four samples at a time (four streams the hardware prefetcher follows) instead of
+    /// a walk down each channel's blocks a sample apart, and the statistics in one sweep where that is as exact as two.
+    /// Pass 1 takes each channel's shift (<see cref="ChannelShift{T}"/>, its first block's mean) and adds S1 = Σ(x − shift)
+    /// and S2 = Σ(x − shift)² (<see cref="SweepDeviations{T}"/> around offset 0); a channel whose sums pass
+    /// <see cref="OnePassHolds{T}"/> ends from them, the others take a second sweep around shift + S1/n, the corrected
+    /// two-pass sums. Pass 3 is Apply sample by sample. Every channel's sums are added in sample order with the
+    /// primitives of the channel walk (Sum4 groups of four samples, the rest one by one, non-finite totals redone block by
+    /// block), so the bits are the same on any split of the channels over threads, and the sample split
+    /// (<see cref="SampleSplit{TSpec, T}"/>) computes the same.
     /// </summary>
     /// <remarks>
     /// 2-core AMD EPYC (Zen 4, family 25 model 17) VM, one thread: float (32, 256, 14, 14) (6.4 MB) 555–608 µs against
-    /// CopiedChannels512's 1557–1852 in `table --only tensors` (ONNX Runtime 751–790 in the same processes); TensorAB,
-    /// new ÷ old, best round / median: float (32, 256, 14, 14) 0.76 / 0.60, (64, 256, 28, 28) 0.80 / 1.08, (9, 3, 40000)
-    /// 0.87 / 0.87; double (32, 256, 14, 14) 0.63 / 0.63, (64, 256, 28, 28) 0.74 / 0.91. Earlier sessions, on Zen 5,
-    /// measured memory-order sweeps at 0.53–1.07 of the channel walk's time in the table and 0.87–1.20 in TensorAB.
+    /// CopiedChannels512's 1557–1852 in `table --only tensors` (ONNX Runtime 751–790 in the same processes), with the
+    /// two-pass statistics the walk used; TensorAB, new ÷ old, best round / median: float (32, 256, 14, 14) 0.76 / 0.60,
+    /// (64, 256, 28, 28) 0.80 / 1.08, (9, 3, 40000) 0.87 / 0.87; double (32, 256, 14, 14) 0.63 / 0.63, (64, 256, 28, 28)
+    /// 0.74 / 0.91. The one-sweep statistics (2026-12-03) then took 0.77 of that time on float (32, 256, 14, 14) (TensorAB,
+    /// one process, the second sweep skipped against taken). Earlier sessions, on Zen 5, measured memory-order sweeps at
+    /// 0.53–1.07 of the channel walk's time in the table and 0.87–1.20 in TensorAB.
     /// </remarks>
     private static void SweptChannels512<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int end = firstUnit + unitCount;
-        T[] scratch = ArrayPool<T>.Shared.Rent(4 * unitCount + 5 * end);
+        T[] scratch = ArrayPool<T>.Shared.Rent(6 * unitCount + 5 * end);
         try
         {
-            // Per unit (channel c at c − firstUnit): Σ(x − shift), then the offset; Σd; Σd²; whether the fallback redid the
-            // pass (one); then EndChannel's coefficients, indexed by channel.
-            Span<T> offsets = scratch.AsSpan(0, unitCount), sumDevs = scratch.AsSpan(unitCount, unitCount);
-            Span<T> sumSqs = scratch.AsSpan(2 * unitCount, unitCount), redone = scratch.AsSpan(3 * unitCount, unitCount);
-            Span<T> coefficients = scratch.AsSpan(4 * unitCount, 5 * end);
+            // Per unit (channel c at c − firstUnit): the shift; the offset; Σd; Σd²; whether the sweep takes the channel
+            // (one); whether a non-finite total was redone block by block (one); then EndChannel's coefficients, by channel.
+            Span<T> shifts = scratch.AsSpan(0, unitCount), offsets = scratch.AsSpan(unitCount, unitCount);
+            Span<T> sumDevs = scratch.AsSpan(2 * unitCount, unitCount), sumSqs = scratch.AsSpan(3 * unitCount, unitCount);
+            Span<T> pending = scratch.AsSpan(4 * unitCount, unitCount), redone = scratch.AsSpan(5 * unitCount, unitCount);
+            Span<T> coefficients = scratch.AsSpan(6 * unitCount, 5 * end);
             ref T x0 = ref MemoryMarshal.GetReference(x);
             ref T y0 = ref MemoryMarshal.GetReference(y);
-            nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             T count = T.CreateTruncating((long)batch * spatial);
-            int whole = batch & ~3;
 
-            // Pass 1: the shift is each channel's first element.
+            // Pass 1: S1 and S2 around each channel's shift.
+            for (int c = firstUnit; c < end; c++)
+                shifts[c - firstUnit] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
             offsets.Clear();
-            redone.Clear();
-            for (int s = 0; s < whole; s += 4)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
-                    AddFourShifted<T, NoCopy>(ref xs, sampleStride, ref xs, 0, length, Unsafe.Add(ref x0, (nint)c * spatial), ref offsets[c - firstUnit]);
-                }
-            }
-            for (int u = 0; u < unitCount; u++)
-            {
-                if (T.IsFinite(offsets[u])) continue;
-                ref T xc = ref Unsafe.Add(ref x0, (nint)(firstUnit + u) * spatial);
-                offsets[u] = ChannelShiftedSum512<T, NoCopy>(ref xc, batch, sampleStride, length, xc, ref xc, 0); // every block again, one by one
-                redone[u] = T.One;
-            }
-            for (int s = whole; s < batch; s++)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    if (redone[c - firstUnit] != T.Zero) continue;
-                    ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                    offsets[c - firstUnit] += Vector512.Sum(ShiftedLanes512(ref Unsafe.Add(ref xc, s * sampleStride), length, xc));
-                }
-            }
-            for (int u = 0; u < unitCount; u++)
-                offsets[u] /= count;
+            pending.Fill(T.One);
+            SweepDeviations(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs, redone);
 
-            // Pass 2: Σd and Σd², d = (x − shift) − offset.
-            sumDevs.Clear();
-            sumSqs.Clear();
-            redone.Clear();
-            for (int s = 0; s < whole; s += 4)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    AddFourDeviations(ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial), sampleStride, length, Unsafe.Add(ref x0, (nint)c * spatial),
-                        offsets[c - firstUnit], ref sumDevs[c - firstUnit], ref sumSqs[c - firstUnit]);
-                }
-            }
+            // Pass 2 for the channels one sweep does not settle: Σd and Σd², d = (x − shift) − S1/n.
+            bool again = false;
             for (int u = 0; u < unitCount; u++)
             {
-                if (T.IsFinite(sumDevs[u]) && T.IsFinite(sumSqs[u])) continue;
-                ref T xc = ref Unsafe.Add(ref x0, (nint)(firstUnit + u) * spatial);
-                ChannelDeviations512(ref xc, batch, sampleStride, length, xc, offsets[u], out sumDevs[u], out sumSqs[u]);
-                redone[u] = T.One;
+                bool holds = OnePassHolds(sumDevs[u], sumSqs[u], count);
+                pending[u] = holds ? T.Zero : T.One;
+                if (!holds) offsets[u] = sumDevs[u] / count;
+                again |= !holds;
             }
-            for (int s = whole; s < batch; s++)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    if (redone[c - firstUnit] != T.Zero) continue;
-                    ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                    DeviationLanes512(ref Unsafe.Add(ref xc, s * sampleStride), length, xc, offsets[c - firstUnit], out Vector512<T> dev, out Vector512<T> sq);
-                    sumDevs[c - firstUnit] += Vector512.Sum(dev);
-                    sumSqs[c - firstUnit] += Vector512.Sum(sq);
-                }
-            }
-            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, offsets, sumDevs, sumSqs, momentum,
+            if (again)
+                SweepDeviations(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs, redone);
+            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, shifts, offsets, sumDevs, sumSqs, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: false);
         }
         finally
@@ -385,54 +345,105 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Σ over the channel's blocks (batch blocks of n ≥ 4 vectors, sampleStride apart), in sample order, of each block's
-    /// SumShifted (512-bit): four blocks' horizontal sums at a time in one shuffle tree (TensorBlocks.Sum4, the trees of
-    /// Vector512.Sum), added one by one. A finite total means every pair added was finite, and then the order inside a
-    /// pair cannot change a bit; a total that is not finite is redone block by block, so NaN payloads are those of
-    /// Vector512.Sum too. With <see cref="CopyBlocks"/> each block s is also copied to <paramref name="copy"/> +
-    /// s·<paramref name="copyStride"/> as it is loaded (TensorBlocks.ShiftedLanesCopy512: the same lanes); with
-    /// <see cref="NoCopy"/> copy and copyStride are not used.
+    /// One sweep of <see cref="SweptChannels512{TSpec, T}"/>'s statistics: for each unit u whose <paramref name="pending"/>
+    /// is not 0 (channel firstUnit + u), Σd and Σd² with d = (x − shifts[u]) − offsets[u], into sumDevs[u] and sumSqs[u].
+    /// Four samples at a time, all channels of each group in memory order (AddFourDeviations: a Sum4 tree per group, added
+    /// in sample order); a channel whose total is not finite is redone block by block (<see cref="ChannelDeviations512{T, TCopy}"/>,
+    /// redone[u] = 1), the others add their batch mod 4 last samples one by one: the sums of the channel walk.
     /// </summary>
-    private static T ChannelShiftedSum512<T, TCopy>(ref T xc, int batch, nint sampleStride, nuint n, T shift, ref T copy, nint copyStride)
+    private static void SweepDeviations<T>(int firstUnit, int end, ref T x0, int batch, int spatial, nint sampleStride,
+        ReadOnlySpan<T> shifts, ReadOnlySpan<T> offsets, ReadOnlySpan<T> pending, Span<T> sumDevs, Span<T> sumSqs, Span<T> redone)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint length = (nuint)spatial;
+        int whole = batch & ~3, units = end - firstUnit;
+        for (int u = 0; u < units; u++)
+        {
+            if (pending[u] == T.Zero) continue;
+            sumDevs[u] = T.Zero;
+            sumSqs[u] = T.Zero;
+        }
+        redone.Clear();
+        for (int s = 0; s < whole; s += 4)
+        {
+            for (int c = firstUnit; c < end; c++)
+            {
+                int u = c - firstUnit;
+                if (pending[u] == T.Zero) continue;
+                ref T xs = ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial);
+                AddFourDeviations<T, NoCopy>(ref xs, sampleStride, ref xs, 0, length, shifts[u], offsets[u], ref sumDevs[u], ref sumSqs[u]);
+            }
+        }
+        for (int u = 0; u < units; u++)
+        {
+            if (pending[u] == T.Zero || (T.IsFinite(sumDevs[u]) && T.IsFinite(sumSqs[u]))) continue;
+            ref T xc = ref Unsafe.Add(ref x0, (nint)(firstUnit + u) * spatial);
+            ChannelDeviations512<T, NoCopy>(ref xc, batch, sampleStride, length, shifts[u], offsets[u], ref xc, 0, out sumDevs[u], out sumSqs[u]);
+            redone[u] = T.One;
+        }
+        for (int s = whole; s < batch; s++)
+        {
+            for (int c = firstUnit; c < end; c++)
+            {
+                int u = c - firstUnit;
+                if (pending[u] == T.Zero || redone[u] != T.Zero) continue;
+                DeviationLanes512(ref Unsafe.Add(ref x0, s * sampleStride + (nint)c * spatial), length, shifts[u], offsets[u], out Vector512<T> dev, out Vector512<T> sq);
+                sumDevs[u] += Vector512.Sum(dev);
+                sumSqs[u] += Vector512.Sum(sq);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shift of a swept channel's statistics (<see cref="SweptChannels512{TSpec, T}"/> and, for the same tensors,
+    /// <see cref="SampleSplit{TSpec, T}"/>): the mean of its first block, first + Σ(x − first)/spatial, rounded to T (the
+    /// first element where that is not finite). It lies within about σ/√spatial of the channel's mean where the samples
+    /// share it, so that one sweep settles the statistics (<see cref="OnePassHolds{T}"/>); x − shift is exact near the
+    /// mean, so a large mean costs no precision, and a constant channel has its value as shift and S1 = S2 = 0 exactly.
+    /// </summary>
+    internal static T ChannelShift<T>(ref T xc, int spatial) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T first = xc;
+        T shift = first + SumShifted(ref xc, (nuint)spatial, first) / T.CreateTruncating(spatial);
+        return T.IsFinite(shift) ? shift : first;
+    }
+
+    /// <summary>
+    /// Whether one sweep's sums around the shift, S1 = Σ(x − shift) and S2 = Σ(x − shift)² over n values, give the
+    /// variance as exactly as a second pass around the mean: the corrected formula (S2 − S1²/n)/n (<see cref="Variance{T}"/>
+    /// with offset 0) loses under half a bit while the shift is within about σ/2 of the mean, (S1/n)² ≤ (S2/n)/4, the
+    /// bound of the row kinds' one-pass statistics (RowEngine). False for NaN, ±∞ and sums or squares that overflow:
+    /// those take the second pass and its fallbacks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool OnePassHolds<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T offset = sumDev / count;
+        return T.IsFinite(sumSq) && T.IsFinite(sumDev * sumDev) && offset * offset <= T.CreateTruncating(0.25) * (sumSq / count);
+    }
+
+    /// <summary>
+    /// A walked channel's statistics (<see cref="Channels512{TSpec, T}"/>, <see cref="CopiedChannels512{TSpec, T}"/>): its
+    /// shift (<see cref="ChannelShift{T}"/>), S1 = Σ(x − shift) and S2 = Σ(x − shift)² in one loop over its blocks
+    /// (<see cref="ChannelDeviations512{T, TCopy}"/> around offset 0, copying each block when TCopy says so), and where
+    /// <see cref="OnePassHolds{T}"/> fails, the corrected two-pass sums around shift + S1/n from a second loop (over the
+    /// copy, if any). The sums <see cref="SweepDeviations{T}"/> and the sample split add, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WalkedStatistics<T, TCopy>(ref T xc, int batch, nint sampleStride, nuint n, T count, ref T copy, nint copyStride,
+        out T shift, out T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy
     {
-        T sum = T.Zero;
-        int s = 0;
-        for (; s + 4 <= batch; s += 4)
-            AddFourShifted<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), sampleStride, ref Unsafe.Add(ref copy, s * copyStride), copyStride, n, shift, ref sum);
-        if (!T.IsFinite(sum))
-        {
-            sum = T.Zero;
-            s = 0;
-        }
-        for (; s < batch; s++)
-            sum += Vector512.Sum(BlockLanes<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), ref Unsafe.Add(ref copy, s * copyStride), n, shift));
-        return sum;
+        shift = ChannelShift(ref xc, (int)n);
+        offset = T.Zero;
+        ChannelDeviations512<T, TCopy>(ref xc, batch, sampleStride, n, shift, offset, ref copy, copyStride, out sumDev, out sumSq);
+        if (OnePassHolds(sumDev, sumSq, count)) return;
+        offset = sumDev / count;
+        if (TCopy.Copies)
+            ChannelDeviations512<T, NoCopy>(ref copy, batch, copyStride, n, shift, offset, ref copy, 0, out sumDev, out sumSq);
+        else
+            ChannelDeviations512<T, NoCopy>(ref xc, batch, sampleStride, n, shift, offset, ref xc, 0, out sumDev, out sumSq);
     }
-
-    /// <summary>Whether <see cref="ChannelShiftedSum512{T, TCopy}"/> also copies each block it loads.</summary>
-    private interface IBlockCopy
-    {
-        static abstract bool Copies { get; }
-    }
-
-    /// <summary>Pass 1 reads the blocks only.</summary>
-    private readonly struct NoCopy : IBlockCopy
-    {
-        public static bool Copies => false;
-    }
-
-    /// <summary>Pass 1 copies each block as it reads it (<c>CopiedChannels512</c>).</summary>
-    private readonly struct CopyBlocks : IBlockCopy
-    {
-        public static bool Copies => true;
-    }
-
-    /// <summary>A block's shifted lanes (ShiftedLanes512), copied to <paramref name="to"/> on the way when TCopy says so.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> BlockLanes<T, TCopy>(ref T x, ref T to, nuint n, T shift)
-        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
-        TCopy.Copies ? ShiftedLanesCopy512(ref x, ref to, n, shift) : ShiftedLanes512(ref x, n, shift);
 
     /// <summary>
     /// Adds the four horizontal sums of a four-sample group (TensorBlocks.Sum4's lanes 0–3) to <paramref name="sum"/> one by
@@ -448,44 +459,42 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Σ(x − shift) of the four blocks of n elements a sample apart from <paramref name="x"/> (BlockLanes each, copied to
-    /// <paramref name="to"/>, copyStride apart, when TCopy says so; the four horizontal sums in one Sum4 tree), added to
-    /// <paramref name="sum"/> in sample order.
+    /// Σd and Σd² of the four blocks of n elements a sample apart from <paramref name="x"/> (DeviationLanes512 each, copied to
+    /// <paramref name="to"/>, copyStride apart, when TCopy says so; the four horizontal sums of each in one Sum4 tree),
+    /// added to <paramref name="sumDev"/> and <paramref name="sumSq"/> in sample order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddFourShifted<T, TCopy>(ref T x, nint sampleStride, ref T to, nint copyStride, nuint n, T shift, ref T sum)
-        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy =>
-        AddInOrder(ref sum, TensorBlocks.Sum4(BlockLanes<T, TCopy>(ref x, ref to, n, shift),
-            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift),
-            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift),
-            BlockLanes<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift)));
-
-    /// <summary>
-    /// Σd and Σd² of the four blocks of n elements a sample apart from <paramref name="x"/> (DeviationLanes512 each, the
-    /// four horizontal sums of each in one Sum4 tree), added to <paramref name="sumDev"/> and <paramref name="sumSq"/> in sample order.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddFourDeviations<T>(ref T x, nint sampleStride, nuint n, T shift, T offset, ref T sumDev, ref T sumSq)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void AddFourDeviations<T, TCopy>(ref T x, nint sampleStride, ref T to, nint copyStride, nuint n, T shift, T offset, ref T sumDev, ref T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy
     {
-        DeviationLanes512(ref x, n, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
-        DeviationLanes512(ref Unsafe.Add(ref x, sampleStride), n, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
-        DeviationLanes512(ref Unsafe.Add(ref x, 2 * sampleStride), n, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
-        DeviationLanes512(ref Unsafe.Add(ref x, 3 * sampleStride), n, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
+        DeviationLanes512<T, TCopy>(ref x, ref to, n, shift, offset, out Vector512<T> d0, out Vector512<T> q0);
+        DeviationLanes512<T, TCopy>(ref Unsafe.Add(ref x, sampleStride), ref Unsafe.Add(ref to, copyStride), n, shift, offset, out Vector512<T> d1, out Vector512<T> q1);
+        DeviationLanes512<T, TCopy>(ref Unsafe.Add(ref x, 2 * sampleStride), ref Unsafe.Add(ref to, 2 * copyStride), n, shift, offset, out Vector512<T> d2, out Vector512<T> q2);
+        DeviationLanes512<T, TCopy>(ref Unsafe.Add(ref x, 3 * sampleStride), ref Unsafe.Add(ref to, 3 * copyStride), n, shift, offset, out Vector512<T> d3, out Vector512<T> q3);
         AddInOrder(ref sumDev, TensorBlocks.Sum4(d0, d1, d2, d3));
         AddInOrder(ref sumSq, TensorBlocks.Sum4(q0, q1, q2, q3));
     }
 
-    /// <summary>Σd and Σd² over the channel's blocks as <see cref="ChannelShiftedSum512{T, TCopy}"/> adds them: each block's SumDeviations (512-bit).</summary>
-    private static void ChannelDeviations512<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Σd and Σd² (d = x − shift − offset) over the channel's blocks (batch blocks of n ≥ 4 vectors, sampleStride apart),
+    /// in sample order, of each block's SumDeviations (512-bit): four blocks' horizontal sums at a time in one shuffle tree
+    /// (TensorBlocks.Sum4, the trees of Vector512.Sum), added one by one. A finite total means every pair added was
+    /// finite, and then the order inside a pair cannot change a bit; a total that is not finite is redone block by block,
+    /// so NaN payloads are those of Vector512.Sum too. With <see cref="CopyBlocks"/> each block s is also copied to
+    /// <paramref name="copy"/> + s·<paramref name="copyStride"/> as it is loaded (TensorBlocks.DeviationLanes512 with
+    /// CopyBlocks: the same lanes); with <see cref="NoCopy"/> copy and copyStride are not used.
+    /// </summary>
+    private static void ChannelDeviations512<T, TCopy>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, ref T copy, nint copyStride,
+        out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy
     {
         sumDev = T.Zero;
         sumSq = T.Zero;
         int s = 0;
         for (; s + 4 <= batch; s += 4)
         {
-            AddFourDeviations(ref Unsafe.Add(ref xc, s * sampleStride), sampleStride, n, shift, offset, ref sumDev, ref sumSq);
+            AddFourDeviations<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), sampleStride, ref Unsafe.Add(ref copy, s * copyStride), copyStride,
+                n, shift, offset, ref sumDev, ref sumSq);
         }
         if (!T.IsFinite(sumDev) || !T.IsFinite(sumSq))
         {
@@ -495,11 +504,21 @@ public static partial class BlockEngine
         }
         for (; s < batch; s++)
         {
-            DeviationLanes512(ref Unsafe.Add(ref xc, s * sampleStride), n, shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+            DeviationLanes512<T, TCopy>(ref Unsafe.Add(ref xc, s * sampleStride), ref Unsafe.Add(ref copy, s * copyStride), n, shift, offset,
+                out Vector512<T> dev, out Vector512<T> sq);
             sumDev += Vector512.Sum(dev);
             sumSq += Vector512.Sum(sq);
         }
     }
+
+    /// <summary>
+    /// Whether one thread computes BatchNorm training's statistics of a (batch, ·, spatial) tensor with
+    /// <see cref="Channels512{TSpec, T}"/> and its sweep (shift, one loop, a second where <see cref="OnePassHolds{T}"/>
+    /// fails): 512-bit vectors and blocks of four vectors or more, but batch 1 under 64 elements (SmallChannels). The
+    /// sample split asks, so that it computes the same statistics.
+    /// </summary>
+    internal static bool OneSweepStatistics<T>(int batch, int spatial) where T : unmanaged =>
+        Vector512.IsHardwareAccelerated && spatial >= 4 * Vector512<T>.Count && !(batch == 1 && spatial < 64);
 
     /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take (and the BatchNorm backward's sweeps, ChannelBackward): a channel's blocks, a sample apart, no longer share pages.</summary>
     internal const long SampleMajorBytes = 4L << 20;
@@ -654,7 +673,7 @@ public static partial class BlockEngine
                     sumSqs[c - firstUnit] += Vector512.Sum(sq);
                 }
             }
-            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, offsets, sumDevs, sumSqs, momentum,
+            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, default, offsets, sumDevs, sumSqs, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: true);
         }
         finally
@@ -665,19 +684,21 @@ public static partial class BlockEngine
 
     /// <summary>
     /// The end of a swept call (<see cref="SweptChannels512{TSpec, T}"/>, <see cref="SweptSmallBlockChannels{TSpec, T}"/>):
-    /// each channel's <see cref="EndChannel{TSpec, T}"/> from its sums (unit c − firstUnit of the sums, channel c of the
-    /// coefficients), then pass 3 sample by sample, Apply (512-bit) or, for <paramref name="smallBlocks"/>, SmallBlock512's
-    /// Apply, as the channel walks write it; a channel of the huge-value fallback is written already.
+    /// each channel's <see cref="EndChannel{TSpec, T}"/> from its shift and sums (unit c − firstUnit of the shifts and sums,
+    /// channel c of the coefficients; without <paramref name="shifts"/> the shift is the channel's first element), then
+    /// pass 3 sample by sample, Apply (512-bit) or, for <paramref name="smallBlocks"/>, SmallBlock512's Apply, as the
+    /// channel walks write it; a channel of the huge-value fallback is written already.
     /// </summary>
     private static void EndSwept<TSpec, T>(int firstUnit, int end, ref T x0, ref T y0, int batch, int spatial, nint sampleStride, T count,
-        ReadOnlySpan<T> offsets, ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T momentum, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        ReadOnlySpan<T> shifts, ReadOnlySpan<T> offsets, ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T momentum, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> saveMean, Span<T> saveRstd, Span<T> coefficients, bool smallBlocks)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int c = firstUnit; c < end; c++)
         {
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-            EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c - firstUnit],
+            EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count,
+                shifts.IsEmpty ? xc : shifts[c - firstUnit], offsets[c - firstUnit],
                 sumDevs[c - firstUnit], sumSqs[c - firstUnit], momentum, gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
         }
         nuint length = (nuint)spatial;
@@ -815,21 +836,27 @@ public static partial class BlockEngine
 
     /// <summary>
     /// Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block
-    /// (TensorBlocks.BatchMoments), the per-channel end on the calling thread from those partials in sample order, then
-    /// the normalizing pass by block (TensorBlocks.BatchApply). The partials are the values TrainChannels adds, in its
-    /// order, so the bits are those of one thread.
+    /// (TensorBlocks.BatchMoments, or TensorBlocks.SweptMoments for the tensors of <see cref="OneSweepStatistics{T}"/>), the
+    /// per-channel end on the calling thread from those partials in sample order, then the normalizing pass by block
+    /// (TensorBlocks.BatchApply). The partials are the values TrainChannels (or Channels512 and its sweep) adds, in its order, so
+    /// the bits are those of one thread.
     /// </summary>
     private static void SampleSplit<TSpec, T>(int threads, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int units = channels * batch;
-        T[] scratch = ArrayPool<T>.Shared.Rent(3 * units + 6 * channels);
+        T[] scratch = ArrayPool<T>.Shared.Rent(3 * units + 8 * channels);
         try
         {
-            Span<T> partials = scratch.AsSpan(0, 3 * units + channels);
-            Span<T> coefficients = scratch.AsSpan(3 * units + channels, 5 * channels);
-            BatchMoments(threads, x, partials, batch, channels, spatial);
+            Span<T> partials = scratch.AsSpan(0, 3 * units + 3 * channels);
+            Span<T> coefficients = scratch.AsSpan(3 * units + 3 * channels, 5 * channels);
+            // Where one thread takes Channels512, its statistics: shift, one sweep, a second where that does not hold.
+            bool swept = OneSweepStatistics<T>(batch, spatial);
+            if (swept)
+                TensorBlocks.SweptMoments(threads, x, partials, batch, channels, spatial);
+            else
+                BatchMoments(threads, x, partials, batch, channels, spatial);
             ref T x0 = ref MemoryMarshal.GetReference(x);
             ref T y0 = ref MemoryMarshal.GetReference(y);
             nint sampleStride = (nint)channels * spatial;
@@ -839,8 +866,9 @@ public static partial class BlockEngine
                 ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
                 ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-                // Passes 1 and 2 from the blocks' partials (BatchMoments), added in sample order as TrainChannels adds them.
-                T shift = xc;
+                // Passes 1 and 2 from the blocks' partials (BatchMoments or SweptMoments), added in sample order as
+                // TrainChannels and SweptChannels512 add them.
+                T shift = swept ? partials[3 * units + channels + c] : xc;
                 T offset = partials[3 * units + c];
                 T sumDev = T.Zero, sumSq = T.Zero;
                 for (int n = 0; n < batch; n++)

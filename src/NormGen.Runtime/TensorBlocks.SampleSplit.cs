@@ -57,11 +57,51 @@ public static partial class TensorBlocks
         RowScheduler.Run(threads, units, new SampleBlocks<T>(SampleBlocks<T>.Deviations, batch, channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
     }
 
+    /// <summary>
+    /// The statistics of BlockEngine's swept channels (SweptChannels512) over every (channel, sample) block on
+    /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + 3·C long) receives, per channel c, its
+    /// shift at 3·C·N + C + c (BlockEngine.ChannelShift) and, at unit u = c·N + n, S1 = Σ(x − shift) at C·N + u and S2 =
+    /// Σ(x − shift)² at 2·C·N + u, with offset_c = 0 at 3·C·N + c; a channel whose sums, added in sample order, fail
+    /// BlockEngine.OnePassHolds gets offset_c = S1/(N·spatial) and Σd, Σd² (d = x − shift − offset_c) at those units
+    /// instead, and 1 at 3·C·N + 2·C + c (0 for the others). Each block's sums are SumDeviations', the values the sweep adds.
+    /// </summary>
+    internal static void SweptMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = channels * batch;
+        Span<T> offsets = partials.Slice(3 * units, channels), shifts = partials.Slice(3 * units + channels, channels);
+        Span<T> pending = partials.Slice(3 * units + 2 * channels, channels);
+        ref T x0 = ref MemoryMarshal.GetReference(x);
+        for (int c = 0; c < channels; c++)
+            shifts[c] = BlockEngine.ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
+        offsets.Clear();
+        pending.Fill(T.One);
+        var pass = new SampleBlocks<T>(SampleBlocks<T>.SweptDeviations, batch, channels, spatial);
+        RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
+        T count = T.CreateTruncating((long)batch * spatial);
+        bool again = false;
+        for (int c = 0; c < channels; c++)
+        {
+            T sumDev = T.Zero, sumSq = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                sumDev += partials[units + c * batch + n];
+                sumSq += partials[2 * units + c * batch + n];
+            }
+            bool holds = BlockEngine.OnePassHolds(sumDev, sumSq, count);
+            pending[c] = holds ? T.Zero : T.One;
+            if (!holds) offsets[c] = sumDev / count;
+            again |= !holds;
+        }
+        if (again)
+            RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
+    }
+
     /// <summary>One pass of the sample split over the units firstUnit … (u = c·N + n: channel c, sample n) of one pool thread.</summary>
     private readonly struct SampleBlocks<T>(int pass, int batch, int channels, int spatial) : IRowKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public const int Sums = 0, Deviations = 1, Normalize = 2;
+        public const int Sums = 0, Deviations = 1, Normalize = 2, SweptDeviations = 3;
 
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
@@ -77,6 +117,14 @@ public static partial class TensorBlocks
                 if (pass == Sums)
                 {
                     data[u] = SumShifted(ref block, length, shift);
+                }
+                else if (pass == SweptDeviations)
+                {
+                    // SweptMoments: the channel's own shift and offset, channels still pending only.
+                    if (data[3 * units + 2 * channels + c] == T.Zero) continue;
+                    SumDeviations(ref block, length, data[3 * units + channels + c], data[3 * units + c], out T dev, out T sq);
+                    data[units + u] = dev;
+                    data[2 * units + u] = sq;
                 }
                 else if (pass == Deviations)
                 {

@@ -158,7 +158,7 @@ public static partial class TensorBlocks
     /// <remarks>
     /// Inlined at every call site, as <see cref="DeviationLanes512{T}"/>: left to the JIT, dynamic PGO inlined them only
     /// where the first shape to reach Tier 1 ran (BatchNorm training double 8×64×28×28: the four-sample groups of
-    /// BlockEngine.ChannelShiftedSum512), and 3×16×7×7 of the same declaration then called them once per block from the
+    /// BlockEngine's channel walk, then ChannelShiftedSum512), and 3×16×7×7 of the same declaration then called them once per block from the
     /// remainder loop, returning the vectors through memory: 1.07–1.23× eba5bfa's kernel after that cell (TensorAB), 0.97–1.00
     /// inlined; without PGO (DOTNET_TieredPGO=0) 1.18–1.59× alone, 1.04 inlined.
     /// </remarks>
@@ -183,46 +183,19 @@ public static partial class TensorBlocks
         return (s0 + s1) + (s2 + s3);
     }
 
-    /// <summary><see cref="ShiftedLanes512{T}"/> that also stores each vector it loads to <paramref name="copy"/> at the same index (the overlapping last one too).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<T> ShiftedLanesCopy512<T>(ref T x, ref T copy, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        nuint L = (nuint)Vector512<T>.Count;
-        Vector512<T> k = Vector512.Create(shift);
-        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 4 * L <= n; i += 4 * L)
-        {
-            Vector512<T> v0 = Vector512.LoadUnsafe(ref x, i), v1 = Vector512.LoadUnsafe(ref x, i + L);
-            Vector512<T> v2 = Vector512.LoadUnsafe(ref x, i + 2 * L), v3 = Vector512.LoadUnsafe(ref x, i + 3 * L);
-            v0.StoreUnsafe(ref copy, i);
-            v1.StoreUnsafe(ref copy, i + L);
-            v2.StoreUnsafe(ref copy, i + 2 * L);
-            v3.StoreUnsafe(ref copy, i + 3 * L);
-            s0 += v0 - k;
-            s1 += v1 - k;
-            s2 += v2 - k;
-            s3 += v3 - k;
-        }
-        for (; i + L <= n; i += L)
-        {
-            Vector512<T> v = Vector512.LoadUnsafe(ref x, i);
-            v.StoreUnsafe(ref copy, i);
-            s0 += v - k;
-        }
-        if (i < n)
-        {
-            Vector512<T> v = Vector512.LoadUnsafe(ref x, n - L);
-            v.StoreUnsafe(ref copy, n - L);
-            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), v - k, Vector512<T>.Zero);
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
     /// <summary>SumDeviations (512-bit) before its horizontal sums (n ≥ one vector): the same accumulators, loads and order; inlined everywhere (see <see cref="ShiftedLanes512{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        DeviationLanes512<T, NoCopy>(ref x, ref x, n, shift, offset, out sumDev, out sumSq);
+
+    /// <summary>
+    /// <see cref="DeviationLanes512{T}"/>, with <see cref="CopyBlocks"/> also storing each vector it loads to
+    /// <paramref name="copy"/> at the same index (the overlapping last one too); with <see cref="NoCopy"/> copy is not used.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void DeviationLanes512<T, TCopy>(ref T x, ref T copy, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T> where TCopy : struct, IBlockCopy
     {
         nuint L = (nuint)Vector512<T>.Count;
         Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset);
@@ -230,10 +203,10 @@ public static partial class TensorBlocks
         nuint i = 0;
         for (; i + 4 * L <= n; i += 4 * L)
         {
-            Vector512<T> d0 = Vector512.LoadUnsafe(ref x, i) - k - m;
-            Vector512<T> d1 = Vector512.LoadUnsafe(ref x, i + L) - k - m;
-            Vector512<T> d2 = Vector512.LoadUnsafe(ref x, i + 2 * L) - k - m;
-            Vector512<T> d3 = Vector512.LoadUnsafe(ref x, i + 3 * L) - k - m;
+            Vector512<T> d0 = LoadCopied<T, TCopy>(ref x, ref copy, i) - k - m;
+            Vector512<T> d1 = LoadCopied<T, TCopy>(ref x, ref copy, i + L) - k - m;
+            Vector512<T> d2 = LoadCopied<T, TCopy>(ref x, ref copy, i + 2 * L) - k - m;
+            Vector512<T> d3 = LoadCopied<T, TCopy>(ref x, ref copy, i + 3 * L) - k - m;
             q0 = Vec512<T>.MultiplyAdd(d0, d0, q0);
             q1 = Vec512<T>.MultiplyAdd(d1, d1, q1);
             q2 = Vec512<T>.MultiplyAdd(d2, d2, q2);
@@ -243,18 +216,45 @@ public static partial class TensorBlocks
         }
         for (; i + L <= n; i += L)
         {
-            Vector512<T> d = Vector512.LoadUnsafe(ref x, i) - k - m;
+            Vector512<T> d = LoadCopied<T, TCopy>(ref x, ref copy, i) - k - m;
             q0 = Vec512<T>.MultiplyAdd(d, d, q0);
             c0 += d;
         }
         if (i < n)
         {
-            Vector512<T> d = Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k - m, Vector512<T>.Zero);
+            Vector512<T> d = Vector512.ConditionalSelect(Tail512<T>(n - i), LoadCopied<T, TCopy>(ref x, ref copy, n - L) - k - m, Vector512<T>.Zero);
             q1 = Vec512<T>.MultiplyAdd(d, d, q1);
             c1 += d;
         }
         sumDev = c0 + c1;
         sumSq = (q0 + q1) + (q2 + q3);
+    }
+
+    /// <summary>The vector at x + i, also stored to copy + i when TCopy says so.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> LoadCopied<T, TCopy>(ref T x, ref T copy, nuint i) where T : unmanaged where TCopy : struct, IBlockCopy
+    {
+        Vector512<T> v = Vector512.LoadUnsafe(ref x, i);
+        if (TCopy.Copies) v.StoreUnsafe(ref copy, i);
+        return v;
+    }
+
+    /// <summary>Whether a block primitive also copies each vector it loads (<see cref="DeviationLanes512{T, TCopy}"/>).</summary>
+    internal interface IBlockCopy
+    {
+        static abstract bool Copies { get; }
+    }
+
+    /// <summary>The blocks are read only.</summary>
+    internal readonly struct NoCopy : IBlockCopy
+    {
+        public static bool Copies => false;
+    }
+
+    /// <summary>Each block is copied as it is read (BlockEngine's copied channel walk).</summary>
+    internal readonly struct CopyBlocks : IBlockCopy
+    {
+        public static bool Copies => true;
     }
 
     /// <summary>
