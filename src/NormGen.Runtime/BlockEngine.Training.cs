@@ -281,7 +281,7 @@ public static partial class BlockEngine
     /// <see cref="Channels512{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: each pass a sweep over the
     /// units' channels in memory order, four samples at a time (four streams the hardware prefetcher follows) instead of
     /// a walk down each channel's blocks a sample apart, and the statistics in one sweep where that is as exact as two.
-    /// Pass 1 takes each channel's shift (<see cref="ChannelShift{T}"/>, its first block's mean) and adds S1 = Σ(x − shift)
+    /// Pass 1 takes each channel's shift (<see cref="ChannelShift{T}"/>) and adds S1 = Σ(x − shift)
     /// and S2 = Σ(x − shift)² (<see cref="SweepDeviations{T}"/> around offset 0); a channel whose sums pass
     /// <see cref="OnePassHolds{T}"/> ends from them, the others take a second sweep around shift + S1/n, the corrected
     /// two-pass sums. Pass 3 is Apply sample by sample. Every channel's sums are added in sample order with the
@@ -395,32 +395,16 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// The shift of a swept channel's statistics (<see cref="SweptChannels512{TSpec, T}"/> and, for the same tensors,
-    /// <see cref="SampleSplit{TSpec, T}"/>): the mean of its first block, first + Σ(x − first)/spatial, rounded to T (the
-    /// first element where that is not finite). It lies within about σ/√spatial of the channel's mean where the samples
-    /// share it, so that one sweep settles the statistics (<see cref="OnePassHolds{T}"/>); x − shift is exact near the
-    /// mean, so a large mean costs no precision, and a constant channel has its value as shift and S1 = S2 = 0 exactly.
+    /// A BatchNorm training channel's shift on 512-bit vectors (the walks, <see cref="SweptChannels512{TSpec, T}"/>, the
+    /// sample split): <see cref="MeanShift{T}"/> of its first block, at most its first <see cref="ChannelShiftElements"/>.
+    /// The mean of a whole block, rather than of a few lines, is near the channel's mean even where the values follow the
+    /// spatial position (images), and costs 1/batch of a pass, from the lines pass 1 reads next.
     /// </summary>
-    internal static T ChannelShift<T>(ref T xc, int spatial) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T first = xc;
-        T shift = first + SumShifted(ref xc, (nuint)spatial, first) / T.CreateTruncating(spatial);
-        return T.IsFinite(shift) ? shift : first;
-    }
+    internal static T ChannelShift<T>(ref T xc, int spatial) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MeanShift(ref xc, Math.Min((nuint)spatial, ChannelShiftElements));
 
-    /// <summary>
-    /// Whether one sweep's sums around the shift, S1 = Σ(x − shift) and S2 = Σ(x − shift)² over n values, give the
-    /// variance as exactly as a second pass around the mean: the corrected formula (S2 − S1²/n)/n (<see cref="Variance{T}"/>
-    /// with offset 0) loses under half a bit while the shift is within about σ/2 of the mean, (S1/n)² ≤ (S2/n)/4, the
-    /// bound of the row kinds' one-pass statistics (RowEngine). False for NaN, ±∞ and sums or squares that overflow:
-    /// those take the second pass and its fallbacks.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool OnePassHolds<T>(T sumDev, T sumSq, T count) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T offset = sumDev / count;
-        return T.IsFinite(sumSq) && T.IsFinite(sumDev * sumDev) && offset * offset <= T.CreateTruncating(0.25) * (sumSq / count);
-    }
+    /// <summary>The most elements of a channel's first block its shift is the mean of (<see cref="ChannelShift{T}"/>): 4,096, 16 KiB of float.</summary>
+    private const nuint ChannelShiftElements = 4096;
 
     /// <summary>
     /// A walked channel's statistics (<see cref="Channels512{TSpec, T}"/>, <see cref="CopiedChannels512{TSpec, T}"/>): its

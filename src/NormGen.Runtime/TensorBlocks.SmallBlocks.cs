@@ -105,27 +105,41 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// SmallBlocks for blocks of four vectors or more: SumShifted's (512-bit) and SumDeviations' (512-bit) loops up to their horizontal
-    /// sums (ShiftedLanes512, DeviationLanes512), four blocks' sums in one Sum4 and their scalar ends as vector lanes, then
-    /// Apply per block. The block is reread from L1 by each pass, as by the general path; the bits are its bits.
+    /// SmallBlocks for blocks of four vectors or more: BlockEngine.BlockStatistics four blocks at a time (each block's
+    /// shift the mean of its first vector, Σ(x − shift) and Σ(x − shift)² by DeviationLanes512, the four blocks'
+    /// sums in one Sum4, a second pass around the mean for a block whose first does not settle it), their scalar ends as
+    /// vector lanes, then Apply per block. The block is reread from L1 by each pass, as by the general path; the bits are
+    /// its bits.
     /// </summary>
     private static int LargerBlocks<T>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon, in SmallBlockOutputs<T> outputs, int c)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+        nuint prefix = BlockEngine.ShiftElements<T>(n);
         for (; block + 4 <= end; block += 4)
         {
             ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
             ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
             ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
             ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
-            T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
-            Vector256<T> offset = Sum4(ShiftedLanes512(ref x0, n, k0), ShiftedLanes512(ref x1, n, k1), ShiftedLanes512(ref x2, n, k2), ShiftedLanes512(ref x3, n, k3)) / count;
-            DeviationLanes512(ref x0, n, k0, offset.GetElement(0), out Vector512<T> d0, out Vector512<T> q0);
-            DeviationLanes512(ref x1, n, k1, offset.GetElement(1), out Vector512<T> d1, out Vector512<T> q1);
-            DeviationLanes512(ref x2, n, k2, offset.GetElement(2), out Vector512<T> d2, out Vector512<T> q2);
-            DeviationLanes512(ref x3, n, k3, offset.GetElement(3), out Vector512<T> d3, out Vector512<T> q3);
-            Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
+            T k0 = BlockEngine.MeanShift(ref x0, prefix), k1 = BlockEngine.MeanShift(ref x1, prefix);
+            T k2 = BlockEngine.MeanShift(ref x2, prefix), k3 = BlockEngine.MeanShift(ref x3, prefix);
+            DeviationLanes512(ref x0, n, k0, T.Zero, out Vector512<T> d0, out Vector512<T> q0);
+            DeviationLanes512(ref x1, n, k1, T.Zero, out Vector512<T> d1, out Vector512<T> q1);
+            DeviationLanes512(ref x2, n, k2, T.Zero, out Vector512<T> d2, out Vector512<T> q2);
+            DeviationLanes512(ref x3, n, k3, T.Zero, out Vector512<T> d3, out Vector512<T> q3);
+            Vector256<T> shift = Vector256<T>.Zero.WithElement(0, k0).WithElement(1, k1).WithElement(2, k2).WithElement(3, k3);
+            Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3), offset = Vector256<T>.Zero;
+            for (int j = 0; j < 4; j++)
+            {
+                if (BlockEngine.OnePassHolds(sumDev.GetElement(j), sumSq.GetElement(j), outputs.Count)) continue;
+                // The second pass of BlockStatistics, around the mean.
+                T o = sumDev.GetElement(j) / outputs.Count;
+                DeviationLanes512(ref Unsafe.Add(ref x0, j * (nint)n), n, shift.GetElement(j), o, out Vector512<T> dev, out Vector512<T> sq);
+                offset = offset.WithElement(j, o);
+                sumDev = sumDev.WithElement(j, Vector512.Sum(dev));
+                sumSq = sumSq.WithElement(j, Vector512.Sum(sq));
+            }
             Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
             offset += sumDev / count;
             Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
@@ -133,7 +147,8 @@ public static partial class TensorBlocks
             for (int j = 0; j < 4; j++)
             {
                 nint at = (nint)(block + j) * (nint)n;
-                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, Unsafe.Add(ref x, at), offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j), unbiased.GetElement(j)))
+                if (!outputs.FinishInMemory(ref Unsafe.Add(ref x, at), ref Unsafe.Add(ref y, at), n, block + j, ref c, channels, shift.GetElement(j),
+                    offset.GetElement(j), variance.GetElement(j), rstd.GetElement(j), unbiased.GetElement(j)))
                     return block + j;
             }
         }
@@ -141,10 +156,8 @@ public static partial class TensorBlocks
         {
             nint at = (nint)block * (nint)n;
             ref T xb = ref Unsafe.Add(ref x, at);
-            T shift = xb, cnt = outputs.Count;
-            T offset = Vector512.Sum(ShiftedLanes512(ref xb, n, shift)) / cnt;
-            DeviationLanes512(ref xb, n, shift, offset, out Vector512<T> dev, out Vector512<T> sq);
-            T sumDev = Vector512.Sum(dev), sumSq = Vector512.Sum(sq);
+            T cnt = outputs.Count;
+            BlockEngine.BlockStatistics(ref xb, n, cnt, out T shift, out T offset, out T sumDev, out T sumSq);
             T variance = T.Max((sumSq - sumDev * sumDev / cnt) / cnt, T.Zero);
             offset += sumDev / cnt;
             T rstd = T.One / T.Sqrt(variance + epsilon);
