@@ -171,7 +171,7 @@ public static partial class BlockEngine
     /// <see cref="SweptChannels512{TSpec, T}"/>. Software prefetch of the next channel's blocks (into L1 or L2, during
     /// pass 1 or 2) measured no better than none. The statistics are <see cref="WalkedStatistics{T, TCopy}"/>'s: the shift
     /// is the channel's first block's mean, one loop adds Σ(x − shift) and Σ(x − shift)², and a second loop runs only
-    /// where <see cref="OnePassHolds{T}"/> fails (since 2026-12-03; before, always two loops around the first element).
+    /// where <see cref="OnePassHolds{T}(T, T, T)"/> fails (since 2026-12-03; before, always two loops around the first element).
     /// Each block's lanes are those of SumDeviations (512-bit) (DeviationLanes512), horizontally summed four blocks at a
     /// time (0.90–0.95× the time of one Vector512.Sum per block, float (32, 256, 14, 14)) and added in sample order, as
     /// the sweep and the sample split add them; pass 3 is Apply.
@@ -283,7 +283,7 @@ public static partial class BlockEngine
     /// a walk down each channel's blocks a sample apart, and the statistics in one sweep where that is as exact as two.
     /// Pass 1 takes each channel's shift (<see cref="ChannelShift{T}"/>) and adds S1 = Σ(x − shift)
     /// and S2 = Σ(x − shift)² (<see cref="SweepDeviations{T}"/> around offset 0); a channel whose sums pass
-    /// <see cref="OnePassHolds{T}"/> ends from them, the others take a second sweep around shift + S1/n, the corrected
+    /// <see cref="OnePassHolds{T}(T, T, T)"/> ends from them, the others take a second sweep around shift + S1/n, the corrected
     /// two-pass sums. Pass 3 is Apply sample by sample. Every channel's sums are added in sample order with the
     /// primitives of the channel walk (Sum4 groups of four samples, the rest one by one, non-finite totals redone block by
     /// block), so the bits are the same on any split of the channels over threads, and the sample split
@@ -410,7 +410,7 @@ public static partial class BlockEngine
     /// A walked channel's statistics (<see cref="Channels512{TSpec, T}"/>, <see cref="CopiedChannels512{TSpec, T}"/>): its
     /// shift (<see cref="ChannelShift{T}"/>), S1 = Σ(x − shift) and S2 = Σ(x − shift)² in one loop over its blocks
     /// (<see cref="ChannelDeviations512{T, TCopy}"/> around offset 0, copying each block when TCopy says so), and where
-    /// <see cref="OnePassHolds{T}"/> fails, the corrected two-pass sums around shift + S1/n from a second loop (over the
+    /// <see cref="OnePassHolds{T}(T, T, T)"/> fails, the corrected two-pass sums around shift + S1/n from a second loop (over the
     /// copy, if any). The sums <see cref="SweepDeviations{T}"/> and the sample split add, so the same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -497,7 +497,7 @@ public static partial class BlockEngine
 
     /// <summary>
     /// Whether one thread computes BatchNorm training's statistics of a (batch, ·, spatial) tensor with
-    /// <see cref="Channels512{TSpec, T}"/> and its sweep (shift, one loop, a second where <see cref="OnePassHolds{T}"/>
+    /// <see cref="Channels512{TSpec, T}"/> and its sweep (shift, one loop, a second where <see cref="OnePassHolds{T}(T, T, T)"/>
     /// fails): 512-bit vectors and blocks of four vectors or more, but batch 1 under 64 elements (SmallChannels). The
     /// sample split asks, so that it computes the same statistics.
     /// </summary>

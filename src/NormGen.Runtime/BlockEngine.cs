@@ -386,7 +386,7 @@ public static partial class BlockEngine
     /// Σ(x − first)/n rounded to T (the first element where that is not finite). BatchNorm training takes a channel's
     /// first block (<c>ChannelShift</c>), GroupNorm and InstanceNorm the first 512-bit vector's worth of a block
     /// (<see cref="ShiftElements{T}"/>, summed in place: one load and a horizontal sum). Near the mean for most data, so
-    /// that one pass settles the statistics (<see cref="OnePassHolds{T}"/>); x − shift is exact near the mean, so a large
+    /// that one pass settles the statistics (<see cref="OnePassHolds{T}(T, T, T)"/>); x − shift is exact near the mean, so a large
     /// mean costs no precision, and a constant channel or block has its value as shift and S1 = S2 = 0 exactly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -404,7 +404,7 @@ public static partial class BlockEngine
     /// How many leading elements of a GroupNorm/InstanceNorm block of <paramref name="n"/> its shift is the mean of: one
     /// 512-bit vector's worth (16 float, 8 double; the whole block when shorter), which pass 1 reads next anyway. Within
     /// σ/4 of the block's mean for independent float values; where the block's start is not typical of it,
-    /// <see cref="OnePassHolds{T}"/> sends it to the second pass. The first 64 elements instead cost InstanceNorm float
+    /// <see cref="OnePassHolds{T}(T, T, T)"/> sends it to the second pass. The first 64 elements instead cost InstanceNorm float
     /// (32, 256, 14, 14), blocks of 196, the whole gain of the one pass (TensorAB 431 µs against 433 for two passes).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -425,9 +425,23 @@ public static partial class BlockEngine
     }
 
     /// <summary>
+    /// <see cref="OnePassHolds{T}(T, T, T)"/> of the lanes of four or more blocks' sums (TensorBlocks.LargerBlocks): the
+    /// same IEEE operations lane by lane (finite as v − v = 0), so the same decisions; bit j of the result is set where
+    /// lane j holds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint OnePassHolds<T>(Vector256<T> sumDev, Vector256<T> sumSq, Vector256<T> count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> offset = sumDev / count, square = sumDev * sumDev;
+        Vector256<T> holds = Vector256.LessThanOrEqual(offset * offset, Vector256.Create(T.CreateTruncating(0.25)) * (sumSq / count))
+            & Vector256.Equals(sumSq - sumSq, Vector256<T>.Zero) & Vector256.Equals(square - square, Vector256<T>.Zero);
+        return holds.ExtractMostSignificantBits();
+    }
+
+    /// <summary>
     /// A contiguous block's statistics (GroupNorm, InstanceNorm): its shift (<see cref="MeanShift{T}"/> of the first
     /// <see cref="ShiftElements{T}"/>), S1 = Σ(x − shift) and S2 = Σ(x − shift)² in one pass (SumDeviations around offset 0),
-    /// and where <see cref="OnePassHolds{T}"/> fails, the corrected two-pass sums around shift + S1/n from a second.
+    /// and where <see cref="OnePassHolds{T}(T, T, T)"/> fails, the corrected two-pass sums around shift + S1/n from a second.
     /// TensorBlocks.LargerBlocks computes the same four blocks at a time (InstanceNorm blocks of 64–512 floats).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
