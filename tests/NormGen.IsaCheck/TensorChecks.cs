@@ -39,6 +39,18 @@ public static class TensorChecks
             TensorKernels.Gn(new ReadOnlyTensorSpan<float>(F(x), shape), F(gamma), F(beta), new TensorSpan<float>(y, shape));
             return Matches(y, Grouped(x, 3, gamma, beta), 2e-5);
         });
+        check("GroupNorm(3) (N, C, 37), blocks whose first vector is far from their mean or around 1e4, matches reference", () =>
+        {
+            // Groups of 74: every block's first 16 elements 40 above the rest (its one-pass shift too far from the mean:
+            // the second pass), and every second group around 1e4.
+            double[] far = (double[])x.Clone();
+            int per = C / 3 * S;
+            for (int i = 0; i < far.Length; i++)
+                far[i] = (float)(far[i] + (i % per < 16 ? 40 : 0) + (i / per % 2 == 1 ? 1e4 : 0));
+            float[] y = new float[far.Length];
+            TensorKernels.Gn(new ReadOnlyTensorSpan<float>(F(far), shape), F(gamma), F(beta), new TensorSpan<float>(y, shape));
+            return Matches(y, Grouped(far, 3, gamma, beta), 3e-5);
+        });
         check("InstanceNorm (N, C, 37) matches reference, float and Half", () =>
         {
             float[] y = new float[x.Length];
