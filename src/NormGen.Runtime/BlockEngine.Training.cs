@@ -325,15 +325,7 @@ public static partial class BlockEngine
             SweepDeviations(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs, redone);
 
             // Pass 2 for the channels one sweep does not settle: Σd and Σd², d = (x − shift) − S1/n.
-            bool again = false;
-            for (int u = 0; u < unitCount; u++)
-            {
-                bool holds = OnePassHolds(sumDevs[u], sumSqs[u], count);
-                pending[u] = holds ? T.Zero : T.One;
-                if (!holds) offsets[u] = sumDevs[u] / count;
-                again |= !holds;
-            }
-            if (again)
+            if (Unsettled(sumDevs, sumSqs, count, offsets, pending))
                 SweepDeviations(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs, redone);
             EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, shifts, offsets, sumDevs, sumSqs, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: false);
@@ -342,6 +334,25 @@ public static partial class BlockEngine
         {
             ArrayPool<T>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>
+    /// After a swept call's first statistics sweep (offsets 0): for each unit whose sums fail
+    /// <see cref="OnePassHolds{T}(T, T, T)"/>, its offset S1/n and pending 1 (the second sweep takes it), else pending 0.
+    /// Whether any unit is pending.
+    /// </summary>
+    private static bool Unsettled<T>(ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T count, Span<T> offsets, Span<T> pending)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool any = false;
+        for (int u = 0; u < pending.Length; u++)
+        {
+            bool holds = OnePassHolds(sumDevs[u], sumSqs[u], count);
+            pending[u] = holds ? T.Zero : T.One;
+            if (!holds) offsets[u] = sumDevs[u] / count;
+            any |= !holds;
+        }
+        return any;
     }
 
     /// <summary>
@@ -496,13 +507,14 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Whether one thread computes BatchNorm training's statistics of a (batch, ·, spatial) tensor with
-    /// <see cref="Channels512{TSpec, T}"/> and its sweep (shift, one loop, a second where <see cref="OnePassHolds{T}(T, T, T)"/>
-    /// fails): 512-bit vectors and blocks of four vectors or more, but batch 1 under 64 elements (SmallChannels). The
-    /// sample split asks, so that it computes the same statistics.
+    /// Whether one thread computes BatchNorm training's statistics of a (batch, ·, spatial) tensor in one pass where that
+    /// holds (shift, one loop, a second where <see cref="OnePassHolds{T}(T, T, T)"/> fails): with 512-bit vectors, blocks
+    /// of one vector or more (<see cref="SmallBlockChannels{TSpec, T}"/>, <see cref="Channels512{TSpec, T}"/> and their
+    /// sweeps), but batch 1 under 64 elements (SmallChannels, two passes in registers). The sample split asks, so that it
+    /// computes the same statistics.
     /// </summary>
     internal static bool OneSweepStatistics<T>(int batch, int spatial) where T : unmanaged =>
-        Vector512.IsHardwareAccelerated && spatial >= 4 * Vector512<T>.Count && !(batch == 1 && spatial < 64);
+        Vector512.IsHardwareAccelerated && spatial >= Vector512<T>.Count && !(batch == 1 && spatial < 64);
 
     /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take (and the BatchNorm backward's sweeps, ChannelBackward): a channel's blocks, a sample apart, no longer share pages.</summary>
     internal const long SampleMajorBytes = 4L << 20;
@@ -574,9 +586,10 @@ public static partial class BlockEngine
 
     /// <summary>
     /// <see cref="TrainChannels{TSpec, T}"/> for blocks (the spatial elements of one sample) of one to four 512-bit vectors
-    /// (float 16 ≤ spatial &lt; 64, double 8 ≤ spatial &lt; 32): the three passes take each block from L1 into registers
-    /// (SmallBlock512: the same vectors, accumulators and order as SumShifted (512-bit), SumDeviations (512-bit) and Apply (512-bit)), without
-    /// the nine calls per channel and sample, their loop set-up and their tail masks.
+    /// (float 16 ≤ spatial &lt; 64, double 8 ≤ spatial &lt; 32): each pass takes each block from L1 into registers
+    /// (SmallBlock512: the same vectors, accumulators and order as SumDeviations (512-bit) and Apply (512-bit)), without
+    /// the calls per channel and sample, their loop set-up and their tail masks; the statistics as Channels512's
+    /// (<see cref="ChannelShift{T}"/>, one loop, a second only where <see cref="OnePassHolds{T}(T, T, T)"/> fails).
     /// </summary>
     private static void SmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
@@ -598,71 +611,103 @@ public static partial class BlockEngine
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
             ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-            // Pass 1, as TrainChannels: Σ over the samples, in order, of each block's horizontal sum.
-            T shift = xc;
-            T sum = T.Zero;
-            for (int n = 0; n < batch; n++)
-                sum += Vector512.Sum(new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).ShiftedSum(shift));
-            T offset = sum / count;
-
-            // Pass 2, as TrainChannels: each block's Σd and Σd², added in sample order.
-            T sumDev = T.Zero, sumSq = T.Zero;
-            for (int n = 0; n < batch; n++)
+            // The statistics as Channels512 takes them (shift, one loop, a second where it does not hold), each block's
+            // Σd and Σd² from registers, added in sample order.
+            T shift = ChannelShift(ref xc, spatial), offset = T.Zero;
+            SmallBlockSums(ref xc, batch, sampleStride, length, shift, offset, out T sumDev, out T sumSq);
+            if (!OnePassHolds(sumDev, sumSq, count))
             {
-                new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), length).Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
-                sumDev += Vector512.Sum(dev);
-                sumSq += Vector512.Sum(sq);
+                offset = sumDev / count;
+                SmallBlockSums(ref xc, batch, sampleStride, length, shift, offset, out sumDev, out sumSq);
             }
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default, smallBlocks: true);
         }
     }
 
+    /// <summary>Σd and Σd² (d = x − shift − offset) of a channel's blocks of one to four vectors, each block's from registers (SmallBlock512.Deviations: SumDeviations' lanes), added in sample order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SmallBlockSums<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sumDev = T.Zero;
+        sumSq = T.Zero;
+        for (int s = 0; s < batch; s++)
+        {
+            new SmallBlock512<T>(ref Unsafe.Add(ref xc, s * sampleStride), n).Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+            sumDev += Vector512.Sum(dev);
+            sumSq += Vector512.Sum(sq);
+        }
+    }
+
     /// <summary>
     /// <see cref="SmallBlockChannels{TSpec, T}"/> for tensors from <see cref="SampleMajorBytes"/>: the same block
     /// operations (SmallBlock512) and per-channel order, each pass a sweep over the units' channels in memory order,
-    /// sample by sample: the same bits on any split of the channels over threads. TensorAB, one thread, new ÷ old, best
-    /// round / median (2-core AMD EPYC, Zen 4 VM): float (128, 256, 7, 7) 0.66 / 0.61, (64, 512, 7, 7) 0.60 / 0.63,
-    /// (9, 3000, 40) 1.06 / 1.01.
+    /// sample by sample: the same bits on any split of the channels over threads; the second statistics sweep only for
+    /// the channels one does not settle (<see cref="OnePassHolds{T}(T, T, T)"/>). TensorAB, one thread, new ÷ old, best
+    /// round / median (2-core AMD EPYC, Zen 4 VM), the sweeps against the walk: float (128, 256, 7, 7) 0.66 / 0.61,
+    /// (64, 512, 7, 7) 0.60 / 0.63, (9, 3000, 40) 1.06 / 1.01.
     /// </summary>
     private static void SweptSmallBlockChannels<TSpec, T>(int firstUnit, int unitCount, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int end = firstUnit + unitCount;
-        T[] scratch = ArrayPool<T>.Shared.Rent(3 * unitCount + 5 * end);
+        T[] scratch = ArrayPool<T>.Shared.Rent(5 * unitCount + 5 * end);
         try
         {
-            // Per unit (channel c at c − firstUnit): Σ(x − shift), then the offset; Σd; Σd²; then EndChannel's coefficients, by channel.
-            Span<T> offsets = scratch.AsSpan(0, unitCount), sumDevs = scratch.AsSpan(unitCount, unitCount), sumSqs = scratch.AsSpan(2 * unitCount, unitCount);
-            Span<T> coefficients = scratch.AsSpan(3 * unitCount, 5 * end);
-            scratch.AsSpan(0, 3 * unitCount).Clear();
+            // Per unit (channel c at c − firstUnit): the shift; the offset; Σd; Σd²; whether the sweep takes the channel
+            // (one); then EndChannel's coefficients, by channel.
+            Span<T> shifts = scratch.AsSpan(0, unitCount), offsets = scratch.AsSpan(unitCount, unitCount);
+            Span<T> sumDevs = scratch.AsSpan(2 * unitCount, unitCount), sumSqs = scratch.AsSpan(3 * unitCount, unitCount);
+            Span<T> pending = scratch.AsSpan(4 * unitCount, unitCount), coefficients = scratch.AsSpan(5 * unitCount, 5 * end);
             ref T x0 = ref MemoryMarshal.GetReference(x);
             ref T y0 = ref MemoryMarshal.GetReference(y);
-            nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             T count = T.CreateTruncating((long)batch * spatial);
-            for (int n = 0; n < batch; n++)
-                for (int c = firstUnit; c < end; c++)
-                    offsets[c - firstUnit] += Vector512.Sum(new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).ShiftedSum(Unsafe.Add(ref x0, (nint)c * spatial)));
-            for (int u = 0; u < unitCount; u++)
-                offsets[u] /= count;
-            for (int n = 0; n < batch; n++)
-            {
-                for (int c = firstUnit; c < end; c++)
-                {
-                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(Unsafe.Add(ref x0, (nint)c * spatial), offsets[c - firstUnit],
-                        out Vector512<T> dev, out Vector512<T> sq);
-                    sumDevs[c - firstUnit] += Vector512.Sum(dev);
-                    sumSqs[c - firstUnit] += Vector512.Sum(sq);
-                }
-            }
-            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, default, offsets, sumDevs, sumSqs, momentum,
+            for (int c = firstUnit; c < end; c++)
+                shifts[c - firstUnit] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
+            offsets.Clear();
+            pending.Fill(T.One);
+            SweepSmallBlockSums(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs);
+            if (Unsettled(sumDevs, sumSqs, count, offsets, pending))
+                SweepSmallBlockSums(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs);
+            EndSwept<TSpec, T>(firstUnit, end, ref x0, ref y0, batch, spatial, sampleStride, count, shifts, offsets, sumDevs, sumSqs, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients, smallBlocks: true);
         }
         finally
         {
             ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// One sweep of <see cref="SweptSmallBlockChannels{TSpec, T}"/>'s statistics: <see cref="SmallBlockSums{T}"/> of every
+    /// unit u whose <paramref name="pending"/> is not 0 (channel firstUnit + u, around shifts[u] and offsets[u]), sample
+    /// by sample over the channels in memory order.
+    /// </summary>
+    private static void SweepSmallBlockSums<T>(int firstUnit, int end, ref T x0, int batch, int spatial, nint sampleStride,
+        ReadOnlySpan<T> shifts, ReadOnlySpan<T> offsets, ReadOnlySpan<T> pending, Span<T> sumDevs, Span<T> sumSqs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint length = (nuint)spatial;
+        for (int u = 0; u < end - firstUnit; u++)
+        {
+            if (pending[u] == T.Zero) continue;
+            sumDevs[u] = T.Zero;
+            sumSqs[u] = T.Zero;
+        }
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = firstUnit; c < end; c++)
+            {
+                int u = c - firstUnit;
+                if (pending[u] == T.Zero) continue;
+                new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(shifts[u], offsets[u],
+                    out Vector512<T> dev, out Vector512<T> sq);
+                sumDevs[u] += Vector512.Sum(dev);
+                sumSqs[u] += Vector512.Sum(sq);
+            }
         }
     }
 

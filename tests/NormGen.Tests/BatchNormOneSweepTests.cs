@@ -6,8 +6,9 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// BatchNorm training's statistics on AVX-512 for blocks of four vectors or more (BlockEngine.WalkedStatistics for the
-/// channel walks, SweptChannels512 from 4 MiB, TensorBlocks.SweptMoments for the sample split): each channel's shift is
+/// BatchNorm training's statistics on AVX-512 for blocks of one vector or more (BlockEngine.WalkedStatistics for the
+/// channel walks, SmallBlockChannels for blocks of one to four vectors, their sweeps from 4 MiB, TensorBlocks.SweptMoments
+/// for the sample split): each channel's shift is
 /// its first block's mean, one pass adds Σ(x − shift) and Σ(x − shift)², and a channel whose shift lies too far from
 /// its mean (BlockEngine.OnePassHolds) takes a second pass around the mean. The input mixes channels that one pass
 /// settles (independent values around a large mean, a constant channel) with channels it cannot (a first sample far
@@ -79,9 +80,12 @@ public class BatchNormOneSweepTests
 
     /// <summary>
     /// Float shapes: (16, 8, 100) a channel walk; (24, 8, 128) its copied form (blocks 4 KiB apart); (16, 8, 8192) and
-    /// (18, 8, 7300) from 4 MiB, swept (the second with two samples past the groups of four and a 4-lane tail).
+    /// (18, 8, 7300) from 4 MiB, swept (the second with two samples past the groups of four and a 4-lane tail); blocks of
+    /// one to four vectors (SmallBlockChannels): (16, 8, 49) walked, (2700, 8, 49) swept.
     /// </summary>
     [Theory]
+    [InlineData(16, 49)]
+    [InlineData(2700, 49)]
     [InlineData(16, 100)]
     [InlineData(24, 128)]
     [InlineData(16, 8192)]
@@ -89,8 +93,9 @@ public class BatchNormOneSweepTests
     public void FloatStatisticsInOneSweepOrTwoMatchTheReferenceOnEveryDriver(int n, int spatial) =>
         Check(TrainFloat, n, spatial, asFloat: true, 2e-5);
 
-    /// <summary>Double: (9, 8, 36) a walk, (16, 8, 4100) swept.</summary>
+    /// <summary>Double: (9, 8, 20) small blocks, (9, 8, 36) a walk, (16, 8, 4100) swept.</summary>
     [Theory]
+    [InlineData(9, 20)]
     [InlineData(9, 36)]
     [InlineData(16, 4100)]
     public void DoubleStatisticsInOneSweepOrTwoMatchTheReferenceOnEveryDriver(int n, int spatial) =>
