@@ -49,34 +49,10 @@ public class BatchNormOneSweepTests
         return x;
     }
 
-    /// <summary>y, then per channel the running mean, running variance, saved mean and saved rstd.</summary>
-    private delegate double[][] Train(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace);
-
     /// <summary>γ and β per channel: 0.75 + 0.125·c and −0.5 + 0.25·c (exact in float).</summary>
     private static double[] Gamma(int c) => Enumerable.Range(0, c).Select(i => 0.75 + 0.125 * i).ToArray();
 
     private static double[] Beta(int c) => Enumerable.Range(0, c).Select(i => -0.5 + 0.25 * i).ToArray();
-
-    private static double[][] TrainFloat(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
-    {
-        using var scope = new SettingsScope(threads, 64);
-        nint[] shape = [n, c, spatial];
-        float[] xf = x.Select(v => (float)v).ToArray(), y = inPlace ? xf : new float[x.Length];
-        float[] rm = new float[c], rv = Enumerable.Repeat(1f, c).ToArray(), sm = new float[c], sr = new float[c];
-        GradTensor.BnTrain(new ReadOnlyTensorSpan<float>(xf, shape), g.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray(),
-            rm, rv, new TensorSpan<float>(y, shape), sm, sr);
-        return new[] { y, rm, rv, sm, sr }.Select(a => a.Select(v => (double)v).ToArray()).ToArray();
-    }
-
-    private static double[][] TrainDouble(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
-    {
-        using var scope = new SettingsScope(threads, 64);
-        nint[] shape = [n, c, spatial];
-        double[] xd = (double[])x.Clone(), y = inPlace ? xd : new double[x.Length];
-        double[] rm = new double[c], rv = Enumerable.Repeat(1d, c).ToArray(), sm = new double[c], sr = new double[c];
-        GradTensor.BnTrainDouble(new ReadOnlyTensorSpan<double>(xd, shape), g, b, rm, rv, new TensorSpan<double>(y, shape), sm, sr);
-        return [y, rm, rv, sm, sr];
-    }
 
     /// <summary>
     /// Float shapes: (16, 8, 100) a channel walk; (24, 8, 128) its copied form (blocks 4 KiB apart); (16, 8, 8192) and
@@ -91,7 +67,7 @@ public class BatchNormOneSweepTests
     [InlineData(16, 8192)]
     [InlineData(18, 7300)]
     public void FloatStatisticsInOneSweepOrTwoMatchTheReferenceOnEveryDriver(int n, int spatial) =>
-        Check(TrainFloat, n, spatial, asFloat: true, 2e-5);
+        Check(ChannelCopyTests.TrainFloat, n, spatial, asFloat: true, 2e-5);
 
     /// <summary>Double: (9, 8, 20) small blocks, (9, 8, 36) a walk, (16, 8, 4100) swept.</summary>
     [Theory]
@@ -99,9 +75,10 @@ public class BatchNormOneSweepTests
     [InlineData(9, 36)]
     [InlineData(16, 4100)]
     public void DoubleStatisticsInOneSweepOrTwoMatchTheReferenceOnEveryDriver(int n, int spatial) =>
-        Check(TrainDouble, n, spatial, asFloat: false, 1e-12);
+        Check(ChannelCopyTests.TrainDouble, n, spatial, asFloat: false, 1e-12);
 
-    private static void Check(Train train, int n, int spatial, bool asFloat, double tolerance)
+    /// <summary>One check through <paramref name="train"/>, ChannelCopyTests' float or double call (y, then per channel the running mean and variance, the saved mean and rstd).</summary>
+    private static void Check(ChannelCopyTests.Train train, int n, int spatial, bool asFloat, double tolerance)
     {
         double[] x = Input(n, spatial, n * 31 + spatial, asFloat);
         double[] g = Gamma(Channels), b = Beta(Channels);

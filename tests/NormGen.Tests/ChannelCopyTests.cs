@@ -42,9 +42,9 @@ public class ChannelCopyTests
     }
 
     /// <summary>y, and per channel the running mean, running variance, saved mean and saved rstd, of one call.</summary>
-    private delegate double[][] Train(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace);
+    internal delegate double[][] Train(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace);
 
-    private static double[][] TrainFloat(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
+    internal static double[][] TrainFloat(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
     {
         using var scope = new SettingsScope(threads, 64);
         nint[] shape = [n, c, spatial];
@@ -54,7 +54,7 @@ public class ChannelCopyTests
         return new[] { y, rm, rv, sm, sr }.Select(a => a.Select(v => (double)v).ToArray()).ToArray();
     }
 
-    private static double[][] TrainDouble(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
+    internal static double[][] TrainDouble(double[] x, int n, int c, int spatial, double[] g, double[] b, int threads, bool inPlace)
     {
         using var scope = new SettingsScope(threads, 64);
         nint[] shape = [n, c, spatial];
