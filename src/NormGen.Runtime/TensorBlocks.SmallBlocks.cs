@@ -175,36 +175,13 @@ public static partial class TensorBlocks
         return end;
     }
 
-    /// <summary>SumShifted (512-bit) before its horizontal sum (n ≥ one vector): the same accumulators, loads and order.</summary>
+    /// <summary>SumDeviations (512-bit) before its horizontal sums (n ≥ one vector): the same accumulators, loads and order.</summary>
     /// <remarks>
-    /// Inlined at every call site, as <see cref="DeviationLanes512{T}"/>: left to the JIT, dynamic PGO inlined them only
-    /// where the first shape to reach Tier 1 ran (BatchNorm training double 8×64×28×28: the four-sample groups of
-    /// BlockEngine's channel walk, then ChannelShiftedSum512), and 3×16×7×7 of the same declaration then called them once per block from the
-    /// remainder loop, returning the vectors through memory: 1.07–1.23× eba5bfa's kernel after that cell (TensorAB), 0.97–1.00
-    /// inlined; without PGO (DOTNET_TieredPGO=0) 1.18–1.59× alone, 1.04 inlined.
+    /// Inlined at every call site: left to the JIT, dynamic PGO inlined such lane helpers only where the first shape to
+    /// reach Tier 1 ran (BatchNorm training double 8×64×28×28), and 3×16×7×7 of the same declaration then called them
+    /// once per block from the remainder loop, returning the vectors through memory: 1.07–1.23× eba5bfa's kernel after
+    /// that cell (TensorAB), 0.97–1.00 inlined; without PGO (DOTNET_TieredPGO=0) 1.18–1.59× alone, 1.04 inlined.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<T> ShiftedLanes512<T>(ref T x, nuint n, T shift) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        nuint L = (nuint)Vector512<T>.Count;
-        Vector512<T> k = Vector512.Create(shift);
-        Vector512<T> s0 = Vector512<T>.Zero, s1 = s0, s2 = s0, s3 = s0;
-        nuint i = 0;
-        for (; i + 4 * L <= n; i += 4 * L)
-        {
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
-            s1 += Vector512.LoadUnsafe(ref x, i + L) - k;
-            s2 += Vector512.LoadUnsafe(ref x, i + 2 * L) - k;
-            s3 += Vector512.LoadUnsafe(ref x, i + 3 * L) - k;
-        }
-        for (; i + L <= n; i += L)
-            s0 += Vector512.LoadUnsafe(ref x, i) - k;
-        if (i < n)
-            s1 += Vector512.ConditionalSelect(Tail512<T>(n - i), Vector512.LoadUnsafe(ref x, n - L) - k, Vector512<T>.Zero);
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /// <summary>SumDeviations (512-bit) before its horizontal sums (n ≥ one vector): the same accumulators, loads and order; inlined everywhere (see <see cref="ShiftedLanes512{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void DeviationLanes512<T>(ref T x, nuint n, T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
         where T : unmanaged, IFloatingPointIeee754<T> =>
