@@ -139,24 +139,34 @@ public static partial class BlockEngine
             ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
             ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-            // Pass 1: the mean as shift + offset, shift the channel's first element: x − shift is exact near the mean,
-            // so a large mean costs no precision and a constant channel has offset 0 exactly.
-            T shift = xc;
-            T sum = T.Zero;
-            for (int n = 0; n < batch; n++)
-                sum += SumShifted(ref Unsafe.Add(ref xc, n * sampleStride), length, shift);
-            T offset = sum / count;
-
-            // Pass 2: corrected two-pass variance, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
-            T sumDev = T.Zero, sumSq = T.Zero;
-            for (int n = 0; n < batch; n++)
+            // The mean as shift + offset, the shift the mean of the channel's first block (ChannelShift): x − shift is
+            // exact near the mean, so a large mean costs no precision and a constant channel has offset 0 exactly. One
+            // pass adds Σ(x − shift) and Σ(x − shift)²; where that is not as exact as two (OnePassHolds), the corrected
+            // two-pass sums around shift + offset, σ² = (Σd² − (Σd)²/count) / count (biased, to normalize).
+            T shift = ChannelShift(ref xc, spatial), offset = T.Zero;
+            BlockSums(ref xc, batch, sampleStride, length, shift, offset, out T sumDev, out T sumSq);
+            if (!OnePassHolds(sumDev, sumSq, count))
             {
-                SumDeviations(ref Unsafe.Add(ref xc, n * sampleStride), length, shift, offset, out T dev, out T sq);
-                sumDev += dev;
-                sumSq += sq;
+                offset = sumDev / count;
+                BlockSums(ref xc, batch, sampleStride, length, shift, offset, out sumDev, out sumSq);
             }
             EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                 gamma, beta, runningMean, runningVar, saveMean, saveRstd, default);
+        }
+    }
+
+    /// <summary>Σd and Σd² (d = x − shift − offset) over a channel's blocks, each block's SumDeviations, added in sample order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BlockSums<T>(ref T xc, int batch, nint sampleStride, nuint n, T shift, T offset, out T sumDev, out T sumSq)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        sumDev = T.Zero;
+        sumSq = T.Zero;
+        for (int s = 0; s < batch; s++)
+        {
+            SumDeviations(ref Unsafe.Add(ref xc, s * sampleStride), n, shift, offset, out T dev, out T sq);
+            sumDev += dev;
+            sumSq += sq;
         }
     }
 
@@ -506,16 +516,6 @@ public static partial class BlockEngine
         }
     }
 
-    /// <summary>
-    /// Whether one thread computes BatchNorm training's statistics of a (batch, ·, spatial) tensor in one pass where that
-    /// holds (shift, one loop, a second where <see cref="OnePassHolds{T}(T, T, T)"/> fails): with 512-bit vectors, blocks
-    /// of one vector or more (<see cref="SmallBlockChannels{TSpec, T}"/>, <see cref="Channels512{TSpec, T}"/> and their
-    /// sweeps), but batch 1 under 64 elements (SmallChannels, two passes in registers). The sample split asks, so that it
-    /// computes the same statistics.
-    /// </summary>
-    internal static bool OneSweepStatistics<T>(int batch, int spatial) where T : unmanaged =>
-        Vector512.IsHardwareAccelerated && spatial >= Vector512<T>.Count && !(batch == 1 && spatial < 64);
-
     /// <summary>The smallest tensor <see cref="SampleMajor{TSpec, T}"/> and <see cref="SweptChannels512{TSpec, T}"/> take (and the BatchNorm backward's sweeps, ChannelBackward): a channel's blocks, a sample apart, no longer share pages.</summary>
     internal const long SampleMajorBytes = 4L << 20;
 
@@ -529,43 +529,33 @@ public static partial class BlockEngine
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] scratch = ArrayPool<T>.Shared.Rent(8 * channels);
+        T[] scratch = ArrayPool<T>.Shared.Rent(10 * channels);
         try
         {
-            Span<T> offsets = scratch.AsSpan(0, channels), sumDevs = scratch.AsSpan(channels, channels), sumSqs = scratch.AsSpan(2 * channels, channels);
-            Span<T> coefficients = scratch.AsSpan(3 * channels, 5 * channels);
-            offsets.Clear();
-            sumDevs.Clear();
-            sumSqs.Clear();
+            Span<T> shifts = scratch.AsSpan(0, channels), offsets = scratch.AsSpan(channels, channels), sumDevs = scratch.AsSpan(2 * channels, channels);
+            Span<T> sumSqs = scratch.AsSpan(3 * channels, channels), pending = scratch.AsSpan(4 * channels, channels);
+            Span<T> coefficients = scratch.AsSpan(5 * channels, 5 * channels);
             ref T x0 = ref MemoryMarshal.GetReference(x);
             ref T y0 = ref MemoryMarshal.GetReference(y);
-            nuint length = (nuint)spatial;
             nint sampleStride = (nint)channels * spatial;
             T count = T.CreateTruncating((long)batch * spatial);
 
-            // Pass 1: Σ(x − shift) per channel, shift the channel's first element, the samples added in order.
-            for (int n = 0; n < batch; n++)
-                for (int c = 0; c < channels; c++)
-                    offsets[c] += SumShifted(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial));
+            // The statistics as TrainChannels takes them: each channel's shift (ChannelShift), one sweep adding Σ(x − shift)
+            // and Σ(x − shift)², a second around shift + offset for the channels it does not settle; the samples added in order.
             for (int c = 0; c < channels; c++)
-                offsets[c] /= count;
-
-            // Pass 2: Σd and Σd² per channel, the samples added in order.
-            for (int n = 0; n < batch; n++)
-            {
-                for (int c = 0; c < channels; c++)
-                {
-                    SumDeviations(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, Unsafe.Add(ref x0, (nint)c * spatial), offsets[c], out T dev, out T sq);
-                    sumDevs[c] += dev;
-                    sumSqs[c] += sq;
-                }
-            }
+                shifts[c] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
+            offsets.Clear();
+            pending.Fill(T.One);
+            SweepBlockSums(channels, ref x0, batch, spatial, shifts, offsets, pending, sumDevs, sumSqs);
+            if (Unsettled(sumDevs, sumSqs, count, offsets, pending))
+                SweepBlockSums(channels, ref x0, batch, spatial, shifts, offsets, pending, sumDevs, sumSqs);
             for (int c = 0; c < channels; c++)
             {
                 ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
-                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, xc, offsets[c], sumDevs[c], sumSqs[c], momentum,
+                EndChannel<TSpec, T>(c, ref xc, ref Unsafe.Add(ref y0, (nint)c * spatial), batch, spatial, sampleStride, count, shifts[c], offsets[c], sumDevs[c], sumSqs[c], momentum,
                     gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
             }
+            nuint length = (nuint)spatial;
 
             // Pass 3: y = ((x − shift) − offset)·a + b, in memory order (a channel of the huge-value fallback is written already).
             for (int n = 0; n < batch; n++)
@@ -581,6 +571,35 @@ public static partial class BlockEngine
         finally
         {
             ArrayPool<T>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// One statistics sweep of <see cref="SampleMajor{TSpec, T}"/>: for every channel c whose <paramref name="pending"/> is
+    /// not 0, Σd and Σd² (d = x − shifts[c] − offsets[c]), each block's SumDeviations, sample by sample in memory order,
+    /// so each channel's in sample order (<see cref="BlockSums{T}"/>'s sums).
+    /// </summary>
+    private static void SweepBlockSums<T>(int channels, ref T x0, int batch, int spatial, ReadOnlySpan<T> shifts, ReadOnlySpan<T> offsets,
+        ReadOnlySpan<T> pending, Span<T> sumDevs, Span<T> sumSqs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint length = (nuint)spatial;
+        nint sampleStride = (nint)channels * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            if (pending[c] == T.Zero) continue;
+            sumDevs[c] = T.Zero;
+            sumSqs[c] = T.Zero;
+        }
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                if (pending[c] == T.Zero) continue;
+                SumDeviations(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length, shifts[c], offsets[c], out T dev, out T sq);
+                sumDevs[c] += dev;
+                sumSqs[c] += sq;
+            }
         }
     }
 
@@ -864,11 +883,11 @@ public static partial class BlockEngine
     }
 
     /// <summary>
-    /// Few channels, many samples: passes 1–3 of every channel spread over the pool by (channel, sample) block
-    /// (TensorBlocks.BatchMoments, or TensorBlocks.SweptMoments for the tensors of <see cref="OneSweepStatistics{T}"/>), the
-    /// per-channel end on the calling thread from those partials in sample order, then the normalizing pass by block
-    /// (TensorBlocks.BatchApply). The partials are the values TrainChannels (or Channels512 and its sweep) adds, in its order, so
-    /// the bits are those of one thread.
+    /// Few channels, many samples: the statistics of every channel spread over the pool by (channel, sample) block
+    /// (TensorBlocks.SweptMoments: shift, one pass, a second for the channels it does not settle), the per-channel end on
+    /// the calling thread from those partials in sample order, then the normalizing pass by block (TensorBlocks.BatchApply).
+    /// The partials are the values the one-thread drivers (TrainChannels' loop, SampleMajor, SmallBlockChannels,
+    /// Channels512 and their sweeps) add, in their order, so the bits are those of one thread.
     /// </summary>
     private static void SampleSplit<TSpec, T>(int threads, ReadOnlySpan<T> x, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> runningMean, Span<T> runningVar, Span<T> y, Span<T> saveMean, Span<T> saveRstd, int batch, int channels, int spatial, T momentum)
@@ -880,12 +899,8 @@ public static partial class BlockEngine
         {
             Span<T> partials = scratch.AsSpan(0, 3 * units + 3 * channels);
             Span<T> coefficients = scratch.AsSpan(3 * units + 3 * channels, 5 * channels);
-            // Where one thread takes Channels512, its statistics: shift, one sweep, a second where that does not hold.
-            bool swept = OneSweepStatistics<T>(batch, spatial);
-            if (swept)
-                TensorBlocks.SweptMoments(threads, x, partials, batch, channels, spatial);
-            else
-                BatchMoments(threads, x, partials, batch, channels, spatial);
+            // The one-thread drivers' statistics: shift, one pass, a second where that does not hold.
+            TensorBlocks.SweptMoments(threads, x, partials, batch, channels, spatial);
             ref T x0 = ref MemoryMarshal.GetReference(x);
             ref T y0 = ref MemoryMarshal.GetReference(y);
             nint sampleStride = (nint)channels * spatial;
@@ -895,9 +910,9 @@ public static partial class BlockEngine
                 ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
                 ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-                // Passes 1 and 2 from the blocks' partials (BatchMoments or SweptMoments), added in sample order as
-                // TrainChannels and SweptChannels512 add them.
-                T shift = swept ? partials[3 * units + channels + c] : xc;
+                // The statistics from the blocks' partials (SweptMoments), added in sample order as the one-thread
+                // drivers add them.
+                T shift = partials[3 * units + channels + c];
                 T offset = partials[3 * units + c];
                 T sumDev = T.Zero, sumSq = T.Zero;
                 for (int n = 0; n < batch; n++)
@@ -1124,16 +1139,6 @@ public static partial class BlockEngine
             sumDev[c] = Bias<TSpec, T>(beta, c);
         }
         return huge;
-    }
-
-    /// <summary>TensorBlocks.BatchMoments for T (float or double).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BatchMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float))
-            TensorBlocks.BatchMoments(threads, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(partials), batch, channels, spatial);
-        else
-            TensorBlocks.BatchMoments(threads, MemoryMarshal.Cast<T, double>(x), MemoryMarshal.Cast<T, double>(partials), batch, channels, spatial);
     }
 
     /// <summary>TensorBlocks.BatchApply for T (float or double).</summary>

@@ -17,6 +17,7 @@ public static partial class TensorBlocks
     /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + C long) receives, at unit u = c·N + n:
     /// Σ(x − shift_c) at u, then Σd at C·N + u and Σd² at 2·C·N + u (d = x − shift_c − offset_c), and offset_c at
     /// 3·C·N + c; shift_c is the channel's first element, offset_c = (Σₙ Σ(x − shift_c), added in sample order) / (N·spatial).
+    /// The two-pass form: BatchNorm training itself takes one pass where it holds since 2026-12-03 (SweptMoments).
     /// </summary>
     public static void BatchMoments(int threads, ReadOnlySpan<float> x, Span<float> partials, int batch, int channels, int spatial) =>
         BatchMoments<float>(threads, x, partials, batch, channels, spatial);
