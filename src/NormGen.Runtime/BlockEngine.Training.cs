@@ -351,7 +351,7 @@ public static partial class BlockEngine
     /// <see cref="OnePassHolds{T}(T, T, T)"/>, its offset S1/n and pending 1 (the second sweep takes it), else pending 0.
     /// Whether any unit is pending.
     /// </summary>
-    private static bool Unsettled<T>(ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T count, Span<T> offsets, Span<T> pending)
+    internal static bool Unsettled<T>(ReadOnlySpan<T> sumDevs, ReadOnlySpan<T> sumSqs, T count, Span<T> offsets, Span<T> pending)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool any = false;
@@ -894,11 +894,11 @@ public static partial class BlockEngine
         where TSpec : struct, IBlockSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int units = channels * batch;
-        T[] scratch = ArrayPool<T>.Shared.Rent(3 * units + 8 * channels);
+        T[] scratch = ArrayPool<T>.Shared.Rent(3 * units + 10 * channels);
         try
         {
-            Span<T> partials = scratch.AsSpan(0, 3 * units + 3 * channels);
-            Span<T> coefficients = scratch.AsSpan(3 * units + 3 * channels, 5 * channels);
+            Span<T> partials = scratch.AsSpan(0, 3 * units + 5 * channels);
+            Span<T> coefficients = scratch.AsSpan(3 * units + 5 * channels, 5 * channels);
             // The one-thread drivers' statistics: shift, one pass, a second where that does not hold.
             TensorBlocks.SweptMoments(threads, x, partials, batch, channels, spatial);
             ref T x0 = ref MemoryMarshal.GetReference(x);
@@ -910,16 +910,9 @@ public static partial class BlockEngine
                 ref T xc = ref Unsafe.Add(ref x0, (nint)c * spatial);
                 ref T yc = ref Unsafe.Add(ref y0, (nint)c * spatial);
 
-                // The statistics from the blocks' partials (SweptMoments), added in sample order as the one-thread
-                // drivers add them.
-                T shift = partials[3 * units + channels + c];
-                T offset = partials[3 * units + c];
-                T sumDev = T.Zero, sumSq = T.Zero;
-                for (int n = 0; n < batch; n++)
-                {
-                    sumDev += partials[units + c * batch + n];
-                    sumSq += partials[2 * units + c * batch + n];
-                }
+                // The statistics SweptMoments left: the one-thread drivers' sums, in their order.
+                T shift = partials[3 * units + channels + c], offset = partials[3 * units + c];
+                T sumDev = partials[3 * units + 3 * channels + c], sumSq = partials[3 * units + 4 * channels + c];
                 EndChannel<TSpec, T>(c, ref xc, ref yc, batch, spatial, sampleStride, count, shift, offset, sumDev, sumSq, momentum,
                     gamma, beta, runningMean, runningVar, saveMean, saveRstd, coefficients);
             }

@@ -59,12 +59,13 @@ public static partial class TensorBlocks
     }
 
     /// <summary>
-    /// The statistics of BlockEngine's swept channels (SweptChannels512) over every (channel, sample) block on
-    /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + 3·C long) receives, per channel c, its
-    /// shift at 3·C·N + C + c (BlockEngine.ChannelShift) and, at unit u = c·N + n, S1 = Σ(x − shift) at C·N + u and S2 =
-    /// Σ(x − shift)² at 2·C·N + u, with offset_c = 0 at 3·C·N + c; a channel whose sums, added in sample order, fail
-    /// BlockEngine.OnePassHolds gets offset_c = S1/(N·spatial) and Σd, Σd² (d = x − shift − offset_c) at those units
-    /// instead, and 1 at 3·C·N + 2·C + c (0 for the others). Each block's sums are SumDeviations', the values the sweep adds.
+    /// BatchNorm training's statistics as the one-thread drivers take them, over every (channel, sample) block on
+    /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + 5·C long) receives, per channel c: offset_c
+    /// at 3·C·N + c, its shift at 3·C·N + C + c (BlockEngine.ChannelShift), whether it took the second pass (1, else 0) at
+    /// 3·C·N + 2·C + c, and Σd, Σd² (d = x − shift − offset_c) at 3·C·N + 3·C + c and 3·C·N + 4·C + c, each the sum of
+    /// its blocks' SumDeviations in sample order (at C·N + u and 2·C·N + u, u = c·N + n): first around the shift
+    /// (offset 0), then, for a channel whose sums fail BlockEngine.OnePassHolds (BlockEngine.Unsettled), around
+    /// shift + S1/(N·spatial). The values and order the one-thread drivers add, so the same bits.
     /// </summary>
     internal static void SweptMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -72,6 +73,7 @@ public static partial class TensorBlocks
         int units = channels * batch;
         Span<T> offsets = partials.Slice(3 * units, channels), shifts = partials.Slice(3 * units + channels, channels);
         Span<T> pending = partials.Slice(3 * units + 2 * channels, channels);
+        Span<T> sumDevs = partials.Slice(3 * units + 3 * channels, channels), sumSqs = partials.Slice(3 * units + 4 * channels, channels);
         ref T x0 = ref MemoryMarshal.GetReference(x);
         for (int c = 0; c < channels; c++)
             shifts[c] = BlockEngine.ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
@@ -79,23 +81,31 @@ public static partial class TensorBlocks
         pending.Fill(T.One);
         var pass = new SampleBlocks<T>(SampleBlocks<T>.SweptDeviations, batch, channels, spatial);
         RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
-        T count = T.CreateTruncating((long)batch * spatial);
-        bool again = false;
+        AddPartials(partials, batch, channels, pending, sumDevs, sumSqs);
+        if (BlockEngine.Unsettled(sumDevs, sumSqs, T.CreateTruncating((long)batch * spatial), offsets, pending))
+        {
+            RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
+            AddPartials(partials, batch, channels, pending, sumDevs, sumSqs);
+        }
+    }
+
+    /// <summary>Each pending channel's Σd and Σd²: its blocks' partials added in sample order, from 0.</summary>
+    private static void AddPartials<T>(ReadOnlySpan<T> partials, int batch, int channels, ReadOnlySpan<T> pending, Span<T> sumDevs, Span<T> sumSqs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = channels * batch;
         for (int c = 0; c < channels; c++)
         {
+            if (pending[c] == T.Zero) continue;
             T sumDev = T.Zero, sumSq = T.Zero;
             for (int n = 0; n < batch; n++)
             {
                 sumDev += partials[units + c * batch + n];
                 sumSq += partials[2 * units + c * batch + n];
             }
-            bool holds = BlockEngine.OnePassHolds(sumDev, sumSq, count);
-            pending[c] = holds ? T.Zero : T.One;
-            if (!holds) offsets[c] = sumDev / count;
-            again |= !holds;
+            sumDevs[c] = sumDev;
+            sumSqs[c] = sumSq;
         }
-        if (again)
-            RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
     }
 
     /// <summary>One pass of the sample split over the units firstUnit … (u = c·N + n: channel c, sample n) of one pool thread.</summary>
