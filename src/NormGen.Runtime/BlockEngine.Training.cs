@@ -328,10 +328,7 @@ public static partial class BlockEngine
             T count = T.CreateTruncating((long)batch * spatial);
 
             // Pass 1: S1 and S2 around each channel's shift.
-            for (int c = firstUnit; c < end; c++)
-                shifts[c - firstUnit] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
-            offsets.Clear();
-            pending.Fill(T.One);
+            FirstSweepAround(ref Unsafe.Add(ref x0, (nint)firstUnit * spatial), spatial, shifts, offsets, pending);
             SweepDeviations(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs, redone);
 
             // Pass 2 for the channels one sweep does not settle: Σd and Σd², d = (x − shift) − S1/n.
@@ -344,6 +341,20 @@ public static partial class BlockEngine
         {
             ArrayPool<T>.Shared.Return(scratch);
         }
+    }
+
+    /// <summary>
+    /// Sets up the first statistics sweep of consecutive channels, the first at <paramref name="xc"/> (each
+    /// <paramref name="spatial"/> further): each channel's shift (<see cref="ChannelShift{T}"/>), offset 0, every channel
+    /// pending. The swept drivers and the sample split (TensorBlocks.SweptMoments) start alike.
+    /// </summary>
+    internal static void FirstSweepAround<T>(ref T xc, int spatial, Span<T> shifts, Span<T> offsets, Span<T> pending)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int u = 0; u < shifts.Length; u++)
+            shifts[u] = ChannelShift(ref Unsafe.Add(ref xc, (nint)u * spatial), spatial);
+        offsets.Clear();
+        pending.Fill(T.One);
     }
 
     /// <summary>
@@ -542,10 +553,7 @@ public static partial class BlockEngine
 
             // The statistics as TrainChannels takes them: each channel's shift (ChannelShift), one sweep adding Σ(x − shift)
             // and Σ(x − shift)², a second around shift + offset for the channels it does not settle; the samples added in order.
-            for (int c = 0; c < channels; c++)
-                shifts[c] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
-            offsets.Clear();
-            pending.Fill(T.One);
+            FirstSweepAround(ref x0, spatial, shifts, offsets, pending);
             SweepBlockSums(channels, ref x0, batch, spatial, shifts, offsets, pending, sumDevs, sumSqs);
             if (Unsettled(sumDevs, sumSqs, count, offsets, pending))
                 SweepBlockSums(channels, ref x0, batch, spatial, shifts, offsets, pending, sumDevs, sumSqs);
@@ -684,10 +692,7 @@ public static partial class BlockEngine
             ref T y0 = ref MemoryMarshal.GetReference(y);
             nint sampleStride = (nint)channels * spatial;
             T count = T.CreateTruncating((long)batch * spatial);
-            for (int c = firstUnit; c < end; c++)
-                shifts[c - firstUnit] = ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
-            offsets.Clear();
-            pending.Fill(T.One);
+            FirstSweepAround(ref Unsafe.Add(ref x0, (nint)firstUnit * spatial), spatial, shifts, offsets, pending);
             SweepSmallBlockSums(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs);
             if (Unsettled(sumDevs, sumSqs, count, offsets, pending))
                 SweepSmallBlockSums(firstUnit, end, ref x0, batch, spatial, sampleStride, shifts, offsets, pending, sumDevs, sumSqs);

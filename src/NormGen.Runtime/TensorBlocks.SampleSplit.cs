@@ -75,10 +75,7 @@ public static partial class TensorBlocks
         Span<T> pending = partials.Slice(3 * units + 2 * channels, channels);
         Span<T> sumDevs = partials.Slice(3 * units + 3 * channels, channels), sumSqs = partials.Slice(3 * units + 4 * channels, channels);
         ref T x0 = ref MemoryMarshal.GetReference(x);
-        for (int c = 0; c < channels; c++)
-            shifts[c] = BlockEngine.ChannelShift(ref Unsafe.Add(ref x0, (nint)c * spatial), spatial);
-        offsets.Clear();
-        pending.Fill(T.One);
+        BlockEngine.FirstSweepAround(ref x0, spatial, shifts, offsets, pending);
         var pass = new SampleBlocks<T>(SampleBlocks<T>.SweptDeviations, batch, channels, spatial);
         RowScheduler.Run(threads, units, pass, MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
         AddPartials(partials, batch, channels, pending, sumDevs, sumSqs);
