@@ -110,8 +110,8 @@ public static partial class BlockEngine
         try
         {
             RunHalf<TSpec>(new HalfLayout(HalfUnit.Training, batch, channels, spatial), momentum, x, y, gammaSingle, betaSingle, meanSingle, varSingle, saveMean, saveRstd);
-            TensorPrimitives.ConvertToHalf(meanSingle, runningMean);
-            TensorPrimitives.ConvertToHalf(varSingle, runningVar);
+            HalfNarrowing.ToHalf(meanSingle, runningMean);
+            HalfNarrowing.ToHalf(varSingle, runningVar);
         }
         finally
         {
@@ -179,7 +179,7 @@ public static partial class BlockEngine
                     Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count));
             else
                 Groups<TSpec, float>(data, data, samples, count, spatial, Part(buffers.Get<float>(2), c0, count), Part(buffers.Get<float>(3), c0, count), saveMean, saveRstd);
-            TensorPrimitives.ConvertToHalf(data, buffers.Get<Half>(1).Slice(at, length));
+            HalfNarrowing.ToHalf(data, buffers.Get<Half>(1).Slice(at, length));
         }
 
         /// <summary>
@@ -198,7 +198,7 @@ public static partial class BlockEngine
             GroupBlocks<TSpec, float>(0, count, data, Part(buffers.Get<float>(2), g0 * perGroup, count * perGroup), Part(buffers.Get<float>(3), g0 * perGroup, count * perGroup), data,
                 TSpec.SaveStatistics ? buffers.Get<float>(6).Slice(n * groups + g0, count) : default, TSpec.SaveStatistics ? buffers.Get<float>(7).Slice(n * groups + g0, count) : default,
                 channels, spatial);
-            TensorPrimitives.ConvertToHalf(data, buffers.Get<Half>(1).Slice(at, length));
+            HalfNarrowing.ToHalf(data, buffers.Get<Half>(1).Slice(at, length));
         }
 
         /// <summary>Whole channels over every sample: gathered from each sample, trained (running statistics of those channels updated), scattered back.</summary>
@@ -216,7 +216,7 @@ public static partial class BlockEngine
                 batch, count, spatial, momentum);
             Span<Half> y = buffers.Get<Half>(1);
             for (int n = 0; n < batch; n++)
-                TensorPrimitives.ConvertToHalf(data.Slice(n * part, part), y.Slice(n * sampleLength + c0 * spatial, part));
+                HalfNarrowing.ToHalf(data.Slice(n * part, part), y.Slice(n * sampleLength + c0 * spatial, part));
         }
     }
 

@@ -167,7 +167,7 @@ public static partial class ChannelBackward
                     Widen(dy.Slice(row * c, c), dyWide);
                     Widen(x.Slice(row * c, c), xWide);
                     OutputRow(dyWide, xWide, mean, rstd, gamma, c1, c2, dyWide);
-                    TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(dyWide), MemoryMarshal.Cast<TIn, Half>(dx.Slice(row * c, c)));
+                    HalfNarrowing.ToHalf(MemoryMarshal.Cast<T, float>(dyWide), MemoryMarshal.Cast<TIn, Half>(dx.Slice(row * c, c)));
                 }
             }
             finally

@@ -278,7 +278,7 @@ file readonly struct HalfBlockWork(int batch, int channels, int spatial, int gro
             block.Block(dyWide, xWide, dyWide, spatial, buffers.Get<float>(2), buffers.Get<float>(3), buffers.Get<float>(4), buffers.Get<float>(6),
                 buffers.Get<float>(7), b);
             for (int k = 0; k < count; k++)
-                TensorPrimitives.ConvertToHalf(dyWide.Slice(k * spatial, spatial), dx.Slice(first + k * stride, spatial));
+                HalfNarrowing.ToHalf(dyWide.Slice(k * spatial, spatial), dx.Slice(first + k * stride, spatial));
         }
         ArrayPool<float>.Shared.Return(wide);
     }

@@ -155,7 +155,7 @@ public static class ChannelLayerNormBackward
                     buffers.Get<float>(3).Slice(n * spatial + start, length), buffers.Get<float>(4), dyWide,
                     buffers.Get<float>(6).Slice(unit * channels, channels), buffers.Get<float>(7).Slice(unit * channels, channels), scratch, 0, 0, length);
                 for (int c = 0; c < channels; c++)
-                    TensorPrimitives.ConvertToHalf(dyWide.Slice(c * length, length), dx.Slice((n * channels + c) * spatial + start, length));
+                    HalfNarrowing.ToHalf(dyWide.Slice(c * length, length), dx.Slice((n * channels + c) * spatial + start, length));
             }
             ArrayPool<float>.Shared.Return(wide);
             ArrayPool<float>.Shared.Return(scratch);

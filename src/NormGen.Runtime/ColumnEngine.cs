@@ -150,10 +150,10 @@ public static partial class ColumnEngine
                 else
                     Samples<TSpec, float>(data, data, rows, count);
                 if (count == width)
-                    System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, y.Slice(at, rows * width));
+                    HalfNarrowing.ToHalf(data, y.Slice(at, rows * width));
                 else
                     for (int row = 0; row < rows; row++)
-                        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data.Slice(row * count, count), y.Slice(at + row * width, count));
+                        HalfNarrowing.ToHalf(data.Slice(row * count, count), y.Slice(at + row * width, count));
             }
             System.Buffers.ArrayPool<float>.Shared.Return(buffer);
         }

@@ -181,7 +181,7 @@ public static class FusedRowBackward
         private static void Narrow(ReadOnlySpan<T> values, Span<TIn> into)
         {
             if (Same) values.CopyTo(MemoryMarshal.Cast<TIn, T>(into));
-            else TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<TIn, Half>(into));
+            else HalfNarrowing.ToHalf(MemoryMarshal.Cast<T, float>(values), MemoryMarshal.Cast<TIn, Half>(into));
         }
 
         public void Blocks(int firstBlock, int blockCount)

@@ -29,7 +29,7 @@ public static class ResidualBackward
             HalfWidening.ToSingle(dh.Slice(start, n), a.Slice(0, n));
             HalfWidening.ToSingle(dResidualOut.Slice(start, n), b.Slice(0, n));
             TensorPrimitives.Add(a.Slice(0, n), b.Slice(0, n), a.Slice(0, n));
-            TensorPrimitives.ConvertToHalf(a.Slice(0, n), dh.Slice(start, n));
+            HalfNarrowing.ToHalf(a.Slice(0, n), dh.Slice(start, n));
         }
     }
 }

@@ -236,7 +236,7 @@ public static class RowBackward
                     HalfWidening.ToSingle(dy.Slice(row * rowLength, rowLength), dyRow);
                     HalfWidening.ToSingle(x.Slice(row * rowLength, rowLength), xRow);
                     Row(dyRow, xRow, centered ? mean[row] : 0f, rstd[row], gammaEffective, dxRow, pg, pb, centered, accumulate);
-                    TensorPrimitives.ConvertToHalf(dxRow, dx.Slice(row * rowLength, rowLength));
+                    HalfNarrowing.ToHalf(dxRow, dx.Slice(row * rowLength, rowLength));
                 }
             }
             ArrayPool<float>.Shared.Return(scratch);

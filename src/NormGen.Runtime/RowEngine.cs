@@ -483,9 +483,9 @@ public static partial class RowEngine
                     RedoHugeRow<TSpec, T>(ref c, r++);
                     r = TBody.Rows<TSpec, TX, TY>(ref c, ref Unsafe.Add(ref c.X, r * un), r, (nuint)count);
                 }
-                if (halfOut) TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, length)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, length)));
+                if (halfOut) HalfNarrowing.ToHalf(MemoryMarshal.Cast<T, float>(yS.AsSpan(0, length)), MemoryMarshal.Cast<TY, Half>(y.Slice(offset, length)));
                 if (halfIn && Spec<TSpec, T>.ResidualOut)
-                    TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, length)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, length)));
+                    HalfNarrowing.ToHalf(MemoryMarshal.Cast<T, float>(residualOutS.AsSpan(0, length)), MemoryMarshal.Cast<TX, Half>(residualOut.Slice(offset, length)));
             }
         }
         finally

@@ -276,7 +276,7 @@ public static partial class TensorBlocks
                 ColumnsRowByRow<TSpec, TOps, TV, T>(ref block, ref output, count, w, w, ref statistics, n, ref Unsafe.Add(ref statistics, 3 * n), keep,
                     ref statistics, ref statistics);
             if (typeof(TX) == typeof(Half))
-                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref block), (int)(count * w)),
+                HalfNarrowing.ToHalf(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, float>(ref block), (int)(count * w)),
                     MemoryMarshal.Cast<TX, Half>(y.Slice((int)(first * w), (int)(count * w))));
         }
     }
