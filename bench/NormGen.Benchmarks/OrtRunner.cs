@@ -26,6 +26,14 @@ public sealed class OrtRunner : IDisposable
             _options.IntraOpNumThreads = 1;
             _options.InterOpNumThreads = 1;
         }
+        else
+        {
+            // ONNX Runtime's intra-op threads spin after each Run by default, and on a 2-core machine they kept spinning
+            // into the next method's batch: the all-cores LayerNorm 2048×8192 cell read NormGen 14.4–16.4 GB/s and the
+            // two-thread NT copy 31.8–31.9 with them spinning, 21.2–22.8 and 37.0–39.8 without (ORT itself 16.8 against
+            // 13.3–16.0; 2-core AMD EPYC Zen 4, two runs each). Without spinning each method has the cores to itself.
+            _options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
         _session = new InferenceSession(model, _options);
         long[] shape = [w.Shape.Rows, w.Shape.Hidden], row = [w.Shape.Hidden];
         _inputNames = layerNorm ? ["X", "Scale", "B"] : ["X", "scale"];
