@@ -7,25 +7,11 @@ namespace NormGen;
 
 // BatchNorm training with few channels and many samples (issue 11): one channel's statistics spread over the pool by
 // (channel, sample) block. Each block's partial sums are the very values the one-thread loop computes per sample
-// (SumShifted, SumDeviations on the same block with the same shift and offset), written to their own slot, and the
+// (SumDeviations on the same block around the same shift and offset), written to their own slot, and the
 // kernel adds them up per channel in sample order, as that loop does: so the statistics, and the outputs, are bitwise
 // those of one thread, for any thread count.
 public static partial class TensorBlocks
 {
-    /// <summary>
-    /// BatchNorm training's statistics passes over every (channel, sample) block of an (N, C, spatial) tensor on
-    /// <paramref name="threads"/> threads. <paramref name="partials"/> (3·C·N + C long) receives, at unit u = c·N + n:
-    /// Σ(x − shift_c) at u, then Σd at C·N + u and Σd² at 2·C·N + u (d = x − shift_c − offset_c), and offset_c at
-    /// 3·C·N + c; shift_c is the channel's first element, offset_c = (Σₙ Σ(x − shift_c), added in sample order) / (N·spatial).
-    /// The two-pass form: BatchNorm training itself takes one pass where it holds since 2026-12-03 (SweptMoments).
-    /// </summary>
-    public static void BatchMoments(int threads, ReadOnlySpan<float> x, Span<float> partials, int batch, int channels, int spatial) =>
-        BatchMoments<float>(threads, x, partials, batch, channels, spatial);
-
-    /// <summary>The double form of <see cref="BatchMoments(int, ReadOnlySpan{float}, Span{float}, int, int, int)"/>.</summary>
-    public static void BatchMoments(int threads, ReadOnlySpan<double> x, Span<double> partials, int batch, int channels, int spatial) =>
-        BatchMoments<double>(threads, x, partials, batch, channels, spatial);
-
     /// <summary>
     /// BatchNorm training's normalizing pass over every (channel, sample) block on <paramref name="threads"/> threads:
     /// y = ((x − shift) − offset)·a + b (<see cref="Apply(ref float, ref float, nuint, float, float, float, float)"/>) with
@@ -40,23 +26,6 @@ public static partial class TensorBlocks
     public static void BatchApply(int threads, ReadOnlySpan<double> x, Span<double> y, ReadOnlySpan<double> coefficients, int batch, int channels, int spatial) =>
         RowScheduler.Run(threads, channels * batch, new SampleBlocks<double>(SampleBlocks<double>.Normalize, batch, channels, spatial),
             MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(coefficients), MemoryMarshal.AsBytes(y));
-
-    private static void BatchMoments<T>(int threads, ReadOnlySpan<T> x, Span<T> partials, int batch, int channels, int spatial)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int units = channels * batch;
-        RowScheduler.Run(threads, units, new SampleBlocks<T>(SampleBlocks<T>.Sums, batch, channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
-        // The offsets between the passes, on this thread: Σ over the samples in their order, as the one-thread loop adds them.
-        T count = T.CreateTruncating((long)batch * spatial);
-        for (int c = 0; c < channels; c++)
-        {
-            T sum = T.Zero;
-            for (int n = 0; n < batch; n++)
-                sum += partials[c * batch + n];
-            partials[3 * units + c] = sum / count;
-        }
-        RowScheduler.Run(threads, units, new SampleBlocks<T>(SampleBlocks<T>.Deviations, batch, channels, spatial), MemoryMarshal.AsBytes(x), MemoryMarshal.AsBytes(partials));
-    }
 
     /// <summary>
     /// BatchNorm training's statistics as the one-thread drivers take them, over every (channel, sample) block on
@@ -109,7 +78,7 @@ public static partial class TensorBlocks
     private readonly struct SampleBlocks<T>(int pass, int batch, int channels, int spatial) : IRowKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public const int Sums = 0, Deviations = 1, Normalize = 2, SweptDeviations = 3;
+        public const int Normalize = 0, SweptDeviations = 1;
 
         public void Execute(in PinnedBuffers buffers, int firstRow, int rowCount)
         {
@@ -121,22 +90,11 @@ public static partial class TensorBlocks
             {
                 int c = u / batch, n = u % batch;
                 ref T block = ref Unsafe.Add(ref x0, (nint)n * channels * spatial + (nint)c * spatial);
-                T shift = Unsafe.Add(ref x0, (nint)c * spatial);
-                if (pass == Sums)
-                {
-                    data[u] = SumShifted(ref block, length, shift);
-                }
-                else if (pass == SweptDeviations)
+                if (pass == SweptDeviations)
                 {
                     // SweptMoments: the channel's own shift and offset, channels still pending only.
                     if (data[3 * units + 2 * channels + c] == T.Zero) continue;
                     SumDeviations(ref block, length, data[3 * units + channels + c], data[3 * units + c], out T dev, out T sq);
-                    data[units + u] = dev;
-                    data[2 * units + u] = sq;
-                }
-                else if (pass == Deviations)
-                {
-                    SumDeviations(ref block, length, shift, data[3 * units + c], out T dev, out T sq);
                     data[units + u] = dev;
                     data[2 * units + u] = sq;
                 }

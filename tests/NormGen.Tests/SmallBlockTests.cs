@@ -205,7 +205,7 @@ public class SmallBlockTests
     /// BlockEngine.SmallBlockChannels on AVX-512), or longer (whole channels, four blocks' sums at a time in
     /// BlockEngine.Channels512, redone block by block for the huge and the NaN channel): against the double reference with a channel of huge values and a channel
     /// holding a NaN, in place, and bitwise equal to the sample split on seven threads, which sums the same blocks with the
-    /// general loops (TensorBlocks.BatchMoments, BatchApply).
+    /// general loops (TensorBlocks.SweptMoments, BatchApply).
     /// </summary>
     [Theory]
     [InlineData(16)]
