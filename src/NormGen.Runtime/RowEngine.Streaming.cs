@@ -15,9 +15,10 @@ namespace NormGen;
 public static partial class RowEngine
 {
     /// <summary>
-    /// 0 (the default) and 1: no pipeline (the rows a time); 2: the pipeline for every row form at every size it can run
-    /// at (streaming and cached stores). Private, for side-by-side timing and tests only: the benchmark's
-    /// <c>--pipeline-ab</c>, RowAB's <c>--pipeline</c> and the tests set it by reflection.
+    /// 0 (the default): the stores of large calls tuned by timing (RowEngine.StoreTuning.cs), the pipeline one of the
+    /// candidates; 1: no tuning and no pipeline (the threshold's stores, rows a time); 2: the pipeline for every row form
+    /// at every size it can run at (streaming and cached stores). Private, for side-by-side timing and tests only: the
+    /// benchmark's <c>--pipeline-ab</c>, RowAB's <c>--pipeline</c> and the tests set it by reflection.
     /// </summary>
 #pragma warning disable CS0649 // set by reflection
     private static int s_pipelineMode;
@@ -48,7 +49,7 @@ public static partial class RowEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool CanPipeline<TSpec, TX, TY, T>()
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
-        => typeof(TX) != typeof(Half) && typeof(TY) != typeof(Half) && Spec<TSpec, T>.Activation == Activation.None && s_pipelineMode == 2;
+        => PipelineCapable<TSpec, TX, TY, T>() && s_pipelineMode == 2;
 
     /// <summary>How the pipeline's last pass stores: non-temporal (outputs past the caches) or cached.</summary>
     private interface IStoreKind

@@ -96,6 +96,12 @@ public static partial class RowEngine
         int threads = RowScheduler.DegreeOfParallelism(rows, rowLength);
         long elementBytes = typeof(TY) == typeof(double) ? sizeof(double) : sizeof(float);
         bool streaming = CanStream<TSpec, TX, TY, T>() && RowScheduler.UseStreamingStores(y.Length * elementBytes, rowLength * elementBytes, y);
+        if (TunesStores<TSpec, TX, TY, T>(x.Length * elementBytes, y.Length * elementBytes))
+        {
+            TunedLarge<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming,
+                (x.Length + y.Length) * elementBytes);
+            return;
+        }
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>();
         if (threads == 1 && !streaming && !pipeline)

@@ -1,0 +1,211 @@
+using System;
+using System.Linq;
+using System.Reflection;
+using Xunit;
+
+namespace NormGen.Tests;
+
+/// <summary>
+/// Store tuning of large row calls (RowEngine.StoreTuning.cs, <see cref="NormGenSettings.TuneRowStores"/>): the probe's
+/// schedule and decision on given times (StoreProbe, internal), and whole kernels through the tuning: every call of a
+/// class, while its probe takes turns and after it has decided, bitwise equal to the threshold's stores alone (the
+/// pipeline forced off), on one and two threads, in place, with a residual stream out; no tuning with the setting off or
+/// the threshold changed, and none under half the threshold.
+/// </summary>
+[Collection(SettingsCollection.Name)]
+public class StoreTuningTests
+{
+    private static readonly Type Probe = typeof(NormGenSettings).Assembly.GetType("NormGen.StoreProbe", throwOnError: true)!;
+    private static readonly Type Stores = typeof(RowEngine).GetNestedType("RowStores", BindingFlags.NonPublic)!;
+    private static readonly FieldInfo PipelineMode = typeof(RowEngine).GetField("s_pipelineMode", BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo Reset = typeof(RowEngine).GetMethod("ResetStoreTuning", BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo Tuned = typeof(RowEngine).GetMethod("TunedStores", BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly int WarmCalls = (int)Probe.GetField("WarmCalls", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+    private static readonly int Samples = (int)Probe.GetField("Samples", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+
+    private static object NewProbe(bool thresholdStreams) => Activator.CreateInstance(Probe, new object[] { thresholdStreams })!;
+
+    private static string Next(object probe, out bool timed)
+    {
+        object?[] args = { null };
+        object stores = Probe.GetMethod("Next")!.Invoke(probe, args)!;
+        timed = (bool)args[0]!;
+        return stores.ToString()!;
+    }
+
+    private static void Record(object probe, string stores, double timePerByte) =>
+        Probe.GetMethod("Record")!.Invoke(probe, new[] { Enum.Parse(Stores, stores), timePerByte });
+
+    private static string? Decided(object probe) => Probe.GetProperty("Decided")!.GetValue(probe)?.ToString();
+
+    /// <summary>
+    /// Warm calls untimed on the threshold's stores, then the candidates in turn, each timed <c>Samples</c> times; the one
+    /// with the least best time kept and every later call untimed on it.
+    /// </summary>
+    [Theory]
+    [InlineData(false, "Pipelined", 1.0, 0.8, 0.5)]
+    [InlineData(false, "Streaming", 1.0, 0.6, 0.7)]
+    [InlineData(false, "Threshold", 0.4, 0.6, 0.7)]
+    [InlineData(false, "Threshold", 1.0, 0.99, 0.98)] // within the margin: the threshold's stores stay
+    [InlineData(true, "Pipelined", 1.0, double.NaN, 0.9)]
+    [InlineData(true, "Threshold", 0.9, double.NaN, 1.0)]
+    public void TheProbeTimesEachCandidateThenKeepsTheFastest(bool thresholdStreams, string expected, double threshold, double streaming, double pipelined)
+    {
+        object probe = NewProbe(thresholdStreams);
+        for (int call = 0; call < WarmCalls; call++)
+        {
+            Assert.Equal("Threshold", Next(probe, out bool timed));
+            Assert.False(timed);
+        }
+        string[] candidates = thresholdStreams ? ["Threshold", "Pipelined"] : ["Threshold", "Streaming", "Pipelined"];
+        var random = new Random(3);
+        for (int round = 0; round < Samples; round++)
+            foreach (string candidate in candidates)
+            {
+                Assert.Null(Decided(probe));
+                Assert.Equal(candidate, Next(probe, out bool timed));
+                Assert.True(timed);
+                double best = candidate switch { "Threshold" => threshold, "Streaming" => streaming, _ => pipelined };
+                // Every sample but one is disturbed: the best one decides.
+                Record(probe, candidate, round == 2 ? best : best * (1.5 + random.NextDouble()));
+            }
+        Assert.Equal(expected, Decided(probe));
+        for (int call = 0; call < 5; call++)
+        {
+            Assert.Equal(expected, Next(probe, out bool timed));
+            Assert.False(timed);
+        }
+    }
+
+    /// <summary>Times reported after the decision (calls that were under way) change nothing.</summary>
+    [Fact]
+    public void ALateTimeDoesNotReopenTheDecision()
+    {
+        object probe = NewProbe(thresholdStreams: true);
+        for (int call = 0; call < WarmCalls; call++) Next(probe, out _);
+        for (int round = 0; round < Samples; round++)
+        {
+            Record(probe, Next(probe, out _), 1.0);
+            Record(probe, Next(probe, out _), 0.5);
+        }
+        Assert.Equal("Pipelined", Decided(probe));
+        Record(probe, "Threshold", 0.01);
+        Assert.Equal("Pipelined", Decided(probe));
+    }
+
+    private delegate void Kernel(float[] x, int n, float[] g, float[] b, Span<float> y);
+
+    private static readonly (string Name, Kernel Run)[] Kernels =
+    {
+        ("LnFScaleAndBias", (x, n, g, b, y) => DynKernels.LnFScaleAndBias(x, n, g, b, y)),
+        ("RmsFScale", (x, n, g, b, y) => DynKernels.RmsFScale(x, n, g, y)),
+    };
+
+    private static float[] Rows(int rows, int n, int seed) =>
+        Reference.Normal(new Random(seed), rows * n, mean: 3, std: 2).Select(d => (float)d).ToArray();
+
+    private static Type SpecOf(string kernel) =>
+        typeof(DynKernels).Assembly.GetTypes().Single(t => t.IsValueType && t.Name.Contains($"__NormGen_{kernel}_", StringComparison.Ordinal));
+
+    /// <summary>
+    /// 2,048 rows of 1,024 floats (8 MiB in, 8 MiB out: half the default threshold where the last-level cache is 32 MiB or
+    /// more, the whole of it at 16 MiB): each of the probe's calls and those after it bitwise equal to the threshold's
+    /// stores with tuning off, in place too, and the class decided after its warm and timed calls.
+    /// </summary>
+    [Theory]
+    [InlineData("LnFScaleAndBias", 1)]
+    [InlineData("LnFScaleAndBias", 2)]
+    [InlineData("RmsFScale", 1)]
+    public void EveryCallOfATunedClassIsBitwiseTheThresholdsResult(string name, int threads)
+    {
+        Kernel kernel = Kernels.Single(k => k.Name == name).Run;
+        const int rows = 2048, n = 1024;
+        float[] x = Rows(rows, n, 11), g = Rows(1, n, 12), b = Rows(1, n, 13);
+        Assert.True(2L * x.Length * sizeof(float) >= NormGenSettings.DefaultStreamingStoreThreshold / 2, "the shape must be tuned");
+        using var scope = new SettingsScope(threads, 1 << 17);
+        float[] expected = new float[x.Length];
+        try
+        {
+            PipelineMode.SetValue(null, 1);
+            kernel(x, n, g, b, expected);
+        }
+        finally
+        {
+            PipelineMode.SetValue(null, 0);
+        }
+        Reset.Invoke(null, null);
+        int calls = WarmCalls + 3 * Samples + 3;
+        for (int call = 0; call < calls; call++)
+        {
+            float[] y = new float[x.Length];
+            kernel(x, n, g, b, y);
+            Assert.True(expected.AsSpan().SequenceEqual(y), $"call {call} differs from the threshold's stores");
+        }
+        float[] inPlace = (float[])x.Clone();
+        kernel(inPlace, n, g, b, inPlace);
+        Assert.True(expected.AsSpan().SequenceEqual(inPlace), "in place differs");
+        object? decided = Tuned.MakeGenericMethod(SpecOf(name), typeof(float)).Invoke(null, new object[] { threads, n, (long)x.Length });
+        Assert.NotNull(decided);
+    }
+
+    /// <summary>The residual stream out (h) and y through every candidate, bitwise the threshold's.</summary>
+    [Fact]
+    public void AResidualStreamOutIsBitwiseTheThresholdsToo()
+    {
+        const int rows = 2048, n = 1024;
+        float[] x = Rows(rows, n, 21), residual = Rows(rows, n, 22), g = Rows(1, n, 23), b = Rows(1, n, 24);
+        using var scope = new SettingsScope(1, 1 << 17);
+        float[] y0 = new float[x.Length], h0 = new float[x.Length];
+        try
+        {
+            PipelineMode.SetValue(null, 1);
+            HugeKernels.AddLnF(x, n, residual, g, b, y0, h0);
+        }
+        finally
+        {
+            PipelineMode.SetValue(null, 0);
+        }
+        Reset.Invoke(null, null);
+        for (int call = 0; call < WarmCalls + 3 * Samples + 2; call++)
+        {
+            float[] y = new float[x.Length], h = new float[x.Length];
+            HugeKernels.AddLnF(x, n, residual, g, b, y, h);
+            Assert.True(y0.AsSpan().SequenceEqual(y) && h0.AsSpan().SequenceEqual(h), $"call {call} differs");
+        }
+    }
+
+    /// <summary>No probe with the setting off, with a threshold set by hand, or under half the threshold.</summary>
+    [Fact]
+    public void NoTuningOffOrUnderHalfTheThresholdOrWithTheThresholdSet()
+    {
+        const int n = 1024;
+        float[] g = Rows(1, n, 2), b = Rows(1, n, 3);
+        Type spec = SpecOf("LnFScaleAndBias");
+        using var scope = new SettingsScope(1, 1 << 17);
+        object? Decide(int rows)
+        {
+            float[] x = Rows(rows, n, 1), y = new float[x.Length];
+            for (int call = 0; call < WarmCalls + 3 * Samples + 1; call++) DynKernels.LnFScaleAndBias(x, n, g, b, y);
+            return Tuned.MakeGenericMethod(spec, typeof(float)).Invoke(null, new object[] { 1, n, (long)x.Length });
+        }
+        int large = 2048, small = (int)(NormGenSettings.DefaultStreamingStoreThreshold / 2 / (2L * n * sizeof(float))) / 2;
+        long threshold = NormGenSettings.StreamingStoreThreshold;
+        try
+        {
+            Reset.Invoke(null, null);
+            NormGenSettings.TuneRowStores = false;
+            Assert.Null(Decide(large));
+            NormGenSettings.TuneRowStores = true;
+            NormGenSettings.StreamingStoreThreshold = threshold + 1;
+            Assert.Null(Decide(large));
+            NormGenSettings.StreamingStoreThreshold = threshold;
+            Assert.Null(Decide(small));
+            Assert.NotNull(Decide(large));
+        }
+        finally
+        {
+            NormGenSettings.TuneRowStores = true;
+            NormGenSettings.StreamingStoreThreshold = threshold;
+        }
+    }
+}
