@@ -226,7 +226,7 @@ public static partial class RowEngine
                 // Pass-1 blocks at i; the pending row's last-pass blocks at head + i (aligned y) while they fit.
                 for (; i + block <= n; i += block)
                 {
-                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead);
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead, toL2: PrefetchesToL2<T>(n));
                     ref T xi = ref Unsafe.Add(ref x, i);
                     ref T ri = ref Unsafe.Add(ref residual, i);
                     ref T bi = ref Unsafe.Add(ref bias, i);

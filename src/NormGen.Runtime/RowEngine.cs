@@ -1190,7 +1190,7 @@ public static partial class RowEngine
         if (prefetch && (rowBytes >= MinPrefetchRowBytes || !Spec<TSpec, T>.Centered && rowBytes < MaxFirstBlockPrefetchBytes))
             for (nuint ahead = rowBytes < MinPrefetchRowBytes ? head + 4 * (nuint)TOps.Count : n; i + 4 * (nuint)TOps.Count <= n && i < ahead; i += 4 * (nuint)TOps.Count)
             {
-                PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n);
+                PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + n, toL2: PrefetchesToL2<T>(n));
                 // With h in y (a residual without residualOut), the next row's h too: its pass 1 stores there, and the lines
                 // come from memory. RowAB, thread CPU, best of 15, two placements, two runs, without ÷ with: DeepF 512×4096
                 // 1.14-1.15 / 1.14-1.15, AddLnNoOutF 512×4096 1.10-1.17 / 1.16-1.17, DeepD 1024×1024 1.09-1.12 /
@@ -1198,7 +1198,7 @@ public static partial class RowEngine
                 // 128×4096 0.99-1.03; DeepF 4096×1024 1.07-1.10 in one run, 0.92-0.94 in the other. With residualOut (h
                 // there), prefetching it read 0.91-0.94 (AddLnF 4096×1024): not done.
                 if (Spec<TSpec, T>.Residual && !Spec<TSpec, T>.ResidualOut)
-                    PrefetchBlock<TSpec, T, TV, TOps>(ref src, ref src, i + n, withResidual: false);
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref src, ref src, i + n, withResidual: false, toL2: PrefetchesToL2<T>(n));
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
             }
         for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
@@ -1411,29 +1411,54 @@ public static partial class RowEngine
     /// residual spec), at <paramref name="offset"/> (the next row's).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset, bool withResidual = true)
+    private static void PrefetchBlock<TSpec, T, TV, TOps>(ref T x, ref T residual, nuint offset, bool withResidual = true, bool toL2 = false)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         // Written out (a block is 1, 2 or 4 lines; JIT-time constants): the JIT kept a loop of four for 512 bits, with its
         // counter and branch in every block of the last pass.
         nuint line = (nuint)(64 / Unsafe.SizeOf<T>()), lines = 4 * (nuint)TOps.Count * (nuint)Unsafe.SizeOf<T>() / 64;
-        PrefetchLine<TSpec, T>(ref x, ref residual, offset, withResidual);
-        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line, withResidual);
+        PrefetchLine<TSpec, T>(ref x, ref residual, offset, withResidual, toL2);
+        if (lines >= 2) PrefetchLine<TSpec, T>(ref x, ref residual, offset + line, withResidual, toL2);
         if (lines >= 4)
         {
-            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line, withResidual);
-            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line, withResidual);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 2 * line, withResidual, toL2);
+            PrefetchLine<TSpec, T>(ref x, ref residual, offset + 3 * line, withResidual, toL2);
         }
     }
 
-    /// <summary>Prefetches the line of x, and of the residual (see <see cref="PrefetchBlock"/>), at <paramref name="offset"/>.</summary>
+    /// <summary>
+    /// Prefetches the line of x, and of the residual (see <see cref="PrefetchBlock"/>), at <paramref name="offset"/>: into
+    /// L1, or into L2 (<paramref name="toL2"/>, rows of <see cref="L2PrefetchRowBytes"/> or more).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset, bool withResidual)
+    private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset, bool withResidual, bool toL2)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (toL2)
+        {
+            StreamingStore.PrefetchToL2(ref x, offset);
+            if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.PrefetchToL2(ref residual, offset);
+            return;
+        }
         StreamingStore.Prefetch(ref x, offset);
         if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.Prefetch(ref residual, offset);
     }
+
+    /// <summary>
+    /// Rows of at least this many bytes (16 KiB) prefetch the next row into L2 (prefetcht1) instead of L1: with x, γ and
+    /// β of such a row streaming through L1 (32 KiB on Zen 4) in the last pass (two rows' in the paired rows), the next
+    /// row's lines brought into L1 evicted the lines that pass still read. 2-core AMD EPYC (Zen 4), RowAB in one process,
+    /// thread CPU, 9 rounds, two runs, prefetcht0's time ÷ prefetcht1's (best / median round): LnF 2048 × 8192 1.11–1.17 /
+    /// 1.17–1.23, RmsF 2048 × 8192 1.32 / 1.31–1.42, AddLnF 2048 × 8192 1.17–1.19 / 1.12–1.23, DeepF 2048 × 8192
+    /// 1.17–1.23 / 1.19, LnD 1024 × 4096 1.23–1.28 / 1.16–1.18, LnF 1024 × 4096 1.08 / 1.09, 256 × 16384 0.98–1.20 /
+    /// 1.04–1.15, 512 × 4096 1.09 / 0.99. Shorter rows keep prefetcht0: on a Zen 5 VM prefetcht1 ran LayerNorm 4096 ×
+    /// 1024 1.17× slower (docs/benchmarks.md).
+    /// </summary>
+    private const int L2PrefetchRowBytes = 16 << 10;
+
+    /// <summary>Whether rows of <paramref name="n"/> elements prefetch the next row into L2 (<see cref="L2PrefetchRowBytes"/>); a JIT-time constant for a compile-time row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool PrefetchesToL2<T>(nuint n) => n * (nuint)Unsafe.SizeOf<T>() >= L2PrefetchRowBytes;
 
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
@@ -1458,10 +1483,7 @@ public static partial class RowEngine
         for (i = head; i + L <= n; i += L)
         {
             if (prefetch)
-            {
-                StreamingStore.Prefetch(ref x, i + n);
-                if (Spec<TSpec, T>.Residual) StreamingStore.Prefetch(ref residual, i + n);
-            }
+                PrefetchLine<TSpec, T>(ref x, ref residual, i + n, withResidual: true, toL2: PrefetchesToL2<T>(n));
             TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref Unsafe.Add(ref y, i));
             if (Spec<TSpec, T>.ResidualOut)
             {

@@ -43,6 +43,17 @@ public static unsafe class StreamingStore
             System.Runtime.Intrinsics.X86.Sse.Prefetch0((byte*)Unsafe.AsPointer(ref row) + elementOffset * (nuint)sizeof(T));
     }
 
+    /// <summary>
+    /// <see cref="Prefetch{T}"/> into L2 (prefetcht1), not L1: for rows too long for L1 to hold the next row's lines next
+    /// to the lines this row's last pass reads (x, γ, β).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PrefetchToL2<T>(ref T row, nuint elementOffset) where T : unmanaged
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch1((byte*)Unsafe.AsPointer(ref row) + elementOffset * (nuint)sizeof(T));
+    }
+
     /// <summary>Makes the streaming stores of this thread visible to others (an sfence); call once after the last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Fence()
