@@ -491,10 +491,24 @@ public static class RowBackward
         {
             if (prefetch)
             {
-                StreamingStore.Prefetch(ref nextDy, i);
-                StreamingStore.Prefetch(ref nextX, i);
-                StreamingStore.Prefetch(ref nextDyB, i);
-                StreamingStore.Prefetch(ref nextXB, i);
+                // The next pair's four rows into L2 once they pass StreamingStore.MaxL1PrefetchBytes (rows of 4 KiB and
+                // more): brought into L1 they evicted the lines this pass reads. One thread, LayerNorm backward, thread CPU,
+                // median of 11, into L2 ÷ into L1 in speed (2-core AMD EPYC Zen 4, two runs): 2048 × 8192 floats 1.11–1.19,
+                // 8192 × 2048 1.03–1.07, 16384 × 1024 1.05–1.07.
+                if (4 * n * (nuint)Unsafe.SizeOf<T>() >= StreamingStore.MaxL1PrefetchBytes)
+                {
+                    StreamingStore.PrefetchToL2(ref nextDy, i);
+                    StreamingStore.PrefetchToL2(ref nextX, i);
+                    StreamingStore.PrefetchToL2(ref nextDyB, i);
+                    StreamingStore.PrefetchToL2(ref nextXB, i);
+                }
+                else
+                {
+                    StreamingStore.Prefetch(ref nextDy, i);
+                    StreamingStore.Prefetch(ref nextX, i);
+                    StreamingStore.Prefetch(ref nextDyB, i);
+                    StreamingStore.Prefetch(ref nextXB, i);
+                }
             }
             TV gm = TOps.Load(ref gamma, i);
             TV dA = TOps.Load(ref dy, i);

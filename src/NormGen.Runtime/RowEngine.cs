@@ -1454,7 +1454,7 @@ public static partial class RowEngine
     /// 1.04–1.15, 512 × 4096 1.09 / 0.99. Shorter rows keep prefetcht0: on a Zen 5 VM prefetcht1 ran LayerNorm 4096 ×
     /// 1024 1.17× slower (docs/benchmarks.md).
     /// </summary>
-    private const int L2PrefetchRowBytes = 16 << 10;
+    private const int L2PrefetchRowBytes = StreamingStore.MaxL1PrefetchBytes;
 
     /// <summary>Whether rows of <paramref name="n"/> elements prefetch the next row into L2 (<see cref="L2PrefetchRowBytes"/>); a JIT-time constant for a compile-time row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,7 +45,7 @@ public static unsafe class StreamingStore
 
     /// <summary>
     /// <see cref="Prefetch{T}"/> into L2 (prefetcht1), not L1: for rows too long for L1 to hold the next row's lines next
-    /// to the lines this row's last pass reads (x, γ, β).
+    /// to the lines this row's last pass reads (x, γ, β); see <see cref="MaxL1PrefetchBytes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PrefetchToL2<T>(ref T row, nuint elementOffset) where T : unmanaged
@@ -53,6 +53,13 @@ public static unsafe class StreamingStore
         if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
             System.Runtime.Intrinsics.X86.Sse.Prefetch1((byte*)Unsafe.AsPointer(ref row) + elementOffset * (nuint)sizeof(T));
     }
+
+    /// <summary>
+    /// The most bytes a row pass prefetches for the next row (or pair) into L1 (16 KiB, half of Zen 4's L1): more go to L2
+    /// (<see cref="PrefetchToL2{T}"/>), since the pass itself reads as much through L1 (RowEngine.L2PrefetchRowBytes, the
+    /// backward's paired rows).
+    /// </summary>
+    internal const int MaxL1PrefetchBytes = 16 << 10;
 
     /// <summary>Makes the streaming stores of this thread visible to others (an sfence); call once after the last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
