@@ -148,6 +148,43 @@ public class StoreTuningTests
         Assert.NotNull(decided);
     }
 
+    /// <summary>
+    /// Calls of one class from several threads at once while its probe takes turns (each its own y, one thread per call):
+    /// every output bitwise the threshold's, and the class decided once the calls are done.
+    /// </summary>
+    [Fact]
+    public void ConcurrentCallsThroughTheProbeAreBitwiseTheThresholds()
+    {
+        const int rows = 2048, n = 1024;
+        float[] x = Rows(rows, n, 31), g = Rows(1, n, 32), b = Rows(1, n, 33);
+        using var scope = new SettingsScope(1, 1 << 17);
+        float[] expected = new float[x.Length];
+        try
+        {
+            PipelineMode.SetValue(null, 1);
+            DynKernels.LnFScaleAndBias(x, n, g, b, expected);
+        }
+        finally
+        {
+            PipelineMode.SetValue(null, 0);
+        }
+        Reset.Invoke(null, null);
+        int perThread = (WarmCalls + 3 * Samples) / 2 + 2;
+        var differing = new System.Collections.Concurrent.ConcurrentBag<string>();
+        System.Threading.Tasks.Parallel.For(0, 3, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 3 }, t =>
+        {
+            float[] y = new float[x.Length];
+            for (int call = 0; call < perThread; call++)
+            {
+                Array.Clear(y);
+                DynKernels.LnFScaleAndBias(x, n, g, b, y);
+                if (!expected.AsSpan().SequenceEqual(y)) differing.Add($"thread {t} call {call}");
+            }
+        });
+        Assert.Empty(differing);
+        Assert.NotNull(Tuned.MakeGenericMethod(SpecOf("LnFScaleAndBias"), typeof(float)).Invoke(null, new object[] { 1, n, (long)x.Length }));
+    }
+
     /// <summary>The residual stream out (h) and y through every candidate, bitwise the threshold's.</summary>
     [Fact]
     public void AResidualStreamOutIsBitwiseTheThresholdsToo()
