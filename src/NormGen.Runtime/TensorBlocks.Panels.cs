@@ -655,7 +655,7 @@ public static partial class TensorBlocks
                 for (nuint r = 0; r < count; r++)
                 {
                     ref T row = ref Unsafe.Add(ref block, r * stride);
-                    StreamingStore.Prefetch(ref row, ahead + at);
+                    StreamingStore.PrefetchToL2(ref row, ahead + at);
                     TV v = TOps.Load(ref row, at);
                     l = TOps.Min(l, v);
                     h = TOps.Max(h, v);
@@ -666,18 +666,23 @@ public static partial class TensorBlocks
         }
     }
 
-    /// <summary>Prefetches the cache lines of four vectors from <paramref name="offset"/> past <paramref name="row"/> (one per 64 bytes).</summary>
+    /// <summary>
+    /// Prefetches the cache lines of four vectors from <paramref name="offset"/> past <paramref name="row"/> (one per 64
+    /// bytes) into L2 (prefetcht1): MinMaxScale (100000, 256) floats, one thread, thread CPU, median of 9, took 15.8–17.3 ms
+    /// with it against 20.6–21.4 with prefetcht0 and 20.4–24.2 with none (two runs), and in two more runs 1.30× faster than
+    /// prefetcht0 both times, (1000, 4096) 1.06–1.09× (2-core AMD EPYC Zen 4).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchStrip<TV, T>(ref T row, nuint offset) where TV : struct where T : unmanaged
     {
         nuint lanes = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>());
-        StreamingStore.Prefetch(ref row, offset);
+        StreamingStore.PrefetchToL2(ref row, offset);
         if (Unsafe.SizeOf<TV>() >= 32)
-            StreamingStore.Prefetch(ref row, offset + 2 * lanes);
+            StreamingStore.PrefetchToL2(ref row, offset + 2 * lanes);
         if (Unsafe.SizeOf<TV>() >= 64)
         {
-            StreamingStore.Prefetch(ref row, offset + lanes);
-            StreamingStore.Prefetch(ref row, offset + 3 * lanes);
+            StreamingStore.PrefetchToL2(ref row, offset + lanes);
+            StreamingStore.PrefetchToL2(ref row, offset + 3 * lanes);
         }
     }
 
