@@ -74,7 +74,8 @@ public static class NormGenSettings
     /// input and output together are at least half of <see cref="StreamingStoreThreshold"/>, with that threshold at its
     /// default) choose their stores by timing (default true): the first calls of each spec, thread count and size class
     /// try the stores <see cref="StreamingStoreThreshold"/> picks, non-temporal stores, and non-temporal stores with the
-    /// next row's reads interleaved into this row's writes, and the later calls keep the fastest. Which is fastest
+    /// next row's reads interleaved into this row's writes (untimed for their first 250 ms, while their code tiers up, then
+    /// timed five times each), and the later calls keep the fastest. Which is fastest
     /// depends on the machine (2-core AMD EPYC Zen 4: LayerNorm 4096 × 1024 floats 1.8–2× faster with the interleaved
     /// non-temporal stores; other VMs measured them slower for rows under 32 KiB). Results are bitwise the same whichever
     /// is used. False: every call takes the stores the threshold picks.

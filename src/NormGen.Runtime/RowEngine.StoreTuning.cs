@@ -101,16 +101,24 @@ public static partial class RowEngine
 }
 
 /// <summary>
-/// The timing of one class of large row calls (see RowEngine.StoreTuning.cs): its first <see cref="WarmCalls"/> calls take
-/// the threshold's stores untimed (the code tiers up, the pages are touched), then the candidates take turns until each
-/// has <see cref="Samples"/> timed calls, and the fastest by its best call (the least disturbed) is kept; the threshold's
-/// own stores unless another is faster by more than <see cref="Margin"/>. Thread-safe: calls that arrive together
-/// take turns as they come, and the decision is made once.
+/// The timing of one class of large row calls (see RowEngine.StoreTuning.cs): its first calls go round the candidates
+/// untimed (<see cref="WarmRounds"/> rounds, and on until <see cref="WarmTicks"/> have passed since the first: each
+/// candidate's code compiled and tiered up, the pages touched), then the candidates take turns until each has
+/// <see cref="Samples"/> timed calls, and the fastest by its best call (the least disturbed) is kept; the threshold's own
+/// stores unless another is faster by more than <see cref="Margin"/>. Thread-safe: calls that arrive together take turns
+/// as they come, and the decision is made once.
 /// </summary>
 internal sealed class StoreProbe
 {
-    /// <summary>Untimed calls before the candidates take turns.</summary>
-    internal const int WarmCalls = 4;
+    /// <summary>Untimed rounds of the candidates before the timed ones, at least.</summary>
+    internal const int WarmRounds = 2;
+
+    /// <summary>
+    /// How long after a class's first call its untimed rounds go on (250 ms): tiered compilation installs a method's
+    /// optimized code some 100 ms after its 30th call, and a probe timed before that compares unoptimized code. Not
+    /// readonly: the tests set it to 0.
+    /// </summary>
+    internal static long WarmTicks = Stopwatch.Frequency / 4;
 
     /// <summary>Timed calls per candidate.</summary>
     internal const int Samples = 5;
@@ -123,6 +131,8 @@ internal sealed class StoreProbe
     private readonly int[] _timed;
     private int _calls;
     private int _decided = -1;
+    private long _first;
+    private int _warmCalls = -1;
 
     /// <param name="thresholdStreams">The threshold already picks non-temporal stores: then they are the threshold's candidate.</param>
     public StoreProbe(bool thresholdStreams)
@@ -152,10 +162,23 @@ internal sealed class StoreProbe
         timed = false;
         if (decided >= 0) return _candidates[decided];
         int call = Interlocked.Increment(ref _calls) - 1;
-        if (call < WarmCalls) return RowEngine.RowStores.Threshold;
+        int warm = Volatile.Read(ref _warmCalls);
+        if (warm < 0)
+        {
+            // Still warming: round after round of the candidates untimed, until the rounds and the time are both done;
+            // then the timed calls start with the first candidate.
+            long now = Stopwatch.GetTimestamp();
+            if (call == 0) Volatile.Write(ref _first, now);
+            bool done = call >= WarmRounds * _candidates.Length && call % _candidates.Length == 0 && now - Volatile.Read(ref _first) >= Volatile.Read(ref WarmTicks);
+            if (!done || Interlocked.CompareExchange(ref _warmCalls, call, -1) != -1)
+                return _candidates[call % _candidates.Length];
+            warm = call;
+        }
+        if (call < warm) return _candidates[call % _candidates.Length];
         timed = true;
-        return _candidates[(call - WarmCalls) % _candidates.Length];
+        return _candidates[(call - warm) % _candidates.Length];
     }
+
 
     /// <summary>A timed call's time per byte with <paramref name="stores"/>; decides once every candidate has its samples.</summary>
     public void Record(RowEngine.RowStores stores, double timePerByte)

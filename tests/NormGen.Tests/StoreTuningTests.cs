@@ -20,7 +20,26 @@ public class StoreTuningTests
     private static readonly FieldInfo PipelineMode = typeof(RowEngine).GetField("s_pipelineMode", BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo Reset = typeof(RowEngine).GetMethod("ResetStoreTuning", BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo Tuned = typeof(RowEngine).GetMethod("TunedStores", BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly int WarmCalls = (int)Probe.GetField("WarmCalls", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+    private static readonly int WarmRounds = (int)Probe.GetField("WarmRounds", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
+    private static readonly FieldInfo WarmTicks = Probe.GetField("WarmTicks", BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>The calls a class of three candidates needs to decide with the warm-up's time set to 0.</summary>
+    private static int DecidingCalls => 3 * WarmRounds + 3 * Samples;
+
+    /// <summary>Runs <paramref name="test"/> with the probes' warm-up time 0 (its rounds only), then puts it back.</summary>
+    private static void WithoutWarmTime(Action test)
+    {
+        object ticks = WarmTicks.GetValue(null)!;
+        try
+        {
+            WarmTicks.SetValue(null, 0L);
+            test();
+        }
+        finally
+        {
+            WarmTicks.SetValue(null, ticks);
+        }
+    }
     private static readonly int Samples = (int)Probe.GetField("Samples", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
 
     private static object NewProbe(bool thresholdStreams) => Activator.CreateInstance(Probe, new object[] { thresholdStreams })!;
@@ -39,8 +58,8 @@ public class StoreTuningTests
     private static string? Decided(object probe) => Probe.GetProperty("Decided")!.GetValue(probe)?.ToString();
 
     /// <summary>
-    /// Warm calls untimed on the threshold's stores, then the candidates in turn, each timed <c>Samples</c> times; the one
-    /// with the least best time kept and every later call untimed on it.
+    /// Warm rounds of the candidates untimed, then the candidates in turn, each timed <c>Samples</c> times; the one with
+    /// the least best time kept and every later call untimed on it.
     /// </summary>
     [Theory]
     [InlineData(false, "Pipelined", 1.0, 0.8, 0.5)]
@@ -49,15 +68,18 @@ public class StoreTuningTests
     [InlineData(false, "Threshold", 1.0, 0.99, 0.98)] // within the margin: the threshold's stores stay
     [InlineData(true, "Pipelined", 1.0, double.NaN, 0.9)]
     [InlineData(true, "Threshold", 0.9, double.NaN, 1.0)]
-    public void TheProbeTimesEachCandidateThenKeepsTheFastest(bool thresholdStreams, string expected, double threshold, double streaming, double pipelined)
+    public void TheProbeTimesEachCandidateThenKeepsTheFastest(bool thresholdStreams, string expected, double threshold, double streaming, double pipelined) =>
+        WithoutWarmTime(() => ProbeTimesEachCandidate(thresholdStreams, expected, threshold, streaming, pipelined));
+
+    private static void ProbeTimesEachCandidate(bool thresholdStreams, string expected, double threshold, double streaming, double pipelined)
     {
         object probe = NewProbe(thresholdStreams);
-        for (int call = 0; call < WarmCalls; call++)
+        string[] candidates = thresholdStreams ? ["Threshold", "Pipelined"] : ["Threshold", "Streaming", "Pipelined"];
+        for (int call = 0; call < WarmRounds * candidates.Length; call++)
         {
-            Assert.Equal("Threshold", Next(probe, out bool timed));
+            Assert.Equal(candidates[call % candidates.Length], Next(probe, out bool timed));
             Assert.False(timed);
         }
-        string[] candidates = thresholdStreams ? ["Threshold", "Pipelined"] : ["Threshold", "Streaming", "Pipelined"];
         var random = new Random(3);
         for (int round = 0; round < Samples; round++)
             foreach (string candidate in candidates)
@@ -79,10 +101,10 @@ public class StoreTuningTests
 
     /// <summary>Times reported after the decision (calls that were under way) change nothing.</summary>
     [Fact]
-    public void ALateTimeDoesNotReopenTheDecision()
+    public void ALateTimeDoesNotReopenTheDecision() => WithoutWarmTime(() =>
     {
         object probe = NewProbe(thresholdStreams: true);
-        for (int call = 0; call < WarmCalls; call++) Next(probe, out _);
+        for (int call = 0; call < 2 * WarmRounds; call++) Next(probe, out _);
         for (int round = 0; round < Samples; round++)
         {
             Record(probe, Next(probe, out _), 1.0);
@@ -91,6 +113,19 @@ public class StoreTuningTests
         Assert.Equal("Pipelined", Decided(probe));
         Record(probe, "Threshold", 0.01);
         Assert.Equal("Pipelined", Decided(probe));
+    });
+
+    /// <summary>With its time not yet passed, the warm-up goes on round after round, untimed, whatever the call count.</summary>
+    [Fact]
+    public void TheWarmUpLastsItsTime()
+    {
+        object probe = NewProbe(thresholdStreams: false);
+        for (int call = 0; call < 200; call++)
+        {
+            Assert.Equal(new[] { "Threshold", "Streaming", "Pipelined" }[call % 3], Next(probe, out bool timed));
+            Assert.False(timed);
+        }
+        Assert.Null(Decided(probe));
     }
 
     private delegate void Kernel(float[] x, int n, float[] g, float[] b, Span<float> y);
@@ -116,7 +151,7 @@ public class StoreTuningTests
     [InlineData("LnFScaleAndBias", 1)]
     [InlineData("LnFScaleAndBias", 2)]
     [InlineData("RmsFScale", 1)]
-    public void EveryCallOfATunedClassIsBitwiseTheThresholdsResult(string name, int threads)
+    public void EveryCallOfATunedClassIsBitwiseTheThresholdsResult(string name, int threads) => WithoutWarmTime(() =>
     {
         Kernel kernel = Kernels.Single(k => k.Name == name).Run;
         const int rows = 2048, n = 1024;
@@ -134,7 +169,7 @@ public class StoreTuningTests
             PipelineMode.SetValue(null, 0);
         }
         Reset.Invoke(null, null);
-        int calls = WarmCalls + 3 * Samples + 3;
+        int calls = DecidingCalls + 3;
         for (int call = 0; call < calls; call++)
         {
             float[] y = new float[x.Length];
@@ -146,14 +181,14 @@ public class StoreTuningTests
         Assert.True(expected.AsSpan().SequenceEqual(inPlace), "in place differs");
         object? decided = Tuned.MakeGenericMethod(SpecOf(name), typeof(float)).Invoke(null, new object[] { threads, n, (long)x.Length });
         Assert.NotNull(decided);
-    }
+    });
 
     /// <summary>
     /// Calls of one class from several threads at once while its probe takes turns (each its own y, one thread per call):
     /// every output bitwise the threshold's, and the class decided once the calls are done.
     /// </summary>
     [Fact]
-    public void ConcurrentCallsThroughTheProbeAreBitwiseTheThresholds()
+    public void ConcurrentCallsThroughTheProbeAreBitwiseTheThresholds() => WithoutWarmTime(() =>
     {
         const int rows = 2048, n = 1024;
         float[] x = Rows(rows, n, 31), g = Rows(1, n, 32), b = Rows(1, n, 33);
@@ -169,7 +204,7 @@ public class StoreTuningTests
             PipelineMode.SetValue(null, 0);
         }
         Reset.Invoke(null, null);
-        int perThread = (WarmCalls + 3 * Samples) / 2 + 2;
+        int perThread = DecidingCalls / 2 + 2;
         var differing = new System.Collections.Concurrent.ConcurrentBag<string>();
         System.Threading.Tasks.Parallel.For(0, 3, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 3 }, t =>
         {
@@ -183,11 +218,11 @@ public class StoreTuningTests
         });
         Assert.Empty(differing);
         Assert.NotNull(Tuned.MakeGenericMethod(SpecOf("LnFScaleAndBias"), typeof(float)).Invoke(null, new object[] { 1, n, (long)x.Length }));
-    }
+    });
 
     /// <summary>The residual stream out (h) and y through every candidate, bitwise the threshold's.</summary>
     [Fact]
-    public void AResidualStreamOutIsBitwiseTheThresholdsToo()
+    public void AResidualStreamOutIsBitwiseTheThresholdsToo() => WithoutWarmTime(() =>
     {
         const int rows = 2048, n = 1024;
         float[] x = Rows(rows, n, 21), residual = Rows(rows, n, 22), g = Rows(1, n, 23), b = Rows(1, n, 24);
@@ -203,17 +238,17 @@ public class StoreTuningTests
             PipelineMode.SetValue(null, 0);
         }
         Reset.Invoke(null, null);
-        for (int call = 0; call < WarmCalls + 3 * Samples + 2; call++)
+        for (int call = 0; call < DecidingCalls + 2; call++)
         {
             float[] y = new float[x.Length], h = new float[x.Length];
             HugeKernels.AddLnF(x, n, residual, g, b, y, h);
             Assert.True(y0.AsSpan().SequenceEqual(y) && h0.AsSpan().SequenceEqual(h), $"call {call} differs");
         }
-    }
+    });
 
     /// <summary>No probe with the setting off, with a threshold set by hand, or under half the threshold.</summary>
     [Fact]
-    public void NoTuningOffOrUnderHalfTheThresholdOrWithTheThresholdSet()
+    public void NoTuningOffOrUnderHalfTheThresholdOrWithTheThresholdSet() => WithoutWarmTime(() =>
     {
         const int n = 1024;
         float[] g = Rows(1, n, 2), b = Rows(1, n, 3);
@@ -222,7 +257,7 @@ public class StoreTuningTests
         object? Decide(int rows)
         {
             float[] x = Rows(rows, n, 1), y = new float[x.Length];
-            for (int call = 0; call < WarmCalls + 3 * Samples + 1; call++) DynKernels.LnFScaleAndBias(x, n, g, b, y);
+            for (int call = 0; call < DecidingCalls + 1; call++) DynKernels.LnFScaleAndBias(x, n, g, b, y);
             return Tuned.MakeGenericMethod(spec, typeof(float)).Invoke(null, new object[] { 1, n, (long)x.Length });
         }
         int large = 2048, small = (int)(NormGenSettings.DefaultStreamingStoreThreshold / 2 / (2L * n * sizeof(float))) / 2;
@@ -244,5 +279,5 @@ public class StoreTuningTests
             NormGenSettings.TuneRowStores = true;
             NormGenSettings.StreamingStoreThreshold = threshold;
         }
-    }
+    });
 }
