@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -126,8 +127,70 @@ public static partial class ColumnEngine
     /// </summary>
     internal static bool StreamStatistics<T>(ref T x, ref T y, nuint total) where T : unmanaged => StreamOutput(ref x, ref y, total);
 
-    /// <summary>Whether a scaler's output pass over <paramref name="total"/> elements writes with non-temporal stores.</summary>
-    internal static bool StreamOutput<T>(nuint total) where T : unmanaged => RowScheduler.UseStreamingStores((long)total * Unsafe.SizeOf<T>());
+    /// <summary>
+    /// Whether a scaler's output pass over <paramref name="total"/> elements writes with non-temporal stores: as a tuned
+    /// call on this thread says (<see cref="t_stores"/>), else by the threshold.
+    /// </summary>
+    internal static bool StreamOutput<T>(nuint total) where T : unmanaged =>
+        t_stores != 0 ? t_stores == 2 : RowScheduler.UseStreamingStores((long)total * Unsafe.SizeOf<T>());
+
+    /// <summary>
+    /// The stores a tuned scaler call (<see cref="TunedSamples"/>) runs with on this thread: 0 none (the threshold
+    /// decides), 1 cached, 2 non-temporal. Its passes decide their stores on the calling thread, before they spread.
+    /// </summary>
+    [ThreadStatic]
+    private static int t_stores;
+
+    /// <summary>The probes of the scalers' store tuning, one per (spec, compute type, threads, log₂ rows, log₂ columns).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Type Spec, Type Compute, int Threads, int RowLog, int ColumnLog), StoreProbe> s_storeProbes = new();
+
+    /// <summary>
+    /// Whether a Standardize or MinMaxScale call over a float or double table tunes its stores (see
+    /// <see cref="NormGenSettings.TuneStores"/>): tuning on with the default threshold, x and y together at least half
+    /// of it, and the threshold not already streaming them (then cached and non-temporal stores are the candidates).
+    /// </summary>
+    private static bool TunesStores<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged
+    {
+        if (!NormGenSettings.TuneStores) return false;
+        long threshold = NormGenSettings.StreamingStoreThreshold, bytes = (long)x.Length * Unsafe.SizeOf<T>() * (x.Overlaps(y) ? 1 : 2);
+        return threshold == NormGenSettings.DefaultStreamingStoreThreshold && bytes >= threshold / 2 && bytes < threshold;
+    }
+
+    /// <summary>
+    /// <see cref="Samples{TSpec, T}"/> for a call <see cref="TunesStores"/> takes: its class's probe (RowEngine.StoreTuning.cs)
+    /// picks cached or non-temporal stores, the call runs with them on this thread's decisions, and reports its time per
+    /// byte while the probe decides. Both compute the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TunedSamples<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int samples, int features, int ranges)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = TensorBlocks.RowBlocks(samples);
+        var key = (typeof(TSpec), typeof(T), RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks), BitOperations.Log2((uint)samples), BitOperations.Log2((uint)features));
+        StoreProbe probe = s_storeProbes.GetOrAdd(key, static _ => new StoreProbe([RowEngine.RowStores.Threshold, RowEngine.RowStores.Streaming]));
+        RowEngine.RowStores stores = probe.Next(out bool timed);
+        long start = timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        t_stores = stores == RowEngine.RowStores.Streaming ? 2 : 1;
+        try
+        {
+            if (!RowSplit<TSpec, T>(x, y, samples, features, ranges))
+                Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
+        }
+        finally
+        {
+            t_stores = 0;
+        }
+        if (timed) probe.Record(stores, (double)(System.Diagnostics.Stopwatch.GetTimestamp() - start) / (2.0 * x.Length * Unsafe.SizeOf<T>()));
+    }
+
+    /// <summary>The stores the probe of a tuned scaler class has settled on, or null while it is still timing (tests).</summary>
+    internal static RowEngine.RowStores? TunedStores<TSpec, T>(int threads, int samples, int features)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        s_storeProbes.TryGetValue((typeof(TSpec), typeof(T), threads, BitOperations.Log2((uint)samples), BitOperations.Log2((uint)features)), out StoreProbe? probe)
+            ? probe.Decided : null;
+
+    /// <summary>Forgets every scaler probe (tests).</summary>
+    internal static void ResetStoreTuning() => s_storeProbes.Clear();
 
     /// <summary>
     /// Whether MinMaxScale's output pass over a dense table of <paramref name="total"/> elements writes with non-temporal

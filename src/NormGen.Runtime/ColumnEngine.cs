@@ -33,6 +33,11 @@ public static partial class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int ranges = TensorBlocks.ColumnRanges(features);
+        if (TunesStores(x, y))
+        {
+            TunedSamples<TSpec, T>(x, y, samples, features, ranges);
+            return;
+        }
         if (RowSplit<TSpec, T>(x, y, samples, features, ranges)) return;
         Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
     }

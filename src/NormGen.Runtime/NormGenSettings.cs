@@ -14,7 +14,7 @@ public static class NormGenSettings
     private static readonly long s_lastLevelCacheBytes = ReadLastLevelCache();
     private static readonly long s_defaultStreamingStoreThreshold = s_lastLevelCacheBytes > 0 ? Math.Min(s_lastLevelCacheBytes, 32L << 20) : 32L << 20;
     private static long s_streamingStoreThreshold = s_defaultStreamingStoreThreshold;
-    private static int s_tuneRowStores = 1;
+    private static int s_tuneStores = 1;
 
     /// <summary>
     /// The most threads one kernel call spreads its rows over. -1 (the default) means <see cref="Environment.ProcessorCount"/>;
@@ -70,9 +70,11 @@ public static class NormGenSettings
     }
 
     /// <summary>
-    /// Whether large row calls (LayerNorm, RMSNorm and their residual forms over float or double, no activation, whose
-    /// input and output together are at least half of <see cref="StreamingStoreThreshold"/>, with that threshold at its
-    /// default) choose their stores by timing (default true): the first calls of each spec, thread count and size class
+    /// Whether large calls choose their stores by timing (default true): row calls (LayerNorm, RMSNorm and their residual
+    /// forms over float or double, no activation) whose input and output together are at least half of
+    /// <see cref="StreamingStoreThreshold"/>, and Standardize and MinMaxScale calls over float or double tables whose x
+    /// and y together are from half the threshold up to it (cached or non-temporal stores the candidates), with the
+    /// threshold at its default. The first calls of each spec, thread count and size class
     /// try the stores <see cref="StreamingStoreThreshold"/> picks, non-temporal stores, and non-temporal stores with the
     /// next row's reads interleaved into this row's writes (untimed for their first 250 ms, while their code tiers up, then
     /// timed five times each), and the later calls keep the fastest. Which is fastest
@@ -80,10 +82,10 @@ public static class NormGenSettings
     /// non-temporal stores; other VMs measured them slower for rows under 32 KiB). Results are bitwise the same whichever
     /// is used. False: every call takes the stores the threshold picks.
     /// </summary>
-    public static bool TuneRowStores
+    public static bool TuneStores
     {
-        get => Volatile.Read(ref s_tuneRowStores) != 0;
-        set => Volatile.Write(ref s_tuneRowStores, value ? 1 : 0);
+        get => Volatile.Read(ref s_tuneStores) != 0;
+        set => Volatile.Write(ref s_tuneStores, value ? 1 : 0);
     }
 
     /// <summary>

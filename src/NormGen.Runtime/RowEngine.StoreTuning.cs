@@ -49,14 +49,14 @@ public static partial class RowEngine
 
     /// <summary>
     /// Whether <see cref="Large"/> tunes this call's stores: a spec that can stream and pipeline, tuning on
-    /// (<see cref="NormGenSettings.TuneRowStores"/>) with the default threshold, no forced pipeline mode, and input plus
+    /// (<see cref="NormGenSettings.TuneStores"/>) with the default threshold, no forced pipeline mode, and input plus
     /// output of at least half the threshold.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TunesStores<TSpec, TX, TY, T>(long inputBytes, long outputBytes)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!PipelineCapable<TSpec, TX, TY, T>() || !CanStream<TSpec, TX, TY, T>() || s_pipelineMode != 0 || !NormGenSettings.TuneRowStores) return false;
+        if (!PipelineCapable<TSpec, TX, TY, T>() || !CanStream<TSpec, TX, TY, T>() || s_pipelineMode != 0 || !NormGenSettings.TuneStores) return false;
         long threshold = NormGenSettings.StreamingStoreThreshold;
         return threshold == NormGenSettings.DefaultStreamingStoreThreshold && inputBytes + outputBytes >= threshold / TunedShareOfThreshold;
     }
@@ -136,10 +136,16 @@ internal sealed class StoreProbe
 
     /// <param name="thresholdStreams">The threshold already picks non-temporal stores: then they are the threshold's candidate.</param>
     public StoreProbe(bool thresholdStreams)
-    {
-        _candidates = thresholdStreams
+        : this(thresholdStreams
             ? [RowEngine.RowStores.Threshold, RowEngine.RowStores.Pipelined]
-            : [RowEngine.RowStores.Threshold, RowEngine.RowStores.Streaming, RowEngine.RowStores.Pipelined];
+            : [RowEngine.RowStores.Threshold, RowEngine.RowStores.Streaming, RowEngine.RowStores.Pipelined])
+    {
+    }
+
+    /// <param name="candidates">The candidates, the threshold's first.</param>
+    public StoreProbe(RowEngine.RowStores[] candidates)
+    {
+        _candidates = candidates;
         _best = new double[_candidates.Length];
         _timed = new int[_candidates.Length];
         Array.Fill(_best, double.PositiveInfinity);

@@ -6,7 +6,7 @@ using Xunit;
 namespace NormGen.Tests;
 
 /// <summary>
-/// Store tuning of large row calls (RowEngine.StoreTuning.cs, <see cref="NormGenSettings.TuneRowStores"/>): the probe's
+/// Store tuning of large row calls (RowEngine.StoreTuning.cs, <see cref="NormGenSettings.TuneStores"/>): the probe's
 /// schedule and decision on given times (StoreProbe, internal), and whole kernels through the tuning: every call of a
 /// class, while its probe takes turns and after it has decided, bitwise equal to the threshold's stores alone (the
 /// pipeline forced off), on one and two threads, in place, with a residual stream out; no tuning with the setting off or
@@ -246,6 +246,68 @@ public class StoreTuningTests
         }
     });
 
+    private static readonly MethodInfo ColumnReset = typeof(ColumnEngine).GetMethod("ResetStoreTuning", BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo ColumnTuned = typeof(ColumnEngine).GetMethod("TunedStores", BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// MinMaxScale and Standardize over a table whose x and y together are three quarters of the default threshold (cached
+    /// by it): every call through the probe, and after its decision, bitwise the threshold's stores with tuning off, on one
+    /// and two threads; the class decided; none with tuning off.
+    /// </summary>
+    [Theory]
+    [InlineData("MinMax", 1)]
+    [InlineData("MinMax", 2)]
+    [InlineData("ZScore", 1)]
+    [InlineData("ZScore", 2)]
+    public void ScalersThroughTheProbeAreBitwiseTheThresholds(string name, int threads) => WithoutWarmTime(() =>
+    {
+        const int features = 2048;
+        int samples = (int)(NormGenSettings.DefaultStreamingStoreThreshold * 3 / 4 / (2L * features * sizeof(float)));
+        nint[] shape = { samples, features };
+        float[] x = Reference.Normal(new Random(41), samples * features, mean: 5, std: 3).Select(d => (float)d).ToArray();
+        void Run(float[] y)
+        {
+            if (name == "MinMax") Blocks.MinMax(new(x, shape, []), new(y, shape, []));
+            else Blocks.ZScore(new(x, shape, []), new(y, shape, []));
+        }
+        using var scope = new SettingsScope(threads, 1 << 17);
+        float[] expected = new float[x.Length];
+        try
+        {
+            NormGenSettings.TuneStores = false;
+            Run(expected);
+        }
+        finally
+        {
+            NormGenSettings.TuneStores = true;
+        }
+        ColumnReset.Invoke(null, null);
+        for (int call = 0; call < 2 * WarmRounds + 2 * Samples + 2; call++)
+        {
+            float[] y = new float[x.Length];
+            Run(y);
+            Assert.True(expected.AsSpan().SequenceEqual(y), $"call {call} differs from the threshold's stores");
+        }
+        // The kernel's spec: a nested Spec of its generated class (other classes' kernels of the same name have their own).
+        Type[] specs = typeof(Blocks).Assembly.GetTypes().Where(t => t.IsValueType && t.Name == "Spec" && t.DeclaringType!.Name.Contains($"__NormGen_{name}_", StringComparison.Ordinal)
+            && t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericArguments()[0] == typeof(float))).ToArray();
+        int blocks = TensorBlocks.RowBlocks(samples);
+        int used = RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks);
+        object?[] Decisions() => specs.Select(spec => ColumnTuned.MakeGenericMethod(spec, typeof(float)).Invoke(null, new object[] { used, samples, features })).ToArray();
+        Assert.Contains(Decisions(), d => d is not null);
+        try
+        {
+            ColumnReset.Invoke(null, null);
+            NormGenSettings.TuneStores = false;
+            for (int call = 0; call < 2 * WarmRounds + 2 * Samples + 2; call++) Run(new float[x.Length]);
+            Assert.All(Decisions(), Assert.Null);
+        }
+        finally
+        {
+            NormGenSettings.TuneStores = true;
+        }
+    });
+
     /// <summary>No probe with the setting off, with a threshold set by hand, or under half the threshold.</summary>
     [Fact]
     public void NoTuningOffOrUnderHalfTheThresholdOrWithTheThresholdSet() => WithoutWarmTime(() =>
@@ -265,9 +327,9 @@ public class StoreTuningTests
         try
         {
             Reset.Invoke(null, null);
-            NormGenSettings.TuneRowStores = false;
+            NormGenSettings.TuneStores = false;
             Assert.Null(Decide(large));
-            NormGenSettings.TuneRowStores = true;
+            NormGenSettings.TuneStores = true;
             NormGenSettings.StreamingStoreThreshold = threshold + 1;
             Assert.Null(Decide(large));
             NormGenSettings.StreamingStoreThreshold = threshold;
@@ -276,7 +338,7 @@ public class StoreTuningTests
         }
         finally
         {
-            NormGenSettings.TuneRowStores = true;
+            NormGenSettings.TuneStores = true;
             NormGenSettings.StreamingStoreThreshold = threshold;
         }
     });
