@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace NormGen;
 
@@ -152,7 +153,8 @@ public static partial class ColumnEngine
     private static bool TunesStores<T>(ReadOnlySpan<T> x, Span<T> y) where T : unmanaged
     {
         if (!NormGenSettings.TuneStores) return false;
-        long threshold = NormGenSettings.StreamingStoreThreshold, bytes = (long)x.Length * Unsafe.SizeOf<T>() * (x.Overlaps(y) ? 1 : 2);
+        long threshold = NormGenSettings.StreamingStoreThreshold;
+        long bytes = (long)TableElements(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), (nuint)x.Length) * Unsafe.SizeOf<T>();
         return threshold == NormGenSettings.DefaultStreamingStoreThreshold && bytes >= threshold / 2 && bytes < threshold;
     }
 
@@ -166,15 +168,14 @@ public static partial class ColumnEngine
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blocks = TensorBlocks.RowBlocks(samples);
-        var key = (typeof(TSpec), typeof(T), RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks), BitOperations.Log2((uint)samples), BitOperations.Log2((uint)features));
-        StoreProbe probe = s_storeProbes.GetOrAdd(key, static _ => new StoreProbe([RowEngine.RowStores.Threshold, RowEngine.RowStores.Streaming]));
+        StoreProbe probe = s_storeProbes.GetOrAdd(StoreClass<TSpec, T>(RowScheduler.DegreeOfParallelism(blocks, x.Length / blocks), samples, features),
+            static _ => new StoreProbe([RowEngine.RowStores.Threshold, RowEngine.RowStores.Streaming]));
         RowEngine.RowStores stores = probe.Next(out bool timed);
         long start = timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         t_stores = stores == RowEngine.RowStores.Streaming ? 2 : 1;
         try
         {
-            if (!RowSplit<TSpec, T>(x, y, samples, features, ranges))
-                Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
+            UntunedSamples<TSpec, T>(x, y, samples, features, ranges);
         }
         finally
         {
@@ -186,8 +187,12 @@ public static partial class ColumnEngine
     /// <summary>The stores the probe of a tuned scaler class has settled on, or null while it is still timing (tests).</summary>
     internal static RowEngine.RowStores? TunedStores<TSpec, T>(int threads, int samples, int features)
         where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
-        s_storeProbes.TryGetValue((typeof(TSpec), typeof(T), threads, BitOperations.Log2((uint)samples), BitOperations.Log2((uint)features)), out StoreProbe? probe)
-            ? probe.Decided : null;
+        s_storeProbes.TryGetValue(StoreClass<TSpec, T>(threads, samples, features), out StoreProbe? probe) ? probe.Decided : null;
+
+    /// <summary>A scaler call's class for its probe: the spec, compute type, thread count, log₂ of its rows and of its columns.</summary>
+    private static (Type Spec, Type Compute, int Threads, int RowLog, int ColumnLog) StoreClass<TSpec, T>(int threads, int samples, int features)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        (typeof(TSpec), typeof(T), threads, BitOperations.Log2((uint)samples), BitOperations.Log2((uint)features));
 
     /// <summary>Forgets every scaler probe (tests).</summary>
     internal static void ResetStoreTuning() => s_storeProbes.Clear();
@@ -200,6 +205,9 @@ public static partial class ColumnEngine
     /// shape (31.25 MiB together) stays just under the default 32 MiB threshold, so it changes tables of 32-64 MiB only.
     /// </summary>
     internal static bool StreamOutput<T>(ref T x, ref T y, nuint total) where T : unmanaged =>
-        StreamOutput<T>(Unsafe.AreSame(ref x, ref y) ? total : 2 * total);
+        StreamOutput<T>(TableElements(ref x, ref y, total));
+
+    /// <summary>The elements a pass over x (<paramref name="total"/>) and y moves through the caches: x alone when y is x.</summary>
+    private static nuint TableElements<T>(ref T x, ref T y, nuint total) => Unsafe.AreSame(ref x, ref y) ? total : 2 * total;
 
 }

@@ -34,12 +34,18 @@ public static partial class ColumnEngine
     {
         int ranges = TensorBlocks.ColumnRanges(features);
         if (TunesStores(x, y))
-        {
             TunedSamples<TSpec, T>(x, y, samples, features, ranges);
-            return;
-        }
-        if (RowSplit<TSpec, T>(x, y, samples, features, ranges)) return;
-        Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
+        else
+            UntunedSamples<TSpec, T>(x, y, samples, features, ranges);
+    }
+
+    /// <summary><see cref="Samples{TSpec, T}"/> with its stores decided: split by row blocks over the pool where that spreads, else the column panels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UntunedSamples<TSpec, T>(ReadOnlySpan<T> x, Span<T> y, int samples, int features, int ranges)
+        where TSpec : struct, IColumnSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!RowSplit<TSpec, T>(x, y, samples, features, ranges))
+            Run<TSpec, T>(x, default, default, y, default, default, 1, samples, features, ranges);
     }
 
     /// <summary>

@@ -487,28 +487,19 @@ public static class RowBackward
         nuint vectorEnd = head + (n - head) / width * width;
         // One prefetch per cache line: a vector of at least 64 bytes covers a line; narrower vectors prefetch every line twice (harmless).
         ref T nextDyB = ref Unsafe.Add(ref nextDy, n), nextXB = ref Unsafe.Add(ref nextX, n);
+        // The next pair's four rows into L2 once they pass StreamingStore.MaxL1PrefetchBytes (rows of 4 KiB and more):
+        // brought into L1 they evicted the lines this pass reads. One thread, LayerNorm backward, thread CPU, median of
+        // 11, into L2 ÷ into L1 in speed (2-core AMD EPYC Zen 4, two runs): 2048 × 8192 floats 1.11–1.19, 8192 × 2048
+        // 1.03–1.07, 16384 × 1024 1.05–1.07.
+        bool toL2 = StreamingStore.PrefetchesToL2(4 * n * (nuint)Unsafe.SizeOf<T>());
         for (i = head; i < vectorEnd; i += width)
         {
             if (prefetch)
             {
-                // The next pair's four rows into L2 once they pass StreamingStore.MaxL1PrefetchBytes (rows of 4 KiB and
-                // more): brought into L1 they evicted the lines this pass reads. One thread, LayerNorm backward, thread CPU,
-                // median of 11, into L2 ÷ into L1 in speed (2-core AMD EPYC Zen 4, two runs): 2048 × 8192 floats 1.11–1.19,
-                // 8192 × 2048 1.03–1.07, 16384 × 1024 1.05–1.07.
-                if (4 * n * (nuint)Unsafe.SizeOf<T>() >= StreamingStore.MaxL1PrefetchBytes)
-                {
-                    StreamingStore.PrefetchToL2(ref nextDy, i);
-                    StreamingStore.PrefetchToL2(ref nextX, i);
-                    StreamingStore.PrefetchToL2(ref nextDyB, i);
-                    StreamingStore.PrefetchToL2(ref nextXB, i);
-                }
-                else
-                {
-                    StreamingStore.Prefetch(ref nextDy, i);
-                    StreamingStore.Prefetch(ref nextX, i);
-                    StreamingStore.Prefetch(ref nextDyB, i);
-                    StreamingStore.Prefetch(ref nextXB, i);
-                }
+                StreamingStore.Prefetch(ref nextDy, i, toL2);
+                StreamingStore.Prefetch(ref nextX, i, toL2);
+                StreamingStore.Prefetch(ref nextDyB, i, toL2);
+                StreamingStore.Prefetch(ref nextXB, i, toL2);
             }
             TV gm = TOps.Load(ref gamma, i);
             TV dA = TOps.Load(ref dy, i);

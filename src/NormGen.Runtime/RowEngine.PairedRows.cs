@@ -347,16 +347,8 @@ public static partial class RowEngine
         {
             if (prefetch)
             {
-                if (PrefetchesToL2<T>(n))
-                {
-                    StreamingStore.PrefetchToL2(ref nextA, i);
-                    StreamingStore.PrefetchToL2(ref nextB, i);
-                }
-                else
-                {
-                    StreamingStore.Prefetch(ref nextA, i);
-                    StreamingStore.Prefetch(ref nextB, i);
-                }
+                StreamingStore.Prefetch(ref nextA, i, PrefetchesToL2<T>(n));
+                StreamingStore.Prefetch(ref nextB, i, PrefetchesToL2<T>(n));
             }
             TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
             TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;

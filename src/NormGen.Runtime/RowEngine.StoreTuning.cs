@@ -74,16 +74,11 @@ public static partial class RowEngine
         where TY : unmanaged
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long elementBytes = Unsafe.SizeOf<T>();
-        var key = (typeof(TSpec), typeof(T), threads, BitOperations.Log2((ulong)(rowLength * elementBytes)), BitOperations.Log2((ulong)(y.Length * elementBytes)));
-        StoreProbe probe = s_storeProbes.GetOrAdd(key, static (_, streams) => new StoreProbe(streams), thresholdStreams);
+        StoreProbe probe = s_storeProbes.GetOrAdd(StoreClass<TSpec, T>(threads, rowLength, y.Length), static (_, streams) => new StoreProbe(streams), thresholdStreams);
         RowStores stores = probe.Next(out bool timed);
         bool streaming = thresholdStreams || stores != RowStores.Threshold, pipeline = stores == RowStores.Pipelined;
         long start = timed ? Stopwatch.GetTimestamp() : 0;
-        if (threads == 1 && !streaming && !pipeline)
-            OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch: true);
-        else
-            Spread<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch: true, pipeline);
+        RunLarge<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch: true, pipeline);
         if (timed) probe.Record(stores, (double)(Stopwatch.GetTimestamp() - start) / bytes);
     }
 
@@ -91,10 +86,13 @@ public static partial class RowEngine
     internal static RowStores? TunedStores<TSpec, T>(int threads, int rowLength, long outputLength)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long elementBytes = Unsafe.SizeOf<T>();
-        var key = (typeof(TSpec), typeof(T), threads, BitOperations.Log2((ulong)(rowLength * elementBytes)), BitOperations.Log2((ulong)(outputLength * elementBytes)));
-        return s_storeProbes.TryGetValue(key, out StoreProbe? probe) ? probe.Decided : null;
+        return s_storeProbes.TryGetValue(StoreClass<TSpec, T>(threads, rowLength, outputLength), out StoreProbe? probe) ? probe.Decided : null;
     }
+
+    /// <summary>A call's class for its probe: the spec, compute type, thread count, log₂ of the row's and of the output's bytes.</summary>
+    private static (Type Spec, Type Compute, int Threads, int RowLog, int OutputLog) StoreClass<TSpec, T>(int threads, int rowLength, long outputLength)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> =>
+        (typeof(TSpec), typeof(T), threads, BitOperations.Log2((ulong)rowLength * (ulong)Unsafe.SizeOf<T>()), BitOperations.Log2((ulong)outputLength * (ulong)Unsafe.SizeOf<T>()));
 
     /// <summary>Forgets every probe (tests: a class timed again from its first call).</summary>
     internal static void ResetStoreTuning() => s_storeProbes.Clear();

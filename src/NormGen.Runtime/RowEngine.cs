@@ -104,6 +104,21 @@ public static partial class RowEngine
         }
         bool prefetch = streaming || x.Length * elementBytes >= MinPrefetchBytes;
         bool pipeline = prefetch && CanPipeline<TSpec, TX, TY, T>();
+        RunLarge<TSpec, TX, TY, T>(x, y, rowLength, rows, residual, bias, gamma, beta, residualOut, mean, rstd, threads, streaming, prefetch, pipeline);
+    }
+
+    /// <summary>
+    /// A large call once its thread count, stores, prefetching and pipeline are decided (<see cref="Large"/>, the tuned
+    /// call): on this thread with cached stores, else over the pool (<see cref="Spread"/>, which pins the spans).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunLarge<TSpec, TX, TY, T>(ReadOnlySpan<TX> x, Span<TY> y, int rowLength, int rows, ReadOnlySpan<TX> residual, ReadOnlySpan<TX> bias,
+        ReadOnlySpan<TX> gamma, ReadOnlySpan<TX> beta, Span<TX> residualOut, Span<T> mean, Span<T> rstd, int threads, bool streaming, bool prefetch, bool pipeline)
+        where TSpec : struct, IRowSpec<T>
+        where TX : unmanaged
+        where TY : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         if (threads == 1 && !streaming && !pipeline)
             OnThisThread<TSpec, TX, TY, T>(x, residual, bias, gamma, beta, y, residualOut, mean, rstd, rowLength, rows, prefetch);
         else
@@ -1428,24 +1443,19 @@ public static partial class RowEngine
 
     /// <summary>
     /// Prefetches the line of x, and of the residual (see <see cref="PrefetchBlock"/>), at <paramref name="offset"/>: into
-    /// L1, or into L2 (<paramref name="toL2"/>, rows of <see cref="L2PrefetchRowBytes"/> or more).
+    /// L1, or into L2 (<paramref name="toL2"/>, see <see cref="PrefetchesToL2"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchLine<TSpec, T>(ref T x, ref T residual, nuint offset, bool withResidual, bool toL2)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (toL2)
-        {
-            StreamingStore.PrefetchToL2(ref x, offset);
-            if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.PrefetchToL2(ref residual, offset);
-            return;
-        }
-        StreamingStore.Prefetch(ref x, offset);
-        if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.Prefetch(ref residual, offset);
+        StreamingStore.Prefetch(ref x, offset, toL2);
+        if (Spec<TSpec, T>.Residual && withResidual) StreamingStore.Prefetch(ref residual, offset, toL2);
     }
 
     /// <summary>
-    /// Rows of at least this many bytes (16 KiB) prefetch the next row into L2 (prefetcht1) instead of L1: with x, γ and
+    /// Whether rows of <paramref name="n"/> elements prefetch the next row into L2 (a JIT-time constant for a compile-time
+    /// row). Rows of 16 KiB or more (StreamingStore.MaxL1PrefetchBytes) prefetch the next row into L2 (prefetcht1) instead of L1: with x, γ and
     /// β of such a row streaming through L1 (32 KiB on Zen 4) in the last pass (two rows' in the paired rows), the next
     /// row's lines brought into L1 evicted the lines that pass still read. 2-core AMD EPYC (Zen 4), RowAB in one process,
     /// thread CPU, 9 rounds, two runs, prefetcht0's time ÷ prefetcht1's (best / median round): LnF 2048 × 8192 1.11–1.17 /
@@ -1454,11 +1464,8 @@ public static partial class RowEngine
     /// 1.04–1.15, 512 × 4096 1.09 / 0.99. Shorter rows keep prefetcht0: on a Zen 5 VM prefetcht1 ran LayerNorm 4096 ×
     /// 1024 1.17× slower (docs/benchmarks.md).
     /// </summary>
-    private const int L2PrefetchRowBytes = StreamingStore.MaxL1PrefetchBytes;
-
-    /// <summary>Whether rows of <paramref name="n"/> elements prefetch the next row into L2 (<see cref="L2PrefetchRowBytes"/>); a JIT-time constant for a compile-time row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PrefetchesToL2<T>(nuint n) => n * (nuint)Unsafe.SizeOf<T>() >= L2PrefetchRowBytes;
+    private static bool PrefetchesToL2<T>(nuint n) => StreamingStore.PrefetchesToL2(n * (nuint)Unsafe.SizeOf<T>());
 
     /// <summary>
     /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the

@@ -44,22 +44,34 @@ public static unsafe class StreamingStore
     }
 
     /// <summary>
-    /// <see cref="Prefetch{T}"/> into L2 (prefetcht1), not L1: for rows too long for L1 to hold the next row's lines next
+    /// <see cref="Prefetch{T}(ref T, nuint)"/> into L2 (prefetcht1), not L1: for rows too long for L1 to hold the next row's lines next
     /// to the lines this row's last pass reads (x, γ, β); see <see cref="MaxL1PrefetchBytes"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PrefetchToL2<T>(ref T row, nuint elementOffset) where T : unmanaged
+    internal static void PrefetchToL2<T>(ref T row, nuint elementOffset) where T : unmanaged
     {
         if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
             System.Runtime.Intrinsics.X86.Sse.Prefetch1((byte*)Unsafe.AsPointer(ref row) + elementOffset * (nuint)sizeof(T));
     }
 
+    /// <summary><see cref="PrefetchToL2{T}"/> when <paramref name="toL2"/> (see <see cref="PrefetchesToL2"/>), else <see cref="Prefetch{T}(ref T, nuint)"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Prefetch<T>(ref T row, nuint elementOffset, bool toL2) where T : unmanaged
+    {
+        if (toL2) PrefetchToL2(ref row, elementOffset);
+        else Prefetch(ref row, elementOffset);
+    }
+
     /// <summary>
     /// The most bytes a row pass prefetches for the next row (or pair) into L1 (16 KiB, half of Zen 4's L1): more go to L2
-    /// (<see cref="PrefetchToL2{T}"/>), since the pass itself reads as much through L1 (RowEngine.L2PrefetchRowBytes, the
-    /// backward's paired rows).
+    /// (<see cref="PrefetchesToL2"/>), since the pass itself reads as much through L1 (the forward's rules in
+    /// RowEngine.PrefetchesToL2, the backward's paired rows in RowBackward).
     /// </summary>
     internal const int MaxL1PrefetchBytes = 16 << 10;
+
+    /// <summary>Whether a pass that prefetches <paramref name="bytes"/> for the next row (or rows) does so into L2 (<see cref="MaxL1PrefetchBytes"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool PrefetchesToL2(nuint bytes) => bytes >= MaxL1PrefetchBytes;
 
     /// <summary>Makes the streaming stores of this thread visible to others (an sfence); call once after the last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
