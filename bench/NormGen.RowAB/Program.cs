@@ -251,7 +251,10 @@ public static class Program
         int rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(15);
         s_threadCpuTime = args.Contains("--cpu") && OperatingSystem.IsLinux();
         Settings(mode: 0);
-        NormGenSettings.StreamingStoreThreshold = NormGenSettings.DefaultStreamingStoreThreshold;
+        // --threshold BYTES: NormGenSettings.StreamingStoreThreshold for the timing (default: its default; 0: non-temporal
+        // stores wherever they can run, which also turns the store tuning off), e.g. with --pipeline 2 for the pipeline
+        // with streaming stores.
+        NormGenSettings.StreamingStoreThreshold = args.SkipWhile(a => a != "--threshold").Skip(1).Select(long.Parse).FirstOrDefault(NormGenSettings.DefaultStreamingStoreThreshold);
         // LnSiluF, LnTanhF and LnGeluD time the activations' epilogue beside LnGelu768F. The baseline keeps its own
         // activations (baseline-gen/Activations.cs, the BCL's exponential); with it, whether the JIT inlined the BCL's
         // exponential into the row method decided 1.0× or 1.2–1.4× eba5bfa here, process by process, until VectorExp.

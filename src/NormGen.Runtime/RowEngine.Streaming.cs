@@ -26,7 +26,17 @@ public static partial class RowEngine
 
     /// <summary>
     /// Pass 1 prefetches the row at least this many bytes ahead of the one it reads (at the same position), and at least
-    /// the next row: for short rows one row ahead is too close for the prefetch to arrive before pass 1 needs it.
+    /// the next row: for short rows one row ahead is too close for the prefetch to arrive before pass 1 needs it. Into
+    /// L2 (prefetcht1) at every row length, not only from StreamingStore.MaxL1PrefetchBytes as the rows a time: 8 KiB
+    /// ahead of x (and of a residual) is two rows of 4 KiB in flight, which prefetcht0 brought into L1 (32 KiB on Zen 4)
+    /// over the lines of h, γ and β the pipeline still reads. RowAB, the pipeline with non-temporal stores (--pipeline 2
+    /// --threshold 0), one process, thread CPU, 7-9 rounds, best round, prefetcht1's time ÷ prefetcht0's, two or three
+    /// runs (2-core AMD EPYC, Zen 4): LnF 4096×1024 0.65–0.84, LnD 2048×1024 0.68–0.69, RmsF 4096×1024 0.84–0.85,
+    /// AddLnF 4096×1024 0.68, AddLnNoOutF 4096×1024 0.71–0.74, DeepF 4096×1024 0.71, DeepF 8192×768 0.79–0.80, LnF
+    /// 2048×2048 0.75–0.77, RmsF 8192×512 0.94–0.95, LnF 8192×512 0.83–1.07, LnF 16384×384 0.92–1.04; rows of 16 KiB
+    /// and more (prefetcht1 already) the same: DeepF 512×4096 1.01, 2048×8192 1.00. Half a row, one row or two rows
+    /// ahead read the same for LnF 2048×8192 and 1024×4096 (0.99–1.04), and prefetching γ and β 512 B–2 KiB ahead in
+    /// the last pass did not help (0.97–1.10).
     /// </summary>
     private const int MinPrefetchAheadBytes = 8 << 10;
 
@@ -226,7 +236,7 @@ public static partial class RowEngine
                 // Pass-1 blocks at i; the pending row's last-pass blocks at head + i (aligned y) while they fit.
                 for (; i + block <= n; i += block)
                 {
-                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead, toL2: PrefetchesToL2<T>(n));
+                    PrefetchBlock<TSpec, T, TV, TOps>(ref x, ref residual, i + ahead, toL2: true); // see MinPrefetchAheadBytes
                     ref T xi = ref Unsafe.Add(ref x, i);
                     ref T ri = ref Unsafe.Add(ref residual, i);
                     ref T bi = ref Unsafe.Add(ref bias, i);
