@@ -166,7 +166,7 @@ public static partial class RowEngine
             JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
                 Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
-                ref xa, ref xa, prefetch: false);
+                ref xa, ref xa, prefetch: false, ref Unsafe.NullRef<StreamedEnds<TV>>(), ref ya);
             if (!second) return row + 1;
             row += 2;
             xa = ref xNext;
@@ -233,6 +233,7 @@ public static partial class RowEngine
         // (SamePhaseRows); otherwise they go one at a time (below).
         bool stream = c.Streaming;
         nuint pairsEnd = stream && (s_pairedRowsMode == 2 || !SamePhaseRows<T, TV>(ref Unsafe.Add(ref c.Y, first * yStride), yStride)) ? row : end;
+        StreamedEnds<TV> ends = StreamedEnds<TV>.None; // non-temporal stores (no residual): the rows' ends
         for (; row + 2 <= pairsEnd; row += 2, xa = ref Unsafe.Add(ref xa, 2 * xStride))
         {
             ref T xb = ref Unsafe.Add(ref xa, xStride);
@@ -259,7 +260,10 @@ public static partial class RowEngine
             {
                 PairedSums<TSpec, T, TV, TOps>(ref xa, ref xb, n, out T shiftA, out TV sumsA, out TV squaresA, out T shiftB, out TV sumsB, out TV squaresB);
                 if (!Statistics<TSpec, T, TV, TOps>(ref xa, n, inv, tail, shiftA, sumsA, squaresA, out center, out scaledOffset, out mean, out rstd))
+                {
+                    ends.Flush<T, TOps>(ref c.Y);
                     return row;
+                }
                 if (!Statistics<TSpec, T, TV, TOps>(ref xb, n, inv, tail, shiftB, sumsB, squaresB, out centerB, out scaledOffsetB, out meanB, out rstdB))
                     break; // the second row to HugeRow: this pair's first row one row at a time, below
             }
@@ -276,11 +280,13 @@ public static partial class RowEngine
             // c.Head (γ and β at y's phase, or 0).
             if (stream && !Spec<TSpec, T>.Residual)
                 JointLastPass<TSpec, T, TV, TOps, NonTemporalStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
-                    (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
+                    (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end,
+                    ref ends, ref c.Y);
             else
                 JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
-                    ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end);
+                    ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end, ref ends, ref c.Y);
         }
+        ends.Flush<T, TOps>(ref c.Y);
         if (row == end) return end;
         return Spec<TSpec, T>.Residual ? LoopRows<TSpec, T, T, T, TV, TOps, ResidualPass1<T, TV, TOps>>(ref c, ref xa, row, end)
             : c.Head != 0 ? LoopRows<TSpec, T, T, T, TV, TOps, YPhasePass1<T, TV, TOps>>(ref c, ref xa, row, end)
@@ -300,7 +306,8 @@ public static partial class RowEngine
         Save<TSpec, T>(ref c, row, mean, rstd);
         ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
         TV m = TOps.Create(center), r = TOps.Create(rstd), rc = TOps.Create(scaledOffset);
-        JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref h, ref h, ref c.Gamma, ref c.Beta, ref y, ref y, n, 0, m, r, rc, m, r, rc, ref h, ref h, prefetch: false);
+        JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref h, ref h, ref c.Gamma, ref c.Beta, ref y, ref y, n, 0, m, r, rc, m, r, rc, ref h, ref h, prefetch: false,
+            ref Unsafe.NullRef<StreamedEnds<TV>>(), ref y);
         return row + 1;
     }
 
@@ -318,14 +325,16 @@ public static partial class RowEngine
     /// (AffineOf is OutputAt's math), so the same bits. The loop stores as <typeparamref name="TStores"/> says: cached,
     /// or non-temporal from y's first vector boundary (head then y's phase, the same for both rows: see
     /// <see cref="SamePhaseRows"/>; the caller fences once after its rows), as <see cref="StreamRow"/> writes one row.
-    /// The first vector (with a head) and the overlapping last vector of both rows are computed before the loop and
-    /// stored through the cache after it (in place: read before the loop overwrites them). With
+    /// The first vector (with a head) and the overlapping last vector of both rows are computed before the loop (in place:
+    /// read before the loop overwrites them) and stored after it: through the cache, or with non-temporal stores through
+    /// <paramref name="streamedEnds"/> (each row's tail carried into the vector it shares with the next row's head; the
+    /// caller flushes it when it leaves the pairs; <paramref name="yBase"/> the call's y). With
     /// <paramref name="prefetch"/>, each vector's step also prefetches the line at the same place of
     /// <paramref name="nextA"/> and <paramref name="nextB"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void JointLastPass<TSpec, T, TV, TOps, TStores>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
-        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch, ref StreamedEnds<TV> streamedEnds, ref T yBase)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TStores : struct, IStoreKind
     {
@@ -357,6 +366,15 @@ public static partial class RowEngine
             TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
             Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
             Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
+        }
+        if (TStores.NonTemporal)
+        {
+            // Row A's head with the tail carried from the row before, A's tail with B's head, B's tail carried on.
+            streamedEnds.Head<T, TOps>(ref yBase, ref yA, firstA, head);
+            streamedEnds.Tail<T, TOps>(ref yBase, ref yA, n, lastA, i - last);
+            streamedEnds.Head<T, TOps>(ref yBase, ref yB, firstB, head);
+            streamedEnds.Tail<T, TOps>(ref yBase, ref yB, n, lastB, i - last);
+            return;
         }
         if (ends)
         {

@@ -201,12 +201,7 @@ public static partial class RowEngine
         ref T srcPrev = ref xFirst, yPrev = ref xFirst, hOutPrev = ref xFirst; // read only while pending
         TV m = TOps.Zero, r = TOps.Zero, rc = TOps.Zero;
         bool pending = false;
-        // Non-temporal stores: the last row's elements after its last aligned vector (the lanes of carry from carryFrom
-        // on), not stored yet, and where that row ends (null: none). The next row, if it starts there, stores them with
-        // its own elements before its first aligned vector as one non-temporal vector (SharedVector).
-        scoped ref T carryEnd = ref Unsafe.NullRef<T>();
-        TV carry = TOps.Zero;
-        nuint carryFrom = 0;
+        StreamedEnds<TV> ends = StreamedEnds<TV>.None; // non-temporal stores: the rows' ends (see StreamedEnds)
         ref T x = ref xFirst;
         for (nuint row = first; row < end || pending; row++, x = ref Unsafe.Add(ref x, xStride))
         {
@@ -261,22 +256,10 @@ public static partial class RowEngine
                     StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
                 for (; j + L <= n; j += L)
                     StreamVector<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, j, m, r, rc, alignedH);
-                if (TStores.NonTemporal) // only the elements outside the streamed vectors (before head, from j on): see SharedVector
+                if (TStores.NonTemporal) // only the elements outside the streamed vectors (before head, from j on)
                 {
-                    nuint headLeft = head;
-                    if (head != 0 && !Unsafe.IsNullRef(ref carryEnd) && Unsafe.AreSame(ref carryEnd, ref yPrev) && carryFrom == head)
-                    {
-                        TOps.StoreNonTemporal(SharedVector<T, TV, TOps>(carry, firstOut, head), ref Unsafe.Subtract(ref yPrev, L - head));
-                        headLeft = 0;
-                    }
-                    else
-                    {
-                        FlushCarry<T, TV>(ref carryEnd, carry, carryFrom, n);
-                    }
-                    StoreEnds<T, TV>(firstOut, lastOut, ref yPrev, n, headLeft, L); // the head only, if not in the shared vector
-                    carryEnd = ref j < n ? ref Unsafe.Add(ref yPrev, n) : ref Unsafe.NullRef<T>();
-                    carry = lastOut;
-                    carryFrom = j - last;
+                    ends.Head<T, TOps>(ref c.Y, ref yPrev, firstOut, head);
+                    ends.Tail<T, TOps>(ref c.Y, ref yPrev, n, lastOut, j - last);
                 }
                 else
                 {
@@ -314,7 +297,7 @@ public static partial class RowEngine
             {
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
                 {
-                    FlushCarry<T, TV>(ref carryEnd, carry, carryFrom, n);
+                    ends.Flush<T, TOps>(ref c.Y);
                     return row;
                 }
                 m = TOps.Create(center);
@@ -325,7 +308,7 @@ public static partial class RowEngine
                 T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                 {
-                    FlushCarry<T, TV>(ref carryEnd, carry, carryFrom, n);
+                    ends.Flush<T, TOps>(ref c.Y);
                     return row;
                 }
                 rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
@@ -337,49 +320,8 @@ public static partial class RowEngine
             if (Spec<TSpec, T>.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             pending = true;
         }
-        FlushCarry<T, TV>(ref carryEnd, carry, carryFrom, n);
+        ends.Flush<T, TOps>(ref c.Y);
         return end;
-    }
-
-    /// <summary>
-    /// The vector of y that straddles two rows when y's rows are off the vector grid (an array's data is rarely on a
-    /// 64-byte line): lanes <paramref name="head"/> … L − 1 of the earlier row's last vector (its elements after its
-    /// last aligned vector), then lanes 0 … head − 1 of the next row's first vector (its elements before its first
-    /// aligned vector); it goes to the aligned address head elements before the next row. Stored non-temporally in one
-    /// piece, where each row used to store its part an element at a time with cached stores into a line the other row
-    /// streams: such a store waits for the line's write-combining buffer and reads the line back from memory. RowAB,
-    /// the pipeline with non-temporal stores (--pipeline 2 --threshold 0), one process, thread CPU, 7 rounds, best round,
-    /// the cached ends' time ÷ the shared vector's (2-core AMD EPYC, Zen 4), x and y 16 or 56 bytes past a line: LnF
-    /// 20000×512 1.70–1.95, 10000×1024 1.47–1.48, AddLnNoOutF 4096×1024 1.02–1.12, LnF 2048×8192 1.01; on the line (no
-    /// shared vector) 0.86–1.02. Leaving the ends out altogether (wrong output, timing only) had read 0.57–0.74 of the
-    /// time for the first two.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV SharedVector<T, TV, TOps>(TV earlier, TV next, nuint head)
-        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        VectorPair<TV> pair;
-        pair.Low = earlier;
-        pair.High = next;
-        return TOps.Load(ref Unsafe.As<TV, T>(ref pair.Low), head);
-    }
-
-    /// <summary>Two vectors side by side in memory (<see cref="SharedVector"/>).</summary>
-    private struct VectorPair<TV> where TV : struct
-    {
-        public TV Low, High;
-    }
-
-    /// <summary>
-    /// Stores the carried elements of the row ending at <paramref name="carryEnd"/> (lanes <paramref name="carryFrom"/> …
-    /// L − 1 of <paramref name="carry"/>, its last vector) with cached stores, when no next row takes them into a
-    /// <see cref="SharedVector"/>: the last row of a run, or a next row that does not start there.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FlushCarry<T, TV>(ref T carryEnd, TV carry, nuint carryFrom, nuint n) where T : unmanaged where TV : struct
-    {
-        if (!Unsafe.IsNullRef(ref carryEnd))
-            StoreEnds<T, TV>(carry, carry, ref Unsafe.Subtract(ref carryEnd, n), n, 0, carryFrom);
     }
 
     /// <summary>

@@ -426,13 +426,9 @@ public static partial class RowEngine
             if (hScratch is not null) c.H = ref MemoryMarshal.GetArrayDataReference(hScratch);
             else if (Spec<TSpec, T>.ResidualOut) { c.H = ref c.ResidualOut; c.HStride = c.ResidualOutStride; }
             else { c.H = ref c.Y; c.HStride = c.YStride; }
-            for (int row = firstRow; row < firstRow + rowCount; row++)
-            {
-                nuint r = (nuint)row;
-                if (TBody.Rows<TSpec, TX, TY>(ref c, ref Unsafe.Add(ref c.X, r * c.XStride), r, r + 1) == r)
-                    RedoHugeRow<TSpec, T>(ref c, r);
-            }
-            if (stream && streaming) StreamingStore.Fence();
+            // All the rows in one call of the row method (a huge row stops it for HugeRow), so streamed rows carry their
+            // ends to the next row (StreamedEnds).
+            PlainLoop<TSpec, T, TBody>(ref c, ref Unsafe.Add(ref c.X, (nuint)firstRow * c.XStride), firstRow, rowCount);
         }
         finally
         {
@@ -1060,6 +1056,7 @@ public static partial class RowEngine
             hNext = ref Unsafe.Add(ref c.H, first * hStride);
             bias = ref c.Bias;
         }
+        StreamedEnds<TV> ends = StreamedEnds<TV>.None; // streaming stores: the rows' ends (StreamRow)
         for (nuint row = first; row < end; row++)
         {
             // A JIT-time constant when fixed: the loops and tails fold. The typeof tests fold in the importer, so the
@@ -1106,7 +1103,10 @@ public static partial class RowEngine
             if (Spec<TSpec, T>.Centered)
             {
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, sums, squares, out T center, out T offset, out rstd, out meanOut))
+                {
+                    if (typeof(TRange) != typeof(OneRow)) ends.Flush<T, TOps>(ref c.Y);
                     return row;
+                }
                 // Last pass: (x − μ)·rstd = (x − center)·rstd − offset·rstd: one subtraction, exact for a row with a large
                 // mean, and one FMA with the small offset·rstd (under ½ in units of σ).
                 m = TOps.Create(center);
@@ -1116,12 +1116,16 @@ public static partial class RowEngine
             {
                 T meanSquare = TOps.Sum(squares) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
+                {
+                    if (typeof(TRange) != typeof(OneRow)) ends.Flush<T, TOps>(ref c.Y);
                     return row;
+                }
                 rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
             }
             Save<TSpec, T>(ref c, row, meanOut, rstd);
             TV r = TOps.Create(rstd);
-            if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch))
+            if (streaming && StreamRow<TSpec, T, TV, TOps>(ref x, ref residual, ref src, ref gamma, ref beta, ref y, ref residualOut, n, m, r, rc, prefetch,
+                ref ends, ref c.Y))
             {
                 if (typeof(TRange) == typeof(OneRow)) return end;
                 continue;
@@ -1184,6 +1188,7 @@ public static partial class RowEngine
             if (streaming && Spec<TSpec, T>.ResidualOut) CopyH(ref h, ref residualOut, n);
             if (typeof(TRange) == typeof(OneRow)) return end;
         }
+        if (typeof(TRange) != typeof(OneRow)) ends.Flush<T, TOps>(ref c.Y);
         return end;
     }
 
@@ -1477,7 +1482,7 @@ public static partial class RowEngine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool StreamRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut,
-        nuint n, TV m, TV r, TV rc, bool prefetch)
+        nuint n, TV m, TV r, TV rc, bool prefetch, ref StreamedEnds<TV> ends, ref T yBase)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength; // a JIT-time constant: the loops and tails fold
@@ -1505,11 +1510,8 @@ public static partial class RowEngine
         // "ends cached again"). Otherwise the whole vectors still go: the pipeline's StoreEnds here, as a call, made
         // the JIT keep vectors live across rows on the stack in every row method (AddLnF 4096×1024 1.18× eba5bfa's
         // time in RowAB), and inlined it cost the residual row methods their inlining budget (tier1-calls.sh).
-        if (head != 0 || i != n)
-        {
-            TOps.Store(first, ref y, 0);
-            TOps.Store(lastOut, ref y, last);
-        }
+        ends.Head<T, TOps>(ref yBase, ref y, first, head);
+        ends.Tail<T, TOps>(ref yBase, ref y, n, lastOut, i - last);
         if (Spec<TSpec, T>.ResidualOut)
         {
             TOps.Store(TOps.Load(ref src, 0), ref residualOut, 0);
