@@ -27,7 +27,9 @@ namespace NormGen.Benchmarks;
 /// Timed in this process. One x and one y of 1 GiB each are allocated (pinned) once and every case uses their first
 /// rows × hidden elements, so nothing is allocated between cases. Every method first warms up on several shapes (small,
 /// wide, streaming) for <see cref="WarmUp"/> each, the process sleeps <see cref="Pause"/> so the background JIT installs
-/// its tier-1 code, and they warm up again; then each case calls every method once (caches, pages), sizes batches to
+/// its tier-1 code, and they warm up again; then each case calls every method once (caches, pages; a case the store
+/// probe times, x + y from half the streaming threshold, runs the NormGen methods for <see cref="ProbeWarmUp"/> first, so
+/// the probe has kept its stores), sizes batches to
 /// about <see cref="SampleTime"/>, and times <see cref="Samples"/> batches round the methods in turn (3 where one call
 /// is longer than a batch); the median is reported (<c>--best</c>: the fastest). Cases over 1 GiB per tensor are skipped.
 /// </remarks>
@@ -38,6 +40,17 @@ public static class Growth
     private const long MaxTensorBytes = 1L << 30, CompositionMaxTensorBytes = 64L << 20;
     private const int Samples = 9, LongSamples = 3;
     private static readonly TimeSpan WarmUp = TimeSpan.FromMilliseconds(60), Pause = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// How long, and how many calls at least, a NormGen method runs before a case the store probe times is measured:
+    /// past the probe's 250 ms of untimed candidates and its 2 + 5 calls per candidate (three candidates).
+    /// </summary>
+    private static readonly TimeSpan ProbeWarmUp = TimeSpan.FromMilliseconds(400);
+
+    private const int ProbeWarmCalls = 24;
+
+    /// <summary>The NormGen methods of <see cref="Methods"/> (the first two: LayerNorm, RMSNorm).</summary>
+    private const int NormGenMethods = 2;
     private static readonly TimeSpan SampleTime = TimeSpan.FromMilliseconds(8), Probe = TimeSpan.FromMilliseconds(2);
 
     // Method indices of a case.
@@ -165,12 +178,22 @@ public static class Growth
 
     private static Case MeasureCase(int hidden, int rows)
     {
-        (double?[] median, double?[] best) = Measure(Methods(hidden, rows));
+        // A case whose x + y is at least half the default streaming threshold is a class the store probe times
+        // (RowEngine.StoreTuning.cs: its candidates untimed for 250 ms, then 5 timed calls each): its NormGen methods
+        // run until the probe has decided, so the batches measure the stores it keeps, not its candidates.
+        long bytes = 2L * hidden * rows * sizeof(float);
+        bool tuned = NormGenSettings.TuneStores && NormGenSettings.StreamingStoreThreshold == NormGenSettings.DefaultStreamingStoreThreshold
+            && bytes >= NormGenSettings.DefaultStreamingStoreThreshold / 2;
+        (double?[] median, double?[] best) = Measure(Methods(hidden, rows), tuned ? NormGenMethods : 0);
         return new Case(hidden, rows, median, best);
     }
 
-    /// <summary>Seconds per call of each method: median and fastest of the batches, which go round the methods in turn.</summary>
-    private static (double?[] Median, double?[] Best) Measure(Action?[] methods)
+    /// <summary>
+    /// Seconds per call of each method: median and fastest of the batches, which go round the methods in turn. The first
+    /// <paramref name="probed"/> methods are first called for <see cref="ProbeWarmUp"/> and at least
+    /// <see cref="ProbeWarmCalls"/> times (a class the store probe times).
+    /// </summary>
+    private static (double?[] Median, double?[] Best) Measure(Action?[] methods, int probed = 0)
     {
         int count = methods.Length;
         var calls = new int[count];
@@ -178,6 +201,9 @@ public static class Growth
         for (int m = 0; m < count; m++)
         {
             if (methods[m] is not Action a) continue;
+            if (m < probed)
+                for (var (since, warmCalls) = (Stopwatch.StartNew(), 0); since.Elapsed < ProbeWarmUp || warmCalls < ProbeWarmCalls; warmCalls++)
+                    a();
             a(); // pages and caches as the timed calls find them
             calls[m] = CallsPerBatch(a, out bool longCall);
             longCalls |= longCall;

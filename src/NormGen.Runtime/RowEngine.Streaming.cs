@@ -195,6 +195,9 @@ public static partial class RowEngine
         TV alpha = Spec<TSpec, T>.HasAlpha ? TOps.Create(Spec<TSpec, T>.Alpha) : TOps.Zero;
         nuint rowBytes = n * (nuint)Unsafe.SizeOf<T>();
         nuint ahead = (MinPrefetchAheadBytes + rowBytes - 1) / rowBytes * xStride; // whole rows, at least one
+        // Rows under 16 KiB without a residual stream out whose y lies just past their source in a 4 KiB page store each
+        // last-pass block one step late (DelayedBlock, decided per row).
+        bool canDelay = !Spec<TSpec, T>.ResidualOut && !PrefetchesToL2<T>(n), delayStores = false;
         ref T gamma = ref c.Gamma, beta = ref c.Beta, bias = ref c.Bias;
         // The row whose last pass is pending: its source (x, or h in scratch, read back from cache), its outputs, and
         // its m, rstd and −offset·rstd.
@@ -223,6 +226,7 @@ public static partial class RowEngine
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
                 lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
+                delayStores = canDelay && DelaysStores(ref srcPrev, ref yPrev);
             }
             T shift = T.Zero;
             if (pass1 && Spec<TSpec, T>.Centered) // as VectorRows
@@ -231,6 +235,7 @@ public static partial class RowEngine
             TV k = TOps.Create(shift);
             TV s0 = TOps.Zero, s1 = s0, s2 = s0, s3 = s0, q0 = s0, q1 = s0, q2 = s0, q3 = s0;
             TV hLast = Spec<TSpec, T>.Residual && hasTail && pass1 ? H<TSpec, T, TV, TOps>(ref x, ref residual, ref bias, last, 0, alpha) : TOps.Zero;
+            TV d0 = TOps.Zero, d1 = d0, d2 = d0, d3 = d0; // the last-pass block stored one step late (DelayedBlock)
             nuint i = 0;
             if (pass1)
             {
@@ -246,8 +251,15 @@ public static partial class RowEngine
                         Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, L, alpha), Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 2 * L, alpha),
                         Pass1Vector<TSpec, T, TV, TOps>(ref xi, ref ri, ref bi, ref hi, 3 * L, alpha), k, ref s0, ref s1, ref s2, ref s3, ref q0, ref q1, ref q2, ref q3);
                     if (i < both * block)
-                        StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
+                    {
+                        if (!delayStores)
+                            StreamBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, ref hOutPrev, head + i, m, r, rc, alignedH);
+                        else
+                            DelayedBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref srcPrev, ref gamma, ref beta, ref yPrev, head + i, m, r, rc, i != 0, ref d0, ref d1, ref d2, ref d3);
+                    }
                 }
+                if (delayStores && both != 0) // the last block's stores
+                    PutBlock<T, TV, TOps, TStores>(d0, d1, d2, d3, ref yPrev, head + (both - 1) * block);
             }
             if (pending)
             {
@@ -322,6 +334,64 @@ public static partial class RowEngine
         }
         ends.Flush<T, TOps>(ref c.Y);
         return end;
+    }
+
+    /// <summary>
+    /// Whether a row's last pass stores its blocks one step late (<see cref="DelayedBlock"/>): when its y starts 1 to
+    /// <see cref="DelayedStoresZone"/> bytes past its source within a 4 KiB page. Then each load of the source follows,
+    /// by a few bytes in the low 12 address bits, the stores just made to y, and waits for them (the processor matches
+    /// loads to earlier stores on those bits first). Stores a block late move that zone a block on instead, so the
+    /// rows outside it keep the plain order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool DelaysStores<T>(ref T src, ref T y) => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - 1 < DelayedStoresZone;
+
+    /// <summary>
+    /// See <see cref="DelaysStores"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
+    /// x at a page's start and y the given bytes on (2-core AMD EPYC, Zen 4), the plain order's time ÷ the delayed one's:
+    /// y at +8 1.12–1.15, +56 1.19–1.41 (LnF 4096×1024, 8192×512, LnD 2048×1024, RmsF 4096×1024; DeepF 1.08), +200
+    /// 1.06–1.11, +264 0.86–1.01, +328 0.95–1.00, +456 0.77–0.94, +600 0.89–1.00; at the same place 0.87–1.02. Rows of 16
+    /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order.
+    /// </summary>
+    private const nuint DelayedStoresZone = 256;
+
+    /// <summary>
+    /// The pipeline's last-pass block at the aligned <paramref name="j"/> without a residual stream out: its four output
+    /// vectors are computed into <paramref name="d0"/> … <paramref name="d3"/>, after the block before them
+    /// (<paramref name="storePrevious"/>), held there, is stored at j − 4L (<see cref="PutBlock"/>; the caller stores the
+    /// last). Each step's loads then come before the stores near them: a load after a store whose address matches it in
+    /// the low 12 bits but for a few bytes (x and y at nearly the same place in a 4 KiB page, as arrays can lie) waits
+    /// for that store. The same vectors in the same places, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DelayedBlock<TSpec, T, TV, TOps, TAffine, TStores>(ref T src, ref T gamma, ref T beta, ref T y, nuint j, TV m, TV r, TV rc,
+        bool storePrevious, ref TV d0, ref TV d1, ref TV d2, ref TV d3)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+        where TStores : struct, IStoreKind
+    {
+        nuint L = (nuint)TOps.Count;
+        TV o0 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc);
+        TV o1 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + L), TAffine.Gamma(ref gamma, j + L), TAffine.Beta(ref beta, j + L), m, r, rc);
+        TV o2 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * L), TAffine.Gamma(ref gamma, j + 2 * L), TAffine.Beta(ref beta, j + 2 * L), m, r, rc);
+        TV o3 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * L), TAffine.Gamma(ref gamma, j + 3 * L), TAffine.Beta(ref beta, j + 3 * L), m, r, rc);
+        if (storePrevious) PutBlock<T, TV, TOps, TStores>(d0, d1, d2, d3, ref y, j - 4 * L);
+        d0 = o0;
+        d1 = o1;
+        d2 = o2;
+        d3 = o3;
+    }
+
+    /// <summary>Four vectors at the aligned <paramref name="j"/> of y, stored as <typeparamref name="TStores"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PutBlock<T, TV, TOps, TStores>(TV v0, TV v1, TV v2, TV v3, ref T y, nuint j)
+        where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T> where TStores : struct, IStoreKind
+    {
+        nuint L = (nuint)TOps.Count;
+        Put<T, TV, TOps, TStores>(v0, ref Unsafe.Add(ref y, j));
+        Put<T, TV, TOps, TStores>(v1, ref Unsafe.Add(ref y, j + L));
+        Put<T, TV, TOps, TStores>(v2, ref Unsafe.Add(ref y, j + 2 * L));
+        Put<T, TV, TOps, TStores>(v3, ref Unsafe.Add(ref y, j + 3 * L));
     }
 
     /// <summary>

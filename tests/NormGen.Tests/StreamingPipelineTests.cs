@@ -14,7 +14,7 @@ namespace NormGen.Tests;
 [Collection(SettingsCollection.Name)]
 public class StreamingPipelineTests
 {
-    private delegate void Kernel(float[] x, int n, float[] g, float[] b, Span<float> y);
+    private delegate void Kernel(ReadOnlySpan<float> x, int n, float[] g, float[] b, Span<float> y);
 
     private static readonly (string Name, NormKind Kind, Affine Affine, Kernel Run)[] FloatKernels =
     {
@@ -163,6 +163,40 @@ public class StreamingPipelineTests
                     Assert.True(cached.AsSpan().SequenceEqual(Run(k, x, n, g, b, 0, threads, 0, inPlace: true, mode)),
                         $"{name} rows={rows} n={n} in place, threads={threads} mode={mode}: streamed differs from cached stores");
             }
+        }
+    }
+
+    /// <summary>
+    /// The pipeline's last pass with y 4 to 300 bytes past x within a 4 KiB page (x and y in one array): rows under 16 KiB
+    /// whose y is 1–256 bytes past their source store each block one step late (RowEngine.DelayedBlock), the others in
+    /// the plain order; both bitwise the cached stores', one and two threads, with a huge row in the middle.
+    /// </summary>
+    [Theory]
+    [InlineData(5, 512)]
+    [InlineData(4, 1000)]
+    [InlineData(5, 1024)]
+    [InlineData(3, 2051)]
+    public void PipelinedRowsWithYJustPastXInAPageMatchTheCachedStores(int rows, int n)
+    {
+        float[] x = Rows(rows, n, 90 + n, special: rows / 2, kind: 1);
+        var (gd, bd) = Reference.AffineParameters(new Random(91 + n), n);
+        float[] g = gd.Select(v => (float)v).ToArray(), b = bd.Select(v => (float)v).ToArray();
+        int length = rows * n, yStart = (length + 1023) / 1024 * 1024; // y's first element at x's place in a page, then on
+        foreach (var (name, _, _, k) in FloatKernels)
+        {
+            float[] cached = Run(k, x, n, g, b, long.MaxValue, 1, 0, inPlace: false);
+            foreach (int delta in new[] { 4, 56, 200, 252, 256, 300 })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    float[] data = new float[yStart + delta / 4 + length];
+                    x.CopyTo(data, 0);
+                    float[] streamed = WithSettings(0, threads, () =>
+                    {
+                        k(data.AsSpan(0, length), n, g, b, data.AsSpan(yStart + delta / 4, length));
+                        return data.AsSpan(yStart + delta / 4, length).ToArray();
+                    }, pipelineMode: 2);
+                    Assert.True(cached.AsSpan().SequenceEqual(streamed), $"{name} rows={rows} n={n} y {delta} B past x threads={threads}");
+                }
         }
     }
 
