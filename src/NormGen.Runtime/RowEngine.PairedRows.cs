@@ -132,7 +132,15 @@ public static partial class RowEngine
     private static nuint PairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
     {
-        if (Spec<TSpec, T>.Residual || RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes) return LongPairedRows<TSpec, T, TV, TOps>(ref c, ref xFirst, first, end);
+        if (Spec<TSpec, T>.Residual || RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes)
+        {
+            // Cached stores into a y just past the rows' source in a 4 KiB page: the last passes go down the rows (see
+            // YJustPastSource; the first row's place decides for the call).
+            ref T src = ref Spec<TSpec, T>.Residual ? ref Unsafe.Add(ref c.H, first * c.HStride) : ref xFirst;
+            return !c.Streaming && YJustPastSource(ref src, ref Unsafe.Add(ref c.Y, first * c.YStride))
+                ? LongPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
+                : LongPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
+        }
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -163,7 +171,7 @@ public static partial class RowEngine
                 scaledOffsetB = scaledOffset;
                 rstdB = rstd;
             }
-            JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
+            JointLastPass<TSpec, T, TV, TOps, CachedStores, Up>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
                 Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
                 ref xa, ref xa, prefetch: false, ref Unsafe.NullRef<StreamedEnds<TV>>(), ref ya);
@@ -221,8 +229,9 @@ public static partial class RowEngine
     /// operations per row, so the same bits; a row left to HugeRow as in PairedRows (the second: the first done one row at
     /// a time, or with a residual its last pass alone, <see cref="LastOfPair"/>).
     /// </summary>
-    private static nuint LongPairedRows<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+    private static nuint LongPairedRows<TSpec, T, TV, TOps, TDirection>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TDirection : struct
     {
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
@@ -279,11 +288,11 @@ public static partial class RowEngine
             // Non-temporal stores from y's first vector boundary (as StreamRow; the rows' y share its phase), cached ones from
             // c.Head (γ and β at y's phase, or 0).
             if (stream && !Spec<TSpec, T>.Residual)
-                JointLastPass<TSpec, T, TV, TOps, NonTemporalStores>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
+                JointLastPass<TSpec, T, TV, TOps, NonTemporalStores, Up>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
                     (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end,
                     ref ends, ref c.Y);
             else
-                JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
+                JointLastPass<TSpec, T, TV, TOps, CachedStores, TDirection>(ref srcA, ref srcB, ref c.Gamma, ref c.Beta, ref ya, ref yb, n, c.Head, mA, rA, rcA, mB, rB, rcB,
                     ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end, ref ends, ref c.Y);
         }
         ends.Flush<T, TOps>(ref c.Y);
@@ -306,9 +315,57 @@ public static partial class RowEngine
         Save<TSpec, T>(ref c, row, mean, rstd);
         ref T y = ref Unsafe.Add(ref c.Y, row * c.YStride);
         TV m = TOps.Create(center), r = TOps.Create(rstd), rc = TOps.Create(scaledOffset);
-        JointLastPass<TSpec, T, TV, TOps, CachedStores>(ref h, ref h, ref c.Gamma, ref c.Beta, ref y, ref y, n, 0, m, r, rc, m, r, rc, ref h, ref h, prefetch: false,
+        JointLastPass<TSpec, T, TV, TOps, CachedStores, Up>(ref h, ref h, ref c.Gamma, ref c.Beta, ref y, ref y, n, 0, m, r, rc, m, r, rc, ref h, ref h, prefetch: false,
             ref Unsafe.NullRef<StreamedEnds<TV>>(), ref y);
         return row + 1;
+    }
+
+    /// <summary>The direction of <see cref="JointLastPass"/>'s loop with cached stores: up the rows (the plain order).</summary>
+    private readonly struct Up;
+
+    /// <summary>Down the rows, from the last whole vector (see <see cref="YJustPastSource"/>).</summary>
+    private readonly struct Down;
+
+    /// <summary>
+    /// <see cref="JointLastPass"/>'s loop with cached stores from the last whole vector down to <paramref name="head"/>
+    /// (see <see cref="YJustPastSource"/>), for the instance of LongPairedRows that goes <see cref="Down"/>. Out of line:
+    /// inlined into a shared LongPairedRows it had taken that method past the JIT's inlining budget, and the loop up was
+    /// left with a call per vector (LnF 128×4096 2.6× the time).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void JointVectorsDown<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
+        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
+        nuint L = (nuint)TOps.Count;
+        for (nuint k = n >= head + L ? (n - head) / L : 0; k-- > 0;)
+            JointVector<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, head + k * L, mA, rA, rcA, mB, rB, rcB,
+                ref nextA, ref nextB, prefetch, n);
+    }
+
+    /// <summary>
+    /// One vector of <see cref="JointLastPass"/>'s loop at <paramref name="i"/>: γ and β loaded once, both rows' outputs
+    /// stored, and with <paramref name="prefetch"/> the next pair's lines at i.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void JointVector<TSpec, T, TV, TOps, TStores>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint i,
+        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch, nuint n)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TStores : struct, IStoreKind
+    {
+        if (prefetch)
+        {
+            StreamingStore.Prefetch(ref nextA, i, PrefetchesToL2<T>(n));
+            StreamingStore.Prefetch(ref nextB, i, PrefetchesToL2<T>(n));
+        }
+        TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
+        TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
+        // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
+        // second load would otherwise read the first store's output.
+        TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
+        Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
+        Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
     }
 
     /// <summary>
@@ -333,10 +390,10 @@ public static partial class RowEngine
     /// <paramref name="nextA"/> and <paramref name="nextB"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void JointLastPass<TSpec, T, TV, TOps, TStores>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
+    private static void JointLastPass<TSpec, T, TV, TOps, TStores, TDirection>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
         TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch, ref StreamedEnds<TV> streamedEnds, ref T yBase)
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-        where TStores : struct, IStoreKind
+        where TStores : struct, IStoreKind where TDirection : struct
     {
         if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
         nuint L = (nuint)(Unsafe.SizeOf<TV>() / Unsafe.SizeOf<T>()), last = n - L, i;
@@ -352,20 +409,27 @@ public static partial class RowEngine
             lastA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, last), ref gamma, ref beta, last, mA, rA, rcA);
             lastB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, last), ref gamma, ref beta, last, mB, rB, rcB);
         }
-        for (i = head; i + L <= n; i += L)
+        if (typeof(TDirection) == typeof(Down) && !TStores.NonTemporal) // a typeof test: the other instances do not import it
         {
-            if (prefetch)
+            // The same vectors from the last whole one down (see YJustPastSource); i ends where the loop up would.
+            JointVectorsDown<TSpec, T, TV, TOps>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, n, head, mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch);
+            i = n >= head + L ? head + (n - head) / L * L : head;
+        }
+        else
+        {
+            for (i = head; i + L <= n; i += L)
             {
-                StreamingStore.Prefetch(ref nextA, i, PrefetchesToL2<T>(n));
-                StreamingStore.Prefetch(ref nextB, i, PrefetchesToL2<T>(n));
+                if (prefetch)
+                {
+                    StreamingStore.Prefetch(ref nextA, i, PrefetchesToL2<T>(n));
+                    StreamingStore.Prefetch(ref nextB, i, PrefetchesToL2<T>(n));
+                }
+                TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
+                TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
+                TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
+                Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
+                Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
             }
-            TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
-            TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
-            // Both loads before both stores: with the first row passed twice (its partner left to HugeRow) in place, the
-            // second load would otherwise read the first store's output.
-            TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
-            Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
-            Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
         }
         if (TStores.NonTemporal)
         {

@@ -226,7 +226,7 @@ public static partial class RowEngine
                 firstOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, 0), ref gamma, ref beta, 0, m, r, rc);
                 lastOut = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcPrev, last), ref gamma, ref beta, last, m, r, rc);
                 both = (n - head) / block;
-                delayStores = canDelay && DelaysStores(ref srcPrev, ref yPrev);
+                delayStores = canDelay && YJustPastSource(ref srcPrev, ref yPrev);
             }
             T shift = T.Zero;
             if (pass1 && Spec<TSpec, T>.Centered) // as VectorRows
@@ -337,23 +337,28 @@ public static partial class RowEngine
     }
 
     /// <summary>
-    /// Whether a row's last pass stores its blocks one step late (<see cref="DelayedBlock"/>): when its y starts 1 to
-    /// <see cref="DelayedStoresZone"/> bytes past its source within a 4 KiB page. Then each load of the source follows,
-    /// by a few bytes in the low 12 address bits, the stores just made to y, and waits for them (the processor matches
-    /// loads to earlier stores on those bits first). Stores a block late move that zone a block on instead, so the
-    /// rows outside it keep the plain order.
+    /// Whether a row's y starts 1 to <see cref="JustPastZone"/> bytes past its source (what its last pass reads) within
+    /// a 4 KiB page. Then, in a last pass that goes up the row, each load of the source follows by a few bytes, in the
+    /// low 12 address bits, the stores just made to y, and waits for them (the processor matches loads to earlier stores
+    /// on those bits first). Such a row's last pass stores each block one step late in the pipeline
+    /// (<see cref="DelayedBlock"/>), and goes down the row in the long paired rows in cache (JointLastPass); either moves
+    /// the zone elsewhere, so the other rows keep the plain order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool DelaysStores<T>(ref T src, ref T y) => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - 1 < DelayedStoresZone;
+    private static bool YJustPastSource<T>(ref T src, ref T y) => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - 1 < JustPastZone;
 
     /// <summary>
-    /// See <see cref="DelaysStores"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
+    /// See <see cref="YJustPastSource"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
     /// x at a page's start and y the given bytes on (2-core AMD EPYC, Zen 4), the plain order's time ÷ the delayed one's:
     /// y at +8 1.12–1.15, +56 1.19–1.41 (LnF 4096×1024, 8192×512, LnD 2048×1024, RmsF 4096×1024; DeepF 1.08), +200
     /// 1.06–1.11, +264 0.86–1.01, +328 0.95–1.00, +456 0.77–0.94, +600 0.89–1.00; at the same place 0.87–1.02. Rows of 16
-    /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order.
+    /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order. The long paired rows
+    /// in cache (cached stores), up ÷ down: y at +8 1.08, +56 1.29–1.35, +128 1.09–1.10, +200 1.06–1.10 (LnF 128×4096,
+    /// 64×8192, LnD 128×2048), +296 and +4040 0.99–1.00, at the same place 0.99–1.02; down read 1.15 slower at +4040 (its
+    /// own zone, below the source) and 1.10–1.46 slower for LnF 32×768 at every place, so only the rows of 16 KiB and
+    /// more that pair go down.
     /// </summary>
-    private const nuint DelayedStoresZone = 256;
+    private const nuint JustPastZone = 256;
 
     /// <summary>
     /// The pipeline's last-pass block at the aligned <paramref name="j"/> without a residual stream out: its four output

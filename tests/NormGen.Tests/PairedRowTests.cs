@@ -107,6 +107,35 @@ public class PairedRowTests
     }
 
     /// <summary>
+    /// Long rows in cache (LongPairedRows) whose y starts 4 to 300 bytes past x within a 4 KiB page (x and y in one
+    /// array): from 1 to 256 bytes the pairs' last pass goes down the rows (RowEngine.YJustPastSource), else up; each
+    /// row bitwise the row alone, with a huge row as the second of a pair.
+    /// </summary>
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(5000)]
+    public void LongRowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n)
+    {
+        var rng = new Random(n * 5 + 1);
+        var (g, b) = Reference.AffineParameters(rng, n);
+        const int rows = 9;
+        double[] x = Batch(rng, rows, n, "huge", [5]);
+        var alone = Enumerable.Range(0, rows).Select(r => Run("LnF", x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
+        float[] gf = g.Select(v => (float)v).ToArray(), bf = b.Select(v => (float)v).ToArray();
+        int length = rows * n, yStart = (length + 1023) / 1024 * 1024; // y at x's place in a page, then on
+        foreach (int delta in new[] { 4, 56, 200, 252, 256, 300 })
+        {
+            float[] data = new float[yStart + delta / 4 + length];
+            for (int i = 0; i < length; i++) data[i] = (float)x[i];
+            Span<float> y = data.AsSpan(yStart + delta / 4, length);
+            ShortRowKernels.LnF(data.AsSpan(0, length), n, gf, bf, y, new float[rows], new float[rows]);
+            double[] yd = y.ToArray().Select(v => (double)v).ToArray();
+            for (int r = 0; r < rows; r++)
+                AssertBitwise($"LnF n={n} y {delta} B past x, row {r}", alone[r], yd.AsSpan(r * n, n).ToArray());
+        }
+    }
+
+    /// <summary>
     /// Rows of at most 1 KiB stay paired past 512 KiB of x (up to the prefetching threshold, 2 MiB): a batch of 640 KB
     /// with huge rows as the first and the second of a pair, every row against the row alone, out of place and in place.
     /// </summary>
