@@ -350,7 +350,7 @@ public static partial class RowEngine
     /// <summary>
     /// See <see cref="YJustPastSource"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
     /// x at a page's start and y the given bytes on (2-core AMD EPYC, Zen 4), the plain order's time ÷ the delayed one's:
-    /// y at +8 1.12–1.15, +56 1.19–1.41 (LnF 4096×1024, 8192×512, LnD 2048×1024, RmsF 4096×1024; DeepF 1.08), +200
+    /// y at +8 1.12–1.15, +56 1.19–1.52 (LnF 4096×1024, 8192×512, LnD 2048×1024, RmsF 4096×1024; DeepF 1.08), +200
     /// 1.06–1.11, +264 0.86–1.01, +328 0.95–1.00, +456 0.77–0.94, +600 0.89–1.00; at the same place 0.87–1.02. Rows of 16
     /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order. The long paired rows
     /// in cache (cached stores), up ÷ down: y at +8 1.08, +56 1.29–1.35, +128 1.09–1.10, +200 1.06–1.10 (LnF 128×4096,

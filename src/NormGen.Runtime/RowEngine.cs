@@ -1507,9 +1507,10 @@ public static partial class RowEngine
         }
         // i is where the aligned loop stopped. An aligned row of whole vectors has no ends: storing its first and last
         // vectors again, cached, into lines the loop has just streamed cost up to 3.7× in the C model (stream-model.c,
-        // "ends cached again"). Otherwise the whole vectors still go: the pipeline's StoreEnds here, as a call, made
-        // the JIT keep vectors live across rows on the stack in every row method (AddLnF 4096×1024 1.18× eba5bfa's
-        // time in RowAB), and inlined it cost the residual row methods their inlining budget (tier1-calls.sh).
+        // "ends cached again"). Otherwise the row's head goes out with the previous row's carried tail as one
+        // non-temporal vector, and its tail is carried to the next row (StreamedEnds); a head or tail no neighbour takes
+        // goes as a cached whole vector (an element-wise StoreEnds here, as a call, had made the JIT keep vectors live
+        // across rows on the stack, and inlined it cost the residual row methods their inlining budget).
         ends.Head<T, TOps>(ref yBase, ref y, first, head);
         ends.Tail<T, TOps>(ref yBase, ref y, n, lastOut, i - last);
         if (Spec<TSpec, T>.ResidualOut)
