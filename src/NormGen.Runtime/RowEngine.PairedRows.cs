@@ -418,18 +418,8 @@ public static partial class RowEngine
         else
         {
             for (i = head; i + L <= n; i += L)
-            {
-                if (prefetch)
-                {
-                    StreamingStore.Prefetch(ref nextA, i, PrefetchesToL2<T>(n));
-                    StreamingStore.Prefetch(ref nextB, i, PrefetchesToL2<T>(n));
-                }
-                TV g = Spec<TSpec, T>.Affine != Affine.None ? TOps.Load(ref gamma, i) : TOps.Zero;
-                TV b = Spec<TSpec, T>.Affine == Affine.ScaleAndBias ? TOps.Load(ref beta, i) : TOps.Zero;
-                TV va = TOps.Load(ref srcA, i), vb = TOps.Load(ref srcB, i);
-                Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(va, g, b, mA, rA, rcA), ref Unsafe.Add(ref yA, i));
-                Put<T, TV, TOps, TStores>(AffineOf<TSpec, T, TV, TOps>(vb, g, b, mB, rB, rcB), ref Unsafe.Add(ref yB, i));
-            }
+                JointVector<TSpec, T, TV, TOps, TStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, i, mA, rA, rcA, mB, rB, rcB,
+                    ref nextA, ref nextB, prefetch, n);
         }
         if (TStores.NonTemporal)
         {
