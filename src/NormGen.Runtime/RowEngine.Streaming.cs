@@ -204,7 +204,7 @@ public static partial class RowEngine
         ref T srcPrev = ref xFirst, yPrev = ref xFirst, hOutPrev = ref xFirst; // read only while pending
         TV m = TOps.Zero, r = TOps.Zero, rc = TOps.Zero;
         bool pending = false;
-        StreamedEnds<TV> ends = StreamedEnds<TV>.None; // non-temporal stores: the rows' ends (see StreamedEnds)
+        StreamedEnds<TV> ends = StreamedEnds<TV>.None, hEnds = ends; // non-temporal stores: the rows' ends (see StreamedEnds), y's and residualOut's
         ref T x = ref xFirst;
         for (nuint row = first; row < end || pending; row++, x = ref Unsafe.Add(ref x, xStride))
         {
@@ -279,7 +279,18 @@ public static partial class RowEngine
                     TOps.Store(lastOut, ref yPrev, last);
                 }
                 if (Spec<TSpec, T>.ResidualOut && TStores.NonTemporal)
-                    StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, alignedH ? head : L, alignedH ? j - last : 0);
+                {
+                    // residualOut streamed at y's phase: its ends as y's (StreamedEnds); otherwise all through the cache.
+                    if (alignedH)
+                    {
+                        hEnds.Head<T, TOps>(ref c.ResidualOut, ref hOutPrev, TOps.Load(ref srcPrev, 0), head);
+                        hEnds.Tail<T, TOps>(ref c.ResidualOut, ref hOutPrev, n, TOps.Load(ref srcPrev, last), j - last);
+                    }
+                    else
+                    {
+                        StoreEnds<T, TV>(TOps.Load(ref srcPrev, 0), TOps.Load(ref srcPrev, last), ref hOutPrev, n, L, 0);
+                    }
+                }
                 pending = false;
             }
             if (!pass1)
@@ -310,6 +321,7 @@ public static partial class RowEngine
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
                 {
                     ends.Flush<T, TOps>(ref c.Y);
+                    if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
                     return row;
                 }
                 m = TOps.Create(center);
@@ -321,6 +333,7 @@ public static partial class RowEngine
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                 {
                     ends.Flush<T, TOps>(ref c.Y);
+                    if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
                     return row;
                 }
                 rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
@@ -333,6 +346,7 @@ public static partial class RowEngine
             pending = true;
         }
         ends.Flush<T, TOps>(ref c.Y);
+        if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
         return end;
     }
 

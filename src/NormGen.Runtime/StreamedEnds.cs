@@ -23,7 +23,8 @@ public static partial class RowEngine
     /// round, the cached ends' time ÷ the shared vector's (2-core AMD EPYC, Zen 4), x and y 16 or 56 bytes past a line:
     /// LnF 20000×512 1.70–1.95, 10000×1024 1.47–1.48, AddLnNoOutF 4096×1024 1.02–1.12, LnF 2048×8192 1.01; on the line
     /// (nothing shared) 0.86–1.02. Leaving the ends out altogether (wrong output, timing only) had read 0.57–0.74 of the
-    /// time for the first two.
+    /// time for the first two. The pipeline's residual stream out, streamed at y's phase, has its own (AddLnF 10000×512
+    /// 1.10–1.14, 4096×1024 1.00–1.05, AddRmsStatsF 4096×1024 1.00–1.08 at 16 or 56 bytes off a line).
     /// </remarks>
     private struct StreamedEnds<TV> where TV : struct
     {
