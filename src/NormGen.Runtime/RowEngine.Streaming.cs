@@ -320,8 +320,7 @@ public static partial class RowEngine
             {
                 if (!Finish<TSpec, T, TV, TOps>(ref src, n, inv, tail, shift, TOps.Add(TOps.Add(s0, s1), TOps.Add(s2, s3)), TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3)), out T center, out T offset, out rstd, out meanOut))
                 {
-                    ends.Flush<T, TOps>(ref c.Y);
-                    if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
+                    FlushEnds<TSpec, T, TV, TOps>(ref c, ref ends, ref hEnds);
                     return row;
                 }
                 m = TOps.Create(center);
@@ -332,8 +331,7 @@ public static partial class RowEngine
                 T meanSquare = TOps.Sum(TOps.Add(TOps.Add(q0, q1), TOps.Add(q2, q3))) * inv;
                 if (!T.IsFinite(meanSquare) && AllFinite(ref src, n))
                 {
-                    ends.Flush<T, TOps>(ref c.Y);
-                    if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
+                    FlushEnds<TSpec, T, TV, TOps>(ref c, ref ends, ref hEnds);
                     return row;
                 }
                 rstd = T.One / T.Sqrt(meanSquare + Spec<TSpec, T>.Epsilon);
@@ -345,9 +343,17 @@ public static partial class RowEngine
             if (Spec<TSpec, T>.ResidualOut) hOutPrev = ref Unsafe.Add(ref c.ResidualOut, row * c.ResidualOutStride);
             pending = true;
         }
+        FlushEnds<TSpec, T, TV, TOps>(ref c, ref ends, ref hEnds);
+        return end;
+    }
+
+    /// <summary>The pipeline's carried row ends, y's and (with a residual stream out) residualOut's, stored as it stops.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FlushEnds<TSpec, T, TV, TOps>(ref RowRefs<T> c, ref StreamedEnds<TV> ends, ref StreamedEnds<TV> hEnds)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+    {
         ends.Flush<T, TOps>(ref c.Y);
         if (Spec<TSpec, T>.ResidualOut) hEnds.Flush<T, TOps>(ref c.ResidualOut);
-        return end;
     }
 
     /// <summary>
@@ -390,10 +396,10 @@ public static partial class RowEngine
         where TStores : struct, IStoreKind
     {
         nuint L = (nuint)TOps.Count;
-        TV o0 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc);
-        TV o1 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + L), TAffine.Gamma(ref gamma, j + L), TAffine.Beta(ref beta, j + L), m, r, rc);
-        TV o2 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 2 * L), TAffine.Gamma(ref gamma, j + 2 * L), TAffine.Beta(ref beta, j + 2 * L), m, r, rc);
-        TV o3 = OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j + 3 * L), TAffine.Gamma(ref gamma, j + 3 * L), TAffine.Beta(ref beta, j + 3 * L), m, r, rc);
+        TV o0 = LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, j, m, r, rc);
+        TV o1 = LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, j + L, m, r, rc);
+        TV o2 = LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, j + 2 * L, m, r, rc);
+        TV o3 = LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, j + 3 * L, m, r, rc);
         if (storePrevious) PutBlock<T, TV, TOps, TStores>(d0, d1, d2, d3, ref y, j - 4 * L);
         d0 = o0;
         d1 = o1;
@@ -472,8 +478,14 @@ public static partial class RowEngine
         where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
         where TAffine : struct, IAffineLoads<T, TV, TOps>
         where TStores : struct, IStoreKind
-        => Put<T, TV, TOps, TStores>(OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc),
-            ref Unsafe.Add(ref y, j));
+        => Put<T, TV, TOps, TStores>(LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, j, m, r, rc), ref Unsafe.Add(ref y, j));
+
+    /// <summary>The last pass's output vector at <paramref name="j"/>: src, γ and β loaded there (the spec's affine loads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV LastPassOutput<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, nuint j, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+        => OutputOf<TSpec, T, TV, TOps>(TOps.Load(ref src, j), TAffine.Gamma(ref gamma, j), TAffine.Beta(ref beta, j), m, r, rc);
 
     /// <summary>
     /// A streamed row's ends, cached, an element at a time: elements 0 … <paramref name="head"/> − 1 of the row from
