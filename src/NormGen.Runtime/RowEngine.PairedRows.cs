@@ -141,6 +141,21 @@ public static partial class RowEngine
                 ? LongPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
                 : LongPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
         }
+        // Shorter rows (always cached stores) go down from 33 bytes past the source on (see ShortPairsZoneStart).
+        return YJustPastSource(ref xFirst, ref Unsafe.Add(ref c.Y, first * c.YStride), ShortPairsZoneStart)
+            ? ShortPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
+            : ShortPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
+    }
+
+    /// <summary>
+    /// <see cref="PairedRows"/> for rows shorter than <see cref="MinLongPairedRowBytes"/>, their last passes in the
+    /// direction <typeparamref name="TDirection"/> (one instance each: a typeof test in <see cref="JointLastPass"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint ShortPairedRows<TSpec, T, TV, TOps, TDirection>(ref RowRefs<T> c, ref T xFirst, nuint first, nuint end)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TDirection : struct
+    {
         nuint n = Spec<TSpec, T>.RowLength > 0 ? (nuint)Spec<TSpec, T>.RowLength : c.N, L = (nuint)TOps.Count, xStride = c.XStride, yStride = c.YStride;
         T inv = Spec<TSpec, T>.RowLength > 0 ? Spec<TSpec, T>.InverseRowLength : T.One / T.CreateTruncating((int)n);
         TV tail = n % L != 0 ? TOps.TailMask((int)(L - n % L)) : TOps.Zero;
@@ -171,7 +186,7 @@ public static partial class RowEngine
                 scaledOffsetB = scaledOffset;
                 rstdB = rstd;
             }
-            JointLastPass<TSpec, T, TV, TOps, CachedStores, Up>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
+            JointLastPass<TSpec, T, TV, TOps, CachedStores, TDirection>(ref xa, ref second ? ref xb : ref xa, ref c.Gamma, ref c.Beta, ref ya, ref second ? ref Unsafe.Add(ref ya, yStride) : ref ya, n, c.Head,
                 Spec<TSpec, T>.Centered ? TOps.Create(center) : TOps.Zero, TOps.Create(rstd), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffset) : TOps.Zero,
                 Spec<TSpec, T>.Centered ? TOps.Create(centerB) : TOps.Zero, TOps.Create(rstdB), Spec<TSpec, T>.Centered ? TOps.Create(scaledOffsetB) : TOps.Zero,
                 ref xa, ref xa, prefetch: false, ref Unsafe.NullRef<StreamedEnds<TV>>(), ref ya);
@@ -327,24 +342,6 @@ public static partial class RowEngine
     private readonly struct Down;
 
     /// <summary>
-    /// <see cref="JointLastPass"/>'s loop with cached stores from the last whole vector down to <paramref name="head"/>
-    /// (see <see cref="YJustPastSource"/>), for the instance of LongPairedRows that goes <see cref="Down"/>. Out of line:
-    /// inlined into a shared LongPairedRows it had taken that method past the JIT's inlining budget, and the loop up was
-    /// left with a call per vector (LnF 128×4096 2.6× the time).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void JointVectorsDown<TSpec, T, TV, TOps>(ref T srcA, ref T srcB, ref T gamma, ref T beta, ref T yA, ref T yB, nuint n, nuint head,
-        TV mA, TV rA, TV rcA, TV mB, TV rB, TV rcB, ref T nextA, ref T nextB, bool prefetch)
-        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
-    {
-        if (Spec<TSpec, T>.RowLength > 0) n = (nuint)Spec<TSpec, T>.RowLength;
-        nuint L = (nuint)TOps.Count;
-        for (nuint k = n >= head + L ? (n - head) / L : 0; k-- > 0;)
-            JointVector<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, head + k * L, mA, rA, rcA, mB, rB, rcB,
-                ref nextA, ref nextB, prefetch, n);
-    }
-
-    /// <summary>
     /// One vector of <see cref="JointLastPass"/>'s loop at <paramref name="i"/>: γ and β loaded once, both rows' outputs
     /// stored, and with <paramref name="prefetch"/> the next pair's lines at i.
     /// </summary>
@@ -412,8 +409,11 @@ public static partial class RowEngine
         if (typeof(TDirection) == typeof(Down) && !TStores.NonTemporal) // a typeof test: the other instances do not import it
         {
             // The same vectors from the last whole one down (see YJustPastSource); i ends where the loop up would.
-            JointVectorsDown<TSpec, T, TV, TOps>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, n, head, mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch);
-            i = n >= head + L ? head + (n - head) / L * L : head;
+            nuint count = n >= head + L ? (n - head) / L : 0;
+            for (nuint k = count; k-- > 0;)
+                JointVector<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, head + k * L, mA, rA, rcA, mB, rB, rcB,
+                    ref nextA, ref nextB, prefetch, n);
+            i = head + count * L;
         }
         else
         {

@@ -361,11 +361,16 @@ public static partial class RowEngine
     /// a 4 KiB page. Then, in a last pass that goes up the row, each load of the source follows by a few bytes, in the
     /// low 12 address bits, the stores just made to y, and waits for them (the processor matches loads to earlier stores
     /// on those bits first). Such a row's last pass stores each block one step late in the pipeline
-    /// (<see cref="DelayedBlock"/>), and goes down the row in the long paired rows in cache (JointLastPass); either moves
-    /// the zone elsewhere, so the other rows keep the plain order.
+    /// (<see cref="DelayedBlock"/>), and goes down the row in the paired rows in cache (JointLastPass, long and short
+    /// pairs); either moves the zone elsewhere, so the other rows keep the plain order.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="zoneStart"/> moves the zone's near end: the short pairs in cache go down from 33 bytes past the
+    /// source only (see <see cref="ShortPairsZoneStart"/>).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool YJustPastSource<T>(ref T src, ref T y) => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - 1 < JustPastZone;
+    private static bool YJustPastSource<T>(ref T src, ref T y, nuint zoneStart = 1)
+        => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - zoneStart <= JustPastZone - zoneStart;
 
     /// <summary>
     /// See <see cref="YJustPastSource"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
@@ -375,10 +380,21 @@ public static partial class RowEngine
     /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order. The long paired rows
     /// in cache (cached stores), up ÷ down: y at +8 1.08, +56 1.29–1.35, +128 1.09–1.10, +200 1.06–1.10 (LnF 128×4096,
     /// 64×8192, LnD 128×2048), +296 and +4040 0.99–1.00, at the same place 0.99–1.02; down read 1.15 slower at +4040 (its
-    /// own zone, below the source) and 1.10–1.46 slower for LnF 32×768 at every place, so only the rows of 16 KiB and
-    /// more that pair go down.
+    /// own zone, below the source). The short pairs go down too, from <see cref="ShortPairsZoneStart"/> on.
     /// </summary>
     private const nuint JustPastZone = 256;
+
+    /// <summary>
+    /// Where <see cref="YJustPastSource"/>'s zone starts for the short pairs in cache (rows of up to 3 KiB, two at a time,
+    /// cached stores): y 33 to 256 bytes past x in a page. RowAB (2-core AMD EPYC, Zen 4), one process, thread CPU, 7-9
+    /// rounds, x at a page's start and y the given bytes on, down ÷ up: +40 0.84–0.99, +56 0.65–0.94 (Ln768F 32×768
+    /// 3.36–3.42 µs against 4.28–5.14), +64 0.60–1.08, +128 0.80–1.00, +200 0.89–1.00, +256 0.94–1.00 (Ln768F 32×768,
+    /// 8×768, 128×768, LnF 64×256, 64×512, 1024×256, LnD 32×200, 64×384); nearer the source no gain (+8 to +32 0.95–1.04,
+    /// LnD 64×384 at +8 1.03–1.14), so those rows keep the plain order; past the zone 0.99–1.01. A first version with
+    /// the loop down out of line (one call per pair) had cost 1.14–1.35 at every place: the call spilled the pair's
+    /// vectors; the loop is now inlined in the instance that goes down.
+    /// </summary>
+    private const nuint ShortPairsZoneStart = 33;
 
     /// <summary>
     /// The pipeline's last-pass block at the aligned <paramref name="j"/> without a residual stream out: its four output

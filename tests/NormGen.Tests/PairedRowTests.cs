@@ -107,14 +107,17 @@ public class PairedRowTests
     }
 
     /// <summary>
-    /// Long rows in cache (LongPairedRows) whose y starts 4 to 300 bytes past x within a 4 KiB page (x and y in one
-    /// array): from 1 to 256 bytes the pairs' last pass goes down the rows (RowEngine.YJustPastSource), else up; each
-    /// row bitwise the row alone, with a huge row as the second of a pair.
+    /// Paired rows in cache, short (up to 3 KiB: 200 and 768 floats) and long (LongPairedRows: 4,096 and 5,000), whose y
+    /// starts 4 to 300 bytes past x within a 4 KiB page (x and y in one array): in the zone (1 or, for the short pairs,
+    /// 33 to 256 bytes: RowEngine.YJustPastSource) the pairs' last pass goes down the rows, else up; each row bitwise the
+    /// row alone, with a huge row as the second of a pair.
     /// </summary>
     [Theory]
+    [InlineData(200)]
+    [InlineData(768)]
     [InlineData(4096)]
     [InlineData(5000)]
-    public void LongRowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n)
+    public void RowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n)
     {
         var rng = new Random(n * 5 + 1);
         var (g, b) = Reference.AffineParameters(rng, n);
@@ -123,7 +126,7 @@ public class PairedRowTests
         var alone = Enumerable.Range(0, rows).Select(r => Run("LnF", x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
         float[] gf = g.Select(v => (float)v).ToArray(), bf = b.Select(v => (float)v).ToArray();
         int length = rows * n, yStart = (length + 1023) / 1024 * 1024; // y at x's place in a page, then on
-        foreach (int delta in new[] { 4, 56, 200, 252, 256, 300 })
+        foreach (int delta in new[] { 4, 32, 36, 56, 64, 200, 252, 256, 300 })
         {
             float[] data = new float[yStart + delta / 4 + length];
             for (int i = 0; i < length; i++) data[i] = (float)x[i];
