@@ -659,9 +659,10 @@ public static partial class BlockEngine
     {
         sumDev = T.Zero;
         sumSq = T.Zero;
+        Vector512<T> keep = SmallBlock512<T>.Keep(n);
         for (int s = 0; s < batch; s++)
         {
-            new SmallBlock512<T>(ref Unsafe.Add(ref xc, s * sampleStride), n).Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+            new SmallBlock512<T>(ref Unsafe.Add(ref xc, s * sampleStride), n).Deviations(shift, offset, keep, out Vector512<T> dev, out Vector512<T> sq);
             sumDev += Vector512.Sum(dev);
             sumSq += Vector512.Sum(sq);
         }
@@ -715,6 +716,7 @@ public static partial class BlockEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint length = (nuint)spatial;
+        Vector512<T> keep = SmallBlock512<T>.Keep(length);
         for (int u = 0; u < end - firstUnit; u++)
         {
             if (pending[u] == T.Zero) continue;
@@ -727,7 +729,7 @@ public static partial class BlockEngine
             {
                 int u = c - firstUnit;
                 if (pending[u] == T.Zero) continue;
-                new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(shifts[u], offsets[u],
+                new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(shifts[u], offsets[u], keep,
                     out Vector512<T> dev, out Vector512<T> sq);
                 sumDevs[u] += Vector512.Sum(dev);
                 sumSqs[u] += Vector512.Sum(sq);

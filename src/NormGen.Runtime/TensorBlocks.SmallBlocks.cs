@@ -60,6 +60,7 @@ public static partial class TensorBlocks
             // Four blocks at a time: their horizontal sums in one shuffle tree (Sum4) and their scalar ends (divisions,
             // square root) as lanes of one vector, instead of four serial latency chains.
             Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+            Vector512<T> keep = SmallBlock512<T>.Keep(n);
             for (; block + 4 <= end; block += 4)
             {
                 ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
@@ -68,11 +69,11 @@ public static partial class TensorBlocks
                 ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
                 SmallBlock512<T> b0 = new(ref x0, n), b1 = new(ref x1, n), b2 = new(ref x2, n), b3 = new(ref x3, n);
                 T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
-                Vector256<T> offset = Sum4(b0.ShiftedSum(k0), b1.ShiftedSum(k1), b2.ShiftedSum(k2), b3.ShiftedSum(k3)) / count;
-                b0.Deviations(k0, offset.GetElement(0), out Vector512<T> d0, out Vector512<T> q0);
-                b1.Deviations(k1, offset.GetElement(1), out Vector512<T> d1, out Vector512<T> q1);
-                b2.Deviations(k2, offset.GetElement(2), out Vector512<T> d2, out Vector512<T> q2);
-                b3.Deviations(k3, offset.GetElement(3), out Vector512<T> d3, out Vector512<T> q3);
+                Vector256<T> offset = Sum4(b0.ShiftedSum(k0, keep), b1.ShiftedSum(k1, keep), b2.ShiftedSum(k2, keep), b3.ShiftedSum(k3, keep)) / count;
+                b0.Deviations(k0, offset.GetElement(0), keep, out Vector512<T> d0, out Vector512<T> q0);
+                b1.Deviations(k1, offset.GetElement(1), keep, out Vector512<T> d1, out Vector512<T> q1);
+                b2.Deviations(k2, offset.GetElement(2), keep, out Vector512<T> d2, out Vector512<T> q2);
+                b3.Deviations(k3, offset.GetElement(3), keep, out Vector512<T> d3, out Vector512<T> q3);
                 Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
                 Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
                 offset += sumDev / count;
@@ -385,7 +386,7 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
 /// </summary>
 internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Vector512<T> _v0, _v1, _v2, _tail, _keep;
+    private readonly Vector512<T> _v0, _v1, _v2, _tail;
     private readonly nuint _full, _rest, _n;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -399,23 +400,33 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         _v0 = Vector512.LoadUnsafe(ref x);
         _v1 = _full >= 2 ? Vector512.LoadUnsafe(ref x, L) : zero;
         _v2 = _full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
-        _keep = _rest != 0 ? TensorBlocks.Tail512<T>(_rest) : zero;
         _tail = _rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
     }
+
+    /// <summary>
+    /// The lanes of the overlapping last vector that belong to a block of <paramref name="n"/> elements (the rest past
+    /// the whole vectors; zero when there is none): one value for every block of that length, which
+    /// <see cref="ShiftedSum"/> and <see cref="Deviations"/> take from the caller, so that blocks processed together
+    /// share one register for it instead of holding a copy each (four blocks' copies had made the JIT spill vectors to
+    /// the stack inside SmallBlocks' loop).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Keep(nuint n) => n % (nuint)Vector512<T>.Count != 0 ? TensorBlocks.Tail512<T>(n % (nuint)Vector512<T>.Count) : Vector512<T>.Zero;
 
     /// <summary>offset = Σ(x − shift) / count, then Σd and Σd² with d = (x − shift) − offset, in SumShifted's (512-bit) and SumDeviations' (512-bit) order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Moments(T shift, T count, out T offset, out T sumDev, out T sumSq)
     {
-        offset = Vector512.Sum(ShiftedSum(shift)) / count;
-        Deviations(shift, offset, out Vector512<T> dev, out Vector512<T> sq);
+        Vector512<T> keep = Keep(_n);
+        offset = Vector512.Sum(ShiftedSum(shift, keep)) / count;
+        Deviations(shift, offset, keep, out Vector512<T> dev, out Vector512<T> sq);
         sumDev = Vector512.Sum(dev);
         sumSq = Vector512.Sum(sq);
     }
 
-    /// <summary>Pass 1 before its horizontal sum: the lanes of Σ(x − shift) as SumShifted (512-bit) adds them.</summary>
+    /// <summary>Pass 1 before its horizontal sum: the lanes of Σ(x − shift) as SumShifted (512-bit) adds them (<paramref name="keep"/>: <see cref="Keep"/> of the block's length).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector512<T> ShiftedSum(T shift)
+    public Vector512<T> ShiftedSum(T shift, Vector512<T> keep)
     {
         Vector512<T> zero = Vector512<T>.Zero;
         Vector512<T> k = Vector512.Create(shift);
@@ -424,13 +435,13 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         Vector512<T> s0 = zero + (_v0 - k), s1 = zero, s2 = zero, s3 = zero;
         if (_full >= 2) s0 += _v1 - k;
         if (_full >= 3) s0 += _v2 - k;
-        if (_rest != 0) s1 += Vector512.ConditionalSelect(_keep, _tail - k, zero);
+        if (_rest != 0) s1 += Vector512.ConditionalSelect(keep, _tail - k, zero);
         return (s0 + s1) + (s2 + s3);
     }
 
-    /// <summary>Pass 2 before its horizontal sums: the lanes of Σd and Σd², d = (x − shift) − offset, as SumDeviations (512-bit) adds them.</summary>
+    /// <summary>Pass 2 before its horizontal sums: the lanes of Σd and Σd², d = (x − shift) − offset, as SumDeviations (512-bit) adds them (<paramref name="keep"/>: <see cref="Keep"/> of the block's length).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Deviations(T shift, T offset, out Vector512<T> sumDev, out Vector512<T> sumSq)
+    public void Deviations(T shift, T offset, Vector512<T> keep, out Vector512<T> sumDev, out Vector512<T> sumSq)
     {
         Vector512<T> zero = Vector512<T>.Zero;
         Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset);
@@ -454,7 +465,7 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         }
         if (_rest != 0)
         {
-            d = Vector512.ConditionalSelect(_keep, _tail - k - m, zero);
+            d = Vector512.ConditionalSelect(keep, _tail - k - m, zero);
             q1 = Vec512<T>.MultiplyAdd(d, d, q1);
             c1 += d;
         }
