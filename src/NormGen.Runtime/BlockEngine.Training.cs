@@ -659,10 +659,10 @@ public static partial class BlockEngine
     {
         sumDev = T.Zero;
         sumSq = T.Zero;
-        Vector512<T> keep = SmallBlock512<T>.Keep(n);
+        Vector512<T> keep = SmallBlock512<T, AnyShape>.Keep(n);
         for (int s = 0; s < batch; s++)
         {
-            new SmallBlock512<T>(ref Unsafe.Add(ref xc, s * sampleStride), n).Deviations(shift, offset, keep, out Vector512<T> dev, out Vector512<T> sq);
+            new SmallBlock512<T, AnyShape>(ref Unsafe.Add(ref xc, s * sampleStride), n).Deviations(shift, offset, keep, out Vector512<T> dev, out Vector512<T> sq);
             sumDev += Vector512.Sum(dev);
             sumSq += Vector512.Sum(sq);
         }
@@ -716,7 +716,7 @@ public static partial class BlockEngine
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint length = (nuint)spatial;
-        Vector512<T> keep = SmallBlock512<T>.Keep(length);
+        Vector512<T> keep = SmallBlock512<T, AnyShape>.Keep(length);
         for (int u = 0; u < end - firstUnit; u++)
         {
             if (pending[u] == T.Zero) continue;
@@ -729,7 +729,7 @@ public static partial class BlockEngine
             {
                 int u = c - firstUnit;
                 if (pending[u] == T.Zero) continue;
-                new SmallBlock512<T>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(shifts[u], offsets[u], keep,
+                new SmallBlock512<T, AnyShape>(ref Unsafe.Add(ref x0, n * sampleStride + (nint)c * spatial), length).Deviations(shifts[u], offsets[u], keep,
                     out Vector512<T> dev, out Vector512<T> sq);
                 sumDevs[u] += Vector512.Sum(dev);
                 sumSqs[u] += Vector512.Sum(sq);
@@ -765,7 +765,7 @@ public static partial class BlockEngine
                 nint at = n * sampleStride + (nint)c * spatial;
                 T shift = coefficients[5 * c], offset = coefficients[5 * c + 1], a = coefficients[5 * c + 2], b = coefficients[5 * c + 3];
                 if (smallBlocks)
-                    new SmallBlock512<T>(ref Unsafe.Add(ref x0, at), length).Apply(ref Unsafe.Add(ref y0, at), shift, offset, a, b);
+                    new SmallBlock512<T, AnyShape>(ref Unsafe.Add(ref x0, at), length).Apply(ref Unsafe.Add(ref y0, at), shift, offset, a, b);
                 else
                     Apply(ref Unsafe.Add(ref x0, at), ref Unsafe.Add(ref y0, at), length, shift, offset, a, b);
             }
@@ -868,7 +868,7 @@ public static partial class BlockEngine
             for (int n = 0; n < batch; n++)
             {
                 if (smallBlocks) // from registers, lane for lane Apply (512-bit)
-                    new SmallBlock512<T>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
+                    new SmallBlock512<T, AnyShape>(ref Unsafe.Add(ref xc, n * sampleStride), (nuint)spatial).Apply(ref Unsafe.Add(ref yc, n * sampleStride), shift, offset, a, b);
                 else
                     ApplyPrefetched(ref Unsafe.Add(ref xc, n * sampleStride), ref Unsafe.Add(ref yc, n * sampleStride), (nuint)spatial, shift, offset, a, b);
             }

@@ -47,7 +47,7 @@ public static partial class TensorBlocks
     private static void SmallMoments512<T>(ref T x, nuint n, T shift, T count, out T offset, out T sumDev, out T sumSq)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var block = new SmallBlock512<T>(ref x, n);
+        var block = new SmallBlock512<T, AnyShape>(ref x, n);
         block.Moments(shift, count, out offset, out sumDev, out sumSq);
     }
 

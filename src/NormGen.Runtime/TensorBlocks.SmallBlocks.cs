@@ -57,43 +57,24 @@ public static partial class TensorBlocks
             return LargerBlocks(ref x, ref y, n, block, end, channels, epsilon, in outputs, c);
         if (Avx512F.IsSupported)
         {
-            // Four blocks at a time: their horizontal sums in one shuffle tree (Sum4) and their scalar ends (divisions,
-            // square root) as lanes of one vector, instead of four serial latency chains.
-            Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
-            Vector512<T> keep = SmallBlock512<T>.Keep(n);
-            for (; block + 4 <= end; block += 4)
+            // Four blocks at a time, in an instance per shape (whole vectors, rest): see FourBlocks.
+            nuint whole = n / (nuint)Vector512<T>.Count;
+            bool rest = n % (nuint)Vector512<T>.Count != 0, stopped;
+            block = whole switch
             {
-                ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
-                ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
-                ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
-                ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
-                SmallBlock512<T> b0 = new(ref x0, n), b1 = new(ref x1, n), b2 = new(ref x2, n), b3 = new(ref x3, n);
-                T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
-                Vector256<T> offset = Sum4(b0.ShiftedSum(k0, keep), b1.ShiftedSum(k1, keep), b2.ShiftedSum(k2, keep), b3.ShiftedSum(k3, keep)) / count;
-                b0.Deviations(k0, offset.GetElement(0), keep, out Vector512<T> d0, out Vector512<T> q0);
-                b1.Deviations(k1, offset.GetElement(1), keep, out Vector512<T> d1, out Vector512<T> q1);
-                b2.Deviations(k2, offset.GetElement(2), keep, out Vector512<T> d2, out Vector512<T> q2);
-                b3.Deviations(k3, offset.GetElement(3), keep, out Vector512<T> d3, out Vector512<T> q3);
-                Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
-                Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
-                offset += sumDev / count;
-                Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
-                Vector256<T> unbiased = outputs.Running ? variance * count / (count - Vector256<T>.One) : variance;
-                ref T y0 = ref Unsafe.Add(ref y, (nint)block * (nint)n);
-                if (!outputs.Finish(in b0, ref y0, block, ref c, channels, k0, offset.GetElement(0), variance.GetElement(0), rstd.GetElement(0), unbiased.GetElement(0)))
-                    return block;
-                if (!outputs.Finish(in b1, ref Unsafe.Add(ref y0, (nint)n), block + 1, ref c, channels, k1, offset.GetElement(1), variance.GetElement(1), rstd.GetElement(1), unbiased.GetElement(1)))
-                    return block + 1;
-                if (!outputs.Finish(in b2, ref Unsafe.Add(ref y0, 2 * (nint)n), block + 2, ref c, channels, k2, offset.GetElement(2), variance.GetElement(2), rstd.GetElement(2), unbiased.GetElement(2)))
-                    return block + 2;
-                if (!outputs.Finish(in b3, ref Unsafe.Add(ref y0, 3 * (nint)n), block + 3, ref c, channels, k3, offset.GetElement(3), variance.GetElement(3), rstd.GetElement(3), unbiased.GetElement(3)))
-                    return block + 3;
-            }
+                1 => rest ? FourBlocks<T, Whole1Rest>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped)
+                    : FourBlocks<T, Whole1>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped),
+                2 => rest ? FourBlocks<T, Whole2Rest>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped)
+                    : FourBlocks<T, Whole2>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped),
+                _ => rest ? FourBlocks<T, Whole3Rest>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped)
+                    : FourBlocks<T, Whole3>(ref x, ref y, n, block, end, channels, epsilon, in outputs, ref c, out stopped),
+            };
+            if (stopped) return block;
         }
         for (; block < end; block++)
         {
             ref T xb = ref Unsafe.Add(ref x, (nint)block * (nint)n);
-            var data = new SmallBlock512<T>(ref xb, n);
+            var data = new SmallBlock512<T, AnyShape>(ref xb, n);
             T shift = xb, count = outputs.Count;
             data.Moments(shift, count, out T offset, out T sumDev, out T sumSq);
             T variance = T.Max((sumSq - sumDev * sumDev / count) / count, T.Zero);
@@ -103,6 +84,72 @@ public static partial class TensorBlocks
                 return block;
         }
         return end;
+    }
+
+    /// <summary>
+    /// <see cref="SmallBlocks{T}"/>' four blocks at a time (blocks of one to three whole 512-bit vectors and perhaps a rest,
+    /// <typeparamref name="TShape"/>): their horizontal sums in one shuffle tree (Sum4) and their scalar ends (divisions,
+    /// square root) as lanes of one vector, instead of four serial latency chains. Returns the first block not done,
+    /// with <paramref name="stopped"/> set where that block's variance is not finite (left, unwritten, to the caller's
+    /// general path); else fewer than four blocks are left.
+    /// </summary>
+    /// <remarks>
+    /// An instance per shape makes SmallBlock512's "is there a second, a third vector, a rest" JIT-time constants: the
+    /// loop is straight-line code, and its sixteen block vectors, sums and lanes fit the 32 registers. With the shape
+    /// known only at run time the JIT spilled vectors to the stack around those branches, and the loop's time then
+    /// depended on where the stack lay in a 4 KiB page (the reloads alias x's loads and y's stores in the low 12 bits):
+    /// InstanceNorm (1, 512, 7, 7) in one process with the stack moved 0–4 KiB read 8.9–11.4 µs, with the shape known
+    /// 8.2–8.3; BatchNorm training 10.6–13.0 µs, then 9.1–9.8.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)] // one call per SmallBlocks call; six instances inlined there would share its registers
+    private static int FourBlocks<T, TShape>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon, in SmallBlockOutputs<T> outputs,
+        ref int c, out bool stopped)
+        where T : unmanaged, IFloatingPointIeee754<T> where TShape : struct, IBlockShape
+    {
+        stopped = false;
+        Vector256<T> count = Vector256.Create(outputs.Count), eps = Vector256.Create(epsilon);
+        Vector512<T> keep = SmallBlock512<T, TShape>.Keep(n);
+        for (; block + 4 <= end; block += 4)
+        {
+            ref T x0 = ref Unsafe.Add(ref x, (nint)block * (nint)n);
+            ref T x1 = ref Unsafe.Add(ref x0, (nint)n);
+            ref T x2 = ref Unsafe.Add(ref x1, (nint)n);
+            ref T x3 = ref Unsafe.Add(ref x2, (nint)n);
+            SmallBlock512<T, TShape> b0 = new(ref x0, n), b1 = new(ref x1, n), b2 = new(ref x2, n), b3 = new(ref x3, n);
+            T k0 = x0, k1 = x1, k2 = x2, k3 = x3;
+            Vector256<T> offset = Sum4(b0.ShiftedSum(k0, keep), b1.ShiftedSum(k1, keep), b2.ShiftedSum(k2, keep), b3.ShiftedSum(k3, keep)) / count;
+            b0.Deviations(k0, offset.GetElement(0), keep, out Vector512<T> d0, out Vector512<T> q0);
+            b1.Deviations(k1, offset.GetElement(1), keep, out Vector512<T> d1, out Vector512<T> q1);
+            b2.Deviations(k2, offset.GetElement(2), keep, out Vector512<T> d2, out Vector512<T> q2);
+            b3.Deviations(k3, offset.GetElement(3), keep, out Vector512<T> d3, out Vector512<T> q3);
+            Vector256<T> sumDev = Sum4(d0, d1, d2, d3), sumSq = Sum4(q0, q1, q2, q3);
+            Vector256<T> variance = Vector256.Max((sumSq - sumDev * sumDev / count) / count, Vector256<T>.Zero);
+            offset += sumDev / count;
+            Vector256<T> rstd = Vector256<T>.One / Vector256.Sqrt(variance + eps);
+            Vector256<T> unbiased = outputs.Running ? variance * count / (count - Vector256<T>.One) : variance;
+            ref T y0 = ref Unsafe.Add(ref y, (nint)block * (nint)n);
+            if (!outputs.Finish(in b0, ref y0, block, ref c, channels, k0, offset.GetElement(0), variance.GetElement(0), rstd.GetElement(0), unbiased.GetElement(0)))
+            {
+                stopped = true;
+                return block;
+            }
+            if (!outputs.Finish(in b1, ref Unsafe.Add(ref y0, (nint)n), block + 1, ref c, channels, k1, offset.GetElement(1), variance.GetElement(1), rstd.GetElement(1), unbiased.GetElement(1)))
+            {
+                stopped = true;
+                return block + 1;
+            }
+            if (!outputs.Finish(in b2, ref Unsafe.Add(ref y0, 2 * (nint)n), block + 2, ref c, channels, k2, offset.GetElement(2), variance.GetElement(2), rstd.GetElement(2), unbiased.GetElement(2)))
+            {
+                stopped = true;
+                return block + 2;
+            }
+            if (!outputs.Finish(in b3, ref Unsafe.Add(ref y0, 3 * (nint)n), block + 3, ref c, channels, k3, offset.GetElement(3), variance.GetElement(3), rstd.GetElement(3), unbiased.GetElement(3)))
+            {
+                stopped = true;
+                return block + 3;
+            }
+        }
+        return block;
     }
 
     /// <summary>
@@ -341,7 +388,8 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
     /// <paramref name="unbiased"/> = <see cref="Unbiased"/>(variance)), and c moves on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Finish(in SmallBlock512<T> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd, T unbiased)
+    public bool Finish<TShape>(in SmallBlock512<T, TShape> data, ref T y, int block, ref int c, int channels, T shift, T offset, T variance, T rstd, T unbiased)
+        where TShape : struct, IBlockShape
     {
         if (!T.IsFinite(variance)) return false;
         End(block, ref c, channels, shift, offset, unbiased, rstd, out T a, out T b);
@@ -382,12 +430,23 @@ internal readonly ref struct SmallBlockOutputs<T> where T : unmanaged, IFloating
 
 /// <summary>
 /// One block of one to four 512-bit vectors held in registers (the last one overlapping, its repeated lanes masked
-/// off): the statistics passes of SumShifted (512-bit) and SumDeviations (512-bit) and the lanes of Apply (512-bit), unrolled.
+/// off): the statistics passes of SumShifted (512-bit) and SumDeviations (512-bit) and the lanes of Apply (512-bit),
+/// unrolled. <typeparamref name="TShape"/> gives the number of whole vectors and whether a rest follows when they are
+/// known at JIT time (<see cref="IBlockShape"/>); with <see cref="AnyShape"/> they are read from the length.
 /// </summary>
-internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal readonly ref struct SmallBlock512<T, TShape> where T : unmanaged, IFloatingPointIeee754<T> where TShape : struct, IBlockShape
 {
     private readonly Vector512<T> _v0, _v1, _v2, _tail;
     private readonly nuint _full, _rest, _n;
+
+    /// <summary>Whether the block has a second whole vector.</summary>
+    private bool Second => TShape.Known ? TShape.Whole >= 2 : _full >= 2;
+
+    /// <summary>Whether the block has a third whole vector.</summary>
+    private bool Third => TShape.Known ? TShape.Whole >= 3 : _full >= 3;
+
+    /// <summary>Whether elements follow the whole vectors (the overlapping last vector).</summary>
+    private bool Rest => TShape.Known ? TShape.Rest : _rest != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public SmallBlock512(ref T x, nuint n)
@@ -398,9 +457,9 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         _rest = n - _full * L;
         Vector512<T> zero = Vector512<T>.Zero;
         _v0 = Vector512.LoadUnsafe(ref x);
-        _v1 = _full >= 2 ? Vector512.LoadUnsafe(ref x, L) : zero;
-        _v2 = _full >= 3 ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
-        _tail = _rest != 0 ? Vector512.LoadUnsafe(ref x, n - L) : zero;
+        _v1 = Second ? Vector512.LoadUnsafe(ref x, L) : zero;
+        _v2 = Third ? Vector512.LoadUnsafe(ref x, 2 * L) : zero;
+        _tail = Rest ? Vector512.LoadUnsafe(ref x, n - L) : zero;
     }
 
     /// <summary>
@@ -433,9 +492,9 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
 
         // As SumShifted (512-bit) (no 4-vector iteration below four vectors): s0 takes the whole vectors in order, s1 the tail.
         Vector512<T> s0 = zero + (_v0 - k), s1 = zero, s2 = zero, s3 = zero;
-        if (_full >= 2) s0 += _v1 - k;
-        if (_full >= 3) s0 += _v2 - k;
-        if (_rest != 0) s1 += Vector512.ConditionalSelect(keep, _tail - k, zero);
+        if (Second) s0 += _v1 - k;
+        if (Third) s0 += _v2 - k;
+        if (Rest) s1 += Vector512.ConditionalSelect(keep, _tail - k, zero);
         return (s0 + s1) + (s2 + s3);
     }
 
@@ -451,19 +510,19 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         Vector512<T> d = _v0 - k - m;
         q0 = Vec512<T>.MultiplyAdd(d, d, q0);
         c0 += d;
-        if (_full >= 2)
+        if (Second)
         {
             d = _v1 - k - m;
             q0 = Vec512<T>.MultiplyAdd(d, d, q0);
             c0 += d;
         }
-        if (_full >= 3)
+        if (Third)
         {
             d = _v2 - k - m;
             q0 = Vec512<T>.MultiplyAdd(d, d, q0);
             c0 += d;
         }
-        if (_rest != 0)
+        if (Rest)
         {
             d = Vector512.ConditionalSelect(keep, _tail - k - m, zero);
             q1 = Vec512<T>.MultiplyAdd(d, d, q1);
@@ -480,8 +539,45 @@ internal readonly ref struct SmallBlock512<T> where T : unmanaged, IFloatingPoin
         nuint L = (nuint)Vector512<T>.Count;
         Vector512<T> k = Vector512.Create(shift), m = Vector512.Create(offset), va = Vector512.Create(a), vb = Vector512.Create(b);
         Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v0 - k - m, va, vb), ref y);
-        if (_full >= 2) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v1 - k - m, va, vb), ref y, L);
-        if (_full >= 3) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v2 - k - m, va, vb), ref y, 2 * L);
-        if (_rest != 0) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_tail - k - m, va, vb), ref y, _n - L);
+        if (Second) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v1 - k - m, va, vb), ref y, L);
+        if (Third) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_v2 - k - m, va, vb), ref y, 2 * L);
+        if (Rest) Vector512.StoreUnsafe(Vec512<T>.MultiplyAdd(_tail - k - m, va, vb), ref y, _n - L);
     }
 }
+
+/// <summary>
+/// The shape of a <see cref="SmallBlock512{T, TShape}"/> when known at JIT time: its whole 512-bit vectors (1 to 3) and
+/// whether a rest follows them (<see cref="TensorBlocks"/>' four blocks at a time run an instance per shape).
+/// </summary>
+internal interface IBlockShape
+{
+    /// <summary>Whether <see cref="Whole"/> and <see cref="Rest"/> hold; else the block reads them from its length.</summary>
+    static abstract bool Known { get; }
+
+    /// <summary>The whole vectors of the block.</summary>
+    static abstract int Whole { get; }
+
+    /// <summary>Whether elements follow the whole vectors.</summary>
+    static abstract bool Rest { get; }
+}
+
+/// <summary>A block's shape read from its length at run time.</summary>
+internal readonly struct AnyShape : IBlockShape { public static bool Known => false; public static int Whole => 0; public static bool Rest => false; }
+
+/// <summary>One whole vector.</summary>
+internal readonly struct Whole1 : IBlockShape { public static bool Known => true; public static int Whole => 1; public static bool Rest => false; }
+
+/// <summary>One whole vector and a rest.</summary>
+internal readonly struct Whole1Rest : IBlockShape { public static bool Known => true; public static int Whole => 1; public static bool Rest => true; }
+
+/// <summary>Two whole vectors.</summary>
+internal readonly struct Whole2 : IBlockShape { public static bool Known => true; public static int Whole => 2; public static bool Rest => false; }
+
+/// <summary>Two whole vectors and a rest.</summary>
+internal readonly struct Whole2Rest : IBlockShape { public static bool Known => true; public static int Whole => 2; public static bool Rest => true; }
+
+/// <summary>Three whole vectors.</summary>
+internal readonly struct Whole3 : IBlockShape { public static bool Known => true; public static int Whole => 3; public static bool Rest => false; }
+
+/// <summary>Three whole vectors and a rest.</summary>
+internal readonly struct Whole3Rest : IBlockShape { public static bool Known => true; public static int Whole => 3; public static bool Rest => true; }
