@@ -440,13 +440,25 @@ internal readonly ref struct SmallBlock512<T, TShape> where T : unmanaged, IFloa
     private readonly nuint _full, _rest, _n;
 
     /// <summary>Whether the block has a second whole vector.</summary>
-    private bool Second => TShape.Known ? TShape.Whole >= 2 : _full >= 2;
+    private bool Second
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Known ? TShape.Whole >= 2 : _full >= 2;
+    }
 
     /// <summary>Whether the block has a third whole vector.</summary>
-    private bool Third => TShape.Known ? TShape.Whole >= 3 : _full >= 3;
+    private bool Third
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Known ? TShape.Whole >= 3 : _full >= 3;
+    }
 
     /// <summary>Whether elements follow the whole vectors (the overlapping last vector).</summary>
-    private bool Rest => TShape.Known ? TShape.Rest : _rest != 0;
+    private bool Rest
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Known ? TShape.Rest : _rest != 0;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public SmallBlock512(ref T x, nuint n)
