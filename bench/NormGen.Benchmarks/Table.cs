@@ -205,6 +205,35 @@ public static class Table
         Console.WriteLine("GB/s = bytes moved (x read + y written; residual: 4 tensors; DeepNorm: x, sublayer, y) ÷ time; 1×768 in ns per call.");
         Console.WriteLine("TP = the same math composed from TensorPrimitives calls per row; NT copy = AVX-512 non-temporal copy of the same bytes.");
         Console.WriteLine("Ratios are speed ratios (time of the other ÷ time of NormGen); NormGen/NT copy is NormGen's share of the copy bound.");
+        PrintStoreProbes();
+    }
+
+    /// <summary>
+    /// The stores RowEngine's probes kept in this process (RowEngine.StoreTuning.cs: a large call's class times the
+    /// threshold's cached stores, non-temporal rows a time and the non-temporal pipeline, then keeps the fastest), with
+    /// each candidate's best time per byte relative to the threshold's: read by reflection, as the probe is internal. A
+    /// row cell far from other runs' often kept other stores.
+    /// </summary>
+    private static void PrintStoreProbes()
+    {
+        const System.Reflection.BindingFlags Private = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance;
+        if (typeof(RowEngine).GetField("s_storeProbes", Private)?.GetValue(null) is not System.Collections.IDictionary probes || probes.Count == 0) return;
+        Console.WriteLine();
+        Console.WriteLine("Store probes in this process (kept stores; best time per byte of each candidate ÷ the threshold's cached stores):");
+        foreach (System.Collections.DictionaryEntry entry in probes)
+        {
+            var key = (System.Runtime.CompilerServices.ITuple)entry.Key;
+            object probe = entry.Value!;
+            Type type = probe.GetType();
+            var candidates = (Array)type.GetField("_candidates", Private)!.GetValue(probe)!;
+            var best = (double[])type.GetField("_best", Private)!.GetValue(probe)!;
+            int decided = (int)type.GetField("_decided", Private)!.GetValue(probe)!;
+            string spec = ((Type)key[0]!).Name;
+            spec = spec[(spec.LastIndexOf("NormGen_", StringComparison.Ordinal) is int at and >= 0 ? at + 8 : 0)..];
+            string times = string.Join(", ", Enumerable.Range(0, candidates.Length).Select(i => $"{candidates.GetValue(i)} {best[i] / best[0]:F2}"));
+            Console.WriteLine($"- {spec} ({key[1]}, {key[2]} thread(s), rows of 2^{key[3]} B, output 2^{key[4]} B): " +
+                $"{(decided < 0 ? "still timing" : candidates.GetValue(decided))}; {times}");
+        }
     }
 
     private static IEnumerable<Func<List<IDisposable>, RowCase>> RowCases()
