@@ -134,7 +134,23 @@ public static class Table
     // ---------------------------------------------------------------- memory-bound rows
 
     /// <summary>One row of the first table: the shape, how many tensors move, and the four methods (null: none).</summary>
-    private sealed record RowCase(string Name, BatchShape Shape, int Tensors, bool AllCores, Action NormGen, Action? Composition, Action? Ort, Action Copy);
+    private sealed record RowCase(string Name, BatchShape Shape, int Tensors, bool AllCores, Action NormGen, Action? Composition, Action? Ort, Action Copy)
+    {
+        /// <summary>Where NormGen's arrays lie, bytes past a 4 KiB page (<see cref="Where"/>).</summary>
+        public string Place { get; init; } = "";
+    }
+
+    /// <summary>
+    /// Each array's first element in bytes past a 4 KiB page (large arrays do not move): y just past x in a page (4 KiB
+    /// aliasing) or off the 64-byte lines moves memory-bound cells by 10–50% (docs/benchmarks.md), and the allocator puts
+    /// two arrays of one size allocated one after the other 56 bytes apart here, so the table prints where its lie.
+    /// </summary>
+    private static string Where(params (string Name, Array Array)[] arrays) => string.Join(", ", arrays.Select(a =>
+    {
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(a.Array, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try { return $"{a.Name} {(long)handle.AddrOfPinnedObject() % 4096}"; }
+        finally { handle.Free(); }
+    }));
 
     private static void Rows()
     {
@@ -153,6 +169,7 @@ public static class Table
             Console.WriteLine($"| case | default | rows a time (before) | NT copy | default/before | pipeline, every form | every form/before | pipeline, streaming forced (threshold 0; default {NormGenSettings.StreamingStoreThreshold >> 20} MiB) |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         }
+        var places = new List<string>();
         foreach (Func<List<IDisposable>, RowCase> make in RowCases().Skip(s_pipelineAb ? 2 : 0))
         {
             var owned = new List<IDisposable>();
@@ -191,6 +208,7 @@ public static class Table
                 Print($"| {c.Name} | {G(v[0])} | {G(v[1])} | {G(v[2])} | {G(v[3])} | {G(v[4])} | {v[1]!.Value / v[0]!.Value:F3} | {v[2]!.Value / v[0]!.Value:F3} | {Ratio(v[3], v[0])} | {Ratio(v[3], v[1])} |");
                 continue;
             }
+            if (c.Place.Length > 0) places.Add($"{(c.AllCores ? c.Name + ", all cores" : c.Name)}: {c.Place}");
             double?[] t = Measure([c.NormGen, c.Composition, c.Ort, c.Copy], cpu: s_cpu && !c.AllCores);
             foreach (IDisposable d in owned) d.Dispose();
             NormGenSettings.MaxDegreeOfParallelism = 1;
@@ -205,6 +223,11 @@ public static class Table
         Console.WriteLine("GB/s = bytes moved (x read + y written; residual: 4 tensors; DeepNorm: x, sublayer, y) ÷ time; 1×768 in ns per call.");
         Console.WriteLine("TP = the same math composed from TensorPrimitives calls per row; NT copy = AVX-512 non-temporal copy of the same bytes.");
         Console.WriteLine("Ratios are speed ratios (time of the other ÷ time of NormGen); NormGen/NT copy is NormGen's share of the copy bound.");
+        if (places.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("Where NormGen's arrays lie (bytes past a 4 KiB page): " + string.Join("; ", places) + ".");
+        }
         PrintStoreProbes();
     }
 
@@ -255,7 +278,7 @@ public static class Table
             return new RowCase($"RMSNorm {Shape(w.Shape)}", w.Shape, 2, false,
                 () => Kernels.RmsNorm(w.Shape.Hidden, w.X, w.Gamma, w.Y),
                 () => Baselines.TensorPrimitivesRmsNorm(w.X, w.Shape.Hidden, w.Gamma, w.Y),
-                ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
+                ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1)) { Place = Where(("x", w.X), ("y", w.Y), ("γ", w.Gamma)) };
         };
         foreach (BatchShape rs in new BatchShape[] { new(2048, 8192), new(512, 4096) })
             yield return owned =>
@@ -277,7 +300,7 @@ public static class Table
                             Baselines.TensorPrimitivesLayerNorm(h, n, w.Gamma, w.Beta, w.Y.AsSpan(r * n, n));
                         }
                     },
-                    ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1));
+                    ort.Run, () => Baselines.NonTemporalCopy(src, dst, 1)) { Place = Where(("x", w.X), ("residual", residual), ("y", w.Y), ("residualOut", residualOut)) };
             };
         foreach (BatchShape s in new BatchShape[] { new(2048, 8192), new(4096, 1024) })
             yield return owned =>
@@ -298,7 +321,7 @@ public static class Table
                             Baselines.TensorPrimitivesLayerNorm(y, n, w.Gamma, w.Beta, y);
                         }
                     },
-                    null, () => Baselines.NonTemporalCopy(src, dst, 1));
+                    null, () => Baselines.NonTemporalCopy(src, dst, 1)) { Place = Where(("x", w.X), ("sublayer", sublayer), ("y", w.Y)) };
             };
         yield return owned => LayerNormCase(new BatchShape(2048, 8192), allCores: true, owned);
     }
@@ -334,7 +357,7 @@ public static class Table
         return new RowCase($"LayerNorm {Shape(s)}", s, 2, allCores,
             () => Kernels.LayerNorm(s.Hidden, w.X, w.Gamma, w.Beta, w.Y),
             allCores ? null : () => Baselines.TensorPrimitivesLayerNorm(w.X, s.Hidden, w.Gamma, w.Beta, w.Y),
-            ort.Run, () => Baselines.NonTemporalCopy(src, dst, threads));
+            ort.Run, () => Baselines.NonTemporalCopy(src, dst, threads)) { Place = Where(("x", w.X), ("y", w.Y), ("γ", w.Gamma), ("β", w.Beta)) };
     }
 
     /// <summary>Source and target of the NT copy for <paramref name="tensors"/> tensors of the shape moved: half of them each.</summary>
