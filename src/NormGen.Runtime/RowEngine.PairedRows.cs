@@ -134,10 +134,10 @@ public static partial class RowEngine
     {
         if (Spec<TSpec, T>.Residual || RowBytes<TSpec, T>(ref c) >= MinLongPairedRowBytes)
         {
-            // Cached stores into a y just past the rows' source in a 4 KiB page: the last passes go down the rows (see
-            // YJustPastSource; the first row's place decides for the call).
+            // A y just past the rows' source in a 4 KiB page: the last passes go down the rows (see YJustPastSource; with
+            // non-temporal stores a narrower zone, StreamedPairsZoneEnd; the first row's place decides for the call).
             ref T src = ref Spec<TSpec, T>.Residual ? ref Unsafe.Add(ref c.H, first * c.HStride) : ref xFirst;
-            return !c.Streaming && YJustPastSource(ref src, ref Unsafe.Add(ref c.Y, first * c.YStride))
+            return YJustPastSource(ref src, ref Unsafe.Add(ref c.Y, first * c.YStride), zoneEnd: c.Streaming ? StreamedPairsZoneEnd : JustPastZone)
                 ? LongPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
                 : LongPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
         }
@@ -303,7 +303,7 @@ public static partial class RowEngine
             // Non-temporal stores from y's first vector boundary (as StreamRow; the rows' y share its phase), cached ones from
             // c.Head (γ and β at y's phase, or 0).
             if (stream && !Spec<TSpec, T>.Residual)
-                JointLastPass<TSpec, T, TV, TOps, NonTemporalStores, Up>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
+                JointLastPass<TSpec, T, TV, TOps, NonTemporalStores, TDirection>(ref xa, ref xb, ref c.Gamma, ref c.Beta, ref ya, ref yb, n,
                     (nuint)StreamingStore.ElementsToAlignment(ref ya, (int)L), mA, rA, rcA, mB, rB, rcB, ref nextA, ref nextB, prefetch: c.Prefetch && row + 2 < end,
                     ref ends, ref c.Y);
             else
@@ -406,12 +406,13 @@ public static partial class RowEngine
             lastA = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcA, last), ref gamma, ref beta, last, mA, rA, rcA);
             lastB = Output<TSpec, T, TV, TOps>(TOps.Load(ref srcB, last), ref gamma, ref beta, last, mB, rB, rcB);
         }
-        if (typeof(TDirection) == typeof(Down) && !TStores.NonTemporal) // a typeof test: the other instances do not import it
+        if (typeof(TDirection) == typeof(Down)) // a typeof test: the other instances do not import it
         {
-            // The same vectors from the last whole one down (see YJustPastSource); i ends where the loop up would.
+            // The same vectors from the last whole one down (see YJustPastSource), cached or non-temporal; i ends where
+            // the loop up would (the non-temporal ends below read it).
             nuint count = n >= head + L ? (n - head) / L : 0;
             for (nuint k = count; k-- > 0;)
-                JointVector<TSpec, T, TV, TOps, CachedStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, head + k * L, mA, rA, rcA, mB, rB, rcB,
+                JointVector<TSpec, T, TV, TOps, TStores>(ref srcA, ref srcB, ref gamma, ref beta, ref yA, ref yB, head + k * L, mA, rA, rcA, mB, rB, rcB,
                     ref nextA, ref nextB, prefetch, n);
             i = head + count * L;
         }

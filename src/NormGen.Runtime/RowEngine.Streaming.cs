@@ -361,16 +361,18 @@ public static partial class RowEngine
     /// a 4 KiB page. Then, in a last pass that goes up the row, each load of the source follows by a few bytes, in the
     /// low 12 address bits, the stores just made to y, and waits for them (the processor matches loads to earlier stores
     /// on those bits first). Such a row's last pass stores each block one step late in the pipeline
-    /// (<see cref="DelayedBlock"/>), and goes down the row in the paired rows in cache (JointLastPass, long and short
-    /// pairs); either moves the zone elsewhere, so the other rows keep the plain order.
+    /// (<see cref="DelayedBlock"/>), and goes down the row in the paired rows (JointLastPass: the short and long pairs in
+    /// cache, the long pairs with non-temporal stores); either moves the zone elsewhere, so the other rows keep the plain
+    /// order.
     /// </summary>
     /// <remarks>
-    /// <paramref name="zoneStart"/> moves the zone's near end: the short pairs in cache go down from 33 bytes past the
-    /// source only (see <see cref="ShortPairsZoneStart"/>).
+    /// <paramref name="zoneStart"/> and <paramref name="zoneEnd"/> move the zone's ends: the short pairs in cache go down
+    /// from 33 bytes past the source only (see <see cref="ShortPairsZoneStart"/>), the pairs with non-temporal stores up
+    /// to 127 only (<see cref="StreamedPairsZoneEnd"/>).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool YJustPastSource<T>(ref T src, ref T y, nuint zoneStart = 1)
-        => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - zoneStart <= JustPastZone - zoneStart;
+    private static bool YJustPastSource<T>(ref T src, ref T y, nuint zoneStart = 1, nuint zoneEnd = JustPastZone)
+        => (nuint)Unsafe.ByteOffset(ref src, ref y) % 4096 - zoneStart <= zoneEnd - zoneStart;
 
     /// <summary>
     /// See <see cref="YJustPastSource"/>. RowAB, the pipeline with non-temporal stores, one process, thread CPU, 7 rounds,
@@ -395,6 +397,20 @@ public static partial class RowEngine
     /// vectors; the loop is now inlined in the instance that goes down.
     /// </summary>
     private const nuint ShortPairsZoneStart = 33;
+
+    /// <summary>
+    /// Where <see cref="YJustPastSource"/>'s zone ends for the long pairs with non-temporal stores (LongPairedRows past
+    /// the streaming threshold): y 1 to 127 bytes past x in a page. There a load of x that matches, in the low 12 bits,
+    /// a non-temporal store still on its way to memory waits for it; going down the rows, the loads come before the
+    /// stores they match. RowAB (2-core AMD EPYC, Zen 4), NT stores rows a time (--pipeline 1 --threshold 0), one
+    /// process, thread CPU, 7 rounds, x at a page's start and y the given bytes on, down ÷ up: +8 0.54 / 0.66–0.73 /
+    /// 0.52–0.54, +56 0.46–0.52 / 0.70–0.72 / 0.50–0.52, +96 0.46–0.47 / 0.85–0.87 / 0.48–0.50 (LnF 512×4096, LnF
+    /// 2048×8192, LnD 512×2048; LnF 512×4096 at +56 432 µs against 901, and 403–454 off the zone); from +128 the
+    /// rows diverge (0.83–0.94, but LnF 2048×8192 1.07–1.22 slower), so those keep the plain order; at the same place
+    /// 0.98–1.03. Before this the non-temporal pairs always went up: the first version of the rule took only cached
+    /// stores down.
+    /// </summary>
+    private const nuint StreamedPairsZoneEnd = 127;
 
     /// <summary>
     /// The pipeline's last-pass block at the aligned <paramref name="j"/> without a residual stream out: its four output

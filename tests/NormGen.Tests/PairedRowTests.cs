@@ -117,7 +117,13 @@ public class PairedRowTests
     [InlineData(768)]
     [InlineData(4096)]
     [InlineData(5000)]
-    public void RowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n)
+    public void RowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n) => CheckYJustPastX(n, [4, 32, 36, 56, 64, 200, 252, 256, 300], "");
+
+    /// <summary>
+    /// Nine LnF rows of <paramref name="n"/> floats (a huge row as the second of a pair) with y <paramref name="deltas"/>
+    /// bytes past x's place in a 4 KiB page (x and y in one array): every row bitwise the row alone.
+    /// </summary>
+    internal static void CheckYJustPastX(int n, int[] deltas, string label)
     {
         var rng = new Random(n * 5 + 1);
         var (g, b) = Reference.AffineParameters(rng, n);
@@ -126,7 +132,7 @@ public class PairedRowTests
         var alone = Enumerable.Range(0, rows).Select(r => Run("LnF", x.AsSpan(r * n, n).ToArray(), n, g, b).Y).ToArray();
         float[] gf = g.Select(v => (float)v).ToArray(), bf = b.Select(v => (float)v).ToArray();
         int length = rows * n, yStart = (length + 1023) / 1024 * 1024; // y at x's place in a page, then on
-        foreach (int delta in new[] { 4, 32, 36, 56, 64, 200, 252, 256, 300 })
+        foreach (int delta in deltas)
         {
             float[] data = new float[yStart + delta / 4 + length];
             for (int i = 0; i < length; i++) data[i] = (float)x[i];
@@ -134,7 +140,7 @@ public class PairedRowTests
             ShortRowKernels.LnF(data.AsSpan(0, length), n, gf, bf, y, new float[rows], new float[rows]);
             double[] yd = y.ToArray().Select(v => (double)v).ToArray();
             for (int r = 0; r < rows; r++)
-                AssertBitwise($"LnF n={n} y {delta} B past x, row {r}", alone[r], yd.AsSpan(r * n, n).ToArray());
+                AssertBitwise($"LnF n={n}{label} y {delta} B past x, row {r}", alone[r], yd.AsSpan(r * n, n).ToArray());
         }
     }
 
@@ -262,6 +268,27 @@ public class PairedStreamingRowTests
                     AssertBitwise($"{kernel} n={n} rows={rows} streamed, x at +{offset}, y at +{yo}, row {r}",
                         alone[r], ys.AsSpan(yo + r * n, n).ToArray().Select(v => (double)v).ToArray());
             }
+        }
+        finally
+        {
+            NormGenSettings.StreamingStoreThreshold = threshold;
+        }
+    }
+
+    /// <summary>
+    /// The non-temporal pairs with y 4 to 300 bytes past x in a 4 KiB page: from 1 to 127 bytes (RowEngine.StreamedPairsZoneEnd)
+    /// their last pass goes down the rows, else up, the streamed row ends carried either way; every row bitwise the row alone.
+    /// </summary>
+    [Theory]
+    [InlineData(4096)]
+    [InlineData(8192)]
+    public void StreamedLongRows_YJustPastX_EqualRowsAlone_Bitwise(int n)
+    {
+        long threshold = NormGenSettings.StreamingStoreThreshold;
+        NormGenSettings.StreamingStoreThreshold = 0;
+        try
+        {
+            PairedRowTests.CheckYJustPastX(n, [4, 8, 56, 96, 124, 128, 200, 300], " streamed");
         }
         finally
         {
