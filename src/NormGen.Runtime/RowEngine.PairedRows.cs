@@ -335,7 +335,7 @@ public static partial class RowEngine
         return row + 1;
     }
 
-    /// <summary>The direction of <see cref="JointLastPass"/>'s loop with cached stores: up the rows (the plain order).</summary>
+    /// <summary>The direction of <see cref="JointLastPass"/>'s loop: up the rows (the plain order).</summary>
     private readonly struct Up;
 
     /// <summary>Down the rows, from the last whole vector (see <see cref="YJustPastSource"/>).</summary>

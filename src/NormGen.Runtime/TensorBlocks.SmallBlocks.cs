@@ -100,7 +100,8 @@ public static partial class TensorBlocks
     /// known only at run time the JIT spilled vectors to the stack around those branches, and the loop's time then
     /// depended on where the stack lay in a 4 KiB page (the reloads alias x's loads and y's stores in the low 12 bits):
     /// InstanceNorm (1, 512, 7, 7) in one process with the stack moved 0–4 KiB read 8.9–11.4 µs, with the shape known
-    /// 8.2–8.3; BatchNorm training 10.6–13.0 µs, then 9.1–9.8.
+    /// 8.2–8.3 at every place; BatchNorm training 10.6–13.0 µs, then 10.0–10.5 (8.3–8.4 with the local copies below and
+    /// EndFour).
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)] // one call per SmallBlocks call; six instances inlined there would share its registers
     private static int FourBlocks<T, TShape>(ref T x, ref T y, nuint n, int block, int end, int channels, T epsilon, in SmallBlockOutputs<T> outputs,
