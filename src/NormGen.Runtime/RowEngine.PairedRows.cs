@@ -141,8 +141,8 @@ public static partial class RowEngine
                 ? LongPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
                 : LongPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
         }
-        // Shorter rows (always cached stores) go down from 33 bytes past the source on (see ShortPairsZoneStart).
-        return YJustPastSource(ref xFirst, ref Unsafe.Add(ref c.Y, first * c.YStride), ShortPairsZoneStart)
+        // Shorter rows (always cached stores) go down from 33 bytes past the source on (see CachedRowsZoneStart).
+        return YJustPastSource(ref xFirst, ref Unsafe.Add(ref c.Y, first * c.YStride), CachedRowsZoneStart)
             ? ShortPairedRows<TSpec, T, TV, TOps, Down>(ref c, ref xFirst, first, end)
             : ShortPairedRows<TSpec, T, TV, TOps, Up>(ref c, ref xFirst, first, end);
     }

@@ -367,7 +367,7 @@ public static partial class RowEngine
     /// </summary>
     /// <remarks>
     /// <paramref name="zoneStart"/> and <paramref name="zoneEnd"/> move the zone's ends: the short pairs in cache go down
-    /// from 33 bytes past the source only (see <see cref="ShortPairsZoneStart"/>), the pairs with non-temporal stores up
+    /// from 33 bytes past the source only (see <see cref="CachedRowsZoneStart"/>), the pairs with non-temporal stores up
     /// to 127 only (<see cref="StreamedPairsZoneEnd"/>).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -382,13 +382,17 @@ public static partial class RowEngine
     /// KiB and more read 0.93–0.98 delayed at every place (LnF 2048×8192) and keep the plain order. The long paired rows
     /// in cache (cached stores), up ÷ down: y at +8 1.08, +56 1.29–1.35, +128 1.09–1.10, +200 1.06–1.10 (LnF 128×4096,
     /// 64×8192, LnD 128×2048), +296 and +4040 0.99–1.00, at the same place 0.99–1.02; down read 1.15 slower at +4040 (its
-    /// own zone, below the source). The short pairs go down too, from <see cref="ShortPairsZoneStart"/> on.
+    /// own zone, below the source). The short pairs go down too, from <see cref="CachedRowsZoneStart"/> on.
     /// </summary>
     private const nuint JustPastZone = 256;
 
     /// <summary>
-    /// Where <see cref="YJustPastSource"/>'s zone starts for the short pairs in cache (rows of up to 3 KiB, two at a time,
-    /// cached stores): y 33 to 256 bytes past x in a page. RowAB (2-core AMD EPYC, Zen 4), one process, thread CPU, 7-9
+    /// Where <see cref="YJustPastSource"/>'s zone starts for the rows in cache that are not long pairs: the short pairs
+    /// (rows of up to 3 KiB, two at a time) and the rows one at a time (VectorRows' last pass: its blocks from the last
+    /// down, each block's loads before its stores, <see cref="LastPassBlocks"/>): y 33 to 256 bytes past x in a page.
+    /// The rows one at a time, RowAB, one process, thread CPU, 7 rounds, x on a page, down ÷ up: +40 0.73–0.82, +56
+    /// 0.77–0.89 (RmsF 32×768 3.16 µs against 3.69, Rms4096F 64×4096, LnF 64×1024 10.5 against 13.6, RmsF 256×1024),
+    /// +128 0.89–0.95, +200 0.86–0.96, +256 0.95–1.00; +8 to +32 0.89–1.07; past the zone 0.97–1.03. The short pairs: RowAB (2-core AMD EPYC, Zen 4), one process, thread CPU, 7-9
     /// rounds, x at a page's start and y the given bytes on, down ÷ up: +40 0.84–0.99, +56 0.65–0.94 (Ln768F 32×768
     /// 3.36–3.42 µs against 4.28–5.14), +64 0.60–1.08, +128 0.80–1.00, +200 0.89–1.00, +256 0.94–1.00 (Ln768F 32×768,
     /// 8×768, 128×768, LnF 64×256, 64×512, 1024×256, LnD 32×200, 64×384); nearer the source no gain (+8 to +32 0.95–1.04,
@@ -396,7 +400,7 @@ public static partial class RowEngine
     /// the loop down out of line (one call per pair) had cost 1.14–1.35 at every place: the call spilled the pair's
     /// vectors; the loop is now inlined in the instance that goes down.
     /// </summary>
-    private const nuint ShortPairsZoneStart = 33;
+    private const nuint CachedRowsZoneStart = 33;
 
     /// <summary>
     /// Where <see cref="YJustPastSource"/>'s zone ends for the long pairs with non-temporal stores (LongPairedRows past

@@ -1221,8 +1221,32 @@ public static partial class RowEngine
                     PrefetchBlock<TSpec, T, TV, TOps>(ref src, ref src, i + n, withResidual: false, toL2: PrefetchesToL2<T>(n));
                 OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
             }
+        if (!prefetch && YJustPastSource(ref src, ref y, CachedRowsZoneStart))
+        {
+            // y 33 to 256 bytes past the source in a 4 KiB page: the blocks from the last down, each block's loads before
+            // its stores, so no load follows a store it matches in the low 12 address bits (see CachedRowsZoneStart).
+            for (nuint k = (n - head) / (4 * (nuint)TOps.Count); k-- > 0;)
+                OutputBlockLoadsFirst<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, head + k * 4 * (nuint)TOps.Count, m, r, rc);
+            return;
+        }
         for (; i + 4 * (nuint)TOps.Count <= n; i += 4 * (nuint)TOps.Count)
             OutputBlock<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, ref y, i, m, r, rc);
+    }
+
+    /// <summary><see cref="OutputBlock"/> with the four vectors' loads (inside <see cref="OutputAt"/>) before their four stores.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputBlockLoadsFirst<TSpec, T, TV, TOps, TAffine>(ref T src, ref T gamma, ref T beta, ref T y, nuint i, TV m, TV r, TV rc)
+        where TSpec : struct, IRowSpec<T> where T : unmanaged, IFloatingPointIeee754<T> where TV : struct where TOps : IRowOps<TV, T>
+        where TAffine : struct, IAffineLoads<T, TV, TOps>
+    {
+        TV e0 = OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 0, m, r, rc);
+        TV e1 = OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 1, m, r, rc);
+        TV e2 = OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 2, m, r, rc);
+        TV e3 = OutputAt<TSpec, T, TV, TOps, TAffine>(ref src, ref gamma, ref beta, i, 3, m, r, rc);
+        TOps.Store(e0, ref y, i);
+        TOps.Store(e1, ref y, i + (nuint)TOps.Count);
+        TOps.Store(e2, ref y, i + 2 * (nuint)TOps.Count);
+        TOps.Store(e3, ref y, i + 3 * (nuint)TOps.Count);
     }
 
     /// <summary>

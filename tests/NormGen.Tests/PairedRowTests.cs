@@ -107,14 +107,17 @@ public class PairedRowTests
     }
 
     /// <summary>
-    /// Paired rows in cache, short (up to 3 KiB: 200 and 768 floats) and long (LongPairedRows: 4,096 and 5,000), whose y
-    /// starts 4 to 300 bytes past x within a 4 KiB page (x and y in one array): in the zone (1 or, for the short pairs,
-    /// 33 to 256 bytes: RowEngine.YJustPastSource) the pairs' last pass goes down the rows, else up; each row bitwise the
-    /// row alone, with a huge row as the second of a pair.
+    /// Rows in cache, short pairs (up to 3 KiB: 200 and 768 floats), long pairs (LongPairedRows: 4,096 and 5,000) and
+    /// rows one at a time between them (1,024 and 2,000 floats: VectorRows' last pass in blocks), whose y starts 4 to 300
+    /// bytes past x within a 4 KiB page (x and y in one array): in the zone (1 or, but for the long pairs, 33 to 256
+    /// bytes: RowEngine.YJustPastSource) the last pass goes down the rows, else up; each row bitwise the row alone, with a
+    /// huge row as the second of a pair.
     /// </summary>
     [Theory]
     [InlineData(200)]
     [InlineData(768)]
+    [InlineData(1024)]
+    [InlineData(2000)]
     [InlineData(4096)]
     [InlineData(5000)]
     public void RowsInCache_YJustPastX_EqualRowsAlone_Bitwise(int n) => CheckYJustPastX(n, [4, 32, 36, 56, 64, 200, 252, 256, 300], "");
