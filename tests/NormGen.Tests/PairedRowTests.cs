@@ -279,11 +279,14 @@ public class PairedStreamingRowTests
     }
 
     /// <summary>
-    /// The non-temporal pairs with y 4 to 300 bytes past x in a 4 KiB page: from 1 to 127 bytes (RowEngine.StreamedPairsZoneEnd)
-    /// their last pass goes down the rows, else up, the streamed row ends carried either way; every row bitwise the row alone.
+    /// The non-temporal pairs (4,096 and 8,192 floats) and rows a time (4,100 floats: rows off a whole number of vectors,
+    /// so not paired; RowEngine.StreamRow) with y 4 to 300 bytes past x in a 4 KiB page: from 1 to 127 bytes
+    /// (RowEngine.StreamedPairsZoneEnd) their last pass goes down the rows, else up, the streamed row ends carried either
+    /// way; every row bitwise the row alone.
     /// </summary>
     [Theory]
     [InlineData(4096)]
+    [InlineData(4100)]
     [InlineData(8192)]
     public void StreamedLongRows_YJustPastX_EqualRowsAlone_Bitwise(int n)
     {
