@@ -1497,14 +1497,6 @@ public static partial class RowEngine
     private static bool PrefetchesToL2<T>(nuint n) => StreamingStore.PrefetchesToL2(n * (nuint)Unsafe.SizeOf<T>());
 
     /// <summary>
-    /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
-    /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
-    /// an in-place call reads them before the loop overwrites them (not at all when the loop's vectors cover the row). Each step also prefetches the next row's input at the
-    /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
-    /// when y is not aligned to its element size (the cached loop then runs). Inlined, for the same reason as
-    /// <see cref="AllFinite"/>.
-    /// </summary>
-    /// <summary>
     /// The shortest row (16 KiB) whose non-temporal last pass in <see cref="StreamRow"/> goes down the row when y lies 1 to
     /// 127 bytes past the source in a page (<see cref="StreamedPairsZoneEnd"/>, as the non-temporal pairs). RowAB (2-core
     /// AMD EPYC, Zen 4), NT rows a time (--pipeline 1 --threshold 0), one process, thread CPU, 7 rounds, down ÷ up: RmsF
@@ -1514,6 +1506,14 @@ public static partial class RowEngine
     /// </summary>
     private const int MinStreamedDownRowBytes = 16 << 10;
 
+    /// <summary>
+    /// The last pass with aligned non-temporal stores, for outputs too large for the caches: they skip the
+    /// read-for-ownership of every output line. The unaligned head and the tail are computed first and stored last, so
+    /// an in-place call reads them before the loop overwrites them (not at all when the loop's vectors cover the row). Each step also prefetches the next row's input at the
+    /// same place, so its reads overlap these writes (not for Half inputs, whose rows are widened into scratch). False
+    /// when y is not aligned to its element size (the cached loop then runs). A long row whose y lies just past its source
+    /// goes down instead (<see cref="MinStreamedDownRowBytes"/>). Inlined, for the same reason as <see cref="AllFinite"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool StreamRow<TSpec, T, TV, TOps>(ref T x, ref T residual, ref T src, ref T gamma, ref T beta, ref T y, ref T residualOut,
         nuint n, TV m, TV r, TV rc, bool prefetch, ref StreamedEnds<TV> ends, ref T yBase)
@@ -1542,17 +1542,19 @@ public static partial class RowEngine
             i = head + count * L;
         }
         else
-        for (i = head; i + L <= n; i += L)
         {
-            if (prefetch)
-                PrefetchLine<TSpec, T>(ref x, ref residual, i + n, withResidual: true, toL2: PrefetchesToL2<T>(n));
-            TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref Unsafe.Add(ref y, i));
-            if (Spec<TSpec, T>.ResidualOut)
+            for (i = head; i + L <= n; i += L)
             {
-                if (alignedH)
-                    TOps.StoreNonTemporal(TOps.Load(ref src, i), ref Unsafe.Add(ref residualOut, i));
-                else
-                    TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
+                if (prefetch)
+                    PrefetchLine<TSpec, T>(ref x, ref residual, i + n, withResidual: true, toL2: PrefetchesToL2<T>(n));
+                TOps.StoreNonTemporal(Output<TSpec, T, TV, TOps>(TOps.Load(ref src, i), ref gamma, ref beta, i, m, r, rc), ref Unsafe.Add(ref y, i));
+                if (Spec<TSpec, T>.ResidualOut)
+                {
+                    if (alignedH)
+                        TOps.StoreNonTemporal(TOps.Load(ref src, i), ref Unsafe.Add(ref residualOut, i));
+                    else
+                        TOps.Store(TOps.Load(ref src, i), ref residualOut, i);
+                }
             }
         }
         // i is where the aligned loop stopped. An aligned row of whole vectors has no ends: storing its first and last
